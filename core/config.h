@@ -1,0 +1,75 @@
+/*
+ * config.h - the migrated configuration: one YAML file plus overrides.
+ *
+ * config_load() parses into a fresh struct and validates it completely;
+ * on error the struct is released and nothing else changes, so a reload
+ * can keep the old one (bgpd's reconfigure).  All strings are owned by
+ * the struct and freed by config_release().
+ */
+#ifndef MIGRATE_CONFIG_H
+#define MIGRATE_CONFIG_H
+
+#include <sys/types.h>
+
+#include "err.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/migrated/migrated.yaml"
+#define CONFIG_DEFAULT_SOCKET	"/run/migrated/migrated.sock"
+
+enum apply_mode {
+	APPLY_ON_COMMAND = 0,	/* tier 2 only on `migratectl up` */
+	APPLY_ON_START,		/* tier 2 pending applied at start-up */
+	APPLY_WHEN_PENDING,	/* tier 2 applied when the watcher sees it */
+};
+
+struct config_acl {
+	char	**users;	/* NULL-terminated, or NULL */
+	char	**groups;
+};
+
+struct config {
+	char		*path;		/* file it came from, or NULL */
+	char		*database;	/* conninfo or URI; NULL: libpq env */
+	char		*models_dir;
+	char		*migrations_dir;
+	char		*socket_path;
+	char		*socket_group;	/* NULL: leave as created */
+	mode_t		 socket_mode;
+	struct config_acl read_acl;
+	struct config_acl admin_acl;
+	long		 lock_timeout_ms;
+	long		 statement_timeout_ms;	/* 0: none */
+	long		 lock_retries;
+	long		 retry_backoff_ms;
+	char		*schema;	/* schema of our own tables */
+	char		*tracking_table;
+	char		*audit_table;
+	enum apply_mode	 apply;
+	long		 batch_pause_ms;
+};
+
+/* Command-line overrides; NULL fields leave the file's value. */
+struct config_overrides {
+	const char	*database;
+	const char	*models_dir;
+	const char	*migrations_dir;
+	const char	*socket_path;
+};
+
+void	config_init(struct config *);	/* the defaults */
+void	config_release(struct config *);
+
+/*
+ * Load path (NULL: defaults only), then apply DATABASE_URL when the file
+ * names no database, then the overrides.  With path NULL and the default
+ * file absent, defaults are used.
+ */
+int	config_load(struct config *, const char *path,
+	    const struct config_overrides *, struct merr *);
+
+/* Check that the models and migrations folders exist and are folders. */
+int	config_check_paths(const struct config *, struct merr *);
+
+const char *config_apply_name(enum apply_mode);
+
+#endif

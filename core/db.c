@@ -1,0 +1,314 @@
+/* db.c - a libpq connection with errors that never leak the password. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+
+static void
+db_describe(struct db *d)
+{
+	const char *host = PQhost(d->conn), *port = PQport(d->conn);
+	const char *name = PQdb(d->conn), *user = PQuser(d->conn);
+
+	snprintf(d->where, sizeof(d->where), "%s%s port=%s dbname=%s user=%s",
+	    host && host[0] == '/' ? "socket dir " : "host=",
+	    host ? host : "?", port ? port : "?", name ? name : "?",
+	    user ? user : "?");
+}
+
+/* First line of libpq's message: it names the server, never the password. */
+static void
+db_first_line(const char *msg, char *buf, size_t len)
+{
+	size_t n = strcspn(msg, "\n");
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, msg, n);
+	buf[n] = '\0';
+}
+
+int
+db_connect(struct db *d, const char *conninfo, const char *appname,
+    struct merr *e)
+{
+	const char *keys[] = { "dbname", "fallback_application_name",
+	    "connect_timeout", NULL };
+	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL,
+	    appname ? appname : "migrated", "10", NULL };
+	char line[400];
+
+	memset(d, 0, sizeof(*d));
+	/* expand_dbname: dbname may be a whole conninfo string or URI */
+	d->conn = PQconnectdbParams(keys, vals, 1);
+	if (d->conn == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		db_first_line(PQerrorMessage(d->conn), line, sizeof(line));
+		merr_set(e, MERR_CONNECT, "cannot connect to the database: %s",
+		    line[0] ? line : "unknown error");
+		if (strchr(PQerrorMessage(d->conn), '\n'))
+			merr_detail(e, "%s", strchr(PQerrorMessage(d->conn),
+			    '\n') + 1);
+		/* strip a trailing newline from the detail */
+		e->detail[strcspn(e->detail, "\n")] = '\0';
+		PQfinish(d->conn);
+		d->conn = NULL;
+		return -1;
+	}
+	db_describe(d);
+	d->cancel = PQgetCancel(d->conn);
+	PQsetNoticeProcessor(d->conn, NULL, NULL);
+	return db_exec(d, "SET client_min_messages = warning", e);
+}
+
+void
+db_close(struct db *d)
+{
+	if (d->cancel) {
+		PQfreeCancel(d->cancel);
+		d->cancel = NULL;
+	}
+	if (d->conn) {
+		PQfinish(d->conn);
+		d->conn = NULL;
+	}
+}
+
+int
+db_ok(struct db *d)
+{
+	return d->conn && PQstatus(d->conn) == CONNECTION_OK;
+}
+
+int
+db_cancel(struct db *d)
+{
+	char buf[256];
+
+	if (d->cancel == NULL)
+		return -1;
+	return PQcancel(d->cancel, buf, sizeof(buf)) ? 0 : -1;
+}
+
+int
+db_result_error(struct db *d, PGresult *r, const char *what, struct merr *e)
+{
+	const char *st, *msg, *det, *hint;
+
+	if (e == NULL)
+		return -1;
+	if (r == NULL) {
+		char line[400];
+
+		db_first_line(PQerrorMessage(d->conn), line, sizeof(line));
+		return merr_set(e, db_ok(d) ? MERR_DB : MERR_CONNECT,
+		    "%s%s%s", what ? what : "", what ? ": " : "", line);
+	}
+	st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	det = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+	hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+	merr_set(e, db_ok(d) ? MERR_DB : MERR_CONNECT, "%s%s%s",
+	    what ? what : "", what ? ": " : "",
+	    msg ? msg : "database error");
+	snprintf(e->sqlstate, sizeof(e->sqlstate), "%s", st ? st : "");
+	if (det)
+		merr_detail(e, "%s", det);
+	if (hint)
+		merr_hint(e, "%s", hint);
+	if (st && !strcmp(st, SQLSTATE_LOCK_TIMEOUT))
+		e->code = MERR_LOCKED;
+	return -1;
+}
+
+int
+db_query(struct db *d, const char *sql, int nparams,
+    const char *const *params, PGresult **res, struct merr *e)
+{
+	PGresult *r;
+	ExecStatusType st;
+
+	*res = NULL;
+	if (d->conn == NULL)
+		return merr_set(e, MERR_CONNECT, "database unavailable");
+	r = PQexecParams(d->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_result_error(d, r, NULL, e);
+		PQclear(r);
+		return -1;
+	}
+	*res = r;
+	return 0;
+}
+
+int
+db_exec(struct db *d, const char *sql, struct merr *e)
+{
+	PGresult *r, *last = NULL;
+	int rc = 0;
+
+	if (d->conn == NULL)
+		return merr_set(e, MERR_CONNECT, "database unavailable");
+	/* simple protocol: sql may hold several statements */
+	if (!PQsendQuery(d->conn, sql))
+		return db_result_error(d, NULL, NULL, e);
+	while ((r = PQgetResult(d->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(r);
+
+		if (rc == 0 && st != PGRES_COMMAND_OK &&
+		    st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
+			db_result_error(d, r, NULL, e);
+			rc = -1;
+		}
+		PQclear(last);
+		last = r;
+	}
+	PQclear(last);
+	if (rc == 0 && !db_ok(d))
+		return db_result_error(d, NULL, NULL, e);
+	return rc;
+}
+
+char *
+db_ident(struct db *d, const char *name)
+{
+	char *q = PQescapeIdentifier(d->conn, name, strlen(name)), *s;
+
+	if (q == NULL)
+		return NULL;
+	s = strdup(q);
+	PQfreemem(q);
+	return s;
+}
+
+char *
+db_qualified(struct db *d, const char *schema, const char *name)
+{
+	char *a = db_ident(d, schema), *b = db_ident(d, name), *s = NULL;
+
+	if (a && b && asprintf(&s, "%s.%s", a, b) == -1)
+		s = NULL;
+	free(a);
+	free(b);
+	return s;
+}
+
+int
+db_set_timeouts(struct db *d, int local, long lock_ms, long stmt_ms,
+    struct merr *e)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SET %s lock_timeout = %ld; "
+	    "SET %s statement_timeout = %ld", local ? "LOCAL" : "",
+	    lock_ms, local ? "LOCAL" : "", stmt_ms);
+	return db_exec(d, sql, e);
+}
+
+int
+db_lock(struct db *d, struct merr *e)
+{
+	return db_exec(d, "SELECT pg_advisory_lock(" DB_LOCK_KEY_STR ")", e);
+}
+
+int
+db_trylock(struct db *d, int *got, struct merr *e)
+{
+	PGresult *r;
+
+	if (db_query(d, "SELECT pg_try_advisory_lock(" DB_LOCK_KEY_STR ")",
+	    0, NULL, &r, e) == -1)
+		return -1;
+	*got = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
+
+int
+db_unlock(struct db *d, struct merr *e)
+{
+	return db_exec(d, "SELECT pg_advisory_unlock(" DB_LOCK_KEY_STR ")", e);
+}
+
+int
+db_is_lock_timeout(const struct merr *e)
+{
+	return e->code == MERR_LOCKED ||
+	    strcmp(e->sqlstate, SQLSTATE_LOCK_TIMEOUT) == 0;
+}
+
+static void
+db_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+static int
+db_attempt(struct db *d, int tx, const struct db_retry *p, db_work_fn fn,
+    void *arg, struct merr *e)
+{
+	struct merr ignore;
+
+	if (tx && db_exec(d, "BEGIN", e) == -1)
+		return -1;
+	if (db_set_timeouts(d, tx, p->lock_timeout_ms,
+	    p->statement_timeout_ms, e) == 0 && fn(d, arg, e) == 0 &&
+	    (!tx || db_exec(d, "COMMIT", e) == 0))
+		return 0;
+	if (tx && db_ok(d))
+		db_exec(d, "ROLLBACK", &ignore);
+	return -1;
+}
+
+static int
+db_retrying(struct db *d, int tx, const struct db_retry *p, db_work_fn fn,
+    void *arg, struct merr *e)
+{
+	long backoff = p->backoff_ms > 0 ? p->backoff_ms : 100;
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		if (db_attempt(d, tx, p, fn, arg, e) == 0)
+			return 0;
+		if (!db_is_lock_timeout(e) || attempt >= p->retries)
+			break;
+		if (p->on_retry)
+			p->on_retry(p->arg, attempt + 1, e);
+		db_sleep_ms(backoff);
+		backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
+	}
+	if (db_is_lock_timeout(e)) {
+		e->code = MERR_LOCKED;
+		merr_detail(e, "lock not acquired within %ld ms, %d attempts",
+		    p->lock_timeout_ms, attempt + 1);
+	}
+	return -1;
+}
+
+int
+db_tx(struct db *d, const struct db_retry *p, db_work_fn fn, void *arg,
+    struct merr *e)
+{
+	return db_retrying(d, 1, p, fn, arg, e);
+}
+
+int
+db_notx(struct db *d, const struct db_retry *p, db_work_fn fn, void *arg,
+    struct merr *e)
+{
+	int rc = db_retrying(d, 0, p, fn, arg, e);
+	struct merr ignore;
+
+	/* leave the session as we found it */
+	if (db_ok(d))
+		db_exec(d, "RESET lock_timeout; RESET statement_timeout",
+		    &ignore);
+	return rc;
+}

@@ -1,0 +1,94 @@
+/*
+ * db.h - one PostgreSQL connection, used synchronously.
+ *
+ * core/ uses libpq's blocking API; the daemon runs core work on a worker
+ * thread (see daemon/dbloop.c), and can interrupt it with db_cancel() from
+ * another thread.  Every error carries PostgreSQL's SQLSTATE, detail and
+ * hint.  The connection string is never copied into a message: errors name
+ * the host or socket, port, database and user only.
+ */
+#ifndef MIGRATE_DB_H
+#define MIGRATE_DB_H
+
+#include <libpq-fe.h>
+
+#include "err.h"
+
+/* pg_advisory_lock key: the ASCII bytes of "migrated" (documented). */
+#define DB_LOCK_KEY		0x6d69677261746564LL
+#define DB_LOCK_KEY_STR		"7883960004428899684"
+
+#define SQLSTATE_LOCK_TIMEOUT	"55P03"
+#define SQLSTATE_QUERY_CANCELED	"57014"
+
+struct db {
+	PGconn		*conn;
+	PGcancel	*cancel;	/* for db_cancel(), thread-safe */
+	char		 where[256];	/* "host=... port=... dbname=... user=..." */
+};
+
+/*
+ * Connect with conninfo (a keyword string or URI; NULL or "" uses the PG*
+ * environment, service files and .pgpass as every libpq program does).
+ */
+int	db_connect(struct db *, const char *conninfo, const char *appname,
+	    struct merr *);
+void	db_close(struct db *);
+int	db_ok(struct db *);		/* connection still usable */
+int	db_cancel(struct db *);		/* cancel the running query */
+
+/* Run sql (no parameters, may hold several statements); no result. */
+int	db_exec(struct db *, const char *sql, struct merr *);
+/*
+ * Run one statement with text parameters.  On success *res holds the
+ * result (caller PQclear()s); on failure *res is NULL.
+ */
+int	db_query(struct db *, const char *sql, int nparams,
+	    const char *const *params, PGresult **res, struct merr *);
+
+/* Quote an identifier with libpq; returns malloc'd, caller frees. */
+char	*db_ident(struct db *, const char *);
+/* "schema"."name", malloc'd, caller frees. */
+char	*db_qualified(struct db *, const char *schema, const char *name);
+
+/* SET [LOCAL] lock_timeout and statement_timeout (0: no limit). */
+int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
+	    struct merr *);
+
+/* Session advisory lock on DB_LOCK_KEY (hold it on an idle connection). */
+int	db_lock(struct db *, struct merr *);
+int	db_trylock(struct db *, int *got, struct merr *);
+int	db_unlock(struct db *, struct merr *);
+
+/* Fill e from a failed result (SQLSTATE, message, detail, hint). */
+int	db_result_error(struct db *, PGresult *, const char *what,
+	    struct merr *);
+
+/* The retry policy for DDL: short lock_timeout, bounded retries. */
+struct db_retry {
+	long	lock_timeout_ms;
+	long	statement_timeout_ms;
+	int	retries;		/* attempts after the first */
+	long	backoff_ms;		/* doubled each retry, capped at 10 s */
+	/* called before each retry, e.g. to audit the lock wait */
+	void	(*on_retry)(void *arg, int attempt, const struct merr *);
+	void	*arg;
+};
+
+typedef int (*db_work_fn)(struct db *, void *arg, struct merr *);
+
+/*
+ * Run fn inside BEGIN ... COMMIT with SET LOCAL timeouts; when it fails with
+ * a lock timeout, roll back, sleep and run it again, at most p->retries
+ * more times.  Any other failure rolls back and returns at once.  After the
+ * last failed attempt e->code is MERR_LOCKED.
+ */
+int	db_tx(struct db *, const struct db_retry *, db_work_fn, void *arg,
+	    struct merr *);
+/* The same outside a transaction (CREATE INDEX CONCURRENTLY and such). */
+int	db_notx(struct db *, const struct db_retry *, db_work_fn, void *arg,
+	    struct merr *);
+
+int	db_is_lock_timeout(const struct merr *);
+
+#endif

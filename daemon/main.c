@@ -1,0 +1,147 @@
+/*
+ * main.c - migrated: arguments and the start-up order.
+ *
+ * config -> folders -> connect -> tier 1 -> READY -> serve.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "version.h"
+
+enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET,
+    OPT_PLAN, OPT_ONCE };
+
+struct options {
+	const char		*config;
+	struct config_overrides	 o;
+	int			 check;		/* -n */
+	int			 plan;		/* --plan */
+	int			 once;		/* --once */
+	int			 verbose;
+};
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	fprintf(code ? stderr : stdout,
+	    "usage: migrated [-dnv] [-c FILE] [--database CONNINFO] "
+	    "[--models DIR]\n"
+	    "                [--migrations DIR] [--socket PATH] "
+	    "[--plan | --once]\n"
+	    "  -c FILE          configuration (default %s)\n"
+	    "  -n               check the configuration and exit\n"
+	    "  -v               verbose (debug) logging\n"
+	    "  --database S     libpq connection string or URI "
+	    "(also DATABASE_URL)\n"
+	    "  --models DIR     models folder\n"
+	    "  --migrations DIR migrations folder\n"
+	    "  --socket PATH    control socket\n"
+	    "  --plan           print the tier-1 plan and exit, changing "
+	    "nothing\n"
+	    "  --once           apply tier 1 and exit\n",
+	    CONFIG_DEFAULT_PATH);
+	exit(code);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *op)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "database", required_argument, NULL, OPT_DATABASE },
+		{ "models", required_argument, NULL, OPT_MODELS },
+		{ "migrations", required_argument, NULL, OPT_MIGRATIONS },
+		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "plan", no_argument, NULL, OPT_PLAN },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(op, 0, sizeof(*op));
+	while ((ch = getopt_long(argc, argv, "c:hnvV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': op->config = optarg; break;
+		case 'n': op->check = 1; break;
+		case 'v': op->verbose++; break;
+		case 'V': printf("migrated %s\n", MIGRATED_VERSION); exit(0);
+		case 'h': usage(0);
+		case OPT_DATABASE: op->o.database = optarg; break;
+		case OPT_MODELS: op->o.models_dir = optarg; break;
+		case OPT_MIGRATIONS: op->o.migrations_dir = optarg; break;
+		case OPT_SOCKET: op->o.socket_path = optarg; break;
+		case OPT_PLAN: op->plan = 1; break;
+		case OPT_ONCE: op->once = 1; break;
+		default: usage(2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "migrated: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(2);
+	}
+	if (op->plan && op->once) {
+		fprintf(stderr, "migrated: --plan and --once exclude each "
+		    "other\n");
+		usage(2);
+	}
+}
+
+/* Print an error the way PostgreSQL's tools do: error, detail, hint. */
+static void
+report(const struct merr *e)
+{
+	char buf[1024];
+
+	merr_format(e, buf, sizeof(buf));
+	if (e->field[0] && !strstr(buf, e->field))
+		log_errorx("error: %s (key '%s')", buf, e->field);
+	else
+		log_errorx("error: %s", buf);
+	if (e->detail[0])
+		log_errorx("detail: %s", e->detail);
+	if (e->hint[0])
+		log_errorx("hint: %s", e->hint);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options op;
+	struct config cfg;
+	struct merr e;
+	struct db db;
+
+	parse_args(argc, argv, &op);
+	/* journald reads "<N>" prefixes; a terminal gets plain lines */
+	log_init("migrated", op.verbose, getenv("JOURNAL_STREAM") != NULL);
+	merr_clear(&e);
+
+	if (config_load(&cfg, op.config, &op.o, &e) == -1 ||
+	    config_check_paths(&cfg, &e) == -1) {
+		report(&e);
+		return 1;
+	}
+	if (op.check) {
+		printf("configuration OK\n");
+		config_release(&cfg);
+		return 0;
+	}
+	if (db_connect(&db, cfg.database, "migrated", &e) == -1) {
+		report(&e);
+		config_release(&cfg);
+		return 1;
+	}
+	log_info("connected to %s", db.where);
+	db_close(&db);
+	config_release(&cfg);
+	return 0;
+}

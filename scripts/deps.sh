@@ -1,0 +1,33 @@
+#!/bin/sh
+# Check the Debian packages migrated needs; install the missing ones when
+# running as root, otherwise print the exact command and fail.
+set -eu
+
+PKGS="gcc make pkg-config libc6-dev libpq-dev libuv1-dev libyaml-dev
+libpg-query-dev libjansson-dev libcmocka-dev libssl-dev
+postgresql postgresql-client util-linux procps"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = "installed" ] || missing="$missing $p"
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing" >&2
+	echo "deps: run: sudo apt-get update && sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+
+echo "deps: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists; refresh once if install fails.
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null 2>&1 || {
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends $missing >/dev/null
+}
+# The server package's own cluster is not ours; do not leave it running.
+exit 0

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# run.sh BUILD [unit|integration|NAME...] - the test suite.
+#
+# Starts one throwaway PostgreSQL cluster in a temporary folder, runs the
+# cmocka unit tests and the integration tests (each integration file gets a
+# database of its own), stops and removes the cluster on every exit path,
+# and ends with the line "N passed, M failed".
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}; shift || true
+export BUILD=$(cd "$BUILD" && pwd)
+only=("$@")
+
+. tests/lib/cluster.sh
+
+TMP=$(mktemp -d /tmp/migrated-test.XXXXXX)
+chmod 755 "$TMP"
+export RESULTS=$TMP/results
+: >"$RESULTS"
+cleanup() {
+	cluster_stop
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wanted() {	# wanted KIND NAME
+	[ ${#only[@]} -eq 0 ] && return 0
+	for o in "${only[@]}"; do
+		[ "$o" = "$1" ] || [ "$o" = "$2" ] && return 0
+	done
+	return 1
+}
+
+cluster_start "$TMP/pg" || { echo "0 passed, 1 failed"; exit 1; }
+echo "cluster: PostgreSQL $("$PGBIN/postgres" -V | awk '{print $3}') on $PGHOST port $PGPORT"
+
+n=0
+for t in "$BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	wanted unit "$name" || continue
+	n=$((n + 1))
+	db="u_${name#test_}_$n"
+	cluster_createdb "$db"
+	echo "== unit: $name"
+	out=$(cd "$TMP" && TESTDB=$db PGDATABASE=$db CMOCKA_MESSAGE_OUTPUT=TAP \
+	    timeout 300 "$t" 2>&1); rc=$?
+	printf '%s\n' "$out" | grep -E '^(not )?ok ' | sed 's/^/  /'
+	printf '%s\n' "$out" | grep -E '^ok ' |
+	    sed "s/^ok [0-9]* - /PASS $name: /" >>"$RESULTS"
+	printf '%s\n' "$out" | grep -E '^not ok ' |
+	    sed "s/^not ok [0-9]* - /FAIL $name: /" >>"$RESULTS"
+	if [ $rc -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok '; then
+		echo "FAIL $name: exited $rc" >>"$RESULTS"
+		printf '%s\n' "$out" | tail -n 30
+	elif printf '%s\n' "$out" | grep -q '^not ok '; then
+		printf '%s\n' "$out" | grep -v -E '^(ok|1\.\.)' | head -n 40
+	fi
+done
+
+for t in tests/integration/*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	wanted integration "$name" || continue
+	n=$((n + 1))
+	db="i_${name//[^a-z0-9_]/_}_$n"
+	cluster_createdb "$db"
+	tdir=$TMP/t_$name
+	mkdir -p "$tdir"
+	chmod 755 "$tdir"
+	echo "== integration: $name"
+	before=$(grep -c . "$RESULTS")
+	(cd "$tdir" && TESTDB=$db T=$tdir timeout 600 bash "$OLDPWD/$t") 2>&1 |
+	    sed 's/^/  /'
+	rc=${PIPESTATUS[0]}
+	after=$(grep -c . "$RESULTS")
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL $name: script exited $rc" >>"$RESULTS"
+		echo "  FAIL script exited $rc"
+	elif [ "$after" -eq "$before" ]; then
+		echo "FAIL $name: no checks ran" >>"$RESULTS"
+	fi
+	# a test must not leave processes behind
+	pkill -f "$BUILD/migrated" 2>/dev/null || true
+done
+
+passed=$(grep -c '^PASS' "$RESULTS")
+failed=$(grep -c '^FAIL' "$RESULTS")
+if [ "$failed" -gt 0 ]; then
+	echo
+	echo "failures:"
+	grep '^FAIL' "$RESULTS" | sed 's/^FAIL /  /'
+fi
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
