@@ -1,0 +1,71 @@
+/*
+ * event.h - what tier 1 and tier 2 report about each action they take.
+ *
+ * The planner/runner modules do not know about the audit table: they call
+ * an event hook, and the daemon connects that hook to audit_record().  The
+ * hook is called
+ *   - inside the transaction that makes the change, before COMMIT, for a
+ *     change that succeeds (so the change and its record commit together;
+ *     a hook failure aborts the change), and
+ *   - after the ROLLBACK, outside any transaction, for a failure or a
+ *     refusal (ev->ok == 0), so the failure is recorded on its own.
+ * For work that runs outside a transaction (CREATE INDEX CONCURRENTLY) it
+ * is called right after the statement, in autocommit mode.
+ *
+ * All pointers in these structs are borrowed for the duration of the call.
+ */
+#ifndef MIGRATE_EVENT_H
+#define MIGRATE_EVENT_H
+
+#include <sys/types.h>
+
+struct db;
+struct merr;
+
+/* Who asked: a socket peer (from SO_PEERCRED) or the daemon itself. */
+struct actor {
+	int		 is_daemon;	/* start-up / watcher work */
+	uid_t		 uid;
+	pid_t		 pid;
+	const char	*user;		/* name of uid, or NULL */
+};
+
+struct mig_event {
+	/*
+	 * Dotted action name, one of:
+	 *   daemon.start daemon.stop daemon.reload
+	 *   tier1.plan tier1.apply tier1.refuse tier1.fail
+	 *   tier2.apply tier2.rollback tier2.fail tier2.force
+	 *   lock.wait lock.retry  request.denied
+	 */
+	const char	*action;
+	const char	*target;	/* object or version, or NULL */
+	const char	*detail;	/* SQL or explanation, or NULL */
+	const char	*checksum;	/* hex SHA-256, or NULL */
+	long		 duration_ms;	/* -1 when not applicable */
+	int		 statements;	/* statements executed, or 0 */
+	int		 ok;		/* 1 success, 0 failure/refusal */
+	const char	*sqlstate;	/* failure: SQLSTATE or NULL */
+	const char	*error;		/* failure: message or NULL */
+};
+
+typedef int (*event_fn)(void *arg, struct db *, const struct actor *,
+	    const struct mig_event *, struct merr *);
+
+struct event_hook {
+	event_fn	 fn;		/* NULL: nothing is recorded */
+	void		*arg;
+	const struct actor *actor;
+};
+
+/* Call the hook if there is one; returns its result or 0. */
+static inline int
+event_emit(const struct event_hook *h, struct db *db,
+    const struct mig_event *ev, struct merr *e)
+{
+	if (h == NULL || h->fn == NULL)
+		return 0;
+	return h->fn(h->arg, db, h->actor, ev, e);
+}
+
+#endif
