@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "db.h"
 #include "log.h"
 #include "version.h"
@@ -135,6 +136,8 @@ main(int argc, char **argv)
 		config_release(&cfg);
 		return 0;
 	}
+	if (!op.plan && !op.once)	/* the service: daemon/daemon.c */
+		return daemon_main(op.config, &op.o, &cfg);
 	if (db_connect(&db, cfg.database, "migrated", &e) == -1) {
 		report(&e);
 		config_release(&cfg);
