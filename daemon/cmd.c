@@ -205,7 +205,7 @@ cmd_check_state(struct migrated *m, const struct cmd *cmd,
 		    "later");
 		return -1;
 	}
-	if ((cmd->flags & CMD_CONFIRM) && !r->yes) {
+	if ((cmd->flags & CMD_CONFIRM) && !r->yes && !r->dry_run) {
 		*code = PROTO_CONFIRM;
 		merr_set(e, MERR_USAGE, "'%s' is destructive and needs "
 		    "confirmation", cmd->name);
@@ -255,6 +255,10 @@ cmd_dispatch(struct migrated *m, struct conn *c, const char *line,
 	}
 	if (proto_request_args(obj, cmd->args, &r, &e) == -1) {
 		cmd_reply_error(c, r.cmd, PROTO_BAD_ARG, &e);
+		goto out;
+	}
+	if (!ops_available(cmd->name, &e)) {
+		cmd_reply_error(c, r.cmd, PROTO_NOT_AVAILABLE, &e);
 		goto out;
 	}
 	if (cmd_check_state(m, cmd, &r, &code, &e) == -1) {
@@ -350,10 +354,6 @@ cmd_job(struct migrated *m, struct conn *c, const struct cmd *cmd,
 	struct merr e;
 
 	merr_clear(&e);
-	if (!ops_available(cmd->name, &e)) {
-		cmd_reply_error(c, cmd->name, PROTO_NOT_AVAILABLE, &e);
-		return 0;
-	}
 	if ((j = cmd_new_job(m, c, cmd, r)) == NULL) {
 		merr_set(&e, MERR_NOMEM, "out of memory");
 		cmd_reply_error(c, cmd->name, PROTO_INTERNAL, &e);

@@ -272,6 +272,21 @@ daemon_startup_done(void *arg, struct job *j)
 	daemon_status_changed(m);
 }
 
+static const char *
+signame(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGINT:
+		return "SIGINT";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "signal";
+	}
+}
+
 static void
 daemon_submit_startup(struct migrated *m)
 {
@@ -418,14 +433,14 @@ daemon_shutdown(struct migrated *m, int sig)
 		if (sig == 0 || m->finishing)
 			return;
 		log_warnx("%s again: cancelling the running statement",
-		    strsignal(sig));
+		    signame(sig));
 		m->exit_code = 1;
 		m->dbloop.stop = 1;
 		dbloop_cancel(&m->dbloop);
 		return;
 	}
 	if (sig)
-		log_notice("%s: stopping%s%s", strsignal(sig), m->st.busy_op ?
+		log_notice("%s: stopping%s%s", signame(sig), m->st.busy_op ?
 		    " once the current transaction of " : "",
 		    m->st.busy_op ? m->st.busy_op : "");
 	notify_send(&m->notify, "STOPPING=1");
