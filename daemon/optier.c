@@ -15,12 +15,14 @@
 #include "opctx.h"
 #include "version.h"
 
+#if !defined(HAVE_TIER1) || !defined(HAVE_TIER2) || !defined(HAVE_AUDIT)
 static int
 not_built(const char *what, struct merr *e)
 {
 	merr_set(e, MERR_INTERNAL, "%s is not available in this build", what);
 	return -1;
 }
+#endif
 
 /* ---- tier 1 ---- */
 
