@@ -21,7 +21,7 @@
 
 #define RECONNECT_MIN_MS	500
 #define RECONNECT_MAX_MS	30000
-#define PING_MS			5000
+#define PING_MS			2000
 
 static void	daemon_finish(struct migrated *);
 static void	daemon_submit_startup(struct migrated *);
@@ -339,6 +339,18 @@ daemon_watch_cb(void *arg, const char *file)
 	dbloop_submit(&m->dbloop, j);
 }
 
+static int
+daemon_reload_failed(const struct merr *e)
+{
+	char buf[1024];
+
+	merr_format(e, buf, sizeof(buf));
+	log_errorx("reload failed, keeping the old configuration: %s", buf);
+	if (e->hint[0])
+		log_errorx("hint: %s", e->hint);
+	return -1;
+}
+
 int
 daemon_reload(struct migrated *m, struct merr *e)
 {
@@ -349,15 +361,11 @@ daemon_reload(struct migrated *m, struct merr *e)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (config_load(&fresh->cfg, m->config_path, &m->overrides, e) == -1) {
 		free(fresh);
-		log_errorx("reload failed, keeping the old configuration: %s",
-		    e->msg);
-		return -1;
+		return daemon_reload_failed(e);
 	}
 	if (config_check_paths(&fresh->cfg, e) == -1) {
 		cfgref_put(fresh);
-		log_errorx("reload failed, keeping the old configuration: %s",
-		    e->msg);
-		return -1;
+		return daemon_reload_failed(e);
 	}
 	if (strcmp(old->socket_path, fresh->cfg.socket_path))
 		log_warnx("reload: a new socket path takes effect at the next "
