@@ -293,6 +293,8 @@ daemon_submit_startup(struct migrated *m)
 	struct job *j = ops_job(m, m->st.ready ? "recheck" : "startup",
 	    daemon_startup_done);
 
+	if (m->st.ready)
+		log_info("database is back: re-checking the schema");
 	if (j)
 		dbloop_submit(&m->dbloop, j);
 }
