@@ -148,7 +148,11 @@ tier2_summary(const struct migrate_result *r)
 
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct migrate_row *w = &r->rows[i];
-		const char *n = w->name ? w->name : w->version;
+		char n[MIG_VERSION_MAX + 256];
+
+		/* "20240110_150000_add_user_preferences", as the file */
+		snprintf(n, sizeof(n), "%s%s%s", w->version, w->name ? "_" :
+		    "", w->name ? w->name : "");
 
 		if (w->state == MIG_PENDING)
 			json_array_append_new(pending, json_string(n));
