@@ -152,7 +152,8 @@ render_table(json_t *arr, int indent)
 		}
 	printf("%*s%s", indent, "", c_dim);
 	for (int c = 0; c < ncol; c++)
-		printf("%-*s%s", w[c], cols[c], c + 1 < ncol ? "  " : "");
+		printf("%-*s%s", c + 1 < ncol ? w[c] : 0, cols[c],
+		    c + 1 < ncol ? "  " : "");
 	printf("%s\n", c_off);
 	json_array_foreach(arr, i, row) {
 		printf("%*s", indent, "");
@@ -161,8 +162,10 @@ render_table(json_t *arr, int indent)
 			    buf, sizeof(buf));
 			const char *t = tone(s);
 
-			printf("%s%-*.*s%s%s", t, w[c], CELL_MAX, s,
-			    *t ? c_off : "", c + 1 < ncol ? "  " : "");
+			/* the last column is not padded: no trailing blanks */
+			printf("%s%-*.*s%s%s", t, c + 1 < ncol ? w[c] : 0,
+			    CELL_MAX, s, *t ? c_off : "", c + 1 < ncol ? "  " :
+			    "");
 		}
 		printf("\n");
 	}
@@ -303,6 +306,40 @@ render_log(json_t *d)
 #endif
 }
 
+/* Tier-2 results (list, validate, up, down, goto, force, redo, create). */
+static int
+render_tier2(const char *cmd, json_t *d)
+{
+	json_t *steps = json_object_get(d, "steps");
+	json_t *files = json_object_get(d, "files");
+	json_t *lint = json_object_get(d, "lint");
+	json_t *rows = json_object_get(d, "migrations");
+	const char *cur = str(d, "current");
+
+	if (!json_is_string(json_object_get(d, "op")))
+		return 0;
+	if (json_array_size(files) > 0) {
+		render_field("created:", files, 0, 8);
+		return 1;
+	}
+	if (!strcmp(cmd, "list") || !strcmp(cmd, "validate")) {
+		if (json_array_size(rows) > 0)
+			render_table(rows, 0);
+		else
+			printf("no enhancements in the folder\n");
+	} else if (json_array_size(steps) > 0) {
+		render_table(steps, 0);
+	} else {
+		printf("nothing to do\n");
+	}
+	if (json_array_size(lint) > 0) {
+		printf("%slint%s\n", c_yellow, c_off);
+		render_table(lint, 2);
+	}
+	printf("current version: %s\n", *cur ? cur : "none");
+	return 1;
+}
+
 static void
 text_result(const char *cmd, json_t *msg, json_t *data)
 {
@@ -320,6 +357,8 @@ text_result(const char *cmd, json_t *msg, json_t *data)
 	else if ((s = str(data, "markdown"))[0])
 		fputs(s, stdout);
 	else if (!strcmp(cmd, "log") && render_log(data))
+		;
+	else if (render_tier2(cmd, data))
 		;
 	else if (json_is_object(data) && json_object_size(data))
 		render_object(data, 0);

@@ -102,6 +102,22 @@ like "still answering after five bad requests" "$(echo "$out" | sed -n 6p)" \
     '"cmd":"status","ok":true'
 ok "daemon still running after bad requests" kill -0 $DPID
 
+# at most 16 connections per uid: the 17th gets a structured refusal
+out=$(python3 -c '
+import socket, sys, time
+conns = []
+for i in range(17):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); conns.append(s)
+time.sleep(0.3)
+last = conns[-1]; last.settimeout(5)
+print(last.recv(65536).decode().strip())
+conns[0].sendall(b"{\"cmd\":\"status\"}\n"); conns[0].settimeout(5)
+print(conns[0].recv(65536).decode()[:60])' "$SOCK")
+like "17th connection of one uid refused" "$(echo "$out" | sed -n 1p)" \
+    '"code":"too-many-connections".*"message":"too many connections from uid [0-9]+ \(at most 16\)"'
+like "the 16 others still served" "$(echo "$out" | sed -n 2p)" '"type":"result"'
+ok "connections released: status works" ctl status
+
 # a second daemon on the same socket refuses to start
 out=$("$MIGRATED" -c cfg.yaml 2>&1); rc=$?
 is "live socket: second daemon exits 1" "$rc" 1
@@ -131,6 +147,11 @@ ok "still serving after a failed reload" ctl status
 cp cfg.good cfg.yaml
 ok "reload with a good config" ctl reload
 like "reload logged" "$(cat daemon.log)" "configuration reloaded from"
+
+# under journald (JOURNAL_STREAM set) every line has a <N> priority
+JOURNAL_STREAM=8:1234 "$MIGRATED" -c cfg.yaml >journal.log 2>&1
+like "journald: <3> on errors" "$(cat journal.log)" '^<3>error: control socket'
+like "journald: <6> on info" "$(cat journal.log)" '^<6>starting migrated'
 
 # idle RSS after tier 1 (issue 5: under 10 MB); PSS and private memory
 # printed too.  Sanitizer builds carry shadow memory: reported only.
