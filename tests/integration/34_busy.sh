@@ -129,5 +129,28 @@ like "second signal: cancel logged" "$(cat daemon.log)" \
 is "the cancelled migration is not recorded as applied" \
     "$(applied 20240105_000000)" 0
 
+# apply: when-pending: the watcher applies a new file on its own
+rm -f migrations/20240105_000000_slow_five*
+cat >cfg.yaml <<EOF
+database: "dbname=$TESTDB"
+models: models
+migrations: migrations
+socket: $SOCK
+apply: when-pending
+EOF
+"$MIGRATED" -c cfg.yaml >>daemon.log 2>&1 &
+DPID=$!
+ok "when-pending daemon ready" ctl wait-ready --timeout 30
+slow 20240106_000000_auto 0
+for i in $(seq 50); do
+	[ "$(applied 20240106_000000)" = 1 ] && break; sleep 0.2
+done
+is "when-pending: the watcher applied the new file" "$(applied 20240106_000000)" 1
+like "when-pending: recorded as the daemon's work" \
+    "$(q "SELECT applied_by FROM schema_migrations WHERE version = '20240106_000000'")" \
+    'migrated|daemon'
+kill -TERM $DPID; wait $DPID
+is "when-pending daemon exits 0" "$?" 0
+
 kill $LPID 2>/dev/null; wait $LPID 2>/dev/null
 true
