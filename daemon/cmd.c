@@ -198,7 +198,8 @@ cmd_check_state(struct migrated *m, const struct cmd *cmd,
 	}
 	if ((cmd->flags & CMD_DB) && !m->st.db_up) {
 		*code = PROTO_UNAVAILABLE;
-		merr_set(e, MERR_CONNECT, "database unavailable");
+		merr_set(e, MERR_CONNECT, "database unavailable%s",
+		    m->st.db_down_since ? "" : ": migrated is starting");
 		if (m->st.db_error[0])
 			merr_detail(e, "%s", m->st.db_error);
 		merr_hint(e, "migrated reconnects on its own; try again "
