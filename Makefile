@@ -40,7 +40,7 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB	= $(BUILD)/libmigrate.a
 BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 
-.PHONY: all deps build demo test unit asan install clean \
+.PHONY: all deps build demo test unit asan install uninstall clean \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \
 	migrate-goto migrate-force migrate-backup migrations-log
@@ -122,6 +122,20 @@ install: all
 	install -m 644 docs/migrated.8 docs/migratectl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(COMPDIR)
 	install -m 644 contrib/migratectl.bash $(DESTDIR)$(COMPDIR)/migratectl
+
+# Leaves /etc/migrated alone: it may hold the administrator's files.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/migrated $(DESTDIR)$(PREFIX)/bin/migratectl
+	rm -f $(DESTDIR)$(SYSCONFDIR)/migrated/migrated.yaml.example
+	rm -f $(DESTDIR)$(UNITDIR)/migrated.service \
+	    $(DESTDIR)$(UNITDIR)/migrated.socket \
+	    '$(DESTDIR)$(UNITDIR)/migrated@.service' \
+	    '$(DESTDIR)$(UNITDIR)/migrated@.socket'
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/migrated.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man5/migrated.yaml.5 \
+	    $(DESTDIR)$(MANDIR)/man8/migrated.8 $(DESTDIR)$(MANDIR)/man8/migratectl.8
+	rm -f $(DESTDIR)$(COMPDIR)/migratectl
 
 clean:
 	rm -rf build build-asan build-*

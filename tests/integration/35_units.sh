@@ -236,3 +236,8 @@ is "completes socket paths for -s" \
 is "completion commands = migratectl(8) commands" \
     "$(sed -n 's/^\.It Ic \([a-z-]*\).*/\1/p' "$SRC/docs/migratectl.8" | sort | tr '\n' ' ')" \
     "$(complete_words migratectl '')"
+
+# --- make uninstall -------------------------------------------------------
+make -s -C "$SRC" uninstall DESTDIR="$T/root" PREFIX=/usr >/dev/null 2>&1
+is "make uninstall removes every installed file" \
+    "$(cd "$T/root" && find . -type f | sort)" ""
