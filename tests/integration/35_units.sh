@@ -241,3 +241,93 @@ is "completion commands = migratectl(8) commands" \
 make -s -C "$SRC" uninstall DESTDIR="$T/root" PREFIX=/usr >/dev/null 2>&1
 is "make uninstall removes every installed file" \
     "$(cd "$T/root" && find . -type f | sort)" ""
+
+# --- the daemon under the unit's seccomp and address-family rules ---------
+# No systemd runs here, so trace the real daemon with strace while it does
+# its job (check the configuration, connect over a Unix socket and over
+# TCP, serve a command, shut down) and hold every system call, socket family
+# and memory mapping it made against what migrated.service allows.
+syscall_group() {	# expand @group recursively into system call names
+	systemd-analyze syscall-filter --no-pager "$1" 2>/dev/null |
+	    awk 'NR > 1 && !/^ *#/ && NF { print $1 }' |
+	    while read -r _s; do
+		case $_s in @*) syscall_group "$_s" ;; *) echo "$_s" ;; esac
+	    done
+}
+# The unit's SystemCallFilter= lines in order: the first one decides allow
+# or deny list, later ones add to it (no ~) or take away from it (~).
+allowed=$T/allowed
+: >"$allowed"
+mode=""
+while read -r line; do
+	case $line in "~"*) neg=1; line=${line#"~"} ;; *) neg=0 ;; esac
+	[ -z "$mode" ] && mode=$neg
+	for item in $line; do
+		case $item in @*) syscall_group "$item" ;; *) echo "$item" ;; esac
+	done | sort -u >"$T/items"
+	if [ "$neg" -eq "$mode" ]; then
+		sort -u "$allowed" "$T/items" >"$T/a2"
+	else
+		sort -u "$allowed" | comm -23 - "$T/items" >"$T/a2"
+	fi
+	mv "$T/a2" "$allowed"
+done <<EOT
+$(sed -n 's/^SystemCallFilter=//p' "$S")
+EOT
+is "SystemCallFilter= is an allow list" "$mode" 0
+ok "the allow list holds chown (socket group)" grep -qx fchownat "$allowed"
+ok "the allow list lacks setuid" sh -c "! grep -qx setuid '$allowed'"
+
+if command -v strace >/dev/null; then
+	tr=$T/strace
+	rm -f "$tr".*
+	cat >"$T/trace.yaml" <<EOC
+database: "host=$PGHOST port=$PGPORT dbname=$TESTDB"
+models: $T/models
+migrations: $T/migrations
+socket:
+  path: $T/trace.sock
+  group: $(id -gn)
+  mode: 0660
+EOC
+	strace -f -qq -o "$tr.1" "$MIGRATED" -c "$T/trace.yaml" -n >/dev/null 2>&1
+	strace -f -qq -o "$tr.2" "$MIGRATED" -c "$T/trace.yaml" \
+	    --database "host=127.0.0.1 port=$PGPORT dbname=$TESTDB" --once \
+	    >/dev/null 2>&1
+	# the daemon proper: serve until the socket answers, then SIGTERM
+	strace -f -qq -o "$tr.3" "$MIGRATED" -c "$T/trace.yaml" \
+	    >"$T/daemon.log" 2>&1 &
+	spid=$!
+	for _i in $(seq 1 100); do
+		[ -S "$T/trace.sock" ] && break
+		kill -0 $spid 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -S "$T/trace.sock" ]; then
+		"$MIGRATECTL" -s "$T/trace.sock" status >/dev/null 2>&1
+		echo "  traced the daemon serving 'status' and its SIGTERM"
+	fi
+	# strace's pid is $spid; the daemon is its child
+	pkill -TERM -P $spid 2>/dev/null
+	wait $spid
+	cat "$tr".* >"$tr.all"
+	used=$(sed -E 's/^[0-9]+ +//' "$tr.all" |
+	    grep -oE '^[a-z_][a-z0-9_]*\(' | tr -d '(' | sort -u)
+	ok "strace saw the daemon's system calls" \
+	    test "$(printf '%s\n' "$used" | grep -c .)" -gt 20
+	bad=$(printf '%s\n' "$used" | comm -23 - "$allowed" | tr '\n' ' ')
+	is "every system call the daemon made is allowed by the unit" "$bad" ""
+	fams=$(grep -oE '^[0-9]+ +socket\(AF_[A-Z0-9]+' "$tr.all" |
+	    sed 's/.*(//' | sort -u | tr '\n' ' ')
+	echo "  socket families used: $fams"
+	like "the daemon used AF_INET (TCP to PostgreSQL)" "$fams" "AF_INET "
+	is "only AF_UNIX, AF_INET and AF_INET6 sockets (RestrictAddressFamilies=)" \
+	    "$(printf '%s\n' $fams | grep -vxE 'AF_UNIX|AF_INET|AF_INET6' | tr '\n' ' ')" ""
+	is "no writable and executable memory (MemoryDenyWriteExecute=)" \
+	    "$(grep -E '(mmap|mprotect|pkey_mprotect)\(' "$tr.all" |
+	    grep -E 'PROT_WRITE\|PROT_EXEC|PROT_EXEC\|PROT_WRITE' | head -n 3)" ""
+	is "no mprotect adding PROT_EXEC (MemoryDenyWriteExecute=)" \
+	    "$(grep -E '^[0-9]+ +mprotect\([^)]*PROT_EXEC' "$tr.all" | head -n 3)" ""
+else
+	_fail "strace is needed to check the daemon against the unit's filters"
+fi
