@@ -250,6 +250,17 @@ else
 	echo "  skip: this migratectl has no --help yet (placeholder client)"
 fi
 
+# --- [Install]: systemctl enable works offline on the DESTDIR ------------
+out=$(systemctl --root="$R" enable migrated.service migrated@auth.service 2>&1)
+is "systemctl --root enable migrated.service migrated@auth.service" "$?" 0
+is "enable: service and socket (Also=), plain and per instance" \
+    "$(cd "$R/etc/systemd/system" && find . -type l | sort | tr '\n' ' ')" \
+    "./multi-user.target.wants/migrated.service ./multi-user.target.wants/migrated@auth.service ./sockets.target.wants/migrated.socket ./sockets.target.wants/migrated@auth.socket "
+systemctl --root="$R" disable migrated.service migrated@auth.service \
+    >/dev/null 2>&1
+is "disable removes them again" \
+    "$(find "$R/etc/systemd/system" -type l | wc -l)" 0
+
 # --- make uninstall -------------------------------------------------------
 make -s -C "$SRC" uninstall DESTDIR="$T/root" PREFIX=/usr >/dev/null 2>&1
 is "make uninstall removes every installed file" \
