@@ -106,7 +106,7 @@ for want in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' \
     'PrivateDevices=yes' 'NoNewPrivileges=yes' \
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' \
     'RuntimeDirectory=migrated' 'RuntimeDirectoryPreserve=yes' \
-    'ReadOnlyPaths=/etc/migrated' 'CapabilityBoundingSet=$'; do
+    'ReadOnlyPaths=-/etc/migrated' 'CapabilityBoundingSet=$'; do
 	ok "migrated.service has $want" grep -q "^$want" "$S"
 done
 unlike "no DynamicUser= (the socket group matters)" "$(cat "$S")" '^DynamicUser='
