@@ -222,11 +222,15 @@ is "completes after -n SERVICE" "$(complete_words migratectl -n auth re)" \
 is "completes service names for -n" "$(complete_words migratectl -n '')" \
     "auth billing search "
 is "completes up options" "$(complete_words migratectl up --)" \
-    "--out-of-order --to "
+    "--dry-run --out-of-order --to "
 is "completes down options" "$(complete_words migratectl --json down --)" \
-    "--all --to --yes "
+    "--all --dry-run --to --yes "
 is "completes log options" "$(complete_words migratectl log --)" \
-    "--json --markdown --since --version "
+    "--json --limit --markdown --since --version "
+is "completes after -c FILE" "$(complete_words migratectl -c x.yaml ch)" \
+    "check "
+is "completes folders for --migrations" \
+    "$(cd "$T" && complete_words migratectl --migrations cc)" "cconf "
 is "completes audit verify" "$(complete_words migratectl audit '')" "verify "
 is "completes wait-ready --timeout" \
     "$(complete_words migratectl wait-ready --)" "--timeout "
@@ -243,7 +247,7 @@ if help=$("$MIGRATECTL" --help 2>&1); then
 	for c in $(complete_words migratectl ''); do
 		like "migratectl --help lists '$c'" "$help" "(^|[^a-z-])$c([^a-z-]|$)"
 	done
-	for o in -s -n --json; do
+	for o in -s -n -c --json --yes --migrations; do
 		like "migratectl --help lists '$o'" "$help" "(^|[^a-z-])$o([^a-z-]|$)"
 	done
 else
