@@ -37,7 +37,7 @@ usage(int code)
 	    "[--plan | --once]\n"
 	    "  -c FILE          configuration (default %s)\n"
 	    "  -n               check the configuration and exit\n"
-	    "  -v               verbose (debug) logging\n"
+	    "  -d, -v           debug logging (migrated never detaches)\n"
 	    "  --database S     libpq connection string or URI "
 	    "(also DATABASE_URL)\n"
 	    "  --models DIR     models folder\n"
@@ -68,10 +68,11 @@ parse_args(int argc, char **argv, struct options *op)
 	int ch;
 
 	memset(op, 0, sizeof(*op));
-	while ((ch = getopt_long(argc, argv, "c:hnvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dhnvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': op->config = optarg; break;
 		case 'n': op->check = 1; break;
+		case 'd':		/* debug: same as -v, stays in the foreground */
 		case 'v': op->verbose++; break;
 		case 'V': printf("migrated %s\n", MIGRATED_VERSION); exit(0);
 		case 'h': usage(0);
