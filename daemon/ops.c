@@ -47,10 +47,14 @@ ops_event(void *arg, struct db *db, const struct actor *a,
     const struct mig_event *ev, struct merr *e)
 {
 	struct ops *o = arg;
-	char dur[48] = "";
+	char dur[64] = "";
 
 	if (ev->duration_ms >= 0)
 		snprintf(dur, sizeof(dur), " in %ld ms", ev->duration_ms);
+	if (ev->statements > 0)
+		snprintf(dur + strlen(dur), sizeof(dur) - strlen(dur),
+		    ", %d statement%s", ev->statements,
+		    ev->statements == 1 ? "" : "s");
 	if (ev->ok)
 		log_info("%s%s%s%s%s", ev->action, ev->target ? " '" : "",
 		    ev->target ? ev->target : "", ev->target ? "'" : "", dur);

@@ -96,4 +96,24 @@ like "socket permission message" "$out" "permission denied on control socket '$S
 ok "root still gets in" "$MIGRATECTL" -s "$SOCK" status
 
 kill -TERM $DPID; wait $DPID
+
+# 6. the socket's group from the config: mode 0660, group of migtest
+config 0660 "{ users: [migtest] }" "{ users: [nobody] }"
+printf 'socket: { path: %s, mode: 0660, group: %s }\n' "$SOCK" "$GRP2" >>cfg.yaml
+sed -i '/^socket: { path: [^,]*, mode: 0660 }$/d' cfg.yaml
+"$MIGRATED" -c cfg.yaml >daemon3.log 2>&1 &
+DPID=$!
+ok "daemon ready (group $GRP2)" "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 30
+is "socket group from the config" "$(stat -c %G "$SOCK")" "$GRP2"
+is "socket mode 0660" "$(stat -c %a "$SOCK")" 660
+ok "the group lets migtest in" as2 status
+kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0
+
+# an unknown group is a configuration error at start
+config 0660 "{ users: [] }" "{ users: [] }"
+sed -i "s|^socket: .*|socket: { path: $SOCK, group: no_such_group_x }|" cfg.yaml
+out=$("$MIGRATED" -c cfg.yaml 2>&1); rc=$?
+is "unknown socket group: exit 1" "$rc" 1
+like "unknown socket group: named" "$out" "unknown group 'no_such_group_x' for the control socket"
+ok "no socket left behind" test ! -e "$SOCK"

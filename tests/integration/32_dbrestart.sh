@@ -20,10 +20,24 @@ pg_down() {
 # whatever happens, the shared cluster is running again when we leave
 trap 'pg_isready -q || pg_up' EXIT
 
+# start-up with the server down: the socket answers, READY waits
+pg_down
 "$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations migrations --socket "$SOCK" >daemon.log 2>&1 &
 DPID=$!
-ok "ready" ctl wait-ready --timeout 30
+for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+sleep 1
+out=$(ctl --json status)
+like "starting: status answers before the database" "$out" \
+    '"ready":false.*"status":"starting: database unavailable since'
+out=$(ctl --json list 2>&1)
+like "starting: database commands get unavailable" "$out" \
+    '"code":"(unavailable|not-available)"'
+fails_with "wait-ready: reachable, not ready: exit 1" 1 ctl wait-ready --timeout 1
+like "each connection attempt logged" "$(grep -c 'retrying in' daemon.log)" \
+    '^([2-9]|[1-9][0-9]+)$'
+pg_up
+ok "ready once the server is up" ctl wait-ready --timeout 40
 
 pg_down
 ok "server stopped" sh -c '! pg_isready -q'
