@@ -139,7 +139,7 @@ control_peer(struct conn *c)
 	socklen_t len = sizeof(cr);
 	struct passwd pw, *res = NULL;
 	char buf[4096];
-	uv_os_fd_t fd;
+	uv_os_fd_t fd = -1;
 
 	c->uid = (uid_t)-1;
 	c->gid = (gid_t)-1;
@@ -151,16 +151,15 @@ control_peer(struct conn *c)
 		c->pid = cr.pid;
 	}
 	snprintf(c->user, sizeof(c->user), "%ld", (long)c->uid);
-	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res) {
+	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
 		snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
-		c->ngroups = CONTROL_MAX_GROUPS;
-		if (getgrouplist(pw.pw_name, c->gid, c->groups,
-		    &c->ngroups) == -1)
-			c->ngroups = CONTROL_MAX_GROUPS;
-	} else {
-		c->groups[0] = c->gid;
-		c->ngroups = 1;
-	}
+	/* the peer's real supplementary groups, from the kernel too */
+	len = sizeof(c->groups);
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, c->groups,
+	    &len) == 0)
+		c->ngroups = (int)(len / sizeof(gid_t));
+	else
+		c->ngroups = 0;	/* too many or unknown: primary gid only */
 }
 
 static void

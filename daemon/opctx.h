@@ -31,10 +31,11 @@
 
 struct ops {
 	struct db	 lockdb;	/* idle connection for the lock */
+	char		*lockinfo;	/* the conninfo lockdb was opened with */
 #ifdef HAVE_AUDIT
 	struct audit	 audit;
 	int		 audit_ready;
-	char		 audit_for[256];	/* schema.table it was set for */
+	char		*audit_for;	/* database + table it was set for */
 #endif
 	int		 started;	/* daemon.start recorded */
 };

@@ -31,9 +31,11 @@ ops_free(struct ops *o)
 	if (o == NULL)
 		return;
 	db_close(&o->lockdb);
+	free(o->lockinfo);
 #ifdef HAVE_AUDIT
 	if (o->audit_ready)
 		audit_release(&o->audit);
+	free(o->audit_for);
 #endif
 	free(o);
 }
@@ -85,21 +87,28 @@ ops_connect(struct opctx *x, struct merr *e)
 		return -1;
 #ifdef HAVE_AUDIT
 	{
-		char key[256];
+		char *key;
 
-		snprintf(key, sizeof(key), "%s.%s", x->cfg->schema,
-		    x->cfg->audit_table);
+		/* a reload may name another database or table */
+		if (asprintf(&key, "%s|%s.%s", x->cfg->database ?
+		    x->cfg->database : "", x->cfg->schema,
+		    x->cfg->audit_table) == -1)
+			return merr_set(e, MERR_NOMEM, "out of memory");
 		if (x->o->audit_ready && strcmp(key, x->o->audit_for)) {
 			audit_release(&x->o->audit);
 			x->o->audit_ready = 0;
 		}
 		if (!x->o->audit_ready) {
 			if (audit_ensure(x->db, x->cfg, e) == -1 ||
-			    audit_init(&x->o->audit, x->db, x->cfg, e) == -1)
+			    audit_init(&x->o->audit, x->db, x->cfg, e) == -1) {
+				free(key);
 				return -1;
+			}
 			x->o->audit_ready = 1;
-			snprintf(x->o->audit_for, sizeof(x->o->audit_for),
-			    "%s", key);
+			free(x->o->audit_for);
+			x->o->audit_for = key;
+		} else {
+			free(key);
 		}
 	}
 #endif

@@ -123,6 +123,8 @@ static int
 tier2_env(struct opctx *x, struct mig_env *env, int locking,
     struct merr *e)
 {
+	const char *ci;
+
 	memset(env, 0, sizeof(*env));
 	env->cfg = x->cfg;
 	env->db = x->db;
@@ -133,9 +135,22 @@ tier2_env(struct opctx *x, struct mig_env *env, int locking,
 	env->stop = &x->d->stop;
 	if (!locking)
 		return 0;
-	if (x->o->lockdb.conn == NULL && db_connect(&x->o->lockdb,
-	    x->cfg->database, "migrated lock", e) == -1)
-		return -1;
+	ci = x->cfg->database ? x->cfg->database : "";
+	if (x->o->lockdb.conn && strcmp(x->o->lockinfo, ci)) {
+		db_close(&x->o->lockdb);	/* reloaded: another database */
+		free(x->o->lockinfo);
+		x->o->lockinfo = NULL;
+	}
+	if (x->o->lockdb.conn == NULL) {
+		if (db_connect(&x->o->lockdb, x->cfg->database,
+		    "migrated lock", e) == -1)
+			return -1;
+		free(x->o->lockinfo);
+		if ((x->o->lockinfo = strdup(ci)) == NULL) {
+			db_close(&x->o->lockdb);
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		}
+	}
 	env->lockdb = &x->o->lockdb;
 	return 0;
 }
