@@ -230,41 +230,91 @@ str(json_t *o, const char *k)
 	return s ? s : "";
 }
 
+static long long
+num(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* schema: in sync (last run: 6 applied, 0 refused, 0 drift, 70 ms) */
+static void
+render_schema(json_t *t1)
+{
+	json_t *p = json_object_get(t1, "problems"), *v;
+	size_t i;
+
+	if (!json_is_true(json_object_get(t1, "available"))) {
+		printf("schema:       tier 1 not built\n");
+		return;
+	}
+	printf("schema:       %s%s%s (last run: %lld applied, %lld refused, "
+	    "%lld drift, %lld ms%s)\n", json_array_size(p) ? c_yellow :
+	    c_green, json_array_size(p) ? "not in sync" : "in sync", c_off,
+	    num(t1, "applied"), num(t1, "refused"), num(t1, "drift"),
+	    num(t1, "duration_ms"), json_is_true(json_object_get(t1,
+	    "waited")) ? ", waited for another host" : "");
+	json_array_foreach(p, i, v)
+		printf("  %s%-7s%s %s %s: %s\n", tone(str(v, "class")),
+		    str(v, "class"), c_off, str(v, "kind"), str(v, "target"),
+		    str(v, "reason"));
+}
+
+/* enhancements: current V; 1 pending: X */
+static void
+render_enh(json_t *t2)
+{
+	json_t *p = json_object_get(t2, "pending"), *d, *v;
+	size_t i;
+
+	if (!json_is_true(json_object_get(t2, "available"))) {
+		printf("enhancements: tier 2 not built\n");
+		return;
+	}
+	printf("enhancements: current %s; %s%zu pending%s", *str(t2,
+	    "current") ? str(t2, "current") : "none", json_array_size(p) ?
+	    c_yellow : "", json_array_size(p), json_array_size(p) ? ": " : "");
+	json_array_foreach(p, i, v)
+		printf("%s%s", i ? ", " : "", json_string_value(v));
+	printf("%s\n", json_array_size(p) ? c_off : "");
+	if (num(t2, "drift") || num(t2, "missing") || num(t2, "out_of_order"))
+		printf("  %s%lld edited after apply, %lld missing, %lld out of "
+		    "order%s\n", c_red, num(t2, "drift"), num(t2, "missing"),
+		    num(t2, "out_of_order"), c_off);
+	json_array_foreach(json_object_get(t2, "dirty"), i, d)
+		printf("  %sdirty%s %s (%s, %lld of %lld statements done)%s%s\n",
+		    c_red, c_off, str(d, "name"), str(d, "direction"),
+		    num(d, "stmt_done"), num(d, "nstmts"),
+		    *str(d, "error") ? ": " : "", str(d, "error"));
+}
+
 static void
 render_status(json_t *d)
 {
 	json_t *db = json_object_get(d, "database");
 	json_t *busy = json_object_get(d, "busy");
-	long long up = json_integer_value(json_object_get(d, "uptime_s"));
+	long long up = num(d, "uptime_s");
 	int avail = json_is_true(json_object_get(db, "available"));
 
 	printf("%smigrated %s%s (pid %lld, up %lldh%02lldm%02llds)%s\n",
-	    c_bold, str(d, "version"), c_off,
-	    (long long)json_integer_value(json_object_get(d, "pid")),
-	    up / 3600, up / 60 % 60, up % 60,
+	    c_bold, str(d, "version"), c_off, num(d, "pid"), up / 3600,
+	    up / 60 % 60, up % 60,
 	    json_is_true(json_object_get(d, "ready")) ? "" : ", not ready");
 	printf("status:       %s\n", str(d, "status"));
-	printf("database:     %s%s%s %s%s\n", avail ? c_green : c_red,
+	printf("database:     %s%s%s %s\n", avail ? c_green : c_red,
 	    avail ? "available" : "unavailable", c_off,
-	    avail ? str(db, "where") : str(db, "error"),
-	    avail ? "" : "");
+	    avail ? str(db, "where") : str(db, "error"));
 	if (json_is_object(busy))
 		printf("busy:         %s%s%s since %s (uid %lld)\n", c_yellow,
 		    str(busy, "op"), c_off, str(busy, "since"),
-		    (long long)json_integer_value(json_object_get(busy,
-		    "uid")));
+		    num(busy, "uid"));
 	if (json_is_string(json_object_get(d, "last_error")))
 		printf("last error:   %s%s%s\n", c_red, str(d, "last_error"),
 		    c_off);
+	if (json_is_object(json_object_get(d, "schema")))
+		render_schema(json_object_get(d, "schema"));
+	if (json_is_object(json_object_get(d, "enhancements")))
+		render_enh(json_object_get(d, "enhancements"));
 	printf("apply:        %s\n", str(d, "apply"));
-	if (json_is_object(json_object_get(d, "schema"))) {
-		printf("schema:\n");
-		render_object(json_object_get(d, "schema"), 2);
-	}
-	if (json_is_object(json_object_get(d, "enhancements"))) {
-		printf("enhancements:\n");
-		render_object(json_object_get(d, "enhancements"), 2);
-	}
 }
 
 static void

@@ -183,14 +183,13 @@ daemon_status_json(struct migrated *m)
 void
 daemon_status_changed(struct migrated *m)
 {
-	static char last[1024];
-	char line[1024];
+	char line[sizeof(m->st.notified)];
 
 	if (m->finishing)
 		return;
 	status_line(m, line, sizeof(line));
-	if (strcmp(line, last)) {
-		snprintf(last, sizeof(last), "%s", line);
+	if (strcmp(line, m->st.notified)) {
+		memcpy(m->st.notified, line, sizeof(line));
 		notify_send(&m->notify, "STATUS=%s", line);
 	}
 	if (m->stopping && dbloop_idle(&m->dbloop)) {

@@ -52,6 +52,7 @@ struct dstate {
 	char	 schema_line[256];	/* "schema in sync" ... */
 	char	 pending_line[512];	/* "1 enhancement pending: ..." */
 	char	 last_error[512];
+	char	 notified[1024];	/* the last STATUS= sent */
 };
 
 struct migrated {

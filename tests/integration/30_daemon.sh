@@ -175,6 +175,9 @@ is "SIGTERM: exit 0" "$rc" 0
 like "STOPPING=1 sent" "$(cat notify.log)" "^STOPPING=1$"
 ok "socket removed at exit" test ! -e "$SOCK"
 like "stop logged" "$(cat daemon.log)" "SIGTERM: stopping"
+unlike "every libuv handle closed (uv_loop_close == 0)" "$(cat daemon.log)" \
+    "event loop closed with handles open"
+like "clean stop logged" "$(tail -n 1 daemon.log)" "stopped \(exit 0\)"
 
 # a stale socket file (a killed daemon) is removed at start
 "$MIGRATED" -c cfg.yaml >daemon2.log 2>&1 &
