@@ -183,9 +183,9 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 	long n;
 	int ch, idx;
 
-	optind = 1;
+	optind = 0;	/* glibc: a full re-initialisation, permuting again */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+y", cmd_opts, &idx)) != -1) {
+	while ((ch = getopt_long(argc, argv, "y", cmd_opts, &idx)) != -1) {
 		snprintf(name, sizeof(name), "%s", ch == '?' ? argv[optind - 1]
 		    : ch == 'y' ? "--yes" : cmd_opts[idx].name);
 		if (ch != '?' && ch != 'y' && ch != O_JSON &&
