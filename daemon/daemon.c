@@ -124,6 +124,7 @@ status_line(struct migrated *m, char *buf, size_t len)
 {
 	struct dstate *s = &m->st;
 	char when[32];
+	int n;
 
 	if (m->stopping) {
 		snprintf(buf, len, "stopping%s%s", s->busy_op ?
@@ -145,8 +146,12 @@ status_line(struct migrated *m, char *buf, size_t len)
 		    sizeof(s->schema_line));
 		status_pending(s->tier2, s->pending_line,
 		    sizeof(s->pending_line));
-		snprintf(buf, len, "%s%s%s", s->schema_line,
+		n = snprintf(buf, len, "%s%s%s", s->schema_line,
 		    s->pending_line[0] ? "; " : "", s->pending_line);
+		/* e.g. a migration file that does not parse */
+		if (s->last_error[0] && n > 0 && (size_t)n < len)
+			snprintf(buf + n, len - (size_t)n, "; error: %s",
+			    s->last_error);
 	}
 }
 
@@ -255,11 +260,13 @@ daemon_startup_done(void *arg, struct job *j)
 		}
 	} else if (!j->db_lost) {
 		m->st.db_up = 1;
-		snprintf(m->st.last_error, sizeof(m->st.last_error), "%s",
-		    j->err.msg);
-		log_errorx("%s: %s", j->name, j->err.msg);
+		merr_format(&j->err, m->st.last_error,
+		    sizeof(m->st.last_error));
+		log_errorx("%s: %s", j->name, m->st.last_error);
 		if (j->err.detail[0])
 			log_errorx("detail: %s", j->err.detail);
+		if (j->err.hint[0])
+			log_errorx("hint: %s", j->err.hint);
 		if (!m->st.ready) {
 			m->exit_code = 1;
 			daemon_shutdown(m, 0);

@@ -346,11 +346,39 @@ op_startup(struct opctx *x, struct merr *e)
 	return 0;
 }
 
+/* Parse and lint every file: a syntax error fails, findings are logged. */
+static int
+tier2_validate(struct opctx *x, struct merr *e)
+{
+#ifdef HAVE_TIER2
+	struct migrate_result r;
+	struct mig_env env;
+	int rc;
+
+	migrate_result_init(&r);
+	tier2_env(x, &env, 0, e);
+	if ((rc = migrate_validate(&env, &r, e)) == 0)
+		for (size_t i = 0; i < r.lint.n; i++) {
+			const struct lint_finding *f = &r.lint.v[i];
+
+			log_warnx("lint: %s:%d:%d: %s (%s)", f->file, f->line,
+			    f->col, f->message, lint_rule_name(f->rule));
+		}
+	migrate_result_release(&r);
+	return rc;
+#else
+	(void)x;
+	(void)e;
+	return 0;
+#endif
+}
+
 /* The watcher saw the folder change: revalidate (and maybe apply). */
 int
 op_refresh(struct opctx *x, struct merr *e)
 {
-	if (ops_connect(x, e) == -1 || tier2_refresh(x, e) == -1)
+	if (ops_connect(x, e) == -1 || tier2_refresh(x, e) == -1 ||
+	    tier2_validate(x, e) == -1)
 		return -1;
 	if (x->j->mutating && pending_count(x->j->tier2_state) > 0)
 		return tier2_autoup(x, e);

@@ -64,6 +64,17 @@ like "watcher: status reports the new file" "$(ctl --json status)" \
 like "watcher: STATUS= line reports it" "$(cat notify.log)" \
     "STATUS=.*1 enhancement pending: 20240102_000000_slow_two"
 
+# a file that does not parse: status names it at file:line:col
+printf 'SELECT 1;\nCREAT TABLE x (;\n' >migrations/20240102_000001_broken.sql
+sleep 1
+like "watcher: a syntax error in the status, positioned" "$(ctl status)" \
+    "error: migrations/20240102_000001_broken.sql:2:1: syntax error at or near \"CREAT\""
+like "watcher: the error logged" "$(cat daemon.log)" \
+    "refresh: migrations/20240102_000001_broken.sql:2:1: "
+rm migrations/20240102_000001_broken.sql
+sleep 1
+unlike "watcher: error gone once the file is gone" "$(ctl status)" "error:"
+
 ctl up >up.out 2>&1 &
 UPID=$!
 ok "up is running" wait_busy
