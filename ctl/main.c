@@ -219,22 +219,6 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 	return optind;
 }
 
-static int
-parse_none(struct ctl *x, int argc, char **argv, struct proto_request *r)
-{
-	const struct ctl_cmd *cmd = NULL;
-	int i;
-
-	for (size_t k = 0; k < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); k++)
-		if (!strcmp(ctl_cmds[k].name, r->cmd))
-			cmd = &ctl_cmds[k];
-	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
-		return -1;
-	if (i < argc)
-		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
-	return 0;
-}
-
 static const struct ctl_cmd *
 cmd_of(const struct proto_request *r)
 {
@@ -242,6 +226,19 @@ cmd_of(const struct proto_request *r)
 		if (!strcmp(ctl_cmds[k].name, r->cmd))
 			return &ctl_cmds[k];
 	return NULL;
+}
+
+static int
+parse_none(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
 }
 
 static int
