@@ -371,7 +371,8 @@ daemon_reload(struct migrated *m, struct merr *e)
 		free(fresh);
 		return daemon_reload_failed(e);
 	}
-	if (config_check_paths(&fresh->cfg, e) == -1) {
+	if (config_check_paths(&fresh->cfg, e) == -1 ||
+	    ops_preflight(&fresh->cfg, e) == -1) {
 		cfgref_put(fresh);
 		return daemon_reload_failed(e);
 	}
@@ -521,6 +522,19 @@ daemon_handles(struct migrated *m)
 	watch_start(&m->watch, m->cfg->cfg.migrations_dir);
 }
 
+static void
+daemon_report(const struct merr *e)
+{
+	char buf[1024];
+
+	merr_format(e, buf, sizeof(buf));
+	log_errorx("error: %s", buf);
+	if (e->detail[0])
+		log_errorx("detail: %s", e->detail);
+	if (e->hint[0])
+		log_errorx("hint: %s", e->hint);
+}
+
 static int
 daemon_start(struct migrated *m)
 {
@@ -528,10 +542,9 @@ daemon_start(struct migrated *m)
 	int rc;
 
 	merr_clear(&e);
-	if (control_listen(&m->control, m, m->loop, &m->cfg->cfg, &e) == -1) {
-		log_errorx("error: %s", e.msg);
-		if (e.hint[0])
-			log_errorx("hint: %s", e.hint);
+	if (ops_preflight(&m->cfg->cfg, &e) == -1 ||
+	    control_listen(&m->control, m, m->loop, &m->cfg->cfg, &e) == -1) {
+		daemon_report(&e);
 		return -1;
 	}
 	if ((m->ops = ops_new()) == NULL ||

@@ -17,6 +17,7 @@
 #if defined(__has_include)
 #if __has_include("tier1.h")
 #define HAVE_TIER1 1
+#include "model.h"
 #include "tier1.h"
 #endif
 #if __has_include("migrate.h")

@@ -10,6 +10,7 @@
 #ifndef MIGRATED_OPS_H
 #define MIGRATED_OPS_H
 
+#include "config.h"
 #include "dbloop.h"
 #include "err.h"
 
@@ -29,6 +30,11 @@ int	ops_available(const char *cmd, struct merr *e);
 void	ops_done(struct migrated *, struct job *);
 /* Loop: an internal job (startup, recheck, ping, refresh, stop). */
 struct job *ops_job(struct migrated *, const char *name, job_done_fn);
+/*
+ * Start-up and reload, before any database work: the models load and the
+ * migration files parse.  Errors carry file, line and column.
+ */
+int	ops_preflight(const struct config *, struct merr *);
 /* Loop: record a denied request through the event hook. */
 void	ops_record_denied(struct migrated *, struct conn *, const char *cmd);
 

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "opctx.h"
+#include "ops.h"
 #include "version.h"
 
 #if !defined(HAVE_TIER1) || !defined(HAVE_TIER2) || !defined(HAVE_AUDIT)
@@ -540,4 +541,41 @@ op_audit(struct opctx *x, struct merr *e)
 	(void)x;
 	return not_built("the audit trail", e);
 #endif
+}
+
+/* ---- before connecting ---- */
+
+/*
+ * Load the models and parse the migrations folder without a database, so
+ * that a bad file stops the start (or a reload) before anything connects.
+ * Runs on the loop thread at start-up and on reload: plain file parsing.
+ */
+int
+ops_preflight(const struct config *cfg, struct merr *e)
+{
+#ifdef HAVE_TIER1
+	struct schema *s = NULL;
+
+	if (model_load_dir(cfg->models_dir, &s, e) == -1)
+		return -1;
+	schema_free(s);
+#endif
+#ifdef HAVE_TIER2
+	{
+		struct migrate_result r;
+		struct mig_env env;
+		int rc;
+
+		memset(&env, 0, sizeof(env));
+		env.cfg = cfg;
+		migrate_result_init(&r);
+		rc = migrate_validate(&env, &r, e);
+		migrate_result_release(&r);
+		if (rc == -1)
+			return -1;
+	}
+#endif
+	(void)cfg;
+	(void)e;
+	return 0;
 }

@@ -29,6 +29,8 @@ ok "ready" ctl wait-ready --timeout 30
 
 ok "status" ctl status
 ok "reload" ctl reload
+built plan && HAS_T1=1 || HAS_T1=0
+built list && HAS_T2=1 || HAS_T2=0
 
 if built plan; then
 	out=$(ctl plan); rc=$?
@@ -100,5 +102,38 @@ else
 	fails_with "audit verify: not available (exit 1)" 1 ctl audit verify
 fi
 
+# a migration that stops parsing: reload refuses, the old state stays
+if [ $HAS_T2 = 1 ]; then
+	printf 'SELECT 1;\nCREAT x;\n' >migrations/20240203_000000_broken.sql
+	out=$(ctl reload 2>&1); rc=$?
+	is "reload with a broken migration: exit 1" "$rc" 1
+	like "reload names file:line:col" "$out" \
+	    "error: migrations/20240203_000000_broken.sql:2:1: syntax error"
+	ok "still serving" ctl status
+	rm -f migrations/20240203_000000_broken.sql
+fi
+
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0
+
+# bad input files stop the start before anything connects
+mkdir -p bad/models bad/migrations
+printf 'SELECT 1;\nCREAT x;\n' >bad/migrations/20240101_000000_x.sql
+printf 'tables:\n  users: {}\n' >bad/models/users.yaml
+before=$(schema_snapshot)
+if [ $HAS_T2 = 1 ]; then
+	out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
+	    --migrations bad/migrations --socket "$SOCK" 2>&1); rc=$?
+	is "start with a broken migration: exit 1" "$rc" 1
+	like "start: the migration error is positioned" "$out" \
+	    "error: bad/migrations/20240101_000000_x.sql:2:1: syntax error"
+fi
+if [ $HAS_T1 = 1 ]; then
+	out=$("$MIGRATED" --database "dbname=$TESTDB" --models bad/models \
+	    --migrations migrations --socket "$SOCK" 2>&1); rc=$?
+	is "start with a bad model: exit 1" "$rc" 1
+	like "start: the model error is positioned" "$out" \
+	    "error: bad/models/users.yaml:1:1: unknown key 'tables'"
+fi
+is "bad input at start changed nothing" "$(schema_snapshot)" "$before"
+ok "no socket left behind" test ! -e "$SOCK"
