@@ -87,7 +87,7 @@ if built log; then
 	out=$(ctl log --limit 50); rc=$?
 	is "log: exit 0" "$rc" 0
 	like "log: daemon.start recorded" "$out" "daemon.start"
-	like "log: the denied-free reload recorded" "$out" "daemon.reload"
+	like "log: the reload recorded" "$out" "daemon.reload"
 	ok "log --json: valid JSON" sh -c "\"$MIGRATECTL\" -s \"$SOCK\" --json log |
 	    python3 -c 'import json,sys; json.load(sys.stdin)'"
 	like "log --markdown" "$(ctl log --markdown)" "^#"
