@@ -435,12 +435,22 @@ control_stop_accepting(struct control *ctl)
 	ctl->created = 0;
 }
 
+/* Close every connection; one with replies still queued after they go. */
 void
 control_close(struct control *ctl)
 {
+	struct conn *c, *next;
+
 	control_stop_accepting(ctl);
-	while (ctl->conns)
-		control_conn_close(ctl->conns);
+	for (c = ctl->conns; c; c = next) {
+		next = c->next;
+		if (c->writes > 0) {
+			c->close_after_write = 1;
+			uv_read_stop((uv_stream_t *)&c->pipe);
+		} else {
+			control_conn_close(c);
+		}
+	}
 }
 
 struct conn *
