@@ -110,13 +110,16 @@ ok "daemon still serving" ctl status
 # SIGTERM during a long migration: it finishes, exit 0
 slow 20240104_000000_slow_four 3
 sleep 1
-ctl up >/dev/null 2>&1 &
+ctl up >up4.out 2>&1 &
+CPID=$!
 ok "up running before SIGTERM" wait_busy
 t0=$(ms_now)
 kill -TERM $DPID
 wait $DPID; rc=$?
 t1=$(ms_now)
 is "SIGTERM during up: exit 0" "$rc" 0
+wait $CPID
+is "the client of that up still got its result (exit 0)" "$?" 0
 is "the running migration finished and was recorded" \
     "$(applied 20240104_000000)" 1
 like "waited for it ($((t1 - t0)) ms)" "$((t1 - t0))" '^[1-9][0-9]{3}$'
