@@ -24,6 +24,8 @@
 #define AUDIT_LOCK_TIMEOUT_MS	30000
 #define AUDIT_LOCK_TIMEOUT_STR	"30000"
 #define AUDIT_BATCH		1000
+/* longer details (a whole migration's SQL) are cut: the checksum names it */
+#define AUDIT_DETAIL_MAX	16384
 
 #define AUDIT_AT_SQL \
 	"to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -335,7 +337,26 @@ audit_hash(const char *prev, const char *const *v, char out[65],
 struct audit_nums {
 	char	format[8], duration[24], statements[16], uid[24], pid[24];
 	char	daemon_pid[24], user[256];
+	char	*detail;	/* a truncated copy of a long detail, or NULL */
 };
+
+/* A detail longer than AUDIT_DETAIL_MAX, cut at a character boundary. */
+static const char *
+audit_detail(const char *d, struct audit_nums *n)
+{
+	size_t len, cut = AUDIT_DETAIL_MAX;
+
+	if (d == NULL || (len = strlen(d)) <= AUDIT_DETAIL_MAX)
+		return d;
+	while (cut > 0 && ((unsigned char)d[cut] & 0xc0) == 0x80)
+		cut--;
+	if (asprintf(&n->detail, "%.*s\n... (%zu more bytes)", (int)cut, d,
+	    len - cut) == -1) {
+		n->detail = NULL;
+		return NULL;
+	}
+	return n->detail;
+}
 
 static void
 audit_actor(const struct audit *a, const struct actor *who,
@@ -371,7 +392,7 @@ audit_values(const struct audit *a, const struct actor *who,
 	v[COL_FORMAT] = n->format;
 	v[COL_ACTION] = ev->action;
 	v[COL_TARGET] = ev->target;
-	v[COL_DETAIL] = ev->detail;
+	v[COL_DETAIL] = audit_detail(ev->detail, n);
 	v[COL_CHECKSUM] = ev->checksum;
 	snprintf(n->duration, sizeof(n->duration), "%ld", ev->duration_ms);
 	v[COL_DURATION] = ev->duration_ms >= 0 ? n->duration : NULL;
@@ -448,6 +469,7 @@ audit_record(struct audit *a, struct db *db, const struct actor *who,
 	const char *v[COL_NCOLS];
 	struct audit_nums nums;
 	struct merr ignore;
+	char what[80];
 	int own;
 
 	if (ev->action == NULL || ev->action[0] == '\0')
@@ -468,7 +490,12 @@ audit_record(struct audit *a, struct db *db, const struct actor *who,
 		    ev->action, a->table);
 	}
 	memset(v, 0, sizeof(v));
+	memset(&nums, 0, sizeof(nums));
 	audit_values(a, who, ev, &nums, v);
+	if (ev->detail && v[COL_DETAIL] == NULL) {
+		merr_set(e, MERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	if (own && (db_exec(db, "BEGIN", e) == -1 || db_set_timeouts(db, 1,
 	    AUDIT_LOCK_TIMEOUT_MS, 0, e) == -1))
 		goto fail;
@@ -476,22 +503,22 @@ audit_record(struct audit *a, struct db *db, const struct actor *who,
 		goto fail;
 	if (own && db_exec(db, "COMMIT", e) == -1)
 		goto fail;
+	free(nums.detail);
 	return 0;
 fail:
+	free(nums.detail);
 	if (own && db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		db_exec(db, "ROLLBACK", &ignore);
-	{
-		char what[80];
-
-		snprintf(what, sizeof(what), "record '%.40s' in", ev->action);
-		return audit_fail(e, what, a->table);
-	}
+	snprintf(what, sizeof(what), "record '%.40s' in", ev->action);
+	return audit_fail(e, what, a->table);
 }
 
 int
 audit_hook(void *arg, struct db *db, const struct actor *who,
     const struct mig_event *ev, struct merr *e)
 {
+	if (arg == NULL)
+		return merr_set(e, MERR_INTERNAL, "audit hook without audit");
 	return audit_record(arg, db, who, ev, e);
 }
 

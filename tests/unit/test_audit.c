@@ -432,6 +432,39 @@ test_verify_tamper(void **state)
 	fx_close(&x);
 }
 
+/* A whole migration as detail is cut at a character boundary. */
+static void
+test_long_detail(void **state)
+{
+	struct mig_event ev = { "tier2.apply", "20240106_big", NULL, NULL,
+	    1, 1, 1, NULL, NULL };
+	struct audit_verify_result r;
+	struct merr e;
+	struct fx x;
+	char *big, *s;
+	size_t i;
+
+	(void)state;
+	fx_open(&x, "public", "a_big");
+	big = malloc(40001);
+	assert_non_null(big);
+	for (i = 0; i < 40000; i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);	/* U+00E9, two bytes */
+	big[40000] = '\0';
+	ev.detail = big;
+	merr_clear(&e);
+	assert_int_equal(audit_record(&x.a, &x.db, NULL, &ev, &e), 0);
+	s = scalar(&x.db, "SELECT octet_length(detail) || ' ' ||"
+	    " (detail LIKE '%... (23616 more bytes)') FROM a_big");
+	assert_string_equal(s, "16407 true");
+	free(s);
+	verify(&x, &r);
+	assert_int_equal(r.rows, 1);
+	assert_int_equal(r.broken_id, 0);
+	free(big);
+	fx_close(&x);
+}
+
 /* N processes x M rows at once, some in explicit transactions. */
 #define WRITERS	6
 #define PER	25
@@ -729,6 +762,7 @@ main(void)
 		cmocka_unit_test(test_failure_after_rollback),
 		cmocka_unit_test(test_append_only),
 		cmocka_unit_test(test_verify_tamper),
+		cmocka_unit_test(test_long_detail),
 		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_query_filters),
 		cmocka_unit_test(test_json),
