@@ -336,6 +336,7 @@ expect_refused(struct db *db, const char *sql, const char *op)
 static void
 test_append_only(void **state)
 {
+	struct merr e;
 	struct fx x;
 
 	(void)state;
@@ -348,6 +349,19 @@ test_append_only(void **state)
 	expect_refused(&x.db, "DELETE FROM a_ro WHERE id = 1", "DELETE");
 	expect_refused(&x.db, "TRUNCATE a_ro", "TRUNCATE");
 	assert_int_equal(count(&x.db, "SELECT count(*) FROM a_ro"), 2);
+
+	/* docs/audit.md: a writer role with INSERT and SELECT only */
+	exec_ok(&x.db, "CREATE ROLE audit_test_writer; "
+	    "GRANT INSERT, SELECT ON a_ro TO audit_test_writer; "
+	    "GRANT USAGE ON SEQUENCE a_ro_id_seq TO audit_test_writer; "
+	    "SET ROLE audit_test_writer");
+	emit(&x, NULL, "daemon.stop", NULL, 1);
+	merr_clear(&e);
+	assert_int_equal(db_exec(&x.db, "ALTER TABLE a_ro DISABLE TRIGGER "
+	    "migrated_append_only", &e), -1);
+	assert_string_equal(e.sqlstate, "42501");
+	exec_ok(&x.db, "RESET ROLE");
+	assert_int_equal(count(&x.db, "SELECT count(*) FROM a_ro"), 3);
 	fx_close(&x);
 }
 
