@@ -774,6 +774,7 @@ audit_query(struct db *db, const struct config *cfg,
 		if (f->since && (!strcmp(e->sqlstate, "22007") ||
 		    !strcmp(e->sqlstate, "22008") ||
 		    !strcmp(e->sqlstate, "22009"))) {
+			merr_clear(e);	/* bad input, not a database error */
 			merr_set(e, MERR_INPUT, "invalid time '%.64s'",
 			    f->since);
 			merr_hint(e, "use a date such as 2024-01-31, a time "

@@ -619,6 +619,8 @@ test_query_filters(void **state)
 	assert_int_equal(e.code, MERR_INPUT);
 	assert_string_equal(e.field, "since");
 	assert_string_equal(e.msg, "invalid time 'yesterday-ish'");
+	assert_string_equal(e.sqlstate, "");
+	assert_non_null(strstr(e.hint, "7d"));
 	assert_int_equal(rows.n, 0);
 	fx_close(&x);
 }
