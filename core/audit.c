@@ -255,9 +255,17 @@ audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
 		goto out;
 	if (n == 1)
 		rc = audit_check_version(table, version, e);
-	else if ((rc = audit_create(db, cfg, table, e)) == -1 &&
-	    e->code != MERR_STATE)
-		audit_fail(e, "create", table);
+	else {
+		rc = audit_create(db, cfg, table, e);
+		/* the schema created at the same moment by someone else */
+		if (rc == -1 && (!strcmp(e->sqlstate, "23505") ||
+		    !strcmp(e->sqlstate, "42P06"))) {
+			merr_clear(e);
+			rc = audit_create(db, cfg, table, e);
+		}
+		if (rc == -1 && e->code != MERR_STATE)
+			audit_fail(e, "create", table);
+	}
 out:
 	free(table);
 	return rc;
