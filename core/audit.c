@@ -32,9 +32,10 @@
 
 /* The hashed columns, in hash order; prev_hash and hash follow them. */
 enum {
-	COL_FORMAT, COL_ID, COL_AT, COL_ACTION, COL_TARGET, COL_DETAIL, COL_CHECKSUM,
-	COL_DURATION, COL_STATEMENTS, COL_OK, COL_SQLSTATE, COL_ERROR, COL_ACTOR, COL_UID,
-	COL_USER, COL_PID, COL_HOST, COL_DAEMON_PID, COL_DAEMON_VERSION,
+	COL_FORMAT, COL_ID, COL_AT, COL_ACTION, COL_TARGET, COL_DETAIL,
+	COL_CHECKSUM, COL_DURATION, COL_STATEMENTS, COL_OK, COL_SQLSTATE,
+	COL_ERROR, COL_ACTOR, COL_UID, COL_USER, COL_PID, COL_HOST,
+	COL_DAEMON_PID, COL_DAEMON_VERSION,
 	COL_NHASHED,
 	COL_PREV_HASH = COL_NHASHED, COL_HASH,
 	COL_NCOLS
@@ -77,8 +78,8 @@ static const char audit_create_sql[] =
     "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS\n"
     "$guard$\n"
     "BEGIN\n"
-    "  RAISE EXCEPTION 'audit table %%.%% is append-only',\n"
-    "      quote_ident(TG_TABLE_SCHEMA), quote_ident(TG_TABLE_NAME)\n"
+    "  RAISE EXCEPTION 'audit table \"%%.%%\" is append-only',\n"
+    "      TG_TABLE_SCHEMA, TG_TABLE_NAME\n"
     "    USING ERRCODE = 'insufficient_privilege',\n"
     "      DETAIL = format('%%s is not allowed on audit rows', TG_OP),\n"
     "      HINT = 'rows are only ever added; see docs/audit.md';\n"

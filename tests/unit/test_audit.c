@@ -328,7 +328,7 @@ expect_refused(struct db *db, const char *sql, const char *op)
 	merr_clear(&e);
 	assert_int_equal(db_exec(db, sql, &e), -1);
 	assert_string_equal(e.sqlstate, "42501");
-	assert_non_null(strstr(e.msg, "audit table public.a_ro is "
+	assert_non_null(strstr(e.msg, "audit table \"public.a_ro\" is "
 	    "append-only"));
 	assert_non_null(strstr(e.detail, op));
 }
