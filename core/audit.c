@@ -698,7 +698,7 @@ audit_rows_fill(PGresult *r, struct audit_rows *rows, struct merr *e)
 		w->ok = PQgetvalue(r, i, COL_OK)[0] == 't';
 		w->sqlstate = S(COL_SQLSTATE);
 		w->error = S(COL_ERROR);
-		w->is_daemon = strcmp(PQgetvalue(r, i, COL_ACTOR), "daemon") == 0;
+		w->is_daemon = !strcmp(PQgetvalue(r, i, COL_ACTOR), "daemon");
 		w->uid = audit_num(r, i, COL_UID);
 		w->user = S(COL_USER);
 		w->pid = audit_num(r, i, COL_PID);

@@ -87,7 +87,7 @@ struct audit_verify_result {
 	char		reason[256];	/* what is wrong with it */
 	long long	head_id;	/* last row checked, 0: empty table */
 	char		head[65];	/* its hash: record it elsewhere */
-	int		guarded;	/* append-only trigger present, enabled */
+	int		guarded;	/* append-only trigger on and enabled */
 };
 
 /*
@@ -101,7 +101,7 @@ int	audit_verify(struct db *, const struct config *,
 /* One row as read back. */
 struct audit_row {
 	long long	 id;
-	char		*at;		/* "2026-01-31T12:00:00.123456Z" (UTC) */
+	char		*at;		/* "2026-01-31T12:00:00.123456Z" */
 	char		*action;
 	char		*target;	/* NULL when none, as all below */
 	char		*detail;
