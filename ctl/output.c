@@ -6,12 +6,8 @@
 
 #include "output.h"
 
-#if defined(__has_include)
-#if __has_include("audit.h")
 #define HAVE_AUDIT 1
 #include "audit.h"
-#endif
-#endif
 
 static const char *c_red = "", *c_green = "", *c_yellow = "", *c_bold = "",
     *c_dim = "", *c_off = "";

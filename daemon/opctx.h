@@ -12,7 +12,9 @@
 
 /*
  * The tiers are built in parallel; a build without one of them answers
- * its commands with "not available in this build".
+ * its commands with "not available in this build".  (Once a tier is in
+ * main its header is included unconditionally, so that make's dependency
+ * files see it.)
  */
 #if defined(__has_include)
 #if __has_include("tier1.h")
@@ -24,11 +26,10 @@
 #define HAVE_TIER2 1
 #include "migrate.h"
 #endif
-#if __has_include("audit.h")
+#endif
+/* the audit trail is in main: always built */
 #define HAVE_AUDIT 1
 #include "audit.h"
-#endif
-#endif
 
 struct ops {
 	struct db	 lockdb;	/* idle connection for the lock */
