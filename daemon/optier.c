@@ -341,6 +341,9 @@ op_startup(struct opctx *x, struct merr *e)
 		return -1;
 	if (tier1_run(x, e) == -1 || tier2_refresh(x, e) == -1)
 		return -1;
+	if (!strcmp(n, "reload"))	/* what the reload found, for the peer */
+		x->j->data = json_pack("{s:O?, s:O?}", "schema",
+		    x->j->tier1_state, "enhancements", x->j->tier2_state);
 	if (!strcmp(n, "startup") && x->cfg->apply != APPLY_ON_COMMAND &&
 	    pending_count(x->j->tier2_state) > 0)
 		return tier2_autoup(x, e);
