@@ -26,6 +26,7 @@ static const struct {
 	[PROTO_SHUTDOWN] = { "shutting-down", "the daemon is stopping" },
 	[PROTO_LIMIT] = { "too-many-connections", "too many connections" },
 	[PROTO_INTERNAL] = { "internal", "internal error" },
+	[PROTO_UNREACHABLE] = { "unreachable", "daemon unreachable" },
 };
 
 const char *

@@ -41,6 +41,7 @@ enum proto_code {
 	PROTO_SHUTDOWN,		/* the daemon is stopping */
 	PROTO_LIMIT,		/* too many connections */
 	PROTO_INTERNAL,
+	PROTO_UNREACHABLE,	/* client side: no daemon on the socket */
 	PROTO_NCODES
 };
 

@@ -364,7 +364,7 @@ static int
 local_error(struct ctl *x, const char *cmd, const struct merr *e)
 {
 	enum proto_code code = e->code == MERR_PERM ? PROTO_DENIED :
-	    e->code == MERR_CONNECT ? PROTO_UNAVAILABLE : PROTO_FAILED;
+	    e->code == MERR_CONNECT ? PROTO_UNREACHABLE : PROTO_FAILED;
 
 	x->out->error(cmd, NULL, code, e);
 	if (e->code == MERR_PERM)

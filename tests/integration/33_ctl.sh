@@ -39,7 +39,7 @@ is "-n SERVICE unreachable: exit 4" "$rc" 4
 like "-n SERVICE: /run/migrated/SERVICE.sock" "$out" "'/run/migrated/billing.sock'"
 out=$(ctl --json status 2>&1)
 like "unreachable in JSON: a result object" "$out" \
-    '"type":"result".*"ok":false.*"code":"unavailable"'
+    '"type":"result".*"ok":false.*"code":"unreachable"'
 start=$(date +%s)
 fails_with "wait-ready without a daemon: exit 4" 4 ctl wait-ready --timeout 1
 is "wait-ready honours --timeout" "$(( $(date +%s) - start <= 3 ))" 1
