@@ -132,13 +132,13 @@ main(int argc, char **argv)
 		report(&e);
 		return 1;
 	}
+	if (!op.check && !op.plan && !op.once)	/* the service: daemon.c */
+		return daemon_main(op.config, &op.o, &cfg);
 	if (op.check) {
 		printf("configuration OK\n");
 		config_release(&cfg);
 		return 0;
 	}
-	if (!op.plan && !op.once)	/* the service: daemon/daemon.c */
-		return daemon_main(op.config, &op.o, &cfg);
 	if (db_connect(&db, cfg.database, "migrated", &e) == -1) {
 		report(&e);
 		config_release(&cfg);
