@@ -66,7 +66,8 @@ daemon_time(time_t t, char *buf, size_t len)
 static void
 status_schema(const json_t *t1, char *buf, size_t len)
 {
-	json_int_t refused, drift;
+	json_int_t refused, drift, safe;
+	int n;
 
 	if (t1 == NULL) {
 		snprintf(buf, len, "schema not checked yet");
@@ -78,12 +79,23 @@ status_schema(const json_t *t1, char *buf, size_t len)
 	}
 	refused = json_integer_value(json_object_get(t1, "refused"));
 	drift = json_integer_value(json_object_get(t1, "drift"));
-	if (refused == 0 && drift == 0)
+	safe = json_integer_value(json_object_get(t1, "pending_safe"));
+	if (refused == 0 && drift == 0 && safe == 0) {
 		snprintf(buf, len, "schema in sync");
-	else
-		snprintf(buf, len, "schema: %lld change%s refused, %lld "
-		    "drift", (long long)refused, refused == 1 ? "" : "s",
+		return;
+	}
+	n = snprintf(buf, len, "schema:");
+	if (safe && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " %lld change%s to "
+		    "apply,", (long long)safe, safe == 1 ? "" : "s");
+	if (refused && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " %lld change%s "
+		    "refused,", (long long)refused, refused == 1 ? "" : "s");
+	if (drift && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " %lld drift,",
 		    (long long)drift);
+	if (n > 0 && (size_t)n <= len)
+		buf[n - 1] = '\0';	/* the last comma */
 }
 
 /* "1 enhancement pending: 20240110_150000_add_user_preferences" */

@@ -294,7 +294,11 @@ ops_record_denied(struct migrated *m, struct conn *c, const char *cmd)
 void
 ops_done(struct migrated *m, struct job *j)
 {
-	if (j->tier1_state) {
+	if (j->tier1_state && json_is_true(json_object_get(j->tier1_state,
+	    "partial")) && m->st.tier1) {
+		json_object_del(j->tier1_state, "partial");
+		json_object_update(m->st.tier1, j->tier1_state);
+	} else if (j->tier1_state) {
 		json_decref(m->st.tier1);
 		m->st.tier1 = j->tier1_state;
 		j->tier1_state = NULL;

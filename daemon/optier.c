@@ -48,6 +48,36 @@ tier1_problems(const struct plan *p)
 }
 #endif
 
+/*
+ * After tier 2 changed the database: plan again (read-only) so that the
+ * status shows drift a migration introduced.  A partial state: the loop
+ * merges it into the last tier-1 report.
+ */
+#ifdef HAVE_TIER2
+static void
+tier1_replan(struct opctx *x)
+{
+#ifdef HAVE_TIER1
+	struct plan *plan = NULL;
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if (tier1_plan(x->cfg, x->db, &plan, &ignore) == -1) {
+		if (plan)
+			plan_free(plan);
+		return;
+	}
+	x->j->tier1_state = json_pack("{s:b, s:I, s:I, s:I, s:o}", "partial",
+	    1, "pending_safe", (json_int_t)plan->nsafe, "refused",
+	    (json_int_t)plan->nrefused, "drift", (json_int_t)plan->ndrift,
+	    "problems", tier1_problems(plan));
+	plan_free(plan);
+#else
+	(void)x;
+#endif
+}
+#endif
+
 static int
 tier1_run(struct opctx *x, struct merr *e)
 {
@@ -264,6 +294,8 @@ op_tier2(struct opctx *x, struct merr *e)
 	if (db_ok(x->db)) {
 		merr_clear(&ignore);
 		tier2_status(x, &ignore);
+		if (x->j->mutating)
+			tier1_replan(x);
 	}
 	return rc;
 #else
