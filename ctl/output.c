@@ -12,6 +12,15 @@
 static const char *c_red = "", *c_green = "", *c_yellow = "", *c_bold = "",
     *c_dim = "", *c_off = "";
 static int progress_tty;
+static int progress_open;	/* an overwritable progress line is shown */
+
+static void
+progress_close(void)
+{
+	if (progress_open)
+		fputs("\r\033[K", stderr);
+	progress_open = 0;
+}
 
 void
 output_init(int json)
@@ -392,8 +401,7 @@ text_result(const char *cmd, json_t *msg, json_t *data)
 	const char *s;
 
 	(void)msg;
-	if (progress_tty)
-		fflush(stderr);
+	progress_close();
 	if (!strcmp(cmd, "status"))
 		render_status(data);
 	else if (!strcmp(cmd, "check"))
@@ -413,30 +421,39 @@ text_result(const char *cmd, json_t *msg, json_t *data)
 	fflush(stdout);
 }
 
+/*
+ * One line per statement or batch; on a terminal those lines overwrite
+ * each other and only start, done, retry and fail lines stay.
+ */
 static void
 text_progress(const char *cmd, json_t *msg)
 {
 	json_t *d = json_object_get(msg, "data");
 	const char *phase = str(d, "phase"), *name = str(d, "name");
-	long long total = json_integer_value(json_object_get(d, "rows_total"));
-	long long done = json_integer_value(json_object_get(d, "rows_done"));
-	long long ms = json_integer_value(json_object_get(d, "elapsed_ms"));
+	long long total = num(d, "rows_total"), done = num(d, "rows_done");
+	long long ms = num(d, "elapsed_ms");
+	const char *clr = progress_tty ? "\r\033[K" : "";
+	const char *end = progress_tty ? "" : "\n";
 
 	(void)cmd;
 	if (!*name)
 		name = str(d, "version");
-	if (!strcmp(phase, "batch"))
-		fprintf(stderr, "  %s: %lld%s%lld rows (%lld ms)\n", name, done,
-		    total >= 0 ? "/" : "", total >= 0 ? total : 0, ms);
+	progress_open = progress_tty && (!strcmp(phase, "batch") ||
+	    !strcmp(phase, "statement"));
+	if (!strcmp(phase, "batch") && total >= 0)
+		fprintf(stderr, "%s  %s: %lld/%lld rows (%lld ms)%s", clr, name,
+		    done, total, ms, end);
+	else if (!strcmp(phase, "batch"))
+		fprintf(stderr, "%s  %s: %lld rows (%lld ms)%s", clr, name,
+		    done, ms, end);
 	else if (!strcmp(phase, "statement"))
-		fprintf(stderr, "  %s: statement %lld/%lld (%lld ms)\n", name,
-		    (long long)json_integer_value(json_object_get(d, "stmt")),
-		    (long long)json_integer_value(json_object_get(d,
-		    "nstmts")), ms);
+		fprintf(stderr, "%s  %s: statement %lld/%lld (%lld ms)%s", clr,
+		    name, num(d, "stmt"), num(d, "nstmts"), ms, end);
 	else
-		fprintf(stderr, "%s%s%s %s %s%s%s\n", *tone(phase) ?
+		fprintf(stderr, "%s%s%s%s %s %s%s%s\n", clr, *tone(phase) ?
 		    tone(phase) : c_bold, phase, c_off, str(d, "direction"),
 		    name, *str(d, "message") ? ": " : "", str(d, "message"));
+	fflush(stderr);
 }
 
 static void
@@ -448,6 +465,7 @@ text_error(const char *cmd, json_t *msg, enum proto_code code,
 	(void)msg;
 	(void)cmd;
 	(void)code;
+	progress_close();
 	merr_format(e, buf, sizeof(buf));
 	if (e->field[0] && !strstr(buf, e->field))
 		fprintf(stderr, "migratectl: %serror%s: %s (field '%s')\n",
