@@ -113,12 +113,15 @@ scalar(json_t *v, char *buf, size_t len)
 static const char *
 tone(const char *s)
 {
-	if (!strcmp(s, "applied") || !strcmp(s, "ok") || !strcmp(s, "safe"))
+	if (!strcmp(s, "applied") || !strcmp(s, "ok") || !strcmp(s, "safe") ||
+	    !strcmp(s, "done"))
 		return c_green;
-	if (!strcmp(s, "pending") || !strcmp(s, "drift"))
+	if (!strcmp(s, "pending") || !strcmp(s, "drift") ||
+	    !strcmp(s, "retry"))
 		return c_yellow;
 	if (!strcmp(s, "dirty") || !strcmp(s, "missing") ||
-	    !strcmp(s, "refused") || !strcmp(s, "failed"))
+	    !strcmp(s, "refused") || !strcmp(s, "failed") ||
+	    !strcmp(s, "fail"))
 		return c_red;
 	return "";
 }
