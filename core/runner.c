@@ -84,8 +84,6 @@ stmt_context(struct run *r, const struct mig_stmt *st, struct merr *e)
 {
 	char msg[sizeof(e->msg)];
 
-	if (e->file[0])		/* already placed (nested helper) */
-		return;
 	snprintf(msg, sizeof(msg), "%s", e->msg);
 	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.120s': statement %d of "
 	    "%zu: %.300s", verb(r), r->m->id, r->stmt + 1, r->sc->nstmts,
@@ -99,6 +97,7 @@ int
 run_sql(struct run *r, const struct mig_stmt *st, const char *sql,
     struct merr *e)
 {
+	merr_clear(e);	/* a retry must not inherit the last position */
 	if (db_exec(r->env->db, sql, e) == 0)
 		return 0;
 	stmt_context(r, st, e);
@@ -354,10 +353,16 @@ run_notx(struct run *r, struct merr *e)
 {
 	size_t i, start = 0;
 
-	if (mark_dirty(r, e) == -1)
-		return fail(r, e);
 	if (r->resume && r->resume->dirty)
 		start = (size_t)r->resume->stmt_done;
+	for (i = start; i < r->sc->nstmts; i++) {
+		r->stmt = (int)i;
+		if (r->sc->stmts[i].kind == MIG_STMT_BATCH &&
+		    backfill_check(r, &r->sc->stmts[i], e) == -1)
+			return fail(r, e);
+	}
+	if (mark_dirty(r, e) == -1)
+		return fail(r, e);
 	for (i = start; i < r->sc->nstmts; i++) {
 		r->stmt = (int)i;
 		if (run_stopped(r)) {
