@@ -414,6 +414,29 @@ test_create(void **state)
 	assert_int_equal(R.nsteps, 1);
 }
 
+static void
+test_cached_set(void **state)
+{
+	struct migset cache;
+
+	(void)state;
+	memset(&cache, 0, sizeof(cache));
+	F.env.cache = &cache;
+	three();
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.npending, 3);
+	assert_int_equal(cache.n, 3);
+	assert_int_equal(up(), 0);
+	assert_string_equal(tables(), "a,b,c");
+	/* an edit after apply is still seen through the cache */
+	put("20240102_b.sql", "CREATE TABLE b (id bigint PRIMARY KEY);");
+	reset();
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.ndrift, 1);
+	migset_release(&cache);
+	F.env.cache = NULL;
+}
+
 /* ---- the sample service ------------------------------------------- */
 
 static void
@@ -551,6 +574,7 @@ main(void)
 		OP(test_busy),
 		OP(test_validate_lints),
 		OP(test_create),
+		OP(test_cached_set),
 		OP(test_samples_after_tier1),
 		OP(test_samples_on_bare_tables),
 	};
