@@ -47,19 +47,26 @@ COMMENT ON TABLE t_$i IS 'bench table $i';"
 	    "$body" "$i" >"$W/dbmate/db/migrations/${v/_/}_t$i.sql"
 done
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 ms() { date +%s%N | awk '{printf "%.0f", $1 / 1000000}'; }
 fresh() { psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $1" \
     -c "CREATE DATABASE $1" >/dev/null 2>&1; }
 
-fresh floor
-t0=$(ms)
-psql -qAtX -v ON_ERROR_STOP=1 -d floor -f "$W/floor.sql" >/dev/null
-floor=$(( $(ms) - t0 ))
-
-fresh mig
-t0=$(ms)
-PGDATABASE=mig "$W/tier2_bench" up "$W/mig" >/dev/null
-apply=$(( $(ms) - t0 ))
+# floor and (a) alternate, twice each, best of two: the first run on a new
+# cluster also pays for creating WAL segments, whichever tool it is
+floor=; apply=
+for round in 1 2; do
+	fresh floor
+	t0=$(ms)
+	psql -qAtX -v ON_ERROR_STOP=1 -d floor -f "$W/floor.sql" >/dev/null
+	t=$(( $(ms) - t0 ))
+	[ -z "$floor" ] || [ "$t" -lt "$floor" ] && floor=$t
+	fresh mig
+	t0=$(ms)
+	PGDATABASE=mig "$W/tier2_bench" up "$W/mig" >/dev/null
+	t=$(( $(ms) - t0 ))
+	[ -z "$apply" ] || [ "$t" -lt "$apply" ] && apply=$t
+done
 # (b) and (c): median of 21 in-process runs
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 noop=$(PGDATABASE=mig "$W/tier2_bench" up "$W/mig" 21 | median)
@@ -72,6 +79,7 @@ applied=$(psql -qAtX -d mig -c "SELECT count(*) FROM schema_migrations")
 
 echo "tier-2 benchmark: N=$N migrations, PostgreSQL $(psql -qAtX -d postgres \
     -c 'SHOW server_version'), fsync=$(psql -qAtX -d postgres -c 'SHOW fsync')"
+echo "  (load average before: $load0; $(nproc) cores; times are wall clock)"
 printf '  floor  psql -f, BEGIN/COMMIT per migration  %6d ms\n' "$floor"
 printf '  (a)    migrated: apply all %d (%d recorded)   %6d ms  ratio %s\n' \
     "$N" "$applied" "$apply" "$(awk "BEGIN {printf \"%.2f\", $apply / $floor}")"
@@ -86,7 +94,7 @@ tool() {	# the first of: PATH, bench/node_modules/.bin
 	command -v "$1" 2>/dev/null || { [ -x "bench/node_modules/.bin/$1" ] &&
 	    echo "$PWD/bench/node_modules/.bin/$1"; } || true
 }
-url() { echo "postgres://$PGUSER@localhost:$PGPORT/$1?sslmode=disable&host=$PGHOST"; }
+url() { echo "postgres://$PGUSER@127.0.0.1:$PGPORT/$1?sslmode=disable"; }
 
 if d=$(tool dbmate) && [ -n "$d" ]; then
 	fresh dbm
