@@ -243,9 +243,11 @@ test_lock_timeout_fails_cleanly(void **state)
 		fail_e("expected a lock timeout");
 	assert_string_equal(F.e.sqlstate, "55P03");
 
-	assert_non_null(strstr(F.e.msg, "cannot apply '20240101_lock': "
-	    "statement 1 of 1: canceling statement due to lock timeout, gave "
-	    "up after 3 tries"));
+	assert_string_equal(F.e.msg, "cannot apply '20240101_lock': lock "
+	    "timeout on \"hot\" after 3 tries");
+	assert_string_equal(F.e.detail, "statement 1 of 1 waited 100 ms for "
+	    "its lock on each try");
+	assert_int_equal(F.e.line, 3);
 	/* recorded: two retries and the failure; nothing applied */
 	assert_string_equal(val("SELECT string_agg(action, ',' ORDER BY n) "
 	    "FROM test_events"), "lock.retry,lock.retry,tier2.fail");
