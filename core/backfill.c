@@ -28,11 +28,11 @@
 struct backfill {
 	struct run		*r;
 	const struct mig_stmt	*st;
-	char			*table;		/* quoted, qualified */
-	char			*pk;		/* quoted */
-	char			*type;		/* format_type() */
-	char			*sql;		/* the rewritten UPDATE */
-	char			*last;		/* last finished key, or NULL */
+	char			*table;	/* quoted, qualified */
+	char			*pk;	/* quoted */
+	char			*type;	/* format_type() */
+	char			*sql;	/* the rewritten UPDATE */
+	char			*last;	/* last key done, or NULL */
 	/* what the batch in flight found, kept on commit */
 	char			*next_last;
 	long long		 count;
@@ -158,8 +158,9 @@ out:
 }
 
 static int
-bf_view(struct backfill *b, struct merr *e)
+bf_view_body(struct db *d, void *arg, struct merr *e)
 {
+	struct backfill *b = arg;
 	char *sql;
 	int rc;
 
@@ -169,9 +170,16 @@ bf_view(struct backfill *b, struct merr *e)
 	    "current_setting('migrated.batch_hi')::%s", b->table, b->pk,
 	    b->type, b->type) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = db_exec(b->r->env->db, sql, e);
+	rc = db_exec(d, sql, e);
 	free(sql);
 	return rc;
+}
+
+/* The view, under the same short lock_timeout and retries. */
+static int
+bf_view(struct backfill *b, struct merr *e)
+{
+	return db_notx(b->r->env->db, &b->r->retry, bf_view_body, b, e);
 }
 
 static int
@@ -335,7 +343,8 @@ backfill_run(struct run *r, const struct mig_stmt *st, struct merr *e)
 		rc = bf_loop(&b, e);
 	merr_clear(&ignore);
 	if (db_ok(r->env->db))
-		db_exec(r->env->db, "DROP VIEW IF EXISTS pg_temp.migrated_batch",
+		db_exec(r->env->db,
+		    "DROP VIEW IF EXISTS pg_temp.migrated_batch",
 		    &ignore);
 	free(b.table);
 	free(b.pk);

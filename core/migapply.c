@@ -91,8 +91,8 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 			break;
 		if (!t && m->order < newest && !o->allow_out_of_order) {
 			free(v);
-			merr_set(e, MERR_STATE, "cannot apply '%s': it is older "
-			    "than the newest applied version", m->id);
+			merr_set(e, MERR_STATE, "cannot apply '%s': it is "
+			    "older than the newest applied version", m->id);
 			merr_hint(e, "apply it anyway with "
 			    "--allow-out-of-order");
 			return -1;
@@ -181,7 +181,8 @@ migrate_up(const struct mig_env *env, const struct migrate_opts *o,
 	rc = run_list(&s, v, n, RUN_UP, res, e);
 out:
 	free(v);
-	if (rc == 0 && res->nsteps && !o->dry_run) {	/* the state after */
+	/* the state after */
+	if (rc == 0 && res->nsteps && !o->dry_run) {
 		tracking_release(&s.trk);
 		rc = tracking_load(env->db, env->cfg, &s.trk, e);
 	}
@@ -247,8 +248,8 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 		if (v[i]->down.path == NULL) {
 			merr_set(e, MERR_STATE, "cannot roll back '%s': it has "
 			    "no rollback", v[i]->id);
-			merr_hint(e, "write %s_rollback.sql; nothing was rolled "
-			    "back", v[i]->id);
+			merr_hint(e, "write %s_rollback.sql; nothing was "
+			    "rolled back", v[i]->id);
 			free(v);
 			return -1;
 		}

@@ -55,8 +55,8 @@ mstate_lock(struct mstate *s, struct merr *e)
 			break;
 		if (waited >= env->cfg->lock_timeout_ms) {
 			merr_set(e, MERR_BUSY, "another migration is running");
-			merr_detail(e, "the advisory lock %s is held by another "
-			    "session", DB_LOCK_KEY_STR);
+			merr_detail(e, "the advisory lock %s is held by "
+			    "another session", DB_LOCK_KEY_STR);
 			merr_hint(e, "try again when it has finished");
 			return -1;
 		}
