@@ -264,6 +264,58 @@ test_lock_timeout_fails_cleanly(void **state)
 		fail_e("up after the lock is gone");
 }
 
+static void
+test_statement_timeout_header(void **state)
+{
+	(void)state;
+	put("20240101_slow.sql", "-- migrated:statement_timeout=200ms\n"
+	    "CREATE TABLE s (id int);\nSELECT pg_sleep(5);\n");
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.sqlstate, "57014");
+	assert_non_null(strstr(F.e.msg, "statement 2 of 2: canceling "
+	    "statement due to statement timeout"));
+	assert_string_equal(val("SELECT to_regclass('s') IS NULL"), "t");
+}
+
+static void
+test_explicit_lock_timeout_then_resume(void **state)
+{
+	struct db app;
+	struct merr e;
+
+	(void)state;
+	sql("CREATE TABLE hot (id int PRIMARY KEY)");
+	put("20240101_x.sql", "-- migrated:lock_timeout=100ms\n"
+	    "-- migrated:lock_retries=1\n"
+	    "CREATE TABLE side (id int);\n"
+	    "BEGIN;\nALTER TABLE hot ADD COLUMN IF NOT EXISTS w int;\n"
+	    "COMMENT ON TABLE hot IS 'x';\nCOMMIT;\n");
+	merr_clear(&e);
+	assert_int_equal(db_connect(&app, F.cfg.database, "app", &e), 0);
+	assert_int_equal(db_exec(&app, "BEGIN; LOCK TABLE hot IN ACCESS SHARE "
+	    "MODE", &e), 0);
+	assert_int_equal(up(), -1);
+	assert_int_equal(F.e.code, MERR_LOCKED);
+	assert_string_equal(F.e.msg, "cannot apply '20240101_x': lock "
+	    "timeout on \"hot\" after 2 tries");
+	/* statement 1 (outside the file's transaction) stays done; the
+	 * file's transaction rolled back with its progress */
+	assert_string_equal(val("SELECT stmt_done || ' ' || dirty FROM "
+	    "schema_migrations"), "1 true");
+	assert_string_equal(val("SELECT obj_description('hot'::regclass) IS "
+	    "NULL"), "t");
+	assert_int_equal(db_exec(&app, "COMMIT", &e), 0);
+	db_close(&app);
+	/* resumes at the BEGIN, not at statement 1 (no duplicate table) */
+	if (up() == -1)
+		fail_e("resume");
+	assert_string_equal(val("SELECT obj_description('hot'::regclass)"),
+	    "x");
+	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
+	assert_string_equal(val("SELECT string_agg(action, ',' ORDER BY n) "
+	    "FROM test_events"), "lock.retry,tier2.fail,tier2.apply");
+}
+
 /* ---- batched backfills ---------------------------------------------- */
 
 static void
@@ -386,6 +438,8 @@ main(void)
 		FX(test_concurrently_killed_and_resumed),
 		FX(test_failed_notx_resumes_at_statement),
 		FX(test_lock_timeout_fails_cleanly),
+		FX(test_statement_timeout_header),
+		FX(test_explicit_lock_timeout_then_resume),
 		FX(test_backfill_killed_and_resumed),
 		FX(test_backfill_stop_flag_uuid_key),
 		FX(test_backfill_refused_without_key),
