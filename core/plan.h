@@ -47,7 +47,8 @@ struct plan_change {
 	struct plan_step *steps;	/* SAFE only; none for others */
 	size_t		 nsteps;
 	char		*cleanup;	/* ONLINE: undo after a failed step */
-	char		*check;		/* unique: query for a duplicate key */
+	char		*check;		/* check: query for a violating row */
+	int		 rank;		/* execution order (plan.c) */
 };
 
 struct plan {
