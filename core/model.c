@@ -16,6 +16,7 @@ struct mload {
 	struct sch_column *c;
 	yaml_node_t	*nodes[16];	/* top-level values by key index */
 	int		 autocheck;
+	const char	*schema;	/* the file's 'schema' (default public) */
 };
 
 enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
@@ -506,8 +507,7 @@ enums_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	int rc = 0;
 
 	(void)key;
-	if (mload_qualname(ydoc_scalar(k), m->t ? m->t->schema : "public",
-	    &sch, &name) == -1)
+	if (mload_qualname(ydoc_scalar(k), m->schema, &sch, &name) == -1)
 		return mload_nomem(e);
 	if (schema_find_enum(m->s, sch, name)) {
 		rc = ydoc_error(y, k, ydoc_scalar(k), e, "duplicate enum "
@@ -566,6 +566,8 @@ out:
 	return rc;
 }
 
+static int mload_doc_body(struct mload *, yaml_node_t *, struct merr *);
+
 static int
 mload_doc(struct mload *m, yaml_node_t *root, struct merr *e)
 {
@@ -577,10 +579,19 @@ mload_doc(struct mload *m, yaml_node_t *root, struct merr *e)
 		return -1;
 	if (n[K_SCHEMA] && mload_name(m, n[K_SCHEMA], "schema", &sch, e) == -1)
 		return -1;
-	rc = n[K_TABLE] ? mload_table(m, sch ? sch : "public", e) : 0;
+	m->schema = sch ? sch : "public";
+	rc = n[K_TABLE] ? mload_table(m, m->schema, e) : 0;
+	if (rc == 0)
+		rc = mload_doc_body(m, root, e);
 	free(sch);
-	if (rc == -1)
-		return -1;
+	return rc;
+}
+
+static int
+mload_doc_body(struct mload *m, yaml_node_t *root, struct merr *e)
+{
+	yaml_node_t **n = m->nodes;
+
 	if (!n[K_TABLE] && !n[K_ENUMS])
 		return ydoc_error(m->y, root, "table", e, "a model needs "
 		    "'table' (or only 'enums')");

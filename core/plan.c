@@ -414,6 +414,8 @@ plan_enum_values(struct pctx *x, const struct sch_enum *w,
 		c = add(x, 1, PLAN_SAFE, "add enum value",
 		    fmt("%s.%s", w->schema, w->name),
 		    fmt("new value '%s'", w->labels[i]), NULL);
+		if (c)
+			c->phase = PLAN_PRE;
 		/* keep the model's order: after the previous model value */
 		if (i > 0)
 			step(x, c, fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
@@ -662,7 +664,7 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 		if (!schema_find_column(t, h->cols[i].name) &&
 		    !col_renamed_to(t, h->cols[i].name))
 			add(x, 9, PLAN_DRIFT, "column", cname(h,
-			    h->cols[i].name), fmt("column %s is not in the "
+			    h->cols[i].name), fmt("%s column is not in the "
 			    "models", h->cols[i].type), strdup(HINT_DRIFT));
 	if (t->comment && (!h->comment || strcmp(t->comment, h->comment))) {
 		c = add(x, 3, PLAN_SAFE, "comment", tname(t),
@@ -1092,7 +1094,7 @@ plan_to_json(const struct plan *p)
 		    "class", plan_class_name(ch->cls), "kind", ch->kind,
 		    "target", ch->target, "reason", ch->reason,
 		    "hint", ch->hint, "phase", ch->phase == PLAN_ONLINE ?
-		    "online" : "transaction", "sql", sql);
+		    "online" : ch->phase == PLAN_PRE ? "before" : "transaction", "sql", sql);
 		json_array_append_new(arr, c);
 	}
 	j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o?}", "hash", p->hash,

@@ -12,7 +12,9 @@
  * tier-1 transaction; a change in phase PLAN_ONLINE (CREATE INDEX
  * CONCURRENTLY, NOT VALID + VALIDATE on an existing table) runs after it,
  * each step on its own (step->tx says whether in a short transaction),
- * with its cleanup statement run when a step fails.
+ * with its cleanup statement run when a step fails.  PLAN_PRE changes (new
+ * enum values: PostgreSQL cannot use a value added in the same
+ * transaction) commit first, each in its own short transaction.
  *
  * Ownership: a struct plan owns its changes and all their strings;
  * plan_free() releases everything.  plan_format_text() returns a malloc'd
@@ -30,7 +32,7 @@
 #include "schema.h"
 
 enum plan_class { PLAN_SAFE, PLAN_REFUSED, PLAN_DRIFT };
-enum plan_phase { PLAN_TX, PLAN_ONLINE };
+enum plan_phase { PLAN_TX, PLAN_ONLINE, PLAN_PRE };
 
 struct plan_step {
 	char	*sql;

@@ -352,6 +352,13 @@ t1_run(struct t1run *r, struct merr *e)
 {
 	struct merr ignore;
 
+	for (size_t i = 0; i < r->plan->n; i++) {
+		struct plan_change *c = &r->plan->v[i];
+
+		if (c->cls == PLAN_SAFE && c->phase == PLAN_PRE &&
+		    t1_online(r, c, e) == -1)
+			return -1;
+	}
 	r->ch = NULL;
 	if (db_tx(r->db, &r->retry, t1_tx_work, r, e) == -1) {
 		char msg[sizeof(e->msg)];
