@@ -402,6 +402,19 @@ mload_check(struct mload *m, yaml_node_t *v, struct merr *e)
 	return 0;
 }
 
+/* A bare lower-case identifier (a column name, not an expression)? */
+static int
+mload_is_name(const char *s)
+{
+	if (!(*s == '_' || (*s >= 'a' && *s <= 'z')))
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
 enum { I_NAME, I_COLUMNS, I_UNIQUE, I_METHOD, I_WHERE };
 static const char *const index_keys[] = { "name", "columns", "unique",
     "method", "where", NULL };
@@ -465,6 +478,11 @@ mload_index(struct mload *m, yaml_node_t *v, struct merr *e)
 		struct merr pe;
 
 		merr_clear(&pe);
+		if (schema_find_column(m->t, x->keys[i]) == NULL &&
+		    mload_is_name(x->keys[i]))
+			return ydoc_error(m->y, v, "columns", e, "index key "
+			    "'%s': table '%s' has no column '%s'", x->keys[i],
+			    m->t->name, x->keys[i]);
 		if (schema_find_column(m->t, x->keys[i]) == NULL &&
 		    schema_expr_check(x->keys[i], &pe) == -1)
 			return ydoc_error(m->y, v, "columns", e, "index key "
