@@ -553,15 +553,16 @@ expr_clean_object(json_t *o, const char *src)
 			return expr_clean(arg, src);
 	}
 	if ((v = json_object_get(o, "A_Expr")) && json_object_size(o) == 1) {
-		const char *kind = json_string_value(json_object_get(v,
-		    "kind"));
+		const char *k0 = json_string_value(json_object_get(v, "kind"));
+		char kind[32];
 		json_t *items = json_object_get(json_object_get(
 		    json_object_get(v, "rexpr"), "List"), "items");
 
-		if (kind && (!strcmp(kind, "AEXPR_LIKE") ||
-		    !strcmp(kind, "AEXPR_ILIKE")))
+		/* copy: setting "kind" frees the old string */
+		snprintf(kind, sizeof(kind), "%s", k0 ? k0 : "");
+		if (!strcmp(kind, "AEXPR_LIKE") || !strcmp(kind, "AEXPR_ILIKE"))
 			json_object_set_new(v, "kind", json_string("AEXPR_OP"));
-		if (kind && !strcmp(kind, "AEXPR_IN") && items) {
+		if (!strcmp(kind, "AEXPR_IN") && items) {
 			json_object_set_new(v, "kind",
 			    json_string("AEXPR_OP_ANY"));
 			json_object_set_new(v, "rexpr", json_pack(
