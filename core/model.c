@@ -17,6 +17,7 @@ struct mload {
 	yaml_node_t	*nodes[16];	/* top-level values by key index */
 	int		 autocheck;
 	const char	*schema;	/* the file's 'schema' (default public) */
+	struct sch_memo	*memo;		/* expressions already checked */
 };
 
 enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
@@ -79,7 +80,7 @@ mload_expr(struct mload *m, yaml_node_t *n, const char *field, char **out,
 	if (ydoc_string(m->y, n, field, out, e) == -1)
 		return -1;
 	merr_clear(&pe);
-	if (schema_expr_check(*out, &pe) == -1) {
+	if (schema_expr_check_memo(m->memo, *out, &pe) == -1) {
 		free(*out);
 		*out = NULL;
 		return ydoc_error(m->y, n, field, e, "'%s': %s", field,
@@ -484,7 +485,7 @@ mload_index(struct mload *m, yaml_node_t *v, struct merr *e)
 			    "'%s': table '%s' has no column '%s'", x->keys[i],
 			    m->t->name, x->keys[i]);
 		if (schema_find_column(m->t, x->keys[i]) == NULL &&
-		    schema_expr_check(x->keys[i], &pe) == -1)
+		    schema_expr_check_memo(m->memo, x->keys[i], &pe) == -1)
 			return ydoc_error(m->y, v, "columns", e, "index key "
 			    "'%s': %s", x->keys[i], pe.msg);
 		rc |= schema_strv_push(&names, schema_find_column(m->t,
@@ -643,7 +644,8 @@ mload_doc_body(struct mload *m, yaml_node_t *root, struct merr *e)
 }
 
 static int
-mload_ydoc(struct schema *s, struct ydoc *y, struct merr *e)
+mload_ydoc(struct schema *s, struct ydoc *y, struct sch_memo *memo,
+    struct merr *e)
 {
 	struct mload m;
 	int rc = 0;
@@ -651,6 +653,7 @@ mload_ydoc(struct schema *s, struct ydoc *y, struct merr *e)
 	memset(&m, 0, sizeof(m));
 	m.s = s;
 	m.y = y;
+	m.memo = memo;
 	if ((m.file = schema_add_file(s, y->path)) == NULL)
 		return mload_nomem(e);
 	if (ydoc_root(y) != NULL)
@@ -671,9 +674,15 @@ resolve_err(const struct sch_pos *p, const char *field, struct merr *e,
 	return -1;
 }
 
+/* Canonical spellings already computed: raw[i] -> canon[i]. */
+struct tcache {
+	char	**raw;
+	char	**canon;
+};
+
 static int
 resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
-    struct merr *e)
+    struct tcache *tc, struct merr *e)
 {
 	char *canon, *base, *sch, *name, msg[600];
 	struct sch_enum *en;
@@ -681,8 +690,21 @@ resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
 	int arr;
 	struct merr te;
 
+	for (size_t i = 0; tc->raw && tc->raw[i]; i++)
+		if (!strcmp(tc->raw[i], c->type)) {
+			if ((canon = strdup(tc->canon[i])) == NULL)
+				return mload_nomem(e);
+			free(c->type);
+			c->type = canon;
+			return 0;
+		}
 	merr_clear(&te);
 	if (schema_type_canon(c->type, &canon, &arr, &te) == 0) {
+		if (schema_strv_push(&tc->raw, c->type) == -1 ||
+		    schema_strv_push(&tc->canon, canon) == -1) {
+			free(canon);
+			return mload_nomem(e);
+		}
 		free(c->type);
 		c->type = canon;
 		return 0;
@@ -791,16 +813,79 @@ resolve_unique_name(char ***seen, const char *name, const struct sch_pos *p,
 	return schema_strv_push(seen, name) == -1 ? mload_nomem(e) : 0;
 }
 
+/* Relation names of every schema (tables, indexes, keys share them). */
+struct relname {
+	const char		*schema, *name;
+	const struct sch_pos	*pos;
+	size_t			 seq;
+};
+
+struct rels {
+	struct relname	*v;
+	size_t		 n, cap;
+};
+
 static int
-resolve_table(struct schema *s, struct sch_table *t, char ***rels,
-    struct merr *e)
+rels_add(struct rels *r, const char *sch, const char *name,
+    const struct sch_pos *pos)
+{
+	struct relname *v;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		if ((v = realloc(r->v, r->cap * sizeof(*v))) == NULL)
+			return -1;
+		r->v = v;
+	}
+	r->v[r->n].schema = sch;
+	r->v[r->n].name = name;
+	r->v[r->n].pos = pos;
+	r->v[r->n].seq = r->n;
+	r->n++;
+	return 0;
+}
+
+static int
+rels_cmp(const void *a, const void *b)
+{
+	const struct relname *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->schema, y->schema)) != 0 ||
+	    (c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorted, a duplicate is next to its first use: report the later one. */
+static int
+rels_check(struct rels *r, struct merr *e)
+{
+	char msg[300];
+
+	qsort(r->v, r->n, sizeof(*r->v), rels_cmp);
+	for (size_t i = 1; i < r->n; i++)
+		if (!strcmp(r->v[i].schema, r->v[i - 1].schema) &&
+		    !strcmp(r->v[i].name, r->v[i - 1].name)) {
+			snprintf(msg, sizeof(msg), "duplicate relation (table, "
+			    "index or key) name '%s'", r->v[i].name);
+			return resolve_err(r->v[i].pos, "name", e, msg);
+		}
+	return 0;
+}
+
+static int
+resolve_table(struct schema *s, struct sch_table *t, struct rels *rels,
+    struct tcache *tc, struct merr *e)
 {
 	char **cons = NULL;
 	size_t i;
 	int rc = 0;
 
+	if (rels_add(rels, t->schema, t->name, &t->pos) == -1)
+		return mload_nomem(e);
 	for (i = 0; rc == 0 && i < t->ncols; i++)
-		rc = resolve_type(s, t, &t->cols[i], e);
+		rc = resolve_type(s, t, &t->cols[i], tc, e);
 	for (i = 0; rc == 0 && i < t->ncons; i++) {
 		struct sch_constraint *c = &t->cons[i];
 
@@ -814,13 +899,14 @@ resolve_table(struct schema *s, struct sch_table *t, char ***rels,
 		if (rc == 0)
 			rc = resolve_unique_name(&cons, c->name, &c->pos,
 			    "constraint", e);
-		if (rc == 0 && (c->kind == SCH_PK || c->kind == SCH_UNIQUE))
-			rc = resolve_unique_name(rels, c->name, &c->pos,
-			    "relation (table, index or key)", e);
+		if (rc == 0 && (c->kind == SCH_PK || c->kind == SCH_UNIQUE) &&
+		    rels_add(rels, t->schema, c->name, &c->pos) == -1)
+			rc = mload_nomem(e);
 	}
 	for (i = 0; rc == 0 && i < t->nidx; i++)
-		rc = resolve_unique_name(rels, t->idx[i].name, &t->idx[i].pos,
-		    "relation (table, index or key)", e);
+		if (rels_add(rels, t->schema, t->idx[i].name,
+		    &t->idx[i].pos) == -1)
+			rc = mload_nomem(e);
 	schema_strv_free(cons);
 	return rc;
 }
@@ -828,21 +914,17 @@ resolve_table(struct schema *s, struct sch_table *t, char ***rels,
 static int
 model_resolve(struct schema *s, struct merr *e)
 {
+	struct tcache tc = { NULL, NULL };
+	struct rels rels = { NULL, 0, 0 };
 	int rc = 0;
 
-	for (size_t k = 0; rc == 0 && s->schemas && s->schemas[k]; k++) {
-		char **rels = NULL;
-
-		for (size_t i = 0; rc == 0 && i < s->ntables; i++)
-			if (!strcmp(s->tables[i].schema, s->schemas[k]))
-				rc = resolve_unique_name(&rels,
-				    s->tables[i].name, &s->tables[i].pos,
-				    "relation (table, index or key)", e);
-		for (size_t i = 0; rc == 0 && i < s->ntables; i++)
-			if (!strcmp(s->tables[i].schema, s->schemas[k]))
-				rc = resolve_table(s, &s->tables[i], &rels, e);
-		schema_strv_free(rels);
-	}
+	for (size_t i = 0; rc == 0 && i < s->ntables; i++)
+		rc = resolve_table(s, &s->tables[i], &rels, &tc, e);
+	if (rc == 0)
+		rc = rels_check(&rels, e);
+	free(rels.v);
+	schema_strv_free(tc.raw);
+	schema_strv_free(tc.canon);
 	return rc;
 }
 
@@ -869,6 +951,7 @@ model_load_dir(const char *dir, struct schema **out, struct merr *e)
 	struct schema *s;
 	struct dirent *de;
 	struct ydoc y;
+	struct sch_memo *memo;
 	char **files = NULL, *path;
 	DIR *d;
 	int rc = 0;
@@ -885,19 +968,27 @@ model_load_dir(const char *dir, struct schema **out, struct merr *e)
 		schema_strv_free(files);
 		return mload_nomem(e);
 	}
+	if ((memo = schema_memo_new()) == NULL) {
+		schema_strv_free(files);
+		schema_free(s);
+		return mload_nomem(e);
+	}
 	if (files)
 		qsort(files, schema_strv_len(files), sizeof(*files),
 		    model_strcmp);
 	for (size_t i = 0; rc == 0 && files && files[i]; i++) {
-		if (asprintf(&path, "%s/%s", dir, files[i]) == -1)
-			return mload_nomem(e);
+		if (asprintf(&path, "%s/%s", dir, files[i]) == -1) {
+			rc = mload_nomem(e);
+			break;
+		}
 		rc = ydoc_load(&y, path, e);
 		free(path);
 		if (rc == 0)
-			rc = mload_ydoc(s, &y, e);
+			rc = mload_ydoc(s, &y, memo, e);
 		ydoc_release(&y);
 	}
 	schema_strv_free(files);
+	schema_memo_free(memo);
 	if (rc == 0)
 		rc = model_resolve(s, e);
 	if (rc == -1) {
@@ -923,7 +1014,7 @@ model_load_string(const char *name, const char *text, struct schema **out,
 		return mload_nomem(e);
 	rc = ydoc_load_string(&y, name, text, strlen(text), e);
 	if (rc == 0)
-		rc = mload_ydoc(s, &y, e);
+		rc = mload_ydoc(s, &y, NULL, e);
 	ydoc_release(&y);
 	if (rc == 0)
 		rc = model_resolve(s, e);

@@ -21,6 +21,7 @@ struct pctx {
 	const struct plan_opts	*opts;
 	struct plan		*p;
 	struct merr		*e;
+	struct sch_memo		*memo;	/* parsed expressions */
 	int			 nomem;
 };
 
@@ -620,7 +621,7 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		step(x, c, fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 		    q, col), 1);
 	}
-	if (w->def && !schema_expr_equal(w->def, h->def)) {
+	if (w->def && !schema_expr_equal_memo(x->memo, w->def, h->def)) {
 		c = add(x, 3, PLAN_SAFE, "set default", cname(t, w->name),
 		    h->def ? fmt("default %s -> %s", h->def, w->def) :
 		    fmt("default %s", w->def), NULL);
@@ -688,12 +689,13 @@ con_kind_name(enum sch_con_kind k)
 }
 
 static int
-con_same(const struct sch_constraint *w, const struct sch_constraint *h)
+con_same(struct pctx *x, const struct sch_constraint *w,
+    const struct sch_constraint *h)
 {
 	if (w->kind != h->kind)
 		return 0;
 	if (w->kind == SCH_CHECK)
-		return schema_expr_equal(w->expr, h->expr);
+		return schema_expr_equal_memo(x->memo, w->expr, h->expr);
 	if (!schema_strv_equal(w->cols, h->cols))
 		return 0;
 	if (w->kind != SCH_FK)
@@ -805,7 +807,7 @@ plan_constraints(struct pctx *x, const struct sch_table *t,
 	for (size_t i = 0; i < t->ncons; i++) {
 		w = &t->cons[i];
 		if ((hc = schema_find_constraint(h, w->name)) != NULL) {
-			if (!con_same(w, hc))
+			if (!con_same(x, w, hc))
 				add(x, 7, PLAN_REFUSED, "change constraint",
 				    fmt("%s.%s.%s", t->schema, t->name,
 				    w->name), fmt("%s '%s' differs from the "
@@ -830,18 +832,20 @@ plan_constraints(struct pctx *x, const struct sch_table *t,
 }
 
 static int
-index_same(const struct sch_table *t, const struct sch_index *w,
+index_same(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *w,
     const struct sch_index *h)
 {
 	if (w->unique != h->unique || strcmp(w->method, h->method) ||
 	    schema_strv_len(w->keys) != schema_strv_len(h->keys) ||
-	    !schema_expr_equal(w->where, h->where))
+	    !schema_expr_equal_memo(x->memo, w->where, h->where))
 		return 0;
 	for (size_t i = 0; w->keys[i]; i++) {
 		if (schema_find_column(t, w->keys[i])) {
 			if (strcmp(w->keys[i], h->keys[i]))
 				return 0;
-		} else if (!schema_expr_equal(w->keys[i], h->keys[i]))
+		} else if (!schema_expr_equal_memo(x->memo, w->keys[i],
+		    h->keys[i]))
 			return 0;
 	}
 	return 1;
@@ -859,7 +863,7 @@ plan_indexes(struct pctx *x, const struct sch_table *t,
 		w = &t->idx[i];
 		hi = schema_find_index(h, w->name);
 		if (hi && hi->valid) {
-			if (!index_same(t, w, hi))
+			if (!index_same(x, t, w, hi))
 				add(x, 6, PLAN_REFUSED, "change index",
 				    fmt("%s.%s", t->schema, w->name),
 				    strdup("the index differs from the model"),
@@ -921,7 +925,8 @@ plan_tables(struct pctx *x)
 	}
 	for (size_t i = 0; i < x->have->ntables; i++) {
 		h = &x->have->tables[i];
-		if (!schema_find_table(x->want, h->schema, h->name) &&
+		if (schema_has_schema(x->want, h->schema) &&
+		    !schema_find_table(x->want, h->schema, h->name) &&
 		    !plan_own_table(x->opts, h))
 			add(x, 9, PLAN_DRIFT, "table", tname(h),
 			    strdup("table is not in the models"),
@@ -984,11 +989,15 @@ plan_compute(struct db *db, const struct schema *desired,
 	x.have = actual;
 	x.opts = opts;
 	x.e = e;
-	if ((x.p = calloc(1, sizeof(*x.p))) == NULL)
+	if ((x.p = calloc(1, sizeof(*x.p))) == NULL ||
+	    (x.memo = schema_memo_new()) == NULL) {
+		free(x.p);
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
 	plan_schemas(&x);
 	plan_enums(&x);
 	plan_tables(&x);
+	schema_memo_free(x.memo);
 	if (x.nomem) {
 		plan_free(x.p);
 		return merr_set(e, MERR_NOMEM, "out of memory");

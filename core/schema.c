@@ -622,22 +622,33 @@ expr_canon(const char *expr)
 	return out;
 }
 
+static int expr_equal_text(const char *, const char *);
+
 int
 schema_expr_equal(const char *a, const char *b)
 {
-	char *ca, *cb;
-	int eq;
+	return schema_expr_equal_memo(NULL, a, b);
+}
 
-	if (a == NULL || b == NULL)
-		return a == b;
-	if (!strcmp(a, b))
-		return 1;
-	ca = expr_canon(a);
-	cb = expr_canon(b);
-	eq = ca && cb && !strcmp(ca, cb);
-	free(ca);
-	free(cb);
-	return eq;
+/* One SELECT with one target and nothing else: a single expression. */
+static int
+expr_is_single(const char *tree)
+{
+	json_t *root = json_loads(tree, 0, NULL), *sel;
+	const char *k;
+	json_t *v;
+	int ok;
+
+	sel = json_object_get(json_object_get(json_array_get(json_object_get(
+	    root, "stmts"), 0), "stmt"), "SelectStmt");
+	ok = json_array_size(json_object_get(root, "stmts")) == 1 &&
+	    json_array_size(json_object_get(sel, "targetList")) == 1;
+	json_object_foreach(sel, k, v)
+		if (strcmp(k, "targetList") && strcmp(k, "limitOption") &&
+		    strcmp(k, "op"))
+			ok = 0;
+	json_decref(root);
+	return ok;
 }
 
 int
@@ -653,10 +664,184 @@ schema_expr_check(const char *expr, struct merr *e)
 	if (r.error)
 		rc = merr_set(e, MERR_INPUT, "invalid SQL expression: %s",
 		    r.error->message);
-	else if (strstr(r.parse_tree, "\"stmts\":[{") == NULL ||
-	    strstr(r.parse_tree, "},{\"stmt\"") != NULL)
-		rc = merr_set(e, MERR_INPUT, "invalid SQL expression");
+	else if (!expr_is_single(r.parse_tree))
+		rc = merr_set(e, MERR_INPUT, "invalid SQL expression: not a "
+		    "single expression");
 	pg_query_free_parse_result(r);
 	free(sql);
 	return rc;
+}
+
+/* ---- memo: open addressing, string -> canonical form ---- */
+
+struct sch_memo {
+	char	**key;
+	char	**val;		/* canonical text; "" when it did not parse */
+	size_t	 cap, n;
+};
+
+struct sch_memo *
+schema_memo_new(void)
+{
+	struct sch_memo *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->cap = 256;
+	m->key = calloc(m->cap, sizeof(char *));
+	m->val = calloc(m->cap, sizeof(char *));
+	if (m->key == NULL || m->val == NULL) {
+		schema_memo_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+schema_memo_free(struct sch_memo *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; m->key && i < m->cap; i++) {
+		free(m->key[i]);
+		free(m->val[i]);
+	}
+	free(m->key);
+	free(m->val);
+	free(m);
+}
+
+static size_t
+memo_hash(const char *s)
+{
+	size_t h = 14695981039346656037UL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211UL;
+	return h;
+}
+
+static size_t
+memo_slot(const struct sch_memo *m, const char *k)
+{
+	size_t i = memo_hash(k) & (m->cap - 1);
+
+	while (m->key[i] && strcmp(m->key[i], k))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int
+memo_grow(struct sch_memo *m)
+{
+	struct sch_memo bigger = { NULL, NULL, m->cap * 2, m->n };
+
+	bigger.key = calloc(bigger.cap, sizeof(char *));
+	bigger.val = calloc(bigger.cap, sizeof(char *));
+	if (bigger.key == NULL || bigger.val == NULL) {
+		free(bigger.key);
+		free(bigger.val);
+		return -1;
+	}
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->key[i]) {
+			size_t j = memo_slot(&bigger, m->key[i]);
+
+			bigger.key[j] = m->key[i];
+			bigger.val[j] = m->val[i];
+		}
+	free(m->key);
+	free(m->val);
+	*m = bigger;
+	return 0;
+}
+
+/* The canonical form of expr (borrowed from the memo, or *tofree). */
+static const char *
+memo_canon(struct sch_memo *m, const char *expr, char **tofree)
+{
+	size_t i;
+	char *c;
+
+	*tofree = NULL;
+	if (m == NULL)
+		return *tofree = expr_canon(expr);
+	i = memo_slot(m, expr);
+	if (m->key[i])
+		return m->val[i][0] ? m->val[i] : NULL;
+	c = expr_canon(expr);
+	if (2 * (m->n + 1) > m->cap && memo_grow(m) == 0)
+		i = memo_slot(m, expr);
+	if (2 * (m->n + 1) > m->cap ||
+	    (m->key[i] = strdup(expr)) == NULL)
+		return *tofree = c;	/* no room: answer without keeping */
+	m->val[i] = c ? c : strdup("");
+	if (m->val[i] == NULL) {
+		free(m->key[i]);
+		m->key[i] = NULL;
+		return NULL;
+	}
+	m->n++;
+	return c;
+}
+
+/*
+ * Spellings that are equal without parsing: "(x)" for x, and a quoted
+ * literal followed by the cast PostgreSQL adds ('{}' and '{}'::jsonb).
+ */
+static int
+expr_equal_text(const char *w, const char *h)
+{
+	size_t lw = strlen(w), lh = strlen(h);
+
+	if (lh == lw + 2 && h[0] == '(' && h[lh - 1] == ')' &&
+	    !strncmp(h + 1, w, lw))
+		return 1;
+	if (lw >= 2 && w[0] == '\'' && w[lw - 1] == '\'' &&
+	    strchr(w + 1, '\'') == w + lw - 1 && lh > lw + 2 &&
+	    !strncmp(h, w, lw) && h[lw] == ':' && h[lw + 1] == ':' &&
+	    strspn(h + lw + 2, "abcdefghijklmnopqrstuvwxyz0123456789_ .[]()\"")
+	    == lh - lw - 2)
+		return 1;
+	return 0;
+}
+
+int
+schema_expr_equal_memo(struct sch_memo *m, const char *a, const char *b)
+{
+	const char *ca, *cb;
+	char *fa, *fb;
+	int eq;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (!strcmp(a, b) || expr_equal_text(a, b) || expr_equal_text(b, a))
+		return 1;
+	ca = memo_canon(m, a, &fa);
+	cb = memo_canon(m, b, &fb);
+	eq = ca && cb && !strcmp(ca, cb);
+	free(fa);
+	free(fb);
+	return eq;
+}
+
+int
+schema_expr_check_memo(struct sch_memo *m, const char *expr, struct merr *e)
+{
+	size_t i;
+
+	if (m != NULL) {
+		i = memo_slot(m, expr);
+		if (m->key[i] && m->val[i][0])
+			return 0;
+	}
+	if (schema_expr_check(expr, e) == -1)
+		return -1;
+	if (m != NULL) {
+		char *f;
+
+		(void)memo_canon(m, expr, &f);
+		free(f);
+	}
+	return 0;
 }

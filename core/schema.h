@@ -42,6 +42,7 @@ struct sch_column {
 	char		*def;		/* default expression or NULL */
 	char		*comment;	/* NULL: none */
 	char		*was;		/* model: former name (rename hint) */
+	int		 num;		/* catalog: attnum */
 	struct sch_pos	 pos;
 };
 
@@ -151,6 +152,21 @@ int	schema_type_canon(const char *type, char **out, int *is_array,
 int	schema_expr_equal(const char *a, const char *b);
 /* Check that expr parses as an SQL expression; error with its message. */
 int	schema_expr_check(const char *expr, struct merr *);
+
+/*
+ * A memo of expressions already parsed, so that the same text (now(),
+ * '{}', a check repeated on many tables) is parsed once per load or plan.
+ * The memo owns its copies; schema_memo_free() releases them.
+ */
+struct sch_memo;
+struct sch_memo	*schema_memo_new(void);
+void		 schema_memo_free(struct sch_memo *);
+/* schema_expr_equal() and schema_expr_check() through a memo (may be
+ * NULL: no memo). */
+int	schema_expr_equal_memo(struct sch_memo *, const char *a,
+	    const char *b);
+int	schema_expr_check_memo(struct sch_memo *, const char *expr,
+	    struct merr *);
 
 /*
  * PostgreSQL's default name for a constraint or index (truncated to 63

@@ -63,25 +63,47 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 	return rc;
 }
 
+/*
+ * The models and the live schema.  The catalog queries go out first and
+ * the server answers them while the models load (libpq pipeline mode).
+ */
+static int
+t1_read(const struct config *cfg, struct db *db, struct schema **want,
+    struct schema **have, struct merr *e)
+{
+	struct schema *junk = NULL;
+	struct merr ignore;
+
+	*want = *have = NULL;
+	if (catalog_send(db, NULL, e) == -1)
+		return -1;
+	if (model_load_dir(cfg->models_dir, want, e) == -1) {
+		merr_clear(&ignore);
+		catalog_recv(db, &junk, &ignore);
+		schema_free(junk);
+		return -1;
+	}
+	if (catalog_recv(db, have, e) == -1) {
+		schema_free(*want);
+		*want = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Plan want against have (have is consumed). */
 static int
 t1_compute(const struct config *cfg, struct db *db,
-    const struct schema *want, struct plan **out, struct merr *e)
+    const struct schema *want, struct schema *have, struct plan **out,
+    struct merr *e)
 {
 	struct plan_opts o;
-	struct schema *have;
-	char **schemas;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.own_schema = cfg->schema;
 	o.own_tables[0] = cfg->tracking_table;
 	o.own_tables[1] = cfg->audit_table;
-	if ((schemas = schema_strv_dup(want->schemas)) == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = catalog_load(db, schemas, &have, e);
-	schema_strv_free(schemas);
-	if (rc == -1)
-		return -1;
 	rc = t1_probe(db, want, have, e);
 	if (rc == 0)
 		rc = plan_compute(db, want, have, &o, out, e);
@@ -93,21 +115,19 @@ int
 tier1_plan(const struct config *cfg, struct db *db, struct plan **out,
     struct merr *e)
 {
-	struct schema *want;
+	struct schema *want, *have;
 	struct db own;
 	int rc;
 
 	*out = NULL;
-	if (model_load_dir(cfg->models_dir, &want, e) == -1)
-		return -1;
 	if (db == NULL) {
-		if (db_connect(&own, cfg->database, "migrated", e) == -1) {
-			schema_free(want);
+		if (db_connect(&own, cfg->database, "migrated", e) == -1)
 			return -1;
-		}
 		db = &own;
 	}
-	rc = t1_compute(cfg, db, want, out, e);
+	rc = t1_read(cfg, db, &want, &have, e);
+	if (rc == 0)
+		rc = t1_compute(cfg, db, want, have, out, e);
 	if (db == &own)
 		db_close(&own);
 	schema_free(want);
@@ -396,7 +416,7 @@ int
 tier1_apply(const struct config *cfg, const struct event_hook *hook,
     struct tier1_report *rep, struct plan **out, struct merr *e)
 {
-	struct schema *want = NULL;
+	struct schema *want = NULL, *have;
 	struct db db, lk;
 	struct t1run r;
 	struct merr ignore;
@@ -407,12 +427,8 @@ tier1_apply(const struct config *cfg, const struct event_hook *hook,
 	memset(&r, 0, sizeof(r));
 	if (out)
 		*out = NULL;
-	if (model_load_dir(cfg->models_dir, &want, e) == -1)
+	if (db_connect(&db, cfg->database, "migrated", e) == -1)
 		return -1;
-	if (db_connect(&db, cfg->database, "migrated", e) == -1) {
-		schema_free(want);
-		return -1;
-	}
 	r.cfg = cfg;
 	r.hook = hook;
 	r.db = &db;
@@ -423,7 +439,8 @@ tier1_apply(const struct config *cfg, const struct event_hook *hook,
 	r.retry.on_retry = t1_on_retry;
 	r.retry.arg = &r;
 	/* nothing to do: never touch the lock */
-	if (t1_compute(cfg, &db, want, &r.plan, e) == -1)
+	if (t1_read(cfg, &db, &want, &have, e) == -1 ||
+	    t1_compute(cfg, &db, want, have, &r.plan, e) == -1)
 		goto out;
 	if (r.plan->nsafe > 0) {
 		if (t1_lock(&lk, cfg, rep, e) == -1)
@@ -431,7 +448,8 @@ tier1_apply(const struct config *cfg, const struct event_hook *hook,
 		/* whoever held the lock may have done it all already */
 		plan_free(r.plan);
 		r.plan = NULL;
-		if (t1_compute(cfg, &db, want, &r.plan, e) == 0 &&
+		if (catalog_load(&db, NULL, &have, e) == 0 &&
+		    t1_compute(cfg, &db, want, have, &r.plan, e) == 0 &&
 		    (r.plan->nsafe == 0 || t1_run(&r, e) == 0))
 			rc = 0;
 		merr_clear(&ignore);
