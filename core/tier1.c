@@ -1,10 +1,12 @@
 /* tier1.c - plan and apply the models at start-up (see tier1.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "catalog.h"
+#include "log.h"
 #include "model.h"
 #include "schema.h"
 #include "tier1.h"
@@ -63,31 +65,56 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 	return rc;
 }
 
+/* Loading the models on a thread of its own. */
+struct t1load {
+	const char	*dir;
+	struct schema	*s;
+	struct merr	 e;
+	int		 rc;
+};
+
+static void *
+t1_load_thread(void *arg)
+{
+	struct t1load *l = arg;
+
+	merr_clear(&l->e);
+	l->rc = model_load_dir(l->dir, &l->s, &l->e);
+	return NULL;
+}
+
 /*
- * The models and the live schema.  The catalog queries go out first and
- * the server answers them while the models load (libpq pipeline mode).
+ * The models and the live schema.  The models load on a thread while this
+ * one reads the catalogs, so the server's work, the parsing of its answer
+ * and the parsing of the YAML overlap.  A model error wins over a
+ * database error (it is the one the user can fix).
  */
 static int
 t1_read(const struct config *cfg, struct db *db, struct schema **want,
     struct schema **have, struct merr *e)
 {
-	struct schema *junk = NULL;
-	struct merr ignore;
+	struct t1load l = { cfg->models_dir, NULL, { 0 }, 0 };
+	pthread_t th;
+	int threaded, rc;
 
 	*want = *have = NULL;
-	if (catalog_send(db, NULL, e) == -1)
-		return -1;
-	if (model_load_dir(cfg->models_dir, want, e) == -1) {
-		merr_clear(&ignore);
-		catalog_recv(db, &junk, &ignore);
-		schema_free(junk);
+	threaded = pthread_create(&th, NULL, t1_load_thread, &l) == 0;
+	if (!threaded)
+		t1_load_thread(&l);
+	rc = catalog_load(db, NULL, have, e);
+	if (threaded)
+		pthread_join(th, NULL);
+	if (l.rc == -1) {
+		*e = l.e;
+		schema_free(*have);
+		*have = NULL;
 		return -1;
 	}
-	if (catalog_recv(db, have, e) == -1) {
-		schema_free(*want);
-		*want = NULL;
+	if (rc == -1) {
+		schema_free(l.s);
 		return -1;
 	}
+	*want = l.s;
 	return 0;
 }
 
@@ -438,10 +465,17 @@ tier1_apply(const struct config *cfg, const struct event_hook *hook,
 	r.retry.backoff_ms = cfg->retry_backoff_ms;
 	r.retry.on_retry = t1_on_retry;
 	r.retry.arg = &r;
+	log_debug("tier 1: connected in %ld ms", t1_now_ms() - t0);
 	/* nothing to do: never touch the lock */
-	if (t1_read(cfg, &db, &want, &have, e) == -1 ||
-	    t1_compute(cfg, &db, want, have, &r.plan, e) == -1)
+	if (t1_read(cfg, &db, &want, &have, e) == -1)
 		goto out;
+	log_debug("tier 1: models and catalogs read in %ld ms (%zu tables)",
+	    t1_now_ms() - t0, want->ntables);
+	if (t1_compute(cfg, &db, want, have, &r.plan, e) == -1)
+		goto out;
+	log_debug("tier 1: planned in %ld ms: %zu safe, %zu refused, "
+	    "%zu drift", t1_now_ms() - t0, r.plan->nsafe, r.plan->nrefused,
+	    r.plan->ndrift);
 	if (r.plan->nsafe > 0) {
 		if (t1_lock(&lk, cfg, rep, e) == -1)
 			goto out;
