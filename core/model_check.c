@@ -231,6 +231,8 @@ rels_check(struct rels *r, struct merr *e)
 {
 	char msg[300];
 
+	if (r->n < 2)
+		return 0;
 	qsort(r->v, r->n, sizeof(*r->v), rels_cmp);
 	for (size_t i = 1; i < r->n; i++)
 		if (!strcmp(r->v[i].schema, r->v[i - 1].schema) &&
