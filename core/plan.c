@@ -342,9 +342,16 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 {
 	struct strs s = { .n = 0 };
 	struct plan_change *c;
-	const char *q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
-	const char *col = plan_keep(x, &s, plan_ident(x, w->name));
+	const char *q, *col;
 
+	/* the common case, nothing to change, costs no quoting */
+	if (!strcmp(w->type, h->type) && w->notnull == h->notnull &&
+	    (w->def == NULL) == (h->def == NULL) &&
+	    (!w->comment || (h->comment && !strcmp(w->comment, h->comment))) &&
+	    (!w->def || schema_expr_equal_memo(x->memo, w->def, h->def)))
+		return;
+	q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
+	col = plan_keep(x, &s, plan_ident(x, w->name));
 	if (strcmp(w->type, h->type) != 0) {
 		if (!w->is_enum && !h->is_enum && type_widens(h->type, w->type)) {
 			c = add(x, 3, PLAN_SAFE, "widen type", cname(t, w->name),

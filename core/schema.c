@@ -1,5 +1,6 @@
 /* schema.c - the in-memory schema, canonical types and expressions. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,7 @@ schema_free(struct schema *s)
 	}
 	free(s->enums);
 	schema_strv_free(s->files);
+	free(s->tindex);
 	free(s);
 }
 
@@ -241,12 +243,69 @@ schema_add_file(struct schema *s, const char *name)
 
 /* ---- lookups ---- */
 
-struct sch_table *
-schema_find_table(const struct schema *s, const char *sch, const char *name)
+static size_t
+table_hash(const char *sch, const char *name)
 {
+	size_t h = 14695981039346656037UL;
+
+	while (*sch)
+		h = (h ^ (unsigned char)*sch++) * 1099511628211UL;
+	h = (h ^ '.') * 1099511628211UL;
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 1099511628211UL;
+	return h;
+}
+
+/* Bring the index up to date with tables added since; 0 or -1. */
+static int
+table_index(struct schema *s)
+{
+	size_t i, j;
+
+	if (s->tindex_cap < 2 * s->ntables + 16) {
+		size_t cap = 64, *t;
+
+		while (cap < 4 * s->ntables + 16)
+			cap *= 2;
+		if ((t = calloc(cap, sizeof(*t))) == NULL)
+			return -1;
+		free(s->tindex);
+		s->tindex = t;
+		s->tindex_cap = cap;
+		s->tindex_n = 0;
+	}
+	for (i = s->tindex_n; i < s->ntables; i++) {
+		j = table_hash(s->tables[i].schema, s->tables[i].name) &
+		    (s->tindex_cap - 1);
+		while (s->tindex[j])
+			j = (j + 1) & (s->tindex_cap - 1);
+		s->tindex[j] = i + 1;
+	}
+	s->tindex_n = s->ntables;
+	return 0;
+}
+
+struct sch_table *
+schema_find_table(const struct schema *cs, const char *sch, const char *name)
+{
+	/* the index is a cache: updating it does not change the schema */
+	struct schema *s = (struct schema *)(uintptr_t)cs;
+	size_t j;
+
+	if (s->ntables > 8 && (s->tindex_n == s->ntables ||
+	    table_index(s) == 0)) {
+		j = table_hash(sch, name) & (s->tindex_cap - 1);
+		for (; s->tindex[j]; j = (j + 1) & (s->tindex_cap - 1)) {
+			struct sch_table *t = &s->tables[s->tindex[j] - 1];
+
+			if (!strcmp(t->name, name) && !strcmp(t->schema, sch))
+				return t;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < s->ntables; i++)
-		if (!strcmp(s->tables[i].schema, sch) &&
-		    !strcmp(s->tables[i].name, name))
+		if (!strcmp(s->tables[i].name, name) &&
+		    !strcmp(s->tables[i].schema, sch))
 			return &s->tables[i];
 	return NULL;
 }

@@ -19,7 +19,9 @@
  *
  * Ownership: a struct schema owns every string and array it points to;
  * schema_free() releases all of it.  Pointers returned by the find
- * functions are borrowed from the schema.
+ * functions are borrowed from the schema.  schema_find_table() keeps a
+ * hash index in the schema up to date (a cache; not thread-safe: one
+ * schema, one thread at a time).
  */
 #ifndef MIGRATE_SCHEMA_H
 #define MIGRATE_SCHEMA_H
@@ -102,6 +104,9 @@ struct schema {
 	struct sch_enum	*enums;
 	size_t		 nenums;
 	char		**files;	/* model files, for sch_pos */
+	/* schema_find_table()'s hash index: slot -> table index + 1 */
+	size_t		*tindex;
+	size_t		 tindex_cap, tindex_n;
 };
 
 struct schema	*schema_new(void);
