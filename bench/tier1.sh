@@ -72,11 +72,11 @@ gen() {
 for i in $(seq 1 "$T"); do gen "$i"; done
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-fresh() { psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS b" -c "CREATE DATABASE b"; }
+fresh() { psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS b" -c "CREATE DATABASE b" 2>/dev/null; }
 M() { "$MIGRATED" --database "dbname=b" --models "$W/models" --migrations "$W/mig" "$@"; }
 best() { sort -n | head -n 1; }
 
-floor= cold= sync=
+floor= cold= sync= synccpu=
 for r in $(seq 1 "$RUNS"); do
 	fresh
 	t0=$(date +%s%N)
@@ -88,13 +88,17 @@ for r in $(seq 1 "$RUNS"); do
 	M --once 2>"$W/cold.log"
 	cold="$cold $(ms "$t0")"
 	t0=$(date +%s%N)
-	M --once 2>"$W/sync.log"
+	/usr/bin/time -f "cpu %U %S" -o "$W/sync.cpu" "$MIGRATED" --database "dbname=b" \
+	    --models "$W/models" --migrations "$W/mig" --once 2>"$W/sync.log"
 	sync="$sync $(ms "$t0")"
+	synccpu="$synccpu $(awk '/^cpu/ { printf "%d", ($2 + $3) * 1000 }' "$W/sync.cpu")"
 	grep -q "up to date" "$W/sync.log" || { echo "bench: not in sync:" >&2; cat "$W/sync.log" >&2; exit 1; }
 done
 floor=$(printf '%s\n' $floor | best)
 cold=$(printf '%s\n' $cold | best)
 sync=$(printf '%s\n' $sync | best)
+synccpu=$(printf '%s\n' $synccpu | best)
+load=$(cut -d' ' -f1 /proc/loadavg)
 
 # statements the in-sync run sends, from the server's own log
 psql -qAtX -d postgres -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
@@ -109,8 +113,11 @@ tables=$(psql -qAtX -d b -c "SELECT count(*) FROM pg_class WHERE relkind = 'r' A
 cols=$(psql -qAtX -d b -c "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "tier 1 benchmark: $tables tables, $cols columns, fsync on, best of $RUNS"
+echo "tier 1 benchmark: $tables tables, $cols columns, fsync on, best of $RUNS" \
+    "($(nproc) cores, load average $load)"
 printf '  floor  psql -1 -f schema.sql        %6d ms\n' "$floor"
 printf '  (a)    cold migrated --once         %6d ms  %sx floor (target <= 1.50)\n' "$cold" "$(ratio "$cold" "$floor")"
 printf '  (b)    in-sync migrated --once      %6d ms  %sx floor (target < 150 ms)\n' "$sync" "$(ratio "$sync" "$floor")"
-printf '         statements sent when in sync %6d    (constant whatever T)\n' "$stmts"
+printf '         of which migrated CPU time   %6d ms  (user + system)\n' "$synccpu"
+printf '         statements sent when in sync %6d    (1 session SET + %d catalog queries, whatever T)\n' \
+    "$stmts" "$((stmts - 1))"
