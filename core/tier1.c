@@ -369,20 +369,37 @@ t1_lock_check(struct db *lk, struct merr *e)
 	return -1;
 }
 
+/*
+ * Take the session advisory lock.  A waiter polls with pg_try_advisory_lock
+ * instead of blocking in pg_advisory_lock(): a statement blocked on the
+ * lock holds a snapshot, and CREATE INDEX CONCURRENTLY in the process that
+ * holds the lock waits for every older snapshot (the classic hang).
+ */
 static int
 t1_lock(struct db *lk, const struct config *cfg, struct tier1_report *rep,
     struct merr *e)
 {
+	struct timespec ts;
+	long wait_ms = 50;
 	int got;
 
 	if (db_connect(lk, cfg->database, "migrated lock", e) == -1)
 		return -1;
-	if (db_trylock(lk, &got, e) == -1)
-		goto fail;
-	if (!got) {
-		rep->waited = 1;
-		if (db_lock(lk, e) == -1)
+	for (;;) {
+		if (db_trylock(lk, &got, e) == -1)
 			goto fail;
+		if (got)
+			break;
+		if (!rep->waited)
+			log_debug("tier 1: another migrated holds the lock, "
+			    "waiting");
+		rep->waited = 1;
+		ts.tv_sec = wait_ms / 1000;
+		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) == -1)
+			;
+		if (wait_ms < 1000)
+			wait_ms *= 2;
 	}
 	rep->locked = 1;
 	if (t1_lock_check(lk, e) == 0)
