@@ -36,7 +36,7 @@ t1_now_ms(void)
 /* Tables where an added column needs to know whether rows exist. */
 static int
 t1_probe(struct db *db, const struct schema *want, struct schema *have,
-    struct merr *e)
+    long lock_ms, struct merr *e)
 {
 	char **which = NULL;
 	int rc = 0;
@@ -59,8 +59,17 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 			break;
 		}
 	}
-	if (rc == 0 && which)
-		rc = catalog_probe_rows(db, have, which, e);
+	/* the probe reads the tables: never queue behind a long lock */
+	if (rc == 0 && which) {
+		struct merr ignore;
+
+		rc = db_set_timeouts(db, 0, lock_ms, lock_ms, e);
+		if (rc == 0)
+			rc = catalog_probe_rows(db, have, which, e);
+		merr_clear(&ignore);
+		db_exec(db, "RESET lock_timeout; RESET statement_timeout",
+		    &ignore);
+	}
 	schema_strv_free(which);
 	return rc;
 }
@@ -131,7 +140,7 @@ t1_compute(const struct config *cfg, struct db *db,
 	o.own_schema = cfg->schema;
 	o.own_tables[0] = cfg->tracking_table;
 	o.own_tables[1] = cfg->audit_table;
-	rc = t1_probe(db, want, have, e);
+	rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
 	if (rc == 0)
 		rc = plan_compute(db, want, have, &o, out, e);
 	schema_free(have);
