@@ -594,6 +594,34 @@ expr_const(json_t *c, const char *src)
 	return json_pack("{s:s}", "const", s ? s : "");
 }
 
+/*
+ * x BETWEEN a AND b is stored as (x >= a) AND (x <= b), NOT BETWEEN as
+ * (x < a) OR (x > b): build that, then clean it.
+ */
+static json_t *
+expr_between(json_t *ax, json_t *items, int negated, const char *src)
+{
+	json_t *lexpr = json_object_get(ax, "lexpr"), *tree, *clean;
+
+	tree = json_pack("{s:{s:s, s:[{s:{s:s, s:[{s:{s:s}}], s:O, s:O}},"
+	    " {s:{s:s, s:[{s:{s:s}}], s:O, s:O}}]}}",
+	    "BoolExpr", "boolop", negated ? "OR_EXPR" : "AND_EXPR", "args",
+	    "A_Expr", "kind", "AEXPR_OP", "name", "String", "sval",
+	    negated ? "<" : ">=", "lexpr", lexpr, "rexpr",
+	    json_array_get(items, 0),
+	    "A_Expr", "kind", "AEXPR_OP", "name", "String", "sval",
+	    negated ? ">" : "<=", "lexpr", lexpr, "rexpr",
+	    json_array_get(items, 1));
+	if (tree == NULL)
+		return json_null();
+	/* the two comparisons share lexpr: clean a private copy */
+	clean = json_deep_copy(tree);
+	json_decref(tree);
+	tree = expr_clean(clean, src);
+	json_decref(clean);
+	return tree;
+}
+
 static json_t *
 expr_clean_object(json_t *o, const char *src)
 {
@@ -621,9 +649,19 @@ expr_clean_object(json_t *o, const char *src)
 		snprintf(kind, sizeof(kind), "%s", k0 ? k0 : "");
 		if (!strcmp(kind, "AEXPR_LIKE") || !strcmp(kind, "AEXPR_ILIKE"))
 			json_object_set_new(v, "kind", json_string("AEXPR_OP"));
+		if ((!strcmp(kind, "AEXPR_BETWEEN") ||
+		    !strcmp(kind, "AEXPR_NOT_BETWEEN")) &&
+		    json_array_size(items) == 2)
+			return expr_between(v, items, kind[6] == 'N', src);
 		if (!strcmp(kind, "AEXPR_IN") && items) {
-			json_object_set_new(v, "kind",
-			    json_string("AEXPR_OP_ANY"));
+			const char *op = json_string_value(json_object_get(
+			    json_object_get(json_array_get(json_object_get(v,
+			    "name"), 0), "String"), "sval"));
+
+			/* NOT IN is printed as <> ALL (ARRAY[...]) */
+			json_object_set_new(v, "kind", json_string(op &&
+			    !strcmp(op, "<>") ? "AEXPR_OP_ALL" :
+			    "AEXPR_OP_ANY"));
 			json_object_set_new(v, "rexpr", json_pack(
 			    "{s:{s:O}}", "A_ArrayExpr", "elements", items));
 		}
