@@ -722,6 +722,22 @@ expr_canon(const char *expr)
 static int expr_equal_text(const char *, const char *);
 
 int
+schema_expr_is_constant(const char *expr)
+{
+	static const char *const nodes[] = { "\"FuncCall\"",
+	    "\"ColumnRef\"", "\"SubLink\"", "\"ParamRef\"",
+	    "\"SQLValueFunction\"", NULL };
+	char *c = expr_canon(expr);
+	int ok = c != NULL;
+
+	for (int i = 0; ok && nodes[i]; i++)
+		if (strstr(c, nodes[i]))
+			ok = 0;
+	free(c);
+	return ok;
+}
+
+int
 schema_expr_equal(const char *a, const char *b)
 {
 	return schema_expr_equal_memo(NULL, a, b);

@@ -155,6 +155,12 @@ int	schema_type_canon(const char *type, char **out, int *is_array,
  * parsing.  An expression libpg_query cannot parse compares as text.
  */
 int	schema_expr_equal(const char *a, const char *b);
+/*
+ * 1 when expr is a constant: literals, casts and operators only (no
+ * function call, column, subquery or parameter), so that evaluating it has
+ * no side effect.
+ */
+int	schema_expr_is_constant(const char *expr);
 /* Check that expr parses as an SQL expression; error with its message. */
 int	schema_expr_check(const char *expr, struct merr *);
 

@@ -74,6 +74,110 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 	return rc;
 }
 
+/* A column's type as SQL for a cast (enum names quoted). */
+static char *
+t1_type_sql(struct db *db, const struct sch_column *c)
+{
+	const char *dot, *arr;
+	char *sch, *name, *q, *r = NULL;
+
+	if (!c->is_enum)
+		return strdup(c->type);
+	dot = strchr(c->type, '.');
+	arr = strstr(c->type, "[]");
+	sch = strndup(c->type, (size_t)(dot - c->type));
+	name = strndup(dot + 1, arr ? (size_t)(arr - dot - 1) :
+	    strlen(dot + 1));
+	q = (sch && name) ? db_qualified(db, sch, name) : NULL;
+	if (q && asprintf(&r, "%s%s", q, arr ? "[]" : "") == -1)
+		r = NULL;
+	free(sch);
+	free(name);
+	free(q);
+	return r;
+}
+
+/*
+ * Constant defaults that PostgreSQL re-prints ('{"a":1}' as '{"a": 1}',
+ * '2000-01-01' as '2000-01-01 00:00:00+00' for a timestamptz) differ as
+ * text from the model.  Ask the server, in one query for all of them,
+ * whether the two values are the same; where they are, the model's
+ * default takes the database's spelling so that the plan is empty.  Only
+ * constants (no function call, no column) are ever evaluated.
+ */
+static int
+t1_defaults(struct db *db, struct schema *want, const struct schema *have,
+    struct merr *e)
+{
+	struct sch_column **cols = NULL, **v;
+	const struct sch_column **hcols = NULL, **hv;
+	char *sql = NULL, *next, *type;
+	size_t n = 0;
+	PGresult *r;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < want->ntables; i++) {
+		struct sch_table *t = &want->tables[i];
+		const struct sch_table *h = schema_find_table(have, t->schema,
+		    t->name);
+
+		for (size_t j = 0; h && rc == 0 && j < t->ncols; j++) {
+			struct sch_column *w = &t->cols[j];
+			const struct sch_column *hc = schema_find_column(h,
+			    w->name);
+
+			if (!hc || !w->def || !hc->def ||
+			    strcmp(w->type, hc->type) ||
+			    schema_expr_equal(w->def, hc->def) ||
+			    !schema_expr_is_constant(w->def) ||
+			    !schema_expr_is_constant(hc->def) || n == 1000)
+				continue;
+			v = realloc(cols, (n + 1) * sizeof(*v));
+			hv = v ? realloc(hcols, (n + 1) * sizeof(*hv)) : NULL;
+			if (v)
+				cols = v;
+			if (hv)
+				hcols = hv;
+			type = t1_type_sql(db, hc);
+			if (!v || !hv || !type || asprintf(&next, "%s%s((%s)::%s "
+			    "IS NOT DISTINCT FROM (%s)::%s)", sql ? sql :
+			    "SELECT ", sql ? ", " : "", w->def, type, hc->def,
+			    type) == -1) {
+				free(type);
+				rc = merr_set(e, MERR_NOMEM, "out of memory");
+				break;
+			}
+			free(type);
+			free(sql);
+			sql = next;
+			cols[n] = w;
+			hcols[n++] = hc;
+		}
+	}
+	/* a value that does not even convert just stays a difference */
+	if (rc == 0 && n > 0) {
+		struct merr ignore;
+
+		merr_clear(&ignore);
+		if (db_query(db, sql, 0, NULL, &r, &ignore) == 0) {
+			for (size_t k = 0; k < n; k++) {
+				char *d;
+
+				if (PQgetvalue(r, 0, (int)k)[0] != 't' ||
+				    (d = strdup(hcols[k]->def)) == NULL)
+					continue;
+				free(cols[k]->def);
+				cols[k]->def = d;
+			}
+			PQclear(r);
+		}
+	}
+	free(sql);
+	free(cols);
+	free(hcols);
+	return rc;
+}
+
 /* Loading the models on a thread of its own. */
 struct t1load {
 	const char	*dir;
@@ -129,9 +233,8 @@ t1_read(const struct config *cfg, struct db *db, struct schema **want,
 
 /* Plan want against have (have is consumed). */
 static int
-t1_compute(const struct config *cfg, struct db *db,
-    const struct schema *want, struct schema *have, struct plan **out,
-    struct merr *e)
+t1_compute(const struct config *cfg, struct db *db, struct schema *want,
+    struct schema *have, struct plan **out, struct merr *e)
 {
 	struct plan_opts o;
 	int rc;
@@ -140,7 +243,9 @@ t1_compute(const struct config *cfg, struct db *db,
 	o.own_schema = cfg->schema;
 	o.own_tables[0] = cfg->tracking_table;
 	o.own_tables[1] = cfg->audit_table;
-	rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
+	rc = t1_defaults(db, want, have, e);
+	if (rc == 0)
+		rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
 	if (rc == 0)
 		rc = plan_compute(db, want, have, &o, out, e);
 	schema_free(have);
