@@ -1,0 +1,721 @@
+/* migset.c - a migrations folder: layouts, versions, checksums. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "migset.h"
+#include "migset_int.h"
+
+/* What one file name says about itself. */
+enum mig_kind {
+	KIND_NATIVE_UP = 0, KIND_NATIVE_DOWN, KIND_GOLANG_UP,
+	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_N
+};
+
+struct mig_file {
+	char		*fname;
+	enum mig_kind	 kind;
+	char		 version[MIG_VERSION_MAX];
+	char		*name;
+	char		*text;		/* forward files: read once */
+	size_t		 len;
+};
+
+static const char *const kind_layout[KIND_N] = {
+	"native", "native", "golang-migrate", "golang-migrate", "single-file",
+	"native",
+};
+
+const char *
+migset_layout_name(enum mig_layout l)
+{
+	switch (l) {
+	case MIG_LAYOUT_NATIVE: return "native";
+	case MIG_LAYOUT_GOLANG: return "golang-migrate";
+	case MIG_LAYOUT_SINGLE: return "single-file";
+	default: return "empty";
+	}
+}
+
+const char *
+migset_txmode_name(enum mig_txmode t)
+{
+	switch (t) {
+	case MIG_TX_NONE: return "none";
+	case MIG_TX_EXPLICIT: return "explicit";
+	default: return "transaction";
+	}
+}
+
+int
+migset_order(const char *v, uint64_t *order)
+{
+	char digits[MIG_VERSION_MAX];
+	size_t i, n = 0;
+	uint64_t x = 0;
+
+	for (i = 0; v[i]; i++) {
+		if (v[i] == '_' && i == 8 && n == 8)
+			continue;
+		if (v[i] < '0' || v[i] > '9' || n + 1 >= sizeof(digits))
+			return -1;
+		digits[n++] = v[i];
+	}
+	if (n == 0 || n > 19)
+		return -1;
+	digits[n] = '\0';
+	for (i = 0; i < n; i++)
+		x = x * 10 + (uint64_t)(digits[i] - '0');
+	/* a bare date YYYYMMDD sorts as YYYYMMDD_000000 */
+	if (n == 8 && digits[0] >= '1' && digits[0] <= '2' &&
+	    (digits[4] == '0' || digits[4] == '1'))
+		x *= 1000000;
+	*order = x;
+	return 0;
+}
+
+int
+mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
+{
+	FILE *f;
+	struct stat st;
+	char *buf;
+	size_t n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
+		    strerror(errno));
+	if (fstat(fileno(f), &st) == -1 || st.st_size > 64L * 1024 * 1024) {
+		fclose(f);
+		return merr_setpos(e, MERR_INPUT, path, 0, 0,
+		    "cannot read: file too large or unreadable");
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		fclose(f);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (strlen(buf) != n) {
+		free(buf);
+		return merr_setpos(e, MERR_INPUT, path, 0, 0,
+		    "cannot read: file contains a NUL byte");
+	}
+	*text = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+void
+mig_sha256_hex(const char *data, size_t len, char out[MIG_SHA256_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	static const char hex[] = "0123456789abcdef";
+
+	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+	for (i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+static char *
+path_join(const char *dir, const char *fname)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, fname) == -1)
+		return NULL;
+	return p;
+}
+
+/* Name patterns, compiled once per load. */
+struct mig_patterns {
+	regex_t	golang, rollback, forward, doc;
+};
+
+static int
+patterns_init(struct mig_patterns *p)
+{
+	if (regcomp(&p->golang, "^([0-9]+)_(.+)\\.(up|down)\\.sql$",
+	    REG_EXTENDED) != 0)
+		return -1;
+	regcomp(&p->rollback, "^([0-9]+(_[0-9]{6})?)_(.+)_rollback\\.sql$",
+	    REG_EXTENDED);
+	regcomp(&p->forward, "^([0-9]+(_[0-9]{6})?)_(.+)\\.sql$",
+	    REG_EXTENDED);
+	regcomp(&p->doc, "^([0-9]+(_[0-9]{6})?)_(.+)\\.md$", REG_EXTENDED);
+	return 0;
+}
+
+static void
+patterns_free(struct mig_patterns *p)
+{
+	regfree(&p->golang);
+	regfree(&p->rollback);
+	regfree(&p->forward);
+	regfree(&p->doc);
+}
+
+static int
+file_match(const regex_t *re, const char *s, int vgroup, int ngroup,
+    struct mig_file *f)
+{
+	regmatch_t m[5];
+	int vl, nl;
+
+	if (regexec(re, s, 5, m, 0) != 0)
+		return 0;
+	vl = (int)(m[vgroup].rm_eo - m[vgroup].rm_so);
+	nl = (int)(m[ngroup].rm_eo - m[ngroup].rm_so);
+	if (vl >= MIG_VERSION_MAX)
+		return 0;
+	snprintf(f->version, sizeof(f->version), "%.*s", vl,
+	    s + m[vgroup].rm_so);
+	f->name = strndup(s + m[ngroup].rm_so, (size_t)nl);
+	return 1;
+}
+
+static int
+has_suffix(const char *s, size_t len, const char *sfx)
+{
+	size_t n = strlen(sfx);
+
+	return len >= n && strcmp(s + len - n, sfx) == 0;
+}
+
+/* Read a forward file (f->fname borrowed) into f->text. */
+static int
+file_text(const char *dir, struct mig_file *f, struct merr *e)
+{
+	char *path = path_join(dir, f->fname);
+	int rc;
+
+	if (path == NULL) {
+		free(f->name);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	rc = mig_read_file(path, &f->text, &f->len, e);
+	free(path);
+	if (rc == -1)
+		free(f->name);
+	return rc;
+}
+
+static int
+file_classify(const struct mig_patterns *p, const char *dir,
+    const char *fname, struct mig_file *f, struct merr *e)
+{
+	size_t len = strlen(fname);
+	regmatch_t m[4];
+
+	memset(f, 0, sizeof(*f));
+	f->fname = (char *)(uintptr_t)fname;	/* borrowed until the end */
+	if (has_suffix(fname, len, ".md")) {
+		if (!file_match(&p->doc, fname, 1, 3, f))
+			return 1;	/* README.md and such: not ours */
+		f->kind = KIND_DOC;
+	} else if (!has_suffix(fname, len, ".sql")) {
+		return 1;		/* not a migration: ignored */
+	} else if ((has_suffix(fname, len, ".up.sql") ||
+	    has_suffix(fname, len, ".down.sql")) &&
+	    regexec(&p->golang, fname, 4, m, 0) == 0) {
+		file_match(&p->golang, fname, 1, 2, f);
+		f->kind = fname[m[3].rm_so] == 'u' ? KIND_GOLANG_UP :
+		    KIND_GOLANG_DOWN;
+		if (f->kind == KIND_GOLANG_UP && file_text(dir, f, e) == -1)
+			return -1;
+	} else if (has_suffix(fname, len, "_rollback.sql") &&
+	    file_match(&p->rollback, fname, 1, 3, f)) {
+		f->kind = KIND_NATIVE_DOWN;
+	} else if (file_match(&p->forward, fname, 1, 3, f)) {
+		/* read once: the marker decides native or single */
+		if (file_text(dir, f, e) == -1)
+			return -1;
+		f->kind = mig_find_marker(f->text, "UP") ? KIND_SINGLE :
+		    KIND_NATIVE_UP;
+	} else {
+		merr_setpos(e, MERR_INPUT, fname, 0, 0,
+		    "'%s' is not a migration file name", fname);
+		merr_hint(e, "name migrations YYYYMMDD[_HHMMSS]_name.sql "
+		    "(+ _rollback.sql), NNNN_name.up.sql/.down.sql, or one "
+		    "file with -- +++++ UP / -- +++++ DOWN sections");
+		return -1;
+	}
+	f->fname = NULL;
+	if (f->name == NULL || (f->fname = strdup(fname)) == NULL) {
+		free(f->name);
+		free(f->text);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static void
+files_free(struct mig_file *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].fname);
+		free(v[i].name);
+		free(v[i].text);
+	}
+	free(v);
+}
+
+static int
+file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mig_file *)a)->fname,
+	    ((const struct mig_file *)b)->fname);
+}
+
+/* Read the folder's names into a sorted array of classified files. */
+static int
+files_scan(const char *dir, struct mig_file **out, size_t *nout,
+    struct merr *e)
+{
+	struct mig_patterns p;
+	struct mig_file *v = NULL, f, *nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	if ((d = opendir(dir)) == NULL)
+		return merr_setpos(e, MERR_IO, dir, 0, 0,
+		    "cannot open migrations folder: %s", strerror(errno));
+	if (patterns_init(&p) == -1) {
+		closedir(d);
+		return merr_set(e, MERR_INTERNAL, "bad file name pattern");
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((r = file_classify(&p, dir, de->d_name, &f, e)) == 1)
+			continue;
+		if (r == -1)
+			goto fail;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				free(f.fname);
+				free(f.name);
+				free(f.text);
+				merr_set(e, MERR_NOMEM, "out of memory");
+				goto fail;
+			}
+			v = nv;
+		}
+		v[n++] = f;
+	}
+	closedir(d);
+	patterns_free(&p);
+	if (n)
+		qsort(v, n, sizeof(*v), file_cmp);
+	*out = v;
+	*nout = n;
+	return 0;
+fail:
+	closedir(d);
+	patterns_free(&p);
+	files_free(v, n);
+	return -1;
+}
+
+/* One layout per folder: name a file of each kind when they mix. */
+static int
+files_layout(const char *dir, const struct mig_file *v, size_t n,
+    enum mig_layout *layout, struct merr *e)
+{
+	const struct mig_file *first = NULL;
+	size_t i;
+
+	*layout = MIG_LAYOUT_EMPTY;
+	for (i = 0; i < n; i++) {
+		if (v[i].kind == KIND_DOC)
+			continue;
+		if (first && strcmp(kind_layout[first->kind],
+		    kind_layout[v[i].kind]) != 0) {
+			merr_setpos(e, MERR_INPUT, dir, 0, 0,
+			    "migrations folder mixes layouts: '%s' is %s, "
+			    "'%s' is %s", first->fname,
+			    kind_layout[first->kind], v[i].fname,
+			    kind_layout[v[i].kind]);
+			merr_hint(e, "keep one layout per folder");
+			return -1;
+		}
+		if (first == NULL)
+			first = &v[i];
+	}
+	if (first == NULL)
+		return 0;
+	if (first->kind == KIND_NATIVE_UP || first->kind == KIND_NATIVE_DOWN)
+		*layout = MIG_LAYOUT_NATIVE;
+	else if (first->kind == KIND_SINGLE)
+		*layout = MIG_LAYOUT_SINGLE;
+	else
+		*layout = MIG_LAYOUT_GOLANG;
+	return 0;
+}
+
+/* After the sort: binary search by order. */
+static struct migration *
+set_lookup(struct migset *s, uint64_t order)
+{
+	size_t lo = 0, hi = s->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->v[mid].order == order)
+			return &s->v[mid];
+		if (s->v[mid].order < order)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Forward scripts (and single files) make migrations. */
+static int
+set_add_forward(struct migset *s, struct mig_file *f, struct merr *e)
+{
+	struct migration *m;
+	uint64_t order;
+
+	if (migset_order(f->version, &order) == -1)
+		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
+		    "'%s' has a version too long to order", f->fname);
+	m = &s->v[s->n++];
+	memset(m, 0, sizeof(*m));
+	m->order = order;
+	m->up.lock_timeout_ms = m->up.statement_timeout_ms = -1;
+	m->up.lock_retries = -1;
+	m->down = m->up;
+	snprintf(m->version, sizeof(m->version), "%s", f->version);
+	if ((m->name = strdup(f->name)) == NULL ||
+	    asprintf(&m->id, "%s_%s", f->version, f->name) == -1 ||
+	    (m->up.path = path_join(s->dir, f->fname)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	mig_sha256_hex(f->text, f->len, m->checksum);
+	m->up.text = f->text;	/* taken */
+	f->text = NULL;
+	if (f->kind == KIND_SINGLE)
+		return mig_single_split(m, e);
+	return 0;
+}
+
+/* Rollbacks and docs attach to their forward script. */
+static int
+set_attach(struct migset *s, const struct mig_file *f, struct merr *e)
+{
+	struct migration *m;
+	uint64_t order;
+
+	if (migset_order(f->version, &order) == -1 ||
+	    (m = set_lookup(s, order)) == NULL ||
+	    strcmp(m->name, f->name) != 0) {
+		if (f->kind == KIND_DOC)
+			return 0;	/* a stray note: harmless */
+		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
+		    "rollback '%s' has no forward migration", f->fname);
+	}
+	if (f->kind == KIND_DOC) {
+		free(m->doc_path);
+		m->doc_path = path_join(s->dir, f->fname);
+		return m->doc_path ? 0 : merr_set(e, MERR_NOMEM,
+		    "out of memory");
+	}
+	if ((m->down.path = path_join(s->dir, f->fname)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return mig_read_file(m->down.path, &m->down.text, NULL, e);
+}
+
+static int
+mig_cmp(const void *a, const void *b)
+{
+	const struct migration *x = a, *y = b;
+
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int
+set_duplicates(struct migset *s, struct merr *e)
+{
+	size_t i;
+
+	for (i = 1; i < s->n; i++) {
+		if (s->v[i].order != s->v[i - 1].order)
+			continue;
+		return merr_setpos(e, MERR_INPUT, strrchr(s->v[i].up.path,
+		    '/') + 1, 0, 0, "duplicate version %s: '%s' and '%s'",
+		    s->v[i].version, strrchr(s->v[i - 1].up.path, '/') + 1,
+		    strrchr(s->v[i].up.path, '/') + 1);
+	}
+	return 0;
+}
+
+static void
+stamps_free(struct mig_stamp *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+static int
+stamp_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mig_stamp *)a)->name,
+	    ((const struct mig_stamp *)b)->name);
+}
+
+/* Stat every non-dot entry of dir; sorted by name. */
+static int
+stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
+    struct merr *e)
+{
+	struct mig_stamp *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return merr_setpos(e, MERR_IO, dir, 0, 0,
+		    "cannot open migrations folder: %s", strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) == -1)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				goto nomem;
+			v = nv;
+		}
+		if ((v[n].name = strdup(de->d_name)) == NULL)
+			goto nomem;
+		v[n].mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+		    st.st_mtim.tv_nsec;
+		v[n].size = (long long)st.st_size;
+		v[n].ino = (unsigned long long)st.st_ino;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), stamp_cmp);
+	*out = v;
+	*nout = n;
+	return 0;
+nomem:
+	closedir(d);
+	stamps_free(v, n);
+	return merr_set(e, MERR_NOMEM, "out of memory");
+}
+
+static int
+stamps_equal(const struct mig_stamp *a, size_t na, const struct mig_stamp *b,
+    size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i].name, b[i].name) != 0 ||
+		    a[i].mtime_ns != b[i].mtime_ns || a[i].size != b[i].size ||
+		    a[i].ino != b[i].ino)
+			return 0;
+	return 1;
+}
+
+int
+migset_refresh(struct migset *s, const char *dir, int *changed,
+    struct merr *e)
+{
+	struct mig_stamp *v;
+	struct migset fresh;
+	size_t n;
+	int same;
+
+	if (changed)
+		*changed = 1;
+	if (s->dir && strcmp(s->dir, dir) == 0) {
+		if (stamps_scan(dir, &v, &n, e) == -1)
+			return -1;
+		same = stamps_equal(v, n, s->stamps, s->nstamps);
+		stamps_free(v, n);
+		if (same) {
+			if (changed)
+				*changed = 0;
+			return 0;
+		}
+	}
+	if (migset_load(&fresh, dir, e) == -1)
+		return -1;
+	migset_release(s);
+	*s = fresh;
+	return 0;
+}
+
+int
+migset_load(struct migset *s, const char *dir, struct merr *e)
+{
+	struct mig_file *files = NULL;
+	size_t nfiles = 0, i;
+	int pass;
+
+	memset(s, 0, sizeof(*s));
+	if ((s->dir = strdup(dir)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	/* stamps first: a file changed while loading shows next time */
+	if (stamps_scan(dir, &s->stamps, &s->nstamps, e) == -1)
+		goto fail;
+	if (files_scan(dir, &files, &nfiles, e) == -1 ||
+	    files_layout(dir, files, nfiles, &s->layout, e) == -1)
+		goto fail;
+	if (nfiles && (s->v = calloc(nfiles, sizeof(*s->v))) == NULL) {
+		merr_set(e, MERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < nfiles; i++) {
+			struct mig_file *f = &files[i];
+			int fwd = f->kind == KIND_NATIVE_UP ||
+			    f->kind == KIND_GOLANG_UP || f->kind == KIND_SINGLE;
+
+			if (pass == 0 && fwd && set_add_forward(s, f, e) == -1)
+				goto fail;
+			if (pass == 1 && !fwd && set_attach(s, f, e) == -1)
+				goto fail;
+		}
+		if (pass == 0 && s->n)
+			qsort(s->v, s->n, sizeof(*s->v), mig_cmp);
+		if (pass == 0 && set_duplicates(s, e) == -1)
+			goto fail;
+	}
+	files_free(files, nfiles);
+	return 0;
+fail:
+	if (e->file[0] && e->file[0] != '/' && strcmp(e->file, dir) != 0 &&
+	    strchr(e->file, '/') == NULL) {
+		char *full;
+
+		if (asprintf(&full, "%s/%s", dir, e->file) != -1) {
+			snprintf(e->file, sizeof(e->file), "%.*s",
+			    (int)sizeof(e->file) - 1, full);
+			free(full);
+		}
+	}
+	files_free(files, nfiles);
+	migset_release(s);
+	return -1;
+}
+
+void
+migset_script_release(struct mig_script *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nstmts; i++) {
+		free(sc->stmts[i].sql);
+		free(sc->stmts[i].tree);
+		free(sc->stmts[i].nolint);
+	}
+	free(sc->stmts);
+	free(sc->path);
+	free(sc->text);
+	memset(sc, 0, sizeof(*sc));
+}
+
+void
+migset_release(struct migset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct migration *m = &s->v[i];
+
+		free(m->name);
+		free(m->id);
+		free(m->doc_path);
+		migset_script_release(&m->up);
+		migset_script_release(&m->down);
+	}
+	free(s->v);
+	free(s->dir);
+	stamps_free(s->stamps, s->nstamps);
+	memset(s, 0, sizeof(*s));
+}
+
+struct migration *
+migset_find(const struct migset *s, const char *version)
+{
+	uint64_t order;
+	size_t lo = 0, hi = s->n, mid;
+
+	if (migset_order(version, &order) == -1)
+		return NULL;
+	while (lo < hi) {	/* s->v is sorted by order */
+		mid = lo + (hi - lo) / 2;
+		if (s->v[mid].order == order)
+			return &s->v[mid];
+		if (s->v[mid].order < order)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int
+migset_prepare(struct migration *m, struct merr *e)
+{
+	if (!m->up.parsed && mig_parse_script(&m->up, e) == -1)
+		return -1;
+	if (m->down.path && !m->down.parsed &&
+	    mig_parse_script(&m->down, e) == -1)
+		return -1;
+	return 0;
+}
+
+int
+migset_prepare_all(struct migset *s, struct merr *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (migset_prepare(&s->v[i], e) == -1)
+			return -1;
+	return 0;
+}
+
+int
+migset_parse_text(struct mig_script *sc, const char *path, const char *text,
+    struct merr *e)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->lock_timeout_ms = sc->statement_timeout_ms = sc->lock_retries = -1;
+	if ((sc->path = strdup(path)) == NULL ||
+	    (sc->text = strdup(text)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return mig_parse_script(sc, e);
+}

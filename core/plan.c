@@ -1,0 +1,765 @@
+/*
+ * plan.c - desired vs actual schema -> ordered, classified changes.
+ *
+ * The classification follows issue 3: what PostgreSQL does without a
+ * rewrite and with a short lock is SAFE; what can fail, rewrite, lock
+ * long or lose data is REFUSED with a hint to write a tier-2 migration;
+ * what only the database has is DRIFT and never dropped.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "plan.h"
+#include "plan_int.h"
+
+
+/* Append a change; steps, strings are taken over (may be NULL). */
+static struct plan_change *
+add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
+    char *target, char *reason, char *hint)
+{
+	struct plan *p = x->p;
+	struct plan_change *c, *v;
+
+	if ((v = realloc(p->v, (p->n + 1) * sizeof(*v))) == NULL) {
+		free(target);
+		free(reason);
+		free(hint);
+		x->nomem = 1;
+		return NULL;
+	}
+	p->v = v;
+	c = &p->v[p->n++];
+	memset(c, 0, sizeof(*c));
+	c->cls = cls;
+	c->rank = cls == PLAN_SAFE ? rank : cls == PLAN_REFUSED ? 8 : 9;
+	c->kind = strdup(kind);
+	c->target = target;
+	c->reason = reason;
+	c->hint = hint;
+	if (!c->kind || !target || !reason)
+		x->nomem = 1;
+	if (cls == PLAN_SAFE)
+		p->nsafe++;
+	else if (cls == PLAN_REFUSED)
+		p->nrefused++;
+	else
+		p->ndrift++;
+	return c;
+}
+
+static void
+step(struct pctx *x, struct plan_change *c, char *sql, int tx)
+{
+	struct plan_step *v;
+
+	if (c == NULL || sql == NULL) {
+		free(sql);
+		x->nomem = 1;
+		return;
+	}
+	if ((v = realloc(c->steps, (c->nsteps + 1) * sizeof(*v))) == NULL) {
+		free(sql);
+		x->nomem = 1;
+		return;
+	}
+	c->steps = v;
+	v[c->nsteps].sql = sql;
+	v[c->nsteps++].tx = tx;
+}
+
+static char *
+tname(const struct sch_table *t)
+{
+	return plan_fmt("%s.%s", t->schema, t->name);
+}
+
+static char *
+cname(const struct sch_table *t, const char *col)
+{
+	return plan_fmt("%s.%s.%s", t->schema, t->name, col);
+}
+
+static const char HINT_MIGRATION[] = "write a tier-2 migration "
+    "(migratectl create NAME) that makes this change";
+static const char HINT_DRIFT[] = "not in the models: add it to the models "
+    "or drop it in a tier-2 migration; tier 1 never drops";
+
+static char *
+refuse_hint(void)
+{
+	return strdup(HINT_MIGRATION);
+}
+
+/* ---- schemas and enums ---- */
+
+static void
+plan_schemas(struct pctx *x)
+{
+	struct plan_change *c;
+	char *q;
+
+	for (size_t i = 0; x->want->schemas && x->want->schemas[i]; i++) {
+		const char *s = x->want->schemas[i];
+
+		if (schema_has_schema(x->have, s))
+			continue;
+		c = add(x, 0, PLAN_SAFE, "create schema", strdup(s),
+		    strdup("new schema"), NULL);
+		q = plan_ident(x, s);
+		step(x, c, q ? plan_fmt("CREATE SCHEMA %s", q) : NULL, 1);
+		free(q);
+	}
+}
+
+static char *
+enum_labels(struct pctx *x, char *const *labels)
+{
+	char *s = strdup(""), *n, *l;
+
+	for (size_t i = 0; s && labels[i]; i++) {
+		l = plan_literal(x, labels[i]);
+		n = l ? plan_fmt("%s%s%s", s, i ? ", " : "", l) : NULL;
+		free(l);
+		free(s);
+		s = n;
+	}
+	if (s == NULL)
+		x->nomem = 1;
+	return s;
+}
+
+static ssize_t
+label_index(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return (ssize_t)i;
+	return -1;
+}
+
+static void
+plan_enum_values(struct pctx *x, const struct sch_enum *w,
+    const struct sch_enum *h)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+	ssize_t last = -1, k;
+	char *q = plan_qual(x, w->schema, w->name);
+
+	for (size_t i = 0; w->labels[i]; i++) {
+		if ((k = label_index(h->labels, w->labels[i])) >= 0) {
+			if (k < last)
+				add(x, 1, PLAN_REFUSED, "reorder enum",
+				    plan_fmt("%s.%s", w->schema, w->name),
+				    plan_fmt("value '%s' is in another order in the "
+				    "database", w->labels[i]), refuse_hint());
+			last = k;
+			continue;
+		}
+		c = add(x, 1, PLAN_SAFE, "add enum value",
+		    plan_fmt("%s.%s", w->schema, w->name),
+		    plan_fmt("new value '%s'", w->labels[i]), NULL);
+		if (c)
+			c->phase = PLAN_PRE;
+		/* keep the model's order: after the previous model value */
+		if (i > 0)
+			step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
+			    "%s AFTER %s", q, plan_keep(x, &s, plan_literal(x,
+			    w->labels[i])), plan_keep(x, &s, plan_literal(x,
+			    w->labels[i - 1]))), 1);
+		else
+			step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
+			    "%s%s%s", q, plan_keep(x, &s, plan_literal(x, w->labels[i])),
+			    h->labels[0] ? " BEFORE " : "", h->labels[0] ?
+			    plan_keep(x, &s, plan_literal(x, h->labels[0])) : ""), 1);
+		plan_strs_free(&s);
+	}
+	free(q);
+	for (size_t i = 0; h->labels[i]; i++)
+		if (label_index(w->labels, h->labels[i]) < 0)
+			add(x, 9, PLAN_DRIFT, "enum value",
+			    plan_fmt("%s.%s", h->schema, h->name),
+			    plan_fmt("value '%s' is not in the models", h->labels[i]),
+			    strdup(HINT_DRIFT));
+	plan_strs_free(&s);
+}
+
+static void
+plan_enums(struct pctx *x)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+
+	for (size_t i = 0; i < x->want->nenums; i++) {
+		const struct sch_enum *w = &x->want->enums[i], *h;
+
+		if ((h = schema_find_enum(x->have, w->schema, w->name))) {
+			plan_enum_values(x, w, h);
+			continue;
+		}
+		c = add(x, 1, PLAN_SAFE, "create enum",
+		    plan_fmt("%s.%s", w->schema, w->name), strdup("new enum type"),
+		    NULL);
+		step(x, c, plan_fmt("CREATE TYPE %s AS ENUM (%s)",
+		    plan_keep(x, &s, plan_qual(x, w->schema, w->name)),
+		    plan_keep(x, &s, enum_labels(x, w->labels))), 1);
+		plan_strs_free(&s);
+	}
+}
+
+/* ---- new tables ---- */
+
+static void
+plan_create_table(struct pctx *x, const struct sch_table *t)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+	char *body = strdup(""), *n, *item;
+	size_t i;
+
+	for (i = 0; body && i < t->ncols + t->ncons; i++) {
+		if (i >= t->ncols && t->cons[i - t->ncols].kind == SCH_FK)
+			continue;
+		item = i < t->ncols ? plan_col_sql(x, &t->cols[i]) :
+		    plan_con_sql(x, &t->cons[i - t->ncols], 0);
+		n = item ? plan_fmt("%s%s\n    %s", body, *body ? "," : "", item) :
+		    NULL;
+		free(item);
+		free(body);
+		body = n;
+	}
+	c = add(x, 2, PLAN_SAFE, "create table", tname(t),
+	    plan_fmt("new table with %zu columns", t->ncols), NULL);
+	step(x, c, body ? plan_fmt("CREATE TABLE %s (%s\n)",
+	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), body) : NULL, 1);
+	free(body);
+	plan_strs_free(&s);
+	for (i = 0; i < t->nidx; i++)
+		step(x, c, plan_index_sql(x, t, &t->idx[i], 0), 1);
+	if (t->comment)
+		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].comment)
+			step(x, c, plan_comment_sql(x, t, t->cols[i].name,
+			    t->cols[i].comment), 1);
+	/* foreign keys once every table exists; the new table is empty */
+	for (i = 0; i < t->ncons; i++) {
+		if (t->cons[i].kind != SCH_FK)
+			continue;
+		c = add(x, 4, PLAN_SAFE, "add foreign key",
+		    plan_fmt("%s.%s.%s", t->schema, t->name, t->cons[i].name),
+		    plan_fmt("new table references %s.%s", t->cons[i].ref_schema,
+		    t->cons[i].ref_table), NULL);
+		step(x, c, plan_fmt("ALTER TABLE %s ADD %s",
+		    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
+		    plan_keep(x, &s, plan_con_sql(x, &t->cons[i], 0))), 1);
+		plan_strs_free(&s);
+	}
+}
+
+/* ---- columns of existing tables ---- */
+
+/* No rewrite: varchar(n) up, to varchar or text; numeric precision up. */
+static int
+type_widens(const char *from, const char *to)
+{
+	int n, m, p, q;
+
+	if (sscanf(from, "character varying(%d)", &n) == 1)
+		return !strcmp(to, "text") || !strcmp(to, "character varying")
+		    || (sscanf(to, "character varying(%d)", &m) == 1 && m > n);
+	if (!strcmp(from, "character varying"))
+		return !strcmp(to, "text");
+	if (sscanf(from, "numeric(%d,%d)", &n, &p) == 2)
+		return !strcmp(to, "numeric") || (sscanf(to, "numeric(%d,%d)",
+		    &m, &q) == 2 && m > n && q == p);
+	if (sscanf(from, "bit varying(%d)", &n) == 1)
+		return !strcmp(to, "bit varying") || (sscanf(to,
+		    "bit varying(%d)", &m) == 1 && m > n);
+	return 0;
+}
+
+/* A volatile default makes ADD COLUMN rewrite the table. */
+static int
+def_volatile(const char *def)
+{
+	static const char *const fns[] = { "gen_random_uuid", "random",
+	    "clock_timestamp", "uuid_generate", "nextval", "timeofday", NULL };
+
+	for (int i = 0; def && fns[i]; i++)
+		if (strstr(def, fns[i]))
+			return 1;
+	return 0;
+}
+
+static void
+plan_add_column(struct pctx *x, const struct sch_table *t,
+    const struct sch_table *h, const struct sch_column *w)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+	const char *why = NULL;
+
+	if (w->was && schema_find_column(h, w->was) &&
+	    !schema_find_column(t, w->was)) {
+		add(x, 3, PLAN_REFUSED, "rename column", cname(t, w->name),
+		    plan_fmt("looks like a rename of '%s' to '%s'", w->was, w->name),
+		    plan_fmt("write a tier-2 migration: ALTER TABLE ... RENAME "
+		    "COLUMN (and keep the application compatible with both)"));
+		return;
+	}
+	if (h->rows != 0 && w->notnull && w->def == NULL)
+		why = "NOT NULL column without a default on a table that has "
+		    "rows";
+	else if (h->rows != 0 && def_volatile(w->def))
+		why = "a volatile default rewrites every row of the table";
+	if (why) {
+		add(x, 3, PLAN_REFUSED, "add column", cname(t, w->name),
+		    strdup(why), plan_fmt("%s; or add it nullable, backfill in "
+		    "batches, then SET NOT NULL in a migration",
+		    HINT_MIGRATION));
+		return;
+	}
+	c = add(x, 3, PLAN_SAFE, "add column", cname(t, w->name),
+	    plan_fmt("new %s column%s", w->notnull ? "NOT NULL" : "nullable",
+	    w->notnull ? " with a default (no rewrite)" : ""), NULL);
+	step(x, c, plan_fmt("ALTER TABLE %s ADD COLUMN %s",
+	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
+	    plan_keep(x, &s, plan_col_sql(x, w))), 1);
+	if (w->comment)
+		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
+	plan_strs_free(&s);
+}
+
+static void
+plan_alter_column(struct pctx *x, const struct sch_table *t,
+    const struct sch_column *w, const struct sch_column *h)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+	const char *q, *col;
+
+	/* the common case, nothing to change, costs no quoting */
+	if (!strcmp(w->type, h->type) && w->notnull == h->notnull &&
+	    (w->def == NULL) == (h->def == NULL) &&
+	    (!w->comment || (h->comment && !strcmp(w->comment, h->comment))) &&
+	    (!w->def || schema_expr_equal_memo(x->memo, w->def, h->def)))
+		return;
+	q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
+	col = plan_keep(x, &s, plan_ident(x, w->name));
+	if (strcmp(w->type, h->type) != 0) {
+		if (!w->is_enum && !h->is_enum && type_widens(h->type, w->type)) {
+			c = add(x, 3, PLAN_SAFE, "widen type", cname(t, w->name),
+			    plan_fmt("%s -> %s (no rewrite)", h->type, w->type),
+			    NULL);
+			step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE %s",
+			    q, col, plan_keep(x, &s, plan_coltype(x, w))), 1);
+		} else
+			add(x, 3, PLAN_REFUSED, "change type",
+			    cname(t, w->name), plan_fmt("%s -> %s may rewrite the "
+			    "table or fail on existing rows", h->type, w->type),
+			    refuse_hint());
+	}
+	if (w->notnull && !h->notnull)
+		add(x, 3, PLAN_REFUSED, "set not null", cname(t, w->name),
+		    strdup("adding NOT NULL scans the table under an "
+		    "exclusive lock and fails on NULL rows"),
+		    plan_fmt("%s: backfill, add CHECK (%s IS NOT NULL) NOT VALID, "
+		    "VALIDATE, then SET NOT NULL", HINT_MIGRATION, w->name));
+	else if (!w->notnull && h->notnull) {
+		c = add(x, 3, PLAN_SAFE, "drop not null", cname(t, w->name),
+		    strdup("the model allows NULL"), NULL);
+		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
+		    q, col), 1);
+	}
+	if (w->def && !schema_expr_equal_memo(x->memo, w->def, h->def)) {
+		c = add(x, 3, PLAN_SAFE, "set default", cname(t, w->name),
+		    h->def ? plan_fmt("default %s -> %s", h->def, w->def) :
+		    plan_fmt("default %s", w->def), NULL);
+		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)",
+		    q, col, w->def), 1);
+	} else if (!w->def && h->def)
+		add(x, 9, PLAN_DRIFT, "default", cname(t, w->name),
+		    plan_fmt("default %s is not in the models", h->def),
+		    strdup(HINT_DRIFT));
+	if (w->comment && (!h->comment || strcmp(w->comment, h->comment))) {
+		c = add(x, 3, PLAN_SAFE, "comment", cname(t, w->name),
+		    strdup("column comment"), NULL);
+		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
+	}
+	plan_strs_free(&s);
+}
+
+static int
+col_renamed_to(const struct sch_table *t, const char *old)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (t->cols[i].was && !strcmp(t->cols[i].was, old))
+			return 1;
+	return 0;
+}
+
+static void
+plan_columns(struct pctx *x, const struct sch_table *t,
+    const struct sch_table *h)
+{
+	struct plan_change *c;
+	const struct sch_column *hc;
+
+	for (size_t i = 0; i < t->ncols; i++) {
+		if ((hc = schema_find_column(h, t->cols[i].name)) == NULL)
+			plan_add_column(x, t, h, &t->cols[i]);
+		else
+			plan_alter_column(x, t, &t->cols[i], hc);
+	}
+	for (size_t i = 0; i < h->ncols; i++)
+		if (!schema_find_column(t, h->cols[i].name) &&
+		    !col_renamed_to(t, h->cols[i].name))
+			add(x, 9, PLAN_DRIFT, "column", cname(h,
+			    h->cols[i].name), plan_fmt("%s column is not in the "
+			    "models", h->cols[i].type), strdup(HINT_DRIFT));
+	if (t->comment && (!h->comment || strcmp(t->comment, h->comment))) {
+		c = add(x, 3, PLAN_SAFE, "comment", tname(t),
+		    strdup("table comment"), NULL);
+		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
+	}
+}
+
+/* ---- constraints and indexes of existing tables (lock-safe) ---- */
+
+static const char *
+con_kind_name(enum sch_con_kind k)
+{
+	switch (k) {
+	case SCH_PK: return "primary key";
+	case SCH_UNIQUE: return "unique constraint";
+	case SCH_FK: return "foreign key";
+	case SCH_CHECK: return "check";
+	}
+	return "constraint";
+}
+
+static int
+con_same(struct pctx *x, const struct sch_constraint *w,
+    const struct sch_constraint *h)
+{
+	if (w->kind != h->kind)
+		return 0;
+	if (w->kind == SCH_CHECK)
+		return schema_expr_equal_memo(x->memo, w->expr, h->expr);
+	if (!schema_strv_equal(w->cols, h->cols))
+		return 0;
+	if (w->kind != SCH_FK)
+		return 1;
+	return !strcmp(w->ref_schema, h->ref_schema) &&
+	    !strcmp(w->ref_table, h->ref_table) &&
+	    schema_strv_equal(w->ref_cols, h->ref_cols) &&
+	    w->on_delete == h->on_delete && w->on_update == h->on_update;
+}
+
+/* Unique or primary key: unique index built concurrently, then USING. */
+static void
+plan_add_key(struct pctx *x, const struct sch_table *t,
+    const struct sch_table *h, const struct sch_constraint *w)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+	const char *q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
+	const char *name = plan_keep(x, &s, plan_ident(x, w->name));
+
+	if (w->kind == SCH_PK) {
+		if (schema_find_pk(h)) {
+			add(x, 5, PLAN_REFUSED, "change primary key",
+			    tname(t), plan_fmt("the table has primary key '%s'",
+			    schema_find_pk(h)->name), refuse_hint());
+			goto out;
+		}
+		for (size_t i = 0; w->cols[i]; i++) {
+			const struct sch_column *hc =
+			    schema_find_column(h, w->cols[i]);
+			if (hc && !hc->notnull) {
+				add(x, 5, PLAN_REFUSED, "add primary key",
+				    tname(t), plan_fmt("column '%s' allows NULL: "
+				    "SET NOT NULL scans under an exclusive "
+				    "lock", w->cols[i]), refuse_hint());
+				goto out;
+			}
+		}
+	}
+	c = add(x, 5, PLAN_SAFE, w->kind == SCH_PK ? "add primary key" :
+	    "add unique", plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
+	    strdup("unique index built CONCURRENTLY, then attached"), NULL);
+	if (c == NULL)
+		goto out;
+	c->phase = PLAN_ONLINE;
+	step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)", name,
+	    q, plan_keep(x, &s, plan_identlist(x, w->cols))), 0);
+	step(x, c, plan_fmt("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", q,
+	    name, w->kind == SCH_PK ? "PRIMARY KEY" : "UNIQUE", name), 1);
+	c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
+	    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
+out:
+	plan_strs_free(&s);
+}
+
+/* A sample row that violates a check: its primary key (or ctid). */
+static char *
+check_query(struct pctx *x, const struct sch_table *t,
+    const struct sch_constraint *w)
+{
+	const struct sch_constraint *pk = schema_find_pk(t);
+	struct strs s = { .n = 0 };
+	char *r;
+
+	r = plan_fmt("SELECT %s FROM %s WHERE NOT (%s) LIMIT 1",
+	    pk ? plan_keep(x, &s, plan_identlist(x, pk->cols)) : "ctid",
+	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), w->expr);
+	plan_strs_free(&s);
+	return r;
+}
+
+/* Foreign key or check: NOT VALID, then VALIDATE. */
+static void
+plan_add_validated(struct pctx *x, const struct sch_table *t,
+    const struct sch_constraint *w, int only_validate)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+	const char *q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
+	const char *name = plan_keep(x, &s, plan_ident(x, w->name));
+
+	c = add(x, 7, PLAN_SAFE, only_validate ? "validate constraint" :
+	    w->kind == SCH_FK ? "add foreign key" : "add check",
+	    plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
+	    strdup(only_validate ? "constraint is NOT VALID in the database" :
+	    "added NOT VALID, then validated without blocking writes"), NULL);
+	if (c == NULL)
+		goto out;
+	c->phase = PLAN_ONLINE;
+	if (!only_validate) {
+		step(x, c, plan_fmt("ALTER TABLE %s ADD %s", q,
+		    plan_keep(x, &s, plan_con_sql(x, w, 1))), 1);
+		c->cleanup = plan_fmt("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
+		    q, name);
+	}
+	if (w->kind == SCH_CHECK)
+		c->check = check_query(x, t, w);
+	step(x, c, plan_fmt("ALTER TABLE %s VALIDATE CONSTRAINT %s", q, name), 1);
+out:
+	plan_strs_free(&s);
+}
+
+static void
+plan_constraints(struct pctx *x, const struct sch_table *t,
+    const struct sch_table *h)
+{
+	const struct sch_constraint *w, *hc;
+
+	for (size_t i = 0; i < t->ncons; i++) {
+		w = &t->cons[i];
+		if ((hc = schema_find_constraint(h, w->name)) != NULL) {
+			if (!con_same(x, w, hc))
+				add(x, 7, PLAN_REFUSED, "change constraint",
+				    plan_fmt("%s.%s.%s", t->schema, t->name,
+				    w->name), plan_fmt("%s '%s' differs from the "
+				    "model", con_kind_name(w->kind), w->name),
+				    refuse_hint());
+			else if (!hc->valid)
+				plan_add_validated(x, t, w, 1);
+			continue;
+		}
+		if (w->kind == SCH_PK || w->kind == SCH_UNIQUE)
+			plan_add_key(x, t, h, w);
+		else
+			plan_add_validated(x, t, w, 0);
+	}
+	for (size_t i = 0; i < h->ncons; i++)
+		if (!schema_find_constraint(t, h->cons[i].name))
+			add(x, 9, PLAN_DRIFT, con_kind_name(h->cons[i].kind),
+			    plan_fmt("%s.%s.%s", h->schema, h->name,
+			    h->cons[i].name), plan_fmt("%s is not in the models",
+			    con_kind_name(h->cons[i].kind)),
+			    strdup(HINT_DRIFT));
+}
+
+static int
+index_same(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *w,
+    const struct sch_index *h)
+{
+	if (w->unique != h->unique || strcmp(w->method, h->method) ||
+	    schema_strv_len(w->keys) != schema_strv_len(h->keys) ||
+	    !schema_expr_equal_memo(x->memo, w->where, h->where))
+		return 0;
+	for (size_t i = 0; w->keys[i]; i++) {
+		if (schema_find_column(t, w->keys[i])) {
+			if (strcmp(w->keys[i], h->keys[i]))
+				return 0;
+		} else if (!schema_expr_equal_memo(x->memo, w->keys[i],
+		    h->keys[i]))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+plan_indexes(struct pctx *x, const struct sch_table *t,
+    const struct sch_table *h)
+{
+	struct strs s = { .n = 0 };
+	const struct sch_index *w, *hi;
+	struct plan_change *c;
+
+	for (size_t i = 0; i < t->nidx; i++) {
+		w = &t->idx[i];
+		hi = schema_find_index(h, w->name);
+		if (hi && hi->valid) {
+			if (!index_same(x, t, w, hi))
+				add(x, 6, PLAN_REFUSED, "change index",
+				    plan_fmt("%s.%s", t->schema, w->name),
+				    strdup("the index differs from the model"),
+				    plan_fmt("%s (CREATE INDEX CONCURRENTLY a new "
+				    "one, then DROP INDEX CONCURRENTLY)",
+				    HINT_MIGRATION));
+			continue;
+		}
+		c = add(x, 6, PLAN_SAFE, hi ? "rebuild index" : "add index",
+		    plan_fmt("%s.%s", t->schema, w->name), strdup(hi ?
+		    "invalid index left by an interrupted build: rebuilt "
+		    "CONCURRENTLY" : "built CONCURRENTLY"), NULL);
+		if (c == NULL)
+			break;
+		c->phase = PLAN_ONLINE;
+		c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
+		    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
+		if (hi)
+			step(x, c, strdup(c->cleanup), 0);
+		step(x, c, plan_index_sql(x, t, w, 1), 0);
+		plan_strs_free(&s);
+	}
+	for (size_t i = 0; i < h->nidx; i++)
+		if (!schema_find_index(t, h->idx[i].name))
+			add(x, 9, PLAN_DRIFT, "index", plan_fmt("%s.%s", h->schema,
+			    h->idx[i].name), strdup("index is not in the "
+			    "models"), strdup(HINT_DRIFT));
+}
+
+/* ---- the whole plan ---- */
+
+static int
+plan_own_table(const struct plan_opts *o, const struct sch_table *t)
+{
+	if (o == NULL || o->own_schema == NULL ||
+	    strcmp(o->own_schema, t->schema))
+		return 0;
+	for (int i = 0; i < 4 && o->own_tables[i]; i++)
+		if (!strcmp(o->own_tables[i], t->name))
+			return 1;
+	return 0;
+}
+
+static void
+plan_tables(struct pctx *x)
+{
+	const struct sch_table *t, *h;
+
+	for (size_t i = 0; i < x->want->ntables; i++) {
+		t = &x->want->tables[i];
+		if ((h = schema_find_table(x->have, t->schema, t->name)) ==
+		    NULL) {
+			plan_create_table(x, t);
+			continue;
+		}
+		plan_columns(x, t, h);
+		plan_constraints(x, t, h);
+		plan_indexes(x, t, h);
+	}
+	for (size_t i = 0; i < x->have->ntables; i++) {
+		h = &x->have->tables[i];
+		if (schema_has_schema(x->want, h->schema) &&
+		    !schema_find_table(x->want, h->schema, h->name) &&
+		    !plan_own_table(x->opts, h))
+			add(x, 9, PLAN_DRIFT, "table", tname(h),
+			    strdup("table is not in the models"),
+			    strdup(HINT_DRIFT));
+	}
+}
+
+static int
+plan_rank_cmp(const void *a, const void *b)
+{
+	const struct plan_change *x = a, *y = b;
+
+	return x->rank - y->rank;
+}
+
+static void
+plan_sort(struct plan *p)
+{
+	/* insertion sort: stable, plans are small */
+	for (size_t i = 1; i < p->n; i++) {
+		struct plan_change c = p->v[i];
+		size_t j = i;
+
+		while (j > 0 && plan_rank_cmp(&p->v[j - 1], &c) > 0) {
+			p->v[j] = p->v[j - 1];
+			j--;
+		}
+		p->v[j] = c;
+	}
+}
+
+static void
+plan_hash(struct plan *p)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	char *text = NULL;
+	struct merr e;
+
+	p->hash[0] = '\0';
+	if (plan_format_text(p, &text, &e) == -1)
+		return;
+	if (EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL))
+		for (unsigned int i = 0; i < len && i < 32; i++)
+			snprintf(p->hash + 2 * i, 3, "%02x", md[i]);
+	free(text);
+}
+
+int
+plan_compute(struct db *db, const struct schema *desired,
+    const struct schema *actual, const struct plan_opts *opts,
+    struct plan **out, struct merr *e)
+{
+	struct pctx x;
+
+	*out = NULL;
+	memset(&x, 0, sizeof(x));
+	x.db = db;
+	x.want = desired;
+	x.have = actual;
+	x.opts = opts;
+	x.e = e;
+	if ((x.p = calloc(1, sizeof(*x.p))) == NULL ||
+	    (x.memo = schema_memo_new()) == NULL) {
+		free(x.p);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	plan_schemas(&x);
+	plan_enums(&x);
+	plan_tables(&x);
+	schema_memo_free(x.memo);
+	if (x.nomem) {
+		plan_free(x.p);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	plan_sort(x.p);
+	plan_hash(x.p);
+	*out = x.p;
+	return 0;
+}
