@@ -121,7 +121,7 @@ main(int argc, char **argv)
 	struct options op;
 	struct config cfg;
 	struct merr e;
-	struct db db;
+	int rc;
 
 	parse_args(argc, argv, &op);
 	/* journald reads "<N>" prefixes; a terminal gets plain lines */
@@ -133,26 +133,16 @@ main(int argc, char **argv)
 		report(&e);
 		return 1;
 	}
-	if (!op.check && !op.plan && !op.once)	/* the service: daemon.c */
-		return daemon_main(op.config, &op.o, &cfg);
 	if (op.check) {
 		printf("configuration OK\n");
-		config_release(&cfg);
-		return 0;
+		rc = 0;
+	} else if (op.plan) {
+		rc = oneshot_plan(&cfg);	/* daemon/oneshot.c */
+	} else if (op.once) {
+		rc = oneshot_once(&cfg);
+	} else {
+		return daemon_main(op.config, &op.o, &cfg);	/* daemon.c */
 	}
-	if (op.plan || op.once) {
-		int rc = op.plan ? oneshot_plan(&cfg) : oneshot_once(&cfg);
-
-		config_release(&cfg);
-		return rc;
-	}
-	if (db_connect(&db, cfg.database, "migrated", &e) == -1) {
-		report(&e);
-		config_release(&cfg);
-		return 1;
-	}
-	log_info("connected to %s", db.where);
-	db_close(&db);
 	config_release(&cfg);
-	return 0;
+	return rc;
 }
