@@ -19,12 +19,7 @@
 #include "proto.h"
 #include "version.h"
 
-#if defined(__has_include)
-#if __has_include("migrate.h")
-#define HAVE_TIER2 1
-#include "migrate.h"
-#endif
-#endif
+#include "migrate.h"	/* create: local, no daemon */
 
 /* Exit codes (documented in --help and migratectl(8)). */
 enum {
@@ -530,7 +525,6 @@ run_create(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 			return EX_USAGE;
 		}
 	}
-#ifdef HAVE_TIER2
 	{
 		struct migrate_result res;
 		json_t *data, *msg;
@@ -556,15 +550,6 @@ run_create(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 		migrate_result_release(&res);
 		return EX_OK;
 	}
-#else
-	(void)r;
-	config_release(&cfg);
-	merr_set(&e, MERR_INTERNAL, "'create' is not available in this build");
-	merr_detail(&e, "migratectl was built without tier 2 "
-	    "(core/migrate.h)");
-	x->out->error("create", NULL, PROTO_NOT_AVAILABLE, &e);
-	return EX_FAILED;
-#endif
 }
 
 /* -s, -n, --socket, else the config's socket path, else the default. */

@@ -258,10 +258,6 @@ cmd_dispatch(struct migrated *m, struct conn *c, const char *line,
 		cmd_reply_error(c, r.cmd, PROTO_BAD_ARG, &e);
 		goto out;
 	}
-	if (!ops_available(cmd->name, &e)) {
-		cmd_reply_error(c, r.cmd, PROTO_NOT_AVAILABLE, &e);
-		goto out;
-	}
 	if (cmd_check_state(m, cmd, &r, &code, &e) == -1) {
 		cmd_reply_error(c, r.cmd, code, &e);
 		goto out;

@@ -10,35 +10,17 @@
 #include "dbloop.h"
 #include "event.h"
 
-/*
- * The tiers are built in parallel; a build without one of them answers
- * its commands with "not available in this build".  (Once a tier is in
- * main its header is included unconditionally, so that make's dependency
- * files see it.)
- */
-#if defined(__has_include)
-#if __has_include("tier1.h")
-#define HAVE_TIER1 1
+#include "audit.h"
+#include "migrate.h"
 #include "model.h"
 #include "tier1.h"
-#endif
-#if __has_include("migrate.h")
-#define HAVE_TIER2 1
-#include "migrate.h"
-#endif
-#endif
-/* the audit trail is in main: always built */
-#define HAVE_AUDIT 1
-#include "audit.h"
 
 struct ops {
 	struct db	 lockdb;	/* idle connection for the lock */
 	char		*lockinfo;	/* the conninfo lockdb was opened with */
-#ifdef HAVE_AUDIT
 	struct audit	 audit;
 	int		 audit_ready;
 	char		*audit_for;	/* database + table it was set for */
-#endif
 	int		 started;	/* daemon.start recorded */
 };
 

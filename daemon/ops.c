@@ -1,9 +1,7 @@
 /*
- * ops.c - the jobs the worker runs, wired to tier 1, tier 2 and audit.
- *
- * The three tiers are built in parallel; a build without one of them
- * answers its commands with "not available in this build" (HAVE_* below,
- * from the presence of the tier's header).
+ * ops.c - the jobs the worker runs: the event hook (log line + audit row),
+ * the connection, the operation table, and how results reach the state.
+ * The operations themselves are in optier.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +30,9 @@ ops_free(struct ops *o)
 		return;
 	db_close(&o->lockdb);
 	free(o->lockinfo);
-#ifdef HAVE_AUDIT
 	if (o->audit_ready)
 		audit_release(&o->audit);
 	free(o->audit_for);
-#endif
 	free(o);
 }
 
@@ -67,15 +63,8 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 		    (ev->detail ? ev->detail : "refused"),
 		    ev->sqlstate ? " (SQLSTATE " : "",
 		    ev->sqlstate ? ev->sqlstate : "", ev->sqlstate ? ")" : "");
-	(void)a;
-	(void)db;
-	(void)e;
-#ifdef HAVE_AUDIT
 	if (o->audit_ready)
 		return audit_record(&o->audit, db, a, ev, e);
-#else
-	(void)o;
-#endif
 	return 0;
 }
 
@@ -83,35 +72,30 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 int
 ops_connect(struct opctx *x, struct merr *e)
 {
+	char *key;
+
 	if ((x->db = dbworker_db(x->d, x->cfg->database, e)) == NULL)
 		return -1;
-#ifdef HAVE_AUDIT
-	{
-		char *key;
-
-		/* a reload may name another database or table */
-		if (asprintf(&key, "%s|%s.%s", x->cfg->database ?
-		    x->cfg->database : "", x->cfg->schema,
-		    x->cfg->audit_table) == -1)
-			return merr_set(e, MERR_NOMEM, "out of memory");
-		if (x->o->audit_ready && strcmp(key, x->o->audit_for)) {
-			audit_release(&x->o->audit);
-			x->o->audit_ready = 0;
-		}
-		if (!x->o->audit_ready) {
-			if (audit_ensure(x->db, x->cfg, e) == -1 ||
-			    audit_init(&x->o->audit, x->db, x->cfg, e) == -1) {
-				free(key);
-				return -1;
-			}
-			x->o->audit_ready = 1;
-			free(x->o->audit_for);
-			x->o->audit_for = key;
-		} else {
-			free(key);
-		}
+	/* a reload may name another database or table */
+	if (asprintf(&key, "%s|%s.%s", x->cfg->database ? x->cfg->database :
+	    "", x->cfg->schema, x->cfg->audit_table) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (x->o->audit_ready && strcmp(key, x->o->audit_for) == 0) {
+		free(key);
+		return 0;
 	}
-#endif
+	if (x->o->audit_ready) {
+		audit_release(&x->o->audit);
+		x->o->audit_ready = 0;
+	}
+	if (audit_ensure(x->db, x->cfg, e) == -1 ||
+	    audit_init(&x->o->audit, x->db, x->cfg, e) == -1) {
+		free(key);
+		return -1;
+	}
+	x->o->audit_ready = 1;
+	free(x->o->audit_for);
+	x->o->audit_for = key;
 	return 0;
 }
 
@@ -216,41 +200,6 @@ ops_run(struct dbloop *d, struct job *j)
 		j->code = proto_code_from_merr(&j->err);
 	if (x.o->lockdb.conn && !db_ok(&x.o->lockdb))
 		db_close(&x.o->lockdb);
-}
-
-int
-ops_available(const char *cmd, struct merr *e)
-{
-	static const char *const t1[] = { "plan", NULL };
-	static const char *const t2[] = { "list", "validate", "up", "down",
-	    "goto", "force", "redo", NULL };
-	static const char *const au[] = { "log", "audit", NULL };
-	const char *missing = NULL;
-
-#ifndef HAVE_TIER1
-	for (int i = 0; t1[i]; i++)
-		if (!strcmp(cmd, t1[i]))
-			missing = "tier 1 (core/tier1.h)";
-#endif
-#ifndef HAVE_TIER2
-	for (int i = 0; t2[i]; i++)
-		if (!strcmp(cmd, t2[i]))
-			missing = "tier 2 (core/migrate.h)";
-#endif
-#ifndef HAVE_AUDIT
-	for (int i = 0; au[i]; i++)
-		if (!strcmp(cmd, au[i]))
-			missing = "the audit trail (core/audit.h)";
-#endif
-	(void)t1;
-	(void)t2;
-	(void)au;
-	if (missing == NULL)
-		return 1;
-	merr_set(e, MERR_INTERNAL, "'%s' is not available in this build",
-	    cmd);
-	merr_detail(e, "this migrated was built without %s", missing);
-	return 0;
 }
 
 struct job *

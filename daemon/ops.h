@@ -24,8 +24,6 @@ void		 ops_free(struct ops *);
 /* Worker: run job j by its name. */
 void	ops_run(struct dbloop *, struct job *);
 
-/* Loop: is this command built in?  0 with e set when it is not. */
-int	ops_available(const char *cmd, struct merr *e);
 /* Loop: fold a finished job's results into the daemon's state. */
 void	ops_done(struct migrated *, struct job *);
 /* Loop: an internal job (startup, recheck, ping, refresh, stop). */

@@ -16,18 +16,9 @@
 #include "ops.h"
 #include "version.h"
 
-#if !defined(HAVE_TIER1) || !defined(HAVE_TIER2) || !defined(HAVE_AUDIT)
-static int
-not_built(const char *what, struct merr *e)
-{
-	merr_set(e, MERR_INTERNAL, "%s is not available in this build", what);
-	return -1;
-}
-#endif
 
 /* ---- tier 1 ---- */
 
-#ifdef HAVE_TIER1
 /* The changes status shows: refused and drift, at most 20. */
 static json_t *
 tier1_problems(const struct plan *p)
@@ -46,18 +37,15 @@ tier1_problems(const struct plan *p)
 	}
 	return a;
 }
-#endif
 
 /*
  * After tier 2 changed the database: plan again (read-only) so that the
  * status shows drift a migration introduced.  A partial state: the loop
  * merges it into the last tier-1 report.
  */
-#ifdef HAVE_TIER2
 static void
 tier1_replan(struct opctx *x)
 {
-#ifdef HAVE_TIER1
 	struct plan *plan = NULL;
 	struct merr ignore;
 
@@ -72,16 +60,11 @@ tier1_replan(struct opctx *x)
 	    (json_int_t)plan->nrefused, "drift", (json_int_t)plan->ndrift,
 	    "problems", tier1_problems(plan));
 	plan_free(plan);
-#else
-	(void)x;
-#endif
 }
-#endif
 
 static int
 tier1_run(struct opctx *x, struct merr *e)
 {
-#ifdef HAVE_TIER1
 	struct tier1_report rep;
 	struct plan *plan = NULL;
 
@@ -100,17 +83,11 @@ tier1_run(struct opctx *x, struct merr *e)
 	if (plan)
 		plan_free(plan);
 	return 0;
-#else
-	(void)e;
-	x->j->tier1_state = json_pack("{s:b}", "available", 0);
-	return 0;
-#endif
 }
 
 int
 op_plan(struct opctx *x, struct merr *e)
 {
-#ifdef HAVE_TIER1
 	struct plan *plan = NULL;
 	char *text = NULL;
 
@@ -127,15 +104,10 @@ op_plan(struct opctx *x, struct merr *e)
 	free(text);
 	plan_free(plan);
 	return 0;
-#else
-	(void)x;
-	return not_built("tier 1", e);
-#endif
 }
 
 /* ---- tier 2 ---- */
 
-#ifdef HAVE_TIER2
 static void
 tier2_progress(void *arg, const struct progress *p)
 {
@@ -269,12 +241,10 @@ tier2_call(struct opctx *x, const struct mig_env *env,
 		return migrate_redo(env, &o, r, e);
 	return merr_set(e, MERR_INTERNAL, "no tier-2 operation '%s'", n);
 }
-#endif
 
 int
 op_tier2(struct opctx *x, struct merr *e)
 {
-#ifdef HAVE_TIER2
 	struct migrate_result r;
 	struct mig_env env;
 	struct merr ignore;
@@ -298,29 +268,18 @@ op_tier2(struct opctx *x, struct merr *e)
 			tier1_replan(x);
 	}
 	return rc;
-#else
-	(void)x;
-	return not_built("tier 2", e);
-#endif
 }
 
 static int
 tier2_refresh(struct opctx *x, struct merr *e)
 {
-#ifdef HAVE_TIER2
 	return tier2_status(x, e);
-#else
-	(void)e;
-	x->j->tier2_state = json_pack("{s:b}", "available", 0);
-	return 0;
-#endif
 }
 
 /* Apply what is pending as the daemon itself (apply: on-start etc.). */
 static int
 tier2_autoup(struct opctx *x, struct merr *e)
 {
-#ifdef HAVE_TIER2
 	struct migrate_result r;
 	struct migrate_opts o;
 	struct mig_env env;
@@ -335,11 +294,6 @@ tier2_autoup(struct opctx *x, struct merr *e)
 	if (rc == 0)
 		rc = tier2_status(x, e);
 	return rc;
-#else
-	(void)x;
-	(void)e;
-	return 0;
-#endif
 }
 
 static long
@@ -386,7 +340,6 @@ op_startup(struct opctx *x, struct merr *e)
 static int
 tier2_validate(struct opctx *x, struct merr *e)
 {
-#ifdef HAVE_TIER2
 	struct migrate_result r;
 	struct mig_env env;
 	int rc;
@@ -402,11 +355,6 @@ tier2_validate(struct opctx *x, struct merr *e)
 		}
 	migrate_result_release(&r);
 	return rc;
-#else
-	(void)x;
-	(void)e;
-	return 0;
-#endif
 }
 
 /* The watcher saw the folder change: revalidate (and maybe apply). */
@@ -424,7 +372,6 @@ op_refresh(struct opctx *x, struct merr *e)
 int
 op_check(struct opctx *x, struct merr *e)
 {
-#if defined(HAVE_TIER1) && defined(HAVE_TIER2)
 	struct plan *plan = NULL;
 	json_t *t2, *problems = json_array();
 	long pend;
@@ -464,20 +411,14 @@ op_check(struct opctx *x, struct merr *e)
 	    "enhancements", t2, "problems", problems);
 	plan_free(plan);
 	return 0;
-#else
-	(void)x;
-	return not_built("check (it needs tier 1 and tier 2)", e);
-#endif
 }
 
 /* ---- audit ---- */
 
-#if defined(HAVE_AUDIT)
 static char *
 log_markdown(struct opctx *x, const struct audit_rows *rows)
 {
 	const char *db = PQdb(x->db->conn);
-#ifdef HAVE_TIER2
 	struct migrate_result r;
 	struct mig_env env;
 	struct audit_version *v;
@@ -497,16 +438,11 @@ log_markdown(struct opctx *x, const struct audit_rows *rows)
 	free(v);
 	migrate_result_release(&r);
 	return md;
-#else
-	return audit_render_markdown(rows, NULL, 0, db);
-#endif
 }
-#endif
 
 int
 op_log(struct opctx *x, struct merr *e)
 {
-#ifdef HAVE_AUDIT
 	const struct proto_request *q = &x->j->req;
 	struct audit_filter f;
 	struct audit_rows rows;
@@ -534,16 +470,11 @@ op_log(struct opctx *x, struct merr *e)
 	}
 	audit_rows_release(&rows);
 	return 0;
-#else
-	(void)x;
-	return not_built("the audit trail", e);
-#endif
 }
 
 int
 op_audit(struct opctx *x, struct merr *e)
 {
-#ifdef HAVE_AUDIT
 	struct audit_verify_result v;
 
 	if (strcmp(x->j->req.sub, "verify")) {
@@ -572,10 +503,6 @@ op_audit(struct opctx *x, struct merr *e)
 	    "rows", (json_int_t)v.rows, "head_id", (json_int_t)v.head_id,
 	    "head", v.head, "guarded", v.guarded);
 	return 0;
-#else
-	(void)x;
-	return not_built("the audit trail", e);
-#endif
 }
 
 /* ---- before connecting ---- */
@@ -588,29 +515,18 @@ op_audit(struct opctx *x, struct merr *e)
 int
 ops_preflight(const struct config *cfg, struct merr *e)
 {
-#ifdef HAVE_TIER1
 	struct schema *s = NULL;
+	struct migrate_result r;
+	struct mig_env env;
+	int rc;
 
 	if (model_load_dir(cfg->models_dir, &s, e) == -1)
 		return -1;
 	schema_free(s);
-#endif
-#ifdef HAVE_TIER2
-	{
-		struct migrate_result r;
-		struct mig_env env;
-		int rc;
-
-		memset(&env, 0, sizeof(env));
-		env.cfg = cfg;
-		migrate_result_init(&r);
-		rc = migrate_validate(&env, &r, e);
-		migrate_result_release(&r);
-		if (rc == -1)
-			return -1;
-	}
-#endif
-	(void)cfg;
-	(void)e;
-	return 0;
+	memset(&env, 0, sizeof(env));
+	env.cfg = cfg;		/* no database: parse and lint only */
+	migrate_result_init(&r);
+	rc = migrate_validate(&env, &r, e);
+	migrate_result_release(&r);
+	return rc;
 }
