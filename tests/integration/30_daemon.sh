@@ -61,10 +61,10 @@ ready_line=$(grep -n '^READY=1' notify.log | cut -d: -f1)
 like "READY=1 comes after it" "$ready_line" '^([2-9]|[1-9][0-9]+)$'
 wd=$(grep -c '^WATCHDOG=1' notify.log)
 like "WATCHDOG=1 sent repeatedly (WATCHDOG_USEC=400000)" "$wd" '^([3-9]|[1-9][0-9]+)$'
-if grep -q "tier1" daemon.log; then
-	like "tier 1 ran before READY" \
-	    "$(grep -n -e tier1 -e ' ready ' daemon.log | tail -n 1)" ' ready '
-fi
+like "tier 1 ran before READY" \
+    "$(grep -n -e 'tier1\.plan' -e ' ready ' daemon.log | tail -n 1)" ' ready '
+unlike "READY is not the first thing" \
+    "$(grep -n -e 'tier1\.plan' -e ' ready ' daemon.log | head -n 1)" ' ready '
 
 out=$(ctl --json status)
 like "status over the socket" "$out" '"type":"result".*"ok":true'

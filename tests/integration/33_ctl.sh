@@ -83,43 +83,30 @@ unlike "no colour into a pipe" "$(ctl status)" $'\033\\['
 
 # destructive operations: --yes needed off a terminal
 out=$(ctl down 2>&1); rc=$?
-if printf '%s' "$out" | grep -q "not available in this build"; then
-	like "down: not available in this build (tier 2 missing)" "$out" \
-	    "'down' is not available in this build"
-else
-	is "down without --yes off a terminal: exit 2" "$rc" 2
-	like "down without --yes: why" "$out" "'down' is destructive and needs confirmation"
-	like "down without --yes: hint" "$out" "--yes"
-	out=$(printf 'n\n' | script -qec "$MIGRATECTL -s $SOCK down" /dev/null)
-	like "down on a terminal asks" "$out" "really run 'down'\? \[y/N\]"
-	fails_with "force without --yes: exit 2" 2 ctl force 20240101
-fi
+is "down without --yes off a terminal: exit 2" "$rc" 2
+like "down without --yes: why" "$out" "'down' is destructive and needs confirmation"
+like "down without --yes: hint" "$out" "--yes"
+out=$(printf 'n\n' | script -qec "$MIGRATECTL -s $SOCK down" /dev/null)
+like "down on a terminal asks" "$out" "really run 'down'\? \[y/N\]"
+fails_with "force without --yes: exit 2" 2 ctl force 20240101
 
 # check: the CI gate
 out=$(ctl check 2>&1); rc=$?
-if printf '%s' "$out" | grep -q "not available in this build"; then
-	is "check without the tiers: exit 1" "$rc" 1
-else
-	is "check on an empty service: clean (exit 0)" "$rc" 0
-	echo "SELECT 1;" >migrations/20240101_000000_pending_one.sql
-	echo "SELECT 1;" >migrations/20240101_000000_pending_one_rollback.sql
-	out=$(ctl check 2>&1); rc=$?
-	is "check with a pending enhancement: exit 3" "$rc" 3
-	like "check says what is pending" "$out" "1 enhancement\(s\) pending"
-	rm -f migrations/20240101_000000_pending_one*.sql
-fi
+is "check on an empty service: clean (exit 0)" "$rc" 0
+echo "SELECT 1;" >migrations/20240101_000000_pending_one.sql
+echo "SELECT 1;" >migrations/20240101_000000_pending_one_rollback.sql
+out=$(ctl check 2>&1); rc=$?
+is "check with a pending enhancement: exit 3" "$rc" 3
+like "check says what is pending" "$out" "1 enhancement\(s\) pending"
+rm -f migrations/20240101_000000_pending_one*.sql
 
 # create is local: no daemon involved, the config names the folder
 out=$("$MIGRATECTL" -s "$T/nowhere.sock" -c cfg.yaml create add_thing 2>&1); rc=$?
-if printf '%s' "$out" | grep -q "not available in this build"; then
-	is "create without tier 2: exit 1" "$rc" 1
-else
-	is "create works without a daemon" "$rc" 0
-	ok "create wrote the forward file" sh -c 'ls migrations/*_add_thing.sql'
-	ok "create wrote the rollback" sh -c 'ls migrations/*_add_thing_rollback.sql'
-	fails_with "create refuses a bad name: exit 2" 2 \
-	    "$MIGRATECTL" -c cfg.yaml create ../evil
-fi
+is "create works without a daemon" "$rc" 0
+ok "create wrote the forward file" sh -c 'ls migrations/*_add_thing.sql'
+ok "create wrote the rollback" sh -c 'ls migrations/*_add_thing_rollback.sql'
+fails_with "create refuses a bad name: exit 2" 2 \
+    "$MIGRATECTL" -c cfg.yaml create ../evil
 
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0

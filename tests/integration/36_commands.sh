@@ -1,18 +1,13 @@
 # 36_commands.sh - every command through the socket, with the sample
 # service's models: status, plan, check, list, validate, up, down, goto,
-# force, redo, log (text, JSON, markdown), audit verify, reload.  A build
-# without a tier answers that tier's commands "not available in this
-# build" (checked instead).
+# force, redo, log (text, JSON, markdown), audit verify, reload, and bad
+# files refused at start and on reload.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models migrations
 cp "$OLDPWD"/models/*.yaml models/ 2>/dev/null
 SOCK=$T/ctl.sock
 ctl() { "$MIGRATECTL" -s "$SOCK" "$@"; }
-# built: CMD -> 0 when the daemon has it, 1 when "not available"
-built() {
-	! ctl --json "$@" 2>&1 | grep -q '"code":"not-available"'
-}
 mig() {	# mig VERSION_NAME FORWARD ROLLBACK
 	printf '%s\n' "$2" >"migrations/$1.sql"
 	printf '%s\n' "$3" >"migrations/$1_rollback.sql"
@@ -29,93 +24,69 @@ ok "ready" ctl wait-ready --timeout 30
 
 ok "status" ctl status
 ok "reload" ctl reload
-built plan && HAS_T1=1 || HAS_T1=0
-built list && HAS_T2=1 || HAS_T2=0
 
-if built plan; then
-	out=$(ctl plan); rc=$?
-	is "plan: exit 0" "$rc" 0
-	like "plan of the sample service after start-up: nothing to do" \
-	    "$out" "no changes|0 safe"
-	like "plan --json: the plan object" "$(ctl --json plan)" \
-	    '"data":\{.*"hash":"[0-9a-f]{64}"'
-else
-	like "plan: not available" "$(ctl plan 2>&1)" "'plan' is not available"
-fi
+out=$(ctl plan); rc=$?
+is "plan: exit 0" "$rc" 0
+like "plan of the sample service after start-up: nothing to do" \
+    "$out" "no changes|0 safe"
+like "plan --json: the plan object" "$(ctl --json plan)" \
+    '"data":\{.*"hash":"[0-9a-f]{64}"'
 
-if ! built list; then
-	like "list: not available" "$(ctl list 2>&1)" "'list' is not available"
-	for c in validate "up" "down --yes" "goto 1 --yes" "force 1 --yes" \
-	    "redo --yes"; do
-		# shellcheck disable=SC2086
-		fails_with "$c: not available (exit 1)" 1 ctl $c
-	done
-else
-	out=$(ctl list)
-	like "list: both pending" "$out" "20240201_000000 +one +pending"
-	ok "validate" ctl validate
-	out=$(ctl up 1 2>&1); rc=$?
-	is "up 1: exit 0" "$rc" 0
-	like "up 1: applied one" "$out" "20240201_000000 +one +apply"
-	is "up 1: t_one exists" "$(q "SELECT to_regclass('t_one') IS NOT NULL")" t
-	is "up 1: t_two not yet" "$(q "SELECT to_regclass('t_two') IS NULL")" t
-	if [ $HAS_T1 = 1 ]; then
-		like "status after up: the new table is drift" "$(ctl status)" \
-		    "status: +schema: 1 drift; 1 enhancement pending"
-	fi
-	out=$(ctl --json up)
-	like "up --json: the result object" "$out" \
-	    '"type":"result".*"cmd":"up","ok":true'
-	like "up --json: progress objects first" "$(echo "$out" | head -n 1)" \
-	    '"type":"progress"'
-	out=$(ctl redo --yes 2>&1); rc=$?
-	is "redo: exit 0" "$rc" 0
-	like "redo: rolled back and applied" "$out" "rollback"
-	out=$(ctl goto 20240201_000000 --yes 2>&1); rc=$?
-	is "goto back: exit 0" "$rc" 0
-	is "goto back: t_two gone" "$(q "SELECT to_regclass('t_two') IS NULL")" t
-	out=$(ctl goto 20240202_000000 2>&1); rc=$?
-	is "goto forward needs no --yes: exit 0" "$rc" 0
-	out=$(ctl down 2 --yes 2>&1); rc=$?
-	is "down 2: exit 0" "$rc" 0
-	is "down 2: t_one gone" "$(q "SELECT to_regclass('t_one') IS NULL")" t
-	out=$(ctl force 20240202_000000 --yes 2>&1); rc=$?
-	is "force: exit 0" "$rc" 0
-	like "force: recorded without running SQL" \
-	    "$(q "SELECT to_regclass('t_two') IS NULL")" t
-	like "status after force: nothing pending" "$(ctl status)" \
-	    "no enhancement pending"
-fi
+out=$(ctl list)
+like "list: both pending" "$out" "20240201_000000 +one +pending"
+ok "validate" ctl validate
+out=$(ctl up 1 2>&1); rc=$?
+is "up 1: exit 0" "$rc" 0
+like "up 1: applied one" "$out" "20240201_000000 +one +apply"
+is "up 1: t_one exists" "$(q "SELECT to_regclass('t_one') IS NOT NULL")" t
+is "up 1: t_two not yet" "$(q "SELECT to_regclass('t_two') IS NULL")" t
+like "status after up: the new table is drift" "$(ctl status)" \
+    "status: +schema: 1 drift; 1 enhancement pending"
+out=$(ctl --json up)
+like "up --json: the result object" "$out" \
+    '"type":"result".*"cmd":"up","ok":true'
+like "up --json: progress objects first" "$(echo "$out" | head -n 1)" \
+    '"type":"progress"'
+out=$(ctl redo --yes 2>&1); rc=$?
+is "redo: exit 0" "$rc" 0
+like "redo: rolled back and applied" "$out" "rollback"
+out=$(ctl goto 20240201_000000 --yes 2>&1); rc=$?
+is "goto back: exit 0" "$rc" 0
+is "goto back: t_two gone" "$(q "SELECT to_regclass('t_two') IS NULL")" t
+out=$(ctl goto 20240202_000000 2>&1); rc=$?
+is "goto forward needs no --yes: exit 0" "$rc" 0
+out=$(ctl down 2 --yes 2>&1); rc=$?
+is "down 2: exit 0" "$rc" 0
+is "down 2: t_one gone" "$(q "SELECT to_regclass('t_one') IS NULL")" t
+out=$(ctl force 20240202_000000 --yes 2>&1); rc=$?
+is "force: exit 0" "$rc" 0
+like "force: recorded without running SQL" \
+    "$(q "SELECT to_regclass('t_two') IS NULL")" t
+like "status after force: nothing pending" "$(ctl status)" \
+    "no enhancement pending"
 
-if built log; then
-	out=$(ctl log --limit 50); rc=$?
-	is "log: exit 0" "$rc" 0
-	like "log: daemon.start recorded" "$out" "daemon.start"
-	like "log: the reload recorded" "$out" "daemon.reload"
-	ok "log --json: valid JSON" sh -c "\"$MIGRATECTL\" -s \"$SOCK\" --json log |
-	    python3 -c 'import json,sys; json.load(sys.stdin)'"
-	like "log --markdown" "$(ctl log --markdown)" "^#"
-	out=$(ctl --json log --since 'not a time' 2>&1); rc=$?
-	is "log with a bad --since: exit 2" "$rc" 2
-	like "log with a bad --since: bad-argument" "$out" '"code":"bad-argument"'
-	out=$(ctl audit verify); rc=$?
-	is "audit verify: exit 0" "$rc" 0
-	like "audit verify: intact" "$out" "intact: +yes"
-else
-	like "log: not available" "$(ctl log 2>&1)" "'log' is not available"
-	fails_with "audit verify: not available (exit 1)" 1 ctl audit verify
-fi
+out=$(ctl log --limit 50); rc=$?
+is "log: exit 0" "$rc" 0
+like "log: daemon.start recorded" "$out" "daemon.start"
+like "log: the reload recorded" "$out" "daemon.reload"
+ok "log --json: valid JSON" sh -c "\"$MIGRATECTL\" -s \"$SOCK\" --json log |
+    python3 -c 'import json,sys; json.load(sys.stdin)'"
+like "log --markdown" "$(ctl log --markdown)" "^#"
+out=$(ctl --json log --since 'not a time' 2>&1); rc=$?
+is "log with a bad --since: exit 2" "$rc" 2
+like "log with a bad --since: bad-argument" "$out" '"code":"bad-argument"'
+out=$(ctl audit verify); rc=$?
+is "audit verify: exit 0" "$rc" 0
+like "audit verify: intact" "$out" "intact: +yes"
 
 # a migration that stops parsing: reload refuses, the old state stays
-if [ $HAS_T2 = 1 ]; then
-	printf 'SELECT 1;\nCREAT x;\n' >migrations/20240203_000000_broken.sql
-	out=$(ctl reload 2>&1); rc=$?
-	is "reload with a broken migration: exit 1" "$rc" 1
-	like "reload names file:line:col" "$out" \
-	    "error: migrations/20240203_000000_broken.sql:2:1: syntax error"
-	ok "still serving" ctl status
-	rm -f migrations/20240203_000000_broken.sql
-fi
+printf 'SELECT 1;\nCREAT x;\n' >migrations/20240203_000000_broken.sql
+out=$(ctl reload 2>&1); rc=$?
+is "reload with a broken migration: exit 1" "$rc" 1
+like "reload names file:line:col" "$out" \
+    "error: migrations/20240203_000000_broken.sql:2:1: syntax error"
+ok "still serving" ctl status
+rm -f migrations/20240203_000000_broken.sql
 
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0
@@ -125,19 +96,15 @@ mkdir -p bad/models bad/migrations
 printf 'SELECT 1;\nCREAT x;\n' >bad/migrations/20240101_000000_x.sql
 printf 'tables:\n  users: {}\n' >bad/models/users.yaml
 before=$(schema_snapshot)
-if [ $HAS_T2 = 1 ]; then
-	out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
-	    --migrations bad/migrations --socket "$SOCK" 2>&1); rc=$?
-	is "start with a broken migration: exit 1" "$rc" 1
-	like "start: the migration error is positioned" "$out" \
-	    "error: bad/migrations/20240101_000000_x.sql:2:1: syntax error"
-fi
-if [ $HAS_T1 = 1 ]; then
-	out=$("$MIGRATED" --database "dbname=$TESTDB" --models bad/models \
-	    --migrations migrations --socket "$SOCK" 2>&1); rc=$?
-	is "start with a bad model: exit 1" "$rc" 1
-	like "start: the model error is positioned" "$out" \
-	    "error: bad/models/users.yaml:1:1: unknown key 'tables'"
-fi
+out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
+    --migrations bad/migrations --socket "$SOCK" 2>&1); rc=$?
+is "start with a broken migration: exit 1" "$rc" 1
+like "start: the migration error is positioned" "$out" \
+    "error: bad/migrations/20240101_000000_x.sql:2:1: syntax error"
+out=$("$MIGRATED" --database "dbname=$TESTDB" --models bad/models \
+    --migrations migrations --socket "$SOCK" 2>&1); rc=$?
+is "start with a bad model: exit 1" "$rc" 1
+like "start: the model error is positioned" "$out" \
+    "error: bad/models/users.yaml:1:1: unknown key 'tables'"
 is "bad input at start changed nothing" "$(schema_snapshot)" "$before"
 ok "no socket left behind" test ! -e "$SOCK"
