@@ -1,0 +1,301 @@
+/*
+ * backfill.c - a batched UPDATE ("-- migrated:batch size=N").
+ *
+ * The statement is run unchanged except for its target table, which is
+ * replaced by a temporary auto-updatable view
+ *     pg_temp.migrated_batch = SELECT * FROM t
+ *         WHERE pk BETWEEN current_setting('migrated.batch_lo')::type
+ *                      AND current_setting('migrated.batch_hi')::type
+ * (the table name is found at the location the parser gives; the SQL is
+ * never re-parsed by hand).  Each batch is one short transaction: find
+ * the next N keys after the last finished one, set the bounds, run the
+ * UPDATE, record the batch's last key and the rows done in the tracking
+ * row.  A kill loses at most the batch in flight, which rolls back with
+ * its progress; the next run continues after the recorded key.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "db.h"
+#include "runner_int.h"
+#include "tracking.h"
+
+struct backfill {
+	struct run		*r;
+	const struct mig_stmt	*st;
+	char			*table;		/* quoted, qualified */
+	char			*pk;		/* quoted */
+	char			*type;		/* format_type() */
+	char			*sql;		/* the rewritten UPDATE */
+	char			*last;		/* last finished key, or NULL */
+	/* what the batch in flight found, kept on commit */
+	char			*next_last;
+	long long		 count;
+};
+
+/* Length of identifier name written at s (quoted or not), or 0. */
+static size_t
+ident_at(const char *s, const char *name)
+{
+	size_t n = strlen(name), i = 1, j = 0;
+
+	if (*s != '"') {
+		if (strncasecmp(s, name, n) != 0 || isalnum((unsigned char)s[n])
+		    || s[n] == '_' || s[n] == '$')
+			return 0;
+		return n;
+	}
+	while (s[i]) {
+		if (s[i] == '"' && s[i + 1] == '"') {
+			if (name[j++] != '"')
+				return 0;
+			i += 2;
+		} else if (s[i] == '"') {
+			return name[j] == '\0' ? i + 1 : 0;
+		} else if (name[j++] != s[i++]) {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The span of "[schema.]table" at loc in sql, or 0. */
+static size_t
+rel_span(const char *sql, size_t loc, const char *schema, const char *rel)
+{
+	size_t a, b;
+
+	if (loc >= strlen(sql))
+		return 0;
+	if (schema == NULL)
+		return ident_at(sql + loc, rel);
+	if ((a = ident_at(sql + loc, schema)) == 0 || sql[loc + a] != '.')
+		return 0;
+	if ((b = ident_at(sql + loc + a + 1, rel)) == 0)
+		return 0;
+	return a + 1 + b;
+}
+
+static int
+refuse(struct backfill *b, struct merr *e, const char *why, const char *rel)
+{
+	struct run *r = b->r;
+
+	merr_setpos(e, MERR_REFUSED, r->sc->path, b->st->line, b->st->col,
+	    "cannot batch statement %d of '%s': %s \"%s\"", r->stmt + 1,
+	    r->m->id, why, rel);
+	return -1;
+}
+
+/* Table, primary key and the rewritten statement. */
+static int
+bf_prepare(struct backfill *b, struct merr *e)
+{
+	json_t *root = json_loads(b->st->tree, 0, NULL), *n, *rv;
+	const char *schema, *rel, *alias, *p[1];
+	struct db *d = b->r->env->db;
+	PGresult *res = NULL;
+	char *qrel = NULL;
+	size_t loc, span;
+	int rc = -1;
+
+	n = json_object_get(json_object_get(json_array_get(json_object_get(
+	    root, "stmts"), 0), "stmt"), "UpdateStmt");
+	rv = json_object_get(n, "relation");
+	schema = json_string_value(json_object_get(rv, "schemaname"));
+	rel = json_string_value(json_object_get(rv, "relname"));
+	alias = json_string_value(json_object_get(json_object_get(rv,
+	    "alias"), "aliasname"));
+	loc = (size_t)json_integer_value(json_object_get(rv, "location"));
+	if (rel == NULL) {
+		merr_set(e, MERR_INTERNAL, "batched UPDATE without a table");
+		goto out;
+	}
+	b->table = schema ? db_qualified(d, schema, rel) : db_ident(d, rel);
+	if ((p[0] = b->table) == NULL) {
+		merr_set(e, MERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (db_query(d, "SELECT a.attname, format_type(a.atttypid, "
+	    "a.atttypmod), c.reltuples::bigint FROM pg_class c JOIN pg_index "
+	    "i ON i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1 "
+	    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = "
+	    "i.indkey[0] WHERE c.oid = $1::regclass", 1, p, &res, e) == -1)
+		goto out;
+	if (PQntuples(res) != 1) {
+		refuse(b, e, "no single-column primary key on table", rel);
+		merr_hint(e, "add a primary key, or remove the "
+		    "'-- migrated:batch' line to run it as one statement");
+		goto out;
+	}
+	b->pk = db_ident(d, PQgetvalue(res, 0, 0));
+	b->type = strdup(PQgetvalue(res, 0, 1));
+	b->r->rows_total = atoll(PQgetvalue(res, 0, 2));
+	if ((span = rel_span(b->st->sql, loc, schema, rel)) == 0) {
+		refuse(b, e, "cannot find the name of table", rel);
+		goto out;
+	}
+	if ((qrel = db_ident(d, rel)) == NULL || b->pk == NULL ||
+	    b->type == NULL || asprintf(&b->sql,
+	    "%.*spg_temp.migrated_batch%s%s%s", (int)loc, b->st->sql,
+	    alias ? "" : " AS ", alias ? "" : qrel,
+	    b->st->sql + loc + span) == -1) {
+		b->sql = NULL;
+		merr_set(e, MERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(qrel);
+	PQclear(res);
+	json_decref(root);
+	return rc;
+}
+
+static int
+bf_view(struct backfill *b, struct merr *e)
+{
+	char *sql;
+	int rc;
+
+	if (asprintf(&sql, "CREATE OR REPLACE TEMP VIEW migrated_batch AS "
+	    "SELECT * FROM %s WHERE %s BETWEEN "
+	    "current_setting('migrated.batch_lo')::%s AND "
+	    "current_setting('migrated.batch_hi')::%s", b->table, b->pk,
+	    b->type, b->type) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = db_exec(b->r->env->db, sql, e);
+	free(sql);
+	return rc;
+}
+
+static int
+bf_estimate(struct backfill *b, struct merr *e)
+{
+	PGresult *res;
+	char *sql;
+	int rc;
+
+	if (b->r->rows_total >= 0)	/* reltuples: -1 if never analysed */
+		return 0;
+	if (asprintf(&sql, "SELECT count(*) FROM %s", b->table) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = db_query(b->r->env->db, sql, 0, NULL, &res, e);
+	free(sql);
+	if (rc == 0) {
+		b->r->rows_total = atoll(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	return rc;
+}
+
+/* One batch, inside the transaction db_tx() opened. */
+static int
+bf_body(struct db *d, void *arg, struct merr *e)
+{
+	struct backfill *b = arg;
+	const char *p[2];
+	PGresult *res, *res2 = NULL;
+	char *sql;
+	int rc;
+
+	free(b->next_last);
+	b->next_last = NULL;
+	b->count = 0;
+	if (asprintf(&sql, "WITH s AS MATERIALIZED (SELECT %s AS k FROM %s "
+	    "%s%s%s%s ORDER BY %s LIMIT %ld) SELECT (SELECT k FROM s ORDER BY "
+	    "k LIMIT 1)::text, (SELECT k FROM s ORDER BY k DESC LIMIT "
+	    "1)::text, (SELECT count(*) FROM s)", b->pk, b->table,
+	    b->last ? "WHERE " : "", b->last ? b->pk : "",
+	    b->last ? " > $1::" : "", b->last ? b->type : "", b->pk,
+	    b->st->batch_size) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	p[0] = b->last;
+	rc = db_query(d, sql, b->last ? 1 : 0, p, &res, e);
+	free(sql);
+	if (rc == -1)
+		return -1;
+	b->count = atoll(PQgetvalue(res, 0, 2));
+	if (b->count == 0) {
+		PQclear(res);
+		return 0;
+	}
+	p[0] = PQgetvalue(res, 0, 0);
+	p[1] = PQgetvalue(res, 0, 1);
+	b->next_last = strdup(p[1]);
+	rc = db_query(d, "SELECT set_config('migrated.batch_lo', $1, true), "
+	    "set_config('migrated.batch_hi', $2, true)", 2, p, &res2, e);
+	PQclear(res);
+	PQclear(res2);
+	if (rc == -1)
+		return -1;
+	if (b->next_last == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (run_sql(b->r, b->st, b->sql, e) == -1)
+		return -1;
+	return tracking_progress(d, b->r->env->cfg, b->r->m->version,
+	    b->r->stmt, b->next_last, b->r->rows_done + b->count, e);
+}
+
+static int
+bf_loop(struct backfill *b, struct merr *e)
+{
+	struct run *r = b->r;
+	long pause = b->st->batch_pause_ms >= 0 ? b->st->batch_pause_ms :
+	    r->env->cfg->batch_pause_ms;
+
+	for (;;) {
+		if (run_stopped(r)) {
+			return merr_set(e, MERR_STATE, "'%s' interrupted in "
+			    "statement %d after %lld rows", r->m->id,
+			    r->stmt + 1, r->rows_done);
+		}
+		if (db_tx(r->env->db, &r->retry, bf_body, b, e) == -1)
+			return -1;
+		if (b->count == 0)
+			return 0;
+		free(b->last);
+		b->last = b->next_last;
+		b->next_last = NULL;
+		r->rows_done += b->count;
+		run_progress(r, "batch", NULL);
+		run_sleep_ms(pause);
+	}
+}
+
+int
+backfill_run(struct run *r, const struct mig_stmt *st, struct merr *e)
+{
+	struct backfill b;
+	struct merr ignore;
+	int rc = -1;
+
+	memset(&b, 0, sizeof(b));
+	b.r = r;
+	b.st = st;
+	if (r->resume && r->resume->dirty && r->stmt == r->resume->stmt_done &&
+	    r->resume->batch_key) {
+		if ((b.last = strdup(r->resume->batch_key)) == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		r->rows_done = r->resume->rows_done;
+	}
+	if (bf_prepare(&b, e) == 0 && bf_estimate(&b, e) == 0 &&
+	    bf_view(&b, e) == 0)
+		rc = bf_loop(&b, e);
+	merr_clear(&ignore);
+	if (db_ok(r->env->db))
+		db_exec(r->env->db, "DROP VIEW IF EXISTS pg_temp.migrated_batch",
+		    &ignore);
+	free(b.table);
+	free(b.pk);
+	free(b.type);
+	free(b.sql);
+	free(b.last);
+	free(b.next_last);
+	return rc;
+}

@@ -1,0 +1,462 @@
+/*
+ * migapply.c - the mutating tier-2 operations: up, down, goto, force,
+ * redo.  Everything is checked (state, files, parse, rollbacks) before
+ * the first statement runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "db.h"
+#include "migrate.h"
+#include "migrate_int.h"
+#include "tracking.h"
+
+static int
+need_yes(const struct migrate_opts *o, const char *what, struct merr *e)
+{
+	if (o->yes || o->dry_run)
+		return 0;
+	merr_set(e, MERR_REFUSED, "%s needs confirmation", what);
+	merr_hint(e, "run it again with --yes (migratectl asks on a "
+	    "terminal)");
+	return -1;
+}
+
+/* Refuse up while an applied file changed or a rollback is half done. */
+static int
+up_check(struct mstate *s, struct merr *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->set.n; i++) {
+		const struct migration *m = &s->set.v[i];
+		const struct trk_row *t = tracking_find(&s->trk, m->version);
+
+		if (t == NULL)
+			continue;
+		if (t->dirty && strcmp(t->direction, "down") == 0) {
+			merr_set(e, MERR_STATE, "cannot apply: rollback of "
+			    "'%s' stopped at statement %d", m->id,
+			    t->stmt_done + 1);
+			merr_hint(e, "finish it with 'migratectl down', or "
+			    "repair by hand and 'migratectl force'");
+			return -1;
+		}
+		if (!t->dirty && strcmp(t->checksum, m->checksum) != 0) {
+			merr_set(e, MERR_STATE, "cannot apply: '%s' was "
+			    "changed after it was applied", m->id);
+			merr_detail(e, "recorded checksum %.12s..., file has "
+			    "%.12s...", t->checksum, m->checksum);
+			merr_hint(e, "restore the file as applied, or check "
+			    "the database and run 'migratectl force %s'",
+			    m->version);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The migrations up would run, in order (dirty forward runs first). */
+static int
+up_plan(struct mstate *s, const struct migrate_opts *o,
+    struct migration ***out, size_t *nout, struct merr *e)
+{
+	struct migration **v, *target = NULL;
+	uint64_t newest = 0, o2;
+	size_t i, n = 0;
+	const struct trk_row *t;
+
+	*out = NULL;
+	*nout = 0;
+	if (o->target && (target = migset_find(&s->set, o->target)) == NULL)
+		return merr_set(e, MERR_USAGE, "no migration '%s' in '%s'",
+		    o->target, s->set.dir);
+	for (i = 0; i < s->trk.n; i++)
+		if (!s->trk.v[i].dirty &&
+		    migset_order(s->trk.v[i].version, &o2) == 0 && o2 > newest)
+			newest = o2;
+	if (s->set.n && (v = calloc(s->set.n, sizeof(*v))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (s->set.n == 0)
+		return 0;
+	for (i = 0; i < s->set.n; i++) {
+		struct migration *m = &s->set.v[i];
+
+		t = tracking_find(&s->trk, m->version);
+		if (t && !t->dirty)
+			continue;
+		if (target && m->order > target->order)
+			break;
+		if (!t && m->order < newest && !o->allow_out_of_order) {
+			free(v);
+			merr_set(e, MERR_STATE, "cannot apply '%s': it is older "
+			    "than the newest applied version", m->id);
+			merr_hint(e, "apply it anyway with "
+			    "--allow-out-of-order");
+			return -1;
+		}
+		if (o->steps > 0 && n >= (size_t)o->steps)
+			break;
+		v[n++] = m;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* Parse every pending file (a syntax error anywhere stops everything). */
+static int
+prepare_pending(struct mstate *s, struct merr *e)
+{
+	size_t i;
+
+	for (i = 0; i < s->set.n; i++) {
+		const struct trk_row *t = tracking_find(&s->trk,
+		    s->set.v[i].version);
+
+		if ((t == NULL || t->dirty) &&
+		    migset_prepare(&s->set.v[i], e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+run_list(struct mstate *s, struct migration **v, size_t n, enum run_dir dir,
+    struct migrate_result *res, struct merr *e)
+{
+	const struct mig_env *env = s->env;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct trk_row *t = tracking_find(&s->trk, v[i]->version);
+		int stmts = 0, resume = t && t->dirty;
+		struct timespec a, b;
+		long ms;
+
+		if (i > 0 && env->stop && *env->stop)
+			return merr_set(e, MERR_STATE, "interrupted before "
+			    "'%s'", v[i]->id);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if (runner_run(env, v[i], dir, t, &stmts, e) == -1)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ms = (b.tv_sec - a.tv_sec) * 1000 +
+		    (b.tv_nsec - a.tv_nsec) / 1000000;
+		if (mres_step(res, v[i], dir == RUN_DOWN ? "rollback" :
+		    resume ? "resume" : "apply", ms, stmts, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+migrate_up(const struct mig_env *env, const struct migrate_opts *o,
+    struct migrate_result *res, struct merr *e)
+{
+	struct migration **v = NULL;
+	struct mstate s;
+	size_t i, n = 0;
+	int rc = -1;
+
+	res->op = "up";
+	if (mstate_load(&s, env, !o->dry_run, e) == -1)
+		return -1;
+	if (up_check(&s, e) == -1 || up_plan(&s, o, &v, &n, e) == -1 ||
+	    prepare_pending(&s, e) == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (lint_script(&v[i]->up, &res->lint, e) == -1)
+			goto out;
+	if (o->dry_run) {
+		for (i = 0; i < n; i++)
+			if (mres_step(res, v[i], "would apply", 0,
+			    (int)v[i]->up.nstmts, e) == -1)
+				goto out;
+		rc = 0;
+		goto out;
+	}
+	rc = run_list(&s, v, n, RUN_UP, res, e);
+out:
+	free(v);
+	if (rc == 0) {	/* the state after: current version, counts */
+		tracking_release(&s.trk);
+		if (env->db && tracking_load(env->db, env->cfg, &s.trk, e) == 0)
+			rc = mstate_rows(&s, res, e);
+	}
+	mstate_release(&s);
+	return rc;
+}
+
+/* Applied versions to roll back, newest first; all checked first. */
+static int
+down_plan(struct mstate *s, const struct migrate_opts *o,
+    struct migration ***out, size_t *nout, struct merr *e)
+{
+	struct migration **v, *m;
+	uint64_t limit = 0;
+	size_t i, n = 0, want;
+
+	*out = NULL;
+	*nout = 0;
+	want = o->all || o->target ? (size_t)-1 : o->steps > 0 ?
+	    (size_t)o->steps : 1;
+	if (o->target && strcmp(o->target, "0") != 0) {
+		if ((m = migset_find(&s->set, o->target)) == NULL ||
+		    tracking_find(&s->trk, m->version) == NULL)
+			return merr_set(e, MERR_USAGE, "'%s' is not an "
+			    "applied version", o->target);
+		limit = m->order;
+	}
+	for (i = 0; i < s->trk.n; i++) {
+		struct trk_row *t = &s->trk.v[i];
+
+		if (migset_find(&s->set, t->version) == NULL) {
+			merr_set(e, MERR_STATE, "cannot roll back: applied "
+			    "version '%s' has no file in '%s'", t->version,
+			    s->set.dir);
+			merr_hint(e, "restore the file, or repair with "
+			    "'migratectl force'");
+			return -1;
+		}
+		if (t->dirty && strcmp(t->direction, "up") == 0) {
+			merr_set(e, MERR_STATE, "cannot roll back: '%s_%s' is "
+			    "half applied (statement %d)", t->version, t->name,
+			    t->stmt_done + 1);
+			merr_hint(e, "finish it with 'migratectl up' first, or "
+			    "repair with 'migratectl force'");
+			return -1;
+		}
+	}
+	if (s->set.n && (v = calloc(s->set.n, sizeof(*v))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (s->set.n == 0)
+		return 0;
+	for (i = s->set.n; i-- > 0 && n < want;) {
+		m = &s->set.v[i];
+		if (tracking_find(&s->trk, m->version) == NULL)
+			continue;
+		if (o->target && m->order <= limit)
+			break;
+		v[n++] = m;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i]->down.path == NULL) {
+			merr_set(e, MERR_STATE, "cannot roll back '%s': it has "
+			    "no rollback", v[i]->id);
+			merr_hint(e, "write %s_rollback.sql; nothing was rolled "
+			    "back", v[i]->id);
+			free(v);
+			return -1;
+		}
+		if (migset_prepare(v[i], e) == -1) {
+			free(v);
+			return -1;
+		}
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+int
+migrate_down(const struct mig_env *env, const struct migrate_opts *o,
+    struct migrate_result *res, struct merr *e)
+{
+	struct migration **v = NULL;
+	struct mstate s;
+	size_t i, n = 0;
+	int rc = -1;
+
+	res->op = "down";
+	if (need_yes(o, "rolling back", e) == -1 ||
+	    mstate_load(&s, env, !o->dry_run, e) == -1)
+		return -1;
+	if (down_plan(&s, o, &v, &n, e) == -1)
+		goto out;
+	if (o->dry_run) {
+		for (i = 0; i < n; i++)
+			if (mres_step(res, v[i], "would roll back", 0,
+			    (int)v[i]->down.nstmts, e) == -1)
+				goto out;
+		rc = 0;
+		goto out;
+	}
+	rc = run_list(&s, v, n, RUN_DOWN, res, e);
+out:
+	free(v);
+	if (rc == 0) {
+		tracking_release(&s.trk);
+		if (env->db && tracking_load(env->db, env->cfg, &s.trk, e) == 0)
+			rc = mstate_rows(&s, res, e);
+	}
+	mstate_release(&s);
+	return rc;
+}
+
+int
+migrate_goto(const struct mig_env *env, const char *version,
+    const struct migrate_opts *o, struct migrate_result *res,
+    struct merr *e)
+{
+	struct migrate_opts o2 = *o;
+	struct migrate_result cur;
+	struct migration *m;
+	struct migset set;
+	uint64_t want = 0, have = 0;
+	int rc;
+
+	if (strcmp(version, "0") != 0) {
+		if (migset_load(&set, env->cfg->migrations_dir, e) == -1)
+			return -1;
+		m = migset_find(&set, version);
+		want = m ? m->order : 0;
+		migset_release(&set);
+		if (m == NULL)
+			return merr_set(e, MERR_USAGE, "no migration '%s' in "
+			    "'%s'", version, env->cfg->migrations_dir);
+	}
+	migrate_result_init(&cur);
+	rc = migrate_status(env, &cur, e);
+	if (rc == 0 && cur.current[0])
+		migset_order(cur.current, &have);
+	migrate_result_release(&cur);
+	if (rc == -1)
+		return -1;
+	o2.target = version;
+	o2.steps = 0;
+	o2.all = 0;
+	if (want >= have)
+		rc = migrate_up(env, &o2, res, e);
+	else
+		rc = migrate_down(env, &o2, res, e);
+	res->op = "goto";
+	return rc;
+}
+
+int
+migrate_redo(const struct mig_env *env, const struct migrate_opts *o,
+    struct migrate_result *res, struct merr *e)
+{
+	struct migrate_opts d = *o, u = *o;
+	char version[MIG_VERSION_MAX];
+
+	d.steps = 1;
+	d.all = 0;
+	d.target = NULL;
+	if (migrate_down(env, &d, res, e) == -1)
+		return -1;
+	res->op = "redo";
+	if (res->nsteps == 0)
+		return merr_set(e, MERR_STATE, "nothing to redo: no version "
+		    "is applied");
+	snprintf(version, sizeof(version), "%s", res->steps[0].version);
+	if (o->dry_run)
+		return 0;
+	mres_rows_clear(res);	/* up rebuilds them */
+	u.steps = 0;
+	u.target = version;
+	u.all = 0;
+	if (migrate_up(env, &u, res, e) == -1)
+		return -1;
+	res->op = "redo";
+	return 0;
+}
+
+struct force_ctx {
+	struct mstate		*s;
+	const struct migration	*to;
+	int			 marked, removed;
+	char			 actor[128];
+};
+
+static int
+force_body(struct db *d, void *arg, struct merr *e)
+{
+	struct force_ctx *f = arg;
+	struct mstate *s = f->s;
+	struct mig_event ev;
+	char detail[256];
+	uint64_t o;
+	size_t i;
+
+	for (i = 0; i < s->set.n; i++) {
+		const struct migration *m = &s->set.v[i];
+		const struct trk_row *t = tracking_find(&s->trk, m->version);
+		struct trk_row w;
+
+		if (m->order > f->to->order)
+			break;
+		if (t && !t->dirty && strcmp(t->checksum, m->checksum) == 0)
+			continue;
+		memset(&w, 0, sizeof(w));
+		w.version = (char *)(uintptr_t)m->version;
+		w.name = m->name;
+		w.checksum = (char *)(uintptr_t)m->checksum;
+		w.applied_by = f->actor;
+		w.direction = (char *)(uintptr_t)"up";
+		if (tracking_put(d, s->env->cfg, &w, e) == -1)
+			return -1;
+		f->marked++;
+	}
+	for (i = 0; i < s->trk.n; i++) {
+		if (migset_order(s->trk.v[i].version, &o) == 0 &&
+		    o <= f->to->order)
+			continue;
+		if (tracking_delete(d, s->env->cfg, s->trk.v[i].version,
+		    e) == -1)
+			return -1;
+		f->removed++;
+	}
+	snprintf(detail, sizeof(detail), "recorded version %s without "
+	    "running SQL: %d marked applied, %d removed", f->to->version,
+	    f->marked, f->removed);
+	memset(&ev, 0, sizeof(ev));
+	ev.action = "tier2.force";
+	ev.target = f->to->id;
+	ev.detail = detail;
+	ev.checksum = f->to->checksum;
+	ev.duration_ms = -1;
+	ev.ok = 1;
+	return event_emit(s->env->hook, d, &ev, e);
+}
+
+int
+migrate_force(const struct mig_env *env, const char *version,
+    const struct migrate_opts *o, struct migrate_result *res,
+    struct merr *e)
+{
+	struct db_retry p = { env->cfg->lock_timeout_ms,
+	    env->cfg->statement_timeout_ms, (int)env->cfg->lock_retries,
+	    env->cfg->retry_backoff_ms, NULL, NULL };
+	struct force_ctx f;
+	struct mstate s;
+	int rc = -1;
+
+	res->op = "force";
+	if (need_yes(o, "force", e) == -1)
+		return -1;
+	if (o->dry_run)
+		return merr_set(e, MERR_USAGE, "force has no dry run");
+	if (mstate_load(&s, env, 1, e) == -1)
+		return -1;
+	memset(&f, 0, sizeof(f));
+	f.s = &s;
+	runner_actor_name(env->actor, f.actor, sizeof(f.actor));
+	if ((f.to = migset_find(&s.set, version)) == NULL) {
+		merr_set(e, MERR_USAGE, "no migration '%s' in '%s'", version,
+		    s.set.dir);
+		goto out;
+	}
+	if (db_tx(env->db, &p, force_body, &f, e) == -1 ||
+	    mres_step(res, f.to, "force", 0, 0, e) == -1)
+		goto out;
+	tracking_release(&s.trk);
+	if (tracking_load(env->db, env->cfg, &s.trk, e) == 0)
+		rc = mstate_rows(&s, res, e);
+out:
+	mstate_release(&s);
+	return rc;
+}

@@ -1,0 +1,558 @@
+/*
+ * migparse.c - a migration script into statements, with libpg_query.
+ *
+ * pg_query_split_with_parser() splits (dollar quotes, DO blocks, strings
+ * and comments are the parser's business, never ours); each statement is
+ * then parsed alone with pg_query_parse() and its JSON tree classified.
+ * "-- migrated:" directives are read from the comment lines that lead a
+ * statement; those of the first statement are the file header.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <pg_query.h>
+
+#include "migset.h"
+#include "migset_int.h"
+
+void
+mig_offset_pos(const char *text, size_t off, int *line, int *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/* Byte offset of the 1-based character position pos (PostgreSQL's). */
+static size_t
+char_to_byte(const char *text, int pos)
+{
+	size_t i;
+	int c = 0;
+
+	for (i = 0; text[i]; i++) {
+		if (((unsigned char)text[i] & 0xc0) != 0x80 && ++c == pos)
+			return i;
+	}
+	return i;
+}
+
+const char *
+mig_find_marker(const char *text, const char *which)
+{
+	const char *p = text;
+	size_t wl = strlen(which);
+
+	while (p && *p) {
+		const char *q = p;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncmp(q, "-- +++++ ", 9) == 0 &&
+		    strncasecmp(q + 9, which, wl) == 0 &&
+		    (q[9 + wl] == '\0' || isspace((unsigned char)q[9 + wl])))
+			return p;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+/* Keep [from, to) of text, blank the rest (newlines stay: positions hold). */
+static char *
+blank_outside(const char *text, size_t from, size_t to)
+{
+	size_t i, n = strlen(text);
+	char *s = strdup(text);
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if ((i < from || i >= to) && s[i] != '\n')
+			s[i] = ' ';
+	return s;
+}
+
+static size_t
+line_end(const char *text, const char *p)
+{
+	const char *nl = strchr(p, '\n');
+
+	return nl ? (size_t)(nl - text) + 1 : strlen(text);
+}
+
+int
+mig_single_split(struct migration *m, struct merr *e)
+{
+	const char *text = m->up.text, *up, *down;
+	size_t ustart, uend, n = strlen(text);
+	char *utext, *dtext = NULL;
+	int line, col;
+
+	up = mig_find_marker(text, "UP");
+	down = mig_find_marker(text, "DOWN");
+	if (down && down < up) {
+		mig_offset_pos(text, (size_t)(down - text), &line, &col);
+		return merr_setpos(e, MERR_INPUT, m->up.path, line, col,
+		    "'-- +++++ DOWN' comes before '-- +++++ UP'");
+	}
+	ustart = line_end(text, up);
+	uend = down ? (size_t)(down - text) : n;
+	if ((utext = blank_outside(text, ustart, uend)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (down && ((dtext = blank_outside(text, line_end(text, down), n))
+	    == NULL || (m->down.path = strdup(m->up.path)) == NULL)) {
+		free(utext);
+		free(dtext);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	free(m->up.text);
+	m->up.text = utext;
+	m->down.text = dtext;
+	return 0;
+}
+
+/* "250ms", "5s", "2m", "1h" or bare milliseconds; -1 when malformed. */
+static long
+parse_duration(const char *s, size_t len)
+{
+	char buf[32], *end;
+	long v, mul = 1;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	v = strtol(buf, &end, 10);
+	if (end == buf || v < 0)
+		return -1;
+	if (*end == '\0' || strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mul = 60000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600000;
+	else
+		return -1;
+	return v * mul;
+}
+
+struct directive_ctx {
+	struct mig_script *sc;
+	struct mig_stmt	*st;
+	int		 header;	/* leading comments of statement 1 */
+	int		 line, col;	/* of the directive */
+};
+
+static int
+dir_error(struct directive_ctx *d, struct merr *e, const char *fmt,
+    const char *arg)
+{
+	merr_setpos(e, MERR_INPUT, d->sc->path, d->line, d->col, fmt, arg);
+	merr_hint(e, "directives: lock_timeout=DUR, statement_timeout=DUR, "
+	    "lock_retries=N (file header), batch size=N [pause=DUR], "
+	    "nolint RULE...");
+	return -1;
+}
+
+static int
+dir_batch(struct directive_ctx *d, const char *args, struct merr *e)
+{
+	const char *p = args;
+	long size = -1, pause = -1;
+
+	while (*p) {
+		size_t wl;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		wl = strcspn(p, " \t");
+		if (wl == 0)
+			break;
+		if (strncmp(p, "size=", 5) == 0)
+			size = strtol(p + 5, NULL, 10);
+		else if (strncmp(p, "pause=", 6) == 0 &&
+		    (pause = parse_duration(p + 6, wl - 6)) == -1)
+			return dir_error(d, e, "bad batch pause '%s'", p + 6);
+		else if (strncmp(p, "pause=", 6) != 0)
+			return dir_error(d, e, "unknown batch option '%s'", p);
+		p += wl;
+	}
+	if (size < 1 || size > 10000000)
+		return dir_error(d, e, "batch needs size=N with N from 1 to "
+		    "10000000%s", "");
+	d->st->batch_size = size;
+	d->st->batch_pause_ms = pause;
+	return 0;
+}
+
+static int
+dir_nolint(struct directive_ctx *d, const char *args, struct merr *e)
+{
+	char *s;
+
+	while (*args == ' ' || *args == '\t')
+		args++;
+	if (*args == '\0')
+		return dir_error(d, e, "nolint needs a rule name%s", "");
+	if (d->st->nolint == NULL)
+		s = strdup(args);
+	else if (asprintf(&s, "%s %s", d->st->nolint, args) == -1)
+		s = NULL;
+	if (s == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	free(d->st->nolint);
+	d->st->nolint = s;
+	return 0;
+}
+
+/* One "-- migrated:KEY..." comment, text after the colon, trimmed. */
+static int
+directive(struct directive_ctx *d, const char *s, struct merr *e)
+{
+	size_t kl = strcspn(s, "= \t");
+	const char *v = s + kl + (s[kl] == '=');
+	long *target = NULL, x;
+
+	if (kl == 5 && strncmp(s, "batch", 5) == 0)
+		return dir_batch(d, v, e);
+	if (kl == 6 && strncmp(s, "nolint", 6) == 0)
+		return dir_nolint(d, v, e);
+	if (kl == 12 && strncmp(s, "lock_timeout", 12) == 0)
+		target = &d->sc->lock_timeout_ms;
+	else if (kl == 17 && strncmp(s, "statement_timeout", 17) == 0)
+		target = &d->sc->statement_timeout_ms;
+	else if (kl == 12 && strncmp(s, "lock_retries", 12) == 0)
+		target = &d->sc->lock_retries;
+	if (target == NULL)
+		return dir_error(d, e, "unknown directive 'migrated:%s'", s);
+	if (!d->header)
+		return dir_error(d, e, "directive 'migrated:%s' belongs in "
+		    "the file header, before the first statement", s);
+	if (s[kl] != '=')
+		return dir_error(d, e, "directive 'migrated:%s' needs =VALUE",
+		    s);
+	if (target == &d->sc->lock_retries) {
+		char *end;
+
+		x = strtol(v, &end, 10);
+		if (end == v || *end || x < 0 || x > 100)
+			return dir_error(d, e, "bad lock_retries '%s'", v);
+	} else if ((x = parse_duration(v, strlen(v))) == -1) {
+		return dir_error(d, e, "bad duration '%s'", v);
+	}
+	*target = x;
+	return 0;
+}
+
+/*
+ * Walk the comment lines that lead the span [off, off+len): read the
+ * directives and return the offset of the first line that is not one.
+ */
+static int
+leading_comments(struct directive_ctx *d, size_t off, size_t len,
+    size_t *body, struct merr *e)
+{
+	const char *text = d->sc->text;
+	size_t p = off, end = off + len;
+
+	while (p < end) {
+		size_t q = p, eol;
+		char buf[512];
+
+		while (q < end && (text[q] == ' ' || text[q] == '\t' ||
+		    text[q] == '\r'))
+			q++;
+		if (q < end && text[q] == '\n') {
+			p = q + 1;
+			continue;
+		}
+		if (q + 1 >= end || text[q] != '-' || text[q + 1] != '-')
+			break;
+		for (eol = q; eol < end && text[eol] != '\n'; eol++)
+			;
+		snprintf(buf, sizeof(buf), "%.*s", (int)(eol - q - 2),
+		    text + q + 2);
+		buf[strcspn(buf, "\r")] = '\0';
+		{
+			char *s = buf, *t;
+
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (strncmp(s, "migrated:", 9) == 0) {
+				s += 9;
+				t = s + strlen(s);
+				while (t > s && isspace((unsigned char)t[-1]))
+					*--t = '\0';
+				mig_offset_pos(text, q, &d->line, &d->col);
+				if (directive(d, s, e) == -1)
+					return -1;
+			}
+		}
+		p = eol < end ? eol + 1 : end;
+	}
+	while (p < end && isspace((unsigned char)text[p]))
+		p++;
+	*body = p;
+	return 0;
+}
+
+/* The statement's node type and body from pg_query_parse JSON. */
+static json_t *
+stmt_node(json_t *root, const char **type)
+{
+	json_t *stmts = json_object_get(root, "stmts"), *s, *node;
+	void *it;
+
+	s = json_object_get(json_array_get(stmts, 0), "stmt");
+	if (!json_is_object(s) || (it = json_object_iter(s)) == NULL)
+		return NULL;
+	*type = json_object_iter_key(it);
+	node = json_object_iter_value(it);
+	return node;
+}
+
+static int
+reindex_concurrent(json_t *node)
+{
+	json_t *params = json_object_get(node, "params"), *p;
+	size_t i;
+
+	json_array_foreach(params, i, p) {
+		json_t *de = json_object_get(p, "DefElem");
+		const char *n = json_string_value(json_object_get(de,
+		    "defname"));
+
+		if (n && strcmp(n, "concurrently") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Statements PostgreSQL refuses inside a transaction block. */
+static int
+is_notx(const char *type, json_t *node)
+{
+	static const char *const always[] = { "CreatedbStmt", "DropdbStmt",
+	    "AlterSystemStmt", "CreateTableSpaceStmt", "DropTableSpaceStmt",
+	    NULL };
+	int i;
+
+	for (i = 0; always[i]; i++)
+		if (strcmp(type, always[i]) == 0)
+			return 1;
+	if (strcmp(type, "IndexStmt") == 0 || strcmp(type, "DropStmt") == 0)
+		return json_is_true(json_object_get(node, "concurrent"));
+	if (strcmp(type, "ReindexStmt") == 0)
+		return reindex_concurrent(node);
+	if (strcmp(type, "VacuumStmt") == 0)
+		return json_is_true(json_object_get(node, "is_vacuumcmd"));
+	return 0;
+}
+
+static int
+is_txctl(const char *type, json_t *node)
+{
+	const char *k;
+
+	if (strcmp(type, "TransactionStmt") != 0)
+		return 0;
+	k = json_string_value(json_object_get(node, "kind"));
+	return k && (strcmp(k, "TRANS_STMT_BEGIN") == 0 ||
+	    strcmp(k, "TRANS_STMT_START") == 0 ||
+	    strcmp(k, "TRANS_STMT_COMMIT") == 0 ||
+	    strcmp(k, "TRANS_STMT_ROLLBACK") == 0 ||
+	    strcmp(k, "TRANS_STMT_PREPARE") == 0 ||
+	    strcmp(k, "TRANS_STMT_COMMIT_PREPARED") == 0 ||
+	    strcmp(k, "TRANS_STMT_ROLLBACK_PREPARED") == 0);
+}
+
+static int
+classify(struct mig_script *sc, struct mig_stmt *st, struct merr *e)
+{
+	json_t *root, *node, *where;
+	json_error_t je;
+	const char *type = NULL;
+	int rc = 0;
+
+	if ((root = json_loads(st->tree, 0, &je)) == NULL)
+		return merr_set(e, MERR_INTERNAL, "bad parse tree: %s",
+		    je.text);
+	if ((node = stmt_node(root, &type)) == NULL) {
+		json_decref(root);
+		return merr_set(e, MERR_INTERNAL, "empty parse tree");
+	}
+	if (is_txctl(type, node))
+		st->kind = MIG_STMT_TXCTL;
+	else if (is_notx(type, node))
+		st->kind = MIG_STMT_NOTX;
+	if (st->batch_size > 0) {
+		where = json_object_get(node, "whereClause");
+		if (strcmp(type, "UpdateStmt") != 0)
+			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
+			    st->col, "'migrated:batch' must precede an UPDATE");
+		else if (json_object_get(node, "returningList"))
+			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
+			    st->col, "a batched UPDATE cannot have RETURNING");
+		else if (json_object_get(where, "CurrentOfExpr"))
+			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
+			    st->col, "a batched UPDATE cannot use WHERE "
+			    "CURRENT OF");
+		else
+			st->kind = MIG_STMT_BATCH;
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* Parse one statement alone; keep its JSON tree. */
+static int
+stmt_parse(struct mig_script *sc, struct mig_stmt *st, int *empty,
+    struct merr *e)
+{
+	PgQueryParseResult r = pg_query_parse(st->sql);
+	int line, col;
+
+	*empty = 0;
+	if (r.error) {
+		size_t b = st->off + char_to_byte(st->sql, r.error->cursorpos);
+
+		mig_offset_pos(sc->text, b, &line, &col);
+		merr_setpos(e, MERR_INPUT, sc->path, line, col, "%s",
+		    r.error->message);
+		pg_query_free_parse_result(r);
+		return -1;
+	}
+	if (strstr(r.parse_tree, "\"stmts\":[{") == NULL)
+		*empty = 1;
+	else if ((st->tree = strdup(r.parse_tree)) == NULL) {
+		pg_query_free_parse_result(r);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	pg_query_free_parse_result(r);
+	return 0;
+}
+
+/* Fill sc->stmts[i] from the span [loc, loc+len). */
+static int
+stmt_build(struct mig_script *sc, size_t i, size_t loc, size_t len,
+    int *keep, struct merr *e)
+{
+	struct mig_stmt *st = &sc->stmts[i];
+	struct directive_ctx d = { sc, st, i == 0, 0, 0 };
+	size_t body;
+	int empty;
+
+	memset(st, 0, sizeof(*st));
+	st->batch_pause_ms = -1;
+	*keep = 0;
+	if (leading_comments(&d, loc, len, &body, e) == -1)
+		return -1;
+	st->off = body;
+	mig_offset_pos(sc->text, body, &st->line, &st->col);
+	st->sql = strndup(sc->text + body, loc + len - body);
+	if (st->sql == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (stmt_parse(sc, st, &empty, e) == -1)
+		return -1;
+	if (empty) {
+		if (st->batch_size > 0 || st->nolint)
+			return merr_setpos(e, MERR_INPUT, sc->path, d.line,
+			    d.col, "directive is not followed by a statement");
+		free(st->sql);
+		free(st->nolint);
+		memset(st, 0, sizeof(*st));
+		return 0;
+	}
+	*keep = 1;
+	return classify(sc, st, e);
+}
+
+static void
+script_txmode(struct mig_script *sc)
+{
+	size_t i;
+	int notx = 0;
+
+	sc->tx = MIG_TX_ONE;
+	for (i = 0; i < sc->nstmts; i++) {
+		if (sc->stmts[i].kind == MIG_STMT_TXCTL) {
+			sc->tx = MIG_TX_EXPLICIT;
+			return;
+		}
+		if (sc->stmts[i].kind == MIG_STMT_NOTX ||
+		    sc->stmts[i].kind == MIG_STMT_BATCH)
+			notx = 1;
+	}
+	if (notx)
+		sc->tx = MIG_TX_NONE;
+}
+
+static int
+split_error(struct mig_script *sc, PgQuerySplitResult *r, struct merr *e)
+{
+	int line, col;
+
+	mig_offset_pos(sc->text, char_to_byte(sc->text, r->error->cursorpos),
+	    &line, &col);
+	merr_setpos(e, MERR_INPUT, sc->path, line, col, "%s",
+	    r->error->message);
+	pg_query_free_split_result(*r);
+	return -1;
+}
+
+int
+mig_parse_script(struct mig_script *sc, struct merr *e)
+{
+	PgQuerySplitResult r;
+	size_t n = 0, len, tl = strlen(sc->text);
+	int i, keep, batch = 0;
+
+	r = pg_query_split_with_parser(sc->text);
+	if (r.error)
+		return split_error(sc, &r, e);
+	if (r.n_stmts > 0 &&
+	    (sc->stmts = calloc((size_t)r.n_stmts, sizeof(*sc->stmts))) ==
+	    NULL) {
+		pg_query_free_split_result(r);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < r.n_stmts; i++) {
+		size_t loc = (size_t)r.stmts[i]->stmt_location;
+
+		len = r.stmts[i]->stmt_len ? (size_t)r.stmts[i]->stmt_len :
+		    tl - loc;
+		if (stmt_build(sc, n, loc, len, &keep, e) == -1) {
+			sc->nstmts = n + 1;	/* release what was built */
+			pg_query_free_split_result(r);
+			return -1;
+		}
+		if (keep && sc->stmts[n].kind == MIG_STMT_BATCH)
+			batch = 1;
+		n += keep;
+	}
+	pg_query_free_split_result(r);
+	sc->nstmts = n;
+	script_txmode(sc);
+	if (batch && sc->tx == MIG_TX_EXPLICIT)
+		return merr_setpos(e, MERR_INPUT, sc->path, 1, 1,
+		    "a batched backfill cannot run inside the file's own "
+		    "BEGIN/COMMIT");
+	sc->parsed = 1;
+	return 0;
+}

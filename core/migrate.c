@@ -1,0 +1,261 @@
+/*
+ * migrate.c - the tier-2 operations over a migrations folder and the
+ * tracking table.  See migrate.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "db.h"
+#include "migrate.h"
+#include "migrate_int.h"
+#include "tracking.h"
+
+const char *
+migrate_state_name(enum mig_state s)
+{
+	switch (s) {
+	case MIG_APPLIED: return "applied";
+	case MIG_DIRTY: return "dirty";
+	case MIG_MISSING: return "missing";
+	default: return "pending";
+	}
+}
+
+void
+mstate_release(struct mstate *s)
+{
+	migset_release(&s->set);
+	tracking_release(&s->trk);
+	if (s->locked && s->env->lockdb) {
+		struct merr ignore;
+
+		db_unlock(s->env->lockdb, &ignore);
+	}
+	s->locked = 0;
+}
+
+/* The advisory lock on its own idle connection, polled briefly. */
+static int
+mstate_lock(struct mstate *s, struct merr *e)
+{
+	const struct mig_env *env = s->env;
+	long waited = 0;
+	int got = 0;
+
+	if (env->lockdb == NULL)
+		return 0;
+	for (;;) {
+		if (db_trylock(env->lockdb, &got, e) == -1)
+			return -1;
+		if (got)
+			break;
+		if (waited >= env->cfg->lock_timeout_ms) {
+			merr_set(e, MERR_BUSY, "another migration is running");
+			merr_detail(e, "the advisory lock %s is held by another "
+			    "session", DB_LOCK_KEY_STR);
+			merr_hint(e, "try again when it has finished");
+			return -1;
+		}
+		run_sleep_ms(50);
+		waited += 50;
+	}
+	s->locked = 1;
+	return 0;
+}
+
+/*
+ * Load the folder and the tracking table; with mutate, first take the
+ * lock and create the table (so what we read cannot change under us).
+ */
+int
+mstate_load(struct mstate *s, const struct mig_env *env, int mutate,
+    struct merr *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->env = env;
+	if (mutate && (mstate_lock(s, e) == -1 ||
+	    tracking_init(env->db, env->cfg, e) == -1))
+		goto fail;
+	if (migset_load(&s->set, env->cfg->migrations_dir, e) == -1)
+		goto fail;
+	if (env->db && tracking_load(env->db, env->cfg, &s->trk, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	mstate_release(s);
+	return -1;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	uint64_t x = 0, y = 0;
+
+	migset_order(((const struct migrate_row *)a)->version, &x);
+	migset_order(((const struct migrate_row *)b)->version, &y);
+	return x < y ? -1 : x > y;
+}
+
+static int
+row_from_trk(struct migrate_row *w, const struct trk_row *t)
+{
+	w->applied_at = t->applied_at ? strdup(t->applied_at) : NULL;
+	w->applied_by = t->applied_by ? strdup(t->applied_by) : NULL;
+	w->duration_ms = t->duration_ms;
+	w->state = t->dirty ? MIG_DIRTY : MIG_APPLIED;
+	if (t->dirty) {
+		w->direction = strdup(t->direction);
+		w->stmt_done = t->stmt_done;
+		w->error = t->error ? strdup(t->error) : NULL;
+	}
+	return 0;
+}
+
+/* status rows: the folder and the table merged, in version order. */
+int
+mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
+{
+	size_t i, n = 0, cap = s->set.n + s->trk.n;
+	uint64_t newest = 0, o;
+	struct migrate_row *w;
+
+	res->layout = migset_layout_name(s->set.layout);
+	if (cap && (res->rows = calloc(cap, sizeof(*res->rows))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	for (i = 0; i < s->trk.n; i++)
+		if (!s->trk.v[i].dirty &&
+		    migset_order(s->trk.v[i].version, &o) == 0 && o > newest) {
+			newest = o;
+			snprintf(res->current, sizeof(res->current), "%s",
+			    s->trk.v[i].version);
+		}
+	for (i = 0; i < s->set.n; i++) {
+		const struct migration *m = &s->set.v[i];
+		const struct trk_row *t = tracking_find(&s->trk, m->version);
+
+		w = &res->rows[n++];
+		snprintf(w->version, sizeof(w->version), "%s", m->version);
+		w->name = strdup(m->name);
+		w->has_rollback = m->down.path != NULL;
+		if (t) {
+			row_from_trk(w, t);
+			w->drift = strcmp(t->checksum, m->checksum) != 0;
+			w->nstmts = (int)(t->dirty && !strcmp(t->direction,
+			    "down") ? m->down.nstmts : m->up.nstmts);
+		} else {
+			w->state = MIG_PENDING;
+			w->out_of_order = m->order < newest;
+		}
+	}
+	for (i = 0; i < s->trk.n; i++) {
+		const struct trk_row *t = &s->trk.v[i];
+
+		if (migset_find(&s->set, t->version))
+			continue;
+		w = &res->rows[n++];
+		snprintf(w->version, sizeof(w->version), "%s", t->version);
+		w->name = strdup(t->name);
+		row_from_trk(w, t);
+		w->state = MIG_MISSING;
+	}
+	res->nrows = n;
+	if (n)
+		qsort(res->rows, n, sizeof(*res->rows), row_cmp);
+	for (i = 0; i < n; i++) {
+		w = &res->rows[i];
+		res->npending += w->state == MIG_PENDING;
+		res->napplied += w->state == MIG_APPLIED;
+		res->ndirty += w->state == MIG_DIRTY;
+		res->nmissing += w->state == MIG_MISSING;
+		res->ndrift += w->drift;
+		res->nooo += w->out_of_order;
+	}
+	return 0;
+}
+
+int
+mres_step(struct migrate_result *res, const struct migration *m,
+    const char *action, long ms, int statements, struct merr *e)
+{
+	struct migrate_step *nv, *st;
+
+	nv = realloc(res->steps, (res->nsteps + 1) * sizeof(*nv));
+	if (nv == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	res->steps = nv;
+	st = &nv[res->nsteps];
+	memset(st, 0, sizeof(*st));
+	snprintf(st->version, sizeof(st->version), "%s", m->version);
+	if ((st->name = strdup(m->name)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	st->action = action;
+	st->duration_ms = ms;
+	st->statements = statements;
+	res->nsteps++;
+	return 0;
+}
+
+int
+migrate_status(const struct mig_env *env, struct migrate_result *res,
+    struct merr *e)
+{
+	struct mstate s;
+	int rc;
+
+	res->op = "status";
+	if (mstate_load(&s, env, 0, e) == -1)
+		return -1;
+	rc = mstate_rows(&s, res, e);
+	mstate_release(&s);
+	return rc;
+}
+
+int
+migrate_list(const struct mig_env *env, struct migrate_result *res,
+    struct merr *e)
+{
+	int rc = migrate_status(env, res, e);
+
+	res->op = "list";
+	return rc;
+}
+
+int
+migrate_validate(const struct mig_env *env, struct migrate_result *res,
+    struct merr *e)
+{
+	struct mstate s;
+	size_t i;
+	int rc = -1;
+
+	res->op = "validate";
+	if (mstate_load(&s, env, 0, e) == -1)
+		return -1;
+	if (migset_prepare_all(&s.set, e) == -1)
+		goto out;
+	for (i = 0; i < s.set.n; i++)
+		if (lint_script(&s.set.v[i].up, &res->lint, e) == -1)
+			goto out;
+	if (mstate_rows(&s, res, e) == -1)
+		goto out;
+	rc = 0;
+	if (res->ndrift || res->ndirty) {
+		rc = merr_set(e, MERR_STATE, "%d applied migration%s changed "
+		    "since applied, %d dirty", res->ndrift,
+		    res->ndrift == 1 ? "" : "s", res->ndirty);
+		merr_hint(e, "run 'migratectl status' for the versions");
+	}
+out:
+	mstate_release(&s);
+	return rc;
+}
+
+int
+migrate_create(const char *dir, const char *name, time_t now,
+    struct migrate_result *res, struct merr *e)
+{
+	res->op = "create";
+	return migset_create(dir, name, now, res->paths, e);
+}

@@ -1,0 +1,133 @@
+/*
+ * migrate.h - the tier-2 operations: status, list, up, down, goto, force,
+ * redo, validate, create.
+ *
+ * Each operation loads the migrations folder (cfg->migrations_dir) and the
+ * tracking table, checks the whole request before changing anything, and
+ * fills a struct migrate_result.  Mutating operations (up, down, goto,
+ * force, redo) take the advisory lock on env->lockdb (an idle connection,
+ * never the one that runs transactions) and create the tracking table when
+ * it is missing; when another process holds the lock they fail at once
+ * with MERR_BUSY.  Destructive ones (down, goto backwards, force, redo)
+ * need opts->yes, else MERR_REFUSED: the client asks on a terminal.
+ *
+ * up refuses (MERR_STATE) while an applied file's checksum changed, while
+ * a rollback is half done, and when a pending version is older than the
+ * newest applied one unless opts->allow_out_of_order.  A dirty forward run
+ * is resumed at the statement it reached.  Every pending file is parsed
+ * and linted before the first one runs.
+ *
+ * Ownership: a migrate_result owns everything in it; release it with
+ * migrate_result_release().  migrate_result_to_json() returns a new
+ * reference (caller json_decref()s).
+ */
+#ifndef MIGRATE_MIGRATE_H
+#define MIGRATE_MIGRATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "event.h"
+#include "lint.h"
+#include "migset.h"
+#include "runner.h"
+
+struct migrate_opts {
+	int		 steps;		/* up/down N; 0: up all, down 1 */
+	const char	*target;	/* --to VERSION, or NULL */
+	int		 all;		/* down --all */
+	int		 allow_out_of_order;
+	int		 yes;		/* destructive operations confirmed */
+	int		 dry_run;	/* say what would run, run nothing */
+};
+
+enum mig_state {
+	MIG_PENDING = 0,
+	MIG_APPLIED,
+	MIG_DIRTY,		/* a statement-by-statement run stopped */
+	MIG_MISSING,		/* applied, file no longer in the folder */
+};
+
+/* One version as status/list see it. */
+struct migrate_row {
+	char		 version[MIG_VERSION_MAX];
+	char		*name;
+	enum mig_state	 state;
+	int		 drift;		/* applied checksum != file's */
+	int		 out_of_order;	/* pending, older than newest applied */
+	int		 has_rollback;
+	char		*applied_at;	/* NULL unless applied */
+	char		*applied_by;
+	long		 duration_ms;
+	char		*direction;	/* dirty: "up" / "down" */
+	int		 stmt_done;	/* dirty: statements finished */
+	int		 nstmts;	/* dirty: statements in the script
+					   (0 when not parsed) */
+	char		*error;		/* dirty: why it stopped */
+};
+
+/* One thing an operation did (or would do with dry_run). */
+struct migrate_step {
+	char		 version[MIG_VERSION_MAX];
+	char		*name;
+	const char	*action;	/* "apply" "resume" "rollback"
+					   "force" "would apply" ... */
+	long		 duration_ms;
+	int		 statements;
+};
+
+struct migrate_result {
+	const char	*op;		/* "status", "up", ... */
+	const char	*layout;
+	char		 current[MIG_VERSION_MAX];	/* "" when none */
+	struct migrate_row *rows;
+	size_t		 nrows;
+	int		 npending, napplied, ndirty, ndrift, nmissing, nooo;
+	struct migrate_step *steps;
+	size_t		 nsteps;
+	struct lint_list lint;
+	char		*paths[3];	/* create: files written */
+};
+
+void	migrate_result_init(struct migrate_result *);
+void	migrate_result_release(struct migrate_result *);
+json_t	*migrate_result_to_json(const struct migrate_result *);
+
+int	migrate_status(const struct mig_env *, struct migrate_result *,
+	    struct merr *);
+int	migrate_list(const struct mig_env *, struct migrate_result *,
+	    struct merr *);
+int	migrate_up(const struct mig_env *, const struct migrate_opts *,
+	    struct migrate_result *, struct merr *);
+int	migrate_down(const struct mig_env *, const struct migrate_opts *,
+	    struct migrate_result *, struct merr *);
+int	migrate_goto(const struct mig_env *, const char *version,
+	    const struct migrate_opts *, struct migrate_result *,
+	    struct merr *);
+/*
+ * Record "the database is at version" without running SQL: every version
+ * up to it is marked applied (checksums refreshed, dirty cleared), every
+ * recorded version after it is removed.  Audited as tier2.force.
+ */
+int	migrate_force(const struct mig_env *, const char *version,
+	    const struct migrate_opts *, struct migrate_result *,
+	    struct merr *);
+int	migrate_redo(const struct mig_env *, const struct migrate_opts *,
+	    struct migrate_result *, struct merr *);
+/*
+ * Parse and lint every file (forward and rollback); with env->db set,
+ * also report drift, missing and out-of-order versions.  Lint findings
+ * are warnings (in res->lint); a parse error fails.
+ */
+int	migrate_validate(const struct mig_env *, struct migrate_result *,
+	    struct merr *);
+/* Local: no database.  See migset_create(). */
+int	migrate_create(const char *dir, const char *name, time_t now,
+	    struct migrate_result *, struct merr *);
+
+const char *migrate_state_name(enum mig_state);
+
+#endif

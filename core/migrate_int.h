@@ -1,0 +1,30 @@
+/*
+ * migrate_int.h - shared by migrate.c (read-only operations), migapply.c
+ * (up, down, goto, force, redo) and migjson.c.  Not for other modules.
+ */
+#ifndef MIGRATE_MIGRATE_INT_H
+#define MIGRATE_MIGRATE_INT_H
+
+#include "migrate.h"
+#include "tracking.h"
+
+/* One operation's view of the world. */
+struct mstate {
+	const struct mig_env	*env;
+	struct migset		 set;
+	struct tracking		 trk;
+	int			 locked;
+};
+
+int	mstate_load(struct mstate *, const struct mig_env *, int mutate,
+	    struct merr *);
+void	mstate_release(struct mstate *);
+int	mstate_rows(struct mstate *, struct migrate_result *, struct merr *);
+int	mres_step(struct migrate_result *, const struct migration *,
+	    const char *action, long ms, int statements, struct merr *);
+/* Free and forget the rows (not the steps) of a result. */
+void	mres_rows_clear(struct migrate_result *);
+/* runner.c */
+void	run_sleep_ms(long);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * migset.h - a migrations folder as an ordered list of migrations.
+ *
+ * Three layouts are read, one per folder:
+ *   native        YYYYMMDD[_HHMMSS]_name.sql, ..._name_rollback.sql and an
+ *                 optional ..._name.md (the documentation of the change)
+ *   golang        NNNN_name.up.sql / NNNN_name.down.sql (golang-migrate)
+ *   single        NNNN_name.sql with "-- +++++ UP" and "-- +++++ DOWN"
+ *                 sections (either version style)
+ * A folder that mixes layouts, or holds a .sql file that fits none, is an
+ * error naming the files.  Dot files are ignored.
+ *
+ * migset_load() reads every file and its SHA-256 (cheap: status needs no
+ * parse); migset_prepare() parses one migration with libpg_query: splits
+ * it into statements (pg_query_split_with_parser, never by ';'), parses
+ * each (pg_query_parse JSON, kept for lint), reads the "-- migrated:"
+ * directives and decides the transaction mode.  Parse errors carry file,
+ * line and column.
+ *
+ * Ownership: a struct migset owns everything reachable from it; pointers
+ * returned by migset_find() are borrowed until migset_release().
+ */
+#ifndef MIGRATE_MIGSET_H
+#define MIGRATE_MIGSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+
+#define MIG_VERSION_MAX	32
+#define MIG_SHA256_HEX	65
+
+enum mig_layout {
+	MIG_LAYOUT_EMPTY = 0,	/* no migrations at all */
+	MIG_LAYOUT_NATIVE,
+	MIG_LAYOUT_GOLANG,
+	MIG_LAYOUT_SINGLE,
+};
+
+enum mig_txmode {
+	MIG_TX_ONE = 0,		/* one transaction with its tracking row */
+	MIG_TX_NONE,		/* statement by statement, autocommit */
+	MIG_TX_EXPLICIT,	/* the file's own BEGIN/COMMIT, not nested */
+};
+
+enum mig_stmt_kind {
+	MIG_STMT_PLAIN = 0,
+	MIG_STMT_NOTX,		/* cannot run in a transaction block */
+	MIG_STMT_TXCTL,		/* BEGIN / COMMIT / ROLLBACK ... */
+	MIG_STMT_BATCH,		/* UPDATE marked "-- migrated:batch" */
+};
+
+struct mig_stmt {
+	char		*sql;		/* the statement text (owned) */
+	size_t		 off;		/* byte offset of sql in the file */
+	int		 line;		/* 1-based position of sql's first */
+	int		 col;		/*   character in the file */
+	char		*tree;		/* pg_query_parse JSON (owned) */
+	enum mig_stmt_kind kind;
+	char		*nolint;	/* "rule rule": silenced lint rules */
+	long		 batch_size;	/* MIG_STMT_BATCH: rows per batch */
+	long		 batch_pause_ms; /* -1: the configured pause */
+};
+
+/* One direction (forward or rollback) of a migration. */
+struct mig_script {
+	char		*path;		/* NULL: no such script */
+	char		*text;		/* file text; for the single layout
+					   the other section is blanked */
+	int		 parsed;
+	struct mig_stmt	*stmts;
+	size_t		 nstmts;
+	enum mig_txmode	 tx;
+	long		 lock_timeout_ms;	/* -1: configured */
+	long		 statement_timeout_ms;	/* -1: configured */
+	long		 lock_retries;		/* -1: configured */
+};
+
+struct migration {
+	char		 version[MIG_VERSION_MAX];	/* as in the name */
+	uint64_t	 order;		/* sort key (timestamps padded) */
+	char		*name;		/* the description part */
+	char		*id;		/* version_name, the file stem */
+	char		 checksum[MIG_SHA256_HEX];	/* forward file */
+	char		*doc_path;	/* native .md, or NULL */
+	struct mig_script up;
+	struct mig_script down;
+};
+
+struct migset {
+	char		*dir;
+	enum mig_layout	 layout;
+	struct migration *v;		/* sorted by order */
+	size_t		 n;
+};
+
+int	migset_load(struct migset *, const char *dir, struct merr *);
+void	migset_release(struct migset *);
+/* Parse both scripts of m (once); errors carry file:line:col. */
+int	migset_prepare(struct migration *, struct merr *);
+/* Parse the whole set; stops at the first error. */
+int	migset_prepare_all(struct migset *, struct merr *);
+
+/* Find by version, with or without the '_' of YYYYMMDD_HHMMSS. */
+struct migration *migset_find(const struct migset *, const char *version);
+/* The sort key of a version string; -1 when it is not a version. */
+int	migset_order(const char *version, uint64_t *order);
+const char *migset_layout_name(enum mig_layout);
+const char *migset_txmode_name(enum mig_txmode);
+
+/* Parse one script held in memory (tests, tools): path names errors. */
+int	migset_parse_text(struct mig_script *, const char *path,
+	    const char *text, struct merr *);
+void	migset_script_release(struct mig_script *);
+
+/*
+ * create: write VERSION_NAME.sql, VERSION_NAME_rollback.sql and
+ * VERSION_NAME.md into dir from the template (dir/.template.md when it
+ * exists, else the built-in one), VERSION = now as YYYYMMDD_HHMMSS UTC.
+ * The name must match [a-z0-9_]{1,80} (no separators, no ".."); no
+ * existing file is ever overwritten (O_EXCL).  paths[3] receive the file
+ * names written (caller frees each).
+ */
+int	migset_create(const char *dir, const char *name, time_t now,
+	    char *paths[3], struct merr *);
+
+#endif

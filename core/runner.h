@@ -1,0 +1,89 @@
+/*
+ * runner.h - executes one migration script against the database.
+ *
+ * Transaction modes (decided by migset from the parse tree):
+ *   MIG_TX_ONE       BEGIN; SET LOCAL timeouts; statements; tracking row;
+ *                    tier2.apply event; COMMIT.  A lock timeout rolls back
+ *                    and retries (bounded, backoff); any failure leaves no
+ *                    trace but the tier2.fail event emitted after ROLLBACK.
+ *   MIG_TX_NONE      statement by statement in autocommit: a dirty
+ *                    tracking row first, its progress after each
+ *                    statement, the finish + tier2.apply in one short
+ *                    transaction at the end.  A failure or a stop keeps the
+ *                    row dirty with the statement reached and the error;
+ *                    the next run resumes at that statement.  An interrupted
+ *                    CREATE INDEX CONCURRENTLY leaves an INVALID index:
+ *                    on resume it is dropped (CONCURRENTLY) and rebuilt.
+ *   MIG_TX_EXPLICIT  the file's own BEGIN/COMMIT are run as written, with
+ *                    progress recorded inside them (so it commits or rolls
+ *                    back with them).
+ * Batched backfills ("-- migrated:batch size=N" before an UPDATE) run by
+ * primary key in batches of N rows, each batch its own transaction that
+ * also records the batch's last key, with a pause between batches; the
+ * table needs a single-column primary key (refused otherwise).
+ *
+ * The stop flag is read between statements and between batches.
+ */
+#ifndef MIGRATE_RUNNER_H
+#define MIGRATE_RUNNER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "event.h"
+
+struct config;
+struct db;
+struct migration;
+struct trk_row;
+
+/* What the progress callback sees; all pointers borrowed for the call. */
+struct progress {
+	const char	*phase;		/* "start" "statement" "batch"
+					   "retry" "done" "fail" */
+	const char	*version;
+	const char	*name;
+	const char	*direction;	/* "up" / "down" */
+	int		 stmt;		/* 1-based statement, 0: none */
+	int		 nstmts;
+	long long	 rows_done;	/* batches: rows done so far */
+	long long	 rows_total;	/* batches: estimate, -1: unknown */
+	long		 elapsed_ms;
+	const char	*message;	/* error or note, or NULL */
+};
+
+typedef void (*progress_fn)(void *arg, const struct progress *);
+
+/* Everything an operation needs from its caller; all borrowed. */
+struct mig_env {
+	const struct config	*cfg;
+	struct db		*db;	/* the work connection, idle */
+	/*
+	 * An idle connection on which migrate_* takes the advisory lock
+	 * (DB_LOCK_KEY) for mutating operations; NULL means the caller
+	 * already holds it (or knowingly runs without it).
+	 */
+	struct db		*lockdb;
+	const struct event_hook	*hook;	/* NULL: nothing audited */
+	const struct actor	*actor;	/* who asked: applied_by */
+	progress_fn		 progress;	/* NULL: none */
+	void			*progress_arg;
+	volatile sig_atomic_t	*stop;	/* NULL: never stops */
+};
+
+enum run_dir { RUN_UP = 0, RUN_DOWN };
+
+/*
+ * Run m's forward (RUN_UP) or rollback (RUN_DOWN) script, which must be
+ * prepared.  resume is the migration's dirty tracking row or NULL.
+ * *stmts receives the number of statements executed (may be NULL).
+ */
+int	runner_run(const struct mig_env *, const struct migration *m,
+	    enum run_dir, const struct trk_row *resume, int *stmts,
+	    struct merr *);
+
+/* "alice", "uid 1001", or "migrated" for the daemon itself. */
+void	runner_actor_name(const struct actor *, char *buf, size_t len);
+
+#endif

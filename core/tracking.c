@@ -1,0 +1,288 @@
+/* tracking.c - the table of applied versions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "db.h"
+#include "tracking.h"
+
+#define TRACKING_COMMENT	"migrated tracking 1"
+
+/* "sql" with every %T replaced by the quoted table name; malloc'd. */
+static char *
+tsql(struct db *d, const struct config *c, const char *fmt)
+{
+	char *t = db_qualified(d, c->schema, c->tracking_table), *out, *p;
+	size_t tl;
+	const char *f;
+
+	if (t == NULL)
+		return NULL;
+	tl = strlen(t);
+	if ((out = malloc(strlen(fmt) * 2 + tl * 4 + 1)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	for (f = fmt, p = out; *f; f++) {
+		if (f[0] == '%' && f[1] == 'T') {
+			memcpy(p, t, tl);
+			p += tl;
+			f++;
+		} else {
+			*p++ = *f;
+		}
+	}
+	*p = '\0';
+	free(t);
+	return out;
+}
+
+static int
+run(struct db *d, const struct config *c, const char *fmt, int n,
+    const char *const *params, PGresult **res, struct merr *e)
+{
+	char *sql = tsql(d, c, fmt);
+	PGresult *r = NULL;
+	int rc;
+
+	if (sql == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = db_query(d, sql, n, params, &r, e);
+	free(sql);
+	if (res)
+		*res = r;
+	else
+		PQclear(r);
+	return rc;
+}
+
+int
+tracking_init(struct db *d, const struct config *c, struct merr *e)
+{
+	char *schema = db_ident(d, c->schema);
+	char *sql = NULL;
+	int rc;
+
+	if (schema == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = asprintf(&sql, "CREATE SCHEMA IF NOT EXISTS %s", schema);
+	free(schema);
+	if (rc == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = db_exec(d, sql, e);
+	free(sql);
+	if (rc == -1)
+		return -1;
+	/* format 1; a later format adds ALTER TABLE steps keyed on the
+	 * comment, under the same advisory lock */
+	return run(d, c, "CREATE TABLE IF NOT EXISTS %T ("
+	    " version text PRIMARY KEY,"
+	    " name text NOT NULL,"
+	    " checksum text NOT NULL,"
+	    " applied_at timestamptz NOT NULL DEFAULT now(),"
+	    " duration_ms bigint NOT NULL DEFAULT 0,"
+	    " applied_by text NOT NULL,"
+	    " dirty boolean NOT NULL DEFAULT false,"
+	    " direction text NOT NULL DEFAULT 'up'"
+	    "   CHECK (direction IN ('up', 'down')),"
+	    " stmt_done integer NOT NULL DEFAULT 0,"
+	    " batch_key text,"
+	    " rows_done bigint NOT NULL DEFAULT 0,"
+	    " error text,"
+	    " sqlstate text);"
+	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'", 0, NULL, NULL,
+	    e) == -1 ? -1 : 0;
+}
+
+static char *
+dupval(PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return NULL;
+	return strdup(PQgetvalue(r, row, col));
+}
+
+static int
+exists(struct db *d, const struct config *c, int *yes, struct merr *e)
+{
+	char *t = db_qualified(d, c->schema, c->tracking_table);
+	const char *p[1];
+	PGresult *r;
+	int rc;
+
+	if ((p[0] = t) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = db_query(d, "SELECT to_regclass($1) IS NOT NULL", 1, p, &r, e);
+	free(t);
+	if (rc == -1)
+		return -1;
+	*yes = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
+
+int
+tracking_load(struct db *d, const struct config *c, struct tracking *t,
+    struct merr *e)
+{
+	PGresult *r;
+	int i, n;
+
+	memset(t, 0, sizeof(*t));
+	if (exists(d, c, &t->exists, e) == -1)
+		return -1;
+	if (!t->exists)
+		return 0;
+	if (run(d, c, "SELECT version, name, checksum, "
+	    "to_char(applied_at AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, duration_ms, "
+	    "dirty, direction, stmt_done, batch_key, rows_done, error, "
+	    "sqlstate FROM %T", 0, NULL, &r, e) == -1)
+		return -1;
+	n = PQntuples(r);
+	if (n && (t->v = calloc((size_t)n, sizeof(*t->v))) == NULL) {
+		PQclear(r);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		struct trk_row *w = &t->v[i];
+
+		w->version = dupval(r, i, 0);
+		w->name = dupval(r, i, 1);
+		w->checksum = dupval(r, i, 2);
+		w->applied_at = dupval(r, i, 3);
+		w->applied_by = dupval(r, i, 4);
+		w->duration_ms = atol(PQgetvalue(r, i, 5));
+		w->dirty = PQgetvalue(r, i, 6)[0] == 't';
+		w->direction = dupval(r, i, 7);
+		w->stmt_done = atoi(PQgetvalue(r, i, 8));
+		w->batch_key = dupval(r, i, 9);
+		w->rows_done = atoll(PQgetvalue(r, i, 10));
+		w->error = dupval(r, i, 11);
+		w->sqlstate = dupval(r, i, 12);
+		t->n++;
+		if (!w->version || !w->name || !w->checksum || !w->direction) {
+			PQclear(r);
+			tracking_release(t);
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		}
+	}
+	PQclear(r);
+	return 0;
+}
+
+void
+tracking_release(struct tracking *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct trk_row *w = &t->v[i];
+
+		free(w->version);
+		free(w->name);
+		free(w->checksum);
+		free(w->applied_at);
+		free(w->applied_by);
+		free(w->direction);
+		free(w->batch_key);
+		free(w->error);
+		free(w->sqlstate);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+struct trk_row *
+tracking_find(const struct tracking *t, const char *version)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].version, version) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+int
+tracking_put(struct db *d, const struct config *c, const struct trk_row *w,
+    struct merr *e)
+{
+	char dur[32], stmt[32], rows[32];
+	const char *p[11];
+
+	snprintf(dur, sizeof(dur), "%ld", w->duration_ms);
+	snprintf(stmt, sizeof(stmt), "%d", w->stmt_done);
+	snprintf(rows, sizeof(rows), "%lld", w->rows_done);
+	p[0] = w->version;
+	p[1] = w->name;
+	p[2] = w->checksum;
+	p[3] = w->applied_by ? w->applied_by : "?";
+	p[4] = dur;
+	p[5] = w->dirty ? "t" : "f";
+	p[6] = w->direction ? w->direction : "up";
+	p[7] = stmt;
+	p[8] = w->batch_key;
+	p[9] = rows;
+	p[10] = w->error;
+	return run(d, c, "INSERT INTO %T (version, name, checksum, applied_by,"
+	    " duration_ms, dirty, direction, stmt_done, batch_key, rows_done,"
+	    " error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+	    " ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name,"
+	    " checksum = EXCLUDED.checksum, applied_at = now(),"
+	    " applied_by = EXCLUDED.applied_by,"
+	    " duration_ms = EXCLUDED.duration_ms, dirty = EXCLUDED.dirty,"
+	    " direction = EXCLUDED.direction, stmt_done = EXCLUDED.stmt_done,"
+	    " batch_key = EXCLUDED.batch_key, rows_done = EXCLUDED.rows_done,"
+	    " error = EXCLUDED.error, sqlstate = NULL", 11, p, NULL, e);
+}
+
+int
+tracking_progress(struct db *d, const struct config *c, const char *version,
+    int stmt_done, const char *batch_key, long long rows_done,
+    struct merr *e)
+{
+	char stmt[32], rows[32];
+	const char *p[4] = { version, stmt, batch_key, rows };
+
+	snprintf(stmt, sizeof(stmt), "%d", stmt_done);
+	snprintf(rows, sizeof(rows), "%lld", rows_done);
+	return run(d, c, "UPDATE %T SET stmt_done = $2, batch_key = $3,"
+	    " rows_done = $4, error = NULL, sqlstate = NULL"
+	    " WHERE version = $1", 4, p, NULL, e);
+}
+
+int
+tracking_finish(struct db *d, const struct config *c, const char *version,
+    const char *checksum, long duration_ms, struct merr *e)
+{
+	char dur[32];
+	const char *p[3] = { version, checksum, dur };
+
+	snprintf(dur, sizeof(dur), "%ld", duration_ms);
+	return run(d, c, "UPDATE %T SET dirty = false, direction = 'up',"
+	    " stmt_done = 0, batch_key = NULL, rows_done = 0, error = NULL,"
+	    " sqlstate = NULL, checksum = $2, duration_ms = $3,"
+	    " applied_at = now() WHERE version = $1", 3, p, NULL, e);
+}
+
+int
+tracking_fail(struct db *d, const struct config *c, const char *version,
+    const char *error, const char *sqlstate, struct merr *e)
+{
+	const char *p[3] = { version, error, sqlstate && *sqlstate ?
+	    sqlstate : NULL };
+
+	return run(d, c, "UPDATE %T SET error = $2, sqlstate = $3"
+	    " WHERE version = $1", 3, p, NULL, e);
+}
+
+int
+tracking_delete(struct db *d, const struct config *c, const char *version,
+    struct merr *e)
+{
+	const char *p[1] = { version };
+
+	return run(d, c, "DELETE FROM %T WHERE version = $1", 1, p, NULL, e);
+}

@@ -1,0 +1,75 @@
+/*
+ * tracking.h - the table of applied versions, in cfg->schema .
+ * cfg->tracking_table: one row per applied (or partly applied) migration.
+ *
+ *   version text primary key, name, checksum (hex SHA-256), applied_at,
+ *   duration_ms, applied_by, dirty (a statement-by-statement run that did
+ *   not finish), direction ('up' or 'down' while dirty), stmt_done
+ *   (statements finished), batch_key / rows_done (a batched backfill's
+ *   last finished batch), error / sqlstate (why it stopped).
+ *
+ * The table's format is versioned in its COMMENT ("migrated tracking 1");
+ * tracking_init() creates it (under the advisory lock) or upgrades it.
+ * tracking_load() reads all rows in one query; a missing table reads as
+ * empty, so read-only commands never create anything.
+ *
+ * Ownership: struct tracking owns its rows; tracking_release().
+ */
+#ifndef MIGRATE_TRACKING_H
+#define MIGRATE_TRACKING_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define TRACKING_FORMAT	1
+
+struct db;
+struct config;
+
+struct trk_row {
+	char		*version;
+	char		*name;
+	char		*checksum;
+	char		*applied_at;	/* ISO 8601 text from PostgreSQL */
+	char		*applied_by;
+	long		 duration_ms;
+	int		 dirty;
+	char		*direction;	/* "up" / "down" */
+	int		 stmt_done;
+	char		*batch_key;	/* NULL: no batch finished */
+	long long	 rows_done;
+	char		*error;		/* NULL when none */
+	char		*sqlstate;
+};
+
+struct tracking {
+	struct trk_row	*v;
+	size_t		 n;
+	int		 exists;	/* the table exists */
+};
+
+int	tracking_init(struct db *, const struct config *, struct merr *);
+int	tracking_load(struct db *, const struct config *, struct tracking *,
+	    struct merr *);
+void	tracking_release(struct tracking *);
+struct trk_row *tracking_find(const struct tracking *, const char *version);
+
+/* Insert or replace the row of version (all fields from r). */
+int	tracking_put(struct db *, const struct config *,
+	    const struct trk_row *r, struct merr *);
+/* Progress of a dirty run: statements done, last batch key, rows. */
+int	tracking_progress(struct db *, const struct config *,
+	    const char *version, int stmt_done, const char *batch_key,
+	    long long rows_done, struct merr *);
+/* Mark finished: dirty false, progress cleared, duration and checksum. */
+int	tracking_finish(struct db *, const struct config *,
+	    const char *version, const char *checksum, long duration_ms,
+	    struct merr *);
+/* Record why a dirty run stopped. */
+int	tracking_fail(struct db *, const struct config *, const char *version,
+	    const char *error, const char *sqlstate, struct merr *);
+int	tracking_delete(struct db *, const struct config *,
+	    const char *version, struct merr *);
+
+#endif

@@ -1,0 +1,366 @@
+/* test_migset.c - folder layouts, splitting by the parser, directives,
+ * transaction modes, positioned parse errors, create. */
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "migset.h"
+
+static char dir[128];
+
+static void
+put(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+setup(void **state)
+{
+	static int n;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "migset-%d-%d", (int)getpid(), ++n);
+	return mkdir(dir, 0755);
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_native(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("20240110_150000_add_prefs.sql", "CREATE TABLE b (id int);\n");
+	put("20240110_150000_add_prefs_rollback.sql", "DROP TABLE b;\n");
+	put("20240110_150000_add_prefs.md", "# doc\n");
+	put("20240103_smart.sql", "CREATE TABLE a (id int);\n");
+	put("README.md", "not a migration\n");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_NATIVE);
+	assert_int_equal(s.n, 2);
+	/* the bare date sorts as 20240103_000000, before 20240110_150000 */
+	assert_string_equal(s.v[0].version, "20240103");
+	assert_string_equal(s.v[0].name, "smart");
+	assert_null(s.v[0].down.path);
+	assert_string_equal(s.v[1].id, "20240110_150000_add_prefs");
+	assert_non_null(s.v[1].down.path);
+	assert_non_null(s.v[1].doc_path);
+	assert_int_equal(strlen(s.v[1].checksum), 64);
+	assert_non_null(migset_find(&s, "20240110150000"));
+	assert_non_null(migset_find(&s, "20240110_150000"));
+	assert_null(migset_find(&s, "20240111"));
+	migset_release(&s);
+}
+
+static void
+test_checksum_is_sha256(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("20240103_a.sql", "SELECT 1;\n");
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	/* printf 'SELECT 1;\n' | sha256sum */
+	assert_string_equal(s.v[0].checksum,
+	    "b4e0497804e46e0a0b0b8c31975b062152d551bac49c3c2e80932567b4085dcd");
+	migset_release(&s);
+}
+
+static void
+test_golang(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("000002_second.up.sql", "CREATE TABLE b (id int);");
+	put("000002_second.down.sql", "DROP TABLE b;");
+	put("000001_first.up.sql", "CREATE TABLE a (id int);");
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_GOLANG);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.v[0].version, "000001");
+	assert_null(s.v[0].down.path);
+	assert_non_null(s.v[1].down.path);
+	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(s.v[1].down.nstmts, 1);
+	migset_release(&s);
+}
+
+static void
+test_single(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("20240103_one.sql", "-- header\n-- +++++ UP\nCREATE TABLE a "
+	    "(id int);\nCREATE INDEX a_i ON a (id);\n-- +++++ DOWN\n"
+	    "DROP TABLE a;\n");
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_SINGLE);
+	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(s.v[0].up.nstmts, 2);
+	assert_int_equal(s.v[0].down.nstmts, 1);
+	assert_string_equal(s.v[0].down.stmts[0].sql, "DROP TABLE a");
+	/* positions are the file's */
+	assert_int_equal(s.v[0].up.stmts[1].line, 4);
+	assert_int_equal(s.v[0].down.stmts[0].line, 6);
+	migset_release(&s);
+}
+
+static void
+test_mixed(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("000001_first.up.sql", "SELECT 1;");
+	put("20240103_native.sql", "SELECT 1;");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "migrations folder mixes layouts: "
+	    "'000001_first.up.sql' is golang-migrate, '20240103_native.sql' "
+	    "is native");
+}
+
+static void
+test_bad_name(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("notes.sql", "SELECT 1;");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "'notes.sql' is not a migration file name");
+	assert_non_null(strstr(e.file, "notes.sql"));
+}
+
+static void
+test_orphan_rollback_and_duplicate(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("20240103_a_rollback.sql", "SELECT 1;");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "rollback '20240103_a_rollback.sql' has no "
+	    "forward migration");
+	put("20240103_a.sql", "SELECT 1;");
+	put("20240103_b.sql", "SELECT 1;");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_non_null(strstr(e.msg, "duplicate version 20240103"));
+}
+
+static void
+test_split_dollar_do(void **state)
+{
+	struct mig_script sc;
+	struct merr e;
+	const char *sql =
+	    "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\n"
+	    "BEGIN\n  PERFORM 1; RETURN 2; -- ; in a comment\nEND;\n$$;\n"
+	    "DO $body$ BEGIN RAISE NOTICE 'a;b'; END $body$;\n"
+	    "/* ; */ SELECT ';' AS semi;\n";
+
+	(void)state;
+	assert_int_equal(migset_parse_text(&sc, "f.sql", sql, &e), 0);
+	assert_int_equal(sc.nstmts, 3);
+	assert_int_equal(sc.tx, MIG_TX_ONE);
+	assert_int_equal(strncmp(sc.stmts[1].sql, "DO $body$", 9), 0);
+	assert_int_equal(sc.stmts[1].line, 6);
+	assert_int_equal(sc.stmts[2].line, 7);
+	migset_script_release(&sc);
+}
+
+static void
+test_parse_error_position(void **state)
+{
+	struct mig_script sc;
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "bad.sql",
+	    "SELECT 1;\n-- é comment\nSELECT 'é', 2 FRM t;\n", &e), -1);
+	assert_string_equal(e.file, "bad.sql");
+	assert_int_equal(e.line, 3);
+	assert_int_equal(e.col, 19);	/* characters, not bytes */
+	assert_string_equal(e.msg, "syntax error at or near \"t\"");
+	migset_script_release(&sc);
+}
+
+static void
+test_txmodes(void **state)
+{
+	struct mig_script sc;
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(migset_parse_text(&sc, "a.sql", "CREATE INDEX "
+	    "CONCURRENTLY IF NOT EXISTS i ON t (a);\nCOMMENT ON TABLE t IS "
+	    "'x';", &e), 0);
+	assert_int_equal(sc.tx, MIG_TX_NONE);
+	assert_int_equal(sc.stmts[0].kind, MIG_STMT_NOTX);
+	assert_int_equal(sc.stmts[1].kind, MIG_STMT_PLAIN);
+	migset_script_release(&sc);
+	assert_int_equal(migset_parse_text(&sc, "b.sql", "BEGIN;\nUPDATE t "
+	    "SET a = 1 WHERE b;\nCOMMIT;\nVACUUM t;", &e), 0);
+	assert_int_equal(sc.tx, MIG_TX_EXPLICIT);
+	assert_int_equal(sc.stmts[0].kind, MIG_STMT_TXCTL);
+	migset_script_release(&sc);
+	assert_int_equal(migset_parse_text(&sc, "c.sql", "REINDEX INDEX "
+	    "CONCURRENTLY i;", &e), 0);
+	assert_int_equal(sc.tx, MIG_TX_NONE);
+	migset_script_release(&sc);
+	assert_int_equal(migset_parse_text(&sc, "d.sql", "ANALYZE t; "
+	    "DROP INDEX CONCURRENTLY IF EXISTS i;", &e), 0);
+	assert_int_equal(sc.stmts[0].kind, MIG_STMT_PLAIN);
+	assert_int_equal(sc.stmts[1].kind, MIG_STMT_NOTX);
+	migset_script_release(&sc);
+}
+
+static void
+test_directives(void **state)
+{
+	struct mig_script sc;
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(migset_parse_text(&sc, "a.sql",
+	    "-- migrated:lock_timeout=5s\n-- migrated:statement_timeout=2m\n"
+	    "-- migrated:lock_retries=3\nALTER TABLE t ADD COLUMN c int;\n"
+	    "-- migrated:batch size=500 pause=20ms\n"
+	    "-- migrated:nolint unbounded-dml\n"
+	    "UPDATE t SET c = 1;\n", &e), 0);
+	assert_int_equal(sc.lock_timeout_ms, 5000);
+	assert_int_equal(sc.statement_timeout_ms, 120000);
+	assert_int_equal(sc.lock_retries, 3);
+	assert_int_equal(sc.stmts[1].kind, MIG_STMT_BATCH);
+	assert_int_equal(sc.stmts[1].batch_size, 500);
+	assert_int_equal(sc.stmts[1].batch_pause_ms, 20);
+	assert_string_equal(sc.stmts[1].nolint, "unbounded-dml");
+	assert_int_equal(sc.stmts[1].line, 7);
+	assert_int_equal(sc.tx, MIG_TX_NONE);
+	migset_script_release(&sc);
+
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "b.sql", "SELECT 1;\n"
+	    "  -- migrated:lock_timeout=5s\nSELECT 2;\n", &e), -1);
+	assert_int_equal(e.line, 2);
+	assert_int_equal(e.col, 3);
+	assert_non_null(strstr(e.msg, "belongs in the file header"));
+	migset_script_release(&sc);
+
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "c.sql", "-- migrated:batch "
+	    "size=10\nDELETE FROM t;\n", &e), -1);
+	assert_string_equal(e.msg, "'migrated:batch' must precede an UPDATE");
+	migset_script_release(&sc);
+
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "d.sql", "-- migrated:frobnicate"
+	    "\nSELECT 1;\n", &e), -1);
+	assert_string_equal(e.msg, "unknown directive 'migrated:frobnicate'");
+	assert_int_equal(e.line, 1);
+	migset_script_release(&sc);
+}
+
+static void
+test_create(void **state)
+{
+	struct merr e;
+	char *p[3], *q[3];
+	struct migset s;
+	time_t t = 1704294000;	/* 2024-01-03 15:00:00 UTC */
+	int i;
+
+	(void)state;
+	merr_clear(&e);
+	assert_int_equal(migset_create(dir, "../evil", t, p, &e), -1);
+	assert_non_null(strstr(e.msg, "bad migration name '../evil'"));
+	assert_int_equal(migset_create(dir, "a/b", t, p, &e), -1);
+	assert_int_equal(migset_create(dir, "", t, p, &e), -1);
+	assert_int_equal(migset_create(dir, "Add Prefs", t, p, &e), -1);
+	assert_int_equal(migset_create(dir, "add_prefs", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "20240103_150000_add_prefs.sql"));
+	assert_non_null(strstr(p[1], "20240103_150000_add_prefs_rollback.sql"));
+	assert_non_null(strstr(p[2], "20240103_150000_add_prefs.md"));
+	/* the new files load as a native migration with a rollback */
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_non_null(s.v[0].down.path);
+	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	migset_release(&s);
+	/* never overwrite: same second, same name */
+	put("20240103_150000_add_prefs.md", "my notes\n");
+	merr_clear(&e);
+	assert_int_equal(migset_create(dir, "add_prefs", t, q, &e), -1);
+	assert_string_equal(e.msg, "refusing to overwrite an existing file");
+	{
+		char buf[64] = "";
+		FILE *f = fopen(p[2], "r");
+
+		assert_non_null(f);
+		assert_non_null(fgets(buf, sizeof(buf), f));
+		fclose(f);
+		assert_string_equal(buf, "my notes\n");
+	}
+	for (i = 0; i < 3; i++)
+		free(p[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_native, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checksum_is_sha256, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_golang, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_single, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_orphan_rollback_and_duplicate, setup, teardown),
+		cmocka_unit_test(test_split_dollar_do),
+		cmocka_unit_test(test_parse_error_position),
+		cmocka_unit_test(test_txmodes),
+		cmocka_unit_test(test_directives),
+		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
