@@ -295,10 +295,12 @@ ydoc_mapping(struct ydoc *y, yaml_node_t *n, const char *what,
 				return ydoc_error(y, k, ks, e,
 				    "duplicate key '%s' in %s", ks, what);
 		}
-		for (i = 0; keys[i]; i++)
+		for (i = 0; keys && keys[i]; i++)
 			if (!strcmp(keys[i], ks))
 				break;
-		if (keys[i] == NULL) {
+		if (keys == NULL)
+			i = -1;		/* any key: names chosen by the user */
+		else if (keys[i] == NULL) {
 			ydoc_keylist(keys, known, sizeof(known));
 			ydoc_error(y, k, ks, e, "unknown key '%s' in %s", ks,
 			    what);

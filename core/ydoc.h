@@ -59,7 +59,8 @@ void	ydoc_strlist_free(char **);
 /*
  * Walk a mapping: for each pair, look the key up in keys[] (NULL-terminated)
  * and call fn with its index; an unknown key is an error that lists the
- * known ones.  Duplicate keys are errors too.
+ * known ones.  Duplicate keys are errors too.  With keys NULL any key is
+ * accepted (user-chosen names, e.g. column names) and fn gets key -1.
  */
 typedef int (*ydoc_pair_fn)(struct ydoc *, int key, yaml_node_t *keynode,
 	    yaml_node_t *value, void *arg, struct merr *);

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "log.h"
+#include "oneshot.h"
 #include "version.h"
 
 enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET,
@@ -134,6 +135,12 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		config_release(&cfg);
 		return 0;
+	}
+	if (op.plan || op.once) {
+		int rc = op.plan ? oneshot_plan(&cfg) : oneshot_once(&cfg);
+
+		config_release(&cfg);
+		return rc;
 	}
 	if (db_connect(&db, cfg.database, "migrated", &e) == -1) {
 		report(&e);

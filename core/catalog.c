@@ -1,0 +1,411 @@
+/*
+ * catalog.c - the live schema from PostgreSQL's catalogs.
+ *
+ * Six bulk queries (CATALOG_QUERIES), each for every table of the schemas
+ * asked for at once; lists come back as JSON arrays (jansson) so names
+ * with any characters survive.  Rows are matched to tables by oid.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "catalog.h"
+
+#define NSP_FILTER	"n.nspname = ANY($1::text[])"
+
+static const char q_schemas[] =
+    "SELECT n.nspname FROM pg_namespace n WHERE " NSP_FILTER
+    " ORDER BY 1";
+
+static const char q_enums[] =
+    "SELECT n.nspname, t.typname, e.enumlabel"
+    " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+    " JOIN pg_enum e ON e.enumtypid = t.oid"
+    " WHERE t.typtype = 'e' AND " NSP_FILTER
+    " ORDER BY 1, 2, e.enumsortorder";
+
+static const char q_tables[] =
+    "SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class')"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND "
+    NSP_FILTER " ORDER BY 1";
+
+static const char q_columns[] =
+    "SELECT a.attrelid, a.attname,"
+    "  CASE WHEN et.typtype = 'e' THEN en.nspname || '.' || et.typname ||"
+    "       CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN '[]' ELSE '' END"
+    "  ELSE format_type(a.atttypid, a.atttypmod) END,"
+    "  et.typtype = 'e', a.attnotnull,"
+    "  pg_get_expr(d.adbin, d.adrelid), col_description(a.attrelid, a.attnum)"
+    " FROM pg_attribute a"
+    " JOIN pg_class c ON c.oid = a.attrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_type t ON t.oid = a.atttypid"
+    " JOIN pg_type et ON et.oid = CASE WHEN t.typelem <> 0 AND"
+    "      t.typlen = -1 THEN t.typelem ELSE t.oid END"
+    " JOIN pg_namespace en ON en.oid = et.typnamespace"
+    " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND"
+    "      d.adnum = a.attnum"
+    " WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND"
+    "   NOT a.attisdropped AND " NSP_FILTER
+    " ORDER BY a.attrelid, a.attnum";
+
+static const char q_constraints[] =
+    "SELECT co.conrelid, co.conname, co.contype,"
+    "  (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.conkey)"
+    "   WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
+    "   a.attrelid = co.conrelid AND a.attnum = k.n),"
+    "  rn.nspname, rc.relname,"
+    "  (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey)"
+    "   WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
+    "   a.attrelid = co.confrelid AND a.attnum = k.n),"
+    "  co.confdeltype, co.confupdtype, co.convalidated,"
+    "  CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid)"
+    "  END"
+    " FROM pg_constraint co"
+    " JOIN pg_class c ON c.oid = co.conrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
+    " LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace"
+    " WHERE co.contype IN ('p', 'u', 'f', 'c') AND " NSP_FILTER
+    " ORDER BY co.conrelid, co.conname";
+
+/* Indexes that do not back a primary key / unique / exclusion constraint. */
+static const char q_indexes[] =
+    "SELECT i.indrelid, ic.relname, i.indisunique, am.amname,"
+    "  i.indisvalid, pg_get_expr(i.indpred, i.indrelid),"
+    "  (SELECT json_agg(CASE WHEN k.n <> 0 THEN a.attname"
+    "     ELSE pg_get_indexdef(i.indexrelid, k.o::int, true) END"
+    "     ORDER BY k.o)"
+    "   FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY k(n, o)"
+    "   LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND"
+    "     a.attnum = k.n)"
+    " FROM pg_index i"
+    " JOIN pg_class ic ON ic.oid = i.indexrelid"
+    " JOIN pg_class c ON c.oid = i.indrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_am am ON am.oid = ic.relam"
+    " WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER " AND NOT EXISTS"
+    "   (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid"
+    "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))"
+    " ORDER BY i.indrelid, ic.relname";
+
+/* Tables in oid order, for binary search by oid. */
+struct catalog_ctx {
+	struct schema	*s;
+	unsigned long	*oids;		/* oids[i] is s->tables[i] */
+};
+
+static int
+catalog_nomem(struct merr *e)
+{
+	return merr_set(e, MERR_NOMEM, "out of memory");
+}
+
+static struct sch_table *
+catalog_table(struct catalog_ctx *cx, const char *oidstr)
+{
+	unsigned long oid = strtoul(oidstr, NULL, 10);
+	size_t lo = 0, hi = cx->s->ntables;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cx->oids[mid] == oid)
+			return &cx->s->tables[mid];
+		if (cx->oids[mid] < oid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const char *
+val(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static int
+dupnull(char **dst, const char *s)
+{
+	*dst = NULL;
+	return (s && (*dst = strdup(s)) == NULL) ? -1 : 0;
+}
+
+/* A JSON array of names into a NULL-terminated list. */
+static int
+catalog_names(const char *text, char ***out)
+{
+	json_t *j, *v;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (text == NULL)
+		return 0;
+	if ((j = json_loads(text, 0, NULL)) == NULL)
+		return -1;
+	if ((*out = calloc(1, sizeof(char *))) == NULL)
+		rc = -1;
+	json_array_foreach(j, i, v)
+		if (rc == 0 && (!json_is_string(v) ||
+		    schema_strv_push(out, json_string_value(v)) == -1))
+			rc = -1;
+	json_decref(j);
+	return rc;
+}
+
+static int
+catalog_query(struct db *db, const char *sql, const char *arr,
+    PGresult **r, struct merr *e)
+{
+	const char *params[1] = { arr };
+
+	return db_query(db, sql, 1, params, r, e);
+}
+
+static int
+load_schemas_enums(struct db *db, struct catalog_ctx *cx, const char *arr,
+    struct merr *e)
+{
+	struct sch_enum *en = NULL;
+	PGresult *r;
+	int rc = 0;
+
+	if (catalog_query(db, q_schemas, arr, &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+		rc = schema_add_schema(cx->s, val(r, i, 0));
+	PQclear(r);
+	if (rc == -1)
+		return catalog_nomem(e);
+	if (catalog_query(db, q_enums, arr, &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		if (en == NULL || strcmp(en->schema, val(r, i, 0)) ||
+		    strcmp(en->name, val(r, i, 1)))
+			en = schema_add_enum(cx->s, val(r, i, 0),
+			    val(r, i, 1));
+		if (en == NULL || schema_strv_push(&en->labels,
+		    val(r, i, 2)) == -1)
+			rc = -1;
+	}
+	PQclear(r);
+	return rc == -1 ? catalog_nomem(e) : 0;
+}
+
+static int
+load_tables(struct db *db, struct catalog_ctx *cx, const char *arr,
+    struct merr *e)
+{
+	struct sch_table *t;
+	PGresult *r;
+	int rc = 0, n;
+
+	if (catalog_query(db, q_tables, arr, &r, e) == -1)
+		return -1;
+	n = PQntuples(r);
+	if ((cx->oids = calloc((size_t)n + 1, sizeof(*cx->oids))) == NULL)
+		rc = -1;
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if ((t = schema_add_table(cx->s, val(r, i, 1),
+		    val(r, i, 2))) == NULL ||
+		    dupnull(&t->comment, val(r, i, 3)) == -1)
+			rc = -1;
+		cx->oids[i] = strtoul(val(r, i, 0), NULL, 10);
+	}
+	PQclear(r);
+	return rc == -1 ? catalog_nomem(e) : 0;
+}
+
+static int
+load_columns(struct db *db, struct catalog_ctx *cx, const char *arr,
+    struct merr *e)
+{
+	struct sch_table *t;
+	struct sch_column *c;
+	PGresult *r;
+	int rc = 0;
+
+	if (catalog_query(db, q_columns, arr, &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
+			continue;
+		if ((c = schema_add_column(t, val(r, i, 1))) == NULL ||
+		    dupnull(&c->type, val(r, i, 2)) == -1 ||
+		    dupnull(&c->def, val(r, i, 5)) == -1 ||
+		    dupnull(&c->comment, val(r, i, 6)) == -1) {
+			rc = -1;
+			break;
+		}
+		c->is_enum = val(r, i, 3)[0] == 't';
+		c->notnull = val(r, i, 4)[0] == 't';
+	}
+	PQclear(r);
+	return rc == -1 ? catalog_nomem(e) : 0;
+}
+
+static int
+load_constraints(struct db *db, struct catalog_ctx *cx, const char *arr,
+    struct merr *e)
+{
+	struct sch_table *t;
+	struct sch_constraint *c;
+	PGresult *r;
+	int rc = 0;
+
+	if (catalog_query(db, q_constraints, arr, &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
+			continue;
+		if ((c = schema_add_constraint(t, val(r, i, 2)[0],
+		    val(r, i, 1))) == NULL ||
+		    catalog_names(val(r, i, 3), &c->cols) == -1 ||
+		    dupnull(&c->ref_schema, val(r, i, 4)) == -1 ||
+		    dupnull(&c->ref_table, val(r, i, 5)) == -1 ||
+		    catalog_names(val(r, i, 6), &c->ref_cols) == -1 ||
+		    dupnull(&c->expr, val(r, i, 10)) == -1) {
+			rc = -1;
+			break;
+		}
+		c->on_delete = val(r, i, 7)[0] == ' ' ? 'a' : val(r, i, 7)[0];
+		c->on_update = val(r, i, 8)[0] == ' ' ? 'a' : val(r, i, 8)[0];
+		c->valid = val(r, i, 9)[0] == 't';
+	}
+	PQclear(r);
+	return rc == -1 ? catalog_nomem(e) : 0;
+}
+
+static int
+load_indexes(struct db *db, struct catalog_ctx *cx, const char *arr,
+    struct merr *e)
+{
+	struct sch_table *t;
+	struct sch_index *x;
+	PGresult *r;
+	int rc = 0;
+
+	if (catalog_query(db, q_indexes, arr, &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
+			continue;
+		if ((x = schema_add_index(t, val(r, i, 1))) == NULL ||
+		    dupnull(&x->method, val(r, i, 3)) == -1 ||
+		    dupnull(&x->where, val(r, i, 5)) == -1 ||
+		    catalog_names(val(r, i, 6), &x->keys) == -1) {
+			rc = -1;
+			break;
+		}
+		x->unique = val(r, i, 2)[0] == 't';
+		x->valid = val(r, i, 4)[0] == 't';
+	}
+	PQclear(r);
+	return rc == -1 ? catalog_nomem(e) : 0;
+}
+
+/* {a,b} as a text[] literal: every element double-quoted and escaped. */
+static char *
+catalog_array(char *const *v)
+{
+	size_t len = 3;
+	char *s, *p;
+
+	for (size_t i = 0; v && v[i]; i++)
+		len += 2 * strlen(v[i]) + 3;
+	if ((p = s = malloc(len)) == NULL)
+		return NULL;
+	*p++ = '{';
+	for (size_t i = 0; v && v[i]; i++) {
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (const char *q = v[i]; *q; q++) {
+			if (*q == '"' || *q == '\\')
+				*p++ = '\\';
+			*p++ = *q;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return s;
+}
+
+int
+catalog_load(struct db *db, char *const *schemas, struct schema **out,
+    struct merr *e)
+{
+	struct catalog_ctx cx = { NULL, NULL };
+	char *arr;
+	int rc = -1;
+
+	*out = NULL;
+	if ((arr = catalog_array(schemas)) == NULL ||
+	    (cx.s = schema_new()) == NULL) {
+		free(arr);
+		return catalog_nomem(e);
+	}
+	if (load_schemas_enums(db, &cx, arr, e) == 0 &&
+	    load_tables(db, &cx, arr, e) == 0 &&
+	    load_columns(db, &cx, arr, e) == 0 &&
+	    load_constraints(db, &cx, arr, e) == 0 &&
+	    load_indexes(db, &cx, arr, e) == 0)
+		rc = 0;
+	free(arr);
+	free(cx.oids);
+	if (rc == -1) {
+		schema_free(cx.s);
+		return -1;
+	}
+	*out = cx.s;
+	return 0;
+}
+
+int
+catalog_probe_rows(struct db *db, struct schema *actual, char *const *which,
+    struct merr *e)
+{
+	char *sql = NULL, *q, *next;
+	struct sch_table *t;
+	PGresult *r;
+	size_t n = 0;
+
+	for (size_t i = 0; which && which[i] && which[i + 1]; i += 2, n++) {
+		if ((q = db_qualified(db, which[i], which[i + 1])) == NULL ||
+		    asprintf(&next, "%s%sSELECT %zu WHERE EXISTS "
+		    "(SELECT 1 FROM %s)", sql ? sql : "", sql ? " UNION ALL " :
+		    "", i, q) == -1) {
+			free(q);
+			free(sql);
+			return catalog_nomem(e);
+		}
+		free(q);
+		free(sql);
+		sql = next;
+	}
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; which[i] && which[i + 1]; i += 2)
+		if ((t = schema_find_table(actual, which[i], which[i + 1])))
+			t->rows = 0;
+	if (db_query(db, sql, 0, NULL, &r, e) == -1) {
+		free(sql);
+		return -1;
+	}
+	free(sql);
+	for (int i = 0; i < PQntuples(r); i++) {
+		size_t k = strtoul(PQgetvalue(r, i, 0), NULL, 10);
+
+		if ((t = schema_find_table(actual, which[k], which[k + 1])))
+			t->rows = 1;
+	}
+	PQclear(r);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * catalog.h - the live database -> the actual schema.
+ *
+ * catalog_load() reads schemas, enum types, tables, columns, constraints
+ * and indexes with a fixed number of bulk catalog queries (CATALOG_QUERIES)
+ * whatever the number of tables, limited to the schemas listed (the
+ * schemas the models use).  Result: *out, the caller's (schema_free()).
+ */
+#ifndef MIGRATE_CATALOG_H
+#define MIGRATE_CATALOG_H
+
+#include "db.h"
+#include "err.h"
+#include "schema.h"
+
+#define CATALOG_QUERIES	6
+
+int	catalog_load(struct db *, char *const *schemas, struct schema **out,
+	    struct merr *);
+
+/*
+ * Fill tbl->rows (1 has rows, 0 empty) for the tables of actual named in
+ * which (pairs "schema", "table", ..., NULL): one query for all of them.
+ */
+int	catalog_probe_rows(struct db *, struct schema *actual,
+	    char *const *which, struct merr *);
+
+#endif

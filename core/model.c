@@ -1,0 +1,938 @@
+/* model.c - YAML model files -> the desired schema (format: models/README.md). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "ydoc.h"
+
+/* Loader state for one file. */
+struct mload {
+	struct schema	*s;
+	struct ydoc	*y;
+	const char	*file;		/* owned by s->files */
+	struct sch_table *t;
+	struct sch_column *c;
+	yaml_node_t	*nodes[16];	/* top-level values by key index */
+	int		 autocheck;
+	const char	*schema;	/* the file's 'schema' (default public) */
+};
+
+enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
+    K_CHECKS, K_INDEXES, K_ENUMS };
+static const char *const top_keys[] = { "schema", "table", "comment",
+    "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
+    "enums", NULL };
+
+static int
+mload_nomem(struct merr *e)
+{
+	return merr_set(e, MERR_NOMEM, "out of memory");
+}
+
+static struct sch_pos
+mload_pos(struct mload *m, const yaml_node_t *n)
+{
+	struct sch_pos p = { m->file, ydoc_line(n), ydoc_col(n) };
+
+	return p;
+}
+
+/* "a.b" -> schema a, name b; "b" -> dflt, b.  Returns malloc'd parts. */
+static int
+mload_qualname(const char *q, const char *dflt, char **sch, char **name)
+{
+	const char *dot = strchr(q, '.');
+
+	if (dot) {
+		*sch = strndup(q, (size_t)(dot - q));
+		*name = strdup(dot + 1);
+	} else {
+		*sch = strdup(dflt);
+		*name = strdup(q);
+	}
+	return (*sch && *name) ? 0 : -1;
+}
+
+static int
+mload_name(struct mload *m, yaml_node_t *n, const char *field, char **out,
+    struct merr *e)
+{
+	if (ydoc_string(m->y, n, field, out, e) == -1)
+		return -1;
+	if (**out == '\0' || strlen(*out) > 63) {
+		free(*out);
+		*out = NULL;
+		return ydoc_error(m->y, n, field, e,
+		    "'%s' must be a name of 1 to 63 bytes", field);
+	}
+	return 0;
+}
+
+static int
+mload_expr(struct mload *m, yaml_node_t *n, const char *field, char **out,
+    struct merr *e)
+{
+	struct merr pe;
+
+	if (ydoc_string(m->y, n, field, out, e) == -1)
+		return -1;
+	merr_clear(&pe);
+	if (schema_expr_check(*out, &pe) == -1) {
+		free(*out);
+		*out = NULL;
+		return ydoc_error(m->y, n, field, e, "'%s': %s", field,
+		    pe.msg);
+	}
+	return 0;
+}
+
+static int
+mload_action(struct mload *m, yaml_node_t *n, const char *field, char *out,
+    struct merr *e)
+{
+	static const char *const names[] = { "no action", "restrict",
+	    "cascade", "set null", "set default", NULL };
+	static const char letters[] = "arcnd";
+	const char *s = ydoc_scalar(n);
+
+	for (int i = 0; s && names[i]; i++)
+		if (!strcasecmp(s, names[i])) {
+			*out = letters[i];
+			return 0;
+		}
+	return ydoc_error(m->y, n, field, e, "'%s' must be one of no action, "
+	    "restrict, cascade, set null, set default", field);
+}
+
+/* ---- foreign keys ---- */
+
+enum { F_NAME, F_COLUMNS, F_REFS, F_REFCOLS, F_COLUMN, F_TABLE, F_ONDEL,
+    F_ONUPD };
+static const char *const fk_keys[] = { "name", "columns", "references",
+    "ref_columns", "column", "table", "on_delete", "on_update", NULL };
+
+static int
+fk_ref(struct mload *m, struct sch_constraint *c, yaml_node_t *v,
+    const char *field, struct merr *e)
+{
+	char *q;
+	int rc;
+
+	if (ydoc_string(m->y, v, field, &q, e) == -1)
+		return -1;
+	free(c->ref_schema);
+	free(c->ref_table);
+	rc = mload_qualname(q, m->t->schema, &c->ref_schema, &c->ref_table);
+	free(q);
+	c->pos = mload_pos(m, v);
+	return rc == -1 ? mload_nomem(e) : 0;
+}
+
+static int
+fk_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
+    struct merr *e)
+{
+	struct mload *m = ((void **)arg)[0];
+	struct sch_constraint *c = ((void **)arg)[1];
+	const char *field = ydoc_scalar(k);
+
+	(void)y;
+	switch (key) {
+	case F_NAME:
+		free(c->name);
+		return mload_name(m, v, field, &c->name, e);
+	case F_COLUMNS:
+		if (m->c)
+			break;
+		return ydoc_strlist(m->y, v, field, &c->cols, e);
+	case F_REFS:
+	case F_TABLE:
+		return fk_ref(m, c, v, field, e);
+	case F_REFCOLS:
+	case F_COLUMN:
+		schema_strv_free(c->ref_cols);
+		c->ref_cols = NULL;
+		return ydoc_strlist(m->y, v, field, &c->ref_cols, e);
+	case F_ONDEL:
+		return mload_action(m, v, field, &c->on_delete, e);
+	case F_ONUPD:
+		return mload_action(m, v, field, &c->on_update, e);
+	}
+	return ydoc_error(m->y, k, field, e, "unknown key '%s' in %s", field,
+	    m->c ? "column references" : "foreign key");
+}
+
+/* A foreign key: table level (m->c NULL) or a column's "references". */
+static int
+mload_fk(struct mload *m, yaml_node_t *v, struct merr *e)
+{
+	struct sch_constraint *c;
+	void *arg[2];
+
+	if ((c = schema_add_constraint(m->t, SCH_FK, NULL)) == NULL)
+		return mload_nomem(e);
+	c->pos = mload_pos(m, v);
+	if (m->c && schema_strv_push(&c->cols, m->c->name) == -1)
+		return mload_nomem(e);
+	if (m->c && v->type == YAML_SCALAR_NODE)
+		return fk_ref(m, c, v, "references", e);
+	arg[0] = m;
+	arg[1] = c;
+	if (ydoc_mapping(m->y, v, m->c ? "references" : "foreign key",
+	    fk_keys, fk_pair, arg, e) == -1)
+		return -1;
+	if (c->ref_table == NULL || c->cols == NULL)
+		return ydoc_error(m->y, v, "references", e, "a foreign key "
+		    "needs %s", c->cols ? "'references'" : "'columns'");
+	c->pos = mload_pos(m, v);
+	return 0;
+}
+
+/* ---- columns ---- */
+
+enum { C_TYPE, C_NOTNULL, C_PK, C_UNIQUE, C_DEFAULT, C_COMMENT, C_REFS,
+    C_CHECK, C_WAS };
+static const char *const col_keys[] = { "type", "not_null", "primary_key",
+    "unique", "default", "comment", "references", "check", "was", NULL };
+
+static int
+col_flag_constraint(struct mload *m, enum sch_con_kind kind,
+    struct merr *e)
+{
+	struct sch_constraint *c;
+	char *cols[2] = { m->c->name, NULL };
+
+	if (kind == SCH_PK && (c = schema_find_pk(m->t)) != NULL)
+		return schema_strv_push(&c->cols, m->c->name) ? mload_nomem(e)
+		    : 0;
+	if ((c = schema_add_constraint(m->t, kind, NULL)) == NULL ||
+	    (c->name = schema_default_name(m->t->name, kind == SCH_PK ?
+	    NULL : cols, kind == SCH_PK ? "pkey" : "key")) == NULL ||
+	    schema_strv_push(&c->cols, m->c->name) == -1)
+		return mload_nomem(e);
+	c->pos = m->c->pos;
+	return 0;
+}
+
+static int
+col_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
+    void *arg, struct merr *e)
+{
+	struct mload *m = arg;
+	struct sch_column *c = m->c;
+	struct sch_constraint *ck;
+	const char *field = ydoc_scalar(k);
+	char *cols[2] = { c->name, NULL };
+	int b;
+
+	switch (key) {
+	case C_TYPE:
+		c->pos = mload_pos(m, v);
+		return ydoc_string(y, v, field, &c->type, e);
+	case C_NOTNULL:
+		return ydoc_bool(y, v, field, &c->notnull, e);
+	case C_PK:
+	case C_UNIQUE:
+		if (ydoc_bool(y, v, field, &b, e) == -1)
+			return -1;
+		if (b && key == C_PK)
+			c->notnull = 1;
+		return b ? col_flag_constraint(m, key == C_PK ? SCH_PK :
+		    SCH_UNIQUE, e) : 0;
+	case C_DEFAULT:
+		return mload_expr(m, v, field, &c->def, e);
+	case C_COMMENT:
+		return ydoc_string(y, v, field, &c->comment, e);
+	case C_REFS:
+		return mload_fk(m, v, e);
+	case C_CHECK:
+		if ((ck = schema_add_constraint(m->t, SCH_CHECK, NULL)) == NULL
+		    || (ck->name = schema_default_name(m->t->name, cols,
+		    "check")) == NULL)
+			return mload_nomem(e);
+		ck->pos = mload_pos(m, v);
+		return mload_expr(m, v, field, &ck->expr, e);
+	case C_WAS:
+		return mload_name(m, v, field, &c->was, e);
+	}
+	return -1;
+}
+
+static int
+columns_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
+    void *arg, struct merr *e)
+{
+	struct mload *m = arg;
+	const char *name = ydoc_scalar(k);
+
+	(void)key;
+	if (strlen(name) > 63 || *name == '\0')
+		return ydoc_error(y, k, name, e, "column name '%s' must be 1 "
+		    "to 63 bytes", name);
+	if ((m->c = schema_add_column(m->t, name)) == NULL)
+		return mload_nomem(e);
+	m->c->pos = mload_pos(m, k);
+	if (v->type == YAML_SCALAR_NODE) {
+		m->c->pos = mload_pos(m, v);
+		m->c = NULL;
+		return ydoc_string(y, v, name, &m->t->cols[m->t->ncols -
+		    1].type, e);
+	}
+	if (ydoc_mapping(y, v, "column", col_keys, col_pair, m, e) == -1)
+		return -1;
+	if (m->c->type == NULL)
+		return ydoc_error(y, k, name, e, "column '%s' has no 'type'",
+		    name);
+	m->c = NULL;
+	return 0;
+}
+
+/* Any key: the generic walker resolves the index later. */
+static int
+any_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
+    void *arg, struct merr *e)
+{
+	(void)y; (void)k; (void)e;
+	((yaml_node_t **)arg)[key] = v;
+	return 0;
+}
+
+/* ---- table-level constraints and indexes ---- */
+
+static int
+mload_pk(struct mload *m, yaml_node_t *v, struct merr *e)
+{
+	struct sch_constraint *c;
+
+	if (schema_find_pk(m->t))
+		return ydoc_error(m->y, v, "primary_key", e, "table '%s' has "
+		    "a primary key on a column already", m->t->name);
+	if ((c = schema_add_constraint(m->t, SCH_PK, NULL)) == NULL ||
+	    (c->name = schema_default_name(m->t->name, NULL, "pkey")) == NULL)
+		return mload_nomem(e);
+	c->pos = mload_pos(m, v);
+	return ydoc_strlist(m->y, v, "primary_key", &c->cols, e);
+}
+
+enum { U_NAME, U_COLUMNS };
+static const char *const uniq_keys[] = { "name", "columns", NULL };
+
+static int
+uniq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
+    void *arg, struct merr *e)
+{
+	struct sch_constraint *c = ((void **)arg)[1];
+	struct mload *m = ((void **)arg)[0];
+
+	(void)y;
+	if (key == U_NAME)
+		return mload_name(m, v, ydoc_scalar(k), &c->name, e);
+	return ydoc_strlist(m->y, v, "columns", &c->cols, e);
+}
+
+static int
+mload_unique(struct mload *m, yaml_node_t *v, struct merr *e)
+{
+	struct sch_constraint *c;
+	void *arg[2];
+
+	if ((c = schema_add_constraint(m->t, SCH_UNIQUE, NULL)) == NULL)
+		return mload_nomem(e);
+	c->pos = mload_pos(m, v);
+	arg[0] = m;
+	arg[1] = c;
+	if (v->type == YAML_MAPPING_NODE) {
+		if (ydoc_mapping(m->y, v, "unique", uniq_keys, uniq_pair, arg,
+		    e) == -1)
+			return -1;
+	} else if (ydoc_strlist(m->y, v, "unique", &c->cols, e) == -1)
+		return -1;
+	if (c->cols == NULL)
+		return ydoc_error(m->y, v, "unique", e, "a unique constraint "
+		    "needs 'columns'");
+	if (c->name == NULL && (c->name = schema_default_name(m->t->name,
+	    c->cols, "key")) == NULL)
+		return mload_nomem(e);
+	return 0;
+}
+
+enum { CK_NAME, CK_EXPR };
+static const char *const check_keys[] = { "name", "expr", NULL };
+
+static int
+check_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
+    void *arg, struct merr *e)
+{
+	struct sch_constraint *c = ((void **)arg)[1];
+	struct mload *m = ((void **)arg)[0];
+
+	(void)y;
+	if (key == CK_NAME)
+		return mload_name(m, v, ydoc_scalar(k), &c->name, e);
+	return mload_expr(m, v, "expr", &c->expr, e);
+}
+
+static int
+mload_check(struct mload *m, yaml_node_t *v, struct merr *e)
+{
+	struct sch_constraint *c;
+	void *arg[2];
+	char sfx[16];
+
+	if ((c = schema_add_constraint(m->t, SCH_CHECK, NULL)) == NULL)
+		return mload_nomem(e);
+	c->pos = mload_pos(m, v);
+	arg[0] = m;
+	arg[1] = c;
+	if (v->type == YAML_MAPPING_NODE) {
+		if (ydoc_mapping(m->y, v, "check", check_keys, check_pair, arg,
+		    e) == -1)
+			return -1;
+	} else if (mload_expr(m, v, "checks", &c->expr, e) == -1)
+		return -1;
+	if (c->expr == NULL)
+		return ydoc_error(m->y, v, "checks", e, "a check needs 'expr'");
+	snprintf(sfx, sizeof(sfx), m->autocheck ? "check%d" : "check",
+	    m->autocheck);
+	if (c->name == NULL && (m->autocheck++, (c->name =
+	    schema_default_name(m->t->name, NULL, sfx)) == NULL))
+		return mload_nomem(e);
+	return 0;
+}
+
+/* A bare lower-case identifier (a column name, not an expression)? */
+static int
+mload_is_name(const char *s)
+{
+	if (!(*s == '_' || (*s >= 'a' && *s <= 'z')))
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+enum { I_NAME, I_COLUMNS, I_UNIQUE, I_METHOD, I_WHERE };
+static const char *const index_keys[] = { "name", "columns", "unique",
+    "method", "where", NULL };
+
+static int
+index_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
+    void *arg, struct merr *e)
+{
+	static const char *const methods[] = { "btree", "gin", "gist", "brin",
+	    "hash", "spgist", NULL };
+	struct sch_index *x = ((void **)arg)[1];
+	struct mload *m = ((void **)arg)[0];
+	const char *field = ydoc_scalar(k), *s;
+
+	switch (key) {
+	case I_NAME:
+		return mload_name(m, v, field, &x->name, e);
+	case I_COLUMNS:
+		return ydoc_strlist(y, v, field, &x->keys, e);
+	case I_UNIQUE:
+		return ydoc_bool(y, v, field, &x->unique, e);
+	case I_METHOD:
+		s = ydoc_scalar(v);
+		for (int i = 0; s && methods[i]; i++)
+			if (!strcmp(s, methods[i]))
+				return (x->method = strdup(s)) ? 0 :
+				    mload_nomem(e);
+		return ydoc_error(y, v, field, e, "'method' must be one of "
+		    "btree, gin, gist, brin, hash, spgist");
+	case I_WHERE:
+		return mload_expr(m, v, field, &x->where, e);
+	}
+	return -1;
+}
+
+static int
+mload_index(struct mload *m, yaml_node_t *v, struct merr *e)
+{
+	struct sch_index *x;
+	void *arg[2];
+	char **names = NULL;
+	int rc = 0;
+
+	if ((x = schema_add_index(m->t, NULL)) == NULL)
+		return mload_nomem(e);
+	x->pos = mload_pos(m, v);
+	arg[0] = m;
+	arg[1] = x;
+	if (v->type == YAML_MAPPING_NODE) {
+		if (ydoc_mapping(m->y, v, "index", index_keys, index_pair, arg,
+		    e) == -1)
+			return -1;
+	} else if (ydoc_strlist(m->y, v, "indexes", &x->keys, e) == -1)
+		return -1;
+	if (x->keys == NULL || x->keys[0] == NULL)
+		return ydoc_error(m->y, v, "columns", e, "an index needs "
+		    "'columns'");
+	if (x->method == NULL && (x->method = strdup("btree")) == NULL)
+		return mload_nomem(e);
+	for (size_t i = 0; x->keys[i]; i++) {
+		struct merr pe;
+
+		merr_clear(&pe);
+		if (schema_find_column(m->t, x->keys[i]) == NULL &&
+		    mload_is_name(x->keys[i]))
+			return ydoc_error(m->y, v, "columns", e, "index key "
+			    "'%s': table '%s' has no column '%s'", x->keys[i],
+			    m->t->name, x->keys[i]);
+		if (schema_find_column(m->t, x->keys[i]) == NULL &&
+		    schema_expr_check(x->keys[i], &pe) == -1)
+			return ydoc_error(m->y, v, "columns", e, "index key "
+			    "'%s': %s", x->keys[i], pe.msg);
+		rc |= schema_strv_push(&names, schema_find_column(m->t,
+		    x->keys[i]) ? x->keys[i] : "expr");
+	}
+	if (rc == 0 && x->name == NULL)
+		x->name = schema_default_name(m->t->name, names, "idx");
+	schema_strv_free(names);
+	return (rc || x->name == NULL) ? mload_nomem(e) : 0;
+}
+
+/* Run fn on each item of a sequence node. */
+static int
+mload_each(struct mload *m, yaml_node_t *v, const char *field,
+    int (*fn)(struct mload *, yaml_node_t *, struct merr *), struct merr *e)
+{
+	yaml_node_item_t *it;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return ydoc_error(m->y, v, field, e, "'%s' must be a list",
+		    field);
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+	    it++)
+		if (fn(m, ydoc_node(m->y, *it), e) == -1)
+			return -1;
+	return 0;
+}
+
+/* ---- enums ---- */
+
+static int
+enums_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
+    void *arg, struct merr *e)
+{
+	struct mload *m = arg;
+	struct sch_enum *en;
+	char *sch, *name;
+	int rc = 0;
+
+	(void)key;
+	if (mload_qualname(ydoc_scalar(k), m->schema, &sch, &name) == -1)
+		return mload_nomem(e);
+	if (schema_find_enum(m->s, sch, name)) {
+		rc = ydoc_error(y, k, ydoc_scalar(k), e, "duplicate enum "
+		    "type '%s.%s'", sch, name);
+	} else if ((en = schema_add_enum(m->s, sch, name)) == NULL ||
+	    schema_add_schema(m->s, sch) == -1)
+		rc = mload_nomem(e);
+	else {
+		schema_strv_free(en->labels);
+		en->labels = NULL;
+		en->pos = mload_pos(m, k);
+		rc = ydoc_strlist(y, v, ydoc_scalar(k), &en->labels, e);
+		for (size_t i = 0; rc == 0 && en->labels[i]; i++)
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(en->labels[i], en->labels[j]))
+					rc = ydoc_error(y, v, ydoc_scalar(k),
+					    e, "duplicate enum value '%s'",
+					    en->labels[i]);
+	}
+	free(sch);
+	free(name);
+	return rc;
+}
+
+/* ---- one file ---- */
+
+static int
+mload_table(struct mload *m, const char *dflt_schema, struct merr *e)
+{
+	yaml_node_t **n = m->nodes;
+	char *q = NULL, *sch = NULL, *name = NULL;
+	int rc = -1;
+
+	if (ydoc_string(m->y, n[K_TABLE], "table", &q, e) == -1)
+		return -1;
+	if (mload_qualname(q, dflt_schema, &sch, &name) == -1) {
+		mload_nomem(e);
+		goto out;
+	}
+	if (schema_find_table(m->s, sch, name)) {
+		ydoc_error(m->y, n[K_TABLE], "table", e, "duplicate table "
+		    "'%s.%s'", sch, name);
+		goto out;
+	}
+	if ((m->t = schema_add_table(m->s, sch, name)) == NULL ||
+	    schema_add_schema(m->s, sch) == -1) {
+		mload_nomem(e);
+		goto out;
+	}
+	m->t->pos = mload_pos(m, n[K_TABLE]);
+	rc = 0;
+out:
+	free(q);
+	free(sch);
+	free(name);
+	return rc;
+}
+
+static int mload_doc_body(struct mload *, yaml_node_t *, struct merr *);
+
+static int
+mload_doc(struct mload *m, yaml_node_t *root, struct merr *e)
+{
+	yaml_node_t **n = m->nodes;
+	char *sch = NULL;
+	int rc;
+
+	if (ydoc_mapping(m->y, root, "model", top_keys, any_pair, n, e) == -1)
+		return -1;
+	if (n[K_SCHEMA] && mload_name(m, n[K_SCHEMA], "schema", &sch, e) == -1)
+		return -1;
+	m->schema = sch ? sch : "public";
+	rc = n[K_TABLE] ? mload_table(m, m->schema, e) : 0;
+	if (rc == 0)
+		rc = mload_doc_body(m, root, e);
+	free(sch);
+	return rc;
+}
+
+static int
+mload_doc_body(struct mload *m, yaml_node_t *root, struct merr *e)
+{
+	yaml_node_t **n = m->nodes;
+
+	if (!n[K_TABLE] && !n[K_ENUMS])
+		return ydoc_error(m->y, root, "table", e, "a model needs "
+		    "'table' (or only 'enums')");
+	for (int k = K_COMMENT; k <= K_INDEXES; k++)
+		if (n[k] && !m->t)
+			return ydoc_error(m->y, n[k], top_keys[k], e, "'%s' "
+			    "needs a 'table'", top_keys[k]);
+	if (n[K_ENUMS] && ydoc_mapping(m->y, n[K_ENUMS], "enums",
+	    NULL, enums_pair, m, e) == -1)
+		return -1;
+	if (!m->t)
+		return 0;
+	if (!n[K_COLUMNS])
+		return ydoc_error(m->y, root, "columns", e, "table '%s' has no "
+		    "'columns'", m->t->name);
+	if ((n[K_COMMENT] && ydoc_string(m->y, n[K_COMMENT], "comment",
+	    &m->t->comment, e) == -1) ||
+	    ydoc_mapping(m->y, n[K_COLUMNS], "columns", NULL, columns_pair, m,
+	    e) == -1 ||
+	    (n[K_PK] && mload_pk(m, n[K_PK], e) == -1) ||
+	    (n[K_UNIQUE] && mload_each(m, n[K_UNIQUE], "unique",
+	    mload_unique, e) == -1) ||
+	    (n[K_FKS] && mload_each(m, n[K_FKS], "foreign_keys", mload_fk,
+	    e) == -1) ||
+	    (n[K_CHECKS] && mload_each(m, n[K_CHECKS], "checks", mload_check,
+	    e) == -1) ||
+	    (n[K_INDEXES] && mload_each(m, n[K_INDEXES], "indexes",
+	    mload_index, e) == -1))
+		return -1;
+	return 0;
+}
+
+static int
+mload_ydoc(struct schema *s, struct ydoc *y, struct merr *e)
+{
+	struct mload m;
+	int rc = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.s = s;
+	m.y = y;
+	if ((m.file = schema_add_file(s, y->path)) == NULL)
+		return mload_nomem(e);
+	if (ydoc_root(y) != NULL)
+		rc = mload_doc(&m, ydoc_root(y), e);
+	if (rc == -1 && e->code == MERR_CONFIG)
+		e->code = MERR_INPUT;
+	return rc;
+}
+
+/* ---- whole-model checks, once every file is loaded ---- */
+
+static int
+resolve_err(const struct sch_pos *p, const char *field, struct merr *e,
+    const char *msg)
+{
+	merr_setpos(e, MERR_INPUT, p->file, p->line, p->col, "%s", msg);
+	snprintf(e->field, sizeof(e->field), "%s", field);
+	return -1;
+}
+
+static int
+resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
+    struct merr *e)
+{
+	char *canon, *base, *sch, *name, msg[600];
+	struct sch_enum *en;
+	size_t len;
+	int arr;
+	struct merr te;
+
+	merr_clear(&te);
+	if (schema_type_canon(c->type, &canon, &arr, &te) == 0) {
+		free(c->type);
+		c->type = canon;
+		return 0;
+	}
+	if ((base = strdup(c->type)) == NULL)
+		return mload_nomem(e);
+	len = strlen(base);
+	for (arr = 0; len > 2 && !strcmp(base + len - 2, "[]"); arr = 1)
+		base[len -= 2] = '\0';
+	if (mload_qualname(base, t->schema, &sch, &name) == -1) {
+		free(base);
+		return mload_nomem(e);
+	}
+	en = schema_find_enum(s, sch, name);
+	if (en == NULL && strchr(base, '.') == NULL)
+		en = schema_find_enum(s, "public", name);
+	free(base);
+	free(sch);
+	free(name);
+	if (en == NULL) {
+		snprintf(msg, sizeof(msg), "unknown type '%s' for column '%s'",
+		    c->type, c->name);
+		resolve_err(&c->pos, "type", e, msg);
+		merr_hint(e, "use a PostgreSQL built-in type or an enum "
+		    "defined under 'enums'");
+		return -1;
+	}
+	free(c->type);
+	if (asprintf(&c->type, "%s.%s%s", en->schema, en->name,
+	    arr ? "[]" : "") == -1) {
+		c->type = NULL;
+		return mload_nomem(e);
+	}
+	c->is_enum = 1;
+	return 0;
+}
+
+static int
+resolve_cols(struct sch_table *t, char *const *cols, const struct sch_pos *p,
+    const char *field, struct merr *e)
+{
+	char msg[300];
+
+	for (size_t i = 0; cols && cols[i]; i++)
+		if (schema_find_column(t, cols[i]) == NULL) {
+			snprintf(msg, sizeof(msg), "table '%s' has no column "
+			    "'%s'", t->name, cols[i]);
+			return resolve_err(p, field, e, msg);
+		}
+	return 0;
+}
+
+static int
+resolve_fk(struct schema *s, struct sch_table *t, struct sch_constraint *c,
+    struct merr *e)
+{
+	struct sch_table *rt;
+	struct sch_constraint *pk;
+	char msg[400];
+
+	if (resolve_cols(t, c->cols, &c->pos, "columns", e) == -1)
+		return -1;
+	if ((rt = schema_find_table(s, c->ref_schema, c->ref_table)) == NULL) {
+		snprintf(msg, sizeof(msg), "foreign key on '%s' references "
+		    "table '%s.%s' that no model defines", t->name,
+		    c->ref_schema, c->ref_table);
+		return resolve_err(&c->pos, "references", e, msg);
+	}
+	if (c->ref_cols == NULL) {
+		if ((pk = schema_find_pk(rt)) == NULL) {
+			snprintf(msg, sizeof(msg), "foreign key on '%s': "
+			    "table '%s' has no primary key; give 'ref_columns'",
+			    t->name, rt->name);
+			return resolve_err(&c->pos, "references", e, msg);
+		}
+		if ((c->ref_cols = schema_strv_dup(pk->cols)) == NULL)
+			return mload_nomem(e);
+	}
+	if (resolve_cols(rt, c->ref_cols, &c->pos, "ref_columns", e) == -1)
+		return -1;
+	if (schema_strv_len(c->cols) != schema_strv_len(c->ref_cols)) {
+		snprintf(msg, sizeof(msg), "foreign key on '%s' has %zu "
+		    "columns but references %zu", t->name,
+		    schema_strv_len(c->cols), schema_strv_len(c->ref_cols));
+		return resolve_err(&c->pos, "ref_columns", e, msg);
+	}
+	if (c->name == NULL &&
+	    (c->name = schema_default_name(t->name, c->cols, "fkey")) == NULL)
+		return mload_nomem(e);
+	return 0;
+}
+
+/* Names in one namespace: relations of a schema, constraints of a table. */
+static int
+resolve_unique_name(char ***seen, const char *name, const struct sch_pos *p,
+    const char *what, struct merr *e)
+{
+	char msg[300];
+
+	for (size_t i = 0; *seen && (*seen)[i]; i++)
+		if (!strcmp((*seen)[i], name)) {
+			snprintf(msg, sizeof(msg), "duplicate %s name '%s'",
+			    what, name);
+			return resolve_err(p, "name", e, msg);
+		}
+	return schema_strv_push(seen, name) == -1 ? mload_nomem(e) : 0;
+}
+
+static int
+resolve_table(struct schema *s, struct sch_table *t, char ***rels,
+    struct merr *e)
+{
+	char **cons = NULL;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < t->ncols; i++)
+		rc = resolve_type(s, t, &t->cols[i], e);
+	for (i = 0; rc == 0 && i < t->ncons; i++) {
+		struct sch_constraint *c = &t->cons[i];
+
+		if (c->kind == SCH_FK)
+			rc = resolve_fk(s, t, c, e);
+		else if (c->kind != SCH_CHECK)
+			rc = resolve_cols(t, c->cols, &c->pos, "columns", e);
+		if (rc == 0 && c->kind == SCH_PK)
+			for (size_t j = 0; c->cols[j]; j++)
+				schema_find_column(t, c->cols[j])->notnull = 1;
+		if (rc == 0)
+			rc = resolve_unique_name(&cons, c->name, &c->pos,
+			    "constraint", e);
+		if (rc == 0 && (c->kind == SCH_PK || c->kind == SCH_UNIQUE))
+			rc = resolve_unique_name(rels, c->name, &c->pos,
+			    "relation (table, index or key)", e);
+	}
+	for (i = 0; rc == 0 && i < t->nidx; i++)
+		rc = resolve_unique_name(rels, t->idx[i].name, &t->idx[i].pos,
+		    "relation (table, index or key)", e);
+	schema_strv_free(cons);
+	return rc;
+}
+
+static int
+model_resolve(struct schema *s, struct merr *e)
+{
+	int rc = 0;
+
+	for (size_t k = 0; rc == 0 && s->schemas && s->schemas[k]; k++) {
+		char **rels = NULL;
+
+		for (size_t i = 0; rc == 0 && i < s->ntables; i++)
+			if (!strcmp(s->tables[i].schema, s->schemas[k]))
+				rc = resolve_unique_name(&rels,
+				    s->tables[i].name, &s->tables[i].pos,
+				    "relation (table, index or key)", e);
+		for (size_t i = 0; rc == 0 && i < s->ntables; i++)
+			if (!strcmp(s->tables[i].schema, s->schemas[k]))
+				rc = resolve_table(s, &s->tables[i], &rels, e);
+		schema_strv_free(rels);
+	}
+	return rc;
+}
+
+/* ---- entry points ---- */
+
+static int
+model_is_yaml(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && ((n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+	    (n > 4 && !strcmp(name + n - 4, ".yml")));
+}
+
+static int
+model_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+model_load_dir(const char *dir, struct schema **out, struct merr *e)
+{
+	struct schema *s;
+	struct dirent *de;
+	struct ydoc y;
+	char **files = NULL, *path;
+	DIR *d;
+	int rc = 0;
+
+	*out = NULL;
+	if ((d = opendir(dir)) == NULL)
+		return merr_setpos(e, MERR_IO, dir, 0, 0, "cannot open models "
+		    "folder: %m");
+	while (rc == 0 && (de = readdir(d)) != NULL)
+		if (model_is_yaml(de->d_name))
+			rc = schema_strv_push(&files, de->d_name);
+	closedir(d);
+	if (rc == -1 || (s = schema_new()) == NULL) {
+		schema_strv_free(files);
+		return mload_nomem(e);
+	}
+	if (files)
+		qsort(files, schema_strv_len(files), sizeof(*files),
+		    model_strcmp);
+	for (size_t i = 0; rc == 0 && files && files[i]; i++) {
+		if (asprintf(&path, "%s/%s", dir, files[i]) == -1)
+			return mload_nomem(e);
+		rc = ydoc_load(&y, path, e);
+		free(path);
+		if (rc == 0)
+			rc = mload_ydoc(s, &y, e);
+		ydoc_release(&y);
+	}
+	schema_strv_free(files);
+	if (rc == 0)
+		rc = model_resolve(s, e);
+	if (rc == -1) {
+		if (e->code == MERR_CONFIG)
+			e->code = MERR_INPUT;
+		schema_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int
+model_load_string(const char *name, const char *text, struct schema **out,
+    struct merr *e)
+{
+	struct schema *s;
+	struct ydoc y;
+	int rc;
+
+	*out = NULL;
+	if ((s = schema_new()) == NULL)
+		return mload_nomem(e);
+	rc = ydoc_load_string(&y, name, text, strlen(text), e);
+	if (rc == 0)
+		rc = mload_ydoc(s, &y, e);
+	ydoc_release(&y);
+	if (rc == 0)
+		rc = model_resolve(s, e);
+	if (rc == -1) {
+		if (e->code == MERR_CONFIG)
+			e->code = MERR_INPUT;
+		schema_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}

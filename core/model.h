@@ -1,0 +1,27 @@
+/*
+ * model.h - the YAML models folder -> the desired schema.
+ *
+ * Every *.yaml / *.yml file in the folder (sorted by name) describes one
+ * table and/or enum types; the format is documented in models/README.md.
+ * Errors (MERR_INPUT) carry file, line, column and the key: unknown keys,
+ * unknown types, a foreign key to a table no model defines, duplicate
+ * names, an expression libpg_query cannot parse.  On error nothing is
+ * returned.
+ */
+#ifndef MIGRATE_MODEL_H
+#define MIGRATE_MODEL_H
+
+#include "err.h"
+#include "schema.h"
+
+/* Load a folder; *out is the caller's (schema_free()). */
+int	model_load_dir(const char *dir, struct schema **out, struct merr *);
+
+/*
+ * Load one document given as text (tests, golden files); name is used
+ * in errors.  The schema is validated as a whole (references resolved).
+ */
+int	model_load_string(const char *name, const char *text,
+	    struct schema **out, struct merr *);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * plan.h - desired schema vs actual schema -> an ordered list of changes.
+ *
+ * Each change has a class:
+ *   PLAN_SAFE     applied by tier 1 (create, add nullable column, widen a
+ *                 type, drop NOT NULL, set a default, comments, indexes
+ *                 and constraints the lock-safe way, add an enum value);
+ *   PLAN_REFUSED  needs a tier-2 migration (reason + hint say why/what);
+ *   PLAN_DRIFT    the database has something the models do not mention;
+ *                 reported, never dropped.
+ * and a step list.  Steps of a change in phase PLAN_TX run inside the one
+ * tier-1 transaction; a change in phase PLAN_ONLINE (CREATE INDEX
+ * CONCURRENTLY, NOT VALID + VALIDATE on an existing table) runs after it,
+ * each step on its own (step->tx says whether in a short transaction),
+ * with its cleanup statement run when a step fails.  PLAN_PRE changes (new
+ * enum values: PostgreSQL cannot use a value added in the same
+ * transaction) commit first, each in its own short transaction.
+ *
+ * Ownership: a struct plan owns its changes and all their strings;
+ * plan_free() releases everything.  plan_format_text() returns a malloc'd
+ * string (caller frees); plan_to_json() a new reference (json_decref()).
+ */
+#ifndef MIGRATE_PLAN_H
+#define MIGRATE_PLAN_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "err.h"
+#include "schema.h"
+
+enum plan_class { PLAN_SAFE, PLAN_REFUSED, PLAN_DRIFT };
+enum plan_phase { PLAN_TX, PLAN_ONLINE, PLAN_PRE };
+
+struct plan_step {
+	char	*sql;
+	int	 tx;		/* PLAN_ONLINE: run in its own transaction */
+};
+
+struct plan_change {
+	enum plan_class	 cls;
+	enum plan_phase	 phase;
+	char		*kind;		/* "create table", "add column", ... */
+	char		*target;	/* schema.table[.column|.name] */
+	char		*reason;	/* one line */
+	char		*hint;		/* refused/drift: what to do, or NULL */
+	struct plan_step *steps;	/* SAFE only; none for others */
+	size_t		 nsteps;
+	char		*cleanup;	/* ONLINE: undo after a failed step */
+	char		*check;		/* check: query for a violating row */
+	int		 rank;		/* execution order (plan.c) */
+};
+
+struct plan {
+	struct plan_change *v;
+	size_t		 n;
+	size_t		 nsafe, nrefused, ndrift;
+	char		 hash[65];	/* SHA-256 of the text form */
+};
+
+/* Names of tables never reported as drift (the project's own tables). */
+struct plan_opts {
+	const char	*own_schema;
+	const char	*own_tables[4];	/* NULL-terminated */
+};
+
+/*
+ * Compare desired with actual.  db is used to quote identifiers only (no
+ * query is run).  Tables of actual with rows == -1 count as non-empty.
+ */
+int	plan_compute(struct db *, const struct schema *desired,
+	    const struct schema *actual, const struct plan_opts *,
+	    struct plan **out, struct merr *);
+void	plan_free(struct plan *);
+
+/* Number of SQL statements the safe changes would run. */
+size_t	plan_statements(const struct plan *);
+
+/*
+ * Text: for each change "-- [safe|refused|drift] kind target: reason"
+ * (+ "--   hint: ..."), then its SQL statements, then a summary line.
+ */
+int	plan_format_text(const struct plan *, char **out, struct merr *);
+/* {"hash", "safe", "refused", "drift", "changes": [{class, kind, target,
+ * reason, hint, phase, sql: [...]}]} */
+json_t	*plan_to_json(const struct plan *);
+
+const char *plan_class_name(enum plan_class);
+
+#endif

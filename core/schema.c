@@ -1,0 +1,662 @@
+/* schema.c - the in-memory schema, canonical types and expressions. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <pg_query.h>
+
+#include "schema.h"
+
+#define NAMEDATALEN	64
+
+/* ---- string lists ---- */
+
+size_t
+schema_strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+int
+schema_strv_equal(char *const *a, char *const *b)
+{
+	size_t i;
+
+	if (schema_strv_len(a) != schema_strv_len(b))
+		return 0;
+	for (i = 0; a && a[i]; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+schema_strv_push(char ***vp, const char *s)
+{
+	size_t n = schema_strv_len(*vp);
+	char **v = realloc(*vp, (n + 2) * sizeof(*v));
+
+	if (v == NULL)
+		return -1;
+	*vp = v;
+	if ((v[n] = strdup(s)) == NULL) {
+		v[n] = NULL;
+		return -1;
+	}
+	v[n + 1] = NULL;
+	return 0;
+}
+
+char **
+schema_strv_dup(char *const *v)
+{
+	char **d = calloc(1, sizeof(*d));
+
+	for (size_t i = 0; d && v && v[i]; i++)
+		if (schema_strv_push(&d, v[i]) == -1) {
+			schema_strv_free(d);
+			return NULL;
+		}
+	return d;
+}
+
+void
+schema_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* ---- lifecycle ---- */
+
+struct schema *
+schema_new(void)
+{
+	return calloc(1, sizeof(struct schema));
+}
+
+static void
+schema_table_release(struct sch_table *t)
+{
+	size_t i;
+
+	free(t->schema);
+	free(t->name);
+	free(t->comment);
+	for (i = 0; i < t->ncols; i++) {
+		free(t->cols[i].name);
+		free(t->cols[i].type);
+		free(t->cols[i].def);
+		free(t->cols[i].comment);
+		free(t->cols[i].was);
+	}
+	free(t->cols);
+	for (i = 0; i < t->ncons; i++) {
+		free(t->cons[i].name);
+		schema_strv_free(t->cons[i].cols);
+		free(t->cons[i].ref_schema);
+		free(t->cons[i].ref_table);
+		schema_strv_free(t->cons[i].ref_cols);
+		free(t->cons[i].expr);
+	}
+	free(t->cons);
+	for (i = 0; i < t->nidx; i++) {
+		free(t->idx[i].name);
+		free(t->idx[i].method);
+		schema_strv_free(t->idx[i].keys);
+		free(t->idx[i].where);
+	}
+	free(t->idx);
+}
+
+void
+schema_free(struct schema *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	schema_strv_free(s->schemas);
+	for (i = 0; i < s->ntables; i++)
+		schema_table_release(&s->tables[i]);
+	free(s->tables);
+	for (i = 0; i < s->nenums; i++) {
+		free(s->enums[i].schema);
+		free(s->enums[i].name);
+		schema_strv_free(s->enums[i].labels);
+	}
+	free(s->enums);
+	schema_strv_free(s->files);
+	free(s);
+}
+
+/* Grow an array by one zeroed element; returns it or NULL. */
+static void *
+schema_grow(void *basep, size_t *n, size_t size)
+{
+	void **bp = basep;
+	char *p = realloc(*bp, (*n + 1) * size);
+
+	if (p == NULL)
+		return NULL;
+	*bp = p;
+	memset(p + *n * size, 0, size);
+	return p + (*n)++ * size;
+}
+
+struct sch_table *
+schema_add_table(struct schema *s, const char *sch, const char *name)
+{
+	struct sch_table *t = schema_grow(&s->tables, &s->ntables,
+	    sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->schema = strdup(sch);
+	t->name = strdup(name);
+	t->rows = -1;
+	if (t->schema == NULL || t->name == NULL)
+		return NULL;
+	return t;
+}
+
+struct sch_enum *
+schema_add_enum(struct schema *s, const char *sch, const char *name)
+{
+	struct sch_enum *en = schema_grow(&s->enums, &s->nenums,
+	    sizeof(*en));
+
+	if (en == NULL)
+		return NULL;
+	en->schema = strdup(sch);
+	en->name = strdup(name);
+	en->labels = calloc(1, sizeof(char *));
+	if (!en->schema || !en->name || !en->labels)
+		return NULL;
+	return en;
+}
+
+struct sch_column *
+schema_add_column(struct sch_table *t, const char *name)
+{
+	struct sch_column *c = schema_grow(&t->cols, &t->ncols, sizeof(*c));
+
+	if (c == NULL || (c->name = strdup(name)) == NULL)
+		return NULL;
+	return c;
+}
+
+struct sch_constraint *
+schema_add_constraint(struct sch_table *t, enum sch_con_kind k,
+    const char *name)
+{
+	struct sch_constraint *c = schema_grow(&t->cons, &t->ncons,
+	    sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->kind = k;
+	c->valid = 1;
+	c->on_delete = c->on_update = 'a';
+	if (name && (c->name = strdup(name)) == NULL)
+		return NULL;
+	return c;
+}
+
+struct sch_index *
+schema_add_index(struct sch_table *t, const char *name)
+{
+	struct sch_index *x = schema_grow(&t->idx, &t->nidx, sizeof(*x));
+
+	if (x == NULL)
+		return NULL;
+	x->valid = 1;
+	if (name && (x->name = strdup(name)) == NULL)
+		return NULL;
+	return x;
+}
+
+int
+schema_add_schema(struct schema *s, const char *name)
+{
+	if (schema_has_schema(s, name))
+		return 0;
+	return schema_strv_push(&s->schemas, name);
+}
+
+const char *
+schema_add_file(struct schema *s, const char *name)
+{
+	if (schema_strv_push(&s->files, name) == -1)
+		return NULL;
+	return s->files[schema_strv_len(s->files) - 1];
+}
+
+/* ---- lookups ---- */
+
+struct sch_table *
+schema_find_table(const struct schema *s, const char *sch, const char *name)
+{
+	for (size_t i = 0; i < s->ntables; i++)
+		if (!strcmp(s->tables[i].schema, sch) &&
+		    !strcmp(s->tables[i].name, name))
+			return &s->tables[i];
+	return NULL;
+}
+
+struct sch_enum *
+schema_find_enum(const struct schema *s, const char *sch, const char *name)
+{
+	for (size_t i = 0; i < s->nenums; i++)
+		if (!strcmp(s->enums[i].schema, sch) &&
+		    !strcmp(s->enums[i].name, name))
+			return &s->enums[i];
+	return NULL;
+}
+
+struct sch_column *
+schema_find_column(const struct sch_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (!strcmp(t->cols[i].name, name))
+			return &t->cols[i];
+	return NULL;
+}
+
+struct sch_constraint *
+schema_find_constraint(const struct sch_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncons; i++)
+		if (t->cons[i].name && !strcmp(t->cons[i].name, name))
+			return &t->cons[i];
+	return NULL;
+}
+
+struct sch_constraint *
+schema_find_pk(const struct sch_table *t)
+{
+	for (size_t i = 0; i < t->ncons; i++)
+		if (t->cons[i].kind == SCH_PK)
+			return &t->cons[i];
+	return NULL;
+}
+
+struct sch_index *
+schema_find_index(const struct sch_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->nidx; i++)
+		if (t->idx[i].name && !strcmp(t->idx[i].name, name))
+			return &t->idx[i];
+	return NULL;
+}
+
+int
+schema_has_schema(const struct schema *s, const char *name)
+{
+	for (size_t i = 0; s->schemas && s->schemas[i]; i++)
+		if (!strcmp(s->schemas[i], name))
+			return 1;
+	return 0;
+}
+
+/* ---- names ---- */
+
+char *
+schema_default_name(const char *table, char *const *cols,
+    const char *suffix)
+{
+	char buf[1024];
+	size_t off;
+
+	off = (size_t)snprintf(buf, sizeof(buf), "%s", table);
+	for (size_t i = 0; cols && cols[i] && off < sizeof(buf); i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "_%s",
+		    cols[i]);
+	if (off >= sizeof(buf))
+		off = sizeof(buf) - 1;
+	/* keep the suffix whole, cut the front part to fit 63 bytes */
+	if (off + 1 + strlen(suffix) > NAMEDATALEN - 1)
+		off = NAMEDATALEN - 2 - strlen(suffix);
+	buf[off] = '\0';
+	/* a cut identifier must not end in the middle of a UTF-8 sequence */
+	while (off > 0 && ((unsigned char)buf[off - 1] & 0xc0) == 0x80)
+		buf[--off] = '\0';
+	if (off > 0 && ((unsigned char)buf[off - 1] & 0xc0) == 0xc0)
+		buf[--off] = '\0';
+	snprintf(buf + off, sizeof(buf) - off, "_%s", suffix);
+	return strdup(buf);
+}
+
+/* ---- types: parsed by libpg_query, spelled as format_type() does ---- */
+
+struct type_alias {
+	const char	*in;		/* internal or alias name */
+	const char	*out;		/* format_type() spelling */
+	int		 mods;		/* typmods allowed: 0, 1 or 2 */
+};
+
+static const struct type_alias type_aliases[] = {
+	{ "int4", "integer", 0 },	{ "integer", "integer", 0 },
+	{ "int", "integer", 0 },	{ "int2", "smallint", 0 },
+	{ "smallint", "smallint", 0 },	{ "int8", "bigint", 0 },
+	{ "bigint", "bigint", 0 },	{ "float4", "real", 0 },
+	{ "real", "real", 0 },		{ "float8", "double precision", 0 },
+	{ "bool", "boolean", 0 },	{ "boolean", "boolean", 0 },
+	{ "numeric", "numeric", 2 },	{ "decimal", "numeric", 2 },
+	{ "varchar", "character varying", 1 },
+	{ "bpchar", "character", 1 },	{ "char", "character", 1 },
+	{ "timestamp", "timestamp without time zone", 1 },
+	{ "timestamptz", "timestamp with time zone", 1 },
+	{ "time", "time without time zone", 1 },
+	{ "timetz", "time with time zone", 1 },
+	{ "interval", "interval", 0 },	{ "text", "text", 0 },
+	{ "uuid", "uuid", 0 },		{ "jsonb", "jsonb", 0 },
+	{ "json", "json", 0 },		{ "bytea", "bytea", 0 },
+	{ "date", "date", 0 },		{ "inet", "inet", 0 },
+	{ "cidr", "cidr", 0 },		{ "macaddr", "macaddr", 0 },
+	{ "money", "money", 0 },	{ "tsvector", "tsvector", 0 },
+	{ "tsquery", "tsquery", 0 },	{ "xml", "xml", 0 },
+	{ "oid", "oid", 0 },		{ "bit", "bit", 1 },
+	{ "varbit", "bit varying", 1 },	{ "point", "point", 0 },
+	{ "int4range", "int4range", 0 }, { "int8range", "int8range", 0 },
+	{ "tstzrange", "tstzrange", 0 }, { "daterange", "daterange", 0 },
+	{ "numrange", "numrange", 0 },	{ "citext", "citext", 0 },
+	{ NULL, NULL, 0 },
+};
+
+static int
+type_mods(json_t *tn, long mods[2])
+{
+	json_t *v;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(json_object_get(tn, "typmods"), i, v) {
+		json_t *c = json_object_get(v, "A_Const");
+		json_t *iv = json_object_get(json_object_get(c, "ival"),
+		    "ival");
+
+		if (c == NULL || n == 2)
+			return -1;
+		mods[n++] = iv ? (long)json_integer_value(iv) : 0;
+	}
+	return n;
+}
+
+static int
+type_spell(const struct type_alias *a, const long mods[2], int nmods,
+    int array, char **out)
+{
+	const char *tz = NULL;
+	char base[64], buf[128];
+
+	if (nmods > a->mods)
+		return -1;
+	if (!strncmp(a->out, "timestamp ", 10) || !strncmp(a->out, "time ", 5))
+		tz = strchr(a->out, ' ') + 1;
+	if (tz) {
+		snprintf(base, sizeof(base), "%.*s", (int)(tz - a->out - 1),
+		    a->out);
+		if (nmods)
+			snprintf(buf, sizeof(buf), "%s(%ld) %s", base, mods[0],
+			    tz);
+		else
+			snprintf(buf, sizeof(buf), "%s", a->out);
+	} else if (nmods == 2)
+		snprintf(buf, sizeof(buf), "%s(%ld,%ld)", a->out, mods[0],
+		    mods[1]);
+	else if (nmods == 1 && !strcmp(a->out, "numeric"))
+		snprintf(buf, sizeof(buf), "numeric(%ld,0)", mods[0]);
+	else if (nmods == 1)
+		snprintf(buf, sizeof(buf), "%s(%ld)", a->out, mods[0]);
+	else if (!strcmp(a->out, "character"))
+		snprintf(buf, sizeof(buf), "character(1)");
+	else
+		snprintf(buf, sizeof(buf), "%s", a->out);
+	if (array)
+		strcat(buf, "[]");
+	return (*out = strdup(buf)) ? 0 : -1;
+}
+
+/* stmts[0].stmt.SelectStmt.targetList[0].ResTarget.val of a parse tree */
+static json_t *
+schema_first_target(json_t *root)
+{
+	json_t *s = json_array_get(json_object_get(root, "stmts"), 0);
+
+	s = json_object_get(json_object_get(s, "stmt"), "SelectStmt");
+	s = json_array_get(json_object_get(s, "targetList"), 0);
+	return json_object_get(json_object_get(s, "ResTarget"), "val");
+}
+
+int
+schema_type_canon(const char *type, char **out, int *is_array,
+    struct merr *e)
+{
+	PgQueryParseResult r;
+	json_t *root = NULL, *tn, *names;
+	char *sql = NULL;
+	const char *last;
+	long mods[2] = { 0, 0 };
+	int nmods, rc = -1;
+	size_t nn;
+
+	*out = NULL;
+	*is_array = 0;
+	if (strchr(type, ';') || asprintf(&sql, "SELECT NULL::%s", type) == -1)
+		return merr_set(e, MERR_INPUT, "invalid type '%s'", type);
+	r = pg_query_parse(sql);
+	if (r.error == NULL)
+		root = json_loads(r.parse_tree, 0, NULL);
+	tn = json_object_get(json_object_get(schema_first_target(root),
+	    "TypeCast"), "typeName");
+	names = json_object_get(tn, "names");
+	nn = json_array_size(names);
+	if (tn == NULL || json_array_size(json_object_get(root, "stmts")) != 1 ||
+	    nn == 0 || nn > 2) {
+		merr_set(e, MERR_INPUT, "invalid type '%s'", type);
+		goto out;
+	}
+	last = json_string_value(json_object_get(json_object_get(
+	    json_array_get(names, nn - 1), "String"), "sval"));
+	if (nn == 2 && strcmp(json_string_value(json_object_get(
+	    json_object_get(json_array_get(names, 0), "String"), "sval")),
+	    "pg_catalog") != 0) {
+		merr_set(e, MERR_INPUT, "unknown type '%s'", type);
+		goto out;
+	}
+	*is_array = json_array_size(json_object_get(tn, "arrayBounds")) > 0;
+	if ((nmods = type_mods(tn, mods)) < 0) {
+		merr_set(e, MERR_INPUT, "invalid type modifier in '%s'", type);
+		goto out;
+	}
+	for (const struct type_alias *a = type_aliases; a->in; a++)
+		if (last && !strcmp(a->in, last)) {
+			if (type_spell(a, mods, nmods, *is_array, out) == -1)
+				merr_set(e, MERR_INPUT, "invalid type "
+				    "modifier in '%s'", type);
+			else
+				rc = 0;
+			goto out;
+		}
+	merr_set(e, MERR_INPUT, "unknown type '%s'", type);
+out:
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	free(sql);
+	return rc;
+}
+
+/* ---- expressions: compared as cleaned libpg_query parse trees ---- */
+
+static json_t *expr_clean(json_t *, const char *src);
+
+/* Drop a leading "pg_catalog" from a names/funcname list. */
+static void
+expr_clean_names(json_t *names)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(
+	    json_array_get(names, 0), "String"), "sval"));
+
+	if (s && !strcmp(s, "pg_catalog") && json_array_size(names) > 1)
+		json_array_remove(names, 0);
+}
+
+/* A constant as its text: 1, '1' and 1::integer all become "1". */
+static json_t *
+expr_const(json_t *c, const char *src)
+{
+	json_t *v;
+	char buf[64];
+	const char *s = NULL;
+
+	if ((v = json_object_get(c, "sval")))
+		s = json_string_value(json_object_get(v, "sval"));
+	else if ((v = json_object_get(c, "fval")))
+		s = json_string_value(json_object_get(v, "fval"));
+	else if ((v = json_object_get(c, "boolval")))
+		s = json_is_true(json_object_get(v, "boolval")) ? "true" :
+		    "false";
+	else if (json_object_get(c, "ival")) {
+		/* read the literal itself: the JSON drops negative values */
+		json_int_t loc = json_integer_value(json_object_get(c,
+		    "location"));
+		snprintf(buf, sizeof(buf), "%ld", strtol(src + loc, NULL, 10));
+		s = buf;
+	} else if (json_object_get(c, "isnull"))
+		s = "NULL";
+	return json_pack("{s:s}", "const", s ? s : "");
+}
+
+static json_t *
+expr_clean_object(json_t *o, const char *src)
+{
+	json_t *v, *arg;
+	const char *k;
+	void *tmp;
+
+	if ((v = json_object_get(o, "A_Const")) && json_object_size(o) == 1)
+		return expr_const(v, src);
+	if ((v = json_object_get(o, "TypeCast")) && json_object_size(o) == 1) {
+		arg = json_object_get(v, "arg");
+		if (json_object_get(arg, "A_Const") ||
+		    json_object_get(arg, "ColumnRef") ||
+		    json_object_get(arg, "A_ArrayExpr") ||
+		    json_object_get(arg, "TypeCast"))
+			return expr_clean(arg, src);
+	}
+	if ((v = json_object_get(o, "A_Expr")) && json_object_size(o) == 1) {
+		const char *k0 = json_string_value(json_object_get(v, "kind"));
+		char kind[32];
+		json_t *items = json_object_get(json_object_get(
+		    json_object_get(v, "rexpr"), "List"), "items");
+
+		/* copy: setting "kind" frees the old string */
+		snprintf(kind, sizeof(kind), "%s", k0 ? k0 : "");
+		if (!strcmp(kind, "AEXPR_LIKE") || !strcmp(kind, "AEXPR_ILIKE"))
+			json_object_set_new(v, "kind", json_string("AEXPR_OP"));
+		if (!strcmp(kind, "AEXPR_IN") && items) {
+			json_object_set_new(v, "kind",
+			    json_string("AEXPR_OP_ANY"));
+			json_object_set_new(v, "rexpr", json_pack(
+			    "{s:{s:O}}", "A_ArrayExpr", "elements", items));
+		}
+	}
+	json_object_foreach_safe(o, tmp, k, v) {
+		if (!strcmp(k, "location") || !strcmp(k, "funcformat")) {
+			json_object_del(o, k);
+			continue;
+		}
+		if (!strcmp(k, "names") || !strcmp(k, "funcname"))
+			expr_clean_names(v);
+		json_object_set_new(o, k, expr_clean(v, src));
+	}
+	return json_incref(o);
+}
+
+/* Returns a new reference to the cleaned tree (may be a new node). */
+static json_t *
+expr_clean(json_t *j, const char *src)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_is_object(j))
+		return expr_clean_object(j, src);
+	if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			json_array_set_new(j, i, expr_clean(v, src));
+	return json_incref(j);
+}
+
+/* The cleaned tree of "SELECT expr" as compact text, or NULL. */
+static char *
+expr_canon(const char *expr)
+{
+	PgQueryParseResult r;
+	json_t *root = NULL, *clean;
+	char *sql = NULL, *out = NULL;
+
+	if (asprintf(&sql, "SELECT (%s)", expr) == -1)
+		return NULL;
+	r = pg_query_parse(sql);
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL))) {
+		json_t *stmts = json_object_get(root, "stmts");
+
+		if (json_array_size(stmts) == 1) {
+			clean = expr_clean(json_array_get(stmts, 0), sql);
+			out = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS);
+			json_decref(clean);
+		}
+	}
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	free(sql);
+	return out;
+}
+
+int
+schema_expr_equal(const char *a, const char *b)
+{
+	char *ca, *cb;
+	int eq;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (!strcmp(a, b))
+		return 1;
+	ca = expr_canon(a);
+	cb = expr_canon(b);
+	eq = ca && cb && !strcmp(ca, cb);
+	free(ca);
+	free(cb);
+	return eq;
+}
+
+int
+schema_expr_check(const char *expr, struct merr *e)
+{
+	PgQueryParseResult r;
+	char *sql = NULL;
+	int rc = 0;
+
+	if (asprintf(&sql, "SELECT (%s)", expr) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	r = pg_query_parse(sql);
+	if (r.error)
+		rc = merr_set(e, MERR_INPUT, "invalid SQL expression: %s",
+		    r.error->message);
+	else if (strstr(r.parse_tree, "\"stmts\":[{") == NULL ||
+	    strstr(r.parse_tree, "},{\"stmt\"") != NULL)
+		rc = merr_set(e, MERR_INPUT, "invalid SQL expression");
+	pg_query_free_parse_result(r);
+	free(sql);
+	return rc;
+}

@@ -1,0 +1,83 @@
+/* oneshot.c - `migrated --plan` and `migrated --once` (see oneshot.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "oneshot.h"
+#include "plan.h"
+#include "tier1.h"
+
+static void
+oneshot_error(const struct merr *e)
+{
+	char buf[1024];
+
+	merr_format(e, buf, sizeof(buf));
+	if (e->field[0] && !strstr(buf, e->field))
+		log_errorx("error: %s (key '%s')", buf, e->field);
+	else
+		log_errorx("error: %s", buf);
+	if (e->detail[0])
+		log_errorx("detail: %s", e->detail);
+	if (e->hint[0])
+		log_errorx("hint: %s", e->hint);
+}
+
+int
+oneshot_plan(const struct config *cfg)
+{
+	struct plan *p;
+	struct merr e;
+	char *text;
+
+	merr_clear(&e);
+	if (tier1_plan(cfg, NULL, &p, &e) == -1 ||
+	    plan_format_text(p, &text, &e) == -1) {
+		oneshot_error(&e);
+		return 1;
+	}
+	fputs(text, stdout);
+	free(text);
+	plan_free(p);
+	return 0;
+}
+
+int
+oneshot_once(const struct config *cfg)
+{
+	struct tier1_report rep;
+	struct plan *p = NULL;
+	struct merr e;
+
+	merr_clear(&e);
+	if (tier1_apply(cfg, NULL, &rep, &p, &e) == -1) {
+		oneshot_error(&e);
+		plan_free(p);
+		return 1;
+	}
+	for (size_t i = 0; p && i < p->n; i++) {
+		const struct plan_change *c = &p->v[i];
+
+		if (c->cls == PLAN_SAFE)
+			continue;
+		if (c->cls == PLAN_REFUSED)
+			log_warnx("refused: %s %s: %s", c->kind, c->target,
+			    c->reason);
+		else
+			log_info("drift: %s %s: %s", c->kind, c->target,
+			    c->reason);
+		if (c->cls == PLAN_REFUSED && c->hint)
+			log_warnx("hint: %s", c->hint);
+	}
+	if (rep.statements == 0)
+		log_info("tier 1: up to date (%zu refused, %zu drift)%s",
+		    rep.refused, rep.drift, rep.waited ?
+		    ", after waiting for another migrated" : "");
+	else
+		log_info("tier 1: applied %zu changes, %zu statements in %ld ms "
+		    "(%zu refused, %zu drift)", rep.applied, rep.statements,
+		    rep.duration_ms, rep.refused, rep.drift);
+	plan_free(p);
+	return 0;
+}

@@ -1,0 +1,2 @@
+CREATE SCHEMA billing;
+CREATE TYPE billing.state AS ENUM ('open', 'closed', 'void');

@@ -1,0 +1,62 @@
+# 12_tier1_concurrent.sh - 8 `migrated --once` started at the same moment
+# against one database: exactly one applies, the others wait and find
+# nothing to do, all exit 0; an up-to-date host never queues for the lock.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+SRC=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
+[ -d "$SRC/models" ] || SRC=$OLDPWD
+mkdir -p migrations
+M() { "$MIGRATED" --database "dbname=$TESTDB" --models "$SRC/models" \
+    --migrations migrations "$@"; }
+
+pids=
+for i in 1 2 3 4 5 6 7 8; do
+	M --once >"out.$i" 2>&1 &
+	pids="$pids $!"
+done
+fails=0
+for p in $pids; do
+	wait "$p" || fails=$((fails + 1))
+done
+is "all 8 exit 0" "$fails" 0
+is "exactly one applied" "$(cat out.* | grep -c 'tier 1: applied 6 changes')" 1
+is "the other 7 found nothing to do" "$(cat out.* | grep -c 'tier 1: up to date')" 7
+is "no errors" "$(cat out.* | grep -c 'error')" 0
+is "schema right: in sync" "$(M --plan 2>&1)" "-- no changes: the database matches the models"
+is "tables created once" "$(q "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'")" 3
+
+# an up-to-date host does not queue behind a held lock
+psql -qAtX -d "$TESTDB" -c "SELECT pg_advisory_lock(7883960004428899684)" \
+    -c "SELECT pg_sleep(20)" >/dev/null 2>&1 &
+holder=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+	sleep 0.2
+done
+start=$(date +%s%N)
+out=$(timeout 10 "$MIGRATED" --database "dbname=$TESTDB" --models "$SRC/models" \
+    --migrations migrations --once 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+is "up to date with the lock held elsewhere: exit 0" "$rc" 0
+like "up to date with the lock held elsewhere: no wait" "$ms" '^[0-9]{1,3}$|^1[0-9]{3}$'
+
+# a host with work to do waits for the holder, then applies
+cat >extra.yaml <<'Y'
+table: extra
+columns:
+  id: { type: int, primary_key: true }
+Y
+mkdir -p m2 && cp "$SRC"/models/*.yaml extra.yaml m2/
+"$MIGRATED" --database "dbname=$TESTDB" --models m2 --migrations migrations \
+    --once >waiter.out 2>&1 &
+waiter=$!
+sleep 1
+is "waiter queued on the advisory lock" "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")" 1
+is "waiter has not applied yet" "$(q "SELECT count(*) FROM pg_class WHERE relname = 'extra'")" 0
+kill "$holder" 2>/dev/null
+q "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()" >/dev/null
+wait "$waiter"; rc=$?
+is "waiter exits 0 once the lock is free" "$rc" 0
+is "waiter applied" "$(q "SELECT count(*) FROM pg_class WHERE relname = 'extra'")" 1
+wait "$holder" 2>/dev/null
+true

@@ -1,0 +1,48 @@
+# 13_tier1_model_errors.sh - a bad model file: exit 1, an error naming
+# file:line:col and the key, and nothing applied (not even the good files).
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+mkdir -p migrations
+before=$(schema_snapshot)
+case_() {	# case_ NAME WANT-PATTERN  (model files in m/)
+	out=$("$MIGRATED" --database "dbname=$TESTDB" --models m \
+	    --migrations migrations --once 2>&1); rc=$?
+	is "$1: exit 1" "$rc" 1
+	like "$1: message" "$out" "$2"
+	is "$1: nothing applied" "$(schema_snapshot)" "$before"
+	out=$("$MIGRATED" --database "dbname=$TESTDB" --models m \
+	    --migrations migrations --plan 2>&1); rc=$?
+	is "$1: --plan exits 1 too" "$rc" 1
+	rm -rf m
+}
+good() {
+	mkdir -p m
+	printf 'table: a_good\ncolumns:\n  id: { type: int, primary_key: true }\n' >m/a_good.yaml
+}
+
+good; printf 'table: t\ncolumns:\n  id: int\n  name: { type: text, nullable: true }\n' >m/t.yaml
+case_ "unknown key" "error: m/t.yaml:4:23: unknown key 'nullable' in column"
+good; printf 'table: t\ncolumns:\n  id: int\ncolour: red\n' >m/t.yaml
+case_ "unknown top-level key" "error: m/t.yaml:4:1: unknown key 'colour' in model"
+good; printf 'table: t\ncolumns:\n  id: int\n  name: { type: strng }\n' >m/t.yaml
+case_ "unknown type" "error: m/t.yaml:4:17: unknown type 'strng' for column 'name'"
+good; printf 'table: t\ncolumns:\n  id: int\n  owner: { type: int, references: ownrs }\n' >m/t.yaml
+case_ "fk to a table no model defines" \
+    "error: m/t.yaml:4:35: foreign key on 't' references table 'public.ownrs' that no model defines"
+good; printf 'table: a_good\ncolumns:\n  id: int\n' >m/t.yaml
+case_ "duplicate table" "error: m/t.yaml:1:8: duplicate table 'public.a_good'"
+good; printf 'table: t\ncolumns:\n  id: int\n  id: text\n' >m/t.yaml
+case_ "duplicate column" "error: m/t.yaml:4:3: duplicate key 'id' in columns"
+good; printf 'table: t\ncolumns:\n  id: int\nindexes:\n  - { name: a_good, columns: [id] }\n' >m/t.yaml
+case_ "index named like a table" \
+    "error: m/t.yaml:5:5: duplicate relation \\(table, index or key\\) name 'a_good'"
+good; printf 'table: t\ncolumns:\n  id: int\nindexes:\n  - [id]\n  - { columns: [id] }\n' >m/t.yaml
+case_ "two indexes with one name" "error: m/t.yaml:6:5: duplicate relation \\(table, index or key\\) name 't_id_idx'"
+good; printf 'table: t\ncolumns:\n  id: { type: int, default: "1 +" }\n' >m/t.yaml
+case_ "bad default expression" "error: m/t.yaml:3:29: 'default': invalid SQL expression: syntax error"
+good; printf 'table: t\ncolumns:\n  id: int\nindexes:\n  - { columns: [nope] }\n' >m/t.yaml
+case_ "index on a missing column" "error: m/t.yaml:5:5: index key 'nope': table 't' has no column 'nope'"
+good; printf 'table: t\ncolumns: [\n' >m/t.yaml
+case_ "invalid YAML" "error: m/t.yaml:3:1: invalid YAML"
+good; printf 'enums:\n  mood: [happy, happy]\n' >m/t.yaml
+case_ "duplicate enum value" "error: m/t.yaml:2:9: duplicate enum value 'happy'"

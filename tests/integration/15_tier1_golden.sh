@@ -1,0 +1,30 @@
+# 15_tier1_golden.sh - model -> plan golden files (tests/golden/*/): each
+# case's setup.sql on a fresh database, then `migrated --plan`, diffed
+# against expected.out.  UPDATE_GOLDEN=1 rewrites the expected files.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+G=$(cd "$(dirname "$0")/../golden" 2>/dev/null && pwd)
+[ -d "$G" ] || G=$OLDPWD/tests/golden
+n=0
+for dir in "$G"/*/; do
+	name=$(basename "$dir")
+	n=$((n + 1))
+	db="${TESTDB}_g$n"
+	psql -qAtX -d "$TESTDB" -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\"" >/dev/null
+	if [ -f "$dir/setup.sql" ]; then
+		psql -qAtX -v ON_ERROR_STOP=1 -d "$db" -f "$dir/setup.sql" >/dev/null ||
+		    _fail "$name: setup.sql failed"
+	fi
+	got=$(cd "$dir" && "$MIGRATED" --database "dbname=$db" --models models \
+	    --migrations . --plan 2>&1; echo "exit $?")
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+		printf '%s\n' "$got" >"$dir/expected.out"
+	fi
+	if d=$(printf '%s\n' "$got" | diff -u "$dir/expected.out" - 2>&1); then
+		_pass "golden $name"
+	else
+		_fail "golden $name" "$d"
+	fi
+	psql -qAtX -d "$TESTDB" -c "DROP DATABASE \"$db\"" >/dev/null
+done
+is "golden cases found" "$([ $n -ge 5 ] && echo yes)" yes

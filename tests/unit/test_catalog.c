@@ -1,0 +1,321 @@
+/*
+ * test_catalog.c - the live schema, against the real test database:
+ * normalised values, a fixed number of queries whatever the number of
+ * tables, and every construct of the model format in sync after apply.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "db.h"
+#include "model.h"
+#include "plan.h"
+#include "tier1.h"
+
+static struct db db;
+
+static int
+setup(void **state)
+{
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	if (db_connect(&db, NULL, "test_catalog", &e) == -1) {
+		fprintf(stderr, "connect: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	db_close(&db);
+	return 0;
+}
+
+static void
+sql(const char *s)
+{
+	struct merr e;
+
+	merr_clear(&e);
+	if (db_exec(&db, s, &e) == -1)
+		fail_msg("%s: %s", s, e.msg);
+}
+
+static void
+test_normalised(void **state)
+{
+	char *schemas[] = { "cat", NULL };
+	struct schema *s;
+	struct sch_table *t;
+	struct sch_constraint *c;
+	struct sch_index *x;
+	struct merr e;
+
+	(void)state;
+	sql("CREATE SCHEMA cat; CREATE SCHEMA other;"
+	    "CREATE TYPE cat.mood AS ENUM ('up', 'down');"
+	    "CREATE TABLE cat.p (a int, b int, PRIMARY KEY (a, b));"
+	    "CREATE TABLE cat.t (id serial PRIMARY KEY, n varchar(9) NOT NULL"
+	    " DEFAULT 'x', m cat.mood[], d numeric(4,1), a int, b int,"
+	    " CONSTRAINT t_fk FOREIGN KEY (b, a) REFERENCES cat.p (a, b)"
+	    " ON DELETE SET NULL);"
+	    "ALTER TABLE cat.t ADD CONSTRAINT t_ck CHECK (d > 0) NOT VALID;"
+	    "COMMENT ON TABLE cat.t IS 'tee';"
+	    "CREATE INDEX t_x ON cat.t USING btree (lower(n), a) WHERE a > 1;"
+	    "CREATE TABLE other.z (i int);");
+	merr_clear(&e);
+	assert_int_equal(catalog_load(&db, schemas, &s, &e), 0);
+	assert_null(schema_find_table(s, "other", "z"));
+	assert_non_null(t = schema_find_table(s, "cat", "t"));
+	assert_string_equal(t->comment, "tee");
+	assert_string_equal(schema_find_column(t, "n")->type,
+	    "character varying(9)");
+	assert_string_equal(schema_find_column(t, "n")->def,
+	    "'x'::character varying");
+	assert_true(schema_find_column(t, "n")->notnull);
+	assert_string_equal(schema_find_column(t, "m")->type, "cat.mood[]");
+	assert_true(schema_find_column(t, "m")->is_enum);
+	assert_string_equal(schema_find_column(t, "d")->type, "numeric(4,1)");
+	assert_string_equal(schema_find_column(t, "id")->def,
+	    "nextval('cat.t_id_seq'::regclass)");
+	assert_non_null(c = schema_find_constraint(t, "t_fk"));
+	assert_string_equal(c->cols[0], "b");
+	assert_string_equal(c->ref_table, "p");
+	assert_string_equal(c->ref_cols[0], "a");
+	assert_int_equal(c->on_delete, 'n');
+	assert_int_equal(c->on_update, 'a');
+	assert_non_null(c = schema_find_constraint(t, "t_ck"));
+	assert_false(c->valid);
+	assert_string_equal(c->expr, "(d > (0)::numeric)");
+	assert_non_null(schema_find_pk(t));
+	/* indexes behind constraints are not listed as indexes */
+	assert_null(schema_find_index(t, "t_pkey"));
+	assert_non_null(x = schema_find_index(t, "t_x"));
+	assert_string_equal(x->keys[0], "lower(n::text)");
+	assert_string_equal(x->keys[1], "a");
+	assert_string_equal(x->where, "(a > 1)");
+	assert_string_equal(x->method, "btree");
+	assert_true(x->valid);
+	assert_non_null(s->enums);
+	assert_string_equal(s->enums[0].labels[1], "down");
+	schema_free(s);
+}
+
+/* Count the queries a catalog_load sends, from libpq's protocol trace. */
+static int
+count_queries(int ntables)
+{
+	char *schemas[] = { "many", NULL }, buf[512];
+	struct schema *s;
+	struct merr e;
+	FILE *f;
+	int n = 0;
+
+	for (int i = 0; i < ntables; i++) {
+		snprintf(buf, sizeof(buf), "CREATE TABLE IF NOT EXISTS many.t%d "
+		    "(id int PRIMARY KEY, v text UNIQUE, w int CHECK (w > 0))",
+		    i);
+		sql(buf);
+	}
+	assert_non_null(f = tmpfile());
+	PQtrace(db.conn, f);
+	merr_clear(&e);
+	assert_int_equal(catalog_load(&db, schemas, &s, &e), 0);
+	PQuntrace(db.conn);
+	assert_int_equal(s->ntables, ntables);
+	schema_free(s);
+	rewind(f);
+	while (fgets(buf, sizeof(buf), f))
+		if (strstr(buf, "F\t") && (strstr(buf, "\tParse\t") ||
+		    strstr(buf, "\tQuery\t")))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static void
+test_fixed_queries(void **state)
+{
+	(void)state;
+	sql("CREATE SCHEMA many");
+	assert_int_equal(count_queries(1), CATALOG_QUERIES);
+	assert_int_equal(count_queries(40), CATALOG_QUERIES);
+}
+
+static void
+test_probe_rows(void **state)
+{
+	char *schemas[] = { "pr", NULL };
+	char *which[] = { "pr", "full", "pr", "empty", NULL };
+	struct schema *s;
+	struct merr e;
+
+	(void)state;
+	sql("CREATE SCHEMA pr; CREATE TABLE pr.full (i int);"
+	    "CREATE TABLE pr.empty (i int); INSERT INTO pr.full VALUES (1)");
+	merr_clear(&e);
+	assert_int_equal(catalog_load(&db, schemas, &s, &e), 0);
+	assert_int_equal(schema_find_table(s, "pr", "full")->rows, -1);
+	assert_int_equal(catalog_probe_rows(&db, s, which, &e), 0);
+	assert_int_equal(schema_find_table(s, "pr", "full")->rows, 1);
+	assert_int_equal(schema_find_table(s, "pr", "empty")->rows, 0);
+	schema_free(s);
+}
+
+/* Every construct of the format: applied once, then nothing to do. */
+static const char every_enum[] =
+    "schema: shop\n"
+    "enums:\n"
+    "  order_status: [new, paid, shipped]\n"
+    "  public.mood: [happy, sad]\n";
+static const char every_customers[] =
+    "table: shop.customers\n"
+    "comment: \"customer's data\"\n"
+    "columns:\n"
+    "  id:     { type: bigint, primary_key: true }\n"
+    "  region: { type: int, primary_key: true }\n"
+    "  email:  { type: varchar(254), not_null: true }\n"
+    "  name:   { type: character varying(100), comment: display name }\n"
+    "  tags:   { type: \"text[]\", not_null: true, default: \"'{}'\" }\n"
+    "  scores: { type: \"int4[]\" }\n"
+    "  balance: { type: \"numeric(12,2)\", not_null: true, default: 0 }\n"
+    "  ratio:  { type: \"numeric(5)\", default: -1 }\n"
+    "  price:  { type: decimal }\n"
+    "  data:   { type: jsonb, default: \"'{\\\"a\\\": 1}'::jsonb\" }\n"
+    "  created: { type: timestamptz, not_null: true,"
+    " default: CURRENT_TIMESTAMP }\n"
+    "  at3:    { type: timestamp(3) with time zone }\n"
+    "  naive:  { type: timestamp }\n"
+    "  born:   { type: date, default: \"'2000-01-01'\" }\n"
+    "  flag:   { type: bool, default: true }\n"
+    "  code:   { type: \"char(3)\", default: \"'abc'\" }\n"
+    "  mood:   { type: mood, default: \"'happy'\" }\n"
+    "  uid:    { type: uuid, default: gen_random_uuid() }\n"
+    "  f8:     { type: float8, default: 1.5 }\n"
+    "  small:  { type: int2 }\n"
+    "  span:   { type: interval, default: \"'1 day'\" }\n"
+    "  status: { type: shop.order_status,"
+    " default: \"'new'::shop.order_status\" }\n"
+    "  note:   { type: text, default: \"'it''s'\" }\n"
+    "  up:     { type: text, default: \"upper('x')\" }\n"
+    "unique:\n"
+    "  - [email]\n"
+    "  - { name: customers_name_region_uq, columns: [name, region] }\n"
+    "checks:\n"
+    "  - \"balance >= 0\"\n"
+    "  - { name: email_has_at, expr: \"email LIKE '%@%'\" }\n"
+    "  - { name: code_known, expr: \"code IN ('abc', 'def')\" }\n"
+    "  - { name: ratio_between,"
+    " expr: \"ratio > -10 AND ratio < 10 OR ratio IS NULL\" }\n"
+    "indexes:\n"
+    "  - { columns: [\"lower(email)\"], unique: true }\n"
+    "  - { name: customers_tags_gin, columns: [tags], method: gin }\n"
+    "  - { columns: [created], method: brin }\n"
+    "  - { columns: [uid], method: hash }\n"
+    "  - { name: customers_rich, columns: [region, balance],"
+    " where: \"balance > 1000 AND flag\" }\n"
+    "  - { name: customers_expr2, columns: [\"(data->>'a')\","
+    " \"coalesce(name, '')\"] }\n";
+static const char every_orders[] =
+    "table: shop.orders\n"
+    "columns:\n"
+    "  id: { type: bigint, primary_key: true }\n"
+    "  customer_id: bigint\n"
+    "  customer_region: int\n"
+    "  status: { type: shop.order_status, not_null: true,"
+    " default: \"'new'\" }\n"
+    "  moods: { type: \"mood[]\" }\n"
+    "  total: { type: \"numeric(10,2)\", check: \"total > 0\" }\n"
+    "foreign_keys:\n"
+    "  - { columns: [customer_id, customer_region], references: customers,"
+    " on_delete: set null, on_update: cascade }\n"
+    "indexes:\n"
+    "  - [customer_id]\n";
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int
+count_event(void *arg, struct db *d, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	(void)d; (void)a; (void)e;
+	if (!strcmp(ev->action, "tier1.apply"))
+		(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_every_construct_in_sync(void **state)
+{
+	struct config cfg;
+	struct tier1_report rep;
+	struct event_hook hook;
+	struct plan *p;
+	struct merr e;
+	char *text;
+	int applied = 0;
+
+	(void)state;
+	mkdir("every", 0755);
+	write_file("every/a_enums.yaml", every_enum);
+	write_file("every/customers.yaml", every_customers);
+	write_file("every/orders.yaml", every_orders);
+	merr_clear(&e);
+	assert_int_equal(config_load(&cfg, NULL, NULL, &e), 0);
+	free(cfg.models_dir);
+	cfg.models_dir = strdup("every");
+	hook.fn = count_event;
+	hook.arg = &applied;
+	hook.actor = NULL;
+	if (tier1_apply(&cfg, &hook, &rep, NULL, &e) == -1)
+		fail_msg("apply: %s (%s)", e.msg, e.detail);
+	assert_int_equal(applied, 6);
+	assert_int_equal(rep.applied, 6);
+	assert_true(rep.locked);
+	assert_int_equal(tier1_plan(&cfg, &db, &p, &e), 0);
+	assert_int_equal(plan_format_text(p, &text, &e), 0);
+	if (p->n != 0)
+		fail_msg("not in sync:\n%s", text);
+	free(text);
+	plan_free(p);
+	/* a second run: no statement, no event, no lock */
+	applied = 0;
+	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	assert_int_equal(applied, 0);
+	assert_int_equal(rep.statements, 0);
+	assert_false(rep.locked);
+	config_release(&cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_normalised),
+		cmocka_unit_test(test_fixed_queries),
+		cmocka_unit_test(test_probe_rows),
+		cmocka_unit_test(test_every_construct_in_sync),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

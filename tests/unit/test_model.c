@@ -1,0 +1,259 @@
+/* test_model.c - YAML models: canonical types, expressions, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model.h"
+#include "schema.h"
+
+static void
+test_type_canon(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "int", "integer" }, { "int4", "integer" },
+		{ "integer", "integer" }, { "INT8", "bigint" },
+		{ "smallint", "smallint" }, { "varchar(20)",
+		"character varying(20)" }, { "character varying(7)",
+		"character varying(7)" }, { "varchar", "character varying" },
+		{ "text", "text" }, { "timestamptz", "timestamp with time zone" },
+		{ "timestamp with time zone", "timestamp with time zone" },
+		{ "timestamp(3) with time zone",
+		"timestamp(3) with time zone" }, { "timestamptz(3)",
+		"timestamp(3) with time zone" }, { "timestamp",
+		"timestamp without time zone" }, { "numeric(12,2)",
+		"numeric(12,2)" }, { "numeric(5)", "numeric(5,0)" },
+		{ "decimal", "numeric" }, { "bool", "boolean" },
+		{ "float8", "double precision" }, { "double precision",
+		"double precision" }, { "real", "real" }, { "char(3)",
+		"character(3)" }, { "char", "character(1)" }, { "uuid", "uuid" },
+		{ "jsonb", "jsonb" }, { "text[]", "text[]" }, { "int4[]",
+		"integer[]" }, { "varchar(5)[]", "character varying(5)[]" },
+		{ "integer[][]", "integer[]" }, { "time", "time without time zone" },
+		{ "timetz", "time with time zone" }, { "interval", "interval" },
+		{ "pg_catalog.int4", "integer" },
+	};
+	struct merr e;
+	char *out;
+	int arr;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		merr_clear(&e);
+		assert_int_equal(schema_type_canon(cases[i][0], &out, &arr, &e),
+		    0);
+		assert_string_equal(out, cases[i][1]);
+		free(out);
+	}
+	assert_int_equal(schema_type_canon("strng", &out, &arr, &e), -1);
+	assert_string_equal(e.msg, "unknown type 'strng'");
+	assert_int_equal(schema_type_canon("int; drop table x", &out, &arr,
+	    &e), -1);
+	assert_int_equal(schema_type_canon("myschema.thing", &out, &arr, &e),
+	    -1);
+	assert_int_equal(schema_type_canon("numeric(1,2,3)", &out, &arr, &e),
+	    -1);
+}
+
+static void
+test_expr_equal(void **state)
+{
+	/* model spelling vs what PostgreSQL prints */
+	static const char *const same[][2] = {
+		{ "now()", "now()" }, { "'{}'", "'{}'::jsonb" },
+		{ "0", "0" }, { "-1", "'-1'::integer" }, { "false", "false" },
+		{ "'active'", "'active'::character varying" },
+		{ "'x'::varchar", "'x'::character varying" },
+		{ "char_length(username) >= 3",
+		"(char_length((username)::text) >= 3)" },
+		{ "email LIKE '%@%'", "((email)::text ~~ '%@%'::text)" },
+		{ "code IN ('a', 'b')",
+		"(code = ANY (ARRAY['a'::bpchar, 'b'::bpchar]))" },
+		{ "lower(email)", "lower((email)::text)" },
+		{ "balance > 1000 AND flag",
+		"((balance > (1000)::numeric) AND flag)" },
+		{ "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP" },
+		{ "1.5", "1.5" }, { "'it''s'", "'it''s'::text" },
+		{ "pg_catalog.now()", "now()" },
+	};
+	static const char *const differ[][2] = {
+		{ "now()", "clock_timestamp()" }, { "0", "1" },
+		{ "'a'", "'b'::text" }, { "qty >= 0", "(qty > 0)" },
+		{ "a AND b", "a OR b" }, { "-1", "1" }, { "true", "false" },
+		{ "x IN (1, 2)", "x = ANY (ARRAY[1, 3])" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		if (!schema_expr_equal(same[i][0], same[i][1]))
+			fail_msg("expected equal: %s | %s", same[i][0],
+			    same[i][1]);
+	for (size_t i = 0; i < sizeof(differ) / sizeof(differ[0]); i++)
+		if (schema_expr_equal(differ[i][0], differ[i][1]))
+			fail_msg("expected different: %s | %s", differ[i][0],
+			    differ[i][1]);
+	assert_true(schema_expr_equal(NULL, NULL));
+	assert_false(schema_expr_equal("1", NULL));
+}
+
+static void
+test_default_name(void **state)
+{
+	char *cols[] = { "provider", "provider_user_id", NULL }, *n;
+	char *longc[] = { "a_very_long_column_name_that_goes_on_and_on",
+	    "and_another_one_just_as_long", NULL };
+
+	(void)state;
+	n = schema_default_name("social_accounts", cols, "key");
+	assert_string_equal(n, "social_accounts_provider_provider_user_id_key");
+	free(n);
+	n = schema_default_name("users", NULL, "pkey");
+	assert_string_equal(n, "users_pkey");
+	free(n);
+	n = schema_default_name("t", longc, "fkey");
+	assert_int_equal(strlen(n), 63);
+	assert_string_equal(n + 58, "_fkey");
+	free(n);
+}
+
+static const char full[] =
+    "schema: app\n"
+    "table: orders\n"
+    "comment: all orders\n"
+    "enums:\n"
+    "  state: [new, paid]\n"
+    "columns:\n"
+    "  id: { type: bigint, primary_key: true }\n"
+    "  region: { type: int, primary_key: true }\n"
+    "  state: { type: state, not_null: true, default: \"'new'\" }\n"
+    "  total: { type: \"numeric(10,2)\", check: \"total >= 0\" }\n"
+    "  parent: { type: bigint, references: { table: orders, column: id,"
+    " on_delete: set null } }\n"
+    "  tags: \"text[]\"\n"
+    "unique:\n"
+    "  - [region, total]\n"
+    "foreign_keys:\n"
+    "  - { columns: [parent, region], references: orders,"
+    " on_update: cascade }\n"
+    "checks:\n"
+    "  - \"total < 1000000\"\n"
+    "indexes:\n"
+    "  - { columns: [state, \"lower(tags::text)\"], where: \"total > 0\" }\n"
+    "  - { name: orders_tags, columns: [tags], method: gin }\n";
+
+static void
+test_full(void **state)
+{
+	struct schema *s;
+	struct sch_table *t;
+	struct sch_constraint *c;
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	if (model_load_string("orders.yaml", full, &s, &e) == -1)
+		fail_msg("%s:%d:%d: %s", e.file, e.line, e.col, e.msg);
+	assert_non_null(t = schema_find_table(s, "app", "orders"));
+	assert_string_equal(t->comment, "all orders");
+	assert_non_null(schema_find_enum(s, "app", "state"));
+	assert_string_equal(schema_find_column(t, "state")->type, "app.state");
+	assert_true(schema_find_column(t, "state")->is_enum);
+	assert_string_equal(schema_find_column(t, "total")->type,
+	    "numeric(10,2)");
+	assert_true(schema_find_column(t, "region")->notnull);
+	assert_non_null(c = schema_find_pk(t));
+	assert_string_equal(c->name, "orders_pkey");
+	assert_string_equal(c->cols[1], "region");
+	assert_non_null(c = schema_find_constraint(t, "orders_parent_fkey"));
+	assert_int_equal(c->on_delete, 'n');
+	assert_string_equal(c->ref_cols[0], "id");
+	assert_non_null(c = schema_find_constraint(t,
+	    "orders_parent_region_fkey"));
+	assert_int_equal(c->on_update, 'c');
+	assert_string_equal(c->ref_cols[1], "region");	/* the PK */
+	assert_non_null(schema_find_constraint(t, "orders_total_check"));
+	assert_non_null(c = schema_find_constraint(t, "orders_check"));
+	assert_string_equal(c->expr, "total < 1000000");
+	assert_non_null(schema_find_constraint(t, "orders_region_total_key"));
+	assert_non_null(schema_find_index(t, "orders_state_expr_idx"));
+	assert_string_equal(schema_find_index(t, "orders_tags")->method, "gin");
+	assert_int_equal(c->pos.line, 18);
+	assert_string_equal(c->pos.file, "orders.yaml");
+	schema_free(s);
+}
+
+static void
+expect_error(const char *text, const char *msg, int line, int col,
+    const char *field)
+{
+	struct schema *s;
+	struct merr e;
+
+	merr_clear(&e);
+	assert_int_equal(model_load_string("m.yaml", text, &s, &e), -1);
+	assert_null(s);
+	assert_int_equal(e.code, MERR_INPUT);
+	if (strstr(e.msg, msg) == NULL)
+		fail_msg("got '%s', want '%s'", e.msg, msg);
+	assert_string_equal(e.file, "m.yaml");
+	if (e.line != line || e.col != col)
+		fail_msg("'%s' at %d:%d, want %d:%d", e.msg, e.line, e.col,
+		    line, col);
+	if (field)
+		assert_string_equal(e.field, field);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	expect_error("table: t\ncolumns:\n  id: { type: int, nul: true }\n",
+	    "unknown key 'nul' in column", 3, 20, "nul");
+	expect_error("table: t\ncolumns:\n  id: { type: integr }\n",
+	    "unknown type 'integr' for column 'id'", 3, 15, "type");
+	expect_error("table: t\ncolumns:\n  a: { type: int, references: x }\n",
+	    "references table 'public.x' that no model defines", 3, 31,
+	    "references");
+	expect_error("table: t\ncolumns:\n  id: int\n  id: text\n",
+	    "duplicate key 'id' in columns", 4, 3, "id");
+	expect_error("table: t\ncolumns:\n  id: int\nindexes:\n  - [id]\n"
+	    "  - [id]\n", "duplicate relation (table, index or key) name "
+	    "'t_id_idx'", 6, 5, "name");
+	expect_error("table: t\ncolumns:\n  id: { type: int, unique: true }\n"
+	    "unique:\n  - [id]\n", "duplicate constraint name 't_id_key'",
+	    5, 5, "name");
+	expect_error("table: t\ncolumns:\n  id: { type: int, check: \"id >\" }\n",
+	    "'check': invalid SQL expression", 3, 27, "check");
+	expect_error("table: t\ncolumns:\n  id: int\nprimary_key: [nope]\n",
+	    "table 't' has no column 'nope'", 4, 14, "columns");
+	expect_error("table: t\n", "table 't' has no 'columns'", 1, 1,
+	    "columns");
+	expect_error("columns:\n  id: int\n", "a model needs 'table'", 1, 1,
+	    "table");
+	expect_error("table: t\ncolumns:\n  a: int\nforeign_keys:\n"
+	    "  - { columns: [a], references: t }\n",
+	    "table 't' has no primary key", 5, 5, "references");
+	expect_error("table: t\ncolumns:\n  a: { type: int, references: "
+	    "{ table: t, on_delete: explode } }\n", "'on_delete' must be one "
+	    "of", 3, 54, "on_delete");
+	expect_error("table: t\ncolumns:\n  a: int\nindexes:\n"
+	    "  - { columns: [a], method: btre }\n", "'method' must be one of",
+	    5, 29, "method");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_type_canon),
+		cmocka_unit_test(test_expr_equal),
+		cmocka_unit_test(test_default_name),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

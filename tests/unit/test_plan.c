@@ -1,0 +1,294 @@
+/*
+ * test_plan.c - the planner on hand-made schemas (two model documents:
+ * desired and "actual"); the database connection only quotes names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "db.h"
+#include "model.h"
+#include "plan.h"
+
+static struct db db;
+
+static int
+setup(void **state)
+{
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	return db_connect(&db, NULL, "test_plan", &e);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	db_close(&db);
+	return 0;
+}
+
+static struct schema *
+load(const char *text)
+{
+	struct schema *s;
+	struct merr e;
+
+	merr_clear(&e);
+	if (model_load_string("m.yaml", text, &s, &e) == -1)
+		fail_msg("model: %d:%d %s", e.line, e.col, e.msg);
+	return s;
+}
+
+/* Plan want against have (have's tables have rows unless rows == 0). */
+static struct plan *
+diff(const char *want, const char *have, int rows)
+{
+	struct schema *w = load(want), *h = load(have);
+	struct plan *p;
+	struct merr e;
+
+	for (size_t i = 0; i < h->ntables; i++)
+		h->tables[i].rows = rows;
+	assert_int_equal(schema_add_schema(h, "public"), 0);	/* always there */
+	merr_clear(&e);
+	assert_int_equal(plan_compute(&db, w, h, NULL, &p, &e), 0);
+	schema_free(w);
+	schema_free(h);
+	return p;
+}
+
+static const struct plan_change *
+find(const struct plan *p, const char *kind, const char *target)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].kind, kind) &&
+		    !strcmp(p->v[i].target, target))
+			return &p->v[i];
+	fail_msg("no '%s %s' in the plan", kind, target);
+	return NULL;
+}
+
+static const char base[] =
+    "table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+    "  name: varchar(10)\n  n: { type: int, not_null: true }\n";
+
+static void
+test_same_is_empty(void **state)
+{
+	struct plan *p = diff(base, base, 1);
+	char *text;
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(p->n, 0);
+	assert_int_equal(plan_format_text(p, &text, &e), 0);
+	assert_string_equal(text,
+	    "-- no changes: the database matches the models\n");
+	free(text);
+	plan_free(p);
+}
+
+static void
+test_create_order(void **state)
+{
+	struct plan *p = diff("schema: s\nenums:\n  e: [a]\ntable: t\ncolumns:\n"
+	    "  id: { type: int, primary_key: true }\n"
+	    "  p: { type: int, references: t }\n  x: e\n", "enums: {}\n", 1);
+
+	(void)state;
+	assert_int_equal(p->n, 4);
+	assert_string_equal(p->v[0].kind, "create schema");
+	assert_string_equal(p->v[1].kind, "create enum");
+	assert_string_equal(p->v[2].kind, "create table");
+	assert_string_equal(p->v[3].kind, "add foreign key");
+	assert_string_equal(p->v[2].steps[0].sql,
+	    "CREATE TABLE \"s\".\"t\" (\n    \"id\" integer NOT NULL,\n"
+	    "    \"p\" integer,\n    \"x\" \"s\".\"e\",\n"
+	    "    CONSTRAINT \"t_pkey\" PRIMARY KEY (\"id\")\n)");
+	assert_int_equal(p->v[2].phase, PLAN_TX);
+	assert_int_equal(p->nsafe, 4);
+	plan_free(p);
+}
+
+static void
+test_safe_on_existing(void **state)
+{
+	struct plan *p = diff(
+	    "table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  name: text\n  n: int\n  extra: text\n"
+	    "  flag: { type: bool, not_null: true, default: false }\n"
+	    "indexes:\n  - [name]\nunique:\n  - [n]\n"
+	    "checks:\n  - { name: c1, expr: \"n > 0\" }\n", base, 1);
+	const struct plan_change *c;
+
+	(void)state;
+	assert_int_equal(p->nrefused, 0);
+	c = find(p, "widen type", "public.t.name");
+	assert_string_equal(c->steps[0].sql, "ALTER TABLE \"public\".\"t\" "
+	    "ALTER COLUMN \"name\" TYPE text");
+	find(p, "drop not null", "public.t.n");
+	find(p, "add column", "public.t.extra");
+	find(p, "add column", "public.t.flag");
+	c = find(p, "add index", "public.t_name_idx");
+	assert_int_equal(c->phase, PLAN_ONLINE);
+	assert_false(c->steps[0].tx);
+	assert_non_null(strstr(c->steps[0].sql, "CONCURRENTLY"));
+	assert_non_null(c->cleanup);
+	c = find(p, "add unique", "public.t.t_n_key");
+	assert_int_equal(c->nsteps, 2);
+	assert_true(c->steps[1].tx);
+	assert_non_null(strstr(c->steps[1].sql, "USING INDEX"));
+	c = find(p, "add check", "public.t.c1");
+	assert_non_null(strstr(c->steps[0].sql, "NOT VALID"));
+	assert_non_null(strstr(c->steps[1].sql, "VALIDATE CONSTRAINT"));
+	assert_non_null(c->check);
+	/* transactional changes come before the online ones */
+	for (size_t i = 1; i < p->n; i++)
+		assert_true(p->v[i - 1].rank <= p->v[i].rank);
+	plan_free(p);
+}
+
+static void
+test_refused(void **state)
+{
+	struct plan *p;
+
+	(void)state;
+	p = diff("table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  name: varchar(5)\n  n: { type: bigint, not_null: true }\n"
+	    "  must: { type: text, not_null: true }\n", base, 1);
+	assert_int_equal(find(p, "change type", "public.t.name")->cls,
+	    PLAN_REFUSED);
+	assert_int_equal(find(p, "change type", "public.t.n")->cls,
+	    PLAN_REFUSED);
+	assert_int_equal(find(p, "add column", "public.t.must")->cls,
+	    PLAN_REFUSED);
+	assert_non_null(find(p, "add column", "public.t.must")->hint);
+	assert_int_equal(find(p, "add column", "public.t.must")->nsteps, 0);
+	assert_int_equal(p->nsafe, 0);
+	plan_free(p);
+	/* the same column on an empty table is fine */
+	p = diff("table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  name: varchar(10)\n  n: { type: int, not_null: true }\n"
+	    "  must: { type: text, not_null: true }\n", base, 0);
+	assert_int_equal(find(p, "add column", "public.t.must")->cls,
+	    PLAN_SAFE);
+	plan_free(p);
+	/* set not null, rename */
+	p = diff("table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  title: { type: varchar(10), was: name, not_null: true }\n"
+	    "  n: { type: int, not_null: true }\n", base, 1);
+	assert_string_equal(find(p, "rename column", "public.t.title")->reason,
+	    "looks like a rename of 'name' to 'title'");
+	assert_int_equal(p->ndrift, 0);		/* "name" is not drift */
+	plan_free(p);
+}
+
+static void
+test_drift_and_json(void **state)
+{
+	struct plan *p = diff("table: t\ncolumns:\n"
+	    "  id: { type: int, primary_key: true }\n",
+	    "table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  old: text\nindexes:\n  - [old]\n", 1);
+	json_t *j, *c;
+	char *text;
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(p->ndrift, 2);
+	assert_int_equal(p->nsafe, 0);
+	find(p, "column", "public.t.old");
+	find(p, "index", "public.t_old_idx");
+	j = plan_to_json(p);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "drift")), 2);
+	assert_int_equal(strlen(json_string_value(json_object_get(j, "hash"))),
+	    64);
+	c = json_array_get(json_object_get(j, "changes"), 0);
+	assert_string_equal(json_string_value(json_object_get(c, "class")),
+	    "drift");
+	assert_int_equal(json_array_size(json_object_get(c, "sql")), 0);
+	json_decref(j);
+	assert_int_equal(plan_format_text(p, &text, &e), 0);
+	assert_non_null(strstr(text, "-- drift: column public.t.old: text "
+	    "column is not in the models\n--   hint: "));
+	assert_non_null(strstr(text, "-- plan: 0 safe, 0 refused, 2 drift\n"));
+	free(text);
+	plan_free(p);
+}
+
+static void
+test_enum_values(void **state)
+{
+	struct plan *p = diff("enums:\n  e: [a, b, c, d]\n",
+	    "enums:\n  e: [a, c, z]\n", 1);
+	const struct plan_change *c;
+
+	(void)state;
+	assert_int_equal(p->nsafe, 2);
+	c = &p->v[0];
+	assert_string_equal(c->kind, "add enum value");
+	assert_int_equal(c->phase, PLAN_PRE);
+	assert_string_equal(c->steps[0].sql, "ALTER TYPE \"public\".\"e\" "
+	    "ADD VALUE IF NOT EXISTS 'b' AFTER 'a'");
+	assert_string_equal(p->v[1].steps[0].sql, "ALTER TYPE \"public\".\"e\" "
+	    "ADD VALUE IF NOT EXISTS 'd' AFTER 'c'");
+	assert_int_equal(p->ndrift, 1);		/* z */
+	plan_free(p);
+}
+
+static void
+test_hash_stable(void **state)
+{
+	struct plan *a = diff(base, "enums: {}\n", 1);
+	struct plan *b = diff(base, "enums: {}\n", 1);
+	struct plan *c = diff("table: t\ncolumns:\n  id: int\n", "enums: {}\n", 1);
+
+	(void)state;
+	assert_string_equal(a->hash, b->hash);
+	assert_string_not_equal(a->hash, c->hash);
+	assert_int_equal(plan_statements(a), 1);
+	plan_free(a);
+	plan_free(b);
+	plan_free(c);
+}
+
+static void
+test_quoting(void **state)
+{
+	struct plan *p = diff("table: \"Odd\"\ncolumns:\n"
+	    "  \"we\\\"ird col\": { type: text, comment: \"it's\" }\n",
+	    "enums: {}\n", 1);
+
+	(void)state;
+	assert_string_equal(p->v[0].steps[0].sql, "CREATE TABLE \"public\"."
+	    "\"Odd\" (\n    \"we\"\"ird col\" text\n)");
+	assert_string_equal(p->v[0].steps[1].sql, "COMMENT ON COLUMN "
+	    "\"public\".\"Odd\".\"we\"\"ird col\" IS 'it''s'");
+	plan_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_is_empty),
+		cmocka_unit_test(test_create_order),
+		cmocka_unit_test(test_safe_on_existing),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_drift_and_json),
+		cmocka_unit_test(test_enum_values),
+		cmocka_unit_test(test_hash_stable),
+		cmocka_unit_test(test_quoting),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
