@@ -40,7 +40,7 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB	= $(BUILD)/libmigrate.a
 BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 
-.PHONY: all deps build demo test unit asan install clean \
+.PHONY: all deps build demo test unit asan install uninstall clean \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \
 	migrate-goto migrate-force migrate-backup migrations-log
@@ -87,23 +87,55 @@ asan: deps
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    tests/run.sh build-asan
 
+# Units name /usr/sbin/migrated and /usr/bin/migratectl; they are rewritten
+# for PREFIX on the way in.  systemd reads units from both /usr/lib and
+# /usr/local/lib, so UNITDIR follows PREFIX.
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/migrated
+COMPDIR	?= $(PREFIX)/share/bash-completion/completions
+UNIT_SED = -e 's|/usr/sbin/migrated|$(PREFIX)/sbin/migrated|g' \
+	   -e 's|/usr/bin/migratectl|$(PREFIX)/bin/migratectl|g'
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(BUILD)/migrated $(DESTDIR)$(PREFIX)/sbin/migrated
 	install -m 755 $(BUILD)/migratectl $(DESTDIR)$(PREFIX)/bin/migratectl
-	install -d $(DESTDIR)$(SYSCONFDIR)/migrated
+	install -d -m 755 $(DESTDIR)$(SYSCONFDIR)/migrated
 	install -m 644 contrib/migrated.yaml \
 	    $(DESTDIR)$(SYSCONFDIR)/migrated/migrated.yaml.example
-	install -d $(DESTDIR)/lib/systemd/system
+	install -d $(DESTDIR)$(UNITDIR)
 	for f in systemd/*.service systemd/*.socket; do \
-	    [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)/lib/systemd/system/; \
-	done; true
-	install -d $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
-	for f in docs/*.5; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/man/man5/; done; true
-	for f in docs/*.8; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(PREFIX)/share/man/man8/; done; true
-	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	[ -f contrib/migratectl.bash ] && install -m 644 contrib/migratectl.bash \
-	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/migratectl; true
+	    sed $(UNIT_SED) "$$f" >"$(DESTDIR)$(UNITDIR)/$${f#systemd/}" && \
+	    chmod 644 "$(DESTDIR)$(UNITDIR)/$${f#systemd/}" || exit 1; \
+	done
+	install -d $(DESTDIR)$(SYSUSERSDIR)
+	install -m 644 systemd/migrated.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/migrated.conf
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	sed $(UNIT_SED) systemd/app-drop-in.conf.example \
+	    >$(DESTDIR)$(DOCDIR)/examples/app-drop-in.conf
+	chmod 644 $(DESTDIR)$(DOCDIR)/examples/app-drop-in.conf
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 docs/migrated.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 docs/migrated.8 docs/migratectl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(COMPDIR)
+	install -m 644 contrib/migratectl.bash $(DESTDIR)$(COMPDIR)/migratectl
+
+# Leaves /etc/migrated alone: it may hold the administrator's files.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/migrated $(DESTDIR)$(PREFIX)/bin/migratectl
+	rm -f $(DESTDIR)$(SYSCONFDIR)/migrated/migrated.yaml.example
+	rm -f $(DESTDIR)$(UNITDIR)/migrated.service \
+	    $(DESTDIR)$(UNITDIR)/migrated.socket \
+	    '$(DESTDIR)$(UNITDIR)/migrated@.service' \
+	    '$(DESTDIR)$(UNITDIR)/migrated@.socket'
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/migrated.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(MANDIR)/man5/migrated.yaml.5 \
+	    $(DESTDIR)$(MANDIR)/man8/migrated.8 $(DESTDIR)$(MANDIR)/man8/migratectl.8
+	rm -f $(DESTDIR)$(COMPDIR)/migratectl
 
 clean:
 	rm -rf build build-asan build-*

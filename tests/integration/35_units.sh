@@ -1,0 +1,357 @@
+# 35_units.sh - packaging: `make install` into a DESTDIR, the systemd units
+# (systemd-analyze verify, hardening, security score), the app drop-in, the
+# sysusers file, the example configuration, the man pages and the bash
+# completion.  No systemd runs here: systemd-analyze works offline.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+
+for tool in systemd-analyze systemd-sysusers groff man; do
+	ok "tool '$tool' is installed" command -v "$tool"
+done
+
+# --- make install ---------------------------------------------------------
+out=$(make -s -C "$SRC" install BUILD="$BUILD" DESTDIR="$T/root" PREFIX=/usr 2>&1)
+is "make install DESTDIR=... PREFIX=/usr" "$?" 0
+[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/       /'
+R=$T/root
+for f in usr/sbin/migrated usr/bin/migratectl \
+    etc/migrated/migrated.yaml.example \
+    usr/lib/systemd/system/migrated.service \
+    usr/lib/systemd/system/migrated.socket \
+    usr/lib/systemd/system/migrated@.service \
+    usr/lib/systemd/system/migrated@.socket \
+    usr/lib/sysusers.d/migrated.conf \
+    usr/share/doc/migrated/examples/app-drop-in.conf \
+    usr/share/man/man5/migrated.yaml.5 \
+    usr/share/man/man8/migrated.8 usr/share/man/man8/migratectl.8 \
+    usr/share/bash-completion/completions/migratectl; do
+	ok "installed /$f" test -s "$R/$f"
+done
+ok "installed migrated is executable" test -x "$R/usr/sbin/migrated"
+is "installed unit is mode 644" \
+    "$(stat -c %a "$R/usr/lib/systemd/system/migrated.service")" 644
+is "installed migrated runs" "$("$R/usr/sbin/migrated" -V)" \
+    "$("$BUILD/migrated" -V)"
+is "PREFIX=/usr units run /usr/sbin/migrated" \
+    "$(grep '^ExecStart=' "$R/usr/lib/systemd/system/migrated.service")" \
+    "ExecStart=/usr/sbin/migrated -c /etc/migrated/migrated.yaml"
+
+make -s -C "$SRC" install BUILD="$BUILD" DESTDIR="$T/root2" \
+    PREFIX=/usr/local >/dev/null 2>&1
+L=$T/root2/usr/local
+is "PREFIX=/usr/local: units rewritten" \
+    "$(grep '^ExecStart=' "$L/lib/systemd/system/migrated@.service")" \
+    "ExecStart=/usr/local/sbin/migrated -c /etc/migrated/%i.yaml --socket /run/migrated/%i.sock"
+like "PREFIX=/usr/local: drop-in rewritten" \
+    "$(cat "$L/share/doc/migrated/examples/app-drop-in.conf")" \
+    "^ExecStartPre=/usr/local/bin/migratectl wait-ready"
+ok "PREFIX=/usr/local: binary in sbin" test -x "$L/sbin/migrated"
+
+# --- systemd-analyze verify ----------------------------------------------
+# verify needs the ExecStart binaries to exist: point the installed units at
+# the built ones.  Documentation=man: pages are looked up with man(1), so
+# MANPATH points at the installed pages.  Any output is a failure: verify
+# only warns (exit 0) about unknown keys and bad values.
+export MANPATH=$R/usr/share/man
+U=$T/units
+mkdir -p "$U/app.service.d"
+for f in "$R"/usr/lib/systemd/system/*; do
+	sed -e "s|/usr/sbin/migrated|$BUILD/migrated|g" \
+	    -e "s|/usr/bin/migratectl|$BUILD/migratectl|g" "$f" >"$U/${f##*/}"
+done
+cp "$U/migrated@.service" "$U/migrated@auth.service"
+cp "$U/migrated@.socket" "$U/migrated@auth.socket"
+
+verify() {	# verify NAME UNIT...: exit 0 and not a word of output
+	_n=$1; shift
+	_out=$(cd "$U" && SYSTEMD_UNIT_PATH="$U:" systemd-analyze verify "$@" 2>&1)
+	_rc=$?
+	if [ $_rc -eq 0 ] && [ -z "$_out" ]; then _pass "$_n"
+	else _fail "$_n" "exit $_rc" "$_out"; fi
+}
+verify "verify migrated.service" ./migrated.service
+verify "verify migrated.socket" ./migrated.socket
+verify "verify migrated@.service (template)" ./migrated@.service
+verify "verify migrated@.socket (template)" ./migrated@.socket
+verify "verify migrated@auth.service" ./migrated@auth.service
+verify "verify migrated@auth.socket" ./migrated@auth.socket
+
+# the application's drop-in, on a stand-in application unit
+printf '[Unit]\nDescription=app\n[Service]\nExecStart=/bin/sleep 1\n' \
+    >"$U/app.service"
+sed -e "s|/usr/bin/migratectl|$BUILD/migratectl|g" \
+    "$R/usr/share/doc/migrated/examples/app-drop-in.conf" \
+    >"$U/app.service.d/migrated.conf"
+verify "verify app.service with the drop-in" ./app.service
+like "drop-in: Requires= and After= migrated.service" \
+    "$(grep -E '^(Requires|After)=' "$U/app.service.d/migrated.conf")" \
+    "Requires=migrated.service"
+
+# the checks above can fail: a bad key and a missing binary are reported
+sed 's/^Restart=on-failure/Restart=on-failure\nRestrat=always/' \
+    "$U/migrated.service" >"$U/bad1.service"
+out=$(cd "$U" && systemd-analyze verify ./bad1.service 2>&1)
+like "verify reports an unknown key" "$out" "Unknown key 'Restrat'"
+sed "s|$BUILD/migrated|$T/nowhere/migrated|" "$U/migrated.service" \
+    >"$U/bad2.service"
+out=$(cd "$U" && systemd-analyze verify ./bad2.service 2>&1)
+like "verify reports a missing binary" "$out" "is not executable"
+
+# --- what the units must say ---------------------------------------------
+S=$SRC/systemd/migrated.service
+for want in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' \
+    'Restart=on-failure' 'WatchdogSec=' 'User=migrated' 'Group=migrated' \
+    'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
+    'PrivateDevices=yes' 'NoNewPrivileges=yes' \
+    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' \
+    'RuntimeDirectory=migrated' 'RuntimeDirectoryPreserve=yes' \
+    'ReadOnlyPaths=-/etc/migrated' 'CapabilityBoundingSet=$'; do
+	ok "migrated.service has $want" grep -q "^$want" "$S"
+done
+unlike "no DynamicUser= (the socket group matters)" "$(cat "$S")" '^DynamicUser='
+unlike "no PrivateUsers= (SO_PEERCRED needs real uids)" "$(cat "$S")" '^PrivateUsers='
+hardening() { sed -n '/^# Hardening/,/^\[Install\]/p' "$1"; }
+is "template has the same hardening as migrated.service" \
+    "$(hardening "$SRC/systemd/migrated@.service")" "$(hardening "$S")"
+like "template: config, socket and env per instance" \
+    "$(grep -E '^(ExecStart|EnvironmentFile)=' "$SRC/systemd/migrated@.service")" \
+    "-c /etc/migrated/%i.yaml --socket /run/migrated/%i.sock"
+is "socket unit listens where the daemon and migratectl look" \
+    "$(sed -n 's/^ListenStream=//p' "$SRC/systemd/migrated.socket")" \
+    "$(sed -n 's/^#define CONFIG_DEFAULT_SOCKET[^"]*"\(.*\)"/\1/p' "$SRC/core/config.h")"
+is "template socket is /run/migrated/%i.sock" \
+    "$(sed -n 's/^ListenStream=//p' "$SRC/systemd/migrated@.socket")" \
+    "/run/migrated/%i.sock"
+
+# systemd's own exposure score (0 best, 10 worst); 1.4 when written
+out=$(cd "$U" && systemd-analyze security --offline=yes ./migrated.service 2>&1)
+score=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for migrated.service: \([0-9.]*\).*/\1/p')
+echo "  systemd-analyze security: exposure $score"
+ok "exposure score of migrated.service is 2.0 or better" \
+    awk -v s="${score:-99}" 'BEGIN { exit !(s <= 2.0) }'
+
+# the ExecStart lines are accepted by the real binary: run them with -n on a
+# copy of the example configuration
+mkdir -p "$T/etc/migrated" models migrations
+sed -e "s|^models:.*|models: $T/models|" -e "s|^migrations:.*|migrations: $T/migrations|" \
+    "$SRC/contrib/migrated.yaml" >"$T/etc/migrated/migrated.yaml"
+cp "$T/etc/migrated/migrated.yaml" "$T/etc/migrated/auth.yaml"
+for unit in migrated.service migrated@auth.service; do
+	cmd=$(sed -n 's/^ExecStart=//p' "$U/$unit" |
+	    sed -e 's/%i/auth/g' -e "s|/etc/migrated/|$T/etc/migrated/|g")
+	out=$($cmd -n 2>&1)
+	is "ExecStart of $unit passes migrated -n" "$out" "configuration OK"
+done
+
+# --- sysusers -------------------------------------------------------------
+out=$(systemd-sysusers --root="$T/sysroot" --dry-run \
+    "$R/usr/lib/sysusers.d/migrated.conf" 2>&1); rc=$?
+is "sysusers file is valid" "$rc" 0
+like "sysusers creates user migrated" "$out" "Creating user 'migrated'"
+
+# --- the example configuration -------------------------------------------
+out=$("$MIGRATED" -c "$SRC/contrib/migrated.yaml" --models models \
+    --migrations migrations -n 2>&1)
+is "contrib/migrated.yaml loads" "$out" "configuration OK"
+out=$(cd / && "$MIGRATED" -c "$R/etc/migrated/migrated.yaml.example" \
+    --models "$T/models" --migrations "$T/migrations" -n 2>&1)
+is "installed example loads" "$out" "configuration OK"
+
+# Every key config.c accepts (its *_keys[] tables) is set in the example and
+# has an entry in migrated.yaml(5).
+keys=$(awk '/_keys\[\] = \{/ { on = 1 } on { print } on && /\};/ { on = 0 }' \
+    "$SRC/core/config.c" | grep -o '"[a-z_]*"' | tr -d '"' | sort -u)
+nkeys=$(printf '%s\n' "$keys" | grep -c .)
+ok "config.c has its key tables ($nkeys keys)" test "$nkeys" -ge 15
+missing=""
+for k in $keys; do
+	grep -Eq "^ *$k:" "$SRC/contrib/migrated.yaml" || missing="$missing $k"
+done
+is "every config key is in contrib/migrated.yaml" "$missing" ""
+missing=""
+for k in $keys; do
+	grep -Eq "^\.It Ic $k( |$)" "$SRC/docs/migrated.yaml.5" || missing="$missing $k"
+done
+is "every config key is in migrated.yaml(5)" "$missing" ""
+
+# --- man pages ------------------------------------------------------------
+for page in migrated.8 migratectl.8 migrated.yaml.5; do
+	f=$SRC/docs/$page
+	out=$(groff -mandoc -Tutf8 -ww -z "$f" 2>&1)
+	is "$page: groff -ww reports nothing" "$out" ""
+	out=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null)
+	is "$page: man -l renders without warnings" "$out" ""
+	like "$page: has NAME and SYNOPSIS" \
+	    "$(MANWIDTH=80 man -l "$f" 2>/dev/null | col -b)" "^SYNOPSIS"
+	if command -v mandoc >/dev/null; then
+		out=$(mandoc -Tlint -W warning "$f" 2>&1)
+		is "$page: mandoc -Tlint is clean" "$out" ""
+	fi
+done
+# every long option that migrated --help lists is documented
+missing=""
+for o in $("$MIGRATED" --help | grep -o -- '--[a-z-]*' | sort -u); do
+	grep -q -- "Fl -${o#--}" "$SRC/docs/migrated.8" || missing="$missing $o"
+done
+is "every option of migrated --help is in migrated(8)" "$missing" ""
+
+# --- bash completion ------------------------------------------------------
+C=$SRC/contrib/migratectl.bash
+ok "completion is valid bash" bash -n "$C"
+mkdir -p "$T/cconf" "$T/crun"
+touch "$T/cconf/auth.yaml" "$T/cconf/billing.yaml" "$T/crun/auth.sock" \
+    "$T/crun/search.sock"
+complete_words() {	# the words bash would offer for the command line "$@"
+	bash --norc -c '
+	. "$1"; shift
+	_migratectl_confdir=$CONF; _migratectl_rundir=$RUN
+	COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	_migratectl
+	printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "
+	complete -p migratectl >/dev/null || echo "NOT REGISTERED"' \
+	    _ "$C" "$@"
+}
+export CONF=$T/cconf RUN=$T/crun
+is "completes all commands" "$(complete_words migratectl '')" \
+    "audit check create down force goto list log plan redo reload status up validate wait-ready "
+is "completes a prefix" "$(complete_words migratectl w)" "wait-ready "
+is "completes global options" "$(complete_words migratectl --j)" "--json "
+is "completes after -n SERVICE" "$(complete_words migratectl -n auth re)" \
+    "redo reload "
+is "completes service names for -n" "$(complete_words migratectl -n '')" \
+    "auth billing search "
+is "completes up options" "$(complete_words migratectl up --)" \
+    "--out-of-order --to "
+is "completes down options" "$(complete_words migratectl --json down --)" \
+    "--all --to --yes "
+is "completes log options" "$(complete_words migratectl log --)" \
+    "--json --markdown --since --version "
+is "completes audit verify" "$(complete_words migratectl audit '')" "verify "
+is "completes wait-ready --timeout" \
+    "$(complete_words migratectl wait-ready --)" "--timeout "
+is "completes socket paths for -s" \
+    "$(cd "$T" && complete_words migratectl -s cco)" "cconf "
+# the commands of the completion are the commands of migratectl(8)
+is "completion commands = migratectl(8) commands" \
+    "$(sed -n 's/^\.It Ic \([a-z-]*\).*/\1/p' "$SRC/docs/migratectl.8" | sort | tr '\n' ' ')" \
+    "$(complete_words migratectl '')"
+
+# once migratectl has its real --help, the completion and migratectl(8)
+# must offer exactly its commands and global options
+if help=$("$MIGRATECTL" --help 2>&1); then
+	for c in $(complete_words migratectl ''); do
+		like "migratectl --help lists '$c'" "$help" "(^|[^a-z-])$c([^a-z-]|$)"
+	done
+	for o in -s -n --json; do
+		like "migratectl --help lists '$o'" "$help" "(^|[^a-z-])$o([^a-z-]|$)"
+	done
+else
+	echo "  skip: this migratectl has no --help yet (placeholder client)"
+fi
+
+# --- [Install]: systemctl enable works offline on the DESTDIR ------------
+out=$(systemctl --root="$R" enable migrated.service migrated@auth.service 2>&1)
+is "systemctl --root enable migrated.service migrated@auth.service" "$?" 0
+is "enable: service and socket (Also=), plain and per instance" \
+    "$(cd "$R/etc/systemd/system" && find . -type l | sort | tr '\n' ' ')" \
+    "./multi-user.target.wants/migrated.service ./multi-user.target.wants/migrated@auth.service ./sockets.target.wants/migrated.socket ./sockets.target.wants/migrated@auth.socket "
+systemctl --root="$R" disable migrated.service migrated@auth.service \
+    >/dev/null 2>&1
+is "disable removes them again" \
+    "$(find "$R/etc/systemd/system" -type l | wc -l)" 0
+
+# --- make uninstall -------------------------------------------------------
+make -s -C "$SRC" uninstall DESTDIR="$T/root" PREFIX=/usr >/dev/null 2>&1
+is "make uninstall removes every installed file" \
+    "$(cd "$T/root" && find . -type f | sort)" ""
+
+# --- the daemon under the unit's seccomp and address-family rules ---------
+# No systemd runs here, so trace the real daemon with strace while it does
+# its job (check the configuration, connect over a Unix socket and over
+# TCP, serve a command, shut down) and hold every system call, socket family
+# and memory mapping it made against what migrated.service allows.
+syscall_group() {	# expand @group recursively into system call names
+	systemd-analyze syscall-filter --no-pager "$1" 2>/dev/null |
+	    awk 'NR > 1 && !/^ *#/ && NF { print $1 }' |
+	    while read -r _s; do
+		case $_s in @*) syscall_group "$_s" ;; *) echo "$_s" ;; esac
+	    done
+}
+# The unit's SystemCallFilter= lines in order: the first one decides allow
+# or deny list, later ones add to it (no ~) or take away from it (~).
+allowed=$T/allowed
+: >"$allowed"
+mode=""
+while read -r line; do
+	case $line in "~"*) neg=1; line=${line#"~"} ;; *) neg=0 ;; esac
+	[ -z "$mode" ] && mode=$neg
+	for item in $line; do
+		case $item in @*) syscall_group "$item" ;; *) echo "$item" ;; esac
+	done | sort -u >"$T/items"
+	if [ "$neg" -eq "$mode" ]; then
+		sort -u "$allowed" "$T/items" >"$T/a2"
+	else
+		sort -u "$allowed" | comm -23 - "$T/items" >"$T/a2"
+	fi
+	mv "$T/a2" "$allowed"
+done <<EOT
+$(sed -n 's/^SystemCallFilter=//p' "$S")
+EOT
+is "SystemCallFilter= is an allow list" "$mode" 0
+ok "the allow list holds chown (socket group)" grep -qx fchownat "$allowed"
+ok "the allow list lacks setuid" sh -c "! grep -qx setuid '$allowed'"
+
+if command -v strace >/dev/null; then
+	tr=$T/strace
+	rm -f "$tr".*
+	cat >"$T/trace.yaml" <<EOC
+database: "host=$PGHOST port=$PGPORT dbname=$TESTDB"
+models: $T/models
+migrations: $T/migrations
+socket:
+  path: $T/trace.sock
+  group: $(id -gn)
+  mode: 0660
+EOC
+	strace -f -qq -o "$tr.1" "$MIGRATED" -c "$T/trace.yaml" -n >/dev/null 2>&1
+	strace -f -qq -o "$tr.2" "$MIGRATED" -c "$T/trace.yaml" \
+	    --database "host=127.0.0.1 port=$PGPORT dbname=$TESTDB" --once \
+	    >/dev/null 2>&1
+	# the daemon proper: serve until the socket answers, then SIGTERM
+	strace -f -qq -o "$tr.3" "$MIGRATED" -c "$T/trace.yaml" \
+	    >"$T/daemon.log" 2>&1 &
+	spid=$!
+	for _i in $(seq 1 100); do
+		[ -S "$T/trace.sock" ] && break
+		kill -0 $spid 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -S "$T/trace.sock" ]; then
+		"$MIGRATECTL" -s "$T/trace.sock" status >/dev/null 2>&1
+		echo "  traced the daemon serving 'status' and its SIGTERM"
+	fi
+	# strace's pid is $spid; the daemon is its child
+	pkill -TERM -P $spid 2>/dev/null
+	wait $spid
+	cat "$tr".* >"$tr.all"
+	used=$(sed -E 's/^[0-9]+ +//' "$tr.all" |
+	    grep -oE '^[a-z_][a-z0-9_]*\(' | tr -d '(' | sort -u)
+	ok "strace saw the daemon's system calls" \
+	    test "$(printf '%s\n' "$used" | grep -c .)" -gt 20
+	bad=$(printf '%s\n' "$used" | comm -23 - "$allowed" | tr '\n' ' ')
+	is "every system call the daemon made is allowed by the unit" "$bad" ""
+	fams=$(grep -oE '^[0-9]+ +socket\(AF_[A-Z0-9]+' "$tr.all" |
+	    sed 's/.*(//' | sort -u | tr '\n' ' ')
+	echo "  socket families used: $fams"
+	like "the daemon used AF_INET (TCP to PostgreSQL)" "$fams" "AF_INET "
+	is "only AF_UNIX, AF_INET and AF_INET6 sockets (RestrictAddressFamilies=)" \
+	    "$(printf '%s\n' $fams | grep -vxE 'AF_UNIX|AF_INET|AF_INET6' | tr '\n' ' ')" ""
+	is "no writable and executable memory (MemoryDenyWriteExecute=)" \
+	    "$(grep -E '(mmap|mprotect|pkey_mprotect)\(' "$tr.all" |
+	    grep -E 'PROT_WRITE\|PROT_EXEC|PROT_EXEC\|PROT_WRITE' | head -n 3)" ""
+	is "no mprotect adding PROT_EXEC (MemoryDenyWriteExecute=)" \
+	    "$(grep -E '^[0-9]+ +mprotect\([^)]*PROT_EXEC' "$tr.all" | head -n 3)" ""
+else
+	_fail "strace is needed to check the daemon against the unit's filters"
+fi
