@@ -1,18 +1,677 @@
-/* main.c - migratectl: the command-line client of migrated. */
+/*
+ * main.c - migratectl: the command-line client of migrated.
+ *
+ * Commands are rows of one table; their arguments are parsed into one
+ * struct proto_request, sent as one line, and the reply stream goes
+ * through the output vtable (text or --json).
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "client.h"
+#include "config.h"
+#include "output.h"
+#include "proto.h"
 #include "version.h"
+
+#if defined(__has_include)
+#if __has_include("migrate.h")
+#define HAVE_TIER2 1
+#include "migrate.h"
+#endif
+#endif
+
+/* Exit codes (documented in --help and migratectl(8)). */
+enum {
+	EX_OK = 0, EX_FAILED = 1, EX_USAGE = 2, EX_PENDING = 3,
+	EX_UNREACHABLE = 4, EX_DENIED = 5
+};
+
+#define SERVICE_SOCKET_FMT	"/run/migrated/%s.sock"
+
+struct ctl {
+	const char		*socket;	/* -s / --socket */
+	const char		*service;	/* -n */
+	const char		*config;	/* -c */
+	const char		*migrations;	/* --migrations (create) */
+	int			 json;
+	int			 yes;
+	double			 timeout;	/* wait-ready, seconds */
+	const struct output	*out;
+	char			 path[108];	/* the socket chosen */
+};
+
+struct ctl_cmd;
+typedef int (*ctl_fn)(struct ctl *, const struct ctl_cmd *,
+    struct proto_request *);
+typedef int (*parse_fn)(struct ctl *, int, char **, struct proto_request *);
+
+struct ctl_cmd {
+	const char	*name;
+	parse_fn	 parse;
+	ctl_fn		 run;
+	const char	*usage;
+};
+
+static int	parse_none(struct ctl *, int, char **, struct proto_request *);
+static int	parse_steps(struct ctl *, int, char **, struct proto_request *);
+static int	parse_version(struct ctl *, int, char **,
+		    struct proto_request *);
+static int	parse_log(struct ctl *, int, char **, struct proto_request *);
+static int	parse_audit(struct ctl *, int, char **, struct proto_request *);
+static int	parse_wait(struct ctl *, int, char **, struct proto_request *);
+static int	parse_create(struct ctl *, int, char **,
+		    struct proto_request *);
+static int	run_remote(struct ctl *, const struct ctl_cmd *,
+		    struct proto_request *);
+static int	run_wait(struct ctl *, const struct ctl_cmd *,
+		    struct proto_request *);
+static int	run_create(struct ctl *, const struct ctl_cmd *,
+		    struct proto_request *);
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "status", parse_none, run_remote, "status" },
+	{ "plan", parse_none, run_remote, "plan" },
+	{ "list", parse_none, run_remote, "list" },
+	{ "up", parse_steps, run_remote,
+	    "up [N] [--to VERSION] [--out-of-order] [--dry-run]" },
+	{ "down", parse_steps, run_remote,
+	    "down [N | --all] [--to VERSION] [--dry-run] [--yes]" },
+	{ "goto", parse_version, run_remote, "goto VERSION [--yes]" },
+	{ "force", parse_version, run_remote, "force VERSION [--yes]" },
+	{ "redo", parse_none, run_remote, "redo [--yes]" },
+	{ "validate", parse_none, run_remote, "validate" },
+	{ "create", parse_create, run_create, "create NAME" },
+	{ "log", parse_log, run_remote,
+	    "log [--since TIME] [--version V] [--limit N] [--markdown]" },
+	{ "audit", parse_audit, run_remote, "audit verify" },
+	{ "reload", parse_none, run_remote, "reload" },
+	{ "wait-ready", parse_wait, run_wait, "wait-ready [--timeout S]" },
+	{ "check", parse_none, run_remote, "check" },
+};
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	FILE *f = code ? stderr : stdout;
+
+	fprintf(f, "usage: migratectl [-s SOCKET | -n SERVICE] [-c FILE] "
+	    "[--json] [--yes] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		fprintf(f, "  %s\n", ctl_cmds[i].usage);
+	fprintf(f, "\noptions:\n"
+	    "  -s, --socket PATH  control socket of migrated\n"
+	    "  -n SERVICE         the socket " SERVICE_SOCKET_FMT "\n"
+	    "  -c FILE            read the socket path (and, for create, the "
+	    "migrations\n"
+	    "                     folder) from FILE (default %s)\n"
+	    "  --migrations DIR   migrations folder for create\n"
+	    "  --json             print the daemon's JSON objects, one per "
+	    "line\n"
+	    "  -y, --yes          confirm destructive operations (down, "
+	    "goto back,\n"
+	    "                     force, redo) without asking\n"
+	    "\nexit status:\n"
+	    "  0 ok, 1 operation failed, 2 usage error, 3 pending changes or "
+	    "drift (check),\n"
+	    "  4 daemon unreachable, 5 permission denied\n", "SERVICE",
+	    CONFIG_DEFAULT_PATH);
+	exit(code);
+}
+
+static int
+usage_error(const struct ctl_cmd *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "migratectl: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nusage: migratectl %s\n", cmd ? cmd->usage :
+	    "COMMAND");
+	return -1;
+}
+
+static int
+parse_long(const char *s, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno || *s == '\0' || *end || *out < 0 ? -1 : 0;
+}
+
+/* Options every command accepts after its name. */
+enum { O_TO = 256, O_ALL, O_OOO, O_DRY, O_SINCE, O_VERSION, O_LIMIT,
+    O_MD, O_TIMEOUT, O_JSON };
+static const struct option cmd_opts[] = {
+	{ "yes", no_argument, NULL, 'y' },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "to", required_argument, NULL, O_TO },
+	{ "all", no_argument, NULL, O_ALL },
+	{ "out-of-order", no_argument, NULL, O_OOO },
+	{ "dry-run", no_argument, NULL, O_DRY },
+	{ "since", required_argument, NULL, O_SINCE },
+	{ "version", required_argument, NULL, O_VERSION },
+	{ "limit", required_argument, NULL, O_LIMIT },
+	{ "markdown", no_argument, NULL, O_MD },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static char *
+dup_arg(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL) {
+		fprintf(stderr, "migratectl: out of memory\n");
+		exit(EX_FAILED);
+	}
+	return d;
+}
+
+/* Parse the command's options into r; which ones it takes is "allowed". */
+static int
+parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
+    struct proto_request *r, const char *allowed)
+{
+	char name[32];
+	long n;
+	int ch, idx;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+y", cmd_opts, &idx)) != -1) {
+		snprintf(name, sizeof(name), "%s", ch == '?' ? argv[optind - 1]
+		    : ch == 'y' ? "--yes" : cmd_opts[idx].name);
+		if (ch != '?' && ch != 'y' && ch != O_JSON &&
+		    !strstr(allowed, cmd_opts[idx].name))
+			ch = '?';
+		switch (ch) {
+		case 'y': x->yes = 1; break;
+		case O_JSON: x->json = 1; break;
+		case O_TO: r->to = dup_arg(optarg); break;
+		case O_ALL: r->all = 1; break;
+		case O_OOO: r->out_of_order = 1; break;
+		case O_DRY: r->dry_run = 1; break;
+		case O_SINCE: r->since = dup_arg(optarg); break;
+		case O_VERSION: r->version = dup_arg(optarg); break;
+		case O_MD: r->markdown = 1; break;
+		case O_LIMIT:
+			if (parse_long(optarg, &n) == -1)
+				return usage_error(cmd, "bad --limit '%s'",
+				    optarg);
+			r->limit = n;
+			break;
+		case O_TIMEOUT:
+			if ((x->timeout = strtod(optarg, NULL)) <= 0)
+				return usage_error(cmd, "bad --timeout '%s'",
+				    optarg);
+			break;
+		default:
+			return usage_error(cmd, "unknown option '%s'", name);
+		}
+	}
+	return optind;
+}
+
+static int
+parse_none(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = NULL;
+	int i;
+
+	for (size_t k = 0; k < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); k++)
+		if (!strcmp(ctl_cmds[k].name, r->cmd))
+			cmd = &ctl_cmds[k];
+	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static const struct ctl_cmd *
+cmd_of(const struct proto_request *r)
+{
+	for (size_t k = 0; k < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); k++)
+		if (!strcmp(ctl_cmds[k].name, r->cmd))
+			return &ctl_cmds[k];
+	return NULL;
+}
+
+static int
+parse_steps(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int up = !strcmp(r->cmd, "up"), i;
+	long n;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, up ?
+	    "to out-of-order dry-run" : "to all dry-run")) == -1)
+		return -1;
+	if (i < argc) {
+		if (parse_long(argv[i], &n) == -1 || n == 0)
+			return usage_error(cmd, "'%s' is not a number of "
+			    "steps", argv[i]);
+		r->steps = n;
+		i++;
+	}
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	if ((r->steps >= 0) + (r->to != NULL) + r->all > 1)
+		return usage_error(cmd, "%s", "N, --to and --all exclude each "
+		    "other");
+	return 0;
+}
+
+static int
+parse_version(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+		return -1;
+	if (i >= argc)
+		return usage_error(cmd, "%s", "missing VERSION");
+	r->version = dup_arg(argv[i++]);
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+parse_log(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r,
+	    "since version limit markdown")) == -1)
+		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+parse_audit(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+		return -1;
+	if (i >= argc || strcmp(argv[i], "verify"))
+		return usage_error(cmd, "%s", "expected 'verify'");
+	r->sub = dup_arg(argv[i++]);
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+parse_wait(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	x->timeout = 60;
+	if ((i = parse_opts(x, cmd, argc, argv, r, "timeout")) == -1)
+		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+parse_create(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+		return -1;
+	if (i >= argc)
+		return usage_error(cmd, "%s", "missing NAME");
+	r->sub = dup_arg(argv[i++]);
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+exit_code(enum proto_code code)
+{
+	switch (code) {
+	case PROTO_OK:
+		return EX_OK;
+	case PROTO_DENIED:
+		return EX_DENIED;
+	case PROTO_BAD_ARG:
+	case PROTO_UNKNOWN_CMD:
+	case PROTO_MALFORMED:
+	case PROTO_CONFIRM:
+		return EX_USAGE;
+	default:
+		return EX_FAILED;
+	}
+}
+
+static int
+local_error(struct ctl *x, const char *cmd, const struct merr *e)
+{
+	enum proto_code code = e->code == MERR_PERM ? PROTO_DENIED :
+	    e->code == MERR_CONNECT ? PROTO_UNAVAILABLE : PROTO_FAILED;
+
+	x->out->error(cmd, NULL, code, e);
+	if (e->code == MERR_PERM)
+		return EX_DENIED;
+	return e->code == MERR_CONNECT ? EX_UNREACHABLE : EX_FAILED;
+}
+
+/* Ask on a terminal; 1 yes. */
+static int
+confirm(const struct proto_request *r, const struct merr *e)
+{
+	char line[16];
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return 0;
+	fprintf(stderr, "%s.\nreally run '%s'? [y/N] ", e->msg, r->cmd);
+	if (fgets(line, sizeof(line), stdin) == NULL)
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* One request, its reply stream; *code gets the result code. */
+static int
+exchange(struct ctl *x, struct proto_request *r, enum proto_code *code,
+    struct merr *e, json_t **data)
+{
+	struct proto_reply rep;
+	struct client c;
+	int rc = -1;
+
+	if (client_open(&c, x->path, e) == -1)
+		return -1;
+	if (client_send(&c, r, e) == -1)
+		goto out;
+	while (client_next(&c, &rep, e) == 1) {
+		if (!rep.is_result) {
+			x->out->progress(r->cmd, rep.msg);
+			proto_reply_release(&rep);
+			continue;
+		}
+		*code = rep.code;
+		if (rep.code == PROTO_OK) {
+			if (data)
+				*data = json_incref(rep.data);
+			else
+				x->out->result(r->cmd, rep.msg, rep.data);
+		} else if (rep.code != PROTO_CONFIRM || x->json) {
+			x->out->error(r->cmd, rep.msg, rep.code, &rep.err);
+		}
+		*e = rep.err;
+		proto_reply_release(&rep);
+		rc = 0;
+		break;
+	}
+out:
+	client_close(&c);
+	return rc;
+}
+
+static int
+run_remote(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
+{
+	enum proto_code code = PROTO_INTERNAL;
+	json_t *data = NULL;
+	struct merr e;
+	int check = !strcmp(cmd->name, "check"), rc;
+
+	merr_clear(&e);
+	if (exchange(x, r, &code, &e, check ? &data : NULL) == -1)
+		return local_error(x, r->cmd, &e);
+	if (code == PROTO_CONFIRM && !x->json) {
+		if (!confirm(r, &e)) {
+			x->out->error(r->cmd, NULL, code, &e);
+			return EX_USAGE;
+		}
+		r->yes = 1;
+		merr_clear(&e);
+		if (exchange(x, r, &code, &e, NULL) == -1)
+			return local_error(x, r->cmd, &e);
+	}
+	if (!check)
+		return exit_code(code);
+	rc = EX_OK;
+	if (data && !json_is_true(json_object_get(data, "clean")))
+		rc = EX_PENDING;
+	if (data) {
+		json_t *msg = proto_result(r->cmd, json_incref(data));
+
+		x->out->result(r->cmd, msg, data);
+		json_decref(msg);
+		json_decref(data);
+	}
+	return code == PROTO_OK ? rc : exit_code(code);
+}
+
+static int
+run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
+{
+	struct timespec now, end, pause = { 0, 200 * 1000000L };
+	enum proto_code code;
+	json_t *data = NULL;
+	struct merr e;
+	int reached = 0;
+
+	(void)cmd;
+	snprintf(r->cmd, sizeof(r->cmd), "status");
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += (time_t)x->timeout;
+	end.tv_nsec += (long)((x->timeout - (time_t)x->timeout) * 1e9);
+	for (;;) {
+		merr_clear(&e);
+		code = PROTO_INTERNAL;
+		if (exchange(x, r, &code, &e, &data) == 0) {
+			reached = 1;
+			if (code == PROTO_DENIED)
+				return EX_DENIED;
+			if (code == PROTO_OK &&
+			    json_is_true(json_object_get(data, "ready"))) {
+				if (x->json) {
+					json_t *m = proto_result("wait-ready",
+					    data);
+
+					x->out->result("wait-ready", m, NULL);
+					json_decref(m);
+				} else {
+					json_decref(data);
+					printf("ready\n");
+				}
+				return EX_OK;
+			}
+			json_decref(data);
+			data = NULL;
+		} else if (e.code == MERR_PERM) {
+			return local_error(x, "wait-ready", &e);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
+		    now.tv_nsec >= end.tv_nsec))
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (!reached)
+		return local_error(x, "wait-ready", &e);
+	merr_set(&e, MERR_STATE, "migrated is not ready after %g s", x->timeout);
+	x->out->error("wait-ready", NULL, PROTO_FAILED, &e);
+	return EX_FAILED;
+}
+
+static int
+run_create(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
+{
+	struct config cfg;
+	struct merr e;
+
+	(void)cmd;
+	merr_clear(&e);
+	config_init(&cfg);
+	if (x->migrations == NULL) {
+		struct config_overrides o = { 0 };
+
+		if (config_load(&cfg, x->config, &o, &e) == -1) {
+			x->out->error("create", NULL, PROTO_BAD_ARG, &e);
+			return EX_USAGE;
+		}
+	}
+#ifdef HAVE_TIER2
+	{
+		struct migrate_result res;
+		json_t *data, *msg;
+		int rc;
+
+		migrate_result_init(&res);
+		rc = migrate_create(x->migrations ? x->migrations :
+		    cfg.migrations_dir, r->sub, time(NULL), &res, &e);
+		config_release(&cfg);
+		if (rc == -1) {
+			migrate_result_release(&res);
+			x->out->error("create", NULL, e.code == MERR_USAGE ||
+			    e.code == MERR_INPUT ? PROTO_BAD_ARG :
+			    PROTO_FAILED, &e);
+			return e.code == MERR_USAGE || e.code == MERR_INPUT ?
+			    EX_USAGE : EX_FAILED;
+		}
+		data = migrate_result_to_json(&res);
+		msg = proto_result("create", json_incref(data));
+		x->out->result("create", msg, data);
+		json_decref(msg);
+		json_decref(data);
+		migrate_result_release(&res);
+		return EX_OK;
+	}
+#else
+	(void)r;
+	config_release(&cfg);
+	merr_set(&e, MERR_INTERNAL, "'create' is not available in this build");
+	merr_detail(&e, "migratectl was built without tier 2 "
+	    "(core/migrate.h)");
+	x->out->error("create", NULL, PROTO_NOT_AVAILABLE, &e);
+	return EX_FAILED;
+#endif
+}
+
+/* -s, -n, --socket, else the config's socket path, else the default. */
+static int
+pick_socket(struct ctl *x)
+{
+	struct config cfg;
+	struct merr e;
+
+	if (x->socket)
+		snprintf(x->path, sizeof(x->path), "%s", x->socket);
+	else if (x->service)
+		snprintf(x->path, sizeof(x->path), SERVICE_SOCKET_FMT,
+		    x->service);
+	if (x->path[0])
+		return 0;
+	merr_clear(&e);
+	if (config_load(&cfg, x->config, NULL, &e) == -1) {
+		x->out->error(NULL, NULL, PROTO_BAD_ARG, &e);
+		return -1;
+	}
+	snprintf(x->path, sizeof(x->path), "%s", cfg.socket_path);
+	config_release(&cfg);
+	return 0;
+}
+
+static int
+parse_global(struct ctl *x, int argc, char **argv)
+{
+	enum { G_JSON = 256, G_MIG };
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, G_JSON },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "migrations", required_argument, NULL, G_MIG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "+c:hn:s:yV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': x->socket = optarg; break;
+		case 'n': x->service = optarg; break;
+		case 'c': x->config = optarg; break;
+		case 'y': x->yes = 1; break;
+		case G_JSON: x->json = 1; break;
+		case G_MIG: x->migrations = optarg; break;
+		case 'V': printf("migratectl %s (protocol %d)\n",
+		    MIGRATED_VERSION, PROTO_VERSION); exit(EX_OK);
+		case 'h': usage(EX_OK);
+		default: usage(EX_USAGE);
+		}
+	}
+	if (x->socket && x->service) {
+		fprintf(stderr, "migratectl: -s and -n exclude each other\n");
+		usage(EX_USAGE);
+	}
+	if (x->service && (!*x->service || strchr(x->service, '/') ||
+	    strstr(x->service, ".."))) {
+		fprintf(stderr, "migratectl: bad service name '%s'\n",
+		    x->service);
+		exit(EX_USAGE);
+	}
+	return optind;
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "-V") ||
-	    !strcmp(argv[1], "--version"))) {
-		printf("migratectl %s\n", MIGRATED_VERSION);
-		return 0;
+	const struct ctl_cmd *cmd = NULL;
+	struct proto_request r;
+	struct ctl x;
+	int i, rc;
+
+	memset(&x, 0, sizeof(x));
+	i = parse_global(&x, argc, argv);
+	if (i >= argc)
+		usage(EX_USAGE);
+	for (size_t k = 0; k < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); k++)
+		if (!strcmp(ctl_cmds[k].name, argv[i]))
+			cmd = &ctl_cmds[k];
+	if (cmd == NULL) {
+		fprintf(stderr, "migratectl: unknown command '%s'\n", argv[i]);
+		usage(EX_USAGE);
 	}
-	fprintf(stderr, "usage: migratectl [-s SOCKET] [--json] COMMAND "
-	    "[ARGS]\n");
-	return 2;
+	proto_request_init(&r);
+	snprintf(r.cmd, sizeof(r.cmd), "%s", cmd->name);
+	if (cmd->parse(&x, argc - i, argv + i, &r) == -1) {
+		proto_request_release(&r);
+		return EX_USAGE;
+	}
+	if (x.yes && (!strcmp(cmd->name, "down") || !strcmp(cmd->name, "goto")
+	    || !strcmp(cmd->name, "force") || !strcmp(cmd->name, "redo")))
+		r.yes = 1;
+	output_init(x.json);
+	x.out = x.json ? &output_json : &output_text;
+	if (cmd->run != run_create && pick_socket(&x) == -1) {
+		proto_request_release(&r);
+		return EX_USAGE;
+	}
+	rc = cmd->run(&x, cmd, &r);
+	proto_request_release(&r);
+	return rc;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "db.h"
 #include "log.h"
 #include "oneshot.h"
@@ -119,7 +120,7 @@ main(int argc, char **argv)
 	struct options op;
 	struct config cfg;
 	struct merr e;
-	struct db db;
+	int rc;
 
 	parse_args(argc, argv, &op);
 	/* journald reads "<N>" prefixes; a terminal gets plain lines */
@@ -136,19 +137,9 @@ main(int argc, char **argv)
 		config_release(&cfg);
 		return 0;
 	}
-	if (op.plan || op.once) {
-		int rc = op.plan ? oneshot_plan(&cfg) : oneshot_once(&cfg);
-
-		config_release(&cfg);
-		return rc;
-	}
-	if (db_connect(&db, cfg.database, "migrated", &e) == -1) {
-		report(&e);
-		config_release(&cfg);
-		return 1;
-	}
-	log_info("connected to %s", db.where);
-	db_close(&db);
+	if (!op.plan && !op.once)	/* the service: daemon/daemon.c */
+		return daemon_main(op.config, &op.o, &cfg);
+	rc = op.plan ? oneshot_plan(&cfg) : oneshot_once(&cfg);
 	config_release(&cfg);
-	return 0;
+	return rc;
 }

@@ -1,0 +1,34 @@
+/*
+ * client.h - migratectl's side of the control socket: connect, send one
+ * request, read the reply stream up to its end marker.
+ */
+#ifndef MIGRATECTL_CLIENT_H
+#define MIGRATECTL_CLIENT_H
+
+#include "err.h"
+#include "proto.h"
+
+#define CLIENT_MAX_REPLY	(64 * 1024 * 1024)	/* one reply line */
+
+struct client {
+	int			 fd;
+	const char		*path;
+	struct proto_buf	 in;
+};
+
+/*
+ * Connect to path.  Errors: MERR_CONNECT (no daemon there: exit 4) or
+ * MERR_PERM (the socket's permissions: exit 5).
+ */
+int	client_open(struct client *, const char *path, struct merr *);
+void	client_close(struct client *);
+int	client_send(struct client *, const struct proto_request *,
+	    struct merr *);
+/*
+ * Read the next message; rep is the caller's to release.  Returns 1 for a
+ * message, -1 on error (connection closed before the end marker, bad
+ * reply).
+ */
+int	client_next(struct client *, struct proto_reply *, struct merr *);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * daemon.h - the state of one migrated process.
+ *
+ * One struct migrated, owned by main(), holds everything; handles are
+ * embedded and find their way back through handle->data.  Only the loop
+ * thread touches it, except struct dbloop's queues (see dbloop.c).
+ */
+#ifndef MIGRATED_DAEMON_H
+#define MIGRATED_DAEMON_H
+
+#include <signal.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "config.h"
+#include "control.h"
+#include "dbloop.h"
+#include "notify.h"
+#include "watch.h"
+
+struct ops;
+
+/*
+ * A configuration shared by the loop and the jobs that run with it.  The
+ * reference count is only touched on the loop thread (jobs are created and
+ * freed there); the worker only reads the config.
+ */
+struct cfgref {
+	int		refs;
+	struct config	cfg;
+};
+
+struct cfgref	*cfgref_new(void);
+struct cfgref	*cfgref_get(struct cfgref *);
+void		 cfgref_put(struct cfgref *);
+
+/* What status reports; kept current by job completions on the loop. */
+struct dstate {
+	time_t	 started;
+	int	 ready;		/* tier 1 ran once: READY=1 sent */
+	int	 db_up;
+	char	 db_where[256];
+	char	 db_error[512];
+	time_t	 db_down_since;
+	const char *busy_op;	/* running mutating command, or NULL */
+	time_t	 busy_since;
+	long	 busy_uid;
+	json_t	*tier1;		/* last tier-1 report, or NULL */
+	json_t	*tier2;		/* last tier-2 status, or NULL */
+	char	 schema_line[256];	/* "schema in sync" ... */
+	char	 pending_line[512];	/* "1 enhancement pending: ..." */
+	char	 last_error[512];
+};
+
+struct migrated {
+	uv_loop_t		*loop;
+	const char		*config_path;
+	struct config_overrides	 overrides;
+	struct cfgref		*cfg;
+	struct control		 control;
+	struct dbloop		 dbloop;
+	struct notify		 notify;
+	struct watch		 watch;
+	uv_signal_t		 sigterm, sigint, sighup;
+	uv_timer_t		 reconnect;	/* backoff after a lost db */
+	uv_timer_t		 ping;		/* idle liveness check */
+	long			 reconnect_ms;
+	int			 reconnecting;
+	int			 stopping;	/* signals received */
+	int			 reload_pending;	/* SIGHUP while busy */
+	int			 finishing;	/* handles being closed */
+	struct ops		*ops;		/* the worker's state */
+	int			 exit_code;
+	struct dstate		 st;
+};
+
+/* daemon.c: life cycle, state, status */
+/* Run the daemon until it stops; cfg is taken over.  Returns exit code. */
+int	daemon_main(const char *config_path, const struct config_overrides *,
+	    struct config *cfg);
+void	daemon_status_changed(struct migrated *);
+json_t	*daemon_status_json(struct migrated *);
+void	daemon_db_lost(struct migrated *, const struct merr *);
+void	daemon_shutdown(struct migrated *, int sig);
+/* Load a fresh configuration and swap it in; keep the old on error. */
+int	daemon_reload(struct migrated *, struct merr *);
+
+#endif

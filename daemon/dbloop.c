@@ -1,0 +1,280 @@
+/*
+ * dbloop.c - how database work runs without blocking the event loop.
+ *
+ * The choice: ONE worker thread with one hand-off, not libpq's asynchronous
+ * API on the loop.  core/ (tier 1, tier 2, audit) is plain blocking libpq
+ * code that is easy to test on its own; running it on a thread keeps it
+ * that way, and the loop thread never calls libpq except PQcancel.
+ *
+ * The hand-off, in both directions under one mutex (mu):
+ *
+ *   loop thread                          worker thread
+ *   -----------                          -------------
+ *   dbloop_submit(job)  -- queue -->     pops the job, runs job->run()
+ *                                        with the worker's own struct db
+ *   async callback      <-- out ---      dbworker_progress(): progress
+ *     on_progress()                      messages, then a "done" message
+ *     job->done(), job freed             when job->run() returns
+ *
+ * A job belongs to the loop until submit, to the worker while it is in the
+ * queue or running, and to the loop again from its done message on.  The
+ * worker touches nothing else of the daemon: the job carries a reference
+ * to its configuration (struct cfgref, counted on the loop thread only),
+ * the request and the actor.  Results travel back in the job.
+ *
+ * So `status` never waits: it is answered on the loop from the state that
+ * job completions keep current, while a long `up` holds the worker.  Jobs
+ * run one at a time in submission order; the control server admits one
+ * mutating job at a time and answers a second with "busy".
+ *
+ * Cancelling: db_cancel() is PQcancel on a PGcancel object, which libpq
+ * documents as safe from another thread; mu guards the worker replacing
+ * its connection while the loop cancels.  The graceful stop flag is a
+ * sig_atomic_t that tier 2 checks between statements.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "dbloop.h"
+#include "log.h"
+
+struct job *
+job_new(const char *name, job_run_fn run, job_done_fn done, void *arg)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->name = name;
+	j->run = run;
+	j->done = done;
+	j->arg = arg;
+	j->actor.is_daemon = 1;
+	j->actor.uid = (uid_t)-1;
+	j->actor.pid = -1;
+	j->started = time(NULL);
+	proto_request_init(&j->req);
+	return j;
+}
+
+void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	proto_request_release(&j->req);
+	json_decref(j->data);
+	json_decref(j->tier1_state);
+	json_decref(j->tier2_state);
+	if (j->cfg)
+		cfgref_put(j->cfg);
+	free(j);
+}
+
+static void
+dbloop_post(struct dbloop *d, struct job *j, json_t *progress)
+{
+	struct dbmsg *m = calloc(1, sizeof(*m));
+
+	if (m == NULL) {
+		/* progress is best effort; a done message must arrive */
+		json_decref(progress);
+		if (progress)
+			return;
+		while ((m = calloc(1, sizeof(*m))) == NULL)
+			uv_sleep(10);
+	}
+	m->job = j;
+	m->progress = progress;
+	uv_mutex_lock(&d->mu);
+	*d->out_tail = m;
+	d->out_tail = &m->next;
+	uv_mutex_unlock(&d->mu);
+	uv_async_send(&d->async);
+}
+
+void
+dbworker_progress(struct dbloop *d, struct job *j, json_t *data)
+{
+	if (data)
+		dbloop_post(d, j, data);
+}
+
+static void
+dbworker_close(struct dbloop *d)
+{
+	uv_mutex_lock(&d->mu);
+	db_close(&d->db);
+	uv_mutex_unlock(&d->mu);
+	free(d->conninfo);
+	d->conninfo = NULL;
+}
+
+struct db *
+dbworker_db(struct dbloop *d, const char *conninfo, struct merr *e)
+{
+	struct db fresh;
+	const char *ci = conninfo ? conninfo : "";
+
+	if (d->db.conn && (d->conninfo == NULL || strcmp(d->conninfo, ci)))
+		dbworker_close(d);	/* reloaded with another database */
+	if (d->db.conn && !db_ok(&d->db))
+		dbworker_close(d);
+	if (d->db.conn)
+		return &d->db;
+	if (db_connect(&fresh, conninfo, "migrated", e) == -1)
+		return NULL;
+	if ((d->conninfo = strdup(ci)) == NULL) {
+		db_close(&fresh);
+		merr_set(e, MERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	uv_mutex_lock(&d->mu);
+	d->db = fresh;
+	uv_mutex_unlock(&d->mu);
+	return &d->db;
+}
+
+static void
+dbworker_main(void *arg)
+{
+	struct dbloop *d = arg;
+	struct job *j;
+
+	for (;;) {
+		uv_mutex_lock(&d->mu);
+		while (d->queue == NULL && !d->quit)
+			uv_cond_wait(&d->cv, &d->mu);
+		if ((j = d->queue) == NULL) {	/* quit and nothing left */
+			uv_mutex_unlock(&d->mu);
+			break;
+		}
+		if ((d->queue = j->next) == NULL)
+			d->queue_tail = &d->queue;
+		j->next = NULL;
+		uv_mutex_unlock(&d->mu);
+
+		j->run(d, j);
+		if (j->rc == -1 && j->err.code == MERR_CONNECT)
+			j->db_lost = 1;
+		if (d->db.conn && !db_ok(&d->db)) {
+			j->db_lost = 1;
+			dbworker_close(d);
+		}
+		if (d->db.conn)
+			memcpy(j->db_where, d->db.where, sizeof(j->db_where));
+		dbloop_post(d, j, NULL);
+	}
+	dbworker_close(d);
+}
+
+static void
+dbloop_async_cb(uv_async_t *h)
+{
+	struct dbloop *d = h->data;
+	struct dbmsg *m, *next;
+
+	uv_mutex_lock(&d->mu);
+	m = d->out;
+	d->out = NULL;
+	d->out_tail = &d->out;
+	uv_mutex_unlock(&d->mu);
+	for (; m; m = next) {
+		next = m->next;
+		if (m->progress) {
+			d->on_progress(d->arg, m->job, m->progress);
+		} else {
+			d->pending--;
+			m->job->done(m->job->arg, m->job);
+		}
+		free(m);
+	}
+}
+
+int
+dbloop_init(struct dbloop *d, uv_loop_t *loop, dbloop_progress_fn fn,
+    void *arg)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->queue_tail = &d->queue;
+	d->out_tail = &d->out;
+	d->on_progress = fn;
+	d->arg = arg;
+	if ((rc = uv_mutex_init(&d->mu)) != 0)
+		return rc;
+	if ((rc = uv_cond_init(&d->cv)) != 0) {
+		uv_mutex_destroy(&d->mu);
+		return rc;
+	}
+	if ((rc = uv_async_init(loop, &d->async, dbloop_async_cb)) != 0) {
+		uv_cond_destroy(&d->cv);
+		uv_mutex_destroy(&d->mu);
+		return rc;
+	}
+	d->async.data = d;
+	return 0;
+}
+
+int
+dbloop_start(struct dbloop *d)
+{
+	int rc = uv_thread_create(&d->thread, dbworker_main, d);
+
+	if (rc == 0)
+		d->started = 1;
+	return rc;
+}
+
+void
+dbloop_submit(struct dbloop *d, struct job *j)
+{
+	j->next = NULL;
+	d->pending++;
+	uv_mutex_lock(&d->mu);
+	*d->queue_tail = j;
+	d->queue_tail = &j->next;
+	uv_cond_signal(&d->cv);
+	uv_mutex_unlock(&d->mu);
+}
+
+int
+dbloop_idle(struct dbloop *d)
+{
+	return d->pending == 0;
+}
+
+void
+dbloop_cancel(struct dbloop *d)
+{
+	uv_mutex_lock(&d->mu);
+	if (d->db.conn && db_cancel(&d->db) == 0)
+		log_notice("cancel request sent to the database");
+	uv_mutex_unlock(&d->mu);
+}
+
+static void
+dbloop_closed(uv_handle_t *h)
+{
+	struct dbloop *d = h->data;
+
+	uv_cond_destroy(&d->cv);
+	uv_mutex_destroy(&d->mu);
+}
+
+void
+dbloop_stop(struct dbloop *d)
+{
+	if (d->started) {
+		uv_mutex_lock(&d->mu);
+		d->quit = 1;
+		uv_cond_signal(&d->cv);
+		uv_mutex_unlock(&d->mu);
+		uv_thread_join(&d->thread);
+		d->started = 0;
+		dbloop_async_cb(&d->async);	/* deliver what is left */
+	}
+	uv_close((uv_handle_t *)&d->async, dbloop_closed);
+}

@@ -1,0 +1,186 @@
+# 30_daemon.sh - the daemon's life cycle: systemd notify (READY after tier
+# 1, STATUS, WATCHDOG, STOPPING), requests through the socket (malformed,
+# oversized, unknown, missing field: the connection carries on), a stale
+# and a live socket, SIGHUP with a broken config, socket activation,
+# SIGTERM, and the idle RSS.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+mkdir -p models migrations
+[ -d "$OLDPWD/models" ] && cp "$OLDPWD"/models/*.yaml models/ 2>/dev/null
+SOCK=$T/ctl.sock
+ctl() { "$MIGRATECTL" -s "$SOCK" "$@"; }
+
+# raw SOCKET: send stdin as is, print each reply line until N results
+raw() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(sys.stdin.buffer.read())
+want, got, buf = int(sys.argv[2]), 0, b""
+s.settimeout(10)
+while got < want:
+    d = s.recv(65536)
+    if not d: break
+    buf += d
+    got = buf.count(b"\"end\":true")
+sys.stdout.write(buf.decode())' "$@"
+}
+
+# a NOTIFY_SOCKET listener writing one datagram per line
+python3 -c '
+import socket, sys, os
+p = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(p)
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", " ") + "\n"); f.flush()
+' "$T/notify.sock" "$T/notify.log" &
+LPID=$!
+for i in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+
+# systemd-socket-activate clears the environment: name the server here
+cat >cfg.yaml <<EOF
+database: "host=$PGHOST port=$PGPORT user=$PGUSER dbname=$TESTDB"
+models: models
+migrations: migrations
+socket: { path: $SOCK, mode: 0660 }
+EOF
+
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=400000 "$MIGRATED" -c cfg.yaml \
+    >daemon.log 2>&1 &
+DPID=$!
+ok "wait-ready" ctl wait-ready --timeout 30
+sleep 0.5
+
+n=$(cat notify.log)
+like "READY=1 sent" "$n" "^READY=1$"
+like "STATUS= sent" "$n" "^STATUS="
+like "first message: a start-up STATUS" "$(head -n 1 notify.log)" \
+    '^STATUS=starting: '
+ready_line=$(grep -n '^READY=1' notify.log | cut -d: -f1)
+like "READY=1 comes after it" "$ready_line" '^([2-9]|[1-9][0-9]+)$'
+wd=$(grep -c '^WATCHDOG=1' notify.log)
+like "WATCHDOG=1 sent repeatedly (WATCHDOG_USEC=400000)" "$wd" '^([3-9]|[1-9][0-9]+)$'
+if grep -q "tier1" daemon.log; then
+	like "tier 1 ran before READY" \
+	    "$(grep -n -e tier1 -e ' ready ' daemon.log | tail -n 1)" ' ready '
+fi
+
+out=$(ctl --json status)
+like "status over the socket" "$out" '"type":"result".*"ok":true'
+like "status says ready" "$out" '"ready":true'
+like "status carries the protocol version" "$out" '"proto":1'
+like "status names the database" "$out" "dbname=$TESTDB"
+out=$(ctl status)
+like "text status" "$out" "^migrated [0-9.]+ \(pid $DPID"
+
+# malformed, oversized, unknown and incomplete requests: structured errors,
+# and the same connection then answers a good request
+out=$(printf 'not json\n{"cmd":"status"}\n' | raw "$SOCK" 2)
+like "malformed JSON: structured error" "$(echo "$out" | sed -n 1p)" \
+    '"code":"malformed".*"message":"malformed request: .*"column":'
+like "connection carries on after malformed" "$(echo "$out" | sed -n 2p)" \
+    '"cmd":"status","ok":true'
+out=$( (head -c 100000 /dev/zero | tr '\0' x; printf '\n{"cmd":"status"}\n') |
+    raw "$SOCK" 2)
+like "oversized request: structured error" "$(echo "$out" | sed -n 1p)" \
+    '"code":"too-large".*"message":"request too large: more than 65536 bytes"'
+like "connection carries on after oversized" "$(echo "$out" | sed -n 2p)" \
+    '"cmd":"status","ok":true'
+out=$(printf '{"cmd":"frobnicate"}\n{"cmd":"goto"}\n{"cmd":"up","steps":"x"}\n{"cmd":"status","proto":99}\n[1]\n{"cmd":"status"}\n' |
+    raw "$SOCK" 6)
+like "unknown command" "$(echo "$out" | sed -n 1p)" \
+    '"code":"unknown-command".*"message":"unknown command .frobnicate.".*"field":"cmd"'
+like "missing field named" "$(echo "$out" | sed -n 2p)" \
+    '"code":"bad-argument".*"message":"missing field .version.".*"field":"version"'
+like "mistyped field named" "$(echo "$out" | sed -n 3p)" \
+    '"code":"bad-argument".*"field":"steps"'
+like "newer protocol refused" "$(echo "$out" | sed -n 4p)" \
+    '"code":"bad-version".*"this daemon speaks version 1"'
+like "not an object" "$(echo "$out" | sed -n 5p)" '"code":"malformed"'
+like "still answering after five bad requests" "$(echo "$out" | sed -n 6p)" \
+    '"cmd":"status","ok":true'
+ok "daemon still running after bad requests" kill -0 $DPID
+
+# a second daemon on the same socket refuses to start
+out=$("$MIGRATED" -c cfg.yaml 2>&1); rc=$?
+is "live socket: second daemon exits 1" "$rc" 1
+like "live socket: message" "$out" "control socket '$SOCK' is already in use"
+ok "first daemon unaffected" ctl status
+
+# the watcher notices a new migration file
+echo "SELECT 1;" >migrations/20990101_000000_watch_probe.sql
+for i in $(seq 30); do
+	grep -q "migrations folder changed" daemon.log && break; sleep 0.2
+done
+like "watcher: folder change seen" "$(cat daemon.log)" \
+    "migrations folder changed \('20990101_000000_watch_probe.sql'\): revalidating"
+rm -f migrations/20990101_000000_watch_probe.sql
+
+# SIGHUP with a broken config keeps the old one; reload names the error
+cp cfg.yaml cfg.good
+printf 'database: [\n' >>cfg.yaml
+kill -HUP $DPID
+sleep 0.5
+like "SIGHUP with a bad config: old one kept" "$(cat daemon.log)" \
+    "reload failed, keeping the old configuration: .*cfg.yaml:[0-9]+:[0-9]+"
+out=$(ctl reload 2>&1); rc=$?
+is "reload with a bad config exits 1" "$rc" 1
+like "reload error names file:line:col" "$out" "error: .*cfg.yaml:[0-9]+:[0-9]+: "
+ok "still serving after a failed reload" ctl status
+cp cfg.good cfg.yaml
+ok "reload with a good config" ctl reload
+like "reload logged" "$(cat daemon.log)" "configuration reloaded from"
+
+# idle RSS after tier 1 (issue 5: under 10 MB); PSS and private memory
+# printed too.  Sanitizer builds carry shadow memory: reported only.
+sleep 1
+rss=$(awk '/^VmRSS/ {print $2}' /proc/$DPID/status)
+pss=$(awk '/^Pss:/ {print $2}' /proc/$DPID/smaps_rollup 2>/dev/null)
+anon=$(awk '/^RssAnon/ {print $2}' /proc/$DPID/status)
+echo "  idle VmRSS ${rss} kB (PSS ${pss:-?} kB, anonymous ${anon} kB)"
+if ldd "$MIGRATED" | grep -q libasan; then
+	like "idle RSS measured (sanitizer build: ${rss} kB)" "$rss" '^[0-9]+$'
+elif [ "${rss:-99999}" -lt 10240 ]; then
+	_pass "idle RSS ${rss} kB < 10240 kB"
+else
+	_fail "idle RSS ${rss} kB < 10240 kB"
+fi
+
+# SIGTERM: STOPPING=1, exit 0, socket removed
+kill -TERM $DPID
+wait $DPID; rc=$?
+is "SIGTERM: exit 0" "$rc" 0
+like "STOPPING=1 sent" "$(cat notify.log)" "^STOPPING=1$"
+ok "socket removed at exit" test ! -e "$SOCK"
+like "stop logged" "$(cat daemon.log)" "SIGTERM: stopping"
+
+# a stale socket file (a killed daemon) is removed at start
+"$MIGRATED" -c cfg.yaml >daemon2.log 2>&1 &
+DPID=$!
+ok "restart: ready" ctl wait-ready --timeout 30
+kill -KILL $DPID; wait $DPID 2>/dev/null
+ok "SIGKILL leaves the socket file" test -S "$SOCK"
+"$MIGRATED" -c cfg.yaml >daemon3.log 2>&1 &
+DPID=$!
+ok "stale socket: ready" ctl wait-ready --timeout 30
+like "stale socket removed" "$(cat daemon3.log)" "removed stale control socket $SOCK"
+mode=$(stat -c %a "$SOCK")
+is "socket mode from the config" "$mode" 660
+kill -TERM $DPID; wait $DPID
+
+# socket activation: systemd passes the listening socket
+ASOCK=$T/act.sock
+systemd-socket-activate -l "$ASOCK" "$MIGRATED" -c cfg.yaml \
+    >daemon4.log 2>&1 &
+APID=$!
+for i in $(seq 50); do [ -S "$ASOCK" ] && break; sleep 0.1; done
+ok "socket activation: ready" "$MIGRATECTL" -s "$ASOCK" wait-ready --timeout 30
+like "socket activation: fd taken from systemd" "$(cat daemon4.log)" \
+    "control socket passed by systemd \(fd 3\)"
+ok "socket activation: own socket path not created" test ! -e "$SOCK"
+kill -TERM $APID; wait $APID; rc=$?
+is "socket activation: SIGTERM exit 0" "$rc" 0
+
+kill $LPID 2>/dev/null; wait $LPID 2>/dev/null
+true

@@ -1,0 +1,133 @@
+# 34_busy.sh - long operations: status answers in milliseconds during a
+# long `up`, a second mutating command gets "busy" at once, progress is
+# streamed, a client that disconnects does not cancel the operation, the
+# watcher reports a new file as pending (status and STATUS=), SIGTERM lets
+# the running migration finish and exits 0, a second signal cancels it and
+# exits non-zero.  Needs tier 2 (core/migrate.h); without it, checks that
+# its commands answer "not available in this build".
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+mkdir -p models migrations
+SOCK=$T/ctl.sock
+ctl() { "$MIGRATECTL" -s "$SOCK" "$@"; }
+ms_now() { echo $(( $(date +%s%N) / 1000000 )); }
+slow() {	# slow VERSION_NAME SECONDS
+	echo "SELECT pg_sleep($2);" >"migrations/$1.sql"
+	echo "SELECT 1;" >"migrations/$1_rollback.sql"
+}
+start_daemon() {
+	NOTIFY_SOCKET=$T/notify.sock "$MIGRATED" --database "dbname=$TESTDB" \
+	    --models models --migrations migrations --socket "$SOCK" \
+	    >>daemon.log 2>&1 &
+	DPID=$!
+	ctl wait-ready --timeout 30 >/dev/null
+}
+wait_busy() {
+	for i in $(seq 100); do
+		ctl --json status | grep -q '"busy":{"op"' && return 0
+		sleep 0.05
+	done
+	return 1
+}
+applied() {
+	q "SELECT count(*) FROM schema_migrations WHERE version = '$1' AND NOT dirty" 2>/dev/null
+}
+
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", " ") + "\n"); f.flush()
+' "$T/notify.sock" "$T/notify.log" &
+LPID=$!
+for i in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+
+slow 20240101_000000_slow_one 3
+start_daemon
+out=$(ctl up 2>&1); rc=$?
+if printf '%s' "$out" | grep -q "not available in this build"; then
+	is "without tier 2, up answers 'not available' (exit 1)" "$rc" 1
+	like "not available: structured message" "$out" \
+	    "error: 'up' is not available in this build"
+	kill -TERM $DPID; wait $DPID
+	kill $LPID; wait $LPID 2>/dev/null
+	exit 0
+fi
+# that first up ran the slow file; start over with a fresh one
+is "first up applied" "$(applied 20240101_000000)" 1
+
+slow 20240102_000000_slow_two 3
+sleep 1	# the watcher settles
+like "watcher: status reports the new file" "$(ctl --json status)" \
+    '"status":"[^"]*1 enhancement pending: 20240102_000000_slow_two'
+like "watcher: STATUS= line reports it" "$(cat notify.log)" \
+    "STATUS=.*1 enhancement pending: 20240102_000000_slow_two"
+
+ctl up >up.out 2>&1 &
+UPID=$!
+ok "up is running" wait_busy
+t0=$(ms_now); ctl status >st.out; t1=$(ms_now)
+like "status during a long up answers in ms ($((t1 - t0)) ms)" \
+    "$((t1 - t0))" '^[0-9]{1,2}$|^1[0-9]{2}$'
+like "status shows what runs" "$(cat st.out)" "busy: +up since .* \(uid 0\)"
+t0=$(ms_now); out=$(ctl up 2>&1); rc=$?; t1=$(ms_now)
+is "second up: exit 1" "$rc" 1
+like "second up: busy since" "$out" "error: busy: up in progress since [0-9T:-]+Z"
+like "busy comes at once ($((t1 - t0)) ms)" "$((t1 - t0))" '^[0-9]{1,3}$'
+out=$(ctl --json down --yes 2>&1)
+like "down while busy: code busy" "$out" '"code":"busy"'
+wait $UPID; rc=$?
+is "the first up succeeded" "$rc" 0
+like "progress streamed to the client" "$(cat up.out)" "20240102_000000|slow_two"
+is "slow_two applied" "$(applied 20240102_000000)" 1
+
+# a client that disconnects mid-operation does not cancel it
+slow 20240103_000000_slow_three 2
+sleep 1
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"{\"cmd\":\"up\"}\n"); time.sleep(0.3); s.close()' "$SOCK"
+ok "up still running after the client left" wait_busy
+for i in $(seq 100); do
+	ctl --json status | grep -q '"busy":null' && break; sleep 0.1
+done
+is "the abandoned up finished" "$(applied 20240103_000000)" 1
+ok "daemon still serving" ctl status
+
+# SIGTERM during a long migration: it finishes, exit 0
+slow 20240104_000000_slow_four 3
+sleep 1
+ctl up >/dev/null 2>&1 &
+ok "up running before SIGTERM" wait_busy
+t0=$(ms_now)
+kill -TERM $DPID
+wait $DPID; rc=$?
+t1=$(ms_now)
+is "SIGTERM during up: exit 0" "$rc" 0
+is "the running migration finished and was recorded" \
+    "$(applied 20240104_000000)" 1
+like "waited for it ($((t1 - t0)) ms)" "$((t1 - t0))" '^[1-9][0-9]{3}$'
+like "stop logged with what it waits for" "$(cat daemon.log)" \
+    "SIGTERM: stopping once the current transaction of up"
+
+# a second signal cancels the running statement and exits non-zero
+start_daemon
+slow 20240105_000000_slow_five 60
+sleep 1
+ctl up >/dev/null 2>&1 &
+ok "up running before two signals" wait_busy
+t0=$(ms_now)
+kill -TERM $DPID; sleep 0.5; kill -TERM $DPID
+wait $DPID; rc=$?
+t1=$(ms_now)
+unlike "second signal: non-zero exit ($rc)" "$rc" '^0$'
+like "second signal: quick ($((t1 - t0)) ms)" "$((t1 - t0))" '^[0-9]{1,4}$'
+like "second signal: cancel logged" "$(cat daemon.log)" \
+    "SIGTERM again: cancelling the running statement"
+is "the cancelled migration is not recorded as applied" \
+    "$(applied 20240105_000000)" 0
+
+kill $LPID 2>/dev/null; wait $LPID 2>/dev/null
+true
