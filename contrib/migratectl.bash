@@ -5,9 +5,10 @@
 # only bash builtins, so it also works without the bash-completion package.
 #
 # Completes the global options, the commands and their options, service
-# names for -n (from /etc/migrated/*.yaml and /run/migrated/*.sock), socket
-# paths for -s, and versions for up --to, down --to, goto, force and
-# log --version (asked from the daemon with `migratectl --json list`).
+# names for -n (from /etc/migrated/*.yaml and /run/migrated/*.sock), paths
+# for -s, -c and --migrations, and versions for up --to, down --to, goto,
+# force and log --version (asked from the daemon with
+# `migratectl --json list`).
 
 _migratectl_commands="status plan list up down goto force redo validate
 create log audit reload wait-ready check"
@@ -60,7 +61,7 @@ _migratectl()
 			continue
 		fi
 		case $w in
-		-s | --socket | -n)
+		-s | --socket | -n | -c | --config)
 			# bash splits "--socket=PATH" into three words
 			if [ "${COMP_WORDS[i + 1]}" = "=" ]; then
 				conn+=("$w=${COMP_WORDS[i + 2]}")
@@ -69,6 +70,10 @@ _migratectl()
 				conn+=("$w" "${COMP_WORDS[i + 1]}")
 				i=$((i + 1))
 			fi
+			;;
+		--migrations)
+			[ "${COMP_WORDS[i + 1]}" = "=" ] && i=$((i + 1))
+			i=$((i + 1))
 			;;
 		-*) ;;
 		*) cmd=$w ;;
@@ -79,9 +84,14 @@ _migratectl()
 		prev=${COMP_WORDS[COMP_CWORD - 2]}
 	fi
 	case $prev in
-	-s | --socket)
+	-s | --socket | -c | --config)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
+		return 0
+		;;
+	--migrations)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0
 		;;
 	-n)
@@ -95,15 +105,16 @@ _migratectl()
 			return 0
 		fi
 		;;
-	--since | --timeout)
+	--since | --timeout | --limit)
 		return 0	# a time or a number: nothing to offer
 		;;
 	esac
 
 	if [ -z "$cmd" ]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-s --socket -n --json -h --help
-			    -V --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "-s --socket -n -c --config
+			    --json -y --yes --migrations -h --help -V --version" \
+			    -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$_migratectl_commands" -- "$cur"))
 		fi
@@ -111,8 +122,8 @@ _migratectl()
 	fi
 
 	case $cmd in
-	up)	opts="--to --out-of-order" ;;
-	down)	opts="--to --all --yes" ;;
+	up)	opts="--to --out-of-order --dry-run" ;;
+	down)	opts="--to --all --dry-run --yes" ;;
 	goto | force)
 		opts="--yes"
 		if [[ $cur != -* ]]; then
@@ -122,7 +133,7 @@ _migratectl()
 		fi
 		;;
 	redo)	opts="--yes" ;;
-	log)	opts="--since --version --json --markdown" ;;
+	log)	opts="--since --version --limit --json --markdown" ;;
 	wait-ready) opts="--timeout" ;;
 	audit)
 		[ -z "$sub" ] && COMPREPLY=($(compgen -W "verify" -- "$cur"))

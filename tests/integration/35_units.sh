@@ -222,11 +222,15 @@ is "completes after -n SERVICE" "$(complete_words migratectl -n auth re)" \
 is "completes service names for -n" "$(complete_words migratectl -n '')" \
     "auth billing search "
 is "completes up options" "$(complete_words migratectl up --)" \
-    "--out-of-order --to "
+    "--dry-run --out-of-order --to "
 is "completes down options" "$(complete_words migratectl --json down --)" \
-    "--all --to --yes "
+    "--all --dry-run --to --yes "
 is "completes log options" "$(complete_words migratectl log --)" \
-    "--json --markdown --since --version "
+    "--json --limit --markdown --since --version "
+is "completes after -c FILE" "$(complete_words migratectl -c x.yaml ch)" \
+    "check "
+is "completes folders for --migrations" \
+    "$(cd "$T" && complete_words migratectl --migrations cc)" "cconf "
 is "completes audit verify" "$(complete_words migratectl audit '')" "verify "
 is "completes wait-ready --timeout" \
     "$(complete_words migratectl wait-ready --)" "--timeout "
@@ -243,11 +247,36 @@ if help=$("$MIGRATECTL" --help 2>&1); then
 	for c in $(complete_words migratectl ''); do
 		like "migratectl --help lists '$c'" "$help" "(^|[^a-z-])$c([^a-z-]|$)"
 	done
-	for o in -s -n --json; do
+	for o in -s -n -c --json --yes --migrations; do
 		like "migratectl --help lists '$o'" "$help" "(^|[^a-z-])$o([^a-z-]|$)"
 	done
 else
 	echo "  skip: this migratectl has no --help yet (placeholder client)"
+fi
+
+# versions come from the real daemon (`migratectl --json list`), once this
+# build has tier 2: two enhancements made by `migratectl create`
+mkdir -p "$T/vmodels" "$T/vmig"
+if "$MIGRATECTL" --migrations "$T/vmig" create first_thing >/dev/null 2>&1; then
+	sleep 1.1	# versions are timestamps to the second
+	"$MIGRATECTL" --migrations "$T/vmig" create second_thing >/dev/null 2>&1
+	want=$(ls "$T/vmig" | sed -n 's/^\([0-9_]*\)_[a-z_]*_thing\.sql$/\1/p' |
+	    sort | tr '\n' ' ')
+	"$MIGRATED" --database "host=$PGHOST port=$PGPORT dbname=$TESTDB" \
+	    --models "$T/vmodels" --migrations "$T/vmig" \
+	    --socket "$T/v.sock" >"$T/v.log" 2>&1 &
+	vpid=$!
+	"$MIGRATECTL" -s "$T/v.sock" wait-ready --timeout 20 >/dev/null 2>&1
+	export PATH="$BUILD:$PATH"
+	is "completes versions for goto (from the daemon)" \
+	    "$(complete_words migratectl -s "$T/v.sock" goto '')" "$want"
+	is "completes versions for up --to" \
+	    "$(complete_words migratectl -s "$T/v.sock" up --to 2)" "$want"
+	is "two versions to complete" "$(echo $want | wc -w)" 2
+	kill -TERM $vpid
+	wait $vpid
+else
+	echo "  skip: this migratectl cannot 'create' yet (no tier 2 in this build)"
 fi
 
 # --- [Install]: systemctl enable works offline on the DESTDIR ------------
