@@ -76,7 +76,7 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 		return -1;
 	/* format 1; a later format adds ALTER TABLE steps keyed on the
 	 * comment, under the same advisory lock */
-	return run(d, c, "CREATE TABLE IF NOT EXISTS %T ("
+	if ((sql = tsql(d, c, "CREATE TABLE IF NOT EXISTS %T ("
 	    " version text PRIMARY KEY,"
 	    " name text NOT NULL,"
 	    " checksum text NOT NULL,"
@@ -91,8 +91,11 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 	    " rows_done bigint NOT NULL DEFAULT 0,"
 	    " error text,"
 	    " sqlstate text);"
-	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'", 0, NULL, NULL,
-	    e) == -1 ? -1 : 0;
+	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'")) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = db_exec(d, sql, e);
+	free(sql);
+	return rc;
 }
 
 static char *
