@@ -15,10 +15,21 @@ enh() {	# enh VERSION_NAME SQL
 	printf '%s\n' "$2" >"migrations/$1.sql"
 	echo "SELECT 1;" >"migrations/$1_rollback.sql"
 }
-settle() {	# until the watcher has seen the folder as it is now
+settle() {	# settle N: the daemon's status lists N pending enhancements
 	for i in $(seq 50); do
-		[ "$("$MIGRATECTL" -s "$SOCK" --json status |
-		    grep -o '"pending":[0-9]*')" = "\"pending\":$1" ] && return 0
+		"$MIGRATECTL" -s "$SOCK" --json status | python3 -c '
+import json, sys
+def pending(o):
+	if isinstance(o, dict):
+		if isinstance(o.get("pending"), list):
+			return len(o["pending"])
+		for v in o.values():
+			n = pending(v)
+			if n is not None:
+				return n
+	return None
+sys.exit(pending(json.loads(sys.stdin.readline())) != int(sys.argv[1]))
+' "$1" && return 0
 		sleep 0.1
 	done
 	return 1
