@@ -125,15 +125,18 @@ EOF
 enh 20240201_000000_score_labels \
     "UPDATE things SET score = length(label) WHERE score = 0;"
 ok "watcher sees release 2" settle 1
-before=$(schema_snapshot --exclude-table-data=migrated_audit)
+snap() {	# all but the audit rows and their sequence
+	schema_snapshot --exclude-table-data=migrated_audit |
+	    grep -v "'public.migrated_audit_id_seq'"
+}
+before=$(snap)
 out=$(pre 2>&1); rc=$?
 is "release 2 without --reload: up fails, exit 1" "$rc" 1
 like "release 2 without --reload: the column is missing" "$out" \
     'column "score" does not exist'
 like "release 2 without --reload: stopped at up" "$out" \
     "'up' failed \(exit 1\), deploy stopped"
-is "release 2 without --reload: nothing applied" \
-    "$(schema_snapshot --exclude-table-data=migrated_audit)" "$before"
+is "release 2 without --reload: nothing applied" "$(snap)" "$before"
 out=$(pre --reload 2>&1); rc=$?
 is "release 2 with --reload: exit 0" "$rc" 0
 is "release 2: tier 1 then tier 2" "$(q "SELECT sum(score) = sum(length(label))

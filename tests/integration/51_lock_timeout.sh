@@ -49,7 +49,15 @@ exec 3>app.in
 echo "BEGIN; INSERT INTO hot VALUES (1000, 1); SELECT 'open';" >&3
 for i in $(seq 50); do grep -q open app.out && break; sleep 0.1; done
 is "application transaction open" "$(cat app.out)" open
-before=$(schema_snapshot --exclude-table-data=migrated_audit)
+# Compared before and after: everything but the audit rows (and their
+# sequence), the tracking table (the first up creates it; checked below)
+# and the rows of hot, which the application's load updates meanwhile.
+snap() {
+	schema_snapshot --exclude-table-data=migrated_audit \
+	    --exclude-table-data=hot --exclude-table=schema_migrations |
+	    grep -v "'public.migrated_audit_id_seq'"
+}
+before=$(snap)
 
 # meanwhile the application's other sessions keep reading and writing,
 # each statement with a 1 s statement_timeout
@@ -71,23 +79,25 @@ out=$(ctl up 2>&1); rc=$?
 t1=$(ms_now)
 wait $LPID
 is "up: exit 1" "$rc" 1
-like "up: lock timeout, statement and tries named" "$out" \
-    "cannot apply '20240101_000000_add_w': statement 1 of 1: canceling statement due to lock timeout, gave up after 3 tries"
+like "up: file, line and column of the statement, the tries" "$out" \
+    "error: migrations/20240101_000000_add_w.sql:3:1: canceling statement due to lock timeout, gave up after 3 tries"
+like "up: detail names the lock_timeout and attempts" "$out" \
+    "detail: lock not acquired within 300 ms, 3 attempts"
+like "up: each retry was shown" "$out" "lock timeout, retry 2 of 2"
 like "up: gave up after 3 tries of 300 ms with backoff ($((t1 - t0)) ms)" \
     "$(( t1 - t0 >= 900 && t1 - t0 < 5000 ))" 1
 is "audit: two retries then the failure" "$(q "SELECT string_agg(action
     || ':' || ok, ',' ORDER BY id) FROM migrated_audit
     WHERE action LIKE 'lock.%' OR action LIKE 'tier2.%'")" \
-    "lock.retry:true,lock.retry:true,tier2.fail:false"
+    "lock.retry:false,lock.retry:false,tier2.fail:false"
 like "audit: the failure row keeps SQLSTATE and message" "$(q "SELECT
     sqlstate || ' ' || error FROM migrated_audit WHERE action = 'tier2.fail'")" \
     "^55P03 .*lock timeout"
 is "audit: the failure names who asked" "$(q "SELECT actor || ' ' || uid
     FROM migrated_audit WHERE action = 'tier2.fail'")" "peer $(id -u)"
-is "tracking: nothing applied, nothing dirty" "$(q "SELECT count(*)
-    FROM schema_migrations WHERE NOT dirty AND version = '20240101_000000'")" 0
-is "schema and data unchanged" \
-    "$(schema_snapshot --exclude-table-data=migrated_audit)" "$before"
+is "tracking: no row, so nothing applied or dirty" "$(q "SELECT count(*)
+    FROM schema_migrations")" 0
+is "schema and data unchanged" "$(snap)" "$before"
 is "the application's other queries: none failed" \
     "$(cat load.err 2>/dev/null)" ""
 ok "the application's other queries ran during the retries" \
