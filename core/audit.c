@@ -32,9 +32,10 @@
 
 /* The hashed columns, in hash order; prev_hash and hash follow them. */
 enum {
-	COL_FORMAT, COL_ID, COL_AT, COL_ACTION, COL_TARGET, COL_DETAIL, COL_CHECKSUM,
-	COL_DURATION, COL_STATEMENTS, COL_OK, COL_SQLSTATE, COL_ERROR, COL_ACTOR, COL_UID,
-	COL_USER, COL_PID, COL_HOST, COL_DAEMON_PID, COL_DAEMON_VERSION,
+	COL_FORMAT, COL_ID, COL_AT, COL_ACTION, COL_TARGET, COL_DETAIL,
+	COL_CHECKSUM, COL_DURATION, COL_STATEMENTS, COL_OK, COL_SQLSTATE,
+	COL_ERROR, COL_ACTOR, COL_UID, COL_USER, COL_PID, COL_HOST,
+	COL_DAEMON_PID, COL_DAEMON_VERSION,
 	COL_NHASHED,
 	COL_PREV_HASH = COL_NHASHED, COL_HASH,
 	COL_NCOLS
@@ -77,8 +78,8 @@ static const char audit_create_sql[] =
     "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS\n"
     "$guard$\n"
     "BEGIN\n"
-    "  RAISE EXCEPTION 'audit table %%.%% is append-only',\n"
-    "      quote_ident(TG_TABLE_SCHEMA), quote_ident(TG_TABLE_NAME)\n"
+    "  RAISE EXCEPTION 'audit table \"%%.%%\" is append-only',\n"
+    "      TG_TABLE_SCHEMA, TG_TABLE_NAME\n"
     "    USING ERRCODE = 'insufficient_privilege',\n"
     "      DETAIL = format('%%s is not allowed on audit rows', TG_OP),\n"
     "      HINT = 'rows are only ever added; see docs/audit.md';\n"
@@ -255,9 +256,17 @@ audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
 		goto out;
 	if (n == 1)
 		rc = audit_check_version(table, version, e);
-	else if ((rc = audit_create(db, cfg, table, e)) == -1 &&
-	    e->code != MERR_STATE)
-		audit_fail(e, "create", table);
+	else {
+		rc = audit_create(db, cfg, table, e);
+		/* the schema created at the same moment by someone else */
+		if (rc == -1 && (!strcmp(e->sqlstate, "23505") ||
+		    !strcmp(e->sqlstate, "42P06"))) {
+			merr_clear(e);
+			rc = audit_create(db, cfg, table, e);
+		}
+		if (rc == -1 && e->code != MERR_STATE)
+			audit_fail(e, "create", table);
+	}
 out:
 	free(table);
 	return rc;
@@ -689,7 +698,7 @@ audit_rows_fill(PGresult *r, struct audit_rows *rows, struct merr *e)
 		w->ok = PQgetvalue(r, i, COL_OK)[0] == 't';
 		w->sqlstate = S(COL_SQLSTATE);
 		w->error = S(COL_ERROR);
-		w->is_daemon = strcmp(PQgetvalue(r, i, COL_ACTOR), "daemon") == 0;
+		w->is_daemon = !strcmp(PQgetvalue(r, i, COL_ACTOR), "daemon");
 		w->uid = audit_num(r, i, COL_UID);
 		w->user = S(COL_USER);
 		w->pid = audit_num(r, i, COL_PID);

@@ -18,6 +18,8 @@
  * own (failures recorded after a rollback, lock retries, daemon start).
  * The caller's transaction must be READ COMMITTED (the default).
  *
+ * core/audit.c holds the database side, core/audit_render.c the renderers.
+ *
  * Ownership: struct audit owns its strings (audit_release()).  struct
  * audit_rows owns its array and every string in it (audit_rows_release()).
  * Renderers return malloc'd strings or new json_t references that the
@@ -61,10 +63,13 @@ int	audit_init(struct audit *, struct db *, const struct config *,
 void	audit_release(struct audit *);
 
 /*
- * Create the schema, table, guard function and trigger when missing, under
- * pg_advisory_xact_lock(AUDIT_LOCK_KEY) in a transaction of its own; safe
- * when many daemons start at once.  An existing table of a newer version
- * is refused; an older one would be upgraded here.
+ * Create the schema, table, guard function and trigger when missing: on an
+ * idle connection, under pg_advisory_lock(AUDIT_LOCK_KEY) (a session lock,
+ * so that the transaction that creates begins after it is granted), safe
+ * when many daemons start at once; an existing table takes no lock.  An
+ * existing table of a newer version, or a relation of that name that is
+ * not an audit table, is refused (MERR_STATE); an older one would be
+ * upgraded here.
  */
 int	audit_ensure(struct db *, const struct config *, struct merr *);
 
@@ -82,7 +87,7 @@ struct audit_verify_result {
 	char		reason[256];	/* what is wrong with it */
 	long long	head_id;	/* last row checked, 0: empty table */
 	char		head[65];	/* its hash: record it elsewhere */
-	int		guarded;	/* append-only trigger present, enabled */
+	int		guarded;	/* append-only trigger on and enabled */
 };
 
 /*
@@ -96,7 +101,7 @@ int	audit_verify(struct db *, const struct config *,
 /* One row as read back. */
 struct audit_row {
 	long long	 id;
-	char		*at;		/* "2026-01-31T12:00:00.123456Z" (UTC) */
+	char		*at;		/* "2026-01-31T12:00:00.123456Z" */
 	char		*action;
 	char		*target;	/* NULL when none, as all below */
 	char		*detail;

@@ -28,11 +28,11 @@
 struct backfill {
 	struct run		*r;
 	const struct mig_stmt	*st;
-	char			*table;		/* quoted, qualified */
-	char			*pk;		/* quoted */
-	char			*type;		/* format_type() */
-	char			*sql;		/* the rewritten UPDATE */
-	char			*last;		/* last finished key, or NULL */
+	char			*table;	/* quoted, qualified */
+	char			*pk;	/* quoted */
+	char			*type;	/* format_type() */
+	char			*sql;	/* the rewritten UPDATE */
+	char			*last;	/* last key done, or NULL */
 	/* what the batch in flight found, kept on commit */
 	char			*next_last;
 	long long		 count;
@@ -158,8 +158,9 @@ out:
 }
 
 static int
-bf_view(struct backfill *b, struct merr *e)
+bf_view_body(struct db *d, void *arg, struct merr *e)
 {
+	struct backfill *b = arg;
 	char *sql;
 	int rc;
 
@@ -169,9 +170,16 @@ bf_view(struct backfill *b, struct merr *e)
 	    "current_setting('migrated.batch_hi')::%s", b->table, b->pk,
 	    b->type, b->type) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = db_exec(b->r->env->db, sql, e);
+	rc = db_exec(d, sql, e);
 	free(sql);
 	return rc;
+}
+
+/* The view, under the same short lock_timeout and retries. */
+static int
+bf_view(struct backfill *b, struct merr *e)
+{
+	return db_notx(b->r->env->db, &b->r->retry, bf_view_body, b, e);
 }
 
 static int
@@ -268,6 +276,52 @@ bf_loop(struct backfill *b, struct merr *e)
 	}
 }
 
+/*
+ * Before a file starts: refuse a batch whose table already exists but
+ * has no usable key (a table the file creates is checked when reached).
+ */
+int
+backfill_check(struct run *r, const struct mig_stmt *st, struct merr *e)
+{
+	json_t *root = json_loads(st->tree, 0, NULL), *rv;
+	const char *schema, *rel, *p[1];
+	struct backfill b;
+	PGresult *res;
+	char *q;
+	int rc = 0, found;
+
+	rv = json_object_get(json_object_get(json_object_get(json_array_get(
+	    json_object_get(root, "stmts"), 0), "stmt"), "UpdateStmt"),
+	    "relation");
+	schema = json_string_value(json_object_get(rv, "schemaname"));
+	rel = json_string_value(json_object_get(rv, "relname"));
+	q = rel == NULL ? NULL : schema ? db_qualified(r->env->db, schema,
+	    rel) : db_ident(r->env->db, rel);
+	if ((p[0] = q) == NULL) {
+		json_decref(root);
+		return merr_set(e, MERR_INTERNAL, "batched UPDATE without a "
+		    "table");
+	}
+	rc = db_query(r->env->db, "SELECT to_regclass($1) IS NOT NULL", 1, p,
+	    &res, e);
+	found = rc == 0 && PQgetvalue(res, 0, 0)[0] == 't';
+	if (rc == 0)
+		PQclear(res);
+	free(q);
+	json_decref(root);
+	if (rc == -1 || !found)
+		return rc;
+	memset(&b, 0, sizeof(b));
+	b.r = r;
+	b.st = st;
+	rc = bf_prepare(&b, e);
+	free(b.table);
+	free(b.pk);
+	free(b.type);
+	free(b.sql);
+	return rc;
+}
+
 int
 backfill_run(struct run *r, const struct mig_stmt *st, struct merr *e)
 {
@@ -289,7 +343,8 @@ backfill_run(struct run *r, const struct mig_stmt *st, struct merr *e)
 		rc = bf_loop(&b, e);
 	merr_clear(&ignore);
 	if (db_ok(r->env->db))
-		db_exec(r->env->db, "DROP VIEW IF EXISTS pg_temp.migrated_batch",
+		db_exec(r->env->db,
+		    "DROP VIEW IF EXISTS pg_temp.migrated_batch",
 		    &ignore);
 	free(b.table);
 	free(b.pk);

@@ -13,7 +13,10 @@
 
 #include "catalog.h"
 
-#define NSP_FILTER	"n.nspname = ANY($1::text[])"
+/* In scope: the schemas asked for, or with $1 NULL every user schema. */
+#define NSP_IN(col)	"COALESCE(" col " = ANY($1::text[]), " col \
+			" !~ '^pg_' AND " col " <> 'information_schema')"
+#define NSP_FILTER	NSP_IN("n.nspname")
 
 static const char q_schemas[] =
     "SELECT n.nspname FROM pg_namespace n WHERE " NSP_FILTER
@@ -26,9 +29,12 @@ static const char q_enums[] =
     " WHERE t.typtype = 'e' AND " NSP_FILTER
     " ORDER BY 1, 2, e.enumsortorder";
 
+/* Comments come from one join each, not a function call per row. */
 static const char q_tables[] =
-    "SELECT c.oid, n.nspname, c.relname, obj_description(c.oid, 'pg_class')"
+    "SELECT c.oid, n.nspname, c.relname, d.description"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_description d ON d.objoid = c.oid AND"
+    "      d.classoid = 'pg_class'::regclass AND d.objsubid = 0"
     " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND "
     NSP_FILTER " ORDER BY 1";
 
@@ -38,7 +44,7 @@ static const char q_columns[] =
     "       CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN '[]' ELSE '' END"
     "  ELSE format_type(a.atttypid, a.atttypmod) END,"
     "  et.typtype = 'e', a.attnotnull,"
-    "  pg_get_expr(d.adbin, d.adrelid), col_description(a.attrelid, a.attnum)"
+    "  pg_get_expr(ad.adbin, ad.adrelid), d.description, a.attnum"
     " FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -46,24 +52,30 @@ static const char q_columns[] =
     " JOIN pg_type et ON et.oid = CASE WHEN t.typelem <> 0 AND"
     "      t.typlen = -1 THEN t.typelem ELSE t.oid END"
     " JOIN pg_namespace en ON en.oid = et.typnamespace"
-    " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND"
-    "      d.adnum = a.attnum"
-    " WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND"
-    "   NOT a.attisdropped AND " NSP_FILTER
+    " LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND"
+    "      ad.adnum = a.attnum"
+    " LEFT JOIN pg_description d ON d.objoid = a.attrelid AND"
+    "      d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum"
+    " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND"
+    "   a.attnum > 0 AND NOT a.attisdropped AND " NSP_FILTER
     " ORDER BY a.attrelid, a.attnum";
 
+/*
+ * Column numbers come back as JSON arrays and are named from the columns
+ * already loaded; only a foreign key to a table outside the schemas asked
+ * for gets its referenced names from a subquery.
+ */
 static const char q_constraints[] =
     "SELECT co.conrelid, co.conname, co.contype,"
-    "  (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.conkey)"
-    "   WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
-    "   a.attrelid = co.conrelid AND a.attnum = k.n),"
-    "  rn.nspname, rc.relname,"
-    "  (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey)"
-    "   WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
-    "   a.attrelid = co.confrelid AND a.attnum = k.n),"
-    "  co.confdeltype, co.confupdtype, co.convalidated,"
+    "  array_to_json(co.conkey), rn.nspname, rc.relname,"
+    "  array_to_json(co.confkey), co.confdeltype, co.confupdtype,"
+    "  co.convalidated,"
     "  CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid)"
-    "  END"
+    "  END, co.confrelid,"
+    "  CASE WHEN co.contype = 'f' AND NOT " NSP_IN("rn.nspname") " THEN"
+    "   (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey)"
+    "    WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
+    "    a.attrelid = co.confrelid AND a.attnum = k.n) END"
     " FROM pg_constraint co"
     " JOIN pg_class c ON c.oid = co.conrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -72,24 +84,25 @@ static const char q_constraints[] =
     " WHERE co.contype IN ('p', 'u', 'f', 'c') AND " NSP_FILTER
     " ORDER BY co.conrelid, co.conname";
 
-/* Indexes that do not back a primary key / unique / exclusion constraint. */
+/*
+ * Indexes that do not back a primary key / unique / exclusion constraint;
+ * key columns as numbers, expression keys printed only where there are.
+ */
 static const char q_indexes[] =
     "SELECT i.indrelid, ic.relname, i.indisunique, am.amname,"
     "  i.indisvalid, pg_get_expr(i.indpred, i.indrelid),"
-    "  (SELECT json_agg(CASE WHEN k.n <> 0 THEN a.attname"
-    "     ELSE pg_get_indexdef(i.indexrelid, k.o::int, true) END"
-    "     ORDER BY k.o)"
-    "   FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY k(n, o)"
-    "   LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND"
-    "     a.attnum = k.n)"
+    "  array_to_json((i.indkey::int2[])[0:i.indnkeyatts - 1]),"
+    "  CASE WHEN 0 = ANY (i.indkey::int2[]) THEN"
+    "   (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k)"
+    "    FROM generate_series(1, i.indnkeyatts) k) END"
     " FROM pg_index i"
     " JOIN pg_class ic ON ic.oid = i.indexrelid"
     " JOIN pg_class c ON c.oid = i.indrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     " JOIN pg_am am ON am.oid = ic.relam"
-    " WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER " AND NOT EXISTS"
-    "   (SELECT 1 FROM pg_constraint co WHERE co.conindid = i.indexrelid"
-    "    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x'))"
+    " WHERE c.relkind IN ('r', 'p') AND " NSP_FILTER " AND"
+    "   i.indexrelid NOT IN (SELECT co.conindid FROM pg_constraint co"
+    "    WHERE co.contype IN ('p', 'u', 'x'))"
     " ORDER BY i.indrelid, ic.relname";
 
 /* Tables in oid order, for binary search by oid. */
@@ -159,32 +172,23 @@ catalog_names(const char *text, char ***out)
 	return rc;
 }
 
-static int
-catalog_query(struct db *db, const char *sql, const char *arr,
-    PGresult **r, struct merr *e)
-{
-	const char *params[1] = { arr };
 
-	return db_query(db, sql, 1, params, r, e);
+static int
+load_schemas(struct catalog_ctx *cx, PGresult *r, struct merr *e)
+{
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+		rc = schema_add_schema(cx->s, val(r, i, 0));
+	return rc == -1 ? catalog_nomem(e) : 0;
 }
 
 static int
-load_schemas_enums(struct db *db, struct catalog_ctx *cx, const char *arr,
-    struct merr *e)
+load_enums(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
 	struct sch_enum *en = NULL;
-	PGresult *r;
 	int rc = 0;
 
-	if (catalog_query(db, q_schemas, arr, &r, e) == -1)
-		return -1;
-	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
-		rc = schema_add_schema(cx->s, val(r, i, 0));
-	PQclear(r);
-	if (rc == -1)
-		return catalog_nomem(e);
-	if (catalog_query(db, q_enums, arr, &r, e) == -1)
-		return -1;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		if (en == NULL || strcmp(en->schema, val(r, i, 0)) ||
 		    strcmp(en->name, val(r, i, 1)))
@@ -194,20 +198,15 @@ load_schemas_enums(struct db *db, struct catalog_ctx *cx, const char *arr,
 		    val(r, i, 2)) == -1)
 			rc = -1;
 	}
-	PQclear(r);
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
 
 static int
-load_tables(struct db *db, struct catalog_ctx *cx, const char *arr,
-    struct merr *e)
+load_tables(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
 	struct sch_table *t;
-	PGresult *r;
 	int rc = 0, n;
 
-	if (catalog_query(db, q_tables, arr, &r, e) == -1)
-		return -1;
 	n = PQntuples(r);
 	if ((cx->oids = calloc((size_t)n + 1, sizeof(*cx->oids))) == NULL)
 		rc = -1;
@@ -218,21 +217,16 @@ load_tables(struct db *db, struct catalog_ctx *cx, const char *arr,
 			rc = -1;
 		cx->oids[i] = strtoul(val(r, i, 0), NULL, 10);
 	}
-	PQclear(r);
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
 
 static int
-load_columns(struct db *db, struct catalog_ctx *cx, const char *arr,
-    struct merr *e)
+load_columns(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
 	struct sch_table *t;
 	struct sch_column *c;
-	PGresult *r;
 	int rc = 0;
 
-	if (catalog_query(db, q_columns, arr, &r, e) == -1)
-		return -1;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
 			continue;
@@ -244,32 +238,70 @@ load_columns(struct db *db, struct catalog_ctx *cx, const char *arr,
 			break;
 		}
 		c->is_enum = val(r, i, 3)[0] == 't';
+		c->num = atoi(val(r, i, 7));
 		c->notnull = val(r, i, 4)[0] == 't';
 	}
-	PQclear(r);
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
 
+/*
+ * A JSON array of attribute numbers of table t into names; a 0 (an index
+ * expression) takes the text at the same position of exprs (JSON).
+ */
 static int
-load_constraints(struct db *db, struct catalog_ctx *cx, const char *arr,
-    struct merr *e)
+catalog_nums(const struct sch_table *t, const char *nums, const char *exprs,
+    char ***out)
+{
+	json_t *j, *x = NULL, *v;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (nums == NULL || t == NULL)
+		return 0;
+	if ((j = json_loads(nums, 0, NULL)) == NULL ||
+	    (exprs && (x = json_loads(exprs, 0, NULL)) == NULL) ||
+	    (*out = calloc(1, sizeof(char *))) == NULL)
+		rc = -1;
+	json_array_foreach(j, i, v) {
+		int num = (int)json_integer_value(v);
+		const char *name = NULL;
+
+		if (rc == -1)
+			break;
+		if (num == 0)
+			name = json_string_value(json_array_get(x, i));
+		for (size_t k = 0; num && k < t->ncols; k++)
+			if (t->cols[k].num == num)
+				name = t->cols[k].name;
+		if (name == NULL || schema_strv_push(out, name) == -1)
+			rc = -1;
+	}
+	json_decref(j);
+	json_decref(x);
+	return rc;
+}
+
+static int
+load_constraints(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
 	struct sch_table *t;
 	struct sch_constraint *c;
-	PGresult *r;
 	int rc = 0;
 
-	if (catalog_query(db, q_constraints, arr, &r, e) == -1)
-		return -1;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		const char *ref = val(r, i, 12);
+
 		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
 			continue;
 		if ((c = schema_add_constraint(t, val(r, i, 2)[0],
 		    val(r, i, 1))) == NULL ||
-		    catalog_names(val(r, i, 3), &c->cols) == -1 ||
+		    catalog_nums(t, val(r, i, 3), NULL, &c->cols) == -1 ||
 		    dupnull(&c->ref_schema, val(r, i, 4)) == -1 ||
 		    dupnull(&c->ref_table, val(r, i, 5)) == -1 ||
-		    catalog_names(val(r, i, 6), &c->ref_cols) == -1 ||
+		    (ref ? catalog_names(ref, &c->ref_cols) :
+		    catalog_nums(catalog_table(cx, val(r, i, 11)),
+		    val(r, i, 6), NULL, &c->ref_cols)) == -1 ||
 		    dupnull(&c->expr, val(r, i, 10)) == -1) {
 			rc = -1;
 			break;
@@ -278,35 +310,29 @@ load_constraints(struct db *db, struct catalog_ctx *cx, const char *arr,
 		c->on_update = val(r, i, 8)[0] == ' ' ? 'a' : val(r, i, 8)[0];
 		c->valid = val(r, i, 9)[0] == 't';
 	}
-	PQclear(r);
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
 
 static int
-load_indexes(struct db *db, struct catalog_ctx *cx, const char *arr,
-    struct merr *e)
+load_indexes(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
 	struct sch_table *t;
 	struct sch_index *x;
-	PGresult *r;
 	int rc = 0;
 
-	if (catalog_query(db, q_indexes, arr, &r, e) == -1)
-		return -1;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
 			continue;
 		if ((x = schema_add_index(t, val(r, i, 1))) == NULL ||
 		    dupnull(&x->method, val(r, i, 3)) == -1 ||
 		    dupnull(&x->where, val(r, i, 5)) == -1 ||
-		    catalog_names(val(r, i, 6), &x->keys) == -1) {
+		    catalog_nums(t, val(r, i, 6), val(r, i, 7), &x->keys) == -1) {
 			rc = -1;
 			break;
 		}
 		x->unique = val(r, i, 2)[0] == 't';
 		x->valid = val(r, i, 4)[0] == 't';
 	}
-	PQclear(r);
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
 
@@ -338,27 +364,72 @@ catalog_array(char *const *v)
 	return s;
 }
 
+typedef int (*catalog_loader)(struct catalog_ctx *, PGresult *,
+    struct merr *);
+
+static const char *const catalog_sql[CATALOG_QUERIES] = {
+	q_schemas, q_enums, q_tables, q_columns, q_constraints, q_indexes,
+};
+static const catalog_loader catalog_loaders[CATALOG_QUERIES] = {
+	load_schemas, load_enums, load_tables, load_columns, load_constraints,
+	load_indexes,
+};
+
 int
-catalog_load(struct db *db, char *const *schemas, struct schema **out,
-    struct merr *e)
+catalog_send(struct db *db, char *const *schemas, struct merr *e)
+{
+	const char *params[1];
+	char *arr = NULL;
+	int ok;
+
+	if (schemas && (arr = catalog_array(schemas)) == NULL)
+		return catalog_nomem(e);
+	params[0] = arr;
+	ok = db->conn && PQenterPipelineMode(db->conn);
+	for (int i = 0; ok && i < CATALOG_QUERIES; i++)
+		ok = PQsendQueryParams(db->conn, catalog_sql[i], 1, NULL,
+		    params, NULL, NULL, 0);
+	ok = ok && PQpipelineSync(db->conn);
+	free(arr);
+	if (!ok) {
+		db_result_error(db, NULL, "cannot read the catalogs", e);
+		if (db->conn)
+			PQexitPipelineMode(db->conn);
+		return -1;
+	}
+	return 0;
+}
+
+int
+catalog_recv(struct db *db, struct schema **out, struct merr *e)
 {
 	struct catalog_ctx cx = { NULL, NULL };
-	char *arr;
-	int rc = -1;
+	PGresult *r;
+	int rc = 0;
 
 	*out = NULL;
-	if ((arr = catalog_array(schemas)) == NULL ||
-	    (cx.s = schema_new()) == NULL) {
-		free(arr);
-		return catalog_nomem(e);
+	if ((cx.s = schema_new()) == NULL)
+		rc = catalog_nomem(e);
+	/* every result must be read, also after a failure */
+	for (int i = 0; i < CATALOG_QUERIES; i++) {
+		if ((r = PQgetResult(db->conn)) == NULL) {
+			if (rc == 0)
+				rc = db_result_error(db, NULL, NULL, e);
+			break;
+		}
+		if (rc == 0 && PQresultStatus(r) != PGRES_TUPLES_OK)
+			rc = db_result_error(db, r, NULL, e);
+		else if (rc == 0)
+			rc = catalog_loaders[i](&cx, r, e);
+		PQclear(r);
+		while ((r = PQgetResult(db->conn)) != NULL)
+			PQclear(r);	/* end of this query's results */
 	}
-	if (load_schemas_enums(db, &cx, arr, e) == 0 &&
-	    load_tables(db, &cx, arr, e) == 0 &&
-	    load_columns(db, &cx, arr, e) == 0 &&
-	    load_constraints(db, &cx, arr, e) == 0 &&
-	    load_indexes(db, &cx, arr, e) == 0)
-		rc = 0;
-	free(arr);
+	while ((r = PQgetResult(db->conn)) != NULL &&
+	    PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+		PQclear(r);
+	PQclear(r);
+	PQexitPipelineMode(db->conn);
 	free(cx.oids);
 	if (rc == -1) {
 		schema_free(cx.s);
@@ -366,6 +437,16 @@ catalog_load(struct db *db, char *const *schemas, struct schema **out,
 	}
 	*out = cx.s;
 	return 0;
+}
+
+int
+catalog_load(struct db *db, char *const *schemas, struct schema **out,
+    struct merr *e)
+{
+	*out = NULL;
+	if (catalog_send(db, schemas, e) == -1)
+		return -1;
+	return catalog_recv(db, out, e);
 }
 
 int

@@ -55,7 +55,7 @@ struct lint_run {
 	const struct mig_stmt	*st;
 	int			 stmt;		/* 1-based */
 	unsigned		 silenced;	/* bit per rule */
-	char			**created;	/* tables created so far */
+	char			**created;	/* tables made so far */
 	size_t			 ncreated;
 	struct lint_list	*out;
 	int			 nomem;

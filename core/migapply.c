@@ -30,8 +30,8 @@ up_check(struct mstate *s, struct merr *e)
 {
 	size_t i;
 
-	for (i = 0; i < s->set.n; i++) {
-		const struct migration *m = &s->set.v[i];
+	for (i = 0; i < s->set->n; i++) {
+		const struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
 
 		if (t == NULL)
@@ -70,19 +70,19 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 
 	*out = NULL;
 	*nout = 0;
-	if (o->target && (target = migset_find(&s->set, o->target)) == NULL)
+	if (o->target && (target = migset_find(s->set, o->target)) == NULL)
 		return merr_set(e, MERR_USAGE, "no migration '%s' in '%s'",
-		    o->target, s->set.dir);
+		    o->target, s->set->dir);
 	for (i = 0; i < s->trk.n; i++)
 		if (!s->trk.v[i].dirty &&
 		    migset_order(s->trk.v[i].version, &o2) == 0 && o2 > newest)
 			newest = o2;
-	if (s->set.n && (v = calloc(s->set.n, sizeof(*v))) == NULL)
+	if (s->set->n && (v = calloc(s->set->n, sizeof(*v))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (s->set.n == 0)
+	if (s->set->n == 0)
 		return 0;
-	for (i = 0; i < s->set.n; i++) {
-		struct migration *m = &s->set.v[i];
+	for (i = 0; i < s->set->n; i++) {
+		struct migration *m = &s->set->v[i];
 
 		t = tracking_find(&s->trk, m->version);
 		if (t && !t->dirty)
@@ -91,8 +91,8 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 			break;
 		if (!t && m->order < newest && !o->allow_out_of_order) {
 			free(v);
-			merr_set(e, MERR_STATE, "cannot apply '%s': it is older "
-			    "than the newest applied version", m->id);
+			merr_set(e, MERR_STATE, "cannot apply '%s': it is "
+			    "older than the newest applied version", m->id);
 			merr_hint(e, "apply it anyway with "
 			    "--allow-out-of-order");
 			return -1;
@@ -112,12 +112,12 @@ prepare_pending(struct mstate *s, struct merr *e)
 {
 	size_t i;
 
-	for (i = 0; i < s->set.n; i++) {
+	for (i = 0; i < s->set->n; i++) {
 		const struct trk_row *t = tracking_find(&s->trk,
-		    s->set.v[i].version);
+		    s->set->v[i].version);
 
 		if ((t == NULL || t->dirty) &&
-		    migset_prepare(&s->set.v[i], e) == -1)
+		    migset_prepare(&s->set->v[i], e) == -1)
 			return -1;
 	}
 	return 0;
@@ -181,11 +181,13 @@ migrate_up(const struct mig_env *env, const struct migrate_opts *o,
 	rc = run_list(&s, v, n, RUN_UP, res, e);
 out:
 	free(v);
-	if (rc == 0) {	/* the state after: current version, counts */
+	/* the state after */
+	if (rc == 0 && res->nsteps && !o->dry_run) {
 		tracking_release(&s.trk);
-		if (env->db && tracking_load(env->db, env->cfg, &s.trk, e) == 0)
-			rc = mstate_rows(&s, res, e);
+		rc = tracking_load(env->db, env->cfg, &s.trk, e);
 	}
+	if (rc == 0)
+		rc = mstate_rows(&s, res, e);
 	mstate_release(&s);
 	return rc;
 }
@@ -204,7 +206,7 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 	want = o->all || o->target ? (size_t)-1 : o->steps > 0 ?
 	    (size_t)o->steps : 1;
 	if (o->target && strcmp(o->target, "0") != 0) {
-		if ((m = migset_find(&s->set, o->target)) == NULL ||
+		if ((m = migset_find(s->set, o->target)) == NULL ||
 		    tracking_find(&s->trk, m->version) == NULL)
 			return merr_set(e, MERR_USAGE, "'%s' is not an "
 			    "applied version", o->target);
@@ -213,10 +215,10 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 	for (i = 0; i < s->trk.n; i++) {
 		struct trk_row *t = &s->trk.v[i];
 
-		if (migset_find(&s->set, t->version) == NULL) {
+		if (migset_find(s->set, t->version) == NULL) {
 			merr_set(e, MERR_STATE, "cannot roll back: applied "
 			    "version '%s' has no file in '%s'", t->version,
-			    s->set.dir);
+			    s->set->dir);
 			merr_hint(e, "restore the file, or repair with "
 			    "'migratectl force'");
 			return -1;
@@ -230,12 +232,12 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 			return -1;
 		}
 	}
-	if (s->set.n && (v = calloc(s->set.n, sizeof(*v))) == NULL)
+	if (s->set->n && (v = calloc(s->set->n, sizeof(*v))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (s->set.n == 0)
+	if (s->set->n == 0)
 		return 0;
-	for (i = s->set.n; i-- > 0 && n < want;) {
-		m = &s->set.v[i];
+	for (i = s->set->n; i-- > 0 && n < want;) {
+		m = &s->set->v[i];
 		if (tracking_find(&s->trk, m->version) == NULL)
 			continue;
 		if (o->target && m->order <= limit)
@@ -246,8 +248,8 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 		if (v[i]->down.path == NULL) {
 			merr_set(e, MERR_STATE, "cannot roll back '%s': it has "
 			    "no rollback", v[i]->id);
-			merr_hint(e, "write %s_rollback.sql; nothing was rolled "
-			    "back", v[i]->id);
+			merr_hint(e, "write %s_rollback.sql; nothing was "
+			    "rolled back", v[i]->id);
 			free(v);
 			return -1;
 		}
@@ -287,11 +289,12 @@ migrate_down(const struct mig_env *env, const struct migrate_opts *o,
 	rc = run_list(&s, v, n, RUN_DOWN, res, e);
 out:
 	free(v);
-	if (rc == 0) {
+	if (rc == 0 && res->nsteps && !o->dry_run) {
 		tracking_release(&s.trk);
-		if (env->db && tracking_load(env->db, env->cfg, &s.trk, e) == 0)
-			rc = mstate_rows(&s, res, e);
+		rc = tracking_load(env->db, env->cfg, &s.trk, e);
 	}
+	if (rc == 0)
+		rc = mstate_rows(&s, res, e);
 	mstate_release(&s);
 	return rc;
 }
@@ -382,8 +385,8 @@ force_body(struct db *d, void *arg, struct merr *e)
 	uint64_t o;
 	size_t i;
 
-	for (i = 0; i < s->set.n; i++) {
-		const struct migration *m = &s->set.v[i];
+	for (i = 0; i < s->set->n; i++) {
+		const struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
 		struct trk_row w;
 
@@ -445,9 +448,9 @@ migrate_force(const struct mig_env *env, const char *version,
 	memset(&f, 0, sizeof(f));
 	f.s = &s;
 	runner_actor_name(env->actor, f.actor, sizeof(f.actor));
-	if ((f.to = migset_find(&s.set, version)) == NULL) {
+	if ((f.to = migset_find(s.set, version)) == NULL) {
 		merr_set(e, MERR_USAGE, "no migration '%s' in '%s'", version,
-		    s.set.dir);
+		    s.set->dir);
 		goto out;
 	}
 	if (db_tx(env->db, &p, force_body, &f, e) == -1 ||

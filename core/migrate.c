@@ -26,7 +26,9 @@ migrate_state_name(enum mig_state s)
 void
 mstate_release(struct mstate *s)
 {
-	migset_release(&s->set);
+	if (s->set == &s->own)
+		migset_release(&s->own);
+	s->set = NULL;
 	tracking_release(&s->trk);
 	if (s->locked && s->env->lockdb) {
 		struct merr ignore;
@@ -53,8 +55,8 @@ mstate_lock(struct mstate *s, struct merr *e)
 			break;
 		if (waited >= env->cfg->lock_timeout_ms) {
 			merr_set(e, MERR_BUSY, "another migration is running");
-			merr_detail(e, "the advisory lock %s is held by another "
-			    "session", DB_LOCK_KEY_STR);
+			merr_detail(e, "the advisory lock %s is held by "
+			    "another session", DB_LOCK_KEY_STR);
 			merr_hint(e, "try again when it has finished");
 			return -1;
 		}
@@ -75,12 +77,22 @@ mstate_load(struct mstate *s, const struct mig_env *env, int mutate,
 {
 	memset(s, 0, sizeof(*s));
 	s->env = env;
-	if (mutate && (mstate_lock(s, e) == -1 ||
-	    tracking_init(env->db, env->cfg, e) == -1))
+	if (mutate && mstate_lock(s, e) == -1)
 		goto fail;
-	if (migset_load(&s->set, env->cfg->migrations_dir, e) == -1)
-		goto fail;
+	if (env->cache) {
+		s->set = env->cache;
+		if (migset_refresh(s->set, env->cfg->migrations_dir, NULL,
+		    e) == -1)
+			goto fail;
+	} else {
+		s->set = &s->own;
+		if (migset_load(s->set, env->cfg->migrations_dir, e) == -1)
+			goto fail;
+	}
 	if (env->db && tracking_load(env->db, env->cfg, &s->trk, e) == -1)
+		goto fail;
+	if (mutate && !s->trk.exists && (tracking_init(env->db, env->cfg,
+	    e) == -1 || tracking_load(env->db, env->cfg, &s->trk, e) == -1))
 		goto fail;
 	return 0;
 fail:
@@ -91,10 +103,9 @@ fail:
 static int
 row_cmp(const void *a, const void *b)
 {
-	uint64_t x = 0, y = 0;
+	uint64_t x = ((const struct migrate_row *)a)->order;
+	uint64_t y = ((const struct migrate_row *)b)->order;
 
-	migset_order(((const struct migrate_row *)a)->version, &x);
-	migset_order(((const struct migrate_row *)b)->version, &y);
 	return x < y ? -1 : x > y;
 }
 
@@ -117,11 +128,11 @@ row_from_trk(struct migrate_row *w, const struct trk_row *t)
 int
 mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 {
-	size_t i, n = 0, cap = s->set.n + s->trk.n;
+	size_t i, n = 0, cap = s->set->n + s->trk.n;
 	uint64_t newest = 0, o;
 	struct migrate_row *w;
 
-	res->layout = migset_layout_name(s->set.layout);
+	res->layout = migset_layout_name(s->set->layout);
 	if (cap && (res->rows = calloc(cap, sizeof(*res->rows))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	for (i = 0; i < s->trk.n; i++)
@@ -131,11 +142,12 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 			snprintf(res->current, sizeof(res->current), "%s",
 			    s->trk.v[i].version);
 		}
-	for (i = 0; i < s->set.n; i++) {
-		const struct migration *m = &s->set.v[i];
+	for (i = 0; i < s->set->n; i++) {
+		const struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
 
 		w = &res->rows[n++];
+		w->order = m->order;
 		snprintf(w->version, sizeof(w->version), "%s", m->version);
 		w->name = strdup(m->name);
 		w->has_rollback = m->down.path != NULL;
@@ -152,9 +164,10 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 	for (i = 0; i < s->trk.n; i++) {
 		const struct trk_row *t = &s->trk.v[i];
 
-		if (migset_find(&s->set, t->version))
+		if (migset_find(s->set, t->version))
 			continue;
 		w = &res->rows[n++];
+		migset_order(t->version, &w->order);
 		snprintf(w->version, sizeof(w->version), "%s", t->version);
 		w->name = strdup(t->name);
 		row_from_trk(w, t);
@@ -233,10 +246,10 @@ migrate_validate(const struct mig_env *env, struct migrate_result *res,
 	res->op = "validate";
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
-	if (migset_prepare_all(&s.set, e) == -1)
+	if (migset_prepare_all(s.set, e) == -1)
 		goto out;
-	for (i = 0; i < s.set.n; i++)
-		if (lint_script(&s.set.v[i].up, &res->lint, e) == -1)
+	for (i = 0; i < s.set->n; i++)
+		if (lint_script(&s.set->v[i].up, &res->lint, e) == -1)
 			goto out;
 	if (mstate_rows(&s, res, e) == -1)
 		goto out;

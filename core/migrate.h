@@ -25,6 +25,7 @@
 #define MIGRATE_MIGRATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -67,6 +68,7 @@ struct migrate_row {
 	int		 nstmts;	/* dirty: statements in the script
 					   (0 when not parsed) */
 	char		*error;		/* dirty: why it stopped */
+	uint64_t	 order;		/* sort key of version */
 };
 
 /* One thing an operation did (or would do with dry_run). */

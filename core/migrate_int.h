@@ -11,7 +11,8 @@
 /* One operation's view of the world. */
 struct mstate {
 	const struct mig_env	*env;
-	struct migset		 set;
+	struct migset		 own;	/* when env->cache is NULL */
+	struct migset		*set;	/* own or env->cache */
 	struct tracking		 trk;
 	int			 locked;
 };

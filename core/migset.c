@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ struct mig_file {
 	enum mig_kind	 kind;
 	char		 version[MIG_VERSION_MAX];
 	char		*name;
+	char		*text;		/* forward files: read once */
+	size_t		 len;
 };
 
 static const char *const kind_layout[KIND_N] = {
@@ -119,10 +122,24 @@ mig_sha256_hex(const char *data, size_t len, char out[MIG_SHA256_HEX])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
 
+	static const char hex[] = "0123456789abcdef";
+
 	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
 	out[64] = '\0';
+}
+
+static char *
+path_join(const char *dir, const char *fname)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, fname) == -1)
+		return NULL;
+	return p;
 }
 
 /* Name patterns, compiled once per load. */
@@ -172,19 +189,30 @@ file_match(const regex_t *re, const char *s, int vgroup, int ngroup,
 	return 1;
 }
 
-/* Does the file hold a "-- +++++ UP" line? */
 static int
-has_up_marker(const char *path)
+has_suffix(const char *s, size_t len, const char *sfx)
 {
-	char *text;
-	int r;
-	struct merr ignore;
+	size_t n = strlen(sfx);
 
-	if (mig_read_file(path, &text, NULL, &ignore) == -1)
-		return 0;
-	r = mig_find_marker(text, "UP") != NULL;
-	free(text);
-	return r;
+	return len >= n && strcmp(s + len - n, sfx) == 0;
+}
+
+/* Read a forward file (f->fname borrowed) into f->text. */
+static int
+file_text(const char *dir, struct mig_file *f, struct merr *e)
+{
+	char *path = path_join(dir, f->fname);
+	int rc;
+
+	if (path == NULL) {
+		free(f->name);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	rc = mig_read_file(path, &f->text, &f->len, e);
+	free(path);
+	if (rc == -1)
+		free(f->name);
+	return rc;
 }
 
 static int
@@ -192,25 +220,33 @@ file_classify(const struct mig_patterns *p, const char *dir,
     const char *fname, struct mig_file *f, struct merr *e)
 {
 	size_t len = strlen(fname);
-	char path[4096];
 	regmatch_t m[4];
 
 	memset(f, 0, sizeof(*f));
-	if (len > 3 && strcmp(fname + len - 3, ".md") == 0) {
+	f->fname = (char *)(uintptr_t)fname;	/* borrowed until the end */
+	if (has_suffix(fname, len, ".md")) {
 		if (!file_match(&p->doc, fname, 1, 3, f))
 			return 1;	/* README.md and such: not ours */
 		f->kind = KIND_DOC;
-	} else if (len < 5 || strcmp(fname + len - 4, ".sql") != 0) {
+	} else if (!has_suffix(fname, len, ".sql")) {
 		return 1;		/* not a migration: ignored */
-	} else if (regexec(&p->golang, fname, 4, m, 0) == 0) {
+	} else if ((has_suffix(fname, len, ".up.sql") ||
+	    has_suffix(fname, len, ".down.sql")) &&
+	    regexec(&p->golang, fname, 4, m, 0) == 0) {
 		file_match(&p->golang, fname, 1, 2, f);
 		f->kind = fname[m[3].rm_so] == 'u' ? KIND_GOLANG_UP :
 		    KIND_GOLANG_DOWN;
-	} else if (file_match(&p->rollback, fname, 1, 3, f)) {
+		if (f->kind == KIND_GOLANG_UP && file_text(dir, f, e) == -1)
+			return -1;
+	} else if (has_suffix(fname, len, "_rollback.sql") &&
+	    file_match(&p->rollback, fname, 1, 3, f)) {
 		f->kind = KIND_NATIVE_DOWN;
 	} else if (file_match(&p->forward, fname, 1, 3, f)) {
-		snprintf(path, sizeof(path), "%s/%s", dir, fname);
-		f->kind = has_up_marker(path) ? KIND_SINGLE : KIND_NATIVE_UP;
+		/* read once: the marker decides native or single */
+		if (file_text(dir, f, e) == -1)
+			return -1;
+		f->kind = mig_find_marker(f->text, "UP") ? KIND_SINGLE :
+		    KIND_NATIVE_UP;
 	} else {
 		merr_setpos(e, MERR_INPUT, fname, 0, 0,
 		    "'%s' is not a migration file name", fname);
@@ -219,10 +255,10 @@ file_classify(const struct mig_patterns *p, const char *dir,
 		    "file with -- +++++ UP / -- +++++ DOWN sections");
 		return -1;
 	}
-	if (f->name == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	if ((f->fname = strdup(fname)) == NULL) {
+	f->fname = NULL;
+	if (f->name == NULL || (f->fname = strdup(fname)) == NULL) {
 		free(f->name);
+		free(f->text);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
 	return 0;
@@ -236,6 +272,7 @@ files_free(struct mig_file *v, size_t n)
 	for (i = 0; i < n; i++) {
 		free(v[i].fname);
 		free(v[i].name);
+		free(v[i].text);
 	}
 	free(v);
 }
@@ -278,6 +315,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
 				free(f.fname);
 				free(f.name);
+				free(f.text);
 				merr_set(e, MERR_NOMEM, "out of memory");
 				goto fail;
 			}
@@ -335,46 +373,34 @@ files_layout(const char *dir, const struct mig_file *v, size_t n,
 	return 0;
 }
 
+/* After the sort: binary search by order. */
 static struct migration *
 set_lookup(struct migset *s, uint64_t order)
 {
-	size_t i;
+	size_t lo = 0, hi = s->n, mid;
 
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].order == order)
-			return &s->v[i];
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->v[mid].order == order)
+			return &s->v[mid];
+		if (s->v[mid].order < order)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
-}
-
-static char *
-path_join(const char *dir, const char *fname)
-{
-	char *p;
-
-	if (asprintf(&p, "%s/%s", dir, fname) == -1)
-		return NULL;
-	return p;
 }
 
 /* Forward scripts (and single files) make migrations. */
 static int
-set_add_forward(struct migset *s, const struct mig_file *f, struct merr *e)
+set_add_forward(struct migset *s, struct mig_file *f, struct merr *e)
 {
-	struct migration *m, *o;
+	struct migration *m;
 	uint64_t order;
-	char *text;
-	size_t len;
 
 	if (migset_order(f->version, &order) == -1)
 		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
 		    "'%s' has a version too long to order", f->fname);
-	if ((o = set_lookup(s, order)) != NULL) {
-		merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
-		    "duplicate version %s: '%s' and '%s'", f->version,
-		    o->up.path ? strrchr(o->up.path, '/') + 1 : o->id,
-		    f->fname);
-		return -1;
-	}
 	m = &s->v[s->n++];
 	memset(m, 0, sizeof(*m));
 	m->order = order;
@@ -386,10 +412,9 @@ set_add_forward(struct migset *s, const struct mig_file *f, struct merr *e)
 	    asprintf(&m->id, "%s_%s", f->version, f->name) == -1 ||
 	    (m->up.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (mig_read_file(m->up.path, &text, &len, e) == -1)
-		return -1;
-	mig_sha256_hex(text, len, m->checksum);
-	m->up.text = text;
+	mig_sha256_hex(f->text, f->len, m->checksum);
+	m->up.text = f->text;	/* taken */
+	f->text = NULL;
 	if (f->kind == KIND_SINGLE)
 		return mig_single_split(m, e);
 	return 0;
@@ -429,6 +454,128 @@ mig_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
+static int
+set_duplicates(struct migset *s, struct merr *e)
+{
+	size_t i;
+
+	for (i = 1; i < s->n; i++) {
+		if (s->v[i].order != s->v[i - 1].order)
+			continue;
+		return merr_setpos(e, MERR_INPUT, strrchr(s->v[i].up.path,
+		    '/') + 1, 0, 0, "duplicate version %s: '%s' and '%s'",
+		    s->v[i].version, strrchr(s->v[i - 1].up.path, '/') + 1,
+		    strrchr(s->v[i].up.path, '/') + 1);
+	}
+	return 0;
+}
+
+static void
+stamps_free(struct mig_stamp *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+static int
+stamp_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mig_stamp *)a)->name,
+	    ((const struct mig_stamp *)b)->name);
+}
+
+/* Stat every non-dot entry of dir; sorted by name. */
+static int
+stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
+    struct merr *e)
+{
+	struct mig_stamp *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return merr_setpos(e, MERR_IO, dir, 0, 0,
+		    "cannot open migrations folder: %s", strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) == -1)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
+				goto nomem;
+			v = nv;
+		}
+		if ((v[n].name = strdup(de->d_name)) == NULL)
+			goto nomem;
+		v[n].mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+		    st.st_mtim.tv_nsec;
+		v[n].size = (long long)st.st_size;
+		v[n].ino = (unsigned long long)st.st_ino;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), stamp_cmp);
+	*out = v;
+	*nout = n;
+	return 0;
+nomem:
+	closedir(d);
+	stamps_free(v, n);
+	return merr_set(e, MERR_NOMEM, "out of memory");
+}
+
+static int
+stamps_equal(const struct mig_stamp *a, size_t na, const struct mig_stamp *b,
+    size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (strcmp(a[i].name, b[i].name) != 0 ||
+		    a[i].mtime_ns != b[i].mtime_ns || a[i].size != b[i].size ||
+		    a[i].ino != b[i].ino)
+			return 0;
+	return 1;
+}
+
+int
+migset_refresh(struct migset *s, const char *dir, int *changed,
+    struct merr *e)
+{
+	struct mig_stamp *v;
+	struct migset fresh;
+	size_t n;
+	int same;
+
+	if (changed)
+		*changed = 1;
+	if (s->dir && strcmp(s->dir, dir) == 0) {
+		if (stamps_scan(dir, &v, &n, e) == -1)
+			return -1;
+		same = stamps_equal(v, n, s->stamps, s->nstamps);
+		stamps_free(v, n);
+		if (same) {
+			if (changed)
+				*changed = 0;
+			return 0;
+		}
+	}
+	if (migset_load(&fresh, dir, e) == -1)
+		return -1;
+	migset_release(s);
+	*s = fresh;
+	return 0;
+}
+
 int
 migset_load(struct migset *s, const char *dir, struct merr *e)
 {
@@ -439,6 +586,9 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	memset(s, 0, sizeof(*s));
 	if ((s->dir = strdup(dir)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	/* stamps first: a file changed while loading shows next time */
+	if (stamps_scan(dir, &s->stamps, &s->nstamps, e) == -1)
+		goto fail;
 	if (files_scan(dir, &files, &nfiles, e) == -1 ||
 	    files_layout(dir, files, nfiles, &s->layout, e) == -1)
 		goto fail;
@@ -448,7 +598,7 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	}
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < nfiles; i++) {
-			const struct mig_file *f = &files[i];
+			struct mig_file *f = &files[i];
 			int fwd = f->kind == KIND_NATIVE_UP ||
 			    f->kind == KIND_GOLANG_UP || f->kind == KIND_SINGLE;
 
@@ -459,6 +609,8 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 		}
 		if (pass == 0 && s->n)
 			qsort(s->v, s->n, sizeof(*s->v), mig_cmp);
+		if (pass == 0 && set_duplicates(s, e) == -1)
+			goto fail;
 	}
 	files_free(files, nfiles);
 	return 0;
@@ -510,6 +662,7 @@ migset_release(struct migset *s)
 	}
 	free(s->v);
 	free(s->dir);
+	stamps_free(s->stamps, s->nstamps);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -517,13 +670,19 @@ struct migration *
 migset_find(const struct migset *s, const char *version)
 {
 	uint64_t order;
-	size_t i;
+	size_t lo = 0, hi = s->n, mid;
 
 	if (migset_order(version, &order) == -1)
 		return NULL;
-	for (i = 0; i < s->n; i++)
-		if (s->v[i].order == order)
-			return &s->v[i];
+	while (lo < hi) {	/* s->v is sorted by order */
+		mid = lo + (hi - lo) / 2;
+		if (s->v[mid].order == order)
+			return &s->v[mid];
+		if (s->v[mid].order < order)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -89,15 +89,33 @@ struct migration {
 	struct mig_script down;
 };
 
+/* What the folder looked like when loaded: name, mtime, size, inode. */
+struct mig_stamp {
+	char		*name;
+	long long	 mtime_ns;
+	long long	 size;
+	unsigned long long ino;
+};
+
 struct migset {
 	char		*dir;
 	enum mig_layout	 layout;
 	struct migration *v;		/* sorted by order */
 	size_t		 n;
+	struct mig_stamp *stamps;	/* sorted by name */
+	size_t		 nstamps;
 };
 
 int	migset_load(struct migset *, const char *dir, struct merr *);
 void	migset_release(struct migset *);
+/*
+ * Keep a loaded set current: stat every file of dir (no read) and reload
+ * only when a name, size, mtime or inode changed or dir is another folder
+ * (then what was parsed is parsed again).  On error the old set is kept.
+ * An empty (zeroed) set is simply loaded.  *changed may be NULL.
+ */
+int	migset_refresh(struct migset *, const char *dir, int *changed,
+	    struct merr *);
 /* Parse both scripts of m (once); errors carry file:line:col. */
 int	migset_prepare(struct migration *, struct merr *);
 /* Parse the whole set; stops at the first error. */

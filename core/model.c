@@ -17,6 +17,7 @@ struct mload {
 	yaml_node_t	*nodes[16];	/* top-level values by key index */
 	int		 autocheck;
 	const char	*schema;	/* the file's 'schema' (default public) */
+	struct sch_memo	*memo;		/* expressions already checked */
 };
 
 enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
@@ -79,7 +80,7 @@ mload_expr(struct mload *m, yaml_node_t *n, const char *field, char **out,
 	if (ydoc_string(m->y, n, field, out, e) == -1)
 		return -1;
 	merr_clear(&pe);
-	if (schema_expr_check(*out, &pe) == -1) {
+	if (schema_expr_check_memo(m->memo, *out, &pe) == -1) {
 		free(*out);
 		*out = NULL;
 		return ydoc_error(m->y, n, field, e, "'%s': %s", field,
@@ -484,7 +485,7 @@ mload_index(struct mload *m, yaml_node_t *v, struct merr *e)
 			    "'%s': table '%s' has no column '%s'", x->keys[i],
 			    m->t->name, x->keys[i]);
 		if (schema_find_column(m->t, x->keys[i]) == NULL &&
-		    schema_expr_check(x->keys[i], &pe) == -1)
+		    schema_expr_check_memo(m->memo, x->keys[i], &pe) == -1)
 			return ydoc_error(m->y, v, "columns", e, "index key "
 			    "'%s': %s", x->keys[i], pe.msg);
 		rc |= schema_strv_push(&names, schema_find_column(m->t,
@@ -643,7 +644,8 @@ mload_doc_body(struct mload *m, yaml_node_t *root, struct merr *e)
 }
 
 static int
-mload_ydoc(struct schema *s, struct ydoc *y, struct merr *e)
+mload_ydoc(struct schema *s, struct ydoc *y, struct sch_memo *memo,
+    struct merr *e)
 {
 	struct mload m;
 	int rc = 0;
@@ -651,198 +653,13 @@ mload_ydoc(struct schema *s, struct ydoc *y, struct merr *e)
 	memset(&m, 0, sizeof(m));
 	m.s = s;
 	m.y = y;
+	m.memo = memo;
 	if ((m.file = schema_add_file(s, y->path)) == NULL)
 		return mload_nomem(e);
 	if (ydoc_root(y) != NULL)
 		rc = mload_doc(&m, ydoc_root(y), e);
 	if (rc == -1 && e->code == MERR_CONFIG)
 		e->code = MERR_INPUT;
-	return rc;
-}
-
-/* ---- whole-model checks, once every file is loaded ---- */
-
-static int
-resolve_err(const struct sch_pos *p, const char *field, struct merr *e,
-    const char *msg)
-{
-	merr_setpos(e, MERR_INPUT, p->file, p->line, p->col, "%s", msg);
-	snprintf(e->field, sizeof(e->field), "%s", field);
-	return -1;
-}
-
-static int
-resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
-    struct merr *e)
-{
-	char *canon, *base, *sch, *name, msg[600];
-	struct sch_enum *en;
-	size_t len;
-	int arr;
-	struct merr te;
-
-	merr_clear(&te);
-	if (schema_type_canon(c->type, &canon, &arr, &te) == 0) {
-		free(c->type);
-		c->type = canon;
-		return 0;
-	}
-	if ((base = strdup(c->type)) == NULL)
-		return mload_nomem(e);
-	len = strlen(base);
-	for (arr = 0; len > 2 && !strcmp(base + len - 2, "[]"); arr = 1)
-		base[len -= 2] = '\0';
-	if (mload_qualname(base, t->schema, &sch, &name) == -1) {
-		free(base);
-		return mload_nomem(e);
-	}
-	en = schema_find_enum(s, sch, name);
-	if (en == NULL && strchr(base, '.') == NULL)
-		en = schema_find_enum(s, "public", name);
-	free(base);
-	free(sch);
-	free(name);
-	if (en == NULL) {
-		snprintf(msg, sizeof(msg), "unknown type '%s' for column '%s'",
-		    c->type, c->name);
-		resolve_err(&c->pos, "type", e, msg);
-		merr_hint(e, "use a PostgreSQL built-in type or an enum "
-		    "defined under 'enums'");
-		return -1;
-	}
-	free(c->type);
-	if (asprintf(&c->type, "%s.%s%s", en->schema, en->name,
-	    arr ? "[]" : "") == -1) {
-		c->type = NULL;
-		return mload_nomem(e);
-	}
-	c->is_enum = 1;
-	return 0;
-}
-
-static int
-resolve_cols(struct sch_table *t, char *const *cols, const struct sch_pos *p,
-    const char *field, struct merr *e)
-{
-	char msg[300];
-
-	for (size_t i = 0; cols && cols[i]; i++)
-		if (schema_find_column(t, cols[i]) == NULL) {
-			snprintf(msg, sizeof(msg), "table '%s' has no column "
-			    "'%s'", t->name, cols[i]);
-			return resolve_err(p, field, e, msg);
-		}
-	return 0;
-}
-
-static int
-resolve_fk(struct schema *s, struct sch_table *t, struct sch_constraint *c,
-    struct merr *e)
-{
-	struct sch_table *rt;
-	struct sch_constraint *pk;
-	char msg[400];
-
-	if (resolve_cols(t, c->cols, &c->pos, "columns", e) == -1)
-		return -1;
-	if ((rt = schema_find_table(s, c->ref_schema, c->ref_table)) == NULL) {
-		snprintf(msg, sizeof(msg), "foreign key on '%s' references "
-		    "table '%s.%s' that no model defines", t->name,
-		    c->ref_schema, c->ref_table);
-		return resolve_err(&c->pos, "references", e, msg);
-	}
-	if (c->ref_cols == NULL) {
-		if ((pk = schema_find_pk(rt)) == NULL) {
-			snprintf(msg, sizeof(msg), "foreign key on '%s': "
-			    "table '%s' has no primary key; give 'ref_columns'",
-			    t->name, rt->name);
-			return resolve_err(&c->pos, "references", e, msg);
-		}
-		if ((c->ref_cols = schema_strv_dup(pk->cols)) == NULL)
-			return mload_nomem(e);
-	}
-	if (resolve_cols(rt, c->ref_cols, &c->pos, "ref_columns", e) == -1)
-		return -1;
-	if (schema_strv_len(c->cols) != schema_strv_len(c->ref_cols)) {
-		snprintf(msg, sizeof(msg), "foreign key on '%s' has %zu "
-		    "columns but references %zu", t->name,
-		    schema_strv_len(c->cols), schema_strv_len(c->ref_cols));
-		return resolve_err(&c->pos, "ref_columns", e, msg);
-	}
-	if (c->name == NULL &&
-	    (c->name = schema_default_name(t->name, c->cols, "fkey")) == NULL)
-		return mload_nomem(e);
-	return 0;
-}
-
-/* Names in one namespace: relations of a schema, constraints of a table. */
-static int
-resolve_unique_name(char ***seen, const char *name, const struct sch_pos *p,
-    const char *what, struct merr *e)
-{
-	char msg[300];
-
-	for (size_t i = 0; *seen && (*seen)[i]; i++)
-		if (!strcmp((*seen)[i], name)) {
-			snprintf(msg, sizeof(msg), "duplicate %s name '%s'",
-			    what, name);
-			return resolve_err(p, "name", e, msg);
-		}
-	return schema_strv_push(seen, name) == -1 ? mload_nomem(e) : 0;
-}
-
-static int
-resolve_table(struct schema *s, struct sch_table *t, char ***rels,
-    struct merr *e)
-{
-	char **cons = NULL;
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; rc == 0 && i < t->ncols; i++)
-		rc = resolve_type(s, t, &t->cols[i], e);
-	for (i = 0; rc == 0 && i < t->ncons; i++) {
-		struct sch_constraint *c = &t->cons[i];
-
-		if (c->kind == SCH_FK)
-			rc = resolve_fk(s, t, c, e);
-		else if (c->kind != SCH_CHECK)
-			rc = resolve_cols(t, c->cols, &c->pos, "columns", e);
-		if (rc == 0 && c->kind == SCH_PK)
-			for (size_t j = 0; c->cols[j]; j++)
-				schema_find_column(t, c->cols[j])->notnull = 1;
-		if (rc == 0)
-			rc = resolve_unique_name(&cons, c->name, &c->pos,
-			    "constraint", e);
-		if (rc == 0 && (c->kind == SCH_PK || c->kind == SCH_UNIQUE))
-			rc = resolve_unique_name(rels, c->name, &c->pos,
-			    "relation (table, index or key)", e);
-	}
-	for (i = 0; rc == 0 && i < t->nidx; i++)
-		rc = resolve_unique_name(rels, t->idx[i].name, &t->idx[i].pos,
-		    "relation (table, index or key)", e);
-	schema_strv_free(cons);
-	return rc;
-}
-
-static int
-model_resolve(struct schema *s, struct merr *e)
-{
-	int rc = 0;
-
-	for (size_t k = 0; rc == 0 && s->schemas && s->schemas[k]; k++) {
-		char **rels = NULL;
-
-		for (size_t i = 0; rc == 0 && i < s->ntables; i++)
-			if (!strcmp(s->tables[i].schema, s->schemas[k]))
-				rc = resolve_unique_name(&rels,
-				    s->tables[i].name, &s->tables[i].pos,
-				    "relation (table, index or key)", e);
-		for (size_t i = 0; rc == 0 && i < s->ntables; i++)
-			if (!strcmp(s->tables[i].schema, s->schemas[k]))
-				rc = resolve_table(s, &s->tables[i], &rels, e);
-		schema_strv_free(rels);
-	}
 	return rc;
 }
 
@@ -869,6 +686,7 @@ model_load_dir(const char *dir, struct schema **out, struct merr *e)
 	struct schema *s;
 	struct dirent *de;
 	struct ydoc y;
+	struct sch_memo *memo;
 	char **files = NULL, *path;
 	DIR *d;
 	int rc = 0;
@@ -885,19 +703,27 @@ model_load_dir(const char *dir, struct schema **out, struct merr *e)
 		schema_strv_free(files);
 		return mload_nomem(e);
 	}
+	if ((memo = schema_memo_new()) == NULL) {
+		schema_strv_free(files);
+		schema_free(s);
+		return mload_nomem(e);
+	}
 	if (files)
 		qsort(files, schema_strv_len(files), sizeof(*files),
 		    model_strcmp);
 	for (size_t i = 0; rc == 0 && files && files[i]; i++) {
-		if (asprintf(&path, "%s/%s", dir, files[i]) == -1)
-			return mload_nomem(e);
+		if (asprintf(&path, "%s/%s", dir, files[i]) == -1) {
+			rc = mload_nomem(e);
+			break;
+		}
 		rc = ydoc_load(&y, path, e);
 		free(path);
 		if (rc == 0)
-			rc = mload_ydoc(s, &y, e);
+			rc = mload_ydoc(s, &y, memo, e);
 		ydoc_release(&y);
 	}
 	schema_strv_free(files);
+	schema_memo_free(memo);
 	if (rc == 0)
 		rc = model_resolve(s, e);
 	if (rc == -1) {
@@ -923,7 +749,7 @@ model_load_string(const char *name, const char *text, struct schema **out,
 		return mload_nomem(e);
 	rc = ydoc_load_string(&y, name, text, strlen(text), e);
 	if (rc == 0)
-		rc = mload_ydoc(s, &y, e);
+		rc = mload_ydoc(s, &y, NULL, e);
 	ydoc_release(&y);
 	if (rc == 0)
 		rc = model_resolve(s, e);

@@ -24,4 +24,10 @@ int	model_load_dir(const char *dir, struct schema **out, struct merr *);
 int	model_load_string(const char *name, const char *text,
 	    struct schema **out, struct merr *);
 
+/*
+ * The whole-model checks (core/model_check.c), run by both loaders once
+ * every file is in: resolves types and references in place.
+ */
+int	model_resolve(struct schema *, struct merr *);
+
 #endif

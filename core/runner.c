@@ -84,8 +84,6 @@ stmt_context(struct run *r, const struct mig_stmt *st, struct merr *e)
 {
 	char msg[sizeof(e->msg)];
 
-	if (e->file[0])		/* already placed (nested helper) */
-		return;
 	snprintf(msg, sizeof(msg), "%s", e->msg);
 	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.120s': statement %d of "
 	    "%zu: %.300s", verb(r), r->m->id, r->stmt + 1, r->sc->nstmts,
@@ -99,6 +97,7 @@ int
 run_sql(struct run *r, const struct mig_stmt *st, const char *sql,
     struct merr *e)
 {
+	merr_clear(e);	/* a retry must not inherit the last position */
 	if (db_exec(r->env->db, sql, e) == 0)
 		return 0;
 	stmt_context(r, st, e);
@@ -143,18 +142,58 @@ emit_ok(struct run *r, struct merr *e)
 	return event_emit(r->env->hook, r->env->db, &ev, e);
 }
 
+/* The first "relname" in a parse tree (depth first), or NULL. */
+static const char *
+tree_relname(json_t *j)
+{
+	const char *k, *found;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(j)) {
+		if (json_is_string(json_object_get(j, "relname")))
+			return json_string_value(json_object_get(j, "relname"));
+		json_object_foreach(j, k, v)
+			if ((found = tree_relname(v)) != NULL)
+				return found;
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if ((found = tree_relname(v)) != NULL)
+				return found;
+	}
+	return NULL;
+}
+
+/*
+ * "cannot apply '20240103_x': lock timeout on "activity_logs" after 5
+ * tries", with PostgreSQL's own words and the statement in the detail.
+ */
+static void
+lock_message(struct run *r, struct merr *e)
+{
+	const struct mig_stmt *st = r->stmt < (int)r->sc->nstmts ?
+	    &r->sc->stmts[r->stmt] : NULL;
+	json_t *root = st ? json_loads(st->tree, 0, NULL) : NULL;
+	const char *rel = root ? tree_relname(root) : NULL;
+
+	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
+	    "on \"%.64s\" after %d tries", verb(r), r->m->id, rel ? rel : "?",
+	    r->retry.retries + 1);
+	merr_detail(e, "statement %d of %zu waited %ld ms for its lock on "
+	    "each try", r->stmt + 1, r->sc->nstmts, r->retry.lock_timeout_ms);
+	merr_hint(e, "a long transaction holds a conflicting lock; see "
+	    "pg_stat_activity, then run it again");
+	json_decref(root);
+}
+
 /* The failure record, outside any transaction, after the rollback. */
 static int
 fail(struct run *r, struct merr *e)
 {
 	struct merr ignore;
 
-	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL) {
-		size_t n = strlen(e->msg);
-
-		snprintf(e->msg + n, sizeof(e->msg) - n, ", gave up after %d "
-		    "tries", r->retry.retries + 1);
-	}
+	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
+		lock_message(r, e);
 	merr_clear(&ignore);
 	emit(r, "tier2.fail", 0, e, &ignore);
 	run_progress(r, "fail", e->msg);
@@ -354,10 +393,16 @@ run_notx(struct run *r, struct merr *e)
 {
 	size_t i, start = 0;
 
-	if (mark_dirty(r, e) == -1)
-		return fail(r, e);
 	if (r->resume && r->resume->dirty)
 		start = (size_t)r->resume->stmt_done;
+	for (i = start; i < r->sc->nstmts; i++) {
+		r->stmt = (int)i;
+		if (r->sc->stmts[i].kind == MIG_STMT_BATCH &&
+		    backfill_check(r, &r->sc->stmts[i], e) == -1)
+			return fail(r, e);
+	}
+	if (mark_dirty(r, e) == -1)
+		return fail(r, e);
 	for (i = start; i < r->sc->nstmts; i++) {
 		r->stmt = (int)i;
 		if (run_stopped(r)) {

@@ -36,6 +36,7 @@
 struct config;
 struct db;
 struct migration;
+struct migset;
 struct trk_row;
 
 /* What the progress callback sees; all pointers borrowed for the call. */
@@ -70,6 +71,12 @@ struct mig_env {
 	progress_fn		 progress;	/* NULL: none */
 	void			*progress_arg;
 	volatile sig_atomic_t	*stop;	/* NULL: never stops */
+	/*
+	 * Optional: a migset the caller keeps across operations (zeroed at
+	 * first); migrate_* refresh it with migset_refresh() instead of
+	 * reading every file each time.  One operation at a time.
+	 */
+	struct migset		*cache;
 };
 
 enum run_dir { RUN_UP = 0, RUN_DOWN };

@@ -40,5 +40,7 @@ void	run_sleep_ms(long);
 
 /* backfill.c: the batched UPDATE at r->stmt (its own transactions). */
 int	backfill_run(struct run *, const struct mig_stmt *, struct merr *);
+/* Refuse early a batch on an existing table without a usable key. */
+int	backfill_check(struct run *, const struct mig_stmt *, struct merr *);
 
 #endif

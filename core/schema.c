@@ -1,5 +1,6 @@
 /* schema.c - the in-memory schema, canonical types and expressions. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,7 @@ schema_free(struct schema *s)
 	}
 	free(s->enums);
 	schema_strv_free(s->files);
+	free(s->tindex);
 	free(s);
 }
 
@@ -241,12 +243,69 @@ schema_add_file(struct schema *s, const char *name)
 
 /* ---- lookups ---- */
 
-struct sch_table *
-schema_find_table(const struct schema *s, const char *sch, const char *name)
+static size_t
+table_hash(const char *sch, const char *name)
 {
+	size_t h = 14695981039346656037UL;
+
+	while (*sch)
+		h = (h ^ (unsigned char)*sch++) * 1099511628211UL;
+	h = (h ^ '.') * 1099511628211UL;
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 1099511628211UL;
+	return h;
+}
+
+/* Bring the index up to date with tables added since; 0 or -1. */
+static int
+table_index(struct schema *s)
+{
+	size_t i, j;
+
+	if (s->tindex_cap < 2 * s->ntables + 16) {
+		size_t cap = 64, *t;
+
+		while (cap < 4 * s->ntables + 16)
+			cap *= 2;
+		if ((t = calloc(cap, sizeof(*t))) == NULL)
+			return -1;
+		free(s->tindex);
+		s->tindex = t;
+		s->tindex_cap = cap;
+		s->tindex_n = 0;
+	}
+	for (i = s->tindex_n; i < s->ntables; i++) {
+		j = table_hash(s->tables[i].schema, s->tables[i].name) &
+		    (s->tindex_cap - 1);
+		while (s->tindex[j])
+			j = (j + 1) & (s->tindex_cap - 1);
+		s->tindex[j] = i + 1;
+	}
+	s->tindex_n = s->ntables;
+	return 0;
+}
+
+struct sch_table *
+schema_find_table(const struct schema *cs, const char *sch, const char *name)
+{
+	/* the index is a cache: updating it does not change the schema */
+	struct schema *s = (struct schema *)(uintptr_t)cs;
+	size_t j;
+
+	if (s->ntables > 8 && (s->tindex_n == s->ntables ||
+	    table_index(s) == 0)) {
+		j = table_hash(sch, name) & (s->tindex_cap - 1);
+		for (; s->tindex[j]; j = (j + 1) & (s->tindex_cap - 1)) {
+			struct sch_table *t = &s->tables[s->tindex[j] - 1];
+
+			if (!strcmp(t->name, name) && !strcmp(t->schema, sch))
+				return t;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < s->ntables; i++)
-		if (!strcmp(s->tables[i].schema, sch) &&
-		    !strcmp(s->tables[i].name, name))
+		if (!strcmp(s->tables[i].name, name) &&
+		    !strcmp(s->tables[i].schema, sch))
 			return &s->tables[i];
 	return NULL;
 }
@@ -535,6 +594,34 @@ expr_const(json_t *c, const char *src)
 	return json_pack("{s:s}", "const", s ? s : "");
 }
 
+/*
+ * x BETWEEN a AND b is stored as (x >= a) AND (x <= b), NOT BETWEEN as
+ * (x < a) OR (x > b): build that, then clean it.
+ */
+static json_t *
+expr_between(json_t *ax, json_t *items, int negated, const char *src)
+{
+	json_t *lexpr = json_object_get(ax, "lexpr"), *tree, *clean;
+
+	tree = json_pack("{s:{s:s, s:[{s:{s:s, s:[{s:{s:s}}], s:O, s:O}},"
+	    " {s:{s:s, s:[{s:{s:s}}], s:O, s:O}}]}}",
+	    "BoolExpr", "boolop", negated ? "OR_EXPR" : "AND_EXPR", "args",
+	    "A_Expr", "kind", "AEXPR_OP", "name", "String", "sval",
+	    negated ? "<" : ">=", "lexpr", lexpr, "rexpr",
+	    json_array_get(items, 0),
+	    "A_Expr", "kind", "AEXPR_OP", "name", "String", "sval",
+	    negated ? ">" : "<=", "lexpr", lexpr, "rexpr",
+	    json_array_get(items, 1));
+	if (tree == NULL)
+		return json_null();
+	/* the two comparisons share lexpr: clean a private copy */
+	clean = json_deep_copy(tree);
+	json_decref(tree);
+	tree = expr_clean(clean, src);
+	json_decref(clean);
+	return tree;
+}
+
 static json_t *
 expr_clean_object(json_t *o, const char *src)
 {
@@ -562,9 +649,19 @@ expr_clean_object(json_t *o, const char *src)
 		snprintf(kind, sizeof(kind), "%s", k0 ? k0 : "");
 		if (!strcmp(kind, "AEXPR_LIKE") || !strcmp(kind, "AEXPR_ILIKE"))
 			json_object_set_new(v, "kind", json_string("AEXPR_OP"));
+		if ((!strcmp(kind, "AEXPR_BETWEEN") ||
+		    !strcmp(kind, "AEXPR_NOT_BETWEEN")) &&
+		    json_array_size(items) == 2)
+			return expr_between(v, items, kind[6] == 'N', src);
 		if (!strcmp(kind, "AEXPR_IN") && items) {
-			json_object_set_new(v, "kind",
-			    json_string("AEXPR_OP_ANY"));
+			const char *op = json_string_value(json_object_get(
+			    json_object_get(json_array_get(json_object_get(v,
+			    "name"), 0), "String"), "sval"));
+
+			/* NOT IN is printed as <> ALL (ARRAY[...]) */
+			json_object_set_new(v, "kind", json_string(op &&
+			    !strcmp(op, "<>") ? "AEXPR_OP_ALL" :
+			    "AEXPR_OP_ANY"));
 			json_object_set_new(v, "rexpr", json_pack(
 			    "{s:{s:O}}", "A_ArrayExpr", "elements", items));
 		}
@@ -622,22 +719,49 @@ expr_canon(const char *expr)
 	return out;
 }
 
+static int expr_equal_text(const char *, const char *);
+
+int
+schema_expr_is_constant(const char *expr)
+{
+	static const char *const nodes[] = { "\"FuncCall\"",
+	    "\"ColumnRef\"", "\"SubLink\"", "\"ParamRef\"",
+	    "\"SQLValueFunction\"", NULL };
+	char *c = expr_canon(expr);
+	int ok = c != NULL;
+
+	for (int i = 0; ok && nodes[i]; i++)
+		if (strstr(c, nodes[i]))
+			ok = 0;
+	free(c);
+	return ok;
+}
+
 int
 schema_expr_equal(const char *a, const char *b)
 {
-	char *ca, *cb;
-	int eq;
+	return schema_expr_equal_memo(NULL, a, b);
+}
 
-	if (a == NULL || b == NULL)
-		return a == b;
-	if (!strcmp(a, b))
-		return 1;
-	ca = expr_canon(a);
-	cb = expr_canon(b);
-	eq = ca && cb && !strcmp(ca, cb);
-	free(ca);
-	free(cb);
-	return eq;
+/* One SELECT with one target and nothing else: a single expression. */
+static int
+expr_is_single(const char *tree)
+{
+	json_t *root = json_loads(tree, 0, NULL), *sel;
+	const char *k;
+	json_t *v;
+	int ok;
+
+	sel = json_object_get(json_object_get(json_array_get(json_object_get(
+	    root, "stmts"), 0), "stmt"), "SelectStmt");
+	ok = json_array_size(json_object_get(root, "stmts")) == 1 &&
+	    json_array_size(json_object_get(sel, "targetList")) == 1;
+	json_object_foreach(sel, k, v)
+		if (strcmp(k, "targetList") && strcmp(k, "limitOption") &&
+		    strcmp(k, "op"))
+			ok = 0;
+	json_decref(root);
+	return ok;
 }
 
 int
@@ -653,10 +777,184 @@ schema_expr_check(const char *expr, struct merr *e)
 	if (r.error)
 		rc = merr_set(e, MERR_INPUT, "invalid SQL expression: %s",
 		    r.error->message);
-	else if (strstr(r.parse_tree, "\"stmts\":[{") == NULL ||
-	    strstr(r.parse_tree, "},{\"stmt\"") != NULL)
-		rc = merr_set(e, MERR_INPUT, "invalid SQL expression");
+	else if (!expr_is_single(r.parse_tree))
+		rc = merr_set(e, MERR_INPUT, "invalid SQL expression: not a "
+		    "single expression");
 	pg_query_free_parse_result(r);
 	free(sql);
 	return rc;
+}
+
+/* ---- memo: open addressing, string -> canonical form ---- */
+
+struct sch_memo {
+	char	**key;
+	char	**val;		/* canonical text; "" when it did not parse */
+	size_t	 cap, n;
+};
+
+struct sch_memo *
+schema_memo_new(void)
+{
+	struct sch_memo *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->cap = 256;
+	m->key = calloc(m->cap, sizeof(char *));
+	m->val = calloc(m->cap, sizeof(char *));
+	if (m->key == NULL || m->val == NULL) {
+		schema_memo_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+schema_memo_free(struct sch_memo *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; m->key && i < m->cap; i++) {
+		free(m->key[i]);
+		free(m->val[i]);
+	}
+	free(m->key);
+	free(m->val);
+	free(m);
+}
+
+static size_t
+memo_hash(const char *s)
+{
+	size_t h = 14695981039346656037UL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211UL;
+	return h;
+}
+
+static size_t
+memo_slot(const struct sch_memo *m, const char *k)
+{
+	size_t i = memo_hash(k) & (m->cap - 1);
+
+	while (m->key[i] && strcmp(m->key[i], k))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int
+memo_grow(struct sch_memo *m)
+{
+	struct sch_memo bigger = { NULL, NULL, m->cap * 2, m->n };
+
+	bigger.key = calloc(bigger.cap, sizeof(char *));
+	bigger.val = calloc(bigger.cap, sizeof(char *));
+	if (bigger.key == NULL || bigger.val == NULL) {
+		free(bigger.key);
+		free(bigger.val);
+		return -1;
+	}
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->key[i]) {
+			size_t j = memo_slot(&bigger, m->key[i]);
+
+			bigger.key[j] = m->key[i];
+			bigger.val[j] = m->val[i];
+		}
+	free(m->key);
+	free(m->val);
+	*m = bigger;
+	return 0;
+}
+
+/* The canonical form of expr (borrowed from the memo, or *tofree). */
+static const char *
+memo_canon(struct sch_memo *m, const char *expr, char **tofree)
+{
+	size_t i;
+	char *c;
+
+	*tofree = NULL;
+	if (m == NULL)
+		return *tofree = expr_canon(expr);
+	i = memo_slot(m, expr);
+	if (m->key[i])
+		return m->val[i][0] ? m->val[i] : NULL;
+	c = expr_canon(expr);
+	if (2 * (m->n + 1) > m->cap && memo_grow(m) == 0)
+		i = memo_slot(m, expr);
+	if (2 * (m->n + 1) > m->cap ||
+	    (m->key[i] = strdup(expr)) == NULL)
+		return *tofree = c;	/* no room: answer without keeping */
+	m->val[i] = c ? c : strdup("");
+	if (m->val[i] == NULL) {
+		free(m->key[i]);
+		m->key[i] = NULL;
+		return NULL;
+	}
+	m->n++;
+	return c;
+}
+
+/*
+ * Spellings that are equal without parsing: "(x)" for x, and a quoted
+ * literal followed by the cast PostgreSQL adds ('{}' and '{}'::jsonb).
+ */
+static int
+expr_equal_text(const char *w, const char *h)
+{
+	size_t lw = strlen(w), lh = strlen(h);
+
+	if (lh == lw + 2 && h[0] == '(' && h[lh - 1] == ')' &&
+	    !strncmp(h + 1, w, lw))
+		return 1;
+	if (lw >= 2 && w[0] == '\'' && w[lw - 1] == '\'' &&
+	    strchr(w + 1, '\'') == w + lw - 1 && lh > lw + 2 &&
+	    !strncmp(h, w, lw) && h[lw] == ':' && h[lw + 1] == ':' &&
+	    strspn(h + lw + 2, "abcdefghijklmnopqrstuvwxyz0123456789_ .[]()\"")
+	    == lh - lw - 2)
+		return 1;
+	return 0;
+}
+
+int
+schema_expr_equal_memo(struct sch_memo *m, const char *a, const char *b)
+{
+	const char *ca, *cb;
+	char *fa, *fb;
+	int eq;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (!strcmp(a, b) || expr_equal_text(a, b) || expr_equal_text(b, a))
+		return 1;
+	ca = memo_canon(m, a, &fa);
+	cb = memo_canon(m, b, &fb);
+	eq = ca && cb && !strcmp(ca, cb);
+	free(fa);
+	free(fb);
+	return eq;
+}
+
+int
+schema_expr_check_memo(struct sch_memo *m, const char *expr, struct merr *e)
+{
+	size_t i;
+
+	if (m != NULL) {
+		i = memo_slot(m, expr);
+		if (m->key[i] && m->val[i][0])
+			return 0;
+	}
+	if (schema_expr_check(expr, e) == -1)
+		return -1;
+	if (m != NULL) {
+		char *f;
+
+		(void)memo_canon(m, expr, &f);
+		free(f);
+	}
+	return 0;
 }

@@ -19,7 +19,9 @@
  *
  * Ownership: a struct schema owns every string and array it points to;
  * schema_free() releases all of it.  Pointers returned by the find
- * functions are borrowed from the schema.
+ * functions are borrowed from the schema.  schema_find_table() keeps a
+ * hash index in the schema up to date (a cache; not thread-safe: one
+ * schema, one thread at a time).
  */
 #ifndef MIGRATE_SCHEMA_H
 #define MIGRATE_SCHEMA_H
@@ -42,6 +44,7 @@ struct sch_column {
 	char		*def;		/* default expression or NULL */
 	char		*comment;	/* NULL: none */
 	char		*was;		/* model: former name (rename hint) */
+	int		 num;		/* catalog: attnum */
 	struct sch_pos	 pos;
 };
 
@@ -101,6 +104,9 @@ struct schema {
 	struct sch_enum	*enums;
 	size_t		 nenums;
 	char		**files;	/* model files, for sch_pos */
+	/* schema_find_table()'s hash index: slot -> table index + 1 */
+	size_t		*tindex;
+	size_t		 tindex_cap, tindex_n;
 };
 
 struct schema	*schema_new(void);
@@ -149,8 +155,29 @@ int	schema_type_canon(const char *type, char **out, int *is_array,
  * parsing.  An expression libpg_query cannot parse compares as text.
  */
 int	schema_expr_equal(const char *a, const char *b);
+/*
+ * 1 when expr is a constant: literals, casts and operators only (no
+ * function call, column, subquery or parameter), so that evaluating it has
+ * no side effect.
+ */
+int	schema_expr_is_constant(const char *expr);
 /* Check that expr parses as an SQL expression; error with its message. */
 int	schema_expr_check(const char *expr, struct merr *);
+
+/*
+ * A memo of expressions already parsed, so that the same text (now(),
+ * '{}', a check repeated on many tables) is parsed once per load or plan.
+ * The memo owns its copies; schema_memo_free() releases them.
+ */
+struct sch_memo;
+struct sch_memo	*schema_memo_new(void);
+void		 schema_memo_free(struct sch_memo *);
+/* schema_expr_equal() and schema_expr_check() through a memo (may be
+ * NULL: no memo). */
+int	schema_expr_equal_memo(struct sch_memo *, const char *a,
+	    const char *b);
+int	schema_expr_check_memo(struct sch_memo *, const char *expr,
+	    struct merr *);
 
 /*
  * PostgreSQL's default name for a constraint or index (truncated to 63

@@ -1,10 +1,12 @@
 /* tier1.c - plan and apply the models at start-up (see tier1.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "catalog.h"
+#include "log.h"
 #include "model.h"
 #include "schema.h"
 #include "tier1.h"
@@ -34,7 +36,7 @@ t1_now_ms(void)
 /* Tables where an added column needs to know whether rows exist. */
 static int
 t1_probe(struct db *db, const struct schema *want, struct schema *have,
-    struct merr *e)
+    long lock_ms, struct merr *e)
 {
 	char **which = NULL;
 	int rc = 0;
@@ -57,32 +59,193 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 			break;
 		}
 	}
-	if (rc == 0 && which)
-		rc = catalog_probe_rows(db, have, which, e);
+	/* the probe reads the tables: never queue behind a long lock */
+	if (rc == 0 && which) {
+		struct merr ignore;
+
+		rc = db_set_timeouts(db, 0, lock_ms, lock_ms, e);
+		if (rc == 0)
+			rc = catalog_probe_rows(db, have, which, e);
+		merr_clear(&ignore);
+		db_exec(db, "RESET lock_timeout; RESET statement_timeout",
+		    &ignore);
+	}
 	schema_strv_free(which);
 	return rc;
 }
 
+/* A column's type as SQL for a cast (enum names quoted). */
+static char *
+t1_type_sql(struct db *db, const struct sch_column *c)
+{
+	const char *dot, *arr;
+	char *sch, *name, *q, *r = NULL;
+
+	if (!c->is_enum)
+		return strdup(c->type);
+	dot = strchr(c->type, '.');
+	arr = strstr(c->type, "[]");
+	sch = strndup(c->type, (size_t)(dot - c->type));
+	name = strndup(dot + 1, arr ? (size_t)(arr - dot - 1) :
+	    strlen(dot + 1));
+	q = (sch && name) ? db_qualified(db, sch, name) : NULL;
+	if (q && asprintf(&r, "%s%s", q, arr ? "[]" : "") == -1)
+		r = NULL;
+	free(sch);
+	free(name);
+	free(q);
+	return r;
+}
+
+/*
+ * Constant defaults that PostgreSQL re-prints ('{"a":1}' as '{"a": 1}',
+ * '2000-01-01' as '2000-01-01 00:00:00+00' for a timestamptz) differ as
+ * text from the model.  Ask the server, in one query for all of them,
+ * whether the two values are the same; where they are, the model's
+ * default takes the database's spelling so that the plan is empty.  Only
+ * constants (no function call, no column) are ever evaluated.
+ */
 static int
-t1_compute(const struct config *cfg, struct db *db,
-    const struct schema *want, struct plan **out, struct merr *e)
+t1_defaults(struct db *db, struct schema *want, const struct schema *have,
+    struct merr *e)
+{
+	struct sch_column **cols = NULL, **v;
+	const struct sch_column **hcols = NULL, **hv;
+	char *sql = NULL, *next, *type;
+	size_t n = 0;
+	PGresult *r;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < want->ntables; i++) {
+		struct sch_table *t = &want->tables[i];
+		const struct sch_table *h = schema_find_table(have, t->schema,
+		    t->name);
+
+		for (size_t j = 0; h && rc == 0 && j < t->ncols; j++) {
+			struct sch_column *w = &t->cols[j];
+			const struct sch_column *hc = schema_find_column(h,
+			    w->name);
+
+			if (!hc || !w->def || !hc->def ||
+			    strcmp(w->type, hc->type) ||
+			    schema_expr_equal(w->def, hc->def) ||
+			    !schema_expr_is_constant(w->def) ||
+			    !schema_expr_is_constant(hc->def) || n == 1000)
+				continue;
+			v = realloc(cols, (n + 1) * sizeof(*v));
+			hv = v ? realloc(hcols, (n + 1) * sizeof(*hv)) : NULL;
+			if (v)
+				cols = v;
+			if (hv)
+				hcols = hv;
+			type = t1_type_sql(db, hc);
+			if (!v || !hv || !type || asprintf(&next, "%s%s((%s)::%s "
+			    "IS NOT DISTINCT FROM (%s)::%s)", sql ? sql :
+			    "SELECT ", sql ? ", " : "", w->def, type, hc->def,
+			    type) == -1) {
+				free(type);
+				rc = merr_set(e, MERR_NOMEM, "out of memory");
+				break;
+			}
+			free(type);
+			free(sql);
+			sql = next;
+			cols[n] = w;
+			hcols[n++] = hc;
+		}
+	}
+	/* a value that does not even convert just stays a difference */
+	if (rc == 0 && n > 0) {
+		struct merr ignore;
+
+		merr_clear(&ignore);
+		if (db_query(db, sql, 0, NULL, &r, &ignore) == 0) {
+			for (size_t k = 0; k < n; k++) {
+				char *d;
+
+				if (PQgetvalue(r, 0, (int)k)[0] != 't' ||
+				    (d = strdup(hcols[k]->def)) == NULL)
+					continue;
+				free(cols[k]->def);
+				cols[k]->def = d;
+			}
+			PQclear(r);
+		}
+	}
+	free(sql);
+	free(cols);
+	free(hcols);
+	return rc;
+}
+
+/* Loading the models on a thread of its own. */
+struct t1load {
+	const char	*dir;
+	struct schema	*s;
+	struct merr	 e;
+	int		 rc;
+};
+
+static void *
+t1_load_thread(void *arg)
+{
+	struct t1load *l = arg;
+
+	merr_clear(&l->e);
+	l->rc = model_load_dir(l->dir, &l->s, &l->e);
+	return NULL;
+}
+
+/*
+ * The models and the live schema.  The models load on a thread while this
+ * one reads the catalogs, so the server's work, the parsing of its answer
+ * and the parsing of the YAML overlap.  A model error wins over a
+ * database error (it is the one the user can fix).
+ */
+static int
+t1_read(const struct config *cfg, struct db *db, struct schema **want,
+    struct schema **have, struct merr *e)
+{
+	struct t1load l = { cfg->models_dir, NULL, { 0 }, 0 };
+	pthread_t th;
+	int threaded, rc;
+
+	*want = *have = NULL;
+	threaded = pthread_create(&th, NULL, t1_load_thread, &l) == 0;
+	if (!threaded)
+		t1_load_thread(&l);
+	rc = catalog_load(db, NULL, have, e);
+	if (threaded)
+		pthread_join(th, NULL);
+	if (l.rc == -1) {
+		*e = l.e;
+		schema_free(*have);
+		*have = NULL;
+		return -1;
+	}
+	if (rc == -1) {
+		schema_free(l.s);
+		return -1;
+	}
+	*want = l.s;
+	return 0;
+}
+
+/* Plan want against have (have is consumed). */
+static int
+t1_compute(const struct config *cfg, struct db *db, struct schema *want,
+    struct schema *have, struct plan **out, struct merr *e)
 {
 	struct plan_opts o;
-	struct schema *have;
-	char **schemas;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.own_schema = cfg->schema;
 	o.own_tables[0] = cfg->tracking_table;
 	o.own_tables[1] = cfg->audit_table;
-	if ((schemas = schema_strv_dup(want->schemas)) == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = catalog_load(db, schemas, &have, e);
-	schema_strv_free(schemas);
-	if (rc == -1)
-		return -1;
-	rc = t1_probe(db, want, have, e);
+	rc = t1_defaults(db, want, have, e);
+	if (rc == 0)
+		rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
 	if (rc == 0)
 		rc = plan_compute(db, want, have, &o, out, e);
 	schema_free(have);
@@ -93,21 +256,19 @@ int
 tier1_plan(const struct config *cfg, struct db *db, struct plan **out,
     struct merr *e)
 {
-	struct schema *want;
+	struct schema *want, *have;
 	struct db own;
 	int rc;
 
 	*out = NULL;
-	if (model_load_dir(cfg->models_dir, &want, e) == -1)
-		return -1;
 	if (db == NULL) {
-		if (db_connect(&own, cfg->database, "migrated", e) == -1) {
-			schema_free(want);
+		if (db_connect(&own, cfg->database, "migrated", e) == -1)
 			return -1;
-		}
 		db = &own;
 	}
-	rc = t1_compute(cfg, db, want, out, e);
+	rc = t1_read(cfg, db, &want, &have, e);
+	if (rc == 0)
+		rc = t1_compute(cfg, db, want, have, out, e);
 	if (db == &own)
 		db_close(&own);
 	schema_free(want);
@@ -322,20 +483,37 @@ t1_lock_check(struct db *lk, struct merr *e)
 	return -1;
 }
 
+/*
+ * Take the session advisory lock.  A waiter polls with pg_try_advisory_lock
+ * instead of blocking in pg_advisory_lock(): a statement blocked on the
+ * lock holds a snapshot, and CREATE INDEX CONCURRENTLY in the process that
+ * holds the lock waits for every older snapshot (the classic hang).
+ */
 static int
 t1_lock(struct db *lk, const struct config *cfg, struct tier1_report *rep,
     struct merr *e)
 {
+	struct timespec ts;
+	long wait_ms = 50;
 	int got;
 
 	if (db_connect(lk, cfg->database, "migrated lock", e) == -1)
 		return -1;
-	if (db_trylock(lk, &got, e) == -1)
-		goto fail;
-	if (!got) {
-		rep->waited = 1;
-		if (db_lock(lk, e) == -1)
+	for (;;) {
+		if (db_trylock(lk, &got, e) == -1)
 			goto fail;
+		if (got)
+			break;
+		if (!rep->waited)
+			log_debug("tier 1: another migrated holds the lock, "
+			    "waiting");
+		rep->waited = 1;
+		ts.tv_sec = wait_ms / 1000;
+		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) == -1)
+			;
+		if (wait_ms < 1000)
+			wait_ms *= 2;
 	}
 	rep->locked = 1;
 	if (t1_lock_check(lk, e) == 0)
@@ -396,7 +574,7 @@ int
 tier1_apply(const struct config *cfg, const struct event_hook *hook,
     struct tier1_report *rep, struct plan **out, struct merr *e)
 {
-	struct schema *want = NULL;
+	struct schema *want = NULL, *have;
 	struct db db, lk;
 	struct t1run r;
 	struct merr ignore;
@@ -407,12 +585,8 @@ tier1_apply(const struct config *cfg, const struct event_hook *hook,
 	memset(&r, 0, sizeof(r));
 	if (out)
 		*out = NULL;
-	if (model_load_dir(cfg->models_dir, &want, e) == -1)
+	if (db_connect(&db, cfg->database, "migrated", e) == -1)
 		return -1;
-	if (db_connect(&db, cfg->database, "migrated", e) == -1) {
-		schema_free(want);
-		return -1;
-	}
 	r.cfg = cfg;
 	r.hook = hook;
 	r.db = &db;
@@ -422,16 +596,25 @@ tier1_apply(const struct config *cfg, const struct event_hook *hook,
 	r.retry.backoff_ms = cfg->retry_backoff_ms;
 	r.retry.on_retry = t1_on_retry;
 	r.retry.arg = &r;
+	log_debug("tier 1: connected in %ld ms", t1_now_ms() - t0);
 	/* nothing to do: never touch the lock */
-	if (t1_compute(cfg, &db, want, &r.plan, e) == -1)
+	if (t1_read(cfg, &db, &want, &have, e) == -1)
 		goto out;
+	log_debug("tier 1: models and catalogs read in %ld ms (%zu tables)",
+	    t1_now_ms() - t0, want->ntables);
+	if (t1_compute(cfg, &db, want, have, &r.plan, e) == -1)
+		goto out;
+	log_debug("tier 1: planned in %ld ms: %zu safe, %zu refused, "
+	    "%zu drift", t1_now_ms() - t0, r.plan->nsafe, r.plan->nrefused,
+	    r.plan->ndrift);
 	if (r.plan->nsafe > 0) {
 		if (t1_lock(&lk, cfg, rep, e) == -1)
 			goto out;
 		/* whoever held the lock may have done it all already */
 		plan_free(r.plan);
 		r.plan = NULL;
-		if (t1_compute(cfg, &db, want, &r.plan, e) == 0 &&
+		if (catalog_load(&db, NULL, &have, e) == 0 &&
+		    t1_compute(cfg, &db, want, have, &r.plan, e) == 0 &&
 		    (r.plan->nsafe == 0 || t1_run(&r, e) == 0))
 			rc = 0;
 		merr_clear(&ignore);

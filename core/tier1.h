@@ -7,8 +7,11 @@
  *      ever taking the lock (an up-to-date host never queues);
  *   3. take the session advisory lock DB_LOCK_KEY on a connection of its
  *      own that stays idle (never inside a transaction, so CREATE INDEX
- *      CONCURRENTLY does not wait for it); refuse if a transaction-pooling
- *      pooler is in between (the lock would not be held by our session);
+ *      CONCURRENTLY does not wait for it); a waiter polls with
+ *      pg_try_advisory_lock (50 ms doubling to 1 s) rather than block in
+ *      a statement, whose snapshot CREATE INDEX CONCURRENTLY would wait
+ *      for; refuse if a transaction-pooling pooler is in between (the
+ *      lock would not be held by our session);
  *   4. re-read and re-plan (another process may have applied meanwhile);
  *   5. run the PLAN_TX changes in one transaction (db_tx: lock_timeout,
  *      bounded retries with backoff on 55P03), then each PLAN_ONLINE change

@@ -1,4 +1,5 @@
 /* tracking.c - the table of applied versions. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,13 @@ exists(struct db *d, const struct config *c, int *yes, struct merr *e)
 	return 0;
 }
 
+static int
+row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct trk_row *)a)->version,
+	    ((const struct trk_row *)b)->version);
+}
+
 int
 tracking_load(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
@@ -172,6 +180,8 @@ tracking_load(struct db *d, const struct config *c, struct tracking *t,
 		}
 	}
 	PQclear(r);
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), row_cmp);
 	return 0;
 }
 
@@ -200,12 +210,12 @@ tracking_release(struct tracking *t)
 struct trk_row *
 tracking_find(const struct tracking *t, const char *version)
 {
-	size_t i;
+	struct trk_row key;
 
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->v[i].version, version) == 0)
-			return &t->v[i];
-	return NULL;
+	if (t->n == 0)
+		return NULL;
+	key.version = (char *)(uintptr_t)version;
+	return bsearch(&key, t->v, t->n, sizeof(*t->v), row_cmp);
 }
 
 int

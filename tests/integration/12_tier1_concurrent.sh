@@ -51,7 +51,9 @@ mkdir -p m2 && cp "$SRC"/models/*.yaml extra.yaml m2/
     --once >waiter.out 2>&1 &
 waiter=$!
 sleep 1
-is "waiter queued on the advisory lock" "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")" 1
+ok "waiter still running, polling for the lock" kill -0 "$waiter"
+is "waiter holds no snapshot while it waits" \
+    "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'migrated%' AND backend_xmin IS NOT NULL")" 0
 is "waiter has not applied yet" "$(q "SELECT count(*) FROM pg_class WHERE relname = 'extra'")" 0
 kill "$holder" 2>/dev/null
 q "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()" >/dev/null
@@ -60,3 +62,28 @@ is "waiter exits 0 once the lock is free" "$rc" 0
 is "waiter applied" "$(q "SELECT count(*) FROM pg_class WHERE relname = 'extra'")" 1
 wait "$holder" 2>/dev/null
 true
+
+# waiting hosts must not hold a snapshot while they wait: CREATE INDEX
+# CONCURRENTLY waits for every older snapshot, so a host blocked inside
+# SELECT pg_advisory_lock() would hang the one that builds the index
+mkdir -p m3
+printf 'table: big\ncolumns:\n  id: { type: int, primary_key: true }\n  v: text\n' >m3/big.yaml
+"$MIGRATED" --database "dbname=$TESTDB" --models m3 --migrations migrations --once >/dev/null 2>&1
+q "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 400000) g" >/dev/null
+printf 'table: big\ncolumns:\n  id: { type: int, primary_key: true }\n  v: text\nindexes:\n  - [v]\n' >m3/big.yaml
+printf 'database: "dbname=%s"\nmodels: m3\nmigrations: migrations\ntimeouts: { lock: 1s, lock_retries: 1, retry_backoff: 100ms }\n' \
+    "$TESTDB" >c3.yaml
+pids=
+for i in 1 2 3 4; do
+	"$MIGRATED" -c c3.yaml --once >"big.$i" 2>&1 &
+	pids="$pids $!"
+	sleep 0.1
+done
+fails=0
+for p in $pids; do
+	wait "$p" || fails=$((fails + 1))
+done
+is "concurrent index build with waiters: all exit 0" "$fails" 0
+is "concurrent index build with waiters: one built it" "$(cat big.* | grep -c 'tier 1: applied 1 changes')" 1
+is "concurrent index build with waiters: index valid" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v_idx'::regclass")" t

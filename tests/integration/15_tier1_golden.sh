@@ -10,7 +10,7 @@ for dir in "$G"/*/; do
 	name=$(basename "$dir")
 	n=$((n + 1))
 	db="${TESTDB}_g$n"
-	psql -qAtX -d "$TESTDB" -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\"" >/dev/null
+	psql -qAtX -d "$TESTDB" -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\"" >/dev/null 2>&1
 	if [ -f "$dir/setup.sql" ]; then
 		psql -qAtX -v ON_ERROR_STOP=1 -d "$db" -f "$dir/setup.sql" >/dev/null ||
 		    _fail "$name: setup.sql failed"

@@ -320,6 +320,48 @@ test_failure_after_rollback(void **state)
 	fx_close(&x);
 }
 
+struct change {
+	struct audit	*a;
+};
+
+static int
+run_audited(struct db *db, void *arg, struct merr *e)
+{
+	struct change *c = arg;
+	struct mig_event ev = { "tier1.apply", "public.t_orphan", NULL, NULL,
+	    1, 1, 1, NULL, NULL };
+
+	if (db_exec(db, "CREATE TABLE t_orphan (id int)", e) == -1)
+		return -1;
+	return audit_record(c->a, db, NULL, &ev, e);
+}
+
+/* When the row cannot be written, the change does not commit either. */
+static void
+test_no_row_no_change(void **state)
+{
+	struct db_retry p = { 2000, 0, 0, 10, NULL, NULL };
+	struct config *cfg = cfg_new("public", "a_missing");
+	struct change c;
+	struct audit a;
+	struct merr e;
+	struct db db;
+
+	(void)state;
+	conn(&db);
+	merr_clear(&e);
+	assert_int_equal(audit_init(&a, &db, cfg, &e), 0);
+	c.a = &a;
+	assert_int_equal(db_tx(&db, &p, run_audited, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "cannot record 'tier1.apply' in audit "
+	    "table \"public\".\"a_missing\""));
+	assert_int_equal(count(&db, "SELECT count(*) FROM pg_class WHERE "
+	    "relname = 't_orphan'"), 0);
+	audit_release(&a);
+	cfg_free(cfg);
+	db_close(&db);
+}
+
 static void
 expect_refused(struct db *db, const char *sql, const char *op)
 {
@@ -328,7 +370,7 @@ expect_refused(struct db *db, const char *sql, const char *op)
 	merr_clear(&e);
 	assert_int_equal(db_exec(db, sql, &e), -1);
 	assert_string_equal(e.sqlstate, "42501");
-	assert_non_null(strstr(e.msg, "audit table public.a_ro is "
+	assert_non_null(strstr(e.msg, "audit table \"public.a_ro\" is "
 	    "append-only"));
 	assert_non_null(strstr(e.detail, op));
 }
@@ -776,6 +818,7 @@ main(void)
 		cmocka_unit_test(test_ensure_concurrent),
 		cmocka_unit_test(test_hook_in_transaction),
 		cmocka_unit_test(test_failure_after_rollback),
+		cmocka_unit_test(test_no_row_no_change),
 		cmocka_unit_test(test_append_only),
 		cmocka_unit_test(test_verify_tamper),
 		cmocka_unit_test(test_long_detail),

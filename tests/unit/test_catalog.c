@@ -210,6 +210,9 @@ static const char every_customers[] =
     " default: \"'new'::shop.order_status\" }\n"
     "  note:   { type: text, default: \"'it''s'\" }\n"
     "  up:     { type: text, default: \"upper('x')\" }\n"
+    "  js:     { type: jsonb, default: \"'{\\\"b\\\":[1,2],\\\"a\\\":1}'\" }\n"
+    "  ts:     { type: timestamptz, default: \"'2000-01-01 12:00'\" }\n"
+    "  iv:     { type: interval, default: \"'90 minutes'\" }\n"
     "unique:\n"
     "  - [email]\n"
     "  - { name: customers_name_region_uq, columns: [name, region] }\n"
@@ -219,6 +222,14 @@ static const char every_customers[] =
     "  - { name: code_known, expr: \"code IN ('abc', 'def')\" }\n"
     "  - { name: ratio_between,"
     " expr: \"ratio > -10 AND ratio < 10 OR ratio IS NULL\" }\n"
+    "  - { name: small_between, expr: \"small BETWEEN 1 AND 5\" }\n"
+    "  - { name: small_not_between,"
+    " expr: \"small NOT BETWEEN 10 AND 20\" }\n"
+    "  - { name: code_not_in, expr: \"code NOT IN ('zzz', 'yyy')\" }\n"
+    "  - { name: name_ilike, expr: \"name NOT ILIKE 'admin%'\" }\n"
+    "  - { name: recent, expr: \"born > '2000-01-01'::date - 1 AND"
+    " span < interval '2 days'\" }\n"
+    "  - { name: len_ok, expr: \"length(email) BETWEEN 3 AND 254\" }\n"
     "indexes:\n"
     "  - { columns: [\"lower(email)\"], unique: true }\n"
     "  - { name: customers_tags_gin, columns: [tags], method: gin }\n"
@@ -298,12 +309,120 @@ test_every_construct_in_sync(void **state)
 		fail_msg("not in sync:\n%s", text);
 	free(text);
 	plan_free(p);
+	/* a re-printed constant that really differs is still a change */
+	sql("ALTER TABLE shop.customers ALTER js SET DEFAULT '{\"a\": 2}'");
+	assert_int_equal(tier1_plan(&cfg, &db, &p, &e), 0);
+	assert_int_equal(p->nsafe, 1);
+	assert_string_equal(p->v[0].kind, "set default");
+	assert_string_equal(p->v[0].target, "shop.customers.js");
+	plan_free(p);
+	assert_int_equal(tier1_apply(&cfg, NULL, &rep, NULL, &e), 0);
+	assert_int_equal(rep.applied, 1);
 	/* a second run: no statement, no event, no lock */
 	applied = 0;
 	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
 	assert_int_equal(applied, 0);
 	assert_int_equal(rep.statements, 0);
 	assert_false(rep.locked);
+	config_release(&cfg);
+}
+
+/* The hook writes each event into a table through the db it is given. */
+static int
+record_event(void *arg, struct db *d, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	const char *params[3] = { ev->action, ev->target ? ev->target : "",
+	    ev->ok ? "t" : "f" };
+	PGresult *r;
+
+	(void)arg; (void)a;
+	if (db_query(d, "INSERT INTO evlog.ev (action, target, ok) "
+	    "VALUES ($1, $2, $3)", 3, params, &r, e) == -1)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* The recorded events as "action:target:ok ...", then forget them. */
+static char *
+events(void)
+{
+	struct merr e;
+	PGresult *r;
+	char *s;
+
+	merr_clear(&e);
+	assert_int_equal(db_query(&db, "SELECT coalesce(string_agg(action || "
+	    "':' || target || ':' || left(ok::text, 1), ' ' ORDER BY n), '')"
+	    " FROM evlog.ev",
+	    0, NULL, &r, &e), 0);
+	s = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	sql("TRUNCATE evlog.ev");
+	return s;
+}
+
+static void
+test_events(void **state)
+{
+	struct config cfg;
+	struct tier1_report rep;
+	struct event_hook hook = { record_event, NULL, NULL };
+	struct db other;
+	struct merr e;
+	char *got;
+
+	(void)state;
+	sql("CREATE SCHEMA evlog; CREATE TABLE evlog.ev (n serial, action text,"
+	    " target text, ok boolean)");
+	mkdir("evm", 0755);
+	write_file("evm/a.yaml", "schema: ev\ntable: a\ncolumns:\n"
+	    "  id: { type: int, primary_key: true }\n  n: int\n");
+	merr_clear(&e);
+	assert_int_equal(config_load(&cfg, NULL, NULL, &e), 0);
+	free(cfg.models_dir);
+	cfg.models_dir = strdup("evm");
+	cfg.lock_timeout_ms = 100;
+	cfg.lock_retries = 1;
+	cfg.retry_backoff_ms = 10;
+	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	got = events();
+	assert_string_equal(got, "tier1.plan::t tier1.apply:ev:t "
+	    "tier1.apply:ev.a:t");
+	free(got);
+
+	/* a check that a row violates: recorded as a failure only */
+	sql("INSERT INTO ev.a VALUES (1, -1)");
+	write_file("evm/a.yaml", "schema: ev\ntable: a\ncolumns:\n"
+	    "  id: { type: int, primary_key: true }\n"
+	    "  n: { type: int, check: \"n > 0\" }\n");
+	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), -1);
+	if (strstr(e.msg, "cannot add check 'ev.a.a_n_check'") == NULL)
+		fail_msg("got '%s'", e.msg);
+	got = events();
+	assert_string_equal(got, "tier1.plan::t tier1.fail:ev.a.a_n_check:f");
+	free(got);
+
+	/* a busy table: one lock.retry, then tier1.fail; refusals too */
+	write_file("evm/a.yaml", "schema: ev\ntable: a\ncolumns:\n"
+	    "  id: { type: int, primary_key: true }\n  n: bigint\n  m: text\n");
+	assert_int_equal(db_connect(&other, NULL, "holder", &e), 0);
+	assert_int_equal(db_exec(&other, "BEGIN; LOCK TABLE ev.a IN "
+	    "ACCESS SHARE MODE", &e), 0);
+	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), -1);
+	assert_int_equal(e.code, MERR_LOCKED);
+	assert_string_equal(e.sqlstate, "55P03");
+	db_exec(&other, "ROLLBACK", &e);
+	db_close(&other);
+	got = events();
+	assert_string_equal(got, "lock.retry:ev.a.m:f tier1.fail:ev.a.m:f");
+	free(got);
+	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	got = events();
+	assert_string_equal(got, "tier1.plan::t tier1.apply:ev.a.m:t "
+	    "tier1.refuse:ev.a.n:f");
+	free(got);
 	config_release(&cfg);
 }
 
@@ -315,6 +434,7 @@ main(void)
 		cmocka_unit_test(test_fixed_queries),
 		cmocka_unit_test(test_probe_rows),
 		cmocka_unit_test(test_every_construct_in_sync),
+		cmocka_unit_test(test_events),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

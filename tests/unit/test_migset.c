@@ -342,6 +342,37 @@ test_create(void **state)
 		free(p[i]);
 }
 
+static void
+test_refresh(void **state)
+{
+	struct migset s;
+	struct merr e;
+	int changed;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	put("20240103_a.sql", "SELECT 1;\n");
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 0);
+	assert_int_equal(s.v[0].up.parsed, 1);	/* kept, not re-read */
+	/* an edit (other size) and a new file are both seen */
+	put("20240103_a.sql", "SELECT 1, 2;\n");
+	put("20240104_b.sql", "SELECT 3;\n");
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.v[0].up.parsed, 0);
+	/* a broken folder keeps the old set */
+	put("junk.sql", "SELECT 1;");
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), -1);
+	assert_int_equal(s.n, 2);
+	migset_release(&s);
+}
+
 int
 main(void)
 {
@@ -360,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_txmodes),
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

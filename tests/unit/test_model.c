@@ -78,12 +78,22 @@ test_expr_equal(void **state)
 		{ "CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP" },
 		{ "1.5", "1.5" }, { "'it''s'", "'it''s'::text" },
 		{ "pg_catalog.now()", "now()" },
+		{ "qty BETWEEN 1 AND 5", "((qty >= 1) AND (qty <= 5))" },
+		{ "qty NOT BETWEEN 1 AND 5", "((qty < 1) OR (qty > 5))" },
+		{ "code NOT IN ('a', 'b')",
+		"((code)::text <> ALL ((ARRAY['a'::character varying, "
+		"'b'::character varying])::text[]))" },
+		{ "name ILIKE 'x%'", "((name)::text ~~* 'x%'::text)" },
+		{ "seen > now() - interval '1 day'",
+		"(seen > (now() - '1 day'::interval))" },
 	};
 	static const char *const differ[][2] = {
 		{ "now()", "clock_timestamp()" }, { "0", "1" },
 		{ "'a'", "'b'::text" }, { "qty >= 0", "(qty > 0)" },
 		{ "a AND b", "a OR b" }, { "-1", "1" }, { "true", "false" },
 		{ "x IN (1, 2)", "x = ANY (ARRAY[1, 3])" },
+		{ "x BETWEEN 1 AND 5", "((x >= 1) AND (x <= 6))" },
+		{ "x NOT IN (1, 2)", "x = ANY (ARRAY[1, 2])" },
 	};
 
 	(void)state;

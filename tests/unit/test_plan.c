@@ -276,6 +276,40 @@ test_quoting(void **state)
 	plan_free(p);
 }
 
+static void
+test_primary_key(void **state)
+{
+	const char *nopk = "table: t\ncolumns:\n  id: { type: int, not_null: true }\n"
+	    "  v: int\n";
+	struct plan *p;
+	const struct plan_change *c;
+
+	(void)state;
+	p = diff("table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  v: int\n", nopk, 1);
+	c = find(p, "add primary key", "public.t.t_pkey");
+	assert_int_equal(c->cls, PLAN_SAFE);
+	assert_int_equal(c->phase, PLAN_ONLINE);
+	assert_string_equal(c->steps[1].sql, "ALTER TABLE \"public\".\"t\" "
+	    "ADD CONSTRAINT \"t_pkey\" PRIMARY KEY USING INDEX \"t_pkey\"");
+	plan_free(p);
+	/* over a nullable column: SET NOT NULL would scan under lock */
+	p = diff("table: t\ncolumns:\n  id: int\n  v: { type: int, "
+	    "primary_key: true }\n", nopk, 1);
+	assert_int_equal(find(p, "add primary key", "public.t")->cls,
+	    PLAN_REFUSED);
+	plan_free(p);
+	/* the key moved to another column */
+	p = diff("table: t\ncolumns:\n  id: { type: int, not_null: true }\n"
+	    "  v: { type: int, primary_key: true }\n",
+	    "table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  v: { type: int, not_null: true }\n", 1);
+	assert_int_equal(find(p, "change constraint", "public.t.t_pkey")->cls,
+	    PLAN_REFUSED);
+	assert_int_equal(p->nsafe, 0);
+	plan_free(p);
+}
+
 int
 main(void)
 {
@@ -288,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_enum_values),
 		cmocka_unit_test(test_hash_stable),
 		cmocka_unit_test(test_quoting),
+		cmocka_unit_test(test_primary_key),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,300 @@
+/*
+ * model_check.c - the whole-model checks, once every model file is loaded:
+ * types (built-in or an enum some model defines), foreign keys (to a
+ * table some model defines; referenced columns default to its primary
+ * key), columns named by keys, and names unique where PostgreSQL needs
+ * them.  Errors carry the file:line:col where the item was written.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+static int
+mcheck_nomem(struct merr *e)
+{
+	return merr_set(e, MERR_NOMEM, "out of memory");
+}
+
+/* "a.b" -> schema a, name b; "b" -> dflt, b.  Returns malloc'd parts. */
+static int
+mcheck_qualname(const char *q, const char *dflt, char **sch, char **name)
+{
+	const char *dot = strchr(q, '.');
+
+	if (dot) {
+		*sch = strndup(q, (size_t)(dot - q));
+		*name = strdup(dot + 1);
+	} else {
+		*sch = strdup(dflt);
+		*name = strdup(q);
+	}
+	return (*sch && *name) ? 0 : -1;
+}
+
+static int
+resolve_err(const struct sch_pos *p, const char *field, struct merr *e,
+    const char *msg)
+{
+	merr_setpos(e, MERR_INPUT, p->file, p->line, p->col, "%s", msg);
+	snprintf(e->field, sizeof(e->field), "%s", field);
+	return -1;
+}
+
+/* Canonical spellings already computed: raw[i] -> canon[i]. */
+struct tcache {
+	char	**raw;
+	char	**canon;
+};
+
+static int
+resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
+    struct tcache *tc, struct merr *e)
+{
+	char *canon, *base, *sch, *name, msg[600];
+	struct sch_enum *en;
+	size_t len;
+	int arr;
+	struct merr te;
+
+	for (size_t i = 0; tc->raw && tc->raw[i]; i++)
+		if (!strcmp(tc->raw[i], c->type)) {
+			if ((canon = strdup(tc->canon[i])) == NULL)
+				return mcheck_nomem(e);
+			free(c->type);
+			c->type = canon;
+			return 0;
+		}
+	merr_clear(&te);
+	if (schema_type_canon(c->type, &canon, &arr, &te) == 0) {
+		if (schema_strv_push(&tc->raw, c->type) == -1 ||
+		    schema_strv_push(&tc->canon, canon) == -1) {
+			free(canon);
+			return mcheck_nomem(e);
+		}
+		free(c->type);
+		c->type = canon;
+		return 0;
+	}
+	if ((base = strdup(c->type)) == NULL)
+		return mcheck_nomem(e);
+	len = strlen(base);
+	for (arr = 0; len > 2 && !strcmp(base + len - 2, "[]"); arr = 1)
+		base[len -= 2] = '\0';
+	if (mcheck_qualname(base, t->schema, &sch, &name) == -1) {
+		free(base);
+		return mcheck_nomem(e);
+	}
+	en = schema_find_enum(s, sch, name);
+	if (en == NULL && strchr(base, '.') == NULL)
+		en = schema_find_enum(s, "public", name);
+	free(base);
+	free(sch);
+	free(name);
+	if (en == NULL) {
+		snprintf(msg, sizeof(msg), "unknown type '%s' for column '%s'",
+		    c->type, c->name);
+		resolve_err(&c->pos, "type", e, msg);
+		merr_hint(e, "use a PostgreSQL built-in type or an enum "
+		    "defined under 'enums'");
+		return -1;
+	}
+	free(c->type);
+	if (asprintf(&c->type, "%s.%s%s", en->schema, en->name,
+	    arr ? "[]" : "") == -1) {
+		c->type = NULL;
+		return mcheck_nomem(e);
+	}
+	c->is_enum = 1;
+	return 0;
+}
+
+static int
+resolve_cols(struct sch_table *t, char *const *cols, const struct sch_pos *p,
+    const char *field, struct merr *e)
+{
+	char msg[300];
+
+	for (size_t i = 0; cols && cols[i]; i++)
+		if (schema_find_column(t, cols[i]) == NULL) {
+			snprintf(msg, sizeof(msg), "table '%s' has no column "
+			    "'%s'", t->name, cols[i]);
+			return resolve_err(p, field, e, msg);
+		}
+	return 0;
+}
+
+static int
+resolve_fk(struct schema *s, struct sch_table *t, struct sch_constraint *c,
+    struct merr *e)
+{
+	struct sch_table *rt;
+	struct sch_constraint *pk;
+	char msg[400];
+
+	if (resolve_cols(t, c->cols, &c->pos, "columns", e) == -1)
+		return -1;
+	if ((rt = schema_find_table(s, c->ref_schema, c->ref_table)) == NULL) {
+		snprintf(msg, sizeof(msg), "foreign key on '%s' references "
+		    "table '%s.%s' that no model defines", t->name,
+		    c->ref_schema, c->ref_table);
+		return resolve_err(&c->pos, "references", e, msg);
+	}
+	if (c->ref_cols == NULL) {
+		if ((pk = schema_find_pk(rt)) == NULL) {
+			snprintf(msg, sizeof(msg), "foreign key on '%s': "
+			    "table '%s' has no primary key; give 'ref_columns'",
+			    t->name, rt->name);
+			return resolve_err(&c->pos, "references", e, msg);
+		}
+		if ((c->ref_cols = schema_strv_dup(pk->cols)) == NULL)
+			return mcheck_nomem(e);
+	}
+	if (resolve_cols(rt, c->ref_cols, &c->pos, "ref_columns", e) == -1)
+		return -1;
+	if (schema_strv_len(c->cols) != schema_strv_len(c->ref_cols)) {
+		snprintf(msg, sizeof(msg), "foreign key on '%s' has %zu "
+		    "columns but references %zu", t->name,
+		    schema_strv_len(c->cols), schema_strv_len(c->ref_cols));
+		return resolve_err(&c->pos, "ref_columns", e, msg);
+	}
+	if (c->name == NULL &&
+	    (c->name = schema_default_name(t->name, c->cols, "fkey")) == NULL)
+		return mcheck_nomem(e);
+	return 0;
+}
+
+/* Names in one namespace: relations of a schema, constraints of a table. */
+static int
+resolve_unique_name(char ***seen, const char *name, const struct sch_pos *p,
+    const char *what, struct merr *e)
+{
+	char msg[300];
+
+	for (size_t i = 0; *seen && (*seen)[i]; i++)
+		if (!strcmp((*seen)[i], name)) {
+			snprintf(msg, sizeof(msg), "duplicate %s name '%s'",
+			    what, name);
+			return resolve_err(p, "name", e, msg);
+		}
+	return schema_strv_push(seen, name) == -1 ? mcheck_nomem(e) : 0;
+}
+
+/* Relation names of every schema (tables, indexes, keys share them). */
+struct relname {
+	const char		*schema, *name;
+	const struct sch_pos	*pos;
+	size_t			 seq;
+};
+
+struct rels {
+	struct relname	*v;
+	size_t		 n, cap;
+};
+
+static int
+rels_add(struct rels *r, const char *sch, const char *name,
+    const struct sch_pos *pos)
+{
+	struct relname *v;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		if ((v = realloc(r->v, r->cap * sizeof(*v))) == NULL)
+			return -1;
+		r->v = v;
+	}
+	r->v[r->n].schema = sch;
+	r->v[r->n].name = name;
+	r->v[r->n].pos = pos;
+	r->v[r->n].seq = r->n;
+	r->n++;
+	return 0;
+}
+
+static int
+rels_cmp(const void *a, const void *b)
+{
+	const struct relname *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->schema, y->schema)) != 0 ||
+	    (c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorted, a duplicate is next to its first use: report the later one. */
+static int
+rels_check(struct rels *r, struct merr *e)
+{
+	char msg[300];
+
+	if (r->n < 2)
+		return 0;
+	qsort(r->v, r->n, sizeof(*r->v), rels_cmp);
+	for (size_t i = 1; i < r->n; i++)
+		if (!strcmp(r->v[i].schema, r->v[i - 1].schema) &&
+		    !strcmp(r->v[i].name, r->v[i - 1].name)) {
+			snprintf(msg, sizeof(msg), "duplicate relation (table, "
+			    "index or key) name '%s'", r->v[i].name);
+			return resolve_err(r->v[i].pos, "name", e, msg);
+		}
+	return 0;
+}
+
+static int
+resolve_table(struct schema *s, struct sch_table *t, struct rels *rels,
+    struct tcache *tc, struct merr *e)
+{
+	char **cons = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (rels_add(rels, t->schema, t->name, &t->pos) == -1)
+		return mcheck_nomem(e);
+	for (i = 0; rc == 0 && i < t->ncols; i++)
+		rc = resolve_type(s, t, &t->cols[i], tc, e);
+	for (i = 0; rc == 0 && i < t->ncons; i++) {
+		struct sch_constraint *c = &t->cons[i];
+
+		if (c->kind == SCH_FK)
+			rc = resolve_fk(s, t, c, e);
+		else if (c->kind != SCH_CHECK)
+			rc = resolve_cols(t, c->cols, &c->pos, "columns", e);
+		if (rc == 0 && c->kind == SCH_PK)
+			for (size_t j = 0; c->cols[j]; j++)
+				schema_find_column(t, c->cols[j])->notnull = 1;
+		if (rc == 0)
+			rc = resolve_unique_name(&cons, c->name, &c->pos,
+			    "constraint", e);
+		if (rc == 0 && (c->kind == SCH_PK || c->kind == SCH_UNIQUE) &&
+		    rels_add(rels, t->schema, c->name, &c->pos) == -1)
+			rc = mcheck_nomem(e);
+	}
+	for (i = 0; rc == 0 && i < t->nidx; i++)
+		if (rels_add(rels, t->schema, t->idx[i].name,
+		    &t->idx[i].pos) == -1)
+			rc = mcheck_nomem(e);
+	schema_strv_free(cons);
+	return rc;
+}
+
+int
+model_resolve(struct schema *s, struct merr *e)
+{
+	struct tcache tc = { NULL, NULL };
+	struct rels rels = { NULL, 0, 0 };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < s->ntables; i++)
+		rc = resolve_table(s, &s->tables[i], &rels, &tc, e);
+	if (rc == 0)
+		rc = rels_check(&rels, e);
+	free(rels.v);
+	schema_strv_free(tc.raw);
+	schema_strv_free(tc.canon);
+	return rc;
+}
+

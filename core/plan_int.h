@@ -1,0 +1,50 @@
+/*
+ * plan_int.h - shared by the planner's files (plan.c, plan_sql.c); not for
+ * other modules.  Every char * these functions return is malloc'd and the
+ * caller's; on allocation failure they return NULL and set x->nomem.
+ */
+#ifndef MIGRATE_PLAN_INT_H
+#define MIGRATE_PLAN_INT_H
+
+#include "plan.h"
+
+struct pctx {
+	struct db		*db;
+	const struct schema	*want, *have;
+	const struct plan_opts	*opts;
+	struct plan		*p;
+	struct merr		*e;
+	struct sch_memo		*memo;	/* parsed expressions */
+	int			 nomem;
+};
+
+/* Track pointers a function builds so one call frees them all. */
+struct strs {
+	char	*v[16];
+	int	 n;
+};
+
+char		*plan_fmt(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+/* Keep p in s (freed by plan_strs_free); returns p or "" */
+const char	*plan_keep(struct pctx *, struct strs *, char *p);
+void		 plan_strs_free(struct strs *);
+char		*plan_ident(struct pctx *, const char *);
+char		*plan_qual(struct pctx *, const char *, const char *);
+char		*plan_literal(struct pctx *, const char *);
+char		*plan_identlist(struct pctx *, char *const *);
+char		*plan_coltype(struct pctx *, const struct sch_column *);
+const char	*plan_action_sql(char);
+char		*plan_col_sql(struct pctx *, const struct sch_column *);
+char		*plan_con_body(struct pctx *, const struct sch_constraint *,
+		    int not_valid);
+char		*plan_con_sql(struct pctx *, const struct sch_constraint *,
+		    int not_valid);
+char		*plan_index_keys(struct pctx *, const struct sch_table *,
+		    const struct sch_index *);
+char		*plan_index_sql(struct pctx *, const struct sch_table *,
+		    const struct sch_index *, int concurrently);
+char		*plan_comment_sql(struct pctx *, const struct sch_table *,
+		    const char *col, const char *text);
+
+#endif

@@ -1,0 +1,583 @@
+/*
+ * test_migrate.c - the operations against the real database: status,
+ * list, up, down, goto, force, redo, validate, create; every layout;
+ * drift, out-of-order, missing files; the sample service's enhancements.
+ */
+#include <limits.h>
+#include <libgen.h>
+
+#include "tier2_helpers.h"
+#include "tracking.h"
+
+static struct migrate_result R;
+
+static int
+op_setup(void **state)
+{
+	migrate_result_init(&R);
+	return fx_setup(state);
+}
+
+static int
+op_teardown(void **state)
+{
+	migrate_result_release(&R);
+	return fx_teardown(state);
+}
+
+#define OP(t)	cmocka_unit_test_setup_teardown(t, op_setup, op_teardown)
+
+static void
+reset(void)
+{
+	migrate_result_release(&R);
+	migrate_result_init(&R);
+	memset(&F.opts, 0, sizeof(F.opts));
+	merr_clear(&F.e);
+}
+
+static void
+three(void)
+{
+	put("20240101_a.sql", "CREATE TABLE a (id int PRIMARY KEY);");
+	put("20240101_a_rollback.sql", "DROP TABLE a;");
+	put("20240102_b.sql", "CREATE TABLE b (id int PRIMARY KEY);");
+	put("20240102_b_rollback.sql", "DROP TABLE b;");
+	put("20240103_120000_c.sql", "CREATE TABLE c (id int PRIMARY KEY);");
+	put("20240103_120000_c_rollback.sql", "DROP TABLE c;");
+}
+
+static const char *
+tables(void)
+{
+	return val("SELECT coalesce(string_agg(relname, ',' ORDER BY relname),"
+	    " '') FROM pg_class WHERE relkind = 'r' AND relnamespace = "
+	    "'public'::regnamespace AND relname IN ('a', 'b', 'c')");
+}
+
+static void
+test_status_and_up_steps(void **state)
+{
+	(void)state;
+	three();
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.npending, 3);
+	assert_string_equal(R.current, "");
+	assert_string_equal(R.layout, "native");
+	/* status never creates the tracking table */
+	assert_string_equal(val("SELECT to_regclass('schema_migrations') IS "
+	    "NULL"), "t");
+	reset();
+	F.opts.steps = 1;
+	assert_int_equal(migrate_up(&F.env, &F.opts, &R, &F.e), 0);
+	assert_int_equal(R.nsteps, 1);
+	assert_string_equal(R.steps[0].action, "apply");
+	assert_string_equal(R.current, "20240101");
+	assert_string_equal(tables(), "a");
+	reset();
+	F.opts.target = "20240102";
+	assert_int_equal(migrate_up(&F.env, &F.opts, &R, &F.e), 0);
+	assert_string_equal(tables(), "a,b");
+	reset();
+	assert_int_equal(migrate_up(&F.env, &F.opts, &R, &F.e), 0);
+	assert_string_equal(tables(), "a,b,c");
+	assert_string_equal(R.current, "20240103_120000");
+	reset();
+	/* nothing pending: nothing runs */
+	assert_int_equal(migrate_up(&F.env, &F.opts, &R, &F.e), 0);
+	assert_int_equal(R.nsteps, 0);
+	reset();
+	assert_int_equal(migrate_list(&F.env, &R, &F.e), 0);
+	assert_string_equal(R.op, "list");
+	assert_int_equal(R.nrows, 3);
+	assert_int_equal(R.napplied, 3);
+	assert_string_equal(R.rows[2].applied_by, "alice");
+	assert_non_null(R.rows[2].applied_at);
+}
+
+static void
+test_dry_run(void **state)
+{
+	(void)state;
+	three();
+	F.opts.dry_run = 1;
+	assert_int_equal(migrate_up(&F.env, &F.opts, &R, &F.e), 0);
+	assert_int_equal(R.nsteps, 3);
+	assert_string_equal(R.steps[0].action, "would apply");
+	assert_string_equal(tables(), "");
+}
+
+static void
+test_down_goto_redo(void **state)
+{
+	(void)state;
+	three();
+	assert_int_equal(up(), 0);
+	/* destructive: needs yes */
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), -1);
+	assert_int_equal(F.e.code, MERR_REFUSED);
+	assert_string_equal(tables(), "a,b,c");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), 0);
+	assert_string_equal(R.steps[0].action, "rollback");
+	assert_string_equal(tables(), "a,b");
+	assert_string_equal(R.current, "20240102");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_goto(&F.env, "20240101", &F.opts, &R, &F.e),
+	    0);
+	assert_string_equal(tables(), "a");
+	reset();
+	assert_int_equal(migrate_goto(&F.env, "20240103120000", &F.opts, &R,
+	    &F.e), 0);
+	assert_string_equal(tables(), "a,b,c");
+	reset();
+	F.opts.yes = 1;
+	sql("INSERT INTO c VALUES (1)");
+	assert_int_equal(migrate_redo(&F.env, &F.opts, &R, &F.e), 0);
+	assert_int_equal(R.nsteps, 2);
+	assert_string_equal(R.steps[1].action, "apply");
+	assert_string_equal(val("SELECT count(*) FROM c"), "0");
+	reset();
+	F.opts.yes = 1;
+	F.opts.target = "20240101";
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), 0);
+	assert_string_equal(tables(), "a");
+	reset();
+	F.opts.yes = 1;
+	F.opts.all = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), 0);
+	assert_string_equal(tables(), "");
+	assert_string_equal(val("SELECT count(*) FROM schema_migrations"),
+	    "0");
+	assert_string_equal(val("SELECT string_agg(action, ',' ORDER BY n) "
+	    "FROM test_events WHERE action <> 'tier2.apply'"),
+	    "tier2.rollback,tier2.rollback,tier2.rollback,tier2.rollback,"
+	    "tier2.rollback,tier2.rollback");
+}
+
+static void
+test_missing_rollback_stops_first(void **state)
+{
+	(void)state;
+	three();
+	{
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s/20240101_a_rollback.sql", F.dir);
+		assert_int_equal(unlink(p), 0);
+	}
+	assert_int_equal(up(), 0);
+	F.opts.yes = 1;
+	F.opts.all = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), -1);
+	assert_string_equal(F.e.msg, "cannot roll back '20240101_a': it has "
+	    "no rollback");
+	/* nothing was rolled back, not even the two that could be */
+	assert_string_equal(tables(), "a,b,c");
+	assert_int_equal(R.nsteps, 0);
+}
+
+static void
+test_layout_golang(void **state)
+{
+	(void)state;
+	put("1_first.up.sql", "CREATE TABLE a (id int);");
+	put("1_first.down.sql", "DROP TABLE a;");
+	put("2_second.up.sql", "CREATE TABLE b (id int);");
+	put("2_second.down.sql", "DROP TABLE b;");
+	assert_int_equal(up(), 0);
+	assert_string_equal(tables(), "a,b");
+	F.opts.yes = 1;
+	F.opts.all = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), 0);
+	assert_string_equal(tables(), "");
+}
+
+static void
+test_layout_single(void **state)
+{
+	(void)state;
+	put("20240101_first.sql", "-- +++++ UP\nCREATE TABLE a (id int);\n"
+	    "-- +++++ DOWN\nDROP TABLE a;\n");
+	put("20240102_second.sql", "-- +++++ UP\nCREATE TABLE b (id int);\n"
+	    "-- +++++ DOWN\nDROP TABLE b;\n");
+	assert_int_equal(up(), 0);
+	assert_string_equal(tables(), "a,b");
+	F.opts.yes = 1;
+	F.opts.steps = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), 0);
+	assert_string_equal(tables(), "a");
+}
+
+static void
+test_mixed_layout_refused(void **state)
+{
+	(void)state;
+	put("1_first.up.sql", "CREATE TABLE a (id int);");
+	put("20240101_b.sql", "CREATE TABLE b (id int);");
+	assert_int_equal(up(), -1);
+	assert_non_null(strstr(F.e.msg, "mixes layouts: '1_first.up.sql' is "
+	    "golang-migrate, '20240101_b.sql' is native"));
+	assert_string_equal(tables(), "");
+}
+
+static void
+test_syntax_error_applies_nothing(void **state)
+{
+	(void)state;
+	put("20240101_a.sql", "CREATE TABLE a (id int);");
+	put("20240102_b.sql", "CREATE TABLE b (id int);\n\nCREATE TABEL c "
+	    "(id int);\n");
+	assert_int_equal(up(), -1);
+	assert_non_null(strstr(F.e.file, "20240102_b.sql"));
+	assert_int_equal(F.e.line, 3);
+	assert_int_equal(F.e.col, 8);
+	assert_string_equal(F.e.msg, "syntax error at or near \"TABEL\"");
+	assert_string_equal(tables(), "");
+}
+
+static void
+test_checksum_drift(void **state)
+{
+	(void)state;
+	three();
+	assert_int_equal(up(), 0);
+	put("20240102_b.sql", "CREATE TABLE b (id bigint PRIMARY KEY);");
+	put("20240104_d.sql", "CREATE TABLE d (id int);");
+	assert_int_equal(up(), -1);
+	assert_int_equal(F.e.code, MERR_STATE);
+	assert_string_equal(F.e.msg, "cannot apply: '20240102_b' was changed "
+	    "after it was applied");
+	assert_non_null(strstr(F.e.hint, "migratectl force 20240102"));
+	assert_string_equal(val("SELECT to_regclass('d') IS NULL"), "t");
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.ndrift, 1);
+	assert_int_equal(R.rows[1].drift, 1);
+	reset();
+	assert_int_equal(migrate_validate(&F.env, &R, &F.e), -1);
+	assert_int_equal(R.ndrift, 1);
+	/* force records the file as applied (after checking by hand) */
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_force(&F.env, "20240103_120000", &F.opts, &R,
+	    &F.e), 0);
+	assert_int_equal(R.ndrift, 0);
+	assert_string_equal(val("SELECT action FROM test_events ORDER BY n "
+	    "DESC LIMIT 1"), "tier2.force");
+	reset();
+	assert_int_equal(up(), 0);
+	assert_string_equal(val("SELECT to_regclass('d') IS NOT NULL"), "t");
+}
+
+static void
+test_out_of_order(void **state)
+{
+	(void)state;
+	put("20240102_b.sql", "CREATE TABLE b (id int);");
+	assert_int_equal(up(), 0);
+	put("20240101_a.sql", "CREATE TABLE a (id int);");
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.nooo, 1);
+	assert_int_equal(R.rows[0].out_of_order, 1);
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.msg, "cannot apply '20240101_a': it is older "
+	    "than the newest applied version");
+	assert_non_null(strstr(F.e.hint, "--allow-out-of-order"));
+	assert_string_equal(tables(), "b");
+	F.opts.allow_out_of_order = 1;
+	assert_int_equal(up(), 0);
+	assert_string_equal(tables(), "a,b");
+}
+
+static void
+test_missing_file(void **state)
+{
+	char p[256];
+
+	(void)state;
+	three();
+	assert_int_equal(up(), 0);
+	snprintf(p, sizeof(p), "%s/20240102_b.sql", F.dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/20240102_b_rollback.sql", F.dir);
+	unlink(p);
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.nmissing, 1);
+	assert_int_equal(R.rows[1].state, MIG_MISSING);
+	assert_string_equal(R.rows[1].version, "20240102");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), -1);
+	assert_non_null(strstr(F.e.msg, "applied version '20240102' has no "
+	    "file"));
+	assert_string_equal(tables(), "a,b,c");
+}
+
+static void
+test_force_repairs_dirty(void **state)
+{
+	(void)state;
+	sql("CREATE TABLE t (id int PRIMARY KEY, a int); "
+	    "INSERT INTO t VALUES (1, 1), (2, 1)");
+	put("20240101_u.sql", "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "
+	    "t_a ON t (a);\n");
+	put("20240102_v.sql", "CREATE TABLE v (id int);\n");
+	assert_int_equal(up(), -1);
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.ndirty, 1);
+	reset();
+	/* repaired by hand: the index is not wanted after all */
+	sql("DROP INDEX IF EXISTS t_a");
+	assert_int_equal(migrate_force(&F.env, "20240101", &F.opts, &R, &F.e),
+	    -1);
+	assert_int_equal(F.e.code, MERR_REFUSED);
+	F.opts.yes = 1;
+	assert_int_equal(migrate_force(&F.env, "20240101", &F.opts, &R, &F.e),
+	    0);
+	assert_int_equal(R.ndirty, 0);
+	assert_string_equal(R.current, "20240101");
+	reset();
+	assert_int_equal(up(), 0);
+	assert_string_equal(val("SELECT to_regclass('v') IS NOT NULL"), "t");
+}
+
+static void
+test_busy(void **state)
+{
+	struct db other;
+
+	(void)state;
+	three();
+	assert_int_equal(db_connect(&other, F.cfg.database, "other", &F.e), 0);
+	assert_int_equal(db_lock(&other, &F.e), 0);
+	F.cfg.lock_timeout_ms = 100;
+	assert_int_equal(up(), -1);
+	assert_int_equal(F.e.code, MERR_BUSY);
+	assert_string_equal(F.e.msg, "another migration is running");
+	assert_string_equal(tables(), "");
+	db_close(&other);
+	assert_int_equal(up(), 0);
+}
+
+static void
+test_validate_lints(void **state)
+{
+	(void)state;
+	put("20240101_a.sql", "CREATE TABLE t (id int);\n"
+	    "ALTER TABLE users ADD COLUMN nick text;\n"
+	    "CREATE INDEX t_id ON t (id);\n");
+	assert_int_equal(migrate_validate(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.lint.n, 2);
+	assert_string_equal(lint_rule_name(R.lint.v[0].rule),
+	    "add-column-idempotent");
+	assert_int_equal(R.lint.v[0].line, 2);
+	assert_string_equal(lint_rule_name(R.lint.v[1].rule),
+	    "create-index-idempotent");
+	{
+		json_t *j = migrate_result_to_json(&R);
+		char *s = json_dumps(j, JSON_COMPACT);
+
+		assert_non_null(strstr(s, "\"rule\":\"add-column-idempotent\""));
+		assert_non_null(strstr(s, "\"op\":\"validate\""));
+		free(s);
+		json_decref(j);
+	}
+	reset();
+	put("20240102_b.sql", "SELEC 1;");
+	assert_int_equal(migrate_validate(&F.env, &R, &F.e), -1);
+	assert_non_null(strstr(F.e.file, "20240102_b.sql"));
+	assert_int_equal(F.e.line, 1);
+}
+
+static void
+test_create(void **state)
+{
+	(void)state;
+	assert_int_equal(migrate_create(F.dir, "x/../y", 1704294000, &R, &F.e),
+	    -1);
+	assert_int_equal(F.e.code, MERR_USAGE);
+	reset();
+	assert_int_equal(migrate_create(F.dir, "add_things", 1704294000, &R,
+	    &F.e), 0);
+	assert_non_null(R.paths[2]);
+	reset();
+	assert_int_equal(migrate_create(F.dir, "add_things", 1704294000, &R,
+	    &F.e), -1);
+	assert_string_equal(F.e.msg, "refusing to overwrite an existing file");
+	reset();
+	/* the new (empty) migration applies and rolls back */
+	assert_int_equal(up(), 0);
+	F.opts.yes = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), 0);
+	assert_int_equal(R.nsteps, 1);
+}
+
+static void
+test_cached_set(void **state)
+{
+	struct migset cache;
+
+	(void)state;
+	memset(&cache, 0, sizeof(cache));
+	F.env.cache = &cache;
+	three();
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.npending, 3);
+	assert_int_equal(cache.n, 3);
+	assert_int_equal(up(), 0);
+	assert_string_equal(tables(), "a,b,c");
+	/* an edit after apply is still seen through the cache */
+	put("20240102_b.sql", "CREATE TABLE b (id bigint PRIMARY KEY);");
+	reset();
+	assert_int_equal(migrate_status(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.ndrift, 1);
+	migset_release(&cache);
+	F.env.cache = NULL;
+}
+
+/* ---- the sample service ------------------------------------------- */
+
+static void
+samples_dir(void)
+{
+	char exe[PATH_MAX], *root;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	assert_true(n > 0);
+	exe[n] = '\0';
+	/* BUILD/tests/test_migrate -> the repository */
+	root = dirname(dirname(dirname(exe)));
+	free(F.cfg.migrations_dir);
+	assert_true(asprintf(&F.cfg.migrations_dir, "%s/migrations", root) > 0);
+}
+
+/* The tables as tier 1 creates them from models/ (plain SQL here). */
+static void
+sample_tables(int with_model_columns)
+{
+	sql("CREATE TABLE users (id uuid PRIMARY KEY DEFAULT "
+	    "gen_random_uuid(), username varchar(20) NOT NULL UNIQUE, email "
+	    "varchar(254) NOT NULL UNIQUE, password_hash text NOT NULL, "
+	    "created_at timestamptz NOT NULL DEFAULT now())");
+	sql("CREATE TABLE activity_logs (id bigint PRIMARY KEY, user_id uuid "
+	    "NOT NULL REFERENCES users ON DELETE CASCADE, event_type "
+	    "varchar(50) NOT NULL, \"timestamp\" timestamptz NOT NULL DEFAULT "
+	    "now(), ip_address inet, details jsonb NOT NULL DEFAULT '{}')");
+	if (with_model_columns)
+		sql("CREATE TYPE severity_level AS ENUM ('info', 'warning', "
+		    "'critical');"
+		    "ALTER TABLE users ADD COLUMN preferences jsonb NOT NULL "
+		    "DEFAULT '{}';"
+		    "ALTER TABLE activity_logs ADD COLUMN severity "
+		    "severity_level NOT NULL DEFAULT 'info', ADD COLUMN "
+		    "expires_at timestamptz, ADD COLUMN is_anomaly boolean NOT "
+		    "NULL DEFAULT false");
+	sql("INSERT INTO users (username, email, password_hash) SELECT "
+	    "'user' || g, 'u' || g || '@example.org', 'x' FROM "
+	    "generate_series(1, 120) g");
+	sql("INSERT INTO activity_logs (id, user_id, event_type, \"timestamp\")"
+	    " SELECT g, (SELECT id FROM users ORDER BY id LIMIT 1), CASE g % 4 "
+	    "WHEN 0 THEN 'login' WHEN 1 THEN 'login_failed' WHEN 2 THEN "
+	    "'account_locked' ELSE 'logout' END, '2024-01-01'::timestamptz "
+	    "FROM generate_series(1, 12000) g");
+}
+
+static void
+check_samples_applied(void)
+{
+	assert_string_equal(val("SELECT string_agg(severity || '=' || n, ',' "
+	    "ORDER BY severity) FROM (SELECT severity, count(*) n FROM "
+	    "activity_logs GROUP BY 1) s"), "info=6000,warning=3000,"
+	    "critical=3000");
+	assert_string_equal(val("SELECT count(*) FROM activity_logs WHERE "
+	    "expires_at IS NULL"), "0");
+	assert_string_equal(val("SELECT max(expires_at) FROM activity_logs "
+	    "WHERE severity = 'critical'"), "2026-01-01 00:00:00+00");
+	assert_string_equal(val("SELECT indisvalid FROM pg_index WHERE "
+	    "indexrelid = 'activity_logs_anomalies_idx'::regclass"), "t");
+	assert_string_equal(val("SELECT indisvalid FROM pg_index WHERE "
+	    "indexrelid = 'users_preferences_gin_idx'::regclass"), "t");
+	assert_string_equal(val("SELECT count(*) FROM users WHERE NOT "
+	    "preferences ? 'theme'"), "0");
+	assert_string_equal(val("SELECT col_description('activity_logs'::"
+	    "regclass, (SELECT attnum FROM pg_attribute WHERE attrelid = "
+	    "'activity_logs'::regclass AND attname = 'is_anomaly'))"),
+	    "flagged by the anomaly detector; indexed partially");
+}
+
+static void
+run_samples(int with_model_columns)
+{
+	samples_dir();
+	sql("SET TIME ZONE 'UTC'");
+	sample_tables(with_model_columns);
+	/* lint-clean, and both parse */
+	assert_int_equal(migrate_validate(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.lint.n, 0);
+	reset();
+	if (migrate_up(&F.env, &F.opts, &R, &F.e) == -1)
+		fail_e("up");
+	assert_int_equal(R.nsteps, 2);
+	assert_string_equal(R.current, "20240110_150000");
+	check_samples_applied();
+	reset();
+	F.opts.yes = 1;
+	F.opts.all = 1;
+	if (migrate_down(&F.env, &F.opts, &R, &F.e) == -1)
+		fail_e("down");
+	assert_int_equal(R.nsteps, 2);
+	assert_string_equal(val("SELECT to_regclass('activity_logs_anomalies_"
+	    "idx') IS NULL AND to_regclass('users_preferences_gin_idx') IS "
+	    "NULL"), "t");
+	assert_string_equal(val("SELECT col_description('users'::regclass, "
+	    "(SELECT attnum FROM pg_attribute WHERE attrelid = "
+	    "'users'::regclass AND attname = 'preferences')) IS NULL"), "t");
+	/* idempotent: applying again changes nothing it should not */
+	reset();
+	if (migrate_up(&F.env, &F.opts, &R, &F.e) == -1)
+		fail_e("up again");
+	check_samples_applied();
+}
+
+static void
+test_samples_after_tier1(void **state)
+{
+	(void)state;
+	run_samples(1);
+}
+
+static void
+test_samples_on_bare_tables(void **state)
+{
+	(void)state;
+	run_samples(0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		OP(test_status_and_up_steps),
+		OP(test_dry_run),
+		OP(test_down_goto_redo),
+		OP(test_missing_rollback_stops_first),
+		OP(test_layout_golang),
+		OP(test_layout_single),
+		OP(test_mixed_layout_refused),
+		OP(test_syntax_error_applies_nothing),
+		OP(test_checksum_drift),
+		OP(test_out_of_order),
+		OP(test_missing_file),
+		OP(test_force_repairs_dirty),
+		OP(test_busy),
+		OP(test_validate_lints),
+		OP(test_create),
+		OP(test_cached_set),
+		OP(test_samples_after_tier1),
+		OP(test_samples_on_bare_tables),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
