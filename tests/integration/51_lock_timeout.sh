@@ -79,10 +79,12 @@ out=$(ctl up 2>&1); rc=$?
 t1=$(ms_now)
 wait $LPID
 is "up: exit 1" "$rc" 1
-like "up: file, line and column of the statement, the tries" "$out" \
-    "error: migrations/20240101_000000_add_w.sql:3:1: canceling statement due to lock timeout, gave up after 3 tries"
-like "up: detail names the lock_timeout and attempts" "$out" \
-    "detail: lock not acquired within 300 ms, 3 attempts"
+like "up: file, line and column; the table and the tries named" "$out" \
+    "error: migrations/20240101_000000_add_w.sql:3:1: cannot apply '20240101_000000_add_w': lock timeout on \"hot\" after 3 tries"
+like "up: detail names the statement and the lock_timeout" "$out" \
+    "detail: statement 1 of 1 waited 300 ms for its lock"
+like "up: hint points at the blocking transaction" "$out" \
+    "hint: .*pg_stat_activity"
 like "up: each retry was shown" "$out" "lock timeout, retry 2 of 2"
 like "up: gave up after 3 tries of 300 ms with backoff ($((t1 - t0)) ms)" \
     "$(( t1 - t0 >= 900 && t1 - t0 < 5000 ))" 1
