@@ -27,7 +27,7 @@ set -u
 MIGRATECTL=${MIGRATECTL:-migratectl}
 PG_DUMP=${PG_DUMP:-pg_dump}
 prog=pre-deploy
-backup_dir= database=${DATABASE_URL:-} reload=0 dry=0 service=
+backup_dir='' database=${DATABASE_URL:-} reload=0 dry=0 service=''
 
 usage() {
 	echo "usage: $prog [-s SOCKET | -n SERVICE] [--backup DIR]" \
