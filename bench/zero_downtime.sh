@@ -38,7 +38,7 @@
 # Do not run the test suite at the same time: tests/run.sh ends every
 # migrated process built in the same folder after each test.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${1:-build}
 BUILD=$(cd "$BUILD" && pwd) || exit 1
 ROWS=${ROWS:-1000000}
@@ -59,7 +59,7 @@ done
 PGBENCH=$PGBIN/pgbench
 W=$(mktemp -d /tmp/migrated-zdt.XXXXXX)
 chmod 755 "$W"
-DPID= PBPID=
+DPID='' PBPID=''
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	[ -n "$PBPID" ] && kill "$PBPID" 2>/dev/null && wait "$PBPID" 2>/dev/null
@@ -80,7 +80,8 @@ cluster_start "$W/pg" on || exit 1
 # volume during the run.  cluster_start's own -c shared_buffers=64MB wins
 # over ALTER SYSTEM: restart with the same options and a larger value.
 psql -qAtX -d postgres -c "ALTER SYSTEM SET max_wal_size = '8GB'" \
-    -c "ALTER SYSTEM SET checkpoint_timeout = '30min'" || exit 1
+    -c "ALTER SYSTEM SET checkpoint_timeout = '30min'" \
+    -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" || exit 1
 cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" \
     -l "$CLUSTER_DIR/server.log" -w restart \
     -o "-k $CLUSTER_DIR/sock -p $PGPORT -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200 -c shared_buffers=512MB" \
