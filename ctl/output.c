@@ -91,6 +91,8 @@ const struct output output_json = { json_progress, json_result,
 static const char *
 scalar(json_t *v, char *buf, size_t len)
 {
+	if (v == NULL)		/* a row without this column */
+		return "";
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		return json_string_value(v);

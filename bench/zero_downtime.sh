@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# zero_downtime.sh - schema changes on a hot table under steady load, done
+# naively with psql and with migrated; prints a markdown table of what the
+# load saw while each change ran.
+#
+#   bench/zero_downtime.sh [BUILD]          (BUILD defaults to build/)
+#
+# A throwaway PostgreSQL cluster (fsync=on) gets a table "accounts" of ROWS
+# rows (default 1,000,000) and a parent table "owners".  One pgbench run
+# drives it for the whole benchmark: CLIENTS clients (default 8) at RATE
+# transactions per second in all (default 800; -R, so that a blocked
+# client shows the wait it causes instead of hiding it), each transaction
+# one single-row read and one single-row update by primary key.  After
+# WARMUP seconds (default 20) come, one after the other:
+#   baseline  BASELINE seconds (default 10) of the load alone
+#   (1) the sample enhancement: an index and a backfill over every row
+#       naive     psql -1: CREATE INDEX + UPDATE of every row
+#       migrated  the daemon + `migratectl up` of an enhancement file with
+#                 CREATE INDEX CONCURRENTLY and a `-- migrated:batch` UPDATE
+#   (2) a tier-1 change: a new indexed column and a foreign key
+#       naive     psql -1: ALTER TABLE ADD COLUMN, CREATE INDEX,
+#                 ADD FOREIGN KEY
+#       migrated  the same in the models, `migrated --once`
+# Between two changes the previous one is undone (DROP ..., VACUUM) and the
+# load settles for SETTLE seconds (default 5).  Each change is checked
+# afterwards (every row backfilled, index valid, foreign key validated).
+#
+# The window of a change runs from its start to its end.  Every transaction
+# that overlaps it counts; its latency is pgbench's per-transaction time,
+# which under -R runs from the scheduled start: it includes the schedule
+# lag, how late a blocked client could start it.
+# Failed transactions are those pgbench logs as failed plus one for each
+# client that aborted during the window.
+#
+# Knobs (environment): ROWS CLIENTS RATE WARMUP BASELINE SETTLE, BATCH
+# (rows per backfill batch, default 2000), PAUSE (between batches, default
+# 0ms), KEEP=1 keeps the work folder (pgbench logs, daemon and server log).
+# Do not run the test suite at the same time: tests/run.sh ends every
+# migrated process built in the same folder after each test.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${1:-build}
+BUILD=$(cd "$BUILD" && pwd) || exit 1
+ROWS=${ROWS:-1000000}
+CLIENTS=${CLIENTS:-8}
+RATE=${RATE:-800}
+WARMUP=${WARMUP:-20}
+BASELINE=${BASELINE:-10}
+SETTLE=${SETTLE:-5}
+BATCH=${BATCH:-2000}
+PAUSE=${PAUSE:-0ms}
+MIGRATED=$BUILD/migrated
+MIGRATECTL=$BUILD/migratectl
+for b in "$MIGRATED" "$MIGRATECTL"; do
+	[ -x "$b" ] || { echo "zero_downtime: no $b (run make)" >&2; exit 1; }
+done
+
+. tests/lib/cluster.sh
+PGBENCH=$PGBIN/pgbench
+W=$(mktemp -d /tmp/migrated-zdt.XXXXXX)
+chmod 755 "$W"
+DPID='' PBPID=''
+cleanup() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	[ -n "$PBPID" ] && kill "$PBPID" 2>/dev/null && wait "$PBPID" 2>/dev/null
+	[ "${KEEP:-0}" = 1 ] && cp "$W/pg/server.log" "$W/" 2>/dev/null
+	cluster_stop
+	[ "${KEEP:-0}" = 1 ] && echo "kept $W" >&2 || rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "zero_downtime: $*" >&2; }
+now_us() { echo $(( $(date +%s%N) / 1000 )); }
+sql() { psql -qAtX -v ON_ERROR_STOP=1 -d bench "$@"; }
+aborted() { grep -c 'aborted in command' "$W/pgbench.out"; }
+
+cluster_start "$W/pg" on || exit 1
+# The whole table fits in shared_buffers and no checkpoint is forced by WAL
+# volume during the run.  cluster_start's own -c shared_buffers=64MB wins
+# over ALTER SYSTEM: restart with the same options and a larger value.
+psql -qAtX -d postgres -c "ALTER SYSTEM SET max_wal_size = '8GB'" \
+    -c "ALTER SYSTEM SET checkpoint_timeout = '30min'" \
+    -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" || exit 1
+cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" \
+    -l "$CLUSTER_DIR/server.log" -w restart \
+    -o "-k $CLUSTER_DIR/sock -p $PGPORT -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200 -c shared_buffers=512MB" \
+    >/dev/null || exit 1
+[ "$(psql -qAtX -d postgres -c "SHOW shared_buffers")" = 512MB ] &&
+    [ "$(psql -qAtX -d postgres -c "SHOW fsync")" = on ] || {
+	log "server settings not applied"; exit 1; }
+PGVER=$("$PGBIN/postgres" -V | awk '{print $3}')
+log "PostgreSQL $PGVER, fsync=on, $(nproc) cores, $ROWS rows," \
+    "$CLIENTS clients at $RATE tps"
+
+# ---- the database --------------------------------------------------------
+log "loading $ROWS rows"
+psql -qAtX -d postgres -c "CREATE DATABASE bench" || exit 1
+sql <<EOF || exit 1
+CREATE TABLE owners (id bigint PRIMARY KEY, name text NOT NULL);
+INSERT INTO owners SELECT g, 'owner ' || g FROM generate_series(1, 10000) g;
+CREATE TABLE accounts (
+	id bigint PRIMARY KEY,
+	owner_id bigint NOT NULL,
+	balance integer NOT NULL DEFAULT 0,
+	kind text NOT NULL,
+	note text
+);
+INSERT INTO accounts
+SELECT g, 1 + g % 10000, 0, (ARRAY['basic', 'pro', 'team'])[1 + g % 3], NULL
+FROM generate_series(1, $ROWS) g;
+VACUUM ANALYZE;
+CREATE EXTENSION pg_prewarm;
+\\o /dev/null
+SELECT count(pg_prewarm(c)) > 0 FROM unnest(ARRAY['accounts', 'accounts_pkey',
+    'owners', 'owners_pkey']::regclass[]) c;
+EOF
+
+# The same schema as models (tier 1 finds it in sync) ...
+mkdir -p "$W/models" "$W/models2" "$W/migrations" "$W/empty"
+cat >"$W/models/owners.yaml" <<'EOF'
+table: owners
+columns:
+  id:   { type: bigint, primary_key: true }
+  name: { type: text, not_null: true }
+EOF
+cat >"$W/models/accounts.yaml" <<'EOF'
+table: accounts
+columns:
+  id:       { type: bigint, primary_key: true }
+  owner_id: { type: bigint, not_null: true }
+  balance:  { type: integer, not_null: true, default: 0 }
+  kind:     { type: text, not_null: true }
+  note:     text
+EOF
+# ... and change (2): a new indexed column and a foreign key.
+cp "$W/models/owners.yaml" "$W/models2/"
+cat >"$W/models2/accounts.yaml" <<'EOF'
+table: accounts
+columns:
+  id:       { type: bigint, primary_key: true }
+  owner_id: { type: bigint, not_null: true,
+              references: { table: owners } }
+  balance:  { type: integer, not_null: true, default: 0 }
+  kind:     { type: text, not_null: true }
+  note:     text
+  region:   text
+indexes:
+  - columns: [region]
+EOF
+cat >"$W/naive2.sql" <<'EOF'
+ALTER TABLE accounts ADD COLUMN region text;
+CREATE INDEX accounts_region_idx ON accounts (region);
+ALTER TABLE accounts ADD CONSTRAINT accounts_owner_id_fkey
+    FOREIGN KEY (owner_id) REFERENCES owners (id);
+EOF
+# Change (1): the enhancement, naive and as a migrated enhancement file.
+cat >"$W/naive1.sql" <<'EOF'
+CREATE INDEX accounts_kind_idx ON accounts (kind);
+UPDATE accounts SET note = kind || ' account of owner ' || owner_id;
+EOF
+cat >"$W/migrations/20240103_000000_accounts_note.sql" <<EOF
+-- The sample enhancement: an index and a backfill over every row.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_kind_idx ON accounts (kind);
+-- migrated:batch size=$BATCH pause=$PAUSE
+UPDATE accounts SET note = kind || ' account of owner ' || owner_id;
+EOF
+cat >"$W/migrations/20240103_000000_accounts_note_rollback.sql" <<'EOF'
+DROP INDEX CONCURRENTLY IF EXISTS accounts_kind_idx;
+EOF
+cat >"$W/load.sql" <<EOF
+\set id random(1, $ROWS)
+SELECT balance FROM accounts WHERE id = :id;
+UPDATE accounts SET balance = balance + 1 WHERE id = :id;
+EOF
+cat >"$W/migrated.yaml" <<EOF
+database: "dbname=bench"
+models: $W/models
+migrations: $W/migrations
+socket: $W/ctl.sock
+EOF
+sed "s|$W/models\$|$W/models2|; s|$W/migrations\$|$W/empty|" \
+    "$W/migrated.yaml" >"$W/migrated2.yaml"
+
+# ---- the changes, what each must leave behind, how each is undone -----
+want() {	# want SQL EXPECTED
+	_got=$(sql -c "$1")
+	[ "$_got" = "$2" ] || { echo "$1: got '$_got', want '$2'"; return 1; }
+}
+XID0=
+backfilled() {	# every row written after the change started
+	want "SELECT count(*) FROM accounts
+	    WHERE xmin::text::bigint < $XID0" 0 &&
+	want "SELECT count(*) FROM accounts WHERE note IS NULL" 0 &&
+	want "SELECT indisvalid FROM pg_index
+	    WHERE indexrelid = 'accounts_kind_idx'::regclass" t
+}
+tier1_done() {
+	want "SELECT pg_get_indexdef('accounts_region_idx'::regclass)" \
+	    "CREATE INDEX accounts_region_idx ON public.accounts USING btree (region)" &&
+	want "SELECT bool_and(indisvalid) FROM pg_index
+	    WHERE indrelid = 'accounts'::regclass" t &&
+	want "SELECT convalidated FROM pg_constraint WHERE contype = 'f'
+	    AND conrelid = 'accounts'::regclass" t
+}
+undo1() { sql -c "DROP INDEX accounts_kind_idx" -c "VACUUM accounts"; }
+undo2() {
+	sql -c "ALTER TABLE accounts DROP CONSTRAINT accounts_owner_id_fkey,
+	    DROP COLUMN region" -c "VACUUM accounts"
+}
+
+baseline() { sleep "$BASELINE"; }
+baseline_check() { :; }
+baseline_undo() { :; }
+
+enh_naive() { psql -X -v ON_ERROR_STOP=1 -1 -d bench -f "$W/naive1.sql"; }
+enh_naive_check() { backfilled; }
+enh_naive_undo() { undo1; }
+
+enh_migrated_setup() {
+	"$MIGRATED" -c "$W/migrated.yaml" >>"$W/daemon.log" 2>&1 &
+	DPID=$!
+	"$MIGRATECTL" -s "$W/ctl.sock" wait-ready --timeout 60
+}
+enh_migrated() { "$MIGRATECTL" -s "$W/ctl.sock" --yes up; }
+enh_migrated_check() { backfilled; }
+enh_migrated_undo() {
+	kill -TERM "$DPID" && wait "$DPID"
+	DPID=
+	undo1
+}
+
+t1_naive() { psql -X -v ON_ERROR_STOP=1 -1 -d bench -f "$W/naive2.sql"; }
+t1_naive_check() { tier1_done; }
+t1_naive_undo() { undo2; }
+
+t1_migrated_setup() {
+	"$MIGRATED" -c "$W/migrated2.yaml" --plan	# what it will do
+}
+t1_migrated() { "$MIGRATED" -c "$W/migrated2.yaml" --once; }
+t1_migrated_check() { tier1_done; }
+t1_migrated_undo() { :; }
+
+# ---- one change under the load -------------------------------------------
+# run NAME: setup, change (timed), check, undo; appends "name t0 t1 ok
+# aborted" to $W/windows
+run() {
+	_n=$1 _ok=yes
+	if type "${_n}_setup" >/dev/null 2>&1; then
+		"${_n}_setup" >"$W/$_n.setup" 2>&1 || {
+			log "$_n: setup failed:"; sed 's/^/    /' "$W/$_n.setup" >&2
+			return 1; }
+	fi
+	XID0=$(sql -c "SELECT txid_current()")
+	_ab=$(aborted)
+	log "$_n"
+	_t0=$(now_us)
+	"$_n" >"$W/$_n.out" 2>&1
+	_rc=$?
+	_t1=$(now_us)
+	if [ $_rc -ne 0 ]; then
+		log "$_n: failed (exit $_rc):"; sed 's/^/    /' "$W/$_n.out" >&2
+		_ok=NO
+	elif ! "${_n}_check" >"$W/$_n.check" 2>&1; then
+		log "$_n: did not do what it should:"
+		sed 's/^/    /' "$W/$_n.check" >&2
+		_ok=NO
+	fi
+	sleep 1		# transactions blocked until the end finish
+	echo "$_n $_t0 $_t1 $_ok $(( $(aborted) - _ab ))" >>"$W/windows"
+	"${_n}_undo" >"$W/$_n.undo" 2>&1 || {
+		log "$_n: undo failed:"; sed 's/^/    /' "$W/$_n.undo" >&2
+		return 1; }
+	sleep "$SETTLE"
+}
+
+(cd "$W" && exec "$PGBENCH" -n -M prepared -c "$CLIENTS" -j 2 -R "$RATE" \
+    -T 3600 -f "$W/load.sql" -l --log-prefix=pgb bench) \
+    >"$W/pgbench.out" 2>&1 &
+PBPID=$!
+log "load running, warming up for $WARMUP s"
+sleep "$WARMUP"
+: >"$W/windows"
+for s in baseline enh_naive enh_migrated t1_naive t1_migrated; do
+	run "$s" || break
+done
+kill -INT "$PBPID" 2>/dev/null
+wait "$PBPID" 2>/dev/null
+PBPID=
+
+# ---- the figures -----------------------------------------------------------
+# pgbench log line: client tx time script epoch us lag.  Under -R, time
+# runs from the transaction's scheduled start, so it already holds the
+# schedule lag; it is "failed" (or "skipped") for a transaction that did
+# not complete.  The last line may be cut short by the SIGINT.
+figures() {	# figures T0 T1: "count max_ms p99_ms failed"
+	cat "$W"/pgb.* | awk -v t0="$1" -v t1="$2" '
+	NF < 7 { next }
+	{
+		end = $5 * 1000000 + $6
+		num = ($3 ~ /^[0-9]+$/)
+		lat = num ? $3 : 0
+		if (end < t0 || end - lat > t1)
+			next
+		print num ? lat : "F"
+	}' >"$W/window"
+	_f=$(grep -c '^F' "$W/window")
+	grep -v '^F' "$W/window" | sort -n >"$W/lat"
+	_c=$(wc -l <"$W/lat")
+	awk -v n="$_c" -v f="$_f" '
+	NR == int(n * 0.99 + 0.999999) { p99 = $1 }
+	{ max = $1 }
+	END { printf "%d %.1f %.1f %d\n", n, max / 1000, p99 / 1000, f }
+	' "$W/lat"
+}
+label() {
+	case $1 in
+	baseline)	echo "none: the load alone | -" ;;
+	enh_naive)	echo "(1) index + backfill of every row | naive: psql -1" ;;
+	enh_migrated)	echo "(1) index + backfill of every row | migrated: migratectl up (CONCURRENTLY; batch size=$BATCH pause=$PAUSE)" ;;
+	t1_naive)	echo "(2) new indexed column + foreign key | naive: psql -1" ;;
+	t1_migrated)	echo "(2) new indexed column + foreign key | migrated --once (tier 1)" ;;
+	esac
+}
+echo
+echo "$ROWS rows; pgbench: $CLIENTS clients, $RATE tps (-R), one read and" \
+    "one update by primary key per transaction; PostgreSQL $PGVER," \
+    "fsync=on; $(nproc) cores"
+echo
+echo "| change | how | took (s) | done | transactions | max latency (ms) | p99 latency (ms) | failed |"
+echo "|---|---|---:|:-:|---:|---:|---:|---:|"
+status=0
+while read -r name t0 t1 okay ab; do
+	read -r n max p99 failed <<<"$(figures "$t0" "$t1")"
+	[ "$okay" = yes ] || status=1
+	printf '| %s | %.1f | %s | %d | %s | %s | %d |\n' "$(label "$name")" \
+	    "$(echo "($t1 - $t0) / 1000000" | bc -l)" "$okay" "$n" "$max" \
+	    "$p99" $((failed + ab))
+done <"$W/windows"
+[ "$(wc -l <"$W/windows")" -eq 5 ] || status=1
+exit $status
