@@ -24,7 +24,7 @@ SANFLAGS ?=
 # pkg-config is only asked once the packages exist (make deps runs first).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LIBS	= -lpg_query $(PKG_LIBS) -lpthread -lm
+LIBS	= -l:libpg_query.a $(PKG_LIBS) -lpthread -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CORE_SRC   = $(sort $(wildcard core/*.c))

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include "hash.h"
 
 #include "audit.h"
 #include "version.h"
@@ -310,35 +310,22 @@ static int
 audit_hash(const char *prev, const char *const *v, char out[65],
     struct merr *e)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	EVP_MD_CTX *ctx;
+	struct hash h;
 	char len[32];
-	int ok;
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-	    EVP_DigestUpdate(ctx, prev, strlen(prev));
-	for (i = 0; ok && i < COL_NHASHED; i++) {
+	(void)e;
+	hash_init(&h);
+	hash_update(&h, prev, strlen(prev));
+	for (unsigned int i = 0; i < COL_NHASHED; i++) {
 		if (v[i] == NULL) {
-			ok = EVP_DigestUpdate(ctx, "N", 1);
+			hash_update(&h, "N", 1);
 			continue;
 		}
 		snprintf(len, sizeof(len), "S%zu:", strlen(v[i]));
-		ok = EVP_DigestUpdate(ctx, len, strlen(len)) &&
-		    EVP_DigestUpdate(ctx, v[i], strlen(v[i]));
+		hash_update(&h, len, strlen(len));
+		hash_update(&h, v[i], strlen(v[i]));
 	}
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		return merr_set(e, MERR_INTERNAL, "cannot compute SHA-256");
-	for (i = 0; i < mdlen; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[64] = '\0';
+	hash_final_hex(&h, out);
 	return 0;
 }
 

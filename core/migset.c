@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "hash.h"
 
 #include "migset.h"
 #include "migset_int.h"
@@ -119,17 +119,7 @@ mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
 void
 mig_sha256_hex(const char *data, size_t len, char out[MIG_SHA256_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-
-	static const char hex[] = "0123456789abcdef";
-
-	EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-	for (i = 0; i < mdlen && i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	hash_hex(data, len, out);
 }
 
 static char *

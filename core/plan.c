@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "hash.h"
 
 #include "plan.h"
 #include "plan_int.h"
@@ -717,17 +717,13 @@ plan_sort(struct plan *p)
 static void
 plan_hash(struct plan *p)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
 	char *text = NULL;
 	struct merr e;
 
 	p->hash[0] = '\0';
 	if (plan_format_text(p, &text, &e) == -1)
 		return;
-	if (EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL))
-		for (unsigned int i = 0; i < len && i < 32; i++)
-			snprintf(p->hash + 2 * i, 3, "%02x", md[i]);
+	hash_hex(text, strlen(text), p->hash);
 	free(text);
 }
 
