@@ -264,23 +264,43 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 
 /* ---- columns of existing tables ---- */
 
+/*
+ * "name(n)" or "name(n,m)" taking the whole string: "character varying(10)[]"
+ * is an array, not a varchar, so it must not match.
+ */
+static int
+type_mod(const char *s, const char *name, int *n, int *m)
+{
+	size_t len = strlen(name);
+	int end = -1;
+
+	if (strncmp(s, name, len) != 0)
+		return 0;
+	if (m && sscanf(s + len, "(%d,%d)%n", n, m, &end) == 2 &&
+	    s[len + end] == '\0')
+		return 1;
+	end = -1;
+	return !m && sscanf(s + len, "(%d)%n", n, &end) == 1 &&
+	    end > 0 && s[len + end] == '\0';
+}
+
 /* No rewrite: varchar(n) up, to varchar or text; numeric precision up. */
 static int
 type_widens(const char *from, const char *to)
 {
 	int n, m, p, q;
 
-	if (sscanf(from, "character varying(%d)", &n) == 1)
+	if (type_mod(from, "character varying", &n, NULL))
 		return !strcmp(to, "text") || !strcmp(to, "character varying")
-		    || (sscanf(to, "character varying(%d)", &m) == 1 && m > n);
+		    || (type_mod(to, "character varying", &m, NULL) && m > n);
 	if (!strcmp(from, "character varying"))
 		return !strcmp(to, "text");
-	if (sscanf(from, "numeric(%d,%d)", &n, &p) == 2)
-		return !strcmp(to, "numeric") || (sscanf(to, "numeric(%d,%d)",
-		    &m, &q) == 2 && m > n && q == p);
-	if (sscanf(from, "bit varying(%d)", &n) == 1)
-		return !strcmp(to, "bit varying") || (sscanf(to,
-		    "bit varying(%d)", &m) == 1 && m > n);
+	if (type_mod(from, "numeric", &n, &p))
+		return !strcmp(to, "numeric") || (type_mod(to, "numeric",
+		    &m, &q) && m > n && q == p);
+	if (type_mod(from, "bit varying", &n, NULL))
+		return !strcmp(to, "bit varying") ||
+		    (type_mod(to, "bit varying", &m, NULL) && m > n);
 	return 0;
 }
 

@@ -189,6 +189,23 @@ test_refused(void **state)
 	    "looks like a rename of 'name' to 'title'");
 	assert_int_equal(p->ndrift, 0);		/* "name" is not drift */
 	plan_free(p);
+	/* an array is not its element type: varchar(10)[] -> text rewrites */
+	p = diff("table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  a: text\n  b: varchar(20)\n  c: \"varchar(20)[]\"\n"
+	    "  d: \"numeric(12,2)\"\n",
+	    "table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
+	    "  a: \"varchar(10)[]\"\n  b: \"varchar(10)[]\"\n"
+	    "  c: \"varchar(10)[]\"\n  d: \"numeric(10,2)[]\"\n", 1);
+	assert_int_equal(find(p, "change type", "public.t.a")->cls,
+	    PLAN_REFUSED);
+	assert_int_equal(find(p, "change type", "public.t.b")->cls,
+	    PLAN_REFUSED);
+	assert_int_equal(find(p, "change type", "public.t.c")->cls,
+	    PLAN_REFUSED);
+	assert_int_equal(find(p, "change type", "public.t.d")->cls,
+	    PLAN_REFUSED);
+	assert_int_equal(p->nsafe, 0);
+	plan_free(p);
 }
 
 static void
