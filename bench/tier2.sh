@@ -12,9 +12,10 @@
 # call; "cached" keeps the parsed set between calls and only stat()s the
 # files (what the daemon does), which is what a request over the socket
 # costs apart from the socket round trip.
-# (b) and (c) are measured in-process (bench/tier2_bench.c) because the
-# daemon's socket is not there yet; through the socket they add one round
-# trip on a Unix socket.  dbmate and node-pg-migrate are run on the same
+# (b) and (c) are measured in-process (bench/tier2_bench.c) and through the
+# daemon's socket: a real migrated on the same database and folder, and the
+# wall time of a whole `migratectl up` / `migratectl status` process (so
+# including its exec and connect).  dbmate and node-pg-migrate are run on the same
 # workload when they are installed (on PATH or in bench/node_modules/.bin).
 set -eu
 cd "$(dirname "$0")/.."
@@ -77,6 +78,23 @@ status_c=$(PGDATABASE=mig "$W/tier2_bench" status "$W/mig" 21 cache |
     tail -n 20 | median)
 applied=$(psql -qAtX -d mig -c "SELECT count(*) FROM schema_migrations")
 
+# (b) and (c) through the daemon's socket: median of 21 migratectl runs
+mkdir -p "$W/models"
+"$BUILD/migrated" --database "dbname=mig" --models "$W/models" \
+    --migrations "$W/mig" --socket "$W/s.sock" 2>"$W/daemon.log" &
+dpid=$!
+"$BUILD/migratectl" -s "$W/s.sock" wait-ready --timeout 60 >/dev/null
+sock() {	# sock CMD: 21 timings of a whole migratectl CMD, in ms
+	for _ in $(seq 1 21); do
+		t0=$(date +%s%N)
+		"$BUILD/migratectl" -s "$W/s.sock" "$1" >/dev/null
+		echo $(( ($(date +%s%N) - t0) / 1000 ))
+	done | median | awk '{printf "%.2f", $1 / 1000}'
+}
+noop_s=$(sock up)
+status_s=$(sock status)
+kill "$dpid"; wait "$dpid" 2>/dev/null || true
+
 echo "tier-2 benchmark: N=$N migrations, PostgreSQL $(psql -qAtX -d postgres \
     -c 'SHOW server_version'), fsync=$(psql -qAtX -d postgres -c 'SHOW fsync')"
 echo "  (load average before: $load0; $(nproc) cores; times are wall clock)"
@@ -89,6 +107,8 @@ printf '  (b)    up, nothing pending, cached (in-process)  %9.2f ms\n' \
 printf '  (c)    status, cold (in-process)                 %9.2f ms\n' "$status"
 printf '  (c)    status, cached (in-process)               %9.2f ms\n' \
     "$status_c"
+printf '  (b)    migratectl up through the socket          %9.2f ms\n' "$noop_s"
+printf '  (c)    migratectl status through the socket      %9.2f ms\n' "$status_s"
 
 tool() {	# the first of: PATH, bench/node_modules/.bin
 	command -v "$1" 2>/dev/null || { [ -x "bench/node_modules/.bin/$1" ] &&

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "db.h"
 #include "ydoc.h"
 
 #define DUP(dst, s) do {						\
@@ -334,6 +335,8 @@ config_load(struct config *c, const char *path,
 			goto fail;
 	}
 	if (config_override(c, o, e) == -1 || config_defaults(c, e) == -1)
+		goto fail;
+	if (db_conninfo_check(c->database, "database", e) == -1)
 		goto fail;
 	if (strlen(c->socket_path) >= 108) {
 		merr_set(e, MERR_CONFIG, "socket path '%s' is too long "

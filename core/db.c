@@ -31,6 +31,27 @@ db_first_line(const char *msg, char *buf, size_t len)
 }
 
 int
+db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
+{
+	PQconninfoOption *opts;
+	char *msg = NULL;
+
+	if (conninfo == NULL || *conninfo == '\0')
+		return 0;
+	if ((opts = PQconninfoParse(conninfo, &msg)) != NULL) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	PQfreemem(msg);		/* may quote the password: never shown */
+	merr_set(e, MERR_CONFIG, "invalid connection string in '%s'", what);
+	snprintf(e->field, sizeof(e->field), "%s", what);
+	merr_hint(e, "use key=value pairs (host=... dbname=...) or a "
+	    "postgresql:// URI with percent-encoded parts; the string is not "
+	    "shown because it may hold a password");
+	return -1;
+}
+
+int
 db_connect(struct db *d, const char *conninfo, const char *appname,
     struct merr *e)
 {
@@ -41,6 +62,8 @@ db_connect(struct db *d, const char *conninfo, const char *appname,
 	char line[400];
 
 	memset(d, 0, sizeof(*d));
+	if (db_conninfo_check(conninfo, "database", e) == -1)
+		return -1;
 	/* expand_dbname: dbname may be a whole conninfo string or URI */
 	d->conn = PQconnectdbParams(keys, vals, 1);
 	if (d->conn == NULL)

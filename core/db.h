@@ -28,6 +28,14 @@ struct db {
 };
 
 /*
+ * Check that conninfo parses (key=value pairs or a URI).  libpq's own parse
+ * message quotes the offending text, which may be the password, so the
+ * error says only where the string came from (what, e.g. "database").
+ */
+int	db_conninfo_check(const char *conninfo, const char *what,
+	    struct merr *);
+
+/*
  * Connect with conninfo (a keyword string or URI; NULL or "" uses the PG*
  * environment, service files and .pgpass as every libpq program does).
  */

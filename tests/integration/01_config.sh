@@ -63,3 +63,15 @@ like "DATABASE_URL is honoured" "$out" 'server at "127.0.0.1", port 1 failed'
 unlike "no password from DATABASE_URL" "$out" "pw9"
 
 is "nothing changed in the database" "$(schema_snapshot)" "$before"
+
+# a connection string that does not parse: libpq would quote the password
+out=$("$MIGRATED" --database 'postgresql://u:p%zzsecret@localhost/db' \
+    --models models --migrations migrations -n 2>&1); rc=$?
+is "unparsable URI exits 1 at the config check" "$rc" 1
+like "unparsable URI: names the key" "$out" "error: invalid connection string in 'database'"
+unlike "unparsable URI: no password" "$out" "zzsecret"
+out=$("$MIGRATED" --database 'host=x password=abc def' --models models \
+    --migrations migrations --socket "$T/never.sock" 2>&1); rc=$?
+is "unparsable conninfo: the daemon refuses to start" "$rc" 1
+unlike "unparsable conninfo: no password" "$out" "abc|def"
+is "unparsable conninfo: no socket was created" "$(ls "$T/never.sock" 2>/dev/null)" ""
