@@ -1,7 +1,6 @@
 # 16_tier1_pooler.sh - behind a transaction-pooling pgbouncer the session
 # advisory lock protects nothing: tier 1 must refuse clearly, not race.
-# The pgbouncer part runs only where pgbouncer is installed (it is not a
-# build dependency); the direct-connection check always runs.
+# pgbouncer is a test dependency (scripts/deps.sh installs it).
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p m migrations
@@ -14,7 +13,7 @@ printf 'table: t\ncolumns:\n  id: { type: int, primary_key: true }\n  n: int\n' 
 
 PGB=$(command -v pgbouncer || ls /usr/sbin/pgbouncer 2>/dev/null || true)
 if [ -z "$PGB" ]; then
-	echo "  (pgbouncer not installed: pooler check skipped)"
+	_fail "pgbouncer is installed (make deps installs it)"
 	exit 0
 fi
 mkdir -p pgb && chmod 777 pgb
