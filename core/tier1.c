@@ -276,10 +276,11 @@ t1_owned_add(struct t1owned *w, const struct migration *m,
 }
 
 /*
- * The objects of every applied (finished) enhancement.  Only a database
- * error fails: a migrations folder that cannot be read or a file that no
- * longer parses owns nothing (its objects stay drift; tier 2 reports the
- * file itself).
+ * The objects of every applied (finished) enhancement.  Only running out
+ * of memory fails: a tracking table that cannot be read, a migrations
+ * folder that cannot be read or a file that no longer parses owns
+ * nothing (its objects stay drift; tier 2 reports the problem itself,
+ * and tier 1 never depends on tier 2's state).
  */
 static int
 t1_owned(const struct config *cfg, struct db *db, struct t1owned *w,
@@ -291,11 +292,10 @@ t1_owned(const struct config *cfg, struct db *db, struct t1owned *w,
 	int rc = 0;
 
 	memset(w, 0, sizeof(*w));
-	if (cfg->migrations_dir == NULL)
-		return 0;
-	if (tracking_load(db, cfg, &trk, e) == -1)
-		return -1;
 	merr_clear(&ignore);
+	if (cfg->migrations_dir == NULL ||
+	    tracking_load(db, cfg, &trk, &ignore) == -1)
+		return 0;
 	if (trk.n == 0 || migset_load(&w->set, cfg->migrations_dir,
 	    &ignore) == -1)
 		goto out;
