@@ -134,6 +134,42 @@ int	migset_parse_text(struct mig_script *, const char *path,
 void	migset_script_release(struct mig_script *);
 
 /*
+ * The objects a parsed script creates or changes, as PostgreSQL names
+ * them (an unqualified name is in defschema; an index in its table's
+ * schema):
+ *   "table"       schema.table        CREATE TABLE
+ *   "column"      schema.table.column CREATE TABLE, ADD COLUMN
+ *   "default"     schema.table.column column DEFAULT, SET DEFAULT
+ *   "constraint"  schema.table.name   named constraints (CREATE TABLE,
+ *                                     ADD CONSTRAINT); a named primary
+ *                                     key, unique or exclusion
+ *                                     constraint also owns its "index"
+ *   "index"       schema.name         CREATE INDEX name
+ *   "type"        schema.name         CREATE TYPE ... AS ENUM
+ *   "enum value"  schema.name         ALTER TYPE ... ADD VALUE (detail =
+ *                                     the label)
+ *   "comment"     schema.table[.col]  COMMENT ON ... IS '...' (or the
+ *                                     path of the object commented)
+ * Not seen: names PostgreSQL makes up (an index or constraint without a
+ * name) and statements inside DO blocks or functions.
+ * Ownership: out owns its strings; migset_objects_release().
+ */
+struct mig_object {
+	char	*kind;
+	char	*target;
+	char	*detail;	/* "enum value": the label; else NULL */
+};
+
+struct mig_objects {
+	struct mig_object *v;
+	size_t		 n;
+};
+
+int	migset_objects(const struct mig_script *, const char *defschema,
+	    struct mig_objects *out, struct merr *);
+void	migset_objects_release(struct mig_objects *);
+
+/*
  * create: write VERSION_NAME.sql, VERSION_NAME_rollback.sql and
  * VERSION_NAME.md into dir from the template (dir/.template.md when it
  * exists, else the built-in one), VERSION = now as YYYYMMDD_HHMMSS UTC.

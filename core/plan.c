@@ -36,7 +36,8 @@ add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
 	c = &p->v[p->n++];
 	memset(c, 0, sizeof(*c));
 	c->cls = cls;
-	c->rank = cls == PLAN_SAFE ? rank : cls == PLAN_REFUSED ? 8 : 9;
+	c->rank = cls == PLAN_SAFE ? rank : cls == PLAN_REFUSED ? 8 :
+	    cls == PLAN_DRIFT ? 9 : 10;
 	c->kind = strdup(kind);
 	c->target = target;
 	c->reason = reason;
@@ -47,8 +48,10 @@ add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
 		p->nsafe++;
 	else if (cls == PLAN_REFUSED)
 		p->nrefused++;
-	else
+	else if (cls == PLAN_DRIFT)
 		p->ndrift++;
+	else
+		p->ntier2++;
 	return c;
 }
 
@@ -88,6 +91,52 @@ static const char HINT_MIGRATION[] = "write a tier-2 migration "
     "(migratectl create NAME) that makes this change";
 static const char HINT_DRIFT[] = "not in the models: add it to the models "
     "or drop it in a tier-2 migration; tier 1 never drops";
+
+/* The enhancement that created what would be drift, or NULL. */
+static const char *
+drift_owner(struct pctx *x, const char *kind, const char *target,
+    const char *detail)
+{
+	const struct plan_owner *o;
+	const char *want;
+
+	if (!strcmp(kind, "index") || !strcmp(kind, "table") ||
+	    !strcmp(kind, "column") || !strcmp(kind, "default") ||
+	    !strcmp(kind, "enum value"))
+		want = kind;
+	else
+		want = "constraint";
+	for (size_t i = 0; x->opts && i < x->opts->nowned; i++) {
+		o = &x->opts->owned[i];
+		if (o->target == NULL || strcmp(o->target, target))
+			continue;
+		if (!strcmp(o->kind, want) && (detail == NULL ||
+		    o->detail == NULL || !strcmp(o->detail, detail)))
+			return o->by;
+		/* a new enum type owns all its values */
+		if (!strcmp(want, "enum value") && !strcmp(o->kind, "type"))
+			return o->by;
+	}
+	return NULL;
+}
+
+/* Drift, unless an applied enhancement created it (then PLAN_TIER2). */
+static void
+drift(struct pctx *x, const char *kind, char *target, char *reason,
+    const char *detail)
+{
+	const char *by = target ? drift_owner(x, kind, target, detail) : NULL;
+	char *r;
+
+	if (by == NULL) {
+		add(x, 9, PLAN_DRIFT, kind, target, reason, strdup(HINT_DRIFT));
+		return;
+	}
+	r = reason ? plan_fmt("%s; created by enhancement '%s'", reason, by) :
+	    NULL;
+	free(reason);
+	add(x, 10, PLAN_TIER2, kind, target, r, NULL);
+}
 
 static char *
 refuse_hint(void)
@@ -182,10 +231,9 @@ plan_enum_values(struct pctx *x, const struct sch_enum *w,
 	free(q);
 	for (size_t i = 0; h->labels[i]; i++)
 		if (label_index(w->labels, h->labels[i]) < 0)
-			add(x, 9, PLAN_DRIFT, "enum value",
-			    plan_fmt("%s.%s", h->schema, h->name),
-			    plan_fmt("value '%s' is not in the models", h->labels[i]),
-			    strdup(HINT_DRIFT));
+			drift(x, "enum value", plan_fmt("%s.%s", h->schema,
+			    h->name), plan_fmt("value '%s' is not in the models",
+			    h->labels[i]), h->labels[i]);
 	plan_strs_free(&s);
 }
 
@@ -404,9 +452,8 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)",
 		    q, col, w->def), 1);
 	} else if (!w->def && h->def)
-		add(x, 9, PLAN_DRIFT, "default", cname(t, w->name),
-		    plan_fmt("default %s is not in the models", h->def),
-		    strdup(HINT_DRIFT));
+		drift(x, "default", cname(t, w->name),
+		    plan_fmt("default %s is not in the models", h->def), NULL);
 	if (w->comment && (!h->comment || strcmp(w->comment, h->comment))) {
 		c = add(x, 3, PLAN_SAFE, "comment", cname(t, w->name),
 		    strdup("column comment"), NULL);
@@ -440,9 +487,9 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 	for (size_t i = 0; i < h->ncols; i++)
 		if (!schema_find_column(t, h->cols[i].name) &&
 		    !col_renamed_to(t, h->cols[i].name))
-			add(x, 9, PLAN_DRIFT, "column", cname(h,
-			    h->cols[i].name), plan_fmt("%s column is not in the "
-			    "models", h->cols[i].type), strdup(HINT_DRIFT));
+			drift(x, "column", cname(h, h->cols[i].name),
+			    plan_fmt("%s column is not in the models",
+			    h->cols[i].type), NULL);
 	if (t->comment && (!h->comment || strcmp(t->comment, h->comment))) {
 		c = add(x, 3, PLAN_SAFE, "comment", tname(t),
 		    strdup("table comment"), NULL);
@@ -600,11 +647,10 @@ plan_constraints(struct pctx *x, const struct sch_table *t,
 	}
 	for (size_t i = 0; i < h->ncons; i++)
 		if (!schema_find_constraint(t, h->cons[i].name))
-			add(x, 9, PLAN_DRIFT, con_kind_name(h->cons[i].kind),
+			drift(x, con_kind_name(h->cons[i].kind),
 			    plan_fmt("%s.%s.%s", h->schema, h->name,
 			    h->cons[i].name), plan_fmt("%s is not in the models",
-			    con_kind_name(h->cons[i].kind)),
-			    strdup(HINT_DRIFT));
+			    con_kind_name(h->cons[i].kind)), NULL);
 }
 
 static int
@@ -664,9 +710,9 @@ plan_indexes(struct pctx *x, const struct sch_table *t,
 	}
 	for (size_t i = 0; i < h->nidx; i++)
 		if (!schema_find_index(t, h->idx[i].name))
-			add(x, 9, PLAN_DRIFT, "index", plan_fmt("%s.%s", h->schema,
+			drift(x, "index", plan_fmt("%s.%s", h->schema,
 			    h->idx[i].name), strdup("index is not in the "
-			    "models"), strdup(HINT_DRIFT));
+			    "models"), NULL);
 }
 
 /* ---- the whole plan ---- */
@@ -704,9 +750,8 @@ plan_tables(struct pctx *x)
 		if (schema_has_schema(x->want, h->schema) &&
 		    !schema_find_table(x->want, h->schema, h->name) &&
 		    !plan_own_table(x->opts, h))
-			add(x, 9, PLAN_DRIFT, "table", tname(h),
-			    strdup("table is not in the models"),
-			    strdup(HINT_DRIFT));
+			drift(x, "table", tname(h),
+			    strdup("table is not in the models"), NULL);
 	}
 }
 

@@ -7,7 +7,10 @@
  *                 and constraints the lock-safe way, add an enum value);
  *   PLAN_REFUSED  needs a tier-2 migration (reason + hint say why/what);
  *   PLAN_DRIFT    the database has something the models do not mention;
- *                 reported, never dropped.
+ *                 reported, never dropped;
+ *   PLAN_TIER2    what would be drift, but an applied tier-2 enhancement
+ *                 created it (plan_opts.owned): informational only, not
+ *                 counted as drift (reason says which enhancement).
  * and a step list.  Steps of a change in phase PLAN_TX run inside the one
  * tier-1 transaction; a change in phase PLAN_ONLINE (CREATE INDEX
  * CONCURRENTLY, NOT VALID + VALIDATE on an existing table) runs after it,
@@ -31,7 +34,7 @@
 #include "err.h"
 #include "schema.h"
 
-enum plan_class { PLAN_SAFE, PLAN_REFUSED, PLAN_DRIFT };
+enum plan_class { PLAN_SAFE, PLAN_REFUSED, PLAN_DRIFT, PLAN_TIER2 };
 enum plan_phase { PLAN_TX, PLAN_ONLINE, PLAN_PRE };
 
 struct plan_step {
@@ -56,14 +59,29 @@ struct plan_change {
 struct plan {
 	struct plan_change *v;
 	size_t		 n;
-	size_t		 nsafe, nrefused, ndrift;
+	size_t		 nsafe, nrefused, ndrift, ntier2;
 	char		 hash[65];	/* SHA-256 of the text form */
 };
 
-/* Names of tables never reported as drift (the project's own tables). */
+/*
+ * An object an applied tier-2 enhancement created (kinds and targets as
+ * migset_objects() in migset.h gives them; "constraint" stands for every
+ * constraint kind, "type" for all the values of an enum).  Borrowed.
+ */
+struct plan_owner {
+	const char	*kind;
+	const char	*target;
+	const char	*detail;	/* "enum value": the label */
+	const char	*by;		/* the enhancement, for the reason */
+};
+
+/* Names of tables never reported as drift (the project's own tables);
+ * objects owned by tier 2 (PLAN_TIER2 instead of PLAN_DRIFT). */
 struct plan_opts {
 	const char	*own_schema;
 	const char	*own_tables[4];	/* NULL-terminated */
+	const struct plan_owner *owned;
+	size_t		 nowned;
 };
 
 /*
@@ -83,7 +101,7 @@ size_t	plan_statements(const struct plan *);
  * (+ "--   hint: ..."), then its SQL statements, then a summary line.
  */
 int	plan_format_text(const struct plan *, char **out, struct merr *);
-/* {"hash", "safe", "refused", "drift", "changes": [{class, kind, target,
+/* {"hash", "safe", "refused", "drift", "tier2", "changes": [{class, kind, target,
  * reason, hint, phase, sql: [...]}]} */
 json_t	*plan_to_json(const struct plan *);
 

@@ -49,6 +49,7 @@ plan_class_name(enum plan_class c)
 	case PLAN_SAFE: return "safe";
 	case PLAN_REFUSED: return "refused";
 	case PLAN_DRIFT: return "drift";
+	case PLAN_TIER2: return "tier 2";
 	}
 	return "?";
 }
@@ -72,11 +73,13 @@ plan_format_text(const struct plan *p, char **out, struct merr *e)
 		for (size_t j = 0; j < c->nsteps; j++)
 			fprintf(f, "%s;\n", c->steps[j].sql);
 	}
-	if (p->n == 0)
-		fprintf(f, "-- no changes: the database matches the models\n");
+	if (p->n == p->ntier2)
+		fprintf(f, "-- no changes: the database matches the models%s\n",
+		    p->ntier2 ? " and the applied enhancements" : "");
 	else
-		fprintf(f, "-- plan: %zu safe, %zu refused, %zu drift\n",
-		    p->nsafe, p->nrefused, p->ndrift);
+		fprintf(f, "-- plan: %zu safe, %zu refused, %zu drift%s\n",
+		    p->nsafe, p->nrefused, p->ndrift, p->ntier2 ?
+		    " (and objects of applied enhancements)" : "");
 	if (fclose(f) != 0) {
 		free(buf);
 		return merr_set(e, MERR_NOMEM, "out of memory");
@@ -105,9 +108,10 @@ plan_to_json(const struct plan *p)
 		    "online" : ch->phase == PLAN_PRE ? "before" : "transaction", "sql", sql);
 		json_array_append_new(arr, c);
 	}
-	j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o?}", "hash", p->hash,
+	j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o?}", "hash", p->hash,
 	    "safe", (json_int_t)p->nsafe, "refused", (json_int_t)p->nrefused,
-	    "drift", (json_int_t)p->ndrift, "statements",
+	    "drift", (json_int_t)p->ndrift, "tier2", (json_int_t)p->ntier2,
+	    "statements",
 	    (json_int_t)plan_statements(p), "changes", arr);
 	return j;
 }

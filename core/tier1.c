@@ -7,9 +7,14 @@
 
 #include "catalog.h"
 #include "log.h"
+#include "migset.h"
 #include "model.h"
 #include "schema.h"
 #include "tier1.h"
+#include "tracking.h"
+
+/* The schema of an unqualified name: the models' default. */
+#define T1_DEFAULT_SCHEMA	"public"
 
 /* State shared by the work callbacks of one apply. */
 struct t1run {
@@ -231,23 +236,114 @@ t1_read(const struct config *cfg, struct db *db, struct schema **want,
 	return 0;
 }
 
+/* What the applied enhancements created: plan_opts.owned and its owners. */
+struct t1owned {
+	struct migset		 set;
+	struct mig_objects	*objs;	/* one per migration of set */
+	struct plan_owner	*v;
+	size_t			 n;
+};
+
+static void
+t1_owned_release(struct t1owned *w)
+{
+	for (size_t i = 0; w->objs && i < w->set.n; i++)
+		migset_objects_release(&w->objs[i]);
+	free(w->objs);
+	free(w->v);
+	migset_release(&w->set);
+	memset(w, 0, sizeof(*w));
+}
+
+static int
+t1_owned_add(struct t1owned *w, const struct migration *m,
+    const struct mig_objects *o)
+{
+	struct plan_owner *v;
+
+	if (o->n == 0)
+		return 0;
+	if ((v = realloc(w->v, (w->n + o->n) * sizeof(*v))) == NULL)
+		return -1;
+	w->v = v;
+	for (size_t i = 0; i < o->n; i++) {
+		v[w->n].kind = o->v[i].kind;
+		v[w->n].target = o->v[i].target;
+		v[w->n].detail = o->v[i].detail;
+		v[w->n++].by = m->id;
+	}
+	return 0;
+}
+
+/*
+ * The objects of every applied (finished) enhancement.  Only running out
+ * of memory fails: a tracking table that cannot be read, a migrations
+ * folder that cannot be read or a file that no longer parses owns
+ * nothing (its objects stay drift; tier 2 reports the problem itself,
+ * and tier 1 never depends on tier 2's state).
+ */
+static int
+t1_owned(const struct config *cfg, struct db *db, struct t1owned *w,
+    struct merr *e)
+{
+	struct tracking trk;
+	struct migration *m;
+	struct merr ignore;
+	int rc = 0;
+
+	memset(w, 0, sizeof(*w));
+	merr_clear(&ignore);
+	if (cfg->migrations_dir == NULL ||
+	    tracking_load(db, cfg, &trk, &ignore) == -1)
+		return 0;
+	if (trk.n == 0 || migset_load(&w->set, cfg->migrations_dir,
+	    &ignore) == -1)
+		goto out;
+	if ((w->objs = calloc(w->set.n ? w->set.n : 1,
+	    sizeof(*w->objs))) == NULL) {
+		rc = merr_set(e, MERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; rc == 0 && i < trk.n; i++) {
+		if (trk.v[i].dirty ||
+		    (m = migset_find(&w->set, trk.v[i].version)) == NULL)
+			continue;
+		merr_clear(&ignore);
+		if (migset_prepare(m, &ignore) == -1 ||
+		    migset_objects(&m->up, T1_DEFAULT_SCHEMA,
+		    &w->objs[m - w->set.v], &ignore) == -1)
+			continue;
+		if (t1_owned_add(w, m, &w->objs[m - w->set.v]) == -1)
+			rc = merr_set(e, MERR_NOMEM, "out of memory");
+	}
+out:
+	tracking_release(&trk);
+	return rc;
+}
+
 /* Plan want against have (have is consumed). */
 static int
 t1_compute(const struct config *cfg, struct db *db, struct schema *want,
     struct schema *have, struct plan **out, struct merr *e)
 {
 	struct plan_opts o;
+	struct t1owned w;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.own_schema = cfg->schema;
 	o.own_tables[0] = cfg->tracking_table;
 	o.own_tables[1] = cfg->audit_table;
-	rc = t1_defaults(db, want, have, e);
+	rc = t1_owned(cfg, db, &w, e);
+	o.owned = w.v;
+	o.nowned = w.n;
+	if (rc == 0)
+		rc = t1_defaults(db, want, have, e);
 	if (rc == 0)
 		rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
 	if (rc == 0)
 		rc = plan_compute(db, want, have, &o, out, e);
+	t1_owned_release(&w);
 	schema_free(have);
 	return rc;
 }

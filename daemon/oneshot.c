@@ -65,8 +65,8 @@ oneshot_once(const struct config *cfg)
 			log_warnx("refused: %s %s: %s", c->kind, c->target,
 			    c->reason);
 		else
-			log_info("drift: %s %s: %s", c->kind, c->target,
-			    c->reason);
+			log_info("%s: %s %s: %s", plan_class_name(c->cls),
+			    c->kind, c->target, c->reason);
 		if (c->cls == PLAN_REFUSED && c->hint)
 			log_warnx("hint: %s", c->hint);
 	}

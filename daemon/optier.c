@@ -19,7 +19,8 @@
 
 /* ---- tier 1 ---- */
 
-/* The changes status shows: refused and drift, at most 20. */
+/* The changes status shows: refused and drift, at most 20 (not what
+ * applied enhancements created: that is in sync). */
 static json_t *
 tier1_problems(const struct plan *p)
 {
@@ -28,7 +29,7 @@ tier1_problems(const struct plan *p)
 	for (size_t i = 0; p && a && i < p->n && json_array_size(a) < 20; i++) {
 		const struct plan_change *c = &p->v[i];
 
-		if (c->cls == PLAN_SAFE)
+		if (c->cls == PLAN_SAFE || c->cls == PLAN_TIER2)
 			continue;
 		json_array_append_new(a, json_pack("{s:s, s:s?, s:s?, s:s?, "
 		    "s:s?}", "class", plan_class_name(c->cls), "kind",

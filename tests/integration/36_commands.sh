@@ -40,8 +40,8 @@ is "up 1: exit 0" "$rc" 0
 like "up 1: applied one" "$out" "20240201_000000 +one +apply"
 is "up 1: t_one exists" "$(q "SELECT to_regclass('t_one') IS NOT NULL")" t
 is "up 1: t_two not yet" "$(q "SELECT to_regclass('t_two') IS NULL")" t
-like "status after up: the new table is drift" "$(ctl status)" \
-    "status: +schema: 1 drift; 1 enhancement pending"
+like "status after up: the enhancement's table is not drift" \
+    "$(ctl status)" "status: +schema in sync; 1 enhancement pending"
 out=$(ctl --json up)
 like "up --json: the result object" "$out" \
     '"type":"result".*"cmd":"up","ok":true'

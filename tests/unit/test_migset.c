@@ -373,6 +373,116 @@ test_refresh(void **state)
 	migset_release(&s);
 }
 
+/* "kind target[ detail]" of every object, one a line. */
+static char *
+objects(const char *sql, const char *defschema)
+{
+	struct mig_script sc;
+	struct mig_objects o;
+	struct merr e;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "o.sql", sql, &e), 0);
+	assert_int_equal(migset_objects(&sc, defschema, &o, &e), 0);
+	assert_non_null(f = open_memstream(&buf, &len));
+	for (size_t i = 0; i < o.n; i++)
+		fprintf(f, "%s %s%s%s\n", o.v[i].kind, o.v[i].target,
+		    o.v[i].detail ? " " : "", o.v[i].detail ? o.v[i].detail :
+		    "");
+	fclose(f);
+	migset_objects_release(&o);
+	migset_script_release(&sc);
+	return buf;
+}
+
+static void
+test_objects(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = objects(
+	    "CREATE TABLE s.t (a int CONSTRAINT t_pk PRIMARY KEY, "
+	    "b int DEFAULT 1, CONSTRAINT t_b_key UNIQUE (b), CHECK (b > 0));\n"
+	    "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b_idx ON s.t (b);\n"
+	    "CREATE INDEX u_idx ON u USING gin (prefs jsonb_path_ops);\n"
+	    "CREATE INDEX ON u (x);\n"
+	    "ALTER TABLE u ADD COLUMN IF NOT EXISTS \"Prefs\" jsonb, "
+	    "ADD CONSTRAINT u_fk FOREIGN KEY (a) REFERENCES s.t (a) NOT VALID, "
+	    "ALTER COLUMN y SET DEFAULT 2, ALTER COLUMN z DROP DEFAULT;\n"
+	    "CREATE TYPE mood AS ENUM ('a');\n"
+	    "ALTER TYPE s.level ADD VALUE IF NOT EXISTS 'high' AFTER 'low';\n"
+	    "COMMENT ON COLUMN u.prefs IS 'p';\n"
+	    "COMMENT ON TABLE s.t IS 't';\n"
+	    "COMMENT ON COLUMN u.gone IS NULL;\n"
+	    "DO $$ BEGIN CREATE INDEX hidden_idx ON u (x); END $$;\n"
+	    "UPDATE u SET x = 1 WHERE x IS NULL;\n", "app");
+	assert_string_equal(got,
+	    "table s.t\n"
+	    "column s.t.a\n"
+	    "constraint s.t.t_pk\n"
+	    "index s.t_pk\n"
+	    "column s.t.b\n"
+	    "default s.t.b\n"
+	    "constraint s.t.t_b_key\n"
+	    "index s.t_b_key\n"
+	    "index s.t_b_idx\n"
+	    "index app.u_idx\n"
+	    "column app.u.Prefs\n"
+	    "constraint app.u.u_fk\n"
+	    "default app.u.y\n"
+	    "type app.mood\n"
+	    "enum value s.level high\n"
+	    "comment app.u.prefs\n"
+	    "comment s.t\n");
+	free(got);
+	got = objects("SELECT 1;\n", "public");
+	assert_string_equal(got, "");
+	free(got);
+}
+
+/* The sample enhancements (the repository's migrations/, found from the
+ * harness's OLDPWD or the current folder): each owns its index. */
+static void
+test_objects_sample(void **state)
+{
+	struct migset s;
+	struct mig_objects o;
+	struct merr e;
+	const char *root = getenv("OLDPWD");
+	char path[1024];
+	int found = 0;
+
+	(void)state;
+	merr_clear(&e);
+	snprintf(path, sizeof(path), "%s/migrations/%s", root ? root : ".",
+	    "20240103_add_activity_log_smart_fields.sql");
+	if (access(path, F_OK) != 0)
+		snprintf(path, sizeof(path), "migrations");
+	else
+		snprintf(path, sizeof(path), "%s/migrations", root);
+	assert_int_equal(migset_load(&s, path, &e), 0);
+	assert_int_equal(s.n, 2);
+	for (size_t i = 0; i < s.n; i++) {
+		assert_int_equal(migset_prepare(&s.v[i], &e), 0);
+		assert_int_equal(migset_objects(&s.v[i].up, "public", &o, &e),
+		    0);
+		for (size_t k = 0; k < o.n; k++)
+			if (!strcmp(o.v[k].kind, "index") &&
+			    (!strcmp(o.v[k].target,
+			    "public.activity_logs_anomalies_idx") ||
+			    !strcmp(o.v[k].target,
+			    "public.users_preferences_gin_idx")))
+				found++;
+		migset_objects_release(&o);
+	}
+	assert_int_equal(found, 2);
+	migset_release(&s);
+}
+
 int
 main(void)
 {
@@ -392,6 +502,8 @@ main(void)
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
+		cmocka_unit_test(test_objects),
+		cmocka_unit_test(test_objects_sample),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

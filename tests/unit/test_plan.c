@@ -64,6 +64,27 @@ diff(const char *want, const char *have, int rows)
 	return p;
 }
 
+/* diff() with objects owned by applied enhancements. */
+static struct plan *
+diff_owned(const char *want, const char *have,
+    const struct plan_owner *owned, size_t n)
+{
+	struct schema *w = load(want), *h = load(have);
+	struct plan_opts o;
+	struct plan *p;
+	struct merr e;
+
+	memset(&o, 0, sizeof(o));
+	o.owned = owned;
+	o.nowned = n;
+	assert_int_equal(schema_add_schema(h, "public"), 0);
+	merr_clear(&e);
+	assert_int_equal(plan_compute(&db, w, h, &o, &p, &e), 0);
+	schema_free(w);
+	schema_free(h);
+	return p;
+}
+
 static const struct plan_change *
 find(const struct plan *p, const char *kind, const char *target)
 {
@@ -242,6 +263,91 @@ test_drift_and_json(void **state)
 	plan_free(p);
 }
 
+static const char owned_want[] = "enums:\n  e: [a]\ntable: t\ncolumns:\n"
+    "  id: { type: int, primary_key: true }\n";
+static const char owned_have[] = "enums:\n  e: [a, y, z]\ntable: t\n"
+    "columns:\n  id: { type: int, primary_key: true }\n  old: text\n"
+    "indexes:\n  - [old]\n";
+
+static void
+test_tier2_owned(void **state)
+{
+	static const struct plan_owner own[] = {
+		{ "column", "public.t.old", NULL, "20240101_one" },
+		{ "index", "public.t_old_idx", NULL, "20240102_two" },
+		{ "enum value", "public.e", "z", "20240103_three" },
+		{ "comment", "public.t", NULL, "20240103_three" },
+	};
+	struct plan *p = diff_owned(owned_want, owned_have, own, 4);
+	const struct plan_change *c;
+	json_t *j;
+	char *text;
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(p->ndrift, 1);		/* y: nobody's */
+	assert_int_equal(p->ntier2, 3);
+	assert_int_equal(p->nsafe + p->nrefused, 0);
+	c = find(p, "column", "public.t.old");
+	assert_int_equal(c->cls, PLAN_TIER2);
+	assert_null(c->hint);
+	assert_string_equal(c->reason, "text column is not in the models; "
+	    "created by enhancement '20240101_one'");
+	assert_int_equal(find(p, "index", "public.t_old_idx")->cls,
+	    PLAN_TIER2);
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].kind, "enum value"))
+			assert_int_equal(p->v[i].cls, strstr(p->v[i].reason,
+			    "'z'") ? PLAN_TIER2 : PLAN_DRIFT);
+	j = plan_to_json(p);
+	assert_int_equal(json_integer_value(json_object_get(j, "drift")), 1);
+	assert_int_equal(json_integer_value(json_object_get(j, "tier2")), 3);
+	json_decref(j);
+	assert_int_equal(plan_format_text(p, &text, &e), 0);
+	assert_non_null(strstr(text, "-- tier 2: index public.t_old_idx: "
+	    "index is not in the models; created by enhancement "
+	    "'20240102_two'\n"));
+	assert_non_null(strstr(text, "-- plan: 0 safe, 0 refused, 1 drift "
+	    "(and objects of applied enhancements)\n"));
+	free(text);
+	plan_free(p);
+}
+
+/* An owner must match kind and name; a new enum type owns its values. */
+static void
+test_tier2_match(void **state)
+{
+	static const struct plan_owner own[] = {
+		{ "column", "public.t_old_idx", NULL, "x" },	/* not an index */
+		{ "index", "public.t.old", NULL, "x" },		/* not a column */
+		{ "enum value", "public.e", "q", "x" },		/* other label */
+		{ "type", "public.e", NULL, "20240104_enum" },
+	};
+	struct plan *p = diff_owned(owned_want, owned_have, own, 4);
+	char *text;
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(p->ndrift, 2);		/* the column and the index */
+	assert_int_equal(p->ntier2, 2);		/* y and z */
+	assert_int_equal(find(p, "index", "public.t_old_idx")->cls,
+	    PLAN_DRIFT);
+	assert_int_equal(find(p, "column", "public.t.old")->cls, PLAN_DRIFT);
+	plan_free(p);
+
+	/* everything owned: the plan says so and is otherwise empty */
+	p = diff_owned("table: t\ncolumns:\n  id: int\n", "table: t\n"
+	    "columns:\n  id: int\n  old: text\n", (const struct plan_owner[])
+	    {{ "column", "public.t.old", NULL, "v" }}, 1);
+	assert_int_equal(plan_format_text(p, &text, &e), 0);
+	assert_string_equal(text, "-- tier 2: column public.t.old: text column "
+	    "is not in the models; created by enhancement 'v'\n"
+	    "-- no changes: the database matches the models and the applied "
+	    "enhancements\n");
+	free(text);
+	plan_free(p);
+}
+
 static void
 test_enum_values(void **state)
 {
@@ -337,6 +443,8 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_drift_and_json),
 		cmocka_unit_test(test_enum_values),
+		cmocka_unit_test(test_tier2_owned),
+		cmocka_unit_test(test_tier2_match),
 		cmocka_unit_test(test_hash_stable),
 		cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_primary_key),
