@@ -36,7 +36,10 @@ db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 	PQconninfoOption *opts;
 	char *msg = NULL;
 
-	if (conninfo == NULL || *conninfo == '\0')
+	/* as libpq's expand_dbname: otherwise it is a plain database name */
+	if (conninfo == NULL || (strchr(conninfo, '=') == NULL &&
+	    strncmp(conninfo, "postgresql://", 13) != 0 &&
+	    strncmp(conninfo, "postgres://", 11) != 0))
 		return 0;
 	if ((opts = PQconninfoParse(conninfo, &msg)) != NULL) {
 		PQconninfoFree(opts);

@@ -75,3 +75,5 @@ out=$("$MIGRATED" --database 'host=x password=abc def' --models models \
 is "unparsable conninfo: the daemon refuses to start" "$rc" 1
 unlike "unparsable conninfo: no password" "$out" "abc|def"
 is "unparsable conninfo: no socket was created" "$(ls "$T/never.sock" 2>/dev/null)" ""
+out=$("$MIGRATED" --database "$TESTDB" --models models --migrations migrations --once 2>&1)
+is "a plain database name is a connection string too" "$?" 0
