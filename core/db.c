@@ -41,11 +41,6 @@ db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 	    strncmp(conninfo, "postgresql://", 13) != 0 &&
 	    strncmp(conninfo, "postgres://", 11) != 0))
 		return 0;
-	/* as libpq's expand_dbname: no '=' and no URI is a database name */
-	if (strchr(conninfo, '=') == NULL &&
-	    strncmp(conninfo, "postgresql://", 13) != 0 &&
-	    strncmp(conninfo, "postgres://", 11) != 0)
-		return 0;
 	if ((opts = PQconninfoParse(conninfo, &msg)) != NULL) {
 		PQconninfoFree(opts);
 		return 0;
