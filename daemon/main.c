@@ -4,6 +4,7 @@
  * config -> folders -> connect -> tier 1 -> READY -> serve.
  */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,13 @@ main(int argc, char **argv)
 	} else if (op.once) {
 		rc = oneshot_once(&cfg);
 	} else {
+		/*
+		 * The service idles on every host: one malloc arena for the
+		 * loop and the worker thread instead of one per thread, and
+		 * freed memory handed back sooner.
+		 */
+		mallopt(M_ARENA_MAX, 1);
+		mallopt(M_TRIM_THRESHOLD, 64 * 1024);
 		return daemon_main(op.config, &op.o, &cfg);	/* daemon.c */
 	}
 	config_release(&cfg);

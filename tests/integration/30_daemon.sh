@@ -153,13 +153,13 @@ JOURNAL_STREAM=8:1234 "$MIGRATED" -c cfg.yaml >journal.log 2>&1
 like "journald: <3> on errors" "$(cat journal.log)" '^<3>error: control socket'
 like "journald: <6> on info" "$(cat journal.log)" '^<6>starting migrated'
 
-# Idle memory after tier 1 (issue 5 asks for RSS under 10 MB).  VmRSS
-# counts the shared library pages this process has touched (libcrypto's
-# OpenSSL 3 provider start-up, libpg_query, libc, gnutls via libpq): with
-# all tiers linked it is about 12-13 MB and the 10 MB target is NOT met;
-# it is printed here and reported in the README.  What the check enforces
-# is the daemon's own memory, USS (private pages), under 10 MB.  Sanitizer
-# builds carry shadow memory: reported only.
+# Idle memory after tier 1 (issue 5: RSS under 10 MB).  VmRSS counts the
+# shared library pages this process touched (libpq pulls in gnutls, krb5
+# and OpenSSL: about 6.6 MB for any libpq program on Debian 12); measured
+# 9970-10150 kB here, printed on every run and reported in the README.
+# Enforced: VmRSS under 11 MB (a regression guard with room for another
+# machine's libraries) and the daemon's own private pages (USS) under
+# 10 MB.  Sanitizer builds carry shadow memory: reported only.
 sleep 1
 rss=$(awk '/^VmRSS/ {print $2}' /proc/$DPID/status)
 pss=$(awk '/^Pss:/ {print $2}' /proc/$DPID/smaps_rollup 2>/dev/null)
@@ -168,10 +168,9 @@ uss=$(awk '/^Private_(Clean|Dirty):/ {n += $2} END {print n}' \
 echo "  idle VmRSS ${rss} kB (target 10240 kB$([ "$rss" -lt 10240 ] || echo ': NOT met')), PSS ${pss} kB, USS ${uss} kB"
 if ldd "$MIGRATED" | grep -q libasan; then
 	like "idle memory measured (sanitizer build: USS ${uss} kB)" "$uss" '^[0-9]+$'
-elif [ "${uss:-99999}" -lt 10240 ]; then
-	_pass "idle USS ${uss} kB < 10240 kB (VmRSS ${rss} kB)"
 else
-	_fail "idle USS ${uss} kB < 10240 kB (VmRSS ${rss} kB)"
+	ok "idle VmRSS ${rss} kB < 11264 kB" test "${rss:-99999}" -lt 11264
+	ok "idle USS ${uss} kB < 10240 kB" test "${uss:-99999}" -lt 10240
 fi
 
 # SIGTERM: STOPPING=1, exit 0, socket removed
