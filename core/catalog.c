@@ -44,7 +44,10 @@ static const char q_columns[] =
     "       CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN '[]' ELSE '' END"
     "  ELSE format_type(a.atttypid, a.atttypmod) END,"
     "  et.typtype = 'e', a.attnotnull,"
-    "  pg_get_expr(ad.adbin, ad.adrelid), d.description, a.attnum"
+    /* a default has no Vars (a generated column has): relid 0 spares
+       pg_get_expr opening every table for its deparse context */
+    "  pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0"
+    "              ELSE ad.adrelid END), d.description, a.attnum"
     " FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
