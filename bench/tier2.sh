@@ -93,6 +93,22 @@ sock() {	# sock CMD: 21 timings of a whole migratectl CMD, in ms
 }
 noop_s=$(sock up)
 status_s=$(sock status)
+rtt() {	# rtt CMD: median round trip of CMD on one open connection, in ms
+	python3 - "$W/s.sock" "$1" <<'PY'
+import json, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rb")
+t = []
+for _ in range(21):
+    t0 = time.perf_counter()
+    s.sendall(json.dumps({"cmd": sys.argv[2]}).encode() + b"\n")
+    while not json.loads(f.readline()).get("end"):
+        pass
+    t.append((time.perf_counter() - t0) * 1000)
+print("%.2f" % sorted(t)[10])
+PY
+}
+noop_r=$(rtt up)
+status_r=$(rtt status)
 kill "$dpid"; wait "$dpid" 2>/dev/null || true
 
 echo "tier-2 benchmark: N=$N migrations, PostgreSQL $(psql -qAtX -d postgres \
@@ -107,8 +123,10 @@ printf '  (b)    up, nothing pending, cached (in-process)  %9.2f ms\n' \
 printf '  (c)    status, cold (in-process)                 %9.2f ms\n' "$status"
 printf '  (c)    status, cached (in-process)               %9.2f ms\n' \
     "$status_c"
-printf '  (b)    migratectl up through the socket          %9.2f ms\n' "$noop_s"
-printf '  (c)    migratectl status through the socket      %9.2f ms\n' "$status_s"
+printf '  (b)    up over the socket (round trip)           %9.2f ms\n' "$noop_r"
+printf '  (c)    status over the socket (round trip)       %9.2f ms\n' "$status_r"
+printf '  (b)    a whole migratectl up process             %9.2f ms\n' "$noop_s"
+printf '  (c)    a whole migratectl status process         %9.2f ms\n' "$status_s"
 
 tool() {	# the first of: PATH, bench/node_modules/.bin
 	command -v "$1" 2>/dev/null || { [ -x "bench/node_modules/.bin/$1" ] &&

@@ -22,6 +22,7 @@ struct ops {
 	int		 audit_ready;
 	char		*audit_for;	/* database + table it was set for */
 	int		 started;	/* daemon.start recorded */
+	struct migset	 cache;		/* the folder, re-read only on change */
 };
 
 struct opctx {

@@ -30,6 +30,7 @@ ops_free(struct ops *o)
 		return;
 	db_close(&o->lockdb);
 	free(o->lockinfo);
+	migset_release(&o->cache);
 	if (o->audit_ready)
 		audit_release(&o->audit);
 	free(o->audit_for);

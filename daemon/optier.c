@@ -137,6 +137,7 @@ tier2_env(struct opctx *x, struct mig_env *env, int locking,
 	env->progress = tier2_progress;
 	env->progress_arg = x;
 	env->stop = &x->d->stop;
+	env->cache = &x->o->cache;
 	if (!locking)
 		return 0;
 	ci = x->cfg->database ? x->cfg->database : "";
@@ -249,6 +250,7 @@ op_tier2(struct opctx *x, struct merr *e)
 	struct migrate_result r;
 	struct mig_env env;
 	struct merr ignore;
+	size_t changed;
 	int rc;
 
 	if (ops_connect(x, e) == -1 ||
@@ -256,13 +258,16 @@ op_tier2(struct opctx *x, struct merr *e)
 		return -1;
 	migrate_result_init(&r);
 	rc = tier2_call(x, &env, &r, e);
+	/* a failure may have changed something (statement-wise files) */
+	changed = rc == -1 || r.nsteps > 0;
 	if (rc == 0)
 		x->j->data = migrate_result_to_json(&r);
 	else if (e->code == MERR_REFUSED && !x->j->req.yes &&
 	    !strcmp(x->j->name, "goto"))
 		x->j->code = PROTO_CONFIRM;
 	migrate_result_release(&r);
-	if (db_ok(x->db)) {
+	/* an up with nothing to do changed nothing: status stays as it is */
+	if (db_ok(x->db) && (!x->j->mutating || changed)) {
 		merr_clear(&ignore);
 		tier2_status(x, &ignore);
 		if (x->j->mutating)
