@@ -144,11 +144,9 @@ main(int argc, char **argv)
 	} else {
 		/*
 		 * The service idles on every host: one malloc arena for the
-		 * loop and the worker thread instead of one per thread, and
-		 * freed memory handed back sooner.
+		 * loop and the worker thread instead of one per thread.
 		 */
 		mallopt(M_ARENA_MAX, 1);
-		mallopt(M_TRIM_THRESHOLD, 64 * 1024);
 		return daemon_main(op.config, &op.o, &cfg);	/* daemon.c */
 	}
 	config_release(&cfg);
