@@ -3,8 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
+#include "db.h"
+#include "event.h"
 #include "log.h"
+#include "model.h"
 #include "oneshot.h"
+#include "schema.h"
 #include "plan.h"
 #include "tier1.h"
 
@@ -43,15 +48,58 @@ oneshot_plan(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * --once is audited like the service: the audit table is made ready on a
+ * connection of its own (idle while tier 1 works), and every change writes
+ * its row in its own transaction through the hook.
+ */
+static int
+model_check(const struct config *cfg, struct merr *e)
+{
+	struct schema *s = NULL;
+
+	if (model_load_dir(cfg->models_dir, &s, e) == -1)
+		return -1;
+	schema_free(s);
+	return 0;
+}
+
+static int
+oneshot_audit(const struct config *cfg, struct db *db, struct audit *a,
+    struct merr *e)
+{
+	if (db_connect(db, cfg->database, "migrated", e) == -1)
+		return -1;
+	if (audit_ensure(db, cfg, e) == -1 || audit_init(a, db, cfg, e) == -1) {
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
 int
 oneshot_once(const struct config *cfg)
 {
+	const struct actor self = { .is_daemon = 1 };
 	struct tier1_report rep;
+	struct event_hook hook;
 	struct plan *p = NULL;
+	struct audit a;
 	struct merr e;
+	struct db db;
+	int rc;
 
 	merr_clear(&e);
-	if (tier1_apply(cfg, NULL, &rep, &p, &e) == -1) {
+	/* a bad model stops us before anything, the audit table included */
+	if (model_check(cfg, &e) == -1 || oneshot_audit(cfg, &db, &a, &e) == -1) {
+		oneshot_error(&e);
+		return 1;
+	}
+	hook = (struct event_hook){ audit_hook, &a, &self };
+	rc = tier1_apply(cfg, &hook, &rep, &p, &e);
+	audit_release(&a);
+	db_close(&db);
+	if (rc == -1) {
 		oneshot_error(&e);
 		plan_free(p);
 		return 1;
