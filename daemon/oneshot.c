@@ -49,10 +49,38 @@ oneshot_plan(const struct config *cfg)
 }
 
 /*
- * --once is audited like the service: the audit table is made ready on a
- * connection of its own (idle while tier 1 works), and every change writes
- * its row in its own transaction through the hook.
+ * --once is audited like the service.  The audit connection is opened, and
+ * the table made ready, on the first event only, so a host that finds
+ * nothing to do pays nothing for it; that connection stays idle while tier 1
+ * works, and each row is written in the transaction of its change.
  */
+struct oneshot_audit {
+	const struct config	*cfg;
+	struct db		 db;
+	struct audit		 a;
+	int			 ready;
+};
+
+static int
+oneshot_hook(void *arg, struct db *db, const struct actor *who,
+    const struct mig_event *ev, struct merr *e)
+{
+	struct oneshot_audit *oa = arg;
+
+	if (!oa->ready) {
+		if (db_connect(&oa->db, oa->cfg->database, "migrated audit",
+		    e) == -1)
+			return -1;
+		if (audit_ensure(&oa->db, oa->cfg, e) == -1 ||
+		    audit_init(&oa->a, &oa->db, oa->cfg, e) == -1) {
+			db_close(&oa->db);
+			return -1;
+		}
+		oa->ready = 1;
+	}
+	return audit_record(&oa->a, db, who, ev, e);
+}
+
 static int
 model_check(const struct config *cfg, struct merr *e)
 {
@@ -64,41 +92,26 @@ model_check(const struct config *cfg, struct merr *e)
 	return 0;
 }
 
-static int
-oneshot_audit(const struct config *cfg, struct db *db, struct audit *a,
-    struct merr *e)
-{
-	if (db_connect(db, cfg->database, "migrated", e) == -1)
-		return -1;
-	if (audit_ensure(db, cfg, e) == -1 || audit_init(a, db, cfg, e) == -1) {
-		db_close(db);
-		return -1;
-	}
-	return 0;
-}
-
 int
 oneshot_once(const struct config *cfg)
 {
 	const struct actor self = { .is_daemon = 1 };
+	struct oneshot_audit oa = { .cfg = cfg };
+	struct event_hook hook = { oneshot_hook, &oa, &self };
 	struct tier1_report rep;
-	struct event_hook hook;
 	struct plan *p = NULL;
-	struct audit a;
 	struct merr e;
-	struct db db;
 	int rc;
 
 	merr_clear(&e);
 	/* a bad model stops us before anything, the audit table included */
-	if (model_check(cfg, &e) == -1 || oneshot_audit(cfg, &db, &a, &e) == -1) {
-		oneshot_error(&e);
-		return 1;
+	rc = model_check(cfg, &e);
+	if (rc == 0)
+		rc = tier1_apply(cfg, &hook, &rep, &p, &e);
+	if (oa.ready) {
+		audit_release(&oa.a);
+		db_close(&oa.db);
 	}
-	hook = (struct event_hook){ audit_hook, &a, &self };
-	rc = tier1_apply(cfg, &hook, &rep, &p, &e);
-	audit_release(&a);
-	db_close(&db);
 	if (rc == -1) {
 		oneshot_error(&e);
 		plan_free(p);
