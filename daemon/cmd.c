@@ -170,9 +170,15 @@ cmd_deny(struct migrated *m, struct conn *c, const struct cmd *cmd)
 	    "uid %ld (%s)", cmd->name, (long)c->uid, c->user);
 	merr_hint(&e, "add the user or one of its groups to access.%s in "
 	    "the configuration", cmd->flags & CMD_ADMIN ? "admin" : "read");
-	log_warnx("%s, pid %ld", e.msg, (long)c->pid);
+	if (ops_record_denied(m, c, cmd->name))
+		log_warnx("%s, pid %ld", e.msg, (long)c->pid);
 	cmd_reply_error(c, cmd->name, PROTO_DENIED, &e);
-	ops_record_denied(m, c, cmd->name);
+	/* answer no more on a connection that keeps asking */
+	if (++c->denials >= CONTROL_MAX_DENIALS) {
+		log_debug("control: closing uid %ld pid %ld after %d denied "
+		    "requests", (long)c->uid, (long)c->pid, c->denials);
+		c->close_after_write = 1;
+	}
 }
 
 static int
@@ -354,6 +360,14 @@ cmd_job(struct migrated *m, struct conn *c, const struct cmd *cmd,
 	if ((j = cmd_new_job(m, c, cmd, r)) == NULL) {
 		merr_set(&e, MERR_NOMEM, "out of memory");
 		cmd_reply_error(c, cmd->name, PROTO_INTERNAL, &e);
+		return 0;
+	}
+	if (dbloop_full(&m->dbloop)) {
+		job_free(j);
+		merr_set(&e, MERR_BUSY, "busy: %d database jobs waiting",
+		    DBLOOP_MAX_PENDING);
+		merr_hint(&e, "try again later");
+		cmd_reply_error(c, cmd->name, PROTO_BUSY, &e);
 		return 0;
 	}
 	if (j->mutating) {

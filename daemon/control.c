@@ -179,7 +179,7 @@ control_serve(struct conn *c)
 	size_t len;
 	int rc;
 
-	while (!c->inflight && !c->closing) {
+	while (!c->inflight && !c->closing && !c->close_after_write) {
 		rc = proto_buf_next(&c->in, &line, &len);
 		if (rc == 0)
 			break;
@@ -197,7 +197,7 @@ control_serve(struct conn *c)
 		if (cmd_dispatch(c->ctl->m, c, line, len) == 1)
 			c->inflight = 1;
 	}
-	if (c->inflight || c->closing)
+	if (c->inflight || c->closing || c->close_after_write)
 		uv_read_stop((uv_stream_t *)&c->pipe);
 }
 
@@ -229,7 +229,7 @@ control_done(struct conn *c)
 	if (c->closing)
 		return;
 	control_serve(c);
-	if (!c->inflight && !c->closing)
+	if (!c->inflight && !c->closing && !c->close_after_write)
 		uv_read_start((uv_stream_t *)&c->pipe, control_alloc_cb,
 		    control_read_cb);
 }

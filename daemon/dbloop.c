@@ -246,6 +246,12 @@ dbloop_idle(struct dbloop *d)
 	return d->pending == 0;
 }
 
+int
+dbloop_full(struct dbloop *d)
+{
+	return d->pending >= DBLOOP_MAX_PENDING;
+}
+
 void
 dbloop_cancel(struct dbloop *d)
 {

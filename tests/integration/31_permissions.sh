@@ -57,6 +57,45 @@ is "denials recorded in the audit (3)" "$n" 3
 like "the event hook's log line too" "$(cat daemon.log)" \
     "request.denied 'reload': permission denied for uid $UID2"
 
+# 1b. one peer flooding denied requests on one connection: the daemon
+# answers a few, then closes it; the audit gets a bounded number of rows
+flood() {	# flood N: N {"cmd":"up"} lines as migtest; prints replies read
+	/usr/bin/python3 - "$SOCK" "$UID2" "$1" <<'PY'
+import os, socket, sys
+os.setgid(int(os.popen("id -g migtest").read())); os.setuid(int(sys.argv[2]))
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(10)
+try:
+    s.sendall(b'{"cmd":"up"}\n' * int(sys.argv[3]))
+except OSError:
+    pass
+data = b""
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        data += b
+except OSError:
+    pass
+print(data.count(b"\n"))
+PY
+}
+got=$(flood 20000)
+is "flood: connection closed after 3 denials" "$got" 3
+got=$(flood 20000)
+is "flood again: closed after 3 denials" "$got" 3
+for i in 1 2 3 4 5 6; do as2 up >/dev/null 2>&1; done
+sleep 1
+n=$(q "SELECT count(*) FROM migrated_audit WHERE action = 'request.denied'")
+ok "flood: at most 5 denials a minute recorded per uid ($n)" test "$n" -le 6
+ok "flood: the daemon still answers" "$MIGRATECTL" -s "$SOCK" status
+like "flood: suppression logged" "$(cat daemon.log)" \
+    "further denials for uid $UID2 not recorded"
+n=$(grep -c "permission denied: 'up'" daemon.log)
+ok "flood: denial log lines bounded ($n)" test "$n" -le 10
+
 # 2. a read list that does not name migtest: even status is denied
 config 0666 "{ users: [root] }" "{ users: [nobody] }"
 kill -HUP $DPID; sleep 0.5
