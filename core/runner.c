@@ -521,6 +521,9 @@ runner_run(const struct mig_env *env, const struct migration *m,
 	if (r.sc->path == NULL || !r.sc->parsed)
 		return merr_set(e, MERR_INTERNAL, "'%s' has no prepared %s "
 		    "script", m->id, r.dirname);
+	if (run_stopped(&r))	/* before anything, the dirty row too */
+		return merr_set(e, MERR_STATE, "'%s' not started: a stop was "
+		    "requested", m->id);
 	run_progress(&r, "start", NULL);
 	if (r.sc->tx == MIG_TX_ONE)
 		rc = run_one_tx(&r, e);
