@@ -497,6 +497,7 @@ runner_run(const struct mig_env *env, const struct migration *m,
     struct merr *e)
 {
 	const struct config *c = env->cfg;
+	struct merr ignore;
 	struct run r;
 	int rc;
 
@@ -531,6 +532,12 @@ runner_run(const struct mig_env *env, const struct migration *m,
 		rc = run_notx(&r, e);
 	else
 		rc = run_explicit(&r, e);
+	/* a file's session-level SET stays with the file (a failure here
+	 * means a lost connection, which the caller sees next) */
+	merr_clear(&ignore);
+	if (db_ok(env->db) && PQtransactionStatus(env->db->conn) ==
+	    PQTRANS_IDLE)
+		db_reset_session(env->db, &ignore);
 	if (stmts)
 		*stmts = r.executed;
 	return rc;

@@ -85,6 +85,36 @@ test_explicit_begin_commit(void **state)
 	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
 }
 
+/* A file's session-level SET does not reach the next file or the daemon. */
+static void
+test_session_reset_after_file(void **state)
+{
+	(void)state;
+	sql("DO $$ BEGIN CREATE ROLE migrated_test_norole NOLOGIN; "
+	    "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+	/* the role may write the file's own tracking row */
+	if (tracking_init(&F.db, &F.cfg, &F.e) == -1)
+		fail_e("tracking_init");
+	sql("GRANT USAGE, CREATE ON SCHEMA public TO migrated_test_norole;"
+	    "GRANT ALL ON ALL TABLES IN SCHEMA public TO migrated_test_norole;"
+	    "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "
+	    "migrated_test_norole");
+	sql("CREATE SCHEMA elsewhere");
+	put("20240101_a.sql", "SET search_path = elsewhere, public;\n"
+	    "SET session_replication_role = replica;\n"
+	    "SET ROLE migrated_test_norole;\n");
+	put("20240102_b.sql", "CREATE TABLE t2 (id int);\n");
+	if (up() == -1)
+		fail_e("up");
+	assert_string_equal(val("SELECT count(*) FROM public.t2"), "0");
+	assert_string_equal(val("SHOW search_path"), "\"$user\", public");
+	assert_string_equal(val("SHOW session_replication_role"), "origin");
+	assert_string_equal(val("SHOW client_min_messages"), "warning");
+	assert_string_equal(val("SELECT current_user = session_user"), "t");
+	assert_string_equal(val("SELECT tableowner = session_user FROM "
+	    "pg_tables WHERE tablename = 't2'"), "t");
+}
+
 /* ---- a CONCURRENTLY file killed in the middle, then resumed --------- */
 
 static pid_t
@@ -435,6 +465,7 @@ main(void)
 		FX(test_failure_leaves_no_trace),
 		FX(test_dollar_quotes_and_do),
 		FX(test_explicit_begin_commit),
+		FX(test_session_reset_after_file),
 		FX(test_concurrently_killed_and_resumed),
 		FX(test_failed_notx_resumes_at_statement),
 		FX(test_lock_timeout_fails_cleanly),
