@@ -1,7 +1,8 @@
-# 38_stopping.sh - the worker between jobs.  SIGTERM while a command waits in the worker's queue:
-# the queued command does not run after the signal (it is answered "the
-# daemon is stopping"), and no dirty tracking row is left behind.
-# A file's session-level SET (search_path) does not outlive the file.
+# 38_stopping.sh - the worker between jobs.  SIGTERM while a command
+# waits in the worker's queue: the queued command does not run after the
+# signal (it is answered "the daemon is stopping"), and no dirty tracking
+# row is left behind.  A file's session-level SET (search_path) does not
+# outlive the file.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models migrations
