@@ -1,4 +1,5 @@
 /* cmd.c - the command table, permissions and the dispatcher. */
+#include <errno.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,25 +113,56 @@ cmd_reply_error(struct conn *c, const char *cmd, enum proto_code code,
 	control_send(c, proto_error(cmd, code, e));
 }
 
+#define ACL_MAX_BUF	(16 * 1024 * 1024)	/* for getgrnam_r */
+
+/* The gid of group name: 0, or -1 when unknown (a failure is logged). */
+static int
+acl_group_gid(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	long max = sysconf(_SC_GETGR_R_SIZE_MAX);
+	size_t len = max > 0 ? (size_t)max : 4096;
+	char *buf = NULL, *nbuf;
+	int rc;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, len)) == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		buf = nbuf;
+		rc = getgrnam_r(name, &gr, buf, len, &res);
+		if (rc != ERANGE || len >= ACL_MAX_BUF)
+			break;
+		len *= 2;
+	}
+	if (rc == 0 && res)
+		*gid = gr.gr_gid;
+	else if (rc != 0)
+		log_warnx("cannot look up group '%s': %s", name,
+		    strerror(rc));
+	free(buf);
+	return rc == 0 && res ? 0 : -1;
+}
+
 /* Is the peer named by the ACL, by user name, uid or one of its groups? */
 static int
 acl_names(const struct config_acl *a, const struct conn *c)
 {
-	char uid[32], buf[4096];
-	struct group gr, *res;
+	char uid[32];
+	gid_t gid;
 
 	snprintf(uid, sizeof(uid), "%ld", (long)c->uid);
 	for (char **u = a->users; u && *u; u++)
 		if (!strcmp(*u, c->user) || !strcmp(*u, uid))
 			return 1;
 	for (char **g = a->groups; g && *g; g++) {
-		res = NULL;
-		if (getgrnam_r(*g, &gr, buf, sizeof(buf), &res) != 0 || !res)
+		if (acl_group_gid(*g, &gid) == -1)
 			continue;
 		for (int i = 0; i < c->ngroups; i++)
-			if (c->groups[i] == gr.gr_gid)
+			if (c->groups[i] == gid)
 				return 1;
-		if (c->gid == gr.gr_gid)
+		if (c->gid == gid)
 			return 1;
 	}
 	return 0;

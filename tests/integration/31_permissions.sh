@@ -112,6 +112,30 @@ is "admin by group: reload allowed" "$rc" 0
 out=$(as2 status 2>&1); rc=$?
 is "admin by group may read too" "$rc" 0
 
+# 3b. big passwd and group entries (more than 4 KB) still match
+getent group migbig >/dev/null || groupadd migbig
+members=migtest$(for i in $(seq 800); do printf ',migfake%04d' "$i"; done)
+/usr/bin/python3 - "$members" <<'PY'
+import sys
+lines = open("/etc/group").read().splitlines(True)
+with open("/etc/group", "w") as f:
+    for l in lines:
+        if l.startswith("migbig:"):
+            p = l.rstrip("\n").split(":")
+            l = ":".join(p[:3] + [sys.argv[1]]) + "\n"
+        f.write(l)
+PY
+ok "group migbig is over 4 KB" test "$(getent group migbig | wc -c)" -gt 8192
+usermod -c "$(printf 'g%.0s' $(seq 6000))" migtest
+config 0666 "{ users: [migtest] }" "{ groups: [migbig] }"
+kill -HUP $DPID; sleep 0.5
+out=$(as2 reload 2>&1); rc=$?
+is "admin by a big group: reload allowed" "$rc" 0
+out=$(as2 status 2>&1); rc=$?
+is "reader by name with a big passwd entry: status allowed" "$rc" 0
+usermod -c "" migtest
+groupdel migbig
+
 # 4. an empty read list lets every peer that can open the socket read
 config 0666 "{ users: [] }" "{ users: [] }"
 kill -HUP $DPID; sleep 0.5
