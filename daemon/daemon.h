@@ -22,14 +22,14 @@
 
 struct ops;
 
-#define DENY_RECORD_MAX		5	/* denials recorded per uid ... */
+#define DENY_RECORD_MAX		5	/* denials recorded per uid */
 #define DENY_WINDOW_SEC		60	/* ... in this many seconds */
 #define DENY_SLOTS		16	/* uids tracked at once */
 
 /* Recent denials of one uid, to bound their log lines and audit rows. */
 struct denylimit {
 	uid_t	 uid;
-	time_t	 since;		/* start of the window, 0: free slot */
+	time_t	 since;		/* window start, 0: free slot */
 	int	 recorded;
 	long	 suppressed;
 };

@@ -167,7 +167,7 @@ dbworker_main(void *arg)
 		uv_mutex_unlock(&d->mu);
 
 		if (d->stop && j->conn_id != 0)
-			dbworker_refuse(j);	/* stopping: only our own jobs */
+			dbworker_refuse(j);	/* stopping: ours only */
 		else
 			j->run(d, j);
 		if (j->rc == -1 && j->err.code == MERR_CONNECT)

@@ -54,7 +54,7 @@ struct job {
 	char			 db_where[256];
 	json_t			*tier1_state;	/* fresh tier-1 summary */
 	json_t			*tier2_state;	/* fresh tier-2 status */
-	long			 suppressed;	/* denied: not recorded before */
+	long			 suppressed;	/* denied: unrecorded */
 };
 
 /* Called on the loop thread for each progress object (stolen). */
