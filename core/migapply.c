@@ -136,7 +136,7 @@ run_list(struct mstate *s, struct migration **v, size_t n, enum run_dir dir,
 		struct timespec a, b;
 		long ms;
 
-		if (env->stop && *env->stop)
+		if (i > 0 && env->stop && *env->stop)
 			return merr_set(e, MERR_STATE, "interrupted before "
 			    "'%s'", v[i]->id);
 		clock_gettime(CLOCK_MONOTONIC, &a);

@@ -433,6 +433,36 @@ test_backfill_stop_flag_uuid_key(void **state)
 	assert_string_equal(val("SELECT count(*) FROM u WHERE n <> 1"), "0");
 }
 
+/* A stop before a file's first statement leaves no dirty row behind. */
+static void
+test_stop_before_first_statement(void **state)
+{
+	char path[512];
+
+	(void)state;
+	sql("CREATE TABLE s (a int)");
+	put("20240101_tx.sql", "BEGIN;\nALTER TABLE s ADD b int;\nCOMMIT;\n");
+	F.env.stop = &stop_flag;
+	stop_flag = 1;
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.msg, "'20240101_tx' interrupted before "
+	    "statement 1 of 3");
+	assert_string_equal(val("SELECT count(*) FROM schema_migrations"), "0");
+	snprintf(path, sizeof(path), "%s/20240101_tx.sql", F.dir);
+	unlink(path);
+	put("20240102_ix.sql", "CREATE INDEX CONCURRENTLY s_a ON s (a);\n");
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.msg, "'20240102_ix' interrupted before "
+	    "statement 1 of 1");
+	assert_string_equal(val("SELECT count(*) FROM schema_migrations"), "0");
+	assert_string_equal(val("SELECT count(*) FROM pg_indexes WHERE "
+	    "indexname = 's_a'"), "0");
+	stop_flag = 0;
+	if (up() == -1)
+		fail_e("up after the stop");
+	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
+}
+
 static void
 test_backfill_refused_without_key(void **state)
 {
@@ -474,6 +504,7 @@ main(void)
 		FX(test_backfill_killed_and_resumed),
 		FX(test_backfill_stop_flag_uuid_key),
 		FX(test_backfill_refused_without_key),
+		FX(test_stop_before_first_statement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
