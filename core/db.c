@@ -54,6 +54,9 @@ db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 	return -1;
 }
 
+/* What every connection sets for its session (db_reset_session too). */
+#define DB_SESSION_SETUP	"SET client_min_messages = warning"
+
 int
 db_connect(struct db *d, const char *conninfo, const char *appname,
     struct merr *e)
@@ -87,7 +90,17 @@ db_connect(struct db *d, const char *conninfo, const char *appname,
 	db_describe(d);
 	d->cancel = PQgetCancel(d->conn);
 	PQsetNoticeProcessor(d->conn, NULL, NULL);
-	return db_exec(d, "SET client_min_messages = warning", e);
+	return db_exec(d, DB_SESSION_SETUP, e);
+}
+
+int
+db_reset_session(struct db *d, struct merr *e)
+{
+	if (PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+		return merr_set(e, MERR_INTERNAL, "cannot reset the session "
+		    "inside a transaction");
+	return db_exec(d, "RESET SESSION AUTHORIZATION; RESET ROLE; "
+	    "RESET ALL; " DB_SESSION_SETUP, e);
 }
 
 void

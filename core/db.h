@@ -59,6 +59,12 @@ char	*db_ident(struct db *, const char *);
 /* "schema"."name", malloc'd, caller frees. */
 char	*db_qualified(struct db *, const char *schema, const char *name);
 
+/*
+ * Undo what SQL run on d set for the session (RESET ALL, ROLE, SESSION
+ * AUTHORIZATION) and set again what db_connect sets.  Outside a
+ * transaction only.
+ */
+int	db_reset_session(struct db *, struct merr *);
 /* SET [LOCAL] lock_timeout and statement_timeout (0: no limit). */
 int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
 	    struct merr *);

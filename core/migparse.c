@@ -483,8 +483,78 @@ stmt_build(struct mig_script *sc, size_t i, size_t loc, size_t len,
 	return classify(sc, st, e);
 }
 
-static void
-script_txmode(struct mig_script *sc)
+/*
+ * What a transaction statement does to the file's transaction: +1 opens
+ * it, -1 ends it, 0 neither (COMMIT AND CHAIN, COMMIT PREPARED).  *word
+ * names it for messages.
+ */
+static int
+txctl_delta(const struct mig_stmt *st, const char **word)
+{
+	static const struct {
+		const char *kind, *word;
+		int delta;
+	} tab[] = {
+		{ "TRANS_STMT_BEGIN", "BEGIN", 1 },
+		{ "TRANS_STMT_START", "START TRANSACTION", 1 },
+		{ "TRANS_STMT_COMMIT", "COMMIT", -1 },
+		{ "TRANS_STMT_ROLLBACK", "ROLLBACK", -1 },
+		{ "TRANS_STMT_PREPARE", "PREPARE TRANSACTION", -1 },
+	};
+	json_t *root, *node;
+	const char *type = NULL, *k;
+	int d = 0;
+
+	*word = "transaction statement";
+	if ((root = json_loads(st->tree, 0, NULL)) == NULL)
+		return 0;
+	if ((node = stmt_node(root, &type)) != NULL &&
+	    (k = json_string_value(json_object_get(node, "kind"))) != NULL)
+		for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+			if (strcmp(k, tab[i].kind) == 0) {
+				*word = tab[i].word;
+				d = tab[i].delta;
+			}
+	if (json_is_true(json_object_get(node, "chain")))
+		d = 0;
+	json_decref(root);
+	return d;
+}
+
+/* The file's own BEGIN and COMMIT must pair up, or nothing runs. */
+static int
+script_txbalance(struct mig_script *sc, struct merr *e)
+{
+	const struct mig_stmt *open = NULL, *st;
+	const char *word, *openword = "BEGIN";
+	int d;
+
+	for (size_t i = 0; i < sc->nstmts; i++) {
+		st = &sc->stmts[i];
+		if (st->kind != MIG_STMT_TXCTL ||
+		    (d = txctl_delta(st, &word)) == 0)
+			continue;
+		if (d > 0 && open)
+			return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+			    st->col, "%s inside the transaction begun at "
+			    "%d:%d", word, open->line, open->col);
+		if (d < 0 && open == NULL)
+			return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+			    st->col, "%s without BEGIN", word);
+		open = d > 0 ? st : NULL;
+		openword = word;
+	}
+	if (open == NULL)
+		return 0;
+	merr_setpos(e, MERR_INPUT, sc->path, open->line, open->col,
+	    "%s without COMMIT or ROLLBACK", openword);
+	merr_hint(e, "end the file's transaction in the file; a file without "
+	    "BEGIN runs in a transaction of its own");
+	return -1;
+}
+
+static int
+script_txmode(struct mig_script *sc, struct merr *e)
 {
 	size_t i;
 	int notx = 0;
@@ -493,7 +563,7 @@ script_txmode(struct mig_script *sc)
 	for (i = 0; i < sc->nstmts; i++) {
 		if (sc->stmts[i].kind == MIG_STMT_TXCTL) {
 			sc->tx = MIG_TX_EXPLICIT;
-			return;
+			return script_txbalance(sc, e);
 		}
 		if (sc->stmts[i].kind == MIG_STMT_NOTX ||
 		    sc->stmts[i].kind == MIG_STMT_BATCH)
@@ -501,6 +571,7 @@ script_txmode(struct mig_script *sc)
 	}
 	if (notx)
 		sc->tx = MIG_TX_NONE;
+	return 0;
 }
 
 static int
@@ -548,7 +619,8 @@ mig_parse_script(struct mig_script *sc, struct merr *e)
 	}
 	pg_query_free_split_result(r);
 	sc->nstmts = n;
-	script_txmode(sc);
+	if (script_txmode(sc, e) == -1)
+		return -1;
 	if (batch && sc->tx == MIG_TX_EXPLICIT)
 		return merr_setpos(e, MERR_INPUT, sc->path, 1, 1,
 		    "a batched backfill cannot run inside the file's own "

@@ -267,6 +267,17 @@ run_one_tx(struct run *r, struct merr *e)
 
 /* ---- statement by statement ---------------------------------------- */
 
+/* A stop before a fresh run's first statement: nothing to mark dirty. */
+static int
+stopped_first(struct run *r, struct merr *e)
+{
+	if (!run_stopped(r) || (r->resume && r->resume->dirty))
+		return 0;
+	merr_set(e, MERR_STATE, "'%s' interrupted before statement 1 of %zu",
+	    r->m->id, r->sc->nstmts);
+	return 1;
+}
+
 static int
 mark_dirty(struct run *r, struct merr *e)
 {
@@ -401,7 +412,7 @@ run_notx(struct run *r, struct merr *e)
 		    backfill_check(r, &r->sc->stmts[i], e) == -1)
 			return fail(r, e);
 	}
-	if (mark_dirty(r, e) == -1)
+	if (stopped_first(r, e) || mark_dirty(r, e) == -1)
 		return fail(r, e);
 	for (i = start; i < r->sc->nstmts; i++) {
 		r->stmt = (int)i;
@@ -454,8 +465,9 @@ run_explicit(struct run *r, struct merr *e)
 	long backoff = r->retry.backoff_ms > 0 ? r->retry.backoff_ms : 100;
 	struct merr ignore;
 
-	if (mark_dirty(r, e) == -1 || db_set_timeouts(r->env->db, 0,
-	    r->retry.lock_timeout_ms, r->retry.statement_timeout_ms, e) == -1)
+	if (stopped_first(r, e) || mark_dirty(r, e) == -1 ||
+	    db_set_timeouts(r->env->db, 0, r->retry.lock_timeout_ms,
+	    r->retry.statement_timeout_ms, e) == -1)
 		return fail(r, e);
 	if (r->resume && r->resume->dirty)
 		i = (size_t)r->resume->stmt_done;
@@ -497,6 +509,7 @@ runner_run(const struct mig_env *env, const struct migration *m,
     struct merr *e)
 {
 	const struct config *c = env->cfg;
+	struct merr ignore;
 	struct run r;
 	int rc;
 
@@ -528,6 +541,12 @@ runner_run(const struct mig_env *env, const struct migration *m,
 		rc = run_notx(&r, e);
 	else
 		rc = run_explicit(&r, e);
+	/* a file's session-level SET stays with the file (a failure here
+	 * means a lost connection, which the caller sees next) */
+	merr_clear(&ignore);
+	if (db_ok(env->db) && PQtransactionStatus(env->db->conn) ==
+	    PQTRANS_IDLE)
+		db_reset_session(env->db, &ignore);
 	if (stmts)
 		*stmts = r.executed;
 	return rc;

@@ -1,4 +1,5 @@
 /* cmd.c - the command table, permissions and the dispatcher. */
+#include <errno.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,25 +113,56 @@ cmd_reply_error(struct conn *c, const char *cmd, enum proto_code code,
 	control_send(c, proto_error(cmd, code, e));
 }
 
+#define ACL_MAX_BUF	(16 * 1024 * 1024)	/* for getgrnam_r */
+
+/* The gid of group name: 0, or -1 when unknown (a failure is logged). */
+static int
+acl_group_gid(const char *name, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	long max = sysconf(_SC_GETGR_R_SIZE_MAX);
+	size_t len = max > 0 ? (size_t)max : 4096;
+	char *buf = NULL, *nbuf;
+	int rc;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, len)) == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		buf = nbuf;
+		rc = getgrnam_r(name, &gr, buf, len, &res);
+		if (rc != ERANGE || len >= ACL_MAX_BUF)
+			break;
+		len *= 2;
+	}
+	if (rc == 0 && res)
+		*gid = gr.gr_gid;
+	else if (rc != 0)
+		log_warnx("cannot look up group '%s': %s", name,
+		    strerror(rc));
+	free(buf);
+	return rc == 0 && res ? 0 : -1;
+}
+
 /* Is the peer named by the ACL, by user name, uid or one of its groups? */
 static int
 acl_names(const struct config_acl *a, const struct conn *c)
 {
-	char uid[32], buf[4096];
-	struct group gr, *res;
+	char uid[32];
+	gid_t gid;
 
 	snprintf(uid, sizeof(uid), "%ld", (long)c->uid);
 	for (char **u = a->users; u && *u; u++)
 		if (!strcmp(*u, c->user) || !strcmp(*u, uid))
 			return 1;
 	for (char **g = a->groups; g && *g; g++) {
-		res = NULL;
-		if (getgrnam_r(*g, &gr, buf, sizeof(buf), &res) != 0 || !res)
+		if (acl_group_gid(*g, &gid) == -1)
 			continue;
 		for (int i = 0; i < c->ngroups; i++)
-			if (c->groups[i] == gr.gr_gid)
+			if (c->groups[i] == gid)
 				return 1;
-		if (c->gid == gr.gr_gid)
+		if (c->gid == gid)
 			return 1;
 	}
 	return 0;
@@ -170,9 +202,15 @@ cmd_deny(struct migrated *m, struct conn *c, const struct cmd *cmd)
 	    "uid %ld (%s)", cmd->name, (long)c->uid, c->user);
 	merr_hint(&e, "add the user or one of its groups to access.%s in "
 	    "the configuration", cmd->flags & CMD_ADMIN ? "admin" : "read");
-	log_warnx("%s, pid %ld", e.msg, (long)c->pid);
+	if (ops_record_denied(m, c, cmd->name))
+		log_warnx("%s, pid %ld", e.msg, (long)c->pid);
 	cmd_reply_error(c, cmd->name, PROTO_DENIED, &e);
-	ops_record_denied(m, c, cmd->name);
+	/* answer no more on a connection that keeps asking */
+	if (++c->denials >= CONTROL_MAX_DENIALS) {
+		log_debug("control: closing uid %ld pid %ld after %d denied "
+		    "requests", (long)c->uid, (long)c->pid, c->denials);
+		c->close_after_write = 1;
+	}
 }
 
 static int
@@ -354,6 +392,14 @@ cmd_job(struct migrated *m, struct conn *c, const struct cmd *cmd,
 	if ((j = cmd_new_job(m, c, cmd, r)) == NULL) {
 		merr_set(&e, MERR_NOMEM, "out of memory");
 		cmd_reply_error(c, cmd->name, PROTO_INTERNAL, &e);
+		return 0;
+	}
+	if (dbloop_full(&m->dbloop)) {
+		job_free(j);
+		merr_set(&e, MERR_BUSY, "busy: %d database jobs waiting",
+		    DBLOOP_MAX_PENDING);
+		merr_hint(&e, "try again later");
+		cmd_reply_error(c, cmd->name, PROTO_BUSY, &e);
 		return 0;
 	}
 	if (j->mutating) {

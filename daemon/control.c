@@ -132,13 +132,42 @@ control_bind(const char *path, const struct config *cfg, struct merr *e)
 	return fd;
 }
 
+#define CONTROL_MAX_PWBUF	(16 * 1024 * 1024)	/* for getpwuid_r */
+
+/* The name of uid into c->user, or leave the number there. */
+static void
+control_peer_name(struct conn *c)
+{
+	struct passwd pw, *res = NULL;
+	long max = sysconf(_SC_GETPW_R_SIZE_MAX);
+	size_t len = max > 0 ? (size_t)max : 4096;
+	char *buf = NULL, *nbuf;
+	int rc;
+
+	for (;;) {
+		if ((nbuf = realloc(buf, len)) == NULL) {
+			rc = ENOMEM;
+			break;
+		}
+		buf = nbuf;
+		rc = getpwuid_r(c->uid, &pw, buf, len, &res);
+		if (rc != ERANGE || len >= CONTROL_MAX_PWBUF)
+			break;
+		len *= 2;
+	}
+	if (rc == 0 && res)
+		snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
+	else if (rc != 0)
+		log_warnx("control: cannot look up uid %ld: %s", (long)c->uid,
+		    strerror(rc));
+	free(buf);
+}
+
 static void
 control_peer(struct conn *c)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
-	struct passwd pw, *res = NULL;
-	char buf[4096];
 	uv_os_fd_t fd = -1;
 
 	c->uid = (uid_t)-1;
@@ -151,8 +180,7 @@ control_peer(struct conn *c)
 		c->pid = cr.pid;
 	}
 	snprintf(c->user, sizeof(c->user), "%ld", (long)c->uid);
-	if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
+	control_peer_name(c);
 	/* the peer's real supplementary groups, from the kernel too */
 	len = sizeof(c->groups);
 	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, c->groups,
@@ -179,7 +207,7 @@ control_serve(struct conn *c)
 	size_t len;
 	int rc;
 
-	while (!c->inflight && !c->closing) {
+	while (!c->inflight && !c->closing && !c->close_after_write) {
 		rc = proto_buf_next(&c->in, &line, &len);
 		if (rc == 0)
 			break;
@@ -197,7 +225,7 @@ control_serve(struct conn *c)
 		if (cmd_dispatch(c->ctl->m, c, line, len) == 1)
 			c->inflight = 1;
 	}
-	if (c->inflight || c->closing)
+	if (c->inflight || c->closing || c->close_after_write)
 		uv_read_stop((uv_stream_t *)&c->pipe);
 }
 
@@ -229,7 +257,7 @@ control_done(struct conn *c)
 	if (c->closing)
 		return;
 	control_serve(c);
-	if (!c->inflight && !c->closing)
+	if (!c->inflight && !c->closing && !c->close_after_write)
 		uv_read_start((uv_stream_t *)&c->pipe, control_alloc_cb,
 		    control_read_cb);
 }

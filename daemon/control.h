@@ -25,6 +25,7 @@
 #define CONTROL_MAX_CONNS	256	/* all peers together */
 #define CONTROL_MAX_QUEUED	(4 * 1024 * 1024)	/* unread reply bytes */
 #define CONTROL_MAX_GROUPS	64
+#define CONTROL_MAX_DENIALS	3	/* denied requests, then closed */
 
 struct migrated;
 struct control;
@@ -45,6 +46,7 @@ struct conn {
 	int		 closing;
 	int		 close_after_write;
 	int		 writes;	/* uv_write requests pending */
+	int		 denials;	/* requests denied on it */
 };
 
 struct control {

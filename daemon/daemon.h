@@ -22,6 +22,18 @@
 
 struct ops;
 
+#define DENY_RECORD_MAX		5	/* denials recorded per uid */
+#define DENY_WINDOW_SEC		60	/* ... in this many seconds */
+#define DENY_SLOTS		16	/* uids tracked at once */
+
+/* Recent denials of one uid, to bound their log lines and audit rows. */
+struct denylimit {
+	uid_t	 uid;
+	time_t	 since;		/* window start, 0: free slot */
+	int	 recorded;
+	long	 suppressed;
+};
+
 /*
  * A configuration shared by the loop and the jobs that run with it.  The
  * reference count is only touched on the loop thread (jobs are created and
@@ -74,6 +86,7 @@ struct migrated {
 	int			 reload_pending;	/* SIGHUP while busy */
 	int			 finishing;	/* handles being closed */
 	struct ops		*ops;		/* the worker's state */
+	struct denylimit	 deny[DENY_SLOTS];
 	int			 exit_code;
 	struct dstate		 st;
 };

@@ -136,6 +136,17 @@ dbworker_db(struct dbloop *d, const char *conninfo, struct merr *e)
 	return &d->db;
 }
 
+/* A client's job queued before a stop: answered, not run. */
+static void
+dbworker_refuse(struct job *j)
+{
+	merr_clear(&j->err);
+	merr_set(&j->err, MERR_STATE, "cannot run '%s': the daemon is "
+	    "stopping", j->name);
+	j->code = PROTO_SHUTDOWN;
+	j->rc = -1;
+}
+
 static void
 dbworker_main(void *arg)
 {
@@ -155,7 +166,10 @@ dbworker_main(void *arg)
 		j->next = NULL;
 		uv_mutex_unlock(&d->mu);
 
-		j->run(d, j);
+		if (d->stop && j->conn_id != 0)
+			dbworker_refuse(j);	/* stopping: ours only */
+		else
+			j->run(d, j);
 		if (j->rc == -1 && j->err.code == MERR_CONNECT)
 			j->db_lost = 1;
 		if (d->db.conn && !db_ok(&d->db)) {
@@ -244,6 +258,12 @@ int
 dbloop_idle(struct dbloop *d)
 {
 	return d->pending == 0;
+}
+
+int
+dbloop_full(struct dbloop *d)
+{
+	return d->pending >= DBLOOP_MAX_PENDING;
 }
 
 void

@@ -23,6 +23,8 @@
 #include "event.h"
 #include "proto.h"
 
+#define DBLOOP_MAX_PENDING	512	/* > every connection's one job */
+
 struct cfgref;
 struct dbloop;
 struct job;
@@ -52,6 +54,7 @@ struct job {
 	char			 db_where[256];
 	json_t			*tier1_state;	/* fresh tier-1 summary */
 	json_t			*tier2_state;	/* fresh tier-2 status */
+	long			 suppressed;	/* denied: unrecorded */
 };
 
 /* Called on the loop thread for each progress object (stolen). */
@@ -87,6 +90,8 @@ int	dbloop_init(struct dbloop *, uv_loop_t *, dbloop_progress_fn,
 int	dbloop_start(struct dbloop *);
 void	dbloop_submit(struct dbloop *, struct job *);
 int	dbloop_idle(struct dbloop *);
+/* Are DBLOOP_MAX_PENDING jobs queued or running?  Refuse more then. */
+int	dbloop_full(struct dbloop *);
 /* Cancel the running statement (second signal); loop thread. */
 void	dbloop_cancel(struct dbloop *);
 /* Stop the worker once its queue is empty and join it; closes async. */

@@ -134,6 +134,10 @@ op_denied(struct opctx *x, struct merr *e)
 		return -1;
 	snprintf(detail, sizeof(detail), "permission denied for uid %ld",
 	    (long)x->j->actor.uid);
+	if (x->j->suppressed > 0)
+		snprintf(detail + strlen(detail), sizeof(detail) -
+		    strlen(detail), "; %ld more denials before this one not "
+		    "recorded", x->j->suppressed);
 	return ops_emit(x, "request.denied", x->j->req.cmd, detail, 0, e);
 }
 
@@ -224,14 +228,55 @@ ops_denied_done(void *arg, struct job *j)
 	daemon_status_changed(arg);
 }
 
-void
+/* The limiter slot of uid: its own, or the oldest one, reused. */
+static struct denylimit *
+ops_deny_slot(struct migrated *m, uid_t uid, time_t now)
+{
+	struct denylimit *l = &m->deny[0];
+
+	for (int i = 0; i < DENY_SLOTS; i++) {
+		if (m->deny[i].since && m->deny[i].uid == uid)
+			return &m->deny[i];
+		if (m->deny[i].since < l->since)
+			l = &m->deny[i];
+	}
+	if (l->suppressed > 0)
+		log_warnx("%ld more denials for uid %ld were not recorded",
+		    l->suppressed, (long)l->uid);
+	memset(l, 0, sizeof(*l));
+	l->uid = uid;
+	l->since = now;
+	return l;
+}
+
+int
 ops_record_denied(struct migrated *m, struct conn *c, const char *cmd)
 {
+	time_t now = time(NULL);
+	struct denylimit *l = ops_deny_slot(m, c->uid, now);
+	long suppressed = 0;
 	struct job *j;
 
+	if (now - l->since >= DENY_WINDOW_SEC) {
+		suppressed = l->suppressed;
+		l->since = now;
+		l->recorded = 0;
+		l->suppressed = 0;
+	}
+	if (l->recorded >= DENY_RECORD_MAX || dbloop_full(&m->dbloop)) {
+		if (l->suppressed++ == 0)
+			log_warnx("further denials for uid %ld not recorded "
+			    "for up to %d s", (long)c->uid, DENY_WINDOW_SEC);
+		return 0;
+	}
+	l->recorded++;
+	if (suppressed > 0)
+		log_warnx("%ld more denials for uid %ld were not recorded",
+		    suppressed, (long)c->uid);
 	if (!m->st.db_up || m->stopping ||
 	    (j = ops_job(m, "denied", ops_denied_done)) == NULL)
-		return;
+		return 1;
+	j->suppressed = suppressed;
 	j->actor.is_daemon = 0;
 	j->actor.uid = c->uid;
 	j->actor.pid = c->pid;
@@ -239,6 +284,7 @@ ops_record_denied(struct migrated *m, struct conn *c, const char *cmd)
 	j->actor.user = j->user;
 	snprintf(j->req.cmd, sizeof(j->req.cmd), "%s", cmd);
 	dbloop_submit(&m->dbloop, j);
+	return 1;
 }
 
 void

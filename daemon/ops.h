@@ -33,7 +33,11 @@ struct job *ops_job(struct migrated *, const char *name, job_done_fn);
  * migration files parse.  Errors carry file, line and column.
  */
 int	ops_preflight(const struct config *, struct merr *);
-/* Loop: record a denied request through the event hook. */
-void	ops_record_denied(struct migrated *, struct conn *, const char *cmd);
+/*
+ * Loop: record a denied request through the event hook, at most
+ * DENY_RECORD_MAX per uid in DENY_WINDOW_SEC; the next recorded one says
+ * how many were not.  1: recorded (log it too), 0: suppressed.
+ */
+int	ops_record_denied(struct migrated *, struct conn *, const char *cmd);
 
 #endif

@@ -87,11 +87,18 @@ done
 
 passed=$(grep -c '^PASS' "$RESULTS")
 failed=$(grep -c '^FAIL' "$RESULTS")
+skipped=$(grep -c '^SKIP' "$RESULTS")
 if [ "$failed" -gt 0 ]; then
 	echo
 	echo "failures:"
 	grep '^FAIL' "$RESULTS" | sed 's/^FAIL /  /'
 fi
 echo
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "skipped:"
+	grep '^SKIP' "$RESULTS" | sed 's/^SKIP /  /'
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

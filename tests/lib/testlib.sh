@@ -9,6 +9,7 @@
 #   like "name" GOT PATTERN        grep -E match
 #   unlike "name" GOT PATTERN
 #   fails_with "name" CODE COMMAND...  exit status CODE
+#   skip "why"                     not run here: SKIP, not PASS
 #   q "SQL"                        psql on TESTDB, unaligned tuples only
 
 set -u
@@ -26,6 +27,8 @@ _fail() {
 	return 0
 }
 
+# skip "why": the check cannot run here; counted as skipped, never passed
+skip() { echo "SKIP $_tname: $1" >>"$RESULTS"; echo "  SKIP $1"; }
 ok() {
 	_n=$1; shift
 	if _out=$("$@" 2>&1); then _pass "$_n"; else _fail "$_n" "command: $*" "$_out"; fi

@@ -252,6 +252,45 @@ test_txmodes(void **state)
 	migset_script_release(&sc);
 }
 
+/* An explicit transaction must close in the file: a parse-time error. */
+static void
+test_tx_unbalanced(void **state)
+{
+	static const struct {
+		const char *sql, *msg;
+		int line, col;
+	} bad[] = {
+		{ "SELECT 1;\n  BEGIN;\nUPDATE t SET a = 1 WHERE b;\n",
+		    "BEGIN without COMMIT or ROLLBACK", 2, 3 },
+		{ "UPDATE t SET a = 1 WHERE b;\nCOMMIT;\n",
+		    "COMMIT without BEGIN", 2, 1 },
+		{ "BEGIN;\nSELECT 1;\nSTART TRANSACTION;\nCOMMIT;\n",
+		    "START TRANSACTION inside the transaction begun at 1:1",
+		    3, 1 },
+		{ "BEGIN;\nCOMMIT;\nBEGIN;\nSELECT 1;\nROLLBACK;\n"
+		    "ROLLBACK;\n", "ROLLBACK without BEGIN", 6, 1 },
+	};
+	struct mig_script sc;
+	struct merr e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		merr_clear(&e);
+		assert_int_equal(migset_parse_text(&sc, "tx.sql", bad[i].sql,
+		    &e), -1);
+		assert_string_equal(e.file, "tx.sql");
+		assert_string_equal(e.msg, bad[i].msg);
+		assert_int_equal(e.line, bad[i].line);
+		assert_int_equal(e.col, bad[i].col);
+		migset_script_release(&sc);
+	}
+	assert_int_equal(migset_parse_text(&sc, "ok.sql", "BEGIN;\nSELECT 1;"
+	    "\nCOMMIT;\nSTART TRANSACTION;\nSELECT 2;\nROLLBACK;\n", &e),
+	    0);
+	assert_int_equal(sc.tx, MIG_TX_EXPLICIT);
+	migset_script_release(&sc);
+}
+
 static void
 test_directives(void **state)
 {
@@ -499,6 +538,7 @@ main(void)
 		cmocka_unit_test(test_split_dollar_do),
 		cmocka_unit_test(test_parse_error_position),
 		cmocka_unit_test(test_txmodes),
+		cmocka_unit_test(test_tx_unbalanced),
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),

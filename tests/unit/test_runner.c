@@ -85,6 +85,36 @@ test_explicit_begin_commit(void **state)
 	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
 }
 
+/* A file's session-level SET does not reach the next file or the daemon. */
+static void
+test_session_reset_after_file(void **state)
+{
+	(void)state;
+	sql("DO $$ BEGIN CREATE ROLE migrated_test_norole NOLOGIN; "
+	    "EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+	/* the role may write the file's own tracking row */
+	if (tracking_init(&F.db, &F.cfg, &F.e) == -1)
+		fail_e("tracking_init");
+	sql("GRANT USAGE, CREATE ON SCHEMA public TO migrated_test_norole;"
+	    "GRANT ALL ON ALL TABLES IN SCHEMA public TO migrated_test_norole;"
+	    "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "
+	    "migrated_test_norole");
+	sql("CREATE SCHEMA elsewhere");
+	put("20240101_a.sql", "SET search_path = elsewhere, public;\n"
+	    "SET session_replication_role = replica;\n"
+	    "SET ROLE migrated_test_norole;\n");
+	put("20240102_b.sql", "CREATE TABLE t2 (id int);\n");
+	if (up() == -1)
+		fail_e("up");
+	assert_string_equal(val("SELECT count(*) FROM public.t2"), "0");
+	assert_string_equal(val("SHOW search_path"), "\"$user\", public");
+	assert_string_equal(val("SHOW session_replication_role"), "origin");
+	assert_string_equal(val("SHOW client_min_messages"), "warning");
+	assert_string_equal(val("SELECT current_user = session_user"), "t");
+	assert_string_equal(val("SELECT tableowner = session_user FROM "
+	    "pg_tables WHERE tablename = 't2'"), "t");
+}
+
 /* ---- a CONCURRENTLY file killed in the middle, then resumed --------- */
 
 static pid_t
@@ -403,6 +433,36 @@ test_backfill_stop_flag_uuid_key(void **state)
 	assert_string_equal(val("SELECT count(*) FROM u WHERE n <> 1"), "0");
 }
 
+/* A stop before a file's first statement leaves no dirty row behind. */
+static void
+test_stop_before_first_statement(void **state)
+{
+	char path[512];
+
+	(void)state;
+	sql("CREATE TABLE s (a int)");
+	put("20240101_tx.sql", "BEGIN;\nALTER TABLE s ADD b int;\nCOMMIT;\n");
+	F.env.stop = &stop_flag;
+	stop_flag = 1;
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.msg, "'20240101_tx' interrupted before "
+	    "statement 1 of 3");
+	assert_string_equal(val("SELECT count(*) FROM schema_migrations"), "0");
+	snprintf(path, sizeof(path), "%s/20240101_tx.sql", F.dir);
+	unlink(path);
+	put("20240102_ix.sql", "CREATE INDEX CONCURRENTLY s_a ON s (a);\n");
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.msg, "'20240102_ix' interrupted before "
+	    "statement 1 of 1");
+	assert_string_equal(val("SELECT count(*) FROM schema_migrations"), "0");
+	assert_string_equal(val("SELECT count(*) FROM pg_indexes WHERE "
+	    "indexname = 's_a'"), "0");
+	stop_flag = 0;
+	if (up() == -1)
+		fail_e("up after the stop");
+	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
+}
+
 static void
 test_backfill_refused_without_key(void **state)
 {
@@ -435,6 +495,7 @@ main(void)
 		FX(test_failure_leaves_no_trace),
 		FX(test_dollar_quotes_and_do),
 		FX(test_explicit_begin_commit),
+		FX(test_session_reset_after_file),
 		FX(test_concurrently_killed_and_resumed),
 		FX(test_failed_notx_resumes_at_statement),
 		FX(test_lock_timeout_fails_cleanly),
@@ -443,6 +504,7 @@ main(void)
 		FX(test_backfill_killed_and_resumed),
 		FX(test_backfill_stop_flag_uuid_key),
 		FX(test_backfill_refused_without_key),
+		FX(test_stop_before_first_statement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
