@@ -7,9 +7,7 @@
 #include "db.h"
 #include "event.h"
 #include "log.h"
-#include "model.h"
 #include "oneshot.h"
-#include "schema.h"
 #include "plan.h"
 #include "tier1.h"
 
@@ -81,17 +79,6 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 	return audit_record(&oa->a, db, who, ev, e);
 }
 
-static int
-model_check(const struct config *cfg, struct merr *e)
-{
-	struct schema *s = NULL;
-
-	if (model_load_dir(cfg->models_dir, &s, e) == -1)
-		return -1;
-	schema_free(s);
-	return 0;
-}
-
 int
 oneshot_once(const struct config *cfg)
 {
@@ -104,10 +91,8 @@ oneshot_once(const struct config *cfg)
 	int rc;
 
 	merr_clear(&e);
-	/* a bad model stops us before anything, the audit table included */
-	rc = model_check(cfg, &e);
-	if (rc == 0)
-		rc = tier1_apply(cfg, &hook, &rep, &p, &e);
+	/* a bad model fails before any event: no audit table either */
+	rc = tier1_apply(cfg, &hook, &rep, &p, &e);
 	if (oa.ready) {
 		audit_release(&oa.a);
 		db_close(&oa.db);
