@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "log.h"
 
 static const char	*log_name = "migrated";
@@ -74,6 +75,22 @@ LOGFN(log_notice, LOG_PRI_NOTICE, 0)
 LOGFN(log_info, LOG_PRI_INFO, 0)
 LOGFN(log_debug, LOG_PRI_DEBUG, 0)
 LOGFN(log_errorx, LOG_PRI_ERR, 0)
+
+void
+log_merr(const char *prefix, const struct merr *e)
+{
+	char buf[1024];
+
+	merr_format(e, buf, sizeof(buf));
+	if (e->field[0] && !strstr(buf, e->field))
+		log_errorx("%s: %s (key '%s')", prefix, buf, e->field);
+	else
+		log_errorx("%s: %s", prefix, buf);
+	if (e->detail[0])
+		log_errorx("detail: %s", e->detail);
+	if (e->hint[0])
+		log_errorx("hint: %s", e->hint);
+}
 
 void
 fatal(const char *fmt, ...)

@@ -25,6 +25,12 @@ void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
+struct merr;
+/*
+ * An error the way PostgreSQL's tools print it: "PREFIX: file:line:col:
+ * message (key 'field')", then "detail: ..." and "hint: ..." lines.
+ */
+void	log_merr(const char *prefix, const struct merr *);
 void	fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...)

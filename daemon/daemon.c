@@ -275,11 +275,7 @@ daemon_startup_done(void *arg, struct job *j)
 		m->st.db_up = 1;
 		merr_format(&j->err, m->st.last_error,
 		    sizeof(m->st.last_error));
-		log_errorx("%s: %s", j->name, m->st.last_error);
-		if (j->err.detail[0])
-			log_errorx("detail: %s", j->err.detail);
-		if (j->err.hint[0])
-			log_errorx("hint: %s", j->err.hint);
+		log_merr(j->name, &j->err);
 		if (!m->st.ready) {
 			m->exit_code = 1;
 			daemon_shutdown(m, 0);
@@ -363,12 +359,7 @@ daemon_watch_cb(void *arg, const char *file)
 static int
 daemon_reload_failed(const struct merr *e)
 {
-	char buf[1024];
-
-	merr_format(e, buf, sizeof(buf));
-	log_errorx("reload failed, keeping the old configuration: %s", buf);
-	if (e->hint[0])
-		log_errorx("hint: %s", e->hint);
+	log_merr("reload failed, keeping the old configuration", e);
 	return -1;
 }
 
@@ -556,18 +547,6 @@ daemon_handles(struct migrated *m)
 	watch_start(&m->watch, m->cfg->cfg.migrations_dir);
 }
 
-static void
-daemon_report(const struct merr *e)
-{
-	char buf[1024];
-
-	merr_format(e, buf, sizeof(buf));
-	log_errorx("error: %s", buf);
-	if (e->detail[0])
-		log_errorx("detail: %s", e->detail);
-	if (e->hint[0])
-		log_errorx("hint: %s", e->hint);
-}
 
 static int
 daemon_start(struct migrated *m)
@@ -578,7 +557,7 @@ daemon_start(struct migrated *m)
 	merr_clear(&e);
 	if (ops_preflight(&m->cfg->cfg, &e) == -1 ||
 	    control_listen(&m->control, m, m->loop, &m->cfg->cfg, &e) == -1) {
-		daemon_report(&e);
+		log_merr("error", &e);
 		return -1;
 	}
 	if ((m->ops = ops_new()) == NULL ||

@@ -99,22 +99,6 @@ parse_args(int argc, char **argv, struct options *op)
 	}
 }
 
-/* Print an error the way PostgreSQL's tools do: error, detail, hint. */
-static void
-report(const struct merr *e)
-{
-	char buf[1024];
-
-	merr_format(e, buf, sizeof(buf));
-	if (e->field[0] && !strstr(buf, e->field))
-		log_errorx("error: %s (key '%s')", buf, e->field);
-	else
-		log_errorx("error: %s", buf);
-	if (e->detail[0])
-		log_errorx("detail: %s", e->detail);
-	if (e->hint[0])
-		log_errorx("hint: %s", e->hint);
-}
 
 int
 main(int argc, char **argv)
@@ -131,7 +115,7 @@ main(int argc, char **argv)
 
 	if (config_load(&cfg, op.config, &op.o, &e) == -1 ||
 	    config_check_paths(&cfg, &e) == -1) {
-		report(&e);
+		log_merr("error", &e);
 		return 1;
 	}
 	if (op.check) {

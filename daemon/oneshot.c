@@ -11,21 +11,6 @@
 #include "plan.h"
 #include "tier1.h"
 
-static void
-oneshot_error(const struct merr *e)
-{
-	char buf[1024];
-
-	merr_format(e, buf, sizeof(buf));
-	if (e->field[0] && !strstr(buf, e->field))
-		log_errorx("error: %s (key '%s')", buf, e->field);
-	else
-		log_errorx("error: %s", buf);
-	if (e->detail[0])
-		log_errorx("detail: %s", e->detail);
-	if (e->hint[0])
-		log_errorx("hint: %s", e->hint);
-}
 
 int
 oneshot_plan(const struct config *cfg)
@@ -37,7 +22,7 @@ oneshot_plan(const struct config *cfg)
 	merr_clear(&e);
 	if (tier1_plan(cfg, NULL, &p, &e) == -1 ||
 	    plan_format_text(p, &text, &e) == -1) {
-		oneshot_error(&e);
+		log_merr("error", &e);
 		return 1;
 	}
 	fputs(text, stdout);
@@ -98,7 +83,7 @@ oneshot_once(const struct config *cfg)
 		db_close(&oa.db);
 	}
 	if (rc == -1) {
-		oneshot_error(&e);
+		log_merr("error", &e);
 		plan_free(p);
 		return 1;
 	}
