@@ -152,6 +152,24 @@ run_list(struct mstate *s, struct migration **v, size_t n, enum run_dir dir,
 	return 0;
 }
 
+/*
+ * The state after an operation: tracking reread when something ran, the
+ * rows of the result, the state released.  rc is the operation's result.
+ */
+static int
+mstate_finish(struct mstate *s, const struct migrate_opts *o,
+    struct migrate_result *res, int rc, struct merr *e)
+{
+	if (rc == 0 && res->nsteps && !o->dry_run) {
+		tracking_release(&s->trk);
+		rc = tracking_load(s->env->db, s->env->cfg, &s->trk, e);
+	}
+	if (rc == 0)
+		rc = mstate_rows(s, res, e);
+	mstate_release(s);
+	return rc;
+}
+
 int
 migrate_up(const struct mig_env *env, const struct migrate_opts *o,
     struct migrate_result *res, struct merr *e)
@@ -181,15 +199,7 @@ migrate_up(const struct mig_env *env, const struct migrate_opts *o,
 	rc = run_list(&s, v, n, RUN_UP, res, e);
 out:
 	free(v);
-	/* the state after */
-	if (rc == 0 && res->nsteps && !o->dry_run) {
-		tracking_release(&s.trk);
-		rc = tracking_load(env->db, env->cfg, &s.trk, e);
-	}
-	if (rc == 0)
-		rc = mstate_rows(&s, res, e);
-	mstate_release(&s);
-	return rc;
+	return mstate_finish(&s, o, res, rc, e);
 }
 
 /* Applied versions to roll back, newest first; all checked first. */
@@ -289,14 +299,7 @@ migrate_down(const struct mig_env *env, const struct migrate_opts *o,
 	rc = run_list(&s, v, n, RUN_DOWN, res, e);
 out:
 	free(v);
-	if (rc == 0 && res->nsteps && !o->dry_run) {
-		tracking_release(&s.trk);
-		rc = tracking_load(env->db, env->cfg, &s.trk, e);
-	}
-	if (rc == 0)
-		rc = mstate_rows(&s, res, e);
-	mstate_release(&s);
-	return rc;
+	return mstate_finish(&s, o, res, rc, e);
 }
 
 int
