@@ -262,6 +262,26 @@ plan_enums(struct pctx *x)
 
 /* ---- new tables ---- */
 
+/*
+ * Can new table t declare foreign key k inline?  When k references a
+ * table this plan has already created (with its keys and unique indexes):
+ * one statement instead of two.  Keys to t itself (a unique index of t
+ * comes after its CREATE TABLE), around a cycle, or to an existing table
+ * stay separate changes (see below).
+ */
+static int
+fk_inline(struct pctx *x, const struct sch_table *t,
+    const struct sch_constraint *k)
+{
+	const struct sch_table *r;
+
+	if (k->kind != SCH_FK || x->made == NULL ||
+	    (r = schema_find_table(x->want, k->ref_schema, k->ref_table)) ==
+	    NULL || r == t)
+		return 0;
+	return x->made[r - x->want->tables] == MADE_DONE;
+}
+
 static void
 plan_create_table(struct pctx *x, const struct sch_table *t)
 {
@@ -271,7 +291,8 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 	size_t i;
 
 	for (i = 0; body && i < t->ncols + t->ncons; i++) {
-		if (i >= t->ncols && t->cons[i - t->ncols].kind == SCH_FK)
+		if (i >= t->ncols && t->cons[i - t->ncols].kind == SCH_FK &&
+		    !fk_inline(x, t, &t->cons[i - t->ncols]))
 			continue;
 		item = i < t->ncols ? plan_col_sql(x, &t->cols[i]) :
 		    plan_con_sql(x, &t->cons[i - t->ncols], 0);
@@ -295,9 +316,9 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 		if (t->cols[i].comment)
 			step(x, c, plan_comment_sql(x, t, t->cols[i].name,
 			    t->cols[i].comment), 1);
-	/* foreign keys once every table exists; the new table is empty */
+	/* other keys once every table exists; the new table is empty */
 	for (i = 0; i < t->ncons; i++) {
-		if (t->cons[i].kind != SCH_FK)
+		if (t->cons[i].kind != SCH_FK || fk_inline(x, t, &t->cons[i]))
 			continue;
 		c = add(x, 4, PLAN_SAFE, "add foreign key",
 		    plan_fmt("%s.%s.%s", t->schema, t->name, t->cons[i].name),
@@ -729,16 +750,48 @@ plan_own_table(const struct plan_opts *o, const struct sch_table *t)
 	return 0;
 }
 
+/*
+ * Create new table t after the new tables it references (depth first), so
+ * that its foreign keys can be declared inline.  x->made: MADE_NEW for a
+ * table to create, MADE_BUSY while its references are visited (a cycle),
+ * MADE_DONE once created; 0 for a table that exists.
+ */
+static void
+plan_new_table(struct pctx *x, const struct sch_table *t)
+{
+	const struct sch_table *r;
+	size_t i = (size_t)(t - x->want->tables);
+
+	if (x->made[i] != MADE_NEW)
+		return;
+	x->made[i] = MADE_BUSY;
+	for (size_t k = 0; k < t->ncons; k++)
+		if (t->cons[k].kind == SCH_FK && (r = schema_find_table(x->want,
+		    t->cons[k].ref_schema, t->cons[k].ref_table)) != NULL)
+			plan_new_table(x, r);
+	plan_create_table(x, t);
+	x->made[i] = MADE_DONE;
+}
+
 static void
 plan_tables(struct pctx *x)
 {
 	const struct sch_table *t, *h;
 
+	if ((x->made = calloc(x->want->ntables + 1, 1)) == NULL) {
+		x->nomem = 1;
+		return;
+	}
+	for (size_t i = 0; i < x->want->ntables; i++) {
+		t = &x->want->tables[i];
+		if (schema_find_table(x->have, t->schema, t->name) == NULL)
+			x->made[i] = MADE_NEW;
+	}
 	for (size_t i = 0; i < x->want->ntables; i++) {
 		t = &x->want->tables[i];
 		if ((h = schema_find_table(x->have, t->schema, t->name)) ==
 		    NULL) {
-			plan_create_table(x, t);
+			plan_new_table(x, t);
 			continue;
 		}
 		plan_columns(x, t, h);
@@ -753,6 +806,8 @@ plan_tables(struct pctx *x)
 			drift(x, "table", tname(h),
 			    strdup("table is not in the models"), NULL);
 	}
+	free(x->made);
+	x->made = NULL;
 }
 
 static int

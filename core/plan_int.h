@@ -15,8 +15,11 @@ struct pctx {
 	struct plan		*p;
 	struct merr		*e;
 	struct sch_memo		*memo;	/* parsed expressions */
+	unsigned char		*made;	/* per want table: MADE_* */
 	int			 nomem;
 };
+
+enum { MADE_NEW = 1, MADE_BUSY, MADE_DONE };
 
 /* Track pointers a function builds so one call frees them all. */
 struct strs {

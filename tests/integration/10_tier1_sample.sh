@@ -22,13 +22,13 @@ out=$(M --plan 2>&1); rc=$?
 is "--plan exits 0" "$rc" 0
 like "--plan shows CREATE TABLE users" "$out" 'CREATE TABLE "public"."users"'
 like "--plan explains each change" "$out" '^-- safe: create table public.activity_logs: new table'
-like "--plan summary" "$out" '^-- plan: 6 safe, 0 refused, 0 drift$'
+like "--plan summary" "$out" '^-- plan: 4 safe, 0 refused, 0 drift$'
 is "--plan changed nothing" "$(schema_snapshot --exclude-schema=testaux)" "$before"
 is "--plan ran no DDL" "$(q 'SELECT count(*) FROM testaux.ddl_log')" 0
 
 out=$(M --once 2>&1); rc=$?
 is "--once exits 0" "$rc" 0
-like "--once reports what it did" "$out" 'tier 1: applied 6 changes, 12 statements'
+like "--once reports what it did" "$out" 'tier 1: applied 4 changes, 10 statements'
 is "tables created" "$(q "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relname <> 'migrated_audit'")" \
     "activity_logs,social_accounts,users"
 is "users.id default" "$(q "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'users'::regclass AND adnum = 1")" "gen_random_uuid()"

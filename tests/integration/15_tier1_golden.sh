@@ -1,6 +1,8 @@
 # 15_tier1_golden.sh - model -> plan golden files (tests/golden/*/): each
 # case's setup.sql on a fresh database, then `migrated --plan`, diffed
-# against expected.out.  UPDATE_GOLDEN=1 rewrites the expected files.
+# against expected.out; a case that plans without error is then applied
+# with --once and must leave nothing safe to do.  UPDATE_GOLDEN=1 rewrites
+# the expected files.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 G=$(cd "$(dirname "$0")/../golden" 2>/dev/null && pwd)
@@ -25,6 +27,15 @@ for dir in "$G"/*/; do
 	else
 		_fail "golden $name" "$d"
 	fi
+	# a plan without error must apply as printed and leave nothing to do
+	case $got in *"-- no changes"*|*"exit "[!0]*) ;; *)
+		out=$(cd "$dir" && "$MIGRATED" --database "dbname=$db" \
+		    --models models --migrations . --once 2>&1) ||
+		    _fail "golden $name: --once failed" "$out"
+		again=$(cd "$dir" && "$MIGRATED" --database "dbname=$db" \
+		    --models models --migrations . --plan 2>&1 | grep -c '^-- safe' || true)
+		is "golden $name: applied, then nothing safe is left" "$again" 0
+	esac
 	psql -qAtX -d "$TESTDB" -c "DROP DATABASE \"$db\"" >/dev/null
 done
 is "golden cases found" "$([ $n -ge 5 ] && echo yes)" yes
