@@ -272,6 +272,53 @@ out:
 	return rc;
 }
 
+/* The daemon's user name, or NULL when it has none. */
+static char *
+audit_user(uid_t uid)
+{
+	struct passwd pw, *pwp = NULL;
+	char buf[1024];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
+		return NULL;
+	return strdup(pw.pw_name);
+}
+
+/*
+ * The statements of one append, built once.  The head is read by a
+ * statement of its own after the lock is granted, so that it sees the row
+ * its predecessor committed; both go in one round trip (db_exec_last).
+ * Taking the lock again in the same transaction is free.
+ */
+static int
+audit_sql(struct audit *a, struct db *db)
+{
+	char *lit = db_literal(db, a->table);
+	int rc;
+
+	if (lit == NULL)
+		return -1;
+	rc = asprintf(&a->head_sql, "SELECT pg_advisory_xact_lock("
+	    AUDIT_LOCK_KEY_STR "); SELECT"
+	    " current_setting('transaction_isolation'),"
+	    " nextval(pg_get_serial_sequence(%s, 'id')), to_char("
+	    "clock_timestamp() AT TIME ZONE 'UTC',"
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	    " (SELECT hash FROM %s ORDER BY id DESC LIMIT 1)", lit, a->table);
+	free(lit);
+	if (rc == -1) {
+		a->head_sql = NULL;
+		return -1;
+	}
+	if (asprintf(&a->insert_sql, "INSERT INTO %s %s VALUES ($1, $2, $3,"
+	    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+	    " $18, $19, $20, $21)", a->table, audit_columns) == -1) {
+		a->insert_sql = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 audit_init(struct audit *a, struct db *db, const struct config *cfg,
     struct merr *e)
@@ -286,7 +333,9 @@ audit_init(struct audit *a, struct db *db, const struct config *cfg,
 	a->table = audit_table_name(db, cfg, e);
 	a->host = strdup(host);
 	a->version = strdup(MIGRATED_VERSION);
-	if (a->table == NULL || a->host == NULL || a->version == NULL) {
+	a->user = audit_user(geteuid());
+	if (a->table == NULL || a->host == NULL || a->version == NULL ||
+	    audit_sql(a, db) == -1) {
 		audit_release(a);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
@@ -299,6 +348,9 @@ audit_release(struct audit *a)
 	free(a->table);
 	free(a->host);
 	free(a->version);
+	free(a->user);
+	free(a->head_sql);
+	free(a->insert_sql);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -332,7 +384,8 @@ audit_hash(const char *prev, const char *const *v, char out[65],
 /* Number buffers for one row's integer columns. */
 struct audit_nums {
 	char	format[8], duration[24], statements[16], uid[24], pid[24];
-	char	daemon_pid[24], user[256];
+	char	daemon_pid[24];
+	char	*user;		/* a peer's user name, or NULL */
 	char	*detail;	/* a truncated copy of a long detail, or NULL */
 };
 
@@ -359,8 +412,6 @@ audit_actor(const struct audit *a, const struct actor *who,
     struct audit_nums *n, const char **v)
 {
 	int daemon = who == NULL || who->is_daemon;
-	struct passwd pw, *pwp = NULL;
-	char buf[1024];
 	uid_t uid = daemon ? geteuid() : who->uid;
 
 	v[COL_ACTOR] = daemon ? "daemon" : "peer";
@@ -369,15 +420,12 @@ audit_actor(const struct audit *a, const struct actor *who,
 	snprintf(n->pid, sizeof(n->pid), "%lld",
 	    daemon ? (long long)a->pid : (long long)who->pid);
 	v[COL_PID] = n->pid;
-	if (who != NULL && who->user != NULL) {
+	if (who != NULL && who->user != NULL)
 		v[COL_USER] = who->user;
-	} else if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 &&
-	    pwp != NULL) {
-		snprintf(n->user, sizeof(n->user), "%s", pw.pw_name);
-		v[COL_USER] = n->user;
-	} else {
-		v[COL_USER] = NULL;
-	}
+	else if (daemon)
+		v[COL_USER] = a->user;
+	else
+		v[COL_USER] = n->user = audit_user(uid);
 }
 
 static void
@@ -410,23 +458,10 @@ static int
 audit_insert(struct audit *a, struct db *db, const char **v,
     struct merr *e)
 {
-	const char *p[1] = { a->table };
-	char *sql = NULL, prev[65], id[24], at[40], hash[65];
+	char prev[65], id[24], at[40], hash[65];
 	PGresult *r;
-	int rc;
 
-	if (db_exec(db, "SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY_STR
-	    ")", e) == -1)
-		return -1;
-	if (asprintf(&sql, "SELECT current_setting('transaction_isolation'),"
-	    " nextval(pg_get_serial_sequence($1, 'id')), to_char("
-	    "clock_timestamp() AT TIME ZONE 'UTC',"
-	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-	    " (SELECT hash FROM %s ORDER BY id DESC LIMIT 1)", a->table) == -1)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = db_query(db, sql, 1, p, &r, e);
-	free(sql);
-	if (rc == -1)
+	if (db_exec_last(db, a->head_sql, &r, e) == -1)
 		return -1;
 	if (strcmp(PQgetvalue(r, 0, 0), "read committed") != 0) {
 		merr_set(e, MERR_STATE, "transaction isolation is %s",
@@ -447,15 +482,10 @@ audit_insert(struct audit *a, struct db *db, const char **v,
 	v[COL_HASH] = hash;
 	if (audit_hash(prev, v, hash, e) == -1)
 		return -1;
-	if (asprintf(&sql, "INSERT INTO %s %s VALUES ($1, $2, $3, $4, $5, $6,"
-	    " $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,"
-	    " $20, $21)", a->table, audit_columns) == -1)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = db_query(db, sql, COL_NCOLS, v, &r, e);
-	free(sql);
-	if (rc == 0)
-		PQclear(r);
-	return rc;
+	if (db_query(db, a->insert_sql, COL_NCOLS, v, &r, e) == -1)
+		return -1;
+	PQclear(r);
+	return 0;
 }
 
 int
@@ -500,9 +530,11 @@ audit_record(struct audit *a, struct db *db, const struct actor *who,
 	if (own && db_exec(db, "COMMIT", e) == -1)
 		goto fail;
 	free(nums.detail);
+	free(nums.user);
 	return 0;
 fail:
 	free(nums.detail);
+	free(nums.user);
 	if (own && db_ok(db) && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		db_exec(db, "ROLLBACK", &ignore);
 	snprintf(what, sizeof(what), "record '%.40s' in", ev->action);

@@ -56,6 +56,9 @@ struct audit {
 	char	*host;		/* gethostname() */
 	pid_t	 pid;		/* the daemon's pid */
 	char	*version;	/* MIGRATED_VERSION */
+	char	*user;		/* the daemon's user name, or NULL */
+	char	*head_sql;	/* lock the chain; read id, time and head */
+	char	*insert_sql;	/* append one row */
 };
 
 int	audit_init(struct audit *, struct db *, const struct config *,

@@ -187,9 +187,17 @@ db_query(struct db *d, const char *sql, int nparams,
 int
 db_exec(struct db *d, const char *sql, struct merr *e)
 {
+	return db_exec_last(d, sql, NULL, e);
+}
+
+int
+db_exec_last(struct db *d, const char *sql, PGresult **res, struct merr *e)
+{
 	PGresult *r, *last = NULL;
 	int rc = 0;
 
+	if (res)
+		*res = NULL;
 	if (d->conn == NULL)
 		return merr_set(e, MERR_CONNECT, "database unavailable");
 	/* simple protocol: sql may hold several statements */
@@ -206,9 +214,12 @@ db_exec(struct db *d, const char *sql, struct merr *e)
 		PQclear(last);
 		last = r;
 	}
-	PQclear(last);
 	if (rc == 0 && !db_ok(d))
-		return db_result_error(d, NULL, NULL, e);
+		rc = db_result_error(d, NULL, NULL, e);
+	if (rc == 0 && res)
+		*res = last;
+	else
+		PQclear(last);
 	return rc;
 }
 
@@ -216,6 +227,18 @@ char *
 db_ident(struct db *d, const char *name)
 {
 	char *q = PQescapeIdentifier(d->conn, name, strlen(name)), *s;
+
+	if (q == NULL)
+		return NULL;
+	s = strdup(q);
+	PQfreemem(q);
+	return s;
+}
+
+char *
+db_literal(struct db *d, const char *text)
+{
+	char *q = PQescapeLiteral(d->conn, text, strlen(text)), *s;
 
 	if (q == NULL)
 		return NULL;

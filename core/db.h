@@ -48,6 +48,14 @@ int	db_cancel(struct db *);		/* cancel the running query */
 /* Run sql (no parameters, may hold several statements); no result. */
 int	db_exec(struct db *, const char *sql, struct merr *);
 /*
+ * The same, keeping the last statement's result in *res (caller
+ * PQclear()s; NULL on failure): each statement of a READ COMMITTED
+ * transaction sees what was committed before it started, so "take a lock;
+ * read" is one round trip.
+ */
+int	db_exec_last(struct db *, const char *sql, PGresult **res,
+	    struct merr *);
+/*
  * Run one statement with text parameters.  On success *res holds the
  * result (caller PQclear()s); on failure *res is NULL.
  */
@@ -56,6 +64,8 @@ int	db_query(struct db *, const char *sql, int nparams,
 
 /* Quote an identifier with libpq; returns malloc'd, caller frees. */
 char	*db_ident(struct db *, const char *);
+/* Quote a string literal with libpq; malloc'd, caller frees. */
+char	*db_literal(struct db *, const char *);
 /* "schema"."name", malloc'd, caller frees. */
 char	*db_qualified(struct db *, const char *schema, const char *name);
 
