@@ -113,6 +113,31 @@ test_normalised(void **state)
 	schema_free(s);
 }
 
+/* Columns in attnum order, whatever order the server's rows come in. */
+static void
+test_column_order(void **state)
+{
+	char *schemas[] = { "ord", NULL };
+	const char *want[] = { "a", "c", "d", "e" };
+	struct schema *s;
+	struct sch_table *t;
+	struct merr e;
+
+	(void)state;
+	/* updated pg_attribute rows move to the end of the heap */
+	sql("CREATE SCHEMA ord; CREATE TABLE ord.t (a int, b int, c int,"
+	    " d int); ALTER TABLE ord.t DROP COLUMN b;"
+	    "ALTER TABLE ord.t ALTER COLUMN a SET NOT NULL,"
+	    " ALTER COLUMN c SET NOT NULL; ALTER TABLE ord.t ADD COLUMN e int;");
+	merr_clear(&e);
+	assert_int_equal(catalog_load(&db, schemas, &s, &e), 0);
+	assert_non_null(t = schema_find_table(s, "ord", "t"));
+	assert_int_equal(t->ncols, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(t->cols[i].name, want[i]);
+	schema_free(s);
+}
+
 /* Count the queries a catalog_load sends, from libpq's protocol trace. */
 static int
 count_queries(int ntables)
@@ -432,6 +457,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalised),
+		cmocka_unit_test(test_column_order),
 		cmocka_unit_test(test_fixed_queries),
 		cmocka_unit_test(test_probe_rows),
 		cmocka_unit_test(test_every_construct_in_sync),
