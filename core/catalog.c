@@ -23,7 +23,7 @@ static const char q_schemas[] =
     " ORDER BY 1";
 
 static const char q_enums[] =
-    "SELECT n.nspname, t.typname, e.enumlabel"
+    "SELECT n.nspname, t.typname, e.enumlabel, t.oid, t.typarray"
     " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
     " JOIN pg_enum e ON e.enumtypid = t.oid"
     " WHERE t.typtype = 'e' AND " NSP_FILTER
@@ -38,14 +38,15 @@ static const char q_tables[] =
     " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND "
     NSP_FILTER " ORDER BY 1";
 
-/* Unordered: sorting 10,000 wide rows costs the server a fifth of the
-   query; load_columns() puts each table's columns in attnum order. */
+/*
+ * Unordered: sorting 10,000 wide rows costs the server a fifth of the
+ * query; load_columns() puts each table's columns in attnum order.  Enum
+ * types (and arrays of them) are named from q_enums' oids, not by joining
+ * pg_type twice here (another fifth).
+ */
 static const char q_columns[] =
-    "SELECT a.attrelid, a.attname,"
-    "  CASE WHEN et.typtype = 'e' THEN en.nspname || '.' || et.typname ||"
-    "       CASE WHEN t.typelem <> 0 AND t.typlen = -1 THEN '[]' ELSE '' END"
-    "  ELSE format_type(a.atttypid, a.atttypmod) END,"
-    "  et.typtype = 'e', a.attnotnull,"
+    "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),"
+    "  a.atttypid, a.attnotnull,"
     /* a default has no Vars (a generated column has): relid 0 spares
        pg_get_expr opening every table for its deparse context */
     "  pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0"
@@ -53,10 +54,6 @@ static const char q_columns[] =
     " FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " JOIN pg_type t ON t.oid = a.atttypid"
-    " JOIN pg_type et ON et.oid = CASE WHEN t.typelem <> 0 AND"
-    "      t.typlen = -1 THEN t.typelem ELSE t.oid END"
-    " JOIN pg_namespace en ON en.oid = et.typnamespace"
     " LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND"
     "      ad.adnum = a.attnum"
     " LEFT JOIN pg_description d ON d.objoid = a.attrelid AND"
@@ -113,6 +110,7 @@ static const char q_indexes[] =
 struct catalog_ctx {
 	struct schema	*s;
 	unsigned long	*oids;		/* oids[i] is s->tables[i] */
+	unsigned long	*enum_oids;	/* [2i], [2i+1]: s->enums[i], its array */
 };
 
 static int
@@ -191,18 +189,51 @@ static int
 load_enums(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
 	struct sch_enum *en = NULL;
+	size_t k;
 	int rc = 0;
 
+	if ((cx->enum_oids = calloc(2 * (size_t)PQntuples(r) + 2,
+	    sizeof(*cx->enum_oids))) == NULL)
+		return catalog_nomem(e);
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		if (en == NULL || strcmp(en->schema, val(r, i, 0)) ||
-		    strcmp(en->name, val(r, i, 1)))
-			en = schema_add_enum(cx->s, val(r, i, 0),
-			    val(r, i, 1));
-		if (en == NULL || schema_strv_push(&en->labels,
-		    val(r, i, 2)) == -1)
+		    strcmp(en->name, val(r, i, 1))) {
+			if ((en = schema_add_enum(cx->s, val(r, i, 0),
+			    val(r, i, 1))) == NULL) {
+				rc = -1;
+				break;
+			}
+			k = 2 * (cx->s->nenums - 1);
+			cx->enum_oids[k] = strtoul(val(r, i, 3), NULL, 10);
+			cx->enum_oids[k + 1] = strtoul(val(r, i, 4), NULL, 10);
+		}
+		if (schema_strv_push(&en->labels, val(r, i, 2)) == -1)
 			rc = -1;
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;
+}
+
+/* A column's type: "schema.enum" ("[]" for an array of it), else fmt. */
+static int
+column_type(struct catalog_ctx *cx, struct sch_column *c, const char *fmt,
+    const char *typid)
+{
+	unsigned long oid = strtoul(typid, NULL, 10);
+
+	for (size_t i = 0; cx->enum_oids && i < 2 * cx->s->nenums; i++) {
+		const struct sch_enum *en = &cx->s->enums[i / 2];
+
+		if (cx->enum_oids[i] != oid)
+			continue;
+		c->is_enum = 1;
+		if (asprintf(&c->type, "%s.%s%s", en->schema, en->name,
+		    i % 2 ? "[]" : "") == -1) {
+			c->type = NULL;
+			return -1;
+		}
+		return 0;
+	}
+	return dupnull(&c->type, fmt);
 }
 
 static int
@@ -249,13 +280,12 @@ load_columns(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
 			continue;
 		if ((c = schema_add_column(t, val(r, i, 1))) == NULL ||
-		    dupnull(&c->type, val(r, i, 2)) == -1 ||
+		    column_type(cx, c, val(r, i, 2), val(r, i, 3)) == -1 ||
 		    dupnull(&c->def, val(r, i, 5)) == -1 ||
 		    dupnull(&c->comment, val(r, i, 6)) == -1) {
 			rc = -1;
 			break;
 		}
-		c->is_enum = val(r, i, 3)[0] == 't';
 		c->num = atoi(val(r, i, 7));
 		c->notnull = val(r, i, 4)[0] == 't';
 	}
@@ -425,7 +455,7 @@ catalog_send(struct db *db, char *const *schemas, struct merr *e)
 int
 catalog_recv(struct db *db, struct schema **out, struct merr *e)
 {
-	struct catalog_ctx cx = { NULL, NULL };
+	struct catalog_ctx cx = { NULL, NULL, NULL };
 	PGresult *r;
 	int rc = 0;
 
@@ -453,6 +483,7 @@ catalog_recv(struct db *db, struct schema **out, struct merr *e)
 	PQclear(r);
 	PQexitPipelineMode(db->conn);
 	free(cx.oids);
+	free(cx.enum_oids);
 	if (rc == -1) {
 		schema_free(cx.s);
 		return -1;
