@@ -50,7 +50,8 @@ static const char q_columns[] =
     /* a default has no Vars (a generated column has): relid 0 spares
        pg_get_expr opening every table for its deparse context */
     "  pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0"
-    "              ELSE ad.adrelid END), d.description, a.attnum"
+    "              ELSE ad.adrelid END), d.description, a.attnum,"
+    "  a.attidentity"
     " FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -288,6 +289,7 @@ load_columns(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		}
 		c->num = atoi(val(r, i, 7));
 		c->notnull = val(r, i, 4)[0] == 't';
+		c->identity = val(r, i, 8)[0];
 	}
 	if (rc == -1)
 		return catalog_nomem(e);

@@ -4,8 +4,10 @@
  * catalog_load() reads schemas, enum types, tables, columns, constraints
  * and indexes with a fixed number of bulk catalog queries (CATALOG_QUERIES)
  * whatever the number of tables, limited to the schemas listed (the
- * schemas the models use; NULL: every user schema).  Result: *out, the
- * caller's (schema_free()).
+ * schemas the models use; NULL: every user schema).  A column of an enum
+ * type is named "schema.enum" (is_enum) when that enum is in one of those
+ * schemas, like every enum a model may use.  Result: *out, the caller's
+ * (schema_free()).
  *
  * catalog_send() + catalog_recv() are the same in two halves: the queries
  * go out at once in libpq pipeline mode and the server works on them while

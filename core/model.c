@@ -194,9 +194,28 @@ mload_fk(struct mload *m, yaml_node_t *v, struct merr *e)
 /* ---- columns ---- */
 
 enum { C_TYPE, C_NOTNULL, C_PK, C_UNIQUE, C_DEFAULT, C_COMMENT, C_REFS,
-    C_CHECK, C_WAS };
+    C_CHECK, C_WAS, C_IDENTITY };
 static const char *const col_keys[] = { "type", "not_null", "primary_key",
-    "unique", "default", "comment", "references", "check", "was", NULL };
+    "unique", "default", "comment", "references", "check", "was",
+    "identity", NULL };
+
+/* identity: always | by_default.  An identity column is NOT NULL. */
+static int
+col_identity(struct mload *m, yaml_node_t *v, const char *field,
+    struct merr *e)
+{
+	const char *s = ydoc_scalar(v);
+
+	if (s && !strcmp(s, "always"))
+		m->c->identity = 'a';
+	else if (s && !strcmp(s, "by_default"))
+		m->c->identity = 'd';
+	else
+		return ydoc_error(m->y, v, field, e, "'%s' must be always or "
+		    "by_default", field);
+	m->c->notnull = 1;
+	return 0;
+}
 
 static int
 col_flag_constraint(struct mload *m, enum sch_con_kind kind,
@@ -257,6 +276,8 @@ col_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 		return mload_expr(m, v, field, &ck->expr, e);
 	case C_WAS:
 		return mload_name(m, v, field, &c->was, e);
+	case C_IDENTITY:
+		return col_identity(m, v, field, e);
 	}
 	return -1;
 }

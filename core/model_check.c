@@ -96,8 +96,13 @@ resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
 		snprintf(msg, sizeof(msg), "unknown type '%s' for column '%s'",
 		    c->type, c->name);
 		resolve_err(&c->pos, "type", e, msg);
-		merr_hint(e, "use a PostgreSQL built-in type or an enum "
-		    "defined under 'enums'");
+		if (strstr(c->type, "serial"))
+			merr_hint(e, "serial is a shorthand, not a type: write "
+			    "{ type: bigint, identity: by_default } (an identity "
+			    "column)");
+		else
+			merr_hint(e, "use a PostgreSQL built-in type or an enum "
+			    "defined under 'enums'");
 		return -1;
 	}
 	free(c->type);
@@ -107,6 +112,28 @@ resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
 		return mcheck_nomem(e);
 	}
 	c->is_enum = 1;
+	return 0;
+}
+
+/* An identity column: an integer type, no default of its own. */
+static int
+resolve_identity(const struct sch_column *c, struct merr *e)
+{
+	char msg[300];
+
+	if (c->identity == 0)
+		return 0;
+	if (strcmp(c->type, "smallint") && strcmp(c->type, "integer") &&
+	    strcmp(c->type, "bigint")) {
+		snprintf(msg, sizeof(msg), "identity column '%s' must be "
+		    "smallint, integer or bigint, not %s", c->name, c->type);
+		return resolve_err(&c->pos, "identity", e, msg);
+	}
+	if (c->def) {
+		snprintf(msg, sizeof(msg), "identity column '%s' cannot have "
+		    "a default: its sequence gives the values", c->name);
+		return resolve_err(&c->pos, "identity", e, msg);
+	}
 	return 0;
 }
 
@@ -255,7 +282,8 @@ resolve_table(struct schema *s, struct sch_table *t, struct rels *rels,
 	if (rels_add(rels, t->schema, t->name, &t->pos) == -1)
 		return mcheck_nomem(e);
 	for (i = 0; rc == 0 && i < t->ncols; i++)
-		rc = resolve_type(s, t, &t->cols[i], tc, e);
+		if ((rc = resolve_type(s, t, &t->cols[i], tc, e)) == 0)
+			rc = resolve_identity(&t->cols[i], e);
 	for (i = 0; rc == 0 && i < t->ncons; i++) {
 		struct sch_constraint *c = &t->cons[i];
 

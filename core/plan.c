@@ -265,9 +265,10 @@ plan_enums(struct pctx *x)
 /*
  * Can new table t declare foreign key k inline?  When k references a
  * table this plan has already created (with its keys and unique indexes):
- * one statement instead of two.  Keys to t itself (a unique index of t
- * comes after its CREATE TABLE), around a cycle, or to an existing table
- * stay separate changes (see below).
+ * one statement instead of two.  Keys to t itself stay separate, to be
+ * safe (a key backed by a unique index of t, not a constraint, needs the
+ * index, which comes after the CREATE TABLE), as do keys around a cycle
+ * or to an existing table (see below).
  */
 static int
 fk_inline(struct pctx *x, const struct sch_table *t,
@@ -402,16 +403,19 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 		    "COLUMN (and keep the application compatible with both)"));
 		return;
 	}
-	if (h->rows != 0 && w->notnull && w->def == NULL)
+	if (h->rows != 0 && w->identity)
+		why = "an identity column numbers every existing row: the "
+		    "table is rewritten under an exclusive lock";
+	else if (h->rows != 0 && w->notnull && w->def == NULL)
 		why = "NOT NULL column without a default on a table that has "
 		    "rows";
 	else if (h->rows != 0 && def_volatile(w->def))
 		why = "a volatile default rewrites every row of the table";
 	if (why) {
 		add(x, 3, PLAN_REFUSED, "add column", cname(t, w->name),
-		    strdup(why), plan_fmt("%s; or add it nullable, backfill in "
-		    "batches, then SET NOT NULL in a migration",
-		    HINT_MIGRATION));
+		    strdup(why), w->identity ? strdup(HINT_MIGRATION) :
+		    plan_fmt("%s; or add it nullable, backfill in batches, "
+		    "then SET NOT NULL in a migration", HINT_MIGRATION));
 		return;
 	}
 	c = add(x, 3, PLAN_SAFE, "add column", cname(t, w->name),
@@ -425,6 +429,33 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 	plan_strs_free(&s);
 }
 
+/* An identity the model and the database disagree on: never automatic. */
+static void
+plan_identity(struct pctx *x, const struct sch_table *t,
+    const struct sch_column *w, const struct sch_column *h)
+{
+	if (w->identity == 0) {
+		drift(x, "identity", cname(t, w->name), plan_fmt("%s is not "
+		    "in the models", plan_identity_sql(h->identity) + 1), NULL);
+		return;
+	}
+	if (h->identity)
+		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
+		    plan_fmt("%s -> %s changes which INSERTs succeed",
+		    plan_identity_sql(h->identity) + 1,
+		    plan_identity_sql(w->identity) + 1), plan_fmt("%s: ALTER "
+		    "TABLE ... ALTER COLUMN ... SET GENERATED %s, once the "
+		    "application is ready for it", HINT_MIGRATION,
+		    w->identity == 'a' ? "ALWAYS" : "BY DEFAULT"));
+	else
+		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
+		    strdup("an identity on an existing column needs its "
+		    "sequence to start past the values already there"),
+		    plan_fmt("%s: ALTER TABLE ... ALTER COLUMN ... ADD "
+		    "GENERATED ... AS IDENTITY, then setval() past the "
+		    "largest value", HINT_MIGRATION));
+}
+
 static void
 plan_alter_column(struct pctx *x, const struct sch_table *t,
     const struct sch_column *w, const struct sch_column *h)
@@ -435,7 +466,7 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 
 	/* the common case, nothing to change, costs no quoting */
 	if (!strcmp(w->type, h->type) && w->notnull == h->notnull &&
-	    (w->def == NULL) == (h->def == NULL) &&
+	    w->identity == h->identity && (w->def == NULL) == (h->def == NULL) &&
 	    (!w->comment || (h->comment && !strcmp(w->comment, h->comment))) &&
 	    (!w->def || schema_expr_equal_memo(x->memo, w->def, h->def)))
 		return;
@@ -466,6 +497,8 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 		    q, col), 1);
 	}
+	if (w->identity != h->identity)
+		plan_identity(x, t, w, h);
 	if (w->def && !schema_expr_equal_memo(x->memo, w->def, h->def)) {
 		c = add(x, 3, PLAN_SAFE, "set default", cname(t, w->name),
 		    h->def ? plan_fmt("default %s -> %s", h->def, w->def) :

@@ -39,6 +39,7 @@ char		*plan_identlist(struct pctx *, char *const *);
 char		*plan_coltype(struct pctx *, const struct sch_column *);
 const char	*plan_action_sql(char);
 char		*plan_col_sql(struct pctx *, const struct sch_column *);
+const char	*plan_identity_sql(char identity);
 char		*plan_con_body(struct pctx *, const struct sch_constraint *,
 		    int not_valid);
 char		*plan_con_sql(struct pctx *, const struct sch_constraint *,

@@ -41,6 +41,7 @@ struct sch_column {
 	char		*type;		/* canonical, see above */
 	int		 is_enum;	/* type names an enum (schema.name) */
 	int		 notnull;
+	char		 identity;	/* 'a' ALWAYS, 'd' BY DEFAULT, 0: none */
 	char		*def;		/* default expression or NULL */
 	char		*comment;	/* NULL: none */
 	char		*was;		/* model: former name (rename hint) */

@@ -26,6 +26,12 @@ good; printf 'table: t\ncolumns:\n  id: int\ncolour: red\n' >m/t.yaml
 case_ "unknown top-level key" "error: m/t.yaml:4:1: unknown key 'colour' in model"
 good; printf 'table: t\ncolumns:\n  id: int\n  name: { type: strng }\n' >m/t.yaml
 case_ "unknown type" "error: m/t.yaml:4:17: unknown type 'strng' for column 'name'"
+good; printf 'table: t\ncolumns:\n  id: { type: bigserial, primary_key: true }\n' >m/t.yaml
+case_ "serial, with the identity column to write instead" \
+    "hint: serial is a shorthand, not a type: write \\{ type: bigint, identity: by_default \\}"
+good; printf 'table: t\ncolumns:\n  id: { type: text, identity: always }\n' >m/t.yaml
+case_ "identity on a text column" \
+    "error: m/t.yaml:3:15: identity column 'id' must be smallint, integer or bigint, not text"
 good; printf 'table: t\ncolumns:\n  id: int\n  owner: { type: int, references: ownrs }\n' >m/t.yaml
 case_ "fk to a table no model defines" \
     "error: m/t.yaml:4:35: foreign key on 't' references table 'public.ownrs' that no model defines"

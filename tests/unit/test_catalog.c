@@ -267,7 +267,8 @@ static const char every_customers[] =
 static const char every_orders[] =
     "table: shop.orders\n"
     "columns:\n"
-    "  id: { type: bigint, primary_key: true }\n"
+    "  id: { type: bigint, primary_key: true, identity: always }\n"
+    "  line: { type: int2, identity: by_default }\n"
     "  customer_id: bigint\n"
     "  customer_region: int\n"
     "  status: { type: shop.order_status, not_null: true,"

@@ -224,6 +224,16 @@ test_errors(void **state)
 	    "unknown key 'nul' in column", 3, 20, "nul");
 	expect_error("table: t\ncolumns:\n  id: { type: integr }\n",
 	    "unknown type 'integr' for column 'id'", 3, 15, "type");
+	expect_error("table: t\ncolumns:\n  id: { type: bigserial }\n",
+	    "unknown type 'bigserial' for column 'id'", 3, 15, "type");
+	expect_error("table: t\ncolumns:\n  id: { type: int, identity: yes }\n",
+	    "'identity' must be always or by_default", 3, 30, "identity");
+	expect_error("table: t\ncolumns:\n  id: { type: text, identity: always }\n",
+	    "identity column 'id' must be smallint, integer or bigint, not text",
+	    3, 15, "identity");
+	expect_error("table: t\ncolumns:\n"
+	    "  id: { type: int8, identity: always, default: 1 }\n",
+	    "identity column 'id' cannot have a default", 3, 15, "identity");
 	expect_error("table: t\ncolumns:\n  a: { type: int, references: x }\n",
 	    "references table 'public.x' that no model defines", 3, 31,
 	    "references");
