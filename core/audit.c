@@ -272,26 +272,30 @@ out:
 	return rc;
 }
 
-/* The daemon's user name, or NULL when it has none. */
-static char *
-audit_user(uid_t uid)
+/* uid's user name in *out (NULL when it has none); -1: out of memory. */
+static int
+audit_user(uid_t uid, char **out)
 {
 	struct passwd pw, *pwp = NULL;
 	char buf[1024];
 
+	*out = NULL;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
-		return NULL;
-	return strdup(pw.pw_name);
+		return 0;
+	return (*out = strdup(pw.pw_name)) == NULL ? -1 : 0;
 }
 
 /*
  * The statements of one append, built once.  The head is read by a
  * statement of its own after the lock is granted, so that it sees the row
- * its predecessor committed; both go in one round trip (db_exec_last).
+ * its predecessor committed; both go in one round trip (db_exec_last),
+ * always inside an explicit transaction (audit_record sees to it: else
+ * the lock would end with the message).  A message of several statements
+ * takes no parameters, so the table's name is a literal quoted by libpq.
  * Taking the lock again in the same transaction is free.
  */
 static int
-audit_sql(struct audit *a, struct db *db)
+audit_build_sql(struct audit *a, struct db *db)
 {
 	char *lit = db_literal(db, a->table);
 	int rc;
@@ -333,9 +337,9 @@ audit_init(struct audit *a, struct db *db, const struct config *cfg,
 	a->table = audit_table_name(db, cfg, e);
 	a->host = strdup(host);
 	a->version = strdup(MIGRATED_VERSION);
-	a->user = audit_user(geteuid());
 	if (a->table == NULL || a->host == NULL || a->version == NULL ||
-	    audit_sql(a, db) == -1) {
+	    audit_user(geteuid(), &a->user) == -1 ||
+	    audit_build_sql(a, db) == -1) {
 		audit_release(a);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
@@ -407,7 +411,8 @@ audit_detail(const char *d, struct audit_nums *n)
 	return n->detail;
 }
 
-static void
+/* The actor's columns; -1: out of memory. */
+static int
 audit_actor(const struct audit *a, const struct actor *who,
     struct audit_nums *n, const char **v)
 {
@@ -420,15 +425,23 @@ audit_actor(const struct audit *a, const struct actor *who,
 	snprintf(n->pid, sizeof(n->pid), "%lld",
 	    daemon ? (long long)a->pid : (long long)who->pid);
 	v[COL_PID] = n->pid;
-	if (who != NULL && who->user != NULL)
+	if (who != NULL && who->user != NULL) {
 		v[COL_USER] = who->user;
-	else if (daemon)
+		return 0;
+	}
+	if (daemon && a->user != NULL) {
 		v[COL_USER] = a->user;
-	else
-		v[COL_USER] = n->user = audit_user(uid);
+		return 0;
+	}
+	/* a peer, or a daemon whose name was not known at audit_init() */
+	if (audit_user(uid, &n->user) == -1)
+		return -1;
+	v[COL_USER] = n->user;
+	return 0;
 }
 
-static void
+/* The row's values, borrowed from ev, a and n; -1: out of memory. */
+static int
 audit_values(const struct audit *a, const struct actor *who,
     const struct mig_event *ev, struct audit_nums *n, const char **v)
 {
@@ -445,12 +458,14 @@ audit_values(const struct audit *a, const struct actor *who,
 	v[COL_OK] = ev->ok ? "t" : "f";
 	v[COL_SQLSTATE] = ev->sqlstate && ev->sqlstate[0] ? ev->sqlstate : NULL;
 	v[COL_ERROR] = ev->error;
-	audit_actor(a, who, n, v);
 	v[COL_HOST] = a->host;
 	snprintf(n->daemon_pid, sizeof(n->daemon_pid), "%lld",
 	    (long long)a->pid);
 	v[COL_DAEMON_PID] = n->daemon_pid;
 	v[COL_DAEMON_VERSION] = a->version;
+	if (ev->detail && v[COL_DETAIL] == NULL)
+		return -1;
+	return audit_actor(a, who, n, v);
 }
 
 /* Under the lock: id, time and predecessor, then the row itself. */
@@ -517,8 +532,7 @@ audit_record(struct audit *a, struct db *db, const struct actor *who,
 	}
 	memset(v, 0, sizeof(v));
 	memset(&nums, 0, sizeof(nums));
-	audit_values(a, who, ev, &nums, v);
-	if (ev->detail && v[COL_DETAIL] == NULL) {
+	if (audit_values(a, who, ev, &nums, v) == -1) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto fail;
 	}

@@ -49,9 +49,9 @@ int	db_cancel(struct db *);		/* cancel the running query */
 int	db_exec(struct db *, const char *sql, struct merr *);
 /*
  * The same, keeping the last statement's result in *res (caller
- * PQclear()s; NULL on failure): each statement of a READ COMMITTED
- * transaction sees what was committed before it started, so "take a lock;
- * read" is one round trip.
+ * PQclear()s; NULL on failure or when sql is empty).  Inside an explicit
+ * READ COMMITTED transaction each statement sees what was committed before
+ * it started, so "take a lock; read" is one round trip.
  */
 int	db_exec_last(struct db *, const char *sql, PGresult **res,
 	    struct merr *);
