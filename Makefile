@@ -20,6 +20,13 @@ WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Werror
 CFLAGS	+= -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -Icore -MMD -MP
 SANFLAGS ?=
+# build-asan always gets the sanitizers, whichever target rebuilds in it
+# (make install BUILD=build-asan after an edit must not mix objects)
+ifeq ($(notdir $(BUILD)),build-asan)
+OPT	= -O1 -g
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+endif
 
 # pkg-config is only asked once the packages exist (make deps runs first).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -81,8 +88,7 @@ unit: all
 	@tests/run.sh $(BUILD) unit
 
 asan: deps
-	@$(MAKE) --no-print-directory build BUILD=build-asan OPT="-O1 -g" \
-	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+	@$(MAKE) --no-print-directory build BUILD=build-asan
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    tests/run.sh build-asan
