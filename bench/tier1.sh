@@ -11,9 +11,9 @@
 #   (b)    tier 1 when everything is already in sync (migrated --once,
 #          three times after each cold run and a CHECKPOINT), and the
 #          number of statements it sent (server log_statement=all)
-# RUNS rounds (default 3); each timed run starts on a fresh database after
-# a CHECKPOINT and sync, so that none pays for the writes of the one
-# before.  Prints the best figures, every run, and the ratio to the floor.
+# RUNS rounds (default 3); the floor and the cold run each start on a
+# fresh database after a CHECKPOINT and sync, so that none pays for the
+# writes of the one before.  Prints the best figures, every run, and the ratio to the floor.
 # Targets: (a) within 1.5x of the floor, (b) under 150 ms for 500 tables
 # with a constant number of catalog queries.
 set -eu
