@@ -223,10 +223,11 @@ db_exec_last(struct db *d, const char *sql, PGresult **res, struct merr *e)
 	return rc;
 }
 
-char *
-db_ident(struct db *d, const char *name)
+/* A malloc'd copy of what libpq quoted (q is PQfreemem()'d), or NULL. */
+static char *
+db_quoted(char *q)
 {
-	char *q = PQescapeIdentifier(d->conn, name, strlen(name)), *s;
+	char *s;
 
 	if (q == NULL)
 		return NULL;
@@ -236,15 +237,15 @@ db_ident(struct db *d, const char *name)
 }
 
 char *
+db_ident(struct db *d, const char *name)
+{
+	return db_quoted(PQescapeIdentifier(d->conn, name, strlen(name)));
+}
+
+char *
 db_literal(struct db *d, const char *text)
 {
-	char *q = PQescapeLiteral(d->conn, text, strlen(text)), *s;
-
-	if (q == NULL)
-		return NULL;
-	s = strdup(q);
-	PQfreemem(q);
-	return s;
+	return db_quoted(PQescapeLiteral(d->conn, text, strlen(text)));
 }
 
 char *
