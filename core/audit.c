@@ -536,8 +536,7 @@ audit_record(struct audit *a, struct db *db, const struct actor *who,
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (own && (db_exec(db, "BEGIN", e) == -1 || db_set_timeouts(db, 1,
-	    AUDIT_LOCK_TIMEOUT_MS, 0, e) == -1))
+	if (own && db_begin(db, AUDIT_LOCK_TIMEOUT_MS, 0, e) == -1)
 		goto fail;
 	if (audit_insert(a, db, v, e) == -1)
 		goto fail;

@@ -273,6 +273,17 @@ db_set_timeouts(struct db *d, int local, long lock_ms, long stmt_ms,
 }
 
 int
+db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
+{
+	char sql[160];
+
+	/* a BEGIN in a message makes the rest of it part of the transaction */
+	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = %ld; "
+	    "SET LOCAL statement_timeout = %ld", lock_ms, stmt_ms);
+	return db_exec(d, sql, e);
+}
+
+int
 db_lock(struct db *d, struct merr *e)
 {
 	return db_exec(d, "SELECT pg_advisory_lock(" DB_LOCK_KEY_STR ")", e);
@@ -319,13 +330,12 @@ db_attempt(struct db *d, int tx, const struct db_retry *p, db_work_fn fn,
 {
 	struct merr ignore;
 
-	if (tx && db_exec(d, "BEGIN", e) == -1)
-		return -1;
-	if (db_set_timeouts(d, tx, p->lock_timeout_ms,
-	    p->statement_timeout_ms, e) == 0 && fn(d, arg, e) == 0 &&
+	if ((tx ? db_begin(d, p->lock_timeout_ms, p->statement_timeout_ms,
+	    e) : db_set_timeouts(d, 0, p->lock_timeout_ms,
+	    p->statement_timeout_ms, e)) == 0 && fn(d, arg, e) == 0 &&
 	    (!tx || db_exec(d, "COMMIT", e) == 0))
 		return 0;
-	if (tx && db_ok(d))
+	if (tx && db_ok(d) && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
 		db_exec(d, "ROLLBACK", &ignore);
 	return -1;
 }

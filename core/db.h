@@ -75,6 +75,11 @@ char	*db_qualified(struct db *, const char *schema, const char *name);
  * transaction only.
  */
 int	db_reset_session(struct db *, struct merr *);
+/*
+ * BEGIN and SET LOCAL of both timeouts, in one round trip.  On failure the
+ * transaction may be open (aborted): the caller rolls back.
+ */
+int	db_begin(struct db *, long lock_ms, long stmt_ms, struct merr *);
 /* SET [LOCAL] lock_timeout and statement_timeout (0: no limit). */
 int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
 	    struct merr *);
