@@ -50,8 +50,12 @@ done
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 ms() { date +%s%N | awk '{printf "%.0f", $1 / 1000000}'; }
-fresh() { psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $1" \
-    -c "CREATE DATABASE $1" >/dev/null 2>&1; }
+# a new database, and nothing left to write from the run before
+fresh() {
+	psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $1" \
+	    -c "CREATE DATABASE $1" -c CHECKPOINT >/dev/null 2>&1
+	sync
+}
 
 # floor and (a) alternate, twice each, best of two: the first run on a new
 # cluster also pays for creating WAL segments, whichever tool it is
