@@ -22,9 +22,9 @@ CFLAGS	+= -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -Icore -MMD -MP
 SANFLAGS ?=
 # build-asan always gets the sanitizers, whichever target rebuilds in it
 # (make install BUILD=build-asan after an edit must not mix objects)
-ifeq ($(notdir $(BUILD)),build-asan)
-OPT	= -O1 -g
-SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+ifeq ($(notdir $(patsubst %/,%,$(BUILD))),build-asan)
+override OPT = -O1 -g
+override SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 endif
 

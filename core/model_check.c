@@ -48,6 +48,17 @@ struct tcache {
 	char	**canon;
 };
 
+/* The integer type behind a serial shorthand. */
+static const char *
+serial_type(const char *serial)
+{
+	if (strstr(serial, "small") || strstr(serial, "serial2"))
+		return "smallint";
+	if (strstr(serial, "big") || strstr(serial, "serial8"))
+		return "bigint";
+	return "integer";
+}
+
 static int
 resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
     struct tcache *tc, struct merr *e)
@@ -97,9 +108,11 @@ resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
 		    c->type, c->name);
 		resolve_err(&c->pos, "type", e, msg);
 		if (strstr(c->type, "serial"))
-			merr_hint(e, "serial is a shorthand, not a type: write "
-			    "{ type: bigint, identity: by_default } (an identity "
-			    "column)");
+			merr_hint(e, "serial is a shorthand, not a type: a new "
+			    "column is { type: %s, identity: by_default }; a "
+			    "serial column that exists is { type: %s, default: "
+			    "\"nextval('<table>_<column>_seq'::regclass)\" }",
+			    serial_type(c->type), serial_type(c->type));
 		else
 			merr_hint(e, "use a PostgreSQL built-in type or an enum "
 			    "defined under 'enums'");
@@ -115,9 +128,12 @@ resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
 	return 0;
 }
 
-/* An identity column: an integer type, no default of its own. */
+/*
+ * An identity column: an integer type, no default of its own, NOT NULL
+ * (PostgreSQL makes it so, whatever the model's not_null says).
+ */
 static int
-resolve_identity(const struct sch_column *c, struct merr *e)
+resolve_identity(struct sch_column *c, struct merr *e)
 {
 	char msg[300];
 
@@ -134,6 +150,7 @@ resolve_identity(const struct sch_column *c, struct merr *e)
 		    "a default: its sequence gives the values", c->name);
 		return resolve_err(&c->pos, "identity", e, msg);
 	}
+	c->notnull = 1;
 	return 0;
 }
 

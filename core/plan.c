@@ -104,6 +104,8 @@ drift_owner(struct pctx *x, const char *kind, const char *target,
 	    !strcmp(kind, "column") || !strcmp(kind, "default") ||
 	    !strcmp(kind, "enum value"))
 		want = kind;
+	else if (!strcmp(kind, "identity"))
+		want = "column";	/* ADD COLUMN ... AS IDENTITY */
 	else
 		want = "constraint";
 	for (size_t i = 0; x->opts && i < x->opts->nowned; i++) {
@@ -419,6 +421,7 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 		return;
 	}
 	c = add(x, 3, PLAN_SAFE, "add column", cname(t, w->name),
+	    w->identity ? strdup("new identity column (the table is empty)") :
 	    plan_fmt("new %s column%s", w->notnull ? "NOT NULL" : "nullable",
 	    w->notnull ? " with a default (no rewrite)" : ""), NULL);
 	step(x, c, plan_fmt("ALTER TABLE %s ADD COLUMN %s",
@@ -436,7 +439,9 @@ plan_identity(struct pctx *x, const struct sch_table *t,
 {
 	if (w->identity == 0) {
 		drift(x, "identity", cname(t, w->name), plan_fmt("%s is not "
-		    "in the models", plan_identity_sql(h->identity) + 1), NULL);
+		    "in the models; its NOT NULL and default stay as they are "
+		    "until it is dropped", plan_identity_sql(h->identity) + 1),
+		    NULL);
 		return;
 	}
 	if (h->identity)
@@ -451,9 +456,12 @@ plan_identity(struct pctx *x, const struct sch_table *t,
 		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
 		    strdup("an identity on an existing column needs its "
 		    "sequence to start past the values already there"),
-		    plan_fmt("%s: ALTER TABLE ... ALTER COLUMN ... ADD "
-		    "GENERATED ... AS IDENTITY, then setval() past the "
-		    "largest value", HINT_MIGRATION));
+		    plan_fmt("%s: ALTER TABLE ... ALTER COLUMN ...%s%s%s ADD "
+		    "GENERATED ... AS IDENTITY, then setval("
+		    "pg_get_serial_sequence(...), max(column))",
+		    HINT_MIGRATION, h->def ? " DROP DEFAULT," : "",
+		    h->notnull ? "" : " SET NOT NULL,", h->def ? " (DROP "
+		    "SEQUENCE the old one)," : ""));
 }
 
 static void
@@ -491,7 +499,7 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		    "exclusive lock and fails on NULL rows"),
 		    plan_fmt("%s: backfill, add CHECK (%s IS NOT NULL) NOT VALID, "
 		    "VALIDATE, then SET NOT NULL", HINT_MIGRATION, w->name));
-	else if (!w->notnull && h->notnull) {
+	else if (!w->notnull && h->notnull && !h->identity) {
 		c = add(x, 3, PLAN_SAFE, "drop not null", cname(t, w->name),
 		    strdup("the model allows NULL"), NULL);
 		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
@@ -499,7 +507,9 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	}
 	if (w->identity != h->identity)
 		plan_identity(x, t, w, h);
-	if (w->def && !schema_expr_equal_memo(x->memo, w->def, h->def)) {
+	/* an identity column takes no default (the drift says so) */
+	if (w->def && !h->identity &&
+	    !schema_expr_equal_memo(x->memo, w->def, h->def)) {
 		c = add(x, 3, PLAN_SAFE, "set default", cname(t, w->name),
 		    h->def ? plan_fmt("default %s -> %s", h->def, w->def) :
 		    plan_fmt("default %s", w->def), NULL);

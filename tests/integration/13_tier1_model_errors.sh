@@ -28,7 +28,7 @@ good; printf 'table: t\ncolumns:\n  id: int\n  name: { type: strng }\n' >m/t.yam
 case_ "unknown type" "error: m/t.yaml:4:17: unknown type 'strng' for column 'name'"
 good; printf 'table: t\ncolumns:\n  id: { type: bigserial, primary_key: true }\n' >m/t.yaml
 case_ "serial, with the identity column to write instead" \
-    "hint: serial is a shorthand, not a type: write \\{ type: bigint, identity: by_default \\}"
+    "hint: serial is a shorthand, not a type: a new column is \\{ type: bigint, identity: by_default \\}; a serial column that exists is \\{ type: bigint, default: \"nextval"
 good; printf 'table: t\ncolumns:\n  id: { type: text, identity: always }\n' >m/t.yaml
 case_ "identity on a text column" \
     "error: m/t.yaml:3:15: identity column 'id' must be smallint, integer or bigint, not text"

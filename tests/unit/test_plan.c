@@ -424,6 +424,43 @@ test_identity(void **state)
 	assert_non_null(strstr(c->reason, "numbers every existing row"));
 	assert_int_equal(p->nsafe, 0);
 	plan_free(p);
+	/* identity in the database only: drift, and no NOT NULL or default
+	   change, which PostgreSQL refuses on an identity column */
+	p = diff("table: t\ncolumns:\n"
+	    "  id: { type: bigint, primary_key: true, identity: always }\n"
+	    "  n: { type: int, default: 0 }\n  m: int\n", have, 1);
+	assert_int_equal(find(p, "identity", "public.t.n")->cls, PLAN_DRIFT);
+	assert_int_equal(p->n, 1);
+	plan_free(p);
+	/* identity makes the column NOT NULL, whatever not_null says */
+	p = diff("table: t\ncolumns:\n"
+	    "  id: { type: bigint, primary_key: true, identity: always,"
+	    " not_null: false }\n"
+	    "  n: { identity: by_default, type: int, not_null: false }\n"
+	    "  m: int\n", have, 1);
+	assert_int_equal(p->n, 0);
+	plan_free(p);
+	p = diff("table: u\ncolumns:\n"
+	    "  k: { identity: always, type: int, not_null: false }\n",
+	    "enums: {}\n", 1);
+	assert_non_null(strstr(find(p, "create table", "public.u")->steps[0].sql,
+	    "\"k\" integer NOT NULL GENERATED ALWAYS AS IDENTITY"));
+	plan_free(p);
+	/* a serial column made an identity: the hint says how */
+	p = diff("table: t\ncolumns:\n"
+	    "  id: { type: bigint, primary_key: true, identity: always }\n"
+	    "  n: { type: int, identity: by_default }\n"
+	    "  m: { type: int, identity: always }\n", "table: t\ncolumns:\n"
+	    "  id: { type: bigint, primary_key: true, identity: always }\n"
+	    "  n: { type: int, identity: by_default }\n"
+	    "  m: { type: int, not_null: true, default: \"nextval('t_m_seq')\" }\n",
+	    1);
+	c = find(p, "set identity", "public.t.m");
+	assert_int_equal(c->cls, PLAN_REFUSED);
+	assert_non_null(strstr(c->hint, "DROP DEFAULT, (DROP SEQUENCE the "
+	    "old one), ADD GENERATED"));
+	assert_int_equal(p->nsafe, 0);
+	plan_free(p);
 	/* a new identity column on an empty table is safe */
 	p = diff("table: t\ncolumns:\n"
 	    "  id: { type: bigint, primary_key: true, identity: always }\n"
