@@ -221,6 +221,9 @@ column_type(struct catalog_ctx *cx, struct sch_column *c, const char *fmt,
 {
 	unsigned long oid = strtoul(typid, NULL, 10);
 
+	/* built-in types (below FirstNormalObjectId) are never enums */
+	if (oid < 16384)
+		return dupnull(&c->type, fmt);
 	for (size_t i = 0; cx->enum_oids && i < 2 * cx->s->nenums; i++) {
 		const struct sch_enum *en = &cx->s->enums[i / 2];
 
