@@ -199,7 +199,7 @@ static const char *const col_keys[] = { "type", "not_null", "primary_key",
     "unique", "default", "comment", "references", "check", "was",
     "identity", NULL };
 
-/* identity: always | by_default.  An identity column is NOT NULL. */
+/* identity: always | by_default (model_resolve() makes it NOT NULL). */
 static int
 col_identity(struct mload *m, yaml_node_t *v, const char *field,
     struct merr *e)
@@ -213,7 +213,6 @@ col_identity(struct mload *m, yaml_node_t *v, const char *field,
 	else
 		return ydoc_error(m->y, v, field, e, "'%s' must be always or "
 		    "by_default", field);
-	m->c->notnull = 1;
 	return 0;
 }
 
