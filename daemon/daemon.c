@@ -183,7 +183,8 @@ daemon_status_json(struct migrated *m)
 	}
 	daemon_time(s->db_down_since, down, sizeof(down));
 	return json_pack("{s:s, s:i, s:I, s:I, s:b, s:b, s:s, "
-	    "s:{s:b, s:s?, s:s?, s:s?}, s:o, s:O?, s:O?, s:s?, s:s, s:s?}",
+	    "s:{s:b, s:s?, s:s?, s:s?}, s:o, s:O?, s:O?, s:s?, s:s, s:s?, "
+	    "s:I, s:i}",
 	    "version", MIGRATED_VERSION, "proto", PROTO_VERSION,
 	    "pid", (json_int_t)getpid(),
 	    "uptime_s", (json_int_t)(time(NULL) - s->started),
@@ -195,7 +196,9 @@ daemon_status_json(struct migrated *m)
 	    "busy", busy, "schema", s->tier1, "enhancements", s->tier2,
 	    "last_error", s->last_error[0] ? s->last_error : NULL,
 	    "apply", config_apply_name(m->cfg->cfg.apply),
-	    "config", m->cfg->cfg.path);
+	    "config", m->cfg->cfg.path,
+	    "reloads", (json_int_t)s->reloads,
+	    "jobs", m->dbloop.pending);
 }
 
 void
@@ -357,9 +360,10 @@ daemon_watch_cb(void *arg, const char *file)
 }
 
 static int
-daemon_reload_failed(const struct merr *e)
+daemon_reload_failed(struct migrated *m, const struct merr *e)
 {
 	log_merr("reload failed, keeping the old configuration", e);
+	m->st.reloads++;
 	return -1;
 }
 
@@ -373,12 +377,12 @@ daemon_reload(struct migrated *m, struct merr *e)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (config_load(&fresh->cfg, m->config_path, &m->overrides, e) == -1) {
 		free(fresh);
-		return daemon_reload_failed(e);
+		return daemon_reload_failed(m, e);
 	}
 	if (config_check_paths(&fresh->cfg, e) == -1 ||
 	    ops_preflight(&fresh->cfg, e) == -1) {
 		cfgref_put(fresh);
-		return daemon_reload_failed(e);
+		return daemon_reload_failed(m, e);
 	}
 	if (strcmp(old->socket_path, fresh->cfg.socket_path))
 		log_warnx("reload: a new socket path takes effect at the next "
@@ -389,6 +393,7 @@ daemon_reload(struct migrated *m, struct merr *e)
 	m->cfg = fresh;
 	log_info("configuration reloaded%s%s", fresh->cfg.path ? " from " :
 	    "", fresh->cfg.path ? fresh->cfg.path : "");
+	m->st.reloads++;
 	return 0;
 }
 

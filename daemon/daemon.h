@@ -65,6 +65,7 @@ struct dstate {
 	char	 pending_line[512];	/* "1 enhancement pending: ..." */
 	char	 last_error[512];
 	char	 notified[1024];	/* the last STATUS= sent */
+	long	 reloads;	/* reloads whose config step ended (ok or not) */
 };
 
 struct migrated {
