@@ -17,10 +17,44 @@ TMP=$(mktemp -d /tmp/migrated-test.XXXXXX)
 chmod 755 "$TMP"
 export RESULTS=$TMP/results
 : >"$RESULTS"
+# The checkout may sit in a private folder (/root/src, a 0700 home): copies
+# of the binaries in a folder every user can reach, for the tests that run
+# migratectl as a second user.
+export SHARED_BIN=$TMP/bin
+mkdir -p "$SHARED_BIN"
+cp "$BUILD/migrated" "$BUILD/migratectl" "$SHARED_BIN/"
+chmod 755 "$SHARED_BIN" "$SHARED_BIN/migrated" "$SHARED_BIN/migratectl"
 cleanup() {
+	for _f in "$TMP"/t_*/.pids; do reap "$_f"; done
 	cluster_stop
 	rm -rf "$TMP"
 }
+
+# End the processes a test file recorded (tests/lib/testlib.sh: track) and
+# left running: by PID, only while /proc says it is still the same process
+# (same start time), SIGTERM, up to 10 s to go, then SIGKILL.
+reap() {	# reap PIDFILE
+	[ -f "$1" ] || return 0
+	_left=""
+	while read -r _pid _start; do
+		_now=$(awk '{ print $3, $22 }' "/proc/$_pid/stat" 2>/dev/null)
+		[ "${_now#* }" = "$_start" ] && [ "${_now%% *}" != Z ] || continue
+		echo "  left running: $(tr '\0' ' ' </proc/$_pid/cmdline | cut -c1-100) (pid $_pid): terminating"
+		kill -TERM "$_pid" 2>/dev/null && _left="$_left $_pid"
+	done <"$1"
+	for _i in $(seq 100); do
+		_alive=""
+		for _pid in $_left; do
+			_s=$(awk '{ print $3 }' "/proc/$_pid/stat" 2>/dev/null)
+			[ -n "$_s" ] && [ "$_s" != Z ] && _alive="$_alive $_pid"
+		done
+		_left=$_alive
+		[ -z "$_left" ] && return 0
+		sleep 0.1
+	done
+	for _pid in $_left; do kill -KILL "$_pid" 2>/dev/null; done
+}
+
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -81,8 +115,8 @@ for t in tests/integration/*.sh; do
 	elif [ "$after" -eq "$before" ]; then
 		echo "FAIL $name: no checks ran" >>"$RESULTS"
 	fi
-	# a test must not leave processes behind
-	pkill -f "$BUILD/migrated" 2>/dev/null || true
+	# a test must not leave processes behind: end those it started
+	reap "$tdir/.pids"
 done
 
 passed=$(grep -c '^PASS' "$RESULTS")

@@ -11,10 +11,34 @@
 #   fails_with "name" CODE COMMAND...  exit status CODE
 #   skip "why"                     not run here: SKIP, not PASS
 #   q "SQL"                        psql on TESTDB, unaligned tuples only
+#
+# Waiting: a test never sleeps for a fixed time and then asserts; it polls
+# a condition with a deadline (machines differ, and `make test-loaded` runs
+# the suite beside two CPU hogs):
+#
+#   wait_until SECS COMMAND...     poll COMMAND until it exits 0; on timeout
+#                                  a FAIL naming COMMAND, and status 1
+#   json_get EXPR                  read one JSON object on stdin, print the
+#                                  Python expression EXPR of it (d = the
+#                                  object); lists one item a line
+#   daemon_json SOCK EXPR          json_get EXPR of `migratectl --json status`
+#   hup_and_wait SOCK PID          SIGHUP the daemon, wait until its reload
+#                                  has ended (status "reloads" grew, not busy)
+#   jobs_done SOCK                 wait until the daemon's database worker has
+#                                  finished every job submitted so far
+#   pending_has SOCK NAME          status lists NAME among pending enhancements
+#
+# Processes: every background process a test starts is passed to track
+# (track PID), so that the harness can end exactly those, by PID, if the
+# test leaves them behind.  The second user (31, 33) runs the binaries from
+# $SHARED_BIN, a folder the harness made that any user can reach.
 
 set -u
 MIGRATED=${MIGRATED:-$BUILD/migrated}
 MIGRATECTL=${MIGRATECTL:-$BUILD/migratectl}
+# copies of the binaries that a second user can run (the checkout may be in
+# a private folder such as /root/src)
+SHARED_BIN=${SHARED_BIN:-$BUILD}
 export PGDATABASE=$TESTDB
 _tname=$(basename "$0" .sh)
 
@@ -66,4 +90,69 @@ schema_snapshot() {
 	pg_dump --no-owner -d "$TESTDB" "$@" 2>/dev/null |
 	    grep -v -e '^--' -e '^$' -e '^\\restrict' -e '^\\unrestrict' \
 		-e "setval('public.migrated_audit_id_seq'"
+}
+
+# track PID...: the harness ends these at the end of the file if they still
+# run (the start time tells a recycled PID from ours)
+track() {
+	for _p in "$@"; do
+		_st=$(awk '{ print $22 }' "/proc/$_p/stat" 2>/dev/null) || continue
+		echo "$_p $_st" >>"$T/.pids"
+	done
+}
+
+_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# wait_until SECS COMMAND...: poll until COMMAND exits 0 (its output is
+# discarded); 0 at once when it does, a FAIL and 1 when SECS run out
+wait_until() {
+	_wu_end=$(( $(_ms) + $1 * 1000 )); shift
+	_wu_nap=0.02
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		if [ "$(_ms)" -ge "$_wu_end" ]; then
+			_fail "timed out waiting for: $*"
+			return 1
+		fi
+		sleep "$_wu_nap"
+		_wu_nap=0.1
+	done
+}
+
+json_get() {
+	python3 -c '
+import json, sys
+d = json.loads(sys.stdin.readline())
+v = eval(sys.argv[1], {"d": d})
+if isinstance(v, list):
+    for x in v:
+        print(x if isinstance(x, str) else json.dumps(x))
+elif isinstance(v, bool) or v is None:
+    print(json.dumps(v))
+else:
+    print(v)' "$1"
+}
+
+daemon_json() {	# daemon_json SOCK EXPR
+	"$MIGRATECTL" -s "$1" --json status 2>/dev/null | json_get "$2"
+}
+
+# the daemon's status says EXPR (a Python expression of d, the data object)
+status_says() {	# status_says SOCK EXPR
+	[ "$(daemon_json "$1" "bool($2)" 2>/dev/null)" = true ]
+}
+
+pending_has() {	# pending_has SOCK NAME
+	status_says "$1" "'$2' in ((d['data'].get('enhancements') or {}).get('pending') or [])"
+}
+
+jobs_done() {	# jobs_done SOCK: every database job submitted so far finished
+	wait_until 60 status_says "$1" "d['data']['jobs'] == 0"
+}
+
+hup_and_wait() {	# hup_and_wait SOCK PID
+	_hw=$(daemon_json "$1" "d['data']['reloads']")
+	kill -HUP "$2"
+	wait_until 60 status_says "$1" \
+	    "d['data']['reloads'] > ${_hw:-0} and d['data']['busy'] is None"
 }
