@@ -35,8 +35,8 @@ with open(sys.argv[2], "a") as f:
     while True:
         f.write(s.recv(4096).decode().replace("\n", " ") + "\n"); f.flush()
 ' "$T/notify.sock" "$T/notify.log" &
-LPID=$!
-for i in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+LPID=$!; track $LPID
+wait_until 30 test -S "$T/notify.sock"
 
 # systemd-socket-activate clears the environment: name the server here
 cat >cfg.yaml <<EOF
@@ -48,9 +48,12 @@ EOF
 
 NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=400000 "$MIGRATED" -c cfg.yaml \
     >daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "wait-ready" ctl wait-ready --timeout 30
-sleep 0.5
+# READY=1 went out before the socket said ready; the listener writes it down
+wait_until 30 grep -q '^READY=1$' notify.log
+wd_sent() { [ "$(grep -c '^WATCHDOG=1' notify.log)" -ge 3 ]; }
+wait_until 30 wd_sent
 
 n=$(cat notify.log)
 like "READY=1 sent" "$n" "^READY=1$"
@@ -108,10 +111,9 @@ import socket, sys, time
 conns = []
 for i in range(17):
     s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); conns.append(s)
-time.sleep(0.3)
-last = conns[-1]; last.settimeout(5)
+last = conns[-1]; last.settimeout(30)
 print(last.recv(65536).decode().strip())
-conns[0].sendall(b"{\"cmd\":\"status\"}\n"); conns[0].settimeout(5)
+conns[0].sendall(b"{\"cmd\":\"status\"}\n"); conns[0].settimeout(30)
 print(conns[0].recv(65536).decode()[:60])' "$SOCK")
 like "17th connection of one uid refused" "$(echo "$out" | sed -n 1p)" \
     '"code":"too-many-connections".*"message":"too many connections from uid [0-9]+ \(at most 16\)"'
@@ -126,9 +128,7 @@ ok "first daemon unaffected" ctl status
 
 # the watcher notices a new migration file
 echo "SELECT 1;" >migrations/20990101_000000_watch_probe.sql
-for i in $(seq 30); do
-	grep -q "migrations folder changed" daemon.log && break; sleep 0.2
-done
+wait_until 30 grep -q "migrations folder changed" daemon.log
 like "watcher: folder change seen" "$(cat daemon.log)" \
     "migrations folder changed \('20990101_000000_watch_probe.sql'\): revalidating"
 rm -f migrations/20990101_000000_watch_probe.sql
@@ -136,8 +136,7 @@ rm -f migrations/20990101_000000_watch_probe.sql
 # SIGHUP with a broken config keeps the old one; reload names the error
 cp cfg.yaml cfg.good
 printf 'database: [\n' >>cfg.yaml
-kill -HUP $DPID
-sleep 0.5
+hup_and_wait "$SOCK" $DPID
 like "SIGHUP with a bad config: old one kept" "$(cat daemon.log)" \
     "reload failed, keeping the old configuration: .*cfg.yaml:[0-9]+:[0-9]+"
 out=$(ctl reload 2>&1); rc=$?
@@ -160,7 +159,8 @@ like "journald: <6> on info" "$(cat journal.log)" '^<6>starting migrated'
 # Enforced: VmRSS under 11 MB (a regression guard with room for another
 # machine's libraries) and the daemon's own private pages (USS) under
 # 10 MB.  Sanitizer builds carry shadow memory: reported only.
-sleep 1
+# Measured idle: nothing running or queued on the database worker.
+jobs_done "$SOCK"
 rss=$(awk '/^VmRSS/ {print $2}' /proc/$DPID/status)
 pss=$(awk '/^Pss:/ {print $2}' /proc/$DPID/smaps_rollup 2>/dev/null)
 uss=$(awk '/^Private_(Clean|Dirty):/ {n += $2} END {print n}' \
@@ -186,12 +186,12 @@ like "clean stop logged" "$(tail -n 1 daemon.log)" "stopped \(exit 0\)"
 
 # a stale socket file (a killed daemon) is removed at start
 "$MIGRATED" -c cfg.yaml >daemon2.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "restart: ready" ctl wait-ready --timeout 30
 kill -KILL $DPID; wait $DPID 2>/dev/null
 ok "SIGKILL leaves the socket file" test -S "$SOCK"
 "$MIGRATED" -c cfg.yaml >daemon3.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "stale socket: ready" ctl wait-ready --timeout 30
 like "stale socket removed" "$(cat daemon3.log)" "removed stale control socket $SOCK"
 mode=$(stat -c %a "$SOCK")
@@ -202,8 +202,8 @@ kill -TERM $DPID; wait $DPID
 ASOCK=$T/act.sock
 systemd-socket-activate -l "$ASOCK" "$MIGRATED" -c cfg.yaml \
     >daemon4.log 2>&1 &
-APID=$!
-for i in $(seq 50); do [ -S "$ASOCK" ] && break; sleep 0.1; done
+APID=$!; track $APID
+wait_until 30 test -S "$ASOCK"
 ok "socket activation: ready" "$MIGRATECTL" -s "$ASOCK" wait-ready --timeout 30
 like "socket activation: fd taken from systemd" "$(cat daemon4.log)" \
     "control socket passed by systemd \(fd 3\)"

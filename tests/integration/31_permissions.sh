@@ -15,7 +15,8 @@ GRP2=$(id -gn migtest)
 
 mkdir -p models migrations
 SOCK=$T/ctl.sock
-as2() { runuser -u migtest -- "$MIGRATECTL" -s "$SOCK" "$@"; }
+# migtest runs the copy in $SHARED_BIN: the checkout may be private
+as2() { runuser -u migtest -- "$SHARED_BIN/migratectl" -s "$SOCK" "$@"; }
 
 config() {	# config MODE READ-ACL ADMIN-ACL
 	cat >cfg.yaml <<EOF
@@ -32,7 +33,7 @@ EOF
 # 1. migtest may read, not administer
 config 0666 "{ users: [migtest] }" "{ users: [nobody] }"
 "$MIGRATED" -c cfg.yaml >daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "daemon ready" "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 30
 
 out=$(as2 status 2>&1); rc=$?
@@ -51,7 +52,7 @@ is "reader: down denied (exit 5)" "$rc" 5
 like "denial logged by the daemon" "$(cat daemon.log)" \
     "permission denied: 'reload' is not allowed for uid $UID2 \(migtest\), pid [0-9]+"
 ok "root is always admin" "$MIGRATECTL" -s "$SOCK" reload
-sleep 0.5
+jobs_done "$SOCK"	# the denials' audit rows are written by the worker
 n=$(q "SELECT count(*) FROM migrated_audit WHERE action = 'request.denied' AND uid = $UID2")
 is "denials recorded in the audit (3)" "$n" 3
 like "the event hook's log line too" "$(cat daemon.log)" \
@@ -87,7 +88,7 @@ is "flood: connection closed after 3 denials" "$got" 3
 got=$(flood 20000)
 is "flood again: closed after 3 denials" "$got" 3
 for i in 1 2 3 4 5 6; do as2 up >/dev/null 2>&1; done
-sleep 1
+jobs_done "$SOCK"
 n=$(q "SELECT count(*) FROM migrated_audit WHERE action = 'request.denied'")
 ok "flood: at most 5 denials a minute recorded per uid ($n)" test "$n" -le 6
 ok "flood: the daemon still answers" "$MIGRATECTL" -s "$SOCK" status
@@ -98,7 +99,7 @@ ok "flood: denial log lines bounded ($n)" test "$n" -le 10
 
 # 2. a read list that does not name migtest: even status is denied
 config 0666 "{ users: [root] }" "{ users: [nobody] }"
-kill -HUP $DPID; sleep 0.5
+hup_and_wait "$SOCK" $DPID
 out=$(as2 status 2>&1); rc=$?
 is "not a reader: status denied (exit 5)" "$rc" 5
 like "not a reader: message" "$out" "permission denied: 'status' is not allowed for uid $UID2"
@@ -106,7 +107,7 @@ like "not a reader: hint at the read list" "$out" "access.read"
 
 # 3. admin through a group
 config 0666 "{ users: [root] }" "{ groups: [$GRP2] }"
-kill -HUP $DPID; sleep 0.5
+hup_and_wait "$SOCK" $DPID
 out=$(as2 reload 2>&1); rc=$?
 is "admin by group: reload allowed" "$rc" 0
 out=$(as2 status 2>&1); rc=$?
@@ -128,7 +129,7 @@ PY
 ok "group migbig is over 4 KB" test "$(getent group migbig | wc -c)" -gt 8192
 usermod -c "$(printf 'g%.0s' $(seq 6000))" migtest
 config 0666 "{ users: [migtest] }" "{ groups: [migbig] }"
-kill -HUP $DPID; sleep 0.5
+hup_and_wait "$SOCK" $DPID
 out=$(as2 reload 2>&1); rc=$?
 is "admin by a big group: reload allowed" "$rc" 0
 out=$(as2 status 2>&1); rc=$?
@@ -138,7 +139,7 @@ groupdel migbig
 
 # 4. an empty read list lets every peer that can open the socket read
 config 0666 "{ users: [] }" "{ users: [] }"
-kill -HUP $DPID; sleep 0.5
+hup_and_wait "$SOCK" $DPID
 ok "empty read list: status allowed" as2 status
 fails_with "empty admin list: reload denied" 5 as2 reload
 
@@ -146,7 +147,7 @@ fails_with "empty admin list: reload denied" 5 as2 reload
 config 0600 "{ users: [migtest] }" "{ users: [migtest] }"
 kill -TERM $DPID; wait $DPID
 "$MIGRATED" -c cfg.yaml >daemon2.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "daemon ready (mode 0600)" "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 30
 is "socket mode 0600" "$(stat -c %a "$SOCK")" 600
 out=$(as2 status 2>&1); rc=$?
@@ -161,7 +162,7 @@ config 0660 "{ users: [migtest] }" "{ users: [nobody] }"
 printf 'socket: { path: %s, mode: 0660, group: %s }\n' "$SOCK" "$GRP2" >>cfg.yaml
 sed -i '/^socket: { path: [^,]*, mode: 0660 }$/d' cfg.yaml
 "$MIGRATED" -c cfg.yaml >daemon3.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "daemon ready (group $GRP2)" "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 30
 is "socket group from the config" "$(stat -c %G "$SOCK")" "$GRP2"
 is "socket mode 0660" "$(stat -c %a "$SOCK")" 660
