@@ -24,9 +24,10 @@ trap 'pg_isready -q || pg_up' EXIT
 pg_down
 "$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations migrations --socket "$SOCK" >daemon.log 2>&1 &
-DPID=$!
-for i in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-sleep 1
+DPID=$!; track $DPID
+wait_until 30 test -S "$SOCK"
+# the first connection attempt has failed
+wait_until 30 status_says "$SOCK" "'database unavailable since' in d['data']['status']"
 out=$(ctl --json status)
 like "starting: status answers before the database" "$out" \
     '"ready":false.*"status":"starting: database unavailable since'
@@ -34,6 +35,8 @@ out=$(ctl --json list 2>&1)
 like "starting: database commands get unavailable" "$out" \
     '"code":"unavailable".*"message":"database unavailable.*"detail":"cannot connect to the database'
 fails_with "wait-ready: reachable, not ready: exit 1" 1 ctl wait-ready --timeout 1
+retried() { [ "$(grep -c 'retrying in' daemon.log)" -ge "$1" ]; }
+wait_until 30 retried 2
 like "each connection attempt logged" "$(grep -c 'retrying in' daemon.log)" \
     '^([2-9]|[1-9][0-9]+)$'
 pg_up
@@ -42,10 +45,7 @@ ok "ready once the server is up" ctl wait-ready --timeout 40
 pg_down
 ok "server stopped" sh -c '! pg_isready -q'
 # the daemon notices within its liveness interval
-for i in $(seq 50); do
-	ctl --json status | grep -q '"database":{"available":false' && break
-	sleep 0.2
-done
+wait_until 60 status_says "$SOCK" "not d['data']['database']['available']"
 out=$(ctl --json status); rc=$?
 is "status still answers (exit 0)" "$rc" 0
 like "status: database unavailable" "$out" \
@@ -70,13 +70,11 @@ like "loss logged, with a retry" "$(cat daemon.log)" \
     "database unavailable: .*; retrying in [0-9]+ ms"
 unlike "no password or conninfo secret in the log" "$(cat daemon.log)" "password="
 
-sleep 2
+# several attempts while the server is down
+wait_until 60 retried $(( $(grep -c 'retrying in' daemon.log) + 2 ))
 pg_up
 ok "server started again" pg_isready -q
-for i in $(seq 100); do
-	ctl --json status | grep -q '"database":{"available":true' && break
-	sleep 0.2
-done
+wait_until 60 status_says "$SOCK" "d['data']['database']['available']"
 out=$(ctl --json status)
 like "reconnected" "$out" '"database":\{"available":true'
 like "back logged" "$(cat daemon.log)" "database available again at "

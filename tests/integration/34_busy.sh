@@ -18,16 +18,13 @@ start_daemon() {
 	NOTIFY_SOCKET=$T/notify.sock "$MIGRATED" --database "dbname=$TESTDB" \
 	    --models models --migrations migrations --socket "$SOCK" \
 	    >>daemon.log 2>&1 &
-	DPID=$!
+	DPID=$!; track $DPID
 	ctl wait-ready --timeout 30 >/dev/null
 }
-wait_busy() {
-	for i in $(seq 100); do
-		ctl --json status | grep -q '"busy":{"op"' && return 0
-		sleep 0.05
-	done
-	return 1
-}
+busy_now() { status_says "$SOCK" "d['data']['busy'] is not None"; }
+wait_busy() { wait_until 30 busy_now; }
+# the watcher has seen NAME: status lists it as pending
+seen() { wait_until 30 pending_has "$SOCK" "$1"; }
 applied() {
 	q "SELECT count(*) FROM schema_migrations WHERE version = '$1' AND NOT dirty" 2>/dev/null
 }
@@ -39,8 +36,8 @@ with open(sys.argv[2], "a") as f:
     while True:
         f.write(s.recv(4096).decode().replace("\n", " ") + "\n"); f.flush()
 ' "$T/notify.sock" "$T/notify.log" &
-LPID=$!
-for i in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+LPID=$!; track $LPID
+wait_until 30 test -S "$T/notify.sock"
 
 slow 20240101_000000_slow_one 3
 start_daemon
@@ -50,21 +47,22 @@ is "first up: exit 0" "$rc" 0
 is "first up applied" "$(applied 20240101_000000)" 1
 
 slow 20240102_000000_slow_two 3
-sleep 1	# the watcher settles
+seen 20240102_000000_slow_two
 like "watcher: status reports the new file" "$(ctl --json status)" \
     '"status":"[^"]*1 enhancement pending: 20240102_000000_slow_two'
+wait_until 30 grep -q "STATUS=.*1 enhancement pending: 20240102_000000_slow_two" notify.log
 like "watcher: STATUS= line reports it" "$(cat notify.log)" \
     "STATUS=.*1 enhancement pending: 20240102_000000_slow_two"
 
 # a file that does not parse: status names it at file:line:col
 printf 'SELECT 1;\nCREAT TABLE x (;\n' >migrations/20240102_000001_broken.sql
-sleep 1
+wait_until 30 status_says "$SOCK" "'20240102_000001_broken.sql' in (d['data']['last_error'] or '')"
 like "watcher: a syntax error in the status, positioned" "$(ctl status)" \
     "error: migrations/20240102_000001_broken.sql:2:1: syntax error at or near \"CREAT\""
 like "watcher: the error logged" "$(cat daemon.log)" \
     "refresh: migrations/20240102_000001_broken.sql:2:1: "
 rm migrations/20240102_000001_broken.sql
-sleep 1
+wait_until 30 status_says "$SOCK" "d['data']['last_error'] is None"
 unlike "watcher: error gone once the file is gone" "$(ctl status)" "error:"
 
 ctl up >up.out 2>&1 &
@@ -86,22 +84,33 @@ like "progress streamed to the client" "$(cat up.out)" "20240102_000000|slow_two
 is "slow_two applied" "$(applied 20240102_000000)" 1
 
 # a client that disconnects mid-operation does not cancel it
-slow 20240103_000000_slow_three 2
-sleep 1
+slow 20240103_000000_slow_three 3
+seen 20240103_000000_slow_three
+# the client sends up, waits until the daemon runs it, and hangs up
 python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-s.sendall(b"{\"cmd\":\"up\"}\n"); time.sleep(0.3); s.close()' "$SOCK"
+s.sendall(b"{\"cmd\":\"up\"}\n")
+end = time.monotonic() + 30
+while time.monotonic() < end:
+    t = socket.socket(socket.AF_UNIX); t.connect(sys.argv[1])
+    t.sendall(b"{\"cmd\":\"status\"}\n"); t.settimeout(30)
+    r = b""
+    while not r.endswith(b"\n"):
+        r += t.recv(65536)
+    t.close()
+    if b"\"busy\":{\"op\":\"up\"" in r:
+        break
+    time.sleep(0.02)
+s.close()' "$SOCK"
 ok "up still running after the client left" wait_busy
-for i in $(seq 100); do
-	ctl --json status | grep -q '"busy":null' && break; sleep 0.1
-done
+wait_until 60 status_says "$SOCK" "d['data']['busy'] is None"
 is "the abandoned up finished" "$(applied 20240103_000000)" 1
 ok "daemon still serving" ctl status
 
 # SIGTERM during a long migration: it finishes, exit 0
 slow 20240104_000000_slow_four 3
-sleep 1
+seen 20240104_000000_slow_four
 ctl up >up4.out 2>&1 &
 CPID=$!
 ok "up running before SIGTERM" wait_busy
@@ -121,11 +130,14 @@ like "stop logged with what it waits for" "$(cat daemon.log)" \
 # a second signal cancels the running statement and exits non-zero
 start_daemon
 slow 20240105_000000_slow_five 60
-sleep 1
+seen 20240105_000000_slow_five
 ctl up >/dev/null 2>&1 &
 ok "up running before two signals" wait_busy
 t0=$(ms_now)
-kill -TERM $DPID; sleep 0.5; kill -TERM $DPID
+kill -TERM $DPID
+# the second signal once the first has been taken
+wait_until 30 grep -q "SIGTERM: stopping once the current transaction of up" daemon.log
+kill -TERM $DPID
 wait $DPID; rc=$?
 t1=$(ms_now)
 unlike "second signal: non-zero exit ($rc)" "$rc" '^0$'
@@ -145,12 +157,11 @@ socket: $SOCK
 apply: when-pending
 EOF
 "$MIGRATED" -c cfg.yaml >>daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "when-pending daemon ready" ctl wait-ready --timeout 30
 slow 20240106_000000_auto 0
-for i in $(seq 50); do
-	[ "$(applied 20240106_000000)" = 1 ] && break; sleep 0.2
-done
+auto_applied() { [ "$(applied 20240106_000000)" = 1 ]; }
+wait_until 60 auto_applied
 is "when-pending: the watcher applied the new file" "$(applied 20240106_000000)" 1
 like "when-pending: recorded as the daemon's work" \
     "$(q "SELECT applied_by FROM schema_migrations WHERE version = '20240106_000000'")" \
