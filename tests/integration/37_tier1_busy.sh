@@ -18,26 +18,21 @@ EOF
 
 "$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations migrations --socket "$SOCK" >daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "ready" ctl wait-ready --timeout 30
 
 # another session holds the migration lock (DB_LOCK_KEY) for a while
 psql -qAtX -d "$TESTDB" -c "SELECT pg_advisory_lock(7883960004428899684)" \
     -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
-HOLDER=$!
-for i in $(seq 50); do
-	[ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ] && break
-	sleep 0.1
-done
+HOLDER=$!; track $HOLDER
+lock_held() { [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ]; }
+wait_until 30 lock_held
 cat >>models/notes.yaml <<'EOF'
   added: { type: text }
 EOF
 ctl reload >reload.out 2>&1 &
 RPID=$!
-for i in $(seq 50); do
-	ctl --json status | grep -q '"busy":{"op":"reload"' && break
-	sleep 0.1
-done
+wait_until 30 status_says "$SOCK" "(d['data']['busy'] or {}).get('op') == 'reload'"
 like "reload waits for the lock: busy" "$(ctl --json status)" '"busy":\{"op":"reload"'
 t0=$(ms_now); ctl status >/dev/null; t1=$(ms_now)
 like "status meanwhile in ms ($((t1 - t0)) ms)" "$((t1 - t0))" '^[0-9]{1,3}$'
@@ -45,7 +40,8 @@ out=$(ctl --json up 2>&1)
 like "up meanwhile: busy" "$out" '"code":"busy".*"busy: reload in progress since'
 
 t0=$(ms_now)
-kill -TERM $DPID; sleep 0.5
+kill -TERM $DPID
+wait_until 30 grep -q "SIGTERM: stopping" daemon.log
 ok "after one SIGTERM the daemon waits" kill -0 $DPID
 kill -TERM $DPID
 wait $DPID; rc=$?

@@ -16,24 +16,31 @@ echo "DROP TABLE t2; DROP TABLE t1;" >migrations/20240101_000000_t_rollback.sql
 
 "$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations migrations --socket "$SOCK" >daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "daemon ready" ctl wait-ready --timeout 30
 
-# hold the audit table: `log` blocks the worker, `up` waits behind it
-psql -qAtX -d "$TESTDB" -c "BEGIN; LOCK TABLE migrated_audit IN ACCESS
-    EXCLUSIVE MODE; SELECT pg_sleep(3); COMMIT" >/dev/null 2>&1 &
-LOCKPID=$!
-sleep 0.5
+# hold the audit table (until we say so): `log` blocks the worker, `up`
+# waits behind it
+audit_locks() {	# audit_locks GRANTED: locks on migrated_audit held or awaited
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE relation =
+	    'migrated_audit'::regclass AND granted = $1 AND pid <> pg_backend_pid()")" -ge 1 ]
+}
+mkfifo lock.in
+psql -qAtX -d "$TESTDB" <lock.in >/dev/null 2>&1 &
+LOCKPID=$!; track $LOCKPID
+exec 3>lock.in
+echo "BEGIN; LOCK TABLE migrated_audit IN ACCESS EXCLUSIVE MODE;" >&3
+wait_until 30 audit_locks true
 ctl log >log.out 2>&1 &
 LOGPID=$!
-sleep 0.3
+wait_until 30 audit_locks false	# the worker waits for the table
 ctl up >up.out 2>&1 &
 UPID=$!
-for i in $(seq 50); do
-	ctl --json status | grep -q '"busy":{"op":"up"' && break
-	sleep 0.05
-done
+wait_until 30 status_says "$SOCK" "(d['data']['busy'] or {}).get('op') == 'up'"
 kill -TERM $DPID
+wait_until 30 grep -q "SIGTERM: stopping" daemon.log
+echo "COMMIT;" >&3	# the lock goes: log finishes, the daemon stops
+exec 3>&-
 wait $UPID; rc=$?
 is "queued up: exit non-zero" "$([ $rc -ne 0 ] && echo yes)" yes
 like "queued up: the daemon is stopping" "$(cat up.out)" \
@@ -52,12 +59,12 @@ echo "SET search_path = nowhere;" >migrations/20240102_000000_path.sql
 echo "SELECT 1;" >migrations/20240102_000000_path_rollback.sql
 "$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations migrations --socket "$SOCK" >daemon2.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "daemon ready again" ctl wait-ready --timeout 30
 ok "up with SET search_path = nowhere" ctl up
 echo "CREATE TABLE t3 (id int);" >migrations/20240103_000000_t3.sql
 echo "DROP TABLE t3;" >migrations/20240103_000000_t3_rollback.sql
-sleep 1	# the watcher settles
+wait_until 30 pending_has "$SOCK" 20240103_000000_t3	# the watcher saw it
 ok "the next up still works" ctl up
 is "t3 created in public" "$(q "SELECT count(*) FROM pg_tables WHERE \
     schemaname = 'public' AND tablename = 't3'")" 1

@@ -28,7 +28,7 @@ socket: $SOCK
 EOF
 
 "$MIGRATED" -c cfg.yaml >daemon.log 2>&1 &
-dpid=$!
+dpid=$!; track $dpid
 ok "daemon ready" ctl wait-ready --timeout 20
 is "daemon.start recorded" "$(rows daemon.start)" 1
 is "tier1.plan recorded once" "$(rows tier1.plan)" 1
@@ -60,7 +60,7 @@ ok "force" ctl force 20240201 --yes
 is "tier2.force recorded" "$(rows tier2.force "AND ok AND target LIKE '20240201%'")" 1
 printf 'CREATE TABLE half (id int);\nSELECT 1/0;\n' >migrations/20240302_fails.sql
 echo 'SELECT 1;' >migrations/20240302_fails_rollback.sql
-sleep 0.5	# the watcher settles
+wait_until 30 pending_has "$SOCK" 20240302_fails	# the watcher saw it
 ctl up >/dev/null 2>&1
 is "tier2.fail recorded after the rollback, with the SQLSTATE" \
     "$(rows tier2.fail "AND NOT ok AND sqlstate = '22012'")" 1
@@ -71,7 +71,7 @@ wait "$dpid"
 is "daemon exits 0" "$?" 0
 is "daemon.stop recorded" "$(rows daemon.stop)" 1
 "$MIGRATED" -c cfg.yaml >daemon2.log 2>&1 &
-dpid=$!
+dpid=$!; track $dpid
 ok "daemon ready again" ctl wait-ready --timeout 20
 like "audit verify: the chain is intact" "$(ctl audit verify 2>&1)" "intact: +yes"
 kill -TERM "$dpid"; wait "$dpid"
