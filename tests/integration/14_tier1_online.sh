@@ -69,11 +69,18 @@ is "invalid index: in sync" "$(M --plan 2>&1)" "-- no changes: the database matc
 q "UPDATE items SET owner = 1, qty = 1" >/dev/null
 printf '%s  note: text\n' "$base" >m/items.yaml
 before=$(schema_snapshot --exclude-table-data=migrated_audit)
-psql -qAtX -d "$TESTDB" -c "BEGIN" -c "SELECT count(*) FROM items" \
-    -c "SELECT pg_sleep(4)" -c "UPDATE items SET qty = 2 WHERE id = 1" \
-    -c "COMMIT" >holder.out 2>&1 &
-holder=$!
-sleep 0.5
+# the application: a transaction that has read items and stays open until
+# we say so (fed through a FIFO)
+items_locked() {	# items_locked GRANTED: a lock on items held or awaited
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE relation = 'items'::regclass
+	    AND granted = $1 AND pid <> pg_backend_pid()")" -ge 1 ]
+}
+mkfifo holder.in
+psql -qAtX -v ON_ERROR_STOP=1 -d "$TESTDB" <holder.in >holder.out 2>&1 &
+holder=$!; track $holder
+exec 3>holder.in
+echo "BEGIN; SELECT count(*) FROM items;" >&3
+wait_until 30 items_locked true
 start=$(date +%s%N)
 out=$(M --once 2>&1); rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -82,17 +89,31 @@ like "busy table: lock timeout named" "$out" 'error: cannot apply tier-1 changes
 like "busy table: tries counted" "$out" 'detail: lock not acquired within 200 ms, 3 attempts'
 like "busy table: gave up within a second or two" "$ms" '^[0-9]{3,4}$'
 is "busy table: database unchanged" "$(schema_snapshot --exclude-table-data=migrated_audit)" "$before"
+echo "UPDATE items SET qty = 2 WHERE id = 1; COMMIT;" >&3
+exec 3>&-
 wait "$holder"; rc=$?
 is "busy table: the application's transaction committed" "$rc" 0
 is "busy table: its update is there" "$(q "SELECT qty FROM items WHERE id = 1")" 2
 
-# the same with enough retries: waits out the holder, then applies
-psql -qAtX -d "$TESTDB" -c "BEGIN" -c "SELECT count(*) FROM items" \
-    -c "SELECT pg_sleep(1)" -c "COMMIT" >/dev/null 2>&1 &
-holder=$!
-sleep 0.3
+# the same with enough retries: waits out the holder, then applies (the
+# holder commits once tier 1 has had its first lock timeout)
+rm -f holder.in; mkfifo holder.in
+psql -qAtX -v ON_ERROR_STOP=1 -d "$TESTDB" <holder.in >/dev/null 2>&1 &
+holder=$!; track $holder
+exec 3>holder.in
+echo "BEGIN; SELECT count(*) FROM items;" >&3
+wait_until 30 items_locked true
 printf 'database: "dbname=%s"\nmodels: m\nmigrations: migrations\ntimeouts: { lock: 200ms, lock_retries: 6, retry_backoff: 200ms }\n' \
     "$TESTDB" >c2.yaml
-ok "busy table, more retries: applied" "$MIGRATED" -c c2.yaml --once
+retries0=$(q "SELECT count(*) FROM migrated_audit WHERE action = 'lock.retry'")
+"$MIGRATED" -c c2.yaml --once >c2.out 2>&1 &
+waiter=$!; track $waiter
+retried() { [ "$(q "SELECT count(*) FROM migrated_audit WHERE action = 'lock.retry'")" -gt "$retries0" ]; }
+wait_until 30 retried
+echo "COMMIT;" >&3
+exec 3>&-
+wait "$waiter"; rc=$?
+is "busy table, more retries: applied" "$rc" 0
+[ "$rc" -eq 0 ] || cat c2.out
 wait "$holder"
 is "busy table, more retries: column added" "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'items'::regclass AND attname = 'note'")" 1
