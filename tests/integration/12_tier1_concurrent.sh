@@ -12,7 +12,7 @@ M() { "$MIGRATED" --database "dbname=$TESTDB" --models "$SRC/models" \
 pids=
 for i in 1 2 3 4 5 6 7 8; do
 	M --once >"out.$i" 2>&1 &
-	pids="$pids $!"
+	pids="$pids $!"; track $!
 done
 fails=0
 for p in $pids; do
@@ -32,11 +32,9 @@ is "the 8 writers made one chain: each row links to the one before" \
 # an up-to-date host does not queue behind a held lock
 psql -qAtX -d "$TESTDB" -c "SELECT pg_advisory_lock(7883960004428899684)" \
     -c "SELECT pg_sleep(20)" >/dev/null 2>&1 &
-holder=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	[ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
-	sleep 0.2
-done
+holder=$!; track $holder
+lock_held() { [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ]; }
+wait_until 30 lock_held
 start=$(date +%s%N)
 out=$(timeout 10 "$MIGRATED" --database "dbname=$TESTDB" --models "$SRC/models" \
     --migrations migrations --once 2>&1); rc=$?
@@ -53,8 +51,13 @@ Y
 mkdir -p m2 && cp "$SRC"/models/*.yaml extra.yaml m2/
 "$MIGRATED" --database "dbname=$TESTDB" --models m2 --migrations migrations \
     --once >waiter.out 2>&1 &
-waiter=$!
-sleep 1
+waiter=$!; track $waiter
+# the waiter has tried the lock (and found it taken) at least once
+polling() {
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'migrated%'
+	    AND query LIKE '%advisory_lock%'")" -ge 1 ]
+}
+wait_until 30 polling
 ok "waiter still running, polling for the lock" kill -0 "$waiter"
 is "waiter holds no snapshot while it waits" \
     "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'migrated%' AND backend_xmin IS NOT NULL")" 0
@@ -77,11 +80,17 @@ q "INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 400000) g" >/d
 printf 'table: big\ncolumns:\n  id: { type: int, primary_key: true }\n  v: text\nindexes:\n  - [v]\n' >m3/big.yaml
 printf 'database: "dbname=%s"\nmodels: m3\nmigrations: migrations\ntimeouts: { lock: 1s, lock_retries: 1, retry_backoff: 100ms }\n' \
     "$TESTDB" >c3.yaml
-pids=
-for i in 1 2 3 4; do
+# the first one takes the lock (or is already done), then three more
+# arrive while it builds the index
+"$MIGRATED" -c c3.yaml --once >big.1 2>&1 &
+pids=$!; track $pids
+first_locked_or_done() {
+	lock_held || ! kill -0 "$pids" 2>/dev/null
+}
+wait_until 30 first_locked_or_done
+for i in 2 3 4; do
 	"$MIGRATED" -c c3.yaml --once >"big.$i" 2>&1 &
-	pids="$pids $!"
-	sleep 0.1
+	pids="$pids $!"; track $!
 done
 fails=0
 for p in $pids; do

@@ -40,10 +40,9 @@ else
 	"$PGB" -d "$T/pgb/pgbouncer.ini"
 fi
 trap 'kill "$(cat "$T/pgb/pgbouncer.pid" 2>/dev/null)" 2>/dev/null' EXIT
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	psql -qAtX -h "$T/pgb" -p "$port" -d "$TESTDB" -c "SELECT 1" >/dev/null 2>&1 && break
-	sleep 0.2
-done
+wait_until 30 test -s "$T/pgb/pgbouncer.pid"
+track "$(cat "$T/pgb/pgbouncer.pid")"
+wait_until 30 psql -qAtX -h "$T/pgb" -p "$port" -d "$TESTDB" -c "SELECT 1"
 # open several server connections so that statements spread over them
 for i in 1 2 3 4; do
 	psql -qAtX -h "$T/pgb" -p "$port" -d "$TESTDB" -c "SELECT pg_sleep(0.5)" >/dev/null 2>&1 &

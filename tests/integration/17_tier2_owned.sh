@@ -27,7 +27,7 @@ B=20240110_150000_add_user_preferences
 
 ok "tier 1: --once" "$MIGRATED" -c cfg.yaml --once
 "$MIGRATED" -c cfg.yaml >daemon.log 2>&1 &
-dpid=$!
+dpid=$!; track $dpid
 ok "daemon ready" ctl wait-ready --timeout 30
 out=$(ctl up 2>&1); rc=$?
 is "up: exit 0" "$rc" 0

@@ -50,7 +50,7 @@ chmod 000 "$T/closed.sock"
 if [ "$(id -u)" -eq 0 ]; then
 	id migtest >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin migtest
 	fails_with "socket permission: exit 5" 5 \
-	    runuser -u migtest -- "$MIGRATECTL" -s "$T/closed.sock" status
+	    runuser -u migtest -- "$SHARED_BIN/migratectl" -s "$T/closed.sock" status
 else
 	fails_with "socket permission: exit 5" 5 "$MIGRATECTL" -s "$T/closed.sock" status
 fi
@@ -63,7 +63,7 @@ migrations: migrations
 socket: $SOCK
 EOF
 "$MIGRATED" -c cfg.yaml >daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "wait-ready" ctl wait-ready --timeout 30
 out=$("$MIGRATECTL" -c cfg.yaml status); rc=$?
 is "socket from -c FILE: exit 0" "$rc" 0

@@ -22,7 +22,7 @@ start_daemon() {
 	ctl wait-ready --timeout 30 >/dev/null
 }
 busy_now() { status_says "$SOCK" "d['data']['busy'] is not None"; }
-wait_busy() { wait_until 30 busy_now; }
+wait_busy() { poll 30 busy_now; }
 # the watcher has seen NAME: status lists it as pending
 seen() { wait_until 30 pending_has "$SOCK" "$1"; }
 applied() {
@@ -66,7 +66,7 @@ wait_until 30 status_says "$SOCK" "d['data']['last_error'] is None"
 unlike "watcher: error gone once the file is gone" "$(ctl status)" "error:"
 
 ctl up >up.out 2>&1 &
-UPID=$!
+UPID=$!; track $UPID
 ok "up is running" wait_busy
 t0=$(ms_now); ctl status >st.out; t1=$(ms_now)
 like "status during a long up answers in ms ($((t1 - t0)) ms)" \
@@ -112,7 +112,7 @@ ok "daemon still serving" ctl status
 slow 20240104_000000_slow_four 3
 seen 20240104_000000_slow_four
 ctl up >up4.out 2>&1 &
-CPID=$!
+CPID=$!; track $CPID
 ok "up running before SIGTERM" wait_busy
 t0=$(ms_now)
 kill -TERM $DPID
@@ -131,7 +131,7 @@ like "stop logged with what it waits for" "$(cat daemon.log)" \
 start_daemon
 slow 20240105_000000_slow_five 60
 seen 20240105_000000_slow_five
-ctl up >/dev/null 2>&1 &
+ctl up >/dev/null 2>&1 & track $!
 ok "up running before two signals" wait_busy
 t0=$(ms_now)
 kill -TERM $DPID

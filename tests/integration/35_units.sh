@@ -257,14 +257,17 @@ done
 mkdir -p "$T/vmodels" "$T/vmig"
 ok "migratectl create (for version completion)" \
     "$MIGRATECTL" --migrations "$T/vmig" create first_thing
-sleep 1.1	# versions are timestamps to the second
+# versions are timestamps to the second (UTC): the next one differs
+v1=$(ls "$T/vmig" | sed -n 's/^\([0-9_]*\)_first_thing\.sql$/\1/p')
+next_second() { [[ "$(date -u +%Y%m%d_%H%M%S)" > "$v1" ]]; }
+wait_until 5 next_second
 "$MIGRATECTL" --migrations "$T/vmig" create second_thing >/dev/null 2>&1
 want=$(ls "$T/vmig" | sed -n 's/^\([0-9_]*\)_[a-z_]*_thing\.sql$/\1/p' |
     sort | tr '\n' ' ')
 "$MIGRATED" --database "host=$PGHOST port=$PGPORT dbname=$TESTDB" \
     --models "$T/vmodels" --migrations "$T/vmig" \
     --socket "$T/v.sock" >"$T/v.log" 2>&1 &
-vpid=$!
+vpid=$!; track $vpid
 "$MIGRATECTL" -s "$T/v.sock" wait-ready --timeout 20 >/dev/null 2>&1
 export PATH="$BUILD:$PATH"
 is "completes versions for goto (from the daemon)" \
@@ -346,12 +349,9 @@ EOC
 	# the daemon proper: serve until the socket answers, then SIGTERM
 	strace -f -qq -o "$tr.3" "$MIGRATED" -c "$T/trace.yaml" \
 	    >"$T/daemon.log" 2>&1 &
-	spid=$!
-	for _i in $(seq 1 100); do
-		[ -S "$T/trace.sock" ] && break
-		kill -0 $spid 2>/dev/null || break
-		sleep 0.1
-	done
+	spid=$!; track $spid
+	trace_up() { [ -S "$T/trace.sock" ] || ! kill -0 $spid 2>/dev/null; }
+	wait_until 60 trace_up
 	if [ -S "$T/trace.sock" ]; then
 		"$MIGRATECTL" -s "$T/trace.sock" status >/dev/null 2>&1
 		echo "  traced the daemon serving 'status' and its SIGTERM"

@@ -19,7 +19,7 @@ mig 20240202_000000_two "CREATE TABLE IF NOT EXISTS t_two (id int);" \
 
 "$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations migrations --socket "$SOCK" >daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "ready" ctl wait-ready --timeout 30
 
 ok "status" ctl status

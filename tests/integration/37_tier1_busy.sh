@@ -31,7 +31,7 @@ cat >>models/notes.yaml <<'EOF'
   added: { type: text }
 EOF
 ctl reload >reload.out 2>&1 &
-RPID=$!
+RPID=$!; track $RPID
 wait_until 30 status_says "$SOCK" "(d['data']['busy'] or {}).get('op') == 'reload'"
 like "reload waits for the lock: busy" "$(ctl --json status)" '"busy":\{"op":"reload"'
 t0=$(ms_now); ctl status >/dev/null; t1=$(ms_now)

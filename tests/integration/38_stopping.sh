@@ -32,10 +32,10 @@ exec 3>lock.in
 echo "BEGIN; LOCK TABLE migrated_audit IN ACCESS EXCLUSIVE MODE;" >&3
 wait_until 30 audit_locks true
 ctl log >log.out 2>&1 &
-LOGPID=$!
+LOGPID=$!; track $LOGPID
 wait_until 30 audit_locks false	# the worker waits for the table
 ctl up >up.out 2>&1 &
-UPID=$!
+UPID=$!; track $UPID
 wait_until 30 status_says "$SOCK" "(d['data']['busy'] or {}).get('op') == 'up'"
 kill -TERM $DPID
 wait_until 30 grep -q "SIGTERM: stopping" daemon.log

@@ -30,7 +30,7 @@ access:
 EOF
 
 "$MIGRATED" -c cfg.yaml >daemon.log 2>&1 &
-dpid=$!
+dpid=$!; track $dpid
 ok "daemon ready" ctl wait-ready --timeout 20
 is "start row, by the daemon itself" \
     "$(q "SELECT actor || ' ' || daemon_pid || ' ' || daemon_version FROM migrated_audit WHERE action = 'daemon.start'")" \
@@ -70,7 +70,7 @@ like "log --since garbage: the message" "$out" "invalid time 'yesterdayish'"
 # JSON
 out=$(ctl --json log --limit 2)
 is "log --json: rows with the columns" \
-    "$(printf '%s\n' "$out" | jq -r '.data.rows | length, .[0].action, .[0].sqlstate, .[1].user, (.[1].hash | length)' | tr '\n' ' ')" \
+    "$(printf '%s\n' "$out" | json_get "[len(r), r[0]['action'], r[0]['sqlstate'], r[1]['user'], len(r[1]['hash'])] if (r := d['data']['rows']) else []" | tr '\n' ' ')" \
     "2 tier2.fail 42P07 $(id -un) 64 "
 
 # markdown: the folder's versions with their state

@@ -16,7 +16,9 @@ enh() {	# enh VERSION_NAME SQL
 	echo "SELECT 1;" >"migrations/$1_rollback.sql"
 }
 settle() {	# settle N: the daemon's status lists N pending enhancements
-	for i in $(seq 50); do
+	poll 30 settled "$1"
+}
+settled() {
 		"$MIGRATECTL" -s "$SOCK" --json status | python3 -c '
 import json, sys
 def pending(o):
@@ -29,10 +31,7 @@ def pending(o):
 				return n
 	return None
 sys.exit(pending(json.loads(sys.stdin.readline())) != int(sys.argv[1]))
-' "$1" && return 0
-		sleep 0.1
-	done
-	return 1
+' "$1"
 }
 
 cat >models/things.yaml <<'EOF'
@@ -48,7 +47,7 @@ migrations: migrations
 socket: $SOCK
 EOF
 "$MIGRATED" -c cfg.yaml >daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "daemon ready" "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 30
 q "INSERT INTO things SELECT g FROM generate_series(1, 500) g"
 

@@ -28,7 +28,7 @@ socket: $SOCK
 timeouts: { lock: 2s, lock_retries: 5, retry_backoff: 100ms }
 EOF
 "$MIGRATED" -c cfg.yaml >daemon.log 2>&1 &
-DPID=$!
+DPID=$!; track $DPID
 ok "daemon ready" ctl wait-ready --timeout 30
 q "INSERT INTO hot SELECT g, 0 FROM generate_series(1, 100) g"
 
@@ -44,10 +44,10 @@ echo "ALTER TABLE hot DROP COLUMN IF EXISTS w;" \
 # the application: a transaction that has written to hot and stays open
 mkfifo app.in
 psql -qAtX -v ON_ERROR_STOP=1 -d "$TESTDB" <app.in >app.out 2>&1 &
-APID=$!
+APID=$!; track $APID
 exec 3>app.in
 echo "BEGIN; INSERT INTO hot VALUES (1000, 1); SELECT 'open';" >&3
-for i in $(seq 50); do grep -q open app.out && break; sleep 0.1; done
+wait_until 30 grep -q open app.out
 is "application transaction open" "$(cat app.out)" open
 # Compared before and after: everything but the audit rows (and their
 # sequence), the tracking table (the first up creates it; checked below)
@@ -72,7 +72,7 @@ before=$(snap)
 		echo $(( $(ms_now) - t0 )) >>load.ms
 	done
 ) &
-LPID=$!
+LPID=$!; track $LPID
 
 t0=$(ms_now)
 out=$(ctl up 2>&1); rc=$?

@@ -18,6 +18,8 @@
 #
 #   wait_until SECS COMMAND...     poll COMMAND until it exits 0; on timeout
 #                                  a FAIL naming COMMAND, and status 1
+#   poll SECS COMMAND...           the same without the FAIL, for use as the
+#                                  command of a check: ok "name" poll 30 ...
 #   json_get EXPR                  read one JSON object on stdin, print the
 #                                  Python expression EXPR of it (d = the
 #                                  object); lists one item a line
@@ -103,20 +105,26 @@ track() {
 
 _ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# wait_until SECS COMMAND...: poll until COMMAND exits 0 (its output is
-# discarded); 0 at once when it does, a FAIL and 1 when SECS run out
-wait_until() {
+# poll SECS COMMAND...: run COMMAND (output discarded) until it exits 0:
+# then 0; 1 once SECS have run out.  For use inside a check (ok NAME poll ..)
+poll() {
 	_wu_end=$(( $(_ms) + $1 * 1000 )); shift
 	_wu_nap=0.02
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		if [ "$(_ms)" -ge "$_wu_end" ]; then
-			_fail "timed out waiting for: $*"
-			return 1
-		fi
+		[ "$(_ms)" -ge "$_wu_end" ] && return 1
 		sleep "$_wu_nap"
 		_wu_nap=0.1
 	done
+}
+
+# wait_until SECS COMMAND...: poll, and a FAIL naming COMMAND on timeout
+wait_until() {
+	_wu_secs=$1
+	poll "$@" && return 0
+	shift
+	_fail "timed out after ${_wu_secs} s waiting for: $*"
+	return 1
 }
 
 json_get() {
