@@ -3,6 +3,7 @@
 #   make            build build/migrated, build/migratectl, build/libmigrate.a
 #   make demo       the whole story against a throwaway cluster
 #   make test       unit + integration tests against a throwaway cluster
+#   make test-loaded  the same beside two CPU hogs (stress-ng --cpu 2)
 #   make asan       the same suite with AddressSanitizer + UBSan
 #   make install    PREFIX=/usr/local DESTDIR=...
 #
@@ -47,7 +48,7 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB	= $(BUILD)/libmigrate.a
 BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 
-.PHONY: all deps build demo test unit asan install uninstall clean \
+.PHONY: all deps build demo test test-loaded unit asan install uninstall clean \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \
 	migrate-goto migrate-force migrate-backup migrations-log
@@ -83,6 +84,9 @@ demo: all
 
 test: all
 	@tests/run.sh $(BUILD)
+
+test-loaded: all
+	@scripts/test-loaded.sh $(BUILD)
 
 unit: all
 	@tests/run.sh $(BUILD) unit
