@@ -9,7 +9,7 @@
 #
 # The debootstrap base takes minutes and is kept outside the repository in
 # BARE_BASE (default /work/bare-base); each run copies it to a throwaway
-# root, mounts proc, sys, dev and dev/pts into that copy, and unmounts
+# root, mounts proc, sys, dev, dev/pts and dev/shm into that copy, unmounts
 # exactly those (and checks nothing is left mounted) before removing it.
 # Needs root.  Prints the suite's last line; exits with the chroot's status.
 set -eu
@@ -64,7 +64,7 @@ trap 'exit 130' INT TERM
 
 echo "bare-check: copying the base to $R" >&2
 cp -a "$BASE/." "$R/"
-for m in proc sys dev dev/pts; do
+for m in proc sys dev dev/pts dev/shm; do
 	mount --bind "/$m" "$R/$m"
 	mounted="$m $mounted"
 done
