@@ -37,7 +37,9 @@ reap() {	# reap PIDFILE
 	[ -f "$1" ] || return 0
 	_left=""
 	while read -r _pid _start; do
-		_now=$(awk '{ print $3, $22 }' "/proc/$_pid/stat" 2>/dev/null)
+		# state and start time: fields 3 and 22, after the ")" of the name
+		_now=$(sed 's/.*) //' "/proc/$_pid/stat" 2>/dev/null |
+		    awk '{ print $1, $20 }')
 		[ "${_now#* }" = "$_start" ] && [ "${_now%% *}" != Z ] || continue
 		echo "  left running: $(tr '\0' ' ' </proc/$_pid/cmdline | cut -c1-100) (pid $_pid): terminating"
 		kill -TERM "$_pid" 2>/dev/null && _left="$_left $_pid"
@@ -45,7 +47,8 @@ reap() {	# reap PIDFILE
 	for _i in $(seq 100); do
 		_alive=""
 		for _pid in $_left; do
-			_s=$(awk '{ print $3 }' "/proc/$_pid/stat" 2>/dev/null)
+			_s=$(sed 's/.*) //' "/proc/$_pid/stat" 2>/dev/null |
+			    awk '{ print $1 }')
 			[ -n "$_s" ] && [ "$_s" != Z ] && _alive="$_alive $_pid"
 		done
 		_left=$_alive

@@ -98,7 +98,10 @@ schema_snapshot() {
 # run (the start time tells a recycled PID from ours)
 track() {
 	for _p in "$@"; do
-		_st=$(awk '{ print $22 }' "/proc/$_p/stat" 2>/dev/null) || continue
+		# field 22 of stat, counted after the ")" that ends the name
+		_st=$(sed 's/.*) //' "/proc/$_p/stat" 2>/dev/null |
+		    awk '{ print $20 }')
+		[ -n "$_st" ] || continue
 		echo "$_p $_st" >>"$T/.pids"
 	done
 }
