@@ -24,6 +24,9 @@
 #                                  Python expression EXPR of it (d = the
 #                                  object); lists one item a line
 #   daemon_json SOCK EXPR          json_get EXPR of `migratectl --json status`
+#                                  (the status is d['data'])
+#   status_says SOCK EXPR          the same EXPR is true, e.g.
+#                                  status_says "$SOCK" "d['data']['ready']"
 #   hup_and_wait SOCK PID          SIGHUP the daemon, wait until its reload
 #                                  has ended (status "reloads" grew, not busy)
 #   jobs_done SOCK                 wait until the daemon's database worker has
@@ -148,7 +151,7 @@ daemon_json() {	# daemon_json SOCK EXPR
 	"$MIGRATECTL" -s "$1" --json status 2>/dev/null | json_get "$2"
 }
 
-# the daemon's status says EXPR (a Python expression of d, the data object)
+# EXPR, a Python expression of d (the reply; the status is d['data']), holds
 status_says() {	# status_says SOCK EXPR
 	[ "$(daemon_json "$1" "bool($2)" 2>/dev/null)" = true ]
 }
