@@ -1,6 +1,6 @@
 /*
  * test_plan.c - the planner on hand-made schemas (two model documents:
- * desired and "actual"); the database connection only quotes names.
+ * desired and "actual").  No database: plan_compute() is pure.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,29 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "db.h"
 #include "model.h"
 #include "plan.h"
-
-static struct db db;
-
-static int
-setup(void **state)
-{
-	struct merr e;
-
-	(void)state;
-	merr_clear(&e);
-	return db_connect(&db, NULL, "test_plan", &e);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	db_close(&db);
-	return 0;
-}
 
 static struct schema *
 load(const char *text)
@@ -58,7 +37,7 @@ diff(const char *want, const char *have, int rows)
 		h->tables[i].rows = rows;
 	assert_int_equal(schema_add_schema(h, "public"), 0);	/* always there */
 	merr_clear(&e);
-	assert_int_equal(plan_compute(&db, w, h, NULL, &p, &e), 0);
+	assert_int_equal(plan_compute(w, h, NULL, &p, &e), 0);
 	schema_free(w);
 	schema_free(h);
 	return p;
@@ -79,7 +58,7 @@ diff_owned(const char *want, const char *have,
 	o.nowned = n;
 	assert_int_equal(schema_add_schema(h, "public"), 0);
 	merr_clear(&e);
-	assert_int_equal(plan_compute(&db, w, h, &o, &p, &e), 0);
+	assert_int_equal(plan_compute(w, h, &o, &p, &e), 0);
 	schema_free(w);
 	schema_free(h);
 	return p;
@@ -540,5 +519,5 @@ main(void)
 		cmocka_unit_test(test_primary_key),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
