@@ -4,11 +4,16 @@
 # no database in the environment, and end with "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
-BUILD=$1; shift
+BUILD=$(cd "$1" && pwd); shift
 unset TESTDB PGHOST PGPORT PGDATABASE PGUSER PGSERVICE
+# tests write scratch files in their current folder: a private one, with
+# OLDPWD (as tests/run.sh leaves it) naming the checkout
+TMP=$(mktemp -d /tmp/migrated-check.XXXXXX) || exit 1
+trap 'rm -rf "$TMP"' EXIT
 passed=0 failed=0
 for name in "$@"; do
-	out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$BUILD/tests/$name" 2>&1); rc=$?
+	out=$(cd "$TMP" && CMOCKA_MESSAGE_OUTPUT=TAP "$BUILD/tests/$name" 2>&1)
+	rc=$?
 	p=$(printf '%s\n' "$out" | grep -c '^ok ')
 	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
