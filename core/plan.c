@@ -914,7 +914,8 @@ plan_compute(const struct schema *desired,
 	schema_memo_free(x.memo);
 	if (x.nomem || x.badutf8) {
 		plan_free(x.p);
-		if (x.nomem)
+		/* a quoting failure also looks like nomem further on */
+		if (!x.badutf8)
 			return merr_set(e, MERR_NOMEM, "out of memory");
 		return merr_set(e, MERR_INPUT, "cannot plan: a name or text "
 		    "to quote is not valid UTF-8");
