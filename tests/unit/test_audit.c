@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "pgtest.h"
+#include "runner.h"
 #include "version.h"
 
 /* A config naming schema.table; released by cfg_free(). */
@@ -271,11 +272,12 @@ run_failing(struct db *db, void *arg, struct merr *e)
 	return db_exec(db, f->sql, e);
 }
 
-/* A failed change: rolled back by db_tx, then recorded on its own. */
+/* A failed change: rolled back by runner_tx, then recorded on its own. */
 static void
 test_failure_after_rollback(void **state)
 {
-	struct db_retry p = { 2000, 0, 0, 10, NULL, NULL };
+	struct work w = { .lim = { 2000, 0, 0, 10 } };
+	struct runner ex;
 	struct failing f = { "SELECT 1 / 0" };
 	struct actor peer = { 0, 1000, 77, "bob" };
 	struct mig_event ev = { "tier2.fail", "20240102_div", NULL, "ab12",
@@ -287,7 +289,8 @@ test_failure_after_rollback(void **state)
 	(void)state;
 	fx_open(&x, "public", "a_fail");
 	merr_clear(&e);
-	assert_int_equal(db_tx(&x.db, &p, run_failing, &f, &e), -1);
+	runner_init(&ex, &x.db, NULL, &w);
+	assert_int_equal(runner_tx(&ex, run_failing, &f, &e), -1);
 	assert_string_equal(e.sqlstate, "22012");
 	ev.sqlstate = e.sqlstate;
 	ev.error = e.msg;
@@ -341,7 +344,8 @@ run_audited(struct db *db, void *arg, struct merr *e)
 static void
 test_no_row_no_change(void **state)
 {
-	struct db_retry p = { 2000, 0, 0, 10, NULL, NULL };
+	struct work w = { .lim = { 2000, 0, 0, 10 } };
+	struct runner ex;
 	struct config *cfg = cfg_new("public", "a_missing");
 	struct change c;
 	struct audit a;
@@ -353,7 +357,8 @@ test_no_row_no_change(void **state)
 	merr_clear(&e);
 	assert_int_equal(audit_init(&a, &db, cfg, &e), 0);
 	c.a = &a;
-	assert_int_equal(db_tx(&db, &p, run_audited, &c, &e), -1);
+	runner_init(&ex, &db, NULL, &w);
+	assert_int_equal(runner_tx(&ex, run_audited, &c, &e), -1);
 	assert_non_null(strstr(e.msg, "cannot record 'tier1.apply' in audit "
 	    "table \"public\".\"a_missing\""));
 	assert_int_equal(count(&db, "SELECT count(*) FROM pg_class WHERE "

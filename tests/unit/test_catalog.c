@@ -5,6 +5,7 @@
  * a catalog snapshot that plans like the database it was taken from.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -54,6 +55,29 @@ sql(const char *s)
 	merr_clear(&e);
 	if (db_exec(&db, s, &e) == -1)
 		fail_msg("%s: %s", s, e.msg);
+}
+
+/* tier1_apply on a connection of its own and a lock connection made on
+ * demand, as `migrated --once` runs it. */
+static int
+apply(const struct config *cfg, const struct event_hook *hook,
+    struct tier1_report *rep, struct plan **out, struct merr *e)
+{
+	struct db work, lk = { 0 };
+	struct mig_env env;
+	int rc;
+
+	memset(&env, 0, sizeof(env));
+	env.cfg = cfg;
+	env.db = &work;
+	env.lockdb = &lk;
+	env.hook = hook;
+	if (db_connect(&work, cfg->database, "test_catalog apply", e) == -1)
+		return -1;
+	rc = tier1_apply(&env, rep, out, e);
+	db_close(&work);
+	db_close(&lk);
+	return rc;
 }
 
 static void
@@ -304,6 +328,64 @@ count_event(void *arg, struct db *d, const struct actor *a,
 	return 0;
 }
 
+/*
+ * The stop flag reaches tier 1: while it waits for the advisory lock that
+ * another session holds, and before its first statement.  Nothing is
+ * applied either way.
+ */
+static void
+test_stop_reaches_tier1(void **state)
+{
+	volatile sig_atomic_t stop = 1;
+	struct db work, lk = { 0 }, other;
+	struct db_lock_policy now = { 0, NULL };
+	struct tier1_report rep;
+	struct mig_env env;
+	struct config cfg;
+	struct merr e;
+	int waited;
+
+	(void)state;
+	mkdir("stopm", 0755);
+	write_file("stopm/stopped.yaml", "table: stopped\ncolumns:\n"
+	    "  id: { type: int, primary_key: true }\n");
+	merr_clear(&e);
+	assert_int_equal(config_load(&cfg, NULL, NULL, &e), 0);
+	free(cfg.models_dir);
+	cfg.models_dir = strdup("stopm");
+	memset(&env, 0, sizeof(env));
+	env.cfg = &cfg;
+	env.db = &work;
+	env.lockdb = &lk;
+	env.stop = &stop;
+	assert_int_equal(db_connect(&work, cfg.database, "t1 stop", &e), 0);
+	assert_int_equal(db_connect(&other, cfg.database, "holder", &e), 0);
+	assert_int_equal(db_lock_take(&other, &now, &waited, &e), 0);
+	assert_int_equal(tier1_apply(&env, &rep, NULL, &e), -1);
+	assert_int_equal(e.code, MERR_STATE);
+	assert_non_null(strstr(e.msg, "interrupted while waiting for the "
+	    "advisory lock"));
+	assert_true(rep.waited);
+	db_unlock(&other, NULL);
+	db_close(&other);
+	merr_clear(&e);
+	assert_int_equal(tier1_apply(&env, &rep, NULL, &e), -1);
+	assert_string_equal(e.msg, "cannot apply tier-1 changes: interrupted "
+	    "before statement 1 of 1");
+	assert_int_equal(rep.statements, 0);
+	{
+		PGresult *r;
+
+		assert_int_equal(db_query(&work, "SELECT to_regclass("
+		    "'public.stopped') IS NULL", 0, NULL, &r, &e), 0);
+		assert_string_equal(PQgetvalue(r, 0, 0), "t");
+		PQclear(r);
+	}
+	db_close(&work);
+	db_close(&lk);
+	config_release(&cfg);
+}
+
 static void
 test_every_construct_in_sync(void **state)
 {
@@ -327,7 +409,7 @@ test_every_construct_in_sync(void **state)
 	hook.fn = count_event;
 	hook.arg = &applied;
 	hook.actor = NULL;
-	if (tier1_apply(&cfg, &hook, &rep, NULL, &e) == -1)
+	if (apply(&cfg, &hook, &rep, NULL, &e) == -1)
 		fail_msg("apply: %s (%s)", e.msg, e.detail);
 	/* schema, 2 enums, customers, orders with its key to customers inline */
 	assert_int_equal(applied, 5);
@@ -346,11 +428,11 @@ test_every_construct_in_sync(void **state)
 	assert_string_equal(p->v[0].kind, "set default");
 	assert_string_equal(p->v[0].target, "shop.customers.js");
 	plan_free(p);
-	assert_int_equal(tier1_apply(&cfg, NULL, &rep, NULL, &e), 0);
+	assert_int_equal(apply(&cfg, NULL, &rep, NULL, &e), 0);
 	assert_int_equal(rep.applied, 1);
 	/* a second run: no statement, no event, no lock */
 	applied = 0;
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), 0);
 	assert_int_equal(applied, 0);
 	assert_int_equal(rep.statements, 0);
 	assert_false(rep.locked);
@@ -416,7 +498,7 @@ test_events(void **state)
 	cfg.lock_timeout_ms = 100;
 	cfg.lock_retries = 1;
 	cfg.retry_backoff_ms = 10;
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), 0);
 	got = events();
 	assert_string_equal(got, "tier1.plan::t tier1.apply:ev:t "
 	    "tier1.apply:ev.a:t");
@@ -427,7 +509,7 @@ test_events(void **state)
 	write_file("evm/a.yaml", "schema: ev\ntable: a\ncolumns:\n"
 	    "  id: { type: int, primary_key: true }\n"
 	    "  n: { type: int, check: \"n > 0\" }\n");
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), -1);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), -1);
 	if (strstr(e.msg, "cannot add check 'ev.a.a_n_check'") == NULL)
 		fail_msg("got '%s'", e.msg);
 	got = events();
@@ -440,7 +522,7 @@ test_events(void **state)
 	assert_int_equal(db_connect(&other, NULL, "holder", &e), 0);
 	assert_int_equal(db_exec(&other, "BEGIN; LOCK TABLE ev.a IN "
 	    "ACCESS SHARE MODE", &e), 0);
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), -1);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), -1);
 	assert_int_equal(e.code, MERR_LOCKED);
 	assert_string_equal(e.sqlstate, "55P03");
 	db_exec(&other, "ROLLBACK", &e);
@@ -448,7 +530,7 @@ test_events(void **state)
 	got = events();
 	assert_string_equal(got, "lock.retry:ev.a.m:f tier1.fail:ev.a.m:f");
 	free(got);
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), 0);
 	got = events();
 	assert_string_equal(got, "tier1.plan::t tier1.apply:ev.a.m:t "
 	    "tier1.refuse:ev.a.n:f");
@@ -572,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_column_order),
 		cmocka_unit_test(test_fixed_queries),
 		cmocka_unit_test(test_probe_rows),
+		cmocka_unit_test(test_stop_reaches_tier1),
 		cmocka_unit_test(test_every_construct_in_sync),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_snapshot_plans_like_the_database),

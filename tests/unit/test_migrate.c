@@ -347,12 +347,15 @@ test_force_repairs_dirty(void **state)
 static void
 test_busy(void **state)
 {
+	struct db_lock_policy now = { 0, NULL };
 	struct db other;
+	int waited;
 
 	(void)state;
 	three();
 	assert_int_equal(db_connect(&other, F.cfg.database, "other", &F.e), 0);
-	assert_int_equal(db_lock(&other, &F.e), 0);
+	assert_int_equal(db_lock_take(&other, &now, &waited, &F.e), 0);
+	assert_false(waited);
 	F.cfg.lock_timeout_ms = 100;
 	assert_int_equal(up(), -1);
 	assert_int_equal(F.e.code, MERR_BUSY);
