@@ -23,6 +23,7 @@
 #include "config.h"
 #include "db.h"
 #include "mtime.h"
+#include "quote.h"
 #include "runner_int.h"
 #include "tracking.h"
 
@@ -118,7 +119,7 @@ bf_prepare(struct backfill *b, struct merr *e)
 		merr_set(e, MERR_INTERNAL, "batched UPDATE without a table");
 		goto out;
 	}
-	b->table = schema ? db_qualified(d, schema, rel) : db_ident(d, rel);
+	b->table = schema ? quote_qualified(schema, rel) : quote_ident(rel);
 	if ((p[0] = b->table) == NULL) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto out;
@@ -135,14 +136,14 @@ bf_prepare(struct backfill *b, struct merr *e)
 		    "'-- migrated:batch' line to run it as one statement");
 		goto out;
 	}
-	b->pk = db_ident(d, PQgetvalue(res, 0, 0));
+	b->pk = quote_ident(PQgetvalue(res, 0, 0));
 	b->type = strdup(PQgetvalue(res, 0, 1));
 	b->r->rows_total = atoll(PQgetvalue(res, 0, 2));
 	if ((span = rel_span(b->st->sql, loc, schema, rel)) == 0) {
 		refuse(b, e, "cannot find the name of table", rel);
 		goto out;
 	}
-	if ((qrel = db_ident(d, rel)) == NULL || b->pk == NULL ||
+	if ((qrel = quote_ident(rel)) == NULL || b->pk == NULL ||
 	    b->type == NULL || asprintf(&b->sql,
 	    "%.*spg_temp.migrated_batch%s%s%s", (int)loc, b->st->sql,
 	    alias ? "" : " AS ", alias ? "" : qrel,
@@ -297,8 +298,8 @@ backfill_check(struct run *r, const struct mig_stmt *st, struct merr *e)
 	    "relation");
 	schema = json_string_value(json_object_get(rv, "schemaname"));
 	rel = json_string_value(json_object_get(rv, "relname"));
-	q = rel == NULL ? NULL : schema ? db_qualified(r->env->db, schema,
-	    rel) : db_ident(r->env->db, rel);
+	q = rel == NULL ? NULL : schema ? quote_qualified(schema, rel) :
+	    quote_ident(rel);
 	if ((p[0] = q) == NULL) {
 		json_decref(root);
 		return merr_set(e, MERR_INTERNAL, "batched UPDATE without a "

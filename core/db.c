@@ -62,10 +62,11 @@ int
 db_connect(struct db *d, const char *conninfo, const char *appname,
     struct merr *e)
 {
+	/* UTF8: the models' encoding, and what quote.h quotes for */
 	const char *keys[] = { "dbname", "fallback_application_name",
-	    "connect_timeout", NULL };
+	    "connect_timeout", "client_encoding", NULL };
 	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL,
-	    appname ? appname : "migrated", "10", NULL };
+	    appname ? appname : "migrated", "10", "UTF8", NULL };
 	char line[400];
 
 	memset(d, 0, sizeof(*d));
@@ -222,43 +223,6 @@ db_exec_last(struct db *d, const char *sql, PGresult **res, struct merr *e)
 	else
 		PQclear(last);
 	return rc;
-}
-
-/* A malloc'd copy of what libpq quoted (q is PQfreemem()'d), or NULL. */
-static char *
-db_quoted(char *q)
-{
-	char *s;
-
-	if (q == NULL)
-		return NULL;
-	s = strdup(q);
-	PQfreemem(q);
-	return s;
-}
-
-char *
-db_ident(struct db *d, const char *name)
-{
-	return db_quoted(PQescapeIdentifier(d->conn, name, strlen(name)));
-}
-
-char *
-db_literal(struct db *d, const char *text)
-{
-	return db_quoted(PQescapeLiteral(d->conn, text, strlen(text)));
-}
-
-char *
-db_qualified(struct db *d, const char *schema, const char *name)
-{
-	char *a = db_ident(d, schema), *b = db_ident(d, name), *s = NULL;
-
-	if (a && b && asprintf(&s, "%s.%s", a, b) == -1)
-		s = NULL;
-	free(a);
-	free(b);
-	return s;
 }
 
 int

@@ -64,13 +64,6 @@ int	db_exec_last(struct db *, const char *sql, PGresult **res,
 int	db_query(struct db *, const char *sql, int nparams,
 	    const char *const *params, PGresult **res, struct merr *);
 
-/* Quote an identifier with libpq; returns malloc'd, caller frees. */
-char	*db_ident(struct db *, const char *);
-/* Quote a string literal with libpq; malloc'd, caller frees. */
-char	*db_literal(struct db *, const char *);
-/* "schema"."name", malloc'd, caller frees. */
-char	*db_qualified(struct db *, const char *schema, const char *name);
-
 /*
  * Undo what SQL run on d set for the session (RESET ALL, ROLE, SESSION
  * AUTHORIZATION) and set again what db_connect sets.  Outside a

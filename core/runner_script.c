@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db.h"
 #include "mtime.h"
+#include "quote.h"
 #include "runner.h"
 #include "runner_int.h"
 #include "tracking.h"
@@ -335,8 +336,7 @@ t2_exec(void *arg, struct runner *ex, const struct work_unit *u, size_t i,
  * *cleanup, or both NULL for any other statement.
  */
 static int
-index_settle_sql(struct db *d, const struct mig_stmt *st, char **check,
-    char **cleanup)
+index_settle_sql(const struct mig_stmt *st, char **check, char **cleanup)
 {
 	json_t *root = json_loads(st->tree, 0, NULL), *n;
 	const char *name, *schema;
@@ -351,9 +351,9 @@ index_settle_sql(struct db *d, const struct mig_stmt *st, char **check,
 	    "relation"), "schemaname"));
 	if (name == NULL || !json_is_true(json_object_get(n, "concurrent")))
 		goto out;
-	lname = db_literal(d, name);
-	lschema = schema ? db_literal(d, schema) : strdup("NULL");
-	q = schema ? db_qualified(d, schema, name) : db_ident(d, name);
+	lname = quote_literal(name);
+	lschema = schema ? quote_literal(schema) : strdup("NULL");
+	q = schema ? quote_qualified(schema, name) : quote_ident(name);
 	if (!lname || !lschema || !q || asprintf(check, "SELECT EXISTS "
 	    "(SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = "
 	    "i.indexrelid JOIN pg_namespace s ON s.oid = c.relnamespace "
@@ -408,8 +408,7 @@ run_build(struct run *r, struct merr *e)
 		    sc->stmts[i].kind == MIG_STMT_BATCH;
 		if (u->mode != WORK_EACH)
 			continue;
-		if (index_settle_sql(r->env->db, &sc->stmts[i], &check,
-		    &cleanup) == -1)
+		if (index_settle_sql(&sc->stmts[i], &check, &cleanup) == -1)
 			return merr_set(e, MERR_NOMEM, "out of memory");
 		u->steps[i].check = check;
 		u->steps[i].cleanup = cleanup;

@@ -9,6 +9,7 @@
 #include "migset.h"
 #include "mtime.h"
 #include "model.h"
+#include "quote.h"
 #include "schema.h"
 #include "runner.h"
 #include "tier1.h"
@@ -73,7 +74,7 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 
 /* A column's type as SQL for a cast (enum names quoted). */
 static char *
-t1_type_sql(struct db *db, const struct sch_column *c)
+t1_type_sql(const struct sch_column *c)
 {
 	const char *dot, *arr;
 	char *sch, *name, *q, *r = NULL;
@@ -85,7 +86,7 @@ t1_type_sql(struct db *db, const struct sch_column *c)
 	sch = strndup(c->type, (size_t)(dot - c->type));
 	name = strndup(dot + 1, arr ? (size_t)(arr - dot - 1) :
 	    strlen(dot + 1));
-	q = (sch && name) ? db_qualified(db, sch, name) : NULL;
+	q = (sch && name) ? quote_qualified(sch, name) : NULL;
 	if (q && asprintf(&r, "%s%s", q, arr ? "[]" : "") == -1)
 		r = NULL;
 	free(sch);
@@ -135,7 +136,7 @@ t1_defaults(struct db *db, struct schema *want, const struct schema *have,
 				cols = v;
 			if (hv)
 				hcols = hv;
-			type = t1_type_sql(db, hc);
+			type = t1_type_sql(hc);
 			if (!v || !hv || !type || asprintf(&next, "%s%s((%s)::%s "
 			    "IS NOT DISTINCT FROM (%s)::%s)", sql ? sql :
 			    "SELECT ", sql ? ", " : "", w->def, type, hc->def,
@@ -334,7 +335,7 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 	if (rc == 0)
 		rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
 	if (rc == 0)
-		rc = plan_compute(db, want, have, &o, out, e);
+		rc = plan_compute(want, have, &o, out, e);
 	t1_owned_release(&w);
 	schema_free(have);
 	return rc;

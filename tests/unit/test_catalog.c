@@ -1,7 +1,8 @@
 /*
  * test_catalog.c - the live schema, against the real test database:
  * normalised values, a fixed number of queries whatever the number of
- * tables, and every construct of the model format in sync after apply.
+ * tables, every construct of the model format in sync after apply, and
+ * a catalog snapshot that plans like the database it was taken from.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -17,7 +18,9 @@
 #include "config.h"
 #include "db.h"
 #include "model.h"
+#include "pgtest.h"
 #include "plan.h"
+#include "snapshot.h"
 #include "tier1.h"
 
 static struct db db;
@@ -535,6 +538,114 @@ test_events(void **state)
 	config_release(&cfg);
 }
 
+/* A live schema with what real ones have, and models that differ from it. */
+static const char snap_sql[] =
+    "CREATE SCHEMA snap;"
+    "CREATE TYPE snap.status AS ENUM ('draft', 'live', 'gone');"
+    "CREATE TABLE snap.authors (id bigint GENERATED ALWAYS AS IDENTITY"
+    " PRIMARY KEY, handle text NOT NULL, email varchar(254),"
+    " UNIQUE (handle, email));"
+    "COMMENT ON TABLE snap.authors IS 'who writes';"
+    "CREATE TABLE snap.posts (id bigint PRIMARY KEY, author_id bigint"
+    " REFERENCES snap.authors ON DELETE SET NULL, status snap.status NOT"
+    " NULL DEFAULT 'draft', tags text[] DEFAULT '{}', published_at"
+    " timestamptz, body jsonb DEFAULT '{\"v\": 1}');"
+    "CREATE INDEX posts_recent ON snap.posts (published_at DESC)"
+    " WHERE status = 'live';"
+    "CREATE INDEX posts_title ON snap.posts (lower(body->>'title'));"
+    "ALTER TABLE snap.posts ADD CONSTRAINT posts_tags_check"
+    " CHECK (cardinality(tags) < 10) NOT VALID;"
+    "INSERT INTO snap.authors (handle) VALUES ('a');";
+
+static const char snap_authors[] =
+    "table: snap.authors\n"
+    "columns:\n"
+    "  id: { type: bigint, primary_key: true, identity: always }\n"
+    "  handle: { type: text, not_null: true }\n"
+    "  email: varchar(254)\n"
+    "  bio: text\n"
+    "  joined: { type: timestamptz, not_null: true, default: now() }\n"
+    "  rank: { type: int, not_null: true }\n"
+    "unique:\n"
+    "  - [handle, email]\n";
+
+static const char snap_posts[] =
+    "table: snap.posts\n"
+    "columns:\n"
+    "  id: { type: bigint, primary_key: true }\n"
+    "  author_id: { type: bigint, references: { table: snap.authors,"
+    " on_delete: set null } }\n"
+    "  status: { type: status, not_null: true, default: \"'draft'\" }\n"
+    "  tags: { type: \"text[]\", default: \"'{}'\" }\n"
+    "  published_at: timestamptz\n"
+    "  words: { type: int, not_null: true }\n"
+    "indexes:\n"
+    "  - { name: posts_recent, columns: [published_at],"
+    " where: \"status = 'live'\" }\n"
+    "enums:\n"
+    "  status: [draft, live, gone, archived]\n";
+
+static char *
+plan_of(const struct schema *want, const struct schema *have)
+{
+	struct plan_opts o = { "public", { "schema_migrations",
+	    "migrated_audit", NULL }, NULL, 0 };
+	struct plan *p;
+	struct merr e;
+	char *text;
+
+	merr_clear(&e);
+	assert_int_equal(plan_compute(want, have, &o, &p, &e), 0);
+	assert_int_equal(plan_format_text(p, &text, &e), 0);
+	assert_true(p->n > 0);
+	plan_free(p);
+	return text;
+}
+
+/*
+ * The catalog snapshot is honest: catalog_load -> snapshot -> parse gives
+ * a schema that formats the same and plans the same as the live one, so
+ * golden files planned against a snapshot say what the database would.
+ */
+static void
+test_snapshot_plans_like_the_database(void **state)
+{
+	char *only[] = { "snap", NULL }, *which[] = { "snap", "authors",
+	    "snap", "posts", NULL }, *a, *b, *p1, *p2;
+	struct schema *live, *back, *want;
+	struct merr e;
+
+	(void)state;
+	sql(snap_sql);
+	mkdir("snapm", 0755);
+	write_file("snapm/authors.yaml", snap_authors);
+	write_file("snapm/posts.yaml", snap_posts);
+	merr_clear(&e);
+	if (model_load_dir("snapm", &want, &e) == -1)
+		fail_msg("model: %s", e.msg);
+	assert_int_equal(catalog_load(&db, only, &live, &e), 0);
+	assert_int_equal(catalog_probe_rows(&db, live, which, &e), 0);
+	assert_int_equal(snapshot_format(live, &a, &e), 0);
+	assert_int_equal(snapshot_parse("live.json", a, &back, &e), 0);
+	assert_int_equal(snapshot_format(back, &b, &e), 0);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"valid\": false"));	/* NOT VALID */
+	p1 = plan_of(want, live);
+	p2 = plan_of(want, back);
+	assert_string_equal(p1, p2);
+	/* rows (probed) matter: authors has one, posts none */
+	assert_non_null(strstr(p1, "-- refused: add column snap.authors.rank"));
+	assert_non_null(strstr(p1, "-- safe: add column snap.posts.words"));
+	assert_non_null(strstr(p1, "-- drift: column snap.posts.body"));
+	free(a);
+	free(b);
+	free(p1);
+	free(p2);
+	schema_free(live);
+	schema_free(back);
+	schema_free(want);
+}
+
 int
 main(void)
 {
@@ -546,7 +657,9 @@ main(void)
 		cmocka_unit_test(test_stop_reaches_tier1),
 		cmocka_unit_test(test_every_construct_in_sync),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_snapshot_plans_like_the_database),
 	};
 
+	pgtest_require("test_catalog");
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <libgen.h>
 
+#include "pgtest.h"
 #include "tier2_helpers.h"
 #include "tracking.h"
 
@@ -582,5 +583,6 @@ main(void)
 		OP(test_samples_on_bare_tables),
 	};
 
+	pgtest_require("test_migrate");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

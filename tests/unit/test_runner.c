@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "pgtest.h"
 #include "tier2_helpers.h"
 #include "tracking.h"
 
@@ -561,5 +562,6 @@ main(void)
 		FX(test_stop_before_first_statement),
 	};
 
+	pgtest_require("test_runner");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
