@@ -272,6 +272,49 @@ test_checksum_drift(void **state)
 	assert_string_equal(val("SELECT to_regclass('d') IS NOT NULL"), "t");
 }
 
+/*
+ * redo checks what would refuse its second half before the first half
+ * rolls anything back; the refusal is audited.  (It used to roll back c,
+ * then refuse to apply it again because b had changed: one version lower.)
+ */
+static void
+test_redo_refused_before_rollback(void **state)
+{
+	(void)state;
+	three();
+	assert_int_equal(up(), 0);
+	put("20240102_b.sql", "CREATE TABLE b (id bigint PRIMARY KEY);");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_redo(&F.env, &F.opts, &R, &F.e), -1);
+	assert_string_equal(F.e.msg, "cannot apply: '20240102_b' was changed "
+	    "after it was applied");
+	assert_string_equal(tables(), "a,b,c");
+	assert_string_equal(val("SELECT count(*) FROM schema_migrations"),
+	    "3");
+	assert_string_equal(val("SELECT action || ' ' || target || ' ' || ok "
+	    "FROM test_events ORDER BY n DESC LIMIT 1"),
+	    "tier2.refuse redo false");
+	/* the newest file itself may change: that is what redo is for */
+	put("20240102_b.sql", "CREATE TABLE b (id int PRIMARY KEY);");
+	put("20240103_120000_c.sql", "CREATE TABLE c (id int PRIMARY KEY, "
+	    "x int);");
+	reset();
+	F.opts.yes = 1;
+	if (migrate_redo(&F.env, &F.opts, &R, &F.e) == -1)
+		fail_e("redo of the changed newest file");
+	assert_string_equal(val("SELECT count(*) FROM pg_attribute WHERE "
+	    "attrelid = 'c'::regclass AND attname = 'x'"), "1");
+	/* a forward file that no longer parses: refused the same way */
+	put("20240102_b.sql", "CREATE TABLE b (id int PRIMARY KEY);");
+	put("20240103_120000_c.sql", "CREATE TABLE c (id int PRIMARY KEY;");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_redo(&F.env, &F.opts, &R, &F.e), -1);
+	assert_int_equal(F.e.code, MERR_INPUT);
+	assert_string_equal(tables(), "a,b,c");
+}
+
 static void
 test_out_of_order(void **state)
 {
@@ -572,6 +615,7 @@ main(void)
 		OP(test_mixed_layout_refused),
 		OP(test_syntax_error_applies_nothing),
 		OP(test_checksum_drift),
+		OP(test_redo_refused_before_rollback),
 		OP(test_out_of_order),
 		OP(test_missing_file),
 		OP(test_force_repairs_dirty),
