@@ -292,7 +292,8 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 			free(v);
 			return -1;
 		}
-		if (migset_prepare(v[i], e) == -1) {
+		if (migset_prepare(v[i], e) == -1 ||
+		    migset_prepare_down(v[i], e) == -1) {
 			free(v);
 			return -1;
 		}
@@ -394,8 +395,8 @@ redo_check(const struct mig_env *env, struct merr *e)
 		}
 	/* the newest is rolled back first: its file may have changed */
 	rc = up_check(&s, m, e);
-	if (rc == 0 && m)
-		rc = migset_prepare(m, e);
+	if (rc == 0 && m && (rc = migset_prepare(m, e)) == 0)
+		rc = migset_prepare_down(m, e);
 	mstate_release(&s);
 	return rc;
 }

@@ -128,9 +128,16 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 			    s->trk.v[i].version);
 		}
 	for (i = 0; i < s->set->n; i++) {
-		const struct migration *m = &s->set->v[i];
+		struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
+		int down = t && t->dirty && !strcmp(t->direction, "down");
+		struct merr ignore;
 
+		/* "dirty, 1 of 3 statements done": the count needs a parse */
+		merr_clear(&ignore);
+		if (t && t->dirty)
+			(void)(down ? migset_prepare_down(m, &ignore) :
+			    migset_prepare(m, &ignore));
 		w = &res->rows[n++];
 		w->order = m->order;
 		snprintf(w->version, sizeof(w->version), "%s", m->version);
@@ -139,8 +146,8 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 		if (t) {
 			row_from_trk(w, t);
 			w->drift = strcmp(t->checksum, m->checksum) != 0;
-			w->nstmts = (int)(t->dirty && !strcmp(t->direction,
-			    "down") ? m->down.nstmts : m->up.nstmts);
+			w->nstmts = (int)(down ? m->down.nstmts :
+			    m->up.nstmts);
 		} else {
 			w->state = MIG_PENDING;
 			w->out_of_order = m->order < newest;
@@ -220,6 +227,26 @@ migrate_list(const struct mig_env *env, struct migrate_result *res,
 	return rc;
 }
 
+/*
+ * A rollback that does not parse is a warning here (it has never run and
+ * may never run); it is an error only when down is about to run it.
+ */
+static int
+validate_down(struct migration *m, struct migrate_result *res,
+    struct merr *e)
+{
+	struct merr why;
+
+	merr_clear(&why);
+	if (migset_prepare_down(m, &why) == 0)
+		return 0;
+	if (why.code == MERR_NOMEM)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return lint_add_error(&res->lint, LINT_ROLLBACK_SYNTAX, &why,
+	    "fix the rollback before you need it: 'down' refuses to run it",
+	    e);
+}
+
 int
 migrate_validate(const struct mig_env *env, struct migrate_result *res,
     struct merr *e)
@@ -234,7 +261,8 @@ migrate_validate(const struct mig_env *env, struct migrate_result *res,
 	if (migset_prepare_all(s.set, e) == -1)
 		goto out;
 	for (i = 0; i < s.set->n; i++)
-		if (lint_script(&s.set->v[i].up, &res->lint, e) == -1)
+		if (lint_script(&s.set->v[i].up, &res->lint, e) == -1 ||
+		    validate_down(&s.set->v[i], res, e) == -1)
 			goto out;
 	if (mstate_rows(&s, res, e) == -1)
 		goto out;

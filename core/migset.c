@@ -462,9 +462,10 @@ set_attach(struct migset *s, const struct mig_file *f, struct merr *e)
 	struct migration *m;
 	uint64_t order;
 
+	/* golang-migrate pairs by version: the names may differ */
 	if (migset_order(f->version, &order) == -1 ||
 	    (m = set_lookup(s, order)) == NULL ||
-	    strcmp(m->name, f->name) != 0) {
+	    (f->kind != KIND_GOLANG_DOWN && strcmp(m->name, f->name) != 0)) {
 		if (f->kind == KIND_DOC)
 			return 0;	/* a stray note: harmless */
 		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
@@ -727,6 +728,12 @@ migset_prepare(struct migration *m, struct merr *e)
 {
 	if (!m->up.parsed && mig_parse_script(&m->up, e) == -1)
 		return -1;
+	return 0;
+}
+
+int
+migset_prepare_down(struct migration *m, struct merr *e)
+{
 	if (m->down.path && !m->down.parsed &&
 	    mig_parse_script(&m->down, e) == -1)
 		return -1;

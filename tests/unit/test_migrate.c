@@ -315,6 +315,29 @@ test_redo_refused_before_rollback(void **state)
 	assert_string_equal(tables(), "a,b,c");
 }
 
+/* A rollback that does not parse: a warning until down needs it. */
+static void
+test_broken_rollback_blocks_nothing(void **state)
+{
+	(void)state;
+	put("20240101_a.sql", "CREATE TABLE a (id int PRIMARY KEY);");
+	put("20240101_a_rollback.sql", "DROP TABLEE a;");
+	assert_int_equal(migrate_validate(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.lint.n, 1);
+	assert_int_equal(R.lint.v[0].rule, LINT_ROLLBACK_SYNTAX);
+	assert_non_null(strstr(R.lint.v[0].file, "20240101_a_rollback.sql"));
+	assert_int_equal(R.lint.v[0].line, 1);
+	reset();
+	assert_int_equal(up(), 0);
+	assert_string_equal(tables(), "a");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), -1);
+	assert_int_equal(F.e.code, MERR_INPUT);
+	assert_non_null(strstr(F.e.file, "20240101_a_rollback.sql"));
+	assert_string_equal(tables(), "a");
+}
+
 static void
 test_out_of_order(void **state)
 {
@@ -616,6 +639,7 @@ main(void)
 		OP(test_syntax_error_applies_nothing),
 		OP(test_checksum_drift),
 		OP(test_redo_refused_before_rollback),
+		OP(test_broken_rollback_blocks_nothing),
 		OP(test_out_of_order),
 		OP(test_missing_file),
 		OP(test_force_repairs_dirty),

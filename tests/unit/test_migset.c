@@ -110,7 +110,36 @@ test_golang(void **state)
 	assert_null(s.v[0].down.path);
 	assert_non_null(s.v[1].down.path);
 	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_false(s.v[1].down.parsed);	/* parsed when it runs */
+	assert_int_equal(migset_prepare_down(&s.v[1], &e), 0);
 	assert_int_equal(s.v[1].down.nstmts, 1);
+	migset_release(&s);
+}
+
+/*
+ * golang-migrate pairs up and down by version only (real folders have
+ * 67_add_email_mfa_column.up.sql beside 67_email_mfa_column.down.sql),
+ * and a rollback that does not parse blocks nothing until it runs.
+ */
+static void
+test_golang_pairs_by_version(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("67_add_email_mfa_column.up.sql", "ALTER TABLE u ADD mfa text;");
+	put("67_email_mfa_column.down.sql", "ALTER TABLE u DROP mfa;");
+	put("68_x.up.sql", "CREATE TABLE x (id int);");
+	put("68_x.down.sql", "DROP TABLEE x;");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_non_null(strstr(s.v[0].down.path, "67_email_mfa_column.down"));
+	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(migset_prepare_down(&s.v[1], &e), -1);
+	assert_non_null(strstr(e.file, "68_x.down.sql"));
+	assert_int_equal(e.line, 1);
 	migset_release(&s);
 }
 
@@ -127,6 +156,7 @@ test_single(void **state)
 	assert_int_equal(migset_load(&s, dir, &e), 0);
 	assert_int_equal(s.layout, MIG_LAYOUT_SINGLE);
 	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(migset_prepare_down(&s.v[0], &e), 0);
 	assert_int_equal(s.v[0].up.nstmts, 2);
 	assert_int_equal(s.v[0].down.nstmts, 1);
 	assert_string_equal(s.v[0].down.stmts[0].sql, "DROP TABLE a");
@@ -590,6 +620,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_regular_files, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_golang_pairs_by_version,
+		    setup, teardown),
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_objects_sample),
 	};
