@@ -287,8 +287,16 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 		if (v[i]->down.path == NULL) {
 			merr_set(e, MERR_STATE, "cannot roll back '%s': it has "
 			    "no rollback", v[i]->id);
-			merr_hint(e, "write %s_rollback.sql; nothing was "
-			    "rolled back", v[i]->id);
+			/* the name the folder's own layout pairs with it */
+			if (s->set->layout == MIG_LAYOUT_GOLANG)
+				merr_hint(e, "write %s.down.sql; nothing was "
+				    "rolled back", v[i]->id);
+			else if (s->set->layout == MIG_LAYOUT_SINGLE)
+				merr_hint(e, "add a '-- +++++ DOWN' section to "
+				    "%s.sql; nothing was rolled back", v[i]->id);
+			else
+				merr_hint(e, "write %s_rollback.sql; nothing "
+				    "was rolled back", v[i]->id);
 			free(v);
 			return -1;
 		}

@@ -338,6 +338,20 @@ test_broken_rollback_blocks_nothing(void **state)
 	assert_string_equal(tables(), "a");
 }
 
+/* The hint names the rollback in the folder's own layout. */
+static void
+test_missing_rollback_hint_golang(void **state)
+{
+	(void)state;
+	put("0001_a.up.sql", "CREATE TABLE a (id int PRIMARY KEY);");
+	assert_int_equal(up(), 0);
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), -1);
+	assert_string_equal(F.e.hint, "write 0001_a.down.sql; nothing was "
+	    "rolled back");
+}
+
 static void
 test_out_of_order(void **state)
 {
@@ -640,6 +654,7 @@ main(void)
 		OP(test_checksum_drift),
 		OP(test_redo_refused_before_rollback),
 		OP(test_broken_rollback_blocks_nothing),
+		OP(test_missing_rollback_hint_golang),
 		OP(test_out_of_order),
 		OP(test_missing_file),
 		OP(test_force_repairs_dirty),
