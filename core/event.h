@@ -35,7 +35,7 @@ struct mig_event {
 	 * Dotted action name, one of:
 	 *   daemon.start daemon.stop daemon.reload
 	 *   tier1.plan tier1.apply tier1.refuse tier1.fail
-	 *   tier2.apply tier2.rollback tier2.fail tier2.force
+	 *   tier2.apply tier2.rollback tier2.fail tier2.force tier2.refuse
 	 *   lock.wait lock.retry  request.denied
 	 */
 	const char	*action;

@@ -16,6 +16,7 @@ static const char *const rule_names[LINT_NRULES] = {
 	[LINT_UNBOUNDED_DML] = "unbounded-dml",
 	[LINT_ADD_COLUMN_IDEMPOTENT] = "add-column-idempotent",
 	[LINT_CREATE_INDEX_IDEMPOTENT] = "create-index-idempotent",
+	[LINT_ROLLBACK_SYNTAX] = "rollback-syntax",
 };
 
 const char *
@@ -311,4 +312,24 @@ lint_script(const struct mig_script *sc, struct lint_list *out,
 		free(r.created[i]);
 	free(r.created);
 	return rc;
+}
+
+int
+lint_add_error(struct lint_list *l, enum lint_rule rule,
+    const struct merr *why, const char *hint, struct merr *e)
+{
+	struct lint_finding *nv, *f;
+
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	l->v = nv;
+	f = &nv[l->n++];
+	memset(f, 0, sizeof(*f));
+	f->rule = rule;
+	snprintf(f->file, sizeof(f->file), "%.200s", why->file);
+	f->line = why->line;
+	f->col = why->col;
+	snprintf(f->message, sizeof(f->message), "%.200s", why->msg);
+	snprintf(f->hint, sizeof(f->hint), "%.200s", hint);
+	return 0;
 }

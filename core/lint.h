@@ -28,6 +28,8 @@ enum lint_rule {
 	LINT_UNBOUNDED_DML,		/* UPDATE / DELETE without WHERE */
 	LINT_ADD_COLUMN_IDEMPOTENT,	/* ADD COLUMN without IF NOT EXISTS */
 	LINT_CREATE_INDEX_IDEMPOTENT,	/* CREATE INDEX without IF NOT EXISTS */
+	LINT_ROLLBACK_SYNTAX,		/* a rollback that does not parse
+					   (an error only when it is run) */
 	LINT_NRULES
 };
 
@@ -60,5 +62,8 @@ int	lint_rule_lookup(const char *name);
  */
 int	lint_script(const struct mig_script *, struct lint_list *,
 	    struct merr *);
+/* Append a finding made of an error (its file, position and message). */
+int	lint_add_error(struct lint_list *, enum lint_rule,
+	    const struct merr *why, const char *hint, struct merr *);
 
 #endif

@@ -24,9 +24,36 @@ need_yes(const struct migrate_opts *o, const char *what, struct merr *e)
 	return -1;
 }
 
-/* Refuse up while an applied file changed or a rollback is half done. */
+/*
+ * A refusal, before anything changed, is audited like a failure
+ * ("tier2.refuse"): a user was told no, and the trail says why.
+ */
+static void
+refused(const struct mig_env *env, const struct migrate_opts *o,
+    const char *op, const struct merr *why)
+{
+	struct mig_event ev;
+	struct merr ignore;
+
+	if (o->dry_run || (why->code != MERR_STATE &&
+	    why->code != MERR_REFUSED && why->code != MERR_INPUT))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.action = "tier2.refuse";
+	ev.target = op;
+	ev.detail = why->detail[0] ? why->detail : NULL;
+	ev.duration_ms = -1;
+	ev.error = why->msg;
+	merr_clear(&ignore);
+	event_emit(env->hook, env->db, &ev, &ignore);
+}
+
+/*
+ * Refuse up while an applied file changed or a rollback is half done;
+ * skip: a version that will be rolled back first (redo), or NULL.
+ */
 static int
-up_check(struct mstate *s, struct merr *e)
+up_check(struct mstate *s, const struct migration *skip, struct merr *e)
 {
 	size_t i;
 
@@ -34,7 +61,7 @@ up_check(struct mstate *s, struct merr *e)
 		const struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
 
-		if (t == NULL)
+		if (t == NULL || m == skip)
 			continue;
 		if (t->dirty && strcmp(t->direction, "down") == 0) {
 			merr_set(e, MERR_STATE, "cannot apply: rollback of "
@@ -182,9 +209,11 @@ migrate_up(const struct mig_env *env, const struct migrate_opts *o,
 	res->op = "up";
 	if (mstate_load(&s, env, !o->dry_run, e) == -1)
 		return -1;
-	if (up_check(&s, e) == -1 || up_plan(&s, o, &v, &n, e) == -1 ||
-	    prepare_pending(&s, e) == -1)
+	if (up_check(&s, NULL, e) == -1 || up_plan(&s, o, &v, &n, e) == -1 ||
+	    prepare_pending(&s, e) == -1) {
+		refused(env, o, "up", e);
 		goto out;
+	}
 	for (i = 0; i < n; i++)
 		if (lint_script(&v[i]->up, &res->lint, e) == -1)
 			goto out;
@@ -258,12 +287,21 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 		if (v[i]->down.path == NULL) {
 			merr_set(e, MERR_STATE, "cannot roll back '%s': it has "
 			    "no rollback", v[i]->id);
-			merr_hint(e, "write %s_rollback.sql; nothing was "
-			    "rolled back", v[i]->id);
+			/* the name the folder's own layout pairs with it */
+			if (s->set->layout == MIG_LAYOUT_GOLANG)
+				merr_hint(e, "write %s.down.sql; nothing was "
+				    "rolled back", v[i]->id);
+			else if (s->set->layout == MIG_LAYOUT_SINGLE)
+				merr_hint(e, "add a '-- +++++ DOWN' section to "
+				    "%s.sql; nothing was rolled back", v[i]->id);
+			else
+				merr_hint(e, "write %s_rollback.sql; nothing "
+				    "was rolled back", v[i]->id);
 			free(v);
 			return -1;
 		}
-		if (migset_prepare(v[i], e) == -1) {
+		if (migset_prepare(v[i], e) == -1 ||
+		    migset_prepare_down(v[i], e) == -1) {
 			free(v);
 			return -1;
 		}
@@ -286,8 +324,10 @@ migrate_down(const struct mig_env *env, const struct migrate_opts *o,
 	if (need_yes(o, "rolling back", e) == -1 ||
 	    mstate_load(&s, env, !o->dry_run, e) == -1)
 		return -1;
-	if (down_plan(&s, o, &v, &n, e) == -1)
+	if (down_plan(&s, o, &v, &n, e) == -1) {
+		refused(env, o, "down", e);
 		goto out;
+	}
 	if (o->dry_run) {
 		for (i = 0; i < n; i++)
 			if (mres_step(res, v[i], "would roll back", 0,
@@ -342,6 +382,33 @@ migrate_goto(const struct mig_env *env, const char *version,
 	return rc;
 }
 
+/*
+ * Everything that would refuse the second half of a redo, checked before
+ * the first half rolls anything back: another applied file changed, or
+ * the newest version's files no longer parse.
+ */
+static int
+redo_check(const struct mig_env *env, struct merr *e)
+{
+	struct migration *m = NULL;
+	struct mstate s;
+	int rc;
+
+	if (mstate_load(&s, env, 0, e) == -1)
+		return -1;
+	for (size_t i = s.set->n; i-- > 0;)
+		if (tracking_find(&s.trk, s.set->v[i].version)) {
+			m = &s.set->v[i];
+			break;
+		}
+	/* the newest is rolled back first: its file may have changed */
+	rc = up_check(&s, m, e);
+	if (rc == 0 && m && (rc = migset_prepare(m, e)) == 0)
+		rc = migset_prepare_down(m, e);
+	mstate_release(&s);
+	return rc;
+}
+
 int
 migrate_redo(const struct mig_env *env, const struct migrate_opts *o,
     struct migrate_result *res, struct merr *e)
@@ -349,6 +416,13 @@ migrate_redo(const struct mig_env *env, const struct migrate_opts *o,
 	struct migrate_opts d = *o, u = *o;
 	char version[MIG_VERSION_MAX];
 
+	res->op = "redo";
+	if (need_yes(o, "rolling back", e) == -1)
+		return -1;
+	if (redo_check(env, e) == -1) {
+		refused(env, o, "redo", e);
+		return -1;
+	}
 	d.steps = 1;
 	d.all = 0;
 	d.target = NULL;
@@ -434,9 +508,10 @@ migrate_force(const struct mig_env *env, const char *version,
     const struct migrate_opts *o, struct migrate_result *res,
     struct merr *e)
 {
-	struct db_retry p = { env->cfg->lock_timeout_ms,
+	struct work w = { .lim = { env->cfg->lock_timeout_ms,
 	    env->cfg->statement_timeout_ms, (int)env->cfg->lock_retries,
-	    env->cfg->retry_backoff_ms, NULL, NULL };
+	    env->cfg->retry_backoff_ms } };
+	struct runner ex;
 	struct force_ctx f;
 	struct mstate s;
 	int rc = -1;
@@ -456,7 +531,8 @@ migrate_force(const struct mig_env *env, const char *version,
 		    s.set->dir);
 		goto out;
 	}
-	if (db_tx(env->db, &p, force_body, &f, e) == -1 ||
+	runner_init(&ex, env->db, env->stop, &w);
+	if (runner_tx(&ex, force_body, &f, e) == -1 ||
 	    mres_step(res, f.to, "force", 0, 0, e) == -1)
 		goto out;
 	tracking_release(&s.trk);

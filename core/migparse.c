@@ -35,6 +35,29 @@ mig_offset_pos(const char *text, size_t off, int *line, int *col)
 	}
 }
 
+void
+mig_cursor_pos(const char *text, struct mig_cursor *c, size_t off,
+    int *line, int *col)
+{
+	size_t i;
+
+	if (c->line == 0 || off < c->off) {
+		c->off = 0;
+		c->line = c->col = 1;
+	}
+	for (i = c->off; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			c->line++;
+			c->col = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			c->col++;
+		}
+	}
+	c->off = i;
+	*line = c->line;
+	*col = c->col;
+}
+
 /* Byte offset of the 1-based character position pos (PostgreSQL's). */
 static size_t
 char_to_byte(const char *text, int pos)
@@ -451,7 +474,7 @@ stmt_parse(struct mig_script *sc, struct mig_stmt *st, int *empty,
 /* Fill sc->stmts[i] from the span [loc, loc+len). */
 static int
 stmt_build(struct mig_script *sc, size_t i, size_t loc, size_t len,
-    int *keep, struct merr *e)
+    struct mig_cursor *cur, int *keep, struct merr *e)
 {
 	struct mig_stmt *st = &sc->stmts[i];
 	struct directive_ctx d = { sc, st, i == 0, 0, 0 };
@@ -464,7 +487,7 @@ stmt_build(struct mig_script *sc, size_t i, size_t loc, size_t len,
 	if (leading_comments(&d, loc, len, &body, e) == -1)
 		return -1;
 	st->off = body;
-	mig_offset_pos(sc->text, body, &st->line, &st->col);
+	mig_cursor_pos(sc->text, cur, body, &st->line, &st->col);
 	st->sql = strndup(sc->text + body, loc + len - body);
 	if (st->sql == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
@@ -591,6 +614,7 @@ int
 mig_parse_script(struct mig_script *sc, struct merr *e)
 {
 	PgQuerySplitResult r;
+	struct mig_cursor cur = { 0, 0, 0 };
 	size_t n = 0, len, tl = strlen(sc->text);
 	int i, keep, batch = 0;
 
@@ -608,7 +632,7 @@ mig_parse_script(struct mig_script *sc, struct merr *e)
 
 		len = r.stmts[i]->stmt_len ? (size_t)r.stmts[i]->stmt_len :
 		    tl - loc;
-		if (stmt_build(sc, n, loc, len, &keep, e) == -1) {
+		if (stmt_build(sc, n, loc, len, &cur, &keep, e) == -1) {
 			sc->nstmts = n + 1;	/* release what was built */
 			pg_query_free_split_result(r);
 			return -1;

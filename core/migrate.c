@@ -31,38 +31,23 @@ mstate_release(struct mstate *s)
 	s->set = NULL;
 	tracking_release(&s->trk);
 	if (s->locked && s->env->lockdb) {
-		struct merr ignore;
-
-		db_unlock(s->env->lockdb, &ignore);
+		db_unlock(s->env->lockdb, NULL);
 	}
 	s->locked = 0;
 }
 
-/* The advisory lock on its own idle connection, polled briefly. */
+/* The advisory lock on its own idle connection, waited for briefly. */
 static int
 mstate_lock(struct mstate *s, struct merr *e)
 {
 	const struct mig_env *env = s->env;
-	long waited = 0;
-	int got = 0;
+	struct db_lock_policy p = { env->cfg->lock_timeout_ms, env->stop };
+	int waited;
 
 	if (env->lockdb == NULL)
 		return 0;
-	for (;;) {
-		if (db_trylock(env->lockdb, &got, e) == -1)
-			return -1;
-		if (got)
-			break;
-		if (waited >= env->cfg->lock_timeout_ms) {
-			merr_set(e, MERR_BUSY, "another migration is running");
-			merr_detail(e, "the advisory lock %s is held by "
-			    "another session", DB_LOCK_KEY_STR);
-			merr_hint(e, "try again when it has finished");
-			return -1;
-		}
-		run_sleep_ms(50);
-		waited += 50;
-	}
+	if (db_lock_take(env->lockdb, &p, &waited, e) == -1)
+		return -1;
 	s->locked = 1;
 	return 0;
 }
@@ -143,9 +128,16 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 			    s->trk.v[i].version);
 		}
 	for (i = 0; i < s->set->n; i++) {
-		const struct migration *m = &s->set->v[i];
+		struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
+		int down = t && t->dirty && !strcmp(t->direction, "down");
+		struct merr ignore;
 
+		/* "dirty, 1 of 3 statements done": the count needs a parse */
+		merr_clear(&ignore);
+		if (t && t->dirty)
+			(void)(down ? migset_prepare_down(m, &ignore) :
+			    migset_prepare(m, &ignore));
 		w = &res->rows[n++];
 		w->order = m->order;
 		snprintf(w->version, sizeof(w->version), "%s", m->version);
@@ -154,8 +146,8 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 		if (t) {
 			row_from_trk(w, t);
 			w->drift = strcmp(t->checksum, m->checksum) != 0;
-			w->nstmts = (int)(t->dirty && !strcmp(t->direction,
-			    "down") ? m->down.nstmts : m->up.nstmts);
+			w->nstmts = (int)(down ? m->down.nstmts :
+			    m->up.nstmts);
 		} else {
 			w->state = MIG_PENDING;
 			w->out_of_order = m->order < newest;
@@ -235,6 +227,26 @@ migrate_list(const struct mig_env *env, struct migrate_result *res,
 	return rc;
 }
 
+/*
+ * A rollback that does not parse is a warning here (it has never run and
+ * may never run); it is an error only when down is about to run it.
+ */
+static int
+validate_down(struct migration *m, struct migrate_result *res,
+    struct merr *e)
+{
+	struct merr why;
+
+	merr_clear(&why);
+	if (migset_prepare_down(m, &why) == 0)
+		return 0;
+	if (why.code == MERR_NOMEM)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return lint_add_error(&res->lint, LINT_ROLLBACK_SYNTAX, &why,
+	    "fix the rollback before you need it: 'down' refuses to run it",
+	    e);
+}
+
 int
 migrate_validate(const struct mig_env *env, struct migrate_result *res,
     struct merr *e)
@@ -249,7 +261,8 @@ migrate_validate(const struct mig_env *env, struct migrate_result *res,
 	if (migset_prepare_all(s.set, e) == -1)
 		goto out;
 	for (i = 0; i < s.set->n; i++)
-		if (lint_script(&s.set->v[i].up, &res->lint, e) == -1)
+		if (lint_script(&s.set->v[i].up, &res->lint, e) == -1 ||
+		    validate_down(&s.set->v[i], res, e) == -1)
 			goto out;
 	if (mstate_rows(&s, res, e) == -1)
 		goto out;

@@ -116,9 +116,14 @@ void	migset_release(struct migset *);
  */
 int	migset_refresh(struct migset *, const char *dir, int *changed,
 	    struct merr *);
-/* Parse both scripts of m (once); errors carry file:line:col. */
+/*
+ * Parse m's forward script (once); errors carry file:line:col.  The
+ * rollback is parsed only when it is about to run (migset_prepare_down):
+ * a broken rollback that nobody runs must not block forward work.
+ */
 int	migset_prepare(struct migration *, struct merr *);
-/* Parse the whole set; stops at the first error. */
+int	migset_prepare_down(struct migration *, struct merr *);
+/* Parse every forward script; stops at the first error. */
 int	migset_prepare_all(struct migset *, struct merr *);
 
 /* Find by version, with or without the '_' of YYYYMMDD_HHMMSS. */

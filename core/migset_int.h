@@ -21,5 +21,15 @@ int	mig_single_split(struct migration *, struct merr *);
 int	mig_parse_script(struct mig_script *, struct merr *);
 /* Line and column (1-based, columns in characters) of a byte offset. */
 void	mig_offset_pos(const char *text, size_t off, int *line, int *col);
+/*
+ * The same for offsets that mostly grow (statement after statement): it
+ * goes on from the last position asked, so a whole file costs one pass.
+ */
+struct mig_cursor {
+	size_t	off;
+	int	line, col;
+};
+void	mig_cursor_pos(const char *text, struct mig_cursor *,
+	    size_t off, int *line, int *col);
 
 #endif

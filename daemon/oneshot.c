@@ -72,12 +72,24 @@ oneshot_once(const struct config *cfg)
 	struct event_hook hook = { oneshot_hook, &oa, &self };
 	struct tier1_report rep;
 	struct plan *p = NULL;
+	struct db db, lockdb = { 0 };
+	struct mig_env env;
 	struct merr e;
 	int rc;
 
 	merr_clear(&e);
+	memset(&env, 0, sizeof(env));
+	env.cfg = cfg;
+	env.db = &db;
+	env.lockdb = &lockdb;	/* connected only when there is work */
+	env.hook = &hook;
+	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
-	rc = tier1_apply(cfg, &hook, &rep, &p, &e);
+	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
+		rc = tier1_apply(&env, &rep, &p, &e);
+		db_close(&db);
+	}
+	db_close(&lockdb);
 	if (oa.ready) {
 		audit_release(&oa.a);
 		db_close(&oa.db);

@@ -63,14 +63,20 @@ tier1_replan(struct opctx *x)
 	plan_free(plan);
 }
 
+static int	tier2_env(struct opctx *, struct mig_env *, int, struct merr *);
+
+/* On the worker's connections; a stop or a cancel reaches it. */
 static int
 tier1_run(struct opctx *x, struct merr *e)
 {
 	struct tier1_report rep;
 	struct plan *plan = NULL;
+	struct mig_env env;
 
 	memset(&rep, 0, sizeof(rep));
-	if (tier1_apply(x->cfg, &x->hook, &rep, &plan, e) == -1) {
+	if (tier2_env(x, &env, 1, e) == -1)
+		return -1;
+	if (tier1_apply(&env, &rep, &plan, e) == -1) {
 		if (plan)
 			plan_free(plan);
 		return -1;

@@ -25,6 +25,12 @@ busy_now() { status_says "$SOCK" "d['data']['busy'] is not None"; }
 wait_busy() { poll 30 busy_now; }
 # the watcher has seen NAME: status lists it as pending
 seen() { wait_until 30 pending_has "$SOCK" "$1"; }
+# the runner reads the stop flag between statements: a signal is about a
+# statement only once that statement runs
+sleep_runs() {	# sleep_runs SECONDS: the file's pg_sleep runs
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep($1)%'")" = 1 ]
+}
+sleeping() { poll 30 sleep_runs "$1"; }
 applied() {
 	q "SELECT count(*) FROM schema_migrations WHERE version = '$1' AND NOT dirty" 2>/dev/null
 }
@@ -114,6 +120,7 @@ seen 20240104_000000_slow_four
 ctl up >up4.out 2>&1 &
 CPID=$!; track $CPID
 ok "up running before SIGTERM" wait_busy
+ok "its statement runs" sleeping 3
 t0=$(ms_now)
 kill -TERM $DPID
 wait $DPID; rc=$?
@@ -133,10 +140,11 @@ slow 20240105_000000_slow_five 60
 seen 20240105_000000_slow_five
 ctl up >/dev/null 2>&1 & track $!
 ok "up running before two signals" wait_busy
+ok "its statement runs" sleeping 60
 t0=$(ms_now)
 kill -TERM $DPID
 # the second signal once the first has been taken
-wait_until 30 grep -q "SIGTERM: stopping once the current transaction of up" daemon.log
+wait_until 30 grep -q "SIGTERM: stopping once" daemon.log
 kill -TERM $DPID
 wait $DPID; rc=$?
 t1=$(ms_now)

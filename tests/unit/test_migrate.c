@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <libgen.h>
 
+#include "pgtest.h"
 #include "tier2_helpers.h"
 #include "tracking.h"
 
@@ -271,6 +272,86 @@ test_checksum_drift(void **state)
 	assert_string_equal(val("SELECT to_regclass('d') IS NOT NULL"), "t");
 }
 
+/*
+ * redo checks what would refuse its second half before the first half
+ * rolls anything back; the refusal is audited.  (It used to roll back c,
+ * then refuse to apply it again because b had changed: one version lower.)
+ */
+static void
+test_redo_refused_before_rollback(void **state)
+{
+	(void)state;
+	three();
+	assert_int_equal(up(), 0);
+	put("20240102_b.sql", "CREATE TABLE b (id bigint PRIMARY KEY);");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_redo(&F.env, &F.opts, &R, &F.e), -1);
+	assert_string_equal(F.e.msg, "cannot apply: '20240102_b' was changed "
+	    "after it was applied");
+	assert_string_equal(tables(), "a,b,c");
+	assert_string_equal(val("SELECT count(*) FROM schema_migrations"),
+	    "3");
+	assert_string_equal(val("SELECT action || ' ' || target || ' ' || ok "
+	    "FROM test_events ORDER BY n DESC LIMIT 1"),
+	    "tier2.refuse redo false");
+	/* the newest file itself may change: that is what redo is for */
+	put("20240102_b.sql", "CREATE TABLE b (id int PRIMARY KEY);");
+	put("20240103_120000_c.sql", "CREATE TABLE c (id int PRIMARY KEY, "
+	    "x int);");
+	reset();
+	F.opts.yes = 1;
+	if (migrate_redo(&F.env, &F.opts, &R, &F.e) == -1)
+		fail_e("redo of the changed newest file");
+	assert_string_equal(val("SELECT count(*) FROM pg_attribute WHERE "
+	    "attrelid = 'c'::regclass AND attname = 'x'"), "1");
+	/* a forward file that no longer parses: refused the same way */
+	put("20240102_b.sql", "CREATE TABLE b (id int PRIMARY KEY);");
+	put("20240103_120000_c.sql", "CREATE TABLE c (id int PRIMARY KEY;");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_redo(&F.env, &F.opts, &R, &F.e), -1);
+	assert_int_equal(F.e.code, MERR_INPUT);
+	assert_string_equal(tables(), "a,b,c");
+}
+
+/* A rollback that does not parse: a warning until down needs it. */
+static void
+test_broken_rollback_blocks_nothing(void **state)
+{
+	(void)state;
+	put("20240101_a.sql", "CREATE TABLE a (id int PRIMARY KEY);");
+	put("20240101_a_rollback.sql", "DROP TABLEE a;");
+	assert_int_equal(migrate_validate(&F.env, &R, &F.e), 0);
+	assert_int_equal(R.lint.n, 1);
+	assert_int_equal(R.lint.v[0].rule, LINT_ROLLBACK_SYNTAX);
+	assert_non_null(strstr(R.lint.v[0].file, "20240101_a_rollback.sql"));
+	assert_int_equal(R.lint.v[0].line, 1);
+	reset();
+	assert_int_equal(up(), 0);
+	assert_string_equal(tables(), "a");
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), -1);
+	assert_int_equal(F.e.code, MERR_INPUT);
+	assert_non_null(strstr(F.e.file, "20240101_a_rollback.sql"));
+	assert_string_equal(tables(), "a");
+}
+
+/* The hint names the rollback in the folder's own layout. */
+static void
+test_missing_rollback_hint_golang(void **state)
+{
+	(void)state;
+	put("0001_a.up.sql", "CREATE TABLE a (id int PRIMARY KEY);");
+	assert_int_equal(up(), 0);
+	reset();
+	F.opts.yes = 1;
+	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), -1);
+	assert_string_equal(F.e.hint, "write 0001_a.down.sql; nothing was "
+	    "rolled back");
+}
+
 static void
 test_out_of_order(void **state)
 {
@@ -346,12 +427,15 @@ test_force_repairs_dirty(void **state)
 static void
 test_busy(void **state)
 {
+	struct db_lock_policy now = { 0, NULL };
 	struct db other;
+	int waited;
 
 	(void)state;
 	three();
 	assert_int_equal(db_connect(&other, F.cfg.database, "other", &F.e), 0);
-	assert_int_equal(db_lock(&other, &F.e), 0);
+	assert_int_equal(db_lock_take(&other, &now, &waited, &F.e), 0);
+	assert_false(waited);
 	F.cfg.lock_timeout_ms = 100;
 	assert_int_equal(up(), -1);
 	assert_int_equal(F.e.code, MERR_BUSY);
@@ -568,6 +652,9 @@ main(void)
 		OP(test_mixed_layout_refused),
 		OP(test_syntax_error_applies_nothing),
 		OP(test_checksum_drift),
+		OP(test_redo_refused_before_rollback),
+		OP(test_broken_rollback_blocks_nothing),
+		OP(test_missing_rollback_hint_golang),
 		OP(test_out_of_order),
 		OP(test_missing_file),
 		OP(test_force_repairs_dirty),
@@ -579,5 +666,6 @@ main(void)
 		OP(test_samples_on_bare_tables),
 	};
 
+	pgtest_require("test_migrate");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,36 @@ test_golang(void **state)
 	assert_null(s.v[0].down.path);
 	assert_non_null(s.v[1].down.path);
 	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_false(s.v[1].down.parsed);	/* parsed when it runs */
+	assert_int_equal(migset_prepare_down(&s.v[1], &e), 0);
 	assert_int_equal(s.v[1].down.nstmts, 1);
+	migset_release(&s);
+}
+
+/*
+ * golang-migrate pairs up and down by version only (real folders have
+ * 67_add_email_mfa_column.up.sql beside 67_email_mfa_column.down.sql),
+ * and a rollback that does not parse blocks nothing until it runs.
+ */
+static void
+test_golang_pairs_by_version(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("67_add_email_mfa_column.up.sql", "ALTER TABLE u ADD mfa text;");
+	put("67_email_mfa_column.down.sql", "ALTER TABLE u DROP mfa;");
+	put("68_x.up.sql", "CREATE TABLE x (id int);");
+	put("68_x.down.sql", "DROP TABLEE x;");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_non_null(strstr(s.v[0].down.path, "67_email_mfa_column.down"));
+	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(migset_prepare_down(&s.v[1], &e), -1);
+	assert_non_null(strstr(e.file, "68_x.down.sql"));
+	assert_int_equal(e.line, 1);
 	migset_release(&s);
 }
 
@@ -126,6 +156,7 @@ test_single(void **state)
 	assert_int_equal(migset_load(&s, dir, &e), 0);
 	assert_int_equal(s.layout, MIG_LAYOUT_SINGLE);
 	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(migset_prepare_down(&s.v[0], &e), 0);
 	assert_int_equal(s.v[0].up.nstmts, 2);
 	assert_int_equal(s.v[0].down.nstmts, 1);
 	assert_string_equal(s.v[0].down.stmts[0].sql, "DROP TABLE a");
@@ -163,6 +194,51 @@ test_bad_name(void **state)
 	assert_int_equal(migset_load(&s, dir, &e), -1);
 	assert_string_equal(e.msg, "'notes.sql' is not a migration file name");
 	assert_non_null(strstr(e.file, "notes.sql"));
+}
+
+/* Only regular files inside the folder: nothing else is read or quoted. */
+static void
+test_not_regular_files(void **state)
+{
+	char path[512], target[512], abs[PATH_MAX];
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	/* a symlink to a secret elsewhere, named like a migration */
+	snprintf(target, sizeof(target), "%s.secret", dir);
+	{
+		FILE *f = fopen(target, "w");
+
+		fputs("root:$6$secret:19000:0:99999:7:::\n", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/20240101_000000_shadow.sql", dir);
+	assert_non_null(realpath(target, abs));
+	assert_int_equal(symlink(abs, path), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "'20240101_000000_shadow.sql' is a "
+	    "symbolic link, not a regular file");
+	assert_null(strstr(e.msg, "root"));
+	assert_null(strstr(e.detail, "root"));
+	unlink(path);
+	unlink(target);
+	/* a directory named like a migration is not "applied" empty */
+	snprintf(path, sizeof(path), "%s/20240102_000000_dir.sql", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "'20240102_000000_dir.sql' is a directory, "
+	    "not a regular file");
+	rmdir(path);
+	/* a rollback file that is a symlink, too */
+	put("20240103_000000_ok.sql", "SELECT 1;");
+	snprintf(path, sizeof(path), "%s/20240103_000000_ok_rollback.sql", dir);
+	assert_int_equal(symlink("/etc/hostname", path), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_non_null(strstr(e.msg, "is a symbolic link"));
 }
 
 static void
@@ -542,6 +618,10 @@ main(void)
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_regular_files, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_golang_pairs_by_version,
+		    setup, teardown),
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_objects_sample),
 	};
