@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "cmdspec.h"
 #include "config.h"
 #include "output.h"
 #include "proto.h"
@@ -644,8 +645,8 @@ main(int argc, char **argv)
 		proto_request_release(&r);
 		return EX_USAGE;
 	}
-	if (x.yes && (!strcmp(cmd->name, "down") || !strcmp(cmd->name, "goto")
-	    || !strcmp(cmd->name, "force") || !strcmp(cmd->name, "redo")))
+	/* which commands take "yes" is core's to say (cmdspec.h) */
+	if (x.yes && cmdspec_confirms(cmdspec_find(cmd->name)))
 		r.yes = 1;
 	output_init(x.json);
 	x.out = x.json ? &output_json : &output_text;

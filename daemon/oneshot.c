@@ -9,20 +9,24 @@
 #include "log.h"
 #include "oneshot.h"
 #include "plan.h"
-#include "tier1.h"
+#include "status.h"
+#include "t1call.h"
 
 
 int
 oneshot_plan(const struct config *cfg)
 {
+	struct t1_call c = { cfg, NULL, NULL, NULL, 0 };
 	struct plan *p;
 	struct merr e;
 	char *text;
 
 	merr_clear(&e);
-	if (tier1_plan(cfg, NULL, &p, &e) == -1 ||
+	if (t1_call(&c, NULL, &p, &e) == -1 ||
 	    plan_format_text(p, &text, &e) == -1) {
 		log_merr("error", &e);
+		if (p)
+			plan_free(p);
 		return 1;
 	}
 	fputs(text, stdout);
@@ -64,29 +68,9 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 	return audit_record(&oa->a, db, who, ev, e);
 }
 
-int
-oneshot_once(const struct config *cfg)
+static void
+oneshot_problems(const struct plan *p)
 {
-	const struct actor self = { .is_daemon = 1 };
-	struct oneshot_audit oa = { .cfg = cfg };
-	struct event_hook hook = { oneshot_hook, &oa, &self };
-	struct tier1_report rep;
-	struct plan *p = NULL;
-	struct merr e;
-	int rc;
-
-	merr_clear(&e);
-	/* a bad model fails before any event: no audit table either */
-	rc = tier1_apply(cfg, &hook, &rep, &p, &e);
-	if (oa.ready) {
-		audit_release(&oa.a);
-		db_close(&oa.db);
-	}
-	if (rc == -1) {
-		log_merr("error", &e);
-		plan_free(p);
-		return 1;
-	}
 	for (size_t i = 0; p && i < p->n; i++) {
 		const struct plan_change *c = &p->v[i];
 
@@ -101,6 +85,50 @@ oneshot_once(const struct config *cfg)
 		if (c->cls == PLAN_REFUSED && c->hint)
 			log_warnx("hint: %s", c->hint);
 	}
+}
+
+/* The same summary line as the service's status and STATUS=. */
+static void
+oneshot_summary(const struct tier1_report *rep, const struct plan *p)
+{
+	struct t1_summary s;
+	struct merr e;
+	char line[256];
+
+	t1_summary_init(&s);
+	merr_clear(&e);
+	if (t1_summary_run(&s, rep, p, &e) == 0) {
+		t1_summary_line(&s, line, sizeof(line));
+		log_info("status: %s", line);
+	}
+	t1_summary_release(&s);
+}
+
+int
+oneshot_once(const struct config *cfg)
+{
+	const struct actor self = { .is_daemon = 1 };
+	struct oneshot_audit oa = { .cfg = cfg };
+	struct event_hook hook = { oneshot_hook, &oa, &self };
+	struct t1_call c = { cfg, NULL, &hook, NULL, 1 };
+	struct tier1_report rep;
+	struct plan *p = NULL;
+	struct merr e;
+	int rc;
+
+	merr_clear(&e);
+	/* a bad model fails before any event: no audit table either */
+	rc = t1_call(&c, &rep, &p, &e);
+	if (oa.ready) {
+		audit_release(&oa.a);
+		db_close(&oa.db);
+	}
+	if (rc == -1) {
+		log_merr("error", &e);
+		plan_free(p);
+		return 1;
+	}
+	oneshot_problems(p);
 	if (rep.statements == 0)
 		log_info("tier 1: up to date (%zu refused, %zu drift)%s",
 		    rep.refused, rep.drift, rep.waited ?
@@ -109,6 +137,7 @@ oneshot_once(const struct config *cfg)
 		log_info("tier 1: applied %zu changes, %zu statements in %ld ms "
 		    "(%zu refused, %zu drift)", rep.applied, rep.statements,
 		    rep.duration_ms, rep.refused, rep.drift);
+	oneshot_summary(&rep, p);
 	plan_free(p);
 	return 0;
 }
