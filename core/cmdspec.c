@@ -63,6 +63,9 @@ const struct cmd_spec cmdspec_log = {
 const struct cmd_spec cmdspec_audit = {
 	"audit", CMD_READ, CONFIRM_NEVER, args_audit,
 	"verify the audit chain" };
+const struct cmd_spec cmdspec_version = {
+	"version", CMD_READ, CONFIRM_NEVER, args_none,
+	"the daemon's and the database's versions" };
 const struct cmd_spec cmdspec_up = {
 	"up", CMD_ADMIN, CONFIRM_NEVER, args_up,
 	"apply enhancements" };
@@ -88,7 +91,7 @@ const struct cmd_spec cmdspec_create = {
 static const struct cmd_spec *const specs[] = {
 	&cmdspec_status, &cmdspec_check, &cmdspec_plan,
 	&cmdspec_list, &cmdspec_validate, &cmdspec_log,
-	&cmdspec_audit, &cmdspec_up,
+	&cmdspec_audit, &cmdspec_version, &cmdspec_up,
 	&cmdspec_down, &cmdspec_goto, &cmdspec_force,
 	&cmdspec_redo, &cmdspec_reload, &cmdspec_create,
 };

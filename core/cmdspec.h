@@ -36,7 +36,7 @@ struct cmd_spec {
 /* One per command, for the daemon's table to name. */
 extern const struct cmd_spec cmdspec_status, cmdspec_check, cmdspec_plan,
     cmdspec_list, cmdspec_validate, cmdspec_log, cmdspec_audit,
-    cmdspec_up, cmdspec_down, cmdspec_goto, cmdspec_force,
+    cmdspec_version, cmdspec_up, cmdspec_down, cmdspec_goto, cmdspec_force,
     cmdspec_redo, cmdspec_reload, cmdspec_create;
 
 /* The command the socket accepts under name, or NULL. */

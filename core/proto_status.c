@@ -105,6 +105,15 @@ const struct proto_field proto_reload_fields[] = {
 	[RL_NFIELDS] = { NULL, PF_STR, NULL, NULL },
 };
 
+const struct proto_field proto_version_fields[] = {
+	[VE_DAEMON] = { "version", PF_STR, "migrated", NULL },
+	[VE_PROTO] = { "proto", PF_INT, "protocol", NULL },
+	[VE_SERVER] = { "server_version", PF_STR, "server", NULL },
+	[VE_SERVER_NUM] = { "server_version_num", PF_INT, "server number",
+	    NULL },
+	[VE_NFIELDS] = { NULL, PF_STR, NULL, NULL },
+};
+
 /* ---- building: every key comes from a table ---- */
 
 static void
@@ -317,6 +326,21 @@ proto_reload_json(const struct t1_summary *t1, const struct t2_summary *t2)
 		return NULL;
 	set(o, t, RL_SCHEMA, t1 ? proto_t1_json(t1) : NULL);
 	set(o, t, RL_ENH, t2 ? proto_t2_json(t2) : NULL);
+	return o;
+}
+
+json_t *
+proto_version_json(const struct version_info *v)
+{
+	const struct proto_field *t = proto_version_fields;
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	set(o, t, VE_DAEMON, json_string(v->daemon));
+	set(o, t, VE_PROTO, int_json(v->proto));
+	set(o, t, VE_SERVER, str_or_null(v->server));
+	set(o, t, VE_SERVER_NUM, int_json(v->server_num));
 	return o;
 }
 

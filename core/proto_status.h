@@ -47,6 +47,8 @@ enum { CK_CLEAN, CK_SCHEMA, CK_ENH, CK_PROBLEMS, CK_NFIELDS };
 enum { CS_SAFE, CS_REFUSED, CS_DRIFT, CS_NFIELDS };
 /* reload */
 enum { RL_SCHEMA, RL_ENH, RL_NFIELDS };
+/* version */
+enum { VE_DAEMON, VE_PROTO, VE_SERVER, VE_SERVER_NUM, VE_NFIELDS };
 
 /* Each table ends with a { NULL } row after its *_NFIELDS fields. */
 extern const struct proto_field proto_status_fields[];
@@ -54,6 +56,7 @@ extern const struct proto_field proto_t1_fields[];
 extern const struct proto_field proto_t2_fields[];
 extern const struct proto_field proto_check_fields[];
 extern const struct proto_field proto_reload_fields[];
+extern const struct proto_field proto_version_fields[];
 
 json_t	*proto_t1_json(const struct t1_summary *);
 json_t	*proto_t2_json(const struct t2_summary *);
@@ -62,6 +65,7 @@ json_t	*proto_check_json(const struct check_verdict *,
 	    const struct t2_summary *);
 json_t	*proto_reload_json(const struct t1_summary *,
 	    const struct t2_summary *);
+json_t	*proto_version_json(const struct version_info *);
 
 /* The field of table t named name, or NULL. */
 const struct proto_field *proto_field_find(const struct proto_field *t,

@@ -92,6 +92,14 @@ struct daemon_status {
 	const char	*config;	/* path, or NULL */
 };
 
+/* The daemon's and the database server's versions (`version`). */
+struct version_info {
+	char		 daemon[32];
+	int		 proto;
+	char		 server[64];	/* SHOW server_version */
+	int		 server_num;	/* PQserverVersion(): 160004 */
+};
+
 void	t1_summary_init(struct t1_summary *);
 void	t1_summary_release(struct t1_summary *);
 /* From a plan: pending_safe, refused, drift and the problems. */

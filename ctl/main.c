@@ -89,6 +89,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "reload", parse_none, run_remote, "reload" },
 	{ "wait-ready", parse_wait, run_wait, "wait-ready [--timeout S]" },
 	{ "check", parse_none, run_remote, "check" },
+	{ "version", parse_none, run_remote, "version" },
 };
 
 static void __attribute__((noreturn))

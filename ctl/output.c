@@ -7,7 +7,7 @@
 #include "output.h"
 
 #include "audit.h"	/* log: the audit rows as compact text */
-#include "proto_status.h"	/* status, check: the fields */
+#include "proto_status.h"	/* status, check, version: the fields */
 
 static const char *c_red = "", *c_green = "", *c_yellow = "", *c_bold = "",
     *c_dim = "", *c_off = "";
@@ -420,6 +420,23 @@ render_check(json_t *d)
 	render_unknown(d, t);
 }
 
+/* One "label: value" line per field of the table, in its order. */
+static void
+render_fields(json_t *d, const struct proto_field *t)
+{
+	char key[80];
+	int width = 0;
+
+	for (int i = 0; t[i].name; i++)
+		if ((int)strlen(t[i].label) > width)
+			width = (int)strlen(t[i].label);
+	for (int i = 0; t[i].name; i++) {
+		snprintf(key, sizeof(key), "%s:", t[i].label);
+		render_field(key, f(d, t, i), 0, width);
+	}
+	render_unknown(d, t);
+}
+
 static int
 render_log(json_t *d)
 {
@@ -483,6 +500,8 @@ text_result(const char *cmd, json_t *msg, json_t *data)
 		render_status(data);
 	else if (!strcmp(cmd, "check"))
 		render_check(data);
+	else if (!strcmp(cmd, "version"))
+		render_fields(data, proto_version_fields);
 	else if ((s = str(data, "text"))[0] && !strcmp(cmd, "plan"))
 		fputs(s, stdout);
 	else if ((s = str(data, "markdown"))[0])

@@ -54,6 +54,7 @@ static const struct cmd cmds[] = {
 	    &t2_validate },
 	{ &cmdspec_log, RO, cmd_submit, op_log, reply_log, NULL },
 	{ &cmdspec_audit, RO, cmd_submit, op_audit, reply_audit, NULL },
+	{ &cmdspec_version, RO, cmd_submit, op_version, reply_version, NULL },
 	{ &cmdspec_up, RW, cmd_submit, op_tier2, reply_tier2, &t2_up },
 	{ &cmdspec_down, RW, cmd_submit, op_tier2, reply_tier2, &t2_down },
 	{ &cmdspec_goto, RW, cmd_submit, op_tier2, reply_tier2, &t2_goto },

@@ -59,6 +59,7 @@ struct job_result {
 	struct audit_rows	 rows;		/* log */
 	char			*markdown;	/* log --markdown */
 	struct audit_verify_result verify;	/* audit verify */
+	struct version_info	 version;
 };
 
 struct job {

@@ -1,7 +1,7 @@
 /*
  * opaudit.c - the operations that read rather than change: the audit log
- * and its verification (core/audit.h), and the daemon's small jobs (ping,
- * a denied request, stop).  Worker thread.
+ * and its verification (core/audit.h), the versions, and the daemon's
+ * small jobs (ping, a denied request, stop).  Worker thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +46,25 @@ op_stop(struct opctx *x, struct merr *e)
 	snprintf(detail, sizeof(detail), "pid %ld, exit %d", (long)getpid(),
 	    x->j->exit_code);
 	return ops_emit(x, "daemon.stop", MIGRATED_VERSION, detail, 1, e);
+}
+
+/* version: ours, and the server's as it reports itself. */
+int
+op_version(struct opctx *x, struct merr *e)
+{
+	struct version_info *v = &x->j->res.version;
+	const char *s;
+
+	if (ops_connect(x, e) == -1)
+		return -1;
+	snprintf(v->daemon, sizeof(v->daemon), "%s", MIGRATED_VERSION);
+	v->proto = MIGRATED_PROTO_VERSION;
+	v->server_num = PQserverVersion(x->db->conn);
+	if ((s = PQparameterStatus(x->db->conn, "server_version")) == NULL)
+		return merr_set(e, MERR_INTERNAL, "the server did not report "
+		    "its version");
+	snprintf(v->server, sizeof(v->server), "%s", s);
+	return 0;
 }
 
 static char *

@@ -42,6 +42,7 @@ int	op_plan(struct opctx *, struct merr *);
 int	op_tier2(struct opctx *, struct merr *);	/* arg: a t2_op */
 int	op_log(struct opctx *, struct merr *);
 int	op_audit(struct opctx *, struct merr *);
+int	op_version(struct opctx *, struct merr *);
 int	op_ping(struct opctx *, struct merr *);
 int	op_denied(struct opctx *, struct merr *);
 int	op_stop(struct opctx *, struct merr *);

@@ -49,3 +49,9 @@ reply_audit(const struct job *j)
 	    (json_int_t)v->rows, "head_id", (json_int_t)v->head_id, "head",
 	    v->head, "guarded", v->guarded);
 }
+
+json_t *
+reply_version(const struct job *j)
+{
+	return proto_version_json(&j->res.version);
+}

@@ -17,5 +17,6 @@ json_t	*reply_check(const struct job *);
 json_t	*reply_reload(const struct job *);
 json_t	*reply_log(const struct job *);
 json_t	*reply_audit(const struct job *);
+json_t	*reply_version(const struct job *);
 
 #endif

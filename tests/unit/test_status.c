@@ -113,6 +113,7 @@ test_fields_known(void **state)
 	struct t2_summary t2;
 	struct daemon_status s;
 	struct check_verdict cv;
+	struct version_info vi = { "0.1.0", 1, "16.4", 160004 };
 	struct merr e;
 	json_t *o;
 
@@ -131,6 +132,9 @@ test_fields_known(void **state)
 	json_decref(o);
 	o = proto_reload_json(&t1, &t2);
 	assert_int_equal(proto_fields_check(o, proto_reload_fields, &e), 0);
+	json_decref(o);
+	o = proto_version_json(&vi);
+	assert_int_equal(proto_fields_check(o, proto_version_fields, &e), 0);
 	json_decref(o);
 	t1_summary_release(&t1);
 	t2_summary_release(&t2);
@@ -183,8 +187,11 @@ test_tables(void **state)
 	check_table(proto_status_fields);
 	check_table(proto_check_fields);
 	check_table(proto_reload_fields);
+	check_table(proto_version_fields);
 	assert_string_equal(proto_status_fields[ST_ENH].name, "enhancements");
 	assert_string_equal(proto_t2_fields[T2_PENDING].name, "pending");
+	assert_string_equal(proto_version_fields[VE_SERVER].name,
+	    "server_version");
 }
 
 /* status, STATUS= and check are made from the same summaries. */
@@ -239,7 +246,7 @@ test_cmdspec(void **state)
 	assert_int_equal(cmdspec_find("redo")->confirm, CONFIRM_ALWAYS);
 	assert_int_equal(cmdspec_find("goto")->confirm, CONFIRM_BACKWARD);
 	assert_false(cmdspec_confirms(cmdspec_find("up")));
-	assert_int_equal(cmdspec_find("list")->access, CMD_READ);
+	assert_int_equal(cmdspec_find("version")->access, CMD_READ);
 	assert_int_equal(cmdspec_find("up")->access, CMD_ADMIN);
 	assert_null(cmdspec_find("startup"));
 	assert_null(cmdspec_find("frobnicate"));
