@@ -18,6 +18,7 @@
 #include "config.h"
 #include "output.h"
 #include "proto.h"
+#include "proto_status.h"
 #include "version.h"
 
 #include "migrate.h"	/* create: local, no daemon */
@@ -445,7 +446,8 @@ run_remote(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	if (!check)
 		return exit_code(code);
 	rc = EX_OK;
-	if (data && !json_is_true(json_object_get(data, "clean")))
+	if (data && !json_is_true(proto_field_get(data, proto_check_fields,
+	    CK_CLEAN)))
 		rc = EX_PENDING;
 	if (data) {
 		json_t *msg = proto_result(r->cmd, json_incref(data));
@@ -478,8 +480,8 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 			reached = 1;
 			if (code == PROTO_DENIED)
 				return EX_DENIED;
-			if (code == PROTO_OK &&
-			    json_is_true(json_object_get(data, "ready"))) {
+			if (code == PROTO_OK && json_is_true(proto_field_get(
+			    data, proto_status_fields, ST_READY))) {
 				if (x->json) {
 					json_t *m = proto_result("wait-ready",
 					    data);

@@ -36,7 +36,6 @@ static const struct cmd_spec spec_stop = INTERNAL("stop");
 #define RO	CMD_DB
 #define RW	(CMD_DB | CMD_EXCL)
 
-/* Internal rows first: cmd_internal() indexes them. */
 static const struct cmd cmds[] = {
 	/* internal */
 	{ &spec_startup, 0, NULL, op_startup, NULL, NULL },
@@ -67,17 +66,21 @@ static const struct cmd cmds[] = {
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 
+/* The row of one of the daemon's own jobs (by its spec, not its name). */
 const struct cmd *
 cmd_internal(enum cmd_internal which)
 {
-	static const struct cmd *const rows[CMD_NINTERNAL] = {
-		[CMD_STARTUP] = &cmds[0], [CMD_RECHECK] = &cmds[1],
-		[CMD_REFRESH] = &cmds[2], [CMD_PING] = &cmds[3],
-		[CMD_DENIED] = &cmds[4], [CMD_STOP] = &cmds[5],
-		[CMD_RELOAD] = &cmds[NCMDS - 2],
+	static const struct cmd_spec *const specs[CMD_NINTERNAL] = {
+		[CMD_STARTUP] = &spec_startup, [CMD_RECHECK] = &spec_recheck,
+		[CMD_RELOAD] = &cmdspec_reload, [CMD_REFRESH] = &spec_refresh,
+		[CMD_PING] = &spec_ping, [CMD_DENIED] = &spec_denied,
+		[CMD_STOP] = &spec_stop,
 	};
 
-	return rows[which];
+	for (size_t i = 0; i < NCMDS; i++)
+		if (cmds[i].spec == specs[which])
+			return &cmds[i];
+	fatalx("no command row for internal job %d", (int)which);
 }
 
 const char *
