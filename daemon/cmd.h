@@ -9,6 +9,9 @@
  * (start-up, recheck, reload, refresh, ping, denied, stop) are rows too.
  * A request is looked up by name once, in cmd_dispatch(); from then on the
  * job carries the row.
+ *
+ * Rows are static and constant.  cmd_job() returns a job the caller owns
+ * until it submits it (dbloop_submit); its done callback frees it.
  */
 #ifndef MIGRATED_CMD_H
 #define MIGRATED_CMD_H
