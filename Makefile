@@ -2,7 +2,8 @@
 #
 #   make            build build/migrated, build/migratectl, build/libmigrate.a
 #   make demo       the whole story against a throwaway cluster
-#   make test       unit + integration tests against a throwaway cluster
+#   make check      every test that needs no PostgreSQL (unit + golden), fast
+#   make test       unit + golden + integration tests against a throwaway cluster
 #   make asan       the same suite with AddressSanitizer + UBSan
 #   make install    PREFIX=/usr/local DESTDIR=...
 #
@@ -43,11 +44,19 @@ CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    = $(CTL_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Unit tests that need PostgreSQL: tests/run.sh gives each a database in
+# TESTDB (alone they exit 77, tests/unit/pgtest.h).  Every other unit test
+# must run without one: make check runs them.
+UNIT_PG    = test_audit test_catalog test_migrate test_quote_libpq test_runner
+UNIT_CHECK = $(filter-out $(UNIT_PG:%=$(BUILD)/tests/%),$(UNIT_BIN))
+# The golden files (tests/golden/README.md): model, plan and lint cases
+# diffed with no database; the cluster suite also runs it.
+GOLDEN	= $(BUILD)/tests/test_golden
 
 LIB	= $(BUILD)/libmigrate.a
 BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 
-.PHONY: all deps build demo test unit asan install uninstall clean \
+.PHONY: all deps build check demo test unit asan install uninstall clean \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \
 	migrate-goto migrate-force migrate-backup migrations-log
@@ -58,7 +67,7 @@ all: deps
 deps:
 	@scripts/deps.sh
 
-build: $(LIB) $(BINS) $(UNIT_BIN)
+build: $(LIB) $(BINS) $(UNIT_BIN) $(GOLDEN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,6 +86,15 @@ $(BUILD)/migratectl: $(CTL_OBJ) $(LIB)
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SANFLAGS) -o $@ $< $(LIB) $(LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/golden/golden.o: CFLAGS += -DGOLDEN_DIR='"$(CURDIR)/tests/golden"'
+$(GOLDEN): $(BUILD)/tests/golden/golden.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+# No deps, no cluster: needs only the build tools and -dev libraries.
+check: $(LIB) $(UNIT_CHECK) $(GOLDEN)
+	@tests/check.sh $(BUILD) $(notdir $(UNIT_CHECK) $(GOLDEN))
 
 demo: all
 	@scripts/demo.sh $(BUILD)
@@ -161,4 +179,5 @@ migrate-force:    ; @test -n "$(V)" || { echo "usage: make migrate-force V=VERSI
 migrate-backup:   ; @mkdir -p backups && f=backups/$$(date -u +%Y%m%d_%H%M%S).dump && pg_dump -Fc -f "$$f" "$${DATABASE_URL:-}" && echo "$$f"
 migrations-log:   ; $(CTL) log --markdown > MIGRATIONS_LOG.md
 
--include $(CORE_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CTL_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
+	$(BUILD)/tests/golden/golden.d

@@ -16,6 +16,7 @@
 #include "hash.h"
 
 #include "audit.h"
+#include "quote.h"
 #include "version.h"
 
 #define AUDIT_GUARD		"migrated_append_only"
@@ -92,9 +93,9 @@ static const char audit_create_sql[] =
     " hash-chained (see docs/audit.md)';\n";
 
 static char *
-audit_table_name(struct db *db, const struct config *cfg, struct merr *e)
+audit_table_name(const struct config *cfg, struct merr *e)
 {
-	char *t = db_qualified(db, cfg->schema, cfg->audit_table);
+	char *t = quote_qualified(cfg->schema, cfg->audit_table);
 
 	if (t == NULL)
 		merr_set(e, MERR_NOMEM, "out of memory");
@@ -181,10 +182,10 @@ static int
 audit_create_locked(struct db *db, const struct config *cfg,
     const char *table, struct merr *e)
 {
-	char *schema = db_ident(db, cfg->schema), *guard = NULL, *sql = NULL;
+	char *schema = quote_ident(cfg->schema), *guard = NULL, *sql = NULL;
 	int version, rc = -1, n;
 
-	if (schema == NULL || (guard = db_qualified(db, cfg->schema,
+	if (schema == NULL || (guard = quote_qualified(cfg->schema,
 	    AUDIT_GUARD)) == NULL) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto out;
@@ -249,7 +250,7 @@ audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
 	if (db->conn == NULL || PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		return merr_set(e, MERR_INTERNAL, "audit_ensure needs an "
 		    "idle connection");
-	if ((table = audit_table_name(db, cfg, e)) == NULL)
+	if ((table = audit_table_name(cfg, e)) == NULL)
 		return -1;
 	/* the fast path: an up-to-date table takes no lock */
 	if ((n = audit_probe(db, cfg, &version, e)) == -1)
@@ -295,9 +296,9 @@ audit_user(uid_t uid, char **out)
  * Taking the lock again in the same transaction is free.
  */
 static int
-audit_build_sql(struct audit *a, struct db *db)
+audit_build_sql(struct audit *a)
 {
-	char *lit = db_literal(db, a->table);
+	char *lit = quote_literal(a->table);
 	int rc;
 
 	if (lit == NULL)
@@ -329,17 +330,18 @@ audit_init(struct audit *a, struct db *db, const struct config *cfg,
 {
 	char host[256];
 
+	(void)db;	/* unused since quoting needs no connection (quote.h) */
 	memset(a, 0, sizeof(*a));
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	a->pid = getpid();
-	a->table = audit_table_name(db, cfg, e);
+	a->table = audit_table_name(cfg, e);
 	a->host = strdup(host);
 	a->version = strdup(MIGRATED_VERSION);
 	if (a->table == NULL || a->host == NULL || a->version == NULL ||
 	    audit_user(geteuid(), &a->user) == -1 ||
-	    audit_build_sql(a, db) == -1) {
+	    audit_build_sql(a) == -1) {
 		audit_release(a);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
@@ -626,7 +628,7 @@ audit_verify(struct db *db, const struct config *cfg,
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->head, sizeof(res->head), "%s", AUDIT_GENESIS);
-	if ((table = audit_table_name(db, cfg, e)) == NULL)
+	if ((table = audit_table_name(cfg, e)) == NULL)
 		return -1;
 	if (audit_guarded(db, table, &res->guarded, e) == -1)
 		goto out;
@@ -804,7 +806,7 @@ audit_query(struct db *db, const struct config *cfg,
 	if ((n = audit_where(f, where, sizeof(where), p, interval,
 	    sizeof(interval), e)) == -1)
 		return -1;
-	if ((table = audit_table_name(db, cfg, e)) == NULL)
+	if ((table = audit_table_name(cfg, e)) == NULL)
 		return -1;
 	if (asprintf(&sql, "%s%s%s", audit_select, table, where) == -1) {
 		sql = NULL;

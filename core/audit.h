@@ -61,6 +61,7 @@ struct audit {
 	char	*insert_sql;	/* append one row */
 };
 
+/* The struct db * is not used (quoting needs no connection). */
 int	audit_init(struct audit *, struct db *, const struct config *,
 	    struct merr *);
 void	audit_release(struct audit *);

@@ -22,11 +22,14 @@
 
 #include "config.h"
 #include "db.h"
+#include "mtime.h"
+#include "quote.h"
 #include "runner_int.h"
 #include "tracking.h"
 
 struct backfill {
 	struct run		*r;
+	struct runner		*ex;	/* runs the batches */
 	const struct mig_stmt	*st;
 	char			*table;	/* quoted, qualified */
 	char			*pk;	/* quoted */
@@ -116,7 +119,7 @@ bf_prepare(struct backfill *b, struct merr *e)
 		merr_set(e, MERR_INTERNAL, "batched UPDATE without a table");
 		goto out;
 	}
-	b->table = schema ? db_qualified(d, schema, rel) : db_ident(d, rel);
+	b->table = schema ? quote_qualified(schema, rel) : quote_ident(rel);
 	if ((p[0] = b->table) == NULL) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto out;
@@ -133,14 +136,14 @@ bf_prepare(struct backfill *b, struct merr *e)
 		    "'-- migrated:batch' line to run it as one statement");
 		goto out;
 	}
-	b->pk = db_ident(d, PQgetvalue(res, 0, 0));
+	b->pk = quote_ident(PQgetvalue(res, 0, 0));
 	b->type = strdup(PQgetvalue(res, 0, 1));
 	b->r->rows_total = atoll(PQgetvalue(res, 0, 2));
 	if ((span = rel_span(b->st->sql, loc, schema, rel)) == 0) {
 		refuse(b, e, "cannot find the name of table", rel);
 		goto out;
 	}
-	if ((qrel = db_ident(d, rel)) == NULL || b->pk == NULL ||
+	if ((qrel = quote_ident(rel)) == NULL || b->pk == NULL ||
 	    b->type == NULL || asprintf(&b->sql,
 	    "%.*spg_temp.migrated_batch%s%s%s", (int)loc, b->st->sql,
 	    alias ? "" : " AS ", alias ? "" : qrel,
@@ -179,7 +182,7 @@ bf_view_body(struct db *d, void *arg, struct merr *e)
 static int
 bf_view(struct backfill *b, struct merr *e)
 {
-	return db_notx(b->r->env->db, &b->r->retry, bf_view_body, b, e);
+	return runner_notx(b->ex, bf_view_body, b, e);
 }
 
 static int
@@ -202,7 +205,7 @@ bf_estimate(struct backfill *b, struct merr *e)
 	return rc;
 }
 
-/* One batch, inside the transaction db_tx() opened. */
+/* One batch, inside the transaction runner_tx() opened. */
 static int
 bf_body(struct db *d, void *arg, struct merr *e)
 {
@@ -258,12 +261,12 @@ bf_loop(struct backfill *b, struct merr *e)
 	    r->env->cfg->batch_pause_ms;
 
 	for (;;) {
-		if (run_stopped(r)) {
+		if (runner_stopped(b->ex)) {
 			return merr_set(e, MERR_STATE, "'%s' interrupted in "
 			    "statement %d after %lld rows", r->m->id,
 			    r->stmt + 1, r->rows_done);
 		}
-		if (db_tx(r->env->db, &r->retry, bf_body, b, e) == -1)
+		if (runner_tx(b->ex, bf_body, b, e) == -1)
 			return -1;
 		if (b->count == 0)
 			return 0;
@@ -272,7 +275,7 @@ bf_loop(struct backfill *b, struct merr *e)
 		b->next_last = NULL;
 		r->rows_done += b->count;
 		run_progress(r, "batch", NULL);
-		run_sleep_ms(pause);
+		mtime_sleep_ms(pause);
 	}
 }
 
@@ -295,8 +298,8 @@ backfill_check(struct run *r, const struct mig_stmt *st, struct merr *e)
 	    "relation");
 	schema = json_string_value(json_object_get(rv, "schemaname"));
 	rel = json_string_value(json_object_get(rv, "relname"));
-	q = rel == NULL ? NULL : schema ? db_qualified(r->env->db, schema,
-	    rel) : db_ident(r->env->db, rel);
+	q = rel == NULL ? NULL : schema ? quote_qualified(schema, rel) :
+	    quote_ident(rel);
 	if ((p[0] = q) == NULL) {
 		json_decref(root);
 		return merr_set(e, MERR_INTERNAL, "batched UPDATE without a "
@@ -323,7 +326,8 @@ backfill_check(struct run *r, const struct mig_stmt *st, struct merr *e)
 }
 
 int
-backfill_run(struct run *r, const struct mig_stmt *st, struct merr *e)
+backfill_run(struct run *r, struct runner *ex, const struct mig_stmt *st,
+    struct merr *e)
 {
 	struct backfill b;
 	struct merr ignore;
@@ -331,6 +335,7 @@ backfill_run(struct run *r, const struct mig_stmt *st, struct merr *e)
 
 	memset(&b, 0, sizeof(b));
 	b.r = r;
+	b.ex = ex;
 	b.st = st;
 	if (r->resume && r->resume->dirty && r->stmt == r->resume->stmt_done &&
 	    r->resume->batch_key) {

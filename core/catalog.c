@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
+#include "quote.h"
 
 /* In scope: the schemas asked for, or with $1 NULL every user schema. */
 #define NSP_IN(col)	"COALESCE(" col " = ANY($1::text[]), " col \
@@ -517,7 +518,7 @@ catalog_probe_rows(struct db *db, struct schema *actual, char *const *which,
 	size_t n = 0;
 
 	for (size_t i = 0; which && which[i] && which[i + 1]; i += 2, n++) {
-		if ((q = db_qualified(db, which[i], which[i + 1])) == NULL ||
+		if ((q = quote_qualified(which[i], which[i + 1])) == NULL ||
 		    asprintf(&next, "%s%sSELECT %zu WHERE EXISTS "
 		    "(SELECT 1 FROM %s)", sql ? sql : "", sql ? " UNION ALL " :
 		    "", i, q) == -1) {

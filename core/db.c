@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "mtime.h"
 
 static void
 db_describe(struct db *d)
@@ -61,10 +62,11 @@ int
 db_connect(struct db *d, const char *conninfo, const char *appname,
     struct merr *e)
 {
+	/* UTF8: the models' encoding, and what quote.h quotes for */
 	const char *keys[] = { "dbname", "fallback_application_name",
-	    "connect_timeout", NULL };
+	    "connect_timeout", "client_encoding", NULL };
 	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL,
-	    appname ? appname : "migrated", "10", NULL };
+	    appname ? appname : "migrated", "10", "UTF8", NULL };
 	char line[400];
 
 	memset(d, 0, sizeof(*d));
@@ -223,43 +225,6 @@ db_exec_last(struct db *d, const char *sql, PGresult **res, struct merr *e)
 	return rc;
 }
 
-/* A malloc'd copy of what libpq quoted (q is PQfreemem()'d), or NULL. */
-static char *
-db_quoted(char *q)
-{
-	char *s;
-
-	if (q == NULL)
-		return NULL;
-	s = strdup(q);
-	PQfreemem(q);
-	return s;
-}
-
-char *
-db_ident(struct db *d, const char *name)
-{
-	return db_quoted(PQescapeIdentifier(d->conn, name, strlen(name)));
-}
-
-char *
-db_literal(struct db *d, const char *text)
-{
-	return db_quoted(PQescapeLiteral(d->conn, text, strlen(text)));
-}
-
-char *
-db_qualified(struct db *d, const char *schema, const char *name)
-{
-	char *a = db_ident(d, schema), *b = db_ident(d, name), *s = NULL;
-
-	if (a && b && asprintf(&s, "%s.%s", a, b) == -1)
-		s = NULL;
-	free(a);
-	free(b);
-	return s;
-}
-
 int
 db_set_timeouts(struct db *d, int local, long lock_ms, long stmt_ms,
     struct merr *e)
@@ -283,13 +248,38 @@ db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
 	return db_exec(d, sql, e);
 }
 
-int
-db_lock(struct db *d, struct merr *e)
+/*
+ * The session advisory lock must be held by the backend we talk to.
+ * Behind a transaction-pooling pooler (pgbouncer pool_mode=transaction)
+ * the next statement may run on another server connection that does not
+ * hold it: refuse rather than race.
+ */
+static int
+db_lock_held(struct db *d, struct merr *e)
 {
-	return db_exec(d, "SELECT pg_advisory_lock(" DB_LOCK_KEY_STR ")", e);
+	PGresult *res;
+	int held;
+
+	if (db_query(d, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE "
+	    "locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
+	    "AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = "
+	    DB_LOCK_KEY_STR ")", 0, NULL, &res, e) == -1)
+		return -1;
+	held = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (held)
+		return 0;
+	merr_set(e, MERR_STATE, "session advisory lock %s is not held by this "
+	    "session after taking it", DB_LOCK_KEY_STR);
+	merr_detail(e, "a connection pooler in transaction mode (pgbouncer "
+	    "pool_mode=transaction) hands each statement to another server "
+	    "connection, so a session lock protects nothing");
+	merr_hint(e, "point migrated at PostgreSQL directly or at a pool in "
+	    "session mode");
+	return -1;
 }
 
-int
+static int
 db_trylock(struct db *d, int *got, struct merr *e)
 {
 	PGresult *r;
@@ -302,10 +292,63 @@ db_trylock(struct db *d, int *got, struct merr *e)
 	return 0;
 }
 
+/* Why db_lock_take() gave up waiting. */
+static int
+db_lock_gave_up(struct db *d, const struct db_lock_policy *p, struct merr *e)
+{
+	if (p->stop && *p->stop) {
+		merr_set(e, MERR_STATE, "interrupted while waiting for the "
+		    "advisory lock %s", DB_LOCK_KEY_STR);
+		return -1;
+	}
+	merr_set(e, MERR_BUSY, "another migration is running");
+	merr_detail(e, "the advisory lock %s is held by another session "
+	    "(waited %ld ms on %s)", DB_LOCK_KEY_STR, p->wait_ms, d->where);
+	merr_hint(e, "try again when it has finished");
+	return -1;
+}
+
+/*
+ * A waiter polls with pg_try_advisory_lock (50 ms doubling to 1 s) instead
+ * of blocking in pg_advisory_lock(): a statement blocked on the lock holds
+ * a snapshot, and CREATE INDEX CONCURRENTLY in the process that holds the
+ * lock waits for every older snapshot (the classic hang).
+ */
+int
+db_lock_take(struct db *d, const struct db_lock_policy *p, int *waited,
+    struct merr *e)
+{
+	long t0 = mtime_now_ms(), left, pause = 50;
+	int got;
+
+	*waited = 0;
+	for (;;) {
+		if (db_trylock(d, &got, e) == -1)
+			return -1;
+		if (got)
+			break;
+		*waited = 1;
+		left = p->wait_ms < 0 ? pause : p->wait_ms -
+		    (mtime_now_ms() - t0);
+		if (left <= 0 || (p->stop && *p->stop))
+			return db_lock_gave_up(d, p, e);
+		mtime_sleep_ms(pause < left ? pause : left);
+		if (pause < 1000)
+			pause *= 2;
+	}
+	if (db_lock_held(d, e) == 0)
+		return 0;
+	db_unlock(d, NULL);
+	return -1;
+}
+
 int
 db_unlock(struct db *d, struct merr *e)
 {
-	return db_exec(d, "SELECT pg_advisory_unlock(" DB_LOCK_KEY_STR ")", e);
+	struct merr ignore;
+
+	return db_exec(d, "SELECT pg_advisory_unlock(" DB_LOCK_KEY_STR ")",
+	    e ? e : &ignore);
 }
 
 int
@@ -313,75 +356,4 @@ db_is_lock_timeout(const struct merr *e)
 {
 	return e->code == MERR_LOCKED ||
 	    strcmp(e->sqlstate, SQLSTATE_LOCK_TIMEOUT) == 0;
-}
-
-static void
-db_sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1)
-		;
-}
-
-static int
-db_attempt(struct db *d, int tx, const struct db_retry *p, db_work_fn fn,
-    void *arg, struct merr *e)
-{
-	struct merr ignore;
-
-	if ((tx ? db_begin(d, p->lock_timeout_ms, p->statement_timeout_ms,
-	    e) : db_set_timeouts(d, 0, p->lock_timeout_ms,
-	    p->statement_timeout_ms, e)) == 0 && fn(d, arg, e) == 0 &&
-	    (!tx || db_exec(d, "COMMIT", e) == 0))
-		return 0;
-	if (tx && db_ok(d) && PQtransactionStatus(d->conn) != PQTRANS_IDLE)
-		db_exec(d, "ROLLBACK", &ignore);
-	return -1;
-}
-
-static int
-db_retrying(struct db *d, int tx, const struct db_retry *p, db_work_fn fn,
-    void *arg, struct merr *e)
-{
-	long backoff = p->backoff_ms > 0 ? p->backoff_ms : 100;
-	int attempt;
-
-	for (attempt = 0;; attempt++) {
-		if (db_attempt(d, tx, p, fn, arg, e) == 0)
-			return 0;
-		if (!db_is_lock_timeout(e) || attempt >= p->retries)
-			break;
-		if (p->on_retry)
-			p->on_retry(p->arg, attempt + 1, e);
-		db_sleep_ms(backoff);
-		backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
-	}
-	if (db_is_lock_timeout(e)) {
-		e->code = MERR_LOCKED;
-		merr_detail(e, "lock not acquired within %ld ms, %d attempts",
-		    p->lock_timeout_ms, attempt + 1);
-	}
-	return -1;
-}
-
-int
-db_tx(struct db *d, const struct db_retry *p, db_work_fn fn, void *arg,
-    struct merr *e)
-{
-	return db_retrying(d, 1, p, fn, arg, e);
-}
-
-int
-db_notx(struct db *d, const struct db_retry *p, db_work_fn fn, void *arg,
-    struct merr *e)
-{
-	int rc = db_retrying(d, 0, p, fn, arg, e);
-	struct merr ignore;
-
-	/* leave the session as we found it */
-	if (db_ok(d))
-		db_exec(d, "RESET lock_timeout; RESET statement_timeout",
-		    &ignore);
-	return rc;
 }

@@ -10,6 +10,8 @@
 #ifndef MIGRATE_DB_H
 #define MIGRATE_DB_H
 
+#include <signal.h>
+
 #include <libpq-fe.h>
 
 #include "err.h"
@@ -62,13 +64,6 @@ int	db_exec_last(struct db *, const char *sql, PGresult **res,
 int	db_query(struct db *, const char *sql, int nparams,
 	    const char *const *params, PGresult **res, struct merr *);
 
-/* Quote an identifier with libpq; returns malloc'd, caller frees. */
-char	*db_ident(struct db *, const char *);
-/* Quote a string literal with libpq; malloc'd, caller frees. */
-char	*db_literal(struct db *, const char *);
-/* "schema"."name", malloc'd, caller frees. */
-char	*db_qualified(struct db *, const char *schema, const char *name);
-
 /*
  * Undo what SQL run on d set for the session (RESET ALL, ROLE, SESSION
  * AUTHORIZATION) and set again what db_connect sets.  Outside a
@@ -84,38 +79,26 @@ int	db_begin(struct db *, long lock_ms, long stmt_ms, struct merr *);
 int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
 	    struct merr *);
 
-/* Session advisory lock on DB_LOCK_KEY (hold it on an idle connection). */
-int	db_lock(struct db *, struct merr *);
-int	db_trylock(struct db *, int *got, struct merr *);
+/* How long db_lock_take() waits for another session to let go. */
+struct db_lock_policy {
+	long			 wait_ms;	/* -1: until *stop */
+	volatile sig_atomic_t	*stop;		/* NULL: never stops */
+};
+
+/*
+ * Take the session advisory lock DB_LOCK_KEY on d, which the caller then
+ * keeps idle (never inside a transaction) until db_unlock().  Refuses
+ * (unlocked again) when the lock is not held by this backend afterwards:
+ * a transaction-mode pooler is in between.  *waited: another session held
+ * it.  MERR_BUSY when the wait ran out, MERR_STATE when stopped.
+ */
+int	db_lock_take(struct db *, const struct db_lock_policy *, int *waited,
+	    struct merr *);
+/* e may be NULL (nothing to report: best effort on the way out). */
 int	db_unlock(struct db *, struct merr *);
 
 /* Fill e from a failed result (SQLSTATE, message, detail, hint). */
 int	db_result_error(struct db *, PGresult *, const char *what,
-	    struct merr *);
-
-/* The retry policy for DDL: short lock_timeout, bounded retries. */
-struct db_retry {
-	long	lock_timeout_ms;
-	long	statement_timeout_ms;
-	int	retries;		/* attempts after the first */
-	long	backoff_ms;		/* doubled each retry, capped at 10 s */
-	/* called before each retry, e.g. to audit the lock wait */
-	void	(*on_retry)(void *arg, int attempt, const struct merr *);
-	void	*arg;
-};
-
-typedef int (*db_work_fn)(struct db *, void *arg, struct merr *);
-
-/*
- * Run fn inside BEGIN ... COMMIT with SET LOCAL timeouts; when it fails with
- * a lock timeout, roll back, sleep and run it again, at most p->retries
- * more times.  Any other failure rolls back and returns at once.  After the
- * last failed attempt e->code is MERR_LOCKED.
- */
-int	db_tx(struct db *, const struct db_retry *, db_work_fn, void *arg,
-	    struct merr *);
-/* The same outside a transaction (CREATE INDEX CONCURRENTLY and such). */
-int	db_notx(struct db *, const struct db_retry *, db_work_fn, void *arg,
 	    struct merr *);
 
 int	db_is_lock_timeout(const struct merr *);

@@ -434,9 +434,10 @@ migrate_force(const struct mig_env *env, const char *version,
     const struct migrate_opts *o, struct migrate_result *res,
     struct merr *e)
 {
-	struct db_retry p = { env->cfg->lock_timeout_ms,
+	struct work w = { .lim = { env->cfg->lock_timeout_ms,
 	    env->cfg->statement_timeout_ms, (int)env->cfg->lock_retries,
-	    env->cfg->retry_backoff_ms, NULL, NULL };
+	    env->cfg->retry_backoff_ms } };
+	struct runner ex;
 	struct force_ctx f;
 	struct mstate s;
 	int rc = -1;
@@ -456,7 +457,8 @@ migrate_force(const struct mig_env *env, const char *version,
 		    s.set->dir);
 		goto out;
 	}
-	if (db_tx(env->db, &p, force_body, &f, e) == -1 ||
+	runner_init(&ex, env->db, env->stop, &w);
+	if (runner_tx(&ex, force_body, &f, e) == -1 ||
 	    mres_step(res, f.to, "force", 0, 0, e) == -1)
 		goto out;
 	tracking_release(&s.trk);

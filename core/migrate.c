@@ -31,38 +31,23 @@ mstate_release(struct mstate *s)
 	s->set = NULL;
 	tracking_release(&s->trk);
 	if (s->locked && s->env->lockdb) {
-		struct merr ignore;
-
-		db_unlock(s->env->lockdb, &ignore);
+		db_unlock(s->env->lockdb, NULL);
 	}
 	s->locked = 0;
 }
 
-/* The advisory lock on its own idle connection, polled briefly. */
+/* The advisory lock on its own idle connection, waited for briefly. */
 static int
 mstate_lock(struct mstate *s, struct merr *e)
 {
 	const struct mig_env *env = s->env;
-	long waited = 0;
-	int got = 0;
+	struct db_lock_policy p = { env->cfg->lock_timeout_ms, env->stop };
+	int waited;
 
 	if (env->lockdb == NULL)
 		return 0;
-	for (;;) {
-		if (db_trylock(env->lockdb, &got, e) == -1)
-			return -1;
-		if (got)
-			break;
-		if (waited >= env->cfg->lock_timeout_ms) {
-			merr_set(e, MERR_BUSY, "another migration is running");
-			merr_detail(e, "the advisory lock %s is held by "
-			    "another session", DB_LOCK_KEY_STR);
-			merr_hint(e, "try again when it has finished");
-			return -1;
-		}
-		run_sleep_ms(50);
-		waited += 50;
-	}
+	if (db_lock_take(env->lockdb, &p, &waited, e) == -1)
+		return -1;
 	s->locked = 1;
 	return 0;
 }

@@ -25,7 +25,5 @@ int	mres_step(struct migrate_result *, const struct migration *,
 	    const char *action, long ms, int statements, struct merr *);
 /* Free and forget the rows (not the steps) of a result. */
 void	mres_rows_clear(struct migrate_result *);
-/* runner.c */
-void	run_sleep_ms(long);
 
 #endif

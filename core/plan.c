@@ -891,7 +891,7 @@ plan_hash(struct plan *p)
 }
 
 int
-plan_compute(struct db *db, const struct schema *desired,
+plan_compute(const struct schema *desired,
     const struct schema *actual, const struct plan_opts *opts,
     struct plan **out, struct merr *e)
 {
@@ -899,7 +899,6 @@ plan_compute(struct db *db, const struct schema *desired,
 
 	*out = NULL;
 	memset(&x, 0, sizeof(x));
-	x.db = db;
 	x.want = desired;
 	x.have = actual;
 	x.opts = opts;
@@ -913,9 +912,13 @@ plan_compute(struct db *db, const struct schema *desired,
 	plan_enums(&x);
 	plan_tables(&x);
 	schema_memo_free(x.memo);
-	if (x.nomem) {
+	if (x.nomem || x.badutf8) {
 		plan_free(x.p);
-		return merr_set(e, MERR_NOMEM, "out of memory");
+		/* a quoting failure also looks like nomem further on */
+		if (!x.badutf8)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		return merr_set(e, MERR_INPUT, "cannot plan: a name or text "
+		    "to quote is not valid UTF-8");
 	}
 	plan_sort(x.p);
 	plan_hash(x.p);

@@ -30,7 +30,6 @@
 
 #include <jansson.h>
 
-#include "db.h"
 #include "err.h"
 #include "schema.h"
 
@@ -85,10 +84,13 @@ struct plan_opts {
 };
 
 /*
- * Compare desired with actual.  db is used to quote identifiers only (no
- * query is run).  Tables of actual with rows == -1 count as non-empty.
+ * Compare desired with actual: a pure function of its arguments (no
+ * database; names and literals are quoted by quote.h), so the same
+ * schemas and options give the same plan.  opts may be NULL.  Tables of
+ * actual with rows == -1 count as non-empty.  Fails only when out of
+ * memory or when a name or text is not valid UTF-8 (MERR_INPUT).
  */
-int	plan_compute(struct db *, const struct schema *desired,
+int	plan_compute(const struct schema *desired,
 	    const struct schema *actual, const struct plan_opts *,
 	    struct plan **out, struct merr *);
 void	plan_free(struct plan *);

@@ -1,7 +1,8 @@
 /*
  * plan_int.h - shared by the planner's files (plan.c, plan_sql.c); not for
  * other modules.  Every char * these functions return is malloc'd and the
- * caller's; on allocation failure they return NULL and set x->nomem.
+ * caller's; on allocation failure they return NULL and set x->nomem (or
+ * x->badutf8 when a name or text to quote is not valid UTF-8).
  */
 #ifndef MIGRATE_PLAN_INT_H
 #define MIGRATE_PLAN_INT_H
@@ -9,7 +10,6 @@
 #include "plan.h"
 
 struct pctx {
-	struct db		*db;
 	const struct schema	*want, *have;
 	const struct plan_opts	*opts;
 	struct plan		*p;
@@ -17,6 +17,7 @@ struct pctx {
 	struct sch_memo		*memo;	/* parsed expressions */
 	unsigned char		*made;	/* per want table: MADE_* */
 	int			 nomem;
+	int			 badutf8;	/* a name or text to quote */
 };
 
 enum { MADE_NEW = 1, MADE_BUSY, MADE_DONE };

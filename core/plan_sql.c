@@ -1,15 +1,17 @@
 /*
- * plan_sql.c - the SQL text of planned changes.  Every identifier is
- * quoted by libpq (db_ident / db_qualified), every literal escaped by
- * PQescapeLiteral; expressions come from the models after libpg_query
+ * plan_sql.c - the SQL text of planned changes.  Every identifier and
+ * literal is quoted by quote.h (libpq's rules, without a connection);
+ * expressions come from the models after libpg_query
  * has checked that each is one expression, and are parenthesised.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan_int.h"
+#include "quote.h"
 
 /* ---- small helpers ---- */
 
@@ -46,38 +48,33 @@ plan_strs_free(struct strs *s)
 	s->n = 0;
 }
 
+/* A quote_*() result; NULL: out of memory or, rarer, not UTF-8. */
+static char *
+plan_quoted(struct pctx *x, char *q)
+{
+	if (q == NULL && errno == EILSEQ)
+		x->badutf8 = 1;
+	else if (q == NULL)
+		x->nomem = 1;
+	return q;
+}
+
 char *
 plan_ident(struct pctx *x, const char *name)
 {
-	char *q = db_ident(x->db, name);
-
-	if (q == NULL)
-		x->nomem = 1;
-	return q;
+	return plan_quoted(x, quote_ident(name));
 }
 
 char *
 plan_qual(struct pctx *x, const char *sch, const char *name)
 {
-	char *q = db_qualified(x->db, sch, name);
-
-	if (q == NULL)
-		x->nomem = 1;
-	return q;
+	return plan_quoted(x, quote_qualified(sch, name));
 }
 
 char *
 plan_literal(struct pctx *x, const char *s)
 {
-	char *l = PQescapeLiteral(x->db->conn, s, strlen(s)), *r;
-
-	if (l == NULL) {
-		x->nomem = 1;
-		return NULL;
-	}
-	r = strdup(l);
-	PQfreemem(l);
-	return r;
+	return plan_quoted(x, quote_literal(s));
 }
 
 /* "a", "b" -> "\"a\", \"b\"" */

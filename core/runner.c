@@ -1,553 +1,386 @@
 /*
- * runner.c - one migration script: one transaction, statement by
- * statement, or the file's own BEGIN/COMMIT.  See runner.h.
+ * runner.c - the one executor: a struct work, unit by unit, step by step.
+ * See runner.h and work.h.
  */
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "config.h"
 #include "db.h"
+#include "mtime.h"
 #include "runner.h"
-#include "runner_int.h"
-#include "tracking.h"
 
-void
-runner_actor_name(const struct actor *a, char *buf, size_t len)
-{
-	if (a == NULL || a->is_daemon)
-		snprintf(buf, len, "migrated");
-	else if (a->user && *a->user)
-		snprintf(buf, len, "%s", a->user);
-	else
-		snprintf(buf, len, "uid %ld", (long)a->uid);
-}
-
-long
-run_elapsed_ms(const struct run *r)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - r->t0.tv_sec) * 1000 +
-	    (now.tv_nsec - r->t0.tv_nsec) / 1000000;
-}
-
-void
-run_progress(const struct run *r, const char *phase, const char *message)
-{
-	struct progress p;
-
-	if (r->env->progress == NULL)
-		return;
-	memset(&p, 0, sizeof(p));
-	p.phase = phase;
-	p.version = r->m->version;
-	p.name = r->m->name;
-	p.direction = r->dirname;
-	p.stmt = r->stmt + 1 > (int)r->sc->nstmts ? (int)r->sc->nstmts :
-	    r->stmt + 1;
-	p.nstmts = (int)r->sc->nstmts;
-	p.rows_done = r->rows_done;
-	p.rows_total = r->rows_total;
-	p.elapsed_ms = run_elapsed_ms(r);
-	p.message = message;
-	r->env->progress(r->env->progress_arg, &p);
-}
+/* How one attempt is wrapped. */
+enum att {
+	ATT_TX,		/* BEGIN + SET LOCAL timeouts ... COMMIT */
+	ATT_NOTX,	/* SET timeouts ... RESET (autocommit) */
+	ATT_ASIS,	/* the steps bring their own BEGIN/COMMIT */
+};
 
 int
-run_stopped(const struct run *r)
+runner_stopped(const struct runner *r)
 {
-	return r->env->stop && *r->env->stop;
+	return r->stop && *r->stop;
 }
 
 void
-run_sleep_ms(long ms)
+runner_init(struct runner *r, struct db *db, volatile sig_atomic_t *stop,
+    const struct work *w)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (ms > 0 && nanosleep(&ts, &ts) == -1)
-		;
-}
-
-static const char *
-verb(const struct run *r)
-{
-	return strcmp(r->dirname, "up") == 0 ? "apply" : "roll back";
-}
-
-/* Put the statement's place in front of a database error. */
-static void
-stmt_context(struct run *r, const struct mig_stmt *st, struct merr *e)
-{
-	char msg[sizeof(e->msg)];
-
-	snprintf(msg, sizeof(msg), "%s", e->msg);
-	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.120s': statement %d of "
-	    "%zu: %.300s", verb(r), r->m->id, r->stmt + 1, r->sc->nstmts,
-	    msg);
-	snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
-	e->line = st->line;
-	e->col = st->col;
-}
-
-int
-run_sql(struct run *r, const struct mig_stmt *st, const char *sql,
-    struct merr *e)
-{
-	merr_clear(e);	/* a retry must not inherit the last position */
-	if (db_exec(r->env->db, sql, e) == 0)
-		return 0;
-	stmt_context(r, st, e);
-	return -1;
-}
-
-static void
-emit(struct run *r, const char *action, int ok, const struct merr *err,
-    struct merr *e)
-{
-	struct mig_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.action = action;
-	ev.target = r->m->id;
-	ev.checksum = r->m->checksum;
-	ev.duration_ms = run_elapsed_ms(r);
-	ev.statements = r->executed;
-	ev.ok = ok;
-	if (err) {
-		ev.error = err->msg;
-		ev.sqlstate = err->sqlstate[0] ? err->sqlstate : NULL;
-		ev.detail = err->detail[0] ? err->detail : NULL;
-	}
-	if (event_emit(r->env->hook, r->env->db, &ev, e) == -1 && ok == 0)
-		merr_clear(e);	/* a failure record is best effort */
+	memset(r, 0, sizeof(*r));
+	r->db = db;
+	r->stop = stop;
+	r->w = w;
 }
 
 static int
-emit_ok(struct run *r, struct merr *e)
+attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
+    struct merr *e)
 {
-	struct mig_event ev;
+	const struct work_limits *l = &r->w->lim;
+	struct merr ignore;
+	int rc = 0;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.action = strcmp(r->dirname, "up") == 0 ? "tier2.apply" :
-	    "tier2.rollback";
-	ev.target = r->m->id;
-	ev.checksum = r->m->checksum;
-	ev.duration_ms = run_elapsed_ms(r);
-	ev.statements = r->executed;
-	ev.ok = 1;
-	return event_emit(r->env->hook, r->env->db, &ev, e);
+	merr_clear(e);
+	if (how == ATT_TX)
+		rc = db_begin(r->db, l->lock_ms, l->stmt_ms, e);
+	else if (how == ATT_NOTX)
+		rc = db_set_timeouts(r->db, 0, l->lock_ms, l->stmt_ms, e);
+	if (rc == 0)
+		rc = fn(r->db, arg, e);
+	if (rc == 0 && how == ATT_TX)
+		rc = db_exec(r->db, "COMMIT", e);
+	if (rc == -1 && db_ok(r->db) &&
+	    PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
+		db_exec(r->db, "ROLLBACK", &ignore);
+	if (how == ATT_NOTX && db_ok(r->db))
+		db_exec(r->db, "RESET lock_timeout; RESET statement_timeout",
+		    &ignore);
+	return rc;
 }
 
-/* The first "relname" in a parse tree (depth first), or NULL. */
-static const char *
-tree_relname(json_t *j)
+/* The one retry loop: a lock timeout is tried again, with backoff. */
+static int
+retrying(struct runner *r, enum att how, runner_fn fn, void *arg,
+    struct merr *e)
 {
-	const char *k, *found;
-	json_t *v;
-	size_t i;
+	const struct work_limits *l = &r->w->lim;
+	const struct work_target *t = &r->w->target;
+	long backoff = l->backoff_ms > 0 ? l->backoff_ms : 100;
+	int n;
 
-	if (json_is_object(j)) {
-		if (json_is_string(json_object_get(j, "relname")))
-			return json_string_value(json_object_get(j, "relname"));
-		json_object_foreach(j, k, v)
-			if ((found = tree_relname(v)) != NULL)
-				return found;
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			if ((found = tree_relname(v)) != NULL)
-				return found;
+	for (n = 0;; n++) {
+		r->attempt = n;
+		if (attempt(r, how, fn, arg, e) == 0) {
+			r->attempt = 0;
+			return 0;
+		}
+		if (!db_is_lock_timeout(e) || n >= l->retries ||
+		    runner_stopped(r))
+			break;
+		if (t->retry)
+			t->retry(t->arg, r->u, r->step, n + 1, e);
+		mtime_sleep_ms(backoff);
+		backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
 	}
-	return NULL;
+	r->attempt = 0;
+	if (db_is_lock_timeout(e)) {
+		e->code = MERR_LOCKED;
+		merr_detail(e, "lock not acquired within %ld ms, %d attempts",
+		    l->lock_ms, n + 1);
+	}
+	return -1;
+}
+
+int
+runner_tx(struct runner *r, runner_fn fn, void *arg, struct merr *e)
+{
+	return retrying(r, ATT_TX, fn, arg, e);
+}
+
+int
+runner_notx(struct runner *r, runner_fn fn, void *arg, struct merr *e)
+{
+	return retrying(r, ATT_NOTX, fn, arg, e);
+}
+
+static void
+progress(struct runner *r, size_t i, const char *phase, const char *note)
+{
+	const struct work_target *t = &r->w->target;
+
+	if (t->progress)
+		t->progress(t->arg, r->u, i, phase, note);
+}
+
+static int
+step_done(struct runner *r, size_t i, struct merr *e)
+{
+	const struct work_target *t = &r->w->target;
+
+	return t->step_done ? t->step_done(t->arg, r->u, i, e) : 0;
 }
 
 /*
- * "cannot apply '20240103_x': lock timeout on "activity_logs" after 5
- * tries", with PostgreSQL's own words and the statement in the detail.
+ * A step that may have been cut off (the first of a resumed unit, or any
+ * retry outside a transaction): 1 when its check says its effect is
+ * there, else 0 after its cleanup ran.
  */
-static void
-lock_message(struct run *r, struct merr *e)
-{
-	const struct mig_stmt *st = r->stmt < (int)r->sc->nstmts ?
-	    &r->sc->stmts[r->stmt] : NULL;
-	json_t *root = st ? json_loads(st->tree, 0, NULL) : NULL;
-	const char *rel = root ? tree_relname(root) : NULL;
-
-	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
-	    "on \"%.64s\" after %d tries", verb(r), r->m->id, rel ? rel : "?",
-	    r->retry.retries + 1);
-	merr_detail(e, "statement %d of %zu waited %ld ms for its lock on "
-	    "each try", r->stmt + 1, r->sc->nstmts, r->retry.lock_timeout_ms);
-	merr_hint(e, "a long transaction holds a conflicting lock; see "
-	    "pg_stat_activity, then run it again");
-	json_decref(root);
-}
-
-/* The failure record, outside any transaction, after the rollback. */
 static int
-fail(struct run *r, struct merr *e)
+settle(struct runner *r, const struct work_step *st, struct merr *e)
 {
-	struct merr ignore;
+	PGresult *res;
+	int done;
 
-	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
-		lock_message(r, e);
-	merr_clear(&ignore);
-	emit(r, "tier2.fail", 0, e, &ignore);
-	run_progress(r, "fail", e->msg);
-	return -1;
+	if (st->check) {
+		if (db_query(r->db, st->check, 0, NULL, &res, e) == -1)
+			return -1;
+		done = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+		if (done)
+			return 1;
+	}
+	if (st->cleanup && db_exec(r->db, st->cleanup, e) == -1)
+		return -1;
+	return 0;
 }
 
-static void
-on_retry(void *arg, int attempt, const struct merr *err)
-{
-	struct run *r = arg;
-	struct mig_event ev;
-	struct merr ignore;
-	char note[160];
-
-	memset(&ev, 0, sizeof(ev));
-	ev.action = "lock.retry";
-	ev.target = r->m->id;
-	ev.duration_ms = -1;
-	ev.error = err->msg;
-	ev.sqlstate = err->sqlstate[0] ? err->sqlstate : NULL;
-	merr_clear(&ignore);
-	event_emit(r->env->hook, r->env->db, &ev, &ignore);
-	snprintf(note, sizeof(note), "lock timeout, retry %d of %d", attempt,
-	    r->retry.retries);
-	run_progress(r, "retry", note);
-}
-
-/* ---- one transaction ---------------------------------------------- */
+/* ---- WORK_TX ---- */
 
 static int
 tx_body(struct db *d, void *arg, struct merr *e)
 {
-	struct run *r = arg;
-	struct trk_row w;
-	size_t i;
+	struct runner *r = arg;
+	const struct work_unit *u = r->u;
+	const struct work_target *t = &r->w->target;
 
-	(void)d;
-	r->executed = 0;
-	for (i = 0; i < r->sc->nstmts; i++) {
-		r->stmt = (int)i;
-		if (run_sql(r, &r->sc->stmts[i], r->sc->stmts[i].sql, e) == -1)
-			return -1;
-		r->executed++;
-	}
-	if (strcmp(r->dirname, "down") == 0) {
-		if (tracking_delete(r->env->db, r->env->cfg, r->m->version,
-		    e) == -1)
-			return -1;
-	} else {
-		memset(&w, 0, sizeof(w));
-		w.version = (char *)(uintptr_t)r->m->version;
-		w.name = r->m->name;
-		w.checksum = (char *)(uintptr_t)r->m->checksum;
-		w.applied_by = r->actor;
-		w.duration_ms = run_elapsed_ms(r);
-		w.direction = (char *)(uintptr_t)"up";
-		if (tracking_put(r->env->db, r->env->cfg, &w, e) == -1)
+	r->step = u->nsteps;
+	if (t->begin && t->begin(t->arg, u, e) == -1)
+		return -1;
+	for (size_t i = u->start; i < u->nsteps; i++) {
+		r->step = i;
+		if (db_exec(d, u->steps[i].sql, e) == -1 ||
+		    step_done(r, i, e) == -1)
 			return -1;
 	}
-	return emit_ok(r, e);
+	r->step = u->nsteps;
+	return t->finish ? t->finish(t->arg, u, e) : 0;
 }
 
-static int
-run_one_tx(struct run *r, struct merr *e)
-{
-	if (db_tx(r->env->db, &r->retry, tx_body, r, e) == -1)
-		return fail(r, e);
-	run_progress(r, "done", NULL);
-	return 0;
-}
+/* ---- WORK_EACH ---- */
 
-/* ---- statement by statement ---------------------------------------- */
-
-/* A stop before a fresh run's first statement: nothing to mark dirty. */
-static int
-stopped_first(struct run *r, struct merr *e)
-{
-	if (!run_stopped(r) || (r->resume && r->resume->dirty))
-		return 0;
-	merr_set(e, MERR_STATE, "'%s' interrupted before statement 1 of %zu",
-	    r->m->id, r->sc->nstmts);
-	return 1;
-}
+struct stepcall {
+	struct runner		*r;
+	size_t			 i;
+	int			 resumed;	/* may have been cut off */
+};
 
 static int
-mark_dirty(struct run *r, struct merr *e)
+each_body(struct db *d, void *arg, struct merr *e)
 {
-	struct trk_row w;
+	struct stepcall *c = arg;
+	struct runner *r = c->r;
+	const struct work_step *st = &r->u->steps[c->i];
+	int done = 0;
 
-	if (r->resume && r->resume->dirty &&
-	    strcmp(r->resume->direction, r->dirname) == 0)
-		return 0;	/* resuming: the row holds our progress */
-	memset(&w, 0, sizeof(w));
-	w.version = (char *)(uintptr_t)r->m->version;
-	w.name = r->m->name;
-	w.checksum = (char *)(uintptr_t)r->m->checksum;
-	w.applied_by = r->actor;
-	w.dirty = 1;
-	w.direction = (char *)(uintptr_t)r->dirname;
-	return tracking_put(r->env->db, r->env->cfg, &w, e);
+	if (!st->tx && (c->resumed || r->attempt > 0) &&
+	    (done = settle(r, st, e)) == -1)
+		return -1;
+	if (done)
+		progress(r, c->i, "settled", "already done: not run again");
+	else if (db_exec(d, st->sql, e) == -1)
+		return -1;
+	return st->tx ? step_done(r, c->i, e) : 0;
 }
 
 static int
 finish_body(struct db *d, void *arg, struct merr *e)
 {
-	struct run *r = arg;
+	struct runner *r = arg;
+	const struct work_target *t = &r->w->target;
 
-	if (strcmp(r->dirname, "down") == 0) {
-		if (tracking_delete(d, r->env->cfg, r->m->version, e) == -1)
-			return -1;
-	} else if (tracking_finish(d, r->env->cfg, r->m->version,
-	    r->m->checksum, run_elapsed_ms(r), e) == -1) {
-		return -1;
-	}
-	return emit_ok(r, e);
+	(void)d;
+	return t->finish ? t->finish(t->arg, r->u, e) : 0;
 }
 
-/* Keep the row dirty, say why, and report. */
 static int
-stopped_at(struct run *r, struct merr *e)
+each_step(struct runner *r, size_t i, struct merr *e)
 {
-	struct merr ignore;
+	const struct work_step *st = &r->u->steps[i];
+	const struct work_target *t = &r->w->target;
+	struct stepcall c = { r, i, r->u->resumed && i == r->u->start };
+	int rc;
 
-	merr_clear(&ignore);
-	if (db_ok(r->env->db))
-		tracking_fail(r->env->db, r->env->cfg, r->m->version, e->msg,
-		    e->sqlstate, &ignore);
-	if (e->hint[0] == '\0')
-		merr_hint(e, "fix the cause and run 'migratectl %s' again: "
-		    "it resumes at statement %d", r->dirname[0] == 'u' ?
-		    "up" : "down", r->stmt + 1);
-	return fail(r, e);
+	if (st->custom)
+		rc = t->exec ? t->exec(t->arg, r, r->u, i, e) :
+		    merr_set(e, MERR_INTERNAL, "custom step without exec");
+	else
+		rc = retrying(r, st->tx ? ATT_TX : ATT_NOTX, each_body, &c, e);
+	if (rc == 0 && !st->tx)
+		rc = step_done(r, i, e);
+	return rc;
 }
 
-struct one_stmt {
-	struct run		*r;
-	const struct mig_stmt	*st;
+static int
+interrupted(struct runner *r, struct merr *e)
+{
+	return merr_set(e, MERR_STATE, "interrupted before statement %zu "
+	    "of %zu", r->step + 1, r->u->nsteps);
+}
+
+static int
+unit_each(struct runner *r, struct merr *e)
+{
+	const struct work_unit *u = r->u;
+
+	for (size_t i = u->start; i < u->nsteps; i++) {
+		r->step = i;
+		if (runner_stopped(r))
+			return interrupted(r, e);
+		progress(r, i, "statement", NULL);
+		if (each_step(r, i, e) == -1)
+			return -1;
+	}
+	r->step = u->nsteps;
+	return retrying(r, ATT_TX, finish_body, r, e);
+}
+
+/* ---- WORK_EXPLICIT ---- */
+
+/* From step from until the connection is idle again (a whole block). */
+struct chunk {
+	struct runner	*r;
+	size_t		 from, end;
 };
 
 static int
-one_body(struct db *d, void *arg, struct merr *e)
+chunk_body(struct db *d, void *arg, struct merr *e)
 {
-	struct one_stmt *o = arg;
+	struct chunk *c = arg;
+	const struct work_unit *u = c->r->u;
 
-	(void)d;
-	return run_sql(o->r, o->st, o->st->sql, e);
+	c->end = c->from;
+	do {
+		c->r->step = c->end;
+		if (db_exec(d, u->steps[c->end].sql, e) == -1 ||
+		    step_done(c->r, c->end, e) == -1)
+			return -1;
+		c->end++;
+	} while (c->end < u->nsteps &&
+	    PQtransactionStatus(d->conn) != PQTRANS_IDLE);
+	return 0;
+}
+
+static int
+unit_explicit(struct runner *r, struct merr *e)
+{
+	const struct work_limits *l = &r->w->lim;
+	struct chunk c = { r, r->u->start, r->u->start };
+	struct merr ignore;
+	int rc;
+
+	rc = db_set_timeouts(r->db, 0, l->lock_ms, l->stmt_ms, e);
+	while (rc == 0 && c.from < r->u->nsteps) {
+		r->step = c.from;
+		if (runner_stopped(r)) {
+			rc = interrupted(r, e);
+			break;
+		}
+		if ((rc = retrying(r, ATT_ASIS, chunk_body, &c, e)) == 0)
+			c.from = c.end;
+	}
+	if (db_ok(r->db))
+		db_exec(r->db, "RESET lock_timeout; RESET statement_timeout",
+		    &ignore);
+	if (rc == -1)
+		return -1;
+	r->step = r->u->nsteps;
+	return retrying(r, ATT_TX, finish_body, r, e);
+}
+
+/* ---- units ---- */
+
+/* A row that explains the failure (a check's violating row). */
+static void
+sample(struct runner *r, struct merr *e)
+{
+	char buf[256] = "";
+	struct merr ignore;
+	PGresult *res;
+	size_t off = 0;
+
+	if (db_query(r->db, r->u->sample, 0, NULL, &res, &ignore) == -1)
+		return;
+	for (int i = 0; PQntuples(res) > 0 && i < PQnfields(res) &&
+	    off < 200; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+		    "%s%s=%s", i ? ", " : "", PQfname(res, i),
+		    PQgetisnull(res, 0, i) ? "NULL" : PQgetvalue(res, 0, i));
+	if (PQntuples(res) > 0)
+		merr_detail(e, "a violating row: (%s)", buf);
+	PQclear(res);
+}
+
+static int
+exec_body(struct db *d, void *arg, struct merr *e)
+{
+	return db_exec(d, arg, e);
 }
 
 /*
- * An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index that
- * IF NOT EXISTS would then keep: drop it before building again.
+ * After a failure: the unit's cleanup, under the work's timeouts, and a
+ * sample row.  Not once stopped: the cleanup may wait for other sessions
+ * (DROP INDEX CONCURRENTLY does), and what is left (an invalid index) is
+ * settled by the next run.
  */
 static int
-drop_invalid_index(struct run *r, const struct mig_stmt *st, struct merr *e)
+unit_failed(struct runner *r, int ran, struct merr *e)
 {
-	json_t *root = json_loads(st->tree, 0, NULL), *n;
-	const char *name, *schema, *p[2];
-	PGresult *res;
-	char *sql;
-	int rc = 0;
-
-	n = json_object_get(json_object_get(json_array_get(json_object_get(
-	    root, "stmts"), 0), "stmt"), "IndexStmt");
-	name = json_string_value(json_object_get(n, "idxname"));
-	schema = json_string_value(json_object_get(json_object_get(n,
-	    "relation"), "schemaname"));
-	if (name == NULL || !json_is_true(json_object_get(n, "concurrent")))
-		goto out;
-	p[0] = name;
-	p[1] = schema;
-	if ((rc = db_query(r->env->db, "SELECT c.oid::regclass::text FROM "
-	    "pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN "
-	    "pg_namespace s ON s.oid = c.relnamespace WHERE c.relname = $1 "
-	    "AND NOT i.indisvalid AND (s.nspname = $2 OR ($2 IS NULL AND "
-	    "pg_table_is_visible(c.oid)))", 2, p, &res, e)) == -1)
-		goto out;
-	if (PQntuples(res) == 1 && asprintf(&sql, "DROP INDEX CONCURRENTLY "
-	    "IF EXISTS %s", PQgetvalue(res, 0, 0)) != -1) {
-		run_progress(r, "statement", "dropping the invalid index left "
-		    "by the interrupted run");
-		rc = db_exec(r->env->db, sql, e);
-		free(sql);
-	}
-	PQclear(res);
-out:
-	json_decref(root);
-	return rc;
-}
-
-static int
-run_stmt_notx(struct run *r, struct merr *e)
-{
-	const struct mig_stmt *st = &r->sc->stmts[r->stmt];
-	struct one_stmt o = { r, st };
-
-	r->rows_done = 0;
-	r->rows_total = -1;
-	if (st->kind == MIG_STMT_BATCH)
-		return backfill_run(r, st, e);
-	if (r->resume && r->stmt == r->resume->stmt_done &&
-	    drop_invalid_index(r, st, e) == -1)
-		return -1;
-	return db_notx(r->env->db, &r->retry, one_body, &o, e);
-}
-
-static int
-run_notx(struct run *r, struct merr *e)
-{
-	size_t i, start = 0;
-
-	if (r->resume && r->resume->dirty)
-		start = (size_t)r->resume->stmt_done;
-	for (i = start; i < r->sc->nstmts; i++) {
-		r->stmt = (int)i;
-		if (r->sc->stmts[i].kind == MIG_STMT_BATCH &&
-		    backfill_check(r, &r->sc->stmts[i], e) == -1)
-			return fail(r, e);
-	}
-	if (stopped_first(r, e) || mark_dirty(r, e) == -1)
-		return fail(r, e);
-	for (i = start; i < r->sc->nstmts; i++) {
-		r->stmt = (int)i;
-		if (run_stopped(r)) {
-			merr_set(e, MERR_STATE, "'%s' interrupted before "
-			    "statement %zu of %zu", r->m->id, i + 1,
-			    r->sc->nstmts);
-			return stopped_at(r, e);
-		}
-		run_progress(r, "statement", NULL);
-		if (run_stmt_notx(r, e) == -1)
-			return stopped_at(r, e);
-		r->executed++;
-		if (tracking_progress(r->env->db, r->env->cfg, r->m->version,
-		    (int)i + 1, NULL, 0, e) == -1)
-			return stopped_at(r, e);
-	}
-	r->stmt = (int)r->sc->nstmts;
-	if (db_tx(r->env->db, &r->retry, finish_body, r, e) == -1)
-		return stopped_at(r, e);
-	run_progress(r, "done", NULL);
-	return 0;
-}
-
-/* ---- the file's own BEGIN/COMMIT ------------------------------------ */
-
-static int
-explicit_step(struct run *r, size_t i, int *txbegin, struct merr *e)
-{
-	const struct mig_stmt *st = &r->sc->stmts[i];
-
-	if (st->kind == MIG_STMT_TXCTL &&
-	    PQtransactionStatus(r->env->db->conn) == PQTRANS_IDLE)
-		*txbegin = (int)i;
-	if (run_sql(r, st, st->sql, e) == -1)
-		return -1;
-	if (PQtransactionStatus(r->env->db->conn) == PQTRANS_IDLE)
-		*txbegin = -1;
-	r->executed++;
-	/* inside the file's transaction this commits (or not) with it */
-	return tracking_progress(r->env->db, r->env->cfg, r->m->version,
-	    (int)i + 1, NULL, 0, e);
-}
-
-static int
-run_explicit(struct run *r, struct merr *e)
-{
-	size_t i = 0;
-	int txbegin = -1, tries = 0;
-	long backoff = r->retry.backoff_ms > 0 ? r->retry.backoff_ms : 100;
+	const struct work_target *t = &r->w->target;
 	struct merr ignore;
 
-	if (stopped_first(r, e) || mark_dirty(r, e) == -1 ||
-	    db_set_timeouts(r->env->db, 0, r->retry.lock_timeout_ms,
-	    r->retry.statement_timeout_ms, e) == -1)
-		return fail(r, e);
-	if (r->resume && r->resume->dirty)
-		i = (size_t)r->resume->stmt_done;
-	for (; i < r->sc->nstmts; i++) {
-		r->stmt = (int)i;
-		if (txbegin == -1 && run_stopped(r)) {
-			merr_set(e, MERR_STATE, "'%s' interrupted before "
-			    "statement %zu", r->m->id, i + 1);
-			goto failed;
-		}
-		if (explicit_step(r, i, &txbegin, e) == 0)
-			continue;
-		if (PQtransactionStatus(r->env->db->conn) != PQTRANS_IDLE)
-			db_exec(r->env->db, "ROLLBACK", &ignore);
-		if (!db_is_lock_timeout(e) || tries++ >= r->retry.retries)
-			goto failed;
-		on_retry(r, tries, e);
-		run_sleep_ms(backoff);
-		backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
-		i = (size_t)(txbegin >= 0 ? txbegin : (int)i) - 1;
-		txbegin = -1;
-	}
-	db_exec(r->env->db, "RESET lock_timeout; RESET statement_timeout",
-	    &ignore);
-	r->stmt = (int)r->sc->nstmts;
-	if (db_tx(r->env->db, &r->retry, finish_body, r, e) == -1)
-		return stopped_at(r, e);
-	run_progress(r, "done", NULL);
-	return 0;
-failed:
-	db_exec(r->env->db, "RESET lock_timeout; RESET statement_timeout",
-	    &ignore);
-	return stopped_at(r, e);
+	merr_clear(&ignore);
+	if (ran && r->u->cleanup && db_ok(r->db) && !runner_stopped(r))
+		attempt(r, ATT_NOTX, exec_body,
+		    (void *)(uintptr_t)r->u->cleanup, &ignore);
+	if (ran && r->u->sample && !e->detail[0] && db_ok(r->db))
+		sample(r, e);
+	if (t->fail)
+		t->fail(t->arg, r->u, r->step, e);
+	return -1;
+}
+
+static int
+unit_run(struct runner *r, struct merr *e)
+{
+	const struct work_target *t = &r->w->target;
+
+	if (r->u->mode == WORK_TX)
+		return retrying(r, ATT_TX, tx_body, r, e);
+	if (t->begin && t->begin(t->arg, r->u, e) == -1)
+		return -1;
+	if (r->u->mode == WORK_EACH)
+		return unit_each(r, e);
+	return unit_explicit(r, e);
 }
 
 int
-runner_run(const struct mig_env *env, const struct migration *m,
-    enum run_dir dir, const struct trk_row *resume, int *stmts,
-    struct merr *e)
+runner_exec(struct db *db, volatile sig_atomic_t *stop,
+    const struct work *w, struct merr *e)
 {
-	const struct config *c = env->cfg;
-	struct merr ignore;
-	struct run r;
-	int rc;
+	struct runner r;
 
-	memset(&r, 0, sizeof(r));
-	r.env = env;
-	r.m = m;
-	r.sc = dir == RUN_UP ? &m->up : &m->down;
-	r.dirname = dir == RUN_UP ? "up" : "down";
-	r.resume = resume;
-	r.rows_total = -1;
-	clock_gettime(CLOCK_MONOTONIC, &r.t0);
-	runner_actor_name(env->actor, r.actor, sizeof(r.actor));
-	r.retry.lock_timeout_ms = r.sc->lock_timeout_ms >= 0 ?
-	    r.sc->lock_timeout_ms : c->lock_timeout_ms;
-	r.retry.statement_timeout_ms = r.sc->statement_timeout_ms >= 0 ?
-	    r.sc->statement_timeout_ms : c->statement_timeout_ms;
-	r.retry.retries = (int)(r.sc->lock_retries >= 0 ?
-	    r.sc->lock_retries : c->lock_retries);
-	r.retry.backoff_ms = c->retry_backoff_ms;
-	r.retry.on_retry = on_retry;
-	r.retry.arg = &r;
-	if (r.sc->path == NULL || !r.sc->parsed)
-		return merr_set(e, MERR_INTERNAL, "'%s' has no prepared %s "
-		    "script", m->id, r.dirname);
-	run_progress(&r, "start", NULL);
-	if (r.sc->tx == MIG_TX_ONE)
-		rc = run_one_tx(&r, e);
-	else if (r.sc->tx == MIG_TX_NONE)
-		rc = run_notx(&r, e);
-	else
-		rc = run_explicit(&r, e);
-	/* a file's session-level SET stays with the file (a failure here
-	 * means a lost connection, which the caller sees next) */
-	merr_clear(&ignore);
-	if (db_ok(env->db) && PQtransactionStatus(env->db->conn) ==
-	    PQTRANS_IDLE)
-		db_reset_session(env->db, &ignore);
-	if (stmts)
-		*stmts = r.executed;
-	return rc;
+	runner_init(&r, db, stop, w);
+	for (size_t k = 0; k < w->nunits; k++) {
+		r.u = &w->units[k];
+		r.step = r.u->start;
+		if (runner_stopped(&r)) {
+			interrupted(&r, e);
+			return unit_failed(&r, 0, e);
+		}
+		if (unit_run(&r, e) == -1)
+			return unit_failed(&r, 1, e);
+		progress(&r, r.u->nsteps, "done", NULL);
+	}
+	return 0;
 }

@@ -1,7 +1,17 @@
 /*
- * runner.h - executes one migration script against the database.
+ * runner.h - the one executor of both tiers.
  *
- * Transaction modes (decided by migset from the parse tree):
+ * runner_exec() runs a struct work (work.h), whoever produced it: a tier-1
+ * plan (tier1.c) or a tier-2 script (runner_run() below, runner_script.c).
+ * It owns everything that touches PostgreSQL on the way: transactions,
+ * SET LOCAL lock_timeout and statement_timeout, the retry on a lock
+ * timeout (55P03) with backoff, CONCURRENTLY statements outside a
+ * transaction, settling a step that may have been cut off, the stop flag
+ * (read between steps and between units), and the calls that let the
+ * producer record progress and audit rows in the right transaction.
+ *
+ * runner_run() is tier 2's producer.  Transaction modes (decided by migset
+ * from the parse tree):
  *   MIG_TX_ONE       BEGIN; SET LOCAL timeouts; statements; tracking row;
  *                    tier2.apply event; COMMIT.  A lock timeout rolls back
  *                    and retries (bounded, backoff); any failure leaves no
@@ -11,9 +21,10 @@
  *                    statement, the finish + tier2.apply in one short
  *                    transaction at the end.  A failure or a stop keeps the
  *                    row dirty with the statement reached and the error;
- *                    the next run resumes at that statement.  An interrupted
- *                    CREATE INDEX CONCURRENTLY leaves an INVALID index:
- *                    on resume it is dropped (CONCURRENTLY) and rebuilt.
+ *                    the next run resumes at that statement.  A CREATE
+ *                    INDEX CONCURRENTLY that was cut off is settled on
+ *                    resume or retry: a valid index counts as done, an
+ *                    INVALID one is dropped (CONCURRENTLY) and rebuilt.
  *   MIG_TX_EXPLICIT  the file's own BEGIN/COMMIT are run as written, with
  *                    progress recorded inside them (so it commits or rolls
  *                    back with them).
@@ -32,6 +43,7 @@
 
 #include "err.h"
 #include "event.h"
+#include "work.h"
 
 struct config;
 struct db;
@@ -80,6 +92,37 @@ struct mig_env {
 };
 
 enum run_dir { RUN_UP = 0, RUN_DOWN };
+
+/* The executor's state while it runs one work (borrowed pointers). */
+struct runner {
+	struct db		*db;
+	volatile sig_atomic_t	*stop;	/* NULL: never stops */
+	const struct work	*w;
+	const struct work_unit	*u;	/* the unit running */
+	size_t			 step;	/* its step running (nsteps: none) */
+	int			 attempt;	/* 0, then 1.. on retries */
+};
+
+typedef int (*runner_fn)(struct db *, void *arg, struct merr *);
+
+/*
+ * Run every unit of w in order on db, which is idle; stop at the first
+ * failure (after the target's fail callback).
+ */
+int	runner_exec(struct db *, volatile sig_atomic_t *stop,
+	    const struct work *, struct merr *);
+/* A runner for runner_tx() outside runner_exec() (no unit). */
+void	runner_init(struct runner *, struct db *, volatile sig_atomic_t *stop,
+	    const struct work *);
+/*
+ * fn inside BEGIN ... COMMIT with the work's SET LOCAL timeouts; on a lock
+ * timeout roll back, wait and run it again (w->lim.retries times at most,
+ * not once stopped).  After the last failed try e->code is MERR_LOCKED.
+ */
+int	runner_tx(struct runner *, runner_fn, void *arg, struct merr *);
+/* The same in autocommit, with session timeouts reset afterwards. */
+int	runner_notx(struct runner *, runner_fn, void *arg, struct merr *);
+int	runner_stopped(const struct runner *);
 
 /*
  * Run m's forward (RUN_UP) or rollback (RUN_DOWN) script, which must be

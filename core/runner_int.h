@@ -1,11 +1,10 @@
 /*
- * runner_int.h - state of one script run, shared by runner.c (modes) and
- * backfill.c (batched UPDATEs).  Not for other modules.
+ * runner_int.h - a tier-2 script run, shared by runner_script.c (the
+ * script as a work, and its tracking target) and backfill.c (batched
+ * UPDATEs).  Not for other modules.
  */
 #ifndef MIGRATE_RUNNER_INT_H
 #define MIGRATE_RUNNER_INT_H
-
-#include <time.h>
 
 #include "db.h"
 #include "migset.h"
@@ -18,11 +17,13 @@ struct run {
 	const struct migration	*m;
 	const struct mig_script	*sc;
 	const char		*dirname;	/* "up" / "down" */
-	struct db_retry		 retry;
 	const struct trk_row	*resume;
+	struct work		 w;
+	struct work_unit	 u;
+	int			 marked;	/* the dirty row is ours */
 	int			 stmt;		/* current, 0-based */
 	int			 executed;	/* statements run */
-	struct timespec		 t0;
+	long			 t0;		/* mtime_now_ms() at start */
 	char			 actor[128];
 	/* the current batched statement */
 	long long		 rows_done;
@@ -32,14 +33,13 @@ struct run {
 long	run_elapsed_ms(const struct run *);
 void	run_progress(const struct run *, const char *phase,
 	    const char *message);
-int	run_stopped(const struct run *);
 /* Run one statement's SQL; a failure names the file, line and statement. */
 int	run_sql(struct run *, const struct mig_stmt *, const char *sql,
 	    struct merr *);
-void	run_sleep_ms(long);
 
-/* backfill.c: the batched UPDATE at r->stmt (its own transactions). */
-int	backfill_run(struct run *, const struct mig_stmt *, struct merr *);
+/* backfill.c: the batched UPDATE at r->stmt, its batches through ex. */
+int	backfill_run(struct run *, struct runner *ex, const struct mig_stmt *,
+	    struct merr *);
 /* Refuse early a batch on an existing table without a usable key. */
 int	backfill_check(struct run *, const struct mig_stmt *, struct merr *);
 

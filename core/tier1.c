@@ -3,40 +3,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "catalog.h"
 #include "log.h"
 #include "migset.h"
+#include "mtime.h"
 #include "model.h"
+#include "quote.h"
 #include "schema.h"
+#include "runner.h"
 #include "tier1.h"
 #include "tracking.h"
 
 /* The schema of an unqualified name: the models' default. */
 #define T1_DEFAULT_SCHEMA	"public"
 
-/* State shared by the work callbacks of one apply. */
+/* One apply: the plan as a work, and the target that audits it. */
 struct t1run {
 	const struct config	*cfg;
 	const struct event_hook	*hook;
 	struct db		*db;
 	struct plan		*plan;
-	struct plan_change	*ch;	/* ONLINE: the change being applied */
-	size_t			 step;	/* ONLINE: its step */
-	int			 attempt;
+	struct work		 w;
+	struct work_step	*steps;
 	size_t			 statements;
-	struct db_retry		 retry;
+	size_t			 tx_base;	/* statements before the TX unit */
+	int			 in_tx;
 };
-
-static long
-t1_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* Tables where an added column needs to know whether rows exist. */
 static int
@@ -81,7 +74,7 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 
 /* A column's type as SQL for a cast (enum names quoted). */
 static char *
-t1_type_sql(struct db *db, const struct sch_column *c)
+t1_type_sql(const struct sch_column *c)
 {
 	const char *dot, *arr;
 	char *sch, *name, *q, *r = NULL;
@@ -93,7 +86,7 @@ t1_type_sql(struct db *db, const struct sch_column *c)
 	sch = strndup(c->type, (size_t)(dot - c->type));
 	name = strndup(dot + 1, arr ? (size_t)(arr - dot - 1) :
 	    strlen(dot + 1));
-	q = (sch && name) ? db_qualified(db, sch, name) : NULL;
+	q = (sch && name) ? quote_qualified(sch, name) : NULL;
 	if (q && asprintf(&r, "%s%s", q, arr ? "[]" : "") == -1)
 		r = NULL;
 	free(sch);
@@ -143,7 +136,7 @@ t1_defaults(struct db *db, struct schema *want, const struct schema *have,
 				cols = v;
 			if (hv)
 				hcols = hv;
-			type = t1_type_sql(db, hc);
+			type = t1_type_sql(hc);
 			if (!v || !hv || !type || asprintf(&next, "%s%s((%s)::%s "
 			    "IS NOT DISTINCT FROM (%s)::%s)", sql ? sql :
 			    "SELECT ", sql ? ", " : "", w->def, type, hc->def,
@@ -342,7 +335,7 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 	if (rc == 0)
 		rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
 	if (rc == 0)
-		rc = plan_compute(db, want, have, &o, out, e);
+		rc = plan_compute(want, have, &o, out, e);
 	t1_owned_release(&w);
 	schema_free(have);
 	return rc;
@@ -371,7 +364,7 @@ tier1_plan(const struct config *cfg, struct db *db, struct plan **out,
 	return rc;
 }
 
-/* ---- events ---- */
+/* ---- the target: audit events ---- */
 
 static int
 t1_event(struct t1run *r, const char *action, const struct plan_change *c,
@@ -406,251 +399,189 @@ t1_event(struct t1run *r, const char *action, const struct plan_change *c,
 	return event_emit(r->hook, r->db, &ev, e);
 }
 
-static void
-t1_on_retry(void *arg, int attempt, const struct merr *why)
+/* The transaction of every PLAN_TX change opens with the plan's record. */
+static int
+t1_begin(void *arg, const struct work_unit *u, struct merr *e)
 {
 	struct t1run *r = arg;
+
+	if (u->mode != WORK_TX)
+		return 0;
+	if (!r->in_tx) {
+		r->tx_base = r->statements;
+		r->in_tx = 1;
+	}
+	r->statements = r->tx_base;	/* a retry starts again */
+	return t1_event(r, "tier1.plan", NULL, NULL, e);
+}
+
+/* In the transaction: a change's record right after its last step. */
+static int
+t1_step_done(void *arg, const struct work_unit *u, size_t i, struct merr *e)
+{
+	struct t1run *r = arg;
+	const struct work_step *st = &u->steps[i];
+	const struct plan_change *c = st->src;
+
+	r->statements++;
+	if (u->mode == WORK_TX && st->sub + 1 == c->nsteps)
+		return t1_event(r, "tier1.apply", c, NULL, e);
+	return 0;
+}
+
+/* An ONLINE or PRE change, step by step: its record in a short tx. */
+static int
+t1_finish(void *arg, const struct work_unit *u, struct merr *e)
+{
+	struct t1run *r = arg;
+
+	if (u->mode == WORK_TX)
+		return 0;
+	return t1_event(r, "tier1.apply", u->src, NULL, e);
+}
+
+static void
+t1_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
+{
+	struct t1run *r = arg;
+	const struct plan_change *c = u->src;
+	char msg[sizeof(e->msg)], d[sizeof(e->detail)];
+	struct merr ignore;
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	if (u->mode == WORK_TX) {
+		r->statements = r->tx_base;
+		c = i < u->nsteps ? u->steps[i].src : NULL;
+		merr_set(e, e->code, "cannot apply tier-1 changes: %s", msg);
+		if (i < u->nsteps) {
+			snprintf(d, sizeof(d), "%s", e->detail);
+			merr_detail(e, "%s%sstatement: %s", d, d[0] ? "; " : "",
+			    u->steps[i].sql);
+		}
+	} else {
+		merr_set(e, e->code, "cannot %s '%s': %s", c->kind, c->target,
+		    msg);
+	}
+	merr_clear(&ignore);
+	t1_event(r, "tier1.fail", c, e, &ignore);
+}
+
+static void
+t1_retry(void *arg, const struct work_unit *u, size_t i, int attempt,
+    const struct merr *why)
+{
+	struct t1run *r = arg;
+	const struct plan_change *c = i < u->nsteps ? u->steps[i].src : NULL;
 	struct mig_event ev;
 	struct merr ignore;
 	char detail[256];
 
 	memset(&ev, 0, sizeof(ev));
 	snprintf(detail, sizeof(detail), "tier 1: lock timeout, attempt %d "
-	    "of %d", attempt + 1, r->retry.retries + 1);
+	    "of %d", attempt + 1, r->w.lim.retries + 1);
 	ev.action = "lock.retry";
-	ev.target = r->ch ? r->ch->target : "tier1";
+	ev.target = c ? c->target : "tier1";
 	ev.detail = detail;
 	ev.duration_ms = -1;
 	ev.sqlstate = why->sqlstate[0] ? why->sqlstate : NULL;
 	ev.error = why->msg;
 	merr_clear(&ignore);
 	event_emit(r->hook, r->db, &ev, &ignore);
-	r->attempt = attempt;
 }
 
-/* ---- applying ---- */
+/* ---- the plan as a work ---- */
 
 static int
-t1_exec(struct t1run *r, const char *sql, struct merr *e)
+t1_is_safe(const struct plan_change *c, enum plan_phase ph)
 {
-	if (db_exec(r->db, sql, e) == -1)
-		return -1;
-	r->statements++;
-	return 0;
+	return c->cls == PLAN_SAFE && c->phase == ph;
 }
 
-/* Every PLAN_TX change in one transaction, each audited inside it. */
-static int
-t1_tx_work(struct db *db, void *arg, struct merr *e)
-{
-	struct t1run *r = arg;
-	size_t done = r->statements;
-
-	(void)db;
-	if (t1_event(r, "tier1.plan", NULL, NULL, e) == -1)
-		return -1;
-	for (size_t i = 0; i < r->plan->n; i++) {
-		struct plan_change *c = &r->plan->v[i];
-
-		if (c->cls != PLAN_SAFE || c->phase != PLAN_TX)
-			continue;
-		r->ch = c;
-		for (size_t k = 0; k < c->nsteps; k++)
-			if (t1_exec(r, c->steps[k].sql, e) == -1) {
-				char d[sizeof(e->detail)];
-
-				snprintf(d, sizeof(d), "%s", e->detail);
-				merr_detail(e, "%s%sstatement: %s", d,
-				    d[0] ? "; " : "", c->steps[k].sql);
-				r->statements = done;
-				return -1;
-			}
-		if (t1_event(r, "tier1.apply", c, NULL, e) == -1) {
-			r->statements = done;
-			return -1;
-		}
-	}
-	r->ch = NULL;
-	return 0;
-}
-
-/* One step of an ONLINE change (in a short transaction or none). */
-static int
-t1_step_work(struct db *db, void *arg, struct merr *e)
-{
-	struct t1run *r = arg;
-	struct plan_change *c = r->ch;
-	struct merr ignore;
-
-	(void)db;
-	/* a CONCURRENTLY build that timed out leaves an invalid index */
-	if (r->attempt > 0 && !c->steps[r->step].tx && c->cleanup &&
-	    !strncmp(c->steps[r->step].sql, "CREATE", 6))
-		db_exec(r->db, c->cleanup, &ignore);
-	if (t1_exec(r, c->steps[r->step].sql, e) == -1)
-		return -1;
-	if (r->step + 1 == c->nsteps && c->steps[r->step].tx)
-		return t1_event(r, "tier1.apply", c, NULL, e);
-	return 0;
-}
-
-/* The failure of an ONLINE change: undo, name a sample, record it. */
+/* The steps of change c into u (whose steps pointer is already set). */
 static void
-t1_online_fail(struct t1run *r, struct plan_change *c, struct merr *e)
+t1_add_steps(struct work_unit *u, const struct plan_change *c)
 {
-	struct merr ignore;
-	PGresult *res;
+	for (size_t k = 0; k < c->nsteps; k++) {
+		struct work_step *st = &u->steps[u->nsteps++];
 
-	merr_clear(&ignore);
-	if (c->cleanup)
-		db_exec(r->db, c->cleanup, &ignore);
-	if (c->check && !e->detail[0] &&
-	    db_query(r->db, c->check, 0, NULL, &res, &ignore) == 0) {
-		if (PQntuples(res) > 0) {
-			char sample[256] = "";
-			size_t off = 0;
-
-			for (int i = 0; i < PQnfields(res) && off < 200; i++)
-				off += (size_t)snprintf(sample + off,
-				    sizeof(sample) - off, "%s%s=%s", i ? ", " :
-				    "", PQfname(res, i), PQgetisnull(res, 0, i)
-				    ? "NULL" : PQgetvalue(res, 0, i));
-			merr_detail(e, "a violating row: (%s)", sample);
-		}
-		PQclear(res);
+		st->sql = c->steps[k].sql;
+		st->tx = c->steps[k].tx;
+		st->src = c;
+		st->sub = k;
+		/* a CONCURRENTLY build cut off leaves an invalid index */
+		if (u->mode == WORK_EACH && !st->tx &&
+		    strncmp(st->sql, "CREATE", 6) == 0)
+			st->cleanup = c->cleanup;
 	}
-	t1_event(r, "tier1.fail", c, e, &ignore);
 }
 
-static int
-t1_online(struct t1run *r, struct plan_change *c, struct merr *e)
+/* Units of phase ph, one per change, or (PLAN_TX) one for them all. */
+static void
+t1_add_units(struct t1run *r, enum plan_phase ph, struct work_step **next)
 {
-	char msg[sizeof(e->msg)];
+	struct work_unit *u = NULL;
 
-	r->ch = c;
-	for (r->step = 0; r->step < c->nsteps; r->step++) {
-		r->attempt = 0;
-		if ((c->steps[r->step].tx ? db_tx : db_notx)(r->db, &r->retry,
-		    t1_step_work, r, e) == 0)
+	for (size_t i = 0; i < r->plan->n; i++) {
+		const struct plan_change *c = &r->plan->v[i];
+
+		if (!t1_is_safe(c, ph))
 			continue;
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		merr_set(e, e->code, "cannot %s '%s': %s", c->kind, c->target,
-		    msg);
-		t1_online_fail(r, c, e);
-		return -1;
+		if (u == NULL || ph != PLAN_TX) {
+			u = &r->w.units[r->w.nunits++];
+			u->mode = ph == PLAN_TX ? WORK_TX : WORK_EACH;
+			u->steps = *next;
+			u->src = ph == PLAN_TX ? NULL : c;
+			u->cleanup = ph == PLAN_TX ? NULL : c->cleanup;
+			u->sample = ph == PLAN_TX ? NULL : c->check;
+		}
+		t1_add_steps(u, c);
+		*next += c->nsteps;
 	}
-	/* the last step ran outside a transaction: record it right after */
-	if (c->nsteps && !c->steps[c->nsteps - 1].tx) {
-		if (t1_event(r, "tier1.apply", c, NULL, e) == -1)
-			return -1;
+	if (ph == PLAN_TX && u == NULL) {	/* the plan's record */
+		u = &r->w.units[r->w.nunits++];
+		u->mode = WORK_TX;
+		u->steps = *next;
 	}
-	r->ch = NULL;
+}
+
+/* PRE changes, then the one transaction, then ONLINE changes. */
+static int
+t1_work(struct t1run *r, struct merr *e)
+{
+	size_t nsteps = 0;
+	struct work_step *next;
+
+	free(r->steps);
+	free(r->w.units);
+	r->w.nunits = 0;
+	for (size_t i = 0; i < r->plan->n; i++)
+		nsteps += r->plan->v[i].nsteps;
+	r->steps = calloc(nsteps + 1, sizeof(*r->steps));
+	r->w.units = calloc(r->plan->n + 1, sizeof(*r->w.units));
+	if (r->steps == NULL || r->w.units == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	next = r->steps;
+	t1_add_units(r, PLAN_PRE, &next);
+	t1_add_units(r, PLAN_TX, &next);
+	t1_add_units(r, PLAN_ONLINE, &next);
 	return 0;
 }
 
-/*
- * The session advisory lock must be held by the backend we talk to.
- * Behind a transaction-pooling pooler (pgbouncer pool_mode=transaction)
- * the next statement may run on another server connection that does not
- * hold it: refuse rather than race.
- */
-static int
-t1_lock_check(struct db *lk, struct merr *e)
+static void
+t1_init(struct t1run *r, const struct mig_env *env)
 {
-	PGresult *res;
-	int held;
+	const struct config *cfg = env->cfg;
 
-	if (db_query(lk, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE "
-	    "locktype = 'advisory' AND granted AND pid = pg_backend_pid() "
-	    "AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = "
-	    DB_LOCK_KEY_STR ")", 0, NULL, &res, e) == -1)
-		return -1;
-	held = PQgetvalue(res, 0, 0)[0] == 't';
-	PQclear(res);
-	if (held)
-		return 0;
-	merr_set(e, MERR_STATE, "session advisory lock %s is not held by this "
-	    "session after taking it", DB_LOCK_KEY_STR);
-	merr_detail(e, "a connection pooler in transaction mode (pgbouncer "
-	    "pool_mode=transaction) hands each statement to another server "
-	    "connection, so a session lock protects nothing");
-	merr_hint(e, "point migrated at PostgreSQL directly or at a pool in "
-	    "session mode");
-	return -1;
-}
-
-/*
- * Take the session advisory lock.  A waiter polls with pg_try_advisory_lock
- * instead of blocking in pg_advisory_lock(): a statement blocked on the
- * lock holds a snapshot, and CREATE INDEX CONCURRENTLY in the process that
- * holds the lock waits for every older snapshot (the classic hang).
- */
-static int
-t1_lock(struct db *lk, const struct config *cfg, struct tier1_report *rep,
-    struct merr *e)
-{
-	struct timespec ts;
-	long wait_ms = 50;
-	int got;
-
-	if (db_connect(lk, cfg->database, "migrated lock", e) == -1)
-		return -1;
-	for (;;) {
-		if (db_trylock(lk, &got, e) == -1)
-			goto fail;
-		if (got)
-			break;
-		if (!rep->waited)
-			log_debug("tier 1: another migrated holds the lock, "
-			    "waiting");
-		rep->waited = 1;
-		ts.tv_sec = wait_ms / 1000;
-		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
-		while (nanosleep(&ts, &ts) == -1)
-			;
-		if (wait_ms < 1000)
-			wait_ms *= 2;
-	}
-	rep->locked = 1;
-	if (t1_lock_check(lk, e) == 0)
-		return 0;
-fail:
-	db_close(lk);
-	rep->locked = 0;
-	return -1;
-}
-
-/* Run the safe changes of r->plan: the transaction, then ONLINE ones. */
-static int
-t1_run(struct t1run *r, struct merr *e)
-{
-	struct merr ignore;
-
-	for (size_t i = 0; i < r->plan->n; i++) {
-		struct plan_change *c = &r->plan->v[i];
-
-		if (c->cls == PLAN_SAFE && c->phase == PLAN_PRE &&
-		    t1_online(r, c, e) == -1)
-			return -1;
-	}
-	r->ch = NULL;
-	if (db_tx(r->db, &r->retry, t1_tx_work, r, e) == -1) {
-		char msg[sizeof(e->msg)];
-
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		merr_set(e, e->code, "cannot apply tier-1 changes: %s", msg);
-		merr_clear(&ignore);
-		t1_event(r, "tier1.fail", r->ch, e, &ignore);
-		return -1;
-	}
-	for (size_t i = 0; i < r->plan->n; i++) {
-		struct plan_change *c = &r->plan->v[i];
-
-		if (c->cls == PLAN_SAFE && c->phase == PLAN_ONLINE &&
-		    t1_online(r, c, e) == -1)
-			return -1;
-	}
-	return 0;
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->hook = env->hook;
+	r->db = env->db;
+	r->w.lim.lock_ms = cfg->lock_timeout_ms;
+	r->w.lim.stmt_ms = cfg->statement_timeout_ms;
+	r->w.lim.retries = (int)cfg->lock_retries;
+	r->w.lim.backoff_ms = cfg->retry_backoff_ms;
+	r->w.target = (struct work_target){ t1_begin, t1_step_done,
+	    t1_finish, t1_fail, t1_retry, NULL, NULL, r };
 }
 
 static void
@@ -666,59 +597,75 @@ t1_refusals(struct t1run *r)
 		}
 }
 
+/*
+ * Under the lock: read and plan again (whoever held the lock may have
+ * done it all already), then run what is left.
+ */
+static int
+t1_locked(struct t1run *r, const struct mig_env *env, struct schema *want,
+    struct merr *e)
+{
+	struct schema *have;
+
+	plan_free(r->plan);
+	r->plan = NULL;
+	if (catalog_load(r->db, NULL, &have, e) == -1 ||
+	    t1_compute(r->cfg, r->db, want, have, &r->plan, e) == -1)
+		return -1;
+	if (r->plan->nsafe == 0)
+		return 0;
+	if (t1_work(r, e) == -1)
+		return -1;
+	return runner_exec(r->db, env->stop, &r->w, e);
+}
+
+/* Take the lock (unless the caller holds it), run, let go. */
+static int
+t1_apply(struct t1run *r, const struct mig_env *env, struct schema *want,
+    struct tier1_report *rep, struct merr *e)
+{
+	struct db_lock_policy p = { -1, env->stop };
+	int rc;
+
+	if (env->lockdb) {
+		if (env->lockdb->conn == NULL && db_connect(env->lockdb,
+		    r->cfg->database, "migrated lock", e) == -1)
+			return -1;
+		if (db_lock_take(env->lockdb, &p, &rep->waited, e) == -1)
+			return -1;
+		rep->locked = 1;
+	}
+	rc = t1_locked(r, env, want, e);
+	if (env->lockdb)
+		db_unlock(env->lockdb, NULL);
+	return rc;
+}
+
 int
-tier1_apply(const struct config *cfg, const struct event_hook *hook,
-    struct tier1_report *rep, struct plan **out, struct merr *e)
+tier1_apply(const struct mig_env *env, struct tier1_report *rep,
+    struct plan **out, struct merr *e)
 {
 	struct schema *want = NULL, *have;
-	struct db db, lk;
+	long t0 = mtime_now_ms();
 	struct t1run r;
-	struct merr ignore;
-	long t0 = t1_now_ms();
 	int rc = -1;
 
 	memset(rep, 0, sizeof(*rep));
-	memset(&r, 0, sizeof(r));
+	t1_init(&r, env);
 	if (out)
 		*out = NULL;
-	if (db_connect(&db, cfg->database, "migrated", e) == -1)
-		return -1;
-	r.cfg = cfg;
-	r.hook = hook;
-	r.db = &db;
-	r.retry.lock_timeout_ms = cfg->lock_timeout_ms;
-	r.retry.statement_timeout_ms = cfg->statement_timeout_ms;
-	r.retry.retries = (int)cfg->lock_retries;
-	r.retry.backoff_ms = cfg->retry_backoff_ms;
-	r.retry.on_retry = t1_on_retry;
-	r.retry.arg = &r;
-	log_debug("tier 1: connected in %ld ms", t1_now_ms() - t0);
 	/* nothing to do: never touch the lock */
-	if (t1_read(cfg, &db, &want, &have, e) == -1)
+	if (t1_read(r.cfg, r.db, &want, &have, e) == -1)
 		goto out;
 	log_debug("tier 1: models and catalogs read in %ld ms (%zu tables)",
-	    t1_now_ms() - t0, want->ntables);
-	if (t1_compute(cfg, &db, want, have, &r.plan, e) == -1)
+	    mtime_now_ms() - t0, want->ntables);
+	if (t1_compute(r.cfg, r.db, want, have, &r.plan, e) == -1)
 		goto out;
 	log_debug("tier 1: planned in %ld ms: %zu safe, %zu refused, "
-	    "%zu drift", t1_now_ms() - t0, r.plan->nsafe, r.plan->nrefused,
-	    r.plan->ndrift);
-	if (r.plan->nsafe > 0) {
-		if (t1_lock(&lk, cfg, rep, e) == -1)
-			goto out;
-		/* whoever held the lock may have done it all already */
-		plan_free(r.plan);
-		r.plan = NULL;
-		if (catalog_load(&db, NULL, &have, e) == 0 &&
-		    t1_compute(cfg, &db, want, have, &r.plan, e) == 0 &&
-		    (r.plan->nsafe == 0 || t1_run(&r, e) == 0))
-			rc = 0;
-		merr_clear(&ignore);
-		db_unlock(&lk, &ignore);
-		db_close(&lk);
-		if (rc == -1)
-			goto out;
-	}
+	    "%zu drift", mtime_now_ms() - t0, r.plan->nsafe,
+	    r.plan->nrefused, r.plan->ndrift);
+	if (r.plan->nsafe > 0 && t1_apply(&r, env, want, rep, e) == -1)
+		goto out;
 	rc = 0;
 	t1_refusals(&r);
 	rep->applied = r.plan->nsafe;
@@ -726,13 +673,14 @@ tier1_apply(const struct config *cfg, const struct event_hook *hook,
 	rep->drift = r.plan->ndrift;
 out:
 	rep->statements = r.statements;
-	rep->duration_ms = t1_now_ms() - t0;
+	rep->duration_ms = mtime_now_ms() - t0;
 	if (out && r.plan) {
 		*out = r.plan;
 		r.plan = NULL;
 	}
 	plan_free(r.plan);
-	db_close(&db);
+	free(r.steps);
+	free(r.w.units);
 	schema_free(want);
 	return rc;
 }

@@ -1,21 +1,20 @@
 /*
  * tier1.h - tier 1: the models folder applied to the database, safely.
  *
- * tier1_plan() is read-only.  tier1_apply() is the whole start-up job:
+ * tier1_plan() is read-only.  tier1_apply() is the whole start-up job, on
+ * the caller's connections:
  *   1. load the models (bad models: error, nothing touched);
  *   2. read the catalogs and plan; nothing safe to apply -> return without
  *      ever taking the lock (an up-to-date host never queues);
- *   3. take the session advisory lock DB_LOCK_KEY on a connection of its
- *      own that stays idle (never inside a transaction, so CREATE INDEX
- *      CONCURRENTLY does not wait for it); a waiter polls with
- *      pg_try_advisory_lock (50 ms doubling to 1 s) rather than block in
- *      a statement, whose snapshot CREATE INDEX CONCURRENTLY would wait
- *      for; refuse if a transaction-pooling pooler is in between (the
- *      lock would not be held by our session);
+ *   3. take the session advisory lock on env->lockdb (db_lock_take: wait
+ *      until it is free or *env->stop; refuse behind a transaction-mode
+ *      pooler); env->lockdb NULL: the caller holds it;
  *   4. re-read and re-plan (another process may have applied meanwhile);
- *   5. run the PLAN_TX changes in one transaction (db_tx: lock_timeout,
- *      bounded retries with backoff on 55P03), then each PLAN_ONLINE change
- *      (CONCURRENTLY / NOT VALID + VALIDATE), rebuilding invalid indexes;
+ *   5. turn the plan into a work (work.h) and run it with runner_exec():
+ *      each PLAN_PRE change in short transactions of its own, every
+ *      PLAN_TX change in one transaction, then each PLAN_ONLINE change
+ *      step by step (CONCURRENTLY / NOT VALID + VALIDATE), its cleanup
+ *      run when it fails; the stop flag is read between steps;
  *   6. unlock.
  * Events (core/event.h): "tier1.plan" (checksum = plan hash, detail =
  * counts) and "tier1.apply" per change inside the transaction that makes
@@ -31,6 +30,7 @@
 #include "err.h"
 #include "event.h"
 #include "plan.h"
+#include "runner.h"
 
 struct tier1_report {
 	size_t	applied;	/* changes applied */
@@ -50,11 +50,14 @@ int	tier1_plan(const struct config *, struct db *, struct plan **out,
 	    struct merr *);
 
 /*
- * Apply.  Connects with cfg->database (two connections: work + lock).
- * On success *rep says what was done; refused changes are not a failure.
- * If out is not NULL it receives the last plan computed (caller frees).
+ * Apply, with env's cfg, db (idle), lockdb, hook and stop (actor, progress
+ * and cache are not used).  An env->lockdb not yet connected (conn NULL)
+ * is connected with cfg->database only when there is something to apply;
+ * the caller closes it.  On success *rep says what was done; refused
+ * changes are not a failure.  If out is not NULL it receives the last
+ * plan computed (caller frees).
  */
-int	tier1_apply(const struct config *, const struct event_hook *,
-	    struct tier1_report *, struct plan **out, struct merr *);
+int	tier1_apply(const struct mig_env *, struct tier1_report *,
+	    struct plan **out, struct merr *);
 
 #endif

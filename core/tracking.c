@@ -6,15 +6,16 @@
 
 #include "config.h"
 #include "db.h"
+#include "quote.h"
 #include "tracking.h"
 
 #define TRACKING_COMMENT	"migrated tracking 1"
 
 /* "sql" with every %T replaced by the quoted table name; malloc'd. */
 static char *
-tsql(struct db *d, const struct config *c, const char *fmt)
+tsql(const struct config *c, const char *fmt)
 {
-	char *t = db_qualified(d, c->schema, c->tracking_table), *out, *p;
+	char *t = quote_qualified(c->schema, c->tracking_table), *out, *p;
 	size_t tl;
 	const char *f;
 
@@ -43,7 +44,7 @@ static int
 run(struct db *d, const struct config *c, const char *fmt, int n,
     const char *const *params, PGresult **res, struct merr *e)
 {
-	char *sql = tsql(d, c, fmt);
+	char *sql = tsql(c, fmt);
 	PGresult *r = NULL;
 	int rc;
 
@@ -61,7 +62,7 @@ run(struct db *d, const struct config *c, const char *fmt, int n,
 int
 tracking_init(struct db *d, const struct config *c, struct merr *e)
 {
-	char *schema = db_ident(d, c->schema);
+	char *schema = quote_ident(c->schema);
 	char *sql = NULL;
 	int rc;
 
@@ -77,7 +78,7 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 		return -1;
 	/* format 1; a later format adds ALTER TABLE steps keyed on the
 	 * comment, under the same advisory lock */
-	if ((sql = tsql(d, c, "CREATE TABLE IF NOT EXISTS %T ("
+	if ((sql = tsql(c, "CREATE TABLE IF NOT EXISTS %T ("
 	    " version text PRIMARY KEY,"
 	    " name text NOT NULL,"
 	    " checksum text NOT NULL,"
@@ -110,7 +111,7 @@ dupval(PGresult *r, int row, int col)
 static int
 exists(struct db *d, const struct config *c, int *yes, struct merr *e)
 {
-	char *t = db_qualified(d, c->schema, c->tracking_table);
+	char *t = quote_qualified(c->schema, c->tracking_table);
 	const char *p[1];
 	PGresult *r;
 	int rc;

@@ -23,7 +23,6 @@
 #define RECONNECT_MIN_MS	500
 #define RECONNECT_MAX_MS	30000
 #define PING_MS			2000
-#define GRACE_MS		5000	/* second signal: then exit anyway */
 
 static void	daemon_finish(struct migrated *);
 static void	daemon_submit_startup(struct migrated *);
@@ -328,24 +327,6 @@ daemon_signal_cb(uv_signal_t *h, int sig)
 		daemon_shutdown(m, sig);
 }
 
-/*
- * The cancel reaches our own connection; tier 1 works on connections of
- * its own.  If the worker is still busy GRACE_MS after the second signal,
- * leave without it: PostgreSQL rolls back what the dropped connections
- * had open, and a statement-by-statement file resumes at its statement.
- */
-static void
-daemon_grace_cb(uv_timer_t *t)
-{
-	struct migrated *m = t->data;
-
-	log_errorx("the running operation did not stop within %d ms after "
-	    "the second signal: exiting anyway", GRACE_MS);
-	notify_send(&m->notify, "STATUS=exiting: the running operation did "
-	    "not stop");
-	_exit(1);
-}
-
 static void
 daemon_stop_done(void *arg, struct job *j)
 {
@@ -365,8 +346,7 @@ daemon_shutdown(struct migrated *m, int sig)
 		    signame(sig));
 		m->exit_code = 1;
 		m->dbloop.stop = 1;
-		dbloop_cancel(&m->dbloop);
-		uv_timer_start(&m->grace, daemon_grace_cb, GRACE_MS, 0);
+		dbloop_cancel(&m->dbloop);	/* tier 1 and tier 2 alike */
 		return;
 	}
 	if (sig)
@@ -398,7 +378,6 @@ daemon_finish(struct migrated *m)
 	notify_close(&m->notify);
 	uv_close((uv_handle_t *)&m->reconnect, NULL);
 	uv_close((uv_handle_t *)&m->ping, NULL);
-	uv_close((uv_handle_t *)&m->grace, NULL);
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
 	uv_close((uv_handle_t *)&m->sigint, NULL);
 	uv_close((uv_handle_t *)&m->sighup, NULL);
@@ -430,8 +409,7 @@ daemon_handles(struct migrated *m)
 	uv_signal_start(&m->sighup, daemon_signal_cb, SIGHUP);
 	uv_timer_init(m->loop, &m->reconnect);
 	uv_timer_init(m->loop, &m->ping);
-	uv_timer_init(m->loop, &m->grace);
-	m->reconnect.data = m->ping.data = m->grace.data = m;
+	m->reconnect.data = m->ping.data = m;
 	uv_timer_start(&m->ping, daemon_ping_cb, PING_MS, PING_MS);
 	notify_init(&m->notify, m->loop);
 	watch_init(&m->watch, m->loop, daemon_watch_cb, m);

@@ -65,7 +65,6 @@ struct migrated {
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_timer_t		 reconnect;	/* backoff after a lost db */
 	uv_timer_t		 ping;		/* idle liveness check */
-	uv_timer_t		 grace;		/* after a second signal */
 	long			 reconnect_ms;
 	int			 reconnecting;
 	int			 stopping;	/* signals received */

@@ -29,7 +29,7 @@
  * Cancelling: db_cancel() is PQcancel on a PGcancel object, which libpq
  * documents as safe from another thread; mu guards the worker replacing
  * its connection while the loop cancels.  The graceful stop flag is a
- * sig_atomic_t that tier 2 checks between statements.
+ * sig_atomic_t that the runner checks between steps, for both tiers.
  */
 #include <stdlib.h>
 #include <string.h>

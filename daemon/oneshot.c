@@ -16,13 +16,13 @@
 int
 oneshot_plan(const struct config *cfg)
 {
-	struct t1_call c = { cfg, NULL, NULL, NULL, 0 };
+	struct mig_env env = { .cfg = cfg };	/* no db: tier 1 connects */
 	struct plan *p;
 	struct merr e;
 	char *text;
 
 	merr_clear(&e);
-	if (t1_call(&c, NULL, &p, &e) == -1 ||
+	if (t1_call(&env, T1_PLAN_ONLY, NULL, &p, &e) == -1 ||
 	    plan_format_text(p, &text, &e) == -1) {
 		log_merr("error", &e);
 		if (p)
@@ -110,15 +110,26 @@ oneshot_once(const struct config *cfg)
 	const struct actor self = { .is_daemon = 1 };
 	struct oneshot_audit oa = { .cfg = cfg };
 	struct event_hook hook = { oneshot_hook, &oa, &self };
-	struct t1_call c = { cfg, NULL, &hook, NULL, 1 };
 	struct tier1_report rep;
 	struct plan *p = NULL;
+	struct db db, lockdb = { 0 };
+	struct mig_env env;
 	struct merr e;
 	int rc;
 
 	merr_clear(&e);
+	memset(&env, 0, sizeof(env));
+	env.cfg = cfg;
+	env.db = &db;
+	env.lockdb = &lockdb;	/* connected only when there is work */
+	env.hook = &hook;
+	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
-	rc = t1_call(&c, &rep, &p, &e);
+	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
+		rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
+		db_close(&db);
+	}
+	db_close(&lockdb);
 	if (oa.ready) {
 		audit_release(&oa.a);
 		db_close(&oa.db);

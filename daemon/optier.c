@@ -23,9 +23,10 @@
 static int
 tier1_planned(struct opctx *x, struct plan **plan, struct merr *e)
 {
-	struct t1_call c = { x->cfg, x->db, &x->hook, &x->d->stop, 0 };
+	struct mig_env env;
 
-	if (t1_call(&c, NULL, plan, e) == -1) {
+	tier2_env(x, &env, 0, e);
+	if (t1_call(&env, T1_PLAN_ONLY, NULL, plan, e) == -1) {
 		if (*plan)
 			plan_free(*plan);
 		*plan = NULL;
@@ -53,15 +54,18 @@ tier1_replan(struct opctx *x)
 	plan_free(plan);
 }
 
+/* On the worker's connections; a stop or a cancel reaches it. */
 static int
 tier1_run(struct opctx *x, struct merr *e)
 {
-	struct t1_call c = { x->cfg, x->db, &x->hook, &x->d->stop, 1 };
 	struct tier1_report rep;
 	struct plan *plan = NULL;
+	struct mig_env env;
 	int rc;
 
-	rc = t1_call(&c, &rep, &plan, e);
+	if (tier2_env(x, &env, 1, e) == -1)
+		return -1;
+	rc = t1_call(&env, T1_APPLY, &rep, &plan, e);
 	if (rc == 0 && (rc = t1_summary_run(&x->j->res.t1, &rep, plan, e)) == 0)
 		x->j->res.t1_kind = T1_RAN;
 	if (plan)

@@ -6,27 +6,20 @@
 #ifndef MIGRATED_T1CALL_H
 #define MIGRATED_T1CALL_H
 
-#include <signal.h>
-
-#include "config.h"
-#include "db.h"
-#include "event.h"
+#include "err.h"
+#include "migrate.h"
 #include "plan.h"
 #include "tier1.h"
 
-struct t1_call {
-	const struct config		*cfg;
-	struct db			*db;	/* NULL: tier 1 connects */
-	const struct event_hook		*hook;	/* apply: events, audit */
-	volatile sig_atomic_t		*stop;	/* apply: stop flag, or NULL */
-	int				 apply;	/* 0: plan only */
-};
+enum t1_what { T1_PLAN_ONLY, T1_APPLY };
 
 /*
- * Plan (read-only) or apply.  *out gets the last plan (caller plan_free()s,
- * also on failure); rep is filled by an apply and may be NULL for a plan.
+ * Plan (read-only: env->cfg and env->db, NULL to let tier 1 connect) or
+ * apply (on env's connections, with its hook and stop flag).  *out gets
+ * the last plan (caller plan_free()s, also on failure); rep is filled by
+ * an apply and may be NULL for a plan.
  */
-int	t1_call(const struct t1_call *, struct tier1_report *rep,
+int	t1_call(const struct mig_env *, enum t1_what, struct tier1_report *rep,
 	    struct plan **out, struct merr *);
 
 #endif

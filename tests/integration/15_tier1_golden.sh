@@ -1,12 +1,15 @@
-# 15_tier1_golden.sh - model -> plan golden files (tests/golden/*/): each
-# case's setup.sql on a fresh database, then `migrated --plan`, diffed
-# against expected.out; a case that plans without error is then applied
-# with --once and must leave nothing safe to do.  UPDATE_GOLDEN=1 rewrites
-# the expected files.
+# 15_tier1_golden.sh - the plan golden files (tests/golden/plan/*/) on a
+# real database: each case's setup.sql on a fresh database; its catalog
+# snapshot (test_golden --catalog) must be the case's catalog.json, the
+# file that test_golden plans against with no database; `migrated --plan`
+# must print expected.out, the same file test_golden checks, so the plan
+# made without a database is the one tier 1 makes; a case that plans
+# without error is then applied with --once and must leave nothing safe
+# to do.  UPDATE_GOLDEN=1 rewrites catalog.json and expected.out.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
-G=$(cd "$(dirname "$0")/../golden" 2>/dev/null && pwd)
-[ -d "$G" ] || G=$OLDPWD/tests/golden
+G=$(cd "$(dirname "$0")/../golden/plan" 2>/dev/null && pwd)
+[ -d "$G" ] || G=$OLDPWD/tests/golden/plan
 n=0
 for dir in "$G"/*/; do
 	name=$(basename "$dir")
@@ -17,10 +20,17 @@ for dir in "$G"/*/; do
 		psql -qAtX -v ON_ERROR_STOP=1 -d "$db" -f "$dir/setup.sql" >/dev/null ||
 		    _fail "$name: setup.sql failed"
 	fi
+	snap=$("$BUILD/tests/test_golden" --catalog "dbname=$db" 2>&1)
 	got=$(cd "$dir" && "$MIGRATED" --database "dbname=$db" --models models \
 	    --migrations . --plan 2>&1; echo "exit $?")
 	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+		printf '%s\n' "$snap" >"$dir/catalog.json"
 		printf '%s\n' "$got" >"$dir/expected.out"
+	fi
+	if d=$(printf '%s\n' "$snap" | diff -u "$dir/catalog.json" - 2>&1); then
+		_pass "golden $name: catalog.json is the database's snapshot"
+	else
+		_fail "golden $name: catalog.json is the database's snapshot" "$d"
 	fi
 	if d=$(printf '%s\n' "$got" | diff -u "$dir/expected.out" - 2>&1); then
 		_pass "golden $name"

@@ -28,6 +28,15 @@ wait_busy() {
 	done
 	return 1
 }
+# the runner reads the stop flag between statements: a signal is about a
+# statement only once that statement runs
+sleeping() {	# sleeping SECONDS: the file's pg_sleep runs
+	for i in $(seq 600); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep($1)%'")" = 1 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 applied() {
 	q "SELECT count(*) FROM schema_migrations WHERE version = '$1' AND NOT dirty" 2>/dev/null
 }
@@ -105,6 +114,7 @@ sleep 1
 ctl up >up4.out 2>&1 &
 CPID=$!
 ok "up running before SIGTERM" wait_busy
+ok "its statement runs" sleeping 3
 t0=$(ms_now)
 kill -TERM $DPID
 wait $DPID; rc=$?
@@ -124,8 +134,13 @@ slow 20240105_000000_slow_five 60
 sleep 1
 ctl up >/dev/null 2>&1 &
 ok "up running before two signals" wait_busy
+ok "its statement runs" sleeping 60
 t0=$(ms_now)
-kill -TERM $DPID; sleep 0.5; kill -TERM $DPID
+kill -TERM $DPID
+for i in $(seq 200); do
+	grep -q "SIGTERM: stopping once" daemon.log && break; sleep 0.05
+done
+kill -TERM $DPID
 wait $DPID; rc=$?
 t1=$(ms_now)
 unlike "second signal: non-zero exit ($rc)" "$rc" '^0$'

@@ -1,9 +1,11 @@
 /*
  * test_catalog.c - the live schema, against the real test database:
  * normalised values, a fixed number of queries whatever the number of
- * tables, and every construct of the model format in sync after apply.
+ * tables, every construct of the model format in sync after apply, and
+ * a catalog snapshot that plans like the database it was taken from.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,7 +18,9 @@
 #include "config.h"
 #include "db.h"
 #include "model.h"
+#include "pgtest.h"
 #include "plan.h"
+#include "snapshot.h"
 #include "tier1.h"
 
 static struct db db;
@@ -51,6 +55,29 @@ sql(const char *s)
 	merr_clear(&e);
 	if (db_exec(&db, s, &e) == -1)
 		fail_msg("%s: %s", s, e.msg);
+}
+
+/* tier1_apply on a connection of its own and a lock connection made on
+ * demand, as `migrated --once` runs it. */
+static int
+apply(const struct config *cfg, const struct event_hook *hook,
+    struct tier1_report *rep, struct plan **out, struct merr *e)
+{
+	struct db work, lk = { 0 };
+	struct mig_env env;
+	int rc;
+
+	memset(&env, 0, sizeof(env));
+	env.cfg = cfg;
+	env.db = &work;
+	env.lockdb = &lk;
+	env.hook = hook;
+	if (db_connect(&work, cfg->database, "test_catalog apply", e) == -1)
+		return -1;
+	rc = tier1_apply(&env, rep, out, e);
+	db_close(&work);
+	db_close(&lk);
+	return rc;
 }
 
 static void
@@ -301,6 +328,64 @@ count_event(void *arg, struct db *d, const struct actor *a,
 	return 0;
 }
 
+/*
+ * The stop flag reaches tier 1: while it waits for the advisory lock that
+ * another session holds, and before its first statement.  Nothing is
+ * applied either way.
+ */
+static void
+test_stop_reaches_tier1(void **state)
+{
+	volatile sig_atomic_t stop = 1;
+	struct db work, lk = { 0 }, other;
+	struct db_lock_policy now = { 0, NULL };
+	struct tier1_report rep;
+	struct mig_env env;
+	struct config cfg;
+	struct merr e;
+	int waited;
+
+	(void)state;
+	mkdir("stopm", 0755);
+	write_file("stopm/stopped.yaml", "table: stopped\ncolumns:\n"
+	    "  id: { type: int, primary_key: true }\n");
+	merr_clear(&e);
+	assert_int_equal(config_load(&cfg, NULL, NULL, &e), 0);
+	free(cfg.models_dir);
+	cfg.models_dir = strdup("stopm");
+	memset(&env, 0, sizeof(env));
+	env.cfg = &cfg;
+	env.db = &work;
+	env.lockdb = &lk;
+	env.stop = &stop;
+	assert_int_equal(db_connect(&work, cfg.database, "t1 stop", &e), 0);
+	assert_int_equal(db_connect(&other, cfg.database, "holder", &e), 0);
+	assert_int_equal(db_lock_take(&other, &now, &waited, &e), 0);
+	assert_int_equal(tier1_apply(&env, &rep, NULL, &e), -1);
+	assert_int_equal(e.code, MERR_STATE);
+	assert_non_null(strstr(e.msg, "interrupted while waiting for the "
+	    "advisory lock"));
+	assert_true(rep.waited);
+	db_unlock(&other, NULL);
+	db_close(&other);
+	merr_clear(&e);
+	assert_int_equal(tier1_apply(&env, &rep, NULL, &e), -1);
+	assert_string_equal(e.msg, "cannot apply tier-1 changes: interrupted "
+	    "before statement 1 of 1");
+	assert_int_equal(rep.statements, 0);
+	{
+		PGresult *r;
+
+		assert_int_equal(db_query(&work, "SELECT to_regclass("
+		    "'public.stopped') IS NULL", 0, NULL, &r, &e), 0);
+		assert_string_equal(PQgetvalue(r, 0, 0), "t");
+		PQclear(r);
+	}
+	db_close(&work);
+	db_close(&lk);
+	config_release(&cfg);
+}
+
 static void
 test_every_construct_in_sync(void **state)
 {
@@ -324,7 +409,7 @@ test_every_construct_in_sync(void **state)
 	hook.fn = count_event;
 	hook.arg = &applied;
 	hook.actor = NULL;
-	if (tier1_apply(&cfg, &hook, &rep, NULL, &e) == -1)
+	if (apply(&cfg, &hook, &rep, NULL, &e) == -1)
 		fail_msg("apply: %s (%s)", e.msg, e.detail);
 	/* schema, 2 enums, customers, orders with its key to customers inline */
 	assert_int_equal(applied, 5);
@@ -343,11 +428,11 @@ test_every_construct_in_sync(void **state)
 	assert_string_equal(p->v[0].kind, "set default");
 	assert_string_equal(p->v[0].target, "shop.customers.js");
 	plan_free(p);
-	assert_int_equal(tier1_apply(&cfg, NULL, &rep, NULL, &e), 0);
+	assert_int_equal(apply(&cfg, NULL, &rep, NULL, &e), 0);
 	assert_int_equal(rep.applied, 1);
 	/* a second run: no statement, no event, no lock */
 	applied = 0;
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), 0);
 	assert_int_equal(applied, 0);
 	assert_int_equal(rep.statements, 0);
 	assert_false(rep.locked);
@@ -413,7 +498,7 @@ test_events(void **state)
 	cfg.lock_timeout_ms = 100;
 	cfg.lock_retries = 1;
 	cfg.retry_backoff_ms = 10;
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), 0);
 	got = events();
 	assert_string_equal(got, "tier1.plan::t tier1.apply:ev:t "
 	    "tier1.apply:ev.a:t");
@@ -424,7 +509,7 @@ test_events(void **state)
 	write_file("evm/a.yaml", "schema: ev\ntable: a\ncolumns:\n"
 	    "  id: { type: int, primary_key: true }\n"
 	    "  n: { type: int, check: \"n > 0\" }\n");
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), -1);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), -1);
 	if (strstr(e.msg, "cannot add check 'ev.a.a_n_check'") == NULL)
 		fail_msg("got '%s'", e.msg);
 	got = events();
@@ -437,7 +522,7 @@ test_events(void **state)
 	assert_int_equal(db_connect(&other, NULL, "holder", &e), 0);
 	assert_int_equal(db_exec(&other, "BEGIN; LOCK TABLE ev.a IN "
 	    "ACCESS SHARE MODE", &e), 0);
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), -1);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), -1);
 	assert_int_equal(e.code, MERR_LOCKED);
 	assert_string_equal(e.sqlstate, "55P03");
 	db_exec(&other, "ROLLBACK", &e);
@@ -445,12 +530,120 @@ test_events(void **state)
 	got = events();
 	assert_string_equal(got, "lock.retry:ev.a.m:f tier1.fail:ev.a.m:f");
 	free(got);
-	assert_int_equal(tier1_apply(&cfg, &hook, &rep, NULL, &e), 0);
+	assert_int_equal(apply(&cfg, &hook, &rep, NULL, &e), 0);
 	got = events();
 	assert_string_equal(got, "tier1.plan::t tier1.apply:ev.a.m:t "
 	    "tier1.refuse:ev.a.n:f");
 	free(got);
 	config_release(&cfg);
+}
+
+/* A live schema with what real ones have, and models that differ from it. */
+static const char snap_sql[] =
+    "CREATE SCHEMA snap;"
+    "CREATE TYPE snap.status AS ENUM ('draft', 'live', 'gone');"
+    "CREATE TABLE snap.authors (id bigint GENERATED ALWAYS AS IDENTITY"
+    " PRIMARY KEY, handle text NOT NULL, email varchar(254),"
+    " UNIQUE (handle, email));"
+    "COMMENT ON TABLE snap.authors IS 'who writes';"
+    "CREATE TABLE snap.posts (id bigint PRIMARY KEY, author_id bigint"
+    " REFERENCES snap.authors ON DELETE SET NULL, status snap.status NOT"
+    " NULL DEFAULT 'draft', tags text[] DEFAULT '{}', published_at"
+    " timestamptz, body jsonb DEFAULT '{\"v\": 1}');"
+    "CREATE INDEX posts_recent ON snap.posts (published_at DESC)"
+    " WHERE status = 'live';"
+    "CREATE INDEX posts_title ON snap.posts (lower(body->>'title'));"
+    "ALTER TABLE snap.posts ADD CONSTRAINT posts_tags_check"
+    " CHECK (cardinality(tags) < 10) NOT VALID;"
+    "INSERT INTO snap.authors (handle) VALUES ('a');";
+
+static const char snap_authors[] =
+    "table: snap.authors\n"
+    "columns:\n"
+    "  id: { type: bigint, primary_key: true, identity: always }\n"
+    "  handle: { type: text, not_null: true }\n"
+    "  email: varchar(254)\n"
+    "  bio: text\n"
+    "  joined: { type: timestamptz, not_null: true, default: now() }\n"
+    "  rank: { type: int, not_null: true }\n"
+    "unique:\n"
+    "  - [handle, email]\n";
+
+static const char snap_posts[] =
+    "table: snap.posts\n"
+    "columns:\n"
+    "  id: { type: bigint, primary_key: true }\n"
+    "  author_id: { type: bigint, references: { table: snap.authors,"
+    " on_delete: set null } }\n"
+    "  status: { type: status, not_null: true, default: \"'draft'\" }\n"
+    "  tags: { type: \"text[]\", default: \"'{}'\" }\n"
+    "  published_at: timestamptz\n"
+    "  words: { type: int, not_null: true }\n"
+    "indexes:\n"
+    "  - { name: posts_recent, columns: [published_at],"
+    " where: \"status = 'live'\" }\n"
+    "enums:\n"
+    "  status: [draft, live, gone, archived]\n";
+
+static char *
+plan_of(const struct schema *want, const struct schema *have)
+{
+	struct plan_opts o = { "public", { "schema_migrations",
+	    "migrated_audit", NULL }, NULL, 0 };
+	struct plan *p;
+	struct merr e;
+	char *text;
+
+	merr_clear(&e);
+	assert_int_equal(plan_compute(want, have, &o, &p, &e), 0);
+	assert_int_equal(plan_format_text(p, &text, &e), 0);
+	assert_true(p->n > 0);
+	plan_free(p);
+	return text;
+}
+
+/*
+ * The catalog snapshot is honest: catalog_load -> snapshot -> parse gives
+ * a schema that formats the same and plans the same as the live one, so
+ * golden files planned against a snapshot say what the database would.
+ */
+static void
+test_snapshot_plans_like_the_database(void **state)
+{
+	char *only[] = { "snap", NULL }, *which[] = { "snap", "authors",
+	    "snap", "posts", NULL }, *a, *b, *p1, *p2;
+	struct schema *live, *back, *want;
+	struct merr e;
+
+	(void)state;
+	sql(snap_sql);
+	mkdir("snapm", 0755);
+	write_file("snapm/authors.yaml", snap_authors);
+	write_file("snapm/posts.yaml", snap_posts);
+	merr_clear(&e);
+	if (model_load_dir("snapm", &want, &e) == -1)
+		fail_msg("model: %s", e.msg);
+	assert_int_equal(catalog_load(&db, only, &live, &e), 0);
+	assert_int_equal(catalog_probe_rows(&db, live, which, &e), 0);
+	assert_int_equal(snapshot_format(live, &a, &e), 0);
+	assert_int_equal(snapshot_parse("live.json", a, &back, &e), 0);
+	assert_int_equal(snapshot_format(back, &b, &e), 0);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "\"valid\": false"));	/* NOT VALID */
+	p1 = plan_of(want, live);
+	p2 = plan_of(want, back);
+	assert_string_equal(p1, p2);
+	/* rows (probed) matter: authors has one, posts none */
+	assert_non_null(strstr(p1, "-- refused: add column snap.authors.rank"));
+	assert_non_null(strstr(p1, "-- safe: add column snap.posts.words"));
+	assert_non_null(strstr(p1, "-- drift: column snap.posts.body"));
+	free(a);
+	free(b);
+	free(p1);
+	free(p2);
+	schema_free(live);
+	schema_free(back);
+	schema_free(want);
 }
 
 int
@@ -461,9 +654,12 @@ main(void)
 		cmocka_unit_test(test_column_order),
 		cmocka_unit_test(test_fixed_queries),
 		cmocka_unit_test(test_probe_rows),
+		cmocka_unit_test(test_stop_reaches_tier1),
 		cmocka_unit_test(test_every_construct_in_sync),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_snapshot_plans_like_the_database),
 	};
 
+	pgtest_require("test_catalog");
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

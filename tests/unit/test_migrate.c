@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <libgen.h>
 
+#include "pgtest.h"
 #include "tier2_helpers.h"
 #include "tracking.h"
 
@@ -346,12 +347,15 @@ test_force_repairs_dirty(void **state)
 static void
 test_busy(void **state)
 {
+	struct db_lock_policy now = { 0, NULL };
 	struct db other;
+	int waited;
 
 	(void)state;
 	three();
 	assert_int_equal(db_connect(&other, F.cfg.database, "other", &F.e), 0);
-	assert_int_equal(db_lock(&other, &F.e), 0);
+	assert_int_equal(db_lock_take(&other, &now, &waited, &F.e), 0);
+	assert_false(waited);
 	F.cfg.lock_timeout_ms = 100;
 	assert_int_equal(up(), -1);
 	assert_int_equal(F.e.code, MERR_BUSY);
@@ -579,5 +583,6 @@ main(void)
 		OP(test_samples_on_bare_tables),
 	};
 
+	pgtest_require("test_migrate");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

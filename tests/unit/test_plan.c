@@ -1,6 +1,6 @@
 /*
  * test_plan.c - the planner on hand-made schemas (two model documents:
- * desired and "actual"); the database connection only quotes names.
+ * desired and "actual").  No database: plan_compute() is pure.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,29 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "db.h"
 #include "model.h"
 #include "plan.h"
-
-static struct db db;
-
-static int
-setup(void **state)
-{
-	struct merr e;
-
-	(void)state;
-	merr_clear(&e);
-	return db_connect(&db, NULL, "test_plan", &e);
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	db_close(&db);
-	return 0;
-}
 
 static struct schema *
 load(const char *text)
@@ -58,7 +37,7 @@ diff(const char *want, const char *have, int rows)
 		h->tables[i].rows = rows;
 	assert_int_equal(schema_add_schema(h, "public"), 0);	/* always there */
 	merr_clear(&e);
-	assert_int_equal(plan_compute(&db, w, h, NULL, &p, &e), 0);
+	assert_int_equal(plan_compute(w, h, NULL, &p, &e), 0);
 	schema_free(w);
 	schema_free(h);
 	return p;
@@ -79,7 +58,7 @@ diff_owned(const char *want, const char *have,
 	o.nowned = n;
 	assert_int_equal(schema_add_schema(h, "public"), 0);
 	merr_clear(&e);
-	assert_int_equal(plan_compute(&db, w, h, &o, &p, &e), 0);
+	assert_int_equal(plan_compute(w, h, &o, &p, &e), 0);
 	schema_free(w);
 	schema_free(h);
 	return p;
@@ -488,6 +467,35 @@ test_quoting(void **state)
 	plan_free(p);
 }
 
+/* A backslash makes libpq's E'' literal; a name that is not UTF-8 fails. */
+static void
+test_quoting_edges(void **state)
+{
+	struct plan *p = diff("table: t\ncomment: 'C:\\dir'\ncolumns:\n"
+	    "  a: int\n", "enums: {}\n", 1);
+	struct schema *w, *h;
+	struct merr e;
+
+	(void)state;
+	assert_string_equal(p->v[0].steps[1].sql, "COMMENT ON TABLE "
+	    "\"public\".\"t\" IS  E'C:\\\\dir'");
+	plan_free(p);
+	assert_non_null(w = schema_new());
+	assert_non_null(h = schema_new());
+	assert_non_null(schema_add_column(schema_add_table(w, "public",
+	    "caf\xe9"), "a"));
+	w->tables[0].cols[0].type = strdup("integer");
+	assert_int_equal(schema_add_schema(h, "public"), 0);
+	merr_clear(&e);
+	p = (struct plan *)1;
+	assert_int_equal(plan_compute(w, h, NULL, &p, &e), -1);
+	assert_null(p);
+	assert_int_equal(e.code, MERR_INPUT);
+	assert_non_null(strstr(e.msg, "not valid UTF-8"));
+	schema_free(w);
+	schema_free(h);
+}
+
 static void
 test_primary_key(void **state)
 {
@@ -537,8 +545,9 @@ main(void)
 		cmocka_unit_test(test_hash_stable),
 		cmocka_unit_test(test_identity),
 		cmocka_unit_test(test_quoting),
+		cmocka_unit_test(test_quoting_edges),
 		cmocka_unit_test(test_primary_key),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include "pgtest.h"
 #include "tier2_helpers.h"
 #include "tracking.h"
 
@@ -223,6 +224,59 @@ test_concurrently_killed_and_resumed(void **state)
 	    "schema_migrations"), "false 0");
 	assert_string_equal(val("SELECT string_agg(action, ',') FROM "
 	    "test_events"), "tier2.apply");
+}
+
+/*
+ * Killed while the server builds an index CONCURRENTLY: the orphaned
+ * backend finishes the build, so the index is valid although the
+ * progress row says statement 1 was not done.  Resume asks the database
+ * (the step's check) and does not run it again: without that, a file
+ * without IF NOT EXISTS fails for ever with "already exists".
+ */
+static void
+test_concurrently_finished_after_kill(void **state)
+{
+	struct db blocker;
+	struct merr e;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	sql("CREATE TABLE t1 (id int PRIMARY KEY, a int);"
+	    "INSERT INTO t1 SELECT g, g FROM generate_series(1, 1000) g");
+	put("20240101_idx.sql",
+	    "CREATE INDEX CONCURRENTLY t1_a ON t1 (a);\n"
+	    "COMMENT ON INDEX t1_a IS 'resumed';\n");
+	F.cfg.lock_timeout_ms = 60000;
+	merr_clear(&e);
+	assert_int_equal(db_connect(&blocker, F.cfg.database, "blocker", &e),
+	    0);
+	assert_int_equal(db_exec(&blocker, "BEGIN; INSERT INTO t1 VALUES "
+	    "(5000, 1)", &e), 0);
+	pid = child_up();
+	wait_for("SELECT stmt_done || ' ' || dirty FROM schema_migrations",
+	    "0 true");
+	wait_for("SELECT count(*) FROM pg_class WHERE relname = 't1_a'", "1");
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* the writer commits: the orphaned backend completes the build */
+	assert_int_equal(db_exec(&blocker, "COMMIT", &e), 0);
+	db_close(&blocker);
+	wait_for("SELECT indisvalid FROM pg_index WHERE indexrelid = "
+	    "'t1_a'::regclass", "t");
+	wait_for("SELECT count(*) FROM pg_stat_activity WHERE "
+	    "application_name = 'test-child'", "0");
+	assert_string_equal(val("SELECT stmt_done || ' ' || dirty FROM "
+	    "schema_migrations"), "0 true");
+	F.cfg.lock_timeout_ms = 2000;
+	if (up() == -1)
+		fail_e("resume");
+	assert_string_equal(val("SELECT obj_description('t1_a'::regclass)"),
+	    "resumed");
+	assert_string_equal(val("SELECT dirty || ' ' || stmt_done FROM "
+	    "schema_migrations"), "false 0");
+	assert_string_equal(val("SELECT count(*) FROM pg_indexes WHERE "
+	    "tablename = 't1'"), "2");
 }
 
 static void
@@ -497,6 +551,7 @@ main(void)
 		FX(test_explicit_begin_commit),
 		FX(test_session_reset_after_file),
 		FX(test_concurrently_killed_and_resumed),
+		FX(test_concurrently_finished_after_kill),
 		FX(test_failed_notx_resumes_at_statement),
 		FX(test_lock_timeout_fails_cleanly),
 		FX(test_statement_timeout_header),
@@ -507,5 +562,6 @@ main(void)
 		FX(test_stop_before_first_statement),
 	};
 
+	pgtest_require("test_runner");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

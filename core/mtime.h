@@ -1,0 +1,12 @@
+/*
+ * mtime.h - the monotonic clock and the one sleep of libmigrate.
+ */
+#ifndef MIGRATE_MTIME_H
+#define MIGRATE_MTIME_H
+
+/* Milliseconds on CLOCK_MONOTONIC (an arbitrary origin). */
+long	mtime_now_ms(void);
+/* Sleep ms milliseconds, resuming after signals; ms <= 0 returns at once. */
+void	mtime_sleep_ms(long ms);
+
+#endif

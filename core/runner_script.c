@@ -1,0 +1,474 @@
+/*
+ * runner_script.c - tier 2's producer: one migration script as a work of
+ * one unit (one transaction, statement by statement, or the file's own
+ * BEGIN/COMMIT), and the target that keeps its tracking row and audit
+ * events.  runner.c executes it.  See runner.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "db.h"
+#include "mtime.h"
+#include "quote.h"
+#include "runner.h"
+#include "runner_int.h"
+#include "tracking.h"
+
+void
+runner_actor_name(const struct actor *a, char *buf, size_t len)
+{
+	if (a == NULL || a->is_daemon)
+		snprintf(buf, len, "migrated");
+	else if (a->user && *a->user)
+		snprintf(buf, len, "%s", a->user);
+	else
+		snprintf(buf, len, "uid %ld", (long)a->uid);
+}
+
+long
+run_elapsed_ms(const struct run *r)
+{
+	return mtime_now_ms() - r->t0;
+}
+
+void
+run_progress(const struct run *r, const char *phase, const char *message)
+{
+	struct progress p;
+
+	if (r->env->progress == NULL)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.phase = phase;
+	p.version = r->m->version;
+	p.name = r->m->name;
+	p.direction = r->dirname;
+	p.stmt = r->stmt + 1 > (int)r->sc->nstmts ? (int)r->sc->nstmts :
+	    r->stmt + 1;
+	p.nstmts = (int)r->sc->nstmts;
+	p.rows_done = r->rows_done;
+	p.rows_total = r->rows_total;
+	p.elapsed_ms = run_elapsed_ms(r);
+	p.message = message;
+	r->env->progress(r->env->progress_arg, &p);
+}
+
+static const char *
+verb(const struct run *r)
+{
+	return strcmp(r->dirname, "up") == 0 ? "apply" : "roll back";
+}
+
+/* Put the statement's place in front of a database error. */
+static void
+stmt_context(struct run *r, const struct mig_stmt *st, struct merr *e)
+{
+	char msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.120s': statement %d of "
+	    "%zu: %.300s", verb(r), r->m->id, r->stmt + 1, r->sc->nstmts,
+	    msg);
+	snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
+	e->line = st->line;
+	e->col = st->col;
+}
+
+int
+run_sql(struct run *r, const struct mig_stmt *st, const char *sql,
+    struct merr *e)
+{
+	merr_clear(e);	/* a retry must not inherit the last position */
+	if (db_exec(r->env->db, sql, e) == 0)
+		return 0;
+	stmt_context(r, st, e);
+	return -1;
+}
+
+static void
+emit(struct run *r, const char *action, int ok, const struct merr *err,
+    struct merr *e)
+{
+	struct mig_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.action = action;
+	ev.target = r->m->id;
+	ev.checksum = r->m->checksum;
+	ev.duration_ms = run_elapsed_ms(r);
+	ev.statements = r->executed;
+	ev.ok = ok;
+	if (err) {
+		ev.error = err->msg;
+		ev.sqlstate = err->sqlstate[0] ? err->sqlstate : NULL;
+		ev.detail = err->detail[0] ? err->detail : NULL;
+	}
+	if (event_emit(r->env->hook, r->env->db, &ev, e) == -1 && ok == 0)
+		merr_clear(e);	/* a failure record is best effort */
+}
+
+static int
+emit_ok(struct run *r, struct merr *e)
+{
+	struct mig_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.action = strcmp(r->dirname, "up") == 0 ? "tier2.apply" :
+	    "tier2.rollback";
+	ev.target = r->m->id;
+	ev.checksum = r->m->checksum;
+	ev.duration_ms = run_elapsed_ms(r);
+	ev.statements = r->executed;
+	ev.ok = 1;
+	return event_emit(r->env->hook, r->env->db, &ev, e);
+}
+
+/* The first "relname" in a parse tree (depth first), or NULL. */
+static const char *
+tree_relname(json_t *j)
+{
+	const char *k, *found;
+	json_t *v;
+	size_t i;
+
+	if (json_is_object(j)) {
+		if (json_is_string(json_object_get(j, "relname")))
+			return json_string_value(json_object_get(j, "relname"));
+		json_object_foreach(j, k, v)
+			if ((found = tree_relname(v)) != NULL)
+				return found;
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if ((found = tree_relname(v)) != NULL)
+				return found;
+	}
+	return NULL;
+}
+
+/*
+ * "cannot apply '20240103_x': lock timeout on "activity_logs" after 5
+ * tries", with PostgreSQL's own words and the statement in the detail.
+ */
+static void
+lock_message(struct run *r, struct merr *e)
+{
+	const struct mig_stmt *st = r->stmt < (int)r->sc->nstmts ?
+	    &r->sc->stmts[r->stmt] : NULL;
+	json_t *root = st ? json_loads(st->tree, 0, NULL) : NULL;
+	const char *rel = root ? tree_relname(root) : NULL;
+
+	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
+	    "on \"%.64s\" after %d tries", verb(r), r->m->id, rel ? rel : "?",
+	    r->w.lim.retries + 1);
+	merr_detail(e, "statement %d of %zu waited %ld ms for its lock on "
+	    "each try", r->stmt + 1, r->sc->nstmts, r->w.lim.lock_ms);
+	merr_hint(e, "a long transaction holds a conflicting lock; see "
+	    "pg_stat_activity, then run it again");
+	json_decref(root);
+}
+
+/* ---- the target: tracking row, events, progress ---- */
+
+static int
+put_row(struct run *r, struct db *d, int dirty, struct merr *e)
+{
+	struct trk_row w;
+
+	memset(&w, 0, sizeof(w));
+	w.version = (char *)(uintptr_t)r->m->version;
+	w.name = r->m->name;
+	w.checksum = (char *)(uintptr_t)r->m->checksum;
+	w.applied_by = r->actor;
+	w.dirty = dirty;
+	w.duration_ms = dirty ? 0 : run_elapsed_ms(r);
+	w.direction = (char *)(uintptr_t)(dirty ? r->dirname : "up");
+	return tracking_put(d, r->env->cfg, &w, e);
+}
+
+/* Statement by statement or explicit: batches checked, the row dirty. */
+static int
+t2_begin(void *arg, const struct work_unit *u, struct merr *e)
+{
+	struct run *r = arg;
+
+	for (size_t i = u->start; u->mode == WORK_EACH && i < u->nsteps; i++) {
+		r->stmt = (int)i;
+		if (u->steps[i].custom &&
+		    backfill_check(r, &r->sc->stmts[i], e) == -1)
+			return -1;
+	}
+	r->stmt = (int)u->start;
+	if (r->resume && r->resume->dirty &&
+	    strcmp(r->resume->direction, r->dirname) == 0) {
+		r->marked = 1;	/* resuming: the row holds our progress */
+		return 0;
+	}
+	if (put_row(r, r->env->db, 1, e) == -1)
+		return -1;
+	r->marked = 1;
+	return 0;
+}
+
+static int
+t2_step_done(void *arg, const struct work_unit *u, size_t i, struct merr *e)
+{
+	struct run *r = arg;
+
+	r->executed++;
+	if (u->mode == WORK_TX)
+		return 0;
+	/* inside the file's own transaction this commits (or not) with it */
+	return tracking_progress(r->env->db, r->env->cfg, r->m->version,
+	    (int)i + 1, NULL, 0, e);
+}
+
+static int
+t2_finish(void *arg, const struct work_unit *u, struct merr *e)
+{
+	struct run *r = arg;
+	struct db *d = r->env->db;
+
+	r->stmt = (int)r->sc->nstmts;
+	if (strcmp(r->dirname, "down") == 0) {
+		if (tracking_delete(d, r->env->cfg, r->m->version, e) == -1)
+			return -1;
+	} else if (u->mode == WORK_TX) {
+		if (put_row(r, d, 0, e) == -1)
+			return -1;
+	} else if (tracking_finish(d, r->env->cfg, r->m->version,
+	    r->m->checksum, run_elapsed_ms(r), e) == -1) {
+		return -1;
+	}
+	return emit_ok(r, e);
+}
+
+/* The failure: worded, kept on the dirty row, recorded. */
+static void
+t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
+{
+	struct run *r = arg;
+	struct merr ignore;
+	char msg[sizeof(e->msg)];
+
+	r->stmt = (int)i;
+	if (e->code == MERR_STATE && strncmp(e->msg, "interrupted", 11) == 0) {
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		snprintf(e->msg, sizeof(e->msg), "'%.200s' %.300s", r->m->id,
+		    msg);
+	} else if (i < u->nsteps && e->file[0] == '\0') {
+		stmt_context(r, &r->sc->stmts[i], e);
+	}
+	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
+		lock_message(r, e);
+	merr_clear(&ignore);
+	if (r->marked && db_ok(r->env->db)) {
+		tracking_fail(r->env->db, r->env->cfg, r->m->version, e->msg,
+		    e->sqlstate, &ignore);
+		if (e->hint[0] == '\0')
+			merr_hint(e, "fix the cause and run 'migratectl %s' "
+			    "again: it resumes at statement %d", r->dirname,
+			    r->stmt + 1);
+	}
+	emit(r, "tier2.fail", 0, e, &ignore);
+	run_progress(r, "fail", e->msg);
+}
+
+static void
+t2_retry(void *arg, const struct work_unit *u, size_t i, int attempt,
+    const struct merr *err)
+{
+	struct run *r = arg;
+	struct mig_event ev;
+	struct merr ignore;
+	char note[160];
+
+	(void)u;
+	r->stmt = (int)i;
+	memset(&ev, 0, sizeof(ev));
+	ev.action = "lock.retry";
+	ev.target = r->m->id;
+	ev.duration_ms = -1;
+	ev.error = err->msg;
+	ev.sqlstate = err->sqlstate[0] ? err->sqlstate : NULL;
+	merr_clear(&ignore);
+	event_emit(r->env->hook, r->env->db, &ev, &ignore);
+	snprintf(note, sizeof(note), "lock timeout, retry %d of %d", attempt,
+	    r->w.lim.retries);
+	run_progress(r, "retry", note);
+}
+
+static void
+t2_progress(void *arg, const struct work_unit *u, size_t i,
+    const char *phase, const char *note)
+{
+	struct run *r = arg;
+
+	(void)u;
+	r->stmt = (int)i;
+	r->rows_done = 0;
+	r->rows_total = -1;
+	run_progress(r, strcmp(phase, "settled") == 0 ? "statement" : phase,
+	    note);
+}
+
+static int
+t2_exec(void *arg, struct runner *ex, const struct work_unit *u, size_t i,
+    struct merr *e)
+{
+	struct run *r = arg;
+
+	(void)u;
+	r->stmt = (int)i;
+	return backfill_run(r, ex, &r->sc->stmts[i], e);
+}
+
+/* ---- the script as a work ---- */
+
+/*
+ * CREATE INDEX CONCURRENTLY cut off by a kill, a cancel or a lock timeout:
+ * the server may have finished the build (a valid index: done) or left
+ * an INVALID one that IF NOT EXISTS would then keep (drop it, build
+ * again).  Check and cleanup SQL for step st, malloc'd into *check and
+ * *cleanup, or both NULL for any other statement.
+ */
+static int
+index_settle_sql(const struct mig_stmt *st, char **check, char **cleanup)
+{
+	json_t *root = json_loads(st->tree, 0, NULL), *n;
+	const char *name, *schema;
+	char *lname = NULL, *lschema = NULL, *q = NULL;
+	int rc = 0;
+
+	*check = *cleanup = NULL;
+	n = json_object_get(json_object_get(json_array_get(json_object_get(
+	    root, "stmts"), 0), "stmt"), "IndexStmt");
+	name = json_string_value(json_object_get(n, "idxname"));
+	schema = json_string_value(json_object_get(json_object_get(n,
+	    "relation"), "schemaname"));
+	if (name == NULL || !json_is_true(json_object_get(n, "concurrent")))
+		goto out;
+	lname = quote_literal(name);
+	lschema = schema ? quote_literal(schema) : strdup("NULL");
+	q = schema ? quote_qualified(schema, name) : quote_ident(name);
+	if (!lname || !lschema || !q || asprintf(check, "SELECT EXISTS "
+	    "(SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = "
+	    "i.indexrelid JOIN pg_namespace s ON s.oid = c.relnamespace "
+	    "WHERE c.relname = %s AND i.indisvalid AND (s.nspname = %s OR "
+	    "(%s IS NULL AND pg_table_is_visible(c.oid))))", lname, lschema,
+	    lschema) == -1 || asprintf(cleanup, "DROP INDEX CONCURRENTLY IF "
+	    "EXISTS %s", q) == -1) {
+		free(*check);
+		*check = NULL;
+		rc = -1;
+	}
+out:
+	free(lname);
+	free(lschema);
+	free(q);
+	json_decref(root);
+	return rc;
+}
+
+static void
+run_release(struct run *r)
+{
+	for (size_t i = 0; r->u.steps && i < r->u.nsteps; i++) {
+		free((char *)(uintptr_t)r->u.steps[i].check);
+		free((char *)(uintptr_t)r->u.steps[i].cleanup);
+	}
+	free(r->u.steps);
+}
+
+static int
+run_build(struct run *r, struct merr *e)
+{
+	const struct mig_script *sc = r->sc;
+	struct work_unit *u = &r->u;
+	char *check, *cleanup;
+
+	u->mode = sc->tx == MIG_TX_ONE ? WORK_TX : sc->tx == MIG_TX_NONE ?
+	    WORK_EACH : WORK_EXPLICIT;
+	u->src = r->m;
+	if ((u->steps = calloc(sc->nstmts + 1, sizeof(*u->steps))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	u->nsteps = sc->nstmts;
+	if (u->mode != WORK_TX && r->resume && r->resume->dirty) {
+		u->start = (size_t)r->resume->stmt_done;
+		u->resumed = 1;
+	}
+	for (size_t i = 0; i < sc->nstmts; i++) {
+		u->steps[i].sql = sc->stmts[i].sql;
+		u->steps[i].src = &sc->stmts[i];
+		u->steps[i].sub = i;
+		u->steps[i].custom = u->mode == WORK_EACH &&
+		    sc->stmts[i].kind == MIG_STMT_BATCH;
+		if (u->mode != WORK_EACH)
+			continue;
+		if (index_settle_sql(&sc->stmts[i], &check, &cleanup) == -1)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		u->steps[i].check = check;
+		u->steps[i].cleanup = cleanup;
+	}
+	r->w.units = u;
+	r->w.nunits = 1;
+	return 0;
+}
+
+static void
+run_limits(struct run *r)
+{
+	const struct config *c = r->env->cfg;
+	const struct mig_script *sc = r->sc;
+
+	r->w.lim.lock_ms = sc->lock_timeout_ms >= 0 ? sc->lock_timeout_ms :
+	    c->lock_timeout_ms;
+	r->w.lim.stmt_ms = sc->statement_timeout_ms >= 0 ?
+	    sc->statement_timeout_ms : c->statement_timeout_ms;
+	r->w.lim.retries = (int)(sc->lock_retries >= 0 ? sc->lock_retries :
+	    c->lock_retries);
+	r->w.lim.backoff_ms = c->retry_backoff_ms;
+	r->w.target = (struct work_target){ t2_begin, t2_step_done, t2_finish,
+	    t2_fail, t2_retry, t2_progress, t2_exec, r };
+}
+
+int
+runner_run(const struct mig_env *env, const struct migration *m,
+    enum run_dir dir, const struct trk_row *resume, int *stmts,
+    struct merr *e)
+{
+	struct merr ignore;
+	struct run r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.env = env;
+	r.m = m;
+	r.sc = dir == RUN_UP ? &m->up : &m->down;
+	r.dirname = dir == RUN_UP ? "up" : "down";
+	r.resume = resume;
+	r.rows_total = -1;
+	r.t0 = mtime_now_ms();
+	runner_actor_name(env->actor, r.actor, sizeof(r.actor));
+	if (r.sc->path == NULL || !r.sc->parsed)
+		return merr_set(e, MERR_INTERNAL, "'%s' has no prepared %s "
+		    "script", m->id, r.dirname);
+	run_limits(&r);
+	run_progress(&r, "start", NULL);
+	rc = run_build(&r, e);
+	if (rc == 0)
+		rc = runner_exec(env->db, env->stop, &r.w, e);
+	run_release(&r);
+	/* a file's session-level SET stays with the file (a failure here
+	 * means a lost connection, which the caller sees next) */
+	merr_clear(&ignore);
+	if (db_ok(env->db) && PQtransactionStatus(env->db->conn) ==
+	    PQTRANS_IDLE)
+		db_reset_session(env->db, &ignore);
+	if (stmts)
+		*stmts = r.executed;
+	return rc;
+}

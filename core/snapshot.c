@@ -1,0 +1,619 @@
+/*
+ * snapshot.c - a struct schema as JSON text (see snapshot.h): the writer
+ * builds a jansson tree and prints it spread over lines only where a list
+ * holds objects (one column, key or index per line); the reader checks
+ * every key and builds the schema with the schema_add_*() functions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "snapshot.h"
+
+static const struct {
+	enum sch_con_kind	 kind;
+	const char		*name;
+} snap_kinds[] = {
+	{ SCH_PK, "primary key" }, { SCH_UNIQUE, "unique" },
+	{ SCH_FK, "foreign key" }, { SCH_CHECK, "check" },
+};
+
+static const struct {
+	char		 letter;
+	const char	*name;
+} snap_actions[] = {
+	{ 'a', "no action" }, { 'r', "restrict" }, { 'c', "cascade" },
+	{ 'n', "set null" }, { 'd', "set default" },
+};
+
+static const char *const snap_identities[] = { "always", "by default" };
+
+/* ---- writing ---- */
+
+/* Sets *bad when v is NULL (out of memory, or text not UTF-8). */
+static void
+put(json_t *o, const char *key, json_t *v, int *bad)
+{
+	if (v == NULL || json_object_set_new(o, key, v) == -1)
+		*bad = 1;
+}
+
+static void
+put_str(json_t *o, const char *key, const char *s, int *bad)
+{
+	if (s)
+		put(o, key, json_string(s), bad);
+}
+
+static void
+put_true(json_t *o, const char *key, int set, int *bad)
+{
+	if (set)
+		put(o, key, json_true(), bad);
+}
+
+static void
+put_strv(json_t *o, const char *key, char *const *v, int *bad)
+{
+	json_t *a;
+
+	if (v == NULL || v[0] == NULL)
+		return;
+	put(o, key, a = json_array(), bad);
+	for (size_t i = 0; a && v[i]; i++)
+		if (json_array_append_new(a, json_string(v[i])) == -1)
+			*bad = 1;
+}
+
+static const char *
+snap_action_name(char a)
+{
+	for (size_t i = 0; i < sizeof(snap_actions) / sizeof(*snap_actions);
+	    i++)
+		if (snap_actions[i].letter == a)
+			return snap_actions[i].name;
+	return "?";
+}
+
+static json_t *
+snap_column(const struct sch_column *c, int *bad)
+{
+	json_t *o = json_object();
+
+	put_str(o, "name", c->name, bad);
+	put_str(o, "type", c->type, bad);
+	put_true(o, "enum", c->is_enum, bad);
+	put_true(o, "not_null", c->notnull, bad);
+	if (c->identity)
+		put_str(o, "identity", snap_identities[c->identity != 'a'],
+		    bad);
+	put_str(o, "default", c->def, bad);
+	put_str(o, "comment", c->comment, bad);
+	put_str(o, "was", c->was, bad);
+	if (c->num)
+		put(o, "num", json_integer(c->num), bad);
+	return o;
+}
+
+static json_t *
+snap_constraint(const struct sch_constraint *c, int *bad)
+{
+	json_t *o = json_object();
+	const char *kind = "?";
+
+	for (size_t i = 0; i < sizeof(snap_kinds) / sizeof(*snap_kinds); i++)
+		if (snap_kinds[i].kind == c->kind)
+			kind = snap_kinds[i].name;
+	put_str(o, "kind", kind, bad);
+	put_str(o, "name", c->name, bad);
+	put_strv(o, "columns", c->cols, bad);
+	put_str(o, "ref_schema", c->ref_schema, bad);
+	put_str(o, "ref_table", c->ref_table, bad);
+	put_strv(o, "ref_columns", c->ref_cols, bad);
+	if (c->on_delete != 'a')
+		put_str(o, "on_delete", snap_action_name(c->on_delete), bad);
+	if (c->on_update != 'a')
+		put_str(o, "on_update", snap_action_name(c->on_update), bad);
+	put_str(o, "expr", c->expr, bad);
+	if (!c->valid)
+		put(o, "valid", json_false(), bad);
+	return o;
+}
+
+static json_t *
+snap_index(const struct sch_index *x, int *bad)
+{
+	json_t *o = json_object();
+
+	put_str(o, "name", x->name, bad);
+	put_true(o, "unique", x->unique, bad);
+	put_str(o, "method", x->method, bad);
+	put_strv(o, "keys", x->keys, bad);
+	put_str(o, "where", x->where, bad);
+	if (!x->valid)
+		put(o, "valid", json_false(), bad);
+	return o;
+}
+
+/* Append the object each of n items makes; the list only when n > 0. */
+#define PUT_LIST(o, key, v, n, fn, bad) do {				\
+	json_t *a_ = (n) ? json_array() : NULL;				\
+									\
+	if (n)								\
+		put((o), (key), a_, (bad));				\
+	for (size_t i_ = 0; a_ && i_ < (n); i_++)			\
+		if (json_array_append_new(a_, fn(&(v)[i_], (bad))) == -1) \
+			*(bad) = 1;					\
+} while (0)
+
+static json_t *
+snap_table(const struct sch_table *t, int *bad)
+{
+	json_t *o = json_object();
+
+	put_str(o, "schema", t->schema, bad);
+	put_str(o, "name", t->name, bad);
+	put_str(o, "comment", t->comment, bad);
+	if (t->rows != -1)
+		put(o, "rows", json_integer(t->rows != 0), bad);
+	PUT_LIST(o, "columns", t->cols, t->ncols, snap_column, bad);
+	PUT_LIST(o, "constraints", t->cons, t->ncons, snap_constraint, bad);
+	PUT_LIST(o, "indexes", t->idx, t->nidx, snap_index, bad);
+	return o;
+}
+
+static json_t *
+snap_enum(const struct sch_enum *en, int *bad)
+{
+	json_t *o = json_object();
+
+	put_str(o, "schema", en->schema, bad);
+	put_str(o, "name", en->name, bad);
+	put(o, "labels", json_array(), bad);
+	for (size_t i = 0; en->labels && en->labels[i]; i++)
+		if (json_array_append_new(json_object_get(o, "labels"),
+		    json_string(en->labels[i])) == -1)
+			*bad = 1;
+	return o;
+}
+
+static json_t *
+snap_schema(const struct schema *s, int *bad)
+{
+	json_t *o = json_object();
+
+	put(o, "snapshot", json_integer(SNAPSHOT_VERSION), bad);
+	put_strv(o, "schemas", s->schemas, bad);
+	PUT_LIST(o, "enums", s->enums, s->nenums, snap_enum, bad);
+	PUT_LIST(o, "tables", s->tables, s->ntables, snap_table, bad);
+	return o;
+}
+
+/* Does v hold an object inside a list (then it is spread over lines)? */
+static int
+snap_spread(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			if (json_is_object(x))
+				return 1;
+	if (json_is_object(v))
+		json_object_foreach(v, k, x)
+			if (json_is_array(x) && snap_spread(x))
+				return 1;
+	return 0;
+}
+
+static int
+snap_print(FILE *f, json_t *v, int ind)
+{
+	const char *k;
+	json_t *x;
+	size_t i, n = json_is_array(v) ? json_array_size(v) :
+	    json_object_size(v);
+	char *s;
+	int rc = 0;
+
+	if (!snap_spread(v)) {
+		if ((s = json_dumps(v, JSON_ENCODE_ANY |
+		    JSON_PRESERVE_ORDER)) == NULL)
+			return -1;
+		fputs(s, f);
+		free(s);
+		return 0;
+	}
+	fputs(json_is_array(v) ? "[\n" : "{\n", f);
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			fprintf(f, "%*s", ind + 2, "");
+			rc |= snap_print(f, x, ind + 2);
+			fputs(i + 1 < n ? ",\n" : "\n", f);
+		}
+	} else {
+		i = 0;
+		json_object_foreach(v, k, x) {
+			fprintf(f, "%*s\"%s\": ", ind + 2, "", k);
+			rc |= snap_print(f, x, ind + 2);
+			fputs(++i < n ? ",\n" : "\n", f);
+		}
+	}
+	fprintf(f, "%*s%s", ind, "", json_is_array(v) ? "]" : "}");
+	return rc;
+}
+
+int
+snapshot_format(const struct schema *s, char **out, struct merr *e)
+{
+	int bad = 0, rc;
+	json_t *j = snap_schema(s, &bad);
+	size_t len;
+	FILE *f;
+
+	*out = NULL;
+	if (bad || (f = open_memstream(out, &len)) == NULL) {
+		json_decref(j);
+		return merr_set(e, MERR_NOMEM, "cannot write the snapshot: "
+		    "out of memory or text that is not UTF-8");
+	}
+	rc = snap_print(f, j, 0);
+	fputc('\n', f);
+	json_decref(j);
+	if (fclose(f) != 0 || rc != 0) {
+		free(*out);
+		*out = NULL;
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* ---- reading ---- */
+
+struct rd {
+	const char	*name;		/* the file, for messages */
+	struct merr	*e;
+	char		 path[96];	/* "tables[2].columns[0]" */
+};
+
+static int
+rd_fail(struct rd *r, const char *key, const char *what)
+{
+	char *f = r->e->field;
+	size_t len = sizeof(r->e->field);
+
+	snprintf(f, len, "%s%s%s", r->path, r->path[0] && key ? "." : "",
+	    key ? key : "");
+	return merr_set(r->e, MERR_INPUT, "invalid snapshot '%s': %s%s%s",
+	    r->name, f, f[0] ? ": " : "", what);
+}
+
+static int
+rd_nomem(struct rd *r)
+{
+	return merr_set(r->e, MERR_NOMEM, "out of memory");
+}
+
+/* o must be an object whose keys are all in known (NULL-terminated). */
+static int
+rd_keys(struct rd *r, json_t *o, const char *const *known)
+{
+	const char *k;
+	json_t *v;
+	char what[160];
+	size_t i;
+
+	if (!json_is_object(o))
+		return rd_fail(r, NULL, "must be an object");
+	json_object_foreach(o, k, v) {
+		for (i = 0; known[i] && strcmp(known[i], k); i++)
+			;
+		if (known[i] == NULL) {
+			snprintf(what, sizeof(what), "unknown key '%.100s'", k);
+			return rd_fail(r, NULL, what);
+		}
+	}
+	return 0;
+}
+
+/* A string key into *out (a copy; NULL when absent and not required). */
+static int
+rd_str(struct rd *r, json_t *o, const char *key, int required, char **out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL && !required)
+		return 0;
+	if (v == NULL)
+		return rd_fail(r, key, "missing");
+	if (!json_is_string(v))
+		return rd_fail(r, key, "must be a string");
+	free(*out);
+	if ((*out = strdup(json_string_value(v))) == NULL)
+		return rd_nomem(r);
+	return 0;
+}
+
+static int
+rd_bool(struct rd *r, json_t *o, const char *key, int *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return rd_fail(r, key, "must be true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int
+rd_strv(struct rd *r, json_t *o, const char *key, char ***out)
+{
+	json_t *v = json_object_get(o, key), *x;
+	size_t i;
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_array(v))
+		return rd_fail(r, key, "must be a list of strings");
+	json_array_foreach(v, i, x) {
+		if (!json_is_string(x))
+			return rd_fail(r, key, "must be a list of strings");
+		if (schema_strv_push(out, json_string_value(x)) == -1)
+			return rd_nomem(r);
+	}
+	return 0;
+}
+
+/* Look s up in a table of names; -1 when unknown. */
+static int
+rd_word(struct rd *r, json_t *o, const char *key, const char *const *names,
+    size_t n, int *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return 0;
+	for (size_t i = 0; json_is_string(v) && i < n; i++)
+		if (!strcmp(json_string_value(v), names[i])) {
+			*out = (int)i;
+			return 0;
+		}
+	return rd_fail(r, key, "unknown value");
+}
+
+static int
+rd_column(struct rd *r, struct sch_table *t, json_t *o)
+{
+	static const char *const keys[] = { "name", "type", "enum",
+	    "not_null", "identity", "default", "comment", "was", "num",
+	    NULL };
+	struct sch_column *c;
+	json_t *num = json_object_get(o, "num");
+	char *name = NULL;
+	int id = -1;
+
+	if (rd_keys(r, o, keys) == -1 || rd_str(r, o, "name", 1, &name) == -1)
+		return -1;
+	c = schema_add_column(t, name);
+	free(name);
+	if (c == NULL)
+		return rd_nomem(r);
+	if (num && !json_is_integer(num))
+		return rd_fail(r, "num", "must be an integer");
+	c->num = num ? (int)json_integer_value(num) : 0;
+	if (rd_word(r, o, "identity", snap_identities, 2, &id) == -1)
+		return -1;
+	c->identity = id == -1 ? 0 : id == 0 ? 'a' : 'd';
+	return rd_str(r, o, "type", 1, &c->type) == -1 ||
+	    rd_bool(r, o, "enum", &c->is_enum) == -1 ||
+	    rd_bool(r, o, "not_null", &c->notnull) == -1 ||
+	    rd_str(r, o, "default", 0, &c->def) == -1 ||
+	    rd_str(r, o, "comment", 0, &c->comment) == -1 ||
+	    rd_str(r, o, "was", 0, &c->was) == -1 ? -1 : 0;
+}
+
+static int
+rd_action(struct rd *r, json_t *o, const char *key, char *out)
+{
+	const char *names[sizeof(snap_actions) / sizeof(*snap_actions)];
+	size_t n = sizeof(names) / sizeof(*names);
+	int i = -1;
+
+	for (size_t k = 0; k < n; k++)
+		names[k] = snap_actions[k].name;
+	if (rd_word(r, o, key, names, n, &i) == -1)
+		return -1;
+	if (i != -1)
+		*out = snap_actions[i].letter;
+	return 0;
+}
+
+static int
+rd_constraint(struct rd *r, struct sch_table *t, json_t *o)
+{
+	static const char *const keys[] = { "kind", "name", "columns",
+	    "ref_schema", "ref_table", "ref_columns", "on_delete",
+	    "on_update", "expr", "valid", NULL };
+	const char *names[sizeof(snap_kinds) / sizeof(*snap_kinds)];
+	size_t n = sizeof(names) / sizeof(*names);
+	struct sch_constraint *c;
+	char *name = NULL;
+	int k = -1;
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = snap_kinds[i].name;
+	if (rd_keys(r, o, keys) == -1 || rd_str(r, o, "name", 1, &name) == -1)
+		return -1;
+	if (rd_word(r, o, "kind", names, n, &k) == -1 || k == -1) {
+		free(name);
+		return k == -1 && json_object_get(o, "kind") == NULL ?
+		    rd_fail(r, "kind", "missing") : -1;
+	}
+	c = schema_add_constraint(t, snap_kinds[k].kind, name);
+	free(name);
+	if (c == NULL)
+		return rd_nomem(r);
+	return rd_strv(r, o, "columns", &c->cols) == -1 ||
+	    rd_str(r, o, "ref_schema", 0, &c->ref_schema) == -1 ||
+	    rd_str(r, o, "ref_table", 0, &c->ref_table) == -1 ||
+	    rd_strv(r, o, "ref_columns", &c->ref_cols) == -1 ||
+	    rd_action(r, o, "on_delete", &c->on_delete) == -1 ||
+	    rd_action(r, o, "on_update", &c->on_update) == -1 ||
+	    rd_str(r, o, "expr", 0, &c->expr) == -1 ||
+	    rd_bool(r, o, "valid", &c->valid) == -1 ? -1 : 0;
+}
+
+static int
+rd_index(struct rd *r, struct sch_table *t, json_t *o)
+{
+	static const char *const keys[] = { "name", "unique", "method",
+	    "keys", "where", "valid", NULL };
+	struct sch_index *x;
+	char *name = NULL;
+
+	if (rd_keys(r, o, keys) == -1 || rd_str(r, o, "name", 1, &name) == -1)
+		return -1;
+	x = schema_add_index(t, name);
+	free(name);
+	if (x == NULL)
+		return rd_nomem(r);
+	return rd_bool(r, o, "unique", &x->unique) == -1 ||
+	    rd_str(r, o, "method", 0, &x->method) == -1 ||
+	    rd_strv(r, o, "keys", &x->keys) == -1 ||
+	    rd_str(r, o, "where", 0, &x->where) == -1 ||
+	    rd_bool(r, o, "valid", &x->valid) == -1 ? -1 : 0;
+}
+
+typedef int (*rd_item_fn)(struct rd *, struct sch_table *, json_t *);
+
+/* Each object of the list o[key], with the path set to "key[i]". */
+static int
+rd_list(struct rd *r, struct sch_table *t, json_t *o, const char *key,
+    rd_item_fn fn)
+{
+	json_t *v = json_object_get(o, key), *x;
+	size_t i, len = strlen(r->path);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_array(v))
+		return rd_fail(r, key, "must be a list");
+	json_array_foreach(v, i, x) {
+		snprintf(r->path + len, sizeof(r->path) - len, "%s%s[%zu]",
+		    len ? "." : "", key, i);
+		if (fn(r, t, x) == -1)
+			return -1;
+		r->path[len] = '\0';
+	}
+	return 0;
+}
+
+static int
+rd_enum(struct rd *r, struct schema *s, json_t *o)
+{
+	static const char *const keys[] = { "schema", "name", "labels",
+	    NULL };
+	char *sch = NULL, *name = NULL;
+	struct sch_enum *en = NULL;
+
+	if (rd_keys(r, o, keys) == 0 && rd_str(r, o, "schema", 1, &sch) == 0 &&
+	    rd_str(r, o, "name", 1, &name) == 0 &&
+	    (en = schema_add_enum(s, sch, name)) == NULL)
+		rd_nomem(r);
+	free(sch);
+	free(name);
+	if (en == NULL)
+		return -1;
+	return rd_strv(r, o, "labels", &en->labels);
+}
+
+static int
+rd_table(struct rd *r, struct schema *s, json_t *o)
+{
+	static const char *const keys[] = { "schema", "name", "comment",
+	    "rows", "columns", "constraints", "indexes", NULL };
+	char *sch = NULL, *name = NULL;
+	struct sch_table *t = NULL;
+	json_t *rows = json_object_get(o, "rows");
+
+	if (rd_keys(r, o, keys) == 0 && rd_str(r, o, "schema", 1, &sch) == 0 &&
+	    rd_str(r, o, "name", 1, &name) == 0 &&
+	    (t = schema_add_table(s, sch, name)) == NULL)
+		rd_nomem(r);
+	free(sch);
+	free(name);
+	if (t == NULL)
+		return -1;
+	if (rows && (!json_is_integer(rows) || json_integer_value(rows) < 0 ||
+	    json_integer_value(rows) > 1))
+		return rd_fail(r, "rows", "must be 0 or 1");
+	t->rows = rows ? (int)json_integer_value(rows) : -1;
+	return rd_str(r, o, "comment", 0, &t->comment) == -1 ||
+	    rd_list(r, t, o, "columns", rd_column) == -1 ||
+	    rd_list(r, t, o, "constraints", rd_constraint) == -1 ||
+	    rd_list(r, t, o, "indexes", rd_index) == -1 ? -1 : 0;
+}
+
+static int
+rd_schema(struct rd *r, struct schema *s, json_t *root)
+{
+	static const char *const keys[] = { "snapshot", "schemas", "enums",
+	    "tables", NULL };
+	json_t *ver = json_object_get(root, "snapshot"), *v, *x;
+	size_t i;
+
+	if (rd_keys(r, root, keys) == -1)
+		return -1;
+	if (!json_is_integer(ver) || json_integer_value(ver) !=
+	    SNAPSHOT_VERSION)
+		return rd_fail(r, "snapshot", "must be 1 (the format version)");
+	if (rd_strv(r, root, "schemas", &s->schemas) == -1)
+		return -1;
+	if ((v = json_object_get(root, "enums")) && !json_is_array(v))
+		return rd_fail(r, "enums", "must be a list");
+	json_array_foreach(v, i, x) {
+		snprintf(r->path, sizeof(r->path), "enums[%zu]", i);
+		if (rd_enum(r, s, x) == -1)
+			return -1;
+	}
+	if ((v = json_object_get(root, "tables")) && !json_is_array(v))
+		return rd_fail(r, "tables", "must be a list");
+	json_array_foreach(v, i, x) {
+		snprintf(r->path, sizeof(r->path), "tables[%zu]", i);
+		if (rd_table(r, s, x) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+snapshot_parse(const char *name, const char *text, struct schema **out,
+    struct merr *e)
+{
+	struct rd r = { name, e, "" };
+	json_error_t je;
+	json_t *root;
+	struct schema *s;
+
+	*out = NULL;
+	if ((root = json_loads(text, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		return merr_setpos(e, MERR_INPUT, name, je.line, je.column,
+		    "invalid snapshot: %s", je.text);
+	if ((s = schema_new()) == NULL) {
+		json_decref(root);
+		return rd_nomem(&r);
+	}
+	if (rd_schema(&r, s, root) == -1) {
+		schema_free(s);
+		s = NULL;
+	}
+	json_decref(root);
+	*out = s;
+	return s ? 0 : -1;
+}

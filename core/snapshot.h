@@ -1,0 +1,57 @@
+/*
+ * snapshot.h - a struct schema as JSON text, and back.
+ *
+ * Two uses: a catalog snapshot (the live schema that catalog_load() read,
+ * saved so that the planner can run with no database: golden files, a CI
+ * without PostgreSQL), and the canonical print of what the model loader
+ * made of a models folder.
+ *
+ * The format, one object:
+ *   {
+ *     "snapshot": 1,
+ *     "schemas": ["public", ...],
+ *     "enums": [ {"schema", "name", "labels": [...]} ],
+ *     "tables": [ {"schema", "name", "comment", "rows",
+ *                  "columns": [ {"name", "type", "enum", "not_null",
+ *                                "identity", "default", "comment", "was",
+ *                                "num"} ],
+ *                  "constraints": [ {"kind", "name", "columns",
+ *                                "ref_schema", "ref_table", "ref_columns",
+ *                                "on_delete", "on_update", "expr",
+ *                                "valid"} ],
+ *                  "indexes": [ {"name", "unique", "method", "keys",
+ *                                "where", "valid"} ]} ]
+ *   }
+ * with the fields of core/schema.h in their canonical forms.  kind is
+ * "primary key", "unique", "foreign key" or "check"; identity "always" or
+ * "by default"; on_delete/on_update "no action", "restrict", "cascade",
+ * "set null" or "set default"; rows 1 (has rows) or 0 (empty).  A field
+ * is written only when it differs from what schema_add_*() gives (NULL,
+ * 0, false, an empty list, rows unknown, valid true, actions "no
+ * action"), and read back the same way, so format -> parse -> format is
+ * the identity.  Model positions (files, pos) are not kept.  Order is the
+ * schema's own (the catalog's: tables by oid, constraints and indexes by
+ * name), so a snapshot of the same database reads the same.
+ *
+ * Ownership: snapshot_format() sets *out to a malloc'd string (free());
+ * snapshot_parse() sets *out to a new schema (schema_free()), NULL on
+ * error.
+ */
+#ifndef MIGRATE_SNAPSHOT_H
+#define MIGRATE_SNAPSHOT_H
+
+#include "err.h"
+#include "schema.h"
+
+#define SNAPSHOT_VERSION	1
+
+int	snapshot_format(const struct schema *, char **out, struct merr *);
+/*
+ * Parse text (name is used in errors).  Errors are MERR_INPUT with the
+ * line and column of a JSON syntax error, or the field
+ * ("tables[2].columns[0].type") of a missing, mistyped or unknown key.
+ */
+int	snapshot_parse(const char *name, const char *text,
+	    struct schema **out, struct merr *);
+
+#endif

@@ -1,0 +1,74 @@
+# 37_tier1_cancel.sh - tier 1 runs on the daemon's own worker connection,
+# so signals reach it as they reach tier 2: one SIGTERM lets the running
+# statement finish (here a CREATE INDEX CONCURRENTLY waiting for an open
+# transaction), a second one cancels it and the daemon exits 1 at once,
+# the failure audited; the invalid index left behind is rebuilt by the
+# next run.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+mkdir -p m migrations
+SOCK=$T/ctl.sock
+ctl() { "$MIGRATECTL" -s "$SOCK" "$@"; }
+# poll: until COMMAND succeeds, at most 30 s
+until_ok() {
+	_end=$(( $(date +%s) + 30 ))
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$_end" ] && return 1
+		sleep 0.05
+	done
+}
+printf 'database: "dbname=%s"\nmodels: m\nmigrations: migrations\nsocket: { path: "%s" }\ntimeouts: { lock: 60s, lock_retries: 0 }\n' \
+    "$TESTDB" "$SOCK" >c.yaml
+cat >m/notes.yaml <<'YAML'
+table: notes
+columns:
+  id:   { type: bigint, primary_key: true }
+  body: { type: text }
+YAML
+"$MIGRATED" -c c.yaml >daemon.log 2>&1 &
+DPID=$!
+ok "ready" ctl wait-ready --timeout 30
+
+# an application transaction that has written to the table stays open:
+# CREATE INDEX CONCURRENTLY waits for it
+psql -qAtX -d "$TESTDB" -c "BEGIN" -c "INSERT INTO notes VALUES (1, 'x')" \
+    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+HOLDER=$!
+until_ok sh -c "[ \"\$(psql -qAtX -d $TESTDB -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'notes' AND l.mode = 'RowExclusiveLock' AND l.granted\")\" -ge 1 ]"
+cat >>m/notes.yaml <<'YAML'
+indexes:
+  - { name: notes_body_idx, columns: [body] }
+YAML
+ctl reload >reload.out 2>&1 &
+RPID=$!
+cic_waits() {
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type IS NOT NULL")" = 1 ]
+}
+ok "tier 1 builds the index, waiting for the open transaction" until_ok cic_waits
+
+kill -TERM $DPID
+ok "first SIGTERM seen" until_ok grep -q "SIGTERM: stopping" daemon.log
+ok "first SIGTERM: the daemon waits for the running statement" kill -0 $DPID
+ok "first SIGTERM: the statement still runs" cic_waits
+
+t0=$(date +%s)
+kill -TERM $DPID
+wait $DPID; rc=$?
+t1=$(date +%s)
+is "second SIGTERM cancels tier 1's statement: exit 1" "$rc" 1
+like "the daemon did not wait for the open transaction ($((t1 - t0)) s)" \
+    "$((t1 - t0))" '^([0-9]|1[0-9])$'
+like "the cancel was logged" "$(cat daemon.log)" "cancelling the running statement"
+like "tier 1 says what it could not do" "$(cat daemon.log)" \
+    "cannot add index 'public.notes_body_idx'"
+unlike "no grace-period exit" "$(cat daemon.log)" "exiting anyway"
+wait $RPID
+is "the failure is audited" \
+    "$(q "SELECT ok FROM migrated_audit WHERE action = 'tier1.fail' AND target = 'public.notes_body_idx'")" f
+is "an invalid index is left for the next run" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'notes_body_idx'::regclass")" f
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" >/dev/null
+kill $HOLDER 2>/dev/null; wait $HOLDER 2>/dev/null
+ok "the next run rebuilds it" "$MIGRATED" -c c.yaml --once
+is "the index is valid" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'notes_body_idx'::regclass")" t
