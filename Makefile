@@ -56,6 +56,9 @@ GOLDEN	= $(BUILD)/tests/test_golden
 LIB	= $(BUILD)/libmigrate.a
 BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 
+# keep the test objects: no rebuild of every test after each make
+.SECONDARY:
+
 .PHONY: all deps build check demo test unit asan install uninstall clean \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \

@@ -3,11 +3,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hash.h"
 
@@ -85,14 +87,25 @@ migset_order(const char *v, uint64_t *order)
 int
 mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
 {
-	FILE *f;
+	FILE *f = NULL;
 	struct stat st;
 	char *buf;
 	size_t n;
+	int fd;
 
-	if ((f = fopen(path, "rb")) == NULL)
+	/* a symlink is refused, not followed (it may point anywhere) */
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
-		    strerror(errno));
+		    errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return merr_setpos(e, MERR_INPUT, path, 0, 0, "cannot read: "
+		    "not a regular file");
+	}
+	if ((f = fdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
 	if (fstat(fileno(f), &st) == -1 || st.st_size > 64L * 1024 * 1024) {
 		fclose(f);
 		return merr_setpos(e, MERR_INPUT, path, 0, 0,
@@ -205,6 +218,35 @@ file_text(const char *dir, struct mig_file *f, struct merr *e)
 	return rc;
 }
 
+/*
+ * Only regular files inside the folder are migrations: a symbolic link
+ * may point anywhere (its target is never read), a directory or a device
+ * is no file.  The error names the entry and never quotes a content.
+ */
+static int
+file_regular(const char *dir, const char *fname, struct merr *e)
+{
+	struct stat st;
+	char *path = path_join(dir, fname);
+	int rc;
+
+	if (path == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = lstat(path, &st);
+	free(path);
+	if (rc == -1)
+		return merr_setpos(e, MERR_IO, fname, 0, 0, "cannot stat "
+		    "'%s': %s", fname, strerror(errno));
+	if (S_ISREG(st.st_mode))
+		return 0;
+	merr_setpos(e, MERR_INPUT, fname, 0, 0, "'%s' is %s, not a "
+	    "regular file", fname, S_ISLNK(st.st_mode) ? "a symbolic link" :
+	    S_ISDIR(st.st_mode) ? "a directory" : "a special file");
+	merr_hint(e, "only regular files inside the migrations folder are "
+	    "migrations: copy the file in, or move the entry out");
+	return -1;
+}
+
 static int
 file_classify(const struct mig_patterns *p, const char *dir,
     const char *fname, struct mig_file *f, struct merr *e)
@@ -214,6 +256,9 @@ file_classify(const struct mig_patterns *p, const char *dir,
 
 	memset(f, 0, sizeof(*f));
 	f->fname = (char *)(uintptr_t)fname;	/* borrowed until the end */
+	if ((has_suffix(fname, len, ".md") || has_suffix(fname, len, ".sql")) &&
+	    file_regular(dir, fname, e) == -1)
+		return -1;
 	if (has_suffix(fname, len, ".md")) {
 		if (!file_match(&p->doc, fname, 1, 3, f))
 			return 1;	/* README.md and such: not ours */
@@ -493,7 +538,8 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 		    "cannot open migrations folder: %s", strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
-		    fstatat(dirfd(d), de->d_name, &st, 0) == -1)
+		    fstatat(dirfd(d), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

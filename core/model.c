@@ -62,7 +62,7 @@ mload_name(struct mload *m, yaml_node_t *n, const char *field, char **out,
 {
 	if (ydoc_string(m->y, n, field, out, e) == -1)
 		return -1;
-	if (**out == '\0' || strlen(*out) > 63) {
+	if (**out == '\0' || strlen(*out) > SCH_NAME_MAX) {
 		free(*out);
 		*out = NULL;
 		return ydoc_error(m->y, n, field, e,
@@ -289,7 +289,7 @@ columns_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	const char *name = ydoc_scalar(k);
 
 	(void)key;
-	if (strlen(name) > 63 || *name == '\0')
+	if (strlen(name) > SCH_NAME_MAX || *name == '\0')
 		return ydoc_error(y, k, name, e, "column name '%s' must be 1 "
 		    "to 63 bytes", name);
 	if ((m->c = schema_add_column(m->t, name)) == NULL)
@@ -471,6 +471,28 @@ index_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	return -1;
 }
 
+/* Every key of index x is a column of the table or a valid expression. */
+static int
+mload_index_keys(struct mload *m, yaml_node_t *v, const struct sch_index *x,
+    struct merr *e)
+{
+	for (size_t i = 0; x->keys[i]; i++) {
+		struct merr pe;
+
+		if (schema_find_column(m->t, x->keys[i]) != NULL)
+			continue;
+		merr_clear(&pe);
+		if (mload_is_name(x->keys[i]))
+			return ydoc_error(m->y, v, "columns", e, "index key "
+			    "'%s': table '%s' has no column '%s'", x->keys[i],
+			    m->t->name, x->keys[i]);
+		if (schema_expr_check_memo(m->memo, x->keys[i], &pe) == -1)
+			return ydoc_error(m->y, v, "columns", e, "index key "
+			    "'%s': %s", x->keys[i], pe.msg);
+	}
+	return 0;
+}
+
 static int
 mload_index(struct mload *m, yaml_node_t *v, struct merr *e)
 {
@@ -495,22 +517,12 @@ mload_index(struct mload *m, yaml_node_t *v, struct merr *e)
 		    "'columns'");
 	if (x->method == NULL && (x->method = strdup("btree")) == NULL)
 		return mload_nomem(e);
-	for (size_t i = 0; x->keys[i]; i++) {
-		struct merr pe;
-
-		merr_clear(&pe);
-		if (schema_find_column(m->t, x->keys[i]) == NULL &&
-		    mload_is_name(x->keys[i]))
-			return ydoc_error(m->y, v, "columns", e, "index key "
-			    "'%s': table '%s' has no column '%s'", x->keys[i],
-			    m->t->name, x->keys[i]);
-		if (schema_find_column(m->t, x->keys[i]) == NULL &&
-		    schema_expr_check_memo(m->memo, x->keys[i], &pe) == -1)
-			return ydoc_error(m->y, v, "columns", e, "index key "
-			    "'%s': %s", x->keys[i], pe.msg);
+	if (mload_index_keys(m, v, x, e) == -1)
+		return -1;
+	/* the default name: columns by name, expressions as "expr" */
+	for (size_t i = 0; x->keys[i]; i++)
 		rc |= schema_strv_push(&names, schema_find_column(m->t,
 		    x->keys[i]) ? x->keys[i] : "expr");
-	}
 	if (rc == 0 && x->name == NULL)
 		x->name = schema_default_name(m->t->name, names, "idx");
 	schema_strv_free(names);

@@ -326,12 +326,65 @@ resolve_table(struct schema *s, struct sch_table *t, struct rels *rels,
 	return rc;
 }
 
+/*
+ * PostgreSQL cuts a longer identifier to SCH_NAME_MAX bytes, so the
+ * object it creates is not the one the models name, and every later run
+ * would try to create it again.
+ */
+static int
+name_check(const char *name, const struct sch_pos *p, const char *what,
+    struct merr *e)
+{
+	char msg[400];
+	size_t n = name ? strlen(name) : 1;
+
+	if (n > 0 && n <= SCH_NAME_MAX)
+		return 0;
+	snprintf(msg, sizeof(msg), "%s name '%.200s' is %zu bytes: "
+	    "PostgreSQL names are 1 to %d bytes", what, name, n,
+	    SCH_NAME_MAX);
+	return resolve_err(p, "name", e, msg);
+}
+
+/* Every identifier the models give, with the position it was given at. */
+static int
+resolve_names(const struct schema *s, struct merr *e)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < s->nenums; i++) {
+		const struct sch_enum *en = &s->enums[i];
+
+		rc = name_check(en->schema, &en->pos, "schema", e) ||
+		    name_check(en->name, &en->pos, "enum", e);
+		for (size_t j = 0; rc == 0 && en->labels && en->labels[j]; j++)
+			rc = name_check(en->labels[j], &en->pos, "enum value",
+			    e);
+	}
+	for (size_t i = 0; rc == 0 && i < s->ntables; i++) {
+		const struct sch_table *t = &s->tables[i];
+
+		rc = name_check(t->schema, &t->pos, "schema", e) ||
+		    name_check(t->name, &t->pos, "table", e);
+		for (size_t j = 0; rc == 0 && j < t->ncols; j++)
+			rc = name_check(t->cols[j].name, &t->cols[j].pos,
+			    "column", e);
+		for (size_t j = 0; rc == 0 && j < t->ncons; j++)
+			rc = name_check(t->cons[j].name, &t->cons[j].pos,
+			    "constraint", e);
+		for (size_t j = 0; rc == 0 && j < t->nidx; j++)
+			rc = name_check(t->idx[j].name, &t->idx[j].pos,
+			    "index", e);
+	}
+	return rc ? -1 : 0;
+}
+
 int
 model_resolve(struct schema *s, struct merr *e)
 {
 	struct tcache tc = { NULL, NULL };
 	struct rels rels = { NULL, 0, 0 };
-	int rc = 0;
+	int rc = resolve_names(s, e);
 
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++)
 		rc = resolve_table(s, &s->tables[i], &rels, &tc, e);

@@ -10,7 +10,7 @@
 
 #include "schema.h"
 
-#define NAMEDATALEN	64
+#define NAMEDATALEN	(SCH_NAME_MAX + 1)
 
 /* ---- string lists ---- */
 

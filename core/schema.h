@@ -30,6 +30,9 @@
 
 #include "err.h"
 
+/* PostgreSQL's longest identifier in bytes (NAMEDATALEN - 1). */
+#define SCH_NAME_MAX	63
+
 /* Where a model item was written (file:line:col), for errors. */
 struct sch_pos {
 	const char	*file;		/* borrowed from schema->files */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,19 @@ ydoc_keylist(const char *const keys[], char *buf, size_t len)
 		    keys[i]);
 }
 
+/* A key worth quoting in an error: a short name, not a line of text. */
+static int
+ydoc_namelike(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (n >= 63 || !(isalnum((unsigned char)s[n]) ||
+		    strchr("_-.", s[n])))
+			return 0;
+	return n > 0;
+}
+
 int
 ydoc_mapping(struct ydoc *y, yaml_node_t *n, const char *what,
     const char *const keys[], ydoc_pair_fn fn, void *arg, struct merr *e)
@@ -302,8 +316,13 @@ ydoc_mapping(struct ydoc *y, yaml_node_t *n, const char *what,
 			i = -1;		/* any key: names chosen by the user */
 		else if (keys[i] == NULL) {
 			ydoc_keylist(keys, known, sizeof(known));
-			ydoc_error(y, k, ks, e, "unknown key '%s' in %s", ks,
-			    what);
+			if (ydoc_namelike(ks))
+				ydoc_error(y, k, ks, e, "unknown key '%s' in %s",
+				    ks, what);
+			else	/* never quote what may be a secret's text */
+				ydoc_error(y, k, NULL, e, "unknown key in %s: "
+				    "not a name (is this a %s file?)", what,
+				    what);
 			merr_hint(e, "known keys: %s", known);
 			return -1;
 		}

@@ -113,6 +113,10 @@ test_errors(void **state)
 	static const struct bad cases[] = {
 		{ "database: x\nbogus: 1\n", 2, 1, "bogus",
 		    "unknown key 'bogus' in configuration" },
+		/* migrated -c /etc/shadow: the line is never quoted */
+		{ "root:$6$salt$hash:19000:0:99999:7:::\n", 1, 1, "",
+		    "unknown key in configuration: not a name (is this a "
+		    "configuration file?)" },
 		{ "timeouts:\n  lock: soon\n", 2, 9, "timeouts.lock",
 		    "'timeouts.lock' must be a duration" },
 		{ "socket: { mode: 999999 }\n", 1, 17, "socket.mode",

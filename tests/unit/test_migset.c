@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,51 @@ test_bad_name(void **state)
 	assert_int_equal(migset_load(&s, dir, &e), -1);
 	assert_string_equal(e.msg, "'notes.sql' is not a migration file name");
 	assert_non_null(strstr(e.file, "notes.sql"));
+}
+
+/* Only regular files inside the folder: nothing else is read or quoted. */
+static void
+test_not_regular_files(void **state)
+{
+	char path[512], target[512], abs[PATH_MAX];
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	/* a symlink to a secret elsewhere, named like a migration */
+	snprintf(target, sizeof(target), "%s.secret", dir);
+	{
+		FILE *f = fopen(target, "w");
+
+		fputs("root:$6$secret:19000:0:99999:7:::\n", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/20240101_000000_shadow.sql", dir);
+	assert_non_null(realpath(target, abs));
+	assert_int_equal(symlink(abs, path), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "'20240101_000000_shadow.sql' is a "
+	    "symbolic link, not a regular file");
+	assert_null(strstr(e.msg, "root"));
+	assert_null(strstr(e.detail, "root"));
+	unlink(path);
+	unlink(target);
+	/* a directory named like a migration is not "applied" empty */
+	snprintf(path, sizeof(path), "%s/20240102_000000_dir.sql", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "'20240102_000000_dir.sql' is a directory, "
+	    "not a regular file");
+	rmdir(path);
+	/* a rollback file that is a symlink, too */
+	put("20240103_000000_ok.sql", "SELECT 1;");
+	snprintf(path, sizeof(path), "%s/20240103_000000_ok_rollback.sql", dir);
+	assert_int_equal(symlink("/etc/hostname", path), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_non_null(strstr(e.msg, "is a symbolic link"));
 }
 
 static void
@@ -542,6 +588,8 @@ main(void)
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_regular_files, setup,
+		    teardown),
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_objects_sample),
 	};

@@ -249,6 +249,27 @@ test_errors(void **state)
 	    "'check': invalid SQL expression", 3, 27, "check");
 	expect_error("table: t\ncolumns:\n  id: int\nprimary_key: [nope]\n",
 	    "table 't' has no column 'nope'", 4, 14, "columns");
+	/* PostgreSQL would cut a 64-byte name: every identifier is checked */
+	expect_error("table: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\ncolumns:\n  a: int\n",
+	    "table name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is 64 bytes: PostgreSQL names are 1 to 63 bytes",
+	    1, 8, "name");
+	expect_error("schema: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\ntable: t\ncolumns:\n  a: int\n",
+	    "'schema' must be a name of 1 to 63 bytes", 1, 9, "schema");
+	expect_error("table: t\ncolumns:\n  a: int\nindexes:\n"
+	    "  - { name: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, columns: [a] }\n",
+	    "'name' must be a name of 1 to 63 bytes", 5, 13, "name");
+	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
+	    "  - { name: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx, columns: [a] }\n",
+	    "'name' must be a name of 1 to 63 bytes", 5, 13, "name");
+	expect_error("enums:\n  xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx: [a, b]\n",
+	    "enum name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is 64 bytes", 2, 3, "name");
+	expect_error("enums:\n  mood: [a, xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx]\n",
+	    "enum value name 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is 64 bytes", 2, 3, "name");
+	/* found by fuzzing: the default name's parts leaked (make asan) */
+	expect_error("table: t\ncolumns:\n  a: int\nindexes:\n  - [a, b]\n",
+	    "index key 'b': table 't' has no column 'b'", 5, 5, "columns");
+	expect_error("table: t\ncolumns:\n  a: int\nindexes:\n  - [a, "
+	    "\"lower(\"]\n", "index key 'lower(':", 5, 5, "columns");
 	expect_error("table: t\n", "table 't' has no 'columns'", 1, 1,
 	    "columns");
 	expect_error("columns:\n  id: int\n", "a model needs 'table'", 1, 1,
