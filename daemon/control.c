@@ -11,10 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
 #include "control.h"
-#include "daemon.h"
 #include "log.h"
+#include "notify.h"
 
 struct wreq {
 	uv_write_t	 req;
@@ -222,7 +221,7 @@ control_serve(struct conn *c)
 		}
 		if (len == 0)
 			continue;
-		if (cmd_dispatch(c->ctl->m, c, line, len) == 1)
+		if (c->ctl->serve(c->ctl->arg, c, line, len) == 1)
 			c->inflight = 1;
 	}
 	if (c->inflight || c->closing || c->close_after_write)
@@ -395,7 +394,7 @@ control_accept_cb(uv_stream_t *server, int status)
 	ctl->nconns++;
 	log_debug("control: uid %ld (%s) pid %ld connected", (long)c->uid,
 	    c->user, (long)c->pid);
-	if (ctl->m->stopping) {
+	if (ctl->stopping) {
 		control_refuse(c, PROTO_SHUTDOWN, "the daemon is stopping");
 		return;
 	}
@@ -416,13 +415,14 @@ control_accept_cb(uv_stream_t *server, int status)
 }
 
 int
-control_listen(struct control *ctl, struct migrated *m, uv_loop_t *loop,
-    const struct config *cfg, struct merr *e)
+control_listen(struct control *ctl, control_serve_fn serve, void *arg,
+    uv_loop_t *loop, const struct config *cfg, struct merr *e)
 {
 	int fd, rc;
 
 	memset(ctl, 0, sizeof(*ctl));
-	ctl->m = m;
+	ctl->serve = serve;
+	ctl->arg = arg;
 	if ((fd = notify_listen_fd()) >= 0) {
 		log_info("control socket passed by systemd (fd %d)", fd);
 	} else {
@@ -454,6 +454,7 @@ control_listen(struct control *ctl, struct migrated *m, uv_loop_t *loop,
 void
 control_stop_accepting(struct control *ctl)
 {
+	ctl->stopping = 1;
 	if (!ctl->listening)
 		return;
 	ctl->listening = 0;

@@ -27,8 +27,15 @@
 #define CONTROL_MAX_GROUPS	64
 #define CONTROL_MAX_DENIALS	3	/* denied requests, then closed */
 
-struct migrated;
 struct control;
+struct conn;
+
+/*
+ * Serve one request line from c: 0 answered, 1 a job now serves it (the
+ * connection reads no further until control_done()).
+ */
+typedef int (*control_serve_fn)(void *arg, struct conn *c, const char *line,
+    size_t len);
 
 struct conn {
 	uv_pipe_t	 pipe;		/* first: the handle is the conn */
@@ -57,7 +64,9 @@ struct control {
 	struct conn	*conns;
 	int		 nconns;
 	uint64_t	 next_id;
-	struct migrated	*m;
+	int		 stopping;	/* refuse new connections */
+	control_serve_fn serve;
+	void		*arg;		/* for serve */
 };
 
 /*
@@ -65,8 +74,8 @@ struct control {
  * cfg->socket_mode and cfg->socket_group after checking that no live
  * daemon answers on it and removing a stale socket file.
  */
-int	control_listen(struct control *, struct migrated *, uv_loop_t *,
-	    const struct config *, struct merr *);
+int	control_listen(struct control *, control_serve_fn, void *arg,
+	    uv_loop_t *, const struct config *, struct merr *);
 void	control_stop_accepting(struct control *);
 void	control_close(struct control *);
 struct conn *control_find(struct control *, uint64_t id);

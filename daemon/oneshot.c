@@ -9,20 +9,24 @@
 #include "log.h"
 #include "oneshot.h"
 #include "plan.h"
-#include "tier1.h"
+#include "status.h"
+#include "t1call.h"
 
 
 int
 oneshot_plan(const struct config *cfg)
 {
+	struct mig_env env = { .cfg = cfg };	/* no db: tier 1 connects */
 	struct plan *p;
 	struct merr e;
 	char *text;
 
 	merr_clear(&e);
-	if (tier1_plan(cfg, NULL, &p, &e) == -1 ||
+	if (t1_call(&env, T1_PLAN_ONLY, NULL, &p, &e) == -1 ||
 	    plan_format_text(p, &text, &e) == -1) {
 		log_merr("error", &e);
+		if (p)
+			plan_free(p);
 		return 1;
 	}
 	fputs(text, stdout);
@@ -64,6 +68,42 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 	return audit_record(&oa->a, db, who, ev, e);
 }
 
+static void
+oneshot_problems(const struct plan *p)
+{
+	for (size_t i = 0; p && i < p->n; i++) {
+		const struct plan_change *c = &p->v[i];
+
+		if (c->cls == PLAN_SAFE)
+			continue;
+		if (c->cls == PLAN_REFUSED)
+			log_warnx("refused: %s %s: %s", c->kind, c->target,
+			    c->reason);
+		else
+			log_info("%s: %s %s: %s", plan_class_name(c->cls),
+			    c->kind, c->target, c->reason);
+		if (c->cls == PLAN_REFUSED && c->hint)
+			log_warnx("hint: %s", c->hint);
+	}
+}
+
+/* The same summary line as the service's status and STATUS=. */
+static void
+oneshot_summary(const struct tier1_report *rep, const struct plan *p)
+{
+	struct t1_summary s;
+	struct merr e;
+	char line[256];
+
+	t1_summary_init(&s);
+	merr_clear(&e);
+	if (t1_summary_run(&s, rep, p, &e) == 0) {
+		t1_summary_line(&s, line, sizeof(line));
+		log_info("status: %s", line);
+	}
+	t1_summary_release(&s);
+}
+
 int
 oneshot_once(const struct config *cfg)
 {
@@ -86,7 +126,7 @@ oneshot_once(const struct config *cfg)
 	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
-		rc = tier1_apply(&env, &rep, &p, &e);
+		rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
 		db_close(&db);
 	}
 	db_close(&lockdb);
@@ -99,20 +139,7 @@ oneshot_once(const struct config *cfg)
 		plan_free(p);
 		return 1;
 	}
-	for (size_t i = 0; p && i < p->n; i++) {
-		const struct plan_change *c = &p->v[i];
-
-		if (c->cls == PLAN_SAFE)
-			continue;
-		if (c->cls == PLAN_REFUSED)
-			log_warnx("refused: %s %s: %s", c->kind, c->target,
-			    c->reason);
-		else
-			log_info("%s: %s %s: %s", plan_class_name(c->cls),
-			    c->kind, c->target, c->reason);
-		if (c->cls == PLAN_REFUSED && c->hint)
-			log_warnx("hint: %s", c->hint);
-	}
+	oneshot_problems(p);
 	if (rep.statements == 0)
 		log_info("tier 1: up to date (%zu refused, %zu drift)%s",
 		    rep.refused, rep.drift, rep.waited ?
@@ -121,6 +148,7 @@ oneshot_once(const struct config *cfg)
 		log_info("tier 1: applied %zu changes, %zu statements in %ld ms "
 		    "(%zu refused, %zu drift)", rep.applied, rep.statements,
 		    rep.duration_ms, rep.refused, rep.drift);
+	oneshot_summary(&rep, p);
 	plan_free(p);
 	return 0;
 }
