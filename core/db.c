@@ -125,6 +125,20 @@ db_ok(struct db *d)
 }
 
 int
+db_alive(struct db *d)
+{
+	/* reads what an idle connection was sent: a server that shut down
+	 * sent its FATAL and closed, which libpq learns only by reading */
+	if (!db_ok(d) || PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+		return db_ok(d);
+	/* the first read may take the FATAL message, the second the EOF */
+	for (int i = 0; i < 2; i++)
+		if (PQconsumeInput(d->conn) == 0)
+			return 0;
+	return PQstatus(d->conn) == CONNECTION_OK;
+}
+
+int
 db_cancel(struct db *d)
 {
 	char buf[256];

@@ -45,6 +45,12 @@ int	db_connect(struct db *, const char *conninfo, const char *appname,
 	    struct merr *);
 void	db_close(struct db *);
 int	db_ok(struct db *);		/* connection still usable */
+/*
+ * The same, asked of the server for an idle connection: after a restart
+ * the old connection looks fine until something reads from it.  Sends
+ * nothing; 0: reconnect before using it.
+ */
+int	db_alive(struct db *);
 int	db_cancel(struct db *);		/* cancel the running query */
 
 /* Run sql (no parameters, may hold several statements); no result. */

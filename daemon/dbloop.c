@@ -84,7 +84,8 @@ dbworker_db(struct dbloop *d, const char *conninfo, struct merr *e)
 
 	if (d->db.conn && (d->conninfo == NULL || strcmp(d->conninfo, ci)))
 		dbworker_close(d);	/* reloaded with another database */
-	if (d->db.conn && !db_ok(&d->db))
+	/* found dead before anything was sent: reconnect and go on */
+	if (d->db.conn && !db_alive(&d->db))
 		dbworker_close(d);
 	if (d->db.conn)
 		return &d->db;

@@ -175,8 +175,10 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 {
 	const char *ci = x->cfg->database ? x->cfg->database : "";
 
-	if (x->o->lockdb.conn && strcmp(x->o->lockinfo, ci)) {
-		db_close(&x->o->lockdb);	/* reloaded: another database */
+	/* reloaded with another database, or the server restarted */
+	if (x->o->lockdb.conn && (strcmp(x->o->lockinfo, ci) ||
+	    !db_alive(&x->o->lockdb))) {
+		db_close(&x->o->lockdb);
 		free(x->o->lockinfo);
 		x->o->lockinfo = NULL;
 	}
