@@ -40,6 +40,9 @@ int	db_conninfo_check(const char *conninfo, const char *what,
 /*
  * Connect with conninfo (a keyword string or URI; NULL or "" uses the PG*
  * environment, service files and .pgpass as every libpq program does).
+ * A failure is MERR_CONNECT when waiting may heal it (the server is down,
+ * starting, unreachable) and MERR_CONFIG when it cannot (authentication,
+ * an unknown database or role, a connection string libpq refuses).
  */
 int	db_connect(struct db *, const char *conninfo, const char *appname,
 	    struct merr *);

@@ -159,13 +159,19 @@ daemon_startup_done(void *arg, struct job *j)
 			notify_send(&m->notify, "READY=1");
 			log_info("ready (%s)", m->st.db_where);
 		}
+	} else if (!m->st.ready && j->err.code == MERR_CONFIG) {
+		/* a refused password will not heal by waiting: say so, stop */
+		log_merr(cmd_name(j->cmd), &j->err);
+		m->exit_code = EXIT_CANNOT_HEAL;
+		daemon_shutdown(m, 0);
 	} else if (!j->db_lost) {
 		m->st.db_up = 1;
 		merr_format(&j->err, m->st.last_error,
 		    sizeof(m->st.last_error));
 		log_merr(cmd_name(j->cmd), &j->err);
 		if (!m->st.ready) {
-			m->exit_code = 1;
+			m->exit_code = j->err.code == MERR_INPUT ?
+			    EXIT_CANNOT_HEAL : 1;
 			daemon_shutdown(m, 0);
 		}
 	}
@@ -417,6 +423,7 @@ daemon_handles(struct migrated *m)
 }
 
 
+/* 0: started; else the exit status (EXIT_CANNOT_HEAL or 1). */
 static int
 daemon_start(struct migrated *m)
 {
@@ -428,13 +435,14 @@ daemon_start(struct migrated *m)
 	    control_listen(&m->control, cmd_dispatch, m, m->loop,
 	    &m->cfg->cfg, &e) == -1) {
 		log_merr("error", &e);
-		return -1;
+		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
+		    EXIT_CANNOT_HEAL : 1;
 	}
 	if ((m->ops = ops_new()) == NULL ||
 	    (rc = dbloop_init(&m->dbloop, m->loop, daemon_progress, m)) != 0) {
 		log_errorx("error: cannot start the worker");
 		control_close(&m->control);
-		return -1;
+		return 1;
 	}
 	m->dbloop.wstate = m->ops;
 	if ((rc = dbloop_start(&m->dbloop)) != 0) {
@@ -442,7 +450,7 @@ daemon_start(struct migrated *m)
 		    uv_strerror(rc));
 		control_close(&m->control);
 		dbloop_stop(&m->dbloop);
-		return -1;
+		return 1;
 	}
 	daemon_handles(m);
 	daemon_submit_startup(m);
@@ -474,9 +482,9 @@ daemon_main(const char *config_path, const struct config_overrides *ov,
 	m.loop = &loop;
 	log_info("starting migrated %s (pid %ld)", MIGRATED_VERSION,
 	    (long)getpid());
-	if (daemon_start(&m) == -1) {
+	if ((rc = daemon_start(&m)) != 0) {
 		uv_run(&loop, UV_RUN_DEFAULT);
-		m.exit_code = 1;
+		m.exit_code = rc;
 	} else {
 		uv_run(&loop, UV_RUN_DEFAULT);
 	}

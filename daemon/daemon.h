@@ -8,6 +8,14 @@
 #ifndef MIGRATED_DAEMON_H
 #define MIGRATED_DAEMON_H
 
+/*
+ * The service's exit status for a start that restarting cannot heal: a
+ * bad configuration, model or migration file, a refused password, an
+ * unknown database or role (EX_CONFIG; the units name it in
+ * RestartPreventExitStatus=).  Anything else that stops a start is 1.
+ */
+#define EXIT_CANNOT_HEAL	78
+
 #include <signal.h>
 #include <time.h>
 

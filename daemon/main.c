@@ -125,7 +125,8 @@ main(int argc, char **argv)
 	if (config_load(&cfg, op.config, &op.o, &e) == -1 ||
 	    config_check_paths(&cfg, &e) == -1) {
 		log_merr("error", &e);
-		return 1;
+		/* the service: restarting will not fix the file */
+		return op.check || op.plan || op.once ? 1 : EXIT_CANNOT_HEAL;
 	}
 	if (op.check) {
 		printf("configuration OK\n");

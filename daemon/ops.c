@@ -146,7 +146,10 @@ ops_run(struct dbloop *d, struct dbtask *t)
 		j->code = proto_code_from_merr(&j->err);
 	if (x.o->lockdb.conn && !db_ok(&x.o->lockdb))
 		db_close(&x.o->lockdb);
-	if ((j->rc == -1 && j->err.code == MERR_CONNECT) ||
+	/* no connection: the database is lost, whether or not waiting can
+	 * heal it (MERR_CONFIG: a refused password; daemon.c decides) */
+	if ((j->rc == -1 && (j->err.code == MERR_CONNECT ||
+	    (j->err.code == MERR_CONFIG && d->db.conn == NULL))) ||
 	    dbworker_check(d) == -1)
 		j->db_lost = 1;
 	if (d->db.conn)
