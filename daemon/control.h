@@ -23,6 +23,8 @@
 
 #define CONTROL_MAX_PER_UID	16	/* connections per peer uid */
 #define CONTROL_MAX_CONNS	256	/* all peers together */
+#define CONTROL_RESERVE		8	/* more, for root and our own uid */
+#define CONTROL_IDLE_MS		60000	/* an idle connection is closed */
 #define CONTROL_MAX_QUEUED	(4 * 1024 * 1024)	/* unread reply bytes */
 #define CONTROL_MAX_GROUPS	64
 #define CONTROL_MAX_DENIALS	3	/* denied requests, then closed */
@@ -54,6 +56,7 @@ struct conn {
 	int		 close_after_write;
 	int		 writes;	/* uv_write requests pending */
 	int		 denials;	/* requests denied on it */
+	uint64_t	 active;	/* uv_now() of its last request */
 };
 
 struct control {
@@ -65,6 +68,8 @@ struct control {
 	int		 nconns;
 	uint64_t	 next_id;
 	int		 stopping;	/* refuse new connections */
+	uv_timer_t	 idle;		/* closes idle connections */
+	int		 idle_on;
 	control_serve_fn serve;
 	void		*arg;		/* for serve */
 };
