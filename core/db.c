@@ -58,6 +58,37 @@ db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 /* What every connection sets for its session (db_reset_session too). */
 #define DB_SESSION_SETUP	"SET client_min_messages = warning"
 
+/*
+ * Failures that waiting will not heal: the server refused who we are or
+ * what we asked for (28P01, 28000, 3D000 and pg_hba.conf), or libpq
+ * refused the connection string.  libpq gives no SQLSTATE for a failed
+ * connection, so these are told by PostgreSQL's own message texts (in
+ * the server's lc_messages: English unless set otherwise; anything not
+ * recognised is retried, as before).
+ */
+static int
+db_connect_cannot_heal(const char *msg)
+{
+	static const char *const words[] = {
+		"password authentication failed",
+		"authentication failed for user",
+		"no pg_hba.conf entry",
+		"does not exist",		/* database or role */
+		"is not permitted to log in",
+		"password must be",		/* no password given */
+		"invalid port number",
+		"invalid connection option",
+		"invalid sslmode value",
+		"invalid value for parameter",
+		NULL
+	};
+
+	for (int i = 0; words[i]; i++)
+		if (strstr(msg, words[i]))
+			return 1;
+	return 0;
+}
+
 int
 db_connect(struct db *d, const char *conninfo, const char *appname,
     struct merr *e)
@@ -85,6 +116,11 @@ db_connect(struct db *d, const char *conninfo, const char *appname,
 			    '\n') + 1);
 		/* strip a trailing newline from the detail */
 		e->detail[strcspn(e->detail, "\n")] = '\0';
+		if (db_connect_cannot_heal(PQerrorMessage(d->conn))) {
+			e->code = MERR_CONFIG;
+			merr_hint(e, "check 'database' (user, password, database "
+			    "name, port): retrying will not help");
+		}
 		PQfinish(d->conn);
 		d->conn = NULL;
 		return -1;
@@ -122,6 +158,20 @@ int
 db_ok(struct db *d)
 {
 	return d->conn && PQstatus(d->conn) == CONNECTION_OK;
+}
+
+int
+db_alive(struct db *d)
+{
+	/* reads what an idle connection was sent: a server that shut down
+	 * sent its FATAL and closed, which libpq learns only by reading */
+	if (!db_ok(d) || PQtransactionStatus(d->conn) != PQTRANS_IDLE)
+		return db_ok(d);
+	/* the first read may take the FATAL message, the second the EOF */
+	for (int i = 0; i < 2; i++)
+		if (PQconsumeInput(d->conn) == 0)
+			return 0;
+	return PQstatus(d->conn) == CONNECTION_OK;
 }
 
 int

@@ -40,11 +40,20 @@ int	db_conninfo_check(const char *conninfo, const char *what,
 /*
  * Connect with conninfo (a keyword string or URI; NULL or "" uses the PG*
  * environment, service files and .pgpass as every libpq program does).
+ * A failure is MERR_CONNECT when waiting may heal it (the server is down,
+ * starting, unreachable) and MERR_CONFIG when it cannot (authentication,
+ * an unknown database or role, a connection string libpq refuses).
  */
 int	db_connect(struct db *, const char *conninfo, const char *appname,
 	    struct merr *);
 void	db_close(struct db *);
 int	db_ok(struct db *);		/* connection still usable */
+/*
+ * The same, asked of the server for an idle connection: after a restart
+ * the old connection looks fine until something reads from it.  Sends
+ * nothing; 0: reconnect before using it.
+ */
+int	db_alive(struct db *);
 int	db_cancel(struct db *);		/* cancel the running query */
 
 /* Run sql (no parameters, may hold several statements); no result. */

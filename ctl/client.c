@@ -53,6 +53,30 @@ client_close(struct client *c)
 	proto_buf_release(&c->in);
 }
 
+/*
+ * The daemon may have refused the connection (too many from this uid,
+ * stopping) and closed it before the request was sent: its reply, if
+ * any, says why, which beats "Broken pipe".
+ */
+static int
+client_refused(struct client *c, int err, struct merr *e)
+{
+	struct proto_reply rep;
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	memset(&rep, 0, sizeof(rep));
+	if (client_next(c, &rep, &ignore) == 1 && rep.code != PROTO_OK) {
+		*e = rep.err;
+		proto_reply_release(&rep);
+		return -1;
+	}
+	if (rep.msg)
+		proto_reply_release(&rep);
+	return merr_set(e, MERR_CONNECT, "cannot send to migrated: %s",
+	    strerror(err));
+}
+
 int
 client_send(struct client *c, const struct proto_request *r, struct merr *e)
 {
@@ -71,8 +95,7 @@ client_send(struct client *c, const struct proto_request *r, struct merr *e)
 			continue;
 		if (n == -1) {
 			free(line);
-			return merr_set(e, MERR_CONNECT, "cannot send to "
-			    "migrated: %s", strerror(errno));
+			return client_refused(c, errno, e);
 		}
 		off += (size_t)n;
 	}

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "cmdspec.h"
 #include "config.h"
 #include "output.h"
 #include "proto.h"
+#include "proto_status.h"
 #include "version.h"
 
 #include "migrate.h"	/* create: local, no daemon */
@@ -88,6 +90,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "reload", parse_none, run_remote, "reload" },
 	{ "wait-ready", parse_wait, run_wait, "wait-ready [--timeout S]" },
 	{ "check", parse_none, run_remote, "check" },
+	{ "version", parse_none, run_remote, "version" },
 };
 
 static void __attribute__((noreturn))
@@ -443,7 +446,8 @@ run_remote(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	if (!check)
 		return exit_code(code);
 	rc = EX_OK;
-	if (data && !json_is_true(json_object_get(data, "clean")))
+	if (data && !json_is_true(proto_field_get(data, proto_check_fields,
+	    CK_CLEAN)))
 		rc = EX_PENDING;
 	if (data) {
 		json_t *msg = proto_result(r->cmd, json_incref(data));
@@ -476,8 +480,8 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 			reached = 1;
 			if (code == PROTO_DENIED)
 				return EX_DENIED;
-			if (code == PROTO_OK &&
-			    json_is_true(json_object_get(data, "ready"))) {
+			if (code == PROTO_OK && json_is_true(proto_field_get(
+			    data, proto_status_fields, ST_READY))) {
 				if (x->json) {
 					json_t *m = proto_result("wait-ready",
 					    data);
@@ -644,8 +648,8 @@ main(int argc, char **argv)
 		proto_request_release(&r);
 		return EX_USAGE;
 	}
-	if (x.yes && (!strcmp(cmd->name, "down") || !strcmp(cmd->name, "goto")
-	    || !strcmp(cmd->name, "force") || !strcmp(cmd->name, "redo")))
+	/* which commands take "yes" is core's to say (cmdspec.h) */
+	if (x.yes && cmdspec_confirms(cmdspec_find(cmd->name)))
 		r.yes = 1;
 	output_init(x.json);
 	x.out = x.json ? &output_json : &output_text;

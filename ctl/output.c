@@ -7,6 +7,7 @@
 #include "output.h"
 
 #include "audit.h"	/* log: the audit rows as compact text */
+#include "proto_status.h"	/* status, check, version: the fields */
 
 static const char *c_red = "", *c_green = "", *c_yellow = "", *c_bold = "",
     *c_dim = "", *c_off = "";
@@ -245,101 +246,195 @@ num(json_t *o, const char *k)
 	return (long long)json_integer_value(json_object_get(o, k));
 }
 
+/*
+ * The daemon's status objects are read by field, from the tables both
+ * sides share (core/proto_status.h): f(obj, table, index).
+ */
+static json_t *
+f(json_t *o, const struct proto_field *t, int i)
+{
+	return proto_field_get(o, t, i);
+}
+
+static const char *
+fstr(json_t *o, const struct proto_field *t, int i)
+{
+	const char *s = json_string_value(f(o, t, i));
+
+	return s ? s : "";
+}
+
+static long long
+fnum(json_t *o, const struct proto_field *t, int i)
+{
+	return (long long)json_integer_value(f(o, t, i));
+}
+
+static int
+ftrue(json_t *o, const struct proto_field *t, int i)
+{
+	return json_is_true(f(o, t, i));
+}
+
+/*
+ * A key the table does not know (a newer daemon): shown as it comes
+ * rather than dropped.  The unit test keeps the daemon's own keys known.
+ */
+static void
+render_unknown(json_t *o, const struct proto_field *t)
+{
+	const char *k;
+	char key[80];
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+		if (proto_field_find(t, k) == NULL) {
+			snprintf(key, sizeof(key), "%s:", k);
+			render_field(key, v, 0, 13);
+		}
+}
+
 /* schema: in sync (last run: 6 applied, 0 refused, 0 drift, 70 ms) */
 static void
 render_schema(json_t *t1)
 {
-	json_t *p = json_object_get(t1, "problems"), *v;
+	const struct proto_field *t = proto_t1_fields;
+	const struct proto_field *pf = t[T1_PROBLEMS].sub;
+	json_t *p = f(t1, t, T1_PROBLEMS), *v;
 	size_t i;
 
-	if (!json_is_true(json_object_get(t1, "available"))) {
+	if (!ftrue(t1, t, T1_AVAILABLE)) {
 		printf("schema:       tier 1 not built\n");
 		return;
 	}
 	printf("schema:       %s%s%s (last run: %lld applied, %lld refused, "
 	    "%lld drift, %lld ms%s)\n", json_array_size(p) ? c_yellow :
 	    c_green, json_array_size(p) ? "not in sync" : "in sync", c_off,
-	    num(t1, "applied"), num(t1, "refused"), num(t1, "drift"),
-	    num(t1, "duration_ms"), json_is_true(json_object_get(t1,
-	    "waited")) ? ", waited for another host" : "");
+	    fnum(t1, t, T1_APPLIED), fnum(t1, t, T1_REFUSED),
+	    fnum(t1, t, T1_DRIFT), fnum(t1, t, T1_DURATION),
+	    ftrue(t1, t, T1_WAITED) ? ", waited for another host" : "");
 	json_array_foreach(p, i, v)
-		printf("  %s%-7s%s %s %s: %s\n", tone(str(v, "class")),
-		    str(v, "class"), c_off, str(v, "kind"), str(v, "target"),
-		    str(v, "reason"));
+		printf("  %s%-7s%s %s %s: %s\n", tone(fstr(v, pf, PR_CLASS)),
+		    fstr(v, pf, PR_CLASS), c_off, fstr(v, pf, PR_KIND),
+		    fstr(v, pf, PR_TARGET), fstr(v, pf, PR_REASON));
+}
+
+static void
+render_dirty(json_t *t2)
+{
+	const struct proto_field *df = proto_t2_fields[T2_DIRTY].sub;
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(f(t2, proto_t2_fields, T2_DIRTY), i, d)
+		printf("  %sdirty%s %s (%s, %lld of %lld statements done)%s%s\n",
+		    c_red, c_off, fstr(d, df, DI_NAME),
+		    fstr(d, df, DI_DIRECTION), fnum(d, df, DI_STMT_DONE),
+		    fnum(d, df, DI_NSTMTS), *fstr(d, df, DI_ERROR) ? ": " : "",
+		    fstr(d, df, DI_ERROR));
 }
 
 /* enhancements: current V; 1 pending: X */
 static void
 render_enh(json_t *t2)
 {
-	json_t *p = json_object_get(t2, "pending"), *d, *v;
+	const struct proto_field *t = proto_t2_fields;
+	json_t *p = f(t2, t, T2_PENDING), *v;
+	const char *cur = fstr(t2, t, T2_CURRENT);
 	size_t i;
 
-	if (!json_is_true(json_object_get(t2, "available"))) {
+	if (!ftrue(t2, t, T2_AVAILABLE)) {
 		printf("enhancements: tier 2 not built\n");
 		return;
 	}
-	printf("enhancements: current %s; %s%zu pending%s", *str(t2,
-	    "current") ? str(t2, "current") : "none", json_array_size(p) ?
-	    c_yellow : "", json_array_size(p), json_array_size(p) ? ": " : "");
+	printf("enhancements: current %s; %s%zu pending%s", *cur ? cur : "none",
+	    json_array_size(p) ? c_yellow : "", json_array_size(p),
+	    json_array_size(p) ? ": " : "");
 	json_array_foreach(p, i, v)
 		printf("%s%s", i ? ", " : "", json_string_value(v));
 	printf("%s\n", json_array_size(p) ? c_off : "");
-	if (num(t2, "drift") || num(t2, "missing") || num(t2, "out_of_order"))
+	if (fnum(t2, t, T2_DRIFT) || fnum(t2, t, T2_MISSING) ||
+	    fnum(t2, t, T2_OOO))
 		printf("  %s%lld edited after apply, %lld missing, %lld out of "
-		    "order%s\n", c_red, num(t2, "drift"), num(t2, "missing"),
-		    num(t2, "out_of_order"), c_off);
-	json_array_foreach(json_object_get(t2, "dirty"), i, d)
-		printf("  %sdirty%s %s (%s, %lld of %lld statements done)%s%s\n",
-		    c_red, c_off, str(d, "name"), str(d, "direction"),
-		    num(d, "stmt_done"), num(d, "nstmts"),
-		    *str(d, "error") ? ": " : "", str(d, "error"));
+		    "order%s\n", c_red, fnum(t2, t, T2_DRIFT),
+		    fnum(t2, t, T2_MISSING), fnum(t2, t, T2_OOO), c_off);
+	render_dirty(t2);
+}
+
+static void
+render_db(json_t *d)
+{
+	const struct proto_field *t = proto_status_fields[ST_DATABASE].sub;
+	json_t *db = f(d, proto_status_fields, ST_DATABASE);
+	int avail = ftrue(db, t, DB_AVAILABLE);
+
+	printf("database:     %s%s%s %s\n", avail ? c_green : c_red,
+	    avail ? "available" : "unavailable", c_off,
+	    fstr(db, t, avail ? DB_WHERE : DB_ERROR));
 }
 
 static void
 render_status(json_t *d)
 {
-	json_t *db = json_object_get(d, "database");
-	json_t *busy = json_object_get(d, "busy");
-	long long up = num(d, "uptime_s");
-	int avail = json_is_true(json_object_get(db, "available"));
+	const struct proto_field *t = proto_status_fields;
+	const struct proto_field *bt = t[ST_BUSY].sub;
+	json_t *busy = f(d, t, ST_BUSY);
+	long long up = fnum(d, t, ST_UPTIME);
 
 	printf("%smigrated %s%s (pid %lld, up %lldh%02lldm%02llds)%s\n",
-	    c_bold, str(d, "version"), c_off, num(d, "pid"), up / 3600,
-	    up / 60 % 60, up % 60,
-	    json_is_true(json_object_get(d, "ready")) ? "" : ", not ready");
-	printf("status:       %s\n", str(d, "status"));
-	printf("database:     %s%s%s %s\n", avail ? c_green : c_red,
-	    avail ? "available" : "unavailable", c_off,
-	    avail ? str(db, "where") : str(db, "error"));
+	    c_bold, fstr(d, t, ST_VERSION), c_off, fnum(d, t, ST_PID),
+	    up / 3600, up / 60 % 60, up % 60,
+	    ftrue(d, t, ST_READY) ? "" : ", not ready");
+	printf("status:       %s\n", fstr(d, t, ST_STATUS));
+	render_db(d);
 	if (json_is_object(busy))
 		printf("busy:         %s%s%s since %s (uid %lld)\n", c_yellow,
-		    str(busy, "op"), c_off, str(busy, "since"),
-		    num(busy, "uid"));
-	if (json_is_string(json_object_get(d, "last_error")))
-		printf("last error:   %s%s%s\n", c_red, str(d, "last_error"),
-		    c_off);
-	if (json_is_object(json_object_get(d, "schema")))
-		render_schema(json_object_get(d, "schema"));
-	if (json_is_object(json_object_get(d, "enhancements")))
-		render_enh(json_object_get(d, "enhancements"));
-	printf("apply:        %s\n", str(d, "apply"));
+		    fstr(busy, bt, BUSY_OP), c_off, fstr(busy, bt, BUSY_SINCE),
+		    fnum(busy, bt, BUSY_UID));
+	if (json_is_string(f(d, t, ST_LAST_ERROR)))
+		printf("last error:   %s%s%s\n", c_red,
+		    fstr(d, t, ST_LAST_ERROR), c_off);
+	if (json_is_object(f(d, t, ST_SCHEMA)))
+		render_schema(f(d, t, ST_SCHEMA));
+	if (json_is_object(f(d, t, ST_ENH)))
+		render_enh(f(d, t, ST_ENH));
+	printf("apply:        %s\n", fstr(d, t, ST_APPLY));
+	render_unknown(d, t);
 }
 
 static void
 render_check(json_t *d)
 {
-	json_t *p = json_object_get(d, "problems"), *v;
+	const struct proto_field *t = proto_check_fields;
+	json_t *v;
 	size_t i;
 
-	if (json_is_true(json_object_get(d, "clean"))) {
+	if (ftrue(d, t, CK_CLEAN)) {
 		printf("%sok%s: schema in sync, nothing pending\n", c_green,
 		    c_off);
-		return;
+	} else {
+		printf("%snot clean%s:\n", c_yellow, c_off);
+		json_array_foreach(f(d, t, CK_PROBLEMS), i, v)
+			printf("  - %s\n", json_string_value(v));
 	}
-	printf("%snot clean%s:\n", c_yellow, c_off);
-	json_array_foreach(p, i, v)
-		printf("  - %s\n", json_string_value(v));
+	render_unknown(d, t);
+}
+
+/* One "label: value" line per field of the table, in its order. */
+static void
+render_fields(json_t *d, const struct proto_field *t)
+{
+	char key[80];
+	int width = 0;
+
+	for (int i = 0; t[i].name; i++)
+		if ((int)strlen(t[i].label) > width)
+			width = (int)strlen(t[i].label);
+	for (int i = 0; t[i].name; i++) {
+		snprintf(key, sizeof(key), "%s:", t[i].label);
+		render_field(key, f(d, t, i), 0, width);
+	}
+	render_unknown(d, t);
 }
 
 static int
@@ -405,6 +500,8 @@ text_result(const char *cmd, json_t *msg, json_t *data)
 		render_status(data);
 	else if (!strcmp(cmd, "check"))
 		render_check(data);
+	else if (!strcmp(cmd, "version"))
+		render_fields(data, proto_version_fields);
 	else if ((s = str(data, "text"))[0] && !strcmp(cmd, "plan"))
 		fputs(s, stdout);
 	else if ((s = str(data, "markdown"))[0])

@@ -12,96 +12,90 @@
 #include "daemon.h"
 #include "log.h"
 #include "ops.h"
-
-#define CMD_RO		0x01	/* read ACL (or admin) */
-#define CMD_ADMIN	0x02	/* admin ACL */
-#define CMD_DB		0x10	/* needs the database */
-#define CMD_EXCL	0x20	/* mutating: one at a time */
-#define CMD_CONFIRM	0x40	/* destructive: needs "yes": true */
-
-struct cmd;
-typedef int (*cmd_fn)(struct migrated *, struct conn *, const struct cmd *,
-    struct proto_request *);
-
-struct cmd {
-	const char		*name;
-	int			 flags;
-	const struct proto_arg	*args;
-	cmd_fn			 handler;
-};
+#include "proto_status.h"
+#include "reply.h"
 
 static int	cmd_status(struct migrated *, struct conn *,
 		    const struct cmd *, struct proto_request *);
-static int	cmd_job(struct migrated *, struct conn *, const struct cmd *,
-		    struct proto_request *);
+static int	cmd_submit(struct migrated *, struct conn *,
+		    const struct cmd *, struct proto_request *);
 static int	cmd_reload(struct migrated *, struct conn *,
 		    const struct cmd *, struct proto_request *);
 static int	cmd_local(struct migrated *, struct conn *,
 		    const struct cmd *, struct proto_request *);
 
-static const struct proto_arg args_none[] = { { NULL, PA_INT, 0, 0 } };
-static const struct proto_arg args_up[] = {
-	PROTO_ARG("steps", PA_INT, steps, 0),
-	PROTO_ARG("to", PA_STR, to, 0),
-	PROTO_ARG("out_of_order", PA_BOOL, out_of_order, 0),
-	PROTO_ARG("dry_run", PA_BOOL, dry_run, 0),
-	{ NULL, PA_INT, 0, 0 }
-};
-static const struct proto_arg args_down[] = {
-	PROTO_ARG("steps", PA_INT, steps, 0),
-	PROTO_ARG("to", PA_STR, to, 0),
-	PROTO_ARG("all", PA_BOOL, all, 0),
-	PROTO_ARG("yes", PA_BOOL, yes, 0),
-	PROTO_ARG("dry_run", PA_BOOL, dry_run, 0),
-	{ NULL, PA_INT, 0, 0 }
-};
-static const struct proto_arg args_version[] = {
-	PROTO_ARG("version", PA_STR, version, 1),
-	PROTO_ARG("yes", PA_BOOL, yes, 0),
-	PROTO_ARG("out_of_order", PA_BOOL, out_of_order, 0),
-	{ NULL, PA_INT, 0, 0 }
-};
-static const struct proto_arg args_yes[] = {
-	PROTO_ARG("yes", PA_BOOL, yes, 0),
-	{ NULL, PA_INT, 0, 0 }
-};
-static const struct proto_arg args_log[] = {
-	PROTO_ARG("since", PA_STR, since, 0),
-	PROTO_ARG("version", PA_STR, version, 0),
-	PROTO_ARG("limit", PA_INT, limit, 0),
-	PROTO_ARG("markdown", PA_BOOL, markdown, 0),
-	{ NULL, PA_INT, 0, 0 }
-};
-static const struct proto_arg args_audit[] = {
-	PROTO_ARG("sub", PA_STR, sub, 1),
-	{ NULL, PA_INT, 0, 0 }
-};
+/* The daemon's own jobs: never from the socket. */
+#define INTERNAL(n)	{ n, CMD_INTERNAL, CONFIRM_NEVER, NULL, NULL }
+static const struct cmd_spec spec_startup = INTERNAL("startup");
+static const struct cmd_spec spec_recheck = INTERNAL("recheck");
+static const struct cmd_spec spec_refresh = INTERNAL("refresh");
+static const struct cmd_spec spec_ping = INTERNAL("ping");
+static const struct cmd_spec spec_denied = INTERNAL("denied");
+static const struct cmd_spec spec_stop = INTERNAL("stop");
+
+#define RO	CMD_DB
+#define RW	(CMD_DB | CMD_EXCL)
 
 static const struct cmd cmds[] = {
-	{ "status",	CMD_RO,				args_none, cmd_status },
-	{ "check",	CMD_RO | CMD_DB,		args_none, cmd_job },
-	{ "plan",	CMD_RO | CMD_DB,		args_none, cmd_job },
-	{ "list",	CMD_RO | CMD_DB,		args_none, cmd_job },
-	{ "validate",	CMD_RO | CMD_DB,		args_none, cmd_job },
-	{ "log",	CMD_RO | CMD_DB,		args_log, cmd_job },
-	{ "audit",	CMD_RO | CMD_DB,		args_audit, cmd_job },
-	{ "up",		CMD_ADMIN | CMD_DB | CMD_EXCL,	args_up, cmd_job },
-	{ "down",	CMD_ADMIN | CMD_DB | CMD_EXCL | CMD_CONFIRM,
-							args_down, cmd_job },
-	{ "goto",	CMD_ADMIN | CMD_DB | CMD_EXCL,	args_version, cmd_job },
-	{ "force",	CMD_ADMIN | CMD_DB | CMD_EXCL | CMD_CONFIRM,
-							args_version, cmd_job },
-	{ "redo",	CMD_ADMIN | CMD_DB | CMD_EXCL | CMD_CONFIRM,
-							args_yes, cmd_job },
-	{ "reload",	CMD_ADMIN | CMD_EXCL,		args_none, cmd_reload },
-	{ "create",	CMD_RO,				args_none, cmd_local },
+	/* internal */
+	{ &spec_startup, 0, NULL, op_startup, NULL, NULL },
+	{ &spec_recheck, 0, NULL, op_recheck, NULL, NULL },
+	{ &spec_refresh, 0, NULL, op_refresh, NULL, NULL },
+	{ &spec_ping, 0, NULL, op_ping, NULL, NULL },
+	{ &spec_denied, 0, NULL, op_denied, NULL, NULL },
+	{ &spec_stop, 0, NULL, op_stop, NULL, NULL },
+	/* the socket's */
+	{ &cmdspec_status, 0, cmd_status, NULL, NULL, NULL },
+	{ &cmdspec_check, RO, cmd_submit, op_check, reply_check, NULL },
+	{ &cmdspec_plan, RO, cmd_submit, op_plan, reply_plan, NULL },
+	{ &cmdspec_list, RO, cmd_submit, op_tier2, reply_tier2, &t2_list },
+	{ &cmdspec_validate, RO, cmd_submit, op_tier2, reply_tier2,
+	    &t2_validate },
+	{ &cmdspec_log, RO, cmd_submit, op_log, reply_log, NULL },
+	{ &cmdspec_audit, RO, cmd_submit, op_audit, reply_audit, NULL },
+	{ &cmdspec_version, RO, cmd_submit, op_version, reply_version, NULL },
+	{ &cmdspec_up, RW, cmd_submit, op_tier2, reply_tier2, &t2_up },
+	{ &cmdspec_down, RW, cmd_submit, op_tier2, reply_tier2, &t2_down },
+	{ &cmdspec_goto, RW, cmd_submit, op_tier2, reply_tier2, &t2_goto },
+	{ &cmdspec_force, RW, cmd_submit, op_tier2, reply_tier2, &t2_force },
+	{ &cmdspec_redo, RW, cmd_submit, op_tier2, reply_tier2, &t2_redo },
+	{ &cmdspec_reload, CMD_EXCL, cmd_reload, op_reload, reply_reload,
+	    NULL },
+	{ &cmdspec_create, 0, cmd_local, NULL, NULL, NULL },
 };
 
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+/* The row of one of the daemon's own jobs (by its spec, not its name). */
+const struct cmd *
+cmd_internal(enum cmd_internal which)
+{
+	static const struct cmd_spec *const specs[CMD_NINTERNAL] = {
+		[CMD_STARTUP] = &spec_startup, [CMD_RECHECK] = &spec_recheck,
+		[CMD_RELOAD] = &cmdspec_reload, [CMD_REFRESH] = &spec_refresh,
+		[CMD_PING] = &spec_ping, [CMD_DENIED] = &spec_denied,
+		[CMD_STOP] = &spec_stop,
+	};
+
+	for (size_t i = 0; i < NCMDS; i++)
+		if (cmds[i].spec == specs[which])
+			return &cmds[i];
+	fatalx("no command row for internal job %d", (int)which);
+}
+
+const char *
+cmd_name(const struct cmd *cmd)
+{
+	return cmd->spec->name;
+}
+
+/* The one lookup by name: a command the socket serves, or NULL. */
 static const struct cmd *
 cmd_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(cmds[i].name, name))
+	for (size_t i = 0; i < NCMDS; i++)
+		if (cmds[i].spec->access != CMD_INTERNAL &&
+		    !strcmp(cmds[i].spec->name, name))
 			return &cmds[i];
 	return NULL;
 }
@@ -181,15 +175,107 @@ acl_empty(const struct config_acl *a)
  * socket's mode and group are then the gate).
  */
 static int
-cmd_allowed(const struct config *cfg, const struct conn *c, int flags)
+cmd_allowed(const struct config *cfg, const struct conn *c,
+    enum cmd_access access)
 {
 	int admin = c->uid == 0 || c->uid == geteuid() ||
 	    acl_names(&cfg->admin_acl, c);
 
-	if (flags & CMD_ADMIN)
+	if (access == CMD_ADMIN)
 		return admin;
 	return admin || acl_empty(&cfg->read_acl) ||
 	    acl_names(&cfg->read_acl, c);
+}
+
+static void
+cmd_denied_done(void *arg, struct job *j)
+{
+	if (j->rc == -1)
+		log_warnx("cannot record the denied request: %s", j->err.msg);
+	daemon_fold(arg, j);
+	job_free(j);
+	daemon_status_changed(arg);
+}
+
+/* The limiter slot of uid: its own, or the oldest one, reused. */
+static struct denylimit *
+cmd_deny_slot(struct migrated *m, uid_t uid, time_t now)
+{
+	struct denylimit *l = &m->deny[0];
+
+	for (int i = 0; i < DENY_SLOTS; i++) {
+		if (m->deny[i].since && m->deny[i].uid == uid)
+			return &m->deny[i];
+		if (m->deny[i].since < l->since)
+			l = &m->deny[i];
+	}
+	if (l->suppressed > 0)
+		log_warnx("%ld more denials for uid %ld were not recorded",
+		    l->suppressed, (long)l->uid);
+	memset(l, 0, sizeof(*l));
+	l->uid = uid;
+	l->since = now;
+	return l;
+}
+
+/* Is this denial within the uid's budget?  The suppressed count since. */
+static int
+cmd_deny_budget(struct migrated *m, struct conn *c, long *suppressed)
+{
+	time_t now = time(NULL);
+	struct denylimit *l = cmd_deny_slot(m, c->uid, now);
+
+	*suppressed = 0;
+	if (now - l->since >= DENY_WINDOW_SEC) {
+		*suppressed = l->suppressed;
+		l->since = now;
+		l->recorded = 0;
+		l->suppressed = 0;
+	}
+	if (l->recorded >= DENY_RECORD_MAX || dbloop_full(&m->dbloop)) {
+		if (l->suppressed++ == 0)
+			log_warnx("further denials for uid %ld not recorded "
+			    "for up to %d s", (long)c->uid, DENY_WINDOW_SEC);
+		return 0;
+	}
+	l->recorded++;
+	if (*suppressed > 0)
+		log_warnx("%ld more denials for uid %ld were not recorded",
+		    *suppressed, (long)c->uid);
+	return 1;
+}
+
+static void
+cmd_job_actor(struct job *j, const struct conn *c)
+{
+	j->actor.is_daemon = 0;
+	j->actor.uid = c->uid;
+	j->actor.pid = c->pid;
+	snprintf(j->user, sizeof(j->user), "%s", c->user);
+	j->actor.user = j->user;
+}
+
+/*
+ * Record a denied request through the event hook, at most DENY_RECORD_MAX
+ * per uid in DENY_WINDOW_SEC; the next recorded one says how many were
+ * not.  1: recorded (log it too), 0: suppressed.
+ */
+static int
+cmd_record_denied(struct migrated *m, struct conn *c, const char *name)
+{
+	long suppressed;
+	struct job *j;
+
+	if (!cmd_deny_budget(m, c, &suppressed))
+		return 0;
+	if (!m->st.db_up || m->stopping || (j = cmd_job(m,
+	    cmd_internal(CMD_DENIED), cmd_denied_done)) == NULL)
+		return 1;
+	j->suppressed = suppressed;
+	cmd_job_actor(j, c);
+	snprintf(j->req.cmd, sizeof(j->req.cmd), "%s", name);
+	dbloop_submit(&m->dbloop, &j->task);
+	return 1;
 }
 
 static void
@@ -199,12 +285,13 @@ cmd_deny(struct migrated *m, struct conn *c, const struct cmd *cmd)
 
 	merr_clear(&e);
 	merr_set(&e, MERR_PERM, "permission denied: '%s' is not allowed for "
-	    "uid %ld (%s)", cmd->name, (long)c->uid, c->user);
+	    "uid %ld (%s)", cmd_name(cmd), (long)c->uid, c->user);
 	merr_hint(&e, "add the user or one of its groups to access.%s in "
-	    "the configuration", cmd->flags & CMD_ADMIN ? "admin" : "read");
-	if (ops_record_denied(m, c, cmd->name))
+	    "the configuration", cmd->spec->access == CMD_ADMIN ? "admin" :
+	    "read");
+	if (cmd_record_denied(m, c, cmd_name(cmd)))
 		log_warnx("%s, pid %ld", e.msg, (long)c->pid);
-	cmd_reply_error(c, cmd->name, PROTO_DENIED, &e);
+	cmd_reply_error(c, cmd_name(cmd), PROTO_DENIED, &e);
 	/* answer no more on a connection that keeps asking */
 	if (++c->denials >= CONTROL_MAX_DENIALS) {
 		log_debug("control: closing uid %ld pid %ld after %d denied "
@@ -214,26 +301,32 @@ cmd_deny(struct migrated *m, struct conn *c, const struct cmd *cmd)
 }
 
 static int
+cmd_check_busy(struct migrated *m, enum proto_code *code, struct merr *e)
+{
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&m->st.busy_since, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	*code = PROTO_BUSY;
+	merr_set(e, MERR_BUSY, "busy: %s in progress since %s",
+	    m->st.busy_op, when);
+	merr_detail(e, "started by uid %ld; one mutating operation runs at "
+	    "a time", m->st.busy_uid);
+	return -1;
+}
+
+static int
 cmd_check_state(struct migrated *m, const struct cmd *cmd,
     const struct proto_request *r, enum proto_code *code, struct merr *e)
 {
-	char when[32];
-
 	if (m->stopping) {
 		*code = PROTO_SHUTDOWN;
 		return merr_set(e, MERR_STATE, "cannot run '%s': the daemon is "
-		    "stopping", cmd->name);
+		    "stopping", cmd_name(cmd));
 	}
-	if ((cmd->flags & CMD_EXCL) && m->st.busy_op) {
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-		    gmtime(&m->st.busy_since));
-		*code = PROTO_BUSY;
-		merr_set(e, MERR_BUSY, "busy: %s in progress since %s",
-		    m->st.busy_op, when);
-		merr_detail(e, "started by uid %ld; one mutating operation "
-		    "runs at a time", m->st.busy_uid);
-		return -1;
-	}
+	if ((cmd->flags & CMD_EXCL) && m->st.busy_op)
+		return cmd_check_busy(m, code, e);
 	if ((cmd->flags & CMD_DB) && !m->st.db_up) {
 		*code = PROTO_UNAVAILABLE;
 		merr_set(e, MERR_CONNECT, "database unavailable%s",
@@ -244,64 +337,73 @@ cmd_check_state(struct migrated *m, const struct cmd *cmd,
 		    "later");
 		return -1;
 	}
-	if ((cmd->flags & CMD_CONFIRM) && !r->yes && !r->dry_run) {
+	if (cmd->spec->confirm == CONFIRM_ALWAYS && !r->yes && !r->dry_run) {
 		*code = PROTO_CONFIRM;
 		merr_set(e, MERR_USAGE, "'%s' is destructive and needs "
-		    "confirmation", cmd->name);
+		    "confirmation", cmd_name(cmd));
 		merr_hint(e, "send \"yes\": true (migratectl %s --yes)",
-		    cmd->name);
+		    cmd_name(cmd));
 		return -1;
 	}
 	return 0;
 }
 
-int
-cmd_dispatch(struct migrated *m, struct conn *c, const char *line,
-    size_t len)
+/* Parse, look up, check: the command to run, or NULL when answered. */
+static const struct cmd *
+cmd_admit(struct migrated *m, struct conn *c, struct proto_request *r,
+    json_t *obj, struct merr *e)
 {
-	struct proto_request r;
 	const struct cmd *cmd;
 	enum proto_code code;
+	char names[256];
+
+	if (r->proto > PROTO_VERSION) {
+		merr_set(e, MERR_USAGE, "unsupported protocol version %ld",
+		    r->proto);
+		merr_detail(e, "this daemon speaks version %d", PROTO_VERSION);
+		snprintf(e->field, sizeof(e->field), "proto");
+		cmd_reply_error(c, r->cmd, PROTO_BAD_VERSION, e);
+		return NULL;
+	}
+	if ((cmd = cmd_find(r->cmd)) == NULL) {
+		merr_set(e, MERR_USAGE, "unknown command '%s'", r->cmd);
+		snprintf(e->field, sizeof(e->field), "cmd");
+		cmdspec_names(names, sizeof(names));
+		merr_hint(e, "commands: %s", names);
+		cmd_reply_error(c, r->cmd, PROTO_UNKNOWN_CMD, e);
+		return NULL;
+	}
+	if (!cmd_allowed(&m->cfg->cfg, c, cmd->spec->access)) {
+		cmd_deny(m, c, cmd);
+		return NULL;
+	}
+	if (proto_request_args(obj, cmd->spec->args, r, e) == -1) {
+		cmd_reply_error(c, r->cmd, PROTO_BAD_ARG, e);
+		return NULL;
+	}
+	if (cmd_check_state(m, cmd, r, &code, e) == -1) {
+		cmd_reply_error(c, r->cmd, code, e);
+		return NULL;
+	}
+	return cmd;
+}
+
+int
+cmd_dispatch(void *arg, struct conn *c, const char *line, size_t len)
+{
+	struct migrated *m = arg;
+	struct proto_request r;
+	const struct cmd *cmd;
 	struct merr e;
 	json_t *obj = NULL;
 	int rc = 0;
 
 	merr_clear(&e);
 	proto_request_init(&r);
-	if (proto_request_parse(line, len, &r, &obj, &e) == -1) {
+	if (proto_request_parse(line, len, &r, &obj, &e) == -1)
 		cmd_reply_error(c, r.cmd, PROTO_MALFORMED, &e);
-		goto out;
-	}
-	if (r.proto > PROTO_VERSION) {
-		merr_set(&e, MERR_USAGE, "unsupported protocol version %ld",
-		    r.proto);
-		merr_detail(&e, "this daemon speaks version %d", PROTO_VERSION);
-		snprintf(e.field, sizeof(e.field), "proto");
-		cmd_reply_error(c, r.cmd, PROTO_BAD_VERSION, &e);
-		goto out;
-	}
-	if ((cmd = cmd_find(r.cmd)) == NULL) {
-		merr_set(&e, MERR_USAGE, "unknown command '%s'", r.cmd);
-		snprintf(e.field, sizeof(e.field), "cmd");
-		merr_hint(&e, "commands: status, check, plan, list, validate, "
-		    "log, audit, up, down, goto, force, redo, reload");
-		cmd_reply_error(c, r.cmd, PROTO_UNKNOWN_CMD, &e);
-		goto out;
-	}
-	if (!cmd_allowed(&m->cfg->cfg, c, cmd->flags)) {
-		cmd_deny(m, c, cmd);
-		goto out;
-	}
-	if (proto_request_args(obj, cmd->args, &r, &e) == -1) {
-		cmd_reply_error(c, r.cmd, PROTO_BAD_ARG, &e);
-		goto out;
-	}
-	if (cmd_check_state(m, cmd, &r, &code, &e) == -1) {
-		cmd_reply_error(c, r.cmd, code, &e);
-		goto out;
-	}
-	rc = cmd->handler(m, c, cmd, &r);
-out:
+	else if ((cmd = cmd_admit(m, c, &r, obj, &e)) != NULL)
+		rc = cmd->loop(m, c, cmd, &r);
 	json_decref(obj);
 	proto_request_release(&r);
 	return rc;
@@ -311,8 +413,11 @@ static int
 cmd_status(struct migrated *m, struct conn *c, const struct cmd *cmd,
     struct proto_request *r)
 {
+	struct daemon_status s;
+
 	(void)r;
-	control_send(c, proto_result(cmd->name, daemon_status_json(m)));
+	daemon_status_get(m, &s);
+	control_send(c, proto_result(cmd_name(cmd), proto_status_json(&s)));
 	return 0;
 }
 
@@ -326,91 +431,98 @@ cmd_local(struct migrated *m, struct conn *c, const struct cmd *cmd,
 	(void)r;
 	merr_clear(&e);
 	merr_set(&e, MERR_USAGE, "'%s' runs locally, not in the daemon",
-	    cmd->name);
+	    cmd_name(cmd));
 	merr_hint(&e, "run: migratectl create NAME");
-	cmd_reply_error(c, cmd->name, PROTO_UNKNOWN_CMD, &e);
+	cmd_reply_error(c, cmd_name(cmd), PROTO_UNKNOWN_CMD, &e);
 	return 0;
 }
 
-/* A job's result reaches the loop: update the state, answer the peer. */
+/* A client's job reaches the loop: reply, then fold it into the state. */
 static void
 cmd_job_done(void *arg, struct job *j)
 {
 	struct migrated *m = arg;
 	struct conn *c = j->conn_id ? control_find(&m->control, j->conn_id) :
 	    NULL;
+	const char *name = cmd_name(j->cmd);
 
 	if (j->mutating) {
 		m->st.busy_op = NULL;
-		log_info("%s by uid %ld: %s in %lds", j->name,
-		    (long)j->actor.uid, j->rc == 0 ? "done" : j->err.msg,
+		log_info("%s by uid %ld: %s in %lds", name, (long)j->actor.uid,
+		    j->rc == 0 ? "done" : j->err.msg,
 		    (long)(time(NULL) - j->started));
 	}
-	ops_done(m, j);
-	if (c) {
-		if (j->rc == 0) {
-			control_send(c, proto_result(j->name, j->data));
-			j->data = NULL;
-		} else {
-			cmd_reply_error(c, j->name, j->code, &j->err);
-		}
+	if (c && j->rc == 0)
+		control_send(c, proto_result(name, j->cmd->reply ?
+		    j->cmd->reply(j) : NULL));
+	else if (c)
+		cmd_reply_error(c, name, j->code, &j->err);
+	if (c)
 		control_done(c);
-	}
+	daemon_fold(m, j);
 	job_free(j);
 	daemon_status_changed(m);
 }
 
-static struct job *
-cmd_new_job(struct migrated *m, struct conn *c, const struct cmd *cmd,
-    struct proto_request *r)
+struct job *
+cmd_job(struct migrated *m, const struct cmd *cmd, job_done_fn done)
 {
-	struct job *j = job_new(cmd->name, ops_run, cmd_job_done, m);
-
-	if (j == NULL)
-		return NULL;
-	j->mutating = (cmd->flags & CMD_EXCL) != 0;
-	j->conn_id = c->id;
-	j->req = *r;
-	proto_request_init(r);		/* moved into the job */
-	j->actor.is_daemon = 0;
-	j->actor.uid = c->uid;
-	j->actor.pid = c->pid;
-	snprintf(j->user, sizeof(j->user), "%s", c->user);
-	j->actor.user = j->user;
-	j->cfg = cfgref_get(m->cfg);
-	return j;
+	return job_new(cmd, m->cfg, ops_run, done, m);
 }
 
-static int
-cmd_job(struct migrated *m, struct conn *c, const struct cmd *cmd,
+/* A job for the peer on c, its request moved in; NULL: answered. */
+static struct job *
+cmd_client_job(struct migrated *m, struct conn *c, const struct cmd *cmd,
     struct proto_request *r)
 {
 	struct job *j;
 	struct merr e;
 
 	merr_clear(&e);
-	if ((j = cmd_new_job(m, c, cmd, r)) == NULL) {
-		merr_set(&e, MERR_NOMEM, "out of memory");
-		cmd_reply_error(c, cmd->name, PROTO_INTERNAL, &e);
-		return 0;
-	}
 	if (dbloop_full(&m->dbloop)) {
-		job_free(j);
 		merr_set(&e, MERR_BUSY, "busy: %d database jobs waiting",
 		    DBLOOP_MAX_PENDING);
 		merr_hint(&e, "try again later");
-		cmd_reply_error(c, cmd->name, PROTO_BUSY, &e);
-		return 0;
+		cmd_reply_error(c, cmd_name(cmd), PROTO_BUSY, &e);
+		return NULL;
 	}
+	if ((j = cmd_job(m, cmd, cmd_job_done)) == NULL) {
+		merr_set(&e, MERR_NOMEM, "out of memory");
+		cmd_reply_error(c, cmd_name(cmd), PROTO_INTERNAL, &e);
+		return NULL;
+	}
+	j->mutating = (cmd->flags & CMD_EXCL) != 0;
+	j->conn_id = c->id;
+	j->req = *r;
+	proto_request_init(r);		/* moved into the job */
+	cmd_job_actor(j, c);
+	return j;
+}
+
+static void
+cmd_start(struct migrated *m, struct conn *c, struct job *j)
+{
 	if (j->mutating) {
-		m->st.busy_op = cmd->name;
+		m->st.busy_op = cmd_name(j->cmd);
 		m->st.busy_since = time(NULL);
 		m->st.busy_uid = (long)c->uid;
-		log_info("%s requested by uid %ld (%s) pid %ld", cmd->name,
-		    (long)c->uid, c->user, (long)c->pid);
 		daemon_status_changed(m);
 	}
-	dbloop_submit(&m->dbloop, j);
+	dbloop_submit(&m->dbloop, &j->task);
+}
+
+static int
+cmd_submit(struct migrated *m, struct conn *c, const struct cmd *cmd,
+    struct proto_request *r)
+{
+	struct job *j;
+
+	if ((j = cmd_client_job(m, c, cmd, r)) == NULL)
+		return 0;
+	if (j->mutating)
+		log_info("%s requested by uid %ld (%s) pid %ld", cmd_name(cmd),
+		    (long)c->uid, c->user, (long)c->pid);
+	cmd_start(m, c, j);
 	return 1;
 }
 
@@ -427,18 +539,11 @@ cmd_reload(struct migrated *m, struct conn *c, const struct cmd *cmd,
 
 	merr_clear(&e);
 	if (daemon_reload(m, &e) == -1) {
-		cmd_reply_error(c, cmd->name, PROTO_FAILED, &e);
+		cmd_reply_error(c, cmd_name(cmd), PROTO_FAILED, &e);
 		return 0;
 	}
-	if ((j = cmd_new_job(m, c, cmd, r)) == NULL) {
-		merr_set(&e, MERR_NOMEM, "out of memory");
-		cmd_reply_error(c, cmd->name, PROTO_INTERNAL, &e);
+	if ((j = cmd_client_job(m, c, cmd, r)) == NULL)
 		return 0;
-	}
-	m->st.busy_op = cmd->name;
-	m->st.busy_since = time(NULL);
-	m->st.busy_uid = (long)c->uid;
-	daemon_status_changed(m);
-	dbloop_submit(&m->dbloop, j);
+	cmd_start(m, c, j);
 	return 1;
 }

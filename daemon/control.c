@@ -11,10 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
 #include "control.h"
-#include "daemon.h"
 #include "log.h"
+#include "notify.h"
 
 struct wreq {
 	uv_write_t	 req;
@@ -222,7 +221,7 @@ control_serve(struct conn *c)
 		}
 		if (len == 0)
 			continue;
-		if (cmd_dispatch(c->ctl->m, c, line, len) == 1)
+		if (c->ctl->serve(c->ctl->arg, c, line, len) == 1)
 			c->inflight = 1;
 	}
 	if (c->inflight || c->closing || c->close_after_write)
@@ -247,6 +246,7 @@ control_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	free(buf->base);
+	c->active = uv_now(c->pipe.loop);
 	control_serve(c);
 }
 
@@ -254,6 +254,7 @@ void
 control_done(struct conn *c)
 {
 	c->inflight = 0;
+	c->active = uv_now(c->pipe.loop);
 	if (c->closing)
 		return;
 	control_serve(c);
@@ -353,6 +354,53 @@ control_count_uid(struct control *ctl, uid_t uid)
 	return n;
 }
 
+static int
+control_idle(const struct conn *c)
+{
+	return !c->inflight && !c->writes && !c->closing &&
+	    !c->close_after_write;
+}
+
+/*
+ * Make room for uid's new connection: its least recently used idle one
+ * goes (a client that left sockets open must not lock its own uid out).
+ * 0: room made, -1: all of them are busy.
+ */
+static int
+control_evict_idle(struct control *ctl, uid_t uid, const struct conn *keep)
+{
+	struct conn *old = NULL;
+
+	for (struct conn *c = ctl->conns; c; c = c->next)
+		if (c != keep && c->uid == uid && control_idle(c) &&
+		    (old == NULL || c->active < old->active))
+			old = c;
+	if (old == NULL)
+		return -1;
+	log_info("control: uid %ld has %d connections: closing its idle one "
+	    "of pid %ld", (long)uid, CONTROL_MAX_PER_UID, (long)old->pid);
+	control_conn_close(old);
+	return 0;
+}
+
+static void
+control_idle_cb(uv_timer_t *t)
+{
+	struct control *ctl = t->data;
+	uint64_t now = uv_now(t->loop);
+	struct conn *c, *next;
+
+	for (c = ctl->conns; c; c = next) {
+		next = c->next;
+		if (control_idle(c) && now - c->active >= CONTROL_IDLE_MS) {
+			log_debug("control: uid %ld pid %ld idle for %d s: "
+			    "closed", (long)c->uid, (long)c->pid,
+			    CONTROL_IDLE_MS / 1000);
+			control_conn_close(c);
+		}
+	}
+}
+
 static void
 control_refuse(struct conn *c, enum proto_code code, const char *msg)
 {
@@ -372,6 +420,7 @@ control_accept_cb(uv_stream_t *server, int status)
 	struct control *ctl = server->data;
 	struct conn *c;
 	char msg[128];
+	int privileged;
 
 	if (status < 0) {
 		log_warnx("control: accept: %s", uv_strerror(status));
@@ -395,17 +444,23 @@ control_accept_cb(uv_stream_t *server, int status)
 	ctl->nconns++;
 	log_debug("control: uid %ld (%s) pid %ld connected", (long)c->uid,
 	    c->user, (long)c->pid);
-	if (ctl->m->stopping) {
+	if (ctl->stopping) {
 		control_refuse(c, PROTO_SHUTDOWN, "the daemon is stopping");
 		return;
 	}
-	if (control_count_uid(ctl, c->uid) > CONTROL_MAX_PER_UID) {
+	c->active = uv_now(server->loop);
+	/* root and the daemon's own uid are never locked out */
+	privileged = c->uid == 0 || c->uid == geteuid();
+	if (!privileged && control_count_uid(ctl, c->uid) >
+	    CONTROL_MAX_PER_UID && control_evict_idle(ctl, c->uid, c) == -1) {
 		snprintf(msg, sizeof(msg), "too many connections from uid %ld "
-		    "(at most %d)", (long)c->uid, CONTROL_MAX_PER_UID);
+		    "(at most %d), all busy", (long)c->uid,
+		    CONTROL_MAX_PER_UID);
 		control_refuse(c, PROTO_LIMIT, msg);
 		return;
 	}
-	if (ctl->nconns > CONTROL_MAX_CONNS) {
+	if (ctl->nconns > CONTROL_MAX_CONNS +
+	    (privileged ? CONTROL_RESERVE : 0)) {
 		snprintf(msg, sizeof(msg), "too many connections (at most %d)",
 		    CONTROL_MAX_CONNS);
 		control_refuse(c, PROTO_LIMIT, msg);
@@ -416,13 +471,14 @@ control_accept_cb(uv_stream_t *server, int status)
 }
 
 int
-control_listen(struct control *ctl, struct migrated *m, uv_loop_t *loop,
-    const struct config *cfg, struct merr *e)
+control_listen(struct control *ctl, control_serve_fn serve, void *arg,
+    uv_loop_t *loop, const struct config *cfg, struct merr *e)
 {
 	int fd, rc;
 
 	memset(ctl, 0, sizeof(*ctl));
-	ctl->m = m;
+	ctl->serve = serve;
+	ctl->arg = arg;
 	if ((fd = notify_listen_fd()) >= 0) {
 		log_info("control socket passed by systemd (fd %d)", fd);
 	} else {
@@ -435,6 +491,11 @@ control_listen(struct control *ctl, struct migrated *m, uv_loop_t *loop,
 	uv_pipe_init(loop, &ctl->listener, 0);
 	ctl->listener.data = ctl;
 	ctl->listening = 1;
+	uv_timer_init(loop, &ctl->idle);
+	ctl->idle.data = ctl;
+	uv_timer_start(&ctl->idle, control_idle_cb, CONTROL_IDLE_MS / 4,
+	    CONTROL_IDLE_MS / 4);
+	ctl->idle_on = 1;
 	if ((rc = uv_pipe_open(&ctl->listener, fd)) != 0 ||
 	    (rc = uv_listen((uv_stream_t *)&ctl->listener, 64,
 	    control_accept_cb)) != 0) {
@@ -454,6 +515,11 @@ control_listen(struct control *ctl, struct migrated *m, uv_loop_t *loop,
 void
 control_stop_accepting(struct control *ctl)
 {
+	ctl->stopping = 1;
+	if (ctl->idle_on) {
+		uv_close((uv_handle_t *)&ctl->idle, NULL);
+		ctl->idle_on = 0;
+	}
 	if (!ctl->listening)
 		return;
 	ctl->listening = 0;

@@ -23,12 +23,21 @@
 
 #define CONTROL_MAX_PER_UID	16	/* connections per peer uid */
 #define CONTROL_MAX_CONNS	256	/* all peers together */
+#define CONTROL_RESERVE		8	/* more, for root and our own uid */
+#define CONTROL_IDLE_MS		60000	/* an idle connection is closed */
 #define CONTROL_MAX_QUEUED	(4 * 1024 * 1024)	/* unread reply bytes */
 #define CONTROL_MAX_GROUPS	64
 #define CONTROL_MAX_DENIALS	3	/* denied requests, then closed */
 
-struct migrated;
 struct control;
+struct conn;
+
+/*
+ * Serve one request line from c: 0 answered, 1 a job now serves it (the
+ * connection reads no further until control_done()).
+ */
+typedef int (*control_serve_fn)(void *arg, struct conn *c, const char *line,
+    size_t len);
 
 struct conn {
 	uv_pipe_t	 pipe;		/* first: the handle is the conn */
@@ -47,6 +56,7 @@ struct conn {
 	int		 close_after_write;
 	int		 writes;	/* uv_write requests pending */
 	int		 denials;	/* requests denied on it */
+	uint64_t	 active;	/* uv_now() of its last request */
 };
 
 struct control {
@@ -57,7 +67,11 @@ struct control {
 	struct conn	*conns;
 	int		 nconns;
 	uint64_t	 next_id;
-	struct migrated	*m;
+	int		 stopping;	/* refuse new connections */
+	uv_timer_t	 idle;		/* closes idle connections */
+	int		 idle_on;
+	control_serve_fn serve;
+	void		*arg;		/* for serve */
 };
 
 /*
@@ -65,8 +79,8 @@ struct control {
  * cfg->socket_mode and cfg->socket_group after checking that no live
  * daemon answers on it and removing a stale socket file.
  */
-int	control_listen(struct control *, struct migrated *, uv_loop_t *,
-	    const struct config *, struct merr *);
+int	control_listen(struct control *, control_serve_fn, void *arg,
+	    uv_loop_t *, const struct config *, struct merr *);
 void	control_stop_accepting(struct control *);
 void	control_close(struct control *);
 struct conn *control_find(struct control *, uint64_t id);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "daemon.h"
 #include "log.h"
 #include "ops.h"
@@ -27,177 +28,64 @@ static void	daemon_finish(struct migrated *);
 static void	daemon_submit_startup(struct migrated *);
 static void	daemon_sighup(struct migrated *);
 
-struct cfgref *
-cfgref_new(void)
+void
+daemon_status_get(struct migrated *m, struct daemon_status *s)
 {
-	struct cfgref *r = calloc(1, sizeof(*r));
+	struct dstate *st = &m->st;
 
-	if (r)
-		r->refs = 1;
-	return r;
-}
-
-struct cfgref *
-cfgref_get(struct cfgref *r)
-{
-	r->refs++;
-	return r;
+	memset(s, 0, sizeof(*s));
+	s->version = MIGRATED_VERSION;
+	s->proto = PROTO_VERSION;
+	s->pid = (long)getpid();
+	s->uptime_s = (long)(time(NULL) - st->started);
+	s->ready = st->ready;
+	s->stopping = m->stopping != 0;
+	s->db_up = st->db_up;
+	s->db_where = st->db_where;
+	s->db_error = st->db_error;
+	s->db_down_since = st->db_down_since;
+	s->busy_op = st->busy_op;
+	s->busy_since = st->busy_since;
+	s->busy_uid = st->busy_uid;
+	s->t1 = st->has_t1 ? &st->t1 : NULL;
+	s->t2 = st->has_t2 ? &st->t2 : NULL;
+	s->last_error = st->last_error;
+	s->apply = config_apply_name(m->cfg->cfg.apply);
+	s->config = m->cfg->cfg.path;
+	s->reloads = st->reloads;
+	s->jobs = m->dbloop.pending;
 }
 
 void
-cfgref_put(struct cfgref *r)
+daemon_fold(struct migrated *m, struct job *j)
 {
-	if (r && --r->refs == 0) {
-		config_release(&r->cfg);
-		free(r);
+	struct job_result *r = &j->res;
+
+	if (r->t1_kind == T1_PLANNED && m->st.has_t1) {
+		t1_summary_merge(&m->st.t1, &r->t1);
+	} else if (r->t1_kind != T1_NONE) {
+		t1_summary_release(&m->st.t1);
+		m->st.t1 = r->t1;
+		t1_summary_init(&r->t1);
+		m->st.has_t1 = 1;
 	}
+	if (r->has_t2) {
+		t2_summary_move(&m->st.t2, &r->t2);
+		m->st.has_t2 = 1;
+	}
+	if (j->db_where[0])
+		memcpy(m->st.db_where, j->db_where, sizeof(m->st.db_where));
+	if (j->db_lost)
+		daemon_db_lost(m, &j->err);
 }
 
 static void
-daemon_time(time_t t, char *buf, size_t len)
+daemon_line(struct migrated *m, char *buf, size_t len)
 {
-	struct tm tm;
+	struct daemon_status s;
 
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* "schema in sync" / "schema: 1 change refused, 2 drift" */
-static void
-status_schema(const json_t *t1, char *buf, size_t len)
-{
-	json_int_t refused, drift, safe;
-	int n;
-
-	if (t1 == NULL) {
-		snprintf(buf, len, "schema not checked yet");
-		return;
-	}
-	if (!json_is_true(json_object_get(t1, "available"))) {
-		snprintf(buf, len, "tier 1 not built");
-		return;
-	}
-	refused = json_integer_value(json_object_get(t1, "refused"));
-	drift = json_integer_value(json_object_get(t1, "drift"));
-	safe = json_integer_value(json_object_get(t1, "pending_safe"));
-	if (refused == 0 && drift == 0 && safe == 0) {
-		snprintf(buf, len, "schema in sync");
-		return;
-	}
-	n = snprintf(buf, len, "schema:");
-	if (safe && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, " %lld change%s to "
-		    "apply,", (long long)safe, safe == 1 ? "" : "s");
-	if (refused && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, " %lld change%s "
-		    "refused,", (long long)refused, refused == 1 ? "" : "s");
-	if (drift && n > 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - (size_t)n, " %lld drift,",
-		    (long long)drift);
-	if (n > 0 && (size_t)n <= len)
-		buf[n - 1] = '\0';	/* the last comma */
-}
-
-/* "1 enhancement pending: 20240110_150000_add_user_preferences" */
-static void
-status_pending(const json_t *t2, char *buf, size_t len)
-{
-	const json_t *p, *d, *v;
-	size_t n, i, off;
-
-	if (t2 == NULL || !json_is_true(json_object_get(t2, "available"))) {
-		snprintf(buf, len, "%s", t2 ? "tier 2 not built" : "");
-		return;
-	}
-	p = json_object_get(t2, "pending");
-	d = json_object_get(t2, "dirty");
-	if (json_array_size(d) > 0) {
-		snprintf(buf, len, "enhancement %s is dirty",
-		    json_string_value(json_object_get(json_array_get(d, 0),
-		    "name")));
-		return;
-	}
-	if ((n = json_array_size(p)) == 0) {
-		snprintf(buf, len, "no enhancement pending");
-		return;
-	}
-	off = (size_t)snprintf(buf, len, "%zu enhancement%s pending: ", n,
-	    n == 1 ? "" : "s");
-	json_array_foreach(p, i, v) {
-		if (off >= len)
-			break;
-		off += (size_t)snprintf(buf + off, len - off, "%s%s",
-		    i ? ", " : "", json_string_value(v));
-	}
-}
-
-static void
-status_line(struct migrated *m, char *buf, size_t len)
-{
-	struct dstate *s = &m->st;
-	char when[32];
-	int n;
-
-	if (m->stopping) {
-		snprintf(buf, len, "stopping%s%s", s->busy_op ?
-		    ": finishing " : "", s->busy_op ? s->busy_op : "");
-	} else if (!s->db_up && s->db_down_since == 0) {
-		snprintf(buf, len, "starting: connecting to the database");
-	} else if (!s->db_up) {
-		daemon_time(s->db_down_since, when, sizeof(when));
-		snprintf(buf, len, "%sdatabase unavailable since %s",
-		    s->ready ? "" : "starting: ", when);
-	} else if (!s->ready) {
-		snprintf(buf, len, "starting: running tier 1");
-	} else if (s->busy_op) {
-		daemon_time(s->busy_since, when, sizeof(when));
-		snprintf(buf, len, "%s in progress since %s", s->busy_op,
-		    when);
-	} else {
-		status_schema(s->tier1, s->schema_line,
-		    sizeof(s->schema_line));
-		status_pending(s->tier2, s->pending_line,
-		    sizeof(s->pending_line));
-		n = snprintf(buf, len, "%s%s%s", s->schema_line,
-		    s->pending_line[0] ? "; " : "", s->pending_line);
-		/* e.g. a migration file that does not parse */
-		if (s->last_error[0] && n > 0 && (size_t)n < len)
-			snprintf(buf + n, len - (size_t)n, "; error: %s",
-			    s->last_error);
-	}
-}
-
-json_t *
-daemon_status_json(struct migrated *m)
-{
-	struct dstate *s = &m->st;
-	char line[1024], since[32], down[32];
-	json_t *busy = json_null();
-
-	status_line(m, line, sizeof(line));
-	if (s->busy_op) {
-		daemon_time(s->busy_since, since, sizeof(since));
-		busy = json_pack("{s:s, s:s, s:I}", "op", s->busy_op, "since",
-		    since, "uid", (json_int_t)s->busy_uid);
-	}
-	daemon_time(s->db_down_since, down, sizeof(down));
-	return json_pack("{s:s, s:i, s:I, s:I, s:b, s:b, s:s, "
-	    "s:{s:b, s:s?, s:s?, s:s?}, s:o, s:O?, s:O?, s:s?, s:s, s:s?, "
-	    "s:I, s:i}",
-	    "version", MIGRATED_VERSION, "proto", PROTO_VERSION,
-	    "pid", (json_int_t)getpid(),
-	    "uptime_s", (json_int_t)(time(NULL) - s->started),
-	    "ready", s->ready, "stopping", m->stopping != 0, "status", line,
-	    "database", "available", s->db_up,
-	    "where", s->db_where[0] ? s->db_where : NULL,
-	    "error", s->db_up || !s->db_error[0] ? NULL : s->db_error,
-	    "down_since", s->db_up ? NULL : down,
-	    "busy", busy, "schema", s->tier1, "enhancements", s->tier2,
-	    "last_error", s->last_error[0] ? s->last_error : NULL,
-	    "apply", config_apply_name(m->cfg->cfg.apply),
-	    "config", m->cfg->cfg.path,
-	    "reloads", (json_int_t)s->reloads,
-	    "jobs", m->dbloop.pending);
+	daemon_status_get(m, &s);
+	daemon_status_line(&s, buf, len);
 }
 
 void
@@ -207,7 +95,7 @@ daemon_status_changed(struct migrated *m)
 
 	if (m->finishing)
 		return;
-	status_line(m, line, sizeof(line));
+	daemon_line(m, line, sizeof(line));
 	if (strcmp(line, m->st.notified)) {
 		memcpy(m->st.notified, line, sizeof(line));
 		notify_send(&m->notify, "STATUS=%s", line);
@@ -261,7 +149,7 @@ daemon_startup_done(void *arg, struct job *j)
 	struct migrated *m = arg;
 	int was_up = m->st.db_up;
 
-	ops_done(m, j);
+	daemon_fold(m, j);
 	if (j->rc == 0) {
 		m->st.db_up = 1;
 		m->st.last_error[0] = '\0';
@@ -273,13 +161,19 @@ daemon_startup_done(void *arg, struct job *j)
 			notify_send(&m->notify, "READY=1");
 			log_info("ready (%s)", m->st.db_where);
 		}
+	} else if (!m->st.ready && j->err.code == MERR_CONFIG) {
+		/* a refused password will not heal by waiting: say so, stop */
+		log_merr(cmd_name(j->cmd), &j->err);
+		m->exit_code = EXIT_CANNOT_HEAL;
+		daemon_shutdown(m, 0);
 	} else if (!j->db_lost) {
 		m->st.db_up = 1;
 		merr_format(&j->err, m->st.last_error,
 		    sizeof(m->st.last_error));
-		log_merr(j->name, &j->err);
+		log_merr(cmd_name(j->cmd), &j->err);
 		if (!m->st.ready) {
-			m->exit_code = 1;
+			m->exit_code = j->err.code == MERR_INPUT ?
+			    EXIT_CANNOT_HEAL : 1;
 			daemon_shutdown(m, 0);
 		}
 	}
@@ -307,13 +201,13 @@ signame(int sig)
 static void
 daemon_submit_startup(struct migrated *m)
 {
-	struct job *j = ops_job(m, m->st.ready ? "recheck" : "startup",
-	    daemon_startup_done);
+	struct job *j = cmd_job(m, cmd_internal(m->st.ready ? CMD_RECHECK :
+	    CMD_STARTUP), daemon_startup_done);
 
 	if (m->st.ready)
 		log_info("database is back: re-checking the schema");
 	if (j)
-		dbloop_submit(&m->dbloop, j);
+		dbloop_submit(&m->dbloop, &j->task);
 }
 
 static void
@@ -321,7 +215,7 @@ daemon_ping_done(void *arg, struct job *j)
 {
 	struct migrated *m = arg;
 
-	ops_done(m, j);
+	daemon_fold(m, j);
 	job_free(j);
 	daemon_status_changed(m);
 }
@@ -334,8 +228,8 @@ daemon_ping_cb(uv_timer_t *t)
 
 	if (!m->st.db_up || m->stopping || !dbloop_idle(&m->dbloop))
 		return;
-	if ((j = ops_job(m, "ping", daemon_ping_done)) != NULL)
-		dbloop_submit(&m->dbloop, j);
+	if ((j = cmd_job(m, cmd_internal(CMD_PING), daemon_ping_done)) != NULL)
+		dbloop_submit(&m->dbloop, &j->task);
 }
 
 /* The watcher: the migrations folder settled after a change. */
@@ -347,7 +241,8 @@ daemon_watch_cb(void *arg, const char *file)
 
 	log_info("migrations folder changed ('%s'): revalidating", file);
 	if (!m->st.db_up || m->stopping ||
-	    (j = ops_job(m, "refresh", daemon_startup_done)) == NULL)
+	    (j = cmd_job(m, cmd_internal(CMD_REFRESH), daemon_startup_done))
+	    == NULL)
 		return;
 	if (m->cfg->cfg.apply == APPLY_WHEN_PENDING && !m->st.busy_op) {
 		j->mutating = 1;
@@ -355,7 +250,7 @@ daemon_watch_cb(void *arg, const char *file)
 		m->st.busy_since = time(NULL);
 		m->st.busy_uid = (long)geteuid();
 	}
-	dbloop_submit(&m->dbloop, j);
+	dbloop_submit(&m->dbloop, &j->task);
 }
 
 static int
@@ -420,14 +315,14 @@ daemon_sighup(struct migrated *m)
 	log_info("SIGHUP: reloading");
 	if (daemon_reload(m, &e) == -1)
 		return;
-	if (!m->st.db_up || (j = ops_job(m, "reload", daemon_reload_done))
-	    == NULL)
+	if (!m->st.db_up || (j = cmd_job(m, cmd_internal(CMD_RELOAD),
+	    daemon_reload_done)) == NULL)
 		return;
 	j->mutating = 1;
 	m->st.busy_op = "reload";
 	m->st.busy_since = time(NULL);
 	m->st.busy_uid = (long)geteuid();
-	dbloop_submit(&m->dbloop, j);
+	dbloop_submit(&m->dbloop, &j->task);
 	daemon_status_changed(m);
 }
 
@@ -473,10 +368,10 @@ daemon_shutdown(struct migrated *m, int sig)
 	control_stop_accepting(&m->control);
 	uv_timer_stop(&m->ping);
 	uv_timer_stop(&m->reconnect);
-	if (m->st.db_up && (j = ops_job(m, "stop", daemon_stop_done))) {
-		snprintf(j->user, sizeof(j->user), "%d", m->exit_code);
-		j->req.sub = strdup(j->user);
-		dbloop_submit(&m->dbloop, j);
+	if (m->st.db_up && (j = cmd_job(m, cmd_internal(CMD_STOP),
+	    daemon_stop_done))) {
+		j->exit_code = m->exit_code;
+		dbloop_submit(&m->dbloop, &j->task);
 	}
 	daemon_status_changed(m);
 }
@@ -499,14 +394,15 @@ daemon_finish(struct migrated *m)
 }
 
 static void
-daemon_progress(void *arg, struct job *j, json_t *data)
+daemon_progress(void *arg, struct dbtask *t, json_t *data)
 {
 	struct migrated *m = arg;
+	struct job *j = job_of(t);
 	struct conn *c = j->conn_id ? control_find(&m->control, j->conn_id) :
 	    NULL;
 
 	if (c)
-		control_send(c, proto_progress(j->name, data));
+		control_send(c, proto_progress(cmd_name(j->cmd), data));
 	else
 		json_decref(data);
 }
@@ -531,6 +427,7 @@ daemon_handles(struct migrated *m)
 }
 
 
+/* 0: started; else the exit status (EXIT_CANNOT_HEAL or 1). */
 static int
 daemon_start(struct migrated *m)
 {
@@ -539,15 +436,17 @@ daemon_start(struct migrated *m)
 
 	merr_clear(&e);
 	if (ops_preflight(&m->cfg->cfg, &e) == -1 ||
-	    control_listen(&m->control, m, m->loop, &m->cfg->cfg, &e) == -1) {
+	    control_listen(&m->control, cmd_dispatch, m, m->loop,
+	    &m->cfg->cfg, &e) == -1) {
 		log_merr("error", &e);
-		return -1;
+		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
+		    EXIT_CANNOT_HEAL : 1;
 	}
 	if ((m->ops = ops_new()) == NULL ||
 	    (rc = dbloop_init(&m->dbloop, m->loop, daemon_progress, m)) != 0) {
 		log_errorx("error: cannot start the worker");
 		control_close(&m->control);
-		return -1;
+		return 1;
 	}
 	m->dbloop.wstate = m->ops;
 	if ((rc = dbloop_start(&m->dbloop)) != 0) {
@@ -555,7 +454,7 @@ daemon_start(struct migrated *m)
 		    uv_strerror(rc));
 		control_close(&m->control);
 		dbloop_stop(&m->dbloop);
-		return -1;
+		return 1;
 	}
 	daemon_handles(m);
 	daemon_submit_startup(m);
@@ -587,17 +486,17 @@ daemon_main(const char *config_path, const struct config_overrides *ov,
 	m.loop = &loop;
 	log_info("starting migrated %s (pid %ld)", MIGRATED_VERSION,
 	    (long)getpid());
-	if (daemon_start(&m) == -1) {
+	if ((rc = daemon_start(&m)) != 0) {
 		uv_run(&loop, UV_RUN_DEFAULT);
-		m.exit_code = 1;
+		m.exit_code = rc;
 	} else {
 		uv_run(&loop, UV_RUN_DEFAULT);
 	}
 	if ((rc = uv_loop_close(&loop)) != 0)
 		log_warnx("event loop closed with handles open: %s",
 		    uv_strerror(rc));
-	json_decref(m.st.tier1);
-	json_decref(m.st.tier2);
+	t1_summary_release(&m.st.t1);
+	t2_summary_release(&m.st.t2);
 	ops_free(m.ops);
 	cfgref_put(m.cfg);
 	log_info("stopped (exit %d)", m.exit_code);

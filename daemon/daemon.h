@@ -8,16 +8,25 @@
 #ifndef MIGRATED_DAEMON_H
 #define MIGRATED_DAEMON_H
 
+/*
+ * The service's exit status for a start that restarting cannot heal: a
+ * bad configuration, model or migration file, a refused password, an
+ * unknown database or role (EX_CONFIG; the units name it in
+ * RestartPreventExitStatus=).  Anything else that stops a start is 1.
+ */
+#define EXIT_CANNOT_HEAL	78
+
 #include <signal.h>
 #include <time.h>
 
-#include <jansson.h>
 #include <uv.h>
 
 #include "config.h"
 #include "control.h"
 #include "dbloop.h"
+#include "job.h"
 #include "notify.h"
+#include "status.h"
 #include "watch.h"
 
 struct ops;
@@ -34,20 +43,6 @@ struct denylimit {
 	long	 suppressed;
 };
 
-/*
- * A configuration shared by the loop and the jobs that run with it.  The
- * reference count is only touched on the loop thread (jobs are created and
- * freed there); the worker only reads the config.
- */
-struct cfgref {
-	int		refs;
-	struct config	cfg;
-};
-
-struct cfgref	*cfgref_new(void);
-struct cfgref	*cfgref_get(struct cfgref *);
-void		 cfgref_put(struct cfgref *);
-
 /* What status reports; kept current by job completions on the loop. */
 struct dstate {
 	time_t	 started;
@@ -59,10 +54,9 @@ struct dstate {
 	const char *busy_op;	/* running mutating command, or NULL */
 	time_t	 busy_since;
 	long	 busy_uid;
-	json_t	*tier1;		/* last tier-1 report, or NULL */
-	json_t	*tier2;		/* last tier-2 status, or NULL */
-	char	 schema_line[256];	/* "schema in sync" ... */
-	char	 pending_line[512];	/* "1 enhancement pending: ..." */
+	int	 has_t1, has_t2;
+	struct t1_summary t1;	/* last tier-1 report (and plan) */
+	struct t2_summary t2;	/* last tier-2 status */
 	char	 last_error[512];
 	char	 notified[1024];	/* the last STATUS= sent */
 	long	 reloads;	/* reloads whose config step ended (ok or not) */
@@ -96,7 +90,10 @@ struct migrated {
 int	daemon_main(const char *config_path, const struct config_overrides *,
 	    struct config *cfg);
 void	daemon_status_changed(struct migrated *);
-json_t	*daemon_status_json(struct migrated *);
+/* The state as status reports it; s borrows from m. */
+void	daemon_status_get(struct migrated *, struct daemon_status *s);
+/* Fold a finished job's results into the state (loop thread). */
+void	daemon_fold(struct migrated *, struct job *);
 void	daemon_db_lost(struct migrated *, const struct merr *);
 void	daemon_shutdown(struct migrated *, int sig);
 /* Load a fresh configuration and swap it in; keep the old on error. */

@@ -10,21 +10,20 @@
  *
  *   loop thread                          worker thread
  *   -----------                          -------------
- *   dbloop_submit(job)  -- queue -->     pops the job, runs job->run()
+ *   dbloop_submit(task) -- queue -->     pops the task, runs task->run()
  *                                        with the worker's own struct db
  *   async callback      <-- out ---      dbworker_progress(): progress
  *     on_progress()                      messages, then a "done" message
- *     job->done(), job freed             when job->run() returns
+ *     task->done(), task freed           when task->run() returns
  *
- * A job belongs to the loop until submit, to the worker while it is in the
- * queue or running, and to the loop again from its done message on.  The
- * worker touches nothing else of the daemon: the job carries a reference
- * to its configuration (struct cfgref, counted on the loop thread only),
- * the request and the actor.  Results travel back in the job.
+ * A task belongs to the loop until submit, to the worker while it is in
+ * the queue or running, and to the loop again from its done message on.
+ * The worker touches nothing else: what a task needs (for the daemon, a
+ * job: daemon/job.h) is embedded around it, and so are its results.
  *
  * So `status` never waits: it is answered on the loop from the state that
- * job completions keep current, while a long `up` holds the worker.  Jobs
- * run one at a time in submission order; the control server admits one
+ * task completions keep current, while a long `up` holds the worker.
+ * Tasks run one at a time in submission order; the control server admits one
  * mutating job at a time and answers a second with "busy".
  *
  * Cancelling: db_cancel() is PQcancel on a PGcancel object, which libpq
@@ -35,45 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
 #include "dbloop.h"
 #include "log.h"
 
-struct job *
-job_new(const char *name, job_run_fn run, job_done_fn done, void *arg)
-{
-	struct job *j = calloc(1, sizeof(*j));
-
-	if (j == NULL)
-		return NULL;
-	j->name = name;
-	j->run = run;
-	j->done = done;
-	j->arg = arg;
-	j->actor.is_daemon = 1;
-	j->actor.uid = (uid_t)-1;
-	j->actor.pid = -1;
-	j->started = time(NULL);
-	proto_request_init(&j->req);
-	return j;
-}
-
-void
-job_free(struct job *j)
-{
-	if (j == NULL)
-		return;
-	proto_request_release(&j->req);
-	json_decref(j->data);
-	json_decref(j->tier1_state);
-	json_decref(j->tier2_state);
-	if (j->cfg)
-		cfgref_put(j->cfg);
-	free(j);
-}
-
 static void
-dbloop_post(struct dbloop *d, struct job *j, json_t *progress)
+dbloop_post(struct dbloop *d, struct dbtask *t, json_t *progress)
 {
 	struct dbmsg *m = calloc(1, sizeof(*m));
 
@@ -85,7 +50,7 @@ dbloop_post(struct dbloop *d, struct job *j, json_t *progress)
 		while ((m = calloc(1, sizeof(*m))) == NULL)
 			uv_sleep(10);
 	}
-	m->job = j;
+	m->task = t;
 	m->progress = progress;
 	uv_mutex_lock(&d->mu);
 	*d->out_tail = m;
@@ -95,10 +60,10 @@ dbloop_post(struct dbloop *d, struct job *j, json_t *progress)
 }
 
 void
-dbworker_progress(struct dbloop *d, struct job *j, json_t *data)
+dbworker_progress(struct dbloop *d, struct dbtask *t, json_t *data)
 {
 	if (data)
-		dbloop_post(d, j, data);
+		dbloop_post(d, t, data);
 }
 
 static void
@@ -119,7 +84,8 @@ dbworker_db(struct dbloop *d, const char *conninfo, struct merr *e)
 
 	if (d->db.conn && (d->conninfo == NULL || strcmp(d->conninfo, ci)))
 		dbworker_close(d);	/* reloaded with another database */
-	if (d->db.conn && !db_ok(&d->db))
+	/* found dead before anything was sent: reconnect and go on */
+	if (d->db.conn && !db_alive(&d->db))
 		dbworker_close(d);
 	if (d->db.conn)
 		return &d->db;
@@ -136,49 +102,36 @@ dbworker_db(struct dbloop *d, const char *conninfo, struct merr *e)
 	return &d->db;
 }
 
-/* A client's job queued before a stop: answered, not run. */
-static void
-dbworker_refuse(struct job *j)
+int
+dbworker_check(struct dbloop *d)
 {
-	merr_clear(&j->err);
-	merr_set(&j->err, MERR_STATE, "cannot run '%s': the daemon is "
-	    "stopping", j->name);
-	j->code = PROTO_SHUTDOWN;
-	j->rc = -1;
+	if (d->db.conn && !db_ok(&d->db)) {
+		dbworker_close(d);
+		return -1;
+	}
+	return 0;
 }
 
 static void
 dbworker_main(void *arg)
 {
 	struct dbloop *d = arg;
-	struct job *j;
+	struct dbtask *t;
 
 	for (;;) {
 		uv_mutex_lock(&d->mu);
 		while (d->queue == NULL && !d->quit)
 			uv_cond_wait(&d->cv, &d->mu);
-		if ((j = d->queue) == NULL) {	/* quit and nothing left */
+		if ((t = d->queue) == NULL) {	/* quit and nothing left */
 			uv_mutex_unlock(&d->mu);
 			break;
 		}
-		if ((d->queue = j->next) == NULL)
+		if ((d->queue = t->next) == NULL)
 			d->queue_tail = &d->queue;
-		j->next = NULL;
+		t->next = NULL;
 		uv_mutex_unlock(&d->mu);
-
-		if (d->stop && j->conn_id != 0)
-			dbworker_refuse(j);	/* stopping: ours only */
-		else
-			j->run(d, j);
-		if (j->rc == -1 && j->err.code == MERR_CONNECT)
-			j->db_lost = 1;
-		if (d->db.conn && !db_ok(&d->db)) {
-			j->db_lost = 1;
-			dbworker_close(d);
-		}
-		if (d->db.conn)
-			memcpy(j->db_where, d->db.where, sizeof(j->db_where));
-		dbloop_post(d, j, NULL);
+		t->run(d, t);
+		dbloop_post(d, t, NULL);
 	}
 	dbworker_close(d);
 }
@@ -197,10 +150,10 @@ dbloop_async_cb(uv_async_t *h)
 	for (; m; m = next) {
 		next = m->next;
 		if (m->progress) {
-			d->on_progress(d->arg, m->job, m->progress);
+			d->on_progress(d->arg, m->task, m->progress);
 		} else {
 			d->pending--;
-			m->job->done(m->job->arg, m->job);
+			m->task->done(m->task->arg, m->task);
 		}
 		free(m);
 	}
@@ -243,13 +196,13 @@ dbloop_start(struct dbloop *d)
 }
 
 void
-dbloop_submit(struct dbloop *d, struct job *j)
+dbloop_submit(struct dbloop *d, struct dbtask *t)
 {
-	j->next = NULL;
+	t->next = NULL;
 	d->pending++;
 	uv_mutex_lock(&d->mu);
-	*d->queue_tail = j;
-	d->queue_tail = &j->next;
+	*d->queue_tail = t;
+	d->queue_tail = &t->next;
 	uv_cond_signal(&d->cv);
 	uv_mutex_unlock(&d->mu);
 }

@@ -18,7 +18,7 @@
 #include "version.h"
 
 enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET,
-    OPT_PLAN, OPT_ONCE };
+    OPT_PLAN, OPT_ONCE, OPT_UP };
 
 struct options {
 	const char		*config;
@@ -26,6 +26,7 @@ struct options {
 	int			 check;		/* -n */
 	int			 plan;		/* --plan */
 	int			 once;		/* --once */
+	int			 up;		/* --once --up */
 	int			 verbose;
 };
 
@@ -36,7 +37,7 @@ usage(int code)
 	    "usage: migrated [-dnv] [-c FILE] [--database CONNINFO] "
 	    "[--models DIR]\n"
 	    "                [--migrations DIR] [--socket PATH] "
-	    "[--plan | --once]\n"
+	    "[--plan | --once [--up]]\n"
 	    "  -c FILE          configuration (default %s)\n"
 	    "  -n               check the configuration and exit\n"
 	    "  -d, -v           debug logging (migrated never detaches)\n"
@@ -47,7 +48,9 @@ usage(int code)
 	    "  --socket PATH    control socket\n"
 	    "  --plan           print the tier-1 plan and exit, changing "
 	    "nothing\n"
-	    "  --once           apply tier 1 and exit\n",
+	    "  --once           apply tier 1 and exit\n"
+	    "  --up             with --once: then apply every pending "
+	    "migration (tier 2)\n",
 	    CONFIG_DEFAULT_PATH);
 	exit(code);
 }
@@ -63,6 +66,7 @@ parse_args(int argc, char **argv, struct options *op)
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "up", no_argument, NULL, OPT_UP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -84,6 +88,7 @@ parse_args(int argc, char **argv, struct options *op)
 		case OPT_SOCKET: op->o.socket_path = optarg; break;
 		case OPT_PLAN: op->plan = 1; break;
 		case OPT_ONCE: op->once = 1; break;
+		case OPT_UP: op->up = 1; break;
 		default: usage(2);
 		}
 	}
@@ -95,6 +100,10 @@ parse_args(int argc, char **argv, struct options *op)
 	if (op->plan && op->once) {
 		fprintf(stderr, "migrated: --plan and --once exclude each "
 		    "other\n");
+		usage(2);
+	}
+	if (op->up && !op->once) {
+		fprintf(stderr, "migrated: --up goes with --once\n");
 		usage(2);
 	}
 }
@@ -116,7 +125,8 @@ main(int argc, char **argv)
 	if (config_load(&cfg, op.config, &op.o, &e) == -1 ||
 	    config_check_paths(&cfg, &e) == -1) {
 		log_merr("error", &e);
-		return 1;
+		/* the service: restarting will not fix the file */
+		return op.check || op.plan || op.once ? 1 : EXIT_CANNOT_HEAL;
 	}
 	if (op.check) {
 		printf("configuration OK\n");
@@ -124,7 +134,7 @@ main(int argc, char **argv)
 	} else if (op.plan) {
 		rc = oneshot_plan(&cfg);	/* daemon/oneshot.c */
 	} else if (op.once) {
-		rc = oneshot_once(&cfg);
+		rc = oneshot_once(&cfg, op.up);
 	} else {
 		/*
 		 * The service idles on every host: one malloc arena for the

@@ -6,23 +6,29 @@
 #include "audit.h"
 #include "db.h"
 #include "event.h"
+#include "lint.h"
 #include "log.h"
+#include "migrate.h"
 #include "oneshot.h"
 #include "plan.h"
-#include "tier1.h"
+#include "status.h"
+#include "t1call.h"
 
 
 int
 oneshot_plan(const struct config *cfg)
 {
+	struct mig_env env = { .cfg = cfg };	/* no db: tier 1 connects */
 	struct plan *p;
 	struct merr e;
 	char *text;
 
 	merr_clear(&e);
-	if (tier1_plan(cfg, NULL, &p, &e) == -1 ||
+	if (t1_call(&env, T1_PLAN_ONLY, NULL, &p, &e) == -1 ||
 	    plan_format_text(p, &text, &e) == -1) {
 		log_merr("error", &e);
+		if (p)
+			plan_free(p);
 		return 1;
 	}
 	fputs(text, stdout);
@@ -64,8 +70,100 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 	return audit_record(&oa->a, db, who, ev, e);
 }
 
+static void
+oneshot_problems(const struct plan *p)
+{
+	for (size_t i = 0; p && i < p->n; i++) {
+		const struct plan_change *c = &p->v[i];
+
+		if (c->cls == PLAN_SAFE)
+			continue;
+		if (c->cls == PLAN_REFUSED)
+			log_warnx("refused: %s %s: %s", c->kind, c->target,
+			    c->reason);
+		else
+			log_info("%s: %s %s: %s", plan_class_name(c->cls),
+			    c->kind, c->target, c->reason);
+		if (c->cls == PLAN_REFUSED && c->hint)
+			log_warnx("hint: %s", c->hint);
+	}
+}
+
+static void
+oneshot_report(const struct tier1_report *rep)
+{
+	if (rep->statements == 0)
+		log_info("tier 1: up to date (%zu refused, %zu drift)%s",
+		    rep->refused, rep->drift, rep->waited ?
+		    ", after waiting for another migrated" : "");
+	else
+		log_info("tier 1: applied %zu changes, %zu statements in %ld ms "
+		    "(%zu refused, %zu drift)", rep->applied, rep->statements,
+		    rep->duration_ms, rep->refused, rep->drift);
+}
+
+/* The same summary line as the service's status and STATUS=. */
+static void
+oneshot_summary(const struct tier1_report *rep, const struct plan *p)
+{
+	struct t1_summary s;
+	struct merr e;
+	char line[256];
+
+	t1_summary_init(&s);
+	merr_clear(&e);
+	if (t1_summary_run(&s, rep, p, &e) == 0) {
+		t1_summary_line(&s, line, sizeof(line));
+		log_info("status: %s", line);
+	}
+	t1_summary_release(&s);
+}
+
+/* What tier 2 did, one line a file, as the service logs it. */
+static void
+oneshot_t2_report(const struct migrate_result *r)
+{
+	for (size_t i = 0; i < r->lint.n; i++) {
+		const struct lint_finding *f = &r->lint.v[i];
+
+		log_warnx("%s:%d:%d: %s [%s]", f->file, f->line, f->col,
+		    f->message, lint_rule_name(f->rule));
+	}
+	for (size_t i = 0; i < r->nsteps; i++)
+		log_info("tier2.%s '%s_%s' in %ld ms, %d statement%s",
+		    r->steps[i].action, r->steps[i].version,
+		    r->steps[i].name ? r->steps[i].name : "",
+		    r->steps[i].duration_ms, r->steps[i].statements,
+		    r->steps[i].statements == 1 ? "" : "s");
+	log_info("tier 2: %zu applied, current version %s", r->nsteps,
+	    r->current[0] ? r->current : "none");
+}
+
+/*
+ * Tier 2 after tier 1, as `migratectl up` runs it through the service:
+ * the same lock, transactions, audit rows and refusals.
+ */
+static int
+oneshot_up(struct mig_env *env, struct merr *e)
+{
+	struct migrate_opts o;
+	struct migrate_result r;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if (env->lockdb->conn == NULL && db_connect(env->lockdb,
+	    env->cfg->database, "migrated lock", e) == -1)
+		return -1;
+	migrate_result_init(&r);
+	rc = migrate_up(env, &o, &r, e);
+	if (rc == 0)
+		oneshot_t2_report(&r);
+	migrate_result_release(&r);
+	return rc;
+}
+
 int
-oneshot_once(const struct config *cfg)
+oneshot_once(const struct config *cfg, int up)
 {
 	const struct actor self = { .is_daemon = 1 };
 	struct oneshot_audit oa = { .cfg = cfg };
@@ -86,7 +184,14 @@ oneshot_once(const struct config *cfg)
 	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
-		rc = tier1_apply(&env, &rep, &p, &e);
+		rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
+		if (rc == 0) {
+			oneshot_problems(p);
+			oneshot_report(&rep);
+			oneshot_summary(&rep, p);
+		}
+		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND))
+			rc = oneshot_up(&env, &e);
 		db_close(&db);
 	}
 	db_close(&lockdb);
@@ -94,33 +199,10 @@ oneshot_once(const struct config *cfg)
 		audit_release(&oa.a);
 		db_close(&oa.db);
 	}
+	plan_free(p);
 	if (rc == -1) {
 		log_merr("error", &e);
-		plan_free(p);
 		return 1;
 	}
-	for (size_t i = 0; p && i < p->n; i++) {
-		const struct plan_change *c = &p->v[i];
-
-		if (c->cls == PLAN_SAFE)
-			continue;
-		if (c->cls == PLAN_REFUSED)
-			log_warnx("refused: %s %s: %s", c->kind, c->target,
-			    c->reason);
-		else
-			log_info("%s: %s %s: %s", plan_class_name(c->cls),
-			    c->kind, c->target, c->reason);
-		if (c->cls == PLAN_REFUSED && c->hint)
-			log_warnx("hint: %s", c->hint);
-	}
-	if (rep.statements == 0)
-		log_info("tier 1: up to date (%zu refused, %zu drift)%s",
-		    rep.refused, rep.drift, rep.waited ?
-		    ", after waiting for another migrated" : "");
-	else
-		log_info("tier 1: applied %zu changes, %zu statements in %ld ms "
-		    "(%zu refused, %zu drift)", rep.applied, rep.statements,
-		    rep.duration_ms, rep.refused, rep.drift);
-	plan_free(p);
 	return 0;
 }

@@ -1,6 +1,7 @@
 /*
- * oneshot.h - `migrated --plan` and `migrated --once`: tier 1 without the
- * daemon (hosts without systemd, CI).  Both return the process exit code.
+ * oneshot.h - `migrated --plan` and `migrated --once [--up]`: the schema
+ * work without the daemon (CI jobs, init containers, hosts without
+ * systemd).  Both return the process exit code.
  */
 #ifndef MIGRATED_ONESHOT_H
 #define MIGRATED_ONESHOT_H
@@ -11,8 +12,12 @@
  * 0: printed (whatever it holds), 1: error. */
 int	oneshot_plan(const struct config *);
 
-/* Apply tier 1 and report on stderr.  0: done (refused changes are
- * warnings, not a failure), 1: error (nothing half-applied). */
-int	oneshot_once(const struct config *);
+/*
+ * Apply tier 1 and report on stderr; then, with up (or a configured
+ * apply: on-start / when-pending), every pending tier-2 migration, as
+ * `migratectl up` would.  0: done (refused tier-1 changes are warnings),
+ * 1: error (the failing file rolled back, or kept dirty to resume).
+ */
+int	oneshot_once(const struct config *, int up);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * opctx.h - private to ops.c and optier.c: the worker's state and the
- * context of one operation.  Worker thread only.
+ * opctx.h - private to the worker's modules (ops.c, optier.c, opaudit.c):
+ * the worker's state and the context of one operation.  Worker thread
+ * only.
  */
 #ifndef MIGRATED_OPCTX_H
 #define MIGRATED_OPCTX_H
@@ -9,11 +10,11 @@
 #include "db.h"
 #include "dbloop.h"
 #include "event.h"
+#include "job.h"
 
 #include "audit.h"
 #include "migrate.h"
 #include "model.h"
-#include "tier1.h"
 
 struct ops {
 	struct db	 lockdb;	/* idle connection for the lock */
@@ -38,13 +39,8 @@ int	ops_connect(struct opctx *, struct merr *);
 int	ops_emit(struct opctx *, const char *action, const char *target,
 	    const char *detail, int ok, struct merr *);
 
-/* optier.c */
-int	op_startup(struct opctx *, struct merr *);
-int	op_refresh(struct opctx *, struct merr *);
-int	op_check(struct opctx *, struct merr *);
-int	op_plan(struct opctx *, struct merr *);
-int	op_tier2(struct opctx *, struct merr *);
-int	op_log(struct opctx *, struct merr *);
-int	op_audit(struct opctx *, struct merr *);
+/* optier.c, for opaudit.c: the tier-2 environment of this operation. */
+int	tier2_env(struct opctx *, struct mig_env *, int locking,
+	    struct merr *);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * ops.c - the jobs the worker runs: the event hook (log line + audit row),
- * the connection, the operation table, and how results reach the state.
- * The operations themselves are in optier.c.
+ * ops.c - how the worker runs a job: the event hook (log line + audit
+ * row), the connection, and the one call through the job's command row.
+ * The operations themselves are in optier.c and opaudit.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,13 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "daemon.h"
+#include "cmd.h"
 #include "log.h"
-#include "ops.h"
-#include "version.h"
-
 #include "opctx.h"
+#include "ops.h"
 
 struct ops *
 ops_new(void)
@@ -117,71 +114,20 @@ ops_emit(struct opctx *x, const char *action, const char *target,
 	return event_emit(&x->hook, x->db, &ev, e);
 }
 
+/* A client's job queued before a stop: answered, not run. */
 static int
-op_ping(struct opctx *x, struct merr *e)
+ops_refuse(struct job *j, struct merr *e)
 {
-	if (ops_connect(x, e) == -1)
-		return -1;
-	return db_exec(x->db, "SELECT 1", e);
+	j->code = PROTO_SHUTDOWN;
+	return merr_set(e, MERR_STATE, "cannot run '%s': the daemon is "
+	    "stopping", cmd_name(j->cmd));
 }
-
-static int
-op_denied(struct opctx *x, struct merr *e)
-{
-	char detail[128];
-
-	if (ops_connect(x, e) == -1)
-		return -1;
-	snprintf(detail, sizeof(detail), "permission denied for uid %ld",
-	    (long)x->j->actor.uid);
-	if (x->j->suppressed > 0)
-		snprintf(detail + strlen(detail), sizeof(detail) -
-		    strlen(detail), "; %ld more denials before this one not "
-		    "recorded", x->j->suppressed);
-	return ops_emit(x, "request.denied", x->j->req.cmd, detail, 0, e);
-}
-
-static int
-op_stop(struct opctx *x, struct merr *e)
-{
-	char detail[128];
-
-	if (!x->d->db.conn || ops_connect(x, e) == -1)
-		return -1;	/* never reconnect just to say goodbye */
-	snprintf(detail, sizeof(detail), "pid %ld, exit %s", (long)getpid(),
-	    x->j->req.sub ? x->j->req.sub : "0");
-	return ops_emit(x, "daemon.stop", MIGRATED_VERSION, detail, 1, e);
-}
-
-static const struct op {
-	const char	*name;
-	int		(*fn)(struct opctx *, struct merr *);
-} ops_table[] = {
-	{ "startup", op_startup },
-	{ "recheck", op_startup },
-	{ "reload", op_startup },
-	{ "refresh", op_refresh },
-	{ "ping", op_ping },
-	{ "denied", op_denied },
-	{ "stop", op_stop },
-	{ "check", op_check },
-	{ "plan", op_plan },
-	{ "list", op_tier2 },
-	{ "validate", op_tier2 },
-	{ "up", op_tier2 },
-	{ "down", op_tier2 },
-	{ "goto", op_tier2 },
-	{ "force", op_tier2 },
-	{ "redo", op_tier2 },
-	{ "log", op_log },
-	{ "audit", op_audit },
-};
 
 void
-ops_run(struct dbloop *d, struct job *j)
+ops_run(struct dbloop *d, struct dbtask *t)
 {
+	struct job *j = job_of(t);
 	struct opctx x;
-	size_t i;
 
 	memset(&x, 0, sizeof(x));
 	x.d = d;
@@ -192,120 +138,20 @@ ops_run(struct dbloop *d, struct job *j)
 	x.hook.arg = x.o;
 	x.hook.actor = &j->actor;
 	merr_clear(&j->err);
-	for (i = 0; i < sizeof(ops_table) / sizeof(ops_table[0]); i++)
-		if (!strcmp(ops_table[i].name, j->name))
-			break;
-	if (i == sizeof(ops_table) / sizeof(ops_table[0])) {
-		merr_set(&j->err, MERR_INTERNAL, "no operation '%s'", j->name);
-		j->rc = -1;
-	} else {
-		j->rc = ops_table[i].fn(&x, &j->err);
-	}
+	if (d->stop && j->conn_id != 0)
+		j->rc = ops_refuse(j, &j->err);	/* stopping: ours only */
+	else
+		j->rc = j->cmd->run(&x, &j->err);
 	if (j->rc == -1 && j->code == PROTO_OK)
 		j->code = proto_code_from_merr(&j->err);
 	if (x.o->lockdb.conn && !db_ok(&x.o->lockdb))
 		db_close(&x.o->lockdb);
-}
-
-struct job *
-ops_job(struct migrated *m, const char *name, job_done_fn done)
-{
-	struct job *j = job_new(name, ops_run, done, m);
-
-	if (j == NULL)
-		return NULL;
-	j->cfg = cfgref_get(m->cfg);
-	return j;
-}
-
-static void
-ops_denied_done(void *arg, struct job *j)
-{
-	if (j->rc == -1)
-		log_warnx("cannot record the denied request: %s", j->err.msg);
-	ops_done(arg, j);
-	job_free(j);
-	daemon_status_changed(arg);
-}
-
-/* The limiter slot of uid: its own, or the oldest one, reused. */
-static struct denylimit *
-ops_deny_slot(struct migrated *m, uid_t uid, time_t now)
-{
-	struct denylimit *l = &m->deny[0];
-
-	for (int i = 0; i < DENY_SLOTS; i++) {
-		if (m->deny[i].since && m->deny[i].uid == uid)
-			return &m->deny[i];
-		if (m->deny[i].since < l->since)
-			l = &m->deny[i];
-	}
-	if (l->suppressed > 0)
-		log_warnx("%ld more denials for uid %ld were not recorded",
-		    l->suppressed, (long)l->uid);
-	memset(l, 0, sizeof(*l));
-	l->uid = uid;
-	l->since = now;
-	return l;
-}
-
-int
-ops_record_denied(struct migrated *m, struct conn *c, const char *cmd)
-{
-	time_t now = time(NULL);
-	struct denylimit *l = ops_deny_slot(m, c->uid, now);
-	long suppressed = 0;
-	struct job *j;
-
-	if (now - l->since >= DENY_WINDOW_SEC) {
-		suppressed = l->suppressed;
-		l->since = now;
-		l->recorded = 0;
-		l->suppressed = 0;
-	}
-	if (l->recorded >= DENY_RECORD_MAX || dbloop_full(&m->dbloop)) {
-		if (l->suppressed++ == 0)
-			log_warnx("further denials for uid %ld not recorded "
-			    "for up to %d s", (long)c->uid, DENY_WINDOW_SEC);
-		return 0;
-	}
-	l->recorded++;
-	if (suppressed > 0)
-		log_warnx("%ld more denials for uid %ld were not recorded",
-		    suppressed, (long)c->uid);
-	if (!m->st.db_up || m->stopping ||
-	    (j = ops_job(m, "denied", ops_denied_done)) == NULL)
-		return 1;
-	j->suppressed = suppressed;
-	j->actor.is_daemon = 0;
-	j->actor.uid = c->uid;
-	j->actor.pid = c->pid;
-	snprintf(j->user, sizeof(j->user), "%s", c->user);
-	j->actor.user = j->user;
-	snprintf(j->req.cmd, sizeof(j->req.cmd), "%s", cmd);
-	dbloop_submit(&m->dbloop, j);
-	return 1;
-}
-
-void
-ops_done(struct migrated *m, struct job *j)
-{
-	if (j->tier1_state && json_is_true(json_object_get(j->tier1_state,
-	    "partial")) && m->st.tier1) {
-		json_object_del(j->tier1_state, "partial");
-		json_object_update(m->st.tier1, j->tier1_state);
-	} else if (j->tier1_state) {
-		json_decref(m->st.tier1);
-		m->st.tier1 = j->tier1_state;
-		j->tier1_state = NULL;
-	}
-	if (j->tier2_state) {
-		json_decref(m->st.tier2);
-		m->st.tier2 = j->tier2_state;
-		j->tier2_state = NULL;
-	}
-	if (j->db_where[0])
-		memcpy(m->st.db_where, j->db_where, sizeof(m->st.db_where));
-	if (j->db_lost)
-		daemon_db_lost(m, &j->err);
+	/* no connection: the database is lost, whether or not waiting can
+	 * heal it (MERR_CONFIG: a refused password; daemon.c decides) */
+	if ((j->rc == -1 && (j->err.code == MERR_CONNECT ||
+	    (j->err.code == MERR_CONFIG && d->db.conn == NULL))) ||
+	    dbworker_check(d) == -1)
+		j->db_lost = 1;
+	if (d->db.conn)
+		memcpy(j->db_where, d->db.where, sizeof(j->db_where));
 }

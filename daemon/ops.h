@@ -1,11 +1,13 @@
 /*
- * ops.h - what the worker does for each job: tier 1, tier 2 and the audit
- * (core/tier1.h, core/migrate.h, core/audit.h), and how their results
- * reach the daemon's state.
+ * ops.h - what the worker runs for each row of the command table (cmd.h):
+ * tier 1 (through t1call.h), tier 2 (core/migrate.h), the audit
+ * (core/audit.h) and the daemon's own jobs.  Worker thread only, except
+ * ops_new/ops_free and ops_preflight.
  *
- * ops_run() runs on the worker thread only; everything else here runs on
- * the loop thread.  struct ops is the worker's private state (the audit
- * writer); it hangs off struct dbloop.wstate.
+ * struct ops is the worker's private state (the audit writer, the lock
+ * connection, the folder cache); it hangs off struct dbloop.wstate.  The
+ * results go into the job (job.h), typed; nothing here touches the
+ * daemon's state.
  */
 #ifndef MIGRATED_OPS_H
 #define MIGRATED_OPS_H
@@ -14,30 +16,39 @@
 #include "dbloop.h"
 #include "err.h"
 
-struct conn;
-struct migrated;
 struct ops;
+struct opctx;
+struct t2_op;
 
 struct ops	*ops_new(void);
 void		 ops_free(struct ops *);
 
-/* Worker: run job j by its name. */
-void	ops_run(struct dbloop *, struct job *);
+/* Worker: run the job the task belongs to, by its command's row. */
+void	ops_run(struct dbloop *, struct dbtask *);
 
-/* Loop: fold a finished job's results into the daemon's state. */
-void	ops_done(struct migrated *, struct job *);
-/* Loop: an internal job (startup, recheck, ping, refresh, stop). */
-struct job *ops_job(struct migrated *, const char *name, job_done_fn);
 /*
  * Start-up and reload, before any database work: the models load and the
- * migration files parse.  Errors carry file, line and column.
+ * migration files parse.  Errors carry file, line and column.  Loop thread.
  */
 int	ops_preflight(const struct config *, struct merr *);
-/*
- * Loop: record a denied request through the event hook, at most
- * DENY_RECORD_MAX per uid in DENY_WINDOW_SEC; the next recorded one says
- * how many were not.  1: recorded (log it too), 0: suppressed.
- */
-int	ops_record_denied(struct migrated *, struct conn *, const char *cmd);
+
+/* The rows' worker functions (struct cmd.run). */
+int	op_startup(struct opctx *, struct merr *);
+int	op_recheck(struct opctx *, struct merr *);
+int	op_reload(struct opctx *, struct merr *);
+int	op_refresh(struct opctx *, struct merr *);
+int	op_check(struct opctx *, struct merr *);
+int	op_plan(struct opctx *, struct merr *);
+int	op_tier2(struct opctx *, struct merr *);	/* arg: a t2_op */
+int	op_log(struct opctx *, struct merr *);
+int	op_audit(struct opctx *, struct merr *);
+int	op_version(struct opctx *, struct merr *);
+int	op_ping(struct opctx *, struct merr *);
+int	op_denied(struct opctx *, struct merr *);
+int	op_stop(struct opctx *, struct merr *);
+
+/* The tier-2 operations op_tier2 runs (struct cmd.arg). */
+extern const struct t2_op t2_list, t2_validate, t2_up, t2_down, t2_goto,
+    t2_force, t2_redo;
 
 #endif

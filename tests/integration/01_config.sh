@@ -72,7 +72,7 @@ like "unparsable URI: names the key" "$out" "error: invalid connection string in
 unlike "unparsable URI: no password" "$out" "zzsecret"
 out=$("$MIGRATED" --database 'host=x password=abc def' --models models \
     --migrations migrations --socket "$T/never.sock" 2>&1); rc=$?
-is "unparsable conninfo: the daemon refuses to start" "$rc" 1
+is "unparsable conninfo: the daemon refuses to start, for good (78)" "$rc" 78
 unlike "unparsable conninfo: no password" "$out" "abc|def"
 is "unparsable conninfo: no socket was created" "$(ls "$T/never.sock" 2>/dev/null)" ""
 out=$("$MIGRATED" --database "$TESTDB" --models models --migrations migrations --once 2>&1)

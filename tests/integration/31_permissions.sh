@@ -174,6 +174,6 @@ is "daemon exits 0" "$?" 0
 config 0660 "{ users: [] }" "{ users: [] }"
 sed -i "s|^socket: .*|socket: { path: $SOCK, group: no_such_group_x }|" cfg.yaml
 out=$("$MIGRATED" -c cfg.yaml 2>&1); rc=$?
-is "unknown socket group: exit 1" "$rc" 1
+is "unknown socket group: exit 78 (restarting cannot heal it)" "$rc" 78
 like "unknown socket group: named" "$out" "unknown group 'no_such_group_x' for the control socket"
 ok "no socket left behind" test ! -e "$SOCK"

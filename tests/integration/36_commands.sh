@@ -98,13 +98,27 @@ printf 'tables:\n  users: {}\n' >bad/models/users.yaml
 before=$(schema_snapshot)
 out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations bad/migrations --socket "$SOCK" 2>&1); rc=$?
-is "start with a broken migration: exit 1" "$rc" 1
+is "start with a broken migration: exit 78 (no restart)" "$rc" 78
 like "start: the migration error is positioned" "$out" \
     "error: bad/migrations/20240101_000000_x.sql:2:1: syntax error"
 out=$("$MIGRATED" --database "dbname=$TESTDB" --models bad/models \
     --migrations migrations --socket "$SOCK" 2>&1); rc=$?
-is "start with a bad model: exit 1" "$rc" 1
+is "start with a bad model: exit 78 (no restart)" "$rc" 78
 like "start: the model error is positioned" "$out" \
     "error: bad/models/users.yaml:1:1: unknown key 'tables'"
 is "bad input at start changed nothing" "$(schema_snapshot)" "$before"
 ok "no socket left behind" test ! -e "$SOCK"
+
+# start-up failures that waiting cannot heal exit 78 at once (the units'
+# RestartPreventExitStatus=); a server that is down is waited for instead
+q "CREATE ROLE mig_nologin NOLOGIN" >/dev/null
+out=$("$MIGRATED" --database "dbname=$TESTDB user=mig_nologin" \
+    --models models --migrations migrations --socket "$T/pw.sock" 2>&1); rc=$?
+is "a role that may not log in: exit 78 at once" "$rc" 78
+like "a role that may not log in: the hint says retrying will not help" \
+    "$out" "retrying will not help"
+out=$("$MIGRATED" --database "dbname=no_such_db_x" --models models \
+    --migrations migrations --socket "$T/nodb.sock" 2>&1); rc=$?
+is "an unknown database: exit 78 at once" "$rc" 78
+like "an unknown database: named" "$out" 'database "no_such_db_x" does not exist'
+q "DROP ROLE mig_nologin" >/dev/null

@@ -352,6 +352,35 @@ test_missing_rollback_hint_golang(void **state)
 	    "rolled back");
 }
 
+/*
+ * After a server restart an idle connection looks fine (db_ok) until
+ * something reads from it; db_alive reads, sends nothing, and says so.
+ */
+static void
+test_db_alive_after_termination(void **state)
+{
+	struct db victim;
+	PGresult *r;
+	char pid[16];
+	const char *p[1] = { pid };
+
+	(void)state;
+	assert_int_equal(db_connect(&victim, F.cfg.database, "victim",
+	    &F.e), 0);
+	assert_true(db_alive(&victim));
+	snprintf(pid, sizeof(pid), "%d", PQbackendPID(victim.conn));
+	assert_int_equal(db_query(&F.db, "SELECT pg_terminate_backend($1)",
+	    1, p, &r, &F.e), 0);
+	PQclear(r);
+	/* the backend is gone once pg_stat_activity no longer lists it */
+	for (int i = 0; i < 500 && strcmp(val("SELECT count(*) FROM "
+	    "pg_stat_activity WHERE application_name = 'victim'"), "0"); i++)
+		usleep(10000);
+	assert_true(db_ok(&victim));	/* libpq has not noticed yet */
+	assert_false(db_alive(&victim));
+	db_close(&victim);
+}
+
 static void
 test_out_of_order(void **state)
 {
@@ -655,6 +684,7 @@ main(void)
 		OP(test_redo_refused_before_rollback),
 		OP(test_broken_rollback_blocks_nothing),
 		OP(test_missing_rollback_hint_golang),
+		OP(test_db_alive_after_termination),
 		OP(test_out_of_order),
 		OP(test_missing_file),
 		OP(test_force_repairs_dirty),

@@ -1,0 +1,59 @@
+# 18_once_up.sh - the one-shot mode for CI jobs and init containers:
+# `migrated --once --up` does a whole deploy's schema work in one command
+# (tier 1, then every pending migration, audited like the service); a
+# second run is a no-op; a failing file exits 1, is audited, and leaves
+# nothing half-applied; `apply: on-start` is honoured by --once too.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+SRC=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
+[ -d "$SRC/models" ] || SRC=$OLDPWD
+mkdir -p migrations
+cp "$SRC"/migrations/* migrations/
+M() { "$MIGRATED" --database "dbname=$TESTDB" --models "$SRC/models" \
+    --migrations migrations "$@"; }
+
+fails_with "--up without --once is a usage error" 2 M --up
+out=$(M --once --up 2>&1); rc=$?
+is "once --up: exit 0" "$rc" 0
+like "tier 1 applied" "$out" "tier 1: applied 4 changes"
+like "each migration reported" "$out" \
+    "tier2.apply '20240110_150000_add_user_preferences' in [0-9]+ ms"
+like "the version reached" "$out" "tier 2: 2 applied, current version 20240110_150000"
+is "both migrations recorded" \
+    "$(q "SELECT count(*) FROM schema_migrations WHERE NOT dirty")" 2
+is "audited like the service" \
+    "$(q "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply' AND ok")" 2
+
+audit_before=$(q "SELECT count(*) FROM migrated_audit")
+out=$(M --once --up 2>&1); rc=$?
+is "second run: exit 0" "$rc" 0
+like "second run: tier 1 up to date" "$out" "tier 1: up to date"
+like "second run: nothing to apply" "$out" "tier 2: 0 applied"
+is "second run: no audit row" "$(q "SELECT count(*) FROM migrated_audit")" \
+    "$audit_before"
+
+# a failing file: rolled back, audited, exit 1
+cat >migrations/20240201_000000_broken.sql <<'SQL'
+CREATE TABLE half_done (id int);
+SELECT 1 / 0;
+SQL
+before=$(schema_snapshot --exclude-table-data=migrated_audit)
+out=$(M --once --up 2>&1); rc=$?
+is "failing file: exit 1" "$rc" 1
+like "failing file: named with its statement" "$out" \
+    "cannot apply '20240201_000000_broken': statement 2 of 2: division by zero"
+is "failing file: nothing half-applied" \
+    "$(schema_snapshot --exclude-table-data=migrated_audit)" "$before"
+is "failing file: audited" \
+    "$(q "SELECT sqlstate FROM migrated_audit WHERE action = 'tier2.fail' AND target = '20240201_000000_broken'")" 22012
+
+# apply: on-start is honoured by --once as by the service
+rm migrations/20240201_000000_broken.sql
+cat >migrations/20240202_000000_more.sql <<'SQL'
+CREATE TABLE more_things (id int PRIMARY KEY);
+SQL
+printf 'database: "dbname=%s"\nmodels: "%s"\nmigrations: migrations\napply: on-start\n' \
+    "$TESTDB" "$SRC/models" >c.yaml
+ok "apply: on-start with --once" "$MIGRATED" -c c.yaml --once
+is "on-start: the new file applied" \
+    "$(q "SELECT to_regclass('more_things') IS NOT NULL")" t
