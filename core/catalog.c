@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
+#include "idxdef.h"
 #include "quote.h"
 
 /* In scope: the schemas asked for, or with $1 NULL every user schema. */
@@ -78,7 +79,8 @@ static const char q_constraints[] =
     "  CASE WHEN co.contype = 'f' AND NOT " NSP_IN("rn.nspname") " THEN"
     "   (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey)"
     "    WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
-    "    a.attrelid = co.confrelid AND a.attnum = k.n) END"
+    "    a.attrelid = co.confrelid AND a.attnum = k.n) END,"
+    "  co.condeferrable, co.condeferred, co.confmatchtype"
     " FROM pg_constraint co"
     " JOIN pg_class c ON c.oid = co.conrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -89,7 +91,11 @@ static const char q_constraints[] =
 
 /*
  * Indexes that do not back a primary key / unique / exclusion constraint;
- * key columns as numbers, expression keys printed only where there are.
+ * key columns as numbers, expression keys printed only where there are;
+ * the whole definition, from which idxdef_split() takes each key's
+ * collation, operator class and order (what pg_get_indexdef() prints is
+ * what PostgreSQL counts as not the default for the key); INCLUDE
+ * columns as numbers.
  */
 static const char q_indexes[] =
     "SELECT i.indrelid, ic.relname, i.indisunique, am.amname,"
@@ -97,7 +103,11 @@ static const char q_indexes[] =
     "  array_to_json((i.indkey::int2[])[0:i.indnkeyatts - 1]),"
     "  CASE WHEN 0 = ANY (i.indkey::int2[]) THEN"
     "   (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k)"
-    "    FROM generate_series(1, i.indnkeyatts) k) END"
+    "    FROM generate_series(1, i.indnkeyatts) k) END,"
+    "  pg_get_indexdef(i.indexrelid, 0, true),"
+    "  CASE WHEN i.indnatts > i.indnkeyatts THEN array_to_json("
+    "   (i.indkey::int2[])[i.indnkeyatts:i.indnatts - 1]) END,"
+    "  i.indnullsnotdistinct"
     " FROM pg_index i"
     " JOIN pg_class ic ON ic.oid = i.indexrelid"
     " JOIN pg_class c ON c.oid = i.indrelid"
@@ -367,6 +377,10 @@ load_constraints(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		c->on_delete = val(r, i, 7)[0] == ' ' ? 'a' : val(r, i, 7)[0];
 		c->on_update = val(r, i, 8)[0] == ' ' ? 'a' : val(r, i, 8)[0];
 		c->valid = val(r, i, 9)[0] == 't';
+		c->deferrable = val(r, i, 13)[0] == 't';
+		c->deferred = val(r, i, 14)[0] == 't';
+		if (c->kind == SCH_FK && val(r, i, 15)[0] != 's')
+			c->match = val(r, i, 15)[0];
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
@@ -384,10 +398,14 @@ load_indexes(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		if ((x = schema_add_index(t, val(r, i, 1))) == NULL ||
 		    dupnull(&x->method, val(r, i, 3)) == -1 ||
 		    dupnull(&x->where, val(r, i, 5)) == -1 ||
-		    catalog_nums(t, val(r, i, 6), val(r, i, 7), &x->keys) == -1) {
+		    catalog_nums(t, val(r, i, 6), val(r, i, 7), &x->keys) == -1 ||
+		    catalog_nums(t, val(r, i, 9), NULL, &x->include) == -1 ||
+		    idxdef_split(val(r, i, 8), x->method, x->keys,
+		    &x->opts) == -1) {
 			rc = -1;
 			break;
 		}
+		x->nulls_not_distinct = val(r, i, 10)[0] == 't';
 		x->unique = val(r, i, 2)[0] == 't';
 		x->valid = val(r, i, 4)[0] == 't';
 	}

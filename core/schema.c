@@ -112,6 +112,8 @@ schema_table_release(struct sch_table *t)
 		free(t->idx[i].name);
 		free(t->idx[i].method);
 		schema_strv_free(t->idx[i].keys);
+		schema_strv_free(t->idx[i].opts);
+		schema_strv_free(t->idx[i].include);
 		free(t->idx[i].where);
 	}
 	free(t->idx);
