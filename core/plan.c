@@ -18,8 +18,8 @@
 
 
 /* Append a change; steps, strings are taken over (may be NULL). */
-static struct plan_change *
-add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
+struct plan_change *
+plan_add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
     char *target, char *reason, char *hint)
 {
 	struct plan *p = x->p;
@@ -55,8 +55,8 @@ add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
 	return c;
 }
 
-static void
-step(struct pctx *x, struct plan_change *c, char *sql, int tx)
+void
+plan_step(struct pctx *x, struct plan_change *c, char *sql, int tx)
 {
 	struct plan_step *v;
 
@@ -75,19 +75,19 @@ step(struct pctx *x, struct plan_change *c, char *sql, int tx)
 	v[c->nsteps++].tx = tx;
 }
 
-static char *
-tname(const struct sch_table *t)
+char *
+plan_tname(const struct sch_table *t)
 {
 	return plan_fmt("%s.%s", t->schema, t->name);
 }
 
-static char *
-cname(const struct sch_table *t, const char *col)
+char *
+plan_cname(const struct sch_table *t, const char *col)
 {
 	return plan_fmt("%s.%s.%s", t->schema, t->name, col);
 }
 
-static const char HINT_MIGRATION[] = "write a tier-2 migration "
+const char HINT_MIGRATION[] = "write a tier-2 migration "
     "(migratectl create NAME) that makes this change";
 static const char HINT_DRIFT[] = "not in the models: add it to the models "
     "or drop it in a tier-2 migration; tier 1 never drops";
@@ -123,25 +123,25 @@ drift_owner(struct pctx *x, const char *kind, const char *target,
 }
 
 /* Drift, unless an applied enhancement created it (then PLAN_TIER2). */
-static void
-drift(struct pctx *x, const char *kind, char *target, char *reason,
+void
+plan_drift(struct pctx *x, const char *kind, char *target, char *reason,
     const char *detail)
 {
 	const char *by = target ? drift_owner(x, kind, target, detail) : NULL;
 	char *r;
 
 	if (by == NULL) {
-		add(x, 9, PLAN_DRIFT, kind, target, reason, strdup(HINT_DRIFT));
+		plan_add(x, 9, PLAN_DRIFT, kind, target, reason, strdup(HINT_DRIFT));
 		return;
 	}
 	r = reason ? plan_fmt("%s; created by enhancement '%s'", reason, by) :
 	    NULL;
 	free(reason);
-	add(x, 10, PLAN_TIER2, kind, target, r, NULL);
+	plan_add(x, 10, PLAN_TIER2, kind, target, r, NULL);
 }
 
-static char *
-refuse_hint(void)
+char *
+plan_refuse_hint(void)
 {
 	return strdup(HINT_MIGRATION);
 }
@@ -159,10 +159,10 @@ plan_schemas(struct pctx *x)
 
 		if (schema_has_schema(x->have, s))
 			continue;
-		c = add(x, 0, PLAN_SAFE, "create schema", strdup(s),
+		c = plan_add(x, 0, PLAN_SAFE, "create schema", strdup(s),
 		    strdup("new schema"), NULL);
 		q = plan_ident(x, s);
-		step(x, c, q ? plan_fmt("CREATE SCHEMA %s", q) : NULL, 1);
+		plan_step(x, c, q ? plan_fmt("CREATE SCHEMA %s", q) : NULL, 1);
 		free(q);
 	}
 }
@@ -205,26 +205,26 @@ plan_enum_values(struct pctx *x, const struct sch_enum *w,
 	for (size_t i = 0; w->labels[i]; i++) {
 		if ((k = label_index(h->labels, w->labels[i])) >= 0) {
 			if (k < last)
-				add(x, 1, PLAN_REFUSED, "reorder enum",
+				plan_add(x, 1, PLAN_REFUSED, "reorder enum",
 				    plan_fmt("%s.%s", w->schema, w->name),
 				    plan_fmt("value '%s' is in another order in the "
-				    "database", w->labels[i]), refuse_hint());
+				    "database", w->labels[i]), plan_refuse_hint());
 			last = k;
 			continue;
 		}
-		c = add(x, 1, PLAN_SAFE, "add enum value",
+		c = plan_add(x, 1, PLAN_SAFE, "add enum value",
 		    plan_fmt("%s.%s", w->schema, w->name),
 		    plan_fmt("new value '%s'", w->labels[i]), NULL);
 		if (c)
 			c->phase = PLAN_PRE;
 		/* keep the model's order: after the previous model value */
 		if (i > 0)
-			step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
+			plan_step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
 			    "%s AFTER %s", q, plan_keep(x, &s, plan_literal(x,
 			    w->labels[i])), plan_keep(x, &s, plan_literal(x,
 			    w->labels[i - 1]))), 1);
 		else
-			step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
+			plan_step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
 			    "%s%s%s", q, plan_keep(x, &s, plan_literal(x, w->labels[i])),
 			    h->labels[0] ? " BEFORE " : "", h->labels[0] ?
 			    plan_keep(x, &s, plan_literal(x, h->labels[0])) : ""), 1);
@@ -233,7 +233,7 @@ plan_enum_values(struct pctx *x, const struct sch_enum *w,
 	free(q);
 	for (size_t i = 0; h->labels[i]; i++)
 		if (label_index(w->labels, h->labels[i]) < 0)
-			drift(x, "enum value", plan_fmt("%s.%s", h->schema,
+			plan_drift(x, "enum value", plan_fmt("%s.%s", h->schema,
 			    h->name), plan_fmt("value '%s' is not in the models",
 			    h->labels[i]), h->labels[i]);
 	plan_strs_free(&s);
@@ -252,10 +252,10 @@ plan_enums(struct pctx *x)
 			plan_enum_values(x, w, h);
 			continue;
 		}
-		c = add(x, 1, PLAN_SAFE, "create enum",
+		c = plan_add(x, 1, PLAN_SAFE, "create enum",
 		    plan_fmt("%s.%s", w->schema, w->name), strdup("new enum type"),
 		    NULL);
-		step(x, c, plan_fmt("CREATE TYPE %s AS ENUM (%s)",
+		plan_step(x, c, plan_fmt("CREATE TYPE %s AS ENUM (%s)",
 		    plan_keep(x, &s, plan_qual(x, w->schema, w->name)),
 		    plan_keep(x, &s, enum_labels(x, w->labels))), 1);
 		plan_strs_free(&s);
@@ -305,29 +305,29 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 		free(body);
 		body = n;
 	}
-	c = add(x, 2, PLAN_SAFE, "create table", tname(t),
+	c = plan_add(x, 2, PLAN_SAFE, "create table", plan_tname(t),
 	    plan_fmt("new table with %zu columns", t->ncols), NULL);
-	step(x, c, body ? plan_fmt("CREATE TABLE %s (%s\n)",
+	plan_step(x, c, body ? plan_fmt("CREATE TABLE %s (%s\n)",
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), body) : NULL, 1);
 	free(body);
 	plan_strs_free(&s);
 	for (i = 0; i < t->nidx; i++)
-		step(x, c, plan_index_sql(x, t, &t->idx[i], 0), 1);
+		plan_step(x, c, plan_index_sql(x, t, &t->idx[i], 0), 1);
 	if (t->comment)
-		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
+		plan_step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
 	for (i = 0; i < t->ncols; i++)
 		if (t->cols[i].comment)
-			step(x, c, plan_comment_sql(x, t, t->cols[i].name,
+			plan_step(x, c, plan_comment_sql(x, t, t->cols[i].name,
 			    t->cols[i].comment), 1);
 	/* other keys once every table exists; the new table is empty */
 	for (i = 0; i < t->ncons; i++) {
 		if (t->cons[i].kind != SCH_FK || fk_inline(x, t, &t->cons[i]))
 			continue;
-		c = add(x, 4, PLAN_SAFE, "add foreign key",
+		c = plan_add(x, 4, PLAN_SAFE, "add foreign key",
 		    plan_fmt("%s.%s.%s", t->schema, t->name, t->cons[i].name),
 		    plan_fmt("new table references %s.%s", t->cons[i].ref_schema,
 		    t->cons[i].ref_table), NULL);
-		step(x, c, plan_fmt("ALTER TABLE %s ADD %s",
+		plan_step(x, c, plan_fmt("ALTER TABLE %s ADD %s",
 		    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
 		    plan_keep(x, &s, plan_con_sql(x, &t->cons[i], 0))), 1);
 		plan_strs_free(&s);
@@ -399,7 +399,7 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 
 	if (w->was && schema_find_column(h, w->was) &&
 	    !schema_find_column(t, w->was)) {
-		add(x, 3, PLAN_REFUSED, "rename column", cname(t, w->name),
+		plan_add(x, 3, PLAN_REFUSED, "rename column", plan_cname(t, w->name),
 		    plan_fmt("looks like a rename of '%s' to '%s'", w->was, w->name),
 		    plan_fmt("write a tier-2 migration: ALTER TABLE ... RENAME "
 		    "COLUMN (and keep the application compatible with both)"));
@@ -414,21 +414,21 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 	else if (h->rows != 0 && def_volatile(w->def))
 		why = "a volatile default rewrites every row of the table";
 	if (why) {
-		add(x, 3, PLAN_REFUSED, "add column", cname(t, w->name),
+		plan_add(x, 3, PLAN_REFUSED, "add column", plan_cname(t, w->name),
 		    strdup(why), w->identity ? strdup(HINT_MIGRATION) :
 		    plan_fmt("%s; or add it nullable, backfill in batches, "
 		    "then SET NOT NULL in a migration", HINT_MIGRATION));
 		return;
 	}
-	c = add(x, 3, PLAN_SAFE, "add column", cname(t, w->name),
+	c = plan_add(x, 3, PLAN_SAFE, "add column", plan_cname(t, w->name),
 	    w->identity ? strdup("new identity column (the table is empty)") :
 	    plan_fmt("new %s column%s", w->notnull ? "NOT NULL" : "nullable",
 	    w->notnull ? " with a default (no rewrite)" : ""), NULL);
-	step(x, c, plan_fmt("ALTER TABLE %s ADD COLUMN %s",
+	plan_step(x, c, plan_fmt("ALTER TABLE %s ADD COLUMN %s",
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
 	    plan_keep(x, &s, plan_col_sql(x, w))), 1);
 	if (w->comment)
-		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
+		plan_step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
 	plan_strs_free(&s);
 }
 
@@ -438,14 +438,14 @@ plan_identity(struct pctx *x, const struct sch_table *t,
     const struct sch_column *w, const struct sch_column *h)
 {
 	if (w->identity == 0) {
-		drift(x, "identity", cname(t, w->name), plan_fmt("%s is not "
+		plan_drift(x, "identity", plan_cname(t, w->name), plan_fmt("%s is not "
 		    "in the models; its NOT NULL and default stay as they are "
 		    "until it is dropped", plan_identity_sql(h->identity) + 1),
 		    NULL);
 		return;
 	}
 	if (h->identity)
-		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
+		plan_add(x, 3, PLAN_REFUSED, "set identity", plan_cname(t, w->name),
 		    plan_fmt("%s -> %s changes which INSERTs succeed",
 		    plan_identity_sql(h->identity) + 1,
 		    plan_identity_sql(w->identity) + 1), plan_fmt("%s: ALTER "
@@ -453,7 +453,7 @@ plan_identity(struct pctx *x, const struct sch_table *t,
 		    "application is ready for it", HINT_MIGRATION,
 		    w->identity == 'a' ? "ALWAYS" : "BY DEFAULT"));
 	else
-		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
+		plan_add(x, 3, PLAN_REFUSED, "set identity", plan_cname(t, w->name),
 		    strdup("an identity on an existing column needs its "
 		    "sequence to start past the values already there"),
 		    plan_fmt("%s: ALTER TABLE ... ALTER COLUMN ...%s%s%s ADD "
@@ -482,27 +482,27 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	col = plan_keep(x, &s, plan_ident(x, w->name));
 	if (strcmp(w->type, h->type) != 0) {
 		if (!w->is_enum && !h->is_enum && type_widens(h->type, w->type)) {
-			c = add(x, 3, PLAN_SAFE, "widen type", cname(t, w->name),
+			c = plan_add(x, 3, PLAN_SAFE, "widen type", plan_cname(t, w->name),
 			    plan_fmt("%s -> %s (no rewrite)", h->type, w->type),
 			    NULL);
-			step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE %s",
+			plan_step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE %s",
 			    q, col, plan_keep(x, &s, plan_coltype(x, w))), 1);
 		} else
-			add(x, 3, PLAN_REFUSED, "change type",
-			    cname(t, w->name), plan_fmt("%s -> %s may rewrite the "
+			plan_add(x, 3, PLAN_REFUSED, "change type",
+			    plan_cname(t, w->name), plan_fmt("%s -> %s may rewrite the "
 			    "table or fail on existing rows", h->type, w->type),
-			    refuse_hint());
+			    plan_refuse_hint());
 	}
 	if (w->notnull && !h->notnull)
-		add(x, 3, PLAN_REFUSED, "set not null", cname(t, w->name),
+		plan_add(x, 3, PLAN_REFUSED, "set not null", plan_cname(t, w->name),
 		    strdup("adding NOT NULL scans the table under an "
 		    "exclusive lock and fails on NULL rows"),
 		    plan_fmt("%s: backfill, add CHECK (%s IS NOT NULL) NOT VALID, "
 		    "VALIDATE, then SET NOT NULL", HINT_MIGRATION, w->name));
 	else if (!w->notnull && h->notnull && !h->identity) {
-		c = add(x, 3, PLAN_SAFE, "drop not null", cname(t, w->name),
+		c = plan_add(x, 3, PLAN_SAFE, "drop not null", plan_cname(t, w->name),
 		    strdup("the model allows NULL"), NULL);
-		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
+		plan_step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 		    q, col), 1);
 	}
 	if (w->identity != h->identity)
@@ -510,18 +510,18 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	/* an identity column takes no default (the drift says so) */
 	if (w->def && !h->identity &&
 	    !schema_expr_equal_memo(x->memo, w->def, h->def)) {
-		c = add(x, 3, PLAN_SAFE, "set default", cname(t, w->name),
+		c = plan_add(x, 3, PLAN_SAFE, "set default", plan_cname(t, w->name),
 		    h->def ? plan_fmt("default %s -> %s", h->def, w->def) :
 		    plan_fmt("default %s", w->def), NULL);
-		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)",
+		plan_step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)",
 		    q, col, w->def), 1);
 	} else if (!w->def && h->def)
-		drift(x, "default", cname(t, w->name),
+		plan_drift(x, "default", plan_cname(t, w->name),
 		    plan_fmt("default %s is not in the models", h->def), NULL);
 	if (w->comment && (!h->comment || strcmp(w->comment, h->comment))) {
-		c = add(x, 3, PLAN_SAFE, "comment", cname(t, w->name),
+		c = plan_add(x, 3, PLAN_SAFE, "comment", plan_cname(t, w->name),
 		    strdup("column comment"), NULL);
-		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
+		plan_step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
 	}
 	plan_strs_free(&s);
 }
@@ -551,232 +551,14 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 	for (size_t i = 0; i < h->ncols; i++)
 		if (!schema_find_column(t, h->cols[i].name) &&
 		    !col_renamed_to(t, h->cols[i].name))
-			drift(x, "column", cname(h, h->cols[i].name),
+			plan_drift(x, "column", plan_cname(h, h->cols[i].name),
 			    plan_fmt("%s column is not in the models",
 			    h->cols[i].type), NULL);
 	if (t->comment && (!h->comment || strcmp(t->comment, h->comment))) {
-		c = add(x, 3, PLAN_SAFE, "comment", tname(t),
+		c = plan_add(x, 3, PLAN_SAFE, "comment", plan_tname(t),
 		    strdup("table comment"), NULL);
-		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
+		plan_step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
 	}
-}
-
-/* ---- constraints and indexes of existing tables (lock-safe) ---- */
-
-static const char *
-con_kind_name(enum sch_con_kind k)
-{
-	switch (k) {
-	case SCH_PK: return "primary key";
-	case SCH_UNIQUE: return "unique constraint";
-	case SCH_FK: return "foreign key";
-	case SCH_CHECK: return "check";
-	}
-	return "constraint";
-}
-
-static int
-con_same(struct pctx *x, const struct sch_constraint *w,
-    const struct sch_constraint *h)
-{
-	if (w->kind != h->kind)
-		return 0;
-	if (w->kind == SCH_CHECK)
-		return schema_expr_equal_memo(x->memo, w->expr, h->expr);
-	if (!schema_strv_equal(w->cols, h->cols))
-		return 0;
-	if (w->kind != SCH_FK)
-		return 1;
-	return !strcmp(w->ref_schema, h->ref_schema) &&
-	    !strcmp(w->ref_table, h->ref_table) &&
-	    schema_strv_equal(w->ref_cols, h->ref_cols) &&
-	    w->on_delete == h->on_delete && w->on_update == h->on_update;
-}
-
-/* Unique or primary key: unique index built concurrently, then USING. */
-static void
-plan_add_key(struct pctx *x, const struct sch_table *t,
-    const struct sch_table *h, const struct sch_constraint *w)
-{
-	struct strs s = { .n = 0 };
-	struct plan_change *c;
-	const char *q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
-	const char *name = plan_keep(x, &s, plan_ident(x, w->name));
-
-	if (w->kind == SCH_PK) {
-		if (schema_find_pk(h)) {
-			add(x, 5, PLAN_REFUSED, "change primary key",
-			    tname(t), plan_fmt("the table has primary key '%s'",
-			    schema_find_pk(h)->name), refuse_hint());
-			goto out;
-		}
-		for (size_t i = 0; w->cols[i]; i++) {
-			const struct sch_column *hc =
-			    schema_find_column(h, w->cols[i]);
-			if (hc && !hc->notnull) {
-				add(x, 5, PLAN_REFUSED, "add primary key",
-				    tname(t), plan_fmt("column '%s' allows NULL: "
-				    "SET NOT NULL scans under an exclusive "
-				    "lock", w->cols[i]), refuse_hint());
-				goto out;
-			}
-		}
-	}
-	c = add(x, 5, PLAN_SAFE, w->kind == SCH_PK ? "add primary key" :
-	    "add unique", plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
-	    strdup("unique index built CONCURRENTLY, then attached"), NULL);
-	if (c == NULL)
-		goto out;
-	c->phase = PLAN_ONLINE;
-	step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)", name,
-	    q, plan_keep(x, &s, plan_identlist(x, w->cols))), 0);
-	step(x, c, plan_fmt("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", q,
-	    name, w->kind == SCH_PK ? "PRIMARY KEY" : "UNIQUE", name), 1);
-	c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
-	    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
-out:
-	plan_strs_free(&s);
-}
-
-/* A sample row that violates a check: its primary key (or ctid). */
-static char *
-check_query(struct pctx *x, const struct sch_table *t,
-    const struct sch_constraint *w)
-{
-	const struct sch_constraint *pk = schema_find_pk(t);
-	struct strs s = { .n = 0 };
-	char *r;
-
-	r = plan_fmt("SELECT %s FROM %s WHERE NOT (%s) LIMIT 1",
-	    pk ? plan_keep(x, &s, plan_identlist(x, pk->cols)) : "ctid",
-	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), w->expr);
-	plan_strs_free(&s);
-	return r;
-}
-
-/* Foreign key or check: NOT VALID, then VALIDATE. */
-static void
-plan_add_validated(struct pctx *x, const struct sch_table *t,
-    const struct sch_constraint *w, int only_validate)
-{
-	struct strs s = { .n = 0 };
-	struct plan_change *c;
-	const char *q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
-	const char *name = plan_keep(x, &s, plan_ident(x, w->name));
-
-	c = add(x, 7, PLAN_SAFE, only_validate ? "validate constraint" :
-	    w->kind == SCH_FK ? "add foreign key" : "add check",
-	    plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
-	    strdup(only_validate ? "constraint is NOT VALID in the database" :
-	    "added NOT VALID, then validated without blocking writes"), NULL);
-	if (c == NULL)
-		goto out;
-	c->phase = PLAN_ONLINE;
-	if (!only_validate) {
-		step(x, c, plan_fmt("ALTER TABLE %s ADD %s", q,
-		    plan_keep(x, &s, plan_con_sql(x, w, 1))), 1);
-		c->cleanup = plan_fmt("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
-		    q, name);
-	}
-	if (w->kind == SCH_CHECK)
-		c->check = check_query(x, t, w);
-	step(x, c, plan_fmt("ALTER TABLE %s VALIDATE CONSTRAINT %s", q, name), 1);
-out:
-	plan_strs_free(&s);
-}
-
-static void
-plan_constraints(struct pctx *x, const struct sch_table *t,
-    const struct sch_table *h)
-{
-	const struct sch_constraint *w, *hc;
-
-	for (size_t i = 0; i < t->ncons; i++) {
-		w = &t->cons[i];
-		if ((hc = schema_find_constraint(h, w->name)) != NULL) {
-			if (!con_same(x, w, hc))
-				add(x, 7, PLAN_REFUSED, "change constraint",
-				    plan_fmt("%s.%s.%s", t->schema, t->name,
-				    w->name), plan_fmt("%s '%s' differs from the "
-				    "model", con_kind_name(w->kind), w->name),
-				    refuse_hint());
-			else if (!hc->valid)
-				plan_add_validated(x, t, w, 1);
-			continue;
-		}
-		if (w->kind == SCH_PK || w->kind == SCH_UNIQUE)
-			plan_add_key(x, t, h, w);
-		else
-			plan_add_validated(x, t, w, 0);
-	}
-	for (size_t i = 0; i < h->ncons; i++)
-		if (!schema_find_constraint(t, h->cons[i].name))
-			drift(x, con_kind_name(h->cons[i].kind),
-			    plan_fmt("%s.%s.%s", h->schema, h->name,
-			    h->cons[i].name), plan_fmt("%s is not in the models",
-			    con_kind_name(h->cons[i].kind)), NULL);
-}
-
-static int
-index_same(struct pctx *x, const struct sch_table *t,
-    const struct sch_index *w,
-    const struct sch_index *h)
-{
-	if (w->unique != h->unique || strcmp(w->method, h->method) ||
-	    schema_strv_len(w->keys) != schema_strv_len(h->keys) ||
-	    !schema_expr_equal_memo(x->memo, w->where, h->where))
-		return 0;
-	for (size_t i = 0; w->keys[i]; i++) {
-		if (schema_find_column(t, w->keys[i])) {
-			if (strcmp(w->keys[i], h->keys[i]))
-				return 0;
-		} else if (!schema_expr_equal_memo(x->memo, w->keys[i],
-		    h->keys[i]))
-			return 0;
-	}
-	return 1;
-}
-
-static void
-plan_indexes(struct pctx *x, const struct sch_table *t,
-    const struct sch_table *h)
-{
-	struct strs s = { .n = 0 };
-	const struct sch_index *w, *hi;
-	struct plan_change *c;
-
-	for (size_t i = 0; i < t->nidx; i++) {
-		w = &t->idx[i];
-		hi = schema_find_index(h, w->name);
-		if (hi && hi->valid) {
-			if (!index_same(x, t, w, hi))
-				add(x, 6, PLAN_REFUSED, "change index",
-				    plan_fmt("%s.%s", t->schema, w->name),
-				    strdup("the index differs from the model"),
-				    plan_fmt("%s (CREATE INDEX CONCURRENTLY a new "
-				    "one, then DROP INDEX CONCURRENTLY)",
-				    HINT_MIGRATION));
-			continue;
-		}
-		c = add(x, 6, PLAN_SAFE, hi ? "rebuild index" : "add index",
-		    plan_fmt("%s.%s", t->schema, w->name), strdup(hi ?
-		    "invalid index left by an interrupted build: rebuilt "
-		    "CONCURRENTLY" : "built CONCURRENTLY"), NULL);
-		if (c == NULL)
-			break;
-		c->phase = PLAN_ONLINE;
-		c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
-		    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
-		if (hi)
-			step(x, c, strdup(c->cleanup), 0);
-		step(x, c, plan_index_sql(x, t, w, 1), 0);
-		plan_strs_free(&s);
-	}
-	for (size_t i = 0; i < h->nidx; i++)
-		if (!schema_find_index(t, h->idx[i].name))
-			drift(x, "index", plan_fmt("%s.%s", h->schema,
-			    h->idx[i].name), strdup("index is not in the "
-			    "models"), NULL);
 }
 
 /* ---- the whole plan ---- */
@@ -846,7 +628,7 @@ plan_tables(struct pctx *x)
 		if (schema_has_schema(x->want, h->schema) &&
 		    !schema_find_table(x->want, h->schema, h->name) &&
 		    !plan_own_table(x->opts, h))
-			drift(x, "table", tname(h),
+			plan_drift(x, "table", plan_tname(h),
 			    strdup("table is not in the models"), NULL);
 	}
 	free(x->made);
