@@ -1,8 +1,9 @@
 /*
  * plan_int.h - shared by the planner's files (plan.c, plan_keys.c,
- * plan_sql.c); not for other modules.  Every char * these functions return is malloc'd and the
- * caller's; on allocation failure they return NULL and set x->nomem (or
- * x->badutf8 when a name or text to quote is not valid UTF-8).
+ * plan_sql.c); not for other modules.  Every char * these functions
+ * return is malloc'd and the caller's; on allocation failure they
+ * return NULL and set x->nomem (or x->badutf8 when a name or text to
+ * quote is not valid UTF-8).
  */
 #ifndef MIGRATE_PLAN_INT_H
 #define MIGRATE_PLAN_INT_H

@@ -78,8 +78,9 @@ plan_add_key(struct pctx *x, const struct sch_table *t,
 	c->phase = PLAN_ONLINE;
 	plan_step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)", name,
 	    q, plan_keep(x, &s, plan_identlist(x, w->cols))), 0);
-	plan_step(x, c, plan_fmt("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", q,
-	    name, w->kind == SCH_PK ? "PRIMARY KEY" : "UNIQUE", name), 1);
+	plan_step(x, c, plan_fmt("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX "
+	    "%s%s", q, name, w->kind == SCH_PK ? "PRIMARY KEY" : "UNIQUE", name,
+	    plan_defer_sql(w->deferrable, w->deferred, 0)), 1);
 	c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
 	    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
 out:
@@ -133,6 +134,62 @@ out:
 	plan_strs_free(&s);
 }
 
+static const char *
+match_name(char m)
+{
+	return m == 'f' ? "MATCH FULL" : m == 'p' ? "MATCH PARTIAL" :
+	    "MATCH SIMPLE";
+}
+
+/* What PostgreSQL can change in place: a foreign key's deferrability. */
+static void
+plan_alter_defer(struct pctx *x, const struct sch_table *t,
+    const struct sch_constraint *w, const struct sch_constraint *h)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+
+	c = plan_add(x, 7, PLAN_SAFE, "alter constraint", plan_fmt("%s.%s.%s",
+	    t->schema, t->name, w->name), plan_fmt("%s ->%s",
+	    plan_defer_sql(h->deferrable, h->deferred, 1) + 1,
+	    plan_defer_sql(w->deferrable, w->deferred, 1)), NULL);
+	plan_step(x, c, plan_fmt("ALTER TABLE %s ALTER CONSTRAINT %s%s",
+	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
+	    plan_keep(x, &s, plan_ident(x, w->name)),
+	    plan_defer_sql(w->deferrable, w->deferred, 1)), 1);
+	plan_strs_free(&s);
+}
+
+/* A key with the same columns and references: its match and timing. */
+static void
+plan_con_options(struct pctx *x, const struct sch_table *t,
+    const struct sch_constraint *w, const struct sch_constraint *h)
+{
+	if (w->match != h->match)
+		plan_add(x, 7, PLAN_REFUSED, "change constraint",
+		    plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
+		    plan_fmt("foreign key '%s' is %s in the database, %s in "
+		    "the model", w->name, match_name(h->match),
+		    match_name(w->match)), plan_fmt("%s: add the key again "
+		    "under a new name with the new MATCH, NOT VALID, "
+		    "VALIDATE it, then drop the old one", HINT_MIGRATION));
+	if (w->deferrable == h->deferrable && w->deferred == h->deferred)
+		return;
+	if (w->kind == SCH_FK) {
+		plan_alter_defer(x, t, w, h);
+		return;
+	}
+	plan_add(x, 7, PLAN_REFUSED, "change constraint", plan_fmt("%s.%s.%s",
+	    t->schema, t->name, w->name), plan_fmt("%s '%s' is%s in the "
+	    "database,%s in the model", con_kind_name(w->kind), w->name,
+	    plan_defer_sql(h->deferrable, h->deferred, 1),
+	    plan_defer_sql(w->deferrable, w->deferred, 1)), plan_fmt("%s: "
+	    "PostgreSQL alters the timing of foreign keys only; build a "
+	    "unique index CONCURRENTLY, ADD CONSTRAINT ... USING INDEX ... "
+	    "with the new timing, then drop the old constraint",
+	    HINT_MIGRATION));
+}
+
 void
 plan_constraints(struct pctx *x, const struct sch_table *t,
     const struct sch_table *h)
@@ -148,8 +205,11 @@ plan_constraints(struct pctx *x, const struct sch_table *t,
 				    w->name), plan_fmt("%s '%s' differs from the "
 				    "model", con_kind_name(w->kind), w->name),
 				    plan_refuse_hint());
-			else if (!hc->valid)
-				plan_add_validated(x, t, w, 1);
+			else {
+				plan_con_options(x, t, w, hc);
+				if (!hc->valid)
+					plan_add_validated(x, t, w, 1);
+			}
 			continue;
 		}
 		if (w->kind == SCH_PK || w->kind == SCH_UNIQUE)
@@ -165,14 +225,12 @@ plan_constraints(struct pctx *x, const struct sch_table *t,
 			    con_kind_name(h->cons[i].kind)), NULL);
 }
 
+/* Same keys (columns by name, expressions by meaning)? */
 static int
-index_same(struct pctx *x, const struct sch_table *t,
-    const struct sch_index *w,
-    const struct sch_index *h)
+index_keys_same(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *w, const struct sch_index *h)
 {
-	if (w->unique != h->unique || strcmp(w->method, h->method) ||
-	    schema_strv_len(w->keys) != schema_strv_len(h->keys) ||
-	    !schema_expr_equal_memo(x->memo, w->where, h->where))
+	if (schema_strv_len(w->keys) != schema_strv_len(h->keys))
 		return 0;
 	for (size_t i = 0; w->keys[i]; i++) {
 		if (schema_find_column(t, w->keys[i])) {
@@ -183,6 +241,71 @@ index_same(struct pctx *x, const struct sch_table *t,
 			return 0;
 	}
 	return 1;
+}
+
+static const char *
+opts_text(char *const *opts, size_t i)
+{
+	return opts && opts[i] && *opts[i] ? opts[i] : "plain";
+}
+
+static char *
+include_text(struct pctx *x, char *const *v)
+{
+	return v && v[0] ? plan_identlist(x, v) : strdup("none");
+}
+
+/*
+ * Why index w (the model) differs from h (the database), or NULL when it
+ * does not; *differs says which (NULL with *differs set: out of memory).
+ */
+static char *
+index_diff(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *w, const struct sch_index *h, int *differs)
+{
+	struct strs s = { .n = 0 };
+	char *r = NULL;
+	size_t n = schema_strv_len(w->keys);
+
+	*differs = 1;
+	if (w->unique != h->unique || strcmp(w->method, h->method) ||
+	    !schema_expr_equal_memo(x->memo, w->where, h->where) ||
+	    !index_keys_same(x, t, w, h))
+		return strdup("the index differs from the model");
+	for (size_t i = 0; i < n; i++)
+		if (!idxdef_equal(w->opts ? w->opts[i] : NULL,
+		    h->opts ? h->opts[i] : NULL))
+			return plan_fmt("key '%s' is %s in the database, %s in "
+			    "the model", w->keys[i], opts_text(h->opts, i),
+			    opts_text(w->opts, i));
+	if (!schema_strv_equal(w->include, h->include)) {
+		r = plan_fmt("INCLUDE (%s) in the database, (%s) in the model",
+		    plan_keep(x, &s, include_text(x, h->include)),
+		    plan_keep(x, &s, include_text(x, w->include)));
+		plan_strs_free(&s);
+		return r;
+	}
+	if (w->nulls_not_distinct != h->nulls_not_distinct)
+		return plan_fmt("NULLS NOT DISTINCT in the %s, not in the %s",
+		    h->nulls_not_distinct ? "database" : "model",
+		    h->nulls_not_distinct ? "model" : "database");
+	*differs = 0;
+	return NULL;
+}
+
+static void
+plan_change_index(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *w, const struct sch_index *h)
+{
+	int differs;
+	char *why = index_diff(x, t, w, h, &differs);
+
+	if (!differs)
+		return;
+	plan_add(x, 6, PLAN_REFUSED, "change index", plan_fmt("%s.%s",
+	    t->schema, w->name), why, plan_fmt("%s (CREATE INDEX "
+	    "CONCURRENTLY a new one, then DROP INDEX CONCURRENTLY)",
+	    HINT_MIGRATION));
 }
 
 void
@@ -197,13 +320,7 @@ plan_indexes(struct pctx *x, const struct sch_table *t,
 		w = &t->idx[i];
 		hi = schema_find_index(h, w->name);
 		if (hi && hi->valid) {
-			if (!index_same(x, t, w, hi))
-				plan_add(x, 6, PLAN_REFUSED, "change index",
-				    plan_fmt("%s.%s", t->schema, w->name),
-				    strdup("the index differs from the model"),
-				    plan_fmt("%s (CREATE INDEX CONCURRENTLY a new "
-				    "one, then DROP INDEX CONCURRENTLY)",
-				    HINT_MIGRATION));
+			plan_change_index(x, t, w, hi);
 			continue;
 		}
 		c = plan_add(x, 6, PLAN_SAFE, hi ? "rebuild index" : "add index",
