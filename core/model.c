@@ -96,9 +96,44 @@ mload_action(struct mload *m, yaml_node_t *n, const char *field, char *out,
 /* ---- foreign keys ---- */
 
 enum { F_NAME, F_COLUMNS, F_REFS, F_REFCOLS, F_COLUMN, F_TABLE, F_ONDEL,
-    F_ONUPD };
+    F_ONUPD, F_DEFERRABLE, F_DEFERRED, F_MATCH };
 static const char *const fk_keys[] = { "name", "columns", "references",
-    "ref_columns", "column", "table", "on_delete", "on_update", NULL };
+    "ref_columns", "column", "table", "on_delete", "on_update",
+    "deferrable", "initially_deferred", "match", NULL };
+
+/* deferrable, initially_deferred (unique and foreign keys). */
+static int
+key_timing(struct mload *m, yaml_node_t *v, const char *field, int deferred,
+    struct sch_constraint *c, struct merr *e)
+{
+	return ydoc_bool(m->y, v, field, deferred ? &c->deferred :
+	    &c->deferrable, e);
+}
+
+/* After the mapping: INITIALLY DEFERRED is said with DEFERRABLE. */
+static int
+key_timing_check(struct mload *m, yaml_node_t *v,
+    const struct sch_constraint *c, struct merr *e)
+{
+	if (c->deferred && !c->deferrable)
+		return ydoc_error(m->y, v, "initially_deferred", e,
+		    "'initially_deferred: true' needs 'deferrable: true'");
+	return 0;
+}
+
+static int
+fk_match(struct mload *m, yaml_node_t *v, const char *field,
+    struct sch_constraint *c, struct merr *e)
+{
+	const char *s = ydoc_scalar(v);
+
+	if (s && (!strcmp(s, "simple") || !strcmp(s, "full"))) {
+		c->match = s[0] == 'f' ? 'f' : 0;
+		return 0;
+	}
+	return ydoc_error(m->y, v, field, e, "'%s' must be simple or full",
+	    field);
+}
 
 static int
 fk_ref(struct mload *m, struct sch_constraint *c, yaml_node_t *v,
@@ -146,6 +181,11 @@ fk_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 		return mload_action(m, v, field, &c->on_delete, e);
 	case F_ONUPD:
 		return mload_action(m, v, field, &c->on_update, e);
+	case F_DEFERRABLE:
+	case F_DEFERRED:
+		return key_timing(m, v, field, key == F_DEFERRED, c, e);
+	case F_MATCH:
+		return fk_match(m, v, field, c, e);
 	}
 	return ydoc_error(m->y, k, field, e, "unknown key '%s' in %s", field,
 	    m->c ? "column references" : "foreign key");
@@ -173,6 +213,8 @@ mload_fk(struct mload *m, yaml_node_t *v, struct merr *e)
 	if (c->ref_table == NULL || c->cols == NULL)
 		return ydoc_error(m->y, v, "references", e, "a foreign key "
 		    "needs %s", c->cols ? "'references'" : "'columns'");
+	if (key_timing_check(m, v, c, e) == -1)
+		return -1;
 	c->pos = mload_pos(m, v);
 	return 0;
 }
@@ -323,8 +365,9 @@ mload_pk(struct mload *m, yaml_node_t *v, struct merr *e)
 	return ydoc_strlist(m->y, v, "primary_key", &c->cols, e);
 }
 
-enum { U_NAME, U_COLUMNS };
-static const char *const uniq_keys[] = { "name", "columns", NULL };
+enum { U_NAME, U_COLUMNS, U_DEFERRABLE, U_DEFERRED };
+static const char *const uniq_keys[] = { "name", "columns", "deferrable",
+    "initially_deferred", NULL };
 
 static int
 uniq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
@@ -336,6 +379,9 @@ uniq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	(void)y;
 	if (key == U_NAME)
 		return mload_name(m, v, ydoc_scalar(k), &c->name, e);
+	if (key == U_DEFERRABLE || key == U_DEFERRED)
+		return key_timing(m, v, ydoc_scalar(k), key == U_DEFERRED, c,
+		    e);
 	return ydoc_strlist(m->y, v, "columns", &c->cols, e);
 }
 
@@ -352,7 +398,7 @@ mload_unique(struct mload *m, yaml_node_t *v, struct merr *e)
 	arg[1] = c;
 	if (v->type == YAML_MAPPING_NODE) {
 		if (ydoc_mapping(m->y, v, "unique", uniq_keys, uniq_pair, arg,
-		    e) == -1)
+		    e) == -1 || key_timing_check(m, v, c, e) == -1)
 			return -1;
 	} else if (ydoc_strlist(m->y, v, "unique", &c->cols, e) == -1)
 		return -1;
