@@ -67,7 +67,9 @@ static const char q_columns[] =
 /*
  * Column numbers come back as JSON arrays and are named from the columns
  * already loaded; only a foreign key to a table outside the schemas asked
- * for gets its referenced names from a subquery.
+ * for gets its referenced names from a subquery.  A unique or primary
+ * key's own index gives its INCLUDE columns and NULLS NOT DISTINCT (a
+ * foreign key's conindid is the referenced table's index: not joined).
  */
 static const char q_constraints[] =
     "SELECT co.conrelid, co.conname, co.contype,"
@@ -80,10 +82,15 @@ static const char q_constraints[] =
     "   (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey)"
     "    WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
     "    a.attrelid = co.confrelid AND a.attnum = k.n) END,"
-    "  co.condeferrable, co.condeferred, co.confmatchtype"
+    "  co.condeferrable, co.condeferred, co.confmatchtype,"
+    "  ci.indnullsnotdistinct, CASE WHEN ci.indnatts > ci.indnkeyatts THEN"
+    "   array_to_json((ci.indkey::int2[])[ci.indnkeyatts:ci.indnatts - 1])"
+    "  END"
     " FROM pg_constraint co"
     " JOIN pg_class c ON c.oid = co.conrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_index ci ON ci.indexrelid = co.conindid AND"
+    "      co.contype IN ('p', 'u')"
     " LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
     " LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace"
     " WHERE co.contype IN ('p', 'u', 'f', 'c') AND " NSP_FILTER
@@ -370,7 +377,8 @@ load_constraints(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		    (ref ? catalog_names(ref, &c->ref_cols) :
 		    catalog_nums(catalog_table(cx, val(r, i, 11)),
 		    val(r, i, 6), NULL, &c->ref_cols)) == -1 ||
-		    dupnull(&c->expr, val(r, i, 10)) == -1) {
+		    dupnull(&c->expr, val(r, i, 10)) == -1 ||
+		    catalog_nums(t, val(r, i, 17), NULL, &c->include) == -1) {
 			rc = -1;
 			break;
 		}
@@ -381,6 +389,7 @@ load_constraints(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		c->deferred = val(r, i, 14)[0] == 't';
 		if (c->kind == SCH_FK && val(r, i, 15)[0] != 's')
 			c->match = val(r, i, 15)[0];
+		c->nulls_not_distinct = val(r, i, 16) && val(r, i, 16)[0] == 't';
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;
 }

@@ -365,9 +365,24 @@ mload_pk(struct mload *m, yaml_node_t *v, struct merr *e)
 	return ydoc_strlist(m->y, v, "primary_key", &c->cols, e);
 }
 
-enum { U_NAME, U_COLUMNS, U_DEFERRABLE, U_DEFERRED };
+enum { U_NAME, U_COLUMNS, U_DEFERRABLE, U_DEFERRED, U_INCLUDE, U_NND };
 static const char *const uniq_keys[] = { "name", "columns", "deferrable",
-    "initially_deferred", NULL };
+    "initially_deferred", "include", "nulls_not_distinct", NULL };
+
+/* INCLUDE columns of a unique key: columns of the table. */
+static int
+uniq_include(struct mload *m, yaml_node_t *v, struct sch_constraint *c,
+    struct merr *e)
+{
+	if (ydoc_strlist(m->y, v, "include", &c->include, e) == -1)
+		return -1;
+	for (size_t i = 0; c->include[i]; i++)
+		if (schema_find_column(m->t, c->include[i]) == NULL)
+			return ydoc_error(m->y, v, "include", e, "'include': "
+			    "table '%s' has no column '%s'", m->t->name,
+			    c->include[i]);
+	return 0;
+}
 
 static int
 uniq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
@@ -376,13 +391,36 @@ uniq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	struct sch_constraint *c = ((void **)arg)[1];
 	struct mload *m = ((void **)arg)[0];
 
-	(void)y;
 	if (key == U_NAME)
 		return mload_name(m, v, ydoc_scalar(k), &c->name, e);
 	if (key == U_DEFERRABLE || key == U_DEFERRED)
 		return key_timing(m, v, ydoc_scalar(k), key == U_DEFERRED, c,
 		    e);
+	if (key == U_INCLUDE)
+		return uniq_include(m, v, c, e);
+	if (key == U_NND)
+		return ydoc_bool(y, v, ydoc_scalar(k), &c->nulls_not_distinct,
+		    e);
 	return ydoc_strlist(m->y, v, "columns", &c->cols, e);
+}
+
+/* PostgreSQL's default name counts the INCLUDE columns too. */
+static int
+uniq_default_name(struct mload *m, struct sch_constraint *c, struct merr *e)
+{
+	char **all;
+	int rc = 0;
+
+	if (c->name)
+		return 0;
+	if ((all = schema_strv_dup(c->cols)) == NULL)
+		return mload_nomem(e);
+	for (size_t i = 0; rc == 0 && c->include && c->include[i]; i++)
+		rc = schema_strv_push(&all, c->include[i]);
+	if (rc == 0)
+		c->name = schema_default_name(m->t->name, all, "key");
+	schema_strv_free(all);
+	return c->name ? 0 : mload_nomem(e);
 }
 
 static int
@@ -405,10 +443,7 @@ mload_unique(struct mload *m, yaml_node_t *v, struct merr *e)
 	if (c->cols == NULL)
 		return ydoc_error(m->y, v, "unique", e, "a unique constraint "
 		    "needs 'columns'");
-	if (c->name == NULL && (c->name = schema_default_name(m->t->name,
-	    c->cols, "key")) == NULL)
-		return mload_nomem(e);
-	return 0;
+	return uniq_default_name(m, c, e);
 }
 
 enum { CK_NAME, CK_EXPR };

@@ -309,10 +309,13 @@ mload_index(struct mload *m, yaml_node_t *v, struct merr *e)
 		return mload_nomem(e);
 	if (mload_index_keys(m, v, x, e) == -1 || index_check(&il, e) == -1)
 		return -1;
-	/* the default name: columns by name, expressions as "expr" */
+	/* the default name: columns by name, expressions as "expr", then
+	   the INCLUDE columns (as PostgreSQL names it) */
 	for (size_t i = 0; x->keys[i]; i++)
 		rc |= schema_strv_push(&names, schema_find_column(m->t,
 		    x->keys[i]) ? x->keys[i] : "expr");
+	for (size_t i = 0; x->include && x->include[i]; i++)
+		rc |= schema_strv_push(&names, x->include[i]);
 	if (rc == 0 && x->name == NULL)
 		x->name = schema_default_name(m->t->name, names, "idx");
 	schema_strv_free(names);

@@ -55,6 +55,8 @@ char		*plan_comment_sql(struct pctx *, const struct sch_table *,
 /* " DEFERRABLE INITIALLY DEFERRED", " NOT DEFERRABLE", ... ("" with
  * explicit 0: nothing, the default) */
 const char	*plan_defer_sql(int deferrable, int deferred, int explicit);
+/* " INCLUDE (a, b)", "" for none */
+char		*plan_include_sql(struct pctx *, char *const *include);
 
 /* plan.c: the change list (strings taken over, may be NULL) */
 extern const char HINT_MIGRATION[];

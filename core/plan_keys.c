@@ -76,8 +76,10 @@ plan_add_key(struct pctx *x, const struct sch_table *t,
 	if (c == NULL)
 		goto out;
 	c->phase = PLAN_ONLINE;
-	plan_step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)", name,
-	    q, plan_keep(x, &s, plan_identlist(x, w->cols))), 0);
+	plan_step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)%s%s",
+	    name, q, plan_keep(x, &s, plan_identlist(x, w->cols)),
+	    plan_keep(x, &s, plan_include_sql(x, w->include)),
+	    w->nulls_not_distinct ? " NULLS NOT DISTINCT" : ""), 0);
 	plan_step(x, c, plan_fmt("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX "
 	    "%s%s", q, name, w->kind == SCH_PK ? "PRIMARY KEY" : "UNIQUE", name,
 	    plan_defer_sql(w->deferrable, w->deferred, 0)), 1);
@@ -160,11 +162,43 @@ plan_alter_defer(struct pctx *x, const struct sch_table *t,
 	plan_strs_free(&s);
 }
 
+static char	*include_text(struct pctx *, char *const *);
+
+/* A unique or primary key's index: INCLUDE, NULLS NOT DISTINCT. */
+static void
+plan_key_index(struct pctx *x, const struct sch_table *t,
+    const struct sch_constraint *w, const struct sch_constraint *h)
+{
+	struct strs s = { .n = 0 };
+	char *why;
+
+	if (schema_strv_equal(w->include, h->include) &&
+	    w->nulls_not_distinct == h->nulls_not_distinct)
+		return;
+	if (!schema_strv_equal(w->include, h->include))
+		why = plan_fmt("%s '%s' has INCLUDE (%s) in the database, (%s) "
+		    "in the model", con_kind_name(w->kind), w->name,
+		    plan_keep(x, &s, include_text(x, h->include)),
+		    plan_keep(x, &s, include_text(x, w->include)));
+	else
+		why = plan_fmt("%s '%s' is NULLS NOT DISTINCT in the %s, not "
+		    "in the %s", con_kind_name(w->kind), w->name,
+		    h->nulls_not_distinct ? "database" : "model",
+		    h->nulls_not_distinct ? "model" : "database");
+	plan_add(x, 7, PLAN_REFUSED, "change constraint", plan_fmt("%s.%s.%s",
+	    t->schema, t->name, w->name), why, plan_fmt("%s: build the new "
+	    "unique index CONCURRENTLY, ADD CONSTRAINT ... USING INDEX, then "
+	    "drop the old constraint", HINT_MIGRATION));
+	plan_strs_free(&s);
+}
+
 /* A key with the same columns and references: its match and timing. */
 static void
 plan_con_options(struct pctx *x, const struct sch_table *t,
     const struct sch_constraint *w, const struct sch_constraint *h)
 {
+	if (w->kind == SCH_PK || w->kind == SCH_UNIQUE)
+		plan_key_index(x, t, w, h);
 	if (w->match != h->match)
 		plan_add(x, 7, PLAN_REFUSED, "change constraint",
 		    plan_fmt("%s.%s.%s", t->schema, t->name, w->name),

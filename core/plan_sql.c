@@ -157,6 +157,20 @@ plan_col_sql(struct pctx *x, const struct sch_column *c)
 	return r;
 }
 
+char *
+plan_include_sql(struct pctx *x, char *const *include)
+{
+	struct strs s = { .n = 0 };
+	char *r;
+
+	if (include == NULL || include[0] == NULL)
+		return strdup("");
+	r = plan_fmt(" INCLUDE (%s)", plan_keep(x, &s, plan_identlist(x,
+	    include)));
+	plan_strs_free(&s);
+	return r;
+}
+
 const char *
 plan_defer_sql(int deferrable, int deferred, int explicit)
 {
@@ -184,8 +198,10 @@ plan_con_body(struct pctx *x, const struct sch_constraint *c, int not_valid)
 	switch (c->kind) {
 	case SCH_PK:
 	case SCH_UNIQUE:
-		r = plan_fmt("%s (%s)%s", c->kind == SCH_PK ? "PRIMARY KEY" :
-		    "UNIQUE", plan_keep(x, &s, plan_identlist(x, c->cols)),
+		r = plan_fmt("%s%s (%s)%s%s", c->kind == SCH_PK ? "PRIMARY KEY" :
+		    "UNIQUE", c->nulls_not_distinct ? " NULLS NOT DISTINCT" : "",
+		    plan_keep(x, &s, plan_identlist(x, c->cols)),
+		    plan_keep(x, &s, plan_include_sql(x, c->include)),
 		    plan_defer_sql(c->deferrable, c->deferred, 0));
 		break;
 	case SCH_CHECK:
@@ -251,14 +267,12 @@ plan_index_sql(struct pctx *x, const struct sch_table *t,
 	struct strs s = { .n = 0 };
 	char *r;
 
-	r = plan_fmt("CREATE %sINDEX %s%s ON %s USING %s (%s)%s%s%s%s%s%s%s",
+	r = plan_fmt("CREATE %sINDEX %s%s ON %s USING %s (%s)%s%s%s%s%s",
 	    ix->unique ? "UNIQUE " : "", concurrently ? "CONCURRENTLY " : "",
 	    plan_keep(x, &s, plan_ident(x, ix->name)),
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), ix->method,
 	    plan_keep(x, &s, plan_index_keys(x, t, ix)),
-	    ix->include ? " INCLUDE (" : "", ix->include ?
-	    plan_keep(x, &s, plan_identlist(x, ix->include)) : "",
-	    ix->include ? ")" : "",
+	    plan_keep(x, &s, plan_include_sql(x, ix->include)),
 	    ix->nulls_not_distinct ? " NULLS NOT DISTINCT" : "",
 	    ix->where ? " WHERE (" : "", ix->where ? ix->where : "",
 	    ix->where ? ")" : "");

@@ -105,6 +105,7 @@ schema_table_release(struct sch_table *t)
 		free(t->cons[i].ref_schema);
 		free(t->cons[i].ref_table);
 		schema_strv_free(t->cons[i].ref_cols);
+		schema_strv_free(t->cons[i].include);
 		free(t->cons[i].expr);
 	}
 	free(t->cons);

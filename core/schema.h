@@ -70,6 +70,8 @@ struct sch_constraint {
 	int		 deferrable;	/* DEFERRABLE (not for checks) */
 	int		 deferred;	/* INITIALLY DEFERRED */
 	char		 match;		/* FK: 'f' MATCH FULL, 'p' PARTIAL, 0 SIMPLE */
+	char		**include;	/* unique, PK: INCLUDE columns or NULL */
+	int		 nulls_not_distinct;	/* unique: NULLS NOT DISTINCT */
 	struct sch_pos	 pos;
 };
 

@@ -123,6 +123,8 @@ snap_constraint(const struct sch_constraint *c, int *bad)
 	put_true(o, "initially_deferred", c->deferred, bad);
 	if (c->match)
 		put_str(o, "match", c->match == 'f' ? "full" : "partial", bad);
+	put_strv(o, "include", c->include, bad);
+	put_true(o, "nulls_not_distinct", c->nulls_not_distinct, bad);
 	return o;
 }
 
@@ -447,7 +449,7 @@ rd_constraint(struct rd *r, struct sch_table *t, json_t *o)
 	static const char *const keys[] = { "kind", "name", "columns",
 	    "ref_schema", "ref_table", "ref_columns", "on_delete",
 	    "on_update", "expr", "valid", "deferrable", "initially_deferred",
-	    "match", NULL };
+	    "match", "include", "nulls_not_distinct", NULL };
 	static const char *const matches[] = { "simple", "full", "partial" };
 	const char *names[sizeof(snap_kinds) / sizeof(*snap_kinds)];
 	size_t n = sizeof(names) / sizeof(*names);
@@ -478,6 +480,8 @@ rd_constraint(struct rd *r, struct sch_table *t, json_t *o)
 	    rd_bool(r, o, "valid", &c->valid) == -1 ||
 	    rd_bool(r, o, "deferrable", &c->deferrable) == -1 ||
 	    rd_bool(r, o, "initially_deferred", &c->deferred) == -1 ||
+	    rd_strv(r, o, "include", &c->include) == -1 ||
+	    rd_bool(r, o, "nulls_not_distinct", &c->nulls_not_distinct) == -1 ||
 	    rd_word(r, o, "match", matches, 3, &m) == -1 ? -1 :
 	    (c->match = "\0fp"[m], 0);
 }

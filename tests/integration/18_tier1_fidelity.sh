@@ -66,8 +66,11 @@ variant "gin opclass jsonb_path_ops" \
     "indexes: [{ columns: [{ column: j, opclass: jsonb_path_ops }], method: gin }]"
 variant "COLLATE \"C\"" "CREATE INDEX t_a_idx ON t (a COLLATE \"C\")" \
     "indexes: [[a]]" "indexes: [[{ column: a, collation: C }]]"
-variant "INCLUDE" "CREATE INDEX t_b_idx ON t (b) INCLUDE (a)" \
-    "indexes: [[b]]" "indexes: [{ columns: [b], include: [a] }]"
+# unnamed: PostgreSQL's default name counts the INCLUDE columns, and so
+# does the model's
+variant "INCLUDE" "CREATE INDEX ON t (b) INCLUDE (a)" \
+    "indexes: [{ name: t_b_a_idx, columns: [b] }]" \
+    "indexes: [{ columns: [b], include: [a] }]"
 variant "NULLS NOT DISTINCT" \
     "CREATE UNIQUE INDEX t_a_idx ON t (a) NULLS NOT DISTINCT" \
     "indexes: [{ columns: [a], unique: true }]" \
@@ -91,3 +94,10 @@ variant "INITIALLY DEFERRED unique key" \
     "ALTER TABLE t ADD UNIQUE (a) DEFERRABLE INITIALLY DEFERRED" \
     "unique: [[a]]" \
     "unique: [{ columns: [a], deferrable: true, initially_deferred: true }]"
+variant "NULLS NOT DISTINCT unique key" \
+    "ALTER TABLE t ADD UNIQUE NULLS NOT DISTINCT (a)" \
+    "unique: [[a]]" "unique: [{ columns: [a], nulls_not_distinct: true }]"
+variant "INCLUDE in a unique key" \
+    "ALTER TABLE t ADD UNIQUE (a) INCLUDE (b)" \
+    "unique: [{ name: t_a_b_key, columns: [a] }]" \
+    "unique: [{ columns: [a], include: [b] }]"

@@ -296,6 +296,7 @@ static const char opts_model[] =
     "  boss: bigint\n"
     "unique:\n"
     "  - { columns: [email], deferrable: true, initially_deferred: true }\n"
+    "  - { columns: [boss], include: [name], nulls_not_distinct: true }\n"
     "foreign_keys:\n"
     "  - { columns: [boss], references: u, match: full }\n"
     "indexes:\n"
@@ -345,6 +346,9 @@ test_key_options(void **state)
 	assert_non_null(c = schema_find_constraint(t, "u_boss_fkey"));
 	assert_int_equal(c->match, 'f');
 	assert_false(c->deferrable);
+	assert_non_null(c = schema_find_constraint(t, "u_boss_name_key"));
+	assert_string_equal(c->include[0], "name");
+	assert_true(c->nulls_not_distinct);
 	schema_free(s);
 }
 
@@ -399,6 +403,12 @@ test_key_option_errors(void **state)
 	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
 	    "  - { columns: [a], deferrable: sometimes }\n",
 	    "must be true or false", 5, 33, "deferrable");
+	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
+	    "  - { columns: [a], include: [a, z] }\n",
+	    "'include': table 't' has no column 'z'", 5, 30, "include");
+	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
+	    "  - { columns: [a], nulls_not_distinct: 1 }\n",
+	    "must be true or false", 5, 41, "nulls_not_distinct");
 	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
 	    "  - { columns: [a], initially_deferred: true }\n",
 	    "'initially_deferred: true' needs 'deferrable: true'", 5, 5,

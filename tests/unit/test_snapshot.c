@@ -53,7 +53,8 @@ static const char every_field[] =
     "        {\"kind\": \"check\", \"name\": \"orders_n_check\", \"expr\": "
     "\"(n > 0)\"},\n"
     "        {\"kind\": \"unique\", \"name\": \"u\", \"columns\": [\"n\", "
-    "\"st\"], \"on_delete\": \"restrict\", \"on_update\": \"set default\"}\n"
+    "\"st\"], \"on_delete\": \"restrict\", \"on_update\": \"set default\", "
+    "\"include\": [\"id\"], \"nulls_not_distinct\": true}\n"
     "      ],\n"
     "      \"indexes\": [\n"
     "        {\"name\": \"orders_lower_idx\", \"unique\": true, \"method\": "
@@ -112,6 +113,8 @@ test_every_field_round_trip(void **state)
 	assert_string_equal(s->tables[0].idx[0].opts[1], "DESC NULLS LAST");
 	assert_string_equal(s->tables[0].idx[0].include[0], "id");
 	assert_true(s->tables[0].idx[0].nulls_not_distinct);
+	assert_string_equal(s->tables[0].cons[3].include[0], "id");
+	assert_true(s->tables[0].cons[3].nulls_not_distinct);
 	assert_int_equal(s->tables[0].rows, 1);
 	assert_int_equal(s->tables[1].rows, 0);
 	assert_string_equal(s->enums[0].labels[1], "it's");

@@ -6,8 +6,11 @@ CREATE TABLE orgs (
     id bigint PRIMARY KEY,
     code text NOT NULL,
     region text NOT NULL,
+    slug text,
     CONSTRAINT orgs_code_region_key UNIQUE (code, region)
-        DEFERRABLE INITIALLY DEFERRED
+        DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT orgs_slug_key UNIQUE NULLS NOT DISTINCT (slug),
+    CONSTRAINT orgs_code_key UNIQUE (code) INCLUDE (region)
 );
 CREATE TABLE users (
     id bigint PRIMARY KEY,
@@ -32,5 +35,5 @@ CREATE INDEX users_lower_email ON users
     (lower(email) text_pattern_ops DESC NULLS LAST, id);
 CREATE INDEX users_org_id_idx ON users (org_id) INCLUDE (name, email);
 CREATE UNIQUE INDEX users_email_nnd ON users (email) NULLS NOT DISTINCT;
-INSERT INTO orgs VALUES (1, 'acme', 'eu');
+INSERT INTO orgs VALUES (1, 'acme', 'eu', NULL);
 INSERT INTO users VALUES (1, 'a@example.com', 'A', 1, 1, NULL, now());

@@ -5,7 +5,8 @@
 CREATE TABLE orgs (
     id bigint PRIMARY KEY,
     code text NOT NULL,
-    region text NOT NULL
+    region text NOT NULL,
+    slug text
 );
 CREATE TABLE users (
     id bigint PRIMARY KEY,
@@ -16,5 +17,5 @@ CREATE TABLE users (
     manager_id bigint,
     created_at timestamp with time zone
 );
-INSERT INTO orgs VALUES (1, 'acme', 'eu');
+INSERT INTO orgs VALUES (1, 'acme', 'eu', NULL);
 INSERT INTO users VALUES (1, 'a@example.com', 'A', 1, 1, NULL, now());
