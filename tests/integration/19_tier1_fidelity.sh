@@ -1,4 +1,4 @@
-# 18_tier1_fidelity.sh - issue 13: the diff never calls a different
+# 19_tier1_fidelity.sh - issue 13: the diff never calls a different
 # database in sync.  Each index and key option is built alone in SQL on a
 # fresh database, then planned twice: against the plain model (no
 # option), which must give a change naming the object, and against the
