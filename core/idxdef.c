@@ -197,15 +197,16 @@ out:
 
 /*
  * The next token of s at *pp into buf, unquoted, without a pg_catalog or
- * public prefix; 0 at the end.  Tokens are separated by spaces outside
- * quotes and parentheses.
+ * public prefix; 0 at the end, -1 when it does not fit (compared as
+ * different).  Tokens are separated by spaces outside quotes and
+ * parentheses.
  */
 static int
 next_token(const char **pp, char *buf, size_t len)
 {
 	const char *p = *pp;
 	size_t n = 0;
-	int depth = 0;
+	int depth = 0, full = 0;
 
 	while (*p == ' ')
 		p++;
@@ -214,18 +215,22 @@ next_token(const char **pp, char *buf, size_t len)
 	for (; *p && (depth > 0 || *p != ' '); p++) {
 		if (*p == '"' && depth == 0) {
 			const char *q = skip_quoted(p, '"');
+			const char *end = q > p + 1 && q[-1] == '"' ? q - 1 : q;
 
-			for (p++; p < q - 1; p++)
-				if (n + 1 < len && !(*p == '"' && p[-1] == '"'))
-					buf[n++] = *p;
+			for (p++; p < end; p++)
+				if (*p != '"' || p[-1] != '"')
+					full |= n + 1 < len ? (buf[n++] = *p,
+					    0) : 1;
+			p = q - 1;	/* the loop steps onto q */
 			continue;
 		}
 		depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
-		if (n + 1 < len)
-			buf[n++] = *p;
+		full |= n + 1 < len ? (buf[n++] = *p, 0) : 1;
 	}
 	buf[n] = '\0';
 	*pp = p;
+	if (full)
+		return -1;
 	if (!strncmp(buf, "pg_catalog.", 11))
 		memmove(buf, buf + 11, strlen(buf + 11) + 1);
 	else if (!strncmp(buf, "public.", 7))
@@ -246,7 +251,7 @@ idxdef_equal(const char *a, const char *b)
 	for (;;) {
 		ha = next_token(&a, ta, sizeof(ta));
 		hb = next_token(&b, tb, sizeof(tb));
-		if (ha != hb || (ha && strcmp(ta, tb)))
+		if (ha != hb || ha == -1 || (ha && strcmp(ta, tb)))
 			return 0;
 		if (!ha)
 			return 1;

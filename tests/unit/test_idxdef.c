@@ -120,6 +120,21 @@ test_equal(void **state)
 	assert_false(idxdef_equal("text_pattern_ops", "varchar_pattern_ops"));
 	assert_false(idxdef_equal("COLLATE \"C\"", "COLLATE \"POSIX\""));
 	assert_false(idxdef_equal(IDXDEF_UNREAD, ""));
+	/* odd input ends inside the string, never past it */
+	assert_false(idxdef_equal("\"", "x"));
+	assert_false(idxdef_equal("COLLATE \"C", "COLLATE \"D"));
+	assert_true(idxdef_equal("\"a\"\"b\"", "\"a\"\"b\""));
+	assert_true(idxdef_equal("\"a\"\"b\" DESC", "\"a\"\"b\"  DESC"));
+	/* a token too long to compare is different, never equal */
+	{
+		char a[600], b[600];
+
+		memset(a, 'x', sizeof(a) - 1);
+		a[sizeof(a) - 1] = '\0';
+		memcpy(b, a, sizeof(b));
+		b[590] = 'y';
+		assert_false(idxdef_equal(a, b));
+	}
 	assert_false(idxdef_equalv((char *[]){ "", "DESC", NULL }, NULL, 2));
 	assert_true(idxdef_equalv((char *[]){ "", "", NULL }, NULL, 2));
 }
