@@ -112,8 +112,10 @@ idxdef_split(const char *def, const char *method, char *const *keys,
 	int rc = 0, any = 0;
 
 	*opts = NULL;
+	if (def == NULL)
+		return 0;
 	snprintf(needle, sizeof(needle), " USING %s (", method);
-	if (def == NULL || (p = strstr(def, needle)) == NULL)
+	if ((p = strstr(def, needle)) == NULL)
 		return split_unread(n, opts);
 	p += strlen(needle);
 	for (size_t i = 0; rc == 0 && i < n; i++) {

@@ -20,8 +20,9 @@
 #define IDXDEF_UNREAD	"(options not read)"
 
 /*
- * def: pg_get_indexdef(oid, 0, true); method: the access method; keys:
- * the key texts as the catalog names them (column names, expressions as
+ * def: pg_get_indexdef(oid, 0, true), or NULL when the catalog knows
+ * that every key has the defaults; method: the access method; keys: the
+ * key texts as the catalog names them (column names, expressions as
  * pg_get_indexdef(oid, k, true) prints them).  *opts gets one string per
  * key, or NULL when every key has the defaults.  Returns 0, or -1 when
  * out of memory.

@@ -66,6 +66,11 @@ variant "gin opclass jsonb_path_ops" \
     "indexes: [{ columns: [{ column: j, opclass: jsonb_path_ops }], method: gin }]"
 variant "COLLATE \"C\"" "CREATE INDEX t_a_idx ON t (a COLLATE \"C\")" \
     "indexes: [[a]]" "indexes: [[{ column: a, collation: C }]]"
+# the catalog prints a definition only where an option may be: this one
+# is seen through the column's own collation
+variant "COLLATE \"default\" on a \"C\" column" \
+    "ALTER TABLE t ALTER COLUMN a TYPE text COLLATE \"C\"; CREATE INDEX t_a_idx ON t (a COLLATE \"default\")" \
+    "indexes: [[a]]" "indexes: [[{ column: a, collation: default }]]"
 # unnamed: PostgreSQL's default name counts the INCLUDE columns, and so
 # does the model's
 variant "INCLUDE" "CREATE INDEX ON t (b) INCLUDE (a)" \

@@ -45,6 +45,8 @@ static const struct split_case splits[] = {
 	    { IDXDEF_UNREAD } },
 	{ "CREATE INDEX i ON t USING hash (a)", "btree", { "a" },
 	    { IDXDEF_UNREAD } },
+	/* no definition: the catalog knows every key is plain */
+	{ NULL, "btree", { "a" }, { NULL } },
 };
 
 static void
