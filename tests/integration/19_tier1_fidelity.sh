@@ -106,3 +106,24 @@ variant "INCLUDE in a unique key" \
     "ALTER TABLE t ADD UNIQUE (a) INCLUDE (b)" \
     "unique: [{ name: t_a_b_key, columns: [a] }]" \
     "unique: [{ columns: [a], include: [b] }]"
+
+# ---- evolution: making a foreign key deferrable is applied (safe) ----
+db="${TESTDB}_evo"
+psql -qAtX -d "$TESTDB" -c "DROP DATABASE IF EXISTS \"$db\"" \
+    -c "CREATE DATABASE \"$db\"" >/dev/null 2>&1
+psql -qAtX -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
+CREATE TABLE r (id bigint PRIMARY KEY);
+CREATE TABLE t (id bigint PRIMARY KEY, a text, b bigint REFERENCES r, c timestamptz, j jsonb);
+INSERT INTO r VALUES (1);
+INSERT INTO t VALUES (1, 'x', 1, now(), '{}');
+SQL
+model evo "{ type: bigint, references: { table: r, deferrable: true, initially_deferred: true } }" ""
+out=$(plan "$db" evo)
+like "evolution: making a key deferrable is safe" "$out" \
+    '^-- safe: alter constraint public\.t\.t_b_fkey: NOT DEFERRABLE -> DEFERRABLE INITIALLY DEFERRED'
+out=$("$MIGRATED" --database "dbname=$db" --models evo --migrations migrations --once 2>&1)
+is "evolution: applied" "$?" 0
+is "evolution: the key is deferred in the database" \
+    "$(psql -qAtX -d "$db" -c "SELECT condeferrable, condeferred FROM pg_constraint WHERE conname = 't_b_fkey'")" "t|t"
+like "evolution: then in sync" "$(plan "$db" evo)" '^-- no changes'
+psql -qAtX -d "$TESTDB" -c "DROP DATABASE \"$db\"" >/dev/null
