@@ -383,6 +383,11 @@ test_key_option_errors(void **state)
 	expect_error(IDX("  - { columns: [{ column: b, order: desc }], "
 	    "method: gin }"), "'order' and 'nulls' need method btree (this "
 	    "index uses gin)", 6, 30, "order");
+	expect_error(IDX("  - [{ column: b, collation: \"\" }]"),
+	    "'collation' must be a name of 1 to 63 bytes", 6, 30,
+	    "collation");
+	expect_error(IDX("  - [{ column: b, collation: [C] }]"),
+	    "collation", 6, 30, "collation");
 	expect_error(IDX("  - [[a]]"), "an index key must be a column name, "
 	    "an expression or a mapping", 6, 6, "indexes");
 	expect_error(IDX("  - { columns: [a], include: [z] }"),
@@ -396,6 +401,9 @@ test_key_option_errors(void **state)
 	expect_error("table: t\ncolumns:\n  a: { type: int, references: "
 	    "{ table: t, column: a, match: partial } }\n", "'match' must be "
 	    "simple or full", 3, 61, "match");
+	expect_error("table: t\ncolumns:\n  a: int\nforeign_keys:\n"
+	    "  - { columns: [a], references: t, deferrable: yes please }\n",
+	    "must be true or false", 5, 48, "deferrable");
 	expect_error("table: t\ncolumns:\n  a: { type: int, references: "
 	    "{ table: t, column: a, initially_deferred: true } }\n",
 	    "'initially_deferred: true' needs 'deferrable: true'", 3, 31,
