@@ -18,8 +18,8 @@
 
 
 /* Append a change; steps, strings are taken over (may be NULL). */
-struct plan_change *
-plan_add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
+static struct plan_change *
+add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
     char *target, char *reason, char *hint)
 {
 	struct plan *p = x->p;
@@ -55,8 +55,8 @@ plan_add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
 	return c;
 }
 
-void
-plan_step(struct pctx *x, struct plan_change *c, char *sql, int tx)
+static void
+step(struct pctx *x, struct plan_change *c, char *sql, int tx)
 {
 	struct plan_step *v;
 
@@ -75,14 +75,14 @@ plan_step(struct pctx *x, struct plan_change *c, char *sql, int tx)
 	v[c->nsteps++].tx = tx;
 }
 
-char *
-plan_tname(const struct sch_table *t)
+static char *
+tname(const struct sch_table *t)
 {
 	return plan_fmt("%s.%s", t->schema, t->name);
 }
 
-char *
-plan_cname(const struct sch_table *t, const char *col)
+static char *
+cname(const struct sch_table *t, const char *col)
 {
 	return plan_fmt("%s.%s.%s", t->schema, t->name, col);
 }
@@ -123,27 +123,60 @@ drift_owner(struct pctx *x, const char *kind, const char *target,
 }
 
 /* Drift, unless an applied enhancement created it (then PLAN_TIER2). */
-void
-plan_drift(struct pctx *x, const char *kind, char *target, char *reason,
+static void
+drift(struct pctx *x, const char *kind, char *target, char *reason,
     const char *detail)
 {
 	const char *by = target ? drift_owner(x, kind, target, detail) : NULL;
 	char *r;
 
 	if (by == NULL) {
-		plan_add(x, 9, PLAN_DRIFT, kind, target, reason, strdup(HINT_DRIFT));
+		add(x, 9, PLAN_DRIFT, kind, target, reason, strdup(HINT_DRIFT));
 		return;
 	}
 	r = reason ? plan_fmt("%s; created by enhancement '%s'", reason, by) :
 	    NULL;
 	free(reason);
-	plan_add(x, 10, PLAN_TIER2, kind, target, r, NULL);
+	add(x, 10, PLAN_TIER2, kind, target, r, NULL);
+}
+
+static char *
+refuse_hint(void)
+{
+	return strdup(HINT_MIGRATION);
+}
+
+/* The same, for the planner's other files (plan_int.h). */
+struct plan_change *
+plan_add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
+    char *target, char *reason, char *hint)
+{
+	return add(x, rank, cls, kind, target, reason, hint);
+}
+
+void
+plan_step(struct pctx *x, struct plan_change *c, char *sql, int tx)
+{
+	step(x, c, sql, tx);
+}
+
+void
+plan_drift(struct pctx *x, const char *kind, char *target, char *reason,
+    const char *detail)
+{
+	drift(x, kind, target, reason, detail);
 }
 
 char *
 plan_refuse_hint(void)
 {
-	return strdup(HINT_MIGRATION);
+	return refuse_hint();
+}
+
+char *
+plan_tname(const struct sch_table *t)
+{
+	return tname(t);
 }
 
 /* ---- schemas and enums ---- */
@@ -159,10 +192,10 @@ plan_schemas(struct pctx *x)
 
 		if (schema_has_schema(x->have, s))
 			continue;
-		c = plan_add(x, 0, PLAN_SAFE, "create schema", strdup(s),
+		c = add(x, 0, PLAN_SAFE, "create schema", strdup(s),
 		    strdup("new schema"), NULL);
 		q = plan_ident(x, s);
-		plan_step(x, c, q ? plan_fmt("CREATE SCHEMA %s", q) : NULL, 1);
+		step(x, c, q ? plan_fmt("CREATE SCHEMA %s", q) : NULL, 1);
 		free(q);
 	}
 }
@@ -205,26 +238,26 @@ plan_enum_values(struct pctx *x, const struct sch_enum *w,
 	for (size_t i = 0; w->labels[i]; i++) {
 		if ((k = label_index(h->labels, w->labels[i])) >= 0) {
 			if (k < last)
-				plan_add(x, 1, PLAN_REFUSED, "reorder enum",
+				add(x, 1, PLAN_REFUSED, "reorder enum",
 				    plan_fmt("%s.%s", w->schema, w->name),
 				    plan_fmt("value '%s' is in another order in the "
-				    "database", w->labels[i]), plan_refuse_hint());
+				    "database", w->labels[i]), refuse_hint());
 			last = k;
 			continue;
 		}
-		c = plan_add(x, 1, PLAN_SAFE, "add enum value",
+		c = add(x, 1, PLAN_SAFE, "add enum value",
 		    plan_fmt("%s.%s", w->schema, w->name),
 		    plan_fmt("new value '%s'", w->labels[i]), NULL);
 		if (c)
 			c->phase = PLAN_PRE;
 		/* keep the model's order: after the previous model value */
 		if (i > 0)
-			plan_step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
+			step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
 			    "%s AFTER %s", q, plan_keep(x, &s, plan_literal(x,
 			    w->labels[i])), plan_keep(x, &s, plan_literal(x,
 			    w->labels[i - 1]))), 1);
 		else
-			plan_step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
+			step(x, c, plan_fmt("ALTER TYPE %s ADD VALUE IF NOT EXISTS "
 			    "%s%s%s", q, plan_keep(x, &s, plan_literal(x, w->labels[i])),
 			    h->labels[0] ? " BEFORE " : "", h->labels[0] ?
 			    plan_keep(x, &s, plan_literal(x, h->labels[0])) : ""), 1);
@@ -233,7 +266,7 @@ plan_enum_values(struct pctx *x, const struct sch_enum *w,
 	free(q);
 	for (size_t i = 0; h->labels[i]; i++)
 		if (label_index(w->labels, h->labels[i]) < 0)
-			plan_drift(x, "enum value", plan_fmt("%s.%s", h->schema,
+			drift(x, "enum value", plan_fmt("%s.%s", h->schema,
 			    h->name), plan_fmt("value '%s' is not in the models",
 			    h->labels[i]), h->labels[i]);
 	plan_strs_free(&s);
@@ -252,10 +285,10 @@ plan_enums(struct pctx *x)
 			plan_enum_values(x, w, h);
 			continue;
 		}
-		c = plan_add(x, 1, PLAN_SAFE, "create enum",
+		c = add(x, 1, PLAN_SAFE, "create enum",
 		    plan_fmt("%s.%s", w->schema, w->name), strdup("new enum type"),
 		    NULL);
-		plan_step(x, c, plan_fmt("CREATE TYPE %s AS ENUM (%s)",
+		step(x, c, plan_fmt("CREATE TYPE %s AS ENUM (%s)",
 		    plan_keep(x, &s, plan_qual(x, w->schema, w->name)),
 		    plan_keep(x, &s, enum_labels(x, w->labels))), 1);
 		plan_strs_free(&s);
@@ -305,29 +338,29 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 		free(body);
 		body = n;
 	}
-	c = plan_add(x, 2, PLAN_SAFE, "create table", plan_tname(t),
+	c = add(x, 2, PLAN_SAFE, "create table", tname(t),
 	    plan_fmt("new table with %zu columns", t->ncols), NULL);
-	plan_step(x, c, body ? plan_fmt("CREATE TABLE %s (%s\n)",
+	step(x, c, body ? plan_fmt("CREATE TABLE %s (%s\n)",
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), body) : NULL, 1);
 	free(body);
 	plan_strs_free(&s);
 	for (i = 0; i < t->nidx; i++)
-		plan_step(x, c, plan_index_sql(x, t, &t->idx[i], 0), 1);
+		step(x, c, plan_index_sql(x, t, &t->idx[i], 0), 1);
 	if (t->comment)
-		plan_step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
+		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
 	for (i = 0; i < t->ncols; i++)
 		if (t->cols[i].comment)
-			plan_step(x, c, plan_comment_sql(x, t, t->cols[i].name,
+			step(x, c, plan_comment_sql(x, t, t->cols[i].name,
 			    t->cols[i].comment), 1);
 	/* other keys once every table exists; the new table is empty */
 	for (i = 0; i < t->ncons; i++) {
 		if (t->cons[i].kind != SCH_FK || fk_inline(x, t, &t->cons[i]))
 			continue;
-		c = plan_add(x, 4, PLAN_SAFE, "add foreign key",
+		c = add(x, 4, PLAN_SAFE, "add foreign key",
 		    plan_fmt("%s.%s.%s", t->schema, t->name, t->cons[i].name),
 		    plan_fmt("new table references %s.%s", t->cons[i].ref_schema,
 		    t->cons[i].ref_table), NULL);
-		plan_step(x, c, plan_fmt("ALTER TABLE %s ADD %s",
+		step(x, c, plan_fmt("ALTER TABLE %s ADD %s",
 		    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
 		    plan_keep(x, &s, plan_con_sql(x, &t->cons[i], 0))), 1);
 		plan_strs_free(&s);
@@ -399,7 +432,7 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 
 	if (w->was && schema_find_column(h, w->was) &&
 	    !schema_find_column(t, w->was)) {
-		plan_add(x, 3, PLAN_REFUSED, "rename column", plan_cname(t, w->name),
+		add(x, 3, PLAN_REFUSED, "rename column", cname(t, w->name),
 		    plan_fmt("looks like a rename of '%s' to '%s'", w->was, w->name),
 		    plan_fmt("write a tier-2 migration: ALTER TABLE ... RENAME "
 		    "COLUMN (and keep the application compatible with both)"));
@@ -414,21 +447,21 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 	else if (h->rows != 0 && def_volatile(w->def))
 		why = "a volatile default rewrites every row of the table";
 	if (why) {
-		plan_add(x, 3, PLAN_REFUSED, "add column", plan_cname(t, w->name),
+		add(x, 3, PLAN_REFUSED, "add column", cname(t, w->name),
 		    strdup(why), w->identity ? strdup(HINT_MIGRATION) :
 		    plan_fmt("%s; or add it nullable, backfill in batches, "
 		    "then SET NOT NULL in a migration", HINT_MIGRATION));
 		return;
 	}
-	c = plan_add(x, 3, PLAN_SAFE, "add column", plan_cname(t, w->name),
+	c = add(x, 3, PLAN_SAFE, "add column", cname(t, w->name),
 	    w->identity ? strdup("new identity column (the table is empty)") :
 	    plan_fmt("new %s column%s", w->notnull ? "NOT NULL" : "nullable",
 	    w->notnull ? " with a default (no rewrite)" : ""), NULL);
-	plan_step(x, c, plan_fmt("ALTER TABLE %s ADD COLUMN %s",
+	step(x, c, plan_fmt("ALTER TABLE %s ADD COLUMN %s",
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
 	    plan_keep(x, &s, plan_col_sql(x, w))), 1);
 	if (w->comment)
-		plan_step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
+		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
 	plan_strs_free(&s);
 }
 
@@ -438,14 +471,14 @@ plan_identity(struct pctx *x, const struct sch_table *t,
     const struct sch_column *w, const struct sch_column *h)
 {
 	if (w->identity == 0) {
-		plan_drift(x, "identity", plan_cname(t, w->name), plan_fmt("%s is not "
+		drift(x, "identity", cname(t, w->name), plan_fmt("%s is not "
 		    "in the models; its NOT NULL and default stay as they are "
 		    "until it is dropped", plan_identity_sql(h->identity) + 1),
 		    NULL);
 		return;
 	}
 	if (h->identity)
-		plan_add(x, 3, PLAN_REFUSED, "set identity", plan_cname(t, w->name),
+		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
 		    plan_fmt("%s -> %s changes which INSERTs succeed",
 		    plan_identity_sql(h->identity) + 1,
 		    plan_identity_sql(w->identity) + 1), plan_fmt("%s: ALTER "
@@ -453,7 +486,7 @@ plan_identity(struct pctx *x, const struct sch_table *t,
 		    "application is ready for it", HINT_MIGRATION,
 		    w->identity == 'a' ? "ALWAYS" : "BY DEFAULT"));
 	else
-		plan_add(x, 3, PLAN_REFUSED, "set identity", plan_cname(t, w->name),
+		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
 		    strdup("an identity on an existing column needs its "
 		    "sequence to start past the values already there"),
 		    plan_fmt("%s: ALTER TABLE ... ALTER COLUMN ...%s%s%s ADD "
@@ -482,27 +515,27 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	col = plan_keep(x, &s, plan_ident(x, w->name));
 	if (strcmp(w->type, h->type) != 0) {
 		if (!w->is_enum && !h->is_enum && type_widens(h->type, w->type)) {
-			c = plan_add(x, 3, PLAN_SAFE, "widen type", plan_cname(t, w->name),
+			c = add(x, 3, PLAN_SAFE, "widen type", cname(t, w->name),
 			    plan_fmt("%s -> %s (no rewrite)", h->type, w->type),
 			    NULL);
-			plan_step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE %s",
+			step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE %s",
 			    q, col, plan_keep(x, &s, plan_coltype(x, w))), 1);
 		} else
-			plan_add(x, 3, PLAN_REFUSED, "change type",
-			    plan_cname(t, w->name), plan_fmt("%s -> %s may rewrite the "
+			add(x, 3, PLAN_REFUSED, "change type",
+			    cname(t, w->name), plan_fmt("%s -> %s may rewrite the "
 			    "table or fail on existing rows", h->type, w->type),
-			    plan_refuse_hint());
+			    refuse_hint());
 	}
 	if (w->notnull && !h->notnull)
-		plan_add(x, 3, PLAN_REFUSED, "set not null", plan_cname(t, w->name),
+		add(x, 3, PLAN_REFUSED, "set not null", cname(t, w->name),
 		    strdup("adding NOT NULL scans the table under an "
 		    "exclusive lock and fails on NULL rows"),
 		    plan_fmt("%s: backfill, add CHECK (%s IS NOT NULL) NOT VALID, "
 		    "VALIDATE, then SET NOT NULL", HINT_MIGRATION, w->name));
 	else if (!w->notnull && h->notnull && !h->identity) {
-		c = plan_add(x, 3, PLAN_SAFE, "drop not null", plan_cname(t, w->name),
+		c = add(x, 3, PLAN_SAFE, "drop not null", cname(t, w->name),
 		    strdup("the model allows NULL"), NULL);
-		plan_step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
+		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 		    q, col), 1);
 	}
 	if (w->identity != h->identity)
@@ -510,18 +543,18 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	/* an identity column takes no default (the drift says so) */
 	if (w->def && !h->identity &&
 	    !schema_expr_equal_memo(x->memo, w->def, h->def)) {
-		c = plan_add(x, 3, PLAN_SAFE, "set default", plan_cname(t, w->name),
+		c = add(x, 3, PLAN_SAFE, "set default", cname(t, w->name),
 		    h->def ? plan_fmt("default %s -> %s", h->def, w->def) :
 		    plan_fmt("default %s", w->def), NULL);
-		plan_step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)",
+		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)",
 		    q, col, w->def), 1);
 	} else if (!w->def && h->def)
-		plan_drift(x, "default", plan_cname(t, w->name),
+		drift(x, "default", cname(t, w->name),
 		    plan_fmt("default %s is not in the models", h->def), NULL);
 	if (w->comment && (!h->comment || strcmp(w->comment, h->comment))) {
-		c = plan_add(x, 3, PLAN_SAFE, "comment", plan_cname(t, w->name),
+		c = add(x, 3, PLAN_SAFE, "comment", cname(t, w->name),
 		    strdup("column comment"), NULL);
-		plan_step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
+		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
 	}
 	plan_strs_free(&s);
 }
@@ -551,13 +584,13 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 	for (size_t i = 0; i < h->ncols; i++)
 		if (!schema_find_column(t, h->cols[i].name) &&
 		    !col_renamed_to(t, h->cols[i].name))
-			plan_drift(x, "column", plan_cname(h, h->cols[i].name),
+			drift(x, "column", cname(h, h->cols[i].name),
 			    plan_fmt("%s column is not in the models",
 			    h->cols[i].type), NULL);
 	if (t->comment && (!h->comment || strcmp(t->comment, h->comment))) {
-		c = plan_add(x, 3, PLAN_SAFE, "comment", plan_tname(t),
+		c = add(x, 3, PLAN_SAFE, "comment", tname(t),
 		    strdup("table comment"), NULL);
-		plan_step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
+		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
 	}
 }
 
@@ -628,7 +661,7 @@ plan_tables(struct pctx *x)
 		if (schema_has_schema(x->want, h->schema) &&
 		    !schema_find_table(x->want, h->schema, h->name) &&
 		    !plan_own_table(x->opts, h))
-			plan_drift(x, "table", plan_tname(h),
+			drift(x, "table", tname(h),
 			    strdup("table is not in the models"), NULL);
 	}
 	free(x->made);

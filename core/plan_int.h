@@ -68,7 +68,6 @@ void		 plan_drift(struct pctx *, const char *kind, char *target,
 		    char *reason, const char *detail);
 char		*plan_refuse_hint(void);
 char		*plan_tname(const struct sch_table *);
-char		*plan_cname(const struct sch_table *, const char *col);
 
 /* plan_keys.c: constraints and indexes of a table that exists */
 void		 plan_constraints(struct pctx *, const struct sch_table *want,

@@ -54,8 +54,9 @@ plan_add_key(struct pctx *x, const struct sch_table *t,
 	if (w->kind == SCH_PK) {
 		if (schema_find_pk(h)) {
 			plan_add(x, 5, PLAN_REFUSED, "change primary key",
-			    plan_tname(t), plan_fmt("the table has primary key '%s'",
-			    schema_find_pk(h)->name), plan_refuse_hint());
+			    plan_tname(t), plan_fmt("the table has primary key "
+			    "'%s'", schema_find_pk(h)->name),
+			    plan_refuse_hint());
 			goto out;
 		}
 		for (size_t i = 0; w->cols[i]; i++) {
@@ -63,9 +64,10 @@ plan_add_key(struct pctx *x, const struct sch_table *t,
 			    schema_find_column(h, w->cols[i]);
 			if (hc && !hc->notnull) {
 				plan_add(x, 5, PLAN_REFUSED, "add primary key",
-				    plan_tname(t), plan_fmt("column '%s' allows NULL: "
-				    "SET NOT NULL scans under an exclusive "
-				    "lock", w->cols[i]), plan_refuse_hint());
+				    plan_tname(t), plan_fmt("column '%s' "
+				    "allows NULL: SET NOT NULL scans under an "
+				    "exclusive lock", w->cols[i]),
+				    plan_refuse_hint());
 				goto out;
 			}
 		}
@@ -76,13 +78,13 @@ plan_add_key(struct pctx *x, const struct sch_table *t,
 	if (c == NULL)
 		goto out;
 	c->phase = PLAN_ONLINE;
-	plan_step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)%s%s",
-	    name, q, plan_keep(x, &s, plan_identlist(x, w->cols)),
+	plan_step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s "
+	    "(%s)%s%s", name, q, plan_keep(x, &s, plan_identlist(x, w->cols)),
 	    plan_keep(x, &s, plan_include_sql(x, w->include)),
 	    w->nulls_not_distinct ? " NULLS NOT DISTINCT" : ""), 0);
-	plan_step(x, c, plan_fmt("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX "
-	    "%s%s", q, name, w->kind == SCH_PK ? "PRIMARY KEY" : "UNIQUE", name,
-	    plan_defer_sql(w->deferrable, w->deferred, 0)), 1);
+	plan_step(x, c, plan_fmt("ALTER TABLE %s ADD CONSTRAINT %s %s USING "
+	    "INDEX %s%s", q, name, w->kind == SCH_PK ? "PRIMARY KEY" : "UNIQUE",
+	    name, plan_defer_sql(w->deferrable, w->deferred, 0)), 1);
 	c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
 	    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
 out:
@@ -126,12 +128,13 @@ plan_add_validated(struct pctx *x, const struct sch_table *t,
 	if (!only_validate) {
 		plan_step(x, c, plan_fmt("ALTER TABLE %s ADD %s", q,
 		    plan_keep(x, &s, plan_con_sql(x, w, 1))), 1);
-		c->cleanup = plan_fmt("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
-		    q, name);
+		c->cleanup = plan_fmt("ALTER TABLE %s DROP CONSTRAINT IF "
+		    "EXISTS %s", q, name);
 	}
 	if (w->kind == SCH_CHECK)
 		c->check = check_query(x, t, w);
-	plan_step(x, c, plan_fmt("ALTER TABLE %s VALIDATE CONSTRAINT %s", q, name), 1);
+	plan_step(x, c, plan_fmt("ALTER TABLE %s VALIDATE CONSTRAINT %s", q,
+	    name), 1);
 out:
 	plan_strs_free(&s);
 }
@@ -224,6 +227,23 @@ plan_con_options(struct pctx *x, const struct sch_table *t,
 	    HINT_MIGRATION));
 }
 
+/* A constraint both have: its definition, options, validity. */
+static void
+plan_con_existing(struct pctx *x, const struct sch_table *t,
+    const struct sch_constraint *w, const struct sch_constraint *h)
+{
+	if (!con_same(x, w, h)) {
+		plan_add(x, 7, PLAN_REFUSED, "change constraint",
+		    plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
+		    plan_fmt("%s '%s' differs from the model",
+		    con_kind_name(w->kind), w->name), plan_refuse_hint());
+		return;
+	}
+	plan_con_options(x, t, w, h);
+	if (!h->valid)
+		plan_add_validated(x, t, w, 1);
+}
+
 void
 plan_constraints(struct pctx *x, const struct sch_table *t,
     const struct sch_table *h)
@@ -233,17 +253,7 @@ plan_constraints(struct pctx *x, const struct sch_table *t,
 	for (size_t i = 0; i < t->ncons; i++) {
 		w = &t->cons[i];
 		if ((hc = schema_find_constraint(h, w->name)) != NULL) {
-			if (!con_same(x, w, hc))
-				plan_add(x, 7, PLAN_REFUSED, "change constraint",
-				    plan_fmt("%s.%s.%s", t->schema, t->name,
-				    w->name), plan_fmt("%s '%s' differs from the "
-				    "model", con_kind_name(w->kind), w->name),
-				    plan_refuse_hint());
-			else {
-				plan_con_options(x, t, w, hc);
-				if (!hc->valid)
-					plan_add_validated(x, t, w, 1);
-			}
+			plan_con_existing(x, t, w, hc);
 			continue;
 		}
 		if (w->kind == SCH_PK || w->kind == SCH_UNIQUE)
@@ -255,8 +265,8 @@ plan_constraints(struct pctx *x, const struct sch_table *t,
 		if (!schema_find_constraint(t, h->cons[i].name))
 			plan_drift(x, con_kind_name(h->cons[i].kind),
 			    plan_fmt("%s.%s.%s", h->schema, h->name,
-			    h->cons[i].name), plan_fmt("%s is not in the models",
-			    con_kind_name(h->cons[i].kind)), NULL);
+			    h->cons[i].name), plan_fmt("%s is not in the "
+			    "models", con_kind_name(h->cons[i].kind)), NULL);
 }
 
 /* Same keys (columns by name, expressions by meaning)? */
@@ -357,8 +367,9 @@ plan_indexes(struct pctx *x, const struct sch_table *t,
 			plan_change_index(x, t, w, hi);
 			continue;
 		}
-		c = plan_add(x, 6, PLAN_SAFE, hi ? "rebuild index" : "add index",
-		    plan_fmt("%s.%s", t->schema, w->name), strdup(hi ?
+		c = plan_add(x, 6, PLAN_SAFE, hi ? "rebuild index" :
+		    "add index", plan_fmt("%s.%s", t->schema, w->name),
+		    strdup(hi ?
 		    "invalid index left by an interrupted build: rebuilt "
 		    "CONCURRENTLY" : "built CONCURRENTLY"), NULL);
 		if (c == NULL)

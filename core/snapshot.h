@@ -35,8 +35,8 @@
  * written before these keys existed read the same (each is optional).
  * A field is written only when it differs from what schema_add_*()
  * gives (NULL, 0, false, an empty list, rows unknown, valid true, actions
- * "no action", match simple), and read back the same way, so format -> parse -> format is
- * the identity.  Model positions (files, pos) are not kept.  Order is the
+ * "no action", match simple), and read back the same way, so format ->
+ * parse -> format is the identity.  Model positions (files, pos) are not kept.  Order is the
  * schema's own (the catalog's: tables by oid, constraints and indexes by
  * name), so a snapshot of the same database reads the same.
  *
