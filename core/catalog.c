@@ -401,7 +401,8 @@ load_constraints(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		c->deferred = val(r, i, 14)[0] == 't';
 		if (c->kind == SCH_FK && val(r, i, 15)[0] != 's')
 			c->match = val(r, i, 15)[0];
-		c->nulls_not_distinct = val(r, i, 16) && val(r, i, 16)[0] == 't';
+		c->nulls_not_distinct = val(r, i, 16) &&
+		    val(r, i, 16)[0] == 't';
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
@@ -419,7 +420,8 @@ load_indexes(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		if ((x = schema_add_index(t, val(r, i, 1))) == NULL ||
 		    dupnull(&x->method, val(r, i, 3)) == -1 ||
 		    dupnull(&x->where, val(r, i, 5)) == -1 ||
-		    catalog_nums(t, val(r, i, 6), val(r, i, 7), &x->keys) == -1 ||
+		    catalog_nums(t, val(r, i, 6), val(r, i, 7),
+		    &x->keys) == -1 ||
 		    catalog_nums(t, val(r, i, 9), NULL, &x->include) == -1 ||
 		    idxdef_split(val(r, i, 8), x->method, x->keys,
 		    &x->opts) == -1) {

@@ -198,8 +198,9 @@ plan_con_body(struct pctx *x, const struct sch_constraint *c, int not_valid)
 	switch (c->kind) {
 	case SCH_PK:
 	case SCH_UNIQUE:
-		r = plan_fmt("%s%s (%s)%s%s", c->kind == SCH_PK ? "PRIMARY KEY" :
-		    "UNIQUE", c->nulls_not_distinct ? " NULLS NOT DISTINCT" : "",
+		r = plan_fmt("%s%s (%s)%s%s", c->kind == SCH_PK ?
+		    "PRIMARY KEY" : "UNIQUE", c->nulls_not_distinct ?
+		    " NULLS NOT DISTINCT" : "",
 		    plan_keep(x, &s, plan_identlist(x, c->cols)),
 		    plan_keep(x, &s, plan_include_sql(x, c->include)),
 		    plan_defer_sql(c->deferrable, c->deferred, 0));
@@ -208,7 +209,8 @@ plan_con_body(struct pctx *x, const struct sch_constraint *c, int not_valid)
 		r = plan_fmt("CHECK (%s)%s", c->expr, not_valid ? " NOT VALID" : "");
 		break;
 	case SCH_FK:
-		r = plan_fmt("FOREIGN KEY (%s) REFERENCES %s (%s)%s%s%s%s%s%s%s",
+		r = plan_fmt("FOREIGN KEY (%s) REFERENCES %s (%s)"
+		    "%s%s%s%s%s%s%s",
 		    plan_keep(x, &s, plan_identlist(x, c->cols)),
 		    plan_keep(x, &s, plan_qual(x, c->ref_schema, c->ref_table)),
 		    plan_keep(x, &s, plan_identlist(x, c->ref_cols)),
@@ -249,8 +251,8 @@ plan_index_keys(struct pctx *x, const struct sch_table *t,
 		const char *o = ix->opts && *ix->opts[i] ? ix->opts[i] : NULL;
 
 		q = col ? plan_ident(x, ix->keys[i]) : plan_fmt("(%s)", ix->keys[i]);
-		n = q ? plan_fmt("%s%s%s%s%s", s, i ? ", " : "", q, o ? " " : "",
-		    o ? o : "") : NULL;
+		n = q ? plan_fmt("%s%s%s%s%s", s, i ? ", " : "", q,
+		    o ? " " : "", o ? o : "") : NULL;
 		free(q);
 		free(s);
 		s = n;

@@ -69,8 +69,8 @@ struct sch_constraint {
 	int		 valid;		/* catalog: convalidated */
 	int		 deferrable;	/* DEFERRABLE (not for checks) */
 	int		 deferred;	/* INITIALLY DEFERRED */
-	char		 match;		/* FK: 'f' MATCH FULL, 'p' PARTIAL, 0 SIMPLE */
-	char		**include;	/* unique, PK: INCLUDE columns or NULL */
+	char		 match;		/* FK: 'f' FULL, 'p' PARTIAL, 0 SIMPLE */
+	char		**include;	/* unique, PK: INCLUDE columns */
 	int		 nulls_not_distinct;	/* unique: NULLS NOT DISTINCT */
 	struct sch_pos	 pos;
 };

@@ -68,8 +68,8 @@ test_split(void **state)
 		for (size_t k = 0; c->keys[k]; k++)
 			if (opts == NULL || opts[k] == NULL ||
 			    strcmp(opts[k], c->want[k]))
-				fail_msg("case %zu key %zu: got [%s], want [%s]",
-				    i, k, opts && opts[k] ? opts[k] : "(null)",
+				fail_msg("case %zu key %zu: got [%s], want "
+				    "[%s]", i, k, opts && opts[k] ? opts[k] : "(null)",
 				    c->want[k]);
 		schema_strv_free(opts);
 	}
