@@ -146,7 +146,13 @@ match_name(char m)
 	    "MATCH SIMPLE";
 }
 
-/* What PostgreSQL can change in place: a foreign key's deferrability. */
+/*
+ * What PostgreSQL can change in place: a foreign key's deferrability.
+ * Loosening it (checks later, or deferrable at all) cannot break the
+ * application; tightening it can (a transaction that relied on deferred
+ * checks fails), and a model written before the format could say it
+ * would tighten every key of, say, a Django app: refused, with a hint.
+ */
 static void
 plan_alter_defer(struct pctx *x, const struct sch_table *t,
     const struct sch_constraint *w, const struct sch_constraint *h)
@@ -154,6 +160,19 @@ plan_alter_defer(struct pctx *x, const struct sch_table *t,
 	struct strs s = { .n = 0 };
 	struct plan_change *c;
 
+	if ((h->deferrable && !w->deferrable) || (h->deferred && !w->deferred)) {
+		plan_add(x, 7, PLAN_REFUSED, "change constraint",
+		    plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
+		    plan_fmt("foreign key '%s' is%s in the database,%s in the "
+		    "model: its checks would run earlier than the application "
+		    "may expect", w->name, plan_defer_sql(h->deferrable,
+		    h->deferred, 1), plan_defer_sql(w->deferrable, w->deferred,
+		    1)), plan_fmt("say 'deferrable: true'%s in the model if the "
+		    "database is right; otherwise %s (ALTER TABLE ... ALTER "
+		    "CONSTRAINT ... NOT DEFERRABLE)", h->deferred ?
+		    " and 'initially_deferred: true'" : "", HINT_MIGRATION));
+		return;
+	}
 	c = plan_add(x, 7, PLAN_SAFE, "alter constraint", plan_fmt("%s.%s.%s",
 	    t->schema, t->name, w->name), plan_fmt("%s ->%s",
 	    plan_defer_sql(h->deferrable, h->deferred, 1) + 1,
