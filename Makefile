@@ -188,4 +188,5 @@ migrate-backup:   ; @mkdir -p backups && f=backups/$$(date -u +%Y%m%d_%H%M%S).du
 migrations-log:   ; $(CTL) log --markdown > MIGRATIONS_LOG.md
 
 -include $(CORE_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
+	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
 	$(BUILD)/tests/golden/golden.d

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
+#include "idxdef.h"
 #include "quote.h"
 
 /* In scope: the schemas asked for, or with $1 NULL every user schema. */
@@ -66,7 +67,9 @@ static const char q_columns[] =
 /*
  * Column numbers come back as JSON arrays and are named from the columns
  * already loaded; only a foreign key to a table outside the schemas asked
- * for gets its referenced names from a subquery.
+ * for gets its referenced names from a subquery.  A unique or primary
+ * key's own index gives its INCLUDE columns and NULLS NOT DISTINCT (a
+ * foreign key's conindid is the referenced table's index: not joined).
  */
 static const char q_constraints[] =
     "SELECT co.conrelid, co.conname, co.contype,"
@@ -78,10 +81,16 @@ static const char q_constraints[] =
     "  CASE WHEN co.contype = 'f' AND NOT " NSP_IN("rn.nspname") " THEN"
     "   (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey)"
     "    WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
-    "    a.attrelid = co.confrelid AND a.attnum = k.n) END"
+    "    a.attrelid = co.confrelid AND a.attnum = k.n) END,"
+    "  co.condeferrable, co.condeferred, co.confmatchtype,"
+    "  ci.indnullsnotdistinct, CASE WHEN ci.indnatts > ci.indnkeyatts THEN"
+    "   array_to_json((ci.indkey::int2[])[ci.indnkeyatts:ci.indnatts - 1])"
+    "  END"
     " FROM pg_constraint co"
     " JOIN pg_class c ON c.oid = co.conrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_index ci ON ci.indexrelid = co.conindid AND"
+    "      co.contype IN ('p', 'u')"
     " LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
     " LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace"
     " WHERE co.contype IN ('p', 'u', 'f', 'c') AND " NSP_FILTER
@@ -89,7 +98,18 @@ static const char q_constraints[] =
 
 /*
  * Indexes that do not back a primary key / unique / exclusion constraint;
- * key columns as numbers, expression keys printed only where there are.
+ * key columns as numbers, expression keys printed only where there are;
+ * INCLUDE columns as numbers.  The whole definition, from which
+ * idxdef_split() takes each key's collation, operator class and order
+ * (what pg_get_indexdef() prints is what PostgreSQL counts as not the
+ * default for the key), is printed only for an index that may have one
+ * (pg_get_indexdef() costs 15-25 us an index, most of the query): an
+ * order bit in indoption, an operator class that is no type's default, a
+ * collation other than none and the database default (oid 100), or a
+ * table with a column of another collation (a key may then have COLLATE
+ * "default").  Not caught: a default operator class of another type
+ * chosen where the key's type has its own, a COLLATE "default" on an
+ * expression that has a COLLATE clause of its own.
  */
 static const char q_indexes[] =
     "SELECT i.indrelid, ic.relname, i.indisunique, am.amname,"
@@ -97,7 +117,16 @@ static const char q_indexes[] =
     "  array_to_json((i.indkey::int2[])[0:i.indnkeyatts - 1]),"
     "  CASE WHEN 0 = ANY (i.indkey::int2[]) THEN"
     "   (SELECT json_agg(pg_get_indexdef(i.indexrelid, k, true) ORDER BY k)"
-    "    FROM generate_series(1, i.indnkeyatts) k) END"
+    "    FROM generate_series(1, i.indnkeyatts) k) END,"
+    "  CASE WHEN 0 <> ANY (i.indoption::int2[]) OR i.indclass::oid[] &&"
+    "   (SELECT array_agg(o.oid) FROM pg_opclass o WHERE NOT o.opcdefault)"
+    "   OR NOT i.indcollation::oid[] <@ '{0,100}'::oid[] OR i.indrelid IN"
+    "   (SELECT a.attrelid FROM pg_attribute a WHERE a.attrelid >= 16384"
+    "    AND a.attcollation NOT IN (0, 100))"
+    "  THEN pg_get_indexdef(i.indexrelid, 0, true) END,"
+    "  CASE WHEN i.indnatts > i.indnkeyatts THEN array_to_json("
+    "   (i.indkey::int2[])[i.indnkeyatts:i.indnatts - 1]) END,"
+    "  i.indnullsnotdistinct"
     " FROM pg_index i"
     " JOIN pg_class ic ON ic.oid = i.indexrelid"
     " JOIN pg_class c ON c.oid = i.indrelid"
@@ -360,13 +389,20 @@ load_constraints(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		    (ref ? catalog_names(ref, &c->ref_cols) :
 		    catalog_nums(catalog_table(cx, val(r, i, 11)),
 		    val(r, i, 6), NULL, &c->ref_cols)) == -1 ||
-		    dupnull(&c->expr, val(r, i, 10)) == -1) {
+		    dupnull(&c->expr, val(r, i, 10)) == -1 ||
+		    catalog_nums(t, val(r, i, 17), NULL, &c->include) == -1) {
 			rc = -1;
 			break;
 		}
 		c->on_delete = val(r, i, 7)[0] == ' ' ? 'a' : val(r, i, 7)[0];
 		c->on_update = val(r, i, 8)[0] == ' ' ? 'a' : val(r, i, 8)[0];
 		c->valid = val(r, i, 9)[0] == 't';
+		c->deferrable = val(r, i, 13)[0] == 't';
+		c->deferred = val(r, i, 14)[0] == 't';
+		if (c->kind == SCH_FK && val(r, i, 15)[0] != 's')
+			c->match = val(r, i, 15)[0];
+		c->nulls_not_distinct = val(r, i, 16) &&
+		    val(r, i, 16)[0] == 't';
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
@@ -384,10 +420,15 @@ load_indexes(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		if ((x = schema_add_index(t, val(r, i, 1))) == NULL ||
 		    dupnull(&x->method, val(r, i, 3)) == -1 ||
 		    dupnull(&x->where, val(r, i, 5)) == -1 ||
-		    catalog_nums(t, val(r, i, 6), val(r, i, 7), &x->keys) == -1) {
+		    catalog_nums(t, val(r, i, 6), val(r, i, 7),
+		    &x->keys) == -1 ||
+		    catalog_nums(t, val(r, i, 9), NULL, &x->include) == -1 ||
+		    idxdef_split(val(r, i, 8), x->method, x->keys,
+		    &x->opts) == -1) {
 			rc = -1;
 			break;
 		}
+		x->nulls_not_distinct = val(r, i, 10)[0] == 't';
 		x->unique = val(r, i, 2)[0] == 't';
 		x->valid = val(r, i, 4)[0] == 't';
 	}

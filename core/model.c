@@ -4,21 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
-#include "ydoc.h"
-
-/* Loader state for one file. */
-struct mload {
-	struct schema	*s;
-	struct ydoc	*y;
-	const char	*file;		/* owned by s->files */
-	struct sch_table *t;
-	struct sch_column *c;
-	yaml_node_t	*nodes[16];	/* top-level values by key index */
-	int		 autocheck;
-	const char	*schema;	/* the file's 'schema' (default public) */
-	struct sch_memo	*memo;		/* expressions already checked */
-};
+#include "model_int.h"
 
 enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
     K_CHECKS, K_INDEXES, K_ENUMS };
@@ -26,13 +12,13 @@ static const char *const top_keys[] = { "schema", "table", "comment",
     "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
     "enums", NULL };
 
-static int
+int
 mload_nomem(struct merr *e)
 {
 	return merr_set(e, MERR_NOMEM, "out of memory");
 }
 
-static struct sch_pos
+struct sch_pos
 mload_pos(struct mload *m, const yaml_node_t *n)
 {
 	struct sch_pos p = { m->file, ydoc_line(n), ydoc_col(n) };
@@ -56,7 +42,7 @@ mload_qualname(const char *q, const char *dflt, char **sch, char **name)
 	return (*sch && *name) ? 0 : -1;
 }
 
-static int
+int
 mload_name(struct mload *m, yaml_node_t *n, const char *field, char **out,
     struct merr *e)
 {
@@ -71,7 +57,7 @@ mload_name(struct mload *m, yaml_node_t *n, const char *field, char **out,
 	return 0;
 }
 
-static int
+int
 mload_expr(struct mload *m, yaml_node_t *n, const char *field, char **out,
     struct merr *e)
 {
@@ -110,9 +96,44 @@ mload_action(struct mload *m, yaml_node_t *n, const char *field, char *out,
 /* ---- foreign keys ---- */
 
 enum { F_NAME, F_COLUMNS, F_REFS, F_REFCOLS, F_COLUMN, F_TABLE, F_ONDEL,
-    F_ONUPD };
+    F_ONUPD, F_DEFERRABLE, F_DEFERRED, F_MATCH };
 static const char *const fk_keys[] = { "name", "columns", "references",
-    "ref_columns", "column", "table", "on_delete", "on_update", NULL };
+    "ref_columns", "column", "table", "on_delete", "on_update",
+    "deferrable", "initially_deferred", "match", NULL };
+
+/* deferrable, initially_deferred (unique and foreign keys). */
+static int
+key_timing(struct mload *m, yaml_node_t *v, const char *field, int deferred,
+    struct sch_constraint *c, struct merr *e)
+{
+	return ydoc_bool(m->y, v, field, deferred ? &c->deferred :
+	    &c->deferrable, e);
+}
+
+/* After the mapping: INITIALLY DEFERRED is said with DEFERRABLE. */
+static int
+key_timing_check(struct mload *m, yaml_node_t *v,
+    const struct sch_constraint *c, struct merr *e)
+{
+	if (c->deferred && !c->deferrable)
+		return ydoc_error(m->y, v, "initially_deferred", e,
+		    "'initially_deferred: true' needs 'deferrable: true'");
+	return 0;
+}
+
+static int
+fk_match(struct mload *m, yaml_node_t *v, const char *field,
+    struct sch_constraint *c, struct merr *e)
+{
+	const char *s = ydoc_scalar(v);
+
+	if (s && (!strcmp(s, "simple") || !strcmp(s, "full"))) {
+		c->match = s[0] == 'f' ? 'f' : 0;
+		return 0;
+	}
+	return ydoc_error(m->y, v, field, e, "'%s' must be simple or full",
+	    field);
+}
 
 static int
 fk_ref(struct mload *m, struct sch_constraint *c, yaml_node_t *v,
@@ -160,6 +181,11 @@ fk_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 		return mload_action(m, v, field, &c->on_delete, e);
 	case F_ONUPD:
 		return mload_action(m, v, field, &c->on_update, e);
+	case F_DEFERRABLE:
+	case F_DEFERRED:
+		return key_timing(m, v, field, key == F_DEFERRED, c, e);
+	case F_MATCH:
+		return fk_match(m, v, field, c, e);
 	}
 	return ydoc_error(m->y, k, field, e, "unknown key '%s' in %s", field,
 	    m->c ? "column references" : "foreign key");
@@ -187,6 +213,8 @@ mload_fk(struct mload *m, yaml_node_t *v, struct merr *e)
 	if (c->ref_table == NULL || c->cols == NULL)
 		return ydoc_error(m->y, v, "references", e, "a foreign key "
 		    "needs %s", c->cols ? "'references'" : "'columns'");
+	if (key_timing_check(m, v, c, e) == -1)
+		return -1;
 	c->pos = mload_pos(m, v);
 	return 0;
 }
@@ -337,8 +365,24 @@ mload_pk(struct mload *m, yaml_node_t *v, struct merr *e)
 	return ydoc_strlist(m->y, v, "primary_key", &c->cols, e);
 }
 
-enum { U_NAME, U_COLUMNS };
-static const char *const uniq_keys[] = { "name", "columns", NULL };
+enum { U_NAME, U_COLUMNS, U_DEFERRABLE, U_DEFERRED, U_INCLUDE, U_NND };
+static const char *const uniq_keys[] = { "name", "columns", "deferrable",
+    "initially_deferred", "include", "nulls_not_distinct", NULL };
+
+/* INCLUDE columns of a unique key: columns of the table. */
+static int
+uniq_include(struct mload *m, yaml_node_t *v, struct sch_constraint *c,
+    struct merr *e)
+{
+	if (ydoc_strlist(m->y, v, "include", &c->include, e) == -1)
+		return -1;
+	for (size_t i = 0; c->include[i]; i++)
+		if (schema_find_column(m->t, c->include[i]) == NULL)
+			return ydoc_error(m->y, v, "include", e, "'include': "
+			    "table '%s' has no column '%s'", m->t->name,
+			    c->include[i]);
+	return 0;
+}
 
 static int
 uniq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
@@ -347,10 +391,36 @@ uniq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	struct sch_constraint *c = ((void **)arg)[1];
 	struct mload *m = ((void **)arg)[0];
 
-	(void)y;
 	if (key == U_NAME)
 		return mload_name(m, v, ydoc_scalar(k), &c->name, e);
+	if (key == U_DEFERRABLE || key == U_DEFERRED)
+		return key_timing(m, v, ydoc_scalar(k), key == U_DEFERRED, c,
+		    e);
+	if (key == U_INCLUDE)
+		return uniq_include(m, v, c, e);
+	if (key == U_NND)
+		return ydoc_bool(y, v, ydoc_scalar(k), &c->nulls_not_distinct,
+		    e);
 	return ydoc_strlist(m->y, v, "columns", &c->cols, e);
+}
+
+/* PostgreSQL's default name counts the INCLUDE columns too. */
+static int
+uniq_default_name(struct mload *m, struct sch_constraint *c, struct merr *e)
+{
+	char **all;
+	int rc = 0;
+
+	if (c->name)
+		return 0;
+	if ((all = schema_strv_dup(c->cols)) == NULL)
+		return mload_nomem(e);
+	for (size_t i = 0; rc == 0 && c->include && c->include[i]; i++)
+		rc = schema_strv_push(&all, c->include[i]);
+	if (rc == 0)
+		c->name = schema_default_name(m->t->name, all, "key");
+	schema_strv_free(all);
+	return c->name ? 0 : mload_nomem(e);
 }
 
 static int
@@ -366,17 +436,14 @@ mload_unique(struct mload *m, yaml_node_t *v, struct merr *e)
 	arg[1] = c;
 	if (v->type == YAML_MAPPING_NODE) {
 		if (ydoc_mapping(m->y, v, "unique", uniq_keys, uniq_pair, arg,
-		    e) == -1)
+		    e) == -1 || key_timing_check(m, v, c, e) == -1)
 			return -1;
 	} else if (ydoc_strlist(m->y, v, "unique", &c->cols, e) == -1)
 		return -1;
 	if (c->cols == NULL)
 		return ydoc_error(m->y, v, "unique", e, "a unique constraint "
 		    "needs 'columns'");
-	if (c->name == NULL && (c->name = schema_default_name(m->t->name,
-	    c->cols, "key")) == NULL)
-		return mload_nomem(e);
-	return 0;
+	return uniq_default_name(m, c, e);
 }
 
 enum { CK_NAME, CK_EXPR };
@@ -421,112 +488,6 @@ mload_check(struct mload *m, yaml_node_t *v, struct merr *e)
 	    schema_default_name(m->t->name, NULL, sfx)) == NULL))
 		return mload_nomem(e);
 	return 0;
-}
-
-/* A bare lower-case identifier (a column name, not an expression)? */
-static int
-mload_is_name(const char *s)
-{
-	if (!(*s == '_' || (*s >= 'a' && *s <= 'z')))
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9')))
-			return 0;
-	return 1;
-}
-
-enum { I_NAME, I_COLUMNS, I_UNIQUE, I_METHOD, I_WHERE };
-static const char *const index_keys[] = { "name", "columns", "unique",
-    "method", "where", NULL };
-
-static int
-index_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
-    void *arg, struct merr *e)
-{
-	static const char *const methods[] = { "btree", "gin", "gist", "brin",
-	    "hash", "spgist", NULL };
-	struct sch_index *x = ((void **)arg)[1];
-	struct mload *m = ((void **)arg)[0];
-	const char *field = ydoc_scalar(k), *s;
-
-	switch (key) {
-	case I_NAME:
-		return mload_name(m, v, field, &x->name, e);
-	case I_COLUMNS:
-		return ydoc_strlist(y, v, field, &x->keys, e);
-	case I_UNIQUE:
-		return ydoc_bool(y, v, field, &x->unique, e);
-	case I_METHOD:
-		s = ydoc_scalar(v);
-		for (int i = 0; s && methods[i]; i++)
-			if (!strcmp(s, methods[i]))
-				return (x->method = strdup(s)) ? 0 :
-				    mload_nomem(e);
-		return ydoc_error(y, v, field, e, "'method' must be one of "
-		    "btree, gin, gist, brin, hash, spgist");
-	case I_WHERE:
-		return mload_expr(m, v, field, &x->where, e);
-	}
-	return -1;
-}
-
-/* Every key of index x is a column of the table or a valid expression. */
-static int
-mload_index_keys(struct mload *m, yaml_node_t *v, const struct sch_index *x,
-    struct merr *e)
-{
-	for (size_t i = 0; x->keys[i]; i++) {
-		struct merr pe;
-
-		if (schema_find_column(m->t, x->keys[i]) != NULL)
-			continue;
-		merr_clear(&pe);
-		if (mload_is_name(x->keys[i]))
-			return ydoc_error(m->y, v, "columns", e, "index key "
-			    "'%s': table '%s' has no column '%s'", x->keys[i],
-			    m->t->name, x->keys[i]);
-		if (schema_expr_check_memo(m->memo, x->keys[i], &pe) == -1)
-			return ydoc_error(m->y, v, "columns", e, "index key "
-			    "'%s': %s", x->keys[i], pe.msg);
-	}
-	return 0;
-}
-
-static int
-mload_index(struct mload *m, yaml_node_t *v, struct merr *e)
-{
-	struct sch_index *x;
-	void *arg[2];
-	char **names = NULL;
-	int rc = 0;
-
-	if ((x = schema_add_index(m->t, NULL)) == NULL)
-		return mload_nomem(e);
-	x->pos = mload_pos(m, v);
-	arg[0] = m;
-	arg[1] = x;
-	if (v->type == YAML_MAPPING_NODE) {
-		if (ydoc_mapping(m->y, v, "index", index_keys, index_pair, arg,
-		    e) == -1)
-			return -1;
-	} else if (ydoc_strlist(m->y, v, "indexes", &x->keys, e) == -1)
-		return -1;
-	if (x->keys == NULL || x->keys[0] == NULL)
-		return ydoc_error(m->y, v, "columns", e, "an index needs "
-		    "'columns'");
-	if (x->method == NULL && (x->method = strdup("btree")) == NULL)
-		return mload_nomem(e);
-	if (mload_index_keys(m, v, x, e) == -1)
-		return -1;
-	/* the default name: columns by name, expressions as "expr" */
-	for (size_t i = 0; x->keys[i]; i++)
-		rc |= schema_strv_push(&names, schema_find_column(m->t,
-		    x->keys[i]) ? x->keys[i] : "expr");
-	if (rc == 0 && x->name == NULL)
-		x->name = schema_default_name(m->t->name, names, "idx");
-	schema_strv_free(names);
-	return (rc || x->name == NULL) ? mload_nomem(e) : 0;
 }
 
 /* Run fn on each item of a sequence node. */

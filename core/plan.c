@@ -87,7 +87,7 @@ cname(const struct sch_table *t, const char *col)
 	return plan_fmt("%s.%s.%s", t->schema, t->name, col);
 }
 
-static const char HINT_MIGRATION[] = "write a tier-2 migration "
+const char HINT_MIGRATION[] = "write a tier-2 migration "
     "(migratectl create NAME) that makes this change";
 static const char HINT_DRIFT[] = "not in the models: add it to the models "
     "or drop it in a tier-2 migration; tier 1 never drops";
@@ -144,6 +144,39 @@ static char *
 refuse_hint(void)
 {
 	return strdup(HINT_MIGRATION);
+}
+
+/* The same, for the planner's other files (plan_int.h). */
+struct plan_change *
+plan_add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
+    char *target, char *reason, char *hint)
+{
+	return add(x, rank, cls, kind, target, reason, hint);
+}
+
+void
+plan_step(struct pctx *x, struct plan_change *c, char *sql, int tx)
+{
+	step(x, c, sql, tx);
+}
+
+void
+plan_drift(struct pctx *x, const char *kind, char *target, char *reason,
+    const char *detail)
+{
+	drift(x, kind, target, reason, detail);
+}
+
+char *
+plan_refuse_hint(void)
+{
+	return refuse_hint();
+}
+
+char *
+plan_tname(const struct sch_table *t)
+{
+	return tname(t);
 }
 
 /* ---- schemas and enums ---- */
@@ -559,224 +592,6 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 		    strdup("table comment"), NULL);
 		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
 	}
-}
-
-/* ---- constraints and indexes of existing tables (lock-safe) ---- */
-
-static const char *
-con_kind_name(enum sch_con_kind k)
-{
-	switch (k) {
-	case SCH_PK: return "primary key";
-	case SCH_UNIQUE: return "unique constraint";
-	case SCH_FK: return "foreign key";
-	case SCH_CHECK: return "check";
-	}
-	return "constraint";
-}
-
-static int
-con_same(struct pctx *x, const struct sch_constraint *w,
-    const struct sch_constraint *h)
-{
-	if (w->kind != h->kind)
-		return 0;
-	if (w->kind == SCH_CHECK)
-		return schema_expr_equal_memo(x->memo, w->expr, h->expr);
-	if (!schema_strv_equal(w->cols, h->cols))
-		return 0;
-	if (w->kind != SCH_FK)
-		return 1;
-	return !strcmp(w->ref_schema, h->ref_schema) &&
-	    !strcmp(w->ref_table, h->ref_table) &&
-	    schema_strv_equal(w->ref_cols, h->ref_cols) &&
-	    w->on_delete == h->on_delete && w->on_update == h->on_update;
-}
-
-/* Unique or primary key: unique index built concurrently, then USING. */
-static void
-plan_add_key(struct pctx *x, const struct sch_table *t,
-    const struct sch_table *h, const struct sch_constraint *w)
-{
-	struct strs s = { .n = 0 };
-	struct plan_change *c;
-	const char *q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
-	const char *name = plan_keep(x, &s, plan_ident(x, w->name));
-
-	if (w->kind == SCH_PK) {
-		if (schema_find_pk(h)) {
-			add(x, 5, PLAN_REFUSED, "change primary key",
-			    tname(t), plan_fmt("the table has primary key '%s'",
-			    schema_find_pk(h)->name), refuse_hint());
-			goto out;
-		}
-		for (size_t i = 0; w->cols[i]; i++) {
-			const struct sch_column *hc =
-			    schema_find_column(h, w->cols[i]);
-			if (hc && !hc->notnull) {
-				add(x, 5, PLAN_REFUSED, "add primary key",
-				    tname(t), plan_fmt("column '%s' allows NULL: "
-				    "SET NOT NULL scans under an exclusive "
-				    "lock", w->cols[i]), refuse_hint());
-				goto out;
-			}
-		}
-	}
-	c = add(x, 5, PLAN_SAFE, w->kind == SCH_PK ? "add primary key" :
-	    "add unique", plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
-	    strdup("unique index built CONCURRENTLY, then attached"), NULL);
-	if (c == NULL)
-		goto out;
-	c->phase = PLAN_ONLINE;
-	step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s (%s)", name,
-	    q, plan_keep(x, &s, plan_identlist(x, w->cols))), 0);
-	step(x, c, plan_fmt("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s", q,
-	    name, w->kind == SCH_PK ? "PRIMARY KEY" : "UNIQUE", name), 1);
-	c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
-	    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
-out:
-	plan_strs_free(&s);
-}
-
-/* A sample row that violates a check: its primary key (or ctid). */
-static char *
-check_query(struct pctx *x, const struct sch_table *t,
-    const struct sch_constraint *w)
-{
-	const struct sch_constraint *pk = schema_find_pk(t);
-	struct strs s = { .n = 0 };
-	char *r;
-
-	r = plan_fmt("SELECT %s FROM %s WHERE NOT (%s) LIMIT 1",
-	    pk ? plan_keep(x, &s, plan_identlist(x, pk->cols)) : "ctid",
-	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), w->expr);
-	plan_strs_free(&s);
-	return r;
-}
-
-/* Foreign key or check: NOT VALID, then VALIDATE. */
-static void
-plan_add_validated(struct pctx *x, const struct sch_table *t,
-    const struct sch_constraint *w, int only_validate)
-{
-	struct strs s = { .n = 0 };
-	struct plan_change *c;
-	const char *q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
-	const char *name = plan_keep(x, &s, plan_ident(x, w->name));
-
-	c = add(x, 7, PLAN_SAFE, only_validate ? "validate constraint" :
-	    w->kind == SCH_FK ? "add foreign key" : "add check",
-	    plan_fmt("%s.%s.%s", t->schema, t->name, w->name),
-	    strdup(only_validate ? "constraint is NOT VALID in the database" :
-	    "added NOT VALID, then validated without blocking writes"), NULL);
-	if (c == NULL)
-		goto out;
-	c->phase = PLAN_ONLINE;
-	if (!only_validate) {
-		step(x, c, plan_fmt("ALTER TABLE %s ADD %s", q,
-		    plan_keep(x, &s, plan_con_sql(x, w, 1))), 1);
-		c->cleanup = plan_fmt("ALTER TABLE %s DROP CONSTRAINT IF EXISTS %s",
-		    q, name);
-	}
-	if (w->kind == SCH_CHECK)
-		c->check = check_query(x, t, w);
-	step(x, c, plan_fmt("ALTER TABLE %s VALIDATE CONSTRAINT %s", q, name), 1);
-out:
-	plan_strs_free(&s);
-}
-
-static void
-plan_constraints(struct pctx *x, const struct sch_table *t,
-    const struct sch_table *h)
-{
-	const struct sch_constraint *w, *hc;
-
-	for (size_t i = 0; i < t->ncons; i++) {
-		w = &t->cons[i];
-		if ((hc = schema_find_constraint(h, w->name)) != NULL) {
-			if (!con_same(x, w, hc))
-				add(x, 7, PLAN_REFUSED, "change constraint",
-				    plan_fmt("%s.%s.%s", t->schema, t->name,
-				    w->name), plan_fmt("%s '%s' differs from the "
-				    "model", con_kind_name(w->kind), w->name),
-				    refuse_hint());
-			else if (!hc->valid)
-				plan_add_validated(x, t, w, 1);
-			continue;
-		}
-		if (w->kind == SCH_PK || w->kind == SCH_UNIQUE)
-			plan_add_key(x, t, h, w);
-		else
-			plan_add_validated(x, t, w, 0);
-	}
-	for (size_t i = 0; i < h->ncons; i++)
-		if (!schema_find_constraint(t, h->cons[i].name))
-			drift(x, con_kind_name(h->cons[i].kind),
-			    plan_fmt("%s.%s.%s", h->schema, h->name,
-			    h->cons[i].name), plan_fmt("%s is not in the models",
-			    con_kind_name(h->cons[i].kind)), NULL);
-}
-
-static int
-index_same(struct pctx *x, const struct sch_table *t,
-    const struct sch_index *w,
-    const struct sch_index *h)
-{
-	if (w->unique != h->unique || strcmp(w->method, h->method) ||
-	    schema_strv_len(w->keys) != schema_strv_len(h->keys) ||
-	    !schema_expr_equal_memo(x->memo, w->where, h->where))
-		return 0;
-	for (size_t i = 0; w->keys[i]; i++) {
-		if (schema_find_column(t, w->keys[i])) {
-			if (strcmp(w->keys[i], h->keys[i]))
-				return 0;
-		} else if (!schema_expr_equal_memo(x->memo, w->keys[i],
-		    h->keys[i]))
-			return 0;
-	}
-	return 1;
-}
-
-static void
-plan_indexes(struct pctx *x, const struct sch_table *t,
-    const struct sch_table *h)
-{
-	struct strs s = { .n = 0 };
-	const struct sch_index *w, *hi;
-	struct plan_change *c;
-
-	for (size_t i = 0; i < t->nidx; i++) {
-		w = &t->idx[i];
-		hi = schema_find_index(h, w->name);
-		if (hi && hi->valid) {
-			if (!index_same(x, t, w, hi))
-				add(x, 6, PLAN_REFUSED, "change index",
-				    plan_fmt("%s.%s", t->schema, w->name),
-				    strdup("the index differs from the model"),
-				    plan_fmt("%s (CREATE INDEX CONCURRENTLY a new "
-				    "one, then DROP INDEX CONCURRENTLY)",
-				    HINT_MIGRATION));
-			continue;
-		}
-		c = add(x, 6, PLAN_SAFE, hi ? "rebuild index" : "add index",
-		    plan_fmt("%s.%s", t->schema, w->name), strdup(hi ?
-		    "invalid index left by an interrupted build: rebuilt "
-		    "CONCURRENTLY" : "built CONCURRENTLY"), NULL);
-		if (c == NULL)
-			break;
-		c->phase = PLAN_ONLINE;
-		c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
-		    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
-		if (hi)
-			step(x, c, strdup(c->cleanup), 0);
-		step(x, c, plan_index_sql(x, t, w, 1), 0);
-		plan_strs_free(&s);
-	}
-	for (size_t i = 0; i < h->nidx; i++)
-		if (!schema_find_index(t, h->idx[i].name))
-			drift(x, "index", plan_fmt("%s.%s", h->schema,
-			    h->idx[i].name), strdup("index is not in the "
-			    "models"), NULL);
 }
 
 /* ---- the whole plan ---- */

@@ -1,8 +1,9 @@
 /*
- * plan_int.h - shared by the planner's files (plan.c, plan_sql.c); not for
- * other modules.  Every char * these functions return is malloc'd and the
- * caller's; on allocation failure they return NULL and set x->nomem (or
- * x->badutf8 when a name or text to quote is not valid UTF-8).
+ * plan_int.h - shared by the planner's files (plan.c, plan_keys.c,
+ * plan_sql.c); not for other modules.  Every char * these functions
+ * return is malloc'd and the caller's; on allocation failure they
+ * return NULL and set x->nomem (or x->badutf8 when a name or text to
+ * quote is not valid UTF-8).
  */
 #ifndef MIGRATE_PLAN_INT_H
 #define MIGRATE_PLAN_INT_H
@@ -51,5 +52,27 @@ char		*plan_index_sql(struct pctx *, const struct sch_table *,
 		    const struct sch_index *, int concurrently);
 char		*plan_comment_sql(struct pctx *, const struct sch_table *,
 		    const char *col, const char *text);
+/* " DEFERRABLE INITIALLY DEFERRED", " NOT DEFERRABLE", ... ("" with
+ * explicit 0: nothing, the default) */
+const char	*plan_defer_sql(int deferrable, int deferred, int explicit);
+/* " INCLUDE (a, b)", "" for none */
+char		*plan_include_sql(struct pctx *, char *const *include);
+
+/* plan.c: the change list (strings taken over, may be NULL) */
+extern const char HINT_MIGRATION[];
+struct plan_change *plan_add(struct pctx *, int rank, enum plan_class,
+		    const char *kind, char *target, char *reason, char *hint);
+void		 plan_step(struct pctx *, struct plan_change *, char *sql,
+		    int tx);
+void		 plan_drift(struct pctx *, const char *kind, char *target,
+		    char *reason, const char *detail);
+char		*plan_refuse_hint(void);
+char		*plan_tname(const struct sch_table *);
+
+/* plan_keys.c: constraints and indexes of a table that exists */
+void		 plan_constraints(struct pctx *, const struct sch_table *want,
+		    const struct sch_table *have);
+void		 plan_indexes(struct pctx *, const struct sch_table *want,
+		    const struct sch_table *have);
 
 #endif

@@ -157,6 +157,37 @@ plan_col_sql(struct pctx *x, const struct sch_column *c)
 	return r;
 }
 
+char *
+plan_include_sql(struct pctx *x, char *const *include)
+{
+	struct strs s = { .n = 0 };
+	char *r;
+
+	if (include == NULL || include[0] == NULL)
+		return strdup("");
+	r = plan_fmt(" INCLUDE (%s)", plan_keep(x, &s, plan_identlist(x,
+	    include)));
+	plan_strs_free(&s);
+	return r;
+}
+
+const char *
+plan_defer_sql(int deferrable, int deferred, int explicit)
+{
+	if (deferrable && deferred)
+		return " DEFERRABLE INITIALLY DEFERRED";
+	if (deferrable)
+		return explicit ? " DEFERRABLE INITIALLY IMMEDIATE" :
+		    " DEFERRABLE";
+	return explicit ? " NOT DEFERRABLE" : "";
+}
+
+static const char *
+plan_match_sql(char m)
+{
+	return m == 'f' ? " MATCH FULL" : m == 'p' ? " MATCH PARTIAL" : "";
+}
+
 /* The body of a constraint: "PRIMARY KEY (a)", "CHECK (...)", ... */
 char *
 plan_con_body(struct pctx *x, const struct sch_constraint *c, int not_valid)
@@ -166,23 +197,30 @@ plan_con_body(struct pctx *x, const struct sch_constraint *c, int not_valid)
 
 	switch (c->kind) {
 	case SCH_PK:
-		r = plan_fmt("PRIMARY KEY (%s)", plan_keep(x, &s, plan_identlist(x, c->cols)));
-		break;
 	case SCH_UNIQUE:
-		r = plan_fmt("UNIQUE (%s)", plan_keep(x, &s, plan_identlist(x, c->cols)));
+		r = plan_fmt("%s%s (%s)%s%s", c->kind == SCH_PK ?
+		    "PRIMARY KEY" : "UNIQUE", c->nulls_not_distinct ?
+		    " NULLS NOT DISTINCT" : "",
+		    plan_keep(x, &s, plan_identlist(x, c->cols)),
+		    plan_keep(x, &s, plan_include_sql(x, c->include)),
+		    plan_defer_sql(c->deferrable, c->deferred, 0));
 		break;
 	case SCH_CHECK:
 		r = plan_fmt("CHECK (%s)%s", c->expr, not_valid ? " NOT VALID" : "");
 		break;
 	case SCH_FK:
-		r = plan_fmt("FOREIGN KEY (%s) REFERENCES %s (%s)%s%s%s%s%s",
+		r = plan_fmt("FOREIGN KEY (%s) REFERENCES %s (%s)"
+		    "%s%s%s%s%s%s%s",
 		    plan_keep(x, &s, plan_identlist(x, c->cols)),
 		    plan_keep(x, &s, plan_qual(x, c->ref_schema, c->ref_table)),
 		    plan_keep(x, &s, plan_identlist(x, c->ref_cols)),
+		    plan_match_sql(c->match),
 		    c->on_delete != 'a' ? " ON DELETE" : "",
 		    plan_action_sql(c->on_delete),
 		    c->on_update != 'a' ? " ON UPDATE" : "",
-		    plan_action_sql(c->on_update), not_valid ? " NOT VALID" : "");
+		    plan_action_sql(c->on_update),
+		    plan_defer_sql(c->deferrable, c->deferred, 0),
+		    not_valid ? " NOT VALID" : "");
 		break;
 	}
 	plan_strs_free(&s);
@@ -210,8 +248,11 @@ plan_index_keys(struct pctx *x, const struct sch_table *t,
 	for (size_t i = 0; s && ix->keys[i]; i++) {
 		int col = schema_find_column(t, ix->keys[i]) != NULL;
 
+		const char *o = ix->opts && *ix->opts[i] ? ix->opts[i] : NULL;
+
 		q = col ? plan_ident(x, ix->keys[i]) : plan_fmt("(%s)", ix->keys[i]);
-		n = q ? plan_fmt("%s%s%s", s, i ? ", " : "", q) : NULL;
+		n = q ? plan_fmt("%s%s%s%s%s", s, i ? ", " : "", q,
+		    o ? " " : "", o ? o : "") : NULL;
 		free(q);
 		free(s);
 		s = n;
@@ -228,12 +269,15 @@ plan_index_sql(struct pctx *x, const struct sch_table *t,
 	struct strs s = { .n = 0 };
 	char *r;
 
-	r = plan_fmt("CREATE %sINDEX %s%s ON %s USING %s (%s)%s%s%s",
+	r = plan_fmt("CREATE %sINDEX %s%s ON %s USING %s (%s)%s%s%s%s%s",
 	    ix->unique ? "UNIQUE " : "", concurrently ? "CONCURRENTLY " : "",
 	    plan_keep(x, &s, plan_ident(x, ix->name)),
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), ix->method,
-	    plan_keep(x, &s, plan_index_keys(x, t, ix)), ix->where ? " WHERE (" : "",
-	    ix->where ? ix->where : "", ix->where ? ")" : "");
+	    plan_keep(x, &s, plan_index_keys(x, t, ix)),
+	    plan_keep(x, &s, plan_include_sql(x, ix->include)),
+	    ix->nulls_not_distinct ? " NULLS NOT DISTINCT" : "",
+	    ix->where ? " WHERE (" : "", ix->where ? ix->where : "",
+	    ix->where ? ")" : "");
 	plan_strs_free(&s);
 	return r;
 }

@@ -70,6 +70,7 @@ const struct proto_field proto_status_fields[] = {
 	[ST_UPTIME] = { "uptime_s", PF_INT, "up", NULL },
 	[ST_READY] = { "ready", PF_BOOL, "ready", NULL },
 	[ST_STOPPING] = { "stopping", PF_BOOL, "stopping", NULL },
+	[ST_STATE] = { "state", PF_STR, "state", NULL },
 	[ST_STATUS] = { "status", PF_STR, "status", NULL },
 	[ST_DATABASE] = { "database", PF_OBJ, "database", db_fields },
 	[ST_BUSY] = { "busy", PF_OBJ, "busy", busy_fields },
@@ -282,6 +283,7 @@ proto_status_json(const struct daemon_status *s)
 	set(o, t, ST_UPTIME, int_json(s->uptime_s));
 	set(o, t, ST_READY, json_boolean(s->ready));
 	set(o, t, ST_STOPPING, json_boolean(s->stopping));
+	set(o, t, ST_STATE, json_string(daemon_state_name(s)));
 	set(o, t, ST_STATUS, json_string(line));
 	set(o, t, ST_DATABASE, status_db_json(s));
 	set(o, t, ST_BUSY, status_busy_json(s));

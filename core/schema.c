@@ -105,6 +105,7 @@ schema_table_release(struct sch_table *t)
 		free(t->cons[i].ref_schema);
 		free(t->cons[i].ref_table);
 		schema_strv_free(t->cons[i].ref_cols);
+		schema_strv_free(t->cons[i].include);
 		free(t->cons[i].expr);
 	}
 	free(t->cons);
@@ -112,6 +113,8 @@ schema_table_release(struct sch_table *t)
 		free(t->idx[i].name);
 		free(t->idx[i].method);
 		schema_strv_free(t->idx[i].keys);
+		schema_strv_free(t->idx[i].opts);
+		schema_strv_free(t->idx[i].include);
 		free(t->idx[i].where);
 	}
 	free(t->idx);

@@ -67,6 +67,11 @@ struct sch_constraint {
 	char		 on_update;
 	char		*expr;		/* check expression */
 	int		 valid;		/* catalog: convalidated */
+	int		 deferrable;	/* DEFERRABLE (not for checks) */
+	int		 deferred;	/* INITIALLY DEFERRED */
+	char		 match;		/* FK: 'f' FULL, 'p' PARTIAL, 0 SIMPLE */
+	char		**include;	/* unique, PK: INCLUDE columns */
+	int		 nulls_not_distinct;	/* unique: NULLS NOT DISTINCT */
 	struct sch_pos	 pos;
 };
 
@@ -75,6 +80,15 @@ struct sch_index {
 	int		 unique;
 	char		*method;	/* btree gin gist brin hash ... */
 	char		**keys;		/* column names or expressions */
+	/*
+	 * Per key, its options as pg_get_indexdef() spells them after the
+	 * key ("COLLATE \"C\" text_pattern_ops DESC NULLS LAST", "" for
+	 * the defaults; see core/idxdef.h); as long as keys, or NULL when
+	 * every key has the defaults.
+	 */
+	char		**opts;
+	char		**include;	/* INCLUDE columns, NULL: none */
+	int		 nulls_not_distinct;
 	char		*where;		/* partial index predicate or NULL */
 	int		 valid;		/* catalog: indisvalid */
 	struct sch_pos	 pos;

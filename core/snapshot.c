@@ -119,6 +119,12 @@ snap_constraint(const struct sch_constraint *c, int *bad)
 	put_str(o, "expr", c->expr, bad);
 	if (!c->valid)
 		put(o, "valid", json_false(), bad);
+	put_true(o, "deferrable", c->deferrable, bad);
+	put_true(o, "initially_deferred", c->deferred, bad);
+	if (c->match)
+		put_str(o, "match", c->match == 'f' ? "full" : "partial", bad);
+	put_strv(o, "include", c->include, bad);
+	put_true(o, "nulls_not_distinct", c->nulls_not_distinct, bad);
 	return o;
 }
 
@@ -131,6 +137,9 @@ snap_index(const struct sch_index *x, int *bad)
 	put_true(o, "unique", x->unique, bad);
 	put_str(o, "method", x->method, bad);
 	put_strv(o, "keys", x->keys, bad);
+	put_strv(o, "options", x->opts, bad);
+	put_strv(o, "include", x->include, bad);
+	put_true(o, "nulls_not_distinct", x->nulls_not_distinct, bad);
 	put_str(o, "where", x->where, bad);
 	if (!x->valid)
 		put(o, "valid", json_false(), bad);
@@ -439,12 +448,14 @@ rd_constraint(struct rd *r, struct sch_table *t, json_t *o)
 {
 	static const char *const keys[] = { "kind", "name", "columns",
 	    "ref_schema", "ref_table", "ref_columns", "on_delete",
-	    "on_update", "expr", "valid", NULL };
+	    "on_update", "expr", "valid", "deferrable", "initially_deferred",
+	    "match", "include", "nulls_not_distinct", NULL };
+	static const char *const matches[] = { "simple", "full", "partial" };
 	const char *names[sizeof(snap_kinds) / sizeof(*snap_kinds)];
 	size_t n = sizeof(names) / sizeof(*names);
 	struct sch_constraint *c;
 	char *name = NULL;
-	int k = -1;
+	int k = -1, m = 0;
 
 	for (size_t i = 0; i < n; i++)
 		names[i] = snap_kinds[i].name;
@@ -466,14 +477,21 @@ rd_constraint(struct rd *r, struct sch_table *t, json_t *o)
 	    rd_action(r, o, "on_delete", &c->on_delete) == -1 ||
 	    rd_action(r, o, "on_update", &c->on_update) == -1 ||
 	    rd_str(r, o, "expr", 0, &c->expr) == -1 ||
-	    rd_bool(r, o, "valid", &c->valid) == -1 ? -1 : 0;
+	    rd_bool(r, o, "valid", &c->valid) == -1 ||
+	    rd_bool(r, o, "deferrable", &c->deferrable) == -1 ||
+	    rd_bool(r, o, "initially_deferred", &c->deferred) == -1 ||
+	    rd_strv(r, o, "include", &c->include) == -1 ||
+	    rd_bool(r, o, "nulls_not_distinct", &c->nulls_not_distinct) == -1 ||
+	    rd_word(r, o, "match", matches, 3, &m) == -1 ? -1 :
+	    (c->match = "\0fp"[m], 0);
 }
 
 static int
 rd_index(struct rd *r, struct sch_table *t, json_t *o)
 {
 	static const char *const keys[] = { "name", "unique", "method",
-	    "keys", "where", "valid", NULL };
+	    "keys", "options", "include", "nulls_not_distinct", "where",
+	    "valid", NULL };
 	struct sch_index *x;
 	char *name = NULL;
 
@@ -483,11 +501,18 @@ rd_index(struct rd *r, struct sch_table *t, json_t *o)
 	free(name);
 	if (x == NULL)
 		return rd_nomem(r);
-	return rd_bool(r, o, "unique", &x->unique) == -1 ||
+	if (rd_bool(r, o, "unique", &x->unique) == -1 ||
 	    rd_str(r, o, "method", 0, &x->method) == -1 ||
 	    rd_strv(r, o, "keys", &x->keys) == -1 ||
+	    rd_strv(r, o, "options", &x->opts) == -1 ||
+	    rd_strv(r, o, "include", &x->include) == -1 ||
+	    rd_bool(r, o, "nulls_not_distinct", &x->nulls_not_distinct) == -1 ||
 	    rd_str(r, o, "where", 0, &x->where) == -1 ||
-	    rd_bool(r, o, "valid", &x->valid) == -1 ? -1 : 0;
+	    rd_bool(r, o, "valid", &x->valid) == -1)
+		return -1;
+	if (x->opts && schema_strv_len(x->opts) != schema_strv_len(x->keys))
+		return rd_fail(r, "options", "must have one entry per key");
+	return 0;
 }
 
 typedef int (*rd_item_fn)(struct rd *, struct sch_table *, json_t *);

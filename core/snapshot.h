@@ -18,18 +18,25 @@
  *                  "constraints": [ {"kind", "name", "columns",
  *                                "ref_schema", "ref_table", "ref_columns",
  *                                "on_delete", "on_update", "expr",
- *                                "valid"} ],
+ *                                "valid", "deferrable",
+ *                                "initially_deferred", "match", "include",
+ *                                "nulls_not_distinct"} ],
  *                  "indexes": [ {"name", "unique", "method", "keys",
- *                                "where", "valid"} ]} ]
+ *                                "options", "include",
+ *                                "nulls_not_distinct", "where",
+ *                                "valid"} ]} ]
  *   }
  * with the fields of core/schema.h in their canonical forms.  kind is
  * "primary key", "unique", "foreign key" or "check"; identity "always" or
  * "by default"; on_delete/on_update "no action", "restrict", "cascade",
- * "set null" or "set default"; rows 1 (has rows) or 0 (empty).  A field
- * is written only when it differs from what schema_add_*() gives (NULL,
- * 0, false, an empty list, rows unknown, valid true, actions "no
- * action"), and read back the same way, so format -> parse -> format is
- * the identity.  Model positions (files, pos) are not kept.  Order is the
+ * "set null" or "set default"; match "full" or "partial" ("simple" read
+ * too); options one string per key in pg_get_indexdef()'s spelling ("" for
+ * a plain key; core/idxdef.h); rows 1 (has rows) or 0 (empty).  Snapshots
+ * written before these keys existed read the same (each is optional).
+ * A field is written only when it differs from what schema_add_*()
+ * gives (NULL, 0, false, an empty list, rows unknown, valid true, actions
+ * "no action", match simple), and read back the same way, so format ->
+ * parse -> format is the identity.  Model positions (files, pos) are not kept.  Order is the
  * schema's own (the catalog's: tables by oid, constraints and indexes by
  * name), so a snapshot of the same database reads the same.
  *

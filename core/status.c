@@ -346,6 +346,16 @@ status_idle_line(const struct daemon_status *s, char *buf, size_t len)
 		    s->last_error);
 }
 
+const char *
+daemon_state_name(const struct daemon_status *s)
+{
+	if (s->stopping)
+		return "stopping";
+	if (s->degraded)
+		return "degraded";
+	return s->ready ? "ready" : "starting";
+}
+
 void
 daemon_status_line(const struct daemon_status *s, char *buf, size_t len)
 {
@@ -360,6 +370,9 @@ daemon_status_line(const struct daemon_status *s, char *buf, size_t len)
 		status_time(s->db_down_since, when, sizeof(when));
 		snprintf(buf, len, "%sdatabase unavailable since %s",
 		    s->ready ? "" : "starting: ", when);
+	} else if (s->degraded) {
+		snprintf(buf, len, "degraded: %s", s->last_error &&
+		    s->last_error[0] ? s->last_error : "the last run failed");
 	} else if (!s->ready) {
 		snprintf(buf, len, "starting: running tier 1");
 	} else if (s->busy_op) {

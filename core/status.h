@@ -78,6 +78,7 @@ struct daemon_status {
 	long		 pid;
 	long		 uptime_s;
 	int		 ready, stopping;
+	int		 degraded;	/* tier 1 failed since it was ready */
 	int		 db_up;
 	const char	*db_where;	/* "" or NULL: unknown */
 	const char	*db_error;
@@ -131,5 +132,16 @@ void	check_verdict_make(struct check_verdict *, const struct plan *,
 /* The one-line status: STATUS= and status's "status" field. */
 void	daemon_status_line(const struct daemon_status *, char *buf,
 	    size_t len);
+/*
+ * The daemon's state, one of:
+ *   starting   tier 1 has not reached the models yet (or no database)
+ *   ready      tier 1 reached the models at its last run: an application
+ *              may start (wait-ready succeeds)
+ *   degraded   tier 1 failed after it had been ready (a reload, a
+ *              recheck): the service goes on, wait-ready fails, check
+ *              says why, until a run succeeds again
+ *   stopping   after SIGTERM
+ */
+const char *daemon_state_name(const struct daemon_status *);
 
 #endif

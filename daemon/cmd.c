@@ -38,8 +38,8 @@ static const struct cmd_spec spec_stop = INTERNAL("stop");
 
 static const struct cmd cmds[] = {
 	/* internal */
-	{ &spec_startup, 0, NULL, op_startup, NULL, NULL },
-	{ &spec_recheck, 0, NULL, op_recheck, NULL, NULL },
+	{ &spec_startup, CMD_TIER1, NULL, op_startup, NULL, NULL },
+	{ &spec_recheck, CMD_TIER1, NULL, op_recheck, NULL, NULL },
 	{ &spec_refresh, 0, NULL, op_refresh, NULL, NULL },
 	{ &spec_ping, 0, NULL, op_ping, NULL, NULL },
 	{ &spec_denied, 0, NULL, op_denied, NULL, NULL },
@@ -59,8 +59,8 @@ static const struct cmd cmds[] = {
 	{ &cmdspec_goto, RW, cmd_submit, op_tier2, reply_tier2, &t2_goto },
 	{ &cmdspec_force, RW, cmd_submit, op_tier2, reply_tier2, &t2_force },
 	{ &cmdspec_redo, RW, cmd_submit, op_tier2, reply_tier2, &t2_redo },
-	{ &cmdspec_reload, CMD_EXCL, cmd_reload, op_reload, reply_reload,
-	    NULL },
+	{ &cmdspec_reload, CMD_EXCL | CMD_TIER1, cmd_reload, op_reload,
+	    reply_reload, NULL },
 	{ &cmdspec_create, 0, cmd_local, NULL, NULL, NULL },
 };
 
@@ -544,6 +544,7 @@ cmd_reload(struct migrated *m, struct conn *c, const struct cmd *cmd,
 	}
 	if ((j = cmd_client_job(m, c, cmd, r)) == NULL)
 		return 0;
+	daemon_reloading(m);
 	cmd_start(m, c, j);
 	return 1;
 }

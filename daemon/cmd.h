@@ -30,6 +30,8 @@ struct opctx;
 
 #define CMD_DB		0x01	/* needs the database */
 #define CMD_EXCL	0x02	/* mutating: one at a time */
+#define CMD_TIER1	0x04	/* runs tier 1: its result is the state
+				   (ready, or degraded when it fails) */
 
 struct cmd;
 /* Loop: serve the request (usually by submitting a job); 1: a job serves

@@ -38,7 +38,8 @@ daemon_status_get(struct migrated *m, struct daemon_status *s)
 	s->proto = PROTO_VERSION;
 	s->pid = (long)getpid();
 	s->uptime_s = (long)(time(NULL) - st->started);
-	s->ready = st->ready;
+	s->ready = st->ready && !st->degraded;
+	s->degraded = st->ready && st->degraded;
 	s->stopping = m->stopping != 0;
 	s->db_up = st->db_up;
 	s->db_where = st->db_where;
@@ -54,6 +55,46 @@ daemon_status_get(struct migrated *m, struct daemon_status *s)
 	s->config = m->cfg->cfg.path;
 	s->reloads = st->reloads;
 	s->jobs = m->dbloop.pending;
+}
+
+/*
+ * A tier-1 run (start-up, recheck, reload, from a signal or a client)
+ * decides the state: once ready, a failed run makes the daemon degraded
+ * (not ready: wait-ready fails, STATUS= says why) until a run succeeds.
+ * A reload ends with READY=1 either way (systemd waits for it after
+ * RELOADING=1).
+ */
+static void
+daemon_tier1_state(struct migrated *m, const struct job *j)
+{
+	if (m->st.reloading) {
+		m->st.reloading = 0;
+		notify_send(&m->notify, "READY=1");
+	}
+	if (!m->st.ready || j->db_lost)
+		return;
+	if (j->rc == 0 && m->st.degraded) {
+		m->st.degraded = 0;
+		log_notice("tier 1 reached the models again: ready");
+	} else if (j->rc == -1 && !m->st.degraded) {
+		m->st.degraded = 1;
+		merr_format(&j->err, m->st.last_error,
+		    sizeof(m->st.last_error));
+		log_warnx("degraded: %s", m->st.last_error);
+	}
+}
+
+/* systemd learns that a reload started (and when: MONOTONIC_USEC). */
+void
+daemon_reloading(struct migrated *m)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	m->st.reloading = 1;
+	notify_send(&m->notify, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	    (unsigned long long)ts.tv_sec * 1000000ULL +
+	    (unsigned long long)ts.tv_nsec / 1000ULL);
 }
 
 void
@@ -77,6 +118,8 @@ daemon_fold(struct migrated *m, struct job *j)
 		memcpy(m->st.db_where, j->db_where, sizeof(m->st.db_where));
 	if (j->db_lost)
 		daemon_db_lost(m, &j->err);
+	if (j->cmd->flags & CMD_TIER1)
+		daemon_tier1_state(m, j);
 }
 
 static void
@@ -319,6 +362,7 @@ daemon_sighup(struct migrated *m)
 	    daemon_reload_done)) == NULL)
 		return;
 	j->mutating = 1;
+	daemon_reloading(m);
 	m->st.busy_op = "reload";
 	m->st.busy_since = time(NULL);
 	m->st.busy_uid = (long)geteuid();

@@ -47,6 +47,8 @@ struct denylimit {
 struct dstate {
 	time_t	 started;
 	int	 ready;		/* tier 1 ran once: READY=1 sent */
+	int	 degraded;	/* tier 1 failed since (status.h) */
+	int	 reloading;	/* RELOADING=1 sent, READY=1 not yet */
 	int	 db_up;
 	char	 db_where[256];
 	char	 db_error[512];
@@ -98,5 +100,7 @@ void	daemon_db_lost(struct migrated *, const struct merr *);
 void	daemon_shutdown(struct migrated *, int sig);
 /* Load a fresh configuration and swap it in; keep the old on error. */
 int	daemon_reload(struct migrated *, struct merr *);
+/* A reload's tier-1 run is about to start: RELOADING=1 to systemd. */
+void	daemon_reloading(struct migrated *);
 
 #endif

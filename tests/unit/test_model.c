@@ -285,6 +285,144 @@ test_errors(void **state)
 	    5, 29, "method");
 }
 
+/* Index key options, INCLUDE, NULLS NOT DISTINCT; key timing and MATCH. */
+static const char opts_model[] =
+    "table: u\n"
+    "columns:\n"
+    "  id: { type: bigint, primary_key: true }\n"
+    "  email: text\n"
+    "  name: { type: text, references: { table: u, column: [id], "
+    "deferrable: true } }\n"
+    "  boss: bigint\n"
+    "unique:\n"
+    "  - { columns: [email], deferrable: true, initially_deferred: true }\n"
+    "  - { columns: [boss], include: [name], nulls_not_distinct: true }\n"
+    "foreign_keys:\n"
+    "  - { columns: [boss], references: u, match: full }\n"
+    "indexes:\n"
+    "  - name: u_sort\n"
+    "    columns: [{ column: id, order: desc, nulls: last }, name,\n"
+    "      { expression: \"lower(email)\", opclass: text_pattern_ops,\n"
+    "        collation: C }]\n"
+    "    include: [boss]\n"
+    "  - { columns: [email], unique: true, nulls_not_distinct: true }\n"
+    "  - [{ column: name, nulls: first }]\n";
+
+static void
+test_key_options(void **state)
+{
+	struct schema *s;
+	struct sch_table *t;
+	struct sch_index *x;
+	struct sch_constraint *c;
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	if (model_load_string("u.yaml", opts_model, &s, &e) == -1)
+		fail_msg("%s:%d:%d: %s", e.file, e.line, e.col, e.msg);
+	assert_non_null(t = schema_find_table(s, "public", "u"));
+	assert_non_null(x = schema_find_index(t, "u_sort"));
+	assert_string_equal(x->keys[0], "id");
+	assert_string_equal(x->opts[0], "DESC NULLS LAST");
+	assert_string_equal(x->opts[1], "");
+	assert_string_equal(x->keys[2], "lower(email)");
+	assert_string_equal(x->opts[2], "COLLATE \"C\" text_pattern_ops");
+	assert_string_equal(x->include[0], "boss");
+	assert_null(x->include[1]);
+	assert_false(x->nulls_not_distinct);
+	assert_non_null(x = schema_find_index(t, "u_email_idx"));
+	assert_true(x->nulls_not_distinct);
+	assert_null(x->opts);		/* every key plain */
+	assert_non_null(x = schema_find_index(t, "u_name_idx"));
+	assert_string_equal(x->opts[0], "NULLS FIRST");
+	assert_non_null(c = schema_find_constraint(t, "u_email_key"));
+	assert_true(c->deferrable);
+	assert_true(c->deferred);
+	assert_non_null(c = schema_find_constraint(t, "u_name_fkey"));
+	assert_true(c->deferrable);
+	assert_false(c->deferred);
+	assert_int_equal(c->match, 0);
+	assert_non_null(c = schema_find_constraint(t, "u_boss_fkey"));
+	assert_int_equal(c->match, 'f');
+	assert_false(c->deferrable);
+	assert_non_null(c = schema_find_constraint(t, "u_boss_name_key"));
+	assert_string_equal(c->include[0], "name");
+	assert_true(c->nulls_not_distinct);
+	schema_free(s);
+}
+
+static void
+test_key_option_errors(void **state)
+{
+	static const char head[] = "table: t\ncolumns:\n  a: int\n  b: text\n"
+	    "indexes:\n";
+	char text[512];
+
+	(void)state;
+#define IDX(line) (snprintf(text, sizeof(text), "%s%s\n", head, line), text)
+	expect_error(IDX("  - [{ column: a, order: down }]"),
+	    "'order' must be asc or desc", 6, 26, "order");
+	expect_error(IDX("  - [{ column: a, nulls: middle }]"),
+	    "'nulls' must be first or last", 6, 26, "nulls");
+	expect_error(IDX("  - [{ column: a, expression: \"a + 1\" }]"),
+	    "an index key needs 'column' or 'expression', not both", 6, 6,
+	    "columns");
+	expect_error(IDX("  - [{ order: desc }]"),
+	    "an index key needs 'column' or 'expression'", 6, 6, "columns");
+	expect_error(IDX("  - [{ column: c, order: desc }]"),
+	    "index key: table 't' has no column 'c'", 6, 16, "column");
+	expect_error(IDX("  - [{ expression: \"lower(\" }]"),
+	    "'expression': invalid SQL expression", 6, 20, "expression");
+	expect_error(IDX("  - [{ column: a, colation: C }]"),
+	    "unknown key 'colation' in index key", 6, 19, "colation");
+	expect_error(IDX("  - [{ column: b, opclass: \"a.b.c\" }]"),
+	    "'opclass' must be an operator class name", 6, 28, "opclass");
+	expect_error(IDX("  - [{ column: b, opclass: \"\" }]"),
+	    "'opclass' must be an operator class name", 6, 28, "opclass");
+	expect_error(IDX("  - { columns: [{ column: b, order: desc }], "
+	    "method: gin }"), "'order' and 'nulls' need method btree (this "
+	    "index uses gin)", 6, 30, "order");
+	expect_error(IDX("  - [{ column: b, collation: \"\" }]"),
+	    "'collation' must be a name of 1 to 63 bytes", 6, 30,
+	    "collation");
+	expect_error(IDX("  - [{ column: b, collation: [C] }]"),
+	    "collation", 6, 30, "collation");
+	expect_error(IDX("  - [[a]]"), "an index key must be a column name, "
+	    "an expression or a mapping", 6, 6, "indexes");
+	expect_error(IDX("  - { columns: [a], include: [z] }"),
+	    "'include': table 't' has no column 'z'", 6, 30, "include");
+	expect_error(IDX("  - { columns: [a], nulls_not_distinct: true }"),
+	    "'nulls_not_distinct' needs 'unique: true'", 6, 41,
+	    "nulls_not_distinct");
+	expect_error(IDX("  - { columns: [a], nulls_not_distinct: maybe }"),
+	    "must be true or false", 6, 41, "nulls_not_distinct");
+#undef IDX
+	expect_error("table: t\ncolumns:\n  a: { type: int, references: "
+	    "{ table: t, column: a, match: partial } }\n", "'match' must be "
+	    "simple or full", 3, 61, "match");
+	expect_error("table: t\ncolumns:\n  a: int\nforeign_keys:\n"
+	    "  - { columns: [a], references: t, deferrable: yes please }\n",
+	    "must be true or false", 5, 48, "deferrable");
+	expect_error("table: t\ncolumns:\n  a: { type: int, references: "
+	    "{ table: t, column: a, initially_deferred: true } }\n",
+	    "'initially_deferred: true' needs 'deferrable: true'", 3, 31,
+	    "initially_deferred");
+	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
+	    "  - { columns: [a], deferrable: sometimes }\n",
+	    "must be true or false", 5, 33, "deferrable");
+	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
+	    "  - { columns: [a], include: [a, z] }\n",
+	    "'include': table 't' has no column 'z'", 5, 30, "include");
+	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
+	    "  - { columns: [a], nulls_not_distinct: 1 }\n",
+	    "must be true or false", 5, 41, "nulls_not_distinct");
+	expect_error("table: t\ncolumns:\n  a: int\nunique:\n"
+	    "  - { columns: [a], initially_deferred: true }\n",
+	    "'initially_deferred: true' needs 'deferrable: true'", 5, 5,
+	    "initially_deferred");
+}
+
 int
 main(void)
 {
@@ -294,6 +432,8 @@ main(void)
 		cmocka_unit_test(test_default_name),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_key_options),
+		cmocka_unit_test(test_key_option_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,15 +47,20 @@ static const char every_field[] =
     "        {\"kind\": \"foreign key\", \"name\": \"orders_n_fkey\", "
     "\"columns\": [\"n\", \"id\"], \"ref_schema\": \"public\", "
     "\"ref_table\": \"t\", \"ref_columns\": [\"a\", \"b\"], \"on_delete\": "
-    "\"cascade\", \"on_update\": \"set null\", \"valid\": false},\n"
+    "\"cascade\", \"on_update\": \"set null\", \"valid\": false, "
+    "\"deferrable\": true, \"initially_deferred\": true, \"match\": "
+    "\"full\"},\n"
     "        {\"kind\": \"check\", \"name\": \"orders_n_check\", \"expr\": "
     "\"(n > 0)\"},\n"
     "        {\"kind\": \"unique\", \"name\": \"u\", \"columns\": [\"n\", "
-    "\"st\"], \"on_delete\": \"restrict\", \"on_update\": \"set default\"}\n"
+    "\"st\"], \"on_delete\": \"restrict\", \"on_update\": \"set default\", "
+    "\"include\": [\"id\"], \"nulls_not_distinct\": true}\n"
     "      ],\n"
     "      \"indexes\": [\n"
     "        {\"name\": \"orders_lower_idx\", \"unique\": true, \"method\": "
-    "\"btree\", \"keys\": [\"lower((st)::text)\", \"n\"], \"where\": "
+    "\"btree\", \"keys\": [\"lower((st)::text)\", \"n\"], \"options\": "
+    "[\"COLLATE \\\"C\\\" text_pattern_ops\", \"DESC NULLS LAST\"], "
+    "\"include\": [\"id\"], \"nulls_not_distinct\": true, \"where\": "
     "\"(n > 1)\", \"valid\": false}\n"
     "      ]\n"
     "    },\n"
@@ -101,6 +106,15 @@ test_every_field_round_trip(void **state)
 	assert_int_equal(s->tables[0].cons[0].on_delete, 'a');
 	assert_false(s->tables[0].cons[1].valid);
 	assert_true(s->tables[0].cons[0].valid);
+	assert_true(s->tables[0].cons[1].deferrable);
+	assert_true(s->tables[0].cons[1].deferred);
+	assert_int_equal(s->tables[0].cons[1].match, 'f');
+	assert_int_equal(s->tables[0].cons[0].match, 0);
+	assert_string_equal(s->tables[0].idx[0].opts[1], "DESC NULLS LAST");
+	assert_string_equal(s->tables[0].idx[0].include[0], "id");
+	assert_true(s->tables[0].idx[0].nulls_not_distinct);
+	assert_string_equal(s->tables[0].cons[3].include[0], "id");
+	assert_true(s->tables[0].cons[3].nulls_not_distinct);
 	assert_int_equal(s->tables[0].rows, 1);
 	assert_int_equal(s->tables[1].rows, 0);
 	assert_string_equal(s->enums[0].labels[1], "it's");
@@ -242,6 +256,14 @@ static const struct bad_case bad[] = {
 	{ "{\"snapshot\": 1, \"tables\": [{\"schema\": \"s\", \"name\": \"t\","
 	    " \"indexes\": [{\"name\": \"i\", \"unique\": \"yes\"}]}]}",
 	    "tables[0].indexes[0].unique", "true or false" },
+	{ "{\"snapshot\": 1, \"tables\": [{\"schema\": \"s\", \"name\": \"t\","
+	    " \"indexes\": [{\"name\": \"i\", \"keys\": [\"a\", \"b\"], "
+	    "\"options\": [\"DESC\"]}]}]}", "tables[0].indexes[0].options",
+	    "one entry per key" },
+	{ "{\"snapshot\": 1, \"tables\": [{\"schema\": \"s\", \"name\": \"t\","
+	    " \"constraints\": [{\"name\": \"c\", \"kind\": \"foreign key\", "
+	    "\"match\": \"loose\"}]}]}",
+	    "tables[0].constraints[0].match", "unknown value" },
 	{ "{\"snapshot\": 1, \"enums\": [{\"schema\": \"s\", \"name\": \"e\","
 	    " \"labels\": \"a\"}]}", "enums[0].labels", "list of strings" },
 };

@@ -1,0 +1,38 @@
+/*
+ * model_int.h - shared by the model loader's files (model.c,
+ * model_index.c); not for other modules.  Strings the helpers return are
+ * malloc'd and the caller's; errors go into the merr with the node's
+ * file:line:col and the field.
+ */
+#ifndef MIGRATE_MODEL_INT_H
+#define MIGRATE_MODEL_INT_H
+
+#include "model.h"
+#include "ydoc.h"
+
+/* Loader state for one file. */
+struct mload {
+	struct schema	*s;
+	struct ydoc	*y;
+	const char	*file;		/* owned by s->files */
+	struct sch_table *t;
+	struct sch_column *c;
+	yaml_node_t	*nodes[16];	/* top-level values by key index */
+	int		 autocheck;
+	const char	*schema;	/* the file's 'schema' (default public) */
+	struct sch_memo	*memo;		/* expressions already checked */
+};
+
+int		 mload_nomem(struct merr *);
+struct sch_pos	 mload_pos(struct mload *, const yaml_node_t *);
+/* A name of 1 to 63 bytes. */
+int		 mload_name(struct mload *, yaml_node_t *, const char *field,
+		    char **out, struct merr *);
+/* An expression libpg_query parses. */
+int		 mload_expr(struct mload *, yaml_node_t *, const char *field,
+		    char **out, struct merr *);
+
+/* model_index.c: one entry of 'indexes' into a new index of m->t. */
+int		 mload_index(struct mload *, yaml_node_t *, struct merr *);
+
+#endif
