@@ -189,12 +189,19 @@ put_row(struct run *r, struct db *d, int dirty, struct merr *e)
 	return tracking_put(d, r->env->cfg, &w, e);
 }
 
-/* Statement by statement or explicit: batches checked, the row dirty. */
+/*
+ * Statement by statement or explicit: batches checked, the row dirty.  In
+ * one transaction (each attempt): the count starts again, no row yet.
+ */
 static int
 t2_begin(void *arg, const struct work_unit *u, struct merr *e)
 {
 	struct run *r = arg;
 
+	if (u->mode == WORK_TX) {	/* in the transaction: nothing to mark */
+		r->executed = 0;
+		return 0;
+	}
 	for (size_t i = u->start; u->mode == WORK_EACH && i < u->nsteps; i++) {
 		r->stmt = (int)i;
 		if (u->steps[i].custom &&
