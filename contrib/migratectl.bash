@@ -11,7 +11,7 @@
 # `migratectl --json list`).
 
 _migratectl_commands="status plan list up down goto force redo validate
-create log audit reload wait-ready check"
+create log audit reload wait-ready check version"
 
 # Where -n SERVICE names come from (a variable, so tests can point it away).
 _migratectl_confdir=/etc/migrated

@@ -214,7 +214,7 @@ complete_words() {	# the words bash would offer for the command line "$@"
 }
 export CONF=$T/cconf RUN=$T/crun
 is "completes all commands" "$(complete_words migratectl '')" \
-    "audit check create down force goto list log plan redo reload status up validate wait-ready "
+    "audit check create down force goto list log plan redo reload status up validate version wait-ready "
 is "completes a prefix" "$(complete_words migratectl w)" "wait-ready "
 is "completes global options" "$(complete_words migratectl --j)" "--json "
 is "completes after -n SERVICE" "$(complete_words migratectl -n auth re)" \
