@@ -235,13 +235,15 @@ unit_each(struct runner *r, struct merr *e)
 
 	for (size_t i = u->start; i < u->nsteps; i++) {
 		r->step = i;
-		if (runner_stopped(r))
+		if ((i == u->start || !u->whole) && runner_stopped(r))
 			return interrupted(r, e);
 		progress(r, i, "statement", NULL);
 		if (each_step(r, i, e) == -1)
 			return -1;
 	}
 	r->step = u->nsteps;
+	if (r->w->target.finish == NULL)
+		return 0;
 	return retrying(r, ATT_TX, finish_body, r, e);
 }
 

@@ -424,20 +424,15 @@ t1_step_done(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	const struct plan_change *c = st->src;
 
 	r->statements++;
-	if (u->mode == WORK_TX && st->sub + 1 == c->nsteps)
+	/*
+	 * A change's record commits with its last step: in the one
+	 * transaction, or in the short transaction of an ONLINE change's
+	 * last step (ADD CONSTRAINT ... USING INDEX, VALIDATE); right after
+	 * it when that step runs outside a transaction (CONCURRENTLY).
+	 */
+	if (st->sub + 1 == c->nsteps)
 		return t1_event(r, "tier1.apply", c, NULL, e);
 	return 0;
-}
-
-/* An ONLINE or PRE change, step by step: its record in a short tx. */
-static int
-t1_finish(void *arg, const struct work_unit *u, struct merr *e)
-{
-	struct t1run *r = arg;
-
-	if (u->mode == WORK_TX)
-		return 0;
-	return t1_event(r, "tier1.apply", u->src, NULL, e);
 }
 
 static void
@@ -453,7 +448,7 @@ t1_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 		r->statements = r->tx_base;
 		c = i < u->nsteps ? u->steps[i].src : NULL;
 		merr_set(e, e->code, "cannot apply tier-1 changes: %s", msg);
-		if (i < u->nsteps) {
+		if (i < u->nsteps && strncmp(msg, "interrupted", 11) != 0) {
 			snprintf(d, sizeof(d), "%s", e->detail);
 			merr_detail(e, "%s%sstatement: %s", d, d[0] ? "; " : "",
 			    u->steps[i].sql);
@@ -529,6 +524,10 @@ t1_add_units(struct t1run *r, enum plan_phase ph, struct work_step **next)
 		if (u == NULL || ph != PLAN_TX) {
 			u = &r->w.units[r->w.nunits++];
 			u->mode = ph == PLAN_TX ? WORK_TX : WORK_EACH;
+			/* no resume row: once begun, a change is finished
+			 * (a stop between CREATE UNIQUE INDEX and ADD
+			 * CONSTRAINT USING INDEX would break the next run) */
+			u->whole = 1;
 			u->steps = *next;
 			u->src = ph == PLAN_TX ? NULL : c;
 			u->cleanup = ph == PLAN_TX ? NULL : c->cleanup;
@@ -581,7 +580,7 @@ t1_init(struct t1run *r, const struct mig_env *env)
 	r->w.lim.retries = (int)cfg->lock_retries;
 	r->w.lim.backoff_ms = cfg->retry_backoff_ms;
 	r->w.target = (struct work_target){ t1_begin, t1_step_done,
-	    t1_finish, t1_fail, t1_retry, NULL, NULL, r };
+	    NULL, t1_fail, t1_retry, NULL, NULL, r };
 }
 
 static void

@@ -48,6 +48,8 @@ struct work_unit {
 	size_t		 nsteps;
 	size_t		 start;		/* the first step to run (resume) */
 	int		 resumed;	/* steps[start] may have been cut off */
+	int		 whole;		/* WORK_EACH: the stop flag is read
+					   before the first step only */
 	const char	*cleanup;	/* WORK_EACH: undo after a failure */
 	const char	*sample;	/* on failure: a row that explains it */
 	const void	*src;		/* the producer's: migration, change */
@@ -75,7 +77,9 @@ struct work_target {
 	/* after step i, inside its transaction when it has one */
 	int	(*step_done)(void *, const struct work_unit *, size_t i,
 		    struct merr *);
-	/* the unit's success record, inside the transaction that commits */
+	/* the unit's success record, inside the transaction that commits
+	 * (WORK_EACH and WORK_EXPLICIT: a short one of its own; none when
+	 * finish is NULL) */
 	int	(*finish)(void *, const struct work_unit *, struct merr *);
 	/* after the rollback and the cleanup: word e, record the failure */
 	void	(*fail)(void *, const struct work_unit *, size_t i,

@@ -71,7 +71,7 @@ daemon_tier1_state(struct migrated *m, const struct job *j)
 		m->st.reloading = 0;
 		notify_send(&m->notify, "READY=1");
 	}
-	if (!m->st.ready || j->db_lost)
+	if (!m->st.ready || j->db_lost || m->stopping)
 		return;
 	if (j->rc == 0 && m->st.degraded) {
 		m->st.degraded = 0;
@@ -215,8 +215,10 @@ daemon_startup_done(void *arg, struct job *j)
 		    sizeof(m->st.last_error));
 		log_merr(cmd_name(j->cmd), &j->err);
 		if (!m->st.ready) {
-			m->exit_code = j->err.code == MERR_INPUT ?
-			    EXIT_CANNOT_HEAL : 1;
+			/* a stop that interrupted it is not a failure */
+			if (!m->stopping)
+				m->exit_code = j->err.code == MERR_INPUT ?
+				    EXIT_CANNOT_HEAL : 1;
 			daemon_shutdown(m, 0);
 		}
 	}
