@@ -75,8 +75,9 @@ retrying(struct runner *r, enum att how, runner_fn fn, void *arg,
 			r->attempt = 0;
 			return 0;
 		}
+		/* a whole unit that has begun is not given up for a stop */
 		if (!db_is_lock_timeout(e) || n >= l->retries ||
-		    runner_stopped(r))
+		    (runner_stopped(r) && !(r->u && r->u->whole)))
 			break;
 		if (t->retry)
 			t->retry(t->arg, r->u, r->step, n + 1, e);
@@ -331,9 +332,9 @@ exec_body(struct db *d, void *arg, struct merr *e)
 
 /*
  * After a failure: the unit's cleanup, under the work's timeouts, and a
- * sample row.  Not once stopped: the cleanup may wait for other sessions
- * (DROP INDEX CONCURRENTLY does), and what is left (an invalid index) is
- * settled by the next run.
+ * sample row.  Once stopped only for a whole unit that was not cancelled
+ * (a second signal wants out now); otherwise what is left (an invalid
+ * index) is settled by the next run.
  */
 static int
 unit_failed(struct runner *r, int ran, struct merr *e)
@@ -342,7 +343,8 @@ unit_failed(struct runner *r, int ran, struct merr *e)
 	struct merr ignore;
 
 	merr_clear(&ignore);
-	if (ran && r->u->cleanup && db_ok(r->db) && !runner_stopped(r))
+	if (ran && r->u->cleanup && db_ok(r->db) && (!runner_stopped(r) ||
+	    (r->u->whole && strcmp(e->sqlstate, SQLSTATE_QUERY_CANCELED))))
 		attempt(r, ATT_NOTX, exec_body,
 		    (void *)(uintptr_t)r->u->cleanup, &ignore);
 	if (ran && r->u->sample && !e->detail[0] && db_ok(r->db))
