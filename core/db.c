@@ -31,6 +31,42 @@ db_first_line(const char *msg, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/*
+ * libpq checks a port only when it connects ("invalid port number"): a
+ * typo would then look like a server that is down.  Each of a
+ * comma-separated list must be a number from 1 to 65535 (or empty).
+ */
+static int
+db_conninfo_ports(const PQconninfoOption *o, const char *what,
+    struct merr *e)
+{
+	for (; o->keyword; o++) {
+		const char *p;
+		long n = 0;
+
+		if (strcmp(o->keyword, "port") != 0 || o->val == NULL)
+			continue;
+		for (p = o->val; ; p++) {
+			if (*p >= '0' && *p <= '9' && n <= 65535) {
+				n = n * 10 + (*p - '0');
+				continue;
+			}
+			if ((*p == ',' || *p == '\0') && n <= 65535 &&
+			    (n > 0 || p == o->val || p[-1] == ',')) {
+				if (*p == '\0')
+					break;
+				n = 0;
+				continue;
+			}
+			merr_set(e, MERR_CONFIG, "invalid port in '%s': '%.40s' "
+			    "is not a number from 1 to 65535", what, o->val);
+			snprintf(e->field, sizeof(e->field), "%s", what);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 {
@@ -43,8 +79,10 @@ db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 	    strncmp(conninfo, "postgres://", 11) != 0))
 		return 0;
 	if ((opts = PQconninfoParse(conninfo, &msg)) != NULL) {
+		int rc = db_conninfo_ports(opts, what, e);
+
 		PQconninfoFree(opts);
-		return 0;
+		return rc;
 	}
 	PQfreemem(msg);		/* may quote the password: never shown */
 	merr_set(e, MERR_CONFIG, "invalid connection string in '%s'", what);

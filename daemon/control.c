@@ -68,6 +68,17 @@ control_prepare_path(const char *path, struct merr *e)
 	return 0;
 }
 
+int
+control_check(const struct config *cfg, struct merr *e)
+{
+	if (cfg->socket_group == NULL || getgrnam(cfg->socket_group) != NULL)
+		return 0;
+	merr_set(e, MERR_CONFIG, "unknown group '%s' for the control socket",
+	    cfg->socket_group);
+	snprintf(e->field, sizeof(e->field), "socket.group");
+	return -1;
+}
+
 static int
 control_set_owner(const char *path, const struct config *cfg,
     struct merr *e)
@@ -79,12 +90,9 @@ control_set_owner(const char *path, const struct config *cfg,
 		    (unsigned)cfg->socket_mode, path, strerror(errno));
 	if (cfg->socket_group == NULL)
 		return 0;
-	if ((gr = getgrnam(cfg->socket_group)) == NULL) {
-		merr_set(e, MERR_CONFIG, "unknown group '%s' for the control "
-		    "socket", cfg->socket_group);
-		snprintf(e->field, sizeof(e->field), "socket.group");
+	if (control_check(cfg, e) == -1 ||
+	    (gr = getgrnam(cfg->socket_group)) == NULL)
 		return -1;
-	}
 	if (chown(path, (uid_t)-1, gr->gr_gid) == -1)
 		return merr_set(e, MERR_IO, "cannot set group '%s' on '%s': %s",
 		    cfg->socket_group, path, strerror(errno));

@@ -79,6 +79,8 @@ struct control {
  * cfg->socket_mode and cfg->socket_group after checking that no live
  * daemon answers on it and removing a stale socket file.
  */
+/* What control_listen() would refuse in cfg before binding: the group. */
+int	control_check(const struct config *, struct merr *);
 int	control_listen(struct control *, control_serve_fn, void *arg,
 	    uv_loop_t *, const struct config *, struct merr *);
 void	control_stop_accepting(struct control *);

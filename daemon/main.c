@@ -14,7 +14,9 @@
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
+#include "control.h"
 #include "oneshot.h"
+#include "ops.h"
 #include "version.h"
 
 enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET,
@@ -129,8 +131,15 @@ main(int argc, char **argv)
 		return op.check || op.plan || op.once ? 1 : EXIT_CANNOT_HEAL;
 	}
 	if (op.check) {
-		printf("configuration OK\n");
-		rc = 0;
+		/* what the start checks that needs no database */
+		if (ops_preflight(&cfg, &e) == -1 ||
+		    control_check(&cfg, &e) == -1) {
+			log_merr("error", &e);
+			rc = 1;
+		} else {
+			printf("configuration OK\n");
+			rc = 0;
+		}
 	} else if (op.plan) {
 		rc = oneshot_plan(&cfg);	/* daemon/oneshot.c */
 	} else if (op.once) {

@@ -77,3 +77,25 @@ unlike "unparsable conninfo: no password" "$out" "abc|def"
 is "unparsable conninfo: no socket was created" "$(ls "$T/never.sock" 2>/dev/null)" ""
 out=$("$MIGRATED" --database "$TESTDB" --models models --migrations migrations --once 2>&1)
 is "a plain database name is a connection string too" "$?" 0
+
+# -n checks everything the start checks that needs no database
+mkdir -p n/models n/migrations
+printf 'table: t\ncolumns:\n  id: { type: integr }\n' >n/models/t.yaml
+out=$("$MIGRATED" -n --database "dbname=x" --models n/models --migrations n/migrations 2>&1); rc=$?
+is "-n: a model with a type typo: exit 1" "$rc" 1
+like "-n: the model error is positioned" "$out" "n/models/t.yaml:3:"
+unlike "-n: not OK" "$out" "configuration OK"
+printf 'table: t\ncolumns:\n  id: int\n' >n/models/t.yaml
+printf 'SELEC 1;\n' >n/migrations/20240101_000000_x.sql
+out=$("$MIGRATED" -n --database "dbname=x" --models n/models --migrations n/migrations 2>&1); rc=$?
+is "-n: a migration that does not parse: exit 1" "$rc" 1
+like "-n: the migration error is positioned" "$out" "20240101_000000_x.sql:1:1: syntax error"
+rm n/migrations/20240101_000000_x.sql
+out=$("$MIGRATED" -n --database "postgresql://localhost:notaport/db" --models n/models --migrations n/migrations 2>&1); rc=$?
+is "-n: a port that is not a number: exit 1" "$rc" 1
+like "-n: the port named" "$out" "invalid port in 'database': 'notaport'"
+printf 'database: "dbname=x"\nmodels: models\nmigrations: migrations\nsocket: { group: no_such_group_x }\n' >n/c.yaml
+out=$("$MIGRATED" -n -c n/c.yaml 2>&1); rc=$?
+is "-n: an unknown socket group: exit 1" "$rc" 1
+like "-n: the group named" "$out" "unknown group 'no_such_group_x' for the control socket"
+ok "-n: a good configuration is OK" "$MIGRATED" -n --database "dbname=x" --models n/models --migrations n/migrations
