@@ -137,11 +137,18 @@ mkdir -p "$T/etc/migrated" models migrations
 sed -e "s|^models:.*|models: $T/models|" -e "s|^migrations:.*|migrations: $T/migrations|" \
     "$SRC/contrib/migrated.yaml" >"$T/etc/migrated/migrated.yaml"
 cp "$T/etc/migrated/migrated.yaml" "$T/etc/migrated/auth.yaml"
+# -n checks the socket's group too: the example names 'migrated', which
+# only the package (sysusers) creates
+if getent group migrated >/dev/null; then
+	n_ok="configuration OK"
+else
+	n_ok="unknown group 'migrated' for the control socket"
+fi
 for unit in migrated.service migrated@auth.service; do
 	cmd=$(sed -n 's/^ExecStart=//p' "$U/$unit" |
 	    sed -e 's/%i/auth/g' -e "s|/etc/migrated/|$T/etc/migrated/|g")
 	out=$($cmd -n 2>&1)
-	is "ExecStart of $unit passes migrated -n" "$out" "configuration OK"
+	like "ExecStart of $unit passes migrated -n" "$out" "$n_ok"
 done
 
 # --- sysusers -------------------------------------------------------------
@@ -153,10 +160,10 @@ like "sysusers creates user migrated" "$out" "Creating user 'migrated'"
 # --- the example configuration -------------------------------------------
 out=$("$MIGRATED" -c "$SRC/contrib/migrated.yaml" --models models \
     --migrations migrations -n 2>&1)
-is "contrib/migrated.yaml loads" "$out" "configuration OK"
+like "contrib/migrated.yaml loads" "$out" "$n_ok"
 out=$(cd / && "$MIGRATED" -c "$R/etc/migrated/migrated.yaml.example" \
     --models "$T/models" --migrations "$T/migrations" -n 2>&1)
-is "installed example loads" "$out" "configuration OK"
+like "installed example loads" "$out" "$n_ok"
 
 # Every key config.c accepts (its *_keys[] tables) is set in the example and
 # has an entry in migrated.yaml(5).
