@@ -40,16 +40,8 @@ mstate_release(struct mstate *s)
 static int
 mstate_lock(struct mstate *s, struct merr *e)
 {
-	const struct mig_env *env = s->env;
-	struct db_lock_policy p = { env->cfg->lock_timeout_ms, env->stop };
-	int waited;
-
-	if (env->lockdb == NULL)
-		return 0;
-	if (db_lock_take(env->lockdb, &p, &waited, e) == -1)
-		return -1;
-	s->locked = 1;
-	return 0;
+	return runner_lock(s->env, s->env->cfg->lock_timeout_ms, &s->locked,
+	    NULL, e);
 }
 
 /*

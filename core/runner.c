@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "db.h"
 #include "mtime.h"
 #include "runner.h"
@@ -16,6 +17,25 @@ enum att {
 	ATT_NOTX,	/* SET timeouts ... RESET (autocommit) */
 	ATT_ASIS,	/* the steps bring their own BEGIN/COMMIT */
 };
+
+int
+runner_lock(const struct mig_env *env, long wait_ms, int *took, int *waited,
+    struct merr *e)
+{
+	struct db_lock_policy p = { wait_ms, env->stop };
+	int w;
+
+	*took = 0;
+	if (env->lockdb == NULL)
+		return 0;
+	if (env->lockdb->conn == NULL && db_connect(env->lockdb,
+	    env->cfg->database, "migrated lock", e) == -1)
+		return -1;
+	if (db_lock_take(env->lockdb, &p, waited ? waited : &w, e) == -1)
+		return -1;
+	*took = 1;
+	return 0;
+}
 
 int
 runner_stopped(const struct runner *r)
@@ -225,8 +245,8 @@ each_step(struct runner *r, size_t i, struct merr *e)
 static int
 interrupted(struct runner *r, struct merr *e)
 {
-	return merr_set(e, MERR_STATE, "interrupted before statement %zu "
-	    "of %zu", r->step + 1, r->u->nsteps);
+	return merr_set(e, MERR_STATE, RUNNER_INTERRUPTED " before statement "
+	    "%zu of %zu", r->step + 1, r->u->nsteps);
 }
 
 static int
@@ -236,7 +256,8 @@ unit_each(struct runner *r, struct merr *e)
 
 	for (size_t i = u->start; i < u->nsteps; i++) {
 		r->step = i;
-		if ((i == u->start || !u->whole) && runner_stopped(r))
+		/* before each unit: runner_exec; a whole unit goes on */
+		if (!u->whole && runner_stopped(r))
 			return interrupted(r, e);
 		progress(r, i, "statement", NULL);
 		if (each_step(r, i, e) == -1)

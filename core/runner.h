@@ -73,9 +73,10 @@ struct mig_env {
 	const struct config	*cfg;
 	struct db		*db;	/* the work connection, idle */
 	/*
-	 * An idle connection on which migrate_* takes the advisory lock
-	 * (DB_LOCK_KEY) for mutating operations; NULL means the caller
-	 * already holds it (or knowingly runs without it).
+	 * An idle connection on which migrate_* and tier1_apply take the
+	 * advisory lock (DB_LOCK_KEY, runner_lock()) for mutating
+	 * operations, connected on first need when conn is NULL; NULL
+	 * means the caller already holds it (or knowingly runs without it).
 	 */
 	struct db		*lockdb;
 	const struct event_hook	*hook;	/* NULL: nothing audited */
@@ -123,6 +124,22 @@ int	runner_tx(struct runner *, runner_fn, void *arg, struct merr *);
 /* The same in autocommit, with session timeouts reset afterwards. */
 int	runner_notx(struct runner *, runner_fn, void *arg, struct merr *);
 int	runner_stopped(const struct runner *);
+
+/*
+ * The first word of the message of a work the stop flag ended (MERR_STATE
+ * is used for other refusals too).
+ */
+#define RUNNER_INTERRUPTED	"interrupted"
+
+/*
+ * Take the advisory lock on env->lockdb (db_lock_take) for one operation,
+ * waiting at most wait_ms (-1: until free or *env->stop).  A lockdb not
+ * connected yet (conn NULL) is connected with cfg->database first; the
+ * caller closes it.  *took: 1 when this call took the lock (0 when
+ * env->lockdb is NULL: the caller holds it); *waited may be NULL.
+ */
+int	runner_lock(const struct mig_env *, long wait_ms, int *took,
+	    int *waited, struct merr *);
 
 /*
  * Run m's forward (RUN_UP) or rollback (RUN_DOWN) script, which must be

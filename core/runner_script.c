@@ -262,7 +262,8 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	char msg[sizeof(e->msg)];
 
 	r->stmt = (int)i;
-	if (e->code == MERR_STATE && strncmp(e->msg, "interrupted", 11) == 0) {
+	if (e->code == MERR_STATE && strncmp(e->msg, RUNNER_INTERRUPTED,
+	    strlen(RUNNER_INTERRUPTED)) == 0) {
 		snprintf(msg, sizeof(msg), "%s", e->msg);
 		snprintf(e->msg, sizeof(e->msg), "'%.200s' %.300s", r->m->id,
 		    msg);

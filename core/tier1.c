@@ -448,7 +448,8 @@ t1_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 		r->statements = r->tx_base;
 		c = i < u->nsteps ? u->steps[i].src : NULL;
 		merr_set(e, e->code, "cannot apply tier-1 changes: %s", msg);
-		if (i < u->nsteps && strncmp(msg, "interrupted", 11) != 0) {
+		if (i < u->nsteps && strncmp(msg, RUNNER_INTERRUPTED,
+		    strlen(RUNNER_INTERRUPTED)) != 0) {
 			snprintf(d, sizeof(d), "%s", e->detail);
 			merr_detail(e, "%s%sstatement: %s", d, d[0] ? "; " : "",
 			    u->steps[i].sql);
@@ -623,19 +624,12 @@ static int
 t1_apply(struct t1run *r, const struct mig_env *env, struct schema *want,
     struct tier1_report *rep, struct merr *e)
 {
-	struct db_lock_policy p = { -1, env->stop };
 	int rc;
 
-	if (env->lockdb) {
-		if (env->lockdb->conn == NULL && db_connect(env->lockdb,
-		    r->cfg->database, "migrated lock", e) == -1)
-			return -1;
-		if (db_lock_take(env->lockdb, &p, &rep->waited, e) == -1)
-			return -1;
-		rep->locked = 1;
-	}
+	if (runner_lock(env, -1, &rep->locked, &rep->waited, e) == -1)
+		return -1;
 	rc = t1_locked(r, env, want, e);
-	if (env->lockdb)
+	if (rep->locked)
 		db_unlock(env->lockdb, NULL);
 	return rc;
 }

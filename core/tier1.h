@@ -52,8 +52,8 @@ int	tier1_plan(const struct config *, struct db *, struct plan **out,
 /*
  * Apply, with env's cfg, db (idle), lockdb, hook and stop (actor, progress
  * and cache are not used).  An env->lockdb not yet connected (conn NULL)
- * is connected with cfg->database only when there is something to apply;
- * the caller closes it.  On success *rep says what was done; refused
+ * is connected only when there is something to apply (runner_lock); the
+ * caller closes it.  On success *rep says what was done; refused
  * changes are not a failure.  If out is not NULL it receives the last
  * plan computed (caller frees).
  */

@@ -68,32 +68,45 @@ control_prepare_path(const char *path, struct merr *e)
 	return 0;
 }
 
+/* The socket's group from cfg; *gid (gid_t)-1 when none is named. */
+static int
+control_group(const struct config *cfg, gid_t *gid, struct merr *e)
+{
+	struct group *gr;
+
+	*gid = (gid_t)-1;
+	if (cfg->socket_group == NULL)
+		return 0;
+	if ((gr = getgrnam(cfg->socket_group)) == NULL) {
+		merr_set(e, MERR_CONFIG, "unknown group '%s' for the control "
+		    "socket", cfg->socket_group);
+		snprintf(e->field, sizeof(e->field), "socket.group");
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
 int
 control_check(const struct config *cfg, struct merr *e)
 {
-	if (cfg->socket_group == NULL || getgrnam(cfg->socket_group) != NULL)
-		return 0;
-	merr_set(e, MERR_CONFIG, "unknown group '%s' for the control socket",
-	    cfg->socket_group);
-	snprintf(e->field, sizeof(e->field), "socket.group");
-	return -1;
+	gid_t gid;
+
+	return control_group(cfg, &gid, e);
 }
 
 static int
 control_set_owner(const char *path, const struct config *cfg,
     struct merr *e)
 {
-	struct group *gr;
+	gid_t gid;
 
 	if (chmod(path, cfg->socket_mode) == -1)
 		return merr_set(e, MERR_IO, "cannot set mode %04o on '%s': %s",
 		    (unsigned)cfg->socket_mode, path, strerror(errno));
-	if (cfg->socket_group == NULL)
-		return 0;
-	if (control_check(cfg, e) == -1 ||
-	    (gr = getgrnam(cfg->socket_group)) == NULL)
+	if (control_group(cfg, &gid, e) == -1)
 		return -1;
-	if (chown(path, (uid_t)-1, gr->gr_gid) == -1)
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1)
 		return merr_set(e, MERR_IO, "cannot set group '%s' on '%s': %s",
 		    cfg->socket_group, path, strerror(errno));
 	return 0;

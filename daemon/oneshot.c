@@ -151,9 +151,6 @@ oneshot_up(struct mig_env *env, struct merr *e)
 	int rc;
 
 	memset(&o, 0, sizeof(o));
-	if (env->lockdb->conn == NULL && db_connect(env->lockdb,
-	    env->cfg->database, "migrated lock", e) == -1)
-		return -1;
 	migrate_result_init(&r);
 	rc = migrate_up(env, &o, &r, e);
 	if (rc == 0)

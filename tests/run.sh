@@ -53,7 +53,7 @@ reap() {	# reap PIDFILE
 		done
 		_left=$_alive
 		[ -z "$_left" ] && return 0
-		sleep 0.1
+		sleep 0.1	# the poll above: at most 100 rounds, then KILL
 	done
 	for _pid in $_left; do kill -KILL "$_pid" 2>/dev/null; done
 }

@@ -27,16 +27,7 @@ sys.stdout.write(buf.decode())' "$@"
 }
 
 # a NOTIFY_SOCKET listener writing one datagram per line
-python3 -c '
-import socket, sys, os
-p = sys.argv[1]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(p)
-with open(sys.argv[2], "a") as f:
-    while True:
-        f.write(s.recv(4096).decode().replace("\n", " ") + "\n"); f.flush()
-' "$T/notify.sock" "$T/notify.log" &
-LPID=$!; track $LPID
-wait_until 30 test -S "$T/notify.sock"
+notify_listen "$T/notify.sock" "$T/notify.log"
 
 # systemd-socket-activate clears the environment: name the server here
 cat >cfg.yaml <<EOF

@@ -35,15 +35,7 @@ applied() {
 	q "SELECT count(*) FROM schema_migrations WHERE version = '$1' AND NOT dirty" 2>/dev/null
 }
 
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as f:
-    while True:
-        f.write(s.recv(4096).decode().replace("\n", " ") + "\n"); f.flush()
-' "$T/notify.sock" "$T/notify.log" &
-LPID=$!; track $LPID
-wait_until 30 test -S "$T/notify.sock"
+notify_listen "$T/notify.sock" "$T/notify.log"
 
 slow 20240101_000000_slow_one 3
 start_daemon

@@ -23,10 +23,7 @@ ok "ready" ctl wait-ready --timeout 30
 
 # an application transaction that has written to the table stays open:
 # CREATE INDEX CONCURRENTLY waits for it
-psql -qAtX -d "$TESTDB" -c "BEGIN" -c "INSERT INTO notes VALUES (1, 'x')" \
-    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
-HOLDER=$!; track $HOLDER
-wait_until 30 sh -c "[ \"\$(psql -qAtX -d $TESTDB -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'notes' AND l.mode = 'RowExclusiveLock' AND l.granted\")\" -ge 1 ]"
+hold_writer notes "1, 'x'"
 cat >>m/notes.yaml <<'YAML'
 indexes:
   - { name: notes_body_idx, columns: [body] }
@@ -59,8 +56,7 @@ is "the failure is audited" \
     "$(q "SELECT ok FROM migrated_audit WHERE action = 'tier1.fail' AND target = 'public.notes_body_idx'")" f
 is "an invalid index is left for the next run" \
     "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'notes_body_idx'::regclass")" f
-q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" >/dev/null
-kill $HOLDER 2>/dev/null; wait $HOLDER 2>/dev/null
+release_writers
 ok "the next run rebuilds it" "$MIGRATED" -c c.yaml --once
 is "the index is valid" \
     "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'notes_body_idx'::regclass")" t

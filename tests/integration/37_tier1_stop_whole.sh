@@ -40,17 +40,7 @@ is "and records it" \
 q "ALTER TABLE notes DROP CONSTRAINT notes_body_key" >/dev/null
 
 # an application transaction that wrote to the table holds up the build
-hold() {
-	psql -qAtX -d "$TESTDB" -c "BEGIN" -c "INSERT INTO notes VALUES ($1, 'x$1')" \
-	    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
-	HOLDER=$!
-	track $HOLDER
-	wait_until 30 sh -c "[ \"\$(psql -qAtX -d $TESTDB -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'notes' AND l.mode = 'RowExclusiveLock' AND l.granted\")\" -ge 1 ]"
-}
-release() {
-	q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" >/dev/null
-	wait $HOLDER 2>/dev/null
-}
+# (hold_writer, release_writers: testlib)
 cic_waits() {
 	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE UNIQUE INDEX CONCURRENTLY%' AND wait_event_type IS NOT NULL")" = 1 ]
 }
@@ -60,14 +50,14 @@ model
 "$MIGRATED" -c c.yaml >daemon.log 2>&1 &
 DPID=$!; track $DPID
 ok "ready" ctl wait-ready --timeout 30
-hold 1
+hold_writer notes "1, 'x1'"
 printf 'unique:\n  - [body]\n' >>m/notes.yaml
 ctl reload >reload.out 2>&1 &
 RPID=$!; track $RPID
 ok "reload: the unique index is being built" poll 30 cic_waits
 kill -TERM $DPID
 ok "reload: first SIGTERM seen" poll 30 grep -q "SIGTERM: stopping" daemon.log
-release
+release_writers
 wait $DPID; rc=$?
 is "reload: one SIGTERM, a clean stop" "$rc" 0
 wait $RPID 2>/dev/null
@@ -79,13 +69,13 @@ like "reload: up to date" "$out" "tier 1: up to date"
 
 # 3. one SIGTERM during start-up's tier 1 is a clean stop
 q "ALTER TABLE notes DROP CONSTRAINT notes_body_key" >/dev/null
-hold 2
+hold_writer notes "2, 'x2'"
 "$MIGRATED" -c c.yaml >daemon2.log 2>&1 &
 DPID=$!; track $DPID
 ok "start-up: the unique index is being built" poll 30 cic_waits
 kill -TERM $DPID
 ok "start-up: first SIGTERM seen" poll 30 grep -q "SIGTERM: stopping" daemon2.log
-release
+release_writers
 wait $DPID; rc=$?
 is "start-up: one SIGTERM during tier 1 exits 0" "$rc" 0
 unlike "start-up: not logged as degraded" "$(cat daemon2.log)" "degraded"

@@ -15,15 +15,7 @@ columns:
   id:    { type: int, primary_key: true }
   email: { type: text }
 YAML
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
-with open(sys.argv[2], "a") as f:
-    while True:
-        f.write(s.recv(4096).decode().replace("\n", " ") + "\n"); f.flush()
-' "$T/notify.sock" "$T/notify.log" &
-LPID=$!; track $LPID
-wait_until 30 test -S "$T/notify.sock"
+notify_listen "$T/notify.sock" "$T/notify.log"
 NOTIFY_SOCKET=$T/notify.sock "$MIGRATED" --database "dbname=$TESTDB" \
     --models models --migrations migrations --socket "$SOCK" \
     >daemon.log 2>&1 &

@@ -170,3 +170,34 @@ hup_and_wait() {	# hup_and_wait SOCK PID
 	wait_until 60 status_says "$1" \
 	    "d['data']['reloads'] > ${_hw:-0} and d['data']['busy'] is None"
 }
+
+# notify_listen SOCK LOG: stands in for systemd's notify socket; each
+# datagram becomes a line of LOG (its newlines as spaces).  Sets LPID
+# (tracked) and returns once the socket exists.
+notify_listen() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode().replace("\n", " ") + "\n"); f.flush()
+' "$1" "$2" &
+	LPID=$!
+	track $LPID
+	wait_until 30 test -S "$1"
+}
+
+# hold_writer TABLE VALUES: an application transaction that has inserted
+# (VALUES) into TABLE stays open, as CREATE INDEX CONCURRENTLY must wait
+# for; returns once its lock is granted.  release_writers ends them all.
+hold_writer() {
+	psql -qAtX -d "$TESTDB" -c "BEGIN" -c "INSERT INTO $1 VALUES ($2)" \
+	    -c "SELECT pg_sleep(120) /* held writer */" >/dev/null 2>&1 &
+	HOLDER=$!
+	track $HOLDER
+	wait_until 30 sh -c "[ \"\$(psql -qAtX -d $TESTDB -c \"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '$1' AND l.mode = 'RowExclusiveLock' AND l.granted\")\" -ge 1 ]"
+}
+release_writers() {
+	q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%held writer%' AND pid <> pg_backend_pid()" >/dev/null
+	wait $HOLDER 2>/dev/null || true
+}
