@@ -45,7 +45,7 @@ print("\n".join(l for l in t.splitlines()
     if l and not l.startswith("--") and "restrict" not in l))'
 }
 for db in viapsql viamig; do
-	pg_dump -s --no-owner -d "$db" -T schema_migrations -T migrated_audit |
+	pg_dump -s --no-owner -d "$db" -T migrated_versions -T migrated_audit |
 	    strip >"$W/$db.sql"
 done
 if diff -u "$W/viapsql.sql" "$W/viamig.sql" >"$W/diff"; then

@@ -80,7 +80,7 @@ noop_c=$(PGDATABASE=mig "$W/tier2_bench" up "$W/mig" 21 cache | tail -n 20 |
     median)
 status_c=$(PGDATABASE=mig "$W/tier2_bench" status "$W/mig" 21 cache |
     tail -n 20 | median)
-applied=$(psql -qAtX -d mig -c "SELECT count(*) FROM schema_migrations")
+applied=$(psql -qAtX -d mig -c "SELECT count(*) FROM migrated_versions")
 
 # (b) and (c) through the daemon's socket: median of 21 migratectl runs
 mkdir -p "$W/models"

@@ -26,6 +26,17 @@ static const struct proto_arg args_version[] = {
 	PROTO_ARG("out_of_order", PA_BOOL, out_of_order, 0),
 	{ NULL, PA_INT, 0, 0 }
 };
+static const struct proto_arg args_adopt[] = {
+	PROTO_ARG("from", PA_STR, from, 0),
+	PROTO_ARG("dry_run", PA_BOOL, dry_run, 0),
+	{ NULL, PA_INT, 0, 0 }
+};
+static const struct proto_arg args_baseline[] = {
+	PROTO_ARG("version", PA_STR, version, 1),
+	PROTO_ARG("yes", PA_BOOL, yes, 0),
+	PROTO_ARG("dry_run", PA_BOOL, dry_run, 0),
+	{ NULL, PA_INT, 0, 0 }
+};
 static const struct proto_arg args_yes[] = {
 	PROTO_ARG("yes", PA_BOOL, yes, 0),
 	{ NULL, PA_INT, 0, 0 }
@@ -81,6 +92,12 @@ const struct cmd_spec cmdspec_force = {
 const struct cmd_spec cmdspec_redo = {
 	"redo", CMD_ADMIN, CONFIRM_ALWAYS, args_yes,
 	"roll back and re-apply the last enhancement" };
+const struct cmd_spec cmdspec_adopt = {
+	"adopt", CMD_ADMIN, CONFIRM_NEVER, args_adopt,
+	"take another tool's history as applied" };
+const struct cmd_spec cmdspec_baseline = {
+	"baseline", CMD_ADMIN, CONFIRM_ALWAYS, args_baseline,
+	"count everything up to a version as applied" };
 const struct cmd_spec cmdspec_reload = {
 	"reload", CMD_ADMIN, CONFIRM_NEVER, args_none,
 	"reload the configuration" };
@@ -93,7 +110,8 @@ static const struct cmd_spec *const specs[] = {
 	&cmdspec_list, &cmdspec_validate, &cmdspec_log,
 	&cmdspec_audit, &cmdspec_version, &cmdspec_up,
 	&cmdspec_down, &cmdspec_goto, &cmdspec_force,
-	&cmdspec_redo, &cmdspec_reload, &cmdspec_create,
+	&cmdspec_redo, &cmdspec_adopt, &cmdspec_baseline, &cmdspec_reload,
+	&cmdspec_create,
 };
 
 #define NSPECS	(sizeof(specs) / sizeof(specs[0]))

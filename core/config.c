@@ -289,8 +289,10 @@ config_defaults(struct config *c, struct merr *e)
 		DUP(c->socket_path, CONFIG_DEFAULT_SOCKET);
 	if (c->schema == NULL)
 		DUP(c->schema, "public");
-	if (c->tracking_table == NULL)
-		DUP(c->tracking_table, "schema_migrations");
+	if (c->tracking_table == NULL) {
+		DUP(c->tracking_table, CONFIG_TRACKING_TABLE);
+		c->tracking_default = 1;
+	}
 	if (c->audit_table == NULL)
 		DUP(c->audit_table, "migrated_audit");
 	return 0;

@@ -43,10 +43,19 @@ struct config {
 	long		 retry_backoff_ms;
 	char		*schema;	/* schema of our own tables */
 	char		*tracking_table;
+	int		 tracking_default;	/* tracking_table not given */
 	char		*audit_table;
 	enum apply_mode	 apply;
 	long		 batch_pause_ms;
 };
+
+/*
+ * The tracking table's default name.  Builds before 2026-11-30 called it
+ * schema_migrations, the name golang-migrate and dbmate use for theirs:
+ * such a table of ours is renamed (tracking_upgrade) on first start.
+ */
+#define CONFIG_TRACKING_TABLE	"migrated_versions"
+#define CONFIG_TRACKING_LEGACY	"schema_migrations"
 
 /* Command-line overrides; NULL fields leave the file's value. */
 struct config_overrides {

@@ -207,8 +207,12 @@ migrate_up(const struct mig_env *env, const struct migrate_opts *o,
 	int rc = -1;
 
 	res->op = "up";
-	if (mstate_load(&s, env, !o->dry_run, e) == -1)
+	if (mstate_load(&s, env, !o->dry_run, e) == -1) {
+		/* another tool's history that cannot be adopted */
+		if (e->code == MERR_STATE)
+			refused(env, o, "up", e);
 		return -1;
+	}
 	if (up_check(&s, NULL, e) == -1 || up_plan(&s, o, &v, &n, e) == -1 ||
 	    prepare_pending(&s, e) == -1) {
 		refused(env, o, "up", e);

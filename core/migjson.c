@@ -45,6 +45,7 @@ migrate_result_release(struct migrate_result *r)
 	lint_list_release(&r->lint);
 	for (i = 0; i < 3; i++)
 		free(r->paths[i]);
+	free(r->notice);
 	migrate_result_init(r);
 }
 
@@ -141,5 +142,7 @@ migrate_result_to_json(const struct migrate_result *r)
 	json_object_set_new(o, "steps", steps);
 	json_object_set_new(o, "lint", lint);
 	json_object_set_new(o, "files", files);
+	if (r->notice)
+		json_object_set_new(o, "notice", json_string(r->notice));
 	return o;
 }

@@ -45,13 +45,17 @@ mstate_lock(struct mstate *s, struct merr *e)
 }
 
 /*
- * Load the folder and the tracking table; with mutate, first take the
- * lock and create the table (so what we read cannot change under us).
+ * Load the folder and the tracking table; with MST_MUTATE, first take the
+ * lock, then rename an old build's table or adopt another tool's history
+ * (mstate_first) and create the table (so what we read cannot change
+ * under us).
  */
 int
-mstate_load(struct mstate *s, const struct mig_env *env, int mutate,
+mstate_load(struct mstate *s, const struct mig_env *env, int flags,
     struct merr *e)
 {
+	int mutate = flags & MST_MUTATE;
+
 	memset(s, 0, sizeof(*s));
 	s->env = env;
 	if (mutate && mstate_lock(s, e) == -1)
@@ -67,6 +71,10 @@ mstate_load(struct mstate *s, const struct mig_env *env, int mutate,
 			goto fail;
 	}
 	if (env->db && tracking_load(env->db, env->cfg, &s->trk, e) == -1)
+		goto fail;
+	if (mutate && (flags & MST_NOADOPT))
+		return 0;	/* the caller decides (migadopt.c) */
+	if (mutate && mstate_first(s, NULL, e) == -1)
 		goto fail;
 	if (mutate && !s->trk.exists && (tracking_init(env->db, env->cfg,
 	    e) == -1 || tracking_load(env->db, env->cfg, &s->trk, e) == -1))

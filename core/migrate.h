@@ -92,6 +92,7 @@ struct migrate_result {
 	size_t		 nsteps;
 	struct lint_list lint;
 	char		*paths[3];	/* create: files written */
+	char		*notice;	/* a warning worth a line, or NULL */
 };
 
 void	migrate_result_init(struct migrate_result *);
@@ -119,6 +120,40 @@ int	migrate_force(const struct mig_env *, const char *version,
 	    struct merr *);
 int	migrate_redo(const struct mig_env *, const struct migrate_opts *,
 	    struct migrate_result *, struct merr *);
+/*
+ * Take another tool's history as applied (core/adopt.h): from names the
+ * tool (golang-migrate, goose, dbmate, flyway) or NULL for the only one
+ * found.  Versions already recorded are kept; the others are recorded
+ * without running SQL, in one transaction with one tier2.adopt audit row
+ * (the tool, its table, the versions).  A dirty golang-migrate version, a
+ * failed Flyway row, several histories without from, or none: MERR_STATE
+ * with the way out.  Versions of the history with no file are named in
+ * res->notice.  The first mutating operation on a database where
+ * migrated has no table yet does the same on its own (the only history
+ * there is), and so does migrate_takeover().
+ */
+int	migrate_adopt(const struct mig_env *, const char *from,
+	    const struct migrate_opts *, struct migrate_result *,
+	    struct merr *);
+/*
+ * Flyway's baseline: every version up to version (which need not be a
+ * file) counts as applied, recorded without running SQL; tier2.baseline.
+ * Refused (MERR_STATE) once any version is recorded: that is force's job.
+ */
+int	migrate_baseline(const struct mig_env *, const char *version,
+	    const struct migrate_opts *, struct migrate_result *,
+	    struct merr *);
+/*
+ * What a start does before anything else in tier 2: rename an old
+ * build's tracking table, or adopt the only other history when migrated
+ * has no table yet.  Takes the lock only when there is something to do;
+ * res->nsteps counts the versions adopted.
+ */
+int	migrate_takeover(const struct mig_env *, struct migrate_result *,
+	    struct merr *);
+/* Read-only: would migrate_takeover() do anything? */
+int	migrate_takeover_needed(const struct mig_env *, int *need,
+	    struct merr *);
 /*
  * Parse and lint every file (forward and rollback); with env->db set,
  * also report drift, missing and out-of-order versions.  Lint findings

@@ -17,8 +17,16 @@ struct mstate {
 	int			 locked;
 };
 
-int	mstate_load(struct mstate *, const struct mig_env *, int mutate,
+/* mstate_load flags */
+#define MST_MUTATE	1	/* lock, create the table, adopt (below) */
+#define MST_NOADOPT	2	/* with MST_MUTATE: neither mstate_first()
+				   nor the table created */
+
+int	mstate_load(struct mstate *, const struct mig_env *, int flags,
 	    struct merr *);
+/* migadopt.c: rename an old build's table or adopt another tool's
+ * history, before the first mutation (res may be NULL) */
+int	mstate_first(struct mstate *, struct migrate_result *, struct merr *);
 void	mstate_release(struct mstate *);
 int	mstate_rows(struct mstate *, struct migrate_result *, struct merr *);
 int	mres_step(struct migrate_result *, const struct migration *,

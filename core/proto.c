@@ -91,6 +91,7 @@ proto_request_release(struct proto_request *r)
 	free(r->version);
 	free(r->since);
 	free(r->sub);
+	free(r->from);
 	proto_request_init(r);
 }
 
@@ -248,6 +249,7 @@ proto_request_to_json(const struct proto_request *r)
 	put_str(o, "version", r->version);
 	put_str(o, "since", r->since);
 	put_str(o, "sub", r->sub);
+	put_str(o, "from", r->from);
 	return o;
 }
 

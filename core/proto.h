@@ -69,6 +69,7 @@ struct proto_request {
 	char	*version;	/* goto/force VERSION, log --version */
 	char	*since;		/* log --since TIME */
 	char	*sub;		/* audit SUBCOMMAND */
+	char	*from;		/* adopt --from TOOL */
 };
 
 enum proto_argtype { PA_INT, PA_BOOL, PA_STR };

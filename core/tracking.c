@@ -11,11 +11,11 @@
 
 #define TRACKING_COMMENT	"migrated tracking 1"
 
-/* "sql" with every %T replaced by the quoted table name; malloc'd. */
+/* "sql" with every %T replaced by the quoted schema.table; malloc'd. */
 static char *
-tsql(const struct config *c, const char *fmt)
+tsql_of(const char *schema, const char *table, const char *fmt)
 {
-	char *t = quote_qualified(c->schema, c->tracking_table), *out, *p;
+	char *t = quote_qualified(schema, table), *out, *p;
 	size_t tl;
 	const char *f;
 
@@ -38,6 +38,12 @@ tsql(const struct config *c, const char *fmt)
 	*p = '\0';
 	free(t);
 	return out;
+}
+
+static char *
+tsql(const struct config *c, const char *fmt)
+{
+	return tsql_of(c->schema, c->tracking_table, fmt);
 }
 
 static int
@@ -108,22 +114,64 @@ dupval(PGresult *r, int row, int col)
 	return strdup(PQgetvalue(r, row, col));
 }
 
+/*
+ * Does schema.table exist, and is it ours (its comment says "migrated
+ * tracking N")?
+ */
 static int
-exists(struct db *d, const struct config *c, int *yes, struct merr *e)
+probe(struct db *d, const char *schema, const char *table, int *yes,
+    int *ours, struct merr *e)
 {
-	char *t = quote_qualified(c->schema, c->tracking_table);
+	char *t = quote_qualified(schema, table);
 	const char *p[1];
 	PGresult *r;
 	int rc;
 
 	if ((p[0] = t) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = db_query(d, "SELECT to_regclass($1) IS NOT NULL", 1, p, &r, e);
+	rc = db_query(d, "SELECT to_regclass($1) IS NOT NULL, "
+	    "coalesce(obj_description(to_regclass($1), 'pg_class'), '') "
+	    "LIKE 'migrated tracking %'", 1, p, &r, e);
 	free(t);
 	if (rc == -1)
 		return -1;
 	*yes = PQgetvalue(r, 0, 0)[0] == 't';
+	*ours = PQgetvalue(r, 0, 1)[0] == 't';
 	PQclear(r);
+	return 0;
+}
+
+/* A table of another tool where ours should be: refused, never read. */
+static int
+not_ours(const struct config *c, struct merr *e)
+{
+	merr_set(e, MERR_STATE, "table \"%s\".\"%s\" is not migrated's "
+	    "tracking table", c->schema, c->tracking_table);
+	merr_detail(e, "its comment does not say 'migrated tracking': another "
+	    "tool (golang-migrate and dbmate use schema_migrations) keeps "
+	    "its history there");
+	merr_hint(e, "set tracking_table to a name of migrated's own (the "
+	    "default is %s); migrated then adopts the other tool's history",
+	    CONFIG_TRACKING_TABLE);
+	return -1;
+}
+
+int
+tracking_legacy(struct db *d, const struct config *c, int *found,
+    struct merr *e)
+{
+	int yes, ours;
+
+	*found = 0;
+	if (!c->tracking_default)
+		return 0;
+	if (probe(d, c->schema, c->tracking_table, &yes, &ours, e) == -1)
+		return -1;
+	if (yes)
+		return 0;
+	if (probe(d, c->schema, CONFIG_TRACKING_LEGACY, &yes, &ours, e) == -1)
+		return -1;
+	*found = yes && ours;
 	return 0;
 }
 
@@ -138,19 +186,33 @@ int
 tracking_load(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
 {
+	const char *table = c->tracking_table;
+	char *sql;
 	PGresult *r;
-	int i, n;
+	int i, n, ours;
 
 	memset(t, 0, sizeof(*t));
-	if (exists(d, c, &t->exists, e) == -1)
+	if (probe(d, c->schema, table, &t->exists, &ours, e) == -1)
 		return -1;
+	if (t->exists && !ours)
+		return not_ours(c, e);
+	/* an old build's table, not renamed yet: read where it is */
+	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
+		return -1;
+	if (t->legacy)
+		table = CONFIG_TRACKING_LEGACY;
+	t->exists |= t->legacy;
 	if (!t->exists)
 		return 0;
-	if (run(d, c, "SELECT version, name, checksum, "
+	if ((sql = tsql_of(c->schema, table, "SELECT version, name, checksum, "
 	    "to_char(applied_at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, duration_ms, "
 	    "dirty, direction, stmt_done, batch_key, rows_done, error, "
-	    "sqlstate FROM %T", 0, NULL, &r, e) == -1)
+	    "sqlstate FROM %T")) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	i = db_query(d, sql, 0, NULL, &r, e);
+	free(sql);
+	if (i == -1)
 		return -1;
 	n = PQntuples(r);
 	if (n && (t->v = calloc((size_t)n, sizeof(*t->v))) == NULL) {
@@ -299,4 +361,64 @@ tracking_delete(struct db *d, const struct config *c, const char *version,
 	const char *p[1] = { version };
 
 	return run(d, c, "DELETE FROM %T WHERE version = $1", 1, p, NULL, e);
+}
+
+/* One constraint of the renamed table: the old table's prefix, the new. */
+static int
+rename_constraint(struct db *d, const struct config *c, const char *old,
+    struct merr *e)
+{
+	size_t pl = strlen(CONFIG_TRACKING_LEGACY);
+	char *from = NULL, *to = NULL, *sql = NULL, *fmt = NULL;
+	int rc = merr_set(e, MERR_NOMEM, "out of memory");
+
+	if ((from = quote_ident(old)) == NULL ||
+	    asprintf(&fmt, "%s%s", c->tracking_table, old + pl) == -1 ||
+	    (to = quote_ident(fmt)) == NULL)
+		goto out;
+	free(fmt);
+	fmt = NULL;
+	if (asprintf(&fmt, "ALTER TABLE %%T RENAME CONSTRAINT %s TO %s", from,
+	    to) == -1 || (sql = tsql(c, fmt)) == NULL)
+		goto out;
+	rc = db_exec(d, sql, e);
+out:
+	free(from);
+	free(to);
+	free(fmt);
+	free(sql);
+	return rc;
+}
+
+int
+tracking_upgrade(struct db *d, const struct config *c, struct merr *e)
+{
+	char *to = quote_ident(c->tracking_table), *fmt = NULL, *sql = NULL;
+	char *t = quote_qualified(c->schema, c->tracking_table);
+	const char *p[2];
+	PGresult *r = NULL;
+	int rc = merr_set(e, MERR_NOMEM, "out of memory");
+
+	if (to == NULL || t == NULL ||
+	    asprintf(&fmt, "ALTER TABLE %%T RENAME TO %s", to) == -1 ||
+	    (sql = tsql_of(c->schema, CONFIG_TRACKING_LEGACY, fmt)) == NULL)
+		goto out;
+	if ((rc = db_exec(d, sql, e)) == -1)
+		goto out;
+	/* schema_migrations_pkey would block golang-migrate's own table */
+	p[0] = t;
+	p[1] = CONFIG_TRACKING_LEGACY "_";
+	if ((rc = db_query(d, "SELECT conname FROM pg_constraint WHERE "
+	    "conrelid = to_regclass($1) AND starts_with(conname, $2) "
+	    "ORDER BY conname", 2, p, &r, e)) == -1)
+		goto out;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+		rc = rename_constraint(d, c, PQgetvalue(r, i, 0), e);
+out:
+	PQclear(r);
+	free(to);
+	free(t);
+	free(fmt);
+	free(sql);
+	return rc;
 }

@@ -11,7 +11,14 @@
  * The table's format is versioned in its COMMENT ("migrated tracking 1");
  * tracking_init() creates it (under the advisory lock) or upgrades it.
  * tracking_load() reads all rows in one query; a missing table reads as
- * empty, so read-only commands never create anything.
+ * empty, so read-only commands never create anything.  A table of that
+ * name that is not ours (no such comment: golang-migrate's or dbmate's
+ * schema_migrations) is refused, never read or written.
+ *
+ * The default name was schema_migrations before 2026-11-30 (config.h).
+ * With the default configured and only such an old table of ours there,
+ * tracking_load() reads it (legacy = 1) and tracking_upgrade() renames it
+ * and its constraints, in the caller's transaction under the lock.
  *
  * Ownership: struct tracking owns its rows; tracking_release().
  */
@@ -47,12 +54,18 @@ struct tracking {
 	struct trk_row	*v;
 	size_t		 n;
 	int		 exists;	/* the table exists */
+	int		 legacy;	/* it is an old build's, not renamed */
 };
 
 int	tracking_init(struct db *, const struct config *, struct merr *);
 int	tracking_load(struct db *, const struct config *, struct tracking *,
 	    struct merr *);
 void	tracking_release(struct tracking *);
+/* Is there an old build's table to rename (and none under the new name)? */
+int	tracking_legacy(struct db *, const struct config *, int *found,
+	    struct merr *);
+/* Rename it to cfg->tracking_table, with its constraints. */
+int	tracking_upgrade(struct db *, const struct config *, struct merr *);
 struct trk_row *tracking_find(const struct tracking *, const char *version);
 
 /* Insert or replace the row of version (all fields from r). */

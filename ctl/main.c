@@ -60,6 +60,7 @@ static int	parse_steps(struct ctl *, int, char **, struct proto_request *);
 static int	parse_version(struct ctl *, int, char **,
 		    struct proto_request *);
 static int	parse_log(struct ctl *, int, char **, struct proto_request *);
+static int	parse_adopt(struct ctl *, int, char **, struct proto_request *);
 static int	parse_audit(struct ctl *, int, char **, struct proto_request *);
 static int	parse_wait(struct ctl *, int, char **, struct proto_request *);
 static int	parse_create(struct ctl *, int, char **,
@@ -82,6 +83,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "goto", parse_version, run_remote, "goto VERSION [--yes]" },
 	{ "force", parse_version, run_remote, "force VERSION [--yes]" },
 	{ "redo", parse_none, run_remote, "redo [--yes]" },
+	{ "adopt", parse_adopt, run_remote, "adopt [--from TOOL] [--dry-run]" },
+	{ "baseline", parse_version, run_remote,
+	    "baseline VERSION [--dry-run] [--yes]" },
 	{ "validate", parse_none, run_remote, "validate" },
 	{ "create", parse_create, run_create, "create NAME" },
 	{ "log", parse_log, run_remote,
@@ -113,7 +117,7 @@ usage(int code)
 	    "line\n"
 	    "  -y, --yes          confirm destructive operations (down, "
 	    "goto back,\n"
-	    "                     force, redo) without asking\n"
+	    "                     force, redo, baseline) without asking\n"
 	    "\nexit status:\n"
 	    "  0 ok, 1 operation failed, 2 usage error, 3 pending changes or "
 	    "drift (check),\n"
@@ -144,7 +148,7 @@ parse_long(const char *s, long *out)
 
 /* Options every command accepts after its name. */
 enum { O_TO = 256, O_ALL, O_OOO, O_DRY, O_SINCE, O_VERSION, O_LIMIT,
-    O_MD, O_TIMEOUT, O_JSON };
+    O_MD, O_TIMEOUT, O_JSON, O_FROM };
 static const struct option cmd_opts[] = {
 	{ "yes", no_argument, NULL, 'y' },
 	{ "json", no_argument, NULL, O_JSON },
@@ -157,6 +161,7 @@ static const struct option cmd_opts[] = {
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "markdown", no_argument, NULL, O_MD },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "from", required_argument, NULL, O_FROM },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -199,6 +204,7 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 		case O_SINCE: r->since = dup_arg(optarg); break;
 		case O_VERSION: r->version = dup_arg(optarg); break;
 		case O_MD: r->markdown = 1; break;
+		case O_FROM: r->from = dup_arg(optarg); break;
 		case O_LIMIT:
 			if (parse_long(optarg, &n) == -1)
 				return usage_error(cmd, "bad --limit '%s'",
@@ -270,11 +276,25 @@ parse_version(struct ctl *x, int argc, char **argv, struct proto_request *r)
 	const struct ctl_cmd *cmd = cmd_of(r);
 	int i;
 
-	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+	if ((i = parse_opts(x, cmd, argc, argv, r,
+	    strcmp(r->cmd, "baseline") ? "" : "dry-run")) == -1)
 		return -1;
 	if (i >= argc)
 		return usage_error(cmd, "%s", "missing VERSION");
 	r->version = dup_arg(argv[i++]);
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+parse_adopt(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "from dry-run")) == -1)
+		return -1;
 	if (i < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
 	return 0;

@@ -455,7 +455,10 @@ render_log(json_t *d)
 	return 1;
 }
 
-/* Tier-2 results (list, validate, up, down, goto, force, redo, create). */
+/*
+ * Tier-2 results (list, validate, up, down, goto, force, redo, adopt,
+ * baseline, create).
+ */
 static int
 render_tier2(const char *cmd, json_t *d)
 {
@@ -486,6 +489,9 @@ render_tier2(const char *cmd, json_t *d)
 		render_table(lint, 2);
 	}
 	printf("current version: %s\n", *cur ? cur : "none");
+	if (*str(d, "notice"))
+		fprintf(stderr, "migratectl: %swarning%s: %s\n", c_yellow,
+		    c_off, str(d, "notice"));
 	return 1;
 }
 

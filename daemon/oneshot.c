@@ -140,6 +140,35 @@ oneshot_t2_report(const struct migrate_result *r)
 }
 
 /*
+ * Before tier 1, as the service starts: rename an old build's tracking
+ * table, or adopt another tool's history.  A refusal is a warning here
+ * (tier 1 may still run); --up then refuses with the same words.
+ */
+static int
+oneshot_takeover(struct mig_env *env, struct merr *e)
+{
+	struct migrate_result r;
+	struct merr why;
+
+	merr_clear(&why);
+	migrate_result_init(&r);
+	if (migrate_takeover(env, &r, &why) == 0) {
+		if (r.nsteps)
+			log_info("tier 2: %zu version%s adopted as applied, up "
+			    "to %s", r.nsteps, r.nsteps == 1 ? "" : "s",
+			    r.steps[r.nsteps - 1].version);
+		if (r.notice)
+			log_warnx("%s", r.notice);
+	} else if (why.code == MERR_CONNECT) {
+		*e = why;
+	} else {
+		log_merr("warning", &why);
+	}
+	migrate_result_release(&r);
+	return why.code == MERR_CONNECT ? -1 : 0;
+}
+
+/*
  * Tier 2 after tier 1, as `migratectl up` runs it through the service:
  * the same lock, transactions, audit rows and refusals.
  */
@@ -181,7 +210,9 @@ oneshot_once(const struct config *cfg, int up)
 	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
-		rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
+		rc = oneshot_takeover(&env, &e);
+		if (rc == 0)
+			rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
 		if (rc == 0) {
 			oneshot_problems(p);
 			oneshot_report(&rep);

@@ -49,6 +49,6 @@ int	op_stop(struct opctx *, struct merr *);
 
 /* The tier-2 operations op_tier2 runs (struct cmd.arg). */
 extern const struct t2_op t2_list, t2_validate, t2_up, t2_down, t2_goto,
-    t2_force, t2_redo;
+    t2_force, t2_redo, t2_adopt, t2_baseline;
 
 #endif

@@ -147,6 +147,20 @@ t2_redo_fn(const struct mig_env *env, const struct proto_request *q,
 	return migrate_redo(env, o, r, e);
 }
 
+static int
+t2_adopt_fn(const struct mig_env *env, const struct proto_request *q,
+    const struct migrate_opts *o, struct migrate_result *r, struct merr *e)
+{
+	return migrate_adopt(env, q->from, o, r, e);
+}
+
+static int
+t2_baseline_fn(const struct mig_env *env, const struct proto_request *q,
+    const struct migrate_opts *o, struct migrate_result *r, struct merr *e)
+{
+	return migrate_baseline(env, q->version, o, r, e);
+}
+
 const struct t2_op t2_list = { t2_list_fn };
 const struct t2_op t2_validate = { t2_validate_fn };
 const struct t2_op t2_up = { t2_up_fn };
@@ -154,6 +168,8 @@ const struct t2_op t2_down = { t2_down_fn };
 const struct t2_op t2_goto = { t2_goto_fn };
 const struct t2_op t2_force = { t2_force_fn };
 const struct t2_op t2_redo = { t2_redo_fn };
+const struct t2_op t2_adopt = { t2_adopt_fn };
+const struct t2_op t2_baseline = { t2_baseline_fn };
 
 static void
 tier2_progress(void *arg, const struct progress *p)
@@ -297,6 +313,50 @@ tier2_autoup(struct opctx *x, struct merr *e)
 	return rc;
 }
 
+/* What the takeover did, in the log. */
+static void
+takeover_log(const struct migrate_result *r)
+{
+	if (r->nsteps)
+		log_info("tier 2: %zu version%s adopted as applied, up to %s",
+		    r->nsteps, r->nsteps == 1 ? "" : "s",
+		    r->steps[r->nsteps - 1].version);
+	if (r->notice)
+		log_warnx("%s", r->notice);
+}
+
+/*
+ * Before tier 1: rename an old build's tracking table, or adopt another
+ * tool's history (core/migadopt.c).  A refusal (a dirty history, a busy
+ * lock) is logged and the start goes on: up refuses with the same words
+ * until it is resolved.  Only a lost connection fails the start.
+ */
+static int
+tier2_takeover(struct opctx *x, struct merr *e)
+{
+	struct migrate_result r;
+	struct mig_env env;
+	struct merr why;
+	int need, rc = 0;
+
+	merr_clear(&why);
+	tier2_env(x, &env, 0, e);
+	if (migrate_takeover_needed(&env, &need, &why) == 0 && !need)
+		return 0;
+	migrate_result_init(&r);
+	if (why.code == 0 && tier2_env(x, &env, 1, &why) == 0 &&
+	    migrate_takeover(&env, &r, &why) == 0)
+		takeover_log(&r);
+	if (why.code == MERR_CONNECT) {
+		*e = why;
+		rc = -1;
+	} else if (why.code != 0) {
+		log_merr("warning", &why);
+	}
+	migrate_result_release(&r);
+	return rc;
+}
+
 /* ---- the daemon's own jobs ---- */
 
 enum start_kind { START_FIRST, START_AGAIN, START_RELOAD };
@@ -323,7 +383,8 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 	if (kind == START_RELOAD && ops_emit(x, "daemon.reload",
 	    x->cfg->path, NULL, 1, e) == -1)
 		return -1;
-	if (tier1_run(x, e) == -1 || tier2_status(x, e) == -1)
+	if (tier2_takeover(x, e) == -1 || tier1_run(x, e) == -1 ||
+	    tier2_status(x, e) == -1)
 		return -1;
 	if (kind == START_FIRST && x->cfg->apply != APPLY_ON_COMMAND &&
 	    x->j->res.t2.npending > 0)

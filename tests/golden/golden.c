@@ -40,7 +40,7 @@
 
 /* migrated's defaults (core/config.c): never drift. */
 #define OWN_SCHEMA	"public"
-#define OWN_TRACKING	"schema_migrations"
+#define OWN_TRACKING	"migrated_versions"
 #define OWN_AUDIT	"migrated_audit"
 
 static int ntests, nfailed, update;

@@ -20,7 +20,7 @@ like "each migration reported" "$out" \
     "tier2.apply '20240110_150000_add_user_preferences' in [0-9]+ ms"
 like "the version reached" "$out" "tier 2: 2 applied, current version 20240110_150000"
 is "both migrations recorded" \
-    "$(q "SELECT count(*) FROM schema_migrations WHERE NOT dirty")" 2
+    "$(q "SELECT count(*) FROM migrated_versions WHERE NOT dirty")" 2
 is "audited like the service" \
     "$(q "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply' AND ok")" 2
 

@@ -32,7 +32,7 @@ sleep_runs() {	# sleep_runs SECONDS: the file's pg_sleep runs
 }
 sleeping() { poll 30 sleep_runs "$1"; }
 applied() {
-	q "SELECT count(*) FROM schema_migrations WHERE version = '$1' AND NOT dirty" 2>/dev/null
+	q "SELECT count(*) FROM migrated_versions WHERE version = '$1' AND NOT dirty" 2>/dev/null
 }
 
 notify_listen "$T/notify.sock" "$T/notify.log"
@@ -164,7 +164,7 @@ auto_applied() { [ "$(applied 20240106_000000)" = 1 ]; }
 wait_until 60 auto_applied
 is "when-pending: the watcher applied the new file" "$(applied 20240106_000000)" 1
 like "when-pending: recorded as the daemon's work" \
-    "$(q "SELECT applied_by FROM schema_migrations WHERE version = '20240106_000000'")" \
+    "$(q "SELECT applied_by FROM migrated_versions WHERE version = '20240106_000000'")" \
     'migrated|daemon'
 kill -TERM $DPID; wait $DPID
 is "when-pending daemon exits 0" "$?" 0

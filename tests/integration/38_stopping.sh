@@ -51,7 +51,7 @@ wait $DPID
 is "daemon exits 0" "$?" 0
 is "up did not run after SIGTERM" \
     "$(q "SELECT count(*) FROM pg_tables WHERE tablename IN ('t1', 't2')")" 0
-is "no tracking row left" "$(q "SELECT count(*) FROM schema_migrations" \
+is "no tracking row left" "$(q "SELECT count(*) FROM migrated_versions" \
     2>/dev/null || echo 0)" 0
 
 # a file's session-level SET does not outlive it on the worker's connection

@@ -52,7 +52,7 @@ ok "up" ctl up
 is "tier2.apply recorded, by the peer" \
     "$(rows tier2.apply "AND ok AND actor = 'peer' AND uid = $(id -u) AND checksum IS NOT NULL")" 1
 is "tier2.apply commits with the tracking row" \
-    "$(q "SELECT a.xmin = s.xmin FROM migrated_audit a, schema_migrations s WHERE a.action = 'tier2.apply' AND s.version = '20240201'")" t
+    "$(q "SELECT a.xmin = s.xmin FROM migrated_audit a, migrated_versions s WHERE a.action = 'tier2.apply' AND s.version = '20240201'")" t
 ok "down" ctl down --yes
 is "tier2.rollback recorded" "$(rows tier2.rollback "AND ok")" 1
 is "the rollback ran" "$(q "SELECT count(*) FROM pg_class WHERE relname = 'label'")" 0

@@ -97,7 +97,7 @@ like "backup: timestamped file name" "$dump" \
 like "backup: the file is named on stderr" "$out" "backup written to '$dump'"
 is "enhancement applied" "$(q "SELECT count(*) FROM things
     WHERE label = 'thing ' || id")" 500
-is "tracking row, not dirty" "$(q "SELECT dirty FROM schema_migrations
+is "tracking row, not dirty" "$(q "SELECT dirty FROM migrated_versions
     WHERE version = '20240101_000000'")" f
 is "recorded in the audit" "$(q "SELECT count(*) FROM migrated_audit
     WHERE action = 'tier2.apply' AND target LIKE '20240101_000000%' AND ok")" 1
@@ -159,7 +159,7 @@ like "failed backup: stopped at backup" "$out" \
     "'backup' failed \(exit 1\), deploy stopped"
 is "failed backup: no file left" "$(ls bk2 | wc -l)" 0
 is "failed backup: up did not run" "$(q "SELECT count(*) FROM
-    schema_migrations WHERE version = '20240301_000000'")" 0
+    migrated_versions WHERE version = '20240301_000000'")" 0
 fails_with "failed backup: post-deploy still sees it pending (exit 3)" 3 post
 
 kill -TERM $DPID; wait $DPID

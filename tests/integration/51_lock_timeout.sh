@@ -54,7 +54,7 @@ is "application transaction open" "$(cat app.out)" open
 # and the rows of hot, which the application's load updates meanwhile.
 snap() {
 	schema_snapshot --exclude-table-data=migrated_audit \
-	    --exclude-table-data=hot --exclude-table=schema_migrations |
+	    --exclude-table-data=hot --exclude-table=migrated_versions |
 	    grep -v "'public.migrated_audit_id_seq'"
 }
 before=$(snap)
@@ -98,7 +98,7 @@ like "audit: the failure row keeps SQLSTATE and message" "$(q "SELECT
 is "audit: the failure names who asked" "$(q "SELECT actor || ' ' || uid
     FROM migrated_audit WHERE action = 'tier2.fail'")" "peer $(id -u)"
 is "tracking: no row, so nothing applied or dirty" "$(q "SELECT count(*)
-    FROM schema_migrations")" 0
+    FROM migrated_versions")" 0
 is "schema and data unchanged" "$(snap)" "$before"
 is "the application's other queries: none failed" \
     "$(cat load.err 2>/dev/null)" ""
@@ -123,7 +123,7 @@ is "both of its rows are there" "$(q "SELECT count(*) FROM hot
 ok "up after the lock is gone" ctl up
 is "column added" "$(q "SELECT count(*) FROM pg_attribute
     WHERE attrelid = 'hot'::regclass AND attname = 'w'")" 1
-is "applied, not dirty" "$(q "SELECT dirty FROM schema_migrations
+is "applied, not dirty" "$(q "SELECT dirty FROM migrated_versions
     WHERE version = '20240101_000000'")" f
 
 kill -TERM $DPID; wait $DPID

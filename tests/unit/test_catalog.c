@@ -588,7 +588,7 @@ static const char snap_posts[] =
 static char *
 plan_of(const struct schema *want, const struct schema *have)
 {
-	struct plan_opts o = { "public", { "schema_migrations",
+	struct plan_opts o = { "public", { "migrated_versions",
 	    "migrated_audit", NULL }, NULL, 0 };
 	struct plan *p;
 	struct merr e;

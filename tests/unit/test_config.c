@@ -51,6 +51,7 @@ test_full(void **state)
 	assert_string_equal(c.migrations_dir, "mig");	/* no folder in p */
 	assert_string_equal(c.schema, "ops");
 	assert_string_equal(c.tracking_table, "versions");
+	assert_int_equal(c.tracking_default, 0);
 	assert_string_equal(c.audit_table, "trail");
 	assert_string_equal(c.socket_path, "/run/x.sock");
 	assert_string_equal(c.socket_group, "wheel");
@@ -82,7 +83,8 @@ test_defaults_and_overrides(void **state)
 	assert_int_equal(config_load(&c, p, NULL, &e), 0);
 	assert_string_equal(c.database, "dbname=file");	/* file wins */
 	assert_string_equal(c.schema, "public");
-	assert_string_equal(c.tracking_table, "schema_migrations");
+	assert_string_equal(c.tracking_table, "migrated_versions");
+	assert_int_equal(c.tracking_default, 1);
 	assert_int_equal(c.socket_mode, 0660);
 	assert_int_equal(c.lock_timeout_ms, 2000);
 	assert_int_equal(c.apply, APPLY_ON_COMMAND);

@@ -68,7 +68,7 @@ test_status_and_up_steps(void **state)
 	assert_string_equal(R.current, "");
 	assert_string_equal(R.layout, "native");
 	/* status never creates the tracking table */
-	assert_string_equal(val("SELECT to_regclass('schema_migrations') IS "
+	assert_string_equal(val("SELECT to_regclass('migrated_versions') IS "
 	    "NULL"), "t");
 	reset();
 	F.opts.steps = 1;
@@ -152,7 +152,7 @@ test_down_goto_redo(void **state)
 	F.opts.all = 1;
 	assert_int_equal(migrate_down(&F.env, &F.opts, &R, &F.e), 0);
 	assert_string_equal(tables(), "");
-	assert_string_equal(val("SELECT count(*) FROM schema_migrations"),
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
 	    "0");
 	assert_string_equal(val("SELECT string_agg(action, ',' ORDER BY n) "
 	    "FROM test_events WHERE action <> 'tier2.apply'"),
@@ -292,7 +292,7 @@ test_redo_refused_before_rollback(void **state)
 	assert_string_equal(F.e.msg, "cannot apply: '20240102_b' was changed "
 	    "after it was applied");
 	assert_string_equal(tables(), "a,b,c");
-	assert_string_equal(val("SELECT count(*) FROM schema_migrations"),
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
 	    "3");
 	assert_string_equal(val("SELECT action || ' ' || target || ' ' || ok "
 	    "FROM test_events ORDER BY n DESC LIMIT 1"),

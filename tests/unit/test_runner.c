@@ -23,7 +23,7 @@ test_one_transaction(void **state)
 	assert_string_equal(val("SELECT obj_description('a'::regclass)"),
 	    "x; y");
 	assert_string_equal(val("SELECT name || ' ' || applied_by || ' ' || "
-	    "dirty FROM schema_migrations WHERE version = '20240101'"),
+	    "dirty FROM migrated_versions WHERE version = '20240101'"),
 	    "a alice false");
 	assert_string_equal(val("SELECT string_agg(action || ':' || ok, ',') "
 	    "FROM test_events"), "tier2.apply:true");
@@ -45,7 +45,7 @@ test_failure_leaves_no_trace(void **state)
 	assert_non_null(strstr(F.e.file, "20240101_a.sql"));
 	/* no table, no tracking row; only the failure record */
 	assert_string_equal(val("SELECT to_regclass('a') IS NULL"), "t");
-	assert_string_equal(val("SELECT count(*) FROM schema_migrations"),
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
 	    "0");
 	assert_string_equal(val("SELECT string_agg(action || ':' || ok, ',') "
 	    "FROM test_events"), "tier2.fail:false");
@@ -83,7 +83,7 @@ test_explicit_begin_commit(void **state)
 	/* not nested: the CONCURRENTLY index ran outside any transaction */
 	assert_string_equal(val("SELECT indisvalid FROM pg_index WHERE "
 	    "indexrelid = 't_b'::regclass"), "t");
-	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
+	assert_string_equal(val("SELECT dirty FROM migrated_versions"), "f");
 }
 
 /* A file's session-level SET does not reach the next file or the daemon. */
@@ -185,7 +185,7 @@ test_concurrently_killed_and_resumed(void **state)
 	    "(5000, 1)", &e), 0);
 	pid = child_up();
 	/* statement 1 done, statement 2 has created its (invalid) index */
-	wait_for("SELECT stmt_done || ' ' || dirty FROM schema_migrations",
+	wait_for("SELECT stmt_done || ' ' || dirty FROM migrated_versions",
 	    "1 true");
 	wait_for("SELECT count(*) FROM pg_class WHERE relname = 't2_b'", "1");
 	kill(pid, SIGKILL);
@@ -221,7 +221,7 @@ test_concurrently_killed_and_resumed(void **state)
 	assert_string_equal(val("SELECT obj_description('t2_b'::regclass)"),
 	    "resumed");
 	assert_string_equal(val("SELECT dirty || ' ' || stmt_done FROM "
-	    "schema_migrations"), "false 0");
+	    "migrated_versions"), "false 0");
 	assert_string_equal(val("SELECT string_agg(action, ',') FROM "
 	    "test_events"), "tier2.apply");
 }
@@ -254,7 +254,7 @@ test_concurrently_finished_after_kill(void **state)
 	assert_int_equal(db_exec(&blocker, "BEGIN; INSERT INTO t1 VALUES "
 	    "(5000, 1)", &e), 0);
 	pid = child_up();
-	wait_for("SELECT stmt_done || ' ' || dirty FROM schema_migrations",
+	wait_for("SELECT stmt_done || ' ' || dirty FROM migrated_versions",
 	    "0 true");
 	wait_for("SELECT count(*) FROM pg_class WHERE relname = 't1_a'", "1");
 	kill(pid, SIGKILL);
@@ -267,14 +267,14 @@ test_concurrently_finished_after_kill(void **state)
 	wait_for("SELECT count(*) FROM pg_stat_activity WHERE "
 	    "application_name = 'test-child'", "0");
 	assert_string_equal(val("SELECT stmt_done || ' ' || dirty FROM "
-	    "schema_migrations"), "0 true");
+	    "migrated_versions"), "0 true");
 	F.cfg.lock_timeout_ms = 2000;
 	if (up() == -1)
 		fail_e("resume");
 	assert_string_equal(val("SELECT obj_description('t1_a'::regclass)"),
 	    "resumed");
 	assert_string_equal(val("SELECT dirty || ' ' || stmt_done FROM "
-	    "schema_migrations"), "false 0");
+	    "migrated_versions"), "false 0");
 	assert_string_equal(val("SELECT count(*) FROM pg_indexes WHERE "
 	    "tablename = 't1'"), "2");
 }
@@ -294,14 +294,14 @@ test_failed_notx_resumes_at_statement(void **state)
 	assert_non_null(strstr(F.e.msg, "statement 2 of 3"));
 	assert_non_null(strstr(F.e.hint, "resumes at statement 2"));
 	assert_non_null(strstr(val("SELECT stmt_done || ' ' || error FROM "
-	    "schema_migrations"), "1 cannot apply"));
+	    "migrated_versions"), "1 cannot apply"));
 	/* fix the cause; up resumes at statement 2 (statement 1 not rerun) */
 	sql("UPDATE t SET a = 2 WHERE id = 2");
 	if (up() == -1)
 		fail_e("resume");
 	assert_string_equal(val("SELECT indisvalid FROM pg_index WHERE "
 	    "indexrelid = 't_a'::regclass"), "t");
-	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
+	assert_string_equal(val("SELECT dirty FROM migrated_versions"), "f");
 	assert_string_equal(val("SELECT string_agg(action || ':' || ok, ',' "
 	    "ORDER BY n) FROM test_events"),
 	    "tier2.fail:false,tier2.apply:true");
@@ -335,7 +335,7 @@ test_lock_timeout_fails_cleanly(void **state)
 	/* recorded: two retries and the failure; nothing applied */
 	assert_string_equal(val("SELECT string_agg(action, ',' ORDER BY n) "
 	    "FROM test_events"), "lock.retry,lock.retry,tier2.fail");
-	assert_string_equal(val("SELECT count(*) FROM schema_migrations"),
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
 	    "0");
 	/* the application's transaction is untouched */
 	assert_int_equal(db_exec(&app, "INSERT INTO hot VALUES (2, 2); COMMIT",
@@ -385,7 +385,7 @@ test_explicit_lock_timeout_then_resume(void **state)
 	/* statement 1 (outside the file's transaction) stays done; the
 	 * file's transaction rolled back with its progress */
 	assert_string_equal(val("SELECT stmt_done || ' ' || dirty FROM "
-	    "schema_migrations"), "1 true");
+	    "migrated_versions"), "1 true");
 	assert_string_equal(val("SELECT obj_description('hot'::regclass) IS "
 	    "NULL"), "t");
 	assert_int_equal(db_exec(&app, "COMMIT", &e), 0);
@@ -395,7 +395,7 @@ test_explicit_lock_timeout_then_resume(void **state)
 		fail_e("resume");
 	assert_string_equal(val("SELECT obj_description('hot'::regclass)"),
 	    "x");
-	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
+	assert_string_equal(val("SELECT dirty FROM migrated_versions"), "f");
 	assert_string_equal(val("SELECT string_agg(action, ',' ORDER BY n) "
 	    "FROM test_events"), "lock.retry,tier2.fail,tier2.apply");
 }
@@ -417,7 +417,7 @@ test_backfill_killed_and_resumed(void **state)
 	    "UPDATE logs AS l SET hits = l.hits + 1, severity = CASE WHEN "
 	    "l.kind = 'login' THEN 'info' ELSE 'debug' END;\n");
 	pid = child_up();
-	wait_for("SELECT rows_done >= 500 FROM schema_migrations", "t");
+	wait_for("SELECT rows_done >= 500 FROM migrated_versions", "t");
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
@@ -431,7 +431,7 @@ test_backfill_killed_and_resumed(void **state)
 	assert_string_equal(val("SELECT count(*) FROM logs WHERE hits > 1"),
 	    "0");
 	assert_string_equal(val("SELECT rows_done = (SELECT count(*) FROM "
-	    "logs WHERE hits = 1) FROM schema_migrations"), "t");
+	    "logs WHERE hits = 1) FROM migrated_versions"), "t");
 	if (up() == -1)
 		fail_e("resume");
 	/* no row missed, none done twice */
@@ -439,7 +439,7 @@ test_backfill_killed_and_resumed(void **state)
 	    "severity IS NULL"), "0");
 	assert_string_equal(val("SELECT count(*) FROM logs WHERE severity = "
 	    "'info'"), "1000");
-	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
+	assert_string_equal(val("SELECT dirty FROM migrated_versions"), "f");
 }
 
 static int stop_after;
@@ -501,20 +501,20 @@ test_stop_before_first_statement(void **state)
 	assert_int_equal(up(), -1);
 	assert_string_equal(F.e.msg, "'20240101_tx' interrupted before "
 	    "statement 1 of 3");
-	assert_string_equal(val("SELECT count(*) FROM schema_migrations"), "0");
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"), "0");
 	snprintf(path, sizeof(path), "%s/20240101_tx.sql", F.dir);
 	unlink(path);
 	put("20240102_ix.sql", "CREATE INDEX CONCURRENTLY s_a ON s (a);\n");
 	assert_int_equal(up(), -1);
 	assert_string_equal(F.e.msg, "'20240102_ix' interrupted before "
 	    "statement 1 of 1");
-	assert_string_equal(val("SELECT count(*) FROM schema_migrations"), "0");
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"), "0");
 	assert_string_equal(val("SELECT count(*) FROM pg_indexes WHERE "
 	    "indexname = 's_a'"), "0");
 	stop_flag = 0;
 	if (up() == -1)
 		fail_e("up after the stop");
-	assert_string_equal(val("SELECT dirty FROM schema_migrations"), "f");
+	assert_string_equal(val("SELECT dirty FROM migrated_versions"), "f");
 }
 
 static void
@@ -535,7 +535,7 @@ test_backfill_refused_without_key(void **state)
 	assert_string_equal(val("SELECT obj_description('nokey'::regclass) IS "
 	    "NULL"), "t");
 	assert_string_equal(val("SELECT b FROM nokey"), "1");
-	assert_string_equal(val("SELECT count(*) FROM schema_migrations"),
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
 	    "0");
 	assert_string_equal(val("SELECT action FROM test_events"),
 	    "tier2.fail");

@@ -1,0 +1,492 @@
+/* adopt.c - another tool's history in the database (see adopt.h). */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "adopt.h"
+#include "config.h"
+#include "db.h"
+#include "migset.h"
+#include "quote.h"
+
+static const char *const tool_names[ADOPT_NTOOLS] = {
+	[ADOPT_NONE] = "none",
+	[ADOPT_GOLANG] = "golang-migrate",
+	[ADOPT_GOOSE] = "goose",
+	[ADOPT_DBMATE] = "dbmate",
+	[ADOPT_FLYWAY] = "flyway",
+};
+
+const char *
+adopt_tool_name(enum adopt_tool t)
+{
+	return t > ADOPT_NONE && t < ADOPT_NTOOLS ? tool_names[t] : "none";
+}
+
+enum adopt_tool
+adopt_tool_from_name(const char *s)
+{
+	if (s == NULL)
+		return ADOPT_NONE;
+	if (!strcasecmp(s, "migrate"))	/* golang-migrate's command */
+		return ADOPT_GOLANG;
+	for (int t = ADOPT_GOLANG; t < ADOPT_NTOOLS; t++)
+		if (!strcasecmp(s, tool_names[t]))
+			return (enum adopt_tool)t;
+	return ADOPT_NONE;
+}
+
+/* ---- versions ---- */
+
+#define VPARTS	8
+
+/*
+ * A version as numbers.  Plain digits go through migset_order (the
+ * folder's own sort key: "0008" is 8, "20240101_120000" and goose's
+ * 20240101120000 are one number); otherwise parts split at '.' or '_'
+ * (Flyway: "1.1", "1_1"), trailing zero parts dropped ("1.0" is "1").
+ */
+static int
+vparts(const char *v, uint64_t p[VPARTS], size_t *n)
+{
+	const char *s = v;
+	size_t digits;
+
+	*n = 0;
+	if (migset_order(v, &p[0]) == 0) {
+		*n = 1;
+		return 0;
+	}
+	for (;;) {
+		if (*n == VPARTS)
+			return -1;
+		p[*n] = 0;
+		for (digits = 0; isdigit((unsigned char)*s); s++, digits++) {
+			if (digits == 19)
+				return -1;
+			p[*n] = p[*n] * 10 + (uint64_t)(*s - '0');
+		}
+		if (digits == 0)
+			return -1;
+		(*n)++;
+		if (*s == '\0')
+			break;
+		if (*s != '.' && *s != '_')
+			return -1;
+		s++;
+	}
+	while (*n > 1 && p[*n - 1] == 0)
+		(*n)--;
+	return 0;
+}
+
+int
+adopt_vcmp(const char *a, const char *b, int *cmp)
+{
+	uint64_t pa[VPARTS], pb[VPARTS], x, y;
+	size_t na, nb;
+
+	if (vparts(a, pa, &na) == -1 || vparts(b, pb, &nb) == -1)
+		return -1;
+	for (size_t i = 0; i < na || i < nb; i++) {
+		x = i < na ? pa[i] : 0;
+		y = i < nb ? pb[i] : 0;
+		if (x != y) {
+			*cmp = x < y ? -1 : 1;
+			return 0;
+		}
+	}
+	*cmp = 0;
+	return 0;
+}
+
+/* ---- detection ---- */
+
+static const char detect_sql[] =
+    "SELECT c.relname, n.nspname, a.cols @> $1::text[],"
+    " a.cols @> $2::text[], a.cols @> $3::text[], a.cols @> $4::text[],"
+    " coalesce(obj_description(c.oid, 'pg_class'), '')"
+    "  LIKE 'migrated tracking %'"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " CROSS JOIN LATERAL (SELECT array_agg(attname::text) AS cols"
+    "  FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0"
+    "  AND NOT attisdropped) a"
+    " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+    " AND c.relname IN ('schema_migrations', 'goose_db_version',"
+    "  'flyway_schema_history')"
+    " ORDER BY c.relname";
+
+/* Which tool made the table: by its name and columns. */
+static enum adopt_tool
+detect_tool(const char *name, PGresult *r, int i)
+{
+	int golang = PQgetvalue(r, i, 2)[0] == 't';
+	int goose = PQgetvalue(r, i, 3)[0] == 't';
+	int flyway = PQgetvalue(r, i, 4)[0] == 't';
+	int versioned = PQgetvalue(r, i, 5)[0] == 't';
+	int ours = PQgetvalue(r, i, 6)[0] == 't';
+
+	if (ours)
+		return ADOPT_NONE;
+	if (!strcmp(name, "schema_migrations"))
+		return golang ? ADOPT_GOLANG : versioned ? ADOPT_DBMATE :
+		    ADOPT_NONE;
+	if (!strcmp(name, "goose_db_version"))
+		return goose ? ADOPT_GOOSE : ADOPT_NONE;
+	return flyway ? ADOPT_FLYWAY : ADOPT_NONE;
+}
+
+int
+adopt_detect(struct db *d, const struct config *cfg,
+    struct adopt_src found[ADOPT_MAX_FOUND], size_t *nfound, struct merr *e)
+{
+	const char *p[4] = { "{version,dirty}", "{version_id,is_applied}",
+	    "{installed_rank,version,type,success}", "{version}" };
+	PGresult *r;
+
+	*nfound = 0;
+	if (db_query(d, detect_sql, 4, p, &r, e) == -1)
+		return -1;
+	for (int i = 0; i < PQntuples(r) && *nfound < ADOPT_MAX_FOUND; i++) {
+		const char *name = PQgetvalue(r, i, 0);
+		const char *schema = PQgetvalue(r, i, 1);
+		struct adopt_src *s = &found[*nfound];
+		enum adopt_tool t = detect_tool(name, r, i);
+
+		/* never one of ours, whatever it is called */
+		if (t == ADOPT_NONE || (!strcmp(schema, cfg->schema) &&
+		    (!strcmp(name, cfg->tracking_table) ||
+		    !strcmp(name, cfg->audit_table))))
+			continue;
+		memset(s, 0, sizeof(*s));
+		s->tool = t;
+		snprintf(s->schema, sizeof(s->schema), "%s", schema);
+		snprintf(s->name, sizeof(s->name), "%s", name);
+		snprintf(s->table, sizeof(s->table), "%s.%s", schema, name);
+		(*nfound)++;
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* ---- reading ---- */
+
+void
+adopt_hist_release(struct adopt_hist *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->versions[i]);
+	free(h->versions);
+	free(h->upto);
+	for (size_t i = 0; i < h->nrep; i++) {
+		free(h->rep[i].script);
+		free(h->rep[i].checksum);
+	}
+	free(h->rep);
+	memset(h, 0, sizeof(*h));
+}
+
+static ssize_t
+hist_find(const struct adopt_hist *h, const char *v)
+{
+	int cmp;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (!strcmp(h->versions[i], v) ||
+		    (adopt_vcmp(h->versions[i], v, &cmp) == 0 && cmp == 0))
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Mark v applied (on) or not (off). */
+static int
+hist_set(struct adopt_hist *h, const char *v, int on, struct merr *e)
+{
+	ssize_t at = hist_find(h, v);
+	char **nv;
+
+	if (!on) {
+		if (at >= 0) {
+			free(h->versions[at]);
+			h->versions[at] = h->versions[--h->n];
+		}
+		return 0;
+	}
+	if (at >= 0)
+		return 0;
+	if ((nv = realloc(h->versions, (h->n + 1) * sizeof(*nv))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	h->versions = nv;
+	if ((nv[h->n] = strdup(v)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	h->n++;
+	return 0;
+}
+
+/* "SELECT ... FROM %T" for the source's table; malloc'd. */
+static char *
+src_sql(const struct adopt_src *s, const char *before, const char *after)
+{
+	char *t = quote_qualified(s->schema, s->name), *sql = NULL;
+
+	if (t && asprintf(&sql, "%s%s%s", before, t, after) == -1)
+		sql = NULL;
+	free(t);
+	return sql;
+}
+
+static int
+src_query(struct db *d, const struct adopt_src *s, const char *before,
+    const char *after, PGresult **r, struct merr *e)
+{
+	char *sql = src_sql(s, before, after);
+	int rc;
+
+	if (sql == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = db_query(d, sql, 0, NULL, r, e);
+	free(sql);
+	return rc;
+}
+
+/* golang-migrate: the one row, read as the tool reads it. */
+static int
+read_golang(struct db *d, struct adopt_hist *h, struct merr *e)
+{
+	PGresult *r;
+	const char *v;
+	int dirty;
+
+	if (src_query(d, &h->src, "SELECT version, dirty FROM ", " LIMIT 1",
+	    &r, e) == -1)
+		return -1;
+	if (PQntuples(r) == 0) {	/* golang-migrate's "no version" */
+		PQclear(r);
+		return 0;
+	}
+	v = PQgetvalue(r, 0, 0);
+	dirty = PQgetvalue(r, 0, 1)[0] == 't';
+	if (dirty) {
+		merr_set(e, MERR_STATE, "cannot adopt golang-migrate's history: "
+		    "version %s is dirty", v);
+		merr_detail(e, "%s says migration %s stopped part-way (or its "
+		    "rollback did): the database may hold half of it",
+		    h->src.table, v);
+		merr_hint(e, "check what version %s changed and finish or undo "
+		    "it by hand; then record the version the database is at "
+		    "with 'migrate -path DIR -database URL force V' and start "
+		    "migrated again, or skip the old history with 'migratectl "
+		    "baseline V'", v);
+		PQclear(r);
+		return -1;
+	}
+	h->upto_is_file = 1;
+	h->upto = strcmp(v, "-1") ? strdup(v) : NULL;
+	PQclear(r);
+	if (strcmp(v, "-1") && h->upto == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return 0;
+}
+
+/* goose: newest row first; a version's first row decides. */
+static int
+read_goose(struct db *d, struct adopt_hist *h, struct merr *e)
+{
+	struct adopt_hist seen = { .n = 0 };
+	PGresult *r;
+	int rc = 0;
+
+	if (src_query(d, &h->src, "SELECT version_id, is_applied FROM ",
+	    " ORDER BY id DESC", &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		const char *v = PQgetvalue(r, i, 0);
+
+		if (!strcmp(v, "0") || hist_find(&seen, v) >= 0)
+			continue;	/* 0: the row goose starts with */
+		rc = hist_set(&seen, v, 1, e);
+		if (rc == 0 && PQgetvalue(r, i, 1)[0] == 't')
+			rc = hist_set(h, v, 1, e);
+	}
+	PQclear(r);
+	adopt_hist_release(&seen);
+	return rc;
+}
+
+static int
+read_dbmate(struct db *d, struct adopt_hist *h, struct merr *e)
+{
+	PGresult *r;
+	int rc = 0;
+
+	if (src_query(d, &h->src, "SELECT version FROM ",
+	    " ORDER BY version", &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+		rc = hist_set(h, PQgetvalue(r, i, 0), 1, e);
+	PQclear(r);
+	return rc;
+}
+
+static int
+flyway_failed(const struct adopt_hist *h, PGresult *r, int i,
+    struct merr *e)
+{
+	const char *v = PQgetvalue(r, i, 1), *script = PQgetvalue(r, i, 3);
+
+	merr_set(e, MERR_STATE, "cannot adopt Flyway's history: %s%s "
+	    "failed", PQgetisnull(r, i, 1) ? "repeatable " : "version ",
+	    PQgetisnull(r, i, 1) ? script : v);
+	merr_detail(e, "%s row installed_rank %s (%s) has success = false: "
+	    "the database may hold part of it", h->src.table,
+	    PQgetvalue(r, i, 0), script);
+	merr_hint(e, "check what %s changed and finish or undo it by hand; "
+	    "then remove the failed row with 'flyway repair' and start "
+	    "migrated again, or skip the old history with 'migratectl "
+	    "baseline V'", script);
+	return -1;
+}
+
+static int
+flyway_repeatable(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *script = PQgetvalue(r, i, 3);
+	struct adopt_repeatable *nv, *w = NULL;
+
+	for (size_t k = 0; k < h->nrep; k++)
+		if (!strcmp(h->rep[k].script, script))
+			w = &h->rep[k];
+	if (w == NULL) {
+		nv = realloc(h->rep, (h->nrep + 1) * sizeof(*nv));
+		if (nv == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		h->rep = nv;
+		w = &nv[h->nrep++];
+		memset(w, 0, sizeof(*w));
+		if ((w->script = strdup(script)) == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	free(w->checksum);	/* the latest run's checksum counts */
+	w->checksum = NULL;
+	if (!PQgetisnull(r, i, 4) &&
+	    (w->checksum = strdup(PQgetvalue(r, i, 4))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return 0;
+}
+
+/* Flyway: rows in installed_rank order, the latest of a version wins. */
+static int
+flyway_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *v = PQgetvalue(r, i, 1), *type = PQgetvalue(r, i, 2);
+	int cmp;
+
+	if (PQgetvalue(r, i, 5)[0] != 't')
+		return flyway_failed(h, r, i, e);
+	if (!strcmp(type, "SCHEMA"))	/* "<< Flyway Schema Creation >>" */
+		return 0;
+	if (PQgetisnull(r, i, 1))
+		return flyway_repeatable(h, r, i, e);
+	if (!strcmp(type, "BASELINE")) {
+		if (h->upto && adopt_vcmp(v, h->upto, &cmp) == 0 && cmp <= 0)
+			return 0;
+		free(h->upto);
+		return (h->upto = strdup(v)) ? 0 :
+		    merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	return hist_set(h, v, strncmp(type, "UNDO_", 5) != 0 &&
+	    strcmp(type, "DELETE") != 0, e);
+}
+
+static int
+read_flyway(struct db *d, struct adopt_hist *h, struct merr *e)
+{
+	PGresult *r;
+	int rc = 0;
+
+	if (src_query(d, &h->src, "SELECT installed_rank, version, type, "
+	    "script, checksum, success FROM ", " ORDER BY installed_rank",
+	    &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+		rc = flyway_row(h, r, i, e);
+	PQclear(r);
+	return rc;
+}
+
+int
+adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
+    struct merr *e)
+{
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	h->src = *s;
+	switch (s->tool) {
+	case ADOPT_GOLANG: rc = read_golang(d, h, e); break;
+	case ADOPT_GOOSE: rc = read_goose(d, h, e); break;
+	case ADOPT_DBMATE: rc = read_dbmate(d, h, e); break;
+	case ADOPT_FLYWAY: rc = read_flyway(d, h, e); break;
+	default: rc = merr_set(e, MERR_USAGE, "no tool to adopt");
+	}
+	if (rc == -1)
+		adopt_hist_release(h);
+	return rc;
+}
+
+/* ---- the folder ---- */
+
+void
+adopt_map_release(struct adopt_map *m)
+{
+	free(m->applied);
+	free(m->unknown);
+	memset(m, 0, sizeof(*m));
+}
+
+static int
+is_applied(const struct adopt_hist *h, const char *v)
+{
+	int cmp;
+
+	if (h->upto && adopt_vcmp(v, h->upto, &cmp) == 0 && cmp <= 0)
+		return 1;
+	return hist_find(h, v) >= 0;
+}
+
+static int
+has_file(const struct migset *set, const char *v)
+{
+	int cmp;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (adopt_vcmp(set->v[i].version, v, &cmp) == 0 && cmp == 0)
+			return 1;
+	return 0;
+}
+
+int
+adopt_map(const struct migset *set, const struct adopt_hist *h,
+    struct adopt_map *m, struct merr *e)
+{
+	memset(m, 0, sizeof(*m));
+	if ((set->n && (m->applied = calloc(set->n,
+	    sizeof(*m->applied))) == NULL) || (m->unknown = calloc(h->n + 1,
+	    sizeof(*m->unknown))) == NULL) {
+		adopt_map_release(m);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < set->n; i++)
+		if (is_applied(h, set->v[i].version))
+			m->applied[m->napplied++] = &set->v[i];
+	for (size_t i = 0; i < h->n; i++)
+		if (!has_file(set, h->versions[i]))
+			m->unknown[m->nunknown++] = h->versions[i];
+	/* golang-migrate's current version names a file; a baseline not */
+	if (h->upto && h->upto_is_file && !has_file(set, h->upto))
+		m->unknown[m->nunknown++] = h->upto;
+	return 0;
+}

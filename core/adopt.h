@@ -1,0 +1,112 @@
+/*
+ * adopt.h - the history another migration tool left in the database, read
+ * as that tool reads it, and mapped onto the folder's versions.
+ *
+ *   golang-migrate  schema_migrations(version bigint, dirty boolean): one
+ *                   row, the current version; everything up to it is
+ *                   applied.  dirty: a migration stopped part-way.
+ *   goose           goose_db_version(id, version_id, is_applied, tstamp):
+ *                   a version is applied when its latest row (highest id)
+ *                   says is_applied; version 0 is goose's own first row.
+ *   dbmate          schema_migrations(version varchar): the set of applied
+ *                   versions (Rails' table has the same shape).
+ *   Flyway          flyway_schema_history(installed_rank, version, ...,
+ *                   type, script, checksum, ..., success): versioned rows
+ *                   in installed_rank order, the latest row of a version
+ *                   deciding (UNDO_* and DELETE take it back); a BASELINE
+ *                   row means everything up to it; repeatable rows (no
+ *                   version) are kept by script and checksum.
+ *
+ * Each tool finds its table through the connection's search_path, and so
+ * does adopt_detect().  golang-migrate's and dbmate's tables share a name
+ * and are told apart by their columns; migrated's own table is never
+ * taken for another tool's.
+ *
+ * adopt_read() refuses (MERR_STATE, with the way out in the hint) a dirty
+ * golang-migrate version and a failed Flyway row: what the database holds
+ * is then not what the history says.
+ *
+ * Versions are matched by adopt_vcmp() only, whatever the folder's layout:
+ * "0008" = 8, "20240101_120000" = 20240101120000, Flyway's "1.1" = "1_1"
+ * and "1.0" = "1"; dotted versions compare part by part.
+ *
+ * Ownership: an adopt_hist owns its strings (adopt_hist_release); an
+ * adopt_map borrows the set's migrations and the history's strings.
+ */
+#ifndef MIGRATE_ADOPT_H
+#define MIGRATE_ADOPT_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct db;
+struct config;
+struct migset;
+struct migration;
+
+enum adopt_tool {
+	ADOPT_NONE = 0,
+	ADOPT_GOLANG,
+	ADOPT_GOOSE,
+	ADOPT_DBMATE,
+	ADOPT_FLYWAY,
+	ADOPT_NTOOLS
+};
+
+/* A history table found in the database. */
+struct adopt_src {
+	enum adopt_tool	 tool;
+	char		 table[160];	/* schema.table, for messages */
+	char		 schema[64];
+	char		 name[64];
+};
+
+#define ADOPT_MAX_FOUND	4
+
+struct adopt_repeatable {
+	char	*script;
+	char	*checksum;		/* Flyway's CRC32 as text, or NULL */
+};
+
+struct adopt_hist {
+	struct adopt_src src;
+	char		**versions;	/* applied one by one */
+	size_t		 n;
+	char		*upto;		/* everything <= upto, or NULL */
+	int		 upto_is_file;	/* golang-migrate: upto names a file */
+	struct adopt_repeatable *rep;	/* Flyway repeatables */
+	size_t		 nrep;
+};
+
+/* What the history means for the folder. */
+struct adopt_map {
+	struct migration **applied;	/* folder order */
+	size_t		 napplied;
+	const char	**unknown;	/* history versions with no file */
+	size_t		 nunknown;
+};
+
+const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */
+/* By name (case-insensitive): golang-migrate, migrate, goose, dbmate,
+ * flyway; ADOPT_NONE when unknown. */
+enum adopt_tool adopt_tool_from_name(const char *);
+
+/*
+ * The histories in the database (at most one per tool); none is not an
+ * error.  cfg names migrated's own tables, which are never reported.
+ */
+int	adopt_detect(struct db *, const struct config *,
+	    struct adopt_src found[ADOPT_MAX_FOUND], size_t *nfound,
+	    struct merr *);
+int	adopt_read(struct db *, const struct adopt_src *,
+	    struct adopt_hist *, struct merr *);
+void	adopt_hist_release(struct adopt_hist *);
+
+/* Compare two versions: *cmp <0, 0, >0; -1 when one is not a version. */
+int	adopt_vcmp(const char *a, const char *b, int *cmp);
+int	adopt_map(const struct migset *, const struct adopt_hist *,
+	    struct adopt_map *, struct merr *);
+void	adopt_map_release(struct adopt_map *);
+
+#endif
