@@ -359,6 +359,10 @@ audit_md_apply(struct audit_md *md, const struct audit_row *w)
 
 	if (strncmp(a, "tier2.", 6) != 0 || w->target == NULL)
 		return 0;
+	/* whole-history events: their target is a tool, a table, a bound */
+	if (!strcmp(a, "tier2.adopt") || !strcmp(a, "tier2.baseline") ||
+	    !strcmp(a, "tier2.upgrade"))
+		return 0;
 	if ((s = audit_md_find(md, w->target)) == NULL) {
 		if ((len = audit_version_len(w->target)) == 0)
 			len = strlen(w->target);

@@ -36,6 +36,7 @@ struct mig_event {
 	 *   daemon.start daemon.stop daemon.reload
 	 *   tier1.plan tier1.apply tier1.refuse tier1.fail
 	 *   tier2.apply tier2.rollback tier2.fail tier2.force tier2.refuse
+	 *   tier2.adopt tier2.baseline tier2.upgrade
 	 *   lock.wait lock.retry  request.denied
 	 */
 	const char	*action;

@@ -1,0 +1,146 @@
+/*
+ * test_adopt.c - the version mapping of adopt.c, without a database: how
+ * another tool's versions compare with the folder's (golang-migrate's
+ * numbers, goose's and dbmate's timestamps, Flyway's dotted versions), and
+ * which folder versions a history makes applied.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "adopt.h"
+#include "migset.h"
+
+static int
+vcmp(const char *a, const char *b)
+{
+	int cmp = 99;
+
+	if (adopt_vcmp(a, b, &cmp) == -1)
+		return -99;
+	return cmp;
+}
+
+static void
+test_vcmp(void **state)
+{
+	(void)state;
+	/* golang-migrate's bigint against the file's zero-padded number */
+	assert_int_equal(vcmp("0008", "8"), 0);
+	assert_int_equal(vcmp("0008", "9"), -1);
+	assert_int_equal(vcmp("10", "9"), 1);
+	/* goose/dbmate timestamps against native YYYYMMDD_HHMMSS */
+	assert_int_equal(vcmp("20240101_120000", "20240101120000"), 0);
+	assert_int_equal(vcmp("20230102150405", "20230103110000"), -1);
+	assert_int_equal(vcmp("20230102150405", "5"), 1);
+	/* Flyway: dots or underscores, trailing zero parts, part by part */
+	assert_int_equal(vcmp("1.1", "1_1"), 0);
+	assert_int_equal(vcmp("1.0", "1"), 0);
+	assert_int_equal(vcmp("1.0.0", "1"), 0);
+	assert_int_equal(vcmp("1.1", "1"), 1);
+	assert_int_equal(vcmp("1.1", "2"), -1);
+	assert_int_equal(vcmp("1.10", "1.9"), 1);
+	assert_int_equal(vcmp("2.0.1", "2"), 1);
+	/* not versions */
+	assert_int_equal(vcmp("abc", "1"), -99);
+	assert_int_equal(vcmp("1..2", "1"), -99);
+	assert_int_equal(vcmp("", "1"), -99);
+	assert_int_equal(vcmp("1.x", "1"), -99);
+	assert_int_equal(vcmp("1.", "1"), -99);
+}
+
+static void
+test_tools(void **state)
+{
+	(void)state;
+	assert_int_equal(adopt_tool_from_name("golang-migrate"), ADOPT_GOLANG);
+	assert_int_equal(adopt_tool_from_name("migrate"), ADOPT_GOLANG);
+	assert_int_equal(adopt_tool_from_name("Flyway"), ADOPT_FLYWAY);
+	assert_int_equal(adopt_tool_from_name("goose"), ADOPT_GOOSE);
+	assert_int_equal(adopt_tool_from_name("dbmate"), ADOPT_DBMATE);
+	assert_int_equal(adopt_tool_from_name("liquibase"), ADOPT_NONE);
+	assert_int_equal(adopt_tool_from_name(NULL), ADOPT_NONE);
+	assert_string_equal(adopt_tool_name(ADOPT_GOLANG), "golang-migrate");
+}
+
+/* A folder of these versions (only what adopt_map reads). */
+static void
+folder(struct migset *s, struct migration *v, const char *const *vers,
+    size_t n)
+{
+	memset(s, 0, sizeof(*s));
+	memset(v, 0, n * sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		snprintf(v[i].version, sizeof(v[i].version), "%s", vers[i]);
+	s->v = v;
+	s->n = n;
+}
+
+/* "v v v | u u": the applied folder versions, then the unknown ones. */
+static void
+check_map(const struct migset *s, struct adopt_hist *h, const char *want)
+{
+	struct adopt_map m;
+	struct merr e;
+	char got[256] = "";
+
+	assert_int_equal(adopt_map(s, h, &m, &e), 0);
+	for (size_t i = 0; i < m.napplied; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+		    i ? " " : "", m.applied[i]->version);
+	strcat(got, " |");
+	for (size_t i = 0; i < m.nunknown; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), " %s",
+		    m.unknown[i]);
+	assert_string_equal(got, want);
+	adopt_map_release(&m);
+}
+
+static void
+test_map(void **state)
+{
+	static const char *const golang[] = { "0001", "0002", "0003", "0004" };
+	static const char *const flyway[] = { "1", "1.1", "2", "3" };
+	char *set3[] = { (char *)"2", (char *)"4", (char *)"7" };
+	char *set2[] = { (char *)"2.0" };
+	struct migration v[4];
+	struct migset s;
+	struct adopt_hist h;
+
+	(void)state;
+	folder(&s, v, golang, 4);
+	/* golang-migrate: everything up to its version */
+	memset(&h, 0, sizeof(h));
+	h.upto = (char *)"3";
+	h.upto_is_file = 1;
+	check_map(&s, &h, "0001 0002 0003 |");
+	h.upto = (char *)"9";	/* a version the folder does not have */
+	check_map(&s, &h, "0001 0002 0003 0004 | 9");
+	/* goose / dbmate: a set */
+	memset(&h, 0, sizeof(h));
+	h.versions = set3;
+	h.n = 3;
+	check_map(&s, &h, "0002 0004 | 7");
+	/* Flyway: a baseline (not a file) and dotted versions */
+	folder(&s, v, flyway, 4);
+	memset(&h, 0, sizeof(h));
+	h.upto = (char *)"1.1";
+	h.versions = set2;
+	h.n = 1;
+	check_map(&s, &h, "1 1.1 2 |");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vcmp),
+		cmocka_unit_test(test_tools),
+		cmocka_unit_test(test_map),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
