@@ -284,10 +284,12 @@ read_golang(struct db *d, struct adopt_hist *h, struct merr *e)
 		return -1;
 	}
 	h->upto_is_file = 1;
-	h->upto = strcmp(v, "-1") ? strdup(v) : NULL;
-	PQclear(r);
-	if (strcmp(v, "-1") && h->upto == NULL)
+	/* -1: golang-migrate's "no version", written only with dirty */
+	if (strcmp(v, "-1") != 0 && (h->upto = strdup(v)) == NULL) {
+		PQclear(r);
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	PQclear(r);
 	return 0;
 }
 
