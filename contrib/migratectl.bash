@@ -10,8 +10,8 @@
 # force and log --version (asked from the daemon with
 # `migratectl --json list`).
 
-_migratectl_commands="status plan list up down goto force redo validate
-create log audit reload wait-ready check version"
+_migratectl_commands="status plan list up down goto force redo adopt
+baseline validate create log audit reload wait-ready check version"
 
 # Where -n SERVICE names come from (a variable, so tests can point it away).
 _migratectl_confdir=/etc/migrated
@@ -124,8 +124,9 @@ _migratectl()
 	case $cmd in
 	up)	opts="--to --out-of-order --dry-run" ;;
 	down)	opts="--to --all --dry-run --yes" ;;
-	goto | force)
+	goto | force | baseline)
 		opts="--yes"
+		[ "$cmd" = baseline ] && opts="--yes --dry-run"
 		if [[ $cur != -* ]]; then
 			COMPREPLY=($(compgen -W \
 			    "$(_migratectl_versions "${conn[@]}")" -- "$cur"))
@@ -133,6 +134,14 @@ _migratectl()
 		fi
 		;;
 	redo)	opts="--yes" ;;
+	adopt)
+		if [ "$prev" = --from ]; then
+			COMPREPLY=($(compgen -W "golang-migrate goose dbmate \
+			    flyway" -- "$cur"))
+			return 0
+		fi
+		opts="--from --dry-run"
+		;;
 	log)	opts="--since --version --limit --json --markdown" ;;
 	wait-ready) opts="--timeout" ;;
 	audit)

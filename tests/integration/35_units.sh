@@ -221,7 +221,7 @@ complete_words() {	# the words bash would offer for the command line "$@"
 }
 export CONF=$T/cconf RUN=$T/crun
 is "completes all commands" "$(complete_words migratectl '')" \
-    "audit check create down force goto list log plan redo reload status up validate version wait-ready "
+    "adopt audit baseline check create down force goto list log plan redo reload status up validate version wait-ready "
 is "completes a prefix" "$(complete_words migratectl w)" "wait-ready "
 is "completes global options" "$(complete_words migratectl --j)" "--json "
 is "completes after -n SERVICE" "$(complete_words migratectl -n auth re)" \
@@ -232,6 +232,13 @@ is "completes up options" "$(complete_words migratectl up --)" \
     "--dry-run --out-of-order --to "
 is "completes down options" "$(complete_words migratectl --json down --)" \
     "--all --dry-run --to --yes "
+is "completes adopt options" "$(complete_words migratectl adopt --)" \
+    "--dry-run --from "
+is "completes the tools for adopt --from" \
+    "$(complete_words migratectl adopt --from '')" \
+    "dbmate flyway golang-migrate goose "
+is "completes baseline options" "$(complete_words migratectl baseline --)" \
+    "--dry-run --yes "
 is "completes log options" "$(complete_words migratectl log --)" \
     "--json --limit --markdown --since --version "
 is "completes after -c FILE" "$(complete_words migratectl -c x.yaml ch)" \
