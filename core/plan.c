@@ -570,6 +570,8 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 			c = add(x, 3, PLAN_SAFE, "widen type", cname(t, w->name),
 			    plan_fmt("%s -> %s (no rewrite)", h->type, w->type),
 			    NULL);
+			plan_need(x, c, NEED_NO_VIEW, w->name, t->schema,
+			    t->name, NULL);
 			/* without COLLATE the type's default replaces it */
 			step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE "
 			    "%s%s", q, col, plan_keep(x, &s, plan_coltype(x, w)),

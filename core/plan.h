@@ -55,6 +55,9 @@ enum plan_need_kind {
 	NEED_FUNCTION = 'f',	/* name: a function, sch: schema or NULL */
 	NEED_CHANGE = 'p',	/* name: "kind target" of another change of
 				   the plan that must stay safe */
+	NEED_NO_VIEW = 'v',	/* name: a column of table arg in schema sch
+				   that no view or rule uses (ALTER COLUMN
+				   TYPE refuses those) */
 };
 
 struct plan_need {

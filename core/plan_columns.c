@@ -76,10 +76,13 @@ plan_column_kind(struct pctx *x, const struct sch_table *t,
 	return plan_serial(x, t, w, h) || plan_generated(x, t, w, h);
 }
 
-/* Does an index, key or check of table h use column col? */
+/* Does an index, key, check or generated column of h use column col? */
 static int
 col_used(const struct sch_table *h, const char *col)
 {
+	for (size_t i = 0; i < h->ncols; i++)
+		if (h->cols[i].generated && strstr(h->cols[i].generated, col))
+			return 1;
 	for (size_t i = 0; i < h->nidx; i++)
 		for (size_t k = 0; h->idx[i].keys && h->idx[i].keys[k]; k++)
 			if (strstr(h->idx[i].keys[k], col) ||
@@ -130,6 +133,7 @@ plan_collation(struct pctx *x, const struct sch_table *t,
 	    NULL);
 	if (wc)
 		plan_need(x, c, NEED_COLLATION, wc, NULL, NULL, "the column");
+	plan_need(x, c, NEED_NO_VIEW, w->name, t->schema, t->name, NULL);
 	plan_step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE %s "
 	    "COLLATE %s", plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
 	    plan_keep(x, &s, plan_ident(x, w->name)),

@@ -42,6 +42,13 @@ static const char q_check[] =
     "    (oc.opcintype = 'anyenum'::regtype AND t.typtype = 'e') OR"
     "    (oc.opcintype = 'anyrange'::regtype AND t.typtype = 'r') OR"
     "    (oc.opcintype = 'anymultirange'::regtype AND t.typtype = 'm')))"
+    "  WHEN 'v' THEN NOT EXISTS (SELECT 1 FROM pg_depend d"
+    "   JOIN pg_attribute a ON a.attrelid = d.refobjid AND"
+    "    a.attnum = d.refobjsubid"
+    "   WHERE d.classid = 'pg_rewrite'::regclass AND"
+    "    d.refclassid = 'pg_class'::regclass AND d.refobjid ="
+    "    to_regclass(quote_ident(n.sch) || '.' || quote_ident(n.arg)) AND"
+    "    a.attname = n.name)"
     "  ELSE true END"
     " ORDER BY 1";
 
@@ -117,6 +124,9 @@ pc_reason(const struct plan_need *n)
 	case NEED_FUNCTION:
 		return pc_fmt("would fail: function %s%s%s() does not exist "
 		    "(%s)", sch, dot, n->name, w);
+	case NEED_NO_VIEW:
+		return pc_fmt("would fail: a view or rule uses column '%s' "
+		    "(ALTER COLUMN ... TYPE cannot change it)", n->name);
 	}
 	return pc_fmt("would fail (%s)", w);
 }
@@ -142,6 +152,9 @@ pc_hint(const struct plan_need *n)
 		return pc_fmt("check the name and the method: SELECT opcname "
 		    "FROM pg_opclass JOIN pg_am ON pg_am.oid = opcmethod WHERE "
 		    "amname = '%s'", n->arg);
+	case NEED_NO_VIEW:
+		return strdup("a tier-2 migration drops the view, changes the "
+		    "column and creates the view again, in one transaction");
 	case NEED_COLLATION:
 		return strdup("the collations this server has are in "
 		    "pg_collation (ICU ones such as und-x-icu need a build "
@@ -203,7 +216,7 @@ pcset_release(struct pcset *s)
 static int
 pcset_fill(struct pcset *s, const struct plan *p)
 {
-	static char kinds[][2] = { "t", "o", "d", "c", "f" };
+	static char kinds[][2] = { "t", "o", "d", "c", "f", "v" };
 	size_t n = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -220,13 +233,13 @@ pcset_fill(struct pcset *s, const struct plan *p)
 		for (size_t j = 0; p->v[i].cls == PLAN_SAFE &&
 		    j < p->v[i].nneeds; j++) {
 			const struct plan_need *d = &p->v[i].needs[j];
-			const char *kp = strchr("todcf", d->kind);
+			const char *kp = strchr("todcfv", d->kind);
 
 			if (d->kind == NEED_CHANGE || kp == NULL)
 				continue;
 			s->chg[s->n] = i;
 			s->need[s->n] = j;
-			s->col[0][s->n] = kinds[kp - "todcf"];
+			s->col[0][s->n] = kinds[kp - "todcfv"];
 			s->col[1][s->n] = d->name;
 			s->col[2][s->n] = d->sch;
 			s->col[3][s->n++] = d->arg;
