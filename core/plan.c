@@ -557,6 +557,7 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	if (!strcmp(w->type, h->type) && w->notnull == h->notnull &&
 	    w->identity == h->identity && (w->def == NULL) == (h->def == NULL) &&
 	    (!w->comment || (h->comment && !strcmp(w->comment, h->comment))) &&
+	    (w->comment || !h->comment) &&
 	    (!w->def || schema_expr_equal_memo(x->memo, w->def, h->def)) &&
 	    !w->serial && !w->generated && !h->generated &&
 	    !w->collation && !h->collation)
@@ -617,7 +618,9 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		c = add(x, 3, PLAN_SAFE, "comment", cname(t, w->name),
 		    strdup("column comment"), NULL);
 		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
-	}
+	} else if (!w->comment && h->comment)
+		drift(x, "comment", cname(t, w->name), strdup("column comment "
+		    "is not in the models"), NULL);
 	plan_strs_free(&s);
 }
 
@@ -653,7 +656,9 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 		c = add(x, 3, PLAN_SAFE, "comment", tname(t),
 		    strdup("table comment"), NULL);
 		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
-	}
+	} else if (!t->comment && h->comment)
+		drift(x, "comment", tname(t), strdup("table comment is not in "
+		    "the models"), NULL);
 }
 
 /* ---- the whole plan ---- */
