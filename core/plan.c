@@ -485,7 +485,8 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 	if (h->rows != 0 && w->identity)
 		why = "an identity column numbers every existing row: the "
 		    "table is rewritten under an exclusive lock";
-	else if (h->rows != 0 && w->notnull && w->def == NULL)
+	else if (h->rows != 0 && w->notnull && w->def == NULL && !w->serial &&
+	    !w->generated)
 		why = "NOT NULL column without a default on a table that has "
 		    "rows";
 	else if (h->rows != 0 && (def_volatile(w->def) || w->serial))
