@@ -102,7 +102,9 @@ drift_owner(struct pctx *x, const char *kind, const char *target,
 
 	if (!strcmp(kind, "index") || !strcmp(kind, "table") ||
 	    !strcmp(kind, "column") || !strcmp(kind, "default") ||
-	    !strcmp(kind, "enum value"))
+	    !strcmp(kind, "enum value") || !strcmp(kind, "comment") ||
+	    !strcmp(kind, "sequence") || !strcmp(kind, "domain") ||
+	    !strcmp(kind, "extension"))
 		want = kind;
 	else if (!strcmp(kind, "identity"))
 		want = "column";	/* ADD COLUMN ... AS IDENTITY */

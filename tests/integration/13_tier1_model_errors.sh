@@ -38,7 +38,7 @@ case_ "sequence of a non-integer type" \
 good; printf 'domains:\n  d: { type: int, chek: x }\n' >m/d.yaml
 case_ "unknown key in a domain" "error: m/d.yaml:2:19: unknown key 'chek' in domain"
 good; printf 'extensions: [citext, citext]\n' >m/x.yaml
-case_ "duplicate extension" "error: m/x.yaml:1:23: duplicate extension 'citext'"
+case_ "duplicate extension" "error: m/x.yaml:1:22: duplicate extension 'citext'"
 good; printf 'table: t\ncolumns:\n  id: { type: text, identity: always }\n' >m/t.yaml
 case_ "identity on a text column" \
     "error: m/t.yaml:3:15: identity column 'id' must be smallint, integer or bigint, not text"
