@@ -195,10 +195,11 @@ static const char q_indexes[] =
 struct catalog_ctx {
 	struct schema	*s;
 	unsigned long	*oids;		/* oids[i] is s->tables[i] */
-	unsigned long	*enum_oids;	/* [2i], [2i+1]: s->enums[i], its array */
+	/* [2i], [2i+1]: s->enums[i], its array */
+	unsigned long	*enum_oids;
 	unsigned long	*dom_oids;	/* [i]: s->domains[i] */
-	unsigned long	*seq_owner;	/* [2i], [2i+1]: s->seqs[i]'s table
-					   oid and column number, or 0 */
+	/* [2i], [2i+1]: s->seqs[i]'s owner: table oid, column (or 0) */
+	unsigned long	*seq_owner;
 };
 
 static int
@@ -287,14 +288,14 @@ load_schemas(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
 
-/* The enum of type oid ("schema.name", "[]" for its array), or NULL. */
-static const char *
+/* The enum of type oid (*array: the oid is its array type), or NULL. */
+static const struct sch_enum *
 catalog_enum(struct catalog_ctx *cx, unsigned long oid, int *array)
 {
 	for (size_t i = 0; cx->enum_oids && i < 2 * cx->s->nenums; i++)
 		if (cx->enum_oids[i] == oid) {
 			*array = i % 2;
-			return cx->s->enums[i / 2].name;
+			return &cx->s->enums[i / 2];
 		}
 	return NULL;
 }
@@ -304,6 +305,7 @@ static int
 load_domain(struct catalog_ctx *cx, PGresult *r, int i)
 {
 	struct sch_domain *d;
+	const struct sch_enum *en;
 	unsigned long base = strtoul(val(r, i, 12), NULL, 10);
 	json_t *j = NULL, *v;
 	size_t k, n = cx->s->ndomains;
@@ -312,13 +314,10 @@ load_domain(struct catalog_ctx *cx, PGresult *r, int i)
 	if ((d = schema_add_domain(cx->s, val(r, i, 1), val(r, i, 2))) == NULL)
 		return -1;
 	cx->dom_oids[n] = strtoul(val(r, i, 4), NULL, 10);
-	for (k = 0; cx->enum_oids && k < 2 * cx->s->nenums; k++)
-		if (cx->enum_oids[k] == base)
-			break;
-	if (catalog_enum(cx, base, &arr)) {
+	if ((en = catalog_enum(cx, base, &arr)) != NULL) {
 		d->base_enum = 1;
-		if (asprintf(&d->type, "%s.%s%s", cx->s->enums[k / 2].schema,
-		    cx->s->enums[k / 2].name, arr ? "[]" : "") == -1)
+		if (asprintf(&d->type, "%s.%s%s", en->schema, en->name,
+		    arr ? "[]" : "") == -1)
 			d->type = NULL;
 	} else
 		d->type = strdup(val(r, i, 7));
@@ -398,9 +397,11 @@ column_type(struct catalog_ctx *cx, struct sch_column *c, const char *fmt,
 	}
 	for (size_t i = 0; i < cx->s->ndomains; i++)
 		if (cx->dom_oids[i] == oid) {
+			const struct sch_domain *d = &cx->s->domains[i];
+
 			c->is_domain = 1;
-			if (asprintf(&c->type, "%s.%s", cx->s->domains[i].schema,
-			    cx->s->domains[i].name) == -1) {
+			if (asprintf(&c->type, "%s.%s", d->schema, d->name) ==
+			    -1) {
 				c->type = NULL;
 				return -1;
 			}
@@ -473,7 +474,8 @@ catalog_owners(struct catalog_ctx *cx)
 {
 	for (size_t i = 0; i < cx->s->nseqs; i++) {
 		struct sch_sequence *q = &cx->s->seqs[i];
-		struct sch_table *t = catalog_table_oid(cx, cx->seq_owner[2 * i]);
+		struct sch_table *t = catalog_table_oid(cx,
+		    cx->seq_owner[2 * i]);
 		struct sch_column *c = NULL;
 
 		for (size_t k = 0; t && k < t->ncols; k++)

@@ -88,7 +88,8 @@ type_extension(const char *t)
 /* A resolved type: canonical text and what it names. */
 struct rtype {
 	char	*canon;
-	char	 kind;		/* 0 built in, 'e' enum, 'd' domain, 'x' other */
+	/* 0 built in, 'e' enum, 'd' domain, 'x' another (an extension's) */
+	char	 kind;
 };
 
 /* An enum or domain some model defines ("[]": an array of it). */

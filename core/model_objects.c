@@ -262,9 +262,11 @@ dom_check(struct dload *dl, yaml_node_t *v, struct merr *e)
 		    "'expr'");
 	if (dl->c->name)
 		return 0;
-	for (size_t i = 0; i + 1 < dl->d->nchecks; i++)
-		unnamed += dl->d->checks[i].name && strstr(dl->d->checks[i].name,
-		    "_check") != NULL;
+	for (size_t i = 0; i + 1 < dl->d->nchecks; i++) {
+		const char *name = dl->d->checks[i].name;
+
+		unnamed += name && strstr(name, "_check") != NULL;
+	}
 	snprintf(sfx, sizeof(sfx), unnamed ? "check%zu" : "check", unnamed);
 	if ((dl->c->name = schema_default_name(dl->d->name, NULL, sfx)) == NULL)
 		return mload_nomem(e);

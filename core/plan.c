@@ -156,12 +156,14 @@ plan_need(struct pctx *x, struct plan_change *c, char kind,
 
 	if (c == NULL || c->cls != PLAN_SAFE || name == NULL)
 		return;
-	for (size_t i = 0; i < c->nneeds; i++)	/* once is enough */
-		if (c->needs[i].kind == kind && !strcmp(c->needs[i].name, name) &&
-		    !strcmp(c->needs[i].arg ? c->needs[i].arg : "", arg ? arg :
-		    "") && !strcmp(c->needs[i].sch ? c->needs[i].sch : "", sch ?
-		    sch : ""))
+	for (size_t i = 0; i < c->nneeds; i++) {	/* once is enough */
+		const struct plan_need *o = &c->needs[i];
+
+		if (o->kind == kind && !strcmp(o->name, name) &&
+		    !strcmp(o->arg ? o->arg : "", arg ? arg : "") &&
+		    !strcmp(o->sch ? o->sch : "", sch ? sch : ""))
 			return;
+	}
 	if ((v = realloc(c->needs, (c->nneeds + 1) * sizeof(*v))) == NULL) {
 		x->nomem = 1;
 		return;

@@ -64,8 +64,8 @@ plan_generated(struct pctx *x, const struct sch_table *t,
 		    plan_fmt("column '%s' is generated as %s in the database, "
 		    "not in the model", w->name, h->generated), plan_fmt("say "
 		    "'generated: \"%s\"' in the model if the database is "
-		    "right; otherwise %s (ALTER TABLE ... ALTER COLUMN ... DROP "
-		    "EXPRESSION)", h->generated, HINT_MIGRATION));
+		    "right; otherwise %s (ALTER TABLE ... ALTER COLUMN ... "
+		    "DROP EXPRESSION)", h->generated, HINT_MIGRATION));
 	return 1;
 }
 

@@ -61,7 +61,8 @@ static const char *const pc_known[][3] = {
 	{ "o", "gin_trgm_ops", "pg_trgm" }, { "o", "gist_trgm_ops", "pg_trgm" },
 	{ "o", "gist_ltree_ops", "ltree" }, { "o", "gin_hstore_ops", "hstore" },
 	{ "o", "gist_hstore_ops", "hstore" },
-	{ "o", "vector_l2_ops", "vector" }, { "o", "vector_cosine_ops", "vector" },
+	{ "o", "vector_l2_ops", "vector" },
+	{ "o", "vector_cosine_ops", "vector" },
 	{ "f", "uuid_generate_v4", "uuid-ossp" },
 	{ "f", "uuid_generate_v1", "uuid-ossp" }, { "f", "crypt", "pgcrypto" },
 	{ "f", "gen_salt", "pgcrypto" }, { "f", "digest", "pgcrypto" },
@@ -327,8 +328,8 @@ pc_refuse(struct plan *p, size_t *bad, char **why)
 
 		if (why[i]) {
 			rc |= plan_refuse(p, i, why[i], strdup("install the "
-			    "package that provides it on the server, or take it "
-			    "out of 'extensions'"));
+			    "package that provides it on the server, or take "
+			    "it out of 'extensions'"));
 			why[i] = NULL;
 		} else if (bad[i]) {
 			n = &p->v[i].needs[bad[i] - 1];
