@@ -20,25 +20,72 @@
 			" !~ '^pg_' AND " col " <> 'information_schema')"
 #define NSP_FILTER	NSP_IN("n.nspname")
 
+/*
+ * Schemas, and the extensions of the database (kind 'x': name, version,
+ * schema), in one query.
+ */
 static const char q_schemas[] =
-    "SELECT n.nspname FROM pg_namespace n WHERE " NSP_FILTER
-    " ORDER BY 1";
+    "SELECT 's', n.nspname, NULL, NULL FROM pg_namespace n WHERE "
+    NSP_FILTER
+    " UNION ALL SELECT 'x', e.extname, e.extversion, n.nspname"
+    " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+    " ORDER BY 1, 2";
 
+/*
+ * Enum labels (kind 'e') and domains (kind 'd': base type, NOT NULL,
+ * default, a collation other than the base type's, checks as JSON
+ * [[name, expr], ...]), enums first so a domain over an enum finds it.
+ * Types an extension made are its own, not the models'.
+ */
+#define NOT_EXT_MEMBER(cls, oid) \
+    " NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '" cls \
+    "'::regclass AND x.objid = " oid " AND x.deptype = 'e')"
 static const char q_enums[] =
-    "SELECT n.nspname, t.typname, e.enumlabel, t.oid, t.typarray"
+    "SELECT 'e', n.nspname, t.typname, e.enumlabel, t.oid, t.typarray,"
+    "  e.enumsortorder, NULL, NULL, NULL, NULL, NULL, NULL"
     " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
     " JOIN pg_enum e ON e.enumtypid = t.oid"
-    " WHERE t.typtype = 'e' AND " NSP_FILTER
-    " ORDER BY 1, 2, e.enumsortorder";
+    " WHERE t.typtype = 'e' AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_type", "t.oid")
+    " UNION ALL"
+    " SELECT 'd', n.nspname, t.typname, NULL, t.oid, t.typarray, 0,"
+    "  format_type(t.typbasetype, t.typtypmod), t.typnotnull,"
+    "  pg_get_expr(t.typdefaultbin, 0),"
+    "  CASE WHEN t.typcollation <> b.typcollation THEN"
+    "   (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname"
+    "    ELSE cn.nspname || '.' || co.collname END FROM pg_collation co"
+    "    JOIN pg_namespace cn ON cn.oid = co.collnamespace"
+    "    WHERE co.oid = t.typcollation) END,"
+    "  (SELECT json_agg(json_build_array(k.conname,"
+    "    pg_get_expr(k.conbin, 0)) ORDER BY k.conname) FROM pg_constraint k"
+    "   WHERE k.contypid = t.oid AND k.contype = 'c'), t.typbasetype"
+    " FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+    " JOIN pg_type b ON b.oid = t.typbasetype"
+    " WHERE t.typtype = 'd' AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_type", "t.oid")
+    " ORDER BY 1 DESC, 2, 3, 7";
 
-/* Comments come from one join each, not a function call per row. */
+/*
+ * Tables (relkind r, p: partitioned; partitions flagged) and sequences
+ * (S, with their parameters and the column that owns one: deptype 'a' a
+ * serial column's, 'i' an identity's).  Comments come from one join each,
+ * not a function call per row.  An extension's own tables are its own.
+ */
 static const char q_tables[] =
-    "SELECT c.oid, n.nspname, c.relname, d.description"
+    "SELECT c.oid, n.nspname, c.relname, d.description, c.relkind,"
+    "  c.relispartition, format_type(sq.seqtypid, NULL), sq.seqstart,"
+    "  sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle,"
+    "  dep.refobjid, dep.refobjsubid, dep.deptype"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " LEFT JOIN pg_description d ON d.objoid = c.oid AND"
     "      d.classoid = 'pg_class'::regclass AND d.objsubid = 0"
-    " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND "
-    NSP_FILTER " ORDER BY 1";
+    " LEFT JOIN pg_sequence sq ON sq.seqrelid = c.oid"
+    " LEFT JOIN pg_depend dep ON c.relkind = 'S' AND"
+    "      dep.classid = 'pg_class'::regclass AND dep.objid = c.oid AND"
+    "      dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')"
+    " WHERE c.relkind IN ('r', 'p', 'S') AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_class", "c.oid")
+    " ORDER BY 1";
 
 /*
  * Unordered: sorting 10,000 wide rows costs the server a fifth of the
@@ -53,7 +100,14 @@ static const char q_columns[] =
        pg_get_expr opening every table for its deparse context */
     "  pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0"
     "              ELSE ad.adrelid END), d.description, a.attnum,"
-    "  a.attidentity"
+    "  a.attidentity, a.attgenerated,"
+    /* a collation other than the type's (rare: a subquery then only) */
+    "  CASE WHEN a.attcollation NOT IN (0, 100) AND a.attcollation <>"
+    "   (SELECT t.typcollation FROM pg_type t WHERE t.oid = a.atttypid) THEN"
+    "   (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN co.collname"
+    "    ELSE cn.nspname || '.' || co.collname END FROM pg_collation co"
+    "    JOIN pg_namespace cn ON cn.oid = co.collnamespace"
+    "    WHERE co.oid = a.attcollation) END"
     " FROM pg_attribute a"
     " JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -141,7 +195,11 @@ static const char q_indexes[] =
 struct catalog_ctx {
 	struct schema	*s;
 	unsigned long	*oids;		/* oids[i] is s->tables[i] */
-	unsigned long	*enum_oids;	/* [2i], [2i+1]: s->enums[i], its array */
+	/* [2i], [2i+1]: s->enums[i], its array */
+	unsigned long	*enum_oids;
+	unsigned long	*dom_oids;	/* [i]: s->domains[i] */
+	/* [2i], [2i+1]: s->seqs[i]'s owner: table oid, column (or 0) */
+	unsigned long	*seq_owner;
 };
 
 static int
@@ -151,9 +209,8 @@ catalog_nomem(struct merr *e)
 }
 
 static struct sch_table *
-catalog_table(struct catalog_ctx *cx, const char *oidstr)
+catalog_table_oid(struct catalog_ctx *cx, unsigned long oid)
 {
-	unsigned long oid = strtoul(oidstr, NULL, 10);
 	size_t lo = 0, hi = cx->s->ntables;
 
 	while (lo < hi) {
@@ -167,6 +224,12 @@ catalog_table(struct catalog_ctx *cx, const char *oidstr)
 			hi = mid;
 	}
 	return NULL;
+}
+
+static struct sch_table *
+catalog_table(struct catalog_ctx *cx, const char *oidstr)
+{
+	return catalog_table_oid(cx, strtoul(oidstr, NULL, 10));
 }
 
 static const char *
@@ -209,11 +272,67 @@ catalog_names(const char *text, char ***out)
 static int
 load_schemas(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
+	struct sch_extension *x;
 	int rc = 0;
 
-	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
-		rc = schema_add_schema(cx->s, val(r, i, 0));
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		if (val(r, i, 0)[0] == 's') {
+			rc = schema_add_schema(cx->s, val(r, i, 1));
+			continue;
+		}
+		if ((x = schema_add_extension(cx->s, val(r, i, 1))) == NULL ||
+		    dupnull(&x->version, val(r, i, 2)) == -1 ||
+		    dupnull(&x->schema, val(r, i, 3)) == -1)
+			rc = -1;
+	}
 	return rc == -1 ? catalog_nomem(e) : 0;
+}
+
+/* The enum of type oid (*array: the oid is its array type), or NULL. */
+static const struct sch_enum *
+catalog_enum(struct catalog_ctx *cx, unsigned long oid, int *array)
+{
+	for (size_t i = 0; cx->enum_oids && i < 2 * cx->s->nenums; i++)
+		if (cx->enum_oids[i] == oid) {
+			*array = i % 2;
+			return &cx->s->enums[i / 2];
+		}
+	return NULL;
+}
+
+/* A domain row: base type, NOT NULL, default, collation, checks. */
+static int
+load_domain(struct catalog_ctx *cx, PGresult *r, int i)
+{
+	struct sch_domain *d;
+	const struct sch_enum *en;
+	unsigned long base = strtoul(val(r, i, 12), NULL, 10);
+	json_t *j = NULL, *v;
+	size_t k, n = cx->s->ndomains;
+	int arr, rc = 0;
+
+	if ((d = schema_add_domain(cx->s, val(r, i, 1), val(r, i, 2))) == NULL)
+		return -1;
+	cx->dom_oids[n] = strtoul(val(r, i, 4), NULL, 10);
+	if ((en = catalog_enum(cx, base, &arr)) != NULL) {
+		d->base_enum = 1;
+		if (asprintf(&d->type, "%s.%s%s", en->schema, en->name,
+		    arr ? "[]" : "") == -1)
+			d->type = NULL;
+	} else
+		d->type = strdup(val(r, i, 7));
+	d->notnull = val(r, i, 8)[0] == 't';
+	if (d->type == NULL || dupnull(&d->def, val(r, i, 9)) == -1 ||
+	    dupnull(&d->collation, val(r, i, 10)) == -1 ||
+	    (val(r, i, 11) && (j = json_loads(val(r, i, 11), 0, NULL)) == NULL))
+		return -1;
+	json_array_foreach(j, k, v)
+		if (rc == 0 && schema_add_dcheck(d, json_string_value(
+		    json_array_get(v, 0)), json_string_value(json_array_get(v,
+		    1))) == NULL)
+			rc = -1;
+	json_decref(j);
+	return rc;
 }
 
 static int
@@ -224,50 +343,97 @@ load_enums(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 	int rc = 0;
 
 	if ((cx->enum_oids = calloc(2 * (size_t)PQntuples(r) + 2,
-	    sizeof(*cx->enum_oids))) == NULL)
+	    sizeof(*cx->enum_oids))) == NULL ||
+	    (cx->dom_oids = calloc((size_t)PQntuples(r) + 1,
+	    sizeof(*cx->dom_oids))) == NULL)
 		return catalog_nomem(e);
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-		if (en == NULL || strcmp(en->schema, val(r, i, 0)) ||
-		    strcmp(en->name, val(r, i, 1))) {
-			if ((en = schema_add_enum(cx->s, val(r, i, 0),
-			    val(r, i, 1))) == NULL) {
+		if (val(r, i, 0)[0] == 'd') {
+			rc = load_domain(cx, r, i);
+			continue;
+		}
+		if (en == NULL || strcmp(en->schema, val(r, i, 1)) ||
+		    strcmp(en->name, val(r, i, 2))) {
+			if ((en = schema_add_enum(cx->s, val(r, i, 1),
+			    val(r, i, 2))) == NULL) {
 				rc = -1;
 				break;
 			}
 			k = 2 * (cx->s->nenums - 1);
-			cx->enum_oids[k] = strtoul(val(r, i, 3), NULL, 10);
-			cx->enum_oids[k + 1] = strtoul(val(r, i, 4), NULL, 10);
+			cx->enum_oids[k] = strtoul(val(r, i, 4), NULL, 10);
+			cx->enum_oids[k + 1] = strtoul(val(r, i, 5), NULL, 10);
 		}
-		if (schema_strv_push(&en->labels, val(r, i, 2)) == -1)
+		if (schema_strv_push(&en->labels, val(r, i, 3)) == -1)
 			rc = -1;
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;
 }
 
-/* A column's type: "schema.enum" ("[]" for an array of it), else fmt. */
+/* A column's type: "schema.name" for an enum ("[]" for an array of
+   it) or a domain, else as format_type() printed it. */
 static int
 column_type(struct catalog_ctx *cx, struct sch_column *c, const char *fmt,
     const char *typid)
 {
 	unsigned long oid = strtoul(typid, NULL, 10);
+	int arr;
 
 	/* built-in types (below FirstNormalObjectId) are never enums */
 	if (oid < 16384)
 		return dupnull(&c->type, fmt);
-	for (size_t i = 0; cx->enum_oids && i < 2 * cx->s->nenums; i++) {
+	for (size_t i = 0; i < 2 * cx->s->nenums; i++) {
 		const struct sch_enum *en = &cx->s->enums[i / 2];
 
 		if (cx->enum_oids[i] != oid)
 			continue;
 		c->is_enum = 1;
+		arr = i % 2;
 		if (asprintf(&c->type, "%s.%s%s", en->schema, en->name,
-		    i % 2 ? "[]" : "") == -1) {
+		    arr ? "[]" : "") == -1) {
 			c->type = NULL;
 			return -1;
 		}
 		return 0;
 	}
+	for (size_t i = 0; i < cx->s->ndomains; i++)
+		if (cx->dom_oids[i] == oid) {
+			const struct sch_domain *d = &cx->s->domains[i];
+
+			c->is_domain = 1;
+			if (asprintf(&c->type, "%s.%s", d->schema, d->name) ==
+			    -1) {
+				c->type = NULL;
+				return -1;
+			}
+			return 0;
+		}
 	return dupnull(&c->type, fmt);
+}
+
+/* A sequence row: its parameters and (for now) the oid of its owner. */
+static int
+load_sequence(struct catalog_ctx *cx, PGresult *r, int i)
+{
+	struct sch_sequence *q;
+	size_t n = cx->s->nseqs;
+
+	/* an identity column's sequence is the column's (attidentity) */
+	if (val(r, i, 15) && val(r, i, 15)[0] == 'i')
+		return 0;
+	if ((q = schema_add_sequence(cx->s, val(r, i, 1), val(r, i, 2))) ==
+	    NULL || dupnull(&q->type, val(r, i, 6)) == -1)
+		return -1;
+	q->start = strtoll(val(r, i, 7), NULL, 10);
+	q->increment = strtoll(val(r, i, 8), NULL, 10);
+	q->min = strtoll(val(r, i, 9), NULL, 10);
+	q->max = strtoll(val(r, i, 10), NULL, 10);
+	q->cache = strtoll(val(r, i, 11), NULL, 10);
+	q->cycle = val(r, i, 12)[0] == 't';
+	if (val(r, i, 13)) {
+		cx->seq_owner[2 * n] = strtoul(val(r, i, 13), NULL, 10);
+		cx->seq_owner[2 * n + 1] = strtoul(val(r, i, 14), NULL, 10);
+	}
+	return 0;
 }
 
 static int
@@ -277,16 +443,62 @@ load_tables(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 	int rc = 0, n;
 
 	n = PQntuples(r);
-	if ((cx->oids = calloc((size_t)n + 1, sizeof(*cx->oids))) == NULL)
+	if ((cx->oids = calloc((size_t)n + 1, sizeof(*cx->oids))) == NULL ||
+	    (cx->seq_owner = calloc(2 * (size_t)n + 2,
+	    sizeof(*cx->seq_owner))) == NULL)
 		rc = -1;
 	for (int i = 0; rc == 0 && i < n; i++) {
+		if (val(r, i, 4)[0] == 'S') {
+			rc = load_sequence(cx, r, i);
+			continue;
+		}
 		if ((t = schema_add_table(cx->s, val(r, i, 1),
 		    val(r, i, 2))) == NULL ||
 		    dupnull(&t->comment, val(r, i, 3)) == -1)
 			rc = -1;
-		cx->oids[i] = strtoul(val(r, i, 0), NULL, 10);
+		else if (val(r, i, 5)[0] == 't')
+			t->partition = 'c';
+		else if (val(r, i, 4)[0] == 'p')
+			t->partition = 'p';
+		cx->oids[cx->s->ntables - 1] = strtoul(val(r, i, 0), NULL, 10);
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;
+}
+
+/*
+ * Sequences owned by a column: the column is serial when its default
+ * draws from the sequence (nextval), as serial makes it.
+ */
+static int
+catalog_owners(struct catalog_ctx *cx)
+{
+	for (size_t i = 0; i < cx->s->nseqs; i++) {
+		struct sch_sequence *q = &cx->s->seqs[i];
+		struct sch_table *t = catalog_table_oid(cx,
+		    cx->seq_owner[2 * i]);
+		struct sch_column *c = NULL;
+
+		for (size_t k = 0; t && k < t->ncols; k++)
+			if ((unsigned long)t->cols[k].num ==
+			    cx->seq_owner[2 * i + 1])
+				c = &t->cols[k];
+		if (c == NULL)
+			continue;
+		if (asprintf(&q->owned_by, "%s.%s.%s", t->schema, t->name,
+		    c->name) == -1) {
+			q->owned_by = NULL;
+			return -1;
+		}
+		if (c->def && strstr(c->def, "nextval(") && !c->serial) {
+			c->serial = 1;
+			if (asprintf(&c->serial_seq, "%s.%s", q->schema,
+			    q->name) == -1) {
+				c->serial_seq = NULL;
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 /* Insertion sort by attnum: the rows mostly come in that order already. */
@@ -323,12 +535,18 @@ load_columns(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		c->num = atoi(val(r, i, 7));
 		c->notnull = val(r, i, 4)[0] == 't';
 		c->identity = val(r, i, 8)[0];
+		if (val(r, i, 9)[0] == 's') {	/* generated, stored */
+			c->generated = c->def;
+			c->def = NULL;
+		}
+		if (dupnull(&c->collation, val(r, i, 10)) == -1)
+			rc = -1;
 	}
 	if (rc == -1)
 		return catalog_nomem(e);
 	for (size_t i = 0; i < cx->s->ntables; i++)
 		columns_sort(&cx->s->tables[i]);
-	return 0;
+	return catalog_owners(cx) == -1 ? catalog_nomem(e) : 0;
 }
 
 /*
@@ -502,7 +720,7 @@ catalog_send(struct db *db, char *const *schemas, struct merr *e)
 int
 catalog_recv(struct db *db, struct schema **out, struct merr *e)
 {
-	struct catalog_ctx cx = { NULL, NULL, NULL };
+	struct catalog_ctx cx = { NULL, NULL, NULL, NULL, NULL };
 	PGresult *r;
 	int rc = 0;
 
@@ -531,6 +749,8 @@ catalog_recv(struct db *db, struct schema **out, struct merr *e)
 	PQexitPipelineMode(db->conn);
 	free(cx.oids);
 	free(cx.enum_oids);
+	free(cx.dom_oids);
+	free(cx.seq_owner);
 	if (rc == -1) {
 		schema_free(cx.s);
 		return -1;

@@ -1,8 +1,9 @@
 /*
  * catalog.h - the live database -> the actual schema.
  *
- * catalog_load() reads schemas, enum types, tables, columns, constraints
- * and indexes with a fixed number of bulk catalog queries (CATALOG_QUERIES)
+ * catalog_load() reads schemas and extensions, enum types and domains,
+ * tables and sequences, columns, constraints and indexes with a fixed
+ * number of bulk catalog queries (CATALOG_QUERIES)
  * whatever the number of tables, limited to the schemas listed (the
  * schemas the models use; NULL: every user schema).  A column of an enum
  * type is named "schema.enum" (is_enum) when that enum is in one of those

@@ -268,3 +268,41 @@ idxdef_equalv(char *const *a, char *const *b, size_t n)
 			return 0;
 	return 1;
 }
+
+int
+idxdef_parts(const char *opts, char **collation, char **opclass)
+{
+	static const char *const order[] = { "ASC", "DESC", "NULLS", "FIRST",
+	    "LAST", NULL };
+	char tok[256], *paren;
+	int h, coll = 0, k;
+
+	*collation = *opclass = NULL;
+	while (opts && (h = next_token(&opts, tok, sizeof(tok))) != 0) {
+		if (h == -1)
+			break;
+		if (coll) {
+			coll = 0;
+			if ((*collation = strdup(tok)) == NULL)
+				goto nomem;
+			continue;
+		}
+		if (!strcmp(tok, "COLLATE")) {
+			coll = 1;
+			continue;
+		}
+		for (k = 0; order[k] && strcmp(order[k], tok); k++)
+			;
+		if (order[k] || *opclass)
+			continue;
+		if ((paren = strchr(tok, '(')) != NULL)
+			*paren = '\0';	/* operator class parameters */
+		if ((*opclass = strdup(tok)) == NULL)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	free(*collation);
+	*collation = NULL;
+	return -1;
+}

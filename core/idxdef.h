@@ -38,6 +38,13 @@ int	 idxdef_split(const char *def, const char *method, char *const *keys,
 char	*idxdef_format(const char *collation, const char *opclass, int desc,
 	    char nulls);
 
+/*
+ * The collation and operator class of one key's options (either NULL
+ * when not said), unquoted, without a pg_catalog or public prefix and
+ * without operator class parameters.  0, or -1 when out of memory.
+ */
+int	 idxdef_parts(const char *opts, char **collation, char **opclass);
+
 /* 1 when two option strings say the same (NULL counts as ""). */
 int	 idxdef_equal(const char *a, const char *b);
 /* The same over all n keys of two lists (a NULL list: all defaults). */

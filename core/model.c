@@ -7,10 +7,10 @@
 #include "model_int.h"
 
 enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
-    K_CHECKS, K_INDEXES, K_ENUMS };
+    K_CHECKS, K_INDEXES, K_ENUMS, K_EXTENSIONS, K_SEQUENCES, K_DOMAINS };
 static const char *const top_keys[] = { "schema", "table", "comment",
     "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
-    "enums", NULL };
+    "enums", "extensions", "sequences", "domains", NULL };
 
 int
 mload_nomem(struct merr *e)
@@ -26,8 +26,7 @@ mload_pos(struct mload *m, const yaml_node_t *n)
 	return p;
 }
 
-/* "a.b" -> schema a, name b; "b" -> dflt, b.  Returns malloc'd parts. */
-static int
+int
 mload_qualname(const char *q, const char *dflt, char **sch, char **name)
 {
 	const char *dot = strchr(q, '.');
@@ -222,10 +221,10 @@ mload_fk(struct mload *m, yaml_node_t *v, struct merr *e)
 /* ---- columns ---- */
 
 enum { C_TYPE, C_NOTNULL, C_PK, C_UNIQUE, C_DEFAULT, C_COMMENT, C_REFS,
-    C_CHECK, C_WAS, C_IDENTITY };
+    C_CHECK, C_WAS, C_IDENTITY, C_GENERATED, C_COLLATION };
 static const char *const col_keys[] = { "type", "not_null", "primary_key",
     "unique", "default", "comment", "references", "check", "was",
-    "identity", NULL };
+    "identity", "generated", "collation", NULL };
 
 /* identity: always | by_default (model_resolve() makes it NOT NULL). */
 static int
@@ -305,6 +304,10 @@ col_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 		return mload_name(m, v, field, &c->was, e);
 	case C_IDENTITY:
 		return col_identity(m, v, field, e);
+	case C_GENERATED:
+		return mload_expr(m, v, field, &c->generated, e);
+	case C_COLLATION:
+		return mload_name(m, v, field, &c->collation, e);
 	}
 	return -1;
 }
@@ -604,15 +607,20 @@ mload_doc_body(struct mload *m, yaml_node_t *root, struct merr *e)
 {
 	yaml_node_t **n = m->nodes;
 
-	if (!n[K_TABLE] && !n[K_ENUMS])
+	if (!n[K_TABLE] && !n[K_ENUMS] && !n[K_EXTENSIONS] &&
+	    !n[K_SEQUENCES] && !n[K_DOMAINS])
 		return ydoc_error(m->y, root, "table", e, "a model needs "
-		    "'table' (or only 'enums')");
+		    "'table' (or only 'enums', 'extensions', 'sequences', "
+		    "'domains')");
 	for (int k = K_COMMENT; k <= K_INDEXES; k++)
 		if (n[k] && !m->t)
 			return ydoc_error(m->y, n[k], top_keys[k], e, "'%s' "
 			    "needs a 'table'", top_keys[k]);
-	if (n[K_ENUMS] && ydoc_mapping(m->y, n[K_ENUMS], "enums",
-	    NULL, enums_pair, m, e) == -1)
+	if ((n[K_ENUMS] && ydoc_mapping(m->y, n[K_ENUMS], "enums",
+	    NULL, enums_pair, m, e) == -1) ||
+	    (n[K_EXTENSIONS] && mload_extensions(m, n[K_EXTENSIONS], e) == -1) ||
+	    (n[K_SEQUENCES] && mload_sequences(m, n[K_SEQUENCES], e) == -1) ||
+	    (n[K_DOMAINS] && mload_domains(m, n[K_DOMAINS], e) == -1))
 		return -1;
 	if (!m->t)
 		return 0;

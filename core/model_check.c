@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "model.h"
 
@@ -48,84 +49,187 @@ struct tcache {
 	char	**canon;
 };
 
-/* The integer type behind a serial shorthand. */
+/* serial, bigserial, smallserial (and serial4, 8, 2): the integer type. */
 static const char *
-serial_type(const char *serial)
+serial_type(const char *t)
 {
-	if (strstr(serial, "small") || strstr(serial, "serial2"))
-		return "smallint";
-	if (strstr(serial, "big") || strstr(serial, "serial8"))
-		return "bigint";
-	return "integer";
+	static const char *const names[][2] = { { "serial", "integer" },
+	    { "serial4", "integer" }, { "bigserial", "bigint" },
+	    { "serial8", "bigint" }, { "smallserial", "smallint" },
+	    { "serial2", "smallint" } };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcasecmp(t, names[i][0]))
+			return names[i][1];
+	return NULL;
+}
+
+/* Types of well-known extensions, for the hint. */
+static const char *
+type_extension(const char *t)
+{
+	static const char *const names[][2] = { { "citext", "citext" },
+	    { "hstore", "hstore" }, { "ltree", "ltree" }, { "lquery", "ltree" },
+	    { "ltxtquery", "ltree" }, { "vector", "vector" },
+	    { "halfvec", "vector" }, { "geometry", "postgis" },
+	    { "geography", "postgis" }, { "cube", "cube" },
+	    { "isbn", "isn" }, { "ean13", "isn" }, { "seg", "seg" } };
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		n = strlen(names[i][0]);
+		if (!strncasecmp(t, names[i][0], n) && (t[n] == '\0' ||
+		    t[n] == '(' || t[n] == '['))
+			return names[i][1];
+	}
+	return NULL;
+}
+
+/* A resolved type: canonical text and what it names. */
+struct rtype {
+	char	*canon;
+	/* 0 built in, 'e' enum, 'd' domain, 'x' another (an extension's) */
+	char	 kind;
+};
+
+/* An enum or domain some model defines ("[]": an array of it). */
+static int
+resolve_usertype(struct schema *s, const char *dflt, const char *type,
+    struct rtype *rt)
+{
+	char *base, *sch, *name;
+	const char *us = NULL, *un = NULL;
+	size_t len;
+	int arr = 0;
+
+	if ((base = strdup(type)) == NULL)
+		return -1;
+	len = strlen(base);
+	for (; len > 2 && !strcmp(base + len - 2, "[]"); arr = 1)
+		base[len -= 2] = '\0';
+	if (mcheck_qualname(base, dflt, &sch, &name) == -1) {
+		free(base);
+		return -1;
+	}
+	for (int pass = 0; pass < 2 && us == NULL; pass++) {
+		const char *ps = pass ? "public" : sch;
+		struct sch_enum *en = schema_find_enum(s, ps, name);
+		struct sch_domain *d = schema_find_domain(s, ps, name);
+
+		if (pass && strchr(base, '.'))
+			break;
+		if (en) {
+			us = en->schema, un = en->name, rt->kind = 'e';
+		} else if (d) {
+			us = d->schema, un = d->name, rt->kind = 'd';
+		}
+	}
+	free(base);
+	free(sch);
+	free(name);
+	if (us && asprintf(&rt->canon, "%s.%s%s", us, un, arr ? "[]" : "") ==
+	    -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * type (as written) -> canonical: built in, an enum or domain of the
+ * models, or (when the models list extensions) any other type name, which
+ * the plan checks against the database.  what/pos/field for the error.
+ */
+static int
+resolve_typename(struct schema *s, const char *dflt, const char *type,
+    struct tcache *tc, struct rtype *rt, const char *what,
+    const struct sch_pos *pos, struct merr *e)
+{
+	char msg[600];
+	const char *ext;
+	int arr;
+	struct merr te;
+
+	memset(rt, 0, sizeof(*rt));
+	for (size_t i = 0; tc->raw && tc->raw[i]; i++)
+		if (!strcmp(tc->raw[i], type))
+			return (rt->canon = strdup(tc->canon[i])) ? 0 :
+			    mcheck_nomem(e);
+	merr_clear(&te);
+	if (schema_type_canon(type, &rt->canon, &arr, &te) == 0) {
+		if (schema_strv_push(&tc->raw, type) == -1 ||
+		    schema_strv_push(&tc->canon, rt->canon) == -1)
+			return mcheck_nomem(e);
+		return 0;
+	}
+	if (resolve_usertype(s, dflt, type, rt) == -1)
+		return mcheck_nomem(e);
+	if (rt->canon)
+		return 0;
+	merr_clear(&te);
+	if (s->nexts > 0 && schema_type_other(type, &rt->canon, &te) == 0) {
+		rt->kind = 'x';
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "unknown type '%s' for %s", type, what);
+	resolve_err(pos, "type", e, msg);
+	if (serial_type(type))
+		merr_hint(e, "serial is a column's type only (not an array, a "
+		    "domain's or a sequence's)");
+	else if ((ext = type_extension(type)) != NULL)
+		merr_hint(e, "'%s' comes from an extension: add 'extensions: "
+		    "[%s]' to a model", type, ext);
+	else
+		merr_hint(e, "use a PostgreSQL built-in type, an enum under "
+		    "'enums' or a domain under 'domains'; a type from an "
+		    "extension needs the extension under 'extensions'");
+	return -1;
 }
 
 static int
 resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
     struct tcache *tc, struct merr *e)
 {
-	char *canon, *base, *sch, *name, msg[600];
-	struct sch_enum *en;
-	size_t len;
-	int arr;
-	struct merr te;
+	const char *st = serial_type(c->type);
+	struct rtype rt;
+	char what[128];
 
-	for (size_t i = 0; tc->raw && tc->raw[i]; i++)
-		if (!strcmp(tc->raw[i], c->type)) {
-			if ((canon = strdup(tc->canon[i])) == NULL)
-				return mcheck_nomem(e);
-			free(c->type);
-			c->type = canon;
-			return 0;
-		}
-	merr_clear(&te);
-	if (schema_type_canon(c->type, &canon, &arr, &te) == 0) {
-		if (schema_strv_push(&tc->raw, c->type) == -1 ||
-		    schema_strv_push(&tc->canon, canon) == -1) {
-			free(canon);
-			return mcheck_nomem(e);
-		}
+	if (st) {
 		free(c->type);
-		c->type = canon;
+		if ((c->type = strdup(st)) == NULL)
+			return mcheck_nomem(e);
+		c->serial = 1;
+		c->notnull = 1;
 		return 0;
 	}
-	if ((base = strdup(c->type)) == NULL)
-		return mcheck_nomem(e);
-	len = strlen(base);
-	for (arr = 0; len > 2 && !strcmp(base + len - 2, "[]"); arr = 1)
-		base[len -= 2] = '\0';
-	if (mcheck_qualname(base, t->schema, &sch, &name) == -1) {
-		free(base);
-		return mcheck_nomem(e);
-	}
-	en = schema_find_enum(s, sch, name);
-	if (en == NULL && strchr(base, '.') == NULL)
-		en = schema_find_enum(s, "public", name);
-	free(base);
-	free(sch);
-	free(name);
-	if (en == NULL) {
-		snprintf(msg, sizeof(msg), "unknown type '%s' for column '%s'",
-		    c->type, c->name);
-		resolve_err(&c->pos, "type", e, msg);
-		if (strstr(c->type, "serial"))
-			merr_hint(e, "serial is a shorthand, not a type: a new "
-			    "column is { type: %s, identity: by_default }; a "
-			    "serial column that exists is { type: %s, default: "
-			    "\"nextval('<table>_<column>_seq'::regclass)\" }",
-			    serial_type(c->type), serial_type(c->type));
-		else
-			merr_hint(e, "use a PostgreSQL built-in type or an enum "
-			    "defined under 'enums'");
+	snprintf(what, sizeof(what), "column '%.100s'", c->name);
+	if (resolve_typename(s, t->schema, c->type, tc, &rt, what, &c->pos,
+	    e) == -1)
 		return -1;
-	}
 	free(c->type);
-	if (asprintf(&c->type, "%s.%s%s", en->schema, en->name,
-	    arr ? "[]" : "") == -1) {
-		c->type = NULL;
-		return mcheck_nomem(e);
-	}
-	c->is_enum = 1;
+	c->type = rt.canon;
+	c->is_enum = rt.kind == 'e';
+	c->is_domain = rt.kind == 'd';
+	c->ext_type = rt.kind == 'x';
 	return 0;
+}
+
+/* A column's generated expression, serial type, collation: compatible. */
+static int
+resolve_column(struct sch_column *c, struct merr *e)
+{
+	char msg[300];
+	const char *bad = NULL;
+
+	if (c->serial && (c->def || c->identity || c->generated))
+		bad = c->def ? "default" : c->identity ? "identity" :
+		    "generated";
+	else if (c->generated && (c->def || c->identity))
+		bad = c->def ? "default" : "identity";
+	if (bad == NULL)
+		return 0;
+	snprintf(msg, sizeof(msg), "column '%s' is %s: it cannot have "
+	    "'%s'", c->name, c->serial ? "serial (its sequence gives the "
+	    "values)" : "generated", bad);
+	return resolve_err(&c->pos, bad, e, msg);
 }
 
 /*
@@ -299,8 +403,9 @@ resolve_table(struct schema *s, struct sch_table *t, struct rels *rels,
 	if (rels_add(rels, t->schema, t->name, &t->pos) == -1)
 		return mcheck_nomem(e);
 	for (i = 0; rc == 0 && i < t->ncols; i++)
-		if ((rc = resolve_type(s, t, &t->cols[i], tc, e)) == 0)
-			rc = resolve_identity(&t->cols[i], e);
+		if ((rc = resolve_type(s, t, &t->cols[i], tc, e)) == 0 &&
+		    (rc = resolve_identity(&t->cols[i], e)) == 0)
+			rc = resolve_column(&t->cols[i], e);
 	for (i = 0; rc == 0 && i < t->ncons; i++) {
 		struct sch_constraint *c = &t->cons[i];
 
@@ -361,6 +466,14 @@ resolve_names(const struct schema *s, struct merr *e)
 			rc = name_check(en->labels[j], &en->pos, "enum value",
 			    e);
 	}
+	for (size_t i = 0; rc == 0 && i < s->ndomains; i++)
+		rc = name_check(s->domains[i].schema, &s->domains[i].pos,
+		    "schema", e) || name_check(s->domains[i].name,
+		    &s->domains[i].pos, "domain", e);
+	for (size_t i = 0; rc == 0 && i < s->nseqs; i++)
+		rc = name_check(s->seqs[i].schema, &s->seqs[i].pos, "schema",
+		    e) || name_check(s->seqs[i].name, &s->seqs[i].pos,
+		    "sequence", e);
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++) {
 		const struct sch_table *t = &s->tables[i];
 
@@ -379,12 +492,40 @@ resolve_names(const struct schema *s, struct merr *e)
 	return rc ? -1 : 0;
 }
 
+/* A domain's base type: built in, an enum, another extension's type. */
+static int
+resolve_domain(struct schema *s, struct sch_domain *d, struct tcache *tc,
+    struct merr *e)
+{
+	struct rtype rt;
+	char what[128];
+
+	snprintf(what, sizeof(what), "domain '%.100s'", d->name);
+	if (resolve_typename(s, d->schema, d->type, tc, &rt, what, &d->pos,
+	    e) == -1)
+		return -1;
+	free(d->type);
+	d->type = rt.canon;
+	d->base_enum = rt.kind == 'e';
+	d->base_ext = rt.kind == 'x';
+	if (rt.kind == 'd')
+		return resolve_err(&d->pos, "type", e, "a domain over another "
+		    "domain is not supported: give the base type");
+	return 0;
+}
+
 int
 model_resolve(struct schema *s, struct merr *e)
 {
 	struct tcache tc = { NULL, NULL };
 	struct rels rels = { NULL, 0, 0 };
 	int rc = resolve_names(s, e);
+
+	for (size_t i = 0; rc == 0 && i < s->ndomains; i++)
+		rc = resolve_domain(s, &s->domains[i], &tc, e);
+	for (size_t i = 0; rc == 0 && i < s->nseqs; i++)
+		rc = rels_add(&rels, s->seqs[i].schema, s->seqs[i].name,
+		    &s->seqs[i].pos) == -1 ? mcheck_nomem(e) : 0;
 
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++)
 		rc = resolve_table(s, &s->tables[i], &rels, &tc, e);

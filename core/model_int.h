@@ -1,6 +1,6 @@
 /*
  * model_int.h - shared by the model loader's files (model.c,
- * model_index.c); not for other modules.  Strings the helpers return are
+ * model_index.c, model_objects.c); not for other modules.  Strings the helpers return are
  * malloc'd and the caller's; errors go into the merr with the node's
  * file:line:col and the field.
  */
@@ -31,6 +31,15 @@ int		 mload_name(struct mload *, yaml_node_t *, const char *field,
 /* An expression libpg_query parses. */
 int		 mload_expr(struct mload *, yaml_node_t *, const char *field,
 		    char **out, struct merr *);
+
+/* "a.b" -> schema a, name b; "b" -> dflt, b (malloc'd); -1: no memory */
+int		 mload_qualname(const char *q, const char *dflt, char **sch,
+		    char **name);
+
+/* model_objects.c: the top-level 'extensions', 'sequences', 'domains' */
+int		 mload_extensions(struct mload *, yaml_node_t *, struct merr *);
+int		 mload_sequences(struct mload *, yaml_node_t *, struct merr *);
+int		 mload_domains(struct mload *, yaml_node_t *, struct merr *);
 
 /* model_index.c: one entry of 'indexes' into a new index of m->t. */
 int		 mload_index(struct mload *, yaml_node_t *, struct merr *);

@@ -102,7 +102,9 @@ drift_owner(struct pctx *x, const char *kind, const char *target,
 
 	if (!strcmp(kind, "index") || !strcmp(kind, "table") ||
 	    !strcmp(kind, "column") || !strcmp(kind, "default") ||
-	    !strcmp(kind, "enum value"))
+	    !strcmp(kind, "enum value") || !strcmp(kind, "comment") ||
+	    !strcmp(kind, "sequence") || !strcmp(kind, "domain") ||
+	    !strcmp(kind, "extension"))
 		want = kind;
 	else if (!strcmp(kind, "identity"))
 		want = "column";	/* ADD COLUMN ... AS IDENTITY */
@@ -144,6 +146,37 @@ static char *
 refuse_hint(void)
 {
 	return strdup(HINT_MIGRATION);
+}
+
+void
+plan_need(struct pctx *x, struct plan_change *c, char kind,
+    const char *name, const char *sch, const char *arg, const char *what)
+{
+	struct plan_need *v, *n;
+
+	if (c == NULL || c->cls != PLAN_SAFE || name == NULL)
+		return;
+	for (size_t i = 0; i < c->nneeds; i++) {	/* once is enough */
+		const struct plan_need *o = &c->needs[i];
+
+		if (o->kind == kind && !strcmp(o->name, name) &&
+		    !strcmp(o->arg ? o->arg : "", arg ? arg : "") &&
+		    !strcmp(o->sch ? o->sch : "", sch ? sch : ""))
+			return;
+	}
+	if ((v = realloc(c->needs, (c->nneeds + 1) * sizeof(*v))) == NULL) {
+		x->nomem = 1;
+		return;
+	}
+	c->needs = v;
+	n = &v[c->nneeds++];
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	if ((n->name = strdup(name)) == NULL ||
+	    (sch && (n->sch = strdup(sch)) == NULL) ||
+	    (arg && (n->arg = strdup(arg)) == NULL) ||
+	    (what && (n->what = strdup(what)) == NULL))
+		x->nomem = 1;
 }
 
 /* The same, for the planner's other files (plan_int.h). */
@@ -340,6 +373,13 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 	}
 	c = add(x, 2, PLAN_SAFE, "create table", tname(t),
 	    plan_fmt("new table with %zu columns", t->ncols), NULL);
+	for (i = 0; i < t->ncols; i++)
+		plan_needs_column(x, c, &t->cols[i]);
+	for (i = 0; i < t->ncons; i++)
+		if (t->cons[i].kind != SCH_FK || fk_inline(x, t, &t->cons[i]))
+			plan_needs_constraint(x, c, t, &t->cons[i]);
+	for (i = 0; i < t->nidx; i++)
+		plan_needs_index(x, c, t, &t->idx[i]);
 	step(x, c, body ? plan_fmt("CREATE TABLE %s (%s\n)",
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), body) : NULL, 1);
 	free(body);
@@ -360,6 +400,14 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 		    plan_fmt("%s.%s.%s", t->schema, t->name, t->cons[i].name),
 		    plan_fmt("new table references %s.%s", t->cons[i].ref_schema,
 		    t->cons[i].ref_table), NULL);
+		plan_needs_constraint(x, c, t, &t->cons[i]);
+		if (c && c->cls == PLAN_SAFE) {
+			char *kt = plan_fmt("create table %s.%s", t->schema,
+			    t->name);
+
+			plan_need(x, c, NEED_CHANGE, kt, NULL, NULL, NULL);
+			free(kt);
+		}
 		step(x, c, plan_fmt("ALTER TABLE %s ADD %s",
 		    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
 		    plan_keep(x, &s, plan_con_sql(x, &t->cons[i], 0))), 1);
@@ -441,11 +489,15 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 	if (h->rows != 0 && w->identity)
 		why = "an identity column numbers every existing row: the "
 		    "table is rewritten under an exclusive lock";
-	else if (h->rows != 0 && w->notnull && w->def == NULL)
+	else if (h->rows != 0 && w->notnull && w->def == NULL && !w->serial &&
+	    !w->generated)
 		why = "NOT NULL column without a default on a table that has "
 		    "rows";
-	else if (h->rows != 0 && def_volatile(w->def))
+	else if (h->rows != 0 && (def_volatile(w->def) || w->serial))
 		why = "a volatile default rewrites every row of the table";
+	else if (h->rows != 0 && w->generated)
+		why = "a generated column is computed for every row: the "
+		    "table is rewritten under an exclusive lock";
 	if (why) {
 		add(x, 3, PLAN_REFUSED, "add column", cname(t, w->name),
 		    strdup(why), w->identity ? strdup(HINT_MIGRATION) :
@@ -457,6 +509,7 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 	    w->identity ? strdup("new identity column (the table is empty)") :
 	    plan_fmt("new %s column%s", w->notnull ? "NOT NULL" : "nullable",
 	    w->notnull ? " with a default (no rewrite)" : ""), NULL);
+	plan_needs_column(x, c, w);
 	step(x, c, plan_fmt("ALTER TABLE %s ADD COLUMN %s",
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
 	    plan_keep(x, &s, plan_col_sql(x, w))), 1);
@@ -509,7 +562,12 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	if (!strcmp(w->type, h->type) && w->notnull == h->notnull &&
 	    w->identity == h->identity && (w->def == NULL) == (h->def == NULL) &&
 	    (!w->comment || (h->comment && !strcmp(w->comment, h->comment))) &&
-	    (!w->def || schema_expr_equal_memo(x->memo, w->def, h->def)))
+	    (w->comment || !h->comment) &&
+	    (!w->def || schema_expr_equal_memo(x->memo, w->def, h->def)) &&
+	    !w->serial && !w->generated && !h->generated &&
+	    !w->collation && !h->collation)
+		return;
+	if (plan_column_kind(x, t, w, h))
 		return;
 	q = plan_keep(x, &s, plan_qual(x, t->schema, t->name));
 	col = plan_keep(x, &s, plan_ident(x, w->name));
@@ -518,8 +576,13 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 			c = add(x, 3, PLAN_SAFE, "widen type", cname(t, w->name),
 			    plan_fmt("%s -> %s (no rewrite)", h->type, w->type),
 			    NULL);
-			step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE %s",
-			    q, col, plan_keep(x, &s, plan_coltype(x, w))), 1);
+			plan_need(x, c, NEED_NO_VIEW, w->name, t->schema,
+			    t->name, NULL);
+			/* without COLLATE the type's default replaces it */
+			step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s TYPE "
+			    "%s%s", q, col, plan_keep(x, &s, plan_coltype(x, w)),
+			    plan_keep(x, &s, plan_collate_sql(x, w->collation))),
+			    1);
 		} else
 			add(x, 3, PLAN_REFUSED, "change type",
 			    cname(t, w->name), plan_fmt("%s -> %s may rewrite the "
@@ -538,14 +601,19 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 		    q, col), 1);
 	}
+	if (!strcmp(w->type, h->type))
+		plan_collation(x, t, w, h);
 	if (w->identity != h->identity)
 		plan_identity(x, t, w, h);
 	/* an identity column takes no default (the drift says so) */
-	if (w->def && !h->identity &&
+	if (w->serial) {
+		/* plan_column_kind() found it serial in the database too */
+	} else if (w->def && !h->identity &&
 	    !schema_expr_equal_memo(x->memo, w->def, h->def)) {
 		c = add(x, 3, PLAN_SAFE, "set default", cname(t, w->name),
 		    h->def ? plan_fmt("default %s -> %s", h->def, w->def) :
 		    plan_fmt("default %s", w->def), NULL);
+		plan_needs_expr(x, c, w->def, "the default");
 		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT (%s)",
 		    q, col, w->def), 1);
 	} else if (!w->def && h->def)
@@ -555,7 +623,9 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		c = add(x, 3, PLAN_SAFE, "comment", cname(t, w->name),
 		    strdup("column comment"), NULL);
 		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
-	}
+	} else if (!w->comment && h->comment)
+		drift(x, "comment", cname(t, w->name), strdup("column comment "
+		    "is not in the models"), NULL);
 	plan_strs_free(&s);
 }
 
@@ -591,7 +661,9 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 		c = add(x, 3, PLAN_SAFE, "comment", tname(t),
 		    strdup("table comment"), NULL);
 		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
-	}
+	} else if (!t->comment && h->comment)
+		drift(x, "comment", tname(t), strdup("table comment is not in "
+		    "the models"), NULL);
 }
 
 /* ---- the whole plan ---- */
@@ -652,17 +724,30 @@ plan_tables(struct pctx *x)
 			plan_new_table(x, t);
 			continue;
 		}
+		if (h->partition) {
+			add(x, 2, PLAN_REFUSED, "partitioned table", tname(t),
+			    plan_fmt("'%s' is %s in the database: migrated does "
+			    "not model partitioned tables or their partitions, "
+			    "so it compares nothing of it", t->name,
+			    h->partition == 'p' ? "partitioned (PARTITION BY)" :
+			    "a partition of another table"), plan_fmt("manage "
+			    "it with tier-2 migrations and remove it from the "
+			    "models"));
+			continue;
+		}
 		plan_columns(x, t, h);
 		plan_constraints(x, t, h);
 		plan_indexes(x, t, h);
 	}
 	for (size_t i = 0; i < x->have->ntables; i++) {
 		h = &x->have->tables[i];
+		/* a partition goes with its partitioned table */
 		if (schema_has_schema(x->want, h->schema) &&
 		    !schema_find_table(x->want, h->schema, h->name) &&
-		    !plan_own_table(x->opts, h))
-			drift(x, "table", tname(h),
-			    strdup("table is not in the models"), NULL);
+		    !plan_own_table(x->opts, h) && h->partition != 'c')
+			drift(x, "table", tname(h), strdup(h->partition ?
+			    "partitioned table is not in the models" :
+			    "table is not in the models"), NULL);
 	}
 	free(x->made);
 	x->made = NULL;
@@ -706,6 +791,79 @@ plan_hash(struct plan *p)
 }
 
 int
+plan_refuse(struct plan *p, size_t i, char *reason, char *hint)
+{
+	struct plan_change *c = &p->v[i];
+
+	free(c->reason);
+	free(c->hint);
+	c->reason = reason;
+	c->hint = hint;
+	if (c->cls == PLAN_SAFE) {
+		c->cls = PLAN_REFUSED;
+		c->rank = 8;
+		p->nsafe--;
+		p->nrefused++;
+		for (size_t j = 0; j < c->nsteps; j++)
+			free(c->steps[j].sql);
+		free(c->steps);
+		c->steps = NULL;
+		c->nsteps = 0;
+		free(c->cleanup);
+		free(c->check);
+		c->cleanup = c->check = NULL;
+		plan_needs_free(c);
+	}
+	return reason && hint ? 0 : -1;
+}
+
+/* The change "kind target" of p, or NULL. */
+static const struct plan_change *
+plan_find(const struct plan *p, const char *kt)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_change *c = &p->v[i];
+		size_t k = strlen(c->kind);
+
+		if (!strncmp(kt, c->kind, k) && kt[k] == ' ' &&
+		    !strcmp(kt + k + 1, c->target))
+			return c;
+	}
+	return NULL;
+}
+
+int
+plan_settle(struct plan *p)
+{
+	const struct plan_change *d;
+	int again = 1, rc = 0;
+
+	while (again) {
+		again = 0;
+		for (size_t i = 0; i < p->n; i++) {
+			struct plan_change *c = &p->v[i];
+
+			for (size_t k = 0; c->cls == PLAN_SAFE && k < c->nneeds;
+			    k++) {
+				if (c->needs[k].kind != NEED_CHANGE ||
+				    (d = plan_find(p, c->needs[k].name)) == NULL ||
+				    d->cls == PLAN_SAFE)
+					continue;
+				if (plan_refuse(p, i, plan_fmt("needs %s %s, "
+				    "which is refused", d->kind, d->target),
+				    strdup("see that change's reason")) == -1)
+					rc = -1;
+				again = 1;
+				break;
+			}
+		}
+	}
+	plan_sort(p);
+	plan_hash(p);
+	return rc;
+}
+
+int
 plan_compute(const struct schema *desired,
     const struct schema *actual, const struct plan_opts *opts,
     struct plan **out, struct merr *e)
@@ -724,7 +882,10 @@ plan_compute(const struct schema *desired,
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
 	plan_schemas(&x);
+	plan_extensions(&x);
 	plan_enums(&x);
+	plan_domains(&x);
+	plan_sequences(&x);
 	plan_tables(&x);
 	schema_memo_free(x.memo);
 	if (x.nomem || x.badutf8) {

@@ -41,6 +41,33 @@ struct plan_step {
 	int	 tx;		/* PLAN_ONLINE: run in its own transaction */
 };
 
+/*
+ * What a safe change's SQL needs from the database, beyond what the plan
+ * itself creates: checked by core/plancheck.h before anything is applied
+ * (a change whose need is not met is refused, with the reason).
+ */
+enum plan_need_kind {
+	NEED_TYPE = 't',	/* name: a type (SQL spelling) exists */
+	NEED_OPCLASS = 'o',	/* name: operator class, sch: its schema or
+				   NULL, arg: the access method */
+	NEED_DEFAULT_OPCLASS = 'd',	/* name: a type; arg: the method */
+	NEED_COLLATION = 'c',	/* name: a collation, sch: schema or NULL */
+	NEED_FUNCTION = 'f',	/* name: a function, sch: schema or NULL */
+	NEED_CHANGE = 'p',	/* name: "kind target" of another change of
+				   the plan that must stay safe */
+	NEED_NO_VIEW = 'v',	/* name: a column of table arg in schema sch
+				   that no view or rule uses (ALTER COLUMN
+				   TYPE refuses those) */
+};
+
+struct plan_need {
+	char	 kind;
+	char	*name;
+	char	*sch;
+	char	*arg;
+	char	*what;		/* for the reason: "column 'a'", ... */
+};
+
 struct plan_change {
 	enum plan_class	 cls;
 	enum plan_phase	 phase;
@@ -53,6 +80,8 @@ struct plan_change {
 	char		*cleanup;	/* ONLINE: undo after a failed step */
 	char		*check;		/* check: query for a violating row */
 	int		 rank;		/* execution order (plan.c) */
+	struct plan_need *needs;	/* SAFE only */
+	size_t		 nneeds;
 };
 
 struct plan {
@@ -94,6 +123,17 @@ int	plan_compute(const struct schema *desired,
 	    const struct schema *actual, const struct plan_opts *,
 	    struct plan **out, struct merr *);
 void	plan_free(struct plan *);
+
+/*
+ * Turn change i (safe) into a refusal: its steps go, reason and hint
+ * (taken over) say why.  Then plan_settle() once: changes that need a
+ * refused one are refused in turn, and the plan is sorted and hashed
+ * again.  -1 only when out of memory (the plan stays valid).
+ */
+int	plan_refuse(struct plan *, size_t i, char *reason, char *hint);
+int	plan_settle(struct plan *);
+/* Free a change's needs (plan_free() does it for every change). */
+void	plan_needs_free(struct plan_change *);
 
 /* Number of SQL statements the safe changes would run. */
 size_t	plan_statements(const struct plan *);

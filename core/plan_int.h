@@ -41,6 +41,8 @@ char		*plan_identlist(struct pctx *, char *const *);
 char		*plan_coltype(struct pctx *, const struct sch_column *);
 const char	*plan_action_sql(char);
 char		*plan_col_sql(struct pctx *, const struct sch_column *);
+/* " COLLATE \"x\"", "" for NULL */
+char		*plan_collate_sql(struct pctx *, const char *collation);
 const char	*plan_identity_sql(char identity);
 char		*plan_con_body(struct pctx *, const struct sch_constraint *,
 		    int not_valid);
@@ -64,10 +66,39 @@ struct plan_change *plan_add(struct pctx *, int rank, enum plan_class,
 		    const char *kind, char *target, char *reason, char *hint);
 void		 plan_step(struct pctx *, struct plan_change *, char *sql,
 		    int tx);
+/* Record what safe change c needs from the database (plan.h). */
+void		 plan_need(struct pctx *, struct plan_change *, char kind,
+		    const char *name, const char *sch, const char *arg,
+		    const char *what);
 void		 plan_drift(struct pctx *, const char *kind, char *target,
 		    char *reason, const char *detail);
 char		*plan_refuse_hint(void);
 char		*plan_tname(const struct sch_table *);
+
+/* plan_needs.c: what a safe change needs from the database */
+void		 plan_needs_expr(struct pctx *, struct plan_change *,
+		    const char *expr, const char *what);
+void		 plan_needs_type(struct pctx *, struct plan_change *,
+		    const char *type, int is_domain, int ext,
+		    const char *what);
+void		 plan_needs_column(struct pctx *, struct plan_change *,
+		    const struct sch_column *);
+void		 plan_needs_index(struct pctx *, struct plan_change *,
+		    const struct sch_table *, const struct sch_index *);
+void		 plan_needs_constraint(struct pctx *, struct plan_change *,
+		    const struct sch_table *, const struct sch_constraint *);
+
+/* plan_columns.c: serial and generated (1: refused, look no further),
+ * collation */
+int		 plan_column_kind(struct pctx *, const struct sch_table *,
+		    const struct sch_column *want, const struct sch_column *);
+void		 plan_collation(struct pctx *, const struct sch_table *,
+		    const struct sch_column *want, const struct sch_column *);
+
+/* plan_objects.c: extensions, sequences, domains */
+void		 plan_extensions(struct pctx *);
+void		 plan_sequences(struct pctx *);
+void		 plan_domains(struct pctx *);
 
 /* plan_keys.c: constraints and indexes of a table that exists */
 void		 plan_constraints(struct pctx *, const struct sch_table *want,

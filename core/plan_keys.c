@@ -78,6 +78,7 @@ plan_add_key(struct pctx *x, const struct sch_table *t,
 	if (c == NULL)
 		goto out;
 	c->phase = PLAN_ONLINE;
+	plan_needs_constraint(x, c, t, w);
 	plan_step(x, c, plan_fmt("CREATE UNIQUE INDEX CONCURRENTLY %s ON %s "
 	    "(%s)%s%s", name, q, plan_keep(x, &s, plan_identlist(x, w->cols)),
 	    plan_keep(x, &s, plan_include_sql(x, w->include)),
@@ -125,6 +126,8 @@ plan_add_validated(struct pctx *x, const struct sch_table *t,
 	if (c == NULL)
 		goto out;
 	c->phase = PLAN_ONLINE;
+	if (!only_validate)
+		plan_needs_constraint(x, c, t, w);
 	if (!only_validate) {
 		plan_step(x, c, plan_fmt("ALTER TABLE %s ADD %s", q,
 		    plan_keep(x, &s, plan_con_sql(x, w, 1))), 1);
@@ -394,6 +397,7 @@ plan_indexes(struct pctx *x, const struct sch_table *t,
 		if (c == NULL)
 			break;
 		c->phase = PLAN_ONLINE;
+		plan_needs_index(x, c, t, w);
 		c->cleanup = plan_fmt("DROP INDEX CONCURRENTLY IF EXISTS %s",
 		    plan_keep(x, &s, plan_qual(x, t->schema, w->name)));
 		if (hi)

@@ -26,9 +26,24 @@ plan_free(struct plan *p)
 		free(c->steps);
 		free(c->cleanup);
 		free(c->check);
+		plan_needs_free(c);
 	}
 	free(p->v);
 	free(p);
+}
+
+void
+plan_needs_free(struct plan_change *c)
+{
+	for (size_t j = 0; j < c->nneeds; j++) {
+		free(c->needs[j].name);
+		free(c->needs[j].sch);
+		free(c->needs[j].arg);
+		free(c->needs[j].what);
+	}
+	free(c->needs);
+	c->needs = NULL;
+	c->nneeds = 0;
 }
 
 size_t

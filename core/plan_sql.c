@@ -101,7 +101,7 @@ plan_coltype(struct pctx *x, const struct sch_column *c)
 	const char *dot, *arr;
 	char *sch, *q, *r;
 
-	if (!c->is_enum)
+	if (!c->is_enum && !c->is_domain)
 		return strdup(c->type);
 	dot = strchr(c->type, '.');
 	arr = strstr(c->type, "[]");
@@ -143,16 +143,44 @@ plan_identity_sql(char identity)
 	return "";
 }
 
+/* serial, bigserial, smallserial for a serial column's integer type */
+static const char *
+plan_serial_type(const char *type)
+{
+	return !strcmp(type, "bigint") ? "bigserial" : !strcmp(type,
+	    "smallint") ? "smallserial" : "serial";
+}
+
+char *
+plan_collate_sql(struct pctx *x, const char *collation)
+{
+	struct strs s = { .n = 0 };
+	char *r;
+
+	if (collation == NULL)
+		return strdup("");
+	r = plan_fmt(" COLLATE %s", plan_keep(x, &s, plan_ident(x,
+	    collation)));
+	plan_strs_free(&s);
+	return r;
+}
+
 char *
 plan_col_sql(struct pctx *x, const struct sch_column *c)
 {
 	struct strs s = { .n = 0 };
 	char *r;
 
-	r = plan_fmt("%s %s%s%s%s%s%s", plan_keep(x, &s, plan_ident(x, c->name)),
-	    plan_keep(x, &s, plan_coltype(x, c)), c->notnull ? " NOT NULL" : "",
+	r = plan_fmt("%s %s%s%s%s%s%s%s%s%s%s",
+	    plan_keep(x, &s, plan_ident(x, c->name)),
+	    c->serial ? plan_serial_type(c->type) :
+	    plan_keep(x, &s, plan_coltype(x, c)),
+	    plan_keep(x, &s, plan_collate_sql(x, c->collation)),
+	    c->notnull ? " NOT NULL" : "",
 	    c->def ? " DEFAULT (" : "", c->def ? c->def : "",
-	    c->def ? ")" : "", plan_identity_sql(c->identity));
+	    c->def ? ")" : "", plan_identity_sql(c->identity),
+	    c->generated ? " GENERATED ALWAYS AS (" : "",
+	    c->generated ? c->generated : "", c->generated ? ") STORED" : "");
 	plan_strs_free(&s);
 	return r;
 }

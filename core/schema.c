@@ -97,6 +97,9 @@ schema_table_release(struct sch_table *t)
 		free(t->cols[i].def);
 		free(t->cols[i].comment);
 		free(t->cols[i].was);
+		free(t->cols[i].serial_seq);
+		free(t->cols[i].generated);
+		free(t->cols[i].collation);
 	}
 	free(t->cols);
 	for (i = 0; i < t->ncons; i++) {
@@ -120,6 +123,21 @@ schema_table_release(struct sch_table *t)
 	free(t->idx);
 }
 
+static void
+schema_domain_release(struct sch_domain *d)
+{
+	free(d->schema);
+	free(d->name);
+	free(d->type);
+	free(d->def);
+	free(d->collation);
+	for (size_t i = 0; i < d->nchecks; i++) {
+		free(d->checks[i].name);
+		free(d->checks[i].expr);
+	}
+	free(d->checks);
+}
+
 void
 schema_free(struct schema *s)
 {
@@ -137,6 +155,22 @@ schema_free(struct schema *s)
 		schema_strv_free(s->enums[i].labels);
 	}
 	free(s->enums);
+	for (i = 0; i < s->nexts; i++) {
+		free(s->exts[i].name);
+		free(s->exts[i].schema);
+		free(s->exts[i].version);
+	}
+	free(s->exts);
+	for (i = 0; i < s->nseqs; i++) {
+		free(s->seqs[i].schema);
+		free(s->seqs[i].name);
+		free(s->seqs[i].type);
+		free(s->seqs[i].owned_by);
+	}
+	free(s->seqs);
+	for (i = 0; i < s->ndomains; i++)
+		schema_domain_release(&s->domains[i]);
+	free(s->domains);
 	schema_strv_free(s->files);
 	free(s->tindex);
 	free(s);
@@ -186,6 +220,53 @@ schema_add_enum(struct schema *s, const char *sch, const char *name)
 	if (!en->schema || !en->name || !en->labels)
 		return NULL;
 	return en;
+}
+
+struct sch_extension *
+schema_add_extension(struct schema *s, const char *name)
+{
+	struct sch_extension *x = schema_grow(&s->exts, &s->nexts,
+	    sizeof(*x));
+
+	if (x == NULL || (x->name = strdup(name)) == NULL)
+		return NULL;
+	return x;
+}
+
+struct sch_sequence *
+schema_add_sequence(struct schema *s, const char *sch, const char *name)
+{
+	struct sch_sequence *q = schema_grow(&s->seqs, &s->nseqs,
+	    sizeof(*q));
+
+	if (q == NULL || (q->schema = strdup(sch)) == NULL ||
+	    (q->name = strdup(name)) == NULL)
+		return NULL;
+	return q;
+}
+
+struct sch_domain *
+schema_add_domain(struct schema *s, const char *sch, const char *name)
+{
+	struct sch_domain *d = schema_grow(&s->domains, &s->ndomains,
+	    sizeof(*d));
+
+	if (d == NULL || (d->schema = strdup(sch)) == NULL ||
+	    (d->name = strdup(name)) == NULL)
+		return NULL;
+	return d;
+}
+
+struct sch_dcheck *
+schema_add_dcheck(struct sch_domain *d, const char *name, const char *expr)
+{
+	struct sch_dcheck *c = schema_grow(&d->checks, &d->nchecks,
+	    sizeof(*c));
+
+	if (c == NULL || (name && (c->name = strdup(name)) == NULL) ||
+	    (expr && (c->expr = strdup(expr)) == NULL))
+		return NULL;
+	return c;
 }
 
 struct sch_column *
@@ -323,6 +404,37 @@ schema_find_enum(const struct schema *s, const char *sch, const char *name)
 	return NULL;
 }
 
+struct sch_extension *
+schema_find_extension(const struct schema *s, const char *name)
+{
+	for (size_t i = 0; i < s->nexts; i++)
+		if (!strcmp(s->exts[i].name, name))
+			return &s->exts[i];
+	return NULL;
+}
+
+struct sch_sequence *
+schema_find_sequence(const struct schema *s, const char *sch,
+    const char *name)
+{
+	for (size_t i = 0; i < s->nseqs; i++)
+		if (!strcmp(s->seqs[i].schema, sch) &&
+		    !strcmp(s->seqs[i].name, name))
+			return &s->seqs[i];
+	return NULL;
+}
+
+struct sch_domain *
+schema_find_domain(const struct schema *s, const char *sch,
+    const char *name)
+{
+	for (size_t i = 0; i < s->ndomains; i++)
+		if (!strcmp(s->domains[i].schema, sch) &&
+		    !strcmp(s->domains[i].name, name))
+			return &s->domains[i];
+	return NULL;
+}
+
 struct sch_column *
 schema_find_column(const struct sch_table *t, const char *name)
 {
@@ -429,7 +541,7 @@ static const struct type_alias type_aliases[] = {
 	{ "varbit", "bit varying", 1 },	{ "point", "point", 0 },
 	{ "int4range", "int4range", 0 }, { "int8range", "int8range", 0 },
 	{ "tstzrange", "tstzrange", 0 }, { "daterange", "daterange", 0 },
-	{ "numrange", "numrange", 0 },	{ "citext", "citext", 0 },
+	{ "numrange", "numrange", 0 },
 	{ NULL, NULL, 0 },
 };
 
@@ -549,6 +661,88 @@ schema_type_canon(const char *type, char **out, int *is_array,
 			goto out;
 		}
 	merr_set(e, MERR_INPUT, "unknown type '%s'", type);
+out:
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	free(sql);
+	return rc;
+}
+
+/* A name as format_type() prints it: bare when plainly lower case. */
+static int
+type_name_put(char *buf, size_t len, size_t *off, const char *name)
+{
+	const char *p = name;
+	int bare = *p == '_' || (*p >= 'a' && *p <= 'z');
+	int n;
+
+	for (; bare && *p; p++)
+		bare = *p == '_' || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '$';
+	if (bare)
+		n = snprintf(buf + *off, len - *off, "%s", name);
+	else {
+		n = snprintf(buf + *off, len - *off, "\"");
+		for (p = name; *p && n > 0; p++)
+			n += snprintf(buf + *off + (size_t)n, len - *off -
+			    (size_t)n, *p == '"' ? "\"\"" : "%c", *p);
+		n += snprintf(buf + *off + (size_t)n, len - *off - (size_t)n,
+		    "\"");
+	}
+	*off += (size_t)n;
+	return *off < len ? 0 : -1;
+}
+
+int
+schema_type_other(const char *type, char **out, struct merr *e)
+{
+	PgQueryParseResult r;
+	json_t *root = NULL, *tn, *names, *v;
+	char *sql = NULL, buf[256];
+	long mods[2] = { 0, 0 };
+	int nmods, rc = -1;
+	size_t nn, i, off = 0, first;
+
+	*out = NULL;
+	if (strchr(type, ';') || asprintf(&sql, "SELECT NULL::%s", type) == -1)
+		return merr_set(e, MERR_INPUT, "invalid type '%s'", type);
+	r = pg_query_parse(sql);
+	if (r.error == NULL)
+		root = json_loads(r.parse_tree, 0, NULL);
+	tn = json_object_get(json_object_get(schema_first_target(root),
+	    "TypeCast"), "typeName");
+	names = json_object_get(tn, "names");
+	nn = json_array_size(names);
+	if (tn == NULL || json_array_size(json_object_get(root, "stmts")) != 1 ||
+	    nn == 0 || nn > 2 || (nmods = type_mods(tn, mods)) < 0) {
+		merr_set(e, MERR_INPUT, "invalid type '%s'", type);
+		goto out;
+	}
+	first = nn == 2 && !strcmp(json_string_value(json_object_get(
+	    json_object_get(json_array_get(names, 0), "String"), "sval")),
+	    "public") ? 1 : 0;
+	for (i = first; i < nn; i++) {
+		v = json_object_get(json_object_get(json_array_get(names, i),
+		    "String"), "sval");
+		if (!json_is_string(v) || (i > first && off < sizeof(buf) &&
+		    (buf[off++] = '.', 0)) || type_name_put(buf, sizeof(buf),
+		    &off, json_string_value(v)) == -1)
+			break;
+	}
+	for (int k = 0; i == nn && k < nmods && off < sizeof(buf); k++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%ld%s",
+		    k ? "," : "(", mods[k], k + 1 == nmods ? ")" : "");
+	if (i == nn && off < sizeof(buf) && json_array_size(
+	    json_object_get(tn, "arrayBounds")) > 0)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "[]");
+	if (i != nn || off >= sizeof(buf)) {
+		merr_set(e, MERR_INPUT, "invalid type '%s'", type);
+		goto out;
+	}
+	if ((*out = strdup(buf)) == NULL)
+		merr_set(e, MERR_NOMEM, "out of memory");
+	else
+		rc = 0;
 out:
 	json_decref(root);
 	pg_query_free_parse_result(r);
@@ -960,4 +1154,71 @@ schema_expr_check_memo(struct sch_memo *m, const char *expr, struct merr *e)
 		free(f);
 	}
 	return 0;
+}
+
+/* ---- the functions an expression calls ---- */
+
+static int
+funcs_walk(json_t *j, char ***out)
+{
+	const char *k;
+	json_t *v, *names, *n;
+	size_t i;
+	char buf[2 * NAMEDATALEN + 2];
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (funcs_walk(v, out) == -1)
+				return -1;
+		return 0;
+	}
+	if (!json_is_object(j))
+		return 0;
+	if ((names = json_object_get(json_object_get(j, "FuncCall"),
+	    "funcname")) != NULL) {
+		buf[0] = '\0';
+		json_array_foreach(names, i, n) {
+			const char *s = json_string_value(json_object_get(
+			    json_object_get(n, "String"), "sval"));
+
+			if (s == NULL || strlen(s) > SCH_NAME_MAX)
+				break;
+			if (i)
+				strcat(buf, ".");
+			strcat(buf, s);
+		}
+		if (i == json_array_size(names) && i > 0 && i < 3) {
+			for (i = 0; *out && (*out)[i]; i++)
+				if (!strcmp((*out)[i], buf))
+					break;
+			if ((*out == NULL || (*out)[i] == NULL) &&
+			    schema_strv_push(out, buf) == -1)
+				return -1;
+		}
+	}
+	json_object_foreach(j, k, v)
+		if (funcs_walk(v, out) == -1)
+			return -1;
+	return 0;
+}
+
+int
+schema_expr_funcs(const char *expr, char ***out)
+{
+	PgQueryParseResult r;
+	json_t *root = NULL;
+	char *sql = NULL;
+	int rc = 0;
+
+	if (expr == NULL)
+		return 0;
+	if (asprintf(&sql, "SELECT (%s)", expr) == -1)
+		return -1;
+	r = pg_query_parse(sql);
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)))
+		rc = funcs_walk(root, out);
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	free(sql);
+	return rc;
 }

@@ -43,9 +43,25 @@ struct sch_column {
 	char		*name;
 	char		*type;		/* canonical, see above */
 	int		 is_enum;	/* type names an enum (schema.name) */
+	int		 is_domain;	/* type names a domain (schema.name) */
+	int		 ext_type;	/* model: a type that is neither built
+					   in nor modelled (an extension's):
+					   checked against the database */
 	int		 notnull;
 	char		 identity;	/* 'a' ALWAYS, 'd' BY DEFAULT, 0: none */
 	char		*def;		/* default expression or NULL */
+	/*
+	 * serial: the column draws its default from a sequence it owns
+	 * (what serial / bigserial / smallserial make).  Model: said as the
+	 * type (type is then the integer type, def NULL).  Catalog: set
+	 * when the default calls nextval() and a sequence is OWNED BY the
+	 * column (serial_seq names it, schema.name).
+	 */
+	int		 serial;
+	char		*serial_seq;	/* catalog: the owned sequence */
+	char		*generated;	/* GENERATED ALWAYS AS (expr) STORED */
+	char		*collation;	/* not the type's default: its name
+					   ("C", "pg_catalog.C" as "C") */
 	char		*comment;	/* NULL: none */
 	char		*was;		/* model: former name (rename hint) */
 	int		 num;		/* catalog: attnum */
@@ -105,6 +121,9 @@ struct sch_table {
 	struct sch_index *idx;
 	size_t		 nidx;
 	int		 rows;		/* catalog: 1 has rows, 0 empty, -1 unknown */
+	/* catalog: 'p' partitioned (PARTITION BY), 'c' a partition of
+	   another table (neither is modelled: refused), 0 a plain table */
+	char		 partition;
 	struct sch_pos	 pos;
 };
 
@@ -115,8 +134,58 @@ struct sch_enum {
 	struct sch_pos	 pos;
 };
 
+/* CREATE EXTENSION: database-wide, not per schema. */
+struct sch_extension {
+	char		*name;
+	char		*schema;	/* model: NULL unless said */
+	char		*version;	/* model: NULL unless said */
+	struct sch_pos	 pos;
+};
+
+/*
+ * A sequence.  Model: the values said, the rest PostgreSQL's defaults
+ * (filled in by model_resolve(), so both sides carry every value).
+ * owned_by: "schema.table.column" for a sequence a column owns (a serial
+ * column's; catalog only, never drift on its own).
+ */
+struct sch_sequence {
+	char		*schema;
+	char		*name;
+	char		*type;		/* smallint, integer, bigint */
+	long long	 start, increment, min, max, cache;
+	int		 cycle;
+	char		*owned_by;
+	struct sch_pos	 pos;
+};
+
+/* A domain check: its name and expression (VALUE for the value). */
+struct sch_dcheck {
+	char		*name;
+	char		*expr;
+};
+
+struct sch_domain {
+	char		*schema;
+	char		*name;
+	char		*type;		/* base type, canonical */
+	int		 base_enum;	/* the base type is an enum */
+	int		 base_ext;	/* model: an extension's type */
+	int		 notnull;
+	char		*def;
+	char		*collation;	/* not the base type's default */
+	struct sch_dcheck *checks;
+	size_t		 nchecks;
+	struct sch_pos	 pos;
+};
+
 struct schema {
 	char		**schemas;	/* NULL-terminated, may be NULL */
+	struct sch_extension *exts;
+	size_t		 nexts;
+	struct sch_sequence *seqs;
+	size_t		 nseqs;
+	struct sch_domain *domains;
+	size_t		 ndomains;
 	struct sch_table *tables;
 	size_t		 ntables;
 	struct sch_enum	*enums;
@@ -135,6 +204,13 @@ struct sch_table	*schema_add_table(struct schema *, const char *sch,
 			    const char *name);
 struct sch_enum		*schema_add_enum(struct schema *, const char *sch,
 			    const char *name);
+struct sch_extension	*schema_add_extension(struct schema *, const char *);
+struct sch_sequence	*schema_add_sequence(struct schema *, const char *sch,
+			    const char *name);
+struct sch_domain	*schema_add_domain(struct schema *, const char *sch,
+			    const char *name);
+struct sch_dcheck	*schema_add_dcheck(struct sch_domain *,
+			    const char *name, const char *expr);
 struct sch_column	*schema_add_column(struct sch_table *, const char *);
 struct sch_constraint	*schema_add_constraint(struct sch_table *,
 			    enum sch_con_kind, const char *name);
@@ -146,6 +222,12 @@ const char		*schema_add_file(struct schema *, const char *);
 struct sch_table	*schema_find_table(const struct schema *,
 			    const char *sch, const char *name);
 struct sch_enum		*schema_find_enum(const struct schema *,
+			    const char *sch, const char *name);
+struct sch_extension	*schema_find_extension(const struct schema *,
+			    const char *);
+struct sch_sequence	*schema_find_sequence(const struct schema *,
+			    const char *sch, const char *name);
+struct sch_domain	*schema_find_domain(const struct schema *,
 			    const char *sch, const char *name);
 struct sch_column	*schema_find_column(const struct sch_table *,
 			    const char *);
@@ -166,6 +248,14 @@ int			 schema_has_schema(const struct schema *,
  */
 int	schema_type_canon(const char *type, char **out, int *is_array,
 	    struct merr *);
+/*
+ * A type that is not built in, as format_type() prints it when its
+ * schema is on the search path: parsed by libpg_query, names lower-cased
+ * unless quoted, a "public." prefix dropped, typmods and "[]" kept
+ * ("Public.CITEXT" -> "citext", "vector(3)").  -1 (message in e) when it
+ * is not a type name.
+ */
+int	schema_type_other(const char *type, char **out, struct merr *);
 
 /*
  * 1 when two expressions mean the same once PostgreSQL's decorations are
@@ -179,6 +269,14 @@ int	schema_expr_equal(const char *a, const char *b);
  * no side effect.
  */
 int	schema_expr_is_constant(const char *expr);
+/*
+ * Append to *out (once each) the functions expr calls, as written:
+ * "name" or "schema.name" (libpg_query's FuncCall nodes; SQL syntax
+ * such as EXTRACT or SUBSTRING ... FROM appears as its pg_catalog
+ * function).  An expression that does not parse adds nothing.  -1: out
+ * of memory.
+ */
+int	schema_expr_funcs(const char *expr, char ***out);
 /* Check that expr parses as an SQL expression; error with its message. */
 int	schema_expr_check(const char *expr, struct merr *);
 

@@ -85,11 +85,17 @@ snap_column(const struct sch_column *c, int *bad)
 	put_str(o, "name", c->name, bad);
 	put_str(o, "type", c->type, bad);
 	put_true(o, "enum", c->is_enum, bad);
+	put_true(o, "domain", c->is_domain, bad);
+	put_true(o, "ext_type", c->ext_type, bad);
 	put_true(o, "not_null", c->notnull, bad);
 	if (c->identity)
 		put_str(o, "identity", snap_identities[c->identity != 'a'],
 		    bad);
 	put_str(o, "default", c->def, bad);
+	put_true(o, "serial", c->serial, bad);
+	put_str(o, "serial_seq", c->serial_seq, bad);
+	put_str(o, "generated", c->generated, bad);
+	put_str(o, "collation", c->collation, bad);
 	put_str(o, "comment", c->comment, bad);
 	put_str(o, "was", c->was, bad);
 	if (c->num)
@@ -167,6 +173,9 @@ snap_table(const struct sch_table *t, int *bad)
 	put_str(o, "comment", t->comment, bad);
 	if (t->rows != -1)
 		put(o, "rows", json_integer(t->rows != 0), bad);
+	if (t->partition)
+		put_str(o, "partition", t->partition == 'p' ? "partitioned" :
+		    "partition", bad);
 	PUT_LIST(o, "columns", t->cols, t->ncols, snap_column, bad);
 	PUT_LIST(o, "constraints", t->cons, t->ncons, snap_constraint, bad);
 	PUT_LIST(o, "indexes", t->idx, t->nidx, snap_index, bad);
@@ -189,12 +198,70 @@ snap_enum(const struct sch_enum *en, int *bad)
 }
 
 static json_t *
+snap_extension(const struct sch_extension *x, int *bad)
+{
+	json_t *o = json_object();
+
+	put_str(o, "name", x->name, bad);
+	put_str(o, "schema", x->schema, bad);
+	put_str(o, "version", x->version, bad);
+	return o;
+}
+
+static json_t *
+snap_sequence(const struct sch_sequence *q, int *bad)
+{
+	json_t *o = json_object();
+
+	put_str(o, "schema", q->schema, bad);
+	put_str(o, "name", q->name, bad);
+	put_str(o, "type", q->type, bad);
+	put(o, "start", json_integer(q->start), bad);
+	put(o, "increment", json_integer(q->increment), bad);
+	put(o, "min", json_integer(q->min), bad);
+	put(o, "max", json_integer(q->max), bad);
+	put(o, "cache", json_integer(q->cache), bad);
+	put_true(o, "cycle", q->cycle, bad);
+	put_str(o, "owned_by", q->owned_by, bad);
+	return o;
+}
+
+static json_t *
+snap_dcheck(const struct sch_dcheck *c, int *bad)
+{
+	json_t *o = json_object();
+
+	put_str(o, "name", c->name, bad);
+	put_str(o, "expr", c->expr, bad);
+	return o;
+}
+
+static json_t *
+snap_domain(const struct sch_domain *d, int *bad)
+{
+	json_t *o = json_object();
+
+	put_str(o, "schema", d->schema, bad);
+	put_str(o, "name", d->name, bad);
+	put_str(o, "type", d->type, bad);
+	put_true(o, "base_enum", d->base_enum, bad);
+	put_true(o, "not_null", d->notnull, bad);
+	put_str(o, "default", d->def, bad);
+	put_str(o, "collation", d->collation, bad);
+	PUT_LIST(o, "checks", d->checks, d->nchecks, snap_dcheck, bad);
+	return o;
+}
+
+static json_t *
 snap_schema(const struct schema *s, int *bad)
 {
 	json_t *o = json_object();
 
 	put(o, "snapshot", json_integer(SNAPSHOT_VERSION), bad);
 	put_strv(o, "schemas", s->schemas, bad);
+	PUT_LIST(o, "extensions", s->exts, s->nexts, snap_extension, bad);
+	PUT_LIST(o, "sequences", s->seqs, s->nseqs, snap_sequence, bad);
+	PUT_LIST(o, "domains", s->domains, s->ndomains, snap_domain, bad);
 	PUT_LIST(o, "enums", s->enums, s->nenums, snap_enum, bad);
 	PUT_LIST(o, "tables", s->tables, s->ntables, snap_table, bad);
 	return o;
@@ -400,7 +467,8 @@ static int
 rd_column(struct rd *r, struct sch_table *t, json_t *o)
 {
 	static const char *const keys[] = { "name", "type", "enum",
-	    "not_null", "identity", "default", "comment", "was", "num",
+	    "domain", "ext_type", "not_null", "identity", "default", "serial",
+	    "serial_seq", "generated", "collation", "comment", "was", "num",
 	    NULL };
 	struct sch_column *c;
 	json_t *num = json_object_get(o, "num");
@@ -421,8 +489,14 @@ rd_column(struct rd *r, struct sch_table *t, json_t *o)
 	c->identity = id == -1 ? 0 : id == 0 ? 'a' : 'd';
 	return rd_str(r, o, "type", 1, &c->type) == -1 ||
 	    rd_bool(r, o, "enum", &c->is_enum) == -1 ||
+	    rd_bool(r, o, "domain", &c->is_domain) == -1 ||
+	    rd_bool(r, o, "ext_type", &c->ext_type) == -1 ||
 	    rd_bool(r, o, "not_null", &c->notnull) == -1 ||
 	    rd_str(r, o, "default", 0, &c->def) == -1 ||
+	    rd_bool(r, o, "serial", &c->serial) == -1 ||
+	    rd_str(r, o, "serial_seq", 0, &c->serial_seq) == -1 ||
+	    rd_str(r, o, "generated", 0, &c->generated) == -1 ||
+	    rd_str(r, o, "collation", 0, &c->collation) == -1 ||
 	    rd_str(r, o, "comment", 0, &c->comment) == -1 ||
 	    rd_str(r, o, "was", 0, &c->was) == -1 ? -1 : 0;
 }
@@ -562,7 +636,9 @@ static int
 rd_table(struct rd *r, struct schema *s, json_t *o)
 {
 	static const char *const keys[] = { "schema", "name", "comment",
-	    "rows", "columns", "constraints", "indexes", NULL };
+	    "rows", "partition", "columns", "constraints", "indexes", NULL };
+	static const char *const parts[] = { "partitioned", "partition" };
+	int part = -1;
 	char *sch = NULL, *name = NULL;
 	struct sch_table *t = NULL;
 	json_t *rows = json_object_get(o, "rows");
@@ -579,6 +655,9 @@ rd_table(struct rd *r, struct schema *s, json_t *o)
 	    json_integer_value(rows) > 1))
 		return rd_fail(r, "rows", "must be 0 or 1");
 	t->rows = rows ? (int)json_integer_value(rows) : -1;
+	if (rd_word(r, o, "partition", parts, 2, &part) == -1)
+		return -1;
+	t->partition = part == -1 ? 0 : part == 0 ? 'p' : 'c';
 	return rd_str(r, o, "comment", 0, &t->comment) == -1 ||
 	    rd_list(r, t, o, "columns", rd_column) == -1 ||
 	    rd_list(r, t, o, "constraints", rd_constraint) == -1 ||
@@ -586,10 +665,124 @@ rd_table(struct rd *r, struct schema *s, json_t *o)
 }
 
 static int
+rd_extension(struct rd *r, struct schema *s, json_t *o)
+{
+	static const char *const keys[] = { "name", "schema", "version",
+	    NULL };
+	struct sch_extension *x = NULL;
+	char *name = NULL;
+
+	if (rd_keys(r, o, keys) == 0 && rd_str(r, o, "name", 1, &name) == 0 &&
+	    (x = schema_add_extension(s, name)) == NULL)
+		rd_nomem(r);
+	free(name);
+	if (x == NULL)
+		return -1;
+	return rd_str(r, o, "schema", 0, &x->schema) == -1 ||
+	    rd_str(r, o, "version", 0, &x->version) == -1 ? -1 : 0;
+}
+
+static int
+rd_int(struct rd *r, json_t *o, const char *key, long long *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		return rd_fail(r, key, "must be an integer");
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int
+rd_sequence(struct rd *r, struct schema *s, json_t *o)
+{
+	static const char *const keys[] = { "schema", "name", "type", "start",
+	    "increment", "min", "max", "cache", "cycle", "owned_by", NULL };
+	char *sch = NULL, *name = NULL;
+	struct sch_sequence *q = NULL;
+
+	if (rd_keys(r, o, keys) == 0 && rd_str(r, o, "schema", 1, &sch) == 0 &&
+	    rd_str(r, o, "name", 1, &name) == 0 &&
+	    (q = schema_add_sequence(s, sch, name)) == NULL)
+		rd_nomem(r);
+	free(sch);
+	free(name);
+	if (q == NULL)
+		return -1;
+	return rd_str(r, o, "type", 1, &q->type) == -1 ||
+	    rd_int(r, o, "start", &q->start) == -1 ||
+	    rd_int(r, o, "increment", &q->increment) == -1 ||
+	    rd_int(r, o, "min", &q->min) == -1 ||
+	    rd_int(r, o, "max", &q->max) == -1 ||
+	    rd_int(r, o, "cache", &q->cache) == -1 ||
+	    rd_bool(r, o, "cycle", &q->cycle) == -1 ||
+	    rd_str(r, o, "owned_by", 0, &q->owned_by) == -1 ? -1 : 0;
+}
+
+static int
+rd_domain(struct rd *r, struct schema *s, json_t *o)
+{
+	static const char *const keys[] = { "schema", "name", "type",
+	    "base_enum", "not_null", "default", "collation", "checks", NULL };
+	static const char *const ckeys[] = { "name", "expr", NULL };
+	char *sch = NULL, *name = NULL, *expr = NULL;
+	struct sch_domain *d = NULL;
+	json_t *x;
+	size_t i;
+
+	if (rd_keys(r, o, keys) == 0 && rd_str(r, o, "schema", 1, &sch) == 0 &&
+	    rd_str(r, o, "name", 1, &name) == 0 &&
+	    (d = schema_add_domain(s, sch, name)) == NULL)
+		rd_nomem(r);
+	free(sch);
+	free(name);
+	if (d == NULL || rd_str(r, o, "type", 1, &d->type) == -1 ||
+	    rd_bool(r, o, "base_enum", &d->base_enum) == -1 ||
+	    rd_bool(r, o, "not_null", &d->notnull) == -1 ||
+	    rd_str(r, o, "default", 0, &d->def) == -1 ||
+	    rd_str(r, o, "collation", 0, &d->collation) == -1)
+		return -1;
+	json_array_foreach(json_object_get(o, "checks"), i, x) {
+		name = expr = NULL;
+		if (rd_keys(r, x, ckeys) == -1 ||
+		    rd_str(r, x, "name", 1, &name) == -1 ||
+		    rd_str(r, x, "expr", 1, &expr) == -1 ||
+		    schema_add_dcheck(d, name, expr) == NULL) {
+			free(name);
+			free(expr);
+			return r->e->msg[0] ? -1 : rd_nomem(r);
+		}
+		free(name);
+		free(expr);
+	}
+	return 0;
+}
+
+typedef int (*rd_top_fn)(struct rd *, struct schema *, json_t *);
+
+static int
+rd_top(struct rd *r, struct schema *s, json_t *root, const char *key,
+    rd_top_fn fn)
+{
+	json_t *v = json_object_get(root, key), *x;
+	size_t i;
+
+	if (v && !json_is_array(v))
+		return rd_fail(r, key, "must be a list");
+	json_array_foreach(v, i, x) {
+		snprintf(r->path, sizeof(r->path), "%s[%zu]", key, i);
+		if (fn(r, s, x) == -1)
+			return -1;
+	}
+	r->path[0] = '\0';
+	return 0;
+}
+
+static int
 rd_schema(struct rd *r, struct schema *s, json_t *root)
 {
-	static const char *const keys[] = { "snapshot", "schemas", "enums",
-	    "tables", NULL };
+	static const char *const keys[] = { "snapshot", "schemas",
+	    "extensions", "sequences", "domains", "enums", "tables", NULL };
 	json_t *ver = json_object_get(root, "snapshot"), *v, *x;
 	size_t i;
 
@@ -598,7 +791,10 @@ rd_schema(struct rd *r, struct schema *s, json_t *root)
 	if (!json_is_integer(ver) || json_integer_value(ver) !=
 	    SNAPSHOT_VERSION)
 		return rd_fail(r, "snapshot", "must be 1 (the format version)");
-	if (rd_strv(r, root, "schemas", &s->schemas) == -1)
+	if (rd_strv(r, root, "schemas", &s->schemas) == -1 ||
+	    rd_top(r, s, root, "extensions", rd_extension) == -1 ||
+	    rd_top(r, s, root, "sequences", rd_sequence) == -1 ||
+	    rd_top(r, s, root, "domains", rd_domain) == -1)
 		return -1;
 	if ((v = json_object_get(root, "enums")) && !json_is_array(v))
 		return rd_fail(r, "enums", "must be a list");

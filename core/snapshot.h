@@ -10,11 +10,19 @@
  *   {
  *     "snapshot": 1,
  *     "schemas": ["public", ...],
+ *     "extensions": [ {"name", "schema", "version"} ],
+ *     "sequences": [ {"schema", "name", "type", "start", "increment",
+ *                     "min", "max", "cache", "cycle", "owned_by"} ],
+ *     "domains": [ {"schema", "name", "type", "base_enum", "not_null",
+ *                   "default", "collation", "checks": [ {"name",
+ *                   "expr"} ]} ],
  *     "enums": [ {"schema", "name", "labels": [...]} ],
- *     "tables": [ {"schema", "name", "comment", "rows",
- *                  "columns": [ {"name", "type", "enum", "not_null",
- *                                "identity", "default", "comment", "was",
- *                                "num"} ],
+ *     "tables": [ {"schema", "name", "comment", "rows", "partition",
+ *                  "columns": [ {"name", "type", "enum", "domain",
+ *                                "ext_type", "not_null", "identity",
+ *                                "default", "serial", "serial_seq",
+ *                                "generated", "collation", "comment",
+ *                                "was", "num"} ],
  *                  "constraints": [ {"kind", "name", "columns",
  *                                "ref_schema", "ref_table", "ref_columns",
  *                                "on_delete", "on_update", "expr",
@@ -29,7 +37,8 @@
  * with the fields of core/schema.h in their canonical forms.  kind is
  * "primary key", "unique", "foreign key" or "check"; identity "always" or
  * "by default"; on_delete/on_update "no action", "restrict", "cascade",
- * "set null" or "set default"; match "full" or "partial" ("simple" read
+ * "set null" or "set default"; partition "partitioned" or "partition";
+ * sequence values always written; match "full" or "partial" ("simple" read
  * too); options one string per key in pg_get_indexdef()'s spelling ("" for
  * a plain key; core/idxdef.h); rows 1 (has rows) or 0 (empty).  Snapshots
  * written before these keys existed read the same (each is optional).

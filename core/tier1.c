@@ -9,6 +9,7 @@
 #include "migset.h"
 #include "mtime.h"
 #include "model.h"
+#include "plancheck.h"
 #include "quote.h"
 #include "schema.h"
 #include "runner.h"
@@ -48,7 +49,8 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 			const struct sch_column *c = &t->cols[j];
 
 			if (schema_find_column(h, c->name) ||
-			    (c->def == NULL && !c->notnull) ||
+			    (c->def == NULL && !c->notnull && !c->serial &&
+			    !c->generated) ||
 			    (c->def && !strstr(c->def, "(")))
 				continue;
 			if (schema_strv_push(&which, t->schema) == -1 ||
@@ -79,7 +81,7 @@ t1_type_sql(const struct sch_column *c)
 	const char *dot, *arr;
 	char *sch, *name, *q, *r = NULL;
 
-	if (!c->is_enum)
+	if (!c->is_enum && !c->is_domain)
 		return strdup(c->type);
 	dot = strchr(c->type, '.');
 	arr = strstr(c->type, "[]");
@@ -336,6 +338,12 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 		rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
 	if (rc == 0)
 		rc = plan_compute(want, have, &o, out, e);
+	/* safe means it will apply: what the SQL needs is there */
+	if (rc == 0 && (*out)->nsafe > 0 && (rc = plancheck_run(db, *out,
+	    cfg->lock_timeout_ms, cfg->statement_timeout_ms, e)) == -1) {
+		plan_free(*out);
+		*out = NULL;
+	}
 	t1_owned_release(&w);
 	schema_free(have);
 	return rc;

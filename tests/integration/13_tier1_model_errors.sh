@@ -26,9 +26,19 @@ good; printf 'table: t\ncolumns:\n  id: int\ncolour: red\n' >m/t.yaml
 case_ "unknown top-level key" "error: m/t.yaml:4:1: unknown key 'colour' in model"
 good; printf 'table: t\ncolumns:\n  id: int\n  name: { type: strng }\n' >m/t.yaml
 case_ "unknown type" "error: m/t.yaml:4:17: unknown type 'strng' for column 'name'"
-good; printf 'table: t\ncolumns:\n  id: { type: bigserial, primary_key: true }\n' >m/t.yaml
-case_ "serial, with the identity column to write instead" \
-    "hint: serial is a shorthand, not a type: a new column is \\{ type: bigint, identity: by_default \\}; a serial column that exists is \\{ type: bigint, default: \"nextval"
+good; printf 'table: t\ncolumns:\n  id: { type: bigserial, primary_key: true }\n  email: citext\n' >m/t.yaml
+case_ "a type from an extension the models do not list" \
+    "hint: 'citext' comes from an extension: add 'extensions: \\[citext\\]' to a model"
+good; printf 'table: t\ncolumns:\n  id: { type: bigserial, default: 1 }\n' >m/t.yaml
+case_ "serial with a default" \
+    "error: m/t.yaml:3:15: column 'id' is serial \\(its sequence gives the values\\): it cannot have 'default'"
+good; printf 'sequences:\n  s: { type: text }\n' >m/s.yaml
+case_ "sequence of a non-integer type" \
+    "error: m/s.yaml:2:14: 'type' must be smallint, integer or bigint"
+good; printf 'domains:\n  d: { type: int, chek: x }\n' >m/d.yaml
+case_ "unknown key in a domain" "error: m/d.yaml:2:19: unknown key 'chek' in domain"
+good; printf 'extensions: [citext, citext]\n' >m/x.yaml
+case_ "duplicate extension" "error: m/x.yaml:1:22: duplicate extension 'citext'"
 good; printf 'table: t\ncolumns:\n  id: { type: text, identity: always }\n' >m/t.yaml
 case_ "identity on a text column" \
     "error: m/t.yaml:3:15: identity column 'id' must be smallint, integer or bigint, not text"

@@ -10,13 +10,13 @@
 mkdir -p migrations
 n=0
 
-# model DIR BCOL EXTRA: the models of tables r and t
+# model DIR BCOL EXTRA [ACOL]: the models of tables r and t
 model() {
 	mkdir -p "$1"
 	printf 'table: r\ncolumns:\n  id: { type: bigint, primary_key: true }\n' \
 	    >"$1/r.yaml"
-	printf 'table: t\ncolumns:\n  id: { type: bigint, primary_key: true }\n  a: text\n  b: %s\n  c: timestamptz\n  j: jsonb\n%s\n' \
-	    "$2" "$3" >"$1/t.yaml"
+	printf 'table: t\ncolumns:\n  id: { type: bigint, primary_key: true }\n  a: %s\n  b: %s\n  c: timestamptz\n  j: jsonb\n%s\n' \
+	    "${4:-text}" "$2" "$3" >"$1/t.yaml"
 }
 
 plan() {	# plan DB DIR
@@ -24,7 +24,7 @@ plan() {	# plan DB DIR
 	    --plan 2>&1
 }
 
-# variant NAME SQL PLAIN_EXTRA MATCH_EXTRA [PLAIN_B MATCH_B]
+# variant NAME SQL PLAIN_EXTRA MATCH_EXTRA [PLAIN_B MATCH_B [A]]
 variant() {
 	name=$1; n=$((n + 1)); db="${TESTDB}_v$n"
 	psql -qAtX -d "$TESTDB" -c "DROP DATABASE IF EXISTS \"$db\"" \
@@ -36,8 +36,8 @@ INSERT INTO r VALUES (1);
 INSERT INTO t VALUES (1, 'x', 1, now(), '{}');
 $2;
 SQL
-	model "$n.plain" "${5:-bigint}" "$3"
-	model "$n.match" "${6:-bigint}" "$4"
+	model "$n.plain" "${5:-bigint}" "$3" "${7:-text}"
+	model "$n.match" "${6:-bigint}" "$4" "${7:-text}"
 	out=$(plan "$db" "$n.plain")
 	like "$name: the plain model is a change" "$out" \
 	    '^-- (safe|refused): (change index|alter constraint|change constraint) '
@@ -70,7 +70,8 @@ variant "COLLATE \"C\"" "CREATE INDEX t_a_idx ON t (a COLLATE \"C\")" \
 # is seen through the column's own collation
 variant "COLLATE \"default\" on a \"C\" column" \
     "ALTER TABLE t ALTER COLUMN a TYPE text COLLATE \"C\"; CREATE INDEX t_a_idx ON t (a COLLATE \"default\")" \
-    "indexes: [[a]]" "indexes: [[{ column: a, collation: default }]]"
+    "indexes: [[a]]" "indexes: [[{ column: a, collation: default }]]" \
+    bigint bigint "{ type: text, collation: C }"
 # unnamed: PostgreSQL's default name counts the INCLUDE columns, and so
 # does the model's
 variant "INCLUDE" "CREATE INDEX ON t (b) INCLUDE (a)" \

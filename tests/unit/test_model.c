@@ -224,8 +224,53 @@ test_errors(void **state)
 	    "unknown key 'nul' in column", 3, 20, "nul");
 	expect_error("table: t\ncolumns:\n  id: { type: integr }\n",
 	    "unknown type 'integr' for column 'id'", 3, 15, "type");
-	expect_error("table: t\ncolumns:\n  id: { type: bigserial }\n",
-	    "unknown type 'bigserial' for column 'id'", 3, 15, "type");
+	expect_error("table: t\ncolumns:\n  id: { type: citext }\n",
+	    "unknown type 'citext' for column 'id'", 3, 15, "type");
+	expect_error("table: t\ncolumns:\n"
+	    "  id: { type: bigserial, default: 1 }\n",
+	    "column 'id' is serial (its sequence gives the values): it cannot "
+	    "have 'default'", 3, 15, "default");
+	expect_error("table: t\ncolumns:\n  a: int\n"
+	    "  b: { type: int, generated: \"a * 2\", identity: always }\n",
+	    "column 'b' is generated: it cannot have 'identity'", 4, 14,
+	    "identity");
+	expect_error("table: t\ncolumns:\n  a: int\n"
+	    "  b: { type: int, generated: \"a *\" }\n",
+	    "'generated': invalid SQL expression", 4, 30, "generated");
+	expect_error("table: t\ncolumns:\n  a: int\n"
+	    "  b: { type: int, generated: \"a * 2\", default: 1 }\n",
+	    "column 'b' is generated: it cannot have 'default'", 4, 14,
+	    "default");
+	expect_error("table: t\ncolumns:\n  a: { type: text, collation: \"\" }\n",
+	    "'collation' must be a name of 1 to 63 bytes", 3, 31, "collation");
+	expect_error("extensions: [citext, citext]\n",
+	    "duplicate extension 'citext'", 1, 22, "extensions");
+	expect_error("extensions: { schema: x }\n",
+	    "'extensions' must be a list", 1, 13, "extensions");
+	expect_error("extensions: [{ nme: x }]\n",
+	    "unknown key 'nme' in extension", 1, 16, "nme");
+	expect_error("sequences:\n  s: { type: text }\n",
+	    "'type' must be smallint, integer or bigint", 2, 14, "type");
+	expect_error("sequences:\n  s: { increment: 0 }\n",
+	    "'increment' must not be 0", 2, 19, "increment");
+	expect_error("sequences:\n  s: { start: 0 }\n",
+	    "sequence 's': start 0 is not between min 1 and max", 2, 6,
+	    "start");
+	expect_error("sequences:\n  s: { type: smallint, max: 99999 }\n",
+	    "sequence 's': min 1 and max 99999 must be in smallint's range", 2,
+	    6, "min");
+	expect_error("sequences:\n  s: { cache: 0 }\n",
+	    "'cache' must be an integer between 1 and", 2, 15, "cache");
+	expect_error("domains:\n  d: { not_null: true }\n",
+	    "domain 'd' has no 'type'", 2, 3, "d");
+	expect_error("domains:\n  d: { type: text, chek: x }\n",
+	    "unknown key 'chek' in domain", 2, 20, "chek");
+	expect_error("domains:\n  d: { type: strng }\n",
+	    "unknown type 'strng' for domain 'd'", 2, 14, "type");
+	expect_error("domains:\n  d: { type: int, check: \"VALUE >\" }\n",
+	    "'check': invalid SQL expression", 2, 26, "check");
+	expect_error("domains:\n  d: int\nenums:\n  d: [a]\n",
+	    "duplicate type 'public.d'", 2, 3, "d");
 	expect_error("table: t\ncolumns:\n  id: { type: int, identity: yes }\n",
 	    "'identity' must be always or by_default", 3, 30, "identity");
 	expect_error("table: t\ncolumns:\n  id: { type: text, identity: always }\n",

@@ -1,0 +1,223 @@
+/*
+ * plan_needs.c - what the SQL of a safe change needs from the database
+ * (plan.h, struct plan_need): types that are neither built in nor
+ * created by the plan, operator classes (named, or the default one of a
+ * key's type for the index method), collations, the functions that
+ * expressions call, and the other changes of the plan it builds on.
+ * Recorded while planning (a pure function still); core/plancheck.c
+ * checks them against the database in one query.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idxdef.h"
+#include "plan_int.h"
+#include "quote.h"
+
+/* "kind schema.name" of a change, for NEED_CHANGE. */
+static void
+need_change(struct pctx *x, struct plan_change *c, const char *kind,
+    const char *sch, const char *name, const char *col)
+{
+	char *kt = col ? plan_fmt("%s %s.%s.%s", kind, sch, name, col) :
+	    plan_fmt("%s %s.%s", kind, sch, name);
+
+	if (kt == NULL)
+		x->nomem = 1;
+	plan_need(x, c, NEED_CHANGE, kt, NULL, NULL, NULL);
+	free(kt);
+}
+
+/* "schema.name" -> its parts (schema NULL without a dot); malloc'd. */
+static int
+split_qual(const char *q, char **sch, char **name)
+{
+	const char *dot = strchr(q, '.');
+
+	*sch = dot ? strndup(q, (size_t)(dot - q)) : NULL;
+	*name = strdup(dot ? dot + 1 : q);
+	return (*name && (!dot || *sch)) ? 0 : -1;
+}
+
+void
+plan_needs_expr(struct pctx *x, struct plan_change *c, const char *expr,
+    const char *what)
+{
+	char **fn = NULL, *sch, *name;
+
+	if (expr == NULL || c == NULL)
+		return;
+	if (schema_expr_funcs(expr, &fn) == -1)
+		x->nomem = 1;
+	for (size_t i = 0; fn && fn[i]; i++) {
+		if (split_qual(fn[i], &sch, &name) == -1)
+			x->nomem = 1;
+		else
+			plan_need(x, c, NEED_FUNCTION, name, sch, NULL, what);
+		free(sch);
+		free(name);
+	}
+	schema_strv_free(fn);
+}
+
+/* "s.name[]" (an enum or domain's canonical type) -> schema, name. */
+static int
+user_type(const char *type, char **sch, char **name, int *array)
+{
+	const char *dot = strchr(type, '.'), *arr = strstr(type, "[]");
+
+	*array = arr != NULL;
+	*sch = strndup(type, (size_t)(dot - type));
+	*name = strndup(dot + 1, arr ? (size_t)(arr - dot - 1) :
+	    strlen(dot + 1));
+	return *sch && *name ? 0 : -1;
+}
+
+/*
+ * The type of column col of want table t as the database will name it
+ * when the change runs, for a default operator class check: the type
+ * itself, or for an enum or domain the plan creates, what stands for it
+ * ("anyenum", "anyarray", the domain's base type).  NULL: no check.
+ */
+static char *
+key_type(struct pctx *x, const struct sch_column *col)
+{
+	const struct sch_domain *d;
+	char *sch = NULL, *name = NULL, *r = NULL, *q;
+	int arr;
+
+	if (!col->is_enum && !col->is_domain)
+		return strdup(col->type);
+	if (user_type(col->type, &sch, &name, &arr) == -1)
+		goto out;
+	if (col->is_enum ? schema_find_enum(x->have, sch, name) != NULL :
+	    schema_find_domain(x->have, sch, name) != NULL) {
+		q = quote_qualified(sch, name);
+		r = q ? plan_fmt("%s%s", q, arr ? "[]" : "") : NULL;
+		free(q);
+	} else if (arr)
+		r = strdup("anyarray");
+	else if (col->is_enum)
+		r = strdup("anyenum");
+	else if ((d = schema_find_domain(x->want, sch, name)) != NULL)
+		r = strdup(d->base_enum ? "anyenum" : d->type);
+out:
+	free(sch);
+	free(name);
+	return r;
+}
+
+/* A column's type: an extension's must exist, a new domain be made. */
+void
+plan_needs_type(struct pctx *x, struct plan_change *c, const char *type,
+    int is_domain, int ext, const char *what)
+{
+	char *sch, *name;
+	int arr;
+
+	if (ext)
+		plan_need(x, c, NEED_TYPE, type, NULL, NULL, what);
+	if (!is_domain)
+		return;
+	if (user_type(type, &sch, &name, &arr) == -1)
+		x->nomem = 1;
+	else if (!schema_find_domain(x->have, sch, name))
+		need_change(x, c, "create domain", sch, name, NULL);
+	free(sch);
+	free(name);
+}
+
+void
+plan_needs_column(struct pctx *x, struct plan_change *c,
+    const struct sch_column *col)
+{
+	char *what = plan_fmt("column '%s'", col->name);
+
+	plan_needs_type(x, c, col->type, col->is_domain, col->ext_type, what);
+	if (col->collation)
+		plan_need(x, c, NEED_COLLATION, col->collation, NULL, NULL,
+		    what);
+	plan_needs_expr(x, c, col->def, what);
+	plan_needs_expr(x, c, col->generated, what);
+	free(what);
+}
+
+/* A key column of an existing table that this plan adds. */
+static void
+needs_new_column(struct pctx *x, struct plan_change *c,
+    const struct sch_table *t, const char *col)
+{
+	const struct sch_table *h = schema_find_table(x->have, t->schema,
+	    t->name);
+
+	if (h && schema_find_column(t, col) && !schema_find_column(h, col))
+		need_change(x, c, "add column", t->schema, t->name, col);
+}
+
+/* Key i of index (or key) on t: its operator class and collation. */
+static void
+needs_key(struct pctx *x, struct plan_change *c, const struct sch_table *t,
+    const char *key, const char *opts, const char *method)
+{
+	const struct sch_column *col = schema_find_column(t, key);
+	char *coll = NULL, *opc = NULL, *sch, *name, *what, *type;
+
+	what = plan_fmt("index key '%s'", key);
+	if (idxdef_parts(opts, &coll, &opc) == -1)
+		x->nomem = 1;
+	if (coll)
+		plan_need(x, c, NEED_COLLATION, coll, NULL, NULL, what);
+	if (opc && split_qual(opc, &sch, &name) == 0) {
+		plan_need(x, c, NEED_OPCLASS, name, sch, method, what);
+		free(sch);
+		free(name);
+	} else if (opc == NULL && col && (type = key_type(x, col)) != NULL) {
+		plan_need(x, c, NEED_DEFAULT_OPCLASS, type, NULL, method, what);
+		free(type);
+	} else if (col == NULL)
+		plan_needs_expr(x, c, key, what);
+	if (col)
+		needs_new_column(x, c, t, key);
+	free(coll);
+	free(opc);
+	free(what);
+}
+
+void
+plan_needs_index(struct pctx *x, struct plan_change *c,
+    const struct sch_table *t, const struct sch_index *ix)
+{
+	char *what = plan_fmt("index '%s'", ix->name);
+
+	for (size_t i = 0; ix->keys && ix->keys[i]; i++)
+		needs_key(x, c, t, ix->keys[i], ix->opts ? ix->opts[i] : NULL,
+		    ix->method);
+	for (size_t i = 0; ix->include && ix->include[i]; i++)
+		needs_new_column(x, c, t, ix->include[i]);
+	plan_needs_expr(x, c, ix->where, what);
+	free(what);
+}
+
+void
+plan_needs_constraint(struct pctx *x, struct plan_change *c,
+    const struct sch_table *t, const struct sch_constraint *k)
+{
+	const struct sch_table *r;
+	char *what = plan_fmt("constraint '%s'", k->name);
+
+	if (k->kind == SCH_CHECK)
+		plan_needs_expr(x, c, k->expr, what);
+	for (size_t i = 0; k->kind != SCH_CHECK && k->cols && k->cols[i]; i++)
+		if (k->kind == SCH_FK)
+			needs_new_column(x, c, t, k->cols[i]);
+		else
+			needs_key(x, c, t, k->cols[i], NULL, "btree");
+	for (size_t i = 0; k->include && k->include[i]; i++)
+		needs_new_column(x, c, t, k->include[i]);
+	if (k->kind == SCH_FK && !schema_find_table(x->have, k->ref_schema,
+	    k->ref_table) && (r = schema_find_table(x->want, k->ref_schema,
+	    k->ref_table)) != NULL && r != t)
+		need_change(x, c, "create table", r->schema, r->name, NULL);
+	free(what);
+}
