@@ -100,7 +100,9 @@ like "verify reports a missing binary" "$out" "is not executable"
 
 # --- what the units must say ---------------------------------------------
 S=$SRC/systemd/migrated.service
-for want in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' \
+for want in 'Type=notify' \
+    'ExecReload=/usr/bin/migratectl -c /etc/migrated/migrated.yaml reload$' \
+    'StateDirectory=migrated$' \
     'Restart=on-failure' 'WatchdogSec=' 'User=migrated' 'Group=migrated' \
     'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
     'PrivateDevices=yes' 'NoNewPrivileges=yes' \
@@ -114,6 +116,12 @@ unlike "no PrivateUsers= (SO_PEERCRED needs real uids)" "$(cat "$S")" '^PrivateU
 hardening() { sed -n '/^# Hardening/,/^\[Install\]/p' "$1"; }
 is "template has the same hardening as migrated.service" \
     "$(hardening "$SRC/systemd/migrated@.service")" "$(hardening "$S")"
+is "template: reload waits for its instance's answer" \
+    "$(grep '^ExecReload=' "$SRC/systemd/migrated@.service")" \
+    "ExecReload=/usr/bin/migratectl -s /run/migrated/%i.sock reload"
+is "template: a state folder per instance" \
+    "$(grep '^StateDirectory=' "$SRC/systemd/migrated@.service")" \
+    "StateDirectory=migrated/%i"
 like "template: config, socket and env per instance" \
     "$(grep -E '^(ExecStart|EnvironmentFile)=' "$SRC/systemd/migrated@.service")" \
     "-c /etc/migrated/%i.yaml --socket /run/migrated/%i.sock"
