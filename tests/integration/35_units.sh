@@ -142,7 +142,9 @@ ok "exposure score of migrated.service is 2.0 or better" \
 # the ExecStart lines are accepted by the real binary: run them with -n on a
 # copy of the example configuration
 mkdir -p "$T/etc/migrated" models migrations
+# (the example's state_dir is the one systemd's StateDirectory= creates)
 sed -e "s|^models:.*|models: $T/models|" -e "s|^migrations:.*|migrations: $T/migrations|" \
+    -e "s|^state_dir:.*|state_dir: $T|" \
     "$SRC/contrib/migrated.yaml" >"$T/etc/migrated/migrated.yaml"
 cp "$T/etc/migrated/migrated.yaml" "$T/etc/migrated/auth.yaml"
 # -n checks the socket's group too: the example names 'migrated', which
@@ -167,10 +169,11 @@ like "sysusers creates user migrated" "$out" "Creating user 'migrated'"
 
 # --- the example configuration -------------------------------------------
 out=$("$MIGRATED" -c "$SRC/contrib/migrated.yaml" --models models \
-    --migrations migrations -n 2>&1)
+    --migrations migrations --state-dir "$T" -n 2>&1)
 like "contrib/migrated.yaml loads" "$out" "$n_ok"
 out=$(cd / && "$MIGRATED" -c "$R/etc/migrated/migrated.yaml.example" \
-    --models "$T/models" --migrations "$T/migrations" -n 2>&1)
+    --models "$T/models" --migrations "$T/migrations" --state-dir "$T" \
+    -n 2>&1)
 like "installed example loads" "$out" "$n_ok"
 
 # Every key config.c accepts (its *_keys[] tables) is set in the example and
