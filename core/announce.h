@@ -19,19 +19,22 @@
 struct config;
 struct db;
 
-#define ANNOUNCE_CHANNEL_MAX	64	/* NAMEDATALEN: 63 bytes and a NUL */
+/* NAMEDATALEN: 63 bytes and a NUL */
+#define ANNOUNCE_CHANNEL_MAX	64
 #define ANNOUNCE_ORIGIN_MAX	33	/* 32 characters and a NUL */
 
 /*
  * "migrated:SCHEMA.TABLE" (the tracking table); when that is longer than
  * 63 bytes, "migrated:" and the first 32 hex digits of its SHA-256.
  */
-void	announce_channel(const struct config *, char buf[ANNOUNCE_CHANNEL_MAX]);
+void	announce_channel(const struct config *,
+	    char buf[ANNOUNCE_CHANNEL_MAX]);
 /* LISTEN on the channel of cfg (the identifier quoted). */
 int	announce_listen(struct db *, const struct config *, struct merr *);
 /* NOTIFY the channel of cfg: "ORIGIN ACTION TARGET" (target may be NULL). */
-int	announce_change(struct db *, const struct config *, const char *origin,
-	    const char *action, const char *target, struct merr *);
+int	announce_change(struct db *, const struct config *,
+	    const char *origin, const char *action, const char *target,
+	    struct merr *);
 /* Does action change what status shows (tier-1 apply, tier-2 apply,
  * rollback, force, failure)?  The others are not announced. */
 int	announce_wanted(const char *action);

@@ -46,7 +46,7 @@ struct config {
 	char		*audit_table;
 	enum apply_mode	 apply;
 	long		 batch_pause_ms;
-	char		*state_dir;	/* NULL: none (state in memory) */
+	char		*state_dir;	/* NULL: none (in memory) */
 };
 
 /* Command-line overrides; NULL fields leave the file's value. */

@@ -543,7 +543,7 @@ cmd_reload_now(struct migrated *m, struct conn *c, const struct cmd *cmd,
 	struct merr e;
 
 	merr_clear(&e);
-	m->reload_pending = 0;		/* a SIGHUP waiting is served too */
+	m->reload_pending = 0;	/* a SIGHUP waiting is served too */
 	if (daemon_reload(m, &e) == -1) {
 		cmd_reply_error(c, cmd_name(cmd), PROTO_FAILED, &e);
 		return 0;

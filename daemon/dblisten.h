@@ -36,10 +36,10 @@ typedef void (*dblisten_lost_fn)(void *arg, const char *why);
 
 /* One connection and the poll handle on its socket; freed on close. */
 struct dblisten_conn {
-	uv_poll_t		 poll;		/* first: the handle is it */
+	uv_poll_t		 poll;	/* first: the handle is it */
 	struct db		 db;
 	struct dblisten		*l;
-	char			 said[256];	/* the server's last message */
+	char			 said[256];	/* its last word */
 };
 
 struct dblisten {

@@ -28,7 +28,7 @@
 #define PENDING_FILE	"pending-audit.json"
 
 struct pending {
-	json_t	*v;		/* array of events; NULL: file not read yet */
+	json_t	*v;	/* array of events; NULL: file not read yet */
 	char	*dir;		/* where it was read from, or NULL */
 };
 
