@@ -44,6 +44,7 @@ config_release(struct config *c)
 	free(c->models_dir);
 	free(c->migrations_dir);
 	free(c->socket_path);
+	free(c->state_dir);
 	free(c->socket_group);
 	free(c->schema);
 	free(c->tracking_table);
@@ -207,10 +208,10 @@ timeout_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 }
 
 enum { K_DATABASE, K_MODELS, K_MIGRATIONS, K_SCHEMA, K_TRACKING, K_AUDIT,
-    K_SOCKET, K_ACCESS, K_TIMEOUTS, K_APPLY };
+    K_SOCKET, K_ACCESS, K_TIMEOUTS, K_STATE, K_APPLY };
 static const char *const top_keys[] = { "database", "models", "migrations",
     "schema", "tracking_table", "audit_table", "socket", "access",
-    "timeouts", "apply", NULL };
+    "timeouts", "state_dir", "apply", NULL };
 
 static int
 top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
@@ -245,6 +246,8 @@ top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 	case K_TIMEOUTS:
 		return ydoc_mapping(y, v, "timeouts", timeout_keys,
 		    timeout_pair, c, e);
+	case K_STATE:
+		return set_path(y, v, "state_dir", &c->state_dir, e);
 	default:
 		s = ydoc_scalar(v);
 		if (s && !strcmp(s, "on-command"))
@@ -303,9 +306,16 @@ config_override(struct config *c, const struct config_overrides *o,
     struct merr *e)
 {
 	const char *url = getenv("DATABASE_URL");
+	const char *state = getenv("STATE_DIRECTORY");
 
 	if (c->database == NULL && url && *url)
 		DUP(c->database, url);
+	if (c->state_dir == NULL && state && *state) {
+		/* systemd lists one folder per StateDirectory= entry */
+		if ((c->state_dir = strndup(state, strcspn(state, ":"))) ==
+		    NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+	}
 	if (o == NULL)
 		return 0;
 	if (o->database)
@@ -316,6 +326,8 @@ config_override(struct config *c, const struct config_overrides *o,
 		DUP(c->migrations_dir, o->migrations_dir);
 	if (o->socket_path)
 		DUP(c->socket_path, o->socket_path);
+	if (o->state_dir)
+		DUP(c->state_dir, o->state_dir);
 	return 0;
 }
 
@@ -377,7 +389,14 @@ check_dir(const char *what, const char *key, const char *dir, struct merr *e)
 int
 config_check_paths(const struct config *c, struct merr *e)
 {
-	if (check_dir("models", "models", c->models_dir, e) == -1)
+	if (check_dir("models", "models", c->models_dir, e) == -1 ||
+	    check_dir("migrations", "migrations", c->migrations_dir, e) == -1)
 		return -1;
-	return check_dir("migrations", "migrations", c->migrations_dir, e);
+	if (c->state_dir && check_dir("state", "state_dir", c->state_dir,
+	    e) == -1) {
+		merr_hint(e, "create it, or set 'state_dir' in the "
+		    "configuration or --state-dir on the command line");
+		return -1;
+	}
+	return 0;
 }

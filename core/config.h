@@ -47,6 +47,7 @@ struct config {
 	char		*audit_table;
 	enum apply_mode	 apply;
 	long		 batch_pause_ms;
+	char		*state_dir;	/* NULL: none (in memory) */
 };
 
 /*
@@ -63,6 +64,7 @@ struct config_overrides {
 	const char	*models_dir;
 	const char	*migrations_dir;
 	const char	*socket_path;
+	const char	*state_dir;
 };
 
 void	config_init(struct config *);	/* the defaults */
@@ -70,13 +72,15 @@ void	config_release(struct config *);
 
 /*
  * Load path (NULL: defaults only), then apply DATABASE_URL when the file
- * names no database, then the overrides.  With path NULL and the default
+ * names no database and $STATE_DIRECTORY (systemd's StateDirectory=, its
+ * first folder) when it names no state_dir, then the overrides.  With path NULL and the default
  * file absent, defaults are used.
  */
 int	config_load(struct config *, const char *path,
 	    const struct config_overrides *, struct merr *);
 
-/* Check that the models and migrations folders exist and are folders. */
+/* Check that the models and migrations folders (and state_dir) exist
+ * and are folders. */
 int	config_check_paths(const struct config *, struct merr *);
 
 const char *config_apply_name(enum apply_mode);

@@ -127,6 +127,19 @@ db_connect_cannot_heal(const char *msg)
 	return 0;
 }
 
+/*
+ * core/ prints nothing: a notice (or the server's FATAL on an idle
+ * connection, "terminating connection due to ...") is not written to
+ * stderr; what fails comes back as an error.  (A NULL processor would
+ * leave libpq's default, which prints.)
+ */
+static void
+db_notice_ignore(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 int
 db_connect(struct db *d, const char *conninfo, const char *appname,
     struct merr *e)
@@ -165,7 +178,7 @@ db_connect(struct db *d, const char *conninfo, const char *appname,
 	}
 	db_describe(d);
 	d->cancel = PQgetCancel(d->conn);
-	PQsetNoticeProcessor(d->conn, NULL, NULL);
+	PQsetNoticeProcessor(d->conn, db_notice_ignore, NULL);
 	return db_exec(d, DB_SESSION_SETUP, e);
 }
 

@@ -30,6 +30,7 @@ static const struct cmd_spec spec_startup = INTERNAL("startup");
 static const struct cmd_spec spec_recheck = INTERNAL("recheck");
 static const struct cmd_spec spec_refresh = INTERNAL("refresh");
 static const struct cmd_spec spec_ping = INTERNAL("ping");
+static const struct cmd_spec spec_sync = INTERNAL("sync");
 static const struct cmd_spec spec_denied = INTERNAL("denied");
 static const struct cmd_spec spec_stop = INTERNAL("stop");
 
@@ -42,6 +43,7 @@ static const struct cmd cmds[] = {
 	{ &spec_recheck, CMD_TIER1, NULL, op_recheck, NULL, NULL },
 	{ &spec_refresh, 0, NULL, op_refresh, NULL, NULL },
 	{ &spec_ping, 0, NULL, op_ping, NULL, NULL },
+	{ &spec_sync, 0, NULL, op_sync, NULL, NULL },
 	{ &spec_denied, 0, NULL, op_denied, NULL, NULL },
 	{ &spec_stop, 0, NULL, op_stop, NULL, NULL },
 	/* the socket's */
@@ -76,7 +78,8 @@ cmd_internal(enum cmd_internal which)
 	static const struct cmd_spec *const specs[CMD_NINTERNAL] = {
 		[CMD_STARTUP] = &spec_startup, [CMD_RECHECK] = &spec_recheck,
 		[CMD_RELOAD] = &cmdspec_reload, [CMD_REFRESH] = &spec_refresh,
-		[CMD_PING] = &spec_ping, [CMD_DENIED] = &spec_denied,
+		[CMD_PING] = &spec_ping, [CMD_SYNC] = &spec_sync,
+		[CMD_DENIED] = &spec_denied,
 		[CMD_STOP] = &spec_stop,
 	};
 
@@ -328,7 +331,8 @@ cmd_check_state(struct migrated *m, const struct cmd *cmd,
 		return merr_set(e, MERR_STATE, "cannot run '%s': the daemon is "
 		    "stopping", cmd_name(cmd));
 	}
-	if ((cmd->flags & CMD_EXCL) && m->st.busy_op)
+	/* a reload waits for the running operation (cmd_reload) */
+	if ((cmd->flags & CMD_EXCL) && m->st.busy_op && cmd->loop != cmd_reload)
 		return cmd_check_busy(m, code, e);
 	if ((cmd->flags & CMD_DB) && !m->st.db_up) {
 		*code = PROTO_UNAVAILABLE;
@@ -531,16 +535,18 @@ cmd_submit(struct migrated *m, struct conn *c, const struct cmd *cmd,
 
 /*
  * reload: parse a fresh configuration now, on the loop (keep the old one
- * on any error), then re-run tier 1 on the worker with the new one.
+ * on any error), then re-run tier 1 on the worker with the new one.  The
+ * reply comes when that run has ended: ok, or why not.
  */
 static int
-cmd_reload(struct migrated *m, struct conn *c, const struct cmd *cmd,
+cmd_reload_now(struct migrated *m, struct conn *c, const struct cmd *cmd,
     struct proto_request *r)
 {
 	struct job *j;
 	struct merr e;
 
 	merr_clear(&e);
+	m->reload_pending = 0;	/* a SIGHUP waiting is served too */
 	if (daemon_reload(m, &e) == -1) {
 		cmd_reply_error(c, cmd_name(cmd), PROTO_FAILED, &e);
 		return 0;
@@ -550,4 +556,61 @@ cmd_reload(struct migrated *m, struct conn *c, const struct cmd *cmd,
 	daemon_reloading(m);
 	cmd_start(m, c, j);
 	return 1;
+}
+
+/*
+ * While a mutating operation runs, a reload waits for it (as SIGHUP
+ * does) and the client waits for the reload: `systemctl reload` during a
+ * long `up` succeeds once both are done.  One client reload waits at a
+ * time; another gets "busy".
+ */
+static int
+cmd_reload(struct migrated *m, struct conn *c, const struct cmd *cmd,
+    struct proto_request *r)
+{
+	struct merr e;
+	enum proto_code code;
+
+	if (!m->st.busy_op)
+		return cmd_reload_now(m, c, cmd, r);
+	if (m->reload_conn) {
+		merr_clear(&e);
+		cmd_check_busy(m, &code, &e);
+		merr_hint(&e, "a reload is already waiting for it");
+		cmd_reply_error(c, cmd_name(cmd), code, &e);
+		return 0;
+	}
+	m->reload_conn = c->id;
+	log_info("reload requested by uid %ld (%s) pid %ld: waiting until %s "
+	    "finishes", (long)c->uid, c->user, (long)c->pid, m->st.busy_op);
+	return 1;
+}
+
+void
+cmd_reload_resume(struct migrated *m)
+{
+	const struct cmd *cmd = cmd_find("reload");
+	struct proto_request r;
+	struct conn *c;
+	struct merr e;
+
+	c = control_find(&m->control, m->reload_conn);
+	m->reload_conn = 0;
+	if (c == NULL) {	/* the client left: still a reload asked for */
+		m->reload_pending = 1;
+		return;
+	}
+	if (m->stopping) {
+		merr_clear(&e);
+		merr_set(&e, MERR_STATE, "cannot run 'reload': the daemon is "
+		    "stopping");
+		cmd_reply_error(c, cmd_name(cmd), PROTO_SHUTDOWN, &e);
+		control_done(c);
+		return;
+	}
+	proto_request_init(&r);
+	snprintf(r.cmd, sizeof(r.cmd), "%s", cmd_name(cmd));
+	if (cmd_reload_now(m, c, cmd, &r) == 0)
+		control_done(c);
+	proto_request_release(&r);
 }

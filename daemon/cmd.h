@@ -54,7 +54,7 @@ struct cmd {
 
 enum cmd_internal {
 	CMD_STARTUP, CMD_RECHECK, CMD_RELOAD, CMD_REFRESH, CMD_PING,
-	CMD_DENIED, CMD_STOP, CMD_NINTERNAL
+	CMD_SYNC, CMD_DENIED, CMD_STOP, CMD_NINTERNAL
 };
 
 const struct cmd *cmd_internal(enum cmd_internal);
@@ -63,6 +63,9 @@ const char	*cmd_name(const struct cmd *);
 /* Serve one request line: 0 answered, 1 a job now serves it. */
 int	cmd_dispatch(void *migrated, struct conn *, const char *line,
 	    size_t len);
+/* The client reload that waited for a running operation: run it now (or
+ * answer it, when the daemon stops). */
+void	cmd_reload_resume(struct migrated *);
 /* A job of the daemon's own for cmd, on the current configuration. */
 struct job *cmd_job(struct migrated *, const struct cmd *, job_done_fn);
 

@@ -8,6 +8,8 @@
  * only then READY=1.  A tier-1 failure at start-up that is not the
  * database being away exits 1, like a configuration error.
  */
+#include <sys/random.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,8 @@ daemon_fold(struct migrated *m, struct job *j)
 	}
 	if (j->db_where[0])
 		memcpy(m->st.db_where, j->db_where, sizeof(m->st.db_where));
+	if (r->listen.conn && !m->stopping)
+		dblisten_take(&m->listen, &r->listen);
 	if (j->db_lost)
 		daemon_db_lost(m, &j->err);
 	if (j->cmd->flags & CMD_TIER1)
@@ -143,6 +147,8 @@ daemon_status_changed(struct migrated *m)
 		memcpy(m->st.notified, line, sizeof(line));
 		notify_send(&m->notify, "STATUS=%s", line);
 	}
+	if (m->reload_conn && (!m->st.busy_op || m->stopping))
+		cmd_reload_resume(m);
 	if (m->stopping && dbloop_idle(&m->dbloop)) {
 		daemon_finish(m);
 		return;
@@ -176,6 +182,12 @@ daemon_db_lost(struct migrated *m, const struct merr *e)
 	}
 	m->st.db_up = 0;
 	snprintf(m->st.db_error, sizeof(m->st.db_error), "%s", e->msg);
+	dblisten_drop(&m->listen);
+	if (m->rechecking) {
+		log_warnx("database unavailable: %s; checking again once the "
+		    "running job ends", e->msg);
+		return;
+	}
 	log_warnx("database unavailable: %s; retrying in %ld ms", e->msg,
 	    m->reconnect_ms);
 	if (!m->reconnecting && !m->stopping) {
@@ -192,6 +204,9 @@ daemon_startup_done(void *arg, struct job *j)
 	struct migrated *m = arg;
 	int was_up = m->st.db_up;
 
+	if (j->cmd == cmd_internal(CMD_STARTUP) ||
+	    j->cmd == cmd_internal(CMD_RECHECK))
+		m->rechecking = 0;
 	daemon_fold(m, j);
 	if (j->rc == 0) {
 		m->st.db_up = 1;
@@ -251,8 +266,10 @@ daemon_submit_startup(struct migrated *m)
 
 	if (m->st.ready)
 		log_info("database is back: re-checking the schema");
-	if (j)
+	if (j) {
+		m->rechecking = 1;
 		dbloop_submit(&m->dbloop, &j->task);
+	}
 }
 
 static void
@@ -275,6 +292,66 @@ daemon_ping_cb(uv_timer_t *t)
 		return;
 	if ((j = cmd_job(m, cmd_internal(CMD_PING), daemon_ping_done)) != NULL)
 		dbloop_submit(&m->dbloop, &j->task);
+}
+
+static void	daemon_sync(struct migrated *);
+
+static void
+daemon_sync_done(void *arg, struct job *j)
+{
+	struct migrated *m = arg;
+
+	m->sync_running = 0;
+	daemon_fold(m, j);
+	job_free(j);
+	if (m->sync_want) {
+		m->sync_want = 0;
+		daemon_sync(m);
+	}
+	daemon_status_changed(m);
+}
+
+/*
+ * Another daemon announced a change: read the state again.  One sync job
+ * at a time; a change announced while one is queued or running gets one
+ * more after it, so the last read always follows the last change.
+ */
+static void
+daemon_sync(struct migrated *m)
+{
+	struct job *j;
+
+	if (!m->st.ready || !m->st.db_up || m->stopping)
+		return;
+	if (m->sync_running) {
+		m->sync_want = 1;
+		return;
+	}
+	if ((j = cmd_job(m, cmd_internal(CMD_SYNC), daemon_sync_done)) == NULL)
+		return;
+	m->sync_running = 1;
+	dbloop_submit(&m->dbloop, &j->task);
+}
+
+static void
+daemon_changed_cb(void *arg)
+{
+	daemon_sync(arg);
+}
+
+/* The listening connection saw the server go, whatever the worker does. */
+static void
+daemon_listen_lost(void *arg, const char *why)
+{
+	struct migrated *m = arg;
+	struct merr e;
+
+	if (!m->st.db_up || m->stopping)
+		return;
+	merr_clear(&e);
+	merr_set(&e, MERR_CONNECT, "%s", why);
+	daemon_db_lost(m, &e);
+	daemon_status_changed(m);
 }
 
 /* The watcher: the migrations folder settled after a change. */
@@ -430,6 +507,7 @@ daemon_finish(struct migrated *m)
 		return;
 	control_close(&m->control);
 	dbloop_stop(&m->dbloop);
+	dblisten_close(&m->listen);
 	watch_close(&m->watch);
 	notify_close(&m->notify);
 	uv_close((uv_handle_t *)&m->reconnect, NULL);
@@ -468,10 +546,31 @@ daemon_handles(struct migrated *m)
 	m->reconnect.data = m->ping.data = m;
 	uv_timer_start(&m->ping, daemon_ping_cb, PING_MS, PING_MS);
 	notify_init(&m->notify, m->loop);
+	dblisten_init(&m->listen, m->loop, m->origin, daemon_changed_cb,
+	    daemon_listen_lost, m);
 	watch_init(&m->watch, m->loop, daemon_watch_cb, m);
 	watch_start(&m->watch, m->cfg->cfg.migrations_dir);
 }
 
+
+/*
+ * What our announcements carry, so that we skip our own: 32 random hex
+ * digits (a pid repeats across hosts and containers).
+ */
+static void
+daemon_origin(struct migrated *m)
+{
+	unsigned char b[(ANNOUNCE_ORIGIN_MAX - 1) / 2];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		/* no entropy yet: time and pid are unique enough here */
+		snprintf(m->origin, sizeof(m->origin), "%lx-%lx",
+		    (unsigned long)time(NULL), (unsigned long)getpid());
+		return;
+	}
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(m->origin + 2 * i, 3, "%02x", b[i]);
+}
 
 /* 0: started; else the exit status (EXIT_CANNOT_HEAL or 1). */
 static int
@@ -488,7 +587,8 @@ daemon_start(struct migrated *m)
 		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
 		    EXIT_CANNOT_HEAL : 1;
 	}
-	if ((m->ops = ops_new()) == NULL ||
+	daemon_origin(m);
+	if ((m->ops = ops_new(m->origin)) == NULL ||
 	    (rc = dbloop_init(&m->dbloop, m->loop, daemon_progress, m)) != 0) {
 		log_errorx("error: cannot start the worker");
 		control_close(&m->control);

@@ -17,12 +17,14 @@
 #define EXIT_CANNOT_HEAL	78
 
 #include <signal.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <uv.h>
 
 #include "config.h"
 #include "control.h"
+#include "dblisten.h"
 #include "dbloop.h"
 #include "job.h"
 #include "notify.h"
@@ -71,6 +73,8 @@ struct migrated {
 	struct cfgref		*cfg;
 	struct control		 control;
 	struct dbloop		 dbloop;
+	struct dblisten		 listen;	/* other daemons, liveness */
+	char			 origin[ANNOUNCE_ORIGIN_MAX];	/* our id */
 	struct notify		 notify;
 	struct watch		 watch;
 	uv_signal_t		 sigterm, sigint, sighup;
@@ -78,8 +82,12 @@ struct migrated {
 	uv_timer_t		 ping;		/* idle liveness check */
 	long			 reconnect_ms;
 	int			 reconnecting;
+	int			 rechecking;	/* start-up/recheck queued */
+	int			 sync_running;	/* a sync job is queued */
+	int			 sync_want;	/* ... and another is due */
 	int			 stopping;	/* signals received */
 	int			 reload_pending;	/* SIGHUP while busy */
+	uint64_t		 reload_conn;	/* a client's reload waits */
 	int			 finishing;	/* handles being closed */
 	struct ops		*ops;		/* the worker's state */
 	struct denylimit	 deny[DENY_SLOTS];

@@ -60,6 +60,7 @@ struct job_result {
 	char			*markdown;	/* log --markdown */
 	struct audit_verify_result verify;	/* audit verify */
 	struct version_info	 version;
+	struct db		 listen;	/* LISTENs: for the loop */
 };
 
 struct job {

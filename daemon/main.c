@@ -19,7 +19,7 @@
 #include "ops.h"
 #include "version.h"
 
-enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET,
+enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET, OPT_STATE,
     OPT_PLAN, OPT_ONCE, OPT_UP };
 
 struct options {
@@ -39,7 +39,8 @@ usage(int code)
 	    "usage: migrated [-dnv] [-c FILE] [--database CONNINFO] "
 	    "[--models DIR]\n"
 	    "                [--migrations DIR] [--socket PATH] "
-	    "[--plan | --once [--up]]\n"
+	    "[--state-dir DIR]\n"
+	    "                [--plan | --once [--up]]\n"
 	    "  -c FILE          configuration (default %s)\n"
 	    "  -n               check the configuration and exit\n"
 	    "  -d, -v           debug logging (migrated never detaches)\n"
@@ -48,6 +49,7 @@ usage(int code)
 	    "  --models DIR     models folder\n"
 	    "  --migrations DIR migrations folder\n"
 	    "  --socket PATH    control socket\n"
+	    "  --state-dir DIR  where audit entries wait for the database\n"
 	    "  --plan           print the tier-1 plan and exit, changing "
 	    "nothing\n"
 	    "  --once           apply tier 1 and exit\n"
@@ -66,6 +68,7 @@ parse_args(int argc, char **argv, struct options *op)
 		{ "models", required_argument, NULL, OPT_MODELS },
 		{ "migrations", required_argument, NULL, OPT_MIGRATIONS },
 		{ "socket", required_argument, NULL, OPT_SOCKET },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
 		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "up", no_argument, NULL, OPT_UP },
@@ -88,6 +91,7 @@ parse_args(int argc, char **argv, struct options *op)
 		case OPT_MODELS: op->o.models_dir = optarg; break;
 		case OPT_MIGRATIONS: op->o.migrations_dir = optarg; break;
 		case OPT_SOCKET: op->o.socket_path = optarg; break;
+		case OPT_STATE: op->o.state_dir = optarg; break;
 		case OPT_PLAN: op->plan = 1; break;
 		case OPT_ONCE: op->once = 1; break;
 		case OPT_UP: op->up = 1; break;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "announce.h"
 #include "audit.h"
 #include "db.h"
 #include "event.h"
@@ -67,7 +68,13 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 		}
 		oa->ready = 1;
 	}
-	return audit_record(&oa->a, db, who, ev, e);
+	if (audit_record(&oa->a, db, who, ev, e) == -1)
+		return -1;
+	/* the running daemons read their state again (core/announce.h) */
+	if (announce_wanted(ev->action))
+		return announce_change(db, oa->cfg, "once", ev->action,
+		    ev->target, e);
+	return 0;
 }
 
 static void

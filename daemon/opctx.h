@@ -12,9 +12,11 @@
 #include "event.h"
 #include "job.h"
 
+#include "announce.h"
 #include "audit.h"
 #include "migrate.h"
 #include "model.h"
+#include "pending.h"
 
 struct ops {
 	struct db	 lockdb;	/* idle connection for the lock */
@@ -24,6 +26,8 @@ struct ops {
 	char		*audit_for;	/* database + table it was set for */
 	int		 started;	/* daemon.start recorded */
 	struct migset	 cache;		/* the folder, re-read only on change */
+	char		 origin[ANNOUNCE_ORIGIN_MAX];	/* in our NOTIFYs */
+	struct pending	 pending;	/* failures waiting for the db */
 };
 
 struct opctx {

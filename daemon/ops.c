@@ -15,9 +15,15 @@
 #include "ops.h"
 
 struct ops *
-ops_new(void)
+ops_new(const char *origin)
 {
-	return calloc(1, sizeof(struct ops));
+	struct ops *o = calloc(1, sizeof(struct ops));
+
+	if (o) {
+		snprintf(o->origin, sizeof(o->origin), "%s", origin);
+		pending_init(&o->pending);
+	}
+	return o;
 }
 
 void
@@ -28,6 +34,7 @@ ops_free(struct ops *o)
 	db_close(&o->lockdb);
 	free(o->lockinfo);
 	migset_release(&o->cache);
+	pending_release(&o->pending);
 	if (o->audit_ready)
 		audit_release(&o->audit);
 	free(o->audit_for);
@@ -35,14 +42,16 @@ ops_free(struct ops *o)
 }
 
 /*
- * The daemon's event hook: one log line per event, then the audit row in
- * the caller's transaction (core/event.h).
+ * The daemon's event hook: one log line per event, then the audit row and
+ * the announcement to the other daemons, in the caller's transaction
+ * (core/event.h, core/announce.h).
  */
 static int
 ops_event(void *arg, struct db *db, const struct actor *a,
     const struct mig_event *ev, struct merr *e)
 {
-	struct ops *o = arg;
+	struct opctx *x = arg;
+	struct ops *o = x->o;
 	char dur[64] = "";
 
 	if (ev->duration_ms >= 0)
@@ -61,8 +70,37 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 		    (ev->detail ? ev->detail : "refused"),
 		    ev->sqlstate ? " (SQLSTATE " : "",
 		    ev->sqlstate ? ev->sqlstate : "", ev->sqlstate ? ")" : "");
-	if (o->audit_ready)
-		return audit_record(&o->audit, db, a, ev, e);
+	if (o->audit_ready && audit_record(&o->audit, db, a, ev, e) == -1) {
+		/* the server went away mid-operation: recorded once back */
+		if (pending_wanted(ev, db, e))
+			pending_add(&o->pending, x->cfg, a, ev);
+		return -1;
+	}
+	if (announce_wanted(ev->action))
+		return announce_change(db, x->cfg, o->origin, ev->action,
+		    ev->target, e);
+	return 0;
+}
+
+/*
+ * Failures that the database could not take when it went away: written
+ * before anything else once it is back.  A failure that is not the
+ * connection's is logged and tried again at the next connection.
+ */
+static int
+ops_flush(struct opctx *x, struct merr *e)
+{
+	struct merr fe;
+
+	merr_clear(&fe);
+	if (pending_flush(&x->o->pending, x->cfg, x->db, &x->o->audit,
+	    x->o->origin, &fe) == 0)
+		return 0;
+	if (!db_ok(x->db)) {
+		*e = fe;
+		return -1;
+	}
+	log_warnx("cannot record the kept audit entries yet: %s", fe.msg);
 	return 0;
 }
 
@@ -80,7 +118,7 @@ ops_connect(struct opctx *x, struct merr *e)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (x->o->audit_ready && strcmp(key, x->o->audit_for) == 0) {
 		free(key);
-		return 0;
+		return ops_flush(x, e);
 	}
 	if (x->o->audit_ready) {
 		audit_release(&x->o->audit);
@@ -94,7 +132,7 @@ ops_connect(struct opctx *x, struct merr *e)
 	x->o->audit_ready = 1;
 	free(x->o->audit_for);
 	x->o->audit_for = key;
-	return 0;
+	return ops_flush(x, e);
 }
 
 int
@@ -135,7 +173,7 @@ ops_run(struct dbloop *d, struct dbtask *t)
 	x.o = d->wstate;
 	x.cfg = &j->cfg->cfg;
 	x.hook.fn = ops_event;
-	x.hook.arg = x.o;
+	x.hook.arg = &x;
 	x.hook.actor = &j->actor;
 	merr_clear(&j->err);
 	if (d->stop && j->conn_id != 0)

@@ -20,7 +20,8 @@ struct ops;
 struct opctx;
 struct t2_op;
 
-struct ops	*ops_new(void);
+/* origin: what this daemon's announcements carry (announce.h). */
+struct ops	*ops_new(const char *origin);
 void		 ops_free(struct ops *);
 
 /* Worker: run the job the task belongs to, by its command's row. */
@@ -44,6 +45,7 @@ int	op_log(struct opctx *, struct merr *);
 int	op_audit(struct opctx *, struct merr *);
 int	op_version(struct opctx *, struct merr *);
 int	op_ping(struct opctx *, struct merr *);
+int	op_sync(struct opctx *, struct merr *);
 int	op_denied(struct opctx *, struct merr *);
 int	op_stop(struct opctx *, struct merr *);
 

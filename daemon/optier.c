@@ -362,6 +362,24 @@ tier2_takeover(struct opctx *x, struct merr *e)
 enum start_kind { START_FIRST, START_AGAIN, START_RELOAD };
 
 /*
+ * The loop's LISTEN connection (dblisten.h), opened before the state is
+ * read so that no change announced after the read is missed.
+ */
+static int
+ops_listen(struct opctx *x, struct merr *e)
+{
+	struct db *l = &x->j->res.listen;
+
+	if (db_connect(l, x->cfg->database, "migrated listen", e) == -1)
+		return -1;
+	if (announce_listen(l, x->cfg, e) == -1) {
+		db_close(l);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * startup (once), recheck (database back) and reload: connect, tier 1,
  * tier-2 status; pending enhancements applied when the config says so.
  */
@@ -370,7 +388,7 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 {
 	char detail[300];
 
-	if (ops_connect(x, e) == -1)
+	if (ops_connect(x, e) == -1 || ops_listen(x, e) == -1)
 		return -1;
 	if (kind == START_FIRST && !x->o->started) {
 		snprintf(detail, sizeof(detail), "pid %ld, config %s",
@@ -408,6 +426,19 @@ int
 op_reload(struct opctx *x, struct merr *e)
 {
 	return op_start(x, START_RELOAD, e);
+}
+
+/*
+ * Another daemon changed the database: read what status shows again, the
+ * way check reads it (tier 2's status, tier 1's plan).
+ */
+int
+op_sync(struct opctx *x, struct merr *e)
+{
+	if (ops_connect(x, e) == -1 || tier2_status(x, e) == -1)
+		return -1;
+	tier1_replan(x);
+	return 0;
 }
 
 /* Parse and lint every file: a syntax error fails, findings are logged. */

@@ -100,7 +100,9 @@ like "verify reports a missing binary" "$out" "is not executable"
 
 # --- what the units must say ---------------------------------------------
 S=$SRC/systemd/migrated.service
-for want in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' \
+for want in 'Type=notify' \
+    'ExecReload=/usr/bin/migratectl -c /etc/migrated/migrated.yaml reload$' \
+    'StateDirectory=migrated$' \
     'Restart=on-failure' 'WatchdogSec=' 'User=migrated' 'Group=migrated' \
     'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
     'PrivateDevices=yes' 'NoNewPrivileges=yes' \
@@ -114,6 +116,12 @@ unlike "no PrivateUsers= (SO_PEERCRED needs real uids)" "$(cat "$S")" '^PrivateU
 hardening() { sed -n '/^# Hardening/,/^\[Install\]/p' "$1"; }
 is "template has the same hardening as migrated.service" \
     "$(hardening "$SRC/systemd/migrated@.service")" "$(hardening "$S")"
+is "template: reload waits for its instance's answer" \
+    "$(grep '^ExecReload=' "$SRC/systemd/migrated@.service")" \
+    "ExecReload=/usr/bin/migratectl -s /run/migrated/%i.sock reload"
+is "template: a state folder per instance" \
+    "$(grep '^StateDirectory=' "$SRC/systemd/migrated@.service")" \
+    "StateDirectory=migrated/%i"
 like "template: config, socket and env per instance" \
     "$(grep -E '^(ExecStart|EnvironmentFile)=' "$SRC/systemd/migrated@.service")" \
     "-c /etc/migrated/%i.yaml --socket /run/migrated/%i.sock"
@@ -134,7 +142,9 @@ ok "exposure score of migrated.service is 2.0 or better" \
 # the ExecStart lines are accepted by the real binary: run them with -n on a
 # copy of the example configuration
 mkdir -p "$T/etc/migrated" models migrations
+# (the example's state_dir is the one systemd's StateDirectory= creates)
 sed -e "s|^models:.*|models: $T/models|" -e "s|^migrations:.*|migrations: $T/migrations|" \
+    -e "s|^state_dir:.*|state_dir: $T|" \
     "$SRC/contrib/migrated.yaml" >"$T/etc/migrated/migrated.yaml"
 cp "$T/etc/migrated/migrated.yaml" "$T/etc/migrated/auth.yaml"
 # -n checks the socket's group too: the example names 'migrated', which
@@ -159,10 +169,11 @@ like "sysusers creates user migrated" "$out" "Creating user 'migrated'"
 
 # --- the example configuration -------------------------------------------
 out=$("$MIGRATED" -c "$SRC/contrib/migrated.yaml" --models models \
-    --migrations migrations -n 2>&1)
+    --migrations migrations --state-dir "$T" -n 2>&1)
 like "contrib/migrated.yaml loads" "$out" "$n_ok"
 out=$(cd / && "$MIGRATED" -c "$R/etc/migrated/migrated.yaml.example" \
-    --models "$T/models" --migrations "$T/migrations" -n 2>&1)
+    --models "$T/models" --migrations "$T/migrations" --state-dir "$T" \
+    -n 2>&1)
 like "installed example loads" "$out" "$n_ok"
 
 # Every key config.c accepts (its *_keys[] tables) is set in the example and

@@ -1,0 +1,44 @@
+/*
+ * announce.h - every daemon on one database learns of every change made by
+ * any of them: PostgreSQL's LISTEN/NOTIFY on one channel per deployment.
+ *
+ * The channel is named after the configured schema and tracking table, so
+ * two deployments that share a database (each with its own tables) do not
+ * hear each other.  A change is announced inside the transaction that
+ * makes it (pg_notify is delivered at COMMIT, and not at all on a
+ * rollback); the payload says who made it ("ORIGIN ACTION TARGET") so
+ * that a daemon can skip its own.
+ */
+#ifndef MIGRATE_ANNOUNCE_H
+#define MIGRATE_ANNOUNCE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct config;
+struct db;
+
+/* NAMEDATALEN: 63 bytes and a NUL */
+#define ANNOUNCE_CHANNEL_MAX	64
+#define ANNOUNCE_ORIGIN_MAX	33	/* 32 characters and a NUL */
+
+/*
+ * "migrated:SCHEMA.TABLE" (the tracking table); when that is longer than
+ * 63 bytes, "migrated:" and the first 32 hex digits of its SHA-256.
+ */
+void	announce_channel(const struct config *,
+	    char buf[ANNOUNCE_CHANNEL_MAX]);
+/* LISTEN on the channel of cfg (the identifier quoted). */
+int	announce_listen(struct db *, const struct config *, struct merr *);
+/* NOTIFY the channel of cfg: "ORIGIN ACTION TARGET" (target may be NULL). */
+int	announce_change(struct db *, const struct config *,
+	    const char *origin, const char *action, const char *target,
+	    struct merr *);
+/* Does action change what status shows (tier-1 apply, tier-2 apply,
+ * rollback, force, failure)?  The others are not announced. */
+int	announce_wanted(const char *action);
+/* The ORIGIN of a payload, copied into buf ("" when there is none). */
+void	announce_origin(const char *payload, char buf[ANNOUNCE_ORIGIN_MAX]);
+
+#endif

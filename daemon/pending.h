@@ -1,0 +1,47 @@
+/*
+ * pending.h - failure records the database could not take because it was
+ * gone, kept until it is back.
+ *
+ * When the server stops in the middle of an operation, the runner reports
+ * the failure (tier2.fail, tier1.fail) after the rollback, on a connection
+ * that is dead: its audit row cannot be written then.  The worker keeps
+ * the event here, in memory and, when a state directory is configured, in
+ * STATE_DIR/pending-audit.json (written to a temporary file, synced,
+ * renamed), so that a migrated killed before the database returns writes
+ * it at its next start.  pending_flush() writes every kept event as an
+ * audit row (with the time it happened), announces it to the other
+ * daemons, and records its error on the tracking row of a file left dirty.
+ *
+ * Worker thread only.  struct pending owns its JSON array.
+ */
+#ifndef MIGRATED_PENDING_H
+#define MIGRATED_PENDING_H
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "event.h"
+
+#define PENDING_FILE	"pending-audit.json"
+
+struct pending {
+	json_t	*v;	/* array of events; NULL: file not read yet */
+	char	*dir;		/* where it was read from, or NULL */
+};
+
+void	pending_init(struct pending *);
+void	pending_release(struct pending *);
+/* Is ev a failure that a lost connection kept out of the audit table? */
+int	pending_wanted(const struct mig_event *, struct db *,
+	    const struct merr *why);
+/* Keep ev (and who asked); the file is rewritten.  Errors are logged. */
+void	pending_add(struct pending *, const struct config *,
+	    const struct actor *, const struct mig_event *);
+/* Write what is kept, oldest first (audit_ready: a is usable). */
+int	pending_flush(struct pending *, const struct config *, struct db *,
+	    struct audit *, const char *origin, struct merr *);
+
+#endif
