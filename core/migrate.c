@@ -80,10 +80,35 @@ fail:
 static int
 row_cmp(const void *a, const void *b)
 {
-	uint64_t x = ((const struct migrate_row *)a)->order;
-	uint64_t y = ((const struct migrate_row *)b)->order;
+	return strcmp(((const struct migrate_row *)a)->key,
+	    ((const struct migrate_row *)b)->key);
+}
 
-	return x < y ? -1 : x > y;
+void
+mstate_newest(const struct mstate *s, char key[MIG_KEY_MAX], char *cur,
+    size_t curlen)
+{
+	char k[MIG_KEY_MAX];
+
+	key[0] = '\0';
+	if (cur)
+		cur[0] = '\0';
+	for (size_t i = 0; i < s->trk.n; i++) {
+		if (s->trk.v[i].dirty ||
+		    migset_key(s->set->layout, s->trk.v[i].version, k) == -1 ||
+		    k[0] == MIG_KEY_REPEATABLE || strcmp(k, key) <= 0)
+			continue;
+		memcpy(key, k, sizeof(k));
+		if (cur)
+			snprintf(cur, curlen, "%s", s->trk.v[i].version);
+	}
+}
+
+int
+mstate_pending(const struct migration *m, const struct trk_row *t)
+{
+	return t == NULL || t->dirty ||
+	    (m->repeatable && strcmp(t->checksum, m->checksum) != 0);
 }
 
 static int
@@ -106,19 +131,13 @@ int
 mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 {
 	size_t i, n = 0, cap = s->set->n + s->trk.n;
-	uint64_t newest = 0, o;
+	char newest[MIG_KEY_MAX];
 	struct migrate_row *w;
 
 	res->layout = migset_layout_name(s->set->layout);
 	if (cap && (res->rows = calloc(cap, sizeof(*res->rows))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	for (i = 0; i < s->trk.n; i++)
-		if (!s->trk.v[i].dirty &&
-		    migset_order(s->trk.v[i].version, &o) == 0 && o > newest) {
-			newest = o;
-			snprintf(res->current, sizeof(res->current), "%s",
-			    s->trk.v[i].version);
-		}
+	mstate_newest(s, newest, res->current, sizeof(res->current));
 	for (i = 0; i < s->set->n; i++) {
 		struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
@@ -131,7 +150,7 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 			(void)(down ? migset_prepare_down(m, &ignore) :
 			    migset_prepare(m, &ignore));
 		w = &res->rows[n++];
-		w->order = m->order;
+		memcpy(w->key, m->key, sizeof(w->key));
 		snprintf(w->version, sizeof(w->version), "%s", m->version);
 		w->name = strdup(m->name);
 		w->has_rollback = m->down.path != NULL;
@@ -140,9 +159,14 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 			w->drift = strcmp(t->checksum, m->checksum) != 0;
 			w->nstmts = (int)(down ? m->down.nstmts :
 			    m->up.nstmts);
-		} else {
+		}
+		if (t && m->repeatable && mstate_pending(m, t)) {
+			w->drift = 0;	/* changed: applied again by up */
 			w->state = MIG_PENDING;
-			w->out_of_order = m->order < newest;
+		} else if (t == NULL) {
+			w->state = MIG_PENDING;
+			w->out_of_order = !m->repeatable &&
+			    strcmp(m->key, newest) < 0;
 		}
 	}
 	for (i = 0; i < s->trk.n; i++) {
@@ -151,7 +175,8 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 		if (migset_find(s->set, t->version))
 			continue;
 		w = &res->rows[n++];
-		migset_order(t->version, &w->order);
+		if (migset_key(s->set->layout, t->version, w->key) == -1)
+			snprintf(w->key, sizeof(w->key), "\x7f%s", t->version);
 		snprintf(w->version, sizeof(w->version), "%s", t->version);
 		w->name = strdup(t->name);
 		row_from_trk(w, t);

@@ -68,7 +68,7 @@ struct migrate_row {
 	int		 nstmts;	/* dirty: statements in the script
 					   (0 when not parsed) */
 	char		*error;		/* dirty: why it stopped */
-	uint64_t	 order;		/* sort key of version */
+	char		 key[MIG_KEY_MAX];	/* sort key of version */
 };
 
 /* One thing an operation did (or would do with dry_run). */
