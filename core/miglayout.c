@@ -551,8 +551,8 @@ mig_dbmate_split(struct migration *m, struct merr *e)
 /* ---- Flyway: V1.1__desc.sql, U1.1__desc.sql, R__desc.sql ---- */
 
 static const char flyway_hint[] = "Flyway names: V<version>__<description>"
-    ".sql (version: numbers separated by '.' or '_'), U<version>__..."
-    ".sql, R__<description>.sql";
+    ".sql (version: numbers separated by '.' or '_'), U<version>__"
+    "<description>.sql, R__<description>.sql";
 
 /* Flyway's version: parts of digits split by '.' or '_' ("1_1" = 1.1). */
 static int
