@@ -249,7 +249,7 @@ migrate_list(const struct mig_env *env, struct migrate_result *res,
  * may never run); it is an error only when down is about to run it.
  */
 static int
-validate_down(struct migration *m, struct migrate_result *res,
+validate_down(struct migration *m, int strict, struct migrate_result *res,
     struct merr *e)
 {
 	struct merr why;
@@ -259,14 +259,19 @@ validate_down(struct migration *m, struct migrate_result *res,
 		return 0;
 	if (why.code == MERR_NOMEM)
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (strict) {
+		*e = why;
+		merr_hint(e, "validate --strict: every rollback must parse");
+		return -1;
+	}
 	return lint_add_error(&res->lint, LINT_ROLLBACK_SYNTAX, &why,
 	    "fix the rollback before you need it: 'down' refuses to run it",
 	    e);
 }
 
 int
-migrate_validate(const struct mig_env *env, struct migrate_result *res,
-    struct merr *e)
+migrate_validate(const struct mig_env *env, int strict,
+    struct migrate_result *res, struct merr *e)
 {
 	struct mstate s;
 	size_t i;
@@ -279,7 +284,7 @@ migrate_validate(const struct mig_env *env, struct migrate_result *res,
 		goto out;
 	for (i = 0; i < s.set->n; i++)
 		if (lint_script(&s.set->v[i].up, &res->lint, e) == -1 ||
-		    validate_down(&s.set->v[i], res, e) == -1)
+		    validate_down(&s.set->v[i], strict, res, e) == -1)
 			goto out;
 	if (mstate_rows(&s, res, e) == -1)
 		goto out;

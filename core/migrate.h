@@ -122,10 +122,12 @@ int	migrate_redo(const struct mig_env *, const struct migrate_opts *,
 /*
  * Parse and lint every file (forward and rollback); with env->db set,
  * also report drift, missing and out-of-order versions.  Lint findings
- * are warnings (in res->lint); a parse error fails.
+ * are warnings (in res->lint); a forward parse error fails.  A rollback
+ * that does not parse is a warning (rollback-syntax), or with strict
+ * (validate --strict, for CI) an error at its file:line:col.
  */
-int	migrate_validate(const struct mig_env *, struct migrate_result *,
-	    struct merr *);
+int	migrate_validate(const struct mig_env *, int strict,
+	    struct migrate_result *, struct merr *);
 /* Local: no database.  See migset_create(). */
 int	migrate_create(const char *dir, const char *name, time_t now,
 	    struct migrate_result *, struct merr *);

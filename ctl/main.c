@@ -60,6 +60,8 @@ static int	parse_steps(struct ctl *, int, char **, struct proto_request *);
 static int	parse_version(struct ctl *, int, char **,
 		    struct proto_request *);
 static int	parse_log(struct ctl *, int, char **, struct proto_request *);
+static int	parse_validate(struct ctl *, int, char **,
+		    struct proto_request *);
 static int	parse_audit(struct ctl *, int, char **, struct proto_request *);
 static int	parse_wait(struct ctl *, int, char **, struct proto_request *);
 static int	parse_create(struct ctl *, int, char **,
@@ -82,7 +84,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "goto", parse_version, run_remote, "goto VERSION [--yes]" },
 	{ "force", parse_version, run_remote, "force VERSION [--yes]" },
 	{ "redo", parse_none, run_remote, "redo [--yes]" },
-	{ "validate", parse_none, run_remote, "validate" },
+	{ "validate", parse_validate, run_remote, "validate [--strict]" },
 	{ "create", parse_create, run_create, "create NAME" },
 	{ "log", parse_log, run_remote,
 	    "log [--since TIME] [--version V] [--limit N] [--markdown]" },
@@ -144,7 +146,7 @@ parse_long(const char *s, long *out)
 
 /* Options every command accepts after its name. */
 enum { O_TO = 256, O_ALL, O_OOO, O_DRY, O_SINCE, O_VERSION, O_LIMIT,
-    O_MD, O_TIMEOUT, O_JSON };
+    O_MD, O_TIMEOUT, O_JSON, O_STRICT };
 static const struct option cmd_opts[] = {
 	{ "yes", no_argument, NULL, 'y' },
 	{ "json", no_argument, NULL, O_JSON },
@@ -157,6 +159,7 @@ static const struct option cmd_opts[] = {
 	{ "limit", required_argument, NULL, O_LIMIT },
 	{ "markdown", no_argument, NULL, O_MD },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "strict", no_argument, NULL, O_STRICT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -199,6 +202,7 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 		case O_SINCE: r->since = dup_arg(optarg); break;
 		case O_VERSION: r->version = dup_arg(optarg); break;
 		case O_MD: r->markdown = 1; break;
+		case O_STRICT: r->strict = 1; break;
 		case O_LIMIT:
 			if (parse_long(optarg, &n) == -1)
 				return usage_error(cmd, "bad --limit '%s'",
@@ -233,6 +237,19 @@ parse_none(struct ctl *x, int argc, char **argv, struct proto_request *r)
 	int i;
 
 	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+parse_validate(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "strict")) == -1)
 		return -1;
 	if (i < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
