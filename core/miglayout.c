@@ -495,8 +495,8 @@ dbmate_scan(struct migration *m, struct dbmate *d, struct merr *e)
 		if (dbmate_marker(text, &l, "up", &o)) {
 			if (d->nup++)
 				return pos_error(e, m, l.no, 1, dbmate_hint,
-				    "a second '-- migrate:up' section (migrated "
-				    "reads one per file)%s", "");
+				    "a second '-- migrate:up' section "
+				    "(migrated reads one per file)%s", "");
 			d->up = l;
 			d->upopt = o;
 			continue;

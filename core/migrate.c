@@ -160,7 +160,7 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 			w->nstmts = (int)(down ? m->down.nstmts :
 			    m->up.nstmts);
 		}
-		if (t && m->repeatable && mstate_pending(m, t)) {
+		if (t && m->repeatable && !t->dirty && mstate_pending(m, t)) {
 			w->drift = 0;	/* changed: applied again by up */
 			w->state = MIG_PENDING;
 		} else if (t == NULL) {
