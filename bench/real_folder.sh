@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# bench/real_folder.sh DIR - a real project's golang-migrate folder (or any
-# folder migrated reads) applied two ways on a throwaway cluster, psql file
-# by file in version order and `migratectl up` through the daemon, and
-# the two `pg_dump -s` compared (migrated's own tables left out).  With
-# DOWN=1 it then runs `down --all` and prints where it stopped.
+# bench/real_folder.sh DIR - a real project's migrations folder (golang-
+# migrate, goose, dbmate, Flyway or native) applied two ways on a throwaway
+# cluster, psql file by file in the tool's own order (for goose and dbmate
+# the up section of each file, cut out the way the tool cuts it; Flyway's
+# V files by version, then its R files by description) and `migratectl up`
+# through the daemon, and the two `pg_dump -s` compared (migrated's own
+# tables left out).  With DOWN=1 it then runs `down --all` and prints where
+# it stopped.  SETUP=FILE.sql is run on both databases first (what the
+# project's own set-up script makes: a schema, roles).
 # The folders are not in this repository; fetch them (see README).
 set -u
 cd "$(dirname "$0")/.."
@@ -15,11 +19,60 @@ DPID=
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; cluster_stop; rm -rf "$W"' EXIT
 cluster_start "$W/pg" >/dev/null || exit 1
 cluster_createdb viapsql; cluster_createdb viamig
+if [ -n "${SETUP:-}" ]; then
+	for db in viapsql viamig; do
+		psql -qX -v ON_ERROR_STOP=1 -d $db -f "$SETUP" >/dev/null || exit 1
+	done
+fi
 
+# The up scripts in the tool's order, written to $W/up/NNNN_file: an
+# independent reading of each tool's rules (not migrated's code).
+mkdir -p "$W/up"
+python3 - "$MIG" "$W/up" <<'PY'
+import os, re, sys
+src, out = sys.argv[1], sys.argv[2]
+names = sorted(f for f in os.listdir(src) if f.endswith(".sql"))
+def text(f):
+    return open(os.path.join(src, f), encoding="utf-8").read()
+def goose_up(t):
+    keep, res = False, []
+    for line in t.splitlines(True):
+        if line.startswith("--") and "+goose" in line:
+            cmd = line.replace("--", "").replace("+goose", "", 1).strip().lower()
+            keep = cmd == "up" if cmd in ("up", "down") else keep
+            continue
+        if keep:
+            res.append(line)
+    return "".join(res)
+def dbmate_up(t):
+    up = re.search(r"(?m)^--\s*migrate:up(\s*$|\s+\S+)", t)
+    down = re.search(r"(?m)^--\s*migrate:down(\s*$|\s+\S+)", t)
+    return t[up.end():down.start() if down else len(t)]
+def flyway_key(f):
+    if f.startswith("R__"):
+        return (1, [], f[3:-4].replace("_", " "))
+    parts = [int(p) for p in re.split(r"[._]", f[1:f.index("__")])]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return (0, parts, "")
+if any(f.endswith(".up.sql") for f in names):
+    todo = [(f, text(f)) for f in sorted((f for f in names if f.endswith(".up.sql")),
+            key=lambda f: int(f.split("_")[0]))]
+elif any(re.match(r"^[VR][0-9_.]*__", f) for f in names):
+    todo = [(f, text(f)) for f in sorted((f for f in names if f[0] in "VR"), key=flyway_key)]
+elif any("-- +goose" in text(f) for f in names):
+    todo = [(f, goose_up(text(f))) for f in sorted(names, key=lambda f: int(f.split("_")[0]))]
+elif any(re.search(r"(?m)^--\s*migrate:up", text(f)) for f in names):
+    todo = [(f, dbmate_up(text(f))) for f in names]     # dbmate: by file name
+else:
+    todo = [(f, text(f)) for f in names if not f.endswith("_rollback.sql")]
+for i, (f, sql) in enumerate(todo):
+    open(os.path.join(out, "%05d_%s" % (i, f)), "w").write(sql)
+PY
 n=0; failed=0
-for f in $(ls "$MIG" | grep -E '\.up\.sql$' | sort -n); do
+for f in $(ls "$W/up"); do
 	n=$((n + 1))
-	psql -qX -v ON_ERROR_STOP=1 -d viapsql -f "$MIG/$f" >/dev/null \
+	psql -qX -v ON_ERROR_STOP=1 -d viapsql -f "$W/up/$f" >/dev/null \
 	    2>"$W/psql.err" || { failed=$((failed + 1)); echo "psql: $f: $(head -1 "$W/psql.err")"; }
 done
 echo "psql: $n files, $failed failed"
@@ -56,5 +109,5 @@ fi
 if [ "${DOWN:-0}" = 1 ]; then
 	"$BUILD/migratectl" -s "$W/s.sock" down --all --yes >"$W/down.out" 2>&1
 	echo "down --all: exit $?; $(tail -2 "$W/down.out" | head -1)"
-	echo "tables left: $(psql -qAtX -d viamig -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")"
+	echo "tables left: $(psql -qAtX -d viamig -c "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND tablename NOT IN ('schema_migrations', 'migrated_audit')")"
 fi

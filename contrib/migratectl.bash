@@ -144,11 +144,12 @@ _migratectl()
 		;;
 	log)	opts="--since --version --limit --json --markdown" ;;
 	wait-ready) opts="--timeout" ;;
+	validate) opts="--strict --json" ;;
 	audit)
 		[ -z "$sub" ] && COMPREPLY=($(compgen -W "verify" -- "$cur"))
 		return 0
 		;;
-	*)	return 0 ;;	# status plan list validate create reload check
+	*)	return 0 ;;	# status plan list create reload check
 	esac
 	[[ $cur == -* ]] && COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	return 0

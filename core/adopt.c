@@ -44,10 +44,31 @@ adopt_tool_from_name(const char *s)
 #define VPARTS	8
 
 /*
- * A version as numbers.  Plain digits go through migset_order (the
- * folder's own sort key: "0008" is 8, "20240101_120000" and goose's
- * 20240101120000 are one number); otherwise parts split at '.' or '_'
- * (Flyway: "1.1", "1_1"), trailing zero parts dropped ("1.0" is "1").
+ * Plain digits, or a native date version "YYYYMMDD_HHMMSS", as one number:
+ * "0008" is 8, "20240101_120000" and goose's 20240101120000 are one.
+ */
+static int
+plain_number(const char *v, uint64_t *out)
+{
+	size_t i, n = 0;
+	uint64_t x = 0;
+
+	for (i = 0; v[i]; i++) {
+		if (v[i] == '_' && i == 8 && n == 8)
+			continue;
+		if (v[i] < '0' || v[i] > '9' || ++n > 19)
+			return -1;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (n == 0)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/*
+ * A version as numbers: plain_number(), otherwise parts split at '.' or
+ * '_' (Flyway: "1.1", "1_1"), trailing zero parts dropped ("1.0" is "1").
  */
 static int
 vparts(const char *v, uint64_t p[VPARTS], size_t *n)
@@ -56,7 +77,7 @@ vparts(const char *v, uint64_t p[VPARTS], size_t *n)
 	size_t digits;
 
 	*n = 0;
-	if (migset_order(v, &p[0]) == 0) {
+	if (plain_number(v, &p[0]) == 0) {
 		*n = 1;
 		return 0;
 	}

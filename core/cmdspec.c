@@ -37,6 +37,10 @@ static const struct proto_arg args_baseline[] = {
 	PROTO_ARG("dry_run", PA_BOOL, dry_run, 0),
 	{ NULL, PA_INT, 0, 0 }
 };
+static const struct proto_arg args_validate[] = {
+	PROTO_ARG("strict", PA_BOOL, strict, 0),
+	{ NULL, PA_INT, 0, 0 }
+};
 static const struct proto_arg args_yes[] = {
 	PROTO_ARG("yes", PA_BOOL, yes, 0),
 	{ NULL, PA_INT, 0, 0 }
@@ -66,7 +70,7 @@ const struct cmd_spec cmdspec_list = {
 	"list", CMD_READ, CONFIRM_NEVER, args_none,
 	"the enhancements" };
 const struct cmd_spec cmdspec_validate = {
-	"validate", CMD_READ, CONFIRM_NEVER, args_none,
+	"validate", CMD_READ, CONFIRM_NEVER, args_validate,
 	"parse and lint the enhancements" };
 const struct cmd_spec cmdspec_log = {
 	"log", CMD_READ, CONFIRM_NEVER, args_log,

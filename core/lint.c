@@ -249,45 +249,54 @@ silence(struct lint_run *r, struct merr *e)
 	return 0;
 }
 
+/* One statement of a tree (a goose block's tree may hold several). */
+static void
+lint_node(struct lint_run *r, json_t *s)
+{
+	const char *type;
+	json_t *n;
+	void *it;
+
+	if ((it = json_object_iter(s)) == NULL)
+		return;
+	type = json_object_iter_key(it);
+	n = json_object_iter_value(it);
+	if (strcmp(type, "IndexStmt") == 0)
+		lint_index(r, n);
+	else if (strcmp(type, "AlterTableStmt") == 0)
+		lint_alter(r, n);
+	else if (strcmp(type, "UpdateStmt") == 0 ||
+	    strcmp(type, "DeleteStmt") == 0)
+		lint_dml(r, type, n);
+	else if (strcmp(type, "CreateStmt") == 0) {
+		char **nv = realloc(r->created,
+		    (r->ncreated + 1) * sizeof(*nv));
+
+		if (nv == NULL)
+			r->nomem = 1;
+		else {
+			r->created = nv;
+			nv[r->ncreated] = strdup(relname(n));
+			if (nv[r->ncreated])
+				r->ncreated++;
+		}
+	}
+}
+
 static int
 lint_stmt(struct lint_run *r, struct merr *e)
 {
-	json_t *root, *s, *n;
+	json_t *root, *item;
 	json_error_t je;
-	const char *type;
-	void *it;
+	size_t i;
 
 	if (silence(r, e) == -1)
 		return -1;
 	if ((root = json_loads(r->st->tree, 0, &je)) == NULL)
 		return merr_set(e, MERR_INTERNAL, "bad parse tree: %s",
 		    je.text);
-	s = json_object_get(json_array_get(json_object_get(root, "stmts"), 0),
-	    "stmt");
-	if ((it = json_object_iter(s)) != NULL) {
-		type = json_object_iter_key(it);
-		n = json_object_iter_value(it);
-		if (strcmp(type, "IndexStmt") == 0)
-			lint_index(r, n);
-		else if (strcmp(type, "AlterTableStmt") == 0)
-			lint_alter(r, n);
-		else if (strcmp(type, "UpdateStmt") == 0 ||
-		    strcmp(type, "DeleteStmt") == 0)
-			lint_dml(r, type, n);
-		else if (strcmp(type, "CreateStmt") == 0) {
-			char **nv = realloc(r->created,
-			    (r->ncreated + 1) * sizeof(*nv));
-
-			if (nv == NULL)
-				r->nomem = 1;
-			else {
-				r->created = nv;
-				nv[r->ncreated] = strdup(relname(n));
-				if (nv[r->ncreated])
-					r->ncreated++;
-			}
-		}
-	}
+	json_array_foreach(json_object_get(root, "stmts"), i, item)
+		lint_node(r, json_object_get(item, "stmt"));
 	json_decref(root);
 	return r->nomem ? merr_set(e, MERR_NOMEM, "out of memory") : 0;
 }

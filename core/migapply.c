@@ -61,8 +61,8 @@ up_check(struct mstate *s, const struct migration *skip, struct merr *e)
 		const struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
 
-		if (t == NULL || m == skip)
-			continue;
+		if (t == NULL || m == skip || (m->repeatable && !t->dirty))
+			continue;	/* a changed repeatable runs again */
 		if (t->dirty && strcmp(t->direction, "down") == 0) {
 			merr_set(e, MERR_STATE, "cannot apply: rollback of "
 			    "'%s' stopped at statement %d", m->id,
@@ -91,7 +91,7 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
     struct migration ***out, size_t *nout, struct merr *e)
 {
 	struct migration **v, *target = NULL;
-	uint64_t newest = 0, o2;
+	char newest[MIG_KEY_MAX];
 	size_t i, n = 0;
 	const struct trk_row *t;
 
@@ -100,10 +100,7 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 	if (o->target && (target = migset_find(s->set, o->target)) == NULL)
 		return merr_set(e, MERR_USAGE, "no migration '%s' in '%s'",
 		    o->target, s->set->dir);
-	for (i = 0; i < s->trk.n; i++)
-		if (!s->trk.v[i].dirty &&
-		    migset_order(s->trk.v[i].version, &o2) == 0 && o2 > newest)
-			newest = o2;
+	mstate_newest(s, newest, NULL, 0);
 	if (s->set->n && (v = calloc(s->set->n, sizeof(*v))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (s->set->n == 0)
@@ -112,11 +109,12 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 		struct migration *m = &s->set->v[i];
 
 		t = tracking_find(&s->trk, m->version);
-		if (t && !t->dirty)
+		if (!mstate_pending(m, t))
 			continue;
-		if (target && m->order > target->order)
+		if (target && strcmp(m->key, target->key) > 0)
 			break;
-		if (!t && m->order < newest && !o->allow_out_of_order) {
+		if (!t && !m->repeatable && strcmp(m->key, newest) < 0 &&
+		    !o->allow_out_of_order) {
 			free(v);
 			merr_set(e, MERR_STATE, "cannot apply '%s': it is "
 			    "older than the newest applied version", m->id);
@@ -143,7 +141,7 @@ prepare_pending(struct mstate *s, struct merr *e)
 		const struct trk_row *t = tracking_find(&s->trk,
 		    s->set->v[i].version);
 
-		if ((t == NULL || t->dirty) &&
+		if (mstate_pending(&s->set->v[i], t) &&
 		    migset_prepare(&s->set->v[i], e) == -1)
 			return -1;
 	}
@@ -241,7 +239,8 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
     struct migration ***out, size_t *nout, struct merr *e)
 {
 	struct migration **v, *m;
-	uint64_t limit = 0;
+	char limit[MIG_KEY_MAX] = "";
+	char hint[MIG_VERSION_MAX + 80];
 	size_t i, n = 0, want;
 
 	*out = NULL;
@@ -253,7 +252,7 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 		    tracking_find(&s->trk, m->version) == NULL)
 			return merr_set(e, MERR_USAGE, "'%s' is not an "
 			    "applied version", o->target);
-		limit = m->order;
+		memcpy(limit, m->key, sizeof(limit));
 	}
 	for (i = 0; i < s->trk.n; i++) {
 		struct trk_row *t = &s->trk.v[i];
@@ -281,9 +280,9 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 		return 0;
 	for (i = s->set->n; i-- > 0 && n < want;) {
 		m = &s->set->v[i];
-		if (tracking_find(&s->trk, m->version) == NULL)
-			continue;
-		if (o->target && m->order <= limit)
+		if (m->repeatable || tracking_find(&s->trk, m->version) == NULL)
+			continue;	/* Flyway undoes versions only */
+		if (o->target && strcmp(m->key, limit) <= 0)
 			break;
 		v[n++] = m;
 	}
@@ -292,15 +291,8 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 			merr_set(e, MERR_STATE, "cannot roll back '%s': it has "
 			    "no rollback", v[i]->id);
 			/* the name the folder's own layout pairs with it */
-			if (s->set->layout == MIG_LAYOUT_GOLANG)
-				merr_hint(e, "write %s.down.sql; nothing was "
-				    "rolled back", v[i]->id);
-			else if (s->set->layout == MIG_LAYOUT_SINGLE)
-				merr_hint(e, "add a '-- +++++ DOWN' section to "
-				    "%s.sql; nothing was rolled back", v[i]->id);
-			else
-				merr_hint(e, "write %s_rollback.sql; nothing "
-				    "was rolled back", v[i]->id);
+			migset_rollback_hint(s->set, v[i], hint, sizeof(hint));
+			merr_hint(e, "%s; nothing was rolled back", hint);
 			free(v);
 			return -1;
 		}
@@ -353,32 +345,34 @@ migrate_goto(const struct mig_env *env, const char *version,
 {
 	struct migrate_opts o2 = *o;
 	struct migrate_result cur;
-	struct migration *m;
+	struct migration *m = NULL;
 	struct migset set;
-	uint64_t want = 0, have = 0;
+	char want[MIG_KEY_MAX] = "", have[MIG_KEY_MAX] = "";
 	int rc;
 
-	if (strcmp(version, "0") != 0) {
-		if (migset_load(&set, env->cfg->migrations_dir, e) == -1)
-			return -1;
-		m = migset_find(&set, version);
-		want = m ? m->order : 0;
+	if (migset_load(&set, env->cfg->migrations_dir, e) == -1)
+		return -1;
+	if (strcmp(version, "0") != 0 &&
+	    (m = migset_find(&set, version)) == NULL) {
 		migset_release(&set);
-		if (m == NULL)
-			return merr_set(e, MERR_USAGE, "no migration '%s' in "
-			    "'%s'", version, env->cfg->migrations_dir);
+		return merr_set(e, MERR_USAGE, "no migration '%s' in '%s'",
+		    version, env->cfg->migrations_dir);
 	}
+	if (m)
+		memcpy(want, m->key, sizeof(want));
 	migrate_result_init(&cur);
 	rc = migrate_status(env, &cur, e);
-	if (rc == 0 && cur.current[0])
-		migset_order(cur.current, &have);
+	if (rc == 0 && cur.current[0] &&
+	    migset_key(set.layout, cur.current, have) == -1)
+		have[0] = '\0';
 	migrate_result_release(&cur);
+	migset_release(&set);
 	if (rc == -1)
 		return -1;
 	o2.target = version;
 	o2.steps = 0;
 	o2.all = 0;
-	if (want >= have)
+	if (strcmp(want, have) >= 0)
 		rc = migrate_up(env, &o2, res, e);
 	else
 		rc = migrate_down(env, &o2, res, e);
@@ -401,7 +395,8 @@ redo_check(const struct mig_env *env, struct merr *e)
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
 	for (size_t i = s.set->n; i-- > 0;)
-		if (tracking_find(&s.trk, s.set->v[i].version)) {
+		if (!s.set->v[i].repeatable &&
+		    tracking_find(&s.trk, s.set->v[i].version)) {
 			m = &s.set->v[i];
 			break;
 		}
@@ -462,8 +457,7 @@ force_body(struct db *d, void *arg, struct merr *e)
 	struct force_ctx *f = arg;
 	struct mstate *s = f->s;
 	struct mig_event ev;
-	char detail[256];
-	uint64_t o;
+	char detail[256], k[MIG_KEY_MAX];
 	size_t i;
 
 	for (i = 0; i < s->set->n; i++) {
@@ -471,7 +465,7 @@ force_body(struct db *d, void *arg, struct merr *e)
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
 		struct trk_row w;
 
-		if (m->order > f->to->order)
+		if (strcmp(m->key, f->to->key) > 0)
 			break;
 		if (t && !t->dirty && strcmp(t->checksum, m->checksum) == 0)
 			continue;
@@ -486,9 +480,9 @@ force_body(struct db *d, void *arg, struct merr *e)
 		f->marked++;
 	}
 	for (i = 0; i < s->trk.n; i++) {
-		if (migset_order(s->trk.v[i].version, &o) == 0 &&
-		    o <= f->to->order)
-			continue;
+		if (migset_key(s->set->layout, s->trk.v[i].version, k) == 0 &&
+		    (strcmp(k, f->to->key) <= 0 || k[0] == MIG_KEY_REPEATABLE))
+			continue;	/* repeatables are not versions */
 		if (tracking_delete(d, s->env->cfg, s->trk.v[i].version,
 		    e) == -1)
 			return -1;

@@ -135,28 +135,57 @@ write_new(const char *path, const char *text, struct merr *e)
 	return close(fd);
 }
 
-int
-migset_create(const char *dir, const char *name, time_t now, char *paths[3],
-    struct merr *e)
+/*
+ * Write n files into dir, all or none: an existing name refuses before
+ * anything is written, a failure removes what was written.
+ */
+static int
+write_files(const char *dir, int n, char *const fnames[],
+    const char *const texts[], char *paths[3], struct merr *e)
+{
+	int i, made = 0;
+
+	for (i = 0; i < n; i++) {
+		if (asprintf(&paths[i], "%s/%s", dir, fnames[i]) == -1) {
+			paths[i] = NULL;
+			merr_set(e, MERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (access(paths[i], F_OK) == 0) {
+			merr_setpos(e, MERR_IO, paths[i], 0, 0,
+			    "refusing to overwrite an existing file");
+			goto fail;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (write_new(paths[i], texts[i], e) == -1)
+			goto fail;
+		made = i + 1;
+	}
+	return 0;
+fail:
+	for (i = 0; i < 3; i++) {
+		if (i < made)
+			unlink(paths[i]);
+		free(paths[i]);
+		paths[i] = NULL;
+	}
+	return -1;
+}
+
+/* Native: VERSION_NAME.sql, _rollback.sql and .md from the template. */
+static int
+create_native(const char *dir, const char *name, time_t now,
+    char *paths[3], struct merr *e)
 {
 	const char *sfx[3] = { ".sql", "_rollback.sql", ".md" };
 	const char *tpl[3] = { up_sql, down_sql, default_doc };
-	char version[32], date[32], id[160], *doc_tpl = NULL, *tp, *text;
-	struct migset set;
+	char version[32], date[32], id[160], *doc_tpl = NULL, *tp;
+	char *fnames[3] = { NULL, NULL, NULL }, *texts[3] = { NULL, NULL,
+	    NULL };
 	struct tm tm;
-	int i, made = 0;
+	int i, rc = -1;
 
-	paths[0] = paths[1] = paths[2] = NULL;
-	if (name_check(name, e) == -1)
-		return -1;
-	/* the folder must load and use the native layout (or be empty) */
-	if (migset_load(&set, dir, e) == -1)
-		return -1;
-	i = set.layout != MIG_LAYOUT_NATIVE && set.layout != MIG_LAYOUT_EMPTY;
-	migset_release(&set);
-	if (i)
-		return merr_setpos(e, MERR_USAGE, dir, 0, 0, "create writes "
-		    "the native layout, but this folder uses another one");
 	gmtime_r(&now, &tm);
 	strftime(version, sizeof(version), "%Y%m%d_%H%M%S", &tm);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", &tm);
@@ -171,39 +200,190 @@ migset_create(const char *dir, const char *name, time_t now, char *paths[3],
 	}
 	if (doc_tpl)
 		tpl[2] = doc_tpl;
-	for (i = 0; i < 3; i++) {
-		if (asprintf(&paths[i], "%s/%s%s", dir, id, sfx[i]) == -1) {
-			paths[i] = NULL;
+	for (i = 0; i < 3; i++)
+		if (asprintf(&fnames[i], "%s%s", id, sfx[i]) == -1 ||
+		    (texts[i] = expand(tpl[i], version, name, id, date)) ==
+		    NULL) {
 			merr_set(e, MERR_NOMEM, "out of memory");
-			goto fail;
+			goto out;
 		}
-		if (access(paths[i], F_OK) == 0) {
-			merr_setpos(e, MERR_IO, paths[i], 0, 0,
-			    "refusing to overwrite an existing file");
-			goto fail;
-		}
-	}
+	rc = write_files(dir, 3, fnames, (const char *const *)texts, paths,
+	    e);
+out:
 	for (i = 0; i < 3; i++) {
-		if ((text = expand(tpl[i], version, name, id, date)) == NULL) {
-			merr_set(e, MERR_NOMEM, "out of memory");
-			goto fail;
-		}
-		if (write_new(paths[i], text, e) == -1) {
-			free(text);
-			goto fail;
-		}
-		free(text);
-		made = i + 1;
+		free(fnames[i]);
+		free(texts[i]);
 	}
 	free(doc_tpl);
-	return 0;
-fail:
-	for (i = 0; i < 3; i++) {
-		if (i < made)
-			unlink(paths[i]);
-		free(paths[i]);
-		paths[i] = NULL;
+	return rc;
+}
+
+/* The newest versioned migration (repeatables aside), or NULL. */
+static const struct migration *
+newest(const struct migset *set)
+{
+	for (size_t i = set->n; i-- > 0;)
+		if (!set->v[i].repeatable)
+			return &set->v[i];
+	return NULL;
+}
+
+/*
+ * Add one to the decimal number d[0..n), in place, keeping its width
+ * (a carry out of the width widens it): out receives the result.
+ */
+static void
+increment(const char *d, size_t n, char *out, size_t cap)
+{
+	char buf[MIG_VERSION_MAX + 2];
+	size_t i;
+
+	snprintf(buf + 1, sizeof(buf) - 1, "%.*s", (int)n, d);
+	buf[0] = '0';
+	for (i = n + 1; i-- > 0;) {
+		if (buf[i] != '9') {
+			buf[i]++;
+			break;
+		}
+		buf[i] = '0';
 	}
-	free(doc_tpl);
-	return -1;
+	snprintf(out, cap, "%s", buf[0] == '0' ? buf + 1 : buf);
+}
+
+/*
+ * The next version in a numbered folder (golang-migrate, goose, dbmate,
+ * single): now as YYYYMMDDHHMMSS when the newest version is such a
+ * timestamp (later than it), else the newest plus one with its padding.
+ */
+static void
+next_number(const struct migset *set, time_t now, char *out, size_t cap)
+{
+	const struct migration *m = newest(set);
+	const char *v = m ? m->version : "0";
+	char ts[32];
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm);
+	if (strlen(v) == 14 && (v[0] == '1' || v[0] == '2') &&
+	    strcmp(ts, v) > 0)
+		snprintf(out, cap, "%s", ts);
+	else if (strchr(v, '_'))	/* single with native versions */
+		strftime(out, cap, "%Y%m%d_%H%M%S", &tm);
+	else
+		increment(v, strlen(v), out, cap);
+}
+
+/* One file in the tool's own markers, or golang-migrate's pair. */
+static int
+create_numbered(const struct migset *set, const char *name, time_t now,
+    char *paths[3], struct merr *e)
+{
+	static const char goose[] = "-- +goose Up\n\n-- +goose Down\n";
+	static const char dbmate[] = "-- migrate:up\n\n-- migrate:down\n";
+	static const char single[] = "-- +++++ UP\n\n-- +++++ DOWN\n";
+	const char *texts[2] = { "", "" };
+	char version[MIG_VERSION_MAX + 2], *fnames[2] = { NULL, NULL };
+	int n = 1, rc = -1;
+
+	next_number(set, now, version, sizeof(version));
+	if (set->layout == MIG_LAYOUT_GOLANG) {
+		n = 2;
+		if (asprintf(&fnames[0], "%s_%s.up.sql", version, name) ==
+		    -1 || asprintf(&fnames[1], "%s_%s.down.sql", version,
+		    name) == -1)
+			goto nomem;
+	} else {
+		texts[0] = set->layout == MIG_LAYOUT_GOOSE ? goose :
+		    set->layout == MIG_LAYOUT_DBMATE ? dbmate : single;
+		if (asprintf(&fnames[0], "%s_%s.sql", version, name) == -1)
+			goto nomem;
+	}
+	rc = write_files(set->dir, n, fnames, texts, paths, e);
+	goto out;
+nomem:
+	merr_set(e, MERR_NOMEM, "out of memory");
+out:
+	free(fnames[0]);
+	free(fnames[1]);
+	return rc;
+}
+
+/*
+ * Flyway: the newest version as its file writes it (V1_1__x: "1_1"),
+ * its last part plus one ("1_2"), or now when it is a timestamp.
+ */
+static void
+next_flyway(const struct migset *set, time_t now, char *out, size_t cap)
+{
+	const struct migration *m = newest(set);
+	const char *f = m ? strrchr(m->up.path, '/') + 2 : "0__";
+	size_t n = (size_t)(strstr(f, "__") - f), last = n;
+	char pre[MIG_VERSION_MAX], num[MIG_VERSION_MAX + 2];
+	struct tm tm;
+
+	while (last > 0 && f[last - 1] >= '0' && f[last - 1] <= '9')
+		last--;
+	if (last == 0 && n == 14 && (f[0] == '1' || f[0] == '2')) {
+		gmtime_r(&now, &tm);
+		strftime(out, cap, "%Y%m%d%H%M%S", &tm);
+		if (strncmp(out, f, 14) > 0)
+			return;
+	}
+	snprintf(pre, sizeof(pre), "%.*s", (int)last, f);
+	increment(f + last, n - last, num, sizeof(num));
+	if (snprintf(out, cap, "%s%s", pre, num) >= (int)cap)
+		out[0] = '\0';	/* too long: never a real version */
+}
+
+static int
+create_flyway(const struct migset *set, const char *name, time_t now,
+    char *paths[3], struct merr *e)
+{
+	char version[MIG_VERSION_MAX + 2], *fnames[2] = { NULL, NULL };
+	const char *texts[2] = { "", "" };
+	int undo = 0, rc = -1;
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		undo |= set->v[i].down.path != NULL;
+	next_flyway(set, now, version, sizeof(version));
+	if (asprintf(&fnames[0], "V%s__%s.sql", version, name) == -1 ||
+	    (undo && asprintf(&fnames[1], "U%s__%s.sql", version, name) ==
+	    -1))
+		merr_set(e, MERR_NOMEM, "out of memory");
+	else
+		rc = write_files(set->dir, 1 + undo, fnames, texts, paths, e);
+	free(fnames[0]);
+	free(fnames[1]);
+	return rc;
+}
+
+int
+migset_create(const char *dir, const char *name, time_t now, char *paths[3],
+    struct merr *e)
+{
+	struct migset set;
+	int rc;
+
+	paths[0] = paths[1] = paths[2] = NULL;
+	if (name_check(name, e) == -1)
+		return -1;
+	/* the folder must load: its layout says what to write */
+	if (migset_load(&set, dir, e) == -1)
+		return -1;
+	switch (set.layout) {
+	case MIG_LAYOUT_EMPTY:
+	case MIG_LAYOUT_NATIVE:
+		rc = create_native(dir, name, now, paths, e);
+		break;
+	case MIG_LAYOUT_FLYWAY:
+		rc = create_flyway(&set, name, now, paths, e);
+		break;
+	default:
+		rc = create_numbered(&set, name, now, paths, e);
+		break;
+	}
+	migset_release(&set);
+	return rc;
 }

@@ -218,9 +218,10 @@ own_comment(struct own_run *r, const json_t *n)
 static int
 own_stmt(struct own_run *r, const struct mig_stmt *st, struct merr *e)
 {
-	json_t *root, *s, *n;
+	json_t *root, *s, *n, *item;
 	json_error_t je;
 	const char *type;
+	size_t i;
 	void *it;
 
 	if (st->tree == NULL)
@@ -228,9 +229,11 @@ own_stmt(struct own_run *r, const struct mig_stmt *st, struct merr *e)
 	if ((root = json_loads(st->tree, 0, &je)) == NULL)
 		return merr_set(e, MERR_INTERNAL, "bad parse tree: %s",
 		    je.text);
-	s = json_object_get(json_array_get(json_object_get(root, "stmts"), 0),
-	    "stmt");
-	if ((it = json_object_iter(s)) != NULL) {
+	/* a goose StatementBegin block may hold several statements */
+	json_array_foreach(json_object_get(root, "stmts"), i, item) {
+		s = json_object_get(item, "stmt");
+		if ((it = json_object_iter(s)) == NULL)
+			continue;
 		type = json_object_iter_key(it);
 		n = json_object_iter_value(it);
 		if (!strcmp(type, "CreateStmt"))

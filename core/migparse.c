@@ -72,82 +72,6 @@ char_to_byte(const char *text, int pos)
 	return i;
 }
 
-const char *
-mig_find_marker(const char *text, const char *which)
-{
-	const char *p = text;
-	size_t wl = strlen(which);
-
-	while (p && *p) {
-		const char *q = p;
-
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (strncmp(q, "-- +++++ ", 9) == 0 &&
-		    strncasecmp(q + 9, which, wl) == 0 &&
-		    (q[9 + wl] == '\0' || isspace((unsigned char)q[9 + wl])))
-			return p;
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return NULL;
-}
-
-/* Keep [from, to) of text, blank the rest (newlines stay: positions hold). */
-static char *
-blank_outside(const char *text, size_t from, size_t to)
-{
-	size_t i, n = strlen(text);
-	char *s = strdup(text);
-
-	if (s == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if ((i < from || i >= to) && s[i] != '\n')
-			s[i] = ' ';
-	return s;
-}
-
-static size_t
-line_end(const char *text, const char *p)
-{
-	const char *nl = strchr(p, '\n');
-
-	return nl ? (size_t)(nl - text) + 1 : strlen(text);
-}
-
-int
-mig_single_split(struct migration *m, struct merr *e)
-{
-	const char *text = m->up.text, *up, *down;
-	size_t ustart, uend, n = strlen(text);
-	char *utext, *dtext = NULL;
-	int line, col;
-
-	up = mig_find_marker(text, "UP");
-	down = mig_find_marker(text, "DOWN");
-	if (down && down < up) {
-		mig_offset_pos(text, (size_t)(down - text), &line, &col);
-		return merr_setpos(e, MERR_INPUT, m->up.path, line, col,
-		    "'-- +++++ DOWN' comes before '-- +++++ UP'");
-	}
-	ustart = line_end(text, up);
-	uend = down ? (size_t)(down - text) : n;
-	if ((utext = blank_outside(text, ustart, uend)) == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (down && ((dtext = blank_outside(text, line_end(text, down), n))
-	    == NULL || (m->down.path = strdup(m->up.path)) == NULL)) {
-		free(utext);
-		free(dtext);
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	}
-	free(m->up.text);
-	m->up.text = utext;
-	m->down.text = dtext;
-	return 0;
-}
-
 /* "250ms", "5s", "2m", "1h" or bare milliseconds; -1 when malformed. */
 static long
 parse_duration(const char *s, size_t len)
@@ -385,6 +309,28 @@ is_notx(const char *type, json_t *node)
 		return reindex_concurrent(node);
 	if (strcmp(type, "VacuumStmt") == 0)
 		return json_is_true(json_object_get(node, "is_vacuumcmd"));
+	if (strcmp(type, "DiscardStmt") == 0)
+		return json_string_value(json_object_get(node, "target")) &&
+		    strcmp(json_string_value(json_object_get(node, "target")),
+		    "DISCARD_ALL") == 0;
+	return 0;
+}
+
+/* Does any statement of the tree refuse a transaction block? */
+static int
+tree_notx(json_t *root)
+{
+	json_t *item, *s;
+	size_t i;
+	void *it;
+
+	json_array_foreach(json_object_get(root, "stmts"), i, item) {
+		s = json_object_get(item, "stmt");
+		if (json_is_object(s) && (it = json_object_iter(s)) != NULL &&
+		    is_notx(json_object_iter_key(it),
+		    json_object_iter_value(it)))
+			return 1;
+	}
 	return 0;
 }
 
@@ -422,9 +368,14 @@ classify(struct mig_script *sc, struct mig_stmt *st, struct merr *e)
 	}
 	if (is_txctl(type, node))
 		st->kind = MIG_STMT_TXCTL;
-	else if (is_notx(type, node))
+	else if (tree_notx(root))
 		st->kind = MIG_STMT_NOTX;
-	if (st->batch_size > 0) {
+	if (st->kind == MIG_STMT_TXCTL &&
+	    json_array_size(json_object_get(root, "stmts")) > 1)
+		rc = merr_setpos(e, MERR_INPUT, sc->path, st->line, st->col,
+		    "BEGIN or COMMIT inside a StatementBegin block: "
+		    "put it on its own");
+	else if (st->batch_size > 0) {
 		where = json_object_get(node, "whereClause");
 		if (strcmp(type, "UpdateStmt") != 0)
 			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
@@ -576,13 +527,43 @@ script_txbalance(struct mig_script *sc, struct merr *e)
 	return -1;
 }
 
+/*
+ * The tool runs the file in one transaction (goose, dbmate, a Flyway
+ * .conf): what cannot run in one is an error where it stands, before
+ * anything runs, instead of PostgreSQL's error half way.
+ */
+static int
+script_in_tx(struct mig_script *sc, struct merr *e)
+{
+	const struct mig_stmt *st;
+
+	for (size_t i = 0; i < sc->nstmts; i++) {
+		st = &sc->stmts[i];
+		if (st->kind == MIG_STMT_PLAIN)
+			continue;
+		merr_setpos(e, MERR_INPUT, sc->path, st->line, st->col, "%s",
+		    st->kind == MIG_STMT_NOTX ? "this statement cannot run "
+		    "inside a transaction block, and the file runs in one" :
+		    st->kind == MIG_STMT_TXCTL ? "BEGIN or COMMIT in a file "
+		    "that runs in a transaction of its own" : "a batched "
+		    "backfill in a file that runs in one transaction");
+		merr_hint(e, "say '%s' to run the file statement by "
+		    "statement (its own BEGIN/COMMIT are honoured then)",
+		    sc->txmarker ? sc->txmarker : "no transaction");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 script_txmode(struct mig_script *sc, struct merr *e)
 {
 	size_t i;
-	int notx = 0;
+	int notx = sc->txrule == MIG_TXRULE_NONE;
 
 	sc->tx = MIG_TX_ONE;
+	if (sc->txrule == MIG_TXRULE_TX)
+		return script_in_tx(sc, e);
 	for (i = 0; i < sc->nstmts; i++) {
 		if (sc->stmts[i].kind == MIG_STMT_TXCTL) {
 			sc->tx = MIG_TX_EXPLICIT;
@@ -597,55 +578,112 @@ script_txmode(struct mig_script *sc, struct merr *e)
 	return 0;
 }
 
-static int
-split_error(struct mig_script *sc, PgQuerySplitResult *r, struct merr *e)
-{
-	int line, col;
+/* Statements as they are built: the script, room, the position cursor. */
+struct parse_ctx {
+	struct mig_script *sc;
+	size_t		 cap;
+	struct mig_cursor cur;
+	int		 batch;
+};
 
-	mig_offset_pos(sc->text, char_to_byte(sc->text, r->error->cursorpos),
-	    &line, &col);
-	merr_setpos(e, MERR_INPUT, sc->path, line, col, "%s",
-	    r->error->message);
-	pg_query_free_split_result(*r);
-	return -1;
+/* One statement from the span [loc, loc+len) of the text. */
+static int
+add_stmt(struct parse_ctx *p, size_t loc, size_t len, struct merr *e)
+{
+	struct mig_script *sc = p->sc;
+	struct mig_stmt *nv;
+	int keep;
+
+	if (sc->nstmts == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		if ((nv = realloc(sc->stmts, p->cap * sizeof(*nv))) == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		sc->stmts = nv;
+	}
+	memset(&sc->stmts[sc->nstmts], 0, sizeof(*sc->stmts));
+	if (stmt_build(sc, sc->nstmts, loc, len, &p->cur, &keep, e) == -1) {
+		sc->nstmts++;	/* release what was built */
+		return -1;
+	}
+	if (keep && sc->stmts[sc->nstmts].kind == MIG_STMT_BATCH)
+		p->batch = 1;
+	sc->nstmts += keep;
+	return 0;
+}
+
+/* Split [from, to) of the text with the parser, never by ';'. */
+static int
+split_region(struct parse_ctx *p, size_t from, size_t to, struct merr *e)
+{
+	const char *text = p->sc->text;
+	PgQuerySplitResult r;
+	char *sub;
+	size_t loc, len;
+	int i, line, col, rc = 0;
+
+	if ((sub = strndup(text + from, to - from)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	r = pg_query_split_with_parser(sub);
+	if (r.error) {
+		mig_offset_pos(text, from + char_to_byte(sub,
+		    r.error->cursorpos), &line, &col);
+		rc = merr_setpos(e, MERR_INPUT, p->sc->path, line, col, "%s",
+		    r.error->message);
+	}
+	for (i = 0; rc == 0 && i < r.n_stmts; i++) {
+		loc = (size_t)r.stmts[i]->stmt_location;
+		len = r.stmts[i]->stmt_len ? (size_t)r.stmts[i]->stmt_len :
+		    to - from - loc;
+		rc = add_stmt(p, from + loc, len, e);
+	}
+	pg_query_free_split_result(r);
+	free(sub);
+	return rc;
+}
+
+/*
+ * The statements of the text: split by the parser, except that each
+ * goose StatementBegin/End block is one statement, sent as written.
+ */
+static int
+script_statements(struct parse_ctx *p, struct merr *e)
+{
+	const struct mig_script *sc = p->sc;
+	size_t at = 0, i, bs, be, tl = strlen(sc->text);
+
+	for (i = 0; i < sc->nblocks; i++) {
+		bs = sc->blocks[2 * i];
+		be = sc->blocks[2 * i + 1];
+		if (split_region(p, at, bs, e) == -1)
+			return -1;
+		while (be > bs && isspace((unsigned char)sc->text[be - 1]))
+			be--;
+		if (add_stmt(p, bs, be - bs, e) == -1)
+			return -1;
+		at = sc->blocks[2 * i + 1];
+	}
+	return split_region(p, at, tl, e);
 }
 
 int
 mig_parse_script(struct mig_script *sc, struct merr *e)
 {
-	PgQuerySplitResult r;
-	struct mig_cursor cur = { 0, 0, 0 };
-	size_t n = 0, len, tl = strlen(sc->text);
-	int i, keep, batch = 0;
+	struct parse_ctx p;
 
-	r = pg_query_split_with_parser(sc->text);
-	if (r.error)
-		return split_error(sc, &r, e);
-	if (r.n_stmts > 0 &&
-	    (sc->stmts = calloc((size_t)r.n_stmts, sizeof(*sc->stmts))) ==
-	    NULL) {
-		pg_query_free_split_result(r);
-		return merr_set(e, MERR_NOMEM, "out of memory");
+	/* what a failed attempt built (the set may be cached) goes first */
+	for (size_t i = 0; i < sc->nstmts; i++) {
+		free(sc->stmts[i].sql);
+		free(sc->stmts[i].tree);
+		free(sc->stmts[i].nolint);
 	}
-	for (i = 0; i < r.n_stmts; i++) {
-		size_t loc = (size_t)r.stmts[i]->stmt_location;
-
-		len = r.stmts[i]->stmt_len ? (size_t)r.stmts[i]->stmt_len :
-		    tl - loc;
-		if (stmt_build(sc, n, loc, len, &cur, &keep, e) == -1) {
-			sc->nstmts = n + 1;	/* release what was built */
-			pg_query_free_split_result(r);
-			return -1;
-		}
-		if (keep && sc->stmts[n].kind == MIG_STMT_BATCH)
-			batch = 1;
-		n += keep;
-	}
-	pg_query_free_split_result(r);
-	sc->nstmts = n;
-	if (script_txmode(sc, e) == -1)
+	free(sc->stmts);
+	sc->stmts = NULL;
+	sc->nstmts = 0;
+	memset(&p, 0, sizeof(p));
+	p.sc = sc;
+	if (script_statements(&p, e) == -1 || script_txmode(sc, e) == -1)
 		return -1;
-	if (batch && sc->tx == MIG_TX_EXPLICIT)
+	if (p.batch && sc->tx == MIG_TX_EXPLICIT)
 		return merr_setpos(e, MERR_INPUT, sc->path, 1, 1,
 		    "a batched backfill cannot run inside the file's own "
 		    "BEGIN/COMMIT");

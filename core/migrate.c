@@ -88,10 +88,35 @@ fail:
 static int
 row_cmp(const void *a, const void *b)
 {
-	uint64_t x = ((const struct migrate_row *)a)->order;
-	uint64_t y = ((const struct migrate_row *)b)->order;
+	return strcmp(((const struct migrate_row *)a)->key,
+	    ((const struct migrate_row *)b)->key);
+}
 
-	return x < y ? -1 : x > y;
+void
+mstate_newest(const struct mstate *s, char key[MIG_KEY_MAX], char *cur,
+    size_t curlen)
+{
+	char k[MIG_KEY_MAX];
+
+	key[0] = '\0';
+	if (cur)
+		cur[0] = '\0';
+	for (size_t i = 0; i < s->trk.n; i++) {
+		if (s->trk.v[i].dirty ||
+		    migset_key(s->set->layout, s->trk.v[i].version, k) == -1 ||
+		    k[0] == MIG_KEY_REPEATABLE || strcmp(k, key) <= 0)
+			continue;
+		memcpy(key, k, sizeof(k));
+		if (cur)
+			snprintf(cur, curlen, "%s", s->trk.v[i].version);
+	}
+}
+
+int
+mstate_pending(const struct migration *m, const struct trk_row *t)
+{
+	return t == NULL || t->dirty ||
+	    (m->repeatable && strcmp(t->checksum, m->checksum) != 0);
 }
 
 static int
@@ -114,19 +139,13 @@ int
 mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 {
 	size_t i, n = 0, cap = s->set->n + s->trk.n;
-	uint64_t newest = 0, o;
+	char newest[MIG_KEY_MAX];
 	struct migrate_row *w;
 
 	res->layout = migset_layout_name(s->set->layout);
 	if (cap && (res->rows = calloc(cap, sizeof(*res->rows))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	for (i = 0; i < s->trk.n; i++)
-		if (!s->trk.v[i].dirty &&
-		    migset_order(s->trk.v[i].version, &o) == 0 && o > newest) {
-			newest = o;
-			snprintf(res->current, sizeof(res->current), "%s",
-			    s->trk.v[i].version);
-		}
+	mstate_newest(s, newest, res->current, sizeof(res->current));
 	for (i = 0; i < s->set->n; i++) {
 		struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
@@ -139,7 +158,7 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 			(void)(down ? migset_prepare_down(m, &ignore) :
 			    migset_prepare(m, &ignore));
 		w = &res->rows[n++];
-		w->order = m->order;
+		memcpy(w->key, m->key, sizeof(w->key));
 		snprintf(w->version, sizeof(w->version), "%s", m->version);
 		w->name = strdup(m->name);
 		w->has_rollback = m->down.path != NULL;
@@ -148,9 +167,14 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 			w->drift = strcmp(t->checksum, m->checksum) != 0;
 			w->nstmts = (int)(down ? m->down.nstmts :
 			    m->up.nstmts);
-		} else {
+		}
+		if (t && m->repeatable && !t->dirty && mstate_pending(m, t)) {
+			w->drift = 0;	/* changed: applied again by up */
 			w->state = MIG_PENDING;
-			w->out_of_order = m->order < newest;
+		} else if (t == NULL) {
+			w->state = MIG_PENDING;
+			w->out_of_order = !m->repeatable &&
+			    strcmp(m->key, newest) < 0;
 		}
 	}
 	for (i = 0; i < s->trk.n; i++) {
@@ -159,7 +183,8 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 		if (migset_find(s->set, t->version))
 			continue;
 		w = &res->rows[n++];
-		migset_order(t->version, &w->order);
+		if (migset_key(s->set->layout, t->version, w->key) == -1)
+			snprintf(w->key, sizeof(w->key), "\x7f%s", t->version);
 		snprintf(w->version, sizeof(w->version), "%s", t->version);
 		w->name = strdup(t->name);
 		row_from_trk(w, t);
@@ -232,7 +257,7 @@ migrate_list(const struct mig_env *env, struct migrate_result *res,
  * may never run); it is an error only when down is about to run it.
  */
 static int
-validate_down(struct migration *m, struct migrate_result *res,
+validate_down(struct migration *m, int strict, struct migrate_result *res,
     struct merr *e)
 {
 	struct merr why;
@@ -242,14 +267,19 @@ validate_down(struct migration *m, struct migrate_result *res,
 		return 0;
 	if (why.code == MERR_NOMEM)
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (strict) {
+		*e = why;
+		merr_hint(e, "validate --strict: every rollback must parse");
+		return -1;
+	}
 	return lint_add_error(&res->lint, LINT_ROLLBACK_SYNTAX, &why,
 	    "fix the rollback before you need it: 'down' refuses to run it",
 	    e);
 }
 
 int
-migrate_validate(const struct mig_env *env, struct migrate_result *res,
-    struct merr *e)
+migrate_validate(const struct mig_env *env, int strict,
+    struct migrate_result *res, struct merr *e)
 {
 	struct mstate s;
 	size_t i;
@@ -262,7 +292,7 @@ migrate_validate(const struct mig_env *env, struct migrate_result *res,
 		goto out;
 	for (i = 0; i < s.set->n; i++)
 		if (lint_script(&s.set->v[i].up, &res->lint, e) == -1 ||
-		    validate_down(&s.set->v[i], res, e) == -1)
+		    validate_down(&s.set->v[i], strict, res, e) == -1)
 			goto out;
 	if (mstate_rows(&s, res, e) == -1)
 		goto out;

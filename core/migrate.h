@@ -68,7 +68,7 @@ struct migrate_row {
 	int		 nstmts;	/* dirty: statements in the script
 					   (0 when not parsed) */
 	char		*error;		/* dirty: why it stopped */
-	uint64_t	 order;		/* sort key of version */
+	char		 key[MIG_KEY_MAX];	/* sort key of version */
 };
 
 /* One thing an operation did (or would do with dry_run). */
@@ -157,10 +157,12 @@ int	migrate_takeover_needed(const struct mig_env *, int *need,
 /*
  * Parse and lint every file (forward and rollback); with env->db set,
  * also report drift, missing and out-of-order versions.  Lint findings
- * are warnings (in res->lint); a parse error fails.
+ * are warnings (in res->lint); a forward parse error fails.  A rollback
+ * that does not parse is a warning (rollback-syntax), or with strict
+ * (validate --strict, for CI) an error at its file:line:col.
  */
-int	migrate_validate(const struct mig_env *, struct migrate_result *,
-	    struct merr *);
+int	migrate_validate(const struct mig_env *, int strict,
+	    struct migrate_result *, struct merr *);
 /* Local: no database.  See migset_create(). */
 int	migrate_create(const char *dir, const char *name, time_t now,
 	    struct migrate_result *, struct merr *);

@@ -29,6 +29,17 @@ int	mstate_load(struct mstate *, const struct mig_env *, int flags,
 int	mstate_first(struct mstate *, struct migrate_result *, struct merr *);
 void	mstate_release(struct mstate *);
 int	mstate_rows(struct mstate *, struct migrate_result *, struct merr *);
+/*
+ * The newest applied version's key ("" when none; dirty rows and
+ * repeatables aside), and its version in cur when cur is not NULL.
+ */
+void	mstate_newest(const struct mstate *, char key[MIG_KEY_MAX],
+	    char *cur, size_t curlen);
+/*
+ * Does up run m, whose row is t (NULL: none)?  Not applied, dirty, or a
+ * repeatable whose checksum changed.
+ */
+int	mstate_pending(const struct migration *m, const struct trk_row *t);
 int	mres_step(struct migrate_result *, const struct migration *,
 	    const char *action, long ms, int statements, struct merr *);
 /* Free and forget the rows (not the steps) of a result. */

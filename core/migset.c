@@ -1,6 +1,7 @@
 /* migset.c - a migrations folder: layouts, versions, checksums. */
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,8 @@
 /* What one file name says about itself. */
 enum mig_kind {
 	KIND_NATIVE_UP = 0, KIND_NATIVE_DOWN, KIND_GOLANG_UP,
-	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_N
+	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_GOOSE, KIND_DBMATE,
+	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_N
 };
 
 struct mig_file {
@@ -27,14 +29,31 @@ struct mig_file {
 	enum mig_kind	 kind;
 	char		 version[MIG_VERSION_MAX];
 	char		*name;
-	char		*text;		/* forward files: read once */
+	char		*text;		/* read once (not a native .md) */
 	size_t		 len;
 };
 
-static const char *const kind_layout[KIND_N] = {
-	"native", "native", "golang-migrate", "golang-migrate", "single-file",
-	"native",
+static const enum mig_layout kind_layout[KIND_N] = {
+	[KIND_NATIVE_UP] = MIG_LAYOUT_NATIVE,
+	[KIND_NATIVE_DOWN] = MIG_LAYOUT_NATIVE,
+	[KIND_GOLANG_UP] = MIG_LAYOUT_GOLANG,
+	[KIND_GOLANG_DOWN] = MIG_LAYOUT_GOLANG,
+	[KIND_SINGLE] = MIG_LAYOUT_SINGLE,
+	[KIND_DOC] = MIG_LAYOUT_NATIVE,
+	[KIND_GOOSE] = MIG_LAYOUT_GOOSE,
+	[KIND_DBMATE] = MIG_LAYOUT_DBMATE,
+	[KIND_FLYWAY_V] = MIG_LAYOUT_FLYWAY,
+	[KIND_FLYWAY_U] = MIG_LAYOUT_FLYWAY,
+	[KIND_FLYWAY_R] = MIG_LAYOUT_FLYWAY,
 };
+
+static int
+kind_forward(enum mig_kind k)
+{
+	return k == KIND_NATIVE_UP || k == KIND_GOLANG_UP ||
+	    k == KIND_SINGLE || k == KIND_GOOSE || k == KIND_DBMATE ||
+	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R;
+}
 
 const char *
 migset_layout_name(enum mig_layout l)
@@ -43,6 +62,9 @@ migset_layout_name(enum mig_layout l)
 	case MIG_LAYOUT_NATIVE: return "native";
 	case MIG_LAYOUT_GOLANG: return "golang-migrate";
 	case MIG_LAYOUT_SINGLE: return "single-file";
+	case MIG_LAYOUT_GOOSE: return "goose";
+	case MIG_LAYOUT_DBMATE: return "dbmate";
+	case MIG_LAYOUT_FLYWAY: return "flyway";
 	default: return "empty";
 	}
 }
@@ -57,8 +79,39 @@ migset_txmode_name(enum mig_txmode t)
 	}
 }
 
-int
-migset_order(const char *v, uint64_t *order)
+/*
+ * One number as a key part: its length (as a letter) then its digits,
+ * leading zeros dropped, so that strcmp() compares numbers.
+ */
+static int
+key_number(const char *d, size_t n, char *out, size_t cap)
+{
+	while (n > 0 && *d == '0') {
+		d++;
+		n--;
+	}
+	if (n > 40 || n + 2 > cap)
+		return -1;
+	out[0] = (char)('A' + n);
+	memcpy(out + 1, d, n);
+	out[n + 1] = '\0';
+	return (int)n + 1;
+}
+
+static int
+all_digits(const char *v)
+{
+	size_t i;
+
+	for (i = 0; v[i]; i++)
+		if (v[i] < '0' || v[i] > '9')
+			return 0;
+	return i > 0;
+}
+
+/* Native and single: YYYYMMDD sorts as YYYYMMDD_000000. */
+static int
+key_native(const char *v, char key[MIG_KEY_MAX])
 {
 	char digits[MIG_VERSION_MAX];
 	size_t i, n = 0;
@@ -73,15 +126,74 @@ migset_order(const char *v, uint64_t *order)
 	}
 	if (n == 0 || n > 19)
 		return -1;
-	digits[n] = '\0';
 	for (i = 0; i < n; i++)
 		x = x * 10 + (uint64_t)(digits[i] - '0');
-	/* a bare date YYYYMMDD sorts as YYYYMMDD_000000 */
 	if (n == 8 && digits[0] >= '1' && digits[0] <= '2' &&
 	    (digits[4] == '0' || digits[4] == '1'))
 		x *= 1000000;
-	*order = x;
+	n = (size_t)snprintf(digits, sizeof(digits), "%llu",
+	    (unsigned long long)x);
+	return key_number(digits, n, key, MIG_KEY_MAX) == -1 ? -1 : 0;
+}
+
+/*
+ * Flyway: parts split by '.' or '_', compared as numbers one by one,
+ * trailing zero parts dropped (1.0 is 1); R__desc after every version,
+ * by description ('_' read as ' ', as Flyway does).
+ */
+static int
+key_flyway(const char *v, char key[MIG_KEY_MAX])
+{
+	size_t n = 0, keep = 0, len;
+	int w;
+
+	if (strncmp(v, "R__", 3) == 0) {
+		if (strlen(v) + 1 >= MIG_KEY_MAX)
+			return -1;
+		key[0] = MIG_KEY_REPEATABLE;
+		for (len = 3; v[len]; len++)
+			key[len - 2] = v[len] == '_' ? ' ' : v[len];
+		key[len - 2] = '\0';
+		return 0;
+	}
+	for (;;) {
+		len = strspn(v, "0123456789");
+		if (len == 0 || (w = key_number(v, len, key + n,
+		    MIG_KEY_MAX - n)) == -1)
+			return -1;
+		n += (size_t)w;
+		if (w > 1 || keep == 0)	/* the first part stays */
+			keep = n;
+		if (v[len] == '\0')
+			break;
+		if (v[len] != '.' && v[len] != '_')
+			return -1;
+		v += len + 1;
+	}
+	key[keep] = '\0';
 	return 0;
+}
+
+int
+migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
+{
+	switch (l) {
+	case MIG_LAYOUT_FLYWAY:
+		return key_flyway(v, key);
+	case MIG_LAYOUT_DBMATE:		/* dbmate sorts file names */
+		if (!all_digits(v) || strlen(v) >= MIG_KEY_MAX)
+			return -1;
+		snprintf(key, MIG_KEY_MAX, "%s", v);
+		return 0;
+	case MIG_LAYOUT_GOLANG:
+	case MIG_LAYOUT_GOOSE:		/* plain numbers */
+		if (!all_digits(v))
+			return -1;
+		return key_number(v, strlen(v), key, MIG_KEY_MAX) == -1 ?
+		    -1 : 0;
+	default:
+		return key_native(v, key);
+	}
 }
 
 int
@@ -200,21 +312,17 @@ has_suffix(const char *s, size_t len, const char *sfx)
 	return len >= n && strcmp(s + len - n, sfx) == 0;
 }
 
-/* Read a forward file (f->fname borrowed) into f->text. */
+/* Read a file (f->fname borrowed) into f->text. */
 static int
 file_text(const char *dir, struct mig_file *f, struct merr *e)
 {
 	char *path = path_join(dir, f->fname);
 	int rc;
 
-	if (path == NULL) {
-		free(f->name);
+	if (path == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	}
 	rc = mig_read_file(path, &f->text, &f->len, e);
 	free(path);
-	if (rc == -1)
-		free(f->name);
 	return rc;
 }
 
@@ -247,12 +355,101 @@ file_regular(const char *dir, const char *fname, struct merr *e)
 	return -1;
 }
 
+/* goose: NNN_name.sql, NNN > 0 (goose's NumericComponent). */
+static int
+goose_name(const char *fname, struct mig_file *f, struct merr *e)
+{
+	size_t n = strspn(fname, "0123456789"), len = strlen(fname);
+
+	if (fname[n] != '_' || n >= MIG_VERSION_MAX ||
+	    strspn(fname, "0") == n) {
+		merr_setpos(e, MERR_INPUT, fname, 0, 0, "'%s' is not a goose "
+		    "name: %s", fname, fname[n] != '_' ? "no '_' after the "
+		    "version" : "versions start at 1");
+		merr_hint(e, "name goose files NNNNN_name.sql or "
+		    "YYYYMMDDHHMMSS_name.sql");
+		return -1;
+	}
+	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
+	f->name = strndup(fname + n + 1, len - n - 5);
+	return 0;
+}
+
+/* dbmate: any NNN*.sql; the name is what follows the number. */
+static void
+dbmate_name(const char *fname, struct mig_file *f)
+{
+	size_t n = strspn(fname, "0123456789"), len = strlen(fname);
+	size_t from = n + (fname[n] == '_' || fname[n] == '-');
+
+	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
+	f->name = strndup(fname + from, len - 4 > from ? len - 4 - from : 0);
+}
+
+/* A digit-led .sql file: its markers say which layout it is in. */
+static int
+classify_numbered(const struct mig_patterns *p, const char *dir,
+    const char *fname, struct mig_file *f, struct merr *e)
+{
+	size_t len = strlen(fname);
+
+	if (strspn(fname, "0123456789") >= MIG_VERSION_MAX)
+		return 1;
+	if (file_text(dir, f, e) == -1)
+		return -1;
+	if (mig_find_marker(f->text, "UP") &&
+	    file_match(&p->forward, fname, 1, 3, f)) {
+		f->kind = KIND_SINGLE;
+	} else if (mig_goose_detect(f->text)) {
+		f->kind = KIND_GOOSE;
+		return goose_name(fname, f, e);
+	} else if (mig_dbmate_detect(f->text)) {
+		f->kind = KIND_DBMATE;
+		dbmate_name(fname, f);
+	} else if (has_suffix(fname, len, "_rollback.sql") &&
+	    file_match(&p->rollback, fname, 1, 3, f)) {
+		f->kind = KIND_NATIVE_DOWN;
+	} else if (file_match(&p->forward, fname, 1, 3, f)) {
+		f->kind = KIND_NATIVE_UP;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+static int
+classify_flyway(const char *dir, const char *fname, struct mig_file *f,
+    struct merr *e)
+{
+	char prefix;
+	int r;
+
+	if ((r = mig_flyway_name(fname, &prefix, f->version, &f->name, e)) != 0)
+		return r;
+	f->kind = prefix == 'V' ? KIND_FLYWAY_V : prefix == 'U' ?
+	    KIND_FLYWAY_U : KIND_FLYWAY_R;
+	return file_text(dir, f, e);
+}
+
+static int
+classify_error(const char *fname, struct merr *e)
+{
+	merr_setpos(e, MERR_INPUT, fname, 0, 0,
+	    "'%s' is not a migration file name", fname);
+	merr_hint(e, "name migrations YYYYMMDD[_HHMMSS]_name.sql "
+	    "(+ _rollback.sql), NNNN_name.up.sql/.down.sql, NNNN_name.sql "
+	    "with -- +++++ UP/DOWN, -- +goose Up/Down or -- migrate:up/down "
+	    "sections, or V1__name.sql, U1__name.sql, R__name.sql (Flyway)");
+	return -1;
+}
+
 static int
 file_classify(const struct mig_patterns *p, const char *dir,
     const char *fname, struct mig_file *f, struct merr *e)
 {
 	size_t len = strlen(fname);
 	regmatch_t m[4];
+	int r;
 
 	memset(f, 0, sizeof(*f));
 	f->fname = (char *)(uintptr_t)fname;	/* borrowed until the end */
@@ -272,31 +469,28 @@ file_classify(const struct mig_patterns *p, const char *dir,
 		f->kind = fname[m[3].rm_so] == 'u' ? KIND_GOLANG_UP :
 		    KIND_GOLANG_DOWN;
 		if (f->kind == KIND_GOLANG_UP && file_text(dir, f, e) == -1)
-			return -1;
-	} else if (has_suffix(fname, len, "_rollback.sql") &&
-	    file_match(&p->rollback, fname, 1, 3, f)) {
-		f->kind = KIND_NATIVE_DOWN;
-	} else if (file_match(&p->forward, fname, 1, 3, f)) {
-		/* read once: the marker decides native or single */
-		if (file_text(dir, f, e) == -1)
-			return -1;
-		f->kind = mig_find_marker(f->text, "UP") ? KIND_SINGLE :
-		    KIND_NATIVE_UP;
-	} else {
-		merr_setpos(e, MERR_INPUT, fname, 0, 0,
-		    "'%s' is not a migration file name", fname);
-		merr_hint(e, "name migrations YYYYMMDD[_HHMMSS]_name.sql "
-		    "(+ _rollback.sql), NNNN_name.up.sql/.down.sql, or one "
-		    "file with -- +++++ UP / -- +++++ DOWN sections");
-		return -1;
+			goto fail;
+	} else if ((r = classify_flyway(dir, fname, f, e)) != 1) {
+		if (r == -1)
+			goto fail;
+	} else if (!isdigit((unsigned char)fname[0]) ||
+	    (r = classify_numbered(p, dir, fname, f, e)) == 1) {
+		free(f->text);
+		free(f->name);
+		return classify_error(fname, e);
+	} else if (r == -1) {
+		goto fail;
 	}
 	f->fname = NULL;
 	if (f->name == NULL || (f->fname = strdup(fname)) == NULL) {
-		free(f->name);
-		free(f->text);
-		return merr_set(e, MERR_NOMEM, "out of memory");
+		merr_set(e, MERR_NOMEM, "out of memory");
+		goto fail;
 	}
 	return 0;
+fail:
+	free(f->name);
+	free(f->text);
+	return -1;
 }
 
 static void
@@ -384,41 +578,37 @@ files_layout(const char *dir, const struct mig_file *v, size_t n,
 	for (i = 0; i < n; i++) {
 		if (v[i].kind == KIND_DOC)
 			continue;
-		if (first && strcmp(kind_layout[first->kind],
-		    kind_layout[v[i].kind]) != 0) {
+		if (first && kind_layout[first->kind] !=
+		    kind_layout[v[i].kind]) {
 			merr_setpos(e, MERR_INPUT, dir, 0, 0,
 			    "migrations folder mixes layouts: '%s' is %s, "
 			    "'%s' is %s", first->fname,
-			    kind_layout[first->kind], v[i].fname,
-			    kind_layout[v[i].kind]);
+			    migset_layout_name(kind_layout[first->kind]),
+			    v[i].fname,
+			    migset_layout_name(kind_layout[v[i].kind]));
 			merr_hint(e, "keep one layout per folder");
 			return -1;
 		}
 		if (first == NULL)
 			first = &v[i];
 	}
-	if (first == NULL)
-		return 0;
-	if (first->kind == KIND_NATIVE_UP || first->kind == KIND_NATIVE_DOWN)
-		*layout = MIG_LAYOUT_NATIVE;
-	else if (first->kind == KIND_SINGLE)
-		*layout = MIG_LAYOUT_SINGLE;
-	else
-		*layout = MIG_LAYOUT_GOLANG;
+	if (first)
+		*layout = kind_layout[first->kind];
 	return 0;
 }
 
-/* After the sort: binary search by order. */
+/* After the sort: binary search by key. */
 static struct migration *
-set_lookup(struct migset *s, uint64_t order)
+set_lookup(const struct migset *s, const char *key)
 {
 	size_t lo = 0, hi = s->n, mid;
+	int c;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (s->v[mid].order == order)
+		if ((c = strcmp(s->v[mid].key, key)) == 0)
 			return &s->v[mid];
-		if (s->v[mid].order < order)
+		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -426,46 +616,77 @@ set_lookup(struct migset *s, uint64_t order)
 	return NULL;
 }
 
+/* The file stem: no .sql, and golang-migrate's .up too. */
+static char *
+file_stem(const struct mig_file *f)
+{
+	size_t n = strlen(f->fname) - 4;
+
+	if (f->kind == KIND_GOLANG_UP)
+		n -= 3;
+	return strndup(f->fname, n);
+}
+
+/* The tool's markers and configuration: sections, transaction rules. */
+static int
+forward_split(struct migration *m, enum mig_kind k, struct merr *e)
+{
+	switch (k) {
+	case KIND_SINGLE:
+		return mig_single_split(m, e);
+	case KIND_GOOSE:
+		return mig_goose_split(m, e);
+	case KIND_DBMATE:
+		return mig_dbmate_split(m, e);
+	case KIND_FLYWAY_R:
+		m->repeatable = 1;
+		/* FALLTHROUGH */
+	case KIND_FLYWAY_V:
+		return mig_flyway_conf(&m->up, e);
+	default:
+		return 0;
+	}
+}
+
 /* Forward scripts (and single files) make migrations. */
 static int
 set_add_forward(struct migset *s, struct mig_file *f, struct merr *e)
 {
 	struct migration *m;
-	uint64_t order;
+	char key[MIG_KEY_MAX];
 
-	if (migset_order(f->version, &order) == -1)
+	if (migset_key(s->layout, f->version, key) == -1)
 		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
 		    "'%s' has a version too long to order", f->fname);
 	m = &s->v[s->n++];
 	memset(m, 0, sizeof(*m));
-	m->order = order;
+	memcpy(m->key, key, sizeof(key));
 	m->up.lock_timeout_ms = m->up.statement_timeout_ms = -1;
 	m->up.lock_retries = -1;
 	m->down = m->up;
 	snprintf(m->version, sizeof(m->version), "%s", f->version);
 	if ((m->name = strdup(f->name)) == NULL ||
-	    asprintf(&m->id, "%s_%s", f->version, f->name) == -1 ||
+	    (m->id = file_stem(f)) == NULL ||
 	    (m->up.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	mig_sha256_hex(f->text, f->len, m->checksum);
 	m->up.text = f->text;	/* taken */
 	f->text = NULL;
-	if (f->kind == KIND_SINGLE)
-		return mig_single_split(m, e);
-	return 0;
+	return forward_split(m, f->kind, e);
 }
 
 /* Rollbacks and docs attach to their forward script. */
 static int
-set_attach(struct migset *s, const struct mig_file *f, struct merr *e)
+set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 {
 	struct migration *m;
-	uint64_t order;
+	char key[MIG_KEY_MAX];
 
-	/* golang-migrate pairs by version: the names may differ */
-	if (migset_order(f->version, &order) == -1 ||
-	    (m = set_lookup(s, order)) == NULL ||
-	    (f->kind != KIND_GOLANG_DOWN && strcmp(m->name, f->name) != 0)) {
+	/* golang-migrate and Flyway pair by version: names may differ */
+	if (migset_key(s->layout, f->version, key) == -1 ||
+	    (m = set_lookup(s, key)) == NULL ||
+	    (f->kind != KIND_GOLANG_DOWN && f->kind != KIND_FLYWAY_U &&
+	    strcmp(m->name, f->name) != 0)) {
 		if (f->kind == KIND_DOC)
 			return 0;	/* a stray note: harmless */
 		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
@@ -477,17 +698,26 @@ set_attach(struct migset *s, const struct mig_file *f, struct merr *e)
 		return m->doc_path ? 0 : merr_set(e, MERR_NOMEM,
 		    "out of memory");
 	}
+	if (m->down.path)
+		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
+		    "'%s' is a second rollback of '%s'", f->fname, m->id);
 	if ((m->down.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (f->kind == KIND_FLYWAY_U && mig_flyway_conf(&m->down, e) == -1)
+		return -1;
+	if (f->text) {
+		m->down.text = f->text;	/* taken */
+		f->text = NULL;
+		return 0;
+	}
 	return mig_read_file(m->down.path, &m->down.text, NULL, e);
 }
 
 static int
 mig_cmp(const void *a, const void *b)
 {
-	const struct migration *x = a, *y = b;
-
-	return x->order < y->order ? -1 : x->order > y->order;
+	return strcmp(((const struct migration *)a)->key,
+	    ((const struct migration *)b)->key);
 }
 
 static int
@@ -496,7 +726,7 @@ set_duplicates(struct migset *s, struct merr *e)
 	size_t i;
 
 	for (i = 1; i < s->n; i++) {
-		if (s->v[i].order != s->v[i - 1].order)
+		if (strcmp(s->v[i].key, s->v[i - 1].key) != 0)
 			continue;
 		return merr_setpos(e, MERR_INPUT, strrchr(s->v[i].up.path,
 		    '/') + 1, 0, 0, "duplicate version %s: '%s' and '%s'",
@@ -636,8 +866,7 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < nfiles; i++) {
 			struct mig_file *f = &files[i];
-			int fwd = f->kind == KIND_NATIVE_UP ||
-			    f->kind == KIND_GOLANG_UP || f->kind == KIND_SINGLE;
+			int fwd = kind_forward(f->kind);
 
 			if (pass == 0 && fwd && set_add_forward(s, f, e) == -1)
 				goto fail;
@@ -678,6 +907,7 @@ migset_script_release(struct mig_script *sc)
 		free(sc->stmts[i].nolint);
 	}
 	free(sc->stmts);
+	free(sc->blocks);
 	free(sc->path);
 	free(sc->text);
 	memset(sc, 0, sizeof(*sc));
@@ -706,21 +936,46 @@ migset_release(struct migset *s)
 struct migration *
 migset_find(const struct migset *s, const char *version)
 {
-	uint64_t order;
-	size_t lo = 0, hi = s->n, mid;
+	char key[MIG_KEY_MAX];
 
-	if (migset_order(version, &order) == -1)
+	if (migset_key(s->layout, version, key) == -1)
 		return NULL;
-	while (lo < hi) {	/* s->v is sorted by order */
-		mid = lo + (hi - lo) / 2;
-		if (s->v[mid].order == order)
-			return &s->v[mid];
-		if (s->v[mid].order < order)
-			lo = mid + 1;
+	return set_lookup(s, key);
+}
+
+void
+migset_rollback_hint(const struct migset *s, const struct migration *m,
+    char *buf, size_t len)
+{
+	const char *file = m->up.path ? strrchr(m->up.path, '/') : NULL;
+
+	file = file ? file + 1 : m->id;
+	switch (s->layout) {
+	case MIG_LAYOUT_GOLANG:
+		snprintf(buf, len, "write %s.down.sql", m->id);
+		break;
+	case MIG_LAYOUT_SINGLE:
+		snprintf(buf, len, "add a '-- +++++ DOWN' section to %s", file);
+		break;
+	case MIG_LAYOUT_GOOSE:
+		snprintf(buf, len, "add a '-- +goose Down' section to %s",
+		    file);
+		break;
+	case MIG_LAYOUT_DBMATE:
+		snprintf(buf, len, "add a '-- migrate:down' section to %s",
+		    file);
+		break;
+	case MIG_LAYOUT_FLYWAY:
+		if (m->repeatable)
+			snprintf(buf, len, "a repeatable migration has no "
+			    "rollback: change %s instead", file);
 		else
-			hi = mid;
+			snprintf(buf, len, "write U%s.sql", m->id + 1);
+		break;
+	default:
+		snprintf(buf, len, "write %s_rollback.sql", m->id);
+		break;
 	}
-	return NULL;
 }
 
 int

@@ -1,14 +1,30 @@
 /*
  * migset.h - a migrations folder as an ordered list of migrations.
  *
- * Three layouts are read, one per folder:
+ * Six layouts are read, one per folder, found from the names and the
+ * markers in the files:
  *   native        YYYYMMDD[_HHMMSS]_name.sql, ..._name_rollback.sql and an
  *                 optional ..._name.md (the documentation of the change)
- *   golang        NNNN_name.up.sql / NNNN_name.down.sql (golang-migrate)
+ *   golang        NNNN_name.up.sql / NNNN_name.down.sql (golang-migrate),
+ *                 paired by version
  *   single        NNNN_name.sql with "-- +++++ UP" and "-- +++++ DOWN"
  *                 sections (either version style)
+ *   goose         NNNN_name.sql with "-- +goose Up" / "Down" annotations,
+ *                 StatementBegin/End blocks, NO TRANSACTION
+ *   dbmate        NNNN_name.sql with "-- migrate:up" / "-- migrate:down"
+ *                 (option transaction:false)
+ *   flyway        V<ver>__desc.sql, U<ver>__desc.sql (its rollback, paired
+ *                 by version), R__desc.sql (repeatable: applied again when
+ *                 its checksum changes, after every version, by
+ *                 description); an optional FILE.sql.conf may say
+ *                 executeInTransaction=true|false
  * A folder that mixes layouts, or holds a .sql file that fits none, is an
  * error naming the files.  Dot files are ignored.
+ *
+ * Versions sort as their tool sorts them: numerically (golang-migrate,
+ * goose; native and single with YYYYMMDD as YYYYMMDD_000000), as strings
+ * (dbmate, by file name), part by part (Flyway: 1.10 > 1.9, 1.0 = 1).
+ * migset_key() makes the sort key; keys compare with strcmp().
  *
  * migset_load() reads every file and its SHA-256 (cheap: status needs no
  * parse); migset_prepare() parses one migration with libpg_query: splits
@@ -29,14 +45,31 @@
 
 #include "err.h"
 
-#define MIG_VERSION_MAX	32
+#define MIG_VERSION_MAX	128	/* a Flyway repeatable's is R__desc */
+#define MIG_KEY_MAX	160
+#define MIG_KEY_REPEATABLE '~'	/* first byte of a repeatable's key */
 #define MIG_SHA256_HEX	65
 
+/*
+ * The layouts (and so the tools) a folder can be in.  Adoption of another
+ * tool's history reads set->layout to know which table to look for.
+ */
 enum mig_layout {
 	MIG_LAYOUT_EMPTY = 0,	/* no migrations at all */
 	MIG_LAYOUT_NATIVE,
-	MIG_LAYOUT_GOLANG,
+	MIG_LAYOUT_GOLANG,	/* golang-migrate */
 	MIG_LAYOUT_SINGLE,
+	MIG_LAYOUT_GOOSE,
+	MIG_LAYOUT_DBMATE,
+	MIG_LAYOUT_FLYWAY,
+};
+
+/* Who decides a script's transaction mode. */
+enum mig_txrule {
+	MIG_TXRULE_AUTO = 0,	/* the statements (native, golang, single,
+				   Flyway without a .conf) */
+	MIG_TXRULE_TX,		/* the tool runs it in one transaction */
+	MIG_TXRULE_NONE,	/* the tool's marker says no transaction */
 };
 
 enum mig_txmode {
@@ -67,9 +100,18 @@ struct mig_stmt {
 /* One direction (forward or rollback) of a migration. */
 struct mig_script {
 	char		*path;		/* NULL: no such script */
-	char		*text;		/* file text; for the single layout
-					   the other section is blanked */
+	char		*text;		/* file text; for the marker layouts
+					   (single, goose, dbmate) all but
+					   this section is blanked */
 	int		 parsed;
+	enum mig_txrule	 txrule;
+	const char	*txmarker;	/* static: how the file asks for no
+					   transaction ("-- +goose NO
+					   TRANSACTION"), for messages */
+	size_t		*blocks;	/* goose StatementBegin/End: pairs of
+					   byte offsets [start, end) in text,
+					   each one statement (owned) */
+	size_t		 nblocks;
 	struct mig_stmt	*stmts;
 	size_t		 nstmts;
 	enum mig_txmode	 tx;
@@ -79,10 +121,16 @@ struct mig_script {
 };
 
 struct migration {
-	char		 version[MIG_VERSION_MAX];	/* as in the name */
-	uint64_t	 order;		/* sort key (timestamps padded) */
+	char		 version[MIG_VERSION_MAX];	/* as in the name
+					   (Flyway: '_' written '.', as
+					   Flyway records it; R__desc for
+					   a repeatable) */
+	char		 key[MIG_KEY_MAX];	/* sort key, migset_key() */
+	int		 repeatable;	/* Flyway R__: no version, re-applied
+					   when its checksum changes */
 	char		*name;		/* the description part */
-	char		*id;		/* version_name, the file stem */
+	char		*id;		/* the file stem (golang: without
+					   .up) */
 	char		 checksum[MIG_SHA256_HEX];	/* forward file */
 	char		*doc_path;	/* native .md, or NULL */
 	struct mig_script up;
@@ -126,12 +174,27 @@ int	migset_prepare_down(struct migration *, struct merr *);
 /* Parse every forward script; stops at the first error. */
 int	migset_prepare_all(struct migset *, struct merr *);
 
-/* Find by version, with or without the '_' of YYYYMMDD_HHMMSS. */
+/*
+ * Find by version as the layout spells it: with or without the '_' of
+ * YYYYMMDD_HHMMSS, with or without leading zeros where the tool compares
+ * numbers (golang-migrate, goose, Flyway), Flyway's 1_1 or 1.1.
+ */
 struct migration *migset_find(const struct migset *, const char *version);
-/* The sort key of a version string; -1 when it is not a version. */
-int	migset_order(const char *version, uint64_t *order);
+/*
+ * The sort key of a version in a folder of layout l (one of a tracking
+ * row, too); -1 when it is no version of that layout.  A repeatable's key
+ * starts with MIG_KEY_REPEATABLE and sorts after every version.
+ */
+int	migset_key(enum mig_layout l, const char *version,
+	    char key[MIG_KEY_MAX]);
 const char *migset_layout_name(enum mig_layout);
 const char *migset_txmode_name(enum mig_txmode);
+/*
+ * What to write so that m has a rollback, in the folder's own layout
+ * ("write 0007_x.down.sql", "add a '-- +goose Down' section to ...").
+ */
+void	migset_rollback_hint(const struct migset *, const struct migration *m,
+	    char *buf, size_t len);
 
 /* Parse one script held in memory (tests, tools): path names errors. */
 int	migset_parse_text(struct mig_script *, const char *path,
@@ -175,12 +238,17 @@ int	migset_objects(const struct mig_script *, const char *defschema,
 void	migset_objects_release(struct mig_objects *);
 
 /*
- * create: write VERSION_NAME.sql, VERSION_NAME_rollback.sql and
- * VERSION_NAME.md into dir from the template (dir/.template.md when it
- * exists, else the built-in one), VERSION = now as YYYYMMDD_HHMMSS UTC.
- * The name must match [a-z0-9_]{1,80} (no separators, no ".."); no
- * existing file is ever overwritten (O_EXCL).  paths[3] receive the file
- * names written (caller frees each).
+ * create: the next migration in the folder's own layout.  Native (and an
+ * empty folder): VERSION_NAME.sql, VERSION_NAME_rollback.sql and
+ * VERSION_NAME.md from the template (dir/.template.md when it exists, else
+ * the built-in one), VERSION = now as YYYYMMDD_HHMMSS UTC.  golang-migrate:
+ * NNNN_NAME.up.sql and .down.sql; goose, dbmate, single: one file with
+ * the tool's markers; Flyway: V<next>__NAME.sql (+ U<next>__NAME.sql when
+ * the folder has undo files).  NNNN is the newest version + 1 with the
+ * folder's zero padding, or now as YYYYMMDDHHMMSS when the folder uses
+ * timestamps.  The name must match [a-z0-9_]{1,80} (no separators, no
+ * ".."); no existing file is ever overwritten (O_EXCL).  paths[3] receive
+ * the file names written, unused ones NULL (caller frees each).
  */
 int	migset_create(const char *dir, const char *name, time_t now,
 	    char *paths[3], struct merr *);

@@ -13,10 +13,33 @@ int	mig_read_file(const char *path, char **text, size_t *len,
 	    struct merr *);
 void	mig_sha256_hex(const char *data, size_t len,
 	    char out[MIG_SHA256_HEX]);
-/* The start of the "-- +++++ UP" / "DOWN" line in text, or NULL. */
+/*
+ * miglayout.c: the marker layouts and the other tools' file names.
+ * The start of the "-- +++++ UP" / "DOWN" line in text, or NULL.
+ */
 const char *mig_find_marker(const char *text, const char *which);
-/* Split a single-layout file (m->up.text) into up and down scripts. */
+/* Does text hold goose's "-- +goose Up" / dbmate's "-- migrate:up"? */
+int	mig_goose_detect(const char *text);
+int	mig_dbmate_detect(const char *text);
+/*
+ * Split a file of a marker layout (m->up.text, the whole file) into its
+ * up and down scripts (m->down.path set when it has a down section), as
+ * the tool reads its markers, with the transaction rule they give.
+ * Errors carry file:line:col.
+ */
 int	mig_single_split(struct migration *, struct merr *);
+int	mig_goose_split(struct migration *, struct merr *);
+int	mig_dbmate_split(struct migration *, struct merr *);
+/*
+ * A Flyway file name: 1 when it is none (no V, U or R prefix followed by
+ * a digit or "__"), 0 with *prefix 'V', 'U' or 'R', version (as Flyway
+ * records it: '_' written '.'; "R__desc" for a repeatable) and *desc
+ * (malloc'd), -1 when it looks like one but Flyway would refuse it.
+ */
+int	mig_flyway_name(const char *fname, char *prefix,
+	    char version[MIG_VERSION_MAX], char **desc, struct merr *);
+/* FILE.conf beside a Flyway script: executeInTransaction=true|false. */
+int	mig_flyway_conf(struct mig_script *, struct merr *);
 /* Split, parse and classify sc->text; fills stmts, tx, directives. */
 int	mig_parse_script(struct mig_script *, struct merr *);
 /* Line and column (1-based, columns in characters) of a byte offset. */

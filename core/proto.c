@@ -245,6 +245,8 @@ proto_request_to_json(const struct proto_request *r)
 		json_object_set_new(o, "out_of_order", json_true());
 	if (r->markdown)
 		json_object_set_new(o, "markdown", json_true());
+	if (r->strict)
+		json_object_set_new(o, "strict", json_true());
 	put_str(o, "to", r->to);
 	put_str(o, "version", r->version);
 	put_str(o, "since", r->since);

@@ -65,6 +65,7 @@ struct proto_request {
 	int	 dry_run;
 	int	 out_of_order;
 	int	 markdown;	/* log --markdown */
+	int	 strict;	/* validate --strict */
 	char	*to;		/* up/down --to VERSION */
 	char	*version;	/* goto/force VERSION, log --version */
 	char	*since;		/* log --since TIME */

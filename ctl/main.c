@@ -61,6 +61,8 @@ static int	parse_version(struct ctl *, int, char **,
 		    struct proto_request *);
 static int	parse_log(struct ctl *, int, char **, struct proto_request *);
 static int	parse_adopt(struct ctl *, int, char **, struct proto_request *);
+static int	parse_validate(struct ctl *, int, char **,
+		    struct proto_request *);
 static int	parse_audit(struct ctl *, int, char **, struct proto_request *);
 static int	parse_wait(struct ctl *, int, char **, struct proto_request *);
 static int	parse_create(struct ctl *, int, char **,
@@ -86,7 +88,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "adopt", parse_adopt, run_remote, "adopt [--from TOOL] [--dry-run]" },
 	{ "baseline", parse_version, run_remote,
 	    "baseline VERSION [--dry-run] [--yes]" },
-	{ "validate", parse_none, run_remote, "validate" },
+	{ "validate", parse_validate, run_remote, "validate [--strict]" },
 	{ "create", parse_create, run_create, "create NAME" },
 	{ "log", parse_log, run_remote,
 	    "log [--since TIME] [--version V] [--limit N] [--markdown]" },
@@ -148,7 +150,7 @@ parse_long(const char *s, long *out)
 
 /* Options every command accepts after its name. */
 enum { O_TO = 256, O_ALL, O_OOO, O_DRY, O_SINCE, O_VERSION, O_LIMIT,
-    O_MD, O_TIMEOUT, O_JSON, O_FROM };
+    O_MD, O_TIMEOUT, O_JSON, O_FROM, O_STRICT };
 static const struct option cmd_opts[] = {
 	{ "yes", no_argument, NULL, 'y' },
 	{ "json", no_argument, NULL, O_JSON },
@@ -162,6 +164,7 @@ static const struct option cmd_opts[] = {
 	{ "markdown", no_argument, NULL, O_MD },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "from", required_argument, NULL, O_FROM },
+	{ "strict", no_argument, NULL, O_STRICT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -205,6 +208,7 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 		case O_VERSION: r->version = dup_arg(optarg); break;
 		case O_MD: r->markdown = 1; break;
 		case O_FROM: r->from = dup_arg(optarg); break;
+		case O_STRICT: r->strict = 1; break;
 		case O_LIMIT:
 			if (parse_long(optarg, &n) == -1)
 				return usage_error(cmd, "bad --limit '%s'",
@@ -239,6 +243,19 @@ parse_none(struct ctl *x, int argc, char **argv, struct proto_request *r)
 	int i;
 
 	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+parse_validate(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "strict")) == -1)
 		return -1;
 	if (i < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[i]);

@@ -104,9 +104,8 @@ static int
 t2_validate_fn(const struct mig_env *env, const struct proto_request *q,
     const struct migrate_opts *o, struct migrate_result *r, struct merr *e)
 {
-	(void)q;
 	(void)o;
-	return migrate_validate(env, r, e);
+	return migrate_validate(env, q->strict, r, e);
 }
 
 static int
@@ -451,7 +450,7 @@ tier2_validate(struct opctx *x, struct merr *e)
 
 	migrate_result_init(&r);
 	tier2_env(x, &env, 0, e);
-	if ((rc = migrate_validate(&env, &r, e)) == 0)
+	if ((rc = migrate_validate(&env, 0, &r, e)) == 0)
 		for (size_t i = 0; i < r.lint.n; i++) {
 			const struct lint_finding *f = &r.lint.v[i];
 
@@ -511,7 +510,7 @@ ops_preflight(const struct config *cfg, struct merr *e)
 	memset(&env, 0, sizeof(env));
 	env.cfg = cfg;		/* no database: parse and lint only */
 	migrate_result_init(&r);
-	rc = migrate_validate(&env, &r, e);
+	rc = migrate_validate(&env, 0, &r, e);
 	migrate_result_release(&r);
 	return rc;
 }

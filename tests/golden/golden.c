@@ -18,6 +18,11 @@
  *                                        --plan` prints it (2>&1, then
  *                                        "exit N")
  *   lint/NAME.sql -> lint/NAME.out       the lint's findings
+ *   folder/NAME/migrations/ -> expected.out
+ *                                        a migrations folder as migset
+ *                                        reads it: layout, order, each
+ *                                        script's transaction mode and
+ *                                        statements, or the errors
  */
 #include <dirent.h>
 #include <errno.h>
@@ -205,6 +210,64 @@ run_lint(FILE *out, const char *file)
 	return rc;
 }
 
+/* One script: its transaction mode and statements (first line each). */
+static void
+print_script(FILE *out, const char *dir, const struct mig_script *sc,
+    int rc, struct merr *e)
+{
+	static const char *const kinds[] = { "", "[no tx] ", "[tx] ",
+	    "[batch] " };
+
+	fprintf(out, "  %s: ", dir);
+	if (rc == -1) {
+		print_merr(out, e);
+		merr_clear(e);
+		return;
+	}
+	fprintf(out, "%s, %zu statement%s\n", migset_txmode_name(sc->tx),
+	    sc->nstmts, sc->nstmts == 1 ? "" : "s");
+	for (size_t i = 0; i < sc->nstmts; i++) {
+		const struct mig_stmt *st = &sc->stmts[i];
+		int n = (int)strcspn(st->sql, "\n");
+
+		fprintf(out, "    %d:%d %s%.*s%s\n", st->line, st->col,
+		    kinds[st->kind], n > 60 ? 60 : n, st->sql,
+		    n > 60 || st->sql[n] ? " ..." : "");
+	}
+}
+
+/* folder/NAME: migrations/ loaded, every script parsed. */
+static int
+run_folder(FILE *out)
+{
+	struct migset s;
+	struct merr e;
+	int rc = 0, r;
+
+	merr_clear(&e);
+	if (migset_load(&s, "migrations", &e) == -1) {
+		print_merr(out, &e);
+		return 1;
+	}
+	fprintf(out, "layout %s\n", migset_layout_name(s.layout));
+	for (size_t i = 0; i < s.n; i++) {
+		struct migration *m = &s.v[i];
+
+		fprintf(out, "%s %s%s\n", m->version, m->id,
+		    m->repeatable ? " (repeatable)" : "");
+		rc |= (r = migset_prepare(m, &e)) == -1;
+		print_script(out, "up", &m->up, r, &e);
+		if (m->down.path == NULL) {
+			fprintf(out, "  down: none\n");
+			continue;
+		}
+		rc |= (r = migset_prepare_down(m, &e)) == -1;
+		print_script(out, "down", &m->down, r, &e);
+	}
+	migset_release(&s);
+	return rc;
+}
+
 /* The first line where got and want differ, for the report. */
 static void
 report_diff(const char *got, const char *want)
@@ -257,7 +320,7 @@ check(const char *label, const char *got, const char *expected)
 	free(want);
 }
 
-enum kind { K_MODEL, K_PLAN, K_LINT };
+enum kind { K_MODEL, K_PLAN, K_LINT, K_FOLDER };
 
 /* Run one case in its folder (lint: the file in the lint folder). */
 static void
@@ -284,6 +347,8 @@ run_case(const char *dir, const char *kind, const char *name, enum kind k)
 		rc = run_model(f);
 	else if (k == K_PLAN)
 		rc = run_plan(f);
+	else if (k == K_FOLDER)
+		rc = run_folder(f);
 	else
 		rc = run_lint(f, name);
 	if (k != K_LINT)
@@ -395,6 +460,7 @@ main(int argc, char **argv)
 	run_kind(root, "model", K_MODEL);
 	run_kind(root, "plan", K_PLAN);
 	run_kind(root, "lint", K_LINT);
+	run_kind(root, "folder", K_FOLDER);
 	printf("1..%d\n", ntests);
 	return nfailed || ntests == 0 ? 1 : 0;
 }

@@ -259,7 +259,7 @@ test_checksum_drift(void **state)
 	assert_int_equal(R.ndrift, 1);
 	assert_int_equal(R.rows[1].drift, 1);
 	reset();
-	assert_int_equal(migrate_validate(&F.env, &R, &F.e), -1);
+	assert_int_equal(migrate_validate(&F.env, 0, &R, &F.e), -1);
 	assert_int_equal(R.ndrift, 1);
 	/* force records the file as applied (after checking by hand) */
 	reset();
@@ -324,11 +324,19 @@ test_broken_rollback_blocks_nothing(void **state)
 	(void)state;
 	put("20240101_a.sql", "CREATE TABLE a (id int PRIMARY KEY);");
 	put("20240101_a_rollback.sql", "DROP TABLEE a;");
-	assert_int_equal(migrate_validate(&F.env, &R, &F.e), 0);
+	assert_int_equal(migrate_validate(&F.env, 0, &R, &F.e), 0);
 	assert_int_equal(R.lint.n, 1);
 	assert_int_equal(R.lint.v[0].rule, LINT_ROLLBACK_SYNTAX);
 	assert_non_null(strstr(R.lint.v[0].file, "20240101_a_rollback.sql"));
 	assert_int_equal(R.lint.v[0].line, 1);
+	/* validate --strict (CI): the same rollback is an error, placed */
+	reset();
+	assert_int_equal(migrate_validate(&F.env, 1, &R, &F.e), -1);
+	assert_int_equal(F.e.code, MERR_INPUT);
+	assert_non_null(strstr(F.e.file, "20240101_a_rollback.sql"));
+	assert_int_equal(F.e.line, 1);
+	assert_int_equal(F.e.col, 6);
+	assert_string_equal(F.e.msg, "syntax error at or near \"TABLEE\"");
 	reset();
 	assert_int_equal(up(), 0);
 	assert_string_equal(tables(), "a");
@@ -491,7 +499,7 @@ test_validate_lints(void **state)
 	put("20240101_a.sql", "CREATE TABLE t (id int);\n"
 	    "ALTER TABLE users ADD COLUMN nick text;\n"
 	    "CREATE INDEX t_id ON t (id);\n");
-	assert_int_equal(migrate_validate(&F.env, &R, &F.e), 0);
+	assert_int_equal(migrate_validate(&F.env, 0, &R, &F.e), 0);
 	assert_int_equal(R.lint.n, 2);
 	assert_string_equal(lint_rule_name(R.lint.v[0].rule),
 	    "add-column-idempotent");
@@ -509,7 +517,7 @@ test_validate_lints(void **state)
 	}
 	reset();
 	put("20240102_b.sql", "SELEC 1;");
-	assert_int_equal(migrate_validate(&F.env, &R, &F.e), -1);
+	assert_int_equal(migrate_validate(&F.env, 0, &R, &F.e), -1);
 	assert_non_null(strstr(F.e.file, "20240102_b.sql"));
 	assert_int_equal(F.e.line, 1);
 }
@@ -637,7 +645,7 @@ run_samples(int with_model_columns)
 	sql("SET TIME ZONE 'UTC'");
 	sample_tables(with_model_columns);
 	/* lint-clean, and both parse */
-	assert_int_equal(migrate_validate(&F.env, &R, &F.e), 0);
+	assert_int_equal(migrate_validate(&F.env, 0, &R, &F.e), 0);
 	assert_int_equal(R.lint.n, 0);
 	reset();
 	if (migrate_up(&F.env, &F.opts, &R, &F.e) == -1)

@@ -1,0 +1,5 @@
+-- migrate:up
+CREATE TYPE colors AS ENUM ('red', 'green');
+
+-- migrate:down
+DROP TYPE colors;

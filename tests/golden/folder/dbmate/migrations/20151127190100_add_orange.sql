@@ -1,0 +1,4 @@
+-- migrate:up transaction:false
+ALTER TYPE colors ADD VALUE 'orange' AFTER 'red';
+
+-- migrate:down

@@ -1,0 +1,5 @@
+-- migrate:down
+drop table t;
+
+-- migrate:up
+create table t (id int);

@@ -1,0 +1,1 @@
+drop index concurrently PERSON_NAME_IDX;

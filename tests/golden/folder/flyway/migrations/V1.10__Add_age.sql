@@ -1,0 +1,1 @@
+alter table PERSON add column AGE int;

@@ -1,0 +1,1 @@
+alter table PERSON add column EMAIL varchar(200);

@@ -1,0 +1,1 @@
+create index concurrently PERSON_NAME_IDX on PERSON (NAME);

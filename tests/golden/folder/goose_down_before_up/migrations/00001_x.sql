@@ -1,0 +1,5 @@
+-- +goose Down
+DROP TABLE t;
+
+-- +goose Up
+CREATE TABLE t (id int);

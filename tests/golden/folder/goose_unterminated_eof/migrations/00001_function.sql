@@ -1,0 +1,6 @@
+-- +goose Up
+CREATE TABLE t (id int);
+
+-- +goose Down
+-- +goose StatementBegin
+DROP TABLE t;

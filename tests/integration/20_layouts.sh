@@ -1,0 +1,202 @@
+# 20_layouts.sh - goose, dbmate and Flyway folders, written in each tool's
+# own documented style (tests/golden/folder/<tool>/migrations, whose
+# parsing the golden files pin down), applied, rolled back and applied
+# again through the daemon: the schema after the second `up` is the schema
+# after the first.  Then each layout's own rules: goose's NO TRANSACTION
+# (a CONCURRENTLY without it is refused at file:line:col before anything
+# runs), dbmate's empty rollback, Flyway's repeatable re-applied when its
+# checksum changes and left alone by `down`, a broken rollback that is a
+# warning for `validate` and an error for `validate --strict`, `create` in
+# the folder's layout, and a mixed folder refused naming two files.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+mkdir -p models
+G=$OLDPWD/tests/golden/folder
+SOCK=$T/layouts.sock
+ctl() { timeout 60 "$MIGRATECTL" -s "$SOCK" "$@"; }
+dpid=
+
+# start LAYOUT: a daemon on a copy of the fixture, its own tracking table
+start() {
+	rm -rf "$T/$1"
+	cp -r "$G/$1/migrations" "$T/$1"
+	cat >"cfg-$1.yaml" <<EOF
+database: "dbname=$TESTDB"
+models: $T/models
+migrations: $T/$1
+tracking_table: $1_versions
+socket: { path: $SOCK, mode: 0666 }
+access:
+  read: { users: [$(id -un)] }
+  admin: { users: [$(id -un)] }
+EOF
+	"$MIGRATED" -c "cfg-$1.yaml" >"daemon-$1.log" 2>&1 &
+	dpid=$!; track $dpid
+	ok "$1: daemon ready" ctl wait-ready --timeout 30
+}
+stop() {
+	kill "$dpid"; wait "$dpid" 2>/dev/null
+}
+# the user's schema, migrated's own tables left out
+user_schema() {
+	schema_snapshot -s -T '*_versions' -T migrated_audit \
+	    -T migrated_audit_id_seq
+}
+tables() {
+	q "SELECT coalesce(string_agg(tablename, ',' ORDER BY tablename), '')
+	   FROM pg_tables WHERE schemaname = 'public'
+	   AND tablename NOT LIKE '%_versions' AND tablename <> 'migrated_audit'"
+}
+
+# up, down --all, up: the same schema
+round_trip() {
+	out=$(ctl up 2>&1)
+	is "$1: up: exit 0" "$?" 0
+	is "$1: up: $2 applied" "$(q "SELECT count(*) FROM $1_versions")" "$2"
+	user_schema >"$T/$1.first"
+	out=$(ctl down --all --yes 2>&1)
+	is "$1: down --all: exit 0" "$?" 0
+	is "$1: down --all: no table left" "$(tables)" ""
+	out=$(ctl up 2>&1)
+	is "$1: up again: exit 0" "$?" 0
+	user_schema >"$T/$1.second"
+	ok "$1: the second up made the first up's schema" \
+	    diff -u "$T/$1.first" "$T/$1.second"
+}
+
+# ---- goose ----
+start goose
+out=$(ctl validate 2>&1)
+is "goose: validate: exit 0" "$?" 0
+round_trip goose 4
+is "goose: the StatementBegin block made the function" \
+    "$(q "SELECT count(*) FROM pg_proc WHERE proname = 'histories_partition_creation'")" 1
+is "goose: NO TRANSACTION: the index is built CONCURRENTLY and valid" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'post_title_idx'::regclass")" t
+is "goose: versions in numeric order (hybrid 00003 then a timestamp)" \
+    "$(q "SELECT string_agg(version, ' ' ORDER BY applied_at, version) FROM goose_versions")" \
+    "00001 00002 00003 20230102150405"
+
+# CONCURRENTLY without NO TRANSACTION: refused where it stands, nothing run
+cat >"$T/goose/20230102150406_bad_index.sql" <<'EOF'
+-- +goose Up
+ALTER TABLE post ADD COLUMN summary text;
+CREATE INDEX CONCURRENTLY post_summary_idx ON post (summary);
+
+-- +goose Down
+EOF
+before=$(user_schema)
+out=$(ctl up 2>&1); rc=$?
+is "goose: CONCURRENTLY in goose's transaction: up exits 1" "$rc" 1
+like "goose: ... refused at file:line:col" "$out" \
+    "20230102150406_bad_index.sql:3:1: this statement cannot run inside a transaction block"
+like "goose: ... with the way out" "$out" "-- \+goose NO TRANSACTION"
+is "goose: ... nothing ran" "$(user_schema)" "$before"
+ok "goose: ... the daemon still answers" ctl status
+sed -i '1i -- +goose NO TRANSACTION' "$T/goose/20230102150406_bad_index.sql"
+out=$(ctl up 2>&1)
+is "goose: with NO TRANSACTION it applies" "$?" 0
+is "goose: ... statement by statement" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'post_summary_idx'::regclass")" t
+
+# a broken rollback: a warning, an error for --strict (CI)
+printf -- '-- +goose Up\nSELECT 1;\n-- +goose Down\nDROP TABLEE post;\n' \
+    >"$T/goose/20230102150407_broken_down.sql"
+out=$(ctl --json validate 2>&1)
+is "goose: broken rollback: validate exits 0" "$?" 0
+like "goose: ... and warns with file:line:col" "$(printf '%s\n' "$out" |
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    for f in (json.loads(line).get("data") or {}).get("lint", []):
+        if f["rule"] == "rollback-syntax":
+            print("%s:%d:%d" % (f["file"], f["line"], f["col"]))')" \
+    "20230102150407_broken_down.sql:4:6$"
+out=$(ctl validate --strict 2>&1)
+is "goose: validate --strict exits 1" "$?" 1
+like "goose: ... naming file, line and column" "$out" \
+    "20230102150407_broken_down.sql:4:6: syntax error at or near \"TABLEE\""
+out=$(ctl up 2>&1)
+is "goose: ... up is not blocked by it" "$?" 0
+rm "$T/goose/20230102150407_broken_down.sql"
+q "DELETE FROM goose_versions WHERE version = '20230102150407'"
+
+# create: goose's markers and the folder's timestamps
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/goose" create add_tags 2>&1)
+is "goose: create: exit 0" "$?" 0
+f=$(ls "$T/goose" | grep '_add_tags\.sql$')
+like "goose: create: a timestamp, one file" "$f" '^20[0-9]{12}_add_tags\.sql$'
+like "goose: create: goose's markers" "$(cat "$T/goose/$f")" '^-- \+goose Up'
+rm -f "$T/goose/$f"
+
+# mixed: a Flyway file beside goose's
+cp "$G/flyway/migrations/V1__Create_person_table.sql" "$T/goose/"
+out=$("$MIGRATED" -c cfg-goose.yaml -n 2>&1); rc=$?
+is "mixed folder: migrated -n exits 1" "$rc" 1
+like "mixed folder: names two files of different layouts" "$out" \
+    "mixes layouts: '00001_create_post.sql' is goose, 'V1__Create_person_table.sql' is flyway"
+rm "$T/goose/V1__Create_person_table.sql"
+out=$(ctl down --all --yes 2>&1)
+is "goose: down --all at the end: exit 0" "$?" 0
+stop
+
+# ---- dbmate ----
+start dbmate
+round_trip dbmate 4
+is "dbmate: transaction:false: ADD VALUE outside a transaction" \
+    "$(q "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = 'colors'::regtype")" \
+    "red,orange,green"
+is "dbmate: the CONCURRENTLY index is valid" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass")" t
+out=$(ctl down 2 --yes 2>&1)
+is "dbmate: down 2 (an index, then the empty rollback): exit 0" "$?" 0
+is "dbmate: ... the empty rollback ran nothing and forgot the version" \
+    "$(q "SELECT count(*) FROM dbmate_versions WHERE version >= '20151127190100'")" 0
+is "dbmate: ... orange is still there" \
+    "$(q "SELECT count(*) FROM pg_enum WHERE enumlabel = 'orange'")" 1
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/dbmate" create add_tags 2>&1)
+f=$(ls "$T/dbmate" | grep '_add_tags\.sql$')
+like "dbmate: create: a timestamp" "$f" '^20[0-9]{12}_add_tags\.sql$'
+like "dbmate: create: dbmate's markers" "$(cat "$T/dbmate/$f")" '^-- migrate:up'
+rm -f "$T/dbmate/$f"
+out=$(ctl down --all --yes 2>&1)
+is "dbmate: down --all at the end: exit 0" "$?" 0
+stop
+
+# ---- Flyway ----
+start flyway
+out=$(ctl up 2>&1)
+is "flyway: up: exit 0" "$?" 0
+is "flyway: versions part by part, then repeatables by description" \
+    "$(q "SELECT string_agg(version, ' ' ORDER BY applied_at, version) FROM flyway_versions")" \
+    "1 1.1 1.2 1.10 2.0.3 R__Answer_function R__Greeting_function"
+is "flyway: 1.10 ran after 1.2 (AGE after EMAIL)" \
+    "$(q "SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'person'::regclass AND attnum > 0")" \
+    "id,name,email,age"
+out=$(ctl up 2>&1)
+like "flyway: a second up does nothing" "$out" "nothing to do"
+user_schema >"$T/flyway.first"
+out=$(ctl down --all --yes 2>&1)
+is "flyway: down --all (the U files): exit 0" "$?" 0
+is "flyway: ... no table left" "$(tables)" ""
+is "flyway: ... repeatables stay, as Flyway's undo leaves them" \
+    "$(q "SELECT count(*) FROM pg_proc WHERE proname IN ('answer', 'greeting')")" 2
+out=$(ctl up 2>&1)
+is "flyway: up again: exit 0" "$?" 0
+user_schema >"$T/flyway.second"
+ok "flyway: the second up made the first up's schema" \
+    diff -u "$T/flyway.first" "$T/flyway.second"
+# a changed repeatable is pending again, and only it runs
+sed -i 's/select 42/select 43/' "$T/flyway/R__Answer_function.sql"
+like "flyway: changed repeatable: list shows it pending" \
+    "$(ctl list 2>&1)" "R__Answer_function.*pending"
+out=$(ctl up 2>&1)
+is "flyway: up re-applies it: exit 0" "$?" 0
+is "flyway: ... its new body" "$(q "SELECT answer()")" 43
+is "flyway: ... one run, nothing else" \
+    "$(q "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply' AND target = 'R__Answer_function'")" 2
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/flyway" create add_tags 2>&1)
+is "flyway: create: exit 0" "$?" 0
+ok "flyway: create: the next version and its undo file" \
+    test -f "$T/flyway/V2.0.4__add_tags.sql" -a -f "$T/flyway/U2.0.4__add_tags.sql"
+stop

@@ -1,0 +1,328 @@
+/* test_miglayout.c - the other tools' layouts: sort keys, goose and dbmate
+ * markers, Flyway names and .conf files, create and rollback hints in the
+ * folder's own layout.  (tests/golden/folder/ holds whole folders.) */
+#include <sys/stat.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "migset.h"
+
+static char dir[128];
+
+static void
+put(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+del(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(unlink(path), 0);
+}
+
+static int
+setup(void **state)
+{
+	static int n;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "miglayout-%d-%d", (int)getpid(), ++n);
+	return mkdir(dir, 0755);
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[256];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int
+cmp(enum mig_layout l, const char *a, const char *b)
+{
+	char ka[MIG_KEY_MAX], kb[MIG_KEY_MAX];
+	int c;
+
+	assert_int_equal(migset_key(l, a, ka), 0);
+	assert_int_equal(migset_key(l, b, kb), 0);
+	c = strcmp(ka, kb);
+	return c < 0 ? -1 : c > 0;
+}
+
+/* Each tool's order, as the tool compares its versions. */
+static void
+test_keys(void **state)
+{
+	char k[MIG_KEY_MAX];
+
+	(void)state;
+	/* Flyway: part by part, numerically; trailing zeros do not count */
+	assert_int_equal(cmp(MIG_LAYOUT_FLYWAY, "1.9", "1.10"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_FLYWAY, "1.0", "1"), 0);
+	assert_int_equal(cmp(MIG_LAYOUT_FLYWAY, "1_1", "1.1"), 0);
+	assert_int_equal(cmp(MIG_LAYOUT_FLYWAY, "001.1", "1.1"), 0);
+	assert_int_equal(cmp(MIG_LAYOUT_FLYWAY, "1", "1.0.1"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_FLYWAY, "2.0.3", "10"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_FLYWAY, "2023.01.15",
+	    "R__a"), -1);	/* repeatables after every version */
+	assert_int_equal(cmp(MIG_LAYOUT_FLYWAY, "R__Answer",
+	    "R__Greeting"), -1);
+	assert_int_equal(migset_key(MIG_LAYOUT_FLYWAY, "1.", k), -1);
+	assert_int_equal(migset_key(MIG_LAYOUT_FLYWAY, "1..2", k), -1);
+	assert_int_equal(migset_key(MIG_LAYOUT_FLYWAY, "1.a", k), -1);
+	/* goose and golang-migrate: numbers, padding or not */
+	assert_int_equal(cmp(MIG_LAYOUT_GOOSE, "00009", "10"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_GOOSE, "00010", "10"), 0);
+	assert_int_equal(cmp(MIG_LAYOUT_GOOSE, "20240103", "30000000"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_GOLANG, "99", "100"), -1);
+	/* native: a bare date sorts as the date at 00:00:00 */
+	assert_int_equal(cmp(MIG_LAYOUT_NATIVE, "20240103",
+	    "20240102_235959"), 1);
+	/* dbmate: file names as strings */
+	assert_int_equal(cmp(MIG_LAYOUT_DBMATE, "9", "10"), 1);
+	assert_int_equal(cmp(MIG_LAYOUT_DBMATE, "20230102150405",
+	    "20230102150406"), -1);
+}
+
+/* goose's annotations, read as goose reads them. */
+static void
+test_goose_annotations(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	/* any case, "--+goose" without a space */
+	put("00001_a.sql", "--+goose up\nCREATE TABLE a (id int);\n"
+	    "-- +goose DOWN\nDROP TABLE a;\n");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_GOOSE);
+	assert_int_equal(migset_prepare(&s.v[0], &e), 0);
+	assert_int_equal(migset_prepare_down(&s.v[0], &e), 0);
+	assert_int_equal(s.v[0].up.tx, MIG_TX_ONE);
+	assert_string_equal(s.v[0].down.stmts[0].sql, "DROP TABLE a");
+	migset_release(&s);
+	/* indented, unknown, ENVSUB ON, SQL before Up: refused, placed */
+	put("00001_a.sql", "-- +goose Up\n  -- +goose StatementBegin\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "a goose annotation must not be indented");
+	assert_int_equal(e.line, 2);
+	put("00001_a.sql", "-- +goose Up\n-- +goose Sideways\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "unknown goose annotation");
+	put("00001_a.sql", "-- +goose Up\n-- +goose ENVSUB ON\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_non_null(strstr(e.msg, "ENVSUB ON"));
+	put("00001_a.sql", "CREATE TABLE a (id int);\n-- +goose Up\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "SQL before '-- +goose Up'");
+	assert_int_equal(e.line, 1);
+	/* goose versions start at 1 and need the '_' */
+	put("00001_a.sql", "-- +goose Up\nSELECT 1;\n");
+	put("0_zero.sql", "-- +goose Up\nSELECT 1;\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_non_null(strstr(e.msg, "versions start at 1"));
+}
+
+/* No Down section: no rollback; an empty one rolls back nothing. */
+static void
+test_goose_down_sections(void **state)
+{
+	struct migset s;
+	struct merr e;
+	char hint[256];
+
+	(void)state;
+	put("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n");
+	put("00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n"
+	    "-- +goose Down\n");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_null(s.v[0].down.path);
+	migset_rollback_hint(&s, &s.v[0], hint, sizeof(hint));
+	assert_string_equal(hint, "add a '-- +goose Down' section to "
+	    "00001_a.sql");
+	assert_non_null(s.v[1].down.path);
+	assert_int_equal(migset_prepare_down(&s.v[1], &e), 0);
+	assert_int_equal(s.v[1].down.nstmts, 0);
+	migset_release(&s);
+}
+
+/* dbmate: options per section; the name follows any separator. */
+static void
+test_dbmate(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("20230102150405_create.sql", "-- migrate:up\ncreate table t "
+	    "(id int);\n-- migrate:down transaction:false\ndrop table t;\n");
+	put("20230102150406-index.sql", "--migrate:up   transaction:false\n"
+	    "create index concurrently t_i on t (id);\n-- migrate:down\n");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_DBMATE);
+	assert_string_equal(s.v[1].name, "index");
+	assert_int_equal(migset_prepare(&s.v[0], &e), 0);
+	assert_int_equal(migset_prepare_down(&s.v[0], &e), 0);
+	assert_int_equal(s.v[0].up.tx, MIG_TX_ONE);
+	assert_int_equal(s.v[0].down.tx, MIG_TX_NONE);
+	assert_int_equal(migset_prepare(&s.v[1], &e), 0);
+	assert_int_equal(s.v[1].up.tx, MIG_TX_NONE);
+	assert_non_null(migset_find(&s, "20230102150406"));
+	migset_release(&s);
+	/* "migrate:upgrade" is no marker; two up sections are refused */
+	put("20230102150405_create.sql", "-- migrate:up\nselect 1;\n"
+	    "-- migrate:down\n-- migrate:up\nselect 2;\n-- migrate:down\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_int_equal(e.line, 4);
+	assert_non_null(strstr(e.msg, "a second '-- migrate:up'"));
+}
+
+/* Flyway: names, versions as recorded, U paired by version, .conf. */
+static void
+test_flyway(void **state)
+{
+	struct migset s;
+	struct merr e;
+	char hint[256];
+
+	(void)state;
+	put("V1__init.sql", "create table t (id int);\n");
+	put("V1_1__more.sql", "alter table t add x int;\n");
+	put("U1_1__fewer.sql", "alter table t drop x;\n");
+	put("V1.10__ten.sql", "select 10;\n");
+	put("V1.9__nine.sql", "select 9;\n");
+	put("R__b_view.sql", "select 'b';\n");
+	put("R__a_view.sql", "select 'a';\n");
+	put("V1.9__nine.sql.conf", "# no transaction\n"
+	    "executeInTransaction = false\n");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_FLYWAY);
+	assert_int_equal(s.n, 6);
+	assert_string_equal(s.v[0].version, "1");
+	assert_string_equal(s.v[1].version, "1.1");
+	assert_string_equal(s.v[2].version, "1.9");
+	assert_string_equal(s.v[3].version, "1.10");
+	assert_string_equal(s.v[4].id, "R__a_view");
+	assert_true(s.v[4].repeatable);
+	assert_string_equal(s.v[5].id, "R__b_view");
+	/* U pairs by version, whatever its description */
+	assert_non_null(strstr(s.v[1].down.path, "U1_1__fewer.sql"));
+	assert_ptr_equal(migset_find(&s, "1_1"), &s.v[1]);
+	assert_ptr_equal(migset_find(&s, "1.1.0"), &s.v[1]);
+	assert_int_equal(migset_prepare(&s.v[2], &e), 0);
+	assert_int_equal(s.v[2].up.tx, MIG_TX_NONE);
+	migset_rollback_hint(&s, &s.v[3], hint, sizeof(hint));
+	assert_string_equal(hint, "write U1.10__ten.sql");
+	migset_release(&s);
+	/* what Flyway refuses */
+	put("V1.9__nine.sql.conf", "encoding=UTF-8\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_non_null(strstr(e.msg, "unsupported script configuration "
+	    "'encoding=UTF-8'"));
+	assert_non_null(strstr(e.file, "V1.9__nine.sql.conf"));
+	assert_int_equal(e.line, 1);
+	assert_int_equal(e.col, 1);
+	del("V1.9__nine.sql.conf");
+	put("R1__x.sql", "select 1;\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_non_null(strstr(e.msg, "a repeatable migration has no "
+	    "version"));
+}
+
+/* create: the next file in the folder's own layout. */
+static void
+test_create_layouts(void **state)
+{
+	time_t t = 1704294000;	/* 2024-01-03 15:00:00 UTC */
+	struct migset s;
+	struct merr e;
+	char *p[3];
+
+	(void)state;
+	merr_clear(&e);
+	put("0007_x.up.sql", "SELECT 1;");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/0008_add_y.up.sql"));
+	assert_non_null(strstr(p[1], "/0008_add_y.down.sql"));
+	assert_null(p[2]);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_non_null(s.v[1].down.path);
+	migset_release(&s);
+	for (int i = 0; i < 2; i++) {
+		unlink(p[i]);
+		free(p[i]);
+	}
+	del("0007_x.up.sql");
+	/* goose with timestamps: now; the file loads with its markers */
+	put("20230102150405_x.sql", "-- +goose Up\nSELECT 1;\n");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/20240103150000_add_y.sql"));
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_GOOSE);
+	assert_non_null(s.v[1].down.path);
+	migset_release(&s);
+	unlink(p[0]);
+	free(p[0]);
+	del("20230102150405_x.sql");
+	/* dbmate numbered 9: 10, no padding */
+	put("9_x.sql", "-- migrate:up\n-- migrate:down\n");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/10_add_y.sql"));
+	unlink(p[0]);
+	free(p[0]);
+	del("9_x.sql");
+	/* Flyway: the last part plus one, the folder's separator, U too */
+	put("V1_9__x.sql", "select 1;");
+	put("U1_9__x.sql", "select 1;");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/V1_10__add_y.sql"));
+	assert_non_null(strstr(p[1], "/U1_10__add_y.sql"));
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_string_equal(s.v[1].version, "1.10");
+	migset_release(&s);
+	for (int i = 0; i < 2; i++)
+		free(p[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test_setup_teardown(test_goose_annotations, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_goose_down_sections,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dbmate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flyway, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_layouts, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
