@@ -109,5 +109,5 @@ fi
 if [ "${DOWN:-0}" = 1 ]; then
 	"$BUILD/migratectl" -s "$W/s.sock" down --all --yes >"$W/down.out" 2>&1
 	echo "down --all: exit $?; $(tail -2 "$W/down.out" | head -1)"
-	echo "tables left: $(psql -qAtX -d viamig -c "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND tablename NOT IN ('schema_migrations', 'migrated_audit')")"
+	echo "tables left: $(psql -qAtX -d viamig -c "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND tablename NOT IN ('migrated_versions', 'migrated_audit')")"
 fi

@@ -99,7 +99,7 @@ kill $LPID 2>/dev/null; wait $LPID 2>/dev/null || true
 # --- sixteen daemons: up on one, every one reports 0 pending ------------
 # (the other deployment's tables would be drift to this one's models)
 q "DROP TABLE IF EXISTS t1, t2, t3, other_versions, other_audit;
-    DELETE FROM schema_migrations" >/dev/null 2>&1
+    DELETE FROM migrated_versions" >/dev/null 2>&1
 N=16
 for i in $(seq $N); do start "m$i"; done
 for i in $(seq $N); do
