@@ -1,0 +1,122 @@
+/*
+ * pull.h - a models folder from a live database (`migrated --pull DIR`).
+ *
+ * pull_run() reads the catalogs (core/catalog.h, the same reader tier 1
+ * uses) and a list of what the model format cannot say yet
+ * (core/pull_scan.c), shapes the live schema into what a person would
+ * write (core/pull_prep.c: aliases, defaults without redundant casts,
+ * default names left out) and writes one YAML file per table plus one per
+ * schema for its enum types (core/pull_yaml.c, libyaml's emitter).
+ *
+ * Nothing is dropped silently: every object that cannot be said (a view,
+ * a function, a serial column's sequence, a generated column's
+ * expression, ...) is a note, and the notes are written to PULL_NOTES.md
+ * in the folder as well as returned.
+ *
+ * The folder is written whole or not at all: the files go to a temporary
+ * folder beside DIR, are loaded back with the model loader (a folder that
+ * would not load is an internal error, never written), and the temporary
+ * folder is then renamed to DIR.  DIR must not exist or be empty; with
+ * force it may hold model files only (*.yaml, *.yml, PULL_NOTES.md),
+ * which are replaced.
+ *
+ * Ownership: a struct pull_result owns its notes (pull_result_release()).
+ */
+#ifndef MIGRATE_PULL_H
+#define MIGRATE_PULL_H
+
+#include <stddef.h>
+
+#include "db.h"
+#include "err.h"
+#include "schema.h"
+
+#define PULL_NOTES_FILE	"PULL_NOTES.md"
+
+struct pull_note {
+	char	*kind;		/* "view", "serial column", "extension", ... */
+	char	*name;		/* schema.object[.column] */
+	char	*detail;	/* what was (not) written and why, or NULL */
+};
+
+struct pull_notes {
+	struct pull_note *v;
+	size_t		 n, cap;
+};
+
+struct pull_opts {
+	char *const	*schemas;	/* NULL: every user schema */
+	const char	*own_schema;	/* the project's own tables: skipped */
+	const char	*own_tables[3];	/* NULL-terminated */
+	int		 force;		/* replace the model files of DIR */
+};
+
+struct pull_result {
+	size_t		 tables;	/* table files written */
+	size_t		 enums;		/* enum types written */
+	size_t		 files;
+	struct pull_notes notes;
+};
+
+void	pull_result_init(struct pull_result *);
+void	pull_result_release(struct pull_result *);
+
+int	pull_run(struct db *, const char *dir, const struct pull_opts *,
+	    struct pull_result *, struct merr *);
+
+/* ---- the parts, for tests (no database needed) ---- */
+
+/*
+ * What pull_scan() found that the catalog reader does not model: one row
+ * per fact.  kind is one of the PULL_F_* strings below or a kind of
+ * object for a plain note; sch/table name the table (or the object),
+ * what the column, index or constraint, detail more.
+ */
+struct pull_fact {
+	char	*kind, *sch, *table, *what, *detail;
+};
+
+struct pull_facts {
+	struct pull_fact *v;
+	size_t		 n, cap;
+};
+
+/* Facts that change what is written (the rest are notes as they are). */
+#define PULL_F_GENERATED	"generated column"	/* what: column */
+#define PULL_F_COLLATION	"column collation"	/* detail: collation */
+#define PULL_F_SERIAL		"serial column"		/* detail: sequence */
+#define PULL_F_PARTITIONED	"partitioned table"
+#define PULL_F_USES		"uses"	/* what: "default c", "index i",
+					   "constraint k"; detail: the object */
+
+int	pull_scan(struct db *, char *const *schemas, struct pull_facts *,
+	    struct merr *);
+void	pull_facts_release(struct pull_facts *);
+int	pull_facts_add(struct pull_facts *, const char *kind, const char *sch,
+	    const char *table, const char *what, const char *detail);
+
+int	pull_note_add(struct pull_notes *, const char *kind, const char *name,
+	    const char *detail);
+
+/*
+ * Shape a catalog schema (in place) for writing: remove what the model
+ * cannot say and note it, and put types and defaults in the spelling a
+ * person writes.  s is the catalog's; facts from pull_scan().
+ */
+int	pull_prep(struct schema *s, const struct pull_facts *,
+	    const struct pull_opts *, struct pull_notes *, struct merr *);
+
+/*
+ * One model file's text for table t of s (already prepared), or for the
+ * enum types of schema sch (enum file).  *out is malloc'd.
+ */
+int	pull_yaml_table(const struct schema *s, const struct sch_table *t,
+	    char **out, struct merr *);
+int	pull_yaml_enums(const struct schema *s, const char *sch, char **out,
+	    struct merr *);
+
+/* The PULL_NOTES.md text for notes (malloc'd). */
+int	pull_notes_text(const struct pull_notes *, char **out,
+	    struct merr *);
+
+#endif
