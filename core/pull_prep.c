@@ -704,6 +704,12 @@ prep_tables(struct prep *p, const struct pull_opts *o)
 
 		for (int k = 0; own && k < 3 && o->own_tables[k]; k++)
 			if (!strcmp(t->name, o->own_tables[k])) {
+				note(p, "table", t->schema, t->name, NULL, "not "
+				    "written: the configuration names it as "
+				    "migrated's own %s table (if it is the "
+				    "application's, set schema or %s_table "
+				    "to another name)", k ? "audit" :
+				    "tracking", k ? "audit" : "tracking");
 				schema_remove_table(p->s, i);
 				break;
 			}
