@@ -386,7 +386,7 @@ pull_run(struct db *db, const char *dir, const struct pull_opts *o,
 	if (rc == 0)
 		rc = verify(tmp, e);
 	if (rc == 0)
-		rc = check_dir(dir, o->force, &st, e);	/* changed since? */
+		rc = check_dir(dir, o->force, &st, e);	/* again, now */
 	if (rc == 0)
 		rc = install(tmp, dir, st, e);
 	if (rc == -1 && tmp)

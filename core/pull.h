@@ -34,9 +34,9 @@
 #define PULL_NOTES_FILE	"PULL_NOTES.md"
 
 struct pull_note {
-	char	*kind;		/* "view", "serial column", "extension", ... */
-	char	*name;		/* schema.object[.column] */
-	char	*detail;	/* what was (not) written and why, or NULL */
+	char	*kind;	/* "view", "serial column", ... */
+	char	*name;	/* schema.object[.column] */
+	char	*detail;	/* what was (not) written, why; or NULL */
 };
 
 struct pull_notes {
@@ -46,9 +46,9 @@ struct pull_notes {
 
 struct pull_opts {
 	char *const	*schemas;	/* NULL: every user schema */
-	const char	*own_schema;	/* the project's own tables: skipped */
+	const char	*own_schema;	/* own tables: not pulled */
 	const char	*own_tables[3];	/* NULL-terminated */
-	int		 force;		/* replace the model files of DIR */
+	int		 force;		/* replace DIR's models */
 };
 
 struct pull_result {
@@ -81,22 +81,27 @@ struct pull_facts {
 	size_t		 n, cap;
 };
 
-/* Facts that change what is written (the rest are notes as they are). */
-#define PULL_F_GENERATED	"generated column"	/* what: column */
-#define PULL_F_COLLATION	"column collation"	/* detail: collation */
-#define PULL_F_SERIAL		"serial column"		/* detail: sequence */
+/*
+ * Facts that change what is written (the rest are notes as they are):
+ * generated, collation and serial name a column in what (detail: the
+ * collation, the sequence); uses names "default c", "index i" or
+ * "constraint k" in what, and the object used in detail.
+ */
+#define PULL_F_GENERATED	"generated column"
+#define PULL_F_COLLATION	"column collation"
+#define PULL_F_SERIAL		"serial column"
 #define PULL_F_PARTITIONED	"partitioned table"
-#define PULL_F_USES		"uses"	/* what: "default c", "index i",
-					   "constraint k"; detail: the object */
+#define PULL_F_USES		"uses"
 
 int	pull_scan(struct db *, char *const *schemas, struct pull_facts *,
 	    struct merr *);
 void	pull_facts_release(struct pull_facts *);
-int	pull_facts_add(struct pull_facts *, const char *kind, const char *sch,
-	    const char *table, const char *what, const char *detail);
-
-int	pull_note_add(struct pull_notes *, const char *kind, const char *name,
+int	pull_facts_add(struct pull_facts *, const char *kind,
+	    const char *sch, const char *table, const char *what,
 	    const char *detail);
+
+int	pull_note_add(struct pull_notes *, const char *kind,
+	    const char *name, const char *detail);
 
 /*
  * Shape a catalog schema (in place) for writing: remove what the model

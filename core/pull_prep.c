@@ -16,7 +16,7 @@
 struct prep {
 	struct schema		*s;
 	struct pull_notes	*notes;
-	char			**traw, **tout;	/* type spellings done */
+	char			**traw, **tout;	/* spellings made */
 	int			 nomem;
 };
 
@@ -526,9 +526,9 @@ prep_column(struct prep *p, struct sch_table *t, size_t *i)
 		return;
 	}
 	if ((sp = type_spelling(p, c->type)) == NULL) {
-		snprintf(why, sizeof(why), "type %s is not one the model format "
-		    "knows yet (a domain, an extension's or another user "
-		    "type)", c->type);
+		snprintf(why, sizeof(why), "type %s is not one the model "
+		    "format knows yet (a domain, an extension's or another "
+		    "user type)", c->type);
 		drop_column(p, t, *i, why);
 		(*i)--;
 		return;
@@ -704,12 +704,13 @@ prep_tables(struct prep *p, const struct pull_opts *o)
 
 		for (int k = 0; own && k < 3 && o->own_tables[k]; k++)
 			if (!strcmp(t->name, o->own_tables[k])) {
-				note(p, "table", t->schema, t->name, NULL, "not "
-				    "written: the configuration names it as "
-				    "migrated's own %s table (if it is the "
-				    "application's, set schema or %s_table "
-				    "to another name)", k ? "audit" :
-				    "tracking", k ? "audit" : "tracking");
+				note(p, "table", t->schema, t->name, NULL,
+				    "not written: the configuration names "
+				    "it as migrated's own %s table (if it "
+				    "is the application's, set schema or "
+				    "%s_table to another name)", k ?
+				    "audit" : "tracking", k ? "audit" :
+				    "tracking");
 				schema_remove_table(p->s, i);
 				break;
 			}
@@ -717,8 +718,8 @@ prep_tables(struct prep *p, const struct pull_opts *o)
 	for (size_t i = p->s->ntables; i-- > 0;)
 		if (dotted(p->s->tables[i].name) ||
 		    dotted(p->s->tables[i].schema))
-			drop_table(p, i, "table", "its name or its schema's has "
-			    "a dot, which the model format reads as "
+			drop_table(p, i, "table", "its name or its schema's "
+			    "has a dot, which the model format reads as "
 			    "schema.table");
 }
 

@@ -209,7 +209,8 @@ ref_name(const char *sch, const char *rsch, const char *rtab)
 
 /* The table's constraints that fold into column keys. */
 struct colkeys {
-	const struct sch_constraint **pk, **uq, **fk, **ck;	/* by column */
+	/* by column */
+	const struct sch_constraint **pk, **uq, **fk, **ck;
 	const struct sch_constraint *tpk;	/* table-level primary key */
 };
 

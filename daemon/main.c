@@ -30,7 +30,7 @@ struct options {
 	int			 once;		/* --once */
 	int			 up;		/* --once --up */
 	const char		*pull;		/* --pull DIR */
-	int			 force;		/* --pull DIR --force */
+	int			 force;		/* --force */
 	int			 verbose;
 };
 
