@@ -1,19 +1,13 @@
 /*
- * pull.c - `migrated --pull DIR`: read, shape, write a temporary folder,
- * load it back, put it in place (see pull.h).
+ * pull.c - `migrated --pull DIR`: read the catalogs, shape, render the
+ * files in memory (see pull.h); core/pull_dir.c puts them on disk.
  */
 #include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "catalog.h"
-#include "model.h"
 #include "pull.h"
 
 static int
@@ -37,6 +31,11 @@ pull_result_release(struct pull_result *r)
 		free(r->notes.v[i].detail);
 	}
 	free(r->notes.v);
+	for (size_t i = 0; i < r->files.n; i++) {
+		free(r->files.v[i].name);
+		free(r->files.v[i].text);
+	}
+	free(r->files.v);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -116,7 +115,7 @@ pull_notes_text(const struct pull_notes *ns, char **out, struct merr *e)
 	return 0;
 }
 
-/* ---- the folder ---- */
+/* ---- the files ---- */
 
 /* A file name from a table or schema name: safe characters only. */
 static char *
@@ -157,111 +156,43 @@ file_name(const char *sch, const char *name, char ***used)
 	return out;
 }
 
-static int
-write_file(const char *dir, const char *name, const char *text,
-    struct merr *e)
+int
+pull_files_add(struct pull_files *fs, char *name, char *text)
 {
-	char *path;
-	FILE *f;
-	int rc = 0;
+	struct pull_file *v;
 
-	if (asprintf(&path, "%s/%s", dir, name) == -1)
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? 2 * fs->cap : 64;
+
+		if ((v = realloc(fs->v, cap * sizeof(*v))) == NULL)
+			return -1;
+		fs->v = v;
+		fs->cap = cap;
+	}
+	fs->v[fs->n].name = name;
+	fs->v[fs->n].text = text;
+	fs->n++;
+	return 0;
+}
+
+/* Add one file; name and text become the list's (freed on error). */
+static int
+add_file(struct pull_result *res, char *name, char *text, struct merr *e)
+{
+	if (name == NULL || text == NULL ||
+	    pull_files_add(&res->files, name, text) == -1) {
+		free(name);
+		free(text);
 		return pull_nomem(e);
-	if ((f = fopen(path, "wx")) == NULL ||
-	    fputs(text, f) == EOF || fflush(f) == EOF || fsync(fileno(f))) {
-		rc = merr_setpos(e, MERR_IO, path, 0, 0, "cannot write: %m");
-	}
-	if (f && fclose(f) != 0 && rc == 0)
-		rc = merr_setpos(e, MERR_IO, path, 0, 0, "cannot write: %m");
-	free(path);
-	return rc;
-}
-
-/* A file of a models folder (what --force may replace). */
-static int
-is_model_file(const char *name)
-{
-	size_t n = strlen(name);
-
-	return !strcmp(name, PULL_NOTES_FILE) ||
-	    (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
-	    (n > 4 && !strcmp(name + n - 4, ".yml"));
-}
-
-enum dir_state { DIR_MISSING, DIR_EMPTY, DIR_MODELS, DIR_OTHER };
-
-static int
-dir_state(const char *dir, enum dir_state *st, struct merr *e)
-{
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	*st = DIR_EMPTY;
-	if ((d = opendir(dir)) == NULL) {
-		if (errno == ENOENT) {
-			*st = DIR_MISSING;
-			return 0;
-		}
-		return merr_setpos(e, MERR_IO, dir, 0, 0, "cannot open "
-		    "folder: %m");
-	}
-	while ((de = readdir(d)) != NULL) {
-		char path[4096];
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (*st == DIR_EMPTY)
-			*st = DIR_MODELS;
-		if (!is_model_file(de->d_name) || lstat(path, &sb) == -1 ||
-		    !S_ISREG(sb.st_mode))
-			*st = DIR_OTHER;
-	}
-	closedir(d);
-	return 0;
-}
-
-/* Remove the files of a flat folder we made (or emptied), then it. */
-static void
-remove_flat(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-
-	if ((d = opendir(dir)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")
-			    && is_model_file(de->d_name))
-				unlinkat(dirfd(d), de->d_name, 0);
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
-static int
-check_dir(const char *dir, int force, enum dir_state *st, struct merr *e)
-{
-	if (dir_state(dir, st, e) == -1)
-		return -1;
-	if (*st == DIR_OTHER || (*st == DIR_MODELS && !force)) {
-		merr_setpos(e, MERR_USAGE, dir, 0, 0, "models folder is not "
-		    "empty");
-		merr_hint(e, *st == DIR_MODELS ? "--force replaces its model "
-		    "files (*.yaml, *.yml, %s)" : "pull into a new or empty "
-		    "folder: this one holds files that are not models",
-		    PULL_NOTES_FILE);
-		return -1;
 	}
 	return 0;
 }
 
-/* Every file of the pulled schema into dir (a new, empty folder). */
+/* Every file of the pulled (prepared) schema, the notes last. */
 static int
-write_all(const char *dir, const struct schema *s,
-    struct pull_result *res, struct merr *e)
+render_all(const struct schema *s, struct pull_result *res, struct merr *e)
 {
-	char **used = NULL, *name = NULL, *text = NULL;
+	char **used = NULL, *text;
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && s->schemas && s->schemas[i]; i++) {
@@ -272,70 +203,31 @@ write_all(const char *dir, const struct schema *s,
 			    !strchr(s->enums[j].name, '.');
 		if (!any)
 			continue;
-		if ((name = file_name(s->schemas[i], "_enums", &used)) == NULL)
-			rc = pull_nomem(e);
-		else if ((rc = pull_yaml_enums(s, s->schemas[i], &text,
-		    e)) == 0 && (rc = write_file(dir, name, text, e)) == 0)
-			res->files++;
-		free(name);
-		free(text);
 		text = NULL;
+		if (pull_yaml_enums(s, s->schemas[i], &text, e) == -1 ||
+		    add_file(res, file_name(s->schemas[i], "_enums", &used),
+		    text, e) == -1)
+			rc = -1;
 	}
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++) {
 		const struct sch_table *t = &s->tables[i];
 
-		if ((name = file_name(t->schema, t->name, &used)) == NULL)
-			rc = pull_nomem(e);
-		else if ((rc = pull_yaml_table(s, t, &text, e)) == 0 &&
-		    (rc = write_file(dir, name, text, e)) == 0) {
-			res->files++;
-			res->tables++;
-		}
-		free(name);
-		free(text);
 		text = NULL;
+		if (pull_yaml_table(s, t, &text, e) == -1 ||
+		    add_file(res, file_name(t->schema, t->name, &used), text,
+		    e) == -1)
+			rc = -1;
+		else
+			res->tables++;
 	}
-	if (rc == 0 && pull_notes_text(&res->notes, &text, e) == 0) {
-		rc = write_file(dir, PULL_NOTES_FILE, text, e);
-		free(text);
-	} else
+	for (size_t i = 0; rc == 0 && i < s->nenums; i++)
+		res->enums += !strchr(s->enums[i].name, '.');
+	text = NULL;
+	if (rc == 0 && (pull_notes_text(&res->notes, &text, e) == -1 ||
+	    add_file(res, strdup(PULL_NOTES_FILE), text, e) == -1))
 		rc = -1;
 	schema_strv_free(used);
 	return rc;
-}
-
-/* The written folder must load: a pull the loader refuses is our bug. */
-static int
-verify(const char *tmp, struct merr *e)
-{
-	struct schema *back;
-	struct merr le;
-
-	merr_clear(&le);
-	if (model_load_dir(tmp, &back, &le) == 0) {
-		schema_free(back);
-		return 0;
-	}
-	merr_set(e, MERR_INTERNAL, "the pulled models do not load: %s:%d:%d: "
-	    "%s", le.file, le.line, le.col, le.msg);
-	return -1;
-}
-
-/* tmp -> dir: a rename, or for --force an exchange with the old one. */
-static int
-install(const char *tmp, const char *dir, enum dir_state st, struct merr *e)
-{
-	if (st != DIR_MODELS) {
-		if (rename(tmp, dir) == -1)
-			return merr_setpos(e, MERR_IO, dir, 0, 0, "cannot "
-			    "rename %s to it: %m", tmp);
-		return 0;
-	}
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == -1)
-		return merr_setpos(e, MERR_IO, dir, 0, 0, "cannot exchange it "
-		    "with %s: %m", tmp);
-	remove_flat(tmp);		/* now the old model files */
-	return 0;
 }
 
 static int
@@ -357,44 +249,30 @@ read_live(struct db *db, const struct pull_opts *o, struct schema **s,
 }
 
 int
-pull_run(struct db *db, const char *dir, const struct pull_opts *o,
-    struct pull_result *res, struct merr *e)
+pull_read(struct db *db, const struct pull_opts *o, struct pull_result *res,
+    struct merr *e)
 {
 	struct pull_facts facts = { NULL, 0, 0 };
 	struct schema *s = NULL;
-	enum dir_state st;
-	char *tmp = NULL;
 	int rc;
 
-	if (check_dir(dir, o->force, &st, e) == -1)
-		return -1;
 	rc = read_live(db, o, &s, &facts, e);
 	if (rc == 0)
 		rc = pull_prep(s, &facts, o, &res->notes, e);
-	if (rc == 0 && asprintf(&tmp, "%s.pull-XXXXXX", dir) == -1) {
-		tmp = NULL;
-		rc = pull_nomem(e);
-	}
-	if (rc == 0 && mkdtemp(tmp) == NULL) {
-		rc = merr_setpos(e, MERR_IO, tmp, 0, 0, "cannot create "
-		    "folder: %m");
-		free(tmp);
-		tmp = NULL;
-	}
 	if (rc == 0)
-		rc = write_all(tmp, s, res, e);
-	if (rc == 0)
-		rc = verify(tmp, e);
-	if (rc == 0)
-		rc = check_dir(dir, o->force, &st, e);	/* again, now */
-	if (rc == 0)
-		rc = install(tmp, dir, st, e);
-	if (rc == -1 && tmp)
-		remove_flat(tmp);
-	for (size_t i = 0; s && i < s->nenums; i++)
-		res->enums += !strchr(s->enums[i].name, '.');
-	free(tmp);
+		rc = render_all(s, res, e);
 	schema_free(s);
 	pull_facts_release(&facts);
 	return rc;
+}
+
+int
+pull_run(struct db *db, const char *dir, const struct pull_opts *o,
+    struct pull_result *res, struct merr *e)
+{
+	/* a folder that would be refused: before the database work */
+	if (pull_dir_check(dir, o->force, e) == -1 ||
+	    pull_read(db, o, res, e) == -1)
+		return -1;
+	return pull_write(dir, &res->files, o->force, e);
 }

@@ -27,8 +27,11 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "db.h"
 #include "err.h"
+#include "proto_status.h"
 #include "schema.h"
 
 #define PULL_NOTES_FILE	"PULL_NOTES.md"
@@ -51,18 +54,60 @@ struct pull_opts {
 	int		 force;		/* replace DIR's models */
 };
 
+/* One model file: its name in the folder and its text. */
+struct pull_file {
+	char	*name;
+	char	*text;
+};
+
+struct pull_files {
+	struct pull_file *v;
+	size_t		 n, cap;
+};
+
 struct pull_result {
-	size_t		 tables;	/* table files written */
-	size_t		 enums;		/* enum types written */
-	size_t		 files;
+	size_t		 tables;	/* table files */
+	size_t		 enums;		/* enum types */
+	struct pull_files files;	/* every file, PULL_NOTES.md last */
 	struct pull_notes notes;
 };
 
 void	pull_result_init(struct pull_result *);
 void	pull_result_release(struct pull_result *);
 
+/* pull_read() + pull_write(), DIR checked first. */
 int	pull_run(struct db *, const char *dir, const struct pull_opts *,
 	    struct pull_result *, struct merr *);
+
+/* The files from the database, in memory (the daemon's half). */
+int	pull_read(struct db *, const struct pull_opts *,
+	    struct pull_result *, struct merr *);
+/*
+ * The files into dir (migratectl's half, core/pull_dir.c): refused when
+ * dir holds anything but (with force) model files; loaded back before
+ * it is renamed into place.
+ */
+int	pull_write(const char *dir, const struct pull_files *, int force,
+	    struct merr *);
+int	pull_dir_check(const char *dir, int force, struct merr *);
+
+/* Add a file; name and text become the list's.  0 or -1 (memory). */
+int	pull_files_add(struct pull_files *, char *name, char *text);
+
+/*
+ * On the wire (core/pull_json.c): {"tables", "enums", "files": [{"name",
+ * "text"}], "notes": [{"kind", "name", "detail"}]}, keys from
+ * proto_pull_fields.  with_text 0 leaves the files' text out (what
+ * `migratectl --json pull` prints).  from_json checks every file name
+ * (no '/', no leading '.') before migratectl writes it.
+ */
+enum { PF_TABLES, PF_ENUMS, PF_FILES, PF_NOTES, PF_NFIELDS };
+enum { PF_FILE_NAME, PF_FILE_TEXT, PF_FILE_NFIELDS };
+enum { PF_NOTE_KIND, PF_NOTE_NAME, PF_NOTE_DETAIL, PF_NOTE_NFIELDS };
+extern const struct proto_field proto_pull_fields[];
+json_t	*pull_result_to_json(const struct pull_result *, int with_text);
+int	 pull_result_from_json(json_t *, struct pull_result *,
+	    struct merr *);
 
 /* ---- the parts, for tests (no database needed) ---- */
 

@@ -10,13 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "idxdef.h"
 #include "pull.h"
+#include "tracking.h"
 
 struct prep {
 	struct schema		*s;
 	struct pull_notes	*notes;
 	char			**traw, **tout;	/* spellings made */
+	const struct pull_opts	*o;
+	int			 own_audit;	/* ours: its guard too */
 	int			 nomem;
 };
 
@@ -694,24 +698,43 @@ dotted(const char *s)
 	return strchr(s, '.') != NULL;
 }
 
+/*
+ * migrated's own tables (the configuration's tracking_table and
+ * audit_table in schema) are not models: skipped, with the audit table's
+ * guard trigger and function.  A table of that name that migrated did
+ * not make (its comment says so) is the application's, and a clash.
+ */
 static void
-prep_tables(struct prep *p, const struct pull_opts *o)
+prep_own(struct prep *p, size_t i, int audit)
 {
-	for (size_t i = p->s->ntables; i-- > 0;) {
-		const struct sch_table *t = &p->s->tables[i];
-		int own = o && o->own_schema && !strcmp(t->schema,
-		    o->own_schema);
+	const struct sch_table *t = &p->s->tables[i];
+	const char *mark = audit ? AUDIT_COMMENT_PREFIX :
+	    TRACKING_COMMENT_PREFIX;
+	const char *what = audit ? "audit" : "tracking";
 
-		for (int k = 0; own && k < 3 && o->own_tables[k]; k++)
+	if (t->comment && !strncmp(t->comment, mark, strlen(mark)))
+		p->own_audit |= audit;
+	else
+		note(p, "table", t->schema, t->name, NULL, "not written: the "
+		    "configuration names it as migrated's own %s table, but "
+		    "migrated did not make it: set %s_table (or schema) to "
+		    "another name", what, what);
+	schema_remove_table(p->s, i);
+}
+
+static void
+prep_tables(struct prep *p)
+{
+	const struct pull_opts *o = p->o;
+
+	for (size_t i = p->s->ntables; o && o->own_schema && i-- > 0;) {
+		const struct sch_table *t = &p->s->tables[i];
+
+		if (strcmp(t->schema, o->own_schema))
+			continue;
+		for (int k = 0; k < 2 && o->own_tables[k]; k++)
 			if (!strcmp(t->name, o->own_tables[k])) {
-				note(p, "table", t->schema, t->name, NULL,
-				    "not written: the configuration names "
-				    "it as migrated's own %s table (if it "
-				    "is the application's, set schema or "
-				    "%s_table to another name)", k ?
-				    "audit" : "tracking", k ? "audit" :
-				    "tracking");
-				schema_remove_table(p->s, i);
+				prep_own(p, i, k == 1);
 				break;
 			}
 	}
@@ -723,12 +746,31 @@ prep_tables(struct prep *p, const struct pull_opts *o)
 			    "schema.table");
 }
 
+/* The audit table's guard, when the table is migrated's. */
+static int
+own_guard(const struct prep *p, const struct pull_fact *f)
+{
+	char fn[80];
+
+	if (!p->own_audit || f->sch == NULL ||
+	    strcmp(f->sch, p->o->own_schema))
+		return 0;
+	snprintf(fn, sizeof(fn), "%s()", AUDIT_GUARD);
+	if (!strcmp(f->kind, "trigger"))
+		return f->table && f->what && !strcmp(f->what, AUDIT_GUARD) &&
+		    !strcmp(f->table, p->o->own_tables[1]);
+	return !strcmp(f->kind, "function") && f->table &&
+	    !strcmp(f->table, fn);
+}
+
 static void
 prep_schemas(struct prep *p)
 {
 	for (size_t i = 0; p->s->schemas && p->s->schemas[i]; i++) {
 		const char *sch = p->s->schemas[i];
-		int used = !strcmp(sch, "public");
+		/* migrated's own schema is not the application's */
+		int used = !strcmp(sch, "public") || (p->o &&
+		    p->o->own_schema && !strcmp(sch, p->o->own_schema));
 
 		for (size_t j = 0; !used && j < p->s->ntables; j++)
 			used = !strcmp(p->s->tables[j].schema, sch);
@@ -750,11 +792,12 @@ int
 pull_prep(struct schema *s, const struct pull_facts *facts,
     const struct pull_opts *o, struct pull_notes *notes, struct merr *e)
 {
-	struct prep p = { .s = s, .notes = notes };
+	struct prep p = { .s = s, .notes = notes, .o = o };
 
-	prep_tables(&p, o);
+	prep_tables(&p);
 	for (size_t i = 0; facts && i < facts->n; i++)
-		apply_fact(&p, &facts->v[i]);
+		if (!own_guard(&p, &facts->v[i]))
+			apply_fact(&p, &facts->v[i]);
 	for (size_t i = 0; i < s->ntables; i++) {
 		struct sch_table *t = &s->tables[i];
 

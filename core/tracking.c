@@ -9,7 +9,6 @@
 #include "quote.h"
 #include "tracking.h"
 
-#define TRACKING_COMMENT	"migrated tracking 1"
 
 /* "sql" with every %T replaced by the quoted table name; malloc'd. */
 static char *
@@ -93,7 +92,8 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 	    " rows_done bigint NOT NULL DEFAULT 0,"
 	    " error text,"
 	    " sqlstate text);"
-	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'")) == NULL)
+	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT_PREFIX "1'")) ==
+	    NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	rc = db_exec(d, sql, e);
 	free(sql);

@@ -83,6 +83,7 @@ job_result_release(struct job_result *r)
 	free(r->plan_text);
 	audit_rows_release(&r->rows);
 	free(r->markdown);
+	pull_result_release(&r->pull);
 }
 
 void

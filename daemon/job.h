@@ -23,6 +23,7 @@
 #include "migrate.h"
 #include "plan.h"
 #include "proto.h"
+#include "pull.h"
 #include "status.h"
 
 struct cmd;
@@ -60,6 +61,7 @@ struct job_result {
 	char			*markdown;	/* log --markdown */
 	struct audit_verify_result verify;	/* audit verify */
 	struct version_info	 version;
+	struct pull_result	 pull;		/* pull: the files */
 };
 
 struct job {

@@ -231,7 +231,7 @@ oneshot_pull(const struct config *cfg, const char *dir, int force)
 		    r.notes.v[i].name, r.notes.v[i].detail ?
 		    r.notes.v[i].detail : "");
 	printf("pulled %zu tables and %zu enum types into %s (%zu files)\n",
-	    r.tables, r.enums, dir, r.files);
+	    r.tables, r.enums, dir, r.files.n);
 	if (r.notes.n)
 		printf("%zu objects not said: see %s/%s\n", r.notes.n, dir,
 		    PULL_NOTES_FILE);

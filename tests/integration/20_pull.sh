@@ -201,6 +201,31 @@ is "the partitioned table is not written as a plain one" \
 out=$(M --database "dbname=$DST" --models odd --plan 2>&1); rc=$?
 is "the folder written around them loads and plans" "$rc" 0
 
+# migratectl pull: the daemon reads, migratectl writes the same files;
+# migrated's own tables (here in schema _migrated) are not models
+SOCK=$T/ctl.sock
+printf 'schema: _migrated\ndatabase: "dbname=%s"\nmodels: models\nmigrations: migrations\nsocket: %s\n' \
+    "$SRC" "$SOCK" >daemon.yaml
+"$MIGRATED" -c daemon.yaml >daemon.log 2>&1 &
+DPID=$!; track $DPID
+ok "daemon ready" "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 30
+out=$("$MIGRATECTL" -s "$SOCK" pull viactl 2>&1); rc=$?
+is "migratectl pull: exit 0" "$rc" 0
+like "migratectl pull: summary" "$out" "pulled 3 tables and 2 enum types into viactl"
+ok "migratectl pull: the files of migrated --pull" diff -r models viactl
+out=$("$MIGRATECTL" -s "$SOCK" --json pull viajson)
+is "--json: counts" "$(echo "$out" | json_get "d['data']['tables'], d['data']['enums']")" \
+    "(3, 2)"
+is "--json: file names, no text" \
+    "$(echo "$out" | json_get "[f.get('text') for f in d['data']['files']].count(None)")" 6
+ok "--json: the files written" diff -r models viajson
+out=$("$MIGRATECTL" -s "$SOCK" pull viactl 2>&1); rc=$?
+is "migratectl pull into a folder with models: exit 2" "$rc" 2
+like "refused before asking the daemon" "$out" "viactl: models folder is not empty"
+fails_with "migratectl pull without DIR: exit 2" 2 "$MIGRATECTL" -s "$SOCK" pull
+ok "migratectl pull --force" "$MIGRATECTL" -s "$SOCK" pull viactl --force
+kill -TERM $DPID; wait $DPID
+
 # a failed pull (the database is gone) writes nothing
 fails_with "pull from a missing database: exit 1" 1 \
     "$MIGRATED" --database "dbname=${TESTDB}_none" --pull gone

@@ -264,7 +264,8 @@ test_facts(void **state)
 	struct pull_facts f = { NULL, 0, 0 };
 	struct pull_result r;
 	struct pull_opts o = { .own_schema = "public", .own_tables = {
-	    "schema_migrations", NULL } };
+	    "schema_migrations", "migrated_audit", NULL } };
+	struct sch_table *own;
 	const struct sch_table *t;
 	struct merr e;
 	char *dir;
@@ -287,7 +288,16 @@ test_facts(void **state)
 	/* a type the format does not know: the column, and its index */
 	free(s->tables[0].cols[15].type);	/* users.code */
 	assert_non_null(s->tables[0].cols[15].type = strdup("box"));
+	/* an application's table of the tracking table's name: a clash;
+	   migrated's own audit table and its guard: not models */
 	assert_non_null(schema_add_table(s, "public", "schema_migrations"));
+	assert_non_null(own = schema_add_table(s, "public", "migrated_audit"));
+	assert_non_null(own->comment = strdup("migrated audit trail, "
+	    "version 1: append-only"));
+	assert_int_equal(pull_facts_add(&f, "trigger", "public",
+	    "migrated_audit", "migrated_append_only", "not written"), 0);
+	assert_int_equal(pull_facts_add(&f, "function", "public",
+	    "migrated_append_only()", NULL, "not written"), 0);
 	assert_int_equal(pull_prep(s, &f, &o, &r.notes, &e), 0);
 
 	t = schema_find_table(s, "public", "users");
@@ -317,7 +327,13 @@ test_facts(void **state)
 	assert_true(noted(&r.notes, "view", "public.v", "not written"));
 	assert_null(schema_find_table(s, "public", "schema_migrations"));
 	assert_true(noted(&r.notes, "table", "public.schema_migrations",
-	    "migrated's own tracking table"));
+	    "migrated's own tracking table, but migrated did not make it"));
+	assert_null(schema_find_table(s, "public", "migrated_audit"));
+	assert_false(noted(&r.notes, "table", "public.migrated_audit", NULL));
+	assert_false(noted(&r.notes, "trigger", "public.migrated_audit."
+	    "migrated_append_only", NULL));
+	assert_false(noted(&r.notes, "function", "public."
+	    "migrated_append_only()", NULL));
 	/* what is left loads */
 	dir = write_models(s);
 	if (model_load_dir(dir, &back, &e) == -1)
@@ -365,6 +381,53 @@ test_key_options(void **state)
 	schema_free(s);
 }
 
+/* The wire form: every key in the field table, names checked on read. */
+static void
+test_json(void **state)
+{
+	struct pull_result r, back;
+	struct merr e;
+	json_t *o;
+	char *name, *text;
+
+	(void)state;
+	merr_clear(&e);
+	pull_result_init(&r);
+	pull_result_init(&back);
+	r.tables = 2;
+	r.enums = 1;
+	assert_non_null(name = strdup("users.yaml"));
+	assert_non_null(text = strdup("table: users\n"));
+	assert_int_equal(pull_files_add(&r.files, name, text), 0);
+	assert_int_equal(pull_note_add(&r.notes, "view", "public.v", NULL), 0);
+	assert_non_null(o = pull_result_to_json(&r, 1));
+	assert_int_equal(proto_fields_check(o, proto_pull_fields, &e), 0);
+	assert_int_equal(pull_result_from_json(o, &back, &e), 0);
+	assert_int_equal(back.tables, 2);
+	assert_int_equal(back.enums, 1);
+	assert_string_equal(back.files.v[0].name, "users.yaml");
+	assert_string_equal(back.files.v[0].text, "table: users\n");
+	assert_string_equal(back.notes.v[0].kind, "view");
+	assert_null(back.notes.v[0].detail);
+	pull_result_release(&back);
+	json_decref(o);
+	/* names migratectl must not write */
+	for (int i = 0; i < 4; i++) {
+		static const char *const bad[] = { "../x.yaml", ".bashrc",
+		    "a/b.yaml", "run.sh" };
+
+		pull_result_init(&back);
+		free(r.files.v[0].name);
+		assert_non_null(r.files.v[0].name = strdup(bad[i]));
+		assert_non_null(o = pull_result_to_json(&r, 1));
+		assert_int_equal(pull_result_from_json(o, &back, &e), -1);
+		assert_string_equal(e.field, "files");
+		pull_result_release(&back);
+		json_decref(o);
+	}
+	pull_result_release(&r);
+}
+
 int
 main(void)
 {
@@ -372,6 +435,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_facts),
 		cmocka_unit_test(test_key_options),
+		cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
