@@ -9,6 +9,7 @@
 #include "quote.h"
 #include "tracking.h"
 
+#define TRACKING_COMMENT	TRACKING_COMMENT_PREFIX "1"
 
 /* "sql" with every %T replaced by the quoted table name; malloc'd. */
 static char *
@@ -92,8 +93,7 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 	    " rows_done bigint NOT NULL DEFAULT 0,"
 	    " error text,"
 	    " sqlstate text);"
-	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT_PREFIX "1'")) ==
-	    NULL)
+	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'")) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	rc = db_exec(d, sql, e);
 	free(sql);
