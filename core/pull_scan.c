@@ -89,6 +89,11 @@ static const char q_scan[] =
     " FROM pg_type t JOIN sc n ON n.oid = t.typnamespace"
     " WHERE t.typtype IN ('d', 'r', 'b') AND t.typelem = 0 AND"
     EXT("pg_type", "t.oid")
+    " UNION ALL SELECT 'enum', n.nspname, t.typname, NULL,"
+    "  'not written: it has no values (the model format needs one)'"
+    " FROM pg_type t JOIN sc n ON n.oid = t.typnamespace"
+    " WHERE t.typtype = 'e' AND NOT EXISTS (SELECT 1 FROM pg_enum e"
+    "  WHERE e.enumtypid = t.oid)"
     " UNION ALL SELECT 'collation', n.nspname, c.collname, NULL,"
     "  'not written: the model format cannot say it yet'"
     " FROM pg_collation c JOIN sc n ON n.oid = c.collnamespace"
