@@ -6,12 +6,12 @@
 #
 # Completes the global options, the commands and their options, service
 # names for -n (from /etc/migrated/*.yaml and /run/migrated/*.sock), paths
-# for -s, -c and --migrations, and versions for up --to, down --to, goto,
+# for -s, -c and --migrations, folders for pull, and versions for up --to, down --to, goto,
 # force and log --version (asked from the daemon with
 # `migratectl --json list`).
 
 _migratectl_commands="status plan list up down goto force redo adopt
-baseline validate create log audit reload wait-ready check version"
+baseline validate create pull log audit reload wait-ready check version"
 
 # Where -n SERVICE names come from (a variable, so tests can point it away).
 _migratectl_confdir=/etc/migrated
@@ -141,6 +141,14 @@ _migratectl()
 			return 0
 		fi
 		opts="--from --dry-run"
+		;;
+	pull)
+		opts="--force"
+		if [[ $cur != -* ]]; then	# DIR: a folder
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -d -- "$cur"))
+			return 0
+		fi
 		;;
 	log)	opts="--since --version --limit --json --markdown" ;;
 	wait-ready) opts="--timeout" ;;

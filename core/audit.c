@@ -19,8 +19,6 @@
 #include "quote.h"
 #include "version.h"
 
-#define AUDIT_GUARD		"migrated_append_only"
-#define AUDIT_COMMENT_PREFIX	"migrated audit trail, version "
 /* lock_timeout for the short transactions this module opens itself */
 #define AUDIT_LOCK_TIMEOUT_MS	30000
 #define AUDIT_LOCK_TIMEOUT_STR	"30000"

@@ -46,6 +46,9 @@
 #define AUDIT_TABLE_VERSION	1
 /* Version of the row encoding under the hash (kept in each row). */
 #define AUDIT_ROW_FORMAT	1
+/* The append-only trigger and its function; the table's comment prefix. */
+#define AUDIT_GUARD		"migrated_append_only"
+#define AUDIT_COMMENT_PREFIX	"migrated audit trail, version "
 /* prev_hash of the first row */
 #define AUDIT_GENESIS \
 	"0000000000000000000000000000000000000000000000000000000000000000"

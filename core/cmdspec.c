@@ -105,6 +105,9 @@ const struct cmd_spec cmdspec_baseline = {
 const struct cmd_spec cmdspec_reload = {
 	"reload", CMD_ADMIN, CONFIRM_NEVER, args_none,
 	"reload the configuration" };
+const struct cmd_spec cmdspec_pull = {
+	"pull", CMD_READ, CONFIRM_NEVER, args_none,
+	"models of the database (migratectl writes them)" };
 const struct cmd_spec cmdspec_create = {
 	"create", CMD_READ, CONFIRM_NEVER, args_none,
 	"runs in migratectl, not in the daemon" };
@@ -115,7 +118,7 @@ static const struct cmd_spec *const specs[] = {
 	&cmdspec_audit, &cmdspec_version, &cmdspec_up,
 	&cmdspec_down, &cmdspec_goto, &cmdspec_force,
 	&cmdspec_redo, &cmdspec_adopt, &cmdspec_baseline, &cmdspec_reload,
-	&cmdspec_create,
+	&cmdspec_create, &cmdspec_pull,
 };
 
 #define NSPECS	(sizeof(specs) / sizeof(specs[0]))

@@ -38,7 +38,7 @@ extern const struct cmd_spec cmdspec_status, cmdspec_check, cmdspec_plan,
     cmdspec_list, cmdspec_validate, cmdspec_log, cmdspec_audit,
     cmdspec_version, cmdspec_up, cmdspec_down, cmdspec_goto, cmdspec_force,
     cmdspec_redo, cmdspec_adopt, cmdspec_baseline, cmdspec_reload,
-    cmdspec_create;
+    cmdspec_create, cmdspec_pull;
 
 /* The command the socket accepts under name, or NULL. */
 const struct cmd_spec	*cmdspec_find(const char *name);

@@ -353,21 +353,6 @@ any_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 
 /* ---- table-level constraints and indexes ---- */
 
-static int
-mload_pk(struct mload *m, yaml_node_t *v, struct merr *e)
-{
-	struct sch_constraint *c;
-
-	if (schema_find_pk(m->t))
-		return ydoc_error(m->y, v, "primary_key", e, "table '%s' has "
-		    "a primary key on a column already", m->t->name);
-	if ((c = schema_add_constraint(m->t, SCH_PK, NULL)) == NULL ||
-	    (c->name = schema_default_name(m->t->name, NULL, "pkey")) == NULL)
-		return mload_nomem(e);
-	c->pos = mload_pos(m, v);
-	return ydoc_strlist(m->y, v, "primary_key", &c->cols, e);
-}
-
 enum { U_NAME, U_COLUMNS, U_DEFERRABLE, U_DEFERRED, U_INCLUDE, U_NND };
 static const char *const uniq_keys[] = { "name", "columns", "deferrable",
     "initially_deferred", "include", "nulls_not_distinct", NULL };
@@ -447,6 +432,39 @@ mload_unique(struct mload *m, yaml_node_t *v, struct merr *e)
 		return ydoc_error(m->y, v, "unique", e, "a unique constraint "
 		    "needs 'columns'");
 	return uniq_default_name(m, c, e);
+}
+
+/* primary_key: [cols] or { name, columns, include, deferrable, ... } */
+static const char *const pk_keys[] = { "name", "columns", "deferrable",
+    "initially_deferred", "include", NULL };
+
+static int
+mload_pk(struct mload *m, yaml_node_t *v, struct merr *e)
+{
+	struct sch_constraint *c;
+	void *arg[2];
+
+	if (schema_find_pk(m->t))
+		return ydoc_error(m->y, v, "primary_key", e, "table '%s' has "
+		    "a primary key on a column already", m->t->name);
+	if ((c = schema_add_constraint(m->t, SCH_PK, NULL)) == NULL)
+		return mload_nomem(e);
+	c->pos = mload_pos(m, v);
+	arg[0] = m;
+	arg[1] = c;
+	if (v->type == YAML_MAPPING_NODE) {
+		if (ydoc_mapping(m->y, v, "primary_key", pk_keys, uniq_pair,
+		    arg, e) == -1 || key_timing_check(m, v, c, e) == -1)
+			return -1;
+		if (c->cols == NULL)
+			return ydoc_error(m->y, v, "primary_key", e, "a primary "
+			    "key needs 'columns'");
+	} else if (ydoc_strlist(m->y, v, "primary_key", &c->cols, e) == -1)
+		return -1;
+	if (c->name == NULL && (c->name = schema_default_name(m->t->name,
+	    NULL, "pkey")) == NULL)
+		return mload_nomem(e);
+	return 0;
 }
 
 enum { CK_NAME, CK_EXPR };

@@ -84,6 +84,42 @@ schema_new(void)
 }
 
 static void
+schema_column_release(struct sch_column *c)
+{
+	free(c->name);
+	free(c->type);
+	free(c->def);
+	free(c->comment);
+	free(c->was);
+	free(c->serial_seq);
+	free(c->generated);
+	free(c->collation);
+}
+
+static void
+schema_constraint_release(struct sch_constraint *c)
+{
+	free(c->name);
+	schema_strv_free(c->cols);
+	free(c->ref_schema);
+	free(c->ref_table);
+	schema_strv_free(c->ref_cols);
+	schema_strv_free(c->include);
+	free(c->expr);
+}
+
+static void
+schema_index_release(struct sch_index *x)
+{
+	free(x->name);
+	free(x->method);
+	schema_strv_free(x->keys);
+	schema_strv_free(x->opts);
+	schema_strv_free(x->include);
+	free(x->where);
+}
+
+static void
 schema_table_release(struct sch_table *t)
 {
 	size_t i;
@@ -91,35 +127,14 @@ schema_table_release(struct sch_table *t)
 	free(t->schema);
 	free(t->name);
 	free(t->comment);
-	for (i = 0; i < t->ncols; i++) {
-		free(t->cols[i].name);
-		free(t->cols[i].type);
-		free(t->cols[i].def);
-		free(t->cols[i].comment);
-		free(t->cols[i].was);
-		free(t->cols[i].serial_seq);
-		free(t->cols[i].generated);
-		free(t->cols[i].collation);
-	}
+	for (i = 0; i < t->ncols; i++)
+		schema_column_release(&t->cols[i]);
 	free(t->cols);
-	for (i = 0; i < t->ncons; i++) {
-		free(t->cons[i].name);
-		schema_strv_free(t->cons[i].cols);
-		free(t->cons[i].ref_schema);
-		free(t->cons[i].ref_table);
-		schema_strv_free(t->cons[i].ref_cols);
-		schema_strv_free(t->cons[i].include);
-		free(t->cons[i].expr);
-	}
+	for (i = 0; i < t->ncons; i++)
+		schema_constraint_release(&t->cons[i]);
 	free(t->cons);
-	for (i = 0; i < t->nidx; i++) {
-		free(t->idx[i].name);
-		free(t->idx[i].method);
-		schema_strv_free(t->idx[i].keys);
-		schema_strv_free(t->idx[i].opts);
-		schema_strv_free(t->idx[i].include);
-		free(t->idx[i].where);
-	}
+	for (i = 0; i < t->nidx; i++)
+		schema_index_release(&t->idx[i]);
 	free(t->idx);
 }
 
@@ -136,6 +151,48 @@ schema_domain_release(struct sch_domain *d)
 		free(d->checks[i].expr);
 	}
 	free(d->checks);
+}
+
+/* Close the gap left by element i of an array of n. */
+static void
+schema_close_gap(void *base, size_t *n, size_t i, size_t size)
+{
+	char *b = base;
+
+	memmove(b + i * size, b + (i + 1) * size, (*n - i - 1) * size);
+	(*n)--;
+}
+
+void
+schema_remove_table(struct schema *s, size_t i)
+{
+	schema_table_release(&s->tables[i]);
+	schema_close_gap(s->tables, &s->ntables, i, sizeof(*s->tables));
+	/* the hash index holds positions: build it again when asked */
+	free(s->tindex);
+	s->tindex = NULL;
+	s->tindex_cap = s->tindex_n = 0;
+}
+
+void
+schema_remove_column(struct sch_table *t, size_t i)
+{
+	schema_column_release(&t->cols[i]);
+	schema_close_gap(t->cols, &t->ncols, i, sizeof(*t->cols));
+}
+
+void
+schema_remove_constraint(struct sch_table *t, size_t i)
+{
+	schema_constraint_release(&t->cons[i]);
+	schema_close_gap(t->cons, &t->ncons, i, sizeof(*t->cons));
+}
+
+void
+schema_remove_index(struct sch_table *t, size_t i)
+{
+	schema_index_release(&t->idx[i]);
+	schema_close_gap(t->idx, &t->nidx, i, sizeof(*t->idx));
 }
 
 void

@@ -216,6 +216,12 @@ struct sch_constraint	*schema_add_constraint(struct sch_table *,
 			    enum sch_con_kind, const char *name);
 struct sch_index	*schema_add_index(struct sch_table *, const char *);
 int			 schema_add_schema(struct schema *, const char *);
+/* Remove element i, freeing what it owns; later elements move down one
+ * (pointers to them are no longer valid). */
+void			 schema_remove_table(struct schema *, size_t i);
+void			 schema_remove_column(struct sch_table *, size_t i);
+void			 schema_remove_constraint(struct sch_table *, size_t i);
+void			 schema_remove_index(struct sch_table *, size_t i);
 /* Keep a copy of a file name for sch_pos; returns the copy. */
 const char		*schema_add_file(struct schema *, const char *);
 

@@ -9,7 +9,7 @@
 #include "quote.h"
 #include "tracking.h"
 
-#define TRACKING_COMMENT	"migrated tracking 1"
+#define TRACKING_COMMENT	TRACKING_COMMENT_PREFIX "1"
 
 /* "sql" with every %T replaced by the quoted schema.table; malloc'd. */
 static char *

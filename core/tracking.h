@@ -30,6 +30,9 @@
 #include "err.h"
 
 #define TRACKING_FORMAT	1
+/* The table's comment starts with this (then its format): how the table
+ * is told from an application's table of the same name (core/pull.c). */
+#define TRACKING_COMMENT_PREFIX	"migrated tracking "
 
 struct db;
 struct config;

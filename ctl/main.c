@@ -22,6 +22,7 @@
 #include "version.h"
 
 #include "migrate.h"	/* create: local, no daemon */
+#include "pull.h"	/* pull: the files written here */
 
 /* Exit codes (documented in --help and migratectl(8)). */
 enum {
@@ -36,6 +37,8 @@ struct ctl {
 	const char		*service;	/* -n */
 	const char		*config;	/* -c */
 	const char		*migrations;	/* --migrations (create) */
+	const char		*pull_dir;	/* pull DIR */
+	int			 force;		/* pull --force */
 	int			 json;
 	int			 yes;
 	double			 timeout;	/* wait-ready, seconds */
@@ -67,11 +70,15 @@ static int	parse_audit(struct ctl *, int, char **, struct proto_request *);
 static int	parse_wait(struct ctl *, int, char **, struct proto_request *);
 static int	parse_create(struct ctl *, int, char **,
 		    struct proto_request *);
+static int	parse_pull(struct ctl *, int, char **,
+		    struct proto_request *);
 static int	run_remote(struct ctl *, const struct ctl_cmd *,
 		    struct proto_request *);
 static int	run_wait(struct ctl *, const struct ctl_cmd *,
 		    struct proto_request *);
 static int	run_create(struct ctl *, const struct ctl_cmd *,
+		    struct proto_request *);
+static int	run_pull(struct ctl *, const struct ctl_cmd *,
 		    struct proto_request *);
 
 static const struct ctl_cmd ctl_cmds[] = {
@@ -90,6 +97,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "baseline VERSION [--dry-run] [--yes]" },
 	{ "validate", parse_validate, run_remote, "validate [--strict]" },
 	{ "create", parse_create, run_create, "create NAME" },
+	{ "pull", parse_pull, run_pull, "pull DIR [--force]" },
 	{ "log", parse_log, run_remote,
 	    "log [--since TIME] [--version V] [--limit N] [--markdown]" },
 	{ "audit", parse_audit, run_remote, "audit verify" },
@@ -123,6 +131,7 @@ usage(int code)
 	    "\nexit status:\n"
 	    "  0 ok, 1 operation failed, 2 usage error, 3 pending changes or "
 	    "drift (check),\n"
+	    "  or objects not said (pull),\n"
 	    "  4 daemon unreachable, 5 permission denied\n", "SERVICE",
 	    CONFIG_DEFAULT_PATH);
 	exit(code);
@@ -150,7 +159,8 @@ parse_long(const char *s, long *out)
 
 /* Options every command accepts after its name. */
 enum { O_TO = 256, O_ALL, O_OOO, O_DRY, O_SINCE, O_VERSION, O_LIMIT,
-    O_MD, O_TIMEOUT, O_JSON, O_FROM, O_STRICT };
+    O_MD, O_TIMEOUT, O_JSON, O_FROM, O_STRICT,
+    O_FORCE };
 static const struct option cmd_opts[] = {
 	{ "yes", no_argument, NULL, 'y' },
 	{ "json", no_argument, NULL, O_JSON },
@@ -165,6 +175,7 @@ static const struct option cmd_opts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "from", required_argument, NULL, O_FROM },
 	{ "strict", no_argument, NULL, O_STRICT },
+	{ "force", no_argument, NULL, O_FORCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -209,6 +220,7 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 		case O_MD: r->markdown = 1; break;
 		case O_FROM: r->from = dup_arg(optarg); break;
 		case O_STRICT: r->strict = 1; break;
+		case O_FORCE: x->force = 1; break;
 		case O_LIMIT:
 			if (parse_long(optarg, &n) == -1)
 				return usage_error(cmd, "bad --limit '%s'",
@@ -356,6 +368,23 @@ parse_wait(struct ctl *x, int argc, char **argv, struct proto_request *r)
 	x->timeout = 60;
 	if ((i = parse_opts(x, cmd, argc, argv, r, "timeout")) == -1)
 		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+/* pull DIR [--force]: DIR is migratectl's, the daemon takes nothing. */
+static int
+parse_pull(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "force")) == -1)
+		return -1;
+	if (i >= argc)
+		return usage_error(cmd, "%s", "missing DIR");
+	x->pull_dir = argv[i++];
 	if (i < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
 	return 0;
@@ -594,6 +623,72 @@ run_create(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 }
 
 /* -s, -n, --socket, else the config's socket path, else the default. */
+/* What a pull wrote: the summary, and each object it could not say. */
+static int
+pull_report(struct ctl *x, const struct pull_result *res)
+{
+	json_t *data, *msg;
+
+	if (x->json) {
+		if ((data = pull_result_to_json(res, 0)) == NULL)
+			return EX_FAILED;
+		json_object_set_new(data, "dir", json_string(x->pull_dir));
+		msg = proto_result("pull", json_incref(data));
+		x->out->result("pull", msg, data);
+		json_decref(msg);
+		json_decref(data);
+	} else {
+		for (size_t i = 0; i < res->notes.n; i++)
+			fprintf(stderr, "migratectl: not said: %s %s: %s\n",
+			    res->notes.v[i].kind, res->notes.v[i].name,
+			    res->notes.v[i].detail ? res->notes.v[i].detail :
+			    "");
+		printf("pulled %zu tables and %zu enum types into %s "
+		    "(%zu files)\n", res->tables, res->enums, x->pull_dir,
+		    res->files.n);
+		if (res->notes.n)
+			printf("%zu objects not said: see %s/%s\n",
+			    res->notes.n, x->pull_dir, PULL_NOTES_FILE);
+	}
+	return res->notes.n ? EX_PENDING : EX_OK;
+}
+
+/*
+ * The daemon reads the catalogs and sends the files; they are written
+ * here, as the user who asked, whole or not at all (core/pull.h).
+ */
+static int
+run_pull(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
+{
+	enum proto_code code = PROTO_INTERNAL;
+	struct pull_result res;
+	json_t *data = NULL;
+	struct merr e;
+	int rc;
+
+	(void)cmd;
+	merr_clear(&e);
+	/* a folder that would be refused: before asking the daemon */
+	if (pull_dir_check(x->pull_dir, x->force, &e) == -1) {
+		x->out->error("pull", NULL, PROTO_BAD_ARG, &e);
+		return EX_USAGE;
+	}
+	if (exchange(x, r, &code, &e, &data) == -1)
+		return local_error(x, r->cmd, &e);
+	if (code != PROTO_OK)
+		return exit_code(code);
+	pull_result_init(&res);
+	if (pull_result_from_json(data, &res, &e) == -1 ||
+	    pull_write(x->pull_dir, &res.files, x->force, &e) == -1) {
+		x->out->error("pull", NULL, PROTO_FAILED, &e);
+		rc = e.code == MERR_USAGE ? EX_USAGE : EX_FAILED;
+	} else
+		rc = pull_report(x, &res);
+	pull_result_release(&res);
+	json_decref(data);
+	return rc;
+}
+
 static int
 pick_socket(struct ctl *x)
 {

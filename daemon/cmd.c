@@ -50,6 +50,7 @@ static const struct cmd cmds[] = {
 	{ &cmdspec_status, 0, cmd_status, NULL, NULL, NULL },
 	{ &cmdspec_check, RO, cmd_submit, op_check, reply_check, NULL },
 	{ &cmdspec_plan, RO, cmd_submit, op_plan, reply_plan, NULL },
+	{ &cmdspec_pull, RO, cmd_submit, op_pull, reply_pull, NULL },
 	{ &cmdspec_list, RO, cmd_submit, op_tier2, reply_tier2, &t2_list },
 	{ &cmdspec_validate, RO, cmd_submit, op_tier2, reply_tier2,
 	    &t2_validate },

@@ -84,6 +84,7 @@ job_result_release(struct job_result *r)
 	audit_rows_release(&r->rows);
 	free(r->markdown);
 	db_close(&r->listen);
+	pull_result_release(&r->pull);
 }
 
 void

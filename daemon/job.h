@@ -23,6 +23,7 @@
 #include "migrate.h"
 #include "plan.h"
 #include "proto.h"
+#include "pull.h"
 #include "status.h"
 
 struct cmd;
@@ -61,6 +62,7 @@ struct job_result {
 	struct audit_verify_result verify;	/* audit verify */
 	struct version_info	 version;
 	struct db		 listen;	/* LISTENs: for the loop */
+	struct pull_result	 pull;		/* pull: the files */
 };
 
 struct job {

@@ -20,7 +20,7 @@
 #include "version.h"
 
 enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET, OPT_STATE,
-    OPT_PLAN, OPT_ONCE, OPT_UP };
+    OPT_PLAN, OPT_ONCE, OPT_UP, OPT_PULL, OPT_FORCE };
 
 struct options {
 	const char		*config;
@@ -29,6 +29,8 @@ struct options {
 	int			 plan;		/* --plan */
 	int			 once;		/* --once */
 	int			 up;		/* --once --up */
+	const char		*pull;		/* --pull DIR */
+	int			 force;		/* --force */
 	int			 verbose;
 };
 
@@ -41,6 +43,7 @@ usage(int code)
 	    "                [--migrations DIR] [--socket PATH] "
 	    "[--state-dir DIR]\n"
 	    "                [--plan | --once [--up]]\n"
+	    "                [--pull DIR [--force]]\n"
 	    "  -c FILE          configuration (default %s)\n"
 	    "  -n               check the configuration and exit\n"
 	    "  -d, -v           debug logging (migrated never detaches)\n"
@@ -54,7 +57,13 @@ usage(int code)
 	    "nothing\n"
 	    "  --once           apply tier 1 and exit\n"
 	    "  --up             with --once: then apply every pending "
-	    "migration (tier 2)\n",
+	    "migration (tier 2)\n"
+	    "  --pull DIR       write a models folder from the database and "
+	    "exit\n"
+	    "                   (exit 3: written, with objects it could not "
+	    "say)\n"
+	    "  --force          with --pull: replace the model files of "
+	    "DIR\n",
 	    CONFIG_DEFAULT_PATH);
 	exit(code);
 }
@@ -72,6 +81,8 @@ parse_args(int argc, char **argv, struct options *op)
 		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "up", no_argument, NULL, OPT_UP },
+		{ "pull", required_argument, NULL, OPT_PULL },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -95,6 +106,8 @@ parse_args(int argc, char **argv, struct options *op)
 		case OPT_PLAN: op->plan = 1; break;
 		case OPT_ONCE: op->once = 1; break;
 		case OPT_UP: op->up = 1; break;
+		case OPT_PULL: op->pull = optarg; break;
+		case OPT_FORCE: op->force = 1; break;
 		default: usage(2);
 		}
 	}
@@ -106,6 +119,15 @@ parse_args(int argc, char **argv, struct options *op)
 	if (op->plan && op->once) {
 		fprintf(stderr, "migrated: --plan and --once exclude each "
 		    "other\n");
+		usage(2);
+	}
+	if (op->pull && (op->plan || op->once || op->check)) {
+		fprintf(stderr, "migrated: --pull goes alone (not with --plan, "
+		    "--once or -n)\n");
+		usage(2);
+	}
+	if (op->force && !op->pull) {
+		fprintf(stderr, "migrated: --force goes with --pull\n");
 		usage(2);
 	}
 	if (op->up && !op->once) {
@@ -128,11 +150,13 @@ main(int argc, char **argv)
 	log_init("migrated", op.verbose, getenv("JOURNAL_STREAM") != NULL);
 	merr_clear(&e);
 
+	/* --pull writes a models folder: the folders need not exist */
 	if (config_load(&cfg, op.config, &op.o, &e) == -1 ||
-	    config_check_paths(&cfg, &e) == -1) {
+	    (!op.pull && config_check_paths(&cfg, &e) == -1)) {
 		log_merr("error", &e);
 		/* the service: restarting will not fix the file */
-		return op.check || op.plan || op.once ? 1 : EXIT_CANNOT_HEAL;
+		return op.check || op.plan || op.once || op.pull ? 1 :
+		    EXIT_CANNOT_HEAL;
 	}
 	if (op.check) {
 		/* what the start checks that needs no database */
@@ -144,6 +168,8 @@ main(int argc, char **argv)
 			printf("configuration OK\n");
 			rc = 0;
 		}
+	} else if (op.pull) {
+		rc = oneshot_pull(&cfg, op.pull, op.force);
 	} else if (op.plan) {
 		rc = oneshot_plan(&cfg);	/* daemon/oneshot.c */
 	} else if (op.once) {

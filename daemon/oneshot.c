@@ -12,6 +12,7 @@
 #include "migrate.h"
 #include "oneshot.h"
 #include "plan.h"
+#include "pull.h"
 #include "status.h"
 #include "t1call.h"
 
@@ -240,4 +241,39 @@ oneshot_once(const struct config *cfg, int up)
 		return 1;
 	}
 	return 0;
+}
+
+int
+oneshot_pull(const struct config *cfg, const char *dir, int force)
+{
+	struct pull_opts o = { .own_schema = cfg->schema, .own_tables = {
+	    cfg->tracking_table, cfg->audit_table, NULL }, .force = force };
+	struct pull_result r;
+	struct merr e;
+	struct db db;
+	int rc;
+
+	merr_clear(&e);
+	pull_result_init(&r);
+	if ((rc = db_connect(&db, cfg->database, "migrated pull", &e)) == 0) {
+		rc = pull_run(&db, dir, &o, &r, &e);
+		db_close(&db);
+	}
+	if (rc == -1) {
+		log_merr("error", &e);
+		pull_result_release(&r);
+		return 1;
+	}
+	for (size_t i = 0; i < r.notes.n; i++)
+		log_warnx("not said: %s %s: %s", r.notes.v[i].kind,
+		    r.notes.v[i].name, r.notes.v[i].detail ?
+		    r.notes.v[i].detail : "");
+	printf("pulled %zu tables and %zu enum types into %s (%zu files)\n",
+	    r.tables, r.enums, dir, r.files.n);
+	if (r.notes.n)
+		printf("%zu objects not said: see %s/%s\n", r.notes.n, dir,
+		    PULL_NOTES_FILE);
+	rc = r.notes.n ? ONESHOT_PULL_NOTES : 0;
+	pull_result_release(&r);
+	return rc;
 }

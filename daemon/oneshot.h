@@ -20,4 +20,11 @@ int	oneshot_plan(const struct config *);
  */
 int	oneshot_once(const struct config *, int up);
 
+/* `migrated --pull DIR [--force]` (core/pull.h): write a models folder
+ * from the database.  0: every object written, ONESHOT_PULL_NOTES:
+ * written, and what could not be said is listed on stderr and in
+ * DIR/PULL_NOTES.md, 1: error (nothing written). */
+#define ONESHOT_PULL_NOTES	3
+int	oneshot_pull(const struct config *, const char *dir, int force);
+
 #endif

@@ -40,6 +40,7 @@ int	op_reload(struct opctx *, struct merr *);
 int	op_refresh(struct opctx *, struct merr *);
 int	op_check(struct opctx *, struct merr *);
 int	op_plan(struct opctx *, struct merr *);
+int	op_pull(struct opctx *, struct merr *);
 int	op_tier2(struct opctx *, struct merr *);	/* arg: a t2_op */
 int	op_log(struct opctx *, struct merr *);
 int	op_audit(struct opctx *, struct merr *);

@@ -83,6 +83,21 @@ op_plan(struct opctx *x, struct merr *e)
 	return plan_format_text(r->plan, &r->plan_text, e);
 }
 
+/*
+ * The models of the database, as `migrated --pull` writes them; the
+ * files go back to migratectl, which writes them where its user asked.
+ */
+int
+op_pull(struct opctx *x, struct merr *e)
+{
+	struct pull_opts o = { .own_schema = x->cfg->schema, .own_tables = {
+	    x->cfg->tracking_table, x->cfg->audit_table, NULL } };
+
+	if (ops_connect(x, e) == -1)
+		return -1;
+	return pull_read(x->db, &o, &x->j->res.pull, e);
+}
+
 /* ---- tier 2 ---- */
 
 struct t2_op {

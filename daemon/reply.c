@@ -13,6 +13,12 @@ reply_plan(const struct job *j)
 }
 
 json_t *
+reply_pull(const struct job *j)
+{
+	return pull_result_to_json(&j->res.pull, 1);
+}
+
+json_t *
 reply_tier2(const struct job *j)
 {
 	return migrate_result_to_json(&j->res.tier2);

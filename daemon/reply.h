@@ -12,6 +12,7 @@
 #include "job.h"
 
 json_t	*reply_plan(const struct job *);
+json_t	*reply_pull(const struct job *);
 json_t	*reply_tier2(const struct job *);
 json_t	*reply_check(const struct job *);
 json_t	*reply_reload(const struct job *);

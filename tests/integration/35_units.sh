@@ -232,7 +232,7 @@ complete_words() {	# the words bash would offer for the command line "$@"
 }
 export CONF=$T/cconf RUN=$T/crun
 is "completes all commands" "$(complete_words migratectl '')" \
-    "adopt audit baseline check create down force goto list log plan redo reload status up validate version wait-ready "
+    "adopt audit baseline check create down force goto list log plan pull redo reload status up validate version wait-ready "
 is "completes a prefix" "$(complete_words migratectl w)" "wait-ready "
 is "completes global options" "$(complete_words migratectl --j)" "--json "
 is "completes after -n SERVICE" "$(complete_words migratectl -n auth re)" \
@@ -257,6 +257,9 @@ is "completes after -c FILE" "$(complete_words migratectl -c x.yaml ch)" \
 is "completes folders for --migrations" \
     "$(cd "$T" && complete_words migratectl --migrations cc)" "cconf "
 is "completes audit verify" "$(complete_words migratectl audit '')" "verify "
+is "completes pull --force" "$(complete_words migratectl pull --)" "--force "
+is "completes folders for pull" \
+    "$(cd "$T" && complete_words migratectl pull cc)" "cconf "
 is "completes wait-ready --timeout" \
     "$(complete_words migratectl wait-ready --)" "--timeout "
 is "completes socket paths for -s" \

@@ -468,6 +468,50 @@ test_key_option_errors(void **state)
 	    "initially_deferred");
 }
 
+/* primary_key as a mapping: a name, INCLUDE columns, timing */
+static void
+test_pk_mapping(void **state)
+{
+	struct schema *s;
+	struct sch_constraint *c;
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	assert_int_equal(model_load_string("m.yaml", "table: t\ncolumns:\n"
+	    "  a: int\n  b: int\n  c: text\nprimary_key: { name: t_main, "
+	    "columns: [a, b], include: [c], deferrable: true }\n", &s, &e), 0);
+	assert_non_null(c = schema_find_pk(&s->tables[0]));
+	assert_string_equal(c->name, "t_main");
+	assert_string_equal(c->cols[1], "b");
+	assert_string_equal(c->include[0], "c");
+	assert_true(c->deferrable);
+	assert_false(c->deferred);
+	assert_true(schema_find_column(&s->tables[0], "b")->notnull);
+	schema_free(s);
+	assert_int_equal(model_load_string("m.yaml", "table: t\ncolumns:\n"
+	    "  a: int\nprimary_key: { columns: [a] }\n", &s, &e), 0);
+	assert_string_equal(schema_find_pk(&s->tables[0])->name, "t_pkey");
+	schema_free(s);
+	expect_error("table: t\ncolumns:\n  a: int\n"
+	    "primary_key: { columns: [a], nulls_not_distinct: true }\n",
+	    "unknown key 'nulls_not_distinct' in primary_key", 4, 30,
+	    "nulls_not_distinct");
+	expect_error("table: t\ncolumns:\n  a: int\n"
+	    "primary_key: { name: t_main }\n",
+	    "a primary key needs 'columns'", 4, 14, "primary_key");
+	expect_error("table: t\ncolumns:\n  a: int\n"
+	    "primary_key: { columns: [a], initially_deferred: true }\n",
+	    "'initially_deferred: true' needs 'deferrable: true'", 4, 14,
+	    "initially_deferred");
+	expect_error("table: t\ncolumns:\n  a: { type: int, primary_key: "
+	    "true }\nprimary_key: { columns: [a] }\n", "has a primary key on "
+	    "a column already", 4, 14, "primary_key");
+	expect_error("table: t\ncolumns:\n  a: int\n"
+	    "primary_key: { columns: [a], name: \"\" }\n",
+	    "'name' must be a name of 1 to 63 bytes", 4, 36, "name");
+}
+
 int
 main(void)
 {
@@ -479,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_key_options),
 		cmocka_unit_test(test_key_option_errors),
+		cmocka_unit_test(test_pk_mapping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,278 @@
+/*
+ * pull.c - `migrated --pull DIR`: read the catalogs, shape, render the
+ * files in memory (see pull.h); core/pull_dir.c puts them on disk.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "pull.h"
+
+static int
+pull_nomem(struct merr *e)
+{
+	return merr_set(e, MERR_NOMEM, "out of memory");
+}
+
+void
+pull_result_init(struct pull_result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+pull_result_release(struct pull_result *r)
+{
+	for (size_t i = 0; i < r->notes.n; i++) {
+		free(r->notes.v[i].kind);
+		free(r->notes.v[i].name);
+		free(r->notes.v[i].detail);
+	}
+	free(r->notes.v);
+	for (size_t i = 0; i < r->files.n; i++) {
+		free(r->files.v[i].name);
+		free(r->files.v[i].text);
+	}
+	free(r->files.v);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+pull_note_add(struct pull_notes *ns, const char *kind, const char *name,
+    const char *detail)
+{
+	struct pull_note *v, *x;
+
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? 2 * ns->cap : 32;
+
+		if ((v = realloc(ns->v, cap * sizeof(*v))) == NULL)
+			return -1;
+		ns->v = v;
+		ns->cap = cap;
+	}
+	x = &ns->v[ns->n++];
+	x->kind = strdup(kind);
+	x->name = strdup(name);
+	x->detail = detail ? strdup(detail) : NULL;
+	return (x->kind && x->name && (!detail || x->detail)) ? 0 : -1;
+}
+
+/* ---- PULL_NOTES.md ---- */
+
+/* A table cell: '|' and newlines would end it. */
+static void
+cell(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			fputs("\\|", f);
+		else if (*s == '\n' || *s == '\r')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+}
+
+int
+pull_notes_text(const struct pull_notes *ns, char **out, struct merr *e)
+{
+	size_t len;
+	FILE *f;
+
+	if ((f = open_memstream(out, &len)) == NULL)
+		return pull_nomem(e);
+	fprintf(f, "# What `migrated --pull` did not write\n\n");
+	if (ns->n == 0)
+		fprintf(f, "Nothing: every object of the database is in "
+		    "these models.\n");
+	else
+		fprintf(f, "%zu object%s of the database %s not in these "
+		    "models, or not as the database has %s. The model format "
+		    "cannot say %s yet; applying these models to an empty "
+		    "database does not create %s, and `--plan` against the "
+		    "database reports what differs.\n\n"
+		    "| kind | object | detail |\n|---|---|---|\n", ns->n,
+		    ns->n == 1 ? "" : "s", ns->n == 1 ? "is" : "are",
+		    ns->n == 1 ? "it" : "them", ns->n == 1 ? "it" : "them",
+		    ns->n == 1 ? "it" : "them");
+	for (size_t i = 0; i < ns->n; i++) {
+		fputs("| ", f);
+		cell(f, ns->v[i].kind);
+		fputs(" | ", f);
+		cell(f, ns->v[i].name);
+		fputs(" | ", f);
+		cell(f, ns->v[i].detail);
+		fputs(" |\n", f);
+	}
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return pull_nomem(e);
+	}
+	return 0;
+}
+
+/* ---- the files ---- */
+
+/* A file name from a table or schema name: safe characters only. */
+static char *
+file_name(const char *sch, const char *name, char ***used)
+{
+	char *base, *out = NULL;
+	int n = 1;
+
+	if ((strcmp(sch, "public") ? asprintf(&base, "%s.%s", sch, name) :
+	    asprintf(&base, "%s", name)) == -1)
+		return NULL;
+	for (char *p = base; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' &&
+		    *p != '.')
+			*p = '_';
+	for (;;) {
+		int taken = 0;
+
+		if ((n == 1 ? asprintf(&out, "%s.yaml", base) :
+		    asprintf(&out, "%s-%d.yaml", base, n)) == -1) {
+			out = NULL;
+			break;
+		}
+		/* names that differ only in case clash on some systems */
+		for (size_t i = 0; *used && (*used)[i] && !taken; i++)
+			taken = !strcasecmp((*used)[i], out);
+		if (!taken)
+			break;
+		free(out);
+		out = NULL;
+		n++;
+	}
+	free(base);
+	if (out && schema_strv_push(used, out) == -1) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+int
+pull_files_add(struct pull_files *fs, char *name, char *text)
+{
+	struct pull_file *v;
+
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? 2 * fs->cap : 64;
+
+		if ((v = realloc(fs->v, cap * sizeof(*v))) == NULL)
+			return -1;
+		fs->v = v;
+		fs->cap = cap;
+	}
+	fs->v[fs->n].name = name;
+	fs->v[fs->n].text = text;
+	fs->n++;
+	return 0;
+}
+
+/* Add one file; name and text become the list's (freed on error). */
+static int
+add_file(struct pull_result *res, char *name, char *text, struct merr *e)
+{
+	if (name == NULL || text == NULL ||
+	    pull_files_add(&res->files, name, text) == -1) {
+		free(name);
+		free(text);
+		return pull_nomem(e);
+	}
+	return 0;
+}
+
+/* Every file of the pulled (prepared) schema, the notes last. */
+static int
+render_all(const struct schema *s, struct pull_result *res, struct merr *e)
+{
+	char **used = NULL, *text;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && s->schemas && s->schemas[i]; i++) {
+		int any = 0;
+
+		for (size_t j = 0; j < s->nenums; j++)
+			any |= !strcmp(s->enums[j].schema, s->schemas[i]) &&
+			    !strchr(s->enums[j].name, '.');
+		if (!any)
+			continue;
+		text = NULL;
+		if (pull_yaml_enums(s, s->schemas[i], &text, e) == -1 ||
+		    add_file(res, file_name(s->schemas[i], "_enums", &used),
+		    text, e) == -1)
+			rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < s->ntables; i++) {
+		const struct sch_table *t = &s->tables[i];
+
+		text = NULL;
+		if (pull_yaml_table(s, t, &text, e) == -1 ||
+		    add_file(res, file_name(t->schema, t->name, &used), text,
+		    e) == -1)
+			rc = -1;
+		else
+			res->tables++;
+	}
+	for (size_t i = 0; rc == 0 && i < s->nenums; i++)
+		res->enums += !strchr(s->enums[i].name, '.');
+	text = NULL;
+	if (rc == 0 && (pull_notes_text(&res->notes, &text, e) == -1 ||
+	    add_file(res, strdup(PULL_NOTES_FILE), text, e) == -1))
+		rc = -1;
+	schema_strv_free(used);
+	return rc;
+}
+
+static int
+read_live(struct db *db, const struct pull_opts *o, struct schema **s,
+    struct pull_facts *facts, struct merr *e)
+{
+	int rc;
+
+	/* one snapshot for the catalog read and the scan */
+	if (db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	    e) == -1)
+		return -1;
+	rc = catalog_load(db, o->schemas, s, e);
+	if (rc == 0)
+		rc = pull_scan(db, o->schemas, facts, e);
+	if (db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", rc ? NULL : e) == -1)
+		rc = -1;
+	return rc;
+}
+
+int
+pull_read(struct db *db, const struct pull_opts *o, struct pull_result *res,
+    struct merr *e)
+{
+	struct pull_facts facts = { NULL, 0, 0 };
+	struct schema *s = NULL;
+	int rc;
+
+	rc = read_live(db, o, &s, &facts, e);
+	if (rc == 0)
+		rc = pull_prep(s, &facts, o, &res->notes, e);
+	if (rc == 0)
+		rc = render_all(s, res, e);
+	schema_free(s);
+	pull_facts_release(&facts);
+	return rc;
+}
+
+int
+pull_run(struct db *db, const char *dir, const struct pull_opts *o,
+    struct pull_result *res, struct merr *e)
+{
+	/* a folder that would be refused: before the database work */
+	if (pull_dir_check(dir, o->force, e) == -1 ||
+	    pull_read(db, o, res, e) == -1)
+		return -1;
+	return pull_write(dir, &res->files, o->force, e);
+}
