@@ -477,6 +477,13 @@ set_attach(struct migset *s, const struct mig_file *f, struct merr *e)
 		return m->doc_path ? 0 : merr_set(e, MERR_NOMEM,
 		    "out of memory");
 	}
+	if (m->down.path) {	/* golang: 1_a.down.sql and 1_b.down.sql */
+		const char *other = strrchr(m->down.path, '/');
+
+		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0, "migration "
+		    "'%s' has two rollbacks: '%s' and '%s'", m->id,
+		    other ? other + 1 : m->down.path, f->fname);
+	}
 	if ((m->down.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	return mig_read_file(m->down.path, &m->down.text, NULL, e);

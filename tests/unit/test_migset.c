@@ -141,6 +141,12 @@ test_golang_pairs_by_version(void **state)
 	assert_non_null(strstr(e.file, "68_x.down.sql"));
 	assert_int_equal(e.line, 1);
 	migset_release(&s);
+	/* found by fuzz_migset: a second rollback leaked the first */
+	put("68_y.down.sql", "DROP TABLE x;");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "migration '68_x' has two rollbacks: "
+	    "'68_x.down.sql' and '68_y.down.sql'");
+	assert_non_null(strstr(e.file, "68_y.down.sql"));
 }
 
 static void
