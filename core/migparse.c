@@ -2,8 +2,11 @@
  * migparse.c - a migration script into statements, with libpg_query.
  *
  * pg_query_split_with_parser() splits (dollar quotes, DO blocks, strings
- * and comments are the parser's business, never ours); each statement is
- * then parsed alone with pg_query_parse() and its JSON tree classified.
+ * and comments are the parser's business, never ours), a window of the
+ * text at a time; each statement is then parsed alone with
+ * pg_query_parse(), classified, and its JSON tree kept only when
+ * something reads it later.  Statements are NUL-terminated in place in
+ * the script's text (their ';' becomes the NUL): no copy of the file.
  * "-- migrated:" directives are read from the comment lines that lead a
  * statement; those of the first statement are the file header.
  */
@@ -45,7 +48,8 @@ mig_cursor_pos(const char *text, struct mig_cursor *c, size_t off,
 		c->off = 0;
 		c->line = c->col = 1;
 	}
-	for (i = c->off; i < off && text[i]; i++) {
+	/* off is inside the text: NULs before it are ends of statements */
+	for (i = c->off; i < off; i++) {
 		if (text[i] == '\n') {
 			c->line++;
 			c->col = 1;
@@ -178,6 +182,7 @@ parse_duration(const char *s, size_t len)
 struct directive_ctx {
 	struct mig_script *sc;
 	struct mig_stmt	*st;
+	struct mig_cursor *cur;		/* positions, in file order */
 	int		 header;	/* leading comments of statement 1 */
 	int		 line, col;	/* of the directive */
 };
@@ -219,7 +224,7 @@ dir_batch(struct directive_ctx *d, const char *args, struct merr *e)
 	if (size < 1 || size > 10000000)
 		return dir_error(d, e, "batch needs size=N with N from 1 to "
 		    "10000000%s", "");
-	d->st->batch_size = size;
+	d->st->batch_size = (int)size;
 	d->st->batch_pause_ms = pause;
 	return 0;
 }
@@ -322,7 +327,8 @@ leading_comments(struct directive_ctx *d, size_t off, size_t len,
 				t = s + strlen(s);
 				while (t > s && isspace((unsigned char)t[-1]))
 					*--t = '\0';
-				mig_offset_pos(text, q, &d->line, &d->col);
+				mig_cursor_pos(text, d->cur, q, &d->line,
+				    &d->col);
 				if (directive(d, s, e) == -1)
 					return -1;
 			}
@@ -348,6 +354,60 @@ stmt_node(json_t *root, const char **type)
 	*type = json_object_iter_key(it);
 	node = json_object_iter_value(it);
 	return node;
+}
+
+json_t *
+mig_stmt_tree(const struct mig_stmt *st)
+{
+	PgQueryParseResult r;
+	json_t *root;
+
+	if (st->tree)
+		return json_loads(st->tree, 0, NULL);
+	r = pg_query_parse(st->sql);
+	root = r.error ? NULL : json_loads(r.parse_tree, 0, NULL);
+	pg_query_free_parse_result(r);
+	return root;
+}
+
+/*
+ * The node type of a pg_query_parse JSON text ("InsertStmt"), read
+ * without building the tree: {"version":N,"stmts":[{"stmt":{"TYPE":...
+ * Empty when there is no statement (only comments).
+ */
+static void
+tree_type(const char *json, char *type, size_t len)
+{
+	static const char key[] = "\"stmts\":[{\"stmt\":{\"";
+	const char *p = strstr(json, key), *q;
+
+	type[0] = '\0';
+	if (p == NULL)
+		return;
+	p += sizeof(key) - 1;
+	if ((q = strchr(p, '"')) != NULL && (size_t)(q - p) < len)
+		snprintf(type, len, "%.*s", (int)(q - p), p);
+}
+
+/*
+ * The statement types whose tree is read after parsing: here (transaction
+ * mode, batches), by lint.c, migown.c, backfill.c and runner_script.c.
+ * Every other statement keeps no tree (a file of a million INSERTs keeps
+ * a million statements, not a million trees): mig_stmt_tree() parses it
+ * again on the rare occasion it is wanted.
+ */
+static int
+tree_kept(const char *type)
+{
+	static const char *const kept[] = { "TransactionStmt", "IndexStmt",
+	    "DropStmt", "ReindexStmt", "VacuumStmt", "UpdateStmt",
+	    "DeleteStmt", "AlterTableStmt", "CreateStmt", "CreateEnumStmt",
+	    "AlterEnumStmt", "CommentStmt", NULL };
+
+	for (int i = 0; kept[i]; i++)
+		if (strcmp(type, kept[i]) == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -406,64 +466,77 @@ is_txctl(const char *type, json_t *node)
 }
 
 static int
-classify(struct mig_script *sc, struct mig_stmt *st, struct merr *e)
+batch_check(struct mig_script *sc, struct mig_stmt *st, const char *type,
+    json_t *node, struct merr *e)
 {
-	json_t *root, *node, *where;
+	json_t *where = json_object_get(node, "whereClause");
+
+	if (strcmp(type, "UpdateStmt") != 0)
+		return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+		    st->col, "'migrated:batch' must precede an UPDATE");
+	if (json_object_get(node, "returningList"))
+		return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+		    st->col, "a batched UPDATE cannot have RETURNING");
+	if (json_object_get(where, "CurrentOfExpr"))
+		return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+		    st->col, "a batched UPDATE cannot use WHERE CURRENT OF");
+	st->kind = MIG_STMT_BATCH;
+	return 0;
+}
+
+/* Kind of st, whose type is type; the tree is read only when kept. */
+static int
+classify(struct mig_script *sc, struct mig_stmt *st, const char *type,
+    struct merr *e)
+{
+	json_t *root = NULL, *node = NULL;
 	json_error_t je;
-	const char *type = NULL;
+	const char *t = type;
 	int rc = 0;
 
-	if ((root = json_loads(st->tree, 0, &je)) == NULL)
-		return merr_set(e, MERR_INTERNAL, "bad parse tree: %s",
-		    je.text);
-	if ((node = stmt_node(root, &type)) == NULL) {
-		json_decref(root);
-		return merr_set(e, MERR_INTERNAL, "empty parse tree");
+	if (st->tree) {
+		if ((root = json_loads(st->tree, 0, &je)) == NULL)
+			return merr_set(e, MERR_INTERNAL, "bad parse tree: %s",
+			    je.text);
+		if ((node = stmt_node(root, &t)) == NULL) {
+			json_decref(root);
+			return merr_set(e, MERR_INTERNAL, "empty parse tree");
+		}
 	}
-	if (is_txctl(type, node))
+	if (is_txctl(t, node))
 		st->kind = MIG_STMT_TXCTL;
-	else if (is_notx(type, node))
+	else if (is_notx(t, node))
 		st->kind = MIG_STMT_NOTX;
-	if (st->batch_size > 0) {
-		where = json_object_get(node, "whereClause");
-		if (strcmp(type, "UpdateStmt") != 0)
-			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
-			    st->col, "'migrated:batch' must precede an UPDATE");
-		else if (json_object_get(node, "returningList"))
-			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
-			    st->col, "a batched UPDATE cannot have RETURNING");
-		else if (json_object_get(where, "CurrentOfExpr"))
-			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
-			    st->col, "a batched UPDATE cannot use WHERE "
-			    "CURRENT OF");
-		else
-			st->kind = MIG_STMT_BATCH;
-	}
+	if (st->batch_size > 0)
+		rc = batch_check(sc, st, t, node, e);
 	json_decref(root);
 	return rc;
 }
 
-/* Parse one statement alone; keep its JSON tree. */
+/*
+ * Parse one statement alone; keep its JSON tree when its type is read
+ * later (tree_kept), and its type in type[len] ("" when it is empty).
+ */
 static int
-stmt_parse(struct mig_script *sc, struct mig_stmt *st, int *empty,
-    struct merr *e)
+stmt_parse(struct mig_script *sc, struct mig_stmt *st, char *type,
+    size_t len, struct mig_cursor *cur, struct merr *e)
 {
 	PgQueryParseResult r = pg_query_parse(st->sql);
 	int line, col;
 
-	*empty = 0;
 	if (r.error) {
-		size_t b = st->off + char_to_byte(st->sql, r.error->cursorpos);
+		size_t b = (size_t)(st->sql - sc->text) +
+		    char_to_byte(st->sql, r.error->cursorpos);
 
-		mig_offset_pos(sc->text, b, &line, &col);
+		mig_cursor_pos(sc->text, cur, b, &line, &col);
 		merr_setpos(e, MERR_INPUT, sc->path, line, col, "%s",
 		    r.error->message);
 		pg_query_free_parse_result(r);
 		return -1;
 	}
-	if (strstr(r.parse_tree, "\"stmts\":[{") == NULL)
-		*empty = 1;
-	else if ((st->tree = strdup(r.parse_tree)) == NULL) {
+	tree_type(r.parse_tree, type, len);
+	if (type[0] && tree_kept(type) &&
+	    (st->tree = strdup(r.parse_tree)) == NULL) {
 		pg_query_free_parse_result(r);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
@@ -471,39 +544,47 @@ stmt_parse(struct mig_script *sc, struct mig_stmt *st, int *empty,
 	return 0;
 }
 
-/* Fill sc->stmts[i] from the span [loc, loc+len). */
+/*
+ * Fill st from the span [loc, loc+len) of sc->text, which ends at a ';'
+ * or at the end of the text: the ';' becomes the statement's NUL (the
+ * text is the statements' storage from now on).  *keep: not empty.
+ */
 static int
-stmt_build(struct mig_script *sc, size_t i, size_t loc, size_t len,
-    struct mig_cursor *cur, int *keep, struct merr *e)
+stmt_build(struct mig_script *sc, struct mig_stmt *st, size_t loc,
+    size_t len, struct mig_cursor *cur, int *keep, struct merr *e)
 {
-	struct mig_stmt *st = &sc->stmts[i];
-	struct directive_ctx d = { sc, st, i == 0, 0, 0 };
+	struct directive_ctx d = { sc, st, cur, sc->nstmts == 0, 0, 0 };
+	char type[64], *end = sc->text + loc + len;
 	size_t body;
-	int empty;
 
 	memset(st, 0, sizeof(*st));
 	st->batch_pause_ms = -1;
 	*keep = 0;
 	if (leading_comments(&d, loc, len, &body, e) == -1)
-		return -1;
-	st->off = body;
+		goto fail;
 	mig_cursor_pos(sc->text, cur, body, &st->line, &st->col);
-	st->sql = strndup(sc->text + body, loc + len - body);
-	if (st->sql == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (stmt_parse(sc, st, &empty, e) == -1)
-		return -1;
-	if (empty) {
-		if (st->batch_size > 0 || st->nolint)
-			return merr_setpos(e, MERR_INPUT, sc->path, d.line,
-			    d.col, "directive is not followed by a statement");
-		free(st->sql);
+	*end = '\0';		/* a ';' or already the end */
+	st->sql = sc->text + body;
+	if (stmt_parse(sc, st, type, sizeof(type), cur, e) == -1)
+		goto fail;
+	if (type[0] == '\0') {
+		if (st->batch_size > 0 || st->nolint) {
+			merr_setpos(e, MERR_INPUT, sc->path, d.line, d.col,
+			    "directive is not followed by a statement");
+			goto fail;
+		}
 		free(st->nolint);
 		memset(st, 0, sizeof(*st));
 		return 0;
 	}
 	*keep = 1;
-	return classify(sc, st, e);
+	if (classify(sc, st, type, e) == 0)
+		return 0;
+fail:
+	free(st->tree);
+	free(st->nolint);
+	memset(st, 0, sizeof(*st));
+	return -1;
 }
 
 /*
@@ -597,58 +678,194 @@ script_txmode(struct mig_script *sc, struct merr *e)
 	return 0;
 }
 
+/* Has the owner asked parsing to stop (SIGTERM)? */
 static int
-split_error(struct mig_script *sc, PgQuerySplitResult *r, struct merr *e)
+parse_stopped(const struct mig_script *sc, size_t off, struct mig_cursor *c,
+    struct merr *e)
 {
 	int line, col;
 
-	mig_offset_pos(sc->text, char_to_byte(sc->text, r->error->cursorpos),
-	    &line, &col);
+	if (sc->stop == NULL || !*sc->stop)
+		return 0;
+	mig_cursor_pos(sc->text, c, off, &line, &col);
+	return merr_set(e, MERR_STATE, "stopped while parsing '%s' at line "
+	    "%d", sc->path ? sc->path : "?", line);
+}
+
+static int
+split_error(struct mig_script *sc, PgQuerySplitResult *r, size_t pos,
+    struct mig_cursor *c, struct merr *e)
+{
+	int line, col;
+
+	mig_cursor_pos(sc->text, c, pos + char_to_byte(sc->text + pos,
+	    r->error->cursorpos), &line, &col);
 	merr_setpos(e, MERR_INPUT, sc->path, line, col, "%s",
 	    r->error->message);
-	pg_query_free_split_result(*r);
 	return -1;
+}
+
+/* Room for one more statement in sc->stmts. */
+static int
+stmts_grow(struct mig_script *sc, size_t *cap, struct merr *e)
+{
+	struct mig_stmt *v;
+	size_t n = *cap ? *cap * 2 : 64;
+
+	if (sc->nstmts < *cap)
+		return 0;
+	if ((v = realloc(sc->stmts, n * sizeof(*v))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	sc->stmts = v;
+	*cap = n;
+	return 0;
+}
+
+/*
+ * Undo a parse that failed half-way: the ';' that became NULs come back
+ * (the text can be parsed again), the statements go.
+ */
+static void
+script_unbuild(struct mig_script *sc, size_t tl)
+{
+	for (size_t i = 0; i < sc->nstmts; i++) {
+		char *end = sc->stmts[i].sql + strlen(sc->stmts[i].sql);
+
+		if (end < sc->text + tl)
+			*end = ';';
+		free(sc->stmts[i].tree);
+		free(sc->stmts[i].nolint);
+	}
+	free(sc->stmts);
+	sc->stmts = NULL;
+	sc->nstmts = 0;
+}
+
+/*
+ * The window of text split at once: at most want bytes from pos, cut
+ * after a newline (never inside a character), or the rest of the text.
+ */
+static size_t
+window_end(const char *text, size_t tl, size_t pos, size_t want)
+{
+	const char *nl;
+	size_t end;
+
+	if (tl - pos <= want)
+		return tl;
+	for (end = pos + want; end > pos && text[end - 1] != '\n'; end--)
+		;
+	if (end > pos)
+		return end;
+	nl = memchr(text + pos + want, '\n', tl - pos - want);
+	return nl ? (size_t)(nl - text) + 1 : tl;
+}
+
+/* Build the statements [0, n) of a window's split result. */
+static int
+window_build(struct mig_script *sc, const PgQuerySplitResult *r, int n,
+    size_t pos, size_t end, struct mig_cursor *cur, size_t *cap,
+    struct merr *e)
+{
+	for (int i = 0; i < n; i++) {
+		size_t loc = pos + (size_t)r->stmts[i]->stmt_location;
+		size_t len = r->stmts[i]->stmt_len ?
+		    (size_t)r->stmts[i]->stmt_len : end - loc;
+		char c = sc->text[loc + len];
+		int keep;
+
+		if (c != ';' && c != '\0')
+			return merr_set(e, MERR_INTERNAL, "statement at byte "
+			    "%zu does not end at a ';'", loc);
+		if (parse_stopped(sc, loc, cur, e) ||
+		    stmts_grow(sc, cap, e) == -1)
+			return -1;
+		if (stmt_build(sc, &sc->stmts[sc->nstmts], loc, len, cur,
+		    &keep, e) == -1) {
+			sc->text[loc + len] = c;
+			return -1;
+		}
+		if (!keep)
+			sc->text[loc + len] = c;
+		sc->nstmts += (size_t)keep;
+	}
+	return 0;
+}
+
+/*
+ * Split and build the statements of sc->text, a window at a time:
+ * pg_query_split_with_parser() keeps the raw parse tree of everything it
+ * is given until it returns (some 25 times the text), so a window is
+ * split, all its statements but the last built (the last may be cut
+ * off), and the next window begins at that last statement.  A window
+ * that fails or holds one statement is grown (a statement longer than a
+ * window, a cut inside BEGIN ATOMIC ... END); an error is an error only
+ * once the window reaches the end of the text, where it is exactly what
+ * a parse of the whole text says.  Linear in the text.
+ */
+#define MIG_WINDOW	(1024 * 1024)
+
+static int
+script_split(struct mig_script *sc, size_t tl, struct merr *e)
+{
+	struct mig_cursor cur = { 0, 0, 0 };
+	size_t pos = 0, want = MIG_WINDOW, cap = 0;
+
+	while (pos < tl) {
+		size_t end = window_end(sc->text, tl, pos, want);
+		char saved = sc->text[end];
+		PgQuerySplitResult r;
+		int n, rc;
+
+		if (parse_stopped(sc, pos, &cur, e))
+			return -1;
+		sc->text[end] = '\0';
+		r = pg_query_split_with_parser(sc->text + pos);
+		sc->text[end] = saved;
+		if (end < tl && (r.error || r.n_stmts < 2)) {
+			pg_query_free_split_result(r);
+			want *= 2;
+			continue;
+		}
+		if (r.error) {
+			split_error(sc, &r, pos, &cur, e);
+			pg_query_free_split_result(r);
+			return -1;
+		}
+		n = end < tl ? r.n_stmts - 1 : r.n_stmts;
+		rc = window_build(sc, &r, n, pos, end, &cur, &cap, e);
+		pos = end < tl ? pos + (size_t)r.stmts[n]->stmt_location : tl;
+		pg_query_free_split_result(r);
+		if (rc == -1)
+			return -1;
+		want = MIG_WINDOW;
+	}
+	return 0;
 }
 
 int
 mig_parse_script(struct mig_script *sc, struct merr *e)
 {
-	PgQuerySplitResult r;
-	struct mig_cursor cur = { 0, 0, 0 };
-	size_t n = 0, len, tl = strlen(sc->text);
-	int i, keep, batch = 0;
+	size_t tl = strlen(sc->text);
+	int batch = 0;
 
-	r = pg_query_split_with_parser(sc->text);
-	if (r.error)
-		return split_error(sc, &r, e);
-	if (r.n_stmts > 0 &&
-	    (sc->stmts = calloc((size_t)r.n_stmts, sizeof(*sc->stmts))) ==
-	    NULL) {
-		pg_query_free_split_result(r);
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	}
-	for (i = 0; i < r.n_stmts; i++) {
-		size_t loc = (size_t)r.stmts[i]->stmt_location;
-
-		len = r.stmts[i]->stmt_len ? (size_t)r.stmts[i]->stmt_len :
-		    tl - loc;
-		if (stmt_build(sc, n, loc, len, &cur, &keep, e) == -1) {
-			sc->nstmts = n + 1;	/* release what was built */
-			pg_query_free_split_result(r);
-			return -1;
-		}
-		if (keep && sc->stmts[n].kind == MIG_STMT_BATCH)
+	sc->stmts = NULL;
+	sc->nstmts = 0;
+	if (script_split(sc, tl, e) == -1)
+		goto fail;
+	for (size_t i = 0; i < sc->nstmts; i++)
+		if (sc->stmts[i].kind == MIG_STMT_BATCH)
 			batch = 1;
-		n += keep;
-	}
-	pg_query_free_split_result(r);
-	sc->nstmts = n;
 	if (script_txmode(sc, e) == -1)
-		return -1;
-	if (batch && sc->tx == MIG_TX_EXPLICIT)
-		return merr_setpos(e, MERR_INPUT, sc->path, 1, 1,
-		    "a batched backfill cannot run inside the file's own "
-		    "BEGIN/COMMIT");
+		goto fail;
+	if (batch && sc->tx == MIG_TX_EXPLICIT) {
+		merr_setpos(e, MERR_INPUT, sc->path, 1, 1, "a batched "
+		    "backfill cannot run inside the file's own BEGIN/COMMIT");
+		goto fail;
+	}
 	sc->parsed = 1;
 	return 0;
+fail:
+	script_unbuild(sc, tl);
+	return -1;
 }

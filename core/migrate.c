@@ -66,6 +66,9 @@ mstate_load(struct mstate *s, const struct mig_env *env, int mutate,
 		if (migset_load(s->set, env->cfg->migrations_dir, e) == -1)
 			goto fail;
 	}
+	/* a stop (SIGTERM) also ends a long parse, between statements */
+	for (size_t i = 0; i < s->set->n; i++)
+		s->set->v[i].up.stop = s->set->v[i].down.stop = env->stop;
 	if (env->db && tracking_load(env->db, env->cfg, &s->trk, e) == -1)
 		goto fail;
 	if (mutate && !s->trk.exists && (tracking_init(env->db, env->cfg,

@@ -680,7 +680,6 @@ migset_script_release(struct mig_script *sc)
 	size_t i;
 
 	for (i = 0; i < sc->nstmts; i++) {
-		free(sc->stmts[i].sql);
 		free(sc->stmts[i].tree);
 		free(sc->stmts[i].nolint);
 	}

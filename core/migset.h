@@ -13,7 +13,8 @@
  * migset_load() reads every file and its SHA-256 (cheap: status needs no
  * parse); migset_prepare() parses one migration with libpg_query: splits
  * it into statements (pg_query_split_with_parser, never by ';'), parses
- * each (pg_query_parse JSON, kept for lint), reads the "-- migrated:"
+ * each (pg_query_parse JSON, kept for the statement types lint and the
+ * runner read), reads the "-- migrated:"
  * directives and decides the transaction mode.  Parse errors carry file,
  * line and column.
  *
@@ -23,9 +24,12 @@
 #ifndef MIGRATE_MIGSET_H
 #define MIGRATE_MIGSET_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "err.h"
 
@@ -52,15 +56,22 @@ enum mig_stmt_kind {
 	MIG_STMT_BATCH,		/* UPDATE marked "-- migrated:batch" */
 };
 
+/*
+ * One statement; a file of a million INSERTs holds a million of these,
+ * so it stays small: the text is not copied and most trees are not kept.
+ */
 struct mig_stmt {
-	char		*sql;		/* the statement text (owned) */
-	size_t		 off;		/* byte offset of sql in the file */
+	char		*sql;		/* the statement text, NUL-terminated
+					   inside its script's text (borrowed
+					   from mig_script.text) */
+	char		*tree;		/* pg_query_parse JSON (owned) of the
+					   types read after parsing, else NULL:
+					   use mig_stmt_tree() */
+	char		*nolint;	/* "rule rule": silenced lint rules */
 	int		 line;		/* 1-based position of sql's first */
 	int		 col;		/*   character in the file */
-	char		*tree;		/* pg_query_parse JSON (owned) */
 	enum mig_stmt_kind kind;
-	char		*nolint;	/* "rule rule": silenced lint rules */
-	long		 batch_size;	/* MIG_STMT_BATCH: rows per batch */
+	int		 batch_size;	/* MIG_STMT_BATCH: rows per batch */
 	long		 batch_pause_ms; /* -1: the configured pause */
 };
 
@@ -68,8 +79,12 @@ struct mig_stmt {
 struct mig_script {
 	char		*path;		/* NULL: no such script */
 	char		*text;		/* file text; for the single layout
-					   the other section is blanked */
+					   the other section is blanked.  Once
+					   parsed it holds the statements: each
+					   ';' that ends one is a NUL */
 	int		 parsed;
+	/* borrowed: parsing stops (MERR_STATE) once *stop is set; NULL */
+	volatile sig_atomic_t *stop;
 	struct mig_stmt	*stmts;
 	size_t		 nstmts;
 	enum mig_txmode	 tx;
@@ -132,6 +147,12 @@ struct migration *migset_find(const struct migset *, const char *version);
 int	migset_order(const char *version, uint64_t *order);
 const char *migset_layout_name(enum mig_layout);
 const char *migset_txmode_name(enum mig_txmode);
+
+/*
+ * st's parse tree as jansson (new reference, NULL on failure): its kept
+ * JSON, or st->sql parsed again when none was kept.
+ */
+json_t	*mig_stmt_tree(const struct mig_stmt *st);
 
 /* Parse one script held in memory (tests, tools): path names errors. */
 int	migset_parse_text(struct mig_script *, const char *path,
