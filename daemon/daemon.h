@@ -21,6 +21,7 @@
 
 #include <uv.h>
 
+#include "check.h"
 #include "config.h"
 #include "control.h"
 #include "dbloop.h"
@@ -60,6 +61,7 @@ struct dstate {
 	struct t1_summary t1;	/* last tier-1 report (and plan) */
 	struct t2_summary t2;	/* last tier-2 status */
 	char	 last_error[512];
+	char	 check_error[512];	/* the folder's, from check.c */
 	char	 notified[1024];	/* the last STATUS= sent */
 	long	 reloads;	/* reloads whose config step ended (ok or not) */
 };
@@ -73,6 +75,7 @@ struct migrated {
 	struct dbloop		 dbloop;
 	struct notify		 notify;
 	struct watch		 watch;
+	struct check		 check;		/* folder validation */
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_timer_t		 reconnect;	/* backoff after a lost db */
 	uv_timer_t		 ping;		/* idle liveness check */
