@@ -48,6 +48,7 @@ config_release(struct config *c)
 	free(c->schema);
 	free(c->tracking_table);
 	free(c->audit_table);
+	free(c->state_dir);
 	acl_release(&c->read_acl);
 	acl_release(&c->admin_acl);
 	config_init(c);
@@ -207,10 +208,10 @@ timeout_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 }
 
 enum { K_DATABASE, K_MODELS, K_MIGRATIONS, K_SCHEMA, K_TRACKING, K_AUDIT,
-    K_SOCKET, K_ACCESS, K_TIMEOUTS, K_APPLY };
+    K_SOCKET, K_ACCESS, K_TIMEOUTS, K_STATE, K_APPLY };
 static const char *const top_keys[] = { "database", "models", "migrations",
     "schema", "tracking_table", "audit_table", "socket", "access",
-    "timeouts", "apply", NULL };
+    "timeouts", "state_dir", "apply", NULL };
 
 static int
 top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
@@ -245,6 +246,8 @@ top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 	case K_TIMEOUTS:
 		return ydoc_mapping(y, v, "timeouts", timeout_keys,
 		    timeout_pair, c, e);
+	case K_STATE:
+		return set_path(y, v, "state_dir", &c->state_dir, e);
 	default:
 		s = ydoc_scalar(v);
 		if (s && !strcmp(s, "on-command"))
@@ -293,6 +296,14 @@ config_defaults(struct config *c, struct merr *e)
 		DUP(c->tracking_table, "schema_migrations");
 	if (c->audit_table == NULL)
 		DUP(c->audit_table, "migrated_audit");
+	if (c->state_dir == NULL && getenv("STATE_DIRECTORY") &&
+	    getenv("STATE_DIRECTORY")[0]) {
+		/* systemd: several folders are separated by ':' */
+		const char *sd = getenv("STATE_DIRECTORY");
+
+		if ((c->state_dir = strndup(sd, strcspn(sd, ":"))) == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+	}
 	return 0;
 }
 

@@ -46,6 +46,12 @@ struct config {
 	char		*audit_table;
 	enum apply_mode	 apply;
 	long		 batch_pause_ms;
+	/*
+	 * Where the daemon keeps what must live outside the database (the
+	 * audit chain's head, core/audit_head.h); NULL: nowhere.  Default:
+	 * systemd's $STATE_DIRECTORY (StateDirectory= in the unit).
+	 */
+	char		*state_dir;
 };
 
 /* Command-line overrides; NULL fields leave the file's value. */

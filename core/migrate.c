@@ -66,9 +66,6 @@ mstate_load(struct mstate *s, const struct mig_env *env, int mutate,
 		if (migset_load(s->set, env->cfg->migrations_dir, e) == -1)
 			goto fail;
 	}
-	/* a stop (SIGTERM) also ends a long parse, between statements */
-	for (size_t i = 0; i < s->set->n; i++)
-		s->set->v[i].up.stop = s->set->v[i].down.stop = env->stop;
 	if (env->db && tracking_load(env->db, env->cfg, &s->trk, e) == -1)
 		goto fail;
 	if (mutate && !s->trk.exists && (tracking_init(env->db, env->cfg,
@@ -235,8 +232,10 @@ validate_down(struct migration *m, struct migrate_result *res,
 	merr_clear(&why);
 	if (migset_prepare_down(m, &why) == 0)
 		return 0;
-	if (why.code == MERR_NOMEM)
-		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (why.code == MERR_NOMEM || why.code == MERR_STATE) {
+		*e = why;	/* out of memory, or stopped: not the file's */
+		return -1;
+	}
 	return lint_add_error(&res->lint, LINT_ROLLBACK_SYNTAX, &why,
 	    "fix the rollback before you need it: 'down' refuses to run it",
 	    e);
@@ -253,6 +252,13 @@ migrate_validate(const struct mig_env *env, struct migrate_result *res,
 	res->op = "validate";
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
+	/*
+	 * a stop (SIGTERM) ends a long parse here, between statements; an
+	 * operation that runs files parses them whole, then its runner stops
+	 * before their first statement
+	 */
+	for (i = 0; i < s.set->n; i++)
+		s.set->v[i].up.stop = s.set->v[i].down.stop = env->stop;
 	if (migset_prepare_all(s.set, e) == -1)
 		goto out;
 	for (i = 0; i < s.set->n; i++)
@@ -269,6 +275,8 @@ migrate_validate(const struct mig_env *env, struct migrate_result *res,
 		merr_hint(e, "run 'migratectl status' for the versions");
 	}
 out:
+	for (i = 0; i < s.set->n; i++)
+		s.set->v[i].up.stop = s.set->v[i].down.stop = NULL;
 	mstate_release(&s);
 	return rc;
 }

@@ -23,6 +23,8 @@ struct ops {
 	int		 audit_ready;
 	char		*audit_for;	/* database + table it was set for */
 	int		 started;	/* daemon.start recorded */
+	long long	 head_id;	/* the audit head recorded last */
+	int		 head_gone;	/* its row vanished: said so, kept */
 	struct migset	 cache;		/* the folder, re-read only on change */
 };
 
