@@ -62,16 +62,24 @@ mig_cursor_pos(const char *text, struct mig_cursor *c, size_t off,
 	*col = c->col;
 }
 
-/* Byte offset of the 1-based character position pos (PostgreSQL's). */
+/*
+ * Byte offset of the 1-based character position pos that PostgreSQL
+ * reports (cursorpos): its characters are counted as pg_utf_mblen() does,
+ * by the lead byte alone, so that invalid UTF-8 maps back to the byte the
+ * server meant.
+ */
 static size_t
 char_to_byte(const char *text, int pos)
 {
-	size_t i;
-	int c = 0;
+	size_t i = 0;
 
-	for (i = 0; text[i]; i++) {
-		if (((unsigned char)text[i] & 0xc0) != 0x80 && ++c == pos)
-			return i;
+	for (int c = 1; c < pos && text[i]; c++) {
+		unsigned char b = (unsigned char)text[i];
+		size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 :
+		    (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 1;
+
+		for (size_t k = 0; k < len && text[i]; k++)
+			i++;
 	}
 	return i;
 }
@@ -495,8 +503,10 @@ classify(struct mig_script *sc, struct mig_stmt *st, const char *type,
 	int rc = 0;
 
 	if (st->tree) {
+		/* the parser passes bytes through; JSON wants UTF-8 */
 		if ((root = json_loads(st->tree, 0, &je)) == NULL)
-			return merr_set(e, MERR_INTERNAL, "bad parse tree: %s",
+			return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+			    st->col, "statement is not valid UTF-8 (%s)",
 			    je.text);
 		if ((node = stmt_node(root, &t)) == NULL) {
 			json_decref(root);
@@ -809,7 +819,8 @@ static int
 script_split(struct mig_script *sc, size_t tl, struct merr *e)
 {
 	struct mig_cursor cur = { 0, 0, 0 };
-	size_t pos = 0, want = MIG_WINDOW, cap = 0;
+	size_t window = sc->window ? sc->window : MIG_WINDOW;
+	size_t pos = 0, want = window, cap = 0;
 
 	while (pos < tl) {
 		size_t end = window_end(sc->text, tl, pos, want);
@@ -838,7 +849,7 @@ script_split(struct mig_script *sc, size_t tl, struct merr *e)
 		pg_query_free_split_result(r);
 		if (rc == -1)
 			return -1;
-		want = MIG_WINDOW;
+		want = window;
 	}
 	return 0;
 }

@@ -85,6 +85,8 @@ struct mig_script {
 	int		 parsed;
 	/* borrowed: parsing stops (MERR_STATE) once *stop is set; NULL */
 	volatile sig_atomic_t *stop;
+	size_t		 window;	/* bytes split at once; 0: 1 MiB
+					   (tests and fuzzing set it small) */
 	struct mig_stmt	*stmts;
 	size_t		 nstmts;
 	enum mig_txmode	 tx;
