@@ -263,11 +263,14 @@ audit_privileges(struct db *db, const struct config *cfg,
 	    " FROM pg_class c WHERE c.oid = to_regclass($2)", 2, p, &r,
 	    e) == -1) {
 		free(table);
-		return audit_fail(e, "read the privileges of", cfg->audit_table);
+		return audit_fail(e, "read the privileges of",
+		    cfg->audit_table);
 	}
 	if (PQntuples(r) == 1) {
-		snprintf(pv->owner, sizeof(pv->owner), "%s", PQgetvalue(r, 0, 0));
-		snprintf(pv->role, sizeof(pv->role), "%s", PQgetvalue(r, 0, 1));
+		snprintf(pv->owner, sizeof(pv->owner), "%s",
+		    PQgetvalue(r, 0, 0));
+		snprintf(pv->role, sizeof(pv->role), "%s",
+		    PQgetvalue(r, 0, 1));
 		pv->owns = PQgetvalue(r, 0, 2)[0] == 't';
 		pv->schema_usage = PQgetvalue(r, 0, 3)[0] == 't';
 		pv->insert = PQgetvalue(r, 0, 4)[0] == 't';

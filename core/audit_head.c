@@ -72,7 +72,8 @@ audit_head_read(const char *dir, struct audit_head *h, struct merr *e)
 	    head_field(text, "id", id, sizeof(id)) == -1 ||
 	    head_field(text, "hash", h->hash, sizeof(h->hash)) == -1 ||
 	    (h->id = strtoll(id, &end, 10)) <= 0 || *end != '\0' ||
-	    strlen(h->hash) != 64 || strspn(h->hash, "0123456789abcdef") != 64) {
+	    strlen(h->hash) != 64 ||
+	    strspn(h->hash, "0123456789abcdef") != 64) {
 		memset(h, 0, sizeof(*h));
 		return merr_setpos(e, MERR_STATE, path, 0, 0, "not an audit "
 		    "head file (expected lines table, database, id, hash)");
