@@ -320,7 +320,9 @@ leading_comments(struct directive_ctx *d, size_t off, size_t len,
 		}
 		if (q + 1 >= end || text[q] != '-' || text[q + 1] != '-')
 			break;
-		for (eol = q; eol < end && text[eol] != '\n'; eol++)
+		/* PostgreSQL ends a comment at a CR as at an LF */
+		for (eol = q; eol < end && text[eol] != '\n' &&
+		    text[eol] != '\r'; eol++)
 			;
 		snprintf(buf, sizeof(buf), "%.*s", (int)(eol - q - 2),
 		    text + q + 2);

@@ -373,6 +373,25 @@ test_big_file_windows(void **state)
 	free(text);
 }
 
+/* Found by fuzz_migparse: a comment ends at a CR, as PostgreSQL says. */
+static void
+test_comment_ends_at_cr(void **state)
+{
+	struct mig_script sc;
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "cr.sql",
+	    "-- note\rSELECT 1;\r\n-- migrated:nolint all\r\nSELECT 2;\n",
+	    &e), 0);
+	assert_int_equal(sc.nstmts, 2);
+	assert_string_equal(sc.stmts[0].sql, "SELECT 1");
+	assert_string_equal(sc.stmts[1].sql, "SELECT 2");
+	assert_string_equal(sc.stmts[1].nolint, "all");
+	migset_script_release(&sc);
+}
+
 /* Item 6: parsing stops when asked (SIGTERM), between statements. */
 static void
 test_parse_stops(void **state)
@@ -731,6 +750,7 @@ main(void)
 		cmocka_unit_test(test_parse_error_position),
 		cmocka_unit_test(test_big_file_windows),
 		cmocka_unit_test(test_parse_stops),
+		cmocka_unit_test(test_comment_ends_at_cr),
 		cmocka_unit_test(test_txmodes),
 		cmocka_unit_test(test_tx_unbalanced),
 		cmocka_unit_test(test_directives),
