@@ -6,6 +6,8 @@
 #   make test       unit + golden + integration tests against a throwaway cluster
 #   make test-loaded  the same beside two CPU hogs (stress-ng --cpu 2)
 #   make asan       the same suite with AddressSanitizer + UBSan
+#   make fuzz       each libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS
+#                   (default 300) with clang; needs no PostgreSQL
 #   make install    PREFIX=/usr/local DESTDIR=...
 #
 # BUILD selects the output folder, so several builds can live side by side.
@@ -29,6 +31,13 @@ override OPT = -O1 -g
 override SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 endif
+# build-fuzz: clang, the library instrumented for libFuzzer (make fuzz)
+ifeq ($(notdir $(patsubst %/,%,$(BUILD))),build-fuzz)
+override CC = clang
+override OPT = -O1 -g
+override SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined \
+	   -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
 
 # pkg-config is only asked once the packages exist (make deps runs first).
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -40,6 +49,7 @@ CORE_SRC   = $(sort $(wildcard core/*.c))
 DAEMON_SRC = $(sort $(wildcard daemon/*.c))
 CTL_SRC    = $(sort $(wildcard ctl/*.c))
 UNIT_SRC   = $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC   = $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 CORE_OBJ   = $(CORE_SRC:%.c=$(BUILD)/%.o)
 DAEMON_OBJ = $(DAEMON_SRC:%.c=$(BUILD)/%.o)
@@ -53,6 +63,10 @@ UNIT_CHECK = $(filter-out $(UNIT_PG:%=$(BUILD)/tests/%),$(UNIT_BIN))
 # The golden files (tests/golden/README.md): model, plan and lint cases
 # diffed with no database; the cluster suite also runs it.
 GOLDEN	= $(BUILD)/tests/test_golden
+# libFuzzer harnesses (tests/fuzz/README.md); the suite replays their
+# corpora and regression inputs through test_fuzz_regress.
+FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_SECONDS ?= 300
 
 LIB	= $(BUILD)/libmigrate.a
 BINS	= $(BUILD)/migrated $(BUILD)/migratectl
@@ -60,7 +74,7 @@ BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 # keep the test objects: no rebuild of every test after each make
 .SECONDARY:
 
-.PHONY: all deps build check demo test test-loaded unit asan install \
+.PHONY: all deps build check demo test test-loaded unit asan fuzz install \
 	uninstall clean \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \
@@ -97,6 +111,16 @@ $(GOLDEN): $(BUILD)/tests/golden/golden.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SANFLAGS) -o $@ $< $(LIB) $(LIBS)
 
+# the replay test includes every harness (built without libFuzzer)
+$(BUILD)/tests/unit/test_fuzz_regress.o: CFLAGS += -Itests/fuzz \
+	-DFUZZ_REPLAY -DFUZZ_DIR='"$(CURDIR)/tests/fuzz"'
+$(BUILD)/tests/unit/test_fuzz_regress.o: $(FUZZ_SRC)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $< $(LIB) $(LIBS)
+
 # No deps, no cluster: needs only the build tools and -dev libraries.
 check: $(LIB) $(UNIT_CHECK) $(GOLDEN)
 	@tests/check.sh $(BUILD) $(notdir $(UNIT_CHECK) $(GOLDEN))
@@ -118,6 +142,13 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    tests/run.sh build-asan
+
+# clang is only needed here: make deps does not install it
+fuzz:
+	@scripts/deps.sh clang
+	@$(MAKE) --no-print-directory BUILD=build-fuzz \
+	    $(patsubst $(BUILD)/%,build-fuzz/%,$(FUZZ_BIN))
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 # Units name /usr/sbin/migrated and /usr/bin/migratectl; they are rewritten
 # for PREFIX on the way in.  systemd reads units from both /usr/lib and
@@ -189,4 +220,4 @@ migrations-log:   ; $(CTL) log --markdown > MIGRATIONS_LOG.md
 
 -include $(CORE_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
 	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
-	$(BUILD)/tests/golden/golden.d
+	$(BUILD)/tests/golden/golden.d $(FUZZ_BIN:=.d)

@@ -240,6 +240,80 @@ audit_create(struct db *db, const struct config *cfg, const char *table,
 }
 
 int
+audit_privileges(struct db *db, const struct config *cfg,
+    struct audit_privs *pv, struct merr *e)
+{
+	char *table = audit_table_name(cfg, e);
+	const char *p[2] = { cfg->schema, table };
+	PGresult *r;
+
+	memset(pv, 0, sizeof(*pv));
+	if (table == NULL)
+		return -1;
+	if (db_query(db, "SELECT pg_get_userbyid(c.relowner), current_user,"
+	    " pg_has_role(current_user, c.relowner, 'MEMBER') OR"
+	    " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),"
+	    " has_schema_privilege($1, 'USAGE'),"
+	    " has_table_privilege(c.oid, 'INSERT'),"
+	    " has_table_privilege(c.oid, 'SELECT'),"
+	    " coalesce(has_sequence_privilege(pg_get_serial_sequence($2, 'id'),"
+	    " 'USAGE'), false)"
+	    " FROM pg_class c WHERE c.oid = to_regclass($2)", 2, p, &r,
+	    e) == -1) {
+		free(table);
+		return audit_fail(e, "read the privileges of",
+		    cfg->audit_table);
+	}
+	if (PQntuples(r) == 1) {
+		snprintf(pv->owner, sizeof(pv->owner), "%s",
+		    PQgetvalue(r, 0, 0));
+		snprintf(pv->role, sizeof(pv->role), "%s",
+		    PQgetvalue(r, 0, 1));
+		pv->owns = PQgetvalue(r, 0, 2)[0] == 't';
+		pv->schema_usage = PQgetvalue(r, 0, 3)[0] == 't';
+		pv->insert = PQgetvalue(r, 0, 4)[0] == 't';
+		pv->select = PQgetvalue(r, 0, 5)[0] == 't';
+		pv->seq_usage = PQgetvalue(r, 0, 6)[0] == 't';
+	}
+	PQclear(r);
+	free(table);
+	return 0;
+}
+
+/* An existing table this role cannot write: say which privilege lacks. */
+static int
+audit_check_privileges(struct db *db, const struct config *cfg,
+    const char *table, struct merr *e)
+{
+	struct audit_privs pv;
+	char miss[256] = "";
+
+	if (audit_privileges(db, cfg, &pv, e) == -1)
+		return -1;
+	if (!pv.schema_usage)
+		snprintf(miss + strlen(miss), sizeof(miss) - strlen(miss),
+		    ", USAGE on schema \"%s\"", cfg->schema);
+	if (!pv.insert)
+		snprintf(miss + strlen(miss), sizeof(miss) - strlen(miss),
+		    ", INSERT");
+	if (!pv.select)
+		snprintf(miss + strlen(miss), sizeof(miss) - strlen(miss),
+		    ", SELECT");
+	if (!pv.seq_usage)
+		snprintf(miss + strlen(miss), sizeof(miss) - strlen(miss),
+		    ", USAGE on its id sequence");
+	if (miss[0] == '\0')
+		return 0;
+	merr_set(e, MERR_PERM, "role \"%s\" cannot write audit table %s "
+	    "(owned by \"%s\"): it lacks %s", pv.role, table, pv.owner,
+	    miss + 2);
+	merr_hint(e, "as the table's owner, grant INSERT and SELECT on the "
+	    "table and USAGE on its sequence to \"%s\" "
+	    "(contrib/audit-owner.sql does it)", pv.role);
+	return -1;
+}
+
+int
 audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
 {
 	char *table;
@@ -253,9 +327,13 @@ audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
 	/* the fast path: an up-to-date table takes no lock */
 	if ((n = audit_probe(db, cfg, &version, e)) == -1)
 		goto out;
-	if (n == 1)
+	if (n == 1) {
+		/* never altered here: with the privilege split another role
+		   owns it, and this one may only add rows */
 		rc = audit_check_version(table, version, e);
-	else {
+		if (rc == 0)
+			rc = audit_check_privileges(db, cfg, table, e);
+	} else {
 		rc = audit_create(db, cfg, table, e);
 		/* the schema created at the same moment by someone else */
 		if (rc == -1 && (!strcmp(e->sqlstate, "23505") ||
@@ -500,6 +578,8 @@ audit_insert(struct audit *a, struct db *db, const char **v,
 	if (db_query(db, a->insert_sql, COL_NCOLS, v, &r, e) == -1)
 		return -1;
 	PQclear(r);
+	a->last_id = strtoll(id, NULL, 10);
+	memcpy(a->last_hash, hash, sizeof(a->last_hash));
 	return 0;
 }
 

@@ -62,6 +62,9 @@ struct audit {
 	char	*user;		/* the daemon's user name, or NULL */
 	char	*head_sql;	/* lock the chain; read id, time and head */
 	char	*insert_sql;	/* append one row */
+	/* the last row inserted (committed or not): audit_head.h */
+	long long last_id;
+	char	 last_hash[65];
 };
 
 /* The struct db * is not used (quoting needs no connection). */
@@ -80,6 +83,23 @@ void	audit_release(struct audit *);
  */
 int	audit_ensure(struct db *, const struct config *, struct merr *);
 
+/*
+ * Who owns the audit table, and what the connection's role may do with
+ * it.  With the privilege split (docs/audit.md, contrib/audit-owner.sql)
+ * another role owns it and the daemon's role has INSERT and SELECT, and
+ * USAGE on its sequence, only.  audit_ensure() refuses an existing table
+ * the role cannot write (MERR_PERM, naming each missing privilege).
+ */
+struct audit_privs {
+	char	owner[64];	/* the table's owner */
+	char	role[64];	/* current_user */
+	int	owns;		/* role is the owner, a member of it, or a
+				   superuser: it can rewrite the table */
+	int	schema_usage, insert, select, seq_usage;
+};
+int	audit_privileges(struct db *, const struct config *,
+	    struct audit_privs *, struct merr *);
+
 /* event_fn for core/event.h: arg is a struct audit *. */
 int	audit_hook(void *arg, struct db *, const struct actor *,
 	    const struct mig_event *, struct merr *);
@@ -95,6 +115,8 @@ struct audit_verify_result {
 	long long	head_id;	/* last row checked, 0: empty table */
 	char		head[65];	/* its hash: record it elsewhere */
 	int		guarded;	/* append-only trigger on and enabled */
+	/* audit_head_check(): the ids of rows deleted from the end */
+	long long	missing_from, missing_to;
 };
 
 /*

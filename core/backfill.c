@@ -99,7 +99,7 @@ refuse(struct backfill *b, struct merr *e, const char *why, const char *rel)
 static int
 bf_prepare(struct backfill *b, struct merr *e)
 {
-	json_t *root = json_loads(b->st->tree, 0, NULL), *n, *rv;
+	json_t *root = mig_stmt_tree(b->st), *n, *rv;
 	const char *schema, *rel, *alias, *p[1];
 	struct db *d = b->r->env->db;
 	PGresult *res = NULL;
@@ -219,7 +219,7 @@ bf_body(struct db *d, void *arg, struct merr *e)
 	b->next_last = NULL;
 	b->count = 0;
 	if (asprintf(&sql, "WITH s AS MATERIALIZED (SELECT %s AS k FROM %s "
-	    "%s%s%s%s ORDER BY %s LIMIT %ld) SELECT (SELECT k FROM s ORDER BY "
+	    "%s%s%s%s ORDER BY %s LIMIT %d) SELECT (SELECT k FROM s ORDER BY "
 	    "k LIMIT 1)::text, (SELECT k FROM s ORDER BY k DESC LIMIT "
 	    "1)::text, (SELECT count(*) FROM s)", b->pk, b->table,
 	    b->last ? "WHERE " : "", b->last ? b->pk : "",
@@ -286,7 +286,7 @@ bf_loop(struct backfill *b, struct merr *e)
 int
 backfill_check(struct run *r, const struct mig_stmt *st, struct merr *e)
 {
-	json_t *root = json_loads(st->tree, 0, NULL), *rv;
+	json_t *root = mig_stmt_tree(st), *rv;
 	const char *schema, *rel, *p[1];
 	struct backfill b;
 	PGresult *res;

@@ -47,7 +47,13 @@ struct config {
 	char		*audit_table;
 	enum apply_mode	 apply;
 	long		 batch_pause_ms;
-	char		*state_dir;	/* NULL: none (in memory) */
+	/*
+	 * Where the daemon keeps what must live outside the database: the
+	 * audit chain's head (core/audit_head.h) and failures the database
+	 * could not take (daemon/pending.c); NULL: nowhere (in memory).
+	 * Default: systemd's $STATE_DIRECTORY (StateDirectory= in the unit).
+	 */
+	char		*state_dir;
 };
 
 /*

@@ -168,9 +168,10 @@ enum goose_ann {
 
 /*
  * goose's extractAnnotation(): a line whose trimmed text starts "--" and
- * that holds "+goose" is an annotation.  It must not be indented; every
- * "--" and the first "+goose" are removed, the rest trimmed and compared
- * without case.  *why says what is wrong with a G_BAD one.
+ * that holds "+goose" is an annotation.  It must not be indented (no
+ * white space at all before its "--", as goose's documentation says);
+ * every "--" and the first "+goose" are removed, the rest trimmed and
+ * compared without case.  *why says what is wrong with a G_BAD one.
  */
 static enum goose_ann
 goose_annotation(const char *text, const struct line *l, const char **why,
@@ -194,7 +195,7 @@ goose_annotation(const char *text, const struct line *l, const char **why,
 	    (g = memmem(line, len, "+goose", 6)) == NULL)
 		return G_NONE;
 	*why = "unknown goose annotation";
-	if (line[0] == ' ' || line[0] == '\t') {
+	if (isspace((unsigned char)line[0])) {	/* migparse.c counts on it */
 		*why = "a goose annotation must not be indented";
 		return G_BAD;
 	}

@@ -2,8 +2,13 @@
  * migparse.c - a migration script into statements, with libpg_query.
  *
  * pg_query_split_with_parser() splits (dollar quotes, DO blocks, strings
- * and comments are the parser's business, never ours); each statement is
- * then parsed alone with pg_query_parse() and its JSON tree classified.
+ * and comments are the parser's business, never ours), a window of the
+ * text at a time; each statement is then parsed alone with
+ * pg_query_parse(), classified, and its JSON tree kept only when
+ * something reads it later.  Statements are NUL-terminated in place in
+ * the script's text (their ';' becomes the NUL): no copy of the file.
+ * A goose StatementBegin/End block is one statement, sent as written;
+ * the text between blocks is split as above, window by window.
  * "-- migrated:" directives are read from the comment lines that lead a
  * statement; those of the first statement are the file header.
  */
@@ -45,7 +50,8 @@ mig_cursor_pos(const char *text, struct mig_cursor *c, size_t off,
 		c->off = 0;
 		c->line = c->col = 1;
 	}
-	for (i = c->off; i < off && text[i]; i++) {
+	/* off is inside the text: NULs before it are ends of statements */
+	for (i = c->off; i < off; i++) {
 		if (text[i] == '\n') {
 			c->line++;
 			c->col = 1;
@@ -58,16 +64,24 @@ mig_cursor_pos(const char *text, struct mig_cursor *c, size_t off,
 	*col = c->col;
 }
 
-/* Byte offset of the 1-based character position pos (PostgreSQL's). */
+/*
+ * Byte offset of the 1-based character position pos that PostgreSQL
+ * reports (cursorpos): its characters are counted as pg_utf_mblen() does,
+ * by the lead byte alone, so that invalid UTF-8 maps back to the byte the
+ * server meant.
+ */
 static size_t
 char_to_byte(const char *text, int pos)
 {
-	size_t i;
-	int c = 0;
+	size_t i = 0;
 
-	for (i = 0; text[i]; i++) {
-		if (((unsigned char)text[i] & 0xc0) != 0x80 && ++c == pos)
-			return i;
+	for (int c = 1; c < pos && text[i]; c++) {
+		unsigned char b = (unsigned char)text[i];
+		size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 :
+		    (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 1;
+
+		for (size_t k = 0; k < len && text[i]; k++)
+			i++;
 	}
 	return i;
 }
@@ -102,6 +116,7 @@ parse_duration(const char *s, size_t len)
 struct directive_ctx {
 	struct mig_script *sc;
 	struct mig_stmt	*st;
+	struct mig_cursor *cur;		/* positions, in file order */
 	int		 header;	/* leading comments of statement 1 */
 	int		 line, col;	/* of the directive */
 };
@@ -143,7 +158,7 @@ dir_batch(struct directive_ctx *d, const char *args, struct merr *e)
 	if (size < 1 || size > 10000000)
 		return dir_error(d, e, "batch needs size=N with N from 1 to "
 		    "10000000%s", "");
-	d->st->batch_size = size;
+	d->st->batch_size = (int)size;
 	d->st->batch_pause_ms = pause;
 	return 0;
 }
@@ -231,7 +246,9 @@ leading_comments(struct directive_ctx *d, size_t off, size_t len,
 		}
 		if (q + 1 >= end || text[q] != '-' || text[q + 1] != '-')
 			break;
-		for (eol = q; eol < end && text[eol] != '\n'; eol++)
+		/* PostgreSQL ends a comment at a CR as at an LF */
+		for (eol = q; eol < end && text[eol] != '\n' &&
+		    text[eol] != '\r'; eol++)
 			;
 		snprintf(buf, sizeof(buf), "%.*s", (int)(eol - q - 2),
 		    text + q + 2);
@@ -246,7 +263,8 @@ leading_comments(struct directive_ctx *d, size_t off, size_t len,
 				t = s + strlen(s);
 				while (t > s && isspace((unsigned char)t[-1]))
 					*--t = '\0';
-				mig_offset_pos(text, q, &d->line, &d->col);
+				mig_cursor_pos(text, d->cur, q, &d->line,
+				    &d->col);
 				if (directive(d, s, e) == -1)
 					return -1;
 			}
@@ -272,6 +290,60 @@ stmt_node(json_t *root, const char **type)
 	*type = json_object_iter_key(it);
 	node = json_object_iter_value(it);
 	return node;
+}
+
+json_t *
+mig_stmt_tree(const struct mig_stmt *st)
+{
+	PgQueryParseResult r;
+	json_t *root;
+
+	if (st->tree)
+		return json_loads(st->tree, 0, NULL);
+	r = pg_query_parse(st->sql);
+	root = r.error ? NULL : json_loads(r.parse_tree, 0, NULL);
+	pg_query_free_parse_result(r);
+	return root;
+}
+
+/*
+ * The node type of a pg_query_parse JSON text ("InsertStmt"), read
+ * without building the tree: {"version":N,"stmts":[{"stmt":{"TYPE":...
+ * Empty when there is no statement (only comments).
+ */
+static void
+tree_type(const char *json, char *type, size_t len)
+{
+	static const char key[] = "\"stmts\":[{\"stmt\":{\"";
+	const char *p = strstr(json, key), *q;
+
+	type[0] = '\0';
+	if (p == NULL)
+		return;
+	p += sizeof(key) - 1;
+	if ((q = strchr(p, '"')) != NULL && (size_t)(q - p) < len)
+		snprintf(type, len, "%.*s", (int)(q - p), p);
+}
+
+/*
+ * The statement types whose tree is read after parsing: here (transaction
+ * mode, batches, DISCARD ALL), by lint.c, migown.c, backfill.c and
+ * runner_script.c.  Every other statement keeps no tree (a file of a
+ * million INSERTs keeps a million statements, not a million trees):
+ * mig_stmt_tree() parses it again on the rare occasion it is wanted.
+ */
+static int
+tree_kept(const char *type)
+{
+	static const char *const kept[] = { "TransactionStmt", "IndexStmt",
+	    "DropStmt", "ReindexStmt", "VacuumStmt", "UpdateStmt",
+	    "DeleteStmt", "AlterTableStmt", "CreateStmt", "CreateEnumStmt",
+	    "AlterEnumStmt", "CommentStmt", "DiscardStmt", NULL };
+
+	for (int i = 0; kept[i]; i++)
+		if (strcmp(type, kept[i]) == 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -316,24 +388,6 @@ is_notx(const char *type, json_t *node)
 	return 0;
 }
 
-/* Does any statement of the tree refuse a transaction block? */
-static int
-tree_notx(json_t *root)
-{
-	json_t *item, *s;
-	size_t i;
-	void *it;
-
-	json_array_foreach(json_object_get(root, "stmts"), i, item) {
-		s = json_object_get(item, "stmt");
-		if (json_is_object(s) && (it = json_object_iter(s)) != NULL &&
-		    is_notx(json_object_iter_key(it),
-		    json_object_iter_value(it)))
-			return 1;
-	}
-	return 0;
-}
-
 static int
 is_txctl(const char *type, json_t *node)
 {
@@ -352,69 +406,118 @@ is_txctl(const char *type, json_t *node)
 }
 
 static int
-classify(struct mig_script *sc, struct mig_stmt *st, struct merr *e)
+batch_check(struct mig_script *sc, struct mig_stmt *st, const char *type,
+    json_t *node, struct merr *e)
 {
-	json_t *root, *node, *where;
+	json_t *where = json_object_get(node, "whereClause");
+
+	if (strcmp(type, "UpdateStmt") != 0)
+		return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+		    st->col, "'migrated:batch' must precede an UPDATE");
+	if (json_object_get(node, "returningList"))
+		return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+		    st->col, "a batched UPDATE cannot have RETURNING");
+	if (json_object_get(where, "CurrentOfExpr"))
+		return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+		    st->col, "a batched UPDATE cannot use WHERE CURRENT OF");
+	st->kind = MIG_STMT_BATCH;
+	return 0;
+}
+
+static int
+node_kept(const char *type, json_t *node)
+{
+	(void)node;
+	return tree_kept(type);
+}
+
+/* Does pred hold for one of the statements of the tree? */
+static int
+tree_any(json_t *root, int (*pred)(const char *, json_t *))
+{
+	json_t *item, *s;
+	size_t i;
+	void *it;
+
+	json_array_foreach(json_object_get(root, "stmts"), i, item) {
+		s = json_object_get(item, "stmt");
+		if (json_is_object(s) && (it = json_object_iter(s)) != NULL &&
+		    pred(json_object_iter_key(it), json_object_iter_value(it)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Kind of st, whose type is type; the tree is read only when kept.  A
+ * goose block's tree (always kept until here) may hold several
+ * statements: each is looked at, and the tree stays only when one of
+ * them is read later.
+ */
+static int
+classify(struct mig_script *sc, struct mig_stmt *st, const char *type,
+    struct merr *e)
+{
+	json_t *root = NULL, *node = NULL;
 	json_error_t je;
-	const char *type = NULL;
+	const char *t = type;
 	int rc = 0;
 
-	if ((root = json_loads(st->tree, 0, &je)) == NULL)
-		return merr_set(e, MERR_INTERNAL, "bad parse tree: %s",
-		    je.text);
-	if ((node = stmt_node(root, &type)) == NULL) {
-		json_decref(root);
-		return merr_set(e, MERR_INTERNAL, "empty parse tree");
+	if (st->tree) {
+		/* the parser passes bytes through; JSON wants UTF-8 */
+		if ((root = json_loads(st->tree, 0, &je)) == NULL)
+			return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+			    st->col, "statement is not valid UTF-8 (%s)",
+			    je.text);
+		if ((node = stmt_node(root, &t)) == NULL) {
+			json_decref(root);
+			return merr_set(e, MERR_INTERNAL, "empty parse tree");
+		}
 	}
-	if (is_txctl(type, node))
+	if (is_txctl(t, node))
 		st->kind = MIG_STMT_TXCTL;
-	else if (tree_notx(root))
+	else if (root ? tree_any(root, is_notx) : is_notx(t, NULL))
 		st->kind = MIG_STMT_NOTX;
-	if (st->kind == MIG_STMT_TXCTL &&
-	    json_array_size(json_object_get(root, "stmts")) > 1)
+	if (json_array_size(json_object_get(root, "stmts")) > 1 &&
+	    tree_any(root, is_txctl))
 		rc = merr_setpos(e, MERR_INPUT, sc->path, st->line, st->col,
 		    "BEGIN or COMMIT inside a StatementBegin block: "
 		    "put it on its own");
-	else if (st->batch_size > 0) {
-		where = json_object_get(node, "whereClause");
-		if (strcmp(type, "UpdateStmt") != 0)
-			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
-			    st->col, "'migrated:batch' must precede an UPDATE");
-		else if (json_object_get(node, "returningList"))
-			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
-			    st->col, "a batched UPDATE cannot have RETURNING");
-		else if (json_object_get(where, "CurrentOfExpr"))
-			rc = merr_setpos(e, MERR_INPUT, sc->path, st->line,
-			    st->col, "a batched UPDATE cannot use WHERE "
-			    "CURRENT OF");
-		else
-			st->kind = MIG_STMT_BATCH;
+	else if (st->batch_size > 0)
+		rc = batch_check(sc, st, t, node, e);
+	if (root && !tree_any(root, node_kept)) {
+		free(st->tree);
+		st->tree = NULL;
 	}
 	json_decref(root);
 	return rc;
 }
 
-/* Parse one statement alone; keep its JSON tree. */
+/*
+ * Parse one statement alone; keep its JSON tree when its type is read
+ * later (tree_kept) or it is a goose block (classify() decides), and its
+ * type in type[len] ("" when it is empty).
+ */
 static int
-stmt_parse(struct mig_script *sc, struct mig_stmt *st, int *empty,
-    struct merr *e)
+stmt_parse(struct mig_script *sc, struct mig_stmt *st, int block,
+    char *type, size_t len, struct mig_cursor *cur, struct merr *e)
 {
 	PgQueryParseResult r = pg_query_parse(st->sql);
 	int line, col;
 
-	*empty = 0;
 	if (r.error) {
-		size_t b = st->off + char_to_byte(st->sql, r.error->cursorpos);
+		size_t b = (size_t)(st->sql - sc->text) +
+		    char_to_byte(st->sql, r.error->cursorpos);
 
-		mig_offset_pos(sc->text, b, &line, &col);
+		mig_cursor_pos(sc->text, cur, b, &line, &col);
 		merr_setpos(e, MERR_INPUT, sc->path, line, col, "%s",
 		    r.error->message);
 		pg_query_free_parse_result(r);
 		return -1;
 	}
-	if (strstr(r.parse_tree, "\"stmts\":[{") == NULL)
-		*empty = 1;
-	else if ((st->tree = strdup(r.parse_tree)) == NULL) {
+	tree_type(r.parse_tree, type, len);
+	if (type[0] && (block || tree_kept(type)) &&
+	    (st->tree = strdup(r.parse_tree)) == NULL) {
 		pg_query_free_parse_result(r);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
@@ -422,39 +525,56 @@ stmt_parse(struct mig_script *sc, struct mig_stmt *st, int *empty,
 	return 0;
 }
 
-/* Fill sc->stmts[i] from the span [loc, loc+len). */
+/* Statements as they are built: the script, room, the position cursor. */
+struct parse_ctx {
+	struct mig_script *sc;
+	size_t		 cap;		/* room in sc->stmts */
+	struct mig_cursor cur;		/* positions, in file order */
+};
+
+/*
+ * Fill st from the span [loc, loc+len) of sc->text; the byte after it
+ * (a ';', the end of the text, or the first of a goose annotation line)
+ * becomes the statement's NUL: the text is the statements' storage from
+ * now on.  *keep: not empty.
+ */
 static int
-stmt_build(struct mig_script *sc, size_t i, size_t loc, size_t len,
-    struct mig_cursor *cur, int *keep, struct merr *e)
+stmt_build(struct parse_ctx *p, struct mig_stmt *st, size_t loc,
+    size_t len, int block, int *keep, struct merr *e)
 {
-	struct mig_stmt *st = &sc->stmts[i];
-	struct directive_ctx d = { sc, st, i == 0, 0, 0 };
+	struct mig_script *sc = p->sc;
+	struct directive_ctx d = { sc, st, &p->cur, sc->nstmts == 0, 0, 0 };
+	char type[64], *end = sc->text + loc + len;
 	size_t body;
-	int empty;
 
 	memset(st, 0, sizeof(*st));
 	st->batch_pause_ms = -1;
 	*keep = 0;
 	if (leading_comments(&d, loc, len, &body, e) == -1)
-		return -1;
-	st->off = body;
-	mig_cursor_pos(sc->text, cur, body, &st->line, &st->col);
-	st->sql = strndup(sc->text + body, loc + len - body);
-	if (st->sql == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (stmt_parse(sc, st, &empty, e) == -1)
-		return -1;
-	if (empty) {
-		if (st->batch_size > 0 || st->nolint)
-			return merr_setpos(e, MERR_INPUT, sc->path, d.line,
-			    d.col, "directive is not followed by a statement");
-		free(st->sql);
+		goto fail;
+	mig_cursor_pos(sc->text, &p->cur, body, &st->line, &st->col);
+	*end = '\0';
+	st->sql = sc->text + body;
+	if (stmt_parse(sc, st, block, type, sizeof(type), &p->cur, e) == -1)
+		goto fail;
+	if (type[0] == '\0') {
+		if (st->batch_size > 0 || st->nolint) {
+			merr_setpos(e, MERR_INPUT, sc->path, d.line, d.col,
+			    "directive is not followed by a statement");
+			goto fail;
+		}
 		free(st->nolint);
 		memset(st, 0, sizeof(*st));
 		return 0;
 	}
 	*keep = 1;
-	return classify(sc, st, e);
+	if (classify(sc, st, type, e) == 0)
+		return 0;
+fail:
+	free(st->tree);
+	free(st->nolint);
+	memset(st, 0, sizeof(*st));
+	return -1;
 }
 
 /*
@@ -578,115 +698,275 @@ script_txmode(struct mig_script *sc, struct merr *e)
 	return 0;
 }
 
-/* Statements as they are built: the script, room, the position cursor. */
-struct parse_ctx {
-	struct mig_script *sc;
-	size_t		 cap;
-	struct mig_cursor cur;
-	int		 batch;
-};
-
-/* One statement from the span [loc, loc+len) of the text. */
+/* Has the owner asked parsing to stop (SIGTERM)? */
 static int
-add_stmt(struct parse_ctx *p, size_t loc, size_t len, struct merr *e)
+parse_stopped(const struct mig_script *sc, size_t off, struct mig_cursor *c,
+    struct merr *e)
+{
+	int line, col;
+
+	if (sc->stop == NULL || !*sc->stop)
+		return 0;
+	mig_cursor_pos(sc->text, c, off, &line, &col);
+	return merr_set(e, MERR_STATE, "stopped while parsing '%s' at line "
+	    "%d", sc->path ? sc->path : "?", line);
+}
+
+static int
+split_error(struct mig_script *sc, PgQuerySplitResult *r, size_t pos,
+    struct mig_cursor *c, struct merr *e)
+{
+	int line, col;
+
+	mig_cursor_pos(sc->text, c, pos + char_to_byte(sc->text + pos,
+	    r->error->cursorpos), &line, &col);
+	merr_setpos(e, MERR_INPUT, sc->path, line, col, "%s",
+	    r->error->message);
+	return -1;
+}
+
+/* Room for one more statement in sc->stmts. */
+static int
+stmts_grow(struct parse_ctx *p, struct merr *e)
 {
 	struct mig_script *sc = p->sc;
-	struct mig_stmt *nv;
-	int keep;
+	struct mig_stmt *v;
+	size_t n = p->cap ? p->cap * 2 : 64;
 
-	if (sc->nstmts == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
-		if ((nv = realloc(sc->stmts, p->cap * sizeof(*nv))) == NULL)
-			return merr_set(e, MERR_NOMEM, "out of memory");
-		sc->stmts = nv;
-	}
-	memset(&sc->stmts[sc->nstmts], 0, sizeof(*sc->stmts));
-	if (stmt_build(sc, sc->nstmts, loc, len, &p->cur, &keep, e) == -1) {
-		sc->nstmts++;	/* release what was built */
-		return -1;
-	}
-	if (keep && sc->stmts[sc->nstmts].kind == MIG_STMT_BATCH)
-		p->batch = 1;
-	sc->nstmts += keep;
+	if (sc->nstmts < p->cap)
+		return 0;
+	if ((v = realloc(sc->stmts, n * sizeof(*v))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	sc->stmts = v;
+	p->cap = n;
 	return 0;
 }
 
-/* Split [from, to) of the text with the parser, never by ';'. */
+/*
+ * One statement from the span [loc, loc+len) of the text; the byte after
+ * it stays a NUL only when the statement is kept.
+ */
 static int
-split_region(struct parse_ctx *p, size_t from, size_t to, struct merr *e)
+add_stmt(struct parse_ctx *p, size_t loc, size_t len, int block,
+    struct merr *e)
 {
-	const char *text = p->sc->text;
-	PgQuerySplitResult r;
-	char *sub;
-	size_t loc, len;
-	int i, line, col, rc = 0;
+	struct mig_script *sc = p->sc;
+	char c = sc->text[loc + len];
+	int keep;
 
-	if ((sub = strndup(text + from, to - from)) == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	r = pg_query_split_with_parser(sub);
-	if (r.error) {
-		mig_offset_pos(text, from + char_to_byte(sub,
-		    r.error->cursorpos), &line, &col);
-		rc = merr_setpos(e, MERR_INPUT, p->sc->path, line, col, "%s",
-		    r.error->message);
+	if (parse_stopped(sc, loc, &p->cur, e) || stmts_grow(p, e) == -1)
+		return -1;
+	if (stmt_build(p, &sc->stmts[sc->nstmts], loc, len, block, &keep,
+	    e) == -1) {
+		sc->text[loc + len] = c;
+		return -1;
 	}
-	for (i = 0; rc == 0 && i < r.n_stmts; i++) {
-		loc = (size_t)r.stmts[i]->stmt_location;
-		len = r.stmts[i]->stmt_len ? (size_t)r.stmts[i]->stmt_len :
-		    to - from - loc;
-		rc = add_stmt(p, from + loc, len, e);
-	}
-	pg_query_free_split_result(r);
-	free(sub);
-	return rc;
+	if (!keep)
+		sc->text[loc + len] = c;
+	sc->nstmts += (size_t)keep;
+	return 0;
+}
+
+/* The first byte of the line that ends just before offset off. */
+static size_t
+line_before(const char *text, size_t off)
+{
+	size_t s = off - 1;
+
+	while (s > 0 && text[s - 1] != '\n')
+		s--;
+	return s;
 }
 
 /*
- * The statements of the text: split by the parser, except that each
- * goose StatementBegin/End block is one statement, sent as written.
+ * Undo a parse that failed half-way: the bytes that became NULs come
+ * back (the text can be parsed again), the statements go.  A NUL is a
+ * ';', or the '-' that starts a goose StatementBegin or StatementEnd line
+ * (blocks and statements are both in file order).
  */
-static int
-script_statements(struct parse_ctx *p, struct merr *e)
+static void
+script_unbuild(struct mig_script *sc, size_t tl)
 {
-	const struct mig_script *sc = p->sc;
-	size_t at = 0, i, bs, be, tl = strlen(sc->text);
+	size_t j = 0, off;
 
-	for (i = 0; i < sc->nblocks; i++) {
-		bs = sc->blocks[2 * i];
-		be = sc->blocks[2 * i + 1];
-		if (split_region(p, at, bs, e) == -1)
-			return -1;
-		while (be > bs && isspace((unsigned char)sc->text[be - 1]))
-			be--;
-		if (add_stmt(p, bs, be - bs, e) == -1)
-			return -1;
-		at = sc->blocks[2 * i + 1];
-	}
-	return split_region(p, at, tl, e);
-}
-
-int
-mig_parse_script(struct mig_script *sc, struct merr *e)
-{
-	struct parse_ctx p;
-
-	/* what a failed attempt built (the set may be cached) goes first */
 	for (size_t i = 0; i < sc->nstmts; i++) {
-		free(sc->stmts[i].sql);
+		off = (size_t)(sc->stmts[i].sql - sc->text) +
+		    strlen(sc->stmts[i].sql);
+		while (j < sc->nblocks && sc->blocks[2 * j + 1] < off)
+			j++;
+		if (off < tl)
+			sc->text[off] = j < sc->nblocks &&
+			    (off == sc->blocks[2 * j + 1] || off ==
+			    line_before(sc->text, sc->blocks[2 * j])) ?
+			    '-' : ';';
 		free(sc->stmts[i].tree);
 		free(sc->stmts[i].nolint);
 	}
 	free(sc->stmts);
 	sc->stmts = NULL;
 	sc->nstmts = 0;
+}
+
+/*
+ * The window of text split at once: at most want bytes from pos, cut
+ * after a newline (never inside a character), or the rest up to to.
+ */
+static size_t
+window_end(const char *text, size_t to, size_t pos, size_t want)
+{
+	const char *nl;
+	size_t end;
+
+	if (to - pos <= want)
+		return to;
+	for (end = pos + want; end > pos && text[end - 1] != '\n'; end--)
+		;
+	if (end > pos)
+		return end;
+	nl = memchr(text + pos + want, '\n', to - pos - want);
+	return nl ? (size_t)(nl - text) + 1 : to;
+}
+
+/* Build the statements [0, n) of a window's split result. */
+static int
+window_build(struct parse_ctx *p, const PgQuerySplitResult *r, int n,
+    size_t pos, size_t end, size_t to, struct merr *e)
+{
+	for (int i = 0; i < n; i++) {
+		size_t loc = pos + (size_t)r->stmts[i]->stmt_location;
+		size_t len = r->stmts[i]->stmt_len ?
+		    (size_t)r->stmts[i]->stmt_len : end - loc;
+
+		if (p->sc->text[loc + len] != ';' && loc + len != to)
+			return merr_set(e, MERR_INTERNAL, "statement at byte "
+			    "%zu does not end at a ';'", loc);
+		if (add_stmt(p, loc, len, 0, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Split and build the statements of [from, to) of sc->text, a window at
+ * a time: pg_query_split_with_parser() keeps the raw parse tree of
+ * everything it is given until it returns (some 25 times the text), so a
+ * window is split, all its statements but the last built (the last may
+ * be cut off), and the next window begins at that last statement.  A
+ * window that fails or holds one statement is grown (a statement longer
+ * than a window, a cut inside BEGIN ATOMIC ... END); an error is an
+ * error only once the window reaches to, where it is exactly what a
+ * parse of the whole span says.  Linear in the text.
+ */
+#define MIG_WINDOW	(1024 * 1024)
+
+static int
+script_split(struct parse_ctx *p, size_t from, size_t to, struct merr *e)
+{
+	struct mig_script *sc = p->sc;
+	size_t window = sc->window ? sc->window : MIG_WINDOW;
+	size_t pos = from, want = window;
+
+	while (pos < to) {
+		size_t end = window_end(sc->text, to, pos, want);
+		char saved = sc->text[end];
+		PgQuerySplitResult r;
+		int n, rc;
+
+		if (parse_stopped(sc, pos, &p->cur, e))
+			return -1;
+		sc->text[end] = '\0';
+		r = pg_query_split_with_parser(sc->text + pos);
+		sc->text[end] = saved;
+		if (end < to && (r.error || r.n_stmts < 2)) {
+			pg_query_free_split_result(r);
+			want *= 2;
+			continue;
+		}
+		if (r.error) {
+			split_error(sc, &r, pos, &p->cur, e);
+			pg_query_free_split_result(r);
+			return -1;
+		}
+		n = end < to ? r.n_stmts - 1 : r.n_stmts;
+		rc = window_build(p, &r, n, pos, end, to, e);
+		pos = end < to ? pos + (size_t)r.stmts[n]->stmt_location : to;
+		pg_query_free_split_result(r);
+		if (rc == -1)
+			return -1;
+		want = window;
+	}
+	return 0;
+}
+
+/*
+ * A goose StatementBegin/End block [bs, be) is one statement, sent as
+ * written; its last ';' ends it as a split statement's does, or (none)
+ * the StatementEnd line's first byte.
+ */
+static int
+block_build(struct parse_ctx *p, size_t bs, size_t be, struct merr *e)
+{
+	const char *text = p->sc->text;
+	size_t end = be;
+
+	while (end > bs && isspace((unsigned char)text[end - 1]))
+		end--;
+	end = end > bs && text[end - 1] == ';' ? end - 1 : be;
+	return add_stmt(p, bs, end - bs, 1, e);
+}
+
+/*
+ * The statements of the text: split by the parser a window at a time,
+ * except that each goose StatementBegin/End block is one statement.  The
+ * text before a block ends at its StatementBegin line (whose first byte
+ * may become a NUL), the text after it starts after its StatementEnd
+ * line (whose first byte may too).
+ */
+static int
+script_statements(struct parse_ctx *p, size_t tl, struct merr *e)
+{
+	const struct mig_script *sc = p->sc;
+	size_t at = 0, bs, be;
+
+	for (size_t i = 0; i < sc->nblocks; i++) {
+		bs = sc->blocks[2 * i];
+		be = sc->blocks[2 * i + 1];
+		if (script_split(p, at, line_before(sc->text, bs), e) == -1 ||
+		    block_build(p, bs, be, e) == -1)
+			return -1;
+		for (at = be; at < tl && sc->text[at] != '\n'; at++)
+			;
+		at += at < tl;
+	}
+	return script_split(p, at, tl, e);
+}
+
+int
+mig_parse_script(struct mig_script *sc, struct merr *e)
+{
+	size_t tl = strlen(sc->text);
+	struct parse_ctx p;
+	int batch = 0;
+
 	memset(&p, 0, sizeof(p));
 	p.sc = sc;
-	if (script_statements(&p, e) == -1 || script_txmode(sc, e) == -1)
-		return -1;
-	if (p.batch && sc->tx == MIG_TX_EXPLICIT)
-		return merr_setpos(e, MERR_INPUT, sc->path, 1, 1,
-		    "a batched backfill cannot run inside the file's own "
-		    "BEGIN/COMMIT");
+	sc->stmts = NULL;
+	sc->nstmts = 0;
+	if (script_statements(&p, tl, e) == -1)
+		goto fail;
+	for (size_t i = 0; i < sc->nstmts; i++)
+		if (sc->stmts[i].kind == MIG_STMT_BATCH)
+			batch = 1;
+	if (script_txmode(sc, e) == -1)
+		goto fail;
+	if (batch && sc->tx == MIG_TX_EXPLICIT) {
+		merr_setpos(e, MERR_INPUT, sc->path, 1, 1, "a batched "
+		    "backfill cannot run inside the file's own BEGIN/COMMIT");
+		goto fail;
+	}
 	sc->parsed = 1;
 	return 0;
+fail:
+	script_unbuild(sc, tl);
+	return -1;
 }

@@ -265,8 +265,10 @@ validate_down(struct migration *m, int strict, struct migrate_result *res,
 	merr_clear(&why);
 	if (migset_prepare_down(m, &why) == 0)
 		return 0;
-	if (why.code == MERR_NOMEM)
-		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (why.code == MERR_NOMEM || why.code == MERR_STATE) {
+		*e = why;	/* out of memory, or stopped: not the file's */
+		return -1;
+	}
 	if (strict) {
 		*e = why;
 		merr_hint(e, "validate --strict: every rollback must parse");
@@ -288,6 +290,13 @@ migrate_validate(const struct mig_env *env, int strict,
 	res->op = "validate";
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
+	/*
+	 * a stop (SIGTERM) ends a long parse here, between statements; an
+	 * operation that runs files parses them whole, then its runner stops
+	 * before their first statement
+	 */
+	for (i = 0; i < s.set->n; i++)
+		s.set->v[i].up.stop = s.set->v[i].down.stop = env->stop;
 	if (migset_prepare_all(s.set, e) == -1)
 		goto out;
 	for (i = 0; i < s.set->n; i++)
@@ -304,6 +313,8 @@ migrate_validate(const struct mig_env *env, int strict,
 		merr_hint(e, "run 'migratectl status' for the versions");
 	}
 out:
+	for (i = 0; i < s.set->n; i++)
+		s.set->v[i].up.stop = s.set->v[i].down.stop = NULL;
 	mstate_release(&s);
 	return rc;
 }

@@ -698,9 +698,13 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 		return m->doc_path ? 0 : merr_set(e, MERR_NOMEM,
 		    "out of memory");
 	}
-	if (m->down.path)
-		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
-		    "'%s' is a second rollback of '%s'", f->fname, m->id);
+	if (m->down.path) {	/* golang: 1_a.down.sql and 1_b.down.sql */
+		const char *other = strrchr(m->down.path, '/');
+
+		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0, "migration "
+		    "'%s' has two rollbacks: '%s' and '%s'", m->id,
+		    other ? other + 1 : m->down.path, f->fname);
+	}
 	if ((m->down.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (f->kind == KIND_FLYWAY_U && mig_flyway_conf(&m->down, e) == -1)
@@ -902,7 +906,6 @@ migset_script_release(struct mig_script *sc)
 	size_t i;
 
 	for (i = 0; i < sc->nstmts; i++) {
-		free(sc->stmts[i].sql);
 		free(sc->stmts[i].tree);
 		free(sc->stmts[i].nolint);
 	}

@@ -29,7 +29,8 @@
  * migset_load() reads every file and its SHA-256 (cheap: status needs no
  * parse); migset_prepare() parses one migration with libpg_query: splits
  * it into statements (pg_query_split_with_parser, never by ';'), parses
- * each (pg_query_parse JSON, kept for lint), reads the "-- migrated:"
+ * each (pg_query_parse JSON, kept for the statement types lint and the
+ * runner read), reads the "-- migrated:"
  * directives and decides the transaction mode.  Parse errors carry file,
  * line and column.
  *
@@ -39,9 +40,12 @@
 #ifndef MIGRATE_MIGSET_H
 #define MIGRATE_MIGSET_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "err.h"
 
@@ -85,15 +89,22 @@ enum mig_stmt_kind {
 	MIG_STMT_BATCH,		/* UPDATE marked "-- migrated:batch" */
 };
 
+/*
+ * One statement; a file of a million INSERTs holds a million of these,
+ * so it stays small: the text is not copied and most trees are not kept.
+ */
 struct mig_stmt {
-	char		*sql;		/* the statement text (owned) */
-	size_t		 off;		/* byte offset of sql in the file */
+	char		*sql;		/* the statement text, NUL-terminated
+					   inside its script's text (borrowed
+					   from mig_script.text) */
+	char		*tree;		/* pg_query_parse JSON (owned) of the
+					   types read after parsing, else NULL:
+					   use mig_stmt_tree() */
+	char		*nolint;	/* "rule rule": silenced lint rules */
 	int		 line;		/* 1-based position of sql's first */
 	int		 col;		/*   character in the file */
-	char		*tree;		/* pg_query_parse JSON (owned) */
 	enum mig_stmt_kind kind;
-	char		*nolint;	/* "rule rule": silenced lint rules */
-	long		 batch_size;	/* MIG_STMT_BATCH: rows per batch */
+	int		 batch_size;	/* MIG_STMT_BATCH: rows per batch */
 	long		 batch_pause_ms; /* -1: the configured pause */
 };
 
@@ -102,7 +113,12 @@ struct mig_script {
 	char		*path;		/* NULL: no such script */
 	char		*text;		/* file text; for the marker layouts
 					   (single, goose, dbmate) all but
-					   this section is blanked */
+					   this section is blanked.  Once
+					   parsed it holds the statements: the
+					   ';' that ends one (or the first
+					   byte of the StatementBegin or
+					   StatementEnd line after it) is a
+					   NUL */
 	int		 parsed;
 	enum mig_txrule	 txrule;
 	const char	*txmarker;	/* static: how the file asks for no
@@ -110,8 +126,14 @@ struct mig_script {
 					   TRANSACTION"), for messages */
 	size_t		*blocks;	/* goose StatementBegin/End: pairs of
 					   byte offsets [start, end) in text,
-					   each one statement (owned) */
+					   each one statement (owned); start
+					   follows the StatementBegin line,
+					   end is the StatementEnd line's */
 	size_t		 nblocks;
+	/* borrowed: parsing stops (MERR_STATE) once *stop is set; NULL */
+	volatile sig_atomic_t *stop;
+	size_t		 window;	/* bytes split at once; 0: 1 MiB
+					   (tests and fuzzing set it small) */
 	struct mig_stmt	*stmts;
 	size_t		 nstmts;
 	enum mig_txmode	 tx;
@@ -195,6 +217,12 @@ const char *migset_txmode_name(enum mig_txmode);
  */
 void	migset_rollback_hint(const struct migset *, const struct migration *m,
 	    char *buf, size_t len);
+
+/*
+ * st's parse tree as jansson (new reference, NULL on failure): its kept
+ * JSON, or st->sql parsed again when none was kept.
+ */
+json_t	*mig_stmt_tree(const struct mig_stmt *st);
 
 /* Parse one script held in memory (tests, tools): path names errors. */
 int	migset_parse_text(struct mig_script *, const char *path,

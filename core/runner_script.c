@@ -158,7 +158,7 @@ lock_message(struct run *r, struct merr *e)
 {
 	const struct mig_stmt *st = r->stmt < (int)r->sc->nstmts ?
 	    &r->sc->stmts[r->stmt] : NULL;
-	json_t *root = st ? json_loads(st->tree, 0, NULL) : NULL;
+	json_t *root = st ? mig_stmt_tree(st) : NULL;
 	const char *rel = root ? tree_relname(root) : NULL;
 
 	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
@@ -346,7 +346,7 @@ t2_exec(void *arg, struct runner *ex, const struct work_unit *u, size_t i,
 static int
 index_settle_sql(const struct mig_stmt *st, char **check, char **cleanup)
 {
-	json_t *root = json_loads(st->tree, 0, NULL), *n;
+	json_t *root = mig_stmt_tree(st), *n;
 	const char *name, *schema;
 	char *lname = NULL, *lschema = NULL, *q = NULL;
 	int rc = 0;

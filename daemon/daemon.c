@@ -52,7 +52,8 @@ daemon_status_get(struct migrated *m, struct daemon_status *s)
 	s->busy_uid = st->busy_uid;
 	s->t1 = st->has_t1 ? &st->t1 : NULL;
 	s->t2 = st->has_t2 ? &st->t2 : NULL;
-	s->last_error = st->last_error;
+	/* an error of the last run first, else the folder's */
+	s->last_error = st->last_error[0] ? st->last_error : st->check_error;
 	s->apply = config_apply_name(m->cfg->cfg.apply);
 	s->config = m->cfg->cfg.path;
 	s->reloads = st->reloads;
@@ -311,6 +312,24 @@ daemon_sync_done(void *arg, struct job *j)
 	daemon_status_changed(m);
 }
 
+/* The folder's files were all parsed and linted (check.c), or not. */
+static void
+daemon_check_done(void *arg, int rc, const struct merr *e)
+{
+	struct migrated *m = arg;
+
+	if (m->finishing)
+		return;
+	if (rc == 0) {
+		m->st.check_error[0] = '\0';
+		log_info("migrations folder validated");
+	} else {
+		merr_format(e, m->st.check_error, sizeof(m->st.check_error));
+		log_merr("refresh", e);
+	}
+	daemon_status_changed(m);
+}
+
 /*
  * Another daemon announced a change: read the state again.  One sync job
  * at a time; a change announced while one is queued or running gets one
@@ -354,7 +373,11 @@ daemon_listen_lost(void *arg, const char *why)
 	daemon_status_changed(m);
 }
 
-/* The watcher: the migrations folder settled after a change. */
+/*
+ * The watcher: the migrations folder settled after a change.  The files
+ * are parsed on a pool thread (check.c: a huge file must not hold up the
+ * commands behind it); the worker only reads the folder's state.
+ */
 static void
 daemon_watch_cb(void *arg, const char *file)
 {
@@ -362,6 +385,8 @@ daemon_watch_cb(void *arg, const char *file)
 	struct job *j;
 
 	log_info("migrations folder changed ('%s'): revalidating", file);
+	if (!m->stopping)
+		(void)check_start(&m->check, m->cfg);
 	if (!m->st.db_up || m->stopping ||
 	    (j = cmd_job(m, cmd_internal(CMD_REFRESH), daemon_startup_done))
 	    == NULL)
@@ -488,6 +513,7 @@ daemon_shutdown(struct migrated *m, int sig)
 		    m->st.busy_op ? m->st.busy_op : "");
 	notify_send(&m->notify, "STOPPING=1");
 	m->dbloop.stop = 1;
+	check_stop(&m->check);
 	control_stop_accepting(&m->control);
 	uv_timer_stop(&m->ping);
 	uv_timer_stop(&m->reconnect);
@@ -548,6 +574,7 @@ daemon_handles(struct migrated *m)
 	notify_init(&m->notify, m->loop);
 	dblisten_init(&m->listen, m->loop, m->origin, daemon_changed_cb,
 	    daemon_listen_lost, m);
+	check_init(&m->check, m->loop, daemon_check_done, m);
 	watch_init(&m->watch, m->loop, daemon_watch_cb, m);
 	watch_start(&m->watch, m->cfg->cfg.migrations_dir);
 }

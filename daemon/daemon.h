@@ -22,6 +22,7 @@
 
 #include <uv.h>
 
+#include "check.h"
 #include "config.h"
 #include "control.h"
 #include "dblisten.h"
@@ -62,6 +63,7 @@ struct dstate {
 	struct t1_summary t1;	/* last tier-1 report (and plan) */
 	struct t2_summary t2;	/* last tier-2 status */
 	char	 last_error[512];
+	char	 check_error[512];	/* the folder's, from check.c */
 	char	 notified[1024];	/* the last STATUS= sent */
 	long	 reloads;	/* reloads whose config step ended (ok or not) */
 };
@@ -77,6 +79,7 @@ struct migrated {
 	char			 origin[ANNOUNCE_ORIGIN_MAX];	/* our id */
 	struct notify		 notify;
 	struct watch		 watch;
+	struct check		 check;		/* folder validation */
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_timer_t		 reconnect;	/* backoff after a lost db */
 	uv_timer_t		 ping;		/* idle liveness check */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit_head.h"
 #include "opctx.h"
 #include "ops.h"
 #include "version.h"
@@ -114,6 +115,32 @@ op_log(struct opctx *x, struct merr *e)
 	return 0;
 }
 
+/*
+ * The chain is intact inside the table: does it still reach the newest
+ * row this daemon recorded outside it (STATE_DIR/audit-head)?  A deleted
+ * tail leaves an intact chain; only the recorded head shows it.
+ */
+static int
+verify_head(struct opctx *x, struct audit_verify_result *v, struct merr *e)
+{
+	struct audit_head rec;
+	int rc;
+
+	if (x->cfg->state_dir == NULL)
+		return 0;
+	if (audit_head_read(x->cfg->state_dir, &rec, e) == -1)
+		return -1;
+	if ((rc = audit_head_check(x->db, x->o->audit.table, &rec, v,
+	    e)) != 1)
+		return rc;
+	merr_set(e, MERR_STATE, "audit chain broken: %s", v->reason);
+	merr_detail(e, "%lld rows checked; the head was recorded in %s/%s",
+	    v->rows, x->cfg->state_dir, AUDIT_HEAD_FILE);
+	merr_hint(e, "the rows are gone from the table; the journal's "
+	    "\"audit head\" lines and backups tell what they were");
+	return -1;
+}
+
 int
 op_audit(struct opctx *x, struct merr *e)
 {
@@ -135,6 +162,8 @@ op_audit(struct opctx *x, struct merr *e)
 		merr_detail(e, "%lld rows checked", v->rows);
 		return -1;
 	}
+	if (verify_head(x, v, e) != 0)
+		return -1;
 	if (!v->guarded)
 		return merr_set(e, MERR_STATE, "audit table is not "
 		    "append-only: its trigger is missing or disabled");

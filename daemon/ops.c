@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_head.h"
 #include "cmd.h"
 #include "log.h"
 #include "opctx.h"
@@ -104,6 +105,85 @@ ops_flush(struct opctx *x, struct merr *e)
 	return 0;
 }
 
+/* Say once per table whether the daemon's role could rewrite it. */
+static void
+ops_audit_owner(struct opctx *x)
+{
+	struct audit_privs pv;
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if (audit_privileges(x->db, x->cfg, &pv, &ignore) == -1)
+		return;
+	if (pv.owns)
+		log_warnx("audit table %s is owned by \"%s\", which this "
+		    "daemon's role \"%s\" can act as: it could rewrite the "
+		    "table (see the privilege split in docs/audit.md)",
+		    x->o->audit.table, pv.owner, pv.role);
+	else
+		log_info("audit table %s is owned by \"%s\"; this daemon's "
+		    "role \"%s\" may only add and read rows",
+		    x->o->audit.table, pv.owner, pv.role);
+}
+
+/*
+ * After a job: the newest row this daemon wrote, once committed, goes to
+ * STATE_DIR/audit-head and to the journal, so that deleting the newest
+ * rows shows (audit_head.h).  A recorded row that has left the table is
+ * evidence: it is kept, and said once.
+ */
+static void
+ops_audit_head(struct opctx *x)
+{
+	struct ops *o = x->o;
+	struct audit_head rec, now;
+	char hash[65];
+	struct merr e;
+	int found;
+
+	if (!o->audit_ready || o->head_gone || x->cfg->state_dir == NULL ||
+	    o->audit.last_id <= o->head_id || !db_ok(x->db) ||
+	    PQtransactionStatus(x->db->conn) != PQTRANS_IDLE)
+		return;
+	merr_clear(&e);
+	if (audit_head_read(x->cfg->state_dir, &rec, &e) == -1)
+		goto fail;
+	if (rec.id > 0 && !strcmp(rec.table, o->audit.table) &&
+	    !strcmp(rec.database, PQdb(x->db->conn))) {
+		if (audit_head_lookup(x->db, o->audit.table, rec.id, &found,
+		    hash, &e) == -1)
+			goto fail;
+		if (!found || strcmp(hash, rec.hash)) {
+			o->head_gone = 1;
+			log_errorx("audit: row %lld, recorded in %s/%s, is %s "
+			    "in %s: the newest rows were deleted or rewritten; "
+			    "the recorded head is kept (migratectl audit "
+			    "verify)", rec.id, x->cfg->state_dir,
+			    AUDIT_HEAD_FILE, found ? "different" : "missing",
+			    o->audit.table);
+			return;
+		}
+	}
+	/* the row of a transaction that rolled back is not there */
+	if (audit_head_lookup(x->db, o->audit.table, o->audit.last_id,
+	    &found, hash, &e) == -1)
+		goto fail;
+	if (!found || strcmp(hash, o->audit.last_hash))
+		return;
+	memset(&now, 0, sizeof(now));
+	now.id = o->audit.last_id;
+	memcpy(now.hash, hash, sizeof(now.hash));
+	snprintf(now.table, sizeof(now.table), "%s", o->audit.table);
+	snprintf(now.database, sizeof(now.database), "%s", PQdb(x->db->conn));
+	if (audit_head_write(x->cfg->state_dir, &now, &e) == -1)
+		goto fail;
+	o->head_id = now.id;
+	log_info("audit head: row %lld %s", now.id, now.hash);
+	return;
+fail:
+	log_merr("cannot record the audit head", &e);
+}
+
 /* Connect (if needed) and make sure the audit table is there. */
 int
 ops_connect(struct opctx *x, struct merr *e)
@@ -129,7 +209,10 @@ ops_connect(struct opctx *x, struct merr *e)
 		free(key);
 		return -1;
 	}
+	ops_audit_owner(x);
 	x->o->audit_ready = 1;
+	x->o->head_id = 0;
+	x->o->head_gone = 0;
 	free(x->o->audit_for);
 	x->o->audit_for = key;
 	return ops_flush(x, e);
@@ -184,6 +267,8 @@ ops_run(struct dbloop *d, struct dbtask *t)
 		j->code = proto_code_from_merr(&j->err);
 	if (x.o->lockdb.conn && !db_ok(&x.o->lockdb))
 		db_close(&x.o->lockdb);
+	if (x.db)
+		ops_audit_head(&x);
 	/* no connection: the database is lost, whether or not waiting can
 	 * heal it (MERR_CONFIG: a refused password; daemon.c decides) */
 	if ((j->rc == -1 && (j->err.code == MERR_CONNECT ||

@@ -455,33 +455,15 @@ op_sync(struct opctx *x, struct merr *e)
 	return 0;
 }
 
-/* Parse and lint every file: a syntax error fails, findings are logged. */
-static int
-tier2_validate(struct opctx *x, struct merr *e)
-{
-	struct migrate_result r;
-	struct mig_env env;
-	int rc;
-
-	migrate_result_init(&r);
-	tier2_env(x, &env, 0, e);
-	if ((rc = migrate_validate(&env, 0, &r, e)) == 0)
-		for (size_t i = 0; i < r.lint.n; i++) {
-			const struct lint_finding *f = &r.lint.v[i];
-
-			log_warnx("lint: %s:%d:%d: %s (%s)", f->file, f->line,
-			    f->col, f->message, lint_rule_name(f->rule));
-		}
-	migrate_result_release(&r);
-	return rc;
-}
-
-/* The watcher saw the folder change: revalidate (and maybe apply). */
+/*
+ * The watcher saw the folder change: read its state again (and maybe
+ * apply).  Parsing and linting every file is not done here but on a
+ * pool thread (daemon/check.c), so a huge file holds up no command.
+ */
 int
 op_refresh(struct opctx *x, struct merr *e)
 {
-	if (ops_connect(x, e) == -1 || tier2_status(x, e) == -1 ||
-	    tier2_validate(x, e) == -1)
+	if (ops_connect(x, e) == -1 || tier2_status(x, e) == -1)
 		return -1;
 	if (x->j->mutating && x->j->res.t2.npending > 0)
 		return tier2_autoup(x, e);

@@ -1,12 +1,13 @@
 #!/bin/sh
 # Check the Debian packages migrated needs; install the missing ones when
-# running as root, otherwise print the exact command and fail.
+# running as root, otherwise print the exact command and fail.  Extra
+# package names may be given (make fuzz asks for clang).
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpq-dev libuv1-dev libyaml-dev
 libpg-query-dev libjansson-dev libcmocka-dev libssl-dev
 postgresql postgresql-client util-linux procps pgbouncer
-systemd man-db strace python3 stress-ng"
+systemd man-db strace python3 stress-ng $*"
 
 missing=""
 for p in $PKGS; do

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "audit.h"
+#include "audit_head.h"
 #include "pgtest.h"
 #include "runner.h"
 #include "version.h"
@@ -494,6 +495,82 @@ test_verify_tamper(void **state)
 	fx_close(&x);
 }
 
+/*
+ * Item 12: the head recorded outside the database.  Written atomically
+ * and read back; a deleted tail leaves the chain intact, and only the
+ * recorded head shows it, naming the missing rows; a rewritten row with
+ * the recorded id shows too; a head of another table says nothing.
+ */
+static void
+test_head_outside(void **state)
+{
+	struct audit_verify_result r;
+	struct audit_head h, back;
+	char dir[] = "/tmp/test_audit_head.XXXXXX", path[128];
+	struct merr e;
+	struct fx x;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	merr_clear(&e);
+	assert_int_equal(audit_head_read(dir, &back, &e), 0);	/* none yet */
+	assert_int_equal(back.id, 0);
+	fx_open(&x, "public", "a_head");
+	write_rows(&x, 5);
+	memset(&h, 0, sizeof(h));
+	h.id = x.a.last_id;
+	memcpy(h.hash, x.a.last_hash, sizeof(h.hash));
+	snprintf(h.table, sizeof(h.table), "%s", x.a.table);
+	snprintf(h.database, sizeof(h.database), "%s", PQdb(x.db.conn));
+	assert_int_equal(h.id, 5);
+	assert_int_equal(audit_head_write(dir, &h, &e), 0);
+	assert_int_equal(audit_head_read(dir, &back, &e), 0);
+	assert_int_equal(back.id, 5);
+	assert_string_equal(back.hash, h.hash);
+	assert_string_equal(back.table, "\"public\".\"a_head\"");
+	verify(&x, &r);
+	assert_int_equal(audit_head_check(&x.db, x.a.table, &back, &r, &e), 0);
+
+	/* the newest two rows deleted: an intact chain, a missing tail */
+	exec_ok(&x.db, "ALTER TABLE a_head DISABLE TRIGGER USER; "
+	    "DELETE FROM a_head WHERE id > 3; "
+	    "ALTER TABLE a_head ENABLE TRIGGER USER");
+	verify(&x, &r);
+	assert_int_equal(r.broken_id, 0);
+	assert_int_equal(audit_head_check(&x.db, x.a.table, &back, &r, &e), 1);
+	assert_int_equal(r.missing_from, 4);
+	assert_int_equal(r.missing_to, 5);
+	assert_string_equal(r.reason, "the newest rows were deleted: rows 4 "
+	    "to 5 are missing (the table ends at row 3; row 5 was written "
+	    "and recorded)");
+
+	/* a head of another table or database is not this table's */
+	snprintf(back.table, sizeof(back.table), "\"public\".\"other\"");
+	verify(&x, &r);
+	assert_int_equal(audit_head_check(&x.db, x.a.table, &back, &r, &e), 0);
+
+	/* the recorded row rewritten: its hash differs */
+	back.id = 2;
+	snprintf(back.table, sizeof(back.table), "%s", x.a.table);
+	verify(&x, &r);
+	assert_int_equal(audit_head_check(&x.db, x.a.table, &back, &r, &e), 1);
+	assert_string_equal(r.reason, "row 2 does not have its recorded hash: "
+	    "the chain was rewritten from it or before it");
+	fx_close(&x);
+
+	/* a file that is not a head is an error naming it */
+	snprintf(path, sizeof(path), "%s/" AUDIT_HEAD_FILE, dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("id 12\n", f);
+	fclose(f);
+	assert_int_equal(audit_head_read(dir, &back, &e), -1);
+	assert_int_equal(e.code, MERR_STATE);
+	assert_string_equal(e.file, path);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* A whole migration as detail is cut at a character boundary. */
 static void
 test_long_detail(void **state)
@@ -684,6 +761,7 @@ main(void)
 		cmocka_unit_test(test_no_row_no_change),
 		cmocka_unit_test(test_append_only),
 		cmocka_unit_test(test_verify_tamper),
+		cmocka_unit_test(test_head_outside),
 		cmocka_unit_test(test_long_detail),
 		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_query_filters),

@@ -102,6 +102,31 @@ test_defaults_and_overrides(void **state)
 	unlink(p);
 }
 
+/* state_dir: from the file, else systemd's STATE_DIRECTORY (its first). */
+static void
+test_state_dir(void **state)
+{
+	struct config c;
+	struct merr e;
+	const char *p = write_tmp("models: m\n");
+
+	(void)state;
+	unsetenv("STATE_DIRECTORY");
+	assert_int_equal(config_load(&c, p, NULL, &e), 0);
+	assert_null(c.state_dir);
+	config_release(&c);
+	setenv("STATE_DIRECTORY", "/var/lib/migrated:/var/lib/other", 1);
+	assert_int_equal(config_load(&c, p, NULL, &e), 0);
+	assert_string_equal(c.state_dir, "/var/lib/migrated");
+	config_release(&c);
+	p = write_tmp("state_dir: /srv/state\n");
+	assert_int_equal(config_load(&c, p, NULL, &e), 0);
+	assert_string_equal(c.state_dir, "/srv/state");
+	config_release(&c);
+	unsetenv("STATE_DIRECTORY");
+	unlink(p);
+}
+
 struct bad {
 	const char	*text;
 	int		 line, col;
@@ -190,6 +215,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults_and_overrides),
+		cmocka_unit_test(test_state_dir),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_paths),

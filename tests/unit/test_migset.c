@@ -141,6 +141,12 @@ test_golang_pairs_by_version(void **state)
 	assert_non_null(strstr(e.file, "68_x.down.sql"));
 	assert_int_equal(e.line, 1);
 	migset_release(&s);
+	/* found by fuzz_migset: a second rollback leaked the first */
+	put("68_y.down.sql", "DROP TABLE x;");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "migration '68_x' has two rollbacks: "
+	    "'68_x.down.sql' and '68_y.down.sql'");
+	assert_non_null(strstr(e.file, "68_y.down.sql"));
 }
 
 static void
@@ -279,6 +285,135 @@ test_split_dollar_do(void **state)
 	assert_int_equal(sc.stmts[1].line, 6);
 	assert_int_equal(sc.stmts[2].line, 7);
 	migset_script_release(&sc);
+}
+
+/* A growing text of n lines "INSERT INTO t VALUES (i);" after head. */
+static char *
+inserts(const char *head, int n, const char *tail)
+{
+	size_t cap = strlen(head) + strlen(tail) + (size_t)n * 40 + 1, len;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	len = (size_t)snprintf(s, cap, "%s", head);
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(s + len, cap - len,
+		    "INSERT INTO t VALUES (%d);\n", i);
+	snprintf(s + len, cap - len, "%s", tail);
+	return s;
+}
+
+/*
+ * Item 6: a big file is split a window (1 MiB) at a time.  Statements
+ * that cross a window's end (a BEGIN ATOMIC body, a dollar quote longer
+ * than two windows) come out whole, positions run on across windows, and
+ * an error far down the file is where a whole-file parse puts it.
+ */
+static void
+test_big_file_windows(void **state)
+{
+	struct mig_script sc;
+	struct merr e;
+	char *body, *fn, *text;
+	size_t blen = 3 * 1024 * 1024;
+
+	(void)state;
+	/* 34000 lines (0.96 MiB), then a function whose BEGIN ATOMIC body
+	   (20000 statements of its own) crosses the first window's end */
+	fn = malloc(20000 * 11 + 100);
+	assert_non_null(fn);
+	strcpy(fn, "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN "
+	    "ATOMIC\n");
+	for (int i = 0, at = (int)strlen(fn); i < 20000; i++, at += 11)
+		memcpy(fn + at, " SELECT 1;\n", 12);
+	strcat(fn, "END;\nSELECT 3;\n");
+	text = inserts("", 34000, fn);
+	assert_true(strstr(text, "END;") - text > 1024 * 1024);
+	assert_true(strstr(text, "CREATE") - text < 1024 * 1024);
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "a.sql", text, &e), 0);
+	assert_int_equal(sc.nstmts, 34002);
+	assert_int_equal(strlen(sc.stmts[34000].sql), strlen(fn) - 12);
+	assert_int_equal(sc.stmts[34001].line, 34000 + 1 + 20000 + 2);
+	assert_string_equal(sc.stmts[29999].sql,
+	    "INSERT INTO t VALUES (29999)");
+	assert_int_equal(sc.stmts[29999].line, 30000);
+	assert_null(sc.stmts[29999].tree);	/* no rule reads an INSERT */
+	migset_script_release(&sc);
+	free(text);
+	free(fn);
+
+	/* a dollar-quoted body of 3 MiB: longer than two windows */
+	body = malloc(blen + 1);
+	assert_non_null(body);
+	for (size_t i = 0; i < blen; i++)
+		body[i] = i % 64 == 63 ? '\n' : ';';
+	body[blen] = '\0';
+	assert_true(asprintf(&fn, "CREATE FUNCTION g() RETURNS text LANGUAGE "
+	    "sql AS $q$ SELECT '%s' $q$;\nSELECT 4;\n", body) > 0);
+	text = inserts("", 10, fn);
+	assert_int_equal(migset_parse_text(&sc, "b.sql", text, &e), 0);
+	assert_int_equal(sc.nstmts, 12);
+	assert_int_equal(strlen(sc.stmts[10].sql), strlen(fn) - 12);
+	assert_int_equal(sc.stmts[11].line, 11 + 1 + (int)(blen / 64));
+	migset_script_release(&sc);
+	free(text);
+	free(fn);
+	free(body);
+
+	/* a syntax error 2 MB down: where a whole-file parse says */
+	text = inserts("", 80000, "INSERT INTO t VALUES (1) (2);\n");
+	assert_int_equal(migset_parse_text(&sc, "c.sql", text, &e), -1);
+	assert_string_equal(e.msg, "syntax error at or near \"(\"");
+	assert_int_equal(e.line, 80001);
+	assert_int_equal(e.col, 26);
+	/* a failed parse leaves the text as it was: it can be parsed again */
+	assert_string_equal(sc.text, text);
+	migset_script_release(&sc);
+	free(text);
+}
+
+/* Found by fuzz_migparse: a comment ends at a CR, as PostgreSQL says. */
+static void
+test_comment_ends_at_cr(void **state)
+{
+	struct mig_script sc;
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "cr.sql",
+	    "-- note\rSELECT 1;\r\n-- migrated:nolint all\r\nSELECT 2;\n",
+	    &e), 0);
+	assert_int_equal(sc.nstmts, 2);
+	assert_string_equal(sc.stmts[0].sql, "SELECT 1");
+	assert_string_equal(sc.stmts[1].sql, "SELECT 2");
+	assert_string_equal(sc.stmts[1].nolint, "all");
+	migset_script_release(&sc);
+}
+
+/* Item 6: parsing stops when asked (SIGTERM), between statements. */
+static void
+test_parse_stops(void **state)
+{
+	volatile sig_atomic_t stop = 1;
+	struct migration m;
+	struct merr e;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.up.text = inserts("", 100, "");
+	m.up.path = strdup("s.sql");
+	m.up.stop = &stop;
+	merr_clear(&e);
+	assert_int_equal(migset_prepare(&m, &e), -1);
+	assert_int_equal(e.code, MERR_STATE);
+	assert_string_equal(e.msg, "stopped while parsing 's.sql' at line 1");
+	assert_int_equal(m.up.nstmts, 0);
+	stop = 0;
+	assert_int_equal(migset_prepare(&m, &e), 0);
+	assert_int_equal(m.up.nstmts, 100);
+	migset_script_release(&m.up);
 }
 
 static void
@@ -613,6 +748,9 @@ main(void)
 		    test_orphan_rollback_and_duplicate, setup, teardown),
 		cmocka_unit_test(test_split_dollar_do),
 		cmocka_unit_test(test_parse_error_position),
+		cmocka_unit_test(test_big_file_windows),
+		cmocka_unit_test(test_parse_stops),
+		cmocka_unit_test(test_comment_ends_at_cr),
 		cmocka_unit_test(test_txmodes),
 		cmocka_unit_test(test_tx_unbalanced),
 		cmocka_unit_test(test_directives),

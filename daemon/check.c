@@ -1,0 +1,113 @@
+/* check.c - the migrations folder validated on a pool thread (check.h). */
+#include <string.h>
+
+#include "check.h"
+#include "lint.h"
+#include "log.h"
+#include "migrate.h"
+
+void
+check_init(struct check *c, uv_loop_t *loop, check_done_fn done, void *arg)
+{
+	memset(c, 0, sizeof(*c));
+	c->loop = loop;
+	c->done = done;
+	c->arg = arg;
+	c->req.data = c;
+	lint_list_init(&c->lint);
+}
+
+/* Pool thread: parse and lint every file, no database, no shared state. */
+static void
+check_work(uv_work_t *req)
+{
+	struct check *c = req->data;
+	struct migrate_result r;
+	struct mig_env env;
+
+	memset(&env, 0, sizeof(env));
+	env.cfg = &c->cfg->cfg;
+	env.stop = &c->stop;
+	merr_clear(&c->err);
+	migrate_result_init(&r);
+	c->rc = migrate_validate(&env, 0, &r, &c->err);
+	/* the findings go to the loop, which logs them */
+	c->lint = r.lint;
+	lint_list_init(&r.lint);
+	migrate_result_release(&r);
+}
+
+static int check_run(struct check *, struct cfgref *);
+
+/* Loop thread: report, then run the check asked for meanwhile. */
+static void
+check_after(uv_work_t *req, int status)
+{
+	struct check *c = req->data;
+	struct cfgref *next = c->next;
+
+	c->running = 0;
+	c->next = NULL;
+	cfgref_put(c->cfg);
+	c->cfg = NULL;
+	if (status == 0 && !c->stop) {
+		for (size_t i = 0; i < c->lint.n; i++) {
+			const struct lint_finding *f = &c->lint.v[i];
+
+			log_warnx("lint: %s:%d:%d: %s (%s)", f->file, f->line,
+			    f->col, f->message, lint_rule_name(f->rule));
+		}
+		c->done(c->arg, c->rc, &c->err);
+	}
+	lint_list_release(&c->lint);
+	if (next && !c->stop && check_run(c, next) == 0)
+		return;
+	cfgref_put(next);
+}
+
+static int
+check_run(struct check *c, struct cfgref *cfg)
+{
+	int rc;
+
+	c->cfg = cfg;
+	c->running = 1;
+	if ((rc = uv_queue_work(c->loop, &c->req, check_work,
+	    check_after)) != 0) {
+		c->running = 0;
+		c->cfg = NULL;
+		log_warnx("cannot validate the migrations folder: %s",
+		    uv_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+check_start(struct check *c, struct cfgref *cfg)
+{
+	if (c->stop)
+		return -1;
+	if (c->running) {
+		cfgref_put(c->next);
+		c->next = cfgref_get(cfg);
+		return 0;
+	}
+	if (check_run(c, cfgref_get(cfg)) == -1) {
+		cfgref_put(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+void
+check_stop(struct check *c)
+{
+	c->stop = 1;
+}
+
+int
+check_idle(const struct check *c)
+{
+	return !c->running;
+}

@@ -1,0 +1,47 @@
+/*
+ * check.h - the migrations folder validated off the loop and off the
+ * database worker: every file split, parsed and linted (migrate_validate
+ * without a database) on a libuv pool thread, so that `status`, `log` and
+ * the other commands are answered while a huge file is parsed (issue 12,
+ * item 6).  One check runs at a time; a change seen while one runs asks
+ * for another once it ends.  check_stop() makes a running one give up
+ * between statements (SIGTERM).
+ * Ownership: the check holds a reference to the configuration it runs
+ * with; the done callback borrows the error and runs on the loop.
+ */
+#ifndef MIGRATED_CHECK_H
+#define MIGRATED_CHECK_H
+
+#include <signal.h>
+
+#include <uv.h>
+
+#include "err.h"
+#include "job.h"
+
+struct check;
+/* rc 0: every file parses (e unset); -1: e says what (loop thread). */
+typedef void (*check_done_fn)(void *arg, int rc, const struct merr *e);
+
+struct check {
+	uv_work_t		 req;
+	uv_loop_t		*loop;
+	struct cfgref		*cfg;		/* of the running check */
+	struct cfgref		*next;		/* asked for while running */
+	volatile sig_atomic_t	 stop;
+	int			 running;
+	int			 rc;
+	struct merr		 err;
+	struct lint_list	 lint;
+	check_done_fn		 done;
+	void			*arg;
+};
+
+void	check_init(struct check *, uv_loop_t *, check_done_fn, void *arg);
+/* Validate the folder of cfg now, or once the running check ends. */
+int	check_start(struct check *, struct cfgref *cfg);
+/* Give up (SIGTERM): the running check ends soon, none follows. */
+void	check_stop(struct check *);
+int	check_idle(const struct check *);
+
+#endif

@@ -1,0 +1,2 @@
+CREATE TABLE ok (id int);
+ALTER TABLE ok ADD COLUM name text;

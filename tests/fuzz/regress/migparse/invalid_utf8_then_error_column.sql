@@ -1,0 +1,3 @@
+-- ×××× matter.
+CREATE TABLE t (id bigint PRIMARY KEY);
+CREATE IRDEX c_idx ON t (id DESC);
