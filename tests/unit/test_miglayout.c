@@ -145,6 +145,131 @@ test_goose_annotations(void **state)
 	assert_non_null(strstr(e.msg, "versions start at 1"));
 }
 
+/* The statements of s->v[0]'s up script, parsed in windows of w bytes. */
+static void
+goose_parse(struct migset *s, size_t w, int rc, struct merr *e)
+{
+	merr_clear(e);
+	assert_int_equal(migset_load(s, dir, e), 0);
+	s->v[0].up.window = w;
+	assert_int_equal(migset_prepare(&s->v[0], e), rc);
+}
+
+static const char goose_blocks[] =
+    "-- +goose NO TRANSACTION\n"
+    "-- +goose Up\n"
+    "CREATE TABLE a (id int);\n"
+    "SELECT 1\n"					/* 4: no ';' */
+    "-- +goose StatementBegin\n"
+    "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\n"
+    "BEGIN RETURN 1; END;\n"
+    "$$;\n"
+    "-- +goose StatementEnd\n"
+    "INSERT INTO a VALUES (1);\n"			/* 10 */
+    "-- +goose StatementBegin\n"
+    "CREATE TABLE b (id int); CREATE INDEX b_id ON b (id)\n"
+    "-- +goose StatementEnd\n"
+    "-- +goose StatementBegin\n"
+    "-- +goose StatementEnd\n"
+    "DISCARD ALL;\n";				/* 16 */
+
+/*
+ * A StatementBegin block is one statement, whatever the window: the text
+ * around blocks is split in windows as any file is, the same statements
+ * at the same places come out, and a block's tree is kept only when a
+ * statement in it is read later (lint, the objects a file creates).
+ */
+static void
+test_goose_blocks(void **state)
+{
+	static const size_t windows[] = { 0, 1, 7, 40 };
+	struct migset s, w;
+	struct mig_script *sc;
+	struct merr e;
+
+	(void)state;
+	put("00001_a.sql", goose_blocks);
+	goose_parse(&s, 0, 0, &e);
+	sc = &s.v[0].up;
+	assert_int_equal(sc->nstmts, 6);
+	assert_int_equal(sc->tx, MIG_TX_NONE);
+	assert_string_equal(sc->stmts[1].sql, "SELECT 1\n");
+	assert_int_equal(sc->stmts[2].line, 6);
+	assert_string_equal(sc->stmts[2].sql, "CREATE FUNCTION f() RETURNS "
+	    "int LANGUAGE plpgsql AS $$\nBEGIN RETURN 1; END;\n$$");
+	assert_null(sc->stmts[2].tree);		/* nothing reads it */
+	assert_int_equal(sc->stmts[3].line, 10);
+	assert_string_equal(sc->stmts[4].sql, "CREATE TABLE b (id int); "
+	    "CREATE INDEX b_id ON b (id)\n");
+	assert_non_null(sc->stmts[4].tree);	/* lint reads both */
+	assert_int_equal(sc->stmts[5].line, 16);
+	assert_int_equal(sc->stmts[5].kind, MIG_STMT_NOTX);
+	for (size_t i = 0; i < sizeof(windows) / sizeof(windows[0]); i++) {
+		goose_parse(&w, windows[i], 0, &e);
+		assert_int_equal(w.v[0].up.nstmts, sc->nstmts);
+		for (size_t k = 0; k < sc->nstmts; k++) {
+			assert_string_equal(w.v[0].up.stmts[k].sql,
+			    sc->stmts[k].sql);
+			assert_int_equal(w.v[0].up.stmts[k].line,
+			    sc->stmts[k].line);
+			assert_int_equal(w.v[0].up.stmts[k].col,
+			    sc->stmts[k].col);
+		}
+		migset_release(&w);
+	}
+	migset_release(&s);
+}
+
+/*
+ * The layouts' transaction rules hold in blocks: BEGIN or COMMIT
+ * anywhere in a block of several statements is refused, DISCARD ALL
+ * needs NO TRANSACTION.  A parse that fails gives the text back as it
+ * was (statements' ends are NULs until then), so it fails the same way
+ * again.
+ */
+static void
+test_goose_block_rules(void **state)
+{
+	struct migset s;
+	struct merr e;
+	char *before;
+
+	(void)state;
+	put("00001_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\n"
+	    "-- +goose StatementBegin\nSELECT 1; COMMIT;\n"
+	    "-- +goose StatementEnd\n");
+	goose_parse(&s, 0, -1, &e);
+	assert_string_equal(e.msg, "BEGIN or COMMIT inside a StatementBegin "
+	    "block: put it on its own");
+	assert_int_equal(e.line, 4);
+	migset_release(&s);
+	put("00001_a.sql", "-- +goose Up\nDISCARD ALL;\n");
+	goose_parse(&s, 0, -1, &e);
+	assert_non_null(strstr(e.msg, "cannot run inside a transaction"));
+	assert_int_equal(e.line, 2);
+	migset_release(&s);
+	/* an error after blocks, in windows of 5 bytes */
+	put("00001_a.sql", "-- +goose Up\nSELECT 0\n-- +goose StatementBegin\n"
+	    "SELECT 1\n-- +goose StatementEnd\n-- +goose StatementBegin\n"
+	    "SELECT 2;\n-- +goose StatementEnd\nSELECT 3;\nSELEC 4;\n");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_non_null(before = strdup(s.v[0].up.text));
+	s.v[0].up.window = 5;
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(migset_prepare(&s.v[0], &e), -1);
+		assert_int_equal(e.line, 10);
+		assert_string_equal(s.v[0].up.text, before);
+		assert_int_equal(s.v[0].up.nstmts, 0);
+	}
+	free(before);
+	migset_release(&s);
+	/* white space of any kind before an annotation is an indent */
+	put("00001_a.sql", "-- +goose Up\n\r-- +goose StatementBegin\n");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "a goose annotation must not be indented");
+}
+
 /* No Down section: no rollback; an empty one rolls back nothing. */
 static void
 test_goose_down_sections(void **state)
@@ -318,6 +443,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_goose_down_sections,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goose_blocks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_goose_block_rules, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_dbmate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flyway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_layouts, setup,
