@@ -8,6 +8,7 @@
 #   make asan       the same suite with AddressSanitizer + UBSan
 #   make fuzz       each libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS
 #                   (default 300) with clang; needs no PostgreSQL
+#                   (FUZZ_TARGETS="migparse migset": only those)
 #   make install    PREFIX=/usr/local DESTDIR=...
 #
 # BUILD selects the output folder, so several builds can live side by side.
@@ -67,6 +68,7 @@ GOLDEN	= $(BUILD)/tests/test_golden
 # corpora and regression inputs through test_fuzz_regress.
 FUZZ_BIN   = $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?=
 
 LIB	= $(BUILD)/libmigrate.a
 BINS	= $(BUILD)/migrated $(BUILD)/migratectl
@@ -148,7 +150,7 @@ fuzz:
 	@scripts/deps.sh clang
 	@$(MAKE) --no-print-directory BUILD=build-fuzz \
 	    $(patsubst $(BUILD)/%,build-fuzz/%,$(FUZZ_BIN))
-	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Units name /usr/sbin/migrated and /usr/bin/migratectl; they are rewritten
 # for PREFIX on the way in.  systemd reads units from both /usr/lib and
