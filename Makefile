@@ -173,19 +173,30 @@ clean:
 	rm -rf build build-asan build-*
 
 # The seed documents' targets: thin wrappers over migratectl.
+#   SOCKET=PATH or SERVICE=NAME pick the daemon (else $$MIGRATED_SOCKET,
+#   else migratectl's default); YES=1 confirms down, goto back, force and
+#   redo where no terminal can.  Outputs are written to a temporary name
+#   and renamed only on success.
 CTL	?= $(BUILD)/migratectl
-migrate-up:       ; $(CTL) up
-migrate-down:     ; $(CTL) down 1
-migrate-down-all: ; $(CTL) down --all
-migrate-reset:    ; $(CTL) down --all && $(CTL) up
-migrate-status:   ; $(CTL) status
-migrate-list:     ; $(CTL) list
-migrate-validate: ; $(CTL) validate
-migrate-create:   ; @test -n "$(NAME)" || { echo "usage: make migrate-create NAME=description" >&2; exit 2; }; $(CTL) create "$(NAME)"
-migrate-goto:     ; @test -n "$(V)" || { echo "usage: make migrate-goto V=VERSION" >&2; exit 2; }; $(CTL) goto "$(V)"
-migrate-force:    ; @test -n "$(V)" || { echo "usage: make migrate-force V=VERSION" >&2; exit 2; }; $(CTL) force "$(V)"
-migrate-backup:   ; @mkdir -p backups && f=backups/$$(date -u +%Y%m%d_%H%M%S).dump && pg_dump -Fc -f "$$f" "$${DATABASE_URL:-}" && echo "$$f"
-migrations-log:   ; $(CTL) log --markdown > MIGRATIONS_LOG.md
+BACKUP_DIR ?= backups
+YESFLAG	= $(if $(filter 1 y yes true,$(YES)),--yes)
+MCTL	= $(CTL) $(if $(SOCKET),-s '$(SOCKET)') \
+	  $(if $(SERVICE),--service '$(SERVICE)')
+migrate-up:       ; $(MCTL) up
+migrate-down:     ; $(MCTL) down 1 $(YESFLAG)
+migrate-down-all: ; $(MCTL) down --all $(YESFLAG)
+migrate-reset:    ; $(MCTL) down --all $(YESFLAG) && $(MCTL) up
+migrate-status:   ; $(MCTL) status
+migrate-list:     ; $(MCTL) list
+migrate-validate: ; $(MCTL) validate
+migrate-create:   ; @test -n "$(NAME)" || { echo "usage: make migrate-create NAME=description" >&2; exit 2; }; $(MCTL) create "$(NAME)"
+migrate-goto:     ; @test -n "$(V)" || { echo "usage: make migrate-goto V=VERSION [YES=1]" >&2; exit 2; }; $(MCTL) goto "$(V)" $(YESFLAG)
+migrate-force:    ; @test -n "$(V)" || { echo "usage: make migrate-force V=VERSION [YES=1]" >&2; exit 2; }; $(MCTL) force "$(V)" $(YESFLAG)
+migrate-backup:   ; @BACKUP_PREFIX=$(if $(SERVICE),'$(SERVICE)_') scripts/backup.sh '$(BACKUP_DIR)' $(MCTL)
+migrations-log:
+	@t=MIGRATIONS_LOG.md.tmp.$$$$; \
+	if $(MCTL) log --markdown >"$$t"; then mv "$$t" MIGRATIONS_LOG.md; \
+	else rm -f "$$t"; echo "migrations-log: MIGRATIONS_LOG.md left as it was" >&2; exit 1; fi
 
 -include $(CORE_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
 	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \

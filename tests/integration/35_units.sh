@@ -221,13 +221,19 @@ complete_words() {	# the words bash would offer for the command line "$@"
 }
 export CONF=$T/cconf RUN=$T/crun
 is "completes all commands" "$(complete_words migratectl '')" \
-    "audit check create down force goto list log plan redo reload status up validate version wait-ready "
+    "audit check conninfo create down force goto help list log metrics plan redo reload status up validate version wait-ready "
 is "completes a prefix" "$(complete_words migratectl w)" "wait-ready "
 is "completes global options" "$(complete_words migratectl --j)" "--json "
 is "completes after -n SERVICE" "$(complete_words migratectl -n auth re)" \
     "redo reload "
 is "completes service names for -n" "$(complete_words migratectl -n '')" \
     "auth billing search "
+is "completes service names for --service" \
+    "$(complete_words migratectl --service '')" "auth billing search "
+is "completes metrics -o" "$(complete_words migratectl metrics -)" \
+    "--output -o "
+is "completes help's command" "$(complete_words migratectl help ve)" \
+    "version "
 is "completes up options" "$(complete_words migratectl up --)" \
     "--dry-run --out-of-order --to "
 is "completes down options" "$(complete_words migratectl --json down --)" \
@@ -255,7 +261,7 @@ is "migratectl --help exits 0" "$?" 0
 for c in $(complete_words migratectl ''); do
 	like "migratectl --help lists '$c'" "$help" "(^|[^a-z-])$c([^a-z-]|$)"
 done
-for o in -s -n -c --json --yes --migrations; do
+for o in -s --service -n -c --json --yes --migrations; do
 	like "migratectl --help lists '$o'" "$help" "(^|[^a-z-])$o([^a-z-]|$)"
 done
 
