@@ -6,7 +6,8 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev libpq-dev libuv1-dev libyaml-dev
 libpg-query-dev libjansson-dev libcmocka-dev libssl-dev
 postgresql postgresql-client util-linux procps pgbouncer
-systemd man-db strace python3 stress-ng"
+systemd man-db strace python3 stress-ng
+prometheus prometheus-node-exporter"
 
 missing=""
 for p in $PKGS; do
