@@ -7,6 +7,7 @@
 #   make test-loaded  the same beside two CPU hogs (stress-ng --cpu 2)
 #   make asan       the same suite with AddressSanitizer + UBSan
 #   make install    PREFIX=/usr/local DESTDIR=...
+#   make deb        the Debian package, migrated_VERSION_ARCH.deb, here
 #
 # BUILD selects the output folder, so several builds can live side by side.
 
@@ -61,7 +62,7 @@ BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 .SECONDARY:
 
 .PHONY: all deps build check demo test test-loaded unit asan install \
-	uninstall clean \
+	uninstall clean deb \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \
 	migrate-goto migrate-force migrate-backup migrations-log
@@ -76,17 +77,17 @@ build: $(LIB) $(BINS) $(UNIT_BIN) $(GOLDEN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/migrated: $(DAEMON_OBJ) $(LIB)
-	$(CC) $(SANFLAGS) -o $@ $(DAEMON_OBJ) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) $(SANFLAGS) -o $@ $(DAEMON_OBJ) $(LIB) $(LIBS)
 
 $(BUILD)/migratectl: $(CTL_OBJ) $(LIB)
-	$(CC) $(SANFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) $(SANFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -130,7 +131,9 @@ COMPDIR	?= $(PREFIX)/share/bash-completion/completions
 UNIT_SED = -e 's|/usr/sbin/migrated|$(PREFIX)/sbin/migrated|g' \
 	   -e 's|/usr/bin/migratectl|$(PREFIX)/bin/migratectl|g'
 
-install: all
+# Installs what is built (building it if needed); `make` first on a fresh
+# machine, so that make deps installs the libraries.
+install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(BUILD)/migrated $(DESTDIR)$(PREFIX)/sbin/migrated
 	install -m 755 $(BUILD)/migratectl $(DESTDIR)$(PREFIX)/bin/migratectl
@@ -138,9 +141,10 @@ install: all
 	install -m 644 contrib/migrated.yaml \
 	    $(DESTDIR)$(SYSCONFDIR)/migrated/migrated.yaml.example
 	install -d $(DESTDIR)$(UNITDIR)
-	for f in systemd/*.service systemd/*.socket; do \
-	    sed $(UNIT_SED) "$$f" >"$(DESTDIR)$(UNITDIR)/$${f#systemd/}" && \
-	    chmod 644 "$(DESTDIR)$(UNITDIR)/$${f#systemd/}" || exit 1; \
+	for f in systemd/*.service systemd/*.socket contrib/metrics/*.service \
+	    contrib/metrics/*.timer; do \
+	    sed $(UNIT_SED) "$$f" >"$(DESTDIR)$(UNITDIR)/$${f##*/}" && \
+	    chmod 644 "$(DESTDIR)$(UNITDIR)/$${f##*/}" || exit 1; \
 	done
 	install -d $(DESTDIR)$(SYSUSERSDIR)
 	install -m 644 systemd/migrated.sysusers \
@@ -149,6 +153,9 @@ install: all
 	sed $(UNIT_SED) systemd/app-drop-in.conf.example \
 	    >$(DESTDIR)$(DOCDIR)/examples/app-drop-in.conf
 	chmod 644 $(DESTDIR)$(DOCDIR)/examples/app-drop-in.conf
+	install -m 644 contrib/prometheus/migrated.rules.yml \
+	    contrib/prometheus/migrated.rules.test.yml \
+	    contrib/grafana/migrated.json $(DESTDIR)$(DOCDIR)/examples/
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 docs/migrated.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 docs/migrated.8 docs/migratectl.8 $(DESTDIR)$(MANDIR)/man8/
@@ -162,7 +169,11 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/migrated.service \
 	    $(DESTDIR)$(UNITDIR)/migrated.socket \
 	    '$(DESTDIR)$(UNITDIR)/migrated@.service' \
-	    '$(DESTDIR)$(UNITDIR)/migrated@.socket'
+	    '$(DESTDIR)$(UNITDIR)/migrated@.socket' \
+	    '$(DESTDIR)$(UNITDIR)/migrated-metrics@.service' \
+	    '$(DESTDIR)$(UNITDIR)/migrated-metrics@.timer' \
+	    '$(DESTDIR)$(UNITDIR)/migrated-audit-verify@.service' \
+	    '$(DESTDIR)$(UNITDIR)/migrated-audit-verify@.timer'
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/migrated.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man5/migrated.yaml.5 \
@@ -171,6 +182,13 @@ uninstall:
 
 clean:
 	rm -rf build build-asan build-*
+
+# The Debian package (debian/, debhelper 13), built from a copy of the
+# tracked files under $(BUILD)/deb, so that dpkg-buildpackage's outputs
+# stay out of the checkout; the .deb is copied here.  As root, the
+# packaging tools are installed first (scripts/deps.sh deb).
+deb:
+	@scripts/deb.sh "$(BUILD)/deb"
 
 # The seed documents' targets: thin wrappers over migratectl.
 #   SOCKET=PATH or SERVICE=NAME pick the daemon (else $$MIGRATED_SOCKET,

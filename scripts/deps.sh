@@ -1,6 +1,7 @@
 #!/bin/sh
-# Check the Debian packages migrated needs; install the missing ones when
-# running as root, otherwise print the exact command and fail.
+# deps.sh [deb] - check the Debian packages migrated needs; install the
+# missing ones when running as root, otherwise print the exact command and
+# fail.  "deb": also what building the package takes (make deb).
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpq-dev libuv1-dev libyaml-dev
@@ -8,6 +9,9 @@ libpg-query-dev libjansson-dev libcmocka-dev libssl-dev
 postgresql postgresql-client util-linux procps pgbouncer
 systemd man-db strace python3 stress-ng
 prometheus prometheus-node-exporter"
+if [ "${1:-}" = deb ]; then
+	PKGS="$PKGS dpkg-dev debhelper fakeroot lintian git"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -203,6 +203,15 @@ for o in $("$MIGRATED" --help | grep -o -- '--[a-z-]*' | sort -u); do
 done
 is "every option of migrated --help is in migrated(8)" "$missing" ""
 
+# --- the Debian package's version is the program's ---
+if command -v dpkg-parsechangelog >/dev/null; then
+	is "debian/changelog: the version migrated -V says" \
+	    "$(cd "$SRC" && dpkg-parsechangelog -S Version)" \
+	    "$("$MIGRATED" -V | awk '{print $2}')"
+else
+	skip "debian/changelog version: no dpkg-parsechangelog (dpkg-dev)"
+fi
+
 # --- bash completion ------------------------------------------------------
 C=$SRC/contrib/migratectl.bash
 ok "completion is valid bash" bash -n "$C"
