@@ -8,6 +8,7 @@
 #   make asan       the same suite with AddressSanitizer + UBSan
 #   make install    PREFIX=/usr/local DESTDIR=...
 #   make deb        the Debian package, migrated_VERSION_ARCH.deb, here
+#   make test-system  the package under a real systemd (root, a container)
 #
 # BUILD selects the output folder, so several builds can live side by side.
 
@@ -62,7 +63,7 @@ BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 .SECONDARY:
 
 .PHONY: all deps build check demo test test-loaded unit asan install \
-	uninstall clean deb \
+	uninstall clean deb test-system \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \
 	migrate-goto migrate-force migrate-backup migrations-log
@@ -189,6 +190,12 @@ clean:
 # packaging tools are installed first (scripts/deps.sh deb).
 deb:
 	@scripts/deb.sh "$(BUILD)/deb"
+
+# The package under a real systemd 252, booted in a Debian 12 container
+# (tests/system/run.sh); the container's root is kept in $(BUILD)/system.
+test-system: deb
+	@scripts/deps.sh system
+	@tests/system/run.sh $(BUILD)
 
 # The seed documents' targets: thin wrappers over migratectl.
 #   SOCKET=PATH or SERVICE=NAME pick the daemon (else $$MIGRATED_SOCKET,
