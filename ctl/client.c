@@ -38,7 +38,8 @@ client_open(struct client *c, const char *path, struct merr *e)
 		merr_set(e, MERR_CONNECT, "cannot connect to migrated at "
 		    "'%s': %s", path, strerror(errno));
 		merr_hint(e, "is migrated running? (systemctl status "
-		    "migrated; -s SOCKET or -n SERVICE picks another)");
+		    "migrated; -s SOCKET, --service NAME or MIGRATED_SOCKET "
+		    "picks another)");
 	}
 	client_close(c);
 	return -1;

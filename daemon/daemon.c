@@ -57,6 +57,7 @@ daemon_status_get(struct migrated *m, struct daemon_status *s)
 	s->config = m->cfg->cfg.path;
 	s->reloads = st->reloads;
 	s->jobs = m->dbloop.pending;
+	s->stats = &st->stats.s;
 }
 
 /*
@@ -104,6 +105,7 @@ daemon_fold(struct migrated *m, struct job *j)
 {
 	struct job_result *r = &j->res;
 
+	stats_fold(&m->st.stats, j, &m->st.t2);
 	if (r->t1_kind == T1_PLANNED && m->st.has_t1) {
 		t1_summary_merge(&m->st.t1, &r->t1);
 	} else if (r->t1_kind != T1_NONE) {
@@ -627,6 +629,7 @@ daemon_main(const char *config_path, const struct config_overrides *ov,
 	m.config_path = config_path;
 	m.overrides = *ov;
 	m.st.started = time(NULL);
+	stats_init(&m.st.stats, m.st.started);
 	m.st.db_down_since = 0;
 	uv_loop_init(&loop);
 	m.loop = &loop;
@@ -643,6 +646,7 @@ daemon_main(const char *config_path, const struct config_overrides *ov,
 		    uv_strerror(rc));
 	t1_summary_release(&m.st.t1);
 	t2_summary_release(&m.st.t2);
+	stats_release(&m.st.stats);
 	ops_free(m.ops);
 	cfgref_put(m.cfg);
 	log_info("stopped (exit %d)", m.exit_code);

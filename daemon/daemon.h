@@ -28,6 +28,7 @@
 #include "dbloop.h"
 #include "job.h"
 #include "notify.h"
+#include "stats.h"
 #include "status.h"
 #include "watch.h"
 
@@ -64,6 +65,7 @@ struct dstate {
 	char	 last_error[512];
 	char	 notified[1024];	/* the last STATUS= sent */
 	long	 reloads;	/* reloads whose config step ended (ok or not) */
+	struct stats stats;	/* for monitoring */
 };
 
 struct migrated {

@@ -1,12 +1,19 @@
 #!/bin/sh
-# Check the Debian packages migrated needs; install the missing ones when
-# running as root, otherwise print the exact command and fail.
+# deps.sh [deb] - check the Debian packages migrated needs; install the
+# missing ones when running as root, otherwise print the exact command and
+# fail.  "deb": also what building the package takes (make deb);
+# "system": what booting it under systemd in a container takes.
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpq-dev libuv1-dev libyaml-dev
 libpg-query-dev libjansson-dev libcmocka-dev libssl-dev
 postgresql postgresql-client util-linux procps pgbouncer
-systemd man-db strace python3 stress-ng"
+systemd man-db strace python3 stress-ng
+prometheus prometheus-node-exporter"
+case ${1:-} in
+deb)	PKGS="$PKGS dpkg-dev debhelper fakeroot lintian git" ;;
+system)	PKGS="$PKGS systemd-container debootstrap" ;;
+esac
 
 missing=""
 for p in $PKGS; do
