@@ -30,7 +30,7 @@ is "--help is help" "$("$MIGRATECTL" --help)" "$out"
 cmds=$(printf '%s\n' "$out" | sed -n '/^commands:/,/^$/p' |
     awk 'NF > 1 { print $1 }')
 is "help lists every command" "$(echo $cmds)" \
-    "status check plan list up down goto force redo validate create log audit reload version conninfo metrics wait-ready help"
+    "status check plan list up down goto force redo adopt baseline validate create pull log audit reload version conninfo metrics wait-ready help"
 bad=
 for c in $cmds; do
 	h=$("$MIGRATECTL" help "$c") || bad="$bad $c(help)"
