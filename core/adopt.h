@@ -18,9 +18,10 @@
  *                   version) are kept by script and checksum.
  *
  * Each tool finds its table through the connection's search_path, and so
- * does adopt_detect().  golang-migrate's and dbmate's tables share a name
- * and are told apart by their columns; migrated's own table is never
- * taken for another tool's.
+ * does adopt_detect().  A table is a tool's when it has the tool's name
+ * and exactly the tool's columns (adopt_table_tool()): golang-migrate's
+ * and dbmate's tables share a name and are told apart by their columns;
+ * migrated's own table is never taken for another tool's.
  *
  * adopt_read() refuses (MERR_STATE, with the way out in the hint) a dirty
  * golang-migrate version and a failed Flyway row: what the database holds
@@ -91,6 +92,14 @@ const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */
 /* By name (case-insensitive): golang-migrate, migrate, goose, dbmate,
  * flyway; ADOPT_NONE when unknown. */
 enum adopt_tool adopt_tool_from_name(const char *);
+
+/*
+ * Whose history table is a table of this name with exactly these columns
+ * (in any order); ADOPT_NONE when no tool's.  Tier 1 uses it too: such a
+ * table is not drift.
+ */
+enum adopt_tool adopt_table_tool(const char *name, const char *const *cols,
+	    size_t n);
 
 /*
  * The histories in the database (at most one per tool); none is not an

@@ -24,6 +24,39 @@ vcmp(const char *a, const char *b)
 	return cmp;
 }
 
+/* A tool's table: its name and exactly its columns, in any order. */
+static void
+test_table_tool(void **state)
+{
+	const char *golang[] = { "dirty", "version" };
+	const char *dbmate[] = { "version" };
+	const char *more[] = { "version", "dirty", "note" };
+	const char *goose[] = { "tstamp", "is_applied", "version_id", "id" };
+	const char *flyway[] = { "installed_rank", "version", "description",
+	    "type", "script", "checksum", "installed_by", "installed_on",
+	    "execution_time", "success" };
+
+	(void)state;
+	assert_int_equal(adopt_table_tool("schema_migrations", golang, 2),
+	    ADOPT_GOLANG);
+	assert_int_equal(adopt_table_tool("schema_migrations", dbmate, 1),
+	    ADOPT_DBMATE);
+	assert_int_equal(adopt_table_tool("goose_db_version", goose, 4),
+	    ADOPT_GOOSE);
+	assert_int_equal(adopt_table_tool("flyway_schema_history", flyway,
+	    10), ADOPT_FLYWAY);
+	/* one column more, one less, or another name: no tool's */
+	assert_int_equal(adopt_table_tool("schema_migrations", more, 3),
+	    ADOPT_NONE);
+	assert_int_equal(adopt_table_tool("goose_db_version", goose, 3),
+	    ADOPT_NONE);
+	assert_int_equal(adopt_table_tool("flyway_schema_history", flyway,
+	    9), ADOPT_NONE);
+	assert_int_equal(adopt_table_tool("versions", golang, 2), ADOPT_NONE);
+	assert_int_equal(adopt_table_tool("goose_db_version", golang, 2),
+	    ADOPT_NONE);
+}
+
 static void
 test_vcmp(void **state)
 {
@@ -139,6 +172,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vcmp),
 		cmocka_unit_test(test_tools),
+		cmocka_unit_test(test_table_tool),
 		cmocka_unit_test(test_map),
 	};
 
