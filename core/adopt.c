@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "adopt.h"
 #include "config.h"
@@ -513,6 +514,7 @@ void
 adopt_map_release(struct adopt_map *m)
 {
 	free(m->applied);
+	free(m->changed);
 	free(m->unknown);
 	memset(m, 0, sizeof(*m));
 }
@@ -538,20 +540,92 @@ has_file(const struct migset *set, const char *v)
 	return 0;
 }
 
+int32_t
+adopt_flyway_checksum(const char *text, size_t len)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	size_t i = 0, start;
+
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;		/* BomFilter: the first line's BOM */
+	while (i < len) {
+		for (start = i; i < len && text[i] != '\n' && text[i] != '\r';
+		    i++)
+			;
+		crc = crc32(crc, (const Bytef *)text + start,
+		    (uInt)(i - start));
+		while (i < len && (text[i] == '\n' || text[i] == '\r'))
+			i++;	/* readLine(): no terminator is hashed */
+	}
+	return (int32_t)(uint32_t)crc;
+}
+
+/* The history's latest run of repeatable m's script, or NULL. */
+static const struct adopt_repeatable *
+rep_of(const struct adopt_hist *h, const struct migration *m)
+{
+	const char *file = m->up.path ? strrchr(m->up.path, '/') : NULL;
+
+	file = file ? file + 1 : m->up.path;
+	for (size_t i = 0; file && i < h->nrep; i++) {
+		const char *s = strrchr(h->rep[i].script, '/');
+
+		if (!strcmp(s ? s + 1 : h->rep[i].script, file))
+			return &h->rep[i];
+	}
+	return NULL;
+}
+
+/*
+ * A Flyway repeatable counts as applied when the history's latest run of
+ * its script has the file's checksum, as Flyway decides; else it is
+ * pending (changed: Flyway would apply it again).
+ */
+static int
+rep_applied(const struct adopt_hist *h, const struct migration *m,
+    int *changed)
+{
+	const struct adopt_repeatable *r = rep_of(h, m);
+	char *end;
+	long sum;
+
+	*changed = 0;
+	if (r == NULL)
+		return 0;
+	*changed = 1;
+	if (r->checksum == NULL || m->up.text == NULL)
+		return 0;
+	sum = strtol(r->checksum, &end, 10);
+	if (*end != '\0' || sum != adopt_flyway_checksum(m->up.text,
+	    strlen(m->up.text)))
+		return 0;
+	*changed = 0;
+	return 1;
+}
+
 int
 adopt_map(const struct migset *set, const struct adopt_hist *h,
     struct adopt_map *m, struct merr *e)
 {
+	int changed;
+
 	memset(m, 0, sizeof(*m));
-	if ((set->n && (m->applied = calloc(set->n,
-	    sizeof(*m->applied))) == NULL) || (m->unknown = calloc(h->n + 1,
+	if ((set->n && ((m->applied = calloc(set->n,
+	    sizeof(*m->applied))) == NULL || (m->changed = calloc(set->n,
+	    sizeof(*m->changed))) == NULL)) || (m->unknown = calloc(h->n + 1,
 	    sizeof(*m->unknown))) == NULL) {
 		adopt_map_release(m);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < set->n; i++)
-		if (is_applied(h, set->v[i].version))
+	for (size_t i = 0; i < set->n; i++) {
+		const struct migration *v = &set->v[i];
+
+		if (v->repeatable ? rep_applied(h, v, &changed) :
+		    is_applied(h, v->version))
 			m->applied[m->napplied++] = &set->v[i];
+		else if (v->repeatable && changed)
+			m->changed[m->nchanged++] = &set->v[i];
+	}
 	for (size_t i = 0; i < h->n; i++)
 		if (!has_file(set, h->versions[i]))
 			m->unknown[m->nunknown++] = h->versions[i];

@@ -15,7 +15,8 @@
  *                   in installed_rank order, the latest row of a version
  *                   deciding (UNDO_* and DELETE take it back); a BASELINE
  *                   row means everything up to it; repeatable rows (no
- *                   version) are kept by script and checksum.
+ *                   version) are kept by script and checksum, and match
+ *                   an R__ file by its name.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect().  A table is a tool's when it has the tool's name
@@ -38,6 +39,7 @@
 #define MIGRATE_ADOPT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -84,6 +86,9 @@ struct adopt_hist {
 struct adopt_map {
 	struct migration **applied;	/* folder order */
 	size_t		 napplied;
+	struct migration **changed;	/* Flyway repeatables run with
+					   another checksum: pending */
+	size_t		 nchanged;
 	const char	**unknown;	/* history versions with no file */
 	size_t		 nunknown;
 };
@@ -111,6 +116,15 @@ int	adopt_detect(struct db *, const struct config *,
 int	adopt_read(struct db *, const struct adopt_src *,
 	    struct adopt_hist *, struct merr *);
 void	adopt_hist_release(struct adopt_hist *);
+
+/*
+ * Flyway's checksum of a script (ChecksumCalculator): CRC-32 of the UTF-8
+ * bytes of each line without its terminator (\n, \r\n or \r), a leading
+ * byte order mark left out, as a Java int.  A repeatable (R__) is adopted
+ * as applied when the history's latest run of its script has the file's
+ * checksum, and is pending (applied again, as Flyway would) when not.
+ */
+int32_t	adopt_flyway_checksum(const char *text, size_t len);
 
 /* Compare two versions: *cmp <0, 0, >0; -1 when one is not a version. */
 int	adopt_vcmp(const char *a, const char *b, int *cmp);

@@ -57,6 +57,35 @@ test_table_tool(void **state)
 	    ADOPT_NONE);
 }
 
+/*
+ * Flyway's checksum.  The expected values were computed by Java itself
+ * (java.io.BufferedReader.readLine and java.util.zip.CRC32, as Flyway's
+ * ChecksumCalculator uses them, the BOM dropped as BomFilter does).
+ */
+static void
+test_flyway_checksum(void **state)
+{
+	static const char answer[] =
+	    "create or replace function ANSWER() returns int\n"
+	    "language sql immutable as $$ select 42 $$;\n";
+
+	(void)state;
+#define CK(s) adopt_flyway_checksum(s, sizeof(s) - 1)
+	assert_int_equal(CK("select 1;\n"), -690524359);
+	/* line endings and a BOM do not count */
+	assert_int_equal(CK("select 1;\r\n"), -690524359);
+	assert_int_equal(CK("\xEF\xBB\xBFselect 1;\n"), -690524359);
+	assert_int_equal(CK("select 1;"), -690524359);
+	assert_int_equal(CK("select 1;\n\nselect 2;"), -593479011);
+	assert_int_equal(CK("select 1;\rselect 2;\r\n\r\n"), -593479011);
+	assert_int_equal(CK(""), 0);
+	/* the bytes of each line, UTF-8 as they are */
+	assert_int_equal(CK("select 'caf\xC3\xA9';\n"), 502883024);
+	/* tests/golden/folder/flyway/migrations/R__Answer_function.sql */
+	assert_int_equal(CK(answer), -691993729);
+#undef CK
+}
+
 static void
 test_vcmp(void **state)
 {
@@ -173,6 +202,7 @@ main(void)
 		cmocka_unit_test(test_vcmp),
 		cmocka_unit_test(test_tools),
 		cmocka_unit_test(test_table_tool),
+		cmocka_unit_test(test_flyway_checksum),
 		cmocka_unit_test(test_map),
 	};
 
