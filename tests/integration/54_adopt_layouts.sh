@@ -101,6 +101,12 @@ fails_with "goose: 00001 would fail if run again" 3 \
 start "$DB" "$T/goose"
 like "goose: the start adopted 2" "$(cat "$T/daemon.log")" \
     "tier 2: 2 versions adopted as applied, up to 00002"
+out=$(ctl list 2>&1)
+like "goose: list: 00002 applied, by migrated (the start)" "$out" \
+    "00002 +histories_partition_creation +applied .*migrated$"
+like "goose: list: 00003 pending" "$out" "00003 +post_title_index +pending"
+like "goose: log --limit 5 shows the adopt row" "$(ctl log --limit 5 2>&1)" \
+    "tier2.adopt.*goose"
 out=$(ctl up 2>&1); rc=$?
 is "goose: up exits 0" "$rc" 0
 is "goose: up ran 00003 (NO TRANSACTION) and the timestamp only" \
