@@ -18,7 +18,7 @@ DESTDIR	?=
 SYSCONFDIR ?= /etc
 
 CC	?= cc
-PKGS	= libpq libuv yaml-0.1 jansson libcrypto
+PKGS	= libpq libuv yaml-0.1 jansson libcrypto zlib
 OPT	?= -O2 -g
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Werror

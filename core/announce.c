@@ -71,7 +71,8 @@ announce_wanted(const char *action)
 {
 	static const char *const changes[] = {
 		"tier1.apply", "tier2.apply", "tier2.rollback", "tier2.force",
-		"tier2.fail", NULL
+		"tier2.fail", "tier2.adopt", "tier2.baseline", "tier2.upgrade",
+		NULL
 	};
 
 	for (int i = 0; changes[i]; i++)

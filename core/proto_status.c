@@ -60,6 +60,7 @@ const struct proto_field proto_t2_fields[] = {
 	[T2_DIRTY_COUNT] = { "dirty_count", PF_INT, "dirty", NULL },
 	[T2_PENDING] = { "pending", PF_STRS, "pending", NULL },
 	[T2_DIRTY] = { "dirty", PF_ROWS, "dirty", dirty_fields },
+	[T2_WARNINGS] = { "warnings", PF_STRS, "warnings", NULL },
 	[T2_NFIELDS] = { NULL, PF_STR, NULL, NULL },
 };
 
@@ -241,11 +242,13 @@ proto_t2_json(const struct t2_summary *s)
 {
 	const struct proto_field *t = proto_t2_fields;
 	json_t *o = json_object(), *p = json_array(), *d = json_array();
+	json_t *w = json_array();
 
-	if (o == NULL || p == NULL || d == NULL) {
+	if (o == NULL || p == NULL || d == NULL || w == NULL) {
 		json_decref(o);
 		json_decref(p);
 		json_decref(d);
+		json_decref(w);
 		return NULL;
 	}
 	set(o, t, T2_AVAILABLE, json_boolean(s->available));
@@ -259,8 +262,11 @@ proto_t2_json(const struct t2_summary *s)
 		json_array_append_new(p, json_string(s->pending[i]));
 	for (size_t i = 0; i < s->ndirty; i++)
 		json_array_append_new(d, dirty_json(&s->dirty[i]));
+	for (size_t i = 0; i < s->nwarnings; i++)
+		json_array_append_new(w, json_string(s->warnings[i]));
 	set(o, t, T2_PENDING, p);
 	set(o, t, T2_DIRTY, d);
+	set(o, t, T2_WARNINGS, w);
 	return o;
 }
 

@@ -61,6 +61,9 @@ struct t2_summary {
 	size_t		 npending;
 	struct t2_dirty	*dirty;
 	size_t		 ndirty;
+	char		**warnings;	/* "file:line:col: message" of each
+					   rollback known not to parse */
+	size_t		 nwarnings;
 };
 
 /* check: clean, or what is not. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adopt.h"
 #include "catalog.h"
 #include "log.h"
 #include "migset.h"
@@ -316,11 +317,46 @@ out:
 	return rc;
 }
 
+/*
+ * The tables of have that are another migration tool's history (golang-
+ * migrate, goose, dbmate, Flyway): never drift.  *out is malloc'd, its
+ * pointers borrowed from have.
+ */
+static int
+t1_histories(const struct schema *have, const struct sch_table ***out,
+    size_t *n, struct merr *e)
+{
+	const char *cols[16];
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < have->ntables; i++) {
+		const struct sch_table *t = &have->tables[i];
+		const struct sch_table **nv;
+
+		if (t->ncols > 16)
+			continue;
+		for (size_t k = 0; k < t->ncols; k++)
+			cols[k] = t->cols[k].name;
+		if (adopt_table_tool(t->name, cols, t->ncols) == ADOPT_NONE)
+			continue;
+		if ((nv = realloc(*out, (*n + 1) * sizeof(*nv))) == NULL) {
+			free(*out);
+			*out = NULL;
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		}
+		*out = nv;
+		nv[(*n)++] = t;
+	}
+	return 0;
+}
+
 /* Plan want against have (have is consumed). */
 static int
 t1_compute(const struct config *cfg, struct db *db, struct schema *want,
     struct schema *have, struct plan **out, struct merr *e)
 {
+	const struct sch_table **hist = NULL;
 	struct plan_opts o;
 	struct t1owned w;
 	int rc;
@@ -332,6 +368,9 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 	rc = t1_owned(cfg, db, &w, e);
 	o.owned = w.v;
 	o.nowned = w.n;
+	if (rc == 0)
+		rc = t1_histories(have, &hist, &o.nhistories, e);
+	o.histories = hist;
 	if (rc == 0)
 		rc = t1_defaults(db, want, have, e);
 	if (rc == 0)
@@ -345,6 +384,7 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 		*out = NULL;
 	}
 	t1_owned_release(&w);
+	free(hist);
 	schema_free(have);
 	return rc;
 }

@@ -361,6 +361,9 @@ render_enh(json_t *t2)
 		    "order%s\n", c_red, fnum(t2, t, T2_DRIFT),
 		    fnum(t2, t, T2_MISSING), fnum(t2, t, T2_OOO), c_off);
 	render_dirty(t2);
+	json_array_foreach(f(t2, t, T2_WARNINGS), i, v)
+		printf("  %swarning%s %s (rollback-syntax)\n", c_yellow, c_off,
+		    json_string_value(v));
 }
 
 static void

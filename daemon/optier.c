@@ -394,6 +394,27 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
+ * Parse the rollbacks the cached set has not parsed yet, so that status
+ * names those that do not parse (it parses nothing itself).  At start
+ * and when the folder changed; only running out of memory fails.
+ */
+static int
+tier2_rollbacks(struct opctx *x, struct merr *e)
+{
+	struct mig_env env;
+	struct merr why;
+
+	merr_clear(&why);
+	tier2_env(x, &env, 0, e);
+	if (migrate_parse_rollbacks(&env, &why) == -1 &&
+	    why.code == MERR_NOMEM) {
+		*e = why;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * startup (once), recheck (database back) and reload: connect, tier 1,
  * tier-2 status; pending enhancements applied when the config says so.
  */
@@ -416,7 +437,7 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 	    x->cfg->path, NULL, 1, e) == -1)
 		return -1;
 	if (tier2_takeover(x, e) == -1 || tier1_run(x, e) == -1 ||
-	    tier2_status(x, e) == -1)
+	    tier2_rollbacks(x, e) == -1 || tier2_status(x, e) == -1)
 		return -1;
 	if (kind == START_FIRST && x->cfg->apply != APPLY_ON_COMMAND &&
 	    x->j->res.t2.npending > 0)
@@ -480,8 +501,8 @@ tier2_validate(struct opctx *x, struct merr *e)
 int
 op_refresh(struct opctx *x, struct merr *e)
 {
-	if (ops_connect(x, e) == -1 || tier2_status(x, e) == -1 ||
-	    tier2_validate(x, e) == -1)
+	if (ops_connect(x, e) == -1 || tier2_rollbacks(x, e) == -1 ||
+	    tier2_status(x, e) == -1 || tier2_validate(x, e) == -1)
 		return -1;
 	if (x->j->mutating && x->j->res.t2.npending > 0)
 		return tier2_autoup(x, e);

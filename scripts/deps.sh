@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpq-dev libuv1-dev libyaml-dev
-libpg-query-dev libjansson-dev libcmocka-dev libssl-dev
+libpg-query-dev libjansson-dev libcmocka-dev libssl-dev zlib1g-dev
 postgresql postgresql-client util-linux procps pgbouncer
 systemd man-db strace python3 stress-ng
 prometheus prometheus-node-exporter"
