@@ -273,7 +273,7 @@ wait $UP 2>/dev/null
 is "the daemon exited 0" "$(svc migrated.service ExecMainStatus)" 0
 is "the stop is a success" "$(svc migrated.service Result)" success
 is "the enhancement finished and is recorded" \
-    "$(psql_in -d app -c "SELECT count(*) FROM pg_tables WHERE tablename = 'after_sleep'")/$(psql_in -d app -c "SELECT count(*) FROM schema_migrations WHERE version = '20240101_000000'")" "1/1" ||
+    "$(psql_in -d app -c "SELECT count(*) FROM pg_tables WHERE tablename = 'after_sleep'")/$(psql_in -d app -c "SELECT count(*) FROM migrated_versions WHERE version = '20240101_000000'")" "1/1" ||
     ct journalctl -u migrated.service --no-pager -o cat | tail -n 25
 
 # ---- the watchdog restarts a frozen daemon ----
