@@ -220,7 +220,7 @@ test_round_trip(void **state)
 	    "last}, {column: name, collation: C}]}");
 	contains(text, "{expression: 'lower(email::text)', opclass: "
 	    "text_pattern_ops}");
-	contains(text, "where: (status)::text <> 'gone'::text");
+	contains(text, "where: \"(status)::text <> 'gone'::text\"");
 	contains(text, "- [Camel]");
 	free(text);
 	contains(file_text(dir, "billing.invoices.yaml"), "primary_key: "
@@ -273,10 +273,14 @@ test_facts(void **state)
 	(void)state;
 	merr_clear(&e);
 	pull_result_init(&r);
-	assert_int_equal(pull_facts_add(&f, PULL_F_SERIAL, "public", "users",
-	    "balance", "users_balance_seq"), 0);
-	assert_int_equal(pull_facts_add(&f, PULL_F_GENERATED, "public",
-	    "users", "score", NULL), 0);
+	/* a collation the models cannot create; a generated column that
+	   calls a function they cannot create */
+	assert_int_equal(pull_facts_add(&f, PULL_F_COLLATION, "public",
+	    "users", "balance", "public.mycoll"), 0);
+	assert_non_null(schema_find_column(&s->tables[0], "ratio")->generated =
+	    strdup("(score * 2)"));
+	assert_int_equal(pull_facts_add(&f, PULL_F_USES, "public", "users",
+	    "default ratio", "function h()"), 0);
 	assert_int_equal(pull_facts_add(&f, PULL_F_USES, "public", "users",
 	    "index users_lower_email", "function f(text)"), 0);
 	assert_int_equal(pull_facts_add(&f, PULL_F_USES, "public", "users",
@@ -301,12 +305,12 @@ test_facts(void **state)
 	assert_int_equal(pull_prep(s, &f, &o, &r.notes, &e), 0);
 
 	t = schema_find_table(s, "public", "users");
-	assert_null(schema_find_column(t, "balance")->def);
-	assert_true(noted(&r.notes, "serial column", "public.users.balance",
-	    "users_balance_seq"));
-	assert_null(schema_find_column(t, "score")->def);
-	assert_true(noted(&r.notes, "generated column", "public.users.score",
-	    "GENERATED ALWAYS AS (0)"));
+	assert_null(schema_find_column(t, "balance"));
+	assert_true(noted(&r.notes, "column", "public.users.balance",
+	    "its collation public.mycoll is not one the models can create"));
+	assert_null(schema_find_column(t, "ratio"));
+	assert_true(noted(&r.notes, "column", "public.users.ratio",
+	    "GENERATED ALWAYS AS ((score * 2)) STORED uses function h()"));
 	assert_null(schema_find_index(t, "users_lower_email"));
 	assert_true(noted(&r.notes, "index", "public.users_lower_email",
 	    "uses function f(text)"));
