@@ -249,10 +249,13 @@ CREATE TRIGGER things_bump BEFORE INSERT ON things
 ALTER TABLE things ENABLE ROW LEVEL SECURITY;
 CREATE POLICY things_all ON things USING (true);
 CREATE VIEW things_v AS SELECT id FROM things;
-CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE parted (id int, at date, PRIMARY KEY (id, at))
+  PARTITION BY RANGE (at);
+CREATE INDEX ON parted (at);
 CREATE TABLE parted_2024 PARTITION OF parted
   FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
-CREATE TABLE refs_parted (id int, at date, owner int);
+CREATE TABLE refs_parted (id int, at date,
+  FOREIGN KEY (id, at) REFERENCES parted_2024);
 CREATE TABLE schema_migrations (version text PRIMARY KEY);
 SQL
 # (the tracking table's name said, whatever the default)
@@ -276,6 +279,7 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "row level security \| public.things" "view \| public.things_v" \
     "partitioned table \| public.parted \| not written: PARTITION BY RANGE" \
     "partition \| public.parted_2024 \| not written: partition of parted" \
+    "foreign key \| public.refs_parted.refs_parted_id_at_fkey \| not written: references public.parted_2024" \
     "table \| public.schema_migrations \| not written: the configuration names it"; do
 	like "notes: $k" "$notes" "^\| $k"
 	kind=${k%% \\| *} rest=${k#* \\| }
