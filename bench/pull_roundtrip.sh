@@ -3,8 +3,8 @@
 # applications (README "Pull: models from an existing database").
 #
 # For each schema: apply the application's own DDL with psql to a database
-# (src), pull a models folder from it, create the extensions PULL_NOTES.md
-# lists in an empty database (dst), apply the folder there with --once,
+# (src), pull a models folder from it, apply the folder to an empty
+# database (dst) with --once (its extensions included; no change may fail),
 # apply it again (must be 0 statements), plan the folder against src
 # (must have no safe or refused change; drift only for objects the notes
 # list), and compare `pg_dump -s` of src and dst statement by statement.
@@ -201,9 +201,6 @@ roundtrip() {
 	fi
 	notes=$(grep -c '^| [a-z]' "$D/models/PULL_NOTES.md")
 	notes=$((notes - 1))	# the header row
-	# the extensions the notes name, before the models (no key yet)
-	sed -n 's/^| extension | \([^.]*\)\.\([^ ]*\) |.*/CREATE EXTENSION IF NOT EXISTS "\2" WITH SCHEMA "\1";/p' \
-	    "$D/models/PULL_NOTES.md" | psql -X -q -d "dst_$NAME" >>"$LOG" 2>&1
 	M() { "$MIGRATED" -c "$D/config.yaml" --models "$D/models" \
 	    --migrations "$D/mig" "$@"; }
 	M --database "dbname=dst_$NAME" --once >"$D/once1.txt" 2>&1 ||
