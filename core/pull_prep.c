@@ -258,6 +258,13 @@ domain_at(const struct schema *s, const char *sch, const char *name)
 	return d ? d - s->domains : -1;
 }
 
+static int
+is_partition_fact(const struct pull_fact *f)
+{
+	return !strcmp(f->kind, PULL_F_PARTITIONED) ||
+	    !strcmp(f->kind, PULL_F_PARTITION);
+}
+
 static void
 apply_fact(struct prep *p, const struct pull_fact *f)
 {
@@ -265,8 +272,7 @@ apply_fact(struct prep *p, const struct pull_fact *f)
 	struct sch_table *t = ti >= 0 ? &p->s->tables[ti] : NULL;
 	long di;
 
-	if (!strcmp(f->kind, PULL_F_PARTITIONED) ||
-	    !strcmp(f->kind, PULL_F_PARTITION)) {
+	if (is_partition_fact(f)) {
 		/* the plan refuses to compare them: never a plain table */
 		if (ti >= 0)
 			drop_table(p, (size_t)ti, f->kind, f->detail ?
@@ -866,6 +872,9 @@ prep_schemas(struct prep *p)
 			used = !strcmp(p->s->domains[j].schema, sch);
 		for (size_t j = 0; !used && j < p->s->nseqs; j++)
 			used = !strcmp(p->s->seqs[j].schema, sch);
+		for (size_t j = 0; !used && j < p->s->nexts; j++)
+			used = p->s->exts[j].schema &&
+			    !strcmp(p->s->exts[j].schema, sch);
 		if (!used)
 			prep_note(p, "schema", sch, "", NULL, "has no table, type or "
 			    "sequence the models can say: it is not created");
@@ -885,9 +894,12 @@ pull_prep(struct schema *s, const struct pull_facts *facts,
 	struct prep p = { .s = s, .notes = notes, .o = o };
 
 	prep_tables(&p);
-	for (size_t i = 0; facts && i < facts->n; i++)
-		if (!own_guard(&p, &facts->v[i]))
-			apply_fact(&p, &facts->v[i]);
+	/* tables that go whole first: no note on a column of theirs */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; facts && i < facts->n; i++)
+			if (is_partition_fact(&facts->v[i]) == !pass &&
+			    !own_guard(&p, &facts->v[i]))
+				apply_fact(&p, &facts->v[i]);
 	prep_partitions(&p);
 	prep_extensions(&p, facts);
 	prep_domains(&p);
