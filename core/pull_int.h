@@ -16,7 +16,7 @@ struct prep {
 	struct schema		*s;
 	struct pull_notes	*notes;
 	char			**traw, **tout;	/* spellings made */
-	char			**serial_seqs;	/* "sch.name" a serial owns */
+	char			**serial_seqs;	/* serials' sequences */
 	const struct pull_opts	*o;
 	int			 own_audit;	/* ours: its guard too */
 	int			 nomem;

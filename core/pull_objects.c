@@ -171,7 +171,8 @@ owner_written(const struct schema *s, const char *owner)
 		size_t a = strlen(t->schema), b = strlen(t->name);
 
 		if (strncmp(owner, t->schema, a) || owner[a] != '.' ||
-		    strncmp(owner + a + 1, t->name, b) || owner[a + b + 1] != '.')
+		    strncmp(owner + a + 1, t->name, b) ||
+		    owner[a + b + 1] != '.')
 			continue;
 		if (schema_find_column(t, owner + a + b + 2))
 			return 1;

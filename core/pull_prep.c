@@ -68,8 +68,8 @@ expr_mentions(const char *expr, const char *col)
 static void
 drop_index(struct prep *p, struct sch_table *t, size_t i, const char *why)
 {
-	prep_note(p, "index", t->schema, t->idx[i].name, NULL, "not written: %s",
-	    why);
+	prep_note(p, "index", t->schema, t->idx[i].name, NULL,
+	    "not written: %s", why);
 	schema_remove_index(t, i);
 }
 
@@ -109,7 +109,8 @@ drop_refs(struct prep *p, const char *rsch, const char *rtab,
 
 /* Remove column ci of t and every key and index that uses it. */
 void
-prep_drop_column(struct prep *p, struct sch_table *t, size_t ci, const char *why)
+prep_drop_column(struct prep *p, struct sch_table *t, size_t ci,
+    const char *why)
 {
 	char *col = strdup(t->cols[ci].name), msg[200];
 
@@ -733,8 +734,8 @@ prep_index(struct prep *p, struct sch_table *t, size_t *j)
 	char *o;
 
 	if (!x->valid)
-		prep_note(p, "invalid index", t->schema, x->name, NULL, "written "
-		    "as it is defined: the plan will rebuild it");
+		prep_note(p, "invalid index", t->schema, x->name, NULL,
+		    "written as it is defined: the plan will rebuild it");
 	prep_strip_parens(x->where);
 	for (size_t k = 0; x->opts && x->keys[k]; k++) {
 		if (*x->opts[k] == '\0')
@@ -766,8 +767,8 @@ prep_constraint(struct prep *p, struct sch_table *t, size_t *j)
 		return;
 	}
 	if (!c->valid)
-		prep_note(p, "not valid constraint", t->schema, t->name, c->name,
-		    "written as valid: the plan will VALIDATE it");
+		prep_note(p, "not valid constraint", t->schema, t->name,
+		    c->name, "written as valid: the plan will VALIDATE it");
 	if (c->kind == SCH_CHECK)
 		prep_strip_parens(c->expr);
 }
@@ -796,10 +797,10 @@ prep_own(struct prep *p, size_t i, int audit)
 	if (t->comment && !strncmp(t->comment, mark, strlen(mark)))
 		p->own_audit |= audit;
 	else
-		prep_note(p, "table", t->schema, t->name, NULL, "not written: the "
-		    "configuration names it as migrated's own %s table, but "
-		    "migrated did not make it: set %s_table (or schema) to "
-		    "another name", what, what);
+		prep_note(p, "table", t->schema, t->name, NULL, "not written: "
+		    "the configuration names it as migrated's own %s table, "
+		    "but migrated did not make it: set %s_table (or schema) "
+		    "to another name", what, what);
 	schema_remove_table(p->s, i);
 }
 
@@ -876,8 +877,9 @@ prep_schemas(struct prep *p)
 			used = p->s->exts[j].schema &&
 			    !strcmp(p->s->exts[j].schema, sch);
 		if (!used)
-			prep_note(p, "schema", sch, "", NULL, "has no table, type or "
-			    "sequence the models can say: it is not created");
+			prep_note(p, "schema", sch, "", NULL, "has no table, "
+			    "type or sequence the models can say: it is not "
+			    "created");
 	}
 	for (size_t j = 0; j < p->s->nenums; j++)
 		if (prep_dotted(p->s->enums[j].name) ||
