@@ -17,6 +17,7 @@ struct prep {
 	struct pull_notes	*notes;
 	char			**traw, **tout;	/* spellings made */
 	char			**serial_seqs;	/* serials' sequences */
+	char			**nextvals;	/* "sch.name" per nextval() */
 	const struct pull_opts	*o;
 	int			 own_audit;	/* ours: its guard too */
 	int			 nomem;

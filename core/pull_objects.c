@@ -180,11 +180,40 @@ owner_written(const struct schema *s, const char *owner)
 	return 0;
 }
 
+static int nextval_target(const char *, char **, char **);
+
+/* The sequence of every column default that calls nextval(), once per
+   call (a serial's sequence that another column draws from too is not
+   written as serial: the other table may be created first). */
+static void
+nextvals_list(struct prep *p)
+{
+	char *sch, *name, *key;
+
+	for (size_t i = 0; i < p->s->ntables; i++)
+		for (size_t j = 0; j < p->s->tables[i].ncols; j++) {
+			const char *def = p->s->tables[i].cols[j].def;
+
+			if (def == NULL || strstr(def, "nextval(") == NULL ||
+			    nextval_target(def, &sch, &name) == -1)
+				continue;
+			if (asprintf(&key, "%s.%s", sch, name) == -1)
+				key = NULL;
+			if (key == NULL ||
+			    schema_strv_push(&p->nextvals, key) == -1)
+				p->nomem = 1;
+			free(key);
+			free(sch);
+			free(name);
+		}
+}
+
 /* A sequence whose name the format cannot say, or whose owner (a
    column) is not written, is not written either. */
 void
 prep_sequences_prune(struct prep *p)
 {
+	nextvals_list(p);
 	for (size_t i = p->s->nseqs; i-- > 0;) {
 		const struct sch_sequence *q = &p->s->seqs[i];
 
@@ -322,6 +351,16 @@ serial_like(const struct sch_table *t, const struct sch_column *c,
 	return ok;
 }
 
+static size_t
+strv_count(char *const *v, const char *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; v && v[i]; i++)
+		n += !strcmp(v[i], s);
+	return n;
+}
+
 /*
  * A column the catalog calls serial (its default draws from a sequence it
  * owns) is written as serial when PostgreSQL's serial would make exactly
@@ -340,7 +379,8 @@ prep_serial(struct prep *p, struct sch_table *t, struct sch_column *c)
 		q = schema_find_sequence(p->s, sch, dot + 1);
 		free(sch);
 	}
-	if (q == NULL || !serial_like(t, c, q)) {
+	if (q == NULL || !serial_like(t, c, q) ||
+	    strv_count(p->nextvals, c->serial_seq) != 1) {
 		c->serial = 0;
 		return;
 	}
@@ -350,15 +390,6 @@ prep_serial(struct prep *p, struct sch_table *t, struct sch_column *c)
 	}
 	free(c->def);
 	c->def = NULL;
-}
-
-static int
-strv_has(char *const *v, const char *s)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strcmp(v[i], s))
-			return 1;
-	return 0;
 }
 
 /* A serial column's sequence goes with the column; a sequence another
@@ -372,13 +403,14 @@ prep_sequences_done(struct prep *p)
 		const struct sch_sequence *q = &p->s->seqs[i];
 
 		snprintf(key, sizeof(key), "%s.%s", q->schema, q->name);
-		if (strv_has(p->serial_seqs, key))
+		if (strv_count(p->serial_seqs, key))
 			schema_remove_sequence(p->s, i);
 		else if (q->owned_by)
 			prep_note(p, "sequence", q->schema, q->name, NULL,
 			    "written as a standalone sequence: OWNED BY %s is "
 			    "not said (serial is written for a NOT NULL column "
 			    "whose default is nextval() of a sequence with "
-			    "serial's name and parameters)", q->owned_by);
+			    "serial's name and parameters that no other column "
+			    "draws from)", q->owned_by);
 	}
 }

@@ -926,6 +926,7 @@ pull_prep(struct schema *s, const struct pull_facts *facts,
 	schema_strv_free(p.traw);
 	schema_strv_free(p.tout);
 	schema_strv_free(p.serial_seqs);
+	schema_strv_free(p.nextvals);
 	if (p.nomem)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	return 0;

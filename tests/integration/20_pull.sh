@@ -239,6 +239,8 @@ CREATE TABLE things (
 );
 CREATE SEQUENCE things_odd_seq START 100 OWNED BY things.odd;
 ALTER TABLE things ALTER odd SET DEFAULT nextval('things_odd_seq');
+CREATE TABLE z_owner (id serial PRIMARY KEY);
+CREATE TABLE a_shares (n integer NOT NULL DEFAULT nextval('z_owner_id_seq'));
 CREATE TABLE renamed (id serial PRIMARY KEY);
 ALTER TABLE renamed RENAME TO moved;
 CREATE INDEX things_twice ON things (twice(n));
@@ -272,6 +274,7 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "column \| public.things.g2 \| not written: GENERATED ALWAYS AS \(twice\(n\)\) STORED uses function twice\(integer\)" \
     "sequence \| public.things_odd_seq \| written as a standalone sequence: OWNED BY public.things.odd is not said" \
     "sequence \| public.renamed_id_seq \| written as a standalone sequence: OWNED BY public.moved.id" \
+    "sequence \| public.z_owner_id_seq \| written as a standalone sequence: OWNED BY public.z_owner.id" \
     "index \| public.things_twice \| not written: uses function twice" \
     "default \| public.things.n \| not written: twice\(2\)" \
     "function \| public.bump\(\)" \
