@@ -580,9 +580,12 @@ daemon_start(struct migrated *m)
 	int rc;
 
 	merr_clear(&e);
-	if (ops_preflight(&m->cfg->cfg, &e) == -1 ||
-	    control_listen(&m->control, cmd_dispatch, m, m->loop,
-	    &m->cfg->cfg, &e) == -1) {
+	if ((rc = ops_preflight(&m->cfg->cfg, &e)) == 0) {
+		log_debug("start: models and migrations folder checked");
+		rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
+		    &m->cfg->cfg, &e);
+	}
+	if (rc == -1) {
 		log_merr("error", &e);
 		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
 		    EXIT_CANNOT_HEAL : 1;
