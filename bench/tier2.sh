@@ -56,7 +56,7 @@ cc -std=c17 -D_GNU_SOURCE -O2 -Icore $(pkg-config --cflags libpq jansson) \
 # the workload, in each tool's layout
 mkdir -p "$W/mig" "$W/models" "$W/dbmate/db/migrations" "$W/npm/migrations" \
     "$W/sqlm/migrations" "$W/pgr/migrations"
-: >"$W/floor.sql"
+: >"$W/floor.sql"; : >"$W/one.sql"
 for i in $(seq 1 "$N"); do
 	v=$(printf '2024%04d_%06d' $(( (i - 1) / 10000 + 101 )) "$i")
 	body="CREATE TABLE t_$i (id bigint PRIMARY KEY, v text);
@@ -64,6 +64,7 @@ CREATE INDEX t_${i}_v ON t_$i (v);
 COMMENT ON TABLE t_$i IS 'bench table $i';"
 	printf '%s\n' "$body" >"$W/mig/${v}_t$i.sql"
 	printf 'BEGIN;\n%s\nCOMMIT;\n' "$body" >>"$W/floor.sql"
+	printf "%s\n" "$body" >>"$W/one.sql"
 	printf -- '-- migrate:up\n%s\n\n-- migrate:down\nDROP TABLE t_%s;\n' \
 	    "$body" "$i" >"$W/dbmate/db/migrations/${v/_/}_t$i.sql"
 	printf -- '-- Up Migration\n%s\n-- Down Migration\n' "$body" \
@@ -133,7 +134,7 @@ peer() {	# peer NAME: apply all, then up with nothing to do
 for round in $(seq 1 "$ROUNDS"); do
 	fresh one
 	t=$(now)
-	psql -qAtX -1 -v ON_ERROR_STOP=1 -d one -f "$W/floor.sql" >/dev/null
+	psql -qAtX -1 -v ON_ERROR_STOP=1 -d one -f "$W/one.sql" >/dev/null
 	put "apply:psql -1" "$(ms "$t")"
 
 	fresh floor

@@ -160,7 +160,7 @@ main(int argc, char **argv)
 	}
 	if (op.check) {
 		/* what the start checks that needs no database */
-		if (ops_preflight(&cfg, &e) == -1 ||
+		if (ops_preflight(&cfg, NULL, &e) == -1 ||
 		    control_check(&cfg, &e) == -1) {
 			log_merr("error", &e);
 			rc = 1;

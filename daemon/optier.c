@@ -523,7 +523,7 @@ op_check(struct opctx *x, struct merr *e)
  * Runs on the loop thread at start-up and on reload: plain file parsing.
  */
 int
-ops_preflight(const struct config *cfg, struct merr *e)
+ops_preflight(const struct config *cfg, struct migset *keep, struct merr *e)
 {
 	struct schema *s = NULL;
 	struct migrate_result r;
@@ -535,6 +535,7 @@ ops_preflight(const struct config *cfg, struct merr *e)
 	schema_free(s);
 	memset(&env, 0, sizeof(env));
 	env.cfg = cfg;		/* no database: parse and lint only */
+	env.cache = keep;
 	migrate_result_init(&r);
 	rc = migrate_validate(&env, 0, &r, e);
 	migrate_result_release(&r);
