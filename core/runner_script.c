@@ -441,6 +441,8 @@ run_limits(struct run *r)
 	r->w.lim.backoff_ms = c->retry_backoff_ms;
 	r->w.target = (struct work_target){ t2_begin, t2_step_done, t2_finish,
 	    t2_fail, t2_retry, t2_progress, t2_exec, r };
+	r->w.pipeline = 1;	/* WORK_TX: two round trips a file */
+	r->w.reset = 1;		/* a file's SET stays with the file */
 }
 
 int
@@ -473,8 +475,8 @@ runner_run(const struct mig_env *env, const struct migration *m,
 	/* a file's session-level SET stays with the file (a failure here
 	 * means a lost connection, which the caller sees next) */
 	merr_clear(&ignore);
-	if (db_ok(env->db) && PQtransactionStatus(env->db->conn) ==
-	    PQTRANS_IDLE)
+	if ((rc == -1 || r.u.mode != WORK_TX) && db_ok(env->db) &&
+	    PQtransactionStatus(env->db->conn) == PQTRANS_IDLE)
 		db_reset_session(env->db, &ignore);
 	if (stmts)
 		*stmts = r.executed;
