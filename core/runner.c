@@ -214,7 +214,8 @@ tx_body(struct db *d, void *arg, struct merr *e)
 		return -1;
 	for (size_t i = u->start; i < u->nsteps; i++) {
 		r->step = i;
-		if ((d->pipe ? db_send(d, u->steps[i].sql, 0, NULL, (int)i, e) :
+		if ((d->pipe && !u->steps[i].several ? db_send(d,
+		    u->steps[i].sql, 0, NULL, (int)i, e) :
 		    db_exec(d, u->steps[i].sql, e)) == -1 ||
 		    step_done(r, i, e) == -1)
 			return -1;

@@ -262,6 +262,9 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	char msg[sizeof(e->msg)];
 
 	r->stmt = (int)i;
+	/* pipelined: the steps after the failed one were sent, not run */
+	if (u->mode == WORK_TX && i < u->nsteps && r->executed > (int)i)
+		r->executed = (int)i;
 	if (e->code == MERR_STATE && strncmp(e->msg, RUNNER_INTERRUPTED,
 	    strlen(RUNNER_INTERRUPTED)) == 0) {
 		snprintf(msg, sizeof(msg), "%s", e->msg);
@@ -381,6 +384,17 @@ out:
 	return rc;
 }
 
+/* A goose StatementBegin/End block may hold several statements. */
+static int
+in_block(const struct mig_script *sc, const struct mig_stmt *st)
+{
+	for (size_t k = 0; k < sc->nblocks; k++)
+		if (st->off >= sc->blocks[2 * k] &&
+		    st->off < sc->blocks[2 * k + 1])
+			return 1;
+	return 0;
+}
+
 static void
 run_release(struct run *r)
 {
@@ -412,6 +426,7 @@ run_build(struct run *r, struct merr *e)
 		u->steps[i].sql = sc->stmts[i].sql;
 		u->steps[i].src = &sc->stmts[i];
 		u->steps[i].sub = i;
+		u->steps[i].several = in_block(sc, &sc->stmts[i]);
 		u->steps[i].custom = u->mode == WORK_EACH &&
 		    sc->stmts[i].kind == MIG_STMT_BATCH;
 		if (u->mode != WORK_EACH)

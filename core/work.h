@@ -36,6 +36,8 @@ struct work_step {
 	const char	*sql;
 	int		 tx;		/* WORK_EACH: in a short transaction */
 	int		 custom;	/* run by work_target.exec, not as SQL */
+	int		 several;	/* sql may hold several statements (a
+					   goose block): never pipelined */
 	const char	*check;		/* one boolean row: effect there, or NULL */
 	const char	*cleanup;	/* undo an interrupted attempt, or NULL */
 	const void	*src;		/* the producer's: statement, change */
