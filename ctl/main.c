@@ -592,8 +592,8 @@ wait_ready(struct ctl *x, json_t *data)
 /*
  * Until the socket answers, try again every few milliseconds (2, 4, ...
  * at most 50); then one status request that the daemon answers when it
- * is ready.  A daemon that answers at once while not ready (it is
- * stopping, holds too many such requests, or is older) is asked again
+ * is ready.  A daemon that answers at once while not ready (it holds too
+ * many such requests) or refuses the field (an older one) is asked again
  * every 200 ms until the timeout.
  */
 static int
@@ -636,6 +636,9 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 				break;
 			}
 			json_decref(data);
+			/* an older daemon does not know wait_ready: poll */
+			if (code == PROTO_BAD_ARG)
+				r->wait_ready = 0;
 			nap = 200;
 		} else if (rc == 0) {
 			reached = 1;
