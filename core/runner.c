@@ -53,22 +53,56 @@ runner_init(struct runner *r, struct db *db, volatile sig_atomic_t *stop,
 	r->w = w;
 }
 
+/*
+ * The end of a pipelined attempt: COMMIT sent and everything read.  On a
+ * failure the error is that of the statement that failed first (not of
+ * the call that happened to read it), and r->step names it.
+ */
+static int
+attempt_piped(struct runner *r, int rc, struct merr *e)
+{
+	struct merr first, ignore;
+	int tag;
+
+	if (rc == 0)
+		rc = db_send(r->db, "COMMIT", 0, NULL, DB_TAG_RECORD, e);
+	if (rc == 0 && r->w->reset)
+		rc = db_reset_session(r->db, e);
+	if (rc == 0)
+		rc = db_pipe_sync(r->db, e);
+	if (rc == -1 && db_pipe_failed(r->db, &tag, &first)) {
+		*e = first;
+		if (tag >= 0)
+			r->step = (size_t)tag;
+	}
+	merr_clear(&ignore);
+	if (db_pipe_end(r->db, rc == 0 ? e : &ignore) == -1)
+		rc = -1;
+	return rc;
+}
+
 static int
 attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
     struct merr *e)
 {
 	const struct work_limits *l = &r->w->lim;
+	int piped = how == ATT_TX && r->w->pipeline && r->u &&
+	    r->u->mode == WORK_TX;
 	struct merr ignore;
 	int rc = 0;
 
 	merr_clear(e);
-	if (how == ATT_TX)
+	if (piped)
+		rc = db_pipe_begin(r->db, e);
+	if (rc == 0 && how == ATT_TX)
 		rc = db_begin(r->db, l->lock_ms, l->stmt_ms, e);
-	else if (how == ATT_NOTX)
+	else if (rc == 0 && how == ATT_NOTX)
 		rc = db_set_timeouts(r->db, 0, l->lock_ms, l->stmt_ms, e);
 	if (rc == 0)
 		rc = fn(r->db, arg, e);
-	if (rc == 0 && how == ATT_TX)
+	if (piped)
+		rc = attempt_piped(r, rc, e);
+	else if (rc == 0 && how == ATT_TX)
 		rc = db_exec(r->db, "COMMIT", e);
 	if (rc == -1 && db_ok(r->db) &&
 	    PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
@@ -180,7 +214,9 @@ tx_body(struct db *d, void *arg, struct merr *e)
 		return -1;
 	for (size_t i = u->start; i < u->nsteps; i++) {
 		r->step = i;
-		if (db_exec(d, u->steps[i].sql, e) == -1 ||
+		if ((d->pipe && !u->steps[i].several ? db_send(d,
+		    u->steps[i].sql, 0, NULL, (int)i, e) :
+		    db_exec(d, u->steps[i].sql, e)) == -1 ||
 		    step_done(r, i, e) == -1)
 			return -1;
 	}

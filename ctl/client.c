@@ -79,6 +79,14 @@ client_refused(struct client *c, int err, struct merr *e)
 }
 
 int
+client_timeout(struct client *c, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+int
 client_send(struct client *c, const struct proto_request *r, struct merr *e)
 {
 	json_t *o = proto_request_to_json(r);

@@ -763,55 +763,144 @@ run_metrics(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	return EX_OK;
 }
 
+/* Milliseconds left until end (0 once it has passed). */
+static long
+ms_left(const struct timespec *end)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (end->tv_sec - now.tv_sec) * 1000 +
+	    (end->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+/*
+ * One status request that the daemon holds until it is ready or stopping
+ * ("wait_ready"), read for at most wait_ms.  1: an answer in *code and
+ * *data; 0: no answer in time; -1: no daemon there (e says why).
+ */
+static int
+wait_ask(struct ctl *x, struct proto_request *r, long wait_ms,
+    enum proto_code *code, json_t **data, struct merr *e)
+{
+	struct proto_reply rep;
+	struct client c;
+	int rc = 0;
+
+	if (client_open(&c, x->path, e) == -1)
+		return -1;
+	if (client_timeout(&c, wait_ms) == -1 || client_send(&c, r, e) == -1) {
+		client_close(&c);
+		return -1;
+	}
+	while (client_next(&c, &rep, e) == 1) {
+		if (!rep.is_result) {
+			proto_reply_release(&rep);
+			continue;
+		}
+		*code = rep.code;
+		*data = rep.code == PROTO_OK ? json_incref(rep.data) : NULL;
+		*e = rep.err;
+		proto_reply_release(&rep);
+		rc = 1;
+		break;
+	}
+	client_close(&c);
+	return rc;
+}
+
+static int
+wait_ready(struct ctl *x, json_t *data)
+{
+	json_t *m;
+
+	if (!x->json) {
+		json_decref(data);
+		printf("ready\n");
+		return EX_OK;
+	}
+	m = proto_result("wait-ready", data);
+	x->out->result("wait-ready", m, NULL);
+	json_decref(m);
+	return EX_OK;
+}
+
+/*
+ * Until the socket answers, try again every few milliseconds (2, 4, ...
+ * at most 50); then one status request that the daemon answers when it
+ * is ready.  A daemon that answers at once while not ready (it holds too
+ * many such requests) or refuses the field (an older one) is asked again
+ * every 200 ms until the timeout.
+ */
 static int
 run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 {
-	struct timespec now, end, pause = { 0, 200 * 1000000L };
+	struct timespec end, pause;
 	enum proto_code code;
-	json_t *data = NULL;
+	json_t *data;
 	struct merr e;
-	int reached = 0;
+	long nap = 2, left;
+	int reached = 0, stopped = 0, rc;
 
 	(void)cmd;
 	snprintf(r->cmd, sizeof(r->cmd), "status");
+	r->wait_ready = 1;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += (time_t)x->timeout;
 	end.tv_nsec += (long)((x->timeout - (time_t)x->timeout) * 1e9);
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
 	for (;;) {
 		merr_clear(&e);
 		code = PROTO_INTERNAL;
-		if (exchange(x, r, &code, &e, &data) == 0) {
+		data = NULL;
+		left = ms_left(&end);
+		if ((rc = wait_ask(x, r, left ? left : 1, &code, &data,
+		    &e)) == 1) {
 			reached = 1;
 			if (code == PROTO_DENIED)
 				return EX_DENIED;
 			if (code == PROTO_OK && json_is_true(proto_field_get(
-			    data, proto_status_fields, ST_READY))) {
-				if (x->json) {
-					json_t *m = proto_result("wait-ready",
-					    data);
-
-					x->out->result("wait-ready", m, NULL);
-					json_decref(m);
-				} else {
-					json_decref(data);
-					printf("ready\n");
-				}
-				return EX_OK;
+			    data, proto_status_fields, ST_READY)))
+				return wait_ready(x, data);
+			if (code == PROTO_OK && json_is_true(proto_field_get(
+			    data, proto_status_fields, ST_STOPPING))) {
+				json_decref(data);
+				stopped = 1;
+				break;
 			}
 			json_decref(data);
-			data = NULL;
+			/* an older daemon does not know wait_ready: poll */
+			if (code == PROTO_BAD_ARG)
+				r->wait_ready = 0;
+			nap = 200;
+		} else if (rc == 0) {
+			reached = 1;
 		} else if (e.code == MERR_PERM) {
 			return local_error(x, "wait-ready", &e);
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
-		    now.tv_nsec >= end.tv_nsec))
+		if ((left = ms_left(&end)) == 0)
 			break;
+		if (nap > left)
+			nap = left;
+		pause.tv_sec = nap / 1000;
+		pause.tv_nsec = (nap % 1000) * 1000000L;
 		nanosleep(&pause, NULL);
+		if (nap < 50)
+			nap = nap * 2 > 50 ? 50 : nap * 2;
 	}
 	if (!reached)
 		return local_error(x, "wait-ready", &e);
-	merr_set(&e, MERR_STATE, "migrated is not ready after %g s", x->timeout);
+	if (stopped)
+		merr_set(&e, MERR_STATE, "migrated stopped before it was "
+		    "ready");
+	else
+		merr_set(&e, MERR_STATE, "migrated is not ready after %g s",
+		    x->timeout);
 	x->out->error("wait-ready", NULL, PROTO_FAILED, &e);
 	return EX_FAILED;
 }

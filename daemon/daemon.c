@@ -151,6 +151,7 @@ daemon_status_changed(struct migrated *m)
 	}
 	if (m->reload_conn && (!m->st.busy_op || m->stopping))
 		cmd_reload_resume(m);
+	cmd_ready_resume(m);
 	if (m->stopping && dbloop_idle(&m->dbloop)) {
 		daemon_finish(m);
 		return;
@@ -398,7 +399,7 @@ daemon_reload(struct migrated *m, struct merr *e)
 		return daemon_reload_failed(m, e);
 	}
 	if (config_check_paths(&fresh->cfg, e) == -1 ||
-	    ops_preflight(&fresh->cfg, e) == -1) {
+	    ops_preflight(&fresh->cfg, NULL, e) == -1) {
 		cfgref_put(fresh);
 		return daemon_reload_failed(m, e);
 	}
@@ -578,13 +579,19 @@ daemon_origin(struct migrated *m)
 static int
 daemon_start(struct migrated *m)
 {
+	struct migset set;
 	struct merr e;
 	int rc;
 
 	merr_clear(&e);
-	if (ops_preflight(&m->cfg->cfg, &e) == -1 ||
-	    control_listen(&m->control, cmd_dispatch, m, m->loop,
-	    &m->cfg->cfg, &e) == -1) {
+	memset(&set, 0, sizeof(set));
+	if ((rc = ops_preflight(&m->cfg->cfg, &set, &e)) == 0) {
+		log_debug("start: models and migrations folder checked");
+		rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
+		    &m->cfg->cfg, &e);
+	}
+	if (rc == -1) {
+		migset_release(&set);
 		log_merr("error", &e);
 		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
 		    EXIT_CANNOT_HEAL : 1;
@@ -592,10 +599,12 @@ daemon_start(struct migrated *m)
 	daemon_origin(m);
 	if ((m->ops = ops_new(m->origin)) == NULL ||
 	    (rc = dbloop_init(&m->dbloop, m->loop, daemon_progress, m)) != 0) {
+		migset_release(&set);
 		log_errorx("error: cannot start the worker");
 		control_close(&m->control);
 		return 1;
 	}
+	ops_keep(m->ops, &set);	/* before the worker starts */
 	m->dbloop.wstate = m->ops;
 	if ((rc = dbloop_start(&m->dbloop)) != 0) {
 		log_errorx("error: cannot start the worker: %s",

@@ -37,6 +37,7 @@ struct ops;
 #define DENY_RECORD_MAX		5	/* denials recorded per uid */
 #define DENY_WINDOW_SEC		60	/* ... in this many seconds */
 #define DENY_SLOTS		16	/* uids tracked at once */
+#define READY_WAITERS		16	/* wait-ready clients held at once */
 
 /* Recent denials of one uid, to bound their log lines and audit rows. */
 struct denylimit {
@@ -90,6 +91,8 @@ struct migrated {
 	int			 stopping;	/* signals received */
 	int			 reload_pending;	/* SIGHUP while busy */
 	uint64_t		 reload_conn;	/* a client's reload waits */
+	/* clients whose status waits until ready (wait-ready), 0: free */
+	uint64_t		 ready_conns[READY_WAITERS];
 	int			 finishing;	/* handles being closed */
 	struct ops		*ops;		/* the worker's state */
 	struct denylimit	 deny[DENY_SLOTS];

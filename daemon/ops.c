@@ -28,6 +28,14 @@ ops_new(const char *origin)
 }
 
 void
+ops_keep(struct ops *o, struct migset *set)
+{
+	migset_release(&o->cache);
+	o->cache = *set;
+	memset(set, 0, sizeof(*set));
+}
+
+void
 ops_free(struct ops *o)
 {
 	if (o == NULL)
