@@ -56,9 +56,10 @@ faults_end() {
 
 FLIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fctl() { _s=$1; shift; "$MIGRATECTL" -s "$T/$_s.sock" "$@"; }
-fd_start() {	# fd_start NAME DB MODELS MIGRATIONS [ARGS...]
+fd_start() {	# fd_start NAME DB|CONNINFO MODELS MIGRATIONS [ARGS...]
 	_n=$1 _db=$2 _mo=$3 _mi=$4; shift 4
-	"$MIGRATED" --database "dbname=$_db" --models "$_mo" \
+	case $_db in *=*) ;; *) _db="dbname=$_db" ;; esac
+	"$MIGRATED" --database "$_db" --models "$_mo" \
 	    --migrations "$_mi" --socket "$T/$_n.sock" "$@" >>"$T/$_n.log" 2>&1 &
 	DPID=$!
 	track $DPID
@@ -76,7 +77,8 @@ orphans_gone() {	# orphans_gone DB
 	[ "$(fq "$1" "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'migrated%' AND state <> 'idle'")" = 0 ]
 }
 agree() {	# agree NAME DB MIGRATIONS: prints what disagrees, 1 if any
-	python3 "$FLIB/agree.py" "$MIGRATECTL" "$T/$1.sock" "$2" "$3"
+	python3 "$FLIB/agree.py" "$MIGRATECTL" "$T/$1.sock" "$2" "$3" 2>&1 ||
+	    echo "(agree.py exited $?)"
 }
 audit_ok() {	# audit_ok NAME: audit verify passes
 	_o=$(fctl "$1" audit verify 2>&1) && printf '%s\n' "$_o" | grep -q 'intact: *yes'
