@@ -22,15 +22,16 @@ iteration() {	# iteration KIND I
 	fctl "$name" up >"$T/$name.up" 2>&1 &
 	up=$!; track $up
 	case $kind in
-	tx)	d=$(rnd "$TX_MS"); ms_sleep "$d"; what="after $d ms" ;;
-	cic)	k=$(( $(rnd 4) + 1 )); d=$(rnd 400)
+	tx)	rnd p 1000; d=$(( TX_MS * p / 1000 )); ms_sleep "$d"
+		what="after $d ms ($p/1000 of its time here)" ;;
+	cic)	rnd k 4; k=$((k + 1)); rnd d 400
 		poll 60 started "$db" "$k"
 		# CREATE INDEX CONCURRENTLY waits for the application's
 		# open transactions: half the time one is open at the kill
-		[ "$(rnd 2)" = 0 ] && hold_writer_on "$db"
+		rnd w 2; [ "$w" = 0 ] && hold_writer_on "$db"
 		ms_sleep "$d"
 		what="$d ms into statement $k${writer:+, an application transaction open}" ;;
-	fill)	r=$(rnd "$ROWS"); poll 60 rows_past "$db" "$r"
+	fill)	rnd r "$ROWS"; poll 60 rows_past "$db" "$r"
 		what="after $r rows" ;;
 	esac
 	fd_kill9 "$DPID"
@@ -46,7 +47,8 @@ iteration() {	# iteration KIND I
 	fi
 	# half the time the backends the killed daemon left end first; else
 	# the next daemon starts and applies beside them
-	if [ "$(rnd 2)" = 0 ] && [ -n "$left" ]; then
+	rnd w 2
+	if [ "$w" = 0 ] && [ -n "$left" ]; then
 		poll 120 sh -c "[ \"\$(psql -qAtX -d '$db' -c \"SELECT count(*) FROM pg_stat_activity WHERE pid IN ($left)\")\" = 0 ]"
 	fi
 	fd_start "$name" "$db" models "mig_$kind"

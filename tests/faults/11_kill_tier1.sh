@@ -45,7 +45,7 @@ echo "  cold start: ${T1_MS} ms here"
 for i in $(seq "$KILLS"); do
 	db="${TESTDB}_$i"; name=k$i; L="tier 1 #$i"
 	fq postgres "CREATE DATABASE \"$db\""
-	d=$(rnd "$T1_MS")
+	rnd p 1000; d=$(( T1_MS * p / 1000 ))
 	fd_start "$name" "$db" m migrations
 	sleep "$(printf '0.%03d' "$d")"	# fault timing only
 	fd_kill9 "$DPID"
@@ -54,7 +54,7 @@ for i in $(seq "$KILLS"); do
 	poll 60 sh -c "[ \"\$(psql -qAtX -d '$db' -c \"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'migrated%'\")\" = 0 ]"
 	left=$(plan "$db")
 	nleft=$(printf '%s\n' "$left" | grep -c '^-- safe:')
-	fault "kill -9 ${d} ms into a cold start ($((18 - nleft)) of 18 changes made)"
+	fault "kill -9 ${d} ms ($p/1000) into a cold start ($((18 - nleft)) of 18 changes made)"
 	extra=$(printf '%s\n' "$left" | grep -vxF -f <(printf '%s\n' "$cold"))
 	inv "$L: left to do is a part of the cold plan" "$extra" ""
 	fd_start "$name" "$db" m migrations

@@ -32,9 +32,9 @@ for kind in fill cic fill cic; do
 	fctl "$name" up >"$T/$name.up" 2>&1 &
 	up=$!; track $up
 	case $kind in
-	fill)	r=$(rnd "$ROWS"); poll 60 rows_past "$db" "$r"
+	fill)	rnd r "$ROWS"; poll 60 rows_past "$db" "$r"
 		what="after $r rows" ;;
-	cic)	k=$(( $(rnd 3) + 1 )); d=$(rnd 300)
+	cic)	rnd k 3; k=$((k + 1)); rnd d 300
 		poll 60 started "$db" "$k"; ms_sleep "$d"
 		what="$d ms into statement $k" ;;
 	esac

@@ -9,7 +9,8 @@
 mkdir -p m migrations
 printf 'table: t\ncolumns:\n  id: { type: int, primary_key: true }\n' >m/t.yaml
 printf 'CREATE TABLE t2 (id int);\n' >migrations/20260101000001_t2.sql
-if ! pgb_start pool "$(rnd 2)"; then
+rnd rr 2
+if ! pgb_start pool "$rr"; then
 	_fail "pgbouncer runs (make deps installs it)"
 	exit 0
 fi
@@ -21,7 +22,7 @@ fd_ready a
 fd_stop "$DPID"
 before=$(schema_snapshot --exclude-table-data=migrated_audit)
 for pool in tx1 tx20; do
-	load=$(rnd 3)
+	rnd load 3
 	[ "$load" -gt 0 ] && pgb_load "$pool" "$load"
 	fault "a transaction pool ($pool, $load other clients) on a start with tier-1 work"
 	out=$(timeout 60 "$MIGRATED" --database "$(pgb_db "$pool")" --models m \

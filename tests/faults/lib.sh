@@ -9,7 +9,8 @@
 #   inv NAME GOT WANT          an invariant: is, counted as an
 #                              inconsistency when it does not hold
 #   inv_ok NAME COMMAND...     the same for a command's exit status 0
-#   rnd N                      a number from 0 to N-1
+#   rnd VAR N                  VAR = a number from 0 to N-1 (in this
+#                              shell: a subshell would draw its own seed)
 #   faults_end                 the file's count, for run.sh's summary line
 #   fd_start NAME DB MODELS MIGRATIONS [ARGS]  a daemon on socket
 #                              $T/NAME.sock (pid in DPID, tracked, log in
@@ -48,7 +49,7 @@ strict() {
 	skip "$1 (FAULT_STRICT=1 checks it: issue 12 items 2 and 3)"
 	return 1
 }
-rnd() { echo $(( RANDOM % $1 )); }
+rnd() { printf -v "$1" %d $(( (RANDOM * 32768 + RANDOM) % $2 )); }
 faults_end() {
 	echo "FAULTS $_tname $_faults $_bad" >>"$RESULTS"
 	echo "  faults: $_faults injected, $_bad inconsistencies (seed $FAULT_SEED)"

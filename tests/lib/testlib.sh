@@ -215,7 +215,8 @@ pgb_start() {
 	PGB_DIR=$T/$1
 	mkdir -p "$PGB_DIR" && chmod 777 "$PGB_DIR"
 	for _try in 1 2 3 4 5; do
-		PGB_PORT=$(( (RANDOM % 20000) + 30000 ))
+		# SRANDOM: a seeded RANDOM (tests/faults) stays as it was
+		PGB_PORT=$(( (${SRANDOM:-$RANDOM} % 20000) + 30000 ))
 		cat >"$PGB_DIR/pgbouncer.ini" <<INI
 [databases]
 tx1 = host=$PGHOST port=$PGPORT user=$PGUSER dbname=$TESTDB pool_size=1 pool_mode=transaction
@@ -262,7 +263,7 @@ pgb_load() {
 	done
 }
 pgb_unload() {
-	for _p in $PGB_LOAD_PIDS; do
+	for _p in ${PGB_LOAD_PIDS:-}; do
 		kill "$_p" 2>/dev/null
 		wait "$_p" 2>/dev/null
 	done
