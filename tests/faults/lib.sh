@@ -19,6 +19,7 @@
 #                              folder (tests/faults/agree.py)
 #   invalid_indexes DB         how many indexes are not valid
 #
+# FAULT_KEEP=DIR keeps each file's folder (daemon logs) in DIR.
 # FAULT_STRICT=1 also checks what another branch of issue 12 delivers
 # (items 2 and 3: an operation cut off by a PostgreSQL stop is audited,
 # a second daemon's status follows the first's changes at once); without
@@ -51,6 +52,13 @@ strict() {
 }
 rnd() { printf -v "$1" %d $(( (RANDOM * 32768 + RANDOM) % $2 )); }
 faults_end() {
+	# under make asan: what the sanitizers said in any daemon's log
+	_san=$(grep -l -e 'ERROR: AddressSanitizer' -e 'ERROR: LeakSanitizer' \
+	    -e 'runtime error:' "$T"/*.log 2>/dev/null)
+	inv "no sanitizer report in a daemon's log" "$_san" ""
+	# FAULT_KEEP=DIR: keep the logs, to read after a replay
+	[ -n "${FAULT_KEEP:-}" ] && mkdir -p "$FAULT_KEEP" &&
+	    cp -r "$T" "$FAULT_KEEP/$_tname"
 	echo "FAULTS $_tname $_faults $_bad" >>"$RESULTS"
 	echo "  faults: $_faults injected, $_bad inconsistencies (seed $FAULT_SEED)"
 }
