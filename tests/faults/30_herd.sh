@@ -51,7 +51,7 @@ bad=$(grep -L -e '^done up' -e '^nothing to do' \
     -e 'another migration is running' "$T"/h*.up)
 inv "up: every answer is done, nothing to do or busy" "$bad" ""
 inv "up: applied once each, nothing dirty" \
-    "$(q "SELECT string_agg(version || ':' || dirty, ' ' ORDER BY version) FROM schema_migrations")" \
+    "$(q "SELECT string_agg(version || ':' || dirty, ' ' ORDER BY version) FROM $(tracking_table)")" \
     "20260101000001:false 20260101000002:false 20260101000003:false"
 inv "up: audited once each" \
     "$(q "SELECT string_agg(target || ':' || count, ' ' ORDER BY target) FROM (SELECT target, count(*) FROM migrated_audit WHERE action = 'tier2.apply' AND ok GROUP BY target) x")" \

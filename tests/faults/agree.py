@@ -1,7 +1,7 @@
 """agree.py CTL SOCK DB MIGRATIONS - status = check = the database.
 
 Asks the daemon for `status` and `check` (JSON), reads the tracking table
-(public.schema_migrations) with psql and lists the migrations folder, then
+(found by its comment, "migrated tracking N") with psql and lists the migrations folder, then
 prints every disagreement: the pending and dirty lists, the current
 version and the applied count, each dirty row's statements done, and the
 verdict (check is clean exactly when status says the schema is in sync and
@@ -24,19 +24,22 @@ def ask(cmd):
     return p.returncode, (res[-1] if res else {})
 
 
-def tracking():
-    q = ("SELECT version, name, dirty, stmt_done FROM "
-         "public.schema_migrations ORDER BY version")
-    p = subprocess.run(["psql", "-qAtX", "-F", "\t", "-d", db, "-c",
-                        "SELECT to_regclass('public.schema_migrations') "
-                        "IS NOT NULL"], capture_output=True, text=True,
-                       check=True)
-    if p.stdout.strip() != "t":
-        return []
-    p = subprocess.run(["psql", "-qAtX", "-F", "\t", "-d", db, "-c", q],
+def psql(sql):
+    p = subprocess.run(["psql", "-qAtX", "-F", "\t", "-d", db, "-c", sql],
                        capture_output=True, text=True, check=True)
+    return p.stdout
+
+
+def tracking():
+    table = psql("SELECT c.oid::regclass FROM pg_class c JOIN pg_description"
+                 " d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass"
+                 " AND d.objsubid = 0 WHERE d.description LIKE"
+                 " 'migrated tracking %' LIMIT 1").strip()
+    if not table:
+        return []
     rows = []
-    for line in p.stdout.splitlines():
+    for line in psql("SELECT version, name, dirty, stmt_done FROM %s "
+                     "ORDER BY version" % table).splitlines():
         v, n, d, s = line.split("\t")
         rows.append({"id": v + "_" + n, "dirty": d == "t", "stmt": int(s)})
     return rows

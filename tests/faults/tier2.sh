@@ -38,7 +38,7 @@ ok "setup applied" "$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations mig_setup --once --up
 
 # one value of the file's tracking row (empty: no row)
-row() { fq "$1" "SELECT $2 FROM schema_migrations WHERE version = '20260101000002'"; }
+row() { fq "$1" "SELECT $2 FROM $(tracking_table "$1") WHERE version = '20260101000002'"; }
 
 # ---- what the database must show for what the tracking row says ----
 check_tx() {	# check_tx DB LABEL

@@ -46,6 +46,7 @@ is "then up completes" "$rc" 0
 unlike "no deadlock" "$(cat up2.out daemon.log)" "deadlock"
 is "both indexes valid" "$(q "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('t_v', 't_v2') AND i.indisvalid")" 2
 is "no invalid index" "$(q "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" 0
-is "applied, not dirty" "$(q "SELECT dirty FROM schema_migrations WHERE version = '20260101000002'")" f
+is "applied, not dirty" \
+    "$(q "SELECT dirty FROM $(tracking_table) WHERE version = '20260101000002'")" f
 ok "check is clean" ctl check
 kill -TERM $DPID; wait $DPID

@@ -97,6 +97,13 @@ schema_snapshot() {
 		-e "setval('public.migrated_audit_id_seq'"
 }
 
+# tracking_table [DB]: the name of migrated's tracking table (found by its
+# comment, "migrated tracking N", whatever its configured name); empty
+# when there is none yet
+tracking_table() {
+	psql -qAtX -d "${1:-$TESTDB}" -c "SELECT c.oid::regclass FROM pg_class c JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 WHERE d.description LIKE 'migrated tracking %' LIMIT 1"
+}
+
 # track PID...: the harness ends these at the end of the file if they still
 # run (the start time tells a recycled PID from ours)
 track() {
