@@ -28,19 +28,13 @@
 /* How long a session-mode pooler may take to forward the notification. */
 #define DB_POOL_PROBE_MS	3000
 
-/* One int from a one-row result of sql on d. */
+/* One int from the one-row result of sql (no parameters) on d. */
 static int
-pool_int(struct db *d, const char *sql, int nparams,
-    const char *const *params, long *v, struct merr *e)
+pool_int(struct db *d, const char *sql, long *v, struct merr *e)
 {
 	PGresult *r;
-	int rc;
 
-	if (nparams > 0)
-		rc = db_query(d, sql, nparams, params, &r, e);
-	else
-		rc = db_exec_last(d, sql, &r, e);
-	if (rc == -1)
+	if (db_exec_last(d, sql, &r, e) == -1)
 		return -1;
 	if (PQntuples(r) != 1 || PQnfields(r) < 1) {
 		PQclear(r);
@@ -102,8 +96,7 @@ pool_notify(struct db *o, long dpid, const char *chan, struct merr *e)
 	long opid;
 	PGresult *r;
 
-	if (pool_int(o, "BEGIN; SELECT pg_backend_pid()", 0, NULL, &opid,
-	    e) == -1)
+	if (pool_int(o, "BEGIN; SELECT pg_backend_pid()", &opid, e) == -1)
 		return -1;
 	if (opid == dpid) {
 		snprintf(sql, sizeof(sql), "UNLISTEN %s; COMMIT", chan);
@@ -141,8 +134,8 @@ static int
 pool_refuse(struct db *d, int shown, struct merr *e)
 {
 	merr_set(e, MERR_CONFIG, "cannot hold the session advisory lock %s "
-	    "through '%s': a pooler in transaction mode is in between",
-	    DB_LOCK_KEY_STR, "database");
+	    "through 'database': a pooler in transaction mode is in between",
+	    DB_LOCK_KEY_STR);
 	snprintf(e->field, sizeof(e->field), "database");
 	merr_detail(e, "%s on %s: it hands each transaction to any server "
 	    "connection, so a session lock would stay on one migrated cannot "
@@ -173,7 +166,7 @@ pool_probe(struct db *d, struct merr *e)
 	    rnd[5], rnd[6], rnd[7]);
 	/* one message, one implicit transaction: one backend */
 	snprintf(sql, sizeof(sql), "LISTEN %s; SELECT pg_backend_pid()", chan);
-	if (pool_int(d, sql, 0, NULL, &dpid, e) == -1)
+	if (pool_int(d, sql, &dpid, e) == -1)
 		return -1;
 	if (pool_clone(d, &o, e) == -1)
 		return -1;
@@ -198,7 +191,7 @@ db_session_check(struct db *d, struct merr *e)
 
 	if (d->pinned)
 		return 0;
-	if (pool_int(d, "SELECT pg_backend_pid()", 0, NULL, &pid, e) == -1)
+	if (pool_int(d, "SELECT pg_backend_pid()", &pid, e) == -1)
 		return -1;
 	if (pid != PQbackendPID(d->conn) && pool_probe(d, e) == -1)
 		return -1;
