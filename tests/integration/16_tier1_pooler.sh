@@ -78,7 +78,7 @@ is "daemon: no advisory lock left" "$(advisory)" 0
 out=$(timeout 60 "$MIGRATED" --database "dbname=$TESTDB" --models m \
     --migrations migrations --once 2>&1); rc=$?
 is "direct afterwards: exit 0" "$rc" 0
-like "direct afterwards: applied" "$out" "applied 1 changes"
+like "direct afterwards: applied" "$out" "applied 1 changes?"
 unlike "direct afterwards: did not wait for a lock" "$out" "after waiting"
 
 # tier 2 through a transaction pool: the start had nothing to do (no
@@ -105,7 +105,7 @@ model n s
 out=$(timeout 60 "$MIGRATED" --database "$(pgb_db sess)" --models m \
     --migrations migrations --once --up 2>&1); rc=$?
 is "session pool: exit 0" "$rc" 0
-like "session pool: tier 1 applied" "$out" "applied 1 changes"
+like "session pool: tier 1 applied" "$out" "applied 1 changes?"
 is "session pool: tier 2 applied" "$(q "SELECT to_regclass('t2') IS NOT NULL")" t
 is "session pool: lock let go" "$(advisory)" 0
 pgb_stop
