@@ -1,4 +1,4 @@
-# 54_resume_orphan.sh - the daemon is killed (kill -9) while a CREATE INDEX
+# 56_resume_orphan.sh - the daemon is killed (kill -9) while a CREATE INDEX
 # CONCURRENTLY waits for an application's transaction: PostgreSQL goes on
 # with the statement after its client died.  The next daemon's `up`, run
 # at once, must wait for that earlier run to end and then count its valid
