@@ -469,6 +469,8 @@ db_lock_take(struct db *d, const struct db_lock_policy *p, int *waited,
 	int got;
 
 	*waited = 0;
+	if (db_session_check(d, e) == -1)
+		return -1;
 	for (;;) {
 		if (db_trylock(d, &got, e) == -1)
 			return -1;

@@ -30,6 +30,7 @@ struct db {
 	PGcancel	*cancel;	/* for db_cancel(), thread-safe */
 	struct dbpipe	*pipe;		/* statements in flight (dbpipe.c) */
 	char		 where[256];	/* "host=... port=... dbname=... user=..." */
+	int		 pinned;	/* db_session_check() passed */
 };
 
 /*
@@ -91,6 +92,16 @@ int	db_begin(struct db *, long lock_ms, long stmt_ms, struct merr *);
 int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
 	    struct merr *);
 
+/*
+ * Check, once per connection and before anything is locked, that the
+ * server session behind d stays d's between transactions (a direct
+ * connection, or a pooler in session mode: core/dbpool.c says how).
+ * MERR_CONFIG, naming the field 'database', when a pooler in transaction
+ * mode is in between.  Behind a pooler it takes a second connection and
+ * up to 3 s; a direct connection costs one round trip.
+ */
+int	db_session_check(struct db *, struct merr *);
+
 /* How long db_lock_take() waits for another session to let go. */
 struct db_lock_policy {
 	long			 wait_ms;	/* -1: until *stop */
@@ -100,8 +111,9 @@ struct db_lock_policy {
 /*
  * Take the session advisory lock DB_LOCK_KEY on d, which the caller then
  * keeps idle (never inside a transaction) until db_unlock().  Refuses
- * (unlocked again) when the lock is not held by this backend afterwards:
- * a transaction-mode pooler is in between.  *waited: another session held
+ * before locking when db_session_check() does (a transaction-mode pooler
+ * is in between), and (unlocked again) when the lock is not held by this
+ * backend afterwards.  *waited: another session held
  * it.  MERR_BUSY when the wait ran out, MERR_STATE when stopped.
  */
 int	db_lock_take(struct db *, const struct db_lock_policy *, int *waited,
