@@ -10,6 +10,8 @@
 #                   (default 300) with clang; needs no PostgreSQL
 #                   (FUZZ_TARGETS="migparse migset": only those)
 #   make install    PREFIX=/usr/local DESTDIR=...
+#   make deb        the Debian package, migrated_VERSION_ARCH.deb, here
+#   make test-system  the package under a real systemd (root, a container)
 #
 # BUILD selects the output folder, so several builds can live side by side.
 
@@ -19,7 +21,7 @@ DESTDIR	?=
 SYSCONFDIR ?= /etc
 
 CC	?= cc
-PKGS	= libpq libuv yaml-0.1 jansson libcrypto
+PKGS	= libpq libuv yaml-0.1 jansson libcrypto zlib
 OPT	?= -O2 -g
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Werror
@@ -77,7 +79,7 @@ BINS	= $(BUILD)/migrated $(BUILD)/migratectl
 .SECONDARY:
 
 .PHONY: all deps build check demo test test-loaded unit asan fuzz install \
-	uninstall clean \
+	uninstall clean deb test-system \
 	migrate-up migrate-down migrate-down-all migrate-reset \
 	migrate-status migrate-create migrate-list migrate-validate \
 	migrate-goto migrate-force migrate-backup migrations-log
@@ -92,17 +94,17 @@ build: $(LIB) $(BINS) $(UNIT_BIN) $(GOLDEN)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(LIB): $(CORE_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/migrated: $(DAEMON_OBJ) $(LIB)
-	$(CC) $(SANFLAGS) -o $@ $(DAEMON_OBJ) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) $(SANFLAGS) -o $@ $(DAEMON_OBJ) $(LIB) $(LIBS)
 
 $(BUILD)/migratectl: $(CTL_OBJ) $(LIB)
-	$(CC) $(SANFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) $(SANFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -163,7 +165,9 @@ COMPDIR	?= $(PREFIX)/share/bash-completion/completions
 UNIT_SED = -e 's|/usr/sbin/migrated|$(PREFIX)/sbin/migrated|g' \
 	   -e 's|/usr/bin/migratectl|$(PREFIX)/bin/migratectl|g'
 
-install: all
+# Installs what is built (building it if needed); `make` first on a fresh
+# machine, so that make deps installs the libraries.
+install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(BUILD)/migrated $(DESTDIR)$(PREFIX)/sbin/migrated
 	install -m 755 $(BUILD)/migratectl $(DESTDIR)$(PREFIX)/bin/migratectl
@@ -171,9 +175,10 @@ install: all
 	install -m 644 contrib/migrated.yaml \
 	    $(DESTDIR)$(SYSCONFDIR)/migrated/migrated.yaml.example
 	install -d $(DESTDIR)$(UNITDIR)
-	for f in systemd/*.service systemd/*.socket; do \
-	    sed $(UNIT_SED) "$$f" >"$(DESTDIR)$(UNITDIR)/$${f#systemd/}" && \
-	    chmod 644 "$(DESTDIR)$(UNITDIR)/$${f#systemd/}" || exit 1; \
+	for f in systemd/*.service systemd/*.socket contrib/metrics/*.service \
+	    contrib/metrics/*.timer; do \
+	    sed $(UNIT_SED) "$$f" >"$(DESTDIR)$(UNITDIR)/$${f##*/}" && \
+	    chmod 644 "$(DESTDIR)$(UNITDIR)/$${f##*/}" || exit 1; \
 	done
 	install -d $(DESTDIR)$(SYSUSERSDIR)
 	install -m 644 systemd/migrated.sysusers \
@@ -182,6 +187,9 @@ install: all
 	sed $(UNIT_SED) systemd/app-drop-in.conf.example \
 	    >$(DESTDIR)$(DOCDIR)/examples/app-drop-in.conf
 	chmod 644 $(DESTDIR)$(DOCDIR)/examples/app-drop-in.conf
+	install -m 644 contrib/prometheus/migrated.rules.yml \
+	    contrib/prometheus/migrated.rules.test.yml \
+	    contrib/grafana/migrated.json $(DESTDIR)$(DOCDIR)/examples/
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 docs/migrated.yaml.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 docs/migrated.8 docs/migratectl.8 $(DESTDIR)$(MANDIR)/man8/
@@ -195,7 +203,11 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/migrated.service \
 	    $(DESTDIR)$(UNITDIR)/migrated.socket \
 	    '$(DESTDIR)$(UNITDIR)/migrated@.service' \
-	    '$(DESTDIR)$(UNITDIR)/migrated@.socket'
+	    '$(DESTDIR)$(UNITDIR)/migrated@.socket' \
+	    '$(DESTDIR)$(UNITDIR)/migrated-metrics@.service' \
+	    '$(DESTDIR)$(UNITDIR)/migrated-metrics@.timer' \
+	    '$(DESTDIR)$(UNITDIR)/migrated-audit-verify@.service' \
+	    '$(DESTDIR)$(UNITDIR)/migrated-audit-verify@.timer'
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/migrated.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
 	rm -f $(DESTDIR)$(MANDIR)/man5/migrated.yaml.5 \
@@ -205,20 +217,44 @@ uninstall:
 clean:
 	rm -rf build build-asan build-*
 
+# The Debian package (debian/, debhelper 13), built from a copy of the
+# tracked files under $(BUILD)/deb, so that dpkg-buildpackage's outputs
+# stay out of the checkout; the .deb is copied here.  As root, the
+# packaging tools are installed first (scripts/deps.sh deb).
+deb:
+	@scripts/deb.sh "$(BUILD)/deb"
+
+# The package under a real systemd 252, booted in a Debian 12 container
+# (tests/system/run.sh); the container's root is kept in $(BUILD)/system.
+test-system: deb
+	@scripts/deps.sh system
+	@tests/system/run.sh $(BUILD)
+
 # The seed documents' targets: thin wrappers over migratectl.
+#   SOCKET=PATH or SERVICE=NAME pick the daemon (else $$MIGRATED_SOCKET,
+#   else migratectl's default); YES=1 confirms down, goto back, force and
+#   redo where no terminal can.  Outputs are written to a temporary name
+#   and renamed only on success.
 CTL	?= $(BUILD)/migratectl
-migrate-up:       ; $(CTL) up
-migrate-down:     ; $(CTL) down 1
-migrate-down-all: ; $(CTL) down --all
-migrate-reset:    ; $(CTL) down --all && $(CTL) up
-migrate-status:   ; $(CTL) status
-migrate-list:     ; $(CTL) list
-migrate-validate: ; $(CTL) validate
-migrate-create:   ; @test -n "$(NAME)" || { echo "usage: make migrate-create NAME=description" >&2; exit 2; }; $(CTL) create "$(NAME)"
-migrate-goto:     ; @test -n "$(V)" || { echo "usage: make migrate-goto V=VERSION" >&2; exit 2; }; $(CTL) goto "$(V)"
-migrate-force:    ; @test -n "$(V)" || { echo "usage: make migrate-force V=VERSION" >&2; exit 2; }; $(CTL) force "$(V)"
-migrate-backup:   ; @mkdir -p backups && f=backups/$$(date -u +%Y%m%d_%H%M%S).dump && pg_dump -Fc -f "$$f" "$${DATABASE_URL:-}" && echo "$$f"
-migrations-log:   ; $(CTL) log --markdown > MIGRATIONS_LOG.md
+BACKUP_DIR ?= backups
+YESFLAG	= $(if $(filter 1 y yes true,$(YES)),--yes)
+MCTL	= $(CTL) $(if $(SOCKET),-s '$(SOCKET)') \
+	  $(if $(SERVICE),--service '$(SERVICE)')
+migrate-up:       ; $(MCTL) up
+migrate-down:     ; $(MCTL) down 1 $(YESFLAG)
+migrate-down-all: ; $(MCTL) down --all $(YESFLAG)
+migrate-reset:    ; $(MCTL) down --all $(YESFLAG) && $(MCTL) up
+migrate-status:   ; $(MCTL) status
+migrate-list:     ; $(MCTL) list
+migrate-validate: ; $(MCTL) validate
+migrate-create:   ; @test -n "$(NAME)" || { echo "usage: make migrate-create NAME=description" >&2; exit 2; }; $(MCTL) create "$(NAME)"
+migrate-goto:     ; @test -n "$(V)" || { echo "usage: make migrate-goto V=VERSION [YES=1]" >&2; exit 2; }; $(MCTL) goto "$(V)" $(YESFLAG)
+migrate-force:    ; @test -n "$(V)" || { echo "usage: make migrate-force V=VERSION [YES=1]" >&2; exit 2; }; $(MCTL) force "$(V)" $(YESFLAG)
+migrate-backup:   ; @BACKUP_PREFIX=$(if $(SERVICE),'$(SERVICE)_') scripts/backup.sh '$(BACKUP_DIR)' $(MCTL)
+migrations-log:
+	@t=MIGRATIONS_LOG.md.tmp.$$$$; \
+	if $(MCTL) log --markdown >"$$t"; then mv "$$t" MIGRATIONS_LOG.md; \
+	else rm -f "$$t"; echo "migrations-log: MIGRATIONS_LOG.md left as it was" >&2; exit 1; fi
 
 -include $(CORE_OBJ:.o=.d) $(DAEMON_OBJ:.o=.d) $(CTL_OBJ:.o=.d) \
 	$(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \

@@ -25,50 +25,10 @@ if [ -n "${SETUP:-}" ]; then
 	done
 fi
 
-# The up scripts in the tool's order, written to $W/up/NNNN_file: an
+# The up scripts in the tool's order, written to $W/up/NNNNN_file: an
 # independent reading of each tool's rules (not migrated's code).
 mkdir -p "$W/up"
-python3 - "$MIG" "$W/up" <<'PY'
-import os, re, sys
-src, out = sys.argv[1], sys.argv[2]
-names = sorted(f for f in os.listdir(src) if f.endswith(".sql"))
-def text(f):
-    return open(os.path.join(src, f), encoding="utf-8").read()
-def goose_up(t):
-    keep, res = False, []
-    for line in t.splitlines(True):
-        if line.startswith("--") and "+goose" in line:
-            cmd = line.replace("--", "").replace("+goose", "", 1).strip().lower()
-            keep = cmd == "up" if cmd in ("up", "down") else keep
-            continue
-        if keep:
-            res.append(line)
-    return "".join(res)
-def dbmate_up(t):
-    up = re.search(r"(?m)^--\s*migrate:up(\s*$|\s+\S+)", t)
-    down = re.search(r"(?m)^--\s*migrate:down(\s*$|\s+\S+)", t)
-    return t[up.end():down.start() if down else len(t)]
-def flyway_key(f):
-    if f.startswith("R__"):
-        return (1, [], f[3:-4].replace("_", " "))
-    parts = [int(p) for p in re.split(r"[._]", f[1:f.index("__")])]
-    while len(parts) > 1 and parts[-1] == 0:
-        parts.pop()
-    return (0, parts, "")
-if any(f.endswith(".up.sql") for f in names):
-    todo = [(f, text(f)) for f in sorted((f for f in names if f.endswith(".up.sql")),
-            key=lambda f: int(f.split("_")[0]))]
-elif any(re.match(r"^[VR][0-9_.]*__", f) for f in names):
-    todo = [(f, text(f)) for f in sorted((f for f in names if f[0] in "VR"), key=flyway_key)]
-elif any("-- +goose" in text(f) for f in names):
-    todo = [(f, goose_up(text(f))) for f in sorted(names, key=lambda f: int(f.split("_")[0]))]
-elif any(re.search(r"(?m)^--\s*migrate:up", text(f)) for f in names):
-    todo = [(f, dbmate_up(text(f))) for f in names]     # dbmate: by file name
-else:
-    todo = [(f, text(f)) for f in names if not f.endswith("_rollback.sql")]
-for i, (f, sql) in enumerate(todo):
-    open(os.path.join(out, "%05d_%s" % (i, f)), "w").write(sql)
-PY
+python3 bench/tool_up.py "$MIG" "$W/up" >"$W/manifest" || exit 1
 n=0; failed=0
 for f in $(ls "$W/up"); do
 	n=$((n + 1))

@@ -5,13 +5,14 @@
 # only bash builtins, so it also works without the bash-completion package.
 #
 # Completes the global options, the commands and their options, service
-# names for -n (from /etc/migrated/*.yaml and /run/migrated/*.sock), paths
-# for -s, -c and --migrations, folders for pull, and versions for up --to, down --to, goto,
-# force and log --version (asked from the daemon with
-# `migratectl --json list`).
+# names for --service and -n (from /etc/migrated/*.yaml and
+# /run/migrated/*.sock), paths for -s, -c and --migrations, folders for
+# pull, and versions for up --to, down --to, goto, force and log --version
+# (asked from the daemon with `migratectl --json list`).
 
 _migratectl_commands="status plan list up down goto force redo adopt
-baseline validate create pull log audit reload wait-ready check version"
+baseline validate create pull log audit reload wait-ready check version
+conninfo metrics help"
 
 # Where -n SERVICE names come from (a variable, so tests can point it away).
 _migratectl_confdir=/etc/migrated
@@ -61,7 +62,7 @@ _migratectl()
 			continue
 		fi
 		case $w in
-		-s | --socket | -n | -c | --config)
+		-s | --socket | -n | --service | -c | --config)
 			# bash splits "--socket=PATH" into three words
 			if [ "${COMP_WORDS[i + 1]}" = "=" ]; then
 				conn+=("$w=${COMP_WORDS[i + 2]}")
@@ -94,7 +95,7 @@ _migratectl()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0
 		;;
-	-n)
+	-n | --service)
 		COMPREPLY=($(compgen -W "$(_migratectl_services)" -- "$cur"))
 		return 0
 		;;
@@ -112,7 +113,7 @@ _migratectl()
 
 	if [ -z "$cmd" ]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-s --socket -n -c --config
+			COMPREPLY=($(compgen -W "-s --socket --service -n -c --config
 			    --json -y --yes --migrations -h --help -V --version" \
 			    -- "$cur"))
 		else
@@ -153,6 +154,11 @@ _migratectl()
 	log)	opts="--since --version --limit --json --markdown" ;;
 	wait-ready) opts="--timeout" ;;
 	validate) opts="--strict --json" ;;
+	metrics) opts="-o --output" ;;
+	help)
+		COMPREPLY=($(compgen -W "$_migratectl_commands" -- "$cur"))
+		return 0
+		;;
 	audit)
 		[ -z "$sub" ] && COMPREPLY=($(compgen -W "verify" -- "$cur"))
 		return 0

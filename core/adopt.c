@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <zlib.h>
 
 #include "adopt.h"
 #include "config.h"
@@ -126,56 +127,103 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
 
 /* ---- detection ---- */
 
+/*
+ * Each tool's table: its name and exactly these columns, as the tool
+ * creates it (golang-migrate database/postgres/postgres.go, goose
+ * internal/dialects/postgres.go, dbmate pkg/driver/postgres/postgres.go,
+ * Flyway PostgreSQLDatabase.getRawCreateScript).
+ */
+static const struct {
+	enum adopt_tool	 tool;
+	const char	*name;
+	const char	*cols[11];	/* NULL-terminated */
+} known[] = {
+	{ ADOPT_GOLANG, "schema_migrations", { "version", "dirty" } },
+	{ ADOPT_DBMATE, "schema_migrations", { "version" } },
+	{ ADOPT_GOOSE, "goose_db_version", { "id", "version_id",
+	    "is_applied", "tstamp" } },
+	{ ADOPT_FLYWAY, "flyway_schema_history", { "installed_rank",
+	    "version", "description", "type", "script", "checksum",
+	    "installed_by", "installed_on", "execution_time", "success" } },
+};
+
+static int
+has_col(const char *const *cols, size_t n, const char *c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cols[i], c))
+			return 1;
+	return 0;
+}
+
+enum adopt_tool
+adopt_table_tool(const char *name, const char *const *cols, size_t n)
+{
+	for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
+		size_t i;
+
+		if (strcmp(known[k].name, name))
+			continue;
+		for (i = 0; known[k].cols[i]; i++)
+			if (!has_col(cols, n, known[k].cols[i]))
+				break;
+		if (known[k].cols[i] == NULL && i == n)
+			return known[k].tool;
+	}
+	return ADOPT_NONE;
+}
+
+/* The candidates' columns, one row each, grouped by table. */
 static const char detect_sql[] =
-    "SELECT c.relname, n.nspname, a.cols @> $1::text[],"
-    " a.cols @> $2::text[], a.cols @> $3::text[], a.cols @> $4::text[],"
+    "SELECT c.relname, n.nspname, a.attname,"
     " coalesce(obj_description(c.oid, 'pg_class'), '')"
     "  LIKE 'migrated tracking %'"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " CROSS JOIN LATERAL (SELECT array_agg(attname::text) AS cols"
-    "  FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0"
-    "  AND NOT attisdropped) a"
+    " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+    "  AND NOT a.attisdropped"
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
     "  'flyway_schema_history')"
-    " ORDER BY c.relname";
+    " ORDER BY c.relname, a.attnum";
 
-/* Which tool made the table: by its name and columns. */
+#define DETECT_COLS	16
+
+/* Rows [i, *next) are one table's: which tool's it is, if any. */
 static enum adopt_tool
-detect_tool(const char *name, PGresult *r, int i)
+detect_tool(PGresult *r, int i, int *next)
 {
-	int golang = PQgetvalue(r, i, 2)[0] == 't';
-	int goose = PQgetvalue(r, i, 3)[0] == 't';
-	int flyway = PQgetvalue(r, i, 4)[0] == 't';
-	int versioned = PQgetvalue(r, i, 5)[0] == 't';
-	int ours = PQgetvalue(r, i, 6)[0] == 't';
+	const char *cols[DETECT_COLS];
+	const char *name = PQgetvalue(r, i, 0);
+	int ours = PQgetvalue(r, i, 3)[0] == 't';
+	size_t n = 0;
+	int k;
 
-	if (ours)
+	for (k = i; k < PQntuples(r) && !strcmp(PQgetvalue(r, k, 0), name);
+	    k++)
+		if (n < DETECT_COLS)
+			cols[n++] = PQgetvalue(r, k, 2);
+	*next = k;
+	if (ours || k - i > DETECT_COLS)
 		return ADOPT_NONE;
-	if (!strcmp(name, "schema_migrations"))
-		return golang ? ADOPT_GOLANG : versioned ? ADOPT_DBMATE :
-		    ADOPT_NONE;
-	if (!strcmp(name, "goose_db_version"))
-		return goose ? ADOPT_GOOSE : ADOPT_NONE;
-	return flyway ? ADOPT_FLYWAY : ADOPT_NONE;
+	return adopt_table_tool(name, cols, n);
 }
 
 int
 adopt_detect(struct db *d, const struct config *cfg,
     struct adopt_src found[ADOPT_MAX_FOUND], size_t *nfound, struct merr *e)
 {
-	const char *p[4] = { "{version,dirty}", "{version_id,is_applied}",
-	    "{installed_rank,version,type,success}", "{version}" };
 	PGresult *r;
+	int next;
 
 	*nfound = 0;
-	if (db_query(d, detect_sql, 4, p, &r, e) == -1)
+	if (db_query(d, detect_sql, 0, NULL, &r, e) == -1)
 		return -1;
-	for (int i = 0; i < PQntuples(r) && *nfound < ADOPT_MAX_FOUND; i++) {
+	for (int i = 0; i < PQntuples(r) && *nfound < ADOPT_MAX_FOUND;
+	    i = next) {
 		const char *name = PQgetvalue(r, i, 0);
 		const char *schema = PQgetvalue(r, i, 1);
 		struct adopt_src *s = &found[*nfound];
-		enum adopt_tool t = detect_tool(name, r, i);
+		enum adopt_tool t = detect_tool(r, i, &next);
 
 		/* never one of ours, whatever it is called */
 		if (t == ADOPT_NONE || (!strcmp(schema, cfg->schema) &&
@@ -466,6 +514,7 @@ void
 adopt_map_release(struct adopt_map *m)
 {
 	free(m->applied);
+	free(m->changed);
 	free(m->unknown);
 	memset(m, 0, sizeof(*m));
 }
@@ -491,20 +540,92 @@ has_file(const struct migset *set, const char *v)
 	return 0;
 }
 
+int32_t
+adopt_flyway_checksum(const char *text, size_t len)
+{
+	uLong crc = crc32(0L, Z_NULL, 0);
+	size_t i = 0, start;
+
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;		/* BomFilter: the first line's BOM */
+	while (i < len) {
+		for (start = i; i < len && text[i] != '\n' && text[i] != '\r';
+		    i++)
+			;
+		crc = crc32(crc, (const Bytef *)text + start,
+		    (uInt)(i - start));
+		while (i < len && (text[i] == '\n' || text[i] == '\r'))
+			i++;	/* readLine(): no terminator is hashed */
+	}
+	return (int32_t)(uint32_t)crc;
+}
+
+/* The history's latest run of repeatable m's script, or NULL. */
+static const struct adopt_repeatable *
+rep_of(const struct adopt_hist *h, const struct migration *m)
+{
+	const char *file = m->up.path ? strrchr(m->up.path, '/') : NULL;
+
+	file = file ? file + 1 : m->up.path;
+	for (size_t i = 0; file && i < h->nrep; i++) {
+		const char *s = strrchr(h->rep[i].script, '/');
+
+		if (!strcmp(s ? s + 1 : h->rep[i].script, file))
+			return &h->rep[i];
+	}
+	return NULL;
+}
+
+/*
+ * A Flyway repeatable counts as applied when the history's latest run of
+ * its script has the file's checksum, as Flyway decides; else it is
+ * pending (changed: Flyway would apply it again).
+ */
+static int
+rep_applied(const struct adopt_hist *h, const struct migration *m,
+    int *changed)
+{
+	const struct adopt_repeatable *r = rep_of(h, m);
+	char *end;
+	long sum;
+
+	*changed = 0;
+	if (r == NULL)
+		return 0;
+	*changed = 1;
+	if (r->checksum == NULL || m->up.text == NULL)
+		return 0;
+	sum = strtol(r->checksum, &end, 10);
+	if (*end != '\0' || sum != adopt_flyway_checksum(m->up.text,
+	    strlen(m->up.text)))
+		return 0;
+	*changed = 0;
+	return 1;
+}
+
 int
 adopt_map(const struct migset *set, const struct adopt_hist *h,
     struct adopt_map *m, struct merr *e)
 {
+	int changed;
+
 	memset(m, 0, sizeof(*m));
-	if ((set->n && (m->applied = calloc(set->n,
-	    sizeof(*m->applied))) == NULL) || (m->unknown = calloc(h->n + 1,
+	if ((set->n && ((m->applied = calloc(set->n,
+	    sizeof(*m->applied))) == NULL || (m->changed = calloc(set->n,
+	    sizeof(*m->changed))) == NULL)) || (m->unknown = calloc(h->n + 1,
 	    sizeof(*m->unknown))) == NULL) {
 		adopt_map_release(m);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < set->n; i++)
-		if (is_applied(h, set->v[i].version))
+	for (size_t i = 0; i < set->n; i++) {
+		const struct migration *v = &set->v[i];
+
+		if (v->repeatable ? rep_applied(h, v, &changed) :
+		    is_applied(h, v->version))
 			m->applied[m->napplied++] = &set->v[i];
+		else if (v->repeatable && changed)
+			m->changed[m->nchanged++] = &set->v[i];
+	}
 	for (size_t i = 0; i < h->n; i++)
 		if (!has_file(set, h->versions[i]))
 			m->unknown[m->nunknown++] = h->versions[i];

@@ -15,12 +15,14 @@
  *                   in installed_rank order, the latest row of a version
  *                   deciding (UNDO_* and DELETE take it back); a BASELINE
  *                   row means everything up to it; repeatable rows (no
- *                   version) are kept by script and checksum.
+ *                   version) are kept by script and checksum, and match
+ *                   an R__ file by its name.
  *
  * Each tool finds its table through the connection's search_path, and so
- * does adopt_detect().  golang-migrate's and dbmate's tables share a name
- * and are told apart by their columns; migrated's own table is never
- * taken for another tool's.
+ * does adopt_detect().  A table is a tool's when it has the tool's name
+ * and exactly the tool's columns (adopt_table_tool()): golang-migrate's
+ * and dbmate's tables share a name and are told apart by their columns;
+ * migrated's own table is never taken for another tool's.
  *
  * adopt_read() refuses (MERR_STATE, with the way out in the hint) a dirty
  * golang-migrate version and a failed Flyway row: what the database holds
@@ -37,6 +39,7 @@
 #define MIGRATE_ADOPT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -83,6 +86,9 @@ struct adopt_hist {
 struct adopt_map {
 	struct migration **applied;	/* folder order */
 	size_t		 napplied;
+	struct migration **changed;	/* Flyway repeatables run with
+					   another checksum: pending */
+	size_t		 nchanged;
 	const char	**unknown;	/* history versions with no file */
 	size_t		 nunknown;
 };
@@ -91,6 +97,14 @@ const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */
 /* By name (case-insensitive): golang-migrate, migrate, goose, dbmate,
  * flyway; ADOPT_NONE when unknown. */
 enum adopt_tool adopt_tool_from_name(const char *);
+
+/*
+ * Whose history table is a table of this name with exactly these columns
+ * (in any order); ADOPT_NONE when no tool's.  Tier 1 uses it too: such a
+ * table is not drift.
+ */
+enum adopt_tool adopt_table_tool(const char *name, const char *const *cols,
+	    size_t n);
 
 /*
  * The histories in the database (at most one per tool); none is not an
@@ -102,6 +116,15 @@ int	adopt_detect(struct db *, const struct config *,
 int	adopt_read(struct db *, const struct adopt_src *,
 	    struct adopt_hist *, struct merr *);
 void	adopt_hist_release(struct adopt_hist *);
+
+/*
+ * Flyway's checksum of a script (ChecksumCalculator): CRC-32 of the UTF-8
+ * bytes of each line without its terminator (\n, \r\n or \r), a leading
+ * byte order mark left out, as a Java int.  A repeatable (R__) is adopted
+ * as applied when the history's latest run of its script has the file's
+ * checksum, and is pending (applied again, as Flyway would) when not.
+ */
+int32_t	adopt_flyway_checksum(const char *text, size_t len);
 
 /* Compare two versions: *cmp <0, 0, >0; -1 when one is not a version. */
 int	adopt_vcmp(const char *a, const char *b, int *cmp);

@@ -55,15 +55,12 @@ announce_change(struct db *d, const struct config *cfg, const char *origin,
 {
 	char chan[ANNOUNCE_CHANNEL_MAX], payload[512];
 	const char *p[2] = { chan, payload };
-	PGresult *r;
 
 	announce_channel(cfg, chan);
 	snprintf(payload, sizeof(payload), "%s %s %s", origin, action,
 	    target ? target : "-");
-	if (db_query(d, "SELECT pg_notify($1, $2)", 2, p, &r, e) == -1)
-		return -1;
-	PQclear(r);
-	return 0;
+	/* in a pipelined transaction: sent without waiting */
+	return db_send(d, "SELECT pg_notify($1, $2)", 2, p, DB_TAG_RECORD, e);
 }
 
 int
@@ -71,7 +68,8 @@ announce_wanted(const char *action)
 {
 	static const char *const changes[] = {
 		"tier1.apply", "tier2.apply", "tier2.rollback", "tier2.force",
-		"tier2.fail", NULL
+		"tier2.fail", "tier2.adopt", "tier2.baseline", "tier2.upgrade",
+		NULL
 	};
 
 	for (int i = 0; changes[i]; i++)

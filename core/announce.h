@@ -36,7 +36,8 @@ int	announce_change(struct db *, const struct config *,
 	    const char *origin, const char *action, const char *target,
 	    struct merr *);
 /* Does action change what status shows (tier-1 apply, tier-2 apply,
- * rollback, force, failure)?  The others are not announced. */
+ * rollback, force, failure, adopt, baseline, the tracking table's
+ * upgrade)?  The others are not announced. */
 int	announce_wanted(const char *action);
 /* The ORIGIN of a payload, copied into buf ("" when there is none). */
 void	announce_origin(const char *payload, char buf[ANNOUNCE_ORIGIN_MAX]);

@@ -391,6 +391,9 @@ audit_build_sql(struct audit *a)
 		a->head_sql = NULL;
 		return -1;
 	}
+	/* the same read, alone: after the lock in a pipeline (audit_head) */
+	if ((a->read_sql = strdup(strchr(a->head_sql, ';') + 2)) == NULL)
+		return -1;
 	if (asprintf(&a->insert_sql, "INSERT INTO %s %s VALUES ($1, $2, $3,"
 	    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
 	    " $18, $19, $20, $21)", a->table, audit_columns) == -1) {
@@ -432,6 +435,7 @@ audit_release(struct audit *a)
 	free(a->version);
 	free(a->user);
 	free(a->head_sql);
+	free(a->read_sql);
 	free(a->insert_sql);
 	memset(a, 0, sizeof(*a));
 }
@@ -546,6 +550,21 @@ audit_values(const struct audit *a, const struct actor *who,
 	return audit_actor(a, who, n, v);
 }
 
+/*
+ * Lock the chain and read id, time and head: one round trip either way
+ * (in a pipelined transaction, with everything sent before it).
+ */
+static int
+audit_head(struct audit *a, struct db *db, PGresult **r, struct merr *e)
+{
+	if (db->pipe == NULL)
+		return db_exec_last(db, a->head_sql, r, e);
+	if (db_send(db, "SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY_STR ")",
+	    0, NULL, DB_TAG_RECORD, e) == -1)
+		return -1;
+	return db_query(db, a->read_sql, 0, NULL, r, e);
+}
+
 /* Under the lock: id, time and predecessor, then the row itself. */
 static int
 audit_insert(struct audit *a, struct db *db, const char **v,
@@ -554,7 +573,7 @@ audit_insert(struct audit *a, struct db *db, const char **v,
 	char prev[65], id[24], at[40], hash[65];
 	PGresult *r;
 
-	if (db_exec_last(db, a->head_sql, &r, e) == -1)
+	if (audit_head(a, db, &r, e) == -1)
 		return -1;
 	if (strcmp(PQgetvalue(r, 0, 0), "read committed") != 0) {
 		merr_set(e, MERR_STATE, "transaction isolation is %s",
@@ -575,9 +594,10 @@ audit_insert(struct audit *a, struct db *db, const char **v,
 	v[COL_HASH] = hash;
 	if (audit_hash(prev, v, hash, e) == -1)
 		return -1;
-	if (db_query(db, a->insert_sql, COL_NCOLS, v, &r, e) == -1)
+	/* read with the COMMIT when the transaction is pipelined */
+	if (db_send(db, a->insert_sql, COL_NCOLS, v, DB_TAG_RECORD, e) == -1)
 		return -1;
-	PQclear(r);
+	/* the head, if it commits (ops_audit_head looks it up first) */
 	a->last_id = strtoll(id, NULL, 10);
 	memcpy(a->last_hash, hash, sizeof(a->last_hash));
 	return 0;
@@ -598,7 +618,7 @@ audit_record(struct audit *a, struct db *db, const struct actor *who,
 	if (db->conn == NULL)
 		return merr_set(e, MERR_CONNECT, "cannot record '%s': "
 		    "database unavailable", ev->action);
-	switch (PQtransactionStatus(db->conn)) {
+	switch (db_txstatus(db)) {
 	case PQTRANS_IDLE:
 		own = 1;
 		break;

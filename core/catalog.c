@@ -121,7 +121,8 @@ static const char q_columns[] =
 /*
  * Column numbers come back as JSON arrays and are named from the columns
  * already loaded; only a foreign key to a table outside the schemas asked
- * for gets its referenced names from a subquery.  A unique or primary
+ * for, or to a partition (whose columns are not loaded), gets its
+ * referenced names from a subquery.  A unique or primary
  * key's own index gives its INCLUDE columns and NULLS NOT DISTINCT (a
  * foreign key's conindid is the referenced table's index: not joined).
  */
@@ -132,7 +133,8 @@ static const char q_constraints[] =
     "  co.convalidated,"
     "  CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid)"
     "  END, co.confrelid,"
-    "  CASE WHEN co.contype = 'f' AND NOT " NSP_IN("rn.nspname") " THEN"
+    "  CASE WHEN co.contype = 'f' AND (NOT " NSP_IN("rn.nspname") " OR"
+    "   rc.relispartition) THEN"
     "   (SELECT json_agg(a.attname ORDER BY k.o) FROM unnest(co.confkey)"
     "    WITH ORDINALITY k(n, o) JOIN pg_attribute a ON"
     "    a.attrelid = co.confrelid AND a.attnum = k.n) END,"
@@ -597,7 +599,10 @@ load_constraints(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		const char *ref = val(r, i, 12);
 
-		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
+		/* a partition's columns are not loaded: it goes with its
+		   partitioned table, compared by no one */
+		if ((t = catalog_table(cx, val(r, i, 0))) == NULL ||
+		    t->partition == 'c')
 			continue;
 		if ((c = schema_add_constraint(t, val(r, i, 2)[0],
 		    val(r, i, 1))) == NULL ||
@@ -633,7 +638,8 @@ load_indexes(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 	int rc = 0;
 
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
+		if ((t = catalog_table(cx, val(r, i, 0))) == NULL ||
+		    t->partition == 'c')
 			continue;
 		if ((x = schema_add_index(t, val(r, i, 1))) == NULL ||
 		    dupnull(&x->method, val(r, i, 3)) == -1 ||

@@ -52,13 +52,17 @@ static const struct proto_arg args_log[] = {
 	PROTO_ARG("markdown", PA_BOOL, markdown, 0),
 	{ NULL, PA_INT, 0, 0 }
 };
+static const struct proto_arg args_status[] = {
+	PROTO_ARG("wait_ready", PA_BOOL, wait_ready, 0),
+	{ NULL, PA_INT, 0, 0 }
+};
 static const struct proto_arg args_audit[] = {
 	PROTO_ARG("sub", PA_STR, sub, 1),
 	{ NULL, PA_INT, 0, 0 }
 };
 
 const struct cmd_spec cmdspec_status = {
-	"status", CMD_READ, CONFIRM_NEVER, args_none,
+	"status", CMD_READ, CONFIRM_NEVER, args_status,
 	"the daemon's state" };
 const struct cmd_spec cmdspec_check = {
 	"check", CMD_READ, CONFIRM_NEVER, args_none,

@@ -364,17 +364,39 @@ fail:
 	return -1;
 }
 
+const char *
+config_protected_home(const char *path)
+{
+	static const char *const homes[] = { "/home", "/root", "/run/user" };
+
+	for (size_t i = 0; path && i < sizeof(homes) / sizeof(homes[0]); i++) {
+		size_t n = strlen(homes[i]);
+
+		if (!strncmp(path, homes[i], n) &&
+		    (path[n] == '/' || path[n] == '\0'))
+			return homes[i];
+	}
+	return NULL;
+}
+
 static int
 check_dir(const char *what, const char *key, const char *dir, struct merr *e)
 {
+	const char *home = config_protected_home(dir);
 	struct stat st;
 
 	if (stat(dir, &st) == -1) {
 		merr_set(e, MERR_CONFIG, "%s folder '%s' does not exist",
 		    what, dir);
 		snprintf(e->field, sizeof(e->field), "%s", key);
-		merr_hint(e, "create it, or set '%s' in the configuration "
-		    "or --%s on the command line", key, key);
+		if (home)
+			merr_hint(e, "under systemd, ProtectHome=yes hides %s "
+			    "from migrated: move the folder (e.g. to /srv), or "
+			    "set ProtectHome=read-only in a drop-in", home);
+		else
+			merr_hint(e, "create it, or set '%s' in the "
+			    "configuration or --%s on the command line", key,
+			    key);
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {

@@ -88,6 +88,11 @@ int	config_load(struct config *, const char *path,
 /* Check that the models and migrations folders (and state_dir) exist
  * and are folders. */
 int	config_check_paths(const struct config *, struct merr *);
+/*
+ * "/home", "/root" or "/run/user" when path is under one of them (which
+ * the units' ProtectHome=yes hides from the service), else NULL.
+ */
+const char *config_protected_home(const char *path);
 
 const char *config_apply_name(enum apply_mode);
 

@@ -185,6 +185,14 @@ db_connect(struct db *d, const char *conninfo, const char *appname,
 int
 db_reset_session(struct db *d, struct merr *e)
 {
+	static const char *const reset[] = { "RESET SESSION AUTHORIZATION",
+	    "RESET ROLE", "RESET ALL", DB_SESSION_SETUP };
+
+	for (size_t i = 0; d->pipe && i < sizeof(reset) / sizeof(*reset); i++)
+		if (db_send(d, reset[i], 0, NULL, DB_TAG_RECORD, e) == -1)
+			return -1;
+	if (d->pipe)
+		return 0;	/* after a COMMIT sent: read with it */
 	if (PQtransactionStatus(d->conn) != PQTRANS_IDLE)
 		return merr_set(e, MERR_INTERNAL, "cannot reset the session "
 		    "inside a transaction");
@@ -195,6 +203,7 @@ db_reset_session(struct db *d, struct merr *e)
 void
 db_close(struct db *d)
 {
+	db_pipe_drop(d);
 	if (d->cancel) {
 		PQfreeCancel(d->cancel);
 		d->cancel = NULL;
@@ -276,6 +285,8 @@ db_query(struct db *d, const char *sql, int nparams,
 	*res = NULL;
 	if (d->conn == NULL)
 		return merr_set(e, MERR_CONNECT, "database unavailable");
+	if (d->pipe)
+		return db_pipe_query(d, sql, nparams, params, res, e);
 	r = PQexecParams(d->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -293,6 +304,30 @@ db_exec(struct db *d, const char *sql, struct merr *e)
 	return db_exec_last(d, sql, NULL, e);
 }
 
+/*
+ * Several statements go by the simple protocol, which pipeline mode does
+ * not allow: what is in flight is read, and pipeline mode left for the
+ * call.
+ */
+static int
+db_exec_unpiped(struct db *d, const char *sql, PGresult **res,
+    struct merr *e)
+{
+	struct dbpipe *p = d->pipe;
+	int rc;
+
+	if (db_pipe_sync(d, e) == -1)
+		return -1;
+	if (!PQexitPipelineMode(d->conn))
+		return db_result_error(d, NULL, NULL, e);
+	d->pipe = NULL;
+	rc = db_exec_last(d, sql, res, e);
+	d->pipe = p;
+	if (d->conn && !PQenterPipelineMode(d->conn) && rc == 0)
+		rc = db_result_error(d, NULL, NULL, e);
+	return rc;
+}
+
 int
 db_exec_last(struct db *d, const char *sql, PGresult **res, struct merr *e)
 {
@@ -303,6 +338,8 @@ db_exec_last(struct db *d, const char *sql, PGresult **res, struct merr *e)
 		*res = NULL;
 	if (d->conn == NULL)
 		return merr_set(e, MERR_CONNECT, "database unavailable");
+	if (d->pipe)
+		return db_exec_unpiped(d, sql, res, e);
 	/* simple protocol: sql may hold several statements */
 	if (!PQsendQuery(d->conn, sql))
 		return db_result_error(d, NULL, NULL, e);
@@ -341,8 +378,17 @@ db_set_timeouts(struct db *d, int local, long lock_ms, long stmt_ms,
 int
 db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
 {
-	char sql[160];
+	char sql[160], lock[32], stmt[32];
+	const char *p[2] = { lock, stmt };
 
+	if (d->pipe) {	/* one statement a message */
+		snprintf(lock, sizeof(lock), "%ld", lock_ms);
+		snprintf(stmt, sizeof(stmt), "%ld", stmt_ms);
+		return db_send(d, "BEGIN", 0, NULL, DB_TAG_RECORD, e) == -1 ||
+		    db_send(d, "SELECT set_config('lock_timeout', $1, true), "
+		    "set_config('statement_timeout', $2, true)", 2, p,
+		    DB_TAG_RECORD, e) == -1 ? -1 : 0;
+	}
 	/* a BEGIN in a message makes the rest of it part of the transaction */
 	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = %ld; "
 	    "SET LOCAL statement_timeout = %ld", lock_ms, stmt_ms);
@@ -423,6 +469,8 @@ db_lock_take(struct db *d, const struct db_lock_policy *p, int *waited,
 	int got;
 
 	*waited = 0;
+	if (db_session_check(d, e) == -1)
+		return -1;
 	for (;;) {
 		if (db_trylock(d, &got, e) == -1)
 			return -1;

@@ -23,10 +23,14 @@
 #define SQLSTATE_LOCK_TIMEOUT	"55P03"
 #define SQLSTATE_QUERY_CANCELED	"57014"
 
+struct dbpipe;
+
 struct db {
 	PGconn		*conn;
 	PGcancel	*cancel;	/* for db_cancel(), thread-safe */
+	struct dbpipe	*pipe;		/* statements in flight (dbpipe.c) */
 	char		 where[256];	/* "host=... port=... dbname=... user=..." */
+	int		 pinned;	/* db_session_check() passed */
 };
 
 /*
@@ -76,7 +80,7 @@ int	db_query(struct db *, const char *sql, int nparams,
 /*
  * Undo what SQL run on d set for the session (RESET ALL, ROLE, SESSION
  * AUTHORIZATION) and set again what db_connect sets.  Outside a
- * transaction only.
+ * transaction only, or in a pipeline right after its COMMIT was sent.
  */
 int	db_reset_session(struct db *, struct merr *);
 /*
@@ -88,6 +92,16 @@ int	db_begin(struct db *, long lock_ms, long stmt_ms, struct merr *);
 int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
 	    struct merr *);
 
+/*
+ * Check, once per connection and before anything is locked, that the
+ * server session behind d stays d's between transactions (a direct
+ * connection, or a pooler in session mode: core/dbpool.c says how).
+ * MERR_CONFIG, naming the field 'database', when a pooler in transaction
+ * mode is in between.  Behind a pooler it takes a second connection and
+ * up to 3 s; a direct connection costs one round trip.
+ */
+int	db_session_check(struct db *, struct merr *);
+
 /* How long db_lock_take() waits for another session to let go. */
 struct db_lock_policy {
 	long			 wait_ms;	/* -1: until *stop */
@@ -97,14 +111,46 @@ struct db_lock_policy {
 /*
  * Take the session advisory lock DB_LOCK_KEY on d, which the caller then
  * keeps idle (never inside a transaction) until db_unlock().  Refuses
- * (unlocked again) when the lock is not held by this backend afterwards:
- * a transaction-mode pooler is in between.  *waited: another session held
+ * before locking when db_session_check() does (a transaction-mode pooler
+ * is in between), and (unlocked again) when the lock is not held by this
+ * backend afterwards.  *waited: another session held
  * it.  MERR_BUSY when the wait ran out, MERR_STATE when stopped.
  */
 int	db_lock_take(struct db *, const struct db_lock_policy *, int *waited,
 	    struct merr *);
 /* e may be NULL (nothing to report: best effort on the way out). */
 int	db_unlock(struct db *, struct merr *);
+
+/*
+ * Statements sent without waiting (core/dbpipe.c), for one transaction:
+ * db_pipe_begin() enters libpq's pipeline mode; then db_send() sends a
+ * statement and returns at once (its result is read at the next sync),
+ * db_begin() and db_query() work as usual (db_query() sends its
+ * statement, syncs and reads every result up to its own: one round trip
+ * for all), db_exec() of several statements leaves pipeline mode for
+ * the call; db_pipe_end() reads what is left and leaves pipeline mode.
+ * A failure of a statement sent earlier is the error of the call that
+ * read it; db_pipe_failed() tells which statement (by its tag) failed
+ * first, and how.  Without db_pipe_begin() db_send() is db_query().
+ * The struct dbpipe is owned by the struct db from begin to end.
+ */
+#define DB_TAG_RECORD	(-1)	/* not a step: a record, a COMMIT */
+int	db_pipe_begin(struct db *, struct merr *);
+int	db_send(struct db *, const char *sql, int nparams,
+	    const char *const *params, int tag, struct merr *);
+int	db_pipe_sync(struct db *, struct merr *);
+int	db_pipe_end(struct db *, struct merr *);
+int	db_pipe_failed(const struct db *, int *tag, struct merr *);
+/* Forget the pipeline without reading anything (db_close). */
+void	db_pipe_drop(struct db *);
+/* db_query() inside a pipeline (db.c calls it). */
+int	db_pipe_query(struct db *, const char *sql, int nparams,
+	    const char *const *params, PGresult **res, struct merr *);
+/*
+ * PQtransactionStatus(), except that with results in flight it is the
+ * transaction the pipeline began (PQTRANS_INTRANS), not "busy".
+ */
+int	db_txstatus(struct db *);
 
 /* Fill e from a failed result (SQLSTATE, message, detail, hint). */
 int	db_result_error(struct db *, PGresult *, const char *what,

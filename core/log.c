@@ -1,13 +1,17 @@
 /*
  * log.c - stderr logging with syslog priority prefixes.
  *
- * The three settings below are the only mutable statics in core/: they are
- * written once by log_init() at start-up, before any thread exists.
+ * The four settings below are the only mutable statics in core/: they are
+ * written once by log_init() at start-up, before any thread exists.  With
+ * debug logging on a terminal or file (not journald, which stamps lines
+ * itself), each line carries the seconds since log_init(): where a start
+ * spends its time reads straight off the log.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 #include "log.h"
@@ -15,6 +19,7 @@
 static const char	*log_name = "migrated";
 static int		 log_verbose;
 static int		 log_syslog;
+static struct timespec	 log_t0;
 
 void
 log_init(const char *progname, int verbose, int syslog_prefix)
@@ -22,6 +27,21 @@ log_init(const char *progname, int verbose, int syslog_prefix)
 	log_name = progname;
 	log_verbose = verbose;
 	log_syslog = syslog_prefix;
+	clock_gettime(CLOCK_MONOTONIC, &log_t0);
+}
+
+/* "[0.012] " since log_init(), in debug logging off journald; or "". */
+static void
+log_stamp(char *buf, size_t len)
+{
+	struct timespec t;
+
+	buf[0] = '\0';
+	if (!log_verbose || log_syslog)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	snprintf(buf, len, "[%.3f] ", (double)(t.tv_sec - log_t0.tv_sec) +
+	    (double)(t.tv_nsec - log_t0.tv_nsec) / 1e9);
 }
 
 void
@@ -33,15 +53,16 @@ log_setverbose(int v)
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *suffix)
 {
-	char buf[4096];
+	char buf[4096], stamp[32];
 	int n;
 
 	if (pri == LOG_PRI_DEBUG && !log_verbose)
 		return;
+	log_stamp(stamp, sizeof(stamp));
 	if (log_syslog)
 		n = snprintf(buf, sizeof(buf), "<%d>", pri);
 	else
-		n = snprintf(buf, sizeof(buf), "%s: ", log_name);
+		n = snprintf(buf, sizeof(buf), "%s: %s", log_name, stamp);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);

@@ -129,26 +129,55 @@ not_recorded(const struct mstate *s, struct adopt_map *m)
 	return m->napplied = n;
 }
 
+/* "R__a.sql, R__b.sql": the changed repeatables' files; malloc'd. */
+static char *
+changed_files(const struct adopt_map *m)
+{
+	char *t = strdup("");
+
+	for (size_t i = 0; i < m->nchanged; i++) {
+		const char *p = m->changed[i]->up.path, *f = strrchr(p, '/');
+
+		t = text_add(t, ", ", f ? f + 1 : p);
+	}
+	return t;
+}
+
 static void
 notice_set(struct migrate_result *res, const struct adopt_hist *h,
     const struct adopt_map *m)
 {
-	char *t = strdup("");
+	char *t, *u = NULL, *c = NULL;
 
-	if (res == NULL || m->nunknown == 0) {
-		free(t);
+	if (res == NULL || (m->nunknown == 0 && m->nchanged == 0))
 		return;
+	if (m->nunknown && (t = strdup("")) != NULL) {
+		for (size_t i = 0; i < m->nunknown; i++)
+			t = text_add(t, ", ", m->unknown[i]);
+		if (t && asprintf(&u, "%s's history (%s) records %zu "
+		    "version%s with no file in the folder, not recorded: %s",
+		    adopt_tool_name(h->src.tool), h->src.table, m->nunknown,
+		    m->nunknown == 1 ? "" : "s", t) == -1)
+			u = NULL;
+		free(t);
 	}
-	for (size_t i = 0; i < m->nunknown; i++)
-		t = text_add(t, ", ", m->unknown[i]);
+	if (m->nchanged && (t = changed_files(m)) != NULL) {
+		if (asprintf(&c, "%zu repeatable migration%s changed since "
+		    "%s ran %s (another checksum), pending: %s", m->nchanged,
+		    m->nchanged == 1 ? "" : "s", adopt_tool_name(h->src.tool),
+		    m->nchanged == 1 ? "it" : "them", t) == -1)
+			c = NULL;
+		free(t);
+	}
 	free(res->notice);
-	res->notice = NULL;
-	if (t && asprintf(&res->notice, "%s's history (%s) records %zu "
-	    "version%s with no file in the folder, not recorded: %s",
-	    adopt_tool_name(h->src.tool), h->src.table, m->nunknown,
-	    m->nunknown == 1 ? "" : "s", t) == -1)
-		res->notice = NULL;
-	free(t);
+	if (u && c) {
+		if (asprintf(&res->notice, "%s; %s", u, c) == -1)
+			res->notice = NULL;
+		free(u);
+		free(c);
+	} else {
+		res->notice = u ? u : c;
+	}
 }
 
 /* Adopt h: record what it says is applied, audited as tier2.adopt. */

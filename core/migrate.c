@@ -227,6 +227,27 @@ mres_step(struct migrate_result *res, const struct migration *m,
 	return 0;
 }
 
+#define ROLLBACK_HINT \
+	"fix the rollback before you need it: 'down' refuses to run it"
+
+/*
+ * The rollbacks known not to parse (parsed before, kept in a cached set:
+ * nothing is parsed here) as rollback-syntax findings.
+ */
+static int
+mstate_broken(const struct mstate *s, struct migrate_result *res,
+    struct merr *e)
+{
+	for (size_t i = 0; i < s->set->n; i++) {
+		const struct merr *why = s->set->v[i].down.broken;
+
+		if (why && lint_add_error(&res->lint, LINT_ROLLBACK_SYNTAX, why,
+		    ROLLBACK_HINT, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 migrate_status(const struct mig_env *env, struct migrate_result *res,
     struct merr *e)
@@ -238,6 +259,29 @@ migrate_status(const struct mig_env *env, struct migrate_result *res,
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
 	rc = mstate_rows(&s, res, e);
+	if (rc == 0)
+		rc = mstate_broken(&s, res, e);
+	mstate_release(&s);
+	return rc;
+}
+
+int
+migrate_parse_rollbacks(const struct mig_env *env, struct merr *e)
+{
+	struct mig_env files = *env;	/* the folder only */
+	struct mstate s;
+	struct merr why;
+	int rc = 0;
+
+	files.db = NULL;
+	if (mstate_load(&s, &files, 0, e) == -1)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < s.set->n; i++) {
+		merr_clear(&why);
+		if (migset_prepare_down(&s.set->v[i], &why) == -1 &&
+		    why.code == MERR_NOMEM)
+			rc = merr_set(e, MERR_NOMEM, "out of memory");
+	}
 	mstate_release(&s);
 	return rc;
 }
@@ -275,8 +319,7 @@ validate_down(struct migration *m, int strict, struct migrate_result *res,
 		return -1;
 	}
 	return lint_add_error(&res->lint, LINT_ROLLBACK_SYNTAX, &why,
-	    "fix the rollback before you need it: 'down' refuses to run it",
-	    e);
+	    ROLLBACK_HINT, e);
 }
 
 int

@@ -99,8 +99,20 @@ void	migrate_result_init(struct migrate_result *);
 void	migrate_result_release(struct migrate_result *);
 json_t	*migrate_result_to_json(const struct migrate_result *);
 
+/*
+ * status (and list): the folder and the tracking table merged.  Nothing
+ * is parsed; rollbacks already known not to parse (a cached set, see
+ * migrate_parse_rollbacks) are rollback-syntax findings in res->lint.
+ */
 int	migrate_status(const struct mig_env *, struct migrate_result *,
 	    struct merr *);
+/*
+ * Parse every rollback not parsed yet, so that env->cache knows which do
+ * not parse (the daemon does it at start and when the folder changes).
+ * A rollback that does not parse is no error here; -1 only when out of
+ * memory or the folder cannot be read.
+ */
+int	migrate_parse_rollbacks(const struct mig_env *, struct merr *);
 int	migrate_list(const struct mig_env *, struct migrate_result *,
 	    struct merr *);
 int	migrate_up(const struct mig_env *, const struct migrate_opts *,

@@ -913,6 +913,7 @@ migset_script_release(struct mig_script *sc)
 	free(sc->blocks);
 	free(sc->path);
 	free(sc->text);
+	free(sc->broken);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -992,10 +993,17 @@ migset_prepare(struct migration *m, struct merr *e)
 int
 migset_prepare_down(struct migration *m, struct merr *e)
 {
-	if (m->down.path && !m->down.parsed &&
-	    mig_parse_script(&m->down, e) == -1)
+	struct mig_script *sc = &m->down;
+
+	if (sc->broken) {
+		*e = *sc->broken;
 		return -1;
-	return 0;
+	}
+	if (sc->path == NULL || sc->parsed || mig_parse_script(sc, e) == 0)
+		return 0;
+	if (e->code != MERR_NOMEM && (sc->broken = malloc(sizeof(*e))))
+		*sc->broken = *e;
+	return -1;
 }
 
 int

@@ -140,6 +140,9 @@ struct mig_script {
 	long		 lock_timeout_ms;	/* -1: configured */
 	long		 statement_timeout_ms;	/* -1: configured */
 	long		 lock_retries;		/* -1: configured */
+	struct merr	*broken;	/* a rollback that did not parse: its
+					   error, kept (owned), so that it is
+					   parsed once and status can tell */
 };
 
 struct migration {
@@ -189,7 +192,9 @@ int	migset_refresh(struct migset *, const char *dir, int *changed,
 /*
  * Parse m's forward script (once); errors carry file:line:col.  The
  * rollback is parsed only when it is about to run (migset_prepare_down):
- * a broken rollback that nobody runs must not block forward work.
+ * a broken rollback that nobody runs must not block forward work.  A
+ * rollback that does not parse keeps its error (m->down.broken): it is
+ * not parsed again, and the same error is returned.
  */
 int	migset_prepare(struct migration *, struct merr *);
 int	migset_prepare_down(struct migration *, struct merr *);

@@ -671,8 +671,12 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 static int
 plan_own_table(const struct plan_opts *o, const struct sch_table *t)
 {
-	if (o == NULL || o->own_schema == NULL ||
-	    strcmp(o->own_schema, t->schema))
+	if (o == NULL)
+		return 0;
+	for (size_t i = 0; i < o->nhistories; i++)
+		if (o->histories[i] == t)
+			return 1;
+	if (o->own_schema == NULL || strcmp(o->own_schema, t->schema))
 		return 0;
 	for (int i = 0; i < 4 && o->own_tables[i]; i++)
 		if (!strcmp(o->own_tables[i], t->name))

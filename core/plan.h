@@ -104,10 +104,14 @@ struct plan_owner {
 };
 
 /* Names of tables never reported as drift (the project's own tables);
- * objects owned by tier 2 (PLAN_TIER2 instead of PLAN_DRIFT). */
+ * tables of actual that are another migration tool's history (found by
+ * adopt_table_tool(): not drift either); objects owned by tier 2
+ * (PLAN_TIER2 instead of PLAN_DRIFT).  All borrowed. */
 struct plan_opts {
 	const char	*own_schema;
 	const char	*own_tables[4];	/* NULL-terminated */
+	const struct sch_table *const *histories;
+	size_t		 nhistories;
 	const struct plan_owner *owned;
 	size_t		 nowned;
 };

@@ -247,6 +247,8 @@ proto_request_to_json(const struct proto_request *r)
 		json_object_set_new(o, "markdown", json_true());
 	if (r->strict)
 		json_object_set_new(o, "strict", json_true());
+	if (r->wait_ready)
+		json_object_set_new(o, "wait_ready", json_true());
 	put_str(o, "to", r->to);
 	put_str(o, "version", r->version);
 	put_str(o, "since", r->since);

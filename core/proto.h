@@ -66,6 +66,7 @@ struct proto_request {
 	int	 out_of_order;
 	int	 markdown;	/* log --markdown */
 	int	 strict;	/* validate --strict */
+	int	 wait_ready;	/* status: answer once ready (wait-ready) */
 	char	*to;		/* up/down --to VERSION */
 	char	*version;	/* goto/force VERSION, log --version */
 	char	*since;		/* log --since TIME */

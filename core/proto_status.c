@@ -60,7 +60,33 @@ const struct proto_field proto_t2_fields[] = {
 	[T2_DIRTY_COUNT] = { "dirty_count", PF_INT, "dirty", NULL },
 	[T2_PENDING] = { "pending", PF_STRS, "pending", NULL },
 	[T2_DIRTY] = { "dirty", PF_ROWS, "dirty", dirty_fields },
+	[T2_WARNINGS] = { "warnings", PF_STRS, "warnings", NULL },
 	[T2_NFIELDS] = { NULL, PF_STR, NULL, NULL },
+};
+
+/* Times are seconds since the epoch (0: never), as Prometheus wants them. */
+static const struct proto_field stats_fields[] = {
+	[SS_STARTED] = { "started", PF_INT, "started", NULL },
+	[SS_T1_AT] = { "tier1_ran_at", PF_INT, "tier 1 ran at", NULL },
+	[SS_T1_MS] = { "tier1_duration_ms", PF_INT, "tier 1 ms", NULL },
+	[SS_T1_FAILURES] = { "tier1_failures", PF_INT, "tier 1 failures",
+	    NULL },
+	[SS_T2_AT] = { "tier2_at", PF_INT, "tier 2 ran at", NULL },
+	[SS_T2_OP] = { "tier2_op", PF_STR, "tier 2 command", NULL },
+	[SS_T2_MS] = { "tier2_duration_ms", PF_INT, "tier 2 ms", NULL },
+	[SS_T2_OK] = { "tier2_ok", PF_BOOL, "tier 2 ok", NULL },
+	[SS_T2_FAILURES] = { "tier2_failures", PF_INT, "tier 2 failures",
+	    NULL },
+	[SS_PENDING_SINCE] = { "pending_since", PF_INT, "pending since",
+	    NULL },
+	[SS_AUDIT_AT] = { "audit_verified_at", PF_INT, "audit verified at",
+	    NULL },
+	[SS_AUDIT_OK] = { "audit_ok", PF_BOOL, "audit chain intact", NULL },
+	[SS_AUDIT_ROWS] = { "audit_rows", PF_INT, "audit rows", NULL },
+	[SS_AUDIT_HEAD_ID] = { "audit_head_id", PF_INT, "audit head id",
+	    NULL },
+	[SS_AUDIT_HEAD] = { "audit_head", PF_STR, "audit head", NULL },
+	[SS_NFIELDS] = { NULL, PF_STR, NULL, NULL },
 };
 
 const struct proto_field proto_status_fields[] = {
@@ -82,6 +108,7 @@ const struct proto_field proto_status_fields[] = {
 	[ST_CONFIG] = { "config", PF_STR, "config", NULL },
 	[ST_RELOADS] = { "reloads", PF_INT, "reloads", NULL },
 	[ST_JOBS] = { "jobs", PF_INT, "jobs", NULL },
+	[ST_STATS] = { "stats", PF_OBJ, "stats", stats_fields },
 	[ST_NFIELDS] = { NULL, PF_STR, NULL, NULL },
 };
 
@@ -108,11 +135,24 @@ const struct proto_field proto_reload_fields[] = {
 	[RL_NFIELDS] = { NULL, PF_STR, NULL, NULL },
 };
 
+static const struct proto_field version_db_fields[] = {
+	[VD_HOST] = { "host", PF_STR, "host", NULL },
+	[VD_PORT] = { "port", PF_STR, "port", NULL },
+	[VD_DBNAME] = { "dbname", PF_STR, "dbname", NULL },
+	[VD_USER] = { "user", PF_STR, "user", NULL },
+	[VD_NFIELDS] = { NULL, PF_STR, NULL, NULL },
+};
+
+/* client and client_proto: added by migratectl, not by the daemon */
 const struct proto_field proto_version_fields[] = {
 	[VE_DAEMON] = { "version", PF_STR, "migrated", NULL },
 	[VE_PROTO] = { "proto", PF_INT, "protocol", NULL },
 	[VE_SERVER] = { "server_version", PF_STR, "server", NULL },
 	[VE_SERVER_NUM] = { "server_version_num", PF_INT, "server number",
+	    NULL },
+	[VE_DATABASE] = { "database", PF_OBJ, "database", version_db_fields },
+	[VE_CLIENT] = { "client_version", PF_STR, "migratectl", NULL },
+	[VE_CLIENT_PROTO] = { "client_proto", PF_INT, "client protocol",
 	    NULL },
 	[VE_NFIELDS] = { NULL, PF_STR, NULL, NULL },
 };
@@ -202,11 +242,13 @@ proto_t2_json(const struct t2_summary *s)
 {
 	const struct proto_field *t = proto_t2_fields;
 	json_t *o = json_object(), *p = json_array(), *d = json_array();
+	json_t *w = json_array();
 
-	if (o == NULL || p == NULL || d == NULL) {
+	if (o == NULL || p == NULL || d == NULL || w == NULL) {
 		json_decref(o);
 		json_decref(p);
 		json_decref(d);
+		json_decref(w);
 		return NULL;
 	}
 	set(o, t, T2_AVAILABLE, json_boolean(s->available));
@@ -220,8 +262,11 @@ proto_t2_json(const struct t2_summary *s)
 		json_array_append_new(p, json_string(s->pending[i]));
 	for (size_t i = 0; i < s->ndirty; i++)
 		json_array_append_new(d, dirty_json(&s->dirty[i]));
+	for (size_t i = 0; i < s->nwarnings; i++)
+		json_array_append_new(w, json_string(s->warnings[i]));
 	set(o, t, T2_PENDING, p);
 	set(o, t, T2_DIRTY, d);
+	set(o, t, T2_WARNINGS, w);
 	return o;
 }
 
@@ -267,6 +312,32 @@ status_busy_json(const struct daemon_status *s)
 	return o;
 }
 
+static json_t *
+status_stats_json(const struct daemon_stats *st)
+{
+	const struct proto_field *t = stats_fields;
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	set(o, t, SS_STARTED, int_json(st->started));
+	set(o, t, SS_T1_AT, int_json(st->t1_ran_at));
+	set(o, t, SS_T1_MS, int_json(st->t1_duration_ms));
+	set(o, t, SS_T1_FAILURES, int_json(st->t1_failures));
+	set(o, t, SS_T2_AT, int_json(st->t2_at));
+	set(o, t, SS_T2_OP, str_or_null(st->t2_op));
+	set(o, t, SS_T2_MS, int_json(st->t2_duration_ms));
+	set(o, t, SS_T2_OK, json_boolean(st->t2_ok));
+	set(o, t, SS_T2_FAILURES, int_json(st->t2_failures));
+	set(o, t, SS_PENDING_SINCE, int_json(st->pending_since));
+	set(o, t, SS_AUDIT_AT, int_json(st->audit_verified_at));
+	set(o, t, SS_AUDIT_OK, json_boolean(st->audit_ok));
+	set(o, t, SS_AUDIT_ROWS, int_json(st->audit_rows));
+	set(o, t, SS_AUDIT_HEAD_ID, int_json(st->audit_head_id));
+	set(o, t, SS_AUDIT_HEAD, str_or_null(st->audit_head));
+	return o;
+}
+
 json_t *
 proto_status_json(const struct daemon_status *s)
 {
@@ -294,6 +365,7 @@ proto_status_json(const struct daemon_status *s)
 	set(o, t, ST_CONFIG, str_or_null(s->config));
 	set(o, t, ST_RELOADS, int_json(s->reloads));
 	set(o, t, ST_JOBS, int_json(s->jobs));
+	set(o, t, ST_STATS, s->stats ? status_stats_json(s->stats) : NULL);
 	return o;
 }
 
@@ -335,6 +407,21 @@ proto_reload_json(const struct t1_summary *t1, const struct t2_summary *t2)
 	return o;
 }
 
+static json_t *
+version_db_json(const struct version_info *v)
+{
+	const struct proto_field *t = version_db_fields;
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	set(o, t, VD_HOST, str_or_null(v->db_host));
+	set(o, t, VD_PORT, str_or_null(v->db_port));
+	set(o, t, VD_DBNAME, str_or_null(v->db_name));
+	set(o, t, VD_USER, str_or_null(v->db_user));
+	return o;
+}
+
 json_t *
 proto_version_json(const struct version_info *v)
 {
@@ -347,6 +434,7 @@ proto_version_json(const struct version_info *v)
 	set(o, t, VE_PROTO, int_json(v->proto));
 	set(o, t, VE_SERVER, str_or_null(v->server));
 	set(o, t, VE_SERVER_NUM, int_json(v->server_num));
+	set(o, t, VE_DATABASE, version_db_json(v));
 	return o;
 }
 

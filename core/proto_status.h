@@ -30,7 +30,13 @@ struct proto_field {
 /* status */
 enum { ST_VERSION, ST_PROTO, ST_PID, ST_UPTIME, ST_READY, ST_STOPPING,
     ST_STATE, ST_STATUS, ST_DATABASE, ST_BUSY, ST_SCHEMA, ST_ENH,
-    ST_LAST_ERROR, ST_APPLY, ST_CONFIG, ST_RELOADS, ST_JOBS, ST_NFIELDS };
+    ST_LAST_ERROR, ST_APPLY, ST_CONFIG, ST_RELOADS, ST_JOBS, ST_STATS,
+    ST_NFIELDS };
+/* status "stats": what the daemon counted, for `migratectl metrics` */
+enum { SS_STARTED, SS_T1_AT, SS_T1_MS, SS_T1_FAILURES, SS_T2_AT, SS_T2_OP,
+    SS_T2_MS, SS_T2_OK, SS_T2_FAILURES, SS_PENDING_SINCE, SS_AUDIT_AT,
+    SS_AUDIT_OK, SS_AUDIT_ROWS, SS_AUDIT_HEAD_ID, SS_AUDIT_HEAD,
+    SS_NFIELDS };
 enum { DB_AVAILABLE, DB_WHERE, DB_ERROR, DB_DOWN_SINCE, DB_NFIELDS };
 enum { BUSY_OP, BUSY_SINCE, BUSY_UID, BUSY_NFIELDS };
 /* tier 1 ("schema") and its problems */
@@ -39,7 +45,7 @@ enum { T1_AVAILABLE, T1_APPLIED, T1_REFUSED, T1_DRIFT, T1_STATEMENTS,
 enum { PR_CLASS, PR_KIND, PR_TARGET, PR_REASON, PR_HINT, PR_NFIELDS };
 /* tier 2 ("enhancements") and its dirty rows */
 enum { T2_AVAILABLE, T2_CURRENT, T2_APPLIED, T2_DRIFT, T2_MISSING, T2_OOO,
-    T2_DIRTY_COUNT, T2_PENDING, T2_DIRTY, T2_NFIELDS };
+    T2_DIRTY_COUNT, T2_PENDING, T2_DIRTY, T2_WARNINGS, T2_NFIELDS };
 enum { DI_NAME, DI_DIRECTION, DI_STMT_DONE, DI_NSTMTS, DI_ERROR,
     DI_NFIELDS };
 /* check */
@@ -48,7 +54,10 @@ enum { CS_SAFE, CS_REFUSED, CS_DRIFT, CS_NFIELDS };
 /* reload */
 enum { RL_SCHEMA, RL_ENH, RL_NFIELDS };
 /* version */
-enum { VE_DAEMON, VE_PROTO, VE_SERVER, VE_SERVER_NUM, VE_NFIELDS };
+enum { VE_DAEMON, VE_PROTO, VE_SERVER, VE_SERVER_NUM, VE_DATABASE,
+    VE_CLIENT, VE_CLIENT_PROTO, VE_NFIELDS };
+/* version "database": the daemon's connection without its password */
+enum { VD_HOST, VD_PORT, VD_DBNAME, VD_USER, VD_NFIELDS };
 
 /* Each table ends with a { NULL } row after its *_NFIELDS fields. */
 extern const struct proto_field proto_status_fields[];

@@ -188,27 +188,62 @@ add_file(struct pull_result *res, char *name, char *text, struct merr *e)
 	return 0;
 }
 
+typedef int (*schema_file_fn)(const struct schema *, const char *,
+    char **, struct merr *);
+
+/* The objects of one kind in schema sch: have any? */
+static int
+schema_has(const struct schema *s, const char *sch, int kind)
+{
+	for (size_t j = 0; kind == 0 && j < s->nenums; j++)
+		if (!strcmp(s->enums[j].schema, sch) &&
+		    !strchr(s->enums[j].name, '.'))
+			return 1;
+	for (size_t j = 0; kind == 1 && j < s->ndomains; j++)
+		if (!strcmp(s->domains[j].schema, sch))
+			return 1;
+	for (size_t j = 0; kind == 2 && j < s->nseqs; j++)
+		if (!strcmp(s->seqs[j].schema, sch))
+			return 1;
+	return 0;
+}
+
+/* One file per schema for its enum types, domains and sequences. */
+static int
+render_schema(const struct schema *s, const char *sch,
+    struct pull_result *res, char ***used, struct merr *e)
+{
+	static const char *const base[] = { "_enums", "_domains",
+	    "_sequences" };
+	static const schema_file_fn fn[] = { pull_yaml_enums,
+	    pull_yaml_domains, pull_yaml_sequences };
+	char *text;
+
+	for (int k = 0; k < 3; k++) {
+		if (!schema_has(s, sch, k))
+			continue;
+		text = NULL;
+		if (fn[k](s, sch, &text, e) == -1 ||
+		    add_file(res, file_name(sch, base[k], used), text,
+		    e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* Every file of the pulled (prepared) schema, the notes last. */
 static int
 render_all(const struct schema *s, struct pull_result *res, struct merr *e)
 {
-	char **used = NULL, *text;
+	char **used = NULL, *text = NULL;
 	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && s->schemas && s->schemas[i]; i++) {
-		int any = 0;
-
-		for (size_t j = 0; j < s->nenums; j++)
-			any |= !strcmp(s->enums[j].schema, s->schemas[i]) &&
-			    !strchr(s->enums[j].name, '.');
-		if (!any)
-			continue;
-		text = NULL;
-		if (pull_yaml_enums(s, s->schemas[i], &text, e) == -1 ||
-		    add_file(res, file_name(s->schemas[i], "_enums", &used),
-		    text, e) == -1)
-			rc = -1;
-	}
+	if (s->nexts && (pull_yaml_extensions(s, &text, e) == -1 ||
+	    add_file(res, file_name("public", "_extensions", &used), text,
+	    e) == -1))
+		rc = -1;
+	for (size_t i = 0; rc == 0 && s->schemas && s->schemas[i]; i++)
+		rc = render_schema(s, s->schemas[i], res, &used, e);
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++) {
 		const struct sch_table *t = &s->tables[i];
 

@@ -5,13 +5,14 @@
  * uses) and a list of what the model format cannot say yet
  * (core/pull_scan.c), shapes the live schema into what a person would
  * write (core/pull_prep.c: aliases, defaults without redundant casts,
- * default names left out) and writes one YAML file per table plus one per
- * schema for its enum types (core/pull_yaml.c, libyaml's emitter).
+ * default names left out, serial for a column that owns a sequence of
+ * PostgreSQL's defaults) and writes one YAML file per table, one per
+ * schema for its enum types, its domains and its sequences, and one for
+ * the extensions (core/pull_yaml.c, libyaml's emitter).
  *
  * Nothing is dropped silently: every object that cannot be said (a view,
- * a function, a serial column's sequence, a generated column's
- * expression, ...) is a note, and the notes are written to PULL_NOTES.md
- * in the folder as well as returned.
+ * a function, a trigger, a partitioned table, ...) is a note, and the
+ * notes are written to PULL_NOTES.md in the folder as well as returned.
  *
  * The folder is written whole or not at all: the files go to a temporary
  * folder beside DIR, are loaded back with the model loader (a folder that
@@ -128,14 +129,22 @@ struct pull_facts {
 
 /*
  * Facts that change what is written (the rest are notes as they are):
- * generated, collation and serial name a column in what (detail: the
- * collation, the sequence); uses names "default c", "index i" or
- * "constraint k" in what, and the object used in detail.
+ *   collation: a column (what) whose collation (detail) is not
+ *     pg_catalog's, so the models cannot create it;
+ *   extension type: a column (what) or domain (table, what NULL) whose
+ *     type is an extension's (detail: the extension);
+ *   extension: one per extension, detail its rank in creation order;
+ *   domain: a domain (table) that cannot be said, detail why;
+ *   partitioned table, partition: the table (detail: how);
+ *   uses: "default c", "index i" or "constraint k" in what, the object
+ *     used (a function, a collation, ...) in detail.
  */
-#define PULL_F_GENERATED	"generated column"
 #define PULL_F_COLLATION	"column collation"
-#define PULL_F_SERIAL		"serial column"
+#define PULL_F_EXTTYPE		"extension type"
+#define PULL_F_EXTENSION	"extension"
+#define PULL_F_DOMAIN		"domain"
 #define PULL_F_PARTITIONED	"partitioned table"
+#define PULL_F_PARTITION	"partition"
 #define PULL_F_USES		"uses"
 
 int	pull_scan(struct db *, char *const *schemas, struct pull_facts *,
@@ -157,12 +166,19 @@ int	pull_prep(struct schema *s, const struct pull_facts *,
 	    const struct pull_opts *, struct pull_notes *, struct merr *);
 
 /*
- * One model file's text for table t of s (already prepared), or for the
- * enum types of schema sch (enum file).  *out is malloc'd.
+ * One model file's text for table t of s (already prepared), for the
+ * enum types, domains or sequences of schema sch, or for the extensions.
+ * *out is malloc'd.
  */
 int	pull_yaml_table(const struct schema *s, const struct sch_table *t,
 	    char **out, struct merr *);
 int	pull_yaml_enums(const struct schema *s, const char *sch, char **out,
+	    struct merr *);
+int	pull_yaml_domains(const struct schema *s, const char *sch,
+	    char **out, struct merr *);
+int	pull_yaml_sequences(const struct schema *s, const char *sch,
+	    char **out, struct merr *);
+int	pull_yaml_extensions(const struct schema *s, char **out,
 	    struct merr *);
 
 /* The PULL_NOTES.md text for notes (malloc'd). */

@@ -12,25 +12,11 @@
 
 #include "audit.h"
 #include "idxdef.h"
-#include "pull.h"
+#include "pull_int.h"
 #include "tracking.h"
 
-struct prep {
-	struct schema		*s;
-	struct pull_notes	*notes;
-	char			**traw, **tout;	/* spellings made */
-	const struct pull_opts	*o;
-	int			 own_audit;	/* ours: its guard too */
-	int			 nomem;
-};
-
-static void
-note(struct prep *p, const char *kind, const char *sch, const char *obj,
-    const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static void
-note(struct prep *p, const char *kind, const char *sch, const char *obj,
+void
+prep_note(struct prep *p, const char *kind, const char *sch, const char *obj,
     const char *what, const char *fmt, ...)
 {
 	char *name = NULL, *detail = NULL;
@@ -82,8 +68,8 @@ expr_mentions(const char *expr, const char *col)
 static void
 drop_index(struct prep *p, struct sch_table *t, size_t i, const char *why)
 {
-	note(p, "index", t->schema, t->idx[i].name, NULL, "not written: %s",
-	    why);
+	prep_note(p, "index", t->schema, t->idx[i].name, NULL,
+	    "not written: %s", why);
 	schema_remove_index(t, i);
 }
 
@@ -97,7 +83,7 @@ drop_constraint(struct prep *p, struct sch_table *t, size_t i,
 	int k = c->kind == SCH_PK ? 0 : c->kind == SCH_UNIQUE ? 1 :
 	    c->kind == SCH_FK ? 2 : 3;
 
-	note(p, kinds[k], t->schema, t->name, c->name, "not written: %s",
+	prep_note(p, kinds[k], t->schema, t->name, c->name, "not written: %s",
 	    why);
 	schema_remove_constraint(t, i);
 }
@@ -122,8 +108,9 @@ drop_refs(struct prep *p, const char *rsch, const char *rtab,
 }
 
 /* Remove column ci of t and every key and index that uses it. */
-static void
-drop_column(struct prep *p, struct sch_table *t, size_t ci, const char *why)
+void
+prep_drop_column(struct prep *p, struct sch_table *t, size_t ci,
+    const char *why)
 {
 	char *col = strdup(t->cols[ci].name), msg[200];
 
@@ -131,7 +118,7 @@ drop_column(struct prep *p, struct sch_table *t, size_t ci, const char *why)
 		p->nomem = 1;
 		return;
 	}
-	note(p, "column", t->schema, t->name, col, "not written: %s", why);
+	prep_note(p, "column", t->schema, t->name, col, "not written: %s", why);
 	schema_remove_column(t, ci);
 	snprintf(msg, sizeof(msg), "uses column '%.60s', not written", col);
 	for (size_t j = t->ncons; j-- > 0;) {
@@ -166,7 +153,7 @@ drop_table(struct prep *p, size_t ti, const char *kind, const char *why)
 	if (sch == NULL || name == NULL) {
 		p->nomem = 1;
 	} else {
-		note(p, kind, sch, name, NULL, "not written: %s", why);
+		prep_note(p, kind, sch, name, NULL, "not written: %s", why);
 		schema_remove_table(p->s, ti);
 		snprintf(msg, sizeof(msg), "references %.60s.%.60s, not "
 		    "written", sch, name);
@@ -208,9 +195,19 @@ fact_uses(struct prep *p, struct sch_table *t, const struct pull_fact *f)
 		return;
 	name = sp + 1;
 	if (!strncmp(f->what, "default ", 8) &&
+	    (i = column_at(t, name)) >= 0 && (c = &t->cols[i])->generated) {
+		char why[400];
+
+		/* a plain column would be refused against the database */
+		snprintf(why, sizeof(why), "GENERATED ALWAYS AS (%.150s) "
+		    "STORED uses %.200s", c->generated, f->detail);
+		prep_drop_column(p, t, (size_t)i, why);
+		return;
+	}
+	if (!strncmp(f->what, "default ", 8) &&
 	    (i = column_at(t, name)) >= 0 && (c = &t->cols[i])->def) {
-		note(p, "default", t->schema, t->name, name, "not written: "
-		    "%s uses %s", c->def, f->detail);
+		prep_note(p, "default", t->schema, t->name, name, "not "
+		    "written: %s uses %s", c->def, f->detail);
 		free(c->def);
 		c->def = NULL;
 		return;
@@ -234,31 +231,39 @@ fact_uses(struct prep *p, struct sch_table *t, const struct pull_fact *f)
 		}
 }
 
+/* A column fact: a collation the models cannot create, an extension's
+   type. */
 static void
 fact_column(struct prep *p, struct sch_table *t, const struct pull_fact *f)
 {
 	long i = column_at(t, f->what);
-	struct sch_column *c;
+	char why[300];
 
 	if (i < 0)
 		return;
-	c = &t->cols[i];
-	if (!strcmp(f->kind, PULL_F_GENERATED)) {
-		note(p, f->kind, t->schema, t->name, c->name, "written as a "
-		    "plain column: GENERATED ALWAYS AS (%s) STORED is not "
-		    "said", c->def ? c->def : "?");
-		free(c->def);
-		c->def = NULL;
-	} else if (!strcmp(f->kind, PULL_F_SERIAL)) {
-		note(p, f->kind, t->schema, t->name, c->name, "written as %s "
-		    "without its default %s: the sequence %s it owns is not "
-		    "said", c->type, c->def ? c->def : "(none)", f->detail);
-		free(c->def);
-		c->def = NULL;
-	} else
-		note(p, f->kind, t->schema, t->name, c->name, "%s is not said "
-		    "(the column is written with the default collation)",
-		    f->detail);
+	if (!strcmp(f->kind, PULL_F_EXTTYPE)) {
+		t->cols[i].ext_type = 1;
+		return;
+	}
+	/* written without it, the plan would change the column's */
+	snprintf(why, sizeof(why), "its collation %.200s is not one the "
+	    "models can create (a collation of pg_catalog is)", f->detail);
+	prep_drop_column(p, t, (size_t)i, why);
+}
+
+static long
+domain_at(const struct schema *s, const char *sch, const char *name)
+{
+	const struct sch_domain *d = schema_find_domain(s, sch, name);
+
+	return d ? d - s->domains : -1;
+}
+
+static int
+is_partition_fact(const struct pull_fact *f)
+{
+	return !strcmp(f->kind, PULL_F_PARTITIONED) ||
+	    !strcmp(f->kind, PULL_F_PARTITION);
 }
 
 static void
@@ -266,22 +271,33 @@ apply_fact(struct prep *p, const struct pull_fact *f)
 {
 	long ti = f->table ? table_at(p->s, f->sch, f->table) : -1;
 	struct sch_table *t = ti >= 0 ? &p->s->tables[ti] : NULL;
+	long di;
 
-	if (!strcmp(f->kind, PULL_F_PARTITIONED)) {
+	if (is_partition_fact(f)) {
+		/* the plan refuses to compare them: never a plain table */
 		if (ti >= 0)
 			drop_table(p, (size_t)ti, f->kind, f->detail ?
 			    f->detail : "a partitioned table");
+		else
+			prep_note(p, f->kind, f->sch, f->table, NULL, "not "
+			    "written: %s", f->detail ? f->detail : "");
 	} else if (!strcmp(f->kind, PULL_F_USES)) {
 		if (t)
 			fact_uses(p, t, f);
-	} else if (!strcmp(f->kind, PULL_F_GENERATED) ||
-	    !strcmp(f->kind, PULL_F_SERIAL) ||
-	    !strcmp(f->kind, PULL_F_COLLATION)) {
+	} else if (!strcmp(f->kind, PULL_F_COLLATION) ||
+	    (!strcmp(f->kind, PULL_F_EXTTYPE) && f->what)) {
 		if (t)
 			fact_column(p, t, f);
-	} else
-		note(p, f->kind, f->sch, f->table ? f->table : "", f->what,
-		    "%s", f->detail ? f->detail : "not written");
+	} else if (!strcmp(f->kind, PULL_F_EXTTYPE)) {
+		if ((di = domain_at(p->s, f->sch, f->table)) >= 0)
+			p->s->domains[di].base_ext = 1;
+	} else if (!strcmp(f->kind, PULL_F_DOMAIN)) {
+		if ((di = domain_at(p->s, f->sch, f->table)) >= 0)
+			prep_domain_drop(p, (size_t)di, f->detail ?
+			    f->detail : "it cannot be said");
+	} else if (strcmp(f->kind, PULL_F_EXTENSION))
+		prep_note(p, f->kind, f->sch, f->table ? f->table : "",
+		    f->what, "%s", f->detail ? f->detail : "not written");
 }
 
 /* ---- types ---- */
@@ -338,8 +354,8 @@ type_reads_as(const char *spelling, const char *canon)
 }
 
 /* The spelling to write for built-in type canon, or NULL: cannot say. */
-static const char *
-type_spelling(struct prep *p, const char *canon)
+const char *
+prep_type_spelling(struct prep *p, const char *canon)
 {
 	char *alias;
 	const char *out = NULL;
@@ -455,8 +471,8 @@ is_number_literal(const char *s, size_t n)
  * 'x'::type or NULL::type on a column of that type is 'x' or NULL: the
  * cast is the one PostgreSQL adds, and the model's literal gets it back.
  */
-static void
-default_plain(struct prep *p, struct sch_column *c)
+void
+prep_default_plain(struct prep *p, struct sch_column *c)
 {
 	const char *end = NULL;
 	char *out;
@@ -484,8 +500,8 @@ default_plain(struct prep *p, struct sch_column *c)
 }
 
 /* "(a > 0)" -> "a > 0" when the outer parentheses enclose it all. */
-static void
-strip_parens(char *s)
+void
+prep_strip_parens(char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	int depth = 0;
@@ -511,55 +527,121 @@ strip_parens(char *s)
 
 /* ---- columns and index keys ---- */
 
-static void
-prep_column(struct prep *p, struct sch_table *t, size_t *i)
+/* "sch.name" (an enum's or domain's type, "[]" allowed): one dot only. */
+int
+prep_one_dot(const char *type)
 {
-	struct sch_column *c = &t->cols[*i];
-	const char *sp = NULL;
-	char why[300];
+	const char *dot = strchr(type, '.');
 
-	if (c->is_enum) {
-		const char *dot = strchr(c->type, '.');
+	return dot && strchr(dot + 1, '.') == NULL;
+}
 
-		if (dot && strchr(dot + 1, '.') == NULL)
-			goto def;
-		snprintf(why, sizeof(why), "its type %s has a name with a "
-		    "dot", c->type);
-		drop_column(p, t, *i, why);
-		(*i)--;
-		return;
+/* The model loader reads an extension's type as the catalog spells it? */
+int
+prep_ext_type_ok(const char *type)
+{
+	struct merr te;
+	char *canon;
+	int eq;
+
+	merr_clear(&te);
+	if (schema_type_other(type, &canon, &te) == -1)
+		return 0;
+	eq = !strcmp(canon, type);
+	free(canon);
+	return eq;
+}
+
+/* Why column c's type cannot be said, or NULL when it can. */
+static const char *
+column_type_why(struct prep *p, const struct sch_column *c, char *why,
+    size_t len)
+{
+	const char *dot;
+	char *sch;
+
+	if (c->is_enum || c->is_domain) {
+		if (!prep_one_dot(c->type))
+			snprintf(why, len, "its type %s has a name with a dot",
+			    c->type);
+		else if (c->is_enum)
+			return NULL;
+		else if ((dot = strchr(c->type, '.')) == NULL ||
+		    (sch = strndup(c->type, (size_t)(dot - c->type))) == NULL)
+			return NULL;
+		else {
+			int found = schema_find_domain(p->s, sch, dot + 1) !=
+			    NULL;
+
+			free(sch);
+			if (found)
+				return NULL;
+			snprintf(why, len, "its type, the domain %s, is not "
+			    "written", c->type);
+		}
+		return why;
 	}
-	if ((sp = type_spelling(p, c->type)) == NULL) {
-		snprintf(why, sizeof(why), "type %s is not one the model "
-		    "format knows yet (a domain, an extension's or another "
-		    "user type)", c->type);
-		drop_column(p, t, *i, why);
-		(*i)--;
-		return;
+	if (c->ext_type) {
+		if (prep_ext_type_ok(c->type))
+			return NULL;
+		snprintf(why, len, "its type %s (an extension's) is not "
+		    "read back as written", c->type);
+		return why;
 	}
-def:
-	if (c->def && strstr(c->def, "nextval(")) {
-		note(p, "default", t->schema, t->name, c->name, "not written: "
-		    "%s needs a sequence the models cannot create", c->def);
+	if (prep_type_spelling(p, c->type))
+		return NULL;
+	snprintf(why, len, "type %s is not one the models can create (a "
+	    "composite, range or base type of the database's own)", c->type);
+	return why;
+}
+
+/* Pass 1: a column whose type cannot be said goes, with what uses it. */
+static void
+prep_column_type(struct prep *p, struct sch_table *t, size_t *i)
+{
+	char buf[300];
+	const char *why = column_type_why(p, &t->cols[*i], buf, sizeof(buf));
+
+	if (why == NULL)
+		return;
+	prep_drop_column(p, t, *i, why);
+	(*i)--;
+}
+
+/* Pass 2: serial, defaults and the type's spelling. */
+static void
+prep_column_def(struct prep *p, struct sch_table *t, struct sch_column *c)
+{
+	const char *sp;
+	char *dup;
+
+	prep_strip_parens(c->generated);
+	if (c->serial)
+		prep_serial(p, t, c);
+	if (c->def && strstr(c->def, "nextval(") &&
+	    !prep_nextval_written(p, c->def)) {
+		prep_note(p, "default", t->schema, t->name, c->name, "not "
+		    "written: %s needs a sequence that is not written",
+		    c->def);
 		free(c->def);
 		c->def = NULL;
 	}
-	default_plain(p, c);
-	if (sp && strcmp(sp, c->type)) {
-		char *dup = strdup(sp);
-
-		if (dup == NULL) {
-			p->nomem = 1;
-			return;
-		}
-		free(c->type);
-		c->type = dup;
+	prep_default_plain(p, c);
+	if (c->is_enum || c->is_domain || c->ext_type ||
+	    (sp = prep_type_spelling(p, c->type)) == NULL ||
+	    !strcmp(sp, c->type))
+		return;
+	if ((dup = strdup(sp)) == NULL) {
+		p->nomem = 1;
+		return;
 	}
+	free(c->type);
+	c->type = dup;
 }
 
 /* A quoted or bare identifier, with '.' parts, at *pp; unquoted. */
-static char *
-ident_at(const char **pp)
+char *
+prep_ident_at(const char **pp)
 {
 	char buf[300];
 	size_t n = 0;
@@ -616,7 +698,7 @@ key_options(const char *o)
 	char *coll = NULL, *opc = NULL, *out = NULL, *dot;
 	const char *order = "", *nulls = "";
 
-	if (word_at(&o, "COLLATE") && (coll = ident_at(&o)) == NULL)
+	if (word_at(&o, "COLLATE") && (coll = prep_ident_at(&o)) == NULL)
 		goto out;
 	if (coll && (dot = strrchr(coll, '.'))) {
 		if (strncmp(coll, "pg_catalog.", 11) &&
@@ -627,7 +709,7 @@ key_options(const char *o)
 	while (*o == ' ')
 		o++;
 	if (*o && strncmp(o, "DESC", 4) && strncmp(o, "NULLS", 5) &&
-	    (opc = ident_at(&o)) == NULL)
+	    (opc = prep_ident_at(&o)) == NULL)
 		goto out;
 	if (word_at(&o, "DESC"))
 		order = "desc";
@@ -652,9 +734,9 @@ prep_index(struct prep *p, struct sch_table *t, size_t *j)
 	char *o;
 
 	if (!x->valid)
-		note(p, "invalid index", t->schema, x->name, NULL, "written "
-		    "as it is defined: the plan will rebuild it");
-	strip_parens(x->where);
+		prep_note(p, "invalid index", t->schema, x->name, NULL,
+		    "written as it is defined: the plan will rebuild it");
+	prep_strip_parens(x->where);
 	for (size_t k = 0; x->opts && x->keys[k]; k++) {
 		if (*x->opts[k] == '\0')
 			continue;
@@ -685,15 +767,15 @@ prep_constraint(struct prep *p, struct sch_table *t, size_t *j)
 		return;
 	}
 	if (!c->valid)
-		note(p, "not valid constraint", t->schema, t->name, c->name,
-		    "written as valid: the plan will VALIDATE it");
+		prep_note(p, "not valid constraint", t->schema, t->name,
+		    c->name, "written as valid: the plan will VALIDATE it");
 	if (c->kind == SCH_CHECK)
-		strip_parens(c->expr);
+		prep_strip_parens(c->expr);
 }
 
 /* A name the model format reads differently (it splits at the dot). */
-static int
-dotted(const char *s)
+int
+prep_dotted(const char *s)
 {
 	return strchr(s, '.') != NULL;
 }
@@ -715,10 +797,10 @@ prep_own(struct prep *p, size_t i, int audit)
 	if (t->comment && !strncmp(t->comment, mark, strlen(mark)))
 		p->own_audit |= audit;
 	else
-		note(p, "table", t->schema, t->name, NULL, "not written: the "
-		    "configuration names it as migrated's own %s table, but "
-		    "migrated did not make it: set %s_table (or schema) to "
-		    "another name", what, what);
+		prep_note(p, "table", t->schema, t->name, NULL, "not written: "
+		    "the configuration names it as migrated's own %s table, "
+		    "but migrated did not make it: set %s_table (or schema) "
+		    "to another name", what, what);
 	schema_remove_table(p->s, i);
 }
 
@@ -739,11 +821,22 @@ prep_tables(struct prep *p)
 			}
 	}
 	for (size_t i = p->s->ntables; i-- > 0;)
-		if (dotted(p->s->tables[i].name) ||
-		    dotted(p->s->tables[i].schema))
+		if (prep_dotted(p->s->tables[i].name) ||
+		    prep_dotted(p->s->tables[i].schema))
 			drop_table(p, i, "table", "its name or its schema's "
 			    "has a dot, which the model format reads as "
 			    "schema.table");
+}
+
+/* What no fact removed (a scan that missed one): never a plain table. */
+static void
+prep_partitions(struct prep *p)
+{
+	for (size_t i = p->s->ntables; i-- > 0;)
+		if (p->s->tables[i].partition)
+			drop_table(p, i, p->s->tables[i].partition == 'p' ?
+			    PULL_F_PARTITIONED : PULL_F_PARTITION, "the model "
+			    "format cannot say it yet");
 }
 
 /* The audit table's guard, when the table is migrated's. */
@@ -776,14 +869,22 @@ prep_schemas(struct prep *p)
 			used = !strcmp(p->s->tables[j].schema, sch);
 		for (size_t j = 0; !used && j < p->s->nenums; j++)
 			used = !strcmp(p->s->enums[j].schema, sch);
+		for (size_t j = 0; !used && j < p->s->ndomains; j++)
+			used = !strcmp(p->s->domains[j].schema, sch);
+		for (size_t j = 0; !used && j < p->s->nseqs; j++)
+			used = !strcmp(p->s->seqs[j].schema, sch);
+		for (size_t j = 0; !used && j < p->s->nexts; j++)
+			used = p->s->exts[j].schema &&
+			    !strcmp(p->s->exts[j].schema, sch);
 		if (!used)
-			note(p, "schema", sch, "", NULL, "has no table or enum "
-			    "type the models can say: it is not created");
+			prep_note(p, "schema", sch, "", NULL, "has no table, "
+			    "type or sequence the models can say: it is not "
+			    "created");
 	}
 	for (size_t j = 0; j < p->s->nenums; j++)
-		if (dotted(p->s->enums[j].name) ||
-		    dotted(p->s->enums[j].schema))
-			note(p, "enum", p->s->enums[j].schema,
+		if (prep_dotted(p->s->enums[j].name) ||
+		    prep_dotted(p->s->enums[j].schema))
+			prep_note(p, "enum", p->s->enums[j].schema,
 			    p->s->enums[j].name, NULL, "not written: its name "
 			    "has a dot");
 }
@@ -795,17 +896,28 @@ pull_prep(struct schema *s, const struct pull_facts *facts,
 	struct prep p = { .s = s, .notes = notes, .o = o };
 
 	prep_tables(&p);
-	for (size_t i = 0; facts && i < facts->n; i++)
-		if (!own_guard(&p, &facts->v[i]))
-			apply_fact(&p, &facts->v[i]);
+	/* tables that go whole first: no note on a column of theirs */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; facts && i < facts->n; i++)
+			if (is_partition_fact(&facts->v[i]) == !pass &&
+			    !own_guard(&p, &facts->v[i]))
+				apply_fact(&p, &facts->v[i]);
+	prep_partitions(&p);
+	prep_extensions(&p, facts);
+	prep_domains(&p);
+	for (size_t i = 0; i < s->ntables; i++)
+		for (size_t j = 0; j < s->tables[i].ncols; j++)
+			prep_column_type(&p, &s->tables[i], &j);
+	prep_sequences_prune(&p);
 	for (size_t i = 0; i < s->ntables; i++) {
 		struct sch_table *t = &s->tables[i];
 
 		for (size_t j = 0; j < t->ncols; j++)
-			prep_column(&p, t, &j);
+			prep_column_def(&p, t, &t->cols[j]);
 		for (size_t j = 0; j < t->nidx; j++)
 			prep_index(&p, t, &j);
 	}
+	prep_sequences_done(&p);
 	/* after every column and table removal: keys to what is left */
 	for (size_t i = 0; i < s->ntables; i++)
 		for (size_t j = 0; j < s->tables[i].ncons; j++)
@@ -813,6 +925,8 @@ pull_prep(struct schema *s, const struct pull_facts *facts,
 	prep_schemas(&p);
 	schema_strv_free(p.traw);
 	schema_strv_free(p.tout);
+	schema_strv_free(p.serial_seqs);
+	schema_strv_free(p.nextvals);
 	if (p.nomem)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	return 0;

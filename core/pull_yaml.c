@@ -57,15 +57,16 @@ yemit(struct yout *y, yaml_event_t *ev, int ok)
 }
 
 /*
- * A scalar in the style libyaml chooses, except an SQL string literal
- * ('new', '{}'): "'new'" as the README writes it, not libyaml's
- * single-quoted form with the quotes doubled.
+ * A scalar in the style libyaml chooses, except SQL with a string literal
+ * ('new', nextval('s'::regclass)): "'new'" as the README writes it, not
+ * libyaml's single-quoted form with the quotes doubled.
  */
 static void
 ystr(struct yout *y, const char *s)
 {
 	yaml_event_t ev;
-	int dq = s[0] == '\'' && strchr(s, '"') == NULL;
+	int dq = strchr(s, '\'') && strchr(s, '"') == NULL &&
+	    strchr(s, '\\') == NULL;
 
 	yemit(y, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
 	    (yaml_char_t *)(uintptr_t)s, (int)strlen(s), 1, 1,
@@ -356,28 +357,39 @@ col_references(struct yout *y, const struct schema *s,
 }
 
 /*
- * An enum of the table's own schema by its bare name, unless that name
- * would be read as a built-in type; others as "schema.name".
+ * An enum or domain of schema sch (the file's) by its bare name, unless
+ * that name would be read as a built-in type; others as "schema.name".
  */
 static const char *
-col_type(const struct sch_table *t, const struct sch_column *c, char *buf,
+user_type(const char *sch, const char *type, int user, char *buf,
     size_t len)
 {
-	size_t n = strlen(t->schema);
+	size_t n = strlen(sch);
 	struct merr te;
 	char *canon;
 	int arr;
 
-	if (!c->is_enum || strncmp(c->type, t->schema, n) ||
-	    c->type[n] != '.')
-		return c->type;
-	snprintf(buf, len, "%s", c->type + n + 1);
+	if (!user || strncmp(type, sch, n) || type[n] != '.')
+		return type;
+	snprintf(buf, len, "%s", type + n + 1);
 	merr_clear(&te);
 	if (schema_type_canon(buf, &canon, &arr, &te) == 0) {
 		free(canon);
-		return c->type;
+		return type;
 	}
 	return buf;
+}
+
+/* A column's type as written: serial for a serial column. */
+static const char *
+col_type(const struct sch_table *t, const struct sch_column *c, char *buf,
+    size_t len)
+{
+	if (c->serial)
+		return !strcmp(c->type, "bigint") ? "bigserial" :
+		    !strcmp(c->type, "smallint") ? "smallserial" : "serial";
+	return user_type(t->schema, c->type, c->is_enum || c->is_domain, buf,
+	    len);
 }
 
 /* Is column name part of the table's primary key (NOT NULL implied)? */
@@ -400,12 +412,14 @@ emit_column(struct yout *y, const struct schema *s, const struct sch_table *t,
 	const struct sch_constraint *pk = k->pk[i];
 	char tbuf[300];
 	const char *type = col_type(t, c, tbuf, sizeof(tbuf));
-	int pkcol = in_pk(t, c->name);
+	/* NOT NULL is implied by a primary key, an identity and serial */
+	int notnull = c->notnull && !in_pk(t, c->name) && !c->identity &&
+	    !c->serial;
 
 	ystr(y, c->name);
-	if ((!c->notnull || pkcol) && !c->def && !c->comment &&
-	    !c->identity && !pk &&
-	    !k->uq[i] && !k->fk[i] && !k->ck[i]) {
+	if (!notnull && !c->def && !c->comment && !c->identity && !pk &&
+	    !k->uq[i] && !k->fk[i] && !k->ck[i] && !c->generated &&
+	    !c->collation) {
 		ystr(y, type);
 		return 0;
 	}
@@ -413,12 +427,15 @@ emit_column(struct yout *y, const struct schema *s, const struct sch_table *t,
 	ykv(y, "type", type);
 	if (pk)
 		ykv(y, "primary_key", "true");
-	/* NOT NULL is implied by a primary key and an identity */
-	if (c->notnull && !pkcol && !c->identity)
+	if (notnull)
 		ykv(y, "not_null", "true");
 	if (c->identity)
 		ykv(y, "identity", c->identity == 'a' ? "always" :
 		    "by_default");
+	if (c->generated)
+		ykv(y, "generated", c->generated);
+	if (c->collation)
+		ykv(y, "collation", c->collation);
 	if (k->uq[i])
 		ykv(y, "unique", "true");
 	if (c->def)
@@ -726,6 +743,91 @@ pull_yaml_table(const struct schema *s, const struct sch_table *t,
 	return yout_end(&y, out, e);
 }
 
+/* ---- the objects beside tables ---- */
+
+/* "schema: sch" (unless public) and the key of a per-schema file. */
+static int
+schema_file_begin(struct yout *y, const char *sch, const char *key)
+{
+	if (yout_begin(y) == -1)
+		return -1;
+	ymap(y, 0);
+	if (strcmp(sch, "public"))
+		ykv(y, "schema", sch);
+	ystr(y, key);
+	ymap(y, 0);
+	return 0;
+}
+
+static int
+schema_file_end(struct yout *y, char **out, struct merr *e)
+{
+	ymap_end(y);
+	ymap_end(y);
+	return yout_end(y, out, e);
+}
+
+/*
+ * A domain's checks: an expression alone where the loader would give it
+ * the name it has (<domain>_check, _check1, ... counted over the names
+ * before it that have "_check"), else { name, expr }.
+ */
+static void
+emit_dchecks(struct yout *y, const struct sch_domain *d)
+{
+	size_t unnamed = 0;
+	char sfx[24];
+
+	ystr(y, "check");
+	if (d->nchecks > 1)
+		yseq(y, 1);
+	for (size_t i = 0; i < d->nchecks; i++) {
+		const struct sch_dcheck *c = &d->checks[i];
+		char *dflt;
+
+		snprintf(sfx, sizeof(sfx), unnamed ? "check%zu" : "check",
+		    unnamed);
+		dflt = schema_default_name(d->name, NULL, sfx);
+		if (dflt && !strcmp(dflt, c->name))
+			ystr(y, c->expr);
+		else {
+			ymap(y, 1);
+			ykv(y, "name", c->name);
+			ykv(y, "expr", c->expr);
+			ymap_end(y);
+		}
+		free(dflt);
+		unnamed += strstr(c->name, "_check") != NULL;
+	}
+	if (d->nchecks > 1)
+		yseq_end(y);
+}
+
+static void
+emit_domain(struct yout *y, const struct sch_domain *d)
+{
+	char tbuf[300];
+	const char *type = user_type(d->schema, d->type, d->base_enum, tbuf,
+	    sizeof(tbuf));
+
+	ystr(y, d->name);
+	if (!d->notnull && !d->def && !d->collation && !d->nchecks) {
+		ystr(y, type);
+		return;
+	}
+	ymap(y, 1);
+	ykv(y, "type", type);
+	if (d->notnull)
+		ykv(y, "not_null", "true");
+	if (d->def)
+		ykv(y, "default", d->def);
+	if (d->collation)
+		ykv(y, "collation", d->collation);
+	if (d->nchecks)
+		emit_dchecks(y, d);
+	ymap_end(y);
+}
+
 int
 pull_yaml_enums(const struct schema *s, const char *sch, char **out,
     struct merr *e)
@@ -733,17 +835,108 @@ pull_yaml_enums(const struct schema *s, const char *sch, char **out,
 	struct yout y;
 
 	*out = NULL;
-	if (yout_begin(&y) == -1)
+	if (schema_file_begin(&y, sch, "enums") == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	ymap(&y, 0);
-	if (strcmp(sch, "public"))
-		ykv(&y, "schema", sch);
-	ystr(&y, "enums");
-	ymap(&y, 0);
 	for (size_t i = 0; i < s->nenums; i++)
 		if (!strcmp(s->enums[i].schema, sch))
 			ykv_list(&y, s->enums[i].name, s->enums[i].labels);
-	ymap_end(&y);
+	return schema_file_end(&y, out, e);
+}
+
+int
+pull_yaml_domains(const struct schema *s, const char *sch, char **out,
+    struct merr *e)
+{
+	struct yout y;
+
+	*out = NULL;
+	if (schema_file_begin(&y, sch, "domains") == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < s->ndomains; i++)
+		if (!strcmp(s->domains[i].schema, sch))
+			emit_domain(&y, &s->domains[i]);
+	return schema_file_end(&y, out, e);
+}
+
+static void
+ykv_ll(struct yout *y, const char *k, long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", v);
+	ykv(y, k, buf);
+}
+
+/* A sequence: only what is not PostgreSQL's default (as the loader
+   fills it in, model_objects.c). */
+static void
+emit_sequence(struct yout *y, const struct sch_sequence *q)
+{
+	long long lo = !strcmp(q->type, "smallint") ? -32768 :
+	    !strcmp(q->type, "integer") ? INT32_MIN : INT64_MIN;
+	long long hi = !strcmp(q->type, "smallint") ? 32767 :
+	    !strcmp(q->type, "integer") ? INT32_MAX : INT64_MAX;
+	long long min = q->increment > 0 ? 1 : lo;
+	long long max = q->increment > 0 ? hi : -1;
+
+	ystr(y, q->name);
+	ymap(y, 1);
+	if (strcmp(q->type, "bigint"))
+		ykv(y, "type", q->type);
+	if (q->start != (q->increment > 0 ? q->min : q->max))
+		ykv_ll(y, "start", q->start);
+	if (q->increment != 1)
+		ykv_ll(y, "increment", q->increment);
+	if (q->min != min)
+		ykv_ll(y, "min", q->min);
+	if (q->max != max)
+		ykv_ll(y, "max", q->max);
+	if (q->cache != 1)
+		ykv_ll(y, "cache", q->cache);
+	if (q->cycle)
+		ykv(y, "cycle", "true");
+	ymap_end(y);
+}
+
+int
+pull_yaml_sequences(const struct schema *s, const char *sch, char **out,
+    struct merr *e)
+{
+	struct yout y;
+
+	*out = NULL;
+	if (schema_file_begin(&y, sch, "sequences") == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < s->nseqs; i++)
+		if (!strcmp(s->seqs[i].schema, sch))
+			emit_sequence(&y, &s->seqs[i]);
+	return schema_file_end(&y, out, e);
+}
+
+int
+pull_yaml_extensions(const struct schema *s, char **out, struct merr *e)
+{
+	struct yout y;
+
+	*out = NULL;
+	if (yout_begin(&y) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	ymap(&y, 0);
+	ystr(&y, "extensions");
+	yseq(&y, 0);
+	for (size_t i = 0; i < s->nexts; i++) {
+		const struct sch_extension *x = &s->exts[i];
+
+		if (x->schema == NULL) {
+			ystr(&y, x->name);
+			continue;
+		}
+		ymap(&y, 1);
+		ykv(&y, "name", x->name);
+		ykv(&y, "schema", x->schema);
+		ymap_end(&y);
+	}
+	yseq_end(&y);
 	ymap_end(&y);
 	return yout_end(&y, out, e);
 }

@@ -53,22 +53,56 @@ runner_init(struct runner *r, struct db *db, volatile sig_atomic_t *stop,
 	r->w = w;
 }
 
+/*
+ * The end of a pipelined attempt: COMMIT sent and everything read.  On a
+ * failure the error is that of the statement that failed first (not of
+ * the call that happened to read it), and r->step names it.
+ */
+static int
+attempt_piped(struct runner *r, int rc, struct merr *e)
+{
+	struct merr first, ignore;
+	int tag;
+
+	if (rc == 0)
+		rc = db_send(r->db, "COMMIT", 0, NULL, DB_TAG_RECORD, e);
+	if (rc == 0 && r->w->reset)
+		rc = db_reset_session(r->db, e);
+	if (rc == 0)
+		rc = db_pipe_sync(r->db, e);
+	if (rc == -1 && db_pipe_failed(r->db, &tag, &first)) {
+		*e = first;
+		if (tag >= 0)
+			r->step = (size_t)tag;
+	}
+	merr_clear(&ignore);
+	if (db_pipe_end(r->db, rc == 0 ? e : &ignore) == -1)
+		rc = -1;
+	return rc;
+}
+
 static int
 attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
     struct merr *e)
 {
 	const struct work_limits *l = &r->w->lim;
+	int piped = how == ATT_TX && r->w->pipeline && r->u &&
+	    r->u->mode == WORK_TX;
 	struct merr ignore;
 	int rc = 0;
 
 	merr_clear(e);
-	if (how == ATT_TX)
+	if (piped)
+		rc = db_pipe_begin(r->db, e);
+	if (rc == 0 && how == ATT_TX)
 		rc = db_begin(r->db, l->lock_ms, l->stmt_ms, e);
-	else if (how == ATT_NOTX)
+	else if (rc == 0 && how == ATT_NOTX)
 		rc = db_set_timeouts(r->db, 0, l->lock_ms, l->stmt_ms, e);
 	if (rc == 0)
 		rc = fn(r->db, arg, e);
-	if (rc == 0 && how == ATT_TX)
+	if (piped)
+		rc = attempt_piped(r, rc, e);
+	else if (rc == 0 && how == ATT_TX)
 		rc = db_exec(r->db, "COMMIT", e);
 	if (rc == -1 && db_ok(r->db) &&
 	    PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
@@ -143,16 +177,62 @@ step_done(struct runner *r, size_t i, struct merr *e)
 }
 
 /*
+ * The backend of a killed daemon may still be running the step's very
+ * statement: a CREATE INDEX CONCURRENTLY goes on after its client died,
+ * and dropping its index meanwhile deadlocks with it.  Under the
+ * migration lock no live migrated runs it, so wait for it to end (its
+ * statement_timeout bounds it) before asking what took effect.  The text
+ * is compared as pg_stat_activity keeps it (track_activity_query_size).
+ */
+static int
+settle_wait(struct runner *r, size_t i, const struct work_step *st,
+    struct merr *e)
+{
+	const char *sql = "SELECT count(*) FROM pg_stat_activity"
+	    " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+	    " AND state <> 'idle' AND (query = $1 OR (octet_length(query) >="
+	    " (SELECT setting::int - 1 FROM pg_settings"
+	    "  WHERE name = 'track_activity_query_size')"
+	    " AND starts_with($1, query)))";
+	const char *params[1] = { st->sql };
+	long pause = 50;
+	PGresult *res;
+	int busy;
+
+	for (;;) {
+		if (db_query(r->db, sql, 1, params, &res, e) == -1)
+			return -1;
+		busy = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+		PQclear(res);
+		if (!busy)
+			return 0;
+		if (runner_stopped(r))
+			return merr_set(e, MERR_STATE, RUNNER_INTERRUPTED
+			    " while an earlier run of statement %zu was still "
+			    "running", i + 1);
+		if (pause == 50)
+			progress(r, i, "waiting", "an earlier run of this "
+			    "statement is still running");
+		mtime_sleep_ms(pause);
+		if (pause < 1000)
+			pause *= 2;
+	}
+}
+
+/*
  * A step that may have been cut off (the first of a resumed unit, or any
  * retry outside a transaction): 1 when its check says its effect is
  * there, else 0 after its cleanup ran.
  */
 static int
-settle(struct runner *r, const struct work_step *st, struct merr *e)
+settle(struct runner *r, size_t i, const struct work_step *st,
+    struct merr *e)
 {
 	PGresult *res;
 	int done;
 
+	if (settle_wait(r, i, st, e) == -1)
+		return -1;
 	if (st->check) {
 		if (db_query(r->db, st->check, 0, NULL, &res, e) == -1)
 			return -1;
@@ -180,7 +260,9 @@ tx_body(struct db *d, void *arg, struct merr *e)
 		return -1;
 	for (size_t i = u->start; i < u->nsteps; i++) {
 		r->step = i;
-		if (db_exec(d, u->steps[i].sql, e) == -1 ||
+		if ((d->pipe && !u->steps[i].several ? db_send(d,
+		    u->steps[i].sql, 0, NULL, (int)i, e) :
+		    db_exec(d, u->steps[i].sql, e)) == -1 ||
 		    step_done(r, i, e) == -1)
 			return -1;
 	}
@@ -205,7 +287,7 @@ each_body(struct db *d, void *arg, struct merr *e)
 	int done = 0;
 
 	if (!st->tx && (c->resumed || r->attempt > 0) &&
-	    (done = settle(r, st, e)) == -1)
+	    (done = settle(r, c->i, st, e)) == -1)
 		return -1;
 	if (done)
 		progress(r, c->i, "settled", "already done: not run again");

@@ -262,6 +262,9 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	char msg[sizeof(e->msg)];
 
 	r->stmt = (int)i;
+	/* pipelined: the steps after the failed one were sent, not run */
+	if (u->mode == WORK_TX && i < u->nsteps && r->executed > (int)i)
+		r->executed = (int)i;
 	if (e->code == MERR_STATE && strncmp(e->msg, RUNNER_INTERRUPTED,
 	    strlen(RUNNER_INTERRUPTED)) == 0) {
 		snprintf(msg, sizeof(msg), "%s", e->msg);
@@ -381,6 +384,17 @@ out:
 	return rc;
 }
 
+/* A goose StatementBegin/End block may hold several statements. */
+static int
+in_block(const struct mig_script *sc, const struct mig_stmt *st)
+{
+	for (size_t k = 0; k < sc->nblocks; k++)
+		if (st->off >= sc->blocks[2 * k] &&
+		    st->off < sc->blocks[2 * k + 1])
+			return 1;
+	return 0;
+}
+
 static void
 run_release(struct run *r)
 {
@@ -412,6 +426,7 @@ run_build(struct run *r, struct merr *e)
 		u->steps[i].sql = sc->stmts[i].sql;
 		u->steps[i].src = &sc->stmts[i];
 		u->steps[i].sub = i;
+		u->steps[i].several = in_block(sc, &sc->stmts[i]);
 		u->steps[i].custom = u->mode == WORK_EACH &&
 		    sc->stmts[i].kind == MIG_STMT_BATCH;
 		if (u->mode != WORK_EACH)
@@ -441,6 +456,8 @@ run_limits(struct run *r)
 	r->w.lim.backoff_ms = c->retry_backoff_ms;
 	r->w.target = (struct work_target){ t2_begin, t2_step_done, t2_finish,
 	    t2_fail, t2_retry, t2_progress, t2_exec, r };
+	r->w.pipeline = 1;	/* WORK_TX: two round trips a file */
+	r->w.reset = 1;		/* a file's SET stays with the file */
 }
 
 int
@@ -473,8 +490,8 @@ runner_run(const struct mig_env *env, const struct migration *m,
 	/* a file's session-level SET stays with the file (a failure here
 	 * means a lost connection, which the caller sees next) */
 	merr_clear(&ignore);
-	if (db_ok(env->db) && PQtransactionStatus(env->db->conn) ==
-	    PQTRANS_IDLE)
+	if ((rc == -1 || r.u.mode != WORK_TX) && db_ok(env->db) &&
+	    PQtransactionStatus(env->db->conn) == PQTRANS_IDLE)
 		db_reset_session(env->db, &ignore);
 	if (stmts)
 		*stmts = r.executed;

@@ -195,6 +195,29 @@ schema_remove_index(struct sch_table *t, size_t i)
 	schema_close_gap(t->idx, &t->nidx, i, sizeof(*t->idx));
 }
 
+static void
+schema_sequence_release(struct sch_sequence *q)
+{
+	free(q->schema);
+	free(q->name);
+	free(q->type);
+	free(q->owned_by);
+}
+
+void
+schema_remove_sequence(struct schema *s, size_t i)
+{
+	schema_sequence_release(&s->seqs[i]);
+	schema_close_gap(s->seqs, &s->nseqs, i, sizeof(*s->seqs));
+}
+
+void
+schema_remove_domain(struct schema *s, size_t i)
+{
+	schema_domain_release(&s->domains[i]);
+	schema_close_gap(s->domains, &s->ndomains, i, sizeof(*s->domains));
+}
+
 void
 schema_free(struct schema *s)
 {
@@ -218,12 +241,8 @@ schema_free(struct schema *s)
 		free(s->exts[i].version);
 	}
 	free(s->exts);
-	for (i = 0; i < s->nseqs; i++) {
-		free(s->seqs[i].schema);
-		free(s->seqs[i].name);
-		free(s->seqs[i].type);
-		free(s->seqs[i].owned_by);
-	}
+	for (i = 0; i < s->nseqs; i++)
+		schema_sequence_release(&s->seqs[i]);
 	free(s->seqs);
 	for (i = 0; i < s->ndomains; i++)
 		schema_domain_release(&s->domains[i]);

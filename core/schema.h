@@ -222,6 +222,8 @@ void			 schema_remove_table(struct schema *, size_t i);
 void			 schema_remove_column(struct sch_table *, size_t i);
 void			 schema_remove_constraint(struct sch_table *, size_t i);
 void			 schema_remove_index(struct sch_table *, size_t i);
+void			 schema_remove_sequence(struct schema *, size_t i);
+void			 schema_remove_domain(struct schema *, size_t i);
 /* Keep a copy of a file name for sch_pos; returns the copy. */
 const char		*schema_add_file(struct schema *, const char *);
 

@@ -181,6 +181,9 @@ t2_summary_release(struct t2_summary *s)
 		free(s->dirty[i].error);
 	}
 	free(s->dirty);
+	for (size_t i = 0; i < s->nwarnings; i++)
+		free(s->warnings[i]);
+	free(s->warnings);
 	t2_summary_init(s);
 }
 
@@ -239,6 +242,31 @@ t2_rows(struct t2_summary *s, const struct migrate_result *r)
 	return 0;
 }
 
+/* The rollback-syntax findings, "file:line:col: message". */
+static int
+t2_warnings(struct t2_summary *s, const struct migrate_result *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->lint.n; i++)
+		n += r->lint.v[i].rule == LINT_ROLLBACK_SYNTAX;
+	if (n == 0)
+		return 0;
+	if ((s->warnings = calloc(n, sizeof(*s->warnings))) == NULL)
+		return -1;
+	for (size_t i = 0; i < r->lint.n; i++) {
+		const struct lint_finding *f = &r->lint.v[i];
+
+		if (f->rule != LINT_ROLLBACK_SYNTAX)
+			continue;
+		if (asprintf(&s->warnings[s->nwarnings], "%s:%d:%d: %s",
+		    f->file, f->line, f->col, f->message) == -1)
+			return -1;
+		s->nwarnings++;
+	}
+	return 0;
+}
+
 int
 t2_summary_from(struct t2_summary *s, const struct migrate_result *r,
     struct merr *e)
@@ -251,7 +279,7 @@ t2_summary_from(struct t2_summary *s, const struct migrate_result *r,
 	s->missing = r->nmissing;
 	s->out_of_order = r->nooo;
 	s->dirty_count = r->ndirty;
-	if (t2_rows(s, r) == -1) {
+	if (t2_rows(s, r) == -1 || t2_warnings(s, r) == -1) {
 		t2_summary_release(s);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}

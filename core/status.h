@@ -61,6 +61,9 @@ struct t2_summary {
 	size_t		 npending;
 	struct t2_dirty	*dirty;
 	size_t		 ndirty;
+	char		**warnings;	/* "file:line:col: message" of each
+					   rollback known not to parse */
+	size_t		 nwarnings;
 };
 
 /* check: clean, or what is not. */
@@ -69,6 +72,28 @@ struct check_verdict {
 	size_t		 safe, refused, drift;	/* from the plan */
 	char		 problems[CHECK_PROBLEMS_MAX][80];
 	int		 nproblems;
+};
+
+/*
+ * What the daemon counted since it started, for monitoring (`migratectl
+ * metrics`): times are wall-clock seconds, 0 when it never happened.
+ */
+struct daemon_stats {
+	time_t		 started;
+	time_t		 t1_ran_at;	/* the last tier-1 run that ended */
+	long		 t1_duration_ms;
+	long		 t1_failures;	/* tier-1 runs that failed */
+	time_t		 t2_at;		/* the last up/down/goto/force/redo */
+	const char	*t2_op;		/* its command (static), or NULL */
+	long		 t2_duration_ms;
+	int		 t2_ok;
+	long		 t2_failures;	/* those that ended in an error */
+	time_t		 pending_since;	/* the oldest pending enhancement
+					   was first seen (0: none) */
+	time_t		 audit_verified_at;	/* the last `audit verify` */
+	int		 audit_ok;	/* intact and guarded */
+	long long	 audit_rows, audit_head_id;
+	char		 audit_head[65];
 };
 
 /* The daemon's state as status shows it; everything borrowed. */
@@ -93,6 +118,7 @@ struct daemon_status {
 	const char	*config;	/* path, or NULL */
 	long		 reloads;	/* reloads whose config step ended */
 	long		 jobs;		/* database jobs queued or running */
+	const struct daemon_stats *stats;	/* NULL: not known */
 };
 
 /* The daemon's and the database server's versions (`version`). */
@@ -101,6 +127,8 @@ struct version_info {
 	int		 proto;
 	char		 server[64];	/* SHOW server_version */
 	int		 server_num;	/* PQserverVersion(): 160004 */
+	/* the daemon's connection, never its password (PQhost() etc.) */
+	char		 db_host[256], db_port[32], db_name[128], db_user[128];
 };
 
 void	t1_summary_init(struct t1_summary *);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adopt.h"
 #include "catalog.h"
 #include "log.h"
 #include "migset.h"
@@ -316,28 +317,92 @@ out:
 	return rc;
 }
 
+/*
+ * The tables of have that are another migration tool's history (golang-
+ * migrate, goose, dbmate, Flyway): never drift.  *out is malloc'd, its
+ * pointers borrowed from have.
+ */
+static int
+t1_histories(const struct schema *have, const struct sch_table ***out,
+    size_t *n, struct merr *e)
+{
+	const char *cols[16];
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < have->ntables; i++) {
+		const struct sch_table *t = &have->tables[i];
+		const struct sch_table **nv;
+
+		if (t->ncols > 16)
+			continue;
+		for (size_t k = 0; k < t->ncols; k++)
+			cols[k] = t->cols[k].name;
+		if (adopt_table_tool(t->name, cols, t->ncols) == ADOPT_NONE)
+			continue;
+		if ((nv = realloc(*out, (*n + 1) * sizeof(*nv))) == NULL) {
+			free(*out);
+			*out = NULL;
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		}
+		*out = nv;
+		nv[(*n)++] = t;
+	}
+	return 0;
+}
+
+/*
+ * The plan, with what applied enhancements created told apart from drift.
+ * Finding that out parses every applied file, so it is done only when
+ * the plan has drift to explain (the plan is a pure function: planned
+ * again with the owners, it differs only there).
+ */
+static int
+t1_plan_owned(const struct config *cfg, struct db *db, struct schema *want,
+    struct schema *have, struct plan_opts *o, struct t1owned *w,
+    struct plan **out, struct merr *e)
+{
+	if (plan_compute(want, have, o, out, e) == -1)
+		return -1;
+	if ((*out)->ndrift == 0)
+		return 0;
+	if (t1_owned(cfg, db, w, e) == -1) {
+		plan_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (w->n == 0)
+		return 0;
+	plan_free(*out);
+	*out = NULL;
+	o->owned = w->v;
+	o->nowned = w->n;
+	return plan_compute(want, have, o, out, e);
+}
+
 /* Plan want against have (have is consumed). */
 static int
 t1_compute(const struct config *cfg, struct db *db, struct schema *want,
     struct schema *have, struct plan **out, struct merr *e)
 {
+	const struct sch_table **hist = NULL;
 	struct plan_opts o;
 	struct t1owned w;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	memset(&w, 0, sizeof(w));
 	o.own_schema = cfg->schema;
 	o.own_tables[0] = cfg->tracking_table;
 	o.own_tables[1] = cfg->audit_table;
-	rc = t1_owned(cfg, db, &w, e);
-	o.owned = w.v;
-	o.nowned = w.n;
+	rc = t1_histories(have, &hist, &o.nhistories, e);
+	o.histories = hist;
 	if (rc == 0)
 		rc = t1_defaults(db, want, have, e);
 	if (rc == 0)
 		rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
 	if (rc == 0)
-		rc = plan_compute(want, have, &o, out, e);
+		rc = t1_plan_owned(cfg, db, want, have, &o, &w, out, e);
 	/* safe means it will apply: what the SQL needs is there */
 	if (rc == 0 && (*out)->nsafe > 0 && (rc = plancheck_run(db, *out,
 	    cfg->lock_timeout_ms, cfg->statement_timeout_ms, e)) == -1) {
@@ -345,6 +410,7 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 		*out = NULL;
 	}
 	t1_owned_release(&w);
+	free(hist);
 	schema_free(have);
 	return rc;
 }

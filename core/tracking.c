@@ -56,12 +56,15 @@ run(struct db *d, const struct config *c, const char *fmt, int n,
 
 	if (sql == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = db_query(d, sql, n, params, &r, e);
+	/* a row written, no result wanted: sent without waiting when the
+	 * transaction is pipelined (db_send) */
+	if (res == NULL)
+		rc = db_send(d, sql, n, params, DB_TAG_RECORD, e);
+	else
+		rc = db_query(d, sql, n, params, &r, e);
 	free(sql);
 	if (res)
 		*res = r;
-	else
-		PQclear(r);
 	return rc;
 }
 

@@ -36,6 +36,8 @@ struct work_step {
 	const char	*sql;
 	int		 tx;		/* WORK_EACH: in a short transaction */
 	int		 custom;	/* run by work_target.exec, not as SQL */
+	int		 several;	/* sql may hold several statements (a
+					   goose block): never pipelined */
 	const char	*check;		/* one boolean row: effect there, or NULL */
 	const char	*cleanup;	/* undo an interrupted attempt, or NULL */
 	const void	*src;		/* the producer's: statement, change */
@@ -103,6 +105,18 @@ struct work {
 	size_t			 nunits;
 	struct work_limits	 lim;
 	struct work_target	 target;
+	/*
+	 * WORK_TX units go out in libpq's pipeline mode (db_pipe_begin):
+	 * BEGIN, the steps, the target's records and COMMIT are sent
+	 * without waiting, read back at the target's first query and at
+	 * COMMIT; a failed step is still named by its index.
+	 */
+	int			 pipeline;
+	/*
+	 * ... and the session is reset (db_reset_session) right after each
+	 * such unit's COMMIT, in the same round trip.
+	 */
+	int			 reset;
 };
 
 #endif

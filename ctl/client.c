@@ -38,7 +38,8 @@ client_open(struct client *c, const char *path, struct merr *e)
 		merr_set(e, MERR_CONNECT, "cannot connect to migrated at "
 		    "'%s': %s", path, strerror(errno));
 		merr_hint(e, "is migrated running? (systemctl status "
-		    "migrated; -s SOCKET or -n SERVICE picks another)");
+		    "migrated; -s SOCKET, --service NAME or MIGRATED_SOCKET "
+		    "picks another)");
 	}
 	client_close(c);
 	return -1;
@@ -75,6 +76,14 @@ client_refused(struct client *c, int err, struct merr *e)
 		proto_reply_release(&rep);
 	return merr_set(e, MERR_CONNECT, "cannot send to migrated: %s",
 	    strerror(err));
+}
+
+int
+client_timeout(struct client *c, long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 }
 
 int

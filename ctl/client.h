@@ -22,6 +22,8 @@ struct client {
  */
 int	client_open(struct client *, const char *path, struct merr *);
 void	client_close(struct client *);
+/* Give up reading a reply after ms milliseconds (client_next fails). */
+int	client_timeout(struct client *, long ms);
 int	client_send(struct client *, const struct proto_request *,
 	    struct merr *);
 /*

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include "client.h"
 #include "cmdspec.h"
 #include "config.h"
+#include "help.h"
+#include "metrics.h"
 #include "output.h"
 #include "proto.h"
 #include "proto_status.h"
@@ -31,16 +34,19 @@ enum {
 };
 
 #define SERVICE_SOCKET_FMT	"/run/migrated/%s.sock"
+#define SOCKET_ENV		"MIGRATED_SOCKET"
 
 struct ctl {
 	const char		*socket;	/* -s / --socket */
-	const char		*service;	/* -n */
+	const char		*service;	/* --service, -n */
 	const char		*config;	/* -c */
 	const char		*migrations;	/* --migrations (create) */
 	const char		*pull_dir;	/* pull DIR */
 	int			 force;		/* pull --force */
+	const char		*output;	/* metrics -o */
 	int			 json;
 	int			 yes;
+	int			 quiet;		/* exchange prints nothing */
 	double			 timeout;	/* wait-ready, seconds */
 	const struct output	*out;
 	char			 path[108];	/* the socket chosen */
@@ -51,11 +57,11 @@ typedef int (*ctl_fn)(struct ctl *, const struct ctl_cmd *,
     struct proto_request *);
 typedef int (*parse_fn)(struct ctl *, int, char **, struct proto_request *);
 
+/* What each command does for the user is in help.c, by the same name. */
 struct ctl_cmd {
 	const char	*name;
 	parse_fn	 parse;
 	ctl_fn		 run;
-	const char	*usage;
 };
 
 static int	parse_none(struct ctl *, int, char **, struct proto_request *);
@@ -81,59 +87,45 @@ static int	run_create(struct ctl *, const struct ctl_cmd *,
 static int	run_pull(struct ctl *, const struct ctl_cmd *,
 		    struct proto_request *);
 
+static int	parse_help(struct ctl *, int, char **, struct proto_request *);
+static int	parse_metrics(struct ctl *, int, char **,
+		    struct proto_request *);
+static int	run_help(struct ctl *, const struct ctl_cmd *,
+		    struct proto_request *);
+static int	run_conninfo(struct ctl *, const struct ctl_cmd *,
+		    struct proto_request *);
+static int	run_metrics(struct ctl *, const struct ctl_cmd *,
+		    struct proto_request *);
+
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "status", parse_none, run_remote, "status" },
-	{ "plan", parse_none, run_remote, "plan" },
-	{ "list", parse_none, run_remote, "list" },
-	{ "up", parse_steps, run_remote,
-	    "up [N] [--to VERSION] [--out-of-order] [--dry-run]" },
-	{ "down", parse_steps, run_remote,
-	    "down [N | --all] [--to VERSION] [--dry-run] [--yes]" },
-	{ "goto", parse_version, run_remote, "goto VERSION [--yes]" },
-	{ "force", parse_version, run_remote, "force VERSION [--yes]" },
-	{ "redo", parse_none, run_remote, "redo [--yes]" },
-	{ "adopt", parse_adopt, run_remote, "adopt [--from TOOL] [--dry-run]" },
-	{ "baseline", parse_version, run_remote,
-	    "baseline VERSION [--dry-run] [--yes]" },
-	{ "validate", parse_validate, run_remote, "validate [--strict]" },
-	{ "create", parse_create, run_create, "create NAME" },
-	{ "pull", parse_pull, run_pull, "pull DIR [--force]" },
-	{ "log", parse_log, run_remote,
-	    "log [--since TIME] [--version V] [--limit N] [--markdown]" },
-	{ "audit", parse_audit, run_remote, "audit verify" },
-	{ "reload", parse_none, run_remote, "reload" },
-	{ "wait-ready", parse_wait, run_wait, "wait-ready [--timeout S]" },
-	{ "check", parse_none, run_remote, "check" },
-	{ "version", parse_none, run_remote, "version" },
+	{ "status", parse_none, run_remote },
+	{ "check", parse_none, run_remote },
+	{ "plan", parse_none, run_remote },
+	{ "list", parse_none, run_remote },
+	{ "up", parse_steps, run_remote },
+	{ "down", parse_steps, run_remote },
+	{ "goto", parse_version, run_remote },
+	{ "force", parse_version, run_remote },
+	{ "redo", parse_none, run_remote },
+	{ "adopt", parse_adopt, run_remote },
+	{ "baseline", parse_version, run_remote },
+	{ "validate", parse_validate, run_remote },
+	{ "create", parse_create, run_create },
+	{ "pull", parse_pull, run_pull },
+	{ "log", parse_log, run_remote },
+	{ "audit", parse_audit, run_remote },
+	{ "reload", parse_none, run_remote },
+	{ "version", parse_none, run_remote },
+	{ "conninfo", parse_none, run_conninfo },
+	{ "metrics", parse_metrics, run_metrics },
+	{ "wait-ready", parse_wait, run_wait },
+	{ "help", parse_help, run_help },
 };
 
 static void __attribute__((noreturn))
 usage(int code)
 {
-	FILE *f = code ? stderr : stdout;
-
-	fprintf(f, "usage: migratectl [-s SOCKET | -n SERVICE] [-c FILE] "
-	    "[--json] [--yes] COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
-		fprintf(f, "  %s\n", ctl_cmds[i].usage);
-	fprintf(f, "\noptions:\n"
-	    "  -s, --socket PATH  control socket of migrated\n"
-	    "  -n SERVICE         the socket " SERVICE_SOCKET_FMT "\n"
-	    "  -c FILE            read the socket path (and, for create, the "
-	    "migrations\n"
-	    "                     folder) from FILE (default %s)\n"
-	    "  --migrations DIR   migrations folder for create\n"
-	    "  --json             print the daemon's JSON objects, one per "
-	    "line\n"
-	    "  -y, --yes          confirm destructive operations (down, "
-	    "goto back,\n"
-	    "                     force, redo, baseline) without asking\n"
-	    "\nexit status:\n"
-	    "  0 ok, 1 operation failed, 2 usage error, 3 pending changes or "
-	    "drift (check),\n"
-	    "  or objects not said (pull),\n"
-	    "  4 daemon unreachable, 5 permission denied\n", "SERVICE",
-	    CONFIG_DEFAULT_PATH);
+	help_all(code ? stderr : stdout, CONFIG_DEFAULT_PATH);
 	exit(code);
 }
 
@@ -142,8 +134,8 @@ usage_error(const struct ctl_cmd *cmd, const char *fmt, const char *arg)
 {
 	fprintf(stderr, "migratectl: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nusage: migratectl %s\n", cmd ? cmd->usage :
-	    "COMMAND");
+	fprintf(stderr, "\nusage: migratectl %s\n", help_usage(cmd ?
+	    cmd->name : NULL));
 	return -1;
 }
 
@@ -162,7 +154,9 @@ enum { O_TO = 256, O_ALL, O_OOO, O_DRY, O_SINCE, O_VERSION, O_LIMIT,
     O_MD, O_TIMEOUT, O_JSON, O_FROM, O_STRICT,
     O_FORCE };
 static const struct option cmd_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
 	{ "yes", no_argument, NULL, 'y' },
+	{ "output", required_argument, NULL, 'o' },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "to", required_argument, NULL, O_TO },
 	{ "all", no_argument, NULL, O_ALL },
@@ -202,13 +196,18 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 
 	optind = 0;	/* glibc: a full re-initialisation, permuting again */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "y", cmd_opts, &idx)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hyo:", cmd_opts, &idx)) != -1) {
 		snprintf(name, sizeof(name), "%s", ch == '?' ? argv[optind - 1]
-		    : ch == 'y' ? "--yes" : cmd_opts[idx].name);
-		if (ch != '?' && ch != 'y' && ch != O_JSON &&
-		    !strstr(allowed, cmd_opts[idx].name))
+		    : ch == 'y' ? "--yes" : ch == 'h' ? "--help" : ch == 'o' ?
+		    "-o" : cmd_opts[idx].name);
+		if (ch != '?' && ch != 'y' && ch != 'h' && ch != O_JSON &&
+		    !strstr(allowed, ch == 'o' ? "output" : cmd_opts[idx].name))
 			ch = '?';
 		switch (ch) {
+		case 'h':
+			help_command(stdout, help_find(cmd->name));
+			exit(EX_OK);
+		case 'o': x->output = optarg; break;
 		case 'y': x->yes = 1; break;
 		case O_JSON: x->json = 1; break;
 		case O_TO: r->to = dup_arg(optarg); break;
@@ -233,6 +232,9 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 				    optarg);
 			break;
 		default:
+			if (ch == '?' && optopt == 'o')
+				return usage_error(cmd, "%s",
+				    "-o needs a FILE");
 			return usage_error(cmd, "unknown option '%s'", name);
 		}
 	}
@@ -407,6 +409,36 @@ parse_create(struct ctl *x, int argc, char **argv, struct proto_request *r)
 }
 
 static int
+parse_help(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "")) == -1)
+		return -1;
+	if (i < argc && help_find(argv[i]) == NULL)
+		return usage_error(cmd, "no command '%s'", argv[i]);
+	if (i < argc)
+		r->sub = dup_arg(argv[i++]);
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
+parse_metrics(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "output")) == -1)
+		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
+static int
 exit_code(enum proto_code code)
 {
 	switch (code) {
@@ -436,15 +468,68 @@ local_error(struct ctl *x, const char *cmd, const struct merr *e)
 	return e->code == MERR_CONNECT ? EX_UNREACHABLE : EX_FAILED;
 }
 
-/* Ask on a terminal; 1 yes. */
+static int	exchange(struct ctl *, struct proto_request *,
+		    enum proto_code *, struct merr *, json_t **);
+
+/*
+ * What a destructive command would roll back, asked of the daemon as a
+ * dry run of the same down: one line per enhancement, on stderr.
+ */
+static void
+confirm_preview(struct ctl *x, const struct proto_request *r)
+{
+	enum proto_code code = PROTO_INTERNAL;
+	struct proto_request p;
+	json_t *data = NULL, *st;
+	struct merr e;
+	size_t i;
+
+	if (!strcmp(r->cmd, "force")) {
+		fprintf(stderr, "this records '%s' as the newest applied "
+		    "version without running any SQL\n", r->version);
+		return;
+	}
+	proto_request_init(&p);
+	snprintf(p.cmd, sizeof(p.cmd), "down");
+	p.dry_run = 1;
+	if (!strcmp(r->cmd, "down")) {
+		p.steps = r->steps;
+		p.all = r->all;
+		p.to = r->to ? dup_arg(r->to) : NULL;
+	} else if (!strcmp(r->cmd, "goto")) {
+		p.to = dup_arg(r->version);
+	} else {
+		p.steps = 1;
+	}
+	merr_clear(&e);
+	x->quiet = 1;
+	if (exchange(x, &p, &code, &e, &data) == 0 && code == PROTO_OK) {
+		json_t *steps = json_object_get(data, "steps");
+
+		fprintf(stderr, "this rolls back %zu enhancement%s:\n",
+		    json_array_size(steps), json_array_size(steps) == 1 ?
+		    "" : "s");
+		json_array_foreach(steps, i, st)
+			fprintf(stderr, "  %s %s\n", json_string_value(
+			    json_object_get(st, "version")), json_string_value(
+			    json_object_get(st, "name")));
+	}
+	x->quiet = 0;
+	json_decref(data);
+	proto_request_release(&p);
+}
+
+/* Ask on a terminal, naming what will change: 1 yes, 0 no, -1 no
+ * terminal to ask on. */
 static int
-confirm(const struct proto_request *r, const struct merr *e)
+confirm(struct ctl *x, const struct proto_request *r)
 {
 	char line[16];
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
-		return 0;
-	fprintf(stderr, "%s.\nreally run '%s'? [y/N] ", e->msg, r->cmd);
+		return -1;
+	confirm_preview(x, r);
+	fprintf(stderr, "really run '%s'? [y/N] ", r->cmd);
 	if (fgets(line, sizeof(line), stdin) == NULL)
 		return 0;
 	return line[0] == 'y' || line[0] == 'Y';
@@ -465,7 +550,8 @@ exchange(struct ctl *x, struct proto_request *r, enum proto_code *code,
 		goto out;
 	while (client_next(&c, &rep, e) == 1) {
 		if (!rep.is_result) {
-			x->out->progress(r->cmd, rep.msg);
+			if (!x->quiet)
+				x->out->progress(r->cmd, rep.msg);
 			proto_reply_release(&rep);
 			continue;
 		}
@@ -475,7 +561,8 @@ exchange(struct ctl *x, struct proto_request *r, enum proto_code *code,
 				*data = json_incref(rep.data);
 			else
 				x->out->result(r->cmd, rep.msg, rep.data);
-		} else if (rep.code != PROTO_CONFIRM || x->json) {
+		} else if (!x->quiet && (rep.code != PROTO_CONFIRM ||
+		    x->json)) {
 			x->out->error(r->cmd, rep.msg, rep.code, &rep.err);
 		}
 		*e = rep.err;
@@ -488,92 +575,332 @@ out:
 	return rc;
 }
 
+/*
+ * Not confirmed: answered no, or off a terminal, where the hint says what
+ * to type instead (the daemon's hint speaks of the protocol).
+ */
+static void
+confirm_refused(struct ctl *x, const struct proto_request *r, int asked,
+    struct merr *e)
+{
+	if (asked) {
+		merr_clear(e);
+		merr_set(e, MERR_USAGE, "not confirmed: nothing done");
+	} else {
+		merr_hint(e, "not asked off a terminal: run 'migratectl %s "
+		    "--yes' (make targets: YES=1)", r->cmd);
+	}
+	x->out->error(r->cmd, NULL, PROTO_CONFIRM, e);
+}
+
+/* version: migratectl adds its own version and protocol to the reply. */
+static void
+version_add_client(json_t *data)
+{
+	const struct proto_field *t = proto_version_fields;
+
+	json_object_set_new(data, t[VE_CLIENT].name,
+	    json_string(MIGRATED_VERSION));
+	json_object_set_new(data, t[VE_CLIENT_PROTO].name,
+	    json_integer(PROTO_VERSION));
+}
+
 static int
 run_remote(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 {
 	enum proto_code code = PROTO_INTERNAL;
-	json_t *data = NULL;
+	int check = !strcmp(cmd->name, "check");
+	int version = !strcmp(cmd->name, "version"), rc = EX_OK;
+	json_t *data = NULL, *msg;
+	json_t **want = check || version ? &data : NULL;
 	struct merr e;
-	int check = !strcmp(cmd->name, "check"), rc;
 
 	merr_clear(&e);
-	if (exchange(x, r, &code, &e, check ? &data : NULL) == -1)
+	if (exchange(x, r, &code, &e, want) == -1)
 		return local_error(x, r->cmd, &e);
 	if (code == PROTO_CONFIRM && !x->json) {
-		if (!confirm(r, &e)) {
-			x->out->error(r->cmd, NULL, code, &e);
+		int yes = confirm(x, r);
+
+		if (yes != 1) {
+			confirm_refused(x, r, yes == 0, &e);
 			return EX_USAGE;
 		}
 		r->yes = 1;
 		merr_clear(&e);
-		if (exchange(x, r, &code, &e, NULL) == -1)
+		if (exchange(x, r, &code, &e, want) == -1)
 			return local_error(x, r->cmd, &e);
 	}
-	if (!check)
+	if (code != PROTO_OK || data == NULL)
 		return exit_code(code);
-	rc = EX_OK;
-	if (data && !json_is_true(proto_field_get(data, proto_check_fields,
+	/* check and version: read or add to the data, then print it */
+	if (check && !json_is_true(proto_field_get(data, proto_check_fields,
 	    CK_CLEAN)))
 		rc = EX_PENDING;
-	if (data) {
-		json_t *msg = proto_result(r->cmd, json_incref(data));
+	if (version)
+		version_add_client(data);
+	msg = proto_result(r->cmd, json_incref(data));
+	x->out->result(r->cmd, msg, data);
+	json_decref(msg);
+	json_decref(data);
+	return rc;
+}
 
-		x->out->result(r->cmd, msg, data);
-		json_decref(msg);
-		json_decref(data);
+/* One value of a connection string, quoted when it must be (libpq). */
+static void
+conninfo_value(const char *key, const char *v, int first)
+{
+	printf("%s%s=", first ? "" : " ", key);
+	if (*v && strcspn(v, " \t\n'\\") == strlen(v)) {
+		fputs(v, stdout);
+		return;
 	}
-	return code == PROTO_OK ? rc : exit_code(code);
+	putchar('\'');
+	for (; *v; v++) {
+		if (*v == '\'' || *v == '\\')
+			putchar('\\');
+		putchar(*v);
+	}
+	putchar('\'');
+}
+
+/* The daemon's database from `version`, as "host=... dbname=...". */
+static int
+run_conninfo(struct ctl *x, const struct ctl_cmd *cmd,
+    struct proto_request *r)
+{
+	const struct proto_field *t = proto_version_fields[VE_DATABASE].sub;
+	enum proto_code code = PROTO_INTERNAL;
+	json_t *data = NULL, *db;
+	struct merr e;
+	int n = 0;
+
+	(void)cmd;
+	snprintf(r->cmd, sizeof(r->cmd), "version");
+	merr_clear(&e);
+	if (exchange(x, r, &code, &e, &data) == -1)
+		return local_error(x, "conninfo", &e);
+	if (code != PROTO_OK)
+		return exit_code(code);
+	db = proto_field_get(data, proto_version_fields, VE_DATABASE);
+	for (int i = 0; i < VD_NFIELDS; i++) {
+		const char *v = json_string_value(proto_field_get(db, t, i));
+
+		if (v && *v)
+			conninfo_value(t[i].name, v, n++ == 0);
+	}
+	json_decref(data);
+	if (n == 0) {
+		merr_set(&e, MERR_INTERNAL, "the daemon did not say where it "
+		    "is connected (an older migrated?)");
+		x->out->error("conninfo", NULL, PROTO_FAILED, &e);
+		return EX_FAILED;
+	}
+	printf("\n");
+	return EX_OK;
 }
 
 static int
-run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
+run_help(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 {
-	struct timespec now, end, pause = { 0, 200 * 1000000L };
-	enum proto_code code;
+	(void)x;
+	(void)cmd;
+	if (r->sub == NULL)
+		usage(EX_OK);
+	help_command(stdout, help_find(r->sub));
+	return EX_OK;
+}
+
+/* The name the metrics carry: --service, else the socket's file name. */
+static void
+metrics_service(const struct ctl *x, char *buf, size_t len)
+{
+	const char *base = strrchr(x->path, '/');
+	size_t n;
+
+	if (x->service) {
+		snprintf(buf, len, "%s", x->service);
+		return;
+	}
+	base = base ? base + 1 : x->path;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".sock"))
+		n -= 5;
+	snprintf(buf, len, "%.*s", (int)n, base);
+}
+
+static int
+run_metrics(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
+{
+	enum proto_code code = PROTO_INTERNAL;
 	json_t *data = NULL;
+	char service[128];
 	struct merr e;
-	int reached = 0;
+	int rc;
 
 	(void)cmd;
 	snprintf(r->cmd, sizeof(r->cmd), "status");
+	metrics_service(x, service, sizeof(service));
+	merr_clear(&e);
+	x->quiet = 1;
+	rc = exchange(x, r, &code, &e, &data);
+	x->quiet = 0;
+	/* a daemon we may not ask is a setup problem, not a measurement */
+	if ((rc == -1 && e.code == MERR_PERM) || (rc == 0 &&
+	    code == PROTO_DENIED)) {
+		x->out->error("metrics", NULL, PROTO_DENIED, &e);
+		return EX_DENIED;
+	}
+	if (rc == 0 && code != PROTO_OK) {
+		json_decref(data);
+		data = NULL;
+	}
+	rc = metrics_write(x->output, service, time(NULL), data, &e);
+	json_decref(data);
+	if (rc == -1) {
+		x->out->error("metrics", NULL, PROTO_FAILED, &e);
+		return EX_FAILED;
+	}
+	return EX_OK;
+}
+
+/* Milliseconds left until end (0 once it has passed). */
+static long
+ms_left(const struct timespec *end)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (end->tv_sec - now.tv_sec) * 1000 +
+	    (end->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+/*
+ * One status request that the daemon holds until it is ready or stopping
+ * ("wait_ready"), read for at most wait_ms.  1: an answer in *code and
+ * *data; 0: no answer in time; -1: no daemon there (e says why).
+ */
+static int
+wait_ask(struct ctl *x, struct proto_request *r, long wait_ms,
+    enum proto_code *code, json_t **data, struct merr *e)
+{
+	struct proto_reply rep;
+	struct client c;
+	int rc = 0;
+
+	if (client_open(&c, x->path, e) == -1)
+		return -1;
+	if (client_timeout(&c, wait_ms) == -1 || client_send(&c, r, e) == -1) {
+		client_close(&c);
+		return -1;
+	}
+	while (client_next(&c, &rep, e) == 1) {
+		if (!rep.is_result) {
+			proto_reply_release(&rep);
+			continue;
+		}
+		*code = rep.code;
+		*data = rep.code == PROTO_OK ? json_incref(rep.data) : NULL;
+		*e = rep.err;
+		proto_reply_release(&rep);
+		rc = 1;
+		break;
+	}
+	client_close(&c);
+	return rc;
+}
+
+static int
+wait_ready(struct ctl *x, json_t *data)
+{
+	json_t *m;
+
+	if (!x->json) {
+		json_decref(data);
+		printf("ready\n");
+		return EX_OK;
+	}
+	m = proto_result("wait-ready", data);
+	x->out->result("wait-ready", m, NULL);
+	json_decref(m);
+	return EX_OK;
+}
+
+/*
+ * Until the socket answers, try again every few milliseconds (2, 4, ...
+ * at most 50); then one status request that the daemon answers when it
+ * is ready.  A daemon that answers at once while not ready (it holds too
+ * many such requests) or refuses the field (an older one) is asked again
+ * every 200 ms until the timeout.
+ */
+static int
+run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
+{
+	struct timespec end, pause;
+	enum proto_code code;
+	json_t *data;
+	struct merr e;
+	long nap = 2, left;
+	int reached = 0, stopped = 0, rc;
+
+	(void)cmd;
+	snprintf(r->cmd, sizeof(r->cmd), "status");
+	r->wait_ready = 1;
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += (time_t)x->timeout;
 	end.tv_nsec += (long)((x->timeout - (time_t)x->timeout) * 1e9);
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
 	for (;;) {
 		merr_clear(&e);
 		code = PROTO_INTERNAL;
-		if (exchange(x, r, &code, &e, &data) == 0) {
+		data = NULL;
+		left = ms_left(&end);
+		if ((rc = wait_ask(x, r, left ? left : 1, &code, &data,
+		    &e)) == 1) {
 			reached = 1;
 			if (code == PROTO_DENIED)
 				return EX_DENIED;
 			if (code == PROTO_OK && json_is_true(proto_field_get(
-			    data, proto_status_fields, ST_READY))) {
-				if (x->json) {
-					json_t *m = proto_result("wait-ready",
-					    data);
-
-					x->out->result("wait-ready", m, NULL);
-					json_decref(m);
-				} else {
-					json_decref(data);
-					printf("ready\n");
-				}
-				return EX_OK;
+			    data, proto_status_fields, ST_READY)))
+				return wait_ready(x, data);
+			if (code == PROTO_OK && json_is_true(proto_field_get(
+			    data, proto_status_fields, ST_STOPPING))) {
+				json_decref(data);
+				stopped = 1;
+				break;
 			}
 			json_decref(data);
-			data = NULL;
+			/* an older daemon does not know wait_ready: poll */
+			if (code == PROTO_BAD_ARG)
+				r->wait_ready = 0;
+			nap = 200;
+		} else if (rc == 0) {
+			reached = 1;
 		} else if (e.code == MERR_PERM) {
 			return local_error(x, "wait-ready", &e);
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
-		    now.tv_nsec >= end.tv_nsec))
+		if ((left = ms_left(&end)) == 0)
 			break;
+		if (nap > left)
+			nap = left;
+		pause.tv_sec = nap / 1000;
+		pause.tv_nsec = (nap % 1000) * 1000000L;
 		nanosleep(&pause, NULL);
+		if (nap < 50)
+			nap = nap * 2 > 50 ? 50 : nap * 2;
 	}
 	if (!reached)
 		return local_error(x, "wait-ready", &e);
-	merr_set(&e, MERR_STATE, "migrated is not ready after %g s", x->timeout);
+	if (stopped)
+		merr_set(&e, MERR_STATE, "migrated stopped before it was "
+		    "ready");
+	else
+		merr_set(&e, MERR_STATE, "migrated is not ready after %g s",
+		    x->timeout);
 	x->out->error("wait-ready", NULL, PROTO_FAILED, &e);
 	return EX_FAILED;
 }
@@ -622,7 +949,6 @@ run_create(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	}
 }
 
-/* -s, -n, --socket, else the config's socket path, else the default. */
 /* What a pull wrote: the summary, and each object it could not say. */
 static int
 pull_report(struct ctl *x, const struct pull_result *res)
@@ -689,27 +1015,58 @@ run_pull(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	return rc;
 }
 
+/* x->path = path, or a usage error when it does not fit sun_path. */
+static int
+set_path(struct ctl *x, const char *path, const char *from)
+{
+	struct merr e;
+
+	if (strlen(path) < sizeof(x->path)) {
+		memcpy(x->path, path, strlen(path) + 1);
+		return 0;
+	}
+	merr_clear(&e);
+	merr_set(&e, MERR_USAGE, "socket path '%s' is too long (%zu bytes, at "
+	    "most %zu)", path, strlen(path), sizeof(x->path) - 1);
+	merr_detail(&e, "from %s", from);
+	x->out->error(NULL, NULL, PROTO_BAD_ARG, &e);
+	return -1;
+}
+
+/*
+ * The socket: -s, else --service, else -c FILE's socket.path, else
+ * $MIGRATED_SOCKET, else the default configuration's socket.path, else
+ * the default path.  A default configuration this user may not read
+ * (mode 0640, group of the service) is passed over: connecting then says
+ * what is wrong, about the socket.
+ */
 static int
 pick_socket(struct ctl *x)
 {
+	const char *env = getenv(SOCKET_ENV);
+	char buf[PATH_MAX];
 	struct config cfg;
 	struct merr e;
+	int rc;
 
 	if (x->socket)
-		snprintf(x->path, sizeof(x->path), "%s", x->socket);
-	else if (x->service)
-		snprintf(x->path, sizeof(x->path), SERVICE_SOCKET_FMT,
-		    x->service);
-	if (x->path[0])
-		return 0;
+		return set_path(x, x->socket, "-s");
+	if (x->service) {
+		snprintf(buf, sizeof(buf), SERVICE_SOCKET_FMT, x->service);
+		return set_path(x, buf, "--service");
+	}
+	if (x->config == NULL && env && *env)
+		return set_path(x, env, SOCKET_ENV);
+	if (x->config == NULL && access(CONFIG_DEFAULT_PATH, R_OK) == -1)
+		return set_path(x, CONFIG_DEFAULT_SOCKET, "the default");
 	merr_clear(&e);
 	if (config_load(&cfg, x->config, NULL, &e) == -1) {
 		x->out->error(NULL, NULL, PROTO_BAD_ARG, &e);
 		return -1;
 	}
-	snprintf(x->path, sizeof(x->path), "%s", cfg.socket_path);
+	rc = set_path(x, cfg.socket_path, cfg.path ? cfg.path : "the default");
 	config_release(&cfg);
-	return 0;
+	return rc;
 }
 
 static int
@@ -722,6 +1079,7 @@ parse_global(struct ctl *x, int argc, char **argv)
 		{ "json", no_argument, NULL, G_JSON },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "migrations", required_argument, NULL, G_MIG },
+		{ "service", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -743,7 +1101,8 @@ parse_global(struct ctl *x, int argc, char **argv)
 		}
 	}
 	if (x->socket && x->service) {
-		fprintf(stderr, "migratectl: -s and -n exclude each other\n");
+		fprintf(stderr, "migratectl: -s and --service (-n) exclude "
+		    "each other\n");
 		usage(EX_USAGE);
 	}
 	if (x->service && (!*x->service || strchr(x->service, '/') ||
@@ -785,7 +1144,8 @@ main(int argc, char **argv)
 		r.yes = 1;
 	output_init(x.json);
 	x.out = x.json ? &output_json : &output_text;
-	if (cmd->run != run_create && pick_socket(&x) == -1) {
+	if (cmd->run != run_create && cmd->run != run_help &&
+	    pick_socket(&x) == -1) {
 		proto_request_release(&r);
 		return EX_USAGE;
 	}

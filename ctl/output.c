@@ -137,9 +137,10 @@ is_scalar(json_t *v)
 #define TABLE_COLS	8
 #define CELL_MAX	60
 
-/* An array of objects as an aligned table of their scalar fields. */
+/* An array of objects as an aligned table of their scalar fields but
+ * skip (NULL: none). */
 static void
-render_table(json_t *arr, int indent)
+render_table(json_t *arr, int indent, const char *skip)
 {
 	const char *cols[TABLE_COLS];
 	int w[TABLE_COLS], ncol = 0;
@@ -149,7 +150,8 @@ render_table(json_t *arr, int indent)
 	size_t i;
 
 	json_object_foreach(first, k, v)
-		if (is_scalar(v) && ncol < TABLE_COLS)
+		if (is_scalar(v) && ncol < TABLE_COLS &&
+		    (skip == NULL || strcmp(k, skip)))
 			cols[ncol++] = k;
 	for (int c = 0; c < ncol; c++)
 		w[c] = (int)strlen(cols[c]);
@@ -207,7 +209,7 @@ render_field(const char *k, json_t *v, int indent, int width)
 		printf("\n");
 	} else if (json_is_array(v)) {
 		printf("%*s%s\n", indent, "", k);
-		render_table(v, indent + 2);
+		render_table(v, indent + 2, NULL);
 	} else {
 		printf("%*s%s\n", indent, "", k);
 		render_object(v, indent + 2);
@@ -359,6 +361,9 @@ render_enh(json_t *t2)
 		    "order%s\n", c_red, fnum(t2, t, T2_DRIFT),
 		    fnum(t2, t, T2_MISSING), fnum(t2, t, T2_OOO), c_off);
 	render_dirty(t2);
+	json_array_foreach(f(t2, t, T2_WARNINGS), i, v)
+		printf("  %swarning%s %s (rollback-syntax)\n", c_yellow, c_off,
+		    json_string_value(v));
 }
 
 static void
@@ -476,17 +481,19 @@ render_tier2(const char *cmd, json_t *d)
 	}
 	if (!strcmp(cmd, "list") || !strcmp(cmd, "validate")) {
 		if (json_array_size(rows) > 0)
-			render_table(rows, 0);
+			render_table(rows, 0, NULL);
 		else
 			printf("no enhancements in the folder\n");
 	} else if (json_array_size(steps) > 0) {
-		render_table(steps, 0);
+		/* a dry run ran nothing: no duration to show */
+		render_table(steps, 0, !strncmp(str(json_array_get(steps, 0),
+		    "action"), "would ", 6) ? "duration_ms" : NULL);
 	} else {
 		printf("nothing to do\n");
 	}
 	if (json_array_size(lint) > 0) {
 		printf("%slint%s\n", c_yellow, c_off);
-		render_table(lint, 2);
+		render_table(lint, 2, NULL);
 	}
 	printf("current version: %s\n", *cur ? cur : "none");
 	if (*str(d, "notice"))

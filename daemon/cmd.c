@@ -417,16 +417,50 @@ cmd_dispatch(void *arg, struct conn *c, const char *line, size_t len)
 	return rc;
 }
 
+/*
+ * status answers at once from memory; with "wait_ready" (migratectl
+ * wait-ready) a daemon that is not ready yet holds the request and
+ * answers the moment it is ready, or stopping (cmd_ready_resume), so the
+ * client learns it without polling.  Held requests are bounded: past
+ * READY_WAITERS the answer is immediate and the client polls.
+ */
 static int
 cmd_status(struct migrated *m, struct conn *c, const struct cmd *cmd,
     struct proto_request *r)
 {
 	struct daemon_status s;
 
-	(void)r;
 	daemon_status_get(m, &s);
+	if (r->wait_ready && !s.ready && !s.stopping)
+		for (int i = 0; i < READY_WAITERS; i++)
+			if (m->ready_conns[i] == 0) {
+				m->ready_conns[i] = c->id;
+				return 1;
+			}
 	control_send(c, proto_result(cmd_name(cmd), proto_status_json(&s)));
 	return 0;
+}
+
+void
+cmd_ready_resume(struct migrated *m)
+{
+	struct daemon_status s;
+	struct conn *c;
+
+	daemon_status_get(m, &s);
+	if (!s.ready && !s.stopping)
+		return;
+	for (int i = 0; i < READY_WAITERS; i++) {
+		if (m->ready_conns[i] == 0)
+			continue;
+		c = control_find(&m->control, m->ready_conns[i]);
+		m->ready_conns[i] = 0;
+		if (c == NULL)
+			continue;	/* the client gave up */
+		control_send(c, proto_result(cmd_name(cmd_find("status")),
+		    proto_status_json(&s)));
+		control_done(c);
+	}
 }
 
 static int

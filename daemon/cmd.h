@@ -66,6 +66,8 @@ int	cmd_dispatch(void *migrated, struct conn *, const char *line,
 /* The client reload that waited for a running operation: run it now (or
  * answer it, when the daemon stops). */
 void	cmd_reload_resume(struct migrated *);
+/* Answer the wait-ready clients once ready or stopping. */
+void	cmd_ready_resume(struct migrated *);
 /* A job of the daemon's own for cmd, on the current configuration. */
 struct job *cmd_job(struct migrated *, const struct cmd *, job_done_fn);
 

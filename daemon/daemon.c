@@ -58,6 +58,7 @@ daemon_status_get(struct migrated *m, struct daemon_status *s)
 	s->config = m->cfg->cfg.path;
 	s->reloads = st->reloads;
 	s->jobs = m->dbloop.pending;
+	s->stats = &st->stats.s;
 }
 
 /*
@@ -105,6 +106,7 @@ daemon_fold(struct migrated *m, struct job *j)
 {
 	struct job_result *r = &j->res;
 
+	stats_fold(&m->st.stats, j, &m->st.t2);
 	if (r->t1_kind == T1_PLANNED && m->st.has_t1) {
 		t1_summary_merge(&m->st.t1, &r->t1);
 	} else if (r->t1_kind != T1_NONE) {
@@ -150,6 +152,7 @@ daemon_status_changed(struct migrated *m)
 	}
 	if (m->reload_conn && (!m->st.busy_op || m->stopping))
 		cmd_reload_resume(m);
+	cmd_ready_resume(m);
 	if (m->stopping && dbloop_idle(&m->dbloop)) {
 		daemon_finish(m);
 		return;
@@ -421,7 +424,7 @@ daemon_reload(struct migrated *m, struct merr *e)
 		return daemon_reload_failed(m, e);
 	}
 	if (config_check_paths(&fresh->cfg, e) == -1 ||
-	    ops_preflight(&fresh->cfg, e) == -1) {
+	    ops_preflight(&fresh->cfg, NULL, e) == -1) {
 		cfgref_put(fresh);
 		return daemon_reload_failed(m, e);
 	}
@@ -603,13 +606,19 @@ daemon_origin(struct migrated *m)
 static int
 daemon_start(struct migrated *m)
 {
+	struct migset set;
 	struct merr e;
 	int rc;
 
 	merr_clear(&e);
-	if (ops_preflight(&m->cfg->cfg, &e) == -1 ||
-	    control_listen(&m->control, cmd_dispatch, m, m->loop,
-	    &m->cfg->cfg, &e) == -1) {
+	memset(&set, 0, sizeof(set));
+	if ((rc = ops_preflight(&m->cfg->cfg, &set, &e)) == 0) {
+		log_debug("start: models and migrations folder checked");
+		rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
+		    &m->cfg->cfg, &e);
+	}
+	if (rc == -1) {
+		migset_release(&set);
 		log_merr("error", &e);
 		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
 		    EXIT_CANNOT_HEAL : 1;
@@ -617,10 +626,12 @@ daemon_start(struct migrated *m)
 	daemon_origin(m);
 	if ((m->ops = ops_new(m->origin)) == NULL ||
 	    (rc = dbloop_init(&m->dbloop, m->loop, daemon_progress, m)) != 0) {
+		migset_release(&set);
 		log_errorx("error: cannot start the worker");
 		control_close(&m->control);
 		return 1;
 	}
+	ops_keep(m->ops, &set);	/* before the worker starts */
 	m->dbloop.wstate = m->ops;
 	if ((rc = dbloop_start(&m->dbloop)) != 0) {
 		log_errorx("error: cannot start the worker: %s",
@@ -654,6 +665,7 @@ daemon_main(const char *config_path, const struct config_overrides *ov,
 	m.config_path = config_path;
 	m.overrides = *ov;
 	m.st.started = time(NULL);
+	stats_init(&m.st.stats, m.st.started);
 	m.st.db_down_since = 0;
 	uv_loop_init(&loop);
 	m.loop = &loop;
@@ -670,6 +682,7 @@ daemon_main(const char *config_path, const struct config_overrides *ov,
 		    uv_strerror(rc));
 	t1_summary_release(&m.st.t1);
 	t2_summary_release(&m.st.t2);
+	stats_release(&m.st.stats);
 	ops_free(m.ops);
 	cfgref_put(m.cfg);
 	log_info("stopped (exit %d)", m.exit_code);

@@ -29,6 +29,7 @@
 #include "dbloop.h"
 #include "job.h"
 #include "notify.h"
+#include "stats.h"
 #include "status.h"
 #include "watch.h"
 
@@ -37,6 +38,7 @@ struct ops;
 #define DENY_RECORD_MAX		5	/* denials recorded per uid */
 #define DENY_WINDOW_SEC		60	/* ... in this many seconds */
 #define DENY_SLOTS		16	/* uids tracked at once */
+#define READY_WAITERS		16	/* wait-ready clients held at once */
 
 /* Recent denials of one uid, to bound their log lines and audit rows. */
 struct denylimit {
@@ -66,6 +68,7 @@ struct dstate {
 	char	 check_error[512];	/* the folder's, from check.c */
 	char	 notified[1024];	/* the last STATUS= sent */
 	long	 reloads;	/* reloads whose config step ended (ok or not) */
+	struct stats stats;	/* for monitoring */
 };
 
 struct migrated {
@@ -91,6 +94,8 @@ struct migrated {
 	int			 stopping;	/* signals received */
 	int			 reload_pending;	/* SIGHUP while busy */
 	uint64_t		 reload_conn;	/* a client's reload waits */
+	/* clients whose status waits until ready (wait-ready), 0: free */
+	uint64_t		 ready_conns[READY_WAITERS];
 	int			 finishing;	/* handles being closed */
 	struct ops		*ops;		/* the worker's state */
 	struct denylimit	 deny[DENY_SLOTS];

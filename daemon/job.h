@@ -79,6 +79,7 @@ struct job {
 	struct cfgref		*cfg;		/* reference held by the job */
 	time_t			 started;
 	/* written by the worker, read on the loop */
+	long			 ran_ms;	/* how long run() took */
 	int			 rc;
 	enum proto_code		 code;		/* when rc == -1 */
 	struct merr		 err;

@@ -17,6 +17,7 @@
 #include "control.h"
 #include "oneshot.h"
 #include "ops.h"
+#include "svccheck.h"
 #include "version.h"
 
 enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET, OPT_STATE,
@@ -26,6 +27,7 @@ struct options {
 	const char		*config;
 	struct config_overrides	 o;
 	int			 check;		/* -n */
+	const char		*user;		/* -n -u USER */
 	int			 plan;		/* --plan */
 	int			 once;		/* --once */
 	int			 up;		/* --once --up */
@@ -38,14 +40,15 @@ static void __attribute__((noreturn))
 usage(int code)
 {
 	fprintf(code ? stderr : stdout,
-	    "usage: migrated [-dnv] [-c FILE] [--database CONNINFO] "
-	    "[--models DIR]\n"
-	    "                [--migrations DIR] [--socket PATH] "
-	    "[--state-dir DIR]\n"
-	    "                [--plan | --once [--up]]\n"
+	    "usage: migrated [-dnv] [-u USER] [-c FILE] [--database CONNINFO]\n"
+	    "                [--models DIR] [--migrations DIR] [--socket PATH]\n"
+	    "                [--state-dir DIR] [--plan | --once [--up]]\n"
 	    "                [--pull DIR [--force]]\n"
 	    "  -c FILE          configuration (default %s)\n"
-	    "  -n               check the configuration and exit\n"
+	    "  -n               check the configuration and exit; as root, "
+	    "also what\n"
+	    "                   the service user may read\n"
+	    "  -u USER          with -n: that user (default %s)\n"
 	    "  -d, -v           debug logging (migrated never detaches)\n"
 	    "  --database S     libpq connection string or URI "
 	    "(also DATABASE_URL)\n"
@@ -64,7 +67,7 @@ usage(int code)
 	    "say)\n"
 	    "  --force          with --pull: replace the model files of "
 	    "DIR\n",
-	    CONFIG_DEFAULT_PATH);
+	    CONFIG_DEFAULT_PATH, SVCCHECK_USER);
 	exit(code);
 }
 
@@ -90,10 +93,11 @@ parse_args(int argc, char **argv, struct options *op)
 	int ch;
 
 	memset(op, 0, sizeof(*op));
-	while ((ch = getopt_long(argc, argv, "c:dhnvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dhnu:vV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': op->config = optarg; break;
 		case 'n': op->check = 1; break;
+		case 'u': op->user = optarg; break;
 		case 'd':		/* debug: same as -v, stays in the foreground */
 		case 'v': op->verbose++; break;
 		case 'V': printf("migrated %s\n", MIGRATED_VERSION); exit(0);
@@ -130,6 +134,10 @@ parse_args(int argc, char **argv, struct options *op)
 		fprintf(stderr, "migrated: --force goes with --pull\n");
 		usage(2);
 	}
+	if (op->user && !op->check) {
+		fprintf(stderr, "migrated: -u goes with -n\n");
+		usage(2);
+	}
 	if (op->up && !op->once) {
 		fprintf(stderr, "migrated: --up goes with --once\n");
 		usage(2);
@@ -160,10 +168,13 @@ main(int argc, char **argv)
 	}
 	if (op.check) {
 		/* what the start checks that needs no database */
-		if (ops_preflight(&cfg, &e) == -1 ||
+		svccheck_home(&cfg);
+		if (ops_preflight(&cfg, NULL, &e) == -1 ||
 		    control_check(&cfg, &e) == -1) {
 			log_merr("error", &e);
 			rc = 1;
+		} else if (svccheck_user(&cfg, op.user) == -1) {
+			rc = 1;		/* each file it cannot read logged */
 		} else {
 			printf("configuration OK\n");
 			rc = 0;

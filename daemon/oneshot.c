@@ -105,9 +105,11 @@ oneshot_report(const struct tier1_report *rep)
 		    rep->refused, rep->drift, rep->waited ?
 		    ", after waiting for another migrated" : "");
 	else
-		log_info("tier 1: applied %zu changes, %zu statements in %ld ms "
-		    "(%zu refused, %zu drift)", rep->applied, rep->statements,
-		    rep->duration_ms, rep->refused, rep->drift);
+		log_info("tier 1: applied %zu change%s, %zu statement%s in "
+		    "%ld ms (%zu refused, %zu drift)", rep->applied,
+		    rep->applied == 1 ? "" : "s", rep->statements,
+		    rep->statements == 1 ? "" : "s", rep->duration_ms,
+		    rep->refused, rep->drift);
 }
 
 /* The same summary line as the service's status and STATUS=. */

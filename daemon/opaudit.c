@@ -49,6 +49,19 @@ op_stop(struct opctx *x, struct merr *e)
 	return ops_emit(x, "daemon.stop", MIGRATED_VERSION, detail, 1, e);
 }
 
+/* Where the daemon is connected, as libpq says: never the password. */
+static void
+version_conn(PGconn *c, struct version_info *v)
+{
+	const char *host = PQhost(c), *port = PQport(c);
+	const char *db = PQdb(c), *user = PQuser(c);
+
+	snprintf(v->db_host, sizeof(v->db_host), "%s", host ? host : "");
+	snprintf(v->db_port, sizeof(v->db_port), "%s", port ? port : "");
+	snprintf(v->db_name, sizeof(v->db_name), "%s", db ? db : "");
+	snprintf(v->db_user, sizeof(v->db_user), "%s", user ? user : "");
+}
+
 /* version: ours, and the server's as it reports itself. */
 int
 op_version(struct opctx *x, struct merr *e)
@@ -65,6 +78,7 @@ op_version(struct opctx *x, struct merr *e)
 		return merr_set(e, MERR_INTERNAL, "the server did not report "
 		    "its version");
 	snprintf(v->server, sizeof(v->server), "%s", s);
+	version_conn(x->db->conn, v);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "audit_head.h"
 #include "cmd.h"
 #include "log.h"
+#include "mtime.h"
 #include "opctx.h"
 #include "ops.h"
 
@@ -25,6 +26,14 @@ ops_new(const char *origin)
 		pending_init(&o->pending);
 	}
 	return o;
+}
+
+void
+ops_keep(struct ops *o, struct migset *set)
+{
+	migset_release(&o->cache);
+	o->cache = *set;
+	memset(set, 0, sizeof(*set));
 }
 
 void
@@ -248,6 +257,7 @@ void
 ops_run(struct dbloop *d, struct dbtask *t)
 {
 	struct job *j = job_of(t);
+	long t0 = mtime_now_ms();
 	struct opctx x;
 
 	memset(&x, 0, sizeof(x));
@@ -263,6 +273,7 @@ ops_run(struct dbloop *d, struct dbtask *t)
 		j->rc = ops_refuse(j, &j->err);	/* stopping: ours only */
 	else
 		j->rc = j->cmd->run(&x, &j->err);
+	j->ran_ms = mtime_now_ms() - t0;
 	if (j->rc == -1 && j->code == PROTO_OK)
 		j->code = proto_code_from_merr(&j->err);
 	if (x.o->lockdb.conn && !db_ok(&x.o->lockdb))

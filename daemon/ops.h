@@ -15,6 +15,7 @@
 #include "config.h"
 #include "dbloop.h"
 #include "err.h"
+#include "migset.h"
 
 struct ops;
 struct opctx;
@@ -30,8 +31,13 @@ void	ops_run(struct dbloop *, struct dbtask *);
 /*
  * Start-up and reload, before any database work: the models load and the
  * migration files parse.  Errors carry file, line and column.  Loop thread.
+ * keep (may be NULL): a zeroed migset that receives the parsed folder, so
+ * that the start-up parses it once (ops_keep() hands it to the worker).
  */
-int	ops_preflight(const struct config *, struct merr *);
+int	ops_preflight(const struct config *, struct migset *keep,
+	    struct merr *);
+/* The folder ops_preflight() parsed, moved into the worker's cache. */
+void	ops_keep(struct ops *, struct migset *);
 
 /* The rows' worker functions (struct cmd.run). */
 int	op_startup(struct opctx *, struct merr *);

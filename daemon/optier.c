@@ -394,6 +394,27 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
+ * Parse the rollbacks the cached set has not parsed yet, so that status
+ * names those that do not parse (it parses nothing itself).  At start
+ * and when the folder changed; only running out of memory fails.
+ */
+static int
+tier2_rollbacks(struct opctx *x, struct merr *e)
+{
+	struct mig_env env;
+	struct merr why;
+
+	merr_clear(&why);
+	tier2_env(x, &env, 0, e);
+	if (migrate_parse_rollbacks(&env, &why) == -1 &&
+	    why.code == MERR_NOMEM) {
+		*e = why;
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * startup (once), recheck (database back) and reload: connect, tier 1,
  * tier-2 status; pending enhancements applied when the config says so.
  */
@@ -402,8 +423,12 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 {
 	char detail[300];
 
-	if (ops_connect(x, e) == -1 || ops_listen(x, e) == -1)
+	if (ops_connect(x, e) == -1)
 		return -1;
+	log_debug("start: connected, audit table checked");
+	if (ops_listen(x, e) == -1)
+		return -1;
+	log_debug("start: listening for other daemons");
 	if (kind == START_FIRST && !x->o->started) {
 		snprintf(detail, sizeof(detail), "pid %ld, config %s",
 		    (long)getpid(), x->cfg->path ? x->cfg->path : "(none)");
@@ -415,9 +440,19 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 	if (kind == START_RELOAD && ops_emit(x, "daemon.reload",
 	    x->cfg->path, NULL, 1, e) == -1)
 		return -1;
-	if (tier2_takeover(x, e) == -1 || tier1_run(x, e) == -1 ||
-	    tier2_status(x, e) == -1)
+	log_debug("start: daemon.start recorded");
+	if (tier2_takeover(x, e) == -1)
 		return -1;
+	log_debug("start: tracking table checked");
+	if (tier1_run(x, e) == -1)
+		return -1;
+	log_debug("start: tier 1 done");
+	if (tier2_rollbacks(x, e) == -1)
+		return -1;
+	log_debug("start: rollbacks parsed");
+	if (tier2_status(x, e) == -1)
+		return -1;
+	log_debug("start: tier 2 status read");
 	if (kind == START_FIRST && x->cfg->apply != APPLY_ON_COMMAND &&
 	    x->j->res.t2.npending > 0)
 		return tier2_autoup(x, e);
@@ -463,7 +498,8 @@ op_sync(struct opctx *x, struct merr *e)
 int
 op_refresh(struct opctx *x, struct merr *e)
 {
-	if (ops_connect(x, e) == -1 || tier2_status(x, e) == -1)
+	if (ops_connect(x, e) == -1 || tier2_rollbacks(x, e) == -1 ||
+	    tier2_status(x, e) == -1)
 		return -1;
 	if (x->j->mutating && x->j->res.t2.npending > 0)
 		return tier2_autoup(x, e);
@@ -494,7 +530,7 @@ op_check(struct opctx *x, struct merr *e)
  * Runs on the loop thread at start-up and on reload: plain file parsing.
  */
 int
-ops_preflight(const struct config *cfg, struct merr *e)
+ops_preflight(const struct config *cfg, struct migset *keep, struct merr *e)
 {
 	struct schema *s = NULL;
 	struct migrate_result r;
@@ -506,6 +542,7 @@ ops_preflight(const struct config *cfg, struct merr *e)
 	schema_free(s);
 	memset(&env, 0, sizeof(env));
 	env.cfg = cfg;		/* no database: parse and lint only */
+	env.cache = keep;
 	migrate_result_init(&r);
 	rc = migrate_validate(&env, 0, &r, e);
 	migrate_result_release(&r);

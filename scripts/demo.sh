@@ -19,8 +19,20 @@ else
 	B=; D=; G=; R=
 fi
 step() { printf '\n%s==> %s%s\n' "$B" "$*" "$R"; }
+# words quoted the way a shell reads them back, so a line can be pasted
+shquote() {
+	local a q="'" sep=
+	for a; do
+		case $a in
+		''|*[!A-Za-z0-9_./:=@%+,-]*)
+			printf "%s'%s'" "$sep" "${a//$q/$q\\$q$q}" ;;
+		*)	printf '%s%s' "$sep" "$a" ;;
+		esac
+		sep=' '
+	done
+}
 run() {	# show the command, then its output
-	printf '%s$ %s%s\n' "$D" "$*" "$R"
+	printf '%s$ %s%s\n' "$D" "$(shquote "$@")" "$R"
 	"$@"
 }
 
@@ -87,8 +99,8 @@ if [ "$KEEP" = 1 ]; then
 	step "left running (KEEP=1)"
 	cat <<EOT
   daemon pid $DPID, log $DEMO/migrated.log
-  migratectl -s $SOCK status
-  psql "$DB"
+  $(shquote migratectl -s "$SOCK" status)
+  $(shquote psql "$DB")
   stop:  kill $DPID; . tests/lib/cluster.sh; CLUSTER_DIR=$DEMO/pg cluster_stop
 EOT
 else

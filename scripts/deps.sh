@@ -1,13 +1,21 @@
 #!/bin/sh
-# Check the Debian packages migrated needs; install the missing ones when
-# running as root, otherwise print the exact command and fail.  Extra
-# package names may be given (make fuzz asks for clang).
+# deps.sh [deb | system | PACKAGE...] - check the Debian packages migrated
+# needs; install the missing ones when running as root, otherwise print the
+# exact command and fail.  "deb": also what building the package takes
+# (make deb); "system": what booting it under systemd in a container takes;
+# other names are extra packages (make fuzz asks for clang).
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpq-dev libuv1-dev libyaml-dev
-libpg-query-dev libjansson-dev libcmocka-dev libssl-dev
+libpg-query-dev libjansson-dev libcmocka-dev libssl-dev zlib1g-dev
 postgresql postgresql-client util-linux procps pgbouncer
-systemd man-db strace python3 stress-ng $*"
+systemd man-db strace python3 stress-ng
+prometheus prometheus-node-exporter"
+case ${1:-} in
+deb)	PKGS="$PKGS dpkg-dev debhelper fakeroot lintian git" ;;
+system)	PKGS="$PKGS systemd-container debootstrap" ;;
+*)	PKGS="$PKGS $*" ;;
+esac
 
 missing=""
 for p in $PKGS; do

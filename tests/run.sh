@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# run.sh BUILD [unit|integration|NAME...] - the test suite.
+# run.sh BUILD [unit|integration|faults|NAME...] - the test suite.
 #
 # Starts one throwaway PostgreSQL cluster in a temporary folder, runs the
-# cmocka unit tests and the integration tests (each integration file gets a
-# database of its own), stops and removes the cluster on every exit path,
-# and ends with the line "N passed, M failed".
+# cmocka unit tests, the integration tests and the fault suite (each file
+# of tests/integration/ and tests/faults/ gets a database of its own),
+# stops and removes the cluster on every exit path, and ends with the line
+# "N passed, M failed" (after "faults: N injected, M inconsistencies").
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}; shift || true
@@ -96,17 +97,22 @@ for t in "$BUILD"/tests/test_*; do
 	fi
 done
 
-for t in tests/integration/*.sh; do
+# The fault suite (tests/faults/) runs like the integration tests, after
+# them, with one seed for its random choices: FAULT_SEED=N replays a run.
+export FAULT_SEED=${FAULT_SEED:-$(( $(date +%s%N) / 1000 % 100000 ))}
+for t in tests/integration/*.sh tests/faults/[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
-	wanted integration "$name" || continue
+	kind=$(basename "$(dirname "$t")")
+	wanted "$kind" "$name" || continue
 	n=$((n + 1))
 	db="i_${name//[^a-z0-9_]/_}_$n"
 	cluster_createdb "$db"
 	tdir=$TMP/t_$name
 	mkdir -p "$tdir"
 	chmod 755 "$tdir"
-	echo "== integration: $name"
+	[ "$kind" = faults ] && kind="faults (seed $FAULT_SEED)"
+	echo "== $kind: $name"
 	before=$(grep -c . "$RESULTS")
 	(cd "$tdir" && TESTDB=$db T=$tdir timeout 600 bash "$OLDPWD/$t") 2>&1 |
 	    sed 's/^/  /'
@@ -122,6 +128,12 @@ for t in tests/integration/*.sh; do
 	reap "$tdir/.pids"
 done
 
+# one line for the fault suite: faults injected, invariants broken
+if grep -q '^FAULTS ' "$RESULTS"; then
+	awk -v seed="$FAULT_SEED" '/^FAULTS / { f += $3; b += $4 }
+	    END { printf "faults: %d injected, %d inconsistencies (seed %s)\n",
+		f, b, seed }' "$RESULTS"
+fi
 passed=$(grep -c '^PASS' "$RESULTS")
 failed=$(grep -c '^FAIL' "$RESULTS")
 skipped=$(grep -c '^SKIP' "$RESULTS")

@@ -119,8 +119,8 @@ run_model(FILE *out)
 static int
 plan_schemas(struct schema *want, struct schema *have, FILE *out)
 {
-	struct plan_opts o = { OWN_SCHEMA, { OWN_TRACKING, OWN_AUDIT, NULL },
-	    NULL, 0 };
+	struct plan_opts o = { .own_schema = OWN_SCHEMA, .own_tables = {
+	    OWN_TRACKING, OWN_AUDIT, NULL } };
 	struct plan *p;
 	struct merr e;
 	char *text;

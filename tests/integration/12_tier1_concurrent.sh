@@ -100,6 +100,6 @@ for p in $pids; do
 	wait "$p" || fails=$((fails + 1))
 done
 is "concurrent index build with waiters: all exit 0" "$fails" 0
-is "concurrent index build with waiters: one built it" "$(cat big.* | grep -c 'tier 1: applied 1 changes')" 1
+is "concurrent index build with waiters: one built it" "$(cat big.* | grep -c 'tier 1: applied 1 change,')" 1
 is "concurrent index build with waiters: index valid" \
     "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v_idx'::regclass")" t

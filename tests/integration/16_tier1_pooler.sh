@@ -1,58 +1,111 @@
 # 16_tier1_pooler.sh - behind a transaction-pooling pgbouncer the session
-# advisory lock protects nothing: tier 1 must refuse clearly, not race.
-# pgbouncer is a test dependency (scripts/deps.sh installs it).
+# advisory lock protects nothing: migrated finds that out before it locks
+# or changes anything, whatever the pool's size, load and order, refuses
+# clearly, and leaves no lock on any pooled server connection, so that a
+# correctly configured daemon gets the lock at once.  A session-mode pool
+# keeps the session: it works.  pgbouncer is a test dependency
+# (scripts/deps.sh installs it).
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 audit_table_ready	# refusals and failures add audit rows, by design
 
 mkdir -p m migrations
-printf 'table: t\ncolumns:\n  id: { type: int, primary_key: true }\n' >m/t.yaml
-
-# directly: the lock is held by our own backend, tier 1 applies
+model() {	# model COLUMNS...: table t with id and the int COLUMNS
+	printf 'table: t\ncolumns:\n  id: { type: int, primary_key: true }\n' >m/t.yaml
+	for c in "$@"; do printf '  %s: int\n' "$c" >>m/t.yaml; done
+}
+model
 ok "direct connection: applied" "$MIGRATED" --database "dbname=$TESTDB" \
     --models m --migrations migrations --once
-printf 'table: t\ncolumns:\n  id: { type: int, primary_key: true }\n  n: int\n' >m/t.yaml
+model n
 
-PGB=$(command -v pgbouncer || ls /usr/sbin/pgbouncer 2>/dev/null || true)
-if [ -z "$PGB" ]; then
-	_fail "pgbouncer is installed (make deps installs it)"
+if ! pgb_start lifo; then
+	_fail "pgbouncer runs (make deps installs it)"
 	exit 0
 fi
-mkdir -p pgb && chmod 777 pgb
-port=$(( (RANDOM % 20000) + 30000 ))
-cat >pgb/pgbouncer.ini <<INI
-[databases]
-* = host=$PGHOST port=$PGPORT user=$PGUSER
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $port
-unix_socket_dir = $T/pgb
-auth_type = any
-pool_mode = transaction
-server_round_robin = 1
-default_pool_size = 4
-logfile = $T/pgb/pgbouncer.log
-pidfile = $T/pgb/pgbouncer.pid
-INI
-chmod 644 pgb/pgbouncer.ini
-if [ "$(id -u)" -eq 0 ]; then
-	runuser -u postgres -- "$PGB" -d "$T/pgb/pgbouncer.ini"
-else
-	"$PGB" -d "$T/pgb/pgbouncer.ini"
-fi
-trap 'kill "$(cat "$T/pgb/pgbouncer.pid" 2>/dev/null)" 2>/dev/null' EXIT
-wait_until 30 test -s "$T/pgb/pgbouncer.pid"
-track "$(cat "$T/pgb/pgbouncer.pid")"
-wait_until 30 psql -qAtX -h "$T/pgb" -p "$port" -d "$TESTDB" -c "SELECT 1"
-# open several server connections so that statements spread over them
-for i in 1 2 3 4; do
-	psql -qAtX -h "$T/pgb" -p "$port" -d "$TESTDB" -c "SELECT pg_sleep(0.5)" >/dev/null 2>&1 &
-done
-wait
+advisory() {	# advisory locks held on the server, by anyone
+	q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+}
 before=$(schema_snapshot --exclude-table-data=migrated_audit)
-out=$(timeout 60 "$MIGRATED" --database "host=$T/pgb port=$port dbname=$TESTDB" \
-    --models m --migrations migrations --once 2>&1); rc=$?
-is "transaction pooler: exit 1" "$rc" 1
-like "transaction pooler: refused clearly" "$out" \
-    "error: session advisory lock 7883960004428899684 is not held by this session"
-like "transaction pooler: hint" "$out" "hint: point migrated at PostgreSQL directly or at a pool in session mode"
-is "transaction pooler: nothing applied" "$(schema_snapshot --exclude-table-data=migrated_audit)" "$before"
+refused() {	# refused NAME POOL: tier 1 through POOL is refused, cleanly
+	out=$(timeout 60 "$MIGRATED" --database "$(pgb_db "$2")" \
+	    --models m --migrations migrations --once 2>&1); rc=$?
+	is "$1: exit 1" "$rc" 1
+	like "$1: refused clearly" "$out" "error: cannot hold the session \
+advisory lock 7883960004428899684 through 'database': a pooler in \
+transaction mode is in between"
+	like "$1: hint" "$out" "hint: point 'database' at PostgreSQL \
+directly or at a pool in session mode"
+	is "$1: no advisory lock left on any server connection" \
+	    "$(advisory)" 0
+	is "$1: nothing applied" \
+	    "$(schema_snapshot --exclude-table-data=migrated_audit)" "$before"
+}
+# pgbouncer's default order hands a client the server connection used
+# last, so on an idle pool every statement of one client lands on one
+# backend and a check made after locking passes by chance
+refused "pool_size 1, idle" tx1
+refused "pool_size 20, idle" tx20
+pgb_load tx20 4
+refused "pool_size 20, loaded" tx20
+pgb_unload
+pgb_load tx1 3
+refused "pool_size 1, loaded" tx1
+pgb_unload
+pgb_stop
+
+# round robin: the second connection is handed another backend, and the
+# first one's notification never comes
+pgb_start rr 1 || _fail "second pgbouncer runs"
+pids=""
+for i in 1 2 3 4; do
+	psql -qAtX -d "$(pgb_db tx20)" -c "SELECT pg_sleep(0.3)" >/dev/null &
+	track $!; pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+refused "round robin, pool_size 20, idle" tx20
+pgb_load tx20 4
+refused "round robin, pool_size 20, loaded" tx20
+pgb_unload
+
+# the daemon: a refused start cannot heal by waiting (exit 78)
+out=$(timeout 60 "$MIGRATED" --database "$(pgb_db tx20)" --models m \
+    --migrations migrations --socket "$T/d1.sock" 2>&1); rc=$?
+is "daemon through a transaction pool: exit 78" "$rc" 78
+like "daemon: says why" "$out" "a pooler in transaction mode is in between"
+is "daemon: no advisory lock left" "$(advisory)" 0
+
+# a correctly configured daemon gets the lock at once
+out=$(timeout 60 "$MIGRATED" --database "dbname=$TESTDB" --models m \
+    --migrations migrations --once 2>&1); rc=$?
+is "direct afterwards: exit 0" "$rc" 0
+like "direct afterwards: applied" "$out" "applied 1 changes?"
+unlike "direct afterwards: did not wait for a lock" "$out" "after waiting"
+
+# tier 2 through a transaction pool: the start had nothing to do (no
+# lock needed), but `up` needs the lock and is refused before it
+cat >migrations/20260101000000_t2.sql <<'SQL'
+CREATE TABLE t2 (id int);
+SQL
+SOCK=$T/d2.sock
+"$MIGRATED" --database "$(pgb_db tx20)" --models m --migrations migrations \
+    --socket "$SOCK" >d2.log 2>&1 &
+DPID=$!; track $DPID
+ok "daemon with nothing to do starts through the pool" \
+    "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 60
+out=$("$MIGRATECTL" -s "$SOCK" up --yes 2>&1); rc=$?
+like "up through a transaction pool: refused" "$out" \
+    "a pooler in transaction mode is in between"
+is "up: nothing applied" "$(q "SELECT to_regclass('t2') IS NULL")" t
+is "up: no advisory lock left" "$(advisory)" 0
+ok "daemon still running" kill -0 $DPID
+kill -TERM $DPID; wait $DPID
+
+# a session-mode pool keeps the session: tier 1 and tier 2 work
+model n s
+out=$(timeout 60 "$MIGRATED" --database "$(pgb_db sess)" --models m \
+    --migrations migrations --once --up 2>&1); rc=$?
+is "session pool: exit 0" "$rc" 0
+like "session pool: tier 1 applied" "$out" "applied 1 changes?"
+is "session pool: tier 2 applied" "$(q "SELECT to_regclass('t2') IS NOT NULL")" t
+is "session pool: lock let go" "$(advisory)" 0
+pgb_stop

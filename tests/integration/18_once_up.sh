@@ -47,8 +47,26 @@ is "failing file: nothing half-applied" \
 is "failing file: audited" \
     "$(q "SELECT sqlstate FROM migrated_audit WHERE action = 'tier2.fail' AND target = '20240201_000000_broken'")" 22012
 
-# apply: on-start is honoured by --once as by the service
+# the same with statements after the failing one: they were sent with it
+# (pipeline mode) but never ran; the error still names the one that failed
 rm migrations/20240201_000000_broken.sql
+cat >migrations/20240201_000000_middle.sql <<'SQL'
+CREATE TABLE half_done (id int);
+
+  INSERT INTO no_such_table VALUES (1);
+CREATE TABLE after_it (id int);
+SQL
+out=$(M --once --up 2>&1); rc=$?
+is "middle statement fails: exit 1" "$rc" 1
+like "middle statement fails: file:line:col of that statement" "$out" \
+    "20240201_000000_middle.sql:3:3: cannot apply '20240201_000000_middle': statement 2 of 3: relation \"no_such_table\" does not exist"
+is "middle statement fails: nothing half-applied" \
+    "$(schema_snapshot --exclude-table-data=migrated_audit)" "$before"
+is "middle statement fails: audited with the one statement run before it" \
+    "$(q "SELECT statements || ' ' || sqlstate FROM migrated_audit WHERE action = 'tier2.fail' AND target = '20240201_000000_middle'")" "1 42P01"
+rm migrations/20240201_000000_middle.sql
+
+# apply: on-start is honoured by --once as by the service
 cat >migrations/20240202_000000_more.sql <<'SQL'
 CREATE TABLE more_things (id int PRIMARY KEY);
 SQL

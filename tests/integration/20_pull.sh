@@ -4,17 +4,24 @@
 # primary keys with and without names, unique keys with INCLUDE and NULLS
 # NOT DISTINCT, deferrable and MATCH FULL foreign keys, column and table
 # checks, indexes with expressions, operator classes, order, collation,
-# INCLUDE, predicates, methods) is pulled, applied to an empty database:
-# the dumps are equal, a second --once issues no DDL, the plan against the
-# source is empty.  Objects the format cannot say are listed on stderr
-# and in PULL_NOTES.md (exit 3), never written half; a folder that is not
-# empty is refused unless --force, and a failed pull leaves nothing.
+# INCLUDE, predicates, methods; extensions, one needing another; serial,
+# bigserial, smallserial; standalone sequences and nextval() defaults;
+# domains over built-in, enum and extension types, with checks, defaults,
+# NOT NULL and a collation; generated columns; column collations;
+# extension types and operator classes) is pulled, applied to an empty
+# database: the dumps are equal, a second --once issues no DDL, the plan
+# against the source is empty.  Objects the format cannot say are listed
+# on stderr and in PULL_NOTES.md (exit 3), never written half, and the
+# folder written around them applies to an empty database with no change
+# failing; a folder that is not empty is refused unless --force, and a
+# failed pull leaves nothing.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p migrations
 printf 'schema: _migrated\n' >own.yaml
 SRC="${TESTDB}_src" DST="${TESTDB}_dst" ODD="${TESTDB}_odd"
-for d in "$SRC" "$DST" "$ODD"; do
+ODDDST="${TESTDB}_odddst"
+for d in "$SRC" "$DST" "$ODD" "$ODDDST"; do
 	psql -qAtX -d "$TESTDB" -c "CREATE DATABASE \"$d\"" >/dev/null
 done
 M() { "$MIGRATED" -c own.yaml --migrations migrations "$@"; }
@@ -82,14 +89,50 @@ CREATE TABLE billing.lines (
     ON UPDATE CASCADE,
   UNIQUE NULLS NOT DISTINCT (invoice_id, n) DEFERRABLE
 );
+CREATE EXTENSION citext;
+CREATE EXTENSION pg_trgm;
+CREATE EXTENSION cube;
+CREATE EXTENSION earthdistance;
+CREATE DOMAIN posint AS integer NOT NULL DEFAULT 1 CHECK (VALUE > 0);
+CREATE DOMAIN email AS citext CHECK (VALUE ~ '@')
+  CONSTRAINT email_short CHECK (length(VALUE) < 255);
+CREATE DOMAIN code AS text COLLATE "C";
+CREATE DOMAIN happy AS mood DEFAULT 'happy';
+CREATE DOMAIN billing.amount AS numeric(12,2) CHECK (VALUE >= 0)
+  CHECK (VALUE < 1000000);
+CREATE SEQUENCE order_no START 1000 INCREMENT 5;
+CREATE SEQUENCE billing.invoice_no AS integer MAXVALUE 99999 CYCLE;
+CREATE TABLE things (
+  id serial PRIMARY KEY,
+  big bigserial,
+  small smallserial,
+  n integer,
+  twice_n integer GENERATED ALWAYS AS (n * 2) STORED,
+  name text COLLATE "C",
+  posix_name varchar(20) COLLATE "POSIX",
+  mail email,
+  handle citext UNIQUE,
+  qty posint,
+  c code,
+  m happy,
+  ord bigint NOT NULL DEFAULT nextval('order_no'),
+  spot cube
+);
+CREATE INDEX things_name_trgm ON things USING gin (name gin_trgm_ops);
+CREATE INDEX ON things (qty);
+CREATE TABLE billing.payments (
+  id bigserial PRIMARY KEY,
+  amount billing.amount NOT NULL,
+  no integer DEFAULT nextval('billing.invoice_no')
+);
 SQL
 
 out=$(M --database "dbname=$SRC" --pull models 2>&1); rc=$?
 is "pull: exit 0 when everything is said" "$rc" 0
-like "pull: a summary line" "$out" "pulled 3 tables and 2 enum types into models"
-is "pull: one file per table, one per schema's enums, the notes" \
+like "pull: a summary line" "$out" "pulled 5 tables and 2 enum types into models"
+is "pull: one file per table, one per schema's enums, domains and sequences, the extensions, the notes" \
     "$(ls models | tr '\n' ' ')" \
-    "PULL_NOTES.md _enums.yaml billing._enums.yaml billing.invoices.yaml billing.lines.yaml users.yaml "
+    "PULL_NOTES.md _domains.yaml _enums.yaml _extensions.yaml _sequences.yaml billing._domains.yaml billing._enums.yaml billing._sequences.yaml billing.invoices.yaml billing.lines.yaml billing.payments.yaml things.yaml users.yaml "
 like "pull: notes say nothing is missing" "$(cat models/PULL_NOTES.md)" \
     "Nothing: every object"
 # the style a person writes: aliases, defaults without casts, default
@@ -114,6 +157,36 @@ like "style: enum of the table's schema by its bare name" \
     "$(cat models/billing.invoices.yaml)" "state: \{type: state,"
 like "style: enum of another schema qualified" \
     "$(cat models/billing.invoices.yaml)" "kind: public.mood"
+like "style: extensions in the order they were made" \
+    "$(cat models/_extensions.yaml | tr '\n' ' ')" \
+    "^extensions: +- citext +- pg_trgm +- cube +- earthdistance $"
+things=$(cat models/things.yaml)
+like "style: serial on the key" "$things" "id: \{type: serial, primary_key: true\}"
+like "style: bigserial, smallserial" "$things" "big: bigserial"
+like "style: smallserial" "$things" "small: smallserial"
+like "style: generated" "$things" "twice_n: \{type: integer, generated: n \* 2\}"
+like "style: collation" "$things" "name: \{type: text, collation: C\}"
+like "style: collation on an alias" "$things" \
+    "posix_name: \{type: varchar\(20\), collation: POSIX\}"
+like "style: a domain by its name" "$things" "qty: posint"
+like "style: an extension's type" "$things" "handle: \{type: citext, unique: true\}"
+like "style: a nextval default of a written sequence" "$things" \
+    "ord: \{type: bigint, not_null: true, default: \"nextval\('order_no'::regclass\)\"\}"
+like "style: an extension's operator class" "$things" "opclass: gin_trgm_ops"
+domains=$(cat models/_domains.yaml)
+like "style: a domain's keys" "$domains" \
+    "posint: \{type: integer, not_null: true, default: 1, check: VALUE > 0\}"
+like "style: a domain's checks, the named one as a mapping" "$domains" \
+    "email: \{type: citext, check: \[\"VALUE ~ '@'::citext\", \{name: email_short, expr: '?length\(\(VALUE\)::text\) < 255'?\}\]\}"
+like "style: a domain's collation" "$domains" "code: \{type: text, collation: C\}"
+like "style: a domain over an enum, its default without the cast" "$domains" \
+    "happy: \{type: mood, default: \"'happy'\"\}"
+like "style: a domain of another schema" "$(cat models/billing._domains.yaml)" \
+    "^schema: billing"
+like "style: only what is not the sequence's default" "$(cat models/_sequences.yaml)" \
+    "order_no: \{start: 1000, increment: 5\}"
+like "style: a sequence of another schema" "$(cat models/billing._sequences.yaml)" \
+    "invoice_no: \{type: integer, max: 99999, cycle: true\}"
 
 out=$(M --database "dbname=$DST" --models models --once 2>&1); rc=$?
 is "apply to an empty database: exit 0" "$rc" 0
@@ -145,6 +218,8 @@ fails_with "--pull with --plan: usage error" 2 M --pull x --plan
 # what the format cannot say yet: written around, listed, exit 3
 psql -qX -v ON_ERROR_STOP=1 -d "$ODD" >/dev/null <<'SQL' || _fail "odd schema"
 CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
+CREATE DOMAIN tiny AS posint CHECK (VALUE < 10);
+CREATE COLLATION mycoll FROM "C";
 CREATE SEQUENCE standalone_seq;
 CREATE FUNCTION bump() RETURNS trigger LANGUAGE plpgsql
   AS $$BEGIN NEW.n := NEW.n + 1; RETURN NEW; END$$;
@@ -154,20 +229,35 @@ CREATE TABLE things (
   id serial PRIMARY KEY,
   n int DEFAULT twice(2),
   p posint,
+  t tiny,
   g int GENERATED ALWAYS AS (n * 2) STORED,
+  g2 int GENERATED ALWAYS AS (twice(n)) STORED,
   c text COLLATE "C",
-  s bigint DEFAULT nextval('standalone_seq')
+  u text COLLATE mycoll,
+  s bigint DEFAULT nextval('standalone_seq'),
+  odd integer NOT NULL
 );
+CREATE SEQUENCE things_odd_seq START 100 OWNED BY things.odd;
+ALTER TABLE things ALTER odd SET DEFAULT nextval('things_odd_seq');
+CREATE TABLE z_owner (id serial PRIMARY KEY);
+CREATE TABLE a_shares (n integer NOT NULL DEFAULT nextval('z_owner_id_seq'));
+CREATE TABLE renamed (id serial PRIMARY KEY);
+ALTER TABLE renamed RENAME TO moved;
 CREATE INDEX things_twice ON things (twice(n));
 CREATE INDEX things_p ON things (p);
+CREATE INDEX things_u ON things (u);
 CREATE TRIGGER things_bump BEFORE INSERT ON things
   FOR EACH ROW EXECUTE FUNCTION bump();
 ALTER TABLE things ENABLE ROW LEVEL SECURITY;
 CREATE POLICY things_all ON things USING (true);
 CREATE VIEW things_v AS SELECT id FROM things;
-CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at);
+CREATE TABLE parted (id int, at date, PRIMARY KEY (id, at))
+  PARTITION BY RANGE (at);
+CREATE INDEX ON parted (at);
 CREATE TABLE parted_2024 PARTITION OF parted
   FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE refs_parted (id int, at date,
+  FOREIGN KEY (id, at) REFERENCES parted_2024);
 CREATE TABLE schema_migrations (version text PRIMARY KEY);
 SQL
 # (the tracking table's name said, whatever the default)
@@ -177,31 +267,64 @@ out=$("$MIGRATED" -c odd.yaml --database "dbname=$ODD" \
 is "unsaid objects: exit 3" "$rc" 3
 like "unsaid objects: counted on stdout" "$out" "objects not said: see odd/PULL_NOTES.md"
 notes=$(cat odd/PULL_NOTES.md)
-for k in "serial column \| public.things.id" "generated column \| public.things.g" \
-    "column collation \| public.things.c" "domain \| public.posint" \
-    "column \| public.things.p \| not written: type posint" \
-    "index \| public.things_p \| not written: uses column 'p'" \
+for k in "domain \| public.tiny \| not written: its base type posint is a domain" \
+    "column \| public.things.t \| not written: its type, the domain public.tiny, is not written" \
+    "column \| public.things.u \| not written: its collation mycoll is not one the models can create" \
+    "index \| public.things_u \| not written: uses column 'u'" \
+    "column \| public.things.g2 \| not written: GENERATED ALWAYS AS \(twice\(n\)\) STORED uses function twice\(integer\)" \
+    "sequence \| public.things_odd_seq \| written as a standalone sequence: OWNED BY public.things.odd is not said" \
+    "sequence \| public.renamed_id_seq \| written as a standalone sequence: OWNED BY public.moved.id" \
+    "sequence \| public.z_owner_id_seq \| written as a standalone sequence: OWNED BY public.z_owner.id" \
     "index \| public.things_twice \| not written: uses function twice" \
     "default \| public.things.n \| not written: twice\(2\)" \
-    "default \| public.things.s \| not written: nextval" \
-    "sequence \| public.standalone_seq" "function \| public.bump\(\)" \
+    "function \| public.bump\(\)" \
     "trigger \| public.things.things_bump" "policy \| public.things.things_all" \
     "row level security \| public.things" "view \| public.things_v" \
-    "partitioned table \| public.parted" "partition \| public.parted_2024" \
+    "partitioned table \| public.parted \| not written: PARTITION BY RANGE" \
+    "partition \| public.parted_2024 \| not written: partition of parted" \
+    "foreign key \| public.refs_parted.refs_parted_id_at_fkey \| not written: references public.parted_2024" \
     "table \| public.schema_migrations \| not written: the configuration names it"; do
 	like "notes: $k" "$notes" "^\| $k"
 	kind=${k%% \\| *} rest=${k#* \\| }
 	like "stderr: $kind ${rest%% \\| *}" "$(cat err.txt)" \
 	    "not said: $kind ${rest%% \\| *}"
 done
+# said now: a domain, serial, generated, a collation of pg_catalog, a
+# standalone sequence and the default that draws from it
+for k in "domain \| public.posint" "column \| public.things.p" \
+    "index \| public.things_p" "serial column" "generated column" \
+    "column \| public.things.c" "sequence \| public.standalone_seq" \
+    "default \| public.things.s"; do
+	unlike "notes: not $k" "$notes" "^\| $k"
+done
 things=$(cat odd/things.yaml)
-like "serial written as its integer type" "$things" "id: \{type: integer, primary_key: true\}"
-unlike "no column of an unknown type" "$things" "posint"
-unlike "no default that needs what is not written" "$things" "nextval|twice"
-is "the partitioned table is not written as a plain one" \
-    "$(ls odd | grep -c parted)" 0
-out=$(M --database "dbname=$DST" --models odd --plan 2>&1); rc=$?
-is "the folder written around them loads and plans" "$rc" 0
+like "serial written as serial" "$things" "id: \{type: serial, primary_key: true\}"
+like "a domain's column written" "$things" "p: posint"
+like "a generated column written" "$things" "g: \{type: integer, generated: n \* 2\}"
+like "a column collation written" "$things" "c: \{type: text, collation: C\}"
+like "a nextval default of a standalone sequence written" "$things" \
+    "s: \{type: bigint, default: \"nextval\('standalone_seq'::regclass\)\"\}"
+like "an owned sequence of its own parameters: its nextval default" "$things" \
+    "odd: \{type: integer, not_null: true, default: \"nextval\('things_odd_seq'::regclass\)\"\}"
+like "a renamed table's serial: its nextval default" "$(cat odd/moved.yaml)" \
+    "id: \{type: integer, default: \"nextval\('renamed_id_seq'::regclass\)\"\}"
+like "those sequences written on their own" "$(cat odd/_sequences.yaml | tr '\n' ' ')" \
+    "things_odd_seq: \{start: 100\}.*renamed_id_seq: \{type: integer\}"
+unlike "no column of what is not written" "$things" "tiny|mycoll|twice| t:| u:| g2:"
+is "the partitioned table and its partition are not written" \
+    "$(ls odd | grep -c '^parted')" 0
+ok "a plain table beside them is" test -f odd/refs_parted.yaml
+# the folder written around them: applied to an empty database, nothing
+# safe fails; against the source only drift, for what the notes name
+out=$(M --database "dbname=$ODDDST" --models odd --once 2>&1); rc=$?
+is "the folder written around them applies to an empty database" "$rc" 0
+like "applied" "$out" "tier 1: applied"
+out=$(M --database "dbname=$ODDDST" --models odd --once 2>&1)
+like "and again: no DDL" "$out" "tier 1: up to date"
+out=$(M --database "dbname=$ODD" --models odd --plan 2>&1); rc=$?
+is "planned against the source: exit 0" "$rc" 0
+like "against the source: no safe or refused change" "$out" \
+    "^-- plan: 0 safe, 0 refused, [0-9]+ drift"
 
 # migratectl pull: the daemon reads, migratectl writes the same files;
 # migrated's own tables (here in schema _migrated) are not models
@@ -213,13 +336,13 @@ DPID=$!; track $DPID
 ok "daemon ready" "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 30
 out=$("$MIGRATECTL" -s "$SOCK" pull viactl 2>&1); rc=$?
 is "migratectl pull: exit 0" "$rc" 0
-like "migratectl pull: summary" "$out" "pulled 3 tables and 2 enum types into viactl"
+like "migratectl pull: summary" "$out" "pulled 5 tables and 2 enum types into viactl"
 ok "migratectl pull: the files of migrated --pull" diff -r models viactl
 out=$("$MIGRATECTL" -s "$SOCK" --json pull viajson)
 is "--json: counts" "$(echo "$out" | json_get "d['data']['tables'], d['data']['enums']")" \
-    "(3, 2)"
+    "(5, 2)"
 is "--json: file names, no text" \
-    "$(echo "$out" | json_get "[f.get('text') for f in d['data']['files']].count(None)")" 6
+    "$(echo "$out" | json_get "[f.get('text') for f in d['data']['files']].count(None)")" 13
 ok "--json: the files written" diff -r models viajson
 out=$("$MIGRATECTL" -s "$SOCK" pull viactl 2>&1); rc=$?
 is "migratectl pull into a folder with models: exit 2" "$rc" 2

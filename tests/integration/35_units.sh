@@ -125,6 +125,16 @@ is "template: a state folder per instance" \
 like "template: config, socket and env per instance" \
     "$(grep -E '^(ExecStart|EnvironmentFile)=' "$SRC/systemd/migrated@.service")" \
     "-c /etc/migrated/%i.yaml --socket /run/migrated/%i.sock"
+is "template: an instance without its configuration is not started" \
+    "$(grep '^AssertPathExists=' "$SRC/systemd/migrated@.service")" \
+    "AssertPathExists=/etc/migrated/%i.yaml"
+is "template: each instance logs under its own name" \
+    "$(grep '^SyslogIdentifier=' "$SRC/systemd/migrated@.service")" \
+    "SyslogIdentifier=migrated@%i"
+for k in AssertPathExists SyslogIdentifier; do
+	like "template: $k= says why in a comment" \
+	    "$(grep -B4 "^$k=" "$SRC/systemd/migrated@.service" | grep -c '^#')" '^[1-9]'
+done
 is "socket unit listens where the daemon and migratectl look" \
     "$(sed -n 's/^ListenStream=//p' "$SRC/systemd/migrated.socket")" \
     "$(sed -n 's/^#define CONFIG_DEFAULT_SOCKET[^"]*"\(.*\)"/\1/p' "$SRC/core/config.h")"
@@ -214,6 +224,63 @@ for o in $("$MIGRATED" --help | grep -o -- '--[a-z-]*' | sort -u); do
 done
 is "every option of migrated --help is in migrated(8)" "$missing" ""
 
+# --- migrated -n for the service: ProtectHome, the service user ---
+mkdir -p "$T/svc/models" "$T/svc/migrations"
+printf 'table: t\ncolumns:\n  id: { type: int, primary_key: true }\n' \
+    >"$T/svc/models/t.yaml"
+printf 'database: "dbname=x"\nmodels: models\nmigrations: migrations\nsocket: { path: %s }\n' \
+    "$T/svc/s.sock" >"$T/svc/cfg.yaml"
+out=$("$MIGRATED" -n -c "$T/svc/cfg.yaml" --models /home/nobody-here/models 2>&1)
+like "a models folder missing under /home: the hint names ProtectHome" \
+    "$out" "hint: under systemd, ProtectHome=yes hides /home"
+if [ "$(id -u)" -ne 0 ]; then
+	skip "-n as root: the service user's view (needs root)"
+else
+	id migtest >/dev/null 2>&1 || useradd -M -r -s /usr/sbin/nologin migtest
+	chmod 755 "$T" "$T/svc"
+	ok "-n -u USER: all readable: configuration OK" \
+	    "$MIGRATED" -n -u migtest -c "$T/svc/cfg.yaml"
+	chmod 600 "$T/svc/models/t.yaml"
+	out=$("$MIGRATED" -n -u migtest -c "$T/svc/cfg.yaml" 2>&1); rc=$?
+	is "-n as root: a model the service user cannot read: exit 1" "$rc" 1
+	like "-n as root: names the file and the user" "$out" \
+	    "user 'migtest' cannot read '$T/svc/models/t.yaml': Permission denied"
+	like "-n as root: says how to fix it" "$out" "hint: the service runs as 'migtest'"
+	unlike "-n as root: not OK" "$out" "configuration OK"
+	chmod 644 "$T/svc/models/t.yaml"
+	chmod 700 "$T/svc/migrations"
+	out=$("$MIGRATED" -n -u migtest -c "$T/svc/cfg.yaml" 2>&1)
+	like "-n as root: a folder the service user cannot list" "$out" \
+	    "user 'migtest' cannot read the folder '$T/svc/migrations'"
+	chmod 755 "$T/svc/migrations"
+	fails_with "-n -u with no such user: exit 1" 1 \
+	    "$MIGRATED" -n -u no-such-user-here -c "$T/svc/cfg.yaml"
+	fails_with "-u without -n: usage" 2 \
+	    "$MIGRATED" -u migtest -c "$T/svc/cfg.yaml"
+	# a folder under /home that exists (a private /home for the test)
+	out=$(unshare -m --propagation private sh -c '
+	    mount -t tmpfs none /home && mkdir -p /home/app &&
+	    cp -r "$1/models" "$1/migrations" /home/app/ &&
+	    "$2" -n -c "$1/cfg.yaml" --models /home/app/models' _ \
+	    "$T/svc" "$MIGRATED" 2>&1); rc=$?
+	if printf '%s\n' "$out" | grep -q "^unshare:\|^mount:"; then
+		skip "-n and a folder under /home: no private /home here"
+	else
+		is "-n, models under /home: still OK (a warning)" "$rc" 0
+		like "-n, models under /home: warns about ProtectHome" "$out" \
+		    "warning: models folder '/home/app/models' is under /home, which the units' ProtectHome=yes hide"
+	fi
+fi
+
+# --- the Debian package's version is the program's ---
+if command -v dpkg-parsechangelog >/dev/null; then
+	is "debian/changelog: the version migrated -V says" \
+	    "$(cd "$SRC" && dpkg-parsechangelog -S Version)" \
+	    "$("$MIGRATED" -V | awk '{print $2}')"
+else
+	skip "debian/changelog version: no dpkg-parsechangelog (dpkg-dev)"
+fi
+
 # --- bash completion ------------------------------------------------------
 C=$SRC/contrib/migratectl.bash
 ok "completion is valid bash" bash -n "$C"
@@ -232,13 +299,19 @@ complete_words() {	# the words bash would offer for the command line "$@"
 }
 export CONF=$T/cconf RUN=$T/crun
 is "completes all commands" "$(complete_words migratectl '')" \
-    "adopt audit baseline check create down force goto list log plan pull redo reload status up validate version wait-ready "
+    "adopt audit baseline check conninfo create down force goto help list log metrics plan pull redo reload status up validate version wait-ready "
 is "completes a prefix" "$(complete_words migratectl w)" "wait-ready "
 is "completes global options" "$(complete_words migratectl --j)" "--json "
 is "completes after -n SERVICE" "$(complete_words migratectl -n auth re)" \
     "redo reload "
 is "completes service names for -n" "$(complete_words migratectl -n '')" \
     "auth billing search "
+is "completes service names for --service" \
+    "$(complete_words migratectl --service '')" "auth billing search "
+is "completes metrics -o" "$(complete_words migratectl metrics -)" \
+    "--output -o "
+is "completes help's command" "$(complete_words migratectl help ve)" \
+    "version "
 is "completes up options" "$(complete_words migratectl up --)" \
     "--dry-run --out-of-order --to "
 is "completes down options" "$(complete_words migratectl --json down --)" \
@@ -276,7 +349,7 @@ is "migratectl --help exits 0" "$?" 0
 for c in $(complete_words migratectl ''); do
 	like "migratectl --help lists '$c'" "$help" "(^|[^a-z-])$c([^a-z-]|$)"
 done
-for o in -s -n -c --json --yes --migrations; do
+for o in -s --service -n -c --json --yes --migrations; do
 	like "migratectl --help lists '$o'" "$help" "(^|[^a-z-])$o([^a-z-]|$)"
 done
 

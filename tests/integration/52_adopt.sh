@@ -149,6 +149,8 @@ like "dbmate: the version with no file is named" "$out" \
 is "dbmate: adopt row, by the peer who ran it" \
     "$(audit_of "$DB" tier2.adopt "actor || ' ' || username || ' ' || detail")" \
     "peer $ME dbmate public.schema_migrations: 2 versions taken as applied: 20151129054053, 20151130101010; in the history but not in the folder: 20151101000000"
+like "dbmate: list: adopted, by the peer who ran adopt" "$(ctl list 2>&1)" \
+    "20151130101010 +invoices +applied .*$ME$"
 ok "dbmate: up" ctl up
 is "dbmate: the third ran" \
     "$(qd "$DB" "SELECT count(*) FROM pg_class WHERE relname = 'dm_payments'")" 1

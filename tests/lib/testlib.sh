@@ -97,6 +97,13 @@ schema_snapshot() {
 		-e "setval('public.migrated_audit_id_seq'"
 }
 
+# tracking_table [DB]: the name of migrated's tracking table (found by its
+# comment, "migrated tracking N", whatever its configured name); empty
+# when there is none yet
+tracking_table() {
+	psql -qAtX -d "${1:-$TESTDB}" -c "SELECT c.oid::regclass FROM pg_class c JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 WHERE d.description LIKE 'migrated tracking %' LIMIT 1"
+}
+
 # track PID...: the harness ends these at the end of the file if they still
 # run (the start time tells a recycled PID from ours)
 track() {
@@ -200,4 +207,72 @@ hold_writer() {
 release_writers() {
 	q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%held writer%' AND pid <> pg_backend_pid()" >/dev/null
 	wait $HOLDER 2>/dev/null || true
+}
+
+# pgb_start NAME [RR]: a pgbouncer (a test dependency: make deps installs
+# it) in $T/NAME in front of the test cluster, listening on a Unix socket
+# there, with three pools on TESTDB: tx1 (pool_mode transaction,
+# pool_size 1), tx20 (transaction, 20) and sess (session, 20); RR=1 sets
+# server_round_robin (the default hands out the server connection used
+# last).  Sets PGB_DIR and PGB_PORT (tracked; pgb_stop ends it).  pgb_db
+# POOL prints a conninfo for the pool POOL.  1 when pgbouncer is missing.
+pgb_start() {
+	_pgb=$(command -v pgbouncer || ls /usr/sbin/pgbouncer 2>/dev/null) ||
+	    return 1
+	PGB_DIR=$T/$1
+	mkdir -p "$PGB_DIR" && chmod 777 "$PGB_DIR"
+	for _try in 1 2 3 4 5; do
+		# SRANDOM: a seeded RANDOM (tests/faults) stays as it was
+		PGB_PORT=$(( (${SRANDOM:-$RANDOM} % 20000) + 30000 ))
+		cat >"$PGB_DIR/pgbouncer.ini" <<INI
+[databases]
+tx1 = host=$PGHOST port=$PGPORT user=$PGUSER dbname=$TESTDB pool_size=1 pool_mode=transaction
+tx20 = host=$PGHOST port=$PGPORT user=$PGUSER dbname=$TESTDB pool_size=20 pool_mode=transaction
+sess = host=$PGHOST port=$PGPORT user=$PGUSER dbname=$TESTDB pool_size=20 pool_mode=session
+[pgbouncer]
+listen_addr =
+listen_port = $PGB_PORT
+unix_socket_dir = $PGB_DIR
+auth_type = any
+server_round_robin = ${2:-0}
+max_client_conn = 400
+logfile = $PGB_DIR/pgbouncer.log
+pidfile = $PGB_DIR/pgbouncer.pid
+INI
+		chmod 644 "$PGB_DIR/pgbouncer.ini"
+		rm -f "$PGB_DIR/pgbouncer.pid"
+		if [ "$(id -u)" -eq 0 ]; then
+			runuser -u postgres -- "$_pgb" -d "$PGB_DIR/pgbouncer.ini"
+		else
+			"$_pgb" -d "$PGB_DIR/pgbouncer.ini"
+		fi || continue
+		poll 30 test -s "$PGB_DIR/pgbouncer.pid" || continue
+		track "$(cat "$PGB_DIR/pgbouncer.pid")"
+		poll 30 psql -qAtX -d "$(pgb_db tx20)" -c "SELECT 1" && return 0
+	done
+	return 1
+}
+pgb_db() { echo "host=$PGB_DIR port=$PGB_PORT dbname=$1"; }
+pgb_stop() {	# pgb_stop: the pgbouncer pgb_start started last
+	_pgbpid=$(cat "$PGB_DIR/pgbouncer.pid" 2>/dev/null) || return 0
+	kill "$_pgbpid" 2>/dev/null
+	poll 30 sh -c "! kill -0 $_pgbpid 2>/dev/null"
+}
+# pgb_load POOL N: N clients run short transactions through POOL, one
+# after another, until pgb_unload (tracked)
+pgb_load() {
+	PGB_LOAD_PIDS=""
+	for _i in $(seq "$2"); do
+		printf 'SELECT pg_sleep(0.005) \\watch 0.01\n' |
+		    psql -qAtX -d "$(pgb_db "$1")" >/dev/null 2>&1 &
+		track $!
+		PGB_LOAD_PIDS="$PGB_LOAD_PIDS $!"
+	done
+}
+pgb_unload() {
+	for _p in ${PGB_LOAD_PIDS:-}; do
+		kill "$_p" 2>/dev/null
+		wait "$_p" 2>/dev/null
+	done
+	PGB_LOAD_PIDS=""
 }

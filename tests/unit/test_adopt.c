@@ -24,6 +24,68 @@ vcmp(const char *a, const char *b)
 	return cmp;
 }
 
+/* A tool's table: its name and exactly its columns, in any order. */
+static void
+test_table_tool(void **state)
+{
+	const char *golang[] = { "dirty", "version" };
+	const char *dbmate[] = { "version" };
+	const char *more[] = { "version", "dirty", "note" };
+	const char *goose[] = { "tstamp", "is_applied", "version_id", "id" };
+	const char *flyway[] = { "installed_rank", "version", "description",
+	    "type", "script", "checksum", "installed_by", "installed_on",
+	    "execution_time", "success" };
+
+	(void)state;
+	assert_int_equal(adopt_table_tool("schema_migrations", golang, 2),
+	    ADOPT_GOLANG);
+	assert_int_equal(adopt_table_tool("schema_migrations", dbmate, 1),
+	    ADOPT_DBMATE);
+	assert_int_equal(adopt_table_tool("goose_db_version", goose, 4),
+	    ADOPT_GOOSE);
+	assert_int_equal(adopt_table_tool("flyway_schema_history", flyway,
+	    10), ADOPT_FLYWAY);
+	/* one column more, one less, or another name: no tool's */
+	assert_int_equal(adopt_table_tool("schema_migrations", more, 3),
+	    ADOPT_NONE);
+	assert_int_equal(adopt_table_tool("goose_db_version", goose, 3),
+	    ADOPT_NONE);
+	assert_int_equal(adopt_table_tool("flyway_schema_history", flyway,
+	    9), ADOPT_NONE);
+	assert_int_equal(adopt_table_tool("versions", golang, 2), ADOPT_NONE);
+	assert_int_equal(adopt_table_tool("goose_db_version", golang, 2),
+	    ADOPT_NONE);
+}
+
+/*
+ * Flyway's checksum.  The expected values were computed by Java itself
+ * (java.io.BufferedReader.readLine and java.util.zip.CRC32, as Flyway's
+ * ChecksumCalculator uses them, the BOM dropped as BomFilter does).
+ */
+static void
+test_flyway_checksum(void **state)
+{
+	static const char answer[] =
+	    "create or replace function ANSWER() returns int\n"
+	    "language sql immutable as $$ select 42 $$;\n";
+
+	(void)state;
+#define CK(s) adopt_flyway_checksum(s, sizeof(s) - 1)
+	assert_int_equal(CK("select 1;\n"), -690524359);
+	/* line endings and a BOM do not count */
+	assert_int_equal(CK("select 1;\r\n"), -690524359);
+	assert_int_equal(CK("\xEF\xBB\xBFselect 1;\n"), -690524359);
+	assert_int_equal(CK("select 1;"), -690524359);
+	assert_int_equal(CK("select 1;\n\nselect 2;"), -593479011);
+	assert_int_equal(CK("select 1;\rselect 2;\r\n\r\n"), -593479011);
+	assert_int_equal(CK(""), 0);
+	/* the bytes of each line, UTF-8 as they are */
+	assert_int_equal(CK("select 'caf\xC3\xA9';\n"), 502883024);
+	/* tests/golden/folder/flyway/migrations/R__Answer_function.sql */
+	assert_int_equal(CK(answer), -691993729);
+#undef CK
+}
+
 static void
 test_vcmp(void **state)
 {
@@ -139,6 +201,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vcmp),
 		cmocka_unit_test(test_tools),
+		cmocka_unit_test(test_table_tool),
+		cmocka_unit_test(test_flyway_checksum),
 		cmocka_unit_test(test_map),
 	};
 

@@ -66,6 +66,9 @@ test_origin_and_wanted(void **state)
 	assert_true(announce_wanted("tier2.apply"));
 	assert_true(announce_wanted("tier1.apply"));
 	assert_true(announce_wanted("tier2.fail"));
+	assert_true(announce_wanted("tier2.adopt"));
+	assert_true(announce_wanted("tier2.baseline"));
+	assert_true(announce_wanted("tier2.upgrade"));
 	assert_false(announce_wanted("request.denied"));
 	assert_false(announce_wanted("lock.retry"));
 }

@@ -588,8 +588,8 @@ static const char snap_posts[] =
 static char *
 plan_of(const struct schema *want, const struct schema *have)
 {
-	struct plan_opts o = { "public", { "migrated_versions",
-	    "migrated_audit", NULL }, NULL, 0 };
+	struct plan_opts o = { .own_schema = "public", .own_tables = {
+	    "migrated_versions", "migrated_audit", NULL } };
 	struct plan *p;
 	struct merr e;
 	char *text;

@@ -79,6 +79,39 @@ static const char base[] =
     "table: t\ncolumns:\n  id: { type: int, primary_key: true }\n"
     "  name: varchar(10)\n  n: { type: int, not_null: true }\n";
 
+/* Another tool's history table, named in plan_opts.histories: not drift
+ * (without the option it is). */
+static void
+test_history_not_drift(void **state)
+{
+	struct schema *w = load(base), *h = load("table: schema_migrations\n"
+	    "columns:\n  version: { type: bigint, primary_key: true }\n"
+	    "  dirty: { type: boolean, not_null: true }\n");
+	const struct sch_table *hist[1];
+	struct plan_opts o;
+	struct plan *p;
+	struct merr e;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	hist[0] = schema_find_table(h, "public", "schema_migrations");
+	assert_non_null(hist[0]);
+	o.histories = hist;
+	o.nhistories = 1;
+	merr_clear(&e);
+	assert_int_equal(plan_compute(w, h, &o, &p, &e), 0);
+	assert_int_equal(p->ndrift, 0);
+	assert_int_equal(p->n, 1);
+	assert_string_equal(p->v[0].kind, "create table");
+	plan_free(p);
+	assert_int_equal(plan_compute(w, h, NULL, &p, &e), 0);
+	assert_int_equal(p->ndrift, 1);
+	find(p, "table", "public.schema_migrations");
+	plan_free(p);
+	schema_free(w);
+	schema_free(h);
+}
+
 static void
 test_same_is_empty(void **state)
 {
@@ -535,6 +568,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_is_empty),
+		cmocka_unit_test(test_history_not_drift),
 		cmocka_unit_test(test_create_order),
 		cmocka_unit_test(test_safe_on_existing),
 		cmocka_unit_test(test_refused),

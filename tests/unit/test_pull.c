@@ -140,6 +140,22 @@ write_models(const struct schema *s)
 		snprintf(name, sizeof(name), "%s._enums.yaml", s->schemas[i]);
 		write_text(dir, name, text);
 		free(text);
+		assert_int_equal(pull_yaml_domains(s, s->schemas[i], &text,
+		    &e), 0);
+		snprintf(name, sizeof(name), "%s._domains.yaml", s->schemas[i]);
+		write_text(dir, name, text);
+		free(text);
+		assert_int_equal(pull_yaml_sequences(s, s->schemas[i], &text,
+		    &e), 0);
+		snprintf(name, sizeof(name), "%s._sequences.yaml",
+		    s->schemas[i]);
+		write_text(dir, name, text);
+		free(text);
+	}
+	if (s->nexts) {
+		assert_int_equal(pull_yaml_extensions(s, &text, &e), 0);
+		write_text(dir, "_extensions.yaml", text);
+		free(text);
 	}
 	for (size_t i = 0; i < s->ntables; i++) {
 		assert_int_equal(pull_yaml_table(s, &s->tables[i], &text, &e),
@@ -220,7 +236,7 @@ test_round_trip(void **state)
 	    "last}, {column: name, collation: C}]}");
 	contains(text, "{expression: 'lower(email::text)', opclass: "
 	    "text_pattern_ops}");
-	contains(text, "where: (status)::text <> 'gone'::text");
+	contains(text, "where: \"(status)::text <> 'gone'::text\"");
 	contains(text, "- [Camel]");
 	free(text);
 	contains(file_text(dir, "billing.invoices.yaml"), "primary_key: "
@@ -273,10 +289,14 @@ test_facts(void **state)
 	(void)state;
 	merr_clear(&e);
 	pull_result_init(&r);
-	assert_int_equal(pull_facts_add(&f, PULL_F_SERIAL, "public", "users",
-	    "balance", "users_balance_seq"), 0);
-	assert_int_equal(pull_facts_add(&f, PULL_F_GENERATED, "public",
-	    "users", "score", NULL), 0);
+	/* a collation the models cannot create; a generated column that
+	   calls a function they cannot create */
+	assert_int_equal(pull_facts_add(&f, PULL_F_COLLATION, "public",
+	    "users", "balance", "public.mycoll"), 0);
+	assert_non_null(schema_find_column(&s->tables[0], "ratio")->generated =
+	    strdup("(score * 2)"));
+	assert_int_equal(pull_facts_add(&f, PULL_F_USES, "public", "users",
+	    "default ratio", "function h()"), 0);
 	assert_int_equal(pull_facts_add(&f, PULL_F_USES, "public", "users",
 	    "index users_lower_email", "function f(text)"), 0);
 	assert_int_equal(pull_facts_add(&f, PULL_F_USES, "public", "users",
@@ -301,12 +321,12 @@ test_facts(void **state)
 	assert_int_equal(pull_prep(s, &f, &o, &r.notes, &e), 0);
 
 	t = schema_find_table(s, "public", "users");
-	assert_null(schema_find_column(t, "balance")->def);
-	assert_true(noted(&r.notes, "serial column", "public.users.balance",
-	    "users_balance_seq"));
-	assert_null(schema_find_column(t, "score")->def);
-	assert_true(noted(&r.notes, "generated column", "public.users.score",
-	    "GENERATED ALWAYS AS (0)"));
+	assert_null(schema_find_column(t, "balance"));
+	assert_true(noted(&r.notes, "column", "public.users.balance",
+	    "its collation public.mycoll is not one the models can create"));
+	assert_null(schema_find_column(t, "ratio"));
+	assert_true(noted(&r.notes, "column", "public.users.ratio",
+	    "GENERATED ALWAYS AS ((score * 2)) STORED uses function h()"));
 	assert_null(schema_find_index(t, "users_lower_email"));
 	assert_true(noted(&r.notes, "index", "public.users_lower_email",
 	    "uses function f(text)"));
@@ -343,6 +363,135 @@ test_facts(void **state)
 	pull_facts_release(&f);
 	pull_result_release(&r);
 	schema_free(s);
+}
+
+/*
+ * The objects beside tables, as catalog_load() reads them: a serial
+ * column (its sequence of serial's name and parameters) is written as
+ * serial and its sequence not at all; one whose sequence has other
+ * parameters keeps its nextval() default beside a standalone sequence
+ * (noted); domains, an extension's type, a generated column and a
+ * collation are written; the result loads and plans empty.
+ */
+static const char objs_json[] =
+    "{\"snapshot\":1,\"schemas\":[\"ext\",\"public\"],"
+    "\"extensions\":[{\"name\":\"plpgsql\",\"schema\":\"pg_catalog\","
+    "\"version\":\"1.0\"},{\"name\":\"earthdistance\",\"schema\":\"public\","
+    "\"version\":\"1.1\"},{\"name\":\"cube\",\"schema\":\"public\","
+    "\"version\":\"1.5\"},{\"name\":\"citext\",\"schema\":\"ext\","
+    "\"version\":\"1.6\"}],"
+    "\"sequences\":[{\"schema\":\"public\",\"name\":\"t_id_seq\","
+    "\"type\":\"integer\",\"start\":1,\"increment\":1,\"min\":1,"
+    "\"max\":2147483647,\"cache\":1,\"owned_by\":\"public.t.id\"},"
+    "{\"schema\":\"public\",\"name\":\"t_n_seq\",\"type\":\"bigint\","
+    "\"start\":100,\"increment\":1,\"min\":1,\"max\":9223372036854775807,"
+    "\"cache\":1,\"owned_by\":\"public.t.n\"},"
+    "{\"schema\":\"public\",\"name\":\"counter\",\"type\":\"bigint\","
+    "\"start\":-1,\"increment\":-1,\"min\":-9223372036854775808,"
+    "\"max\":-1,\"cache\":20,\"cycle\":true}],"
+    "\"domains\":[{\"schema\":\"public\",\"name\":\"posint\","
+    "\"type\":\"integer\",\"not_null\":true,\"default\":\"1\","
+    "\"checks\":[{\"name\":\"posint_check\",\"expr\":\"(VALUE > 0)\"},"
+    "{\"name\":\"posint_check1\",\"expr\":\"(VALUE < 100)\"},"
+    "{\"name\":\"small\",\"expr\":\"(VALUE < 50)\"}]},"
+    "{\"schema\":\"public\",\"name\":\"code\",\"type\":\"character "
+    "varying(8)\",\"collation\":\"C\",\"default\":\"'x'::character "
+    "varying\"}],"
+    "\"tables\":[{\"schema\":\"public\",\"name\":\"t\",\"columns\":["
+    "{\"name\":\"id\",\"type\":\"integer\",\"not_null\":true,\"default\":"
+    "\"nextval('t_id_seq'::regclass)\",\"serial\":true,\"serial_seq\":"
+    "\"public.t_id_seq\",\"num\":1},"
+    "{\"name\":\"n\",\"type\":\"bigint\",\"not_null\":true,\"default\":"
+    "\"nextval('t_n_seq'::regclass)\",\"serial\":true,\"serial_seq\":"
+    "\"public.t_n_seq\",\"num\":2},"
+    "{\"name\":\"c\",\"type\":\"bigint\",\"default\":"
+    "\"nextval('counter'::regclass)\",\"num\":3},"
+    "{\"name\":\"p\",\"type\":\"public.posint\",\"domain\":true,\"num\":4},"
+    "{\"name\":\"k\",\"type\":\"public.code\",\"domain\":true,\"num\":5},"
+    "{\"name\":\"mail\",\"type\":\"ext.citext\",\"num\":6},"
+    "{\"name\":\"twice\",\"type\":\"bigint\",\"generated\":\"(n * 2)\","
+    "\"num\":7},"
+    "{\"name\":\"title\",\"type\":\"character varying(20)\",\"collation\":"
+    "\"en_US.utf8\",\"num\":8}],"
+    "\"constraints\":[{\"kind\":\"primary key\",\"name\":\"t_pkey\","
+    "\"columns\":[\"id\"]}]}]}";
+
+static void
+test_objects(void **state)
+{
+	struct schema *s, *orig, *back;
+	struct pull_facts f = { NULL, 0, 0 };
+	struct pull_notes notes = { NULL, 0, 0 };
+	struct plan_opts po = { 0 };
+	struct plan *p;
+	struct merr e;
+	char *dir, *text;
+
+	(void)state;
+	merr_clear(&e);
+	if (snapshot_parse("objs.json", objs_json, &s, &e) == -1 ||
+	    snapshot_parse("objs.json", objs_json, &orig, &e) == -1)
+		fail_msg("snapshot: %s (%s)", e.msg, e.field);
+	/* pull_scan(): the order the extensions were made, and the column
+	   of an extension's type */
+	assert_int_equal(pull_facts_add(&f, PULL_F_EXTENSION, "public", "cube",
+	    NULL, "1"), 0);
+	assert_int_equal(pull_facts_add(&f, PULL_F_EXTENSION, "public",
+	    "earthdistance", NULL, "2"), 0);
+	assert_int_equal(pull_facts_add(&f, PULL_F_EXTENSION, "ext", "citext",
+	    NULL, "3"), 0);
+	assert_int_equal(pull_facts_add(&f, PULL_F_EXTTYPE, "public", "t",
+	    "mail", "citext"), 0);
+	assert_int_equal(pull_prep(s, &f, NULL, &notes, &e), 0);
+	assert_int_equal(notes.n, 1);
+	assert_true(noted(&notes, "sequence", "public.t_n_seq", "written as a "
+	    "standalone sequence: OWNED BY public.t.n is not said"));
+	assert_null(schema_find_sequence(s, "public", "t_id_seq"));
+	assert_non_null(schema_find_sequence(s, "public", "t_n_seq"));
+	dir = write_models(s);
+	if (model_load_dir(dir, &back, &e) == -1)
+		fail_msg("%s:%d:%d: %s", e.file, e.line, e.col, e.msg);
+	assert_int_equal(plan_compute(back, orig, &po, &p, &e), 0);
+	if (p->n) {
+		assert_int_equal(plan_format_text(p, &text, &e), 0);
+		fail_msg("plan not empty:\n%s", text);
+	}
+	text = strdup(file_text(dir, "public.t.yaml"));
+	contains(text, "id: {type: serial, primary_key: true}");
+	contains(text, "n: {type: bigint, not_null: true, default: "
+	    "\"nextval('t_n_seq'::regclass)\"}");
+	contains(text, "c: {type: bigint, default: "
+	    "\"nextval('counter'::regclass)\"}");
+	contains(text, "p: posint");
+	contains(text, "k: code");
+	contains(text, "mail: ext.citext");
+	contains(text, "twice: {type: bigint, generated: n * 2}");
+	contains(text, "title: {type: varchar(20), collation: en_US.utf8}");
+	free(text);
+	contains(file_text(dir, "public._domains.yaml"), "posint: {type: "
+	    "integer, not_null: true, default: 1, check: [VALUE > 0, VALUE < "
+	    "100, {name: small, expr: VALUE < 50}]}");
+	contains(file_text(dir, "public._domains.yaml"), "code: {type: "
+	    "varchar(8), default: \"'x'\", collation: C}");
+	/* a descending sequence starts at its max by default */
+	contains(file_text(dir, "public._sequences.yaml"), "counter: "
+	    "{increment: -1, cache: 20, cycle: true}");
+	contains(file_text(dir, "public._sequences.yaml"), "t_n_seq: {start: "
+	    "100}");
+	contains(file_text(dir, "_extensions.yaml"), "extensions:\n- cube\n- "
+	    "earthdistance\n- {name: citext, schema: ext}\n");
+	plan_free(p);
+	remove_models(dir);
+	schema_free(back);
+	schema_free(orig);
+	schema_free(s);
+	pull_facts_release(&f);
+	for (size_t i = 0; i < notes.n; i++) {
+		free(notes.v[i].kind);
+		free(notes.v[i].name);
+		free(notes.v[i].detail);
+	}
+	free(notes.v);
 }
 
 /* Key options pull cannot say drop the index, never the option alone. */
@@ -434,6 +583,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_facts),
+		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_key_options),
 		cmocka_unit_test(test_json),
 	};

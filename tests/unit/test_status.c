@@ -82,6 +82,12 @@ t1_fake(struct t1_summary *t1, struct plan *p)
 	t1_summary_merge(t1, &fresh);
 }
 
+static const struct daemon_stats fake_stats = {
+	.started = 1, .t1_ran_at = 2, .t1_duration_ms = 3, .t2_at = 4,
+	.t2_op = "up", .t2_ok = 1, .pending_since = 5, .audit_ok = 1,
+	.audit_rows = 6, .audit_head = "ab"
+};
+
 static void
 status_fake(struct daemon_status *s, const struct t1_summary *t1,
     const struct t2_summary *t2)
@@ -101,6 +107,7 @@ status_fake(struct daemon_status *s, const struct t1_summary *t1,
 	s->last_error = "bad file";
 	s->apply = "on-command";
 	s->config = "/etc/migrated/migrated.yaml";
+	s->stats = &fake_stats;
 }
 
 /* Every key the daemon sends is in the tables the text client reads. */
@@ -113,7 +120,8 @@ test_fields_known(void **state)
 	struct t2_summary t2;
 	struct daemon_status s;
 	struct check_verdict cv;
-	struct version_info vi = { "0.1.0", 1, "16.4", 160004 };
+	struct version_info vi = { "0.1.0", 1, "16.4", 160004, "/run/pg",
+	    "5432", "x", "migrated" };
 	struct merr e;
 	json_t *o;
 

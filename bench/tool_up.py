@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""tool_up.py SRC OUT - a migrations folder's up scripts in its tool's own
+order, read the way the tool reads them: an independent reading of each
+tool's rules (not migrated's code), for bench/real_folder.sh and
+bench/adopt_real.sh.
+
+Writes OUT/NNNNN_FILE (the up SQL: for goose and dbmate the up section, cut
+the way the tool cuts it) and prints the tool's name, then one line per
+script: FILE<TAB>VERSION<TAB>DESCRIPTION<TAB>CHECKSUM, where VERSION and
+DESCRIPTION are what the tool records in its history table and CHECKSUM
+is Flyway's (CRC-32 over the file's lines without their terminators, a
+leading BOM left out; ChecksumCalculator) for Flyway, else "-".
+"""
+import os
+import re
+import sys
+import zlib
+
+src, out = sys.argv[1], sys.argv[2]
+names = sorted(f for f in os.listdir(src) if f.endswith(".sql"))
+
+
+def text(f):
+    return open(os.path.join(src, f), encoding="utf-8").read()
+
+
+def goose_up(t):
+    keep, res = False, []
+    for line in t.splitlines(True):
+        if line.startswith("--") and "+goose" in line:
+            cmd = line.replace("--", "").replace("+goose", "", 1).strip().lower()
+            keep = cmd == "up" if cmd in ("up", "down") else keep
+            continue
+        if keep:
+            res.append(line)
+    return "".join(res)
+
+
+def dbmate_up(t):
+    up = re.search(r"(?m)^--\s*migrate:up(\s*$|\s+\S+)", t)
+    down = re.search(r"(?m)^--\s*migrate:down(\s*$|\s+\S+)", t)
+    return t[up.end():down.start() if down else len(t)]
+
+
+def flyway_key(f):
+    if f.startswith("R__"):
+        return (1, [], f[3:-4].replace("_", " "))
+    parts = [int(p) for p in re.split(r"[._]", f[1:f.index("__")])]
+    while len(parts) > 1 and parts[-1] == 0:
+        parts.pop()
+    return (0, parts, "")
+
+
+def flyway_checksum(f):
+    b = open(os.path.join(src, f), "rb").read()
+    if b.startswith(b"\xef\xbb\xbf"):
+        b = b[3:]
+    c = 0
+    for line in re.split(rb"\r\n|\r|\n", b):
+        c = zlib.crc32(line, c)
+    return c - (1 << 32) if c >= 1 << 31 else c
+
+
+def prefix(f):
+    return f.split("_")[0]
+
+
+rows = []       # (file, sql, version, description, checksum)
+if any(f.endswith(".up.sql") for f in names):
+    tool = "golang-migrate"
+    for f in sorted((f for f in names if f.endswith(".up.sql")),
+                    key=lambda f: int(prefix(f))):
+        rows.append((f, text(f), str(int(prefix(f))), "-", "-"))
+elif any(re.match(r"^[VR][0-9_.]*__", f) for f in names):
+    tool = "flyway"
+    for f in sorted((f for f in names if f[0] in "VR"), key=flyway_key):
+        ver = "" if f.startswith("R__") else f[1:f.index("__")].replace("_", ".")
+        desc = f[f.index("__") + 2:-4].replace("_", " ")
+        rows.append((f, text(f), ver, desc, str(flyway_checksum(f))))
+elif any("-- +goose" in text(f) for f in names):
+    tool = "goose"
+    for f in sorted(names, key=lambda f: int(prefix(f))):
+        rows.append((f, goose_up(text(f)), str(int(prefix(f))), "-", "-"))
+elif any(re.search(r"(?m)^--\s*migrate:up", text(f)) for f in names):
+    tool = "dbmate"     # by file name; the version is the leading digits
+    for f in names:
+        rows.append((f, dbmate_up(text(f)), re.match(r"\d+", f).group(0),
+                     "-", "-"))
+else:
+    tool = "native"
+    for f in names:
+        if not f.endswith("_rollback.sql"):
+            rows.append((f, text(f), prefix(f), "-", "-"))
+print(tool)
+for i, (f, sql, ver, desc, ck) in enumerate(rows):
+    open(os.path.join(out, "%05d_%s" % (i, f)), "w").write(sql)
+    print("\t".join((f, ver, desc, ck)))

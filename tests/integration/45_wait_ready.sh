@@ -1,0 +1,98 @@
+# 45_wait_ready.sh - migratectl wait-ready sends one status request that
+# the daemon holds until it is ready (no polling): the answer comes when
+# tier 1 is done, "stopped before it was ready" when the daemon stops
+# first, and the timeout still holds.  Tier 1 is kept from finishing by
+# holding migrated's advisory lock while the models ask for a change.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+mkdir -p m migrations
+SOCK=$T/ctl.sock
+ctl() { "$MIGRATECTL" -s "$SOCK" "$@"; }
+printf 'database: "dbname=%s"\nmodels: m\nmigrations: migrations\nsocket: { path: "%s" }\n' \
+    "$TESTDB" "$SOCK" >c.yaml
+cat >m/notes.yaml <<'YAML'
+table: notes
+columns:
+  id: { type: bigint, primary_key: true }
+YAML
+
+hold_lock() {
+	psql -qAtX -d "$TESTDB" -c "SELECT pg_advisory_lock(7883960004428899684)" \
+	    -c "SELECT pg_sleep(120) /* held lock */" >/dev/null 2>&1 &
+	HOLDER=$!; track $HOLDER
+	wait_until 30 lock_granted
+}
+lock_granted() { [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ]; }
+# db_lock_take() tries the lock again and again on the "migrated lock"
+# connection
+lock_waited() { [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrated lock' AND query LIKE '%pg_try_advisory_lock%'")" = 1 ]; }
+release_lock() {
+	q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%held lock%' AND pid <> pg_backend_pid()" >/dev/null
+	wait $HOLDER 2>/dev/null || true
+}
+
+# tier 1 waits for the lock: the daemon answers status, but is not ready
+hold_lock
+"$MIGRATED" -d -c c.yaml >daemon.log 2>&1 &
+DPID=$!; track $DPID
+"$MIGRATECTL" -s "$SOCK" wait-ready --timeout 60 >wr.out 2>&1 &
+WPID=$!; track $WPID
+ok "tier 1 waits for the held lock" wait_until 30 lock_waited
+ok "wait-ready's request reached the daemon" \
+    wait_until 30 grep -q "pid $WPID connected" daemon.log
+like "status meanwhile: not ready" "$(ctl --json status)" '"ready":false'
+unlike "wait-ready's one request is held, not answered" "$(cat daemon.log)" \
+    "pid $WPID disconnected"
+ok "wait-ready still waits" kill -0 $WPID
+
+release_lock
+wait $WPID; rc=$?
+is "wait-ready returns once ready: exit 0" "$rc" 0
+is "wait-ready prints ready" "$(cat wr.out)" "ready"
+is "one request, no polling" "$(grep -c "pid $WPID connected" daemon.log)" 1
+like "status now: ready" "$(ctl --json status)" '"ready":true'
+ok "a ready daemon answers wait-ready at once" ctl wait-ready --timeout 5
+like "wait-ready --json: the status object" \
+    "$(ctl --json wait-ready --timeout 5)" '"cmd":"wait-ready".*"ready":true'
+kill -TERM $DPID; wait $DPID
+is "daemon exits 0" "$?" 0
+
+# the daemon stops before it is ready: wait-ready says so and fails
+cat >m/tags.yaml <<'YAML'
+table: tags
+columns:
+  id: { type: bigint, primary_key: true }
+YAML
+hold_lock
+"$MIGRATED" -d -c c.yaml >daemon2.log 2>&1 &
+DPID=$!; track $DPID
+"$MIGRATECTL" -s "$SOCK" wait-ready --timeout 60 >wr2.out 2>&1 &
+WPID=$!; track $WPID
+ok "tier 1 waits again" wait_until 30 lock_waited
+ok "wait-ready's request held" \
+    wait_until 30 grep -q "pid $WPID connected" daemon2.log
+kill -TERM $DPID
+wait $WPID; rc=$?
+is "stopped before ready: exit 1" "$rc" 1
+like "stopped before ready: said so" "$(cat wr2.out)" \
+    "migrated stopped before it was ready"
+wait $DPID
+
+# a timeout shorter than the wait: exit 1, not ready
+"$MIGRATED" -d -c c.yaml >daemon3.log 2>&1 &
+DPID=$!; track $DPID
+ok "tier 1 waits a third time" wait_until 30 lock_waited
+out=$(ctl wait-ready --timeout 0.5 2>&1); rc=$?
+is "timeout: exit 1" "$rc" 1
+like "timeout: not ready after 0.5 s" "$out" "not ready after 0.5 s"
+release_lock
+ok "ready once the lock is free" ctl wait-ready --timeout 60
+is "tier 1 applied the waiting change" \
+    "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 'tags'")" 1
+kill -TERM $DPID; wait $DPID
+is "daemon exits 0" "$?" 0
+
+# nothing listens: unreachable (exit 4) once the timeout passed
+out=$("$MIGRATECTL" -s "$T/none.sock" wait-ready --timeout 0.2 2>&1); rc=$?
+is "no daemon: exit 4" "$rc" 4
+like "no daemon: says so" "$out" "cannot connect to migrated"
