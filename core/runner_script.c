@@ -388,9 +388,10 @@ out:
 static int
 in_block(const struct mig_script *sc, const struct mig_stmt *st)
 {
+	size_t off = (size_t)(st->sql - sc->text);
+
 	for (size_t k = 0; k < sc->nblocks; k++)
-		if (st->off >= sc->blocks[2 * k] &&
-		    st->off < sc->blocks[2 * k + 1])
+		if (off >= sc->blocks[2 * k] && off < sc->blocks[2 * k + 1])
 			return 1;
 	return 0;
 }
