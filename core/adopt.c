@@ -11,6 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "migset.h"
+#include "migset_int.h"	/* mig_read_file */
 #include "quote.h"
 
 static const char *const tool_names[ADOPT_NTOOLS] = {
@@ -586,18 +587,25 @@ rep_applied(const struct adopt_hist *h, const struct migration *m,
     int *changed)
 {
 	const struct adopt_repeatable *r = rep_of(h, m);
-	char *end;
+	struct merr e;
+	char *end, *text;
+	size_t len;
 	long sum;
+	int same;
 
 	*changed = 0;
 	if (r == NULL)
 		return 0;
 	*changed = 1;
-	if (r->checksum == NULL || m->up.text == NULL)
+	if (r->checksum == NULL || m->up.path == NULL)
 		return 0;
 	sum = strtol(r->checksum, &end, 10);
-	if (*end != '\0' || sum != adopt_flyway_checksum(m->up.text,
-	    strlen(m->up.text)))
+	/* the file as Flyway reads it: a parsed script's text is cut up */
+	if (*end != '\0' || mig_read_file(m->up.path, &text, &len, &e) == -1)
+		return 0;
+	same = sum == adopt_flyway_checksum(text, len);
+	free(text);
+	if (!same)
 		return 0;
 	*changed = 0;
 	return 1;
