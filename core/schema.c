@@ -228,6 +228,7 @@ schema_free(struct schema *s)
 	for (i = 0; i < s->ndomains; i++)
 		schema_domain_release(&s->domains[i]);
 	free(s->domains);
+	schema_objects_free(s);
 	schema_strv_free(s->files);
 	free(s->tindex);
 	free(s);
@@ -970,6 +971,29 @@ expr_canon(const char *expr)
 	json_decref(root);
 	pg_query_free_parse_result(r);
 	free(sql);
+	return out;
+}
+
+char *
+schema_stmt_canon(const char *sql, void (*fix)(struct json_t *))
+{
+	PgQueryParseResult r;
+	json_t *root = NULL, *stmt, *clean;
+	char *out = NULL;
+
+	r = pg_query_parse(sql);
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)) &&
+	    json_array_size(json_object_get(root, "stmts")) == 1) {
+		stmt = json_object_get(json_array_get(json_object_get(root,
+		    "stmts"), 0), "stmt");
+		if (fix && stmt)
+			fix(stmt);
+		clean = expr_clean(stmt, sql);
+		out = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(clean);
+	}
+	json_decref(root);
+	pg_query_free_parse_result(r);
 	return out;
 }
 
