@@ -36,14 +36,14 @@
  */
 static const char q_schemas[] =
     "SELECT 's', n.nspname::text, NULL::text, NULL::text, NULL::text,"
-    "  NULL::text, NULL::text, NULL::text FROM pg_namespace n WHERE "
-    NSP_FILTER
+    "  NULL::text, NULL::text, NULL::text, NULL::oid FROM pg_namespace n"
+    " WHERE " NSP_FILTER
     " UNION ALL SELECT 'x', e.extname, e.extversion, n.nspname, NULL, NULL,"
-    "  NULL, NULL"
+    "  NULL, NULL, NULL"
     " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
     " UNION ALL SELECT c.relkind::text, n.nspname, c.relname,"
     "  pg_get_viewdef(c.oid), " CATALOG_VIEW_COLS("c") ","
-    "  array_to_json(c.reloptions)::text, NULL, NULL"
+    "  array_to_json(c.reloptions)::text, NULL, NULL, c.oid"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER " AND"
     NOT_EXT_MEMBER("pg_class", "c.oid")
@@ -51,12 +51,12 @@ static const char q_schemas[] =
     "  " CATALOG_FUNC_BODY("p", "quote_ident(n.nspname)") ","
     "  pg_get_function_identity_arguments(p.oid),"
     "  pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),"
-    "  NULL"
+    "  NULL, p.oid"
     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
     " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER " AND"
     NOT_EXT_MEMBER("pg_proc", "p.oid")
     " UNION ALL SELECT 't', n.nspname, t.tgname, pg_get_triggerdef(t.oid),"
-    "  c.relname, t.tgenabled::text, NULL, NULL"
+    "  c.relname, t.tgenabled::text, NULL, NULL, t.oid"
     " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND " NSP_FILTER
@@ -66,7 +66,7 @@ static const char q_schemas[] =
     "  pg_get_expr(p.polwithcheck, p.polrelid),"
     "  (SELECT json_agg(CASE WHEN r = 0 THEN 'public' ELSE"
     "   pg_get_userbyid(r)::text END ORDER BY 1) FROM unnest(p.polroles) r)"
-    "   ::text"
+    "   ::text, p.oid"
     " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " NSP_FILTER
     " ORDER BY 1, 2, 3";
@@ -319,6 +319,7 @@ load_object(struct catalog_ctx *cx, PGresult *r, int i)
 	if ((o = schema_add_object(cx->s, kind, val(r, i, 1), val(r, i, 2),
 	    rel ? val(r, i, 4) : NULL)) == NULL)
 		return -1;
+	o->oid = strtoul(val(r, i, 8), NULL, 10);
 	if (kind == SCH_TRIGGER) {
 		o->enabled = f[0];
 		return dupnull(&o->def, val(r, i, 3));
@@ -675,7 +676,8 @@ load_constraints(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		const char *ref = val(r, i, 12);
 
-		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
+		if ((t = catalog_table(cx, val(r, i, 0))) == NULL ||
+		    t->partition == 'c')	/* its columns are not read */
 			continue;
 		if ((c = schema_add_constraint(t, val(r, i, 2)[0],
 		    val(r, i, 1))) == NULL ||
@@ -711,7 +713,8 @@ load_indexes(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 	int rc = 0;
 
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
-		if ((t = catalog_table(cx, val(r, i, 0))) == NULL)
+		if ((t = catalog_table(cx, val(r, i, 0))) == NULL ||
+		    t->partition == 'c')	/* its columns are not read */
 			continue;
 		if ((x = schema_add_index(t, val(r, i, 1))) == NULL ||
 		    dupnull(&x->method, val(r, i, 3)) == -1 ||

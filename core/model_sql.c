@@ -16,6 +16,7 @@
 #include <pg_query.h>
 
 #include "model_int.h"
+#include "quote.h"
 #include "sqltok.h"
 
 /* One statement being read. */
@@ -25,8 +26,11 @@ struct sload {
 	const char	*text;		/* the whole file */
 	size_t		 base;		/* the statement's offset in text */
 	char		*sql;		/* the statement, from its first word */
-	json_t		*node;		/* the statement's node */
 	struct sch_object *o;
+	/* SET search_path: the first schema (default "public") and the
+	   whole path as SQL (NULL: the connection's) */
+	char		*dflt;
+	char		*path;
 };
 
 static void
@@ -100,7 +104,7 @@ sql_kw_off(const char *sql)
 
 /* Relations a view's query reads, as "schema.name" (for the order). */
 static int
-sql_deps(json_t *j, char ***out)
+sql_deps(json_t *j, const char *dflt, char ***out)
 {
 	json_t *v, *rv;
 	const char *k;
@@ -111,15 +115,14 @@ sql_deps(json_t *j, char ***out)
 	if (json_is_array(j)) {
 		json_array_foreach(j, i, v)
 			if (rc == 0)
-				rc = sql_deps(v, out);
+				rc = sql_deps(v, dflt, out);
 		return rc;
 	}
 	if (!json_is_object(j))
 		return 0;
 	if ((rv = json_object_get(j, "RangeVar")) && jstr(rv, "relname")) {
 		if (asprintf(&q, "%s.%s", jstr(rv, "schemaname") ?
-		    jstr(rv, "schemaname") : "public", jstr(rv, "relname")) ==
-		    -1)
+		    jstr(rv, "schemaname") : dflt, jstr(rv, "relname")) == -1)
 			return -1;
 		rc = schema_strv_push(out, q);
 		free(q);
@@ -127,7 +130,7 @@ sql_deps(json_t *j, char ***out)
 	}
 	json_object_foreach(j, k, v)
 		if (rc == 0)
-			rc = sql_deps(v, out);
+			rc = sql_deps(v, dflt, out);
 	return rc;
 }
 
@@ -137,7 +140,7 @@ sql_new(struct sload *l, char kind, json_t *rv, const char *name,
     struct merr *e)
 {
 	const char *sch = jstr(rv, "schemaname") ? jstr(rv, "schemaname") :
-	    "public";
+	    l->dflt;
 	const char *rel = jstr(rv, "relname");
 
 	if (jstr(rv, "catalogname"))
@@ -167,7 +170,7 @@ sql_view(struct sload *l, json_t *n, char kind, json_t *rv, struct merr *e)
 	o->name_off = (size_t)json_integer_value(json_object_get(rv,
 	    "location"));
 	o->name_end = sqltok_name_end(l->sql, o->name_off);
-	if (sql_deps(json_object_get(n, "query"), &o->deps) == -1)
+	if (sql_deps(json_object_get(n, "query"), l->dflt, &o->deps) == -1)
 		return mload_nomem(e);
 	return 0;
 }
@@ -231,7 +234,7 @@ sql_function(struct sload *l, json_t *n, struct merr *e)
 	if (k > 2)
 		return sql_error(l, 0, e, "'%s': a database name is not "
 		    "allowed here", jlist_str(fn, 0));
-	sch = k == 2 ? strdup(jlist_str(fn, 0)) : strdup("public");
+	sch = strdup(k == 2 ? jlist_str(fn, 0) : l->dflt);
 	if (sch == NULL)
 		return mload_nomem(e);
 	l->o = schema_add_object(l->s, json_is_true(json_object_get(n,
@@ -262,7 +265,7 @@ sql_trigger(struct sload *l, json_t *n, struct merr *e)
 	    jstr(n, "trigname"), e) == -1)
 		return -1;
 	if (k == 0 || asprintf(&q, "%s.%s", k > 1 ? jlist_str(fn, k - 2) :
-	    "public", jlist_str(fn, k - 1)) == -1)
+	    l->dflt, jlist_str(fn, k - 1)) == -1)
 		return mload_nomem(e);
 	k = schema_strv_push(&l->o->deps, q);
 	free(q);
@@ -351,6 +354,51 @@ sql_policy(struct sload *l, json_t *n, struct merr *e)
 	return 0;
 }
 
+/*
+ * SET search_path TO a, b: the schema of the file's next unqualified
+ * names, and the path their statements run with; DEFAULT: back to
+ * public and the connection's path.
+ */
+static int
+sql_search_path(struct sload *l, json_t *n, struct merr *e)
+{
+	json_t *args = json_object_get(n, "args"), *a;
+	char *path = NULL, *q, *next;
+	size_t i;
+
+	free(l->path);
+	free(l->dflt);
+	l->path = NULL;
+	if (jstr(n, "kind") && !strcmp(jstr(n, "kind"), "VAR_SET_DEFAULT"))
+		return (l->dflt = strdup("public")) ? 0 : mload_nomem(e);
+	json_array_foreach(args, i, a) {
+		const char *v = jstr(json_object_get(json_object_get(a,
+		    "A_Const"), "sval"), "sval");
+
+		if (v == NULL || *v == '\0' || strlen(v) > SCH_NAME_MAX) {
+			free(path);
+			l->dflt = strdup("public");
+			return sql_error(l, 0, e, "%s: name the schemas, "
+			    "e.g. SET search_path TO app, public",
+			    "SET search_path");
+		}
+		q = quote_ident(v);
+		if (q == NULL || asprintf(&next, "%s%s%s", path ? path : "",
+		    path ? ", " : "", q) == -1) {
+			free(q);
+			free(path);
+			return mload_nomem(e);
+		}
+		free(q);
+		free(path);
+		path = next;
+		if (i == 0 && (l->dflt = strdup(v)) == NULL)
+			return mload_nomem(e);
+	}
+	l->path = path;
+	return l->dflt ? 0 : mload_nomem(e);
+}
+
 /* ---- one statement, one file ---- */
 
 static const char HINT_KINDS[] = "%s is not a model object: a model SQL "
@@ -358,9 +406,26 @@ static const char HINT_KINDS[] = "%s is not a model object: a model SQL "
     "CREATE PROCEDURE, CREATE TRIGGER and CREATE POLICY statements; "
     "anything else belongs in a tier-2 migration";
 
+/* The first two words of the statement, as written ("ALTER TABLE"). */
+static const char *
+sql_words(const char *sql, char *buf, size_t len)
+{
+	struct sqltok t1, t2;
+	size_t p = 0;
+
+	sqltok_next(sql, &p, &t1);
+	sqltok_next(sql, &p, &t2);
+	snprintf(buf, len, "%.*s%s%.*s", (int)(t1.end - t1.off),
+	    sql + t1.off, t2.kind == SQLTOK_WORD ? " " : "",
+	    t2.kind == SQLTOK_WORD ? (int)(t2.end - t2.off) : 0,
+	    sql + t2.off);
+	return buf;
+}
+
 static int
 sql_classify(struct sload *l, json_t *stmt, struct merr *e)
 {
+	char buf[160];
 	const char *kind;
 	json_t *n;
 	void *it = json_object_iter(stmt);
@@ -369,6 +434,9 @@ sql_classify(struct sload *l, json_t *stmt, struct merr *e)
 		return sql_error(l, 0, e, HINT_KINDS, "an empty statement");
 	kind = json_object_iter_key(it);
 	n = json_object_iter_value(it);
+	if (!strcmp(kind, "VariableSetStmt") && jstr(n, "name") &&
+	    !strcmp(jstr(n, "name"), "search_path"))
+		return sql_search_path(l, n, e);
 	if (!strcmp(kind, "ViewStmt"))
 		return sql_view(l, n, SCH_VIEW, json_object_get(n, "view"), e);
 	if (!strcmp(kind, "CreateTableAsStmt"))
@@ -379,7 +447,8 @@ sql_classify(struct sload *l, json_t *stmt, struct merr *e)
 		return sql_trigger(l, n, e);
 	if (!strcmp(kind, "CreatePolicyStmt"))
 		return sql_policy(l, n, e);
-	return sql_error(l, 0, e, HINT_KINDS, kind);
+	return sql_error(l, 0, e, HINT_KINDS, sql_words(l->sql, buf,
+	    sizeof(buf)));
 }
 
 /* Statement [off, off + len) of the file. */
@@ -414,18 +483,23 @@ sql_statement(struct sload *l, size_t off, size_t len, struct merr *e)
 		goto out;
 	}
 	stmts = json_object_get(root, "stmts");
+	l->o = NULL;
 	if (sql_classify(l, json_object_get(json_array_get(stmts, 0), "stmt"),
-	    e) == 0) {
+	    e) == -1)
+		goto out;
+	if (l->o) {		/* not SET search_path */
 		int line, col;
 
 		sql_linecol(l->text, l->base, &line, &col);
 		l->o->pos = (struct sch_pos){ l->file, line, col };
 		l->o->kw_off = sql_kw_off(l->sql);
-		if ((l->o->sql = strdup(l->sql)) == NULL)
+		if ((l->o->sql = strdup(l->sql)) == NULL ||
+		    (l->path && (l->o->path = strdup(l->path)) == NULL)) {
 			mload_nomem(e);
-		else
-			rc = 0;
+			goto out;
+		}
 	}
+	rc = 0;
 out:
 	json_decref(root);
 	pg_query_free_parse_result(r);
@@ -444,7 +518,8 @@ mload_sql(struct schema *s, const char *file, const char *text,
 	memset(&l, 0, sizeof(l));
 	l.s = s;
 	l.text = text;
-	if ((l.file = schema_add_file(s, file)) == NULL)
+	if ((l.file = schema_add_file(s, file)) == NULL ||
+	    (l.dflt = strdup("public")) == NULL)
 		return mload_nomem(e);
 	r = pg_query_split_with_parser(text);
 	if (r.error) {
@@ -458,5 +533,7 @@ mload_sql(struct schema *s, const char *file, const char *text,
 		    r.stmts[i]->stmt_len ? (size_t)r.stmts[i]->stmt_len :
 		    strlen(text) - (size_t)r.stmts[i]->stmt_location, e);
 	pg_query_free_split_result(r);
+	free(l.dflt);
+	free(l.path);
 	return rc;
 }

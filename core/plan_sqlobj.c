@@ -44,12 +44,37 @@ target(struct pctx *x, const struct sch_object *o)
 	return t;
 }
 
+/*
+ * sql (taken over) under the search_path the model file set for o; a
+ * function's body as pg_dump creates it, unchecked (it may name tables
+ * the plan creates after it: functions come first, for the defaults and
+ * checks that call them).
+ */
+static void
+obj_sql(struct pctx *x, struct plan_change *c, const struct sch_object *o,
+    char *sql)
+{
+	int fn = o->kind == SCH_FUNCTION || o->kind == SCH_PROCEDURE;
+
+	if (o->path)
+		plan_step(x, c, plan_fmt("SET LOCAL search_path TO %s",
+		    o->path), 1);
+	if (fn)
+		plan_step(x, c, strdup("SET LOCAL check_function_bodies = "
+		    "off"), 1);
+	plan_step(x, c, sql, 1);
+	if (fn)
+		plan_step(x, c, strdup("RESET check_function_bodies"), 1);
+	if (o->path)
+		plan_step(x, c, strdup("RESET search_path"), 1);
+}
+
 /* The statement as the plan runs it (quoted name, OR REPLACE). */
 static void
 obj_step(struct pctx *x, struct plan_change *c, const struct sch_object *o,
     int replace)
 {
-	plan_step(x, c, sqlobj_create_sql(o, replace), 1);
+	obj_sql(x, c, o, sqlobj_create_sql(o, replace));
 }
 
 /* Model object w could not be read by the server: why. */
@@ -276,7 +301,9 @@ plan_trigger_create(struct pctx *x, const struct sch_object *w)
 	c = plan_add_at(x, R_TRIGGER, PLAN_SAFE, "create trigger",
 	    target(x, w), strdup("new trigger"), NULL);
 	needs_table(x, c, w->schema, w->table);
-	if (fn && (dot = strchr(fn, '.')) && (sch = strndup(fn,
+	/* with a search_path of its own, the function is the server's to
+	   find at apply */
+	if (fn && !w->path && (dot = strchr(fn, '.')) && (sch = strndup(fn,
 	    (size_t)(dot - fn)))) {
 		if (routine_named(x->want, sch, dot + 1) &&
 		    !routine_named(x->have, sch, dot + 1))
@@ -381,8 +408,10 @@ plan_policy_create(struct pctx *x, const struct sch_object *w)
 	c = plan_add_at(x, R_POLICY, PLAN_SAFE, "create policy", target(x, w),
 	    strdup("new policy"), NULL);
 	needs_table(x, c, w->schema, w->table);
-	plan_needs_expr(x, c, w->qual, "the policy's USING");
-	plan_needs_expr(x, c, w->check, "the policy's WITH CHECK");
+	if (w->path == NULL) {
+		plan_needs_expr(x, c, w->qual, "the policy's USING");
+		plan_needs_expr(x, c, w->check, "the policy's WITH CHECK");
+	}
 	obj_step(x, c, w, 0);
 }
 
@@ -419,16 +448,19 @@ plan_policy(struct pctx *x, const struct sch_object *w)
 	    (!qual || !check) ? ", " : "", !qual && !check ? "USING, WITH "
 	    "CHECK" : !qual ? "USING" : !check ? "WITH CHECK" : "",
 	    roles + qual + check == 2 ? "s" : ""), NULL);
-	plan_needs_expr(x, c, qual ? NULL : w->qual, "the policy's USING");
-	plan_needs_expr(x, c, check ? NULL : w->check,
-	    "the policy's WITH CHECK");
-	plan_step(x, c, plan_fmt("ALTER POLICY %s ON %s%s%s%s",
+	if (w->path == NULL) {
+		plan_needs_expr(x, c, qual ? NULL : w->qual,
+		    "the policy's USING");
+		plan_needs_expr(x, c, check ? NULL : w->check,
+		    "the policy's WITH CHECK");
+	}
+	obj_sql(x, c, w, plan_fmt("ALTER POLICY %s ON %s%s%s%s",
 	    plan_keep(x, &s, plan_ident(x, w->name)),
 	    plan_keep(x, &s, plan_qual(x, w->schema, w->table)),
 	    roles ? "" : plan_keep(x, &s, roles_sql(x, w->roles)),
 	    qual ? "" : plan_keep(x, &s, plan_fmt(" USING (%s)", w->qual)),
 	    check ? "" : plan_keep(x, &s, plan_fmt(" WITH CHECK (%s)",
-	    w->check))), 1);
+	    w->check))));
 	plan_strs_free(&s);
 }
 

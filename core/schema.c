@@ -975,7 +975,8 @@ expr_canon(const char *expr)
 }
 
 char *
-schema_stmt_canon(const char *sql, void (*fix)(struct json_t *))
+schema_stmt_canon(const char *sql, void (*fix)(struct json_t *,
+    const void *), const void *arg)
 {
 	PgQueryParseResult r;
 	json_t *root = NULL, *stmt, *clean;
@@ -987,7 +988,7 @@ schema_stmt_canon(const char *sql, void (*fix)(struct json_t *))
 		stmt = json_object_get(json_array_get(json_object_get(root,
 		    "stmts"), 0), "stmt");
 		if (fix && stmt)
-			fix(stmt);
+			fix(stmt, arg);
 		clean = expr_clean(stmt, sql);
 		out = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(clean);

@@ -204,6 +204,9 @@ struct sch_object {
 	char		*table;		/* trigger, policy: its table */
 	/* model */
 	char		*sql;		/* the statement as written */
+	/* the file's SET search_path before it, as SQL ("a", "b"), or NULL:
+	   unqualified names in sql resolve through it */
+	char		*path;
 	size_t		 kw_off;	/* the word after CREATE [OR REPLACE] */
 	size_t		 name_off, name_end;	/* view, function: its name */
 	size_t		 as_off, query_end;	/* matview: its query */
@@ -221,6 +224,7 @@ struct sch_object {
 	char		*canon_err;	/* model: why it could not be */
 	int		 canon;		/* model: canonical fields are set */
 	char		 enabled;	/* trigger: tgenabled (catalog) */
+	unsigned long	 oid;		/* catalog: the object's oid */
 	/* policy */
 	char		 cmd;		/* '*' all, r a w d */
 	int		 permissive;
@@ -357,10 +361,11 @@ int	schema_expr_funcs(const char *expr, char ***out);
  * The parse tree of the one statement sql, cleaned as expressions are for
  * schema_expr_equal(), as compact JSON text (malloc'd), or NULL when it
  * does not parse.  fix, when not NULL, first adjusts the statement's node
- * ({"CreateTrigStmt": {...}}) in place.
+ * ({"CreateTrigStmt": {...}}) in place, with arg.
  */
 struct json_t;
-char	*schema_stmt_canon(const char *sql, void (*fix)(struct json_t *));
+char	*schema_stmt_canon(const char *sql, void (*fix)(struct json_t *,
+	    const void *), const void *arg);
 /* Check that expr parses as an SQL expression; error with its message. */
 int	schema_expr_check(const char *expr, struct merr *);
 

@@ -23,6 +23,7 @@ obj_release(struct sch_object *o)
 	free(o->name);
 	free(o->table);
 	free(o->sql);
+	free(o->path);
 	schema_strv_free(o->deps);
 	free(o->ident);
 	free(o->args);

@@ -13,19 +13,22 @@ enum { P_DEF, P_QUAL, P_CHECK };
 struct probe {
 	struct sch_object *o;
 	int		 what;		/* P_DEF, P_QUAL, P_CHECK */
+	char		*path;		/* SET LOCAL search_path or NULL */
 	char		*create[2];
 	char		*read;
+	char		*live;		/* the database's, read the same way */
 	int		 failed;
 };
 
 /* What the pipeline returns, in order. */
-enum { R_OTHER, R_CREATE, R_READ, R_SYNC };
+enum { R_OTHER, R_CREATE, R_READ, R_LIVE, R_SYNC };
 struct reply {
 	int	 kind;
 	size_t	 probe;
 };
 
 struct canon {
+	struct schema	*have;
 	struct probe	*p;
 	size_t		 n;
 	struct reply	*r;
@@ -64,6 +67,7 @@ canon_add(struct canon *c, struct sch_object *o, int what)
 	memset(&v[c->n], 0, sizeof(*v));
 	v[c->n].o = o;
 	v[c->n].what = what;
+	v[c->n].path = o->path;
 	return &v[c->n++];
 }
 
@@ -77,20 +81,66 @@ static const char q_func[] = "SELECT " CATALOG_FUNC_BODY("p", "'pg_temp'")
     " pg_get_function_arguments(p.oid), pg_get_function_result(p.oid)"
     " FROM pg_proc p WHERE p.pronamespace = pg_my_temp_schema() AND"
     " p.proname = ";
+/* The database's objects of that name (oids follow), the same way. */
+static const char q_view_live[] = "SELECT pg_get_viewdef(c.oid), "
+    CATALOG_VIEW_COLS("c") ", array_to_json(c.reloptions)::text, c.oid"
+    " FROM pg_class c WHERE c.oid IN ";
+static const char q_func_live[] = "SELECT " CATALOG_FUNC_BODY("p",
+    "quote_ident(n.nspname)") ", pg_get_function_identity_arguments(p.oid),"
+    " pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),"
+    " p.oid FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE p.oid IN ";
+
+static int
+is_view(char kind)
+{
+	return kind == SCH_VIEW || kind == SCH_MATVIEW;
+}
+
+/* "(1, 2)": the oids of have's views or routines named as o. */
+static char *
+live_oids(const struct schema *have, const struct sch_object *o)
+{
+	char *s = NULL, *n;
+
+	for (size_t i = 0; i < have->nobjs; i++) {
+		const struct sch_object *h = &have->objs[i];
+
+		if (is_view(h->kind) != is_view(o->kind) || h->table ||
+		    strcmp(h->schema, o->schema) || strcmp(h->name, o->name))
+			continue;
+		if (asprintf(&n, "%s%s%lu", s ? s : "(", s ? ", " : "",
+		    h->oid) == -1) {
+			free(s);
+			return NULL;
+		}
+		free(s);
+		s = n;
+	}
+	if (s && asprintf(&n, "%s)", s) == -1)
+		n = NULL;
+	free(s);
+	return n;
+}
 
 static int
 probe_def(struct canon *c, struct sch_object *o)
 {
 	size_t i = c->n;
 	struct probe *p;
-	char name[32];
+	char name[32], *oids;
+	int rc;
 
 	snprintf(name, sizeof(name), "migrated_canon_%zu", i);
 	if ((p = canon_add(c, o, P_DEF)) == NULL ||
-	    (p->create[0] = sqlobj_temp_sql(o, name)) == NULL)
+	    (p->create[0] = sqlobj_temp_sql(o, name)) == NULL ||
+	    (oids = live_oids(c->have, o)) == NULL)
 		return -1;
-	return asprintf(&p->read, "%s'%s'", o->kind == SCH_VIEW ||
-	    o->kind == SCH_MATVIEW ? q_view : q_func, name) == -1 ? -1 : 0;
+	rc = asprintf(&p->read, "%s'%s'", is_view(o->kind) ? q_view : q_func,
+	    name) == -1 || asprintf(&p->live, "%s%s", is_view(o->kind) ?
+	    q_view_live : q_func_live, oids) == -1 ? -1 : 0;
+	free(oids);
+	return rc;
 }
 
 /* A policy expression of the model and the database's, both deparsed. */
@@ -118,7 +168,7 @@ probe_expr(struct canon *c, struct sch_object *o, int what, const char *w,
 
 /* The probes: model objects the database has an object of that name of. */
 static int
-canon_probes(struct canon *c, struct schema *want, const struct schema *have)
+canon_probes(struct canon *c, struct schema *want, struct schema *have)
 {
 	int rc = 0;
 
@@ -150,6 +200,7 @@ canon_release(struct canon *c)
 		free(c->p[i].create[0]);
 		free(c->p[i].create[1]);
 		free(c->p[i].read);
+		free(c->p[i].live);
 	}
 	free(c->p);
 	free(c->r);
@@ -186,13 +237,18 @@ canon_send_all(struct db *db, struct canon *c, long lock_ms, long stmt_ms)
 	for (size_t i = 0; rc == 0 && i < c->n; i++) {
 		struct probe *p = &c->p[i];
 
+		const char *pp[1] = { p->path };
+
 		rc = canon_send(db, c, "SAVEPOINT migrated_canon", 0, NULL,
 		    R_OTHER, i) |
+		    (p->path ? canon_send(db, c, "SELECT set_config("
+		    "'search_path', $1, true)", 1, pp, R_OTHER, i) : 0) |
 		    canon_send(db, c, p->create[0], 0, NULL, R_CREATE, i) |
 		    (p->create[1] ? canon_send(db, c, p->create[1], 0, NULL,
 		    R_CREATE, i) : 0) |
 		    canon_send(db, c, p->read, 0, NULL, R_READ, i) |
-		    canon_send(db, c, NULL, 0, NULL, R_SYNC, i) |
+		    (p->live ? canon_send(db, c, p->live, 0, NULL, R_LIVE, i) :
+		    0) | canon_send(db, c, NULL, 0, NULL, R_SYNC, i) |
 		    canon_send(db, c, "ROLLBACK TO SAVEPOINT migrated_canon", 0,
 		    NULL, R_OTHER, i);
 	}
@@ -201,12 +257,12 @@ canon_send_all(struct db *db, struct canon *c, long lock_ms, long stmt_ms)
 }
 
 static int
-canon_dup(char **dst, PGresult *r, int col)
+canon_dup(char **dst, PGresult *r, int col, int row)
 {
 	*dst = NULL;
-	if (PQgetisnull(r, 0, col))
+	if (PQgetisnull(r, row, col))
 		return 0;
-	return (*dst = strdup(PQgetvalue(r, 0, col))) ? 0 : -1;
+	return (*dst = strdup(PQgetvalue(r, row, col))) ? 0 : -1;
 }
 
 /* A probe's answer into its model object. */
@@ -225,10 +281,40 @@ canon_read(struct probe *p, PGresult *r)
 		    "found")) ? 0 : -1;
 	o->canon = 1;
 	if (o->kind == SCH_VIEW || o->kind == SCH_MATVIEW)
-		return canon_dup(&o->def, r, 0) | canon_dup(&o->cols, r, 1) |
-		    canon_dup(&o->opts, r, 2);
-	return canon_dup(&o->def, r, 0) | canon_dup(&o->ident, r, 1) |
-	    canon_dup(&o->args, r, 2) | canon_dup(&o->result, r, 3);
+		return canon_dup(&o->def, r, 0, 0) | canon_dup(&o->cols, r, 1,
+		    0) | canon_dup(&o->opts, r, 2, 0);
+	return canon_dup(&o->def, r, 0, 0) | canon_dup(&o->ident, r, 1, 0) |
+	    canon_dup(&o->args, r, 2, 0) | canon_dup(&o->result, r, 3, 0);
+}
+
+/* The database's objects as read beside the model's, by oid. */
+static int
+canon_live(struct canon *c, PGresult *r)
+{
+	int rc = 0;
+
+	for (int k = 0; k < PQntuples(r); k++) {
+		unsigned long oid = strtoul(PQgetvalue(r, k, PQnfields(r) - 1),
+		    NULL, 10);
+
+		for (size_t i = 0; i < c->have->nobjs; i++) {
+			struct sch_object *h = &c->have->objs[i];
+			char **f[4] = { &h->def, &h->ident, &h->args,
+			    &h->result };
+
+			if (h->oid != oid || h->table)
+				continue;
+			if (is_view(h->kind)) {
+				f[1] = &h->cols;
+				f[2] = &h->opts;
+			}
+			for (int j = 0; j < PQnfields(r) - 1 && j < 4; j++) {
+				free(*f[j]);
+				rc |= canon_dup(f[j], r, j, k);
+			}
+		}
+	}
+	return rc;
 }
 
 /* A probe's statement failed: the server's words, once. */
@@ -269,6 +355,8 @@ canon_recv(struct db *db, struct canon *c, struct merr *e)
 		else if (rc == 0 && st == PGRES_TUPLES_OK && y->kind == R_READ)
 			rc = canon_read(&c->p[y->probe], r) ? canon_nomem(e) :
 			    0;
+		else if (rc == 0 && st == PGRES_TUPLES_OK && y->kind == R_LIVE)
+			rc = canon_live(c, r) ? canon_nomem(e) : 0;
 		else if (rc == 0 && st == PGRES_FATAL_ERROR && y->kind ==
 		    R_OTHER)
 			rc = db_result_error(db, r, "cannot canonicalise the "
@@ -279,20 +367,21 @@ canon_recv(struct db *db, struct canon *c, struct merr *e)
 }
 
 int
-sqlcanon_run(struct db *db, struct schema *want, const struct schema *have,
+sqlcanon_run(struct db *db, struct schema *want, struct schema *have,
     long lock_ms, long stmt_ms, struct merr *e)
 {
 	struct canon c;
 	int rc = 0;
 
 	memset(&c, 0, sizeof(c));
+	c.have = have;
 	if (canon_probes(&c, want, have) == -1) {
 		canon_release(&c);
 		return canon_nomem(e);
 	}
 	if (c.n == 0)
 		goto out;
-	if ((c.r = calloc(6 * c.n + 5, sizeof(*c.r))) == NULL) {
+	if ((c.r = calloc(8 * c.n + 5, sizeof(*c.r))) == NULL) {
 		rc = canon_nomem(e);
 		goto out;
 	}

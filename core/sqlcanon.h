@@ -34,10 +34,12 @@
  * Fill the canonical fields of want's objects (struct sch_object: def,
  * cols, opts, ident, args, result and canon; same_qual, same_check; or
  * canon_err with the server's message) against have, read on db (idle,
- * outside a transaction).  -1 when the transaction itself fails.
+ * outside a transaction); the same fields of have's views and routines
+ * of those names are read again beside them, under the same search_path
+ * (a model file's SET search_path changes how names print).  -1 when the
+ * transaction itself fails.
  */
-int	sqlcanon_run(struct db *, struct schema *want,
-	    const struct schema *have, long lock_ms, long stmt_ms,
-	    struct merr *);
+int	sqlcanon_run(struct db *, struct schema *want, struct schema *have,
+	    long lock_ms, long stmt_ms, struct merr *);
 
 #endif

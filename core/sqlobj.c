@@ -112,12 +112,18 @@ sqlobj_temp_sql(const struct sch_object *o, const char *name)
 
 /* ---- triggers ---- */
 
-/* The table in public unless named; the function likewise; no REPLACE. */
+/*
+ * Names as the model resolved them (o: its table, its function in
+ * deps[0]), or for pg_get_triggerdef() (o NULL) an unqualified function
+ * in public; REPLACE left out.
+ */
 static void
-trigger_fix(json_t *stmt)
+trigger_fix(json_t *stmt, const void *arg)
 {
+	const struct sch_object *o = arg;
 	json_t *n = json_object_get(stmt, "CreateTrigStmt"), *rel, *fn;
-	const char *sch;
+	const char *sch, *dot;
+	char fs[SCH_NAME_MAX + 1];
 
 	if (n == NULL)
 		return;
@@ -125,10 +131,18 @@ trigger_fix(json_t *stmt)
 	rel = json_object_get(n, "relation");
 	sch = json_string_value(json_object_get(rel, "schemaname"));
 	json_object_set_new(n, "relation", json_pack("{s:s, s:s?}",
-	    "schemaname", sch ? sch : "public", "relname",
-	    json_string_value(json_object_get(rel, "relname"))));
+	    "schemaname", o ? o->schema : sch ? sch : "public", "relname",
+	    o ? o->table : json_string_value(json_object_get(rel,
+	    "relname"))));
 	fn = json_object_get(n, "funcname");
-	if (json_array_size(fn) == 1)
+	if (o && o->deps && (dot = strchr(o->deps[0], '.')) &&
+	    dot - o->deps[0] <= SCH_NAME_MAX) {
+		snprintf(fs, sizeof(fs), "%.*s", (int)(dot - o->deps[0]),
+		    o->deps[0]);
+		json_object_set_new(n, "funcname", json_pack("[{s:{s:s}}, "
+		    "{s:{s:s}}]", "String", "sval", fs, "String", "sval",
+		    dot + 1));
+	} else if (json_array_size(fn) == 1)
 		json_array_insert_new(fn, 0, json_pack("{s:{s:s}}", "String",
 		    "sval", "public"));
 }
@@ -141,8 +155,8 @@ sqlobj_trigger_equal(const struct sch_object *w, const struct sch_object *h)
 
 	if (h->enabled != 'O' || w->sql == NULL || h->def == NULL)
 		return 0;
-	a = schema_stmt_canon(w->sql, trigger_fix);
-	b = schema_stmt_canon(h->def, trigger_fix);
+	a = schema_stmt_canon(w->sql, trigger_fix, w);
+	b = schema_stmt_canon(h->def, trigger_fix, NULL);
 	eq = a && b && !strcmp(a, b);
 	free(a);
 	free(b);
