@@ -23,8 +23,8 @@
 #include "sqlobj.h"
 
 /* Ranks in tenths (plan_add_at) */
-enum { R_FUNCTION = 15, R_VIEW = 74, R_POLICY = 76, R_RLS = 77,
-    R_TRIGGER = 78 };
+enum { R_FUNCTION = 15, R_TABLE_TYPE = 25, R_VIEW = 74, R_POLICY = 76,
+    R_RLS = 77, R_TRIGGER = 78 };
 
 static const char HINT_VIEW_COLS[] = "write a tier-2 migration that drops "
     "the view (and the views that read it) and creates it again, in one "
@@ -223,6 +223,32 @@ routine_named(const struct schema *s, const char *sch, const char *name)
 	return schema_find_object(s, SCH_FUNCTION, sch, name, NULL) != NULL;
 }
 
+/*
+ * A new function comes before the tables whose defaults and checks call
+ * it, unless it takes or returns a model table's row type (then after
+ * the tables) or a model view's (after the views).
+ */
+static int
+routine_rank(struct pctx *x, const struct sch_object *w)
+{
+	int rank = R_FUNCTION;
+
+	for (size_t i = 0; w->deps && w->deps[i]; i++) {
+		const char *dot = strchr(w->deps[i], '.');
+		char *sch = dot ? strndup(w->deps[i], (size_t)(dot -
+		    w->deps[i])) : NULL;
+
+		if (sch && schema_find_object(x->want, SCH_VIEW, sch, dot + 1,
+		    NULL))
+			rank = R_VIEW + 1;
+		else if (sch && schema_find_table(x->want, sch, dot + 1) &&
+		    rank < R_TABLE_TYPE)
+			rank = R_TABLE_TYPE;
+		free(sch);
+	}
+	return rank;
+}
+
 static void
 plan_routine(struct pctx *x, const struct sch_object *w)
 {
@@ -235,7 +261,8 @@ plan_routine(struct pctx *x, const struct sch_object *w)
 	snprintf(rk, sizeof(rk), "replace %s", kn);
 	if (!routine_named(x->have, w->schema, w->name)) {
 		snprintf(rk, sizeof(rk), "create %s", kn);
-		c = plan_add_at(x, R_FUNCTION, PLAN_SAFE, rk, target(x, w),
+		c = plan_add_at(x, routine_rank(x, w), PLAN_SAFE, rk,
+		    target(x, w),
 		    plan_fmt("new %s", kn), NULL);
 		obj_step(x, c, w, 0);
 		return;

@@ -211,7 +211,9 @@ struct sch_object {
 	size_t		 name_off, name_end;	/* view, function: its name */
 	size_t		 as_off, query_end;	/* matview: its query */
 	char		**deps;		/* view: relations it reads; trigger:
-					   its function ("schema.name") */
+					   its function; function: the types
+					   it takes and returns, not built in
+					   ("schema.name") */
 	/* canonical: catalog, or model once canonicalised */
 	char		*ident;		/* function: identity arguments */
 	char		*args;		/* function: arguments, defaults */
