@@ -222,9 +222,10 @@ sql_matview(struct sload *l, json_t *n, struct merr *e)
 	return 0;
 }
 
-/* A TypeName that is not pg_catalog's, as "schema.name", into deps. */
+/* A TypeName that is not pg_catalog's, as "schema.name" or "name"
+ * (unqualified: where the search_path finds it), into deps. */
 static int
-sql_type_dep(struct sload *l, json_t *tn, struct sch_object *o)
+sql_type_dep(json_t *tn, struct sch_object *o)
 {
 	json_t *names = json_object_get(tn, "names");
 	size_t k = json_array_size(names);
@@ -232,10 +233,10 @@ sql_type_dep(struct sload *l, json_t *tn, struct sch_object *o)
 	int rc;
 
 	if (k == 0 || k > 2 || (k == 2 && !strcmp(jlist_str(names, 0),
-	    "pg_catalog")))
+	    "pg_catalog")) || json_is_true(json_object_get(tn, "pct_type")))
 		return 0;
-	if (asprintf(&q, "%s.%s", k == 2 ? jlist_str(names, 0) : l->dflt,
-	    jlist_str(names, k - 1)) == -1)
+	if (asprintf(&q, "%s%s%s", k == 2 ? jlist_str(names, 0) : "",
+	    k == 2 ? "." : "", jlist_str(names, k - 1)) == -1)
 		return -1;
 	rc = schema_strv_push(&o->deps, q);
 	free(q);
@@ -272,10 +273,10 @@ sql_function(struct sload *l, json_t *n, struct merr *e)
 	l->o->name_off = t.off;
 	l->o->name_end = sqltok_name_end(l->sql, t.off);
 	/* the types it takes and returns: a table's row type orders it */
-	if (sql_type_dep(l, json_object_get(n, "returnType"), l->o) == -1)
+	if (sql_type_dep(json_object_get(n, "returnType"), l->o) == -1)
 		return mload_nomem(e);
 	json_array_foreach(json_object_get(n, "parameters"), k, prm)
-		if (sql_type_dep(l, json_object_get(json_object_get(prm,
+		if (sql_type_dep(json_object_get(json_object_get(prm,
 		    "FunctionParameter"), "argType"), l->o) == -1)
 			return mload_nomem(e);
 	return 0;

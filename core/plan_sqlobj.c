@@ -228,25 +228,82 @@ routine_named(const struct schema *s, const char *sch, const char *name)
  * it, unless it takes or returns a model table's row type (then after
  * the tables) or a model view's (after the views).
  */
+/* A function's type dep: its schema (unqualified: the function's own)
+ * and name; malloc'd schema, or NULL when out of memory. */
+static char *
+type_dep(const struct sch_object *w, const char *dep, const char **name)
+{
+	const char *dot = strchr(dep, '.');
+
+	*name = dot ? dot + 1 : dep;
+	return dot ? strndup(dep, (size_t)(dot - dep)) : strdup(w->schema);
+}
+
 static int
 routine_rank(struct pctx *x, const struct sch_object *w)
 {
 	int rank = R_FUNCTION;
+	const char *n;
 
 	for (size_t i = 0; w->deps && w->deps[i]; i++) {
-		const char *dot = strchr(w->deps[i], '.');
-		char *sch = dot ? strndup(w->deps[i], (size_t)(dot -
-		    w->deps[i])) : NULL;
+		char *sch = type_dep(w, w->deps[i], &n);
 
-		if (sch && schema_find_object(x->want, SCH_VIEW, sch, dot + 1,
-		    NULL))
+		if (sch && schema_find_object(x->want, SCH_VIEW, sch, n, NULL))
 			rank = R_VIEW + 1;
-		else if (sch && schema_find_table(x->want, sch, dot + 1) &&
+		else if (sch && schema_find_table(x->want, sch, n) &&
 		    rank < R_TABLE_TYPE)
 			rank = R_TABLE_TYPE;
 		free(sch);
 	}
 	return rank;
+}
+
+/*
+ * The types a new function takes and returns: made by this plan first,
+ * or already there (an unqualified one as the connection's search_path
+ * finds it, built-in types included; not checked under a file's own
+ * search_path, which the check cannot follow).
+ */
+static void
+routine_needs(struct pctx *x, struct plan_change *c,
+    const struct sch_object *w)
+{
+	const struct sch_object *v;
+	const char *n;
+	char *sch, *q;
+
+	for (size_t i = 0; c && w->deps && w->deps[i]; i++) {
+		if ((sch = type_dep(w, w->deps[i], &n)) == NULL) {
+			x->nomem = 1;
+			continue;
+		}
+		if (schema_find_table(x->want, sch, n)) {
+			if (!schema_find_table(x->have, sch, n))
+				plan_needs_change(x, c, "create table", sch, n,
+				    NULL);
+		} else if ((v = schema_find_object(x->want, SCH_VIEW, sch, n,
+		    NULL))) {
+			if (!schema_find_object(x->have, SCH_VIEW, sch, n,
+			    NULL))
+				plan_needs_change(x, c, v->kind == SCH_VIEW ?
+				    "create view" : "create materialized view",
+				    sch, n, NULL);
+		} else if (schema_find_enum(x->want, sch, n)) {
+			if (!schema_find_enum(x->have, sch, n))
+				plan_needs_change(x, c, "create enum", sch, n,
+				    NULL);
+		} else if (schema_find_domain(x->want, sch, n)) {
+			if (!schema_find_domain(x->have, sch, n))
+				plan_needs_change(x, c, "create domain", sch, n,
+				    NULL);
+		} else if (!w->path && (q = strchr(w->deps[i], '.') ?
+		    plan_qual(x, sch, n) : plan_ident(x, n)) != NULL) {
+			plan_need(x, c, NEED_TYPE, q, NULL, NULL,
+			    "the function's arguments or result");
+			free(q);
+		}
+		free(sch);
+	}
 }
 
 static void
@@ -262,8 +319,8 @@ plan_routine(struct pctx *x, const struct sch_object *w)
 	if (!routine_named(x->have, w->schema, w->name)) {
 		snprintf(rk, sizeof(rk), "create %s", kn);
 		c = plan_add_at(x, routine_rank(x, w), PLAN_SAFE, rk,
-		    target(x, w),
-		    plan_fmt("new %s", kn), NULL);
+		    target(x, w), plan_fmt("new %s", kn), NULL);
+		routine_needs(x, c, w);
 		obj_step(x, c, w, 0);
 		return;
 	}
@@ -471,10 +528,9 @@ plan_policy(struct pctx *x, const struct sch_object *w)
 		return;
 	}
 	c = plan_add_at(x, R_POLICY, PLAN_SAFE, "alter policy", target(x, w),
-	    plan_fmt("%s%s%s differ%s", roles ? "" : "roles", !roles &&
-	    (!qual || !check) ? ", " : "", !qual && !check ? "USING, WITH "
-	    "CHECK" : !qual ? "USING" : !check ? "WITH CHECK" : "",
-	    roles + qual + check == 2 ? "s" : ""), NULL);
+	    plan_fmt("it differs in %s%s%s%s%s", roles ? "" : "its roles",
+	    !roles && !qual ? ", " : "", qual ? "" : "USING", (!roles ||
+	    !qual) && !check ? ", " : "", check ? "" : "WITH CHECK"), NULL);
 	if (w->path == NULL) {
 		plan_needs_expr(x, c, qual ? NULL : w->qual,
 		    "the policy's USING");

@@ -211,9 +211,9 @@ struct sch_object {
 	size_t		 name_off, name_end;	/* view, function: its name */
 	size_t		 as_off, query_end;	/* matview: its query */
 	char		**deps;		/* view: relations it reads; trigger:
-					   its function; function: the types
-					   it takes and returns, not built in
-					   ("schema.name") */
+					   its function ("schema.name");
+					   function: the types it takes and
+					   returns, "schema.name" or "name" */
 	/* canonical: catalog, or model once canonicalised */
 	char		*ident;		/* function: identity arguments */
 	char		*args;		/* function: arguments, defaults */
