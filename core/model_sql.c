@@ -554,6 +554,7 @@ mload_sql(struct schema *s, const char *file, const char *text,
 		sql_error(&l, sql_char_byte(text, r.error->cursorpos), e, "%s",
 		    r.error->message);
 		pg_query_free_split_result(r);
+		free(l.dflt);
 		return -1;
 	}
 	for (int i = 0; rc == 0 && i < r.n_stmts; i++)

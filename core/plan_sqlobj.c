@@ -261,8 +261,8 @@ routine_rank(struct pctx *x, const struct sch_object *w)
 /*
  * The types a new function takes and returns: made by this plan first,
  * or already there (an unqualified one as the connection's search_path
- * finds it, built-in types included; not checked under a file's own
- * search_path, which the check cannot follow).
+ * finds it, built-in types included, or in a schema of the file's own
+ * search_path).
  */
 static void
 routine_needs(struct pctx *x, struct plan_change *c,
@@ -296,8 +296,11 @@ routine_needs(struct pctx *x, struct plan_change *c,
 			if (!schema_find_domain(x->have, sch, n))
 				plan_needs_change(x, c, "create domain", sch, n,
 				    NULL);
-		} else if (!w->path && (q = strchr(w->deps[i], '.') ?
-		    plan_qual(x, sch, n) : plan_ident(x, n)) != NULL) {
+		} else if (w->path && !strchr(w->deps[i], '.')) {
+			plan_need(x, c, NEED_TYPE_ON_PATH, n, NULL, w->path,
+			    "the function's arguments or result");
+		} else if ((q = strchr(w->deps[i], '.') ? plan_qual(x, sch,
+		    n) : plan_ident(x, n)) != NULL) {
 			plan_need(x, c, NEED_TYPE, q, NULL, NULL,
 			    "the function's arguments or result");
 			free(q);
