@@ -132,10 +132,13 @@ plan_view_create(struct pctx *x, const struct sch_object *w)
 	    plan_fmt("new %s", sqlobj_kind_name(w->kind)), NULL);
 	for (size_t i = 0; w->deps && w->deps[i]; i++) {
 		const char *dot = strchr(w->deps[i], '.');
-		char *sch = strndup(w->deps[i], (size_t)(dot - w->deps[i]));
+		char *sch = dot ? strndup(w->deps[i], (size_t)(dot -
+		    w->deps[i])) : NULL;
 		const struct sch_object *d = sch ? schema_find_object(x->want,
 		    SCH_VIEW, sch, dot + 1, NULL) : NULL;
 
+		if (dot == NULL)
+			continue;
 		if (sch == NULL)
 			x->nomem = 1;
 		else if (d && d != w && !schema_find_object(x->have, SCH_VIEW,
