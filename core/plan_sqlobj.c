@@ -121,6 +121,40 @@ str_eq(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+/*
+ * The functions a new view's query calls: a model function this plan
+ * creates first, or one the database has (not checked under a file's own
+ * search_path).
+ */
+static void
+view_funcs(struct pctx *x, struct plan_change *c, const struct sch_object *w)
+{
+	char **fn = NULL;
+
+	if (c == NULL || w->sql == NULL)
+		return;
+	if (schema_sql_funcs(w->sql, &fn) == -1)
+		x->nomem = 1;
+	for (size_t i = 0; fn && fn[i]; i++) {
+		const char *dot = strchr(fn[i], '.'), *n = dot ? dot + 1 :
+		    fn[i];
+		char *sch = dot ? strndup(fn[i], (size_t)(dot - fn[i])) : NULL;
+		const char *in = sch ? sch : w->schema;
+
+		if (dot && sch == NULL)
+			x->nomem = 1;
+		else if (schema_find_object(x->want, SCH_FUNCTION, in, n,
+		    NULL) && !schema_find_object(x->have, SCH_FUNCTION, in, n,
+		    NULL))
+			plan_needs_change(x, c, "create function", in, n, NULL);
+		else if (w->path == NULL)
+			plan_need(x, c, NEED_FUNCTION, n, sch, NULL,
+			    "the view's query");
+		free(sch);
+	}
+	schema_strv_free(fn);
+}
+
 static void
 plan_view_create(struct pctx *x, const struct sch_object *w)
 {
@@ -148,6 +182,7 @@ plan_view_create(struct pctx *x, const struct sch_object *w)
 			    dot + 1, NULL);
 		free(sch);
 	}
+	view_funcs(x, c, w);
 	obj_step(x, c, w, 0);
 }
 

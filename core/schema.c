@@ -1285,6 +1285,21 @@ funcs_walk(json_t *j, char ***out)
 }
 
 int
+schema_sql_funcs(const char *sql, char ***out)
+{
+	PgQueryParseResult r;
+	json_t *root = NULL;
+	int rc = 0;
+
+	r = pg_query_parse(sql);
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)))
+		rc = funcs_walk(root, out);
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	return rc;
+}
+
+int
 schema_expr_funcs(const char *expr, char ***out)
 {
 	PgQueryParseResult r;

@@ -359,6 +359,8 @@ int	schema_expr_is_constant(const char *expr);
  * of memory.
  */
 int	schema_expr_funcs(const char *expr, char ***out);
+/* The same for the statements of sql (a view's query, ...). */
+int	schema_sql_funcs(const char *sql, char ***out);
 /*
  * The parse tree of the one statement sql, cleaned as expressions are for
  * schema_expr_equal(), as compact JSON text (malloc'd), or NULL when it

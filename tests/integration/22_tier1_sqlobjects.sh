@@ -181,6 +181,19 @@ out=$(run m3 plan)
 like "a broken view is refused with the server's error" "$out" \
     "^-- refused: change view public.named_accounts: would fail: column \"nme\" does not exist"
 
+# safe means it will apply: a new view calling a function nobody made is
+# refused at plan time, the rest of the plan applies
+rm -rf m4; cp -r m m4
+sed -i 's/^row_level_security: true//' m4/notes.yaml
+printf '\nCREATE VIEW missing_fn AS SELECT no_such_fn(id) FROM notes;\nCREATE VIEW fine AS SELECT id FROM notes;\n' >>m4/objects.sql
+out=$(run m4 plan)
+like "a new view calling a missing function: refused" "$out" \
+    "^-- refused: create view public.missing_fn: would fail: function no_such_fn\\(\\) does not exist"
+out=$(run m4 once); rc=$?
+is "--once applies the rest and exits 0" "$rc" 0
+is "the other new view is there, the refused one not" \
+    "$(q "SELECT string_agg(viewname, ',' ORDER BY viewname) FROM pg_views WHERE viewname IN ('missing_fn', 'fine')")" "fine"
+
 # a bad model SQL file: file:line:col, nothing touched
 before=$(schema_snapshot)
 printf 'CREATE VIEW ok AS SELECT 1;\nDROP TABLE notes;\n' >m3/bad.sql
