@@ -20,16 +20,56 @@
 			" !~ '^pg_' AND " col " <> 'information_schema')"
 #define NSP_FILTER	NSP_IN("n.nspname")
 
+#define NOT_EXT_MEMBER(cls, oid) \
+    " NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '" cls \
+    "'::regclass AND x.objid = " oid " AND x.deptype = 'e')"
+
 /*
- * Schemas, and the extensions of the database (kind 'x': name, version,
- * schema), in one query.
+ * Schemas, the extensions of the database (kind 'x': name, version,
+ * schema) and the SQL objects (core/schema.h, struct sch_object) in one
+ * query: views 'v' and materialized views 'm' (definition, columns,
+ * options), functions 'f' and procedures 'p' (body, identity arguments,
+ * arguments, result), triggers 't' (definition, table, enabled) and
+ * policies 'y' (USING, table, command and permissive, WITH CHECK,
+ * roles).  An extension's own objects are the extension's; so are the
+ * triggers PostgreSQL makes (foreign keys) or clones onto partitions.
  */
 static const char q_schemas[] =
-    "SELECT 's', n.nspname, NULL, NULL FROM pg_namespace n WHERE "
-    NSP_FILTER
-    " UNION ALL SELECT 'x', e.extname, e.extversion, n.nspname"
+    "SELECT 's', n.nspname::text, NULL::text, NULL::text, NULL::text,"
+    "  NULL::text, NULL::text, NULL::text, NULL::oid FROM pg_namespace n"
+    " WHERE " NSP_FILTER
+    " UNION ALL SELECT 'x', e.extname, e.extversion, n.nspname, NULL, NULL,"
+    "  NULL, NULL, NULL"
     " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
-    " ORDER BY 1, 2";
+    " UNION ALL SELECT c.relkind::text, n.nspname, c.relname,"
+    "  pg_get_viewdef(c.oid), " CATALOG_VIEW_COLS("c") ","
+    "  array_to_json(c.reloptions)::text, NULL, NULL, c.oid"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_class", "c.oid")
+    " UNION ALL SELECT p.prokind::text, n.nspname, p.proname,"
+    "  " CATALOG_FUNC_BODY("p", "quote_ident(n.nspname)") ","
+    "  pg_get_function_identity_arguments(p.oid),"
+    "  pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),"
+    "  NULL, p.oid"
+    " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_proc", "p.oid")
+    " UNION ALL SELECT 't', n.nspname, t.tgname, pg_get_triggerdef(t.oid),"
+    "  c.relname, t.tgenabled::text, NULL, NULL, t.oid"
+    " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND " NSP_FILTER
+    " UNION ALL SELECT 'y', n.nspname, p.polname,"
+    "  pg_get_expr(p.polqual, p.polrelid), c.relname, p.polcmd::text ||"
+    "  CASE WHEN p.polpermissive THEN 't' ELSE 'f' END,"
+    "  pg_get_expr(p.polwithcheck, p.polrelid),"
+    "  (SELECT json_agg(CASE WHEN r = 0 THEN 'public' ELSE"
+    "   pg_get_userbyid(r)::text END ORDER BY 1) FROM unnest(p.polroles) r)"
+    "   ::text, p.oid"
+    " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " NSP_FILTER
+    " ORDER BY 1, 2, 3";
 
 /*
  * Enum labels (kind 'e') and domains (kind 'd': base type, NOT NULL,
@@ -37,9 +77,6 @@ static const char q_schemas[] =
  * [[name, expr], ...]), enums first so a domain over an enum finds it.
  * Types an extension made are its own, not the models'.
  */
-#define NOT_EXT_MEMBER(cls, oid) \
-    " NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '" cls \
-    "'::regclass AND x.objid = " oid " AND x.deptype = 'e')"
 static const char q_enums[] =
     "SELECT 'e', n.nspname, t.typname, e.enumlabel, t.oid, t.typarray,"
     "  e.enumsortorder, NULL, NULL, NULL, NULL, NULL, NULL"
@@ -75,7 +112,8 @@ static const char q_tables[] =
     "SELECT c.oid, n.nspname, c.relname, d.description, c.relkind,"
     "  c.relispartition, format_type(sq.seqtypid, NULL), sq.seqstart,"
     "  sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle,"
-    "  dep.refobjid, dep.refobjsubid, dep.deptype"
+    "  dep.refobjid, dep.refobjsubid, dep.deptype, c.relrowsecurity,"
+    "  c.relforcerowsecurity"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " LEFT JOIN pg_description d ON d.objoid = c.oid AND"
     "      d.classoid = 'pg_class'::regclass AND d.objsubid = 0"
@@ -271,6 +309,40 @@ catalog_names(const char *text, char ***out)
 }
 
 
+/* A view, function, trigger or policy row (see q_schemas). */
+static int
+load_object(struct catalog_ctx *cx, PGresult *r, int i)
+{
+	char kind = val(r, i, 0)[0] == 'y' ? SCH_POLICY : val(r, i, 0)[0];
+	int rel = kind == SCH_TRIGGER || kind == SCH_POLICY;
+	struct sch_object *o;
+	const char *f = val(r, i, 5);
+
+	if ((o = schema_add_object(cx->s, kind, val(r, i, 1), val(r, i, 2),
+	    rel ? val(r, i, 4) : NULL)) == NULL)
+		return -1;
+	o->oid = strtoul(val(r, i, 8), NULL, 10);
+	if (kind == SCH_TRIGGER) {
+		o->enabled = f[0];
+		return dupnull(&o->def, val(r, i, 3));
+	}
+	if (kind == SCH_POLICY) {
+		o->cmd = f[0];
+		o->permissive = f[1] == 't';
+		return dupnull(&o->qual, val(r, i, 3)) == -1 ||
+		    dupnull(&o->check, val(r, i, 6)) == -1 ||
+		    catalog_names(val(r, i, 7), &o->roles) == -1 ? -1 : 0;
+	}
+	if (dupnull(&o->def, val(r, i, 3)) == -1)
+		return -1;
+	if (kind == SCH_VIEW || kind == SCH_MATVIEW)
+		return dupnull(&o->cols, val(r, i, 4)) == -1 ||
+		    dupnull(&o->opts, val(r, i, 5)) == -1 ? -1 : 0;
+	return dupnull(&o->ident, val(r, i, 4)) == -1 ||
+	    dupnull(&o->args, val(r, i, 5)) == -1 ||
+	    dupnull(&o->result, val(r, i, 6)) == -1 ? -1 : 0;
+}
+
 static int
 load_schemas(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
@@ -280,6 +352,10 @@ load_schemas(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
 		if (val(r, i, 0)[0] == 's') {
 			rc = schema_add_schema(cx->s, val(r, i, 1));
+			continue;
+		}
+		if (val(r, i, 0)[0] != 'x') {
+			rc = load_object(cx, r, i);
 			continue;
 		}
 		if ((x = schema_add_extension(cx->s, val(r, i, 1))) == NULL ||
@@ -462,6 +538,9 @@ load_tables(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 			t->partition = 'c';
 		else if (val(r, i, 4)[0] == 'p')
 			t->partition = 'p';
+		if (t)
+			t->rls = val(r, i, 16)[0] == 't' ? 1 +
+			    (val(r, i, 17)[0] == 't') : 0;
 		cx->oids[cx->s->ntables - 1] = strtoul(val(r, i, 0), NULL, 10);
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;

@@ -24,6 +24,24 @@
 
 #define CATALOG_QUERIES	6
 
+/*
+ * SQL expressions shared with core/sqlcanon.c, so that a model object
+ * and the database's read the same: the definition of function p (in
+ * schema nsp, quoted) after its signature, pg_get_functiondef() less
+ * "CREATE OR REPLACE FUNCTION nsp.name(arguments)"; the columns of view c
+ * as JSON [[name, type, collation oid], ...].
+ */
+#define CATALOG_FUNC_BODY(p, nsp) \
+    "substr(pg_get_functiondef(" p ".oid), length(format('CREATE OR REPLACE" \
+    " %s %s.%s(%s)', CASE " p ".prokind WHEN 'p' THEN 'PROCEDURE' ELSE" \
+    " 'FUNCTION' END, " nsp ", quote_ident(" p ".proname)," \
+    " pg_get_function_arguments(" p ".oid))) + 1)"
+#define CATALOG_VIEW_COLS(c) \
+    "(SELECT json_agg(json_build_array(a.attname, format_type(a.atttypid," \
+    " a.atttypmod), a.attcollation) ORDER BY a.attnum) FROM pg_attribute a" \
+    " WHERE a.attrelid = " c ".oid AND a.attnum > 0 AND" \
+    " NOT a.attisdropped)::text"
+
 int	catalog_load(struct db *, char *const *schemas, struct schema **out,
 	    struct merr *);
 int	catalog_send(struct db *, char *const *schemas, struct merr *);

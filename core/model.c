@@ -7,10 +7,12 @@
 #include "model_int.h"
 
 enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
-    K_CHECKS, K_INDEXES, K_ENUMS, K_EXTENSIONS, K_SEQUENCES, K_DOMAINS };
+    K_CHECKS, K_INDEXES, K_RLS, K_ENUMS, K_EXTENSIONS, K_SEQUENCES,
+    K_DOMAINS };
 static const char *const top_keys[] = { "schema", "table", "comment",
     "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
-    "enums", "extensions", "sequences", "domains", NULL };
+    "row_level_security", "enums", "extensions", "sequences", "domains",
+    NULL };
 
 int
 mload_nomem(struct merr *e)
@@ -565,6 +567,22 @@ enums_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	return rc;
 }
 
+/* row_level_security: true, false or forced */
+static int
+mload_rls(struct mload *m, yaml_node_t *v, struct merr *e)
+{
+	const char *s = ydoc_scalar(v);
+
+	if (s && !strcmp(s, "forced")) {
+		m->t->rls = 2;
+		return 0;
+	}
+	if (ydoc_bool(m->y, v, "row_level_security", &m->t->rls, e) == -1)
+		return ydoc_error(m->y, v, "row_level_security", e, "'row_level_"
+		    "security' must be true, false or forced");
+	return 0;
+}
+
 /* ---- one file ---- */
 
 static int
@@ -657,7 +675,8 @@ mload_doc_body(struct mload *m, yaml_node_t *root, struct merr *e)
 	    (n[K_CHECKS] && mload_each(m, n[K_CHECKS], "checks", mload_check,
 	    e) == -1) ||
 	    (n[K_INDEXES] && mload_each(m, n[K_INDEXES], "indexes",
-	    mload_index, e) == -1))
+	    mload_index, e) == -1) ||
+	    (n[K_RLS] && mload_rls(m, n[K_RLS], e) == -1))
 		return -1;
 	return 0;
 }
@@ -694,6 +713,47 @@ model_is_yaml(const char *name)
 }
 
 static int
+model_is_sql(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 4 && !strcmp(name + n - 4, ".sql");
+}
+
+/* A model SQL file: read whole, then its statements. */
+static int
+model_load_sql(struct schema *s, const char *path, struct merr *e)
+{
+	FILE *f;
+	char *text = NULL, *t;
+	size_t cap = 0, n = 0, got = 1;
+	int rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot read: %m");
+	while (rc == 0 && got > 0) {
+		if (cap - n < 4096) {
+			if ((t = realloc(text, cap = 2 * cap + 4096)) == NULL) {
+				rc = mload_nomem(e);
+				break;
+			}
+			text = t;
+		}
+		n += got = fread(text + n, 1, cap - n - 1, f);
+	}
+	if (rc == 0 && ferror(f))
+		rc = merr_setpos(e, MERR_IO, path, 0, 0, "cannot read: %m");
+	fclose(f);
+	if (rc == 0) {
+		text[n] = '\0';
+		rc = strlen(text) != n ? merr_setpos(e, MERR_INPUT, path, 0, 0,
+		    "not a text file") : mload_sql(s, path, text, e);
+	}
+	free(text);
+	return rc;
+}
+
+static int
 model_strcmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -715,7 +775,7 @@ model_load_dir(const char *dir, struct schema **out, struct merr *e)
 		return merr_setpos(e, MERR_IO, dir, 0, 0, "cannot open models "
 		    "folder: %m");
 	while (rc == 0 && (de = readdir(d)) != NULL)
-		if (model_is_yaml(de->d_name))
+		if (model_is_yaml(de->d_name) || model_is_sql(de->d_name))
 			rc = schema_strv_push(&files, de->d_name);
 	closedir(d);
 	if (rc == -1 || (s = schema_new()) == NULL) {
@@ -734,6 +794,11 @@ model_load_dir(const char *dir, struct schema **out, struct merr *e)
 		if (asprintf(&path, "%s/%s", dir, files[i]) == -1) {
 			rc = mload_nomem(e);
 			break;
+		}
+		if (model_is_sql(files[i])) {
+			rc = model_load_sql(s, path, e);
+			free(path);
+			continue;
 		}
 		rc = ydoc_load(&y, path, e);
 		free(path);

@@ -474,6 +474,10 @@ resolve_names(const struct schema *s, struct merr *e)
 		rc = name_check(s->seqs[i].schema, &s->seqs[i].pos, "schema",
 		    e) || name_check(s->seqs[i].name, &s->seqs[i].pos,
 		    "sequence", e);
+	for (size_t i = 0; rc == 0 && i < s->nobjs; i++)
+		rc = name_check(s->objs[i].schema, &s->objs[i].pos, "schema",
+		    e) || name_check(s->objs[i].name, &s->objs[i].pos, "name",
+		    e);
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++) {
 		const struct sch_table *t = &s->tables[i];
 
@@ -514,6 +518,42 @@ resolve_domain(struct schema *s, struct sch_domain *d, struct tcache *tc,
 	return 0;
 }
 
+/*
+ * A SQL object: a view's name is a relation name; a trigger or policy is
+ * on a table some model defines (a trigger may be on a model view), once.
+ */
+static int
+resolve_object(struct schema *s, size_t i, struct rels *rels,
+    struct merr *e)
+{
+	struct sch_object *o = &s->objs[i];
+	char msg[400];
+
+	if (o->kind == SCH_VIEW || o->kind == SCH_MATVIEW)
+		return rels_add(rels, o->schema, o->name, &o->pos) == -1 ?
+		    mcheck_nomem(e) : 0;
+	if (o->kind != SCH_TRIGGER && o->kind != SCH_POLICY)
+		return 0;
+	if (!schema_find_table(s, o->schema, o->table) && (o->kind ==
+	    SCH_POLICY || !schema_find_object(s, SCH_VIEW, o->schema,
+	    o->table, NULL))) {
+		snprintf(msg, sizeof(msg), "%s '%s' is on table '%s.%s' that "
+		    "no model defines", o->kind == SCH_TRIGGER ? "trigger" :
+		    "policy", o->name, o->schema, o->table);
+		return resolve_err(&o->pos, o->name, e, msg);
+	}
+	for (size_t k = 0; k < i; k++)
+		if (s->objs[k].kind == o->kind && !strcmp(s->objs[k].schema,
+		    o->schema) && !strcmp(s->objs[k].table, o->table) &&
+		    !strcmp(s->objs[k].name, o->name)) {
+			snprintf(msg, sizeof(msg), "duplicate %s '%s' on "
+			    "'%s.%s'", o->kind == SCH_TRIGGER ? "trigger" :
+			    "policy", o->name, o->schema, o->table);
+			return resolve_err(&o->pos, o->name, e, msg);
+		}
+	return 0;
+}
+
 int
 model_resolve(struct schema *s, struct merr *e)
 {
@@ -529,6 +569,8 @@ model_resolve(struct schema *s, struct merr *e)
 
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++)
 		rc = resolve_table(s, &s->tables[i], &rels, &tc, e);
+	for (size_t i = 0; rc == 0 && i < s->nobjs; i++)
+		rc = resolve_object(s, i, &rels, e);
 	if (rc == 0)
 		rc = rels_check(&rels, e);
 	free(rels.v);

@@ -41,6 +41,10 @@ int		 mload_extensions(struct mload *, yaml_node_t *, struct merr *);
 int		 mload_sequences(struct mload *, yaml_node_t *, struct merr *);
 int		 mload_domains(struct mload *, yaml_node_t *, struct merr *);
 
+/* model_sql.c: the statements of one SQL file (text) into s */
+int		 mload_sql(struct schema *, const char *file, const char *text,
+		    struct merr *);
+
 /* model_index.c: one entry of 'indexes' into a new index of m->t. */
 int		 mload_index(struct mload *, yaml_node_t *, struct merr *);
 

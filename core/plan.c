@@ -36,8 +36,8 @@ add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
 	c = &p->v[p->n++];
 	memset(c, 0, sizeof(*c));
 	c->cls = cls;
-	c->rank = cls == PLAN_SAFE ? rank : cls == PLAN_REFUSED ? 8 :
-	    cls == PLAN_DRIFT ? 9 : 10;
+	c->rank = cls == PLAN_SAFE ? rank : cls == PLAN_REFUSED ? 80 :
+	    cls == PLAN_DRIFT ? 90 : 100;
 	c->kind = strdup(kind);
 	c->target = target;
 	c->reason = reason;
@@ -133,13 +133,13 @@ drift(struct pctx *x, const char *kind, char *target, char *reason,
 	char *r;
 
 	if (by == NULL) {
-		add(x, 9, PLAN_DRIFT, kind, target, reason, strdup(HINT_DRIFT));
+		add(x, 90, PLAN_DRIFT, kind, target, reason, strdup(HINT_DRIFT));
 		return;
 	}
 	r = reason ? plan_fmt("%s; created by enhancement '%s'", reason, by) :
 	    NULL;
 	free(reason);
-	add(x, 10, PLAN_TIER2, kind, target, r, NULL);
+	add(x, 100, PLAN_TIER2, kind, target, r, NULL);
 }
 
 static char *
@@ -184,7 +184,14 @@ struct plan_change *
 plan_add(struct pctx *x, int rank, enum plan_class cls, const char *kind,
     char *target, char *reason, char *hint)
 {
-	return add(x, rank, cls, kind, target, reason, hint);
+	return add(x, 10 * rank, cls, kind, target, reason, hint);
+}
+
+struct plan_change *
+plan_add_at(struct pctx *x, int rank10, enum plan_class cls,
+    const char *kind, char *target, char *reason, char *hint)
+{
+	return add(x, rank10, cls, kind, target, reason, hint);
 }
 
 void
@@ -271,14 +278,14 @@ plan_enum_values(struct pctx *x, const struct sch_enum *w,
 	for (size_t i = 0; w->labels[i]; i++) {
 		if ((k = label_index(h->labels, w->labels[i])) >= 0) {
 			if (k < last)
-				add(x, 1, PLAN_REFUSED, "reorder enum",
+				add(x, 10, PLAN_REFUSED, "reorder enum",
 				    plan_fmt("%s.%s", w->schema, w->name),
 				    plan_fmt("value '%s' is in another order in the "
 				    "database", w->labels[i]), refuse_hint());
 			last = k;
 			continue;
 		}
-		c = add(x, 1, PLAN_SAFE, "add enum value",
+		c = add(x, 10, PLAN_SAFE, "add enum value",
 		    plan_fmt("%s.%s", w->schema, w->name),
 		    plan_fmt("new value '%s'", w->labels[i]), NULL);
 		if (c)
@@ -318,7 +325,7 @@ plan_enums(struct pctx *x)
 			plan_enum_values(x, w, h);
 			continue;
 		}
-		c = add(x, 1, PLAN_SAFE, "create enum",
+		c = add(x, 10, PLAN_SAFE, "create enum",
 		    plan_fmt("%s.%s", w->schema, w->name), strdup("new enum type"),
 		    NULL);
 		step(x, c, plan_fmt("CREATE TYPE %s AS ENUM (%s)",
@@ -371,7 +378,7 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 		free(body);
 		body = n;
 	}
-	c = add(x, 2, PLAN_SAFE, "create table", tname(t),
+	c = add(x, 20, PLAN_SAFE, "create table", tname(t),
 	    plan_fmt("new table with %zu columns", t->ncols), NULL);
 	for (i = 0; i < t->ncols; i++)
 		plan_needs_column(x, c, &t->cols[i]);
@@ -396,7 +403,7 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 	for (i = 0; i < t->ncons; i++) {
 		if (t->cons[i].kind != SCH_FK || fk_inline(x, t, &t->cons[i]))
 			continue;
-		c = add(x, 4, PLAN_SAFE, "add foreign key",
+		c = add(x, 40, PLAN_SAFE, "add foreign key",
 		    plan_fmt("%s.%s.%s", t->schema, t->name, t->cons[i].name),
 		    plan_fmt("new table references %s.%s", t->cons[i].ref_schema,
 		    t->cons[i].ref_table), NULL);
@@ -480,7 +487,7 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 
 	if (w->was && schema_find_column(h, w->was) &&
 	    !schema_find_column(t, w->was)) {
-		add(x, 3, PLAN_REFUSED, "rename column", cname(t, w->name),
+		add(x, 30, PLAN_REFUSED, "rename column", cname(t, w->name),
 		    plan_fmt("looks like a rename of '%s' to '%s'", w->was, w->name),
 		    plan_fmt("write a tier-2 migration: ALTER TABLE ... RENAME "
 		    "COLUMN (and keep the application compatible with both)"));
@@ -499,13 +506,13 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 		why = "a generated column is computed for every row: the "
 		    "table is rewritten under an exclusive lock";
 	if (why) {
-		add(x, 3, PLAN_REFUSED, "add column", cname(t, w->name),
+		add(x, 30, PLAN_REFUSED, "add column", cname(t, w->name),
 		    strdup(why), w->identity ? strdup(HINT_MIGRATION) :
 		    plan_fmt("%s; or add it nullable, backfill in batches, "
 		    "then SET NOT NULL in a migration", HINT_MIGRATION));
 		return;
 	}
-	c = add(x, 3, PLAN_SAFE, "add column", cname(t, w->name),
+	c = add(x, 30, PLAN_SAFE, "add column", cname(t, w->name),
 	    w->identity ? strdup("new identity column (the table is empty)") :
 	    plan_fmt("new %s column%s", w->notnull ? "NOT NULL" : "nullable",
 	    w->notnull ? " with a default (no rewrite)" : ""), NULL);
@@ -531,7 +538,7 @@ plan_identity(struct pctx *x, const struct sch_table *t,
 		return;
 	}
 	if (h->identity)
-		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
+		add(x, 30, PLAN_REFUSED, "set identity", cname(t, w->name),
 		    plan_fmt("%s -> %s changes which INSERTs succeed",
 		    plan_identity_sql(h->identity) + 1,
 		    plan_identity_sql(w->identity) + 1), plan_fmt("%s: ALTER "
@@ -539,7 +546,7 @@ plan_identity(struct pctx *x, const struct sch_table *t,
 		    "application is ready for it", HINT_MIGRATION,
 		    w->identity == 'a' ? "ALWAYS" : "BY DEFAULT"));
 	else
-		add(x, 3, PLAN_REFUSED, "set identity", cname(t, w->name),
+		add(x, 30, PLAN_REFUSED, "set identity", cname(t, w->name),
 		    strdup("an identity on an existing column needs its "
 		    "sequence to start past the values already there"),
 		    plan_fmt("%s: ALTER TABLE ... ALTER COLUMN ...%s%s%s ADD "
@@ -573,7 +580,7 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	col = plan_keep(x, &s, plan_ident(x, w->name));
 	if (strcmp(w->type, h->type) != 0) {
 		if (!w->is_enum && !h->is_enum && type_widens(h->type, w->type)) {
-			c = add(x, 3, PLAN_SAFE, "widen type", cname(t, w->name),
+			c = add(x, 30, PLAN_SAFE, "widen type", cname(t, w->name),
 			    plan_fmt("%s -> %s (no rewrite)", h->type, w->type),
 			    NULL);
 			plan_need(x, c, NEED_NO_VIEW, w->name, t->schema,
@@ -584,19 +591,19 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 			    plan_keep(x, &s, plan_collate_sql(x, w->collation))),
 			    1);
 		} else
-			add(x, 3, PLAN_REFUSED, "change type",
+			add(x, 30, PLAN_REFUSED, "change type",
 			    cname(t, w->name), plan_fmt("%s -> %s may rewrite the "
 			    "table or fail on existing rows", h->type, w->type),
 			    refuse_hint());
 	}
 	if (w->notnull && !h->notnull)
-		add(x, 3, PLAN_REFUSED, "set not null", cname(t, w->name),
+		add(x, 30, PLAN_REFUSED, "set not null", cname(t, w->name),
 		    strdup("adding NOT NULL scans the table under an "
 		    "exclusive lock and fails on NULL rows"),
 		    plan_fmt("%s: backfill, add CHECK (%s IS NOT NULL) NOT VALID, "
 		    "VALIDATE, then SET NOT NULL", HINT_MIGRATION, w->name));
 	else if (!w->notnull && h->notnull && !h->identity) {
-		c = add(x, 3, PLAN_SAFE, "drop not null", cname(t, w->name),
+		c = add(x, 30, PLAN_SAFE, "drop not null", cname(t, w->name),
 		    strdup("the model allows NULL"), NULL);
 		step(x, c, plan_fmt("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL",
 		    q, col), 1);
@@ -610,7 +617,7 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		/* plan_column_kind() found it serial in the database too */
 	} else if (w->def && !h->identity &&
 	    !schema_expr_equal_memo(x->memo, w->def, h->def)) {
-		c = add(x, 3, PLAN_SAFE, "set default", cname(t, w->name),
+		c = add(x, 30, PLAN_SAFE, "set default", cname(t, w->name),
 		    h->def ? plan_fmt("default %s -> %s", h->def, w->def) :
 		    plan_fmt("default %s", w->def), NULL);
 		plan_needs_expr(x, c, w->def, "the default");
@@ -620,7 +627,7 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 		drift(x, "default", cname(t, w->name),
 		    plan_fmt("default %s is not in the models", h->def), NULL);
 	if (w->comment && (!h->comment || strcmp(w->comment, h->comment))) {
-		c = add(x, 3, PLAN_SAFE, "comment", cname(t, w->name),
+		c = add(x, 30, PLAN_SAFE, "comment", cname(t, w->name),
 		    strdup("column comment"), NULL);
 		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
 	} else if (!w->comment && h->comment)
@@ -658,7 +665,7 @@ plan_columns(struct pctx *x, const struct sch_table *t,
 			    plan_fmt("%s column is not in the models",
 			    h->cols[i].type), NULL);
 	if (t->comment && (!h->comment || strcmp(t->comment, h->comment))) {
-		c = add(x, 3, PLAN_SAFE, "comment", tname(t),
+		c = add(x, 30, PLAN_SAFE, "comment", tname(t),
 		    strdup("table comment"), NULL);
 		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
 	} else if (!t->comment && h->comment)
@@ -729,7 +736,7 @@ plan_tables(struct pctx *x)
 			continue;
 		}
 		if (h->partition) {
-			add(x, 2, PLAN_REFUSED, "partitioned table", tname(t),
+			add(x, 20, PLAN_REFUSED, "partitioned table", tname(t),
 			    plan_fmt("'%s' is %s in the database: migrated does "
 			    "not model partitioned tables or their partitions, "
 			    "so it compares nothing of it", t->name,
@@ -805,7 +812,7 @@ plan_refuse(struct plan *p, size_t i, char *reason, char *hint)
 	c->hint = hint;
 	if (c->cls == PLAN_SAFE) {
 		c->cls = PLAN_REFUSED;
-		c->rank = 8;
+		c->rank = 80;
 		p->nsafe--;
 		p->nrefused++;
 		for (size_t j = 0; j < c->nsteps; j++)
@@ -891,6 +898,7 @@ plan_compute(const struct schema *desired,
 	plan_domains(&x);
 	plan_sequences(&x);
 	plan_tables(&x);
+	plan_sqlobjects(&x);
 	schema_memo_free(x.memo);
 	if (x.nomem || x.badutf8) {
 		plan_free(x.p);

@@ -48,6 +48,9 @@ struct plan_step {
  */
 enum plan_need_kind {
 	NEED_TYPE = 't',	/* name: a type (SQL spelling) exists */
+	NEED_TYPE_ON_PATH = 'T',	/* name: a type's name, arg: a
+					   search_path ("a", "b"): built in or
+					   in one of those schemas */
 	NEED_OPCLASS = 'o',	/* name: operator class, sch: its schema or
 				   NULL, arg: the access method */
 	NEED_DEFAULT_OPCLASS = 'd',	/* name: a type; arg: the method */

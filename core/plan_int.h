@@ -64,6 +64,9 @@ char		*plan_include_sql(struct pctx *, char *const *include);
 extern const char HINT_MIGRATION[];
 struct plan_change *plan_add(struct pctx *, int rank, enum plan_class,
 		    const char *kind, char *target, char *reason, char *hint);
+/* The same with the rank in tenths: the SQL objects fall between */
+struct plan_change *plan_add_at(struct pctx *, int rank10, enum plan_class,
+		    const char *kind, char *target, char *reason, char *hint);
 void		 plan_step(struct pctx *, struct plan_change *, char *sql,
 		    int tx);
 /* Record what safe change c needs from the database (plan.h). */
@@ -85,6 +88,10 @@ void		 plan_needs_column(struct pctx *, struct plan_change *,
 		    const struct sch_column *);
 void		 plan_needs_index(struct pctx *, struct plan_change *,
 		    const struct sch_table *, const struct sch_index *);
+/* NEED_CHANGE: "kind sch.name[.col]" must stay safe */
+void		 plan_needs_change(struct pctx *, struct plan_change *,
+		    const char *kind, const char *sch, const char *name,
+		    const char *col);
 void		 plan_needs_constraint(struct pctx *, struct plan_change *,
 		    const struct sch_table *, const struct sch_constraint *);
 
@@ -99,6 +106,10 @@ void		 plan_collation(struct pctx *, const struct sch_table *,
 void		 plan_extensions(struct pctx *);
 void		 plan_sequences(struct pctx *);
 void		 plan_domains(struct pctx *);
+
+/* plan_sqlobj.c: views, functions, triggers, policies and row level
+ * security (after plan_tables()) */
+void		 plan_sqlobjects(struct pctx *);
 
 /* plan_keys.c: constraints and indexes of a table that exists */
 void		 plan_constraints(struct pctx *, const struct sch_table *want,

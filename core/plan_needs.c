@@ -29,6 +29,13 @@ need_change(struct pctx *x, struct plan_change *c, const char *kind,
 	free(kt);
 }
 
+void
+plan_needs_change(struct pctx *x, struct plan_change *c, const char *kind,
+    const char *sch, const char *name, const char *col)
+{
+	need_change(x, c, kind, sch, name, col);
+}
+
 /* "schema.name" -> its parts (schema NULL without a dot); malloc'd. */
 static int
 split_qual(const char *q, char **sch, char **name)
@@ -51,8 +58,17 @@ plan_needs_expr(struct pctx *x, struct plan_change *c, const char *expr,
 	if (schema_expr_funcs(expr, &fn) == -1)
 		x->nomem = 1;
 	for (size_t i = 0; fn && fn[i]; i++) {
+		const char *in;
+
 		if (split_qual(fn[i], &sch, &name) == -1)
 			x->nomem = 1;
+		/* a function the models define and this plan creates */
+		in = sch ? sch : "public";
+		if (name == NULL)
+			;
+		else if (schema_find_object(x->want, SCH_FUNCTION, in, name, NULL) &&
+		    !schema_find_object(x->have, SCH_FUNCTION, in, name, NULL))
+			need_change(x, c, "create function", in, name, NULL);
 		else
 			plan_need(x, c, NEED_FUNCTION, name, sch, NULL, what);
 		free(sch);

@@ -15,6 +15,9 @@ static const char q_check[] =
     "  WITH ORDINALITY n(k, name, sch, arg, i)"
     " WHERE NOT CASE n.k"
     "  WHEN 't' THEN to_regtype(n.name) IS NOT NULL"
+    "  WHEN 'T' THEN to_regtype(quote_ident(n.name)) IS NOT NULL OR EXISTS"
+    "   (SELECT 1 FROM regexp_split_to_table(n.arg, ', ') s"
+    "    WHERE to_regtype(s || '.' || quote_ident(n.name)) IS NOT NULL)"
     "  WHEN 'c' THEN EXISTS (SELECT 1 FROM pg_collation co"
     "   WHERE co.collname = n.name AND co.collencoding IN"
     "   (-1, pg_char_to_encoding(getdatabaseencoding())))"
@@ -112,6 +115,9 @@ pc_reason(const struct plan_need *n)
 	case NEED_TYPE:
 		return pc_fmt("would fail: type \"%s\" does not exist (%s)",
 		    n->name, w);
+	case NEED_TYPE_ON_PATH:
+		return pc_fmt("would fail: type \"%s\" does not exist in %s "
+		    "(%s)", n->name, n->arg, w);
 	case NEED_OPCLASS:
 		return pc_fmt("would fail: operator class \"%s%s%s\" does not "
 		    "exist for access method \"%s\" (%s)", sch, dot, n->name,
@@ -217,7 +223,7 @@ pcset_release(struct pcset *s)
 static int
 pcset_fill(struct pcset *s, const struct plan *p)
 {
-	static char kinds[][2] = { "t", "o", "d", "c", "f", "v" };
+	static char kinds[][2] = { "t", "o", "d", "c", "f", "v", "T" };
 	size_t n = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -234,13 +240,13 @@ pcset_fill(struct pcset *s, const struct plan *p)
 		for (size_t j = 0; p->v[i].cls == PLAN_SAFE &&
 		    j < p->v[i].nneeds; j++) {
 			const struct plan_need *d = &p->v[i].needs[j];
-			const char *kp = strchr("todcfv", d->kind);
+			const char *kp = strchr("todcfvT", d->kind);
 
 			if (d->kind == NEED_CHANGE || kp == NULL)
 				continue;
 			s->chg[s->n] = i;
 			s->need[s->n] = j;
-			s->col[0][s->n] = kinds[kp - "todcfv"];
+			s->col[0][s->n] = kinds[kp - "todcfvT"];
 			s->col[1][s->n] = d->name;
 			s->col[2][s->n] = d->sch;
 			s->col[3][s->n++] = d->arg;

@@ -247,6 +247,7 @@ schema_free(struct schema *s)
 	for (i = 0; i < s->ndomains; i++)
 		schema_domain_release(&s->domains[i]);
 	free(s->domains);
+	schema_objects_free(s);
 	schema_strv_free(s->files);
 	free(s->tindex);
 	free(s);
@@ -992,6 +993,30 @@ expr_canon(const char *expr)
 	return out;
 }
 
+char *
+schema_stmt_canon(const char *sql, void (*fix)(struct json_t *,
+    const void *), const void *arg)
+{
+	PgQueryParseResult r;
+	json_t *root = NULL, *stmt, *clean;
+	char *out = NULL;
+
+	r = pg_query_parse(sql);
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)) &&
+	    json_array_size(json_object_get(root, "stmts")) == 1) {
+		stmt = json_object_get(json_array_get(json_object_get(root,
+		    "stmts"), 0), "stmt");
+		if (fix && stmt)
+			fix(stmt, arg);
+		clean = expr_clean(stmt, sql);
+		out = json_dumps(clean, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(clean);
+	}
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	return out;
+}
+
 static int expr_equal_text(const char *, const char *);
 
 int
@@ -1276,6 +1301,21 @@ funcs_walk(json_t *j, char ***out)
 		if (funcs_walk(v, out) == -1)
 			return -1;
 	return 0;
+}
+
+int
+schema_sql_funcs(const char *sql, char ***out)
+{
+	PgQueryParseResult r;
+	json_t *root = NULL;
+	int rc = 0;
+
+	r = pg_query_parse(sql);
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)))
+		rc = funcs_walk(root, out);
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	return rc;
 }
 
 int

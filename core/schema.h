@@ -124,6 +124,8 @@ struct sch_table {
 	/* catalog: 'p' partitioned (PARTITION BY), 'c' a partition of
 	   another table (neither is modelled: refused), 0 a plain table */
 	char		 partition;
+	/* ROW LEVEL SECURITY: 0 off, 1 enabled, 2 enabled and forced */
+	int		 rls;
 	struct sch_pos	 pos;
 };
 
@@ -178,6 +180,64 @@ struct sch_domain {
 	struct sch_pos	 pos;
 };
 
+/*
+ * A desired-state SQL object (models/README.md, "SQL objects"): a view,
+ * materialized view, function, procedure, trigger or policy, written as
+ * SQL in a model file.
+ *
+ * Model: sql is the statement as written and the offsets say where its
+ * parts are (core/sqlobj.h spells it CREATE OR REPLACE, or under another
+ * name to canonicalise it).  Catalog: the canonical fields, as
+ * PostgreSQL prints them.  The canonical fields of a model view or
+ * function are filled by core/sqlcanon.h (the server's own deparse of the
+ * model's statement) when the database has an object of that name.
+ */
+enum sch_obj_kind {
+	SCH_VIEW = 'v', SCH_MATVIEW = 'm', SCH_FUNCTION = 'f',
+	SCH_PROCEDURE = 'p', SCH_TRIGGER = 't', SCH_POLICY = 'y',
+};
+
+struct sch_object {
+	char		 kind;		/* enum sch_obj_kind */
+	char		*schema;	/* trigger, policy: the table's */
+	char		*name;		/* trigger, policy: its own name */
+	char		*table;		/* trigger, policy: its table */
+	/* model */
+	char		*sql;		/* the statement as written */
+	/* the file's SET search_path before it, as SQL ("a", "b"), or NULL:
+	   unqualified names in sql resolve through it */
+	char		*path;
+	size_t		 kw_off;	/* the word after CREATE [OR REPLACE] */
+	size_t		 name_off, name_end;	/* view, function: its name */
+	size_t		 as_off, query_end;	/* matview: its query */
+	char		**deps;		/* view: relations it reads; trigger:
+					   its function ("schema.name");
+					   function: the types it takes and
+					   returns, "schema.name" or "name" */
+	/* canonical: catalog, or model once canonicalised */
+	char		*ident;		/* function: identity arguments */
+	char		*args;		/* function: arguments, defaults */
+	char		*result;	/* function: pg_get_function_result */
+	/* view: pg_get_viewdef; function: pg_get_functiondef after the
+	   signature; trigger: pg_get_triggerdef (catalog only) */
+	char		*def;
+	char		*cols;		/* view: [[name, type, collation]] */
+	char		*opts;		/* view: reloptions, JSON or NULL */
+	char		*canon_err;	/* model: why it could not be */
+	int		 canon;		/* model: canonical fields are set */
+	char		 enabled;	/* trigger: tgenabled (catalog) */
+	unsigned long	 oid;		/* catalog: the object's oid */
+	/* policy */
+	char		 cmd;		/* '*' all, r a w d */
+	int		 permissive;
+	char		**roles;	/* names, "public" */
+	char		*qual;		/* USING, or NULL */
+	char		*check;		/* WITH CHECK, or NULL */
+	/* model: the server found qual, check the same as the catalog's */
+	int		 same_qual, same_check;
+	struct sch_pos	 pos;
+};
+
 struct schema {
 	char		**schemas;	/* NULL-terminated, may be NULL */
 	struct sch_extension *exts;
@@ -190,6 +250,8 @@ struct schema {
 	size_t		 ntables;
 	struct sch_enum	*enums;
 	size_t		 nenums;
+	struct sch_object *objs;	/* in the order the models give them */
+	size_t		 nobjs;
 	char		**files;	/* model files, for sch_pos */
 	/* schema_find_table()'s hash index: slot -> table index + 1 */
 	size_t		*tindex;
@@ -209,6 +271,9 @@ struct sch_sequence	*schema_add_sequence(struct schema *, const char *sch,
 			    const char *name);
 struct sch_domain	*schema_add_domain(struct schema *, const char *sch,
 			    const char *name);
+struct sch_object	*schema_add_object(struct schema *, char kind,
+			    const char *sch, const char *name,
+			    const char *table);
 struct sch_dcheck	*schema_add_dcheck(struct sch_domain *,
 			    const char *name, const char *expr);
 struct sch_column	*schema_add_column(struct sch_table *, const char *);
@@ -237,6 +302,17 @@ struct sch_sequence	*schema_find_sequence(const struct schema *,
 			    const char *sch, const char *name);
 struct sch_domain	*schema_find_domain(const struct schema *,
 			    const char *sch, const char *name);
+/* An object of kind (a function: the first of that name; table for a
+ * trigger or policy, else NULL) */
+struct sch_object	*schema_find_object(const struct schema *, char kind,
+			    const char *sch, const char *name,
+			    const char *table);
+/* A function or procedure of that name and identity arguments. */
+struct sch_object	*schema_find_routine(const struct schema *,
+			    const char *sch, const char *name,
+			    const char *ident);
+/* Free every object (schema_free() does it). */
+void			 schema_objects_free(struct schema *);
 struct sch_column	*schema_find_column(const struct sch_table *,
 			    const char *);
 struct sch_constraint	*schema_find_constraint(const struct sch_table *,
@@ -285,6 +361,17 @@ int	schema_expr_is_constant(const char *expr);
  * of memory.
  */
 int	schema_expr_funcs(const char *expr, char ***out);
+/* The same for the statements of sql (a view's query, ...). */
+int	schema_sql_funcs(const char *sql, char ***out);
+/*
+ * The parse tree of the one statement sql, cleaned as expressions are for
+ * schema_expr_equal(), as compact JSON text (malloc'd), or NULL when it
+ * does not parse.  fix, when not NULL, first adjusts the statement's node
+ * ({"CreateTrigStmt": {...}}) in place, with arg.
+ */
+struct json_t;
+char	*schema_stmt_canon(const char *sql, void (*fix)(struct json_t *,
+	    const void *), const void *arg);
 /* Check that expr parses as an SQL expression; error with its message. */
 int	schema_expr_check(const char *expr, struct merr *);
 

@@ -176,6 +176,9 @@ snap_table(const struct sch_table *t, int *bad)
 	if (t->partition)
 		put_str(o, "partition", t->partition == 'p' ? "partitioned" :
 		    "partition", bad);
+	if (t->rls)
+		put_str(o, "row_level_security", t->rls == 2 ? "forced" :
+		    "enabled", bad);
 	PUT_LIST(o, "columns", t->cols, t->ncols, snap_column, bad);
 	PUT_LIST(o, "constraints", t->cons, t->ncons, snap_constraint, bad);
 	PUT_LIST(o, "indexes", t->idx, t->nidx, snap_index, bad);
@@ -252,6 +255,46 @@ snap_domain(const struct sch_domain *d, int *bad)
 	return o;
 }
 
+static const char *const snap_okinds[] = { "view", "materialized view",
+    "function", "procedure", "trigger", "policy" };
+static const char snap_oletters[] = { SCH_VIEW, SCH_MATVIEW, SCH_FUNCTION,
+    SCH_PROCEDURE, SCH_TRIGGER, SCH_POLICY, 0 };
+static const char *const snap_cmds[] = { "all", "select", "insert",
+    "update", "delete" };
+static const char snap_cmdletters[] = "*rawd";
+
+static json_t *
+snap_object(const struct sch_object *ob, int *bad)
+{
+	json_t *o = json_object();
+	char en[2] = { ob->enabled, 0 };
+
+	put_str(o, "kind", snap_okinds[strchr(snap_oletters, ob->kind) -
+	    snap_oletters], bad);
+	put_str(o, "schema", ob->schema, bad);
+	put_str(o, "name", ob->name, bad);
+	put_str(o, "table", ob->table, bad);
+	put_str(o, "sql", ob->sql, bad);
+	put_strv(o, "deps", ob->deps, bad);
+	put_str(o, "identity_arguments", ob->ident, bad);
+	put_str(o, "arguments", ob->args, bad);
+	put_str(o, "result", ob->result, bad);
+	put_str(o, "definition", ob->def, bad);
+	put_str(o, "columns", ob->cols, bad);
+	put_str(o, "options", ob->opts, bad);
+	if (ob->kind == SCH_TRIGGER && ob->enabled != 'O')
+		put_str(o, "enabled", en, bad);
+	if (ob->kind == SCH_POLICY && ob->cmd != '*')
+		put_str(o, "command", snap_cmds[strchr(snap_cmdletters,
+		    ob->cmd) - snap_cmdletters], bad);
+	put_true(o, "restrictive", ob->kind == SCH_POLICY && !ob->permissive,
+	    bad);
+	put_strv(o, "roles", ob->roles, bad);
+	put_str(o, "using", ob->qual, bad);
+	put_str(o, "with_check", ob->check, bad);
+	return o;
+}
+
 static json_t *
 snap_schema(const struct schema *s, int *bad)
 {
@@ -264,6 +307,7 @@ snap_schema(const struct schema *s, int *bad)
 	PUT_LIST(o, "domains", s->domains, s->ndomains, snap_domain, bad);
 	PUT_LIST(o, "enums", s->enums, s->nenums, snap_enum, bad);
 	PUT_LIST(o, "tables", s->tables, s->ntables, snap_table, bad);
+	PUT_LIST(o, "objects", s->objs, s->nobjs, snap_object, bad);
 	return o;
 }
 
@@ -636,9 +680,11 @@ static int
 rd_table(struct rd *r, struct schema *s, json_t *o)
 {
 	static const char *const keys[] = { "schema", "name", "comment",
-	    "rows", "partition", "columns", "constraints", "indexes", NULL };
+	    "rows", "partition", "row_level_security", "columns",
+	    "constraints", "indexes", NULL };
 	static const char *const parts[] = { "partitioned", "partition" };
-	int part = -1;
+	static const char *const rls[] = { "enabled", "forced" };
+	int part = -1, rl = -1;
 	char *sch = NULL, *name = NULL;
 	struct sch_table *t = NULL;
 	json_t *rows = json_object_get(o, "rows");
@@ -658,6 +704,9 @@ rd_table(struct rd *r, struct schema *s, json_t *o)
 	if (rd_word(r, o, "partition", parts, 2, &part) == -1)
 		return -1;
 	t->partition = part == -1 ? 0 : part == 0 ? 'p' : 'c';
+	if (rd_word(r, o, "row_level_security", rls, 2, &rl) == -1)
+		return -1;
+	t->rls = rl + 1;
 	return rd_str(r, o, "comment", 0, &t->comment) == -1 ||
 	    rd_list(r, t, o, "columns", rd_column) == -1 ||
 	    rd_list(r, t, o, "constraints", rd_constraint) == -1 ||
@@ -758,6 +807,54 @@ rd_domain(struct rd *r, struct schema *s, json_t *o)
 	return 0;
 }
 
+static int
+rd_object(struct rd *r, struct schema *s, json_t *o)
+{
+	static const char *const keys[] = { "kind", "schema", "name", "table",
+	    "sql", "deps", "identity_arguments", "arguments", "result",
+	    "definition", "columns", "options", "enabled", "command",
+	    "restrictive", "roles", "using", "with_check", NULL };
+	char *sch = NULL, *name = NULL, *table = NULL, *en = NULL;
+	struct sch_object *ob = NULL;
+	int kind = -1, cmd = -1, restrictive = 0;
+
+	if (rd_keys(r, o, keys) == 0 && rd_word(r, o, "kind", snap_okinds, 6,
+	    &kind) == 0 && kind == -1)
+		rd_fail(r, "kind", "is required");
+	if (kind >= 0 && rd_str(r, o, "schema", 1, &sch) == 0 &&
+	    rd_str(r, o, "name", 1, &name) == 0 &&
+	    rd_str(r, o, "table", 0, &table) == 0 &&
+	    (ob = schema_add_object(s, snap_oletters[kind], sch, name,
+	    table)) == NULL)
+		rd_nomem(r);
+	free(sch);
+	free(name);
+	free(table);
+	if (ob == NULL || rd_str(r, o, "sql", 0, &ob->sql) == -1 ||
+	    rd_strv(r, o, "deps", &ob->deps) == -1 ||
+	    rd_str(r, o, "identity_arguments", 0, &ob->ident) == -1 ||
+	    rd_str(r, o, "arguments", 0, &ob->args) == -1 ||
+	    rd_str(r, o, "result", 0, &ob->result) == -1 ||
+	    rd_str(r, o, "definition", 0, &ob->def) == -1 ||
+	    rd_str(r, o, "columns", 0, &ob->cols) == -1 ||
+	    rd_str(r, o, "options", 0, &ob->opts) == -1 ||
+	    rd_str(r, o, "enabled", 0, &en) == -1 ||
+	    rd_word(r, o, "command", snap_cmds, 5, &cmd) == -1 ||
+	    rd_bool(r, o, "restrictive", &restrictive) == -1 ||
+	    rd_strv(r, o, "roles", &ob->roles) == -1 ||
+	    rd_str(r, o, "using", 0, &ob->qual) == -1 ||
+	    rd_str(r, o, "with_check", 0, &ob->check) == -1) {
+		free(en);
+		return -1;
+	}
+	if (en)
+		ob->enabled = en[0];
+	free(en);
+	ob->cmd = snap_cmdletters[cmd >= 0 ? cmd : 0];
+	ob->permissive = !restrictive;
+	return 0;
+}
+
 typedef int (*rd_top_fn)(struct rd *, struct schema *, json_t *);
 
 static int
@@ -782,7 +879,8 @@ static int
 rd_schema(struct rd *r, struct schema *s, json_t *root)
 {
 	static const char *const keys[] = { "snapshot", "schemas",
-	    "extensions", "sequences", "domains", "enums", "tables", NULL };
+	    "extensions", "sequences", "domains", "enums", "tables",
+	    "objects", NULL };
 	json_t *ver = json_object_get(root, "snapshot"), *v, *x;
 	size_t i;
 
@@ -810,7 +908,7 @@ rd_schema(struct rd *r, struct schema *s, json_t *root)
 		if (rd_table(r, s, x) == -1)
 			return -1;
 	}
-	return 0;
+	return rd_top(r, s, root, "objects", rd_object);
 }
 
 int

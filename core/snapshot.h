@@ -32,13 +32,22 @@
  *                  "indexes": [ {"name", "unique", "method", "keys",
  *                                "options", "include",
  *                                "nulls_not_distinct", "where",
- *                                "valid"} ]} ]
+ *                                "valid"} ],
+ *                  "row_level_security"} ],
+ *     "objects": [ {"kind", "schema", "name", "table", "sql", "deps",
+ *                   "identity_arguments", "arguments", "result",
+ *                   "definition", "columns", "options", "enabled",
+ *                   "command", "restrictive", "roles", "using",
+ *                   "with_check"} ]
  *   }
  * with the fields of core/schema.h in their canonical forms.  kind is
  * "primary key", "unique", "foreign key" or "check"; identity "always" or
  * "by default"; on_delete/on_update "no action", "restrict", "cascade",
  * "set null" or "set default"; partition "partitioned" or "partition";
- * sequence values always written; match "full" or "partial" ("simple" read
+ * row_level_security "enabled" or "forced"; an object's kind "view",
+ * "materialized view", "function", "procedure", "trigger" or "policy" and
+ * its command "all", "select", "insert", "update" or "delete" (struct
+ * sch_object in schema.h); sequence values always written; match "full" or "partial" ("simple" read
  * too); options one string per key in pg_get_indexdef()'s spelling ("" for
  * a plain key; core/idxdef.h); rows 1 (has rows) or 0 (empty).  Snapshots
  * written before these keys existed read the same (each is optional).

@@ -13,6 +13,7 @@
 #include "plancheck.h"
 #include "quote.h"
 #include "schema.h"
+#include "sqlcanon.h"
 #include "runner.h"
 #include "tier1.h"
 #include "tracking.h"
@@ -401,6 +402,10 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 		rc = t1_defaults(db, want, have, e);
 	if (rc == 0)
 		rc = t1_probe(db, want, have, cfg->lock_timeout_ms, e);
+	/* views and functions as the server prints them (sqlcanon.h) */
+	if (rc == 0)
+		rc = sqlcanon_run(db, want, have, cfg->lock_timeout_ms,
+		    cfg->statement_timeout_ms, e);
 	if (rc == 0)
 		rc = t1_plan_owned(cfg, db, want, have, &o, &w, out, e);
 	/* safe means it will apply: what the SQL needs is there */

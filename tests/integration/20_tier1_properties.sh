@@ -20,11 +20,12 @@ T() {
 }
 
 # models DIR TEXT: r.yaml, and TEXT split on @@ into 1.yaml, 2.yaml, ...
+# (a part that starts with "--sql" is a model SQL file, 2.sql)
 models() {
 	rm -rf "$1"; mkdir -p "$1"
 	printf 'table: r\ncolumns:\n  id: { type: bigint, primary_key: true }\n' >"$1/r.yaml"
 	printf '%s' "$2" | awk -v d="$1" 'BEGIN { RS = "@@"; i = 0 }
-	    { i++; printf "%s", $0 > (d "/" i ".yaml") }'
+	    { i++; f = d "/" i (/^--sql/ ? ".sql" : ".yaml"); printf "%s", $0 > f }'
 }
 
 plan() {	# plan DB DIR
@@ -254,6 +255,62 @@ prop "extension|schema, version" "CREATE EXTENSION citext VERSION '1.5'" \
     "$(T)@@extensions: [{ name: citext, version: \"1.6\" }]
 " "$(T)@@extensions: [{ name: citext, version: \"1.5\" }]
 "
+
+# ---- SQL objects and row level security ----
+S='--sql
+'
+V="CREATE VIEW v AS SELECT a, b FROM t"
+prop "view|exists" "$V" "$(T)" "$(T)@@$S$V;"
+prop "view|query" "$V WHERE b > 0" "$(T)@@$S$V;" "$(T)@@$S$V WHERE b > 0;"
+prop "view|columns (names, types, collations, order)" "$V" \
+    "$(T)@@${S}CREATE VIEW v AS SELECT b, a FROM t;" "$(T)@@$S$V;"
+prop "view|options" "CREATE VIEW v WITH (security_barrier) AS SELECT a FROM t" \
+    "$(T)@@${S}CREATE VIEW v AS SELECT a FROM t;" \
+    "$(T)@@${S}CREATE VIEW v WITH (security_barrier) AS SELECT a FROM t;"
+MV="CREATE MATERIALIZED VIEW m AS SELECT a FROM t"
+prop "materialized view|exists" "$MV" "$(T)" "$(T)@@$S$MV;"
+prop "materialized view|query, columns" "$MV WHERE b > 0" "$(T)@@$S$MV;" \
+    "$(T)@@$S$MV WHERE b > 0;"
+F="CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x'"
+prop "function|exists" "$F" "$(T)" "$(T)@@$S$F;"
+prop "function|arguments" \
+    "CREATE FUNCTION f(x int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT x'" \
+    "$(T)@@$S$F;" \
+    "$(T)@@${S}CREATE FUNCTION f(x int DEFAULT 1) RETURNS int LANGUAGE sql AS 'SELECT x';"
+prop "function|result" \
+    "CREATE FUNCTION f(x int) RETURNS bigint LANGUAGE sql AS 'SELECT x'" \
+    "$(T)@@$S$F;" \
+    "$(T)@@${S}CREATE FUNCTION f(x int) RETURNS bigint LANGUAGE sql AS 'SELECT x';"
+prop "function|body and attributes" "$F IMMUTABLE" "$(T)@@$S$F;" \
+    "$(T)@@$S$F IMMUTABLE;"
+TF="CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'"
+TR="CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION tf()"
+prop "trigger|exists" "$TF; $TR" "$(T)@@$S$TF;" "$(T)@@$S$TF; $TR;"
+prop "trigger|definition" \
+    "$TF; CREATE TRIGGER tr BEFORE INSERT OR UPDATE ON t FOR EACH ROW EXECUTE FUNCTION tf()" \
+    "$(T)@@$S$TF; $TR;" \
+    "$(T)@@$S$TF; CREATE TRIGGER tr BEFORE INSERT OR UPDATE ON t FOR EACH ROW EXECUTE FUNCTION tf();"
+prop "trigger|enabled" "$TF; $TR; ALTER TABLE t DISABLE TRIGGER tr" \
+    "$(T)@@$S$TF; $TR;" -
+P="CREATE POLICY p ON t USING (b > 0)"
+prop "policy|exists" "$P" "$(T)" "$(T)@@$S$P;"
+prop "policy|command, permissive" \
+    "CREATE POLICY p ON t AS RESTRICTIVE USING (b > 0)" "$(T)@@$S$P;" \
+    "$(T)@@${S}CREATE POLICY p ON t AS RESTRICTIVE USING (b > 0);"
+prop "policy|command, permissive" "CREATE POLICY p ON t FOR SELECT USING (b > 0)" \
+    "$(T)@@$S$P;" "$(T)@@${S}CREATE POLICY p ON t FOR SELECT USING (b > 0);"
+prop "policy|roles" "CREATE POLICY p ON t TO postgres USING (b > 0)" \
+    "$(T)@@$S$P;" "$(T)@@${S}CREATE POLICY p ON t TO postgres USING (b > 0);"
+prop "policy|USING, WITH CHECK" "$P WITH CHECK (b > 1)" "$(T)@@$S$P;" \
+    "$(T)@@$S$P WITH CHECK (b > 1);"
+prop "policy|USING, WITH CHECK" "CREATE POLICY p ON t USING (b > 1)" \
+    "$(T)@@$S$P;" "$(T)@@${S}CREATE POLICY p ON t USING (b > 1);"
+prop "table|row level security" "ALTER TABLE t ENABLE ROW LEVEL SECURITY; $P" \
+    "$(T)@@$S$P;" "$(T text bigint 'row_level_security: true\n')@@$S$P;"
+prop "table|row level security" \
+    "ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY; $P" \
+    "$(T text bigint 'row_level_security: true\n')@@$S$P;" \
+    "$(T text bigint 'row_level_security: forced\n')@@$S$P;"
 
 # ---- every row of the README's table has a case ----
 rows=$(awk '/^## What is compared/ { on = 1; next } /^## / { on = 0 }

@@ -1,0 +1,164 @@
+/* sqlobj.c - the SQL of the models' SQL objects (sqlobj.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "quote.h"
+#include "sqlobj.h"
+#include "sqltok.h"
+
+const char *
+sqlobj_kind_name(char kind)
+{
+	switch (kind) {
+	case SCH_VIEW:
+		return "view";
+	case SCH_MATVIEW:
+		return "materialized view";
+	case SCH_FUNCTION:
+		return "function";
+	case SCH_PROCEDURE:
+		return "procedure";
+	case SCH_TRIGGER:
+		return "trigger";
+	}
+	return "policy";
+}
+
+char *
+sqlobj_target(const struct sch_object *o)
+{
+	char *t;
+
+	if ((o->table ? asprintf(&t, "%s.%s.%s", o->schema, o->table,
+	    o->name) : asprintf(&t, "%s.%s", o->schema, o->name)) == -1)
+		return NULL;
+	return t;
+}
+
+/* "CREATE " head + sql[kw_off, name_off) + name + sql[name_end, end) */
+static char *
+obj_renamed(const struct sch_object *o, const char *head, const char *name,
+    size_t end)
+{
+	char *r;
+
+	if (asprintf(&r, "%s%.*s%s%.*s", head, (int)(o->name_off - o->kw_off),
+	    o->sql + o->kw_off, name, (int)(end - o->name_end),
+	    o->sql + o->name_end) == -1)
+		return NULL;
+	return r;
+}
+
+char *
+sqlobj_create_sql(const struct sch_object *o, int replace)
+{
+	const char *head = replace ? "CREATE OR REPLACE " : "CREATE ";
+	char *q, *r;
+
+	if (o->kind == SCH_TRIGGER || o->kind == SCH_POLICY) {
+		if (asprintf(&r, "%s%s", head, o->sql + o->kw_off) == -1)
+			return NULL;
+		return r;
+	}
+	if ((q = quote_qualified(o->schema, o->name)) == NULL)
+		return NULL;
+	/* a materialized view cannot be replaced: never asked to */
+	r = obj_renamed(o, o->kind == SCH_MATVIEW ? "CREATE " : head, q,
+	    strlen(o->sql));
+	free(q);
+	return r;
+}
+
+/* A materialized view's query as CREATE TEMP VIEW, its columns kept. */
+static char *
+temp_matview(const struct sch_object *o, const char *name)
+{
+	struct sqltok t;
+	size_t p = o->name_end, cols = o->name_end, depth = 0;
+	char *r;
+
+	sqltok_next(o->sql, &p, &t);
+	if (sqltok_is(o->sql, &t, "("))
+		for (depth = 1; depth > 0 && t.kind != SQLTOK_END;) {
+			sqltok_next(o->sql, &p, &t);
+			depth += sqltok_is(o->sql, &t, "(") -
+			    sqltok_is(o->sql, &t, ")");
+			cols = p;
+		}
+	if (asprintf(&r, "CREATE TEMP VIEW pg_temp.%s%.*s AS %.*s", name,
+	    (int)(cols - o->name_end), o->sql + o->name_end,
+	    (int)(o->query_end - o->as_off), o->sql + o->as_off) == -1)
+		return NULL;
+	return r;
+}
+
+char *
+sqlobj_temp_sql(const struct sch_object *o, const char *name)
+{
+	char *q, *r;
+
+	if (o->kind == SCH_MATVIEW)
+		return temp_matview(o, name);
+	if (asprintf(&q, "pg_temp.%s", name) == -1)
+		return NULL;
+	r = obj_renamed(o, o->kind == SCH_VIEW ? "CREATE TEMP " : "CREATE ",
+	    q, strlen(o->sql));
+	free(q);
+	return r;
+}
+
+/* ---- triggers ---- */
+
+/*
+ * Names as the model resolved them (o: its table, its function in
+ * deps[0]), or for pg_get_triggerdef() (o NULL) an unqualified function
+ * in public; REPLACE left out.
+ */
+static void
+trigger_fix(json_t *stmt, const void *arg)
+{
+	const struct sch_object *o = arg;
+	json_t *n = json_object_get(stmt, "CreateTrigStmt"), *rel, *fn;
+	const char *sch, *dot;
+	char fs[SCH_NAME_MAX + 1];
+
+	if (n == NULL)
+		return;
+	json_object_del(n, "replace");
+	rel = json_object_get(n, "relation");
+	sch = json_string_value(json_object_get(rel, "schemaname"));
+	json_object_set_new(n, "relation", json_pack("{s:s, s:s?}",
+	    "schemaname", o ? o->schema : sch ? sch : "public", "relname",
+	    o ? o->table : json_string_value(json_object_get(rel,
+	    "relname"))));
+	fn = json_object_get(n, "funcname");
+	if (o && o->deps && (dot = strchr(o->deps[0], '.')) &&
+	    dot - o->deps[0] <= SCH_NAME_MAX) {
+		snprintf(fs, sizeof(fs), "%.*s", (int)(dot - o->deps[0]),
+		    o->deps[0]);
+		json_object_set_new(n, "funcname", json_pack("[{s:{s:s}}, "
+		    "{s:{s:s}}]", "String", "sval", fs, "String", "sval",
+		    dot + 1));
+	} else if (json_array_size(fn) == 1)
+		json_array_insert_new(fn, 0, json_pack("{s:{s:s}}", "String",
+		    "sval", "public"));
+}
+
+int
+sqlobj_trigger_equal(const struct sch_object *w, const struct sch_object *h)
+{
+	char *a, *b;
+	int eq;
+
+	if (h->enabled != 'O' || w->sql == NULL || h->def == NULL)
+		return 0;
+	a = schema_stmt_canon(w->sql, trigger_fix, w);
+	b = schema_stmt_canon(h->def, trigger_fix, NULL);
+	eq = a && b && !strcmp(a, b);
+	free(a);
+	free(b);
+	return eq;
+}

@@ -1,0 +1,39 @@
+/*
+ * sqlobj.h - the SQL of a model's SQL objects (struct sch_object in
+ * schema.h): the statement that creates or replaces one, the one that
+ * makes a throwaway copy to canonicalise it (core/sqlcanon.h), and the
+ * comparison of triggers, which needs no server.
+ *
+ * Every char * returned is malloc'd and the caller's; NULL when out of
+ * memory.
+ */
+#ifndef MIGRATE_SQLOBJ_H
+#define MIGRATE_SQLOBJ_H
+
+#include "schema.h"
+
+/*
+ * The model's statement under its qualified, quoted name; replace: as
+ * CREATE OR REPLACE (a view, function, procedure or trigger).
+ */
+char	*sqlobj_create_sql(const struct sch_object *, int replace);
+/*
+ * A view (a materialized view as a plain view of its query) or a
+ * function as pg_temp.name: a temporary copy PostgreSQL deparses the same
+ * way as the object itself.
+ */
+char	*sqlobj_temp_sql(const struct sch_object *, const char *name);
+/* "schema.name", or "schema.table.name" for a trigger or policy. */
+char	*sqlobj_target(const struct sch_object *);
+/* "view", "materialized view", "function", ... */
+const char *sqlobj_kind_name(char kind);
+/*
+ * 1 when model trigger w and catalog trigger h are the same trigger:
+ * the model's statement and pg_get_triggerdef() compared as parse trees
+ * (unqualified table and function names are in public, WHEN compared as
+ * expressions are), and h enabled as CREATE TRIGGER leaves it.
+ */
+int	 sqlobj_trigger_equal(const struct sch_object *w,
+	    const struct sch_object *h);
+
+#endif

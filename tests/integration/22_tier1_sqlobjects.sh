@@ -1,0 +1,203 @@
+# 22_tier1_sqlobjects.sh - issue 13: views, materialized views,
+# functions, triggers, policies and row level security as model SQL
+# files.  From an empty database everything is created (functions before
+# the table whose check calls them, views after their tables and the
+# views they read, triggers and policies after their tables); a second
+# run issues no DDL; each kind of change is classed as documented (a view
+# body or a function body: CREATE OR REPLACE; a view's columns, a
+# function's result, a materialized view: refused with a hint; a new
+# policy: safe; a changed policy: ALTER POLICY; a changed trigger:
+# CREATE OR REPLACE TRIGGER); what only the database has is drift and is
+# left alone; enabling row level security on a table without a policy is
+# refused; a model view that the server rejects is refused with the
+# server's error; a bad model SQL file stops tier 1 with its file:line:col
+# and the database stays as it was.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+mkdir -p migrations m
+run() {	# run DIR MODE
+	"$MIGRATED" --database "dbname=$TESTDB" --models "$1" \
+	    --migrations migrations "--$2" 2>&1
+}
+
+cat >m/accounts.yaml <<'EOF'
+table: accounts
+row_level_security: true
+columns:
+  id: { type: bigint, primary_key: true }
+  name: { type: text, not_null: true, check: "is_name(name)" }
+  owner: { type: text, not_null: true, default: current_user }
+  updated_at: timestamptz
+EOF
+cat >m/notes.yaml <<'EOF'
+table: notes
+columns:
+  id: { type: bigint, primary_key: true }
+  body: text
+EOF
+cat >m/objects.sql <<'EOF'
+-- functions: the check of accounts calls is_name()
+CREATE FUNCTION is_name(t text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE AS $$ SELECT length(t) > 0 $$;
+
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.updated_at := now();
+    RETURN NEW;
+END
+$$;
+
+-- named_accounts reads active_accounts, written after it
+CREATE VIEW named_accounts AS SELECT id, name FROM active_accounts;
+CREATE VIEW active_accounts AS
+    SELECT id, name, owner FROM accounts WHERE name <> '';
+CREATE MATERIALIZED VIEW account_count AS
+    SELECT count(*) AS n FROM accounts WITH NO DATA;
+
+CREATE TRIGGER accounts_touch BEFORE UPDATE ON accounts
+    FOR EACH ROW EXECUTE FUNCTION touch();
+
+CREATE POLICY own_rows ON accounts USING (owner = current_user);
+EOF
+
+out=$(run m once); rc=$?
+is "from empty: --once exits 0" "$rc" 0
+like "from empty: every change applied" "$out" "applied 10 changes"
+out=$(run m plan)
+like "in sync right after" "$out" "^-- no changes: the database matches the models"
+out=$(run m once)
+like "a second --once issues no DDL" "$out" "tier 1: up to date"
+is "the objects are there" "$(q "SELECT (SELECT count(*) FROM pg_views WHERE schemaname = 'public') || ' ' || (SELECT count(*) FROM pg_matviews) || ' ' || (SELECT count(*) FROM pg_proc WHERE proname IN ('is_name', 'touch')) || ' ' || (SELECT count(*) FROM pg_trigger WHERE tgname = 'accounts_touch') || ' ' || (SELECT count(*) FROM pg_policies) || ' ' || (SELECT relrowsecurity FROM pg_class WHERE relname = 'accounts')")" "2 1 2 1 1 true"
+q "INSERT INTO accounts (id, name) VALUES (1, 'a')"
+q "UPDATE accounts SET name = 'b'"
+is "the trigger runs" "$(q "SELECT updated_at IS NOT NULL FROM accounts")" "t"
+
+# change PATTERN REPLACEMENT: m2 is m with objects.sql edited
+change() {
+	rm -rf m2; cp -r m m2
+	sed -i "s/$1/$2/" m2/objects.sql
+}
+
+change "name <> ''" "name <> 'x'"
+out=$(run m2 plan)
+like "a view's body: CREATE OR REPLACE VIEW" "$out" \
+    "^-- safe: replace view public.active_accounts: its definition differs"
+like "with the model's statement" "$out" \
+    "^CREATE OR REPLACE VIEW \"public\".\"active_accounts\" AS"
+out=$(run m2 once); rc=$?
+is "the replaced view applies" "$rc" 0
+is "the view says it now" "$(q "SELECT pg_get_viewdef('active_accounts') LIKE '%''x''%'")" "t"
+like "then in sync" "$(run m2 plan)" "^-- no changes"
+cp m2/objects.sql m/objects.sql
+
+change "SELECT id, name, owner FROM accounts" "SELECT name, id, owner FROM accounts"
+out=$(run m2 plan)
+like "a view's columns in another order: refused" "$out" \
+    "^-- refused: change view public.active_accounts: its columns change"
+like "with the tier-2 hint" "$out" "hint: write a tier-2 migration that drops the view"
+change "SELECT id, name, owner FROM accounts" "SELECT id, name, owner, 1 AS one FROM accounts"
+like "a column added at the end: CREATE OR REPLACE VIEW" "$(run m2 plan)" \
+    "^-- safe: replace view public.active_accounts: new columns at the end"
+
+change "length(t) > 0" "length(t) > 1"
+out=$(run m2 plan)
+like "a function's body: CREATE OR REPLACE FUNCTION" "$out" \
+    "^-- safe: replace function public.is_name: its definition differs"
+change "RETURNS boolean" "RETURNS integer"
+out=$(run m2 plan)
+like "a function's result: refused" "$out" \
+    "^-- refused: change function public.is_name: its result changes \\(boolean -> integer\\)"
+change "is_name(t text)" "is_name(t varchar)"
+like "a function's arguments: refused" "$(run m2 plan)" \
+    "^-- refused: change function public.is_name: the database has is_name\\(t text\\), the model \\(t character varying\\)"
+change "count(\\*) AS n" "count(*) AS total"
+out=$(run m2 plan)
+like "a materialized view's query: refused" "$out" \
+    "^-- refused: change materialized view public.account_count: .*cannot be replaced"
+
+change "BEFORE UPDATE ON accounts" "BEFORE INSERT OR UPDATE ON accounts"
+out=$(run m2 plan)
+like "a trigger: CREATE OR REPLACE TRIGGER" "$out" \
+    "^-- safe: replace trigger public.accounts.accounts_touch: its definition differs"
+out=$(run m2 once); rc=$?
+is "the replaced trigger applies" "$rc" 0
+is "it fires on INSERT now" "$(q "SELECT pg_get_triggerdef(oid) LIKE '%INSERT OR UPDATE%' FROM pg_trigger WHERE tgname = 'accounts_touch'")" "t"
+cp m2/objects.sql m/objects.sql
+
+change "USING (owner = current_user)" "USING (owner = current_user OR owner = 'admin')"
+printf '\nCREATE POLICY readers ON accounts FOR SELECT TO PUBLIC USING (true);\n' >>m2/objects.sql
+out=$(run m2 plan)
+like "a new policy: safe" "$out" "^-- safe: create policy public.accounts.readers: new policy"
+like "a changed policy: ALTER POLICY" "$out" \
+    "^ALTER POLICY \"own_rows\" ON \"public\".\"accounts\" USING \\(owner = current_user OR owner = 'admin'\\)"
+out=$(run m2 once); rc=$?
+is "the policies apply" "$rc" 0
+is "two policies" "$(q "SELECT count(*) FROM pg_policies WHERE tablename = 'accounts'")" "2"
+like "then in sync" "$(run m2 plan)" "^-- no changes"
+cp m2/objects.sql m/objects.sql
+
+# a policy PostgreSQL prints another way (count(*) AS count in a
+# subquery): the parse trees differ, the server's deparse of both does not
+change "USING (true)" "USING ((SELECT count(*) FROM notes) >= 0)"
+out=$(run m2 once); rc=$?
+is "a policy with a subquery applies" "$rc" 0
+like "and is in sync (the server compared the expressions)" \
+    "$(run m2 plan)" "^-- no changes"
+cp m2/objects.sql m/objects.sql
+
+# drift: what only the database has is reported and left alone
+q "CREATE VIEW extra_view AS SELECT 1 AS one"
+q "CREATE FUNCTION extra_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+q "CREATE TRIGGER extra_tr BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION touch()"
+q "CREATE POLICY extra_pol ON notes USING (true)"
+out=$(run m plan)
+like "a view not in the models is drift" "$out" "^-- drift: view public.extra_view: view is not in the models"
+like "a function not in the models is drift" "$out" "^-- drift: function public.extra_fn\\(\\): function is not in the models"
+like "a trigger not in the models is drift" "$out" "^-- drift: trigger public.notes.extra_tr:"
+like "a policy not in the models is drift" "$out" "^-- drift: policy public.notes.extra_pol:"
+unlike "nothing is dropped" "$out" "DROP "
+run m once >/dev/null
+is "the drift is still there" "$(q "SELECT count(*) FROM pg_views WHERE viewname = 'extra_view'")" "1"
+
+# row level security on a table the models give no policy: refused
+sed -i 's/^columns:/row_level_security: true\ncolumns:/' m/notes.yaml
+out=$(run m plan)
+like "RLS without a policy is refused" "$out" \
+    "^-- refused: enable row level security public.notes: the models give the table no policy"
+sed -i 's/^row_level_security: true/row_level_security: forced/' m/accounts.yaml
+like "FORCE on a table with policies is safe" "$(run m plan)" \
+    "^-- safe: enable row level security public.accounts: enabled -> enabled and forced"
+q "ALTER TABLE accounts DISABLE ROW LEVEL SECURITY"
+sed -i 's/^row_level_security: forced/row_level_security: false/' m/accounts.yaml
+q "ALTER TABLE accounts ENABLE ROW LEVEL SECURITY"
+like "RLS the models do not say is drift" "$(run m plan)" \
+    "^-- drift: row level security public.accounts: enabled in the database, off in the models"
+
+# a view the server rejects: refused with its error, the rest applies
+rm -rf m3; cp -r m m3
+sed -i 's/^row_level_security: true//' m3/notes.yaml
+sed -i 's/SELECT id, name FROM active_accounts/SELECT id, nme FROM active_accounts/' m3/objects.sql
+out=$(run m3 plan)
+like "a broken view is refused with the server's error" "$out" \
+    "^-- refused: change view public.named_accounts: would fail: column \"nme\" does not exist"
+
+# safe means it will apply: a new view calling a function nobody made is
+# refused at plan time, the rest of the plan applies
+rm -rf m4; cp -r m m4
+sed -i 's/^row_level_security: true//' m4/notes.yaml
+printf '\nCREATE VIEW missing_fn AS SELECT no_such_fn(id) FROM notes;\nCREATE VIEW fine AS SELECT id FROM notes;\n' >>m4/objects.sql
+out=$(run m4 plan)
+like "a new view calling a missing function: refused" "$out" \
+    "^-- refused: create view public.missing_fn: would fail: function no_such_fn\\(\\) does not exist"
+out=$(run m4 once); rc=$?
+is "--once applies the rest and exits 0" "$rc" 0
+is "the other new view is there, the refused one not" \
+    "$(q "SELECT string_agg(viewname, ',' ORDER BY viewname) FROM pg_views WHERE viewname IN ('missing_fn', 'fine')")" "fine"
+
+# a bad model SQL file: file:line:col, nothing touched
+before=$(schema_snapshot)
+printf 'CREATE VIEW ok AS SELECT 1;\nDROP TABLE notes;\n' >m3/bad.sql
+out=$(run m3 once); rc=$?
+is "a bad model SQL file fails" "$rc" 1
+like "with its file:line:col" "$out" "m3/bad.sql:2:1: DROP TABLE is not a model object"
+is "the database stays as it was" "$(schema_snapshot)" "$before"
