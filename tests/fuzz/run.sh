@@ -12,7 +12,7 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=$1 SECONDS_EACH=$2
 shift 2
-names=${*:-config model migparse migset proto}
+names=${*:-config model modelsql migparse migset proto}
 found=0 n=0
 mkdir -p "$BUILD/fuzz/findings"
 for name in $names; do

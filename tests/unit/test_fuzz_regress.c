@@ -20,6 +20,7 @@
 #include "../fuzz/fuzz_migparse.c"
 #include "../fuzz/fuzz_migset.c"
 #include "../fuzz/fuzz_model.c"
+#include "../fuzz/fuzz_modelsql.c"
 #include "../fuzz/fuzz_proto.c"
 
 typedef void (*fuzz_fn)(const uint8_t *, size_t);
@@ -97,6 +98,7 @@ test_model(void **state)
 	(void)state;
 	/* item 13: indexes: [[a, b]] with no column b leaked its names */
 	replay_all("model", fuzz_model, 1);
+	replay_all("modelsql", fuzz_modelsql, 0);
 }
 
 static void
