@@ -61,6 +61,8 @@ enum plan_need_kind {
 	NEED_NO_VIEW = 'v',	/* name: a column of table arg in schema sch
 				   that no view or rule uses (ALTER COLUMN
 				   TYPE refuses those) */
+	NEED_RELATION = 'r',	/* name: a relation a default names as text
+				   ('x'::regclass, nextval('x')) exists */
 };
 
 struct plan_need {

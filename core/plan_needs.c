@@ -47,6 +47,68 @@ split_qual(const char *q, char **sch, char **name)
 	return (*name && (!dot || *sch)) ? 0 : -1;
 }
 
+/* The want table whose serial column's sequence is sch.name, or -1. */
+static long
+serial_owner(const struct schema *want, const char *sch, const char *name)
+{
+	char seq[2 * SCH_NAME_MAX + 8];
+
+	for (size_t i = 0; i < want->ntables; i++) {
+		const struct sch_table *t = &want->tables[i];
+
+		if (strcmp(t->schema, sch))
+			continue;
+		for (size_t k = 0; k < t->ncols; k++) {
+			if (!t->cols[k].serial)
+				continue;
+			snprintf(seq, sizeof(seq), "%s_%s_seq", t->name,
+			    t->cols[k].name);
+			if (!strcmp(seq, name))
+				return (long)i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * The relations expr names as text must exist when c runs: a serial
+ * column's sequence is made with its table, so a default of a table
+ * created before it would fail; a sequence of the models not in the
+ * database is made before every table; anything else must be there.
+ */
+static void
+plan_needs_relations(struct pctx *x, struct plan_change *c, const char *expr,
+    const char *what)
+{
+	char **rel = NULL, *sch, *name;
+	const char *in;
+	long t;
+
+	if (schema_expr_relations(expr, &rel) == -1)
+		x->nomem = 1;
+	for (size_t i = 0; rel && rel[i]; i++) {
+		if (split_qual(rel[i], &sch, &name) == -1 || name == NULL) {
+			x->nomem = 1;
+			free(sch);
+			free(name);
+			continue;
+		}
+		in = sch ? sch : "public";
+		t = serial_owner(x->want, in, name);
+		if (t >= 0 && (x->made == NULL || x->made[t] == MADE_DONE ||
+		    x->made[t] == 0))
+			;	/* its table exists or was made before c */
+		else if (t < 0 && schema_find_sequence(x->want, in, name) &&
+		    !schema_find_sequence(x->have, in, name))
+			;	/* made first */
+		else
+			plan_need(x, c, NEED_RELATION, rel[i], NULL, NULL, what);
+		free(sch);
+		free(name);
+	}
+	schema_strv_free(rel);
+}
+
 void
 plan_needs_expr(struct pctx *x, struct plan_change *c, const char *expr,
     const char *what)
@@ -75,6 +137,7 @@ plan_needs_expr(struct pctx *x, struct plan_change *c, const char *expr,
 		free(name);
 	}
 	schema_strv_free(fn);
+	plan_needs_relations(x, c, expr, what);
 }
 
 /* "s.name[]" (an enum or domain's canonical type) -> schema, name. */

@@ -52,6 +52,7 @@ static const char q_check[] =
     "    d.refclassid = 'pg_class'::regclass AND d.refobjid ="
     "    to_regclass(quote_ident(n.sch) || '.' || quote_ident(n.arg)) AND"
     "    a.attname = n.name)"
+    "  WHEN 'r' THEN to_regclass(n.name) IS NOT NULL"
     "  ELSE true END"
     " ORDER BY 1";
 
@@ -134,6 +135,9 @@ pc_reason(const struct plan_need *n)
 	case NEED_NO_VIEW:
 		return pc_fmt("would fail: a view or rule uses column '%s' "
 		    "(ALTER COLUMN ... TYPE cannot change it)", n->name);
+	case NEED_RELATION:
+		return pc_fmt("would fail: relation \"%s\" does not exist when "
+		    "this runs (%s)", n->name, w);
 	}
 	return pc_fmt("would fail (%s)", w);
 }
@@ -162,6 +166,10 @@ pc_hint(const struct plan_need *n)
 	case NEED_NO_VIEW:
 		return strdup("a tier-2 migration drops the view, changes the "
 		    "column and creates the view again, in one transaction");
+	case NEED_RELATION:
+		return strdup("a sequence a default draws from: say it under "
+		    "'sequences:' (made before every table), or make the "
+		    "column serial");
 	case NEED_COLLATION:
 		return strdup("the collations this server has are in "
 		    "pg_collation (ICU ones such as und-x-icu need a build "
@@ -223,7 +231,7 @@ pcset_release(struct pcset *s)
 static int
 pcset_fill(struct pcset *s, const struct plan *p)
 {
-	static char kinds[][2] = { "t", "o", "d", "c", "f", "v", "T" };
+	static char kinds[][2] = { "t", "o", "d", "c", "f", "v", "T", "r" };
 	size_t n = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -240,13 +248,13 @@ pcset_fill(struct pcset *s, const struct plan *p)
 		for (size_t j = 0; p->v[i].cls == PLAN_SAFE &&
 		    j < p->v[i].nneeds; j++) {
 			const struct plan_need *d = &p->v[i].needs[j];
-			const char *kp = strchr("todcfvT", d->kind);
+			const char *kp = strchr("todcfvTr", d->kind);
 
 			if (d->kind == NEED_CHANGE || kp == NULL)
 				continue;
 			s->chg[s->n] = i;
 			s->need[s->n] = j;
-			s->col[0][s->n] = kinds[kp - "todcfvT"];
+			s->col[0][s->n] = kinds[kp - "todcfvTr"];
 			s->col[1][s->n] = d->name;
 			s->col[2][s->n] = d->sch;
 			s->col[3][s->n++] = d->arg;

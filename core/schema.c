@@ -1303,6 +1303,83 @@ funcs_walk(json_t *j, char ***out)
 	return 0;
 }
 
+/* ---- the relations an expression names: 'x'::regclass, nextval('x') ---- */
+
+static const char *
+last_sval(json_t *names)
+{
+	json_t *n = json_array_get(names, json_array_size(names) - 1);
+
+	return json_string_value(json_object_get(json_object_get(n, "String"),
+	    "sval"));
+}
+
+static const char *
+const_sval(json_t *node)
+{
+	return json_string_value(json_object_get(json_object_get(
+	    json_object_get(node, "A_Const"), "sval"), "sval"));
+}
+
+static int
+rels_walk(json_t *j, char ***out)
+{
+	const char *k, *f, *rel = NULL;
+	json_t *v, *cast, *call;
+	size_t i;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (rels_walk(v, out) == -1)
+				return -1;
+		return 0;
+	}
+	if (!json_is_object(j))
+		return 0;
+	if ((cast = json_object_get(j, "TypeCast")) != NULL &&
+	    (f = last_sval(json_object_get(json_object_get(cast, "typeName"),
+	    "names"))) != NULL && !strcmp(f, "regclass"))
+		rel = const_sval(json_object_get(cast, "arg"));
+	if ((call = json_object_get(j, "FuncCall")) != NULL &&
+	    (f = last_sval(json_object_get(call, "funcname"))) != NULL &&
+	    (!strcmp(f, "nextval") || !strcmp(f, "currval") ||
+	    !strcmp(f, "setval")))
+		rel = const_sval(json_array_get(json_object_get(call, "args"), 0));
+	if (rel) {
+		for (i = 0; *out && (*out)[i]; i++)
+			if (!strcmp((*out)[i], rel))
+				break;
+		if ((*out == NULL || (*out)[i] == NULL) &&
+		    schema_strv_push(out, rel) == -1)
+			return -1;
+	}
+	json_object_foreach(j, k, v)
+		if (rels_walk(v, out) == -1)
+			return -1;
+	return 0;
+}
+
+int
+schema_expr_relations(const char *expr, char ***out)
+{
+	PgQueryParseResult r;
+	json_t *root = NULL;
+	char *sql = NULL;
+	int rc = 0;
+
+	if (expr == NULL)
+		return 0;
+	if (asprintf(&sql, "SELECT (%s)", expr) == -1)
+		return -1;
+	r = pg_query_parse(sql);
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)))
+		rc = rels_walk(root, out);
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	free(sql);
+	return rc;
+}
+
 int
 schema_sql_funcs(const char *sql, char ***out)
 {

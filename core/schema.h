@@ -361,6 +361,11 @@ int	schema_expr_is_constant(const char *expr);
  * of memory.
  */
 int	schema_expr_funcs(const char *expr, char ***out);
+/*
+ * The relations expr names as text: 'x'::regclass, and the first argument
+ * of nextval(), currval() and setval() ("x" or "s.x", as written).
+ */
+int	schema_expr_relations(const char *expr, char ***out);
 /* The same for the statements of sql (a view's query, ...). */
 int	schema_sql_funcs(const char *sql, char ***out);
 /*

@@ -147,6 +147,41 @@ is "citext compares without case" \
 out=$(run "$db" good once)
 like "a second --once is up to date" "$out" "up to date"
 
+# ---- a default that draws from a sequence (a relation named as text) ----
+refused "a sequence that does not exist" \
+    'table: t
+columns:
+  id: { type: bigint, primary_key: true }
+  n: { type: bigint, default: "nextval('"'"'nope_seq'"'"'::regclass)" }
+' 'would fail: relation "nope_seq" does not exist when this runs \(column .n.\)' \
+    "under 'sequences:'"
+# a serial column's sequence is made with its table: a default of a table
+# made before that one would fail; made after it, it applies
+n=$((n + 1)); fresh "q$n"; mkdir -p "q$n"
+printf 'table: a\ncolumns:\n  id: { type: bigint, primary_key: true }\n  n: { type: bigint, default: "nextval('"'"'zz_id_seq'"'"'::regclass)" }\n' >"q$n/a.yaml"
+printf 'table: zz\ncolumns:\n  id: { type: bigserial, primary_key: true }\n' >"q$n/zz.yaml"
+plan=$(run "$db" "q$n" plan)
+out=$(run "$db" "q$n" once); rc=$?
+is "serial sequence of another new table: --once exits 0" "$rc" 0
+unlike "serial sequence of another new table: nothing failed at apply" "$out" "cannot apply"
+made=$(psql -qAtX -d "$db" -c "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relname IN ('a', 'zz')")
+if [ "$made" = "a,zz" ]; then
+	unlike "serial sequence of another new table: made first, so not refused" \
+	    "$plan" "refused"
+else
+	is "serial sequence of another new table: only zz made" "$made" "zz"
+	like "serial sequence of another new table: refused with the reason" \
+	    "$plan" 'would fail: relation "zz_id_seq" does not exist when this runs'
+fi
+# a sequence the models declare is made before every table
+n=$((n + 1)); fresh "q$n"; mkdir -p "q$n"
+printf 'sequences:\n  ticket_seq: {}\n' >"q$n/_seq.yaml"
+printf 'table: a\ncolumns:\n  id: { type: bigint, primary_key: true }\n  n: { type: bigint, default: "nextval('"'"'ticket_seq'"'"'::regclass)" }\n' >"q$n/a.yaml"
+out=$(run "$db" "q$n" once); rc=$?
+is "a declared sequence: --once exits 0" "$rc" 0
+is "a declared sequence: the table is made" \
+    "$(psql -qAtX -d "$db" -c "SELECT count(*) FROM pg_class WHERE relname = 'a'")" 1
+
 # ---- a database made with serial columns, modelled as serial ----
 fresh serial
 psql -qAtX -v ON_ERROR_STOP=1 -d "$db" >/dev/null <<'SQL'
