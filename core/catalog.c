@@ -166,10 +166,12 @@ static const char q_columns[] =
  */
 static const char q_constraints[] =
     "SELECT co.conrelid, co.conname, co.contype,"
-    "  array_to_json(co.conkey), rn.nspname, rc.relname,"
+    "  CASE WHEN co.contype <> 'x' THEN array_to_json(co.conkey) END,"
+    "  rn.nspname, rc.relname,"
     "  array_to_json(co.confkey), co.confdeltype, co.confupdtype,"
     "  co.convalidated,"
     "  CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid)"
+    "  WHEN co.contype = 'x' THEN pg_get_constraintdef(co.oid)"
     "  END, co.confrelid,"
     "  CASE WHEN co.contype = 'f' AND (NOT " NSP_IN("rn.nspname") " OR"
     "   rc.relispartition) THEN"
@@ -187,7 +189,8 @@ static const char q_constraints[] =
     "      co.contype IN ('p', 'u')"
     " LEFT JOIN pg_class rc ON rc.oid = co.confrelid"
     " LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace"
-    " WHERE co.contype IN ('p', 'u', 'f', 'c') AND " NSP_FILTER
+    /* exclusion constraints: read so that they are drift, not silence */
+    " WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND " NSP_FILTER
     " ORDER BY co.conrelid, co.conname";
 
 /*

@@ -19,6 +19,7 @@ con_kind_name(enum sch_con_kind k)
 	case SCH_UNIQUE: return "unique constraint";
 	case SCH_FK: return "foreign key";
 	case SCH_CHECK: return "check";
+	case SCH_EXCLUDE: return "exclusion constraint";
 	}
 	return "constraint";
 }

@@ -250,6 +250,9 @@ plan_con_body(struct pctx *x, const struct sch_constraint *c, int not_valid)
 		    plan_defer_sql(c->deferrable, c->deferred, 0),
 		    not_valid ? " NOT VALID" : "");
 		break;
+	case SCH_EXCLUDE:	/* read from the catalog, never planned */
+		r = plan_fmt("%s", c->expr ? c->expr : "");
+		break;
 	}
 	plan_strs_free(&s);
 	return r;

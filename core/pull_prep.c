@@ -759,6 +759,11 @@ prep_constraint(struct prep *p, struct sch_table *t, size_t *j)
 {
 	struct sch_constraint *c = &t->cons[*j];
 
+	if (c->kind == SCH_EXCLUDE) {	/* noted by the scan (pull_scan.c) */
+		schema_remove_constraint(t, *j);
+		(*j)--;
+		return;
+	}
 	if (c->kind == SCH_FK && (schema_find_table(p->s, c->ref_schema,
 	    c->ref_table) == NULL || c->ref_cols == NULL)) {
 		drop_constraint(p, t, *j, "the table it references is not "

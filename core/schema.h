@@ -70,6 +70,7 @@ struct sch_column {
 
 enum sch_con_kind {
 	SCH_PK = 'p', SCH_UNIQUE = 'u', SCH_FK = 'f', SCH_CHECK = 'c',
+	SCH_EXCLUDE = 'x',	/* catalog only: the models cannot say it */
 };
 
 struct sch_constraint {

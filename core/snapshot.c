@@ -18,6 +18,7 @@ static const struct {
 } snap_kinds[] = {
 	{ SCH_PK, "primary key" }, { SCH_UNIQUE, "unique" },
 	{ SCH_FK, "foreign key" }, { SCH_CHECK, "check" },
+	{ SCH_EXCLUDE, "exclusion" },
 };
 
 static const struct {

@@ -151,6 +151,9 @@ prop "unique, primary key|INCLUDE columns, NULLS NOT DISTINCT" \
     "ALTER TABLE t ADD UNIQUE NULLS NOT DISTINCT (a)" \
     "$(T text bigint 'unique: [[a]]\n')" \
     "$(T text bigint 'unique: [{ columns: [a], nulls_not_distinct: true }]\n')"
+prop "exclusion constraint|exists" \
+    "ALTER TABLE t ADD CONSTRAINT t_no_overlap EXCLUDE USING btree (b WITH =)" \
+    "$(T)" -
 prop "check|expression" "ALTER TABLE t ADD CONSTRAINT t_check CHECK (b > 0)" \
     "$(T text bigint 'checks: ["b > 1"]\n')" \
     "$(T text bigint 'checks: ["b > 0"]\n')"
