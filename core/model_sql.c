@@ -405,6 +405,7 @@ sql_search_path(struct sload *l, json_t *n, struct merr *e)
 
 		if (v == NULL || *v == '\0' || strlen(v) > SCH_NAME_MAX) {
 			free(path);
+			free(l->dflt);	/* the first schema, if one was named */
 			l->dflt = strdup("public");
 			return sql_error(l, 0, e, "%s: name the schemas, "
 			    "e.g. SET search_path TO app, public",

@@ -98,7 +98,7 @@ test_model(void **state)
 	(void)state;
 	/* item 13: indexes: [[a, b]] with no column b leaked its names */
 	replay_all("model", fuzz_model, 1);
-	replay_all("modelsql", fuzz_modelsql, 0);
+	replay_all("modelsql", fuzz_modelsql, 1);
 }
 
 static void
