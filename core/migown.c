@@ -215,6 +215,44 @@ own_comment(struct own_run *r, const json_t *n)
 		own_add(r, "comment", NULL, "%s.%s", r->defschema, p[0]);
 }
 
+/* Views, functions, triggers and policies a file creates (tier 1 reads
+   them as model SQL objects: made by an enhancement, they are not drift) */
+static void
+own_sqlobj(struct own_run *r, const char *type, const json_t *n)
+{
+	const json_t *rv;
+	const char *sch, *name;
+
+	if (!strcmp(type, "CreateFunctionStmt")) {
+		if (own_qname(r, json_object_get(n, "funcname"), &sch,
+		    &name) == 0)
+			own_add(r, json_is_true(json_object_get(n,
+			    "is_procedure")) ? "procedure" : "function", NULL,
+			    "%s.%s", sch, name);
+	} else if (!strcmp(type, "ViewStmt")) {
+		rv = json_object_get(n, "view");
+		if (str(rv, "relname"))
+			own_add(r, "view", NULL, "%s.%s", rv_schema(r, rv),
+			    str(rv, "relname"));
+	} else if (!strcmp(type, "CreateTableAsStmt")) {
+		rv = json_object_get(json_object_get(n, "into"), "rel");
+		if (str(n, "objtype") && !strcmp(str(n, "objtype"),
+		    "OBJECT_MATVIEW") && str(rv, "relname"))
+			own_add(r, "materialized view", NULL, "%s.%s",
+			    rv_schema(r, rv), str(rv, "relname"));
+	} else if (!strcmp(type, "CreateTrigStmt")) {
+		rv = json_object_get(n, "relation");
+		if (str(n, "trigname") && str(rv, "relname"))
+			own_add(r, "trigger", NULL, "%s.%s.%s", rv_schema(r, rv),
+			    str(rv, "relname"), str(n, "trigname"));
+	} else if (!strcmp(type, "CreatePolicyStmt")) {
+		rv = json_object_get(n, "table");
+		if (str(n, "policy_name") && str(rv, "relname"))
+			own_add(r, "policy", NULL, "%s.%s.%s", rv_schema(r, rv),
+			    str(rv, "relname"), str(n, "policy_name"));
+	}
+}
+
 static int
 own_stmt(struct own_run *r, const struct mig_stmt *st, struct merr *e)
 {
@@ -248,6 +286,8 @@ own_stmt(struct own_run *r, const struct mig_stmt *st, struct merr *e)
 			own_enum(r, n, 0);
 		else if (!strcmp(type, "CommentStmt"))
 			own_comment(r, n);
+		else
+			own_sqlobj(r, type, n);
 	}
 	json_decref(root);
 	return 0;

@@ -338,7 +338,9 @@ tree_kept(const char *type)
 	static const char *const kept[] = { "TransactionStmt", "IndexStmt",
 	    "DropStmt", "ReindexStmt", "VacuumStmt", "UpdateStmt",
 	    "DeleteStmt", "AlterTableStmt", "CreateStmt", "CreateEnumStmt",
-	    "AlterEnumStmt", "CommentStmt", "DiscardStmt", NULL };
+	    "AlterEnumStmt", "CommentStmt", "DiscardStmt",
+	    "CreateFunctionStmt", "ViewStmt", "CreateTableAsStmt",
+	    "CreateTrigStmt", "CreatePolicyStmt", NULL };
 
 	for (int i = 0; kept[i]; i++)
 		if (strcmp(type, kept[i]) == 0)

@@ -104,7 +104,10 @@ drift_owner(struct pctx *x, const char *kind, const char *target,
 	    !strcmp(kind, "column") || !strcmp(kind, "default") ||
 	    !strcmp(kind, "enum value") || !strcmp(kind, "comment") ||
 	    !strcmp(kind, "sequence") || !strcmp(kind, "domain") ||
-	    !strcmp(kind, "extension"))
+	    !strcmp(kind, "extension") || !strcmp(kind, "view") ||
+	    !strcmp(kind, "materialized view") || !strcmp(kind, "function") ||
+	    !strcmp(kind, "procedure") || !strcmp(kind, "trigger") ||
+	    !strcmp(kind, "policy"))
 		want = kind;
 	else if (!strcmp(kind, "identity"))
 		want = "column";	/* ADD COLUMN ... AS IDENTITY */
@@ -112,7 +115,10 @@ drift_owner(struct pctx *x, const char *kind, const char *target,
 		want = "constraint";
 	for (size_t i = 0; x->opts && i < x->opts->nowned; i++) {
 		o = &x->opts->owned[i];
-		if (o->target == NULL || strcmp(o->target, target))
+		/* a routine's target has its arguments: "s.f(a int)" */
+		if (o->target == NULL || (strcmp(o->target, target) &&
+		    (strncmp(o->target, target, strlen(o->target)) ||
+		    target[strlen(o->target)] != '(')))
 			continue;
 		if (!strcmp(o->kind, want) && (detail == NULL ||
 		    o->detail == NULL || !strcmp(o->detail, detail)))

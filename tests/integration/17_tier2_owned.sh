@@ -4,7 +4,8 @@
 # drift, status is in sync and `check` passes; a stray index made by hand
 # is drift and fails `check`; after `down` the enhancement's index is gone
 # and no longer mentioned, and the same index made by hand while the
-# enhancement is not applied is drift again.
+# enhancement is not applied is drift again.  Views, functions, triggers
+# and policies an enhancement made are its own as well.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models migrations
@@ -86,6 +87,36 @@ out=$(ctl down --yes 2>&1); rc=$?
 is "down again: exit 0" "$rc" 0
 is "all down: plan is empty" "$(plan)" \
     "-- no changes: the database matches the models"
+
+# views, functions, triggers and policies an enhancement made are its
+# own too (tier 1 compares them as model SQL objects), not drift
+C=20240201_000000_add_sql_objects
+cat >"migrations/$C.sql" <<'SQL'
+CREATE FUNCTION touch_user() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RETURN NEW; END $$;
+CREATE VIEW active_users AS SELECT id FROM users;
+CREATE TRIGGER users_touch BEFORE UPDATE ON users
+    FOR EACH ROW EXECUTE FUNCTION touch_user();
+CREATE POLICY users_self ON users USING (true);
+SQL
+cat >"migrations/${C}_rollback.sql" <<'SQL'
+DROP POLICY users_self ON users;
+DROP TRIGGER users_touch ON users;
+DROP VIEW active_users;
+DROP FUNCTION touch_user();
+SQL
+out=$(ctl up 2>&1); rc=$?
+is "sql objects: up exit 0" "$rc" 0
+out=$(plan)
+unlike "sql objects: no drift line" "$out" "^-- drift:"
+for o in "function public\.touch_user\(\)" "view public\.active_users" \
+    "trigger public\.users\.users_touch" "policy public\.users\.users_self"; do
+	like "sql objects: $o is tier 2's" "$out" "^-- tier 2: $o: .*'$C'"
+done
+q "CREATE VIEW stray_view AS SELECT 1 AS x"
+like "a view made by hand is drift" "$(plan)" \
+    "^-- drift: view public\.stray_view: view is not in the models"
+q "DROP VIEW stray_view"
 
 kill -TERM "$dpid"
 wait "$dpid"
