@@ -397,6 +397,7 @@ sql_search_path(struct sload *l, json_t *n, struct merr *e)
 	free(l->path);
 	free(l->dflt);
 	l->path = NULL;
+	l->dflt = NULL;
 	if (jstr(n, "kind") && !strcmp(jstr(n, "kind"), "VAR_SET_DEFAULT"))
 		return (l->dflt = strdup("public")) ? 0 : mload_nomem(e);
 	json_array_foreach(args, i, a) {
