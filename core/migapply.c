@@ -131,21 +131,34 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 	return 0;
 }
 
-/* Parse every pending file (a syntax error anywhere stops everything). */
+/*
+ * Parse every pending file (a syntax error anywhere stops everything).
+ * Nothing has run yet: a stop (SIGTERM) ends a long parse between its
+ * statements (MERR_STATE), the file left unparsed for the next time.
+ */
 static int
 prepare_pending(struct mstate *s, struct merr *e)
 {
+	struct migration *m;
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < s->set->n; i++) {
-		const struct trk_row *t = tracking_find(&s->trk,
-		    s->set->v[i].version);
-
-		if (mstate_pending(&s->set->v[i], t) &&
-		    migset_prepare(&s->set->v[i], e) == -1)
-			return -1;
+	for (i = 0; i < s->set->n && rc == 0; i++) {
+		m = &s->set->v[i];
+		if (!mstate_pending(m, tracking_find(&s->trk, m->version)))
+			continue;
+		m->up.stop = s->env->stop;
+		rc = migset_prepare(m, e);
+		m->up.stop = NULL;
 	}
-	return 0;
+	return rc;
+}
+
+/* Was e a stop (SIGTERM) rather than a refusal? */
+static int
+stopped(const struct mig_env *env, const struct merr *e)
+{
+	return e->code == MERR_STATE && env->stop && *env->stop;
 }
 
 static int
@@ -213,7 +226,8 @@ migrate_up(const struct mig_env *env, const struct migrate_opts *o,
 	}
 	if (up_check(&s, NULL, e) == -1 || up_plan(&s, o, &v, &n, e) == -1 ||
 	    prepare_pending(&s, e) == -1) {
-		refused(env, o, "up", e);
+		if (!stopped(env, e))
+			refused(env, o, "up", e);
 		goto out;
 	}
 	for (i = 0; i < n; i++)

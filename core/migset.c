@@ -1001,7 +1001,9 @@ migset_prepare_down(struct migration *m, struct merr *e)
 	}
 	if (sc->path == NULL || sc->parsed || mig_parse_script(sc, e) == 0)
 		return 0;
-	if (e->code != MERR_NOMEM && (sc->broken = malloc(sizeof(*e))))
+	/* out of memory or stopped (MERR_STATE): not the file's fault */
+	if (e->code != MERR_NOMEM && e->code != MERR_STATE &&
+	    (sc->broken = malloc(sizeof(*e))))
 		*sc->broken = *e;
 	return -1;
 }

@@ -569,28 +569,61 @@ cmd_submit(struct migrated *m, struct conn *c, const struct cmd *cmd,
 }
 
 /*
- * reload: parse a fresh configuration now, on the loop (keep the old one
- * on any error), then re-run tier 1 on the worker with the new one.  The
- * reply comes when that run has ended: ok, or why not.
+ * reload: a fresh configuration is loaded and checked off the loop
+ * (daemon_reload_start); the old one is kept on any error.  Then tier 1
+ * runs on the worker with the new one (cmd_reload_submit).  The reply
+ * comes when that run has ended: ok, or why not.
  */
 static int
 cmd_reload_now(struct migrated *m, struct conn *c, const struct cmd *cmd,
     struct proto_request *r)
 {
-	struct job *j;
 	struct merr e;
 
+	(void)r;		/* reload takes no arguments */
 	merr_clear(&e);
 	m->reload_pending = 0;	/* a SIGHUP waiting is served too */
-	if (daemon_reload(m, &e) == -1) {
+	log_info("reload requested by uid %ld (%s) pid %ld", (long)c->uid,
+	    c->user, (long)c->pid);
+	if (daemon_reload_start(m, c->id, (long)c->uid, &e) == -1) {
 		cmd_reply_error(c, cmd_name(cmd), PROTO_FAILED, &e);
 		return 0;
 	}
-	if ((j = cmd_client_job(m, c, cmd, r)) == NULL)
+	return 1;
+}
+
+int
+cmd_reload_submit(struct migrated *m, uint64_t conn_id)
+{
+	const struct cmd *cmd = cmd_find("reload");
+	struct conn *c = control_find(&m->control, conn_id);
+	struct proto_request r;
+	struct job *j;
+
+	if (c == NULL)
+		return 0;	/* the client left: the daemon's own reload */
+	proto_request_init(&r);
+	snprintf(r.cmd, sizeof(r.cmd), "%s", cmd_name(cmd));
+	j = cmd_client_job(m, c, cmd, &r);
+	proto_request_release(&r);
+	if (j == NULL) {	/* answered: the daemon's own reload runs */
+		control_done(c);
 		return 0;
-	daemon_reloading(m);
+	}
 	cmd_start(m, c, j);
 	return 1;
+}
+
+void
+cmd_reload_failed(struct migrated *m, uint64_t conn_id, const struct merr *e)
+{
+	struct conn *c = control_find(&m->control, conn_id);
+
+	if (c == NULL)
+		return;
+	cmd_reply_error(c, "reload", m->stopping ? PROTO_SHUTDOWN :
+	    PROTO_FAILED, e);
+	control_done(c);
 }
 
 /*

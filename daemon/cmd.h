@@ -66,6 +66,15 @@ int	cmd_dispatch(void *migrated, struct conn *, const char *line,
 /* The client reload that waited for a running operation: run it now (or
  * answer it, when the daemon stops). */
 void	cmd_reload_resume(struct migrated *);
+/*
+ * A client's reload after its preflight (daemon_reload_parsed): submit
+ * tier 1's run as its job (1), or 0 when the client left or was told
+ * busy (the caller runs the reload as its own).
+ */
+int	cmd_reload_submit(struct migrated *, uint64_t conn_id);
+/* ... or the preflight failed: the client gets e (if still there). */
+void	cmd_reload_failed(struct migrated *, uint64_t conn_id,
+	    const struct merr *e);
 /* Answer the wait-ready clients once ready or stopping. */
 void	cmd_ready_resume(struct migrated *);
 /* A job of the daemon's own for cmd, on the current configuration. */

@@ -71,7 +71,7 @@ daemon_status_get(struct migrated *m, struct daemon_status *s)
 static void
 daemon_tier1_state(struct migrated *m, const struct job *j)
 {
-	if (m->st.reloading) {
+	if (m->st.reloading && j->cmd == cmd_internal(CMD_RELOAD)) {
 		m->st.reloading = 0;
 		notify_send(&m->notify, "READY=1");
 	}
@@ -89,7 +89,7 @@ daemon_tier1_state(struct migrated *m, const struct job *j)
 }
 
 /* systemd learns that a reload started (and when: MONOTONIC_USEC). */
-void
+static void
 daemon_reloading(struct migrated *m)
 {
 	struct timespec ts;
@@ -153,7 +153,8 @@ daemon_status_changed(struct migrated *m)
 	if (m->reload_conn && (!m->st.busy_op || m->stopping))
 		cmd_reload_resume(m);
 	cmd_ready_resume(m);
-	if (m->stopping && dbloop_idle(&m->dbloop)) {
+	if (m->stopping && dbloop_idle(&m->dbloop) &&
+	    reload_idle(&m->reload)) {
 		daemon_finish(m);
 		return;
 	}
@@ -403,31 +404,34 @@ daemon_watch_cb(void *arg, const char *file)
 	dbloop_submit(&m->dbloop, &j->task);
 }
 
-static int
+static void
 daemon_reload_failed(struct migrated *m, const struct merr *e)
 {
+	if (m->stopping) {
+		log_info("reload given up: %s", e->msg);
+		return;
+	}
 	log_merr("reload failed, keeping the old configuration", e);
 	m->st.reloads++;
-	return -1;
 }
 
-int
-daemon_reload(struct migrated *m, struct merr *e)
+/* A reload ended without a tier-1 run: not busy, READY=1 to systemd. */
+static void
+daemon_reload_over(struct migrated *m)
 {
-	struct cfgref *fresh = cfgref_new();
+	m->st.busy_op = NULL;
+	if (m->st.reloading) {
+		m->st.reloading = 0;
+		notify_send(&m->notify, "READY=1");
+	}
+}
+
+/* The checked configuration (reload.c) replaces the old one. */
+static void
+daemon_reload_swap(struct migrated *m, struct cfgref *fresh)
+{
 	struct config *old = &m->cfg->cfg;
 
-	if (fresh == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (config_load(&fresh->cfg, m->config_path, &m->overrides, e) == -1) {
-		free(fresh);
-		return daemon_reload_failed(m, e);
-	}
-	if (config_check_paths(&fresh->cfg, e) == -1 ||
-	    ops_preflight(&fresh->cfg, NULL, e) == -1) {
-		cfgref_put(fresh);
-		return daemon_reload_failed(m, e);
-	}
 	if (strcmp(old->socket_path, fresh->cfg.socket_path))
 		log_warnx("reload: a new socket path takes effect at the next "
 		    "start");
@@ -438,7 +442,6 @@ daemon_reload(struct migrated *m, struct merr *e)
 	log_info("configuration reloaded%s%s", fresh->cfg.path ? " from " :
 	    "", fresh->cfg.path ? fresh->cfg.path : "");
 	m->st.reloads++;
-	return 0;
 }
 
 static void
@@ -447,11 +450,75 @@ daemon_reload_done(void *arg, struct job *j)
 	daemon_startup_done(arg, j);
 }
 
+/* Tier 1 again with the new configuration, for a SIGHUP. */
+static void
+daemon_reload_job(struct migrated *m)
+{
+	struct job *j;
+
+	if (!m->st.db_up || (j = cmd_job(m, cmd_internal(CMD_RELOAD),
+	    daemon_reload_done)) == NULL) {
+		daemon_reload_over(m);
+		return;
+	}
+	j->mutating = 1;	/* busy_op stays "reload" until it ends */
+	dbloop_submit(&m->dbloop, &j->task);
+}
+
+/*
+ * The preflight ended (loop thread).  fresh: the new configuration, now
+ * ours: swap it in, then tier 1 runs with it as the client's job (who, a
+ * connection id) or the daemon's own (SIGHUP, or the client left).
+ */
+static void
+daemon_reload_parsed(void *arg, uint64_t who, struct cfgref *fresh,
+    const struct merr *e)
+{
+	struct migrated *m = arg;
+
+	if (fresh == NULL) {
+		daemon_reload_failed(m, e);
+		daemon_reload_over(m);
+		if (who)
+			cmd_reload_failed(m, who, e);
+	} else {
+		daemon_reload_swap(m, fresh);
+		if (who == 0 || cmd_reload_submit(m, who) == 0)
+			daemon_reload_job(m);
+	}
+	daemon_status_changed(m);
+}
+
+/*
+ * A reload starts (SIGHUP: who 0; a client: its connection id).  The new
+ * configuration is loaded and its models and migration files parsed on a
+ * pool thread (reload.c): commands are answered and SIGTERM is handled
+ * meanwhile.  The daemon is busy with "reload" from now until its tier-1
+ * run ends, so a mutating command is told busy and another reload (a
+ * client's, or SIGHUP) waits for this one and runs after it.
+ */
+int
+daemon_reload_start(struct migrated *m, uint64_t who, long uid,
+    struct merr *e)
+{
+	if (reload_start(&m->reload, who, e) == -1) {
+		daemon_reload_failed(m, e);
+		return -1;
+	}
+	m->st.busy_op = "reload";
+	m->st.busy_since = time(NULL);
+	m->st.busy_uid = uid;
+	daemon_reloading(m);
+	log_info("reload: checking the configuration, the models and the "
+	    "migrations folder");
+	daemon_status_changed(m);
+	return 0;
+}
+
 static void
 daemon_sighup(struct migrated *m)
 {
 	struct merr e;
-	struct job *j;
 
 	merr_clear(&e);
 	if (m->stopping)
@@ -463,18 +530,7 @@ daemon_sighup(struct migrated *m)
 		return;
 	}
 	log_info("SIGHUP: reloading");
-	if (daemon_reload(m, &e) == -1)
-		return;
-	if (!m->st.db_up || (j = cmd_job(m, cmd_internal(CMD_RELOAD),
-	    daemon_reload_done)) == NULL)
-		return;
-	j->mutating = 1;
-	daemon_reloading(m);
-	m->st.busy_op = "reload";
-	m->st.busy_since = time(NULL);
-	m->st.busy_uid = (long)geteuid();
-	dbloop_submit(&m->dbloop, &j->task);
-	daemon_status_changed(m);
+	(void)daemon_reload_start(m, 0, (long)geteuid(), &e);
 }
 
 static void
@@ -517,6 +573,7 @@ daemon_shutdown(struct migrated *m, int sig)
 	notify_send(&m->notify, "STOPPING=1");
 	m->dbloop.stop = 1;
 	check_stop(&m->check);
+	reload_stop(&m->reload);
 	control_stop_accepting(&m->control);
 	uv_timer_stop(&m->ping);
 	uv_timer_stop(&m->reconnect);
@@ -578,6 +635,8 @@ daemon_handles(struct migrated *m)
 	dblisten_init(&m->listen, m->loop, m->origin, daemon_changed_cb,
 	    daemon_listen_lost, m);
 	check_init(&m->check, m->loop, daemon_check_done, m);
+	reload_init(&m->reload, m->loop, m->config_path, &m->overrides,
+	    daemon_reload_parsed, m);
 	watch_init(&m->watch, m->loop, daemon_watch_cb, m);
 	watch_start(&m->watch, m->cfg->cfg.migrations_dir);
 }
@@ -612,7 +671,7 @@ daemon_start(struct migrated *m)
 
 	merr_clear(&e);
 	memset(&set, 0, sizeof(set));
-	if ((rc = ops_preflight(&m->cfg->cfg, &set, &e)) == 0) {
+	if ((rc = ops_preflight(&m->cfg->cfg, &set, NULL, &e)) == 0) {
 		log_debug("start: models and migrations folder checked");
 		rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
 		    &m->cfg->cfg, &e);

@@ -29,6 +29,7 @@
 #include "dbloop.h"
 #include "job.h"
 #include "notify.h"
+#include "reload.h"
 #include "stats.h"
 #include "status.h"
 #include "watch.h"
@@ -83,6 +84,7 @@ struct migrated {
 	struct notify		 notify;
 	struct watch		 watch;
 	struct check		 check;		/* folder validation */
+	struct reload		 reload;	/* a reload's preflight */
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_timer_t		 reconnect;	/* backoff after a lost db */
 	uv_timer_t		 ping;		/* idle liveness check */
@@ -114,9 +116,13 @@ void	daemon_status_get(struct migrated *, struct daemon_status *s);
 void	daemon_fold(struct migrated *, struct job *);
 void	daemon_db_lost(struct migrated *, const struct merr *);
 void	daemon_shutdown(struct migrated *, int sig);
-/* Load a fresh configuration and swap it in; keep the old on error. */
-int	daemon_reload(struct migrated *, struct merr *);
-/* A reload's tier-1 run is about to start: RELOADING=1 to systemd. */
-void	daemon_reloading(struct migrated *);
+/*
+ * Start a reload (who: the client's connection id, 0 for SIGHUP; uid: who
+ * asked): a fresh configuration checked off the loop, then swapped in and
+ * tier 1 run with it; the old one kept on any error.  -1: e says why none
+ * started (logged).  Not while busy_op is set (the callers defer it).
+ */
+int	daemon_reload_start(struct migrated *, uint64_t who, long uid,
+	    struct merr *e);
 
 #endif

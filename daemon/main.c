@@ -169,7 +169,7 @@ main(int argc, char **argv)
 	if (op.check) {
 		/* what the start checks that needs no database */
 		svccheck_home(&cfg);
-		if (ops_preflight(&cfg, NULL, &e) == -1 ||
+		if (ops_preflight(&cfg, NULL, NULL, &e) == -1 ||
 		    control_check(&cfg, &e) == -1) {
 			log_merr("error", &e);
 			rc = 1;

@@ -30,12 +30,14 @@ void	ops_run(struct dbloop *, struct dbtask *);
 
 /*
  * Start-up and reload, before any database work: the models load and the
- * migration files parse.  Errors carry file, line and column.  Loop thread.
+ * migration files parse.  Errors carry file, line and column.  The loop
+ * thread at start-up, a pool thread on reload (reload.c); no shared state.
  * keep (may be NULL): a zeroed migset that receives the parsed folder, so
  * that the start-up parses it once (ops_keep() hands it to the worker).
+ * stop (may be NULL): parsing gives up (MERR_STATE) once *stop is set.
  */
 int	ops_preflight(const struct config *, struct migset *keep,
-	    struct merr *);
+	    volatile sig_atomic_t *stop, struct merr *);
 /* The folder ops_preflight() parsed, moved into the worker's cache. */
 void	ops_keep(struct ops *, struct migset *);
 

@@ -527,10 +527,11 @@ op_check(struct opctx *x, struct merr *e)
 /*
  * Load the models and parse the migrations folder without a database, so
  * that a bad file stops the start (or a reload) before anything connects.
- * Runs on the loop thread at start-up and on reload: plain file parsing.
+ * Plain file parsing: the loop thread at start-up, a pool thread on reload.
  */
 int
-ops_preflight(const struct config *cfg, struct migset *keep, struct merr *e)
+ops_preflight(const struct config *cfg, struct migset *keep,
+    volatile sig_atomic_t *stop, struct merr *e)
 {
 	struct schema *s = NULL;
 	struct migrate_result r;
@@ -543,6 +544,7 @@ ops_preflight(const struct config *cfg, struct migset *keep, struct merr *e)
 	memset(&env, 0, sizeof(env));
 	env.cfg = cfg;		/* no database: parse and lint only */
 	env.cache = keep;
+	env.stop = stop;
 	migrate_result_init(&r);
 	rc = migrate_validate(&env, 0, &r, e);
 	migrate_result_release(&r);

@@ -488,15 +488,37 @@ test_backfill_stop_flag_uuid_key(void **state)
 }
 
 /* A stop before a file's first statement leaves no dirty row behind. */
+/* The folder parsed and kept in cache, without running anything. */
+static void
+parse_into(struct migset *cache)
+{
+	F.env.cache = cache;
+	F.opts.dry_run = 1;
+	if (up() == -1)
+		fail_e("up --dry-run");
+	F.opts.dry_run = 0;
+}
+
 static void
 test_stop_before_first_statement(void **state)
 {
+	struct migset cache;
 	char path[512];
 
 	(void)state;
+	memset(&cache, 0, sizeof(cache));
 	sql("CREATE TABLE s (a int)");
 	put("20240101_tx.sql", "BEGIN;\nALTER TABLE s ADD b int;\nCOMMIT;\n");
 	F.env.stop = &stop_flag;
+	stop_flag = 1;
+	/* a stop during the parse: given up before anything ran */
+	assert_int_equal(up(), -1);
+	assert_int_equal(F.e.code, MERR_STATE);
+	assert_non_null(strstr(F.e.msg, "stopped while parsing '"));
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"), "0");
+	/* parsed before the stop: the runner stops before statement 1 */
+	stop_flag = 0;
+	parse_into(&cache);
 	stop_flag = 1;
 	assert_int_equal(up(), -1);
 	assert_string_equal(F.e.msg, "'20240101_tx' interrupted before "
@@ -505,6 +527,9 @@ test_stop_before_first_statement(void **state)
 	snprintf(path, sizeof(path), "%s/20240101_tx.sql", F.dir);
 	unlink(path);
 	put("20240102_ix.sql", "CREATE INDEX CONCURRENTLY s_a ON s (a);\n");
+	stop_flag = 0;
+	parse_into(&cache);
+	stop_flag = 1;
 	assert_int_equal(up(), -1);
 	assert_string_equal(F.e.msg, "'20240102_ix' interrupted before "
 	    "statement 1 of 1");
@@ -515,6 +540,8 @@ test_stop_before_first_statement(void **state)
 	if (up() == -1)
 		fail_e("up after the stop");
 	assert_string_equal(val("SELECT dirty FROM migrated_versions"), "f");
+	F.env.cache = NULL;
+	migset_release(&cache);
 }
 
 static void
