@@ -1,0 +1,304 @@
+/*
+ * pull_sql.c - the SQL objects of a live database as model SQL files
+ * (pull.h, models/README.md "SQL objects"): views and materialized views,
+ * functions and procedures, triggers and policies, as a person writes
+ * them for psql.
+ *
+ * The definitions are PostgreSQL's own (pg_get_viewdef, pg_get_functiondef,
+ * pg_get_triggerdef, pg_get_expr), read schema by schema with the
+ * search_path the file will set (schema, public), so a name is qualified
+ * exactly when the file's statements would not find it unqualified.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "pull.h"
+
+#define NOT_EXT(cls, oid)	" NOT EXISTS (SELECT 1 FROM pg_depend x WHERE" \
+	" x.classid = '" cls "'::regclass AND x.objid = " oid \
+	" AND x.deptype = 'e')"
+
+/* The path the schema's files set; the server quotes the name. */
+static const char q_path[] =
+    "SELECT set_config('search_path', CASE WHEN $1 = 'public' THEN"
+    " 'public' ELSE quote_ident($1) || ', public' END, true)";
+
+/*
+ * One row per object of schema $1: kind (v m f p t y), table (trigger,
+ * policy), name, the statement, tgenabled; in the order they were made.
+ * Extension members, aggregates, internal triggers and the clones of a
+ * partitioned table's trigger are not model objects.
+ */
+static const char q_objects[] =
+    "SELECT k, tbl, name, txt, en FROM ("
+    /* views: WITH (options) but the check option, which goes last */
+    " SELECT c.relkind::text AS k, NULL::text AS tbl, c.relname::text AS"
+    "  name, c.oid AS o, 'CREATE ' || CASE c.relkind WHEN 'm' THEN"
+    "  'MATERIALIZED ' ELSE '' END || 'VIEW ' || quote_ident(c.relname) ||"
+    "  COALESCE(' WITH (' || (SELECT string_agg(x, ', ') FROM"
+    "  unnest(c.reloptions) x WHERE x !~ '^check_option=') || ')', '') ||"
+    "  E' AS\\n' || rtrim(pg_get_viewdef(c.oid, true), ';') ||"
+    "  COALESCE((SELECT E'\\n  WITH ' || upper(substr(x, 14)) ||"
+    "  ' CHECK OPTION' FROM unnest(c.reloptions) x WHERE"
+    "  x ~ '^check_option='), '') || CASE c.relkind WHEN 'm' THEN"
+    "  E'\\n  WITH NO DATA' ELSE '' END || ';' AS txt, NULL::text AS en"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') AND"
+    NOT_EXT("pg_class", "c.oid")
+    /* functions and procedures: CREATE, the name unqualified */
+    " UNION ALL SELECT p.prokind::text, NULL, p.proname || '(' ||"
+    "  pg_get_function_identity_arguments(p.oid) || ')', p.oid,"
+    "  rtrim(CASE WHEN starts_with(f.d, f.pre) THEN 'CREATE ' || f.kw ||"
+    "  substr(f.d, length(f.pre) + 1) ELSE f.d END, E'\\n') || ';', NULL"
+    " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " CROSS JOIN LATERAL (SELECT pg_get_functiondef(p.oid) AS d,"
+    "  CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END AS"
+    "  kw) g CROSS JOIN LATERAL (SELECT g.d, g.kw, 'CREATE OR REPLACE ' ||"
+    "  g.kw || quote_ident(n.nspname) || '.' AS pre) f"
+    " WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND"
+    NOT_EXT("pg_proc", "p.oid")
+    " UNION ALL SELECT 't', c.relname, t.tgname, t.oid,"
+    "  pg_get_triggerdef(t.oid, true) || ';', t.tgenabled::text"
+    " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgparentid = 0"
+    /* policies, rebuilt from pg_policy */
+    " UNION ALL SELECT 'y', c.relname, p.polname, p.oid,"
+    "  'CREATE POLICY ' || quote_ident(p.polname) || ' ON ' ||"
+    "  quote_ident(c.relname) || CASE WHEN p.polpermissive THEN '' ELSE"
+    "  ' AS RESTRICTIVE' END || CASE p.polcmd WHEN 'r' THEN ' FOR SELECT'"
+    "  WHEN 'a' THEN ' FOR INSERT' WHEN 'w' THEN ' FOR UPDATE' WHEN 'd'"
+    "  THEN ' FOR DELETE' ELSE '' END || CASE WHEN p.polroles = '{0}' THEN"
+    "  '' ELSE ' TO ' || (SELECT string_agg(CASE WHEN r = 0 THEN 'PUBLIC'"
+    "  ELSE quote_ident(pg_get_userbyid(r)) END, ', ' ORDER BY 1) FROM"
+    "  unnest(p.polroles) r) END || COALESCE(E'\\n  USING (' ||"
+    "  pg_get_expr(p.polqual, p.polrelid, true) || ')', '') ||"
+    "  COALESCE(E'\\n  WITH CHECK (' || pg_get_expr(p.polwithcheck,"
+    "  p.polrelid, true) || ')', '') || ';', NULL"
+    " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1"
+    ") a ORDER BY o";
+
+static int
+sql_nomem(struct merr *e)
+{
+	return merr_set(e, MERR_NOMEM, "out of memory");
+}
+
+void
+pull_sqlobjs_release(struct pull_sqlobjs *v)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		free(v->v[i].sch);
+		free(v->v[i].table);
+		free(v->v[i].name);
+		free(v->v[i].text);
+		free(v->v[i].path);
+	}
+	free(v->v);
+	memset(v, 0, sizeof(*v));
+}
+
+static int
+dupval(char **dst, PGresult *r, int row, int col)
+{
+	*dst = NULL;
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return (*dst = strdup(PQgetvalue(r, row, col))) ? 0 : -1;
+}
+
+static struct pull_sqlobj *
+sqlobj_add(struct pull_sqlobjs *v)
+{
+	struct pull_sqlobj *nv;
+
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 32;
+
+		if ((nv = realloc(v->v, cap * sizeof(*nv))) == NULL)
+			return NULL;
+		v->v = nv;
+		v->cap = cap;
+	}
+	memset(&v->v[v->n], 0, sizeof(v->v[0]));
+	return &v->v[v->n++];
+}
+
+/* The objects of schema sch, read with the path its files set. */
+static int
+read_schema(struct db *db, const char *sch, struct pull_sqlobjs *v,
+    struct merr *e)
+{
+	const char *params[1] = { sch };
+	PGresult *r;
+	char *path = NULL;
+	int rc = 0;
+
+	if (db_query(db, q_path, 1, params, &r, e) == -1)
+		return -1;
+	if (strcmp(sch, "public"))
+		path = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (strcmp(sch, "public") && path == NULL)
+		return sql_nomem(e);
+	if (db_query(db, q_objects, 1, params, &r, e) == -1) {
+		free(path);
+		return -1;
+	}
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++) {
+		struct pull_sqlobj *o = sqlobj_add(v);
+
+		if (o == NULL || (o->sch = strdup(sch)) == NULL ||
+		    dupval(&o->table, r, i, 1) || dupval(&o->name, r, i, 2) ||
+		    dupval(&o->text, r, i, 3) ||
+		    (path && (o->path = strdup(path)) == NULL)) {
+			rc = -1;
+			break;
+		}
+		o->kind = PQgetvalue(r, i, 0)[0] == 'y' ? SCH_POLICY :
+		    PQgetvalue(r, i, 0)[0];
+		o->enabled = PQgetisnull(r, i, 4) ? 'O' :
+		    PQgetvalue(r, i, 4)[0];
+	}
+	PQclear(r);
+	free(path);
+	return rc == -1 ? sql_nomem(e) : 0;
+}
+
+int
+pull_sql_read(struct db *db, char *const *schemas, struct pull_sqlobjs *v,
+    struct merr *e)
+{
+	for (size_t i = 0; schemas && schemas[i]; i++)
+		if (read_schema(db, schemas[i], v, e) == -1)
+			return -1;
+	/* back to the session's path for what follows in the transaction */
+	return db_exec(db, "RESET search_path", e);
+}
+
+static void
+sql_drop(struct pull_sqlobjs *v, size_t i)
+{
+	free(v->v[i].sch);
+	free(v->v[i].table);
+	free(v->v[i].name);
+	free(v->v[i].text);
+	free(v->v[i].path);
+	memmove(&v->v[i], &v->v[i + 1], (v->n - i - 1) * sizeof(v->v[0]));
+	v->n--;
+}
+
+static const char *
+kind_word(char kind)
+{
+	switch (kind) {
+	case SCH_VIEW:		return "view";
+	case SCH_MATVIEW:	return "materialized view";
+	case SCH_FUNCTION:	return "function";
+	case SCH_PROCEDURE:	return "procedure";
+	case SCH_TRIGGER:	return "trigger";
+	default:		return "policy";
+	}
+}
+
+/* migrated's own audit guard (function, or trigger on the audit table). */
+static int
+own_guard(const struct pull_sqlobj *x, const struct pull_opts *o)
+{
+	size_t n = strlen(AUDIT_GUARD);
+
+	return o && o->own_schema && !strcmp(x->sch, o->own_schema) &&
+	    !strncmp(x->name, AUDIT_GUARD, n) && (x->name[n] == '\0' ||
+	    x->name[n] == '(');
+}
+
+/* Why x is not written, or NULL. */
+static const char *
+skip_why(const struct schema *s, const struct pull_sqlobj *x)
+{
+	if ((x->kind == SCH_TRIGGER || x->kind == SCH_POLICY) &&
+	    schema_find_table(s, x->sch, x->table) == NULL)
+		return "not written: its table is not written";
+	if (x->kind == SCH_TRIGGER && x->enabled != 'O')
+		return "not written: it is disabled (or fires on replica "
+		    "only), which the model format cannot say";
+	return NULL;
+}
+
+int
+pull_sql_prune(struct pull_sqlobjs *v, const struct schema *s,
+    const struct pull_opts *o, struct pull_notes *notes, struct merr *e)
+{
+	const char *why;
+	char *name;
+	int rc;
+
+	for (size_t i = v->n; i-- > 0;) {
+		const struct pull_sqlobj *x = &v->v[i];
+
+		if (own_guard(x, o)) {
+			sql_drop(v, i);
+			continue;
+		}
+		if ((why = skip_why(s, x)) == NULL)
+			continue;
+		rc = x->table ? asprintf(&name, "%s.%s.%s", x->sch, x->table,
+		    x->name) : asprintf(&name, "%s.%s", x->sch, x->name);
+		if (rc == -1)
+			return sql_nomem(e);
+		rc = pull_note_add(notes, kind_word(x->kind), name, why);
+		free(name);
+		if (rc == -1)
+			return sql_nomem(e);
+		sql_drop(v, i);
+	}
+	return 0;
+}
+
+/* Is x one of kinds, of schema sch (and of table, when given)? */
+static int
+sql_match(const struct pull_sqlobj *x, const char *sch, const char *table,
+    char kind)
+{
+	return x->kind == kind && !strcmp(x->sch, sch) && (table == NULL ?
+	    x->table == NULL : x->table && !strcmp(x->table, table));
+}
+
+int
+pull_sql_text(const struct pull_sqlobjs *v, const char *sch,
+    const char *table, const char *kinds, char **out, struct merr *e)
+{
+	const char *path = NULL;
+	size_t len;
+	FILE *f;
+	int n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < v->n && path == NULL && n == 0; i++)
+		for (const char *k = kinds; *k; k++)
+			if (sql_match(&v->v[i], sch, table, *k)) {
+				path = v->v[i].path;
+				n = 1;
+			}
+	if (n == 0)
+		return 0;
+	if ((f = open_memstream(out, &len)) == NULL)
+		return sql_nomem(e);
+	n = 0;
+	if (path)
+		fprintf(f, "SET search_path TO %s;\n", path);
+	for (const char *k = kinds; *k; k++)
+		for (size_t i = 0; i < v->n; i++)
+			if (sql_match(&v->v[i], sch, table, *k))
+				fprintf(f, "%s%s\n", n++ || path ? "\n" : "",
+				    v->v[i].text);
+	if (fclose(f) != 0) {
+		free(*out);
+		*out = NULL;
+		return sql_nomem(e);
+	}
+	return 0;
+}
