@@ -187,7 +187,8 @@ int	pull_yaml_extensions(const struct schema *s, char **out,
  * schema with the search_path their file sets (path: "app, public", NULL
  * for public).  pull_sql_prune() drops (and notes) what cannot be
  * written: a trigger or policy of a table that is not, a disabled
- * trigger; migrated's own audit guard silently.  pull_sql_text() is the
+ * trigger, a view reading or a function taking or returning the row of
+ * a relation that is not written; migrated's own audit guard silently.  pull_sql_text() is the
  * file for schema sch's objects of the kinds given (table NULL) or for
  * table's triggers and policies; *out NULL when there are none.
  */
@@ -195,6 +196,7 @@ struct pull_sqlobj {
 	char	 kind;		/* enum sch_obj_kind */
 	char	 enabled;	/* trigger: tgenabled */
 	char	*sch, *table, *name, *text, *path;
+	char	*needs;		/* "r:sch.rel" lines: relations it needs */
 };
 
 struct pull_sqlobjs {

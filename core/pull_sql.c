@@ -20,6 +20,14 @@
 	" x.classid = '" cls "'::regclass AND x.objid = " oid \
 	" AND x.deptype = 'e')"
 
+/* "r:schema.name" of a relation of the database's own (not an
+   extension's, not the system's): one an object needs. */
+#define REL(c)	"'r:' || (SELECT nspname FROM pg_namespace WHERE oid =" \
+	" " c ".relnamespace) || '.' || " c ".relname"
+#define USER_REL(c)	" " c ".relnamespace NOT IN (SELECT oid FROM" \
+	" pg_namespace WHERE nspname ~ '^pg_' OR nspname =" \
+	" 'information_schema') AND" NOT_EXT("pg_class", c ".oid")
+
 /* The path the schema's files set; the server quotes the name. */
 static const char q_path[] =
     "SELECT set_config('search_path', CASE WHEN $1 = 'public' THEN"
@@ -27,12 +35,15 @@ static const char q_path[] =
 
 /*
  * One row per object of schema $1: kind (v m f p t y), table (trigger,
- * policy), name, the statement, tgenabled; in the order they were made.
+ * policy), name, the statement, tgenabled, and the relations it needs,
+ * "r:sch.rel" one a line (a view reads them, a function takes or returns
+ * their row type); in the order they were made.  (A trigger's function
+ * takes no row type: it is always written.)
  * Extension members, aggregates, internal triggers and the clones of a
  * partitioned table's trigger are not model objects.
  */
 static const char q_objects[] =
-    "SELECT k, tbl, name, txt, en FROM ("
+    "SELECT k, tbl, name, txt, en, needs FROM ("
     /* views: WITH (options) but the check option, which goes last */
     " SELECT c.relkind::text AS k, NULL::text AS tbl, c.relname::text AS"
     "  name, c.oid AS o, 'CREATE ' || CASE c.relkind WHEN 'm' THEN"
@@ -43,7 +54,12 @@ static const char q_objects[] =
     "  COALESCE((SELECT E'\\n  WITH ' || upper(substr(x, 14)) ||"
     "  ' CHECK OPTION' FROM unnest(c.reloptions) x WHERE"
     "  x ~ '^check_option='), '') || CASE c.relkind WHEN 'm' THEN"
-    "  E'\\n  WITH NO DATA' ELSE '' END || ';' AS txt, NULL::text AS en"
+    "  E'\\n  WITH NO DATA' ELSE '' END || ';' AS txt, NULL::text AS en,"
+    "  (SELECT string_agg(DISTINCT " REL("rc") ", E'\\n') FROM pg_rewrite rw"
+    "  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND"
+    "  d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass"
+    "  JOIN pg_class rc ON rc.oid = d.refobjid WHERE rw.ev_class = c.oid"
+    "  AND rc.oid <> c.oid AND" USER_REL("rc") ") AS needs"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE n.nspname = $1 AND c.relkind IN ('v', 'm') AND"
     NOT_EXT("pg_class", "c.oid")
@@ -51,7 +67,12 @@ static const char q_objects[] =
     " UNION ALL SELECT p.prokind::text, NULL, p.proname || '(' ||"
     "  pg_get_function_identity_arguments(p.oid) || ')', p.oid,"
     "  rtrim(CASE WHEN starts_with(f.d, f.pre) THEN 'CREATE ' || f.kw ||"
-    "  substr(f.d, length(f.pre) + 1) ELSE f.d END, E'\\n') || ';', NULL"
+    "  substr(f.d, length(f.pre) + 1) ELSE f.d END, E'\\n') || ';', NULL,"
+    "  (SELECT string_agg(DISTINCT " REL("rc") ", E'\\n') FROM pg_type t"
+    "  JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' THEN"
+    "  t.typelem ELSE t.oid END JOIN pg_class rc ON rc.oid = et.typrelid"
+    "  WHERE (t.oid = p.prorettype OR t.oid = ANY (COALESCE("
+    "  p.proallargtypes, p.proargtypes::oid[]))) AND" USER_REL("rc") ")"
     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
     " CROSS JOIN LATERAL (SELECT pg_get_functiondef(p.oid) AS d,"
     "  CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END AS"
@@ -60,7 +81,7 @@ static const char q_objects[] =
     " WHERE n.nspname = $1 AND p.prokind IN ('f', 'p') AND"
     NOT_EXT("pg_proc", "p.oid")
     " UNION ALL SELECT 't', c.relname, t.tgname, t.oid,"
-    "  pg_get_triggerdef(t.oid, true) || ';', t.tgenabled::text"
+    "  pg_get_triggerdef(t.oid, true) || ';', t.tgenabled::text, NULL"
     " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgparentid = 0"
@@ -76,7 +97,7 @@ static const char q_objects[] =
     "  unnest(p.polroles) r) END || COALESCE(E'\\n  USING (' ||"
     "  pg_get_expr(p.polqual, p.polrelid, true) || ')', '') ||"
     "  COALESCE(E'\\n  WITH CHECK (' || pg_get_expr(p.polwithcheck,"
-    "  p.polrelid, true) || ')', '') || ';', NULL"
+    "  p.polrelid, true) || ')', '') || ';', NULL, NULL"
     " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1"
     ") a ORDER BY o";
@@ -96,6 +117,7 @@ pull_sqlobjs_release(struct pull_sqlobjs *v)
 		free(v->v[i].name);
 		free(v->v[i].text);
 		free(v->v[i].path);
+		free(v->v[i].needs);
 	}
 	free(v->v);
 	memset(v, 0, sizeof(*v));
@@ -153,7 +175,7 @@ read_schema(struct db *db, const char *sch, struct pull_sqlobjs *v,
 
 		if (o == NULL || (o->sch = strdup(sch)) == NULL ||
 		    dupval(&o->table, r, i, 1) || dupval(&o->name, r, i, 2) ||
-		    dupval(&o->text, r, i, 3) ||
+		    dupval(&o->text, r, i, 3) || dupval(&o->needs, r, i, 5) ||
 		    (path && (o->path = strdup(path)) == NULL)) {
 			rc = -1;
 			break;
@@ -187,6 +209,7 @@ sql_drop(struct pull_sqlobjs *v, size_t i)
 	free(v->v[i].name);
 	free(v->v[i].text);
 	free(v->v[i].path);
+	free(v->v[i].needs);
 	memmove(&v->v[i], &v->v[i + 1], (v->n - i - 1) * sizeof(v->v[0]));
 	v->n--;
 }
@@ -215,47 +238,103 @@ own_guard(const struct pull_sqlobj *x, const struct pull_opts *o)
 	    x->name[n] == '(');
 }
 
-/* Why x is not written, or NULL. */
-static const char *
-skip_why(const struct schema *s, const struct pull_sqlobj *x)
+/* Is relation "r:sch.rel" written (a table or a view)? */
+static int
+need_ok(const struct pull_sqlobjs *v, const struct schema *s,
+    const char *need)
 {
+	const char *dot = strchr(need + 2, '.');
+	size_t n;
+
+	if (dot == NULL)
+		return 1;
+	n = (size_t)(dot - need - 2);
+	for (size_t i = 0; i < s->ntables; i++)
+		if (strlen(s->tables[i].schema) == n &&
+		    !strncmp(s->tables[i].schema, need + 2, n) &&
+		    !strcmp(s->tables[i].name, dot + 1))
+			return 1;
+	for (size_t i = 0; i < v->n; i++)
+		if ((v->v[i].kind == SCH_VIEW || v->v[i].kind == SCH_MATVIEW) &&
+		    strlen(v->v[i].sch) == n &&
+		    !strncmp(v->v[i].sch, need + 2, n) &&
+		    !strcmp(v->v[i].name, dot + 1))
+			return 1;
+	return 0;
+}
+
+/* Why x is not written (in buf when it says a name), or NULL. */
+static const char *
+skip_why(const struct pull_sqlobjs *v, const struct schema *s,
+    const struct pull_sqlobj *x, char *buf, size_t len)
+{
+	char need[2 * SCH_NAME_MAX + 600];
+
 	if ((x->kind == SCH_TRIGGER || x->kind == SCH_POLICY) &&
 	    schema_find_table(s, x->sch, x->table) == NULL)
 		return "not written: its table is not written";
 	if (x->kind == SCH_TRIGGER && x->enabled != 'O')
 		return "not written: it is disabled (or fires on replica "
 		    "only), which the model format cannot say";
+	for (const char *p = x->needs; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		snprintf(need, sizeof(need), "%.*s", n, p);
+		if (!need_ok(v, s, need)) {
+			snprintf(buf, len, "not written: it %s %s, which is not "
+			    "written", x->kind == SCH_VIEW ||
+			    x->kind == SCH_MATVIEW ? "reads" :
+			    "takes or returns the row type of", need + 2);
+			return buf;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
 	return NULL;
+}
+
+/* Note x as not written, and drop it. */
+static int
+prune_one(struct pull_sqlobjs *v, size_t i, const char *why,
+    struct pull_notes *notes)
+{
+	const struct pull_sqlobj *x = &v->v[i];
+	char *name;
+	int rc;
+
+	rc = x->table ? asprintf(&name, "%s.%s.%s", x->sch, x->table,
+	    x->name) : asprintf(&name, "%s.%s", x->sch, x->name);
+	if (rc == -1)
+		return -1;
+	rc = pull_note_add(notes, kind_word(x->kind), name, why);
+	free(name);
+	sql_drop(v, i);
+	return rc;
 }
 
 int
 pull_sql_prune(struct pull_sqlobjs *v, const struct schema *s,
     const struct pull_opts *o, struct pull_notes *notes, struct merr *e)
 {
+	char buf[2 * SCH_NAME_MAX + 700];
 	const char *why;
-	char *name;
-	int rc;
+	int more = 1, rc = 0;
 
-	for (size_t i = v->n; i-- > 0;) {
-		const struct pull_sqlobj *x = &v->v[i];
-
-		if (own_guard(x, o)) {
+	for (size_t i = v->n; i-- > 0;)
+		if (own_guard(&v->v[i], o))
 			sql_drop(v, i);
-			continue;
+	/* until nothing more goes: a view on a view that went, ... */
+	while (more && rc == 0) {
+		more = 0;
+		for (size_t i = v->n; rc == 0 && i-- > 0;) {
+			why = skip_why(v, s, &v->v[i], buf, sizeof(buf));
+			if (why == NULL)
+				continue;
+			rc = prune_one(v, i, why, notes);
+			more = 1;
 		}
-		if ((why = skip_why(s, x)) == NULL)
-			continue;
-		rc = x->table ? asprintf(&name, "%s.%s.%s", x->sch, x->table,
-		    x->name) : asprintf(&name, "%s.%s", x->sch, x->name);
-		if (rc == -1)
-			return sql_nomem(e);
-		rc = pull_note_add(notes, kind_word(x->kind), name, why);
-		free(name);
-		if (rc == -1)
-			return sql_nomem(e);
-		sql_drop(v, i);
 	}
-	return 0;
+	return rc == -1 ? sql_nomem(e) : 0;
 }
 
 /* Is x one of kinds, of schema sch (and of table, when given)? */

@@ -330,6 +330,10 @@ CREATE INDEX ON parted (at);
 CREATE TRIGGER parted_touch BEFORE INSERT ON parted
   FOR EACH ROW EXECUTE FUNCTION bump();
 CREATE POLICY parted_all ON parted USING (true);
+CREATE FUNCTION parted_rows() RETURNS SETOF parted LANGUAGE sql
+  AS 'SELECT * FROM parted';
+CREATE VIEW parted_v AS SELECT id FROM parted;
+CREATE VIEW parted_vv AS SELECT id FROM parted_v;
 CREATE TABLE parted_2024 PARTITION OF parted
   FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE refs_parted (id int, at date,
@@ -355,6 +359,9 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "policy \| public.parted.parted_all \| not written: its table is not written" \
     "trigger \| public.things.things_off \| not written: it is disabled" \
     "index \| public.things_mv.things_mv_n_idx \| not written: an index on a materialized view" \
+    "function \| public.parted_rows\(\) \| not written: it takes or returns the row type of public.parted," \
+    "view \| public.parted_v \| not written: it reads public.parted," \
+    "view \| public.parted_vv \| not written: it reads public.parted_v," \
     "partitioned table \| public.parted \| not written: PARTITION BY RANGE" \
     "partition \| public.parted_2024 \| not written: partition of parted" \
     "foreign key \| public.refs_parted.refs_parted_id_at_fkey \| not written: references public.parted_2024" \
@@ -369,8 +376,9 @@ done
 for k in "domain \| public.posint" "column \| public.things.p" \
     "index \| public.things_p" "serial column" "generated column" \
     "column \| public.things.c" "sequence \| public.standalone_seq" \
-    "default \| public.things.s" "function" "trigger \| public.things.things_bump" \
-    "policy \| public.things" "row level security" "view" "column \| public.things.g2" \
+    "default \| public.things.s" "function \| public.bump" "function \| public.twice" \
+    "trigger \| public.things.things_bump" "policy \| public.things" \
+    "row level security" "view \| public.things_v" "column \| public.things.g2" \
     "index \| public.things_twice" "default \| public.things.n"; do
 	unlike "notes: not $k" "$notes" "^\| $k"
 done
