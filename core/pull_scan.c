@@ -225,6 +225,30 @@ static const char q_scan[] =
     "  t.typnamespace, ns.oid)"
     " WHERE d.objsubid = 0 AND (ns.nspname IS NULL OR"
     "  ns.nspname <> 'public')"
+    /* comments on the SQL objects (core/pull_sql.c writes no COMMENT) */
+    " UNION ALL SELECT 'comment', n.nspname, p.proname, NULL,"
+    "  'not written: a comment on ' || pg_describe_object(d.classoid,"
+    "  d.objoid, 0)"
+    " FROM pg_description d JOIN pg_proc p ON"
+    "  d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid"
+    " JOIN sc n ON n.oid = p.pronamespace"
+    " WHERE p.prokind IN ('f', 'p') AND" EXT("pg_proc", "p.oid")
+    " UNION ALL SELECT 'comment', n.nspname, c.relname, NULL,"
+    "  'not written: a comment on ' || pg_describe_object(d.classoid,"
+    "  d.objoid, d.objsubid)"
+    " FROM pg_description d JOIN pg_class c ON"
+    "  d.classoid = 'pg_class'::regclass AND c.oid = d.objoid"
+    " JOIN sc n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('v', 'm') AND" EXT("pg_class", "c.oid")
+    " UNION ALL SELECT 'comment', n.nspname, c.relname, NULL,"
+    "  'not written: a comment on ' || pg_describe_object(d.classoid,"
+    "  d.objoid, 0)"
+    " FROM pg_description d LEFT JOIN pg_trigger t ON"
+    "  d.classoid = 'pg_trigger'::regclass AND t.oid = d.objoid"
+    " LEFT JOIN pg_policy y ON"
+    "  d.classoid = 'pg_policy'::regclass AND y.oid = d.objoid"
+    " JOIN pg_class c ON c.oid = COALESCE(t.tgrelid, y.polrelid)"
+    " JOIN sc n ON n.oid = c.relnamespace"
     /* defaults, checks and indexes that use what the models cannot
        create: a collation, text search object, an aggregate, ... (a
        function or procedure of a schema in scope is written) */

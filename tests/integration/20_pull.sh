@@ -333,6 +333,9 @@ CREATE POLICY parted_all ON parted USING (true);
 CREATE FUNCTION parted_rows() RETURNS SETOF parted LANGUAGE sql
   AS 'SELECT * FROM parted';
 CREATE VIEW parted_v AS SELECT id FROM parted;
+COMMENT ON FUNCTION bump() IS 'adds one';
+COMMENT ON VIEW things_v IS 'ids';
+COMMENT ON TRIGGER things_bump ON things IS 'bumps';
 CREATE VIEW parted_vv AS SELECT id FROM parted_v;
 CREATE TABLE parted_2024 PARTITION OF parted
   FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -362,6 +365,9 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "function \| public.parted_rows\(\) \| not written: it takes or returns the row type of public.parted," \
     "view \| public.parted_v \| not written: it reads public.parted," \
     "view \| public.parted_vv \| not written: it reads public.parted_v," \
+    "comment \| public.bump \| not written: a comment on function bump\(\)" \
+    "comment \| public.things_v \| not written: a comment on view things_v" \
+    "comment \| public.things \| not written: a comment on trigger things_bump on table things" \
     "partitioned table \| public.parted \| not written: PARTITION BY RANGE" \
     "partition \| public.parted_2024 \| not written: partition of parted" \
     "foreign key \| public.refs_parted.refs_parted_id_at_fkey \| not written: references public.parted_2024" \
