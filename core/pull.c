@@ -302,6 +302,31 @@ render_all(const struct schema *s, const struct pull_sqlobjs *objs,
 	return rc;
 }
 
+/* A schema noted as not created has SQL objects written after all: the
+   models create it for them (its note goes). */
+static void
+schema_notes_done(struct pull_notes *ns, const struct pull_sqlobjs *objs)
+{
+	for (size_t i = ns->n; i-- > 0;) {
+		struct pull_note *x = &ns->v[i];
+		size_t len = strlen(x->name), j;
+
+		if (strcmp(x->kind, "schema") || len == 0)
+			continue;
+		for (j = 0; j < objs->n; j++)
+			if (strlen(objs->v[j].sch) == len - 1 &&
+			    !strncmp(objs->v[j].sch, x->name, len - 1))
+				break;
+		if (j == objs->n)
+			continue;
+		free(x->kind);
+		free(x->name);
+		free(x->detail);
+		memmove(x, x + 1, (ns->n - i - 1) * sizeof(*x));
+		ns->n--;
+	}
+}
+
 static int
 read_live(struct db *db, const struct pull_opts *o, struct schema **s,
     struct pull_facts *facts, struct pull_sqlobjs *objs, struct merr *e)
@@ -334,8 +359,9 @@ pull_read(struct db *db, const struct pull_opts *o, struct pull_result *res,
 	rc = read_live(db, o, &s, &facts, &objs, e);
 	if (rc == 0)
 		rc = pull_prep(s, &facts, o, &res->notes, e);
-	if (rc == 0)
-		rc = pull_sql_prune(&objs, s, o, &res->notes, e);
+	if (rc == 0 && (rc = pull_sql_prune(&objs, s, o, &res->notes,
+	    e)) == 0)
+		schema_notes_done(&res->notes, &objs);
 	if (rc == 0)
 		rc = render_all(s, &objs, res, e);
 	schema_free(s);

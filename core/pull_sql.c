@@ -337,7 +337,7 @@ pull_sql_prune(struct pull_sqlobjs *v, const struct schema *s,
 	return rc == -1 ? sql_nomem(e) : 0;
 }
 
-/* Is x one of kinds, of schema sch (and of table, when given)? */
+/* Is x of kind, of schema sch, and of table (NULL: of no table)? */
 static int
 sql_match(const struct pull_sqlobj *x, const char *sch, const char *table,
     char kind)
@@ -356,8 +356,9 @@ pull_sql_text(const struct pull_sqlobjs *v, const char *sch,
 	int n = 0;
 
 	*out = NULL;
-	for (size_t i = 0; i < v->n && path == NULL && n == 0; i++)
-		for (const char *k = kinds; *k; k++)
+	/* every object of a schema has the same path */
+	for (size_t i = 0; i < v->n && n == 0; i++)
+		for (const char *k = kinds; *k && n == 0; k++)
 			if (sql_match(&v->v[i], sch, table, *k)) {
 				path = v->v[i].path;
 				n = 1;

@@ -334,6 +334,9 @@ CREATE FUNCTION parted_rows() RETURNS SETOF parted LANGUAGE sql
   AS 'SELECT * FROM parted';
 CREATE VIEW parted_v AS SELECT id FROM parted;
 COMMENT ON FUNCTION bump() IS 'adds one';
+CREATE SCHEMA api;
+CREATE VIEW api.things AS SELECT id, n FROM public.things;
+CREATE SCHEMA empty_one;
 COMMENT ON VIEW things_v IS 'ids';
 COMMENT ON TRIGGER things_bump ON things IS 'bumps';
 CREATE VIEW parted_vv AS SELECT id FROM parted_v;
@@ -409,6 +412,10 @@ like "the written trigger, not the disabled one" "$(cat odd/things.sql)" \
     "^CREATE TRIGGER things_bump BEFORE INSERT ON things FOR EACH ROW EXECUTE FUNCTION bump\(\);$"
 unlike "not the disabled trigger" "$(cat odd/things.sql)" "things_off"
 ok "no file for a table not written" test ! -e odd/parted.sql
+like "a schema of views only: its file" "$(cat odd/api._views.sql)" \
+    "^CREATE VIEW things AS$"
+unlike "a schema of views only: not noted" "$notes" "^\| schema \| api\."
+like "a schema with nothing: noted" "$notes" "^\| schema \| empty_one\. \| has no table"
 is "the partitioned table and its partition are not written" \
     "$(ls odd | grep -c '^parted')" 0
 ok "a plain table beside them is" test -f odd/refs_parted.yaml
