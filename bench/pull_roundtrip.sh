@@ -134,6 +134,7 @@ load_synapse() {
 }
 
 # the schema objects of DB (user schemas): tables indexes constraints enums
+# and SQL objects (views, functions, triggers, policies)
 objects() {
 	psql -X -At -F ' ' -d "$1" -c "
 	  WITH sc AS (SELECT oid FROM pg_namespace WHERE nspname !~ '^pg_'
@@ -146,7 +147,21 @@ objects() {
 	         (SELECT count(*) FROM pg_constraint WHERE conrelid <> 0 AND
 	           connamespace IN (SELECT oid FROM sc)),
 	         (SELECT count(*) FROM pg_type WHERE typtype = 'e' AND
-	           typnamespace IN (SELECT oid FROM sc))"
+	           typnamespace IN (SELECT oid FROM sc)),
+	         (SELECT count(*) FROM pg_class c WHERE relkind IN ('v','m')
+	           AND relnamespace IN (SELECT oid FROM sc) AND NOT EXISTS
+	           (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND
+	           d.deptype = 'e')) +
+	         (SELECT count(*) FROM pg_proc p WHERE prokind IN ('f','p')
+	           AND pronamespace IN (SELECT oid FROM sc) AND NOT EXISTS
+	           (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND
+	           d.deptype = 'e')) +
+	         (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON
+	           c.oid = t.tgrelid WHERE NOT t.tgisinternal AND
+	           c.relnamespace IN (SELECT oid FROM sc)) +
+	         (SELECT count(*) FROM pg_policy p JOIN pg_class c ON
+	           c.oid = p.polrelid WHERE c.relnamespace IN
+	           (SELECT oid FROM sc))"
 }
 
 # dump DB [pg_dump options]: schema only, owners and grants aside
@@ -213,7 +228,7 @@ roundtrip() {
 	createdb "src_$NAME" && createdb "dst_$NAME" || return 1
 	"load_$NAME" "src_$NAME" || return 1
 	set -- $(objects "src_$NAME")
-	tables=$1 objs=$(($1 + $2 + $3 + $4))
+	tables=$1 objs=$(($1 + $2 + $3 + $4)) sqlobjs=$5
 	t0=$(date +%s%N)
 	"$MIGRATED" -c "$D/config.yaml" --database "dbname=src_$NAME" \
 	    --pull "$D/models" \
@@ -222,8 +237,8 @@ roundtrip() {
 	if [ $prc -ne 0 ] && [ $prc -ne 3 ]; then
 		echo "pull failed: $(cat "$D/pull.err")" >&2; return 1
 	fi
-	notes=$(grep -c '^| [a-z]' "$D/models/PULL_NOTES.md")
-	notes=$((notes - 1))	# the header row
+	# the table's rows but its header (no table when there is no note)
+	notes=$(grep '^| [a-z]' "$D/models/PULL_NOTES.md" | grep -vc '^| kind |')
 	M() { "$MIGRATED" -c "$D/config.yaml" --models "$D/models" \
 	    --migrations "$D/mig" "$@"; }
 	M --database "dbname=dst_$NAME" --once >"$D/once1.txt" 2>&1 ||
@@ -237,14 +252,14 @@ roundtrip() {
 	dump "src_$NAME" >"$D/src.sql"
 	dump "dst_$NAME" -N _migrated >"$D/dst.sql"
 	set -- $(compare)
-	printf '| %s | %s | %s | %s | %s ms | %s | %s / %s | %s | %s | %s |\n' \
-	    "$NAME" "$(echo "$ORM" | tr _ ' ')" "$tables" "$objs" \
+	printf '| %s | %s | %s | %s | %s | %s ms | %s | %s / %s | %s | %s | %s |\n' \
+	    "$NAME" "$(echo "$ORM" | tr _ ' ')" "$tables" "$objs" "$sqlobjs" \
 	    $(( (t1 - t0) / 1000000 )) "$notes" "$1" "$2" "$plan" "$3" \
 	    "$again"
 }
 
-echo "| schema | from | tables | objects | pull | notes | dump statements src-only / dst-only | plan against the source | unexplained | 2nd --once DDL |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| schema | from | tables | objects | SQL objects | pull | notes | dump statements src-only / dst-only | plan against the source | unexplained | 2nd --once DDL |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 echo "$SOURCES" | while read -r name repo commit orm; do
 	[ -n "$name" ] || continue
 	if [ $# -gt 0 ]; then

@@ -119,7 +119,7 @@ pull_notes_text(const struct pull_notes *ns, char **out, struct merr *e)
 
 /* A file name from a table or schema name: safe characters only. */
 static char *
-file_name(const char *sch, const char *name, char ***used)
+file_name(const char *sch, const char *name, char ***used, const char *ext)
 {
 	char *base, *out = NULL;
 	int n = 1;
@@ -134,8 +134,8 @@ file_name(const char *sch, const char *name, char ***used)
 	for (;;) {
 		int taken = 0;
 
-		if ((n == 1 ? asprintf(&out, "%s.yaml", base) :
-		    asprintf(&out, "%s-%d.yaml", base, n)) == -1) {
+		if ((n == 1 ? asprintf(&out, "%s%s", base, ext) :
+		    asprintf(&out, "%s-%d%s", base, n, ext)) == -1) {
 			out = NULL;
 			break;
 		}
@@ -224,8 +224,39 @@ render_schema(const struct schema *s, const char *sch,
 			continue;
 		text = NULL;
 		if (fn[k](s, sch, &text, e) == -1 ||
-		    add_file(res, file_name(sch, base[k], used), text,
-		    e) == -1)
+		    add_file(res, file_name(sch, base[k], used, ".yaml"),
+		    text, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* A schema's functions and views, or a table's policies and triggers
+   (in base's file, "users.yaml" -> "users.sql"). */
+static int
+render_sql(const struct pull_sqlobjs *objs, const char *sch,
+    const char *table, const char *base, struct pull_result *res,
+    char ***used, struct merr *e)
+{
+	static const char *const kinds[] = { "fp", "vm" };
+	static const char *const names[] = { "_functions", "_views" };
+	char *text, *name;
+	size_t n;
+
+	for (int k = 0; k < (table ? 1 : 2); k++) {
+		if (pull_sql_text(objs, sch, table, table ? "yt" : kinds[k],
+		    &text, e) == -1)
+			return -1;
+		if (text == NULL)
+			continue;
+		if (table == NULL)
+			name = file_name(sch, names[k], used, ".sql");
+		else if ((n = strlen(base)) > 5 &&
+		    (name = malloc(n)) != NULL)
+			snprintf(name, n, "%.*s.sql", (int)(n - 5), base);
+		else
+			name = NULL;
+		if (add_file(res, name, text, e) == -1)
 			return -1;
 	}
 	return 0;
@@ -233,24 +264,30 @@ render_schema(const struct schema *s, const char *sch,
 
 /* Every file of the pulled (prepared) schema, the notes last. */
 static int
-render_all(const struct schema *s, struct pull_result *res, struct merr *e)
+render_all(const struct schema *s, const struct pull_sqlobjs *objs,
+    struct pull_result *res, struct merr *e)
 {
 	char **used = NULL, *text = NULL;
 	int rc = 0;
 
 	if (s->nexts && (pull_yaml_extensions(s, &text, e) == -1 ||
-	    add_file(res, file_name("public", "_extensions", &used), text,
-	    e) == -1))
+	    add_file(res, file_name("public", "_extensions", &used,
+	    ".yaml"), text, e) == -1))
 		rc = -1;
 	for (size_t i = 0; rc == 0 && s->schemas && s->schemas[i]; i++)
-		rc = render_schema(s, s->schemas[i], res, &used, e);
+		if ((rc = render_schema(s, s->schemas[i], res, &used,
+		    e)) == 0)
+			rc = render_sql(objs, s->schemas[i], NULL, NULL, res,
+			    &used, e);
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++) {
 		const struct sch_table *t = &s->tables[i];
 
 		text = NULL;
 		if (pull_yaml_table(s, t, &text, e) == -1 ||
-		    add_file(res, file_name(t->schema, t->name, &used), text,
-		    e) == -1)
+		    add_file(res, file_name(t->schema, t->name, &used,
+		    ".yaml"), text, e) == -1 ||
+		    render_sql(objs, t->schema, t->name,
+		    res->files.v[res->files.n - 1].name, res, &used, e) == -1)
 			rc = -1;
 		else
 			res->tables++;
@@ -265,9 +302,34 @@ render_all(const struct schema *s, struct pull_result *res, struct merr *e)
 	return rc;
 }
 
+/* A schema noted as not created has SQL objects written after all: the
+   models create it for them (its note goes). */
+static void
+schema_notes_done(struct pull_notes *ns, const struct pull_sqlobjs *objs)
+{
+	for (size_t i = ns->n; i-- > 0;) {
+		struct pull_note *x = &ns->v[i];
+		size_t len = strlen(x->name), j;
+
+		if (strcmp(x->kind, "schema") || len == 0)
+			continue;
+		for (j = 0; j < objs->n; j++)
+			if (strlen(objs->v[j].sch) == len - 1 &&
+			    !strncmp(objs->v[j].sch, x->name, len - 1))
+				break;
+		if (j == objs->n)
+			continue;
+		free(x->kind);
+		free(x->name);
+		free(x->detail);
+		memmove(x, x + 1, (ns->n - i - 1) * sizeof(*x));
+		ns->n--;
+	}
+}
+
 static int
 read_live(struct db *db, const struct pull_opts *o, struct schema **s,
-    struct pull_facts *facts, struct merr *e)
+    struct pull_facts *facts, struct pull_sqlobjs *objs, struct merr *e)
 {
 	int rc;
 
@@ -278,6 +340,8 @@ read_live(struct db *db, const struct pull_opts *o, struct schema **s,
 	rc = catalog_load(db, o->schemas, s, e);
 	if (rc == 0)
 		rc = pull_scan(db, o->schemas, facts, e);
+	if (rc == 0)
+		rc = pull_sql_read(db, (*s)->schemas, objs, e);
 	if (db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", rc ? NULL : e) == -1)
 		rc = -1;
 	return rc;
@@ -288,16 +352,21 @@ pull_read(struct db *db, const struct pull_opts *o, struct pull_result *res,
     struct merr *e)
 {
 	struct pull_facts facts = { NULL, 0, 0 };
+	struct pull_sqlobjs objs = { NULL, 0, 0 };
 	struct schema *s = NULL;
 	int rc;
 
-	rc = read_live(db, o, &s, &facts, e);
+	rc = read_live(db, o, &s, &facts, &objs, e);
 	if (rc == 0)
 		rc = pull_prep(s, &facts, o, &res->notes, e);
+	if (rc == 0 && (rc = pull_sql_prune(&objs, s, o, &res->notes,
+	    e)) == 0)
+		schema_notes_done(&res->notes, &objs);
 	if (rc == 0)
-		rc = render_all(s, res, e);
+		rc = render_all(s, &objs, res, e);
 	schema_free(s);
 	pull_facts_release(&facts);
+	pull_sqlobjs_release(&objs);
 	return rc;
 }
 

@@ -18,7 +18,7 @@
  * folder beside DIR, are loaded back with the model loader (a folder that
  * would not load is an internal error, never written), and the temporary
  * folder is then renamed to DIR.  DIR must not exist or be empty; with
- * force it may hold model files only (*.yaml, *.yml, PULL_NOTES.md),
+ * force it may hold model files only (*.yaml, *.yml, *.sql, PULL_NOTES.md),
  * which are replaced.
  *
  * Ownership: a struct pull_result owns its notes (pull_result_release()).
@@ -180,6 +180,37 @@ int	pull_yaml_sequences(const struct schema *s, const char *sch,
 	    char **out, struct merr *);
 int	pull_yaml_extensions(const struct schema *s, char **out,
 	    struct merr *);
+
+/*
+ * The SQL objects (core/pull_sql.c): views, materialized views, functions,
+ * procedures, triggers and policies, one statement text each, read per
+ * schema with the search_path their file sets (path: "app, public", NULL
+ * for public).  pull_sql_prune() drops (and notes) what cannot be
+ * written: a trigger or policy of a table that is not, a disabled
+ * trigger, a view reading or a function taking or returning the row of
+ * a relation that is not written; migrated's own audit guard silently.  pull_sql_text() is the
+ * file for schema sch's objects of the kinds given (table NULL) or for
+ * table's triggers and policies; *out NULL when there are none.
+ */
+struct pull_sqlobj {
+	char	 kind;		/* enum sch_obj_kind */
+	char	 enabled;	/* trigger: tgenabled */
+	char	*sch, *table, *name, *text, *path;
+	char	*needs;		/* "r:sch.rel" lines: relations it needs */
+};
+
+struct pull_sqlobjs {
+	struct pull_sqlobj *v;
+	size_t		 n, cap;
+};
+
+int	pull_sql_read(struct db *, char *const *schemas,
+	    struct pull_sqlobjs *, struct merr *);
+int	pull_sql_prune(struct pull_sqlobjs *, const struct schema *,
+	    const struct pull_opts *, struct pull_notes *, struct merr *);
+int	pull_sql_text(const struct pull_sqlobjs *, const char *sch,
+	    const char *table, const char *kinds, char **out, struct merr *);
+void	pull_sqlobjs_release(struct pull_sqlobjs *);
 
 /* The PULL_NOTES.md text for notes (malloc'd). */
 int	pull_notes_text(const struct pull_notes *, char **out,

@@ -48,6 +48,7 @@ is_model_file(const char *name)
 
 	return !strcmp(name, PULL_NOTES_FILE) ||
 	    (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+	    (n > 4 && !strcmp(name + n - 4, ".sql")) ||
 	    (n > 4 && !strcmp(name + n - 4, ".yml"));
 }
 
@@ -111,8 +112,8 @@ check_dir(const char *dir, int force, enum dir_state *st, struct merr *e)
 		merr_setpos(e, MERR_USAGE, dir, 0, 0, "models folder is not "
 		    "empty");
 		merr_hint(e, *st == DIR_MODELS ? "--force replaces its model "
-		    "files (*.yaml, *.yml, %s)" : "pull into a new or empty "
-		    "folder: this one holds files that are not models",
+		    "files (*.yaml, *.yml, *.sql, %s)" : "pull into a new or "
+		    "empty folder: this one holds files that are not models",
 		    PULL_NOTES_FILE);
 		return -1;
 	}

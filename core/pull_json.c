@@ -95,7 +95,8 @@ file_name_ok(const char *s)
 	if (*s == '.' || strchr(s, '/'))
 		return 0;
 	return !strcmp(s, PULL_NOTES_FILE) || (n > 5 &&
-	    !strcmp(s + n - 5, ".yaml"));
+	    !strcmp(s + n - 5, ".yaml")) || (n > 4 &&
+	    !strcmp(s + n - 4, ".sql"));
 }
 
 static int

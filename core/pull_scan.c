@@ -31,12 +31,19 @@ static const char q_scan[] =
     " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
     " WHERE e.extname <> 'plpgsql'"
     /* relations other than tables */
-    " UNION ALL SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN"
-    "  'materialized view' WHEN 'f' THEN 'foreign table' ELSE"
+    " UNION ALL SELECT CASE c.relkind WHEN 'f' THEN 'foreign table' ELSE"
     "  'composite type' END, n.nspname, c.relname, NULL,"
     "  'not written: the model format cannot say it yet'"
     " FROM pg_class c JOIN sc n ON n.oid = c.relnamespace"
-    " WHERE c.relkind IN ('v', 'm', 'f', 'c') AND" EXT("pg_class", "c.oid")
+    " WHERE c.relkind IN ('f', 'c') AND" EXT("pg_class", "c.oid")
+    /* views are written (core/pull_sql.c), their indexes are not */
+    " UNION ALL SELECT 'index', n.nspname, c.relname, i.relname,"
+    "  'not written: an index on a materialized view: ' ||"
+    "  pg_get_indexdef(i.oid)"
+    " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+    " JOIN pg_class c ON c.oid = x.indrelid"
+    " JOIN sc n ON n.oid = c.relnamespace"
+    " WHERE c.relkind = 'm' AND" EXT("pg_class", "c.oid")
     /* partitioned tables, partitions, inheritance */
     " UNION ALL SELECT '" PULL_F_PARTITIONED "', n.nspname, c.relname,"
     "  NULL, 'PARTITION BY ' || pg_get_partkeydef(c.oid) || ' with ' ||"
@@ -54,26 +61,19 @@ static const char q_scan[] =
     " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
     " JOIN pg_class p ON p.oid = i.inhparent"
     " JOIN sc n ON n.oid = c.relnamespace"
-    /* functions, triggers, policies, row level security, rules */
-    " UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a'"
-    "  THEN 'aggregate' ELSE 'function' END, n.nspname, p.proname || '('"
+    /* functions, procedures, triggers, policies and row level security
+       are written (core/pull_sql.c): aggregates and window functions,
+       FORCE without ENABLE and rules are not */
+    " UNION ALL SELECT CASE p.prokind WHEN 'a' THEN 'aggregate' ELSE"
+    "  'window function' END, n.nspname, p.proname || '('"
     "  || pg_get_function_identity_arguments(p.oid) || ')', NULL,"
     "  'not written: the model format cannot say it yet'"
     " FROM pg_proc p JOIN sc n ON n.oid = p.pronamespace"
-    " WHERE" EXT("pg_proc", "p.oid")
-    " UNION ALL SELECT 'trigger', n.nspname, c.relname, t.tgname,"
-    "  'not written: ' || pg_get_triggerdef(t.oid)"
-    " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-    " JOIN sc n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal"
-    " UNION ALL SELECT 'policy', n.nspname, c.relname, p.polname,"
-    "  'not written: the model format cannot say it yet'"
-    " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
-    " JOIN sc n ON n.oid = c.relnamespace"
+    " WHERE p.prokind IN ('a', 'w') AND" EXT("pg_proc", "p.oid")
     " UNION ALL SELECT 'row level security', n.nspname, c.relname, NULL,"
-    "  CASE WHEN c.relforcerowsecurity THEN 'ENABLE and FORCE' ELSE"
-    "  'ENABLE' END || ' ROW LEVEL SECURITY is not said'"
+    "  'FORCE ROW LEVEL SECURITY without ENABLE is not said'"
     " FROM pg_class c JOIN sc n ON n.oid = c.relnamespace"
-    " WHERE c.relrowsecurity OR c.relforcerowsecurity"
+    " WHERE c.relforcerowsecurity AND NOT c.relrowsecurity"
     " UNION ALL SELECT 'rule', n.nspname, c.relname, r.rulename,"
     "  'not written: ' || pg_get_ruledef(r.oid)"
     " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
@@ -225,8 +225,33 @@ static const char q_scan[] =
     "  t.typnamespace, ns.oid)"
     " WHERE d.objsubid = 0 AND (ns.nspname IS NULL OR"
     "  ns.nspname <> 'public')"
+    /* comments on the SQL objects (core/pull_sql.c writes no COMMENT) */
+    " UNION ALL SELECT 'comment', n.nspname, p.proname, NULL,"
+    "  'not written: a comment on ' || pg_describe_object(d.classoid,"
+    "  d.objoid, 0)"
+    " FROM pg_description d JOIN pg_proc p ON"
+    "  d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid"
+    " JOIN sc n ON n.oid = p.pronamespace"
+    " WHERE p.prokind IN ('f', 'p') AND" EXT("pg_proc", "p.oid")
+    " UNION ALL SELECT 'comment', n.nspname, c.relname, NULL,"
+    "  'not written: a comment on ' || pg_describe_object(d.classoid,"
+    "  d.objoid, d.objsubid)"
+    " FROM pg_description d JOIN pg_class c ON"
+    "  d.classoid = 'pg_class'::regclass AND c.oid = d.objoid"
+    " JOIN sc n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('v', 'm') AND" EXT("pg_class", "c.oid")
+    " UNION ALL SELECT 'comment', n.nspname, c.relname, NULL,"
+    "  'not written: a comment on ' || pg_describe_object(d.classoid,"
+    "  d.objoid, 0)"
+    " FROM pg_description d LEFT JOIN pg_trigger t ON"
+    "  d.classoid = 'pg_trigger'::regclass AND t.oid = d.objoid"
+    " LEFT JOIN pg_policy y ON"
+    "  d.classoid = 'pg_policy'::regclass AND y.oid = d.objoid"
+    " JOIN pg_class c ON c.oid = COALESCE(t.tgrelid, y.polrelid)"
+    " JOIN sc n ON n.oid = c.relnamespace"
     /* defaults, checks and indexes that use what the models cannot
-       create: a user function, collation, text search object, ... */
+       create: a collation, text search object, an aggregate, ... (a
+       function or procedure of a schema in scope is written) */
     " UNION ALL SELECT '" PULL_F_USES "', n.nspname, c.relname,"
     "  CASE d.classid WHEN 'pg_attrdef'::regclass THEN 'default ' ||"
     "  a.attname WHEN 'pg_constraint'::regclass THEN 'constraint ' ||"
@@ -253,7 +278,10 @@ static const char q_scan[] =
     "  'pg_operator'::regclass, 'pg_opclass'::regclass,"
     "  'pg_type'::regclass) AND NOT EXISTS (SELECT 1 FROM pg_depend x"
     "  WHERE x.classid = d.refclassid AND x.objid = d.refobjid AND"
-    "  x.deptype = 'e') AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE"
+    "  x.deptype = 'e') AND NOT EXISTS (SELECT 1 FROM pg_proc p WHERE"
+    "  d.refclassid = 'pg_proc'::regclass AND p.oid = d.refobjid AND"
+    "  p.prokind IN ('f', 'p') AND p.pronamespace IN (SELECT oid FROM sc))"
+    "  AND NOT EXISTS (SELECT 1 FROM pg_type t WHERE"
     "  d.refclassid = 'pg_type'::regclass AND t.oid = d.refobjid AND"
     "  (t.typtype IN ('e', 'd') OR t.typrelid <> 0 OR EXISTS (SELECT 1"
     "  FROM pg_type et WHERE et.oid = t.typelem AND et.typtype IN"

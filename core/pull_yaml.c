@@ -690,6 +690,8 @@ emit_table(struct yout *y, const struct schema *s, const struct sch_table *t,
 	free(q);
 	if (t->comment)
 		ykv(y, "comment", t->comment);
+	if (t->rls)
+		ykv(y, "row_level_security", t->rls == 2 ? "forced" : "true");
 	ystr(y, "columns");
 	ymap(y, 0);
 	for (size_t i = 0; rc == 0 && i < t->ncols; i++)

@@ -125,14 +125,49 @@ CREATE TABLE billing.payments (
   amount billing.amount NOT NULL,
   no integer DEFAULT nextval('billing.invoice_no')
 );
+CREATE SCHEMA app;
+CREATE FUNCTION app.is_title(t text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE AS $$ SELECT length(t) > 0 $$;
+CREATE TABLE app.posts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  author text NOT NULL DEFAULT current_user,
+  title text NOT NULL CHECK (app.is_title(title)),
+  body text,
+  updated_at timestamptz
+);
+CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.updated_at := now();
+  RETURN NEW;
+END
+$$;
+CREATE PROCEDURE app.purge(days int) LANGUAGE sql
+  AS $$ DELETE FROM app.posts WHERE updated_at < now() - make_interval(days => days) $$;
+CREATE TRIGGER posts_touch BEFORE UPDATE ON app.posts
+  FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION app.touch();
+ALTER TABLE app.posts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.posts FORCE ROW LEVEL SECURITY;
+CREATE POLICY own_posts ON app.posts USING (author = current_user)
+  WITH CHECK (author = current_user);
+CREATE POLICY titled ON app.posts AS RESTRICTIVE FOR SELECT TO PUBLIC
+  USING (title <> '');
+CREATE VIEW app.titles AS SELECT id, title FROM app.posts WHERE title <> '';
+CREATE VIEW app.short_titles WITH (security_barrier) AS
+  SELECT id, title FROM app.titles WHERE length(title) < 10;
+CREATE MATERIALIZED VIEW app.post_count AS
+  SELECT count(*) AS n FROM app.posts WITH NO DATA;
+CREATE VIEW named_users AS SELECT id, name FROM users
+  WHERE name IS NOT NULL WITH CASCADED CHECK OPTION;
+CREATE TRIGGER log_users AFTER INSERT ON users
+  FOR EACH STATEMENT EXECUTE FUNCTION app.touch();
 SQL
 
 out=$(M --database "dbname=$SRC" --pull models 2>&1); rc=$?
 is "pull: exit 0 when everything is said" "$rc" 0
-like "pull: a summary line" "$out" "pulled 5 tables and 2 enum types into models"
-is "pull: one file per table, one per schema's enums, domains and sequences, the extensions, the notes" \
+like "pull: a summary line" "$out" "pulled 6 tables and 2 enum types into models"
+is "pull: one file per table (and one for its policies and triggers), one per schema's enums, domains, sequences, functions and views, the extensions, the notes" \
     "$(ls models | tr '\n' ' ')" \
-    "PULL_NOTES.md _domains.yaml _enums.yaml _extensions.yaml _sequences.yaml billing._domains.yaml billing._enums.yaml billing._sequences.yaml billing.invoices.yaml billing.lines.yaml billing.payments.yaml things.yaml users.yaml "
+    "PULL_NOTES.md _domains.yaml _enums.yaml _extensions.yaml _sequences.yaml _views.sql app._functions.sql app._views.sql app.posts.sql app.posts.yaml billing._domains.yaml billing._enums.yaml billing._sequences.yaml billing.invoices.yaml billing.lines.yaml billing.payments.yaml things.yaml users.sql users.yaml "
 like "pull: notes say nothing is missing" "$(cat models/PULL_NOTES.md)" \
     "Nothing: every object"
 # the style a person writes: aliases, defaults without casts, default
@@ -187,6 +222,38 @@ like "style: only what is not the sequence's default" "$(cat models/_sequences.y
     "order_no: \{start: 1000, increment: 5\}"
 like "style: a sequence of another schema" "$(cat models/billing._sequences.yaml)" \
     "invoice_no: \{type: integer, max: 99999, cycle: true\}"
+# SQL objects: one file per schema for its functions and views, one per
+# table for its policies and triggers; outside public the file sets the
+# schema's search_path and names its objects unqualified
+posts_sql=$(cat models/app.posts.sql)
+like "sql: a schema's file sets its search_path" "$posts_sql" \
+    "^SET search_path TO app, public;$"
+like "sql: a policy rebuilt from pg_policy" "$posts_sql" \
+    "^CREATE POLICY own_posts ON posts$"
+like "sql: a policy's USING" "$posts_sql" "^  USING \(author = CURRENT_USER\)$"
+like "sql: a restrictive policy for one command" "$posts_sql" \
+    "^CREATE POLICY titled ON posts AS RESTRICTIVE FOR SELECT$"
+like "sql: a trigger with its condition" "$posts_sql" \
+    "^CREATE TRIGGER posts_touch BEFORE UPDATE ON posts FOR EACH ROW WHEN \(old\.\* IS DISTINCT FROM new\.\*\) EXECUTE FUNCTION touch\(\);$"
+like "sql: row level security, forced" "$(cat models/app.posts.yaml)" \
+    "^row_level_security: forced$"
+like "sql: a check calling a function the models write" \
+    "$(cat models/app.posts.yaml)" "check: app.is_title\(title\)"
+fns=$(cat models/app._functions.sql)
+like "sql: a function by its unqualified name" "$fns" "^CREATE FUNCTION touch\(\)$"
+like "sql: a plpgsql body as written" "$fns" "^  NEW.updated_at := now\(\);$"
+like "sql: a procedure" "$fns" "^CREATE PROCEDURE purge\(IN days integer\)$"
+views=$(cat models/app._views.sql)
+like "sql: a view reading a view, with its options" "$views" \
+    "^CREATE VIEW short_titles WITH \(security_barrier=true\) AS$"
+like "sql: a materialized view without data" "$views" \
+    "^CREATE MATERIALIZED VIEW post_count AS$"
+like "sql: ... WITH NO DATA" "$views" "^  WITH NO DATA;$"
+like "sql: a check option last" "$(cat models/_views.sql)" \
+    "^  WITH CASCADED CHECK OPTION;$"
+like "sql: public's files set no path and qualify other schemas' names" \
+    "$(cat models/users.sql)" \
+    "^CREATE TRIGGER log_users AFTER INSERT ON users FOR EACH STATEMENT EXECUTE FUNCTION app\.touch\(\);$"
 
 out=$(M --database "dbname=$DST" --models models --once 2>&1); rc=$?
 is "apply to an empty database: exit 0" "$rc" 0
@@ -251,9 +318,28 @@ CREATE TRIGGER things_bump BEFORE INSERT ON things
 ALTER TABLE things ENABLE ROW LEVEL SECURITY;
 CREATE POLICY things_all ON things USING (true);
 CREATE VIEW things_v AS SELECT id FROM things;
+CREATE TRIGGER things_off BEFORE UPDATE ON things
+  FOR EACH ROW EXECUTE FUNCTION bump();
+ALTER TABLE things DISABLE TRIGGER things_off;
+CREATE AGGREGATE total(int) (SFUNC = int4pl, STYPE = int);
+CREATE MATERIALIZED VIEW things_mv AS SELECT n FROM things;
+CREATE INDEX ON things_mv (n);
 CREATE TABLE parted (id int, at date, PRIMARY KEY (id, at))
   PARTITION BY RANGE (at);
 CREATE INDEX ON parted (at);
+CREATE TRIGGER parted_touch BEFORE INSERT ON parted
+  FOR EACH ROW EXECUTE FUNCTION bump();
+CREATE POLICY parted_all ON parted USING (true);
+CREATE FUNCTION parted_rows() RETURNS SETOF parted LANGUAGE sql
+  AS 'SELECT * FROM parted';
+CREATE VIEW parted_v AS SELECT id FROM parted;
+COMMENT ON FUNCTION bump() IS 'adds one';
+CREATE SCHEMA api;
+CREATE VIEW api.things AS SELECT id, n FROM public.things;
+CREATE SCHEMA empty_one;
+COMMENT ON VIEW things_v IS 'ids';
+COMMENT ON TRIGGER things_bump ON things IS 'bumps';
+CREATE VIEW parted_vv AS SELECT id FROM parted_v;
 CREATE TABLE parted_2024 PARTITION OF parted
   FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE refs_parted (id int, at date,
@@ -271,15 +357,20 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "column \| public.things.t \| not written: its type, the domain public.tiny, is not written" \
     "column \| public.things.u \| not written: its collation mycoll is not one the models can create" \
     "index \| public.things_u \| not written: uses column 'u'" \
-    "column \| public.things.g2 \| not written: GENERATED ALWAYS AS \(twice\(n\)\) STORED uses function twice\(integer\)" \
     "sequence \| public.things_odd_seq \| written as a standalone sequence: OWNED BY public.things.odd is not said" \
     "sequence \| public.renamed_id_seq \| written as a standalone sequence: OWNED BY public.moved.id" \
     "sequence \| public.z_owner_id_seq \| written as a standalone sequence: OWNED BY public.z_owner.id" \
-    "index \| public.things_twice \| not written: uses function twice" \
-    "default \| public.things.n \| not written: twice\(2\)" \
-    "function \| public.bump\(\)" \
-    "trigger \| public.things.things_bump" "policy \| public.things.things_all" \
-    "row level security \| public.things" "view \| public.things_v" \
+    "aggregate \| public.total\(integer\)" \
+    "trigger \| public.parted.parted_touch \| not written: its table is not written" \
+    "policy \| public.parted.parted_all \| not written: its table is not written" \
+    "trigger \| public.things.things_off \| not written: it is disabled" \
+    "index \| public.things_mv.things_mv_n_idx \| not written: an index on a materialized view" \
+    "function \| public.parted_rows\(\) \| not written: it takes or returns the row type of public.parted," \
+    "view \| public.parted_v \| not written: it reads public.parted," \
+    "view \| public.parted_vv \| not written: it reads public.parted_v," \
+    "comment \| public.bump \| not written: a comment on function bump\(\)" \
+    "comment \| public.things_v \| not written: a comment on view things_v" \
+    "comment \| public.things \| not written: a comment on trigger things_bump on table things" \
     "partitioned table \| public.parted \| not written: PARTITION BY RANGE" \
     "partition \| public.parted_2024 \| not written: partition of parted" \
     "foreign key \| public.refs_parted.refs_parted_id_at_fkey \| not written: references public.parted_2024" \
@@ -294,7 +385,10 @@ done
 for k in "domain \| public.posint" "column \| public.things.p" \
     "index \| public.things_p" "serial column" "generated column" \
     "column \| public.things.c" "sequence \| public.standalone_seq" \
-    "default \| public.things.s"; do
+    "default \| public.things.s" "function \| public.bump" "function \| public.twice" \
+    "trigger \| public.things.things_bump" "policy \| public.things" \
+    "row level security" "view \| public.things_v" "column \| public.things.g2" \
+    "index \| public.things_twice" "default \| public.things.n"; do
 	unlike "notes: not $k" "$notes" "^\| $k"
 done
 things=$(cat odd/things.yaml)
@@ -310,7 +404,18 @@ like "a renamed table's serial: its nextval default" "$(cat odd/moved.yaml)" \
     "id: \{type: integer, default: \"nextval\('renamed_id_seq'::regclass\)\"\}"
 like "those sequences written on their own" "$(cat odd/_sequences.yaml | tr '\n' ' ')" \
     "things_odd_seq: \{start: 100\}.*renamed_id_seq: \{type: integer\}"
-unlike "no column of what is not written" "$things" "tiny|mycoll|twice| t:| u:| g2:"
+unlike "no column of what is not written" "$things" "tiny|mycoll| t:| u:"
+like "a default calling a written function" "$things" "n: \{type: integer, default: twice\(2\)\}"
+like "a generated column calling one" "$things" "g2: \{type: integer, generated: twice\(n\)\}"
+like "an index calling one" "$things" "twice\(n\)"
+like "the written trigger, not the disabled one" "$(cat odd/things.sql)" \
+    "^CREATE TRIGGER things_bump BEFORE INSERT ON things FOR EACH ROW EXECUTE FUNCTION bump\(\);$"
+unlike "not the disabled trigger" "$(cat odd/things.sql)" "things_off"
+ok "no file for a table not written" test ! -e odd/parted.sql
+like "a schema of views only: its file" "$(cat odd/api._views.sql)" \
+    "^CREATE VIEW things AS$"
+unlike "a schema of views only: not noted" "$notes" "^\| schema \| api\."
+like "a schema with nothing: noted" "$notes" "^\| schema \| empty_one\. \| has no table"
 is "the partitioned table and its partition are not written" \
     "$(ls odd | grep -c '^parted')" 0
 ok "a plain table beside them is" test -f odd/refs_parted.yaml
@@ -336,13 +441,13 @@ DPID=$!; track $DPID
 ok "daemon ready" "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 30
 out=$("$MIGRATECTL" -s "$SOCK" pull viactl 2>&1); rc=$?
 is "migratectl pull: exit 0" "$rc" 0
-like "migratectl pull: summary" "$out" "pulled 5 tables and 2 enum types into viactl"
+like "migratectl pull: summary" "$out" "pulled 6 tables and 2 enum types into viactl"
 ok "migratectl pull: the files of migrated --pull" diff -r models viactl
 out=$("$MIGRATECTL" -s "$SOCK" --json pull viajson)
 is "--json: counts" "$(echo "$out" | json_get "d['data']['tables'], d['data']['enums']")" \
-    "(5, 2)"
+    "(6, 2)"
 is "--json: file names, no text" \
-    "$(echo "$out" | json_get "[f.get('text') for f in d['data']['files']].count(None)")" 13
+    "$(echo "$out" | json_get "[f.get('text') for f in d['data']['files']].count(None)")" 19
 ok "--json: the files written" diff -r models viajson
 out=$("$MIGRATECTL" -s "$SOCK" pull viactl 2>&1); rc=$?
 is "migratectl pull into a folder with models: exit 2" "$rc" 2

@@ -548,6 +548,9 @@ test_json(void **state)
 	assert_non_null(name = strdup("users.yaml"));
 	assert_non_null(text = strdup("table: users\n"));
 	assert_int_equal(pull_files_add(&r.files, name, text), 0);
+	assert_non_null(name = strdup("app._views.sql"));
+	assert_non_null(text = strdup("CREATE VIEW v AS SELECT 1;\n"));
+	assert_int_equal(pull_files_add(&r.files, name, text), 0);
 	assert_int_equal(pull_note_add(&r.notes, "view", "public.v", NULL), 0);
 	assert_non_null(o = pull_result_to_json(&r, 1));
 	assert_int_equal(proto_fields_check(o, proto_pull_fields, &e), 0);
@@ -556,14 +559,15 @@ test_json(void **state)
 	assert_int_equal(back.enums, 1);
 	assert_string_equal(back.files.v[0].name, "users.yaml");
 	assert_string_equal(back.files.v[0].text, "table: users\n");
+	assert_string_equal(back.files.v[1].name, "app._views.sql");
 	assert_string_equal(back.notes.v[0].kind, "view");
 	assert_null(back.notes.v[0].detail);
 	pull_result_release(&back);
 	json_decref(o);
 	/* names migratectl must not write */
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		static const char *const bad[] = { "../x.yaml", ".bashrc",
-		    "a/b.yaml", "run.sh" };
+		    "a/b.yaml", "run.sh", "../x.sql" };
 
 		pull_result_init(&back);
 		free(r.files.v[0].name);
