@@ -81,13 +81,15 @@ entry_make(const char *dir, char *head, const char *body, size_t blen)
 	if (!entry_name(head))
 		return;
 	snprintf(path, sizeof(path), "%s/%s", dir, head);
-	if (target)
-		(void)symlink(target, path);
-	else if (folder)
+	/* an entry that cannot be made (a name used twice) is left out */
+	if (target) {
+		if (symlink(target, path) == -1)
+			return;
+	} else if (folder)
 		(void)mkdir(path, 0755);
 	else if ((f = fopen(path, "w")) != NULL) {
-		if (blen)
-			(void)fwrite(body, 1, blen, f);
+		if (blen && fwrite(body, 1, blen, f) != blen)
+			abort();	/* a full temp folder: no input's fault */
 		fclose(f);
 	}
 }
