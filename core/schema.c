@@ -1360,27 +1360,6 @@ rels_walk(json_t *j, char ***out)
 }
 
 int
-schema_expr_relations(const char *expr, char ***out)
-{
-	PgQueryParseResult r;
-	json_t *root = NULL;
-	char *sql = NULL;
-	int rc = 0;
-
-	if (expr == NULL)
-		return 0;
-	if (asprintf(&sql, "SELECT (%s)", expr) == -1)
-		return -1;
-	r = pg_query_parse(sql);
-	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)))
-		rc = rels_walk(root, out);
-	json_decref(root);
-	pg_query_free_parse_result(r);
-	free(sql);
-	return rc;
-}
-
-int
 schema_sql_funcs(const char *sql, char ***out)
 {
 	PgQueryParseResult r;
@@ -1395,8 +1374,10 @@ schema_sql_funcs(const char *sql, char ***out)
 	return rc;
 }
 
-int
-schema_expr_funcs(const char *expr, char ***out)
+/* expr parsed as "SELECT (expr)", its tree given to walk; 0 if it does
+   not parse (the server will say why) */
+static int
+expr_collect(const char *expr, int (*walk)(json_t *, char ***), char ***out)
 {
 	PgQueryParseResult r;
 	json_t *root = NULL;
@@ -1409,9 +1390,21 @@ schema_expr_funcs(const char *expr, char ***out)
 		return -1;
 	r = pg_query_parse(sql);
 	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)))
-		rc = funcs_walk(root, out);
+		rc = walk(root, out);
 	json_decref(root);
 	pg_query_free_parse_result(r);
 	free(sql);
 	return rc;
+}
+
+int
+schema_expr_funcs(const char *expr, char ***out)
+{
+	return expr_collect(expr, funcs_walk, out);
+}
+
+int
+schema_expr_relations(const char *expr, char ***out)
+{
+	return expr_collect(expr, rels_walk, out);
 }
