@@ -323,6 +323,21 @@ cmd_check_busy(struct migrated *m, enum proto_code *code, struct merr *e)
 	return -1;
 }
 
+/* The database could not be reached for this command: said as when
+   the daemon already knew (cmd_check_state), with the cause. */
+static void
+cmd_reply_unavailable(struct conn *c, const char *name,
+    const struct merr *why)
+{
+	struct merr e;
+
+	merr_clear(&e);
+	merr_set(&e, MERR_CONNECT, "database unavailable");
+	merr_detail(&e, "%s", why->msg);
+	merr_hint(&e, "migrated reconnects on its own; try again later");
+	cmd_reply_error(c, name, PROTO_UNAVAILABLE, &e);
+}
+
 static int
 cmd_check_state(struct migrated *m, const struct cmd *cmd,
     const struct proto_request *r, enum proto_code *code, struct merr *e)
@@ -335,7 +350,13 @@ cmd_check_state(struct migrated *m, const struct cmd *cmd,
 	/* a reload waits for the running operation (cmd_reload) */
 	if ((cmd->flags & CMD_EXCL) && m->st.busy_op && cmd->loop != cmd_reload)
 		return cmd_check_busy(m, code, e);
-	if ((cmd->flags & CMD_DB) && !m->st.db_up) {
+	/*
+	 * Lost after it was up: the worker connects again for this command
+	 * (a restart is usually over by the time someone types it), and
+	 * answers "unavailable" if that fails.  Refused at once only while
+	 * the daemon starts (tier 1 has not run).
+	 */
+	if ((cmd->flags & CMD_DB) && !m->st.db_up && !m->st.ready) {
 		*code = PROTO_UNAVAILABLE;
 		merr_set(e, MERR_CONNECT, "database unavailable%s",
 		    m->st.db_down_since ? "" : ": migrated is starting");
@@ -497,6 +518,8 @@ cmd_job_done(void *arg, struct job *j)
 	if (c && j->rc == 0)
 		control_send(c, proto_result(name, j->cmd->reply ?
 		    j->cmd->reply(j) : NULL));
+	else if (c && j->db_lost && j->err.code == MERR_CONNECT)
+		cmd_reply_unavailable(c, name, &j->err);
 	else if (c)
 		cmd_reply_error(c, name, j->code, &j->err);
 	if (c)

@@ -125,6 +125,14 @@ daemon_fold(struct migrated *m, struct job *j)
 		dblisten_take(&m->listen, &r->listen);
 	if (j->db_lost)
 		daemon_db_lost(m, &j->err);
+	else if (!m->st.db_up && m->reconnecting && !m->stopping &&
+	    (j->cmd->flags & CMD_DB) && j->rc == 0) {
+		/* a command reached the database thought lost: read the
+		   state again now, not at the next retry */
+		uv_timer_stop(&m->reconnect);
+		m->reconnecting = 0;
+		daemon_submit_startup(m);
+	}
 	if (j->cmd->flags & CMD_TIER1)
 		daemon_tier1_state(m, j);
 }

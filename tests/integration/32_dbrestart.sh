@@ -64,7 +64,7 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(sys.stdin.buffer.read()); s.settimeout(10)
 print(s.recv(65536).decode())' "$SOCK")
 like "reload while down: a clear error" "$out" \
-    '"ok":false.*"message":"cannot connect to the database'
+    '"ok":false.*"message":"database unavailable".*"detail":"cannot connect to the database'
 ok "daemon still running" kill -0 $DPID
 like "loss logged, with a retry" "$(cat daemon.log)" \
     "database unavailable: .*; retrying in [0-9]+ ms"
