@@ -1,6 +1,7 @@
 # 32_dbrestart.sh - the database goes away under a running daemon: the
 # daemon stays up, reports "database unavailable" at once to commands that
-# need it (exit 1, code "unavailable"), keeps answering status, reconnects
+# need it (exit 1, code "unavailable": while starting, and when its own
+# attempt for the command fails too), keeps answering status, reconnects
 # with backoff once the server is back and re-checks the schema.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 . "$OLDPWD/tests/lib/cluster.sh"
