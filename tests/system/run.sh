@@ -59,6 +59,7 @@ poll() { _end=$(( $(date +%s) + $1 )); shift
 		[ "$(date +%s)" -ge "$_end" ] && return 1
 		sleep 0.2
 	done; }
+gone() { ! kill -0 "$1" 2>/dev/null; }	# gone PID: the process has ended
 
 # ---- the container ----
 echo "== system: a Debian 12 root (made once, kept in $S/base)"
@@ -72,8 +73,7 @@ NSPAWN=
 cleanup() {
 	if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
 		ct systemctl poweroff >/dev/null 2>&1
-		for _i in $(seq 100); do kill -0 "$NSPAWN" 2>/dev/null || break; sleep 0.1; done
-		kill -0 "$NSPAWN" 2>/dev/null && kill "$NSPAWN"
+		poll 10 gone "$NSPAWN" || kill "$NSPAWN"
 		wait "$NSPAWN" 2>/dev/null
 	fi
 	[ "$KEEP" = 1 ] || rm -rf "$R"
@@ -335,7 +335,7 @@ score=$(ct systemd-analyze security migrated.service --no-pager 2>/dev/null |
 like "systemd-analyze security in the container" "$score" '^[0-9]'
 
 ct systemctl poweroff >/dev/null 2>&1
-for i in $(seq 300); do kill -0 "$NSPAWN" 2>/dev/null || break; sleep 0.1; done
+poll 30 gone "$NSPAWN"
 wait "$NSPAWN" 2>/dev/null
 NSPAWN=
 
