@@ -107,6 +107,8 @@ const struct proto_field proto_status_fields[] = {
 	[ST_APPLY] = { "apply", PF_STR, "apply", NULL },
 	[ST_CONFIG] = { "config", PF_STR, "config", NULL },
 	[ST_RELOADS] = { "reloads", PF_INT, "reloads", NULL },
+	[ST_RELOAD_ERROR] = { "reload_error", PF_STR, "reload failed",
+	    NULL },
 	[ST_JOBS] = { "jobs", PF_INT, "jobs", NULL },
 	[ST_STATS] = { "stats", PF_OBJ, "stats", stats_fields },
 	[ST_NFIELDS] = { NULL, PF_STR, NULL, NULL },
@@ -364,6 +366,7 @@ proto_status_json(const struct daemon_status *s)
 	set(o, t, ST_APPLY, json_string(s->apply ? s->apply : ""));
 	set(o, t, ST_CONFIG, str_or_null(s->config));
 	set(o, t, ST_RELOADS, int_json(s->reloads));
+	set(o, t, ST_RELOAD_ERROR, str_or_null(s->reload_error));
 	set(o, t, ST_JOBS, int_json(s->jobs));
 	set(o, t, ST_STATS, s->stats ? status_stats_json(s->stats) : NULL);
 	return o;

@@ -30,7 +30,8 @@ struct proto_field {
 /* status */
 enum { ST_VERSION, ST_PROTO, ST_PID, ST_UPTIME, ST_READY, ST_STOPPING,
     ST_STATE, ST_STATUS, ST_DATABASE, ST_BUSY, ST_SCHEMA, ST_ENH,
-    ST_LAST_ERROR, ST_APPLY, ST_CONFIG, ST_RELOADS, ST_JOBS, ST_STATS,
+    ST_LAST_ERROR, ST_APPLY, ST_CONFIG, ST_RELOADS, ST_RELOAD_ERROR,
+    ST_JOBS, ST_STATS,
     ST_NFIELDS };
 /* status "stats": what the daemon counted, for `migratectl metrics` */
 enum { SS_STARTED, SS_T1_AT, SS_T1_MS, SS_T1_FAILURES, SS_T2_AT, SS_T2_OP,

@@ -370,8 +370,13 @@ status_idle_line(const struct daemon_status *s, char *buf, size_t len)
 	    pending);
 	/* e.g. a migration file that does not parse */
 	if (s->last_error && s->last_error[0] && n > 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "; error: %s",
+		n += snprintf(buf + n, len - (size_t)n, "; error: %s",
 		    s->last_error);
+	/* still on the old configuration: say so */
+	if (s->reload_error && s->reload_error[0] && n > 0 &&
+	    (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "; reload failed, old "
+		    "configuration kept: %s", s->reload_error);
 }
 
 const char *

@@ -116,6 +116,7 @@ struct daemon_status {
 	const char	*last_error;	/* "" or NULL: none */
 	const char	*apply;		/* config_apply_name() */
 	const char	*config;	/* path, or NULL */
+	const char	*reload_error;	/* "" or NULL: the last reload took */
 	long		 reloads;	/* reloads whose config step ended */
 	long		 jobs;		/* database jobs queued or running */
 	const struct daemon_stats *stats;	/* NULL: not known */

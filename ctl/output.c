@@ -399,6 +399,9 @@ render_status(json_t *d)
 	if (json_is_string(f(d, t, ST_LAST_ERROR)))
 		printf("last error:   %s%s%s\n", c_red,
 		    fstr(d, t, ST_LAST_ERROR), c_off);
+	if (json_is_string(f(d, t, ST_RELOAD_ERROR)))
+		printf("reload:       %sfailed, old configuration kept: %s%s\n",
+		    c_red, fstr(d, t, ST_RELOAD_ERROR), c_off);
 	if (json_is_object(f(d, t, ST_SCHEMA)))
 		render_schema(f(d, t, ST_SCHEMA));
 	if (json_is_object(f(d, t, ST_ENH)))

@@ -56,6 +56,7 @@ daemon_status_get(struct migrated *m, struct daemon_status *s)
 	s->last_error = st->last_error[0] ? st->last_error : st->check_error;
 	s->apply = config_apply_name(m->cfg->cfg.apply);
 	s->config = m->cfg->cfg.path;
+	s->reload_error = st->reload_error;
 	s->reloads = st->reloads;
 	s->jobs = m->dbloop.pending;
 	s->stats = &st->stats.s;
@@ -420,6 +421,7 @@ daemon_reload_failed(struct migrated *m, const struct merr *e)
 		return;
 	}
 	log_merr("reload failed, keeping the old configuration", e);
+	merr_format(e, m->st.reload_error, sizeof(m->st.reload_error));
 	m->st.reloads++;
 }
 
@@ -449,6 +451,7 @@ daemon_reload_swap(struct migrated *m, struct cfgref *fresh)
 	m->cfg = fresh;
 	log_info("configuration reloaded%s%s", fresh->cfg.path ? " from " :
 	    "", fresh->cfg.path ? fresh->cfg.path : "");
+	m->st.reload_error[0] = '\0';
 	m->st.reloads++;
 }
 

@@ -68,6 +68,7 @@ struct dstate {
 	char	 last_error[512];
 	char	 check_error[512];	/* the folder's, from check.c */
 	char	 notified[1024];	/* the last STATUS= sent */
+	char	 reload_error[512];	/* the last reload was refused: why */
 	long	 reloads;	/* reloads whose config step ended (ok or not) */
 	struct stats stats;	/* for monitoring */
 };

@@ -61,6 +61,14 @@ out=$($RELOAD_AT 2>&1); rc=$?
 is "migrated@.service's ExecReload fails too" "$rc" 1
 ok "still running, still ready on the old models" \
     status_says "$SOCK" "d['data']['ready']"
+like "status says the reload was refused, and where" \
+    "$(daemon_json "$SOCK" "d['data']['reload_error']")" \
+    "models/people.yaml:[0-9]+:[0-9]+: "
+like "so does the status line (STATUS= for systemd)" \
+    "$(daemon_json "$SOCK" "d['data']['status']")" \
+    "reload failed, old configuration kept: .*people.yaml"
+like "migratectl status prints it" "$(ctl status 2>&1)" \
+    "reload: +failed, old configuration kept"
 
 # fixed: a column more, applied by the reload's tier 1
 sed -i '/^  bad:/d' models/people.yaml
@@ -68,6 +76,8 @@ printf '  name:  { type: text }\n' >>models/people.yaml
 ok "the model fixed: ExecReload exits 0" $RELOAD
 is "and tier 1 applied it before the answer" \
     "$(q "SELECT count(*) FROM information_schema.columns WHERE table_name = 'people' AND column_name = 'name'")" 1
+is "a reload taken clears reload_error" \
+    "$(daemon_json "$SOCK" "d['data']['reload_error']")" null
 
 # during a running `up`: the reload waits for it, the client for the reload
 cat >migrations/20240101_000000_gated.sql <<'SQL'
