@@ -534,19 +534,14 @@ ops_preflight(const struct config *cfg, struct migset *keep,
     volatile sig_atomic_t *stop, struct merr *e)
 {
 	struct schema *s = NULL;
-	struct migrate_result r;
 	struct mig_env env;
-	int rc;
 
 	if (model_load_dir(cfg->models_dir, &s, e) == -1)
 		return -1;
 	schema_free(s);
 	memset(&env, 0, sizeof(env));
-	env.cfg = cfg;		/* no database: parse and lint only */
+	env.cfg = cfg;		/* no database: parse and check only */
 	env.cache = keep;
 	env.stop = stop;
-	migrate_result_init(&r);
-	rc = migrate_validate(&env, 0, &r, e);
-	migrate_result_release(&r);
-	return rc;
+	return migrate_check(&env, e);
 }
