@@ -12,17 +12,6 @@
 #include "migrate_int.h"
 #include "tracking.h"
 
-const char *
-migrate_state_name(enum mig_state s)
-{
-	switch (s) {
-	case MIG_APPLIED: return "applied";
-	case MIG_DIRTY: return "dirty";
-	case MIG_MISSING: return "missing";
-	default: return "pending";
-	}
-}
-
 void
 mstate_release(struct mstate *s)
 {
@@ -397,10 +386,3 @@ migrate_check(const struct mig_env *env, struct merr *e)
 	return rc;
 }
 
-int
-migrate_create(const char *dir, const char *name, time_t now,
-    struct migrate_result *res, struct merr *e)
-{
-	res->op = "create";
-	return migset_create(dir, name, now, res->paths, e);
-}
