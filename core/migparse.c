@@ -454,19 +454,26 @@ tree_any(json_t *root, int (*pred)(const char *, json_t *))
  * Does classify() read the tree of st, of type type?  A goose block's
  * (several statements), a batched UPDATE's, and the types whose node
  * is_txctl() or is_notx() look into; for every other type the type
- * alone says.
+ * alone says.  An index, a DROP or a REINDEX is looked into only for
+ * CONCURRENTLY, a keyword (never quoted or escaped): a statement whose
+ * text has no such word is not concurrent.
  */
 static int
 tree_read(const struct mig_stmt *st, int block, const char *type)
 {
-	static const char *const read[] = { "TransactionStmt", "IndexStmt",
-	    "DropStmt", "ReindexStmt", "VacuumStmt", "DiscardStmt", NULL };
+	static const char *const read[] = { "TransactionStmt", "VacuumStmt",
+	    "DiscardStmt", NULL };
+	static const char *const concurrent[] = { "IndexStmt", "DropStmt",
+	    "ReindexStmt", NULL };
 
 	if (block || st->batch_size > 0)
 		return 1;
 	for (int i = 0; read[i]; i++)
 		if (strcmp(type, read[i]) == 0)
 			return 1;
+	for (int i = 0; concurrent[i]; i++)
+		if (strcmp(type, concurrent[i]) == 0)
+			return strcasestr(st->sql, "concurrently") != NULL;
 	return 0;
 }
 

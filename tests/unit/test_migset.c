@@ -496,6 +496,20 @@ test_txmodes(void **state)
 	assert_int_equal(sc.stmts[0].kind, MIG_STMT_PLAIN);
 	assert_int_equal(sc.stmts[1].kind, MIG_STMT_NOTX);
 	migset_script_release(&sc);
+	/* the option-list spelling, lower case; and the word elsewhere
+	 * (a name, a string) makes no statement concurrent */
+	assert_int_equal(migset_parse_text(&sc, "e.sql", "reindex "
+	    "(concurrently) index i;", &e), 0);
+	assert_int_equal(sc.stmts[0].kind, MIG_STMT_NOTX);
+	migset_script_release(&sc);
+	assert_int_equal(migset_parse_text(&sc, "f.sql", "CREATE INDEX "
+	    "concurrently_i ON t (a);\nDROP INDEX \"CONCURRENTLY\";\n"
+	    "CREATE INDEX j ON t (a) WHERE b <> 'concurrently';\nCREATE "
+	    "INDEX k ON t (a);", &e), 0);
+	assert_int_equal(sc.tx, MIG_TX_ONE);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(sc.stmts[i].kind, MIG_STMT_PLAIN);
+	migset_script_release(&sc);
 }
 
 /* An explicit transaction must close in the file: a parse-time error. */
