@@ -25,7 +25,13 @@ PKGS	= libpq libuv yaml-0.1 jansson libcrypto zlib
 OPT	?= -O2 -g
 WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wpointer-arith -Wcast-qual -Werror
-CFLAGS	+= -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -Icore -MMD -MP
+CFLAGS	+= -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -Icore -MMD -MP \
+	   -ffunction-sections -fdata-sections
+# The binaries keep only the functions they call, and need only the shared
+# libraries those call: migratectl, started for every command, then loads
+# no libpq (nor its Kerberos, LDAP and TLS libraries), a third of the CPU
+# of a no-op `migratectl up` (bench/tier2.sh)
+BIN_LDFLAGS = -Wl,--gc-sections -Wl,--as-needed
 SANFLAGS ?=
 # build-asan always gets the sanitizers, whichever target rebuilds in it
 # (make install BUILD=build-asan after an edit must not mix objects)
@@ -101,10 +107,12 @@ $(LIB): $(CORE_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/migrated: $(DAEMON_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(SANFLAGS) -o $@ $(DAEMON_OBJ) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) $(SANFLAGS) -o $@ $(DAEMON_OBJ) $(LIB) \
+	    $(LIBS)
 
 $(BUILD)/migratectl: $(CTL_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) $(SANFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(LIBS)
+	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) $(SANFLAGS) -o $@ $(CTL_OBJ) $(LIB) \
+	    $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)

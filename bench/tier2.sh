@@ -50,7 +50,7 @@ cluster_start "$W/pg" on >/dev/null
 
 cc -std=c17 -D_GNU_SOURCE -O2 -Icore $(pkg-config --cflags libpq jansson) \
     -o "$W/tier2_bench" bench/tier2_bench.c "$BUILD/libmigrate.a" \
-    -lpg_query $(pkg-config --libs libpq libuv yaml-0.1 jansson libcrypto) \
+    -lpg_query $(pkg-config --libs libpq libuv yaml-0.1 jansson libcrypto zlib) \
     -lpthread -lm
 
 # the workload, in each tool's layout

@@ -934,27 +934,3 @@ out:
 	return rc;
 }
 
-void
-audit_rows_release(struct audit_rows *rows)
-{
-	size_t i;
-
-	for (i = 0; i < rows->n; i++) {
-		struct audit_row *w = &rows->v[i];
-
-		free(w->at);
-		free(w->action);
-		free(w->target);
-		free(w->detail);
-		free(w->checksum);
-		free(w->sqlstate);
-		free(w->error);
-		free(w->user);
-		free(w->host);
-		free(w->daemon_version);
-		free(w->prev_hash);
-		free(w->hash);
-	}
-	free(rows->v);
-	memset(rows, 0, sizeof(*rows));
-}

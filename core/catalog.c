@@ -780,8 +780,20 @@ static const catalog_loader catalog_loaders[CATALOG_QUERIES] = {
 	load_indexes,
 };
 
-int
-catalog_send(struct db *db, char *const *schemas, struct merr *e)
+/*
+ * The queries for schemas: all of them, or with an empty list only the
+ * first (schemas and extensions): every other one reads nothing but the
+ * tables and types of the schemas listed.
+ */
+static int
+catalog_nqueries(char *const *schemas)
+{
+	return schemas && schemas[0] == NULL ? 1 : CATALOG_QUERIES;
+}
+
+/* The n queries go out at once, in pipeline mode. */
+static int
+catalog_send(struct db *db, char *const *schemas, int n, struct merr *e)
 {
 	const char *params[1];
 	char *arr = NULL;
@@ -791,7 +803,7 @@ catalog_send(struct db *db, char *const *schemas, struct merr *e)
 		return catalog_nomem(e);
 	params[0] = arr;
 	ok = db->conn && PQenterPipelineMode(db->conn);
-	for (int i = 0; ok && i < CATALOG_QUERIES; i++)
+	for (int i = 0; ok && i < n; i++)
 		ok = PQsendQueryParams(db->conn, catalog_sql[i], 1, NULL,
 		    params, NULL, NULL, 0);
 	ok = ok && PQpipelineSync(db->conn);
@@ -805,8 +817,9 @@ catalog_send(struct db *db, char *const *schemas, struct merr *e)
 	return 0;
 }
 
-int
-catalog_recv(struct db *db, struct schema **out, struct merr *e)
+/* Their n results, in order, into a new schema. */
+static int
+catalog_recv(struct db *db, int n, struct schema **out, struct merr *e)
 {
 	struct catalog_ctx cx = { NULL, NULL, NULL, NULL, NULL };
 	PGresult *r;
@@ -816,7 +829,7 @@ catalog_recv(struct db *db, struct schema **out, struct merr *e)
 	if ((cx.s = schema_new()) == NULL)
 		rc = catalog_nomem(e);
 	/* every result must be read, also after a failure */
-	for (int i = 0; i < CATALOG_QUERIES; i++) {
+	for (int i = 0; i < n; i++) {
 		if ((r = PQgetResult(db->conn)) == NULL) {
 			if (rc == 0)
 				rc = db_result_error(db, NULL, NULL, e);
@@ -851,10 +864,12 @@ int
 catalog_load(struct db *db, char *const *schemas, struct schema **out,
     struct merr *e)
 {
+	int n = catalog_nqueries(schemas);
+
 	*out = NULL;
-	if (catalog_send(db, schemas, e) == -1)
+	if (catalog_send(db, schemas, n, e) == -1)
 		return -1;
-	return catalog_recv(db, out, e);
+	return catalog_recv(db, n, out, e);
 }
 
 int

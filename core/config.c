@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include "config.h"
-#include "db.h"
 #include "ydoc.h"
 
 #define DUP(dst, s) do {						\
@@ -332,7 +331,7 @@ config_override(struct config *c, const struct config_overrides *o,
 }
 
 int
-config_load(struct config *c, const char *path,
+config_read(struct config *c, const char *path,
     const struct config_overrides *o, struct merr *e)
 {
 	struct stat st;
@@ -349,8 +348,6 @@ config_load(struct config *c, const char *path,
 			goto fail;
 	}
 	if (config_override(c, o, e) == -1 || config_defaults(c, e) == -1)
-		goto fail;
-	if (db_conninfo_check(c->database, "database", e) == -1)
 		goto fail;
 	if (strlen(c->socket_path) >= 108) {
 		merr_set(e, MERR_CONFIG, "socket path '%s' is too long "

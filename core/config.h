@@ -84,6 +84,13 @@ void	config_release(struct config *);
  */
 int	config_load(struct config *, const char *path,
 	    const struct config_overrides *, struct merr *);
+/*
+ * config_load() as a client reads the file (migratectl: the socket path
+ * and the migrations folder): the same checks but the connection string,
+ * which only the daemon uses (so the client needs no libpq).
+ */
+int	config_read(struct config *, const char *path,
+	    const struct config_overrides *, struct merr *);
 
 /* Check that the models and migrations folders (and state_dir) exist
  * and are folders. */

@@ -292,7 +292,8 @@ lint_stmt(struct lint_run *r, struct merr *e)
 
 	if (silence(r, e) == -1)
 		return -1;
-	if (r->st->tree == NULL)	/* no rule reads its type */
+	/* no rule reads its type, or no finding wanted */
+	if (r->st->tree == NULL || r->out == NULL)
 		return 0;
 	if ((root = json_loads(r->st->tree, 0, &je)) == NULL)
 		return merr_set(e, MERR_INTERNAL, "bad parse tree: %s",

@@ -59,6 +59,8 @@ int	lint_rule_lookup(const char *name);
  * Check every statement of a parsed script and append findings.  Tables
  * created earlier in the same script are new, not "existing".  Fails only
  * on an unknown rule in a nolint comment (positioned) or a broken tree.
+ * With out NULL only the nolint comments are checked (no tree is read):
+ * the errors without the findings, for a check that would drop them.
  */
 int	lint_script(const struct mig_script *, struct lint_list *,
 	    struct merr *);

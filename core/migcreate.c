@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "migset.h"
+#include "migrate.h"
 #include "migset_int.h"
 
 static const char default_doc[] =
@@ -386,4 +387,12 @@ migset_create(const char *dir, const char *name, time_t now, char *paths[3],
 	}
 	migset_release(&set);
 	return rc;
+}
+
+int
+migrate_create(const char *dir, const char *name, time_t now,
+    struct migrate_result *res, struct merr *e)
+{
+	res->op = "create";
+	return migset_create(dir, name, now, res->paths, e);
 }

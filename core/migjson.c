@@ -146,3 +146,14 @@ migrate_result_to_json(const struct migrate_result *r)
 		json_object_set_new(o, "notice", json_string(r->notice));
 	return o;
 }
+
+const char *
+migrate_state_name(enum mig_state s)
+{
+	switch (s) {
+	case MIG_APPLIED: return "applied";
+	case MIG_DIRTY: return "dirty";
+	case MIG_MISSING: return "missing";
+	default: return "pending";
+	}
+}

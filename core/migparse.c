@@ -451,21 +451,94 @@ tree_any(json_t *root, int (*pred)(const char *, json_t *))
 }
 
 /*
- * Kind of st, whose type is type; the tree is read only when kept.  A
- * goose block's tree (always kept until here) may hold several
- * statements: each is looked at, and the tree stays only when one of
- * them is read later.
+ * Does classify() read the tree of st, of type type?  A goose block's
+ * (several statements), a batched UPDATE's, and the types whose node
+ * is_txctl() or is_notx() look into; for every other type the type
+ * alone says.  An index, a DROP or a REINDEX is looked into only for
+ * CONCURRENTLY, a keyword (never quoted or escaped): a statement whose
+ * text has no such word is not concurrent.
  */
 static int
-classify(struct mig_script *sc, struct mig_stmt *st, const char *type,
-    struct merr *e)
+tree_read(const struct mig_stmt *st, int block, const char *type)
+{
+	static const char *const read[] = { "TransactionStmt", "VacuumStmt",
+	    "DiscardStmt", NULL };
+	static const char *const concurrent[] = { "IndexStmt", "DropStmt",
+	    "ReindexStmt", NULL };
+
+	if (block || st->batch_size > 0)
+		return 1;
+	for (int i = 0; read[i]; i++)
+		if (strcmp(type, read[i]) == 0)
+			return 1;
+	for (int i = 0; concurrent[i]; i++)
+		if (strcmp(type, concurrent[i]) == 0)
+			return strcasestr(st->sql, "concurrently") != NULL;
+	return 0;
+}
+
+/*
+ * The first byte where s stops being UTF-8 as jansson takes it (its
+ * json_loads() refuses the whole text then): a stray continuation byte,
+ * an overlong form, a surrogate, beyond U+10FFFF.  NULL: all of it is.
+ */
+static const unsigned char *
+utf8_bad(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned long v;
+	int n;
+
+	while (*p) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xC2 && *p <= 0xDF)
+			n = 2, v = *p & 0x1F;
+		else if (*p >= 0xE0 && *p <= 0xEF)
+			n = 3, v = *p & 0x0F;
+		else if (*p >= 0xF0 && *p <= 0xF4)
+			n = 4, v = *p & 0x07;
+		else
+			return p;
+		for (int i = 1; i < n; i++) {
+			if (p[i] < 0x80 || p[i] > 0xBF)
+				return p;
+			v = (v << 6) | (p[i] & 0x3F);
+		}
+		if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ||
+		    (n == 3 && v < 0x800) || (n == 4 && v < 0x10000))
+			return p;
+		p += n;
+	}
+	return NULL;
+}
+
+/*
+ * Kind of st, whose type is type; the tree is read only when kept and
+ * classifying needs it (tree_read), else only checked to be UTF-8 as its
+ * later readers need.  A goose block's tree (always kept until here) may
+ * hold several statements: each is looked at, and the tree stays only
+ * when one of them is read later.
+ */
+static int
+classify(struct mig_script *sc, struct mig_stmt *st, int block,
+    const char *type, struct merr *e)
 {
 	json_t *root = NULL, *node = NULL;
 	json_error_t je;
 	const char *t = type;
 	int rc = 0;
 
-	if (st->tree) {
+	if (st->tree && !tree_read(st, block, type)) {
+		const unsigned char *bad = utf8_bad(st->tree);
+
+		if (bad)
+			return merr_setpos(e, MERR_INPUT, sc->path, st->line,
+			    st->col, "statement is not valid UTF-8 (unable "
+			    "to decode byte 0x%x)", *bad);
+	} else if (st->tree) {
 		/* the parser passes bytes through; JSON wants UTF-8 */
 		if ((root = json_loads(st->tree, 0, &je)) == NULL)
 			return merr_setpos(e, MERR_INPUT, sc->path, st->line,
@@ -570,7 +643,7 @@ stmt_build(struct parse_ctx *p, struct mig_stmt *st, size_t loc,
 		return 0;
 	}
 	*keep = 1;
-	if (classify(sc, st, type, e) == 0)
+	if (classify(sc, st, block, type, e) == 0)
 		return 0;
 fail:
 	free(st->tree);

@@ -12,17 +12,6 @@
 #include "migrate_int.h"
 #include "tracking.h"
 
-const char *
-migrate_state_name(enum mig_state s)
-{
-	switch (s) {
-	case MIG_APPLIED: return "applied";
-	case MIG_DIRTY: return "dirty";
-	case MIG_MISSING: return "missing";
-	default: return "pending";
-	}
-}
-
 void
 mstate_release(struct mstate *s)
 {
@@ -299,6 +288,7 @@ migrate_list(const struct mig_env *env, struct migrate_result *res,
 /*
  * A rollback that does not parse is a warning here (it has never run and
  * may never run); it is an error only when down is about to run it.
+ * With res NULL the warning is only kept on the set (status reads it).
  */
 static int
 validate_down(struct migration *m, int strict, struct migrate_result *res,
@@ -318,8 +308,42 @@ validate_down(struct migration *m, int strict, struct migrate_result *res,
 		merr_hint(e, "validate --strict: every rollback must parse");
 		return -1;
 	}
+	if (res == NULL)
+		return 0;
 	return lint_add_error(&res->lint, LINT_ROLLBACK_SYNTAX, &why,
 	    ROLLBACK_HINT, e);
+}
+
+/*
+ * Parse every file of the set and check its nolint comments; the lint
+ * findings go to res, or with res NULL are not looked for.
+ */
+static int
+validate_files(struct mstate *s, const struct mig_env *env, int strict,
+    struct migrate_result *res, struct merr *e)
+{
+	size_t i;
+	int rc = -1;
+
+	/*
+	 * a stop (SIGTERM) ends a long parse here, between statements; an
+	 * operation that runs files parses them whole, then its runner stops
+	 * before their first statement
+	 */
+	for (i = 0; i < s->set->n; i++)
+		s->set->v[i].up.stop = s->set->v[i].down.stop = env->stop;
+	if (migset_prepare_all(s->set, e) == -1)
+		goto out;
+	for (i = 0; i < s->set->n; i++)
+		if (lint_script(&s->set->v[i].up, res ? &res->lint : NULL,
+		    e) == -1 || validate_down(&s->set->v[i], strict, res,
+		    e) == -1)
+			goto out;
+	rc = 0;
+out:
+	for (i = 0; i < s->set->n; i++)
+		s->set->v[i].up.stop = s->set->v[i].down.stop = NULL;
+	return rc;
 }
 
 int
@@ -327,26 +351,13 @@ migrate_validate(const struct mig_env *env, int strict,
     struct migrate_result *res, struct merr *e)
 {
 	struct mstate s;
-	size_t i;
 	int rc = -1;
 
 	res->op = "validate";
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
-	/*
-	 * a stop (SIGTERM) ends a long parse here, between statements; an
-	 * operation that runs files parses them whole, then its runner stops
-	 * before their first statement
-	 */
-	for (i = 0; i < s.set->n; i++)
-		s.set->v[i].up.stop = s.set->v[i].down.stop = env->stop;
-	if (migset_prepare_all(s.set, e) == -1)
-		goto out;
-	for (i = 0; i < s.set->n; i++)
-		if (lint_script(&s.set->v[i].up, &res->lint, e) == -1 ||
-		    validate_down(&s.set->v[i], strict, res, e) == -1)
-			goto out;
-	if (mstate_rows(&s, res, e) == -1)
+	if (validate_files(&s, env, strict, res, e) == -1 ||
+	    mstate_rows(&s, res, e) == -1)
 		goto out;
 	rc = 0;
 	if (res->ndrift || res->ndirty) {
@@ -356,16 +367,22 @@ migrate_validate(const struct mig_env *env, int strict,
 		merr_hint(e, "run 'migratectl status' for the versions");
 	}
 out:
-	for (i = 0; i < s.set->n; i++)
-		s.set->v[i].up.stop = s.set->v[i].down.stop = NULL;
 	mstate_release(&s);
 	return rc;
 }
 
 int
-migrate_create(const char *dir, const char *name, time_t now,
-    struct migrate_result *res, struct merr *e)
+migrate_check(const struct mig_env *env, struct merr *e)
 {
-	res->op = "create";
-	return migset_create(dir, name, now, res->paths, e);
+	struct mig_env files = *env;	/* the folder only */
+	struct mstate s;
+	int rc;
+
+	files.db = NULL;
+	if (mstate_load(&s, &files, 0, e) == -1)
+		return -1;
+	rc = validate_files(&s, &files, 0, NULL, e);
+	mstate_release(&s);
+	return rc;
 }
+

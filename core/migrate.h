@@ -175,6 +175,13 @@ int	migrate_takeover_needed(const struct mig_env *, int *need,
  */
 int	migrate_validate(const struct mig_env *, int strict,
 	    struct migrate_result *, struct merr *);
+/*
+ * The errors of migrate_validate() without its findings, and never the
+ * database: every file parsed (into env->cache when set), a forward
+ * file's error and an unknown nolint rule fail, positioned; a rollback
+ * that does not parse is kept on the set for status.  The start-up check.
+ */
+int	migrate_check(const struct mig_env *, struct merr *);
 /* Local: no database.  See migset_create(). */
 int	migrate_create(const char *dir, const char *name, time_t now,
 	    struct migrate_result *, struct merr *);

@@ -199,36 +199,48 @@ migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 int
 mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
 {
-	FILE *f = NULL;
 	struct stat st;
+	size_t n = 0;
+	ssize_t got = 1;
 	char *buf;
-	size_t n;
 	int fd;
 
 	/* a symlink is refused, not followed (it may point anywhere) */
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
 		    errno == ELOOP ? "it is a symbolic link" : strerror(errno));
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot read: %s",
+		    strerror(errno));
+	}
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return merr_setpos(e, MERR_INPUT, path, 0, 0, "cannot read: "
 		    "not a regular file");
 	}
-	if ((f = fdopen(fd, "rb")) == NULL) {
+	if (st.st_size > 64L * 1024 * 1024 ||
+	    (buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	}
-	if (fstat(fileno(f), &st) == -1 || st.st_size > 64L * 1024 * 1024) {
-		fclose(f);
+		if (st.st_size <= 64L * 1024 * 1024)
+			return merr_set(e, MERR_NOMEM, "out of memory");
 		return merr_setpos(e, MERR_INPUT, path, 0, 0,
 		    "cannot read: file too large or unreadable");
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		fclose(f);
-		return merr_set(e, MERR_NOMEM, "out of memory");
+	/* the size at fstat(): a file growing meanwhile shows next time */
+	while (n < (size_t)st.st_size && (got = read(fd, buf + n,
+	    (size_t)st.st_size - n)) != 0) {
+		if (got > 0)
+			n += (size_t)got;
+		else if (errno != EINTR)
+			break;
 	}
-	n = fread(buf, 1, (size_t)st.st_size, f);
-	fclose(f);
+	close(fd);
+	if (got < 0) {
+		free(buf);
+		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot read: %s",
+		    strerror(errno));
+	}
 	buf[n] = '\0';
 	if (strlen(buf) != n) {
 		free(buf);
@@ -443,9 +455,10 @@ classify_error(const char *fname, struct merr *e)
 	return -1;
 }
 
+/* reg: readdir() said a regular file (no need to ask lstat()) */
 static int
 file_classify(const struct mig_patterns *p, const char *dir,
-    const char *fname, struct mig_file *f, struct merr *e)
+    const char *fname, int reg, struct mig_file *f, struct merr *e)
 {
 	size_t len = strlen(fname);
 	regmatch_t m[4];
@@ -454,7 +467,7 @@ file_classify(const struct mig_patterns *p, const char *dir,
 	memset(f, 0, sizeof(*f));
 	f->fname = (char *)(uintptr_t)fname;	/* borrowed until the end */
 	if ((has_suffix(fname, len, ".md") || has_suffix(fname, len, ".sql")) &&
-	    file_regular(dir, fname, e) == -1)
+	    !reg && file_regular(dir, fname, e) == -1)
 		return -1;
 	if (has_suffix(fname, len, ".md")) {
 		if (!file_match(&p->doc, fname, 1, 3, f))
@@ -535,7 +548,8 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if ((r = file_classify(&p, dir, de->d_name, &f, e)) == 1)
+		if ((r = file_classify(&p, dir, de->d_name,
+		    de->d_type == DT_REG, &f, e)) == 1)
 			continue;
 		if (r == -1)
 			goto fail;

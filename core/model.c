@@ -753,6 +753,22 @@ model_load_sql(struct schema *s, const char *path, struct merr *e)
 	return rc;
 }
 
+int
+model_dir_empty(const char *dir)
+{
+	struct dirent *de;
+	int empty = 1;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (empty && (de = readdir(d)) != NULL)
+		if (model_is_yaml(de->d_name) || model_is_sql(de->d_name))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
 static int
 model_strcmp(const void *a, const void *b)
 {

@@ -18,6 +18,12 @@
 int	model_load_dir(const char *dir, struct schema **out, struct merr *);
 
 /*
+ * 1 when dir can be read and holds no model file (nothing for
+ * model_load_dir() to load), else 0 (model_load_dir() says why not).
+ */
+int	model_dir_empty(const char *dir);
+
+/*
  * Load one document given as text (tests, golden files); name is used
  * in errors.  The schema is validated as a whole (references resolved).
  */

@@ -146,3 +146,66 @@ pull_result_from_json(json_t *o, struct pull_result *r, struct merr *e)
 	}
 	return 0;
 }
+
+void
+pull_result_init(struct pull_result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+pull_result_release(struct pull_result *r)
+{
+	for (size_t i = 0; i < r->notes.n; i++) {
+		free(r->notes.v[i].kind);
+		free(r->notes.v[i].name);
+		free(r->notes.v[i].detail);
+	}
+	free(r->notes.v);
+	for (size_t i = 0; i < r->files.n; i++) {
+		free(r->files.v[i].name);
+		free(r->files.v[i].text);
+	}
+	free(r->files.v);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+pull_note_add(struct pull_notes *ns, const char *kind, const char *name,
+    const char *detail)
+{
+	struct pull_note *v, *x;
+
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? 2 * ns->cap : 32;
+
+		if ((v = realloc(ns->v, cap * sizeof(*v))) == NULL)
+			return -1;
+		ns->v = v;
+		ns->cap = cap;
+	}
+	x = &ns->v[ns->n++];
+	x->kind = strdup(kind);
+	x->name = strdup(name);
+	x->detail = detail ? strdup(detail) : NULL;
+	return (x->kind && x->name && (!detail || x->detail)) ? 0 : -1;
+}
+
+int
+pull_files_add(struct pull_files *fs, char *name, char *text)
+{
+	struct pull_file *v;
+
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? 2 * fs->cap : 64;
+
+		if ((v = realloc(fs->v, cap * sizeof(*v))) == NULL)
+			return -1;
+		fs->v = v;
+		fs->cap = cap;
+	}
+	fs->v[fs->n].name = name;
+	fs->v[fs->n].text = text;
+	fs->n++;
+	return 0;
+}

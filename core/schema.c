@@ -557,6 +557,14 @@ schema_has_schema(const struct schema *s, const char *name)
 	return 0;
 }
 
+int
+schema_is_empty(const struct schema *s)
+{
+	return (s->schemas == NULL || s->schemas[0] == NULL) &&
+	    s->nexts == 0 && s->nseqs == 0 && s->ndomains == 0 &&
+	    s->ntables == 0 && s->nenums == 0 && s->nobjs == 0;
+}
+
 /* ---- names ---- */
 
 char *

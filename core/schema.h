@@ -323,6 +323,8 @@ struct sch_index	*schema_find_index(const struct sch_table *,
 			    const char *);
 int			 schema_has_schema(const struct schema *,
 			    const char *);
+/* 1 when s names nothing at all: no schema, extension or object. */
+int			 schema_is_empty(const struct schema *);
 
 /*
  * Canonical spelling of a built-in type as format_type() prints it

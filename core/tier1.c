@@ -199,10 +199,26 @@ t1_load_thread(void *arg)
 }
 
 /*
+ * The schemas of the catalogs tier 1 reads for want: every user schema
+ * (NULL), or none when the models name nothing.  The plan compares only
+ * the schemas the models name (an object elsewhere is never drift), so
+ * an empty model set needs the extensions alone, which are read whatever
+ * the scope: a database of a thousand tables is then not read at all.
+ */
+static char *const *
+t1_scope(const struct schema *want)
+{
+	static char *const none[] = { NULL };
+
+	return schema_is_empty(want) ? none : NULL;
+}
+
+/*
  * The models and the live schema.  The models load on a thread while this
  * one reads the catalogs, so the server's work, the parsing of its answer
- * and the parsing of the YAML overlap.  A model error wins over a
- * database error (it is the one the user can fix).
+ * and the parsing of the YAML overlap; with no model file there is nothing
+ * to overlap, and the models come first to scope the read.  A model error
+ * wins over a database error (it is the one the user can fix).
  */
 static int
 t1_read(const struct config *cfg, struct db *db, struct schema **want,
@@ -213,6 +229,16 @@ t1_read(const struct config *cfg, struct db *db, struct schema **want,
 	int threaded, rc;
 
 	*want = *have = NULL;
+	if (model_dir_empty(cfg->models_dir)) {
+		if (model_load_dir(cfg->models_dir, want, e) == -1)
+			return -1;
+		if (catalog_load(db, t1_scope(*want), have, e) == -1) {
+			schema_free(*want);
+			*want = NULL;
+			return -1;
+		}
+		return 0;
+	}
 	threaded = pthread_create(&th, NULL, t1_load_thread, &l) == 0;
 	if (!threaded)
 		t1_load_thread(&l);
@@ -688,7 +714,7 @@ t1_locked(struct t1run *r, const struct mig_env *env, struct schema *want,
 
 	plan_free(r->plan);
 	r->plan = NULL;
-	if (catalog_load(r->db, NULL, &have, e) == -1 ||
+	if (catalog_load(r->db, t1_scope(want), &have, e) == -1 ||
 	    t1_compute(r->cfg, r->db, want, have, &r->plan, e) == -1)
 		return -1;
 	if (r->plan->nsafe == 0)

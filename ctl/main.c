@@ -917,7 +917,7 @@ run_create(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	if (x->migrations == NULL) {
 		struct config_overrides o = { 0 };
 
-		if (config_load(&cfg, x->config, &o, &e) == -1) {
+		if (config_read(&cfg, x->config, &o, &e) == -1) {
 			x->out->error("create", NULL, PROTO_BAD_ARG, &e);
 			return EX_USAGE;
 		}
@@ -1060,7 +1060,7 @@ pick_socket(struct ctl *x)
 	if (x->config == NULL && access(CONFIG_DEFAULT_PATH, R_OK) == -1)
 		return set_path(x, CONFIG_DEFAULT_SOCKET, "the default");
 	merr_clear(&e);
-	if (config_load(&cfg, x->config, NULL, &e) == -1) {
+	if (config_read(&cfg, x->config, NULL, &e) == -1) {
 		x->out->error(NULL, NULL, PROTO_BAD_ARG, &e);
 		return -1;
 	}

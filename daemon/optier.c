@@ -6,6 +6,7 @@
  * Each op_* leaves its typed result in x->j->res (job.h): the summaries
  * status keeps (t1, t2) and what the command's reply function reads.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -394,6 +395,56 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
+ * The start's other two connections, opened on a thread of their own
+ * while the worker's connects and checks the audit table: each is a new
+ * backend and an authentication, round trips that need not queue behind
+ * one another.  The LISTEN one is the start's (it fails the start); the
+ * lock's only saves tier1_run() the wait (which opens it if this could
+ * not).  Only the worker thread touches them otherwise.
+ */
+struct side_conns {
+	struct opctx	*x;
+	struct merr	 e;
+	int		 rc;
+};
+
+static void *
+side_connect(void *arg)
+{
+	struct side_conns *sc = arg;
+	struct merr ignore;
+
+	merr_clear(&sc->e);
+	merr_clear(&ignore);
+	if ((sc->rc = ops_listen(sc->x, &sc->e)) == 0)
+		(void)tier2_lockdb(sc->x, &ignore);
+	return NULL;
+}
+
+/* ops_connect() and ops_listen() at once; the worker's error first. */
+static int
+ops_connect_all(struct opctx *x, struct merr *e)
+{
+	struct side_conns sc = { x, { 0 }, 0 };
+	pthread_t th;
+	int threaded, rc;
+
+	threaded = pthread_create(&th, NULL, side_connect, &sc) == 0;
+	if (!threaded)
+		side_connect(&sc);
+	rc = ops_connect(x, e);
+	if (threaded)
+		pthread_join(th, NULL);
+	if (rc == 0 && sc.rc == -1) {
+		*e = sc.e;
+		rc = -1;
+	}
+	if (rc == -1)
+		db_close(&x->j->res.listen);
+	return rc;
+}
+
+/*
  * Parse the rollbacks the cached set has not parsed yet, so that status
  * names those that do not parse (it parses nothing itself).  At start
  * and when the folder changed; only running out of memory fails.
@@ -423,12 +474,10 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 {
 	char detail[300];
 
-	if (ops_connect(x, e) == -1)
+	if (ops_connect_all(x, e) == -1)
 		return -1;
-	log_debug("start: connected, audit table checked");
-	if (ops_listen(x, e) == -1)
-		return -1;
-	log_debug("start: listening for other daemons");
+	log_debug("start: connected, audit table checked, listening for "
+	    "other daemons");
 	if (kind == START_FIRST && !x->o->started) {
 		snprintf(detail, sizeof(detail), "pid %ld, config %s",
 		    (long)getpid(), x->cfg->path ? x->cfg->path : "(none)");
@@ -534,19 +583,14 @@ ops_preflight(const struct config *cfg, struct migset *keep,
     volatile sig_atomic_t *stop, struct merr *e)
 {
 	struct schema *s = NULL;
-	struct migrate_result r;
 	struct mig_env env;
-	int rc;
 
 	if (model_load_dir(cfg->models_dir, &s, e) == -1)
 		return -1;
 	schema_free(s);
 	memset(&env, 0, sizeof(env));
-	env.cfg = cfg;		/* no database: parse and lint only */
+	env.cfg = cfg;		/* no database: parse and check only */
 	env.cache = keep;
 	env.stop = stop;
-	migrate_result_init(&r);
-	rc = migrate_validate(&env, 0, &r, e);
-	migrate_result_release(&r);
-	return rc;
+	return migrate_check(&env, e);
 }

@@ -167,9 +167,9 @@ test_column_order(void **state)
 
 /* Count the queries a catalog_load sends, from libpq's protocol trace. */
 static int
-count_queries(int ntables)
+count_queries(int ntables, char **schemas)
 {
-	char *schemas[] = { "many", NULL }, buf[512];
+	char buf[512];
 	struct schema *s;
 	struct merr e;
 	FILE *f;
@@ -186,7 +186,7 @@ count_queries(int ntables)
 	merr_clear(&e);
 	assert_int_equal(catalog_load(&db, schemas, &s, &e), 0);
 	PQuntrace(db.conn);
-	assert_int_equal(s->ntables, ntables);
+	assert_int_equal(s->ntables, schemas[0] ? ntables : 0);
 	schema_free(s);
 	rewind(f);
 	while (fgets(buf, sizeof(buf), f))
@@ -200,10 +200,37 @@ count_queries(int ntables)
 static void
 test_fixed_queries(void **state)
 {
+	char *many[] = { "many", NULL }, *none[] = { NULL };
+
 	(void)state;
 	sql("CREATE SCHEMA many");
-	assert_int_equal(count_queries(1), CATALOG_QUERIES);
-	assert_int_equal(count_queries(40), CATALOG_QUERIES);
+	assert_int_equal(count_queries(1, many), CATALOG_QUERIES);
+	assert_int_equal(count_queries(40, many), CATALOG_QUERIES);
+	/* no schema (tier 1 with no model): one query, for the extensions */
+	assert_int_equal(count_queries(40, none), 1);
+}
+
+/* No schema listed: no table, type or object, but every extension. */
+static void
+test_no_schema(void **state)
+{
+	char *none[] = { NULL };
+	struct schema *s;
+	struct merr e;
+
+	(void)state;
+	sql("CREATE SCHEMA IF NOT EXISTS ns; CREATE TABLE ns.t (id int); "
+	    "CREATE TYPE ns.e AS ENUM ('a'); CREATE VIEW ns.v AS SELECT 1 AS x;"
+	    " CREATE SEQUENCE ns.q");
+	merr_clear(&e);
+	assert_int_equal(catalog_load(&db, none, &s, &e), 0);
+	assert_int_equal(s->ntables, 0);
+	assert_int_equal(s->nenums, 0);
+	assert_int_equal(s->nseqs, 0);
+	assert_int_equal(s->nobjs, 0);
+	assert_null(s->schemas);
+	assert_non_null(schema_find_extension(s, "plpgsql"));
+	schema_free(s);
 }
 
 static void
@@ -653,6 +680,7 @@ main(void)
 		cmocka_unit_test(test_normalised),
 		cmocka_unit_test(test_column_order),
 		cmocka_unit_test(test_fixed_queries),
+		cmocka_unit_test(test_no_schema),
 		cmocka_unit_test(test_probe_rows),
 		cmocka_unit_test(test_stop_reaches_tier1),
 		cmocka_unit_test(test_every_construct_in_sync),

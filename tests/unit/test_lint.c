@@ -171,8 +171,19 @@ test_unknown_rule(void **state)
 	assert_string_equal(e.msg, "unknown lint rule 'no-such-rule' in "
 	    "'migrated:nolint'");
 	assert_int_equal(e.line, 3);
+	/* without a list (the start-up check): the same error */
+	merr_clear(&e);
+	assert_int_equal(lint_script(&sc, NULL, &e), -1);
+	assert_string_equal(e.msg, "unknown lint rule 'no-such-rule' in "
+	    "'migrated:nolint'");
+	assert_int_equal(e.line, 3);
 	migset_script_release(&sc);
 	lint_list_release(&l);
+	/* ... and no finding looked for: a rule that fires is no error */
+	assert_int_equal(migset_parse_text(&sc, "n.sql", "CREATE INDEX i ON "
+	    "t (a);\nALTER TABLE t ALTER a TYPE bigint;\n", &e), 0);
+	assert_int_equal(lint_script(&sc, NULL, &e), 0);
+	migset_script_release(&sc);
 }
 
 int

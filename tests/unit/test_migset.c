@@ -433,6 +433,41 @@ test_parse_error_position(void **state)
 	migset_script_release(&sc);
 }
 
+/*
+ * A kept tree must be UTF-8 for the JSON reader that reads it later:
+ * refused at parse, positioned, whether the parse reads the tree (an
+ * index) or only checks it (a table); valid UTF-8 passes both ways.
+ */
+static void
+test_parse_utf8(void **state)
+{
+	static const char *const bad[] = {
+	    "SELECT 1;\nCREATE TABLE a (x text DEFAULT 'a\xff');\n",
+	    "SELECT 1;\nCREATE INDEX i ON t ((x || 'a\xed\xa0\x80'));\n",
+	    "SELECT 1;\nCOMMENT ON TABLE t IS 'a\xc0\xaf';\n",
+	    NULL };
+	struct mig_script sc;
+	struct merr e;
+
+	(void)state;
+	for (int i = 0; bad[i]; i++) {
+		merr_clear(&e);
+		assert_int_equal(migset_parse_text(&sc, "u.sql", bad[i], &e),
+		    -1);
+		assert_int_equal(e.code, MERR_INPUT);
+		assert_int_equal(e.line, 2);
+		assert_int_equal(e.col, 1);
+		assert_non_null(strstr(e.msg, "statement is not valid UTF-8 "
+		    "(unable to decode byte 0x"));
+		migset_script_release(&sc);
+	}
+	assert_int_equal(migset_parse_text(&sc, "v.sql", "CREATE TABLE a "
+	    "(x text DEFAULT '\xc3\xa9\xf0\x9f\x98\x80');\nCREATE INDEX i "
+	    "ON a ((x || '\xe2\x82\xac'));\n", &e), 0);
+	assert_int_equal(sc.nstmts, 2);
+	migset_script_release(&sc);
+}
+
 static void
 test_txmodes(void **state)
 {
@@ -460,6 +495,20 @@ test_txmodes(void **state)
 	    "DROP INDEX CONCURRENTLY IF EXISTS i;", &e), 0);
 	assert_int_equal(sc.stmts[0].kind, MIG_STMT_PLAIN);
 	assert_int_equal(sc.stmts[1].kind, MIG_STMT_NOTX);
+	migset_script_release(&sc);
+	/* the option-list spelling, lower case; and the word elsewhere
+	 * (a name, a string) makes no statement concurrent */
+	assert_int_equal(migset_parse_text(&sc, "e.sql", "reindex "
+	    "(concurrently) index i;", &e), 0);
+	assert_int_equal(sc.stmts[0].kind, MIG_STMT_NOTX);
+	migset_script_release(&sc);
+	assert_int_equal(migset_parse_text(&sc, "f.sql", "CREATE INDEX "
+	    "concurrently_i ON t (a);\nDROP INDEX \"CONCURRENTLY\";\n"
+	    "CREATE INDEX j ON t (a) WHERE b <> 'concurrently';\nCREATE "
+	    "INDEX k ON t (a);", &e), 0);
+	assert_int_equal(sc.tx, MIG_TX_ONE);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(sc.stmts[i].kind, MIG_STMT_PLAIN);
 	migset_script_release(&sc);
 }
 
@@ -748,6 +797,7 @@ main(void)
 		    test_orphan_rollback_and_duplicate, setup, teardown),
 		cmocka_unit_test(test_split_dollar_do),
 		cmocka_unit_test(test_parse_error_position),
+		cmocka_unit_test(test_parse_utf8),
 		cmocka_unit_test(test_big_file_windows),
 		cmocka_unit_test(test_parse_stops),
 		cmocka_unit_test(test_comment_ends_at_cr),
