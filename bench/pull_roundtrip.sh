@@ -30,6 +30,10 @@ documenso   documenso/documenso           75330166cc00b29c14399bc2e391e4b4d8080c
 cratesio    rust-lang/crates.io           57fa000662f511321daa61e6769f190ea0e80771 Diesel_migrations
 ente        ente-io/ente                  a621d733154a834f23754e7e874de769be532d9d golang-migrate
 synapse     element-hq/synapse            a58ad44eb0ce3cc14153f921206f322e17339dc5 Synapse_schema_files_(Python)
+lago        getlago/lago-api              1b1c24a6a6c321d7900b05906bf1b20f706c97c2 Rails_structure.sql
+temporal    temporalio/temporal           6805caea59e35d0611ed96be69641b8d86bff11c hand-written_SQL_(Go)
+lemmy       LemmyNet/lemmy                439734dd638a2c06a2f907beab7dcf4646e88f86 Diesel_migrations
+supabase    supabase/auth                 bc32168e13fdc928c98b449fc76bc3fdb9a293c5 pop_migrations_(Go)
 '
 
 [ -x "$MIGRATED" ] || { echo "build first: make" >&2; exit 1; }
@@ -130,6 +134,50 @@ load_synapse() {
 			    "$p" >"$p.run"
 			psqlf "$1" "$p.run" || return 1
 		done
+	done
+}
+
+load_lago() {
+	extract getlago/lago-api "$COMMIT" db/structure.sql || return 1
+	psqlf "$1" "$SRC/db/structure.sql"
+}
+
+load_temporal() {
+	extract temporalio/temporal "$COMMIT" schema/postgresql/v12 || return 1
+	# the persistence schema and the visibility schema (two databases
+	# in a deployment; their names do not collide)
+	for f in temporal visibility; do
+		psqlf "$1" "$SRC/schema/postgresql/v12/$f/schema.sql" || return 1
+	done
+}
+
+load_lemmy() {
+	extract LemmyNet/lemmy "$COMMIT" migrations \
+	    crates/diesel_utils/replaceable_schema || return 1
+	# diesel's order (the names sort as their versions), each file in a
+	# transaction of its own; then the schema lemmy replaces at every
+	# start (schema_setup/mod.rs: CREATE SCHEMA r, utils.sql, triggers.sql)
+	for f in $(ls -d "$SRC"/migrations/*/ | sort); do
+		[ -f "$f/up.sql" ] || continue
+		psql -X -q -v ON_ERROR_STOP=1 -1 -d "$1" -f "$f/up.sql" \
+		    >>"$LOG" 2>&1 || { echo "psql failed on $f" >&2; return 1; }
+	done
+	_r=$SRC/crates/diesel_utils/replaceable_schema
+	{ echo 'CREATE SCHEMA r;'; cat "$_r/utils.sql" "$_r/triggers.sql"; } \
+	    >"$SRC/replaceable.sql"
+	psql -X -q -v ON_ERROR_STOP=1 -1 -d "$1" -f "$SRC/replaceable.sql" \
+	    >>"$LOG" 2>&1 || { echo "psql failed on the r schema" >&2; return 1; }
+}
+
+load_supabase() {
+	extract supabase/auth "$COMMIT" migrations || return 1
+	# pop's migrator: the files in the order of their names, the
+	# template's namespace replaced by the schema GoTrue is given
+	psql -X -q -d "$1" -c "CREATE SCHEMA auth" >>"$LOG" || return 1
+	for f in $(ls "$SRC"/migrations/*.up.sql | sort); do
+		sed 's/{{ *index .Options "Namespace" *}}/auth/g' "$f" >"$f.run"
+		psql -X -q -v ON_ERROR_STOP=1 -1 -d "$1" -f "$f.run" \
+		    >>"$LOG" 2>&1 || { echo "psql failed on $f" >&2; return 1; }
 	done
 }
 
