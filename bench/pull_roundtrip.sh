@@ -32,7 +32,7 @@ ente        ente-io/ente                  a621d733154a834f23754e7e874de769be532d
 synapse     element-hq/synapse            a58ad44eb0ce3cc14153f921206f322e17339dc5 Synapse_schema_files_(Python)
 lago        getlago/lago-api              1b1c24a6a6c321d7900b05906bf1b20f706c97c2 Rails_structure.sql
 temporal    temporalio/temporal           6805caea59e35d0611ed96be69641b8d86bff11c hand-written_SQL_(Go)
-lemmy       LemmyNet/lemmy                439734dd638a2c06a2f907beab7dcf4646e88f86 Diesel_migrations
+lemmy       LemmyNet/lemmy                e9d49b7b49f4751b924263fdebfc1af2a387eda9 Diesel_migrations
 supabase    supabase/auth                 bc32168e13fdc928c98b449fc76bc3fdb9a293c5 pop_migrations_(Go)
 '
 
@@ -153,16 +153,16 @@ load_temporal() {
 
 load_lemmy() {
 	extract LemmyNet/lemmy "$COMMIT" migrations \
-	    crates/diesel_utils/replaceable_schema || return 1
+	    crates/db_schema/replaceable_schema || return 1
 	# diesel's order (the names sort as their versions), each file in a
 	# transaction of its own; then the schema lemmy replaces at every
-	# start (schema_setup/mod.rs: CREATE SCHEMA r, utils.sql, triggers.sql)
+	# start (schema_setup.rs: CREATE SCHEMA r, utils.sql, triggers.sql)
 	for f in $(ls -d "$SRC"/migrations/*/ | sort); do
 		[ -f "$f/up.sql" ] || continue
 		psql -X -q -v ON_ERROR_STOP=1 -1 -d "$1" -f "$f/up.sql" \
 		    >>"$LOG" 2>&1 || { echo "psql failed on $f" >&2; return 1; }
 	done
-	_r=$SRC/crates/diesel_utils/replaceable_schema
+	_r=$SRC/crates/db_schema/replaceable_schema
 	{ echo 'CREATE SCHEMA r;'; cat "$_r/utils.sql" "$_r/triggers.sql"; } \
 	    >"$SRC/replaceable.sql"
 	psql -X -q -v ON_ERROR_STOP=1 -1 -d "$1" -f "$SRC/replaceable.sql" \

@@ -36,6 +36,8 @@ static const char q_scan[] =
     "  'not written: the model format cannot say it yet'"
     " FROM pg_class c JOIN sc n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('f', 'c') AND" EXT("pg_class", "c.oid")
+    /* an extension's composite type is its pg_type row's member */
+    " AND" EXT("pg_type", "c.reltype")
     /* views are written (core/pull_sql.c), their indexes are not */
     " UNION ALL SELECT 'index', n.nspname, c.relname, i.relname,"
     "  'not written: an index on a materialized view: ' ||"
@@ -54,7 +56,9 @@ static const char q_scan[] =
     " UNION ALL SELECT CASE WHEN c.relispartition THEN '" PULL_F_PARTITION
     "' ELSE"
     "  'inheritance' END, n.nspname, c.relname, NULL,"
-    "  CASE WHEN c.relispartition THEN 'partition of ' ||"
+    "  CASE WHEN c.relkind IN ('i', 'I') THEN 'the index of a"
+    " partition, attached to ' || p.oid::regclass"
+    "  WHEN c.relispartition THEN 'partition of ' ||"
     "  p.oid::regclass || ' ' || pg_get_expr(c.relpartbound, c.oid)"
     "  ELSE 'written as a plain table: INHERITS (' || p.oid::regclass ||"
     "  ') is not said' END"

@@ -897,6 +897,9 @@ emit_sequence(struct yout *y, const struct sch_sequence *q)
 		ykv_ll(y, "cache", q->cache);
 	if (q->cycle)
 		ykv(y, "cycle", "true");
+	/* pull_objects.c keeps owned_by only when it can be said */
+	if (q->owned_by)
+		ykv(y, "owned_by", q->owned_by + strlen(q->schema) + 1);
 	ymap_end(y);
 }
 

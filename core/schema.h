@@ -148,8 +148,10 @@ struct sch_extension {
 /*
  * A sequence.  Model: the values said, the rest PostgreSQL's defaults
  * (filled in by model_resolve(), so both sides carry every value).
- * owned_by: "schema.table.column" for a sequence a column owns (a serial
- * column's; catalog only, never drift on its own).
+ * owned_by: "schema.table.column" for a sequence a column owns (OWNED
+ * BY: a serial column's in the catalog, never drift on its own; the
+ * model's 'owned_by', in the sequence's schema as PostgreSQL requires;
+ * owned_pos is where the model says it).
  */
 struct sch_sequence {
 	char		*schema;
@@ -158,7 +160,7 @@ struct sch_sequence {
 	long long	 start, increment, min, max, cache;
 	int		 cycle;
 	char		*owned_by;
-	struct sch_pos	 pos;
+	struct sch_pos	 pos, owned_pos;
 };
 
 /* A domain check: its name and expression (VALUE for the value). */
