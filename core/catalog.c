@@ -113,7 +113,7 @@ static const char q_tables[] =
     "  c.relispartition, format_type(sq.seqtypid, NULL), sq.seqstart,"
     "  sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle,"
     "  dep.refobjid, dep.refobjsubid, dep.deptype, c.relrowsecurity,"
-    "  c.relforcerowsecurity"
+    "  c.relforcerowsecurity, c.relpersistence"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " LEFT JOIN pg_description d ON d.objoid = c.oid AND"
     "      d.classoid = 'pg_class'::regclass AND d.objsubid = 0"
@@ -541,9 +541,11 @@ load_tables(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 			t->partition = 'c';
 		else if (val(r, i, 4)[0] == 'p')
 			t->partition = 'p';
-		if (t)
+		if (t) {
 			t->rls = val(r, i, 16)[0] == 't' ? 1 +
 			    (val(r, i, 17)[0] == 't') : 0;
+			t->unlogged = val(r, i, 18)[0] == 'u';
+		}
 		cx->oids[cx->s->ntables - 1] = strtoul(val(r, i, 0), NULL, 10);
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;

@@ -6,11 +6,11 @@
 
 #include "model_int.h"
 
-enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
+enum { K_SCHEMA, K_TABLE, K_COMMENT, K_UNLOGGED, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
     K_CHECKS, K_INDEXES, K_RLS, K_ENUMS, K_EXTENSIONS, K_SEQUENCES,
     K_DOMAINS };
 static const char *const top_keys[] = { "schema", "table", "comment",
-    "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
+    "unlogged", "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
     "row_level_security", "enums", "extensions", "sequences", "domains",
     NULL };
 
@@ -665,6 +665,8 @@ mload_doc_body(struct mload *m, yaml_node_t *root, struct merr *e)
 		    "'columns'", m->t->name);
 	if ((n[K_COMMENT] && ydoc_string(m->y, n[K_COMMENT], "comment",
 	    &m->t->comment, e) == -1) ||
+	    (n[K_UNLOGGED] && ydoc_bool(m->y, n[K_UNLOGGED], "unlogged",
+	    &m->t->unlogged, e) == -1) ||
 	    ydoc_mapping(m->y, n[K_COLUMNS], "columns", NULL, columns_pair, m,
 	    e) == -1 ||
 	    (n[K_PK] && mload_pk(m, n[K_PK], e) == -1) ||

@@ -393,8 +393,9 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 			plan_needs_constraint(x, c, t, &t->cons[i]);
 	for (i = 0; i < t->nidx; i++)
 		plan_needs_index(x, c, t, &t->idx[i]);
-	step(x, c, body ? plan_fmt("CREATE TABLE %s (%s\n)",
-	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), body) : NULL, 1);
+	step(x, c, body ? plan_fmt("CREATE %sTABLE %s (%s\n)", t->unlogged ?
+	    "UNLOGGED " : "", plan_keep(x, &s, plan_qual(x, t->schema,
+	    t->name)), body) : NULL, 1);
 	free(body);
 	plan_strs_free(&s);
 	for (i = 0; i < t->nidx; i++)
@@ -752,6 +753,16 @@ plan_tables(struct pctx *x)
 			    "models"));
 			continue;
 		}
+		if (t->unlogged != h->unlogged)
+			add(x, 20, PLAN_REFUSED, "change table", tname(t),
+			    plan_fmt("'%s' is %s in the database, %s in the "
+			    "model", t->name, h->unlogged ? "UNLOGGED" :
+			    "logged", t->unlogged ? "UNLOGGED" : "logged"),
+			    plan_fmt("%s: ALTER TABLE ... SET %s rewrites the "
+			    "table under an ACCESS EXCLUSIVE lock (and an "
+			    "unlogged table is emptied by a crash)",
+			    HINT_MIGRATION, t->unlogged ? "UNLOGGED" :
+			    "LOGGED"));
 		plan_columns(x, t, h);
 		plan_constraints(x, t, h);
 		plan_indexes(x, t, h);

@@ -196,8 +196,8 @@ static const char q_scan[] =
     /* table and index storage */
     " UNION ALL SELECT CASE WHEN c.relkind = 'i' THEN 'index storage'"
     "  ELSE 'table storage' END, n.nspname, c.relname, NULL,"
-    "  'not said: ' || concat_ws(', ', CASE WHEN c.relpersistence = 'u'"
-    "  THEN 'UNLOGGED' END, CASE WHEN c.reloptions IS NOT NULL THEN"
+    "  'not said: ' || concat_ws(', ', CASE WHEN c.reloptions"
+    "  IS NOT NULL THEN"
     "  'WITH (' || array_to_string(c.reloptions, ', ') || ')' END,"
     "  CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' ||"
     "  (SELECT spcname FROM pg_tablespace WHERE oid = c.reltablespace)"
@@ -206,8 +206,8 @@ static const char q_scan[] =
     "  (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND"
     "  i.indisclustered) THEN 'CLUSTER ON' END)"
     " FROM pg_class c JOIN sc n ON n.oid = c.relnamespace"
-    " WHERE c.relkind IN ('r', 'i') AND (c.relpersistence = 'u' OR"
-    "  c.reloptions IS NOT NULL OR c.reltablespace <> 0 OR"
+    " WHERE c.relkind IN ('r', 'i') AND (c.reloptions IS NOT NULL OR"
+    "  c.reltablespace <> 0 OR"
     "  (c.relkind = 'r' AND c.relreplident <> 'd') OR EXISTS"
     "  (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND"
     "  i.indisclustered)) AND" EXT("pg_class", "c.oid")

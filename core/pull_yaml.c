@@ -690,6 +690,8 @@ emit_table(struct yout *y, const struct schema *s, const struct sch_table *t,
 	free(q);
 	if (t->comment)
 		ykv(y, "comment", t->comment);
+	if (t->unlogged)
+		ykv(y, "unlogged", "true");
 	if (t->rls)
 		ykv(y, "row_level_security", t->rls == 2 ? "forced" : "true");
 	ystr(y, "columns");

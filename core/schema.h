@@ -127,6 +127,7 @@ struct sch_table {
 	char		 partition;
 	/* ROW LEVEL SECURITY: 0 off, 1 enabled, 2 enabled and forced */
 	int		 rls;
+	int		 unlogged;	/* CREATE UNLOGGED TABLE */
 	struct sch_pos	 pos;
 };
 

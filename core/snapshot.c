@@ -180,6 +180,8 @@ snap_table(const struct sch_table *t, int *bad)
 	if (t->rls)
 		put_str(o, "row_level_security", t->rls == 2 ? "forced" :
 		    "enabled", bad);
+	if (t->unlogged)
+		put(o, "unlogged", json_true(), bad);
 	PUT_LIST(o, "columns", t->cols, t->ncols, snap_column, bad);
 	PUT_LIST(o, "constraints", t->cons, t->ncons, snap_constraint, bad);
 	PUT_LIST(o, "indexes", t->idx, t->nidx, snap_index, bad);
@@ -681,7 +683,7 @@ static int
 rd_table(struct rd *r, struct schema *s, json_t *o)
 {
 	static const char *const keys[] = { "schema", "name", "comment",
-	    "rows", "partition", "row_level_security", "columns",
+	    "rows", "partition", "row_level_security", "unlogged", "columns",
 	    "constraints", "indexes", NULL };
 	static const char *const parts[] = { "partitioned", "partition" };
 	static const char *const rls[] = { "enabled", "forced" };
@@ -708,6 +710,7 @@ rd_table(struct rd *r, struct schema *s, json_t *o)
 	if (rd_word(r, o, "row_level_security", rls, 2, &rl) == -1)
 		return -1;
 	t->rls = rl + 1;
+	t->unlogged = json_is_true(json_object_get(o, "unlogged"));
 	return rd_str(r, o, "comment", 0, &t->comment) == -1 ||
 	    rd_list(r, t, o, "columns", rd_column) == -1 ||
 	    rd_list(r, t, o, "constraints", rd_constraint) == -1 ||

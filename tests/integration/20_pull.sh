@@ -120,7 +120,7 @@ CREATE TABLE things (
 );
 CREATE INDEX things_name_trgm ON things USING gin (name gin_trgm_ops);
 CREATE INDEX ON things (qty);
-CREATE TABLE billing.payments (
+CREATE UNLOGGED TABLE billing.payments (
   id bigserial PRIMARY KEY,
   amount billing.amount NOT NULL,
   no integer DEFAULT nextval('billing.invoice_no')
@@ -196,6 +196,8 @@ like "style: extensions in the order they were made" \
     "$(cat models/_extensions.yaml | tr '\n' ' ')" \
     "^extensions: +- citext +- pg_trgm +- cube +- earthdistance $"
 things=$(cat models/things.yaml)
+like "an unlogged table says so" "$(cat models/billing.payments.yaml)" \
+    "^unlogged: true$"
 like "style: serial on the key" "$things" "id: \{type: serial, primary_key: true\}"
 like "style: bigserial, smallserial" "$things" "big: bigserial"
 like "style: smallserial" "$things" "small: smallserial"

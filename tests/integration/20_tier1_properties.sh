@@ -76,6 +76,8 @@ columns:
 "
 prop "table|comment" "COMMENT ON TABLE t IS 'hello'" "$(T)" \
     "$(T text bigint 'comment: hello\n')"
+prop "table|UNLOGGED" "ALTER TABLE t SET UNLOGGED" "$(T)" \
+    "$(T text bigint 'unlogged: true\n')"
 prop "table|partitioning" \
     "CREATE TABLE p (id int, k int) PARTITION BY RANGE (k); CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (9)" \
     "$(T)@@table: p
@@ -217,6 +219,14 @@ for v in "INCREMENT 2|{ increment: 2 }" "START 5|{ start: 5 }" \
 " "$(T)@@${SEQ}${v#*|}
 "
 done
+prop "sequence|owner column" "CREATE SEQUENCE s OWNED BY t.b" \
+    "$(T)@@${SEQ}{}
+" "$(T)@@${SEQ}{ owned_by: t.b }
+"
+prop "sequence|owner column" \
+    "CREATE SEQUENCE s OWNED BY t.b; ALTER SEQUENCE s OWNED BY NONE" \
+    "$(T)@@${SEQ}{ owned_by: t.b }
+" -
 
 # ---- domains ----
 DOM='domains:
