@@ -34,6 +34,8 @@ lago        getlago/lago-api              1b1c24a6a6c321d7900b05906bf1b20f706c97
 temporal    temporalio/temporal           6805caea59e35d0611ed96be69641b8d86bff11c hand-written_SQL_(Go)
 lemmy       LemmyNet/lemmy                e9d49b7b49f4751b924263fdebfc1af2a387eda9 Diesel_migrations
 supabase    supabase/auth                 bc32168e13fdc928c98b449fc76bc3fdb9a293c5 pop_migrations_(Go)
+danbooru    danbooru/danbooru             06587d1f933502ae5d749c967787d44be3938846 Rails_structure.sql
+osm         openstreetmap/openstreetmap-website 9da0fa5ecbff8adc5e6e91c7cf22546755a91f77 Rails_structure.sql
 '
 
 [ -x "$MIGRATED" ] || { echo "build first: make" >&2; exit 1; }
@@ -139,6 +141,18 @@ load_synapse() {
 
 load_lago() {
 	extract getlago/lago-api "$COMMIT" db/structure.sql || return 1
+	psqlf "$1" "$SRC/db/structure.sql"
+}
+
+load_danbooru() {
+	extract danbooru/danbooru "$COMMIT" db/structure.sql || return 1
+	psqlf "$1" "$SRC/db/structure.sql"
+}
+
+load_osm() {
+	# needs PostGIS (Debian: postgresql-15-postgis-3)
+	extract openstreetmap/openstreetmap-website "$COMMIT" \
+	    db/structure.sql || return 1
 	psqlf "$1" "$SRC/db/structure.sql"
 }
 

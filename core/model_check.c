@@ -169,6 +169,15 @@ resolve_typename(struct schema *s, const char *dflt, const char *type,
 		rt->kind = 'x';
 		return 0;
 	}
+	if (s->nexts > 0 && strchr(type, '(')) {
+		snprintf(msg, sizeof(msg), "invalid type '%s' for %s", type,
+		    what);
+		resolve_err(pos, "type", e, msg);
+		merr_hint(e, "an extension's type takes modifiers of letters, "
+		    "digits and '_' separated by ',', written as PostgreSQL "
+		    "prints them (geometry(Polygon,4326))");
+		return -1;
+	}
 	snprintf(msg, sizeof(msg), "unknown type '%s' for %s", type, what);
 	resolve_err(pos, "type", e, msg);
 	if (serial_type(type))

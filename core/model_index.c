@@ -195,9 +195,10 @@ index_columns(struct iload *il, yaml_node_t *v, const char *field,
 	return 0;
 }
 
-enum { I_NAME, I_COLUMNS, I_UNIQUE, I_METHOD, I_WHERE, I_INCLUDE, I_NND };
+enum { I_NAME, I_COLUMNS, I_UNIQUE, I_METHOD, I_WHERE, I_INCLUDE, I_NND,
+    I_STORAGE };
 static const char *const index_keys[] = { "name", "columns", "unique",
-    "method", "where", "include", "nulls_not_distinct", NULL };
+    "method", "where", "include", "nulls_not_distinct", "storage", NULL };
 
 static int
 index_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
@@ -233,6 +234,8 @@ index_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	case I_NND:
 		il->nnd = v;
 		return ydoc_bool(y, v, field, &x->nulls_not_distinct, e);
+	case I_STORAGE:
+		return mload_storage(m, v, &x->storage, e);
 	}
 	return -1;
 }

@@ -393,9 +393,10 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 			plan_needs_constraint(x, c, t, &t->cons[i]);
 	for (i = 0; i < t->nidx; i++)
 		plan_needs_index(x, c, t, &t->idx[i]);
-	step(x, c, body ? plan_fmt("CREATE %sTABLE %s (%s\n)", t->unlogged ?
+	step(x, c, body ? plan_fmt("CREATE %sTABLE %s (%s\n)%s", t->unlogged ?
 	    "UNLOGGED " : "", plan_keep(x, &s, plan_qual(x, t->schema,
-	    t->name)), body) : NULL, 1);
+	    t->name)), body, plan_keep(x, &s, plan_with_sql(x, t->storage))) :
+	    NULL, 1);
 	free(body);
 	plan_strs_free(&s);
 	for (i = 0; i < t->nidx; i++)
@@ -753,6 +754,8 @@ plan_tables(struct pctx *x)
 			    "models"));
 			continue;
 		}
+		plan_storage(x, 30, "TABLE", t->schema, t->name, t->storage,
+		    h->storage);
 		if (t->unlogged != h->unlogged)
 			add(x, 20, PLAN_REFUSED, "change table", tname(t),
 			    plan_fmt("'%s' is %s in the database, %s in the "

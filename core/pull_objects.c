@@ -337,7 +337,9 @@ serial_like(const struct sch_table *t, const struct sch_column *c,
 	char *sch, *name, *want;
 	int ok;
 
+	/* serial makes the sequence of an unlogged table unlogged */
 	if (!c->notnull || c->identity || c->generated || c->def == NULL ||
+	    q->unlogged != t->unlogged ||
 	    strcmp(q->schema, t->schema) || !serial_params(q, c->type) ||
 	    nextval_target(c->def, &sch, &name) == -1)
 		return 0;

@@ -20,6 +20,11 @@
 	" x.classid = '" cls "'::regclass AND x.objid = " oid \
 	" AND x.deptype = 'e')"
 
+/* A key's index (its storage parameters cannot be said; a table's and
+   another index's can). */
+#define KEY_INDEX	" c.relkind = 'i' AND c.oid IN (SELECT conindid" \
+	" FROM pg_constraint WHERE contype IN ('p', 'u'))"
+
 static const char q_scan[] =
     "WITH sc AS (SELECT oid, nspname FROM pg_namespace WHERE CASE WHEN"
     "  $1::json IS NULL THEN nspname !~ '^pg_' AND"
@@ -82,7 +87,7 @@ static const char q_scan[] =
     "  'not written: ' || pg_get_ruledef(r.oid)"
     " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
     " JOIN sc n ON n.oid = c.relnamespace"
-    " WHERE r.rulename <> '_RETURN'"
+    " WHERE r.rulename <> '_RETURN' AND" EXT("pg_class", "c.oid")
     /* types other than enums and domains; collations, text search,
        operators */
     " UNION ALL SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE"
@@ -189,15 +194,17 @@ static const char q_scan[] =
     " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN sc n ON n.oid = c.relnamespace"
     " JOIN pg_type t ON t.oid = a.atttypid"
-    " WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND"
-    "  NOT a.attisdropped AND (a.attstattarget >= 0 OR"
+    " WHERE a.attnum > 0 AND NOT a.attisdropped AND"
+    "  ((c.relkind IN ('r', 'p') AND (a.attstattarget >= 0 OR"
     "  a.attstorage <> t.typstorage OR a.attcompression <> '' OR"
-    "  a.attoptions IS NOT NULL)"
+    "  a.attoptions IS NOT NULL)) OR"
+    /* an index column's ALTER INDEX ... ALTER COLUMN n SET STATISTICS */
+    "  (c.relkind = 'i' AND a.attstattarget >= 0))"
     /* table and index storage */
     " UNION ALL SELECT CASE WHEN c.relkind = 'i' THEN 'index storage'"
     "  ELSE 'table storage' END, n.nspname, c.relname, NULL,"
     "  'not said: ' || concat_ws(', ', CASE WHEN c.reloptions"
-    "  IS NOT NULL THEN"
+    "  IS NOT NULL AND " KEY_INDEX " THEN"
     "  'WITH (' || array_to_string(c.reloptions, ', ') || ')' END,"
     "  CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' ||"
     "  (SELECT spcname FROM pg_tablespace WHERE oid = c.reltablespace)"
@@ -206,7 +213,8 @@ static const char q_scan[] =
     "  (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND"
     "  i.indisclustered) THEN 'CLUSTER ON' END)"
     " FROM pg_class c JOIN sc n ON n.oid = c.relnamespace"
-    " WHERE c.relkind IN ('r', 'i') AND (c.reloptions IS NOT NULL OR"
+    " WHERE c.relkind IN ('r', 'i') AND ((c.reloptions IS NOT NULL AND"
+    KEY_INDEX ") OR"
     "  c.reltablespace <> 0 OR"
     "  (c.relkind = 'r' AND c.relreplident <> 'd') OR EXISTS"
     "  (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND"

@@ -107,6 +107,7 @@ struct sch_index {
 	char		**include;	/* INCLUDE columns, NULL: none */
 	int		 nulls_not_distinct;
 	char		*where;		/* partial index predicate or NULL */
+	char		**storage;	/* WITH (...): "name=value"s (relopts.h) */
 	int		 valid;		/* catalog: indisvalid */
 	struct sch_pos	 pos;
 };
@@ -128,6 +129,7 @@ struct sch_table {
 	/* ROW LEVEL SECURITY: 0 off, 1 enabled, 2 enabled and forced */
 	int		 rls;
 	int		 unlogged;	/* CREATE UNLOGGED TABLE */
+	char		**storage;	/* WITH (...): "name=value"s (relopts.h) */
 	struct sch_pos	 pos;
 };
 
@@ -160,6 +162,7 @@ struct sch_sequence {
 	char		*type;		/* smallint, integer, bigint */
 	long long	 start, increment, min, max, cache;
 	int		 cycle;
+	int		 unlogged;	/* catalog: an UNLOGGED sequence */
 	char		*owned_by;
 	struct sch_pos	 pos, owned_pos;
 };

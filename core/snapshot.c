@@ -146,6 +146,7 @@ snap_index(const struct sch_index *x, int *bad)
 	put_strv(o, "keys", x->keys, bad);
 	put_strv(o, "options", x->opts, bad);
 	put_strv(o, "include", x->include, bad);
+	put_strv(o, "storage", x->storage, bad);
 	put_true(o, "nulls_not_distinct", x->nulls_not_distinct, bad);
 	put_str(o, "where", x->where, bad);
 	if (!x->valid)
@@ -182,6 +183,7 @@ snap_table(const struct sch_table *t, int *bad)
 		    "enabled", bad);
 	if (t->unlogged)
 		put(o, "unlogged", json_true(), bad);
+	put_strv(o, "storage", t->storage, bad);
 	PUT_LIST(o, "columns", t->cols, t->ncols, snap_column, bad);
 	PUT_LIST(o, "constraints", t->cons, t->ncons, snap_constraint, bad);
 	PUT_LIST(o, "indexes", t->idx, t->nidx, snap_index, bad);
@@ -228,6 +230,7 @@ snap_sequence(const struct sch_sequence *q, int *bad)
 	put(o, "max", json_integer(q->max), bad);
 	put(o, "cache", json_integer(q->cache), bad);
 	put_true(o, "cycle", q->cycle, bad);
+	put_true(o, "unlogged", q->unlogged, bad);
 	put_str(o, "owned_by", q->owned_by, bad);
 	return o;
 }
@@ -612,7 +615,7 @@ rd_index(struct rd *r, struct sch_table *t, json_t *o)
 {
 	static const char *const keys[] = { "name", "unique", "method",
 	    "keys", "options", "include", "nulls_not_distinct", "where",
-	    "valid", NULL };
+	    "valid", "storage", NULL };
 	struct sch_index *x;
 	char *name = NULL;
 
@@ -627,6 +630,7 @@ rd_index(struct rd *r, struct sch_table *t, json_t *o)
 	    rd_strv(r, o, "keys", &x->keys) == -1 ||
 	    rd_strv(r, o, "options", &x->opts) == -1 ||
 	    rd_strv(r, o, "include", &x->include) == -1 ||
+	    rd_strv(r, o, "storage", &x->storage) == -1 ||
 	    rd_bool(r, o, "nulls_not_distinct", &x->nulls_not_distinct) == -1 ||
 	    rd_str(r, o, "where", 0, &x->where) == -1 ||
 	    rd_bool(r, o, "valid", &x->valid) == -1)
@@ -683,7 +687,8 @@ static int
 rd_table(struct rd *r, struct schema *s, json_t *o)
 {
 	static const char *const keys[] = { "schema", "name", "comment",
-	    "rows", "partition", "row_level_security", "unlogged", "columns",
+	    "rows", "partition", "row_level_security", "unlogged", "storage",
+	    "columns",
 	    "constraints", "indexes", NULL };
 	static const char *const parts[] = { "partitioned", "partition" };
 	static const char *const rls[] = { "enabled", "forced" };
@@ -712,6 +717,7 @@ rd_table(struct rd *r, struct schema *s, json_t *o)
 	t->rls = rl + 1;
 	t->unlogged = json_is_true(json_object_get(o, "unlogged"));
 	return rd_str(r, o, "comment", 0, &t->comment) == -1 ||
+	    rd_strv(r, o, "storage", &t->storage) == -1 ||
 	    rd_list(r, t, o, "columns", rd_column) == -1 ||
 	    rd_list(r, t, o, "constraints", rd_constraint) == -1 ||
 	    rd_list(r, t, o, "indexes", rd_index) == -1 ? -1 : 0;
@@ -750,7 +756,8 @@ static int
 rd_sequence(struct rd *r, struct schema *s, json_t *o)
 {
 	static const char *const keys[] = { "schema", "name", "type", "start",
-	    "increment", "min", "max", "cache", "cycle", "owned_by", NULL };
+	    "increment", "min", "max", "cache", "cycle", "unlogged", "owned_by",
+	    NULL };
 	char *sch = NULL, *name = NULL;
 	struct sch_sequence *q = NULL;
 
@@ -769,6 +776,7 @@ rd_sequence(struct rd *r, struct schema *s, json_t *o)
 	    rd_int(r, o, "max", &q->max) == -1 ||
 	    rd_int(r, o, "cache", &q->cache) == -1 ||
 	    rd_bool(r, o, "cycle", &q->cycle) == -1 ||
+	    rd_bool(r, o, "unlogged", &q->unlogged) == -1 ||
 	    rd_str(r, o, "owned_by", 0, &q->owned_by) == -1 ? -1 : 0;
 }
 

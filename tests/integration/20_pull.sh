@@ -61,8 +61,9 @@ COMMENT ON TABLE users IS 'accounts';
 COMMENT ON COLUMN users.email IS 'login, unique';
 CREATE INDEX users_lower_email ON users (lower(email) text_pattern_ops);
 CREATE INDEX ON users (created_at DESC NULLS LAST, name COLLATE "C");
-CREATE INDEX ON users USING gin (tags);
+CREATE INDEX ON users USING gin (tags) WITH (fastupdate = off);
 CREATE INDEX ON users ("Camel");
+ALTER TABLE users SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.005);
 CREATE INDEX ON users USING hash (code);
 CREATE UNIQUE INDEX users_name_live ON users (name) INCLUDE (email)
   WHERE status <> 'gone';
@@ -198,6 +199,10 @@ like "style: extensions in the order they were made" \
 things=$(cat models/things.yaml)
 like "an unlogged table says so" "$(cat models/billing.payments.yaml)" \
     "^unlogged: true$"
+like "a table's storage parameters" "$(cat models/users.yaml)" \
+    "^storage: \{fillfactor: 90, autovacuum_vacuum_scale_factor: 0.005\}$"
+like "an index's" "$(cat models/users.yaml)" \
+    "method: gin, storage: \{fastupdate: off\}\}"
 like "style: serial on the key" "$things" "id: \{type: serial, primary_key: true\}"
 like "style: bigserial, smallserial" "$things" "big: bigserial"
 like "style: smallserial" "$things" "small: smallserial"
@@ -348,6 +353,10 @@ CREATE TABLE refs_parted (id int, at date,
   FOREIGN KEY (id, at) REFERENCES parted_2024);
 CREATE TABLE schema_migrations (version text PRIMARY KEY);
 CREATE EXTENSION tablefunc;
+CREATE UNLOGGED TABLE ulog (id bigserial PRIMARY KEY);
+ALTER SEQUENCE ulog_id_seq SET LOGGED;
+CREATE INDEX things_plus ON things ((n + 1));
+ALTER INDEX things_plus ALTER COLUMN 1 SET STATISTICS 500;
 SQL
 # (the tracking table's name said, whatever the default)
 printf 'tracking_table: schema_migrations\n' >odd.yaml
@@ -375,7 +384,8 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "partition \| public.parted_2024 \| not written: partition of parted" \
     "partition \| public.parted_2024_at_idx \| not written: the index of a partition, attached to parted_at_idx" \
     "foreign key \| public.refs_parted.refs_parted_id_at_fkey \| not written: references public.parted_2024" \
-    "table \| public.schema_migrations \| not written: the configuration names it"; do
+    "table \| public.schema_migrations \| not written: the configuration names it" \
+    "column storage \| public.things_plus.expr \| not said: STATISTICS 500"; do
 	like "notes: $k" "$notes" "^\| $k"
 	kind=${k%% \\| *} rest=${k#* \\| }
 	like "stderr: $kind ${rest%% \\| *}" "$(cat err.txt)" \
@@ -406,6 +416,8 @@ like "a renamed table's serial: its nextval default" "$(cat odd/moved.yaml)" \
 like "those sequences written on their own, with their owner" \
     "$(cat odd/_sequences.yaml | tr '\n' ' ')" \
     "things_odd_seq: \{start: 100, owned_by: things.odd\}.*renamed_id_seq: \{type: integer, owned_by: moved.id\}"
+like "a logged sequence of an unlogged table: not serial" \
+    "$(cat odd/_sequences.yaml)" "ulog_id_seq: \{owned_by: ulog.id\}"
 like "a sequence another table draws from: its owner" \
     "$(cat odd/_sequences.yaml)" "z_owner_id_seq: \{type: integer, owned_by: z_owner.id\}"
 for k in "sequence \| public.(things_odd|renamed_id|z_owner_id)_seq" \
@@ -434,6 +446,8 @@ is "the folder written around them applies to an empty database" "$rc" 0
 like "applied" "$out" "tier 1: applied"
 out=$(M --database "dbname=$ODDDST" --models odd --once 2>&1)
 like "and again: no DDL" "$out" "tier 1: up to date"
+is "the logged sequence of an unlogged table stays logged" \
+    "$(psql -AtX -d "$ODDDST" -c "SELECT relpersistence FROM pg_class WHERE relname = 'ulog_id_seq'")" p
 is "a renamed table's sequence: owned by its column again" \
     "$(psql -AtX -d "$ODDDST" -c "SELECT pg_get_serial_sequence('moved', 'id')")" \
     "public.renamed_id_seq"

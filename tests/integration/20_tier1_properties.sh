@@ -78,6 +78,13 @@ prop "table|comment" "COMMENT ON TABLE t IS 'hello'" "$(T)" \
     "$(T text bigint 'comment: hello\n')"
 prop "table|UNLOGGED" "ALTER TABLE t SET UNLOGGED" "$(T)" \
     "$(T text bigint 'unlogged: true\n')"
+prop "table|storage parameters" "ALTER TABLE t SET (fillfactor = 70)" "$(T)" \
+    "$(T text bigint 'storage: { fillfactor: 70 }\n')"
+# the value as PostgreSQL reads it: off is false, 0.010 is 0.01
+prop "table|storage parameters" \
+    "ALTER TABLE t SET (autovacuum_enabled = off, autovacuum_vacuum_scale_factor = 0.010)" \
+    "$(T text bigint 'storage: { autovacuum_enabled: true }\n')" \
+    "$(T text bigint 'storage: { autovacuum_vacuum_scale_factor: 0.01, autovacuum_enabled: false }\n')"
 prop "table|partitioning" \
     "CREATE TABLE p (id int, k int) PARTITION BY RANGE (k); CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (9)" \
     "$(T)@@table: p
@@ -198,6 +205,10 @@ prop "index|predicate" "CREATE INDEX t_a_idx ON t (a) WHERE b > 0" \
 prop "index|valid" \
     "!INSERT INTO t VALUES (2, 'x', 1, now()); CREATE UNIQUE INDEX CONCURRENTLY t_a_idx ON t (a);" \
     "$(T text bigint 'indexes: [{ columns: [a], unique: true }]\n')" -
+prop "index|storage parameters" \
+    "CREATE INDEX t_a_idx ON t (a) WITH (fillfactor = 70, deduplicate_items = off)" \
+    "$(T text bigint 'indexes: [{ columns: [a], storage: { fillfactor: 70 } }]\n')" \
+    "$(T text bigint 'indexes: [{ columns: [a], storage: { fillfactor: 70, deduplicate_items: false } }]\n')"
 
 # ---- enums ----
 prop "enum|labels and their order" \
