@@ -224,9 +224,12 @@ static const char q_indexes[] =
     "  THEN pg_get_indexdef(i.indexrelid, 0, true) END,"
     "  CASE WHEN i.indnatts > i.indnkeyatts THEN array_to_json("
     "   (i.indkey::int2[])[i.indnkeyatts:i.indnatts - 1]) END,"
-    "  i.indnullsnotdistinct, array_to_json(ic.reloptions)::text"
+    "  i.indnullsnotdistinct, array_to_json(ic.reloptions)::text,"
+    "  d.description"
     " FROM pg_index i"
     " JOIN pg_class ic ON ic.oid = i.indexrelid"
+    " LEFT JOIN pg_description d ON d.objoid = i.indexrelid AND"
+    "      d.classoid = 'pg_class'::regclass AND d.objsubid = 0"
     " JOIN pg_class c ON c.oid = i.indrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     " JOIN pg_am am ON am.oid = ic.relam"
@@ -736,6 +739,7 @@ load_indexes(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		    &x->keys) == -1 ||
 		    catalog_nums(t, val(r, i, 9), NULL, &x->include) == -1 ||
 		    catalog_names(val(r, i, 11), &x->storage) == -1 ||
+		    dupnull(&x->comment, val(r, i, 12)) == -1 ||
 		    idxdef_split(val(r, i, 8), x->method, x->keys,
 		    &x->opts) == -1) {
 			rc = -1;

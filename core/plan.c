@@ -399,8 +399,12 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 	    NULL, 1);
 	free(body);
 	plan_strs_free(&s);
-	for (i = 0; i < t->nidx; i++)
+	for (i = 0; i < t->nidx; i++) {
 		step(x, c, plan_index_sql(x, t, &t->idx[i], 0), 1);
+		if (t->idx[i].comment)
+			step(x, c, plan_index_comment_sql(x, t, &t->idx[i]),
+			    1);
+	}
 	if (t->comment)
 		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
 	for (i = 0; i < t->ncols; i++)

@@ -54,6 +54,8 @@ char		*plan_index_sql(struct pctx *, const struct sch_table *,
 		    const struct sch_index *, int concurrently);
 char		*plan_comment_sql(struct pctx *, const struct sch_table *,
 		    const char *col, const char *text);
+char		*plan_index_comment_sql(struct pctx *, const struct sch_table *,
+		    const struct sch_index *);
 /* " DEFERRABLE INITIALLY DEFERRED", " NOT DEFERRABLE", ... ("" with
  * explicit 0: nothing, the default) */
 const char	*plan_defer_sql(int deferrable, int deferred, int explicit);

@@ -361,6 +361,23 @@ index_diff(struct pctx *x, const struct sch_table *t,
 	return NULL;
 }
 
+/* An index's comment: safe to set, drift when only the database has one. */
+static void
+index_comment(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *w, const struct sch_index *h)
+{
+	struct plan_change *c;
+
+	if (w->comment && (!h->comment || strcmp(w->comment, h->comment))) {
+		c = plan_add(x, 6, PLAN_SAFE, "comment", plan_fmt("%s.%s",
+		    t->schema, w->name), strdup("index comment"), NULL);
+		plan_step(x, c, plan_index_comment_sql(x, t, w), 1);
+	} else if (!w->comment && h->comment)
+		plan_drift(x, "comment", plan_fmt("%s.%s", t->schema,
+		    w->name), strdup("index comment is not in the models"),
+		    NULL);
+}
+
 void
 plan_storage(struct pctx *x, int rank10, const char *kind, const char *sch,
     const char *name, char *const *want, char *const *have)
@@ -397,6 +414,7 @@ plan_change_index(struct pctx *x, const struct sch_table *t,
 	if (!differs) {
 		plan_storage(x, 60, "INDEX", t->schema, w->name, w->storage,
 		    h->storage);
+		index_comment(x, t, w, h);
 		return;
 	}
 	plan_add(x, 6, PLAN_REFUSED, "change index", plan_fmt("%s.%s",
@@ -434,6 +452,8 @@ plan_indexes(struct pctx *x, const struct sch_table *t,
 		if (hi)
 			plan_step(x, c, strdup(c->cleanup), 0);
 		plan_step(x, c, plan_index_sql(x, t, w, 1), 0);
+		if (w->comment)
+			plan_step(x, c, plan_index_comment_sql(x, t, w), 1);
 		plan_strs_free(&s);
 	}
 	for (size_t i = 0; i < h->nidx; i++)

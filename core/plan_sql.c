@@ -380,6 +380,20 @@ plan_index_sql(struct pctx *x, const struct sch_table *t,
 }
 
 char *
+plan_index_comment_sql(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *ix)
+{
+	struct strs s = { .n = 0 };
+	char *r;
+
+	r = plan_fmt("COMMENT ON INDEX %s IS %s",
+	    plan_keep(x, &s, plan_qual(x, t->schema, ix->name)),
+	    plan_keep(x, &s, plan_literal(x, ix->comment)));
+	plan_strs_free(&s);
+	return r;
+}
+
+char *
 plan_comment_sql(struct pctx *x, const struct sch_table *t, const char *col,
     const char *text)
 {

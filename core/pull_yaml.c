@@ -631,7 +631,8 @@ static int
 index_plain(const struct sch_index *x, int dflt)
 {
 	return dflt && !x->unique && !strcmp(x->method, "btree") &&
-	    !x->include && !x->where && !x->opts && !x->storage;
+	    !x->include && !x->where && !x->opts && !x->storage &&
+	    !x->comment;
 }
 
 /* storage: {name: value, ...} (WITH (...)), nothing for none */
@@ -693,6 +694,8 @@ emit_index(struct yout *y, const struct sch_table *t,
 	if (x->where)
 		ykv(y, "where", x->where);
 	emit_storage(y, x->storage);
+	if (x->comment)
+		ykv(y, "comment", x->comment);
 	ymap_end(y);
 	return rc;
 }

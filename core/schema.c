@@ -117,6 +117,7 @@ schema_index_release(struct sch_index *x)
 	schema_strv_free(x->opts);
 	schema_strv_free(x->include);
 	schema_strv_free(x->storage);
+	free(x->comment);
 	free(x->where);
 }
 

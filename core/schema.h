@@ -108,6 +108,7 @@ struct sch_index {
 	int		 nulls_not_distinct;
 	char		*where;		/* partial index predicate or NULL */
 	char		**storage;	/* WITH (...): "name=value"s (relopts.h) */
+	char		*comment;
 	int		 valid;		/* catalog: indisvalid */
 	struct sch_pos	 pos;
 };

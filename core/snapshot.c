@@ -147,6 +147,7 @@ snap_index(const struct sch_index *x, int *bad)
 	put_strv(o, "options", x->opts, bad);
 	put_strv(o, "include", x->include, bad);
 	put_strv(o, "storage", x->storage, bad);
+	put_str(o, "comment", x->comment, bad);
 	put_true(o, "nulls_not_distinct", x->nulls_not_distinct, bad);
 	put_str(o, "where", x->where, bad);
 	if (!x->valid)
@@ -615,7 +616,7 @@ rd_index(struct rd *r, struct sch_table *t, json_t *o)
 {
 	static const char *const keys[] = { "name", "unique", "method",
 	    "keys", "options", "include", "nulls_not_distinct", "where",
-	    "valid", "storage", NULL };
+	    "valid", "storage", "comment", NULL };
 	struct sch_index *x;
 	char *name = NULL;
 
@@ -631,6 +632,7 @@ rd_index(struct rd *r, struct sch_table *t, json_t *o)
 	    rd_strv(r, o, "options", &x->opts) == -1 ||
 	    rd_strv(r, o, "include", &x->include) == -1 ||
 	    rd_strv(r, o, "storage", &x->storage) == -1 ||
+	    rd_str(r, o, "comment", 0, &x->comment) == -1 ||
 	    rd_bool(r, o, "nulls_not_distinct", &x->nulls_not_distinct) == -1 ||
 	    rd_str(r, o, "where", 0, &x->where) == -1 ||
 	    rd_bool(r, o, "valid", &x->valid) == -1)

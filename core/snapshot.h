@@ -32,7 +32,7 @@
  *                  "indexes": [ {"name", "unique", "method", "keys",
  *                                "options", "include",
  *                                "nulls_not_distinct", "where",
- *                                "valid", "storage"} ],
+ *                                "valid", "storage", "comment"} ],
  *                  "row_level_security", "unlogged", "storage"} ],
  *     "objects": [ {"kind", "schema", "name", "table", "sql", "deps",
  *                   "identity_arguments", "arguments", "result",

@@ -64,6 +64,7 @@ CREATE INDEX ON users (created_at DESC NULLS LAST, name COLLATE "C");
 CREATE INDEX ON users USING gin (tags) WITH (fastupdate = off);
 CREATE INDEX ON users ("Camel");
 ALTER TABLE users SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.005);
+COMMENT ON INDEX users_lower_email IS 'login lookups';
 CREATE INDEX ON users USING hash (code);
 CREATE UNIQUE INDEX users_name_live ON users (name) INCLUDE (email)
   WHERE status <> 'gone';
@@ -201,6 +202,8 @@ like "an unlogged table says so" "$(cat models/billing.payments.yaml)" \
     "^unlogged: true$"
 like "a table's storage parameters" "$(cat models/users.yaml)" \
     "^storage: \{fillfactor: 90, autovacuum_vacuum_scale_factor: 0.005\}$"
+like "an index's comment" "$(cat models/users.yaml)" \
+    "comment: login lookups\}"
 like "an index's" "$(cat models/users.yaml)" \
     "method: gin, storage: \{fastupdate: off\}\}"
 like "style: serial on the key" "$things" "id: \{type: serial, primary_key: true\}"
@@ -357,6 +360,7 @@ CREATE UNLOGGED TABLE ulog (id bigserial PRIMARY KEY);
 ALTER SEQUENCE ulog_id_seq SET LOGGED;
 CREATE INDEX things_plus ON things ((n + 1));
 ALTER INDEX things_plus ALTER COLUMN 1 SET STATISTICS 500;
+COMMENT ON INDEX renamed_pkey IS 'a key''s index';
 SQL
 # (the tracking table's name said, whatever the default)
 printf 'tracking_table: schema_migrations\n' >odd.yaml
@@ -385,7 +389,8 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "partition \| public.parted_2024_at_idx \| not written: the index of a partition, attached to parted_at_idx" \
     "foreign key \| public.refs_parted.refs_parted_id_at_fkey \| not written: references public.parted_2024" \
     "table \| public.schema_migrations \| not written: the configuration names it" \
-    "column storage \| public.things_plus.expr \| not said: STATISTICS 500"; do
+    "column storage \| public.things_plus.expr \| not said: STATISTICS 500" \
+    "comment \| public.renamed_pkey \| not written: a comment on index renamed_pkey"; do
 	like "notes: $k" "$notes" "^\| $k"
 	kind=${k%% \\| *} rest=${k#* \\| }
 	like "stderr: $kind ${rest%% \\| *}" "$(cat err.txt)" \

@@ -205,6 +205,13 @@ prop "index|predicate" "CREATE INDEX t_a_idx ON t (a) WHERE b > 0" \
 prop "index|valid" \
     "!INSERT INTO t VALUES (2, 'x', 1, now()); CREATE UNIQUE INDEX CONCURRENTLY t_a_idx ON t (a);" \
     "$(T text bigint 'indexes: [{ columns: [a], unique: true }]\n')" -
+prop "index|comment" \
+    "CREATE INDEX t_a_idx ON t (a); COMMENT ON INDEX t_a_idx IS 'by a'" \
+    "$(T text bigint 'indexes: [[a]]\n')" \
+    "$(T text bigint 'indexes: [{ columns: [a], comment: by a }]\n')"
+prop "index|comment" \
+    "CREATE INDEX t_a_idx ON t (a); COMMENT ON INDEX t_a_idx IS 'by a'" \
+    "$(T text bigint 'indexes: [{ columns: [a], comment: by b }]\n')" -
 prop "index|storage parameters" \
     "CREATE INDEX t_a_idx ON t (a) WITH (fillfactor = 70, deduplicate_items = off)" \
     "$(T text bigint 'indexes: [{ columns: [a], storage: { fillfactor: 70 } }]\n')" \
