@@ -139,7 +139,16 @@ load_synapse() {
 	done
 }
 
+# needs EXT PACKAGE: the server has extension EXT, or say which package
+needs() {
+	[ -n "$(psql -AtX -d postgres -c "SELECT 1 FROM pg_available_extensions
+	    WHERE name = '$1'")" ] && return 0
+	echo "skip: $NAME needs the extension $1 (Debian: $2)" >&2
+	return 1
+}
+
 load_lago() {
+	needs pg_partman postgresql-15-partman || return 1
 	extract getlago/lago-api "$COMMIT" db/structure.sql || return 1
 	psqlf "$1" "$SRC/db/structure.sql"
 }
@@ -150,7 +159,7 @@ load_danbooru() {
 }
 
 load_osm() {
-	# needs PostGIS (Debian: postgresql-15-postgis-3)
+	needs postgis postgresql-15-postgis-3 || return 1
 	extract openstreetmap/openstreetmap-website "$COMMIT" \
 	    db/structure.sql || return 1
 	psqlf "$1" "$SRC/db/structure.sql"
