@@ -30,6 +30,12 @@ documenso   documenso/documenso           75330166cc00b29c14399bc2e391e4b4d8080c
 cratesio    rust-lang/crates.io           57fa000662f511321daa61e6769f190ea0e80771 Diesel_migrations
 ente        ente-io/ente                  a621d733154a834f23754e7e874de769be532d9d golang-migrate
 synapse     element-hq/synapse            a58ad44eb0ce3cc14153f921206f322e17339dc5 Synapse_schema_files_(Python)
+lago        getlago/lago-api              1b1c24a6a6c321d7900b05906bf1b20f706c97c2 Rails_structure.sql
+temporal    temporalio/temporal           6805caea59e35d0611ed96be69641b8d86bff11c hand-written_SQL_(Go)
+lemmy       LemmyNet/lemmy                e9d49b7b49f4751b924263fdebfc1af2a387eda9 Diesel_migrations
+supabase    supabase/auth                 bc32168e13fdc928c98b449fc76bc3fdb9a293c5 pop_migrations_(Go)
+danbooru    danbooru/danbooru             06587d1f933502ae5d749c967787d44be3938846 Rails_structure.sql
+osm         openstreetmap/openstreetmap-website 9da0fa5ecbff8adc5e6e91c7cf22546755a91f77 Rails_structure.sql
 '
 
 [ -x "$MIGRATED" ] || { echo "build first: make" >&2; exit 1; }
@@ -130,6 +136,71 @@ load_synapse() {
 			    "$p" >"$p.run"
 			psqlf "$1" "$p.run" || return 1
 		done
+	done
+}
+
+# needs EXT PACKAGE: the server has extension EXT, or say which package
+needs() {
+	[ -n "$(psql -AtX -d postgres -c "SELECT 1 FROM pg_available_extensions
+	    WHERE name = '$1'")" ] && return 0
+	echo "skip: $NAME needs the extension $1 (Debian: $2)" >&2
+	return 1
+}
+
+load_lago() {
+	needs pg_partman postgresql-15-partman || return 1
+	extract getlago/lago-api "$COMMIT" db/structure.sql || return 1
+	psqlf "$1" "$SRC/db/structure.sql"
+}
+
+load_danbooru() {
+	extract danbooru/danbooru "$COMMIT" db/structure.sql || return 1
+	psqlf "$1" "$SRC/db/structure.sql"
+}
+
+load_osm() {
+	needs postgis postgresql-15-postgis-3 || return 1
+	extract openstreetmap/openstreetmap-website "$COMMIT" \
+	    db/structure.sql || return 1
+	psqlf "$1" "$SRC/db/structure.sql"
+}
+
+load_temporal() {
+	extract temporalio/temporal "$COMMIT" schema/postgresql/v12 || return 1
+	# the persistence schema and the visibility schema (two databases
+	# in a deployment; their names do not collide)
+	for f in temporal visibility; do
+		psqlf "$1" "$SRC/schema/postgresql/v12/$f/schema.sql" || return 1
+	done
+}
+
+load_lemmy() {
+	extract LemmyNet/lemmy "$COMMIT" migrations \
+	    crates/db_schema/replaceable_schema || return 1
+	# diesel's order (the names sort as their versions), each file in a
+	# transaction of its own; then the schema lemmy replaces at every
+	# start (schema_setup.rs: CREATE SCHEMA r, utils.sql, triggers.sql)
+	for f in $(ls -d "$SRC"/migrations/*/ | sort); do
+		[ -f "$f/up.sql" ] || continue
+		psql -X -q -v ON_ERROR_STOP=1 -1 -d "$1" -f "$f/up.sql" \
+		    >>"$LOG" 2>&1 || { echo "psql failed on $f" >&2; return 1; }
+	done
+	_r=$SRC/crates/db_schema/replaceable_schema
+	{ echo 'CREATE SCHEMA r;'; cat "$_r/utils.sql" "$_r/triggers.sql"; } \
+	    >"$SRC/replaceable.sql"
+	psql -X -q -v ON_ERROR_STOP=1 -1 -d "$1" -f "$SRC/replaceable.sql" \
+	    >>"$LOG" 2>&1 || { echo "psql failed on the r schema" >&2; return 1; }
+}
+
+load_supabase() {
+	extract supabase/auth "$COMMIT" migrations || return 1
+	# pop's migrator: the files in the order of their names, the
+	# template's namespace replaced by the schema GoTrue is given
+	psql -X -q -d "$1" -c "CREATE SCHEMA auth" >>"$LOG" || return 1
+	for f in $(ls "$SRC"/migrations/*.up.sql | sort); do
+		sed 's/{{ *index .Options "Namespace" *}}/auth/g' "$f" >"$f.run"
+		psql -X -q -v ON_ERROR_STOP=1 -1 -d "$1" -f "$f.run" \
+		    >>"$LOG" 2>&1 || { echo "psql failed on $f" >&2; return 1; }
 	done
 }
 

@@ -113,7 +113,8 @@ static const char q_tables[] =
     "  c.relispartition, format_type(sq.seqtypid, NULL), sq.seqstart,"
     "  sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle,"
     "  dep.refobjid, dep.refobjsubid, dep.deptype, c.relrowsecurity,"
-    "  c.relforcerowsecurity"
+    "  c.relforcerowsecurity, c.relpersistence,"
+    "  array_to_json(c.reloptions)::text"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " LEFT JOIN pg_description d ON d.objoid = c.oid AND"
     "      d.classoid = 'pg_class'::regclass AND d.objsubid = 0"
@@ -223,9 +224,12 @@ static const char q_indexes[] =
     "  THEN pg_get_indexdef(i.indexrelid, 0, true) END,"
     "  CASE WHEN i.indnatts > i.indnkeyatts THEN array_to_json("
     "   (i.indkey::int2[])[i.indnkeyatts:i.indnatts - 1]) END,"
-    "  i.indnullsnotdistinct"
+    "  i.indnullsnotdistinct, array_to_json(ic.reloptions)::text,"
+    "  d.description"
     " FROM pg_index i"
     " JOIN pg_class ic ON ic.oid = i.indexrelid"
+    " LEFT JOIN pg_description d ON d.objoid = i.indexrelid AND"
+    "      d.classoid = 'pg_class'::regclass AND d.objsubid = 0"
     " JOIN pg_class c ON c.oid = i.indrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     " JOIN pg_am am ON am.oid = ic.relam"
@@ -510,6 +514,7 @@ load_sequence(struct catalog_ctx *cx, PGresult *r, int i)
 	q->max = strtoll(val(r, i, 10), NULL, 10);
 	q->cache = strtoll(val(r, i, 11), NULL, 10);
 	q->cycle = val(r, i, 12)[0] == 't';
+	q->unlogged = val(r, i, 18)[0] == 'u';
 	if (val(r, i, 13)) {
 		cx->seq_owner[2 * n] = strtoul(val(r, i, 13), NULL, 10);
 		cx->seq_owner[2 * n + 1] = strtoul(val(r, i, 14), NULL, 10);
@@ -541,9 +546,13 @@ load_tables(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 			t->partition = 'c';
 		else if (val(r, i, 4)[0] == 'p')
 			t->partition = 'p';
-		if (t)
+		if (t) {
 			t->rls = val(r, i, 16)[0] == 't' ? 1 +
 			    (val(r, i, 17)[0] == 't') : 0;
+			t->unlogged = val(r, i, 18)[0] == 'u';
+			if (catalog_names(val(r, i, 19), &t->storage) == -1)
+				rc = -1;
+		}
 		cx->oids[cx->s->ntables - 1] = strtoul(val(r, i, 0), NULL, 10);
 	}
 	return rc == -1 ? catalog_nomem(e) : 0;
@@ -729,6 +738,8 @@ load_indexes(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 		    catalog_nums(t, val(r, i, 6), val(r, i, 7),
 		    &x->keys) == -1 ||
 		    catalog_nums(t, val(r, i, 9), NULL, &x->include) == -1 ||
+		    catalog_names(val(r, i, 11), &x->storage) == -1 ||
+		    dupnull(&x->comment, val(r, i, 12)) == -1 ||
 		    idxdef_split(val(r, i, 8), x->method, x->keys,
 		    &x->opts) == -1) {
 			rc = -1;

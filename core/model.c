@@ -5,12 +5,13 @@
 #include <string.h>
 
 #include "model_int.h"
+#include "relopts.h"
 
-enum { K_SCHEMA, K_TABLE, K_COMMENT, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
+enum { K_SCHEMA, K_TABLE, K_COMMENT, K_UNLOGGED, K_STORAGE, K_COLUMNS, K_PK, K_UNIQUE, K_FKS,
     K_CHECKS, K_INDEXES, K_RLS, K_ENUMS, K_EXTENSIONS, K_SEQUENCES,
     K_DOMAINS };
 static const char *const top_keys[] = { "schema", "table", "comment",
-    "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
+    "unlogged", "storage", "columns", "primary_key", "unique", "foreign_keys", "checks", "indexes",
     "row_level_security", "enums", "extensions", "sequences", "domains",
     NULL };
 
@@ -41,6 +42,38 @@ mload_qualname(const char *q, const char *dflt, char **sch, char **name)
 		*name = strdup(q);
 	}
 	return (*sch && *name) ? 0 : -1;
+}
+
+static int
+storage_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
+    void *arg, struct merr *e)
+{
+	char ***out = arg, *kv;
+	const char *name = ydoc_scalar(k), *val = ydoc_scalar(v);
+	int rc;
+
+	(void)key;
+	if (!relopts_name_ok(name))
+		return ydoc_error(y, k, "storage", e, "storage parameter '%s': "
+		    "a name of lower-case letters, digits and '_' "
+		    "(fillfactor, autovacuum_enabled, ...)", name);
+	if (val == NULL || *val == '\0' || strpbrk(val, "\n'\\"))
+		return ydoc_error(y, v, name, e, "storage parameter '%s' "
+		    "needs a value (a number, a word: 70, off)", name);
+	if (relopts_get(*out, name))
+		return ydoc_error(y, k, name, e, "storage parameter '%s' is "
+		    "given twice", name);
+	if (asprintf(&kv, "%s=%s", name, val) == -1)
+		return mload_nomem(e);
+	rc = schema_strv_push(out, kv);
+	free(kv);
+	return rc == -1 ? mload_nomem(e) : 0;
+}
+
+int
+mload_storage(struct mload *m, yaml_node_t *v, char ***out, struct merr *e)
+{
+	return ydoc_mapping(m->y, v, "storage", NULL, storage_pair, out, e);
 }
 
 int
@@ -665,6 +698,10 @@ mload_doc_body(struct mload *m, yaml_node_t *root, struct merr *e)
 		    "'columns'", m->t->name);
 	if ((n[K_COMMENT] && ydoc_string(m->y, n[K_COMMENT], "comment",
 	    &m->t->comment, e) == -1) ||
+	    (n[K_UNLOGGED] && ydoc_bool(m->y, n[K_UNLOGGED], "unlogged",
+	    &m->t->unlogged, e) == -1) ||
+	    (n[K_STORAGE] && mload_storage(m, n[K_STORAGE], &m->t->storage,
+	    e) == -1) ||
 	    ydoc_mapping(m->y, n[K_COLUMNS], "columns", NULL, columns_pair, m,
 	    e) == -1 ||
 	    (n[K_PK] && mload_pk(m, n[K_PK], e) == -1) ||

@@ -169,6 +169,15 @@ resolve_typename(struct schema *s, const char *dflt, const char *type,
 		rt->kind = 'x';
 		return 0;
 	}
+	if (s->nexts > 0 && strchr(type, '(')) {
+		snprintf(msg, sizeof(msg), "invalid type '%s' for %s", type,
+		    what);
+		resolve_err(pos, "type", e, msg);
+		merr_hint(e, "an extension's type takes modifiers of letters, "
+		    "digits and '_' separated by ',', written as PostgreSQL "
+		    "prints them (geometry(Polygon,4326))");
+		return -1;
+	}
 	snprintf(msg, sizeof(msg), "unknown type '%s' for %s", type, what);
 	resolve_err(pos, "type", e, msg);
 	if (serial_type(type))
@@ -554,6 +563,30 @@ resolve_object(struct schema *s, size_t i, struct rels *rels,
 	return 0;
 }
 
+/* A sequence's owned_by: a column of a model table (same schema). */
+static int
+resolve_owner(const struct schema *s, const struct sch_sequence *q,
+    struct merr *e)
+{
+	const char *tn = q->owned_by + strlen(q->schema) + 1;
+	const char *dot = strchr(tn, '.');
+	char tname[SCH_NAME_MAX * 2 + 2], msg[400];
+	const struct sch_table *t;
+
+	snprintf(tname, sizeof(tname), "%.*s", (int)(dot - tn), tn);
+	if ((t = schema_find_table(s, q->schema, tname)) == NULL)
+		snprintf(msg, sizeof(msg), "sequence '%s' is owned by a column "
+		    "of table '%s.%s' that no model defines", q->name,
+		    q->schema, tname);
+	else if (schema_find_column(t, dot + 1) == NULL)
+		snprintf(msg, sizeof(msg), "sequence '%s' is owned by column "
+		    "'%s' that table '%s' does not have", q->name, dot + 1,
+		    tname);
+	else
+		return 0;
+	return resolve_err(&q->owned_pos, "owned_by", e, msg);
+}
+
 int
 model_resolve(struct schema *s, struct merr *e)
 {
@@ -569,6 +602,9 @@ model_resolve(struct schema *s, struct merr *e)
 
 	for (size_t i = 0; rc == 0 && i < s->ntables; i++)
 		rc = resolve_table(s, &s->tables[i], &rels, &tc, e);
+	for (size_t i = 0; rc == 0 && i < s->nseqs; i++)
+		if (s->seqs[i].owned_by)
+			rc = resolve_owner(s, &s->seqs[i], e);
 	for (size_t i = 0; rc == 0 && i < s->nobjs; i++)
 		rc = resolve_object(s, i, &rels, e);
 	if (rc == 0)

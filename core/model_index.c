@@ -195,9 +195,11 @@ index_columns(struct iload *il, yaml_node_t *v, const char *field,
 	return 0;
 }
 
-enum { I_NAME, I_COLUMNS, I_UNIQUE, I_METHOD, I_WHERE, I_INCLUDE, I_NND };
+enum { I_NAME, I_COLUMNS, I_UNIQUE, I_METHOD, I_WHERE, I_INCLUDE, I_NND,
+    I_STORAGE, I_COMMENT };
 static const char *const index_keys[] = { "name", "columns", "unique",
-    "method", "where", "include", "nulls_not_distinct", NULL };
+    "method", "where", "include", "nulls_not_distinct", "storage",
+    "comment", NULL };
 
 static int
 index_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
@@ -233,6 +235,10 @@ index_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	case I_NND:
 		il->nnd = v;
 		return ydoc_bool(y, v, field, &x->nulls_not_distinct, e);
+	case I_STORAGE:
+		return mload_storage(m, v, &x->storage, e);
+	case I_COMMENT:
+		return ydoc_string(y, v, field, &x->comment, e);
 	}
 	return -1;
 }

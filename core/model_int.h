@@ -32,6 +32,10 @@ int		 mload_name(struct mload *, yaml_node_t *, const char *field,
 int		 mload_expr(struct mload *, yaml_node_t *, const char *field,
 		    char **out, struct merr *);
 
+/* 'storage': a mapping of storage parameters -> "name=value"s */
+int		 mload_storage(struct mload *, yaml_node_t *, char ***out,
+		    struct merr *);
+
 /* "a.b" -> schema a, name b; "b" -> dflt, b (malloc'd); -1: no memory */
 int		 mload_qualname(const char *q, const char *dflt, char **sch,
 		    char **name);

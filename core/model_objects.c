@@ -85,15 +85,16 @@ mload_extensions(struct mload *m, yaml_node_t *v, struct merr *e)
 
 /* ---- sequences ---- */
 
-enum { S_TYPE, S_START, S_INCREMENT, S_MIN, S_MAX, S_CACHE, S_CYCLE };
+enum { S_TYPE, S_START, S_INCREMENT, S_MIN, S_MAX, S_CACHE, S_CYCLE,
+    S_OWNED_BY };
 static const char *const seq_keys[] = { "type", "start", "increment", "min",
-    "max", "cache", "cycle", NULL };
+    "max", "cache", "cycle", "owned_by", NULL };
 
 /* One sequence being read: which values were said. */
 struct sload {
 	struct mload		*m;
 	struct sch_sequence	*q;
-	int			 said[S_CYCLE + 1];
+	int			 said[S_OWNED_BY + 1];
 	yaml_node_t		*typenode;
 };
 
@@ -120,6 +121,26 @@ seq_type(struct sload *sl, yaml_node_t *v, const char *field, struct merr *e)
 	    "integer or bigint", field);
 }
 
+/* "table.column" (in the sequence's schema): "schema.table.column". */
+static int
+seq_owned_by(struct sload *sl, yaml_node_t *v, const char *field,
+    struct merr *e)
+{
+	const char *t = ydoc_scalar(v), *dot = t ? strchr(t, '.') : NULL;
+
+	if (dot == NULL || dot == t || dot[1] == '\0' || strchr(dot + 1, '.'))
+		return ydoc_error(sl->m->y, v, field, e, "'%s' must be "
+		    "table.column (a column of a table in the sequence's "
+		    "schema)", field);
+	free(sl->q->owned_by);
+	if (asprintf(&sl->q->owned_by, "%s.%s", sl->q->schema, t) == -1) {
+		sl->q->owned_by = NULL;
+		return mload_nomem(e);
+	}
+	sl->q->owned_pos = mload_pos(sl->m, v);
+	return 0;
+}
+
 static int
 seq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
     struct merr *e)
@@ -135,6 +156,8 @@ seq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 	}
 	if (key == S_CYCLE)
 		return ydoc_bool(y, v, field, &sl->q->cycle, e);
+	if (key == S_OWNED_BY)
+		return seq_owned_by(sl, v, field, e);
 	if (ydoc_long(y, v, field, key == S_CACHE ? 1 : LONG_MIN, LONG_MAX, &n,
 	    e) == -1)
 		return -1;

@@ -393,12 +393,18 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 			plan_needs_constraint(x, c, t, &t->cons[i]);
 	for (i = 0; i < t->nidx; i++)
 		plan_needs_index(x, c, t, &t->idx[i]);
-	step(x, c, body ? plan_fmt("CREATE TABLE %s (%s\n)",
-	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), body) : NULL, 1);
+	step(x, c, body ? plan_fmt("CREATE %sTABLE %s (%s\n)%s", t->unlogged ?
+	    "UNLOGGED " : "", plan_keep(x, &s, plan_qual(x, t->schema,
+	    t->name)), body, plan_keep(x, &s, plan_with_sql(x, t->storage))) :
+	    NULL, 1);
 	free(body);
 	plan_strs_free(&s);
-	for (i = 0; i < t->nidx; i++)
+	for (i = 0; i < t->nidx; i++) {
 		step(x, c, plan_index_sql(x, t, &t->idx[i], 0), 1);
+		if (t->idx[i].comment)
+			step(x, c, plan_index_comment_sql(x, t, &t->idx[i]),
+			    1);
+	}
 	if (t->comment)
 		step(x, c, plan_comment_sql(x, t, NULL, t->comment), 1);
 	for (i = 0; i < t->ncols; i++)
@@ -752,6 +758,18 @@ plan_tables(struct pctx *x)
 			    "models"));
 			continue;
 		}
+		plan_storage(x, 30, "TABLE", t->schema, t->name, t->storage,
+		    h->storage);
+		if (t->unlogged != h->unlogged)
+			add(x, 20, PLAN_REFUSED, "change table", tname(t),
+			    plan_fmt("'%s' is %s in the database, %s in the "
+			    "model", t->name, h->unlogged ? "UNLOGGED" :
+			    "logged", t->unlogged ? "UNLOGGED" : "logged"),
+			    plan_fmt("%s: ALTER TABLE ... SET %s rewrites the "
+			    "table under an ACCESS EXCLUSIVE lock (and an "
+			    "unlogged table is emptied by a crash)",
+			    HINT_MIGRATION, t->unlogged ? "UNLOGGED" :
+			    "LOGGED"));
 		plan_columns(x, t, h);
 		plan_constraints(x, t, h);
 		plan_indexes(x, t, h);

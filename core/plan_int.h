@@ -54,9 +54,18 @@ char		*plan_index_sql(struct pctx *, const struct sch_table *,
 		    const struct sch_index *, int concurrently);
 char		*plan_comment_sql(struct pctx *, const struct sch_table *,
 		    const char *col, const char *text);
+char		*plan_index_comment_sql(struct pctx *, const struct sch_table *,
+		    const struct sch_index *);
 /* " DEFERRABLE INITIALLY DEFERRED", " NOT DEFERRABLE", ... ("" with
  * explicit 0: nothing, the default) */
 const char	*plan_defer_sql(int deferrable, int deferred, int explicit);
+/* " WITH (fillfactor = '70', ...)" for storage parameters, "" for none;
+ * set: "fillfactor = '70', ..."; reset: "name, ..." of the names of have
+ * that want does not give ("" for none) */
+char		*plan_with_sql(struct pctx *, char *const *storage);
+char		*plan_relopts_set(struct pctx *, char *const *want);
+char		*plan_relopts_reset(struct pctx *, char *const *want,
+		    char *const *have);
 /* " INCLUDE (a, b)", "" for none */
 char		*plan_include_sql(struct pctx *, char *const *include);
 
@@ -116,5 +125,10 @@ void		 plan_constraints(struct pctx *, const struct sch_table *want,
 		    const struct sch_table *have);
 void		 plan_indexes(struct pctx *, const struct sch_table *want,
 		    const struct sch_table *have);
+/* Storage parameters of table or index sch.name: ALTER ... SET / RESET
+ * (safe: they apply to what is written next), rank10 */
+void		 plan_storage(struct pctx *, int rank10, const char *kind,
+		    const char *sch, const char *name, char *const *want,
+		    char *const *have);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "idxdef.h"
 #include "plan_int.h"
+#include "relopts.h"
 
 static const char *
 con_kind_name(enum sch_con_kind k)
@@ -360,6 +361,49 @@ index_diff(struct pctx *x, const struct sch_table *t,
 	return NULL;
 }
 
+/* An index's comment: safe to set, drift when only the database has one. */
+static void
+index_comment(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *w, const struct sch_index *h)
+{
+	struct plan_change *c;
+
+	if (w->comment && (!h->comment || strcmp(w->comment, h->comment))) {
+		c = plan_add(x, 6, PLAN_SAFE, "comment", plan_fmt("%s.%s",
+		    t->schema, w->name), strdup("index comment"), NULL);
+		plan_step(x, c, plan_index_comment_sql(x, t, w), 1);
+	} else if (!w->comment && h->comment)
+		plan_drift(x, "comment", plan_fmt("%s.%s", t->schema,
+		    w->name), strdup("index comment is not in the models"),
+		    NULL);
+}
+
+void
+plan_storage(struct pctx *x, int rank10, const char *kind, const char *sch,
+    const char *name, char *const *want, char *const *have)
+{
+	struct strs s = { .n = 0 };
+	struct plan_change *c;
+	const char *q, *set, *reset;
+
+	if (relopts_equal(want, have))
+		return;
+	q = plan_keep(x, &s, plan_qual(x, sch, name));
+	set = plan_keep(x, &s, plan_relopts_set(x, want));
+	reset = plan_keep(x, &s, plan_relopts_reset(x, want, have));
+	c = plan_add_at(x, rank10, PLAN_SAFE, !strcmp(kind, "TABLE") ?
+	    "set table storage" : "set index storage", plan_fmt("%s.%s", sch,
+	    name), plan_fmt("storage parameters (%s) -> (%s)",
+	    plan_keep(x, &s, plan_relopts_set(x, have)), set), NULL);
+	if (*set)
+		plan_step(x, c, plan_fmt("ALTER %s %s SET (%s)", kind, q, set),
+		    1);
+	if (*reset)
+		plan_step(x, c, plan_fmt("ALTER %s %s RESET (%s)", kind, q,
+		    reset), 1);
+	plan_strs_free(&s);
+}
+
 static void
 plan_change_index(struct pctx *x, const struct sch_table *t,
     const struct sch_index *w, const struct sch_index *h)
@@ -367,8 +411,12 @@ plan_change_index(struct pctx *x, const struct sch_table *t,
 	int differs;
 	char *why = index_diff(x, t, w, h, &differs);
 
-	if (!differs)
+	if (!differs) {
+		plan_storage(x, 60, "INDEX", t->schema, w->name, w->storage,
+		    h->storage);
+		index_comment(x, t, w, h);
 		return;
+	}
 	plan_add(x, 6, PLAN_REFUSED, "change index", plan_fmt("%s.%s",
 	    t->schema, w->name), why, plan_fmt("%s (CREATE INDEX "
 	    "CONCURRENTLY a new one, then DROP INDEX CONCURRENTLY)",
@@ -404,6 +452,8 @@ plan_indexes(struct pctx *x, const struct sch_table *t,
 		if (hi)
 			plan_step(x, c, strdup(c->cleanup), 0);
 		plan_step(x, c, plan_index_sql(x, t, w, 1), 0);
+		if (w->comment)
+			plan_step(x, c, plan_index_comment_sql(x, t, w), 1);
 		plan_strs_free(&s);
 	}
 	for (size_t i = 0; i < h->nidx; i++)

@@ -128,6 +128,47 @@ seq_alter(struct pctx *x, const struct sch_sequence *w,
 	plan_strs_free(&s);
 }
 
+/*
+ * OWNED BY: after the tables and columns this plan makes (rank 35); only
+ * the drop behaviour changes, so safe either way.  A model sequence
+ * without owned_by is owned by no column.
+ */
+static void
+seq_owner(struct pctx *x, const struct sch_sequence *w,
+    const struct sch_sequence *h)
+{
+	struct strs s = { .n = 0 };
+	const struct sch_table *ht;
+	struct plan_change *c;
+	char *tn = NULL, *col = NULL;
+	const char *have = h ? h->owned_by : NULL;
+
+	if (w->owned_by == NULL ? have == NULL : have != NULL &&
+	    !strcmp(w->owned_by, have))
+		return;
+	if (w->owned_by && (tn = strdup(w->owned_by + strlen(w->schema) +
+	    1)) != NULL && (col = strchr(tn, '.')) != NULL)
+		*col++ = '\0';
+	if (w->owned_by && col == NULL) {
+		x->nomem = 1;
+		free(tn);
+		return;
+	}
+	c = plan_add_at(x, 35, PLAN_SAFE, "alter sequence", plan_fmt("%s.%s",
+	    w->schema, w->name), plan_fmt("owned by %s -> %s", have ? have :
+	    "no column", w->owned_by ? w->owned_by : "no column"), NULL);
+	if (tn && (ht = schema_find_table(x->have, w->schema, tn)) == NULL)
+		plan_needs_change(x, c, "create table", w->schema, tn, NULL);
+	else if (tn && !schema_find_column(ht, col))
+		plan_needs_change(x, c, "add column", w->schema, tn, col);
+	plan_step(x, c, plan_fmt("ALTER SEQUENCE %s OWNED BY %s%s%s",
+	    plan_keep(x, &s, plan_qual(x, w->schema, w->name)),
+	    tn ? plan_keep(x, &s, plan_qual(x, w->schema, tn)) : "NONE",
+	    tn ? "." : "", tn ? plan_keep(x, &s, plan_ident(x, col)) : ""), 1);
+	plan_strs_free(&s);
+	free(tn);
+}
+
 void
 plan_sequences(struct pctx *x)
 {
@@ -137,7 +178,9 @@ plan_sequences(struct pctx *x)
 
 	for (size_t i = 0; i < x->want->nseqs; i++) {
 		w = &x->want->seqs[i];
-		if ((h = schema_find_sequence(x->have, w->schema, w->name))) {
+		h = schema_find_sequence(x->have, w->schema, w->name);
+		seq_owner(x, w, h);
+		if (h) {
 			if (!seq_same(w, h))
 				seq_alter(x, w, h);
 			continue;

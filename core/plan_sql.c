@@ -12,6 +12,7 @@
 
 #include "plan_int.h"
 #include "quote.h"
+#include "relopts.h"
 
 /* ---- small helpers ---- */
 
@@ -293,6 +294,70 @@ plan_index_keys(struct pctx *x, const struct sch_table *t,
 	return s;
 }
 
+/* name = 'value', ... of v ("" when v is empty) */
+char *
+plan_relopts_set(struct pctx *x, char *const *v)
+{
+	char *r = NULL, *n, *name, *val, *lit;
+
+	for (size_t i = 0; v && v[i]; i++) {
+		if (relopts_split(v[i], &name, &val) == -1) {
+			x->nomem = 1;
+			break;
+		}
+		lit = plan_literal(x, val);
+		n = lit ? plan_fmt("%s%s%s = %s", r ? r : "", r ? ", " : "",
+		    name, lit) : NULL;
+		free(lit);
+		free(name);
+		free(val);
+		free(r);
+		if ((r = n) == NULL) {
+			x->nomem = 1;
+			break;
+		}
+	}
+	return r ? r : strdup("");
+}
+
+/* name, ... of have's parameters that want does not give (or "") */
+char *
+plan_relopts_reset(struct pctx *x, char *const *want, char *const *have)
+{
+	char *r = NULL, *n, *name, *val;
+	int keep;
+
+	for (size_t i = 0; have && have[i]; i++) {
+		if (relopts_split(have[i], &name, &val) == -1) {
+			x->nomem = 1;
+			break;
+		}
+		keep = relopts_get(want, name) != NULL;
+		n = keep ? NULL : plan_fmt("%s%s%s", r ? r : "", r ? ", " : "",
+		    name);
+		free(name);
+		free(val);
+		if (keep)
+			continue;
+		free(r);
+		if ((r = n) == NULL) {
+			x->nomem = 1;
+			break;
+		}
+	}
+	return r ? r : strdup("");
+}
+
+char *
+plan_with_sql(struct pctx *x, char *const *storage)
+{
+	char *set = plan_relopts_set(x, storage), *r;
+
+	r = set && *set ? plan_fmt(" WITH (%s)", set) : strdup("");
+	free(set);
+	return r;
+}
+
 char *
 plan_index_sql(struct pctx *x, const struct sch_table *t,
     const struct sch_index *ix, int concurrently)
@@ -300,15 +365,30 @@ plan_index_sql(struct pctx *x, const struct sch_table *t,
 	struct strs s = { .n = 0 };
 	char *r;
 
-	r = plan_fmt("CREATE %sINDEX %s%s ON %s USING %s (%s)%s%s%s%s%s",
+	r = plan_fmt("CREATE %sINDEX %s%s ON %s USING %s (%s)%s%s%s%s%s%s",
 	    ix->unique ? "UNIQUE " : "", concurrently ? "CONCURRENTLY " : "",
 	    plan_keep(x, &s, plan_ident(x, ix->name)),
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)), ix->method,
 	    plan_keep(x, &s, plan_index_keys(x, t, ix)),
 	    plan_keep(x, &s, plan_include_sql(x, ix->include)),
 	    ix->nulls_not_distinct ? " NULLS NOT DISTINCT" : "",
+	    plan_keep(x, &s, plan_with_sql(x, ix->storage)),
 	    ix->where ? " WHERE (" : "", ix->where ? ix->where : "",
 	    ix->where ? ")" : "");
+	plan_strs_free(&s);
+	return r;
+}
+
+char *
+plan_index_comment_sql(struct pctx *x, const struct sch_table *t,
+    const struct sch_index *ix)
+{
+	struct strs s = { .n = 0 };
+	char *r;
+
+	r = plan_fmt("COMMENT ON INDEX %s IS %s",
+	    plan_keep(x, &s, plan_qual(x, t->schema, ix->name)),
+	    plan_keep(x, &s, plan_literal(x, ix->comment)));
 	plan_strs_free(&s);
 	return r;
 }

@@ -337,7 +337,9 @@ serial_like(const struct sch_table *t, const struct sch_column *c,
 	char *sch, *name, *want;
 	int ok;
 
+	/* serial makes the sequence of an unlogged table unlogged */
 	if (!c->notnull || c->identity || c->generated || c->def == NULL ||
+	    q->unlogged != t->unlogged ||
 	    strcmp(q->schema, t->schema) || !serial_params(q, c->type) ||
 	    nextval_target(c->def, &sch, &name) == -1)
 		return 0;
@@ -392,25 +394,36 @@ prep_serial(struct prep *p, struct sch_table *t, struct sch_column *c)
 	c->def = NULL;
 }
 
+/* owned_by can say "table.column" when neither name has a dot. */
+static int
+owner_sayable(const struct sch_sequence *q)
+{
+	const char *tc = q->owned_by + strlen(q->schema) + 1;
+	const char *dot = strchr(tc, '.');
+
+	return dot && !strchr(dot + 1, '.');
+}
+
 /* A serial column's sequence goes with the column; a sequence another
-   column owns is written on its own, noted. */
+   column owns is written on its own, with owned_by. */
 void
 prep_sequences_done(struct prep *p)
 {
 	char key[2 * SCH_NAME_MAX + 8];
 
 	for (size_t i = p->s->nseqs; i-- > 0;) {
-		const struct sch_sequence *q = &p->s->seqs[i];
+		struct sch_sequence *q = &p->s->seqs[i];
 
 		snprintf(key, sizeof(key), "%s.%s", q->schema, q->name);
 		if (strv_count(p->serial_seqs, key))
 			schema_remove_sequence(p->s, i);
-		else if (q->owned_by)
+		else if (q->owned_by && !owner_sayable(q)) {
 			prep_note(p, "sequence", q->schema, q->name, NULL,
-			    "written as a standalone sequence: OWNED BY %s is "
-			    "not said (serial is written for a NOT NULL column "
-			    "whose default is nextval() of a sequence with "
-			    "serial's name and parameters that no other column "
-			    "draws from)", q->owned_by);
+			    "written without owned_by: OWNED BY %s is not "
+			    "said (a table or column name with a dot)",
+			    q->owned_by);
+			free(q->owned_by);
+			q->owned_by = NULL;
+		}
 	}
 }

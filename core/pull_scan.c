@@ -20,6 +20,11 @@
 	" x.classid = '" cls "'::regclass AND x.objid = " oid \
 	" AND x.deptype = 'e')"
 
+/* A key's index (its storage parameters cannot be said; a table's and
+   another index's can). */
+#define KEY_INDEX	" c.relkind = 'i' AND c.oid IN (SELECT conindid" \
+	" FROM pg_constraint WHERE contype IN ('p', 'u'))"
+
 static const char q_scan[] =
     "WITH sc AS (SELECT oid, nspname FROM pg_namespace WHERE CASE WHEN"
     "  $1::json IS NULL THEN nspname !~ '^pg_' AND"
@@ -36,6 +41,8 @@ static const char q_scan[] =
     "  'not written: the model format cannot say it yet'"
     " FROM pg_class c JOIN sc n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('f', 'c') AND" EXT("pg_class", "c.oid")
+    /* an extension's composite type is its pg_type row's member */
+    " AND" EXT("pg_type", "c.reltype")
     /* views are written (core/pull_sql.c), their indexes are not */
     " UNION ALL SELECT 'index', n.nspname, c.relname, i.relname,"
     "  'not written: an index on a materialized view: ' ||"
@@ -54,7 +61,9 @@ static const char q_scan[] =
     " UNION ALL SELECT CASE WHEN c.relispartition THEN '" PULL_F_PARTITION
     "' ELSE"
     "  'inheritance' END, n.nspname, c.relname, NULL,"
-    "  CASE WHEN c.relispartition THEN 'partition of ' ||"
+    "  CASE WHEN c.relkind IN ('i', 'I') THEN 'the index of a"
+    " partition, attached to ' || p.oid::regclass"
+    "  WHEN c.relispartition THEN 'partition of ' ||"
     "  p.oid::regclass || ' ' || pg_get_expr(c.relpartbound, c.oid)"
     "  ELSE 'written as a plain table: INHERITS (' || p.oid::regclass ||"
     "  ') is not said' END"
@@ -78,7 +87,7 @@ static const char q_scan[] =
     "  'not written: ' || pg_get_ruledef(r.oid)"
     " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
     " JOIN sc n ON n.oid = c.relnamespace"
-    " WHERE r.rulename <> '_RETURN'"
+    " WHERE r.rulename <> '_RETURN' AND" EXT("pg_class", "c.oid")
     /* types other than enums and domains; collations, text search,
        operators */
     " UNION ALL SELECT CASE t.typtype WHEN 'r' THEN 'range type' ELSE"
@@ -185,15 +194,17 @@ static const char q_scan[] =
     " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN sc n ON n.oid = c.relnamespace"
     " JOIN pg_type t ON t.oid = a.atttypid"
-    " WHERE c.relkind IN ('r', 'p') AND a.attnum > 0 AND"
-    "  NOT a.attisdropped AND (a.attstattarget >= 0 OR"
+    " WHERE a.attnum > 0 AND NOT a.attisdropped AND"
+    "  ((c.relkind IN ('r', 'p') AND (a.attstattarget >= 0 OR"
     "  a.attstorage <> t.typstorage OR a.attcompression <> '' OR"
-    "  a.attoptions IS NOT NULL)"
+    "  a.attoptions IS NOT NULL)) OR"
+    /* an index column's ALTER INDEX ... ALTER COLUMN n SET STATISTICS */
+    "  (c.relkind = 'i' AND a.attstattarget >= 0))"
     /* table and index storage */
     " UNION ALL SELECT CASE WHEN c.relkind = 'i' THEN 'index storage'"
     "  ELSE 'table storage' END, n.nspname, c.relname, NULL,"
-    "  'not said: ' || concat_ws(', ', CASE WHEN c.relpersistence = 'u'"
-    "  THEN 'UNLOGGED' END, CASE WHEN c.reloptions IS NOT NULL THEN"
+    "  'not said: ' || concat_ws(', ', CASE WHEN c.reloptions"
+    "  IS NOT NULL AND " KEY_INDEX " THEN"
     "  'WITH (' || array_to_string(c.reloptions, ', ') || ')' END,"
     "  CASE WHEN c.reltablespace <> 0 THEN 'TABLESPACE ' ||"
     "  (SELECT spcname FROM pg_tablespace WHERE oid = c.reltablespace)"
@@ -202,8 +213,9 @@ static const char q_scan[] =
     "  (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND"
     "  i.indisclustered) THEN 'CLUSTER ON' END)"
     " FROM pg_class c JOIN sc n ON n.oid = c.relnamespace"
-    " WHERE c.relkind IN ('r', 'i') AND (c.relpersistence = 'u' OR"
-    "  c.reloptions IS NOT NULL OR c.reltablespace <> 0 OR"
+    " WHERE c.relkind IN ('r', 'i') AND ((c.reloptions IS NOT NULL AND"
+    KEY_INDEX ") OR"
+    "  c.reltablespace <> 0 OR"
     "  (c.relkind = 'r' AND c.relreplident <> 'd') OR EXISTS"
     "  (SELECT 1 FROM pg_index i WHERE i.indexrelid = c.oid AND"
     "  i.indisclustered)) AND" EXT("pg_class", "c.oid")
@@ -214,7 +226,8 @@ static const char q_scan[] =
     "  d.objoid, 0)"
     " FROM pg_description d"
     " LEFT JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND"
-    "  c.oid = d.objoid AND c.relkind = 'i'"
+    "  c.oid = d.objoid AND c.relkind = 'i' AND c.oid IN (SELECT conindid"
+    "  FROM pg_constraint WHERE contype IN ('p', 'u', 'x'))"
     " LEFT JOIN pg_constraint co ON"
     "  d.classoid = 'pg_constraint'::regclass AND co.oid = d.objoid"
     " LEFT JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND"

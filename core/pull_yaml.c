@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "pull.h"
+#include "relopts.h"
 
 /* The emitter, its output buffer and the first error. */
 struct yout {
@@ -630,7 +631,28 @@ static int
 index_plain(const struct sch_index *x, int dflt)
 {
 	return dflt && !x->unique && !strcmp(x->method, "btree") &&
-	    !x->include && !x->where && !x->opts;
+	    !x->include && !x->where && !x->opts && !x->storage &&
+	    !x->comment;
+}
+
+/* storage: {name: value, ...} (WITH (...)), nothing for none */
+static void
+emit_storage(struct yout *y, char *const *v)
+{
+	char *name, *val;
+
+	if (v == NULL || v[0] == NULL)
+		return;
+	ystr(y, "storage");
+	ymap(y, 1);
+	for (size_t i = 0; v[i]; i++)
+		if (relopts_split(v[i], &name, &val) == 0) {
+			ykv(y, name, val);
+			free(name);
+			free(val);
+		} else
+			y->failed = 1;
+	ymap_end(y);
 }
 
 static int
@@ -671,6 +693,9 @@ emit_index(struct yout *y, const struct sch_table *t,
 		ykv(y, "nulls_not_distinct", "true");
 	if (x->where)
 		ykv(y, "where", x->where);
+	emit_storage(y, x->storage);
+	if (x->comment)
+		ykv(y, "comment", x->comment);
 	ymap_end(y);
 	return rc;
 }
@@ -690,6 +715,9 @@ emit_table(struct yout *y, const struct schema *s, const struct sch_table *t,
 	free(q);
 	if (t->comment)
 		ykv(y, "comment", t->comment);
+	if (t->unlogged)
+		ykv(y, "unlogged", "true");
+	emit_storage(y, t->storage);
 	if (t->rls)
 		ykv(y, "row_level_security", t->rls == 2 ? "forced" : "true");
 	ystr(y, "columns");
@@ -897,6 +925,9 @@ emit_sequence(struct yout *y, const struct sch_sequence *q)
 		ykv_ll(y, "cache", q->cache);
 	if (q->cycle)
 		ykv(y, "cycle", "true");
+	/* pull_objects.c keeps owned_by only when it can be said */
+	if (q->owned_by)
+		ykv(y, "owned_by", q->owned_by + strlen(q->schema) + 1);
 	ymap_end(y);
 }
 

@@ -116,6 +116,8 @@ schema_index_release(struct sch_index *x)
 	schema_strv_free(x->keys);
 	schema_strv_free(x->opts);
 	schema_strv_free(x->include);
+	schema_strv_free(x->storage);
+	free(x->comment);
 	free(x->where);
 }
 
@@ -127,6 +129,7 @@ schema_table_release(struct sch_table *t)
 	free(t->schema);
 	free(t->name);
 	free(t->comment);
+	schema_strv_free(t->storage);
 	for (i = 0; i < t->ncols; i++)
 		schema_column_release(&t->cols[i]);
 	free(t->cols);
@@ -778,6 +781,32 @@ type_name_put(char *buf, size_t len, size_t *off, const char *name)
 	return *off < len ? 0 : -1;
 }
 
+/*
+ * Modifiers that are not all integers (PostGIS: geometry(Polygon,4326)):
+ * the text between the parentheses as written, blanks removed, as
+ * format_type() prints what the type's typmodout made of them.  Only
+ * letters, digits, '_' and ',' (the text goes into DDL as it is).
+ */
+static int
+raw_mods(const char *type, char *buf, size_t len, size_t *off)
+{
+	const char *open = strchr(type, '('), *close;
+
+	if (open == NULL || (close = strchr(open, ')')) == NULL ||
+	    strchr(close + 1, '(') || strchr(close + 1, ')'))
+		return -1;
+	for (const char *p = open; p <= close; p++) {
+		if (*p == ' ' || *p == '\t')
+			continue;
+		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == ',' ||
+		    *p == '(' || *p == ')') || *off + 1 >= len)
+			return -1;
+		buf[(*off)++] = *p;
+	}
+	buf[*off] = '\0';
+	return 0;
+}
+
 int
 schema_type_other(const char *type, char **out, struct merr *e)
 {
@@ -799,10 +828,11 @@ schema_type_other(const char *type, char **out, struct merr *e)
 	names = json_object_get(tn, "names");
 	nn = json_array_size(names);
 	if (tn == NULL || json_array_size(json_object_get(root, "stmts")) != 1 ||
-	    nn == 0 || nn > 2 || (nmods = type_mods(tn, mods)) < 0) {
+	    nn == 0 || nn > 2) {
 		merr_set(e, MERR_INPUT, "invalid type '%s'", type);
 		goto out;
 	}
+	nmods = type_mods(tn, mods);
 	first = nn == 2 && !strcmp(json_string_value(json_object_get(
 	    json_object_get(json_array_get(names, 0), "String"), "sval")),
 	    "public") ? 1 : 0;
@@ -817,6 +847,9 @@ schema_type_other(const char *type, char **out, struct merr *e)
 	for (int k = 0; i == nn && k < nmods && off < sizeof(buf); k++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%ld%s",
 		    k ? "," : "(", mods[k], k + 1 == nmods ? ")" : "");
+	if (i == nn && nmods < 0 && raw_mods(type, buf, sizeof(buf), &off) ==
+	    -1)
+		i = 0;	/* invalid */
 	if (i == nn && off < sizeof(buf) && json_array_size(
 	    json_object_get(tn, "arrayBounds")) > 0)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "[]");

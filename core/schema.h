@@ -107,6 +107,8 @@ struct sch_index {
 	char		**include;	/* INCLUDE columns, NULL: none */
 	int		 nulls_not_distinct;
 	char		*where;		/* partial index predicate or NULL */
+	char		**storage;	/* WITH (...): "name=value"s (relopts.h) */
+	char		*comment;
 	int		 valid;		/* catalog: indisvalid */
 	struct sch_pos	 pos;
 };
@@ -127,6 +129,8 @@ struct sch_table {
 	char		 partition;
 	/* ROW LEVEL SECURITY: 0 off, 1 enabled, 2 enabled and forced */
 	int		 rls;
+	int		 unlogged;	/* CREATE UNLOGGED TABLE */
+	char		**storage;	/* WITH (...): "name=value"s (relopts.h) */
 	struct sch_pos	 pos;
 };
 
@@ -148,8 +152,10 @@ struct sch_extension {
 /*
  * A sequence.  Model: the values said, the rest PostgreSQL's defaults
  * (filled in by model_resolve(), so both sides carry every value).
- * owned_by: "schema.table.column" for a sequence a column owns (a serial
- * column's; catalog only, never drift on its own).
+ * owned_by: "schema.table.column" for a sequence a column owns (OWNED
+ * BY: a serial column's in the catalog, never drift on its own; the
+ * model's 'owned_by', in the sequence's schema as PostgreSQL requires;
+ * owned_pos is where the model says it).
  */
 struct sch_sequence {
 	char		*schema;
@@ -157,8 +163,9 @@ struct sch_sequence {
 	char		*type;		/* smallint, integer, bigint */
 	long long	 start, increment, min, max, cache;
 	int		 cycle;
+	int		 unlogged;	/* catalog: an UNLOGGED sequence */
 	char		*owned_by;
-	struct sch_pos	 pos;
+	struct sch_pos	 pos, owned_pos;
 };
 
 /* A domain check: its name and expression (VALUE for the value). */

@@ -146,6 +146,8 @@ snap_index(const struct sch_index *x, int *bad)
 	put_strv(o, "keys", x->keys, bad);
 	put_strv(o, "options", x->opts, bad);
 	put_strv(o, "include", x->include, bad);
+	put_strv(o, "storage", x->storage, bad);
+	put_str(o, "comment", x->comment, bad);
 	put_true(o, "nulls_not_distinct", x->nulls_not_distinct, bad);
 	put_str(o, "where", x->where, bad);
 	if (!x->valid)
@@ -180,6 +182,9 @@ snap_table(const struct sch_table *t, int *bad)
 	if (t->rls)
 		put_str(o, "row_level_security", t->rls == 2 ? "forced" :
 		    "enabled", bad);
+	if (t->unlogged)
+		put(o, "unlogged", json_true(), bad);
+	put_strv(o, "storage", t->storage, bad);
 	PUT_LIST(o, "columns", t->cols, t->ncols, snap_column, bad);
 	PUT_LIST(o, "constraints", t->cons, t->ncons, snap_constraint, bad);
 	PUT_LIST(o, "indexes", t->idx, t->nidx, snap_index, bad);
@@ -226,6 +231,7 @@ snap_sequence(const struct sch_sequence *q, int *bad)
 	put(o, "max", json_integer(q->max), bad);
 	put(o, "cache", json_integer(q->cache), bad);
 	put_true(o, "cycle", q->cycle, bad);
+	put_true(o, "unlogged", q->unlogged, bad);
 	put_str(o, "owned_by", q->owned_by, bad);
 	return o;
 }
@@ -610,7 +616,7 @@ rd_index(struct rd *r, struct sch_table *t, json_t *o)
 {
 	static const char *const keys[] = { "name", "unique", "method",
 	    "keys", "options", "include", "nulls_not_distinct", "where",
-	    "valid", NULL };
+	    "valid", "storage", "comment", NULL };
 	struct sch_index *x;
 	char *name = NULL;
 
@@ -625,6 +631,8 @@ rd_index(struct rd *r, struct sch_table *t, json_t *o)
 	    rd_strv(r, o, "keys", &x->keys) == -1 ||
 	    rd_strv(r, o, "options", &x->opts) == -1 ||
 	    rd_strv(r, o, "include", &x->include) == -1 ||
+	    rd_strv(r, o, "storage", &x->storage) == -1 ||
+	    rd_str(r, o, "comment", 0, &x->comment) == -1 ||
 	    rd_bool(r, o, "nulls_not_distinct", &x->nulls_not_distinct) == -1 ||
 	    rd_str(r, o, "where", 0, &x->where) == -1 ||
 	    rd_bool(r, o, "valid", &x->valid) == -1)
@@ -681,7 +689,8 @@ static int
 rd_table(struct rd *r, struct schema *s, json_t *o)
 {
 	static const char *const keys[] = { "schema", "name", "comment",
-	    "rows", "partition", "row_level_security", "columns",
+	    "rows", "partition", "row_level_security", "unlogged", "storage",
+	    "columns",
 	    "constraints", "indexes", NULL };
 	static const char *const parts[] = { "partitioned", "partition" };
 	static const char *const rls[] = { "enabled", "forced" };
@@ -708,7 +717,9 @@ rd_table(struct rd *r, struct schema *s, json_t *o)
 	if (rd_word(r, o, "row_level_security", rls, 2, &rl) == -1)
 		return -1;
 	t->rls = rl + 1;
+	t->unlogged = json_is_true(json_object_get(o, "unlogged"));
 	return rd_str(r, o, "comment", 0, &t->comment) == -1 ||
+	    rd_strv(r, o, "storage", &t->storage) == -1 ||
 	    rd_list(r, t, o, "columns", rd_column) == -1 ||
 	    rd_list(r, t, o, "constraints", rd_constraint) == -1 ||
 	    rd_list(r, t, o, "indexes", rd_index) == -1 ? -1 : 0;
@@ -747,7 +758,8 @@ static int
 rd_sequence(struct rd *r, struct schema *s, json_t *o)
 {
 	static const char *const keys[] = { "schema", "name", "type", "start",
-	    "increment", "min", "max", "cache", "cycle", "owned_by", NULL };
+	    "increment", "min", "max", "cache", "cycle", "unlogged", "owned_by",
+	    NULL };
 	char *sch = NULL, *name = NULL;
 	struct sch_sequence *q = NULL;
 
@@ -766,6 +778,7 @@ rd_sequence(struct rd *r, struct schema *s, json_t *o)
 	    rd_int(r, o, "max", &q->max) == -1 ||
 	    rd_int(r, o, "cache", &q->cache) == -1 ||
 	    rd_bool(r, o, "cycle", &q->cycle) == -1 ||
+	    rd_bool(r, o, "unlogged", &q->unlogged) == -1 ||
 	    rd_str(r, o, "owned_by", 0, &q->owned_by) == -1 ? -1 : 0;
 }
 

@@ -12,7 +12,7 @@
  *     "schemas": ["public", ...],
  *     "extensions": [ {"name", "schema", "version"} ],
  *     "sequences": [ {"schema", "name", "type", "start", "increment",
- *                     "min", "max", "cache", "cycle", "owned_by"} ],
+ *                     "min", "max", "cache", "cycle", "unlogged", "owned_by"} ],
  *     "domains": [ {"schema", "name", "type", "base_enum", "not_null",
  *                   "default", "collation", "checks": [ {"name",
  *                   "expr"} ]} ],
@@ -32,8 +32,8 @@
  *                  "indexes": [ {"name", "unique", "method", "keys",
  *                                "options", "include",
  *                                "nulls_not_distinct", "where",
- *                                "valid"} ],
- *                  "row_level_security"} ],
+ *                                "valid", "storage", "comment"} ],
+ *                  "row_level_security", "unlogged", "storage"} ],
  *     "objects": [ {"kind", "schema", "name", "table", "sql", "deps",
  *                   "identity_arguments", "arguments", "result",
  *                   "definition", "columns", "options", "enabled",
@@ -44,7 +44,8 @@
  * "primary key", "unique", "foreign key" or "check"; identity "always" or
  * "by default"; on_delete/on_update "no action", "restrict", "cascade",
  * "set null" or "set default"; partition "partitioned" or "partition";
- * row_level_security "enabled" or "forced"; an object's kind "view",
+ * row_level_security "enabled" or "forced"; unlogged true when it is;
+ * storage a list of "name=value" (WITH (...)); an object's kind "view",
  * "materialized view", "function", "procedure", "trigger" or "policy" and
  * its command "all", "select", "insert", "update" or "delete" (struct
  * sch_object in schema.h); sequence values always written; match "full" or "partial" ("simple" read

@@ -61,8 +61,10 @@ COMMENT ON TABLE users IS 'accounts';
 COMMENT ON COLUMN users.email IS 'login, unique';
 CREATE INDEX users_lower_email ON users (lower(email) text_pattern_ops);
 CREATE INDEX ON users (created_at DESC NULLS LAST, name COLLATE "C");
-CREATE INDEX ON users USING gin (tags);
+CREATE INDEX ON users USING gin (tags) WITH (fastupdate = off);
 CREATE INDEX ON users ("Camel");
+ALTER TABLE users SET (fillfactor = 90, autovacuum_vacuum_scale_factor = 0.005);
+COMMENT ON INDEX users_lower_email IS 'login lookups';
 CREATE INDEX ON users USING hash (code);
 CREATE UNIQUE INDEX users_name_live ON users (name) INCLUDE (email)
   WHERE status <> 'gone';
@@ -120,7 +122,7 @@ CREATE TABLE things (
 );
 CREATE INDEX things_name_trgm ON things USING gin (name gin_trgm_ops);
 CREATE INDEX ON things (qty);
-CREATE TABLE billing.payments (
+CREATE UNLOGGED TABLE billing.payments (
   id bigserial PRIMARY KEY,
   amount billing.amount NOT NULL,
   no integer DEFAULT nextval('billing.invoice_no')
@@ -196,6 +198,14 @@ like "style: extensions in the order they were made" \
     "$(cat models/_extensions.yaml | tr '\n' ' ')" \
     "^extensions: +- citext +- pg_trgm +- cube +- earthdistance $"
 things=$(cat models/things.yaml)
+like "an unlogged table says so" "$(cat models/billing.payments.yaml)" \
+    "^unlogged: true$"
+like "a table's storage parameters" "$(cat models/users.yaml)" \
+    "^storage: \{fillfactor: 90, autovacuum_vacuum_scale_factor: 0.005\}$"
+like "an index's comment" "$(cat models/users.yaml)" \
+    "comment: login lookups\}"
+like "an index's" "$(cat models/users.yaml)" \
+    "method: gin, storage: \{fastupdate: off\}\}"
 like "style: serial on the key" "$things" "id: \{type: serial, primary_key: true\}"
 like "style: bigserial, smallserial" "$things" "big: bigserial"
 like "style: smallserial" "$things" "small: smallserial"
@@ -345,6 +355,12 @@ CREATE TABLE parted_2024 PARTITION OF parted
 CREATE TABLE refs_parted (id int, at date,
   FOREIGN KEY (id, at) REFERENCES parted_2024);
 CREATE TABLE schema_migrations (version text PRIMARY KEY);
+CREATE EXTENSION tablefunc;
+CREATE UNLOGGED TABLE ulog (id bigserial PRIMARY KEY);
+ALTER SEQUENCE ulog_id_seq SET LOGGED;
+CREATE INDEX things_plus ON things ((n + 1));
+ALTER INDEX things_plus ALTER COLUMN 1 SET STATISTICS 500;
+COMMENT ON INDEX renamed_pkey IS 'a key''s index';
 SQL
 # (the tracking table's name said, whatever the default)
 printf 'tracking_table: schema_migrations\n' >odd.yaml
@@ -357,9 +373,6 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "column \| public.things.t \| not written: its type, the domain public.tiny, is not written" \
     "column \| public.things.u \| not written: its collation mycoll is not one the models can create" \
     "index \| public.things_u \| not written: uses column 'u'" \
-    "sequence \| public.things_odd_seq \| written as a standalone sequence: OWNED BY public.things.odd is not said" \
-    "sequence \| public.renamed_id_seq \| written as a standalone sequence: OWNED BY public.moved.id" \
-    "sequence \| public.z_owner_id_seq \| written as a standalone sequence: OWNED BY public.z_owner.id" \
     "aggregate \| public.total\(integer\)" \
     "trigger \| public.parted.parted_touch \| not written: its table is not written" \
     "policy \| public.parted.parted_all \| not written: its table is not written" \
@@ -373,8 +386,11 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "comment \| public.things \| not written: a comment on trigger things_bump on table things" \
     "partitioned table \| public.parted \| not written: PARTITION BY RANGE" \
     "partition \| public.parted_2024 \| not written: partition of parted" \
+    "partition \| public.parted_2024_at_idx \| not written: the index of a partition, attached to parted_at_idx" \
     "foreign key \| public.refs_parted.refs_parted_id_at_fkey \| not written: references public.parted_2024" \
-    "table \| public.schema_migrations \| not written: the configuration names it"; do
+    "table \| public.schema_migrations \| not written: the configuration names it" \
+    "column storage \| public.things_plus.expr \| not said: STATISTICS 500" \
+    "comment \| public.renamed_pkey \| not written: a comment on index renamed_pkey"; do
 	like "notes: $k" "$notes" "^\| $k"
 	kind=${k%% \\| *} rest=${k#* \\| }
 	like "stderr: $kind ${rest%% \\| *}" "$(cat err.txt)" \
@@ -402,8 +418,17 @@ like "an owned sequence of its own parameters: its nextval default" "$things" \
     "odd: \{type: integer, not_null: true, default: \"nextval\('things_odd_seq'::regclass\)\"\}"
 like "a renamed table's serial: its nextval default" "$(cat odd/moved.yaml)" \
     "id: \{type: integer, default: \"nextval\('renamed_id_seq'::regclass\)\"\}"
-like "those sequences written on their own" "$(cat odd/_sequences.yaml | tr '\n' ' ')" \
-    "things_odd_seq: \{start: 100\}.*renamed_id_seq: \{type: integer\}"
+like "those sequences written on their own, with their owner" \
+    "$(cat odd/_sequences.yaml | tr '\n' ' ')" \
+    "things_odd_seq: \{start: 100, owned_by: things.odd\}.*renamed_id_seq: \{type: integer, owned_by: moved.id\}"
+like "a logged sequence of an unlogged table: not serial" \
+    "$(cat odd/_sequences.yaml)" "ulog_id_seq: \{owned_by: ulog.id\}"
+like "a sequence another table draws from: its owner" \
+    "$(cat odd/_sequences.yaml)" "z_owner_id_seq: \{type: integer, owned_by: z_owner.id\}"
+for k in "sequence \| public.(things_odd|renamed_id|z_owner_id)_seq" \
+    "composite type \| public.tablefunc_crosstab"; do
+	unlike "notes: not $k" "$notes" "^\| $k"
+done
 unlike "no column of what is not written" "$things" "tiny|mycoll| t:| u:"
 like "a default calling a written function" "$things" "n: \{type: integer, default: twice\(2\)\}"
 like "a generated column calling one" "$things" "g2: \{type: integer, generated: twice\(n\)\}"
@@ -426,6 +451,11 @@ is "the folder written around them applies to an empty database" "$rc" 0
 like "applied" "$out" "tier 1: applied"
 out=$(M --database "dbname=$ODDDST" --models odd --once 2>&1)
 like "and again: no DDL" "$out" "tier 1: up to date"
+is "the logged sequence of an unlogged table stays logged" \
+    "$(psql -AtX -d "$ODDDST" -c "SELECT relpersistence FROM pg_class WHERE relname = 'ulog_id_seq'")" p
+is "a renamed table's sequence: owned by its column again" \
+    "$(psql -AtX -d "$ODDDST" -c "SELECT pg_get_serial_sequence('moved', 'id')")" \
+    "public.renamed_id_seq"
 out=$(M --database "dbname=$ODD" --models odd --plan 2>&1); rc=$?
 is "planned against the source: exit 0" "$rc" 0
 like "against the source: no safe or refused change" "$out" \

@@ -76,6 +76,15 @@ columns:
 "
 prop "table|comment" "COMMENT ON TABLE t IS 'hello'" "$(T)" \
     "$(T text bigint 'comment: hello\n')"
+prop "table|UNLOGGED" "ALTER TABLE t SET UNLOGGED" "$(T)" \
+    "$(T text bigint 'unlogged: true\n')"
+prop "table|storage parameters" "ALTER TABLE t SET (fillfactor = 70)" "$(T)" \
+    "$(T text bigint 'storage: { fillfactor: 70 }\n')"
+# the value as PostgreSQL reads it: off is false, 0.010 is 0.01
+prop "table|storage parameters" \
+    "ALTER TABLE t SET (autovacuum_enabled = off, autovacuum_vacuum_scale_factor = 0.010)" \
+    "$(T text bigint 'storage: { autovacuum_enabled: true }\n')" \
+    "$(T text bigint 'storage: { autovacuum_vacuum_scale_factor: 0.01, autovacuum_enabled: false }\n')"
 prop "table|partitioning" \
     "CREATE TABLE p (id int, k int) PARTITION BY RANGE (k); CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (9)" \
     "$(T)@@table: p
@@ -196,6 +205,17 @@ prop "index|predicate" "CREATE INDEX t_a_idx ON t (a) WHERE b > 0" \
 prop "index|valid" \
     "!INSERT INTO t VALUES (2, 'x', 1, now()); CREATE UNIQUE INDEX CONCURRENTLY t_a_idx ON t (a);" \
     "$(T text bigint 'indexes: [{ columns: [a], unique: true }]\n')" -
+prop "index|comment" \
+    "CREATE INDEX t_a_idx ON t (a); COMMENT ON INDEX t_a_idx IS 'by a'" \
+    "$(T text bigint 'indexes: [[a]]\n')" \
+    "$(T text bigint 'indexes: [{ columns: [a], comment: by a }]\n')"
+prop "index|comment" \
+    "CREATE INDEX t_a_idx ON t (a); COMMENT ON INDEX t_a_idx IS 'by a'" \
+    "$(T text bigint 'indexes: [{ columns: [a], comment: by b }]\n')" -
+prop "index|storage parameters" \
+    "CREATE INDEX t_a_idx ON t (a) WITH (fillfactor = 70, deduplicate_items = off)" \
+    "$(T text bigint 'indexes: [{ columns: [a], storage: { fillfactor: 70 } }]\n')" \
+    "$(T text bigint 'indexes: [{ columns: [a], storage: { fillfactor: 70, deduplicate_items: false } }]\n')"
 
 # ---- enums ----
 prop "enum|labels and their order" \
@@ -217,6 +237,14 @@ for v in "INCREMENT 2|{ increment: 2 }" "START 5|{ start: 5 }" \
 " "$(T)@@${SEQ}${v#*|}
 "
 done
+prop "sequence|owner column" "CREATE SEQUENCE s OWNED BY t.b" \
+    "$(T)@@${SEQ}{}
+" "$(T)@@${SEQ}{ owned_by: t.b }
+"
+prop "sequence|owner column" \
+    "CREATE SEQUENCE s OWNED BY t.b; ALTER SEQUENCE s OWNED BY NONE" \
+    "$(T)@@${SEQ}{ owned_by: t.b }
+" -
 
 # ---- domains ----
 DOM='domains:

@@ -38,7 +38,9 @@ cluster_start() {
 	_try=0
 	while [ $_try -lt 20 ]; do
 		_try=$((_try + 1))
-		PGPORT=$(( (RANDOM * 32768 + RANDOM) % 30000 + 20000 ))
+		# od, not $RANDOM: a /bin/sh (dash) has no RANDOM, and every
+		# try would be port 20000
+		PGPORT=$(( $(od -An -N4 -tu4 /dev/urandom) % 30000 + 20000 ))
 		if cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" \
 		    -l "$CLUSTER_DIR/server.log" -w -t 30 \
 		    -o "-k $CLUSTER_DIR/sock -p $PGPORT -c listen_addresses=127.0.0.1 -c fsync=$_fsync -c max_connections=200 -c shared_buffers=64MB" \

@@ -370,7 +370,7 @@ test_facts(void **state)
  * column (its sequence of serial's name and parameters) is written as
  * serial and its sequence not at all; one whose sequence has other
  * parameters keeps its nextval() default beside a standalone sequence
- * (noted); domains, an extension's type, a generated column and a
+ * that says its owner (owned_by); domains, an extension's type, a generated column and a
  * collation are written; the result loads and plans empty.
  */
 static const char objs_json[] =
@@ -443,9 +443,7 @@ test_objects(void **state)
 	assert_int_equal(pull_facts_add(&f, PULL_F_EXTTYPE, "public", "t",
 	    "mail", "citext"), 0);
 	assert_int_equal(pull_prep(s, &f, NULL, &notes, &e), 0);
-	assert_int_equal(notes.n, 1);
-	assert_true(noted(&notes, "sequence", "public.t_n_seq", "written as a "
-	    "standalone sequence: OWNED BY public.t.n is not said"));
+	assert_int_equal(notes.n, 0);
 	assert_null(schema_find_sequence(s, "public", "t_id_seq"));
 	assert_non_null(schema_find_sequence(s, "public", "t_n_seq"));
 	dir = write_models(s);
@@ -477,7 +475,7 @@ test_objects(void **state)
 	contains(file_text(dir, "public._sequences.yaml"), "counter: "
 	    "{increment: -1, cache: 20, cycle: true}");
 	contains(file_text(dir, "public._sequences.yaml"), "t_n_seq: {start: "
-	    "100}");
+	    "100, owned_by: t.n}");
 	contains(file_text(dir, "_extensions.yaml"), "extensions:\n- cube\n- "
 	    "earthdistance\n- {name: citext, schema: ext}\n");
 	plan_free(p);
