@@ -386,7 +386,9 @@ ops_listen(struct opctx *x, struct merr *e)
 
 	if (db_connect(l, x->cfg->database, "migrated listen", e) == -1)
 		return -1;
-	if (announce_listen(l, x->cfg, e) == -1) {
+	/* on the worker's server, which takes writes (ops_connect) */
+	if (db_writable(l, "listen for other daemons", e) == -1 ||
+	    announce_listen(l, x->cfg, e) == -1) {
 		db_close(l);
 		return -1;
 	}
