@@ -57,7 +57,10 @@ runner_init(struct runner *r, struct db *db, volatile sig_atomic_t *stop,
  * The connection was lost after COMMIT went out: whether the transaction
  * committed is known only to the server (or, after a switchover, to the
  * new primary).  SQLSTATE 08007, transaction_resolution_unknown, says so
- * to whoever records the failure (the daemon looks it up once back).
+ * to whoever records the failure (the daemon looks it up once back),
+ * whatever the server said as it went (57P01 for a shutdown).  A failure
+ * of the connection's own (a statement failed) leaves it usable: that
+ * transaction certainly did not commit.
  */
 static void
 commit_in_doubt(struct runner *r, struct merr *e)
@@ -94,7 +97,7 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 		if (tag >= 0)
 			r->step = (size_t)tag;
 	}
-	if (rc == -1 && sent && e->sqlstate[0] == '\0')
+	if (rc == -1 && sent)
 		commit_in_doubt(r, e);
 	merr_clear(&ignore);
 	if (db_pipe_end(r->db, rc == 0 ? e : &ignore) == -1)

@@ -388,6 +388,7 @@ daemon_listen_lost(void *arg, const char *why)
 		return;
 	merr_clear(&e);
 	merr_set(&e, MERR_CONNECT, "%s", why);
+	m->st.db_srv.role = DB_ROLE_UNKNOWN;	/* gone, or read-only now */
 	daemon_db_lost(m, &e);
 	daemon_status_changed(m);
 }

@@ -51,12 +51,11 @@ rep_standby "$R" a b || { _fail "the standby streams"; exit 0; }
 ok "the standby is in recovery" test "$(on b "SELECT pg_is_in_recovery()")" = t
 
 # --- a daemon on the standby alone never writes ------------------------
-cat >models1/t.yaml <<'YAML'
-tables:
-  - name: things
-    columns:
-      - { name: id, type: bigint, primary_key: true }
-      - { name: label, type: text }
+cat >models1/things.yaml <<'YAML'
+table: things
+columns:
+  id:    { type: bigint, primary_key: true }
+  label: { type: text }
 YAML
 cat >migrations/20260101000001_items.sql <<'SQL'
 CREATE TABLE items (id int PRIMARY KEY, v int NOT NULL, w int);
@@ -116,12 +115,44 @@ like "idle: ready on b" "$(ctl --json status)" '"state":"ready"'
 on b "ALTER SYSTEM SET default_transaction_read_only = on" >/dev/null
 on b "SELECT pg_reload_conf()" >/dev/null
 wait_until 30 status_says "$SOCK" "not d['data']['database']['available']"
-like "fenced: said why" "$(ctl --json status)" \
-    '"error":"(the server became read-only|cannot connect to the database: .*read-only)'
+like "fenced: said why" "$(cat daemon.log)" \
+    'database unavailable: the server became read-only \(default_transaction_read_only\)'
+like "fenced: status no longer calls it primary" \
+    "$(daemon_json "$SOCK" "d['data']['database']['role']")" '^(unknown|read-only)$'
 on b "ALTER SYSTEM RESET default_transaction_read_only" >/dev/null
 on b "SELECT pg_reload_conf()" >/dev/null
 wait_until 60 on_b
 ok "fenced: back on b once it takes writes" on_b
+# a COMMIT whose answer is lost: b has committed it (locally) and waits
+# for a synchronous standby that does not exist when its backend is
+# terminated.  The failure the daemon kept must not be written: the
+# database has the transaction's audit row
+cat >migrations/20260101000000_base.sql <<'SQL'
+CREATE TABLE base (id int);
+SQL
+ok "in doubt: a first file, and the tracking table, applied" \
+    ctl up --to 20260101000000
+on b "ALTER SYSTEM SET synchronous_standby_names = 'nosuch'" >/dev/null
+on b "SELECT pg_reload_conf()" >/dev/null
+ctl up >doubt.out 2>&1 &
+UP=$!; track $UP
+syncrep() { [ "$(on b "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'")" = 1 ]; }
+wait_until 30 syncrep
+on b "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'" >/dev/null
+on b "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+on b "SELECT pg_reload_conf()" >/dev/null
+wait $UP; rc=$?
+is "in doubt: the up fails (exit 1)" "$rc" 1
+like "in doubt: the answer says the COMMIT is in doubt" "$(cat doubt.out)" \
+    "the connection was lost after a COMMIT was sent: whether it committed is known only to the database"
+wait_until 60 on_b
+wait_until 30 grep -q "not recorded: the connection was lost after its COMMIT" daemon.log
+like "in doubt: the kept failure found committed, not written" "$(cat daemon.log)" \
+    "tier2.fail 20260101000001_items: not recorded: the connection was lost after its COMMIT, and the database holds that transaction's audit row [0-9]+: it committed"
+is "in doubt: applied once, no failure recorded" "$(on b "SELECT string_agg(action, ',' ORDER BY id) FROM migrated_audit WHERE target = '20260101000001_items'")" tier2.apply
+is "in doubt: the tracking row says applied" "$(on b "SELECT dirty FROM migrated_versions WHERE version = '20260101000001'")" f
+ok "in doubt: status shows it applied" status_says "$SOCK" "d['data']['enhancements']['pending'] == []"
+ok "in doubt: the audit chain verifies" ctl audit verify
 stop
 rep_psql "$R" b -d postgres -c "DROP DATABASE sw" >/dev/null
 rep_standby "$R" b a || { _fail "a streams from b"; exit 0; }
@@ -146,7 +177,7 @@ cat >migrations/20260101000005_last.sql <<'SQL'
 CREATE INDEX CONCURRENTLY more_id_desc ON more (id DESC);
 CREATE TABLE last (id int);
 SQL
-NFILES=5
+NFILES=6
 P=b S=a
 lines() { wc -l <"$1" 2>/dev/null || echo 0; }
 up_went() { [ "$(lines up.out)" -ge "$1" ] || ! kill -0 $UP 2>/dev/null; }
@@ -154,10 +185,13 @@ bad=0
 for i in $(seq 1 "$TRIALS"); do
 	DB=sw$i
 	rep_psql "$R" $P -d postgres -c "CREATE DATABASE $DB" >/dev/null
+	# libpq tries no other host after a server refused the database:
+	# the standby must have replayed it
+	wait_until 30 on $S "SELECT 1"
 	: >daemon.log
 	start "$(multi $DB)" models
 	ctl wait-ready --timeout 60 >/dev/null || _fail "trial $i: ready"
-	rnd 40; k=$((RND + 1))
+	rnd 36; k=$((RND + 1))
 	ctl --json up >up.out 2>&1 &
 	UP=$!; track $UP
 	poll 60 up_went $k
@@ -187,7 +221,8 @@ for i in $(seq 1 "$TRIALS"); do
 	      WHERE action = 'tier2.apply')" 2>&1)
 	want="$NFILES 0 1,4 20000 0 5000 4 0 1 0 0"
 	verify=$(ctl audit verify 2>&1); vrc=$?
-	echo "  trial $i: switchover after $k progress lines (first up exit $uprc): $got"
+	doubt=$(grep -c "after a COMMIT was sent" up.out)
+	echo "  trial $i: switchover after $k of $(lines up.out) progress lines (first up exit $uprc, commit in doubt: $doubt): $got"
 	if [ "$rc" -ne 0 ] || [ "$got" != "$want" ] || [ "$vrc" -ne 0 ]; then
 		bad=$((bad + 1))
 		_fail "trial $i (seed $SEED, k $k)" "up: exit $rc: $out" \
