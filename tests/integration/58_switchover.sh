@@ -86,6 +86,12 @@ is "standby only: nothing created on the primary" \
     "$(on a "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
 ok "standby only: the daemon still runs" kill -0 $DPID
 stop
+out=$("$MIGRATED" --database "host=$(sock b) port=$(rep_port "$R" b) dbname=sw" \
+    --models models1 --migrations migrations --once --up 2>&1); rc=$?
+like "standby only: --once refuses (exit $rc)" "$rc" '^[1-9]'
+like "standby only: --once says why" "$out" \
+    "connected to a standby \(read-only\): cannot run --once on socket dir $(sock b)"
+unlike "standby only: --once tried no write" "$out" "read-only transaction|cannot execute"
 
 # --- an idle switchover --------------------------------------------------
 : >daemon.log
@@ -200,6 +206,12 @@ for i in $(seq 1 "$TRIALS"); do
 	wait $UP; uprc=$?
 	ctl wait-ready --timeout 60 >/dev/null
 	poll 60 status_says "$SOCK" "d['data']['database']['available'] and d['data']['database']['host'] == '$(sock $S)' and d['data']['jobs'] == 0"
+	# what the switchover left on the new primary, for the record
+	left=$(on $S "SELECT coalesce((SELECT string_agg(version || ' at ' ||
+	    stmt_done || coalesce(', batch ' || batch_key, ''), '; ')
+	    FROM migrated_versions WHERE dirty), 'no dirty file') || ', ' ||
+	    (SELECT count(*) FROM pg_index WHERE NOT indisvalid) ||
+	    ' invalid index(es)'" 2>/dev/null)
 	out=$(ctl up 2>&1); rc=$?
 	trk=migrated_versions
 	got=$(on $S "SELECT
@@ -222,7 +234,7 @@ for i in $(seq 1 "$TRIALS"); do
 	want="$NFILES 0 1,4 20000 0 5000 4 0 1 0 0"
 	verify=$(ctl audit verify 2>&1); vrc=$?
 	doubt=$(grep -c "after a COMMIT was sent" up.out)
-	echo "  trial $i: switchover after $k of $(lines up.out) progress lines (first up exit $uprc, commit in doubt: $doubt): $got"
+	echo "  trial $i: switchover after $k of $(lines up.out) progress lines (first up exit $uprc, commit in doubt: $doubt; left: ${left:-none}): $got"
 	if [ "$rc" -ne 0 ] || [ "$got" != "$want" ] || [ "$vrc" -ne 0 ]; then
 		bad=$((bad + 1))
 		_fail "trial $i (seed $SEED, k $k)" "up: exit $rc: $out" \
