@@ -205,9 +205,11 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 {
 	const char *ci = x->cfg->database ? x->cfg->database : "";
 
-	/* reloaded with another database, or the server restarted */
+	/* reloaded with another database, the server restarted, or it no
+	   longer takes writes (a switchover: libpq finds the new primary) */
 	if (x->o->lockdb.conn && (strcmp(x->o->lockinfo, ci) ||
-	    !db_alive(&x->o->lockdb))) {
+	    !db_alive(&x->o->lockdb) ||
+	    db_role_now(&x->o->lockdb) != DB_ROLE_PRIMARY)) {
 		db_close(&x->o->lockdb);
 		free(x->o->lockinfo);
 		x->o->lockinfo = NULL;
