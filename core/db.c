@@ -58,25 +58,6 @@ db_role_now(struct db *d)
 	return d->srv.role;
 }
 
-int
-db_writable(struct db *d, const char *what, struct merr *e)
-{
-	enum db_role r = db_role_now(d);
-
-	if (r == DB_ROLE_PRIMARY)
-		return 0;
-	merr_set(e, MERR_CONNECT, "connected to a standby (read-only): "
-	    "cannot %s on %s", what, d->where);
-	merr_detail(e, "%s; migrated changes the schema, takes its lock and "
-	    "writes its tracking and audit rows on a writable primary only",
-	    r == DB_ROLE_READONLY ? "default_transaction_read_only is on "
-	    "there" : "the server is in recovery (a hot standby)");
-	merr_hint(e, "list the cluster's servers in 'database' with "
-	    "target_session_attrs=read-write (host=pg1,pg2 ...) so that libpq "
-	    "connects to the primary; migrated waits and tries again");
-	return -1;
-}
-
 /* First line of libpq's message: it names the server, never the password. */
 static void
 db_first_line(const char *msg, char *buf, size_t len)
@@ -157,14 +138,10 @@ db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 #define DB_ROLE_QUERY	"SELECT pg_is_in_recovery(), " \
 	"current_setting('transaction_read_only')"
 
-/* The session set up, and the server's role read, in one round trip. */
+/* The role from DB_ROLE_QUERY's result (r is cleared). */
 static int
-db_setup(struct db *d, struct merr *e)
+db_role_read(struct db *d, PGresult *r, struct merr *e)
 {
-	PGresult *r;
-
-	if (db_exec_last(d, DB_SESSION_SETUP "; " DB_ROLE_QUERY, &r, e) == -1)
-		return -1;
 	if (PQntuples(r) != 1 || PQnfields(r) != 2) {
 		PQclear(r);
 		return merr_set(e, MERR_DB, "unexpected reply to the server's "
@@ -175,6 +152,45 @@ db_setup(struct db *d, struct merr *e)
 	    DB_ROLE_PRIMARY;
 	PQclear(r);
 	return 0;
+}
+
+/* The session set up, and the server's role read, in one round trip. */
+static int
+db_setup(struct db *d, struct merr *e)
+{
+	PGresult *r;
+
+	if (db_exec_last(d, DB_SESSION_SETUP "; " DB_ROLE_QUERY, &r, e) == -1)
+		return -1;
+	return db_role_read(d, r, e);
+}
+
+/*
+ * Asked, not taken from what the server last reported: an idle backend
+ * applies a reload (default_transaction_read_only) only when the next
+ * statement comes, so an idle connection's report may be stale.
+ */
+int
+db_writable(struct db *d, const char *what, struct merr *e)
+{
+	PGresult *res;
+	enum db_role r;
+
+	if (db_query(d, DB_ROLE_QUERY, 0, NULL, &res, e) == -1 ||
+	    db_role_read(d, res, e) == -1)
+		return -1;
+	if ((r = d->srv.role) == DB_ROLE_PRIMARY)
+		return 0;
+	merr_set(e, MERR_CONNECT, "connected to a standby (read-only): "
+	    "cannot %s on %s", what, d->where);
+	merr_detail(e, "%s; migrated changes the schema, takes its lock and "
+	    "writes its tracking and audit rows on a writable primary only",
+	    r == DB_ROLE_READONLY ? "default_transaction_read_only is on "
+	    "there" : "the server is in recovery (a hot standby)");
+	merr_hint(e, "list the cluster's servers in 'database' with "
+	    "target_session_attrs=read-write (host=pg1,pg2 ...) so that libpq "
+	    "connects to the primary; migrated waits and tries again");
+	return -1;
 }
 
 /*

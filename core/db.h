@@ -86,10 +86,10 @@ const char *db_role_name(enum db_role);
  */
 enum db_role db_role_now(struct db *);
 /*
- * 0 when d's server takes writes (db_role_now() is primary); else
- * MERR_CONNECT, "connected to a standby (read-only): cannot <what> ...":
- * waiting (for a promotion, for libpq to find the primary of a multi-host
- * conninfo) may heal it.  Nothing is sent.
+ * 0 when d's server takes writes (asked: one round trip, d->srv.role
+ * updated); else MERR_CONNECT, "connected to a standby (read-only):
+ * cannot <what> ...": waiting (for a promotion, for libpq to find the
+ * primary of a multi-host conninfo) may heal it.  Outside a pipeline.
  */
 int	db_writable(struct db *, const char *what, struct merr *);
 int	db_ok(struct db *);		/* connection still usable */

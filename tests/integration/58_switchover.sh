@@ -122,7 +122,7 @@ on b "ALTER SYSTEM SET default_transaction_read_only = on" >/dev/null
 on b "SELECT pg_reload_conf()" >/dev/null
 wait_until 30 status_says "$SOCK" "not d['data']['database']['available']"
 like "fenced: said why" "$(cat daemon.log)" \
-    'database unavailable: the server became read-only \(default_transaction_read_only\)'
+    'database unavailable: (the server became read-only \(default_transaction_read_only\)|connected to a standby \(read-only\): cannot run .(ping|recheck|sync).)'
 like "fenced: status no longer calls it primary" \
     "$(daemon_json "$SOCK" "d['data']['database']['role']")" '^(unknown|read-only)$'
 on b "ALTER SYSTEM RESET default_transaction_read_only" >/dev/null
