@@ -17,6 +17,45 @@ db_describe(struct db *d)
 	    host && host[0] == '/' ? "socket dir " : "host=",
 	    host ? host : "?", port ? port : "?", name ? name : "?",
 	    user ? user : "?");
+	snprintf(d->srv.host, sizeof(d->srv.host), "%s", host ? host : "");
+	snprintf(d->srv.port, sizeof(d->srv.port), "%s", port ? port : "");
+}
+
+const char *
+db_role_name(enum db_role r)
+{
+	switch (r) {
+	case DB_ROLE_PRIMARY:
+		return "primary";
+	case DB_ROLE_STANDBY:
+		return "standby";
+	case DB_ROLE_READONLY:
+		return "read-only";
+	default:
+		return "unknown";
+	}
+}
+
+static int
+db_param_on(PGconn *c, const char *name)
+{
+	const char *v = PQparameterStatus(c, name);
+
+	return v && strcmp(v, "on") == 0;
+}
+
+enum db_role
+db_role_now(struct db *d)
+{
+	if (d->conn == NULL)
+		return d->srv.role;
+	/* reported by PostgreSQL 14 and later, updated as they change */
+	if (PQparameterStatus(d->conn, "in_hot_standby") != NULL)
+		d->srv.role = db_param_on(d->conn, "in_hot_standby") ?
+		    DB_ROLE_STANDBY : db_param_on(d->conn,
+		    "default_transaction_read_only") ? DB_ROLE_READONLY :
+		    DB_ROLE_PRIMARY;
+	return d->srv.role;
 }
 
 /* First line of libpq's message: it names the server, never the password. */
@@ -95,6 +134,64 @@ db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 
 /* What every connection sets for its session (db_reset_session too). */
 #define DB_SESSION_SETUP	"SET client_min_messages = warning"
+/* ... and what a new connection asks: is its server a writable primary? */
+#define DB_ROLE_QUERY	"SELECT pg_is_in_recovery(), " \
+	"current_setting('transaction_read_only')"
+
+/* The role from DB_ROLE_QUERY's result (r is cleared). */
+static int
+db_role_read(struct db *d, PGresult *r, struct merr *e)
+{
+	if (PQntuples(r) != 1 || PQnfields(r) != 2) {
+		PQclear(r);
+		return merr_set(e, MERR_DB, "unexpected reply to the server's "
+		    "role query on %s", d->where);
+	}
+	d->srv.role = PQgetvalue(r, 0, 0)[0] == 't' ? DB_ROLE_STANDBY :
+	    strcmp(PQgetvalue(r, 0, 1), "on") == 0 ? DB_ROLE_READONLY :
+	    DB_ROLE_PRIMARY;
+	PQclear(r);
+	return 0;
+}
+
+/* The session set up, and the server's role read, in one round trip. */
+static int
+db_setup(struct db *d, struct merr *e)
+{
+	PGresult *r;
+
+	if (db_exec_last(d, DB_SESSION_SETUP "; " DB_ROLE_QUERY, &r, e) == -1)
+		return -1;
+	return db_role_read(d, r, e);
+}
+
+/*
+ * Asked, not taken from what the server last reported: an idle backend
+ * applies a reload (default_transaction_read_only) only when the next
+ * statement comes, so an idle connection's report may be stale.
+ */
+int
+db_writable(struct db *d, const char *what, struct merr *e)
+{
+	PGresult *res;
+	enum db_role r;
+
+	if (db_query(d, DB_ROLE_QUERY, 0, NULL, &res, e) == -1 ||
+	    db_role_read(d, res, e) == -1)
+		return -1;
+	if ((r = d->srv.role) == DB_ROLE_PRIMARY)
+		return 0;
+	merr_set(e, MERR_CONNECT, "connected to a standby (read-only): "
+	    "cannot %s on %s", what, d->where);
+	merr_detail(e, "%s; migrated changes the schema, takes its lock and "
+	    "writes its tracking and audit rows on a writable primary only",
+	    r == DB_ROLE_READONLY ? "default_transaction_read_only is on "
+	    "there" : "the server is in recovery (a hot standby)");
+	merr_hint(e, "list the cluster's servers in 'database' with "
+	    "target_session_attrs=read-write (host=pg1,pg2 ...) so that libpq "
+	    "connects to the primary; migrated waits and tries again");
+	return -1;
+}
 
 /*
  * Failures that waiting will not heal: the server refused who we are or
@@ -179,7 +276,7 @@ db_connect(struct db *d, const char *conninfo, const char *appname,
 	db_describe(d);
 	d->cancel = PQgetCancel(d->conn);
 	PQsetNoticeProcessor(d->conn, db_notice_ignore, NULL);
-	return db_exec(d, DB_SESSION_SETUP, e);
+	return db_setup(d, e);
 }
 
 int
@@ -381,6 +478,7 @@ db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
 	char sql[160], lock[32], stmt[32];
 	const char *p[2] = { lock, stmt };
 
+	d->ntx++;
 	if (d->pipe) {	/* one statement a message */
 		snprintf(lock, sizeof(lock), "%ld", lock_ms);
 		snprintf(stmt, sizeof(stmt), "%ld", stmt_ms);
@@ -469,7 +567,8 @@ db_lock_take(struct db *d, const struct db_lock_policy *p, int *waited,
 	int got;
 
 	*waited = 0;
-	if (db_session_check(d, e) == -1)
+	if (db_writable(d, "take the migration lock", e) == -1 ||
+	    db_session_check(d, e) == -1)
 		return -1;
 	for (;;) {
 		if (db_trylock(d, &got, e) == -1)

@@ -22,14 +22,37 @@
 
 #define SQLSTATE_LOCK_TIMEOUT	"55P03"
 #define SQLSTATE_QUERY_CANCELED	"57014"
+#define SQLSTATE_TX_UNKNOWN	"08007"	/* transaction_resolution_unknown */
 
 struct dbpipe;
+
+/*
+ * What the server behind a connection is in a replicated cluster: the
+ * primary (writable), a hot standby (in recovery), or a primary that
+ * refuses writes (default_transaction_read_only).  Only a primary is
+ * written to: the schema, the migration lock, the tracking and audit rows.
+ */
+enum db_role {
+	DB_ROLE_UNKNOWN = 0,
+	DB_ROLE_PRIMARY,
+	DB_ROLE_STANDBY,
+	DB_ROLE_READONLY,
+};
+
+/* Which server a connection reached (of a multi-host conninfo). */
+struct db_server {
+	char		 host[256];	/* PQhost(): name, address or socket dir */
+	char		 port[16];
+	enum db_role	 role;
+};
 
 struct db {
 	PGconn		*conn;
 	PGcancel	*cancel;	/* for db_cancel(), thread-safe */
 	struct dbpipe	*pipe;		/* statements in flight (dbpipe.c) */
 	char		 where[256];	/* "host=... port=... dbname=... user=..." */
+	struct db_server srv;		/* set by db_connect, role kept current */
+	unsigned long	 ntx;		/* db_begin() calls: which transaction */
 	int		 pinned;	/* db_session_check() passed */
 };
 
@@ -51,6 +74,24 @@ int	db_conninfo_check(const char *conninfo, const char *what,
 int	db_connect(struct db *, const char *conninfo, const char *appname,
 	    struct merr *);
 void	db_close(struct db *);
+
+/* "primary", "standby", "read-only" or "unknown". */
+const char *db_role_name(enum db_role);
+/*
+ * The server's role now, without a round trip: PostgreSQL 14 and later
+ * report in_hot_standby and default_transaction_read_only to the client
+ * whenever they change (a promotion, a reload), read with the last result;
+ * an older server's role is the one db_connect() asked.  d->srv.role is
+ * updated.
+ */
+enum db_role db_role_now(struct db *);
+/*
+ * 0 when d's server takes writes (asked: one round trip, d->srv.role
+ * updated); else MERR_CONNECT, "connected to a standby (read-only):
+ * cannot <what> ...": waiting (for a promotion, for libpq to find the
+ * primary of a multi-host conninfo) may heal it.  Outside a pipeline.
+ */
+int	db_writable(struct db *, const char *what, struct merr *);
 int	db_ok(struct db *);		/* connection still usable */
 /*
  * The same, asked of the server for an idle connection: after a restart
@@ -113,7 +154,8 @@ struct db_lock_policy {
  * keeps idle (never inside a transaction) until db_unlock().  Refuses
  * before locking when db_session_check() does (a transaction-mode pooler
  * is in between), and (unlocked again) when the lock is not held by this
- * backend afterwards.  *waited: another session held
+ * backend afterwards; on a server that is not a writable primary
+ * (db_writable()) nothing is tried.  *waited: another session held
  * it.  MERR_BUSY when the wait ran out, MERR_STATE when stopped.
  */
 int	db_lock_take(struct db *, const struct db_lock_policy *, int *waited,

@@ -33,7 +33,7 @@ struct actor {
 struct mig_event {
 	/*
 	 * Dotted action name, one of:
-	 *   daemon.start daemon.stop daemon.reload
+	 *   daemon.start daemon.stop daemon.reload daemon.switchover
 	 *   tier1.plan tier1.apply tier1.refuse tier1.fail
 	 *   tier2.apply tier2.rollback tier2.fail tier2.force tier2.refuse
 	 *   tier2.adopt tier2.baseline tier2.upgrade

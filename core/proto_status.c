@@ -7,6 +7,10 @@
 static const struct proto_field db_fields[] = {
 	[DB_AVAILABLE] = { "available", PF_BOOL, "available", NULL },
 	[DB_WHERE] = { "where", PF_STR, "where", NULL },
+	/* the server of a multi-host conninfo it is on, and what it is */
+	[DB_HOST] = { "host", PF_STR, "host", NULL },
+	[DB_PORT] = { "port", PF_STR, "port", NULL },
+	[DB_ROLE] = { "role", PF_STR, "role", NULL },
 	[DB_ERROR] = { "error", PF_STR, "error", NULL },
 	[DB_DOWN_SINCE] = { "down_since", PF_STR, "down since", NULL },
 	[DB_NFIELDS] = { NULL, PF_STR, NULL, NULL },
@@ -293,6 +297,9 @@ status_db_json(const struct daemon_status *s)
 	status_time(s->db_down_since, down, sizeof(down));
 	set(o, t, DB_AVAILABLE, json_boolean(s->db_up));
 	set(o, t, DB_WHERE, str_or_null(s->db_where));
+	set(o, t, DB_HOST, str_or_null(s->db_host));
+	set(o, t, DB_PORT, str_or_null(s->db_port));
+	set(o, t, DB_ROLE, str_or_null(s->db_role));
 	set(o, t, DB_ERROR, str_or_null(s->db_up ? NULL : s->db_error));
 	set(o, t, DB_DOWN_SINCE, str_or_null(s->db_up ? NULL : down));
 	return o;

@@ -54,6 +54,27 @@ runner_init(struct runner *r, struct db *db, volatile sig_atomic_t *stop,
 }
 
 /*
+ * The connection was lost after COMMIT went out: whether the transaction
+ * committed is known only to the server (or, after a switchover, to the
+ * new primary).  SQLSTATE 08007, transaction_resolution_unknown, says so
+ * to whoever records the failure (the daemon looks it up once back),
+ * whatever the server said as it went (57P01 for a shutdown).  A failure
+ * of the connection's own (a statement failed) leaves it usable: that
+ * transaction certainly did not commit.
+ */
+static void
+commit_in_doubt(struct runner *r, struct merr *e)
+{
+	if (db_ok(r->db))
+		return;
+	snprintf(e->sqlstate, sizeof(e->sqlstate), "%s",
+	    SQLSTATE_TX_UNKNOWN);
+	merr_detail(e, "the connection was lost after COMMIT was sent: "
+	    "whether the transaction committed is known only to the "
+	    "server; the tracking table there says");
+}
+
+/*
  * The end of a pipelined attempt: COMMIT sent and everything read.  On a
  * failure the error is that of the statement that failed first (not of
  * the call that happened to read it), and r->step names it.
@@ -62,10 +83,11 @@ static int
 attempt_piped(struct runner *r, int rc, struct merr *e)
 {
 	struct merr first, ignore;
-	int tag;
+	int tag, sent;
 
 	if (rc == 0)
 		rc = db_send(r->db, "COMMIT", 0, NULL, DB_TAG_RECORD, e);
+	sent = rc == 0;
 	if (rc == 0 && r->w->reset)
 		rc = db_reset_session(r->db, e);
 	if (rc == 0)
@@ -75,6 +97,8 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 		if (tag >= 0)
 			r->step = (size_t)tag;
 	}
+	if (rc == -1 && sent)
+		commit_in_doubt(r, e);
 	merr_clear(&ignore);
 	if (db_pipe_end(r->db, rc == 0 ? e : &ignore) == -1)
 		rc = -1;
@@ -102,8 +126,9 @@ attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
 		rc = fn(r->db, arg, e);
 	if (piped)
 		rc = attempt_piped(r, rc, e);
-	else if (rc == 0 && how == ATT_TX)
-		rc = db_exec(r->db, "COMMIT", e);
+	else if (rc == 0 && how == ATT_TX &&
+	    (rc = db_exec(r->db, "COMMIT", e)) == -1)
+		commit_in_doubt(r, e);
 	if (rc == -1 && db_ok(r->db) &&
 	    PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
 		db_exec(r->db, "ROLLBACK", &ignore);

@@ -106,6 +106,9 @@ struct daemon_status {
 	int		 degraded;	/* tier 1 failed since it was ready */
 	int		 db_up;
 	const char	*db_where;	/* "" or NULL: unknown */
+	/* the server last reached ("" or NULL: unknown); db_role is
+	   "primary", "standby" or "read-only" (core/db.h) */
+	const char	*db_host, *db_port, *db_role;
 	const char	*db_error;
 	time_t		 db_down_since;	/* 0: never connected yet */
 	const char	*busy_op;	/* NULL: idle */

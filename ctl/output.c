@@ -373,9 +373,14 @@ render_db(json_t *d)
 	json_t *db = f(d, proto_status_fields, ST_DATABASE);
 	int avail = ftrue(db, t, DB_AVAILABLE);
 
+	const char *role = fstr(db, t, DB_ROLE);
+
 	printf("database:     %s%s%s %s\n", avail ? c_green : c_red,
 	    avail ? "available" : "unavailable", c_off,
 	    fstr(db, t, avail ? DB_WHERE : DB_ERROR));
+	if (*role)
+		printf("server:       %s port %s, %s\n", fstr(db, t, DB_HOST),
+		    fstr(db, t, DB_PORT), role);
 }
 
 static void

@@ -323,18 +323,49 @@ cmd_check_busy(struct migrated *m, enum proto_code *code, struct merr *e)
 	return -1;
 }
 
+/*
+ * The database is away, or only a standby answers (srv: the server last
+ * reached), for command name; why: the cause.  A standby is named as
+ * such: nothing that writes runs there.
+ */
+static void
+cmd_unavailable(struct merr *e, const char *name,
+    const struct db_server *srv, const char *why, int starting)
+{
+	if (srv->host[0] && srv->role != DB_ROLE_PRIMARY &&
+	    srv->role != DB_ROLE_UNKNOWN) {
+		merr_set(e, MERR_CONNECT, "connected to a standby (read-only): "
+		    "cannot run '%s' until a primary is reachable", name);
+		merr_hint(e, "migrated connects to the primary on its own once "
+		    "there is one; list every server in 'database' with "
+		    "target_session_attrs=read-write so that libpq finds it");
+	} else {
+		merr_set(e, MERR_CONNECT, "database unavailable%s", starting ?
+		    ": migrated is starting" : "");
+		merr_hint(e, "migrated reconnects on its own; try again "
+		    "later");
+	}
+	if (why && why[0])
+		merr_detail(e, "%s", why);
+}
+
 /* The database could not be reached for this command: said as when
    the daemon already knew (cmd_check_state), with the cause. */
 static void
 cmd_reply_unavailable(struct conn *c, const char *name,
-    const struct merr *why)
+    const struct job *j)
 {
 	struct merr e;
 
 	merr_clear(&e);
-	merr_set(&e, MERR_CONNECT, "database unavailable");
-	merr_detail(&e, "%s", why->msg);
-	merr_hint(&e, "migrated reconnects on its own; try again later");
+	cmd_unavailable(&e, name, &j->db_srv, j->err.msg, 0);
+	/* the COMMIT went out, its answer did not come back */
+	if (strcmp(j->err.sqlstate, SQLSTATE_TX_UNKNOWN) == 0)
+		merr_hint(&e, "the connection was lost after a COMMIT was "
+		    "sent: whether it committed is known only to the database; "
+		    "once it is back (or a new primary is), 'migratectl "
+		    "status' says, and 'migratectl up' goes on from its "
+		    "tracking table");
 	cmd_reply_error(c, name, PROTO_UNAVAILABLE, &e);
 }
 
@@ -358,12 +389,8 @@ cmd_check_state(struct migrated *m, const struct cmd *cmd,
 	 */
 	if ((cmd->flags & CMD_DB) && !m->st.db_up && !m->st.ready) {
 		*code = PROTO_UNAVAILABLE;
-		merr_set(e, MERR_CONNECT, "database unavailable%s",
-		    m->st.db_down_since ? "" : ": migrated is starting");
-		if (m->st.db_error[0])
-			merr_detail(e, "%s", m->st.db_error);
-		merr_hint(e, "migrated reconnects on its own; try again "
-		    "later");
+		cmd_unavailable(e, cmd_name(cmd), &m->st.db_srv,
+		    m->st.db_error, m->st.db_down_since == 0);
 		return -1;
 	}
 	if (cmd->spec->confirm == CONFIRM_ALWAYS && !r->yes && !r->dry_run) {
@@ -519,7 +546,7 @@ cmd_job_done(void *arg, struct job *j)
 		control_send(c, proto_result(name, j->cmd->reply ?
 		    j->cmd->reply(j) : NULL));
 	else if (c && j->db_lost && j->err.code == MERR_CONNECT)
-		cmd_reply_unavailable(c, name, &j->err);
+		cmd_reply_unavailable(c, name, j);
 	else if (c)
 		cmd_reply_error(c, name, j->code, &j->err);
 	if (c)

@@ -45,6 +45,9 @@ daemon_status_get(struct migrated *m, struct daemon_status *s)
 	s->stopping = m->stopping != 0;
 	s->db_up = st->db_up;
 	s->db_where = st->db_where;
+	s->db_host = st->db_srv.host;
+	s->db_port = st->db_srv.port;
+	s->db_role = st->db_srv.host[0] ? db_role_name(st->db_srv.role) : "";
 	s->db_error = st->db_error;
 	s->db_down_since = st->db_down_since;
 	s->busy_op = st->busy_op;
@@ -120,8 +123,12 @@ daemon_fold(struct migrated *m, struct job *j)
 		t2_summary_move(&m->st.t2, &r->t2);
 		m->st.has_t2 = 1;
 	}
-	if (j->db_where[0])
+	if (j->db_where[0]) {
 		memcpy(m->st.db_where, j->db_where, sizeof(m->st.db_where));
+		m->st.db_srv = j->db_srv;
+	} else if (j->db_lost) {
+		m->st.db_srv.role = DB_ROLE_UNKNOWN;	/* none reached */
+	}
 	if (r->listen.conn && !m->stopping)
 		dblisten_take(&m->listen, &r->listen);
 	if (j->db_lost)
@@ -382,6 +389,7 @@ daemon_listen_lost(void *arg, const char *why)
 		return;
 	merr_clear(&e);
 	merr_set(&e, MERR_CONNECT, "%s", why);
+	m->st.db_srv.role = DB_ROLE_UNKNOWN;	/* gone, or read-only now */
 	daemon_db_lost(m, &e);
 	daemon_status_changed(m);
 }

@@ -57,6 +57,7 @@ struct dstate {
 	int	 reloading;	/* RELOADING=1 sent, READY=1 not yet */
 	int	 db_up;
 	char	 db_where[256];
+	struct db_server db_srv;	/* the server last reached */
 	char	 db_error[512];
 	time_t	 db_down_since;
 	const char *busy_op;	/* running mutating command, or NULL */

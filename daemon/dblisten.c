@@ -67,6 +67,14 @@ dblisten_drain(struct dblisten *l, PGconn *conn)
 		l->ping_sent = 0;
 		PQclear(r);
 	}
+	/* a switchover that left the server up: it went read-only */
+	if (db_role_now(&l->c->db) != DB_ROLE_PRIMARY) {
+		dblisten_lost(l, l->c->db.srv.role == DB_ROLE_STANDBY ?
+		    "the server became a standby (read-only)" :
+		    "the server became read-only "
+		    "(default_transaction_read_only)");
+		return;
+	}
 	while ((n = PQnotifies(conn)) != NULL) {
 		announce_origin(n->extra, origin);
 		if (strcmp(origin, l->self) != 0)

@@ -11,7 +11,10 @@
  * server closing it (a stop, a restart, a crash, a terminated backend) is
  * seen as soon as the socket turns readable; a ping every DBLISTEN_PING_MS
  * that stays unanswered for DBLISTEN_DEAD_MS catches a server or network
- * that stops answering without closing anything.
+ * that stops answering without closing anything, and a server that stops
+ * taking writes (a standby now, or default_transaction_read_only: what
+ * PostgreSQL 14 and later report with each answer) counts as lost too, so
+ * that the daemon connects again, to the new primary.
  *
  * Ownership: struct dblisten is embedded in struct migrated; it owns the
  * connection it took until dblisten_drop() or dblisten_close().

@@ -84,8 +84,11 @@ dbworker_db(struct dbloop *d, const char *conninfo, struct merr *e)
 
 	if (d->db.conn && (d->conninfo == NULL || strcmp(d->conninfo, ci)))
 		dbworker_close(d);	/* reloaded with another database */
-	/* found dead before anything was sent: reconnect and go on */
-	if (d->db.conn && !db_alive(&d->db))
+	/* found dead before anything was sent, or its server no longer
+	   takes writes (a switchover): connect again (libpq picks the
+	   primary of a multi-host conninfo) and go on */
+	if (d->db.conn && (!db_alive(&d->db) ||
+	    db_role_now(&d->db) != DB_ROLE_PRIMARY))
 		dbworker_close(d);
 	if (d->db.conn)
 		return &d->db;

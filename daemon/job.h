@@ -85,6 +85,7 @@ struct job {
 	struct merr		 err;
 	int			 db_lost;	/* the connection went away */
 	char			 db_where[256];
+	struct db_server	 db_srv;	/* the server it reached */
 	struct job_result	 res;
 	job_done_fn		 done;
 	void			*done_arg;

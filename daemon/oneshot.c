@@ -220,7 +220,10 @@ oneshot_once(const struct config *cfg, int up)
 	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
-		rc = oneshot_takeover(&env, &e);
+		/* nothing is tried on a standby: not even the audit table */
+		rc = db_writable(&db, "run --once", &e);
+		if (rc == 0)
+			rc = oneshot_takeover(&env, &e);
 		if (rc == 0)
 			rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
 		if (rc == 0) {

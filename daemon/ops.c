@@ -52,6 +52,23 @@ ops_free(struct ops *o)
 }
 
 /*
+ * A failure the dead connection could not take, kept (pending.h).  When
+ * its COMMIT is in doubt (SQLSTATE 08007) and the last audit row this
+ * daemon inserted went into that very transaction (the same connection,
+ * no BEGIN since), that row tells later whether it committed.
+ */
+static void
+ops_keep_failure(struct ops *o, const struct config *cfg, struct db *db,
+    const struct actor *a, const struct mig_event *ev)
+{
+	int doubt = ev->sqlstate && !strcmp(ev->sqlstate, SQLSTATE_TX_UNKNOWN) &&
+	    o->row_db == db && o->row_ntx == db->ntx && o->audit.last_id > 0;
+
+	pending_add(&o->pending, cfg, a, ev, doubt ? o->audit.last_id : 0,
+	    doubt ? o->audit.last_hash : NULL);
+}
+
+/*
  * The daemon's event hook: one log line per event, then the audit row and
  * the announcement to the other daemons, in the caller's transaction
  * (core/event.h, core/announce.h).
@@ -63,6 +80,7 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 	struct opctx *x = arg;
 	struct ops *o = x->o;
 	char dur[64] = "";
+	int intx = db->conn && db_txstatus(db) == PQTRANS_INTRANS;
 
 	if (ev->duration_ms >= 0)
 		snprintf(dur, sizeof(dur), " in %ld ms", ev->duration_ms);
@@ -83,8 +101,12 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 	if (o->audit_ready && audit_record(&o->audit, db, a, ev, e) == -1) {
 		/* the server went away mid-operation: recorded once back */
 		if (pending_wanted(ev, db, e))
-			pending_add(&o->pending, x->cfg, a, ev);
+			ops_keep_failure(o, x->cfg, db, a, ev);
 		return -1;
+	}
+	if (o->audit_ready && intx) {	/* the row commits with db's tx */
+		o->row_db = db;
+		o->row_ntx = db->ntx;
 	}
 	if (announce_wanted(ev->action))
 		return announce_change(db, x->cfg, o->origin, ev->action,
@@ -193,13 +215,42 @@ fail:
 	log_merr("cannot record the audit head", &e);
 }
 
+/*
+ * The primary is another server than at the last job (a switchover or a
+ * failover): said in the log and recorded on the new primary, once.  Told
+ * by host and port: behind a virtual IP only the reconnection shows.
+ */
+static int
+ops_primary(struct opctx *x, struct merr *e)
+{
+	struct db_server *was = &x->o->primary, *now = &x->db->srv;
+	char target[300], detail[300];
+
+	if (was->host[0] && (strcmp(was->host, now->host) ||
+	    strcmp(was->port, now->port))) {
+		snprintf(target, sizeof(target), "%s:%s", now->host, now->port);
+		snprintf(detail, sizeof(detail), "the primary was %s:%s",
+		    was->host, was->port);
+		log_notice("primary changed: now %s (%s)", target, detail);
+		if (ops_emit(x, "daemon.switchover", target, detail, 1,
+		    e) == -1)
+			return -1;
+	}
+	*was = *now;
+	return 0;
+}
+
 /* Connect (if needed) and make sure the audit table is there. */
 int
 ops_connect(struct opctx *x, struct merr *e)
 {
-	char *key;
+	char *key, what[64];
 
 	if ((x->db = dbworker_db(x->d, x->cfg->database, e)) == NULL)
+		return -1;
+	/* a standby is never written to: waited for like a server away */
+	snprintf(what, sizeof(what), "run '%s'", cmd_name(x->j->cmd));
+	if (db_writable(x->db, what, e) == -1)
 		return -1;
 	/* a reload may name another database or table */
 	if (asprintf(&key, "%s|%s.%s", x->cfg->database ? x->cfg->database :
@@ -207,7 +258,7 @@ ops_connect(struct opctx *x, struct merr *e)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (x->o->audit_ready && strcmp(key, x->o->audit_for) == 0) {
 		free(key);
-		return ops_flush(x, e);
+		return ops_flush(x, e) == -1 ? -1 : ops_primary(x, e);
 	}
 	if (x->o->audit_ready) {
 		audit_release(&x->o->audit);
@@ -224,7 +275,8 @@ ops_connect(struct opctx *x, struct merr *e)
 	x->o->head_gone = 0;
 	free(x->o->audit_for);
 	x->o->audit_for = key;
-	return ops_flush(x, e);
+	memset(&x->o->primary, 0, sizeof(x->o->primary));  /* another db */
+	return ops_flush(x, e) == -1 ? -1 : ops_primary(x, e);
 }
 
 int
@@ -278,6 +330,10 @@ ops_run(struct dbloop *d, struct dbtask *t)
 		j->code = proto_code_from_merr(&j->err);
 	if (x.o->lockdb.conn && !db_ok(&x.o->lockdb))
 		db_close(&x.o->lockdb);
+	if (d->db.conn) {
+		memcpy(j->db_where, d->db.where, sizeof(j->db_where));
+		j->db_srv = d->db.srv;
+	}
 	if (x.db)
 		ops_audit_head(&x);
 	/* no connection: the database is lost, whether or not waiting can
@@ -286,6 +342,4 @@ ops_run(struct dbloop *d, struct dbtask *t)
 	    (j->err.code == MERR_CONFIG && d->db.conn == NULL))) ||
 	    dbworker_check(d) == -1)
 		j->db_lost = 1;
-	if (d->db.conn)
-		memcpy(j->db_where, d->db.where, sizeof(j->db_where));
 }

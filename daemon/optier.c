@@ -206,9 +206,11 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 {
 	const char *ci = x->cfg->database ? x->cfg->database : "";
 
-	/* reloaded with another database, or the server restarted */
+	/* reloaded with another database, the server restarted, or it no
+	   longer takes writes (a switchover: libpq finds the new primary) */
 	if (x->o->lockdb.conn && (strcmp(x->o->lockinfo, ci) ||
-	    !db_alive(&x->o->lockdb))) {
+	    !db_alive(&x->o->lockdb) ||
+	    db_role_now(&x->o->lockdb) != DB_ROLE_PRIMARY)) {
 		db_close(&x->o->lockdb);
 		free(x->o->lockinfo);
 		x->o->lockinfo = NULL;
@@ -387,7 +389,9 @@ ops_listen(struct opctx *x, struct merr *e)
 
 	if (db_connect(l, x->cfg->database, "migrated listen", e) == -1)
 		return -1;
-	if (announce_listen(l, x->cfg, e) == -1) {
+	/* on the worker's server, which takes writes (ops_connect) */
+	if (db_writable(l, "listen for other daemons", e) == -1 ||
+	    announce_listen(l, x->cfg, e) == -1) {
 		db_close(l);
 		return -1;
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "announce.h"
+#include "audit_head.h"
 #include "log.h"
 #include "pending.h"
 #include "tracking.h"
@@ -108,7 +109,8 @@ pending_save(struct pending *p)
 
 void
 pending_add(struct pending *p, const struct config *cfg,
-    const struct actor *a, const struct mig_event *ev)
+    const struct actor *a, const struct mig_event *ev, long long row_id,
+    const char *row_hash)
 {
 	char at[32];
 	time_t now = time(NULL);
@@ -125,6 +127,12 @@ pending_add(struct pending *p, const struct config *cfg,
 	    "sqlstate", ev->sqlstate, "error", ev->error, "at", at,
 	    "daemon", a->is_daemon, "uid", (json_int_t)a->uid, "pid",
 	    (json_int_t)a->pid, "user", a->user);
+	if (o && row_id > 0 && (json_object_set_new(o, "commit_row",
+	    json_integer(row_id)) == -1 || json_object_set_new(o,
+	    "commit_hash", json_string(row_hash)) == -1)) {
+		json_decref(o);
+		o = NULL;
+	}
 	if (o == NULL || p->v == NULL || json_array_append_new(p->v, o) == -1) {
 		log_warnx("cannot keep the audit entry of %s: out of memory",
 		    ev->action);
@@ -165,6 +173,27 @@ pending_dirty(struct db *db, const struct config *cfg, const char *target,
 	return rc;
 }
 
+/*
+ * Did the transaction of a failure kept with an in-doubt COMMIT commit
+ * after all?  Its audit row, by id and hash, says (pending.h): 1 yes, 0
+ * no (or nothing to look up), -1 a database error.
+ */
+static int
+pending_committed(json_t *o, struct db *db, struct audit *a,
+    struct merr *e)
+{
+	long long id = json_integer_value(json_object_get(o, "commit_row"));
+	const char *want = jstr(o, "commit_hash");
+	char hash[65];
+	int found;
+
+	if (id <= 0 || want == NULL)
+		return 0;
+	if (audit_head_lookup(db, a->table, id, &found, hash, e) == -1)
+		return -1;
+	return found && strcmp(hash, want) == 0;
+}
+
 /* One kept event: its audit row, the dirty row's error, the notice. */
 static int
 pending_write(json_t *o, const struct config *cfg, struct db *db,
@@ -196,6 +225,18 @@ pending_write(json_t *o, const struct config *cfg, struct db *db,
 	who.user = jstr(o, "user");
 	if (ev.action == NULL)
 		return 0;	/* not ours: dropped */
+	switch (pending_committed(o, db, a, e)) {
+	case -1:
+		return -1;
+	case 1:
+		log_notice("%s%s%s: not recorded: the connection was lost "
+		    "after its COMMIT, and the database holds that "
+		    "transaction's audit row %lld: it committed", ev.action,
+		    ev.target ? " " : "", ev.target ? ev.target : "",
+		    (long long)json_integer_value(json_object_get(o,
+		    "commit_row")));
+		return 0;
+	}
 	/* all or nothing: a retry must not write the row twice */
 	if (db_exec(db, "BEGIN", e) == -1 ||
 	    audit_record(a, db, &who, &ev, e) == -1 ||

@@ -12,6 +12,14 @@
  * audit row (with the time it happened), announces it to the other
  * daemons, and records its error on the tracking row of a file left dirty.
  *
+ * A failure whose COMMIT went out before the connection was lost (SQLSTATE
+ * 08007, transaction_resolution_unknown) may have committed after all:
+ * on the old server, or, after a switchover, replicated to the new
+ * primary.  It is kept with the audit row its transaction inserted (id
+ * and hash); once the database is back, a row of that id and hash there
+ * means it committed, and the failure, which did not happen, is dropped
+ * (logged) instead of written.  Without that row it is recorded as usual.
+ *
  * Worker thread only.  struct pending owns its JSON array.
  */
 #ifndef MIGRATED_PENDING_H
@@ -37,9 +45,14 @@ void	pending_release(struct pending *);
 /* Is ev a failure that a lost connection kept out of the audit table? */
 int	pending_wanted(const struct mig_event *, struct db *,
 	    const struct merr *why);
-/* Keep ev (and who asked); the file is rewritten.  Errors are logged. */
+/*
+ * Keep ev (and who asked); the file is rewritten.  Errors are logged.
+ * row_id > 0: ev's COMMIT is in doubt, and the audit row row_id (hash
+ * row_hash) was inserted in its transaction.
+ */
 void	pending_add(struct pending *, const struct config *,
-	    const struct actor *, const struct mig_event *);
+	    const struct actor *, const struct mig_event *,
+	    long long row_id, const char *row_hash);
 /* Write what is kept, oldest first (audit_ready: a is usable). */
 int	pending_flush(struct pending *, const struct config *, struct db *,
 	    struct audit *, const char *origin, struct merr *);
