@@ -207,7 +207,7 @@ plan_view(struct pctx *x, const struct sch_object *w)
 	}
 	if (obj_uncanon(x, w, kind, R_VIEW))
 		return;
-	if (str_eq(w->def, h->def) && str_eq(w->cols, h->cols) &&
+	if (sqlobj_viewdef_equal(w->def, h->def) && str_eq(w->cols, h->cols) &&
 	    (w->kind == SCH_MATVIEW || str_eq(w->opts, h->opts)))
 		return;
 	if (w->kind == SCH_MATVIEW) {

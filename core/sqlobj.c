@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <pg_query.h>
 
 #include "quote.h"
 #include "sqlobj.h"
@@ -160,5 +161,85 @@ sqlobj_trigger_equal(const struct sch_object *w, const struct sch_object *h)
 	eq = a && b && !strcmp(a, b);
 	free(a);
 	free(b);
+	return eq;
+}
+
+/* ---- view queries ---- */
+
+/* Drops the output names of every SELECT of a set operation's arm. */
+static void
+view_unname(json_t *sel)
+{
+	const char *op = json_string_value(json_object_get(sel, "op"));
+	size_t i;
+	json_t *t;
+
+	if (op && strcmp(op, "SETOP_NONE")) {
+		view_unname(json_object_get(sel, "larg"));
+		view_unname(json_object_get(sel, "rarg"));
+		return;
+	}
+	json_array_foreach(json_object_get(sel, "targetList"), i, t)
+		json_object_del(json_object_get(t, "ResTarget"), "name");
+}
+
+/*
+ * Walks the tree: no locations, and no output names in the arms of a set
+ * operation but the first, which name its columns.
+ */
+static void
+view_clean(json_t *j)
+{
+	const char *op, *k;
+	json_t *v;
+	void *tmp;
+	size_t i;
+
+	if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			view_clean(v);
+	if (!json_is_object(j))
+		return;
+	json_object_del(j, "location");
+	op = json_string_value(json_object_get(j, "op"));
+	if (op && strcmp(op, "SETOP_NONE") && json_object_get(j, "rarg"))
+		view_unname(json_object_get(j, "rarg"));
+	json_object_foreach_safe(j, tmp, k, v)
+		view_clean(v);
+}
+
+static json_t *
+view_tree(const char *def)
+{
+	PgQueryParseResult r = pg_query_parse(def);
+	json_t *root = NULL, *t = NULL;
+
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)) &&
+	    json_array_size(json_object_get(root, "stmts")) == 1 &&
+	    (t = json_object_get(json_array_get(json_object_get(root,
+	    "stmts"), 0), "stmt"))) {
+		json_incref(t);
+		view_clean(t);
+	}
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	return t;
+}
+
+int
+sqlobj_viewdef_equal(const char *a, const char *b)
+{
+	json_t *ta, *tb;
+	int eq;
+
+	if (a == b || (a && b && !strcmp(a, b)))
+		return 1;
+	if (a == NULL || b == NULL)
+		return 0;
+	ta = view_tree(a);
+	tb = view_tree(b);
+	eq = ta && tb && json_equal(ta, tb);
+	json_decref(ta);
+	json_decref(tb);
 	return eq;
 }

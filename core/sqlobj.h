@@ -2,7 +2,7 @@
  * sqlobj.h - the SQL of a model's SQL objects (struct sch_object in
  * schema.h): the statement that creates or replaces one, the one that
  * makes a throwaway copy to canonicalise it (core/sqlcanon.h), and the
- * comparison of triggers, which needs no server.
+ * comparison of triggers and view queries, which needs no server.
  *
  * Every char * returned is malloc'd and the caller's; NULL when out of
  * memory.
@@ -35,5 +35,13 @@ const char *sqlobj_kind_name(char kind);
  */
 int	 sqlobj_trigger_equal(const struct sch_object *w,
 	    const struct sch_object *h);
+/*
+ * 1 when two view queries as pg_get_viewdef() prints them are the same:
+ * equal, or the same parse tree but for the output names of a set
+ * operation's later arms, which name nothing (PostgreSQL prints
+ * "NULL::integer" there without a name, and names it "int4" when that
+ * text is parsed again).
+ */
+int	 sqlobj_viewdef_equal(const char *a, const char *b);
 
 #endif
