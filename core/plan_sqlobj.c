@@ -98,6 +98,23 @@ obj_uncanon(struct pctx *x, const struct sch_object *w, const char *kind,
 	return 1;
 }
 
+/*
+ * New model object w, tried as a temporary copy before anything runs
+ * (core/sqlcanon.h), was rejected by the server: refused with its error.
+ */
+static int
+obj_rejected(struct pctx *x, const struct sch_object *w, const char *kind,
+    int rank)
+{
+	if (w->try_err == NULL)
+		return 0;
+	plan_add_at(x, rank, PLAN_REFUSED, kind, target(x, w),
+	    plan_fmt("would fail: %s", w->try_err), strdup("the server's "
+	    "own error for the model's statement, tried before anything is "
+	    "applied: correct the model"));
+	return 1;
+}
+
 /* ---- views ---- */
 
 /* JSON column lists: 1 when have's is a prefix of want's. */
@@ -162,6 +179,8 @@ plan_view_create(struct pctx *x, const struct sch_object *w)
 	const char *kind = w->kind == SCH_VIEW ? "create view" :
 	    "create materialized view";
 
+	if (obj_rejected(x, w, kind, R_VIEW))
+		return;
 	c = plan_add_at(x, R_VIEW, PLAN_SAFE, kind, target(x, w),
 	    plan_fmt("new %s", sqlobj_kind_name(w->kind)), NULL);
 	for (size_t i = 0; w->deps && w->deps[i]; i++) {
@@ -359,6 +378,8 @@ plan_routine(struct pctx *x, const struct sch_object *w)
 	snprintf(rk, sizeof(rk), "replace %s", kn);
 	if (!routine_named(x->have, w->schema, w->name)) {
 		snprintf(rk, sizeof(rk), "create %s", kn);
+		if (obj_rejected(x, w, rk, routine_rank(x, w)))
+			return;
 		c = plan_add_at(x, routine_rank(x, w), PLAN_SAFE, rk,
 		    target(x, w), plan_fmt("new %s", kn), NULL);
 		routine_needs(x, c, w);
@@ -391,7 +412,8 @@ plan_routine(struct pctx *x, const struct sch_object *w)
 		plan_add_at(x, R_FUNCTION, PLAN_REFUSED, ck, target(x, w),
 		    plan_fmt("its argument names or defaults change (%s -> %s)",
 		    h->args, w->args), strdup(HINT_FUNC));
-	else if (!str_eq(w->def, h->def)) {
+	else if (!str_eq(w->def, h->def) && !obj_rejected(x, w, ck,
+	    R_FUNCTION)) {
 		c = plan_add_at(x, R_FUNCTION, PLAN_SAFE, rk, target(x, w),
 		    strdup("its definition differs"), NULL);
 		obj_step(x, c, w, 1);

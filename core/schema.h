@@ -225,6 +225,10 @@ struct sch_object {
 	char		*cols;		/* view: [[name, type, collation]] */
 	char		*opts;		/* view: reloptions, JSON or NULL */
 	char		*canon_err;	/* model: why it could not be */
+	/* model: the server's error when the statement was tried before
+	   the plan runs (a new view or routine, a LANGUAGE sql body with
+	   check_function_bodies on), "... at file:line:col" */
+	char		*try_err;
 	int		 canon;		/* model: canonical fields are set */
 	char		 enabled;	/* trigger: tgenabled (catalog) */
 	unsigned long	 oid;		/* catalog: the object's oid */

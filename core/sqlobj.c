@@ -243,3 +243,107 @@ sqlobj_viewdef_equal(const char *a, const char *b)
 	json_decref(tb);
 	return eq;
 }
+
+/* ---- what an object's SQL names ---- */
+
+static const char *
+last_name(json_t *names)
+{
+	json_t *n = json_array_get(names, json_array_size(names) - 1);
+
+	return json_string_value(json_object_get(json_object_get(n, "String"),
+	    "sval"));
+}
+
+static int mentions_sql(const char *sql, char ***out);
+
+/* A CREATE FUNCTION's string body in LANGUAGE sql, or NULL. */
+static const char *
+sql_body(json_t *fn)
+{
+	const char *body = NULL, *lang = NULL, *k;
+	json_t *opt;
+	size_t i;
+
+	json_array_foreach(json_object_get(fn, "options"), i, opt) {
+		json_t *d = json_object_get(opt, "DefElem");
+		json_t *arg = json_object_get(d, "arg");
+
+		if ((k = json_string_value(json_object_get(d, "defname"))) ==
+		    NULL)
+			continue;
+		if (!strcmp(k, "language"))
+			lang = json_string_value(json_object_get(
+			    json_object_get(arg, "String"), "sval"));
+		else if (!strcmp(k, "as"))
+			body = json_string_value(json_object_get(
+			    json_object_get(json_array_get(json_object_get(
+			    json_object_get(arg, "List"), "items"), 0),
+			    "String"), "sval"));
+	}
+	return lang && !strcmp(lang, "sql") ? body : NULL;
+}
+
+static int
+mentions_walk(json_t *j, char ***out)
+{
+	const char *k, *n = NULL;
+	json_t *v;
+	size_t i;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (mentions_walk(v, out) == -1)
+				return -1;
+		return 0;
+	}
+	if (!json_is_object(j))
+		return 0;
+	if ((v = json_object_get(j, "RangeVar")))
+		n = json_string_value(json_object_get(v, "relname"));
+	else if ((v = json_object_get(j, "FuncCall")))
+		n = last_name(json_object_get(v, "funcname"));
+	else if ((v = json_object_get(j, "TypeName")))
+		n = last_name(json_object_get(v, "names"));
+	else if ((v = json_object_get(j, "CreateFunctionStmt")) &&
+	    (k = sql_body(v)) && mentions_sql(k, out) == -1)
+		return -1;
+	if (n && schema_strv_push(out, n) == -1)
+		return -1;
+	json_object_foreach(j, k, v)
+		if (mentions_walk(v, out) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+mentions_sql(const char *sql, char ***out)
+{
+	PgQueryParseResult r = pg_query_parse(sql);
+	json_t *root = NULL;
+	int rc = 0;
+
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)))
+		rc = mentions_walk(root, out);
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	return rc;
+}
+
+int
+sqlobj_mentions(const struct sch_object *o, char ***out)
+{
+	return o->sql ? mentions_sql(o->sql, out) : 0;
+}
+
+size_t
+sqlobj_temp_offset(const struct sch_object *o, const char *temp, size_t off)
+{
+	size_t tail = o->kind == SCH_MATVIEW ? o->as_off : o->name_end;
+	size_t end = o->kind == SCH_MATVIEW ? o->query_end : strlen(o->sql);
+	size_t tlen = strlen(temp);
+
+	if (end - tail > tlen || off < tlen - (end - tail))
+		return o->name_off;
+	return tail + off - (tlen - (end - tail));
+}

@@ -43,5 +43,18 @@ int	 sqlobj_trigger_equal(const struct sch_object *w,
  * text is parsed again).
  */
 int	 sqlobj_viewdef_equal(const char *a, const char *b);
+/*
+ * The bare names of the relations, functions and types o's statement
+ * names (a LANGUAGE sql function's body included), pushed onto *out
+ * (schema_strv_push); 0, or -1 when out of memory.  A statement that
+ * does not parse names nothing.
+ */
+int	 sqlobj_mentions(const struct sch_object *o, char ***out);
+/*
+ * The byte offset in o->sql of byte offset off of temp, a temporary copy
+ * sqlobj_temp_sql() made of o (its name where temp differs from o->sql).
+ */
+size_t	 sqlobj_temp_offset(const struct sch_object *o, const char *temp,
+	    size_t off);
 
 #endif
