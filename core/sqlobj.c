@@ -257,9 +257,36 @@ last_name(json_t *names)
 
 static int mentions_sql(const char *sql, char ***out);
 
-/* A CREATE FUNCTION's string body in LANGUAGE sql, or NULL. */
+/* Every word and quoted name of a body in another language (plpgsql). */
+static int
+mentions_words(const char *body, char ***out)
+{
+	struct sqltok t;
+	size_t p = 0;
+	char *w;
+	int rc = 0;
+
+	for (sqltok_next(body, &p, &t); rc == 0 && t.kind != SQLTOK_END;
+	    sqltok_next(body, &p, &t)) {
+		int q = t.kind == SQLTOK_QIDENT;
+
+		if (t.kind != SQLTOK_WORD && !q)
+			continue;
+		if ((w = strndup(body + t.off + q, t.end - t.off - 2 * q)) ==
+		    NULL)
+			return -1;
+		for (char *c = w; !q && *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		rc = schema_strv_push(out, w);
+		free(w);
+	}
+	return rc;
+}
+
+/* A CREATE FUNCTION's string body, and whether its language is sql. */
 static const char *
-sql_body(json_t *fn)
+fn_body(json_t *fn, int *sql)
 {
 	const char *body = NULL, *lang = NULL, *k;
 	json_t *opt;
@@ -281,7 +308,8 @@ sql_body(json_t *fn)
 			    json_object_get(arg, "List"), "items"), 0),
 			    "String"), "sval"));
 	}
-	return lang && !strcmp(lang, "sql") ? body : NULL;
+	*sql = lang && !strcmp(lang, "sql");
+	return body;
 }
 
 static int
@@ -290,6 +318,7 @@ mentions_walk(json_t *j, char ***out)
 	const char *k, *n = NULL;
 	json_t *v;
 	size_t i;
+	int sql;
 
 	if (json_is_array(j)) {
 		json_array_foreach(j, i, v)
@@ -306,7 +335,8 @@ mentions_walk(json_t *j, char ***out)
 	else if ((v = json_object_get(j, "TypeName")))
 		n = last_name(json_object_get(v, "names"));
 	else if ((v = json_object_get(j, "CreateFunctionStmt")) &&
-	    (k = sql_body(v)) && mentions_sql(k, out) == -1)
+	    (k = fn_body(v, &sql)) && (sql ? mentions_sql(k, out) :
+	    mentions_words(k, out)) == -1)
 		return -1;
 	if (n && schema_strv_push(out, n) == -1)
 		return -1;

@@ -45,7 +45,8 @@ int	 sqlobj_trigger_equal(const struct sch_object *w,
 int	 sqlobj_viewdef_equal(const char *a, const char *b);
 /*
  * The bare names of the relations, functions and types o's statement
- * names (a LANGUAGE sql function's body included), pushed onto *out
+ * names (a LANGUAGE sql function's body included; of a body in another
+ * language every word, lower-cased, and quoted name), pushed onto *out
  * (schema_strv_push); 0, or -1 when out of memory.  A statement that
  * does not parse names nothing.
  */

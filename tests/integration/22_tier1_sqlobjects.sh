@@ -208,6 +208,15 @@ like "a changed SQL function body naming a missing column: refused" "$out" \
     "^-- refused: change function public.is_name: would fail: column \"nosuch\" does not exist at m6/objects.sql:3:48\$"
 like "the rest of the plan is still safe" "$out" \
     "^-- safe: create view public.fine: new view"
+# what names something the same plan makes is not tried (it could not
+# be yet): a plpgsql variable of a new enum, a view on a new table
+printf 'enums:\n  mood: [calm, busy]\ntable: later\ncolumns:\n  id: bigint\n' >m6/later.yaml
+printf 'CREATE FUNCTION first_mood() RETURNS text LANGUAGE plpgsql AS $$\nDECLARE m mood;\nBEGIN m := %s; RETURN m::text; END $$;\nCREATE VIEW later_ids AS SELECT id FROM later;\n' "'calm'" >>m6/objects.sql
+out=$(run m6 plan)
+like "a new function on a type the plan makes is not tried: safe" "$out" \
+    "^-- safe: create function public.first_mood: new function"
+like "a new view on a table the plan makes is not tried: safe" "$out" \
+    "^-- safe: create view public.later_ids: new view"
 
 # a function the database has whose body does not check (made with
 # check_function_bodies off, as pg_dump restores): in sync while the
