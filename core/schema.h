@@ -59,6 +59,9 @@ struct sch_column {
 	 */
 	int		 serial;
 	char		*serial_seq;	/* catalog: the owned sequence */
+	/* model, serial: its sequence's options (`sequence:`), the rest
+	   PostgreSQL's defaults for the type (model_resolve()) */
+	struct sch_sequence *seq;
 	char		*generated;	/* GENERATED ALWAYS AS (expr) STORED */
 	char		*collation;	/* not the type's default: its name
 					   ("C", "pg_catalog.C" as "C") */
@@ -157,6 +160,7 @@ struct sch_sequence {
 	char		*type;		/* smallint, integer, bigint */
 	long long	 start, increment, min, max, cache;
 	int		 cycle;
+	unsigned	 said;		/* model: 1 << S_* of what was said */
 	char		*owned_by;
 	struct sch_pos	 pos;
 };
@@ -408,6 +412,9 @@ int	schema_expr_check_memo(struct sch_memo *, const char *expr,
  */
 char	*schema_default_name(const char *table, char *const *cols,
 	    const char *suffix);
+/* PostgreSQL's name for serial column col's sequence: table_col_seq, cut
+   to 63 bytes as makeObjectName() cuts it (malloc'd, NULL: no memory). */
+char	*schema_serial_seq_name(const char *table, const char *col);
 
 /* Helpers for NULL-terminated string lists. */
 size_t	 schema_strv_len(char *const *);

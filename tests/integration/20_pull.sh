@@ -120,6 +120,7 @@ CREATE TABLE things (
 );
 CREATE INDEX things_name_trgm ON things USING gin (name gin_trgm_ops);
 CREATE INDEX ON things (qty);
+ALTER SEQUENCE things_big_seq START 100 INCREMENT 10 CACHE 5;
 CREATE TABLE billing.payments (
   id bigserial PRIMARY KEY,
   amount billing.amount NOT NULL,
@@ -197,7 +198,8 @@ like "style: extensions in the order they were made" \
     "^extensions: +- citext +- pg_trgm +- cube +- earthdistance $"
 things=$(cat models/things.yaml)
 like "style: serial on the key" "$things" "id: \{type: serial, primary_key: true\}"
-like "style: bigserial, smallserial" "$things" "big: bigserial"
+like "style: bigserial with its sequence's own options" "$things" \
+    "big: \\{type: bigserial, sequence: \\{start: 100, increment: 10, cache: 5\\}\\}"
 like "style: smallserial" "$things" "small: smallserial"
 like "style: generated" "$things" "twice_n: \{type: integer, generated: n \* 2\}"
 like "style: collation" "$things" "name: \{type: text, collation: C\}"

@@ -107,6 +107,14 @@ prop "column|serial" \
     "$(T text bigint '  s: serial\n')@@sequences:
   q: {}
 " -
+for v in "INCREMENT 2|{ increment: 2 }" "START 5 RESTART 5|{ start: 5 }" \
+    "CACHE 10|{ cache: 10 }" "CYCLE|{ cycle: true }" \
+    "MAXVALUE 1000|{ max: 1000 }" "MINVALUE -5 START 1|{ min: -5, start: 1 }"; do
+	prop "column|serial sequence: start, increment, min, max, cache, cycle" \
+	    "ALTER TABLE t ADD COLUMN s serial; ALTER SEQUENCE t_s_seq ${v%%|*}" \
+	    "$(T text bigint '  s: serial\n')" \
+	    "$(T text bigint "  s: { type: serial, sequence: ${v#*|} }\n")"
+done
 prop "column|generated expression" \
     "ALTER TABLE t ADD COLUMN g text GENERATED ALWAYS AS (upper(a)) STORED" \
     "$(T text bigint '  g: text\n')" \
