@@ -328,12 +328,18 @@ mentions_walk(json_t *j, char ***out)
 	}
 	if (!json_is_object(j))
 		return 0;
-	if ((v = json_object_get(j, "RangeVar")))
-		n = json_string_value(json_object_get(v, "relname"));
+	/* a view's (materialized view's) own name is not something it needs */
+	if ((v = json_object_get(j, "ViewStmt")) ||
+	    (v = json_object_get(j, "CreateTableAsStmt")))
+		return mentions_walk(json_object_get(v, "query"), out);
+	/* a RangeVar or TypeName field is written without its node name */
+	if (json_is_string(json_object_get(j, "relname")))
+		n = json_string_value(json_object_get(j, "relname"));
 	else if ((v = json_object_get(j, "FuncCall")))
 		n = last_name(json_object_get(v, "funcname"));
-	else if ((v = json_object_get(j, "TypeName")))
-		n = last_name(json_object_get(v, "names"));
+	else if (json_is_array(json_object_get(j, "names")) &&
+	    json_object_get(j, "typemod"))
+		n = last_name(json_object_get(j, "names"));
 	else if ((v = json_object_get(j, "CreateFunctionStmt")) &&
 	    (k = fn_body(v, &sql)) && (sql ? mentions_sql(k, out) :
 	    mentions_words(k, out)) == -1)
