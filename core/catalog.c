@@ -31,7 +31,8 @@
  * options), functions 'f' and procedures 'p' (body, identity arguments,
  * arguments, result), triggers 't' (definition, table, enabled) and
  * policies 'y' (USING, table, command and permissive, WITH CHECK,
- * roles).  An extension's own objects are the extension's; so are the
+ * roles); rules 'r' (definition, table) and aggregates 'a' (identity
+ * arguments), which the models cannot say: read to be drift.  An extension's own objects are the extension's; so are the
  * triggers PostgreSQL makes (foreign keys) or clones onto partitions.
  */
 static const char q_schemas[] =
@@ -69,6 +70,17 @@ static const char q_schemas[] =
     "   ::text, p.oid"
     " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " NSP_FILTER
+    " UNION ALL SELECT 'r', n.nspname, w.rulename, pg_get_ruledef(w.oid),"
+    "  c.relname, NULL, NULL, NULL, w.oid"
+    " FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE w.rulename <> '_RETURN' AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_class", "c.oid")
+    " UNION ALL SELECT 'a', n.nspname, p.proname, NULL,"
+    "  pg_get_function_identity_arguments(p.oid), NULL, NULL, NULL, p.oid"
+    " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE p.prokind = 'a' AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_proc", "p.oid")
     " ORDER BY 1, 2, 3";
 
 /*
@@ -317,7 +329,8 @@ static int
 load_object(struct catalog_ctx *cx, PGresult *r, int i)
 {
 	char kind = val(r, i, 0)[0] == 'y' ? SCH_POLICY : val(r, i, 0)[0];
-	int rel = kind == SCH_TRIGGER || kind == SCH_POLICY;
+	int rel = kind == SCH_TRIGGER || kind == SCH_POLICY ||
+	    kind == SCH_RULE;
 	struct sch_object *o;
 	const char *f = val(r, i, 5);
 
@@ -325,6 +338,10 @@ load_object(struct catalog_ctx *cx, PGresult *r, int i)
 	    rel ? val(r, i, 4) : NULL)) == NULL)
 		return -1;
 	o->oid = strtoul(val(r, i, 8), NULL, 10);
+	if (kind == SCH_AGGREGATE)
+		return dupnull(&o->ident, val(r, i, 4));
+	if (kind == SCH_RULE)
+		return dupnull(&o->def, val(r, i, 3));
 	if (kind == SCH_TRIGGER) {
 		o->enabled = f[0];
 		return dupnull(&o->def, val(r, i, 3));

@@ -710,12 +710,22 @@ plan_obj_drift(struct pctx *x)
 	for (size_t i = 0; i < x->have->nobjs; i++) {
 		const struct sch_object *h = &x->have->objs[i];
 		int fn = h->kind == SCH_FUNCTION || h->kind == SCH_PROCEDURE;
+		int cannot = h->kind == SCH_RULE || h->kind == SCH_AGGREGATE;
 
 		if (!schema_has_schema(x->want, h->schema) ||
 		    own_object(x->opts, h))
 			continue;
-		if (fn ? routine_modelled(x->want, h) : schema_find_object(
-		    x->want, h->kind, h->schema, h->name, h->table) != NULL)
+		if (cannot)
+			plan_add_at(x, 90, PLAN_DRIFT, sqlobj_kind_name(
+			    h->kind), h->table ? target(x, h) : plan_fmt(
+			    "%s.%s(%s)", h->schema, h->name, h->ident ?
+			    h->ident : ""), plan_fmt("the models cannot say "
+			    "%ss: it stays as it is", sqlobj_kind_name(
+			    h->kind)), strdup("make or change it with a tier-2 "
+			    "migration; tier 1 never drops it"));
+		if (cannot || (fn ? routine_modelled(x->want, h) :
+		    schema_find_object(x->want, h->kind, h->schema, h->name,
+		    h->table) != NULL))
 			continue;
 		plan_drift(x, sqlobj_kind_name(h->kind), fn ?
 		    plan_fmt("%s.%s(%s)", h->schema, h->name, h->ident ?

@@ -200,6 +200,8 @@ struct sch_domain {
 enum sch_obj_kind {
 	SCH_VIEW = 'v', SCH_MATVIEW = 'm', SCH_FUNCTION = 'f',
 	SCH_PROCEDURE = 'p', SCH_TRIGGER = 't', SCH_POLICY = 'y',
+	/* catalog only, the models cannot say them: always drift */
+	SCH_RULE = 'r', SCH_AGGREGATE = 'a',
 };
 
 struct sch_object {

@@ -257,9 +257,9 @@ snap_domain(const struct sch_domain *d, int *bad)
 }
 
 static const char *const snap_okinds[] = { "view", "materialized view",
-    "function", "procedure", "trigger", "policy" };
+    "function", "procedure", "trigger", "policy", "rule", "aggregate" };
 static const char snap_oletters[] = { SCH_VIEW, SCH_MATVIEW, SCH_FUNCTION,
-    SCH_PROCEDURE, SCH_TRIGGER, SCH_POLICY, 0 };
+    SCH_PROCEDURE, SCH_TRIGGER, SCH_POLICY, SCH_RULE, SCH_AGGREGATE, 0 };
 static const char *const snap_cmds[] = { "all", "select", "insert",
     "update", "delete" };
 static const char snap_cmdletters[] = "*rawd";

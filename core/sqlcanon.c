@@ -113,7 +113,8 @@ live_oids(const struct schema *have, const struct sch_object *o)
 	for (size_t i = 0; i < have->nobjs; i++) {
 		const struct sch_object *h = &have->objs[i];
 
-		if (is_view(h->kind) != is_view(o->kind) || h->table ||
+		if ((is_view(o->kind) ? !is_view(h->kind) : h->kind !=
+		    SCH_FUNCTION && h->kind != SCH_PROCEDURE) || h->table ||
 		    strcmp(h->schema, o->schema) || strcmp(h->name, o->name))
 			continue;
 		if (asprintf(&n, "%s%s%lu", s ? s : "(", s ? ", " : "",

@@ -24,6 +24,10 @@ sqlobj_kind_name(char kind)
 		return "procedure";
 	case SCH_TRIGGER:
 		return "trigger";
+	case SCH_RULE:
+		return "rule";
+	case SCH_AGGREGATE:
+		return "aggregate";
 	}
 	return "policy";
 }

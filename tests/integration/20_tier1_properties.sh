@@ -323,6 +323,11 @@ prop "table|row level security" \
     "$(T text bigint 'row_level_security: true\n')@@$S$P;" \
     "$(T text bigint 'row_level_security: forced\n')@@$S$P;"
 
+prop "rule|exists" "CREATE RULE r AS ON UPDATE TO t WHERE false DO INSTEAD NOTHING" \
+    "$(T)" -
+prop "aggregate|exists" "CREATE AGGREGATE ag(int) (sfunc = int4pl, stype = int)" \
+    "$(T)" -
+
 # ---- every row of the README's table has a case ----
 rows=$(awk '/^## What is compared/ { on = 1; next } /^## / { on = 0 }
     on && /^\| [a-z]/ && !/^\| object \|/ {

@@ -152,11 +152,21 @@ q "CREATE VIEW extra_view AS SELECT 1 AS one"
 q "CREATE FUNCTION extra_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'"
 q "CREATE TRIGGER extra_tr BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION touch()"
 q "CREATE POLICY extra_pol ON notes USING (true)"
+q "CREATE RULE extra_rule AS ON UPDATE TO notes WHERE false DO INSTEAD NOTHING"
+q "CREATE AGGREGATE extra_agg(int) (sfunc = int4pl, stype = int)"
+q "ALTER TABLE notes ADD CONSTRAINT notes_excl EXCLUDE USING btree (body WITH =)"
 out=$(run m plan)
 like "a view not in the models is drift" "$out" "^-- drift: view public.extra_view: view is not in the models"
 like "a function not in the models is drift" "$out" "^-- drift: function public.extra_fn\\(\\): function is not in the models"
 like "a trigger not in the models is drift" "$out" "^-- drift: trigger public.notes.extra_tr:"
 like "a policy not in the models is drift" "$out" "^-- drift: policy public.notes.extra_pol:"
+like "a rule is drift: the models cannot say one" "$out" \
+    "^-- drift: rule public.notes.extra_rule: the models cannot say rules: it stays as it is"
+like "an aggregate is drift: the models cannot say one" "$out" \
+    "^-- drift: aggregate public.extra_agg\\(integer\\): the models cannot say aggregates"
+like "with the tier-2 hint" "$out" "^--   hint: make or change it with a tier-2 migration"
+like "an exclusion constraint is drift, with its definition" "$out" \
+    "^-- drift: exclusion constraint public.notes.notes_excl: the models cannot say exclusion constraints: EXCLUDE USING btree \\(body WITH =\\) stays as it is"
 unlike "nothing is dropped" "$out" "DROP "
 run m once >/dev/null
 is "the drift is still there" "$(q "SELECT count(*) FROM pg_views WHERE viewname = 'extra_view'")" "1"
