@@ -115,6 +115,71 @@ obj_rejected(struct pctx *x, const struct sch_object *w, const char *kind,
 	return 1;
 }
 
+static int
+str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * COMMENT ON view or routine o (ident: a routine's identity arguments, or
+ * NULL: by its name alone, which PostgreSQL allows for a unique name).
+ */
+static char *
+obj_comment_sql(struct pctx *x, const struct sch_object *o,
+    const char *ident)
+{
+	static const char *const kw[][2] = { { "v", "VIEW" },
+	    { "m", "MATERIALIZED VIEW" }, { "f", "FUNCTION" },
+	    { "p", "PROCEDURE" } };
+	const char *k = "VIEW";
+	char *q = plan_qual(x, o->schema, o->name);
+	char *l = o->comment ? plan_literal(x, o->comment) : strdup("NULL");
+	char *r = NULL;
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
+		if (kw[i][0][0] == o->kind)
+			k = kw[i][1];
+	if (q && l)
+		r = plan_fmt("COMMENT ON %s %s%s%s%s IS %s", k, q, ident ? "(" :
+		    "", ident ? ident : "", ident ? ")" : "", l);
+	free(q);
+	free(l);
+	return r;
+}
+
+/* A new object's comment, after it is made. */
+static void
+obj_comment_step(struct pctx *x, struct plan_change *c,
+    const struct sch_object *w)
+{
+	if (c && c->cls == PLAN_SAFE && w->comment)
+		plan_step(x, c, obj_comment_sql(x, w, NULL), 1);
+}
+
+/* The comment of a model view or routine the database has. */
+static void
+plan_obj_comment(struct pctx *x, const struct sch_object *w)
+{
+	int fn = w->kind == SCH_FUNCTION || w->kind == SCH_PROCEDURE;
+	const struct sch_object *h = fn ? (w->canon ? schema_find_routine(
+	    x->have, w->schema, w->name, w->ident) : NULL) :
+	    schema_find_object(x->have, w->kind, w->schema, w->name, NULL);
+	struct plan_change *c;
+
+	if (h == NULL || h->kind != w->kind || str_eq(w->comment, h->comment))
+		return;
+	if (w->comment == NULL) {
+		plan_drift(x, "comment", target(x, w), plan_fmt("%s comment "
+		    "is not in the models", sqlobj_kind_name(w->kind)), NULL);
+		return;
+	}
+	c = plan_add_at(x, fn ? R_FUNCTION : R_VIEW, PLAN_SAFE, "comment",
+	    target(x, w), plan_fmt("%s comment", sqlobj_kind_name(w->kind)),
+	    NULL);
+	plan_step(x, c, obj_comment_sql(x, w, h->ident), 1);
+}
+
 /* ---- views ---- */
 
 /* JSON column lists: 1 when have's is a prefix of want's. */
@@ -132,11 +197,6 @@ cols_prefix(const char *want, const char *have)
 	return ok;
 }
 
-static int
-str_eq(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
 
 /*
  * The functions a new view's query calls: a model function this plan
@@ -203,6 +263,7 @@ plan_view_create(struct pctx *x, const struct sch_object *w)
 	}
 	view_funcs(x, c, w);
 	obj_step(x, c, w, 0);
+	obj_comment_step(x, c, w);
 }
 
 static void
@@ -384,6 +445,7 @@ plan_routine(struct pctx *x, const struct sch_object *w)
 		    target(x, w), plan_fmt("new %s", kn), NULL);
 		routine_needs(x, c, w);
 		obj_step(x, c, w, 0);
+		obj_comment_step(x, c, w);
 		return;
 	}
 	if (obj_uncanon(x, w, ck, R_FUNCTION))
@@ -755,6 +817,8 @@ plan_sqlobjects(struct pctx *x)
 			plan_trigger(x, o);
 		else
 			plan_policy(x, o);
+		if (o->kind != SCH_TRIGGER && o->kind != SCH_POLICY)
+			plan_obj_comment(x, o);
 	}
 	free(seen);
 	for (size_t i = 0; i < w->ntables; i++)

@@ -235,6 +235,9 @@ struct sch_object {
 	   the plan runs (a new view or routine, a LANGUAGE sql body with
 	   check_function_bodies on), "... at file:line:col" */
 	char		*try_err;
+	/* view, function: COMMENT ON (model: a statement after it; catalog:
+	   obj_description()), NULL: none */
+	char		*comment;
 	int		 canon;		/* model: canonical fields are set */
 	char		 enabled;	/* trigger: tgenabled (catalog) */
 	unsigned long	 oid;		/* catalog: the object's oid */

@@ -157,6 +157,9 @@ CREATE VIEW app.short_titles WITH (security_barrier) AS
   SELECT id, title FROM app.titles WHERE length(title) < 10;
 CREATE MATERIALIZED VIEW app.post_count AS
   SELECT count(*) AS n FROM app.posts WITH NO DATA;
+COMMENT ON VIEW app.titles IS 'posts with a title';
+COMMENT ON MATERIALIZED VIEW app.post_count IS 'how many, at the last refresh';
+COMMENT ON FUNCTION app.is_title(text) IS 'a title is not empty';
 CREATE VIEW named_users AS SELECT id, name FROM users
   WHERE name IS NOT NULL WITH CASCADED CHECK OPTION;
 CREATE TRIGGER log_users AFTER INSERT ON users
@@ -370,8 +373,6 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "function \| public.parted_rows\(\) \| not written: it takes or returns the row type of public.parted," \
     "view \| public.parted_v \| not written: it reads public.parted," \
     "view \| public.parted_vv \| not written: it reads public.parted_v," \
-    "comment \| public.bump \| not written: a comment on function bump\(\)" \
-    "comment \| public.things_v \| not written: a comment on view things_v" \
     "comment \| public.things \| not written: a comment on trigger things_bump on table things" \
     "partitioned table \| public.parted \| not written: PARTITION BY RANGE" \
     "partition \| public.parted_2024 \| not written: partition of parted" \
@@ -390,7 +391,8 @@ for k in "domain \| public.posint" "column \| public.things.p" \
     "default \| public.things.s" "function \| public.bump" "function \| public.twice" \
     "trigger \| public.things.things_bump" "policy \| public.things" \
     "row level security" "view \| public.things_v" "column \| public.things.g2" \
-    "index \| public.things_twice" "default \| public.things.n"; do
+    "index \| public.things_twice" "default \| public.things.n" \
+    "comment \| public.bump" "comment \| public.things_v"; do
 	unlike "notes: not $k" "$notes" "^\| $k"
 done
 things=$(cat odd/things.yaml)
@@ -413,6 +415,10 @@ like "an index calling one" "$things" "twice\(n\)"
 like "the written trigger, not the disabled one" "$(cat odd/things.sql)" \
     "^CREATE TRIGGER things_bump BEFORE INSERT ON things FOR EACH ROW EXECUTE FUNCTION bump\(\);$"
 unlike "not the disabled trigger" "$(cat odd/things.sql)" "things_off"
+like "a function's comment written after it" "$(cat odd/_functions.sql)" \
+    "^COMMENT ON FUNCTION bump\\(\\) IS 'adds one';$"
+like "a view's comment written after it" "$(cat odd/_views.sql)" \
+    "^COMMENT ON VIEW things_v IS 'ids';$"
 ok "no file for a table not written" test ! -e odd/parted.sql
 like "a schema of views only: its file" "$(cat odd/api._views.sql)" \
     "^CREATE VIEW things AS$"

@@ -323,6 +323,17 @@ prop "table|row level security" \
     "$(T text bigint 'row_level_security: true\n')@@$S$P;" \
     "$(T text bigint 'row_level_security: forced\n')@@$S$P;"
 
+prop "view|comment" "CREATE VIEW v AS SELECT id FROM t; COMMENT ON VIEW v IS 'hi'" \
+    "$(T)@@--sql
+CREATE VIEW v AS SELECT id FROM t;" "$(T)@@--sql
+CREATE VIEW v AS SELECT id FROM t;
+COMMENT ON VIEW v IS 'hi';"
+prop "function|comment" \
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'; COMMENT ON FUNCTION f() IS 'one'" \
+    "$(T)@@--sql
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';" "$(T)@@--sql
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+COMMENT ON FUNCTION f() IS 'one';"
 prop "rule|exists" "CREATE RULE r AS ON UPDATE TO t WHERE false DO INSTEAD NOTHING" \
     "$(T)" -
 prop "aggregate|exists" "CREATE AGGREGATE ag(int) (sfunc = int4pl, stype = int)" \

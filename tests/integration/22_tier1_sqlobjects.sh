@@ -243,6 +243,24 @@ is "--once applies the rest and exits 0" "$rc" 0
 is "the other new view is there, the refused one not" \
     "$(q "SELECT string_agg(viewname, ',' ORDER BY viewname) FROM pg_views WHERE viewname IN ('missing_fn', 'fine')")" "fine"
 
+# comments: COMMENT ON a view or function after it in a model file
+rm -rf m8; cp -r m4 m8
+printf "COMMENT ON VIEW fine IS 'fine ids';\nCREATE FUNCTION shout(t text) RETURNS text LANGUAGE sql AS 'SELECT upper(t)';\nCOMMENT ON FUNCTION shout(text) IS 'louder';\n" >>m8/objects.sql
+out=$(run m8 plan)
+like "a view's comment the database lacks: COMMENT ON (safe)" "$out" \
+    "^-- safe: comment public.fine: view comment"
+like "a new function is made with its comment" "$out" \
+    "^COMMENT ON FUNCTION \"public\".\"shout\" IS 'louder';"
+run m8 once >/dev/null
+is "both comments are there" "$(q "SELECT obj_description('fine'::regclass, 'pg_class') || '/' || obj_description('shout(text)'::regprocedure, 'pg_proc')")" "fine ids/louder"
+unlike "then no comment is planned" "$(run m8 plan)" "comment"
+sed -i "s/'louder'/'loudest'/" m8/objects.sql
+like "a changed function comment: COMMENT ON with its arguments" "$(run m8 plan)" \
+    "^COMMENT ON FUNCTION \"public\".\"shout\"\\(t text\\) IS 'loudest';"
+sed -i "/^COMMENT ON VIEW fine/d" m8/objects.sql
+like "a view comment the models do not say is drift" "$(run m8 plan)" \
+    "^-- drift: comment public.fine: view comment is not in the models"
+
 # a view as pg_get_viewdef() prints it (what --pull writes): a NULL in a
 # later arm of a UNION is printed "NULL::bigint" without a name and is
 # named "int8" when that text is parsed again; such names name nothing

@@ -231,7 +231,20 @@ test_errors(void **state)
 		  "ALTER TABLE is not a model object: a model SQL file holds "
 		  "CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, "
 		  "CREATE PROCEDURE, CREATE TRIGGER and CREATE POLICY "
-		  "statements; anything else belongs in a tier-2 migration" },
+		  "statements, and COMMENT ON one of the views, functions and "
+		  "procedures; anything else belongs in a tier-2 migration" },
+		{ "CREATE VIEW v AS SELECT 1;\n\nCOMMENT ON VIEW w IS 'x';\n",
+		  3, 1, "COMMENT ON w: no model object of that kind and name is "
+		  "written before it" },
+		{ "CREATE VIEW v AS SELECT 1;\nCOMMENT ON VIEW v IS 'x';\n"
+		  "COMMENT ON VIEW v IS 'y';\n", 3, 1,
+		  "duplicate COMMENT ON 'v'" },
+		{ "CREATE VIEW v AS SELECT 1;\nCOMMENT ON TABLE v IS 'x';\n", 2,
+		  1, "COMMENT ON that kind of object is not a model object: a "
+		  "model SQL file holds CREATE VIEW, CREATE MATERIALIZED VIEW, "
+		  "CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER and CREATE "
+		  "POLICY statements, and COMMENT ON one of the views, functions "
+		  "and procedures; anything else belongs in a tier-2 migration" },
 		{ "\n\n  CREATE VIEW v AS SELEC 1;\n", 3, 20,
 		  "syntax error at or near \"SELEC\"" },
 		{ "CREATE TEMP VIEW v AS SELECT 1;\n", 1, 1,
