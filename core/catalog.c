@@ -31,19 +31,23 @@
  * options), functions 'f' and procedures 'p' (body, identity arguments,
  * arguments, result), triggers 't' (definition, table, enabled) and
  * policies 'y' (USING, table, command and permissive, WITH CHECK,
- * roles).  An extension's own objects are the extension's; so are the
+ * roles); rules 'r' (definition, table) and aggregates 'a' (identity
+ * arguments), which the models cannot say: read to be drift.  The last
+ * column: a view's or routine's comment.  An extension's own objects are the extension's; so are the
  * triggers PostgreSQL makes (foreign keys) or clones onto partitions.
  */
 static const char q_schemas[] =
     "SELECT 's', n.nspname::text, NULL::text, NULL::text, NULL::text,"
-    "  NULL::text, NULL::text, NULL::text, NULL::oid FROM pg_namespace n"
+    "  NULL::text, NULL::text, NULL::text, NULL::oid, NULL::text"
+    " FROM pg_namespace n"
     " WHERE " NSP_FILTER
     " UNION ALL SELECT 'x', e.extname, e.extversion, n.nspname, NULL, NULL,"
-    "  NULL, NULL, NULL"
+    "  NULL, NULL, NULL, NULL"
     " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
     " UNION ALL SELECT c.relkind::text, n.nspname, c.relname,"
     "  pg_get_viewdef(c.oid), " CATALOG_VIEW_COLS("c") ","
-    "  array_to_json(c.reloptions)::text, NULL, NULL, c.oid"
+    "  array_to_json(c.reloptions)::text, NULL, NULL, c.oid,"
+    "  obj_description(c.oid, 'pg_class')"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE c.relkind IN ('v', 'm') AND " NSP_FILTER " AND"
     NOT_EXT_MEMBER("pg_class", "c.oid")
@@ -51,12 +55,12 @@ static const char q_schemas[] =
     "  " CATALOG_FUNC_BODY("p", "quote_ident(n.nspname)") ","
     "  pg_get_function_identity_arguments(p.oid),"
     "  pg_get_function_arguments(p.oid), pg_get_function_result(p.oid),"
-    "  NULL, p.oid"
+    "  NULL, p.oid, obj_description(p.oid, 'pg_proc')"
     " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
     " WHERE p.prokind IN ('f', 'p') AND " NSP_FILTER " AND"
     NOT_EXT_MEMBER("pg_proc", "p.oid")
     " UNION ALL SELECT 't', n.nspname, t.tgname, pg_get_triggerdef(t.oid),"
-    "  c.relname, t.tgenabled::text, NULL, NULL, t.oid"
+    "  c.relname, t.tgenabled::text, NULL, NULL, t.oid, NULL"
     " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace"
     " WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND " NSP_FILTER
@@ -66,9 +70,21 @@ static const char q_schemas[] =
     "  pg_get_expr(p.polwithcheck, p.polrelid),"
     "  (SELECT json_agg(CASE WHEN r = 0 THEN 'public' ELSE"
     "   pg_get_userbyid(r)::text END ORDER BY 1) FROM unnest(p.polroles) r)"
-    "   ::text, p.oid"
+    "   ::text, p.oid, NULL"
     " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " NSP_FILTER
+    " UNION ALL SELECT 'r', n.nspname, w.rulename, pg_get_ruledef(w.oid),"
+    "  c.relname, NULL, NULL, NULL, w.oid, NULL"
+    " FROM pg_rewrite w JOIN pg_class c ON c.oid = w.ev_class"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE w.rulename <> '_RETURN' AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_class", "c.oid")
+    " UNION ALL SELECT 'a', n.nspname, p.proname, NULL,"
+    "  pg_get_function_identity_arguments(p.oid), NULL, NULL, NULL, p.oid,"
+    "  NULL"
+    " FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE p.prokind = 'a' AND " NSP_FILTER " AND"
+    NOT_EXT_MEMBER("pg_proc", "p.oid")
     " ORDER BY 1, 2, 3";
 
 /*
@@ -321,7 +337,8 @@ static int
 load_object(struct catalog_ctx *cx, PGresult *r, int i)
 {
 	char kind = val(r, i, 0)[0] == 'y' ? SCH_POLICY : val(r, i, 0)[0];
-	int rel = kind == SCH_TRIGGER || kind == SCH_POLICY;
+	int rel = kind == SCH_TRIGGER || kind == SCH_POLICY ||
+	    kind == SCH_RULE;
 	struct sch_object *o;
 	const char *f = val(r, i, 5);
 
@@ -329,6 +346,12 @@ load_object(struct catalog_ctx *cx, PGresult *r, int i)
 	    rel ? val(r, i, 4) : NULL)) == NULL)
 		return -1;
 	o->oid = strtoul(val(r, i, 8), NULL, 10);
+	if (dupnull(&o->comment, val(r, i, 9)) == -1)
+		return -1;
+	if (kind == SCH_AGGREGATE)
+		return dupnull(&o->ident, val(r, i, 4));
+	if (kind == SCH_RULE)
+		return dupnull(&o->def, val(r, i, 3));
 	if (kind == SCH_TRIGGER) {
 		o->enabled = f[0];
 		return dupnull(&o->def, val(r, i, 3));

@@ -256,10 +256,10 @@ mload_fk(struct mload *m, yaml_node_t *v, struct merr *e)
 /* ---- columns ---- */
 
 enum { C_TYPE, C_NOTNULL, C_PK, C_UNIQUE, C_DEFAULT, C_COMMENT, C_REFS,
-    C_CHECK, C_WAS, C_IDENTITY, C_GENERATED, C_COLLATION };
+    C_CHECK, C_WAS, C_IDENTITY, C_GENERATED, C_COLLATION, C_SEQUENCE };
 static const char *const col_keys[] = { "type", "not_null", "primary_key",
     "unique", "default", "comment", "references", "check", "was",
-    "identity", "generated", "collation", NULL };
+    "identity", "generated", "collation", "sequence", NULL };
 
 /* identity: always | by_default (model_resolve() makes it NOT NULL). */
 static int
@@ -343,6 +343,8 @@ col_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 		return mload_expr(m, v, field, &c->generated, e);
 	case C_COLLATION:
 		return mload_name(m, v, field, &c->collation, e);
+	case C_SEQUENCE:
+		return mload_column_sequence(m, v, e);
 	}
 	return -1;
 }

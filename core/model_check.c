@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "model.h"
+#include "model_int.h"
 
 static int
 mcheck_nomem(struct merr *e)
@@ -193,6 +193,41 @@ resolve_typename(struct schema *s, const char *dflt, const char *type,
 	return -1;
 }
 
+/*
+ * A serial column's sequence: what PostgreSQL makes (<table>_<column>_seq
+ * of the column's type, owned by it) with the options the model says.
+ */
+static int
+resolve_serial_seq(struct sch_table *t, struct sch_column *c,
+    struct merr *e)
+{
+	struct sch_sequence *q = c->seq;
+	const char *bad;
+	char msg[300];
+
+	if (q == NULL && (q = c->seq = calloc(1, sizeof(*q))) == NULL)
+		return mcheck_nomem(e);
+	if (q->pos.file == NULL)
+		q->pos = c->pos;
+	free(q->type);
+	free(q->schema);
+	free(q->name);
+	free(q->owned_by);
+	q->name = q->owned_by = NULL;
+	if ((q->type = strdup(c->type)) == NULL ||
+	    (q->schema = strdup(t->schema)) == NULL ||
+	    (q->name = schema_serial_seq_name(t->name, c->name)) == NULL ||
+	    asprintf(&q->owned_by, "%s.%s.%s", t->schema, t->name,
+	    c->name) == -1) {
+		q->name = q->owned_by = NULL;
+		return mcheck_nomem(e);
+	}
+	if ((bad = mload_seq_fill(q)) == NULL)
+		return 0;
+	mload_seq_error(q, bad, msg, sizeof(msg));
+	return resolve_err(&q->pos, bad, e, msg);
+}
+
 static int
 resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
     struct tcache *tc, struct merr *e)
@@ -207,7 +242,7 @@ resolve_type(struct schema *s, struct sch_table *t, struct sch_column *c,
 			return mcheck_nomem(e);
 		c->serial = 1;
 		c->notnull = 1;
-		return 0;
+		return resolve_serial_seq(t, c, e);
 	}
 	snprintf(what, sizeof(what), "column '%.100s'", c->name);
 	if (resolve_typename(s, t->schema, c->type, tc, &rt, what, &c->pos,
@@ -228,6 +263,12 @@ resolve_column(struct sch_column *c, struct merr *e)
 	char msg[300];
 	const char *bad = NULL;
 
+	if (c->seq && !c->serial) {
+		snprintf(msg, sizeof(msg), "column '%s' is not serial: only a "
+		    "serial column has a sequence of its own to say",
+		    c->name);
+		return resolve_err(&c->seq->pos, "sequence", e, msg);
+	}
 	if (c->serial && (c->def || c->identity || c->generated))
 		bad = c->def ? "default" : c->identity ? "identity" :
 		    "generated";

@@ -1,6 +1,6 @@
 /*
  * model_int.h - shared by the model loader's files (model.c,
- * model_index.c, model_objects.c); not for other modules.  Strings the helpers return are
+ * model_index.c, model_objects.c, model_check.c); not for other modules.  Strings the helpers return are
  * malloc'd and the caller's; errors go into the merr with the node's
  * file:line:col and the field.
  */
@@ -43,6 +43,16 @@ int		 mload_qualname(const char *q, const char *dflt, char **sch,
 /* model_objects.c: the top-level 'extensions', 'sequences', 'domains' */
 int		 mload_extensions(struct mload *, yaml_node_t *, struct merr *);
 int		 mload_sequences(struct mload *, yaml_node_t *, struct merr *);
+/* A serial column's `sequence:` mapping (v) into m->c->seq: only what it
+   says (said); model_resolve() fills in the rest for the column's type. */
+int		 mload_column_sequence(struct mload *, yaml_node_t *,
+		    struct merr *);
+/* PostgreSQL's defaults for what q does not say (q->said, q->type); NULL,
+   or the key whose value is out of range ("min", "start"), which
+   mload_seq_error() words into buf. */
+const char	*mload_seq_fill(struct sch_sequence *);
+int		 mload_seq_error(struct sch_sequence *, const char *bad,
+		    char *buf, size_t n);
 int		 mload_domains(struct mload *, yaml_node_t *, struct merr *);
 
 /* model_sql.c: the statements of one SQL file (text) into s */

@@ -150,6 +150,7 @@ seq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 	long n;
 
 	sl->said[key] = 1;
+	sl->q->said |= 1u << key;
 	if (key == S_TYPE) {
 		sl->typenode = v;
 		return seq_type(sl, v, field, e);
@@ -169,34 +170,76 @@ seq_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 	return 0;
 }
 
-/* PostgreSQL's defaults for what the model does not say. */
-static int
-seq_defaults(struct sload *sl, yaml_node_t *v, struct merr *e)
+const char *
+mload_seq_fill(struct sch_sequence *q)
 {
-	struct sch_sequence *q = sl->q;
 	long long lo = !strcmp(q->type, "smallint") ? -32768 :
 	    !strcmp(q->type, "integer") ? INT_MIN : LLONG_MIN;
 	long long hi = !strcmp(q->type, "smallint") ? 32767 :
 	    !strcmp(q->type, "integer") ? INT_MAX : LLONG_MAX;
 
-	if (!sl->said[S_INCREMENT])
+	if (!(q->said & (1u << S_INCREMENT)))
 		q->increment = 1;
-	if (!sl->said[S_CACHE])
+	if (!(q->said & (1u << S_CACHE)))
 		q->cache = 1;
-	if (!sl->said[S_MIN])
+	if (!(q->said & (1u << S_MIN)))
 		q->min = q->increment > 0 ? 1 : lo;
-	if (!sl->said[S_MAX])
+	if (!(q->said & (1u << S_MAX)))
 		q->max = q->increment > 0 ? hi : -1;
-	if (!sl->said[S_START])
+	if (!(q->said & (1u << S_START)))
 		q->start = q->increment > 0 ? q->min : q->max;
 	if (q->min < lo || q->max > hi || q->min >= q->max)
-		return ydoc_error(sl->m->y, v, "min", e, "sequence '%s': min "
-		    "%lld and max %lld must be in %s's range, min below max",
-		    q->name, q->min, q->max, q->type);
+		return "min";
 	if (q->start < q->min || q->start > q->max)
-		return ydoc_error(sl->m->y, v, "start", e, "sequence '%s': "
-		    "start %lld is not between min %lld and max %lld", q->name,
-		    q->start, q->min, q->max);
+		return "start";
+	return NULL;
+}
+
+int
+mload_seq_error(struct sch_sequence *q, const char *bad, char *buf,
+    size_t n)
+{
+	if (!strcmp(bad, "min"))
+		return snprintf(buf, n, "sequence '%s': min %lld and max %lld "
+		    "must be in %s's range, min below max", q->name, q->min,
+		    q->max, q->type);
+	return snprintf(buf, n, "sequence '%s': start %lld is not between "
+	    "min %lld and max %lld", q->name, q->start, q->min, q->max);
+}
+
+/* PostgreSQL's defaults for what the model does not say. */
+static int
+seq_defaults(struct sload *sl, yaml_node_t *v, struct merr *e)
+{
+	const char *bad = mload_seq_fill(sl->q);
+	char msg[300];
+
+	if (bad == NULL)
+		return 0;
+	mload_seq_error(sl->q, bad, msg, sizeof(msg));
+	return ydoc_error(sl->m->y, v, bad, e, "%s", msg);
+}
+
+int
+mload_column_sequence(struct mload *m, yaml_node_t *v, struct merr *e)
+{
+	struct sload sl;
+
+	memset(&sl, 0, sizeof(sl));
+	sl.m = m;
+	if (m->c->seq != NULL)
+		return 0;
+	if ((sl.q = m->c->seq = calloc(1, sizeof(*sl.q))) == NULL ||
+	    (sl.q->type = strdup("bigint")) == NULL)
+		return mload_nomem(e);
+	sl.q->pos = mload_pos(m, v);
+	if (ydoc_mapping(m->y, v, "sequence", seq_keys, seq_pair, &sl, e) ==
+	    -1)
+		return -1;
+	if (sl.said[S_TYPE])
+		return ydoc_error(m->y, sl.typenode, "type", e, "a serial "
+		    "column's sequence has the column's type: say serial, "
+		    "bigserial or smallserial as the column's 'type'");
 	return 0;
 }
 

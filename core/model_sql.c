@@ -433,8 +433,63 @@ sql_search_path(struct sload *l, json_t *n, struct merr *e)
 
 static const char HINT_KINDS[] = "%s is not a model object: a model SQL "
     "file holds CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, "
-    "CREATE PROCEDURE, CREATE TRIGGER and CREATE POLICY statements; "
-    "anything else belongs in a tier-2 migration";
+    "CREATE PROCEDURE, CREATE TRIGGER and CREATE POLICY statements, and "
+    "COMMENT ON one of the views, functions and procedures; anything "
+    "else belongs in a tier-2 migration";
+
+/*
+ * COMMENT ON VIEW | MATERIALIZED VIEW | FUNCTION | PROCEDURE of a model
+ * object written before it (in this file or an earlier one; of several
+ * functions of that name, the last one: a function's arguments are not
+ * compared here).
+ */
+static int
+sql_comment(struct sload *l, json_t *n, struct merr *e)
+{
+	static const char *const kinds[][2] = { { "OBJECT_VIEW", "v" },
+	    { "OBJECT_MATVIEW", "m" }, { "OBJECT_FUNCTION", "f" },
+	    { "OBJECT_PROCEDURE", "p" } };
+	const char *ot = jstr(n, "objtype"), *sch = l->dflt, *name;
+	json_t *obj = json_object_get(n, "object"), *names;
+	struct sch_object *o = NULL;
+	char kind = 0;
+	size_t k;
+
+	for (size_t i = 0; ot && i < sizeof(kinds) / sizeof(*kinds); i++)
+		if (!strcmp(ot, kinds[i][0]))
+			kind = kinds[i][1][0];
+	if (kind == 0)
+		return sql_error(l, 0, e, HINT_KINDS, "COMMENT ON that kind "
+		    "of object");
+	names = json_object_get(json_object_get(obj, "List"), "items");
+	if (names == NULL)
+		names = json_object_get(json_object_get(obj,
+		    "ObjectWithArgs"), "objname");
+	k = json_array_size(names);
+	name = json_string_value(json_object_get(json_object_get(
+	    json_array_get(names, k - 1), "String"), "sval"));
+	if (k == 2)
+		sch = json_string_value(json_object_get(json_object_get(
+		    json_array_get(names, 0), "String"), "sval"));
+	/* the last one of that name: overloaded functions each have their
+	   comment after them */
+	for (size_t i = l->s->nobjs; name && sch && k <= 2 && o == NULL &&
+	    i-- > 0;)
+		if (l->s->objs[i].kind == kind && !l->s->objs[i].table &&
+		    !strcmp(l->s->objs[i].schema, sch) &&
+		    !strcmp(l->s->objs[i].name, name))
+			o = &l->s->objs[i];
+	if (o == NULL || o->kind != kind)
+		return sql_error(l, 0, e, "COMMENT ON %s: no model object of "
+		    "that kind and name is written before it", name ? name :
+		    "?");
+	if (o->comment)
+		return sql_error(l, 0, e, "duplicate COMMENT ON '%s'", name);
+	if (jstr(n, "comment") && (o->comment = strdup(jstr(n,
+	    "comment"))) == NULL)
+		return mload_nomem(e);
+	return 0;
+}
 
 /* The first two words of the statement, as written ("ALTER TABLE"). */
 static const char *
@@ -477,6 +532,8 @@ sql_classify(struct sload *l, json_t *stmt, struct merr *e)
 		return sql_trigger(l, n, e);
 	if (!strcmp(kind, "CreatePolicyStmt"))
 		return sql_policy(l, n, e);
+	if (!strcmp(kind, "CommentStmt"))
+		return sql_comment(l, n, e);
 	return sql_error(l, 0, e, HINT_KINDS, sql_words(l->sql, buf,
 	    sizeof(buf)));
 }

@@ -399,6 +399,9 @@ plan_create_table(struct pctx *x, const struct sch_table *t)
 	    NULL, 1);
 	free(body);
 	plan_strs_free(&s);
+	for (i = 0; i < t->ncols; i++)
+		if ((item = plan_serial_seq_sql(x, &t->cols[i])) != NULL)
+			step(x, c, item, 1);
 	for (i = 0; i < t->nidx; i++) {
 		step(x, c, plan_index_sql(x, t, &t->idx[i], 0), 1);
 		if (t->idx[i].comment)
@@ -496,6 +499,7 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 	struct strs s = { .n = 0 };
 	struct plan_change *c;
 	const char *why = NULL;
+	char *sql;
 
 	if (w->was && schema_find_column(h, w->was) &&
 	    !schema_find_column(t, w->was)) {
@@ -532,6 +536,8 @@ plan_add_column(struct pctx *x, const struct sch_table *t,
 	step(x, c, plan_fmt("ALTER TABLE %s ADD COLUMN %s",
 	    plan_keep(x, &s, plan_qual(x, t->schema, t->name)),
 	    plan_keep(x, &s, plan_col_sql(x, w))), 1);
+	if ((sql = plan_serial_seq_sql(x, w)) != NULL)
+		step(x, c, sql, 1);
 	if (w->comment)
 		step(x, c, plan_comment_sql(x, t, w->name, w->comment), 1);
 	plan_strs_free(&s);
@@ -627,6 +633,7 @@ plan_alter_column(struct pctx *x, const struct sch_table *t,
 	/* an identity column takes no default (the drift says so) */
 	if (w->serial) {
 		/* plan_column_kind() found it serial in the database too */
+		plan_serial_seq(x, w, h);
 	} else if (w->def && !h->identity &&
 	    !schema_expr_equal_memo(x->memo, w->def, h->def)) {
 		c = add(x, 30, PLAN_SAFE, "set default", cname(t, w->name),

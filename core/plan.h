@@ -63,6 +63,10 @@ enum plan_need_kind {
 				   TYPE refuses those) */
 	NEED_RELATION = 'r',	/* name: a relation a default names as text
 				   ('x'::regclass, nextval('x')) exists */
+	NEED_EXPR_OPCLASS = 'e',	/* name: an expression key with its
+				   columns as typed NULLs ("lower((NULL::
+				   text))"), arg: the method: its type has a
+				   default operator class for it */
 };
 
 struct plan_need {

@@ -114,6 +114,12 @@ void		 plan_collation(struct pctx *, const struct sch_table *,
 /* plan_objects.c: extensions, sequences, domains */
 void		 plan_extensions(struct pctx *);
 void		 plan_sequences(struct pctx *);
+/* A serial column's sequence options against the database's sequence. */
+void		 plan_serial_seq(struct pctx *, const struct sch_column *w,
+		    const struct sch_column *h);
+/* ALTER SEQUENCE for a new serial column whose options are not the
+   defaults (its sequence named as PostgreSQL names it), or NULL. */
+char		*plan_serial_seq_sql(struct pctx *, const struct sch_column *);
 void		 plan_domains(struct pctx *);
 
 /* plan_sqlobj.c: views, functions, triggers, policies and row level

@@ -285,12 +285,18 @@ plan_constraints(struct pctx *x, const struct sch_table *t,
 		else
 			plan_add_validated(x, t, w, 0);
 	}
-	for (size_t i = 0; i < h->ncons; i++)
-		if (!schema_find_constraint(t, h->cons[i].name))
-			plan_drift(x, con_kind_name(h->cons[i].kind),
-			    plan_fmt("%s.%s.%s", h->schema, h->name,
-			    h->cons[i].name), plan_fmt("%s is not in the "
-			    "models", con_kind_name(h->cons[i].kind)), NULL);
+	for (size_t i = 0; i < h->ncons; i++) {
+		const struct sch_constraint *k = &h->cons[i];
+
+		if (schema_find_constraint(t, k->name))
+			continue;
+		plan_drift(x, con_kind_name(k->kind), plan_fmt("%s.%s.%s",
+		    h->schema, h->name, k->name), k->kind == SCH_EXCLUDE ?
+		    plan_fmt("the models cannot say exclusion constraints: "
+		    "%s stays as it is", k->expr ? k->expr : "it") :
+		    plan_fmt("%s is not in the models", con_kind_name(
+		    k->kind)), NULL);
+	}
 }
 
 /* Same keys (columns by name, expressions by meaning)? */

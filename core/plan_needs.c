@@ -11,9 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <pg_query.h>
+
 #include "idxdef.h"
 #include "plan_int.h"
 #include "quote.h"
+#include "sqltok.h"
 
 /* "kind schema.name" of a change, for NEED_CHANGE. */
 static void
@@ -234,13 +238,114 @@ needs_new_column(struct pctx *x, struct plan_change *c,
 		need_change(x, c, "add column", t->schema, t->name, col);
 }
 
+/* The columns an expression names: their offsets in "SELECT (expr)". */
+static int
+expr_refs(json_t *j, size_t **off, size_t *n)
+{
+	json_t *v, *f;
+	const char *k;
+	size_t i, *p;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (expr_refs(v, off, n) == -1)
+				return -1;
+		return 0;
+	}
+	if (!json_is_object(j))
+		return 0;
+	if ((v = json_object_get(j, "ColumnRef")) != NULL) {
+		f = json_object_get(v, "fields");
+		if (json_array_size(f) != 1 || !json_object_get(json_array_get(
+		    f, 0), "String") || (p = realloc(*off, (*n + 1) *
+		    sizeof(*p))) == NULL)
+			return -1;
+		*off = p;
+		p[(*n)++] = (size_t)json_integer_value(json_object_get(v,
+		    "location"));
+		return 0;
+	}
+	json_object_foreach(j, k, v)
+		if (expr_refs(v, off, n) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+off_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Expression key expr of t with each column it names as a typed NULL,
+ * "lower((NULL::text))", for the server to tell the key's type; NULL when
+ * that cannot be written (a column of another kind, a type the plan
+ * makes, a reference that is not a plain column of t).
+ */
+static char *
+typed_expr(struct pctx *x, const struct sch_table *t, const char *expr)
+{
+	static const char head[] = "SELECT (";
+	PgQueryParseResult r;
+	json_t *root = NULL;
+	size_t *off = NULL, n = 0, at = 0;
+	char *sql, *out = NULL, *acc = NULL, *nx, *type, name[SCH_NAME_MAX + 3];
+	int ok;
+
+	if ((sql = plan_fmt("%s%s)", head, expr)) == NULL)
+		return NULL;
+	r = pg_query_parse(sql);
+	ok = r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)) &&
+	    expr_refs(root, &off, &n) == 0 && (acc = strdup("")) != NULL;
+	if (ok)
+		qsort(off, n, sizeof(*off), off_cmp);
+	for (size_t i = 0; ok && i < n; i++) {
+		size_t p = off[i] - (sizeof(head) - 1);
+		struct sqltok tk;
+		const struct sch_column *col;
+
+		sqltok_next(expr, &p, &tk);
+		snprintf(name, sizeof(name), "%.*s", (int)(tk.end - tk.off),
+		    expr + tk.off);
+		col = schema_find_column(t, tk.kind == SQLTOK_WORD ? name :
+		    NULL);
+		if (tk.kind == SQLTOK_QIDENT && tk.end - tk.off >= 2) {
+			snprintf(name, sizeof(name), "%.*s", (int)(tk.end -
+			    tk.off - 2), expr + tk.off + 1);
+			col = strchr(name, '"') ? NULL : schema_find_column(t,
+			    name);
+		}
+		type = col ? key_type(x, col) : NULL;
+		ok = type && strncmp(type, "any", 3) && (nx = plan_fmt(
+		    "%s%.*s(NULL::%s)", acc, (int)(tk.off - at), expr + at,
+		    type)) != NULL;
+		free(type);
+		if (ok) {
+			free(acc);
+			acc = nx;
+			at = tk.end;
+		}
+	}
+	if (ok)
+		out = plan_fmt("%s%s", acc, expr + at);
+	free(acc);
+	free(off);
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	free(sql);
+	return out;
+}
+
 /* Key i of index (or key) on t: its operator class and collation. */
 static void
 needs_key(struct pctx *x, struct plan_change *c, const struct sch_table *t,
     const char *key, const char *opts, const char *method)
 {
 	const struct sch_column *col = schema_find_column(t, key);
-	char *coll = NULL, *opc = NULL, *sch, *name, *what, *type;
+	char *coll = NULL, *opc = NULL, *sch, *name, *what, *type = NULL;
 
 	what = plan_fmt("index key '%s'", key);
 	if (idxdef_parts(opts, &coll, &opc) == -1)
@@ -254,8 +359,13 @@ needs_key(struct pctx *x, struct plan_change *c, const struct sch_table *t,
 	} else if (opc == NULL && col && (type = key_type(x, col)) != NULL) {
 		plan_need(x, c, NEED_DEFAULT_OPCLASS, type, NULL, method, what);
 		free(type);
-	} else if (col == NULL)
+	} else if (col == NULL) {
 		plan_needs_expr(x, c, key, what);
+		if (opc == NULL && (type = typed_expr(x, t, key)) != NULL)
+			plan_need(x, c, NEED_EXPR_OPCLASS, type, NULL, method,
+			    what);
+		free(type);
+	}
 	if (col)
 		needs_new_column(x, c, t, key);
 	free(coll);

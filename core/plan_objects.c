@@ -114,15 +114,15 @@ seq_alter(struct pctx *x, const struct sch_sequence *w,
 	if (int_width(w->type) < int_width(h->type) || w->min > h->min ||
 	    w->max < h->max)
 		plan_add(x, 1, PLAN_REFUSED, "alter sequence",
-		    plan_fmt("%s.%s", w->schema, w->name), why, plan_fmt("%s: "
+		    plan_fmt("%s.%s", h->schema, h->name), why, plan_fmt("%s: "
 		    "a narrower type or range fails nextval() once the current "
 		    "value is outside it; check the value first",
 		    HINT_MIGRATION));
 	else {
 		c = plan_add(x, 1, PLAN_SAFE, "alter sequence",
-		    plan_fmt("%s.%s", w->schema, w->name), why, NULL);
+		    plan_fmt("%s.%s", h->schema, h->name), why, NULL);
 		plan_step(x, c, plan_fmt("ALTER SEQUENCE %s %s",
-		    plan_keep(x, &s, plan_qual(x, w->schema, w->name)),
+		    plan_keep(x, &s, plan_qual(x, h->schema, h->name)),
 		    plan_keep(x, &s, seq_options(w))), 1);
 	}
 	plan_strs_free(&s);
@@ -167,6 +167,49 @@ seq_owner(struct pctx *x, const struct sch_sequence *w,
 	    tn ? "." : "", tn ? plan_keep(x, &s, plan_ident(x, col)) : ""), 1);
 	plan_strs_free(&s);
 	free(tn);
+}
+
+void
+plan_serial_seq(struct pctx *x, const struct sch_column *w,
+    const struct sch_column *h)
+{
+	const struct sch_sequence *q = NULL;
+	const char *dot = h->serial_seq ? strchr(h->serial_seq, '.') : NULL;
+	char *sch;
+
+	if (w->seq == NULL || dot == NULL)
+		return;
+	if ((sch = strndup(h->serial_seq, (size_t)(dot - h->serial_seq))) ==
+	    NULL) {
+		x->nomem = 1;
+		return;
+	}
+	q = schema_find_sequence(x->have, sch, dot + 1);
+	free(sch);
+	if (q && !seq_same(w->seq, q))
+		seq_alter(x, w->seq, q);
+}
+
+char *
+plan_serial_seq_sql(struct pctx *x, const struct sch_column *w)
+{
+	const struct sch_sequence *q = w->seq;
+	long long hi;
+	char *n, *o, *r;
+
+	if (q == NULL)
+		return NULL;
+	hi = int_width(q->type) == 2 ? 32767 : int_width(q->type) == 4 ?
+	    2147483647LL : 9223372036854775807LL;
+	if (q->increment == 1 && q->cache == 1 && q->min == 1 &&
+	    q->max == hi && q->start == 1 && !q->cycle)
+		return NULL;
+	n = plan_qual(x, q->schema, q->name);
+	o = seq_options(q);
+	r = n && o ? plan_fmt("ALTER SEQUENCE %s %s", n, o) : NULL;
+	free(n);
+	free(o);
+	return r;
 }
 
 void

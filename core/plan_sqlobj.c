@@ -98,6 +98,88 @@ obj_uncanon(struct pctx *x, const struct sch_object *w, const char *kind,
 	return 1;
 }
 
+/*
+ * New model object w, tried as a temporary copy before anything runs
+ * (core/sqlcanon.h), was rejected by the server: refused with its error.
+ */
+static int
+obj_rejected(struct pctx *x, const struct sch_object *w, const char *kind,
+    int rank)
+{
+	if (w->try_err == NULL)
+		return 0;
+	plan_add_at(x, rank, PLAN_REFUSED, kind, target(x, w),
+	    plan_fmt("would fail: %s", w->try_err), strdup("the server's "
+	    "own error for the model's statement, tried before anything is "
+	    "applied: correct the model"));
+	return 1;
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * COMMENT ON view or routine o (ident: a routine's identity arguments, or
+ * NULL: by its name alone, which PostgreSQL allows for a unique name).
+ */
+static char *
+obj_comment_sql(struct pctx *x, const struct sch_object *o,
+    const char *ident)
+{
+	static const char *const kw[][2] = { { "v", "VIEW" },
+	    { "m", "MATERIALIZED VIEW" }, { "f", "FUNCTION" },
+	    { "p", "PROCEDURE" } };
+	const char *k = "VIEW";
+	char *q = plan_qual(x, o->schema, o->name);
+	char *l = o->comment ? plan_literal(x, o->comment) : strdup("NULL");
+	char *r = NULL;
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
+		if (kw[i][0][0] == o->kind)
+			k = kw[i][1];
+	if (q && l)
+		r = plan_fmt("COMMENT ON %s %s%s%s%s IS %s", k, q, ident ? "(" :
+		    "", ident ? ident : "", ident ? ")" : "", l);
+	free(q);
+	free(l);
+	return r;
+}
+
+/* A new object's comment, after it is made. */
+static void
+obj_comment_step(struct pctx *x, struct plan_change *c,
+    const struct sch_object *w)
+{
+	if (c && c->cls == PLAN_SAFE && w->comment)
+		plan_step(x, c, obj_comment_sql(x, w, NULL), 1);
+}
+
+/* The comment of a model view or routine the database has. */
+static void
+plan_obj_comment(struct pctx *x, const struct sch_object *w)
+{
+	int fn = w->kind == SCH_FUNCTION || w->kind == SCH_PROCEDURE;
+	const struct sch_object *h = fn ? (w->canon ? schema_find_routine(
+	    x->have, w->schema, w->name, w->ident) : NULL) :
+	    schema_find_object(x->have, w->kind, w->schema, w->name, NULL);
+	struct plan_change *c;
+
+	if (h == NULL || h->kind != w->kind || str_eq(w->comment, h->comment))
+		return;
+	if (w->comment == NULL) {
+		plan_drift(x, "comment", target(x, w), plan_fmt("%s comment "
+		    "is not in the models", sqlobj_kind_name(w->kind)), NULL);
+		return;
+	}
+	c = plan_add_at(x, fn ? R_FUNCTION : R_VIEW, PLAN_SAFE, "comment",
+	    target(x, w), plan_fmt("%s comment", sqlobj_kind_name(w->kind)),
+	    NULL);
+	plan_step(x, c, obj_comment_sql(x, w, h->ident), 1);
+}
+
 /* ---- views ---- */
 
 /* JSON column lists: 1 when have's is a prefix of want's. */
@@ -115,11 +197,6 @@ cols_prefix(const char *want, const char *have)
 	return ok;
 }
 
-static int
-str_eq(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
 
 /*
  * The functions a new view's query calls: a model function this plan
@@ -162,6 +239,8 @@ plan_view_create(struct pctx *x, const struct sch_object *w)
 	const char *kind = w->kind == SCH_VIEW ? "create view" :
 	    "create materialized view";
 
+	if (obj_rejected(x, w, kind, R_VIEW))
+		return;
 	c = plan_add_at(x, R_VIEW, PLAN_SAFE, kind, target(x, w),
 	    plan_fmt("new %s", sqlobj_kind_name(w->kind)), NULL);
 	for (size_t i = 0; w->deps && w->deps[i]; i++) {
@@ -184,6 +263,7 @@ plan_view_create(struct pctx *x, const struct sch_object *w)
 	}
 	view_funcs(x, c, w);
 	obj_step(x, c, w, 0);
+	obj_comment_step(x, c, w);
 }
 
 static void
@@ -207,7 +287,7 @@ plan_view(struct pctx *x, const struct sch_object *w)
 	}
 	if (obj_uncanon(x, w, kind, R_VIEW))
 		return;
-	if (str_eq(w->def, h->def) && str_eq(w->cols, h->cols) &&
+	if (sqlobj_viewdef_equal(w->def, h->def) && str_eq(w->cols, h->cols) &&
 	    (w->kind == SCH_MATVIEW || str_eq(w->opts, h->opts)))
 		return;
 	if (w->kind == SCH_MATVIEW) {
@@ -359,10 +439,13 @@ plan_routine(struct pctx *x, const struct sch_object *w)
 	snprintf(rk, sizeof(rk), "replace %s", kn);
 	if (!routine_named(x->have, w->schema, w->name)) {
 		snprintf(rk, sizeof(rk), "create %s", kn);
+		if (obj_rejected(x, w, rk, routine_rank(x, w)))
+			return;
 		c = plan_add_at(x, routine_rank(x, w), PLAN_SAFE, rk,
 		    target(x, w), plan_fmt("new %s", kn), NULL);
 		routine_needs(x, c, w);
 		obj_step(x, c, w, 0);
+		obj_comment_step(x, c, w);
 		return;
 	}
 	if (obj_uncanon(x, w, ck, R_FUNCTION))
@@ -391,7 +474,8 @@ plan_routine(struct pctx *x, const struct sch_object *w)
 		plan_add_at(x, R_FUNCTION, PLAN_REFUSED, ck, target(x, w),
 		    plan_fmt("its argument names or defaults change (%s -> %s)",
 		    h->args, w->args), strdup(HINT_FUNC));
-	else if (!str_eq(w->def, h->def)) {
+	else if (!str_eq(w->def, h->def) && !obj_rejected(x, w, ck,
+	    R_FUNCTION)) {
 		c = plan_add_at(x, R_FUNCTION, PLAN_SAFE, rk, target(x, w),
 		    strdup("its definition differs"), NULL);
 		obj_step(x, c, w, 1);
@@ -688,12 +772,22 @@ plan_obj_drift(struct pctx *x)
 	for (size_t i = 0; i < x->have->nobjs; i++) {
 		const struct sch_object *h = &x->have->objs[i];
 		int fn = h->kind == SCH_FUNCTION || h->kind == SCH_PROCEDURE;
+		int cannot = h->kind == SCH_RULE || h->kind == SCH_AGGREGATE;
 
 		if (!schema_has_schema(x->want, h->schema) ||
 		    own_object(x->opts, h))
 			continue;
-		if (fn ? routine_modelled(x->want, h) : schema_find_object(
-		    x->want, h->kind, h->schema, h->name, h->table) != NULL)
+		if (cannot)
+			plan_add_at(x, 90, PLAN_DRIFT, sqlobj_kind_name(
+			    h->kind), h->table ? target(x, h) : plan_fmt(
+			    "%s.%s(%s)", h->schema, h->name, h->ident ?
+			    h->ident : ""), plan_fmt("the models cannot say "
+			    "%ss: it stays as it is", sqlobj_kind_name(
+			    h->kind)), strdup("make or change it with a tier-2 "
+			    "migration; tier 1 never drops it"));
+		if (cannot || (fn ? routine_modelled(x->want, h) :
+		    schema_find_object(x->want, h->kind, h->schema, h->name,
+		    h->table) != NULL))
 			continue;
 		plan_drift(x, sqlobj_kind_name(h->kind), fn ?
 		    plan_fmt("%s.%s(%s)", h->schema, h->name, h->ident ?
@@ -723,6 +817,8 @@ plan_sqlobjects(struct pctx *x)
 			plan_trigger(x, o);
 		else
 			plan_policy(x, o);
+		if (o->kind != SCH_TRIGGER && o->kind != SCH_POLICY)
+			plan_obj_comment(x, o);
 	}
 	free(seen);
 	for (size_t i = 0; i < w->ntables; i++)

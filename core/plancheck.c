@@ -4,16 +4,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <pg_query.h>
+
 #include "plancheck.h"
 
 /*
  * $1 kinds, $2 names, $3 schemas, $4 arguments (text[] each, one entry a
- * need): the 1-based positions of the needs that are not met.
+ * need): the 1-based positions of the needs that are not met, and for a
+ * key's default operator class the type.  An expression key's type is
+ * the column of the temporary view pg_temp.migrated_key_<position>.
  */
 static const char q_check[] =
-    "SELECT n.i FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+    "SELECT n.i, format_type(x.ty, NULL)"
+    " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
     "  WITH ORDINALITY n(k, name, sch, arg, i)"
-    " WHERE NOT CASE n.k"
+    " CROSS JOIN LATERAL (SELECT CASE n.k WHEN 'd' THEN to_regtype(n.name)"
+    "  WHEN 'e' THEN (SELECT a.atttypid FROM pg_attribute a WHERE"
+    "   a.attrelid = to_regclass('pg_temp.migrated_key_' || n.i) AND"
+    "   a.attnum = 1) END AS ty) x"
+    " WHERE NOT CASE CASE n.k WHEN 'e' THEN 'd' ELSE n.k END"
     "  WHEN 't' THEN to_regtype(n.name) IS NOT NULL"
     "  WHEN 'T' THEN to_regtype(quote_ident(n.name)) IS NOT NULL OR EXISTS"
     "   (SELECT 1 FROM regexp_split_to_table(n.arg, ', ') s"
@@ -33,11 +43,11 @@ static const char q_check[] =
     "   ELSE s.nspname = n.sch END)"
     /* as CREATE INDEX's GetDefaultOpClass(): a missing type is its
        own need */
-    "  WHEN 'd' THEN to_regtype(n.name) IS NULL OR EXISTS (SELECT 1"
+    "  WHEN 'd' THEN x.ty IS NULL OR EXISTS (SELECT 1"
     "   FROM pg_type t0 JOIN pg_type t ON t.oid = CASE WHEN"
     "    t0.typtype = 'd' THEN t0.typbasetype ELSE t0.oid END,"
     "    pg_opclass oc JOIN pg_am a ON a.oid = oc.opcmethod"
-    "   WHERE t0.oid = to_regtype(n.name) AND a.amname = n.arg AND"
+    "   WHERE t0.oid = x.ty AND a.amname = n.arg AND"
     "    oc.opcdefault AND (oc.opcintype = t.oid OR EXISTS (SELECT 1"
     "    FROM pg_cast c WHERE c.castsource = t.oid AND"
     "    c.casttarget = oc.opcintype AND c.castmethod = 'b') OR"
@@ -105,9 +115,10 @@ pc_fmt(const char *f, ...)
 	return s;
 }
 
-/* What is missing, in the words of the error the SQL would get. */
+/* What is missing, in the words of the error the SQL would get; type:
+   the type of an expression key, as the server named it. */
 static char *
-pc_reason(const struct plan_need *n)
+pc_reason(const struct plan_need *n, const char *type)
 {
 	const char *w = n->what ? n->what : "the change";
 	const char *dot = n->sch ? "." : "", *sch = n->sch ? n->sch : "";
@@ -126,6 +137,10 @@ pc_reason(const struct plan_need *n)
 	case NEED_DEFAULT_OPCLASS:
 		return pc_fmt("would fail: type %s has no default operator "
 		    "class for access method \"%s\" (%s)", n->name, n->arg, w);
+	case NEED_EXPR_OPCLASS:
+		return pc_fmt("would fail: type %s has no default operator "
+		    "class for access method \"%s\" (%s, an expression of "
+		    "that type)", type ? type : "?", n->arg, w);
 	case NEED_COLLATION:
 		return pc_fmt("would fail: collation \"%s\" does not exist for "
 		    "this database's encoding (%s)", n->name, w);
@@ -143,17 +158,21 @@ pc_reason(const struct plan_need *n)
 }
 
 static char *
-pc_hint(const struct plan_need *n)
+pc_hint(const struct plan_need *n, const char *type)
 {
-	const char *x = pc_extension_of(n->kind == NEED_DEFAULT_OPCLASS ? 'o' :
-	    n->kind, n->name);
-	int text = n->kind == NEED_DEFAULT_OPCLASS &&
-	    (!strcmp(n->name, "text") || !strncmp(n->name, "character", 9));
+	int key = n->kind == NEED_DEFAULT_OPCLASS ||
+	    n->kind == NEED_EXPR_OPCLASS;
+	const char *ty = n->kind == NEED_EXPR_OPCLASS ? (type ? type : "") :
+	    n->name;
+	const char *x = pc_extension_of(key ? 'o' : n->kind, ty);
+	int text = key && (!strcmp(ty, "text") || !strncmp(ty, "character",
+	    9));
 
 	if (x)
 		return pc_fmt("add 'extensions: [%s]' to a model (it provides "
-		    "%s)", x, n->name);
+		    "%s)", x, ty);
 	switch (n->kind) {
+	case NEED_EXPR_OPCLASS:
 	case NEED_DEFAULT_OPCLASS:
 		return pc_fmt("name an operator class for the key (a mapping "
 		    "with 'opclass:')%s", text ? ": gin_trgm_ops or "
@@ -231,7 +250,8 @@ pcset_release(struct pcset *s)
 static int
 pcset_fill(struct pcset *s, const struct plan *p)
 {
-	static char kinds[][2] = { "t", "o", "d", "c", "f", "v", "T", "r" };
+	static char kinds[][2] = { "t", "o", "d", "c", "f", "v", "T", "r",
+	    "e" };
 	size_t n = 0;
 
 	memset(s, 0, sizeof(*s));
@@ -248,13 +268,13 @@ pcset_fill(struct pcset *s, const struct plan *p)
 		for (size_t j = 0; p->v[i].cls == PLAN_SAFE &&
 		    j < p->v[i].nneeds; j++) {
 			const struct plan_need *d = &p->v[i].needs[j];
-			const char *kp = strchr("todcfvTr", d->kind);
+			const char *kp = strchr("todcfvTre", d->kind);
 
 			if (d->kind == NEED_CHANGE || kp == NULL)
 				continue;
 			s->chg[s->n] = i;
 			s->need[s->n] = j;
-			s->col[0][s->n] = kinds[kp - "todcfvTr"];
+			s->col[0][s->n] = kinds[kp - "todcfvTre"];
 			s->col[1][s->n] = d->name;
 			s->col[2][s->n] = d->sch;
 			s->col[3][s->n++] = d->arg;
@@ -262,9 +282,13 @@ pcset_fill(struct pcset *s, const struct plan *p)
 	return 0;
 }
 
-/* The 1-based positions of the needs the database does not meet. */
+/*
+ * The 1-based positions of the needs the database does not meet, per
+ * change (bad); the type of an expression key that has none (type).
+ */
 static int
-pc_query(struct db *db, const struct pcset *s, size_t *bad, struct merr *e)
+pc_query(struct db *db, const struct pcset *s, size_t *bad, char **type,
+    struct merr *e)
 {
 	char *arr[4] = { NULL, NULL, NULL, NULL };
 	const char *params[4];
@@ -280,8 +304,12 @@ pc_query(struct db *db, const struct pcset *s, size_t *bad, struct merr *e)
 		for (int i = 0; i < PQntuples(r); i++) {
 			size_t k = strtoul(PQgetvalue(r, i, 0), NULL, 10);
 
-			if (k >= 1 && k <= s->n && bad[s->chg[k - 1]] == 0)
-				bad[s->chg[k - 1]] = s->need[k - 1] + 1;
+			if (k < 1 || k > s->n || bad[s->chg[k - 1]] != 0)
+				continue;
+			bad[s->chg[k - 1]] = s->need[k - 1] + 1;
+			if (!PQgetisnull(r, i, 1) && (type[s->chg[k - 1]] =
+			    strdup(PQgetvalue(r, i, 1))) == NULL)
+				rc = merr_set(e, MERR_NOMEM, "out of memory");
 		}
 	PQclear(r);
 	for (int k = 0; k < 4; k++)
@@ -290,6 +318,59 @@ pc_query(struct db *db, const struct pcset *s, size_t *bad, struct merr *e)
 		merr_set(e, e->code, "cannot check the plan against the "
 		    "database: %.400s", e->msg);
 	return rc;
+}
+
+/*
+ * An expression key's type, for the query: the column of a temporary view
+ * of the expression (its columns as typed NULLs) named after the need's
+ * position.  One the server cannot make is left out: the expression's
+ * other needs (its functions) say why.
+ */
+static int
+pc_one_view(const char *sql)
+{
+	PgQueryParseResult r = pg_query_parse(sql);
+	json_t *root = r.error ? NULL : json_loads(r.parse_tree, 0, NULL);
+	json_t *st = json_object_get(root, "stmts");
+	int one = json_array_size(st) == 1 && json_object_get(json_object_get(
+	    json_array_get(st, 0), "stmt"), "ViewStmt") != NULL;
+
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	return one;
+}
+
+static int
+pc_key_views(struct db *db, const struct pcset *s, struct merr *e)
+{
+	struct merr fe;
+	char *sql;
+	int rc = 0;
+
+	for (size_t k = 0; rc == 0 && k < s->n; k++) {
+		if (s->col[0][k][0] != 'e')
+			continue;
+		if ((sql = pc_fmt("CREATE TEMP VIEW pg_temp.migrated_key_%zu AS "
+		    "SELECT (%s) AS k", k + 1, s->col[1][k])) == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		/* exactly the one statement, as the model's expression was */
+		merr_clear(&fe);
+		if (pc_one_view(sql) && (db_exec(db, "SAVEPOINT migrated_key", e) == -1 ||
+		    (db_exec(db, sql, &fe) == -1 && db_exec(db, "ROLLBACK TO "
+		    "SAVEPOINT migrated_key", e) == -1)))
+			rc = -1;
+		free(sql);
+	}
+	return rc;
+}
+
+static int
+pc_has_keys(const struct pcset *s)
+{
+	for (size_t k = 0; k < s->n; k++)
+		if (s->col[0][k][0] == 'e')
+			return 1;
+	return 0;
 }
 
 /* The schemas and extensions the plan creates, in savepoints. */
@@ -333,7 +414,7 @@ pc_has_extensions(const struct plan *p)
 
 /* Refuse what would fail, each with its first unmet need. */
 static int
-pc_refuse(struct plan *p, size_t *bad, char **why)
+pc_refuse(struct plan *p, size_t *bad, char **why, char **type)
 {
 	int rc = 0;
 
@@ -347,7 +428,8 @@ pc_refuse(struct plan *p, size_t *bad, char **why)
 			why[i] = NULL;
 		} else if (bad[i]) {
 			n = &p->v[i].needs[bad[i] - 1];
-			rc |= plan_refuse(p, i, pc_reason(n), pc_hint(n));
+			rc |= plan_refuse(p, i, pc_reason(n, type[i]),
+			    pc_hint(n, type[i]));
 		}
 	}
 	return plan_settle(p) | rc;
@@ -361,30 +443,39 @@ plancheck_run(struct db *db, struct plan *p, long lock_ms, long stmt_ms,
 	struct merr ignore;
 	size_t *bad = calloc(p->n + 1, sizeof(*bad));
 	char **why = calloc(p->n + 1, sizeof(*why));
-	int ext = pc_has_extensions(p), rc = 0;
+	char **type = calloc(p->n + 1, sizeof(*type));
+	int ext = pc_has_extensions(p), tx, rc = 0;
 
 	memset(&s, 0, sizeof(s));
-	if (bad == NULL || why == NULL || pcset_fill(&s, p) == -1) {
+	if (bad == NULL || why == NULL || type == NULL ||
+	    pcset_fill(&s, p) == -1) {
 		rc = merr_set(e, MERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (s.n == 0 && !ext)
 		goto out;
-	if (ext && (db_begin(db, lock_ms, stmt_ms, e) == -1 ||
-	    pc_extensions(db, p, why, e) == -1))
+	tx = ext || pc_has_keys(&s);
+	if (tx && db_begin(db, lock_ms, stmt_ms, e) == -1)
 		rc = -1;
+	if (rc == 0 && ext)
+		rc = pc_extensions(db, p, why, e);
+	if (rc == 0 && tx)
+		rc = pc_key_views(db, &s, e);
 	if (rc == 0 && s.n > 0)
-		rc = pc_query(db, &s, bad, e);
-	if (ext) {
+		rc = pc_query(db, &s, bad, type, e);
+	if (tx) {
 		merr_clear(&ignore);
 		db_exec(db, "ROLLBACK", &ignore);
 	}
-	if (rc == 0 && pc_refuse(p, bad, why) != 0)
+	if (rc == 0 && pc_refuse(p, bad, why, type) != 0)
 		rc = merr_set(e, MERR_NOMEM, "out of memory");
 out:
 	pcset_release(&s);
 	for (size_t i = 0; why && i < p->n; i++)
 		free(why[i]);
+	for (size_t i = 0; type && i < p->n; i++)
+		free(type[i]);
+	free(type);
 	free(why);
 	free(bad);
 	return rc;

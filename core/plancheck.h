@@ -8,7 +8,10 @@
  * INDEX looks it up: the type, its domain's base type, a binary-coercible
  * type, the polymorphic anyarray / anyenum / anyrange), collations (of
  * the database's encoding) and functions (visible on the search path, or
- * in the schema named).  When the plan creates extensions, the query runs
+ * in the schema named); an expression key's type is the server's: the
+ * expression, its columns as typed NULLs, made a temporary view
+ * (pg_temp.migrated_key_N) whose column type is checked like a column
+ * key's.  When the plan creates extensions or has such keys, the query runs
  * in a transaction that first creates them (each in a savepoint, so one
  * that fails is named with the server's own error) and is then rolled
  * back: what an extension brings counts as there, exactly as it will be

@@ -2,7 +2,8 @@
  * pull_objects.c - the objects beside tables, shaped for writing
  * (pull.h): extensions in the order they were made, domains, sequences,
  * and serial columns (a column that owns a sequence of PostgreSQL's
- * serial name and parameters, with nextval() of it as its default).
+ * serial name and the column's type, with nextval() of it as its
+ * default; other parameters than serial's are said under `sequence:`).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -288,35 +289,6 @@ prep_nextval_written(struct prep *p, const char *def)
 	return found;
 }
 
-/*
- * PostgreSQL's name for a serial column's sequence (makeObjectName() in
- * indexcmds.c): table_column_seq, the longer of the two names cut one
- * byte at a time until it fits in 63 bytes, never inside a UTF-8
- * character.
- */
-static char *
-serial_seq_name(const char *table, const char *col)
-{
-	size_t l1 = strlen(table), l2 = strlen(col);
-	size_t avail = SCH_NAME_MAX - (1 + strlen("seq") + 1);
-	char *out;
-
-	while (l1 + l2 > avail) {
-		if (l1 > l2)
-			l1--;
-		else
-			l2--;
-	}
-	while (l1 > 0 && ((unsigned char)table[l1] & 0xC0) == 0x80)
-		l1--;
-	while (l2 > 0 && ((unsigned char)col[l2] & 0xC0) == 0x80)
-		l2--;
-	if (asprintf(&out, "%.*s_%.*s_seq", (int)l1, table, (int)l2, col) ==
-	    -1)
-		return NULL;
-	return out;
-}
-
 /* The parameters serial gives the sequence of a column of type coltype. */
 static int
 serial_params(const struct sch_sequence *q, const char *coltype)
@@ -340,17 +312,33 @@ serial_like(const struct sch_table *t, const struct sch_column *c,
 	/* serial makes the sequence of an unlogged table unlogged */
 	if (!c->notnull || c->identity || c->generated || c->def == NULL ||
 	    q->unlogged != t->unlogged ||
-	    strcmp(q->schema, t->schema) || !serial_params(q, c->type) ||
+	    strcmp(q->schema, t->schema) || strcmp(q->type, c->type) ||
 	    nextval_target(c->def, &sch, &name) == -1)
 		return 0;
 	ok = !strcmp(sch, q->schema) && !strcmp(name, q->name);
 	free(sch);
 	free(name);
-	if (!ok || (want = serial_seq_name(t->name, c->name)) == NULL)
+	if (!ok || (want = schema_serial_seq_name(t->name, c->name)) == NULL)
 		return 0;
 	ok = !strcmp(want, q->name);
 	free(want);
 	return ok;
+}
+
+/* Sequence q's options, not serial's, said with the column (sequence:). */
+static int
+serial_opts(struct sch_column *c, const struct sch_sequence *q)
+{
+	struct sch_sequence *o = calloc(1, sizeof(*o));
+
+	if ((c->seq = o) == NULL)
+		return -1;
+	*o = *q;
+	o->schema = o->name = o->owned_by = NULL;
+	memset(&o->pos, 0, sizeof(o->pos));
+	return (o->type = strdup(q->type)) == NULL ||
+	    (o->schema = strdup(q->schema)) == NULL ||
+	    (o->name = strdup(q->name)) == NULL ? -1 : 0;
 }
 
 static size_t
@@ -386,7 +374,8 @@ prep_serial(struct prep *p, struct sch_table *t, struct sch_column *c)
 		c->serial = 0;
 		return;
 	}
-	if (schema_strv_push(&p->serial_seqs, c->serial_seq) == -1) {
+	if (schema_strv_push(&p->serial_seqs, c->serial_seq) == -1 ||
+	    (!serial_params(q, c->type) && serial_opts(c, q) == -1)) {
 		p->nomem = 1;
 		return;
 	}

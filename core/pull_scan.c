@@ -238,21 +238,16 @@ static const char q_scan[] =
     "  t.typnamespace, ns.oid)"
     " WHERE d.objsubid = 0 AND (ns.nspname IS NULL OR"
     "  ns.nspname <> 'public')"
-    /* comments on the SQL objects (core/pull_sql.c writes no COMMENT) */
-    " UNION ALL SELECT 'comment', n.nspname, p.proname, NULL,"
-    "  'not written: a comment on ' || pg_describe_object(d.classoid,"
-    "  d.objoid, 0)"
-    " FROM pg_description d JOIN pg_proc p ON"
-    "  d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid"
-    " JOIN sc n ON n.oid = p.pronamespace"
-    " WHERE p.prokind IN ('f', 'p') AND" EXT("pg_proc", "p.oid")
+    /* comments on the SQL objects core/pull_sql.c writes no COMMENT ON
+       for: a view's columns, triggers, policies */
     " UNION ALL SELECT 'comment', n.nspname, c.relname, NULL,"
     "  'not written: a comment on ' || pg_describe_object(d.classoid,"
     "  d.objoid, d.objsubid)"
     " FROM pg_description d JOIN pg_class c ON"
     "  d.classoid = 'pg_class'::regclass AND c.oid = d.objoid"
     " JOIN sc n ON n.oid = c.relnamespace"
-    " WHERE c.relkind IN ('v', 'm') AND" EXT("pg_class", "c.oid")
+    " WHERE c.relkind IN ('v', 'm') AND d.objsubid <> 0 AND"
+    EXT("pg_class", "c.oid")
     " UNION ALL SELECT 'comment', n.nspname, c.relname, NULL,"
     "  'not written: a comment on ' || pg_describe_object(d.classoid,"
     "  d.objoid, 0)"

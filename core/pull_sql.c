@@ -35,7 +35,8 @@ static const char q_path[] =
 
 /*
  * One row per object of schema $1: kind (v m f p t y), table (trigger,
- * policy), name, the statement, tgenabled, and the relations it needs,
+ * policy), name, the statement (and COMMENT ON a view or routine that
+ * has one), tgenabled, and the relations it needs,
  * "r:sch.rel" one a line (a view reads them, a function takes or returns
  * their row type); in the order they were made.  (A trigger's function
  * takes no row type: it is always written.)
@@ -54,7 +55,10 @@ static const char q_objects[] =
     "  COALESCE((SELECT E'\\n  WITH ' || upper(substr(x, 14)) ||"
     "  ' CHECK OPTION' FROM unnest(c.reloptions) x WHERE"
     "  x ~ '^check_option='), '') || CASE c.relkind WHEN 'm' THEN"
-    "  E'\\n  WITH NO DATA' ELSE '' END || ';' AS txt, NULL::text AS en,"
+    "  E'\\n  WITH NO DATA' ELSE '' END || ';' || COALESCE(E'\\nCOMMENT ON ' ||"
+    "  CASE c.relkind WHEN 'm' THEN 'MATERIALIZED ' ELSE '' END || 'VIEW ' ||"
+    "  quote_ident(c.relname) || ' IS ' || quote_literal(obj_description("
+    "  c.oid, 'pg_class')) || ';', '') AS txt, NULL::text AS en,"
     "  (SELECT string_agg(DISTINCT " REL("rc") ", E'\\n') FROM pg_rewrite rw"
     "  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND"
     "  d.objid = rw.oid AND d.refclassid = 'pg_class'::regclass"
@@ -67,7 +71,10 @@ static const char q_objects[] =
     " UNION ALL SELECT p.prokind::text, NULL, p.proname || '(' ||"
     "  pg_get_function_identity_arguments(p.oid) || ')', p.oid,"
     "  rtrim(CASE WHEN starts_with(f.d, f.pre) THEN 'CREATE ' || f.kw ||"
-    "  substr(f.d, length(f.pre) + 1) ELSE f.d END, E'\\n') || ';', NULL,"
+    "  substr(f.d, length(f.pre) + 1) ELSE f.d END, E'\\n') || ';' ||"
+    "  COALESCE(E'\\nCOMMENT ON ' || f.kw || quote_ident(p.proname) || '(' ||"
+    "  pg_get_function_identity_arguments(p.oid) || ') IS ' ||"
+    "  quote_literal(obj_description(p.oid, 'pg_proc')) || ';', ''), NULL,"
     "  (SELECT string_agg(DISTINCT " REL("rc") ", E'\\n') FROM pg_type t"
     "  JOIN pg_type et ON et.oid = CASE WHEN t.typcategory = 'A' THEN"
     "  t.typelem ELSE t.oid END JOIN pg_class rc ON rc.oid = et.typrelid"

@@ -381,6 +381,8 @@ user_type(const char *sch, const char *type, int user, char *buf,
 	return buf;
 }
 
+static void emit_seq_opts(struct yout *, const struct sch_sequence *, int);
+
 /* A column's type as written: serial for a serial column. */
 static const char *
 col_type(const struct sch_table *t, const struct sch_column *c, char *buf,
@@ -420,7 +422,7 @@ emit_column(struct yout *y, const struct schema *s, const struct sch_table *t,
 	ystr(y, c->name);
 	if (!notnull && !c->def && !c->comment && !c->identity && !pk &&
 	    !k->uq[i] && !k->fk[i] && !k->ck[i] && !c->generated &&
-	    !c->collation) {
+	    !c->collation && !c->seq) {
 		ystr(y, type);
 		return 0;
 	}
@@ -445,6 +447,10 @@ emit_column(struct yout *y, const struct schema *s, const struct sch_table *t,
 		ykv(y, "check", k->ck[i]->expr);
 	if (k->fk[i] && col_references(y, s, t, k->fk[i]) == -1)
 		return -1;
+	if (c->seq) {
+		ystr(y, "sequence");
+		emit_seq_opts(y, c->seq, 0);
+	}
 	if (c->comment)
 		ykv(y, "comment", c->comment);
 	ymap_end(y);
@@ -897,10 +903,11 @@ ykv_ll(struct yout *y, const char *k, long long v)
 	ykv(y, k, buf);
 }
 
-/* A sequence: only what is not PostgreSQL's default (as the loader
-   fills it in, model_objects.c). */
+/* A sequence's options: only what is not PostgreSQL's default (as the
+   loader fills it in, model_objects.c); its type when not bigint and
+   typed (a serial column's sequence has the column's). */
 static void
-emit_sequence(struct yout *y, const struct sch_sequence *q)
+emit_seq_opts(struct yout *y, const struct sch_sequence *q, int typed)
 {
 	long long lo = !strcmp(q->type, "smallint") ? -32768 :
 	    !strcmp(q->type, "integer") ? INT32_MIN : INT64_MIN;
@@ -909,9 +916,8 @@ emit_sequence(struct yout *y, const struct sch_sequence *q)
 	long long min = q->increment > 0 ? 1 : lo;
 	long long max = q->increment > 0 ? hi : -1;
 
-	ystr(y, q->name);
 	ymap(y, 1);
-	if (strcmp(q->type, "bigint"))
+	if (typed && strcmp(q->type, "bigint"))
 		ykv(y, "type", q->type);
 	if (q->start != (q->increment > 0 ? q->min : q->max))
 		ykv_ll(y, "start", q->start);
@@ -929,6 +935,13 @@ emit_sequence(struct yout *y, const struct sch_sequence *q)
 	if (q->owned_by)
 		ykv(y, "owned_by", q->owned_by + strlen(q->schema) + 1);
 	ymap_end(y);
+}
+
+static void
+emit_sequence(struct yout *y, const struct sch_sequence *q)
+{
+	ystr(y, q->name);
+	emit_seq_opts(y, q, 1);
 }
 
 int

@@ -83,9 +83,15 @@ schema_new(void)
 	return calloc(1, sizeof(struct schema));
 }
 
+static void schema_sequence_release(struct sch_sequence *);
+
 static void
 schema_column_release(struct sch_column *c)
 {
+	if (c->seq) {
+		schema_sequence_release(c->seq);
+		free(c->seq);
+	}
 	free(c->name);
 	free(c->type);
 	free(c->def);
@@ -1448,4 +1454,33 @@ int
 schema_expr_relations(const char *expr, char ***out)
 {
 	return expr_collect(expr, rels_walk, out);
+}
+
+/*
+ * PostgreSQL's name for a serial column's sequence (makeObjectName() in
+ * indexcmds.c): table_column_seq, the longer of the two names cut one
+ * byte at a time until it fits in 63 bytes, never inside a UTF-8
+ * character.
+ */
+char *
+schema_serial_seq_name(const char *table, const char *col)
+{
+	size_t l1 = strlen(table), l2 = strlen(col);
+	size_t avail = SCH_NAME_MAX - (1 + strlen("seq") + 1);
+	char *out;
+
+	while (l1 + l2 > avail) {
+		if (l1 > l2)
+			l1--;
+		else
+			l2--;
+	}
+	while (l1 > 0 && ((unsigned char)table[l1] & 0xC0) == 0x80)
+		l1--;
+	while (l2 > 0 && ((unsigned char)col[l2] & 0xC0) == 0x80)
+		l2--;
+	if (asprintf(&out, "%.*s_%.*s_seq", (int)l1, table, (int)l2, col) ==
+	    -1)
+		return NULL;
+	return out;
 }

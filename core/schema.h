@@ -59,6 +59,9 @@ struct sch_column {
 	 */
 	int		 serial;
 	char		*serial_seq;	/* catalog: the owned sequence */
+	/* model, serial: its sequence's options (`sequence:`), the rest
+	   PostgreSQL's defaults for the type (model_resolve()) */
+	struct sch_sequence *seq;
 	char		*generated;	/* GENERATED ALWAYS AS (expr) STORED */
 	char		*collation;	/* not the type's default: its name
 					   ("C", "pg_catalog.C" as "C") */
@@ -164,6 +167,7 @@ struct sch_sequence {
 	long long	 start, increment, min, max, cache;
 	int		 cycle;
 	int		 unlogged;	/* catalog: an UNLOGGED sequence */
+	unsigned	 said;		/* model: 1 << S_* of what was said */
 	char		*owned_by;
 	struct sch_pos	 pos, owned_pos;
 };
@@ -203,6 +207,8 @@ struct sch_domain {
 enum sch_obj_kind {
 	SCH_VIEW = 'v', SCH_MATVIEW = 'm', SCH_FUNCTION = 'f',
 	SCH_PROCEDURE = 'p', SCH_TRIGGER = 't', SCH_POLICY = 'y',
+	/* catalog only, the models cannot say them: always drift */
+	SCH_RULE = 'r', SCH_AGGREGATE = 'a',
 };
 
 struct sch_object {
@@ -232,6 +238,13 @@ struct sch_object {
 	char		*cols;		/* view: [[name, type, collation]] */
 	char		*opts;		/* view: reloptions, JSON or NULL */
 	char		*canon_err;	/* model: why it could not be */
+	/* model: the server's error when the statement was tried before
+	   the plan runs (a new view or routine, a LANGUAGE sql body with
+	   check_function_bodies on), "... at file:line:col" */
+	char		*try_err;
+	/* view, function: COMMENT ON (model: a statement after it; catalog:
+	   obj_description()), NULL: none */
+	char		*comment;
 	int		 canon;		/* model: canonical fields are set */
 	char		 enabled;	/* trigger: tgenabled (catalog) */
 	unsigned long	 oid;		/* catalog: the object's oid */
@@ -413,6 +426,9 @@ int	schema_expr_check_memo(struct sch_memo *, const char *expr,
  */
 char	*schema_default_name(const char *table, char *const *cols,
 	    const char *suffix);
+/* PostgreSQL's name for serial column col's sequence: table_col_seq, cut
+   to 63 bytes as makeObjectName() cuts it (malloc'd, NULL: no memory). */
+char	*schema_serial_seq_name(const char *table, const char *col);
 
 /* Helpers for NULL-terminated string lists. */
 size_t	 schema_strv_len(char *const *);

@@ -32,6 +32,8 @@ obj_release(struct sch_object *o)
 	free(o->cols);
 	free(o->opts);
 	free(o->canon_err);
+	free(o->try_err);
+	free(o->comment);
 	schema_strv_free(o->roles);
 	free(o->qual);
 	free(o->check);

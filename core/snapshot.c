@@ -263,9 +263,9 @@ snap_domain(const struct sch_domain *d, int *bad)
 }
 
 static const char *const snap_okinds[] = { "view", "materialized view",
-    "function", "procedure", "trigger", "policy" };
+    "function", "procedure", "trigger", "policy", "rule", "aggregate" };
 static const char snap_oletters[] = { SCH_VIEW, SCH_MATVIEW, SCH_FUNCTION,
-    SCH_PROCEDURE, SCH_TRIGGER, SCH_POLICY, 0 };
+    SCH_PROCEDURE, SCH_TRIGGER, SCH_POLICY, SCH_RULE, SCH_AGGREGATE, 0 };
 static const char *const snap_cmds[] = { "all", "select", "insert",
     "update", "delete" };
 static const char snap_cmdletters[] = "*rawd";
@@ -299,6 +299,7 @@ snap_object(const struct sch_object *ob, int *bad)
 	put_strv(o, "roles", ob->roles, bad);
 	put_str(o, "using", ob->qual, bad);
 	put_str(o, "with_check", ob->check, bad);
+	put_str(o, "comment", ob->comment, bad);
 	return o;
 }
 
@@ -827,12 +828,12 @@ rd_object(struct rd *r, struct schema *s, json_t *o)
 	static const char *const keys[] = { "kind", "schema", "name", "table",
 	    "sql", "deps", "identity_arguments", "arguments", "result",
 	    "definition", "columns", "options", "enabled", "command",
-	    "restrictive", "roles", "using", "with_check", NULL };
+	    "restrictive", "roles", "using", "with_check", "comment", NULL };
 	char *sch = NULL, *name = NULL, *table = NULL, *en = NULL;
 	struct sch_object *ob = NULL;
 	int kind = -1, cmd = -1, restrictive = 0;
 
-	if (rd_keys(r, o, keys) == 0 && rd_word(r, o, "kind", snap_okinds, 6,
+	if (rd_keys(r, o, keys) == 0 && rd_word(r, o, "kind", snap_okinds, 8,
 	    &kind) == 0 && kind == -1)
 		rd_fail(r, "kind", "is required");
 	if (kind >= 0 && rd_str(r, o, "schema", 1, &sch) == 0 &&
@@ -857,7 +858,8 @@ rd_object(struct rd *r, struct schema *s, json_t *o)
 	    rd_bool(r, o, "restrictive", &restrictive) == -1 ||
 	    rd_strv(r, o, "roles", &ob->roles) == -1 ||
 	    rd_str(r, o, "using", 0, &ob->qual) == -1 ||
-	    rd_str(r, o, "with_check", 0, &ob->check) == -1) {
+	    rd_str(r, o, "with_check", 0, &ob->check) == -1 ||
+	    rd_str(r, o, "comment", 0, &ob->comment) == -1) {
 		free(en);
 		return -1;
 	}

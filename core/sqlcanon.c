@@ -8,12 +8,14 @@
 #include "sqlcanon.h"
 #include "sqlobj.h"
 
-enum { P_DEF, P_QUAL, P_CHECK };
+enum { P_DEF, P_QUAL, P_CHECK, P_TRY };
 
 struct probe {
 	struct sch_object *o;
-	int		 what;		/* P_DEF, P_QUAL, P_CHECK */
+	int		 what;		/* P_DEF, P_QUAL, P_CHECK, P_TRY */
 	char		*path;		/* SET LOCAL search_path or NULL */
+	char		*try;		/* tried: a copy that is not read back,
+					   under check_function_bodies */
 	char		*create[2];
 	char		*read;
 	char		*live;		/* the database's, read the same way */
@@ -21,7 +23,7 @@ struct probe {
 };
 
 /* What the pipeline returns, in order. */
-enum { R_OTHER, R_CREATE, R_READ, R_LIVE, R_SYNC };
+enum { R_OTHER, R_CREATE, R_READ, R_LIVE, R_TRY, R_SYNC };
 struct reply {
 	int	 kind;
 	size_t	 probe;
@@ -33,6 +35,10 @@ struct canon {
 	size_t		 n;
 	struct reply	*r;
 	size_t		 nr;
+	/* the bare names of what the plan may make (a table, view,
+	   function, type, sequence) or add columns to; new: an extension */
+	char		**made;
+	int		 new_ext;
 };
 
 static int
@@ -51,8 +57,9 @@ canon_reset(struct sch_object *o)
 	free(o->args);
 	free(o->result);
 	free(o->canon_err);
+	free(o->try_err);
 	o->def = o->cols = o->opts = o->ident = o->args = o->result = NULL;
-	o->canon_err = NULL;
+	o->canon_err = o->try_err = NULL;
 	o->canon = o->same_qual = o->same_check = 0;
 }
 
@@ -106,7 +113,8 @@ live_oids(const struct schema *have, const struct sch_object *o)
 	for (size_t i = 0; i < have->nobjs; i++) {
 		const struct sch_object *h = &have->objs[i];
 
-		if (is_view(h->kind) != is_view(o->kind) || h->table ||
+		if ((is_view(o->kind) ? !is_view(h->kind) : h->kind !=
+		    SCH_FUNCTION && h->kind != SCH_PROCEDURE) || h->table ||
 		    strcmp(h->schema, o->schema) || strcmp(h->name, o->name))
 			continue;
 		if (asprintf(&n, "%s%s%lu", s ? s : "(", s ? ", " : "",
@@ -124,7 +132,7 @@ live_oids(const struct schema *have, const struct sch_object *o)
 }
 
 static int
-probe_def(struct canon *c, struct sch_object *o)
+probe_def(struct canon *c, struct sch_object *o, int check)
 {
 	size_t i = c->n;
 	struct probe *p;
@@ -140,6 +148,10 @@ probe_def(struct canon *c, struct sch_object *o)
 	    name) == -1 || asprintf(&p->live, "%s%s", is_view(o->kind) ?
 	    q_view_live : q_func_live, oids) == -1 ? -1 : 0;
 	free(oids);
+	/* the body checked as CREATE FUNCTION checks it by default */
+	snprintf(name, sizeof(name), "migrated_canon_%zu_try", i);
+	if (rc == 0 && check && (p->try = sqlobj_temp_sql(o, name)) == NULL)
+		rc = -1;
 	return rc;
 }
 
@@ -166,11 +178,93 @@ probe_expr(struct canon *c, struct sch_object *o, int what, const char *w,
 	return rc;
 }
 
-/* The probes: model objects the database has an object of that name of. */
+/* A new view or routine tried as a temporary copy (nothing read back). */
+static int
+probe_try(struct canon *c, struct sch_object *o)
+{
+	char name[32];
+	struct probe *p;
+
+	snprintf(name, sizeof(name), "migrated_canon_%zu", c->n);
+	if ((p = canon_add(c, o, P_TRY)) == NULL ||
+	    (p->try = sqlobj_temp_sql(o, name)) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+made_push(struct canon *c, const char *name, int is_new)
+{
+	return is_new ? schema_strv_push(&c->made, name) : 0;
+}
+
+/* What the plan may make: want's names that have lacks (canon.made). */
+static int
+canon_made(struct canon *c, const struct schema *want,
+    const struct schema *have)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < want->nexts; i++)
+		c->new_ext |= !schema_find_extension(have, want->exts[i].name);
+	for (size_t i = 0; rc == 0 && i < want->ntables; i++) {
+		const struct sch_table *t = &want->tables[i];
+		const struct sch_table *h = schema_find_table(have, t->schema,
+		    t->name);
+		int grows = h == NULL;
+
+		for (size_t k = 0; !grows && k < t->ncols; k++)
+			grows = !schema_find_column(h, t->cols[k].name);
+		rc = made_push(c, t->name, grows);
+	}
+	for (size_t i = 0; rc == 0 && i < want->nobjs; i++) {
+		const struct sch_object *o = &want->objs[i];
+
+		rc = made_push(c, o->name, o->table == NULL &&
+		    !schema_find_object(have, o->kind, o->schema, o->name,
+		    NULL));
+	}
+	for (size_t i = 0; rc == 0 && i < want->nenums; i++)
+		rc = made_push(c, want->enums[i].name, !schema_find_enum(have,
+		    want->enums[i].schema, want->enums[i].name));
+	for (size_t i = 0; rc == 0 && i < want->ndomains; i++)
+		rc = made_push(c, want->domains[i].name, !schema_find_domain(
+		    have, want->domains[i].schema, want->domains[i].name));
+	for (size_t i = 0; rc == 0 && i < want->nseqs; i++)
+		rc = made_push(c, want->seqs[i].name, !schema_find_sequence(
+		    have, want->seqs[i].schema, want->seqs[i].name));
+	return rc;
+}
+
+/*
+ * 1 when o can be tried before the plan runs: it names nothing the plan
+ * may make (then it is tried only when the plan applies), and the plan
+ * creates no extension (whose functions and types it may use); -1 when
+ * out of memory.
+ */
+static int
+canon_tryable(const struct canon *c, const struct sch_object *o)
+{
+	char **m = NULL;
+	int ok = !c->new_ext;
+
+	if (ok && sqlobj_mentions(o, &m) == -1)
+		return -1;
+	for (size_t i = 0; ok && m && m[i]; i++)
+		for (size_t k = 0; ok && c->made && c->made[k]; k++)
+			ok = strcmp(m[i], c->made[k]) != 0;
+	schema_strv_free(m);
+	return ok;
+}
+
+/*
+ * The probes: model objects the database has an object of that name of
+ * (read back), and the new views and routines that can be tried.
+ */
 static int
 canon_probes(struct canon *c, struct schema *want, struct schema *have)
 {
-	int rc = 0;
+	int rc = canon_made(c, want, have), tryable;
 
 	for (size_t i = 0; rc == 0 && i < want->nobjs; i++) {
 		struct sch_object *o = &want->objs[i];
@@ -178,10 +272,19 @@ canon_probes(struct canon *c, struct schema *want, struct schema *have)
 		    o->schema, o->name, o->table);
 
 		canon_reset(o);
-		if (h == NULL || o->sql == NULL)
+		if (o->sql == NULL || (h == NULL && (o->kind == SCH_POLICY ||
+		    o->kind == SCH_TRIGGER)))
 			continue;
+		tryable = o->kind == SCH_POLICY || o->kind == SCH_TRIGGER ?
+		    0 : canon_tryable(c, o);
+		if (tryable == -1)
+			return -1;
+		if (h == NULL) {
+			rc = tryable ? probe_try(c, o) : 0;
+			continue;
+		}
 		if (o->kind != SCH_POLICY && o->kind != SCH_TRIGGER)
-			rc = probe_def(c, o);
+			rc = probe_def(c, o, tryable && !is_view(o->kind));
 		if (o->kind != SCH_POLICY)
 			continue;
 		if (o->qual && h->qual && !schema_expr_equal(o->qual, h->qual))
@@ -198,12 +301,14 @@ canon_release(struct canon *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->p[i].create[0]);
+		free(c->p[i].try);
 		free(c->p[i].create[1]);
 		free(c->p[i].read);
 		free(c->p[i].live);
 	}
 	free(c->p);
 	free(c->r);
+	schema_strv_free(c->made);
 }
 
 /* Send one statement, remembering what its reply is. */
@@ -243,12 +348,18 @@ canon_send_all(struct db *db, struct canon *c, long lock_ms, long stmt_ms)
 		    R_OTHER, i) |
 		    (p->path ? canon_send(db, c, "SELECT set_config("
 		    "'search_path', $1, true)", 1, pp, R_OTHER, i) : 0) |
-		    canon_send(db, c, p->create[0], 0, NULL, R_CREATE, i) |
+		    (p->create[0] ? canon_send(db, c, p->create[0], 0, NULL,
+		    R_CREATE, i) : 0) |
 		    (p->create[1] ? canon_send(db, c, p->create[1], 0, NULL,
 		    R_CREATE, i) : 0) |
-		    canon_send(db, c, p->read, 0, NULL, R_READ, i) |
+		    (p->read ? canon_send(db, c, p->read, 0, NULL, R_READ, i) :
+		    0) |
 		    (p->live ? canon_send(db, c, p->live, 0, NULL, R_LIVE, i) :
-		    0) | canon_send(db, c, NULL, 0, NULL, R_SYNC, i) |
+		    0) |
+		    (p->try ? canon_send(db, c, "SELECT set_config("
+		    "'check_function_bodies', 'on', true)", 0, NULL, R_OTHER,
+		    i) | canon_send(db, c, p->try, 0, NULL, R_TRY, i) : 0) |
+		    canon_send(db, c, NULL, 0, NULL, R_SYNC, i) |
 		    canon_send(db, c, "ROLLBACK TO SAVEPOINT migrated_canon", 0,
 		    NULL, R_OTHER, i);
 	}
@@ -317,15 +428,59 @@ canon_live(struct canon *c, PGresult *r)
 	return rc;
 }
 
-/* A probe's statement failed: the server's words, once. */
+/* Byte offset of PostgreSQL's 1-based character position in s. */
+static size_t
+canon_char_byte(const char *s, long pos)
+{
+	size_t i;
+	long n = 0;
+
+	for (i = 0; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && ++n == pos)
+			return i;
+	return i;
+}
+
+/*
+ * The server's error for sql, a temporary copy of o, into *dst: its words,
+ * and where in the model file it is (the server's position in the copy).
+ */
 static int
-canon_failed(struct probe *p, PGresult *r)
+canon_error(char **dst, const struct sch_object *o, const char *sql,
+    PGresult *r)
 {
 	const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	const char *at = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+	int line = o->pos.line, col = o->pos.col;
+	size_t off;
 
-	if (p->failed++ || p->what != P_DEF)
+	if (msg == NULL)
+		msg = "error";
+	if (at == NULL || o->pos.file == NULL)
+		return (*dst = strdup(msg)) ? 0 : -1;
+	off = sqlobj_temp_offset(o, sql, canon_char_byte(sql,
+	    strtol(at, NULL, 10)));
+	for (size_t i = 0; i < off && o->sql[i]; i++)
+		if (o->sql[i] == '\n') {
+			line++;
+			col = 1;
+		} else if (((unsigned char)o->sql[i] & 0xc0) != 0x80)
+			col++;
+	return asprintf(dst, "%s at %s:%d:%d", msg, o->pos.file, line,
+	    col) == -1 ? -1 : 0;
+}
+
+/* A probe's statement failed: the server's words, once. */
+static int
+canon_failed(struct probe *p, int kind, PGresult *r)
+{
+	if (p->failed++)
 		return 0;
-	return (p->o->canon_err = strdup(msg ? msg : "error")) ? 0 : -1;
+	if (kind == R_TRY)
+		return canon_error(&p->o->try_err, p->o, p->try, r);
+	if (p->what != P_DEF)
+		return 0;
+	return canon_error(&p->o->canon_err, p->o, p->create[0], r);
 }
 
 /* Read every reply (also after a failure); -1 with e set on failure. */
@@ -349,9 +504,10 @@ canon_recv(struct db *db, struct canon *c, struct merr *e)
 		if (y->kind != R_SYNC)
 			while ((x = PQgetResult(db->conn)) != NULL)
 				PQclear(x);
-		if (rc == 0 && st == PGRES_FATAL_ERROR && y->kind == R_CREATE)
-			rc = canon_failed(&c->p[y->probe], r) ? canon_nomem(e) :
-			    0;
+		if (rc == 0 && st == PGRES_FATAL_ERROR && (y->kind ==
+		    R_CREATE || y->kind == R_TRY))
+			rc = canon_failed(&c->p[y->probe], y->kind, r) ?
+			    canon_nomem(e) : 0;
 		else if (rc == 0 && st == PGRES_TUPLES_OK && y->kind == R_READ)
 			rc = canon_read(&c->p[y->probe], r) ? canon_nomem(e) :
 			    0;
@@ -381,7 +537,7 @@ sqlcanon_run(struct db *db, struct schema *want, struct schema *have,
 	}
 	if (c.n == 0)
 		goto out;
-	if ((c.r = calloc(8 * c.n + 5, sizeof(*c.r))) == NULL) {
+	if ((c.r = calloc(10 * c.n + 5, sizeof(*c.r))) == NULL) {
 		rc = canon_nomem(e);
 		goto out;
 	}

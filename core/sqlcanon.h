@@ -15,6 +15,15 @@
  * did for the database's objects, which the catalog read on the same
  * connection.
  *
+ * A new model view or routine (one the database has no object of that
+ * name of) is tried the same way when it names nothing the plan may make
+ * (a table, view, function, enum, domain or sequence that have lacks, a
+ * table have lacks a column of; nothing when the models add an
+ * extension), and a routine's body once more with check_function_bodies
+ * on: the server's error, with the file:line:col in the model it points
+ * at, goes into try_err (a database routine's copy too: the plan uses it
+ * only when the body changes).
+ *
  * All of it runs in one transaction that is rolled back, sent at once in
  * libpq pipeline mode (one round trip), each object in a savepoint of its
  * own so that one that fails says why (check_function_bodies is off, as
@@ -33,7 +42,7 @@
 /*
  * Fill the canonical fields of want's objects (struct sch_object: def,
  * cols, opts, ident, args, result and canon; same_qual, same_check; or
- * canon_err with the server's message) against have, read on db (idle,
+ * canon_err with the server's message; try_err) against have, read on db (idle,
  * outside a transaction); the same fields of have's views and routines
  * of those names are read again beside them, under the same search_path
  * (a model file's SET search_path changes how names print).  -1 when the

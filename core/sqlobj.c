@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <pg_query.h>
 
 #include "quote.h"
 #include "sqlobj.h"
@@ -23,6 +24,10 @@ sqlobj_kind_name(char kind)
 		return "procedure";
 	case SCH_TRIGGER:
 		return "trigger";
+	case SCH_RULE:
+		return "rule";
+	case SCH_AGGREGATE:
+		return "aggregate";
 	}
 	return "policy";
 }
@@ -161,4 +166,224 @@ sqlobj_trigger_equal(const struct sch_object *w, const struct sch_object *h)
 	free(a);
 	free(b);
 	return eq;
+}
+
+/* ---- view queries ---- */
+
+/* Drops the output names of every SELECT of a set operation's arm. */
+static void
+view_unname(json_t *sel)
+{
+	const char *op = json_string_value(json_object_get(sel, "op"));
+	size_t i;
+	json_t *t;
+
+	if (op && strcmp(op, "SETOP_NONE")) {
+		view_unname(json_object_get(sel, "larg"));
+		view_unname(json_object_get(sel, "rarg"));
+		return;
+	}
+	json_array_foreach(json_object_get(sel, "targetList"), i, t)
+		json_object_del(json_object_get(t, "ResTarget"), "name");
+}
+
+/*
+ * Walks the tree: no locations, and no output names in the arms of a set
+ * operation but the first, which name its columns.
+ */
+static void
+view_clean(json_t *j)
+{
+	const char *op, *k;
+	json_t *v;
+	void *tmp;
+	size_t i;
+
+	if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			view_clean(v);
+	if (!json_is_object(j))
+		return;
+	json_object_del(j, "location");
+	op = json_string_value(json_object_get(j, "op"));
+	if (op && strcmp(op, "SETOP_NONE") && json_object_get(j, "rarg"))
+		view_unname(json_object_get(j, "rarg"));
+	json_object_foreach_safe(j, tmp, k, v)
+		view_clean(v);
+}
+
+static json_t *
+view_tree(const char *def)
+{
+	PgQueryParseResult r = pg_query_parse(def);
+	json_t *root = NULL, *t = NULL;
+
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)) &&
+	    json_array_size(json_object_get(root, "stmts")) == 1 &&
+	    (t = json_object_get(json_array_get(json_object_get(root,
+	    "stmts"), 0), "stmt"))) {
+		json_incref(t);
+		view_clean(t);
+	}
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	return t;
+}
+
+int
+sqlobj_viewdef_equal(const char *a, const char *b)
+{
+	json_t *ta, *tb;
+	int eq;
+
+	if (a == b || (a && b && !strcmp(a, b)))
+		return 1;
+	if (a == NULL || b == NULL)
+		return 0;
+	ta = view_tree(a);
+	tb = view_tree(b);
+	eq = ta && tb && json_equal(ta, tb);
+	json_decref(ta);
+	json_decref(tb);
+	return eq;
+}
+
+/* ---- what an object's SQL names ---- */
+
+static const char *
+last_name(json_t *names)
+{
+	json_t *n = json_array_get(names, json_array_size(names) - 1);
+
+	return json_string_value(json_object_get(json_object_get(n, "String"),
+	    "sval"));
+}
+
+static int mentions_sql(const char *sql, char ***out);
+
+/* Every word and quoted name of a body in another language (plpgsql). */
+static int
+mentions_words(const char *body, char ***out)
+{
+	struct sqltok t;
+	size_t p = 0;
+	char *w;
+	int rc = 0;
+
+	for (sqltok_next(body, &p, &t); rc == 0 && t.kind != SQLTOK_END;
+	    sqltok_next(body, &p, &t)) {
+		int q = t.kind == SQLTOK_QIDENT;
+
+		if (t.kind != SQLTOK_WORD && !q)
+			continue;
+		if ((w = strndup(body + t.off + q, t.end - t.off - 2 * q)) ==
+		    NULL)
+			return -1;
+		for (char *c = w; !q && *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		rc = schema_strv_push(out, w);
+		free(w);
+	}
+	return rc;
+}
+
+/* A CREATE FUNCTION's string body, and whether its language is sql. */
+static const char *
+fn_body(json_t *fn, int *sql)
+{
+	const char *body = NULL, *lang = NULL, *k;
+	json_t *opt;
+	size_t i;
+
+	json_array_foreach(json_object_get(fn, "options"), i, opt) {
+		json_t *d = json_object_get(opt, "DefElem");
+		json_t *arg = json_object_get(d, "arg");
+
+		if ((k = json_string_value(json_object_get(d, "defname"))) ==
+		    NULL)
+			continue;
+		if (!strcmp(k, "language"))
+			lang = json_string_value(json_object_get(
+			    json_object_get(arg, "String"), "sval"));
+		else if (!strcmp(k, "as"))
+			body = json_string_value(json_object_get(
+			    json_object_get(json_array_get(json_object_get(
+			    json_object_get(arg, "List"), "items"), 0),
+			    "String"), "sval"));
+	}
+	*sql = lang && !strcmp(lang, "sql");
+	return body;
+}
+
+static int
+mentions_walk(json_t *j, char ***out)
+{
+	const char *k, *n = NULL;
+	json_t *v;
+	size_t i;
+	int sql;
+
+	if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			if (mentions_walk(v, out) == -1)
+				return -1;
+		return 0;
+	}
+	if (!json_is_object(j))
+		return 0;
+	/* a view's (materialized view's) own name is not something it needs */
+	if ((v = json_object_get(j, "ViewStmt")) ||
+	    (v = json_object_get(j, "CreateTableAsStmt")))
+		return mentions_walk(json_object_get(v, "query"), out);
+	/* a RangeVar or TypeName field is written without its node name */
+	if (json_is_string(json_object_get(j, "relname")))
+		n = json_string_value(json_object_get(j, "relname"));
+	else if ((v = json_object_get(j, "FuncCall")))
+		n = last_name(json_object_get(v, "funcname"));
+	else if (json_is_array(json_object_get(j, "names")) &&
+	    json_object_get(j, "typemod"))
+		n = last_name(json_object_get(j, "names"));
+	else if ((v = json_object_get(j, "CreateFunctionStmt")) &&
+	    (k = fn_body(v, &sql)) && (sql ? mentions_sql(k, out) :
+	    mentions_words(k, out)) == -1)
+		return -1;
+	if (n && schema_strv_push(out, n) == -1)
+		return -1;
+	json_object_foreach(j, k, v)
+		if (mentions_walk(v, out) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+mentions_sql(const char *sql, char ***out)
+{
+	PgQueryParseResult r = pg_query_parse(sql);
+	json_t *root = NULL;
+	int rc = 0;
+
+	if (r.error == NULL && (root = json_loads(r.parse_tree, 0, NULL)))
+		rc = mentions_walk(root, out);
+	json_decref(root);
+	pg_query_free_parse_result(r);
+	return rc;
+}
+
+int
+sqlobj_mentions(const struct sch_object *o, char ***out)
+{
+	return o->sql ? mentions_sql(o->sql, out) : 0;
+}
+
+size_t
+sqlobj_temp_offset(const struct sch_object *o, const char *temp, size_t off)
+{
+	size_t tail = o->kind == SCH_MATVIEW ? o->as_off : o->name_end;
+	size_t end = o->kind == SCH_MATVIEW ? o->query_end : strlen(o->sql);
+	size_t tlen = strlen(temp);
+
+	if (end - tail > tlen || off < tlen - (end - tail))
+		return o->name_off;
+	return tail + off - (tlen - (end - tail));
 }

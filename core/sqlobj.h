@@ -2,7 +2,7 @@
  * sqlobj.h - the SQL of a model's SQL objects (struct sch_object in
  * schema.h): the statement that creates or replaces one, the one that
  * makes a throwaway copy to canonicalise it (core/sqlcanon.h), and the
- * comparison of triggers, which needs no server.
+ * comparison of triggers and view queries, which needs no server.
  *
  * Every char * returned is malloc'd and the caller's; NULL when out of
  * memory.
@@ -35,5 +35,27 @@ const char *sqlobj_kind_name(char kind);
  */
 int	 sqlobj_trigger_equal(const struct sch_object *w,
 	    const struct sch_object *h);
+/*
+ * 1 when two view queries as pg_get_viewdef() prints them are the same:
+ * equal, or the same parse tree but for the output names of a set
+ * operation's later arms, which name nothing (PostgreSQL prints
+ * "NULL::integer" there without a name, and names it "int4" when that
+ * text is parsed again).
+ */
+int	 sqlobj_viewdef_equal(const char *a, const char *b);
+/*
+ * The bare names of the relations, functions and types o's statement
+ * names (a LANGUAGE sql function's body included; of a body in another
+ * language every word, lower-cased, and quoted name), pushed onto *out
+ * (schema_strv_push); 0, or -1 when out of memory.  A statement that
+ * does not parse names nothing.
+ */
+int	 sqlobj_mentions(const struct sch_object *o, char ***out);
+/*
+ * The byte offset in o->sql of byte offset off of temp, a temporary copy
+ * sqlobj_temp_sql() made of o (its name where temp differs from o->sql).
+ */
+size_t	 sqlobj_temp_offset(const struct sch_object *o, const char *temp,
+	    size_t off);
 
 #endif

@@ -122,6 +122,7 @@ CREATE TABLE things (
 );
 CREATE INDEX things_name_trgm ON things USING gin (name gin_trgm_ops);
 CREATE INDEX ON things (qty);
+ALTER SEQUENCE things_big_seq START 100 INCREMENT 10 CACHE 5;
 CREATE UNLOGGED TABLE billing.payments (
   id bigserial PRIMARY KEY,
   amount billing.amount NOT NULL,
@@ -158,6 +159,9 @@ CREATE VIEW app.short_titles WITH (security_barrier) AS
   SELECT id, title FROM app.titles WHERE length(title) < 10;
 CREATE MATERIALIZED VIEW app.post_count AS
   SELECT count(*) AS n FROM app.posts WITH NO DATA;
+COMMENT ON VIEW app.titles IS 'posts with a title';
+COMMENT ON MATERIALIZED VIEW app.post_count IS 'how many, at the last refresh';
+COMMENT ON FUNCTION app.is_title(text) IS 'a title is not empty';
 CREATE VIEW named_users AS SELECT id, name FROM users
   WHERE name IS NOT NULL WITH CASCADED CHECK OPTION;
 CREATE TRIGGER log_users AFTER INSERT ON users
@@ -207,7 +211,8 @@ like "an index's comment" "$(cat models/users.yaml)" \
 like "an index's" "$(cat models/users.yaml)" \
     "method: gin, storage: \{fastupdate: off\}\}"
 like "style: serial on the key" "$things" "id: \{type: serial, primary_key: true\}"
-like "style: bigserial, smallserial" "$things" "big: bigserial"
+like "style: bigserial with its sequence's own options" "$things" \
+    "big: \\{type: bigserial, sequence: \\{start: 100, increment: 10, cache: 5\\}\\}"
 like "style: smallserial" "$things" "small: smallserial"
 like "style: generated" "$things" "twice_n: \{type: integer, generated: n \* 2\}"
 like "style: collation" "$things" "name: \{type: text, collation: C\}"
@@ -381,8 +386,6 @@ for k in "domain \| public.tiny \| not written: its base type posint is a domain
     "function \| public.parted_rows\(\) \| not written: it takes or returns the row type of public.parted," \
     "view \| public.parted_v \| not written: it reads public.parted," \
     "view \| public.parted_vv \| not written: it reads public.parted_v," \
-    "comment \| public.bump \| not written: a comment on function bump\(\)" \
-    "comment \| public.things_v \| not written: a comment on view things_v" \
     "comment \| public.things \| not written: a comment on trigger things_bump on table things" \
     "partitioned table \| public.parted \| not written: PARTITION BY RANGE" \
     "partition \| public.parted_2024 \| not written: partition of parted" \
@@ -404,7 +407,8 @@ for k in "domain \| public.posint" "column \| public.things.p" \
     "default \| public.things.s" "function \| public.bump" "function \| public.twice" \
     "trigger \| public.things.things_bump" "policy \| public.things" \
     "row level security" "view \| public.things_v" "column \| public.things.g2" \
-    "index \| public.things_twice" "default \| public.things.n"; do
+    "index \| public.things_twice" "default \| public.things.n" \
+    "comment \| public.bump" "comment \| public.things_v"; do
 	unlike "notes: not $k" "$notes" "^\| $k"
 done
 things=$(cat odd/things.yaml)
@@ -436,6 +440,10 @@ like "an index calling one" "$things" "twice\(n\)"
 like "the written trigger, not the disabled one" "$(cat odd/things.sql)" \
     "^CREATE TRIGGER things_bump BEFORE INSERT ON things FOR EACH ROW EXECUTE FUNCTION bump\(\);$"
 unlike "not the disabled trigger" "$(cat odd/things.sql)" "things_off"
+like "a function's comment written after it" "$(cat odd/_functions.sql)" \
+    "^COMMENT ON FUNCTION bump\\(\\) IS 'adds one';$"
+like "a view's comment written after it" "$(cat odd/_views.sql)" \
+    "^COMMENT ON VIEW things_v IS 'ids';$"
 ok "no file for a table not written" test ! -e odd/parted.sql
 like "a schema of views only: its file" "$(cat odd/api._views.sql)" \
     "^CREATE VIEW things AS$"

@@ -116,6 +116,14 @@ prop "column|serial" \
     "$(T text bigint '  s: serial\n')@@sequences:
   q: {}
 " -
+for v in "INCREMENT 2|{ increment: 2 }" "START 5 RESTART 5|{ start: 5 }" \
+    "CACHE 10|{ cache: 10 }" "CYCLE|{ cycle: true }" \
+    "MAXVALUE 1000|{ max: 1000 }" "MINVALUE -5 START 1|{ min: -5, start: 1 }"; do
+	prop "column|serial sequence: start, increment, min, max, cache, cycle" \
+	    "ALTER TABLE t ADD COLUMN s serial; ALTER SEQUENCE t_s_seq ${v%%|*}" \
+	    "$(T text bigint '  s: serial\n')" \
+	    "$(T text bigint "  s: { type: serial, sequence: ${v#*|} }\n")"
+done
 prop "column|generated expression" \
     "ALTER TABLE t ADD COLUMN g text GENERATED ALWAYS AS (upper(a)) STORED" \
     "$(T text bigint '  g: text\n')" \
@@ -342,6 +350,22 @@ prop "table|row level security" \
     "ALTER TABLE t ENABLE ROW LEVEL SECURITY; ALTER TABLE t FORCE ROW LEVEL SECURITY; $P" \
     "$(T text bigint 'row_level_security: true\n')@@$S$P;" \
     "$(T text bigint 'row_level_security: forced\n')@@$S$P;"
+
+prop "view|comment" "CREATE VIEW v AS SELECT id FROM t; COMMENT ON VIEW v IS 'hi'" \
+    "$(T)@@--sql
+CREATE VIEW v AS SELECT id FROM t;" "$(T)@@--sql
+CREATE VIEW v AS SELECT id FROM t;
+COMMENT ON VIEW v IS 'hi';"
+prop "function|comment" \
+    "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'; COMMENT ON FUNCTION f() IS 'one'" \
+    "$(T)@@--sql
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';" "$(T)@@--sql
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+COMMENT ON FUNCTION f() IS 'one';"
+prop "rule|exists" "CREATE RULE r AS ON UPDATE TO t WHERE false DO INSTEAD NOTHING" \
+    "$(T)" -
+prop "aggregate|exists" "CREATE AGGREGATE ag(int) (sfunc = int4pl, stype = int)" \
+    "$(T)" -
 
 # ---- every row of the README's table has a case ----
 rows=$(awk '/^## What is compared/ { on = 1; next } /^## / { on = 0 }

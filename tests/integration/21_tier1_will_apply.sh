@@ -56,6 +56,15 @@ indexes:
   - { columns: [title], method: gin }
 ' 'would fail: type text has no default operator class for access method "gin"' \
     "name an operator class .*gin_trgm_ops"
+refused "no default operator class for an expression key" \
+    'table: t
+columns:
+  id: { type: bigint, primary_key: true }
+  title: { type: varchar(80) }
+indexes:
+  - { columns: ["lower(title)"], method: gin }
+' 'would fail: type text has no default operator class for access method "gin" \(index key .lower\(title\)., an expression of that type\)' \
+    "name an operator class .*gin_trgm_ops"
 refused "operator class that does not exist" \
     'table: t
 columns:
@@ -126,6 +135,7 @@ columns:
   score: posint
 indexes:
   - { columns: [{ column: title, opclass: gin_trgm_ops }], method: gin }
+  - { columns: ["lower(title)", "(n + 1)"] }   # expression keys, btree
 domains:
   posint: { type: integer, default: 1, check: "VALUE > 0" }
 sequences:

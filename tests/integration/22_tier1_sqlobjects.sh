@@ -11,7 +11,8 @@
 # left alone; enabling row level security on a table without a policy is
 # refused; a model view that the server rejects is refused with the
 # server's error; a bad model SQL file stops tier 1 with its file:line:col
-# and the database stays as it was.
+# and the database stays as it was.  A view written as pg_get_viewdef()
+# prints it is in sync with the view it was printed from.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p migrations m
@@ -104,6 +105,7 @@ out=$(run m2 plan)
 like "a function's body: CREATE OR REPLACE FUNCTION" "$out" \
     "^-- safe: replace function public.is_name: its definition differs"
 change "RETURNS boolean" "RETURNS integer"
+sed -i 's/length(t) > 0/length(t)/' m2/objects.sql
 out=$(run m2 plan)
 like "a function's result: refused" "$out" \
     "^-- refused: change function public.is_name: its result changes \\(boolean -> integer\\)"
@@ -150,11 +152,21 @@ q "CREATE VIEW extra_view AS SELECT 1 AS one"
 q "CREATE FUNCTION extra_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'"
 q "CREATE TRIGGER extra_tr BEFORE INSERT ON notes FOR EACH ROW EXECUTE FUNCTION touch()"
 q "CREATE POLICY extra_pol ON notes USING (true)"
+q "CREATE RULE extra_rule AS ON UPDATE TO notes WHERE false DO INSTEAD NOTHING"
+q "CREATE AGGREGATE extra_agg(int) (sfunc = int4pl, stype = int)"
+q "ALTER TABLE notes ADD CONSTRAINT notes_excl EXCLUDE USING btree (body WITH =)"
 out=$(run m plan)
 like "a view not in the models is drift" "$out" "^-- drift: view public.extra_view: view is not in the models"
 like "a function not in the models is drift" "$out" "^-- drift: function public.extra_fn\\(\\): function is not in the models"
 like "a trigger not in the models is drift" "$out" "^-- drift: trigger public.notes.extra_tr:"
 like "a policy not in the models is drift" "$out" "^-- drift: policy public.notes.extra_pol:"
+like "a rule is drift: the models cannot say one" "$out" \
+    "^-- drift: rule public.notes.extra_rule: the models cannot say rules: it stays as it is"
+like "an aggregate is drift: the models cannot say one" "$out" \
+    "^-- drift: aggregate public.extra_agg\\(integer\\): the models cannot say aggregates"
+like "with the tier-2 hint" "$out" "^--   hint: make or change it with a tier-2 migration"
+like "an exclusion constraint is drift, with its definition" "$out" \
+    "^-- drift: exclusion constraint public.notes.notes_excl: the models cannot say exclusion constraints: EXCLUDE USING btree \\(body WITH =\\) stays as it is"
 unlike "nothing is dropped" "$out" "DROP "
 run m once >/dev/null
 is "the drift is still there" "$(q "SELECT count(*) FROM pg_views WHERE viewname = 'extra_view'")" "1"
@@ -188,11 +200,81 @@ sed -i 's/^row_level_security: true//' m4/notes.yaml
 printf '\nCREATE VIEW missing_fn AS SELECT no_such_fn(id) FROM notes;\nCREATE VIEW fine AS SELECT id FROM notes;\n' >>m4/objects.sql
 out=$(run m4 plan)
 like "a new view calling a missing function: refused" "$out" \
-    "^-- refused: create view public.missing_fn: would fail: function no_such_fn\\(\\) does not exist"
+    "^-- refused: create view public.missing_fn: would fail: function no_such_fn\\(bigint\\) does not exist at m4/objects.sql:26:34\$"
+# a new view naming a missing column, a new SQL function whose body names
+# a missing table, a changed SQL function body naming a missing column:
+# each tried before anything runs (a view as a temporary copy, a LANGUAGE
+# sql body with check_function_bodies on) and refused with the server's
+# error at its place in the model file
+rm -rf m6; cp -r m4 m6
+printf 'CREATE VIEW bad_col AS\n    SELECT id, nothing FROM notes;\nCREATE FUNCTION bad_body() RETURNS bigint LANGUAGE sql\n    AS $$ SELECT count(*) FROM no_such_table $$;\n' >>m6/objects.sql
+sed -i 's/length(t) > 0/length(nosuch) > 0/' m6/objects.sql
+out=$(run m6 plan)
+like "a new view naming a missing column: refused at plan time" "$out" \
+    "^-- refused: create view public.bad_col: would fail: column \"nothing\" does not exist at m6/objects.sql:29:16\$"
+like "a new SQL function whose body names a missing table: refused" "$out" \
+    "^-- refused: create function public.bad_body: would fail: relation \"no_such_table\" does not exist at m6/objects.sql:31:32\$"
+like "a changed SQL function body naming a missing column: refused" "$out" \
+    "^-- refused: change function public.is_name: would fail: column \"nosuch\" does not exist at m6/objects.sql:3:48\$"
+like "the rest of the plan is still safe" "$out" \
+    "^-- safe: create view public.fine: new view"
+# what names something the same plan makes is not tried (it could not
+# be yet): a plpgsql variable of a new enum, a view on a new table
+printf 'enums:\n  mood: [calm, busy]\ntable: later\ncolumns:\n  id: bigint\n' >m6/later.yaml
+printf 'CREATE FUNCTION first_mood() RETURNS text LANGUAGE plpgsql AS $$\nDECLARE m mood;\nBEGIN m := %s; RETURN m::text; END $$;\nCREATE VIEW later_ids AS SELECT id FROM later;\n' "'calm'" >>m6/objects.sql
+out=$(run m6 plan)
+like "a new function on a type the plan makes is not tried: safe" "$out" \
+    "^-- safe: create function public.first_mood: new function"
+like "a new view on a table the plan makes is not tried: safe" "$out" \
+    "^-- safe: create view public.later_ids: new view"
+
+# a function the database has whose body does not check (made with
+# check_function_bodies off, as pg_dump restores): in sync while the
+# model does not change it
+q "SET check_function_bodies = off; CREATE FUNCTION lazy() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM not_yet'"
+rm -rf m7; cp -r m4 m7
+printf "CREATE FUNCTION lazy() RETURNS bigint LANGUAGE sql\n    AS 'SELECT count(*) FROM not_yet';\n" >>m7/objects.sql
+unlike "an unchanged function whose body does not check is in sync" \
+    "$(run m7 plan)" "lazy"
+q "DROP FUNCTION lazy()"
+
 out=$(run m4 once); rc=$?
 is "--once applies the rest and exits 0" "$rc" 0
 is "the other new view is there, the refused one not" \
     "$(q "SELECT string_agg(viewname, ',' ORDER BY viewname) FROM pg_views WHERE viewname IN ('missing_fn', 'fine')")" "fine"
+
+# comments: COMMENT ON a view or function after it in a model file
+rm -rf m8; cp -r m4 m8
+printf "COMMENT ON VIEW fine IS 'fine ids';\nCREATE FUNCTION shout(t text) RETURNS text LANGUAGE sql AS 'SELECT upper(t)';\nCOMMENT ON FUNCTION shout(text) IS 'louder';\n" >>m8/objects.sql
+out=$(run m8 plan)
+like "a view's comment the database lacks: COMMENT ON (safe)" "$out" \
+    "^-- safe: comment public.fine: view comment"
+like "a new function is made with its comment" "$out" \
+    "^COMMENT ON FUNCTION \"public\".\"shout\" IS 'louder';"
+run m8 once >/dev/null
+is "both comments are there" "$(q "SELECT obj_description('fine'::regclass, 'pg_class') || '/' || obj_description('shout(text)'::regprocedure, 'pg_proc')")" "fine ids/louder"
+unlike "then no comment is planned" "$(run m8 plan)" "comment"
+sed -i "s/'louder'/'loudest'/" m8/objects.sql
+like "a changed function comment: COMMENT ON with its arguments" "$(run m8 plan)" \
+    "^COMMENT ON FUNCTION \"public\".\"shout\"\\(t text\\) IS 'loudest';"
+sed -i "/^COMMENT ON VIEW fine/d" m8/objects.sql
+like "a view comment the models do not say is drift" "$(run m8 plan)" \
+    "^-- drift: comment public.fine: view comment is not in the models"
+
+# a view as pg_get_viewdef() prints it (what --pull writes): a NULL in a
+# later arm of a UNION is printed "NULL::bigint" without a name and is
+# named "int8" when that text is parsed again; such names name nothing
+q "CREATE VIEW union_ids AS SELECT * FROM (SELECT id, id AS ref FROM notes UNION ALL SELECT id, NULL FROM accounts) q"
+rm -rf m5; cp -r m m5
+sed -i 's/^row_level_security: true//' m5/notes.yaml
+{ printf '\nCREATE VIEW union_ids AS\n'; q "SELECT pg_get_viewdef('union_ids')"; } >>m5/objects.sql
+out=$(run m5 plan)
+unlike "a view written as pg_get_viewdef prints it is in sync" "$out" \
+    "union_ids"
+sed -i 's/NULL::bigint/0::bigint/' m5/objects.sql
+like "a change in a later arm of the UNION is still a change" \
+    "$(run m5 plan)" "^-- safe: replace view public.union_ids: its definition differs"
+q "DROP VIEW union_ids"
 
 # a bad model SQL file: file:line:col, nothing touched
 before=$(schema_snapshot)

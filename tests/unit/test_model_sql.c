@@ -160,6 +160,65 @@ test_trigger_equal(void **state)
 	schema_free(s);
 }
 
+/* View queries as pg_get_viewdef() prints them. */
+static void
+test_viewdef_equal(void **state)
+{
+	static const char *const a = " SELECT q.id\n   FROM ( SELECT t.id\n"
+	    "           FROM t\n        UNION ALL\n         SELECT NULL::integer"
+	    "\n           FROM u) q;";
+	static const char *const b = " SELECT q.id\n   FROM ( SELECT t.id\n"
+	    "           FROM t\n        UNION ALL\n         SELECT NULL::integer"
+	    " AS int4\n           FROM u) q;";
+
+	(void)state;
+	assert_int_equal(sqlobj_viewdef_equal(a, b), 1);
+	/* the first arm's names are the view's columns */
+	assert_int_equal(sqlobj_viewdef_equal("SELECT t.id FROM t;",
+	    "SELECT t.id AS key FROM t;"), 0);
+	assert_int_equal(sqlobj_viewdef_equal(a, " SELECT q.id FROM ( SELECT "
+	    "t.id FROM t UNION ALL SELECT 0 FROM u) q;"), 0);
+	assert_int_equal(sqlobj_viewdef_equal(NULL, a), 0);
+}
+
+static int
+has(char **v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (!strcmp(v[i], s))
+			return 1;
+	return 0;
+}
+
+/* What a model object names, to tell whether it can be tried early. */
+static void
+test_mentions(void **state)
+{
+	struct schema *s;
+	struct merr e;
+	char **m = NULL;
+
+	(void)state;
+	assert_int_equal(load("CREATE VIEW v AS SELECT f(a)::mood FROM t;\n"
+	    "CREATE FUNCTION g(x thing) RETURNS int LANGUAGE sql AS "
+	    "$$ UPDATE w SET a = 1 RETURNING 1 $$;\n"
+	    "CREATE FUNCTION p() RETURNS int LANGUAGE plpgsql AS "
+	    "$$ DECLARE x Kind; BEGIN RETURN 1; END $$;\n", &s, &e), 0);
+	assert_int_equal(sqlobj_mentions(&s->objs[0], &m), 0);
+	assert_true(has(m, "t") && has(m, "f") && has(m, "mood"));
+	assert_false(has(m, "v"));
+	schema_strv_free(m);
+	m = NULL;
+	assert_int_equal(sqlobj_mentions(&s->objs[1], &m), 0);
+	assert_true(has(m, "thing") && has(m, "w") && has(m, "int4"));
+	schema_strv_free(m);
+	m = NULL;
+	assert_int_equal(sqlobj_mentions(&s->objs[2], &m), 0);
+	assert_true(has(m, "kind"));
+	schema_strv_free(m);
+	schema_free(s);
+}
+
 static void
 test_errors(void **state)
 {
@@ -172,7 +231,20 @@ test_errors(void **state)
 		  "ALTER TABLE is not a model object: a model SQL file holds "
 		  "CREATE VIEW, CREATE MATERIALIZED VIEW, CREATE FUNCTION, "
 		  "CREATE PROCEDURE, CREATE TRIGGER and CREATE POLICY "
-		  "statements; anything else belongs in a tier-2 migration" },
+		  "statements, and COMMENT ON one of the views, functions and "
+		  "procedures; anything else belongs in a tier-2 migration" },
+		{ "CREATE VIEW v AS SELECT 1;\n\nCOMMENT ON VIEW w IS 'x';\n",
+		  3, 1, "COMMENT ON w: no model object of that kind and name is "
+		  "written before it" },
+		{ "CREATE VIEW v AS SELECT 1;\nCOMMENT ON VIEW v IS 'x';\n"
+		  "COMMENT ON VIEW v IS 'y';\n", 3, 1,
+		  "duplicate COMMENT ON 'v'" },
+		{ "CREATE VIEW v AS SELECT 1;\nCOMMENT ON TABLE v IS 'x';\n", 2,
+		  1, "COMMENT ON that kind of object is not a model object: a "
+		  "model SQL file holds CREATE VIEW, CREATE MATERIALIZED VIEW, "
+		  "CREATE FUNCTION, CREATE PROCEDURE, CREATE TRIGGER and CREATE "
+		  "POLICY statements, and COMMENT ON one of the views, functions "
+		  "and procedures; anything else belongs in a tier-2 migration" },
 		{ "\n\n  CREATE VIEW v AS SELEC 1;\n", 3, 20,
 		  "syntax error at or near \"SELEC\"" },
 		{ "CREATE TEMP VIEW v AS SELECT 1;\n", 1, 1,
@@ -219,6 +291,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_objects),
 		cmocka_unit_test(test_trigger_equal),
+		cmocka_unit_test(test_viewdef_equal),
+		cmocka_unit_test(test_mentions),
 		cmocka_unit_test(test_errors),
 	};
 

@@ -367,10 +367,11 @@ test_facts(void **state)
 
 /*
  * The objects beside tables, as catalog_load() reads them: a serial
- * column (its sequence of serial's name and parameters) is written as
- * serial and its sequence not at all; one whose sequence has other
- * parameters keeps its nextval() default beside a standalone sequence
- * that says its owner (owned_by); domains, an extension's type, a generated column and a
+ * column (its sequence of serial's name and the column's type) is
+ * written as serial, its sequence's other options under `sequence:`, and
+ * the sequence not on its own; one whose sequence has another type keeps
+ * its nextval() default beside a standalone sequence that says its owner
+ * (owned_by); domains, an extension's type, a generated column and a
  * collation are written; the result loads and plans empty.
  */
 static const char objs_json[] =
@@ -382,9 +383,9 @@ static const char objs_json[] =
     "\"version\":\"1.6\"}],"
     "\"sequences\":[{\"schema\":\"public\",\"name\":\"t_id_seq\","
     "\"type\":\"integer\",\"start\":1,\"increment\":1,\"min\":1,"
-    "\"max\":2147483647,\"cache\":1,\"owned_by\":\"public.t.id\"},"
-    "{\"schema\":\"public\",\"name\":\"t_n_seq\",\"type\":\"bigint\","
-    "\"start\":100,\"increment\":1,\"min\":1,\"max\":9223372036854775807,"
+    "\"max\":2147483647,\"cache\":5,\"owned_by\":\"public.t.id\"},"
+    "{\"schema\":\"public\",\"name\":\"t_n_seq\",\"type\":\"integer\","
+    "\"start\":100,\"increment\":1,\"min\":1,\"max\":2147483647,"
     "\"cache\":1,\"owned_by\":\"public.t.n\"},"
     "{\"schema\":\"public\",\"name\":\"counter\",\"type\":\"bigint\","
     "\"start\":-1,\"increment\":-1,\"min\":-9223372036854775808,"
@@ -455,7 +456,8 @@ test_objects(void **state)
 		fail_msg("plan not empty:\n%s", text);
 	}
 	text = strdup(file_text(dir, "public.t.yaml"));
-	contains(text, "id: {type: serial, primary_key: true}");
+	contains(text, "id: {type: serial, primary_key: true, sequence: "
+	    "{cache: 5}}");
 	contains(text, "n: {type: bigint, not_null: true, default: "
 	    "\"nextval('t_n_seq'::regclass)\"}");
 	contains(text, "c: {type: bigint, default: "
@@ -474,8 +476,8 @@ test_objects(void **state)
 	/* a descending sequence starts at its max by default */
 	contains(file_text(dir, "public._sequences.yaml"), "counter: "
 	    "{increment: -1, cache: 20, cycle: true}");
-	contains(file_text(dir, "public._sequences.yaml"), "t_n_seq: {start: "
-	    "100, owned_by: t.n}");
+	contains(file_text(dir, "public._sequences.yaml"), "t_n_seq: {type: "
+	    "integer, start: 100, owned_by: t.n}");
 	contains(file_text(dir, "_extensions.yaml"), "extensions:\n- cube\n- "
 	    "earthdistance\n- {name: citext, schema: ext}\n");
 	plan_free(p);
