@@ -346,15 +346,65 @@ routine_named(const struct schema *s, const char *sch, const char *name)
  * it, unless it takes or returns a model table's row type (then after
  * the tables) or a model view's (after the views).
  */
-/* A function's type dep: its schema (unqualified: the function's own)
- * and name; malloc'd schema, or NULL when out of memory. */
-static char *
-type_dep(const struct sch_object *w, const char *dep, const char **name)
+/* The next schema of a path as model_sql.c writes it (quoted
+ * identifiers joined by ", ") into buf; 0 at its end. */
+static int
+path_next(const char **p, char *buf, size_t len)
 {
-	const char *dot = strchr(dep, '.');
+	const char *s = *p;
+	size_t n = 0;
+
+	while (*s == ' ' || *s == ',')
+		s++;
+	if (*s == '\0')
+		return 0;
+	if (*s == '"') {
+		for (s++; *s && !(*s == '"' && s[1] != '"'); s++) {
+			if (*s == '"')
+				s++;	/* a doubled quote */
+			if (n + 1 < len)
+				buf[n++] = *s;
+		}
+		if (*s == '"')
+			s++;
+	} else {
+		for (; *s && *s != ','; s++)
+			if (n + 1 < len)
+				buf[n++] = *s;
+	}
+	buf[n] = '\0';
+	*p = s;
+	return 1;
+}
+
+/* Does the plan's desired state have a type named sch.n (a table, view,
+ * enum or domain)? */
+static int
+want_type(struct pctx *x, const char *sch, const char *n)
+{
+	return schema_find_table(x->want, sch, n) ||
+	    schema_find_object(x->want, SCH_VIEW, sch, n, NULL) ||
+	    schema_find_enum(x->want, sch, n) ||
+	    schema_find_domain(x->want, sch, n);
+}
+
+/* A function's type dep: its schema and name; malloc'd schema, or NULL
+ * when out of memory. Unqualified: the first schema of the file's
+ * search_path whose models make that type, else the function's own. */
+static char *
+type_dep(struct pctx *x, const struct sch_object *w, const char *dep,
+    const char **name)
+{
+	const char *dot = strchr(dep, '.'), *p = w->path;
+	char sch[SCH_NAME_MAX + 1];
 
 	*name = dot ? dot + 1 : dep;
-	return dot ? strndup(dep, (size_t)(dot - dep)) : strdup(w->schema);
+	if (dot)
+		return strndup(dep, (size_t)(dot - dep));
+	while (p && path_next(&p, sch, sizeof(sch)))
+		if (want_type(x, sch, *name))
+			return strdup(sch);
+	return strdup(w->schema);
 }
 
 static int
@@ -364,7 +414,7 @@ routine_rank(struct pctx *x, const struct sch_object *w)
 	const char *n;
 
 	for (size_t i = 0; w->deps && w->deps[i]; i++) {
-		char *sch = type_dep(w, w->deps[i], &n);
+		char *sch = type_dep(x, w, w->deps[i], &n);
 
 		if (sch && schema_find_object(x->want, SCH_VIEW, sch, n, NULL))
 			rank = R_VIEW + 1;
@@ -391,7 +441,7 @@ routine_needs(struct pctx *x, struct plan_change *c,
 	char *sch, *q;
 
 	for (size_t i = 0; c && w->deps && w->deps[i]; i++) {
-		if ((sch = type_dep(w, w->deps[i], &n)) == NULL) {
+		if ((sch = type_dep(x, w, w->deps[i], &n)) == NULL) {
 			x->nomem = 1;
 			continue;
 		}

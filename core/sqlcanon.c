@@ -131,27 +131,46 @@ live_oids(const struct schema *have, const struct sch_object *o)
 	return n;
 }
 
+/*
+ * The name of o's temporary copy (malloc'd, quoted): a view's is made
+ * up; a routine keeps its own, since a SQL-standard body (RETURN, BEGIN
+ * ATOMIC) may name an argument as function.argument, and PostgreSQL
+ * deparses it so. Each probe is rolled back before the next.
+ */
+static char *
+copy_name(const struct canon *c, const struct sch_object *o)
+{
+	char *n;
+
+	if (!is_view(o->kind))
+		return quote_ident(o->name);
+	return asprintf(&n, "migrated_canon_%zu", c->n) == -1 ? NULL : n;
+}
+
 static int
 probe_def(struct canon *c, struct sch_object *o, int check)
 {
-	size_t i = c->n;
 	struct probe *p;
-	char name[32], *oids;
-	int rc;
+	char *name = copy_name(c, o), *oids = NULL, *lit = NULL;
+	int rc = -1;
 
-	snprintf(name, sizeof(name), "migrated_canon_%zu", i);
-	if ((p = canon_add(c, o, P_DEF)) == NULL ||
-	    (p->create[0] = sqlobj_temp_sql(o, name)) == NULL ||
-	    (oids = live_oids(c->have, o)) == NULL)
-		return -1;
-	rc = asprintf(&p->read, "%s'%s'", is_view(o->kind) ? q_view : q_func,
-	    name) == -1 || asprintf(&p->live, "%s%s", is_view(o->kind) ?
+	if (name == NULL || (p = canon_add(c, o, P_DEF)) == NULL ||
+	    (p->create[0] = sqlobj_temp_sql(o, name, 0)) == NULL ||
+	    (oids = live_oids(c->have, o)) == NULL ||
+	    (lit = quote_literal(is_view(o->kind) ? name : o->name)) == NULL)
+		goto out;
+	rc = asprintf(&p->read, "%s%s", is_view(o->kind) ? q_view : q_func,
+	    lit) == -1 || asprintf(&p->live, "%s%s", is_view(o->kind) ?
 	    q_view_live : q_func_live, oids) == -1 ? -1 : 0;
-	free(oids);
-	/* the body checked as CREATE FUNCTION checks it by default */
-	snprintf(name, sizeof(name), "migrated_canon_%zu_try", i);
-	if (rc == 0 && check && (p->try = sqlobj_temp_sql(o, name)) == NULL)
+	/* the body checked as CREATE FUNCTION checks it by default: the same
+	   copy again, replaced */
+	if (rc == 0 && check && (p->try = sqlobj_temp_sql(o, name, 1)) ==
+	    NULL)
 		rc = -1;
+out:
+	free(name);
+	free(oids);
+	free(lit);
 	return rc;
 }
 
@@ -182,14 +201,15 @@ probe_expr(struct canon *c, struct sch_object *o, int what, const char *w,
 static int
 probe_try(struct canon *c, struct sch_object *o)
 {
-	char name[32];
+	char *name = copy_name(c, o);
 	struct probe *p;
+	int rc = -1;
 
-	snprintf(name, sizeof(name), "migrated_canon_%zu", c->n);
-	if ((p = canon_add(c, o, P_TRY)) == NULL ||
-	    (p->try = sqlobj_temp_sql(o, name)) == NULL)
-		return -1;
-	return 0;
+	if (name && (p = canon_add(c, o, P_TRY)) != NULL &&
+	    (p->try = sqlobj_temp_sql(o, name, 0)) != NULL)
+		rc = 0;
+	free(name);
+	return rc;
 }
 
 static int

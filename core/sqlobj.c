@@ -101,7 +101,7 @@ temp_matview(const struct sch_object *o, const char *name)
 }
 
 char *
-sqlobj_temp_sql(const struct sch_object *o, const char *name)
+sqlobj_temp_sql(const struct sch_object *o, const char *name, int replace)
 {
 	char *q, *r;
 
@@ -109,8 +109,8 @@ sqlobj_temp_sql(const struct sch_object *o, const char *name)
 		return temp_matview(o, name);
 	if (asprintf(&q, "pg_temp.%s", name) == -1)
 		return NULL;
-	r = obj_renamed(o, o->kind == SCH_VIEW ? "CREATE TEMP " : "CREATE ",
-	    q, strlen(o->sql));
+	r = obj_renamed(o, o->kind == SCH_VIEW ? "CREATE TEMP " : replace ?
+	    "CREATE OR REPLACE " : "CREATE ", q, strlen(o->sql));
 	free(q);
 	return r;
 }

@@ -19,10 +19,12 @@
 char	*sqlobj_create_sql(const struct sch_object *, int replace);
 /*
  * A view (a materialized view as a plain view of its query) or a
- * function as pg_temp.name: a temporary copy PostgreSQL deparses the same
- * way as the object itself.
+ * function as pg_temp.name (name quoted as SQL): a temporary copy
+ * PostgreSQL deparses the same way as the object itself; replace: a
+ * routine as CREATE OR REPLACE.
  */
-char	*sqlobj_temp_sql(const struct sch_object *, const char *name);
+char	*sqlobj_temp_sql(const struct sch_object *, const char *name,
+	    int replace);
 /* "schema.name", or "schema.table.name" for a trigger or policy. */
 char	*sqlobj_target(const struct sch_object *);
 /* "view", "materialized view", "function", ... */

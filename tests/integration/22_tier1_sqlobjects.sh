@@ -276,6 +276,32 @@ like "a change in a later arm of the UNION is still a change" \
     "$(run m5 plan)" "^-- safe: replace view public.union_ids: its definition differs"
 q "DROP VIEW union_ids"
 
+# Lemmy's schema r: under the file's search_path a function takes a
+# table of public that the same plan makes, and SQL-standard bodies name
+# an argument as function.argument (as PostgreSQL prints them)
+q "CREATE SCHEMA r"
+rm -rf m9; cp -r m4 m9
+printf 'table: tallies\ncolumns:\n  id: bigint\n  n: integer\n' >m9/tallies.yaml
+cat >m9/r.sql <<'SQL'
+SET search_path TO r, public;
+CREATE FUNCTION r.n_of(agg tallies) RETURNS integer LANGUAGE sql IMMUTABLE
+    RETURN agg.n;
+CREATE FUNCTION r.plus_one(n integer) RETURNS integer LANGUAGE sql IMMUTABLE
+BEGIN ATOMIC
+    SELECT plus_one.n + 1;
+END;
+SQL
+out=$(run m9 plan)
+like "a function taking a table the plan makes, found through the file's search_path: safe" \
+    "$out" "^-- safe: create function r.n_of: new function"
+like "a body naming its argument as function.argument is tried: safe" \
+    "$out" "^-- safe: create function r.plus_one: new function"
+out=$(run m9 once); rc=$?
+is "both apply" "$rc" 0
+is "and run" "$(q "SELECT r.plus_one(1) || ' ' || (SELECT count(*) FROM pg_proc WHERE proname = 'n_of')")" "2 1"
+unlike "then in sync: compared under their own names" "$(run m9 plan)" \
+    "n_of|plus_one"
+
 # a bad model SQL file: file:line:col, nothing touched
 before=$(schema_snapshot)
 printf 'CREATE VIEW ok AS SELECT 1;\nDROP TABLE notes;\n' >m3/bad.sql

@@ -82,7 +82,7 @@ test_objects(void **state)
 	assert_string_equal(q, "CREATE OR REPLACE VIEW \"public\".\"v\" AS "
 	    "SELECT id FROM t");
 	free(q);
-	q = sqlobj_temp_sql(&s->objs[0], "c0");
+	q = sqlobj_temp_sql(&s->objs[0], "c0", 0);
 	assert_string_equal(q, "CREATE TEMP VIEW pg_temp.c0 AS SELECT id "
 	    "FROM t");
 	free(q);
@@ -95,13 +95,13 @@ test_objects(void **state)
 	free(q);
 
 	assert_int_equal(s->objs[2].kind, SCH_MATVIEW);
-	q = sqlobj_temp_sql(&s->objs[2], "c2");
+	q = sqlobj_temp_sql(&s->objs[2], "c2", 0);
 	assert_string_equal(q, "CREATE TEMP VIEW pg_temp.c2 (a) AS  SELECT id "
 	    "FROM t ");
 	free(q);
 
 	assert_int_equal(s->objs[3].kind, SCH_FUNCTION);
-	q = sqlobj_temp_sql(&s->objs[3], "c3");
+	q = sqlobj_temp_sql(&s->objs[3], "c3", 0);
 	assert_string_equal(q, "CREATE FUNCTION pg_temp.c3(x int) RETURNS int "
 	    "LANGUAGE sql AS $$ SELECT x; $$");
 	free(q);
