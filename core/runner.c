@@ -65,7 +65,7 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 	int tag;
 
 	if (rc == 0)
-		rc = db_send(r->db, "COMMIT", 0, NULL, DB_TAG_RECORD, e);
+		rc = db_send_rec(r->db, "COMMIT", 0, NULL, NULL, NULL, e);
 	if (rc == 0 && r->w->reset)
 		rc = db_reset_session(r->db, e);
 	if (rc == 0)
