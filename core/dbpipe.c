@@ -112,9 +112,11 @@ pipe_fail(struct db *d, PGresult *r, int tag)
 	p->failed_tag = tag;
 	merr_clear(&p->err);
 	db_result_error(d, r, NULL, &p->err);
-	/* the file deallocated what was prepared: prepare again, anew */
-	if (strcmp(p->err.sqlstate, SQLSTATE_NO_PREPARED) == 0)
+	/* the file deallocated what was prepared: not again on d */
+	if (strcmp(p->err.sqlstate, SQLSTATE_NO_PREPARED) == 0) {
 		db_prep_drop(d);
+		d->prep_ok = -1;
+	}
 }
 
 int
@@ -163,13 +165,16 @@ db_send_rec(struct db *d, const char *sql, int nparams,
 	char name[48];
 	int k;
 
-	if (d->pipe == NULL || (k = prep_slot(d, sql)) == -1) {
-		if (d->pipe && PQsendQueryParams(d->conn, sql, nparams, NULL,
-		    params, NULL, NULL, 0))
-			goto sent;
+	if (d->pipe == NULL)
 		return sink ? merr_set(e, MERR_INTERNAL, "a record with "
 		    "rows outside a pipeline") : db_send(d, sql, nparams,
 		    params, DB_TAG_RECORD, e);
+	if ((k = prep_slot(d, sql)) == -1) {
+		if (PQsendQueryParams(d->conn, sql, nparams, NULL, params,
+		    NULL, NULL, 0))
+			goto sent;
+		pipe_fail(d, NULL, DB_TAG_RECORD);
+		return db_result_error(d, NULL, NULL, e);
 	}
 	snprintf(name, sizeof(name), "migrated_rec_%u_%d", d->prep_gen, k);
 	if (d->prep[k].state == 0) {

@@ -121,13 +121,21 @@ retrying(struct runner *r, enum att how, runner_fn fn, void *arg,
 	const struct work_limits *l = &r->w->lim;
 	const struct work_target *t = &r->w->target;
 	long backoff = l->backoff_ms > 0 ? l->backoff_ms : 100;
-	int n;
+	int n, unprepared = 0;
 
 	for (n = 0;; n++) {
 		r->attempt = n;
 		if (attempt(r, how, fn, arg, e) == 0) {
 			r->attempt = 0;
 			return 0;
+		}
+		/* the file deallocated the records' prepared statements (its
+		 * DEALLOCATE ALL, a DISCARD ALL before it): the transaction
+		 * rolled back, and goes once more without them (dbpipe.c) */
+		if (strcmp(e->sqlstate, SQLSTATE_NO_PREPARED) == 0 &&
+		    !unprepared++) {
+			n--;
+			continue;
 		}
 		/* a whole unit that has begun is not given up for a stop */
 		if (!db_is_lock_timeout(e) || n >= l->retries ||
