@@ -671,7 +671,8 @@ audit_insert(struct audit *a, struct db *db, const char **v,
 	char prev[65], id[24], at[40], hash[65];
 	PGresult *r;
 
-	if (db->pipe)
+	/* sha256() came with PostgreSQL 11 */
+	if (db->pipe && PQserverVersion(db->conn) >= 110000)
 		return audit_fold(a, db, v, e);
 	if (db_exec_last(db, a->head_sql, &r, e) == -1)
 		return -1;
