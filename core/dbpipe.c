@@ -18,7 +18,7 @@
 /* One message sent whose result is not read yet. */
 struct sent {
 	int		 tag;
-	int		 prep;		/* a statement's prepare: its slot, or -1 */
+	int		 prep;		/* a prepare: its slot, or -1 */
 	db_sink_fn	 sink;		/* wants the rows, or NULL */
 	void		*arg;
 };

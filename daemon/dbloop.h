@@ -27,7 +27,7 @@
 #include "err.h"
 
 #define DBLOOP_MAX_PENDING	512	/* > every connection's one job */
-#define DBLOOP_BATCH_MS		5	/* the longest a progress object waits */
+#define DBLOOP_BATCH_MS		5	/* the longest progress waits */
 
 struct dbloop;
 struct dbtask;
@@ -59,10 +59,10 @@ struct dbloop {
 	uv_mutex_t		 mu;
 	uv_cond_t		 cv;
 	uv_async_t		 async;
-	uv_timer_t		 tick;		/* hands batched progress over */
-	int			 batching;	/* the worker does not wake the
-						   loop for progress (mu; written
-						   on the loop only) */
+	uv_timer_t		 tick;		/* hands progress over */
+	int			 batching;	/* the worker does not wake
+						   the loop for progress (mu;
+						   written on the loop only) */
 	struct dbtask		*queue, **queue_tail;
 	struct dbmsg		*out, **out_tail;
 	int			 quit;
