@@ -59,9 +59,11 @@ cluster_start "$W/pg" on >/dev/null
 PM=$(head -n 1 "$W/pg/data/postmaster.pid")
 HZ=$(getconf CLK_TCK)
 
-cc -std=c17 -D_GNU_SOURCE -O2 -Icore $(pkg-config --cflags libpq jansson) \
-    -o "$W/tier2_bench" bench/tier2_bench.c "$BUILD/libmigrate.a" \
-    -lpg_query $(pkg-config --libs libpq libuv yaml-0.1 jansson libcrypto) \
+# the headers of the build measured (BUILD may be another checkout's)
+cc -std=c17 -D_GNU_SOURCE -O2 -I"$BUILD/../core" \
+    $(pkg-config --cflags libpq jansson) -o "$W/tier2_bench" \
+    bench/tier2_bench.c "$BUILD/libmigrate.a" -lpg_query \
+    $(pkg-config --libs libpq libuv yaml-0.1 jansson libcrypto) \
     -lz -lpthread -lm
 
 # the workload, in each tool's layout
