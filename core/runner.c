@@ -54,7 +54,11 @@ runner_init(struct runner *r, struct db *db, volatile sig_atomic_t *stop,
 }
 
 /*
- * The end of a pipelined attempt: COMMIT sent and everything read.  On a
+ * The end of a pipelined attempt: everything read, then COMMIT (and the
+ * session reset) in a second round trip.  COMMIT is sent only once the
+ * results say that all went well: a daemon killed before that leaves a
+ * transaction its backend rolls back, never one that commits without
+ * it (and without the migration lock, which died with it).  On a
  * failure the error is that of the statement that failed first (not of
  * the call that happened to read it), and r->step names it.
  */
@@ -64,6 +68,8 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 	struct merr first, ignore;
 	int tag;
 
+	if (rc == 0)
+		rc = db_pipe_sync(r->db, e);
 	if (rc == 0)
 		rc = db_send_rec(r->db, "COMMIT", 0, NULL, NULL, NULL, e);
 	if (rc == 0 && r->w->reset)
