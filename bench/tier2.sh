@@ -27,8 +27,17 @@
 #   once         `migrated --once --up`
 #   peers        each tool's `up` with nothing to do
 #
+# Beside each apply's wall clock it prints the CPU time (user + system)
+# of the client side (the tool's whole process tree; for `daemon up`,
+# migratectl and the daemon) and of the server (the postmaster and every
+# backend, the exited ones included): figures a loaded machine blurs less.
+#
 # PHASES=1 also prints where a cold no-op start spends its time (the
 # daemon's debug log, which stamps each line with the time since start).
+# COUNT=1 runs one more daemon apply under `strace -c -f` and prints the
+# daemon's system calls: sendto is one round trip to the server,
+# epoll_wait a wake-up of its loop thread, write a log line, a progress
+# write or a wake-up.
 set -eu
 cd "$(dirname "$0")/.."
 N=${1:-1000}
@@ -47,11 +56,15 @@ dpid=
 trap '[ -z "$dpid" ] || kill "$dpid" 2>/dev/null; cluster_stop; rm -rf "$W"' \
     EXIT
 cluster_start "$W/pg" on >/dev/null
+PM=$(head -n 1 "$W/pg/data/postmaster.pid")
+HZ=$(getconf CLK_TCK)
 
-cc -std=c17 -D_GNU_SOURCE -O2 -Icore $(pkg-config --cflags libpq jansson) \
-    -o "$W/tier2_bench" bench/tier2_bench.c "$BUILD/libmigrate.a" \
-    -lpg_query $(pkg-config --libs libpq libuv yaml-0.1 jansson libcrypto zlib) \
-    -lpthread -lm
+# the headers of the build measured (BUILD may be another checkout's)
+cc -std=c17 -D_GNU_SOURCE -O2 -I"$BUILD/../core" \
+    $(pkg-config --cflags libpq jansson) -o "$W/tier2_bench" \
+    bench/tier2_bench.c "$BUILD/libmigrate.a" -lpg_query \
+    $(pkg-config --libs libpq libuv yaml-0.1 jansson libcrypto) \
+    -lz -lpthread -lm
 
 # the workload, in each tool's layout
 mkdir -p "$W/mig" "$W/models" "$W/dbmate/db/migrations" "$W/npm/migrations" \
@@ -92,6 +105,38 @@ url() { echo "postgres://$PGUSER@127.0.0.1:$PGPORT/$1?sslmode=disable"; }
 R="$W/results"
 : >"$R"
 put() { echo "$1 $2" >>"$R"; }	# put NAME MS
+# CPU clock ticks: the server (the postmaster, its live children and the
+# exited ones it waited for), this shell's waited-for children, a process
+srv_ticks() {
+	local p s=0
+	for p in "$PM" $(ps -o pid= --ppid "$PM"); do
+		[ -r "/proc/$p/stat" ] || continue
+		s=$((s + $(sed 's/^.*) //' "/proc/$p/stat" |
+		    awk '{print $12 + $13 + $14 + $15}')))
+	done
+	echo "$s"
+}
+kid_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{print $14 + $15}'; }
+pid_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+kids() { ps -o pid= --ppid "$PM" | wc -l; }
+# timed NAME CMD...: wall clock, client and server CPU of one apply
+timed() {
+	local name=$1 t s0 k0 n0 d0=0 d1=0 i
+	shift
+	n0=$(kids); s0=$(srv_ticks); k0=$(kid_ticks)
+	[ -z "$dpid" ] || d0=$(pid_ticks "$dpid")
+	t=$(now)
+	"$@" >/dev/null 2>&1
+	put "apply:$name" "$(ms "$t")"
+	[ -z "$dpid" ] || d1=$(pid_ticks "$dpid")
+	# the tool's backend counts once the postmaster has reaped it
+	for i in $(seq 1 100); do
+		[ "$(kids)" -gt "$n0" ] || break
+		sleep 0.02
+	done
+	put "cpu:$name" $(( ($(kid_ticks) - k0 + d1 - d0) * 1000 / HZ ))
+	put "srv:$name" $(( ($(srv_ticks) - s0) * 1000 / HZ ))
+}
 
 daemon_start() {	# daemon_start DB [-d]: start migrated on DB
 	"$BUILD/migrated" ${2:-} --database "dbname=$1" --models "$W/models" \
@@ -127,26 +172,22 @@ peer() {	# peer NAME: apply all, then up with nothing to do
 	    --migration-pattern 'migrations/*'" pgr ;;
 	esac
 	fresh "$5"
-	t=$(now); "$2" "$3" "$4" >/dev/null 2>&1; put "apply:$1" "$(ms "$t")"
+	timed "$1" "$2" "$3" "$4"
 	t=$(now); "$2" "$3" "$4" >/dev/null 2>&1; put "noop:$1" "$(ms "$t")"
 }
 
 for round in $(seq 1 "$ROUNDS"); do
 	fresh one
-	t=$(now)
-	psql -qAtX -1 -v ON_ERROR_STOP=1 -d one -f "$W/one.sql" >/dev/null
-	put "apply:psql -1" "$(ms "$t")"
+	timed "psql -1" psql -qAtX -1 -v ON_ERROR_STOP=1 -d one -f "$W/one.sql"
 
 	fresh floor
-	t=$(now)
-	psql -qAtX -v ON_ERROR_STOP=1 -d floor -f "$W/floor.sql" >/dev/null
-	put "apply:floor" "$(ms "$t")"
+	timed floor psql -qAtX -v ON_ERROR_STOP=1 -d floor -f "$W/floor.sql"
 
 	# the daemon: all N, then nothing pending, then a cold start
 	fresh mig
 	daemon_start mig
 	ctl wait-ready --timeout 60 >/dev/null
-	t=$(now); ctl up >/dev/null 2>&1; put "apply:daemon up" "$(ms "$t")"
+	timed "daemon up" ctl up
 	for _ in $(seq 1 11); do
 		t=$(now); ctl up >/dev/null; ms "$t"; echo
 	done | median | { read -r m; put "noop:migratectl up" "$m"; }
@@ -167,15 +208,27 @@ for round in $(seq 1 "$ROUNDS"); do
 	    = "$N" ] || { echo "tier2.sh: daemon applied too few" >&2; exit 1; }
 
 	fresh inproc
-	t=$(now)
-	PGDATABASE=inproc "$W/tier2_bench" up "$W/mig" >/dev/null
-	put "apply:in-process" "$(ms "$t")"
+	timed in-process env PGDATABASE=inproc "$W/tier2_bench" up "$W/mig"
 
 	[ -z "$DBMATE" ] || peer dbmate
 	[ -z "$SQLM" ] || peer sql-migrate
 	[ -z "$NPM" ] || peer node-pg-migrate
 	[ -z "$PGR" ] || peer postgrator
 done
+
+if [ "${COUNT:-0}" = 1 ]; then
+	fresh mig
+	daemon_start mig
+	ctl wait-ready --timeout 60 >/dev/null
+	strace -c -f -o "$W/strace" -p "$dpid" 2>/dev/null & spid=$!
+	sleep 1	# attached
+	ctl up >/dev/null 2>&1
+	kill -INT "$spid"; wait "$spid" 2>/dev/null || true
+	daemon_stop
+	echo "the daemon's system calls during one apply of $N (strace -c -f):"
+	awk '$NF ~ /^(sendto|recvfrom|epoll_wait|poll|write|read|futex)$/ {
+	    printf "    %-12s %8d\n", $NF, $4}' "$W/strace"
+fi
 
 if [ "${PHASES:-0}" = 1 ]; then
 	daemon_start mig -d
@@ -194,13 +247,14 @@ echo "tier-2 benchmark: N=$N migrations, $ROUNDS rounds (medians), PostgreSQL" \
     -d postgres -c 'SHOW fsync'), data on $(df --output=fstype "$W" | tail -1)"
 echo "  load average before: $load0; $(nproc) cores; wall clock of whole" \
     "processes"
-echo "  apply all $N                          ms     x floor"
+echo "  apply all $N                          ms     x floor  CPU ms: client  server"
 for k in "psql -1" floor "daemon up" in-process dbmate sql-migrate \
     node-pg-migrate postgrator; do
 	v=$(med "apply:$k")
 	[ -n "$v" ] || { printf '    %-28s not installed\n' "$k"; continue; }
-	printf '    %-28s %8s  %6s\n' "$k" "$v" \
-	    "$(awk "BEGIN {printf \"%.2f\", $v / $floor}")"
+	printf '    %-28s %8s  %6s  %14s  %6s\n' "$k" "$v" \
+	    "$(awk "BEGIN {printf \"%.2f\", $v / $floor}")" \
+	    "$(med "cpu:$k")" "$(med "srv:$k")"
 done
 echo "  nothing pending                       ms"
 for k in "psql connect+SELECT 1" "migratectl up" "cold start+up+stop" \

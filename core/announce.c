@@ -60,7 +60,8 @@ announce_change(struct db *d, const struct config *cfg, const char *origin,
 	snprintf(payload, sizeof(payload), "%s %s %s", origin, action,
 	    target ? target : "-");
 	/* in a pipelined transaction: sent without waiting */
-	return db_send(d, "SELECT pg_notify($1, $2)", 2, p, DB_TAG_RECORD, e);
+	return db_send_rec(d, "SELECT pg_notify($1, $2)", 2, p, NULL, NULL,
+	    e);
 }
 
 int

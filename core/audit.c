@@ -362,6 +362,84 @@ audit_user(uid_t uid, char **out)
 	return (*out = strdup(pw.pw_name)) == NULL ? -1 : 0;
 }
 
+/* Each column's type, for the cast from the text parameter (fold_sql). */
+static const char *const audit_types[COL_NCOLS] = {
+	[COL_FORMAT] = "smallint", [COL_ID] = "bigint",
+	[COL_AT] = "timestamptz", [COL_DURATION] = "bigint",
+	[COL_STATEMENTS] = "integer", [COL_OK] = "boolean",
+	[COL_UID] = "bigint", [COL_PID] = "bigint",
+	[COL_DAEMON_PID] = "bigint",
+};
+
+/* A hashed column's value as fold_sql names it. */
+static void
+audit_fold_col(int k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%d", k == COL_ID || k == COL_AT ? "h.c" : "v.c",
+	    k);
+}
+
+/*
+ * One row appended in one statement, for a pipelined transaction whose
+ * results are read only with its COMMIT: the chain's head is read after
+ * the lock (its own statement, sent just before) and the row's hash is
+ * computed by the server, with the very encoding of audit_hash():
+ * SHA-256(prev || enc(v[0]) || ...), enc(NULL) = "N", enc(s) =
+ * "S<octet length>:" s, over the bytes the client sent (convert_to the
+ * client encoding), so audit_verify() checks it like any other row.
+ * Parameters $1.. are the hashed columns' texts as audit_values() makes
+ * them, but for id and time (the server makes them: audit_fold), typed
+ * text in the FROM list, the first place they appear.
+ */
+static char *
+audit_fold_sql(const char *table)
+{
+	char *lit = quote_literal(table), *sql = NULL, c[16];
+	size_t len = 8192, off = 0;
+	int k, n = 0, first = 1;
+
+#define PUT(...) (off += (size_t)snprintf(sql + off, off < len ? \
+	len - off : 0, __VA_ARGS__))
+	if (lit == NULL || (sql = malloc(len)) == NULL)
+		goto fail;
+	PUT("INSERT INTO %s %s SELECT ", table, audit_columns);
+	for (k = 0; k < COL_NHASHED; k++) {
+		audit_fold_col(k, c, sizeof(c));
+		PUT("%s%s%s%s", k ? ", " : "", c, audit_types[k] ? "::" : "",
+		    audit_types[k] ? audit_types[k] : "");
+	}
+	PUT(", h.prev, encode(sha256(convert_to(h.prev, "
+	    "pg_client_encoding())");
+	for (k = 0; k < COL_NHASHED; k++) {
+		audit_fold_col(k, c, sizeof(c));
+		PUT(" || CASE WHEN %s IS NULL THEN 'N'::bytea ELSE "
+		    "convert_to('S' || octet_length(convert_to(%s, "
+		    "pg_client_encoding())) || ':' || %s, "
+		    "pg_client_encoding()) END", c, c, c);
+	}
+	PUT("), 'hex') FROM (SELECT ");
+	for (k = 0; k < COL_NHASHED; k++) {
+		if (k == COL_ID || k == COL_AT)
+			continue;
+		PUT("%s$%d::text AS c%d", first ? "" : ", ", ++n, k);
+		first = 0;
+	}
+	PUT(") v, (SELECT nextval(pg_get_serial_sequence(%s, 'id'))::text AS"
+	    " c%d, to_char(clock_timestamp() AT TIME ZONE 'UTC',"
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS c%d, coalesce((SELECT"
+	    " hash FROM %s ORDER BY id DESC LIMIT 1), '%s') AS prev) h"
+	    " RETURNING id, hash", lit, COL_ID, COL_AT, table, AUDIT_GENESIS);
+#undef PUT
+	if (off >= len)
+		goto fail;
+	free(lit);
+	return sql;
+fail:
+	free(lit);
+	free(sql);
+	return NULL;
+}
+
 /*
  * The statements of one append, built once.  The head is read by a
  * statement of its own after the lock is granted, so that it sees the row
@@ -391,8 +469,7 @@ audit_build_sql(struct audit *a)
 		a->head_sql = NULL;
 		return -1;
 	}
-	/* the same read, alone: after the lock in a pipeline (audit_head) */
-	if ((a->read_sql = strdup(strchr(a->head_sql, ';') + 2)) == NULL)
+	if ((a->fold_sql = audit_fold_sql(a->table)) == NULL)
 		return -1;
 	if (asprintf(&a->insert_sql, "INSERT INTO %s %s VALUES ($1, $2, $3,"
 	    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
@@ -435,7 +512,7 @@ audit_release(struct audit *a)
 	free(a->version);
 	free(a->user);
 	free(a->head_sql);
-	free(a->read_sql);
+	free(a->fold_sql);
 	free(a->insert_sql);
 	memset(a, 0, sizeof(*a));
 }
@@ -550,19 +627,40 @@ audit_values(const struct audit *a, const struct actor *who,
 	return audit_actor(a, who, n, v);
 }
 
+/* The row fold_sql appended: the head, if it commits. */
+static void
+audit_folded(void *arg, const PGresult *r)
+{
+	struct audit *a = arg;
+
+	if (PQntuples(r) != 1)
+		return;
+	a->last_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	snprintf(a->last_hash, sizeof(a->last_hash), "%s",
+	    PQgetvalue(r, 0, 1));
+}
+
 /*
- * Lock the chain and read id, time and head: one round trip either way
- * (in a pipelined transaction, with everything sent before it).
+ * In a pipelined transaction: lock the chain (and refuse any isolation
+ * but READ COMMITTED, in which the next statement sees the row the last
+ * holder of the lock committed: setting it again fails in any other once
+ * the transaction has run a query), then read the head and append in one
+ * statement.  Nothing is waited for: the results come with the COMMIT.
  */
 static int
-audit_head(struct audit *a, struct db *db, PGresult **r, struct merr *e)
+audit_fold(struct audit *a, struct db *db, const char **v, struct merr *e)
 {
-	if (db->pipe == NULL)
-		return db_exec_last(db, a->head_sql, r, e);
-	if (db_send(db, "SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY_STR ")",
-	    0, NULL, DB_TAG_RECORD, e) == -1)
+	const char *p[COL_NHASHED];
+	int k, n = 0;
+
+	for (k = 0; k < COL_NHASHED; k++)
+		if (k != COL_ID && k != COL_AT)
+			p[n++] = v[k];
+	if (db_send_rec(db, "SELECT pg_advisory_xact_lock(" AUDIT_LOCK_KEY_STR
+	    "), set_config('transaction_isolation', 'read committed', true)",
+	    0, NULL, NULL, NULL, e) == -1)
 		return -1;
-	return db_query(db, a->read_sql, 0, NULL, r, e);
+	return db_send_rec(db, a->fold_sql, n, p, audit_folded, a, e);
 }
 
 /* Under the lock: id, time and predecessor, then the row itself. */
@@ -573,7 +671,10 @@ audit_insert(struct audit *a, struct db *db, const char **v,
 	char prev[65], id[24], at[40], hash[65];
 	PGresult *r;
 
-	if (audit_head(a, db, &r, e) == -1)
+	/* sha256() came with PostgreSQL 11 */
+	if (db->pipe && PQserverVersion(db->conn) >= 110000)
+		return audit_fold(a, db, v, e);
+	if (db_exec_last(db, a->head_sql, &r, e) == -1)
 		return -1;
 	if (strcmp(PQgetvalue(r, 0, 0), "read committed") != 0) {
 		merr_set(e, MERR_STATE, "transaction isolation is %s",
@@ -594,7 +695,6 @@ audit_insert(struct audit *a, struct db *db, const char **v,
 	v[COL_HASH] = hash;
 	if (audit_hash(prev, v, hash, e) == -1)
 		return -1;
-	/* read with the COMMIT when the transaction is pipelined */
 	if (db_send(db, a->insert_sql, COL_NCOLS, v, DB_TAG_RECORD, e) == -1)
 		return -1;
 	/* the head, if it commits (ops_audit_head looks it up first) */

@@ -61,8 +61,8 @@ struct audit {
 	char	*version;	/* MIGRATED_VERSION */
 	char	*user;		/* the daemon's user name, or NULL */
 	char	*head_sql;	/* lock the chain; read id, time and head */
-	char	*read_sql;	/* the read alone (a pipeline's statement) */
 	char	*insert_sql;	/* append one row */
+	char	*fold_sql;	/* read the head and append, hashed there */
 	/* the last row inserted (committed or not): audit_head.h */
 	long long last_id;
 	char	 last_hash[65];

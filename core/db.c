@@ -286,7 +286,7 @@ db_reset_session(struct db *d, struct merr *e)
 	    "RESET ROLE", "RESET ALL", DB_SESSION_SETUP };
 
 	for (size_t i = 0; d->pipe && i < sizeof(reset) / sizeof(*reset); i++)
-		if (db_send(d, reset[i], 0, NULL, DB_TAG_RECORD, e) == -1)
+		if (db_send_rec(d, reset[i], 0, NULL, NULL, NULL, e) == -1)
 			return -1;
 	if (d->pipe)
 		return 0;	/* after a COMMIT sent: read with it */
@@ -301,6 +301,8 @@ void
 db_close(struct db *d)
 {
 	db_pipe_drop(d);
+	db_prep_drop(d);
+	d->prep_ok = 0;
 	if (d->cancel) {
 		PQfreeCancel(d->cancel);
 		d->cancel = NULL;
@@ -482,10 +484,10 @@ db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
 	if (d->pipe) {	/* one statement a message */
 		snprintf(lock, sizeof(lock), "%ld", lock_ms);
 		snprintf(stmt, sizeof(stmt), "%ld", stmt_ms);
-		return db_send(d, "BEGIN", 0, NULL, DB_TAG_RECORD, e) == -1 ||
-		    db_send(d, "SELECT set_config('lock_timeout', $1, true), "
-		    "set_config('statement_timeout', $2, true)", 2, p,
-		    DB_TAG_RECORD, e) == -1 ? -1 : 0;
+		return db_send_rec(d, "BEGIN", 0, NULL, NULL, NULL, e) == -1 ||
+		    db_send_rec(d, "SELECT set_config('lock_timeout', $1, "
+		    "true), set_config('statement_timeout', $2, true)", 2, p,
+		    NULL, NULL, e) == -1 ? -1 : 0;
 	}
 	/* a BEGIN in a message makes the rest of it part of the transaction */
 	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = %ld; "

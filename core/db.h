@@ -23,8 +23,10 @@
 #define SQLSTATE_LOCK_TIMEOUT	"55P03"
 #define SQLSTATE_QUERY_CANCELED	"57014"
 #define SQLSTATE_TX_UNKNOWN	"08007"	/* transaction_resolution_unknown */
+#define SQLSTATE_NO_PREPARED	"26000"
 
 struct dbpipe;
+struct dbprep;
 
 /*
  * What the server behind a connection is in a replicated cluster: the
@@ -54,6 +56,9 @@ struct db {
 	struct db_server srv;		/* set by db_connect, role kept current */
 	unsigned long	 ntx;		/* db_begin() calls: which transaction */
 	int		 pinned;	/* db_session_check() passed */
+	struct dbprep	*prep;		/* prepared records (dbpipe.c) */
+	unsigned	 prep_gen;	/* their names' generation */
+	int		 prep_ok;	/* 1: may prepare, -1: not, 0: ask */
 };
 
 /*
@@ -180,6 +185,19 @@ int	db_unlock(struct db *, struct merr *);
 int	db_pipe_begin(struct db *, struct merr *);
 int	db_send(struct db *, const char *sql, int nparams,
 	    const char *const *params, int tag, struct merr *);
+/*
+ * A record's statement (a tracking or audit row, BEGIN, COMMIT: never a
+ * file's) in a pipeline: prepared once per connection when its server
+ * session is its own, then only executed.  sink (may be NULL) is called
+ * with the rows when they are read; outside a pipeline (no sink) it is
+ * db_send().  The prepared statements are owned by d until db_close().
+ */
+typedef void (*db_sink_fn)(void *arg, const PGresult *);
+int	db_send_rec(struct db *, const char *sql, int nparams,
+	    const char *const *params, db_sink_fn sink, void *arg,
+	    struct merr *);
+/* Forget what is prepared (db_close; a file that ran DEALLOCATE). */
+void	db_prep_drop(struct db *);
 int	db_pipe_sync(struct db *, struct merr *);
 int	db_pipe_end(struct db *, struct merr *);
 int	db_pipe_failed(const struct db *, int *tag, struct merr *);

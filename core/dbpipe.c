@@ -15,13 +15,54 @@
 
 #include "db.h"
 
+/* One message sent whose result is not read yet. */
+struct sent {
+	int		 tag;
+	int		 prep;		/* a prepare: its slot, or -1 */
+	db_sink_fn	 sink;		/* wants the rows, or NULL */
+	void		*arg;
+};
+
+/* A statement prepared on this connection (db_send_rec). */
+struct dbprep {
+	char		*sql;
+	int		 state;		/* PREP_SENT, PREP_READY */
+};
+#define PREP_SENT	1
+#define PREP_READY	2
+#define PREP_MAX	24
+
 struct dbpipe {
-	int		*tags;		/* sent, results not read yet */
+	struct sent	*tags;		/* sent, results not read yet */
 	size_t		 n, cap;
 	int		 failed;	/* a statement failed since begin */
 	int		 failed_tag;
 	struct merr	 err;		/* its error */
 };
+
+/*
+ * Is the server session behind d its own (so that what is prepared on it
+ * stays)?  Asked once per connection: a pooler in transaction mode would
+ * run the next transaction on a session that never saw the prepare.
+ */
+static int
+prep_check(struct db *d, struct merr *e)
+{
+	PGresult *r;
+
+	if (d->prep_ok)
+		return 0;
+	if (d->pinned) {
+		d->prep_ok = 1;
+		return 0;
+	}
+	if (db_query(d, "SELECT pg_backend_pid()", 0, NULL, &r, e) == -1)
+		return -1;
+	d->prep_ok = atol(PQgetvalue(r, 0, 0)) == (long)PQbackendPID(d->conn) ?
+	    1 : -1;
+	PQclear(r);
+	return 0;
+}
 
 int
 db_pipe_begin(struct db *d, struct merr *e)
@@ -30,6 +71,8 @@ db_pipe_begin(struct db *d, struct merr *e)
 		return merr_set(e, MERR_CONNECT, "database unavailable");
 	if (d->pipe)
 		return merr_set(e, MERR_INTERNAL, "pipeline already begun");
+	if (prep_check(d, e) == -1)
+		return -1;
 	if ((d->pipe = calloc(1, sizeof(*d->pipe))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (!PQenterPipelineMode(d->conn)) {
@@ -44,7 +87,7 @@ static int
 pipe_push(struct db *d, int tag, struct merr *e)
 {
 	struct dbpipe *p = d->pipe;
-	int *v;
+	struct sent *v;
 
 	if (p->n == p->cap) {
 		if ((v = realloc(p->tags, (p->cap ? p->cap * 2 : 16) *
@@ -53,7 +96,7 @@ pipe_push(struct db *d, int tag, struct merr *e)
 		p->tags = v;
 		p->cap = p->cap ? p->cap * 2 : 16;
 	}
-	p->tags[p->n++] = tag;
+	p->tags[p->n++] = (struct sent){ tag, -1, NULL, NULL };
 	return 0;
 }
 
@@ -69,6 +112,11 @@ pipe_fail(struct db *d, PGresult *r, int tag)
 	p->failed_tag = tag;
 	merr_clear(&p->err);
 	db_result_error(d, r, NULL, &p->err);
+	/* the file deallocated what was prepared: not again on d */
+	if (strcmp(p->err.sqlstate, SQLSTATE_NO_PREPARED) == 0) {
+		db_prep_drop(d);
+		d->prep_ok = -1;
+	}
 }
 
 int
@@ -91,6 +139,76 @@ db_send(struct db *d, const char *sql, int nparams,
 	return pipe_push(d, tag, e);
 }
 
+/* The slot of sql among what is prepared on d, or -1: not prepared. */
+static int
+prep_slot(struct db *d, const char *sql)
+{
+	int i;
+
+	if (d->prep_ok != 1)
+		return -1;
+	if (d->prep == NULL &&
+	    (d->prep = calloc(PREP_MAX, sizeof(*d->prep))) == NULL)
+		return -1;
+	for (i = 0; i < PREP_MAX && d->prep[i].sql; i++)
+		if (strcmp(d->prep[i].sql, sql) == 0)
+			return i;
+	if (i == PREP_MAX || (d->prep[i].sql = strdup(sql)) == NULL)
+		return -1;
+	return i;
+}
+
+int
+db_send_rec(struct db *d, const char *sql, int nparams,
+    const char *const *params, db_sink_fn sink, void *arg, struct merr *e)
+{
+	char name[48];
+	int k;
+
+	if (d->pipe == NULL)
+		return sink ? merr_set(e, MERR_INTERNAL, "a record with "
+		    "rows outside a pipeline") : db_send(d, sql, nparams,
+		    params, DB_TAG_RECORD, e);
+	if ((k = prep_slot(d, sql)) == -1) {
+		if (PQsendQueryParams(d->conn, sql, nparams, NULL, params,
+		    NULL, NULL, 0))
+			goto sent;
+		pipe_fail(d, NULL, DB_TAG_RECORD);
+		return db_result_error(d, NULL, NULL, e);
+	}
+	snprintf(name, sizeof(name), "migrated_rec_%u_%d", d->prep_gen, k);
+	if (d->prep[k].state == 0) {
+		if (!PQsendPrepare(d->conn, name, sql, nparams, NULL)) {
+			pipe_fail(d, NULL, DB_TAG_RECORD);
+			return db_result_error(d, NULL, NULL, e);
+		}
+		if (pipe_push(d, DB_TAG_RECORD, e) == -1)
+			return -1;
+		d->pipe->tags[d->pipe->n - 1].prep = k;
+		d->prep[k].state = PREP_SENT;
+	}
+	if (PQsendQueryPrepared(d->conn, name, nparams, params, NULL, NULL, 0))
+		goto sent;
+	pipe_fail(d, NULL, DB_TAG_RECORD);
+	return db_result_error(d, NULL, NULL, e);
+sent:
+	if (pipe_push(d, DB_TAG_RECORD, e) == -1)
+		return -1;
+	d->pipe->tags[d->pipe->n - 1].sink = sink;
+	d->pipe->tags[d->pipe->n - 1].arg = arg;
+	return 0;
+}
+
+void
+db_prep_drop(struct db *d)
+{
+	for (int i = 0; d->prep && i < PREP_MAX; i++)
+		free(d->prep[i].sql);
+	free(d->prep);
+	d->prep = NULL;
+	d->prep_gen++;
+}
+
 /*
  * Read every pending result and the sync; *last (may be NULL) receives
  * the last statement's result when all succeeded.
@@ -104,14 +222,21 @@ pipe_read(struct db *d, PGresult **last, struct merr *e)
 	size_t i;
 
 	for (i = 0; i < p->n; i++) {
+		struct sent *t = &p->tags[i];
+
 		if ((r = PQgetResult(d->conn)) == NULL) {
-			pipe_fail(d, NULL, p->tags[i]);
+			pipe_fail(d, NULL, t->tag);
 			break;	/* the connection is gone */
 		}
 		st = PQresultStatus(r);
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 		    st != PGRES_EMPTY_QUERY && st != PGRES_PIPELINE_ABORTED)
-			pipe_fail(d, r, p->tags[i]);
+			pipe_fail(d, r, t->tag);
+		if (t->prep >= 0 && d->prep)	/* prepared, or sent again */
+			d->prep[t->prep].state = st == PGRES_COMMAND_OK ?
+			    PREP_READY : 0;
+		if (t->sink && st == PGRES_TUPLES_OK)
+			t->sink(t->arg, r);
 		if (last && i + 1 == p->n && !p->failed)
 			*last = r;
 		else
@@ -148,7 +273,7 @@ db_pipe_sync(struct db *d, struct merr *e)
 		return d->pipe->failed ? -1 : 0;
 	}
 	if (!PQpipelineSync(d->conn)) {
-		pipe_fail(d, NULL, d->pipe->tags[0]);
+		pipe_fail(d, NULL, d->pipe->tags[0].tag);
 		d->pipe->n = 0;
 		*e = d->pipe->err;
 		return -1;

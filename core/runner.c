@@ -75,7 +75,11 @@ commit_in_doubt(struct runner *r, struct merr *e)
 }
 
 /*
- * The end of a pipelined attempt: COMMIT sent and everything read.  On a
+ * The end of a pipelined attempt: everything read, then COMMIT (and the
+ * session reset) in a second round trip.  COMMIT is sent only once the
+ * results say that all went well: a daemon killed before that leaves a
+ * transaction its backend rolls back, never one that commits without
+ * it (and without the migration lock, which died with it).  On a
  * failure the error is that of the statement that failed first (not of
  * the call that happened to read it), and r->step names it.
  */
@@ -86,7 +90,9 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 	int tag, sent;
 
 	if (rc == 0)
-		rc = db_send(r->db, "COMMIT", 0, NULL, DB_TAG_RECORD, e);
+		rc = db_pipe_sync(r->db, e);
+	if (rc == 0)
+		rc = db_send_rec(r->db, "COMMIT", 0, NULL, NULL, NULL, e);
 	sent = rc == 0;
 	if (rc == 0 && r->w->reset)
 		rc = db_reset_session(r->db, e);
@@ -146,13 +152,21 @@ retrying(struct runner *r, enum att how, runner_fn fn, void *arg,
 	const struct work_limits *l = &r->w->lim;
 	const struct work_target *t = &r->w->target;
 	long backoff = l->backoff_ms > 0 ? l->backoff_ms : 100;
-	int n;
+	int n, unprepared = 0;
 
 	for (n = 0;; n++) {
 		r->attempt = n;
 		if (attempt(r, how, fn, arg, e) == 0) {
 			r->attempt = 0;
 			return 0;
+		}
+		/* the file deallocated the records' prepared statements (its
+		 * DEALLOCATE ALL, a DISCARD ALL before it): the transaction
+		 * rolled back, and goes once more without them (dbpipe.c) */
+		if (strcmp(e->sqlstate, SQLSTATE_NO_PREPARED) == 0 &&
+		    !unprepared++) {
+			n--;
+			continue;
 		}
 		/* a whole unit that has begun is not given up for a stop */
 		if (!db_is_lock_timeout(e) || n >= l->retries ||

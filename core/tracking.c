@@ -59,7 +59,7 @@ run(struct db *d, const struct config *c, const char *fmt, int n,
 	/* a row written, no result wanted: sent without waiting when the
 	 * transaction is pipelined (db_send) */
 	if (res == NULL)
-		rc = db_send(d, sql, n, params, DB_TAG_RECORD, e);
+		rc = db_send_rec(d, sql, n, params, NULL, NULL, e);
 	else
 		rc = db_query(d, sql, n, params, &r, e);
 	free(sql);

@@ -364,6 +364,61 @@ control_send(struct conn *c, json_t *msg)
 	}
 }
 
+void
+control_send_all(struct conn *c, json_t *msgs)
+{
+	struct wreq *w = NULL;
+	size_t i, len, off = 0, cap = 0;
+	char *line, *buf = NULL, *nbuf;
+	json_t *msg;
+	uv_buf_t b;
+
+	if (c->closing || json_array_size(msgs) == 0)
+		goto out;
+	json_array_foreach(msgs, i, msg) {
+		if (msg == NULL || (line = proto_encode(msg, &len)) == NULL)
+			goto nomem;
+		if (off + len > cap) {
+			cap = (off + len) * 2;
+			if ((nbuf = realloc(buf, cap)) == NULL) {
+				free(line);
+				goto nomem;
+			}
+			buf = nbuf;
+		}
+		memcpy(buf + off, line, len);
+		off += len;
+		free(line);
+	}
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
+	    CONTROL_MAX_QUEUED) {
+		log_warnx("control: uid %ld pid %ld does not read its "
+		    "replies, dropping it", (long)c->uid, (long)c->pid);
+		control_conn_close(c);
+		goto out;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		goto nomem;
+	w->c = c;
+	w->buf = buf;
+	buf = NULL;
+	b = uv_buf_init(w->buf, (unsigned)off);
+	c->writes++;
+	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1,
+	    control_write_cb) != 0) {
+		c->writes--;
+		free(w->buf);
+		free(w);
+		control_conn_close(c);
+	}
+	goto out;
+nomem:
+	control_conn_close(c);	/* out of memory: drop this one */
+out:
+	free(buf);
+	json_decref(msgs);
+}
+
 static int
 control_count_uid(struct control *ctl, uid_t uid)
 {

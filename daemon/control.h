@@ -88,6 +88,8 @@ void	control_close(struct control *);
 struct conn *control_find(struct control *, uint64_t id);
 /* Queue msg (stolen) on c; drops c when it does not read its replies. */
 void	control_send(struct conn *, json_t *msg);
+/* The messages of an array (stolen), in one write. */
+void	control_send_all(struct conn *, json_t *msgs);
 /* The request in flight on c is answered: read the next one. */
 void	control_done(struct conn *);
 

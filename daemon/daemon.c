@@ -622,18 +622,24 @@ daemon_finish(struct migrated *m)
 	uv_close((uv_handle_t *)&m->sighup, NULL);
 }
 
+/* A run of progress objects: one write of as many messages. */
 static void
-daemon_progress(void *arg, struct dbtask *t, json_t *data)
+daemon_progress(void *arg, struct dbtask *t, json_t *batch)
 {
 	struct migrated *m = arg;
 	struct job *j = job_of(t);
 	struct conn *c = j->conn_id ? control_find(&m->control, j->conn_id) :
 	    NULL;
+	json_t *msgs = c ? json_array() : NULL, *data;
+	size_t i;
 
-	if (c)
-		control_send(c, proto_progress(cmd_name(j->cmd), data));
-	else
-		json_decref(data);
+	json_array_foreach(batch, i, data)
+		if (msgs)
+			json_array_append_new(msgs, proto_progress(
+			    cmd_name(j->cmd), json_incref(data)));
+	json_decref(batch);
+	if (msgs)
+		control_send_all(c, msgs);
 }
 
 static void

@@ -41,6 +41,7 @@ static void
 dbloop_post(struct dbloop *d, struct dbtask *t, json_t *progress)
 {
 	struct dbmsg *m = calloc(1, sizeof(*m));
+	int wake;
 
 	if (m == NULL) {
 		/* progress is best effort; a done message must arrive */
@@ -55,8 +56,10 @@ dbloop_post(struct dbloop *d, struct dbtask *t, json_t *progress)
 	uv_mutex_lock(&d->mu);
 	*d->out_tail = m;
 	d->out_tail = &m->next;
+	wake = progress == NULL || !d->batching;
 	uv_mutex_unlock(&d->mu);
-	uv_async_send(&d->async);
+	if (wake)	/* a done message is never held back */
+		uv_async_send(&d->async);
 }
 
 void
@@ -139,27 +142,82 @@ dbworker_main(void *arg)
 	dbworker_close(d);
 }
 
-static void
-dbloop_async_cb(uv_async_t *h)
+/* A run of one task's progress objects, as one array. */
+static struct dbmsg *
+dbloop_deliver(struct dbloop *d, struct dbmsg *m)
 {
-	struct dbloop *d = h->data;
+	struct dbtask *t = m->task;
+	json_t *batch = json_array();
+	struct dbmsg *next;
+
+	for (; m && m->progress && m->task == t; m = next) {
+		next = m->next;
+		if (batch)
+			json_array_append_new(batch, m->progress);
+		else
+			json_decref(m->progress);	/* best effort */
+		free(m);
+	}
+	if (batch)
+		d->on_progress(d->arg, t, batch);
+	return m;
+}
+
+/* Everything posted so far; the number of progress objects. */
+static int
+dbloop_drain(struct dbloop *d)
+{
 	struct dbmsg *m, *next;
+	int n = 0;
 
 	uv_mutex_lock(&d->mu);
 	m = d->out;
 	d->out = NULL;
 	d->out_tail = &d->out;
 	uv_mutex_unlock(&d->mu);
-	for (; m; m = next) {
-		next = m->next;
+	while (m) {
 		if (m->progress) {
-			d->on_progress(d->arg, m->task, m->progress);
-		} else {
-			d->pending--;
-			m->task->done(m->task->arg, m->task);
+			n++;
+			m = dbloop_deliver(d, m);
+			continue;
 		}
+		next = m->next;
+		d->pending--;
+		m->task->done(m->task->arg, m->task);
 		free(m);
+		m = next;
 	}
+	return n;
+}
+
+/* Progress came: what follows within DBLOOP_BATCH_MS waits for tick. */
+static void
+dbloop_tick_cb(uv_timer_t *h)
+{
+	struct dbloop *d = h->data;
+	int quiet;
+
+	uv_mutex_lock(&d->mu);
+	if ((quiet = d->out == NULL) != 0)
+		d->batching = 0;	/* the next one wakes the loop */
+	uv_mutex_unlock(&d->mu);
+	if (quiet)
+		return;
+	dbloop_drain(d);
+	uv_timer_start(&d->tick, dbloop_tick_cb, DBLOOP_BATCH_MS, 0);
+}
+
+static void
+dbloop_async_cb(uv_async_t *h)
+{
+	struct dbloop *d = h->data;
+
+	if (dbloop_drain(d) == 0 || d->batching || d->quit)
+		return;
+	uv_mutex_lock(&d->mu);
+	d->batching = 1;
+	uv_mutex_unlock(&d->mu);
+	uv_timer_start(&d->tick, dbloop_tick_cb, DBLOOP_BATCH_MS, 0);
 }
 
 int
@@ -185,6 +243,13 @@ dbloop_init(struct dbloop *d, uv_loop_t *loop, dbloop_progress_fn fn,
 		return rc;
 	}
 	d->async.data = d;
+	if ((rc = uv_timer_init(loop, &d->tick)) != 0) {
+		uv_close((uv_handle_t *)&d->async, NULL);
+		uv_cond_destroy(&d->cv);
+		uv_mutex_destroy(&d->mu);
+		return rc;
+	}
+	d->tick.data = d;
 	return 0;
 }
 
@@ -250,7 +315,8 @@ dbloop_stop(struct dbloop *d)
 		uv_mutex_unlock(&d->mu);
 		uv_thread_join(&d->thread);
 		d->started = 0;
-		dbloop_async_cb(&d->async);	/* deliver what is left */
+		dbloop_drain(d);	/* deliver what is left */
 	}
+	uv_close((uv_handle_t *)&d->tick, NULL);
 	uv_close((uv_handle_t *)&d->async, dbloop_closed);
 }

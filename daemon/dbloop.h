@@ -5,6 +5,11 @@
  * on the worker (task->run), and handed back to the loop (task->done),
  * which frees it.  While it runs, the worker may post progress objects
  * with dbworker_progress(); they reach the loop in order, before done.
+ * Progress is batched when it comes fast: the first object after a quiet
+ * spell wakes the loop at once, the ones that follow within
+ * DBLOOP_BATCH_MS wait for the next tick of a timer and are handed over
+ * together (a thousand small files cost the loop and the client a few
+ * hundred wake-ups, not two thousand); none waits longer than that.
  * The task is embedded in the caller's own struct (container_of), so this
  * module knows nothing of what the work is.
  * Ownership: the queue owns a task from submit until done is called; done
@@ -22,6 +27,7 @@
 #include "err.h"
 
 #define DBLOOP_MAX_PENDING	512	/* > every connection's one job */
+#define DBLOOP_BATCH_MS		5	/* the longest progress waits */
 
 struct dbloop;
 struct dbtask;
@@ -36,7 +42,10 @@ struct dbtask {
 	void		*arg;		/* for done */
 };
 
-/* Called on the loop thread for each progress object (stolen). */
+/*
+ * Called on the loop thread with a JSON array of one task's progress
+ * objects, in order (stolen).
+ */
 typedef void (*dbloop_progress_fn)(void *arg, struct dbtask *, json_t *);
 
 struct dbmsg {
@@ -50,6 +59,10 @@ struct dbloop {
 	uv_mutex_t		 mu;
 	uv_cond_t		 cv;
 	uv_async_t		 async;
+	uv_timer_t		 tick;		/* hands progress over */
+	int			 batching;	/* the worker does not wake
+						   the loop for progress (mu;
+						   written on the loop only) */
 	struct dbtask		*queue, **queue_tail;
 	struct dbmsg		*out, **out_tail;
 	int			 quit;

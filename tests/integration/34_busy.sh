@@ -66,6 +66,10 @@ unlike "watcher: error gone once the file is gone" "$(ctl status)" "error:"
 ctl up >up.out 2>&1 &
 UPID=$!; track $UPID
 ok "up is running" wait_busy
+# progress is batched when files are small, never held back: the start
+# of a long file reaches the client while the file runs
+start_shown() { grep -q "start up slow_two" up.out && sleep_runs 3; }
+ok "the long file's start is shown while it runs" poll 30 start_shown
 t0=$(ms_now); ctl status >st.out; t1=$(ms_now)
 like "status during a long up answers in ms ($((t1 - t0)) ms)" \
     "$((t1 - t0))" '^[0-9]{1,2}$|^1[0-9]{2}$'

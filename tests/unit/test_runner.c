@@ -116,6 +116,32 @@ test_session_reset_after_file(void **state)
 	    "pg_tables WHERE tablename = 't2'"), "t");
 }
 
+/*
+ * A file that deallocates every prepared statement (its own DEALLOCATE
+ * ALL in its transaction, or a DISCARD ALL, which runs outside one)
+ * takes the records' prepared statements with it: the next transaction
+ * that uses them fails as a whole and runs once more without them.
+ */
+static void
+test_deallocate_in_file(void **state)
+{
+	(void)state;
+	put("20240101_a.sql", "CREATE TABLE a (id int);\n");
+	put("20240102_b.sql", "CREATE TABLE b (id int);\nDEALLOCATE ALL;\n");
+	put("20240103_c.sql", "DISCARD ALL;\n");
+	put("20240104_d.sql", "CREATE TABLE d (id int);\n");
+	if (up() == -1)
+		fail_e("up");
+	assert_string_equal(val("SELECT string_agg(version || ':' || dirty, "
+	    "',' ORDER BY version) FROM migrated_versions"), "20240101:false,"
+	    "20240102:false,20240103:false,20240104:false");
+	assert_string_equal(val("SELECT count(*) FROM pg_class WHERE relname"
+	    " IN ('a', 'b', 'd')"), "3");
+	assert_string_equal(val("SELECT string_agg(action || ':' || ok, ',') "
+	    "FROM test_events"), "tier2.apply:true,tier2.apply:true,"
+	    "tier2.apply:true,tier2.apply:true");
+}
+
 /* ---- a CONCURRENTLY file killed in the middle, then resumed --------- */
 
 static pid_t
@@ -577,6 +603,7 @@ main(void)
 		FX(test_dollar_quotes_and_do),
 		FX(test_explicit_begin_commit),
 		FX(test_session_reset_after_file),
+		FX(test_deallocate_in_file),
 		FX(test_concurrently_killed_and_resumed),
 		FX(test_concurrently_finished_after_kill),
 		FX(test_failed_notx_resumes_at_statement),
