@@ -14,9 +14,9 @@
  * its progress; the next run continues after the recorded key.
  *
  * The pace (rows per batch, the pause after it) comes from pacer.c, fed
- * with each batch's time and, when adaptive, a probe: "SELECT 1" timed on
- * a second connection right after each commit (and five times before the
- * first batch, for its baseline).  An adaptive batch waits for a row lock
+ * with each batch's time and, when adaptive, a probe: a trivial write
+ * transaction timed on a second connection right after each commit (and
+ * five times before the first batch, for its baseline).  An adaptive batch waits for a row lock
  * at most PROBE_LOCK_MIN_MS or ten times the target (the file's
  * lock_timeout if shorter); a lock timeout halves the size before the
  * retry.  Every batch event carries the measurements and the decision.
@@ -308,7 +308,12 @@ bf_limits(const struct backfill *b, struct pace_limits *l)
 		l->pause_ms = l->max_pause_ms;
 }
 
-/* "SELECT 1" on the probe connection: microseconds, or -1. */
+/*
+ * The probe: the smallest write transaction, timed on its own connection
+ * (microseconds, or -1).  txid_current() takes a transaction id, so its
+ * commit waits for the WAL flush (and synchronous standbys) as the
+ * application's commits do, besides the CPU everyone waits for.
+ */
 static long
 bf_probe(struct backfill *b)
 {
@@ -318,7 +323,7 @@ bf_probe(struct backfill *b)
 	if (b->probe.conn == NULL)
 		return -1;
 	t0 = mtime_now_us();
-	if (db_exec(&b->probe, "SELECT 1", &ignore) == -1) {
+	if (db_exec(&b->probe, "SELECT txid_current()", &ignore) == -1) {
 		db_close(&b->probe);	/* pace on the batch time alone */
 		return -1;
 	}
