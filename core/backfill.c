@@ -16,10 +16,11 @@
  * The pace (rows per batch, the pause after it) comes from pacer.c, fed
  * with each batch's time and, when adaptive, a probe: a trivial write
  * transaction timed on a second connection right after each commit (and
- * five times before the first batch, for its baseline).  An adaptive batch waits for a row lock
- * at most PROBE_LOCK_MIN_MS or ten times the target (the file's
- * lock_timeout if shorter); a lock timeout halves the size before the
- * retry.  Every batch event carries the measurements and the decision.
+ * five times before the first batch, for its baseline).  An adaptive
+ * batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten times the
+ * target (the file's lock_timeout if shorter); a lock timeout halves the
+ * size before the retry.  Every batch event carries the measurements and
+ * the decision.
  */
 #include <ctype.h>
 #include <stdio.h>

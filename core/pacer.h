@@ -46,7 +46,7 @@ struct pace_limits {
 
 enum pace_decision {
 	PACE_FIXED = 0,		/* not adaptive */
-	PACE_HOLD,		/* at a limit, or growing would pass the target */
+	PACE_HOLD,		/* at a limit, or a step would pass target */
 	PACE_GROW,
 	PACE_SHRINK,
 };
