@@ -20,8 +20,11 @@
 #                 BATCH rows by primary-key range and COMMITs after each
 #                 (SAFE_PAUSE between batches, default none), under
 #                 lock_timeout
-#       migrated  the daemon + `migratectl up` of an enhancement file with
-#                 CREATE INDEX CONCURRENTLY and a `-- migrated:batch` UPDATE
+#       fixed     the daemon + `migratectl up` of an enhancement file with
+#                 CREATE INDEX CONCURRENTLY and a `-- migrated:batch
+#                 size=BATCH pause=0ms` UPDATE (a fixed pace)
+#       migrated  the same with `-- migrated:batch size=BATCH` (paced; or
+#                 with PAUSE and PACE, below)
 #   (2) a tier-1 change: a new indexed column and a foreign key
 #       naive     psql -1: ALTER TABLE ADD COLUMN, CREATE INDEX,
 #                 ADD FOREIGN KEY
@@ -54,8 +57,8 @@
 # migrated's pacing off; unset: adaptive), PACE (more batch options for
 # migrated, e.g. "target=10ms max_pause=200ms"), SAFE_PAUSE (ms between
 # the safe script's batches, default 0), STEPS (which of baseline
-# enh_naive enh_safe enh_migrated t1_naive t1_migrated to run, default
-# all), KEEP=1 keeps the work folder (pgbench logs, daemon and server log).
+# enh_naive enh_safe enh_fixed enh_migrated t1_naive t1_migrated to run,
+# default all), KEEP=1 keeps the work folder (pgbench logs, daemon and server log).
 #
 # After the table it prints the pacer's decisions (from the batch events
 # of `migratectl --json up`) and how long migrated's change took against
@@ -208,12 +211,14 @@ BEGIN
 END
 \$\$;
 EOF
-cat >"$W/migrations/20240103_000000_accounts_note.sql" <<EOF
+enhancement() {	# enhancement BATCH-OPTIONS: the file migrated applies
+	cat >"$W/migrations/20240103_000000_accounts_note.sql" <<EOF
 -- The sample enhancement: an index and a backfill over every row.
 CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_kind_idx ON accounts (kind);
--- migrated:batch $DIRECTIVE
+-- migrated:batch $1
 UPDATE accounts SET note = kind || ' account of owner ' || owner_id;
 EOF
+}
 cat >"$W/migrations/20240103_000000_accounts_note_rollback.sql" <<'EOF'
 DROP INDEX CONCURRENTLY IF EXISTS accounts_kind_idx;
 EOF
@@ -271,6 +276,7 @@ enh_safe_check() { backfilled; }
 enh_safe_undo() { undo1; }
 
 enh_migrated_setup() {
+	enhancement "$DIRECTIVE"
 	"$MIGRATED" -c "$W/migrated.yaml" >>"$W/daemon.log" 2>&1 &
 	DPID=$!
 	"$MIGRATECTL" -s "$W/ctl.sock" wait-ready --timeout 60
@@ -287,6 +293,17 @@ enh_migrated_undo() {
 	DPID=
 	undo1
 }
+
+# the same with the fixed pace of earlier releases: size=BATCH, no pause
+enh_fixed_setup() {
+	enhancement "size=$BATCH pause=0ms"
+	"$MIGRATED" -c "$W/migrated.yaml" >>"$W/daemon.log" 2>&1 &
+	DPID=$!
+	"$MIGRATECTL" -s "$W/ctl.sock" wait-ready --timeout 60
+}
+enh_fixed() { "$MIGRATECTL" -s "$W/ctl.sock" --yes up; }
+enh_fixed_check() { backfilled; }
+enh_fixed_undo() { enh_migrated_undo; }
 
 t1_naive() { psql -X -v ON_ERROR_STOP=1 -1 -d bench -f "$W/naive2.sql"; }
 t1_naive_check() { tier1_done; }
@@ -339,7 +356,7 @@ PBPID=$!
 log "load running, warming up for $WARMUP s"
 sleep "$WARMUP"
 : >"$W/windows"
-STEPS=${STEPS:-baseline enh_naive enh_safe enh_migrated t1_naive t1_migrated}
+STEPS=${STEPS:-baseline enh_naive enh_safe enh_fixed enh_migrated t1_naive t1_migrated}
 for s in $STEPS; do
 	run "$s" || break
 done
@@ -390,6 +407,7 @@ label() {
 	baseline)	echo "none: the load alone | -" ;;
 	enh_naive)	echo "(1) index + backfill of every row | naive: psql -1" ;;
 	enh_safe)	echo "(1) index + backfill of every row | safe by hand: psql, CONCURRENTLY + DO loop of $BATCH-row transactions (pause ${SAFE_PAUSE}ms)" ;;
+	enh_fixed)	echo "(1) index + backfill of every row | migrated, fixed pace: migratectl up (CONCURRENTLY; batch size=$BATCH pause=0ms)" ;;
 	enh_migrated)	echo "(1) index + backfill of every row | migrated: migratectl up (CONCURRENTLY; batch $DIRECTIVE)" ;;
 	t1_naive)	echo "(2) new indexed column + foreign key | naive: psql -1" ;;
 	t1_migrated)	echo "(2) new indexed column + foreign key | migrated --once (tier 1)" ;;

@@ -63,27 +63,33 @@ pause_step(const struct pacer *p)
 	    p->lim.target_ms / 4 : PAUSE_STEP_MIN_MS;
 }
 
+/* Less: the next batch takes size rows, and with more_pause waits longer. */
 static enum pace_decision
-back_off(struct pacer *p, long size, const char *why)
+back_off(struct pacer *p, long size, int more_pause, const char *why)
 {
 	long before = p->size, was = p->pause_ms, pause;
 
 	p->size = clamp(size, p->lim.min_size, p->lim.max_size);
-	pause = was * 2 > pause_step(p) ? was * 2 : pause_step(p);
-	p->pause_ms = clamp(pause, 0, p->lim.max_pause_ms);
+	if (more_pause) {
+		pause = was * 2 > pause_step(p) ? was * 2 : pause_step(p);
+		p->pause_ms = clamp(pause, 0, p->lim.max_pause_ms);
+	}
 	p->reason = why;
 	/* at min_size and max_pause already: nothing left to give */
 	return p->size == before && p->pause_ms == was ? PACE_HOLD :
 	    PACE_SHRINK;
 }
 
-/* Room: one more step, if the last batch's rate says it fits the target. */
+/*
+ * More: the pause halves (gone below PAUSE_STEP_MIN_MS), the size grows
+ * by one step if the last batch's rate says it still fits the target.
+ */
 static enum pace_decision
 speed_up(struct pacer *p, const struct pace_sample *s)
 {
 	long before = p->size, pause = p->pause_ms, next;
 
-	p->pause_ms = pause > pause_step(p) ? pause - pause_step(p) : 0;
+	p->pause_ms = pause / 2 >= PAUSE_STEP_MIN_MS ? pause / 2 : 0;
 	next = clamp(p->size + p->step, p->lim.min_size, p->lim.max_size);
 	if (s->rows > 0 && s->ms > 0 &&
 	    (long long)s->ms * next > (long long)p->lim.target_ms * s->rows)
@@ -107,11 +113,12 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 	if (!p->lim.adaptive)
 		return p->decision = PACE_FIXED;
 	if (s->retries > 0)	/* pacer_retry() halved the size */
-		p->decision = back_off(p, p->size, "lock timeout");
-	else if (s->ms > p->lim.target_ms)
-		p->decision = back_off(p, p->size / 2, "batch over the target");
+		p->decision = back_off(p, p->size, 1, "lock timeout");
+	else if (s->ms > p->lim.target_ms)	/* pause once it cannot shrink */
+		p->decision = back_off(p, p->size / 2,
+		    p->size == p->lim.min_size, "batch over the target");
 	else if (limit >= 0 && s->probe_us > limit)
-		p->decision = back_off(p, p->size - p->size / 4,
+		p->decision = back_off(p, p->size - p->size / 4, 1,
 		    "probe slow: server busy");
 	else
 		p->decision = speed_up(p, s);

@@ -1,7 +1,7 @@
 # 60_backfill_adaptive.sh - an adaptive batched backfill through the real
 # daemon: while every row it updates is made slow on purpose (a trigger
-# that sleeps while a switch is on), the pacer shrinks the batch and
-# lengthens the pause; once the switch is off it grows again; the backfill
+# that sleeps while a switch is on), the pacer shrinks the batch down to
+# min_size and then pauses; once the switch is off it grows again; the backfill
 # completes with every row updated exactly once, and every batch event
 # carries the measurements and the decision (JSON and text).  Bad pacing
 # options are refused with file:line:column, nothing runs, the daemon
@@ -65,7 +65,7 @@ ok "daemon still running" kill -0 $DPID
 
 # --- slowed down, then not ---------------------------------------------
 cat >"$BAD" <<'EOF'
--- migrated:batch size=100 min_size=5 max_size=400 target=200ms max_pause=100ms
+-- migrated:batch size=100 min_size=30 max_size=400 target=200ms max_pause=100ms
 UPDATE items SET v = v + 1;
 EOF
 ok "validate accepts the pacing options" ctl validate
@@ -74,9 +74,10 @@ UP=$!; track $UP
 pace() {	# pace JQ-FILTER: over the batch events' pace objects
 	jq -rc "select(.data.phase == \"batch\") | .data.pace | $1" up.json
 }
-shrunk() { [ -n "$(pace 'select(.decision == "shrink")')" ]; }
-wait_until 60 shrunk
-# switched off as soon as the pacer reacted; what came before is 'slow'
+# down to min_size, still over the target: then it pauses
+paused() { [ -n "$(pace 'select(.pause_ms > 0)')" ]; }
+wait_until 60 paused
+# switched off as soon as the pacer paused; what came before is 'slow'
 q "UPDATE slow SET on_ = false"
 seen=$(pace '.batch' | tail -n 1)
 wait $UP
@@ -102,7 +103,7 @@ is "every batch has the fields" "$(pace 'select(has("batch") and has("rows")
 is "target as given" "$(pace '.target_ms' | sort -u)" 200
 is "rows add up" "$(pace '.rows' | awk '{ s += $1 } END { print s }')" 3000
 ok "sizes within min_size and max_size" test \
-    "$(pace 'select(.size < 5 or .size > 400)' | wc -l)" -eq 0
+    "$(pace 'select(.size < 30 or .size > 400)' | wc -l)" -eq 0
 
 # --- text output, and a plain size=N pause=M stays fixed ---------------
 q "UPDATE slow SET on_ = true"

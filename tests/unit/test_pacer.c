@@ -1,8 +1,9 @@
 /*
  * test_pacer.c - the backfill pacer's decisions (core/pacer.c): fixed
- * stays fixed, a batch over the target or a slow probe backs off (size
- * down, pause up, within the limits), a fast one grows back, and growth
- * stops where the last batch's rate says the target would be passed.
+ * stays fixed, a batch over the target shrinks (and pauses once at
+ * min_size), a slow probe or a lock timeout shrinks and pauses, within
+ * the limits; fast batches grow back, and growth stops where the last
+ * batch's rate says the target would be passed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,22 +48,42 @@ test_over_target_then_back(void **state)
 
 	(void)state;
 	pacer_init(&p, &adaptive);
+	/* too long: a smaller batch, no pause while it can still shrink */
 	assert_int_equal(batch(&p, 1000, 80, -1), PACE_SHRINK);
 	assert_int_equal(p.size, 500);
-	assert_int_equal(p.pause_ms, 5);	/* the smallest step */
+	assert_int_equal(p.pause_ms, 0);
 	assert_int_equal(batch(&p, 500, 40, -1), PACE_SHRINK);
 	assert_int_equal(p.size, 250);
-	assert_int_equal(p.pause_ms, 10);
 	small = p.size;
-	/* fast again: the pause comes down, the size goes up */
+	/* fast again: the size goes up by an eighth of the first */
 	assert_int_equal(batch(&p, 250, 2, -1), PACE_GROW);
-	assert_true(p.size > small);
-	assert_int_equal(p.pause_ms, 5);
+	assert_int_equal(p.size, small + 125);
 	for (int i = 0; i < 100; i++)
 		batch(&p, p.size, 1, -1);
 	assert_int_equal(p.size, 4000);		/* max_size */
-	assert_int_equal(p.pause_ms, 0);
 	assert_int_equal(batch(&p, 4000, 1, -1), PACE_HOLD);
+	assert_string_equal(p.reason, "at max_size");
+}
+
+/* At min_size a batch over the target pauses; fast ones undo it. */
+static void
+test_pause_at_min_size(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	while (p.size > 100)
+		assert_int_equal(batch(&p, p.size, 80, -1), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 0);
+	assert_int_equal(batch(&p, 100, 80, -1), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 5);	/* the smallest step */
+	assert_int_equal(batch(&p, 100, 80, -1), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 10);
+	assert_int_equal(batch(&p, 100, 1, -1), PACE_GROW);
+	assert_int_equal(p.pause_ms, 5);
+	assert_int_equal(batch(&p, 100, 1, -1), PACE_GROW);
+	assert_int_equal(p.pause_ms, 0);
 }
 
 static void
@@ -135,6 +156,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_over_target_then_back),
+		cmocka_unit_test(test_pause_at_min_size),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_grow_stops_short_of_target),
 		cmocka_unit_test(test_probe),
