@@ -303,7 +303,9 @@ enh_fixed_setup() {
 }
 enh_fixed() { "$MIGRATECTL" -s "$W/ctl.sock" --yes up; }
 enh_fixed_check() { backfilled; }
-enh_fixed_undo() { enh_migrated_undo; }
+enh_fixed_undo() {	# and forget it was applied, for enh_migrated
+	enh_migrated_undo && sql -c "DELETE FROM migrated_versions"
+}
 
 t1_naive() { psql -X -v ON_ERROR_STOP=1 -1 -d bench -f "$W/naive2.sql"; }
 t1_naive_check() { tier1_done; }
@@ -433,7 +435,8 @@ echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
     "(at the start: $LOAD0)"
 took() { awk -v n="$1" '$1 == n { print $2 }' "$W/took"; }
-if [ -n "$(took enh_safe)" ] && [ -n "$(took enh_migrated)" ]; then
+if [ -n "$(took enh_safe)" ] && [ -n "$(took enh_migrated)" ] &&
+    grep -q '^enh_migrated .* yes ' "$W/windows"; then
 	awk -v s="$(took enh_safe)" -v m="$(took enh_migrated)" 'BEGIN {
 		printf "migrated took %.2fx the safe script'"'"'s time " \
 		    "(%.1f s against %.1f s; target: at most 2x)\n",
