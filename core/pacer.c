@@ -82,19 +82,21 @@ back_off(struct pacer *p, long size, int more_pause, const char *why)
 
 /*
  * More: the pause halves (gone below PAUSE_STEP_MIN_MS), the size grows
- * by one step if the last batch's rate says it still fits the target.
+ * by one step, or less where the last batch's rate says the target is.
  */
 static enum pace_decision
 speed_up(struct pacer *p, const struct pace_sample *s)
 {
-	long before = p->size, pause = p->pause_ms, next;
+	long before = p->size, pause = p->pause_ms, next, fit;
 
 	p->pause_ms = pause / 2 >= PAUSE_STEP_MIN_MS ? pause / 2 : 0;
-	next = clamp(p->size + p->step, p->lim.min_size, p->lim.max_size);
-	if (s->rows > 0 && s->ms > 0 &&
-	    (long long)s->ms * next > (long long)p->lim.target_ms * s->rows)
-		next = p->size;	/* would pass the target */
-	p->size = next;
+	next = p->size + p->step;
+	if (s->rows > 0 && s->ms > 0) {
+		fit = (long)((long long)p->lim.target_ms * s->rows / s->ms);
+		if (fit < next)
+			next = fit > p->size ? fit : p->size;
+	}
+	p->size = clamp(next, p->lim.min_size, p->lim.max_size);
 	if (p->size == before && p->pause_ms == pause) {
 		p->reason = p->size == p->lim.max_size ? "at max_size" :
 		    "next step would pass the target";

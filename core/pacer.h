@@ -15,8 +15,9 @@
  * the pause instead); one that had to be retried after a lock timeout
  * halves the size and doubles the pause; a slow probe takes a quarter off
  * the size and doubles the pause; otherwise the pause halves and the size
- * grows by one step (an eighth of the first), as far as the last batch's
- * rate says it still fits the target.  All within the limits.
+ * grows by one step (an eighth of the first), or less: no further than
+ * the last batch's rate says still fits the target.  All within the
+ * limits.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */

@@ -2,8 +2,8 @@
  * test_pacer.c - the backfill pacer's decisions (core/pacer.c): fixed
  * stays fixed, a batch over the target shrinks (and pauses once at
  * min_size), a slow probe or a lock timeout shrinks and pauses, within
- * the limits; fast batches grow back, and growth stops where the last
- * batch's rate says the target would be passed.
+ * the limits; fast batches grow back, by one step or as far as the last
+ * batch's rate says the target is.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,11 +108,19 @@ test_grow_stops_short_of_target(void **state)
 
 	(void)state;
 	pacer_init(&p, &adaptive);
-	/* 1000 rows in 19 ms: 1125 would take over 20 ms */
-	assert_int_equal(batch(&p, 1000, 19, -1), PACE_HOLD);
+	/* 1000 rows in 20 ms: any more would take over 20 ms */
+	assert_int_equal(batch(&p, 1000, 20, -1), PACE_HOLD);
 	assert_int_equal(p.size, 1000);
-	assert_int_equal(batch(&p, 1000, 10, -1), PACE_GROW);
+	assert_string_equal(p.reason, "next step would pass the target");
+	/* in 16 ms: 1250 would fit, one step is 125 */
+	assert_int_equal(batch(&p, 1000, 16, -1), PACE_GROW);
 	assert_int_equal(p.size, 1125);
+	/* 1125 in 18 ms: 1250 fits exactly */
+	assert_int_equal(batch(&p, 1125, 18, -1), PACE_GROW);
+	assert_int_equal(p.size, 1250);
+	/* 1250 in 19 ms: less than a step, 1315 */
+	assert_int_equal(batch(&p, 1250, 19, -1), PACE_GROW);
+	assert_int_equal(p.size, 1315);
 }
 
 static void
