@@ -196,8 +196,13 @@ batch_opt(struct directive_ctx *d, const char *p, size_t wl, long *size,
 			break;
 		}
 	}
-	if (o == NULL)
-		return dir_error_at(d, e, p, "unknown batch option '%s'", p);
+	if (o == NULL) {
+		char word[64];
+
+		snprintf(word, sizeof(word), "%.*s", (int)wl, p);
+		return dir_error_at(d, e, p, "unknown batch option '%s'",
+		    word);
+	}
 	if (o->name[nl - 1] != '=') {
 		spec->adaptive = 1;
 		return 0;

@@ -56,8 +56,8 @@ bad "min above size" "-- migrated:batch size=100 min_size=200" \
     "20240101_000000_fill.sql:1:28: batch min_size is above size"
 bad "max below size" "-- migrated:batch size=100 max_size=50" \
     "20240101_000000_fill.sql:1:28: batch max_size is below size"
-bad "unknown option" "-- migrated:batch size=100 adaptively" \
-    "20240101_000000_fill.sql:1:28: unknown batch option 'adaptively'"
+bad "unknown option" "-- migrated:batch size=100 adaptively target=5ms" \
+    "20240101_000000_fill.sql:1:28: unknown batch option 'adaptively'\$"
 bad "no size" "-- migrated:batch adaptive target=20ms" \
     "20240101_000000_fill.sql:1:1: batch needs size=N"
 is "nothing ran" "$(q "SELECT count(*) FROM items WHERE v <> 0 OR n_updates <> 0")" 0
