@@ -106,6 +106,20 @@ speed_up(struct pacer *p, const struct pace_sample *s)
 	return PACE_GROW;
 }
 
+/*
+ * A batch over the target: the size its rate says lands at 7/8 of the
+ * target, but at least half the size (a batch slowed by a lock or a
+ * stall says little about the next one).
+ */
+static long
+over_target(const struct pacer *p, const struct pace_sample *s)
+{
+	long fit = s->rows > 0 ? (long)((long long)p->lim.target_ms * 7 *
+	    s->rows / ((long long)s->ms * 8)) : 0;
+
+	return fit > p->size / 2 ? fit : p->size / 2;
+}
+
 enum pace_decision
 pacer_update(struct pacer *p, const struct pace_sample *s)
 {
@@ -117,7 +131,7 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 	if (s->retries > 0)	/* pacer_retry() halved the size */
 		p->decision = back_off(p, p->size, 1, "lock timeout");
 	else if (s->ms > p->lim.target_ms)	/* pause once it cannot shrink */
-		p->decision = back_off(p, p->size / 2,
+		p->decision = back_off(p, over_target(p, s),
 		    p->size == p->lim.min_size, "batch over the target");
 	else if (limit >= 0 && s->probe_us > limit)
 		p->decision = back_off(p, p->size - p->size / 4, 1,

@@ -11,8 +11,9 @@
  *   - a probe, a trivial query on a second connection timed right after
  *     the commit, against its own median before the first batch: when it
  *     is slow, the server is short of CPU or I/O for everyone.
- * A batch over the target halves the size (and once at min_size doubles
- * the pause instead); one that had to be retried after a lock timeout
+ * A batch over the target shrinks the size to what its rate says lands
+ * under the target, by half at most (and once at min_size doubles the
+ * pause instead); one that had to be retried after a lock timeout
  * halves the size and doubles the pause; a slow probe takes a quarter off
  * the size and doubles the pause; otherwise the pause halves and the size
  * grows by one step (an eighth of the first), or less: no further than

@@ -58,6 +58,9 @@ test_over_target_then_back(void **state)
 	/* fast again: the size goes up by an eighth of the first */
 	assert_int_equal(batch(&p, 250, 2, -1), PACE_GROW);
 	assert_int_equal(p.size, small + 125);
+	/* just over: to where the rate lands at 7/8 of the target */
+	assert_int_equal(batch(&p, 800, 25, -1), PACE_SHRINK);
+	assert_int_equal(p.size, 800 * 20 * 7 / (25 * 8));
 	for (int i = 0; i < 100; i++)
 		batch(&p, p.size, 1, -1);
 	assert_int_equal(p.size, 4000);		/* max_size */
