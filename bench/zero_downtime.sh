@@ -15,8 +15,16 @@
 #   baseline  BASELINE seconds (default 10) of the load alone
 #   (1) the sample enhancement: an index and a backfill over every row
 #       naive     psql -1: CREATE INDEX + UPDATE of every row
-#       migrated  the daemon + `migratectl up` of an enhancement file with
-#                 CREATE INDEX CONCURRENTLY and a `-- migrated:batch` UPDATE
+#       safe      what a careful human writes by hand: psql with
+#                 CREATE INDEX CONCURRENTLY, then a DO block that updates
+#                 BATCH rows by primary-key range and COMMITs after each
+#                 (SAFE_PAUSE between batches, default none), under
+#                 lock_timeout
+#       fixed     the daemon + `migratectl up` of an enhancement file with
+#                 CREATE INDEX CONCURRENTLY and a `-- migrated:batch
+#                 size=BATCH pause=0ms` UPDATE (a fixed pace)
+#       migrated  the same with `-- migrated:batch size=BATCH` (paced; or
+#                 with PAUSE and PACE, below)
 #   (2) a tier-1 change: a new indexed column and a foreign key
 #       naive     psql -1: ALTER TABLE ADD COLUMN, CREATE INDEX,
 #                 ADD FOREIGN KEY
@@ -44,10 +52,17 @@
 # client that aborted during the window.
 #
 # Knobs (environment): ROWS CLIENTS RATE WARMUP BASELINE SETTLE, BATCH
-# (rows per backfill batch, default 2000), PAUSE (between batches, default
-# 0ms), STEPS (which of baseline enh_naive enh_migrated t1_naive
-# t1_migrated to run, default all), KEEP=1 keeps the work folder (pgbench
-# logs, daemon and server log).
+# (rows per backfill batch, default 2000: the safe script's fixed size and
+# migrated's starting size), PAUSE (set: a fixed pause=PAUSE, which turns
+# migrated's pacing off; unset: adaptive), PACE (more batch options for
+# migrated, e.g. "target=10ms max_pause=200ms"), SAFE_PAUSE (ms between
+# the safe script's batches, default 0), STEPS (which of baseline
+# enh_naive enh_safe enh_fixed enh_migrated t1_naive t1_migrated to run,
+# default all), KEEP=1 keeps the work folder (pgbench logs, daemon and server log).
+#
+# After the table it prints the pacer's decisions (from the batch events
+# of `migratectl --json up`) and how long migrated's change took against
+# the safe script's.
 # Do not run the test suite at the same time: tests/run.sh ends every
 # migrated process built in the same folder after each test.
 set -u
@@ -61,7 +76,11 @@ WARMUP=${WARMUP:-20}
 BASELINE=${BASELINE:-10}
 SETTLE=${SETTLE:-5}
 BATCH=${BATCH:-2000}
-PAUSE=${PAUSE:-0ms}
+PAUSE=${PAUSE:-}
+PACE=${PACE:-}
+SAFE_PAUSE=${SAFE_PAUSE:-0}
+SAFE_PAUSE_S=$(awk -v ms="$SAFE_PAUSE" 'BEGIN { printf "%.3f", ms / 1000 }')
+DIRECTIVE="size=$BATCH${PAUSE:+ pause=$PAUSE}${PACE:+ $PACE}"
 MIGRATED=$BUILD/migrated
 MIGRATECTL=$BUILD/migratectl
 for b in "$MIGRATED" "$MIGRATECTL"; do
@@ -103,6 +122,7 @@ cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" \
     [ "$(psql -qAtX -d postgres -c "SHOW fsync")" = on ] || {
 	log "server settings not applied"; exit 1; }
 PGVER=$("$PGBIN/postgres" -V | awk '{print $3}')
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 log "PostgreSQL $PGVER, fsync=on, $(nproc) cores, $ROWS rows," \
     "$CLIENTS clients at $RATE tps"
 
@@ -173,12 +193,32 @@ cat >"$W/naive1.sql" <<'EOF'
 CREATE INDEX accounts_kind_idx ON accounts (kind);
 UPDATE accounts SET note = kind || ' account of owner ' || owner_id;
 EOF
-cat >"$W/migrations/20240103_000000_accounts_note.sql" <<EOF
+cat >"$W/safe1.sql" <<EOF
+SET lock_timeout = '2s';
+CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_kind_idx ON accounts (kind);
+DO \$\$
+DECLARE
+	lo bigint := (SELECT min(id) FROM accounts);
+	hi bigint := (SELECT max(id) FROM accounts);
+BEGIN
+	WHILE lo <= hi LOOP
+		UPDATE accounts SET note = kind || ' account of owner ' || owner_id
+		WHERE id >= lo AND id < lo + $BATCH;
+		COMMIT;
+		lo := lo + $BATCH;
+		PERFORM pg_sleep($SAFE_PAUSE_S);
+	END LOOP;
+END
+\$\$;
+EOF
+enhancement() {	# enhancement BATCH-OPTIONS: the file migrated applies
+	cat >"$W/migrations/20240103_000000_accounts_note.sql" <<EOF
 -- The sample enhancement: an index and a backfill over every row.
 CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_kind_idx ON accounts (kind);
--- migrated:batch size=$BATCH pause=$PAUSE
+-- migrated:batch $1
 UPDATE accounts SET note = kind || ' account of owner ' || owner_id;
 EOF
+}
 cat >"$W/migrations/20240103_000000_accounts_note_rollback.sql" <<'EOF'
 DROP INDEX CONCURRENTLY IF EXISTS accounts_kind_idx;
 EOF
@@ -231,17 +271,40 @@ enh_naive() { psql -X -v ON_ERROR_STOP=1 -1 -d bench -f "$W/naive1.sql"; }
 enh_naive_check() { backfilled; }
 enh_naive_undo() { undo1; }
 
+enh_safe() { psql -X -v ON_ERROR_STOP=1 -d bench -f "$W/safe1.sql"; }
+enh_safe_check() { backfilled; }
+enh_safe_undo() { undo1; }
+
 enh_migrated_setup() {
+	enhancement "$DIRECTIVE"
 	"$MIGRATED" -c "$W/migrated.yaml" >>"$W/daemon.log" 2>&1 &
 	DPID=$!
 	"$MIGRATECTL" -s "$W/ctl.sock" wait-ready --timeout 60
 }
-enh_migrated() { "$MIGRATECTL" -s "$W/ctl.sock" --yes up; }
+enh_migrated() {
+	"$MIGRATECTL" -s "$W/ctl.sock" --json --yes up >"$W/up.json"
+	_rc=$?
+	cat "$W/up.json"
+	return $_rc
+}
 enh_migrated_check() { backfilled; }
 enh_migrated_undo() {
 	kill -TERM "$DPID" && wait "$DPID"
 	DPID=
 	undo1
+}
+
+# the same with the fixed pace of earlier releases: size=BATCH, no pause
+enh_fixed_setup() {
+	enhancement "size=$BATCH pause=0ms"
+	"$MIGRATED" -c "$W/migrated.yaml" >>"$W/daemon.log" 2>&1 &
+	DPID=$!
+	"$MIGRATECTL" -s "$W/ctl.sock" wait-ready --timeout 60
+}
+enh_fixed() { "$MIGRATECTL" -s "$W/ctl.sock" --yes up; }
+enh_fixed_check() { backfilled; }
+enh_fixed_undo() {	# and forget it was applied, for enh_migrated
+	enh_migrated_undo && sql -c "DELETE FROM migrated_versions"
 }
 
 t1_naive() { psql -X -v ON_ERROR_STOP=1 -1 -d bench -f "$W/naive2.sql"; }
@@ -295,7 +358,7 @@ PBPID=$!
 log "load running, warming up for $WARMUP s"
 sleep "$WARMUP"
 : >"$W/windows"
-STEPS=${STEPS:-baseline enh_naive enh_migrated t1_naive t1_migrated}
+STEPS=${STEPS:-baseline enh_naive enh_safe enh_fixed enh_migrated t1_naive t1_migrated}
 for s in $STEPS; do
 	run "$s" || break
 done
@@ -308,7 +371,7 @@ PBPID=
 # runs from the transaction's scheduled start, so it already holds the
 # schedule lag; it is "failed" (or "skipped") for a transaction that did
 # not complete.  The last line may be cut short by the SIGTERM.
-figures() {	# figures T0 T1: "count max_ms p99_ms failed"
+figures() {	# figures T0 T1: "count max_ms p99_ms failed over100 stall_s"
 	cat "$W"/pgb.* | awk -v t0="$1" -v t1="$2" '
 	NF < 7 { next }
 	{
@@ -317,22 +380,37 @@ figures() {	# figures T0 T1: "count max_ms p99_ms failed"
 		lat = num ? $3 : 0
 		if (end < t0 || end - lat > t1)
 			next
-		print num ? lat : "F"
+		printf "%s %.0f\n", (num ? lat : "F"), end
 	}' >"$W/window"
 	_f=$(grep -c '^F' "$W/window")
-	grep -v '^F' "$W/window" | sort -n >"$W/lat"
+	# a stall second: a whole second of the window in which fewer than
+	# half of RATE transactions completed
+	_st=$(awk -v t0="$1" -v t1="$2" -v rate="$RATE" '
+	{ s = int(($2 - t0) / 1000000); if ($2 >= t0) done[s]++ }
+	END {
+		n = 0
+		for (s = 0; s < int((t1 - t0) / 1000000); s++)
+			if (done[s] < rate / 2) n++
+		print n
+	}' "$W/window")
+	grep -v '^F' "$W/window" | awk '{ print $1 }' | sort -n >"$W/lat"
 	_c=$(wc -l <"$W/lat")
-	awk -v n="$_c" -v f="$_f" '
+	awk -v n="$_c" -v f="$_f" -v st="$_st" '
 	NR == int(n * 0.99 + 0.999999) { p99 = $1 }
+	$1 > 100000 { over++ }
 	{ max = $1 }
-	END { printf "%d %.1f %.1f %d\n", n, max / 1000, p99 / 1000, f }
-	' "$W/lat"
+	END {
+		printf "%d %.1f %.1f %d %d %d\n", n, max / 1000, p99 / 1000, f,
+		    over, st
+	}' "$W/lat"
 }
 label() {
 	case $1 in
 	baseline)	echo "none: the load alone | -" ;;
 	enh_naive)	echo "(1) index + backfill of every row | naive: psql -1" ;;
-	enh_migrated)	echo "(1) index + backfill of every row | migrated: migratectl up (CONCURRENTLY; batch size=$BATCH pause=$PAUSE)" ;;
+	enh_safe)	echo "(1) index + backfill of every row | safe by hand: psql, CONCURRENTLY + DO loop of $BATCH-row transactions (pause ${SAFE_PAUSE}ms)" ;;
+	enh_fixed)	echo "(1) index + backfill of every row | migrated, fixed pace: migratectl up (CONCURRENTLY; batch size=$BATCH pause=0ms)" ;;
+	enh_migrated)	echo "(1) index + backfill of every row | migrated: migratectl up (CONCURRENTLY; batch $DIRECTIVE)" ;;
 	t1_naive)	echo "(2) new indexed column + foreign key | naive: psql -1" ;;
 	t1_migrated)	echo "(2) new indexed column + foreign key | migrated --once (tier 1)" ;;
 	esac
@@ -342,16 +420,49 @@ echo "$ROWS rows; pgbench: $CLIENTS clients, $RATE tps (-R), one read and" \
     "one update by primary key per transaction; PostgreSQL $PGVER," \
     "fsync=on; $(nproc) cores"
 echo
-echo "| change | how | took (s) | done | transactions | max latency (ms) | p99 latency (ms) | failed |"
-echo "|---|---|---:|:-:|---:|---:|---:|---:|"
+echo "| change | how | took (s) | done | transactions | max latency (ms) | p99 latency (ms) | over 100 ms | failed | stall s |"
+echo "|---|---|---:|:-:|---:|---:|---:|---:|---:|---:|"
 status=0
 while read -r name t0 t1 okay ab; do
-	read -r n max p99 failed <<<"$(figures "$t0" "$t1")"
+	read -r n max p99 failed over st <<<"$(figures "$t0" "$t1")"
 	[ "$okay" = yes ] || status=1
-	printf '| %s | %.1f | %s | %d | %s | %s | %d |\n' "$(label "$name")" \
-	    "$(echo "($t1 - $t0) / 1000000" | bc -l)" "$okay" "$n" "$max" \
-	    "$p99" $((failed + ab))
+	printf '| %s | %.1f | %s | %d | %s | %s | %d | %d | %d |\n' \
+	    "$(label "$name")" "$(echo "($t1 - $t0) / 1000000" | bc -l)" \
+	    "$okay" "$n" "$max" "$p99" "$over" $((failed + ab)) "$st"
+	echo "$name $(( t1 - t0 ))" >>"$W/took"
 done <"$W/windows"
+echo
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" \
+    "(at the start: $LOAD0)"
+took() { awk -v n="$1" '$1 == n { print $2 }' "$W/took"; }
+if [ -n "$(took enh_safe)" ] && [ -n "$(took enh_migrated)" ] &&
+    grep -q '^enh_migrated .* yes ' "$W/windows"; then
+	awk -v s="$(took enh_safe)" -v m="$(took enh_migrated)" 'BEGIN {
+		printf "migrated took %.2fx the safe script'"'"'s time " \
+		    "(%.1f s against %.1f s; target: at most 2x)\n",
+		    m / s, m / 1e6, s / 1e6 }'
+fi
+if [ -s "$W/up.json" ]; then
+	echo
+	echo "migrated's pacer (batch events of migratectl --json up):"
+	jq -r 'select(.data.phase == "batch" and .data.pace != null) |
+	    .data.pace | [.decision, .rows, .ms, .size, .pause_ms] | @tsv' \
+	    "$W/up.json" | awk -F'\t' '
+	{ n++; d[$1]++; ms += $3; if ($3 > mx) mx = $3
+	  if (n == 1 || $4 < smin) smin = $4; if ($4 > smax) smax = $4
+	  if ($5 > pmax) pmax = $5; pause += $5; last = $4 " rows, pause " $5 " ms" }
+	END {
+		if (n == 0) { print "  no paced batches (fixed size and pause)"; exit }
+		printf "  %d batches: %d shrink, %d grow, %d hold; batch time " \
+		    "mean %.1f ms, max %d ms\n", n, d["shrink"], d["grow"],
+		    d["hold"], ms / n, mx
+		printf "  size %d to %d rows, pause up to %d ms (mean %.1f ms); " \
+		    "last: %s\n", smin, smax, pmax, pause / n, last
+	}'
+	jq -r 'select(.data.phase == "batch" and .data.pace != null) |
+	    .data.pace | "batch \(.batch): \(.rows) rows in \(.ms) ms, target \(.target_ms) ms, probe \(.probe_ms) ms → \(.decision) size \(.size), pause \(.pause_ms) ms"' "$W/up.json" | awk '
+	NR <= 3 || NR % 100 == 0 { print "  " $0 }'
+fi
 # shellcheck disable=SC2086 # STEPS is a list of words
 set -- $STEPS
 [ "$(wc -l <"$W/windows")" -eq $# ] || status=1

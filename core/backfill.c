@@ -12,6 +12,15 @@
  * UPDATE, record the batch's last key and the rows done in the tracking
  * row.  A kill loses at most the batch in flight, which rolls back with
  * its progress; the next run continues after the recorded key.
+ *
+ * The pace (rows per batch, the pause after it) comes from pacer.c, fed
+ * with each batch's time and, when adaptive, a probe: a trivial write
+ * transaction timed on a second connection right after each commit (and
+ * five times before the first batch, for its baseline).  An adaptive
+ * batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten times the
+ * target (the file's lock_timeout if shorter); a lock timeout halves the
+ * size before the retry.  Every batch event carries the measurements and
+ * the decision.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -23,6 +32,7 @@
 #include "config.h"
 #include "db.h"
 #include "mtime.h"
+#include "pacer.h"
 #include "quote.h"
 #include "runner_int.h"
 #include "tracking.h"
@@ -39,7 +49,16 @@ struct backfill {
 	/* what the batch in flight found, kept on commit */
 	char			*next_last;
 	long long		 count;
+	/* the pace */
+	struct pacer		 pace;
+	struct db		 probe;		/* adaptive: conn, or NULL */
+	char			 lock_ms[24];	/* adaptive: the batch's */
+	int			 retries;	/* of the batch in flight */
+	struct progress_pace	 report;
 };
+
+#define PROBE_LOCK_MIN_MS	200	/* the shortest per-batch lock wait */
+#define PACE_TARGET_MS		20	/* target when the config has none */
 
 /* Length of identifier name written at s (quoted or not), or 0. */
 static size_t
@@ -210,7 +229,7 @@ static int
 bf_body(struct db *d, void *arg, struct merr *e)
 {
 	struct backfill *b = arg;
-	const char *p[2];
+	const char *p[3];
 	PGresult *res, *res2 = NULL;
 	char *sql;
 	int rc;
@@ -218,13 +237,17 @@ bf_body(struct db *d, void *arg, struct merr *e)
 	free(b->next_last);
 	b->next_last = NULL;
 	b->count = 0;
+	if (b->ex->attempt > 0) {	/* after a lock timeout */
+		b->retries++;
+		pacer_retry(&b->pace);
+	}
 	if (asprintf(&sql, "WITH s AS MATERIALIZED (SELECT %s AS k FROM %s "
-	    "%s%s%s%s ORDER BY %s LIMIT %d) SELECT (SELECT k FROM s ORDER BY "
+	    "%s%s%s%s ORDER BY %s LIMIT %ld) SELECT (SELECT k FROM s ORDER BY "
 	    "k LIMIT 1)::text, (SELECT k FROM s ORDER BY k DESC LIMIT "
 	    "1)::text, (SELECT count(*) FROM s)", b->pk, b->table,
 	    b->last ? "WHERE " : "", b->last ? b->pk : "",
 	    b->last ? " > $1::" : "", b->last ? b->type : "", b->pk,
-	    b->st->batch_size) == -1)
+	    b->pace.size) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	p[0] = b->last;
 	rc = db_query(d, sql, b->last ? 1 : 0, p, &res, e);
@@ -238,9 +261,12 @@ bf_body(struct db *d, void *arg, struct merr *e)
 	}
 	p[0] = PQgetvalue(res, 0, 0);
 	p[1] = PQgetvalue(res, 0, 1);
+	p[2] = b->lock_ms[0] ? b->lock_ms : NULL;
 	b->next_last = strdup(p[1]);
 	rc = db_query(d, "SELECT set_config('migrated.batch_lo', $1, true), "
-	    "set_config('migrated.batch_hi', $2, true)", 2, p, &res2, e);
+	    "set_config('migrated.batch_hi', $2, true), CASE WHEN $3::text "
+	    "IS NOT NULL THEN set_config('lock_timeout', $3, true) END", 3, p,
+	    &res2, e);
 	PQclear(res);
 	PQclear(res2);
 	if (rc == -1)
@@ -253,19 +279,126 @@ bf_body(struct db *d, void *arg, struct merr *e)
 	    b->r->stmt, b->next_last, b->r->rows_done + b->count, e);
 }
 
+/* The limits of this statement's pace, from its line and the config. */
+static void
+bf_limits(const struct backfill *b, struct pace_limits *l)
+{
+	const struct config *c = b->r->env->cfg;
+	const struct pace_spec *sp = b->st->pace;
+	long size = b->st->batch_size;
+
+	memset(l, 0, sizeof(*l));
+	l->size = size;
+	l->pause_ms = b->st->batch_pause_ms >= 0 ? b->st->batch_pause_ms :
+	    c->batch_pause_ms;
+	l->adaptive = sp != NULL || (b->st->batch_pause_ms < 0 &&
+	    c->batch_target_ms > 0);
+	if (!l->adaptive) {
+		l->min_size = l->max_size = size;
+		return;
+	}
+	l->min_size = sp && sp->min_size > 0 ? sp->min_size :
+	    size / 16 > 0 ? size / 16 : 1;
+	l->max_size = sp && sp->max_size > 0 ? sp->max_size :
+	    size <= 10000000 / 4 ? size * 4 : 10000000;
+	l->target_ms = sp && sp->target_ms > 0 ? sp->target_ms :
+	    c->batch_target_ms > 0 ? c->batch_target_ms : PACE_TARGET_MS;
+	l->max_pause_ms = sp && sp->max_pause_ms > 0 ? sp->max_pause_ms :
+	    c->batch_max_pause_ms;
+	if (l->pause_ms > l->max_pause_ms)
+		l->pause_ms = l->max_pause_ms;
+}
+
+/*
+ * The probe: the smallest write transaction, timed on its own connection
+ * (microseconds, or -1).  txid_current() takes a transaction id, so its
+ * commit waits for the WAL flush (and synchronous standbys) as the
+ * application's commits do, besides the CPU everyone waits for.
+ */
+static long
+bf_probe(struct backfill *b)
+{
+	struct merr ignore;
+	long long t0;
+
+	if (b->probe.conn == NULL)
+		return -1;
+	t0 = mtime_now_us();
+	if (db_exec(&b->probe, "SELECT txid_current()", &ignore) == -1) {
+		db_close(&b->probe);	/* pace on the batch time alone */
+		return -1;
+	}
+	return (long)(mtime_now_us() - t0);
+}
+
+/* Set up the pace; an adaptive one gets its probe and baseline. */
+static void
+bf_pace_init(struct backfill *b)
+{
+	const struct config *c = b->r->env->cfg;
+	struct pace_limits l;
+	struct merr ignore;
+	long ms;
+
+	bf_limits(b, &l);
+	pacer_init(&b->pace, &l);
+	if (!l.adaptive)
+		return;
+	ms = l.target_ms * 10 > PROBE_LOCK_MIN_MS ? l.target_ms * 10 :
+	    PROBE_LOCK_MIN_MS;
+	if (b->ex->w->lim.lock_ms > 0 && b->ex->w->lim.lock_ms < ms)
+		ms = b->ex->w->lim.lock_ms;
+	snprintf(b->lock_ms, sizeof(b->lock_ms), "%ldms", ms);
+	if (db_connect(&b->probe, c->database, "migrated probe",
+	    &ignore) == -1) {
+		db_close(&b->probe);
+		return;
+	}
+	for (int i = 0; i < PACER_NBASE; i++)
+		pacer_baseline(&b->pace, bf_probe(b));
+}
+
+/* After a committed batch: the pacer's decision, reported with the batch. */
+static void
+bf_pace(struct backfill *b, long ms)
+{
+	struct pace_sample s;
+	struct progress_pace *rp = &b->report;
+
+	s.rows = b->count;
+	s.ms = ms;
+	s.retries = b->retries;
+	s.probe_us = b->pace.lim.adaptive ? bf_probe(b) : -1;
+	pacer_update(&b->pace, &s);
+	memset(rp, 0, sizeof(*rp));
+	rp->batch = b->pace.batches;
+	rp->rows = s.rows;
+	rp->ms = ms;
+	rp->retries = s.retries;
+	rp->probe_us = s.probe_us;
+	rp->probe_limit_us = pacer_probe_limit_us(&b->pace);
+	rp->target_ms = b->pace.lim.target_ms;
+	rp->decision = pacer_decision_name(b->pace.decision);
+	rp->reason = b->pace.reason;
+	rp->size = b->pace.size;
+	rp->pause_ms = b->pace.pause_ms;
+}
+
 static int
 bf_loop(struct backfill *b, struct merr *e)
 {
 	struct run *r = b->r;
-	long pause = b->st->batch_pause_ms >= 0 ? b->st->batch_pause_ms :
-	    r->env->cfg->batch_pause_ms;
+	long t0;
 
+	bf_pace_init(b);
 	for (;;) {
 		if (runner_stopped(b->ex)) {
 			return merr_set(e, MERR_STATE, "'%s' interrupted in "
 			    "statement %d after %lld rows", r->m->id,
 			    r->stmt + 1, r->rows_done);
 		}
+		b->retries = 0;
+		t0 = mtime_now_ms();
 		if (runner_tx(b->ex, bf_body, b, e) == -1)
 			return -1;
 		if (b->count == 0)
@@ -274,8 +407,11 @@ bf_loop(struct backfill *b, struct merr *e)
 		b->last = b->next_last;
 		b->next_last = NULL;
 		r->rows_done += b->count;
+		bf_pace(b, mtime_now_ms() - t0);
+		r->pace = &b->report;
 		run_progress(r, "batch", NULL);
-		mtime_sleep_ms(pause);
+		r->pace = NULL;
+		mtime_sleep_ms(b->pace.pause_ms);
 	}
 }
 
@@ -351,6 +487,7 @@ backfill_run(struct run *r, struct runner *ex, const struct mig_stmt *st,
 		db_exec(r->env->db,
 		    "DROP VIEW IF EXISTS pg_temp.migrated_batch",
 		    &ignore);
+	db_close(&b.probe);
 	free(b.table);
 	free(b.pk);
 	free(b.type);

@@ -24,6 +24,8 @@ config_init(struct config *c)
 	c->lock_retries = 5;
 	c->retry_backoff_ms = 200;
 	c->batch_pause_ms = 0;
+	c->batch_target_ms = 20;
+	c->batch_max_pause_ms = 1000;
 	c->apply = APPLY_ON_COMMAND;
 }
 
@@ -178,7 +180,8 @@ access_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 }
 
 static const char *const timeout_keys[] = { "lock", "statement",
-    "lock_retries", "retry_backoff", "batch_pause", NULL };
+    "lock_retries", "retry_backoff", "batch_pause", "batch_target",
+    "batch_max_pause", NULL };
 
 static int
 timeout_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
@@ -200,9 +203,20 @@ timeout_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	case 3:
 		return ydoc_duration_ms(y, v, "timeouts.retry_backoff",
 		    &c->retry_backoff_ms, e);
-	default:
+	case 4:
 		return ydoc_duration_ms(y, v, "timeouts.batch_pause",
 		    &c->batch_pause_ms, e);
+	case 5:
+		return ydoc_duration_ms(y, v, "timeouts.batch_target",
+		    &c->batch_target_ms, e);
+	default:
+		if (ydoc_duration_ms(y, v, "timeouts.batch_max_pause",
+		    &c->batch_max_pause_ms, e) == -1)
+			return -1;
+		if (c->batch_max_pause_ms < 1)
+			return ydoc_error(y, v, "timeouts.batch_max_pause", e,
+			    "'timeouts.batch_max_pause' must be at least 1ms");
+		return 0;
 	}
 }
 

@@ -48,6 +48,14 @@ struct config {
 	enum apply_mode	 apply;
 	long		 batch_pause_ms;
 	/*
+	 * Pacing of a batch line without pause= (core/pacer.h): a batch
+	 * should not take longer than batch_target_ms (0: no pacing, fixed
+	 * batches with batch_pause_ms between them), and the pacer never
+	 * waits longer than batch_max_pause_ms between two.
+	 */
+	long		 batch_target_ms;
+	long		 batch_max_pause_ms;
+	/*
 	 * Where the daemon keeps what must live outside the database: the
 	 * audit chain's head (core/audit_head.h) and failures the database
 	 * could not take (daemon/pending.c); NULL: nowhere (in memory).

@@ -13,6 +13,7 @@
  * statement; those of the first statement are the file header.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,9 @@ struct directive_ctx {
 	struct mig_stmt	*st;
 	struct mig_cursor *cur;		/* positions, in file order */
 	int		 header;	/* leading comments of statement 1 */
-	int		 line, col;	/* of the directive */
+	int		 line, col;	/* of the directive's "--" */
+	const char	*text;		/* the comment after "--", whose
+					   columns follow col + 2 */
 };
 
 static int
@@ -127,14 +130,120 @@ dir_error(struct directive_ctx *d, struct merr *e, const char *fmt,
 {
 	merr_setpos(e, MERR_INPUT, d->sc->path, d->line, d->col, fmt, arg);
 	merr_hint(e, "directives: lock_timeout=DUR, statement_timeout=DUR, "
-	    "lock_retries=N (file header), batch size=N [pause=DUR], "
-	    "nolint RULE...");
+	    "lock_retries=N (file header), batch size=N [pause=DUR] "
+	    "[adaptive] [min_size=N] [max_size=N] [target=DUR] "
+	    "[max_pause=DUR], nolint RULE...");
 	return -1;
+}
+
+/* The same, at the column of p, which points into d->text. */
+static int
+dir_error_at(struct directive_ctx *d, struct merr *e, const char *p,
+    const char *fmt, const char *arg)
+{
+	int col = d->col;
+
+	if (d->text && p >= d->text)
+		col += 2 + (int)(p - d->text);
+	dir_error(d, e, fmt, arg);
+	e->col = col;
+	return -1;
+}
+
+/* A whole number from 1 to 10000000, or -1. */
+static long
+parse_rows(const char *s, size_t len)
+{
+	char buf[16], *end;
+	long v;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	v = strtol(buf, &end, 10);
+	return end == buf || *end || v < 1 || v > 10000000 ? -1 : v;
+}
+
+static const struct batch_opt {
+	const char	*name;		/* with its '=', or a bare word */
+	int		 rows;		/* a row count, else a duration */
+	size_t		 off;		/* in struct pace_spec, or -1 */
+} batch_opts[] = {
+	{ "size=", 1, (size_t)-1 },
+	{ "pause=", 0, (size_t)-1 },
+	{ "min_size=", 1, offsetof(struct pace_spec, min_size) },
+	{ "max_size=", 1, offsetof(struct pace_spec, max_size) },
+	{ "target=", 0, offsetof(struct pace_spec, target_ms) },
+	{ "max_pause=", 0, offsetof(struct pace_spec, max_pause_ms) },
+	{ "adaptive", 0, (size_t)-1 },
+};
+
+/* One option of a batch line into size, pause or spec. */
+static int
+batch_opt(struct directive_ctx *d, const char *p, size_t wl, long *size,
+    long *pause, struct pace_spec *spec, struct merr *e)
+{
+	const struct batch_opt *o = NULL;
+	size_t i, nl;
+	long v;
+
+	for (i = 0; i < sizeof(batch_opts) / sizeof(batch_opts[0]); i++) {
+		nl = strlen(batch_opts[i].name);
+		if (strncmp(p, batch_opts[i].name, nl) == 0 &&
+		    (batch_opts[i].name[nl - 1] == '=' || wl == nl)) {
+			o = &batch_opts[i];
+			break;
+		}
+	}
+	if (o == NULL) {
+		char word[64];
+
+		snprintf(word, sizeof(word), "%.*s", (int)wl, p);
+		return dir_error_at(d, e, p, "unknown batch option '%s'",
+		    word);
+	}
+	if (o->name[nl - 1] != '=') {
+		spec->adaptive = 1;
+		return 0;
+	}
+	v = o->rows ? parse_rows(p + nl, wl - nl) :
+	    parse_duration(p + nl, wl - nl);
+	if (v == -1 || (!o->rows && strcmp(o->name, "pause=") &&
+	    (v < 1 || v > 3600000)))
+		return dir_error_at(d, e, p + nl, o->rows ? "bad batch %s "
+		    "(a number of rows from 1 to 10000000)" : "bad batch %s "
+		    "(a duration: 250ms, 2s; at most 1h)", o->name);
+	if (o->off != (size_t)-1)
+		*(long *)(void *)((char *)spec + o->off) = v;
+	else if (o->rows)
+		*size = v;
+	else
+		*pause = v;
+	return 0;
+}
+
+/* The options fit together (spec: what was given, -1 for the rest). */
+static int
+batch_limits(struct directive_ctx *d, long size, const struct pace_spec *sp,
+    const char *args, struct merr *e)
+{
+	if (size == -1)
+		return dir_error(d, e, "batch needs size=N with N from 1 to "
+		    "10000000%s", "");
+	if (sp->min_size != -1 && sp->min_size > size)
+		return dir_error_at(d, e, strstr(args, "min_size="),
+		    "batch min_size is above size%s", "");
+	if (sp->max_size != -1 && sp->max_size < size)
+		return dir_error_at(d, e, strstr(args, "max_size="),
+		    "batch max_size is below size%s", "");
+	return 0;
 }
 
 static int
 dir_batch(struct directive_ctx *d, const char *args, struct merr *e)
 {
+	struct pace_spec sp = { 0, -1, -1, -1, -1 };
 	const char *p = args;
 	long size = -1, pause = -1;
 
@@ -146,20 +255,21 @@ dir_batch(struct directive_ctx *d, const char *args, struct merr *e)
 		wl = strcspn(p, " \t");
 		if (wl == 0)
 			break;
-		if (strncmp(p, "size=", 5) == 0)
-			size = strtol(p + 5, NULL, 10);
-		else if (strncmp(p, "pause=", 6) == 0 &&
-		    (pause = parse_duration(p + 6, wl - 6)) == -1)
-			return dir_error(d, e, "bad batch pause '%s'", p + 6);
-		else if (strncmp(p, "pause=", 6) != 0)
-			return dir_error(d, e, "unknown batch option '%s'", p);
+		if (batch_opt(d, p, wl, &size, &pause, &sp, e) == -1)
+			return -1;
 		p += wl;
 	}
-	if (size < 1 || size > 10000000)
-		return dir_error(d, e, "batch needs size=N with N from 1 to "
-		    "10000000%s", "");
+	if (batch_limits(d, size, &sp, args, e) == -1)
+		return -1;
 	d->st->batch_size = (int)size;
 	d->st->batch_pause_ms = pause;
+	if (sp.adaptive || sp.min_size != -1 || sp.max_size != -1 ||
+	    sp.target_ms != -1 || sp.max_pause_ms != -1) {
+		free(d->st->pace);
+		if ((d->st->pace = malloc(sizeof(sp))) == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		*d->st->pace = sp;
+	}
 	return 0;
 }
 
@@ -265,6 +375,7 @@ leading_comments(struct directive_ctx *d, size_t off, size_t len,
 					*--t = '\0';
 				mig_cursor_pos(text, d->cur, q, &d->line,
 				    &d->col);
+				d->text = buf;
 				if (directive(d, s, e) == -1)
 					return -1;
 			}
@@ -618,7 +729,8 @@ stmt_build(struct parse_ctx *p, struct mig_stmt *st, size_t loc,
     size_t len, int block, int *keep, struct merr *e)
 {
 	struct mig_script *sc = p->sc;
-	struct directive_ctx d = { sc, st, &p->cur, sc->nstmts == 0, 0, 0 };
+	struct directive_ctx d = { sc, st, &p->cur, sc->nstmts == 0, 0, 0,
+	    NULL };
 	char type[64], *end = sc->text + loc + len;
 	size_t body;
 
@@ -639,6 +751,7 @@ stmt_build(struct parse_ctx *p, struct mig_stmt *st, size_t loc,
 			goto fail;
 		}
 		free(st->nolint);
+		free(st->pace);
 		memset(st, 0, sizeof(*st));
 		return 0;
 	}
@@ -648,6 +761,7 @@ stmt_build(struct parse_ctx *p, struct mig_stmt *st, size_t loc,
 fail:
 	free(st->tree);
 	free(st->nolint);
+	free(st->pace);
 	memset(st, 0, sizeof(*st));
 	return -1;
 }

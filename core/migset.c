@@ -922,6 +922,7 @@ migset_script_release(struct mig_script *sc)
 	for (i = 0; i < sc->nstmts; i++) {
 		free(sc->stmts[i].tree);
 		free(sc->stmts[i].nolint);
+		free(sc->stmts[i].pace);
 	}
 	free(sc->stmts);
 	free(sc->blocks);

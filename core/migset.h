@@ -48,6 +48,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "pacer.h"
 
 #define MIG_VERSION_MAX	128	/* a Flyway repeatable's is R__desc */
 #define MIG_KEY_MAX	160
@@ -106,6 +107,7 @@ struct mig_stmt {
 	enum mig_stmt_kind kind;
 	int		 batch_size;	/* MIG_STMT_BATCH: rows per batch */
 	long		 batch_pause_ms; /* -1: the configured pause */
+	struct pace_spec *pace;		/* pacing options (owned), or NULL */
 };
 
 /* One direction (forward or rollback) of a migration. */

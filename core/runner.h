@@ -29,9 +29,11 @@
  *                    progress recorded inside them (so it commits or rolls
  *                    back with them).
  * Batched backfills ("-- migrated:batch size=N" before an UPDATE) run by
- * primary key in batches of N rows, each batch its own transaction that
- * also records the batch's last key, with a pause between batches; the
- * table needs a single-column primary key (refused otherwise).
+ * primary key in batches, each batch its own transaction that also
+ * records the batch's last key, with a pause between batches; the table
+ * needs a single-column primary key (refused otherwise).  Size and pause
+ * are N and pause= when the line gives a pause and no pacing option;
+ * otherwise core/pacer.h adapts them after every batch.
  *
  * The stop flag is read between statements and between batches.
  */
@@ -51,6 +53,21 @@ struct migration;
 struct migset;
 struct trk_row;
 
+/* A batch's pace: how it went and what comes next (core/pacer.h). */
+struct progress_pace {
+	long long	 batch;		/* 1-based, in this run */
+	long long	 rows;		/* rows it took */
+	long		 ms;		/* begin to commit, retries included */
+	int		 retries;	/* lock timeouts it had */
+	long		 probe_us;	/* the probe after it, -1: none */
+	long		 probe_limit_us; /* slow above this, -1: unknown */
+	long		 target_ms;	/* 0: fixed pace */
+	const char	*decision;	/* "fixed" "hold" "grow" "shrink" */
+	const char	*reason;
+	long		 size;		/* the next batch's */
+	long		 pause_ms;	/* before the next batch */
+};
+
 /* What the progress callback sees; all pointers borrowed for the call. */
 struct progress {
 	const char	*phase;		/* "start" "statement" "batch"
@@ -64,6 +81,7 @@ struct progress {
 	long long	 rows_total;	/* batches: estimate, -1: unknown */
 	long		 elapsed_ms;
 	const char	*message;	/* error or note, or NULL */
+	const struct progress_pace *pace; /* "batch" phase, else NULL */
 };
 
 typedef void (*progress_fn)(void *arg, const struct progress *);

@@ -28,6 +28,7 @@ struct run {
 	/* the current batched statement */
 	long long		 rows_done;
 	long long		 rows_total;
+	const struct progress_pace *pace;	/* for "batch" events */
 };
 
 long	run_elapsed_ms(const struct run *);

@@ -54,6 +54,7 @@ run_progress(const struct run *r, const char *phase, const char *message)
 	p.rows_total = r->rows_total;
 	p.elapsed_ms = run_elapsed_ms(r);
 	p.message = message;
+	p.pace = r->pace;
 	r->env->progress(r->env->progress_arg, &p);
 }
 

@@ -539,6 +539,25 @@ text_result(const char *cmd, json_t *msg, json_t *data)
 }
 
 /*
+ * An adaptive batch's pace after its rows: " · batch 37: 2000 rows in
+ * 41 ms, target 20 ms -> size 1500, pause 30 ms (batch over the target)";
+ * nothing for a fixed pace.
+ */
+static void
+pace_text(char *buf, size_t len, json_t *d)
+{
+	json_t *c = json_object_get(d, "pace");
+
+	buf[0] = '\0';
+	if (c == NULL || !strcmp(str(c, "decision"), "fixed"))
+		return;
+	snprintf(buf, len, " \u00b7 batch %lld: %lld rows in %lld ms, target "
+	    "%lld ms \u2192 size %lld, pause %lld ms (%s)", num(c, "batch"),
+	    num(c, "rows"), num(c, "ms"), num(c, "target_ms"), num(c, "size"),
+	    num(c, "pause_ms"), str(c, "reason"));
+}
+
+/*
  * One line per statement or batch; on a terminal those lines overwrite
  * each other and only start, done, retry and fail lines stay.
  */
@@ -551,18 +570,20 @@ text_progress(const char *cmd, json_t *msg)
 	long long ms = num(d, "elapsed_ms");
 	const char *clr = progress_tty ? "\r\033[K" : "";
 	const char *end = progress_tty ? "" : "\n";
+	char pace[256];
 
 	(void)cmd;
+	pace_text(pace, sizeof(pace), d);
 	if (!*name)
 		name = str(d, "version");
 	progress_open = progress_tty && (!strcmp(phase, "batch") ||
 	    !strcmp(phase, "statement"));
 	if (!strcmp(phase, "batch") && total >= 0)
-		fprintf(stderr, "%s  %s: %lld/%lld rows (%lld ms)%s", clr, name,
-		    done, total, ms, end);
+		fprintf(stderr, "%s  %s: %lld/%lld rows (%lld ms)%s%s", clr,
+		    name, done, total, ms, pace, end);
 	else if (!strcmp(phase, "batch"))
-		fprintf(stderr, "%s  %s: %lld rows (%lld ms)%s", clr, name,
-		    done, ms, end);
+		fprintf(stderr, "%s  %s: %lld rows (%lld ms)%s%s", clr, name,
+		    done, ms, pace, end);
 	else if (!strcmp(phase, "statement"))
 		fprintf(stderr, "%s  %s: statement %lld/%lld (%lld ms)%s", clr,
 		    name, num(d, "stmt"), num(d, "nstmts"), ms, end);

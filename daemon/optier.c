@@ -186,18 +186,36 @@ const struct t2_op t2_redo = { t2_redo_fn };
 const struct t2_op t2_adopt = { t2_adopt_fn };
 const struct t2_op t2_baseline = { t2_baseline_fn };
 
+/* A batch's pace as the "pace" object of its event (docs/protocol.md). */
+static json_t *
+pace_json(const struct progress_pace *c)
+{
+	if (c == NULL)
+		return NULL;
+	return json_pack("{s:I, s:I, s:I, s:i, s:f, s:f, s:I, s:s, s:s, "
+	    "s:I, s:I}", "batch", (json_int_t)c->batch, "rows",
+	    (json_int_t)c->rows, "ms", (json_int_t)c->ms, "retries",
+	    c->retries, "probe_ms", c->probe_us >= 0 ? c->probe_us / 1000.0 :
+	    -1.0, "probe_limit_ms", c->probe_limit_us >= 0 ?
+	    c->probe_limit_us / 1000.0 : -1.0, "target_ms",
+	    (json_int_t)c->target_ms, "decision", c->decision, "reason",
+	    c->reason, "size", (json_int_t)c->size, "pause_ms",
+	    (json_int_t)c->pause_ms);
+}
+
 static void
 tier2_progress(void *arg, const struct progress *p)
 {
 	struct opctx *x = arg;
 
 	dbworker_progress(x->d, &x->j->task, json_pack("{s:s?, s:s?, s:s?, "
-	    "s:s?, s:i, s:i, s:I, s:I, s:I, s:s?}", "phase", p->phase,
+	    "s:s?, s:i, s:i, s:I, s:I, s:I, s:s?, s:o*}", "phase", p->phase,
 	    "version", p->version, "name", p->name, "direction",
 	    p->direction, "stmt", p->stmt, "nstmts", p->nstmts,
 	    "rows_done", (json_int_t)p->rows_done, "rows_total",
 	    (json_int_t)p->rows_total, "elapsed_ms",
-	    (json_int_t)p->elapsed_ms, "message", p->message));
+	    (json_int_t)p->elapsed_ms, "message", p->message, "pace",
+	    pace_json(p->pace)));
 }
 
 /* The idle connection the tier-2 lock is taken on. */

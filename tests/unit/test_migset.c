@@ -551,6 +551,45 @@ test_tx_unbalanced(void **state)
 	migset_script_release(&sc);
 }
 
+/* Pacing options: kept as given, -1 for the rest; a bad one at its column. */
+static void
+test_batch_pace(void **state)
+{
+	struct mig_script sc;
+	struct merr e;
+	const struct pace_spec *p;
+
+	(void)state;
+	assert_int_equal(migset_parse_text(&sc, "a.sql",
+	    "-- migrated:batch size=500 target=50ms max_size=900\n"
+	    "UPDATE t SET c = 1;\n", &e), 0);
+	assert_non_null(p = sc.stmts[0].pace);
+	assert_int_equal(p->adaptive, 0);
+	assert_int_equal(p->target_ms, 50);
+	assert_int_equal(p->max_size, 900);
+	assert_int_equal(p->min_size, -1);
+	assert_int_equal(p->max_pause_ms, -1);
+	assert_int_equal(sc.stmts[0].batch_pause_ms, -1);
+	migset_script_release(&sc);
+
+	assert_int_equal(migset_parse_text(&sc, "a.sql",
+	    "-- migrated:batch adaptive size=500 pause=10ms\n"
+	    "UPDATE t SET c = 1;\n", &e), 0);
+	assert_non_null(p = sc.stmts[0].pace);
+	assert_int_equal(p->adaptive, 1);
+	assert_int_equal(sc.stmts[0].batch_pause_ms, 10);
+	migset_script_release(&sc);
+
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "b.sql", "SELECT 1;\n"
+	    "  -- migrated:batch size=10 max_pause=2d\nUPDATE t SET c = 1;\n",
+	    &e), -1);
+	assert_int_equal(e.line, 2);
+	assert_int_equal(e.col, 39);
+	assert_non_null(strstr(e.msg, "bad batch max_pause="));
+	migset_script_release(&sc);
+}
+
 static void
 test_directives(void **state)
 {
@@ -570,6 +609,7 @@ test_directives(void **state)
 	assert_int_equal(sc.stmts[1].kind, MIG_STMT_BATCH);
 	assert_int_equal(sc.stmts[1].batch_size, 500);
 	assert_int_equal(sc.stmts[1].batch_pause_ms, 20);
+	assert_null(sc.stmts[1].pace);		/* a fixed pace */
 	assert_string_equal(sc.stmts[1].nolint, "unbounded-dml");
 	assert_int_equal(sc.stmts[1].line, 7);
 	assert_int_equal(sc.tx, MIG_TX_NONE);
@@ -804,6 +844,7 @@ main(void)
 		cmocka_unit_test(test_txmodes),
 		cmocka_unit_test(test_tx_unbalanced),
 		cmocka_unit_test(test_directives),
+		cmocka_unit_test(test_batch_pace),
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_regular_files, setup,

@@ -495,7 +495,7 @@ test_backfill_stop_flag_uuid_key(void **state)
 	    "n int NOT NULL DEFAULT 0);"
 	    "INSERT INTO u (n) SELECT 0 FROM generate_series(1, 1000);"
 	    "ANALYZE u");
-	put("20240101_bf.sql", "-- migrated:batch size=64\n"
+	put("20240101_bf.sql", "-- migrated:batch size=64 pause=0ms\n"
 	    "UPDATE u SET n = n + 1 WHERE n = 0;\n");
 	F.env.progress = on_progress;
 	F.env.progress_arg = &last;

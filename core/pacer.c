@@ -1,0 +1,164 @@
+/* pacer.c - see pacer.h. */
+#include <string.h>
+
+#include "pacer.h"
+
+#define PAUSE_STEP_MIN_MS	5	/* the smallest pause step */
+
+void
+pacer_init(struct pacer *p, const struct pace_limits *lim)
+{
+	memset(p, 0, sizeof(*p));
+	p->lim = *lim;
+	p->size = lim->size;
+	p->pause_ms = lim->pause_ms;
+	p->step = lim->size / 8 > lim->min_size ? lim->size / 8 :
+	    lim->min_size;
+	p->probe_base_us = -1;
+	p->decision = lim->adaptive ? PACE_HOLD : PACE_FIXED;
+	p->reason = lim->adaptive ? "first batch" : "fixed size and pause";
+}
+
+void
+pacer_baseline(struct pacer *p, long probe_us)
+{
+	long v[PACER_NBASE], t;
+	int n, i, j;
+
+	if (probe_us < 0 || p->nbase == PACER_NBASE)
+		return;
+	p->base[p->nbase++] = probe_us;
+	n = p->nbase;
+	memcpy(v, p->base, sizeof(long) * (size_t)n);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	p->probe_base_us = v[n / 2];
+}
+
+long
+pacer_probe_limit_us(const struct pacer *p)
+{
+	long b = p->probe_base_us;
+
+	if (b < 0)
+		return -1;
+	return b * 4 > b + 2000 ? b * 4 : b + 2000;
+}
+
+static long
+clamp(long v, long lo, long hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* The pause step: a quarter of the target, at least PAUSE_STEP_MIN_MS. */
+static long
+pause_step(const struct pacer *p)
+{
+	return p->lim.target_ms / 4 > PAUSE_STEP_MIN_MS ?
+	    p->lim.target_ms / 4 : PAUSE_STEP_MIN_MS;
+}
+
+/* Less: the next batch takes size rows, and with more_pause waits longer. */
+static enum pace_decision
+back_off(struct pacer *p, long size, int more_pause, const char *why)
+{
+	long before = p->size, was = p->pause_ms, pause;
+
+	p->size = clamp(size, p->lim.min_size, p->lim.max_size);
+	if (more_pause) {
+		pause = was * 2 > pause_step(p) ? was * 2 : pause_step(p);
+		p->pause_ms = clamp(pause, 0, p->lim.max_pause_ms);
+	}
+	p->reason = why;
+	/* at min_size and max_pause already: nothing left to give */
+	return p->size == before && p->pause_ms == was ? PACE_HOLD :
+	    PACE_SHRINK;
+}
+
+/*
+ * More: the pause halves (gone below PAUSE_STEP_MIN_MS), the size grows
+ * by one step, or less where the last batch's rate says the target is.
+ */
+static enum pace_decision
+speed_up(struct pacer *p, const struct pace_sample *s)
+{
+	long before = p->size, pause = p->pause_ms, next, fit;
+
+	p->pause_ms = pause / 2 >= PAUSE_STEP_MIN_MS ? pause / 2 : 0;
+	next = p->size + p->step;
+	if (s->rows > 0 && s->ms > 0) {
+		fit = (long)((long long)p->lim.target_ms * s->rows / s->ms);
+		if (fit < next)
+			next = fit > p->size ? fit : p->size;
+	}
+	p->size = clamp(next, p->lim.min_size, p->lim.max_size);
+	if (p->size == before && p->pause_ms == pause) {
+		p->reason = p->size == p->lim.max_size ? "at max_size" :
+		    "next step would pass the target";
+		return PACE_HOLD;
+	}
+	p->reason = "under the target";
+	return PACE_GROW;
+}
+
+/*
+ * A batch over the target: the size its rate says lands at 7/8 of the
+ * target, but at least half the size (a batch slowed by a lock or a
+ * stall says little about the next one).
+ */
+static long
+over_target(const struct pacer *p, const struct pace_sample *s)
+{
+	long fit = s->rows > 0 ? (long)((long long)p->lim.target_ms * 7 *
+	    s->rows / ((long long)s->ms * 8)) : 0;
+
+	return fit > p->size / 2 ? fit : p->size / 2;
+}
+
+enum pace_decision
+pacer_update(struct pacer *p, const struct pace_sample *s)
+{
+	long limit = pacer_probe_limit_us(p);
+
+	p->batches++;
+	if (!p->lim.adaptive)
+		return p->decision = PACE_FIXED;
+	if (s->retries > 0)	/* pacer_retry() halved the size */
+		p->decision = back_off(p, p->size, 1, "lock timeout");
+	else if (s->ms > p->lim.target_ms)	/* pause once it cannot shrink */
+		p->decision = back_off(p, over_target(p, s),
+		    p->size == p->lim.min_size, "batch over the target");
+	else if (limit >= 0 && s->probe_us > limit)
+		p->decision = back_off(p, p->size - p->size / 4, 1,
+		    "probe slow: server busy");
+	else
+		p->decision = speed_up(p, s);
+	return p->decision;
+}
+
+void
+pacer_retry(struct pacer *p)
+{
+	if (p->lim.adaptive)
+		p->size = clamp(p->size / 2, p->lim.min_size, p->lim.max_size);
+}
+
+const char *
+pacer_decision_name(enum pace_decision d)
+{
+	switch (d) {
+	case PACE_HOLD:
+		return "hold";
+	case PACE_GROW:
+		return "grow";
+	case PACE_SHRINK:
+		return "shrink";
+	default:
+		return "fixed";
+	}
+}

@@ -1,0 +1,178 @@
+/*
+ * test_pacer.c - the backfill pacer's decisions (core/pacer.c): fixed
+ * stays fixed, a batch over the target shrinks (and pauses once at
+ * min_size), a slow probe or a lock timeout shrinks and pauses, within
+ * the limits; fast batches grow back, by one step or as far as the last
+ * batch's rate says the target is.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "pacer.h"
+
+static const struct pace_limits adaptive = {
+	1, 1000, 0, 100, 4000, 20, 500
+};
+
+static enum pace_decision
+batch(struct pacer *p, long long rows, long ms, long probe_us)
+{
+	struct pace_sample s = { rows, ms, probe_us, 0 };
+
+	return pacer_update(p, &s);
+}
+
+static void
+test_fixed(void **state)
+{
+	struct pace_limits l = { 0, 500, 30, 500, 500, 0, 0 };
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &l);
+	assert_int_equal(batch(&p, 500, 5000, 99999), PACE_FIXED);
+	assert_int_equal(batch(&p, 500, 1, 1), PACE_FIXED);
+	pacer_retry(&p);
+	assert_int_equal(p.size, 500);
+	assert_int_equal(p.pause_ms, 30);
+	assert_string_equal(pacer_decision_name(p.decision), "fixed");
+}
+
+static void
+test_over_target_then_back(void **state)
+{
+	struct pacer p;
+	long small;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	/* too long: a smaller batch, no pause while it can still shrink */
+	assert_int_equal(batch(&p, 1000, 80, -1), PACE_SHRINK);
+	assert_int_equal(p.size, 500);
+	assert_int_equal(p.pause_ms, 0);
+	assert_int_equal(batch(&p, 500, 40, -1), PACE_SHRINK);
+	assert_int_equal(p.size, 250);
+	small = p.size;
+	/* fast again: the size goes up by an eighth of the first */
+	assert_int_equal(batch(&p, 250, 2, -1), PACE_GROW);
+	assert_int_equal(p.size, small + 125);
+	/* just over: to where the rate lands at 7/8 of the target */
+	assert_int_equal(batch(&p, 800, 25, -1), PACE_SHRINK);
+	assert_int_equal(p.size, 800 * 20 * 7 / (25 * 8));
+	for (int i = 0; i < 100; i++)
+		batch(&p, p.size, 1, -1);
+	assert_int_equal(p.size, 4000);		/* max_size */
+	assert_int_equal(batch(&p, 4000, 1, -1), PACE_HOLD);
+	assert_string_equal(p.reason, "at max_size");
+}
+
+/* At min_size a batch over the target pauses; fast ones undo it. */
+static void
+test_pause_at_min_size(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	while (p.size > 100)
+		assert_int_equal(batch(&p, p.size, 80, -1), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 0);
+	assert_int_equal(batch(&p, 100, 80, -1), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 5);	/* the smallest step */
+	assert_int_equal(batch(&p, 100, 80, -1), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 10);
+	assert_int_equal(batch(&p, 100, 1, -1), PACE_GROW);
+	assert_int_equal(p.pause_ms, 5);
+	assert_int_equal(batch(&p, 100, 1, -1), PACE_GROW);
+	assert_int_equal(p.pause_ms, 0);
+}
+
+static void
+test_limits(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 100; i++)
+		batch(&p, p.size, 10000, -1);
+	assert_int_equal(p.size, 100);		/* min_size */
+	assert_int_equal(p.pause_ms, 500);	/* max_pause */
+	assert_int_equal(batch(&p, 100, 10000, -1), PACE_HOLD);
+	assert_string_equal(p.reason, "batch over the target");
+}
+
+static void
+test_grow_stops_short_of_target(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	/* 1000 rows in 20 ms: any more would take over 20 ms */
+	assert_int_equal(batch(&p, 1000, 20, -1), PACE_HOLD);
+	assert_int_equal(p.size, 1000);
+	assert_string_equal(p.reason, "next step would pass the target");
+	/* in 16 ms: 1250 would fit, one step is 125 */
+	assert_int_equal(batch(&p, 1000, 16, -1), PACE_GROW);
+	assert_int_equal(p.size, 1125);
+	/* 1125 in 18 ms: 1250 fits exactly */
+	assert_int_equal(batch(&p, 1125, 18, -1), PACE_GROW);
+	assert_int_equal(p.size, 1250);
+	/* 1250 in 19 ms: less than a step, 1315 */
+	assert_int_equal(batch(&p, 1250, 19, -1), PACE_GROW);
+	assert_int_equal(p.size, 1315);
+}
+
+static void
+test_probe(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	assert_int_equal(pacer_probe_limit_us(&p), -1);
+	pacer_baseline(&p, 300);
+	pacer_baseline(&p, 90000);	/* one outlier: the median holds */
+	pacer_baseline(&p, 200);
+	assert_int_equal(p.probe_base_us, 300);
+	assert_int_equal(pacer_probe_limit_us(&p), 2300);
+	assert_int_equal(batch(&p, 1000, 5, 2000), PACE_GROW);
+	assert_int_equal(batch(&p, p.size, 5, 50000), PACE_SHRINK);
+	assert_string_equal(p.reason, "probe slow: server busy");
+	assert_int_equal(p.size, 1125 - 1125 / 4);
+	assert_true(p.pause_ms > 0);
+}
+
+static void
+test_retry(void **state)
+{
+	struct pacer p;
+	struct pace_sample s = { 500, 3000, -1, 1 };
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_retry(&p);
+	assert_int_equal(p.size, 500);
+	assert_int_equal(pacer_update(&p, &s), PACE_SHRINK);
+	assert_int_equal(p.size, 500);	/* halved once, at the retry */
+	assert_string_equal(p.reason, "lock timeout");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixed),
+		cmocka_unit_test(test_over_target_then_back),
+		cmocka_unit_test(test_pause_at_min_size),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_grow_stops_short_of_target),
+		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_retry),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
