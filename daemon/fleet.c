@@ -93,7 +93,7 @@ member_main(const struct config *cfg, const struct fleet_member *m,
 	log_init(prog, o->verbose, getenv("JOURNAL_STREAM") != NULL);
 	mc.database = m->conninfo;
 	mc.fleet.on = 0;
-	rc = o->check ? oneshot_check(&mc) : oneshot_once(&mc, o->up);
+	rc = o->check ? oneshot_check(&mc) : oneshot_member(&mc, o->up);
 	fflush(stdout);
 	_exit(rc);
 }

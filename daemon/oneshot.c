@@ -39,6 +39,8 @@ oneshot_plan(const struct config *cfg)
 	return 0;
 }
 
+static int oneshot_run(const struct config *, int up, int defer);
+
 /*
  * --once is audited like the service.  The audit connection is opened, and
  * the table made ready, on the first event only, so a host that finds
@@ -50,6 +52,10 @@ struct oneshot_audit {
 	struct db		 db;
 	struct audit		 a;
 	int			 ready;
+	int			 defer;		/* a fleet member: announce
+						   once, after the run */
+	char			 action[32];	/* the last change deferred */
+	char			 target[128];
 };
 
 static int
@@ -72,10 +78,28 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 	if (audit_record(&oa->a, db, who, ev, e) == -1)
 		return -1;
 	/* the running daemons read their state again (core/announce.h) */
-	if (announce_wanted(ev->action))
+	if (!announce_wanted(ev->action))
+		return 0;
+	if (!oa->defer)
 		return announce_change(db, oa->cfg, "once", ev->action,
 		    ev->target, e);
+	snprintf(oa->action, sizeof(oa->action), "%s", ev->action);
+	snprintf(oa->target, sizeof(oa->target), "%s", ev->target ?
+	    ev->target : "-");
 	return 0;
+}
+
+/* A fleet member's changes, announced once on its idle connection. */
+static void
+oneshot_announce(struct db *db, const struct oneshot_audit *oa)
+{
+	struct merr e;
+
+	merr_clear(&e);
+	if (oa->action[0] && (!db_ok(db) || announce_now(db, oa->cfg, "once",
+	    oa->action, oa->target, &e) == -1))
+		log_warnx("the running daemons were not told of the change: "
+		    "%s", e.msg[0] ? e.msg : "connection lost");
 }
 
 static void
@@ -201,8 +225,20 @@ oneshot_up(struct mig_env *env, struct merr *e)
 int
 oneshot_once(const struct config *cfg, int up)
 {
+	return oneshot_run(cfg, up, 0);
+}
+
+int
+oneshot_member(const struct config *cfg, int up)
+{
+	return oneshot_run(cfg, up, 1);
+}
+
+static int
+oneshot_run(const struct config *cfg, int up, int defer)
+{
 	const struct actor self = { .is_daemon = 1 };
-	struct oneshot_audit oa = { .cfg = cfg };
+	struct oneshot_audit oa = { .cfg = cfg, .defer = defer };
 	struct event_hook hook = { oneshot_hook, &oa, &self };
 	struct tier1_report rep;
 	struct plan *p = NULL;
@@ -230,6 +266,7 @@ oneshot_once(const struct config *cfg, int up)
 		}
 		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND))
 			rc = oneshot_up(&env, &e);
+		oneshot_announce(&db, &oa);
 		db_close(&db);
 	}
 	db_close(&lockdb);

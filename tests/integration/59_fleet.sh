@@ -12,6 +12,8 @@
 SRC=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
 [ -d "$SRC/models" ] || SRC=$OLDPWD
 N=50
+mkdir -p migrations
+cp "$SRC"/migrations/* migrations/
 P=${TESTDB}_m			# member databases: ${P}01 .. ${P}50
 qm() { psql -qAtX -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 
@@ -53,7 +55,7 @@ qm "${P}17" "CREATE VIEW users AS SELECT 1 AS id"
 cat >fleet.yaml <<YAML
 database: "dbname=$TESTDB"
 models: "$SRC/models"
-migrations: "$SRC/migrations"
+migrations: "$T/migrations"
 fleet:
   discover: SELECT datname FROM pg_database WHERE starts_with(datname, '$P')
   parallel: 4
@@ -77,20 +79,6 @@ done
 is "the other 49 members: both migrations applied" "$applied" 49
 is "each member its own audit rows" \
     "$(qm "${P}05" "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply' AND ok")" 2
-# the ordinary service on one member reads what the fleet run wrote
-SOCK=$T/m05.sock
-"$MIGRATED" --database "dbname=${P}05" --models "$SRC/models" \
-    --migrations "$SRC/migrations" --socket "$SOCK" >m05.log 2>&1 &
-dpid=$!; track $dpid
-ok "a member served alone: ready" timeout 30 "$MIGRATECTL" -s "$SOCK" \
-    wait-ready --timeout 20
-ok "a member's audit chain verifies" timeout 30 "$MIGRATECTL" -s "$SOCK" \
-    audit verify
-ok "a member served alone: check passes" timeout 30 "$MIGRATECTL" \
-    -s "$SOCK" check
-kill -TERM $dpid
-wait $dpid
-is "a member served alone: stops cleanly" "$?" 0
 is "the failing member: no migration recorded" \
     "$(qm "${P}17" "SELECT count(*) FROM pg_tables WHERE tablename = 'migrated_versions'")" 0
 
@@ -140,7 +128,7 @@ fails_with "--member without a fleet" 1 "$MIGRATED" --database "dbname=$TESTDB" 
 cat >list.yaml <<YAML
 database: "dbname=$TESTDB"
 models: "$SRC/models"
-migrations: "$SRC/migrations"
+migrations: "$T/migrations"
 fleet:
   members: ["${P}01", "dbname=${P}02 application_name=tenant"]
   parallel: 2
@@ -152,7 +140,33 @@ like "explicit members: both in sync" "$out" "fleet: 2 members, 2 in sync;"
 # --check on one database (no fleet) as a gate, too
 fails_with "--check on a database behind: exit 3" 3 "$MIGRATED" \
     --database "dbname=$TESTDB" --models "$SRC/models" \
-    --migrations "$SRC/migrations" --check
+    --migrations migrations --check
+
+# A daemon serving one member (the ordinary single-database service)
+# reads what the fleet wrote, and hears of the fleet's changes: each
+# member's are announced once, after its run.
+SOCK=$T/m05.sock
+"$MIGRATED" --database "dbname=${P}05" --models "$SRC/models" \
+    --migrations migrations --socket "$SOCK" >m05.log 2>&1 &
+dpid=$!; track $dpid
+ok "a member served alone: ready" timeout 30 "$MIGRATECTL" -s "$SOCK" \
+    wait-ready --timeout 20
+ok "a member's audit chain verifies" timeout 30 "$MIGRATECTL" -s "$SOCK" \
+    audit verify
+ok "a member served alone: check passes" timeout 30 "$MIGRATECTL" \
+    -s "$SOCK" check
+cat >migrations/20240301_000000_tenant_notes.sql <<'SQL'
+CREATE TABLE tenant_notes (id bigint PRIMARY KEY, body text);
+SQL
+wait_until 20 pending_has "$SOCK" 20240301_000000_tenant_notes
+ok "a new migration over the fleet" "$MIGRATED" -c fleet.yaml --once --up
+ok "the member's daemon heard of it" poll 20 eval \
+    "! pending_has '$SOCK' 20240301_000000_tenant_notes"
+is "the new migration on every member" \
+    "$(for i in $(seq -w 1 52); do qm "$P$i" "SELECT to_regclass('tenant_notes') IS NOT NULL"; done | sort | uniq -c | tr -s ' ')" " 52 t"
+kill -TERM $dpid
+wait $dpid
+is "a member served alone: stops cleanly" "$?" 0
 
 for i in $(seq -w 1 52); do
 	echo "DROP DATABASE \"$P$i\";"
