@@ -16,6 +16,7 @@ fleet_config_init(struct fleet_config *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->parallel = FLEET_PARALLEL_DEFAULT;
+	f->rediscover_ms = FLEET_REDISCOVER_MS;
 }
 
 void
@@ -115,7 +116,7 @@ discover_parse(struct ydoc *y, yaml_node_t *n, struct fleet_config *f,
 }
 
 static const char *const fleet_keys[] = { "members", "discover", "parallel",
-    NULL };
+    "rediscover", NULL };
 
 static int
 fleet_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
@@ -129,9 +130,12 @@ fleet_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 		return members_parse(y, v, f, e);
 	case 1:
 		return discover_parse(y, v, f, e);
-	default:
+	case 2:
 		return ydoc_long(y, v, "fleet.parallel", 1, FLEET_PARALLEL_MAX,
 		    &f->parallel, e);
+	default:
+		return ydoc_duration_ms(y, v, "fleet.rediscover",
+		    &f->rediscover_ms, e);
 	}
 }
 

@@ -6,6 +6,7 @@
  *     members: [tenant_a, "host=db2 dbname=tenant_b"]
  *     discover: SELECT datname FROM pg_database WHERE datname LIKE 'tenant_%'
  *     parallel: 4
+ *     rediscover: 1m
  *
  * A member is a database name on the server of 'database' (its
  * connection string with dbname replaced) or a connection string of its
@@ -30,12 +31,15 @@ struct ydoc;
 
 #define FLEET_PARALLEL_DEFAULT	4
 #define FLEET_PARALLEL_MAX	64
+#define FLEET_REDISCOVER_MS	60000
 
 struct fleet_config {
 	int	  on;		/* the configuration has a fleet key */
 	char	**members;	/* as written, NULL-terminated; or NULL */
 	char	 *discover;	/* one SELECT, or NULL */
 	long	  parallel;
+	long	  rediscover_ms;	/* the service runs discover again
+					   this often; 0: only on up/reload */
 };
 
 struct fleet_member {

@@ -1,5 +1,6 @@
 /* fleet.c - the one-shot modes over a fleet of databases (fleet.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +20,6 @@
 
 #define FLEET_NAMES_SHOWN	8	/* failed names listed in the summary */
 
-/* One member's outcome, as its process exited. */
-struct fleet_outcome {
-	pid_t	pid;		/* running: its process; else 0 */
-	int	rc;		/* exit code; 128 + signal when killed */
-	long	ms;		/* how long it took */
-	long	t0;		/* start, ms on the monotonic clock */
-	int	done;
-};
-
 static long
 now_ms(void)
 {
@@ -37,42 +29,39 @@ now_ms(void)
 	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-int
-oneshot_check(const struct config *cfg)
+/* Plan and read the tracking table: the verdict of check. */
+static int
+check_run(const struct config *cfg, struct check_verdict *v,
+    struct fleet_report *rep, struct merr *e)
 {
-	struct check_verdict v;
 	struct t2_summary t2;
 	struct migrate_result r;
 	struct plan *p = NULL;
 	struct mig_env env;
 	struct db db;
-	struct merr e;
 	int rc;
 
-	merr_clear(&e);
 	memset(&env, 0, sizeof(env));
 	env.cfg = cfg;
 	env.db = &db;
 	migrate_result_init(&r);
 	t2_summary_init(&t2);
-	if ((rc = db_connect(&db, cfg->database, "migrated check", &e)) == 0) {
-		rc = t1_call(&env, T1_PLAN_ONLY, NULL, &p, &e);
+	if ((rc = db_connect(&db, cfg->database, "migrated check", e)) == 0) {
+		rc = t1_call(&env, T1_PLAN_ONLY, NULL, &p, e);
 		if (rc == 0)
-			rc = migrate_status(&env, &r, &e);
+			rc = migrate_status(&env, &r, e);
 		if (rc == 0)
-			rc = t2_summary_from(&t2, &r, &e);
+			rc = t2_summary_from(&t2, &r, e);
 		db_close(&db);
 	}
 	if (rc == 0) {
-		check_verdict_make(&v, p, &t2);
-		for (int i = 0; i < v.nproblems; i++)
-			log_warnx("check: %s", v.problems[i]);
-		if (v.clean)
-			log_info("check: in sync, nothing pending");
-		rc = v.clean ? 0 : 3;
-	} else {
-		log_merr("error", &e);
-		rc = 1;
+		check_verdict_make(v, p, &t2);
+		if (rep) {
+			rep->clean = v->clean;
+			rep->pending = (long)t2.npending;
+			snprintf(rep->version, sizeof(rep->version), "%s",
+			    t2.current);
+		}
 	}
 	plan_free(p);
 	t2_summary_release(&t2);
@@ -80,12 +69,51 @@ oneshot_check(const struct config *cfg)
 	return rc;
 }
 
+int
+oneshot_check(const struct config *cfg)
+{
+	struct check_verdict v;
+	struct merr e;
+
+	merr_clear(&e);
+	if (check_run(cfg, &v, NULL, &e) == -1) {
+		log_merr("error", &e);
+		return 1;
+	}
+	for (int i = 0; i < v.nproblems; i++)
+		log_warnx("check: %s", v.problems[i]);
+	if (v.clean)
+		log_info("check: in sync, nothing pending");
+	return v.clean ? 0 : 3;
+}
+
+/* After the work: what the member's process reports (o->report). */
+static void
+member_report(const struct config *mc, int rc, const struct merr *err,
+    int fd)
+{
+	struct fleet_report rep;
+	struct check_verdict v;
+	struct merr e;
+
+	memset(&rep, 0, sizeof(rep));
+	merr_clear(&e);
+	if (rc != 0)
+		merr_format(err, rep.error, sizeof(rep.error));
+	if (check_run(mc, &v, &rep, &e) == -1 && rc == 0)
+		merr_format(&e, rep.error, sizeof(rep.error));
+	/* smaller than PIPE_BUF: one write, whole or not at all */
+	if (write(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+		log_warn("cannot report to the daemon");
+}
+
 /* The member's process: the single-database mode on its connection. */
 static void __attribute__((noreturn))
 member_main(const struct config *cfg, const struct fleet_member *m,
-    const struct fleet_opts *o)
+    const struct fleet_opts *o, int fd)
 {
 	struct config mc = *cfg;	/* borrowed: this process exits */
+	struct merr err;
 	char prog[128];
 	int rc;
 
@@ -93,7 +121,10 @@ member_main(const struct config *cfg, const struct fleet_member *m,
 	log_init(prog, o->verbose, getenv("JOURNAL_STREAM") != NULL);
 	mc.database = m->conninfo;
 	mc.fleet.on = 0;
-	rc = o->check ? oneshot_check(&mc) : oneshot_member(&mc, o->up);
+	merr_clear(&err);
+	rc = o->check ? oneshot_check(&mc) : oneshot_member(&mc, o->up, &err);
+	if (fd != -1)
+		member_report(&mc, rc, &err, fd);
 	fflush(stdout);
 	_exit(rc);
 }
@@ -102,53 +133,92 @@ static int
 member_start(const struct config *cfg, const struct fleet_member *m,
     const struct fleet_opts *o, struct fleet_outcome *out)
 {
+	int fds[2] = { -1, -1 };
 	pid_t pid;
 
+	if (o->report && pipe2(fds, O_CLOEXEC) == -1) {
+		log_warn("cannot start the process of member '%s'", m->name);
+		return -1;
+	}
 	fflush(stdout);
 	fflush(stderr);
 	if ((pid = fork()) == -1) {
 		log_warn("cannot start the process of member '%s'", m->name);
+		if (fds[0] != -1) {
+			close(fds[0]);
+			close(fds[1]);
+		}
 		return -1;
 	}
-	if (pid == 0)
-		member_main(cfg, m, o);
+	if (pid == 0) {
+		if (fds[0] != -1)
+			close(fds[0]);
+		member_main(cfg, m, o, fds[1]);
+	}
+	if (fds[1] != -1)
+		close(fds[1]);
+	out->fd = fds[0];
 	out->pid = pid;
 	out->t0 = now_ms();
 	return 0;
 }
 
-/* Wait for one member's process; -1 when none is left. */
+/* Its exit and report, once member i's process has ended. */
+static void
+member_ended(struct fleet_outcome *o, int st)
+{
+	o->pid = 0;
+	o->done = 1;
+	o->ms = now_ms() - o->t0;
+	o->rc = WIFEXITED(st) ? WEXITSTATUS(st) :
+	    128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	if (o->fd != -1) {
+		o->reported = read(o->fd, &o->rep, sizeof(o->rep)) ==
+		    (ssize_t)sizeof(o->rep);
+		close(o->fd);
+		o->fd = -1;
+	}
+}
+
+/*
+ * Wait until a member's process ends; -1 when no child is left.  The
+ * members are this process's only children (migrated starts no other),
+ * so the first to end is waited for, whichever it is.
+ */
 static int
 member_reap(struct fleet_outcome *v, size_t n)
 {
+	siginfo_t si;
 	int st;
-	pid_t pid;
 
-	while ((pid = waitpid(-1, &st, 0)) == -1 && errno == EINTR)
-		;
-	if (pid == -1)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].pid != pid)
-			continue;
-		v[i].pid = 0;
-		v[i].done = 1;
-		v[i].ms = now_ms() - v[i].t0;
-		v[i].rc = WIFEXITED(st) ? WEXITSTATUS(st) :
-		    128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-		break;
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOWAIT) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (waitpid(si.si_pid, &st, 0) == -1 && errno == EINTR)
+			;
+		for (size_t i = 0; i < n; i++)
+			if (v[i].pid == si.si_pid) {
+				member_ended(&v[i], st);
+				return 0;
+			}
 	}
-	return 0;
 }
 
-/* Run every member, at most parallel at a time. */
-static void
+void
 fleet_each(const struct config *cfg, const struct fleet_list *l,
     const struct fleet_opts *o, struct fleet_outcome *v)
 {
 	size_t next = 0, running = 0;
 
+	for (size_t i = 0; i < l->n; i++)
+		v[i].fd = -1;
 	while (next < l->n || running > 0) {
+		if (o->stop && *o->stop)
+			next = l->n;	/* finish what runs, start nothing */
 		while (running < (size_t)cfg->fleet.parallel && next < l->n) {
 			if (member_start(cfg, &l->v[next], o, &v[next]) == 0)
 				running++;

@@ -39,7 +39,7 @@ oneshot_plan(const struct config *cfg)
 	return 0;
 }
 
-static int oneshot_run(const struct config *, int up, int defer);
+static int oneshot_run(const struct config *, int up, struct merr *);
 
 /*
  * --once is audited like the service.  The audit connection is opened, and
@@ -225,18 +225,20 @@ oneshot_up(struct mig_env *env, struct merr *e)
 int
 oneshot_once(const struct config *cfg, int up)
 {
-	return oneshot_run(cfg, up, 0);
+	return oneshot_run(cfg, up, NULL);
 }
 
 int
-oneshot_member(const struct config *cfg, int up)
+oneshot_member(const struct config *cfg, int up, struct merr *err)
 {
-	return oneshot_run(cfg, up, 1);
+	return oneshot_run(cfg, up, err);
 }
 
+/* err: a fleet member's, which also gets the error (NULL: none) */
 static int
-oneshot_run(const struct config *cfg, int up, int defer)
+oneshot_run(const struct config *cfg, int up, struct merr *err)
 {
+	const int defer = err != NULL;
 	const struct actor self = { .is_daemon = 1 };
 	struct oneshot_audit oa = { .cfg = cfg, .defer = defer };
 	struct event_hook hook = { oneshot_hook, &oa, &self };
@@ -277,6 +279,8 @@ oneshot_run(const struct config *cfg, int up, int defer)
 	plan_free(p);
 	if (rc == -1) {
 		log_merr("error", &e);
+		if (err)
+			*err = e;
 		return 1;
 	}
 	return 0;
