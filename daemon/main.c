@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "fleet.h"
+#include "fleetd.h"
 #include "db.h"
 #include "log.h"
 #include "control.h"
@@ -224,10 +225,8 @@ main(int argc, char **argv)
 	} else if (op.once) {
 		rc = oneshot_once(&cfg, op.up);
 	} else if (cfg.fleet.on) {
-		log_errorx("error: a fleet ('fleet' in %s) runs with --once "
-		    "or --check; the service runs one database", cfg.path ?
-		    cfg.path : "the configuration");
-		rc = EXIT_CANNOT_HEAL;
+		mallopt(M_ARENA_MAX, 1);
+		return fleetd_main(op.config, &op.o, &cfg, op.verbose);
 	} else {
 		/*
 		 * The service idles on every host: one malloc arena for the
