@@ -61,8 +61,8 @@ fleet:
   parallel: 4
 YAML
 ok "fleet config: -n says OK" "$MIGRATED" -n -c fleet.yaml
-fails_with "the service refuses a fleet (one-shot modes only)" 78 \
-    "$MIGRATED" -c fleet.yaml --socket "$T/s.sock"
+fails_with "--plan names one database: refused for a fleet" 1 \
+    "$MIGRATED" -c fleet.yaml --plan
 
 out=$("$MIGRATED" -c fleet.yaml --once --up 2>&1); rc=$?
 is "cold run with a failing member: exit 1" "$rc" 1
