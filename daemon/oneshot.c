@@ -222,6 +222,30 @@ oneshot_up(struct mig_env *env, struct merr *e)
 	return rc;
 }
 
+/*
+ * A fleet member with nothing pending: the tracking table read on the
+ * work connection says so, and no lock connection is opened (200 members
+ * up to date, 200 backends fewer).  With work, migrate_up reads it again
+ * under the lock.
+ */
+static int
+oneshot_nothing_pending(struct mig_env *env)
+{
+	struct migrate_result r;
+	struct merr ignore;
+	int none;
+
+	migrate_result_init(&r);
+	merr_clear(&ignore);
+	none = migrate_status(env, &r, &ignore) == 0 && r.npending == 0 &&
+	    r.ndirty == 0 && r.nooo == 0 && r.ndrift == 0;
+	if (none)
+		log_info("tier 2: 0 applied, current version %s",
+		    r.current[0] ? r.current : "none");
+	migrate_result_release(&r);
+	return none;
+}
+
 int
 oneshot_once(const struct config *cfg, int up)
 {
@@ -266,7 +290,8 @@ oneshot_run(const struct config *cfg, int up, struct merr *err)
 			oneshot_report(&rep);
 			oneshot_summary(&rep, p);
 		}
-		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND))
+		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND) &&
+		    !(defer && oneshot_nothing_pending(&env)))
 			rc = oneshot_up(&env, &e);
 		oneshot_announce(&db, &oa);
 		db_close(&db);
