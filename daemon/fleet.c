@@ -186,7 +186,7 @@ member_ended(struct fleet_outcome *o, int st)
  * so the first to end is waited for, whichever it is.
  */
 static int
-member_reap(struct fleet_outcome *v, size_t n)
+member_reap(struct fleet_outcome *v, size_t n, size_t *which)
 {
 	siginfo_t si;
 	int st;
@@ -203,6 +203,7 @@ member_reap(struct fleet_outcome *v, size_t n)
 		for (size_t i = 0; i < n; i++)
 			if (v[i].pid == si.si_pid) {
 				member_ended(&v[i], st);
+				*which = i;
 				return 0;
 			}
 	}
@@ -212,7 +213,7 @@ void
 fleet_each(const struct config *cfg, const struct fleet_list *l,
     const struct fleet_opts *o, struct fleet_outcome *v)
 {
-	size_t next = 0, running = 0;
+	size_t next = 0, running = 0, which;
 
 	for (size_t i = 0; i < l->n; i++)
 		v[i].fd = -1;
@@ -226,9 +227,11 @@ fleet_each(const struct config *cfg, const struct fleet_list *l,
 				v[next].done = 1, v[next].rc = 1;
 			next++;
 		}
-		if (running == 0 || member_reap(v, l->n) == -1)
+		if (running == 0 || member_reap(v, l->n, &which) == -1)
 			break;
 		running--;
+		if (o->each)
+			o->each(o->each_arg, which, &v[which]);
 	}
 }
 

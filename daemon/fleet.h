@@ -14,6 +14,8 @@
 #include "config.h"
 #include "migrate.h"
 
+struct fleet_outcome;
+
 struct fleet_opts {
 	int		 up;		/* --once --up */
 	int		 check;		/* --check instead of --once */
@@ -22,6 +24,11 @@ struct fleet_opts {
 	int		 report;	/* each member reports its state after
 					   its work (the service) */
 	volatile sig_atomic_t *stop;	/* set: start no further member */
+	/* called (on fleet_each's thread) as each member's process ends,
+	   with its index in the list; NULL: nothing */
+	void		(*each)(void *arg, size_t i,
+			    const struct fleet_outcome *);
+	void		*each_arg;
 };
 
 /* What a member's process says of itself after its work (o->report). */

@@ -57,6 +57,15 @@ struct pass {
 	int			 rc;
 };
 
+/* A member that ended during a pass, for the loop to tell who asked. */
+struct fleet_progress {
+	struct fleet_progress		*next;
+	uint64_t		 conn;
+	char			 cmd[16];
+	char			 name[128];
+	struct fleet_outcome	 out;
+};
+
 struct fleetd {
 	uv_loop_t		*loop;
 	const char		*config_path;
@@ -69,6 +78,9 @@ struct fleetd {
 	struct notify		 notify;
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_timer_t		 rediscover;
+	uv_async_t		 wake;		/* progress was queued */
+	uv_mutex_t		 lock;		/* guards progress */
+	struct fleet_progress		*progress, **ptail;
 	struct pass		*pass;		/* running, or NULL */
 	struct pass		*queue;		/* to run after it, in order */
 	int			 nqueued;
@@ -272,11 +284,40 @@ known_has(char **known, const char *name)
 	return 0;
 }
 
+struct pass_view {
+	struct pass	*p;
+	const size_t	*idx;	/* view index -> p->list index */
+};
+
+/* Worker thread: member i of the view ended; queue it for the loop. */
+static void
+pass_each(void *arg, size_t i, const struct fleet_outcome *o)
+{
+	struct pass_view *pv = arg;
+	struct fleetd *d = pv->p->fd;
+	struct fleet_progress *g;
+
+	if (pv->p->conn == 0 || (g = calloc(1, sizeof(*g))) == NULL)
+		return;
+	g->conn = pv->p->conn;
+	snprintf(g->cmd, sizeof(g->cmd), "%s", pv->p->cmd);
+	snprintf(g->name, sizeof(g->name), "%s",
+	    pv->p->list.v[pv->idx[i]].name);
+	g->out = *o;
+	uv_mutex_lock(&d->lock);
+	*d->ptail = g;
+	d->ptail = &g->next;
+	uv_mutex_unlock(&d->lock);
+	uv_async_send(&d->wake);
+}
+
 /* Run the members of p->list that sel says, with opts. */
 static void
-pass_run(struct pass *p, const struct fleet_opts *o, int (*sel)(struct pass *,
-    size_t))
+pass_run(struct pass *p, const struct fleet_opts *opts,
+    int (*sel)(struct pass *, size_t))
 {
+	struct fleet_opts o = *opts;
+	struct pass_view pv = { p, NULL };
 	struct fleet_list view;
 	struct fleet_outcome *v;
 	size_t *idx, n = 0;
@@ -292,7 +333,10 @@ pass_run(struct pass *p, const struct fleet_opts *o, int (*sel)(struct pass *,
 			idx[n++] = i;
 		}
 	view.n = n;
-	fleet_each(&p->fd->cfg, &view, o, v);
+	pv.idx = idx;
+	o.each = pass_each;
+	o.each_arg = &pv;
+	fleet_each(&p->fd->cfg, &view, &o, v);
 	for (size_t k = 0; k < n; k++) {
 		p->v[idx[k]] = v[k];
 		p->run[idx[k]] = 1;
@@ -459,6 +503,47 @@ pass_answer(struct fleetd *d, struct pass *p, struct conn *c)
 static json_t *check_json(struct fleetd *);
 static void pass_next(struct fleetd *);
 
+/* Loop: one progress message per member that ended, to who asked. */
+static void
+progress_drain(struct fleetd *d)
+{
+	struct fleet_progress *g, *next;
+	struct conn *c;
+	char msg[700];
+
+	uv_mutex_lock(&d->lock);
+	g = d->progress;
+	d->progress = NULL;
+	d->ptail = &d->progress;
+	uv_mutex_unlock(&d->lock);
+	for (; g; g = next) {
+		next = g->next;
+		if ((c = control_find(&d->ctl, g->conn)) != NULL) {
+			if (g->out.rc != 0 && !(g->out.rc == 3 &&
+			    g->out.reported))
+				snprintf(msg, sizeof(msg), "failed (%ld ms): %s",
+				    g->out.ms, g->out.reported &&
+				    g->out.rep.error[0] ? g->out.rep.error :
+				    "see the log");
+			else
+				snprintf(msg, sizeof(msg), "%s, version %s "
+				    "(%ld ms)", g->out.rep.clean ? "in sync" :
+				    "pending", g->out.rep.version[0] ?
+				    g->out.rep.version : "none", g->out.ms);
+			control_send(c, proto_progress(g->cmd, json_pack(
+			    "{s:s,s:s,s:s,s:s}", "phase", "member", "direction",
+			    "", "name", g->name, "message", msg)));
+		}
+		free(g);
+	}
+}
+
+static void
+wake_cb(uv_async_t *h)
+{
+	progress_drain(h->data);
+}
+
 static void
 pass_after(uv_work_t *req, int status)
 {
@@ -468,6 +553,7 @@ pass_after(uv_work_t *req, int status)
 	char line[256];
 
 	d->pass = NULL;
+	progress_drain(d);	/* before the reply that ends the stream */
 	if (status == 0 && p->rc == 0 && p->discover &&
 	    states_adopt(d, &p->list) == -1)
 		log_warnx("out of memory: the member list was not updated");
@@ -869,6 +955,8 @@ fleetd_close(struct fleetd *d)
 	control_close(&d->ctl);
 	notify_close(&d->notify);
 	uv_close((uv_handle_t *)&d->rediscover, NULL);
+	if (d->wake.loop)
+		uv_close((uv_handle_t *)&d->wake, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
@@ -928,6 +1016,8 @@ fleetd_start(struct fleetd *d)
 	d->rediscover.data = d;
 	rediscover_arm(d);
 	notify_init(&d->notify, d->loop);
+	uv_async_init(d->loop, &d->wake, wake_cb);
+	d->wake.data = d;
 	/* tier 1 on every member; tier 2 too with apply: on-start */
 	if (pass_start(d, "start", 0, 1, d->cfg.apply != APPLY_ON_COMMAND, 0,
 	    NULL) == -1) {
@@ -955,6 +1045,8 @@ fleetd_main(const char *config_path, const struct config_overrides *ov,
 	d.verbose = verbose;
 	d.started = time(NULL);
 	fleet_list_init(&d.members);
+	d.ptail = &d.progress;
+	uv_mutex_init(&d.lock);
 	uv_loop_init(&loop);
 	d.loop = &loop;
 	log_info("starting migrated %s (pid %ld) for a fleet, %ld in "
@@ -967,6 +1059,11 @@ fleetd_main(const char *config_path, const struct config_overrides *ov,
 	for (size_t i = 0; i < d.members.n; i++)
 		free(d.st[i].name);
 	free(d.st);
+	for (struct fleet_progress *g = d.progress, *next; g; g = next) {
+		next = g->next;
+		free(g);
+	}
+	uv_mutex_destroy(&d.lock);
 	fleet_list_release(&d.members);
 	config_release(&d.cfg);
 	log_info("stopped (exit %d)", d.exit_code);

@@ -70,7 +70,7 @@ qm "${P}3" "DROP VIEW users"
 out=$(ctl up --member "${P}3" 2>&1); rc=$?
 is "up --member after the fix: exit 0" "$rc" 0
 like "up --member: only that member ran" "$(ctl --json up --member "${P}3" |
-    json_get "[m['name'] for m in d['data']['run']]")" "^${P}3$"
+    tail -n 1 | json_get "[m['name'] for m in d['data']['run']]")" "^${P}3$"
 is "the fixed member: in sync" "$(fj "d['data']['fleet']['in_sync']")" $N
 ok "check after the fix: exit 0" ctl check
 fails_with "status --member of no such member" 2 ctl status --member nosuch
@@ -83,6 +83,10 @@ SQL
 qm "${P}6" "CREATE TABLE tenant_notes (id int)"
 out=$(ctl up 2>&1); rc=$?
 is "up, one member in the way: exit 1" "$rc" 1
+like "up: progress per member, the failed one with its error" "$out" \
+    "member +${P}6: failed \([0-9]+ ms\): .*already exists"
+like "up: progress per member, the others in sync" "$out" \
+    "member +${P}7: in sync, version 20240301_000000 \([0-9]+ ms\)"
 is "up: the others have it" \
     "$(for i in 1 2 3 4 5 7 8; do qm "$P$i" "SELECT count(*) FROM migrated_versions WHERE version = '20240301_000000'"; done | sort -u)" 1
 is "up: status says which failed" "$(fj "d['data']['fleet']['failed_members']")" "${P}6"
