@@ -65,6 +65,23 @@ announce_change(struct db *d, const struct config *cfg, const char *origin,
 }
 
 int
+announce_now(struct db *d, const struct config *cfg, const char *origin,
+    const char *action, const char *target, struct merr *e)
+{
+	char chan[ANNOUNCE_CHANNEL_MAX], payload[512];
+	const char *p[2] = { chan, payload };
+	PGresult *res = NULL;
+	int rc;
+
+	announce_channel(cfg, chan);
+	snprintf(payload, sizeof(payload), "%s %s %s", origin, action,
+	    target ? target : "-");
+	rc = db_query(d, "SELECT pg_notify($1, $2)", 2, p, &res, e);
+	PQclear(res);
+	return rc;
+}
+
+int
 announce_wanted(const char *action)
 {
 	static const char *const changes[] = {

@@ -35,6 +35,16 @@ int	announce_listen(struct db *, const struct config *, struct merr *);
 int	announce_change(struct db *, const struct config *,
 	    const char *origin, const char *action, const char *target,
 	    struct merr *);
+/*
+ * The same, at once and in a transaction of its own (d idle): the fleet
+ * announces each member's changes once, after its run, because a NOTIFY
+ * in a transaction holds PostgreSQL's cluster-wide notification lock
+ * through that transaction's commit, serializing the commits of every
+ * database that announces (daemon/fleet.c).
+ */
+int	announce_now(struct db *d, const struct config *cfg,
+	    const char *origin, const char *action, const char *target,
+	    struct merr *e);
 /* Does action change what status shows (tier-1 apply, tier-2 apply,
  * rollback, force, failure, adopt, baseline, the tracking table's
  * upgrade)?  The others are not announced. */

@@ -27,6 +27,7 @@ config_init(struct config *c)
 	c->batch_target_ms = 20;
 	c->batch_max_pause_ms = 1000;
 	c->apply = APPLY_ON_COMMAND;
+	fleet_config_init(&c->fleet);
 }
 
 static void
@@ -52,6 +53,7 @@ config_release(struct config *c)
 	free(c->audit_table);
 	acl_release(&c->read_acl);
 	acl_release(&c->admin_acl);
+	fleet_config_release(&c->fleet);
 	config_init(c);
 }
 
@@ -221,10 +223,10 @@ timeout_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 }
 
 enum { K_DATABASE, K_MODELS, K_MIGRATIONS, K_SCHEMA, K_TRACKING, K_AUDIT,
-    K_SOCKET, K_ACCESS, K_TIMEOUTS, K_STATE, K_APPLY };
+    K_SOCKET, K_ACCESS, K_TIMEOUTS, K_STATE, K_APPLY, K_FLEET };
 static const char *const top_keys[] = { "database", "models", "migrations",
     "schema", "tracking_table", "audit_table", "socket", "access",
-    "timeouts", "state_dir", "apply", NULL };
+    "timeouts", "state_dir", "apply", "fleet", NULL };
 
 static int
 top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
@@ -261,6 +263,8 @@ top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 		    timeout_pair, c, e);
 	case K_STATE:
 		return set_path(y, v, "state_dir", &c->state_dir, e);
+	case K_FLEET:
+		return fleet_config_parse(y, v, &c->fleet, e);
 	default:
 		s = ydoc_scalar(v);
 		if (s && !strcmp(s, "on-command"))

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "fleet.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/migrated/migrated.yaml"
 #define CONFIG_DEFAULT_SOCKET	"/run/migrated/migrated.sock"
@@ -62,6 +63,8 @@ struct config {
 	 * Default: systemd's $STATE_DIRECTORY (StateDirectory= in the unit).
 	 */
 	char		*state_dir;
+	struct fleet_config fleet;	/* fleet.on: one service, many
+					   databases (core/fleet.h) */
 };
 
 /*

@@ -92,6 +92,7 @@ proto_request_release(struct proto_request *r)
 	free(r->since);
 	free(r->sub);
 	free(r->from);
+	free(r->member);
 	proto_request_init(r);
 }
 
@@ -254,6 +255,7 @@ proto_request_to_json(const struct proto_request *r)
 	put_str(o, "since", r->since);
 	put_str(o, "sub", r->sub);
 	put_str(o, "from", r->from);
+	put_str(o, "member", r->member);
 	return o;
 }
 

@@ -72,6 +72,7 @@ struct proto_request {
 	char	*since;		/* log --since TIME */
 	char	*sub;		/* audit SUBCOMMAND */
 	char	*from;		/* adopt --from TOOL */
+	char	*member;	/* status/up --member NAME (a fleet) */
 };
 
 enum proto_argtype { PA_INT, PA_BOOL, PA_STR };

@@ -4,10 +4,14 @@
 #include "help.h"
 
 static const struct ctl_help helps[] = {
-	{ "status", "status", "the daemon's state: schema, pending, database",
+	{ "status", "status [--member NAME]",
+	  "the daemon's state: schema, pending, database",
 	  "Show the daemon's state: whether tier 1 is in sync with the "
 	  "models,\nthe current version, the pending enhancements, a dirty "
-	  "state, the\noperation in progress and the database connection.\n" },
+	  "state, the\noperation in progress and the database connection.\n"
+	  "A fleet (one migrated, many databases): how many members are in\n"
+	  "sync, pending or failed, which, and the slowest; --member NAME\n"
+	  "shows that member: its state, version, pending count and error.\n" },
 	{ "check", "check", "exit 0 when in sync and nothing is pending, "
 	  "else 3",
 	  "Exit 0 only when the schema is in sync with the models and no\n"
@@ -21,13 +25,16 @@ static const struct ctl_help helps[] = {
 	  "List every enhancement with its version, name and state (applied,\n"
 	  "pending, missing, dirty, edited after apply), and when and by whom "
 	  "it\nwas applied.\n" },
-	{ "up", "up [N] [--to VERSION] [--out-of-order] [--dry-run]",
+	{ "up", "up [N] [--to VERSION] [--out-of-order] [--dry-run] "
+	  "[--member NAME]",
 	  "apply pending enhancements",
 	  "Apply the pending enhancements in version order: all of them, the\n"
 	  "next N, or those up to and including VERSION.  An enhancement "
 	  "older\nthan the newest applied one is refused unless "
 	  "--out-of-order is\ngiven.  --dry-run shows what would be applied "
-	  "and changes nothing.\n" },
+	  "and changes nothing.\nA fleet: every member (the discovery query "
+	  "run again first, new\nmembers brought up to date), or --member "
+	  "NAME only; exit 1 when a\nmember failed, the others applied.\n" },
 	{ "down", "down [N | --all] [--to VERSION] [--dry-run] [--yes]",
 	  "roll back applied enhancements",
 	  "Roll back the last applied enhancement, the last N, those newer "

@@ -65,6 +65,8 @@ struct ctl_cmd {
 };
 
 static int	parse_none(struct ctl *, int, char **, struct proto_request *);
+static int	parse_member(struct ctl *, int, char **,
+		    struct proto_request *);
 static int	parse_steps(struct ctl *, int, char **, struct proto_request *);
 static int	parse_version(struct ctl *, int, char **,
 		    struct proto_request *);
@@ -98,7 +100,7 @@ static int	run_metrics(struct ctl *, const struct ctl_cmd *,
 		    struct proto_request *);
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "status", parse_none, run_remote },
+	{ "status", parse_member, run_remote },
 	{ "check", parse_none, run_remote },
 	{ "plan", parse_none, run_remote },
 	{ "list", parse_none, run_remote },
@@ -152,7 +154,7 @@ parse_long(const char *s, long *out)
 /* Options every command accepts after its name. */
 enum { O_TO = 256, O_ALL, O_OOO, O_DRY, O_SINCE, O_VERSION, O_LIMIT,
     O_MD, O_TIMEOUT, O_JSON, O_FROM, O_STRICT,
-    O_FORCE };
+    O_FORCE, O_MEMBER };
 static const struct option cmd_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "yes", no_argument, NULL, 'y' },
@@ -170,6 +172,7 @@ static const struct option cmd_opts[] = {
 	{ "from", required_argument, NULL, O_FROM },
 	{ "strict", no_argument, NULL, O_STRICT },
 	{ "force", no_argument, NULL, O_FORCE },
+	{ "member", required_argument, NULL, O_MEMBER },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -220,6 +223,7 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 		case O_FROM: r->from = dup_arg(optarg); break;
 		case O_STRICT: r->strict = 1; break;
 		case O_FORCE: x->force = 1; break;
+		case O_MEMBER: r->member = dup_arg(optarg); break;
 		case O_LIMIT:
 			if (parse_long(optarg, &n) == -1)
 				return usage_error(cmd, "bad --limit '%s'",
@@ -263,6 +267,20 @@ parse_none(struct ctl *x, int argc, char **argv, struct proto_request *r)
 	return 0;
 }
 
+/* status [--member NAME]: a fleet's member (migrated with 'fleet') */
+static int
+parse_member(struct ctl *x, int argc, char **argv, struct proto_request *r)
+{
+	const struct ctl_cmd *cmd = cmd_of(r);
+	int i;
+
+	if ((i = parse_opts(x, cmd, argc, argv, r, "member")) == -1)
+		return -1;
+	if (i < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
+	return 0;
+}
+
 static int
 parse_validate(struct ctl *x, int argc, char **argv, struct proto_request *r)
 {
@@ -284,7 +302,7 @@ parse_steps(struct ctl *x, int argc, char **argv, struct proto_request *r)
 	long n;
 
 	if ((i = parse_opts(x, cmd, argc, argv, r, up ?
-	    "to out-of-order dry-run" : "to all dry-run")) == -1)
+	    "to out-of-order dry-run member" : "to all dry-run")) == -1)
 		return -1;
 	if (i < argc) {
 		if (parse_long(argv[i], &n) == -1 || n == 0)

@@ -388,7 +388,7 @@ render_status(json_t *d)
 {
 	const struct proto_field *t = proto_status_fields;
 	const struct proto_field *bt = t[ST_BUSY].sub;
-	json_t *busy = f(d, t, ST_BUSY);
+	json_t *busy = f(d, t, ST_BUSY), *fleet = json_object_get(d, "fleet");
 	long long up = fnum(d, t, ST_UPTIME);
 
 	printf("%smigrated %s%s (pid %lld, up %lldh%02lldm%02llds)%s\n",
@@ -396,7 +396,8 @@ render_status(json_t *d)
 	    up / 3600, up / 60 % 60, up % 60,
 	    ftrue(d, t, ST_READY) ? "" : ", not ready");
 	printf("status:       %s\n", fstr(d, t, ST_STATUS));
-	render_db(d);
+	if (fleet == NULL)	/* a fleet: one database a member */
+		render_db(d);
 	if (json_is_object(busy))
 		printf("busy:         %s%s%s since %s (uid %lld)\n", c_yellow,
 		    fstr(busy, bt, BUSY_OP), c_off, fstr(busy, bt, BUSY_SINCE),
@@ -411,7 +412,8 @@ render_status(json_t *d)
 		render_schema(f(d, t, ST_SCHEMA));
 	if (json_is_object(f(d, t, ST_ENH)))
 		render_enh(f(d, t, ST_ENH));
-	printf("apply:        %s\n", fstr(d, t, ST_APPLY));
+	if (fleet == NULL)
+		printf("apply:        %s\n", fstr(d, t, ST_APPLY));
 	render_unknown(d, t);
 }
 

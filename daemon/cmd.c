@@ -181,7 +181,7 @@ acl_empty(const struct config_acl *a)
  * empty read list lets every peer that can open the socket read (the
  * socket's mode and group are then the gate).
  */
-static int
+int
 cmd_allowed(const struct config *cfg, const struct conn *c,
     enum cmd_access access)
 {

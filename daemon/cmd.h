@@ -80,4 +80,10 @@ void	cmd_ready_resume(struct migrated *);
 /* A job of the daemon's own for cmd, on the current configuration. */
 struct job *cmd_job(struct migrated *, const struct cmd *, job_done_fn);
 
+/* May the peer of c run a command of that access (the ACLs of cfg)? */
+struct config;
+struct conn;
+int	cmd_allowed(const struct config *, const struct conn *,
+	    enum cmd_access);
+
 #endif

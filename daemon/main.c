@@ -12,6 +12,8 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "fleet.h"
+#include "fleetd.h"
 #include "db.h"
 #include "log.h"
 #include "control.h"
@@ -21,7 +23,7 @@
 #include "version.h"
 
 enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET, OPT_STATE,
-    OPT_PLAN, OPT_ONCE, OPT_UP, OPT_PULL, OPT_FORCE };
+    OPT_PLAN, OPT_ONCE, OPT_UP, OPT_PULL, OPT_FORCE, OPT_CHECK, OPT_MEMBER };
 
 struct options {
 	const char		*config;
@@ -33,6 +35,8 @@ struct options {
 	int			 up;		/* --once --up */
 	const char		*pull;		/* --pull DIR */
 	int			 force;		/* --force */
+	int			 verify;	/* --check */
+	const char		*member;	/* --member NAME */
 	int			 verbose;
 };
 
@@ -43,7 +47,7 @@ usage(int code)
 	    "usage: migrated [-dnv] [-u USER] [-c FILE] [--database CONNINFO]\n"
 	    "                [--models DIR] [--migrations DIR] [--socket PATH]\n"
 	    "                [--state-dir DIR] [--plan | --once [--up]]\n"
-	    "                [--pull DIR [--force]]\n"
+	    "                [--pull DIR [--force]] [--check] [--member NAME]\n"
 	    "  -c FILE          configuration (default %s)\n"
 	    "  -n               check the configuration and exit; as root, "
 	    "also what\n"
@@ -66,7 +70,12 @@ usage(int code)
 	    "                   (exit 3: written, with objects it could not "
 	    "say)\n"
 	    "  --force          with --pull: replace the model files of "
-	    "DIR\n",
+	    "DIR\n"
+	    "  --check          exit 0 when in sync with nothing pending, "
+	    "else 3\n"
+	    "                   (a fleet: every member)\n"
+	    "  --member NAME    with --once or --check: that fleet member "
+	    "only\n",
 	    CONFIG_DEFAULT_PATH, SVCCHECK_USER);
 	exit(code);
 }
@@ -86,6 +95,8 @@ parse_args(int argc, char **argv, struct options *op)
 		{ "up", no_argument, NULL, OPT_UP },
 		{ "pull", required_argument, NULL, OPT_PULL },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "member", required_argument, NULL, OPT_MEMBER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -112,6 +123,8 @@ parse_args(int argc, char **argv, struct options *op)
 		case OPT_UP: op->up = 1; break;
 		case OPT_PULL: op->pull = optarg; break;
 		case OPT_FORCE: op->force = 1; break;
+		case OPT_CHECK: op->verify = 1; break;
+		case OPT_MEMBER: op->member = optarg; break;
 		default: usage(2);
 		}
 	}
@@ -136,6 +149,16 @@ parse_args(int argc, char **argv, struct options *op)
 	}
 	if (op->user && !op->check) {
 		fprintf(stderr, "migrated: -u goes with -n\n");
+		usage(2);
+	}
+	if (op->verify && (op->once || op->plan || op->pull || op->check)) {
+		fprintf(stderr, "migrated: --check goes alone (not with "
+		    "--once, --plan, --pull or -n)\n");
+		usage(2);
+	}
+	if (op->member && !op->once && !op->verify) {
+		fprintf(stderr, "migrated: --member goes with --once or "
+		    "--check\n");
 		usage(2);
 	}
 	if (op->up && !op->once) {
@@ -163,8 +186,8 @@ main(int argc, char **argv)
 	    (!op.pull && config_check_paths(&cfg, &e) == -1)) {
 		log_merr("error", &e);
 		/* the service: restarting will not fix the file */
-		return op.check || op.plan || op.once || op.pull ? 1 :
-		    EXIT_CANNOT_HEAL;
+		return op.check || op.plan || op.once || op.pull ||
+		    op.verify ? 1 : EXIT_CANNOT_HEAL;
 	}
 	if (op.check) {
 		/* what the start checks that needs no database */
@@ -181,10 +204,29 @@ main(int argc, char **argv)
 		}
 	} else if (op.pull) {
 		rc = oneshot_pull(&cfg, op.pull, op.force);
+	} else if (op.plan && cfg.fleet.on) {
+		log_errorx("error: --plan shows one database's plan, and %s "
+		    "names a fleet: use --check (every member)", cfg.path ?
+		    cfg.path : "the configuration");
+		rc = 1;
 	} else if (op.plan) {
 		rc = oneshot_plan(&cfg);	/* daemon/oneshot.c */
+	} else if ((op.once || op.verify) && cfg.fleet.on) {
+		struct fleet_opts fo = { .up = op.up, .check = op.verify,
+		    .member = op.member, .verbose = op.verbose };
+
+		rc = fleet_run(&cfg, &fo);	/* daemon/fleet.c */
+	} else if (op.member) {
+		log_errorx("error: --member needs a fleet (the 'fleet' key "
+		    "of the configuration)");
+		rc = 1;
+	} else if (op.verify) {
+		rc = oneshot_check(&cfg);
 	} else if (op.once) {
 		rc = oneshot_once(&cfg, op.up);
+	} else if (cfg.fleet.on) {
+		mallopt(M_ARENA_MAX, 1);
+		return fleetd_main(op.config, &op.o, &cfg, op.verbose);
 	} else {
 		/*
 		 * The service idles on every host: one malloc arena for the

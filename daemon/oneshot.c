@@ -39,6 +39,8 @@ oneshot_plan(const struct config *cfg)
 	return 0;
 }
 
+static int oneshot_run(const struct config *, int up, struct merr *);
+
 /*
  * --once is audited like the service.  The audit connection is opened, and
  * the table made ready, on the first event only, so a host that finds
@@ -50,6 +52,10 @@ struct oneshot_audit {
 	struct db		 db;
 	struct audit		 a;
 	int			 ready;
+	int			 defer;		/* a fleet member: announce
+						   once, after the run */
+	char			 action[32];	/* the last change deferred */
+	char			 target[128];
 };
 
 static int
@@ -72,10 +78,28 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 	if (audit_record(&oa->a, db, who, ev, e) == -1)
 		return -1;
 	/* the running daemons read their state again (core/announce.h) */
-	if (announce_wanted(ev->action))
+	if (!announce_wanted(ev->action))
+		return 0;
+	if (!oa->defer)
 		return announce_change(db, oa->cfg, "once", ev->action,
 		    ev->target, e);
+	snprintf(oa->action, sizeof(oa->action), "%s", ev->action);
+	snprintf(oa->target, sizeof(oa->target), "%s", ev->target ?
+	    ev->target : "-");
 	return 0;
+}
+
+/* A fleet member's changes, announced once on its idle connection. */
+static void
+oneshot_announce(struct db *db, const struct oneshot_audit *oa)
+{
+	struct merr e;
+
+	merr_clear(&e);
+	if (oa->action[0] && (!db_ok(db) || announce_now(db, oa->cfg, "once",
+	    oa->action, oa->target, &e) == -1))
+		log_warnx("the running daemons were not told of the change: "
+		    "%s", e.msg[0] ? e.msg : "connection lost");
 }
 
 static void
@@ -198,11 +222,49 @@ oneshot_up(struct mig_env *env, struct merr *e)
 	return rc;
 }
 
+/*
+ * A fleet member with nothing pending: the tracking table read on the
+ * work connection says so, and no lock connection is opened (200 members
+ * up to date, 200 backends fewer).  With work, migrate_up reads it again
+ * under the lock.
+ */
+static int
+oneshot_nothing_pending(struct mig_env *env)
+{
+	struct migrate_result r;
+	struct merr ignore;
+	int none;
+
+	migrate_result_init(&r);
+	merr_clear(&ignore);
+	none = migrate_status(env, &r, &ignore) == 0 && r.npending == 0 &&
+	    r.ndirty == 0 && r.nooo == 0 && r.ndrift == 0;
+	if (none)
+		log_info("tier 2: 0 applied, current version %s",
+		    r.current[0] ? r.current : "none");
+	migrate_result_release(&r);
+	return none;
+}
+
 int
 oneshot_once(const struct config *cfg, int up)
 {
+	return oneshot_run(cfg, up, NULL);
+}
+
+int
+oneshot_member(const struct config *cfg, int up, struct merr *err)
+{
+	return oneshot_run(cfg, up, err);
+}
+
+/* err: a fleet member's, which also gets the error (NULL: none) */
+static int
+oneshot_run(const struct config *cfg, int up, struct merr *err)
+{
+	const int defer = err != NULL;
 	const struct actor self = { .is_daemon = 1 };
-	struct oneshot_audit oa = { .cfg = cfg };
+	struct oneshot_audit oa = { .cfg = cfg, .defer = defer };
 	struct event_hook hook = { oneshot_hook, &oa, &self };
 	struct tier1_report rep;
 	struct plan *p = NULL;
@@ -231,8 +293,10 @@ oneshot_once(const struct config *cfg, int up)
 			oneshot_report(&rep);
 			oneshot_summary(&rep, p);
 		}
-		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND))
+		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND) &&
+		    !(defer && oneshot_nothing_pending(&env)))
 			rc = oneshot_up(&env, &e);
+		oneshot_announce(&db, &oa);
 		db_close(&db);
 	}
 	db_close(&lockdb);
@@ -243,6 +307,8 @@ oneshot_once(const struct config *cfg, int up)
 	plan_free(p);
 	if (rc == -1) {
 		log_merr("error", &e);
+		if (err)
+			*err = e;
 		return 1;
 	}
 	return 0;

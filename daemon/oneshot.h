@@ -19,6 +19,12 @@ int	oneshot_plan(const struct config *);
  * 1: error (the failing file rolled back, or kept dirty to resume).
  */
 int	oneshot_once(const struct config *, int up);
+/*
+ * The same for one member of a fleet (daemon/fleet.c): its changes are
+ * announced to running daemons once, after the run (core/announce.h),
+ * and *err gets the error when it returns 1.
+ */
+int	oneshot_member(const struct config *, int up, struct merr *err);
 
 /* `migrated --pull DIR [--force]` (core/pull.h): write a models folder
  * from the database.  0: every object written, ONESHOT_PULL_NOTES:

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# bench/fleet.sh [N] - one service over a fleet of databases (issue 17,
+# part 2), against a throwaway cluster with fsync ON.
+#
+# N databases (default 200) get the sample service (models/ and
+# migrations/ of this repository).  In one run it measures:
+#   floor  a shell loop running `psql -f` per database with the same
+#          parallelism (xargs -P P): the SQL of the tier-1 plan, then both
+#          migration files, nothing tracked, nothing audited
+#   cold   migrated --once --up over the fleet (discovery query), every
+#          member from empty: tier 1, tier 2, tracking, audit, locks
+#   no-op  the same again when every member is up to date (RUNS times;
+#          best and median)
+# Each timed run starts on fresh databases after a CHECKPOINT and sync;
+# floor and cold alternate ROUNDS times (default 2), the best of each
+# is compared.
+# P is fleet.parallel (default 4).  Targets: cold within 1.2x of the floor;
+# a no-op pass over 200 databases under 2 s.  The machine may be shared:
+# the load average is printed, and only ratios within the run compare.
+set -eu
+cd "$(dirname "$0")/.."
+N=${1:-${N:-200}}
+P=${P:-4}
+RUNS=${RUNS:-3}
+ROUNDS=${ROUNDS:-2}
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+MIGRATED=$BUILD/migrated
+[ -x "$MIGRATED" ] || { echo "bench: build first (make)" >&2; exit 1; }
+. tests/lib/cluster.sh
+
+W=$(mktemp -d /tmp/migrated-bench.XXXXXX)
+chmod 755 "$W"
+trap 'cluster_stop; rm -rf "$W"' EXIT
+cluster_start "$W/pg" on >/dev/null
+psql -qAtX -d postgres -c "ALTER SYSTEM SET max_connections = 400" >/dev/null
+cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -w restart \
+    -o "-k $CLUSTER_DIR/sock -p $PGPORT -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=400 -c shared_buffers=64MB" \
+    -l "$CLUSTER_DIR/server.log" >/dev/null
+
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+names() { seq -f "f%03g" 1 "$N"; }
+# every timed run starts on fresh databases with nothing left to write
+fresh() {
+	names | sed 's/.*/DROP DATABASE IF EXISTS "&";/' |
+	    psql -qX -d postgres -f - >/dev/null 2>&1
+	names | sed 's/.*/CREATE DATABASE "&";/' |
+	    psql -qX -v ON_ERROR_STOP=1 -d postgres -f - >/dev/null
+	psql -qAtX -d postgres -c CHECKPOINT
+	sync
+}
+
+cat >"$W/fleet.yaml" <<YAML
+database: "dbname=postgres"
+models: "$PWD/models"
+migrations: "$PWD/migrations"
+fleet:
+  discover: SELECT datname FROM pg_database WHERE datname ~ '^f[0-9]+\$'
+  parallel: $P
+YAML
+
+# the floor's SQL: what tier 1 plans on an empty database, then the files
+psql -qAtX -d postgres -c "CREATE DATABASE plan_only" >/dev/null
+"$MIGRATED" --database "dbname=plan_only" --models models \
+    --migrations migrations --plan >"$W/floor.sql"
+for f in $(ls migrations/*.sql | grep -v _rollback.sql); do
+	cat "$f" >>"$W/floor.sql"
+done
+psql -qAtX -d postgres -c "DROP DATABASE plan_only" >/dev/null
+
+# floor and cold alternate, ROUNDS times (default 2): the machine's load
+# changes under a long run, and each gets the same chances
+floor= cold=
+for r in $(seq 1 "$ROUNDS"); do
+	fresh
+	t0=$(date +%s%N)
+	names | xargs -P "$P" -I{} psql -qAtX -v ON_ERROR_STOP=1 -d {} \
+	    -f "$W/floor.sql" >/dev/null 2>&1
+	floor="$floor $(ms "$t0")"
+
+	fresh
+	t0=$(date +%s%N)
+	"$MIGRATED" -c "$W/fleet.yaml" --once --up 2>"$W/cold.log" || {
+		echo "bench: the cold run failed:" >&2; tail -n 20 "$W/cold.log" >&2; exit 1; }
+	cold="$cold $(ms "$t0")"
+	applied=$(psql -qAtX -d f001 -c "SELECT count(*) FROM migrated_versions")
+	[ "$applied" = 2 ] || { echo "bench: f001 has $applied versions" >&2; exit 1; }
+done
+runs_floor=$floor runs_cold=$cold
+floor=$(printf '%s\n' $floor | sort -n | head -n 1)
+cold=$(printf '%s\n' $cold | sort -n | head -n 1)
+psql -qAtX -d postgres -c CHECKPOINT
+sync
+
+noop=
+for r in $(seq 1 "$RUNS"); do
+	t0=$(date +%s%N)
+	"$MIGRATED" -c "$W/fleet.yaml" --once --up 2>"$W/noop.log"
+	noop="$noop $(ms "$t0")"
+	grep -q "fleet: $N members, $N done" "$W/noop.log" || {
+		echo "bench: no-op pass did not finish:" >&2; tail "$W/noop.log" >&2; exit 1; }
+	[ "$(grep -c 'tier 2: 0 applied' "$W/noop.log")" = "$N" ] || {
+		echo "bench: the no-op pass applied something" >&2; exit 1; }
+done
+best=$(printf '%s\n' $noop | sort -n | head -n 1)
+med=$(printf '%s\n' $noop | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+load=$(cut -d' ' -f1 /proc/loadavg)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+rate() { awk -v n="$N" -v t="$1" 'BEGIN { printf "%.1f", n * 1000 / t }'; }
+echo "fleet benchmark: $N databases, the sample service, parallel $P," \
+    "fsync on ($(nproc) cores, load average $load)"
+printf '  floor  psql -f per database (xargs -P %d) %6d ms  %6s db/s\n' \
+    "$P" "$floor" "$(rate "$floor")"
+printf '  cold   migrated --once --up             %6d ms  %6s db/s  %sx floor (target <= 1.20)\n' \
+    "$cold" "$(rate "$cold")" "$(ratio "$cold" "$floor")"
+printf '  no-op  migrated --once --up, up to date %6d ms  %6s db/s  median %d ms of %d (target < 2000 ms)\n' \
+    "$best" "$(rate "$best")" "$med" "$RUNS"
+echo "  every run (ms): floor$runs_floor; cold$runs_cold; no-op$noop"
