@@ -325,34 +325,29 @@ control_write_cb(uv_write_t *req, int status)
 		control_conn_close(c);
 }
 
-void
-control_send(struct conn *c, json_t *msg)
+/* Queue buf (taken over, len bytes) for c; a client that does not read
+   its replies is dropped, and so is one we have no memory for. */
+static void
+control_write(struct conn *c, char *buf, size_t len)
 {
 	struct wreq *w;
 	uv_buf_t b;
-	size_t len;
 
-	if (msg == NULL || c->closing) {
-		json_decref(msg);
-		return;
-	}
 	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
 	    CONTROL_MAX_QUEUED) {
 		log_warnx("control: uid %ld pid %ld does not read its "
 		    "replies, dropping it", (long)c->uid, (long)c->pid);
-		json_decref(msg);
+		free(buf);
 		control_conn_close(c);
 		return;
 	}
-	w = calloc(1, sizeof(*w));
-	if (w == NULL || (w->buf = proto_encode(msg, &len)) == NULL) {
-		free(w);
-		json_decref(msg);
-		control_conn_close(c);	/* out of memory: drop this one */
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		free(buf);
+		control_conn_close(c);
 		return;
 	}
-	json_decref(msg);
 	w->c = c;
+	w->buf = buf;
 	b = uv_buf_init(w->buf, (unsigned)len);
 	c->writes++;
 	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1,
@@ -365,13 +360,31 @@ control_send(struct conn *c, json_t *msg)
 }
 
 void
+control_send(struct conn *c, json_t *msg)
+{
+	char *buf;
+	size_t len;
+
+	if (msg == NULL || c->closing) {
+		json_decref(msg);
+		return;
+	}
+	buf = proto_encode(msg, &len);
+	json_decref(msg);
+	if (buf == NULL) {
+		control_conn_close(c);	/* out of memory: drop this one */
+		return;
+	}
+	control_write(c, buf, len);
+}
+
+/* msgs (taken over) in one write. */
+void
 control_send_all(struct conn *c, json_t *msgs)
 {
-	struct wreq *w = NULL;
 	size_t i, len, off = 0, cap = 0;
 	char *line, *buf = NULL, *nbuf;
 	json_t *msg;
-	uv_buf_t b;
 
 	if (c->closing || json_array_size(msgs) == 0)
 		goto out;
@@ -390,27 +403,8 @@ control_send_all(struct conn *c, json_t *msgs)
 		off += len;
 		free(line);
 	}
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
-	    CONTROL_MAX_QUEUED) {
-		log_warnx("control: uid %ld pid %ld does not read its "
-		    "replies, dropping it", (long)c->uid, (long)c->pid);
-		control_conn_close(c);
-		goto out;
-	}
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		goto nomem;
-	w->c = c;
-	w->buf = buf;
+	control_write(c, buf, off);
 	buf = NULL;
-	b = uv_buf_init(w->buf, (unsigned)off);
-	c->writes++;
-	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1,
-	    control_write_cb) != 0) {
-		c->writes--;
-		free(w->buf);
-		free(w);
-		control_conn_close(c);
-	}
 	goto out;
 nomem:
 	control_conn_close(c);	/* out of memory: drop this one */
