@@ -16,10 +16,7 @@
  * The pace (rows per batch, the pause after it) comes from pacer.c, fed
  * with each batch's time and, when adaptive, a probe: a trivial write
  * transaction timed on a second connection right after each commit (and
- * five times before the first batch, for its baseline) and a count of
- * the application's active sessions, taken on the probe connection after
- * each commit (and ACTIVE_NBASE times, ACTIVE_GAP_MS apart, before the
- * first batch).  An adaptive
+ * five times before the first batch, for its baseline).  An adaptive
  * batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten times the
  * target (the file's lock_timeout if shorter); a lock timeout halves the
  * size before the retry.  Every batch event carries the measurements and
@@ -62,8 +59,6 @@ struct backfill {
 
 #define PROBE_LOCK_MIN_MS	200	/* the shortest per-batch lock wait */
 #define PACE_TARGET_MS		20	/* target when the config has none */
-#define ACTIVE_NBASE		20	/* active-session samples before */
-#define ACTIVE_GAP_MS		5	/* apart */
 
 /* Length of identifier name written at s (quoted or not), or 0. */
 static size_t
@@ -336,36 +331,6 @@ bf_probe(struct backfill *b)
 	return (long)(mtime_now_us() - t0);
 }
 
-/*
- * The application's sessions that are not idle: every client backend of
- * this database but the batch's own connection and the probe's (-1: no
- * probe).  pg_stat_activity's state is set as each statement starts and
- * ends, not with the statistics flushed once a second.
- */
-static int
-bf_active(struct backfill *b)
-{
-	struct merr ignore;
-	PGresult *res;
-	char pid[24];
-	const char *p[1] = { pid };
-	int n;
-
-	if (b->probe.conn == NULL)
-		return -1;
-	snprintf(pid, sizeof(pid), "%d", PQbackendPID(b->r->env->db->conn));
-	if (db_query(&b->probe, "SELECT count(*) FROM pg_stat_activity WHERE "
-	    "backend_type = 'client backend' AND datname = "
-	    "current_database() AND state <> 'idle' AND pid NOT IN "
-	    "(pg_backend_pid(), $1::int)", 1, p, &res, &ignore) == -1) {
-		db_close(&b->probe);
-		return -1;
-	}
-	n = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return n;
-}
-
 /* Set up the pace; an adaptive one gets its probe and baseline. */
 static void
 bf_pace_init(struct backfill *b)
@@ -391,10 +356,6 @@ bf_pace_init(struct backfill *b)
 	}
 	for (int i = 0; i < PACER_NBASE; i++)
 		pacer_baseline(&b->pace, bf_probe(b));
-	for (int i = 0; i < ACTIVE_NBASE; i++) {
-		pacer_active_baseline(&b->pace, bf_active(b));
-		mtime_sleep_ms(ACTIVE_GAP_MS);
-	}
 }
 
 /* After a committed batch: the pacer's decision, reported with the batch. */
@@ -408,7 +369,6 @@ bf_pace(struct backfill *b, long ms)
 	s.ms = ms;
 	s.retries = b->retries;
 	s.probe_us = b->pace.lim.adaptive ? bf_probe(b) : -1;
-	s.active = b->pace.lim.adaptive ? bf_active(b) : -1;
 	pacer_update(&b->pace, &s);
 	memset(rp, 0, sizeof(*rp));
 	rp->batch = b->pace.batches;
@@ -417,11 +377,6 @@ bf_pace(struct backfill *b, long ms)
 	rp->retries = s.retries;
 	rp->probe_us = s.probe_us;
 	rp->probe_limit_us = pacer_probe_limit_us(&b->pace);
-	rp->active = s.active;
-	rp->active_avg = pacer_active_limit(&b->pace) < 0 ? -1.0 :
-	    (double)b->pace.active_avg / PACER_AVG;
-	rp->active_limit = pacer_active_limit(&b->pace) < 0 ? -1.0 :
-	    (double)pacer_active_limit(&b->pace) / PACER_AVG;
 	rp->target_ms = b->pace.lim.target_ms;
 	rp->decision = pacer_decision_name(b->pace.decision);
 	rp->reason = b->pace.reason;

@@ -61,10 +61,6 @@ struct progress_pace {
 	int		 retries;	/* lock timeouts it had */
 	long		 probe_us;	/* the probe after it, -1: none */
 	long		 probe_limit_us; /* slow above this, -1: unknown */
-	int		 active;	/* application sessions active after
-					   it, -1: not sampled */
-	double		 active_avg;	/* their moving average, -1: unknown */
-	double		 active_limit;	/* held up above this, -1: unknown */
 	long		 target_ms;	/* 0: fixed pace */
 	const char	*decision;	/* "fixed" "hold" "grow" "shrink" */
 	const char	*reason;
