@@ -15,7 +15,6 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->step = lim->size / 8 > lim->min_size ? lim->size / 8 :
 	    lim->min_size;
 	p->probe_base_us = -1;
-	p->active_base = -1;
 	p->decision = lim->adaptive ? PACE_HOLD : PACE_FIXED;
 	p->reason = lim->adaptive ? "first batch" : "fixed size and pause";
 }
@@ -48,40 +47,6 @@ pacer_probe_limit_us(const struct pacer *p)
 	if (b < 0)
 		return -1;
 	return b * 4 > b + 2000 ? b * 4 : b + 2000;
-}
-
-void
-pacer_active_baseline(struct pacer *p, int active)
-{
-	if (active < 0)
-		return;
-	p->active_sum += active;
-	p->nactive++;
-	p->active_base = p->active_sum * PACER_AVG / p->nactive;
-	p->active_avg = p->active_base;
-}
-
-/* Twice the baseline, and at least two sessions more. */
-long
-pacer_active_limit(const struct pacer *p)
-{
-	long b = p->active_base;
-
-	if (b < 0)
-		return -1;
-	return b * 2 > b + 2 * PACER_AVG ? b * 2 : b + 2 * PACER_AVG;
-}
-
-/* Fold one sample into the moving average; 1: over the limit. */
-static int
-app_busy(struct pacer *p, int active)
-{
-	long limit = pacer_active_limit(p);
-
-	if (limit < 0 || active < 0)
-		return 0;
-	p->active_avg += ((long)active * PACER_AVG - p->active_avg) / 4;
-	return p->active_avg > limit;
 }
 
 static long
@@ -159,25 +124,18 @@ enum pace_decision
 pacer_update(struct pacer *p, const struct pace_sample *s)
 {
 	long limit = pacer_probe_limit_us(p);
-	int busy;
 
 	p->batches++;
 	if (!p->lim.adaptive)
 		return p->decision = PACE_FIXED;
-	busy = app_busy(p, s->active);
 	if (s->retries > 0)	/* pacer_retry() halved the size */
 		p->decision = back_off(p, p->size, 1, "lock timeout");
 	else if (s->ms > p->lim.target_ms)	/* pause once it cannot shrink */
 		p->decision = back_off(p, over_target(p, s),
-		    busy || p->size == p->lim.min_size, busy ?
-		    "batch over the target, application busy" :
-		    "batch over the target");
+		    p->size == p->lim.min_size, "batch over the target");
 	else if (limit >= 0 && s->probe_us > limit)
 		p->decision = back_off(p, p->size - p->size / 4, 1,
 		    "probe slow: server busy");
-	else if (busy)
-		p->decision = back_off(p, p->size, 1,
-		    "application busy: more sessions active");
 	else
 		p->decision = speed_up(p, s);
 	return p->decision;

@@ -10,20 +10,12 @@
  *     application waits at most that long for a row the batch holds;
  *   - a probe, a trivial query on a second connection timed right after
  *     the commit, against its own median before the first batch: when it
- *     is slow, the server is short of CPU or I/O for everyone;
- *   - the application's sessions active (not idle) right after the
- *     commit, averaged over the last batches (a moving average, weight
- *     1/4), against their mean before the first batch: by Little's law
- *     more of them active at the same offered rate means each waits
- *     longer, for the CPU the batches take or for their locks; a client
- *     that has fallen behind its schedule keeps its session busy.  The
- *     probe does not see this: it runs between batches.
+ *     is slow, the server is short of CPU or I/O for everyone.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
  * halves the size and doubles the pause; a slow probe takes a quarter off
- * the size and doubles the pause; a busy application doubles the pause
- * (also after a batch over the target, at any size); otherwise the pause halves and the size
+ * the size and doubles the pause; otherwise the pause halves and the size
  * grows by one step (an eighth of the first), or less: no further than
  * the last batch's rate says still fits the target.  All within the
  * limits.
@@ -34,7 +26,6 @@
 #define MIGRATE_PACER_H
 
 #define PACER_NBASE	5	/* probes pacer_baseline() keeps */
-#define PACER_AVG	16	/* fixed point of the active-session average */
 
 /* What a "-- migrated:batch" line asked for; -1 (0 for adaptive): not given. */
 struct pace_spec {
@@ -69,8 +60,6 @@ struct pace_sample {
 	long		ms;		/* begin to commit, retries included */
 	long		probe_us;	/* -1: no probe */
 	int		retries;	/* lock timeouts in this batch */
-	int		active;		/* application sessions active after
-					   it, -1: not sampled */
 };
 
 struct pacer {
@@ -81,10 +70,6 @@ struct pacer {
 	long			probe_base_us;	/* -1: unknown */
 	long			base[PACER_NBASE]; /* probes before the first */
 	int			nbase;
-	long			active_base;	/* x PACER_AVG, -1: unknown */
-	long			active_sum;	/* baseline samples' sum */
-	int			nactive;	/* baseline samples */
-	long			active_avg;	/* x PACER_AVG, moving */
 	long long		batches;
 	enum pace_decision	decision;	/* the last one */
 	const char		*reason;	/* static, for the last one */
@@ -93,12 +78,6 @@ struct pacer {
 void	pacer_init(struct pacer *, const struct pace_limits *);
 /* One probe before the first batch (the baseline is their median). */
 void	pacer_baseline(struct pacer *, long probe_us);
-/* One count of active application sessions before the first batch
-   (the baseline is their mean). */
-void	pacer_active_baseline(struct pacer *, int active);
-/* The active-session average (x PACER_AVG) above which the application
-   counts as held up, or -1. */
-long	pacer_active_limit(const struct pacer *);
 /* Decide size and pause for the next batch from the one just done. */
 enum pace_decision pacer_update(struct pacer *, const struct pace_sample *);
 /* A batch is tried again after a lock timeout: adaptive, halve its size. */

@@ -1,8 +1,7 @@
 /*
  * test_pacer.c - the backfill pacer's decisions (core/pacer.c): fixed
  * stays fixed, a batch over the target shrinks (and pauses once at
- * min_size), a slow probe or a lock timeout shrinks and pauses, more of
- * the application's sessions active than before pauses longer, within
+ * min_size), a slow probe or a lock timeout shrinks and pauses, within
  * the limits; fast batches grow back, by one step or as far as the last
  * batch's rate says the target is.
  */
@@ -20,7 +19,7 @@ static const struct pace_limits adaptive = {
 static enum pace_decision
 batch(struct pacer *p, long long rows, long ms, long probe_us)
 {
-	struct pace_sample s = { rows, ms, probe_us, 0, -1 };
+	struct pace_sample s = { rows, ms, probe_us, 0 };
 
 	return pacer_update(p, &s);
 }
@@ -147,63 +146,11 @@ test_probe(void **state)
 	assert_true(p.pause_ms > 0);
 }
 
-static enum pace_decision
-busy(struct pacer *p, long ms, int active)
-{
-	struct pace_sample s = { p->size, ms, -1, 0, active };
-
-	return pacer_update(p, &s);
-}
-
-/* More sessions of the application active: the pause grows, at any size. */
-static void
-test_application_busy(void **state)
-{
-	struct pacer p;
-	long size;
-
-	(void)state;
-	pacer_init(&p, &adaptive);
-	assert_int_equal(pacer_active_limit(&p), -1);
-	assert_int_equal(busy(&p, 5, 8), PACE_GROW);	/* no baseline */
-	pacer_active_baseline(&p, 1);
-	pacer_active_baseline(&p, 3);
-	pacer_active_baseline(&p, -1);	/* not sampled: left out */
-	assert_int_equal(p.active_base, 2 * PACER_AVG);
-	assert_int_equal(pacer_active_limit(&p), 4 * PACER_AVG);
-	/* one busy sample moves the average a quarter of the way: not yet */
-	size = p.size;
-	assert_int_equal(busy(&p, 5, 8), PACE_GROW);
-	assert_int_equal(p.active_avg, 3 * PACER_AVG + PACER_AVG / 2);
-	/* the next does: same size, a pause that doubles */
-	size = p.size;
-	assert_int_equal(busy(&p, 5, 8), PACE_SHRINK);
-	assert_string_equal(p.reason, "application busy: more sessions active");
-	assert_int_equal(p.size, size);
-	assert_int_equal(p.pause_ms, 5);
-	assert_int_equal(busy(&p, 5, 8), PACE_SHRINK);
-	assert_int_equal(p.pause_ms, 10);
-	/* over the target while busy: smaller and longer pause, not min_size */
-	assert_int_equal(busy(&p, 80, 8), PACE_SHRINK);
-	assert_string_equal(p.reason, "batch over the target, application busy");
-	assert_int_equal(p.pause_ms, 20);
-	assert_true(p.size > adaptive.min_size && p.size < size);
-	/* up to max_pause, then nothing left to give */
-	for (int i = 0; i < 20; i++)
-		busy(&p, 5, 8);
-	assert_int_equal(p.pause_ms, 500);
-	/* the application quiet again: the average falls, the pause halves */
-	while (busy(&p, 5, 2) != PACE_GROW)
-		;
-	assert_int_equal(p.pause_ms, 250);
-	assert_true(p.active_avg <= pacer_active_limit(&p));
-}
-
 static void
 test_retry(void **state)
 {
 	struct pacer p;
-	struct pace_sample s = { 500, 3000, -1, 1, -1 };
+	struct pace_sample s = { 500, 3000, -1, 1 };
 
 	(void)state;
 	pacer_init(&p, &adaptive);
@@ -224,7 +171,6 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_grow_stops_short_of_target),
 		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_application_busy),
 		cmocka_unit_test(test_retry),
 	};
 
