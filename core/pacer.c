@@ -15,6 +15,9 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->step = lim->size / 8 > lim->min_size ? lim->size / 8 :
 	    lim->min_size;
 	p->probe_base_us = -1;
+	p->rate.xid = -1;
+	p->rate.base = -1;
+	p->rate.last = -1;
 	p->decision = lim->adaptive ? PACE_HOLD : PACE_FIXED;
 	p->reason = lim->adaptive ? "first batch" : "fixed size and pause";
 }
@@ -47,6 +50,25 @@ pacer_probe_limit_us(const struct pacer *p)
 	if (b < 0)
 		return -1;
 	return b * 4 > b + 2000 ? b * 4 : b + 2000;
+}
+
+void
+pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
+{
+	struct pace_rate *r = &p->rate;
+
+	if (xid < 0)
+		return;
+	if (r->nbase++ == 0) {
+		r->base_xid = xid;
+		r->base_us = at_us;
+	} else if (at_us > r->base_us) {
+		/* less the ids of the probes since the first */
+		r->base = (long)((xid - r->base_xid - (r->nbase - 1)) *
+		    1000000 / (at_us - r->base_us));
+	}
+	r->xid = xid;		/* the first window starts here */
+	r->at_us = at_us;
 }
 
 static long
@@ -120,14 +142,62 @@ over_target(const struct pacer *p, const struct pace_sample *s)
 	return fit > p->size / 2 ? fit : p->size / 2;
 }
 
+enum rate_verdict { RATE_NONE, RATE_STEADY, RATE_BEHIND, RATE_CATCHING_UP };
+
+/*
+ * Count this batch's ids (its own, one per retry, the probe's); at the
+ * end of a window, the application's rate against the baseline moves
+ * the floor of the pause.
+ */
+static enum rate_verdict
+rate_window(struct pacer *p, const struct pace_sample *s)
+{
+	struct pace_rate *r = &p->rate;
+	enum rate_verdict v;
+	long long others, us = s->at_us - r->at_us;
+	long step = pause_step(p), up;
+
+	if (r->base <= 0 || r->xid < 0 || s->xid < 0)
+		return RATE_NONE;
+	r->own += 1 + s->retries + 1;
+	if (us < PACER_WINDOW_US)
+		return RATE_NONE;
+	others = s->xid - r->xid - r->own;
+	r->last = (long)(others > 0 ? others * 1000000 / us : 0);
+	r->xid = s->xid;
+	r->at_us = s->at_us;
+	r->own = 0;
+	if (r->last * 20 < r->base * 19 && r->floor_ms >= s->ms * 4) {
+		/* as few with the backfill idle 4/5 of the time: the
+		   application asks for less than before, not the backfill's
+		   fault; its rate now is the baseline */
+		r->base = r->last;
+		r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
+		v = RATE_STEADY;
+	} else if (r->last * 20 < r->base * 19) {
+		up = r->floor_ms * 2 > s->ms ? r->floor_ms * 2 : s->ms;
+		r->floor_ms = clamp(up > step ? up : step, 0,
+		    p->lim.max_pause_ms);
+		v = RATE_BEHIND;
+	} else if (r->last * 20 > r->base * 21) {
+		v = RATE_CATCHING_UP;
+	} else {
+		r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
+		v = RATE_STEADY;
+	}
+	return v;
+}
+
 enum pace_decision
 pacer_update(struct pacer *p, const struct pace_sample *s)
 {
-	long limit = pacer_probe_limit_us(p);
+	long limit = pacer_probe_limit_us(p), pause = p->pause_ms;
+	enum rate_verdict v;
 
 	p->batches++;
 	if (!p->lim.adaptive)
 		return p->decision = PACE_FIXED;
+	v = rate_window(p, s);
 	if (s->retries > 0)	/* pacer_retry() halved the size */
 		p->decision = back_off(p, p->size, 1, "lock timeout");
 	else if (s->ms > p->lim.target_ms)	/* pause once it cannot shrink */
@@ -136,8 +206,14 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 	else if (limit >= 0 && s->probe_us > limit)
 		p->decision = back_off(p, p->size - p->size / 4, 1,
 		    "probe slow: server busy");
-	else
+	else if (v == RATE_BEHIND) {
+		p->reason = "application behind: fewer writes than before";
+		p->decision = p->rate.floor_ms > pause ? PACE_SHRINK :
+		    PACE_HOLD;
+	} else
 		p->decision = speed_up(p, s);
+	if (p->pause_ms < p->rate.floor_ms)	/* the application's floor */
+		p->pause_ms = p->rate.floor_ms;
 	return p->decision;
 }
 

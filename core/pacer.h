@@ -10,7 +10,15 @@
  *     application waits at most that long for a row the batch holds;
  *   - a probe, a trivial query on a second connection timed right after
  *     the commit, against its own median before the first batch: when it
- *     is slow, the server is short of CPU or I/O for everyone.
+ *     is slow, the server is short of CPU or I/O for everyone;
+ *   - the application's write rate: the probe's txid_current() less the
+ *     last one, less the transaction ids the backfill and its probes took
+ *     themselves, per second, on windows of PACER_WINDOW_US, against the
+ *     same before the first batch.  Fewer writes than before (by more
+ *     than a twentieth) at the rate the application asks for means it is
+ *     falling behind: the CPU, the WAL or the locks the batches take are
+ *     what it waits for.  The probe's own time does not show this: it
+ *     runs between batches.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
@@ -18,7 +26,13 @@
  * the size and doubles the pause; otherwise the pause halves and the size
  * grows by one step (an eighth of the first), or less: no further than
  * the last batch's rate says still fits the target.  All within the
- * limits.
+ * limits.  Under all this, a floor for the pause set by the write rate,
+ * once a window: an application behind doubles it (to one batch's time at
+ * least: half the time for the backfill), one catching up (more writes
+ * than before) keeps it, one at its rate again lowers it by one step;
+ * one still behind while the floor is four batches' time (the backfill
+ * idle 4/5 of the time) asks for less than before: its rate becomes the
+ * baseline.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -26,6 +40,7 @@
 #define MIGRATE_PACER_H
 
 #define PACER_NBASE	5	/* probes pacer_baseline() keeps */
+#define PACER_WINDOW_US	200000	/* the write rate's window */
 
 /* What a "-- migrated:batch" line asked for; -1 (0 for adaptive): not given. */
 struct pace_spec {
@@ -60,6 +75,22 @@ struct pace_sample {
 	long		ms;		/* begin to commit, retries included */
 	long		probe_us;	/* -1: no probe */
 	int		retries;	/* lock timeouts in this batch */
+	long long	xid;		/* the probe's txid_current(), -1 */
+	long long	at_us;		/* when the probe ran */
+};
+
+/* The application's write rate: transaction ids others took. */
+struct pace_rate {
+	long long	xid;		/* the window's first, -1: none */
+	long long	at_us;
+	long		own;		/* ids the backfill took since */
+	long long	base_xid;	/* the first probe's before */
+	long long	base_us;
+	long		nbase;		/* probes before the first batch */
+	long		base;		/* per second before the first batch,
+					   -1: unknown */
+	long		last;		/* the last window's, -1: none */
+	long		floor_ms;	/* the pause it asks for */
 };
 
 struct pacer {
@@ -70,6 +101,7 @@ struct pacer {
 	long			probe_base_us;	/* -1: unknown */
 	long			base[PACER_NBASE]; /* probes before the first */
 	int			nbase;
+	struct pace_rate	rate;
 	long long		batches;
 	enum pace_decision	decision;	/* the last one */
 	const char		*reason;	/* static, for the last one */
@@ -78,6 +110,9 @@ struct pacer {
 void	pacer_init(struct pacer *, const struct pace_limits *);
 /* One probe before the first batch (the baseline is their median). */
 void	pacer_baseline(struct pacer *, long probe_us);
+/* A probe's transaction id before the first batch: the first starts the
+   window of the baseline rate, each later one ends it. */
+void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
 /* Decide size and pause for the next batch from the one just done. */
 enum pace_decision pacer_update(struct pacer *, const struct pace_sample *);
 /* A batch is tried again after a lock timeout: adaptive, halve its size. */

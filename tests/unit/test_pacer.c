@@ -2,7 +2,8 @@
  * test_pacer.c - the backfill pacer's decisions (core/pacer.c): fixed
  * stays fixed, a batch over the target shrinks (and pauses once at
  * min_size), a slow probe or a lock timeout shrinks and pauses, within
- * the limits; fast batches grow back, by one step or as far as the last
+ * the limits; an application writing less than before raises the floor
+ * of the pause, one catching up keeps it, one at its rate lowers it; fast batches grow back, by one step or as far as the last
  * batch's rate says the target is.
  */
 #include <setjmp.h>
@@ -19,7 +20,7 @@ static const struct pace_limits adaptive = {
 static enum pace_decision
 batch(struct pacer *p, long long rows, long ms, long probe_us)
 {
-	struct pace_sample s = { rows, ms, probe_us, 0 };
+	struct pace_sample s = { rows, ms, probe_us, 0, -1, -1 };
 
 	return pacer_update(p, &s);
 }
@@ -146,11 +147,75 @@ test_probe(void **state)
 	assert_true(p.pause_ms > 0);
 }
 
+static enum pace_decision
+wbatch(struct pacer *p, long ms, long long xid, long long at_us)
+{
+	struct pace_sample s = { p->size, ms, -1, 0, xid, at_us };
+
+	return pacer_update(p, &s);
+}
+
+/*
+ * The application's write rate: before the first batch 400 others' ids
+ * in 0.4 s (the second probe took one itself), 1000 a second.  Each batch
+ * takes two ids (its own and its probe's); a window is 0.2 s.
+ */
+static void
+test_application_behind(void **state)
+{
+	struct pacer p;
+	long size;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, 1401, 400000);
+	assert_int_equal(p.rate.base, 1000);
+	/* mid-window: no verdict, the usual rules */
+	assert_int_equal(wbatch(&p, 10, 1503, 500000), PACE_GROW);
+	assert_int_equal(p.rate.last, -1);
+	/* 100 others' ids in the window: 500 a second, behind; the floor
+	   starts at one batch's time, the size stays */
+	size = p.size;
+	assert_int_equal(wbatch(&p, 10, 1505, 600000), PACE_SHRINK);
+	assert_int_equal(p.rate.last, 500);
+	assert_string_equal(p.reason,
+	    "application behind: fewer writes than before");
+	assert_int_equal(p.pause_ms, 10);
+	assert_int_equal(p.size, size);
+	/* still behind: doubled */
+	assert_int_equal(wbatch(&p, 10, 1607, 800000), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 20);
+	/* catching up (1200 a second): the floor holds against speed_up */
+	wbatch(&p, 10, 1849, 1000000);
+	assert_int_equal(p.rate.last, 1200);
+	assert_int_equal(p.pause_ms, 20);
+	/* at its rate again: one step (5 ms) less a window */
+	wbatch(&p, 10, 2051, 1200000);
+	assert_int_equal(p.rate.last, 1000);
+	assert_int_equal(p.pause_ms, 15);
+	wbatch(&p, 10, 2253, 1400000);
+	assert_int_equal(p.pause_ms, 10);
+	/* behind: 20, 40 ms; behind still with the backfill idle 4/5 of the
+	   time: the application asks for less, its rate is the baseline */
+	wbatch(&p, 10, 2253 + 52, 1600000);
+	assert_int_equal(p.pause_ms, 20);
+	wbatch(&p, 10, 2305 + 52, 1800000);
+	assert_int_equal(p.pause_ms, 40);
+	wbatch(&p, 10, 2357 + 52, 2000000);
+	assert_int_equal(p.rate.last, 250);
+	assert_int_equal(p.rate.base, 250);
+	assert_int_equal(p.pause_ms, 35);
+	/* no probe id: no verdict, the floor stays */
+	wbatch(&p, 1, -1, 9000000);
+	assert_int_equal(p.pause_ms, 35);
+}
+
 static void
 test_retry(void **state)
 {
 	struct pacer p;
-	struct pace_sample s = { 500, 3000, -1, 1 };
+	struct pace_sample s = { 500, 3000, -1, 1, -1, -1 };
 
 	(void)state;
 	pacer_init(&p, &adaptive);
@@ -171,6 +236,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_grow_stops_short_of_target),
 		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_application_behind),
 		cmocka_unit_test(test_retry),
 	};
 
