@@ -16,7 +16,9 @@
  * The pace (rows per batch, the pause after it) comes from pacer.c, fed
  * with each batch's time and, when adaptive, a probe: a trivial write
  * transaction timed on a second connection right after each commit (and
- * five times before the first batch, for its baseline).  An adaptive
+ * five times, RATE_GAP_MS apart, before the first batch, for its
+ * baseline); the transaction id it takes gives the application's write
+ * rate (pacer.h).  An adaptive
  * batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten times the
  * target (the file's lock_timeout if shorter); a lock timeout halves the
  * size before the retry.  Every batch event carries the measurements and
@@ -59,6 +61,7 @@ struct backfill {
 
 #define PROBE_LOCK_MIN_MS	200	/* the shortest per-batch lock wait */
 #define PACE_TARGET_MS		20	/* target when the config has none */
+#define RATE_GAP_MS		100	/* between the probes before */
 
 /* Length of identifier name written at s (quoted or not), or 0. */
 static size_t
@@ -313,21 +316,27 @@ bf_limits(const struct backfill *b, struct pace_limits *l)
  * The probe: the smallest write transaction, timed on its own connection
  * (microseconds, or -1).  txid_current() takes a transaction id, so its
  * commit waits for the WAL flush (and synchronous standbys) as the
- * application's commits do, besides the CPU everyone waits for.
+ * application's commits do, besides the CPU everyone waits for; the id
+ * (*xid, -1 if none) counts the write transactions begun before it.
  */
 static long
-bf_probe(struct backfill *b)
+bf_probe(struct backfill *b, long long *xid, long long *at_us)
 {
 	struct merr ignore;
+	PGresult *res;
 	long long t0;
 
+	*xid = -1;
+	*at_us = t0 = mtime_now_us();
 	if (b->probe.conn == NULL)
 		return -1;
-	t0 = mtime_now_us();
-	if (db_exec(&b->probe, "SELECT txid_current()", &ignore) == -1) {
+	if (db_query(&b->probe, "SELECT txid_current()", 0, NULL, &res,
+	    &ignore) == -1) {
 		db_close(&b->probe);	/* pace on the batch time alone */
 		return -1;
 	}
+	*xid = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
 	return (long)(mtime_now_us() - t0);
 }
 
@@ -354,8 +363,14 @@ bf_pace_init(struct backfill *b)
 		db_close(&b->probe);
 		return;
 	}
-	for (int i = 0; i < PACER_NBASE; i++)
-		pacer_baseline(&b->pace, bf_probe(b));
+	for (int i = 0; i < PACER_NBASE; i++) {
+		long long xid, at;
+
+		if (i > 0)
+			mtime_sleep_ms(RATE_GAP_MS);
+		pacer_baseline(&b->pace, bf_probe(b, &xid, &at));
+		pacer_rate_baseline(&b->pace, xid, at);
+	}
 }
 
 /* After a committed batch: the pacer's decision, reported with the batch. */
@@ -368,7 +383,9 @@ bf_pace(struct backfill *b, long ms)
 	s.rows = b->count;
 	s.ms = ms;
 	s.retries = b->retries;
-	s.probe_us = b->pace.lim.adaptive ? bf_probe(b) : -1;
+	s.xid = s.at_us = -1;
+	s.probe_us = b->pace.lim.adaptive ? bf_probe(b, &s.xid, &s.at_us) :
+	    -1;
 	pacer_update(&b->pace, &s);
 	memset(rp, 0, sizeof(*rp));
 	rp->batch = b->pace.batches;
@@ -377,6 +394,8 @@ bf_pace(struct backfill *b, long ms)
 	rp->retries = s.retries;
 	rp->probe_us = s.probe_us;
 	rp->probe_limit_us = pacer_probe_limit_us(&b->pace);
+	rp->rate = b->pace.rate.last;
+	rp->base_rate = b->pace.rate.base;
 	rp->target_ms = b->pace.lim.target_ms;
 	rp->decision = pacer_decision_name(b->pace.decision);
 	rp->reason = b->pace.reason;

@@ -61,6 +61,9 @@ struct progress_pace {
 	int		 retries;	/* lock timeouts it had */
 	long		 probe_us;	/* the probe after it, -1: none */
 	long		 probe_limit_us; /* slow above this, -1: unknown */
+	long		 rate;		/* the application's writes per
+					   second, last window, -1: none */
+	long		 base_rate;	/* before the first batch, -1 */
 	long		 target_ms;	/* 0: fixed pace */
 	const char	*decision;	/* "fixed" "hold" "grow" "shrink" */
 	const char	*reason;
