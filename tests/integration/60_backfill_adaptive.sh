@@ -2,7 +2,10 @@
 # daemon: while every row it updates is made slow on purpose (a trigger
 # that sleeps while a switch is on), the pacer shrinks the batch down to
 # min_size and then pauses; once the switch is off it grows again; the backfill
-# completes with every row updated exactly once, and every batch event
+# completes with every row updated exactly once; an application session
+# that writes less than before the first batch (slowed on purpose) makes
+# the pacer pause, and once it writes as before the pause goes; every
+# batch event
 # carries the measurements and the decision (JSON and text).  Bad pacing
 # options are refused with file:line:column, nothing runs, the daemon
 # carries on.  Only the direction of the decisions is checked, under a
@@ -101,7 +104,8 @@ ok "a longer pause while slow" test \
     "$(pace "select(.batch <= $seen) | .pause_ms" | sort -n | tail -n 1)" -gt 0
 is "every batch has the fields" "$(pace 'select(has("batch") and has("rows")
     and has("ms") and has("target_ms") and has("probe_ms") and has("size")
-    and has("pause_ms") and has("decision") and has("reason") | not)' | wc -l)" 0
+    and has("pause_ms") and has("decision") and has("reason")
+    and has("rate") and has("base_rate") | not)' | wc -l)" 0
 is "target as given" "$(pace '.target_ms' | sort -u)" 200
 is "rows add up" "$(pace '.rows' | awk '{ s += $1 } END { print s }')" 3000
 ok "sizes within min_size and max_size" test \
@@ -127,6 +131,62 @@ is "text: up exit 0" "$?" 0
 like "text: the decision on the batch line" "$out" \
     "text: 100/[0-9]+ rows \\([0-9]+ ms\\) · batch 1: 100 rows in [0-9]+ ms, target 200 ms → size [0-9]+, pause [0-9]+ ms \\("
 is "both applied" "$(q "SELECT count(*) FILTER (WHERE v = 3) || ',' || count(*) FILTER (WHERE v = 2)  FROM items")" "200,1800"
+
+# --- the application falls behind: it writes less than before ----------
+# batches of exactly 10 rows (100 ms, far under the 1 s target), so only
+# the application's write rate can make the pacer pause.  The application:
+# one session committing a row update every 2 ms, or every 100 ms while
+# app.slow is on.
+q "CREATE TABLE app (slow boolean NOT NULL, stop boolean NOT NULL, n int NOT NULL)"
+q "INSERT INTO app VALUES (false, false, 0)"
+PGAPPNAME=app psql -qAtX -d "$TESTDB" -c "DO \$\$ BEGIN
+	LOOP
+		UPDATE app SET n = n + 1;
+		COMMIT;
+		EXIT WHEN (SELECT stop FROM app);
+		PERFORM pg_sleep(CASE WHEN (SELECT slow FROM app) THEN 0.1
+		    ELSE 0.002 END);
+	END LOOP;
+   END \$\$" >app.out 2>&1 &
+APP=$!; track $APP
+writing() { [ "$(q "SELECT n > 20 FROM app")" = t ]; }
+wait_until 30 writing
+q "UPDATE slow SET on_ = true"
+cat >migrations/20240104_000000_held.sql <<'EOF'
+-- migrated:batch size=10 min_size=10 max_size=10 target=1s max_pause=200ms
+UPDATE items SET v = v + 1 WHERE id <= 600;
+EOF
+ctl --json --yes up >held.json 2>held.err &
+UP=$!; track $UP
+hpace() {	# hpace JQ-FILTER: as pace, over held.json
+	jq -rcR "fromjson? | select(.data.phase == \"batch\") | .data.pace | $1" \
+	    held.json
+}
+started() { [ -n "$(hpace '.batch')" ]; }
+wait_until 60 started
+q "UPDATE app SET slow = true"
+behind() {
+	[ -n "$(hpace 'select(.reason == "application behind: fewer writes than before" and .pause_ms > 0)')" ]
+}
+wait_until 60 behind
+q "UPDATE app SET slow = false"
+last=$(hpace '.batch' | tail -n 1)
+wait $UP
+is "behind: up completes" "$?" 0
+q "UPDATE app SET stop = true"
+wait $APP
+is "application: its loop ended cleanly" "$?" 0
+at=$(hpace 'select(.reason == "application behind: fewer writes than before") | .batch' | head -n 1)
+ok "writing as before: the pause went down again" test \
+    "$(hpace "select(.batch > $last) | .pause_ms" | sort -n | head -n 1)" \
+    -lt "$(hpace '.pause_ms' | sort -n | tail -n 1)"
+is "behind: its rate under 19/20 of the baseline" \
+    "$(hpace "select(.batch == $at) | .rate * 20 < .base_rate * 19")" true
+ok "behind: a pause while it was" test \
+    "$(hpace '.pause_ms' | sort -n | tail -n 1)" -gt 0
+is "behind: the size never changed" "$(hpace '.size' | sort -u)" 10
+is "behind: rows updated" "$(q "SELECT count(*) FILTER (WHERE v = 4) || ',' ||
+    count(*) FILTER (WHERE v = 3) FROM items")" "200,400"
 
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0
