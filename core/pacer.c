@@ -153,9 +153,9 @@ static enum rate_verdict
 rate_window(struct pacer *p, const struct pace_sample *s)
 {
 	struct pace_rate *r = &p->rate;
-	enum rate_verdict v;
 	long long others, us = s->at_us - r->at_us;
 	long step = pause_step(p), up;
+	int behind;
 
 	if (r->base <= 0 || r->xid < 0 || s->xid < 0)
 		return RATE_NONE;
@@ -167,25 +167,22 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 	r->xid = s->xid;
 	r->at_us = s->at_us;
 	r->own = 0;
-	if (r->last * 20 < r->base * 19 && r->floor_ms >= s->ms * 4) {
+	behind = r->last * 20 < r->base * 19;
+	if (behind && r->floor_ms >= s->ms * 4) {
 		/* as few with the backfill idle 4/5 of the time: the
 		   application asks for less than before, not the backfill's
 		   fault; its rate now is the baseline */
 		r->base = r->last;
-		r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
-		v = RATE_STEADY;
-	} else if (r->last * 20 < r->base * 19) {
+	} else if (behind) {
 		up = r->floor_ms * 2 > s->ms ? r->floor_ms * 2 : s->ms;
 		r->floor_ms = clamp(up > step ? up : step, 0,
 		    p->lim.max_pause_ms);
-		v = RATE_BEHIND;
+		return RATE_BEHIND;
 	} else if (r->last * 20 > r->base * 21) {
-		v = RATE_CATCHING_UP;
-	} else {
-		r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
-		v = RATE_STEADY;
+		return RATE_CATCHING_UP;
 	}
-	return v;
+	r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
+	return RATE_STEADY;
 }
 
 enum pace_decision
