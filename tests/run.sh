@@ -13,6 +13,7 @@ export BUILD=$(cd "$BUILD" && pwd)
 only=("$@")
 
 . tests/lib/cluster.sh
+. tests/lib/poll.sh
 
 TMP=$(mktemp -d /tmp/migrated-test.XXXXXX)
 chmod 755 "$TMP"
@@ -45,18 +46,21 @@ reap() {	# reap PIDFILE
 		echo "  left running: $(tr '\0' ' ' </proc/$_pid/cmdline | cut -c1-100) (pid $_pid): terminating"
 		kill -TERM "$_pid" 2>/dev/null && _left="$_left $_pid"
 	done <"$1"
-	for _i in $(seq 100); do
-		_alive=""
-		for _pid in $_left; do
-			_s=$(sed 's/.*) //' "/proc/$_pid/stat" 2>/dev/null |
-			    awk '{ print $1 }')
-			[ -n "$_s" ] && [ "$_s" != Z ] && _alive="$_alive $_pid"
-		done
-		_left=$_alive
-		[ -z "$_left" ] && return 0
-		sleep 0.1	# the poll above: at most 100 rounds, then KILL
-	done
+	poll 10 reap_gone && return 0
 	for _pid in $_left; do kill -KILL "$_pid" 2>/dev/null; done
+}
+
+# reap_gone: drop from _left the processes that have ended (a zombie has);
+# true once none is left
+reap_gone() {
+	_alive=""
+	for _pid in $_left; do
+		_s=$(sed 's/.*) //' "/proc/$_pid/stat" 2>/dev/null |
+		    awk '{ print $1 }')
+		[ -n "$_s" ] && [ "$_s" != Z ] && _alive="$_alive $_pid"
+	done
+	_left=$_alive
+	[ -z "$_left" ]
 }
 
 trap cleanup EXIT

@@ -1,6 +1,6 @@
 # replica.sh - two PostgreSQL servers of one cluster with streaming
-# replication, for the switchover tests.  Source it after cluster.sh (for
-# PGBIN and cluster_as_owner), then:
+# replication, for the switchover tests.  Source it after testlib.sh
+# (poll) and cluster.sh (PGBIN, cluster_as_owner), then:
 #
 #   rep_primary DIR NODE     initdb DIR/NODE and start it as the primary
 #   rep_standby DIR FROM TO  base backup of FROM into DIR/TO (-R: its
@@ -82,16 +82,17 @@ rep_standby() {	# rep_standby DIR FROM TO
 	rep_psql "$1" "$2" -d postgres -c "ALTER SYSTEM SET \
 	    synchronous_standby_names = '*'" -c "SELECT pg_reload_conf()" \
 	    >/dev/null || return 1
-	_end=$(( $(date +%s) + 60 ))
-	until [ "$(rep_psql "$1" "$2" -d postgres -c "SELECT count(*) FROM \
+	poll 60 rep_syncing "$1" "$2" || {
+		echo "replica: $3 does not stream from $2" >&2
+		return 1
+	}
+}
+
+# rep_syncing DIR NODE: NODE has one standby streaming synchronously
+rep_syncing() {
+	[ "$(rep_psql "$1" "$2" -d postgres -c "SELECT count(*) FROM \
 	    pg_stat_replication WHERE state = 'streaming' AND sync_state = \
-	    'sync'")" = 1 ]; do
-		[ "$(date +%s)" -lt "$_end" ] || {
-			echo "replica: $3 does not stream from $2" >&2
-			return 1
-		}
-		sleep 0.05
-	done
+	    'sync'")" = 1 ]
 }
 
 rep_promote() {	# rep_promote DIR NODE
