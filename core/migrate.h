@@ -117,6 +117,19 @@ int	migrate_list(const struct mig_env *, struct migrate_result *,
 	    struct merr *);
 int	migrate_up(const struct mig_env *, const struct migrate_opts *,
 	    struct migrate_result *, struct merr *);
+/*
+ * up with nothing to do, told without the lock: 1, with res as
+ * migrate_up() fills it, when every file of the folder is applied as it
+ * is (its checksum recorded, no dirty row) and every recorded version has
+ * its file, read in one round trip on env->db (tracking_peek: a writable
+ * primary, no run holding the lock, migrated's table) and only once
+ * env->lockdb passed its session check.  0 when anything may be pending
+ * or the read cannot tell (then migrate_up() decides under the lock, as
+ * it always did); -1 only when the folder cannot be read or out of
+ * memory.  Nothing is written: a no-op up is no action to audit.
+ */
+int	migrate_up_settled(const struct mig_env *, const struct migrate_opts *,
+	    struct migrate_result *, struct merr *);
 int	migrate_down(const struct mig_env *, const struct migrate_opts *,
 	    struct migrate_result *, struct merr *);
 int	migrate_goto(const struct mig_env *, const char *version,

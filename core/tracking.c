@@ -185,6 +185,53 @@ row_cmp(const void *a, const void *b)
 	    ((const struct trk_row *)b)->version);
 }
 
+/* The columns tracking_rows() reads, in its order. */
+#define TRK_COLUMNS	"version, name, checksum, " \
+	"to_char(applied_at AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, duration_ms, " \
+	"dirty, direction, stmt_done, batch_key, rows_done, error, sqlstate"
+#define TRK_NCOLUMNS	13
+
+/*
+ * The rows of r from column c0 on (TRK_COLUMNS) into t; a row whose
+ * version is NULL (the outer join of tracking_peek) is no row.
+ */
+static int
+tracking_rows(PGresult *r, int c0, struct tracking *t, struct merr *e)
+{
+	int i, n = PQntuples(r);
+
+	if (n && (t->v = calloc((size_t)n, sizeof(*t->v))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		struct trk_row *w = &t->v[t->n];
+
+		if (PQgetisnull(r, i, c0))
+			continue;
+		w->version = dupval(r, i, c0);
+		w->name = dupval(r, i, c0 + 1);
+		w->checksum = dupval(r, i, c0 + 2);
+		w->applied_at = dupval(r, i, c0 + 3);
+		w->applied_by = dupval(r, i, c0 + 4);
+		w->duration_ms = atol(PQgetvalue(r, i, c0 + 5));
+		w->dirty = PQgetvalue(r, i, c0 + 6)[0] == 't';
+		w->direction = dupval(r, i, c0 + 7);
+		w->stmt_done = atoi(PQgetvalue(r, i, c0 + 8));
+		w->batch_key = dupval(r, i, c0 + 9);
+		w->rows_done = atoll(PQgetvalue(r, i, c0 + 10));
+		w->error = dupval(r, i, c0 + 11);
+		w->sqlstate = dupval(r, i, c0 + 12);
+		t->n++;
+		if (!w->version || !w->name || !w->checksum || !w->direction) {
+			tracking_release(t);
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		}
+	}
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), row_cmp);
+	return 0;
+}
+
 int
 tracking_load(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
@@ -192,7 +239,7 @@ tracking_load(struct db *d, const struct config *c, struct tracking *t,
 	const char *table = c->tracking_table;
 	char *sql;
 	PGresult *r;
-	int i, n, ours;
+	int rc, ours;
 
 	memset(t, 0, sizeof(*t));
 	if (probe(d, c->schema, table, &t->exists, &ours, e) == -1)
@@ -207,48 +254,72 @@ tracking_load(struct db *d, const struct config *c, struct tracking *t,
 	t->exists |= t->legacy;
 	if (!t->exists)
 		return 0;
-	if ((sql = tsql_of(c->schema, table, "SELECT version, name, checksum, "
-	    "to_char(applied_at AT TIME ZONE 'UTC', "
-	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, duration_ms, "
-	    "dirty, direction, stmt_done, batch_key, rows_done, error, "
-	    "sqlstate FROM %T")) == NULL)
+	if ((sql = tsql_of(c->schema, table, "SELECT " TRK_COLUMNS
+	    " FROM %T")) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	i = db_query(d, sql, 0, NULL, &r, e);
+	rc = db_query(d, sql, 0, NULL, &r, e);
 	free(sql);
-	if (i == -1)
+	if (rc == -1)
 		return -1;
-	n = PQntuples(r);
-	if (n && (t->v = calloc((size_t)n, sizeof(*t->v))) == NULL) {
-		PQclear(r);
+	rc = tracking_rows(r, 0, t, e);
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * One row whatever the table holds (an outer join): is the server a
+ * writable primary (as DB_ROLE_QUERY asks), does a session of this
+ * database hold the migration lock, is the table ours; then its rows.
+ */
+#define PEEK_SQL	"SELECT s.recovery, s.read_only, s.locked, s.ours, " \
+	TRK_COLUMNS " FROM (SELECT pg_is_in_recovery() AS recovery, " \
+	"current_setting('transaction_read_only') AS read_only, " \
+	"EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND " \
+	"granted AND objsubid = 1 AND database = (SELECT oid FROM " \
+	"pg_database WHERE datname = current_database()) AND " \
+	"((classid::bigint << 32) | objid::bigint) = " DB_LOCK_KEY_STR \
+	") AS locked, coalesce(obj_description(to_regclass($1), " \
+	"'pg_class'), '') LIKE 'migrated tracking %' AS ours) s " \
+	"LEFT JOIN %T ON true"
+
+int
+tracking_peek(struct db *d, const struct config *c, struct tracking *t,
+    int *sure, struct merr *e)
+{
+	char *sql, *name;
+	const char *p[1];
+	PGresult *r = NULL;
+	struct merr ignore;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	*sure = 0;
+	sql = tsql(c, PEEK_SQL);
+	name = quote_qualified(c->schema, c->tracking_table);
+	if (sql == NULL || name == NULL) {
+		free(sql);
+		free(name);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
-	for (i = 0; i < n; i++) {
-		struct trk_row *w = &t->v[i];
-
-		w->version = dupval(r, i, 0);
-		w->name = dupval(r, i, 1);
-		w->checksum = dupval(r, i, 2);
-		w->applied_at = dupval(r, i, 3);
-		w->applied_by = dupval(r, i, 4);
-		w->duration_ms = atol(PQgetvalue(r, i, 5));
-		w->dirty = PQgetvalue(r, i, 6)[0] == 't';
-		w->direction = dupval(r, i, 7);
-		w->stmt_done = atoi(PQgetvalue(r, i, 8));
-		w->batch_key = dupval(r, i, 9);
-		w->rows_done = atoll(PQgetvalue(r, i, 10));
-		w->error = dupval(r, i, 11);
-		w->sqlstate = dupval(r, i, 12);
-		t->n++;
-		if (!w->version || !w->name || !w->checksum || !w->direction) {
-			PQclear(r);
-			tracking_release(t);
-			return merr_set(e, MERR_NOMEM, "out of memory");
-		}
+	p[0] = name;
+	merr_clear(&ignore);
+	/* no table (a first run, an old build's): the locked path's job */
+	rc = db_query(d, sql, 1, p, &r, &ignore);
+	free(sql);
+	free(name);
+	if (rc == -1 || PQntuples(r) < 1 || PQnfields(r) != 4 + TRK_NCOLUMNS ||
+	    PQgetvalue(r, 0, 0)[0] != 'f' || strcmp(PQgetvalue(r, 0, 1),
+	    "off") != 0 || PQgetvalue(r, 0, 2)[0] != 'f' ||
+	    PQgetvalue(r, 0, 3)[0] != 't') {
+		PQclear(r);
+		return 0;
 	}
+	t->exists = 1;
+	rc = tracking_rows(r, 4, t, e);
 	PQclear(r);
-	if (t->n > 1)
-		qsort(t->v, t->n, sizeof(*t->v), row_cmp);
-	return 0;
+	if (rc == 0)
+		*sure = 1;
+	return rc;
 }
 
 void

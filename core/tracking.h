@@ -63,6 +63,18 @@ struct tracking {
 int	tracking_init(struct db *, const struct config *, struct merr *);
 int	tracking_load(struct db *, const struct config *, struct tracking *,
 	    struct merr *);
+/*
+ * The rows as tracking_load() reads them, without the migration lock, in
+ * one round trip that also says whether the read can stand for one made
+ * under the lock: *sure = 1 only when the server is a writable primary
+ * (asked, as db_writable() asks), no session of the database holds the
+ * lock (DB_LOCK_KEY: no run is under way), and the table is there and
+ * ours.  Anything else, a failed query included, is *sure = 0 with
+ * nothing read: the caller takes the lock and reads again.  -1 only when
+ * out of memory.
+ */
+int	tracking_peek(struct db *, const struct config *, struct tracking *,
+	    int *sure, struct merr *);
 void	tracking_release(struct tracking *);
 /* Is there an old build's table to rename (and none under the new name)? */
 int	tracking_legacy(struct db *, const struct config *, int *found,

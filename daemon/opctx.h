@@ -47,6 +47,15 @@ struct opctx {
 };
 
 int	ops_connect(struct opctx *, struct merr *);
+/*
+ * 1 when the worker's connection is as ops_connect() left it at an
+ * earlier job, told without a round trip: open and alive, its server the
+ * same primary as last reported, the audit table ready for this
+ * configuration, no failure kept to write (x->db set).  Its server's
+ * writability is then for the caller to ask, in its own statement.
+ * 0: call ops_connect().
+ */
+int	ops_attached(struct opctx *);
 int	ops_emit(struct opctx *, const char *action, const char *target,
 	    const char *detail, int ok, struct merr *);
 

@@ -240,6 +240,40 @@ ops_primary(struct opctx *x, struct merr *e)
 	return 0;
 }
 
+/* What the audit table was made ready for (a reload may name another
+ * database or table): malloc'd, NULL when out of memory. */
+static char *
+ops_audit_key(const struct opctx *x)
+{
+	char *key;
+
+	if (asprintf(&key, "%s|%s.%s", x->cfg->database ? x->cfg->database :
+	    "", x->cfg->schema, x->cfg->audit_table) == -1)
+		return NULL;
+	return key;
+}
+
+int
+ops_attached(struct opctx *x)
+{
+	struct db_server *was = &x->o->primary;
+	struct merr ignore;
+	char *key;
+	int same;
+
+	merr_clear(&ignore);
+	if (x->d->db.conn == NULL || !x->o->audit_ready ||
+	    !pending_none(&x->o->pending) ||
+	    (x->db = dbworker_db(x->d, x->cfg->database, &ignore)) == NULL ||
+	    (key = ops_audit_key(x)) == NULL)
+		return 0;
+	same = strcmp(key, x->o->audit_for) == 0 &&
+	    strcmp(was->host, x->db->srv.host) == 0 &&
+	    strcmp(was->port, x->db->srv.port) == 0;
+	free(key);
+	return same;
+}
+
 /* Connect (if needed) and make sure the audit table is there. */
 int
 ops_connect(struct opctx *x, struct merr *e)
@@ -252,9 +286,7 @@ ops_connect(struct opctx *x, struct merr *e)
 	snprintf(what, sizeof(what), "run '%s'", cmd_name(x->j->cmd));
 	if (db_writable(x->db, what, e) == -1)
 		return -1;
-	/* a reload may name another database or table */
-	if (asprintf(&key, "%s|%s.%s", x->cfg->database ? x->cfg->database :
-	    "", x->cfg->schema, x->cfg->audit_table) == -1)
+	if ((key = ops_audit_key(x)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (x->o->audit_ready && strcmp(key, x->o->audit_for) == 0) {
 		free(key);

@@ -297,6 +297,30 @@ tier2_opts(const struct proto_request *q, struct migrate_opts *o)
 	o->dry_run = q->dry_run;
 }
 
+/*
+ * up with nothing pending, answered in one round trip on the connection
+ * an earlier job left (migrate_up_settled: the server's writability, the
+ * lock's holder and the tracking rows in one read).  0 with r untouched:
+ * anything else is for the locked path, whose answer stands.
+ */
+static int
+tier2_settled(struct opctx *x, struct migrate_result *r)
+{
+	struct migrate_opts o;
+	struct mig_env env;
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if (!ops_attached(x) || tier2_env(x, &env, 1, &ignore) == -1)
+		return 0;
+	tier2_opts(&x->j->req, &o);
+	if (migrate_up_settled(&env, &o, r, &ignore) == 1) {
+		log_debug("up: nothing pending (one read, no lock)");
+		return 1;
+	}
+	return 0;
+}
+
 int
 op_tier2(struct opctx *x, struct merr *e)
 {
@@ -308,6 +332,8 @@ op_tier2(struct opctx *x, struct merr *e)
 	struct merr ignore;
 	int rc, changed;
 
+	if (op == &t2_up && tier2_settled(x, r))
+		return 0;	/* changed nothing: status stays as it is */
 	if (ops_connect(x, e) == -1 ||
 	    tier2_env(x, &env, x->j->mutating, e) == -1)
 		return -1;

@@ -256,6 +256,12 @@ pending_write(json_t *o, const struct config *cfg, struct db *db,
 }
 
 int
+pending_none(const struct pending *p)
+{
+	return p->v != NULL && json_array_size(p->v) == 0;
+}
+
+int
 pending_flush(struct pending *p, const struct config *cfg, struct db *db,
     struct audit *a, const char *origin, struct merr *e)
 {

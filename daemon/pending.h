@@ -42,6 +42,8 @@ struct pending {
 
 void	pending_init(struct pending *);
 void	pending_release(struct pending *);
+/* 1 when the kept failures were read (a flush ran) and none is left. */
+int	pending_none(const struct pending *);
 /* Is ev a failure that a lost connection kept out of the audit table? */
 int	pending_wanted(const struct mig_event *, struct db *,
 	    const struct merr *why);
