@@ -492,6 +492,160 @@ test_busy(void **state)
 	assert_int_equal(up(), 0);
 }
 
+/*
+ * up told without the lock (migrate_up_settled), then up under the lock
+ * on the same state; returns up's.  *fast: the first answered, and then
+ * the two answers must be the same; when it did not, it left its result
+ * untouched.
+ */
+static int
+settled_then_up(int *fast)
+{
+	struct migrate_result s;
+	int rc;
+
+	migrate_result_init(&s);
+	merr_clear(&F.e);
+	*fast = migrate_up_settled(&F.env, &F.opts, &s, &F.e);
+	assert_int_not_equal(*fast, -1);
+	if (!*fast)
+		assert_int_equal(s.nrows, 0);
+	merr_clear(&F.e);
+	rc = migrate_up(&F.env, &F.opts, &R, &F.e);
+	if (*fast) {
+		assert_int_equal(rc, 0);
+		assert_int_equal(R.nsteps, 0);
+		assert_int_equal(s.nsteps, 0);
+		assert_string_equal(s.op, R.op);
+		assert_string_equal(s.layout, R.layout);
+		assert_string_equal(s.current, R.current);
+		assert_int_equal(s.nrows, R.nrows);
+		assert_int_equal(s.napplied, R.napplied);
+		assert_int_equal(s.npending + s.ndirty + s.ndrift + s.nmissing +
+		    s.nooo, 0);
+		for (size_t i = 0; i < s.nrows; i++) {
+			assert_string_equal(s.rows[i].version,
+			    R.rows[i].version);
+			assert_int_equal(s.rows[i].state, R.rows[i].state);
+			assert_string_equal(s.rows[i].applied_at,
+			    R.rows[i].applied_at);
+		}
+	}
+	migrate_result_release(&s);
+	return rc;
+}
+
+static void
+test_up_settled(void **state)
+{
+	struct db_lock_policy now = { 0, NULL };
+	struct db other;
+	int fast, waited;
+	char p[256];
+
+	(void)state;
+	three();
+	/* no table yet: the locked path creates it and applies all */
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_false(fast);
+	assert_int_equal(R.nsteps, 3);
+	reset();
+	/* nothing pending: told in one read, as up tells it */
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_true(fast);
+	reset();
+	/* a new file: up applies it (a build that always says "nothing
+	   pending" fails here) */
+	put("20240104_d.sql", "CREATE TABLE d (id int PRIMARY KEY);");
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_false(fast);
+	assert_int_equal(R.nsteps, 1);
+	assert_string_equal(R.steps[0].action, "apply");
+	assert_string_equal(val("SELECT to_regclass('d') IS NOT NULL"), "t");
+	reset();
+	/* an applied file edited: refused as before */
+	put("20240102_b.sql", "CREATE TABLE b (id int PRIMARY KEY, x int);");
+	assert_int_equal(settled_then_up(&fast), -1);
+	assert_false(fast);
+	assert_non_null(strstr(F.e.msg, "'20240102_b' was changed after it "
+	    "was applied"));
+	put("20240102_b.sql", "CREATE TABLE b (id int PRIMARY KEY);");
+	reset();
+	/* an applied file gone: up says so (missing) and runs nothing */
+	snprintf(p, sizeof(p), "%s/20240104_d.sql", F.dir);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_false(fast);
+	assert_int_equal(R.nsteps, 0);
+	assert_int_equal(R.nmissing, 1);
+	put("20240104_d.sql", "CREATE TABLE d (id int PRIMARY KEY);");
+	reset();
+	/* another run holds the lock: up waits for it, and gives up */
+	assert_int_equal(db_connect(&other, F.cfg.database, "other", &F.e), 0);
+	assert_int_equal(db_lock_take(&other, &now, &waited, &F.e), 0);
+	F.cfg.lock_timeout_ms = 100;
+	assert_int_equal(settled_then_up(&fast), -1);
+	assert_false(fast);
+	assert_int_equal(F.e.code, MERR_BUSY);
+	db_close(&other);
+	F.cfg.lock_timeout_ms = 1000;
+	reset();
+	/* a lock connection never checked (a pooler in transaction mode
+	   would be refused there): the locked path's answer */
+	db_close(&F.lockdb);
+	assert_int_equal(db_connect(&F.lockdb, F.cfg.database, "test-lock",
+	    &F.e), 0);
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_false(fast);
+	reset();
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_true(fast);
+	reset();
+	/* a dirty row: resumed under the lock, refused again until fixed */
+	sql("CREATE TABLE t (id int PRIMARY KEY, a int); "
+	    "INSERT INTO t VALUES (1, 1), (2, 1)");
+	put("20240105_u.sql", "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "
+	    "t_a ON t (a);\n");
+	assert_int_equal(up(), -1);
+	reset();
+	assert_int_equal(settled_then_up(&fast), -1);
+	assert_false(fast);
+	assert_non_null(strstr(F.e.msg, "20240105_u"));
+	reset();
+	sql("UPDATE t SET a = 2 WHERE id = 2");
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_false(fast);
+	assert_int_equal(R.nsteps, 1);
+	assert_string_equal(R.steps[0].action, "resume");
+	reset();
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_true(fast);
+}
+
+/* A repeatable file (Flyway's R__) whose checksum changed runs again. */
+static void
+test_up_settled_repeatable(void **state)
+{
+	int fast;
+
+	(void)state;
+	put("V1__a.sql", "CREATE TABLE a (id int PRIMARY KEY);");
+	put("R__v.sql", "CREATE OR REPLACE VIEW v AS SELECT 1 AS x;");
+	assert_int_equal(up(), 0);
+	reset();
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_true(fast);
+	reset();
+	put("R__v.sql", "CREATE OR REPLACE VIEW v AS SELECT 2 AS x;");
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_false(fast);
+	assert_int_equal(R.nsteps, 1);
+	assert_string_equal(val("SELECT x FROM v"), "2");
+	reset();
+	assert_int_equal(settled_then_up(&fast), 0);
+	assert_true(fast);
+}
+
 static void
 test_validate_lints(void **state)
 {
@@ -707,6 +861,8 @@ main(void)
 		OP(test_missing_file),
 		OP(test_force_repairs_dirty),
 		OP(test_busy),
+		OP(test_up_settled),
+		OP(test_up_settled_repeatable),
 		OP(test_validate_lints),
 		OP(test_create),
 		OP(test_cached_set),
