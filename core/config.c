@@ -228,11 +228,18 @@ static const char *const top_keys[] = { "database", "models", "migrations",
     "schema", "tracking_table", "audit_table", "socket", "access",
     "timeouts", "state_dir", "apply", "fleet", NULL };
 
+/* The file being parsed into c; fleet: the fleet key's checks or NULL. */
+struct config_parse {
+	struct config			*c;
+	const struct fleet_checks	*fleet;
+};
+
 static int
 top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
     struct merr *e)
 {
-	struct config *c = arg;
+	const struct config_parse *p = arg;
+	struct config *c = p->c;
 	const char *s;
 
 	(void)k;
@@ -264,7 +271,7 @@ top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 	case K_STATE:
 		return set_path(y, v, "state_dir", &c->state_dir, e);
 	case K_FLEET:
-		return fleet_config_parse(y, v, &c->fleet, e);
+		return fleet_config_parse(y, v, &c->fleet, p->fleet, e);
 	default:
 		s = ydoc_scalar(v);
 		if (s && !strcmp(s, "on-command"))
@@ -281,8 +288,10 @@ top_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v, void *arg,
 }
 
 static int
-config_parse_file(struct config *c, const char *path, struct merr *e)
+config_parse_file(struct config *c, const char *path,
+    const struct fleet_checks *fleet, struct merr *e)
 {
+	struct config_parse p = { c, fleet };
 	struct ydoc y;
 	yaml_node_t *root;
 	int rc = 0;
@@ -293,7 +302,7 @@ config_parse_file(struct config *c, const char *path, struct merr *e)
 	}
 	if ((root = ydoc_root(&y)) != NULL)
 		rc = ydoc_mapping(&y, root, "configuration", top_keys,
-		    top_pair, c, e);
+		    top_pair, &p, e);
 	ydoc_release(&y);
 	return rc;
 }
@@ -352,6 +361,14 @@ int
 config_read(struct config *c, const char *path,
     const struct config_overrides *o, struct merr *e)
 {
+	return config_read_checked(c, path, o, NULL, e);
+}
+
+int
+config_read_checked(struct config *c, const char *path,
+    const struct config_overrides *o, const struct fleet_checks *fleet,
+    struct merr *e)
+{
 	struct stat st;
 
 	config_init(c);
@@ -362,7 +379,7 @@ config_read(struct config *c, const char *path,
 			merr_set(e, MERR_NOMEM, "out of memory");
 			goto fail;
 		}
-		if (config_parse_file(c, path, e) == -1)
+		if (config_parse_file(c, path, fleet, e) == -1)
 			goto fail;
 	}
 	if (config_override(c, o, e) == -1 || config_defaults(c, e) == -1)

@@ -102,6 +102,11 @@ int	config_load(struct config *, const char *path,
  */
 int	config_read(struct config *, const char *path,
 	    const struct config_overrides *, struct merr *);
+/* config_read() with the fleet key's checks by libpq and libpg_query
+ * (core/fleet.h): what config_load() runs. */
+int	config_read_checked(struct config *, const char *path,
+	    const struct config_overrides *, const struct fleet_checks *,
+	    struct merr *);
 
 /* Check that the models and migrations folders (and state_dir) exist
  * and are folders. */

@@ -1,4 +1,8 @@
-/* fleet.c - the `fleet:` configuration key and its members (fleet.h). */
+/*
+ * fleet.c - the members of a fleet (fleet.h): connection strings, discovery,
+ * and the checks of the `fleet:` key by libpq and libpg_query that
+ * config_load() adds (fleet_config.c parses the key).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,30 +14,6 @@
 #include "db.h"
 #include "fleet.h"
 #include "ydoc.h"
-
-void
-fleet_config_init(struct fleet_config *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->parallel = FLEET_PARALLEL_DEFAULT;
-	f->rediscover_ms = FLEET_REDISCOVER_MS;
-}
-
-void
-fleet_config_release(struct fleet_config *f)
-{
-	ydoc_strlist_free(f->members);
-	free(f->discover);
-	fleet_config_init(f);
-}
-
-/* As libpq's expand_dbname: a string with '=' or a URI is a conninfo. */
-static int
-is_conninfo(const char *s)
-{
-	return strchr(s, '=') != NULL || !strncmp(s, "postgresql://", 13) ||
-	    !strncmp(s, "postgres://", 11);
-}
 
 /* The dbname of a connection string (caller frees), NULL when none. */
 static char *
@@ -55,53 +35,36 @@ conninfo_dbname(const char *conninfo, int *bad)
 	return name;
 }
 
-/* ---- the configuration ---- */
+/* ---- the checks config_load() adds (fleet_checks) ---- */
 
+/* A member that is a connection string must parse and name its dbname. */
 static int
-members_parse(struct ydoc *y, yaml_node_t *n, struct fleet_config *f,
-    struct merr *e)
+member_check(struct ydoc *y, yaml_node_t *c, const char *m, struct merr *e)
 {
-	yaml_node_item_t *it;
 	char *name;
 	int bad;
 
-	if (n->type != YAML_SEQUENCE_NODE)
-		return ydoc_error(y, n, "fleet.members", e, "'fleet.members' "
-		    "must be a list of database names or connection strings");
-	if (ydoc_strlist(y, n, "fleet.members", &f->members, e) == -1)
-		return -1;
-	it = n->data.sequence.items.start;
-	for (size_t i = 0; f->members[i]; i++, it++) {
-		yaml_node_t *c = ydoc_node(y, *it);
-		const char *m = f->members[i];
-
-		if (*m == '\0')
-			return ydoc_error(y, c, "fleet.members", e, "a member "
-			    "of 'fleet.members' must not be empty");
-		if (!is_conninfo(m))
-			continue;
-		if ((name = conninfo_dbname(m, &bad)) == NULL)
-			return ydoc_error(y, c, "fleet.members", e, bad ?
-			    "invalid connection string in 'fleet.members' "
-			    "(not shown: it may hold a password)" :
-			    "a connection string in 'fleet.members' must "
-			    "name its dbname");
-		free(name);
-	}
+	if (!fleet_is_conninfo(m))
+		return 0;
+	if ((name = conninfo_dbname(m, &bad)) == NULL)
+		return ydoc_error(y, c, "fleet.members", e, bad ?
+		    "invalid connection string in 'fleet.members' "
+		    "(not shown: it may hold a password)" :
+		    "a connection string in 'fleet.members' must "
+		    "name its dbname");
+	free(name);
 	return 0;
 }
 
 /* One SELECT, checked by PostgreSQL's own parser (libpg_query). */
 static int
-discover_parse(struct ydoc *y, yaml_node_t *n, struct fleet_config *f,
+discover_check(struct ydoc *y, yaml_node_t *n, const char *sql,
     struct merr *e)
 {
 	PgQueryParseResult r;
 	int rc = 0;
 
-	if (ydoc_string(y, n, "fleet.discover", &f->discover, e) == -1)
-		return -1;
-	r = pg_query_parse(f->discover);
+	r = pg_query_parse(sql);
 	if (r.error)
 		rc = ydoc_error(y, n, "fleet.discover", e, "'fleet.discover' "
 		    "does not parse: %s at character %d", r.error->message,
@@ -115,42 +78,7 @@ discover_parse(struct ydoc *y, yaml_node_t *n, struct fleet_config *f,
 	return rc;
 }
 
-static const char *const fleet_keys[] = { "members", "discover", "parallel",
-    "rediscover", NULL };
-
-static int
-fleet_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
-    void *arg, struct merr *e)
-{
-	struct fleet_config *f = arg;
-
-	(void)k;
-	switch (key) {
-	case 0:
-		return members_parse(y, v, f, e);
-	case 1:
-		return discover_parse(y, v, f, e);
-	case 2:
-		return ydoc_long(y, v, "fleet.parallel", 1, FLEET_PARALLEL_MAX,
-		    &f->parallel, e);
-	default:
-		return ydoc_duration_ms(y, v, "fleet.rediscover",
-		    &f->rediscover_ms, e);
-	}
-}
-
-int
-fleet_config_parse(struct ydoc *y, yaml_node_t *v, struct fleet_config *f,
-    struct merr *e)
-{
-	if (ydoc_mapping(y, v, "fleet", fleet_keys, fleet_pair, f, e) == -1)
-		return -1;
-	if (f->members == NULL && f->discover == NULL)
-		return ydoc_error(y, v, "fleet", e, "'fleet' needs 'members', "
-		    "'discover' or both");
-	f->on = 1;
-	return 0;
-}
+const struct fleet_checks fleet_checks = { member_check, discover_check };
 
 /* ---- connection strings ---- */
 
@@ -179,7 +107,7 @@ conninfo_with_dbname(const char *base, const char *dbname, char **out,
 	FILE *f;
 	int first = 1;
 
-	opts = PQconninfoParse(base && is_conninfo(base) ? base : "", &msg);
+	opts = PQconninfoParse(base && fleet_is_conninfo(base) ? base : "", &msg);
 	if (opts == NULL) {
 		PQfreemem(msg);
 		merr_set(e, MERR_CONFIG, "invalid connection string in "
@@ -211,7 +139,7 @@ fleet_member_resolve(const char *base, const char *member, char **name,
 	int bad;
 
 	*name = *conninfo = NULL;
-	if (!is_conninfo(member)) {
+	if (!fleet_is_conninfo(member)) {
 		if ((*name = strdup(member)) == NULL)
 			return merr_set(e, MERR_NOMEM, "out of memory");
 		if (conninfo_with_dbname(base, member, conninfo, e) == -1) {

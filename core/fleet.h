@@ -54,9 +54,28 @@ struct fleet_list {
 
 void	fleet_config_init(struct fleet_config *);
 void	fleet_config_release(struct fleet_config *);
-/* The value of the `fleet` key; errors name fleet.KEY, line and column. */
+/*
+ * What is checked of the `fleet` key by libpq (a member's connection
+ * string) and by libpg_query (discover: one SELECT).  config_load() hands
+ * fleet_checks to the parse, config_read() hands none, so that a client
+ * that only reads the file (migratectl) loads neither library.
+ */
+struct fleet_checks {
+	int	(*member)(struct ydoc *, yaml_node_t *, const char *member,
+		    struct merr *);
+	int	(*discover)(struct ydoc *, yaml_node_t *, const char *sql,
+		    struct merr *);
+};
+extern const struct fleet_checks fleet_checks;
+/* As libpq's expand_dbname: is s a connection string (or a URI)? */
+int	fleet_is_conninfo(const char *s);
+
+/*
+ * The value of the `fleet` key; errors name fleet.KEY, line and column.
+ * chk: the checks above, or NULL for none.
+ */
 int	fleet_config_parse(struct ydoc *, yaml_node_t *, struct fleet_config *,
-	    struct merr *);
+	    const struct fleet_checks *chk, struct merr *);
 
 void	fleet_list_init(struct fleet_list *);
 void	fleet_list_release(struct fleet_list *);
