@@ -22,6 +22,11 @@
 # and, with all N applied ("no-op"):
 #   psql         connect + SELECT 1
 #   migratectl up  through the running daemon (median of 11 processes)
+#   round trip   the same request alone, no client process: connect, send,
+#                read to the end marker (bench/ctl_rtt.c, median of 21):
+#                what the daemon takes to answer, plus the socket
+#   ctl CPU      migratectl's own CPU time for it (perf stat -r 11, when
+#                perf is installed)
 #   cold         daemon start + `migratectl wait-ready` + `migratectl up` +
 #                SIGTERM and wait: what a CI job or an init container pays
 #   once         `migrated --once --up`
@@ -65,6 +70,7 @@ cc -std=c17 -D_GNU_SOURCE -O2 -I"$BUILD/../core" \
     bench/tier2_bench.c "$BUILD/libmigrate.a" -lpg_query \
     $(pkg-config --libs libpq libuv yaml-0.1 jansson libcrypto) \
     -lz -lpthread -lm
+cc -std=c17 -O2 -o "$W/ctl_rtt" bench/ctl_rtt.c
 
 # the workload, in each tool's layout
 mkdir -p "$W/mig" "$W/models" "$W/dbmate/db/migrations" "$W/npm/migrations" \
@@ -191,6 +197,13 @@ for round in $(seq 1 "$ROUNDS"); do
 	for _ in $(seq 1 11); do
 		t=$(now); ctl up >/dev/null; ms "$t"; echo
 	done | median | { read -r m; put "noop:migratectl up" "$m"; }
+	"$W/ctl_rtt" "$W/s.sock" 21 | { read -r m _; put "noop:round trip" "$m"; }
+	if command -v perf >/dev/null 2>&1; then
+		perf stat -x, -e task-clock -r 11 "$BUILD/migratectl" \
+		    -s "$W/s.sock" up 2>&1 >/dev/null | awk -F, \
+		    '$3 == "task-clock" {print $1}' | tail -n 1 |
+		    { read -r m && put "noop:ctl CPU" "$m" || true; }
+	fi
 	daemon_stop
 	t=$(now)
 	daemon_start mig
@@ -257,7 +270,8 @@ for k in "psql -1" floor "daemon up" in-process dbmate sql-migrate \
 	    "$(med "cpu:$k")" "$(med "srv:$k")"
 done
 echo "  nothing pending                       ms"
-for k in "psql connect+SELECT 1" "migratectl up" "cold start+up+stop" \
+for k in "psql connect+SELECT 1" "migratectl up" "round trip" "ctl CPU" \
+    "cold start+up+stop" \
     "migrated --once --up" dbmate sql-migrate node-pg-migrate postgrator; do
 	v=$(med "noop:$k")
 	[ -n "$v" ] || continue
