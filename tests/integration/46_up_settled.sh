@@ -6,6 +6,7 @@
 # its answer, the same from both daemons: a run holding the lock is
 # waited for (busy), an applied file edited is refused (audited), a
 # missing file is reported, a new file is applied, a dirty file is resumed.
+# And migratectl, started for every command, loads no libpq.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models migrations
@@ -152,3 +153,8 @@ is "dirty: taken under the lock" "$(fast_count)" "$n0"
 like "then nothing pending" "$(fast up)" "nothing to do"
 
 kill "$FPID"; wait "$FPID" 2>/dev/null
+
+# the client stays small: every command starts it, and libpq would bring
+# its Kerberos, LDAP and TLS libraries (half of a no-op up's CPU)
+libs=$(ldd "$MIGRATECTL" 2>&1)
+unlike "migratectl loads no libpq" "$libs" "libpq"
