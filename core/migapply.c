@@ -212,13 +212,17 @@ mstate_finish(struct mstate *s, const struct migrate_opts *o,
  * Is the folder applied exactly as it is?  Every file has a row that is
  * not dirty and records its checksum (so up_check() passes and up_plan()
  * finds nothing), and every row has its file (a missing one is left to
- * the locked path, whatever it says).
+ * the locked path, whatever it says): the files' versions are distinct
+ * and so are the rows', so each file having its own row and as many
+ * rows as files means no row is left without one.
  */
 static int
 up_settled(const struct mstate *s)
 {
 	size_t i;
 
+	if (s->trk.n != s->set->n)
+		return 0;
 	for (i = 0; i < s->set->n; i++) {
 		const struct migration *m = &s->set->v[i];
 		const struct trk_row *t = tracking_find(&s->trk, m->version);
@@ -226,9 +230,6 @@ up_settled(const struct mstate *s)
 		if (t == NULL || t->dirty || strcmp(t->checksum, m->checksum))
 			return 0;
 	}
-	for (i = 0; i < s->trk.n; i++)
-		if (migset_find(s->set, s->trk.v[i].version) == NULL)
-			return 0;
 	return 1;
 }
 

@@ -113,26 +113,25 @@ all_digits(const char *v)
 static int
 key_native(const char *v, char key[MIG_KEY_MAX])
 {
-	char digits[MIG_VERSION_MAX];
+	char digits[MIG_VERSION_MAX + 6];
 	size_t i, n = 0;
-	uint64_t x = 0;
 
 	for (i = 0; v[i]; i++) {
 		if (v[i] == '_' && i == 8 && n == 8)
 			continue;
-		if (v[i] < '0' || v[i] > '9' || n + 1 >= sizeof(digits))
+		if (v[i] < '0' || v[i] > '9' || n + 1 >= MIG_VERSION_MAX)
 			return -1;
 		digits[n++] = v[i];
 	}
 	if (n == 0 || n > 19)
 		return -1;
-	for (i = 0; i < n; i++)
-		x = x * 10 + (uint64_t)(digits[i] - '0');
+	/* the number times 10^6, without converting (every up reads
+	   a thousand of these) */
 	if (n == 8 && digits[0] >= '1' && digits[0] <= '2' &&
-	    (digits[4] == '0' || digits[4] == '1'))
-		x *= 1000000;
-	n = (size_t)snprintf(digits, sizeof(digits), "%llu",
-	    (unsigned long long)x);
+	    (digits[4] == '0' || digits[4] == '1')) {
+		memcpy(digits + n, "000000", 6);
+		n += 6;
+	}
 	return key_number(digits, n, key, MIG_KEY_MAX) == -1 ? -1 : 0;
 }
 
