@@ -942,12 +942,20 @@ run_create(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	}
 	{
 		struct migrate_result res;
+		struct timespec now;
 		json_t *data, *msg;
 		int rc;
 
+		/*
+		 * Not time(): glibc reads a coarse clock for it, which can
+		 * still say the last second a few ms after date(1) says the
+		 * next, and a version taken from it could be one already
+		 * made.
+		 */
+		clock_gettime(CLOCK_REALTIME, &now);
 		migrate_result_init(&res);
 		rc = migrate_create(x->migrations ? x->migrations :
-		    cfg.migrations_dir, r->sub, time(NULL), &res, &e);
+		    cfg.migrations_dir, r->sub, now.tv_sec, &res, &e);
 		config_release(&cfg);
 		if (rc == -1) {
 			migrate_result_release(&res);
