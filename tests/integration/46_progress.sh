@@ -4,7 +4,8 @@
 # as text (stderr) and as JSON (stdout); a failing file's line and its
 # error at file:line:col follow the lines of the files before it, the
 # database keeps what committed before it; every file's audit row (hashed
-# by the server, from the encoding of the columns migrated sends) verifies.
+# by the server, from the encoding of the columns migrated sends, a
+# multibyte name among them) verifies.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models migrations
@@ -75,9 +76,18 @@ is "failing up: the files before it committed" \
 is "failing up: nothing of the failing file" \
     "$(q "SELECT count(*) FROM pg_class WHERE relname = 'p_ok'")" 0
 
-# one audit row a file, hashed by the server; the chain verifies
+# one audit row a file, hashed by the server; the chain verifies, with a
+# multibyte name in the rows it hashed
+rm migrations/20240101_000400_bad.sql
+printf 'CREATE TABLE p_mb (id int);\n' \
+    >"migrations/20240101_000401_caf$(printf '\303\251').sql"
+out=$(ctl up 2>&1); rc=$?
+is "multibyte name: exit 0" "$rc" 0
+like "multibyte name: applied" "$out" "done up caf"
 is "audit: a row per applied file" \
-    "$(q "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply'")" $((2 * N + 3))
+    "$(q "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply'")" $((2 * N + 4))
+is "audit: the multibyte name as sent" \
+    "$(q "SELECT octet_length(target) FROM migrated_audit WHERE target LIKE '%_000401_%'")" 21
 out=$(ctl audit verify); rc=$?
 is "audit verify: intact" "$rc" 0
 like "audit verify: every row" "$out" "rows: +$(q "SELECT count(*) FROM migrated_audit")"
