@@ -143,3 +143,12 @@ client_next(struct client *c, struct proto_reply *rep, struct merr *e)
 			return merr_set(e, MERR_NOMEM, "out of memory");
 	}
 }
+
+int
+client_ready(const struct client *c)
+{
+	const struct proto_buf *b = &c->in;
+
+	return b->data && b->len > b->start &&
+	    memchr(b->data + b->start, '\n', b->len - b->start) != NULL;
+}

@@ -32,5 +32,7 @@ int	client_send(struct client *, const struct proto_request *,
  * reply).
  */
 int	client_next(struct client *, struct proto_reply *, struct merr *);
+/* Is a whole message already read (client_next will not wait)? */
+int	client_ready(const struct client *);
 
 #endif

@@ -571,6 +571,9 @@ exchange(struct ctl *x, struct proto_request *r, enum proto_code *code,
 			if (!x->quiet)
 				x->out->progress(r->cmd, rep.msg);
 			proto_reply_release(&rep);
+			/* a batch printed at once, before waiting for more */
+			if (!x->quiet && !client_ready(&c))
+				x->out->flush();
 			continue;
 		}
 		*code = rep.code;
@@ -589,6 +592,7 @@ exchange(struct ctl *x, struct proto_request *r, enum proto_code *code,
 		break;
 	}
 out:
+	x->out->flush();	/* whatever ended the stream */
 	client_close(&c);
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* output.c - text and JSON output for migratectl. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,43 @@ static const char *c_red = "", *c_green = "", *c_yellow = "", *c_bold = "",
     *c_dim = "", *c_off = "";
 static int progress_tty;
 static int progress_open;	/* an overwritable progress line is shown */
+/* progress lines not written yet: a batch from the daemon goes out in one
+ * write (text_flush), not one per line (stderr has no buffer) */
+static char progress_buf[16384];
+static size_t progress_len;
+
+static void
+text_flush(void)
+{
+	if (progress_len)
+		fwrite(progress_buf, 1, progress_len, stderr);
+	progress_len = 0;
+}
+
+static void __attribute__((format(printf, 1, 2)))
+progress_printf(const char *fmt, ...)
+{
+	size_t room = sizeof(progress_buf) - progress_len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(progress_buf + progress_len, room, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < room) {
+		progress_len += (size_t)n;
+		return;
+	}
+	text_flush();	/* no room: what is there first, then this line */
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
 
 static void
 progress_close(void)
 {
+	text_flush();
 	if (progress_open)
 		fputs("\r\033[K", stderr);
 	progress_open = 0;
@@ -41,22 +75,35 @@ output_init(int json)
 /* ---- JSON: the daemon's objects, one per line ---- */
 
 static void
-json_print(json_t *msg)
+json_put(json_t *msg)
 {
 	char *s = proto_encode(msg, NULL);
 
 	if (s) {
 		fputs(s, stdout);
-		fflush(stdout);
 		free(s);
 	}
 }
 
 static void
+json_print(json_t *msg)
+{
+	json_put(msg);
+	fflush(stdout);
+}
+
+/* Progress objects wait in stdout's buffer for json_flush. */
+static void
 json_progress(const char *cmd, json_t *msg)
 {
 	(void)cmd;
-	json_print(msg);
+	json_put(msg);
+}
+
+static void
+json_flush(void)
+{
+	fflush(stdout);
 }
 
 static void
@@ -85,7 +132,7 @@ json_error(const char *cmd, json_t *msg, enum proto_code code,
 }
 
 const struct output output_json = { json_progress, json_result,
-    json_error };
+    json_error, json_flush };
 
 /* ---- text ---- */
 
@@ -581,19 +628,18 @@ text_progress(const char *cmd, json_t *msg)
 	progress_open = progress_tty && (!strcmp(phase, "batch") ||
 	    !strcmp(phase, "statement"));
 	if (!strcmp(phase, "batch") && total >= 0)
-		fprintf(stderr, "%s  %s: %lld/%lld rows (%lld ms)%s%s", clr,
+		progress_printf("%s  %s: %lld/%lld rows (%lld ms)%s%s", clr,
 		    name, done, total, ms, pace, end);
 	else if (!strcmp(phase, "batch"))
-		fprintf(stderr, "%s  %s: %lld rows (%lld ms)%s%s", clr, name,
+		progress_printf("%s  %s: %lld rows (%lld ms)%s%s", clr, name,
 		    done, ms, pace, end);
 	else if (!strcmp(phase, "statement"))
-		fprintf(stderr, "%s  %s: statement %lld/%lld (%lld ms)%s", clr,
+		progress_printf("%s  %s: statement %lld/%lld (%lld ms)%s", clr,
 		    name, num(d, "stmt"), num(d, "nstmts"), ms, end);
 	else
-		fprintf(stderr, "%s%s%s%s %s %s%s%s\n", clr, *tone(phase) ?
+		progress_printf("%s%s%s%s %s %s%s%s\n", clr, *tone(phase) ?
 		    tone(phase) : c_bold, phase, c_off, str(d, "direction"),
 		    name, *str(d, "message") ? ": " : "", str(d, "message"));
-	fflush(stderr);
 }
 
 static void
@@ -620,4 +666,4 @@ text_error(const char *cmd, json_t *msg, enum proto_code code,
 }
 
 const struct output output_text = { text_progress, text_result,
-    text_error };
+    text_error, text_flush };

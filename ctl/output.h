@@ -20,6 +20,8 @@ struct output {
 	/* a failed command: the daemon's message, or NULL for local errors */
 	void	(*error)(const char *cmd, json_t *msg, enum proto_code,
 		    const struct merr *);
+	/* the progress printed so far goes out now (before a wait) */
+	void	(*flush)(void);
 };
 
 extern const struct output output_text;

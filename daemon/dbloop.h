@@ -27,7 +27,7 @@
 #include "err.h"
 
 #define DBLOOP_MAX_PENDING	512	/* > every connection's one job */
-#define DBLOOP_BATCH_MS		5	/* the longest progress waits */
+#define DBLOOP_BATCH_MS		20	/* the longest progress waits */
 
 struct dbloop;
 struct dbtask;
