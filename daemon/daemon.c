@@ -453,7 +453,8 @@ daemon_reload_swap(struct migrated *m, struct cfgref *fresh)
 	if (strcmp(old->socket_path, fresh->cfg.socket_path))
 		log_warnx("reload: a new socket path takes effect at the next "
 		    "start");
-	if (strcmp(old->migrations_dir, fresh->cfg.migrations_dir))
+	if (strcmp(old->migrations_dir, fresh->cfg.migrations_dir) &&
+	    !m->stopping)
 		watch_start(&m->watch, fresh->cfg.migrations_dir);
 	cfgref_put(m->cfg);
 	m->cfg = fresh;
@@ -591,6 +592,7 @@ daemon_shutdown(struct migrated *m, int sig)
 		    m->st.busy_op ? m->st.busy_op : "");
 	notify_send(&m->notify, "STOPPING=1");
 	m->dbloop.stop = 1;
+	watch_stop(&m->watch);	/* first: its kernel teardown takes a while */
 	check_stop(&m->check);
 	reload_stop(&m->reload);
 	control_stop_accepting(&m->control);
@@ -696,17 +698,23 @@ daemon_start(struct migrated *m)
 
 	merr_clear(&e);
 	memset(&set, 0, sizeof(set));
-	if ((rc = ops_preflight(&m->cfg->cfg, &set, NULL, &e)) == 0) {
-		log_debug("start: models and migrations folder checked");
-		rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
-		    &m->cfg->cfg, &e);
-	}
+	/*
+	 * The socket first: `migratectl wait-ready`, started beside the
+	 * daemon, connects at once and is answered the moment the daemon is
+	 * ready, instead of trying again later; the loop serves it once the
+	 * folder is checked.  A bad folder closes it (no socket left).
+	 */
+	if ((rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
+	    &m->cfg->cfg, &e)) == 0 &&
+	    (rc = ops_preflight(&m->cfg->cfg, &set, NULL, &e)) == -1)
+		control_close(&m->control);
 	if (rc == -1) {
 		migset_release(&set);
 		log_merr("error", &e);
 		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
 		    EXIT_CANNOT_HEAL : 1;
 	}
+	log_debug("start: models and migrations folder checked");
 	daemon_origin(m);
 	if ((m->ops = ops_new(m->origin)) == NULL ||
 	    (rc = dbloop_init(&m->dbloop, m->loop, daemon_progress, m)) != 0) {
