@@ -186,25 +186,37 @@ row_cmp(const void *a, const void *b)
 }
 
 int
-tracking_load(struct db *d, const struct config *c, struct tracking *t,
+tracking_state(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
 {
-	const char *table = c->tracking_table;
-	char *sql;
-	PGresult *r;
-	int i, n, ours;
+	int ours;
 
 	memset(t, 0, sizeof(*t));
-	if (probe(d, c->schema, table, &t->exists, &ours, e) == -1)
+	if (probe(d, c->schema, c->tracking_table, &t->exists, &ours,
+	    e) == -1)
 		return -1;
 	if (t->exists && !ours)
 		return not_ours(c, e);
 	/* an old build's table, not renamed yet: read where it is */
 	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
 		return -1;
+	t->exists |= t->legacy;
+	return 0;
+}
+
+int
+tracking_load(struct db *d, const struct config *c, struct tracking *t,
+    struct merr *e)
+{
+	const char *table = c->tracking_table;
+	char *sql;
+	PGresult *r;
+	int i, n;
+
+	if (tracking_state(d, c, t, e) == -1)
+		return -1;
 	if (t->legacy)
 		table = CONFIG_TRACKING_LEGACY;
-	t->exists |= t->legacy;
 	if (!t->exists)
 		return 0;
 	if ((sql = tsql_of(c->schema, table, "SELECT version, name, checksum, "
