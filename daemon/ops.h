@@ -38,7 +38,14 @@ void	ops_run(struct dbloop *, struct dbtask *);
  */
 int	ops_preflight(const struct config *, struct migset *keep,
 	    volatile sig_atomic_t *stop, struct merr *);
-/* The folder ops_preflight() parsed, moved into the worker's cache. */
+/*
+ * The daemon's start: the models load and the folder is read (names,
+ * layout, every file read and hashed) into keep, before any database
+ * work; which files must parse before ready is known only from the
+ * tracking table (op_startup(), migrate_check_pending()).
+ */
+int	ops_preload(const struct config *, struct migset *keep, struct merr *);
+/* The folder ops_preload() read, moved into the worker's cache. */
 void	ops_keep(struct ops *, struct migset *);
 
 /* The rows' worker functions (struct cmd.run). */

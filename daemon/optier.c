@@ -55,6 +55,26 @@ tier1_replan(struct opctx *x)
 	plan_free(plan);
 }
 
+/*
+ * Tier 1's environment.  With no lock connection yet (the first start),
+ * the runner opens it only when tier 1 has something to apply
+ * (runner_lock()): a start with nothing to do opens two connections,
+ * not three.
+ */
+static int
+tier1_env(struct opctx *x, struct mig_env *env, struct merr *e)
+{
+	if (x->o->lockdb.conn)
+		return tier2_env(x, env, 1, e);
+	tier2_env(x, env, 0, e);
+	free(x->o->lockinfo);	/* what the runner will connect with */
+	if ((x->o->lockinfo = strdup(x->cfg->database ? x->cfg->database :
+	    "")) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	env->lockdb = &x->o->lockdb;
+	return 0;
+}
+
 /* On the worker's connections; a stop or a cancel reaches it. */
 static int
 tier1_run(struct opctx *x, struct merr *e)
@@ -64,7 +84,7 @@ tier1_run(struct opctx *x, struct merr *e)
 	struct mig_env env;
 	int rc;
 
-	if (tier2_env(x, &env, 1, e) == -1)
+	if (tier1_env(x, &env, e) == -1)
 		return -1;
 	rc = t1_call(&env, T1_APPLY, &rep, &plan, e);
 	if (rc == 0 && (rc = t1_summary_run(&x->j->res.t1, &rep, plan, e)) == 0)
@@ -418,12 +438,12 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
- * The start's other two connections, opened on a thread of their own
- * while the worker's connects and checks the audit table: each is a new
+ * The start's LISTEN connection, opened on a thread of its own while the
+ * worker's connects, checks the folder and the audit table: a new
  * backend and an authentication, round trips that need not queue behind
- * one another.  The LISTEN one is the start's (it fails the start); the
- * lock's only saves tier1_run() the wait (which opens it if this could
- * not).  Only the worker thread touches them otherwise.
+ * one another.  It fails the start.  Only the worker thread touches it
+ * otherwise.  (The lock's connection is opened when tier 1 or a command
+ * needs it: tier1_env().)
  */
 struct side_conns {
 	struct opctx	*x;
@@ -435,16 +455,62 @@ static void *
 side_connect(void *arg)
 {
 	struct side_conns *sc = arg;
-	struct merr ignore;
 
 	merr_clear(&sc->e);
-	merr_clear(&ignore);
-	if ((sc->rc = ops_listen(sc->x, &sc->e)) == 0)
-		(void)tier2_lockdb(sc->x, &ignore);
+	sc->rc = ops_listen(sc->x, &sc->e);
 	return NULL;
 }
 
-/* ops_connect() and ops_listen() at once; the worker's error first. */
+/*
+ * The first start's folder check, before anything is written: the files
+ * that may run (not applied, dirty, or changed since) parse, read from
+ * the tracking table on the worker's connection; an applied file with
+ * its tracked checksum parsed when it ran and is checked on a pool
+ * thread after ready (daemon.c).  When the database cannot be read
+ * (down, a standby, no such table to read), every file parses here, so
+ * that a bad file stops the start at once as before.  -1 with e: a bad
+ * file (MERR_INPUT), out of memory, stopped, or the connection's error.
+ */
+static int
+start_check(struct opctx *x, struct merr *e)
+{
+	struct mig_env env;
+	struct merr why;
+	char what[64];
+
+	if (x->o->checked)
+		return 0;
+	merr_clear(&why);
+	snprintf(what, sizeof(what), "run '%s'", cmd_name(x->j->cmd));
+	if ((x->db = dbworker_db(x->d, x->cfg->database, &why)) != NULL &&
+	    db_writable(x->db, what, &why) == 0) {
+		tier2_env(x, &env, 0, e);
+		if (migrate_check_pending(&env, e) == 0) {
+			x->o->checked = 1;
+			return 0;
+		}
+		if (e->code == MERR_INPUT || e->code == MERR_NOMEM ||
+		    x->d->stop || !db_ok(x->db))
+			return -1;
+		why = *e;	/* the table could not be read: all of them */
+	}
+	tier2_env(x, &env, 0, e);
+	env.db = NULL;
+	if (migrate_check(&env, e) == -1)
+		return -1;
+	x->o->checked = 1;
+	if (x->db == NULL || why.code == MERR_CONNECT) {
+		*e = why;
+		return -1;
+	}
+	return 0;	/* the start meets that error again where it did */
+}
+
+/*
+ * ops_connect() and ops_listen() at once; the worker's error first.  The
+ * first start checks the folder (start_check()) before ops_connect()
+ * writes anything (the audit table, when it is missing).
+ */
 static int
 ops_connect_all(struct opctx *x, struct merr *e)
 {
@@ -455,7 +521,8 @@ ops_connect_all(struct opctx *x, struct merr *e)
 	threaded = pthread_create(&th, NULL, side_connect, &sc) == 0;
 	if (!threaded)
 		side_connect(&sc);
-	rc = ops_connect(x, e);
+	if ((rc = start_check(x, e)) == 0)
+		rc = ops_connect(x, e);
 	if (threaded)
 		pthread_join(th, NULL);
 	if (rc == 0 && sc.rc == -1) {
@@ -497,8 +564,10 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 {
 	char detail[300];
 
-	if (ops_connect_all(x, e) == -1)
+	if (ops_connect_all(x, e) == -1) {
+		x->j->res.unchecked = !x->o->checked;
 		return -1;
+	}
 	log_debug("start: connected, audit table checked, listening for "
 	    "other daemons");
 	if (kind == START_FIRST && !x->o->started) {
@@ -601,6 +670,17 @@ op_check(struct opctx *x, struct merr *e)
  * that a bad file stops the start (or a reload) before anything connects.
  * Plain file parsing: the loop thread at start-up, a pool thread on reload.
  */
+int
+ops_preload(const struct config *cfg, struct migset *keep, struct merr *e)
+{
+	struct schema *s = NULL;
+
+	if (model_load_dir(cfg->models_dir, &s, e) == -1)
+		return -1;
+	schema_free(s);
+	return migset_load(keep, cfg->migrations_dir, e);
+}
+
 int
 ops_preflight(const struct config *cfg, struct migset *keep,
     volatile sig_atomic_t *stop, struct merr *e)
