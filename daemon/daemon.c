@@ -2,11 +2,13 @@
  * daemon.c - the life cycle of migrated: start-up order, signals,
  * reconnecting, reload, the status it reports, and an orderly stop.
  *
- * Start-up: listen on the control socket (status answers from the first
- * moment), then the worker connects (retrying with capped exponential
- * backoff, each attempt logged), runs tier 1 and reads tier 2's status;
- * only then READY=1.  A tier-1 failure at start-up that is not the
- * database being away exits 1, like a configuration error.
+ * Start-up: listen on the control socket (status answers once the folder
+ * is read), read the folder, then the worker connects (retrying with
+ * capped exponential backoff, each attempt logged), parses the files that
+ * may run, runs tier 1 and reads tier 2's status; only then READY=1.  A
+ * file that does not parse exits 78 with nothing written; a tier-1
+ * failure at start-up that is not the database being away exits 1, like
+ * a configuration error.
  */
 #include <sys/random.h>
 

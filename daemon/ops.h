@@ -29,12 +29,11 @@ void		 ops_free(struct ops *);
 void	ops_run(struct dbloop *, struct dbtask *);
 
 /*
- * Start-up and reload, before any database work: the models load and the
- * migration files parse.  Errors carry file, line and column.  The loop
- * thread at start-up, a pool thread on reload (reload.c); no shared state.
- * keep (may be NULL): a zeroed migset that receives the parsed folder, so
- * that the start-up parses it once (ops_keep() hands it to the worker).
- * stop (may be NULL): parsing gives up (MERR_STATE) once *stop is set.
+ * -n and reload, before any database work: the models load and the
+ * migration files parse.  Errors carry file, line and column.  A pool
+ * thread on reload (reload.c); no shared state.  keep (may be NULL): a
+ * zeroed migset that receives the parsed folder.  stop (may be NULL):
+ * parsing gives up (MERR_STATE) once *stop is set.
  */
 int	ops_preflight(const struct config *, struct migset *keep,
 	    volatile sig_atomic_t *stop, struct merr *);

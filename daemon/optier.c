@@ -667,8 +667,10 @@ op_check(struct opctx *x, struct merr *e)
 
 /*
  * Load the models and parse the migrations folder without a database, so
- * that a bad file stops the start (or a reload) before anything connects.
- * Plain file parsing: the loop thread at start-up, a pool thread on reload.
+ * that a bad file stops a reload (or -n) before anything connects.  Plain
+ * file parsing, on a pool thread on reload.  The daemon's start reads the
+ * folder only (ops_preload) and parses what may run on the worker
+ * (start_check()).
  */
 int
 ops_preload(const struct config *cfg, struct migset *keep, struct merr *e)
