@@ -51,8 +51,8 @@ mstate_load(struct mstate *s, const struct mig_env *env, int flags,
 		goto fail;
 	if (env->cache) {
 		s->set = env->cache;
-		if (migset_refresh(s->set, env->cfg->migrations_dir, NULL,
-		    e) == -1)
+		if (!env->cache_fresh && migset_refresh(s->set,
+		    env->cfg->migrations_dir, NULL, e) == -1)
 			goto fail;
 	} else {
 		s->set = &s->own;

@@ -45,6 +45,7 @@ struct opctx {
 	const struct config	*cfg;
 	struct db		*db;
 	struct event_hook	 hook;
+	int			 cache_fresh;	/* tier2_env(): mig_env's */
 };
 
 int	ops_connect(struct opctx *, struct merr *);

@@ -280,6 +280,7 @@ tier2_env(struct opctx *x, struct mig_env *env, int locking,
 	env->progress_arg = x;
 	env->stop = &x->d->stop;
 	env->cache = &x->o->cache;
+	env->cache_fresh = x->cache_fresh;
 	if (!locking)
 		return 0;
 	if (tier2_lockdb(x, e) == -1)
@@ -556,6 +557,21 @@ tier2_rollbacks(struct opctx *x, struct merr *e)
 }
 
 /*
+ * Tier 2's status right after tier2_rollbacks() refreshed the folder's
+ * cache: not stat'ed again (a thousand files, a thousand system calls).
+ */
+static int
+tier2_status_fresh(struct opctx *x, struct merr *e)
+{
+	int rc;
+
+	x->cache_fresh = 1;
+	rc = tier2_status(x, e);
+	x->cache_fresh = 0;
+	return rc;
+}
+
+/*
  * startup (once), recheck (database back) and reload: connect, tier 1,
  * tier-2 status; pending enhancements applied when the config says so.
  */
@@ -591,7 +607,7 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 	if (tier2_rollbacks(x, e) == -1)
 		return -1;
 	log_debug("start: rollbacks parsed");
-	if (tier2_status(x, e) == -1)
+	if (tier2_status_fresh(x, e) == -1)
 		return -1;
 	log_debug("start: tier 2 status read");
 	if (kind == START_FIRST && x->cfg->apply != APPLY_ON_COMMAND &&
@@ -640,7 +656,7 @@ int
 op_refresh(struct opctx *x, struct merr *e)
 {
 	if (ops_connect(x, e) == -1 || tier2_rollbacks(x, e) == -1 ||
-	    tier2_status(x, e) == -1)
+	    tier2_status_fresh(x, e) == -1)
 		return -1;
 	if (x->j->mutating && x->j->res.t2.npending > 0)
 		return tier2_autoup(x, e);
