@@ -178,13 +178,6 @@ tracking_legacy(struct db *d, const struct config *c, int *found,
 	return 0;
 }
 
-static int
-row_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct trk_row *)a)->version,
-	    ((const struct trk_row *)b)->version);
-}
-
 int
 tracking_state(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
@@ -197,11 +190,18 @@ tracking_state(struct db *d, const struct config *c, struct tracking *t,
 		return -1;
 	if (t->exists && !ours)
 		return not_ours(c, e);
-	/* an old build's table, not renamed yet: read where it is */
+	/* an old build's table, not renamed yet (as tracking_load() reads) */
 	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
 		return -1;
 	t->exists |= t->legacy;
 	return 0;
+}
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct trk_row *)a)->version,
+	    ((const struct trk_row *)b)->version);
 }
 
 int
@@ -211,12 +211,19 @@ tracking_load(struct db *d, const struct config *c, struct tracking *t,
 	const char *table = c->tracking_table;
 	char *sql;
 	PGresult *r;
-	int i, n;
+	int i, n, ours;
 
-	if (tracking_state(d, c, t, e) == -1)
+	memset(t, 0, sizeof(*t));
+	if (probe(d, c->schema, table, &t->exists, &ours, e) == -1)
+		return -1;
+	if (t->exists && !ours)
+		return not_ours(c, e);
+	/* an old build's table, not renamed yet: read where it is */
+	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
 		return -1;
 	if (t->legacy)
 		table = CONFIG_TRACKING_LEGACY;
+	t->exists |= t->legacy;
 	if (!t->exists)
 		return 0;
 	if ((sql = tsql_of(c->schema, table, "SELECT version, name, checksum, "
