@@ -55,26 +55,6 @@ tier1_replan(struct opctx *x)
 	plan_free(plan);
 }
 
-/*
- * Tier 1's environment.  With no lock connection yet (the first start),
- * the runner opens it only when tier 1 has something to apply
- * (runner_lock()): a start with nothing to do opens two connections,
- * not three.
- */
-static int
-tier1_env(struct opctx *x, struct mig_env *env, struct merr *e)
-{
-	if (x->o->lockdb.conn)
-		return tier2_env(x, env, 1, e);
-	tier2_env(x, env, 0, e);
-	free(x->o->lockinfo);	/* what the runner will connect with */
-	if ((x->o->lockinfo = strdup(x->cfg->database ? x->cfg->database :
-	    "")) == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	env->lockdb = &x->o->lockdb;
-	return 0;
-}
-
 /* On the worker's connections; a stop or a cancel reaches it. */
 static int
 tier1_run(struct opctx *x, struct merr *e)
@@ -84,7 +64,7 @@ tier1_run(struct opctx *x, struct merr *e)
 	struct mig_env env;
 	int rc;
 
-	if (tier1_env(x, &env, e) == -1)
+	if (tier2_env(x, &env, 1, e) == -1)
 		return -1;
 	rc = t1_call(&env, T1_APPLY, &rep, &plan, e);
 	if (rc == 0 && (rc = t1_summary_run(&x->j->res.t1, &rep, plan, e)) == 0)
@@ -439,12 +419,13 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
- * The start's LISTEN connection, opened on a thread of its own while the
- * worker's connects, checks the folder and the audit table: a new
- * backend and an authentication, round trips that need not queue behind
- * one another.  It fails the start.  Only the worker thread touches it
- * otherwise.  (The lock's connection is opened when tier 1 or a command
- * needs it: tier1_env().)
+ * The start's other two connections, each opened on a thread of its own
+ * while the worker's connects, checks the folder and the audit table:
+ * each is a new backend and an authentication, round trips that need not
+ * queue behind one another.  The LISTEN one is the start's (it fails the
+ * start); the lock's only saves tier1_run() and the first up the wait
+ * (tier2_lockdb() opens it if this could not).  Only the worker thread
+ * touches them otherwise.
  */
 struct side_conns {
 	struct opctx	*x;
@@ -459,6 +440,16 @@ side_connect(void *arg)
 
 	merr_clear(&sc->e);
 	sc->rc = ops_listen(sc->x, &sc->e);
+	return NULL;
+}
+
+static void *
+side_lock(void *arg)
+{
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	(void)tier2_lockdb(arg, &ignore);
 	return NULL;
 }
 
@@ -516,16 +507,19 @@ static int
 ops_connect_all(struct opctx *x, struct merr *e)
 {
 	struct side_conns sc = { x, { 0 }, 0 };
-	pthread_t th;
-	int threaded, rc;
+	pthread_t th, tl;
+	int threaded, locking, rc;
 
 	threaded = pthread_create(&th, NULL, side_connect, &sc) == 0;
 	if (!threaded)
 		side_connect(&sc);
+	locking = pthread_create(&tl, NULL, side_lock, x) == 0;
 	if ((rc = start_check(x, e)) == 0)
 		rc = ops_connect(x, e);
 	if (threaded)
 		pthread_join(th, NULL);
+	if (locking)
+		pthread_join(tl, NULL);
 	if (rc == 0 && sc.rc == -1) {
 		*e = sc.e;
 		rc = -1;
