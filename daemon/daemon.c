@@ -742,7 +742,8 @@ daemon_start(struct migrated *m)
 	 * The socket first: `migratectl wait-ready`, started beside the
 	 * daemon, connects at once and is answered the moment the daemon is
 	 * ready, instead of trying again later; the loop serves it once the
-	 * folder is checked.  A bad folder closes it (no socket left).
+	 * folder is read.  A folder that cannot be read closes it (no socket
+	 * left).
 	 */
 	if ((rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
 	    &m->cfg->cfg, &e)) == 0 &&
