@@ -436,7 +436,7 @@ migrate_takeover_needed(const struct mig_env *env, int *need, struct merr *e)
 	int ours, legacy;
 
 	*need = 0;
-	if (tracking_load(env->db, env->cfg, &t, e) == -1)
+	if (tracking_state(env->db, env->cfg, &t, e) == -1)
 		return -1;
 	ours = t.exists && !t.legacy;
 	legacy = t.legacy;

@@ -51,8 +51,8 @@ mstate_load(struct mstate *s, const struct mig_env *env, int flags,
 		goto fail;
 	if (env->cache) {
 		s->set = env->cache;
-		if (migset_refresh(s->set, env->cfg->migrations_dir, NULL,
-		    e) == -1)
+		if (!env->cache_fresh && migset_refresh(s->set,
+		    env->cfg->migrations_dir, NULL, e) == -1)
 			goto fail;
 	} else {
 		s->set = &s->own;
@@ -386,3 +386,42 @@ migrate_check(const struct mig_env *env, struct merr *e)
 	return rc;
 }
 
+/* Applied as the file is now: a clean row with the file's checksum. */
+static int
+applied_unchanged(const struct migration *m, const struct trk_row *t)
+{
+	return t && !t->dirty && strcmp(t->checksum, m->checksum) == 0;
+}
+
+int
+migrate_check_pending(const struct mig_env *env, struct merr *e)
+{
+	struct mstate s;
+	size_t i;
+	int rc = -1;
+
+	if (mstate_load(&s, env, 0, e) == -1)
+		return -1;
+	/* as validate_files(): every parse first, then every nolint rule */
+	for (i = 0; i < s.set->n; i++)
+		s.set->v[i].up.stop = env->stop;
+	for (i = 0; i < s.set->n; i++) {
+		struct migration *m = &s.set->v[i];
+
+		if (!applied_unchanged(m, tracking_find(&s.trk, m->version)) &&
+		    migset_prepare(m, e) == -1)
+			goto out;
+	}
+	for (i = 0; i < s.set->n; i++) {
+		struct migration *m = &s.set->v[i];
+
+		if (m->up.parsed && lint_script(&m->up, NULL, e) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < s.set->n; i++)
+		s.set->v[i].up.stop = NULL;
+	mstate_release(&s);
+	return rc;
+}

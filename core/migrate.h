@@ -195,6 +195,16 @@ int	migrate_validate(const struct mig_env *, int strict,
  * that does not parse is kept on the set for status.  The start-up check.
  */
 int	migrate_check(const struct mig_env *, struct merr *);
+/*
+ * migrate_check() of the files that may still run, the tracking table
+ * read on env->db (nothing written): a file not applied, dirty, or
+ * changed since it was applied is parsed and its nolint rules checked,
+ * positioned, first file first; an applied file whose checksum is the
+ * tracked one parsed when it ran and is only read and hashed (the
+ * daemon's start; it parses those later, off the start's path).  A
+ * rollback is not parsed here (migrate_parse_rollbacks()).
+ */
+int	migrate_check_pending(const struct mig_env *, struct merr *);
 /* Local: no database.  See migset_create(). */
 int	migrate_create(const char *dir, const char *name, time_t now,
 	    struct migrate_result *, struct merr *);

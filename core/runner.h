@@ -111,6 +111,11 @@ struct mig_env {
 	 * reading every file each time.  One operation at a time.
 	 */
 	struct migset		*cache;
+	/*
+	 * The caller refreshed cache a moment ago in the same job (the
+	 * folder's entries were just stat'ed): it is used as it is.
+	 */
+	int			 cache_fresh;
 };
 
 enum run_dir { RUN_UP = 0, RUN_DOWN };

@@ -178,6 +178,25 @@ tracking_legacy(struct db *d, const struct config *c, int *found,
 	return 0;
 }
 
+int
+tracking_state(struct db *d, const struct config *c, struct tracking *t,
+    struct merr *e)
+{
+	int ours;
+
+	memset(t, 0, sizeof(*t));
+	if (probe(d, c->schema, c->tracking_table, &t->exists, &ours,
+	    e) == -1)
+		return -1;
+	if (t->exists && !ours)
+		return not_ours(c, e);
+	/* an old build's table, not renamed yet (as tracking_load() reads) */
+	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
+		return -1;
+	t->exists |= t->legacy;
+	return 0;
+}
+
 static int
 row_cmp(const void *a, const void *b)
 {

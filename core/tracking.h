@@ -76,6 +76,9 @@ int	tracking_load(struct db *, const struct config *, struct tracking *,
 int	tracking_peek(struct db *, const struct config *, struct tracking *,
 	    int *sure, struct merr *);
 void	tracking_release(struct tracking *);
+/* What tracking_load() says of the table (exists, legacy), no row read. */
+int	tracking_state(struct db *, const struct config *, struct tracking *,
+	    struct merr *);
 /* Is there an old build's table to rename (and none under the new name)? */
 int	tracking_legacy(struct db *, const struct config *, int *found,
 	    struct merr *);

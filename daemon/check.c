@@ -30,16 +30,20 @@ check_work(uv_work_t *req)
 	env.stop = &c->stop;
 	merr_clear(&c->err);
 	migrate_result_init(&r);
-	c->rc = migrate_validate(&env, 0, &r, &c->err);
+	c->rc = c->linting ? migrate_validate(&env, 0, &r, &c->err) :
+	    migrate_check(&env, &c->err);
 	/* the findings go to the loop, which logs them */
 	c->lint = r.lint;
 	lint_list_init(&r.lint);
 	migrate_result_release(&r);
 }
 
-static int check_run(struct check *, struct cfgref *);
+static int check_run(struct check *, struct cfgref *, int lint);
 
-/* Loop thread: report, then run the check asked for meanwhile. */
+/*
+ * Loop thread: report, then run the check asked for meanwhile (the folder
+ * changed), which reports instead of a check that does not lint.
+ */
 static void
 check_after(uv_work_t *req, int status)
 {
@@ -50,27 +54,28 @@ check_after(uv_work_t *req, int status)
 	c->next = NULL;
 	cfgref_put(c->cfg);
 	c->cfg = NULL;
-	if (status == 0 && !c->stop) {
+	if (status == 0 && !c->stop && (c->linting || next == NULL)) {
 		for (size_t i = 0; i < c->lint.n; i++) {
 			const struct lint_finding *f = &c->lint.v[i];
 
 			log_warnx("lint: %s:%d:%d: %s (%s)", f->file, f->line,
 			    f->col, f->message, lint_rule_name(f->rule));
 		}
-		c->done(c->arg, c->rc, &c->err);
+		c->done(c->arg, c->rc, &c->err, c->linting);
 	}
 	lint_list_release(&c->lint);
-	if (next && !c->stop && check_run(c, next) == 0)
+	if (next && !c->stop && check_run(c, next, 1) == 0)
 		return;
 	cfgref_put(next);
 }
 
 static int
-check_run(struct check *c, struct cfgref *cfg)
+check_run(struct check *c, struct cfgref *cfg, int lint)
 {
 	int rc;
 
 	c->cfg = cfg;
+	c->linting = lint;
 	c->running = 1;
 	if ((rc = uv_queue_work(c->loop, &c->req, check_work,
 	    check_after)) != 0) {
@@ -84,16 +89,18 @@ check_run(struct check *c, struct cfgref *cfg)
 }
 
 int
-check_start(struct check *c, struct cfgref *cfg)
+check_start(struct check *c, struct cfgref *cfg, int lint)
 {
 	if (c->stop)
 		return -1;
+	if (c->running && !lint)
+		return 0;	/* the running one covers it */
 	if (c->running) {
 		cfgref_put(c->next);
 		c->next = cfgref_get(cfg);
 		return 0;
 	}
-	if (check_run(c, cfgref_get(cfg)) == -1) {
+	if (check_run(c, cfgref_get(cfg), lint) == -1) {
 		cfgref_put(cfg);
 		return -1;
 	}

@@ -20,14 +20,19 @@
 #include "job.h"
 
 struct check;
-/* rc 0: every file parses (e unset); -1: e says what (loop thread). */
-typedef void (*check_done_fn)(void *arg, int rc, const struct merr *e);
+/*
+ * rc 0: every file parses (e unset); -1: e says what (loop thread).
+ * lint: the check linted (a changed folder's), or not (check_start()).
+ */
+typedef void (*check_done_fn)(void *arg, int rc, const struct merr *e,
+    int lint);
 
 struct check {
 	uv_work_t		 req;
 	uv_loop_t		*loop;
 	struct cfgref		*cfg;		/* of the running check */
 	struct cfgref		*next;		/* asked for while running */
+	int			 linting;	/* the running check lints */
 	volatile sig_atomic_t	 stop;
 	int			 running;
 	int			 rc;
@@ -38,8 +43,13 @@ struct check {
 };
 
 void	check_init(struct check *, uv_loop_t *, check_done_fn, void *arg);
-/* Validate the folder of cfg now, or once the running check ends. */
-int	check_start(struct check *, struct cfgref *cfg);
+/*
+ * Validate the folder of cfg now, or once the running check ends; with
+ * lint, the findings are logged as warnings (a changed folder), without
+ * only the errors count (the files the start did not parse: daemon.c),
+ * and a check that runs already covers it.
+ */
+int	check_start(struct check *, struct cfgref *cfg, int lint);
 /* Give up (SIGTERM): the running check ends soon, none follows. */
 void	check_stop(struct check *);
 int	check_idle(const struct check *);

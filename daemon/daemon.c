@@ -2,11 +2,13 @@
  * daemon.c - the life cycle of migrated: start-up order, signals,
  * reconnecting, reload, the status it reports, and an orderly stop.
  *
- * Start-up: listen on the control socket (status answers from the first
- * moment), then the worker connects (retrying with capped exponential
- * backoff, each attempt logged), runs tier 1 and reads tier 2's status;
- * only then READY=1.  A tier-1 failure at start-up that is not the
- * database being away exits 1, like a configuration error.
+ * Start-up: listen on the control socket (status answers once the folder
+ * is read), read the folder, then the worker connects (retrying with
+ * capped exponential backoff, each attempt logged), parses the files that
+ * may run, runs tier 1 and reads tier 2's status; only then READY=1.  A
+ * file that does not parse exits 78 with nothing written; a tier-1
+ * failure at start-up that is not the database being away exits 1, like
+ * a configuration error.
  */
 #include <sys/random.h>
 
@@ -25,6 +27,12 @@
 #define RECONNECT_MIN_MS	500
 #define RECONNECT_MAX_MS	30000
 #define PING_MS			2000
+/*
+ * After ready, the files the start did not parse (applied, unchanged
+ * since) are parsed on a pool thread (check.c), off the start's path and
+ * out of the way of the first commands.
+ */
+#define LATE_CHECK_MS		1000
 
 static void	daemon_finish(struct migrated *);
 static void	daemon_submit_startup(struct migrated *);
@@ -218,6 +226,15 @@ daemon_db_lost(struct migrated *m, const struct merr *e)
 	}
 }
 
+static void
+daemon_late_check_cb(uv_timer_t *t)
+{
+	struct migrated *m = t->data;
+
+	if (!m->stopping)
+		(void)check_start(&m->check, m->cfg, 0);
+}
+
 /* startup / recheck finished: ready, back, or a start-up failure. */
 static void
 daemon_startup_done(void *arg, struct job *j)
@@ -239,7 +256,19 @@ daemon_startup_done(void *arg, struct job *j)
 			m->st.ready = 1;
 			notify_send(&m->notify, "READY=1");
 			log_info("ready (%s)", m->st.db_where);
+			if (!m->stopping)
+				uv_timer_start(&m->late_check,
+				    daemon_late_check_cb, LATE_CHECK_MS, 0);
 		}
+	} else if (!m->st.ready && j->res.unchecked && !j->db_lost) {
+		/* a bad file stopped the start before anything was written:
+		   no goodbye row either (the database is not marked up) */
+		if (!m->stopping) {
+			log_merr("error", &j->err);
+			m->exit_code = j->err.code == MERR_INPUT ?
+			    EXIT_CANNOT_HEAL : 1;
+		}
+		daemon_shutdown(m, 0);
 	} else if (!m->st.ready && j->err.code == MERR_CONFIG) {
 		/* a refused password will not heal by waiting: say so, stop */
 		log_merr(cmd_name(j->cmd), &j->err);
@@ -332,9 +361,13 @@ daemon_sync_done(void *arg, struct job *j)
 	daemon_status_changed(m);
 }
 
-/* The folder's files were all parsed and linted (check.c), or not. */
+/*
+ * The folder's files were all parsed (and linted, after a change:
+ * check.c), or not.  The check after ready (the files the start did
+ * not parse) says only what fails.
+ */
 static void
-daemon_check_done(void *arg, int rc, const struct merr *e)
+daemon_check_done(void *arg, int rc, const struct merr *e, int lint)
 {
 	struct migrated *m = arg;
 
@@ -342,7 +375,11 @@ daemon_check_done(void *arg, int rc, const struct merr *e)
 		return;
 	if (rc == 0) {
 		m->st.check_error[0] = '\0';
-		log_info("migrations folder validated");
+		if (lint)
+			log_info("migrations folder validated");
+		else
+			log_debug("migrations folder validated (the files the "
+			    "start did not parse)");
 	} else {
 		merr_format(e, m->st.check_error, sizeof(m->st.check_error));
 		log_merr("refresh", e);
@@ -407,7 +444,7 @@ daemon_watch_cb(void *arg, const char *file)
 
 	log_info("migrations folder changed ('%s'): revalidating", file);
 	if (!m->stopping)
-		(void)check_start(&m->check, m->cfg);
+		(void)check_start(&m->check, m->cfg, 1);
 	if (!m->st.db_up || m->stopping ||
 	    (j = cmd_job(m, cmd_internal(CMD_REFRESH), daemon_startup_done))
 	    == NULL)
@@ -453,7 +490,8 @@ daemon_reload_swap(struct migrated *m, struct cfgref *fresh)
 	if (strcmp(old->socket_path, fresh->cfg.socket_path))
 		log_warnx("reload: a new socket path takes effect at the next "
 		    "start");
-	if (strcmp(old->migrations_dir, fresh->cfg.migrations_dir))
+	if (strcmp(old->migrations_dir, fresh->cfg.migrations_dir) &&
+	    !m->stopping)
 		watch_start(&m->watch, fresh->cfg.migrations_dir);
 	cfgref_put(m->cfg);
 	m->cfg = fresh;
@@ -591,11 +629,13 @@ daemon_shutdown(struct migrated *m, int sig)
 		    m->st.busy_op ? m->st.busy_op : "");
 	notify_send(&m->notify, "STOPPING=1");
 	m->dbloop.stop = 1;
+	watch_stop(&m->watch);	/* first: its kernel teardown takes a while */
 	check_stop(&m->check);
 	reload_stop(&m->reload);
 	control_stop_accepting(&m->control);
 	uv_timer_stop(&m->ping);
 	uv_timer_stop(&m->reconnect);
+	uv_timer_stop(&m->late_check);
 	if (m->st.db_up && (j = cmd_job(m, cmd_internal(CMD_STOP),
 	    daemon_stop_done))) {
 		j->exit_code = m->exit_code;
@@ -617,6 +657,7 @@ daemon_finish(struct migrated *m)
 	notify_close(&m->notify);
 	uv_close((uv_handle_t *)&m->reconnect, NULL);
 	uv_close((uv_handle_t *)&m->ping, NULL);
+	uv_close((uv_handle_t *)&m->late_check, NULL);
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
 	uv_close((uv_handle_t *)&m->sigint, NULL);
 	uv_close((uv_handle_t *)&m->sighup, NULL);
@@ -654,7 +695,8 @@ daemon_handles(struct migrated *m)
 	uv_signal_start(&m->sighup, daemon_signal_cb, SIGHUP);
 	uv_timer_init(m->loop, &m->reconnect);
 	uv_timer_init(m->loop, &m->ping);
-	m->reconnect.data = m->ping.data = m;
+	uv_timer_init(m->loop, &m->late_check);
+	m->reconnect.data = m->ping.data = m->late_check.data = m;
 	uv_timer_start(&m->ping, daemon_ping_cb, PING_MS, PING_MS);
 	notify_init(&m->notify, m->loop);
 	dblisten_init(&m->listen, m->loop, m->origin, daemon_changed_cb,
@@ -696,17 +738,24 @@ daemon_start(struct migrated *m)
 
 	merr_clear(&e);
 	memset(&set, 0, sizeof(set));
-	if ((rc = ops_preflight(&m->cfg->cfg, &set, NULL, &e)) == 0) {
-		log_debug("start: models and migrations folder checked");
-		rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
-		    &m->cfg->cfg, &e);
-	}
+	/*
+	 * The socket first: `migratectl wait-ready`, started beside the
+	 * daemon, connects at once and is answered the moment the daemon is
+	 * ready, instead of trying again later; the loop serves it once the
+	 * folder is read.  A folder that cannot be read closes it (no socket
+	 * left).
+	 */
+	if ((rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
+	    &m->cfg->cfg, &e)) == 0 &&
+	    (rc = ops_preload(&m->cfg->cfg, &set, &e)) == -1)
+		control_close(&m->control);
 	if (rc == -1) {
 		migset_release(&set);
 		log_merr("error", &e);
 		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
 		    EXIT_CANNOT_HEAL : 1;
 	}
+	log_debug("start: models loaded, migrations folder read");
 	daemon_origin(m);
 	if ((m->ops = ops_new(m->origin)) == NULL ||
 	    (rc = dbloop_init(&m->dbloop, m->loop, daemon_progress, m)) != 0) {

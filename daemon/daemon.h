@@ -90,6 +90,7 @@ struct migrated {
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_timer_t		 reconnect;	/* backoff after a lost db */
 	uv_timer_t		 ping;		/* idle liveness check */
+	uv_timer_t		 late_check;	/* the files the start trusted */
 	long			 reconnect_ms;
 	int			 reconnecting;
 	int			 rechecking;	/* start-up/recheck queued */

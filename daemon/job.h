@@ -63,6 +63,8 @@ struct job_result {
 	struct version_info	 version;
 	struct db		 listen;	/* LISTENs: for the loop */
 	struct pull_result	 pull;		/* pull: the files */
+	int			 unchecked;	/* start: the folder check did
+						   not pass, nothing written */
 };
 
 struct job {

@@ -25,6 +25,7 @@ struct ops {
 	int		 audit_ready;
 	char		*audit_for;	/* database + table it was set for */
 	int		 started;	/* daemon.start recorded */
+	int		 checked;	/* the start's folder check passed */
 	long long	 head_id;	/* the audit head recorded last */
 	int		 head_gone;	/* its row vanished: said so, kept */
 	struct migset	 cache;		/* the folder, re-read only on change */
@@ -44,6 +45,7 @@ struct opctx {
 	const struct config	*cfg;
 	struct db		*db;
 	struct event_hook	 hook;
+	int			 cache_fresh;	/* tier2_env(): mig_env's */
 };
 
 int	ops_connect(struct opctx *, struct merr *);

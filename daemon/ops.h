@@ -29,16 +29,22 @@ void		 ops_free(struct ops *);
 void	ops_run(struct dbloop *, struct dbtask *);
 
 /*
- * Start-up and reload, before any database work: the models load and the
- * migration files parse.  Errors carry file, line and column.  The loop
- * thread at start-up, a pool thread on reload (reload.c); no shared state.
- * keep (may be NULL): a zeroed migset that receives the parsed folder, so
- * that the start-up parses it once (ops_keep() hands it to the worker).
- * stop (may be NULL): parsing gives up (MERR_STATE) once *stop is set.
+ * -n and reload, before any database work: the models load and the
+ * migration files parse.  Errors carry file, line and column.  A pool
+ * thread on reload (reload.c); no shared state.  keep (may be NULL): a
+ * zeroed migset that receives the parsed folder.  stop (may be NULL):
+ * parsing gives up (MERR_STATE) once *stop is set.
  */
 int	ops_preflight(const struct config *, struct migset *keep,
 	    volatile sig_atomic_t *stop, struct merr *);
-/* The folder ops_preflight() parsed, moved into the worker's cache. */
+/*
+ * The daemon's start: the models load and the folder is read (names,
+ * layout, every file read and hashed) into keep, before any database
+ * work; which files must parse before ready is known only from the
+ * tracking table (op_startup(), migrate_check_pending()).
+ */
+int	ops_preload(const struct config *, struct migset *keep, struct merr *);
+/* The folder ops_preload() read, moved into the worker's cache. */
 void	ops_keep(struct ops *, struct migset *);
 
 /* The rows' worker functions (struct cmd.run). */

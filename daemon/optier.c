@@ -260,6 +260,7 @@ tier2_env(struct opctx *x, struct mig_env *env, int locking,
 	env->progress_arg = x;
 	env->stop = &x->d->stop;
 	env->cache = &x->o->cache;
+	env->cache_fresh = x->cache_fresh;
 	if (!locking)
 		return 0;
 	if (tier2_lockdb(x, e) == -1)
@@ -444,12 +445,13 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
- * The start's other two connections, opened on a thread of their own
- * while the worker's connects and checks the audit table: each is a new
- * backend and an authentication, round trips that need not queue behind
- * one another.  The LISTEN one is the start's (it fails the start); the
- * lock's only saves tier1_run() the wait (which opens it if this could
- * not).  Only the worker thread touches them otherwise.
+ * The start's other two connections, each opened on a thread of its own
+ * while the worker's connects, checks the folder and the audit table:
+ * each is a new backend and an authentication, round trips that need not
+ * queue behind one another.  The LISTEN one is the start's (it fails the
+ * start); the lock's only saves tier1_run() and the first up the wait
+ * (tier2_lockdb() opens it if this could not).  Only the worker thread
+ * touches them otherwise.
  */
 struct side_conns {
 	struct opctx	*x;
@@ -461,29 +463,89 @@ static void *
 side_connect(void *arg)
 {
 	struct side_conns *sc = arg;
-	struct merr ignore;
 
 	merr_clear(&sc->e);
-	merr_clear(&ignore);
-	if ((sc->rc = ops_listen(sc->x, &sc->e)) == 0)
-		(void)tier2_lockdb(sc->x, &ignore);
+	sc->rc = ops_listen(sc->x, &sc->e);
 	return NULL;
 }
 
-/* ops_connect() and ops_listen() at once; the worker's error first. */
+static void *
+side_lock(void *arg)
+{
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	(void)tier2_lockdb(arg, &ignore);
+	return NULL;
+}
+
+/*
+ * The first start's folder check, before anything is written: the files
+ * that may run (not applied, dirty, or changed since) parse, read from
+ * the tracking table on the worker's connection; an applied file with
+ * its tracked checksum parsed when it ran and is checked on a pool
+ * thread after ready (daemon.c).  When the database cannot be read
+ * (down, a standby, no such table to read), every file parses here, so
+ * that a bad file stops the start at once as before.  -1 with e: a bad
+ * file (MERR_INPUT), out of memory, stopped, or the connection's error.
+ */
+static int
+start_check(struct opctx *x, struct merr *e)
+{
+	struct mig_env env;
+	struct merr why;
+	char what[64];
+
+	if (x->o->checked)
+		return 0;
+	merr_clear(&why);
+	snprintf(what, sizeof(what), "run '%s'", cmd_name(x->j->cmd));
+	if ((x->db = dbworker_db(x->d, x->cfg->database, &why)) != NULL &&
+	    db_writable(x->db, what, &why) == 0) {
+		tier2_env(x, &env, 0, e);
+		if (migrate_check_pending(&env, e) == 0) {
+			x->o->checked = 1;
+			return 0;
+		}
+		if (e->code == MERR_INPUT || e->code == MERR_NOMEM ||
+		    x->d->stop || !db_ok(x->db))
+			return -1;
+		why = *e;	/* the table could not be read: all of them */
+	}
+	tier2_env(x, &env, 0, e);
+	env.db = NULL;
+	if (migrate_check(&env, e) == -1)
+		return -1;
+	x->o->checked = 1;
+	if (x->db == NULL || why.code == MERR_CONNECT) {
+		*e = why;
+		return -1;
+	}
+	return 0;	/* the start meets that error again where it did */
+}
+
+/*
+ * ops_connect() and ops_listen() at once; the worker's error first.  The
+ * first start checks the folder (start_check()) before ops_connect()
+ * writes anything (the audit table, when it is missing).
+ */
 static int
 ops_connect_all(struct opctx *x, struct merr *e)
 {
 	struct side_conns sc = { x, { 0 }, 0 };
-	pthread_t th;
-	int threaded, rc;
+	pthread_t th, tl;
+	int threaded, locking, rc;
 
 	threaded = pthread_create(&th, NULL, side_connect, &sc) == 0;
 	if (!threaded)
 		side_connect(&sc);
-	rc = ops_connect(x, e);
+	locking = pthread_create(&tl, NULL, side_lock, x) == 0;
+	if ((rc = start_check(x, e)) == 0)
+		rc = ops_connect(x, e);
 	if (threaded)
 		pthread_join(th, NULL);
+	if (locking)
+		pthread_join(tl, NULL);
 	if (rc == 0 && sc.rc == -1) {
 		*e = sc.e;
 		rc = -1;
@@ -515,6 +577,21 @@ tier2_rollbacks(struct opctx *x, struct merr *e)
 }
 
 /*
+ * Tier 2's status right after tier2_rollbacks() refreshed the folder's
+ * cache: not stat'ed again (a thousand files, a thousand system calls).
+ */
+static int
+tier2_status_fresh(struct opctx *x, struct merr *e)
+{
+	int rc;
+
+	x->cache_fresh = 1;
+	rc = tier2_status(x, e);
+	x->cache_fresh = 0;
+	return rc;
+}
+
+/*
  * startup (once), recheck (database back) and reload: connect, tier 1,
  * tier-2 status; pending enhancements applied when the config says so.
  */
@@ -523,8 +600,10 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 {
 	char detail[300];
 
-	if (ops_connect_all(x, e) == -1)
+	if (ops_connect_all(x, e) == -1) {
+		x->j->res.unchecked = !x->o->checked;
 		return -1;
+	}
 	log_debug("start: connected, audit table checked, listening for "
 	    "other daemons");
 	if (kind == START_FIRST && !x->o->started) {
@@ -548,7 +627,7 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 	if (tier2_rollbacks(x, e) == -1)
 		return -1;
 	log_debug("start: rollbacks parsed");
-	if (tier2_status(x, e) == -1)
+	if (tier2_status_fresh(x, e) == -1)
 		return -1;
 	log_debug("start: tier 2 status read");
 	if (kind == START_FIRST && x->cfg->apply != APPLY_ON_COMMAND &&
@@ -597,7 +676,7 @@ int
 op_refresh(struct opctx *x, struct merr *e)
 {
 	if (ops_connect(x, e) == -1 || tier2_rollbacks(x, e) == -1 ||
-	    tier2_status(x, e) == -1)
+	    tier2_status_fresh(x, e) == -1)
 		return -1;
 	if (x->j->mutating && x->j->res.t2.npending > 0)
 		return tier2_autoup(x, e);
@@ -624,9 +703,22 @@ op_check(struct opctx *x, struct merr *e)
 
 /*
  * Load the models and parse the migrations folder without a database, so
- * that a bad file stops the start (or a reload) before anything connects.
- * Plain file parsing: the loop thread at start-up, a pool thread on reload.
+ * that a bad file stops a reload (or -n) before anything connects.  Plain
+ * file parsing, on a pool thread on reload.  The daemon's start reads the
+ * folder only (ops_preload) and parses what may run on the worker
+ * (start_check()).
  */
+int
+ops_preload(const struct config *cfg, struct migset *keep, struct merr *e)
+{
+	struct schema *s = NULL;
+
+	if (model_load_dir(cfg->models_dir, &s, e) == -1)
+		return -1;
+	schema_free(s);
+	return migset_load(keep, cfg->migrations_dir, e);
+}
+
 int
 ops_preflight(const struct config *cfg, struct migset *keep,
     volatile sig_atomic_t *stop, struct merr *e)

@@ -63,6 +63,16 @@ watch_start(struct watch *w, const char *dir)
 }
 
 void
+watch_stop(struct watch *w)
+{
+	if (!w->inited || !w->active)
+		return;
+	uv_fs_event_stop(&w->ev);
+	uv_timer_stop(&w->settle);
+	w->active = 0;
+}
+
+void
 watch_close(struct watch *w)
 {
 	if (!w->inited)

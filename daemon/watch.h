@@ -24,6 +24,13 @@ int	watch_init(struct watch *, uv_loop_t *, void (*cb)(void *,
 	    const char *), void *arg);
 /* (Re)start watching dir; 0 or a libuv error code. */
 int	watch_start(struct watch *, const char *dir);
+/*
+ * Stop watching (a stop began).  Linux frees the inotify watch a grace
+ * period later, and closing the inotify descriptor (uv_loop_close) waits
+ * for that: 8-20 ms here.  Stopping first lets it pass while the daemon
+ * says goodbye to the database.
+ */
+void	watch_stop(struct watch *);
 void	watch_close(struct watch *);
 
 #endif

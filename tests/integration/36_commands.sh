@@ -91,7 +91,8 @@ rm -f migrations/20240203_000000_broken.sql
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0
 
-# bad input files stop the start before anything connects
+# bad input files stop the start before anything is written (a bad model
+# before anything connects)
 mkdir -p bad/models bad/migrations
 printf 'SELECT 1;\nCREAT x;\n' >bad/migrations/20240101_000000_x.sql
 printf 'tables:\n  users: {}\n' >bad/models/users.yaml

@@ -4,7 +4,8 @@
 # model names is still drift and no table is; the start-up check, which
 # no longer gathers lint findings, still stops the start at the first bad
 # file with its file, line and column (a syntax error, an unknown nolint
-# rule, a statement that is not UTF-8) before anything connects.
+# rule, a statement that is not UTF-8) before anything is written
+# (58_start_check.sh: which files the start parses).
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models migrations
@@ -59,7 +60,7 @@ like "a model file: the extension is still drift" "$out" \
     "drift: extension citext"
 rm -f models/t.yaml
 
-# bad files stop the start, positioned, before anything connects
+# bad files stop the start, positioned, before anything is written
 before=$(schema_snapshot)
 start_fails() {	# start_fails NAME FILE PATTERN
 	out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \

@@ -78,6 +78,54 @@ test_native(void **state)
 	migset_release(&s);
 }
 
+/*
+ * Where the patterns put a name's version and name (migset.c matches
+ * without submatches and takes the parts itself): "_HHMMSS" belongs to
+ * the version only when a '_' and a name still follow.
+ */
+static void
+test_name_parts(void **state)
+{
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	put("20240101_123456.sql", "SELECT 1;\n");
+	put("20240102_123456_x.sql", "SELECT 1;\n");
+	put("20240102_123456_x_rollback.sql", "SELECT 1;\n");
+	put("20240102_123456_x.md", "notes\n");
+	put("20240103_12345_y_z.sql", "SELECT 1;\n");
+	put("20240104_123456_.sql", "SELECT 1;\n");
+	put("20240105_1234567_w.sql", "SELECT 1;\n");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.n, 5);
+	assert_string_equal(s.v[0].version, "20240101");
+	assert_string_equal(s.v[0].name, "123456");
+	assert_string_equal(s.v[1].version, "20240102_123456");
+	assert_string_equal(s.v[1].name, "x");
+	assert_non_null(s.v[1].down.path);
+	assert_non_null(s.v[1].doc_path);
+	assert_string_equal(s.v[2].version, "20240103");
+	assert_string_equal(s.v[2].name, "12345_y_z");
+	assert_string_equal(s.v[3].version, "20240104");
+	assert_string_equal(s.v[3].name, "123456_");
+	assert_string_equal(s.v[4].version, "20240105");
+	assert_string_equal(s.v[4].name, "1234567_w");
+	migset_release(&s);
+
+	teardown(state);
+	setup(state);
+	put("7_a.down.up.sql", "SELECT 1;\n");
+	put("7_b.down.sql", "SELECT 2;\n");
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].version, "7");
+	assert_string_equal(s.v[0].name, "a.down");
+	assert_non_null(s.v[0].down.path);
+	migset_release(&s);
+}
+
 static void
 test_checksum_is_sha256(void **state)
 {
@@ -827,6 +875,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_native, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_parts, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_checksum_is_sha256, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_golang, setup, teardown),
