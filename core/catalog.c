@@ -1,8 +1,8 @@
 /*
  * catalog.c - the live schema from PostgreSQL's catalogs.
  *
- * Six bulk queries (CATALOG_QUERIES), each for every table of the schemas
- * asked for at once; lists come back as JSON arrays (jansson) so names
+ * Eight bulk queries (CATALOG_QUERIES) in two round trips, each for every
+ * table of the schemas asked for at once; lists come back as JSON arrays (jansson) so names
  * with any characters survive.  Rows are matched to tables by oid.
  */
 #include <stdio.h>
@@ -25,9 +25,10 @@
     "'::regclass AND x.objid = " oid " AND x.deptype = 'e')"
 
 /*
- * Schemas, the extensions of the database (kind 'x': name, version,
- * schema) and the SQL objects (core/schema.h, struct sch_object) in one
- * query: views 'v' and materialized views 'm' (definition, columns,
+ * Schemas and the extensions of the database (kind 'x': name, version,
+ * schema) in q_schemas; the SQL objects (core/schema.h, struct
+ * sch_object) in q_objects, rows of the same shape (load_schemas() reads
+ * both): views 'v' and materialized views 'm' (definition, columns,
  * options), functions 'f' and procedures 'p' (body, identity arguments,
  * arguments, result), triggers 't' (definition, table, enabled) and
  * policies 'y' (USING, table, command and permissive, WITH CHECK,
@@ -44,7 +45,29 @@ static const char q_schemas[] =
     " UNION ALL SELECT 'x', e.extname, e.extversion, n.nspname, NULL, NULL,"
     "  NULL, NULL, NULL, NULL"
     " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
-    " UNION ALL SELECT c.relkind::text, n.nspname, c.relname,"
+    " ORDER BY 1, 2, 3";
+
+/*
+ * Is there anything in scope besides the schemas themselves: a relation
+ * (table, view, sequence, index, ...), a type or a routine?  Every row of
+ * q_objects and of the five queries after it is one of those or hangs off
+ * one (a column, constraint, index, trigger, policy or rule off a
+ * relation; an enum label or domain check off a type): when the answer
+ * is no, they would all come back empty, and are not sent (a database a
+ * fleet has just created: planning them on a fresh backend is most of
+ * the read's cost).  The three catalogs are looked up by namespace only,
+ * a superset of what the queries read (extension members included).
+ */
+static const char q_anything[] =
+    "SELECT EXISTS (SELECT 1 FROM pg_class c"
+    "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_type t"
+    "  JOIN pg_namespace n ON n.oid = t.typnamespace WHERE " NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_proc p"
+    "  JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " NSP_FILTER ")";
+
+static const char q_objects[] =
+    "SELECT c.relkind::text, n.nspname::text, c.relname::text,"
     "  pg_get_viewdef(c.oid), " CATALOG_VIEW_COLS("c") ","
     "  array_to_json(c.reloptions)::text, NULL, NULL, c.oid,"
     "  obj_description(c.oid, 'pg_class')"
@@ -263,6 +286,7 @@ struct catalog_ctx {
 	unsigned long	*dom_oids;	/* [i]: s->domains[i] */
 	/* [2i], [2i+1]: s->seqs[i]'s owner: table oid, column (or 0) */
 	unsigned long	*seq_owner;
+	int		 anything;	/* q_anything's answer */
 };
 
 static int
@@ -806,42 +830,52 @@ catalog_array(char *const *v)
 typedef int (*catalog_loader)(struct catalog_ctx *, PGresult *,
     struct merr *);
 
-static const char *const catalog_sql[CATALOG_QUERIES] = {
-	q_schemas, q_enums, q_tables, q_columns, q_constraints, q_indexes,
-};
-static const catalog_loader catalog_loaders[CATALOG_QUERIES] = {
-	load_schemas, load_enums, load_tables, load_columns, load_constraints,
-	load_indexes,
+/* A query and what reads its rows (NULL: load_anything's flag). */
+struct catalog_query {
+	const char	*sql;
+	catalog_loader	 load;
 };
 
-/*
- * The queries for schemas: all of them, or with an empty list only the
- * first (schemas and extensions): every other one reads nothing but the
- * tables and types of the schemas listed.
- */
 static int
-catalog_nqueries(char *const *schemas)
+load_anything(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
-	return schemas && schemas[0] == NULL ? 1 : CATALOG_QUERIES;
+	(void)e;
+	cx->anything = PQntuples(r) == 1 && val(r, 0, 0) &&
+	    val(r, 0, 0)[0] == 't';
+	return 0;
 }
+
+/*
+ * Two rounds, each one round trip: the schemas and extensions, and
+ * whether anything else is in scope; then, only if so, the rest.  With
+ * no schema in scope (an empty list) only the first query of the first
+ * round is needed: everything else is read from the schemas listed.
+ */
+static const struct catalog_query catalog_round1[] = {
+	{ q_schemas, load_schemas }, { q_anything, load_anything },
+};
+static const struct catalog_query catalog_round2[] = {
+	{ q_objects, load_schemas }, { q_enums, load_enums },
+	{ q_tables, load_tables }, { q_columns, load_columns },
+	{ q_constraints, load_constraints }, { q_indexes, load_indexes },
+};
+#define NQ(a)	(sizeof(a) / sizeof((a)[0]))
+_Static_assert(NQ(catalog_round1) + NQ(catalog_round2) == CATALOG_QUERIES,
+    "CATALOG_QUERIES counts both rounds");
 
 /* The n queries go out at once, in pipeline mode. */
 static int
-catalog_send(struct db *db, char *const *schemas, int n, struct merr *e)
+catalog_send(struct db *db, const char *arr, const struct catalog_query *q,
+    size_t n, struct merr *e)
 {
-	const char *params[1];
-	char *arr = NULL;
+	const char *params[1] = { arr };
 	int ok;
 
-	if (schemas && (arr = catalog_array(schemas)) == NULL)
-		return catalog_nomem(e);
-	params[0] = arr;
 	ok = db->conn && PQenterPipelineMode(db->conn);
-	for (int i = 0; ok && i < n; i++)
-		ok = PQsendQueryParams(db->conn, catalog_sql[i], 1, NULL,
+	for (size_t i = 0; ok && i < n; i++)
+		ok = PQsendQueryParams(db->conn, q[i].sql, 1, NULL,
 		    params, NULL, NULL, 0);
 	ok = ok && PQpipelineSync(db->conn);
-	free(arr);
 	if (!ok) {
 		db_result_error(db, NULL, "cannot read the catalogs", e);
 		if (db->conn)
@@ -851,19 +885,16 @@ catalog_send(struct db *db, char *const *schemas, int n, struct merr *e)
 	return 0;
 }
 
-/* Their n results, in order, into a new schema. */
+/* Their n results, in order, into cx. */
 static int
-catalog_recv(struct db *db, int n, struct schema **out, struct merr *e)
+catalog_recv(struct db *db, struct catalog_ctx *cx,
+    const struct catalog_query *q, size_t n, struct merr *e)
 {
-	struct catalog_ctx cx = { NULL, NULL, NULL, NULL, NULL };
 	PGresult *r;
 	int rc = 0;
 
-	*out = NULL;
-	if ((cx.s = schema_new()) == NULL)
-		rc = catalog_nomem(e);
 	/* every result must be read, also after a failure */
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if ((r = PQgetResult(db->conn)) == NULL) {
 			if (rc == 0)
 				rc = db_result_error(db, NULL, NULL, e);
@@ -872,7 +903,7 @@ catalog_recv(struct db *db, int n, struct schema **out, struct merr *e)
 		if (rc == 0 && PQresultStatus(r) != PGRES_TUPLES_OK)
 			rc = db_result_error(db, r, NULL, e);
 		else if (rc == 0)
-			rc = catalog_loaders[i](&cx, r, e);
+			rc = q[i].load(cx, r, e);
 		PQclear(r);
 		while ((r = PQgetResult(db->conn)) != NULL)
 			PQclear(r);	/* end of this query's results */
@@ -882,28 +913,51 @@ catalog_recv(struct db *db, int n, struct schema **out, struct merr *e)
 		PQclear(r);
 	PQclear(r);
 	PQexitPipelineMode(db->conn);
-	free(cx.oids);
-	free(cx.enum_oids);
-	free(cx.dom_oids);
-	free(cx.seq_owner);
-	if (rc == -1) {
-		schema_free(cx.s);
+	return rc;
+}
+
+static int
+catalog_round(struct db *db, const char *arr, struct catalog_ctx *cx,
+    const struct catalog_query *q, size_t n, struct merr *e)
+{
+	if (catalog_send(db, arr, q, n, e) == -1)
 		return -1;
-	}
-	*out = cx.s;
-	return 0;
+	return catalog_recv(db, cx, q, n, e);
 }
 
 int
 catalog_load(struct db *db, char *const *schemas, struct schema **out,
     struct merr *e)
 {
-	int n = catalog_nqueries(schemas);
+	struct catalog_ctx cx;
+	const int none = schemas && schemas[0] == NULL;
+	char *arr = NULL;
+	int rc = -1;
 
 	*out = NULL;
-	if (catalog_send(db, schemas, n, e) == -1)
-		return -1;
-	return catalog_recv(db, n, out, e);
+	memset(&cx, 0, sizeof(cx));
+	if ((schemas && (arr = catalog_array(schemas)) == NULL) ||
+	    (cx.s = schema_new()) == NULL) {
+		free(arr);
+		return catalog_nomem(e);
+	}
+	if (catalog_round(db, arr, &cx, catalog_round1,
+	    none ? 1 : NQ(catalog_round1), e) == -1)
+		goto out;
+	if (cx.anything && catalog_round(db, arr, &cx, catalog_round2,
+	    NQ(catalog_round2), e) == -1)
+		goto out;
+	rc = 0;
+	*out = cx.s;
+	cx.s = NULL;
+out:
+	free(arr);
+	free(cx.oids);
+	free(cx.enum_oids);
+	free(cx.dom_oids);
+	free(cx.seq_owner);
+	schema_free(cx.s);
+	return rc;
 }
 
 int
