@@ -48,23 +48,36 @@ static const char q_schemas[] =
     " ORDER BY 1, 2, 3";
 
 /*
- * Is there anything in scope besides the schemas themselves: a relation
- * (table, view, sequence, index, ...), a type or a routine?  Every row of
- * q_objects and of the five queries after it is one of those or hangs off
- * one (a column, constraint, index, trigger, policy or rule off a
- * relation; an enum label or domain check off a type): when the answer
- * is no, they would all come back empty, and are not sent (a database a
- * fleet has just created: planning them on a fresh backend is most of
- * the read's cost).  The three catalogs are looked up by namespace only,
- * a superset of what the queries read (extension members included).
+ * What is in scope besides the schemas themselves, three answers: any
+ * relation (table, view, sequence, index, ...); any SQL object (a view,
+ * a routine, or a trigger, policy or rule on a relation); any enum or
+ * domain.  Every row of q_tables, q_columns, q_constraints and q_indexes
+ * is a relation or hangs off one (a column, a constraint, an index), every
+ * row of q_objects is a SQL object, every row of q_enums an enum label or
+ * a domain: a query whose answer is no could only come back empty, and is
+ * not sent (planning them on a fresh backend is most of the read's cost:
+ * a database a fleet has just created sends none of them).  Each question
+ * is a superset of what its queries read (extension members, internal
+ * triggers, the _RETURN rules of views included).
  */
+#define REL_IN_SCOPE	" JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
 static const char q_anything[] =
-    "SELECT EXISTS (SELECT 1 FROM pg_class c"
-    "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " NSP_FILTER ")"
-    " OR EXISTS (SELECT 1 FROM pg_type t"
-    "  JOIN pg_namespace n ON n.oid = t.typnamespace WHERE " NSP_FILTER ")"
+    "SELECT EXISTS (SELECT 1 FROM pg_class c" REL_IN_SCOPE NSP_FILTER "),"
+    " EXISTS (SELECT 1 FROM pg_class c" REL_IN_SCOPE
+    "  c.relkind IN ('v', 'm') AND " NSP_FILTER ")"
     " OR EXISTS (SELECT 1 FROM pg_proc p"
-    "  JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " NSP_FILTER ")";
+    "  JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c"
+    "  ON c.oid = t.tgrelid" REL_IN_SCOPE "NOT t.tgisinternal AND "
+    NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_policy y JOIN pg_class c"
+    "  ON c.oid = y.polrelid" REL_IN_SCOPE NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_rewrite w JOIN pg_class c"
+    "  ON c.oid = w.ev_class" REL_IN_SCOPE "w.rulename <> '_RETURN' AND "
+    NSP_FILTER "),"
+    " EXISTS (SELECT 1 FROM pg_type t"
+    "  JOIN pg_namespace n ON n.oid = t.typnamespace"
+    "  WHERE t.typtype IN ('e', 'd') AND " NSP_FILTER ")";
 
 static const char q_objects[] =
     "SELECT c.relkind::text, n.nspname::text, c.relname::text,"
@@ -286,7 +299,8 @@ struct catalog_ctx {
 	unsigned long	*dom_oids;	/* [i]: s->domains[i] */
 	/* [2i], [2i+1]: s->seqs[i]'s owner: table oid, column (or 0) */
 	unsigned long	*seq_owner;
-	int		 anything;	/* q_anything's answer */
+	/* q_anything's answers: relations, SQL objects, enums or domains */
+	int		 rels, objs, types;
 };
 
 static int
@@ -839,17 +853,20 @@ struct catalog_query {
 static int
 load_anything(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
-	(void)e;
-	cx->anything = PQntuples(r) == 1 && val(r, 0, 0) &&
-	    val(r, 0, 0)[0] == 't';
+	if (PQntuples(r) != 1 || PQnfields(r) != 3)
+		return merr_set(e, MERR_INTERNAL, "cannot read the catalogs: "
+		    "unexpected answer");
+	cx->rels = val(r, 0, 0)[0] == 't';
+	cx->objs = val(r, 0, 1)[0] == 't';
+	cx->types = val(r, 0, 2)[0] == 't';
 	return 0;
 }
 
 /*
- * Two rounds, each one round trip: the schemas and extensions, and
- * whether anything else is in scope; then, only if so, the rest.  With
- * no schema in scope (an empty list) only the first query of the first
- * round is needed: everything else is read from the schemas listed.
+ * Two rounds, each one round trip: the schemas and extensions, and what
+ * else is in scope (q_anything); then the queries of the kinds found.
+ * With no schema in scope (an empty list) only the first query of the
+ * first round is needed: everything else is read from the schemas listed.
  */
 static const struct catalog_query catalog_round1[] = {
 	{ q_schemas, load_schemas }, { q_anything, load_anything },
@@ -862,6 +879,22 @@ static const struct catalog_query catalog_round2[] = {
 #define NQ(a)	(sizeof(a) / sizeof((a)[0]))
 _Static_assert(NQ(catalog_round1) + NQ(catalog_round2) == CATALOG_QUERIES,
     "CATALOG_QUERIES counts both rounds");
+
+/* The second round's queries for what the first found, into q; how many. */
+static size_t
+catalog_needed(const struct catalog_ctx *cx, struct catalog_query *q)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NQ(catalog_round2); i++) {
+		const catalog_loader l = catalog_round2[i].load;
+
+		if (l == load_schemas ? cx->objs : l == load_enums ?
+		    cx->types : cx->rels)
+			q[n++] = catalog_round2[i];
+	}
+	return n;
+}
 
 /* The n queries go out at once, in pipeline mode. */
 static int
@@ -929,8 +962,10 @@ int
 catalog_load(struct db *db, char *const *schemas, struct schema **out,
     struct merr *e)
 {
+	struct catalog_query q[NQ(catalog_round2)];
 	struct catalog_ctx cx;
 	const int none = schemas && schemas[0] == NULL;
+	size_t n;
 	char *arr = NULL;
 	int rc = -1;
 
@@ -944,8 +979,8 @@ catalog_load(struct db *db, char *const *schemas, struct schema **out,
 	if (catalog_round(db, arr, &cx, catalog_round1,
 	    none ? 1 : NQ(catalog_round1), e) == -1)
 		goto out;
-	if (cx.anything && catalog_round(db, arr, &cx, catalog_round2,
-	    NQ(catalog_round2), e) == -1)
+	if (!none && (n = catalog_needed(&cx, q)) > 0 &&
+	    catalog_round(db, arr, &cx, q, n, e) == -1)
 		goto out;
 	rc = 0;
 	*out = cx.s;

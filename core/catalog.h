@@ -12,10 +12,12 @@
  * (schema_free()).
  *
  * Two round trips, the queries of each at once in libpq pipeline mode:
- * the schemas and extensions with one question, is there any relation,
- * type or routine in those schemas; the other six only when there is
- * (every row they read is one of those or belongs to one, so on an empty
- * database they could only come back empty: not sending them is exact).
+ * the schemas and extensions with three questions (are there relations,
+ * SQL objects, enums or domains in those schemas?); then the queries for
+ * the kinds found (every row a query reads is of its kind or belongs to
+ * one, so one whose kind is absent could only come back empty: not
+ * sending it is exact).  A database with nothing in scope is one round
+ * trip of two small queries.
  */
 #ifndef MIGRATE_CATALOG_H
 #define MIGRATE_CATALOG_H

@@ -42,14 +42,23 @@ oneshot_plan(const struct config *cfg)
 static int oneshot_run(const struct config *, int up, struct merr *);
 
 /*
- * --once is audited like the service.  The audit connection is opened, and
- * the table made ready, on the first event only, so a host that finds
- * nothing to do pays nothing for it; that connection stays idle while tier 1
- * works, and each row is written in the transaction of its change.
+ * --once is audited like the service.  The audit table is made ready on
+ * the first event only, so a host that finds nothing to do pays nothing
+ * for it, and each row is written in the transaction of its change.  The
+ * table is made ready on an idle connection, not the one whose
+ * transaction the event is in: the lock connection when the lock was
+ * taken (every change is made under it), else one of its own.  The lock
+ * connection may take that short transaction: it runs only migrated's
+ * own statements (never a migration file's, which could let go of the
+ * lock), audit_ensure() takes and lets go of the audit table's own lock
+ * key, rolls back what fails and leaves the session idle again, and the
+ * session lock is held across transactions.  A fleet member's cold run
+ * is then two connections, not three.
  */
 struct oneshot_audit {
 	const struct config	*cfg;
-	struct db		 db;
+	struct db		*lockdb;	/* env's, may be unconnected */
+	struct db		 db;		/* our own, when used */
 	struct audit		 a;
 	int			 ready;
 	int			 defer;		/* a fleet member: announce
@@ -59,22 +68,33 @@ struct oneshot_audit {
 };
 
 static int
+oneshot_audit_ready(struct oneshot_audit *oa, struct merr *e)
+{
+	struct db *adb = oa->lockdb;
+
+	if (adb == NULL || adb->conn == NULL || !db_ok(adb)) {
+		if (db_connect(&oa->db, oa->cfg->database, "migrated audit",
+		    e) == -1)
+			return -1;
+		adb = &oa->db;
+	}
+	if (audit_ensure(adb, oa->cfg, e) == -1 ||
+	    audit_init(&oa->a, adb, oa->cfg, e) == -1) {
+		db_close(&oa->db);
+		return -1;
+	}
+	oa->ready = 1;
+	return 0;
+}
+
+static int
 oneshot_hook(void *arg, struct db *db, const struct actor *who,
     const struct mig_event *ev, struct merr *e)
 {
 	struct oneshot_audit *oa = arg;
 
-	if (!oa->ready) {
-		if (db_connect(&oa->db, oa->cfg->database, "migrated audit",
-		    e) == -1)
-			return -1;
-		if (audit_ensure(&oa->db, oa->cfg, e) == -1 ||
-		    audit_init(&oa->a, &oa->db, oa->cfg, e) == -1) {
-			db_close(&oa->db);
-			return -1;
-		}
-		oa->ready = 1;
-	}
+	if (!oa->ready && oneshot_audit_ready(oa, e) == -1)
+		return -1;
 	if (audit_record(&oa->a, db, who, ev, e) == -1)
 		return -1;
 	/* the running daemons read their state again (core/announce.h) */
@@ -264,11 +284,12 @@ oneshot_run(const struct config *cfg, int up, struct merr *err)
 {
 	const int defer = err != NULL;
 	const struct actor self = { .is_daemon = 1 };
-	struct oneshot_audit oa = { .cfg = cfg, .defer = defer };
+	struct db db, lockdb = { 0 };
+	struct oneshot_audit oa = { .cfg = cfg, .lockdb = &lockdb,
+	    .defer = defer };
 	struct event_hook hook = { oneshot_hook, &oa, &self };
 	struct tier1_report rep;
 	struct plan *p = NULL;
-	struct db db, lockdb = { 0 };
 	struct mig_env env;
 	struct merr e;
 	int rc;

@@ -206,7 +206,11 @@ test_fixed_queries(void **state)
 	sql("CREATE SCHEMA many");
 	/* an empty schema: its name and the extensions, nothing else asked */
 	assert_int_equal(count_queries(0, many), 2);
-	assert_int_equal(count_queries(1, many), CATALOG_QUERIES);
+	/* tables: the two, and tables, columns, constraints, indexes (no
+	   view, routine, trigger, enum or domain: not asked) */
+	assert_int_equal(count_queries(1, many), 6);
+	assert_int_equal(count_queries(40, many), 6);
+	sql("CREATE TYPE many.e AS ENUM ('a'); CREATE VIEW many.v AS SELECT 1");
 	assert_int_equal(count_queries(40, many), CATALOG_QUERIES);
 	/* no schema (tier 1 with no model): one query, for the extensions */
 	assert_int_equal(count_queries(40, none), 1);
@@ -233,6 +237,13 @@ test_anything_each_kind(void **state)
 		"CREATE PROCEDURE %s.x() LANGUAGE sql AS 'SELECT 1'",
 		"CREATE AGGREGATE %s.x(int) (sfunc = int4pl, stype = int)",
 	};
+	/* on a table (the table is read whatever): the object too */
+	static const char *const on_table[] = {
+		"CREATE TRIGGER x BEFORE INSERT ON %s.t FOR EACH ROW"
+		" EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+		"CREATE POLICY x ON %s.t USING (true)",
+		"CREATE RULE x AS ON INSERT TO %s.t DO INSTEAD NOTHING",
+	};
 	char sch[32], buf[256], *only[] = { sch, NULL };
 	struct schema *s;
 	struct merr e;
@@ -251,6 +262,19 @@ test_anything_each_kind(void **state)
 		    s->ndomains;
 		if (found != 1)
 			fail_msg("'%s': %zu objects read", buf, found);
+		schema_free(s);
+	}
+	for (size_t i = 0; i < sizeof(on_table) / sizeof(on_table[0]); i++) {
+		snprintf(sch, sizeof(sch), "on_table%zu", i);
+		snprintf(buf, sizeof(buf), "CREATE SCHEMA %s; CREATE TABLE "
+		    "%s.t (i int)", sch, sch);
+		sql(buf);
+		snprintf(buf, sizeof(buf), on_table[i], sch);
+		sql(buf);
+		merr_clear(&e);
+		assert_int_equal(catalog_load(&db, only, &s, &e), 0);
+		if (s->nobjs != 1)
+			fail_msg("'%s': %zu objects read", buf, s->nobjs);
 		schema_free(s);
 	}
 	/* the empty schema alone: its name, nothing else */
