@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "db.h"
 #include "event.h"
+#include "fleet.h"
 #include "lint.h"
 #include "log.h"
 #include "migrate.h"
@@ -39,7 +40,9 @@ oneshot_plan(const struct config *cfg)
 	return 0;
 }
 
-static int oneshot_run(const struct config *, int up, struct merr *);
+struct oneshot_member;
+static int oneshot_run(const struct config *, int up,
+    struct oneshot_member *);
 
 /*
  * --once is audited like the service.  The audit table is made ready on
@@ -266,23 +269,68 @@ oneshot_nothing_pending(struct mig_env *env)
 	return none;
 }
 
+/*
+ * A fleet member's state after a run that changed nothing: the plan just
+ * made is the database's, and the tracking table is read again.
+ */
+static int
+oneshot_state(struct mig_env *env, const struct plan *p,
+    struct fleet_report *rep)
+{
+	struct migrate_result r;
+	struct t2_summary t2;
+	struct check_verdict v;
+	struct merr e;
+	int rc;
+
+	merr_clear(&e);
+	migrate_result_init(&r);
+	t2_summary_init(&t2);
+	rc = migrate_status(env, &r, &e);
+	if (rc == 0)
+		rc = t2_summary_from(&t2, &r, &e);
+	if (rc == 0) {
+		check_verdict_make(&v, p, &t2);
+		rep->clean = v.clean;
+		rep->pending = (long)t2.npending;
+		snprintf(rep->version, sizeof(rep->version), "%s", t2.current);
+	}
+	t2_summary_release(&t2);
+	migrate_result_release(&r);
+	return rc;
+}
+
+struct oneshot_member {
+	struct merr		*err;	/* NULL: not a fleet member */
+	struct fleet_report	*rep;	/* NULL: no state wanted */
+	int			*known;
+};
+
 int
 oneshot_once(const struct config *cfg, int up)
 {
-	return oneshot_run(cfg, up, NULL);
+	struct oneshot_member m = { NULL, NULL, NULL };
+
+	return oneshot_run(cfg, up, &m);
 }
 
 int
-oneshot_member(const struct config *cfg, int up, struct merr *err)
+oneshot_member(const struct config *cfg, int up, struct merr *err,
+    struct fleet_report *rep, int *known)
 {
-	return oneshot_run(cfg, up, err);
+	struct oneshot_member m = { err, rep, known };
+
+	*known = 0;
+	return oneshot_run(cfg, up, &m);
 }
 
-/* err: a fleet member's, which also gets the error (NULL: none) */
+/* m->err: a fleet member's, which also gets the error (NULL: none) */
 static int
-oneshot_run(const struct config *cfg, int up, struct merr *err)
+oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 {
+	struct merr *err = m->err;
 	const int defer = err != NULL;
+	int ran_up = 0;
 	const struct actor self = { .is_daemon = 1 };
 	struct db db, lockdb = { 0 };
 	struct oneshot_audit oa = { .cfg = cfg, .lockdb = &lockdb,
@@ -315,8 +363,13 @@ oneshot_run(const struct config *cfg, int up, struct merr *err)
 			oneshot_summary(&rep, p);
 		}
 		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND) &&
-		    !(defer && oneshot_nothing_pending(&env)))
+		    !(defer && oneshot_nothing_pending(&env))) {
+			ran_up = 1;
 			rc = oneshot_up(&env, &e);
+		}
+		/* nothing changed: no second connection to read it again */
+		if (rc == 0 && m->rep && !ran_up && rep.statements == 0)
+			*m->known = oneshot_state(&env, p, m->rep) == 0;
 		oneshot_announce(&db, &oa);
 		db_close(&db);
 	}
