@@ -2,8 +2,9 @@
  * catalog.c - the live schema from PostgreSQL's catalogs.
  *
  * Eight bulk queries (CATALOG_QUERIES) in two round trips, each for every
- * table of the schemas asked for at once; lists come back as JSON arrays (jansson) so names
- * with any characters survive.  Rows are matched to tables by oid.
+ * table of the schemas asked for at once; lists come back as JSON arrays
+ * (jansson) so names with any characters survive.  Rows are matched to
+ * tables by oid.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -844,10 +845,14 @@ catalog_array(char *const *v)
 typedef int (*catalog_loader)(struct catalog_ctx *, PGresult *,
     struct merr *);
 
-/* A query and what reads its rows (NULL: load_anything's flag). */
+/* What a second-round query reads: sent only when q_anything found it. */
+enum catalog_kind { CK_FIRST, CK_RELS, CK_OBJS, CK_TYPES };
+
+/* A query, the function that reads its rows, what it reads. */
 struct catalog_query {
-	const char	*sql;
-	catalog_loader	 load;
+	const char		*sql;
+	catalog_loader		 load;
+	enum catalog_kind	 kind;
 };
 
 static int
@@ -869,12 +874,17 @@ load_anything(struct catalog_ctx *cx, PGresult *r, struct merr *e)
  * first round is needed: everything else is read from the schemas listed.
  */
 static const struct catalog_query catalog_round1[] = {
-	{ q_schemas, load_schemas }, { q_anything, load_anything },
+	{ q_schemas, load_schemas, CK_FIRST },
+	{ q_anything, load_anything, CK_FIRST },
 };
+/* in this order: enums before columns, which name their types */
 static const struct catalog_query catalog_round2[] = {
-	{ q_objects, load_schemas }, { q_enums, load_enums },
-	{ q_tables, load_tables }, { q_columns, load_columns },
-	{ q_constraints, load_constraints }, { q_indexes, load_indexes },
+	{ q_objects, load_schemas, CK_OBJS },
+	{ q_enums, load_enums, CK_TYPES },
+	{ q_tables, load_tables, CK_RELS },
+	{ q_columns, load_columns, CK_RELS },
+	{ q_constraints, load_constraints, CK_RELS },
+	{ q_indexes, load_indexes, CK_RELS },
 };
 #define NQ(a)	(sizeof(a) / sizeof((a)[0]))
 _Static_assert(NQ(catalog_round1) + NQ(catalog_round2) == CATALOG_QUERIES,
@@ -887,10 +897,10 @@ catalog_needed(const struct catalog_ctx *cx, struct catalog_query *q)
 	size_t n = 0;
 
 	for (size_t i = 0; i < NQ(catalog_round2); i++) {
-		const catalog_loader l = catalog_round2[i].load;
+		enum catalog_kind k = catalog_round2[i].kind;
 
-		if (l == load_schemas ? cx->objs : l == load_enums ?
-		    cx->types : cx->rels)
+		if ((k == CK_RELS && cx->rels) || (k == CK_OBJS && cx->objs) ||
+		    (k == CK_TYPES && cx->types))
 			q[n++] = catalog_round2[i];
 	}
 	return n;
