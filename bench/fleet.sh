@@ -11,6 +11,9 @@
 #          member from empty: tier 1, tier 2, tracking, audit, locks
 #   no-op  the same again when every member is up to date (RUNS times;
 #          best and median)
+#   service the same no-op pass through the service: `migratectl up` to
+#          a running `migrated` over the fleet (RUNS times, after its
+#          start-up pass)
 # Each timed run starts on fresh databases after a CHECKPOINT and sync;
 # floor and cold alternate ROUNDS times (default 2), the best of each
 # is compared.
@@ -26,12 +29,14 @@ ROUNDS=${ROUNDS:-2}
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
 MIGRATED=$BUILD/migrated
+MIGRATECTL=$BUILD/migratectl
 [ -x "$MIGRATED" ] || { echo "bench: build first (make)" >&2; exit 1; }
 . tests/lib/cluster.sh
 
 W=$(mktemp -d /tmp/migrated-bench.XXXXXX)
 chmod 755 "$W"
-trap 'cluster_stop; rm -rf "$W"' EXIT
+spid=
+trap '[ -z "$spid" ] || { kill -TERM "$spid"; wait "$spid"; }; cluster_stop; rm -rf "$W"' EXIT
 cluster_start "$W/pg" on >/dev/null
 psql -qAtX -d postgres -c "ALTER SYSTEM SET max_connections = 400" >/dev/null
 cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -w restart \
@@ -103,7 +108,29 @@ for r in $(seq 1 "$RUNS"); do
 		echo "bench: the no-op pass applied something" >&2; exit 1; }
 done
 best=$(printf '%s\n' $noop | sort -n | head -n 1)
-med=$(printf '%s\n' $noop | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+med=$(med $noop)
+
+# the same through the service: its start-up pass, then `up` RUNS times
+{ cat "$W/fleet.yaml"; echo "socket: { path: $W/ctl.sock, mode: 0600 }"; } \
+    >"$W/service.yaml"
+"$MIGRATED" -c "$W/service.yaml" 2>"$W/service.log" &
+spid=$!
+"$MIGRATECTL" -s "$W/ctl.sock" wait-ready --timeout 600 >/dev/null || {
+	echo "bench: the service did not start:" >&2; tail "$W/service.log" >&2; exit 1; }
+svc=
+for r in $(seq 1 "$RUNS"); do
+	t0=$(date +%s%N)
+	"$MIGRATECTL" -s "$W/ctl.sock" up >"$W/up.out" 2>&1 || {
+		echo "bench: up through the service failed:" >&2; tail "$W/up.out" >&2; exit 1; }
+	svc="$svc $(ms "$t0")"
+done
+[ "$(grep -c ': in sync' "$W/up.out")" = "$N" ] || {
+	echo "bench: up through the service: not every member in sync" >&2; exit 1; }
+kill -TERM "$spid"
+wait "$spid" || true
+spid=
+svc_best=$(printf '%s\n' $svc | sort -n | head -n 1)
 load=$(cut -d' ' -f1 /proc/loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -116,4 +143,6 @@ printf '  cold   migrated --once --up             %6d ms  %6s db/s  %sx floor (t
     "$cold" "$(rate "$cold")" "$(ratio "$cold" "$floor")"
 printf '  no-op  migrated --once --up, up to date %6d ms  %6s db/s  median %d ms of %d (target < 2000 ms)\n' \
     "$best" "$(rate "$best")" "$med" "$RUNS"
-echo "  every run (ms): floor$runs_floor; cold$runs_cold; no-op$noop"
+printf '  service migratectl up, up to date     %6d ms  %6s db/s  median %d ms of %d\n' \
+    "$svc_best" "$(rate "$svc_best")" "$(med $svc)" "$RUNS"
+echo "  every run (ms): floor$runs_floor; cold$runs_cold; no-op$noop; service$svc"

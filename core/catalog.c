@@ -1,9 +1,10 @@
 /*
  * catalog.c - the live schema from PostgreSQL's catalogs.
  *
- * Six bulk queries (CATALOG_QUERIES), each for every table of the schemas
- * asked for at once; lists come back as JSON arrays (jansson) so names
- * with any characters survive.  Rows are matched to tables by oid.
+ * Eight bulk queries (CATALOG_QUERIES) in two round trips, each for every
+ * table of the schemas asked for at once; lists come back as JSON arrays
+ * (jansson) so names with any characters survive.  Rows are matched to
+ * tables by oid.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,10 @@
     "'::regclass AND x.objid = " oid " AND x.deptype = 'e')"
 
 /*
- * Schemas, the extensions of the database (kind 'x': name, version,
- * schema) and the SQL objects (core/schema.h, struct sch_object) in one
- * query: views 'v' and materialized views 'm' (definition, columns,
+ * Schemas and the extensions of the database (kind 'x': name, version,
+ * schema) in q_schemas; the SQL objects (core/schema.h, struct
+ * sch_object) in q_objects, rows of the same shape (load_schemas() reads
+ * both): views 'v' and materialized views 'm' (definition, columns,
  * options), functions 'f' and procedures 'p' (body, identity arguments,
  * arguments, result), triggers 't' (definition, table, enabled) and
  * policies 'y' (USING, table, command and permissive, WITH CHECK,
@@ -44,7 +46,42 @@ static const char q_schemas[] =
     " UNION ALL SELECT 'x', e.extname, e.extversion, n.nspname, NULL, NULL,"
     "  NULL, NULL, NULL, NULL"
     " FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
-    " UNION ALL SELECT c.relkind::text, n.nspname, c.relname,"
+    " ORDER BY 1, 2, 3";
+
+/*
+ * What is in scope besides the schemas themselves, three answers: any
+ * relation (table, view, sequence, index, ...); any SQL object (a view,
+ * a routine, or a trigger, policy or rule on a relation); any enum or
+ * domain.  Every row of q_tables, q_columns, q_constraints and q_indexes
+ * is a relation or hangs off one (a column, a constraint, an index), every
+ * row of q_objects is a SQL object, every row of q_enums an enum label or
+ * a domain: a query whose answer is no could only come back empty, and is
+ * not sent (planning them on a fresh backend is most of the read's cost:
+ * a database a fleet has just created sends none of them).  Each question
+ * is a superset of what its queries read (extension members, internal
+ * triggers, the _RETURN rules of views included).
+ */
+#define REL_IN_SCOPE	" JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+static const char q_anything[] =
+    "SELECT EXISTS (SELECT 1 FROM pg_class c" REL_IN_SCOPE NSP_FILTER "),"
+    " EXISTS (SELECT 1 FROM pg_class c" REL_IN_SCOPE
+    "  c.relkind IN ('v', 'm') AND " NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_proc p"
+    "  JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c"
+    "  ON c.oid = t.tgrelid" REL_IN_SCOPE "NOT t.tgisinternal AND "
+    NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_policy y JOIN pg_class c"
+    "  ON c.oid = y.polrelid" REL_IN_SCOPE NSP_FILTER ")"
+    " OR EXISTS (SELECT 1 FROM pg_rewrite w JOIN pg_class c"
+    "  ON c.oid = w.ev_class" REL_IN_SCOPE "w.rulename <> '_RETURN' AND "
+    NSP_FILTER "),"
+    " EXISTS (SELECT 1 FROM pg_type t"
+    "  JOIN pg_namespace n ON n.oid = t.typnamespace"
+    "  WHERE t.typtype IN ('e', 'd') AND " NSP_FILTER ")";
+
+static const char q_objects[] =
+    "SELECT c.relkind::text, n.nspname::text, c.relname::text,"
     "  pg_get_viewdef(c.oid), " CATALOG_VIEW_COLS("c") ","
     "  array_to_json(c.reloptions)::text, NULL, NULL, c.oid,"
     "  obj_description(c.oid, 'pg_class')"
@@ -276,6 +313,8 @@ struct catalog_ctx {
 	unsigned long	*dom_oids;	/* [i]: s->domains[i] */
 	/* [2i], [2i+1]: s->seqs[i]'s owner: table oid, column (or 0) */
 	unsigned long	*seq_owner;
+	/* q_anything's answers: relations, SQL objects, enums or domains */
+	int		 rels, objs, types;
 };
 
 static int
@@ -819,43 +858,84 @@ catalog_array(char *const *v)
 typedef int (*catalog_loader)(struct catalog_ctx *, PGresult *,
     struct merr *);
 
-static const char *const catalog_sql[CATALOG_QUERIES] = {
-	q_schemas, q_enums, q_tables, q_columns, q_constraints, q_indexes,
-};
-static const catalog_loader catalog_loaders[CATALOG_QUERIES] = {
-	load_schemas, load_enums, load_tables, load_columns, load_constraints,
-	load_indexes,
+/* What a second-round query reads: sent only when q_anything found it. */
+enum catalog_kind { CK_FIRST, CK_RELS, CK_OBJS, CK_TYPES };
+
+/* A query, the function that reads its rows, what it reads. */
+struct catalog_query {
+	const char		*sql;
+	catalog_loader		 load;
+	enum catalog_kind	 kind;
 };
 
-/*
- * The queries for schemas: all of them, or with an empty list only the
- * first (schemas and extensions): every other one reads nothing but the
- * tables and types of the schemas listed.
- */
 static int
-catalog_nqueries(char *const *schemas)
+load_anything(struct catalog_ctx *cx, PGresult *r, struct merr *e)
 {
-	return schemas && schemas[0] == NULL ? 1 : CATALOG_QUERIES;
+	if (PQntuples(r) != 1 || PQnfields(r) != 3)
+		return merr_set(e, MERR_INTERNAL, "cannot read the catalogs: "
+		    "unexpected answer");
+	cx->rels = val(r, 0, 0)[0] == 't';
+	cx->objs = val(r, 0, 1)[0] == 't';
+	cx->types = val(r, 0, 2)[0] == 't';
+	return 0;
+}
+
+/*
+ * Two rounds, each one round trip: the schemas and extensions, and what
+ * else is in scope (q_anything); then the queries of the kinds found.
+ * With no schema in scope (an empty list) only the extensions are read
+ * (catalog_none): everything else is read from the schemas listed.
+ */
+static const struct catalog_query catalog_round1[] = {
+	{ q_schemas, load_schemas, CK_FIRST },
+	{ q_anything, load_anything, CK_FIRST },
+};
+/* in this order: enums before columns, which name their types */
+static const struct catalog_query catalog_round2[] = {
+	{ q_objects, load_schemas, CK_OBJS },
+	{ q_enums, load_enums, CK_TYPES },
+	{ q_tables, load_tables, CK_RELS },
+	{ q_columns, load_columns, CK_RELS },
+	{ q_constraints, load_constraints, CK_RELS },
+	{ q_indexes, load_indexes, CK_RELS },
+};
+/* with no schema in scope, only the extensions (q_extensions) */
+static const struct catalog_query catalog_none[] = {
+	{ q_extensions, load_schemas, CK_FIRST },
+};
+#define NQ(a)	(sizeof(a) / sizeof((a)[0]))
+_Static_assert(NQ(catalog_round1) + NQ(catalog_round2) == CATALOG_QUERIES,
+    "CATALOG_QUERIES counts both rounds");
+
+/* The second round's queries for what the first found, into q; how many. */
+static size_t
+catalog_needed(const struct catalog_ctx *cx, struct catalog_query *q)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NQ(catalog_round2); i++) {
+		enum catalog_kind k = catalog_round2[i].kind;
+
+		if ((k == CK_RELS && cx->rels) || (k == CK_OBJS && cx->objs) ||
+		    (k == CK_TYPES && cx->types))
+			q[n++] = catalog_round2[i];
+	}
+	return n;
 }
 
 /* The n queries go out at once, in pipeline mode. */
 static int
-catalog_send(struct db *db, char *const *schemas, int n, struct merr *e)
+catalog_send(struct db *db, const char *arr, const struct catalog_query *q,
+    size_t n, struct merr *e)
 {
-	const char *params[1];
-	char *arr = NULL;
+	const char *params[1] = { arr };
 	int ok;
 
-	if (schemas && (arr = catalog_array(schemas)) == NULL)
-		return catalog_nomem(e);
-	params[0] = arr;
 	ok = db->conn && PQenterPipelineMode(db->conn);
-	for (int i = 0; ok && i < n; i++)
-		ok = PQsendQueryParams(db->conn, i == 0 && schemas &&
-		    schemas[0] == NULL ? q_extensions : catalog_sql[i], 1,
-		    NULL, params, NULL, NULL, 0);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = PQsendQueryParams(db->conn, q[i].sql, 1, NULL,
+		    params, NULL, NULL, 0);
 	ok = ok && PQpipelineSync(db->conn);
-	free(arr);
 	if (!ok) {
 		db_result_error(db, NULL, "cannot read the catalogs", e);
 		if (db->conn)
@@ -865,19 +945,16 @@ catalog_send(struct db *db, char *const *schemas, int n, struct merr *e)
 	return 0;
 }
 
-/* Their n results, in order, into a new schema. */
+/* Their n results, in order, into cx. */
 static int
-catalog_recv(struct db *db, int n, struct schema **out, struct merr *e)
+catalog_recv(struct db *db, struct catalog_ctx *cx,
+    const struct catalog_query *q, size_t n, struct merr *e)
 {
-	struct catalog_ctx cx = { NULL, NULL, NULL, NULL, NULL };
 	PGresult *r;
 	int rc = 0;
 
-	*out = NULL;
-	if ((cx.s = schema_new()) == NULL)
-		rc = catalog_nomem(e);
 	/* every result must be read, also after a failure */
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if ((r = PQgetResult(db->conn)) == NULL) {
 			if (rc == 0)
 				rc = db_result_error(db, NULL, NULL, e);
@@ -886,7 +963,7 @@ catalog_recv(struct db *db, int n, struct schema **out, struct merr *e)
 		if (rc == 0 && PQresultStatus(r) != PGRES_TUPLES_OK)
 			rc = db_result_error(db, r, NULL, e);
 		else if (rc == 0)
-			rc = catalog_loaders[i](&cx, r, e);
+			rc = q[i].load(cx, r, e);
 		PQclear(r);
 		while ((r = PQgetResult(db->conn)) != NULL)
 			PQclear(r);	/* end of this query's results */
@@ -896,28 +973,54 @@ catalog_recv(struct db *db, int n, struct schema **out, struct merr *e)
 		PQclear(r);
 	PQclear(r);
 	PQexitPipelineMode(db->conn);
-	free(cx.oids);
-	free(cx.enum_oids);
-	free(cx.dom_oids);
-	free(cx.seq_owner);
-	if (rc == -1) {
-		schema_free(cx.s);
+	return rc;
+}
+
+static int
+catalog_round(struct db *db, const char *arr, struct catalog_ctx *cx,
+    const struct catalog_query *q, size_t n, struct merr *e)
+{
+	if (catalog_send(db, arr, q, n, e) == -1)
 		return -1;
-	}
-	*out = cx.s;
-	return 0;
+	return catalog_recv(db, cx, q, n, e);
 }
 
 int
 catalog_load(struct db *db, char *const *schemas, struct schema **out,
     struct merr *e)
 {
-	int n = catalog_nqueries(schemas);
+	struct catalog_query q[NQ(catalog_round2)];
+	struct catalog_ctx cx;
+	const int none = schemas && schemas[0] == NULL;
+	size_t n;
+	char *arr = NULL;
+	int rc = -1;
 
 	*out = NULL;
-	if (catalog_send(db, schemas, n, e) == -1)
-		return -1;
-	return catalog_recv(db, n, out, e);
+	memset(&cx, 0, sizeof(cx));
+	if ((schemas && (arr = catalog_array(schemas)) == NULL) ||
+	    (cx.s = schema_new()) == NULL) {
+		free(arr);
+		return catalog_nomem(e);
+	}
+	if (none ? catalog_round(db, arr, &cx, catalog_none,
+	    NQ(catalog_none), e) == -1 : catalog_round(db, arr, &cx,
+	    catalog_round1, NQ(catalog_round1), e) == -1)
+		goto out;
+	if (!none && (n = catalog_needed(&cx, q)) > 0 &&
+	    catalog_round(db, arr, &cx, q, n, e) == -1)
+		goto out;
+	rc = 0;
+	*out = cx.s;
+	cx.s = NULL;
+out:
+	free(arr);
+	free(cx.oids);
+	free(cx.enum_oids);
+	free(cx.dom_oids);
+	free(cx.seq_owner);
+	schema_free(cx.s);
+	return rc;
 }
 
 int

@@ -1,16 +1,23 @@
 /*
  * catalog.h - the live database -> the actual schema.
  *
- * catalog_load() reads schemas and extensions, enum types and domains,
- * tables and sequences, columns, constraints and indexes with a fixed
- * number of bulk catalog queries (CATALOG_QUERIES) whatever the number of
- * tables, limited to the schemas listed (the schemas the models use;
- * NULL: every user schema; an empty list: none, and then only the first
- * query goes out, for the extensions).  A column of an enum type is named
- * "schema.enum" (is_enum) when that enum is in one of those schemas, like
- * every enum a model may use.  Result: *out, the caller's (schema_free()).
+ * catalog_load() reads schemas and extensions, SQL objects, enum types
+ * and domains, tables and sequences, columns, constraints and indexes
+ * with a fixed number of bulk catalog queries (CATALOG_QUERIES) whatever
+ * the number of tables, limited to the schemas listed (the schemas the
+ * models use; NULL: every user schema; an empty list: none, and then only
+ * the first query goes out, for the extensions).  A column of an enum
+ * type is named "schema.enum" (is_enum) when that enum is in one of those
+ * schemas, like every enum a model may use.  Result: *out, the caller's
+ * (schema_free()).
  *
- * The queries go out at once in libpq pipeline mode: one round trip.
+ * Two round trips, the queries of each at once in libpq pipeline mode:
+ * the schemas and extensions with three questions (are there relations,
+ * SQL objects, enums or domains in those schemas?); then the queries for
+ * the kinds found (every row a query reads is of its kind or belongs to
+ * one, so one whose kind is absent could only come back empty: not
+ * sending it is exact).  A database with nothing in scope is one round
+ * trip of two small queries.
  */
 #ifndef MIGRATE_CATALOG_H
 #define MIGRATE_CATALOG_H
@@ -19,7 +26,7 @@
 #include "err.h"
 #include "schema.h"
 
-#define CATALOG_QUERIES	6
+#define CATALOG_QUERIES	8
 
 /*
  * SQL expressions shared with core/sqlcanon.c, so that a model object

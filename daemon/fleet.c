@@ -69,15 +69,18 @@ check_run(const struct config *cfg, struct check_verdict *v,
 	return rc;
 }
 
-int
-oneshot_check(const struct config *cfg)
+/* check on one database, its verdict logged; rep (may be NULL) filled */
+static int
+check_once(const struct config *cfg, struct fleet_report *rep)
 {
 	struct check_verdict v;
 	struct merr e;
 
 	merr_clear(&e);
-	if (check_run(cfg, &v, NULL, &e) == -1) {
+	if (check_run(cfg, &v, rep, &e) == -1) {
 		log_merr("error", &e);
+		if (rep)
+			merr_format(&e, rep->error, sizeof(rep->error));
 		return 1;
 	}
 	for (int i = 0; i < v.nproblems; i++)
@@ -87,24 +90,36 @@ oneshot_check(const struct config *cfg)
 	return v.clean ? 0 : 3;
 }
 
-/* After the work: what the member's process reports (o->report). */
+int
+oneshot_check(const struct config *cfg)
+{
+	return check_once(cfg, NULL);
+}
+
+/* smaller than PIPE_BUF: one write, whole or not at all */
+static void
+member_send(const struct fleet_report *rep, int fd)
+{
+	if (write(fd, rep, sizeof(*rep)) != (ssize_t)sizeof(*rep))
+		log_warn("cannot report to the daemon");
+}
+
+/*
+ * After work that changed something or failed: the member's state read
+ * again (o->report), on a connection of its own.
+ */
 static void
 member_report(const struct config *mc, int rc, const struct merr *err,
-    int fd)
+    struct fleet_report *rep)
 {
-	struct fleet_report rep;
 	struct check_verdict v;
 	struct merr e;
 
-	memset(&rep, 0, sizeof(rep));
 	merr_clear(&e);
 	if (rc != 0)
-		merr_format(err, rep.error, sizeof(rep.error));
-	if (check_run(mc, &v, &rep, &e) == -1 && rc == 0)
-		merr_format(&e, rep.error, sizeof(rep.error));
-	/* smaller than PIPE_BUF: one write, whole or not at all */
-	if (write(fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
-		log_warn("cannot report to the daemon");
+		merr_format(err, rep->error, sizeof(rep->error));
+	if (check_run(mc, &v, rep, &e) == -1 && rc == 0)
+		merr_format(&e, rep->error, sizeof(rep->error));
 }
 
 /* The member's process: the single-database mode on its connection. */
@@ -113,18 +128,29 @@ member_main(const struct config *cfg, const struct fleet_member *m,
     const struct fleet_opts *o, int fd)
 {
 	struct config mc = *cfg;	/* borrowed: this process exits */
+	struct fleet_report rep;
 	struct merr err;
 	char prog[128];
-	int rc;
+	int rc, known = 0;
 
 	snprintf(prog, sizeof(prog), "migrated[%s]", m->name);
 	log_init(prog, o->verbose, getenv("JOURNAL_STREAM") != NULL);
 	mc.database = m->conninfo;
 	mc.fleet.on = 0;
 	merr_clear(&err);
-	rc = o->check ? oneshot_check(&mc) : oneshot_member(&mc, o->up, &err);
-	if (fd != -1)
-		member_report(&mc, rc, &err, fd);
+	memset(&rep, 0, sizeof(rep));
+	/* check: its one read is the report; work: read again if it
+	   changed something (oneshot_member) */
+	if (o->check) {
+		rc = check_once(&mc, &rep);
+		known = 1;
+	} else
+		rc = oneshot_member(&mc, o->up, &err, &rep, &known);
+	if (fd != -1) {
+		if (!known)
+			member_report(&mc, rc, &err, &rep);
+		member_send(&rep, fd);
+	}
 	fflush(stdout);
 	_exit(rc);
 }

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "db.h"
 #include "event.h"
+#include "fleet.h"
 #include "lint.h"
 #include "log.h"
 #include "migrate.h"
@@ -39,17 +40,28 @@ oneshot_plan(const struct config *cfg)
 	return 0;
 }
 
-static int oneshot_run(const struct config *, int up, struct merr *);
+struct oneshot_member;
+static int oneshot_run(const struct config *, int up,
+    struct oneshot_member *);
 
 /*
- * --once is audited like the service.  The audit connection is opened, and
- * the table made ready, on the first event only, so a host that finds
- * nothing to do pays nothing for it; that connection stays idle while tier 1
- * works, and each row is written in the transaction of its change.
+ * --once is audited like the service.  The audit table is made ready on
+ * the first event only, so a host that finds nothing to do pays nothing
+ * for it, and each row is written in the transaction of its change.  The
+ * table is made ready on an idle connection, not the one whose
+ * transaction the event is in: the lock connection when the lock was
+ * taken (every change is made under it), else one of its own.  The lock
+ * connection may take that short transaction: it runs only migrated's
+ * own statements (never a migration file's, which could let go of the
+ * lock), audit_ensure() takes and lets go of the audit table's own lock
+ * key, rolls back what fails and leaves the session idle again, and the
+ * session lock is held across transactions.  A fleet member's cold run
+ * is then two connections, not three.
  */
 struct oneshot_audit {
 	const struct config	*cfg;
-	struct db		 db;
+	struct db		*lockdb;	/* env's, may be unconnected */
+	struct db		 db;		/* our own, when used */
 	struct audit		 a;
 	int			 ready;
 	int			 defer;		/* a fleet member: announce
@@ -59,22 +71,33 @@ struct oneshot_audit {
 };
 
 static int
+oneshot_audit_ready(struct oneshot_audit *oa, struct merr *e)
+{
+	struct db *adb = oa->lockdb;
+
+	if (adb == NULL || adb->conn == NULL || !db_ok(adb)) {
+		if (db_connect(&oa->db, oa->cfg->database, "migrated audit",
+		    e) == -1)
+			return -1;
+		adb = &oa->db;
+	}
+	if (audit_ensure(adb, oa->cfg, e) == -1 ||
+	    audit_init(&oa->a, adb, oa->cfg, e) == -1) {
+		db_close(&oa->db);
+		return -1;
+	}
+	oa->ready = 1;
+	return 0;
+}
+
+static int
 oneshot_hook(void *arg, struct db *db, const struct actor *who,
     const struct mig_event *ev, struct merr *e)
 {
 	struct oneshot_audit *oa = arg;
 
-	if (!oa->ready) {
-		if (db_connect(&oa->db, oa->cfg->database, "migrated audit",
-		    e) == -1)
-			return -1;
-		if (audit_ensure(&oa->db, oa->cfg, e) == -1 ||
-		    audit_init(&oa->a, &oa->db, oa->cfg, e) == -1) {
-			db_close(&oa->db);
-			return -1;
-		}
-		oa->ready = 1;
-	}
+	if (!oa->ready && oneshot_audit_ready(oa, e) == -1)
+		return -1;
 	if (audit_record(&oa->a, db, who, ev, e) == -1)
 		return -1;
 	/* the running daemons read their state again (core/announce.h) */
@@ -246,29 +269,75 @@ oneshot_nothing_pending(struct mig_env *env)
 	return none;
 }
 
+/*
+ * A fleet member's state after a run that changed nothing: the plan just
+ * made is the database's, and the tracking table is read again.
+ */
+static int
+oneshot_state(struct mig_env *env, const struct plan *p,
+    struct fleet_report *rep)
+{
+	struct migrate_result r;
+	struct t2_summary t2;
+	struct check_verdict v;
+	struct merr e;
+	int rc;
+
+	merr_clear(&e);
+	migrate_result_init(&r);
+	t2_summary_init(&t2);
+	rc = migrate_status(env, &r, &e);
+	if (rc == 0)
+		rc = t2_summary_from(&t2, &r, &e);
+	if (rc == 0) {
+		check_verdict_make(&v, p, &t2);
+		rep->clean = v.clean;
+		rep->pending = (long)t2.npending;
+		snprintf(rep->version, sizeof(rep->version), "%s", t2.current);
+	}
+	t2_summary_release(&t2);
+	migrate_result_release(&r);
+	return rc;
+}
+
+struct oneshot_member {
+	struct merr		*err;	/* NULL: not a fleet member */
+	struct fleet_report	*rep;	/* NULL: no state wanted */
+	int			*known;
+};
+
 int
 oneshot_once(const struct config *cfg, int up)
 {
-	return oneshot_run(cfg, up, NULL);
+	struct oneshot_member m = { NULL, NULL, NULL };
+
+	return oneshot_run(cfg, up, &m);
 }
 
 int
-oneshot_member(const struct config *cfg, int up, struct merr *err)
+oneshot_member(const struct config *cfg, int up, struct merr *err,
+    struct fleet_report *rep, int *known)
 {
-	return oneshot_run(cfg, up, err);
+	struct oneshot_member m = { err, rep, known };
+
+	*known = 0;
+	return oneshot_run(cfg, up, &m);
 }
 
-/* err: a fleet member's, which also gets the error (NULL: none) */
+/* m->err: a fleet member's, which also gets the error (NULL: none) */
 static int
-oneshot_run(const struct config *cfg, int up, struct merr *err)
+oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 {
+	struct merr *err = m->err;
 	const int defer = err != NULL;
+	int ran_up = 0;
 	const struct actor self = { .is_daemon = 1 };
-	struct oneshot_audit oa = { .cfg = cfg, .defer = defer };
+	struct db db, lockdb = { 0 };
+	struct oneshot_audit oa = { .cfg = cfg, .lockdb = &lockdb,
+	    .defer = defer };
 	struct event_hook hook = { oneshot_hook, &oa, &self };
 	struct tier1_report rep;
 	struct plan *p = NULL;
-	struct db db, lockdb = { 0 };
 	struct mig_env env;
 	struct merr e;
 	int rc;
@@ -294,8 +363,13 @@ oneshot_run(const struct config *cfg, int up, struct merr *err)
 			oneshot_summary(&rep, p);
 		}
 		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND) &&
-		    !(defer && oneshot_nothing_pending(&env)))
+		    !(defer && oneshot_nothing_pending(&env))) {
+			ran_up = 1;
 			rc = oneshot_up(&env, &e);
+		}
+		/* nothing changed: no second connection to read it again */
+		if (rc == 0 && m->rep && !ran_up && rep.statements == 0)
+			*m->known = oneshot_state(&env, p, m->rep) == 0;
 		oneshot_announce(&db, &oa);
 		db_close(&db);
 	}

@@ -22,9 +22,15 @@ int	oneshot_once(const struct config *, int up);
 /*
  * The same for one member of a fleet (daemon/fleet.c): its changes are
  * announced to running daemons once, after the run (core/announce.h),
- * and *err gets the error when it returns 1.
+ * and *err gets the error when it returns 1.  rep (may be NULL): when
+ * the run changed nothing, the member's state from the plan it made and
+ * its tracking table read again on the same connection (what a second
+ * check would read) and *known set to 1; else *known is 0 and the state
+ * is the caller's to read.
  */
-int	oneshot_member(const struct config *, int up, struct merr *err);
+struct fleet_report;
+int	oneshot_member(const struct config *, int up, struct merr *err,
+	    struct fleet_report *rep, int *known);
 
 /* `migrated --pull DIR [--force]` (core/pull.h): write a models folder
  * from the database.  0: every object written, ONESHOT_PULL_NOTES:

@@ -98,6 +98,23 @@ qm "${P}6" "DROP TABLE tenant_notes"
 ok "up after the fix" ctl up
 ok "check: clean again" ctl check
 
+# A pass that changes nothing reports each member from its own catalog
+# read (no second read): it must still see what was done by hand.
+qm "${P}2" "CREATE TABLE by_hand (id int)"
+ok "up with a table made by hand (drift: reported, not touched)" ctl up
+is "... that member is not in sync" "$(fj "d['data']['fleet']['in_sync']")" $((N - 1))
+like "... status --member says so" "$(ctl status --member "${P}2")" "state: +pending"
+fails_with "... check says so" 3 ctl check
+qm "${P}2" "DROP TABLE by_hand"
+ok "up once it is gone" ctl up
+is "... in sync again" "$(fj "d['data']['fleet']['in_sync']")" $N
+# a column dropped by hand: tier 1 adds it back, the member is read again
+qm "${P}4" "ALTER TABLE users DROP COLUMN created_at"
+ok "up with a column dropped by hand" ctl up
+is "... tier 1 put it back" "$(qm "${P}4" "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'created_at' AND NOT attisdropped")" 1
+is "... and every member is in sync" "$(fj "d['data']['fleet']['in_sync']")" $N
+ok "check: clean" ctl check
+
 # a new tenant: found by the periodic discovery, brought up to date
 psql -qX -d "$TESTDB" -c "CREATE DATABASE \"${P}9\""
 ok "a new database is found and brought up to date" poll 60 status_says "$SOCK" \

@@ -204,10 +204,88 @@ test_fixed_queries(void **state)
 
 	(void)state;
 	sql("CREATE SCHEMA many");
-	assert_int_equal(count_queries(1, many), CATALOG_QUERIES);
+	/* an empty schema: its name and the extensions, nothing else asked */
+	assert_int_equal(count_queries(0, many), 2);
+	/* tables: the two, and tables, columns, constraints, indexes (no
+	   view, routine, trigger, enum or domain: not asked) */
+	assert_int_equal(count_queries(1, many), 6);
+	assert_int_equal(count_queries(40, many), 6);
+	sql("CREATE TYPE many.e AS ENUM ('a'); CREATE VIEW many.v AS SELECT 1");
 	assert_int_equal(count_queries(40, many), CATALOG_QUERIES);
 	/* no schema (tier 1 with no model): one query, for the extensions */
 	assert_int_equal(count_queries(40, none), 1);
+}
+
+/*
+ * An empty database is read in one round trip: the question "is there
+ * anything" must never say no while the full read would find something.
+ * Each kind the catalogs read, alone in a schema of its own, is found.
+ */
+static void
+test_anything_each_kind(void **state)
+{
+	static const char *const made[] = {
+		"CREATE TABLE %s.x (i int)",
+		"CREATE UNLOGGED TABLE %s.x (i int)",
+		"CREATE TABLE %s.x (i int) PARTITION BY RANGE (i)",
+		"CREATE SEQUENCE %s.x",
+		"CREATE VIEW %s.x AS SELECT 1 AS one",
+		"CREATE MATERIALIZED VIEW %s.x AS SELECT 1 AS one",
+		"CREATE TYPE %s.x AS ENUM ('a')",
+		"CREATE DOMAIN %s.x AS int CHECK (VALUE > 0)",
+		"CREATE FUNCTION %s.x() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+		"CREATE PROCEDURE %s.x() LANGUAGE sql AS 'SELECT 1'",
+		"CREATE AGGREGATE %s.x(int) (sfunc = int4pl, stype = int)",
+	};
+	/* on a table (the table is read whatever): the object too */
+	static const char *const on_table[] = {
+		"CREATE TRIGGER x BEFORE INSERT ON %s.t FOR EACH ROW"
+		" EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+		"CREATE POLICY x ON %s.t USING (true)",
+		"CREATE RULE x AS ON INSERT TO %s.t DO INSTEAD NOTHING",
+	};
+	char sch[32], buf[256], *only[] = { sch, NULL };
+	struct schema *s;
+	struct merr e;
+	size_t found;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		snprintf(sch, sizeof(sch), "kind%zu", i);
+		snprintf(buf, sizeof(buf), "CREATE SCHEMA %s", sch);
+		sql(buf);
+		snprintf(buf, sizeof(buf), made[i], sch);
+		sql(buf);
+		merr_clear(&e);
+		assert_int_equal(catalog_load(&db, only, &s, &e), 0);
+		found = s->ntables + s->nseqs + s->nobjs + s->nenums +
+		    s->ndomains;
+		if (found != 1)
+			fail_msg("'%s': %zu objects read", buf, found);
+		schema_free(s);
+	}
+	for (size_t i = 0; i < sizeof(on_table) / sizeof(on_table[0]); i++) {
+		snprintf(sch, sizeof(sch), "on_table%zu", i);
+		snprintf(buf, sizeof(buf), "CREATE SCHEMA %s; CREATE TABLE "
+		    "%s.t (i int)", sch, sch);
+		sql(buf);
+		snprintf(buf, sizeof(buf), on_table[i], sch);
+		sql(buf);
+		merr_clear(&e);
+		assert_int_equal(catalog_load(&db, only, &s, &e), 0);
+		if (s->nobjs != 1)
+			fail_msg("'%s': %zu objects read", buf, s->nobjs);
+		schema_free(s);
+	}
+	/* the empty schema alone: its name, nothing else */
+	sql("CREATE SCHEMA kind_none");
+	snprintf(sch, sizeof(sch), "kind_none");
+	assert_int_equal(catalog_load(&db, only, &s, &e), 0);
+	assert_non_null(s->schemas);
+	assert_string_equal(s->schemas[0], "kind_none");
+	assert_int_equal(s->ntables + s->nseqs + s->nobjs + s->nenums +
+	    s->ndomains, 0);
+	schema_free(s);
 }
 
 /* No schema listed: no table, type or object, but every extension. */
@@ -680,6 +758,7 @@ main(void)
 		cmocka_unit_test(test_normalised),
 		cmocka_unit_test(test_column_order),
 		cmocka_unit_test(test_fixed_queries),
+		cmocka_unit_test(test_anything_each_kind),
 		cmocka_unit_test(test_no_schema),
 		cmocka_unit_test(test_probe_rows),
 		cmocka_unit_test(test_stop_reaches_tier1),
