@@ -75,8 +75,10 @@ struct pace_sample {
 	long		ms;		/* begin to commit, retries included */
 	long		probe_us;	/* -1: no probe */
 	int		retries;	/* lock timeouts in this batch */
-	long long	xid;		/* the probe's txid_current(), -1 */
-	long long	at_us;		/* when the probe ran */
+	long long	xid;		/* the batch's transaction id, -1 */
+	long long	at_us;		/* when it was taken */
+	int		probes;		/* ids probes took since the batch
+					   before (after the baseline's) */
 };
 
 /* The application's write rate: transaction ids others took. */
@@ -90,6 +92,8 @@ struct pace_rate {
 	long		base;		/* per second before the first batch,
 					   -1: unknown */
 	long		last;		/* the last window's, -1: none */
+	long		deficit;	/* writes short of the baseline,
+					   beyond the noise (see above) */
 	long		floor_ms;	/* the pause it asks for */
 };
 
