@@ -182,9 +182,8 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 	expect = (long)((long long)r->base * us / 1000000);
 	noise = isqrt(expect) > 1 ? isqrt(expect) : 1;
 	w = expect - (long)others - noise;	/* short beyond the noise */
-	cap = 4 * noise;
-	r->deficit = r->deficit + w < 0 ? 0 : r->deficit + w > cap ? cap :
-	    r->deficit + w;
+	cap = r->base / 4 > 4 * noise ? r->base / 4 : 4 * noise;
+	r->deficit = clamp(r->deficit - r->deficit / 8 + w, 0, cap);
 	if (w > 0 && r->deficit > 2 * noise && r->floor_ms >= s->ms * 4) {
 		/* as few with the backfill idle 4/5 of the time: the
 		   application may ask for less than before, not the

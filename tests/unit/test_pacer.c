@@ -160,8 +160,10 @@ wbatch(struct pacer *p, long ms, long long xid, long long at_us, int probes)
  * The application's write rate: before the first batch 400 others' ids
  * in 0.4 s (the second probe took one itself), 1000 a second.  Each batch
  * takes one id of its own (and one per probe since the batch before); a
- * window is 0.2 s: 200 writes expected, a noise of 14 (the square root),
- * behind past a deficit of 28, which stops at 56.
+ * window is 0.2 s: 200 writes expected, a noise of 14 (the square root).
+ * The deficit keeps 7/8 of itself a window, adds what the window was
+ * short beyond the noise, stops at 250 (a quarter of a second's); behind:
+ * short in this window, and a deficit past 28.
  */
 static void
 test_application_behind(void **state)
@@ -183,37 +185,43 @@ test_application_behind(void **state)
 	size = p.size;
 	assert_int_equal(wbatch(&p, 10, 1503, 600000, 0), PACE_SHRINK);
 	assert_int_equal(p.rate.last, 500);
-	assert_int_equal(p.rate.deficit, 56);
+	assert_int_equal(p.rate.deficit, 86);
 	assert_string_equal(p.reason,
 	    "application behind: fewer writes than before");
 	assert_int_equal(p.pause_ms, 10);
 	assert_int_equal(p.size, size);
 	/* still behind: doubled */
 	assert_int_equal(wbatch(&p, 10, 1604, 800000, 0), PACE_SHRINK);
+	assert_int_equal(p.rate.deficit, 162);
 	assert_int_equal(p.pause_ms, 20);
-	/* catching up (1200 a second): the deficit shrinks, the floor
-	   holds against speed_up until it is gone */
+	/* catching up (1200 a second, the second time after a probe): the
+	   deficit shrinks, the floor holds against speed_up */
 	wbatch(&p, 10, 1845, 1000000, 0);
 	assert_int_equal(p.rate.last, 1200);
-	assert_int_equal(p.rate.deficit, 2);
+	assert_int_equal(p.rate.deficit, 88);
 	assert_int_equal(p.pause_ms, 20);
-	/* at its rate again (a probe took one more id): a quarter, at least
-	   one step (5 ms) less a window */
-	wbatch(&p, 10, 2047, 1200000, 1);
+	wbatch(&p, 10, 2087, 1200000, 1);
+	assert_int_equal(p.rate.deficit, 23);
+	wbatch(&p, 10, 2288, 1400000, 0);
+	assert_int_equal(p.rate.deficit, 7);
+	assert_int_equal(p.pause_ms, 20);
+	/* at its rate again, the deficit gone: a quarter, at least one step
+	   (5 ms), less a window */
+	wbatch(&p, 10, 2489, 1600000, 0);
 	assert_int_equal(p.rate.last, 1000);
 	assert_int_equal(p.rate.deficit, 0);
 	assert_int_equal(p.pause_ms, 15);
 	/* 5% short is within the noise of 200: no verdict against it */
-	wbatch(&p, 10, 2238, 1400000, 0);
+	wbatch(&p, 10, 2680, 1800000, 0);
 	assert_int_equal(p.rate.last, 950);
 	assert_int_equal(p.rate.deficit, 0);
 	assert_int_equal(p.pause_ms, 10);
 	/* behind, 20 ms; behind still with the backfill idle 4/5 of the
 	   time (batches of 5 ms): the application may ask for less, the
 	   baseline comes down towards its rate, by an eighth at most */
-	wbatch(&p, 5, 2238 + 51, 1600000, 0);
+	wbatch(&p, 5, 2680 + 51, 2000000, 0);
 	assert_int_equal(p.pause_ms, 20);
-	wbatch(&p, 5, 2289 + 51, 1800000, 0);
+	wbatch(&p, 5, 2731 + 51, 2200000, 0);
 	assert_int_equal(p.rate.last, 250);
 	assert_int_equal(p.rate.base, 875);
 	assert_int_equal(p.rate.deficit, 0);
