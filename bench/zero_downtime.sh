@@ -30,7 +30,10 @@
 #                 ADD FOREIGN KEY
 #       migrated  the same in the models, `migrated --once`
 # Between two changes the previous one is undone (DROP ..., VACUUM,
-# CHECKPOINT) and the load settles for SETTLE seconds (default 5).  Each
+# CHECKPOINT) and the load settles for SETTLE seconds (default 5), then
+# until it is back on its schedule (its last 500 transactions a thread
+# under 50 ms, up to 60 s more): a change that left it behind does not
+# hand its backlog to the next one.  Each
 # change is checked afterwards (every row backfilled, index valid, foreign
 # key validated).
 #
@@ -349,6 +352,22 @@ run() {
 		log "$_n: undo failed:"; sed 's/^/    /' "$W/$_n.undo" >&2
 		return 1; }
 	sleep "$SETTLE"
+	on_schedule || log "$_n: the load still behind its schedule after 60 s"
+}
+
+# The load is back on its schedule: the last 500 transactions of each
+# pgbench thread took under 50 ms, the schedule lag included.  A change
+# that left the load seconds behind (the naive one, the safe script at
+# 5,000 a second) must not hand its backlog to the next one.
+on_schedule() {
+	_until=$(( $(date +%s) + 60 ))
+	while [ "$(date +%s)" -lt "$_until" ]; do
+		for _f in "$W"/pgb.*; do tail -n 500 "$_f"; done | awk '
+		NF >= 7 && $3 ~ /^[0-9]+$/ && $3 > max { max = $3 }
+		END { exit !(max < 50000) }' && return 0
+		sleep 1
+	done
+	return 1
 }
 
 (cd "$W" && exec "$PGBENCH" -n -M prepared -c "$CLIENTS" -j 2 -R "$RATE" \

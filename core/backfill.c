@@ -4,25 +4,33 @@
  * The statement is run unchanged except for its target table, which is
  * replaced by a temporary auto-updatable view
  *     pg_temp.migrated_batch = SELECT * FROM t
- *         WHERE pk BETWEEN current_setting('migrated.batch_lo')::type
- *                      AND current_setting('migrated.batch_hi')::type
- * (the table name is found at the location the parser gives; the SQL is
- * never re-parsed by hand).  Each batch is one short transaction: find
- * the next N keys after the last finished one, set the bounds, run the
- * UPDATE, record the batch's last key and the rows done in the tracking
- * row.  A kill loses at most the batch in flight, which rolls back with
- * its progress; the next run continues after the recorded key.
+ *         WHERE pk > current_setting('migrated.batch_lo')::type
+ *           AND pk <= current_setting('migrated.batch_hi')::type
+ * (">=" for the first batch of a walk; the table name is found at the
+ * location the parser gives; the SQL is never re-parsed by hand).  Each
+ * batch is one short transaction of four round trips: BEGIN; the bounds
+ * (one statement reads the next N keys after the last one done from the
+ * primary key's index, in one pass, and sets them as the view's bounds
+ * and the batch's lock_timeout); the UPDATE and the tracking row's last
+ * key and rows done, sent together in libpq's pipeline mode; COMMIT,
+ * sent once their results are read.  The lower bound is the last key
+ * done itself, not the next key found: a row inserted between the two
+ * while the batch runs is in this batch, never skipped.  A kill loses at
+ * most the batch in flight, which rolls back with its progress; the
+ * next run continues after the recorded key.
  *
  * The pace (rows per batch, the pause after it) comes from pacer.c, fed
- * with each batch's time and, when adaptive, a probe: a trivial write
- * transaction timed on a second connection right after each commit (and
- * five times, RATE_GAP_MS apart, before the first batch, for its
- * baseline); the transaction id it takes gives the application's write
- * rate (pacer.h).  An adaptive
- * batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten times the
- * target (the file's lock_timeout if shorter); a lock timeout halves the
- * size before the retry.  Every batch event carries the measurements and
- * the decision.
+ * with each batch's time and, when adaptive, the transaction id the
+ * batch takes (txid_current() in its bounds statement): the ids others
+ * took between two batches give the application's write rate (pacer.h).
+ * A probe, a trivial write transaction (SELECT txid_current()) on the
+ * same connection between two batches, is timed once a rate window
+ * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, before
+ * the first batch, for the baselines of both.  An adaptive batch waits
+ * for a row lock at most PROBE_LOCK_MIN_MS or ten times the target (the
+ * file's lock_timeout if shorter); a lock timeout halves the size before
+ * the retry.  Every batch event carries the measurements and the
+ * decision.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -47,21 +55,28 @@ struct backfill {
 	char			*pk;	/* quoted */
 	char			*type;	/* format_type() */
 	char			*sql;	/* the rewritten UPDATE */
+	char			*bounds;	/* the next keys, after $3 */
+	char			*bounds0;	/* the first keys */
+	int			 incl;	/* the view's lower bound is ">=" */
 	char			*last;	/* last key done, or NULL */
 	/* what the batch in flight found, kept on commit */
 	char			*next_last;
 	long long		 count;
 	/* the pace */
+	long long		 xid;	/* the batch's transaction id, -1 */
+	long long		 xid_us;	/* when it was taken */
 	struct pacer		 pace;
-	struct db		 probe;		/* adaptive: conn, or NULL */
 	char			 lock_ms[24];	/* adaptive: the batch's */
 	int			 retries;	/* of the batch in flight */
+	int			 probes;	/* ids probes took since the last
+						   batch's */
+	long long		 probe_at;	/* the last probe, us */
 	struct progress_pace	 report;
 };
 
 #define PROBE_LOCK_MIN_MS	200	/* the shortest per-batch lock wait */
 #define PACE_TARGET_MS		20	/* target when the config has none */
-#define RATE_GAP_MS		100	/* between the probes before */
+#define RATE_GAP_MS		200	/* between the probes before */
 
 /* Length of identifier name written at s (quoted or not), or 0. */
 static size_t
@@ -115,6 +130,39 @@ refuse(struct backfill *b, struct merr *e, const char *why, const char *rel)
 	    "cannot batch statement %d of '%s': %s \"%s\"", r->stmt + 1,
 	    r->m->id, why, rel);
 	return -1;
+}
+
+/*
+ * The statements that find the next batch's keys: at most $1 of them
+ * after the last one done ($3; bounds0: from the start), in one pass of
+ * the primary key's index (array_agg: not every key type has min and
+ * max, uuid has not).  They set the view's bounds (empty when no
+ * key is left: the UPDATE then matches nothing) and, when adaptive, the
+ * batch's lock_timeout ($2), and return how many keys, the last one and
+ * the transaction id the batch takes.
+ */
+static int
+bf_bounds_sql(struct backfill *b)
+{
+	const char *fmt = "SELECT n, hi, set_config('migrated.batch_lo', "
+	    "coalesce(%s, ''), true), set_config('migrated.batch_hi', "
+	    "coalesce(hi, ''), true), CASE WHEN $2::text IS NOT NULL THEN "
+	    "set_config('lock_timeout', $2, true) END, txid_current() FROM "
+	    "(SELECT n, a[1]::text lo, a[n]::text hi FROM (SELECT count(*) "
+	    "n, array_agg(k ORDER BY k) a FROM (SELECT %s AS k FROM %s%s%s%s%s "
+	    "ORDER BY %s LIMIT $1) s) s) s";
+
+	if (asprintf(&b->bounds0, fmt, "lo", b->pk, b->table, "", "", "", "",
+	    b->pk) == -1) {
+		b->bounds0 = NULL;
+		return -1;
+	}
+	if (asprintf(&b->bounds, fmt, "$3::text", b->pk, b->table, " WHERE ",
+	    b->pk, " > $3::text::", b->type, b->pk) == -1) {
+		b->bounds = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Table, primary key and the rewritten statement. */
@@ -174,6 +222,10 @@ bf_prepare(struct backfill *b, struct merr *e)
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto out;
 	}
+	if (bf_bounds_sql(b) == -1) {
+		merr_set(e, MERR_NOMEM, "out of memory");
+		goto out;
+	}
 	rc = 0;
 out:
 	free(qrel);
@@ -190,20 +242,25 @@ bf_view_body(struct db *d, void *arg, struct merr *e)
 	int rc;
 
 	if (asprintf(&sql, "CREATE OR REPLACE TEMP VIEW migrated_batch AS "
-	    "SELECT * FROM %s WHERE %s BETWEEN "
-	    "current_setting('migrated.batch_lo')::%s AND "
-	    "current_setting('migrated.batch_hi')::%s", b->table, b->pk,
-	    b->type, b->type) == -1)
+	    "SELECT * FROM %s WHERE %s %s nullif(current_setting("
+	    "'migrated.batch_lo'), '')::%s AND %s <= nullif(current_setting("
+	    "'migrated.batch_hi'), '')::%s", b->table, b->pk,
+	    b->incl ? ">=" : ">", b->type, b->pk, b->type) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	rc = db_exec(d, sql, e);
 	free(sql);
 	return rc;
 }
 
-/* The view, under the same short lock_timeout and retries. */
+/*
+ * The view, under the same short lock_timeout and retries: its lower
+ * bound is the first key found for a walk's first batch, the last key
+ * done (excluded) for every other.
+ */
 static int
 bf_view(struct backfill *b, struct merr *e)
 {
+	b->incl = b->last == NULL;
 	return runner_notx(b->ex, bf_view_body, b, e);
 }
 
@@ -227,15 +284,44 @@ bf_estimate(struct backfill *b, struct merr *e)
 	return rc;
 }
 
-/* One batch, inside the transaction runner_tx() opened. */
+/* The next keys (bf_bounds_sql): one round trip. */
+static int
+bf_bounds(struct db *d, struct backfill *b, struct merr *e)
+{
+	const char *p[3];
+	char size[24];
+	PGresult *res;
+
+	snprintf(size, sizeof(size), "%ld", b->pace.size);
+	p[0] = size;
+	p[1] = b->lock_ms[0] ? b->lock_ms : NULL;
+	p[2] = b->last;
+	if (db_query(d, b->last ? b->bounds : b->bounds0, b->last ? 3 : 2,
+	    p, &res, e) == -1)
+		return -1;
+	b->xid_us = mtime_now_us();
+	b->count = atoll(PQgetvalue(res, 0, 0));
+	b->xid = atoll(PQgetvalue(res, 0, 5));
+	if (b->count > 0 && (b->next_last = strdup(PQgetvalue(res, 0,
+	    1))) == NULL) {
+		PQclear(res);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * One batch, inside the transaction runner_tx() opened: the bounds, then
+ * the UPDATE and its progress in one round trip.  A failure of the
+ * UPDATE names the file, line and statement (run_sql_failed).
+ */
 static int
 bf_body(struct db *d, void *arg, struct merr *e)
 {
 	struct backfill *b = arg;
-	const char *p[3];
-	PGresult *res, *res2 = NULL;
-	char *sql;
-	int rc;
+	struct merr first, ignore;
+	int rc, tag = DB_TAG_RECORD;
 
 	free(b->next_last);
 	b->next_last = NULL;
@@ -244,42 +330,27 @@ bf_body(struct db *d, void *arg, struct merr *e)
 		b->retries++;
 		pacer_retry(&b->pace);
 	}
-	if (asprintf(&sql, "WITH s AS MATERIALIZED (SELECT %s AS k FROM %s "
-	    "%s%s%s%s ORDER BY %s LIMIT %ld) SELECT (SELECT k FROM s ORDER BY "
-	    "k LIMIT 1)::text, (SELECT k FROM s ORDER BY k DESC LIMIT "
-	    "1)::text, (SELECT count(*) FROM s)", b->pk, b->table,
-	    b->last ? "WHERE " : "", b->last ? b->pk : "",
-	    b->last ? " > $1::" : "", b->last ? b->type : "", b->pk,
-	    b->pace.size) == -1)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	p[0] = b->last;
-	rc = db_query(d, sql, b->last ? 1 : 0, p, &res, e);
-	free(sql);
-	if (rc == -1)
+	if (bf_bounds(d, b, e) == -1)
 		return -1;
-	b->count = atoll(PQgetvalue(res, 0, 2));
-	if (b->count == 0) {
-		PQclear(res);
+	if (b->count == 0)
 		return 0;
-	}
-	p[0] = PQgetvalue(res, 0, 0);
-	p[1] = PQgetvalue(res, 0, 1);
-	p[2] = b->lock_ms[0] ? b->lock_ms : NULL;
-	b->next_last = strdup(p[1]);
-	rc = db_query(d, "SELECT set_config('migrated.batch_lo', $1, true), "
-	    "set_config('migrated.batch_hi', $2, true), CASE WHEN $3::text "
-	    "IS NOT NULL THEN set_config('lock_timeout', $3, true) END", 3, p,
-	    &res2, e);
-	PQclear(res);
-	PQclear(res2);
-	if (rc == -1)
+	merr_clear(e);	/* a retry must not inherit the last position */
+	if (db_pipe_begin(d, e) == -1)
 		return -1;
-	if (b->next_last == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (run_sql(b->r, b->st, b->sql, e) == -1)
-		return -1;
-	return tracking_progress(d, b->r->env->cfg, b->r->m->version,
-	    b->r->stmt, b->next_last, b->r->rows_done + b->count, e);
+	rc = db_send(d, b->sql, 0, NULL, 0, e);
+	if (rc == 0)
+		rc = tracking_progress(d, b->r->env->cfg, b->r->m->version,
+		    b->r->stmt, b->next_last, b->r->rows_done + b->count, e);
+	if (rc == 0)
+		rc = db_pipe_sync(d, e);
+	if (rc == -1 && db_pipe_failed(d, &tag, &first))
+		*e = first;
+	merr_clear(&ignore);
+	if (db_pipe_end(d, rc == 0 ? e : &ignore) == -1)
+		rc = -1;
+	if (rc == -1 && tag == 0)
+		run_sql_failed(b->r, b->st, e);
+	return rc;
 }
 
 /* The limits of this statement's pace, from its line and the config. */
@@ -313,11 +384,12 @@ bf_limits(const struct backfill *b, struct pace_limits *l)
 }
 
 /*
- * The probe: the smallest write transaction, timed on its own connection
- * (microseconds, or -1).  txid_current() takes a transaction id, so its
- * commit waits for the WAL flush (and synchronous standbys) as the
- * application's commits do, besides the CPU everyone waits for; the id
- * (*xid, -1 if none) counts the write transactions begun before it.
+ * The probe: the smallest write transaction, timed (microseconds, or -1
+ * if it failed: the pace goes on without it).  txid_current() takes a
+ * transaction id, so its commit waits for the WAL flush (and synchronous
+ * standbys) as the application's commits do, besides the CPU everyone
+ * waits for; the id (*xid, -1 if none) counts the write transactions
+ * begun before it.
  */
 static long
 bf_probe(struct backfill *b, long long *xid, long long *at_us)
@@ -328,25 +400,20 @@ bf_probe(struct backfill *b, long long *xid, long long *at_us)
 
 	*xid = -1;
 	*at_us = t0 = mtime_now_us();
-	if (b->probe.conn == NULL)
+	if (db_query(b->r->env->db, "SELECT txid_current()", 0, NULL, &res,
+	    &ignore) == -1)
 		return -1;
-	if (db_query(&b->probe, "SELECT txid_current()", 0, NULL, &res,
-	    &ignore) == -1) {
-		db_close(&b->probe);	/* pace on the batch time alone */
-		return -1;
-	}
 	*xid = atoll(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return (long)(mtime_now_us() - t0);
+	b->probe_at = mtime_now_us();
+	return (long)(b->probe_at - t0);
 }
 
-/* Set up the pace; an adaptive one gets its probe and baseline. */
+/* Set up the pace; an adaptive one gets its probe and rate baselines. */
 static void
 bf_pace_init(struct backfill *b)
 {
-	const struct config *c = b->r->env->cfg;
 	struct pace_limits l;
-	struct merr ignore;
 	long ms;
 
 	bf_limits(b, &l);
@@ -358,11 +425,6 @@ bf_pace_init(struct backfill *b)
 	if (b->ex->w->lim.lock_ms > 0 && b->ex->w->lim.lock_ms < ms)
 		ms = b->ex->w->lim.lock_ms;
 	snprintf(b->lock_ms, sizeof(b->lock_ms), "%ldms", ms);
-	if (db_connect(&b->probe, c->database, "migrated probe",
-	    &ignore) == -1) {
-		db_close(&b->probe);
-		return;
-	}
 	for (int i = 0; i < PACER_NBASE; i++) {
 		long long xid, at;
 
@@ -373,19 +435,30 @@ bf_pace_init(struct backfill *b)
 	}
 }
 
-/* After a committed batch: the pacer's decision, reported with the batch. */
+/*
+ * After a committed batch: the probe when a window has passed since the
+ * last one, the pacer's decision, reported with the batch.
+ */
 static void
 bf_pace(struct backfill *b, long ms)
 {
 	struct pace_sample s;
 	struct progress_pace *rp = &b->report;
+	long long xid, at;
 
 	s.rows = b->count;
 	s.ms = ms;
 	s.retries = b->retries;
-	s.xid = s.at_us = -1;
-	s.probe_us = b->pace.lim.adaptive ? bf_probe(b, &s.xid, &s.at_us) :
-	    -1;
+	s.xid = b->pace.lim.adaptive ? b->xid : -1;
+	s.at_us = b->xid_us;
+	s.probes = b->probes;	/* since the batch before */
+	s.probe_us = -1;
+	b->probes = 0;
+	if (b->pace.lim.adaptive &&
+	    mtime_now_us() - b->probe_at >= PACER_WINDOW_US) {
+		s.probe_us = bf_probe(b, &xid, &at);
+		b->probes = xid >= 0;
+	}
 	pacer_update(&b->pace, &s);
 	memset(rp, 0, sizeof(*rp));
 	rp->batch = b->pace.batches;
@@ -430,6 +503,8 @@ bf_loop(struct backfill *b, struct merr *e)
 		r->pace = &b->report;
 		run_progress(r, "batch", NULL);
 		r->pace = NULL;
+		if (b->incl && bf_view(b, e) == -1)	/* "> last" from now */
+			return -1;
 		mtime_sleep_ms(b->pace.pause_ms);
 	}
 }
@@ -477,6 +552,8 @@ backfill_check(struct run *r, const struct mig_stmt *st, struct merr *e)
 	free(b.pk);
 	free(b.type);
 	free(b.sql);
+	free(b.bounds);
+	free(b.bounds0);
 	return rc;
 }
 
@@ -492,6 +569,7 @@ backfill_run(struct run *r, struct runner *ex, const struct mig_stmt *st,
 	b.r = r;
 	b.ex = ex;
 	b.st = st;
+	b.xid = -1;
 	if (r->resume && r->resume->dirty && r->stmt == r->resume->stmt_done &&
 	    r->resume->batch_key) {
 		if ((b.last = strdup(r->resume->batch_key)) == NULL)
@@ -506,11 +584,12 @@ backfill_run(struct run *r, struct runner *ex, const struct mig_stmt *st,
 		db_exec(r->env->db,
 		    "DROP VIEW IF EXISTS pg_temp.migrated_batch",
 		    &ignore);
-	db_close(&b.probe);
 	free(b.table);
 	free(b.pk);
 	free(b.type);
 	free(b.sql);
+	free(b.bounds);
+	free(b.bounds0);
 	free(b.last);
 	free(b.next_last);
 	return rc;

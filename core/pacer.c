@@ -144,22 +144,34 @@ over_target(const struct pacer *p, const struct pace_sample *s)
 
 enum rate_verdict { RATE_NONE, RATE_STEADY, RATE_BEHIND, RATE_CATCHING_UP };
 
+/* The integer square root of n >= 0 (Newton's method). */
+static long
+isqrt(long n)
+{
+	long x = n, y = (n + 1) / 2;
+
+	while (y < x) {
+		x = y;
+		y = (x + n / x) / 2;
+	}
+	return x;
+}
+
 /*
- * Count this batch's ids (its own, one per retry, the probe's); at the
- * end of a window, the application's rate against the baseline moves
- * the floor of the pause.
+ * Count this batch's ids (its own, one per retry, the probes'); at the
+ * end of a window, what the application wrote against the baseline
+ * moves the deficit, and the deficit the floor of the pause.
  */
 static enum rate_verdict
 rate_window(struct pacer *p, const struct pace_sample *s)
 {
 	struct pace_rate *r = &p->rate;
 	long long others, us = s->at_us - r->at_us;
-	long step = pause_step(p), up;
-	int behind;
+	long step = pause_step(p), up, expect, noise, w, cap;
 
 	if (r->base <= 0 || r->xid < 0 || s->xid < 0)
 		return RATE_NONE;
-	r->own += 1 + s->retries + 1;
+	r->own += 1 + s->retries + s->probes;
 	if (us < PACER_WINDOW_US)
 		return RATE_NONE;
 	others = s->xid - r->xid - r->own;
@@ -167,20 +179,29 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 	r->xid = s->xid;
 	r->at_us = s->at_us;
 	r->own = 0;
-	behind = r->last * 20 < r->base * 19;
-	if (behind && r->floor_ms >= s->ms * 4) {
+	expect = (long)((long long)r->base * us / 1000000);
+	noise = isqrt(expect) > 1 ? isqrt(expect) : 1;
+	w = expect - (long)others - noise;	/* short beyond the noise */
+	cap = r->base / 4 > 4 * noise ? r->base / 4 : 4 * noise;
+	r->deficit = clamp(r->deficit - r->deficit / 8 + w, 0, cap);
+	if (w > 0 && r->deficit > 2 * noise && r->floor_ms >= s->ms * 4) {
 		/* as few with the backfill idle 4/5 of the time: the
-		   application asks for less than before, not the backfill's
-		   fault; its rate now is the baseline */
-		r->base = r->last;
-	} else if (behind) {
+		   application may ask for less than before, not the
+		   backfill's fault; the baseline comes down to its rate now,
+		   by an eighth at most (a server too busy for it either way
+		   is not a reason to go faster) */
+		r->base = r->last > r->base - r->base / 8 ? r->last :
+		    r->base - r->base / 8;
+		r->deficit = 0;
+	} else if (w > 0 && r->deficit > 2 * noise) {
 		up = r->floor_ms * 2 > s->ms ? r->floor_ms * 2 : s->ms;
 		r->floor_ms = clamp(up > step ? up : step, 0,
 		    p->lim.max_pause_ms);
 		return RATE_BEHIND;
-	} else if (r->last * 20 > r->base * 21) {
+	} else if (r->deficit > 0) {
 		return RATE_CATCHING_UP;
 	}
+	step = r->floor_ms / 4 > step ? r->floor_ms / 4 : step;
 	r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
 	return RATE_STEADY;
 }

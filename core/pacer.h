@@ -8,17 +8,20 @@
  * after every batch:
  *   - the batch's own time, begin to commit, against the target: the
  *     application waits at most that long for a row the batch holds;
- *   - a probe, a trivial query on a second connection timed right after
- *     the commit, against its own median before the first batch: when it
- *     is slow, the server is short of CPU or I/O for everyone;
- *   - the application's write rate: the probe's txid_current() less the
- *     last one, less the transaction ids the backfill and its probes took
+ *   - a probe, a trivial write transaction timed after a commit once a
+ *     window, against its own median before the first batch: when it is
+ *     slow, the server is short of CPU or I/O for everyone;
+ *   - the application's write rate: each batch's transaction id less
+ *     the one before, less the ids the backfill and its probes took
  *     themselves, per second, on windows of PACER_WINDOW_US, against the
- *     same before the first batch.  Fewer writes than before (by more
- *     than a twentieth) at the rate the application asks for means it is
- *     falling behind: the CPU, the WAL or the locks the batches take are
- *     what it waits for.  The probe's own time does not show this: it
- *     runs between batches.
+ *     same before the first batch.  A window's count N varies by about
+ *     sqrt(N) on its own: only what it is short beyond that counts, and
+ *     adds up (a CUSUM) to the deficit, which keeps 7/8 of itself a
+ *     window and stops at a quarter of a second's writes.  Short in this
+ *     window with a deficit past 2 sqrt(N): the application is behind,
+ *     waiting for the CPU, the WAL or the locks the batches take; any
+ *     deficit left: catching up; none: at its rate.  The probe's own time
+ *     does not show this: it runs between batches.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
@@ -27,12 +30,12 @@
  * grows by one step (an eighth of the first), or less: no further than
  * the last batch's rate says still fits the target.  All within the
  * limits.  Under all this, a floor for the pause set by the write rate,
- * once a window: an application behind doubles it (to one batch's time at
- * least: half the time for the backfill), one catching up (more writes
- * than before) keeps it, one at its rate again lowers it by one step;
- * one still behind while the floor is four batches' time (the backfill
- * idle 4/5 of the time) asks for less than before: its rate becomes the
- * baseline.
+ * once a window: an application behind doubles it (to one batch's time
+ * at least: half the time for the backfill), one catching up keeps it,
+ * one at its rate lowers it by a quarter (one step at least); one still
+ * behind while the floor is four batches' time (the backfill idle 4/5 of
+ * the time) may ask for less than before: the baseline comes down
+ * towards its rate, by an eighth at most.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -75,8 +78,10 @@ struct pace_sample {
 	long		ms;		/* begin to commit, retries included */
 	long		probe_us;	/* -1: no probe */
 	int		retries;	/* lock timeouts in this batch */
-	long long	xid;		/* the probe's txid_current(), -1 */
-	long long	at_us;		/* when the probe ran */
+	long long	xid;		/* the batch's transaction id, -1 */
+	long long	at_us;		/* when it was taken */
+	int		probes;		/* ids probes took since the batch
+					   before (after the baseline's) */
 };
 
 /* The application's write rate: transaction ids others took. */
@@ -90,6 +95,8 @@ struct pace_rate {
 	long		base;		/* per second before the first batch,
 					   -1: unknown */
 	long		last;		/* the last window's, -1: none */
+	long		deficit;	/* writes short of the baseline,
+					   beyond the noise (see above) */
 	long		floor_ms;	/* the pause it asks for */
 };
 

@@ -37,6 +37,8 @@ void	run_progress(const struct run *, const char *phase,
 /* Run one statement's SQL; a failure names the file, line and statement. */
 int	run_sql(struct run *, const struct mig_stmt *, const char *sql,
 	    struct merr *);
+/* The same naming, for a statement's error read from a pipeline. */
+void	run_sql_failed(struct run *, const struct mig_stmt *, struct merr *);
 
 /* backfill.c: the batched UPDATE at r->stmt, its batches through ex. */
 int	backfill_run(struct run *, struct runner *ex, const struct mig_stmt *,

@@ -65,8 +65,8 @@ verb(const struct run *r)
 }
 
 /* Put the statement's place in front of a database error. */
-static void
-stmt_context(struct run *r, const struct mig_stmt *st, struct merr *e)
+void
+run_sql_failed(struct run *r, const struct mig_stmt *st, struct merr *e)
 {
 	char msg[sizeof(e->msg)];
 
@@ -86,7 +86,7 @@ run_sql(struct run *r, const struct mig_stmt *st, const char *sql,
 	merr_clear(e);	/* a retry must not inherit the last position */
 	if (db_exec(r->env->db, sql, e) == 0)
 		return 0;
-	stmt_context(r, st, e);
+	run_sql_failed(r, st, e);
 	return -1;
 }
 
@@ -272,7 +272,7 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 		snprintf(e->msg, sizeof(e->msg), "'%.200s' %.300s", r->m->id,
 		    msg);
 	} else if (i < u->nsteps && e->file[0] == '\0') {
-		stmt_context(r, &r->sc->stmts[i], e);
+		run_sql_failed(r, &r->sc->stmts[i], e);
 	}
 	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
 		lock_message(r, e);

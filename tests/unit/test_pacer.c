@@ -2,9 +2,10 @@
  * test_pacer.c - the backfill pacer's decisions (core/pacer.c): fixed
  * stays fixed, a batch over the target shrinks (and pauses once at
  * min_size), a slow probe or a lock timeout shrinks and pauses, within
- * the limits; an application writing less than before raises the floor
- * of the pause, one catching up keeps it, one at its rate lowers it; fast batches grow back, by one step or as far as the last
- * batch's rate says the target is.
+ * the limits; an application writing less than before, beyond the noise
+ * of its count, raises the floor of the pause, one catching up keeps it,
+ * one at its rate lowers it; fast batches grow back, by one step or as
+ * far as the last batch's rate says the target is.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +21,7 @@ static const struct pace_limits adaptive = {
 static enum pace_decision
 batch(struct pacer *p, long long rows, long ms, long probe_us)
 {
-	struct pace_sample s = { rows, ms, probe_us, 0, -1, -1 };
+	struct pace_sample s = { rows, ms, probe_us, 0, -1, -1, 0 };
 
 	return pacer_update(p, &s);
 }
@@ -148,9 +149,9 @@ test_probe(void **state)
 }
 
 static enum pace_decision
-wbatch(struct pacer *p, long ms, long long xid, long long at_us)
+wbatch(struct pacer *p, long ms, long long xid, long long at_us, int probes)
 {
-	struct pace_sample s = { p->size, ms, -1, 0, xid, at_us };
+	struct pace_sample s = { p->size, ms, -1, 0, xid, at_us, probes };
 
 	return pacer_update(p, &s);
 }
@@ -158,7 +159,11 @@ wbatch(struct pacer *p, long ms, long long xid, long long at_us)
 /*
  * The application's write rate: before the first batch 400 others' ids
  * in 0.4 s (the second probe took one itself), 1000 a second.  Each batch
- * takes two ids (its own and its probe's); a window is 0.2 s.
+ * takes one id of its own (and one per probe since the batch before); a
+ * window is 0.2 s: 200 writes expected, a noise of 14 (the square root).
+ * The deficit keeps 7/8 of itself a window, adds what the window was
+ * short beyond the noise, stops at 250 (a quarter of a second's); behind:
+ * short in this window, and a deficit past 28.
  */
 static void
 test_application_behind(void **state)
@@ -172,50 +177,65 @@ test_application_behind(void **state)
 	pacer_rate_baseline(&p, 1401, 400000);
 	assert_int_equal(p.rate.base, 1000);
 	/* mid-window: no verdict, the usual rules */
-	assert_int_equal(wbatch(&p, 10, 1503, 500000), PACE_GROW);
+	assert_int_equal(wbatch(&p, 10, 1402, 500000, 0), PACE_GROW);
 	assert_int_equal(p.rate.last, -1);
-	/* 100 others' ids in the window: 500 a second, behind; the floor
-	   starts at one batch's time, the size stays */
+	/* 100 others' ids in the window: 500 a second, 86 short beyond the
+	   noise: behind; the floor starts at one batch's time, the size
+	   stays */
 	size = p.size;
-	assert_int_equal(wbatch(&p, 10, 1505, 600000), PACE_SHRINK);
+	assert_int_equal(wbatch(&p, 10, 1503, 600000, 0), PACE_SHRINK);
 	assert_int_equal(p.rate.last, 500);
+	assert_int_equal(p.rate.deficit, 86);
 	assert_string_equal(p.reason,
 	    "application behind: fewer writes than before");
 	assert_int_equal(p.pause_ms, 10);
 	assert_int_equal(p.size, size);
 	/* still behind: doubled */
-	assert_int_equal(wbatch(&p, 10, 1607, 800000), PACE_SHRINK);
+	assert_int_equal(wbatch(&p, 10, 1604, 800000, 0), PACE_SHRINK);
+	assert_int_equal(p.rate.deficit, 162);
 	assert_int_equal(p.pause_ms, 20);
-	/* catching up (1200 a second): the floor holds against speed_up */
-	wbatch(&p, 10, 1849, 1000000);
+	/* catching up (1200 a second, the second time after a probe): the
+	   deficit shrinks, the floor holds against speed_up */
+	wbatch(&p, 10, 1845, 1000000, 0);
 	assert_int_equal(p.rate.last, 1200);
+	assert_int_equal(p.rate.deficit, 88);
 	assert_int_equal(p.pause_ms, 20);
-	/* at its rate again: one step (5 ms) less a window */
-	wbatch(&p, 10, 2051, 1200000);
+	wbatch(&p, 10, 2087, 1200000, 1);
+	assert_int_equal(p.rate.deficit, 23);
+	wbatch(&p, 10, 2288, 1400000, 0);
+	assert_int_equal(p.rate.deficit, 7);
+	assert_int_equal(p.pause_ms, 20);
+	/* at its rate again, the deficit gone: a quarter, at least one step
+	   (5 ms), less a window */
+	wbatch(&p, 10, 2489, 1600000, 0);
 	assert_int_equal(p.rate.last, 1000);
+	assert_int_equal(p.rate.deficit, 0);
 	assert_int_equal(p.pause_ms, 15);
-	wbatch(&p, 10, 2253, 1400000);
+	/* 5% short is within the noise of 200: no verdict against it */
+	wbatch(&p, 10, 2680, 1800000, 0);
+	assert_int_equal(p.rate.last, 950);
+	assert_int_equal(p.rate.deficit, 0);
 	assert_int_equal(p.pause_ms, 10);
-	/* behind: 20, 40 ms; behind still with the backfill idle 4/5 of the
-	   time: the application asks for less, its rate is the baseline */
-	wbatch(&p, 10, 2253 + 52, 1600000);
+	/* behind, 20 ms; behind still with the backfill idle 4/5 of the
+	   time (batches of 5 ms): the application may ask for less, the
+	   baseline comes down towards its rate, by an eighth at most */
+	wbatch(&p, 5, 2680 + 51, 2000000, 0);
 	assert_int_equal(p.pause_ms, 20);
-	wbatch(&p, 10, 2305 + 52, 1800000);
-	assert_int_equal(p.pause_ms, 40);
-	wbatch(&p, 10, 2357 + 52, 2000000);
+	wbatch(&p, 5, 2731 + 51, 2200000, 0);
 	assert_int_equal(p.rate.last, 250);
-	assert_int_equal(p.rate.base, 250);
-	assert_int_equal(p.pause_ms, 35);
-	/* no probe id: no verdict, the floor stays */
-	wbatch(&p, 1, -1, 9000000);
-	assert_int_equal(p.pause_ms, 35);
+	assert_int_equal(p.rate.base, 875);
+	assert_int_equal(p.rate.deficit, 0);
+	assert_int_equal(p.pause_ms, 15);
+	/* no id: no verdict, the floor stays */
+	wbatch(&p, 1, -1, 9000000, 0);
+	assert_int_equal(p.pause_ms, 15);
 }
 
 static void
 test_retry(void **state)
 {
 	struct pacer p;
-	struct pace_sample s = { 500, 3000, -1, 1, -1, -1 };
+	struct pace_sample s = { 500, 3000, -1, 1, -1, -1, 0 };
 
 	(void)state;
 	pacer_init(&p, &adaptive);
