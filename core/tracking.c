@@ -190,7 +190,7 @@ tracking_state(struct db *d, const struct config *c, struct tracking *t,
 		return -1;
 	if (t->exists && !ours)
 		return not_ours(c, e);
-	/* an old build's table, not renamed yet (as tracking_load() reads) */
+	/* an old build's table, not renamed yet */
 	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
 		return -1;
 	t->exists |= t->legacy;
@@ -255,26 +255,17 @@ int
 tracking_load(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
 {
-	const char *table = c->tracking_table;
 	char *sql;
 	PGresult *r;
-	int rc, ours;
+	int rc;
 
-	memset(t, 0, sizeof(*t));
-	if (probe(d, c->schema, table, &t->exists, &ours, e) == -1)
+	if (tracking_state(d, c, t, e) == -1)
 		return -1;
-	if (t->exists && !ours)
-		return not_ours(c, e);
-	/* an old build's table, not renamed yet: read where it is */
-	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
-		return -1;
-	if (t->legacy)
-		table = CONFIG_TRACKING_LEGACY;
-	t->exists |= t->legacy;
 	if (!t->exists)
 		return 0;
-	if ((sql = tsql_of(c->schema, table, "SELECT " TRK_COLUMNS
-	    " FROM %T")) == NULL)
+	/* an old build's table, not renamed yet: read where it is */
+	if ((sql = tsql_of(c->schema, t->legacy ? CONFIG_TRACKING_LEGACY :
+	    c->tracking_table, "SELECT " TRK_COLUMNS " FROM %T")) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	rc = db_query(d, sql, 0, NULL, &r, e);
 	free(sql);

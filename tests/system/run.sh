@@ -54,11 +54,7 @@ like() { if printf '%s\n' "$2" | grep -Eq -- "$3"; then pass "$1"
 unlike() { if printf '%s\n' "$2" | grep -Eq -- "$3"; then
 	fail "$1" "got:  $2" "unwanted match: $3"; else pass "$1"; fi; }
 # poll SECS CMD...: until CMD succeeds, at most SECS seconds
-poll() { _end=$(( $(date +%s) + $1 )); shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -ge "$_end" ] && return 1
-		sleep 0.2
-	done; }
+. tests/lib/poll.sh
 gone() { ! kill -0 "$1" 2>/dev/null; }	# gone PID: the process has ended
 
 # ---- the container ----
