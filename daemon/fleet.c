@@ -58,6 +58,8 @@ check_run(const struct config *cfg, struct check_verdict *v,
 		check_verdict_make(v, p, &t2);
 		if (rep) {
 			rep->clean = v->clean;
+			rep->t1_read = 1;
+			rep->t1_clean = v->safe + v->refused + v->drift == 0;
 			rep->pending = (long)t2.npending;
 			snprintf(rep->version, sizeof(rep->version), "%s",
 			    t2.current);
@@ -122,10 +124,13 @@ member_report(const struct config *mc, int rc, const struct merr *err,
 		merr_format(&e, rep->error, sizeof(rep->error));
 }
 
-/* The member's process: the single-database mode on its connection. */
+/*
+ * The member's process: the single-database mode on its connection
+ * (t2only: tier 2 alone, fleet_opts).
+ */
 static void __attribute__((noreturn))
 member_main(const struct config *cfg, const struct fleet_member *m,
-    const struct fleet_opts *o, int fd)
+    const struct fleet_opts *o, int t2only, int fd)
 {
 	struct config mc = *cfg;	/* borrowed: this process exits */
 	struct fleet_report rep;
@@ -145,7 +150,7 @@ member_main(const struct config *cfg, const struct fleet_member *m,
 		rc = check_once(&mc, &rep);
 		known = 1;
 	} else
-		rc = oneshot_member(&mc, o->up, &err, &rep, &known);
+		rc = oneshot_member(&mc, o->up, t2only, &err, &rep, &known);
 	if (fd != -1) {
 		if (!known)
 			member_report(&mc, rc, &err, &rep);
@@ -157,7 +162,7 @@ member_main(const struct config *cfg, const struct fleet_member *m,
 
 static int
 member_start(const struct config *cfg, const struct fleet_member *m,
-    const struct fleet_opts *o, struct fleet_outcome *out)
+    const struct fleet_opts *o, int t2only, struct fleet_outcome *out)
 {
 	int fds[2] = { -1, -1 };
 	pid_t pid;
@@ -179,7 +184,7 @@ member_start(const struct config *cfg, const struct fleet_member *m,
 	if (pid == 0) {
 		if (fds[0] != -1)
 			close(fds[0]);
-		member_main(cfg, m, o, fds[1]);
+		member_main(cfg, m, o, t2only, fds[1]);
 	}
 	if (fds[1] != -1)
 		close(fds[1]);
@@ -247,7 +252,8 @@ fleet_each(const struct config *cfg, const struct fleet_list *l,
 		if (o->stop && *o->stop)
 			next = l->n;	/* finish what runs, start nothing */
 		while (running < (size_t)cfg->fleet.parallel && next < l->n) {
-			if (member_start(cfg, &l->v[next], o, &v[next]) == 0)
+			if (member_start(cfg, &l->v[next], o, o->t2only &&
+			    o->t2only[next], &v[next]) == 0)
 				running++;
 			else
 				v[next].done = 1, v[next].rc = 1;

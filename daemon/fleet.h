@@ -23,6 +23,10 @@ struct fleet_opts {
 	int		 verbose;	/* -v, for the members' logs */
 	int		 report;	/* each member reports its state after
 					   its work (the service) */
+	/* per member of the list (NULL: none): tier 2 only, its catalogs
+	   not read (the service's up on a member whose tier 1 it knows,
+	   as a single database's up does not plan tier 1 again) */
+	const unsigned char *t2only;
 	volatile sig_atomic_t *stop;	/* set: start no further member */
 	/* called (on fleet_each's thread) as each member's process ends,
 	   with its index in the list; NULL: nothing */
@@ -31,9 +35,17 @@ struct fleet_opts {
 	void		*each_arg;
 };
 
-/* What a member's process says of itself after its work (o->report). */
+/*
+ * What a member's process says of itself after its work (o->report).
+ * t1_read: its catalogs were read and planned by this run, and clean
+ * covers both tiers; 0 (a tier-2-only run that changed nothing): clean
+ * covers tier 2 alone, and tier 1 is what was last read (the caller's).
+ */
 struct fleet_report {
 	int	clean;			/* in sync, nothing pending */
+	int	t1_read;		/* the plan is this run's */
+	int	t1_clean;		/* t1_read: nothing safe, refused or
+					   drift in that plan */
 	long	pending;		/* enhancements pending */
 	char	version[MIG_VERSION_MAX];	/* "" when none */
 	char	error[512];		/* why it failed, "" when it did not */

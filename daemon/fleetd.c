@@ -30,6 +30,11 @@ struct member_state {
 	char		 error[512];	/* why it failed */
 	long		 ms;		/* its last run */
 	time_t		 at;
+	/* tier 1 as last read (its catalogs planned): a tier-2-only up
+	   does not read it again */
+	int		 t1_known;
+	int		 t1_clean;
+	time_t		 t1_at;
 };
 
 /* One pass over members on the worker thread. */
@@ -43,12 +48,17 @@ struct pass {
 	int			 check;		/* only check (no work) */
 	int			 only_new;	/* only members not run before */
 	int			 new_up;	/* and those get tier 2 too */
+	int			 t2up;		/* up: tier 2 alone on members
+						   whose tier 1 is known */
 	int			 reload;	/* read the configuration first */
 	struct pass		*next;		/* the queue */
 	char			*member;	/* only that one, or NULL */
 	time_t			 since;
 	long			 uid;		/* who asked, -1: the daemon */
 	char			**known;	/* names run before (a copy) */
+	char			**settled;	/* names whose tier 1 is known and
+						   whose last run did not fail:
+						   up runs tier 2 only there */
 	/* the worker's results */
 	struct fleet_list	 list;		/* the members now */
 	struct fleet_outcome	*v;		/* one per list member */
@@ -179,6 +189,14 @@ member_json(const struct member_state *s)
 		    s->error : s->rep.error));
 	if (s->known || s->checked)
 		json_object_set_new(o, "last_run_ms", json_integer(s->ms));
+	if (s->t1_known) {
+		char at[32];
+		struct tm tm;
+
+		gmtime_r(&s->t1_at, &tm);
+		strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_set_new(o, "tier1_read_at", json_string(at));
+	}
 	return o;
 }
 
@@ -311,31 +329,40 @@ pass_each(void *arg, size_t i, const struct fleet_outcome *o)
 	uv_async_send(&d->wake);
 }
 
-/* Run the members of p->list that sel says, with opts. */
+/*
+ * Run the members of p->list that sel says, with opts; t2only (NULL:
+ * none) says which of them run tier 2 alone.
+ */
 static void
 pass_run(struct pass *p, const struct fleet_opts *opts,
-    int (*sel)(struct pass *, size_t))
+    int (*sel)(struct pass *, size_t), int (*t2only)(struct pass *, size_t))
 {
 	struct fleet_opts o = *opts;
 	struct pass_view pv = { p, NULL };
 	struct fleet_list view;
 	struct fleet_outcome *v;
+	unsigned char *t2 = NULL;
 	size_t *idx, n = 0;
 
 	view.v = calloc(p->list.n ? p->list.n : 1, sizeof(*view.v));
 	v = calloc(p->list.n ? p->list.n : 1, sizeof(*v));
 	idx = calloc(p->list.n ? p->list.n : 1, sizeof(*idx));
-	if (view.v == NULL || v == NULL || idx == NULL)
+	if (t2only)
+		t2 = calloc(p->list.n ? p->list.n : 1, 1);
+	if (view.v == NULL || v == NULL || idx == NULL || (t2only && !t2))
 		goto out;
 	for (size_t i = 0; i < p->list.n; i++)
 		if (!p->run[i] && sel(p, i)) {
 			view.v[n] = p->list.v[i];	/* borrowed */
+			if (t2)
+				t2[n] = (unsigned char)t2only(p, i);
 			idx[n++] = i;
 		}
 	view.n = n;
 	pv.idx = idx;
 	o.each = pass_each;
 	o.each_arg = &pv;
+	o.t2only = t2;
 	fleet_each(&p->fd->cfg, &view, &o, v);
 	for (size_t k = 0; k < n; k++) {
 		p->v[idx[k]] = v[k];
@@ -345,12 +372,20 @@ out:
 	free(view.v);
 	free(v);
 	free(idx);
+	free(t2);
 }
 
 static int
 sel_new(struct pass *p, size_t i)
 {
 	return !known_has(p->known, p->list.v[i].name);
+}
+
+/* up on a member whose tier 1 is known: tier 2 alone (fleet_opts) */
+static int
+sel_settled(struct pass *p, size_t i)
+{
+	return known_has(p->settled, p->list.v[i].name);
 }
 
 static int
@@ -382,15 +417,17 @@ pass_work(uv_work_t *req)
 	}
 	if (p->check) {
 		o.check = 1;
-		pass_run(p, &o, sel_asked);
+		pass_run(p, &o, sel_asked, NULL);
 		return;
 	}
 	/* a member seen for the first time: brought up to date */
 	o.up = 1;
 	if (!p->member && p->new_up)
-		pass_run(p, &o, sel_new);
+		pass_run(p, &o, sel_new, NULL);
+	/* up: tier 2 alone where tier 1 is known (a reload, the start:
+	   tier 1 everywhere) */
 	o.up = p->up;
-	pass_run(p, &o, sel_asked);
+	pass_run(p, &o, sel_asked, p->t2up ? sel_settled : NULL);
 }
 
 /* ---- the pass on the loop ---- */
@@ -405,7 +442,28 @@ pass_free(struct pass *p)
 	for (size_t i = 0; p->known && p->known[i]; i++)
 		free(p->known[i]);
 	free(p->known);
+	for (size_t i = 0; p->settled && p->settled[i]; i++)
+		free(p->settled[i]);
+	free(p->settled);
 	free(p);
+}
+
+/*
+ * What a member said of itself into its state: a tier-2-only run's
+ * verdict is joined with tier 1 as last read.
+ */
+static void
+state_report(struct member_state *s, const struct fleet_report *rep)
+{
+	s->checked = 1;
+	s->rep = *rep;
+	if (rep->t1_read) {
+		s->t1_known = 1;
+		s->t1_clean = rep->t1_clean;
+		s->t1_at = time(NULL);
+	} else {
+		s->rep.clean = rep->clean && s->t1_known && s->t1_clean;
+	}
 }
 
 /* A member's outcome into its state. */
@@ -421,10 +479,8 @@ pass_fold(struct fleetd *d, struct pass *p)
 			continue;
 		s->ms = o->ms;
 		s->at = time(NULL);
-		if (o->reported) {
-			s->checked = 1;
-			s->rep = o->rep;
-		}
+		if (o->reported)
+			state_report(s, &o->rep);
 		if (p->check) {
 			if (o->rc == 1 && !s->failed) {
 				s->failed = 1;
@@ -527,7 +583,9 @@ progress_drain(struct fleetd *d)
 				    "see the log");
 			else
 				snprintf(msg, sizeof(msg), "%s, version %s "
-				    "(%ld ms)", g->out.rep.clean ? "in sync" :
+				    "(%ld ms)", !g->out.rep.t1_read ?
+				    (g->out.rep.clean ? "nothing to apply" :
+				    "pending") : g->out.rep.clean ? "in sync" :
 				    "pending", g->out.rep.version[0] ?
 				    g->out.rep.version : "none", g->out.ms);
 			control_send(c, proto_progress(g->cmd, json_pack(
@@ -582,15 +640,23 @@ pass_after(uv_work_t *req, int status)
 		fleetd_close(d);
 }
 
-/* The names the fleet has run, for the worker (a copy it owns). */
+/*
+ * The names the fleet has run (settled: and whose tier 1 is known, their
+ * last run not failed), for the worker (a copy it owns).
+ */
 static char **
-known_copy(struct fleetd *d)
+known_copy(struct fleetd *d, int settled)
 {
 	char **k = calloc(d->members.n + 1, sizeof(*k));
 
-	for (size_t i = 0, n = 0; k && i < d->members.n; i++)
-		if (d->st[i].known && (k[n++] = strdup(d->st[i].name)) == NULL)
+	for (size_t i = 0, n = 0; k && i < d->members.n; i++) {
+		const struct member_state *s = &d->st[i];
+
+		if (!s->known || (settled && (s->failed || !s->t1_known)))
+			continue;
+		if ((k[n++] = strdup(s->name)) == NULL)
 			n--;
+	}
 	return k;
 }
 
@@ -633,8 +699,9 @@ pass_launch(struct fleetd *d, struct pass *p)
 		goto fail;
 	}
 	p->since = time(NULL);
-	p->known = known_copy(d);
-	if (p->known == NULL || (!p->discover && list_copy(&d->members,
+	p->known = known_copy(d, 0);
+	p->settled = known_copy(d, 1);
+	if (p->known == NULL || p->settled == NULL || (!p->discover && list_copy(&d->members,
 	    &p->list) == -1)) {
 		merr_set(&p->err, MERR_NOMEM, "out of memory");
 		goto fail;
@@ -709,6 +776,7 @@ pass_start(struct fleetd *d, const char *cmd, uint64_t conn, int discover,
 	p->reload = !strcmp(cmd, "reload");
 	p->only_new = only_new;
 	p->new_up = strcmp(cmd, "start") != 0;
+	p->t2up = !strcmp(cmd, "up");
 	if (member && (p->member = strdup(member)) == NULL) {
 		pass_free(p);
 		return -1;

@@ -246,13 +246,46 @@ oneshot_up(struct mig_env *env, struct merr *e)
 }
 
 /*
+ * A fleet member's state from the tracking rows r and the plan p just
+ * made: with no plan (a tier-2-only run), the verdict is tier 2's alone
+ * and says so.
+ */
+static int
+oneshot_fill(const struct migrate_result *r, const struct plan *p,
+    struct fleet_report *rep)
+{
+	static const struct plan unread;	/* nothing of tier 1 */
+	struct t2_summary t2;
+	struct check_verdict v;
+	struct merr e;
+	int rc;
+
+	merr_clear(&e);
+	t2_summary_init(&t2);
+	rc = t2_summary_from(&t2, r, &e);
+	if (rc == 0) {
+		check_verdict_make(&v, p ? p : &unread, &t2);
+		rep->clean = v.clean;
+		rep->t1_read = p != NULL;
+		rep->t1_clean = p && v.safe + v.refused + v.drift == 0;
+		rep->pending = (long)t2.npending;
+		snprintf(rep->version, sizeof(rep->version), "%s", t2.current);
+	}
+	t2_summary_release(&t2);
+	return rc;
+}
+
+/*
  * A fleet member with nothing pending: the tracking table read on the
  * work connection says so, and no lock connection is opened (200 members
  * up to date, 200 backends fewer).  With work, migrate_up reads it again
- * under the lock.
+ * under the lock.  When tier 1 changed nothing either (stmts 0), that
+ * read is the member's state (rep, may be NULL; *known set): nothing was
+ * done since, on this connection, that a second read could see.
  */
 static int
-oneshot_nothing_pending(struct mig_env *env)
+oneshot_nothing_pending(struct mig_env *env, const struct plan *p,
+    size_t stmts, struct fleet_report *rep, int *known)
 {
 	struct migrate_result r;
 	struct merr ignore;
@@ -265,6 +298,8 @@ oneshot_nothing_pending(struct mig_env *env)
 	if (none)
 		log_info("tier 2: 0 applied, current version %s",
 		    r.current[0] ? r.current : "none");
+	if (none && rep && stmts == 0)
+		*known = oneshot_fill(&r, p, rep) == 0;
 	migrate_result_release(&r);
 	return none;
 }
@@ -278,24 +313,14 @@ oneshot_state(struct mig_env *env, const struct plan *p,
     struct fleet_report *rep)
 {
 	struct migrate_result r;
-	struct t2_summary t2;
-	struct check_verdict v;
 	struct merr e;
 	int rc;
 
 	merr_clear(&e);
 	migrate_result_init(&r);
-	t2_summary_init(&t2);
 	rc = migrate_status(env, &r, &e);
 	if (rc == 0)
-		rc = t2_summary_from(&t2, &r, &e);
-	if (rc == 0) {
-		check_verdict_make(&v, p, &t2);
-		rep->clean = v.clean;
-		rep->pending = (long)t2.npending;
-		snprintf(rep->version, sizeof(rep->version), "%s", t2.current);
-	}
-	t2_summary_release(&t2);
+		rc = oneshot_fill(&r, p, rep);
 	migrate_result_release(&r);
 	return rc;
 }
@@ -304,21 +329,22 @@ struct oneshot_member {
 	struct merr		*err;	/* NULL: not a fleet member */
 	struct fleet_report	*rep;	/* NULL: no state wanted */
 	int			*known;
+	int			 t2only;	/* tier 1 not run */
 };
 
 int
 oneshot_once(const struct config *cfg, int up)
 {
-	struct oneshot_member m = { NULL, NULL, NULL };
+	struct oneshot_member m = { NULL, NULL, NULL, 0 };
 
 	return oneshot_run(cfg, up, &m);
 }
 
 int
-oneshot_member(const struct config *cfg, int up, struct merr *err,
-    struct fleet_report *rep, int *known)
+oneshot_member(const struct config *cfg, int up, int t2only,
+    struct merr *err, struct fleet_report *rep, int *known)
 {
-	struct oneshot_member m = { err, rep, known };
+	struct oneshot_member m = { err, rep, known, t2only };
 
 	*known = 0;
 	return oneshot_run(cfg, up, &m);
@@ -343,6 +369,7 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	int rc;
 
 	merr_clear(&e);
+	memset(&rep, 0, sizeof(rep));
 	memset(&env, 0, sizeof(env));
 	env.cfg = cfg;
 	env.db = &db;
@@ -355,20 +382,22 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 		rc = db_writable(&db, "run --once", &e);
 		if (rc == 0)
 			rc = oneshot_takeover(&env, &e);
-		if (rc == 0)
+		if (rc == 0 && !m->t2only)
 			rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
-		if (rc == 0) {
+		if (rc == 0 && !m->t2only) {
 			oneshot_problems(p);
 			oneshot_report(&rep);
 			oneshot_summary(&rep, p);
 		}
 		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND) &&
-		    !(defer && oneshot_nothing_pending(&env))) {
+		    !(defer && oneshot_nothing_pending(&env, p,
+		    rep.statements, m->rep, m->known))) {
 			ran_up = 1;
 			rc = oneshot_up(&env, &e);
 		}
 		/* nothing changed: no second connection to read it again */
-		if (rc == 0 && m->rep && !ran_up && rep.statements == 0)
+		if (rc == 0 && m->rep && !*m->known && !ran_up &&
+		    rep.statements == 0)
 			*m->known = oneshot_state(&env, p, m->rep) == 0;
 		oneshot_announce(&db, &oa);
 		db_close(&db);

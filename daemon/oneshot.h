@@ -26,11 +26,14 @@ int	oneshot_once(const struct config *, int up);
  * the run changed nothing, the member's state from the plan it made and
  * its tracking table read again on the same connection (what a second
  * check would read) and *known set to 1; else *known is 0 and the state
- * is the caller's to read.
+ * is the caller's to read.  t2only: tier 1 is not run and the catalogs
+ * not read (the service's up on a member whose tier 1 it knows, as the
+ * single-database daemon's up): takeover, then tier 2 as up runs it;
+ * rep->t1_read says whether rep covers tier 1.
  */
 struct fleet_report;
-int	oneshot_member(const struct config *, int up, struct merr *err,
-	    struct fleet_report *rep, int *known);
+int	oneshot_member(const struct config *, int up, int t2only,
+	    struct merr *err, struct fleet_report *rep, int *known);
 
 /* `migrated --pull DIR [--force]` (core/pull.h): write a models folder
  * from the database.  0: every object written, ONESHOT_PULL_NOTES:
