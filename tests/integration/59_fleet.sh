@@ -103,6 +103,19 @@ out=$("$MIGRATED" -c fleet.yaml --check 2>&1); rc=$?
 is "check after the fix: exit 0" "$rc" 0
 like "check: all in sync" "$out" "fleet: $N members, $N in sync;"
 
+# an out-of-band change on one member: --check reads every member's
+# catalogs and names that one; --once --up (tier 1) puts it back
+qm "${P}33" "ALTER TABLE users DROP COLUMN created_at"
+out=$("$MIGRATED" -c fleet.yaml --check 2>&1); rc=$?
+is "a column dropped by hand on one member: check exit 3" "$rc" 3
+like "check names that member alone" "$out" \
+    "fleet: $N members, 49 in sync, 1 pending \(${P}33\)"
+like "check says what it found there" "$out" \
+    "migrated\[${P}33\]: check: 1 schema change\(s\) not applied yet"
+ok "--once --up with the column dropped" "$MIGRATED" -c fleet.yaml --once --up
+is "... tier 1 put it back" "$(qm "${P}33" "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'created_at' AND NOT attisdropped")" 1
+ok "check: clean again" "$MIGRATED" -c fleet.yaml --check
+
 # a new tenant: the query finds it, check says it is behind, up brings it
 psql -qX -d "$TESTDB" -c "CREATE DATABASE \"${P}51\""
 out=$("$MIGRATED" -c fleet.yaml --check 2>&1); rc=$?

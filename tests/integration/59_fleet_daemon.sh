@@ -98,20 +98,34 @@ qm "${P}6" "DROP TABLE tenant_notes"
 ok "up after the fix" ctl up
 ok "check: clean again" ctl check
 
-# A pass that changes nothing reports each member from its own catalog
-# read (no second read): it must still see what was done by hand.
+# up runs tier 2 alone on a member whose tier 1 the service has read (as
+# a single database's up does): a change made by hand is not read by up,
+# check reads every member's catalogs and reports it, a reload (tier 1
+# on every member) puts right what tier 1 can.
+like "up: a member with nothing to apply says so" "$(ctl up 2>&1)" \
+    "member +${P}2: nothing to apply, version 20240301_000000"
+like "status --member: when tier 1 was read" "$(ctl status --member "${P}2")" \
+    "tier1_read_at: +20[0-9-]+T"
 qm "${P}2" "CREATE TABLE by_hand (id int)"
-ok "up with a table made by hand (drift: reported, not touched)" ctl up
+ok "up with a table made by hand" ctl up
+out=$(ctl check); rc=$?
+is "... check sees it: exit 3" "$rc" 3
+like "... check names that member alone" "$out" "member '${P}2': not in sync"
+unlike "... and no other" "$out" "member '${P}[13-9]"
 is "... that member is not in sync" "$(fj "d['data']['fleet']['in_sync']")" $((N - 1))
 like "... status --member says so" "$(ctl status --member "${P}2")" "state: +pending"
-fails_with "... check says so" 3 ctl check
 qm "${P}2" "DROP TABLE by_hand"
-ok "up once it is gone" ctl up
+ok "check once it is gone" ctl check
 is "... in sync again" "$(fj "d['data']['fleet']['in_sync']")" $N
-# a column dropped by hand: tier 1 adds it back, the member is read again
+# a column dropped by hand: up leaves tier 1 alone, check sees it, a
+# reload puts it back
 qm "${P}4" "ALTER TABLE users DROP COLUMN created_at"
 ok "up with a column dropped by hand" ctl up
-is "... tier 1 put it back" "$(qm "${P}4" "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'created_at' AND NOT attisdropped")" 1
+colback() { qm "${P}4" "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'created_at' AND NOT attisdropped"; }
+is "... up did not read tier 1" "$(colback)" 0
+fails_with "... check sees it" 3 ctl check
+ok "reload: tier 1 on every member" ctl reload
+is "... tier 1 put it back" "$(colback)" 1
 is "... and every member is in sync" "$(fj "d['data']['fleet']['in_sync']")" $N
 ok "check: clean" ctl check
 
