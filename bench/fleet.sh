@@ -13,7 +13,14 @@
 #          best and median)
 #   service the same no-op pass through the service: `migratectl up` to
 #          a running `migrated` over the fleet (RUNS times, after its
-#          start-up pass)
+#          start-up pass): tier 2 on every member, as a single
+#          database's up (tier 1 was read at start; its catalogs are not
+#          read again)
+#   check  `migratectl check` through the service (RUNS times): every
+#          member's catalogs planned again and its tracking table read
+#   connect a floor of its own for a pass: a new connection and
+#          `SELECT 1` per database, P psql processes each going through
+#          its share with `\c` (a new backend each, no process start)
 # Each timed run starts on fresh databases after a CHECKPOINT and sync;
 # floor and cold alternate ROUNDS times (default 2), the best of each
 # is compared.
@@ -125,12 +132,32 @@ for r in $(seq 1 "$RUNS"); do
 		echo "bench: up through the service failed:" >&2; tail "$W/up.out" >&2; exit 1; }
 	svc="$svc $(ms "$t0")"
 done
-[ "$(grep -c ': in sync' "$W/up.out")" = "$N" ] || {
-	echo "bench: up through the service: not every member in sync" >&2; exit 1; }
+[ "$(grep -c ': nothing to apply' "$W/up.out")" = "$N" ] || {
+	echo "bench: up through the service: not every member up to date" >&2; exit 1; }
+chk=
+for r in $(seq 1 "$RUNS"); do
+	t0=$(date +%s%N)
+	"$MIGRATECTL" -s "$W/ctl.sock" check >"$W/check.out" 2>&1 || {
+		echo "bench: check through the service failed:" >&2; tail "$W/check.out" >&2; exit 1; }
+	chk="$chk $(ms "$t0")"
+done
 kill -TERM "$spid"
 wait "$spid" || true
 spid=
+conn=
+for r in $(seq 1 "$RUNS"); do
+	t0=$(date +%s%N)
+	for k in $(seq 0 $((P - 1))); do
+		names | awk -v p="$P" -v k="$k" \
+		    '(NR - 1) % p == k { print "\\c " $1; print "SELECT 1;" }' |
+		    psql -qAtX -v ON_ERROR_STOP=1 -d postgres -f - >/dev/null &
+	done
+	wait
+	conn="$conn $(ms "$t0")"
+done
+conn_best=$(printf '%s\n' $conn | sort -n | head -n 1)
 svc_best=$(printf '%s\n' $svc | sort -n | head -n 1)
+chk_best=$(printf '%s\n' $chk | sort -n | head -n 1)
 load=$(cut -d' ' -f1 /proc/loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -143,6 +170,10 @@ printf '  cold   migrated --once --up             %6d ms  %6s db/s  %sx floor (t
     "$cold" "$(rate "$cold")" "$(ratio "$cold" "$floor")"
 printf '  no-op  migrated --once --up, up to date %6d ms  %6s db/s  median %d ms of %d (target < 2000 ms)\n' \
     "$best" "$(rate "$best")" "$med" "$RUNS"
-printf '  service migratectl up, up to date     %6d ms  %6s db/s  median %d ms of %d\n' \
+printf '  service migratectl up, up to date     %6d ms  %6s db/s  median %d ms of %d (tier 2; target < 2000 ms)\n' \
     "$svc_best" "$(rate "$svc_best")" "$(med $svc)" "$RUNS"
-echo "  every run (ms): floor$runs_floor; cold$runs_cold; no-op$noop; service$svc"
+printf '  check  migratectl check, up to date    %6d ms  %6s db/s  median %d ms of %d (both tiers read)\n' \
+    "$chk_best" "$(rate "$chk_best")" "$(med $chk)" "$RUNS"
+printf '  connect + SELECT 1 per database        %6d ms  %6s db/s  median %d ms of %d\n' \
+    "$conn_best" "$(rate "$conn_best")" "$(med $conn)" "$RUNS"
+echo "  every run (ms): floor$runs_floor; cold$runs_cold; no-op$noop; service$svc; check$chk; connect$conn"
