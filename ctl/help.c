@@ -11,7 +11,8 @@ static const struct ctl_help helps[] = {
 	  "state, the\noperation in progress and the database connection.\n"
 	  "A fleet (one migrated, many databases): how many members are in\n"
 	  "sync, pending or failed, which, and the slowest; --member NAME\n"
-	  "shows that member: its state, version, pending count and error.\n" },
+	  "shows that member: its state, version, pending count, error and\n"
+	  "when its tier 1 was last read.\n" },
 	{ "check", "check", "exit 0 when in sync and nothing is pending, "
 	  "else 3",
 	  "Exit 0 only when the schema is in sync with the models and no\n"
@@ -34,7 +35,9 @@ static const struct ctl_help helps[] = {
 	  "--out-of-order is\ngiven.  --dry-run shows what would be applied "
 	  "and changes nothing.\nA fleet: every member (the discovery query "
 	  "run again first, new\nmembers brought up to date), or --member "
-	  "NAME only; exit 1 when a\nmember failed, the others applied.\n" },
+	  "NAME only; exit 1 when a\nmember failed, the others applied.  "
+	  "Tier 2 alone where tier 1 is\nknown, as for one database: check "
+	  "reads every member's catalogs.\n" },
 	{ "down", "down [N | --all] [--to VERSION] [--dry-run] [--yes]",
 	  "roll back applied enhancements",
 	  "Roll back the last applied enhancement, the last N, those newer "
