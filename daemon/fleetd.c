@@ -701,8 +701,8 @@ pass_launch(struct fleetd *d, struct pass *p)
 	p->since = time(NULL);
 	p->known = known_copy(d, 0);
 	p->settled = known_copy(d, 1);
-	if (p->known == NULL || p->settled == NULL || (!p->discover && list_copy(&d->members,
-	    &p->list) == -1)) {
+	if (p->known == NULL || p->settled == NULL || (!p->discover &&
+	    list_copy(&d->members, &p->list) == -1)) {
 		merr_set(&p->err, MERR_NOMEM, "out of memory");
 		goto fail;
 	}
