@@ -56,9 +56,9 @@ struct pass {
 	time_t			 since;
 	long			 uid;		/* who asked, -1: the daemon */
 	char			**known;	/* names run before (a copy) */
-	char			**settled;	/* names whose tier 1 is known and
-						   whose last run did not fail:
-						   up runs tier 2 only there */
+	/* names whose tier 1 is known, their last run not failed: up
+	   runs tier 2 alone there (a copy) */
+	char			**settled;
 	/* the worker's results */
 	struct fleet_list	 list;		/* the members now */
 	struct fleet_outcome	*v;		/* one per list member */
