@@ -199,6 +199,8 @@ int	db_send_rec(struct db *, const char *sql, int nparams,
 /* Forget what is prepared (db_close; a file that ran DEALLOCATE). */
 void	db_prep_drop(struct db *);
 int	db_pipe_sync(struct db *, struct merr *);
+/* What was sent goes to the server now (libpq keeps it until a Sync). */
+int	db_pipe_flush(struct db *, struct merr *);
 /* A Sync after what was sent, its results read later (db_pipe_sync). */
 int	db_pipe_push_sync(struct db *, struct merr *);
 /*

@@ -347,6 +347,19 @@ db_pipe_push_sync(struct db *d, struct merr *e)
 }
 
 int
+db_pipe_flush(struct db *d, struct merr *e)
+{
+	if (d->pipe == NULL || d->pipe->n == 0)
+		return 0;
+	if (PQflush(d->conn) != 0) {
+		pipe_fail(d, NULL, d->pipe->tags[d->pipe->n - 1].tag);
+		*e = d->pipe->err;
+		return -1;
+	}
+	return 0;
+}
+
+int
 db_pipe_hold(struct db *d, struct merr *e)
 {
 	struct dbpipe *p = d->pipe;

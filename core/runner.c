@@ -367,6 +367,9 @@ tx_body(struct db *d, void *arg, struct merr *e)
 			return -1;
 	}
 	r->step = u->nsteps;
+	/* the server runs the steps while the records are made */
+	if (d->pipe && db_pipe_flush(d, e) == -1)
+		return -1;
 	return t->finish ? t->finish(t->arg, u, e) : 0;
 }
 
