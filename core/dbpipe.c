@@ -383,7 +383,10 @@ db_pipe_settle(struct db *d, struct merr *e)
 	struct dbpipe *p = d->pipe;
 	int rc;
 
-	if (p == NULL || (p->held == 0 && p->settled == 0))
+	if (p == NULL)	/* the connection was closed under it */
+		return merr_set(e, MERR_CONNECT, "database unavailable with "
+		    "a COMMIT in flight");
+	if (p->held == 0 && p->settled == 0)
 		return 0;
 	if (p->settled == 0)
 		pipe_take(d, p->held, NULL);

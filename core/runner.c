@@ -91,6 +91,19 @@ progress_start(struct runner *r)
 	progress(r, 0, "start", NULL);
 }
 
+/* The held COMMIT committed: its work's "done". */
+static void
+chain_done(struct runner_chain *c)
+{
+	const struct work *hw = c->held;
+	const struct work_unit *hu = &hw->units[hw->nunits - 1];
+
+	c->held = NULL;
+	if (hw->target.progress)
+		hw->target.progress(hw->target.arg, hu, hu->nsteps, "done",
+		    NULL);
+}
+
 /*
  * The COMMIT of the work before, left in flight (work.h, chain), read
  * with this attempt's first round trip: that work's "done" and this
@@ -100,9 +113,6 @@ progress_start(struct runner *r)
 static int
 chain_read(struct runner *r, struct merr *e)
 {
-	struct runner_chain *c = r->w->chain;
-	const struct work *hw = c->held;
-	const struct work_unit *hu = &hw->units[hw->nunits - 1];
 	struct merr err;
 
 	merr_clear(&err);
@@ -111,10 +121,7 @@ chain_read(struct runner *r, struct merr *e)
 		*e = err;
 		return -1;
 	}
-	c->held = NULL;
-	if (hw->target.progress)
-		hw->target.progress(hw->target.arg, hu, hu->nsteps, "done",
-		    NULL);
+	chain_done(r->w->chain);
 	if (r->start_due)
 		progress_start(r);
 	return 0;
@@ -596,12 +603,10 @@ chain_failed(struct db *db, struct runner_chain *c, struct merr *e)
 int
 runner_chain_end(struct db *db, struct runner_chain *c, struct merr *e)
 {
-	const struct work *hw = c->held;
-	const struct work_unit *hu;
 	struct merr ignore;
 	int rc;
 
-	if (hw == NULL)
+	if (c->held == NULL)
 		return 0;
 	merr_clear(&ignore);
 	db_pipe_sync(db, &ignore);	/* its Sync: failures are the COMMIT's */
@@ -609,11 +614,7 @@ runner_chain_end(struct db *db, struct runner_chain *c, struct merr *e)
 	db_pipe_end(db, &ignore);
 	if (rc == -1)
 		return chain_failed(db, c, e);
-	c->held = NULL;
-	hu = &hw->units[hw->nunits - 1];
-	if (hw->target.progress)
-		hw->target.progress(hw->target.arg, hu, hu->nsteps, "done",
-		    NULL);
+	chain_done(c);
 	return 0;
 }
 

@@ -567,7 +567,7 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 		    rc == 0 ? e : &ignore) == -1 && rc == 0)
 			rc = -1;
 		prev = NULL;
-		if (rc == 0 && ch.held == &cur->w) {
+		if (ch.held == &cur->w) {	/* runner_exec() returned 0 */
 			prev = cur;	/* its COMMIT is in flight */
 			continue;
 		}
