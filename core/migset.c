@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hash.h"
@@ -807,10 +808,14 @@ stamp_cmp(const void *a, const void *b)
 	    ((const struct mig_stamp *)b)->name);
 }
 
-/* Stat every non-dot entry of dir; sorted by name. */
+/*
+ * Stat every non-dot entry of dir; sorted by name.  *linked: an entry
+ * has other hard links (an edit through another folder's link changes
+ * it in place, and a watch on this folder does not see that).
+ */
 static int
 stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
-    struct merr *e)
+    int *linked, struct merr *e)
 {
 	struct mig_stamp *v = NULL, *nv;
 	size_t n = 0, cap = 0;
@@ -818,6 +823,7 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 	struct stat st;
 	DIR *d;
 
+	*linked = 0;
 	if ((d = opendir(dir)) == NULL)
 		return merr_setpos(e, MERR_IO, dir, 0, 0,
 		    "cannot open migrations folder: %s", strerror(errno));
@@ -836,8 +842,11 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 			goto nomem;
 		v[n].mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
 		    st.st_mtim.tv_nsec;
+		v[n].ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL +
+		    st.st_ctim.tv_nsec;
 		v[n].size = (long long)st.st_size;
 		v[n].ino = (unsigned long long)st.st_ino;
+		*linked |= S_ISREG(st.st_mode) && st.st_nlink > 1;
 		n++;
 	}
 	closedir(d);
@@ -862,39 +871,139 @@ stamps_equal(const struct mig_stamp *a, size_t na, const struct mig_stamp *b,
 		return 0;
 	for (i = 0; i < na; i++)
 		if (strcmp(a[i].name, b[i].name) != 0 ||
-		    a[i].mtime_ns != b[i].mtime_ns || a[i].size != b[i].size ||
+		    a[i].mtime_ns != b[i].mtime_ns ||
+		    a[i].ctime_ns != b[i].ctime_ns || a[i].size != b[i].size ||
 		    a[i].ino != b[i].ino)
 			return 0;
 	return 1;
+}
+
+/*
+ * Is an entry whose stamp did not change, but was racy at the last scan
+ * (MIG_RACY_NS: changed too close to it to tell), as it was loaded?  A
+ * forward script is read again and its checksum compared; another racy
+ * file whose text is loaded (a rollback, a Flyway .conf) counts as
+ * changed; what is not read (a note, a README) does not matter.  0 when
+ * changed or unreadable (the caller loads the folder again).
+ */
+static int
+racy_same(const struct migset *s, const struct mig_stamp *st)
+{
+	char sum[MIG_SHA256_HEX], *text;
+	size_t i, len = strlen(st->name);
+	const char *base;
+
+	if (st->mtime_ns < s->scanned_ns - MIG_RACY_NS &&
+	    st->ctime_ns < s->scanned_ns - MIG_RACY_NS)
+		return 1;
+	if (!has_suffix(st->name, len, ".sql") &&
+	    !has_suffix(st->name, len, ".conf"))
+		return 1;
+	for (i = 0; i < s->n; i++) {
+		struct merr ignore;
+		int same;
+
+		base = strrchr(s->v[i].up.path, '/');
+		if (base == NULL || strcmp(base + 1, st->name) != 0)
+			continue;
+		merr_clear(&ignore);
+		if (mig_read_file(s->v[i].up.path, &text, &len, &ignore) == -1)
+			return 0;
+		mig_sha256_hex(text, len, sum);
+		same = strcmp(sum, s->v[i].checksum) == 0;
+		free(text);
+		return same;
+	}
+	return 0;
+}
+
+static long long
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The folder as s has it: same stamps, racy entries read again. */
+static int
+set_current(struct migset *s, const char *dir, struct merr *e)
+{
+	long long now = realtime_ns();
+	struct mig_stamp *v;
+	size_t i, n;
+	int same, linked;
+
+	if (s->dir == NULL || strcmp(s->dir, dir) != 0)
+		return 0;
+	if (stamps_scan(dir, &v, &n, &linked, e) == -1)
+		return -1;
+	same = stamps_equal(v, n, s->stamps, s->nstamps);
+	for (i = 0; same && i < n; i++)
+		same = racy_same(s, &v[i]);
+	stamps_free(v, n);
+	if (same)
+		s->scanned_ns = now;	/* what was racy was read again */
+	return same;
 }
 
 int
 migset_refresh(struct migset *s, const char *dir, int *changed,
     struct merr *e)
 {
-	struct mig_stamp *v;
 	struct migset fresh;
-	size_t n;
 	int same;
 
 	if (changed)
 		*changed = 1;
-	if (s->dir && strcmp(s->dir, dir) == 0) {
-		if (stamps_scan(dir, &v, &n, e) == -1)
-			return -1;
-		same = stamps_equal(v, n, s->stamps, s->nstamps);
-		stamps_free(v, n);
-		if (same) {
-			if (changed)
-				*changed = 0;
-			return 0;
-		}
+	if ((same = set_current(s, dir, e)) == -1)
+		return -1;
+	if (same) {
+		if (changed)
+			*changed = 0;
+		return 0;
 	}
 	if (migset_load(&fresh, dir, e) == -1)
 		return -1;
 	migset_release(s);
 	*s = fresh;
 	return 0;
+}
+
+static int
+version_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct migration *const *)a)->version,
+	    (*(struct migration *const *)b)->version);
+}
+
+const char *
+migset_digest(struct migset *s)
+{
+	struct migration **by;
+	struct hash h;
+	size_t i;
+
+	if (s->digest[0])
+		return s->digest;
+	if ((by = calloc(s->n ? s->n : 1, sizeof(*by))) == NULL)
+		return NULL;
+	for (i = 0; i < s->n; i++)
+		by[i] = &s->v[i];
+	if (s->n > 1)
+		qsort(by, s->n, sizeof(*by), version_cmp);
+	hash_init(&h);
+	for (i = 0; i < s->n; i++) {
+		if (i)
+			hash_update(&h, "/", 1);
+		hash_update(&h, by[i]->version, strlen(by[i]->version));
+		hash_update(&h, "/", 1);
+		hash_update(&h, by[i]->checksum, strlen(by[i]->checksum));
+	}
+	hash_final_hex(&h, s->digest);
+	free(by);
+	return s->digest;
 }
 
 int
@@ -908,7 +1017,8 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	if ((s->dir = strdup(dir)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	/* stamps first: a file changed while loading shows next time */
-	if (stamps_scan(dir, &s->stamps, &s->nstamps, e) == -1)
+	s->scanned_ns = realtime_ns();
+	if (stamps_scan(dir, &s->stamps, &s->nstamps, &s->linked, e) == -1)
 		goto fail;
 	if (files_scan(dir, &files, &nfiles, e) == -1 ||
 	    files_layout(dir, files, nfiles, &s->layout, e) == -1)

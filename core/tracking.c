@@ -213,7 +213,7 @@ row_cmp(const void *a, const void *b)
 
 /*
  * The rows of r from column c0 on (TRK_COLUMNS) into t; a row whose
- * version is NULL (the outer join of tracking_peek) is no row.
+ * version is NULL is no row.
  */
 static int
 tracking_rows(PGresult *r, int c0, struct tracking *t, struct merr *e)
@@ -277,23 +277,27 @@ tracking_load(struct db *d, const struct config *c, struct tracking *t,
 }
 
 /*
- * One row whatever the table holds (an outer join): is the server a
- * writable primary (as DB_ROLE_QUERY asks), does a session of this
- * database hold the migration lock, is the table ours; then its rows.
+ * One row: is the server a writable primary (as DB_ROLE_QUERY asks), does
+ * a session of this database hold the migration lock, is the table ours;
+ * then its rows summed up (migset_digest()'s text, made by the server in
+ * the bytes order of the "C" collation, as strcmp() orders).
  */
-#define PEEK_SQL	"SELECT s.recovery, s.read_only, s.locked, s.ours, " \
-	TRK_COLUMNS " FROM (SELECT pg_is_in_recovery() AS recovery, " \
+#define DIGEST_SQL	"SELECT s.recovery, s.read_only, s.locked, s.ours, " \
+	"t.n, t.dirty, t.digest FROM (SELECT pg_is_in_recovery() AS recovery, " \
 	"current_setting('transaction_read_only') AS read_only, " \
 	"EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND " \
 	"granted AND objsubid = 1 AND database = (SELECT oid FROM " \
 	"pg_database WHERE datname = current_database()) AND " \
 	"((classid::bigint << 32) | objid::bigint) = " DB_LOCK_KEY_STR \
 	") AS locked, coalesce(obj_description(to_regclass($1), " \
-	"'pg_class'), '') LIKE 'migrated tracking %' AS ours) s " \
-	"LEFT JOIN %T ON true"
+	"'pg_class'), '') LIKE 'migrated tracking %' AS ours) s, " \
+	"(SELECT count(*) AS n, coalesce(bool_or(dirty), false) AS dirty, " \
+	"encode(sha256(convert_to(coalesce(string_agg(version || '/' || " \
+	"checksum, '/' ORDER BY version COLLATE \"C\"), ''), 'UTF8')), " \
+	"'hex') AS digest FROM %T) t"
 
 int
-tracking_peek(struct db *d, const struct config *c, struct tracking *t,
+tracking_digest(struct db *d, const struct config *c, struct trk_digest *t,
     int *sure, struct merr *e)
 {
 	char *sql, *name;
@@ -304,7 +308,7 @@ tracking_peek(struct db *d, const struct config *c, struct tracking *t,
 
 	memset(t, 0, sizeof(*t));
 	*sure = 0;
-	sql = tsql(c, PEEK_SQL);
+	sql = tsql(c, DIGEST_SQL);
 	name = quote_qualified(c->schema, c->tracking_table);
 	if (sql == NULL || name == NULL) {
 		free(sql);
@@ -317,19 +321,20 @@ tracking_peek(struct db *d, const struct config *c, struct tracking *t,
 	rc = db_query(d, sql, 1, p, &r, &ignore);
 	free(sql);
 	free(name);
-	if (rc == -1 || PQntuples(r) < 1 || PQnfields(r) != 4 + TRK_NCOLUMNS ||
+	if (rc == -1 || PQntuples(r) != 1 || PQnfields(r) != 7 ||
 	    PQgetvalue(r, 0, 0)[0] != 'f' || strcmp(PQgetvalue(r, 0, 1),
 	    "off") != 0 || PQgetvalue(r, 0, 2)[0] != 'f' ||
-	    PQgetvalue(r, 0, 3)[0] != 't') {
+	    PQgetvalue(r, 0, 3)[0] != 't' ||
+	    strlen(PQgetvalue(r, 0, 6)) != sizeof(t->digest) - 1) {
 		PQclear(r);
 		return 0;
 	}
-	t->exists = 1;
-	rc = tracking_rows(r, 4, t, e);
+	t->n = atoll(PQgetvalue(r, 0, 4));
+	t->dirty = PQgetvalue(r, 0, 5)[0] == 't';
+	memcpy(t->digest, PQgetvalue(r, 0, 6), sizeof(t->digest));
 	PQclear(r);
-	if (rc == 0)
-		*sure = 1;
-	return rc;
+	*sure = 1;
+	return 0;
 }
 
 void
