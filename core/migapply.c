@@ -235,20 +235,15 @@ up_settled(struct mstate *s, const struct trk_digest *t, struct merr *e)
 static void
 settled_result(const struct mstate *s, struct migrate_result *res)
 {
-	const char *key = "";
-	size_t i;
+	size_t i = s->set->n;
 
 	res->op = "up";
 	res->layout = migset_layout_name(s->set->layout);
-	res->current[0] = '\0';
-	for (i = 0; i < s->set->n; i++) {
-		const struct migration *m = &s->set->v[i];
-
-		if (m->key[0] == MIG_KEY_REPEATABLE || strcmp(m->key, key) <= 0)
-			continue;
-		key = m->key;
-		snprintf(res->current, sizeof(res->current), "%s", m->version);
-	}
+	/* the last by key that is no repeatable (they sort last) */
+	while (i > 0 && s->set->v[i - 1].key[0] == MIG_KEY_REPEATABLE)
+		i--;
+	snprintf(res->current, sizeof(res->current), "%s",
+	    i > 0 ? s->set->v[i - 1].version : "");
 	res->napplied = (int)s->set->n;
 }
 
