@@ -808,14 +808,10 @@ stamp_cmp(const void *a, const void *b)
 	    ((const struct mig_stamp *)b)->name);
 }
 
-/*
- * Stat every non-dot entry of dir; sorted by name.  *linked: an entry
- * has other hard links (an edit through another folder's link changes
- * it in place, and a watch on this folder does not see that).
- */
+/* Stat every non-dot entry of dir; sorted by name. */
 static int
 stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
-    int *linked, struct merr *e)
+    struct merr *e)
 {
 	struct mig_stamp *v = NULL, *nv;
 	size_t n = 0, cap = 0;
@@ -823,7 +819,6 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 	struct stat st;
 	DIR *d;
 
-	*linked = 0;
 	if ((d = opendir(dir)) == NULL)
 		return merr_setpos(e, MERR_IO, dir, 0, 0,
 		    "cannot open migrations folder: %s", strerror(errno));
@@ -846,7 +841,6 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 		    st.st_ctim.tv_nsec;
 		v[n].size = (long long)st.st_size;
 		v[n].ino = (unsigned long long)st.st_ino;
-		*linked |= S_ISREG(st.st_mode) && st.st_nlink > 1;
 		n++;
 	}
 	closedir(d);
@@ -878,6 +872,14 @@ stamps_equal(const struct mig_stamp *a, size_t na, const struct mig_stamp *b,
 	return 1;
 }
 
+/* Changed too close to the last scan to tell a later change (or after). */
+static int
+stamp_racy(const struct migset *s, const struct mig_stamp *st)
+{
+	return st->mtime_ns >= s->scanned_ns - MIG_RACY_NS ||
+	    st->ctime_ns >= s->scanned_ns - MIG_RACY_NS;
+}
+
 /*
  * Is an entry whose stamp did not change, but was racy at the last scan
  * (MIG_RACY_NS: changed too close to it to tell), as it was loaded?  A
@@ -893,8 +895,7 @@ racy_same(const struct migset *s, const struct mig_stamp *st)
 	size_t i, len = strlen(st->name);
 	const char *base;
 
-	if (st->mtime_ns < s->scanned_ns - MIG_RACY_NS &&
-	    st->ctime_ns < s->scanned_ns - MIG_RACY_NS)
+	if (!stamp_racy(s, st))
 		return 1;
 	if (!has_suffix(st->name, len, ".sql") &&
 	    !has_suffix(st->name, len, ".conf"))
@@ -917,6 +918,17 @@ racy_same(const struct migset *s, const struct mig_stamp *st)
 	return 0;
 }
 
+int
+migset_racy(const struct migset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nstamps; i++)
+		if (stamp_racy(s, &s->stamps[i]))
+			return 1;
+	return 0;
+}
+
 static long long
 realtime_ns(void)
 {
@@ -933,11 +945,11 @@ set_current(struct migset *s, const char *dir, struct merr *e)
 	long long now = realtime_ns();
 	struct mig_stamp *v;
 	size_t i, n;
-	int same, linked;
+	int same;
 
 	if (s->dir == NULL || strcmp(s->dir, dir) != 0)
 		return 0;
-	if (stamps_scan(dir, &v, &n, &linked, e) == -1)
+	if (stamps_scan(dir, &v, &n, e) == -1)
 		return -1;
 	same = stamps_equal(v, n, s->stamps, s->nstamps);
 	for (i = 0; same && i < n; i++)
@@ -1018,7 +1030,7 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	/* stamps first: a file changed while loading shows next time */
 	s->scanned_ns = realtime_ns();
-	if (stamps_scan(dir, &s->stamps, &s->nstamps, &s->linked, e) == -1)
+	if (stamps_scan(dir, &s->stamps, &s->nstamps, e) == -1)
 		goto fail;
 	if (files_scan(dir, &files, &nfiles, e) == -1 ||
 	    files_layout(dir, files, nfiles, &s->layout, e) == -1)

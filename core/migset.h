@@ -194,7 +194,6 @@ struct migset {
 	struct mig_stamp *stamps;	/* sorted by name */
 	size_t		 nstamps;
 	long long	 scanned_ns;	/* CLOCK_REALTIME before the stamps */
-	int		 linked;	/* an entry has other hard links */
 	char		 digest[MIG_SHA256_HEX];	/* migset_digest()'s, "" until asked */
 };
 
@@ -217,6 +216,8 @@ void	migset_release(struct migset *);
  */
 int	migset_refresh(struct migset *, const char *dir, int *changed,
 	    struct merr *);
+/* Was an entry changed within MIG_RACY_NS of the last scan? */
+int	migset_racy(const struct migset *);
 /*
  * Parse m's forward script (once); errors carry file:line:col.  The
  * rollback is parsed only when it is about to run (migset_prepare_down):

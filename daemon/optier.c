@@ -258,13 +258,17 @@ tier2_folder(struct opctx *x)
 {
 	const char *dir = x->cfg->migrations_dir;
 	struct merr ignore;
+	int changed;
 
 	if (x->cache_fresh || fgate_quiet(&x->o->gate, dir))
 		return 1;
 	merr_clear(&ignore);
-	if (migset_refresh(&x->o->cache, dir, NULL, &ignore) == -1)
+	if (migset_refresh(&x->o->cache, dir, &changed, &ignore) == -1)
 		return 0;
 	fgate_trust(&x->o->gate, &x->o->cache);
+	log_debug("migrations folder looked at: %s%s", changed ? "read again" :
+	    "unchanged", x->o->gate.trusted ? "" : " (not watched: looked at "
+	    "every time)");
 	return 1;
 }
 
