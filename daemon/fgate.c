@@ -226,6 +226,22 @@ fgate_forget(struct fgate *g)
 }
 
 void
+fgate_quit(struct fgate *g)
+{
+	size_t wd, last = g->maxwd;
+
+	if (g->wd > 0 && (size_t)g->wd > last)
+		last = (size_t)g->wd;
+	g->trusted = 0;
+	if (g->fd == -1)
+		return;
+	for (wd = 1; wd <= last; wd++)
+		(void)inotify_rm_watch(g->fd, (int)wd);	/* some went */
+	g->wd = -1;
+	g->maxwd = 0;
+}
+
+void
 fgate_release(struct fgate *g)
 {
 	if (g->fd != -1)

@@ -58,6 +58,14 @@ int	fgate_quiet(struct fgate *, const char *dir);
 void	fgate_trust(struct fgate *, const struct migset *);
 /* The cache was replaced some other way: trust nothing. */
 void	fgate_forget(struct fgate *);
+/*
+ * A stop began: every watch removed now (the descriptors of a fresh
+ * instance are 1, 2, ...: all up to the highest made), so that the
+ * kernel's teardown (a grace period: 10-20 ms for 1,000 watches, paid by
+ * whoever closes the descriptor) runs while the daemon says goodbye, and
+ * fgate_release() closes at once.  Nothing trusted after.
+ */
+void	fgate_quit(struct fgate *);
 void	fgate_release(struct fgate *);
 
 #endif
