@@ -153,8 +153,8 @@ ln -sfn rel1 migrations
 like "link switched back: nothing pending" "$(ctl up 2>&1)" "nothing to do"
 rm migrations && mv rel1 migrations && rm -rf rel2
 
-# a hard link from outside: an edit through it makes no event here, so
-# the folder is looked at every time while it has one
+# a hard link from outside: an edit through it makes no event on the
+# folder, only on the file's inode, which is watched too
 ln "$F2" t2-link.sql
 like "hard link: nothing pending" "$(ctl up 2>&1)" "nothing to do"
 edit t2-link.sql "CREATE TABLE t2 (ix int PRIMARY KEY);"
@@ -163,7 +163,7 @@ like "edited through the hard link: seen" "$(ctl up 2>&1)" \
 edit t2-link.sql "CREATE TABLE t2 (id int PRIMARY KEY);"
 n0=$(looked)
 like "hard link, put back: nothing pending" "$(ctl up 2>&1)" "nothing to do"
-is "hard link: the folder looked at" "$(looked)" $((n0 + 1))
+ok "hard link, put back: the folder looked at" [ "$(looked)" -gt "$n0" ]
 rm t2-link.sql
 like "link gone: nothing pending" "$(ctl up 2>&1)" "nothing to do"
 
