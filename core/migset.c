@@ -763,9 +763,11 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 	if (f->text) {
 		m->down.text = f->text;	/* taken */
 		f->text = NULL;
-		return 0;
+	} else if (mig_read_file(m->down.path, &m->down.text, NULL, e) == -1) {
+		return -1;
 	}
-	return mig_read_file(m->down.path, &m->down.text, NULL, e);
+	mig_sha256_hex(m->down.text, strlen(m->down.text), m->down_checksum);
+	return 0;
 }
 
 static int
@@ -880,42 +882,61 @@ stamp_racy(const struct migset *s, const struct mig_stamp *st)
 	    st->ctime_ns >= s->scanned_ns - MIG_RACY_NS;
 }
 
+/* The checksum a script of s was loaded with whose file is name. */
+static const char *
+loaded_sum(const struct migset *s, const char *name, const char **path)
+{
+	const char *base;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct migration *m = &s->v[i];
+
+		base = strrchr(m->up.path, '/');
+		if (base && strcmp(base + 1, name) == 0) {
+			*path = m->up.path;
+			return m->checksum;
+		}
+		base = m->down.path ? strrchr(m->down.path, '/') : NULL;
+		if (base && strcmp(base + 1, name) == 0 &&
+		    m->down_checksum[0]) {
+			*path = m->down.path;
+			return m->down_checksum;
+		}
+	}
+	return NULL;
+}
+
 /*
  * Is an entry whose stamp did not change, but was racy at the last scan
  * (MIG_RACY_NS: changed too close to it to tell), as it was loaded?  A
- * forward script is read again and its checksum compared; another racy
- * file whose text is loaded (a rollback, a Flyway .conf) counts as
+ * script (forward or rollback) is read again and its checksum compared;
+ * another racy file whose text is loaded (a Flyway .conf) counts as
  * changed; what is not read (a note, a README) does not matter.  0 when
- * changed or unreadable (the caller loads the folder again).
+ * changed or unreadable (the caller loads the folder again, and what was
+ * parsed, a rollback found broken included, is parsed again).
  */
 static int
 racy_same(const struct migset *s, const struct mig_stamp *st)
 {
 	char sum[MIG_SHA256_HEX], *text;
-	size_t i, len = strlen(st->name);
-	const char *base;
+	size_t len = strlen(st->name);
+	const char *path, *want;
+	struct merr ignore;
 
 	if (!stamp_racy(s, st))
 		return 1;
 	if (!has_suffix(st->name, len, ".sql") &&
 	    !has_suffix(st->name, len, ".conf"))
 		return 1;
-	for (i = 0; i < s->n; i++) {
-		struct merr ignore;
-		int same;
-
-		base = strrchr(s->v[i].up.path, '/');
-		if (base == NULL || strcmp(base + 1, st->name) != 0)
-			continue;
-		merr_clear(&ignore);
-		if (mig_read_file(s->v[i].up.path, &text, &len, &ignore) == -1)
-			return 0;
-		mig_sha256_hex(text, len, sum);
-		same = strcmp(sum, s->v[i].checksum) == 0;
-		free(text);
-		return same;
-	}
-	return 0;
+	if ((want = loaded_sum(s, st->name, &path)) == NULL)
+		return 0;
+	merr_clear(&ignore);
+	if (mig_read_file(path, &text, &len, &ignore) == -1)
+		return 0;
+	mig_sha256_hex(text, len, sum);
+	free(text);
+	return strcmp(sum, want) == 0;
 }
 
 int

@@ -159,6 +159,8 @@ struct migration {
 	char		*id;		/* the file stem (golang: without
 					   .up) */
 	char		 checksum[MIG_SHA256_HEX];	/* forward file */
+	char		 down_checksum[MIG_SHA256_HEX];	/* its rollback's,
+					   "" when none (migset_refresh()) */
 	char		*doc_path;	/* native .md, or NULL */
 	struct mig_script up;
 	struct mig_script down;

@@ -294,7 +294,8 @@ tracking_load(struct db *d, const struct config *c, struct tracking *t,
 	") AS locked, coalesce((SELECT description FROM " \
 	"pg_catalog.pg_description WHERE objoid = to_regclass($1) AND " \
 	"classoid = 'pg_catalog.pg_class'::regclass AND objsubid = 0), '') " \
-	"LIKE 'migrated tracking %' AS ours) s, (SELECT count(*) AS n, coalesce(bool_or(dirty), false) AS dirty, " \
+	"LIKE 'migrated tracking %' AS ours) s, (SELECT count(*) AS n, " \
+	"coalesce(bool_or(dirty), false) AS dirty, " \
 	"encode(sha256(convert_to(coalesce(string_agg(version || '/' || " \
 	"checksum, '/' ORDER BY version COLLATE \"C\"), ''), 'UTF8')), " \
 	"'hex') AS digest FROM %T) t"

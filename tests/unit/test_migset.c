@@ -851,6 +851,26 @@ test_refresh_same_size(void **state)
 	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
 	assert_int_equal(changed, 0);
 	assert_int_equal(s.v[0].up.parsed, 1);
+	/* a racy rollback found the same: kept with what its parse found
+	   (a broken one's warning: 55_rollback_warnings) */
+	put("20240103_a_rollback.sql", "DROP TABLEE a;\n");
+	migset_release(&s);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(migset_prepare_down(&s.v[0], &e), -1);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 0);
+	assert_non_null(s.v[0].down.broken);
+	/* and edited with the stamp an older kernel would keep: read again */
+	st = stat_of("20240103_a_rollback.sql");
+	put("20240103_a_rollback.sql", "DROP TABLE  a;\n");
+	mtime_back("20240103_a_rollback.sql", &st);
+	now = stat_of("20240103_a_rollback.sql");
+	assert_string_equal(s.stamps[1].name, "20240103_a_rollback.sql");
+	s.stamps[1].ctime_ns = ns(now.st_ctim);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 1);
+	assert_null(s.v[0].down.broken);
+	assert_string_equal(s.v[0].down.text, "DROP TABLE  a;\n");
 	migset_release(&s);
 }
 
