@@ -21,7 +21,9 @@
 #
 # and, with all N applied ("no-op"):
 #   psql         connect + SELECT 1
-#   migratectl up  through the running daemon (median of 11 processes)
+#   migratectl up  through the running daemon: the whole process, fork and
+#                exec to exit, timed by bench/ctl_rtt.c -x (no shell or
+#                date(1) in the interval), median of NOOP_RUNS (201)
 #   round trip   the same request alone, no client process: connect, send,
 #                read to the end marker (bench/ctl_rtt.c, median of 21):
 #                what the daemon takes to answer, plus the socket
@@ -194,9 +196,8 @@ for round in $(seq 1 "$ROUNDS"); do
 	daemon_start mig
 	ctl wait-ready --timeout 60 >/dev/null
 	timed "daemon up" ctl up
-	for _ in $(seq 1 11); do
-		t=$(now); ctl up >/dev/null; ms "$t"; echo
-	done | median | { read -r m; put "noop:migratectl up" "$m"; }
+	"$W/ctl_rtt" -x "${NOOP_RUNS:-201}" "$BUILD/migratectl" -s "$W/s.sock" \
+	    up | { read -r m _; put "noop:migratectl up" "$m"; }
 	"$W/ctl_rtt" "$W/s.sock" 21 | { read -r m _; put "noop:round trip" "$m"; }
 	if command -v perf >/dev/null 2>&1; then
 		perf stat -x, -e task-clock -r 11 "$BUILD/migratectl" \

@@ -222,33 +222,48 @@ mstate_finish(struct mstate *s, const struct migrate_opts *o,
 /*
  * Is the folder applied exactly as it is?  Every file has a row that is
  * not dirty and records its checksum (so up_check() passes and up_plan()
- * finds nothing), and every row has its file (a missing one is left to
- * the locked path, whatever it says): the files' versions are distinct
- * and so are the rows', so each file having its own row and as many
- * rows as files means no row is left without one.
+ * finds nothing), and every row has its file: the files' versions are
+ * distinct and so are the rows', so as many rows as files, none dirty,
+ * and the same (version, checksum) pairs (their digests, made the same
+ * way on both sides) is each file having its own row and no row left
+ * without one.
  */
 static int
-up_settled(const struct mstate *s)
+up_settled(struct mstate *s, const struct trk_digest *t, struct merr *e)
 {
-	size_t i;
+	const char *mine = migset_digest(s->set);
 
-	if (s->trk.n != s->set->n)
-		return 0;
-	for (i = 0; i < s->set->n; i++) {
-		const struct migration *m = &s->set->v[i];
-		const struct trk_row *t = tracking_find(&s->trk, m->version);
+	if (mine == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return t->n == (long long)s->set->n && !t->dirty &&
+	    strcmp(t->digest, mine) == 0;
+}
 
-		if (t == NULL || t->dirty || strcmp(t->checksum, m->checksum))
-			return 0;
-	}
-	return 1;
+/*
+ * What mstate_rows() says of a settled folder, without its rows (up's
+ * reply lists none): every file applied, the newest version current.
+ */
+static void
+settled_result(const struct mstate *s, struct migrate_result *res)
+{
+	size_t i = s->set->n;
+
+	res->op = "up";
+	res->layout = migset_layout_name(s->set->layout);
+	/* the last by key that is no repeatable (they sort last) */
+	while (i > 0 && s->set->v[i - 1].key[0] == MIG_KEY_REPEATABLE)
+		i--;
+	snprintf(res->current, sizeof(res->current), "%s",
+	    i > 0 ? s->set->v[i - 1].version : "");
+	res->napplied = (int)s->set->n;
 }
 
 int
 migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
     struct migrate_result *res, struct merr *e)
 {
-	struct mig_env files = *env;	/* the folder; the table peeked */
+	struct mig_env files = *env;	/* the folder; the table summed up */
+	struct trk_digest t;
 	struct mstate s;
 	int sure, rc;
 
@@ -260,18 +275,11 @@ migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
 	files.db = NULL;
 	if (mstate_load(&s, &files, 0, e) == -1)
 		return -1;
-	if (tracking_peek(env->db, env->cfg, &s.trk, &sure, e) == -1) {
-		mstate_release(&s);
-		return -1;
-	}
-	if (!sure || !up_settled(&s)) {
-		mstate_release(&s);
-		return 0;
-	}
-	res->op = "up";
-	rc = mstate_rows(&s, res, e);
+	rc = tracking_digest(env->db, env->cfg, &t, &sure, e);
+	if (rc == 0 && sure && (rc = up_settled(&s, &t, e)) == 1)
+		settled_result(&s, res);
 	mstate_release(&s);
-	return rc == 0 ? 1 : -1;
+	return rc;
 }
 
 int

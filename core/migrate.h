@@ -119,10 +119,11 @@ int	migrate_up(const struct mig_env *, const struct migrate_opts *,
 	    struct migrate_result *, struct merr *);
 /*
  * up with nothing to do, told without the lock: 1, with res as
- * migrate_up() fills it, when every file of the folder is applied as it
- * is (its checksum recorded, no dirty row) and every recorded version has
- * its file, read in one round trip on env->db (tracking_peek: a writable
- * primary, no run holding the lock, migrated's table) and only once
+ * migrate_up() fills it (but its rows: up's reply lists none), when every
+ * file of the folder is applied as it is (its checksum recorded, no dirty
+ * row) and every recorded version has its file, told by one statement on
+ * env->db (tracking_digest: a writable primary, no run holding the lock,
+ * migrated's table; the rows' count and digest) and only once
  * env->lockdb passed its session check.  0 when anything may be pending
  * or the read cannot tell (then migrate_up() decides under the lock, as
  * it always did); -1 only when the folder cannot be read or out of

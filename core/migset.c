@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hash.h"
@@ -762,9 +763,11 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 	if (f->text) {
 		m->down.text = f->text;	/* taken */
 		f->text = NULL;
-		return 0;
+	} else if (mig_read_file(m->down.path, &m->down.text, NULL, e) == -1) {
+		return -1;
 	}
-	return mig_read_file(m->down.path, &m->down.text, NULL, e);
+	mig_sha256_hex(m->down.text, strlen(m->down.text), m->down_checksum);
+	return 0;
 }
 
 static int
@@ -836,6 +839,8 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 			goto nomem;
 		v[n].mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
 		    st.st_mtim.tv_nsec;
+		v[n].ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL +
+		    st.st_ctim.tv_nsec;
 		v[n].size = (long long)st.st_size;
 		v[n].ino = (unsigned long long)st.st_ino;
 		n++;
@@ -862,39 +867,176 @@ stamps_equal(const struct mig_stamp *a, size_t na, const struct mig_stamp *b,
 		return 0;
 	for (i = 0; i < na; i++)
 		if (strcmp(a[i].name, b[i].name) != 0 ||
-		    a[i].mtime_ns != b[i].mtime_ns || a[i].size != b[i].size ||
+		    a[i].mtime_ns != b[i].mtime_ns ||
+		    a[i].ctime_ns != b[i].ctime_ns || a[i].size != b[i].size ||
 		    a[i].ino != b[i].ino)
 			return 0;
 	return 1;
+}
+
+/* Changed too close to the last scan to tell a later change (or after). */
+static int
+stamp_racy(const struct migset *s, const struct mig_stamp *st)
+{
+	return st->mtime_ns >= s->scanned_ns - MIG_RACY_NS ||
+	    st->ctime_ns >= s->scanned_ns - MIG_RACY_NS;
+}
+
+/* The checksum a script of s was loaded with whose file is name. */
+static const char *
+loaded_sum(const struct migset *s, const char *name, const char **path)
+{
+	const char *base;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct migration *m = &s->v[i];
+
+		base = strrchr(m->up.path, '/');
+		if (base && strcmp(base + 1, name) == 0) {
+			*path = m->up.path;
+			return m->checksum;
+		}
+		base = m->down.path ? strrchr(m->down.path, '/') : NULL;
+		if (base && strcmp(base + 1, name) == 0 &&
+		    m->down_checksum[0]) {
+			*path = m->down.path;
+			return m->down_checksum;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Is an entry whose stamp did not change, but was racy at the last scan
+ * (MIG_RACY_NS: changed too close to it to tell), as it was loaded?  A
+ * script (forward or rollback) is read again and its checksum compared;
+ * another racy file whose text is loaded (a Flyway .conf) counts as
+ * changed; what is not read (a note, a README) does not matter.  0 when
+ * changed or unreadable (the caller loads the folder again, and what was
+ * parsed, a rollback found broken included, is parsed again).
+ */
+static int
+racy_same(const struct migset *s, const struct mig_stamp *st)
+{
+	char sum[MIG_SHA256_HEX], *text;
+	size_t len = strlen(st->name);
+	const char *path, *want;
+	struct merr ignore;
+
+	if (!stamp_racy(s, st))
+		return 1;
+	if (!has_suffix(st->name, len, ".sql") &&
+	    !has_suffix(st->name, len, ".conf"))
+		return 1;
+	if ((want = loaded_sum(s, st->name, &path)) == NULL)
+		return 0;
+	merr_clear(&ignore);
+	if (mig_read_file(path, &text, &len, &ignore) == -1)
+		return 0;
+	mig_sha256_hex(text, len, sum);
+	free(text);
+	return strcmp(sum, want) == 0;
+}
+
+int
+migset_racy(const struct migset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nstamps; i++)
+		if (stamp_racy(s, &s->stamps[i]))
+			return 1;
+	return 0;
+}
+
+static long long
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The folder as s has it: same stamps, racy entries read again. */
+static int
+set_current(struct migset *s, const char *dir, struct merr *e)
+{
+	long long now = realtime_ns();
+	struct mig_stamp *v;
+	size_t i, n;
+	int same;
+
+	if (s->dir == NULL || strcmp(s->dir, dir) != 0)
+		return 0;
+	if (stamps_scan(dir, &v, &n, e) == -1)
+		return -1;
+	same = stamps_equal(v, n, s->stamps, s->nstamps);
+	for (i = 0; same && i < n; i++)
+		same = racy_same(s, &v[i]);
+	stamps_free(v, n);
+	if (same)
+		s->scanned_ns = now;	/* what was racy was read again */
+	return same;
 }
 
 int
 migset_refresh(struct migset *s, const char *dir, int *changed,
     struct merr *e)
 {
-	struct mig_stamp *v;
 	struct migset fresh;
-	size_t n;
 	int same;
 
 	if (changed)
 		*changed = 1;
-	if (s->dir && strcmp(s->dir, dir) == 0) {
-		if (stamps_scan(dir, &v, &n, e) == -1)
-			return -1;
-		same = stamps_equal(v, n, s->stamps, s->nstamps);
-		stamps_free(v, n);
-		if (same) {
-			if (changed)
-				*changed = 0;
-			return 0;
-		}
+	if ((same = set_current(s, dir, e)) == -1)
+		return -1;
+	if (same) {
+		if (changed)
+			*changed = 0;
+		return 0;
 	}
 	if (migset_load(&fresh, dir, e) == -1)
 		return -1;
 	migset_release(s);
 	*s = fresh;
 	return 0;
+}
+
+static int
+version_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct migration *const *)a)->version,
+	    (*(struct migration *const *)b)->version);
+}
+
+const char *
+migset_digest(struct migset *s)
+{
+	struct migration **by;
+	struct hash h;
+	size_t i;
+
+	if (s->digest[0])
+		return s->digest;
+	if ((by = calloc(s->n ? s->n : 1, sizeof(*by))) == NULL)
+		return NULL;
+	for (i = 0; i < s->n; i++)
+		by[i] = &s->v[i];
+	if (s->n > 1)
+		qsort(by, s->n, sizeof(*by), version_cmp);
+	hash_init(&h);
+	for (i = 0; i < s->n; i++) {
+		if (i)
+			hash_update(&h, "/", 1);
+		hash_update(&h, by[i]->version, strlen(by[i]->version));
+		hash_update(&h, "/", 1);
+		hash_update(&h, by[i]->checksum, strlen(by[i]->checksum));
+	}
+	hash_final_hex(&h, s->digest);
+	free(by);
+	return s->digest;
 }
 
 int
@@ -908,6 +1050,7 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	if ((s->dir = strdup(dir)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	/* stamps first: a file changed while loading shows next time */
+	s->scanned_ns = realtime_ns();
 	if (stamps_scan(dir, &s->stamps, &s->nstamps, e) == -1)
 		goto fail;
 	if (files_scan(dir, &files, &nfiles, e) == -1 ||

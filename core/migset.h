@@ -159,18 +159,34 @@ struct migration {
 	char		*id;		/* the file stem (golang: without
 					   .up) */
 	char		 checksum[MIG_SHA256_HEX];	/* forward file */
+	char		 down_checksum[MIG_SHA256_HEX];	/* its rollback's,
+					   "" when none (migset_refresh()) */
 	char		*doc_path;	/* native .md, or NULL */
 	struct mig_script up;
 	struct mig_script down;
 };
 
-/* What the folder looked like when loaded: name, mtime, size, inode. */
+/*
+ * What the folder looked like when loaded: name, inode, size, mtime and
+ * ctime.  The ctime is the kernel's (no user can set it): an edit of the
+ * same size whose mtime was put back (touch -d, cp -p, tar) changes it.
+ */
 struct mig_stamp {
 	char		*name;
 	long long	 mtime_ns;
+	long long	 ctime_ns;
 	long long	 size;
 	unsigned long long ino;
 };
+
+/*
+ * A file changed within the clock tick of its last stamp keeps the same
+ * stamp (timestamps come from a clock that advances a few ms at a time,
+ * or a second on some file systems): one whose mtime or ctime was this
+ * close to the scan, or after it, is read again at the next refresh
+ * (git's "racily clean" entries).
+ */
+#define MIG_RACY_NS	2000000000LL
 
 struct migset {
 	char		*dir;
@@ -179,18 +195,31 @@ struct migset {
 	size_t		 n;
 	struct mig_stamp *stamps;	/* sorted by name */
 	size_t		 nstamps;
+	long long	 scanned_ns;	/* CLOCK_REALTIME before the stamps */
+	char		 digest[MIG_SHA256_HEX];	/* migset_digest()'s, "" until asked */
 };
 
 int	migset_load(struct migset *, const char *dir, struct merr *);
+/*
+ * The SHA-256 (hex) of the set's (version, checksum) pairs in byte order
+ * of the versions, as "version/checksum" joined by "/" (no version or
+ * checksum holds a '/': they come from file names and hex digits), which
+ * tracking_digest() has the server make of the tracking table.  Made
+ * once per load, kept in s->digest.  NULL when out of memory.
+ */
+const char *migset_digest(struct migset *);
 void	migset_release(struct migset *);
 /*
  * Keep a loaded set current: stat every file of dir (no read) and reload
- * only when a name, size, mtime or inode changed or dir is another folder
- * (then what was parsed is parsed again).  On error the old set is kept.
- * An empty (zeroed) set is simply loaded.  *changed may be NULL.
+ * only when a name, inode, size, mtime or ctime changed, a file was racy
+ * at the last scan (MIG_RACY_NS) or dir is another folder (then what was
+ * parsed is parsed again).  On error the old set is kept.  An empty
+ * (zeroed) set is simply loaded.  *changed may be NULL.
  */
 int	migset_refresh(struct migset *, const char *dir, int *changed,
 	    struct merr *);
+/* Was an entry changed within MIG_RACY_NS of the last scan? */
+int	migset_racy(const struct migset *);
 /*
  * Parse m's forward script (once); errors carry file:line:col.  The
  * rollback is parsed only when it is about to run (migset_prepare_down):

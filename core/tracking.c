@@ -213,7 +213,7 @@ row_cmp(const void *a, const void *b)
 
 /*
  * The rows of r from column c0 on (TRK_COLUMNS) into t; a row whose
- * version is NULL (the outer join of tracking_peek) is no row.
+ * version is NULL is no row.
  */
 static int
 tracking_rows(PGresult *r, int c0, struct tracking *t, struct merr *e)
@@ -277,34 +277,63 @@ tracking_load(struct db *d, const struct config *c, struct tracking *t,
 }
 
 /*
- * One row whatever the table holds (an outer join): is the server a
- * writable primary (as DB_ROLE_QUERY asks), does a session of this
- * database hold the migration lock, is the table ours; then its rows.
+ * One row: is the server a writable primary (as DB_ROLE_QUERY asks), does
+ * a session of this database hold the migration lock, is the table ours;
+ * then its rows summed up (migset_digest()'s text, made by the server in
+ * the bytes order of the "C" collation, as strcmp() orders).  The table's
+ * comment is read as obj_description() reads it, without that SQL
+ * function's body parsed at every call.
  */
-#define PEEK_SQL	"SELECT s.recovery, s.read_only, s.locked, s.ours, " \
-	TRK_COLUMNS " FROM (SELECT pg_is_in_recovery() AS recovery, " \
+#define DIGEST_SQL	"SELECT s.recovery, s.read_only, s.locked, s.ours, " \
+	"t.n, t.dirty, t.digest FROM (SELECT pg_is_in_recovery() AS recovery, " \
 	"current_setting('transaction_read_only') AS read_only, " \
 	"EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND " \
 	"granted AND objsubid = 1 AND database = (SELECT oid FROM " \
 	"pg_database WHERE datname = current_database()) AND " \
 	"((classid::bigint << 32) | objid::bigint) = " DB_LOCK_KEY_STR \
-	") AS locked, coalesce(obj_description(to_regclass($1), " \
-	"'pg_class'), '') LIKE 'migrated tracking %' AS ours) s " \
-	"LEFT JOIN %T ON true"
+	") AS locked, coalesce((SELECT description FROM " \
+	"pg_catalog.pg_description WHERE objoid = to_regclass($1) AND " \
+	"classoid = 'pg_catalog.pg_class'::regclass AND objsubid = 0), '') " \
+	"LIKE 'migrated tracking %' AS ours) s, (SELECT count(*) AS n, " \
+	"coalesce(bool_or(dirty), false) AS dirty, " \
+	"encode(sha256(convert_to(coalesce(string_agg(version || '/' || " \
+	"checksum, '/' ORDER BY version COLLATE \"C\"), ''), 'UTF8')), " \
+	"'hex') AS digest FROM %T) t"
 
+/* The digest's row (db_send_rec's sink): read only when it is sure. */
+static void
+digest_row(void *arg, const PGresult *r)
+{
+	struct trk_digest *t = arg;
+
+	if (PQntuples(r) != 1 || PQnfields(r) != 7 ||
+	    PQgetvalue(r, 0, 0)[0] != 'f' || strcmp(PQgetvalue(r, 0, 1),
+	    "off") != 0 || PQgetvalue(r, 0, 2)[0] != 'f' ||
+	    PQgetvalue(r, 0, 3)[0] != 't' ||
+	    strlen(PQgetvalue(r, 0, 6)) != sizeof(t->digest) - 1)
+		return;
+	t->n = atoll(PQgetvalue(r, 0, 4));
+	t->dirty = PQgetvalue(r, 0, 5)[0] == 't';
+	memcpy(t->digest, PQgetvalue(r, 0, 6), sizeof(t->digest));
+}
+
+/*
+ * Sent as a record (db_send_rec): prepared once per connection whose
+ * session is its own, so that a no-op up is no parse, rewrite (pg_locks
+ * is a view) and plan on the server each time.
+ */
 int
-tracking_peek(struct db *d, const struct config *c, struct tracking *t,
+tracking_digest(struct db *d, const struct config *c, struct trk_digest *t,
     int *sure, struct merr *e)
 {
 	char *sql, *name;
 	const char *p[1];
-	PGresult *r = NULL;
 	struct merr ignore;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
 	*sure = 0;
-	sql = tsql(c, PEEK_SQL);
+	sql = tsql(c, DIGEST_SQL);
 	name = quote_qualified(c->schema, c->tracking_table);
 	if (sql == NULL || name == NULL) {
 		free(sql);
@@ -314,22 +343,15 @@ tracking_peek(struct db *d, const struct config *c, struct tracking *t,
 	p[0] = name;
 	merr_clear(&ignore);
 	/* no table (a first run, an old build's): the locked path's job */
-	rc = db_query(d, sql, 1, p, &r, &ignore);
+	rc = db_pipe_begin(d, &ignore);
+	if (rc == 0)
+		rc = db_send_rec(d, sql, 1, p, digest_row, t, &ignore);
+	if (db_pipe_end(d, &ignore) == -1)
+		rc = -1;
 	free(sql);
 	free(name);
-	if (rc == -1 || PQntuples(r) < 1 || PQnfields(r) != 4 + TRK_NCOLUMNS ||
-	    PQgetvalue(r, 0, 0)[0] != 'f' || strcmp(PQgetvalue(r, 0, 1),
-	    "off") != 0 || PQgetvalue(r, 0, 2)[0] != 'f' ||
-	    PQgetvalue(r, 0, 3)[0] != 't') {
-		PQclear(r);
-		return 0;
-	}
-	t->exists = 1;
-	rc = tracking_rows(r, 4, t, e);
-	PQclear(r);
-	if (rc == 0)
-		*sure = 1;
-	return rc;
+	*sure = rc == 0 && t->digest[0] != '\0';
+	return 0;
 }
 
 void

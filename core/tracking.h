@@ -64,7 +64,18 @@ int	tracking_init(struct db *, const struct config *, struct merr *);
 int	tracking_load(struct db *, const struct config *, struct tracking *,
 	    struct merr *);
 /*
- * The rows as tracking_load() reads them, without the migration lock, in
+ * The table summed up: its rows, whether any is dirty, and the SHA-256
+ * (hex) of its (version, checksum) pairs as migset_digest() makes it of
+ * a folder.
+ */
+struct trk_digest {
+	long long	 n;
+	int		 dirty;
+	char		 digest[65];
+};
+
+/*
+ * The table's digest, made by the server without the migration lock, in
  * one round trip that also says whether the read can stand for one made
  * under the lock: *sure = 1 only when the server is a writable primary
  * (asked, as db_writable() asks), no session of the database holds the
@@ -73,8 +84,8 @@ int	tracking_load(struct db *, const struct config *, struct tracking *,
  * nothing read: the caller takes the lock and reads again.  -1 only when
  * out of memory.
  */
-int	tracking_peek(struct db *, const struct config *, struct tracking *,
-	    int *sure, struct merr *);
+int	tracking_digest(struct db *, const struct config *,
+	    struct trk_digest *, int *sure, struct merr *);
 void	tracking_release(struct tracking *);
 /* What tracking_load() says of the table (exists, legacy), no row read. */
 int	tracking_state(struct db *, const struct config *, struct tracking *,

@@ -42,6 +42,7 @@ op_stop(struct opctx *x, struct merr *e)
 {
 	char detail[128];
 
+	fgate_quit(&x->o->gate);	/* first: its teardown takes a while */
 	if (!x->d->db.conn || ops_connect(x, e) == -1)
 		return -1;	/* never reconnect just to say goodbye */
 	snprintf(detail, sizeof(detail), "pid %ld, exit %d", (long)getpid(),

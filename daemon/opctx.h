@@ -10,6 +10,7 @@
 #include "db.h"
 #include "dbloop.h"
 #include "event.h"
+#include "fgate.h"
 #include "job.h"
 
 #include "announce.h"
@@ -29,6 +30,7 @@ struct ops {
 	long long	 head_id;	/* the audit head recorded last */
 	int		 head_gone;	/* its row vanished: said so, kept */
 	struct migset	 cache;		/* the folder, re-read only on change */
+	struct fgate	 gate;		/* may cache stand unlooked at? */
 	char		 origin[ANNOUNCE_ORIGIN_MAX];	/* in our NOTIFYs */
 	struct pending	 pending;	/* failures waiting for the db */
 	/* the connection and transaction (db->ntx) of the last audit row

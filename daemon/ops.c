@@ -24,6 +24,7 @@ ops_new(const char *origin)
 	if (o) {
 		snprintf(o->origin, sizeof(o->origin), "%s", origin);
 		pending_init(&o->pending);
+		fgate_init(&o->gate);
 	}
 	return o;
 }
@@ -34,6 +35,7 @@ ops_keep(struct ops *o, struct migset *set)
 	migset_release(&o->cache);
 	o->cache = *set;
 	memset(set, 0, sizeof(*set));
+	fgate_forget(&o->gate);
 }
 
 void
@@ -44,6 +46,7 @@ ops_free(struct ops *o)
 	db_close(&o->lockdb);
 	free(o->lockinfo);
 	migset_release(&o->cache);
+	fgate_release(&o->gate);
 	pending_release(&o->pending);
 	if (o->audit_ready)
 		audit_release(&o->audit);

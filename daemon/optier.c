@@ -247,6 +247,31 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 	return 0;
 }
 
+/*
+ * Is the folder's cache the folder?  Nothing to look at when the watch
+ * saw no change since the cache was last refreshed (fgate.h); else it is
+ * refreshed here, and the watch trusted again.  A refresh that fails is
+ * left for the operation to meet and report (mstate_load()).
+ */
+static int
+tier2_folder(struct opctx *x)
+{
+	const char *dir = x->cfg->migrations_dir;
+	struct merr ignore;
+	int changed;
+
+	if (x->cache_fresh || fgate_quiet(&x->o->gate, dir))
+		return 1;
+	merr_clear(&ignore);
+	if (migset_refresh(&x->o->cache, dir, &changed, &ignore) == -1)
+		return 0;
+	fgate_trust(&x->o->gate, &x->o->cache);
+	log_debug("migrations folder looked at: %s%s", changed ? "read again" :
+	    "unchanged", x->o->gate.trusted ? "" : " (not watched: looked at "
+	    "every time)");
+	return 1;
+}
+
 int
 tier2_env(struct opctx *x, struct mig_env *env, int locking,
     struct merr *e)
@@ -260,7 +285,7 @@ tier2_env(struct opctx *x, struct mig_env *env, int locking,
 	env->progress_arg = x;
 	env->stop = &x->d->stop;
 	env->cache = &x->o->cache;
-	env->cache_fresh = x->cache_fresh;
+	env->cache_fresh = tier2_folder(x);
 	if (!locking)
 		return 0;
 	if (tier2_lockdb(x, e) == -1)

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -760,6 +761,119 @@ test_refresh(void **state)
 	migset_release(&s);
 }
 
+static struct stat
+stat_of(const char *name)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_int_equal(stat(p, &st), 0);
+	return st;
+}
+
+/* Put the mtime of name back to what st says (touch -d, cp -p, tar). */
+static void
+mtime_back(const char *name, const struct stat *st)
+{
+	struct timespec t[2] = { st->st_atim, st->st_mtim };
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	assert_int_equal(utimensat(AT_FDCWD, p, t, 0), 0);
+}
+
+static long long
+ns(struct timespec t)
+{
+	return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/*
+ * An edit in place of the same size whose mtime was put back is seen:
+ * by its ctime once the clock moved on, and within the clock tick of the
+ * load (the same mtime and ctime: "racily clean") by the file being
+ * read again.
+ */
+static void
+test_refresh_same_size(void **state)
+{
+	const char *f = "20240103_a.sql";
+	struct migset s;
+	struct stat st, now;
+	struct merr e;
+	char sum[MIG_SHA256_HEX];
+	int changed, tries;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	/*
+	 * Within the tick: a kernel with coarse timestamps (before 6.13)
+	 * gives the edit the stamp of the load; a newer one gives a changed
+	 * file a fine ctime once it was stat'ed.  Both are met: the edit at
+	 * once, then the same with the stamp the old kernel would keep.
+	 */
+	for (tries = 0; tries < 2; tries++) {
+		put(f, "SELECT 1;\n");
+		migset_release(&s);
+		assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+		st = stat_of(f);
+		put(f, "SELECT 2;\n");
+		mtime_back(f, &st);
+		now = stat_of(f);
+		if (tries == 1)
+			s.stamps[0].ctime_ns = ns(now.st_ctim);
+		memcpy(sum, s.v[0].checksum, sizeof(sum));
+		assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+		assert_int_equal(changed, 1);
+		assert_string_not_equal(s.v[0].checksum, sum);
+		assert_string_equal(s.v[0].up.text, "SELECT 2;\n");
+	}
+	/* long after the load (not racy): the ctime tells */
+	put(f, "SELECT 1;\n");
+	migset_release(&s);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	s.scanned_ns += 10 * MIG_RACY_NS;	/* as if loaded later */
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 0);
+	st = stat_of(f);
+	do {	/* until the file system's clock moved on */
+		put("clock.txt", "x");
+		now = stat_of("clock.txt");
+	} while (ns(now.st_ctim) == ns(st.st_ctim));
+	put(f, "SELECT 2;\n");
+	mtime_back(f, &st);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 1);
+	assert_string_equal(s.v[0].up.text, "SELECT 2;\n");
+	/* a racy file read again and found the same: the set is kept */
+	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 0);
+	assert_int_equal(s.v[0].up.parsed, 1);
+	/* a racy rollback found the same: kept with what its parse found
+	   (a broken one's warning: 55_rollback_warnings) */
+	put("20240103_a_rollback.sql", "DROP TABLEE a;\n");
+	migset_release(&s);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(migset_prepare_down(&s.v[0], &e), -1);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 0);
+	assert_non_null(s.v[0].down.broken);
+	/* and edited with the stamp an older kernel would keep: read again */
+	st = stat_of("20240103_a_rollback.sql");
+	put("20240103_a_rollback.sql", "DROP TABLE  a;\n");
+	mtime_back("20240103_a_rollback.sql", &st);
+	now = stat_of("20240103_a_rollback.sql");
+	assert_string_equal(s.stamps[1].name, "20240103_a_rollback.sql");
+	s.stamps[1].ctime_ns = ns(now.st_ctim);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 1);
+	assert_null(s.v[0].down.broken);
+	assert_string_equal(s.v[0].down.text, "DROP TABLE  a;\n");
+	migset_release(&s);
+}
+
 /* "kind target[ detail]" of every object, one a line. */
 static char *
 objects(const char *sql, const char *defschema)
@@ -897,6 +1011,8 @@ main(void)
 		cmocka_unit_test(test_batch_pace),
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_same_size, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_not_regular_files, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_golang_pairs_by_version,
