@@ -222,19 +222,25 @@ prio_begin(struct run *r, const struct work_unit *u)
 	run_progress(r, "pace", note);
 }
 
-/* The backend's priority and parallel workers back as they were. */
-static int
-prio_end(struct run *r, struct merr *e)
+/*
+ * The backend's priority and parallel workers back as they were; a
+ * failure to is said in a "pace" event, and fails nothing (the file's
+ * work is done or has failed on its own).
+ */
+static void
+prio_end(struct run *r)
 {
-	struct merr ignore;
+	struct merr ignore, why;
 
 	if (r->prio.pid == 0)
-		return 0;
+		return;
 	merr_clear(&ignore);
+	merr_clear(&why);
 	if (db_ok(r->env->db))
 		db_exec(r->env->db, "RESET max_parallel_maintenance_workers",
 		    &ignore);
-	return prio_restore(&r->prio, e);
+	if (prio_restore(&r->prio, &why) == -1)
+		run_progress(r, "pace", why.msg);
 }
 
 /*
@@ -289,8 +295,7 @@ t2_finish(void *arg, const struct work_unit *u, struct merr *e)
 	struct db *d = r->env->db;
 
 	r->stmt = (int)r->sc->nstmts;
-	if (prio_end(r, e) == -1)
-		return -1;
+	prio_end(r);
 	if (strcmp(r->dirname, "down") == 0) {
 		if (tracking_delete(d, r->env->cfg, r->m->version, e) == -1)
 			return -1;
@@ -327,7 +332,7 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
 		lock_message(r, e);
 	merr_clear(&ignore);
-	prio_end(r, &ignore);
+	prio_end(r);
 	if (r->marked && db_ok(r->env->db)) {
 		tracking_fail(r->env->db, r->env->cfg, r->m->version, e->msg,
 		    e->sqlstate, &ignore);
