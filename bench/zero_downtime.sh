@@ -61,7 +61,9 @@
 # migrated, e.g. "target=10ms max_pause=200ms"), SAFE_PAUSE (ms between
 # the safe script's batches, default 0), STEPS (which of baseline
 # enh_naive enh_safe enh_fixed enh_migrated t1_naive t1_migrated to run,
-# default all), KEEP=1 keeps the work folder (pgbench logs, daemon and server log).
+# default all), KEEP=1 keeps the work folder (pgbench logs, daemon and server log;
+# bench/zdt_timeline.sh DIR then shows the load's worst latency per 100 ms
+# beside migrated's statements and batches).
 #
 # After the table it prints the pacer's decisions (from the batch events
 # of `migratectl --json up`) and how long migrated's change took against

@@ -353,6 +353,14 @@ bf_body(struct db *d, void *arg, struct merr *e)
 	return rc;
 }
 
+/* A batch line without pause= (or with a pacing option) is paced. */
+int
+backfill_paced(const struct run *r, const struct mig_stmt *st)
+{
+	return st->pace != NULL || (st->batch_pause_ms < 0 &&
+	    r->env->cfg->batch_target_ms > 0);
+}
+
 /* The limits of this statement's pace, from its line and the config. */
 static void
 bf_limits(const struct backfill *b, struct pace_limits *l)
@@ -365,8 +373,7 @@ bf_limits(const struct backfill *b, struct pace_limits *l)
 	l->size = size;
 	l->pause_ms = b->st->batch_pause_ms >= 0 ? b->st->batch_pause_ms :
 	    c->batch_pause_ms;
-	l->adaptive = sp != NULL || (b->st->batch_pause_ms < 0 &&
-	    c->batch_target_ms > 0);
+	l->adaptive = backfill_paced(b->r, b->st);
 	if (!l->adaptive) {
 		l->min_size = l->max_size = size;
 		return;

@@ -26,6 +26,7 @@ config_init(struct config *c)
 	c->batch_pause_ms = 0;
 	c->batch_target_ms = 20;
 	c->batch_max_pause_ms = 1000;
+	c->batch_nice = 19;
 	c->apply = APPLY_ON_COMMAND;
 	fleet_config_init(&c->fleet);
 }
@@ -183,7 +184,7 @@ access_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 
 static const char *const timeout_keys[] = { "lock", "statement",
     "lock_retries", "retry_backoff", "batch_pause", "batch_target",
-    "batch_max_pause", NULL };
+    "batch_max_pause", "batch_nice", NULL };
 
 static int
 timeout_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
@@ -211,6 +212,9 @@ timeout_pair(struct ydoc *y, int key, yaml_node_t *k, yaml_node_t *v,
 	case 5:
 		return ydoc_duration_ms(y, v, "timeouts.batch_target",
 		    &c->batch_target_ms, e);
+	case 7:
+		return ydoc_long(y, v, "timeouts.batch_nice", 0, 19,
+		    &c->batch_nice, e);
 	default:
 		if (ydoc_duration_ms(y, v, "timeouts.batch_max_pause",
 		    &c->batch_max_pause_ms, e) == -1)

@@ -57,6 +57,12 @@ struct config {
 	long		 batch_target_ms;
 	long		 batch_max_pause_ms;
 	/*
+	 * The nice value of the server backend while it runs a file with a
+	 * paced batch line, when the server is on this host (core/prio.h);
+	 * 0: leave it as it is.
+	 */
+	long		 batch_nice;
+	/*
 	 * Where the daemon keeps what must live outside the database: the
 	 * audit chain's head (core/audit_head.h) and failures the database
 	 * could not take (daemon/pending.c); NULL: nowhere (in memory).

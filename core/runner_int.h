@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "migset.h"
+#include "prio.h"
 #include "runner.h"
 
 struct trk_row;
@@ -30,6 +31,8 @@ struct run {
 	long long		 rows_done;
 	long long		 rows_total;
 	const struct progress_pace *pace;	/* for "batch" events */
+	struct prio		 prio;	/* the backend's, lowered for a
+					   paced file (core/prio.h) */
 };
 
 long	run_elapsed_ms(const struct run *);
@@ -44,6 +47,8 @@ void	run_sql_failed(struct run *, const struct mig_stmt *, struct merr *);
 /* backfill.c: the batched UPDATE at r->stmt, its batches through ex. */
 int	backfill_run(struct run *, struct runner *ex, const struct mig_stmt *,
 	    struct merr *);
+/* The batch line of st is paced (core/pacer.h). */
+int	backfill_paced(const struct run *, const struct mig_stmt *);
 /* Refuse early a batch on an existing table without a usable key. */
 int	backfill_check(struct run *, const struct mig_stmt *, struct merr *);
 

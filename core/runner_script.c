@@ -206,6 +206,59 @@ put_row(struct run *r, struct db *d, int dirty, struct merr *e)
 }
 
 /*
+ * A file with a paced batch line is background work: its server backend
+ * gets the nice value timeouts.batch_nice (core/prio.h), and builds
+ * indexes without parallel workers (other processes, at the server's
+ * priority), until the file ends.  A "pace" event says so, or why not.
+ */
+static void
+prio_begin(struct run *r, const struct work_unit *u)
+{
+	long nice = r->env->cfg->batch_nice;
+	struct merr why;
+	char note[sizeof(why.msg) + 64];
+	size_t i;
+
+	for (i = u->start; i < u->nsteps; i++)
+		if (u->steps[i].custom && backfill_paced(r, &r->sc->stmts[i]))
+			break;
+	if (i == u->nsteps || nice <= 0 || r->prio.pid != 0)
+		return;
+	merr_clear(&why);
+	if (prio_lower(&r->prio, r->env->db, (int)nice, &why) == 0 &&
+	    db_exec(r->env->db, "SET max_parallel_maintenance_workers = 0",
+	    &why) == 0)
+		snprintf(note, sizeof(note), "server backend %d at nice %ld "
+		    "until the file ends, index builds without parallel "
+		    "workers", r->prio.pid, nice);
+	else
+		snprintf(note, sizeof(note), "server backend's priority left "
+		    "as it is: %s", why.msg);
+	run_progress(r, "pace", note);
+}
+
+/*
+ * The backend's priority and parallel workers back as they were; a
+ * failure to is said in a "pace" event, and fails nothing (the file's
+ * work is done or has failed on its own).
+ */
+static void
+prio_end(struct run *r)
+{
+	struct merr ignore, why;
+
+	if (r->prio.pid == 0)
+		return;
+	merr_clear(&ignore);
+	merr_clear(&why);
+	if (db_ok(r->env->db))
+		db_exec(r->env->db, "RESET max_parallel_maintenance_workers",
+		    &ignore);
+	if (prio_restore(&r->prio, &why) == -1)
+		run_progress(r, "pace", why.msg);
+}
+
+/*
  * Statement by statement or explicit: batches checked, the row dirty.  In
  * one transaction (each attempt): the count starts again, no row yet.
  */
@@ -225,6 +278,7 @@ t2_begin(void *arg, const struct work_unit *u, struct merr *e)
 			return -1;
 	}
 	r->stmt = (int)u->start;
+	prio_begin(r, u);
 	if (r->resume && r->resume->dirty &&
 	    strcmp(r->resume->direction, r->dirname) == 0) {
 		r->marked = 1;	/* resuming: the row holds our progress */
@@ -256,6 +310,7 @@ t2_finish(void *arg, const struct work_unit *u, struct merr *e)
 	struct db *d = r->env->db;
 
 	r->stmt = (int)r->sc->nstmts;
+	prio_end(r);
 	if (strcmp(r->dirname, "down") == 0) {
 		if (tracking_delete(d, r->env->cfg, r->m->version, e) == -1)
 			return -1;
@@ -294,6 +349,7 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
 		lock_message(r, e);
 	merr_clear(&ignore);
+	prio_end(r);
 	if (r->marked && db_ok(r->env->db)) {
 		tracking_fail(r->env->db, r->env->cfg, r->m->version, e->msg,
 		    e->sqlstate, &ignore);
