@@ -173,7 +173,12 @@ member_start(const struct config *cfg, const struct fleet_member *m,
 	}
 	fflush(stdout);
 	fflush(stderr);
-	if ((pid = fork()) == -1) {
+	if (o->fork_enter)
+		o->fork_enter(o->fork_arg);
+	pid = fork();
+	if (pid != 0 && o->fork_leave)
+		o->fork_leave(o->fork_arg);
+	if (pid == -1) {
 		log_warn("cannot start the process of member '%s'", m->name);
 		if (fds[0] != -1) {
 			close(fds[0]);

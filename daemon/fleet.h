@@ -33,6 +33,12 @@ struct fleet_opts {
 	void		(*each)(void *arg, size_t i,
 			    const struct fleet_outcome *);
 	void		*each_arg;
+	/* called on fleet_each's thread just before and just after each
+	   fork (NULL: nothing): the service parks its loop thread meanwhile
+	   (forkgate.h) */
+	void		(*fork_enter)(void *);
+	void		(*fork_leave)(void *);
+	void		*fork_arg;
 };
 
 /*

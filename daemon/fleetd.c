@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "fleet.h"
 #include "fleetd.h"
+#include "forkgate.h"
 #include "log.h"
 #include "notify.h"
 #include "proto.h"
@@ -89,6 +90,7 @@ struct fleetd {
 	uv_signal_t		 sigterm, sigint, sighup;
 	uv_timer_t		 rediscover;
 	uv_async_t		 wake;		/* progress was queued */
+	struct forkgate		 gate;		/* around each member's fork */
 	uv_mutex_t		 lock;		/* guards progress */
 	struct fleet_progress		*progress, **ptail;
 	struct pass		*pass;		/* running, or NULL */
@@ -401,7 +403,8 @@ pass_work(uv_work_t *req)
 {
 	struct pass *p = req->data;
 	struct fleet_opts o = { .verbose = p->fd->verbose, .report = 1,
-	    .stop = &p->fd->stop };
+	    .stop = &p->fd->stop, .fork_enter = forkgate_enter,
+	    .fork_leave = forkgate_leave, .fork_arg = &p->fd->gate };
 
 	merr_clear(&p->err);
 	if (p->discover && fleet_members(&p->fd->cfg, &p->list, &p->err) ==
@@ -1025,6 +1028,7 @@ fleetd_close(struct fleetd *d)
 	uv_close((uv_handle_t *)&d->rediscover, NULL);
 	if (d->wake.loop)
 		uv_close((uv_handle_t *)&d->wake, NULL);
+	forkgate_close(&d->gate);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
@@ -1086,6 +1090,11 @@ fleetd_start(struct fleetd *d)
 	notify_init(&d->notify, d->loop);
 	uv_async_init(d->loop, &d->wake, wake_cb);
 	d->wake.data = d;
+	if (forkgate_init(&d->gate, d->loop) == -1) {
+		log_errorx("error: cannot make the members' fork gate");
+		fleetd_close(d);
+		return 1;
+	}
 	/* tier 1 on every member; tier 2 too with apply: on-start */
 	if (pass_start(d, "start", 0, 1, d->cfg.apply != APPLY_ON_COMMAND, 0,
 	    NULL) == -1) {
