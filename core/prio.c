@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -52,6 +53,19 @@ can_renice(void)
 	return found && (cap >> CAP_SYS_NICE_BIT & 1);
 }
 
+/* Is process pid in this process's PID namespace? */
+static int
+same_pidns(int pid)
+{
+	char path[64], ours[64], theirs[64];
+	ssize_t a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+	a = readlink("/proc/self/ns/pid", ours, sizeof(ours));
+	b = readlink(path, theirs, sizeof(theirs));
+	return a > 0 && a == b && memcmp(ours, theirs, (size_t)a) == 0;
+}
+
 /* The postmaster at the other end of d's Unix socket, or -1 (e says). */
 static int
 server_pid(struct db *d, struct merr *e)
@@ -72,6 +86,12 @@ server_pid(struct db *d, struct merr *e)
 	    uc.pid <= 0) {
 		merr_set(e, MERR_STATE, "the server's process is not visible "
 		    "from here (another PID namespace)");
+		return -1;
+	}
+	/* PQbackendPID() is a pid in the server's namespace */
+	if (!same_pidns(uc.pid)) {
+		merr_set(e, MERR_STATE, "the server runs in another PID "
+		    "namespace");
 		return -1;
 	}
 	return uc.pid;
@@ -108,13 +128,16 @@ prio_lower(struct prio *p, struct db *d, int nice, struct merr *e)
 }
 
 int
-prio_restore(struct prio *p, struct merr *e)
+prio_restore(struct prio *p, struct db *d, struct merr *e)
 {
 	int pid = p->pid;
 
 	if (pid == 0)
 		return 0;
 	p->pid = 0;
+	/* the connection lost, its backend has exited: pid may be another's */
+	if (!db_ok(d) || PQbackendPID(d->conn) != pid)
+		return 0;
 	if (setpriority(PRIO_PROCESS, (id_t)pid, p->saved) == -1 &&
 	    errno != ESRCH)
 		return merr_set(e, MERR_STATE, "cannot give backend %d its "

@@ -12,7 +12,8 @@
  * Only the backend of our own connection, and only when that is certain:
  * the connection is a Unix socket, and the backend's parent is the
  * process the kernel names as the socket's peer (SO_PEERCRED: the
- * postmaster, in our PID namespace); and only when it can be put back
+ * postmaster, in our PID namespace, which must be its own too: the pid
+ * the server reports is one of its namespace); and only when it can be put back
  * (CAP_SYS_NICE), since the connection serves later work.
  *
  * No allocation; errors in the caller's merr.
@@ -35,7 +36,11 @@ struct prio {
  * no permission, no CAP_SYS_NICE to put it back.
  */
 int	prio_lower(struct prio *, struct db *d, int nice, struct merr *e);
-/* Put back what prio_lower changed (nothing: 0). */
-int	prio_restore(struct prio *, struct merr *e);
+/*
+ * Put back what prio_lower changed (nothing: 0), if d is still connected
+ * to that backend (a lost connection's backend has exited, and its pid
+ * may have gone to another process).
+ */
+int	prio_restore(struct prio *, struct db *d, struct merr *e);
 
 #endif

@@ -200,7 +200,7 @@ static void
 prio_begin(struct run *r, const struct work_unit *u)
 {
 	long nice = r->env->cfg->batch_nice;
-	struct merr why;
+	struct merr why, ignore;
 	char note[sizeof(why.msg) + 64];
 	size_t i;
 
@@ -210,15 +210,18 @@ prio_begin(struct run *r, const struct work_unit *u)
 	if (i == u->nsteps || nice <= 0 || r->prio.pid != 0)
 		return;
 	merr_clear(&why);
+	merr_clear(&ignore);
 	if (prio_lower(&r->prio, r->env->db, (int)nice, &why) == 0 &&
 	    db_exec(r->env->db, "SET max_parallel_maintenance_workers = 0",
-	    &why) == 0)
+	    &why) == 0) {
 		snprintf(note, sizeof(note), "server backend %d at nice %ld "
 		    "until the file ends, index builds without parallel "
 		    "workers", r->prio.pid, nice);
-	else
+	} else {
+		prio_restore(&r->prio, r->env->db, &ignore);
 		snprintf(note, sizeof(note), "server backend's priority left "
 		    "as it is: %s", why.msg);
+	}
 	run_progress(r, "pace", note);
 }
 
@@ -239,7 +242,7 @@ prio_end(struct run *r)
 	if (db_ok(r->env->db))
 		db_exec(r->env->db, "RESET max_parallel_maintenance_workers",
 		    &ignore);
-	if (prio_restore(&r->prio, &why) == -1)
+	if (prio_restore(&r->prio, r->env->db, &why) == -1)
 		run_progress(r, "pace", why.msg);
 }
 
