@@ -171,10 +171,10 @@ member_start(const struct config *cfg, const struct fleet_member *m,
 		log_warn("cannot start the process of member '%s'", m->name);
 		return -1;
 	}
-	fflush(stdout);
-	fflush(stderr);
 	if (o->fork_enter)
 		o->fork_enter(o->fork_arg);
+	fflush(stdout);		/* nothing buffered copied into the child */
+	fflush(stderr);
 	pid = fork();
 	if (pid != 0 && o->fork_leave)
 		o->fork_leave(o->fork_arg);

@@ -14,6 +14,9 @@
  * the fleet service (one pass runs at a time, and nothing else is
  * queued), waiting on their condition variable.
  *
+ * One worker forks at a time (asked is a flag, not a count): the fleet
+ * service runs one pass at a time.
+ *
  * forkgate_enter() and forkgate_leave() are called on the worker,
  * everything else on the loop thread.  The loop must keep running while
  * a worker may still enter (fleetd closes the gate only once no pass
