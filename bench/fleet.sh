@@ -125,22 +125,23 @@ med=$(med $noop)
 spid=$!
 "$MIGRATECTL" -s "$W/ctl.sock" wait-ready --timeout 600 >/dev/null || {
 	echo "bench: the service did not start:" >&2; tail "$W/service.log" >&2; exit 1; }
-svc=
-for r in $(seq 1 "$RUNS"); do
-	t0=$(date +%s%N)
-	"$MIGRATECTL" -s "$W/ctl.sock" up >"$W/up.out" 2>&1 || {
-		echo "bench: up through the service failed:" >&2; tail "$W/up.out" >&2; exit 1; }
-	svc="$svc $(ms "$t0")"
-done
+# ctl_times CMD: `migratectl CMD` RUNS times, its times in ms printed, the
+# last output left in $W/CMD.out
+ctl_times() {
+	ts=
+	for r in $(seq 1 "$RUNS"); do
+		t0=$(date +%s%N)
+		"$MIGRATECTL" -s "$W/ctl.sock" "$1" >"$W/$1.out" 2>&1 || {
+			echo "bench: $1 through the service failed:" >&2
+			tail "$W/$1.out" >&2; exit 1; }
+		ts="$ts $(ms "$t0")"
+	done
+	echo "$ts"
+}
+svc=$(ctl_times up)
 [ "$(grep -c ': nothing to apply' "$W/up.out")" = "$N" ] || {
 	echo "bench: up through the service: not every member up to date" >&2; exit 1; }
-chk=
-for r in $(seq 1 "$RUNS"); do
-	t0=$(date +%s%N)
-	"$MIGRATECTL" -s "$W/ctl.sock" check >"$W/check.out" 2>&1 || {
-		echo "bench: check through the service failed:" >&2; tail "$W/check.out" >&2; exit 1; }
-	chk="$chk $(ms "$t0")"
-done
+chk=$(ctl_times check)
 kill -TERM "$spid"
 wait "$spid" || true
 spid=

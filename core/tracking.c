@@ -209,37 +209,31 @@ row_cmp(const void *a, const void *b)
 	"to_char(applied_at AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), applied_by, duration_ms, " \
 	"dirty, direction, stmt_done, batch_key, rows_done, error, sqlstate"
-#define TRK_NCOLUMNS	13
 
-/*
- * The rows of r from column c0 on (TRK_COLUMNS) into t; a row whose
- * version is NULL is no row.
- */
+/* The rows of r (TRK_COLUMNS) into t, sorted by version. */
 static int
-tracking_rows(PGresult *r, int c0, struct tracking *t, struct merr *e)
+tracking_rows(PGresult *r, struct tracking *t, struct merr *e)
 {
 	int i, n = PQntuples(r);
 
 	if (n && (t->v = calloc((size_t)n, sizeof(*t->v))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		struct trk_row *w = &t->v[t->n];
+		struct trk_row *w = &t->v[i];
 
-		if (PQgetisnull(r, i, c0))
-			continue;
-		w->version = dupval(r, i, c0);
-		w->name = dupval(r, i, c0 + 1);
-		w->checksum = dupval(r, i, c0 + 2);
-		w->applied_at = dupval(r, i, c0 + 3);
-		w->applied_by = dupval(r, i, c0 + 4);
-		w->duration_ms = atol(PQgetvalue(r, i, c0 + 5));
-		w->dirty = PQgetvalue(r, i, c0 + 6)[0] == 't';
-		w->direction = dupval(r, i, c0 + 7);
-		w->stmt_done = atoi(PQgetvalue(r, i, c0 + 8));
-		w->batch_key = dupval(r, i, c0 + 9);
-		w->rows_done = atoll(PQgetvalue(r, i, c0 + 10));
-		w->error = dupval(r, i, c0 + 11);
-		w->sqlstate = dupval(r, i, c0 + 12);
+		w->version = dupval(r, i, 0);
+		w->name = dupval(r, i, 1);
+		w->checksum = dupval(r, i, 2);
+		w->applied_at = dupval(r, i, 3);
+		w->applied_by = dupval(r, i, 4);
+		w->duration_ms = atol(PQgetvalue(r, i, 5));
+		w->dirty = PQgetvalue(r, i, 6)[0] == 't';
+		w->direction = dupval(r, i, 7);
+		w->stmt_done = atoi(PQgetvalue(r, i, 8));
+		w->batch_key = dupval(r, i, 9);
+		w->rows_done = atoll(PQgetvalue(r, i, 10));
+		w->error = dupval(r, i, 11);
+		w->sqlstate = dupval(r, i, 12);
 		t->n++;
 		if (!w->version || !w->name || !w->checksum || !w->direction) {
 			tracking_release(t);
@@ -271,7 +265,7 @@ tracking_load(struct db *d, const struct config *c, struct tracking *t,
 	free(sql);
 	if (rc == -1)
 		return -1;
-	rc = tracking_rows(r, 0, t, e);
+	rc = tracking_rows(r, t, e);
 	PQclear(r);
 	return rc;
 }
