@@ -5,28 +5,91 @@
 #include "log.h"
 #include "watch.h"
 
+static void	watch_event(uv_fs_event_t *, const char *, int, int);
+
+/* Watch whatever folder the path names now; 0 or a libuv error code. */
+static int
+watch_again(struct watch *w)
+{
+	int rc;
+
+	if (w->active) {
+		uv_fs_event_stop(&w->ev);
+		w->active = 0;
+	}
+	w->moved = 0;
+	if ((rc = uv_fs_event_start(&w->ev, watch_event, w->dir, 0)) != 0)
+		return rc;
+	w->active = 1;
+	return 0;
+}
+
 static void
 watch_settled(uv_timer_t *t)
 {
 	struct watch *w = t->data;
+	int rc;
 
+	if (w->moved && (rc = watch_again(w)) != 0)
+		log_warnx("migrations folder '%s' gone: %s", w->dir,
+		    uv_strerror(rc));
 	w->cb(w->arg, w->last);
+}
+
+/* Something changed: act once it settles (every event pushes it back). */
+static void
+watch_changed(struct watch *w, const char *file)
+{
+	snprintf(w->last, sizeof(w->last), "%s", file);
+	log_debug("watch: '%s' changed", w->last);
+	uv_timer_start(&w->settle, watch_settled, WATCH_SETTLE_MS, 0);
 }
 
 static void
 watch_event(uv_fs_event_t *h, const char *file, int events, int status)
 {
 	struct watch *w = h->data;
+	const char *base;
 
 	if (status < 0) {
 		log_warnx("watch: %s", uv_strerror(status));
 		return;
 	}
 	(void)events;
-	snprintf(w->last, sizeof(w->last), "%s", file ? file : "");
-	log_debug("watch: '%s' changed", w->last);
-	/* every event pushes the deadline back: act once it settles */
-	uv_timer_start(&w->settle, watch_settled, WATCH_SETTLE_MS, 0);
+	/* libuv names an event of the folder itself by its last component */
+	base = strrchr(w->dir, '/') ? strrchr(w->dir, '/') + 1 : w->dir;
+	if (file == NULL || strcmp(file, base) == 0)
+		w->moved = 1;
+	watch_changed(w, file ? file : "");
+}
+
+static int
+same_inode(const uv_stat_t *a, const uv_stat_t *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The path stat'ed again: another folder (or one back) is a change. */
+static void
+watch_polled(uv_fs_poll_t *p, int status, const uv_stat_t *prev,
+    const uv_stat_t *curr)
+{
+	struct watch *w = p->data;
+	int rc;
+
+	if (status < 0) {
+		log_warnx("migrations folder '%s': %s", w->dir,
+		    uv_strerror(status));
+		return;
+	}
+	/* prev is the last stat that worked, even across a failure */
+	if (same_inode(prev, curr) && w->active && !w->moved)
+		return;		/* a change inside: inotify has it */
+	log_info("migrations folder '%s' is another folder now: watching it",
+	    w->dir);
+	if ((rc = watch_again(w)) != 0)
+		log_warnx("cannot watch '%s': %s", w->dir, uv_strerror(rc));
+	watch_changed(w, ".");
 }
 
 int
@@ -37,8 +100,10 @@ watch_init(struct watch *w, uv_loop_t *loop, void (*cb)(void *,
 	w->cb = cb;
 	w->arg = arg;
 	uv_fs_event_init(loop, &w->ev);
+	uv_fs_poll_init(loop, &w->poll);
 	uv_timer_init(loop, &w->settle);
 	w->ev.data = w;
+	w->poll.data = w;
 	w->settle.data = w;
 	w->inited = 1;
 	return 0;
@@ -49,15 +114,19 @@ watch_start(struct watch *w, const char *dir)
 {
 	int rc;
 
-	if (w->active) {
-		uv_fs_event_stop(&w->ev);
-		w->active = 0;
+	if ((size_t)snprintf(w->dir, sizeof(w->dir), "%s", dir) >=
+	    sizeof(w->dir)) {
+		log_warnx("cannot watch '%s': %s", dir,
+		    uv_strerror(UV_ENAMETOOLONG));
+		return UV_ENAMETOOLONG;
 	}
-	if ((rc = uv_fs_event_start(&w->ev, watch_event, dir, 0)) != 0) {
+	/* the poll first: it finds a folder that cannot be watched yet */
+	uv_fs_poll_stop(&w->poll);
+	if ((rc = uv_fs_poll_start(&w->poll, watch_polled, w->dir,
+	    WATCH_POLL_MS)) != 0 || (rc = watch_again(w)) != 0) {
 		log_warnx("cannot watch '%s': %s", dir, uv_strerror(rc));
 		return rc;
 	}
-	w->active = 1;
 	log_debug("watching %s", dir);
 	return 0;
 }
@@ -65,10 +134,12 @@ watch_start(struct watch *w, const char *dir)
 void
 watch_stop(struct watch *w)
 {
-	if (!w->inited || !w->active)
+	if (!w->inited)
 		return;
-	uv_fs_event_stop(&w->ev);
+	uv_fs_poll_stop(&w->poll);
 	uv_timer_stop(&w->settle);
+	if (w->active)
+		uv_fs_event_stop(&w->ev);
 	w->active = 0;
 }
 
@@ -79,5 +150,6 @@ watch_close(struct watch *w)
 		return;
 	w->inited = 0;
 	uv_close((uv_handle_t *)&w->ev, NULL);
+	uv_close((uv_handle_t *)&w->poll, NULL);
 	uv_close((uv_handle_t *)&w->settle, NULL);
 }

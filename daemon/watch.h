@@ -1,20 +1,35 @@
 /*
  * watch.h - libuv file-system events on the migrations folder, debounced:
  * the callback runs once the folder has been quiet for WATCH_SETTLE_MS.
+ *
+ * inotify watches an inode, not a path: a deploy that puts another folder
+ * in the configured path's place (a symlink switched, as Capistrano-style
+ * releases do, or a folder renamed over, or removed and made again) leaves
+ * the watch on the old folder, which no longer changes.  So the path is
+ * also stat'ed every WATCH_POLL_MS (uv_fs_poll): a new device or inode, or
+ * the folder back after it was missing, moves the watch to the folder now
+ * there and counts as a change.  A self event of the watched folder (its
+ * name, with no file name) moves it at the next settle too, for a folder
+ * made again on the inode number it had.
  * Handles are embedded; watch_close() closes them.
  */
 #ifndef MIGRATED_WATCH_H
 #define MIGRATED_WATCH_H
 
+#include <limits.h>
 #include <uv.h>
 
 #define WATCH_SETTLE_MS	300
+#define WATCH_POLL_MS	1000
 
 struct watch {
 	uv_fs_event_t	 ev;
+	uv_fs_poll_t	 poll;
 	uv_timer_t	 settle;
 	int		 active;
 	int		 inited;
+	int		 moved;		/* a self event: watch again at settle */
+	char		 dir[PATH_MAX];	/* the configured path */
 	char		 last[256];	/* last file name seen */
 	void		(*cb)(void *arg, const char *file);
 	void		*arg;
