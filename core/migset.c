@@ -196,6 +196,30 @@ migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 	}
 }
 
+/* Open path, a file of a folder, a link followed only inside it. */
+static int
+open_in_folder(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int dfd, fd, err;
+
+	if (slash == NULL)
+		return mig_entry_open(AT_FDCWD, path, O_RDONLY);
+	if ((dir = strndup(path, slash == path ? 1 :
+	    (size_t)(slash - path))) == NULL)
+		return -1;
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (dfd == -1)
+		return -1;
+	fd = mig_entry_open(dfd, slash + 1, O_RDONLY);
+	err = errno;
+	close(dfd);
+	errno = err;
+	return fd;
+}
+
 int
 mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
 {
@@ -205,10 +229,10 @@ mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
 	char *buf;
 	int fd;
 
-	/* a symlink is refused, not followed (it may point anywhere) */
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	/* a symlink out of the folder is refused, not followed */
+	if ((fd = open_in_folder(path)) == -1)
 		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
-		    errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		    mig_entry_why(errno));
 	if (fstat(fd, &st) == -1) {
 		close(fd);
 		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot read: %s",
@@ -377,31 +401,43 @@ file_text(const char *dir, struct mig_file *f, struct merr *e)
 }
 
 /*
- * Only regular files inside the folder are migrations: a symbolic link
- * may point anywhere (its target is never read), a directory or a device
- * is no file.  The error names the entry and never quotes a content.
+ * Only regular files inside the folder are migrations: a symbolic link is
+ * followed only while it stays inside the folder (migentry.c; one out of
+ * it may point anywhere, and its target is never read), a directory or a
+ * device is no file.  The error names the entry and never quotes a
+ * content, nor a link's target.
  */
 static int
 file_regular(const char *dir, const char *fname, struct merr *e)
 {
 	struct stat st;
-	char *path = path_join(dir, fname);
-	int rc;
+	int dfd, rc, err, link = 0;
 
-	if (path == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = lstat(path, &st);
-	free(path);
-	if (rc == -1)
+	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return merr_setpos(e, MERR_IO, dir, 0, 0, "cannot open "
+		    "migrations folder: %s", strerror(errno));
+	rc = fstatat(dfd, fname, &st, AT_SYMLINK_NOFOLLOW);
+	if (rc == 0 && S_ISLNK(st.st_mode)) {
+		link = 1;
+		rc = mig_entry_stat(dfd, fname, &st);
+	}
+	err = errno;
+	close(dfd);
+	if (rc == -1 && !link)
 		return merr_setpos(e, MERR_IO, fname, 0, 0, "cannot stat "
-		    "'%s': %s", fname, strerror(errno));
-	if (S_ISREG(st.st_mode))
+		    "'%s': %s", fname, strerror(err));
+	if (rc == 0 && S_ISREG(st.st_mode))
 		return 0;
-	merr_setpos(e, MERR_INPUT, fname, 0, 0, "'%s' is %s, not a "
-	    "regular file", fname, S_ISLNK(st.st_mode) ? "a symbolic link" :
-	    S_ISDIR(st.st_mode) ? "a directory" : "a special file");
-	merr_hint(e, "only regular files inside the migrations folder are "
-	    "migrations: copy the file in, or move the entry out");
+	if (rc == -1)
+		merr_setpos(e, MERR_INPUT, fname, 0, 0, "'%s' is %s", fname,
+		    mig_entry_why(err));
+	else
+		merr_setpos(e, MERR_INPUT, fname, 0, 0, "'%s' is %s, not a "
+		    "regular file", fname, S_ISDIR(st.st_mode) ?
+		    "a directory" : "a special file");
+	merr_hint(e, "only regular files inside the migrations folder (or "
+	    "symbolic links to them that stay inside it) are migrations: "
+	    "copy the file in, or move the entry out");
 	return -1;
 }
 
@@ -825,9 +861,11 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 		return merr_setpos(e, MERR_IO, dir, 0, 0,
 		    "cannot open migrations folder: %s", strerror(errno));
 	while ((de = readdir(d)) != NULL) {
+		/* a link inside the folder: its target's (a swap shows) */
 		if (de->d_name[0] == '.' ||
+		    (mig_entry_stat(dirfd(d), de->d_name, &st) == -1 &&
 		    fstatat(dirfd(d), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) == -1)
+		    AT_SYMLINK_NOFOLLOW) == -1))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

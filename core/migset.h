@@ -180,6 +180,19 @@ struct mig_stamp {
 };
 
 /*
+ * migentry.c: an entry of a migrations folder (dirfd), opened with flags
+ * or stat'ed, a symbolic link followed only while it stays inside the
+ * folder (openat2's RESOLVE_BENEATH; a ConfigMap's files are links into a
+ * hidden folder beside them).  -1 and errno: EXDEV for a link out of the
+ * folder, ELOOP for any link where openat2 is missing.  mig_entry_why()
+ * says it for an error message (never the link's target).
+ */
+struct stat;
+int	mig_entry_open(int dirfd, const char *name, int flags);
+int	mig_entry_stat(int dirfd, const char *name, struct stat *);
+const char *mig_entry_why(int err);
+
+/*
  * A file changed within the clock tick of its last stamp keeps the same
  * stamp (timestamps come from a clock that advances a few ms at a time,
  * or a second on some file systems): one whose mtime or ctime was this

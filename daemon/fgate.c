@@ -171,9 +171,12 @@ fgate_quiet(struct fgate *g, const char *dir)
 	return g->trusted;
 }
 
-/* Watch one entry by its inode; 1 when its stamp is still s after. */
+/*
+ * Watch one entry by its inode (a link's target: inotify follows it); 1
+ * when its stamp is still s after.
+ */
 static int
-watch_entry(struct fgate *g, const struct mig_stamp *s)
+watch_entry(struct fgate *g, int dfd, const struct mig_stamp *s)
 {
 	char path[4096];
 	struct stat st;
@@ -187,7 +190,8 @@ watch_entry(struct fgate *g, const struct mig_stamp *s)
 	if ((size_t)wd > g->maxwd)
 		g->maxwd = (size_t)wd;
 	/* a change between the look and the watch shows here */
-	return lstat(path, &st) == 0 && (unsigned long long)st.st_ino ==
+	return mig_entry_stat(dfd, s->name, &st) == 0 &&
+	    (unsigned long long)st.st_ino ==
 	    s->ino && (long long)st.st_size == s->size &&
 	    (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ==
 	    s->mtime_ns &&
@@ -199,6 +203,7 @@ void
 fgate_trust(struct fgate *g, const struct migset *set)
 {
 	size_t i;
+	int dfd;
 
 	g->trusted = 0;
 	if (g->wd == -1 || !g->local || set->dir == NULL ||
@@ -213,10 +218,13 @@ fgate_trust(struct fgate *g, const struct migset *set)
 		g->fd = g->wd = -1;
 		return;
 	}
+	if ((dfd = open(g->dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
 	for (i = 0; i < set->nstamps; i++)
-		if (!watch_entry(g, &set->stamps[i]))
-			return;
-	g->trusted = 1;
+		if (!watch_entry(g, dfd, &set->stamps[i]))
+			break;
+	close(dfd);
+	g->trusted = i == set->nstamps;
 }
 
 void

@@ -1,7 +1,8 @@
 # 50_hostile.sh - hostile files put in front of a running daemon: a name
 # over 63 bytes in every identifier position of the model format (read on
 # a reload), and in the migrations folder a symbolic link to /etc/shadow,
-# a symbolic link to a file outside the folder and a directory named like
+# a symbolic link to a file outside the folder (directly, or climbing out
+# through a link inside) and a directory named like
 # a migration; also `migrated -c /etc/shadow`.  Each is refused by name
 # (file:line:col for a model), no content of the file is shown, the
 # database stays as it was, the daemon keeps running; once the file is
@@ -71,12 +72,19 @@ hostile_entry() {	# hostile_entry WHAT NAME WHY: NAME in the migrations folder
 }
 ln -s /etc/shadow migrations/20260101000002_shadow.sql
 hostile_entry "a symbolic link to /etc/shadow" 20260101000002_shadow.sql \
-    "is a symbolic link, not a regular file"
+    "is a symbolic link out of the migrations folder, not followed"
 rm migrations/20260101000002_shadow.sql
 ln -s "$T/outside.sql" migrations/20260101000003_outside.sql
 hostile_entry "a symbolic link to a file outside" \
-    20260101000003_outside.sql "is a symbolic link, not a regular file"
+    20260101000003_outside.sql "is a symbolic link out of the migrations folder"
 rm migrations/20260101000003_outside.sql
+# relative, through a folder inside: still out in the end
+mkdir migrations/sub
+ln -s ../../outside.sql migrations/sub/up
+ln -s sub/up migrations/20260101000005_climb.sql
+hostile_entry "a symbolic link climbing out through a link inside" \
+    20260101000005_climb.sql "is a symbolic link out of the migrations folder"
+rm -r migrations/20260101000005_climb.sql migrations/sub
 mkdir migrations/20260101000004_dir.sql
 hostile_entry "a directory named like a migration" 20260101000004_dir.sql \
     "is a directory, not a regular file"

@@ -274,7 +274,7 @@ test_not_regular_files(void **state)
 	merr_clear(&e);
 	assert_int_equal(migset_load(&s, dir, &e), -1);
 	assert_string_equal(e.msg, "'20240101_000000_shadow.sql' is a "
-	    "symbolic link, not a regular file");
+	    "symbolic link out of the migrations folder, not followed");
 	assert_null(strstr(e.msg, "root"));
 	assert_null(strstr(e.detail, "root"));
 	unlink(path);
@@ -293,7 +293,63 @@ test_not_regular_files(void **state)
 	assert_int_equal(symlink("/etc/hostname", path), 0);
 	merr_clear(&e);
 	assert_int_equal(migset_load(&s, dir, &e), -1);
-	assert_non_null(strstr(e.msg, "is a symbolic link"));
+	assert_non_null(strstr(e.msg, "is a symbolic link out of"));
+	unlink(path);
+	/* relative, climbing out: refused too; to nothing: said so */
+	assert_int_equal(symlink("../x.sql", path), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_non_null(strstr(e.msg, "is a symbolic link out of"));
+	unlink(path);
+	assert_int_equal(symlink("gone.sql", path), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "'20240103_000000_ok_rollback.sql' is a "
+	    "symbolic link to nothing");
+}
+
+/*
+ * A Kubernetes ConfigMap mounted as the folder: each file a link through
+ * ..data to a hidden folder, ..data switched by rename(2) on an update.
+ * The links are followed (they stay inside the folder), the hidden
+ * entries are not migrations, and a refresh sees the switch although no
+ * visible entry changed.
+ */
+static void
+test_configmap_links(void **state)
+{
+	char p[512], q[512];
+	struct migset s;
+	struct merr e;
+	int changed;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	snprintf(p, sizeof(p), "%s/..2026_11_30.1", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	put("..2026_11_30.1/20240101_000000_a.sql", "SELECT 1;\n");
+	snprintf(p, sizeof(p), "%s/..data", dir);
+	assert_int_equal(symlink("..2026_11_30.1", p), 0);
+	snprintf(p, sizeof(p), "%s/20240101_000000_a.sql", dir);
+	assert_int_equal(symlink("..data/20240101_000000_a.sql", p), 0);
+	merr_clear(&e);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.v[0].up.text, "SELECT 1;\n");
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 0);
+	/* the update: a new hidden folder, ..data switched, same size */
+	snprintf(p, sizeof(p), "%s/..2026_11_30.2", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	put("..2026_11_30.2/20240101_000000_a.sql", "SELECT 2;\n");
+	snprintf(p, sizeof(p), "%s/..data_tmp", dir);
+	assert_int_equal(symlink("..2026_11_30.2", p), 0);
+	snprintf(q, sizeof(q), "%s/..data", dir);
+	assert_int_equal(rename(p, q), 0);
+	assert_int_equal(migset_refresh(&s, dir, &changed, &e), 0);
+	assert_int_equal(changed, 1);
+	assert_string_equal(s.v[0].up.text, "SELECT 2;\n");
+	migset_release(&s);
 }
 
 static void
@@ -1012,6 +1068,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_same_size, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_configmap_links, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_not_regular_files, setup,
 		    teardown),
