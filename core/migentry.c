@@ -9,7 +9,8 @@
  * ..2026_11_30_08_00_00.1), and swaps ..data to update them.  A link out
  * of the folder may point anywhere (a secret the daemon can read and the
  * folder's writers cannot): it is never read.  Without openat2 (Linux
- * before 5.6, or a seccomp filter that refuses it) no link is followed.
+ * before 5.6, or a seccomp filter that refuses it with ENOSYS or EPERM)
+ * no link is followed.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,7 +33,8 @@ mig_entry_open(int dirfd, const char *name, int flags)
 	how.flags = (unsigned long long)(flags | O_CLOEXEC);
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 	fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-	if (fd == -1 && errno == ENOSYS)
+	/* no openat2, or a seccomp filter's EPERM: no link followed */
+	if (fd == -1 && (errno == ENOSYS || errno == EPERM))
 		fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
 	return fd;
 }
