@@ -199,6 +199,21 @@ int	db_send_rec(struct db *, const char *sql, int nparams,
 /* Forget what is prepared (db_close; a file that ran DEALLOCATE). */
 void	db_prep_drop(struct db *);
 int	db_pipe_sync(struct db *, struct merr *);
+/* What was sent goes to the server now (libpq keeps it until a Sync). */
+int	db_pipe_flush(struct db *, struct merr *);
+/* A Sync after what was sent, its results read later (db_pipe_sync). */
+int	db_pipe_push_sync(struct db *, struct merr *);
+/*
+ * A COMMIT in flight between transactions: everything sent so far (a
+ * COMMIT and what follows it before the next BEGIN) is flushed with a
+ * request that the server send its results at once, and the pipeline
+ * stays open (db_pipe_begin goes on in it).  db_pipe_settle() reads
+ * those results (0: all went well, -1: not, e says why), whoever read
+ * them first; a statement sent after them runs only if they went well
+ * (no Sync between).
+ */
+int	db_pipe_hold(struct db *, struct merr *);
+int	db_pipe_settle(struct db *, struct merr *);
 int	db_pipe_end(struct db *, struct merr *);
 int	db_pipe_failed(const struct db *, int *tag, struct merr *);
 /* Forget the pipeline without reading anything (db_close). */

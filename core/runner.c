@@ -74,6 +74,66 @@ commit_in_doubt(struct runner *r, struct merr *e)
 	    "server; the tracking table there says");
 }
 
+static void
+progress(struct runner *r, size_t i, const char *phase, const char *note)
+{
+	const struct work_target *t = &r->w->target;
+
+	if (t->progress)
+		t->progress(t->arg, r->u, i, phase, note);
+}
+
+/* A unit of a chained work begins (work.h): its "start". */
+static void
+progress_start(struct runner *r)
+{
+	r->start_due = 0;
+	progress(r, 0, "start", NULL);
+}
+
+/* The held COMMIT committed: its work's "done". */
+static void
+chain_done(struct runner_chain *c)
+{
+	const struct work *hw = c->held;
+	const struct work_unit *hu = &hw->units[hw->nunits - 1];
+
+	c->held = NULL;
+	if (hw->target.progress)
+		hw->target.progress(hw->target.arg, hu, hu->nsteps, "done",
+		    NULL);
+}
+
+/*
+ * The COMMIT of the work before, left in flight (work.h, chain), read
+ * with this attempt's first round trip: that work's "done" and this
+ * unit's "start" when it committed; else r->held_failed, and e says why
+ * (its unit's failure is recorded once this attempt has ended).
+ */
+static int
+chain_read(struct runner *r, struct merr *e)
+{
+	struct merr err;
+
+	merr_clear(&err);
+	if (db_pipe_settle(r->db, &err) == -1) {
+		r->held_failed = 1;
+		*e = err;
+		return -1;
+	}
+	chain_done(r->w->chain);
+	if (r->start_due)
+		progress_start(r);
+	return 0;
+}
+
+/* Is this the last unit of a work whose last COMMIT may stay in flight? */
+static int
+holds(const struct runner *r)
+{
+	return r->w->chain && r->u == &r->w->units[r->w->nunits - 1];
+}
+
 /*
  * The end of a pipelined attempt: everything read, then COMMIT (and the
  * session reset) in a second round trip.  COMMIT is sent only once the
@@ -81,7 +141,10 @@ commit_in_doubt(struct runner *r, struct merr *e)
  * transaction its backend rolls back, never one that commits without
  * it (and without the migration lock, which died with it).  On a
  * failure the error is that of the statement that failed first (not of
- * the call that happened to read it), and r->step names it.
+ * the call that happened to read it), and r->step names it.  With a
+ * chain the COMMIT is not read here: it stays in flight, and the next
+ * work's BEGIN and statements go in the same message (read first by
+ * that work's attempt, or by runner_chain_end()).
  */
 static int
 attempt_piped(struct runner *r, int rc, struct merr *e)
@@ -89,6 +152,12 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 	struct merr first, ignore;
 	int tag, sent;
 
+	if (r->w->chain && r->w->chain->held) {
+		if (rc == 0)	/* the server has this unit as it commits */
+			rc = db_pipe_push_sync(r->db, e);
+		if (chain_read(r, e) == -1)
+			rc = -1;
+	}
 	if (rc == 0)
 		rc = db_pipe_sync(r->db, e);
 	if (rc == 0)
@@ -96,9 +165,15 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 	sent = rc == 0;
 	if (rc == 0 && r->w->reset)
 		rc = db_reset_session(r->db, e);
+	if (rc == 0 && holds(r) && (rc = db_pipe_hold(r->db, e)) == 0) {
+		r->w->chain->held = r->w;
+		return 0;
+	}
 	if (rc == 0)
 		rc = db_pipe_sync(r->db, e);
-	if (rc == -1 && db_pipe_failed(r->db, &tag, &first)) {
+	/* not after a held COMMIT's failure: e is that COMMIT's */
+	if (rc == -1 && !r->held_failed &&
+	    db_pipe_failed(r->db, &tag, &first)) {
 		*e = first;
 		if (tag >= 0)
 			r->step = (size_t)tag;
@@ -160,6 +235,8 @@ retrying(struct runner *r, enum att how, runner_fn fn, void *arg,
 			r->attempt = 0;
 			return 0;
 		}
+		if (r->held_failed)	/* not this unit's failure */
+			return -1;
 		/* the file deallocated the records' prepared statements (its
 		 * DEALLOCATE ALL, a DISCARD ALL before it): the transaction
 		 * rolled back, and goes once more without them (dbpipe.c) */
@@ -196,15 +273,6 @@ int
 runner_notx(struct runner *r, runner_fn fn, void *arg, struct merr *e)
 {
 	return retrying(r, ATT_NOTX, fn, arg, e);
-}
-
-static void
-progress(struct runner *r, size_t i, const char *phase, const char *note)
-{
-	const struct work_target *t = &r->w->target;
-
-	if (t->progress)
-		t->progress(t->arg, r->u, i, phase, note);
 }
 
 static int
@@ -306,6 +374,9 @@ tx_body(struct db *d, void *arg, struct merr *e)
 			return -1;
 	}
 	r->step = u->nsteps;
+	/* the server runs the steps while the records are made */
+	if (d->pipe && db_pipe_flush(d, e) == -1)
+		return -1;
 	return t->finish ? t->finish(t->arg, u, e) : 0;
 }
 
@@ -510,6 +581,53 @@ unit_run(struct runner *r, struct merr *e)
 	return unit_explicit(r, e);
 }
 
+/*
+ * The held COMMIT did not commit (e says why): its unit's failure,
+ * recorded now that the connection is idle.
+ */
+static int
+chain_failed(struct db *db, struct runner_chain *c, struct merr *e)
+{
+	const struct work *hw = c->held;
+	struct runner hr;
+
+	runner_init(&hr, db, NULL, hw);
+	hr.u = &hw->units[hw->nunits - 1];
+	hr.step = hr.u->nsteps;
+	c->held = NULL;
+	c->failed = hw;
+	commit_in_doubt(&hr, e);
+	return unit_failed(&hr, 1, e);
+}
+
+int
+runner_chain_end(struct db *db, struct runner_chain *c, struct merr *e)
+{
+	struct merr ignore;
+	int rc;
+
+	if (c->held == NULL)
+		return 0;
+	merr_clear(&ignore);
+	db_pipe_sync(db, &ignore);	/* its Sync: failures are the COMMIT's */
+	rc = db_pipe_settle(db, e);
+	db_pipe_end(db, &ignore);
+	if (rc == -1)
+		return chain_failed(db, c, e);
+	chain_done(c);
+	return 0;
+}
+
+/*
+ * With a COMMIT in flight, a unit goes in the same message only if it is
+ * one transaction sent in pipeline mode and the stop flag is down.
+ */
+static int
+chains(const struct runner *r)
+{
+	return r->w->pipeline && r->u->mode == WORK_TX && !runner_stopped(r);
+}
+
 int
 runner_exec(struct db *db, volatile sig_atomic_t *stop,
     const struct work *w, struct merr *e)
@@ -520,13 +638,22 @@ runner_exec(struct db *db, volatile sig_atomic_t *stop,
 	for (size_t k = 0; k < w->nunits; k++) {
 		r.u = &w->units[k];
 		r.step = r.u->start;
+		if (w->chain && w->chain->held && !chains(&r) &&
+		    runner_chain_end(db, w->chain, e) == -1)
+			return -1;
 		if (runner_stopped(&r)) {
 			interrupted(&r, e);
 			return unit_failed(&r, 0, e);
 		}
+		if (w->chain && w->chain->held)
+			r.start_due = 1;	/* once the held COMMIT is read */
+		else if (w->chain)
+			progress_start(&r);
 		if (unit_run(&r, e) == -1)
-			return unit_failed(&r, 1, e);
-		progress(&r, r.u->nsteps, "done", NULL);
+			return r.held_failed ? chain_failed(db, w->chain, e) :
+			    unit_failed(&r, 1, e);
+		if (w->chain == NULL || w->chain->held != w)
+			progress(&r, r.u->nsteps, "done", NULL);
 	}
 	return 0;
 }
