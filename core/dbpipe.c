@@ -217,14 +217,19 @@ db_prep_drop(struct db *d)
 	d->prep_gen++;
 }
 
-/* The held COMMIT's results are all read: settled. */
+/*
+ * The held COMMIT's own result is read (or can no longer be): settled,
+ * by that result alone (db_pipe_hold refuses a pipeline that failed
+ * before it, so p->failed is the COMMIT's, or its Prepare's; a session
+ * reset sent after it that fails is the next statement's failure, not
+ * the COMMIT's).
+ */
 static void
 held_read(struct dbpipe *p)
 {
 	p->settled = p->failed ? -1 : 1;
 	if (p->failed)
 		p->held_err = p->err;
-	p->held = 0;
 }
 
 /*
@@ -266,15 +271,15 @@ pipe_take(struct db *d, size_t count, PGresult **last)
 			PQclear(r);
 		while ((r = PQgetResult(d->conn)) != NULL)
 			PQclear(r);	/* the end of this statement's results */
-		if (i + 1 == p->held)
+		/* the first held statement not a Prepare is the COMMIT */
+		if (i < p->held && t->prep < 0 && p->settled == 0)
 			held_read(p);
 	}
 	if (gone)
 		count = p->n;
-	if (p->held && count >= p->held)
-		held_read(p);	/* the connection is gone */
-	else if (p->held)
-		p->held -= count;
+	if (gone && p->held && p->settled == 0)
+		held_read(p);	/* lost before the COMMIT's result: failed */
+	p->held = p->held > count ? p->held - count : 0;
 	memmove(p->tags, p->tags + count, (p->n - count) * sizeof(*p->tags));
 	p->n -= count;
 	return gone ? -1 : 0;
@@ -315,8 +320,9 @@ pipe_lost(struct db *d)
 {
 	struct dbpipe *p = d->pipe;
 
-	if (p->held)
+	if (p->held && p->settled == 0)
 		held_read(p);	/* after pipe_fail(): failed */
+	p->held = 0;
 	p->n = 0;
 	p->synced = 0;
 }
@@ -364,7 +370,7 @@ db_pipe_hold(struct db *d, struct merr *e)
 {
 	struct dbpipe *p = d->pipe;
 
-	if (p == NULL || p->n == 0 || p->held || p->synced)
+	if (p == NULL || p->n == 0 || p->held || p->synced || p->failed)
 		return merr_set(e, MERR_INTERNAL, "nothing to hold");
 	/* the server sends their results at once, not with the next Sync */
 	if (!PQsendFlushRequest(d->conn) || PQflush(d->conn) != 0) {
@@ -383,12 +389,20 @@ db_pipe_settle(struct db *d, struct merr *e)
 	struct dbpipe *p = d->pipe;
 	int rc;
 
-	if (p == NULL)	/* the connection was closed under it */
-		return merr_set(e, MERR_CONNECT, "database unavailable with "
-		    "a COMMIT in flight");
-	if (p->held == 0 && p->settled == 0)
-		return 0;
-	if (p->settled == 0)
+	/* fail closed: a COMMIT whose result nobody knows is in doubt,
+	 * never taken as committed */
+	if (p == NULL || (p->held == 0 && p->settled == 0)) {
+		if (p == NULL)	/* the connection was closed under it */
+			merr_set(e, MERR_CONNECT, "database unavailable with "
+			    "a COMMIT in flight");
+		else
+			merr_set(e, MERR_INTERNAL, "no COMMIT in flight to "
+			    "read: its result is not known");
+		snprintf(e->sqlstate, sizeof(e->sqlstate), "%s",
+		    SQLSTATE_TX_UNKNOWN);
+		return -1;
+	}
+	if (p->held)	/* the rest of it read too: nothing held is left */
 		pipe_take(d, p->held, NULL);
 	rc = p->settled == 1 ? 0 : -1;
 	if (rc == -1)

@@ -117,6 +117,9 @@ struct mig_env {
 	 * folder's entries were just stat'ed): it is used as it is.
 	 */
 	int			 cache_fresh;
+	/* Fault injection for tests (work.h, fault); NULL otherwise. */
+	void			(*fault)(void *arg, const char *point);
+	void			*fault_arg;
 };
 
 enum run_dir { RUN_UP = 0, RUN_DOWN };
@@ -131,6 +134,7 @@ struct runner {
 	int			 attempt;	/* 0, then 1.. on retries */
 	int			 start_due;	/* "start" after the held COMMIT */
 	int			 held_failed;	/* the held COMMIT failed */
+	int			 unchained;	/* its COMMIT read in its attempt */
 };
 
 typedef int (*runner_fn)(struct db *, void *arg, struct merr *);
@@ -153,13 +157,23 @@ int	runner_exec(struct db *, volatile sig_atomic_t *stop,
 struct runner_chain {
 	const struct work	*held;
 	const struct work	*failed;
+	int			 attempt;	/* held's: 0, then 1.. on retries */
 };
 /*
  * Read the COMMIT in flight, if any, and leave pipeline mode: 0 when it
- * committed (its work's "done" progress), -1 when not (its unit's fail
- * callback, c->failed, e; SQLSTATE 08007 when the connection was lost).
+ * committed (its work's "done" progress), also after a lock timeout
+ * there that its unit's retries overcame (the unit ran again, as a
+ * whole, its COMMIT read at once); -1 when not (its unit's fail
+ * callback, c->failed, e; SQLSTATE 08007 when the connection was lost,
+ * or when the result is not known).
+ *
+ * runner_exec() reads the stop flag once for each unit: with a COMMIT in
+ * flight and the flag up (or a unit that cannot go with it), it ends the
+ * chain first; it never returns -1 with another work's COMMIT still in
+ * flight.
  */
-int	runner_chain_end(struct db *, struct runner_chain *, struct merr *);
+int	runner_chain_end(struct db *, volatile sig_atomic_t *stop,
+	    struct runner_chain *, struct merr *);
 /* A runner for runner_tx() outside runner_exec() (no unit). */
 void	runner_init(struct runner *, struct db *, volatile sig_atomic_t *stop,
 	    const struct work *);

@@ -122,6 +122,7 @@ emit(struct run *r, const char *action, int ok, const struct merr *err,
 		ev.error = err->msg;
 		ev.sqlstate = err->sqlstate[0] ? err->sqlstate : NULL;
 		ev.detail = err->detail[0] ? err->detail : NULL;
+		ev.tx = r->tx;
 	}
 	if (event_emit(r->env->hook, r->env->db, &ev, e) == -1 && ok == 0)
 		merr_clear(e);	/* a failure record is best effort */
@@ -177,11 +178,21 @@ lock_message(struct run *r, struct merr *e)
 	json_t *root = st ? mig_stmt_tree(st) : NULL;
 	const char *rel = root ? tree_relname(root) : NULL;
 
+	if (st == NULL) {	/* its COMMIT: a deferred constraint's check */
+		snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock "
+		    "timeout at its COMMIT after %d tries", verb(r), r->m->id,
+		    r->w.lim.retries + 1);
+		merr_detail(e, "its COMMIT (a deferred constraint's check) "
+		    "waited %ld ms for a lock on each try", r->w.lim.lock_ms);
+		snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
+		goto hint;
+	}
 	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
 	    "on \"%.64s\" after %d tries", verb(r), r->m->id, rel ? rel : "?",
 	    r->w.lim.retries + 1);
 	merr_detail(e, "statement %d of %zu waited %ld ms for its lock on "
 	    "each try", r->stmt + 1, r->sc->nstmts, r->w.lim.lock_ms);
+hint:
 	merr_hint(e, "a long transaction holds a conflicting lock; see "
 	    "pg_stat_activity, then run it again");
 	json_decref(root);
@@ -270,6 +281,7 @@ t2_begin(void *arg, const struct work_unit *u, struct merr *e)
 {
 	struct run *r = arg;
 
+	r->tx = 0;	/* no records of this attempt yet */
 	if (u->mode == WORK_TX) {	/* in the transaction: nothing to mark */
 		r->executed = 0;
 		return 0;
@@ -313,6 +325,7 @@ t2_finish(void *arg, const struct work_unit *u, struct merr *e)
 	struct db *d = r->env->db;
 
 	r->stmt = (int)r->sc->nstmts;
+	r->tx = d->ntx;	/* a failure of its COMMIT names it (event.h) */
 	prio_end(r);
 	if (strcmp(r->dirname, "down") == 0) {
 		if (tracking_delete(d, r->env->cfg, r->m->version, e) == -1)
@@ -536,7 +549,9 @@ run_limits(struct run *r)
 	r->w.lim.backoff_ms = c->retry_backoff_ms;
 	r->w.target = (struct work_target){ t2_begin, t2_step_done, t2_finish,
 	    t2_fail, t2_retry, t2_progress, t2_exec, r };
-	r->w.pipeline = 1;	/* WORK_TX: two round trips a file */
+	r->w.fault = r->env->fault;
+	r->w.fault_arg = r->env->fault_arg;
+	r->w.pipeline = 1;	/* WORK_TX: one round trip a file (chain) */
 	r->w.reset = 1;		/* a file's SET stays with the file */
 }
 
@@ -590,17 +605,42 @@ run_settled(struct run *r, size_t i, runner_done_fn done, void *arg,
 	return rc;
 }
 
+/*
+ * The file before (pw), whose COMMIT was in flight when the next one's
+ * runner_exec() began, once that returned: 0 it committed, -1 it did not
+ * (its failure recorded; e says why).  Its COMMIT is read here if it is
+ * still in flight, whatever became of the next file (runner_exec() reads
+ * it first, so this is a safeguard): no file is reported applied on a
+ * COMMIT nobody read.
+ */
+static int
+prev_settled(const struct mig_env *env, struct runner_chain *ch,
+    const struct work *pw, struct merr *e)
+{
+	struct merr pe;
+
+	if (ch->held == pw) {
+		merr_clear(&pe);
+		if (runner_chain_end(env->db, env->stop, ch, &pe) == -1) {
+			*e = pe;
+			return -1;
+		}
+	}
+	return ch->failed == pw ? -1 : 0;
+}
+
 int
 runner_run_list(const struct mig_env *env, struct migration *const *v,
     size_t n, enum run_dir dir, const struct trk_row *const *resume,
     runner_done_fn done, void *arg, struct merr *e)
 {
-	struct runner_chain ch = { NULL, NULL };
+	struct runner_chain ch;
 	struct run runs[2], *cur, *prev = NULL;
 	struct merr ignore;
 	size_t i;
 	int rc = 0;
 
+	memset(&ch, 0, sizeof(ch));
 	for (i = 0; i < n && rc == 0; i++) {
 		cur = &runs[i % 2];
 		if (i > 0 && env->stop && *env->stop) {
@@ -614,11 +654,12 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 		}
 		cur->w.chain = &ch;
 		rc = runner_exec(env->db, env->stop, &cur->w, e);
-		if (prev && ch.failed == &prev->w) {	/* its COMMIT failed */
-			run_after(prev, -1);
+		if (prev && prev_settled(env, &ch, &prev->w, e) == -1) {
+			run_after(prev, -1);	/* it failed; cur never ran */
 			run_release(prev);
 			run_release(cur);
 			prev = NULL;
+			rc = -1;
 			break;
 		}
 		merr_clear(&ignore);
@@ -640,7 +681,7 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 		struct merr pe;
 
 		merr_clear(&pe);
-		if (runner_chain_end(env->db, &ch, &pe) == -1) {
+		if (runner_chain_end(env->db, env->stop, &ch, &pe) == -1) {
 			run_after(prev, -1);
 			run_release(prev);
 			*e = pe;

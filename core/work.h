@@ -130,6 +130,16 @@ struct work {
 	 * See runner.h, struct runner_chain.
 	 */
 	struct runner_chain	*chain;
+	/*
+	 * Fault injection for tests; NULL otherwise.  fault(fault_arg,
+	 * point) is called at these points, where a test may set the stop
+	 * flag or cut the connection:
+	 *   "decided"     runner_exec() has read the stop flag for a unit
+	 *                 and decided whether a COMMIT in flight goes on
+	 *   "chain-held"  a unit's COMMIT was left in flight (chain)
+	 */
+	void			(*fault)(void *arg, const char *point);
+	void			*fault_arg;
 };
 
 #endif
