@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 
 #include <signal.h>
-#include <time.h>
 
 #include "audit.h"
 #include "audit_head.h"
@@ -32,6 +31,7 @@ static struct {
 	long long	 doubt_id;
 	char		 doubt_hash[65];
 	char		 fail_target[128];
+	int		 events;	/* hook_audit calls */
 } X;
 
 /* Wait until sql, on a connection of its own, says "t" (10 s at most). */
@@ -95,6 +95,7 @@ hook_audit(void *arg, struct db *d, const struct actor *a,
     const struct mig_event *ev, struct merr *e)
 {
 	(void)arg;
+	X.events++;
 	if (audit_record(&X.audit, d, a, ev, e) == 0)
 		return 0;
 	if (!ev->ok) {
@@ -218,14 +219,14 @@ test_stop_after_decision_commit_ok(void **state)
 /*
  * The connection lost while the first file's COMMIT is in flight, after
  * the server committed it and before its result was read, the second
- * file's BEGIN and statements sent (their send is what finds the
- * connection gone: no audit row of the second file).  The failure is in
- * doubt (08007) and names the first file's transaction: the audit row
- * that resolves it is the first file's own, which the database holds
- * once the connection is back: it committed, and no failure is to be
- * recorded.  (Resolved against "the connection's current transaction",
- * the second file's, it was not in doubt: tier2.fail would have been
- * appended for a file that committed.)
+ * file's BEGIN already sent.  The second file (a goose StatementBegin
+ * block, which is read at once) finds the connection gone before it
+ * writes its audit row.  The failure is in doubt (08007) and names the
+ * first file's transaction: the audit row that resolves it is the first
+ * file's own, which the database holds once the connection is back: it
+ * committed, and no failure is to be recorded.  (Resolved as "the last
+ * row, if no BEGIN since", it was not in doubt: tier2.fail would have
+ * been appended for a file that committed.)
  */
 static void
 test_connection_cut_commit_held(void **state)
@@ -238,26 +239,28 @@ test_connection_cut_commit_held(void **state)
 	assert_int_equal(audit_ensure(&F.db, &F.cfg, &F.e), 0);
 	assert_int_equal(audit_init(&X.audit, &F.db, &F.cfg, &F.e), 0);
 	F.env.hook = &hook;
-	put("20240101_a.sql", "CREATE TABLE a (id int);\n");
-	put("20240102_b.sql", "CREATE TABLE b (id int);\n");
+	put("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n");
+	put("00002_b.sql", "-- +goose Up\n-- +goose StatementBegin\n"
+	    "CREATE TABLE b (id int);\n-- +goose StatementEnd\n");
 	X.cut = 1;
 	assert_int_equal(up(), -1);
 	assert_string_equal(F.e.sqlstate, SQLSTATE_TX_UNKNOWN);
-	assert_non_null(strstr(F.e.msg, "'20240101_a'"));
-	assert_string_equal(X.fail_target, "20240101_a");
+	assert_non_null(strstr(F.e.msg, "'00001_a'"));
+	assert_string_equal(X.fail_target, "00001_a");
+	/* the first file's apply and failure: the second wrote no row */
+	assert_int_equal(X.events, 2);
 	assert_int_equal(X.doubt, 1);
 	/* back: the row is there, with its hash: it committed */
 	db_close(&F.db);
 	assert_int_equal(db_connect(&F.db, F.cfg.database, "test", &F.e), 0);
 	assert_string_equal(val("SELECT version FROM migrated_versions"),
-	    "20240101");
+	    "00001");
 	assert_int_equal(audit_head_lookup(&F.db, X.audit.table, X.doubt_id,
 	    &found, hash, &F.e), 0);
 	assert_int_equal(found, 1);
 	assert_string_equal(hash, X.doubt_hash);
 	assert_string_equal(val("SELECT action || ' ' || target FROM "
-	    "migrated_audit ORDER BY id DESC LIMIT 1"),
-	    "tier2.apply 20240101_a");
+	    "migrated_audit ORDER BY id DESC LIMIT 1"), "tier2.apply 00001_a");
 	audit_release(&X.audit);
 	/* and the next run applies the second file */
 	F.env.hook = &F.hook;
