@@ -74,8 +74,8 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Unit tests that need PostgreSQL: tests/run.sh gives each a database in
 # TESTDB (alone they exit 77, tests/unit/pgtest.h).  Every other unit test
 # must run without one: make check runs them.
-UNIT_PG    = test_audit test_catalog test_db test_migrate test_quote_libpq \
-             test_runner
+UNIT_PG    = test_audit test_catalog test_chain test_db test_migrate \
+             test_quote_libpq test_runner
 UNIT_CHECK = $(filter-out $(UNIT_PG:%=$(BUILD)/tests/%),$(UNIT_BIN))
 # The golden files (tests/golden/README.md): model, plan and lint cases
 # diffed with no database; the cluster suite also runs it.

@@ -645,6 +645,9 @@ audit_folded(void *arg, const PGresult *r)
 	a->last_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	snprintf(a->last_hash, sizeof(a->last_hash), "%s",
 	    PQgetvalue(r, 0, 1));
+	/* read before its COMMIT is sent, so before any later BEGIN */
+	a->last_db = a->fold_db;
+	a->last_tx = a->fold_tx;
 }
 
 /*
@@ -707,6 +710,8 @@ audit_fold(struct audit *a, struct db *db, const char **v, struct merr *e)
 	    0, NULL, NULL, NULL, e);
 	if (rc == 0)
 		rc = db_send_rec(db, a->fold_sql, n, p, audit_folded, a, e);
+	a->fold_db = db;
+	a->fold_tx = db->ntx;
 	free(tail);
 	return rc;
 }
@@ -748,6 +753,8 @@ audit_insert(struct audit *a, struct db *db, const char **v,
 	/* the head, if it commits (ops_audit_head looks it up first) */
 	a->last_id = strtoll(id, NULL, 10);
 	memcpy(a->last_hash, hash, sizeof(a->last_hash));
+	a->last_db = db;
+	a->last_tx = db->ntx;
 	return 0;
 }
 
@@ -788,6 +795,8 @@ audit_record(struct audit *a, struct db *db, const struct actor *who,
 		goto fail;
 	if (audit_insert(a, db, v, e) == -1)
 		goto fail;
+	if (own)	/* its own transaction: no caller's COMMIT to tell of */
+		a->last_db = NULL;
 	if (own && db_exec(db, "COMMIT", e) == -1)
 		goto fail;
 	free(nums.detail);
@@ -800,6 +809,20 @@ fail:
 		db_exec(db, "ROLLBACK", &ignore);
 	snprintf(what, sizeof(what), "record '%.40s' in", ev->action);
 	return audit_fail(e, what, a->table);
+}
+
+int
+audit_doubt_row(const struct audit *a, const struct db *db,
+    const struct mig_event *ev, long long *id, char *hash)
+{
+	unsigned long tx = ev->tx ? ev->tx : db->ntx;
+
+	if (ev->sqlstate == NULL || strcmp(ev->sqlstate, SQLSTATE_TX_UNKNOWN) ||
+	    a->last_id <= 0 || a->last_db != db || a->last_tx != tx)
+		return 0;
+	*id = a->last_id;
+	memcpy(hash, a->last_hash, sizeof(a->last_hash));
+	return 1;
 }
 
 int

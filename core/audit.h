@@ -66,6 +66,12 @@ struct audit {
 	/* the last row inserted (committed or not): audit_head.h */
 	long long last_id;
 	char	 last_hash[65];
+	/* and where: its connection and transaction (struct db's ntx) */
+	const struct db *last_db;
+	unsigned long last_tx;
+	/* a row sent in a pipeline, its id not read yet: where */
+	const struct db *fold_db;
+	unsigned long fold_tx;
 };
 
 /* The struct db * is not used (quoting needs no connection). */
@@ -102,6 +108,16 @@ int	audit_privileges(struct db *, const struct config *,
 	    struct audit_privs *, struct merr *);
 
 /* event_fn for core/event.h: arg is a struct audit *. */
+/*
+ * A failure whose COMMIT is in doubt (SQLSTATE 08007, the connection lost
+ * after it went out): 1 when the last row a inserted went into that very
+ * transaction, ev->tx on db (db's current one when ev->tx is 0), with
+ * *id and hash (65 bytes) set: that row, looked up once the database is
+ * back, says whether it committed (present) or not (absent).  Else 0
+ * (not in doubt, or no row of that transaction known).
+ */
+int	audit_doubt_row(const struct audit *, const struct db *,
+	    const struct mig_event *, long long *id, char *hash);
 int	audit_hook(void *arg, struct db *, const struct actor *,
 	    const struct mig_event *, struct merr *);
 /* The same with a typed first argument. */

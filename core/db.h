@@ -199,6 +199,25 @@ int	db_send_rec(struct db *, const char *sql, int nparams,
 /* Forget what is prepared (db_close; a file that ran DEALLOCATE). */
 void	db_prep_drop(struct db *);
 int	db_pipe_sync(struct db *, struct merr *);
+/* What was sent goes to the server now (libpq keeps it until a Sync). */
+int	db_pipe_flush(struct db *, struct merr *);
+/* A Sync after what was sent, its results read later (db_pipe_sync). */
+int	db_pipe_push_sync(struct db *, struct merr *);
+/*
+ * A COMMIT in flight between transactions: everything sent so far (a
+ * COMMIT and what follows it before the next BEGIN) is flushed with a
+ * request that the server send its results at once, and the pipeline
+ * stays open (db_pipe_begin goes on in it).  db_pipe_hold() refuses a
+ * pipeline where something failed already.  db_pipe_settle() reads those
+ * results, whoever read them first: 0 when the COMMIT's own result said
+ * it committed; -1 when not, or when that result was not read (the
+ * connection lost: SQLSTATE 08007 from the caller's commit_in_doubt),
+ * or when no COMMIT is in flight to read (fails closed: MERR_INTERNAL,
+ * 08007, never "committed"); e says why.  A statement sent after them
+ * runs only if they went well (no Sync between).
+ */
+int	db_pipe_hold(struct db *, struct merr *);
+int	db_pipe_settle(struct db *, struct merr *);
 int	db_pipe_end(struct db *, struct merr *);
 int	db_pipe_failed(const struct db *, int *tag, struct merr *);
 /* Forget the pipeline without reading anything (db_close). */

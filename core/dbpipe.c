@@ -38,6 +38,12 @@ struct dbpipe {
 	int		 failed;	/* a statement failed since begin */
 	int		 failed_tag;
 	struct merr	 err;		/* its error */
+	int		 synced;	/* a Sync sent, not read yet */
+	size_t		 held;		/* the first tags: a COMMIT in flight
+					   (db_pipe_hold), not read yet */
+	int		 settled;	/* its results read: 1 all went well,
+					   -1 not (held_err), 0 not read */
+	struct merr	 held_err;
 };
 
 /*
@@ -69,6 +75,8 @@ db_pipe_begin(struct db *d, struct merr *e)
 {
 	if (d->conn == NULL)
 		return merr_set(e, MERR_CONNECT, "database unavailable");
+	if (d->pipe && (d->pipe->held || d->pipe->settled))
+		return 0;	/* after a COMMIT in flight: goes on */
 	if (d->pipe)
 		return merr_set(e, MERR_INTERNAL, "pipeline already begun");
 	if (prep_check(d, e) == -1)
@@ -210,23 +218,43 @@ db_prep_drop(struct db *d)
 }
 
 /*
- * Read every pending result and the sync; *last (may be NULL) receives
- * the last statement's result when all succeeded.
+ * The held COMMIT's own result is read (or can no longer be): settled,
+ * by that result alone (db_pipe_hold refuses a pipeline that failed
+ * before it, so p->failed is the COMMIT's, or its Prepare's; a session
+ * reset sent after it that fails is the next statement's failure, not
+ * the COMMIT's).
+ */
+static void
+held_read(struct dbpipe *p)
+{
+	p->settled = p->failed ? -1 : 1;
+	if (p->failed)
+		p->held_err = p->err;
+}
+
+/*
+ * Read the results of the first count statements in flight (the rest
+ * stay); *last (may be NULL) receives the last one's when count is all
+ * of them and all succeeded.  The results of a COMMIT in flight
+ * (db_pipe_hold) are settled when read, whoever reads them.  0, or -1
+ * when the connection is gone (nothing more to read).
  */
 static int
-pipe_read(struct db *d, PGresult **last, struct merr *e)
+pipe_take(struct db *d, size_t count, PGresult **last)
 {
 	struct dbpipe *p = d->pipe;
 	ExecStatusType st;
 	PGresult *r;
 	size_t i;
+	int gone = 0;
 
-	for (i = 0; i < p->n; i++) {
+	for (i = 0; i < count; i++) {
 		struct sent *t = &p->tags[i];
 
 		if ((r = PQgetResult(d->conn)) == NULL) {
 			pipe_fail(d, NULL, t->tag);
-			break;	/* the connection is gone */
+			gone = 1;	/* the connection is gone */
+			break;
 		}
 		st = PQresultStatus(r);
 		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
@@ -243,15 +271,39 @@ pipe_read(struct db *d, PGresult **last, struct merr *e)
 			PQclear(r);
 		while ((r = PQgetResult(d->conn)) != NULL)
 			PQclear(r);	/* the end of this statement's results */
+		/* the first held statement not a Prepare is the COMMIT */
+		if (i < p->held && t->prep < 0 && p->settled == 0)
+			held_read(p);
 	}
-	if (i == p->n)
+	if (gone)
+		count = p->n;
+	if (gone && p->held && p->settled == 0)
+		held_read(p);	/* lost before the COMMIT's result: failed */
+	p->held = p->held > count ? p->held - count : 0;
+	memmove(p->tags, p->tags + count, (p->n - count) * sizeof(*p->tags));
+	p->n -= count;
+	return gone ? -1 : 0;
+}
+
+/*
+ * Read every pending result and the sync; *last (may be NULL) receives
+ * the last statement's result when all succeeded.
+ */
+static int
+pipe_read(struct db *d, PGresult **last, struct merr *e)
+{
+	struct dbpipe *p = d->pipe;
+	ExecStatusType st;
+	PGresult *r;
+
+	if (pipe_take(d, p->n, last) == 0)
 		while ((r = PQgetResult(d->conn)) != NULL) {
 			st = PQresultStatus(r);
 			PQclear(r);
 			if (st == PGRES_PIPELINE_SYNC)
 				break;
 		}
-	p->n = 0;
+	p->synced = 0;
 	if (!p->failed)
 		return 0;
 	if (last && *last) {
@@ -262,19 +314,116 @@ pipe_read(struct db *d, PGresult **last, struct merr *e)
 	return -1;
 }
 
+/* Nothing more can be read: what is in flight failed. */
+static void
+pipe_lost(struct db *d)
+{
+	struct dbpipe *p = d->pipe;
+
+	if (p->held && p->settled == 0)
+		held_read(p);	/* after pipe_fail(): failed */
+	p->held = 0;
+	p->n = 0;
+	p->synced = 0;
+}
+
+/* A Sync, unless one is out already. */
+static int
+pipe_push_sync(struct db *d)
+{
+	if (d->pipe->synced)
+		return 0;
+	if (!PQpipelineSync(d->conn))
+		return -1;
+	d->pipe->synced = 1;
+	return 0;
+}
+
+int
+db_pipe_push_sync(struct db *d, struct merr *e)
+{
+	if (d->pipe == NULL || d->pipe->n == 0)
+		return 0;
+	if (pipe_push_sync(d) == -1) {
+		pipe_fail(d, NULL, d->pipe->tags[0].tag);
+		*e = d->pipe->err;
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_pipe_flush(struct db *d, struct merr *e)
+{
+	if (d->pipe == NULL || d->pipe->n == 0)
+		return 0;
+	if (PQflush(d->conn) != 0) {
+		pipe_fail(d, NULL, d->pipe->tags[d->pipe->n - 1].tag);
+		*e = d->pipe->err;
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_pipe_hold(struct db *d, struct merr *e)
+{
+	struct dbpipe *p = d->pipe;
+
+	if (p == NULL || p->n == 0 || p->held || p->synced || p->failed)
+		return merr_set(e, MERR_INTERNAL, "nothing to hold");
+	/* the server sends their results at once, not with the next Sync */
+	if (!PQsendFlushRequest(d->conn) || PQflush(d->conn) != 0) {
+		pipe_fail(d, NULL, DB_TAG_RECORD);
+		*e = p->err;
+		return -1;
+	}
+	p->held = p->n;
+	p->settled = 0;
+	return 0;
+}
+
+int
+db_pipe_settle(struct db *d, struct merr *e)
+{
+	struct dbpipe *p = d->pipe;
+	int rc;
+
+	/* fail closed: a COMMIT whose result nobody knows is in doubt,
+	 * never taken as committed */
+	if (p == NULL || (p->held == 0 && p->settled == 0)) {
+		if (p == NULL)	/* the connection was closed under it */
+			merr_set(e, MERR_CONNECT, "database unavailable with "
+			    "a COMMIT in flight");
+		else
+			merr_set(e, MERR_INTERNAL, "no COMMIT in flight to "
+			    "read: its result is not known");
+		snprintf(e->sqlstate, sizeof(e->sqlstate), "%s",
+		    SQLSTATE_TX_UNKNOWN);
+		return -1;
+	}
+	if (p->held)	/* the rest of it read too: nothing held is left */
+		pipe_take(d, p->held, NULL);
+	rc = p->settled == 1 ? 0 : -1;
+	if (rc == -1)
+		*e = p->held_err;
+	p->settled = 0;
+	return rc;
+}
+
 int
 db_pipe_sync(struct db *d, struct merr *e)
 {
 	if (d->pipe == NULL)
 		return 0;
-	if (d->pipe->n == 0) {
+	if (d->pipe->n == 0 && !d->pipe->synced) {
 		if (d->pipe->failed)
 			*e = d->pipe->err;
 		return d->pipe->failed ? -1 : 0;
 	}
-	if (!PQpipelineSync(d->conn)) {
+	if (pipe_push_sync(d) == -1) {
 		pipe_fail(d, NULL, d->pipe->tags[0].tag);
-		d->pipe->n = 0;
+		pipe_lost(d);
 		*e = d->pipe->err;
 		return -1;
 	}
@@ -290,11 +439,13 @@ db_pipe_query(struct db *d, const char *sql, int nparams,
 		*e = d->pipe->err;
 		return -1;
 	}
+	if (d->pipe->synced && pipe_read(d, NULL, e) == -1)
+		return -1;
 	if (!PQsendQueryParams(d->conn, sql, nparams, NULL, params, NULL,
 	    NULL, 0) || pipe_push(d, DB_TAG_RECORD, e) == -1 ||
-	    !PQpipelineSync(d->conn)) {
+	    pipe_push_sync(d) == -1) {
 		pipe_fail(d, NULL, DB_TAG_RECORD);
-		d->pipe->n = 0;
+		pipe_lost(d);
 		*e = d->pipe->err;
 		return -1;
 	}
@@ -318,7 +469,7 @@ db_pipe_end(struct db *d, struct merr *e)
 
 	if (d->pipe == NULL)
 		return 0;
-	rc = d->pipe->n ? db_pipe_sync(d, e) : 0;
+	rc = d->pipe->n || d->pipe->synced ? db_pipe_sync(d, e) : 0;
 	if (d->conn && !PQexitPipelineMode(d->conn) && rc == 0)
 		rc = db_result_error(d, NULL, NULL, e);
 	free(d->pipe->tags);
@@ -343,7 +494,7 @@ db_txstatus(struct db *d)
 	if (d->conn == NULL)
 		return PQTRANS_UNKNOWN;
 	/* results pending: the transaction the pipeline began is open */
-	if (d->pipe && d->pipe->n > 0)
+	if (d->pipe && (d->pipe->n > 0 || d->pipe->synced))
 		return d->pipe->failed ? PQTRANS_INERROR : PQTRANS_INTRANS;
 	return PQtransactionStatus(d->conn);
 }

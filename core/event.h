@@ -48,6 +48,12 @@ struct mig_event {
 	int		 ok;		/* 1 success, 0 failure/refusal */
 	const char	*sqlstate;	/* failure: SQLSTATE or NULL */
 	const char	*error;		/* failure: message or NULL */
+	/*
+	 * failure: the transaction it reports on (struct db's ntx), when
+	 * that is not the connection's current one (a COMMIT in flight when
+	 * the next file's BEGIN went out, runner.h); 0: the current one
+	 */
+	unsigned long	 tx;
 };
 
 typedef int (*event_fn)(void *arg, struct db *, const struct actor *,

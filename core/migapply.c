@@ -161,33 +161,44 @@ stopped(const struct mig_env *env, const struct merr *e)
 	return e->code == MERR_STATE && env->stop && *env->stop;
 }
 
+/* What run_list() records of each file that committed. */
+struct run_steps {
+	struct mstate		*s;
+	struct migration	**v;
+	const char		*verb;		/* "apply", "rollback" */
+	struct migrate_result	*res;
+};
+
+static int
+run_step(void *arg, size_t i, long ms, int stmts, struct merr *e)
+{
+	struct run_steps *rs = arg;
+	const struct trk_row *t = tracking_find(&rs->s->trk,
+	    rs->v[i]->version);
+	const char *verb = strcmp(rs->verb, "apply") == 0 && t && t->dirty ?
+	    "resume" : rs->verb;
+
+	return mres_step(rs->res, rs->v[i], verb, ms, stmts, e);
+}
+
 static int
 run_list(struct mstate *s, struct migration **v, size_t n, enum run_dir dir,
     struct migrate_result *res, struct merr *e)
 {
-	const struct mig_env *env = s->env;
-	size_t i;
+	struct run_steps rs = { s, v, dir == RUN_DOWN ? "rollback" : "apply",
+	    res };
+	const struct trk_row **resume;
+	int rc;
 
-	for (i = 0; i < n; i++) {
-		const struct trk_row *t = tracking_find(&s->trk, v[i]->version);
-		int stmts = 0, resume = t && t->dirty;
-		struct timespec a, b;
-		long ms;
-
-		if (i > 0 && env->stop && *env->stop)
-			return merr_set(e, MERR_STATE, "interrupted before "
-			    "'%s'", v[i]->id);
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		if (runner_run(env, v[i], dir, t, &stmts, e) == -1)
-			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		ms = (b.tv_sec - a.tv_sec) * 1000 +
-		    (b.tv_nsec - a.tv_nsec) / 1000000;
-		if (mres_step(res, v[i], dir == RUN_DOWN ? "rollback" :
-		    resume ? "resume" : "apply", ms, stmts, e) == -1)
-			return -1;
-	}
-	return 0;
+	if (n == 0)
+		return 0;
+	if ((resume = calloc(n, sizeof(*resume))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		resume[i] = tracking_find(&s->trk, v[i]->version);
+	rc = runner_run_list(s->env, v, n, dir, resume, run_step, &rs, e);
+	free(resume);
+	return rc;
 }
 
 /*

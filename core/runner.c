@@ -74,6 +74,75 @@ commit_in_doubt(struct runner *r, struct merr *e)
 	    "server; the tracking table there says");
 }
 
+static void
+progress(struct runner *r, size_t i, const char *phase, const char *note)
+{
+	const struct work_target *t = &r->w->target;
+
+	if (t->progress)
+		t->progress(t->arg, r->u, i, phase, note);
+}
+
+/* A unit of a chained work begins (work.h): its "start". */
+static void
+progress_start(struct runner *r)
+{
+	r->start_due = 0;
+	progress(r, 0, "start", NULL);
+}
+
+/* The held COMMIT committed: its work's "done". */
+static void
+chain_done(struct runner_chain *c)
+{
+	const struct work *hw = c->held;
+	const struct work_unit *hu = &hw->units[hw->nunits - 1];
+
+	c->held = NULL;
+	if (hw->target.progress)
+		hw->target.progress(hw->target.arg, hu, hu->nsteps, "done",
+		    NULL);
+}
+
+/*
+ * The COMMIT of the work before, left in flight (work.h, chain), read
+ * with this attempt's first round trip: that work's "done" and this
+ * unit's "start" when it committed; else r->held_failed, and e says why
+ * (its unit's failure is recorded once this attempt has ended).
+ */
+static int
+chain_read(struct runner *r, struct merr *e)
+{
+	struct merr err;
+
+	merr_clear(&err);
+	if (db_pipe_settle(r->db, &err) == -1) {
+		r->held_failed = 1;
+		*e = err;
+		return -1;
+	}
+	chain_done(r->w->chain);
+	if (r->start_due)
+		progress_start(r);
+	return 0;
+}
+
+/* Is this the last unit of a work whose last COMMIT may stay in flight? */
+static int
+holds(const struct runner *r)
+{
+	return r->w->chain && !r->unchained &&
+	    r->u == &r->w->units[r->w->nunits - 1];
+}
+
+/* A test's fault injection point (work.h), if any. */
+static void
+fault(const struct work *w, const char *point)
+{
+	if (w->fault)
+		w->fault(w->fault_arg, point);
+}
+
 /*
  * The end of a pipelined attempt: everything read, then COMMIT (and the
  * session reset) in a second round trip.  COMMIT is sent only once the
@@ -81,7 +150,10 @@ commit_in_doubt(struct runner *r, struct merr *e)
  * transaction its backend rolls back, never one that commits without
  * it (and without the migration lock, which died with it).  On a
  * failure the error is that of the statement that failed first (not of
- * the call that happened to read it), and r->step names it.
+ * the call that happened to read it), and r->step names it.  With a
+ * chain the COMMIT is not read here: it stays in flight, and the next
+ * work's BEGIN and statements go in the same message (read first by
+ * that work's attempt, or by runner_chain_end()).
  */
 static int
 attempt_piped(struct runner *r, int rc, struct merr *e)
@@ -89,6 +161,12 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 	struct merr first, ignore;
 	int tag, sent;
 
+	if (r->w->chain && r->w->chain->held) {
+		if (rc == 0)	/* the server has this unit as it commits */
+			rc = db_pipe_push_sync(r->db, e);
+		if (chain_read(r, e) == -1)
+			rc = -1;
+	}
 	if (rc == 0)
 		rc = db_pipe_sync(r->db, e);
 	if (rc == 0)
@@ -96,9 +174,17 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 	sent = rc == 0;
 	if (rc == 0 && r->w->reset)
 		rc = db_reset_session(r->db, e);
+	if (rc == 0 && holds(r) && (rc = db_pipe_hold(r->db, e)) == 0) {
+		r->w->chain->held = r->w;
+		r->w->chain->attempt = r->attempt;
+		fault(r->w, "chain-held");
+		return 0;
+	}
 	if (rc == 0)
 		rc = db_pipe_sync(r->db, e);
-	if (rc == -1 && db_pipe_failed(r->db, &tag, &first)) {
+	/* not after a held COMMIT's failure: e is that COMMIT's */
+	if (rc == -1 && !r->held_failed &&
+	    db_pipe_failed(r->db, &tag, &first)) {
 		*e = first;
 		if (tag >= 0)
 			r->step = (size_t)tag;
@@ -144,22 +230,65 @@ attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
 	return rc;
 }
 
-/* The one retry loop: a lock timeout is tried again, with backoff. */
+/* The pause before retry n + 1 (n from 0): doubled each time, to 10 s. */
+static long
+backoff_ms(const struct work_limits *l, int n)
+{
+	long b = l->backoff_ms > 0 ? l->backoff_ms : 100;
+
+	while (n-- > 0)
+		b = b * 2 > 10000 ? 10000 : b * 2;
+	return b;
+}
+
+/*
+ * Attempt n failed (e): 1 when it goes again, after the retry callback
+ * and the backoff (a lock timeout with tries left; once stopped only a
+ * whole unit that has begun), else 0.
+ */
 static int
-retrying(struct runner *r, enum att how, runner_fn fn, void *arg,
-    struct merr *e)
+again(struct runner *r, int n, const struct merr *e)
 {
 	const struct work_limits *l = &r->w->lim;
 	const struct work_target *t = &r->w->target;
-	long backoff = l->backoff_ms > 0 ? l->backoff_ms : 100;
-	int n, unprepared = 0;
 
-	for (n = 0;; n++) {
+	if (!db_is_lock_timeout(e) || n >= l->retries ||
+	    (runner_stopped(r) && !(r->u && r->u->whole)))
+		return 0;
+	if (t->retry)
+		t->retry(t->arg, r->u, r->step, n + 1, e);
+	mtime_sleep_ms(backoff_ms(l, n));
+	return 1;
+}
+
+/* Given up after attempt n: a lock timeout says how often it waited. */
+static int
+gave_up(struct runner *r, int n, struct merr *e)
+{
+	r->attempt = 0;
+	if (db_is_lock_timeout(e)) {
+		e->code = MERR_LOCKED;
+		merr_detail(e, "lock not acquired within %ld ms, %d attempts",
+		    r->w->lim.lock_ms, n + 1);
+	}
+	return -1;
+}
+
+/* The one retry loop, from attempt n: a lock timeout is tried again. */
+static int
+retrying_from(struct runner *r, enum att how, runner_fn fn, void *arg,
+    int n, struct merr *e)
+{
+	int unprepared = 0;
+
+	for (;; n++) {
 		r->attempt = n;
 		if (attempt(r, how, fn, arg, e) == 0) {
 			r->attempt = 0;
 			return 0;
 		}
+		if (r->held_failed)	/* not this unit's failure */
+			return -1;
 		/* the file deallocated the records' prepared statements (its
 		 * DEALLOCATE ALL, a DISCARD ALL before it): the transaction
 		 * rolled back, and goes once more without them (dbpipe.c) */
@@ -168,22 +297,16 @@ retrying(struct runner *r, enum att how, runner_fn fn, void *arg,
 			n--;
 			continue;
 		}
-		/* a whole unit that has begun is not given up for a stop */
-		if (!db_is_lock_timeout(e) || n >= l->retries ||
-		    (runner_stopped(r) && !(r->u && r->u->whole)))
-			break;
-		if (t->retry)
-			t->retry(t->arg, r->u, r->step, n + 1, e);
-		mtime_sleep_ms(backoff);
-		backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
+		if (!again(r, n, e))
+			return gave_up(r, n, e);
 	}
-	r->attempt = 0;
-	if (db_is_lock_timeout(e)) {
-		e->code = MERR_LOCKED;
-		merr_detail(e, "lock not acquired within %ld ms, %d attempts",
-		    l->lock_ms, n + 1);
-	}
-	return -1;
+}
+
+static int
+retrying(struct runner *r, enum att how, runner_fn fn, void *arg,
+    struct merr *e)
+{
+	return retrying_from(r, how, fn, arg, 0, e);
 }
 
 int
@@ -196,15 +319,6 @@ int
 runner_notx(struct runner *r, runner_fn fn, void *arg, struct merr *e)
 {
 	return retrying(r, ATT_NOTX, fn, arg, e);
-}
-
-static void
-progress(struct runner *r, size_t i, const char *phase, const char *note)
-{
-	const struct work_target *t = &r->w->target;
-
-	if (t->progress)
-		t->progress(t->arg, r->u, i, phase, note);
 }
 
 static int
@@ -306,6 +420,9 @@ tx_body(struct db *d, void *arg, struct merr *e)
 			return -1;
 	}
 	r->step = u->nsteps;
+	/* the server runs the steps while the records are made */
+	if (d->pipe && db_pipe_flush(d, e) == -1)
+		return -1;
 	return t->finish ? t->finish(t->arg, u, e) : 0;
 }
 
@@ -510,23 +627,141 @@ unit_run(struct runner *r, struct merr *e)
 	return unit_explicit(r, e);
 }
 
+/*
+ * The held COMMIT did not commit (e says why; the connection is out of
+ * pipeline mode, and the unit after it never ran).  A lock timeout there
+ * (a deferred constraint waiting on a row lock) rolled its unit back:
+ * it goes again as a whole, as if its COMMIT had been read in its own
+ * attempt, now with each COMMIT read before anything else is sent; 0
+ * when it commits (its "done").  Otherwise, or once its tries are spent,
+ * its unit's failure: c->failed, -1.  A connection lost leaves it in
+ * doubt (08007).
+ */
+static int
+chain_failed(struct db *db, volatile sig_atomic_t *stop,
+    struct runner_chain *c, struct merr *e)
+{
+	const struct work *hw = c->held;
+	struct runner hr;
+	int n = c->attempt;
+
+	runner_init(&hr, db, stop, hw);
+	hr.u = &hw->units[hw->nunits - 1];
+	hr.step = hr.u->nsteps;
+	hr.unchained = 1;
+	c->held = NULL;
+	if (db_ok(db) && again(&hr, n, e)) {
+		if (retrying_from(&hr, ATT_TX, tx_body, &hr, n + 1, e) == 0) {
+			progress(&hr, hr.u->nsteps, "done", NULL);
+			return 0;
+		}
+	} else if (db_ok(db) && db_is_lock_timeout(e)) {
+		gave_up(&hr, n, e);
+	} else {
+		commit_in_doubt(&hr, e);
+	}
+	c->failed = hw;
+	return unit_failed(&hr, 1, e);
+}
+
+int
+runner_chain_end(struct db *db, volatile sig_atomic_t *stop,
+    struct runner_chain *c, struct merr *e)
+{
+	struct merr ignore;
+	int rc;
+
+	if (c->held == NULL)
+		return 0;
+	merr_clear(&ignore);
+	db_pipe_sync(db, &ignore);	/* its Sync: failures are the COMMIT's */
+	rc = db_pipe_settle(db, e);
+	db_pipe_end(db, &ignore);
+	if (rc == -1)
+		return chain_failed(db, stop, c, e);
+	chain_done(c);
+	return 0;
+}
+
+/*
+ * With a COMMIT in flight, a unit goes in the same message only if it is
+ * one transaction sent in pipeline mode (and the stop flag was down).
+ */
+static int
+chains(const struct runner *r)
+{
+	return r->w->pipeline && r->u->mode == WORK_TX;
+}
+
+/*
+ * Run r's unit, the COMMIT of the work before in flight or not.  When
+ * that COMMIT did not commit, its unit's failure is the result (this
+ * unit never ran), unless it went again and committed: then this unit
+ * runs again, unless the stop flag is up by then.  On a failure of this
+ * unit's own, a COMMIT before it that is still in flight is read first:
+ * no unit is done or failed while the one before it is unknown.
+ */
+static int
+unit_chained(struct runner *r, struct merr *e)
+{
+	struct runner_chain *c = r->w->chain;
+	struct merr ce;
+
+	for (;;) {
+		r->held_failed = 0;
+		r->start_due = c && c->held;
+		if (c && !c->held)
+			progress_start(r);
+		if (unit_run(r, e) == 0)
+			return 0;
+		if (!r->held_failed)
+			break;
+		if (chain_failed(r->db, r->stop, c, e) == -1)
+			return -1;
+		if (runner_stopped(r)) {	/* nothing in flight now */
+			interrupted(r, e);
+			return unit_failed(r, 0, e);
+		}
+	}
+	if (c && c->held && c->held != r->w) {
+		merr_clear(&ce);
+		if (runner_chain_end(r->db, r->stop, c, &ce) == -1) {
+			*e = ce;
+			return -1;
+		}
+		if (r->start_due)
+			progress_start(r);
+	}
+	return unit_failed(r, 1, e);
+}
+
 int
 runner_exec(struct db *db, volatile sig_atomic_t *stop,
     const struct work *w, struct merr *e)
 {
+	struct runner_chain *c = w->chain;
 	struct runner r;
+	int stopped;
 
 	runner_init(&r, db, stop, w);
 	for (size_t k = 0; k < w->nunits; k++) {
 		r.u = &w->units[k];
 		r.step = r.u->start;
-		if (runner_stopped(&r)) {
+		/* one read of the stop flag decides both: the COMMIT in
+		 * flight is read first if this unit will not go with it */
+		stopped = runner_stopped(&r);
+		if (c && c->held && (stopped || !chains(&r)) &&
+		    runner_chain_end(db, stop, c, e) == -1)
+			return -1;
+		fault(w, "decided");
+		if (stopped) {
 			interrupted(&r, e);
 			return unit_failed(&r, 0, e);
 		}
-		if (unit_run(&r, e) == -1)
-			return unit_failed(&r, 1, e);
-		progress(&r, r.u->nsteps, "done", NULL);
+		if (unit_chained(&r, e) == -1)
+			return -1;
+		if (c == NULL || c->held != w)
+			progress(&r, r.u->nsteps, "done", NULL);
 	}
 	return 0;
 }

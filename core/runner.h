@@ -2,7 +2,8 @@
  * runner.h - the one executor of both tiers.
  *
  * runner_exec() runs a struct work (work.h), whoever produced it: a tier-1
- * plan (tier1.c) or a tier-2 script (runner_run() below, runner_script.c).
+ * plan (tier1.c) or tier-2 scripts (runner_run_list() below,
+ * runner_script.c).
  * It owns everything that touches PostgreSQL on the way: transactions,
  * SET LOCAL lock_timeout and statement_timeout, the retry on a lock
  * timeout (55P03) with backoff, CONCURRENTLY statements outside a
@@ -10,7 +11,7 @@
  * (read between steps and between units), and the calls that let the
  * producer record progress and audit rows in the right transaction.
  *
- * runner_run() is tier 2's producer.  Transaction modes (decided by migset
+ * runner_run_list() is tier 2's producer.  Transaction modes (decided by migset
  * from the parse tree):
  *   MIG_TX_ONE       BEGIN; SET LOCAL timeouts; statements; tracking row;
  *                    tier2.apply event; COMMIT.  A lock timeout rolls back
@@ -116,6 +117,9 @@ struct mig_env {
 	 * folder's entries were just stat'ed): it is used as it is.
 	 */
 	int			 cache_fresh;
+	/* Fault injection for tests (work.h, fault); NULL otherwise. */
+	void			(*fault)(void *arg, const char *point);
+	void			*fault_arg;
 };
 
 enum run_dir { RUN_UP = 0, RUN_DOWN };
@@ -128,6 +132,9 @@ struct runner {
 	const struct work_unit	*u;	/* the unit running */
 	size_t			 step;	/* its step running (nsteps: none) */
 	int			 attempt;	/* 0, then 1.. on retries */
+	int			 start_due;	/* "start" after the held COMMIT */
+	int			 held_failed;	/* the held COMMIT failed */
+	int			 unchained;	/* its COMMIT read in its attempt */
 };
 
 typedef int (*runner_fn)(struct db *, void *arg, struct merr *);
@@ -138,6 +145,35 @@ typedef int (*runner_fn)(struct db *, void *arg, struct merr *);
  */
 int	runner_exec(struct db *, volatile sig_atomic_t *stop,
 	    const struct work *, struct merr *);
+/*
+ * A COMMIT left in flight from one work to the next (work.h, chain):
+ * owned by the caller of runner_exec(), zeroed before the first work.
+ * After runner_exec() returns, held is w when w's last COMMIT is still
+ * in flight (its "done" progress comes once it is read), and failed is
+ * the work whose held COMMIT was read and did not commit (its unit's
+ * fail callback has run; runner_exec() returned -1 with its error and
+ * ran nothing of its own work).
+ */
+struct runner_chain {
+	const struct work	*held;
+	const struct work	*failed;
+	int			 attempt;	/* held's: 0, then 1.. on retries */
+};
+/*
+ * Read the COMMIT in flight, if any, and leave pipeline mode: 0 when it
+ * committed (its work's "done" progress), also after a lock timeout
+ * there that its unit's retries overcame (the unit ran again, as a
+ * whole, its COMMIT read at once); -1 when not (its unit's fail
+ * callback, c->failed, e; SQLSTATE 08007 when the connection was lost,
+ * or when the result is not known).
+ *
+ * runner_exec() reads the stop flag once for each unit: with a COMMIT in
+ * flight and the flag up (or a unit that cannot go with it), it ends the
+ * chain first; it never returns -1 with another work's COMMIT still in
+ * flight.
+ */
+int	runner_chain_end(struct db *, volatile sig_atomic_t *stop,
+	    struct runner_chain *, struct merr *);
 /* A runner for runner_tx() outside runner_exec() (no unit). */
 void	runner_init(struct runner *, struct db *, volatile sig_atomic_t *stop,
 	    const struct work *);
@@ -168,13 +204,21 @@ int	runner_lock(const struct mig_env *, long wait_ms, int *took,
 	    int *waited, struct merr *);
 
 /*
- * Run m's forward (RUN_UP) or rollback (RUN_DOWN) script, which must be
- * prepared.  resume is the migration's dirty tracking row or NULL.
- * *stmts receives the number of statements executed (may be NULL).
+ * Run the forward (RUN_UP) or rollback (RUN_DOWN) scripts of v[0..n),
+ * which must be prepared, in order, on env->db; stop at the first
+ * failure, or before the next file once *env->stop is set (MERR_STATE,
+ * "interrupted before"). resume[i] is v[i]'s dirty tracking row or NULL.
+ * A file's COMMIT goes out with the next file's first message (work.h,
+ * chain): done(arg, i, ms, stmts, e) is called for each file once its
+ * COMMIT is known to have committed, in order; a -1 from it stops the
+ * run.  A file whose COMMIT fails is that run's failure: nothing of the
+ * file after it ran.
  */
-int	runner_run(const struct mig_env *, const struct migration *m,
-	    enum run_dir, const struct trk_row *resume, int *stmts,
-	    struct merr *);
+typedef int (*runner_done_fn)(void *arg, size_t i, long ms, int stmts,
+    struct merr *);
+int	runner_run_list(const struct mig_env *, struct migration *const *v,
+	    size_t n, enum run_dir, const struct trk_row *const *resume,
+	    runner_done_fn done, void *arg, struct merr *);
 
 /* "alice", "uid 1001", or "migrated" for the daemon itself. */
 void	runner_actor_name(const struct actor *, char *buf, size_t len);

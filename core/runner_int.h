@@ -25,6 +25,9 @@ struct run {
 	int			 stmt;		/* current, 0-based */
 	int			 executed;	/* statements run */
 	long			 t0;		/* mtime_now_ms() at start */
+	long			 done_ms;	/* t0 to its COMMIT read */
+	unsigned long		 tx;		/* the transaction (db ntx) its
+						   records went into, or 0 */
 	char			 actor[128];
 	/* the current batched statement */
 	long long		 rows_done;

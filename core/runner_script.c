@@ -79,6 +79,21 @@ run_sql_failed(struct run *r, const struct mig_stmt *st, struct merr *e)
 	e->col = st->col;
 }
 
+/*
+ * A failure after the file's last statement (its records, or its COMMIT:
+ * a deferred constraint's check) names the file; no statement is known.
+ */
+static void
+run_end_failed(struct run *r, struct merr *e)
+{
+	char msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.120s': after its last "
+	    "statement: %.300s", verb(r), r->m->id, msg);
+	snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
+}
+
 int
 run_sql(struct run *r, const struct mig_stmt *st, const char *sql,
     struct merr *e)
@@ -107,6 +122,7 @@ emit(struct run *r, const char *action, int ok, const struct merr *err,
 		ev.error = err->msg;
 		ev.sqlstate = err->sqlstate[0] ? err->sqlstate : NULL;
 		ev.detail = err->detail[0] ? err->detail : NULL;
+		ev.tx = r->tx;
 	}
 	if (event_emit(r->env->hook, r->env->db, &ev, e) == -1 && ok == 0)
 		merr_clear(e);	/* a failure record is best effort */
@@ -162,11 +178,21 @@ lock_message(struct run *r, struct merr *e)
 	json_t *root = st ? mig_stmt_tree(st) : NULL;
 	const char *rel = root ? tree_relname(root) : NULL;
 
+	if (st == NULL) {	/* its COMMIT: a deferred constraint's check */
+		snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock "
+		    "timeout at its COMMIT after %d tries", verb(r), r->m->id,
+		    r->w.lim.retries + 1);
+		merr_detail(e, "its COMMIT (a deferred constraint's check) "
+		    "waited %ld ms for a lock on each try", r->w.lim.lock_ms);
+		snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
+		goto hint;
+	}
 	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
 	    "on \"%.64s\" after %d tries", verb(r), r->m->id, rel ? rel : "?",
 	    r->w.lim.retries + 1);
 	merr_detail(e, "statement %d of %zu waited %ld ms for its lock on "
 	    "each try", r->stmt + 1, r->sc->nstmts, r->w.lim.lock_ms);
+hint:
 	merr_hint(e, "a long transaction holds a conflicting lock; see "
 	    "pg_stat_activity, then run it again");
 	json_decref(root);
@@ -255,6 +281,7 @@ t2_begin(void *arg, const struct work_unit *u, struct merr *e)
 {
 	struct run *r = arg;
 
+	r->tx = 0;	/* no records of this attempt yet */
 	if (u->mode == WORK_TX) {	/* in the transaction: nothing to mark */
 		r->executed = 0;
 		return 0;
@@ -298,6 +325,7 @@ t2_finish(void *arg, const struct work_unit *u, struct merr *e)
 	struct db *d = r->env->db;
 
 	r->stmt = (int)r->sc->nstmts;
+	r->tx = d->ntx;	/* a failure of its COMMIT names it (event.h) */
 	prio_end(r);
 	if (strcmp(r->dirname, "down") == 0) {
 		if (tracking_delete(d, r->env->cfg, r->m->version, e) == -1)
@@ -331,6 +359,8 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 		    msg);
 	} else if (i < u->nsteps && e->file[0] == '\0') {
 		run_sql_failed(r, &r->sc->stmts[i], e);
+	} else if (e->file[0] == '\0' && e->code != MERR_LOCKED) {
+		run_end_failed(r, e);
 	}
 	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
 		lock_message(r, e);
@@ -382,6 +412,8 @@ t2_progress(void *arg, const struct work_unit *u, size_t i,
 	r->stmt = (int)i;
 	r->rows_done = 0;
 	r->rows_total = -1;
+	if (strcmp(phase, "done") == 0)
+		r->done_ms = run_elapsed_ms(r);
 	run_progress(r, strcmp(phase, "settled") == 0 ? "statement" : phase,
 	    note);
 }
@@ -517,44 +549,148 @@ run_limits(struct run *r)
 	r->w.lim.backoff_ms = c->retry_backoff_ms;
 	r->w.target = (struct work_target){ t2_begin, t2_step_done, t2_finish,
 	    t2_fail, t2_retry, t2_progress, t2_exec, r };
-	r->w.pipeline = 1;	/* WORK_TX: two round trips a file */
+	r->w.fault = r->env->fault;
+	r->w.fault_arg = r->env->fault_arg;
+	r->w.pipeline = 1;	/* WORK_TX: one round trip a file (chain) */
 	r->w.reset = 1;		/* a file's SET stays with the file */
 }
 
-int
-runner_run(const struct mig_env *env, const struct migration *m,
-    enum run_dir dir, const struct trk_row *resume, int *stmts,
+/* Set up r for m's script; "start" comes from the runner (chain). */
+static int
+run_init(struct run *r, const struct mig_env *env, const struct migration *m,
+    enum run_dir dir, const struct trk_row *resume, struct merr *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->env = env;
+	r->m = m;
+	r->sc = dir == RUN_UP ? &m->up : &m->down;
+	r->dirname = dir == RUN_UP ? "up" : "down";
+	r->resume = resume;
+	r->rows_total = -1;
+	r->t0 = mtime_now_ms();
+	runner_actor_name(env->actor, r->actor, sizeof(r->actor));
+	if (r->sc->path == NULL || !r->sc->parsed)
+		return merr_set(e, MERR_INTERNAL, "'%s' has no prepared %s "
+		    "script", m->id, r->dirname);
+	run_limits(r);
+	return run_build(r, e);
+}
+
+/*
+ * After a file: a file's session-level SET stays with the file (its
+ * COMMIT's round trip reset it, unless it failed or ran outside one
+ * transaction; a failure here means a lost connection, which the caller
+ * sees next).
+ */
+static void
+run_after(struct run *r, int rc)
+{
+	struct db *d = r->env->db;
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if ((rc == -1 || r->u.mode != WORK_TX) && db_ok(d) &&
+	    PQtransactionStatus(d->conn) == PQTRANS_IDLE)
+		db_reset_session(d, &ignore);
+}
+
+/* The file whose COMMIT was in flight is settled: it committed. */
+static int
+run_settled(struct run *r, size_t i, runner_done_fn done, void *arg,
     struct merr *e)
 {
-	struct merr ignore;
-	struct run r;
-	int rc;
+	int rc = done(arg, i, r->done_ms, r->executed, e);
 
-	memset(&r, 0, sizeof(r));
-	r.env = env;
-	r.m = m;
-	r.sc = dir == RUN_UP ? &m->up : &m->down;
-	r.dirname = dir == RUN_UP ? "up" : "down";
-	r.resume = resume;
-	r.rows_total = -1;
-	r.t0 = mtime_now_ms();
-	runner_actor_name(env->actor, r.actor, sizeof(r.actor));
-	if (r.sc->path == NULL || !r.sc->parsed)
-		return merr_set(e, MERR_INTERNAL, "'%s' has no prepared %s "
-		    "script", m->id, r.dirname);
-	run_limits(&r);
-	run_progress(&r, "start", NULL);
-	rc = run_build(&r, e);
-	if (rc == 0)
-		rc = runner_exec(env->db, env->stop, &r.w, e);
-	run_release(&r);
-	/* a file's session-level SET stays with the file (a failure here
-	 * means a lost connection, which the caller sees next) */
-	merr_clear(&ignore);
-	if ((rc == -1 || r.u.mode != WORK_TX) && db_ok(env->db) &&
-	    PQtransactionStatus(env->db->conn) == PQTRANS_IDLE)
-		db_reset_session(env->db, &ignore);
-	if (stmts)
-		*stmts = r.executed;
+	run_release(r);
+	return rc;
+}
+
+/*
+ * The file before (pw), whose COMMIT was in flight when the next one's
+ * runner_exec() began, once that returned: 0 it committed, -1 it did not
+ * (its failure recorded; e says why).  Its COMMIT is read here if it is
+ * still in flight, whatever became of the next file (runner_exec() reads
+ * it first, so this is a safeguard): no file is reported applied on a
+ * COMMIT nobody read.
+ */
+static int
+prev_settled(const struct mig_env *env, struct runner_chain *ch,
+    const struct work *pw, struct merr *e)
+{
+	struct merr pe;
+
+	if (ch->held == pw) {
+		merr_clear(&pe);
+		if (runner_chain_end(env->db, env->stop, ch, &pe) == -1) {
+			*e = pe;
+			return -1;
+		}
+	}
+	return ch->failed == pw ? -1 : 0;
+}
+
+int
+runner_run_list(const struct mig_env *env, struct migration *const *v,
+    size_t n, enum run_dir dir, const struct trk_row *const *resume,
+    runner_done_fn done, void *arg, struct merr *e)
+{
+	struct runner_chain ch;
+	struct run runs[2], *cur, *prev = NULL;
+	struct merr ignore;
+	size_t i;
+	int rc = 0;
+
+	memset(&ch, 0, sizeof(ch));
+	for (i = 0; i < n && rc == 0; i++) {
+		cur = &runs[i % 2];
+		if (i > 0 && env->stop && *env->stop) {
+			rc = merr_set(e, MERR_STATE, "interrupted before "
+			    "'%s'", v[i]->id);
+			break;
+		}
+		if ((rc = run_init(cur, env, v[i], dir, resume[i], e)) == -1) {
+			run_release(cur);
+			break;
+		}
+		cur->w.chain = &ch;
+		rc = runner_exec(env->db, env->stop, &cur->w, e);
+		if (prev && prev_settled(env, &ch, &prev->w, e) == -1) {
+			run_after(prev, -1);	/* it failed; cur never ran */
+			run_release(prev);
+			run_release(cur);
+			prev = NULL;
+			rc = -1;
+			break;
+		}
+		merr_clear(&ignore);
+		if (prev && run_settled(prev, i - 1, done, arg,
+		    rc == 0 ? e : &ignore) == -1 && rc == 0)
+			rc = -1;
+		prev = NULL;
+		if (ch.held == &cur->w) {	/* runner_exec() returned 0 */
+			prev = cur;	/* its COMMIT is in flight */
+			continue;
+		}
+		run_after(cur, rc);
+		if (rc == 0)
+			rc = run_settled(cur, i, done, arg, e);
+		else
+			run_release(cur);
+	}
+	if (prev) {	/* the last COMMIT, or the one before a stop */
+		struct merr pe;
+
+		merr_clear(&pe);
+		if (runner_chain_end(env->db, env->stop, &ch, &pe) == -1) {
+			run_after(prev, -1);
+			run_release(prev);
+			*e = pe;
+			return -1;
+		}
+		if (run_settled(prev, i - 1, done, arg, &pe) == -1 && rc == 0) {
+			*e = pe;
+			rc = -1;
+		}
+	}
 	return rc;
 }

@@ -66,6 +66,7 @@ struct work_limits {
 };
 
 struct runner;
+struct runner_chain;
 
 /*
  * What the producer records.  Every callback may be NULL; those that
@@ -89,8 +90,8 @@ struct work_target {
 	/* before retrying after a lock timeout (attempt: 1, 2, ...) */
 	void	(*retry)(void *, const struct work_unit *, size_t i,
 		    int attempt, const struct merr *why);
-	/* phase: "statement" (before step i), "settled" (step i's check
-	 * said it was done), "done" */
+	/* phase: "start" (a chained work's unit, i 0), "statement" (before
+	 * step i), "settled" (step i's check said it was done), "done" */
 	void	(*progress)(void *, const struct work_unit *, size_t i,
 		    const char *phase, const char *note);
 	/* a custom step (batched UPDATE): runs its transactions through
@@ -117,6 +118,28 @@ struct work {
 	 * such unit's COMMIT, in the same round trip.
 	 */
 	int			 reset;
+	/*
+	 * Works run one after another on one connection (tier 2's files):
+	 * the last unit's COMMIT (and session reset) is not waited for
+	 * when it is a pipelined WORK_TX unit; the next work's BEGIN and
+	 * statements follow it in the same message with no Sync between,
+	 * so they run only if it committed, and its result is read (the
+	 * server flushes it at once) before theirs: one round trip a
+	 * unit.  Every unit gets a "start" progress call, after the "done"
+	 * of the unit before it.  NULL: each COMMIT read before returning.
+	 * See runner.h, struct runner_chain.
+	 */
+	struct runner_chain	*chain;
+	/*
+	 * Fault injection for tests; NULL otherwise.  fault(fault_arg,
+	 * point) is called at these points, where a test may set the stop
+	 * flag or cut the connection:
+	 *   "decided"     runner_exec() has read the stop flag for a unit
+	 *                 and decided whether a COMMIT in flight goes on
+	 *   "chain-held"  a unit's COMMIT was left in flight (chain)
+	 */
+	void			(*fault)(void *arg, const char *point);
+	void			*fault_arg;
 };
 
 #endif

@@ -33,10 +33,6 @@ struct ops {
 	struct fgate	 gate;		/* may cache stand unlooked at? */
 	char		 origin[ANNOUNCE_ORIGIN_MAX];	/* in our NOTIFYs */
 	struct pending	 pending;	/* failures waiting for the db */
-	/* the connection and transaction (db->ntx) of the last audit row
-	   written inside a caller's transaction: an in-doubt COMMIT's */
-	const struct db	*row_db;
-	unsigned long	 row_ntx;
 	struct db_server primary;	/* the primary of the last job */
 };
 

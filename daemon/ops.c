@@ -57,18 +57,20 @@ ops_free(struct ops *o)
 /*
  * A failure the dead connection could not take, kept (pending.h).  When
  * its COMMIT is in doubt (SQLSTATE 08007) and the last audit row this
- * daemon inserted went into that very transaction (the same connection,
- * no BEGIN since), that row tells later whether it committed.
+ * daemon inserted went into that very transaction (ev->tx, or the
+ * connection's current one: audit_doubt_row), that row tells later
+ * whether it committed.
  */
 static void
 ops_keep_failure(struct ops *o, const struct config *cfg, struct db *db,
     const struct actor *a, const struct mig_event *ev)
 {
-	int doubt = ev->sqlstate && !strcmp(ev->sqlstate, SQLSTATE_TX_UNKNOWN) &&
-	    o->row_db == db && o->row_ntx == db->ntx && o->audit.last_id > 0;
+	char hash[65];
+	long long id;
+	int doubt = audit_doubt_row(&o->audit, db, ev, &id, hash);
 
-	pending_add(&o->pending, cfg, a, ev, doubt ? o->audit.last_id : 0,
-	    doubt ? o->audit.last_hash : NULL);
+	pending_add(&o->pending, cfg, a, ev, doubt ? id : 0,
+	    doubt ? hash : NULL);
 }
 
 /*
@@ -83,7 +85,6 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 	struct opctx *x = arg;
 	struct ops *o = x->o;
 	char dur[64] = "";
-	int intx = db->conn && db_txstatus(db) == PQTRANS_INTRANS;
 
 	if (ev->duration_ms >= 0)
 		snprintf(dur, sizeof(dur), " in %ld ms", ev->duration_ms);
@@ -106,10 +107,6 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 		if (pending_wanted(ev, db, e))
 			ops_keep_failure(o, x->cfg, db, a, ev);
 		return -1;
-	}
-	if (o->audit_ready && intx) {	/* the row commits with db's tx */
-		o->row_db = db;
-		o->row_ntx = db->ntx;
 	}
 	if (announce_wanted(ev->action))
 		return announce_change(db, x->cfg, o->origin, ev->action,

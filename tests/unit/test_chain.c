@@ -1,0 +1,387 @@
+/*
+ * test_chain.c - a file's COMMIT left in flight while the next file goes
+ * out in the same message (runner.h, struct runner_chain), against the
+ * real database, with faults injected at the runner's fault points
+ * (work.h): a stop that arrives once the runner has decided, the
+ * connection cut while a COMMIT is in flight after the server committed
+ * it, a lock timeout at a COMMIT in flight, and a COMMIT read that the
+ * pipeline knows nothing of.
+ */
+#include <sys/socket.h>
+
+#include <signal.h>
+
+#include "audit.h"
+#include "audit_head.h"
+#include "mtime.h"
+#include "pgtest.h"
+#include "tier2_helpers.h"
+
+static volatile sig_atomic_t stop_flag;
+
+/* What the fault points and hooks of a test do, and what they saw. */
+static struct {
+	int		 decided;	/* "decided" calls so far */
+	int		 stop_at;	/* set the stop flag at this one */
+	int		 cut;		/* cut the connection at "chain-held" */
+	struct db	*app;		/* holds a row lock; COMMIT at a retry */
+	struct db	 held;		/* that session (closed at teardown) */
+	struct audit	 audit;		/* the real audit writer (hook_audit) */
+	int		 doubt;		/* audit_doubt_row() of the failure */
+	long long	 doubt_id;
+	char		 doubt_hash[65];
+	char		 fail_target[128];
+	int		 events;	/* hook_audit calls */
+} X;
+
+/* Wait until sql, on a connection of its own, says "t" (10 s at most). */
+static void
+wait_for(const char *sql)
+{
+	struct db obs;
+	struct merr e;
+	PGresult *r;
+	int yes = 0;
+
+	memset(&obs, 0, sizeof(obs));
+	merr_clear(&e);
+	assert_int_equal(db_connect(&obs, F.cfg.database, "observer", &e), 0);
+	for (int i = 0; i < 1000 && !yes; i++) {
+		assert_int_equal(db_query(&obs, sql, 0, NULL, &r, &e), 0);
+		yes = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+		if (!yes)
+			mtime_sleep_ms(10);
+	}
+	db_close(&obs);
+	assert_true(yes);
+}
+
+/*
+ * The connection lost from the client's side only: its socket replaced
+ * by one whose peer is gone (reads see end of file, writes fail), so the
+ * result the server sent is never read; the server, its socket closed,
+ * ends the backend.
+ */
+static void
+cut(struct db *d)
+{
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_true(dup2(sv[0], PQsocket(d->conn)) >= 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+fault(void *arg, const char *point)
+{
+	(void)arg;
+	if (strcmp(point, "decided") == 0 && ++X.decided == X.stop_at)
+		stop_flag = 1;
+	if (strcmp(point, "chain-held") == 0 && X.cut && X.cut-- == 1) {
+		/* the server has committed the first file; its result stays
+		 * unread */
+		wait_for("SELECT count(*) = 1 FROM migrated_versions");
+		cut(&F.db);
+	}
+}
+
+/* The daemon's way: a real audit row, and for a failure it cannot write,
+ * the row that tells whether its COMMIT went through (daemon/ops.c). */
+static int
+hook_audit(void *arg, struct db *d, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	(void)arg;
+	X.events++;
+	if (audit_record(&X.audit, d, a, ev, e) == 0)
+		return 0;
+	if (!ev->ok) {
+		X.doubt = audit_doubt_row(&X.audit, d, ev, &X.doubt_id,
+		    X.doubt_hash);
+		snprintf(X.fail_target, sizeof(X.fail_target), "%s",
+		    ev->target ? ev->target : "");
+	}
+	return -1;
+}
+
+/* hook_record, and at a lock retry the application's COMMIT. */
+static int
+hook_release(void *arg, struct db *d, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if (X.app && strcmp(ev->action, "lock.retry") == 0) {
+		assert_int_equal(db_exec(X.app, "COMMIT", &ignore), 0);
+		db_close(X.app);
+		X.app = NULL;
+	}
+	return hook_record(arg, d, a, ev, e);
+}
+
+static int
+setup(void **state)
+{
+	memset(&X, 0, sizeof(X));
+	stop_flag = 0;
+	if (fx_setup(state) == -1)
+		return -1;
+	F.env.stop = &stop_flag;
+	F.env.fault = fault;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	db_close(&X.held);	/* a failed test's lock goes too */
+	return fx_teardown(state);
+}
+
+#define CX(t)	cmocka_unit_test_setup_teardown(t, setup, teardown)
+
+/* 20240101: a deferred foreign key that fails at COMMIT. */
+static void
+put_deferred_fail(void)
+{
+	put("20240101_a.sql", "CREATE TABLE par (id int PRIMARY KEY);\n"
+	    "CREATE TABLE kid (pid int REFERENCES par DEFERRABLE INITIALLY "
+	    "DEFERRED);\nINSERT INTO kid VALUES (1);\n");
+}
+
+/*
+ * A stop that arrives after the runner decided to send the second file
+ * with the first one's COMMIT in flight: that COMMIT is still read and
+ * acted on.  It failed (a deferred foreign key): the first file is the
+ * run's failure, not reported applied, and the second never ran.  (With
+ * the stop flag read twice, once for the decision and once for the
+ * interruption, the second file was "interrupted" and the first reported
+ * applied without its COMMIT read.)
+ */
+static void
+test_stop_after_decision_commit_fails(void **state)
+{
+	struct migrate_result r;
+	int rc;
+
+	(void)state;
+	put_deferred_fail();
+	put("20240102_b.sql", "CREATE TABLE b (id int);\n");
+	X.stop_at = 2;	/* the second file's decision */
+	migrate_result_init(&r);
+	merr_clear(&F.e);
+	rc = migrate_up(&F.env, &F.opts, &r, &F.e);
+	assert_int_equal(rc, -1);
+	assert_int_equal(X.decided, 2);
+	assert_int_equal(r.nsteps, 0);	/* nothing reported applied */
+	migrate_result_release(&r);
+	assert_string_equal(F.e.sqlstate, "23503");
+	assert_non_null(strstr(F.e.msg, "cannot apply '20240101_a': after "
+	    "its last statement"));
+	assert_non_null(strstr(F.e.file, "20240101_a.sql"));
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
+	    "0");
+	assert_string_equal(val("SELECT to_regclass('par') IS NULL AND "
+	    "to_regclass('b') IS NULL"), "t");
+	assert_string_equal(val("SELECT string_agg(action || ' ' || target, "
+	    "',' ORDER BY n) FROM test_events"), "tier2.fail 20240101_a");
+}
+
+/* The same stop, the first COMMIT good: both files done, then the stop. */
+static void
+test_stop_after_decision_commit_ok(void **state)
+{
+	struct migrate_result r;
+	int rc;
+
+	(void)state;
+	put("20240101_a.sql", "CREATE TABLE a (id int);\n");
+	put("20240102_b.sql", "CREATE TABLE b (id int);\n");
+	put("20240103_c.sql", "CREATE TABLE c (id int);\n");
+	X.stop_at = 2;
+	migrate_result_init(&r);
+	merr_clear(&F.e);
+	rc = migrate_up(&F.env, &F.opts, &r, &F.e);
+	assert_int_equal(rc, -1);
+	assert_int_equal(r.nsteps, 2);
+	migrate_result_release(&r);
+	assert_string_equal(F.e.msg, "interrupted before '20240103_c'");
+	assert_string_equal(val("SELECT string_agg(version, ',' ORDER BY "
+	    "version) FROM migrated_versions WHERE NOT dirty"),
+	    "20240101,20240102");
+	assert_string_equal(val("SELECT to_regclass('c') IS NULL"), "t");
+}
+
+/*
+ * The connection lost while the first file's COMMIT is in flight, after
+ * the server committed it and before its result was read, the second
+ * file's BEGIN already sent.  The second file (a goose StatementBegin
+ * block, which is read at once) finds the connection gone before it
+ * writes its audit row.  The failure is in doubt (08007) and names the
+ * first file's transaction: the audit row that resolves it is the first
+ * file's own, which the database holds once the connection is back: it
+ * committed, and no failure is to be recorded.  (Resolved as "the last
+ * row, if no BEGIN since", it was not in doubt: tier2.fail would have
+ * been appended for a file that committed.)
+ */
+static void
+test_connection_cut_commit_held(void **state)
+{
+	struct event_hook hook = { hook_audit, NULL, &F.actor };
+	char hash[65];
+	int found;
+
+	(void)state;
+	assert_int_equal(audit_ensure(&F.db, &F.cfg, &F.e), 0);
+	assert_int_equal(audit_init(&X.audit, &F.db, &F.cfg, &F.e), 0);
+	F.env.hook = &hook;
+	put("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n");
+	put("00002_b.sql", "-- +goose Up\n-- +goose StatementBegin\n"
+	    "CREATE TABLE b (id int);\n-- +goose StatementEnd\n");
+	X.cut = 1;
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.sqlstate, SQLSTATE_TX_UNKNOWN);
+	assert_non_null(strstr(F.e.msg, "'00001_a'"));
+	assert_string_equal(X.fail_target, "00001_a");
+	/* the first file's apply and failure: the second wrote no row */
+	assert_int_equal(X.events, 2);
+	assert_int_equal(X.doubt, 1);
+	/* back: the row is there, with its hash: it committed */
+	db_close(&F.db);
+	assert_int_equal(db_connect(&F.db, F.cfg.database, "test", &F.e), 0);
+	assert_string_equal(val("SELECT version FROM migrated_versions"),
+	    "00001");
+	assert_int_equal(audit_head_lookup(&F.db, X.audit.table, X.doubt_id,
+	    &found, hash, &F.e), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(hash, X.doubt_hash);
+	assert_string_equal(val("SELECT action || ' ' || target FROM "
+	    "migrated_audit ORDER BY id DESC LIMIT 1"), "tier2.apply 00001_a");
+	audit_release(&X.audit);
+	/* and the next run applies the second file */
+	F.env.hook = &F.hook;
+	if (up() == -1)
+		fail_e("up after the cut");
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
+	    "2");
+}
+
+/* par, row 1, locked FOR UPDATE by another session (X.held). */
+static void
+lock_parent_row(void)
+{
+	struct merr e;
+
+	sql("CREATE TABLE par (id int PRIMARY KEY); INSERT INTO par VALUES (1)");
+	merr_clear(&e);
+	assert_int_equal(db_connect(&X.held, F.cfg.database, "app", &e), 0);
+	assert_int_equal(db_exec(&X.held, "BEGIN; SELECT * FROM par WHERE "
+	    "id = 1 FOR UPDATE", &e), 0);
+}
+
+/* 20240101's COMMIT checks a deferred key on par's row 1. */
+static void
+put_deferred_wait(void)
+{
+	put("20240101_a.sql", "-- migrated:lock_timeout=100ms\n"
+	    "-- migrated:lock_retries=2\n"
+	    "CREATE TABLE kid (pid int REFERENCES par DEFERRABLE INITIALLY "
+	    "DEFERRED);\nINSERT INTO kid VALUES (1);\n");
+	put("20240102_b.sql", "CREATE TABLE b (id int);\n");
+}
+
+/*
+ * A lock timeout at a COMMIT in flight (the deferred key's check waits
+ * for the row lock): the file is tried again as a whole, as a lock
+ * timeout in its statements would be, and once the lock is gone it
+ * commits; the second file runs after it, once.
+ */
+static void
+test_lock_timeout_at_held_commit_retried(void **state)
+{
+	struct event_hook hook = { hook_release, NULL, &F.actor };
+
+	(void)state;
+	lock_parent_row();
+	X.app = &X.held;	/* released at the first retry */
+	put_deferred_wait();
+	F.env.hook = &hook;
+	if (up() == -1)
+		fail_e("up with a lock timeout at a COMMIT in flight");
+	assert_null(X.app);	/* released at the retry */
+	assert_string_equal(val("SELECT string_agg(version, ',' ORDER BY "
+	    "version) FROM migrated_versions WHERE NOT dirty"),
+	    "20240101,20240102");
+	assert_string_equal(val("SELECT string_agg(action || ' ' || target, "
+	    "',' ORDER BY n) FROM test_events"), "lock.retry 20240101_a,"
+	    "tier2.apply 20240101_a,tier2.apply 20240102_b");
+	assert_string_equal(val("SELECT count(*) FROM kid"), "1");
+}
+
+/* The lock never released: given up after its tries, named; nothing of
+ * the second file. */
+static void
+test_lock_timeout_at_held_commit_gives_up(void **state)
+{
+	struct merr e;
+
+	(void)state;
+	lock_parent_row();	/* not released */
+	put_deferred_wait();
+	assert_int_equal(up(), -1);
+	assert_int_equal(F.e.code, MERR_LOCKED);
+	assert_string_equal(F.e.sqlstate, "55P03");
+	assert_string_equal(F.e.msg, "cannot apply '20240101_a': lock "
+	    "timeout at its COMMIT after 3 tries");
+	assert_non_null(strstr(F.e.file, "20240101_a.sql"));
+	assert_string_equal(val("SELECT string_agg(action, ',' ORDER BY n) "
+	    "FROM test_events"), "lock.retry,lock.retry,tier2.fail");
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
+	    "0");
+	assert_string_equal(val("SELECT to_regclass('kid') IS NULL AND "
+	    "to_regclass('b') IS NULL"), "t");
+	merr_clear(&e);
+	assert_int_equal(db_exec(&X.held, "COMMIT", &e), 0);
+	db_close(&X.held);
+	if (up() == -1)
+		fail_e("up after the lock is gone");
+}
+
+/* Asked for the result of a COMMIT it never saw, the pipeline does not
+ * say "committed". */
+static void
+test_settle_unknown_fails_closed(void **state)
+{
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	assert_int_equal(db_pipe_begin(&F.db, &e), 0);
+	assert_int_equal(db_pipe_settle(&F.db, &e), -1);
+	assert_string_equal(e.sqlstate, SQLSTATE_TX_UNKNOWN);
+	merr_clear(&e);
+	assert_int_equal(db_pipe_end(&F.db, &e), 0);
+	merr_clear(&e);
+	assert_int_equal(db_pipe_settle(&F.db, &e), -1);	/* no pipeline */
+	assert_string_equal(e.sqlstate, SQLSTATE_TX_UNKNOWN);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		CX(test_stop_after_decision_commit_fails),
+		CX(test_stop_after_decision_commit_ok),
+		CX(test_connection_cut_commit_held),
+		CX(test_lock_timeout_at_held_commit_retried),
+		CX(test_lock_timeout_at_held_commit_gives_up),
+		CX(test_settle_unknown_fails_closed),
+	};
+
+	pgtest_require("test_chain");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
