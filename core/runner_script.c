@@ -128,20 +128,44 @@ emit(struct run *r, const char *action, int ok, const struct merr *err,
 		merr_clear(e);	/* a failure record is best effort */
 }
 
+/* The success, as recorded (at ok_ms) and said once it committed. */
+static void
+ok_event(const struct run *r, struct mig_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->action = strcmp(r->dirname, "up") == 0 ? "tier2.apply" :
+	    "tier2.rollback";
+	ev->target = r->m->id;
+	ev->checksum = r->m->checksum;
+	ev->duration_ms = r->ok_ms;
+	ev->statements = r->executed;
+}
+
+/*
+ * The success record, in the transaction that commits; nothing is said
+ * of it until its COMMIT was read (said_ok, at the unit's "done"): that
+ * COMMIT may go out with the next file and fail.
+ */
 static int
 emit_ok(struct run *r, struct merr *e)
 {
 	struct mig_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.action = strcmp(r->dirname, "up") == 0 ? "tier2.apply" :
-	    "tier2.rollback";
-	ev.target = r->m->id;
-	ev.checksum = r->m->checksum;
-	ev.duration_ms = run_elapsed_ms(r);
-	ev.statements = r->executed;
+	r->ok_ms = run_elapsed_ms(r);
+	ok_event(r, &ev);
 	ev.ok = 1;
+	ev.unread = 1;
 	return event_emit(r->env->hook, r->env->db, &ev, e);
+}
+
+static void
+said_ok(const struct run *r)
+{
+	struct mig_event ev;
+
+	ok_event(r, &ev);
+	ev.ok = 1;
+	event_said(r->env->hook, &ev);
 }
 
 /* The first "relname" in a parse tree (depth first), or NULL. */
@@ -412,8 +436,10 @@ t2_progress(void *arg, const struct work_unit *u, size_t i,
 	r->stmt = (int)i;
 	r->rows_done = 0;
 	r->rows_total = -1;
-	if (strcmp(phase, "done") == 0)
+	if (strcmp(phase, "done") == 0) {
 		r->done_ms = run_elapsed_ms(r);
+		said_ok(r);
+	}
 	run_progress(r, strcmp(phase, "settled") == 0 ? "statement" : phase,
 	    note);
 }

@@ -230,7 +230,7 @@ test_stop_after_decision_commit_ok(void **state)
 static void
 test_connection_cut_commit_held(void **state)
 {
-	struct event_hook hook = { hook_audit, NULL, &F.actor };
+	struct event_hook hook = { hook_audit, NULL, &F.actor, NULL };
 	char hash[65];
 	int found;
 
@@ -300,7 +300,7 @@ put_deferred_wait(void)
 static void
 test_lock_timeout_at_held_commit_retried(void **state)
 {
-	struct event_hook hook = { hook_release, NULL, &F.actor };
+	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
 
 	(void)state;
 	lock_parent_row();
