@@ -74,6 +74,25 @@ commit_in_doubt(struct runner *r, struct merr *e)
 	    "server; the tracking table there says");
 }
 
+/*
+ * The session reset sent after a COMMIT left in flight (work.h, chain)
+ * has no Sync before the next unit's BEGIN: PostgreSQL runs it in the
+ * implicit transaction that BEGIN takes over, and when that transaction
+ * rolls back the reset does too (the settings of the unit before, its
+ * SET ROLE, search_path, are back).  So after such a rollback the
+ * session is reset again, on its own, before anything else runs on it
+ * (another attempt, a lock.retry or failure record).
+ */
+static void
+reset_again(struct db *db)
+{
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if (db_ok(db) && PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		db_reset_session(db, &ignore);
+}
+
 static void
 progress(struct runner *r, size_t i, const char *phase, const char *note)
 {
@@ -204,6 +223,9 @@ attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
 	const struct work_limits *l = &r->w->lim;
 	int piped = how == ATT_TX && r->w->pipeline && r->u &&
 	    r->u->mode == WORK_TX;
+	/* the reset of the unit before goes in this transaction */
+	int carried = piped && r->w->chain && r->w->chain->held &&
+	    r->w->chain->held->reset;
 	struct merr ignore;
 	int rc = 0;
 
@@ -224,6 +246,8 @@ attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
 	if (rc == -1 && db_ok(r->db) &&
 	    PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
 		db_exec(r->db, "ROLLBACK", &ignore);
+	if (rc == -1 && carried)
+		reset_again(r->db);
 	if (how == ATT_NOTX && db_ok(r->db))
 		db_exec(r->db, "RESET lock_timeout; RESET statement_timeout",
 		    &ignore);
@@ -650,6 +674,9 @@ chain_failed(struct db *db, volatile sig_atomic_t *stop,
 	hr.step = hr.u->nsteps;
 	hr.unchained = 1;
 	c->held = NULL;
+	/* its transaction may have carried the reset of the unit before */
+	if (hw->reset)
+		reset_again(db);
 	if (db_ok(db) && again(&hr, n, e)) {
 		if (retrying_from(&hr, ATT_TX, tx_body, &hr, n + 1, e) == 0) {
 			progress(&hr, hr.u->nsteps, "done", NULL);

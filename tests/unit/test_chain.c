@@ -5,7 +5,9 @@
  * (work.h): a stop that arrives once the runner has decided, the
  * connection cut while a COMMIT is in flight after the server committed
  * it, a lock timeout at a COMMIT in flight, and a COMMIT read that the
- * pipeline knows nothing of.
+ * pipeline knows nothing of; and a file's session settings, which the
+ * next file's rollback brings back, reset again before that file goes
+ * again.
  */
 #include <sys/socket.h>
 
@@ -32,6 +34,7 @@ static struct {
 	long long	 doubt_id;
 	char		 doubt_hash[65];
 	char		 fail_target[128];
+	char		 retry_app[64];	/* application_name at a lock.retry */
 } X;
 
 /* Wait until sql, on a connection of its own, says "t" (10 s at most). */
@@ -106,14 +109,24 @@ hook_audit(void *arg, struct db *d, const struct actor *a,
 	return -1;
 }
 
-/* hook_record, and at a lock retry the application's COMMIT. */
+/* hook_record, and at a lock retry the application's COMMIT (and the
+ * session's application_name as the lock.retry row is written). */
 static int
 hook_release(void *arg, struct db *d, const struct actor *a,
     const struct mig_event *ev, struct merr *e)
 {
 	struct merr ignore;
 
+	PGresult *r;
+
 	merr_clear(&ignore);
+	if (strcmp(ev->action, "lock.retry") == 0 && !X.retry_app[0] &&
+	    db_query(d, "SELECT current_setting('application_name')", 0, NULL,
+	    &r, &ignore) == 0) {
+		snprintf(X.retry_app, sizeof(X.retry_app), "%s",
+		    PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
 	if (X.app && strcmp(ev->action, "lock.retry") == 0) {
 		assert_int_equal(db_exec(X.app, "COMMIT", &ignore), 0);
 		db_close(X.app);
@@ -348,6 +361,100 @@ test_lock_timeout_at_held_commit_gives_up(void **state)
 		fail_e("up after the lock is gone");
 }
 
+/*
+ * 20240101 sets what stays with its session (reset after its COMMIT);
+ * 20240102, after first (its first statements), keeps the settings it
+ * runs under in b_saw.
+ */
+static void
+put_set_then_saw(const char *first)
+{
+	char text[512];
+
+	put("20240101_a.sql", "SET application_name = 'leaked';\n"
+	    "SET search_path = public, pg_catalog;\n"
+	    "CREATE TABLE a (id int);\n");
+	snprintf(text, sizeof(text), "-- migrated:lock_timeout=100ms\n"
+	    "-- migrated:lock_retries=2\n%sCREATE TABLE public.b_saw AS SELECT "
+	    "current_setting('application_name') AS app, "
+	    "current_setting('search_path') AS path;\n", first);
+	put("20240102_b.sql", text);
+}
+
+/* The settings the second file committed under, and at its lock.retry,
+ * are the session's own, not the first file's. */
+static void
+assert_saw_defaults(void)
+{
+	assert_string_equal(val("SELECT string_agg(version, ',' ORDER BY "
+	    "version) FROM migrated_versions WHERE NOT dirty"),
+	    "20240101,20240102");
+	assert_string_equal(val("SELECT app || ' ' || path FROM b_saw"),
+	    "test \"$user\", public");
+	if (X.retry_app[0])
+		assert_string_equal(X.retry_app, "test");
+}
+
+/*
+ * The first file's session reset goes out after its COMMIT, with no Sync
+ * before the second file's BEGIN: it runs in the transaction that BEGIN
+ * takes over, and rolls back with it.  A lock timeout in the second
+ * file: its lock.retry row and its retry run with the session reset
+ * again (they ran as 'leaked', in the first file's search_path).
+ */
+static void
+test_settings_reset_before_retry(void **state)
+{
+	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
+
+	(void)state;
+	lock_parent_row();
+	X.app = &X.held;	/* released at the first retry */
+	put_set_then_saw("ALTER TABLE par ADD COLUMN x int;\n");
+	F.env.hook = &hook;
+	if (up() == -1)
+		fail_e("up with a lock timeout after a chained COMMIT");
+	assert_null(X.app);
+	assert_string_equal(X.retry_app, "test");
+	assert_saw_defaults();
+}
+
+/* The same for the second file's run again without the prepared records
+ * (its DEALLOCATE ALL rolled its first run back). */
+static void
+test_settings_reset_before_rerun(void **state)
+{
+	(void)state;
+	put_set_then_saw("DEALLOCATE ALL;\n");
+	if (up() == -1)
+		fail_e("up with a DEALLOCATE after a chained COMMIT");
+	assert_saw_defaults();
+}
+
+/*
+ * The second file, the last, waits at its COMMIT in flight (a deferred
+ * key): its transaction, which carried the first file's reset, rolled
+ * back; its retry runs with the session reset again.
+ */
+static void
+test_settings_reset_after_held_commit_fails(void **state)
+{
+	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
+
+	(void)state;
+	lock_parent_row();
+	X.app = &X.held;
+	put_set_then_saw("CREATE TABLE kid (pid int REFERENCES par DEFERRABLE "
+	    "INITIALLY DEFERRED);\nINSERT INTO kid VALUES (1);\n");
+	F.env.hook = &hook;
+	if (up() == -1)
+		fail_e("up with a lock timeout at the last COMMIT");
+	assert_null(X.app);
+	assert_string_equal(X.retry_app, "test");
+	assert_saw_defaults();
+	assert_string_equal(val("SELECT count(*) FROM kid"), "1");
+}
+
 /* Asked for the result of a COMMIT it never saw, the pipeline does not
  * say "committed". */
 static void
@@ -376,6 +483,9 @@ main(void)
 		CX(test_connection_cut_commit_held),
 		CX(test_lock_timeout_at_held_commit_retried),
 		CX(test_lock_timeout_at_held_commit_gives_up),
+		CX(test_settings_reset_before_retry),
+		CX(test_settings_reset_before_rerun),
+		CX(test_settings_reset_after_held_commit_fails),
 		CX(test_settle_unknown_fails_closed),
 	};
 
