@@ -93,6 +93,14 @@ reset_again(struct db *db)
 		db_reset_session(db, &ignore);
 }
 
+/* A failure of the unit's COMMIT, not of a step's: its i (work.h). */
+static void
+at_commit(struct runner *r)
+{
+	if (r->u && r->step == r->u->nsteps)
+		r->step = r->u->nsteps + 1;
+}
+
 static void
 progress(struct runner *r, size_t i, const char *phase, const char *note)
 {
@@ -208,8 +216,10 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 		if (tag >= 0)
 			r->step = (size_t)tag;
 	}
-	if (rc == -1 && sent)
+	if (rc == -1 && sent) {
+		at_commit(r);
 		commit_in_doubt(r, e);
+	}
 	merr_clear(&ignore);
 	if (db_pipe_end(r->db, rc == 0 ? e : &ignore) == -1)
 		rc = -1;
@@ -241,8 +251,10 @@ attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
 	if (piped)
 		rc = attempt_piped(r, rc, e);
 	else if (rc == 0 && how == ATT_TX &&
-	    (rc = db_exec(r->db, "COMMIT", e)) == -1)
+	    (rc = db_exec(r->db, "COMMIT", e)) == -1) {
+		at_commit(r);
 		commit_in_doubt(r, e);
+	}
 	if (rc == -1 && db_ok(r->db) &&
 	    PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
 		db_exec(r->db, "ROLLBACK", &ignore);
@@ -671,7 +683,7 @@ chain_failed(struct db *db, volatile sig_atomic_t *stop,
 
 	runner_init(&hr, db, stop, hw);
 	hr.u = &hw->units[hw->nunits - 1];
-	hr.step = hr.u->nsteps;
+	hr.step = hr.u->nsteps + 1;	/* its COMMIT (work.h) */
 	hr.unchained = 1;
 	c->held = NULL;
 	/* its transaction may have carried the reset of the unit before */

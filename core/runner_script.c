@@ -190,33 +190,62 @@ tree_relname(json_t *j)
 	return NULL;
 }
 
+/* "after 3 tries", "after 1 try" */
+static const char *
+tries(const struct run *r, char *buf, size_t len)
+{
+	int n = r->w.lim.retries + 1;
+
+	snprintf(buf, len, "after %d tr%s", n, n == 1 ? "y" : "ies");
+	return buf;
+}
+
+/*
+ * What waited after the file's last statement: its records (the tracking
+ * row, the audit chain's lock) or, at_commit, its COMMIT (a deferred
+ * constraint's check).
+ */
+static void
+lock_end_message(struct run *r, int at_commit, struct merr *e)
+{
+	char n[32];
+
+	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
+	    "%s %s", verb(r), r->m->id, at_commit ? "at its COMMIT" :
+	    "on its records", tries(r, n, sizeof(n)));
+	if (at_commit)
+		merr_detail(e, "its COMMIT (a deferred constraint's check) "
+		    "waited %ld ms for a lock on each try", r->w.lim.lock_ms);
+	else
+		merr_detail(e, "its tracking row or the audit chain's lock, "
+		    "after its last statement, waited %ld ms on each try",
+		    r->w.lim.lock_ms);
+	snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
+}
+
 /*
  * "cannot apply '20240103_x': lock timeout on "activity_logs" after 5
  * tries", with PostgreSQL's own words and the statement in the detail.
  */
 static void
-lock_message(struct run *r, struct merr *e)
+lock_message(struct run *r, int at_commit, struct merr *e)
 {
 	const struct mig_stmt *st = r->stmt < (int)r->sc->nstmts ?
 	    &r->sc->stmts[r->stmt] : NULL;
 	json_t *root = st ? mig_stmt_tree(st) : NULL;
 	const char *rel = root ? tree_relname(root) : NULL;
+	char n[32];
 
-	if (st == NULL) {	/* its COMMIT: a deferred constraint's check */
+	if (st == NULL) {
+		lock_end_message(r, at_commit, e);
+	} else {
 		snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock "
-		    "timeout at its COMMIT after %d tries", verb(r), r->m->id,
-		    r->w.lim.retries + 1);
-		merr_detail(e, "its COMMIT (a deferred constraint's check) "
-		    "waited %ld ms for a lock on each try", r->w.lim.lock_ms);
-		snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
-		goto hint;
+		    "timeout on \"%.64s\" %s", verb(r), r->m->id,
+		    rel ? rel : "?", tries(r, n, sizeof(n)));
+		merr_detail(e, "statement %d of %zu waited %ld ms for its "
+		    "lock on each try", r->stmt + 1, r->sc->nstmts,
+		    r->w.lim.lock_ms);
 	}
-	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
-	    "on \"%.64s\" after %d tries", verb(r), r->m->id, rel ? rel : "?",
-	    r->w.lim.retries + 1);
-	merr_detail(e, "statement %d of %zu waited %ld ms for its lock on "
-	    "each try", r->stmt + 1, r->sc->nstmts, r->w.lim.lock_ms);
-hint:
 	merr_hint(e, "a long transaction holds a conflicting lock; see "
 	    "pg_stat_activity, then run it again");
 	json_decref(root);
@@ -372,7 +401,7 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	struct merr ignore;
 	char msg[sizeof(e->msg)];
 
-	r->stmt = (int)i;
+	r->stmt = (int)(i > u->nsteps ? u->nsteps : i);	/* its COMMIT */
 	/* pipelined: the steps after the failed one were sent, not run */
 	if (u->mode == WORK_TX && i < u->nsteps && r->executed > (int)i)
 		r->executed = (int)i;
@@ -386,8 +415,8 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	} else if (e->file[0] == '\0' && e->code != MERR_LOCKED) {
 		run_end_failed(r, e);
 	}
-	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
-		lock_message(r, e);
+	if (e->code == MERR_LOCKED && strstr(e->msg, ": lock timeout ") == NULL)
+		lock_message(r, i > u->nsteps, e);
 	merr_clear(&ignore);
 	prio_end(r);
 	if (r->marked && db_ok(r->env->db)) {
@@ -411,8 +440,7 @@ t2_retry(void *arg, const struct work_unit *u, size_t i, int attempt,
 	struct merr ignore;
 	char note[160];
 
-	(void)u;
-	r->stmt = (int)i;
+	r->stmt = (int)(i > u->nsteps ? u->nsteps : i);	/* its COMMIT */
 	memset(&ev, 0, sizeof(ev));
 	ev.action = "lock.retry";
 	ev.target = r->m->id;

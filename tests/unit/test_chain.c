@@ -455,6 +455,51 @@ test_settings_reset_after_held_commit_fails(void **state)
 	assert_string_equal(val("SELECT count(*) FROM kid"), "1");
 }
 
+/* The real audit writer; the session holding the chain's lock closed
+ * before a failure is recorded (outside a transaction it would wait). */
+static int
+hook_audit_unlocking(void *arg, struct db *d, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	(void)arg;
+	if (!ev->ok)
+		db_close(&X.held);
+	return audit_record(&X.audit, d, a, ev, e);
+}
+
+/*
+ * A lock timeout on the file's records (another session holds the audit
+ * chain's lock) is named as such, not as its COMMIT's (a deferred
+ * constraint), which never went out.
+ */
+static void
+test_lock_timeout_on_records_named(void **state)
+{
+	struct event_hook hook = { hook_audit_unlocking, NULL, &F.actor, NULL };
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(audit_ensure(&F.db, &F.cfg, &F.e), 0);
+	assert_int_equal(audit_init(&X.audit, &F.db, &F.cfg, &F.e), 0);
+	merr_clear(&e);
+	assert_int_equal(db_connect(&X.held, F.cfg.database, "app", &e), 0);
+	assert_int_equal(db_exec(&X.held, "SELECT pg_advisory_lock("
+	    AUDIT_LOCK_KEY_STR ")", &e), 0);
+	F.env.hook = &hook;
+	put("20240101_a.sql", "-- migrated:lock_timeout=100ms\n"
+	    "-- migrated:lock_retries=0\nCREATE TABLE a (id int);\n");
+	assert_int_equal(up(), -1);
+	audit_release(&X.audit);
+	assert_int_equal(F.e.code, MERR_LOCKED);
+	assert_string_equal(F.e.msg, "cannot apply '20240101_a': lock "
+	    "timeout on its records after 1 try");
+	assert_non_null(strstr(F.e.detail, "the audit chain's lock"));
+	assert_null(strstr(F.e.detail, "COMMIT"));
+	assert_non_null(strstr(F.e.file, "20240101_a.sql"));
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
+	    "0");
+}
+
 /* Asked for the result of a COMMIT it never saw, the pipeline does not
  * say "committed". */
 static void
@@ -486,6 +531,7 @@ main(void)
 		CX(test_settings_reset_before_retry),
 		CX(test_settings_reset_before_rerun),
 		CX(test_settings_reset_after_held_commit_fails),
+		CX(test_lock_timeout_on_records_named),
 		CX(test_settle_unknown_fails_closed),
 	};
 
