@@ -519,6 +519,38 @@ test_settle_unknown_fails_closed(void **state)
 	assert_string_equal(e.sqlstate, SQLSTATE_TX_UNKNOWN);
 }
 
+/*
+ * The result of a held COMMIT never read, the connection still up (its
+ * results taken from under the pipeline): in doubt (08007), not a
+ * failure of its own, whatever libpq says of the connection.
+ */
+static void
+test_settle_result_lost_fails_closed(void **state)
+{
+	struct merr e;
+	PGresult *r;
+	int nulls = 0;
+
+	(void)state;
+	merr_clear(&e);
+	assert_int_equal(db_pipe_begin(&F.db, &e), 0);
+	assert_int_equal(db_send(&F.db, "SELECT 1", 0, NULL, DB_TAG_RECORD,
+	    &e), 0);
+	assert_int_equal(db_pipe_hold(&F.db, &e), 0);
+	while (nulls < 2)	/* its result, then nothing queued */
+		if ((r = PQgetResult(F.db.conn)) != NULL) {
+			PQclear(r);
+			nulls = 0;
+		} else {
+			nulls++;
+		}
+	assert_int_equal(db_pipe_settle(&F.db, &e), -1);
+	assert_true(db_ok(&F.db));
+	assert_string_equal(e.sqlstate, SQLSTATE_TX_UNKNOWN);
+	merr_clear(&e);
+	db_pipe_end(&F.db, &e);
+}
+
 int
 main(void)
 {
@@ -533,6 +565,7 @@ main(void)
 		CX(test_settings_reset_after_held_commit_fails),
 		CX(test_lock_timeout_on_records_named),
 		CX(test_settle_unknown_fails_closed),
+		CX(test_settle_result_lost_fails_closed),
 	};
 
 	pgtest_require("test_chain");
