@@ -758,6 +758,8 @@ unit_chained(struct runner *r, struct merr *e)
 		if (chain_failed(r->db, r->stop, c, e) == -1)
 			return -1;
 		if (runner_stopped(r)) {	/* nothing in flight now */
+			if (r->start_due)	/* its failure follows it */
+				progress_start(r);
 			interrupted(r, e);
 			return unit_failed(r, 0, e);
 		}
@@ -793,7 +795,9 @@ runner_exec(struct db *db, volatile sig_atomic_t *stop,
 		    runner_chain_end(db, stop, c, e) == -1)
 			return -1;
 		fault(w, "decided");
-		if (stopped) {
+		if (stopped) {	/* a chained unit's failure follows its start */
+			if (c)
+				progress_start(&r);
 			interrupted(&r, e);
 			return unit_failed(&r, 0, e);
 		}

@@ -4,10 +4,11 @@
  * real database, with faults injected at the runner's fault points
  * (work.h): a stop that arrives once the runner has decided, the
  * connection cut while a COMMIT is in flight after the server committed
- * it, a lock timeout at a COMMIT in flight, and a COMMIT read that the
- * pipeline knows nothing of; and a file's session settings, which the
- * next file's rollback brings back, reset again before that file goes
- * again.
+ * it, a lock timeout at a COMMIT in flight (and one on the records,
+ * named apart), a COMMIT read that the pipeline knows nothing of or
+ * whose result it never saw; a file's session settings, which the next
+ * file's rollback brings back, reset again before that file goes again;
+ * and a unit the stop flag ends: its "start", then its failure.
  */
 #include <sys/socket.h>
 
@@ -35,6 +36,7 @@ static struct {
 	char		 doubt_hash[65];
 	char		 fail_target[128];
 	char		 retry_app[64];	/* application_name at a lock.retry */
+	char		 phases[256];	/* rec_phase(): the calls seen */
 } X;
 
 /* Wait until sql, on a connection of its own, says "t" (10 s at most). */
@@ -551,6 +553,101 @@ test_settle_result_lost_fails_closed(void **state)
 	db_pipe_end(&F.db, &e);
 }
 
+static void
+rec_phase(void *arg, const struct work_unit *u, size_t i, const char *phase,
+    const char *note)
+{
+	(void)arg;
+	(void)u;
+	(void)i;
+	(void)note;
+	snprintf(X.phases + strlen(X.phases), sizeof(X.phases) -
+	    strlen(X.phases), "%s%s", X.phases[0] ? "," : "", phase);
+}
+
+static void
+rec_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
+{
+	(void)e;
+	rec_phase(arg, u, i, "fail", NULL);
+}
+
+static void
+env_phase(void *arg, const struct progress *p)
+{
+	(void)arg;
+	snprintf(X.phases + strlen(X.phases), sizeof(X.phases) -
+	    strlen(X.phases), "%s%s %s", X.phases[0] ? "," : "", p->phase,
+	    p->name);
+}
+
+/* hook_release, and the stop flag up as the first file's retry records
+ * its success. */
+static int
+hook_release_stop(void *arg, struct db *d, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	if (X.app == NULL && ev->ok && strcmp(ev->target, "20240101_a") == 0)
+		stop_flag = 1;
+	return hook_release(arg, d, a, ev, e);
+}
+
+/*
+ * The first file's COMMIT in flight waits for a lock; its retry commits,
+ * and by then the stop flag is up: the second file, which never ran, is
+ * interrupted after its "start" (it had none: its start waited for that
+ * COMMIT).
+ */
+static void
+test_stop_after_held_commit_retried(void **state)
+{
+	struct event_hook hook = { hook_release_stop, NULL, &F.actor, NULL };
+
+	(void)state;
+	lock_parent_row();
+	X.app = &X.held;
+	put_deferred_wait();
+	F.env.hook = &hook;
+	F.env.progress = env_phase;
+	assert_int_equal(up(), -1);
+	assert_int_equal(strncmp(F.e.msg, "'20240102_b' " RUNNER_INTERRUPTED,
+	    strlen("'20240102_b' " RUNNER_INTERRUPTED)), 0);
+	assert_string_equal(X.phases, "start a,retry a,done a,start b,fail b");
+	assert_string_equal(val("SELECT string_agg(version, ',' ORDER BY "
+	    "version) FROM migrated_versions WHERE NOT dirty"), "20240101");
+	assert_string_equal(val("SELECT to_regclass('b') IS NULL"), "t");
+}
+
+/* A chained unit the stop flag ends before it runs: "start", then its
+ * failure, as for any unit that fails (never a failure alone). */
+static void
+test_stopped_unit_started_then_failed(void **state)
+{
+	struct work_step st = { .sql = "CREATE TABLE never (id int)" };
+	struct work_unit u = { .mode = WORK_TX, .steps = &st, .nsteps = 1 };
+	struct runner_chain ch;
+	struct work w;
+	struct merr e;
+
+	(void)state;
+	memset(&ch, 0, sizeof(ch));
+	memset(&w, 0, sizeof(w));
+	w.units = &u;
+	w.nunits = 1;
+	w.pipeline = 1;
+	w.chain = &ch;
+	w.target.progress = rec_phase;
+	w.target.fail = rec_fail;
+	stop_flag = 1;
+	merr_clear(&e);
+	assert_int_equal(runner_exec(&F.db, &stop_flag, &w, &e), -1);
+	assert_int_equal(strncmp(e.msg, RUNNER_INTERRUPTED,
+	    strlen(RUNNER_INTERRUPTED)), 0);
+	assert_string_equal(X.phases, "start,fail");
+	assert_null(ch.held);
+	assert_string_equal(val("SELECT to_regclass('never') IS NULL"), "t");
+}
+
 int
 main(void)
 {
@@ -566,6 +663,8 @@ main(void)
 		CX(test_lock_timeout_on_records_named),
 		CX(test_settle_unknown_fails_closed),
 		CX(test_settle_result_lost_fails_closed),
+		CX(test_stopped_unit_started_then_failed),
+		CX(test_stop_after_held_commit_retried),
 	};
 
 	pgtest_require("test_chain");
