@@ -218,18 +218,26 @@ db_prep_drop(struct db *d)
 }
 
 /*
- * The held COMMIT's own result is read (or can no longer be): settled,
- * by that result alone (db_pipe_hold refuses a pipeline that failed
- * before it, so p->failed is the COMMIT's, or its Prepare's; a session
- * reset sent after it that fails is the next statement's failure, not
- * the COMMIT's).
+ * The held COMMIT's own result is read: settled, by that result alone
+ * (db_pipe_hold refuses a pipeline that failed before it, so p->failed
+ * is the COMMIT's, or its Prepare's; a session reset sent after it that
+ * fails is the next statement's failure, not the COMMIT's).  Or, lost,
+ * it can no longer be read: whether it committed is known only to the
+ * server (SQLSTATE 08007), whatever libpq says of the connection.
  */
 static void
-held_read(struct dbpipe *p)
+held_read(struct dbpipe *p, int lost)
 {
-	p->settled = p->failed ? -1 : 1;
-	if (p->failed)
-		p->held_err = p->err;
+	p->settled = p->failed || lost ? -1 : 1;
+	if (p->settled == 1)
+		return;
+	p->held_err = p->err;
+	if (!lost)
+		return;
+	snprintf(p->held_err.sqlstate, sizeof(p->held_err.sqlstate), "%s",
+	    SQLSTATE_TX_UNKNOWN);
+	merr_detail(&p->held_err, "the result of a COMMIT in flight was "
+	    "never read: whether it committed is known only to the server");
 }
 
 /*
@@ -273,12 +281,12 @@ pipe_take(struct db *d, size_t count, PGresult **last)
 			PQclear(r);	/* the end of this statement's results */
 		/* the first held statement not a Prepare is the COMMIT */
 		if (i < p->held && t->prep < 0 && p->settled == 0)
-			held_read(p);
+			held_read(p, 0);
 	}
 	if (gone)
 		count = p->n;
 	if (gone && p->held && p->settled == 0)
-		held_read(p);	/* lost before the COMMIT's result: failed */
+		held_read(p, 1);	/* lost before the COMMIT's result */
 	p->held = p->held > count ? p->held - count : 0;
 	memmove(p->tags, p->tags + count, (p->n - count) * sizeof(*p->tags));
 	p->n -= count;
@@ -321,7 +329,7 @@ pipe_lost(struct db *d)
 	struct dbpipe *p = d->pipe;
 
 	if (p->held && p->settled == 0)
-		held_read(p);	/* after pipe_fail(): failed */
+		held_read(p, 1);
 	p->held = 0;
 	p->n = 0;
 	p->synced = 0;

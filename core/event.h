@@ -54,15 +54,27 @@ struct mig_event {
 	 * the next file's BEGIN went out, runner.h); 0: the current one
 	 */
 	unsigned long	 tx;
+	/*
+	 * success: its transaction's COMMIT is read later (a tier-2 file's
+	 * COMMIT goes out with the next file, runner.h): the hook records
+	 * it with the transaction and says nothing of it yet; event_said()
+	 * follows once it is known to have committed
+	 */
+	int		 unread;
 };
 
 typedef int (*event_fn)(void *arg, struct db *, const struct actor *,
 	    const struct mig_event *, struct merr *);
 
+/* Says (logs) an event whose record was made with ev->unread set. */
+typedef void (*event_said_fn)(void *arg, const struct actor *,
+	    const struct mig_event *);
+
 struct event_hook {
 	event_fn	 fn;		/* NULL: nothing is recorded */
 	void		*arg;
 	const struct actor *actor;
+	event_said_fn	 said;		/* NULL: nothing is said */
 };
 
 /* Call the hook if there is one; returns its result or 0. */
@@ -73,6 +85,17 @@ event_emit(const struct event_hook *h, struct db *db,
 	if (h == NULL || h->fn == NULL)
 		return 0;
 	return h->fn(h->arg, db, h->actor, ev, e);
+}
+
+/*
+ * ev, recorded earlier with ev->unread set, committed: the hook says so
+ * (ev is the same event, its unread flag aside).
+ */
+static inline void
+event_said(const struct event_hook *h, const struct mig_event *ev)
+{
+	if (h && h->said)
+		h->said(h->arg, h->actor, ev);
 }
 
 #endif

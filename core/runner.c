@@ -74,6 +74,33 @@ commit_in_doubt(struct runner *r, struct merr *e)
 	    "server; the tracking table there says");
 }
 
+/*
+ * The session reset sent after a COMMIT left in flight (work.h, chain)
+ * has no Sync before the next unit's BEGIN: PostgreSQL runs it in the
+ * implicit transaction that BEGIN takes over, and when that transaction
+ * rolls back the reset does too (the settings of the unit before, its
+ * SET ROLE, search_path, are back).  So after such a rollback the
+ * session is reset again, on its own, before anything else runs on it
+ * (another attempt, a lock.retry or failure record).
+ */
+static void
+reset_again(struct db *db)
+{
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if (db_ok(db) && PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		db_reset_session(db, &ignore);
+}
+
+/* A failure of the unit's COMMIT, not of a step's: its i (work.h). */
+static void
+at_commit(struct runner *r)
+{
+	if (r->u && r->step == r->u->nsteps)
+		r->step = r->u->nsteps + 1;
+}
+
 static void
 progress(struct runner *r, size_t i, const char *phase, const char *note)
 {
@@ -189,8 +216,10 @@ attempt_piped(struct runner *r, int rc, struct merr *e)
 		if (tag >= 0)
 			r->step = (size_t)tag;
 	}
-	if (rc == -1 && sent)
+	if (rc == -1 && sent) {
+		at_commit(r);
 		commit_in_doubt(r, e);
+	}
 	merr_clear(&ignore);
 	if (db_pipe_end(r->db, rc == 0 ? e : &ignore) == -1)
 		rc = -1;
@@ -204,6 +233,9 @@ attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
 	const struct work_limits *l = &r->w->lim;
 	int piped = how == ATT_TX && r->w->pipeline && r->u &&
 	    r->u->mode == WORK_TX;
+	/* the reset of the unit before goes in this transaction */
+	int carried = piped && r->w->chain && r->w->chain->held &&
+	    r->w->chain->held->reset;
 	struct merr ignore;
 	int rc = 0;
 
@@ -219,11 +251,15 @@ attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
 	if (piped)
 		rc = attempt_piped(r, rc, e);
 	else if (rc == 0 && how == ATT_TX &&
-	    (rc = db_exec(r->db, "COMMIT", e)) == -1)
+	    (rc = db_exec(r->db, "COMMIT", e)) == -1) {
+		at_commit(r);
 		commit_in_doubt(r, e);
+	}
 	if (rc == -1 && db_ok(r->db) &&
 	    PQtransactionStatus(r->db->conn) != PQTRANS_IDLE)
 		db_exec(r->db, "ROLLBACK", &ignore);
+	if (rc == -1 && carried)
+		reset_again(r->db);
 	if (how == ATT_NOTX && db_ok(r->db))
 		db_exec(r->db, "RESET lock_timeout; RESET statement_timeout",
 		    &ignore);
@@ -647,9 +683,12 @@ chain_failed(struct db *db, volatile sig_atomic_t *stop,
 
 	runner_init(&hr, db, stop, hw);
 	hr.u = &hw->units[hw->nunits - 1];
-	hr.step = hr.u->nsteps;
+	hr.step = hr.u->nsteps + 1;	/* its COMMIT (work.h) */
 	hr.unchained = 1;
 	c->held = NULL;
+	/* its transaction may have carried the reset of the unit before */
+	if (hw->reset)
+		reset_again(db);
 	if (db_ok(db) && again(&hr, n, e)) {
 		if (retrying_from(&hr, ATT_TX, tx_body, &hr, n + 1, e) == 0) {
 			progress(&hr, hr.u->nsteps, "done", NULL);
@@ -719,6 +758,8 @@ unit_chained(struct runner *r, struct merr *e)
 		if (chain_failed(r->db, r->stop, c, e) == -1)
 			return -1;
 		if (runner_stopped(r)) {	/* nothing in flight now */
+			if (r->start_due)	/* its failure follows it */
+				progress_start(r);
 			interrupted(r, e);
 			return unit_failed(r, 0, e);
 		}
@@ -754,7 +795,9 @@ runner_exec(struct db *db, volatile sig_atomic_t *stop,
 		    runner_chain_end(db, stop, c, e) == -1)
 			return -1;
 		fault(w, "decided");
-		if (stopped) {
+		if (stopped) {	/* a chained unit's failure follows its start */
+			if (c)
+				progress_start(&r);
 			interrupted(&r, e);
 			return unit_failed(&r, 0, e);
 		}

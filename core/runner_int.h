@@ -26,6 +26,7 @@ struct run {
 	int			 executed;	/* statements run */
 	long			 t0;		/* mtime_now_ms() at start */
 	long			 done_ms;	/* t0 to its COMMIT read */
+	long			 ok_ms;		/* t0 to its success record */
 	unsigned long		 tx;		/* the transaction (db ntx) its
 						   records went into, or 0 */
 	char			 actor[128];

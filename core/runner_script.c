@@ -128,20 +128,44 @@ emit(struct run *r, const char *action, int ok, const struct merr *err,
 		merr_clear(e);	/* a failure record is best effort */
 }
 
+/* The success, as recorded (at ok_ms) and said once it committed. */
+static void
+ok_event(const struct run *r, struct mig_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->action = strcmp(r->dirname, "up") == 0 ? "tier2.apply" :
+	    "tier2.rollback";
+	ev->target = r->m->id;
+	ev->checksum = r->m->checksum;
+	ev->duration_ms = r->ok_ms;
+	ev->statements = r->executed;
+}
+
+/*
+ * The success record, in the transaction that commits; nothing is said
+ * of it until its COMMIT was read (said_ok, at the unit's "done"): that
+ * COMMIT may go out with the next file and fail.
+ */
 static int
 emit_ok(struct run *r, struct merr *e)
 {
 	struct mig_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.action = strcmp(r->dirname, "up") == 0 ? "tier2.apply" :
-	    "tier2.rollback";
-	ev.target = r->m->id;
-	ev.checksum = r->m->checksum;
-	ev.duration_ms = run_elapsed_ms(r);
-	ev.statements = r->executed;
+	r->ok_ms = run_elapsed_ms(r);
+	ok_event(r, &ev);
 	ev.ok = 1;
+	ev.unread = 1;
 	return event_emit(r->env->hook, r->env->db, &ev, e);
+}
+
+static void
+said_ok(const struct run *r)
+{
+	struct mig_event ev;
+
+	ok_event(r, &ev);
+	ev.ok = 1;
+	event_said(r->env->hook, &ev);
 }
 
 /* The first "relname" in a parse tree (depth first), or NULL. */
@@ -166,33 +190,62 @@ tree_relname(json_t *j)
 	return NULL;
 }
 
+/* "after 3 tries", "after 1 try" */
+static const char *
+tries(const struct run *r, char *buf, size_t len)
+{
+	int n = r->w.lim.retries + 1;
+
+	snprintf(buf, len, "after %d tr%s", n, n == 1 ? "y" : "ies");
+	return buf;
+}
+
+/*
+ * What waited after the file's last statement: its records (the tracking
+ * row, the audit chain's lock) or, at_commit, its COMMIT (a deferred
+ * constraint's check).
+ */
+static void
+lock_end_message(struct run *r, int at_commit, struct merr *e)
+{
+	char n[32];
+
+	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
+	    "%s %s", verb(r), r->m->id, at_commit ? "at its COMMIT" :
+	    "on its records", tries(r, n, sizeof(n)));
+	if (at_commit)
+		merr_detail(e, "its COMMIT (a deferred constraint's check) "
+		    "waited %ld ms for a lock on each try", r->w.lim.lock_ms);
+	else
+		merr_detail(e, "its tracking row or the audit chain's lock, "
+		    "after its last statement, waited %ld ms on each try",
+		    r->w.lim.lock_ms);
+	snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
+}
+
 /*
  * "cannot apply '20240103_x': lock timeout on "activity_logs" after 5
  * tries", with PostgreSQL's own words and the statement in the detail.
  */
 static void
-lock_message(struct run *r, struct merr *e)
+lock_message(struct run *r, int at_commit, struct merr *e)
 {
 	const struct mig_stmt *st = r->stmt < (int)r->sc->nstmts ?
 	    &r->sc->stmts[r->stmt] : NULL;
 	json_t *root = st ? mig_stmt_tree(st) : NULL;
 	const char *rel = root ? tree_relname(root) : NULL;
+	char n[32];
 
-	if (st == NULL) {	/* its COMMIT: a deferred constraint's check */
+	if (st == NULL) {
+		lock_end_message(r, at_commit, e);
+	} else {
 		snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock "
-		    "timeout at its COMMIT after %d tries", verb(r), r->m->id,
-		    r->w.lim.retries + 1);
-		merr_detail(e, "its COMMIT (a deferred constraint's check) "
-		    "waited %ld ms for a lock on each try", r->w.lim.lock_ms);
-		snprintf(e->file, sizeof(e->file), "%s", r->sc->path);
-		goto hint;
+		    "timeout on \"%.64s\" %s", verb(r), r->m->id,
+		    rel ? rel : "?", tries(r, n, sizeof(n)));
+		merr_detail(e, "statement %d of %zu waited %ld ms for its "
+		    "lock on each try", r->stmt + 1, r->sc->nstmts,
+		    r->w.lim.lock_ms);
 	}
-	snprintf(e->msg, sizeof(e->msg), "cannot %s '%.150s': lock timeout "
-	    "on \"%.64s\" after %d tries", verb(r), r->m->id, rel ? rel : "?",
-	    r->w.lim.retries + 1);
-	merr_detail(e, "statement %d of %zu waited %ld ms for its lock on "
-	    "each try", r->stmt + 1, r->sc->nstmts, r->w.lim.lock_ms);
-hint:
 	merr_hint(e, "a long transaction holds a conflicting lock; see "
 	    "pg_stat_activity, then run it again");
 	json_decref(root);
@@ -348,7 +401,7 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	struct merr ignore;
 	char msg[sizeof(e->msg)];
 
-	r->stmt = (int)i;
+	r->stmt = (int)(i > u->nsteps ? u->nsteps : i);	/* its COMMIT */
 	/* pipelined: the steps after the failed one were sent, not run */
 	if (u->mode == WORK_TX && i < u->nsteps && r->executed > (int)i)
 		r->executed = (int)i;
@@ -362,8 +415,8 @@ t2_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
 	} else if (e->file[0] == '\0' && e->code != MERR_LOCKED) {
 		run_end_failed(r, e);
 	}
-	if (e->code == MERR_LOCKED && strstr(e->msg, " tries") == NULL)
-		lock_message(r, e);
+	if (e->code == MERR_LOCKED && strstr(e->msg, ": lock timeout ") == NULL)
+		lock_message(r, i > u->nsteps, e);
 	merr_clear(&ignore);
 	prio_end(r);
 	if (r->marked && db_ok(r->env->db)) {
@@ -387,8 +440,7 @@ t2_retry(void *arg, const struct work_unit *u, size_t i, int attempt,
 	struct merr ignore;
 	char note[160];
 
-	(void)u;
-	r->stmt = (int)i;
+	r->stmt = (int)(i > u->nsteps ? u->nsteps : i);	/* its COMMIT */
 	memset(&ev, 0, sizeof(ev));
 	ev.action = "lock.retry";
 	ev.target = r->m->id;
@@ -412,8 +464,10 @@ t2_progress(void *arg, const struct work_unit *u, size_t i,
 	r->stmt = (int)i;
 	r->rows_done = 0;
 	r->rows_total = -1;
-	if (strcmp(phase, "done") == 0)
+	if (strcmp(phase, "done") == 0) {
 		r->done_ms = run_elapsed_ms(r);
+		said_ok(r);
+	}
 	run_progress(r, strcmp(phase, "settled") == 0 ? "statement" : phase,
 	    note);
 }

@@ -71,7 +71,8 @@ struct runner_chain;
 /*
  * What the producer records.  Every callback may be NULL; those that
  * return int abort the unit with -1.  i is the step's index, or nsteps for
- * what is not a step (begin, finish).
+ * what is not a step (begin, finish), or nsteps + 1 (fail and retry only)
+ * when what failed is the unit's COMMIT (a deferred constraint's check).
  */
 struct work_target {
 	/* WORK_TX: inside the transaction, before the steps; other modes:

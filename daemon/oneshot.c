@@ -361,7 +361,7 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	struct db db, lockdb = { 0 };
 	struct oneshot_audit oa = { .cfg = cfg, .lockdb = &lockdb,
 	    .defer = defer };
-	struct event_hook hook = { oneshot_hook, &oa, &self };
+	struct event_hook hook = { oneshot_hook, &oa, &self, NULL };
 	struct tier1_report rep;
 	struct plan *p = NULL;
 	struct mig_env env;

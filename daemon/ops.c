@@ -73,17 +73,10 @@ ops_keep_failure(struct ops *o, const struct config *cfg, struct db *db,
 	    doubt ? hash : NULL);
 }
 
-/*
- * The daemon's event hook: one log line per event, then the audit row and
- * the announcement to the other daemons, in the caller's transaction
- * (core/event.h, core/announce.h).
- */
-static int
-ops_event(void *arg, struct db *db, const struct actor *a,
-    const struct mig_event *ev, struct merr *e)
+/* An event's log line. */
+static void
+ops_say(const struct mig_event *ev)
 {
-	struct opctx *x = arg;
-	struct ops *o = x->o;
 	char dur[64] = "";
 
 	if (ev->duration_ms >= 0)
@@ -102,6 +95,32 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 		    (ev->detail ? ev->detail : "refused"),
 		    ev->sqlstate ? " (SQLSTATE " : "",
 		    ev->sqlstate ? ev->sqlstate : "", ev->sqlstate ? ")" : "");
+}
+
+/* The hook's event_said(): a success said once its COMMIT was read. */
+static void
+ops_said(void *arg, const struct actor *a, const struct mig_event *ev)
+{
+	(void)arg;
+	(void)a;
+	ops_say(ev);
+}
+
+/*
+ * The daemon's event hook: one log line per event (for a success whose
+ * COMMIT is read later, at ops_said), then the audit row and the
+ * announcement to the other daemons, in the caller's transaction
+ * (core/event.h, core/announce.h).
+ */
+static int
+ops_event(void *arg, struct db *db, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	struct opctx *x = arg;
+	struct ops *o = x->o;
+
+	if (!ev->unread)
+		ops_say(ev);
 	if (o->audit_ready && audit_record(&o->audit, db, a, ev, e) == -1) {
 		/* the server went away mid-operation: recorded once back */
 		if (pending_wanted(ev, db, e))
@@ -352,6 +371,7 @@ ops_run(struct dbloop *d, struct dbtask *t)
 	x.hook.fn = ops_event;
 	x.hook.arg = &x;
 	x.hook.actor = &j->actor;
+	x.hook.said = ops_said;
 	merr_clear(&j->err);
 	if (d->stop && j->conn_id != 0)
 		j->rc = ops_refuse(j, &j->err);	/* stopping: ours only */

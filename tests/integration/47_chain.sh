@@ -3,7 +3,8 @@
 # back alone: a file whose COMMIT fails (a deferred foreign key) is the
 # run's failure, named with its file; the files before it stay applied
 # with their tracking and audit rows; nothing of the file after it ran
-# (not even a sequence's nextval, which no rollback undoes); a file whose
+# (not even a sequence's nextval, which no rollback undoes), and the
+# daemon's log says it applied only the files that committed; a file whose
 # statement fails in the middle of a run is not applied, and neither is
 # the one after it; a file's SET does not reach the next file; the audit
 # chain verifies after every run.
@@ -62,6 +63,14 @@ is "COMMIT fails: the next file never ran (its nextval not drawn)" \
     "$(q "SELECT is_called FROM chain_seq")" f
 is "COMMIT fails: the next file not applied" \
     "$(q "SELECT count(*) FROM pg_class WHERE relname = 'c_21'")$(q "SELECT count(*) FROM migrated_versions WHERE version = '20240101_000021'")" 00
+is "COMMIT fails: the daemon log has its failure" \
+    "$(grep -c "tier2.fail '20240101_000020_deferred'" daemon.log)" 1
+is "COMMIT fails: the daemon log says applied only of the files that committed" \
+    "$(grep -o "tier2.apply '[^']*'" daemon.log | sort)" \
+    "$({ printf "tier2.apply '20240101_000000_seq'\n"
+	for i in $(seq 1 19); do printf "tier2.apply '20240101_%06d_c%s'\n" "$i" "$i"; done; } | sort)"
+is "COMMIT fails: no tier2.apply line for the file after it" \
+    "$(grep -c "tier2.apply '20240101_000021_after'" daemon.log)" 0
 verify "COMMIT fails"
 
 # fixed: the rest goes; a file's SET stays with it

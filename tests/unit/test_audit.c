@@ -123,7 +123,7 @@ emit(struct fx *x, const struct actor *who, const char *action,
 	    .duration_ms = 12, .statements = 1, .ok = ok,
 	    .sqlstate = ok ? NULL : "42P07",
 	    .error = ok ? NULL : "relation \"t\" already exists" };
-	struct event_hook h = { audit_hook, &x->a, who };
+	struct event_hook h = { audit_hook, &x->a, who, NULL };
 	struct merr e;
 
 	merr_clear(&e);
@@ -282,7 +282,7 @@ test_failure_after_rollback(void **state)
 	struct failing f = { "SELECT 1 / 0" };
 	struct actor peer = { 0, 1000, 77, "bob" };
 	struct mig_event ev = { "tier2.fail", "20240102_div", NULL, "ab12",
-	    3, 2, 0, NULL, NULL, 0 };
+	    3, 2, 0, NULL, NULL, 0, 0 };
 	struct fx x;
 	struct merr e, e2;
 	char *s;
@@ -334,7 +334,7 @@ run_audited(struct db *db, void *arg, struct merr *e)
 {
 	struct change *c = arg;
 	struct mig_event ev = { "tier1.apply", "public.t_orphan", NULL, NULL,
-	    1, 1, 1, NULL, NULL, 0 };
+	    1, 1, 1, NULL, NULL, 0, 0 };
 
 	if (db_exec(db, "CREATE TABLE t_orphan (id int)", e) == -1)
 		return -1;
@@ -576,7 +576,7 @@ static void
 test_long_detail(void **state)
 {
 	struct mig_event ev = { "tier2.apply", "20240106_big", NULL, NULL,
-	    1, 1, 1, NULL, NULL, 0 };
+	    1, 1, 1, NULL, NULL, 0, 0 };
 	struct audit_verify_result r;
 	struct merr e;
 	struct fx x;
@@ -641,7 +641,7 @@ test_folded(void **state)
 	struct actor peer = { 0, 1000, 4242, "zo\xc3\xab" };
 	struct mig_event ev = { "tier2.apply", "20240107_caf\xc3\xa9",
 	    "CREATE TABLE \"\xe6\x97\xa5\" (id int)", NULL, -1, 2, 1, NULL,
-	    NULL, 0 };
+	    NULL, 0, 0 };
 	struct audit_verify_result r;
 	struct merr e;
 	struct fx x;
@@ -680,7 +680,7 @@ writer(int k)
 {
 	struct actor peer = { 0, 2000 + k, 500 + k, "w" };
 	struct mig_event ev = { "tier2.apply", "20240105_conc", "x", NULL,
-	    1, 1, 1, NULL, NULL, 0 };
+	    1, 1, 1, NULL, NULL, 0, 0 };
 	struct config *c = cfg_new("public", "a_conc");
 	struct audit a;
 	struct merr e;

@@ -585,7 +585,7 @@ test_events(void **state)
 {
 	struct config cfg;
 	struct tier1_report rep;
-	struct event_hook hook = { record_event, NULL, NULL };
+	struct event_hook hook = { record_event, NULL, NULL, NULL };
 	struct db other;
 	struct merr e;
 	char *got;

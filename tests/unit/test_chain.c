@@ -4,8 +4,11 @@
  * real database, with faults injected at the runner's fault points
  * (work.h): a stop that arrives once the runner has decided, the
  * connection cut while a COMMIT is in flight after the server committed
- * it, a lock timeout at a COMMIT in flight, and a COMMIT read that the
- * pipeline knows nothing of.
+ * it, a lock timeout at a COMMIT in flight (and one on the records,
+ * named apart), a COMMIT read that the pipeline knows nothing of or
+ * whose result it never saw; a file's session settings, which the next
+ * file's rollback brings back, reset again before that file goes again;
+ * and a unit the stop flag ends: its "start", then its failure.
  */
 #include <sys/socket.h>
 
@@ -32,6 +35,8 @@ static struct {
 	char		 doubt_hash[65];
 	char		 fail_target[128];
 	int		 events;	/* hook_audit calls */
+	char		 retry_app[64];	/* application_name at a lock.retry */
+	char		 phases[256];	/* rec_phase(): the calls seen */
 } X;
 
 /* Wait until sql, on a connection of its own, says "t" (10 s at most). */
@@ -107,14 +112,24 @@ hook_audit(void *arg, struct db *d, const struct actor *a,
 	return -1;
 }
 
-/* hook_record, and at a lock retry the application's COMMIT. */
+/* hook_record, and at a lock retry the application's COMMIT (and the
+ * session's application_name as the lock.retry row is written). */
 static int
 hook_release(void *arg, struct db *d, const struct actor *a,
     const struct mig_event *ev, struct merr *e)
 {
 	struct merr ignore;
 
+	PGresult *r;
+
 	merr_clear(&ignore);
+	if (strcmp(ev->action, "lock.retry") == 0 && !X.retry_app[0] &&
+	    db_query(d, "SELECT current_setting('application_name')", 0, NULL,
+	    &r, &ignore) == 0) {
+		snprintf(X.retry_app, sizeof(X.retry_app), "%s",
+		    PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
 	if (X.app && strcmp(ev->action, "lock.retry") == 0) {
 		assert_int_equal(db_exec(X.app, "COMMIT", &ignore), 0);
 		db_close(X.app);
@@ -231,7 +246,7 @@ test_stop_after_decision_commit_ok(void **state)
 static void
 test_connection_cut_commit_held(void **state)
 {
-	struct event_hook hook = { hook_audit, NULL, &F.actor };
+	struct event_hook hook = { hook_audit, NULL, &F.actor, NULL };
 	char hash[65];
 	int found;
 
@@ -303,7 +318,7 @@ put_deferred_wait(void)
 static void
 test_lock_timeout_at_held_commit_retried(void **state)
 {
-	struct event_hook hook = { hook_release, NULL, &F.actor };
+	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
 
 	(void)state;
 	lock_parent_row();
@@ -351,6 +366,145 @@ test_lock_timeout_at_held_commit_gives_up(void **state)
 		fail_e("up after the lock is gone");
 }
 
+/*
+ * 20240101 sets what stays with its session (reset after its COMMIT);
+ * 20240102, after first (its first statements), keeps the settings it
+ * runs under in b_saw.
+ */
+static void
+put_set_then_saw(const char *first)
+{
+	char text[512];
+
+	put("20240101_a.sql", "SET application_name = 'leaked';\n"
+	    "SET search_path = public, pg_catalog;\n"
+	    "CREATE TABLE a (id int);\n");
+	snprintf(text, sizeof(text), "-- migrated:lock_timeout=100ms\n"
+	    "-- migrated:lock_retries=2\n%sCREATE TABLE public.b_saw AS SELECT "
+	    "current_setting('application_name') AS app, "
+	    "current_setting('search_path') AS path;\n", first);
+	put("20240102_b.sql", text);
+}
+
+/* The settings the second file committed under, and at its lock.retry,
+ * are the session's own, not the first file's. */
+static void
+assert_saw_defaults(void)
+{
+	assert_string_equal(val("SELECT string_agg(version, ',' ORDER BY "
+	    "version) FROM migrated_versions WHERE NOT dirty"),
+	    "20240101,20240102");
+	assert_string_equal(val("SELECT app || ' ' || path FROM b_saw"),
+	    "test \"$user\", public");
+	if (X.retry_app[0])
+		assert_string_equal(X.retry_app, "test");
+}
+
+/*
+ * The first file's session reset goes out after its COMMIT, with no Sync
+ * before the second file's BEGIN: it runs in the transaction that BEGIN
+ * takes over, and rolls back with it.  A lock timeout in the second
+ * file: its lock.retry row and its retry run with the session reset
+ * again (they ran as 'leaked', in the first file's search_path).
+ */
+static void
+test_settings_reset_before_retry(void **state)
+{
+	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
+
+	(void)state;
+	lock_parent_row();
+	X.app = &X.held;	/* released at the first retry */
+	put_set_then_saw("ALTER TABLE par ADD COLUMN x int;\n");
+	F.env.hook = &hook;
+	if (up() == -1)
+		fail_e("up with a lock timeout after a chained COMMIT");
+	assert_null(X.app);
+	assert_string_equal(X.retry_app, "test");
+	assert_saw_defaults();
+}
+
+/* The same for the second file's run again without the prepared records
+ * (its DEALLOCATE ALL rolled its first run back). */
+static void
+test_settings_reset_before_rerun(void **state)
+{
+	(void)state;
+	put_set_then_saw("DEALLOCATE ALL;\n");
+	if (up() == -1)
+		fail_e("up with a DEALLOCATE after a chained COMMIT");
+	assert_saw_defaults();
+}
+
+/*
+ * The second file, the last, waits at its COMMIT in flight (a deferred
+ * key): its transaction, which carried the first file's reset, rolled
+ * back; its retry runs with the session reset again.
+ */
+static void
+test_settings_reset_after_held_commit_fails(void **state)
+{
+	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
+
+	(void)state;
+	lock_parent_row();
+	X.app = &X.held;
+	put_set_then_saw("CREATE TABLE kid (pid int REFERENCES par DEFERRABLE "
+	    "INITIALLY DEFERRED);\nINSERT INTO kid VALUES (1);\n");
+	F.env.hook = &hook;
+	if (up() == -1)
+		fail_e("up with a lock timeout at the last COMMIT");
+	assert_null(X.app);
+	assert_string_equal(X.retry_app, "test");
+	assert_saw_defaults();
+	assert_string_equal(val("SELECT count(*) FROM kid"), "1");
+}
+
+/* The real audit writer; the session holding the chain's lock closed
+ * before a failure is recorded (outside a transaction it would wait). */
+static int
+hook_audit_unlocking(void *arg, struct db *d, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	(void)arg;
+	if (!ev->ok)
+		db_close(&X.held);
+	return audit_record(&X.audit, d, a, ev, e);
+}
+
+/*
+ * A lock timeout on the file's records (another session holds the audit
+ * chain's lock) is named as such, not as its COMMIT's (a deferred
+ * constraint), which never went out.
+ */
+static void
+test_lock_timeout_on_records_named(void **state)
+{
+	struct event_hook hook = { hook_audit_unlocking, NULL, &F.actor, NULL };
+	struct merr e;
+
+	(void)state;
+	assert_int_equal(audit_ensure(&F.db, &F.cfg, &F.e), 0);
+	assert_int_equal(audit_init(&X.audit, &F.db, &F.cfg, &F.e), 0);
+	merr_clear(&e);
+	assert_int_equal(db_connect(&X.held, F.cfg.database, "app", &e), 0);
+	assert_int_equal(db_exec(&X.held, "SELECT pg_advisory_lock("
+	    AUDIT_LOCK_KEY_STR ")", &e), 0);
+	F.env.hook = &hook;
+	put("20240101_a.sql", "-- migrated:lock_timeout=100ms\n"
+	    "-- migrated:lock_retries=0\nCREATE TABLE a (id int);\n");
+	assert_int_equal(up(), -1);
+	audit_release(&X.audit);
+	assert_int_equal(F.e.code, MERR_LOCKED);
+	assert_string_equal(F.e.msg, "cannot apply '20240101_a': lock "
+	    "timeout on its records after 1 try");
+	assert_non_null(strstr(F.e.detail, "the audit chain's lock"));
+	assert_null(strstr(F.e.detail, "COMMIT"));
+	assert_non_null(strstr(F.e.file, "20240101_a.sql"));
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
+	    "0");
+}
+
 /* Asked for the result of a COMMIT it never saw, the pipeline does not
  * say "committed". */
 static void
@@ -370,6 +524,133 @@ test_settle_unknown_fails_closed(void **state)
 	assert_string_equal(e.sqlstate, SQLSTATE_TX_UNKNOWN);
 }
 
+/*
+ * The result of a held COMMIT never read, the connection still up (its
+ * results taken from under the pipeline): in doubt (08007), not a
+ * failure of its own, whatever libpq says of the connection.
+ */
+static void
+test_settle_result_lost_fails_closed(void **state)
+{
+	struct merr e;
+	PGresult *r;
+	int nulls = 0;
+
+	(void)state;
+	merr_clear(&e);
+	assert_int_equal(db_pipe_begin(&F.db, &e), 0);
+	assert_int_equal(db_send(&F.db, "SELECT 1", 0, NULL, DB_TAG_RECORD,
+	    &e), 0);
+	assert_int_equal(db_pipe_hold(&F.db, &e), 0);
+	while (nulls < 2)	/* its result, then nothing queued */
+		if ((r = PQgetResult(F.db.conn)) != NULL) {
+			PQclear(r);
+			nulls = 0;
+		} else {
+			nulls++;
+		}
+	assert_int_equal(db_pipe_settle(&F.db, &e), -1);
+	assert_true(db_ok(&F.db));
+	assert_string_equal(e.sqlstate, SQLSTATE_TX_UNKNOWN);
+	merr_clear(&e);
+	db_pipe_end(&F.db, &e);
+}
+
+static void
+rec_phase(void *arg, const struct work_unit *u, size_t i, const char *phase,
+    const char *note)
+{
+	(void)arg;
+	(void)u;
+	(void)i;
+	(void)note;
+	snprintf(X.phases + strlen(X.phases), sizeof(X.phases) -
+	    strlen(X.phases), "%s%s", X.phases[0] ? "," : "", phase);
+}
+
+static void
+rec_fail(void *arg, const struct work_unit *u, size_t i, struct merr *e)
+{
+	(void)e;
+	rec_phase(arg, u, i, "fail", NULL);
+}
+
+static void
+env_phase(void *arg, const struct progress *p)
+{
+	(void)arg;
+	snprintf(X.phases + strlen(X.phases), sizeof(X.phases) -
+	    strlen(X.phases), "%s%s %s", X.phases[0] ? "," : "", p->phase,
+	    p->name);
+}
+
+/* hook_release, and the stop flag up as the first file's retry records
+ * its success. */
+static int
+hook_release_stop(void *arg, struct db *d, const struct actor *a,
+    const struct mig_event *ev, struct merr *e)
+{
+	if (X.app == NULL && ev->ok && strcmp(ev->target, "20240101_a") == 0)
+		stop_flag = 1;
+	return hook_release(arg, d, a, ev, e);
+}
+
+/*
+ * The first file's COMMIT in flight waits for a lock; its retry commits,
+ * and by then the stop flag is up: the second file, which never ran, is
+ * interrupted after its "start" (it had none: its start waited for that
+ * COMMIT).
+ */
+static void
+test_stop_after_held_commit_retried(void **state)
+{
+	struct event_hook hook = { hook_release_stop, NULL, &F.actor, NULL };
+
+	(void)state;
+	lock_parent_row();
+	X.app = &X.held;
+	put_deferred_wait();
+	F.env.hook = &hook;
+	F.env.progress = env_phase;
+	assert_int_equal(up(), -1);
+	assert_int_equal(strncmp(F.e.msg, "'20240102_b' " RUNNER_INTERRUPTED,
+	    strlen("'20240102_b' " RUNNER_INTERRUPTED)), 0);
+	assert_string_equal(X.phases, "start a,retry a,done a,start b,fail b");
+	assert_string_equal(val("SELECT string_agg(version, ',' ORDER BY "
+	    "version) FROM migrated_versions WHERE NOT dirty"), "20240101");
+	assert_string_equal(val("SELECT to_regclass('b') IS NULL"), "t");
+}
+
+/* A chained unit the stop flag ends before it runs: "start", then its
+ * failure, as for any unit that fails (never a failure alone). */
+static void
+test_stopped_unit_started_then_failed(void **state)
+{
+	struct work_step st = { .sql = "CREATE TABLE never (id int)" };
+	struct work_unit u = { .mode = WORK_TX, .steps = &st, .nsteps = 1 };
+	struct runner_chain ch;
+	struct work w;
+	struct merr e;
+
+	(void)state;
+	memset(&ch, 0, sizeof(ch));
+	memset(&w, 0, sizeof(w));
+	w.units = &u;
+	w.nunits = 1;
+	w.pipeline = 1;
+	w.chain = &ch;
+	w.target.progress = rec_phase;
+	w.target.fail = rec_fail;
+	stop_flag = 1;
+	merr_clear(&e);
+	assert_int_equal(runner_exec(&F.db, &stop_flag, &w, &e), -1);
+	assert_int_equal(strncmp(e.msg, RUNNER_INTERRUPTED,
+	    strlen(RUNNER_INTERRUPTED)), 0);
+	assert_string_equal(X.phases, "start,fail");
+	assert_null(ch.held);
+	assert_string_equal(val("SELECT to_regclass('never') IS NULL"), "t");
+}
+
 int
 main(void)
 {
@@ -379,7 +660,14 @@ main(void)
 		CX(test_connection_cut_commit_held),
 		CX(test_lock_timeout_at_held_commit_retried),
 		CX(test_lock_timeout_at_held_commit_gives_up),
+		CX(test_settings_reset_before_retry),
+		CX(test_settings_reset_before_rerun),
+		CX(test_settings_reset_after_held_commit_fails),
+		CX(test_lock_timeout_on_records_named),
 		CX(test_settle_unknown_fails_closed),
+		CX(test_settle_result_lost_fails_closed),
+		CX(test_stopped_unit_started_then_failed),
+		CX(test_stop_after_held_commit_retried),
 	};
 
 	pgtest_require("test_chain");
