@@ -241,7 +241,9 @@ plan_schemas(struct pctx *x)
 		c = add(x, 0, PLAN_SAFE, "create schema", strdup(s),
 		    strdup("new schema"), NULL);
 		q = plan_ident(x, s);
-		step(x, c, q ? plan_fmt("CREATE SCHEMA %s", q) : NULL, 1);
+		/* IF NOT EXISTS: migrated's own tables may make it meanwhile */
+		step(x, c, q ? plan_fmt("CREATE SCHEMA IF NOT EXISTS %s", q) :
+		    NULL, 1);
 		free(q);
 	}
 }

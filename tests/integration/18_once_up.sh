@@ -75,3 +75,21 @@ printf 'database: "dbname=%s"\nmodels: "%s"\nmigrations: migrations\napply: on-s
 ok "apply: on-start with --once" "$MIGRATED" -c c.yaml --once
 is "on-start: the new file applied" \
     "$(q "SELECT to_regclass('more_things') IS NOT NULL")" t
+
+# migrated's own tables in a schema the models declare too, which does not
+# exist yet: the audit table's setup makes it before tier 1 applies (a
+# fleet's every new member): tier 1 must not fail on "already exists"
+mkdir -p own_models own_migrations
+cat >own_models/things.yaml <<'YAML'
+schema: own
+table: things
+columns:
+  id: { type: bigint, primary_key: true }
+YAML
+printf 'database: "dbname=%s"\nmodels: own_models\nmigrations: own_migrations\nschema: own\n' \
+    "$TESTDB" >own.yaml
+out=$("$MIGRATED" -c own.yaml --once --up 2>&1); rc=$?
+is "own schema declared by a model too: exit 0" "$rc" 0
+unlike "own schema: no 'already exists'" "$out" "already exists"
+is "own schema: the model's table and migrated's audit there" \
+    "$(q "SELECT to_regclass('own.things') IS NOT NULL, to_regclass('own.migrated_audit') IS NOT NULL")" "t|t"
