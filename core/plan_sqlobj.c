@@ -259,6 +259,11 @@ plan_view_create(struct pctx *x, const struct sch_object *w)
 			plan_needs_change(x, c, d->kind == SCH_VIEW ?
 			    "create view" : "create materialized view", sch,
 			    dot + 1, NULL);
+		else if (schema_find_table(x->want, sch, dot + 1) &&
+		    !schema_find_table(x->have, sch, dot + 1))
+			/* a table this plan makes: refused with it */
+			plan_needs_change(x, c, "create table", sch, dot + 1,
+			    NULL);
 		free(sch);
 	}
 	view_funcs(x, c, w);
