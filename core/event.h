@@ -53,10 +53,20 @@ struct mig_event {
 typedef int (*event_fn)(void *arg, struct db *, const struct actor *,
 	    const struct mig_event *, struct merr *);
 
+/*
+ * Optional: called with the idle work connection once the lock is held,
+ * right before tier 1 runs the changes it will record, so that the hook
+ * makes its table ready on that session (whose catalog caches the
+ * changes load anyway) instead of on another one.  A failure fails the
+ * operation before any change is made.
+ */
+typedef int (*event_ready_fn)(void *arg, struct db *, struct merr *);
+
 struct event_hook {
 	event_fn	 fn;		/* NULL: nothing is recorded */
 	void		*arg;
 	const struct actor *actor;
+	event_ready_fn	 ready;		/* NULL: nothing to prepare */
 };
 
 /* Call the hook if there is one; returns its result or 0. */
@@ -67,6 +77,15 @@ event_emit(const struct event_hook *h, struct db *db,
 	if (h == NULL || h->fn == NULL)
 		return 0;
 	return h->fn(h->arg, db, h->actor, ev, e);
+}
+
+/* Call the hook's ready function if there is one; its result or 0. */
+static inline int
+event_ready(const struct event_hook *h, struct db *db, struct merr *e)
+{
+	if (h == NULL || h->fn == NULL || h->ready == NULL)
+		return 0;
+	return h->ready(h->arg, db, e);
 }
 
 #endif
