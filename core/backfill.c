@@ -58,6 +58,8 @@ struct backfill {
 	char			*bounds;	/* the next keys, after $3 */
 	char			*bounds0;	/* the first keys */
 	int			 incl;	/* the view's lower bound is ">=" */
+	int			 viewed;	/* the view was made (or tried) */
+	int			 want_view;	/* a batch found keys first */
 	char			*last;	/* last key done, or NULL */
 	/* what the batch in flight found, kept on commit */
 	char			*next_last;
@@ -260,6 +262,7 @@ bf_view_body(struct db *d, void *arg, struct merr *e)
 static int
 bf_view(struct backfill *b, struct merr *e)
 {
+	b->viewed = 1;
 	b->incl = b->last == NULL;
 	return runner_notx(b->ex, bf_view_body, b, e);
 }
@@ -334,6 +337,10 @@ bf_body(struct db *d, void *arg, struct merr *e)
 		return -1;
 	if (b->count == 0)
 		return 0;
+	if (!b->viewed) {	/* made when the first keys are found */
+		b->want_view = 1;
+		return 0;
+	}
 	merr_clear(e);	/* a retry must not inherit the last position */
 	if (db_pipe_begin(d, e) == -1)
 		return -1;
@@ -502,6 +509,14 @@ bf_loop(struct backfill *b, struct merr *e)
 			return -1;
 		if (b->count == 0)
 			return 0;
+		if (b->want_view) {	/* rows the estimate did not see */
+			b->want_view = 0;
+			free(b->next_last);
+			b->next_last = NULL;
+			if (bf_view(b, e) == -1)
+				return -1;
+			continue;
+		}
 		free(b->last);
 		b->last = b->next_last;
 		b->next_last = NULL;
@@ -583,11 +598,19 @@ backfill_run(struct run *r, struct runner *ex, const struct mig_stmt *st,
 			return merr_set(e, MERR_NOMEM, "out of memory");
 		r->rows_done = r->resume->rows_done;
 	}
+	/*
+	 * An empty table (a database just made: every member of a cold
+	 * fleet) gets no view: the first batch finds no key and the
+	 * statement is done.  A backend's first temporary object is a
+	 * namespace of its own, the costliest part of an empty backfill.
+	 * Keys found anyway (rows written since the estimate) get the view
+	 * then, and their batch is run again with it.
+	 */
 	if (bf_prepare(&b, e) == 0 && bf_estimate(&b, e) == 0 &&
-	    bf_view(&b, e) == 0)
+	    (r->rows_total == 0 || bf_view(&b, e) == 0))
 		rc = bf_loop(&b, e);
 	merr_clear(&ignore);
-	if (db_ok(r->env->db))
+	if (b.viewed && db_ok(r->env->db))
 		db_exec(r->env->db,
 		    "DROP VIEW IF EXISTS pg_temp.migrated_batch",
 		    &ignore);

@@ -69,12 +69,21 @@ typedef int (*event_fn)(void *arg, struct db *, const struct actor *,
 /* Says (logs) an event whose record was made with ev->unread set. */
 typedef void (*event_said_fn)(void *arg, const struct actor *,
 	    const struct mig_event *);
+/*
+ * Optional: called with the idle work connection once the lock is held,
+ * right before tier 1 runs the changes it will record, so that the hook
+ * makes its table ready on that session (whose catalog caches the
+ * changes load anyway) instead of on another one.  A failure fails the
+ * operation before any change is made.
+ */
+typedef int (*event_ready_fn)(void *arg, struct db *, struct merr *);
 
 struct event_hook {
 	event_fn	 fn;		/* NULL: nothing is recorded */
 	void		*arg;
 	const struct actor *actor;
 	event_said_fn	 said;		/* NULL: nothing is said */
+	event_ready_fn	 ready;		/* NULL: nothing to prepare */
 };
 
 /* Call the hook if there is one; returns its result or 0. */
@@ -96,6 +105,15 @@ event_said(const struct event_hook *h, const struct mig_event *ev)
 {
 	if (h && h->said)
 		h->said(h->arg, h->actor, ev);
+}
+
+/* Call the hook's ready function if there is one; its result or 0. */
+static inline int
+event_ready(const struct event_hook *h, struct db *db, struct merr *e)
+{
+	if (h == NULL || h->fn == NULL || h->ready == NULL)
+		return 0;
+	return h->ready(h->arg, db, e);
 }
 
 #endif

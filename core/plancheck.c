@@ -14,57 +14,73 @@
  * need): the 1-based positions of the needs that are not met, and for a
  * key's default operator class the type.  An expression key's type is
  * the column of the temporary view pg_temp.migrated_key_<position>.
+ * The query is put together from the branches of the kinds the plan
+ * has (pc_sql): each branch is a subquery that a fresh backend plans
+ * whether a row takes it or not, opening its catalogs (a cold fleet
+ * member's plan needs functions and default operator classes only).
  */
-static const char q_check[] =
+static const char q_check_head[] =
     "SELECT n.i, format_type(x.ty, NULL)"
     " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
     "  WITH ORDINALITY n(k, name, sch, arg, i)"
-    " CROSS JOIN LATERAL (SELECT CASE n.k WHEN 'd' THEN to_regtype(n.name)"
+    " CROSS JOIN LATERAL (SELECT CASE n.k WHEN 'd' THEN to_regtype(n.name)";
+static const char q_check_ekey[] =
     "  WHEN 'e' THEN (SELECT a.atttypid FROM pg_attribute a WHERE"
     "   a.attrelid = to_regclass('pg_temp.migrated_key_' || n.i) AND"
-    "   a.attnum = 1) END AS ty) x"
-    " WHERE NOT CASE CASE n.k WHEN 'e' THEN 'd' ELSE n.k END"
-    "  WHEN 't' THEN to_regtype(n.name) IS NOT NULL"
-    "  WHEN 'T' THEN to_regtype(quote_ident(n.name)) IS NOT NULL OR EXISTS"
-    "   (SELECT 1 FROM regexp_split_to_table(n.arg, ', ') s"
-    "    WHERE to_regtype(s || '.' || quote_ident(n.name)) IS NOT NULL)"
-    "  WHEN 'c' THEN EXISTS (SELECT 1 FROM pg_collation co"
-    "   WHERE co.collname = n.name AND co.collencoding IN"
-    "   (-1, pg_char_to_encoding(getdatabaseencoding())))"
-    "  WHEN 'f' THEN EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace s"
-    "   ON s.oid = p.pronamespace WHERE p.proname = n.name AND"
-    "   CASE WHEN n.sch IS NULL THEN pg_function_is_visible(p.oid)"
-    "   ELSE s.nspname = n.sch END)"
-    "  WHEN 'o' THEN EXISTS (SELECT 1 FROM pg_opclass oc"
-    "   JOIN pg_am a ON a.oid = oc.opcmethod"
-    "   JOIN pg_namespace s ON s.oid = oc.opcnamespace"
-    "   WHERE oc.opcname = n.name AND a.amname = n.arg AND"
-    "   CASE WHEN n.sch IS NULL THEN pg_opclass_is_visible(oc.oid)"
-    "   ELSE s.nspname = n.sch END)"
-    /* as CREATE INDEX's GetDefaultOpClass(): a missing type is its
-       own need */
-    "  WHEN 'd' THEN x.ty IS NULL OR EXISTS (SELECT 1"
-    "   FROM pg_type t0 JOIN pg_type t ON t.oid = CASE WHEN"
-    "    t0.typtype = 'd' THEN t0.typbasetype ELSE t0.oid END,"
-    "    pg_opclass oc JOIN pg_am a ON a.oid = oc.opcmethod"
-    "   WHERE t0.oid = x.ty AND a.amname = n.arg AND"
-    "    oc.opcdefault AND (oc.opcintype = t.oid OR EXISTS (SELECT 1"
-    "    FROM pg_cast c WHERE c.castsource = t.oid AND"
-    "    c.casttarget = oc.opcintype AND c.castmethod = 'b') OR"
-    "    (oc.opcintype = 'anyarray'::regtype AND t.typcategory = 'A') OR"
-    "    (oc.opcintype = 'anyenum'::regtype AND t.typtype = 'e') OR"
-    "    (oc.opcintype = 'anyrange'::regtype AND t.typtype = 'r') OR"
-    "    (oc.opcintype = 'anymultirange'::regtype AND t.typtype = 'm')))"
-    "  WHEN 'v' THEN NOT EXISTS (SELECT 1 FROM pg_depend d"
-    "   JOIN pg_attribute a ON a.attrelid = d.refobjid AND"
-    "    a.attnum = d.refobjsubid"
-    "   WHERE d.classid = 'pg_rewrite'::regclass AND"
-    "    d.refclassid = 'pg_class'::regclass AND d.refobjid ="
-    "    to_regclass(quote_ident(n.sch) || '.' || quote_ident(n.arg)) AND"
-    "    a.attname = n.name)"
-    "  WHEN 'r' THEN to_regclass(n.name) IS NOT NULL"
+    "   a.attnum = 1)";
+static const char q_check_where[] =
+    " END AS ty) x"
+    " WHERE NOT CASE CASE n.k WHEN 'e' THEN 'd' ELSE n.k END";
+static const char q_check_tail[] =
     "  ELSE true END"
     " ORDER BY 1";
+
+/* One branch a kind of need ('e' takes 'd''s). */
+static const struct {
+	char		 kind;
+	const char	*sql;
+} q_check_when[] = {
+	{ 't', "  WHEN 't' THEN to_regtype(n.name) IS NOT NULL" },
+	{ 'T', "  WHEN 'T' THEN to_regtype(quote_ident(n.name)) IS NOT NULL"
+	    " OR EXISTS"
+	    "   (SELECT 1 FROM regexp_split_to_table(n.arg, ', ') s"
+	    "    WHERE to_regtype(s || '.' || quote_ident(n.name)) IS NOT NULL)" },
+	{ 'c', "  WHEN 'c' THEN EXISTS (SELECT 1 FROM pg_collation co"
+	    "   WHERE co.collname = n.name AND co.collencoding IN"
+	    "   (-1, pg_char_to_encoding(getdatabaseencoding())))" },
+	{ 'f', "  WHEN 'f' THEN EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace s"
+	    "   ON s.oid = p.pronamespace WHERE p.proname = n.name AND"
+	    "   CASE WHEN n.sch IS NULL THEN pg_function_is_visible(p.oid)"
+	    "   ELSE s.nspname = n.sch END)" },
+	{ 'o', "  WHEN 'o' THEN EXISTS (SELECT 1 FROM pg_opclass oc"
+	    "   JOIN pg_am a ON a.oid = oc.opcmethod"
+	    "   JOIN pg_namespace s ON s.oid = oc.opcnamespace"
+	    "   WHERE oc.opcname = n.name AND a.amname = n.arg AND"
+	    "   CASE WHEN n.sch IS NULL THEN pg_opclass_is_visible(oc.oid)"
+	    "   ELSE s.nspname = n.sch END)" },
+	/* as CREATE INDEX's GetDefaultOpClass(): a missing type is its
+	   own need */
+	{ 'd', "  WHEN 'd' THEN x.ty IS NULL OR EXISTS (SELECT 1"
+	    "   FROM pg_type t0 JOIN pg_type t ON t.oid = CASE WHEN"
+	    "    t0.typtype = 'd' THEN t0.typbasetype ELSE t0.oid END,"
+	    "    pg_opclass oc JOIN pg_am a ON a.oid = oc.opcmethod"
+	    "   WHERE t0.oid = x.ty AND a.amname = n.arg AND"
+	    "    oc.opcdefault AND (oc.opcintype = t.oid OR EXISTS (SELECT 1"
+	    "    FROM pg_cast c WHERE c.castsource = t.oid AND"
+	    "    c.casttarget = oc.opcintype AND c.castmethod = 'b') OR"
+	    "    (oc.opcintype = 'anyarray'::regtype AND t.typcategory = 'A') OR"
+	    "    (oc.opcintype = 'anyenum'::regtype AND t.typtype = 'e') OR"
+	    "    (oc.opcintype = 'anyrange'::regtype AND t.typtype = 'r') OR"
+	    "    (oc.opcintype = 'anymultirange'::regtype AND t.typtype = 'm')))" },
+	{ 'v', "  WHEN 'v' THEN NOT EXISTS (SELECT 1 FROM pg_depend d"
+	    "   JOIN pg_attribute a ON a.attrelid = d.refobjid AND"
+	    "    a.attnum = d.refobjsubid"
+	    "   WHERE d.classid = 'pg_rewrite'::regclass AND"
+	    "    d.refclassid = 'pg_class'::regclass AND d.refobjid ="
+	    "    to_regclass(quote_ident(n.sch) || '.' || quote_ident(n.arg)) AND"
+	    "    a.attname = n.name)" },
+	{ 'r', "  WHEN 'r' THEN to_regclass(n.name) IS NOT NULL" },
+};
 
 /* Well-known objects of extensions, for the hints. */
 static const char *const pc_known[][3] = {
@@ -282,6 +298,42 @@ pcset_fill(struct pcset *s, const struct plan *p)
 	return 0;
 }
 
+/* 1 when a need of s is of kind k ('e' counts as 'd'). */
+static int
+pc_has_kind(const struct pcset *s, char k)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->col[0][i][0] == k ||
+		    (k == 'd' && s->col[0][i][0] == 'e'))
+			return 1;
+	return 0;
+}
+
+/* The check of s's kinds of needs (q_check_*); NULL: out of memory. */
+static char *
+pc_sql(const struct pcset *s)
+{
+	size_t len = sizeof(q_check_head) + sizeof(q_check_ekey) +
+	    sizeof(q_check_where) + sizeof(q_check_tail);
+	char *sql;
+
+	for (size_t k = 0; k < sizeof(q_check_when) / sizeof(*q_check_when);
+	    k++)
+		len += strlen(q_check_when[k].sql);
+	if ((sql = malloc(len)) == NULL)
+		return NULL;
+	strcpy(sql, q_check_head);
+	if (pc_has_kind(s, 'e'))
+		strcat(sql, q_check_ekey);
+	strcat(sql, q_check_where);
+	for (size_t k = 0; k < sizeof(q_check_when) / sizeof(*q_check_when);
+	    k++)
+		if (pc_has_kind(s, q_check_when[k].kind))
+			strcat(sql, q_check_when[k].sql);
+	strcat(sql, q_check_tail);
+	return sql;
+}
+
 /*
  * The 1-based positions of the needs the database does not meet, per
  * change (bad); the type of an expression key that has none (type).
@@ -290,17 +342,19 @@ static int
 pc_query(struct db *db, const struct pcset *s, size_t *bad, char **type,
     struct merr *e)
 {
-	char *arr[4] = { NULL, NULL, NULL, NULL };
+	char *arr[4] = { NULL, NULL, NULL, NULL }, *sql = pc_sql(s);
 	const char *params[4];
 	PGresult *r = NULL;
 	int rc = 0;
 
+	if (sql == NULL)
+		rc = merr_set(e, MERR_NOMEM, "out of memory");
 	for (int k = 0; k < 4 && rc == 0; k++)
 		if ((arr[k] = pc_array(s->col[k], s->n)) == NULL)
 			rc = merr_set(e, MERR_NOMEM, "out of memory");
 		else
 			params[k] = arr[k];
-	if (rc == 0 && (rc = db_query(db, q_check, 4, params, &r, e)) == 0)
+	if (rc == 0 && (rc = db_query(db, sql, 4, params, &r, e)) == 0)
 		for (int i = 0; i < PQntuples(r); i++) {
 			size_t k = strtoul(PQgetvalue(r, i, 0), NULL, 10);
 
@@ -312,6 +366,7 @@ pc_query(struct db *db, const struct pcset *s, size_t *bad, char **type,
 				rc = merr_set(e, MERR_NOMEM, "out of memory");
 		}
 	PQclear(r);
+	free(sql);
 	for (int k = 0; k < 4; k++)
 		free(arr[k]);
 	if (rc == -1)

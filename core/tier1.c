@@ -719,7 +719,7 @@ t1_locked(struct t1run *r, const struct mig_env *env, struct schema *want,
 		return -1;
 	if (r->plan->nsafe == 0)
 		return 0;
-	if (t1_work(r, e) == -1)
+	if (t1_work(r, e) == -1 || event_ready(r->hook, r->db, e) == -1)
 		return -1;
 	return runner_exec(r->db, env->stop, &r->w, e);
 }

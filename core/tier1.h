@@ -10,7 +10,9 @@
  *      until it is free or *env->stop; refuse behind a transaction-mode
  *      pooler); env->lockdb NULL: the caller holds it;
  *   4. re-read and re-plan (another process may have applied meanwhile);
- *   5. turn the plan into a work (work.h) and run it with runner_exec():
+ *   5. tell the hook, on the idle work connection (event_ready: --once
+ *      makes its audit table there), then turn the plan into a work
+ *      (work.h) and run it with runner_exec():
  *      each PLAN_PRE change in short transactions of its own, every
  *      PLAN_TX change in one transaction, then each PLAN_ONLINE change
  *      step by step (CONCURRENTLY / NOT VALID + VALIDATE), its cleanup

@@ -45,18 +45,24 @@ static int oneshot_run(const struct config *, int up,
     struct oneshot_member *);
 
 /*
- * --once is audited like the service.  The audit table is made ready on
- * the first event only, so a host that finds nothing to do pays nothing
- * for it, and each row is written in the transaction of its change.  The
- * table is made ready on an idle connection, not the one whose
- * transaction the event is in: the lock connection when the lock was
- * taken (every change is made under it), else one of its own.  The lock
- * connection may take that short transaction: it runs only migrated's
- * own statements (never a migration file's, which could let go of the
- * lock), audit_ensure() takes and lets go of the audit table's own lock
- * key, rolls back what fails and leaves the session idle again, and the
- * session lock is held across transactions.  A fleet member's cold run
- * is then two connections, not three.
+ * --once is audited like the service.  The audit table is made ready
+ * only when it is needed, so a host that finds nothing to do pays nothing
+ * for it, and each row is written in the transaction of its change.
+ * Tier 1 tells the hook when it is about to apply (event_ready): the
+ * work connection is idle then, under the lock, and has run only
+ * migrated's own statements, so the table is made ready there, in a
+ * short transaction of its own committed before the first change (a
+ * fresh database's first DDL then loads the catalog caches once, for the
+ * audit table and the changes alike, not once on each of two backends).
+ * Otherwise the table is made ready on the first event, on an idle
+ * connection, not the one whose transaction the event is in: the lock
+ * connection when the lock was taken (every change is made under it),
+ * else one of its own.  The lock connection may take that short
+ * transaction: it runs only migrated's own statements (never a migration
+ * file's, which could let go of the lock), audit_ensure() takes and lets
+ * go of the audit table's own lock key, rolls back what fails and leaves
+ * the session idle again, and the session lock is held across
+ * transactions.  A fleet member's cold run is two connections, not three.
  */
 struct oneshot_audit {
 	const struct config	*cfg;
@@ -70,10 +76,12 @@ struct oneshot_audit {
 	char			 target[128];
 };
 
+/* idle: a connection of migrated's own to use (NULL: choose one) */
 static int
-oneshot_audit_ready(struct oneshot_audit *oa, struct merr *e)
+oneshot_audit_ready(struct oneshot_audit *oa, struct db *idle,
+    struct merr *e)
 {
-	struct db *adb = oa->lockdb;
+	struct db *adb = idle ? idle : oa->lockdb;
 
 	if (adb == NULL || adb->conn == NULL || !db_ok(adb)) {
 		if (db_connect(&oa->db, oa->cfg->database, "migrated audit",
@@ -96,7 +104,7 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 {
 	struct oneshot_audit *oa = arg;
 
-	if (!oa->ready && oneshot_audit_ready(oa, e) == -1)
+	if (!oa->ready && oneshot_audit_ready(oa, NULL, e) == -1)
 		return -1;
 	if (audit_record(&oa->a, db, who, ev, e) == -1)
 		return -1;
@@ -110,6 +118,21 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 	snprintf(oa->target, sizeof(oa->target), "%s", ev->target ?
 	    ev->target : "-");
 	return 0;
+}
+
+/* Tier 1 is about to apply: the table made ready on db, idle. */
+static int
+oneshot_ready(void *arg, struct db *db, struct merr *e)
+{
+	struct oneshot_audit *oa = arg;
+
+	if (oa->ready)
+		return 0;
+	if (db->conn == NULL || !db_ok(db) ||
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE ||
+	    PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
+		return 0;	/* made ready on the first event instead */
+	return oneshot_audit_ready(oa, db, e);
 }
 
 /* A fleet member's changes, announced once on its idle connection. */
@@ -361,7 +384,8 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	struct db db, lockdb = { 0 };
 	struct oneshot_audit oa = { .cfg = cfg, .lockdb = &lockdb,
 	    .defer = defer };
-	struct event_hook hook = { oneshot_hook, &oa, &self, NULL };
+	struct event_hook hook = { .fn = oneshot_hook, .arg = &oa,
+	    .actor = &self, .ready = oneshot_ready };
 	struct tier1_report rep;
 	struct plan *p = NULL;
 	struct mig_env env;

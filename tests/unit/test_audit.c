@@ -123,7 +123,7 @@ emit(struct fx *x, const struct actor *who, const char *action,
 	    .duration_ms = 12, .statements = 1, .ok = ok,
 	    .sqlstate = ok ? NULL : "42P07",
 	    .error = ok ? NULL : "relation \"t\" already exists" };
-	struct event_hook h = { audit_hook, &x->a, who, NULL };
+	struct event_hook h = { .fn = audit_hook, .arg = &x->a, .actor = who };
 	struct merr e;
 
 	merr_clear(&e);

@@ -514,6 +514,8 @@ test_every_construct_in_sync(void **state)
 	hook.fn = count_event;
 	hook.arg = &applied;
 	hook.actor = NULL;
+	hook.said = NULL;
+	hook.ready = NULL;
 	if (apply(&cfg, &hook, &rep, NULL, &e) == -1)
 		fail_msg("apply: %s (%s)", e.msg, e.detail);
 	/* schema, 2 enums, customers, orders with its key to customers inline */
@@ -585,7 +587,7 @@ test_events(void **state)
 {
 	struct config cfg;
 	struct tier1_report rep;
-	struct event_hook hook = { record_event, NULL, NULL, NULL };
+	struct event_hook hook = { .fn = record_event };
 	struct db other;
 	struct merr e;
 	char *got;

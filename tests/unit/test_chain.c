@@ -246,7 +246,7 @@ test_stop_after_decision_commit_ok(void **state)
 static void
 test_connection_cut_commit_held(void **state)
 {
-	struct event_hook hook = { hook_audit, NULL, &F.actor, NULL };
+	struct event_hook hook = { .fn = hook_audit, .actor = &F.actor };
 	char hash[65];
 	int found;
 
@@ -318,7 +318,7 @@ put_deferred_wait(void)
 static void
 test_lock_timeout_at_held_commit_retried(void **state)
 {
-	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
+	struct event_hook hook = { .fn = hook_release, .actor = &F.actor };
 
 	(void)state;
 	lock_parent_row();
@@ -410,7 +410,7 @@ assert_saw_defaults(void)
 static void
 test_settings_reset_before_retry(void **state)
 {
-	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
+	struct event_hook hook = { .fn = hook_release, .actor = &F.actor };
 
 	(void)state;
 	lock_parent_row();
@@ -444,7 +444,7 @@ test_settings_reset_before_rerun(void **state)
 static void
 test_settings_reset_after_held_commit_fails(void **state)
 {
-	struct event_hook hook = { hook_release, NULL, &F.actor, NULL };
+	struct event_hook hook = { .fn = hook_release, .actor = &F.actor };
 
 	(void)state;
 	lock_parent_row();
@@ -480,7 +480,8 @@ hook_audit_unlocking(void *arg, struct db *d, const struct actor *a,
 static void
 test_lock_timeout_on_records_named(void **state)
 {
-	struct event_hook hook = { hook_audit_unlocking, NULL, &F.actor, NULL };
+	struct event_hook hook = { .fn = hook_audit_unlocking,
+	    .actor = &F.actor };
 	struct merr e;
 
 	(void)state;
@@ -604,7 +605,7 @@ hook_release_stop(void *arg, struct db *d, const struct actor *a,
 static void
 test_stop_after_held_commit_retried(void **state)
 {
-	struct event_hook hook = { hook_release_stop, NULL, &F.actor, NULL };
+	struct event_hook hook = { .fn = hook_release_stop, .actor = &F.actor };
 
 	(void)state;
 	lock_parent_row();

@@ -1,0 +1,74 @@
+# 59_fleet_cold.sh - what a cold member's run leaves out, read from the
+# server's own statement log: `migrated --once --up` on an empty database
+# makes the audit table on the backend that applies tier 1 (not on the
+# lock connection: one backend loads the catalog caches, not two), and a
+# batched UPDATE of an empty table makes no temporary view.  And what it
+# must still do: a table whose statistics say empty but that has rows
+# gets the view when its first keys are found, and every row is updated.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+SRC=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
+[ -d "$SRC/models" ] || SRC=$OLDPWD
+LOG=${CLUSTER_DIR:-}/server.log
+[ -r "$LOG" ] || { skip "the server's log is not readable here"; exit 0; }
+# every statement of migrated's sessions, with the backend's pid
+M() { "$MIGRATED" --database "dbname=$TESTDB options='-c log_statement=all'" \
+    --models "$SRC/models" --migrations "$SRC/migrations" "$@"; }
+since() { tail -c +$(($1 + 1)) "$LOG"; }
+pid_of() {	# pid_of TEXT: the [pid] of the statement that starts with TEXT
+	printf '%s\n' "$log" | grep -F "statement: $1" | head -n 1 |
+	    sed -n 's/.*\[\([0-9]*\)\].*/\1/p'
+}
+
+off=$(stat -c %s "$LOG")
+out=$(M --once --up 2>&1); rc=$?
+is "cold: exit 0" "$rc" 0
+like "cold: tier 1 applied" "$out" "tier 1: applied 4 changes"
+like "cold: tier 2 applied" "$out" "tier 2: 2 applied"
+log=$(since "$off")
+audit_pid=$(pid_of 'CREATE TABLE "public"."migrated_audit"')
+users_pid=$(pid_of 'CREATE TABLE "public"."users"')
+ok "cold: the audit table was made" [ -n "$audit_pid" ]
+is "cold: on the backend that applied tier 1" "$audit_pid" "$users_pid"
+SOCK=$T/cold.sock
+printf 'database: "dbname=%s"\nmodels: "%s"\nmigrations: "%s"\nsocket: { path: %s, mode: 0600 }\n' \
+    "$TESTDB" "$SRC/models" "$SRC/migrations" "$SOCK" >cfg.yaml
+"$MIGRATED" -c cfg.yaml >daemon.log 2>&1 &
+dpid=$!; track $dpid
+ok "daemon ready" timeout 30 "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 20
+out=$(timeout 30 "$MIGRATECTL" -s "$SOCK" audit verify); rc=$?
+is "cold: the audit chain verifies" "$rc" 0
+like "cold: every row in it" "$out" \
+    "rows: +$(q "SELECT count(*) FROM migrated_audit")"
+kill -TERM $dpid; wait $dpid 2>/dev/null
+is "cold: every change audited" \
+    "$(q "SELECT count(*) FROM migrated_audit WHERE action IN ('tier1.apply', 'tier2.apply') AND ok")" 6
+unlike "cold: no temporary view for the empty tables' backfills" "$log" \
+    "TEMP VIEW migrated_batch"
+is "cold: both backfills ran (tracked done)" \
+    "$(q "SELECT count(*) FROM migrated_versions WHERE NOT dirty")" 2
+
+# statistics that say empty (reltuples 0), rows that are there: the
+# first batch finds keys, the view is made then and the batch run again
+q "CREATE TABLE s (id int PRIMARY KEY, v int NOT NULL, w int)"
+q "ANALYZE s"
+q "INSERT INTO s SELECT i, i FROM generate_series(1, 250) i"
+is "stale statistics: reltuples says empty" \
+    "$(q "SELECT reltuples::bigint FROM pg_class WHERE oid = 's'::regclass")" 0
+mkdir -p m2
+cp "$SRC"/migrations/*.sql m2/
+cat >m2/20250101_000000_fill_s.sql <<'EOF'
+-- migrated:batch size=100 pause=0ms
+UPDATE s SET w = v * 2 WHERE w IS NULL;
+EOF
+off=$(stat -c %s "$LOG")
+out=$("$MIGRATED" --database "dbname=$TESTDB options='-c log_statement=all'" \
+    --models "$SRC/models" --migrations m2 --once --up 2>&1); rc=$?
+is "stale statistics: exit 0" "$rc" 0
+like "stale statistics: applied" "$out" "tier2.apply '20250101_000000_fill_s'"
+is "stale statistics: every row updated" \
+    "$(q "SELECT count(*) FROM s WHERE w = v * 2")" 250
+like "stale statistics: the view was made when keys were found" \
+    "$(since "$off")" "TEMP VIEW migrated_batch"
+is "stale statistics: tracked as done" \
+    "$(q "SELECT dirty FROM migrated_versions WHERE version = '20250101_000000'")" f
