@@ -197,10 +197,13 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 		up = r->floor_ms * 2 > s->ms ? r->floor_ms * 2 : s->ms;
 		r->floor_ms = clamp(up > step ? up : step, 0,
 		    p->lim.max_pause_ms);
+		r->owed = 1;
 		return RATE_BEHIND;
 	} else if (r->deficit > 0) {
+		r->owed = 1;
 		return RATE_CATCHING_UP;
 	}
+	r->owed = 0;
 	step = r->floor_ms / 4 > step ? r->floor_ms / 4 : step;
 	r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
 	return RATE_STEADY;
@@ -228,6 +231,9 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 		p->reason = "application behind: fewer writes than before";
 		p->decision = p->rate.floor_ms > pause ? PACE_SHRINK :
 		    PACE_HOLD;
+	} else if (p->rate.owed) {	/* until a window says it is not */
+		p->reason = "application not caught up yet: size held";
+		p->decision = PACE_HOLD;
 	} else
 		p->decision = speed_up(p, s);
 	if (p->pause_ms < p->rate.floor_ms)	/* the application's floor */

@@ -32,7 +32,10 @@
  * limits.  Under all this, a floor for the pause set by the write rate,
  * once a window: an application behind doubles it (to one batch's time
  * at least: half the time for the backfill), one catching up keeps it,
- * one at its rate lowers it by a quarter (one step at least); one still
+ * one at its rate lowers it by a quarter (one step at least); from a
+ * window that finds it behind or catching up to one that finds it at its
+ * rate, no batch grows (the batches in between would otherwise undo the
+ * longer pause with larger sizes); one still
  * behind while the floor is four batches' time (the backfill idle 4/5 of
  * the time) may ask for less than before: the baseline comes down
  * towards its rate, by an eighth at most.
@@ -98,6 +101,10 @@ struct pace_rate {
 	long		deficit;	/* writes short of the baseline,
 					   beyond the noise (see above) */
 	long		floor_ms;	/* the pause it asks for */
+	int		owed;		/* the last window found the
+					   application behind or catching
+					   up: no batch grows until one
+					   finds it at its rate */
 };
 
 struct pacer {
