@@ -18,6 +18,7 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->rate.xid = -1;
 	p->rate.base = -1;
 	p->rate.last = -1;
+	p->rate.avg = -1;
 	p->decision = lim->adaptive ? PACE_HOLD : PACE_FIXED;
 	p->reason = lim->adaptive ? "first batch" : "fixed size and pause";
 }
@@ -176,6 +177,7 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 		return RATE_NONE;
 	others = s->xid - r->xid - r->own;
 	r->last = (long)(others > 0 ? others * 1000000 / us : 0);
+	r->avg = r->avg < 0 ? r->last : r->avg + (r->last - r->avg) / 8;
 	r->xid = s->xid;
 	r->at_us = s->at_us;
 	r->own = 0;
@@ -184,13 +186,16 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 	w = expect - (long)others - noise;	/* short beyond the noise */
 	cap = r->base / 4 > 4 * noise ? r->base / 4 : 4 * noise;
 	r->deficit = clamp(r->deficit - r->deficit / 8 + w, 0, cap);
-	if (w > 0 && r->deficit > 2 * noise && r->floor_ms >= s->ms * 4) {
+	if (w > 0 && r->deficit > 2 * noise && r->floor_ms >= s->ms * 4 &&
+	    r->avg < r->base) {
 		/* as few with the backfill idle 4/5 of the time: the
 		   application may ask for less than before, not the
-		   backfill's fault; the baseline comes down to its rate now,
-		   by an eighth at most (a server too busy for it either way
-		   is not a reason to go faster) */
-		r->base = r->last > r->base - r->base / 8 ? r->last :
+		   backfill's fault; the baseline comes down to its rate over
+		   the last windows (one window's, short by a stall, would
+		   take it below what the application asks, and hide the
+		   next time it falls behind), by an eighth at most (a server
+		   too busy for it either way is not a reason to go faster) */
+		r->base = r->avg > r->base - r->base / 8 ? r->avg :
 		    r->base - r->base / 8;
 		r->deficit = 0;
 	} else if (w > 0 && r->deficit > 2 * noise) {

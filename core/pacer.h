@@ -38,7 +38,8 @@
  * longer pause with larger sizes); one still
  * behind while the floor is four batches' time (the backfill idle 4/5 of
  * the time) may ask for less than before: the baseline comes down
- * towards its rate, by an eighth at most.
+ * towards its smoothed rate over the last windows (not the one window's,
+ * which a stall makes short), by an eighth at most.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -98,6 +99,8 @@ struct pace_rate {
 	long		base;		/* per second before the first batch,
 					   -1: unknown */
 	long		last;		/* the last window's, -1: none */
+	long		avg;		/* the windows', smoothed (each
+					   counts for an eighth), -1: none */
 	long		deficit;	/* writes short of the baseline,
 					   beyond the noise (see above) */
 	long		floor_ms;	/* the pause it asks for */

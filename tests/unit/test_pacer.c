@@ -239,6 +239,37 @@ test_application_behind(void **state)
 	assert_int_equal(p.pause_ms, 15);
 }
 
+/*
+ * The baseline comes down to the application's rate over the last
+ * windows, not to the one window a stall made short: 10,000 writes a
+ * second before the first batch (taken while it caught up after
+ * something), 9,500 since (5% short: 100 a window of 0.2 s, 56 beyond the
+ * noise of 44); the floor doubles from one batch's time (10 ms) until it
+ * is four batches' time; then a window of 6,000 a second.
+ */
+static void
+test_baseline_down(void **state)
+{
+	struct pacer p;
+	long long xid = 5001, at = 400000;
+	long rate[] = { 9500, 9500, 9500, 9500, 6000 };
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, xid, at);
+	assert_int_equal(p.rate.base, 10000);
+	for (int i = 0; i < 5; i++) {
+		xid += rate[i] / 5 + 1;		/* and the batch's own */
+		at += 200000;
+		wbatch(&p, 10, xid, at, 0);
+		assert_int_equal(p.rate.last, rate[i]);
+	}
+	assert_int_equal(p.rate.avg, 9500 - 3500 / 8);
+	assert_int_equal(p.rate.base, 9063);	/* not 8750 */
+	assert_int_equal(p.rate.deficit, 0);
+}
+
 static void
 test_retry(void **state)
 {
@@ -265,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_grow_stops_short_of_target),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_application_behind),
+		cmocka_unit_test(test_baseline_down),
 		cmocka_unit_test(test_retry),
 	};
 
