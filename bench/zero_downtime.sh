@@ -63,7 +63,10 @@
 # enh_naive enh_safe enh_fixed enh_migrated t1_naive t1_migrated to run,
 # default all), KEEP=1 keeps the work folder (pgbench logs, daemon and server log;
 # bench/zdt_timeline.sh DIR then shows the load's worst latency per 100 ms
-# beside migrated's statements and batches).
+# beside migrated's statements and batches), WAITS=1 (with KEEP=1) samples
+# pg_stat_activity every 50 ms into DIR/waits, and the timeline then adds
+# what the load's sessions were waiting for in each 100 ms (e.g. the WAL
+# flush: LWLock:WALWrite, IO:WALSync; running or ready to run: -:-).
 #
 # After the table it prints the pacer's decisions (from the batch events
 # of `migratectl --json up`) and how long migrated's change took against
@@ -96,8 +99,9 @@ done
 PGBENCH=$PGBIN/pgbench
 W=$(mktemp -d /tmp/migrated-zdt.XXXXXX)
 chmod 755 "$W"
-DPID='' PBPID=''
+DPID='' PBPID='' SPID=''
 cleanup() {
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	[ -n "$PBPID" ] && kill "$PBPID" 2>/dev/null && wait "$PBPID" 2>/dev/null
 	[ "${KEEP:-0}" = 1 ] && cp "$W/pg/server.log" "$W/" 2>/dev/null
@@ -376,6 +380,20 @@ on_schedule() {
     -T 3600 -f "$W/load.sql" -l --log-prefix=pgb bench) \
     >"$W/pgbench.out" 2>&1 &
 PBPID=$!
+# WAITS=1: the sessions' states, one line each every 50 ms:
+# "epoch_us pid state wait_event_type:wait_event application_name"
+if [ "${WAITS:-0}" = 1 ]; then
+	psql -qAtX -F' ' -d bench >"$W/waits" 2>/dev/null <<'EOF' &
+SELECT (extract(epoch FROM clock_timestamp()) * 1e6)::bigint, pid,
+    replace(coalesce(state, '-'), ' ', '_'),
+    coalesce(wait_event_type, '-') || ':' || coalesce(wait_event, '-'),
+    coalesce(nullif(application_name, ''), '-')
+FROM pg_stat_activity
+WHERE backend_type = 'client backend' AND state <> 'idle'
+    AND pid <> pg_backend_pid() \watch 0.05
+EOF
+	SPID=$!
+fi
 log "load running, warming up for $WARMUP s"
 sleep "$WARMUP"
 : >"$W/windows"

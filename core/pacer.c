@@ -18,6 +18,7 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->rate.xid = -1;
 	p->rate.base = -1;
 	p->rate.last = -1;
+	p->rate.avg = -1;
 	p->decision = lim->adaptive ? PACE_HOLD : PACE_FIXED;
 	p->reason = lim->adaptive ? "first batch" : "fixed size and pause";
 }
@@ -176,6 +177,7 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 		return RATE_NONE;
 	others = s->xid - r->xid - r->own;
 	r->last = (long)(others > 0 ? others * 1000000 / us : 0);
+	r->avg = r->avg < 0 ? r->last : r->avg + (r->last - r->avg) / 8;
 	r->xid = s->xid;
 	r->at_us = s->at_us;
 	r->own = 0;
@@ -184,23 +186,29 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 	w = expect - (long)others - noise;	/* short beyond the noise */
 	cap = r->base / 4 > 4 * noise ? r->base / 4 : 4 * noise;
 	r->deficit = clamp(r->deficit - r->deficit / 8 + w, 0, cap);
-	if (w > 0 && r->deficit > 2 * noise && r->floor_ms >= s->ms * 4) {
+	if (w > 0 && r->deficit > 2 * noise && r->floor_ms >= s->ms * 4 &&
+	    r->avg < r->base) {
 		/* as few with the backfill idle 4/5 of the time: the
 		   application may ask for less than before, not the
-		   backfill's fault; the baseline comes down to its rate now,
-		   by an eighth at most (a server too busy for it either way
-		   is not a reason to go faster) */
-		r->base = r->last > r->base - r->base / 8 ? r->last :
+		   backfill's fault; the baseline comes down to its rate over
+		   the last windows (one window's, short by a stall, would
+		   take it below what the application asks, and hide the
+		   next time it falls behind), by an eighth at most (a server
+		   too busy for it either way is not a reason to go faster) */
+		r->base = r->avg > r->base - r->base / 8 ? r->avg :
 		    r->base - r->base / 8;
 		r->deficit = 0;
 	} else if (w > 0 && r->deficit > 2 * noise) {
 		up = r->floor_ms * 2 > s->ms ? r->floor_ms * 2 : s->ms;
 		r->floor_ms = clamp(up > step ? up : step, 0,
 		    p->lim.max_pause_ms);
+		r->owed = 1;
 		return RATE_BEHIND;
 	} else if (r->deficit > 0) {
+		r->owed = 1;
 		return RATE_CATCHING_UP;
 	}
+	r->owed = 0;
 	step = r->floor_ms / 4 > step ? r->floor_ms / 4 : step;
 	r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
 	return RATE_STEADY;
@@ -228,6 +236,9 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 		p->reason = "application behind: fewer writes than before";
 		p->decision = p->rate.floor_ms > pause ? PACE_SHRINK :
 		    PACE_HOLD;
+	} else if (p->rate.owed) {	/* until a window says it is not */
+		p->reason = "application not caught up yet: size held";
+		p->decision = PACE_HOLD;
 	} else
 		p->decision = speed_up(p, s);
 	if (p->pause_ms < p->rate.floor_ms)	/* the application's floor */

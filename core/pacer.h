@@ -32,10 +32,14 @@
  * limits.  Under all this, a floor for the pause set by the write rate,
  * once a window: an application behind doubles it (to one batch's time
  * at least: half the time for the backfill), one catching up keeps it,
- * one at its rate lowers it by a quarter (one step at least); one still
+ * one at its rate lowers it by a quarter (one step at least); from a
+ * window that finds it behind or catching up to one that finds it at its
+ * rate, no batch grows (the batches in between would otherwise undo the
+ * longer pause with larger sizes); one still
  * behind while the floor is four batches' time (the backfill idle 4/5 of
  * the time) may ask for less than before: the baseline comes down
- * towards its rate, by an eighth at most.
+ * towards its smoothed rate over the last windows (not the one window's,
+ * which a stall makes short), by an eighth at most.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -95,9 +99,15 @@ struct pace_rate {
 	long		base;		/* per second before the first batch,
 					   -1: unknown */
 	long		last;		/* the last window's, -1: none */
+	long		avg;		/* the windows', smoothed (each
+					   counts for an eighth), -1: none */
 	long		deficit;	/* writes short of the baseline,
 					   beyond the noise (see above) */
 	long		floor_ms;	/* the pause it asks for */
+	int		owed;		/* the last window found the
+					   application behind or catching
+					   up: no batch grows until one
+					   finds it at its rate */
 };
 
 struct pacer {

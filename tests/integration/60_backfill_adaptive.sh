@@ -182,6 +182,8 @@ ok "writing as before: the pause went down again" test \
     -lt "$(hpace '.pause_ms' | sort -n | tail -n 1)"
 is "behind: its rate under 19/20 of the baseline" \
     "$(hpace "select(.batch == $at) | .rate * 20 < .base_rate * 19")" true
+ok "catching up: batches held until a window finds it at its rate" test \
+    -n "$(hpace 'select(.reason == "application not caught up yet: size held" and .batch > '"$at"') | .batch')"
 ok "behind: a pause while it was" test \
     "$(hpace '.pause_ms' | sort -n | tail -n 1)" -gt 0
 is "behind: the size never changed" "$(hpace '.size' | sort -u)" 10

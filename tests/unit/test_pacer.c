@@ -4,7 +4,8 @@
  * min_size), a slow probe or a lock timeout shrinks and pauses, within
  * the limits; an application writing less than before, beyond the noise
  * of its count, raises the floor of the pause, one catching up keeps it,
- * one at its rate lowers it; fast batches grow back, by one step or as
+ * one at its rate lowers it, and no batch grows until a window finds it
+ * at its rate again; fast batches grow back, by one step or as
  * far as the last batch's rate says the target is.
  */
 #include <setjmp.h>
@@ -190,38 +191,45 @@ test_application_behind(void **state)
 	    "application behind: fewer writes than before");
 	assert_int_equal(p.pause_ms, 10);
 	assert_int_equal(p.size, size);
+	/* mid-window after it, a fast batch: the size and the pause held
+	   until a window finds the application at its rate again */
+	assert_int_equal(wbatch(&p, 1, 1504, 650000, 0), PACE_HOLD);
+	assert_string_equal(p.reason,
+	    "application not caught up yet: size held");
+	assert_int_equal(p.size, size);
+	assert_int_equal(p.pause_ms, 10);
 	/* still behind: doubled */
-	assert_int_equal(wbatch(&p, 10, 1604, 800000, 0), PACE_SHRINK);
+	assert_int_equal(wbatch(&p, 10, 1605, 800000, 0), PACE_SHRINK);
 	assert_int_equal(p.rate.deficit, 162);
 	assert_int_equal(p.pause_ms, 20);
 	/* catching up (1200 a second, the second time after a probe): the
 	   deficit shrinks, the floor holds against speed_up */
-	wbatch(&p, 10, 1845, 1000000, 0);
+	wbatch(&p, 10, 1846, 1000000, 0);
 	assert_int_equal(p.rate.last, 1200);
 	assert_int_equal(p.rate.deficit, 88);
 	assert_int_equal(p.pause_ms, 20);
-	wbatch(&p, 10, 2087, 1200000, 1);
+	wbatch(&p, 10, 2088, 1200000, 1);
 	assert_int_equal(p.rate.deficit, 23);
-	wbatch(&p, 10, 2288, 1400000, 0);
+	wbatch(&p, 10, 2289, 1400000, 0);
 	assert_int_equal(p.rate.deficit, 7);
 	assert_int_equal(p.pause_ms, 20);
 	/* at its rate again, the deficit gone: a quarter, at least one step
 	   (5 ms), less a window */
-	wbatch(&p, 10, 2489, 1600000, 0);
+	wbatch(&p, 10, 2490, 1600000, 0);
 	assert_int_equal(p.rate.last, 1000);
 	assert_int_equal(p.rate.deficit, 0);
 	assert_int_equal(p.pause_ms, 15);
 	/* 5% short is within the noise of 200: no verdict against it */
-	wbatch(&p, 10, 2680, 1800000, 0);
+	wbatch(&p, 10, 2681, 1800000, 0);
 	assert_int_equal(p.rate.last, 950);
 	assert_int_equal(p.rate.deficit, 0);
 	assert_int_equal(p.pause_ms, 10);
 	/* behind, 20 ms; behind still with the backfill idle 4/5 of the
 	   time (batches of 5 ms): the application may ask for less, the
 	   baseline comes down towards its rate, by an eighth at most */
-	wbatch(&p, 5, 2680 + 51, 2000000, 0);
+	wbatch(&p, 5, 2681 + 51, 2000000, 0);
 	assert_int_equal(p.pause_ms, 20);
-	wbatch(&p, 5, 2731 + 51, 2200000, 0);
+	wbatch(&p, 5, 2732 + 51, 2200000, 0);
 	assert_int_equal(p.rate.last, 250);
 	assert_int_equal(p.rate.base, 875);
 	assert_int_equal(p.rate.deficit, 0);
@@ -229,6 +237,37 @@ test_application_behind(void **state)
 	/* no id: no verdict, the floor stays */
 	wbatch(&p, 1, -1, 9000000, 0);
 	assert_int_equal(p.pause_ms, 15);
+}
+
+/*
+ * The baseline comes down to the application's rate over the last
+ * windows, not to the one window a stall made short: 10,000 writes a
+ * second before the first batch (taken while it caught up after
+ * something), 9,500 since (5% short: 100 a window of 0.2 s, 56 beyond the
+ * noise of 44); the floor doubles from one batch's time (10 ms) until it
+ * is four batches' time; then a window of 6,000 a second.
+ */
+static void
+test_baseline_down(void **state)
+{
+	struct pacer p;
+	long long xid = 5001, at = 400000;
+	long rate[] = { 9500, 9500, 9500, 9500, 6000 };
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, xid, at);
+	assert_int_equal(p.rate.base, 10000);
+	for (int i = 0; i < 5; i++) {
+		xid += rate[i] / 5 + 1;		/* and the batch's own */
+		at += 200000;
+		wbatch(&p, 10, xid, at, 0);
+		assert_int_equal(p.rate.last, rate[i]);
+	}
+	assert_int_equal(p.rate.avg, 9500 - 3500 / 8);
+	assert_int_equal(p.rate.base, 9063);	/* not 8750 */
+	assert_int_equal(p.rate.deficit, 0);
 }
 
 static void
@@ -257,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_grow_stops_short_of_target),
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_application_behind),
+		cmocka_unit_test(test_baseline_down),
 		cmocka_unit_test(test_retry),
 	};
 
