@@ -32,7 +32,11 @@ mig_entry_open(int dirfd, const char *name, int flags)
 	memset(&how, 0, sizeof(how));
 	how.flags = (unsigned long long)(flags | O_CLOEXEC);
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+	/* EAGAIN: a rename raced a ".." of the resolution: try again */
+	for (int tries = 0; tries < 3; tries++)
+		if ((fd = (int)syscall(SYS_openat2, dirfd, name, &how,
+		    sizeof(how))) != -1 || errno != EAGAIN)
+			break;
 	/* no openat2, or a seccomp filter's EPERM: no link followed */
 	if (fd == -1 && (errno == ENOSYS || errno == EPERM))
 		fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
@@ -52,6 +56,11 @@ mig_entry_stat(int dirfd, const char *name, struct stat *st)
 		return -1;
 	rc = fstat(fd, st);
 	close(fd);
+	/* without openat2, O_PATH | O_NOFOLLOW opened the link itself */
+	if (rc == 0 && S_ISLNK(st->st_mode)) {
+		errno = ELOOP;
+		return -1;
+	}
 	return rc;
 }
 

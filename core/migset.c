@@ -232,7 +232,8 @@ mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
 	/* a symlink out of the folder is refused, not followed */
 	if ((fd = open_in_folder(path)) == -1)
 		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
-		    mig_entry_why(errno));
+		    errno == EXDEV || errno == ELOOP ? mig_entry_why(errno) :
+		    strerror(errno));
 	if (fstat(fd, &st) == -1) {
 		close(fd);
 		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot read: %s",

@@ -235,15 +235,21 @@ plan_schemas(struct pctx *x)
 
 	for (size_t i = 0; x->want->schemas && x->want->schemas[i]; i++) {
 		const char *s = x->want->schemas[i];
+		int own = x->opts && x->opts->own_schema &&
+		    strcmp(s, x->opts->own_schema) == 0;
 
 		if (schema_has_schema(x->have, s))
 			continue;
 		c = add(x, 0, PLAN_SAFE, "create schema", strdup(s),
 		    strdup("new schema"), NULL);
 		q = plan_ident(x, s);
-		/* IF NOT EXISTS: migrated's own tables may make it meanwhile */
-		step(x, c, q ? plan_fmt("CREATE SCHEMA IF NOT EXISTS %s", q) :
-		    NULL, 1);
+		/*
+		 * migrated's own schema: its tables' setup may make it after
+		 * the catalogs were read.  Any other stays plain: one made
+		 * meanwhile by another role must fail, not be built into.
+		 */
+		step(x, c, q ? plan_fmt(own ? "CREATE SCHEMA IF NOT EXISTS %s" :
+		    "CREATE SCHEMA %s", q) : NULL, 1);
 		free(q);
 	}
 }

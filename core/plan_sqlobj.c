@@ -232,17 +232,13 @@ view_funcs(struct pctx *x, struct plan_change *c, const struct sch_object *w)
 	schema_strv_free(fn);
 }
 
+/*
+ * The views and tables of the models view w reads that this plan makes:
+ * c needs them (refused with them).
+ */
 static void
-plan_view_create(struct pctx *x, const struct sch_object *w)
+view_deps(struct pctx *x, struct plan_change *c, const struct sch_object *w)
 {
-	struct plan_change *c;
-	const char *kind = w->kind == SCH_VIEW ? "create view" :
-	    "create materialized view";
-
-	if (obj_rejected(x, w, kind, R_VIEW))
-		return;
-	c = plan_add_at(x, R_VIEW, PLAN_SAFE, kind, target(x, w),
-	    plan_fmt("new %s", sqlobj_kind_name(w->kind)), NULL);
 	for (size_t i = 0; w->deps && w->deps[i]; i++) {
 		const char *dot = strchr(w->deps[i], '.');
 		char *sch = dot ? strndup(w->deps[i], (size_t)(dot -
@@ -261,11 +257,24 @@ plan_view_create(struct pctx *x, const struct sch_object *w)
 			    dot + 1, NULL);
 		else if (schema_find_table(x->want, sch, dot + 1) &&
 		    !schema_find_table(x->have, sch, dot + 1))
-			/* a table this plan makes: refused with it */
 			plan_needs_change(x, c, "create table", sch, dot + 1,
 			    NULL);
 		free(sch);
 	}
+}
+
+static void
+plan_view_create(struct pctx *x, const struct sch_object *w)
+{
+	struct plan_change *c;
+	const char *kind = w->kind == SCH_VIEW ? "create view" :
+	    "create materialized view";
+
+	if (obj_rejected(x, w, kind, R_VIEW))
+		return;
+	c = plan_add_at(x, R_VIEW, PLAN_SAFE, kind, target(x, w),
+	    plan_fmt("new %s", sqlobj_kind_name(w->kind)), NULL);
+	view_deps(x, c, w);
 	view_funcs(x, c, w);
 	obj_step(x, c, w, 0);
 	obj_comment_step(x, c, w);
@@ -312,6 +321,7 @@ plan_view(struct pctx *x, const struct sch_object *w)
 	c = plan_add_at(x, R_VIEW, PLAN_SAFE, "replace view", target(x, w),
 	    strdup(str_eq(w->cols, h->cols) ? "its definition differs" :
 	    "new columns at the end"), NULL);
+	view_deps(x, c, w);
 	obj_step(x, c, w, 1);
 }
 

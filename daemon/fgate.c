@@ -172,8 +172,9 @@ fgate_quiet(struct fgate *g, const char *dir)
 }
 
 /*
- * Watch one entry by its inode (a link's target: inotify follows it); 1
- * when its stamp is still s after.
+ * Watch one entry by its inode; 1 when its stamp is still s after.  A
+ * symbolic link (followed inside the folder, migentry.c) is never
+ * trusted: its target may change where no watch of ours sees it.
  */
 static int
 watch_entry(struct fgate *g, int dfd, const struct mig_stamp *s)
@@ -182,6 +183,9 @@ watch_entry(struct fgate *g, int dfd, const struct mig_stamp *s)
 	struct stat st;
 	int wd;
 
+	if (fstatat(dfd, s->name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    S_ISLNK(st.st_mode))
+		return 0;
 	if (snprintf(path, sizeof(path), "%s/%s", g->dir, s->name) >=
 	    (int)sizeof(path) ||
 	    (wd = inotify_add_watch(g->fd, path, ENTRY_MASK)) == -1)

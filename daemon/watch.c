@@ -1,5 +1,6 @@
 /* watch.c - the migrations folder watcher. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -99,14 +100,29 @@ watch_init(struct watch *w, uv_loop_t *loop, void (*cb)(void *,
 	memset(w, 0, sizeof(*w));
 	w->cb = cb;
 	w->arg = arg;
+	w->loop = loop;
 	uv_fs_event_init(loop, &w->ev);
-	uv_fs_poll_init(loop, &w->poll);
 	uv_timer_init(loop, &w->settle);
 	w->ev.data = w;
-	w->poll.data = w;
 	w->settle.data = w;
 	w->inited = 1;
 	return 0;
+}
+
+static void
+poll_freed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Close the poll handle of the last path, if any. */
+static void
+poll_drop(struct watch *w)
+{
+	if (w->poll == NULL)
+		return;
+	uv_close((uv_handle_t *)w->poll, poll_freed);
+	w->poll = NULL;
 }
 
 int
@@ -121,8 +137,14 @@ watch_start(struct watch *w, const char *dir)
 		return UV_ENAMETOOLONG;
 	}
 	/* the poll first: it finds a folder that cannot be watched yet */
-	uv_fs_poll_stop(&w->poll);
-	if ((rc = uv_fs_poll_start(&w->poll, watch_polled, w->dir,
+	poll_drop(w);
+	if ((w->poll = malloc(sizeof(*w->poll))) == NULL) {
+		log_warnx("cannot watch '%s': out of memory", dir);
+		return UV_ENOMEM;
+	}
+	uv_fs_poll_init(w->loop, w->poll);
+	w->poll->data = w;
+	if ((rc = uv_fs_poll_start(w->poll, watch_polled, w->dir,
 	    WATCH_POLL_MS)) != 0 || (rc = watch_again(w)) != 0) {
 		log_warnx("cannot watch '%s': %s", dir, uv_strerror(rc));
 		return rc;
@@ -136,7 +158,8 @@ watch_stop(struct watch *w)
 {
 	if (!w->inited)
 		return;
-	uv_fs_poll_stop(&w->poll);
+	if (w->poll)
+		uv_fs_poll_stop(w->poll);
 	uv_timer_stop(&w->settle);
 	if (w->active)
 		uv_fs_event_stop(&w->ev);
@@ -150,6 +173,6 @@ watch_close(struct watch *w)
 		return;
 	w->inited = 0;
 	uv_close((uv_handle_t *)&w->ev, NULL);
-	uv_close((uv_handle_t *)&w->poll, NULL);
+	poll_drop(w);
 	uv_close((uv_handle_t *)&w->settle, NULL);
 }

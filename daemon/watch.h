@@ -11,7 +11,11 @@
  * there and counts as a change.  A self event of the watched folder (its
  * name, with no file name) moves it at the next settle too, for a folder
  * made again on the inode number it had.
- * Handles are embedded; watch_close() closes them.
+ * The poll handle is allocated: libuv 1.44 may still have a stat of the
+ * old path on its pool when a poll is stopped, and asserts if that handle
+ * was started again meanwhile; a new path gets a new handle, the old one
+ * closed (and freed by its close callback).  The other handles are
+ * embedded; watch_close() closes them all.
  */
 #ifndef MIGRATED_WATCH_H
 #define MIGRATED_WATCH_H
@@ -24,11 +28,12 @@
 
 struct watch {
 	uv_fs_event_t	 ev;
-	uv_fs_poll_t	 poll;
+	uv_fs_poll_t	*poll;		/* a new one for each path (below) */
 	uv_timer_t	 settle;
 	int		 active;
 	int		 inited;
 	int		 moved;		/* a self event: watch again at settle */
+	uv_loop_t	*loop;
 	char		 dir[PATH_MAX];	/* the configured path */
 	char		 last[256];	/* last file name seen */
 	void		(*cb)(void *arg, const char *file);

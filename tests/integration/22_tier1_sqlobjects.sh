@@ -321,6 +321,8 @@ SET search_path TO vt, public;
 CREATE VIEW thing_ids AS SELECT id FROM things;
 EOF
 out=$(run m10 plan)
+like "a model's schema is made plainly (not IF NOT EXISTS)" "$out" \
+    '^CREATE SCHEMA "vt";'
 like "the table is refused (its index's function)" "$out" \
     "^-- refused: create table vt.things: would fail: function"
 like "the view over it is refused with it" "$out" \
@@ -329,6 +331,14 @@ out=$(run m10 once); rc=$?
 is "once: exit 0, nothing failed" "$rc" 0
 unlike "once: no 'does not exist' at apply" "$out" "cannot apply|relation .* does not exist"
 is "neither made" "$(q "SELECT to_regclass('vt.things') IS NULL AND to_regclass('vt.thing_ids') IS NULL")" t
+# the same view already there, reading something else: its replacement
+# over the refused table is refused too
+q "CREATE VIEW vt.thing_ids AS SELECT 1::bigint AS id" >/dev/null
+out=$(run m10 plan)
+like "a replaced view over a refused table is refused" "$out" \
+    "^-- refused: (replace|change) view vt.thing_ids: "
+unlike "and not planned safe" "$out" "^-- safe: (replace|change) view vt.thing_ids"
+q "DROP VIEW vt.thing_ids; DROP SCHEMA vt" >/dev/null
 
 # a bad model SQL file: file:line:col, nothing touched
 before=$(schema_snapshot)

@@ -61,6 +61,18 @@ publish 2026_11_30_08_10_00.3 20240101_000000_c1.sql \
     20240102_000000_c2.sql
 jobs_done "$SOCK"
 like "republished unchanged: nothing to do" "$(ctl up 2>&1)" "nothing to do"
+# a link's target edited in place (same size, where no watch of the
+# folder sees it): the next command sees it all the same
+T3=$(readlink -f migrations/20240102_000000_c2.sql)
+# past the racy window of the last change (MIG_RACY_NS), and looked at
+# once more: a cache that trusted the link would not look again
+newest=$(stat -c '%Y %Z' "$T3" migrations | tr ' ' '\n' | sort -n | tail -1)
+wait_until 10 sh -c "[ \$(date +%s) -gt $((newest + 2)) ]"
+like "looked at once more: nothing to do" "$(ctl up 2>&1)" "nothing to do"
+sed -i 's/c2 (id/c2 (ix/' "$T3"
+like "a link's target edited in place: seen by the next up" \
+    "$(ctl up 2>&1)" "was changed after it was applied"
+sed -i 's/c2 (ix/c2 (id/' "$T3"
 ok "daemon still running" kill -0 $MPID
 kill -TERM $MPID; wait $MPID
 is "stopped cleanly" "$?" 0
