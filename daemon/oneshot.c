@@ -201,6 +201,17 @@ oneshot_summary(const struct tier1_report *rep, const struct plan *p)
 
 /* What tier 2 did, one line a file, as the service logs it. */
 static void
+oneshot_t2_steps(const struct migrate_result *r)
+{
+	for (size_t i = 0; i < r->nsteps; i++)
+		log_info("tier2.%s '%s_%s' in %ld ms, %d statement%s",
+		    r->steps[i].action, r->steps[i].version,
+		    r->steps[i].name ? r->steps[i].name : "",
+		    r->steps[i].duration_ms, r->steps[i].statements,
+		    r->steps[i].statements == 1 ? "" : "s");
+}
+
+static void
 oneshot_t2_report(const struct migrate_result *r)
 {
 	for (size_t i = 0; i < r->lint.n; i++) {
@@ -209,12 +220,7 @@ oneshot_t2_report(const struct migrate_result *r)
 		log_warnx("%s:%d:%d: %s [%s]", f->file, f->line, f->col,
 		    f->message, lint_rule_name(f->rule));
 	}
-	for (size_t i = 0; i < r->nsteps; i++)
-		log_info("tier2.%s '%s_%s' in %ld ms, %d statement%s",
-		    r->steps[i].action, r->steps[i].version,
-		    r->steps[i].name ? r->steps[i].name : "",
-		    r->steps[i].duration_ms, r->steps[i].statements,
-		    r->steps[i].statements == 1 ? "" : "s");
+	oneshot_t2_steps(r);
 	log_info("tier 2: %zu applied, current version %s", r->nsteps,
 	    r->current[0] ? r->current : "none");
 }
@@ -264,6 +270,8 @@ oneshot_up(struct mig_env *env, struct merr *e)
 	rc = migrate_up(env, &o, &r, e);
 	if (rc == 0)
 		oneshot_t2_report(&r);
+	else	/* the files committed before the one that failed */
+		oneshot_t2_steps(&r);
 	migrate_result_release(&r);
 	return rc;
 }

@@ -66,6 +66,18 @@ is "middle statement fails: audited with the one statement run before it" \
     "$(q "SELECT statements || ' ' || sqlstate FROM migrated_audit WHERE action = 'tier2.fail' AND target = '20240201_000000_middle'")" "1 42P01"
 rm migrations/20240201_000000_middle.sql
 
+# a file that committed before the one that failed is said, as the
+# service logs it (the audit has it either way)
+echo "CREATE TABLE good_one (id int);" >migrations/20240201_000001_good.sql
+echo "SELECT 1/0;" >migrations/20240201_000002_bad.sql
+out=$(M --once --up 2>&1); rc=$?
+is "a later file fails: exit 1" "$rc" 1
+like "the file before it: its tier2.apply line" "$out" \
+    "tier2.apply '20240201_000001_good' in [0-9]+ ms, 1 statement"
+unlike "no tier2.apply line for the failed one" "$out" \
+    "tier2.apply '20240201_000002_bad'"
+rm migrations/20240201_000002_bad.sql
+
 # apply: on-start is honoured by --once as by the service
 cat >migrations/20240202_000000_more.sql <<'SQL'
 CREATE TABLE more_things (id int PRIMARY KEY);
