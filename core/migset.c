@@ -196,7 +196,11 @@ migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 	}
 }
 
-/* Open path, a file of a folder, a link followed only inside it. */
+/*
+ * Open path, a file of a folder, a link followed only inside it.  Not
+ * blocking: a FIFO put in a file's place since the folder was read must
+ * not hold the worker (it is refused as no regular file after fstat).
+ */
 static int
 open_in_folder(const char *path)
 {
@@ -205,7 +209,7 @@ open_in_folder(const char *path)
 	int dfd, fd, err;
 
 	if (slash == NULL)
-		return mig_entry_open(AT_FDCWD, path, O_RDONLY);
+		return mig_entry_open(AT_FDCWD, path, O_RDONLY | O_NONBLOCK);
 	if ((dir = strndup(path, slash == path ? 1 :
 	    (size_t)(slash - path))) == NULL)
 		return -1;
@@ -213,7 +217,7 @@ open_in_folder(const char *path)
 	free(dir);
 	if (dfd == -1)
 		return -1;
-	fd = mig_entry_open(dfd, slash + 1, O_RDONLY);
+	fd = mig_entry_open(dfd, slash + 1, O_RDONLY | O_NONBLOCK);
 	err = errno;
 	close(dfd);
 	errno = err;

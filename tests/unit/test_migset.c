@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "migset.h"
+#include "migset_int.h"	/* mig_read_file */
 
 static char dir[128];
 
@@ -306,6 +307,26 @@ test_not_regular_files(void **state)
 	assert_int_equal(migset_load(&s, dir, &e), -1);
 	assert_string_equal(e.msg, "'20240103_000000_ok_rollback.sql' is a "
 	    "symbolic link to nothing");
+}
+
+/*
+ * A FIFO in a file's place (put there after the folder was read) is
+ * refused, not opened for a read that would wait for a writer forever.
+ */
+static void
+test_read_fifo(void **state)
+{
+	char path[512], *text = NULL;
+	struct merr e;
+	size_t len;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/20240101_000000_a.sql", dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	merr_clear(&e);
+	assert_int_equal(mig_read_file(path, &text, &len, &e), -1);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+	assert_null(text);
 }
 
 /*
@@ -1068,6 +1089,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_same_size, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_read_fifo, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_configmap_links, setup,
 		    teardown),
