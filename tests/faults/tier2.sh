@@ -64,7 +64,8 @@ check_cic() {	# check_cic DB LABEL: statements done are there and valid,
 	inv "$2: indexes match $_k statements done" "$_got" "$_want"
 }
 check_fill() {	# check_fill DB LABEL: rows up to the batch key done once
-	_r=$(row "$1" "CASE WHEN dirty THEN rows_done::text || ' ' || coalesce(batch_key, '0') ELSE 'all' END")
+	# (its one statement done, the file not yet marked applied: all)
+	_r=$(row "$1" "CASE WHEN dirty AND stmt_done = 0 THEN rows_done::text || ' ' || coalesce(batch_key, '0') ELSE 'all' END")
 	case "$_r" in
 	all) _want="$ROWS 0 0" ;;
 	"") _r="0 0"; _want="0 0 0" ;;
