@@ -851,6 +851,17 @@ stamp_cmp(const void *a, const void *b)
 	    ((const struct mig_stamp *)b)->name);
 }
 
+void
+mig_stamp_of(struct mig_stamp *s, const struct stat *st)
+{
+	s->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL +
+	    st->st_mtim.tv_nsec;
+	s->ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL +
+	    st->st_ctim.tv_nsec;
+	s->size = (long long)st->st_size;
+	s->ino = (unsigned long long)st->st_ino;
+}
+
 /* Stat every non-dot entry of dir; sorted by name. */
 static int
 stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
@@ -880,12 +891,7 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 		}
 		if ((v[n].name = strdup(de->d_name)) == NULL)
 			goto nomem;
-		v[n].mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
-		    st.st_mtim.tv_nsec;
-		v[n].ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL +
-		    st.st_ctim.tv_nsec;
-		v[n].size = (long long)st.st_size;
-		v[n].ino = (unsigned long long)st.st_ino;
+		mig_stamp_of(&v[n], &st);
 		n++;
 	}
 	closedir(d);
@@ -901,6 +907,22 @@ nomem:
 }
 
 static int
+stamp_same(const struct mig_stamp *a, const struct mig_stamp *b)
+{
+	return a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns &&
+	    a->size == b->size && a->ino == b->ino;
+}
+
+int
+mig_stamp_is(const struct mig_stamp *s, const struct stat *st)
+{
+	struct mig_stamp now;
+
+	mig_stamp_of(&now, st);
+	return stamp_same(&now, s);
+}
+
+static int
 stamps_equal(const struct mig_stamp *a, size_t na, const struct mig_stamp *b,
     size_t nb)
 {
@@ -910,9 +932,7 @@ stamps_equal(const struct mig_stamp *a, size_t na, const struct mig_stamp *b,
 		return 0;
 	for (i = 0; i < na; i++)
 		if (strcmp(a[i].name, b[i].name) != 0 ||
-		    a[i].mtime_ns != b[i].mtime_ns ||
-		    a[i].ctime_ns != b[i].ctime_ns || a[i].size != b[i].size ||
-		    a[i].ino != b[i].ino)
+		    !stamp_same(&a[i], &b[i]))
 			return 0;
 	return 1;
 }

@@ -192,6 +192,11 @@ int	mig_entry_open(int dirfd, const char *name, int flags);
 int	mig_entry_stat(int dirfd, const char *name, struct stat *);
 const char *mig_entry_why(int err);
 
+/* A stamp's inode, size and times from st (its name untouched). */
+void	mig_stamp_of(struct mig_stamp *, const struct stat *);
+/* Does st still have stamp s's inode, size and times? */
+int	mig_stamp_is(const struct mig_stamp *s, const struct stat *st);
+
 /*
  * A file changed within the clock tick of its last stamp keeps the same
  * stamp (timestamps come from a clock that advances a few ms at a time,

@@ -194,13 +194,8 @@ watch_entry(struct fgate *g, int dfd, const struct mig_stamp *s)
 	if ((size_t)wd > g->maxwd)
 		g->maxwd = (size_t)wd;
 	/* a change between the look and the watch shows here */
-	return mig_entry_stat(dfd, s->name, &st) == 0 &&
-	    (unsigned long long)st.st_ino ==
-	    s->ino && (long long)st.st_size == s->size &&
-	    (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ==
-	    s->mtime_ns &&
-	    (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec ==
-	    s->ctime_ns;
+	return fstatat(dfd, s->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    mig_stamp_is(s, &st);
 }
 
 void
