@@ -680,6 +680,46 @@ classify(struct mig_script *sc, struct mig_stmt *st, int block,
 }
 
 /*
+ * Can a statement of this type and tree (pg_query_parse JSON) leave the
+ * session changed: a SET, set_config(), RESET, or code of the database's
+ * own (a function, an operator, a cast, a trigger) that could call them?
+ * Only kinds of DDL that run no such code are sure not to (0): creating
+ * a table, a view, a sequence, an enum or a schema, a comment, a rename,
+ * a grant, a DROP; an index on plain columns (an expression or a
+ * predicate is run on every row); an ALTER TABLE with no function call,
+ * operator, cast or subquery (a default, a CHECK, USING are run on every
+ * row) and no change of a column's type (its cast is run).  An event
+ * trigger runs code on any DDL: the runner asks whether one exists.  A
+ * key is a node's name when it is followed by '":' (a string's own quote
+ * is escaped), so a literal that spells one only errs on the safe side.
+ */
+int
+mig_stmt_inert(const char *type, const char *json)
+{
+	static const char *const ddl[] = { "CreateStmt", "CommentStmt",
+	    "ViewStmt", "CreateSeqStmt", "CreateEnumStmt", "CreateSchemaStmt",
+	    "RenameStmt", "GrantStmt", "DropStmt", NULL };
+	static const char *const alter_code[] = { "\"FuncCall\":",
+	    "\"A_Expr\":", "\"TypeCast\":", "\"SubLink\":",
+	    "\"AT_AlterColumnType\"", NULL };
+
+	if (type[0] == '\0')
+		return 1;	/* comments alone */
+	for (int i = 0; ddl[i]; i++)
+		if (strcmp(type, ddl[i]) == 0)
+			return 1;
+	if (strcmp(type, "IndexStmt") == 0)
+		return strstr(json, "\"expr\":") == NULL &&
+		    strstr(json, "\"whereClause\":") == NULL;
+	if (strcmp(type, "AlterTableStmt") != 0)
+		return 0;
+	for (int i = 0; alter_code[i]; i++)
+		if (strstr(json, alter_code[i]) != NULL)
+			return 0;
+	return 1;
+}
+
+/*
  * Parse one statement alone; keep its JSON tree when its type is read
  * later (tree_kept) or it is a goose block (classify() decides), and its
  * type in type[len] ("" when it is empty).
@@ -702,6 +742,8 @@ stmt_parse(struct mig_script *sc, struct mig_stmt *st, int block,
 		return -1;
 	}
 	tree_type(r.parse_tree, type, len);
+	if (block || !mig_stmt_inert(type, r.parse_tree))
+		sc->session_inert = 0;
 	if (type[0] && (block || tree_kept(type)) &&
 	    (st->tree = strdup(r.parse_tree)) == NULL) {
 		pg_query_free_parse_result(r);
@@ -1141,6 +1183,7 @@ mig_parse_script(struct mig_script *sc, struct merr *e)
 	p.sc = sc;
 	sc->stmts = NULL;
 	sc->nstmts = 0;
+	sc->session_inert = 1;
 	if (script_statements(&p, tl, e) == -1)
 		goto fail;
 	for (size_t i = 0; i < sc->nstmts; i++)
