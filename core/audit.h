@@ -54,6 +54,9 @@
 	"0000000000000000000000000000000000000000000000000000000000000000"
 
 /* What the hook needs to know about the writer; set up by audit_init(). */
+/* A sequence's qualified name: two quoted names of 63 bytes, doubled */
+#define AUDIT_SEQ_MAX	260
+
 struct audit {
 	char	*table;		/* "schema"."table", quoted */
 	char	*host;		/* gethostname() */
@@ -96,7 +99,6 @@ int	audit_ensure(struct db *, const struct config *, struct merr *);
  * it in seq ("" when not learnt: a table made by another daemon at the
  * same moment), asked with what audit_ensure() asks anyway.
  */
-#define AUDIT_SEQ_MAX	260	/* two quoted names of 63 bytes, doubled */
 int	audit_ensure_seq(struct db *, const struct config *,
 	    char seq[AUDIT_SEQ_MAX], struct merr *);
 /*

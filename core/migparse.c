@@ -680,43 +680,41 @@ classify(struct mig_script *sc, struct mig_stmt *st, int block,
 }
 
 /*
- * Can a statement of this type and tree (pg_query_parse JSON) leave the
- * session changed: a SET, set_config(), RESET, or code of the database's
- * own (a function, an operator, a cast, a trigger) that could call them?
- * Only kinds of DDL that run no such code are sure not to (0): creating
- * a table, a view, a sequence, an enum or a schema, a comment, a rename,
- * a grant, a DROP; an index on plain columns (an expression or a
- * predicate is run on every row); an ALTER TABLE with no function call,
- * operator, cast or subquery (a default, a CHECK, USING are run on every
- * row) and no change of a column's type (its cast is run).  An event
- * trigger runs code on any DDL: the runner asks whether one exists.  A
- * key is a node's name when it is followed by '":' (a string's own quote
- * is escaped), so a literal that spells one only errs on the safe side.
+ * 1 when running a statement of this type and tree (pg_query_parse JSON)
+ * cannot leave the session changed: it is no SET, RESET or set_config(),
+ * and it runs no code of the database's own (a function, an operator, a
+ * cast, a domain's CHECK, a trigger) that could be one.  Only kinds of
+ * DDL that evaluate nothing are: creating a table (not a partition,
+ * whose bound is evaluated and whose parent's default partition is
+ * scanned), a view, a sequence, an enum, an empty schema; a comment, a
+ * rename, a grant, a DROP; an index on plain columns (an expression or a
+ * predicate is evaluated on every row).  Every ALTER TABLE is taken as
+ * running code (a default, a CHECK, a domain, a partition, a constraint's
+ * validation).  The index's operator class, which compares the rows, is
+ * assumed to be no such code.  An event trigger runs code on any DDL: the
+ * runner asks whether one exists.  A node's name is a key followed by
+ * '":' (a string's own quotes are escaped in the JSON).
  */
 int
 mig_stmt_inert(const char *type, const char *json)
 {
-	static const char *const ddl[] = { "CreateStmt", "CommentStmt",
-	    "ViewStmt", "CreateSeqStmt", "CreateEnumStmt", "CreateSchemaStmt",
-	    "RenameStmt", "GrantStmt", "DropStmt", NULL };
-	static const char *const alter_code[] = { "\"FuncCall\":",
-	    "\"A_Expr\":", "\"TypeCast\":", "\"SubLink\":",
-	    "\"AT_AlterColumnType\"", NULL };
+	static const char *const ddl[] = { "CommentStmt", "ViewStmt",
+	    "CreateSeqStmt", "CreateEnumStmt", "RenameStmt", "GrantStmt",
+	    "DropStmt", NULL };
 
 	if (type[0] == '\0')
 		return 1;	/* comments alone */
 	for (int i = 0; ddl[i]; i++)
 		if (strcmp(type, ddl[i]) == 0)
 			return 1;
+	if (strcmp(type, "CreateStmt") == 0)
+		return strstr(json, "\"partbound\":") == NULL;
+	if (strcmp(type, "CreateSchemaStmt") == 0)
+		return strstr(json, "\"schemaElts\":") == NULL;
 	if (strcmp(type, "IndexStmt") == 0)
 		return strstr(json, "\"expr\":") == NULL &&
 		    strstr(json, "\"whereClause\":") == NULL;
-	if (strcmp(type, "AlterTableStmt") != 0)
-		return 0;
-	for (int i = 0; alter_code[i]; i++)
-		if (strstr(json, alter_code[i]) != NULL)
-			return 0;
-	return 1;
+	return 0;
 }
 
 /*

@@ -633,9 +633,9 @@ run_init(struct run *r, const struct mig_env *env, const struct migration *m,
 
 /*
  * After a file: a file's session-level SET stays with the file (its
- * COMMIT's round trip reset it, unless it failed or ran outside one
- * transaction; a failure here means a lost connection, which the caller
- * sees next).
+ * COMMIT's round trip reset it, unless it failed, ran outside one
+ * transaction, or could change nothing (runner_run_list); a failure here
+ * means a lost connection, which the caller sees next).
  */
 static void
 run_after(struct run *r, int rc)
@@ -696,14 +696,17 @@ static int
 reset_skippable(const struct mig_env *env, struct migration *const *v,
     size_t n, enum run_dir dir)
 {
+	const struct mig_script *sc;
 	PGresult *res = NULL;
 	struct merr ignore;
 	size_t i;
 	int ok;
 
-	for (i = 0; i < n; i++)
-		if ((dir == RUN_UP ? &v[i]->up : &v[i]->down)->session_inert)
-			break;
+	for (i = 0; i < n; i++) {
+		sc = dir == RUN_UP ? &v[i]->up : &v[i]->down;
+		if (sc->session_inert && sc->tx == MIG_TX_ONE)
+			break;	/* the others are reset by run_after() */
+	}
 	merr_clear(&ignore);
 	if (i == n || db_query(env->db, "SELECT NOT EXISTS (SELECT FROM "
 	    "pg_catalog.pg_event_trigger WHERE evtenabled <> 'D')", 0, NULL,
@@ -738,6 +741,9 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 			break;
 		}
 		cur->w.chain = &ch;
+		/* once a file needs its reset, every later one has it:
+		   chain_failed() (runner.c) relies on it, reading a
+		   unit's reset as also the one before it */
 		cur->w.reset = !(skip && cur->sc->session_inert);
 		skip = skip && cur->sc->session_inert;
 		rc = runner_exec(env->db, env->stop, &cur->w, e);

@@ -1071,17 +1071,20 @@ test_session_inert(void **state)
 {
 	static const struct { const char *sql; int inert; } c[] = {
 		{ "CREATE TABLE t (id bigint PRIMARY KEY, at timestamptz "
-		    "DEFAULT now() CHECK (id > 0));\n"
+		    "DEFAULT now() CHECK (id > 0), s text DEFAULT "
+		    "'\"partbound\":{');\n"
 		    "CREATE INDEX t_at ON t (at);\n"
-		    "COMMENT ON TABLE t IS 'FuncCall \"A_Expr\":{';\n", 1 },
-		{ "ALTER TABLE t ADD COLUMN c integer;\n"
-		    "CREATE VIEW v AS SELECT lower(v) FROM t;\n", 1 },
+		    "COMMENT ON TABLE t IS 'x';\n", 1 },
+		{ "CREATE VIEW v AS SELECT lower(v) FROM t;\n"
+		    "CREATE SCHEMA s;\nDROP TABLE t;\n", 1 },
 		{ "-- only a comment\n", 1 },
 		{ "CREATE INDEX t_l ON t (lower(v));\n", 0 },
 		{ "CREATE INDEX t_p ON t (v) WHERE v IS NOT NULL;\n", 0 },
-		{ "ALTER TABLE t ADD COLUMN d timestamptz DEFAULT now();\n", 0 },
-		{ "ALTER TABLE t ADD CONSTRAINT k CHECK (c > 0);\n", 0 },
-		{ "ALTER TABLE t ALTER COLUMN c TYPE bigint;\n", 0 },
+		{ "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n", 0 },
+		{ "CREATE SCHEMA s2 CREATE TABLE s2.x (id int);\n", 0 },
+		{ "ALTER TABLE t ADD COLUMN c integer;\n", 0 },
+		{ "ALTER TABLE t VALIDATE CONSTRAINT ck;\n", 0 },
+		{ "ALTER TABLE w ADD CONSTRAINT c2 CHECK (w.ok);\n", 0 },
 		{ "CREATE TABLE u (id int);\nSET search_path = x;\n", 0 },
 		{ "SELECT pg_catalog.set_config('search_path', '', false);\n", 0 },
 		{ "DO $$BEGIN PERFORM 1; END$$;\n", 0 },
@@ -1099,6 +1102,8 @@ test_session_inert(void **state)
 		snprintf(name, sizeof(name), "20240101_%06zu_case.sql", i);
 		put(name, c[i].sql);
 	}
+	put("20240101_000000_case_rollback.sql", "SET search_path = x;\n"
+	    "DROP TABLE t;\n");
 	merr_clear(&e);
 	if (migset_load(&s, dir, &e) == -1)
 		fail_msg("%s", e.msg);
@@ -1110,6 +1115,10 @@ test_session_inert(void **state)
 			fail_msg("case %zu (%s): inert %d", i, c[i].sql,
 			    s.v[i].up.session_inert);
 	}
+	/* a rollback is judged by its own statements */
+	assert_non_null(s.v[0].down.path);
+	assert_int_equal(migset_prepare_down(&s.v[0], &e), 0);
+	assert_int_equal(s.v[0].down.session_inert, 0);
 	migset_release(&s);
 }
 
