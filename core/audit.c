@@ -181,13 +181,15 @@ audit_check_version(const char *table, int version, struct merr *e)
  */
 static int
 audit_create_locked(struct db *db, const struct config *cfg,
-    const char *table, struct merr *e)
+    const char *table, char seq[AUDIT_SEQ_MAX], struct merr *e)
 {
 	char *schema = quote_ident(cfg->schema), *guard = NULL, *sql = NULL;
+	char *lit = quote_literal(table), *body = NULL;
+	PGresult *r = NULL;
 	int version, rc = -1, n;
 
-	if (schema == NULL || (guard = quote_qualified(cfg->schema,
-	    AUDIT_GUARD)) == NULL) {
+	if (schema == NULL || lit == NULL || (guard = quote_qualified(
+	    cfg->schema, AUDIT_GUARD)) == NULL) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -201,23 +203,33 @@ audit_create_locked(struct db *db, const struct config *cfg,
 	    db_exec(db, sql, e) == -1)
 		goto out;
 	free(sql);
-	if (asprintf(&sql, audit_create_sql, table, guard, table, guard, table,
-	    AUDIT_TABLE_VERSION) == -1) {
+	sql = NULL;
+	/* and the id's sequence as the server named it (audit_ensure_seq) */
+	if (asprintf(&body, audit_create_sql, table, guard, table, guard,
+	    table, AUDIT_TABLE_VERSION) == -1)
+		body = NULL;
+	else if (asprintf(&sql, "%sSELECT pg_get_serial_sequence(%s, 'id');",
+	    body, lit) == -1)
 		sql = NULL;
+	if (sql == NULL) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = db_exec(db, sql, e);
+	if ((rc = db_exec_last(db, sql, &r, e)) == 0 && PQntuples(r) == 1)
+		snprintf(seq, AUDIT_SEQ_MAX, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
 out:
 	free(sql);
+	free(body);
 	free(guard);
+	free(lit);
 	free(schema);
 	return rc;
 }
 
 static int
 audit_create(struct db *db, const struct config *cfg, const char *table,
-    struct merr *e)
+    char seq[AUDIT_SEQ_MAX], struct merr *e)
 {
 	struct merr ignore;
 	int rc = -1;
@@ -230,7 +242,7 @@ audit_create(struct db *db, const struct config *cfg, const char *table,
 		return -1;
 	}
 	if (db_exec(db, "BEGIN", e) == 0 &&
-	    audit_create_locked(db, cfg, table, e) == 0 &&
+	    audit_create_locked(db, cfg, table, seq, e) == 0 &&
 	    db_exec(db, "COMMIT", e) == 0)
 		rc = 0;
 	if (db_ok(db)) {
@@ -259,9 +271,9 @@ audit_privileges(struct db *db, const struct config *cfg,
 	    " has_schema_privilege($1, 'USAGE'),"
 	    " has_table_privilege(c.oid, 'INSERT'),"
 	    " has_table_privilege(c.oid, 'SELECT'),"
-	    " coalesce(has_sequence_privilege(pg_get_serial_sequence($2, 'id'),"
-	    " 'USAGE'), false)"
-	    " FROM pg_class c WHERE c.oid = to_regclass($2)", 2, p, &r,
+	    " coalesce(has_sequence_privilege(s.seq, 'USAGE'), false), s.seq"
+	    " FROM pg_class c, LATERAL (SELECT pg_get_serial_sequence($2,"
+	    " 'id') AS seq) s WHERE c.oid = to_regclass($2)", 2, p, &r,
 	    e) == -1) {
 		free(table);
 		return audit_fail(e, "read the privileges of",
@@ -277,6 +289,7 @@ audit_privileges(struct db *db, const struct config *cfg,
 		pv->insert = PQgetvalue(r, 0, 4)[0] == 't';
 		pv->select = PQgetvalue(r, 0, 5)[0] == 't';
 		pv->seq_usage = PQgetvalue(r, 0, 6)[0] == 't';
+		snprintf(pv->seq, sizeof(pv->seq), "%s", PQgetvalue(r, 0, 7));
 	}
 	PQclear(r);
 	free(table);
@@ -286,13 +299,14 @@ audit_privileges(struct db *db, const struct config *cfg,
 /* An existing table this role cannot write: say which privilege lacks. */
 static int
 audit_check_privileges(struct db *db, const struct config *cfg,
-    const char *table, struct merr *e)
+    const char *table, char seq[AUDIT_SEQ_MAX], struct merr *e)
 {
 	struct audit_privs pv;
 	char miss[256] = "";
 
 	if (audit_privileges(db, cfg, &pv, e) == -1)
 		return -1;
+	memcpy(seq, pv.seq, AUDIT_SEQ_MAX);
 	if (!pv.schema_usage)
 		snprintf(miss + strlen(miss), sizeof(miss) - strlen(miss),
 		    ", USAGE on schema \"%s\"", cfg->schema);
@@ -319,9 +333,19 @@ audit_check_privileges(struct db *db, const struct config *cfg,
 int
 audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
 {
+	char seq[AUDIT_SEQ_MAX];
+
+	return audit_ensure_seq(db, cfg, seq, e);
+}
+
+int
+audit_ensure_seq(struct db *db, const struct config *cfg,
+    char seq[AUDIT_SEQ_MAX], struct merr *e)
+{
 	char *table;
 	int version, n, rc = -1;
 
+	seq[0] = '\0';
 	if (db->conn == NULL || PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		return merr_set(e, MERR_INTERNAL, "audit_ensure needs an "
 		    "idle connection");
@@ -335,14 +359,14 @@ audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
 		   owns it, and this one may only add rows */
 		rc = audit_check_version(table, version, e);
 		if (rc == 0)
-			rc = audit_check_privileges(db, cfg, table, e);
+			rc = audit_check_privileges(db, cfg, table, seq, e);
 	} else {
-		rc = audit_create(db, cfg, table, e);
+		rc = audit_create(db, cfg, table, seq, e);
 		/* the schema created at the same moment by someone else */
 		if (rc == -1 && (!strcmp(e->sqlstate, "23505") ||
 		    !strcmp(e->sqlstate, "42P06"))) {
 			merr_clear(e);
-			rc = audit_create(db, cfg, table, e);
+			rc = audit_create(db, cfg, table, seq, e);
 		}
 		if (rc == -1 && e->code != MERR_STATE)
 			audit_fail(e, "create", table);
@@ -399,7 +423,7 @@ audit_fold_col(int k, char *buf, size_t len)
  * microseconds a row instead of a hundred (19 conversions).
  */
 static char *
-audit_fold_sql(const char *table)
+audit_fold_sql(const char *table, const char *next)
 {
 	char *lit = quote_literal(table), *sql = NULL, c[16];
 	size_t len = 8192, off = 0;
@@ -431,11 +455,11 @@ audit_fold_sql(const char *table)
 		PUT("%s$%d::text AS c%d", first ? "" : ", ", ++n, k);
 		first = 0;
 	}
-	PUT(") v, (SELECT nextval(pg_get_serial_sequence(%s, 'id'))::text AS"
+	PUT(") v, (SELECT %s::text AS"
 	    " c%d, to_char(clock_timestamp() AT TIME ZONE 'UTC',"
 	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS c%d, coalesce((SELECT"
 	    " hash FROM %s ORDER BY id DESC LIMIT 1), '%s') AS prev) h"
-	    " RETURNING id, hash", lit, COL_ID, COL_AT, table, AUDIT_GENESIS);
+	    " RETURNING id, hash", next, COL_ID, COL_AT, table, AUDIT_GENESIS);
 #undef PUT
 	if (off >= len)
 		goto fail;
@@ -445,6 +469,24 @@ fail:
 	free(lit);
 	free(sql);
 	return NULL;
+}
+
+/*
+ * The id's next value: from the sequence named when audit_ensure() found
+ * it (a constant of the statement's plan), else looked up on every row
+ * (pg_get_serial_sequence() scans pg_depend: about a tenth of the row's
+ * cost to the server).  Allocated; NULL when out of memory.
+ */
+static char *
+audit_nextval(const struct audit *a)
+{
+	char *lit = quote_literal(a->seq ? a->seq : a->table), *s = NULL;
+
+	if (lit != NULL && asprintf(&s, a->seq ? "nextval(%s)" :
+	    "nextval(pg_get_serial_sequence(%s, 'id'))", lit) == -1)
+		s = NULL;
+	free(lit);
+	return s;
 }
 
 /*
@@ -459,24 +501,26 @@ fail:
 static int
 audit_build_sql(struct audit *a)
 {
-	char *lit = quote_literal(a->table);
+	char *next = audit_nextval(a);
 	int rc;
 
-	if (lit == NULL)
+	if (next == NULL)
 		return -1;
 	rc = asprintf(&a->head_sql, "SELECT pg_advisory_xact_lock("
 	    AUDIT_LOCK_KEY_STR "); SELECT"
 	    " current_setting('transaction_isolation'),"
-	    " nextval(pg_get_serial_sequence(%s, 'id')), to_char("
+	    " %s, to_char("
 	    "clock_timestamp() AT TIME ZONE 'UTC',"
 	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-	    " (SELECT hash FROM %s ORDER BY id DESC LIMIT 1)", lit, a->table);
-	free(lit);
+	    " (SELECT hash FROM %s ORDER BY id DESC LIMIT 1)", next, a->table);
 	if (rc == -1) {
+		free(next);
 		a->head_sql = NULL;
 		return -1;
 	}
-	if ((a->fold_sql = audit_fold_sql(a->table)) == NULL)
+	a->fold_sql = audit_fold_sql(a->table, next);
+	free(next);
+	if (a->fold_sql == NULL)
 		return -1;
 	if (asprintf(&a->insert_sql, "INSERT INTO %s %s VALUES ($1, $2, $3,"
 	    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
@@ -512,6 +556,28 @@ audit_init(struct audit *a, struct db *db, const struct config *cfg,
 }
 
 void
+audit_set_sequence(struct audit *a, const char *seq)
+{
+	struct audit b = *a;
+
+	b.seq = seq[0] ? strdup(seq) : NULL;
+	b.head_sql = b.fold_sql = b.insert_sql = NULL;
+	if (b.seq == NULL || audit_build_sql(&b) == -1) {
+		/* out of memory: the lookup on every row stays */
+		free(b.seq);
+		free(b.head_sql);
+		free(b.fold_sql);
+		free(b.insert_sql);
+		return;
+	}
+	free(a->seq);
+	free(a->head_sql);
+	free(a->fold_sql);
+	free(a->insert_sql);
+	*a = b;
+}
+
+void
 audit_release(struct audit *a)
 {
 	free(a->table);
@@ -521,6 +587,7 @@ audit_release(struct audit *a)
 	free(a->head_sql);
 	free(a->fold_sql);
 	free(a->insert_sql);
+	free(a->seq);
 	memset(a, 0, sizeof(*a));
 }
 

@@ -54,12 +54,17 @@
 	"0000000000000000000000000000000000000000000000000000000000000000"
 
 /* What the hook needs to know about the writer; set up by audit_init(). */
+/* A sequence's qualified name: two quoted names of 63 bytes, doubled */
+#define AUDIT_SEQ_MAX	260
+
 struct audit {
 	char	*table;		/* "schema"."table", quoted */
 	char	*host;		/* gethostname() */
 	pid_t	 pid;		/* the daemon's pid */
 	char	*version;	/* MIGRATED_VERSION */
 	char	*user;		/* the daemon's user name, or NULL */
+	char	*seq;	/* the id's sequence as named by the server, or
+			   NULL: audit_set_sequence() */
 	char	*head_sql;	/* lock the chain; read id, time and head */
 	char	*insert_sql;	/* append one row */
 	char	*fold_sql;	/* read the head and append, hashed there */
@@ -89,6 +94,18 @@ void	audit_release(struct audit *);
  * upgraded here.
  */
 int	audit_ensure(struct db *, const struct config *, struct merr *);
+/*
+ * The same, and the table's id sequence as pg_get_serial_sequence() names
+ * it in seq ("" when not learnt: a table made by another daemon at the
+ * same moment), asked with what audit_ensure() asks anyway.
+ */
+int	audit_ensure_seq(struct db *, const struct config *,
+	    char seq[AUDIT_SEQ_MAX], struct merr *);
+/*
+ * Append with seq's nextval (from audit_ensure_seq), not a lookup of the
+ * sequence on every row; "" (or no memory for it) changes nothing.
+ */
+void	audit_set_sequence(struct audit *, const char *seq);
 
 /*
  * Who owns the audit table, and what the connection's role may do with
@@ -103,6 +120,7 @@ struct audit_privs {
 	int	owns;		/* role is the owner, a member of it, or a
 				   superuser: it can rewrite the table */
 	int	schema_usage, insert, select, seq_usage;
+	char	seq[AUDIT_SEQ_MAX];	/* its id sequence, "" when none */
 };
 int	audit_privileges(struct db *, const struct config *,
 	    struct audit_privs *, struct merr *);

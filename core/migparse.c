@@ -680,6 +680,44 @@ classify(struct mig_script *sc, struct mig_stmt *st, int block,
 }
 
 /*
+ * 1 when running a statement of this type and tree (pg_query_parse JSON)
+ * cannot leave the session changed: it is no SET, RESET or set_config(),
+ * and it runs no code of the database's own (a function, an operator, a
+ * cast, a domain's CHECK, a trigger) that could be one.  Only kinds of
+ * DDL that evaluate nothing are: creating a table (not a partition,
+ * whose bound is evaluated and whose parent's default partition is
+ * scanned), a view, a sequence, an enum, an empty schema; a comment, a
+ * rename, a grant, a DROP; an index on plain columns (an expression or a
+ * predicate is evaluated on every row).  Every ALTER TABLE is taken as
+ * running code (a default, a CHECK, a domain, a partition, a constraint's
+ * validation).  The index's operator class, which compares the rows, is
+ * assumed to be no such code.  An event trigger runs code on any DDL: the
+ * runner asks whether one exists.  A node's name is a key followed by
+ * '":' (a string's own quotes are escaped in the JSON).
+ */
+int
+mig_stmt_inert(const char *type, const char *json)
+{
+	static const char *const ddl[] = { "CommentStmt", "ViewStmt",
+	    "CreateSeqStmt", "CreateEnumStmt", "RenameStmt", "GrantStmt",
+	    "DropStmt", NULL };
+
+	if (type[0] == '\0')
+		return 1;	/* comments alone */
+	for (int i = 0; ddl[i]; i++)
+		if (strcmp(type, ddl[i]) == 0)
+			return 1;
+	if (strcmp(type, "CreateStmt") == 0)
+		return strstr(json, "\"partbound\":") == NULL;
+	if (strcmp(type, "CreateSchemaStmt") == 0)
+		return strstr(json, "\"schemaElts\":") == NULL;
+	if (strcmp(type, "IndexStmt") == 0)
+		return strstr(json, "\"expr\":") == NULL &&
+		    strstr(json, "\"whereClause\":") == NULL;
+	return 0;
+}
+
+/*
  * Parse one statement alone; keep its JSON tree when its type is read
  * later (tree_kept) or it is a goose block (classify() decides), and its
  * type in type[len] ("" when it is empty).
@@ -702,6 +740,8 @@ stmt_parse(struct mig_script *sc, struct mig_stmt *st, int block,
 		return -1;
 	}
 	tree_type(r.parse_tree, type, len);
+	if (block || !mig_stmt_inert(type, r.parse_tree))
+		sc->session_inert = 0;
 	if (type[0] && (block || tree_kept(type)) &&
 	    (st->tree = strdup(r.parse_tree)) == NULL) {
 		pg_query_free_parse_result(r);
@@ -1141,6 +1181,7 @@ mig_parse_script(struct mig_script *sc, struct merr *e)
 	p.sc = sc;
 	sc->stmts = NULL;
 	sc->nstmts = 0;
+	sc->session_inert = 1;
 	if (script_statements(&p, tl, e) == -1)
 		goto fail;
 	for (size_t i = 0; i < sc->nstmts; i++)

@@ -122,6 +122,9 @@ struct mig_script {
 					   StatementEnd line after it) is a
 					   NUL */
 	int		 parsed;
+	int		 session_inert;	/* no statement can change the
+					   session (mig_stmt_inert): no
+					   reset after it (runner_script.c) */
 	enum mig_txrule	 txrule;
 	const char	*txmarker;	/* static: how the file asks for no
 					   transaction ("-- +goose NO

@@ -42,6 +42,12 @@ int	mig_flyway_name(const char *fname, char *prefix,
 int	mig_flyway_conf(struct mig_script *, struct merr *);
 /* Split, parse and classify sc->text; fills stmts, tx, directives. */
 int	mig_parse_script(struct mig_script *, struct merr *);
+/*
+ * 0 when running a statement of this type (pg_query node name, "" for
+ * none) and parse tree (pg_query_parse JSON) may leave the session
+ * changed (migparse.c says which cannot).
+ */
+int	mig_stmt_inert(const char *type, const char *json);
 /* Line and column (1-based, columns in characters) of a byte offset. */
 void	mig_offset_pos(const char *text, size_t off, int *line, int *col);
 /*

@@ -606,7 +606,8 @@ run_limits(struct run *r)
 	r->w.fault = r->env->fault;
 	r->w.fault_arg = r->env->fault_arg;
 	r->w.pipeline = 1;	/* WORK_TX: one round trip a file (chain) */
-	r->w.reset = 1;		/* a file's SET stays with the file */
+	r->w.reset = 1;		/* a file's SET stays with the file (but
+				   see runner_run_list) */
 }
 
 /* Set up r for m's script; "start" comes from the runner (chain). */
@@ -632,9 +633,9 @@ run_init(struct run *r, const struct mig_env *env, const struct migration *m,
 
 /*
  * After a file: a file's session-level SET stays with the file (its
- * COMMIT's round trip reset it, unless it failed or ran outside one
- * transaction; a failure here means a lost connection, which the caller
- * sees next).
+ * COMMIT's round trip reset it, unless it failed, ran outside one
+ * transaction, or could change nothing (runner_run_list); a failure here
+ * means a lost connection, which the caller sees next).
  */
 static void
 run_after(struct run *r, int rc)
@@ -683,6 +684,39 @@ prev_settled(const struct mig_env *env, struct runner_chain *ch,
 	return ch->failed == pw ? -1 : 0;
 }
 
+/*
+ * May the session reset be left out after a file none of whose
+ * statements can change the session (mig_script.session_inert)?  Not
+ * when an event trigger would run the database's own code on its DDL,
+ * nor after a file that could have made one (the caller stops asking
+ * then): one question, asked only when such a file is in the list; a
+ * failure to ask says no (a lost connection fails the first file next).
+ */
+static int
+reset_skippable(const struct mig_env *env, struct migration *const *v,
+    size_t n, enum run_dir dir)
+{
+	const struct mig_script *sc;
+	PGresult *res = NULL;
+	struct merr ignore;
+	size_t i;
+	int ok;
+
+	for (i = 0; i < n; i++) {
+		sc = dir == RUN_UP ? &v[i]->up : &v[i]->down;
+		if (sc->session_inert && sc->tx == MIG_TX_ONE)
+			break;	/* the others are reset by run_after() */
+	}
+	merr_clear(&ignore);
+	if (i == n || db_query(env->db, "SELECT NOT EXISTS (SELECT FROM "
+	    "pg_catalog.pg_event_trigger WHERE evtenabled <> 'D')", 0, NULL,
+	    &res, &ignore) == -1)
+		return 0;
+	ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return ok;
+}
+
 int
 runner_run_list(const struct mig_env *env, struct migration *const *v,
     size_t n, enum run_dir dir, const struct trk_row *const *resume,
@@ -692,7 +726,7 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 	struct run runs[2], *cur, *prev = NULL;
 	struct merr ignore;
 	size_t i;
-	int rc = 0;
+	int rc = 0, skip = reset_skippable(env, v, n, dir);
 
 	memset(&ch, 0, sizeof(ch));
 	for (i = 0; i < n && rc == 0; i++) {
@@ -707,6 +741,11 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 			break;
 		}
 		cur->w.chain = &ch;
+		/* once a file needs its reset, every later one has it:
+		   chain_failed() (runner.c) relies on it, reading a
+		   unit's reset as also the one before it */
+		cur->w.reset = !(skip && cur->sc->session_inert);
+		skip = skip && cur->sc->session_inert;
 		rc = runner_exec(env->db, env->stop, &cur->w, e);
 		if (prev && prev_settled(env, &ch, &prev->w, e) == -1) {
 			run_after(prev, -1);	/* it failed; cur never ran */

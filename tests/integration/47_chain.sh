@@ -6,7 +6,8 @@
 # (not even a sequence's nextval, which no rollback undoes), and the
 # daemon's log says it applied only the files that committed; a file whose
 # statement fails in the middle of a run is not applied, and neither is
-# the one after it; a file's SET does not reach the next file; the audit
+# the one after it; a file's SET does not reach the next file, nor what
+# an event trigger set for the session on its DDL; the audit
 # chain verifies after every run.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
@@ -107,6 +108,28 @@ is "statement fails: the last lines" \
 start up dup
 fail up dup"
 verify "statement fails"
+
+# DDL that runs no code needs no session reset after it, but an event
+# trigger runs code on any DDL: what one sets for the session does not
+# reach the next file either (the trigger made by a run before)
+rm "$(mig 27 dup)"
+printf 'CREATE TABLE c_27 (id int);\n' >"$(mig 27 c27)"
+cat >"$(mig 40 evt)" <<'EOF'
+CREATE FUNCTION leak_setting() RETURNS event_trigger LANGUAGE plpgsql AS
+$$BEGIN PERFORM set_config('application_name', 'evt-leaked', false); END$$;
+CREATE EVENT TRIGGER leak_setting ON ddl_command_end
+    EXECUTE FUNCTION leak_setting();
+EOF
+ctl up >up4.out 2>up4.err; rc=$?
+is "event trigger: made" "$rc" 0
+small 41 41
+printf "CREATE TABLE public.c_42 AS SELECT current_setting('application_name') AS app;\n" \
+    >"$(mig 42 sees)"
+ctl up >up5.out 2>up5.err; rc=$?
+is "event trigger: exit 0" "$rc" 0
+is "event trigger: its SET does not reach the next file" \
+    "$(q "SELECT app FROM c_42")" migrated
+verify "event trigger"
 
 kill "$DPID"; wait "$DPID" 2>/dev/null
 is "daemon: stopped cleanly" "$?" 0

@@ -1061,11 +1061,74 @@ test_objects_sample(void **state)
 	migset_release(&s);
 }
 
+/*
+ * Which files leave the session as they found it (mig_script.
+ * session_inert: no reset after them): DDL that runs no code of the
+ * database's own, and nothing else.  Each file holds one case.
+ */
+static void
+test_session_inert(void **state)
+{
+	static const struct { const char *sql; int inert; } c[] = {
+		{ "CREATE TABLE t (id bigint PRIMARY KEY, at timestamptz "
+		    "DEFAULT now() CHECK (id > 0), s text DEFAULT "
+		    "'\"partbound\":{');\n"
+		    "CREATE INDEX t_at ON t (at);\n"
+		    "COMMENT ON TABLE t IS 'x';\n", 1 },
+		{ "CREATE VIEW v AS SELECT lower(v) FROM t;\n"
+		    "CREATE SCHEMA s;\nDROP TABLE t;\n", 1 },
+		{ "-- only a comment\n", 1 },
+		{ "CREATE INDEX t_l ON t (lower(v));\n", 0 },
+		{ "CREATE INDEX t_p ON t (v) WHERE v IS NOT NULL;\n", 0 },
+		{ "CREATE TABLE p1 PARTITION OF p FOR VALUES IN (1);\n", 0 },
+		{ "CREATE SCHEMA s2 CREATE TABLE s2.x (id int);\n", 0 },
+		{ "ALTER TABLE t ADD COLUMN c integer;\n", 0 },
+		{ "ALTER TABLE t VALIDATE CONSTRAINT ck;\n", 0 },
+		{ "ALTER TABLE w ADD CONSTRAINT c2 CHECK (w.ok);\n", 0 },
+		{ "CREATE TABLE u (id int);\nSET search_path = x;\n", 0 },
+		{ "SELECT pg_catalog.set_config('search_path', '', false);\n", 0 },
+		{ "DO $$BEGIN PERFORM 1; END$$;\n", 0 },
+		{ "INSERT INTO t (id) VALUES (1);\n", 0 },
+		{ "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+		    0 },
+	};
+	char name[64];
+	struct migset s;
+	struct merr e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		snprintf(name, sizeof(name), "20240101_%06zu_case.sql", i);
+		put(name, c[i].sql);
+	}
+	put("20240101_000000_case_rollback.sql", "SET search_path = x;\n"
+	    "DROP TABLE t;\n");
+	merr_clear(&e);
+	if (migset_load(&s, dir, &e) == -1)
+		fail_msg("%s", e.msg);
+	assert_int_equal(s.n, sizeof(c) / sizeof(c[0]));
+	if (migset_prepare_all(&s, &e) == -1)
+		fail_msg("%s:%d: %s", e.file, e.line, e.msg);
+	for (i = 0; i < s.n; i++) {
+		if (s.v[i].up.session_inert != c[i].inert)
+			fail_msg("case %zu (%s): inert %d", i, c[i].sql,
+			    s.v[i].up.session_inert);
+	}
+	/* a rollback is judged by its own statements */
+	assert_non_null(s.v[0].down.path);
+	assert_int_equal(migset_prepare_down(&s.v[0], &e), 0);
+	assert_int_equal(s.v[0].down.session_inert, 0);
+	migset_release(&s);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_native, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_inert, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_name_parts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_checksum_is_sha256, setup,
