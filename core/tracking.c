@@ -119,29 +119,48 @@ dupval(PGresult *r, int row, int col)
 
 /*
  * Does schema.table exist, and is it ours (its comment says "migrated
- * tracking N")?
+ * tracking N")?  And, in the same statement, schema.other when other is
+ * not NULL (o[0], o[1]: the same two answers; may be NULL without other).
  */
 static int
-probe(struct db *d, const char *schema, const char *table, int *yes,
-    int *ours, struct merr *e)
+probe2(struct db *d, const char *schema, const char *table,
+    const char *other, int *yes, int *ours, int o[2], struct merr *e)
 {
 	char *t = quote_qualified(schema, table);
-	const char *p[1];
+	char *t2 = other ? quote_qualified(schema, other) : NULL;
+	const char *p[2] = { t, t2 };
 	PGresult *r;
 	int rc;
 
-	if ((p[0] = t) == NULL)
+	if (t == NULL || (other && t2 == NULL)) {
+		free(t);
+		free(t2);
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
 	rc = db_query(d, "SELECT to_regclass($1) IS NOT NULL, "
 	    "coalesce(obj_description(to_regclass($1), 'pg_class'), '') "
-	    "LIKE 'migrated tracking %'", 1, p, &r, e);
+	    "LIKE 'migrated tracking %', to_regclass($2) IS NOT NULL, "
+	    "coalesce(obj_description(to_regclass($2), 'pg_class'), '') "
+	    "LIKE 'migrated tracking %'", 2, p, &r, e);
 	free(t);
+	free(t2);
 	if (rc == -1)
 		return -1;
 	*yes = PQgetvalue(r, 0, 0)[0] == 't';
 	*ours = PQgetvalue(r, 0, 1)[0] == 't';
+	if (o) {
+		o[0] = PQgetvalue(r, 0, 2)[0] == 't';
+		o[1] = PQgetvalue(r, 0, 3)[0] == 't';
+	}
 	PQclear(r);
 	return 0;
+}
+
+static int
+probe(struct db *d, const char *schema, const char *table, int *yes,
+    int *ours, struct merr *e)
+{
+	return probe2(d, schema, table, NULL, yes, ours, NULL, e);
 }
 
 /* A table of another tool where ours should be: refused, never read. */
@@ -182,17 +201,16 @@ int
 tracking_state(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
 {
-	int ours;
+	int ours, old[2];
 
 	memset(t, 0, sizeof(*t));
-	if (probe(d, c->schema, c->tracking_table, &t->exists, &ours,
-	    e) == -1)
+	/* and an old build's table, not renamed yet, in the same statement */
+	if (probe2(d, c->schema, c->tracking_table, c->tracking_default ?
+	    CONFIG_TRACKING_LEGACY : NULL, &t->exists, &ours, old, e) == -1)
 		return -1;
 	if (t->exists && !ours)
 		return not_ours(c, e);
-	/* an old build's table, not renamed yet */
-	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
-		return -1;
+	t->legacy = !t->exists && old[0] && old[1];
 	t->exists |= t->legacy;
 	return 0;
 }
