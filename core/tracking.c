@@ -68,8 +68,31 @@ run(struct db *d, const struct config *c, const char *fmt, int n,
 	return rc;
 }
 
-int
-tracking_init(struct db *d, const struct config *c, struct merr *e)
+/*
+ * The table's columns (format 1; a later format adds ALTER TABLE steps
+ * keyed on the comment, under the same advisory lock), after its name.
+ */
+#define TRK_DDL \
+	" version text PRIMARY KEY," \
+	" name text NOT NULL," \
+	" checksum text NOT NULL," \
+	" applied_at timestamptz NOT NULL DEFAULT now()," \
+	" duration_ms bigint NOT NULL DEFAULT 0," \
+	" applied_by text NOT NULL," \
+	" dirty boolean NOT NULL DEFAULT false," \
+	" direction text NOT NULL DEFAULT 'up'" \
+	"   CHECK (direction IN ('up', 'down'))," \
+	" stmt_done integer NOT NULL DEFAULT 0," \
+	" batch_key text," \
+	" rows_done bigint NOT NULL DEFAULT 0," \
+	" error text," \
+	" sqlstate text);" \
+	" COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'"
+
+/* The table made; strict: CREATE TABLE, which fails if it is there. */
+static int
+tracking_make(struct db *d, const struct config *c, int strict,
+    struct merr *e)
 {
 	char *schema = quote_ident(c->schema);
 	char *sql = NULL;
@@ -85,28 +108,30 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 	free(sql);
 	if (rc == -1)
 		return -1;
-	/* format 1; a later format adds ALTER TABLE steps keyed on the
-	 * comment, under the same advisory lock */
-	if ((sql = tsql(c, "CREATE TABLE IF NOT EXISTS %T ("
-	    " version text PRIMARY KEY,"
-	    " name text NOT NULL,"
-	    " checksum text NOT NULL,"
-	    " applied_at timestamptz NOT NULL DEFAULT now(),"
-	    " duration_ms bigint NOT NULL DEFAULT 0,"
-	    " applied_by text NOT NULL,"
-	    " dirty boolean NOT NULL DEFAULT false,"
-	    " direction text NOT NULL DEFAULT 'up'"
-	    "   CHECK (direction IN ('up', 'down')),"
-	    " stmt_done integer NOT NULL DEFAULT 0,"
-	    " batch_key text,"
-	    " rows_done bigint NOT NULL DEFAULT 0,"
-	    " error text,"
-	    " sqlstate text);"
-	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'")) == NULL)
+	if ((sql = tsql(c, strict ? "CREATE TABLE %T (" TRK_DDL :
+	    "CREATE TABLE IF NOT EXISTS %T (" TRK_DDL)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	rc = db_exec(d, sql, e);
 	free(sql);
 	return rc;
+}
+
+int
+tracking_init(struct db *d, const struct config *c, struct merr *e)
+{
+	return tracking_make(d, c, 0, e);
+}
+
+int
+tracking_create(struct db *d, const struct config *c, struct tracking *t,
+    struct merr *e)
+{
+	if (tracking_make(d, c, 1, e) == -1)
+		return -1;
+	/* made by this statement: there, ours, and empty */
+	tracking_release(t);
+	t->exists = 1;
+	return 0;
 }
 
 static char *
