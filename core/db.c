@@ -174,11 +174,18 @@ int
 db_writable(struct db *d, const char *what, struct merr *e)
 {
 	PGresult *res;
-	enum db_role r;
 
 	if (db_query(d, DB_ROLE_QUERY, 0, NULL, &res, e) == -1 ||
 	    db_role_read(d, res, e) == -1)
 		return -1;
+	return db_writable_asked(d, what, e);
+}
+
+int
+db_writable_asked(struct db *d, const char *what, struct merr *e)
+{
+	enum db_role r;
+
 	if ((r = d->srv.role) == DB_ROLE_PRIMARY)
 		return 0;
 	merr_set(e, MERR_CONNECT, "connected to a standby (read-only): "
@@ -574,7 +581,8 @@ db_lock_take(struct db *d, const struct db_lock_policy *p, int *waited,
 	int got;
 
 	*waited = 0;
-	if (db_writable(d, "take the migration lock", e) == -1 ||
+	if ((p->fresh ? db_writable_asked(d, "take the migration lock", e) :
+	    db_writable(d, "take the migration lock", e)) == -1 ||
 	    db_session_check(d, e) == -1)
 		return -1;
 	for (;;) {

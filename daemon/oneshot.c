@@ -449,8 +449,9 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
-		/* nothing is tried on a standby: not even the audit table */
-		rc = db_writable(&db, "run --once", &e);
+		/* nothing is tried on a standby: not even the audit table
+		 * (the role db_connect() just asked) */
+		rc = db_writable_asked(&db, "run --once", &e);
 		if (rc == 0)
 			rc = oneshot_takeover(&env, &untracked, &e);
 		/* a single database's up always takes the lock; a fleet
