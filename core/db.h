@@ -56,6 +56,7 @@ struct db {
 	struct db_server srv;		/* set by db_connect, role kept current */
 	unsigned long	 ntx;		/* db_begin() calls: which transaction */
 	int		 pinned;	/* db_session_check() passed */
+	int		 direct;	/* ... finding no pooler between */
 	struct dbprep	*prep;		/* prepared records (dbpipe.c) */
 	unsigned	 prep_gen;	/* their names' generation */
 	int		 prep_ok;	/* 1: may prepare, -1: not, 0: ask */
@@ -97,6 +98,12 @@ enum db_role db_role_now(struct db *);
  * primary of a multi-host conninfo) may heal it.  Outside a pipeline.
  */
 int	db_writable(struct db *, const char *what, struct merr *);
+/*
+ * The same from the role last asked (db_connect() asks it with the
+ * session's setup), without a round trip: for a check made right after
+ * db_connect(), nothing sent since.
+ */
+int	db_writable_asked(struct db *, const char *what, struct merr *);
 int	db_ok(struct db *);		/* connection still usable */
 /*
  * The same, asked of the server for an idle connection: after a restart
@@ -152,6 +159,9 @@ int	db_session_check(struct db *, struct merr *);
 struct db_lock_policy {
 	long			 wait_ms;	/* -1: until *stop */
 	volatile sig_atomic_t	*stop;		/* NULL: never stops */
+	int			 fresh;		/* connected just now: its
+						   role as db_connect() asked
+						   it (db_writable_asked) */
 };
 
 /*

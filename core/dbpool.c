@@ -193,7 +193,8 @@ db_session_check(struct db *d, struct merr *e)
 		return 0;
 	if (pool_int(d, "SELECT pg_backend_pid()", &pid, e) == -1)
 		return -1;
-	if (pid != PQbackendPID(d->conn) && pool_probe(d, e) == -1)
+	d->direct = pid == PQbackendPID(d->conn);
+	if (!d->direct && pool_probe(d, e) == -1)
 		return -1;
 	d->pinned = 1;
 	return 0;

@@ -428,7 +428,8 @@ out:
 }
 
 int
-migrate_takeover_needed(const struct mig_env *env, int *need, struct merr *e)
+migrate_takeover_needed(const struct mig_env *env, int *need, int *tracked,
+    struct merr *e)
 {
 	struct adopt_src found[ADOPT_MAX_FOUND];
 	struct tracking t;
@@ -436,6 +437,8 @@ migrate_takeover_needed(const struct mig_env *env, int *need, struct merr *e)
 	int ours, legacy;
 
 	*need = 0;
+	if (tracked)
+		*tracked = 0;
 	if (tracking_state(env->db, env->cfg, &t, e) == -1)
 		return -1;
 	ours = t.exists && !t.legacy;
@@ -445,6 +448,8 @@ migrate_takeover_needed(const struct mig_env *env, int *need, struct merr *e)
 	    adopt_detect(env->db, env->cfg, found, &n, e) == -1)
 		return -1;
 	*need = legacy || (!ours && n > 0);
+	if (tracked)
+		*tracked = ours || legacy;
 	return 0;
 }
 
@@ -456,7 +461,7 @@ migrate_takeover(const struct mig_env *env, struct migrate_result *res,
 	int rc, need;
 
 	res->op = "adopt";
-	if (migrate_takeover_needed(env, &need, e) == -1)
+	if (migrate_takeover_needed(env, &need, NULL, e) == -1)
 		return -1;
 	if (!need)
 		return 0;

@@ -65,8 +65,8 @@ mstate_load(struct mstate *s, const struct mig_env *env, int flags,
 		return 0;	/* the caller decides (migadopt.c) */
 	if (mutate && mstate_first(s, NULL, e) == -1)
 		goto fail;
-	if (mutate && !s->trk.exists && (tracking_init(env->db, env->cfg,
-	    e) == -1 || tracking_load(env->db, env->cfg, &s->trk, e) == -1))
+	if (mutate && !s->trk.exists && tracking_create(env->db, env->cfg,
+	    &s->trk, e) == -1)
 		goto fail;
 	return 0;
 fail:

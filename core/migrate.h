@@ -177,9 +177,12 @@ int	migrate_baseline(const struct mig_env *, const char *version,
  */
 int	migrate_takeover(const struct mig_env *, struct migrate_result *,
 	    struct merr *);
-/* Read-only: would migrate_takeover() do anything? */
+/*
+ * Read-only: would migrate_takeover() do anything?  *tracked (may be
+ * NULL): migrated's tracking table is there (an old build's counts).
+ */
 int	migrate_takeover_needed(const struct mig_env *, int *need,
-	    struct merr *);
+	    int *tracked, struct merr *);
 /*
  * Parse and lint every file (forward and rollback); with env->db set,
  * also report drift, missing and out-of-order versions.  Lint findings

@@ -22,15 +22,18 @@ int
 runner_lock(const struct mig_env *env, long wait_ms, int *took, int *waited,
     struct merr *e)
 {
-	struct db_lock_policy p = { wait_ms, env->stop };
+	struct db_lock_policy p = { wait_ms, env->stop, 0 };
 	int w;
 
 	*took = 0;
 	if (env->lockdb == NULL)
 		return 0;
-	if (env->lockdb->conn == NULL && db_connect(env->lockdb,
-	    env->cfg->database, "migrated lock", e) == -1)
-		return -1;
+	if (env->lockdb->conn == NULL) {
+		if (db_connect(env->lockdb, env->cfg->database,
+		    "migrated lock", e) == -1)
+			return -1;
+		p.fresh = 1;
+	}
 	if (db_lock_take(env->lockdb, &p, waited ? waited : &w, e) == -1)
 		return -1;
 	*took = 1;

@@ -702,6 +702,17 @@ t1_refusals(struct t1run *r)
 		}
 }
 
+/* Under the lock, with a plan made under it: run what it says. */
+static int
+t1_run(struct t1run *r, const struct mig_env *env, struct merr *e)
+{
+	if (r->plan->nsafe == 0)
+		return 0;
+	if (t1_work(r, e) == -1 || event_ready(r->hook, r->db, e) == -1)
+		return -1;
+	return runner_exec(r->db, env->stop, &r->w, e);
+}
+
 /*
  * Under the lock: read and plan again (whoever held the lock may have
  * done it all already), then run what is left.
@@ -717,20 +728,22 @@ t1_locked(struct t1run *r, const struct mig_env *env, struct schema *want,
 	if (catalog_load(r->db, t1_scope(want), &have, e) == -1 ||
 	    t1_compute(r->cfg, r->db, want, have, &r->plan, e) == -1)
 		return -1;
-	if (r->plan->nsafe == 0)
-		return 0;
-	if (t1_work(r, e) == -1 || event_ready(r->hook, r->db, e) == -1)
-		return -1;
-	return runner_exec(r->db, env->stop, &r->w, e);
+	return t1_run(r, env, e);
 }
 
-/* Take the lock (unless the caller holds it), run, let go. */
+/*
+ * Take the lock, read and plan again under it, run, let go.  When the
+ * caller holds the lock (env->lockdb NULL), the plan just made was read
+ * under it: it is the one run, not read a second time.
+ */
 static int
 t1_apply(struct t1run *r, const struct mig_env *env, struct schema *want,
     struct tier1_report *rep, struct merr *e)
 {
 	int rc;
 
+	if (env->lockdb == NULL)
+		return t1_run(r, env, e);
 	if (runner_lock(env, -1, &rep->locked, &rep->waited, e) == -1)
 		return -1;
 	rc = t1_locked(r, env, want, e);

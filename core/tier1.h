@@ -8,8 +8,10 @@
  *      ever taking the lock (an up-to-date host never queues);
  *   3. take the session advisory lock on env->lockdb (db_lock_take: wait
  *      until it is free or *env->stop; refuse behind a transaction-mode
- *      pooler); env->lockdb NULL: the caller holds it;
+ *      pooler);
  *   4. re-read and re-plan (another process may have applied meanwhile);
+ *      env->lockdb NULL: the caller holds the lock, the read of step 2
+ *      was made under it and is the one applied (3 and 4 are skipped);
  *   5. tell the hook, on the idle work connection (event_ready: --once
  *      makes its audit table there), then turn the plan into a work
  *      (work.h) and run it with runner_exec():
@@ -17,7 +19,7 @@
  *      PLAN_TX change in one transaction, then each PLAN_ONLINE change
  *      step by step (CONCURRENTLY / NOT VALID + VALIDATE), its cleanup
  *      run when it fails; the stop flag is read between steps;
- *   6. unlock.
+ *   6. unlock (unless the caller holds the lock).
  * Events (core/event.h): "tier1.plan" (checksum = plan hash, detail =
  * counts) and "tier1.apply" per change inside the transaction that makes
  * it; "tier1.refuse" per refused change and "tier1.fail" after a

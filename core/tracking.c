@@ -68,8 +68,31 @@ run(struct db *d, const struct config *c, const char *fmt, int n,
 	return rc;
 }
 
-int
-tracking_init(struct db *d, const struct config *c, struct merr *e)
+/*
+ * The table's columns (format 1; a later format adds ALTER TABLE steps
+ * keyed on the comment, under the same advisory lock), after its name.
+ */
+#define TRK_DDL \
+	" version text PRIMARY KEY," \
+	" name text NOT NULL," \
+	" checksum text NOT NULL," \
+	" applied_at timestamptz NOT NULL DEFAULT now()," \
+	" duration_ms bigint NOT NULL DEFAULT 0," \
+	" applied_by text NOT NULL," \
+	" dirty boolean NOT NULL DEFAULT false," \
+	" direction text NOT NULL DEFAULT 'up'" \
+	"   CHECK (direction IN ('up', 'down'))," \
+	" stmt_done integer NOT NULL DEFAULT 0," \
+	" batch_key text," \
+	" rows_done bigint NOT NULL DEFAULT 0," \
+	" error text," \
+	" sqlstate text);" \
+	" COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'"
+
+/* The table made; strict: CREATE TABLE, which fails if it is there. */
+static int
+tracking_make(struct db *d, const struct config *c, int strict,
+    struct merr *e)
 {
 	char *schema = quote_ident(c->schema);
 	char *sql = NULL;
@@ -85,28 +108,30 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 	free(sql);
 	if (rc == -1)
 		return -1;
-	/* format 1; a later format adds ALTER TABLE steps keyed on the
-	 * comment, under the same advisory lock */
-	if ((sql = tsql(c, "CREATE TABLE IF NOT EXISTS %T ("
-	    " version text PRIMARY KEY,"
-	    " name text NOT NULL,"
-	    " checksum text NOT NULL,"
-	    " applied_at timestamptz NOT NULL DEFAULT now(),"
-	    " duration_ms bigint NOT NULL DEFAULT 0,"
-	    " applied_by text NOT NULL,"
-	    " dirty boolean NOT NULL DEFAULT false,"
-	    " direction text NOT NULL DEFAULT 'up'"
-	    "   CHECK (direction IN ('up', 'down')),"
-	    " stmt_done integer NOT NULL DEFAULT 0,"
-	    " batch_key text,"
-	    " rows_done bigint NOT NULL DEFAULT 0,"
-	    " error text,"
-	    " sqlstate text);"
-	    " COMMENT ON TABLE %T IS '" TRACKING_COMMENT "'")) == NULL)
+	if ((sql = tsql(c, strict ? "CREATE TABLE %T (" TRK_DDL :
+	    "CREATE TABLE IF NOT EXISTS %T (" TRK_DDL)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	rc = db_exec(d, sql, e);
 	free(sql);
 	return rc;
+}
+
+int
+tracking_init(struct db *d, const struct config *c, struct merr *e)
+{
+	return tracking_make(d, c, 0, e);
+}
+
+int
+tracking_create(struct db *d, const struct config *c, struct tracking *t,
+    struct merr *e)
+{
+	if (tracking_make(d, c, 1, e) == -1)
+		return -1;
+	/* made by this statement: there, ours, and empty */
+	tracking_release(t);
+	t->exists = 1;
+	return 0;
 }
 
 static char *
@@ -119,29 +144,48 @@ dupval(PGresult *r, int row, int col)
 
 /*
  * Does schema.table exist, and is it ours (its comment says "migrated
- * tracking N")?
+ * tracking N")?  And, in the same statement, schema.other when other is
+ * not NULL (o[0], o[1]: the same two answers; may be NULL without other).
  */
 static int
-probe(struct db *d, const char *schema, const char *table, int *yes,
-    int *ours, struct merr *e)
+probe2(struct db *d, const char *schema, const char *table,
+    const char *other, int *yes, int *ours, int o[2], struct merr *e)
 {
 	char *t = quote_qualified(schema, table);
-	const char *p[1];
+	char *t2 = other ? quote_qualified(schema, other) : NULL;
+	const char *p[2] = { t, t2 };
 	PGresult *r;
 	int rc;
 
-	if ((p[0] = t) == NULL)
+	if (t == NULL || (other && t2 == NULL)) {
+		free(t);
+		free(t2);
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
 	rc = db_query(d, "SELECT to_regclass($1) IS NOT NULL, "
 	    "coalesce(obj_description(to_regclass($1), 'pg_class'), '') "
-	    "LIKE 'migrated tracking %'", 1, p, &r, e);
+	    "LIKE 'migrated tracking %', to_regclass($2) IS NOT NULL, "
+	    "coalesce(obj_description(to_regclass($2), 'pg_class'), '') "
+	    "LIKE 'migrated tracking %'", 2, p, &r, e);
 	free(t);
+	free(t2);
 	if (rc == -1)
 		return -1;
 	*yes = PQgetvalue(r, 0, 0)[0] == 't';
 	*ours = PQgetvalue(r, 0, 1)[0] == 't';
+	if (o) {
+		o[0] = PQgetvalue(r, 0, 2)[0] == 't';
+		o[1] = PQgetvalue(r, 0, 3)[0] == 't';
+	}
 	PQclear(r);
 	return 0;
+}
+
+static int
+probe(struct db *d, const char *schema, const char *table, int *yes,
+    int *ours, struct merr *e)
+{
+	return probe2(d, schema, table, NULL, yes, ours, NULL, e);
 }
 
 /* A table of another tool where ours should be: refused, never read. */
@@ -182,17 +226,16 @@ int
 tracking_state(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
 {
-	int ours;
+	int ours, old[2];
 
 	memset(t, 0, sizeof(*t));
-	if (probe(d, c->schema, c->tracking_table, &t->exists, &ours,
-	    e) == -1)
+	/* and an old build's table, not renamed yet, in the same statement */
+	if (probe2(d, c->schema, c->tracking_table, c->tracking_default ?
+	    CONFIG_TRACKING_LEGACY : NULL, &t->exists, &ours, old, e) == -1)
 		return -1;
 	if (t->exists && !ours)
 		return not_ours(c, e);
-	/* an old build's table, not renamed yet */
-	if (!t->exists && tracking_legacy(d, c, &t->legacy, e) == -1)
-		return -1;
+	t->legacy = !t->exists && old[0] && old[1];
 	t->exists |= t->legacy;
 	return 0;
 }

@@ -61,6 +61,13 @@ struct tracking {
 };
 
 int	tracking_init(struct db *, const struct config *, struct merr *);
+/*
+ * The table made where it is known missing (under the lock): CREATE
+ * TABLE, which fails if it is there after all; made, *t (released first)
+ * is the table as it is, there and empty, with no read.
+ */
+int	tracking_create(struct db *, const struct config *, struct tracking *,
+	    struct merr *);
 int	tracking_load(struct db *, const struct config *, struct tracking *,
 	    struct merr *);
 /*

@@ -231,16 +231,23 @@ oneshot_t2_report(const struct migrate_result *r)
  * Before tier 1, as the service starts: rename an old build's tracking
  * table, or adopt another tool's history.  A refusal is a warning here
  * (tier 1 may still run); --up then refuses with the same words.
+ * *untracked: migrated has no table there and nothing was to adopt (a
+ * database new to it).
  */
 static int
-oneshot_takeover(struct mig_env *env, struct merr *e)
+oneshot_takeover(struct mig_env *env, int *untracked, struct merr *e)
 {
 	struct migrate_result r;
 	struct merr why;
+	int need, tracked, rc;
 
 	merr_clear(&why);
 	migrate_result_init(&r);
-	if (migrate_takeover(env, &r, &why) == 0) {
+	rc = migrate_takeover_needed(env, &need, &tracked, &why);
+	*untracked = rc == 0 && !need && !tracked;
+	if (rc == 0 && need)
+		rc = migrate_takeover(env, &r, &why);
+	if (rc == 0) {
 		if (r.nsteps)
 			log_info("tier 2: %zu version%s adopted as applied, up "
 			    "to %s", r.nsteps, r.nsteps == 1 ? "" : "s",
@@ -358,6 +365,37 @@ oneshot_state(struct mig_env *env, const struct plan *p,
 	return rc;
 }
 
+/*
+ * Tier 2 is going to take the lock: take it now if it is free, before
+ * tier 1 reads anything, and hold it through both tiers.  Tier 1 then
+ * reads the catalogs and plans once, under the lock, instead of once
+ * before it and again under it (tier1.h), and the lock is not let go and
+ * taken again between the tiers.  One try, no wait: when another session
+ * holds the lock, nothing changes (tier 1 reads first and takes the lock
+ * only when it has work, waiting for it; tier 2 takes it again).  Any
+ * other failure (a pooler in transaction mode, a standby, no second
+ * connection) is the one tier 1 or tier 2 would have met taking it.
+ * *held: 1 when taken (env->lockdb NULL then: the caller's, as tier1.h
+ * and migrate.h read it).
+ */
+static int
+oneshot_lock_first(struct mig_env *env, int *held, struct merr *e)
+{
+	int took, waited;
+
+	*held = 0;
+	if (runner_lock(env, 0, &took, &waited, e) == -1) {
+		if (e->code != MERR_BUSY)
+			return -1;
+		merr_clear(e);
+		return 0;
+	}
+	*held = took;
+	if (took)
+		env->lockdb = NULL;
+	return 0;
+}
+
 struct oneshot_member {
 	struct merr		*err;	/* NULL: not a fleet member */
 	struct fleet_report	*rep;	/* NULL: no state wanted */
@@ -389,7 +427,8 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 {
 	struct merr *err = m->err;
 	const int defer = err != NULL;
-	int ran_up = 0;
+	const int t2 = up || cfg->apply != APPLY_ON_COMMAND;
+	int ran_up = 0, untracked = 0, held = 0;
 	const struct actor self = { .is_daemon = 1 };
 	struct db db, lockdb = { 0 };
 	struct oneshot_audit oa = { .cfg = cfg, .lockdb = &lockdb,
@@ -412,10 +451,15 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
-		/* nothing is tried on a standby: not even the audit table */
-		rc = db_writable(&db, "run --once", &e);
+		/* nothing is tried on a standby: not even the audit table
+		 * (the role db_connect() just asked) */
+		rc = db_writable_asked(&db, "run --once", &e);
 		if (rc == 0)
-			rc = oneshot_takeover(&env, &e);
+			rc = oneshot_takeover(&env, &untracked, &e);
+		/* a single database's up always takes the lock; a fleet
+		 * member's when migrated is new there (a cold member) */
+		if (rc == 0 && t2 && !m->t2only && (!defer || untracked))
+			rc = oneshot_lock_first(&env, &held, &e);
 		if (rc == 0 && !m->t2only)
 			rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
 		if (rc == 0 && !m->t2only) {
@@ -423,9 +467,9 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 			oneshot_report(&rep);
 			oneshot_summary(&rep, p);
 		}
-		if (rc == 0 && (up || cfg->apply != APPLY_ON_COMMAND) &&
-		    !(defer && oneshot_nothing_pending(&env, p,
-		    rep.statements, m->rep, m->known))) {
+		if (rc == 0 && t2 && !(defer && !held &&
+		    oneshot_nothing_pending(&env, p, rep.statements, m->rep,
+		    m->known))) {
 			ran_up = 1;
 			rc = oneshot_up(&env, &e);
 		}
@@ -436,6 +480,8 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 		oneshot_announce(&db, &oa);
 		db_close(&db);
 	}
+	if (held)
+		db_unlock(&lockdb, NULL);
 	db_close(&lockdb);
 	if (oa.ready) {
 		audit_release(&oa.a);

@@ -429,7 +429,7 @@ tier2_takeover(struct opctx *x, struct merr *e)
 
 	merr_clear(&why);
 	tier2_env(x, &env, 0, e);
-	if (migrate_takeover_needed(&env, &need, &why) == 0 && !need)
+	if (migrate_takeover_needed(&env, &need, NULL, &why) == 0 && !need)
 		return 0;
 	migrate_result_init(&r);
 	if (why.code == 0 && tier2_env(x, &env, 1, &why) == 0 &&

@@ -5,6 +5,9 @@
 # batched UPDATE of an empty table makes no temporary view.  And what it
 # must still do: a table whose statistics say empty but that has rows
 # gets the view when its first keys are found, and every row is updated.
+# The lock, free at the start, is taken once before the catalogs are read
+# and they are read once; held by another session at the start, the run
+# reads, waits, and reads again under it (what the holder did is seen).
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 SRC=$(cd "$(dirname "$0")/../.." 2>/dev/null && pwd)
@@ -30,6 +33,17 @@ audit_pid=$(pid_of 'CREATE TABLE "public"."migrated_audit"')
 users_pid=$(pid_of 'CREATE TABLE "public"."users"')
 ok "cold: the audit table was made" [ -n "$audit_pid" ]
 is "cold: on the backend that applied tier 1" "$audit_pid" "$users_pid"
+# the lock is free: taken once, before the catalogs are read, and held
+# through both tiers; the catalogs are read and the plan checked once
+lockkey=7883960004428899684
+n_of() { printf '%s\n' "$log" | grep -c -F "$1"; }
+line_of() { printf '%s\n' "$log" | grep -n -F "$1" | head -n 1 | cut -d: -f1; }
+schemas_q="FROM pg_namespace n WHERE COALESCE(n.nspname = ANY("
+is "cold: the lock tried once" "$(n_of "pg_try_advisory_lock($lockkey)")" 1
+is "cold: and let go once" "$(n_of "pg_advisory_unlock($lockkey)")" 1
+is "cold: the catalogs read once" "$(n_of "$schemas_q")" 1
+ok "cold: the lock taken before they are read" \
+    [ "$(line_of "pg_try_advisory_lock($lockkey)")" -lt "$(line_of "$schemas_q")" ]
 SOCK=$T/cold.sock
 printf 'database: "dbname=%s"\nmodels: "%s"\nmigrations: "%s"\nsocket: { path: %s, mode: 0600 }\n' \
     "$TESTDB" "$SRC/models" "$SRC/migrations" "$SOCK" >cfg.yaml
@@ -72,3 +86,45 @@ like "stale statistics: the view was made when keys were found" \
     "$(since "$off")" "TEMP VIEW migrated_batch"
 is "stale statistics: tracked as done" \
     "$(q "SELECT dirty FROM migrated_versions WHERE version = '20250101_000000'")" f
+
+# the lock held by another session when a cold run starts: it reads
+# first, waits, and reads again under the lock, where it finds what the
+# holder did meanwhile (here the whole of tier 1) and applies the rest
+H=${TESTDB}_held
+psql -qAtX -d postgres -c "CREATE DATABASE \"$H\"" >/dev/null
+"$MIGRATED" --database "dbname=$H" --models "$SRC/models" \
+    --migrations "$SRC/migrations" --plan >plan.sql 2>/dev/null
+psql -qAtX -d "$H" -c "SELECT pg_advisory_lock($lockkey)" \
+    -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+holder=$!; track $holder
+held() { [ "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ]; }
+wait_until 30 held
+off=$(stat -c %s "$LOG")
+"$MIGRATED" --database "dbname=$H options='-c log_statement=all'" \
+    --models "$SRC/models" --migrations "$SRC/migrations" --once --up \
+    >held.out 2>&1 &
+waiter=$!; track $waiter
+polling() {	# tried once first, then read, planned, and waiting for it
+	[ "$(since "$off" | grep -c -F "pg_try_advisory_lock($lockkey)")" -ge 2 ]
+}
+wait_until 30 polling
+ok "held: the run waits for the lock" kill -0 "$waiter"
+is "held: nothing applied while it waits" \
+    "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_class WHERE relname = 'users'")" 0
+psql -qX -v ON_ERROR_STOP=1 -d "$H" -f plan.sql >/dev/null
+is "held: the holder made the tables" \
+    "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_class WHERE relname = 'users'")" 1
+psql -qAtX -d "$H" -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()" >/dev/null
+wait "$waiter"; rc=$?
+wait "$holder" 2>/dev/null
+out=$(cat held.out)
+is "held: exit 0" "$rc" 0
+like "held: tier 1 read again under the lock: nothing left to do" "$out" \
+    "tier 1: up to date .*after waiting for another migrated"
+like "held: tier 2 applied" "$out" "tier 2: 2 applied"
+log=$(since "$off")
+is "held: the catalogs read twice (before the lock, under it)" \
+    "$(n_of "$schemas_q")" 2
+is "held: no tier-1 change audited (the holder made them)" \
+    "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM migrated_audit WHERE action = 'tier1.apply'")" 0
+psql -qAtX -d postgres -c "DROP DATABASE \"$H\"" >/dev/null

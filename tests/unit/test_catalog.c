@@ -443,7 +443,7 @@ test_stop_reaches_tier1(void **state)
 {
 	volatile sig_atomic_t stop = 1;
 	struct db work, lk = { 0 }, other;
-	struct db_lock_policy now = { 0, NULL };
+	struct db_lock_policy now = { 0, NULL, 0 };
 	struct tier1_report rep;
 	struct mig_env env;
 	struct config cfg;

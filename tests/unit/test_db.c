@@ -68,7 +68,7 @@ test_primary(void **state)
 static void
 test_read_only_refused(void **state)
 {
-	struct db_lock_policy p = { 0, NULL };
+	struct db_lock_policy p = { 0, NULL, 0 };
 	struct db d;
 	struct merr e;
 	char buf[64];

@@ -474,7 +474,7 @@ test_force_repairs_dirty(void **state)
 static void
 test_busy(void **state)
 {
-	struct db_lock_policy now = { 0, NULL };
+	struct db_lock_policy now = { 0, NULL, 0 };
 	struct db other;
 	int waited;
 
@@ -548,7 +548,7 @@ settled_then_up(int *fast)
 static void
 test_up_settled(void **state)
 {
-	struct db_lock_policy now = { 0, NULL };
+	struct db_lock_policy now = { 0, NULL, 0 };
 	struct db other;
 	int fast, waited;
 	char p[256];
