@@ -22,6 +22,7 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->window_us = -1;
 	p->busy.base = -1;
 	p->busy.last = -1;
+	p->busy.avg = -1;
 	p->decision = lim->adaptive ? PACE_HOLD : PACE_FIXED;
 	p->reason = lim->adaptive ? "first batch" : "fixed size and pause";
 }
@@ -233,6 +234,10 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 	over = 2 * noise > 50 ? 2 * noise : 50;
 	u->last = m;
 	u->sum = u->n = 0;
+	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;
+	if (u->avg < u->base)	/* taken while it caught up: down */
+		u->base = u->avg > u->base - u->base / 8 ? u->avg :
+		    u->base - u->base / 8;
 	if (m > u->base + over && p->rate.floor_ms >= s->ms * 4) {
 		/* as busy with the backfill idle 4/5 of the time: the
 		   application may have more to do than before; up

@@ -55,7 +55,10 @@
  * towards its smoothed rate over the last windows (not the one window's,
  * which a stall makes short), by an eighth at most; one still busier
  * then may have more to do than before: the busy baseline goes up
- * towards the window's mean, by an eighth at most.
+ * towards the window's mean, by an eighth at most.  The busy baseline
+ * comes down, by an eighth at most a window, to the windows' smoothed
+ * mean when that is lower: taken while the application caught up (after
+ * an index build), it was more than the application's own.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -142,6 +145,8 @@ struct pace_busy {
 	long		sum;		/* this window's samples, */
 	long		n;		/* how many */
 	long		last;		/* the last window's mean, -1: none */
+	long		avg;		/* the windows', smoothed (each
+					   counts for an eighth), -1: none */
 };
 
 struct pacer {

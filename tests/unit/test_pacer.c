@@ -368,6 +368,40 @@ test_application_busier(void **state)
 	assert_int_equal(p.pause_ms, 10);
 }
 
+/*
+ * A busy baseline taken while the application caught up (3 sessions),
+ * then windows of 1: it comes down to the windows' smoothed mean, by an
+ * eighth at most a window; a window over the lower baseline is slower.
+ */
+static void
+test_busy_baseline_down(void **state)
+{
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 4; i++)
+		pacer_busy_baseline(&p, 3);
+	assert_int_equal(p.busy.base, 300);
+	assert_int_equal(p.busy.spread, 0);
+	bbatch(&p, 10, -1, at, 1);	/* the first window starts */
+	for (int i = 0; i < 3; i++) {
+		at += 200000;
+		pacer_busy_sample(&p, 1);
+		bbatch(&p, 10, -1, at, 1);
+	}
+	assert_int_equal(p.busy.avg, 100);
+	assert_int_equal(p.busy.base, 203);	/* 300, 263, 231, 203 */
+	assert_int_equal(p.pause_ms, 0);
+	at += 200000;
+	pacer_busy_sample(&p, 3);
+	assert_int_equal(bbatch(&p, 10, -1, at, 3), PACE_SHRINK);
+	assert_string_equal(p.reason,
+	    "application slower: more of its sessions busy than before");
+	assert_int_equal(p.pause_ms, 10);
+}
+
 static void
 test_retry(void **state)
 {
@@ -396,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_application_behind),
 		cmocka_unit_test(test_baseline_down),
 		cmocka_unit_test(test_application_busier),
+		cmocka_unit_test(test_busy_baseline_down),
 		cmocka_unit_test(test_retry),
 	};
 
