@@ -28,11 +28,11 @@
  * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, before
  * the first batch, for the baselines of both.  The application's busy
  * sessions are counted by each batch's bounds statement and every
- * PACER_BUSY_GAP_MS of a pause and of the gaps before the first batch.  An adaptive batch waits
- * for a row lock at most PROBE_LOCK_MIN_MS or ten times the target (the
- * file's lock_timeout if shorter); a lock timeout halves the size before
- * the retry.  Every batch event carries the measurements and the
- * decision.
+ * PACER_BUSY_GAP_MS of a pause and of the gaps before the first batch.
+ * An adaptive batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten
+ * times the target (the file's lock_timeout if shorter); a lock timeout
+ * halves the size before the retry.  Every batch event carries the
+ * measurements and the decision.
  */
 #include <ctype.h>
 #include <stdio.h>
