@@ -11,7 +11,8 @@
 # how late a transaction started), marked "<<<" over 50 ms.  For
 # enh_migrated, between them, migratectl's progress events at their
 # elapsed_ms: the statements, the "pace" note, and every batch with its
-# rows, time, probe, write rate and the pacer's decision.  With DIR/waits
+# rows, time, probe, write rate, busy sessions and the pacer's decision.
+# With DIR/waits
 # (WAITS=1): under each bucket, what pgbench's sessions were waiting for,
 # on average per sample (about two a bucket), e.g. "LWLock:WALWrite 4.5"
 # (in line for the WAL flush), "IO:WALSync" (doing it), "-:-" (on a CPU
@@ -62,7 +63,7 @@ read -r _ T0 T1 _ <<<"$(grep "^$STEP " "$D/windows")" || {
 	[ "$STEP" = enh_migrated ] && [ -s "$D/up.json" ] &&
 	    jq -r 'select(.type == "progress") | .data |
 		"\(.elapsed_ms) 1 E " + (if .phase == "batch" then
-		"batch \(.pace.batch): \(.pace.rows) rows in \(.pace.ms) ms, probe \(.pace.probe_ms) ms, writes \(.pace.rate)/s (before \(.pace.base_rate)/s) -> \(.pace.decision) size \(.pace.size), pause \(.pace.pause_ms) ms (\(.pace.reason))"
+		"batch \(.pace.batch): \(.pace.rows) rows in \(.pace.ms) ms, probe \(.pace.probe_ms) ms, writes \(.pace.rate)/s (before \(.pace.base_rate)/s), busy \(.pace.busy) (before \(.pace.base_busy)) -> \(.pace.decision) size \(.pace.size), pause \(.pace.pause_ms) ms (\(.pace.reason))"
 		else "\(.phase) statement \(.stmt)\(if .message then ": " + .message else "" end)" end)' \
 		"$D/up.json"
 } | sort -k1,1n -k2,2n | awk '

@@ -499,7 +499,7 @@ if [ -s "$W/up.json" ]; then
 		    "last: %s\n", smin, smax, pmax, pause / n, last
 	}'
 	jq -r 'select(.data.phase == "batch" and .data.pace != null) |
-	    .data.pace | "batch \(.batch): \(.rows) rows in \(.ms) ms, target \(.target_ms) ms, probe \(.probe_ms) ms, writes \(.rate)/s (before: \(.base_rate)/s) → \(.decision) size \(.size), pause \(.pause_ms) ms (\(.reason))"' "$W/up.json" | awk '
+	    .data.pace | "batch \(.batch): \(.rows) rows in \(.ms) ms, target \(.target_ms) ms, probe \(.probe_ms) ms, writes \(.rate)/s (before: \(.base_rate)/s), busy \(.busy) (before: \(.base_busy)) → \(.decision) size \(.size), pause \(.pause_ms) ms (\(.reason))"' "$W/up.json" | awk '
 	NR <= 3 || NR % 100 == 0 { print "  " $0 }'
 fi
 # shellcheck disable=SC2086 # STEPS is a list of words

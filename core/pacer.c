@@ -19,6 +19,10 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->rate.base = -1;
 	p->rate.last = -1;
 	p->rate.avg = -1;
+	p->window_us = -1;
+	p->busy.base = -1;
+	p->busy.last = -1;
+	p->busy.avg = -1;
 	p->decision = lim->adaptive ? PACE_HOLD : PACE_FIXED;
 	p->reason = lim->adaptive ? "first batch" : "fixed size and pause";
 }
@@ -69,7 +73,7 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 		    1000000 / (at_us - r->base_us));
 	}
 	r->xid = xid;		/* the first window starts here */
-	r->at_us = at_us;
+	r->at_us = p->window_us = at_us;
 }
 
 static long
@@ -143,7 +147,14 @@ over_target(const struct pacer *p, const struct pace_sample *s)
 	return fit > p->size / 2 ? fit : p->size / 2;
 }
 
-enum rate_verdict { RATE_NONE, RATE_STEADY, RATE_BEHIND, RATE_CATCHING_UP };
+/* A window's verdict on the application, the worst last. */
+enum rate_verdict {
+	RATE_NONE,		/* no window ended, or nothing to judge */
+	RATE_STEADY,		/* at its rate, as busy as before */
+	RATE_CATCHING_UP,	/* not yet: size held */
+	RATE_BEHIND,		/* fewer writes than before */
+	RATE_BUSIER,		/* more sessions in the server than before */
+};
 
 /* The integer square root of n >= 0 (Newton's method). */
 static long
@@ -161,19 +172,19 @@ isqrt(long n)
 /*
  * Count this batch's ids (its own, one per retry, the probes'); at the
  * end of a window, what the application wrote against the baseline
- * moves the deficit, and the deficit the floor of the pause.
+ * moves the deficit, which says whether it is behind.
  */
 static enum rate_verdict
-rate_window(struct pacer *p, const struct pace_sample *s)
+rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 {
 	struct pace_rate *r = &p->rate;
 	long long others, us = s->at_us - r->at_us;
-	long step = pause_step(p), up, expect, noise, w, cap;
+	long expect, noise, w, cap;
 
 	if (r->base <= 0 || r->xid < 0 || s->xid < 0)
 		return RATE_NONE;
 	r->own += 1 + s->retries + s->probes;
-	if (us < PACER_WINDOW_US)
+	if (!ended || us <= 0)
 		return RATE_NONE;
 	others = s->xid - r->xid - r->own;
 	r->last = (long)(others > 0 ? others * 1000000 / us : 0);
@@ -198,20 +209,105 @@ rate_window(struct pacer *p, const struct pace_sample *s)
 		r->base = r->avg > r->base - r->base / 8 ? r->avg :
 		    r->base - r->base / 8;
 		r->deficit = 0;
-	} else if (w > 0 && r->deficit > 2 * noise) {
+		return RATE_STEADY;
+	}
+	if (w > 0 && r->deficit > 2 * noise)
+		return RATE_BEHIND;
+	return r->deficit > 0 ? RATE_CATCHING_UP : RATE_STEADY;
+}
+
+/*
+ * At the end of a window: the application's busy sessions, the
+ * window's mean against the baseline's, beyond the noise of a mean of
+ * that many samples (see pacer.h).
+ */
+static enum rate_verdict
+busy_window(struct pacer *p, const struct pace_sample *s)
+{
+	struct pace_busy *u = &p->busy;
+	long m, noise, over;
+
+	if (u->base < 0 || u->n == 0)
+		return RATE_NONE;	/* its samples go to the next window */
+	m = u->sum * 100 / u->n;
+	noise = u->spread / isqrt(u->n);
+	over = 2 * noise > 50 ? 2 * noise : 50;
+	u->last = m;
+	u->sum = u->n = 0;
+	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;
+	if (u->avg < u->base)	/* taken while it caught up: down */
+		u->base = u->avg > u->base - u->base / 8 ? u->avg :
+		    u->base - u->base / 8;
+	if (m > u->base + over && p->rate.floor_ms >= s->ms * 4) {
+		/* as busy with the backfill idle 4/5 of the time: the
+		   application may have more to do than before; up
+		   towards the window's mean, by an eighth at most */
+		u->base = m < u->base + u->base / 8 + 1 ? m :
+		    u->base + u->base / 8 + 1;
+		return RATE_STEADY;
+	}
+	if (m > u->base + over)
+		return RATE_BUSIER;
+	return m > u->base + noise ? RATE_CATCHING_UP : RATE_STEADY;
+}
+
+/*
+ * The floor of the pause from a window's verdict: behind or busier
+ * doubles it (to one batch's time at least), catching up keeps it, at
+ * its rate lowers it by a quarter (one step at least).
+ */
+static void
+floor_window(struct pacer *p, const struct pace_sample *s,
+    enum rate_verdict v)
+{
+	struct pace_rate *r = &p->rate;
+	long step = pause_step(p), up;
+
+	if (v == RATE_BEHIND || v == RATE_BUSIER) {
 		up = r->floor_ms * 2 > s->ms ? r->floor_ms * 2 : s->ms;
 		r->floor_ms = clamp(up > step ? up : step, 0,
 		    p->lim.max_pause_ms);
 		r->owed = 1;
-		return RATE_BEHIND;
-	} else if (r->deficit > 0) {
+	} else if (v == RATE_CATCHING_UP) {
 		r->owed = 1;
-		return RATE_CATCHING_UP;
+	} else if (v == RATE_STEADY) {
+		r->owed = 0;
+		step = r->floor_ms / 4 > step ? r->floor_ms / 4 : step;
+		r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
 	}
-	r->owed = 0;
-	step = r->floor_ms / 4 > step ? r->floor_ms / 4 : step;
-	r->floor_ms = r->floor_ms > step ? r->floor_ms - step : 0;
-	return RATE_STEADY;
+}
+
+/* The worse of the two verdicts of one window. */
+static enum rate_verdict
+worse(enum rate_verdict a, enum rate_verdict b)
+{
+	return a > b ? a : b;
+}
+
+void
+pacer_busy_baseline(struct pacer *p, long busy)
+{
+	struct pace_busy *u = &p->busy;
+	long long mean, var;
+
+	if (busy < 0)
+		return;
+	u->nbase++;
+	u->base_sum += busy * 100;
+	u->base_sq += (long long)busy * busy * 10000;
+	mean = u->base_sum / u->nbase;
+	var = u->base_sq / u->nbase - mean * mean;
+	u->base = (long)mean;
+	u->spread = isqrt((long)(var > 0 ? var : 0));
+}
+
+void
+pacer_busy_sample(struct pacer *p, long busy)
+{
+	if (busy < 0 || p->busy.base < 0)
+		return;
+	p->busy.sum += busy;
+	p->busy.n++;
 }
 
 enum pace_decision
@@ -219,11 +315,21 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 {
 	long limit = pacer_probe_limit_us(p), pause = p->pause_ms;
 	enum rate_verdict v;
+	int ended;
 
 	p->batches++;
 	if (!p->lim.adaptive)
 		return p->decision = PACE_FIXED;
-	v = rate_window(p, s);
+	pacer_busy_sample(p, s->busy);
+	if (p->window_us < 0)	/* no rate baseline: from the first batch */
+		p->window_us = s->at_us;
+	ended = s->at_us >= 0 && s->at_us - p->window_us >= PACER_WINDOW_US;
+	v = rate_window(p, s, ended);
+	if (ended) {
+		v = worse(v, busy_window(p, s));
+		p->window_us = s->at_us;
+	}
+	floor_window(p, s, v);
 	if (s->retries > 0)	/* pacer_retry() halved the size */
 		p->decision = back_off(p, p->size, 1, "lock timeout");
 	else if (s->ms > p->lim.target_ms)	/* pause once it cannot shrink */
@@ -232,8 +338,10 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 	else if (limit >= 0 && s->probe_us > limit)
 		p->decision = back_off(p, p->size - p->size / 4, 1,
 		    "probe slow: server busy");
-	else if (v == RATE_BEHIND) {
-		p->reason = "application behind: fewer writes than before";
+	else if (v == RATE_BEHIND || v == RATE_BUSIER) {
+		p->reason = v == RATE_BEHIND ?
+		    "application behind: fewer writes than before" :
+		    "application slower: more of its sessions busy than before";
 		p->decision = p->rate.floor_ms > pause ? PACE_SHRINK :
 		    PACE_HOLD;
 	} else if (p->rate.owed) {	/* until a window says it is not */

@@ -4,7 +4,7 @@
  *
  * Fixed (a directive with pause= and no pacing option): every batch has
  * the same size and pause.  Adaptive: additive increase, multiplicative
- * decrease (AIMD, as TCP's congestion control) on two signals measured
+ * decrease (AIMD, as TCP's congestion control) on four signals measured
  * after every batch:
  *   - the batch's own time, begin to commit, against the target: the
  *     application waits at most that long for a row the batch holds;
@@ -21,7 +21,20 @@
  *     window with a deficit past 2 sqrt(N): the application is behind,
  *     waiting for the CPU, the WAL or the locks the batches take; any
  *     deficit left: catching up; none: at its rate.  The probe's own time
- *     does not show this: it runs between batches.
+ *     does not show this: it runs between batches;
+ *   - the application's time in the server: how many other sessions are
+ *     running a statement (pg_stat_activity), sampled as each batch
+ *     starts and every PACER_BUSY_GAP_MS of a pause, averaged over the
+ *     same windows, against the same before the first batch.  By
+ *     Little's law that mean is the application's rate times the time
+ *     its statements take, waits for the WAL flush, the CPU and the
+ *     locks included: it rises as soon as they take longer, and stays up
+ *     while the application runs behind at its rate (a lag that does
+ *     not grow, which the write rate cannot see).  A window's mean over
+ *     n samples varies by the samples' spread before the first batch
+ *     over sqrt(n): past twice that (half a session at least) above the
+ *     baseline, the application is busier (as behind, below); past
+ *     once, it has not caught up yet.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
@@ -32,14 +45,20 @@
  * limits.  Under all this, a floor for the pause set by the write rate,
  * once a window: an application behind doubles it (to one batch's time
  * at least: half the time for the backfill), one catching up keeps it,
- * one at its rate lowers it by a quarter (one step at least); from a
+ * one at its rate lowers it by a quarter (one step at least); the
+ * busier of the two signals decides; from a
  * window that finds it behind or catching up to one that finds it at its
  * rate, no batch grows (the batches in between would otherwise undo the
  * longer pause with larger sizes); one still
  * behind while the floor is four batches' time (the backfill idle 4/5 of
  * the time) may ask for less than before: the baseline comes down
  * towards its smoothed rate over the last windows (not the one window's,
- * which a stall makes short), by an eighth at most.
+ * which a stall makes short), by an eighth at most; one still busier
+ * then may have more to do than before: the busy baseline goes up
+ * towards the window's mean, by an eighth at most.  The busy baseline
+ * comes down, by an eighth at most a window, to the windows' smoothed
+ * mean when that is lower: taken while the application caught up (after
+ * an index build), it was more than the application's own.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -48,6 +67,7 @@
 
 #define PACER_NBASE	5	/* probes pacer_baseline() keeps */
 #define PACER_WINDOW_US	200000	/* the write rate's window */
+#define PACER_BUSY_GAP_MS 20	/* between busy samples in a pause */
 
 /* What a "-- migrated:batch" line asked for; -1 (0 for adaptive): not given. */
 struct pace_spec {
@@ -86,6 +106,8 @@ struct pace_sample {
 	long long	at_us;		/* when it was taken */
 	int		probes;		/* ids probes took since the batch
 					   before (after the baseline's) */
+	long		busy;		/* the application's busy sessions
+					   as it started, -1: unknown */
 };
 
 /* The application's write rate: transaction ids others took. */
@@ -110,6 +132,23 @@ struct pace_rate {
 					   finds it at its rate */
 };
 
+/*
+ * The application's busy sessions (other client backends running a
+ * statement), in hundredths of a session.
+ */
+struct pace_busy {
+	long		nbase;		/* samples before the first batch */
+	long long	base_sum;
+	long long	base_sq;	/* of the squares, for the spread */
+	long		base;		/* their mean, -1: unknown */
+	long		spread;		/* a sample's standard deviation */
+	long		sum;		/* this window's samples, */
+	long		n;		/* how many */
+	long		last;		/* the last window's mean, -1: none */
+	long		avg;		/* the windows', smoothed (each
+					   counts for an eighth), -1: none */
+};
+
 struct pacer {
 	struct pace_limits	lim;
 	long			size;		/* the next batch's */
@@ -118,7 +157,9 @@ struct pacer {
 	long			probe_base_us;	/* -1: unknown */
 	long			base[PACER_NBASE]; /* probes before the first */
 	int			nbase;
+	long long		window_us;	/* this window's start, -1 */
 	struct pace_rate	rate;
+	struct pace_busy	busy;
 	long long		batches;
 	enum pace_decision	decision;	/* the last one */
 	const char		*reason;	/* static, for the last one */
@@ -130,6 +171,10 @@ void	pacer_baseline(struct pacer *, long probe_us);
 /* A probe's transaction id before the first batch: the first starts the
    window of the baseline rate, each later one ends it. */
 void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
+/* A busy sample before the first batch (-1: none). */
+void	pacer_busy_baseline(struct pacer *, long busy);
+/* A busy sample in a pause (-1: none): it counts in the window. */
+void	pacer_busy_sample(struct pacer *, long busy);
 /* Decide size and pause for the next batch from the one just done. */
 enum pace_decision pacer_update(struct pacer *, const struct pace_sample *);
 /* A batch is tried again after a lock timeout: adaptive, halve its size. */

@@ -65,6 +65,10 @@ struct progress_pace {
 	long		 rate;		/* the application's writes per
 					   second, last window, -1: none */
 	long		 base_rate;	/* before the first batch, -1 */
+	long		 busy;		/* the application's busy sessions,
+					   last window's mean, in hundredths,
+					   -1: none */
+	long		 base_busy;	/* before the first batch, -1 */
 	long		 target_ms;	/* 0: fixed pace */
 	const char	*decision;	/* "fixed" "hold" "grow" "shrink" */
 	const char	*reason;

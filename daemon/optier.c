@@ -192,13 +192,15 @@ pace_json(const struct progress_pace *c)
 {
 	if (c == NULL)
 		return NULL;
-	return json_pack("{s:I, s:I, s:I, s:i, s:f, s:f, s:I, s:I, s:I, "
-	    "s:s, s:s, s:I, s:I}", "batch", (json_int_t)c->batch, "rows",
-	    (json_int_t)c->rows, "ms", (json_int_t)c->ms, "retries",
+	return json_pack("{s:I, s:I, s:I, s:i, s:f, s:f, s:I, s:I, s:f, "
+	    "s:f, s:I, s:s, s:s, s:I, s:I}", "batch", (json_int_t)c->batch,
+	    "rows", (json_int_t)c->rows, "ms", (json_int_t)c->ms, "retries",
 	    c->retries, "probe_ms", c->probe_us >= 0 ? c->probe_us / 1000.0 :
 	    -1.0, "probe_limit_ms", c->probe_limit_us >= 0 ?
 	    c->probe_limit_us / 1000.0 : -1.0, "rate", (json_int_t)c->rate,
-	    "base_rate", (json_int_t)c->base_rate, "target_ms",
+	    "base_rate", (json_int_t)c->base_rate, "busy", c->busy >= 0 ?
+	    c->busy / 100.0 : -1.0, "base_busy", c->base_busy >= 0 ?
+	    c->base_busy / 100.0 : -1.0, "target_ms",
 	    (json_int_t)c->target_ms, "decision", c->decision, "reason",
 	    c->reason, "size", (json_int_t)c->size, "pause_ms",
 	    (json_int_t)c->pause_ms);

@@ -4,8 +4,8 @@
 # min_size and then pauses; once the switch is off it grows again; the backfill
 # completes with every row updated exactly once; an application session
 # that writes less than before the first batch (slowed on purpose) makes
-# the pacer pause, and once it writes as before the pause goes; every
-# batch event
+# the pacer pause, and once it writes as before the pause goes; so do
+# more of the application's sessions busy than before; every batch event
 # carries the measurements and the decision (JSON and text).  Bad pacing
 # options are refused with file:line:column, nothing runs, the daemon
 # carries on.  Only the direction of the decisions is checked, under a
@@ -105,7 +105,8 @@ ok "a longer pause while slow" test \
 is "every batch has the fields" "$(pace 'select(has("batch") and has("rows")
     and has("ms") and has("target_ms") and has("probe_ms") and has("size")
     and has("pause_ms") and has("decision") and has("reason")
-    and has("rate") and has("base_rate") | not)' | wc -l)" 0
+    and has("rate") and has("base_rate") and has("busy")
+    and has("base_busy") | not)' | wc -l)" 0
 is "target as given" "$(pace '.target_ms' | sort -u)" 200
 is "rows add up" "$(pace '.rows' | awk '{ s += $1 } END { print s }')" 3000
 ok "sizes within min_size and max_size" test \
@@ -189,6 +190,50 @@ ok "behind: a pause while it was" test \
 is "behind: the size never changed" "$(hpace '.size' | sort -u)" 10
 is "behind: rows updated" "$(q "SELECT count(*) FILTER (WHERE v = 4) || ',' ||
     count(*) FILTER (WHERE v = 3) FROM items")" "200,400"
+
+# --- the application slower: more of its sessions busy than before ------
+# batches of exactly 10 rows (100 ms) again, and nothing else running
+# before the first: three sessions that start a statement (pg_sleep)
+# once the backfill has begun are three more busy sessions than before;
+# the pacer pauses, and once they are cancelled the pause goes down.
+cat >migrations/20240105_000000_busy.sql <<'EOF'
+-- migrated:batch size=10 min_size=10 max_size=10 target=1s max_pause=200ms
+UPDATE items SET v = v + 1 WHERE id <= 600;
+EOF
+ctl --json --yes up >busy.json 2>busy.err &
+UP=$!; track $UP
+bpace() {	# bpace JQ-FILTER: as pace, over busy.json
+	jq -rcR "fromjson? | select(.data.phase == \"batch\") | .data.pace | $1" \
+	    busy.json
+}
+bstarted() { [ -n "$(bpace '.batch')" ]; }
+wait_until 60 bstarted
+for i in 1 2 3; do
+	PGAPPNAME=busy psql -qAtX -d "$TESTDB" -c "SELECT pg_sleep(600)" \
+	    >/dev/null 2>&1 &
+	track $!
+done
+SLOWER="application slower: more of its sessions busy than before"
+slower() {
+	[ -n "$(bpace "select(.reason == \"$SLOWER\" and .pause_ms > 0)")" ]
+}
+wait_until 60 slower
+is "slower: the sessions cancelled" "$(q "SELECT count(pg_cancel_backend(pid))
+    FROM pg_stat_activity WHERE application_name = 'busy'")" 3
+last=$(bpace '.batch' | tail -n 1)
+wait $UP
+is "slower: up completes" "$?" 0
+at=$(bpace "select(.reason == \"$SLOWER\") | .batch" | head -n 1)
+is "slower: its mean over half a session above the baseline" \
+    "$(bpace "select(.batch == $at) | .busy > .base_busy + 0.5")" true
+is "slower: nothing else was busy before the first batch" \
+    "$(bpace '.base_busy' | sort -u)" 0
+ok "as busy as before: the pause went down again" test \
+    "$(bpace "select(.batch > $last) | .pause_ms" | sort -n | head -n 1)" \
+    -lt "$(bpace '.pause_ms' | sort -n | tail -n 1)"
+is "slower: the size never changed" "$(bpace '.size' | sort -u)" 10
+is "slower: rows updated" "$(q "SELECT count(*) FILTER (WHERE v = 5) || ',' ||
+    count(*) FILTER (WHERE v = 4) FROM items")" "200,400"
 
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0

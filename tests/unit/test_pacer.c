@@ -22,7 +22,7 @@ static const struct pace_limits adaptive = {
 static enum pace_decision
 batch(struct pacer *p, long long rows, long ms, long probe_us)
 {
-	struct pace_sample s = { rows, ms, probe_us, 0, -1, -1, 0 };
+	struct pace_sample s = { rows, ms, probe_us, 0, -1, -1, 0, -1 };
 
 	return pacer_update(p, &s);
 }
@@ -152,7 +152,7 @@ test_probe(void **state)
 static enum pace_decision
 wbatch(struct pacer *p, long ms, long long xid, long long at_us, int probes)
 {
-	struct pace_sample s = { p->size, ms, -1, 0, xid, at_us, probes };
+	struct pace_sample s = { p->size, ms, -1, 0, xid, at_us, probes, -1 };
 
 	return pacer_update(p, &s);
 }
@@ -270,11 +270,143 @@ test_baseline_down(void **state)
 	assert_int_equal(p.rate.deficit, 0);
 }
 
+static enum pace_decision
+bbatch(struct pacer *p, long ms, long long xid, long long at_us, long busy)
+{
+	struct pace_sample s = { p->size, ms, -1, 0, xid, at_us, 0, busy };
+
+	return pacer_update(p, &s);
+}
+
+/*
+ * The application's busy sessions: 3, 3, 3, 3, 2, 4, 2, 4 before the
+ * first batch, a mean of 3 and a spread of 0.70 (hundredths: 300, 70);
+ * its writes steady at 1,000 a second (200 a window of 0.2 s, and one
+ * id a batch of its own).  A window's mean of 4 samples varies by
+ * 70 / 2: busier past 370 (twice that, half a session at least), not
+ * caught up past 335.
+ */
+static void
+test_application_busier(void **state)
+{
+	long busy0[] = { 3, 3, 3, 3, 2, 4, 2, 4 };
+	long long xid = 1401, at = 400000;
+	struct pacer p;
+	long size;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, xid, at);
+	pacer_busy_sample(&p, 9);	/* no baseline yet: not counted */
+	for (int i = 0; i < 8; i++)
+		pacer_busy_baseline(&p, busy0[i]);
+	pacer_busy_baseline(&p, -1);	/* none */
+	assert_int_equal(p.busy.base, 300);
+	assert_int_equal(p.busy.spread, 70);
+	assert_int_equal(p.busy.n, 0);
+	/* as busy as before: the usual rules */
+	for (int i = 0; i < 3; i++)
+		pacer_busy_sample(&p, 3);
+	xid += 201;
+	at += 200000;
+	assert_int_equal(bbatch(&p, 10, xid, at, 3), PACE_GROW);
+	assert_int_equal(p.busy.last, 300);
+	assert_int_equal(p.rate.deficit, 0);
+	/* 5 sessions busy at its rate: slower, the floor is one batch's
+	   time, the size stays */
+	size = p.size;
+	for (int i = 0; i < 3; i++)
+		pacer_busy_sample(&p, 5);
+	pacer_busy_sample(&p, -1);	/* a failed sample */
+	xid += 201;
+	at += 200000;
+	assert_int_equal(bbatch(&p, 10, xid, at, 5), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 500);
+	assert_int_equal(p.rate.last, 1000);
+	assert_string_equal(p.reason,
+	    "application slower: more of its sessions busy than before");
+	assert_int_equal(p.pause_ms, 10);
+	assert_int_equal(p.size, size);
+	/* 3.75: still slower, doubled */
+	pacer_busy_sample(&p, 4);
+	pacer_busy_sample(&p, 4);
+	pacer_busy_sample(&p, 3);
+	xid += 201;
+	at += 200000;
+	assert_int_equal(bbatch(&p, 10, xid, at, 4), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 375);
+	assert_int_equal(p.pause_ms, 20);
+	/* 3.5: not caught up yet, floor and size held */
+	pacer_busy_sample(&p, 4);
+	pacer_busy_sample(&p, 3);
+	pacer_busy_sample(&p, 4);
+	xid += 201;
+	at += 200000;
+	assert_int_equal(bbatch(&p, 10, xid, at, 3), PACE_HOLD);
+	assert_string_equal(p.reason,
+	    "application not caught up yet: size held");
+	assert_int_equal(p.pause_ms, 20);
+	assert_int_equal(p.size, size);
+	/* as before: down a quarter, at least one step (5 ms) */
+	for (int i = 0; i < 3; i++)
+		pacer_busy_sample(&p, 3);
+	xid += 201;
+	at += 200000;
+	bbatch(&p, 10, xid, at, 3);
+	assert_int_equal(p.pause_ms, 15);
+	assert_int_equal(p.rate.owed, 0);
+	/* slower with the backfill idle 4/5 of the time (batches of 2 ms,
+	   the floor 15 ms): more to do than before, the baseline goes up
+	   by an eighth at most, the floor comes down */
+	for (int i = 0; i < 3; i++)
+		pacer_busy_sample(&p, 6);
+	xid += 201;
+	at += 200000;
+	bbatch(&p, 2, xid, at, 6);
+	assert_int_equal(p.busy.base, 300 + 300 / 8 + 1);
+	assert_int_equal(p.pause_ms, 10);
+}
+
+/*
+ * A busy baseline taken while the application caught up (3 sessions),
+ * then windows of 1: it comes down to the windows' smoothed mean, by an
+ * eighth at most a window; a window over the lower baseline is slower.
+ */
+static void
+test_busy_baseline_down(void **state)
+{
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 4; i++)
+		pacer_busy_baseline(&p, 3);
+	assert_int_equal(p.busy.base, 300);
+	assert_int_equal(p.busy.spread, 0);
+	bbatch(&p, 10, -1, at, 1);	/* the first window starts */
+	for (int i = 0; i < 3; i++) {
+		at += 200000;
+		pacer_busy_sample(&p, 1);
+		bbatch(&p, 10, -1, at, 1);
+	}
+	assert_int_equal(p.busy.avg, 100);
+	assert_int_equal(p.busy.base, 203);	/* 300, 263, 231, 203 */
+	assert_int_equal(p.pause_ms, 0);
+	at += 200000;
+	pacer_busy_sample(&p, 3);
+	assert_int_equal(bbatch(&p, 10, -1, at, 3), PACE_SHRINK);
+	assert_string_equal(p.reason,
+	    "application slower: more of its sessions busy than before");
+	assert_int_equal(p.pause_ms, 10);
+}
+
 static void
 test_retry(void **state)
 {
 	struct pacer p;
-	struct pace_sample s = { 500, 3000, -1, 1, -1, -1, 0 };
+	struct pace_sample s = { 500, 3000, -1, 1, -1, -1, 0, -1 };
 
 	(void)state;
 	pacer_init(&p, &adaptive);
@@ -297,6 +429,8 @@ main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_application_behind),
 		cmocka_unit_test(test_baseline_down),
+		cmocka_unit_test(test_application_busier),
+		cmocka_unit_test(test_busy_baseline_down),
 		cmocka_unit_test(test_retry),
 	};
 
