@@ -279,6 +279,9 @@ oneshot_up(struct mig_env *env, struct merr *e)
 		oneshot_t2_report(&r);
 	else	/* the files committed before the one that failed */
 		oneshot_t2_steps(&r);
+	if (rc == -1 && env->held && r.nsteps == 0 && !db_ok(env->lockdb))
+		log_warnx("tier 2 not run: the migration lock taken before "
+		    "tier 1 was lost with its connection");
 	migrate_result_release(&r);
 	return rc;
 }
@@ -373,8 +376,8 @@ oneshot_state(struct mig_env *env, const struct plan *p,
  * only when it has work, waiting for it; tier 2 takes it again).  Any
  * other failure (a pooler in transaction mode, a standby, no second
  * connection) is the one tier 1 or tier 2 would have met taking it.
- * *held: 1 when taken (env->lockdb NULL then: the caller's, as tier1.h
- * and migrate.h read it).
+ * *held: 1 when taken (env->held then: tier 1 and tier 2 check that the
+ * lock's connection is still there instead of taking it, runner.h).
  */
 static int
 oneshot_lock_first(struct mig_env *env, int *held, struct merr *e)
@@ -388,9 +391,7 @@ oneshot_lock_first(struct mig_env *env, int *held, struct merr *e)
 		merr_clear(e);
 		return 0;
 	}
-	*held = took;
-	if (took)
-		env->lockdb = NULL;
+	*held = env->held = took;
 	return 0;
 }
 
