@@ -456,8 +456,11 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 		if (rc == 0)
 			rc = oneshot_takeover(&env, &untracked, &e);
 		/* a single database's up always takes the lock; a fleet
-		 * member's when migrated is new there (a cold member) */
-		if (rc == 0 && t2 && !m->t2only && (!defer || untracked))
+		 * member's when migrated is new there (a cold member) and
+		 * a file may be pending (else it takes none, makes no
+		 * tracking table) */
+		if (rc == 0 && t2 && !m->t2only && (!defer || (untracked &&
+		    migset_maybe_any(cfg->migrations_dir))))
 			rc = oneshot_lock_first(&env, &held, &e);
 		if (rc == 0 && !m->t2only)
 			rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
