@@ -122,12 +122,27 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 	return tracking_make(d, c, 0, e);
 }
 
+/*
+ * A session that takes no migration lock made the table after it was
+ * found missing: "already exists" when it committed first, a unique
+ * violation in the catalogs when this statement waited for it to commit.
+ */
+static int
+made_meanwhile(const struct config *c, struct merr *e)
+{
+	if (strcmp(e->sqlstate, "42P07") == 0 ||
+	    strcmp(e->sqlstate, "23505") == 0)
+		merr_hint(e, "the table %s.%s was made by another session "
+		    "meanwhile; run again", c->schema, c->tracking_table);
+	return -1;
+}
+
 int
 tracking_create(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
 {
 	if (tracking_make(d, c, 1, e) == -1)
-		return -1;
+		return made_meanwhile(c, e);
 	/* made by this statement: there, ours, and empty */
 	tracking_release(t);
 	t->exists = 1;
