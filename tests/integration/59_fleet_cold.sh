@@ -97,7 +97,9 @@ psql -qAtX -d postgres -c "CREATE DATABASE \"$H\"" >/dev/null
 psql -qAtX -d "$H" -c "SELECT pg_advisory_lock($lockkey)" \
     -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
 holder=$!; track $holder
-held() { [ "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ]; }
+# this database's advisory locks (another test's cluster-wide are not)
+here="database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+held() { [ "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND $here")" = 1 ]; }
 wait_until 30 held
 off=$(stat -c %s "$LOG")
 "$MIGRATED" --database "dbname=$H options='-c log_statement=all'" \
@@ -114,7 +116,7 @@ is "held: nothing applied while it waits" \
 psql -qX -v ON_ERROR_STOP=1 -d "$H" -f plan.sql >/dev/null
 is "held: the holder made the tables" \
     "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_class WHERE relname = 'users'")" 1
-psql -qAtX -d "$H" -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()" >/dev/null
+psql -qAtX -d "$H" -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND $here AND pid <> pg_backend_pid()" >/dev/null
 wait "$waiter"; rc=$?
 wait "$holder" 2>/dev/null
 out=$(cat held.out)
