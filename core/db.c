@@ -508,10 +508,11 @@ db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
  * the next statement may run on another server connection that does not
  * hold it: refuse rather than race.  Asked behind a pooler; on a direct
  * connection (db_session_check() saw the backend's own pid in libpq's
- * BackendKeyData, which a pooler replaces with a key of its own) every
- * statement reaches the backend that took the lock, which holds it until
- * it lets go or ends: nothing to ask (pg_locks is a view over a function
- * that a fresh backend plans, about 1 ms of server CPU).
+ * BackendKeyData, which a pooler replaces with a key of its own, and the
+ * lock was taken by that backend: db_trylock) every statement reaches
+ * the backend that took the lock, which holds it until it lets go or
+ * ends: nothing to ask (pg_locks is a view over a function that a fresh
+ * backend plans, about 1 ms of server CPU).
  */
 static int
 db_lock_held(struct db *d, struct merr *e)
@@ -538,15 +539,25 @@ db_lock_held(struct db *d, struct merr *e)
 	return -1;
 }
 
+/*
+ * One try, and which backend made it: a connection found direct must
+ * have taken the lock on the backend libpq's key names, or it is not
+ * direct after all (a proxy in transaction mode that passed a backend's
+ * own key): then pg_locks is asked (db_lock_held), no round trip more
+ * on a direct connection.
+ */
 static int
 db_trylock(struct db *d, int *got, struct merr *e)
 {
 	PGresult *r;
 
-	if (db_query(d, "SELECT pg_try_advisory_lock(" DB_LOCK_KEY_STR ")",
-	    0, NULL, &r, e) == -1)
+	if (db_query(d, "SELECT pg_try_advisory_lock(" DB_LOCK_KEY_STR "), "
+	    "pg_backend_pid()", 0, NULL, &r, e) == -1)
 		return -1;
 	*got = PQgetvalue(r, 0, 0)[0] == 't';
+	if (*got && d->direct &&
+	    atol(PQgetvalue(r, 0, 1)) != (long)PQbackendPID(d->conn))
+		d->direct = 0;
 	PQclear(r);
 	return 0;
 }

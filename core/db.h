@@ -56,7 +56,8 @@ struct db {
 	struct db_server srv;		/* set by db_connect, role kept current */
 	unsigned long	 ntx;		/* db_begin() calls: which transaction */
 	int		 pinned;	/* db_session_check() passed */
-	int		 direct;	/* ... finding no pooler between */
+	int		 direct;	/* ... finding the BackendKeyData
+					   pid is the backend's own */
 	struct dbprep	*prep;		/* prepared records (dbpipe.c) */
 	unsigned	 prep_gen;	/* their names' generation */
 	int		 prep_ok;	/* 1: may prepare, -1: not, 0: ask */

@@ -458,13 +458,9 @@ migrate_takeover(const struct mig_env *env, struct migrate_result *res,
     struct merr *e)
 {
 	struct mstate s;
-	int rc, need;
+	int rc;
 
 	res->op = "adopt";
-	if (migrate_takeover_needed(env, &need, NULL, e) == -1)
-		return -1;
-	if (!need)
-		return 0;
 	if (mstate_load(&s, env, MST_MUTATE | MST_NOADOPT, e) == -1)
 		return -1;
 	rc = mstate_first(&s, res, e);

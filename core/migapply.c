@@ -268,9 +268,10 @@ migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
 	int sure, rc;
 
 	/* the locked path would refuse this connection (a pooler in
-	   transaction mode) or look up a target: its answer */
+	   transaction mode) or look up a target: its answer; the caller
+	   holds the lock: the locked path reads once */
 	if (o->target || env->db == NULL || env->lockdb == NULL ||
-	    !env->lockdb->pinned)
+	    env->held || !env->lockdb->pinned)
 		return 0;
 	files.db = NULL;
 	if (mstate_load(&s, &files, 0, e) == -1)

@@ -172,8 +172,9 @@ int	migrate_baseline(const struct mig_env *, const char *version,
 /*
  * What a start does before anything else in tier 2: rename an old
  * build's tracking table, or adopt the only other history when migrated
- * has no table yet.  Takes the lock only when there is something to do;
- * res->nsteps counts the versions adopted.
+ * has no table yet.  Called when migrate_takeover_needed() said so (the
+ * caller asks first: nothing is asked twice); takes the lock and reads
+ * again under it; res->nsteps counts the versions adopted.
  */
 int	migrate_takeover(const struct mig_env *, struct migrate_result *,
 	    struct merr *);

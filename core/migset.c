@@ -658,6 +658,25 @@ fail:
 	return -1;
 }
 
+int
+migset_maybe_any(const char *dir)
+{
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+	int any = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 1;
+	while (!any && (de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		any = de->d_name[0] != '.' &&
+		    has_suffix(de->d_name, len, ".sql");
+	}
+	closedir(d);
+	return any;
+}
+
 /* One layout per folder: name a file of each kind when they mix. */
 static int
 files_layout(const char *dir, const struct mig_file *v, size_t n,

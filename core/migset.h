@@ -222,6 +222,12 @@ struct migset {
 
 int	migset_load(struct migset *, const char *dir, struct merr *);
 /*
+ * May dir hold a migration: an entry whose name ends in ".sql" (no file
+ * read, no name checked)?  1 also when dir cannot be read (loading it
+ * says why); 0: nothing to apply there.
+ */
+int	migset_maybe_any(const char *dir);
+/*
  * The SHA-256 (hex) of the set's (version, checksum) pairs in byte order
  * of the versions, as "version/checksum" joined by "/" (no version or
  * checksum holds a '/': they come from file names and hex digits), which

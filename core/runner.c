@@ -18,6 +18,26 @@ enum att {
 	ATT_ASIS,	/* the steps bring their own BEGIN/COMMIT */
 };
 
+/* The lock the caller took lasts as long as its session: still there? */
+static int
+lock_kept(struct db *d, struct merr *e)
+{
+	struct merr why;
+
+	merr_clear(&why);
+	if (db_alive(d) && db_exec(d, "SELECT 1", &why) == 0)
+		return 0;
+	merr_set(e, MERR_CONNECT, "lost the migration lock: the connection "
+	    "that held it ended");
+	merr_detail(e, "the session advisory lock %s ended with its session "
+	    "on %s (%s), and another session may hold it now: nothing more "
+	    "is run; what was committed before stays", DB_LOCK_KEY_STR,
+	    d->where, why.msg[0] ? why.msg : "connection closed");
+	merr_hint(e, "run again (an idle-session timeout or a proxy's idle "
+	    "timeout shorter than a run ends the lock's connection)");
+	return -1;
+}
+
 int
 runner_lock(const struct mig_env *env, long wait_ms, int *took, int *waited,
     struct merr *e)
@@ -28,6 +48,8 @@ runner_lock(const struct mig_env *env, long wait_ms, int *took, int *waited,
 	*took = 0;
 	if (env->lockdb == NULL)
 		return 0;
+	if (env->held)
+		return lock_kept(env->lockdb, e);
 	if (env->lockdb->conn == NULL) {
 		if (db_connect(env->lockdb, env->cfg->database,
 		    "migrated lock", e) == -1)

@@ -105,6 +105,12 @@ struct mig_env {
 	 * means the caller already holds it (or knowingly runs without it).
 	 */
 	struct db		*lockdb;
+	/*
+	 * 1: the caller took the lock on lockdb (runner_lock()) and holds
+	 * it across operations; runner_lock() then checks that its session
+	 * is still there (the lock ends with it) instead of taking it.
+	 */
+	int			 held;
 	const struct event_hook	*hook;	/* NULL: nothing audited */
 	const struct actor	*actor;	/* who asked: applied_by */
 	progress_fn		 progress;	/* NULL: none */
@@ -203,6 +209,10 @@ int	runner_stopped(const struct runner *);
  * connected yet (conn NULL) is connected with cfg->database first; the
  * caller closes it.  *took: 1 when this call took the lock (0 when
  * env->lockdb is NULL: the caller holds it); *waited may be NULL.
+ * env->held: the lock taken before is checked instead, with one round
+ * trip on its connection: ended (the server ended the backend, an idle
+ * timeout, a proxy), the lock ended with it and another session may
+ * hold it now: -1, nothing is to run.
  */
 int	runner_lock(const struct mig_env *, long wait_ms, int *took,
 	    int *waited, struct merr *);

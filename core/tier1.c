@@ -733,8 +733,9 @@ t1_locked(struct t1run *r, const struct mig_env *env, struct schema *want,
 
 /*
  * Take the lock, read and plan again under it, run, let go.  When the
- * caller holds the lock (env->lockdb NULL), the plan just made was read
- * under it: it is the one run, not read a second time.
+ * caller holds the lock (env->held, checked still held by runner_lock(),
+ * or env->lockdb NULL), the plan just made was read under it: it is the
+ * one run, not read a second time.
  */
 static int
 t1_apply(struct t1run *r, const struct mig_env *env, struct schema *want,
@@ -742,10 +743,10 @@ t1_apply(struct t1run *r, const struct mig_env *env, struct schema *want,
 {
 	int rc;
 
-	if (env->lockdb == NULL)
-		return t1_run(r, env, e);
 	if (runner_lock(env, -1, &rep->locked, &rep->waited, e) == -1)
 		return -1;
+	if (!rep->locked)
+		return t1_run(r, env, e);
 	rc = t1_locked(r, env, want, e);
 	if (rep->locked)
 		db_unlock(env->lockdb, NULL);

@@ -10,8 +10,9 @@
  *      until it is free or *env->stop; refuse behind a transaction-mode
  *      pooler);
  *   4. re-read and re-plan (another process may have applied meanwhile);
- *      env->lockdb NULL: the caller holds the lock, the read of step 2
- *      was made under it and is the one applied (3 and 4 are skipped);
+ *      env->held (the lock checked still held instead) or env->lockdb
+ *      NULL: the caller holds the lock, the read of step 2 was made
+ *      under it and is the one applied (3 and 4 are skipped);
  *   5. tell the hook, on the idle work connection (event_ready: --once
  *      makes its audit table there), then turn the plan into a work
  *      (work.h) and run it with runner_exec():

@@ -69,8 +69,9 @@ run(struct db *d, const struct config *c, const char *fmt, int n,
 }
 
 /*
- * The table's columns (format 1; a later format adds ALTER TABLE steps
- * keyed on the comment, under the same advisory lock), after its name.
+ * After the table's name: its columns and the COMMENT ON TABLE that says
+ * it is migrated's (format 1; a later format adds ALTER TABLE steps
+ * keyed on the comment, under the same advisory lock).
  */
 #define TRK_DDL \
 	" version text PRIMARY KEY," \
@@ -122,12 +123,27 @@ tracking_init(struct db *d, const struct config *c, struct merr *e)
 	return tracking_make(d, c, 0, e);
 }
 
+/*
+ * A session that takes no migration lock made the table after it was
+ * found missing: "already exists" when it committed first, a unique
+ * violation in the catalogs when this statement waited for it to commit.
+ */
+static int
+made_meanwhile(const struct config *c, struct merr *e)
+{
+	if (strcmp(e->sqlstate, "42P07") == 0 ||
+	    strcmp(e->sqlstate, "23505") == 0)
+		merr_hint(e, "the table %s.%s was made by another session "
+		    "meanwhile; run again", c->schema, c->tracking_table);
+	return -1;
+}
+
 int
 tracking_create(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
 {
 	if (tracking_make(d, c, 1, e) == -1)
-		return -1;
+		return made_meanwhile(c, e);
 	/* made by this statement: there, ours, and empty */
 	tracking_release(t);
 	t->exists = 1;
@@ -148,7 +164,7 @@ dupval(PGresult *r, int row, int col)
  * not NULL (o[0], o[1]: the same two answers; may be NULL without other).
  */
 static int
-probe2(struct db *d, const char *schema, const char *table,
+probe(struct db *d, const char *schema, const char *table,
     const char *other, int *yes, int *ours, int o[2], struct merr *e)
 {
 	char *t = quote_qualified(schema, table);
@@ -181,13 +197,6 @@ probe2(struct db *d, const char *schema, const char *table,
 	return 0;
 }
 
-static int
-probe(struct db *d, const char *schema, const char *table, int *yes,
-    int *ours, struct merr *e)
-{
-	return probe2(d, schema, table, NULL, yes, ours, NULL, e);
-}
-
 /* A table of another tool where ours should be: refused, never read. */
 static int
 not_ours(const struct config *c, struct merr *e)
@@ -204,33 +213,14 @@ not_ours(const struct config *c, struct merr *e)
 }
 
 int
-tracking_legacy(struct db *d, const struct config *c, int *found,
-    struct merr *e)
-{
-	int yes, ours;
-
-	*found = 0;
-	if (!c->tracking_default)
-		return 0;
-	if (probe(d, c->schema, c->tracking_table, &yes, &ours, e) == -1)
-		return -1;
-	if (yes)
-		return 0;
-	if (probe(d, c->schema, CONFIG_TRACKING_LEGACY, &yes, &ours, e) == -1)
-		return -1;
-	*found = yes && ours;
-	return 0;
-}
-
-int
 tracking_state(struct db *d, const struct config *c, struct tracking *t,
     struct merr *e)
 {
-	int ours, old[2];
+	int ours = 0, old[2] = { 0, 0 };
 
 	memset(t, 0, sizeof(*t));
 	/* and an old build's table, not renamed yet, in the same statement */
-	if (probe2(d, c->schema, c->tracking_table, c->tracking_default ?
+	if (probe(d, c->schema, c->tracking_table, c->tracking_default ?
 	    CONFIG_TRACKING_LEGACY : NULL, &t->exists, &ours, old, e) == -1)
 		return -1;
 	if (t->exists && !ours)

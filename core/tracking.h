@@ -97,9 +97,6 @@ void	tracking_release(struct tracking *);
 /* What tracking_load() says of the table (exists, legacy), no row read. */
 int	tracking_state(struct db *, const struct config *, struct tracking *,
 	    struct merr *);
-/* Is there an old build's table to rename (and none under the new name)? */
-int	tracking_legacy(struct db *, const struct config *, int *found,
-	    struct merr *);
 /* Rename it to cfg->tracking_table, with its constraints. */
 int	tracking_upgrade(struct db *, const struct config *, struct merr *);
 struct trk_row *tracking_find(const struct tracking *, const char *version);

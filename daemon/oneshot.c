@@ -281,6 +281,9 @@ oneshot_up(struct mig_env *env, struct merr *e)
 		oneshot_t2_report(&r);
 	else	/* the files committed before the one that failed */
 		oneshot_t2_steps(&r);
+	if (rc == -1 && env->held && r.nsteps == 0 && !db_ok(env->lockdb))
+		log_warnx("tier 2 not run: the migration lock taken before "
+		    "tier 1 was lost with its connection");
 	migrate_result_release(&r);
 	return rc;
 }
@@ -375,8 +378,8 @@ oneshot_state(struct mig_env *env, const struct plan *p,
  * only when it has work, waiting for it; tier 2 takes it again).  Any
  * other failure (a pooler in transaction mode, a standby, no second
  * connection) is the one tier 1 or tier 2 would have met taking it.
- * *held: 1 when taken (env->lockdb NULL then: the caller's, as tier1.h
- * and migrate.h read it).
+ * *held: 1 when taken (env->held then: tier 1 and tier 2 check that the
+ * lock's connection is still there instead of taking it, runner.h).
  */
 static int
 oneshot_lock_first(struct mig_env *env, int *held, struct merr *e)
@@ -390,9 +393,7 @@ oneshot_lock_first(struct mig_env *env, int *held, struct merr *e)
 		merr_clear(e);
 		return 0;
 	}
-	*held = took;
-	if (took)
-		env->lockdb = NULL;
+	*held = env->held = took;
 	return 0;
 }
 
@@ -421,28 +422,73 @@ oneshot_member(const struct config *cfg, int up, int t2only,
 	return oneshot_run(cfg, up, &m);
 }
 
+/* Tier 1, told as it went; *p: its plan (the caller frees it). */
+static int
+oneshot_tier1(struct mig_env *env, struct plan **p, struct merr *e,
+    struct tier1_report *rep)
+{
+	if (t1_call(env, T1_APPLY, rep, p, e) == -1)
+		return -1;
+	oneshot_problems(*p);
+	oneshot_report(rep);
+	oneshot_summary(rep, *p);
+	return 0;
+}
+
+/*
+ * Both tiers as asked, on env->db (connected).  *held: the lock was
+ * taken before tier 1 and is the caller's to let go.
+ */
+static int
+oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
+    int *held, struct merr *e)
+{
+	const int defer = m->err != NULL;
+	struct tier1_report rep;
+	struct plan *p = NULL;
+	int rc, untracked = 0, ran_up = 0;
+
+	memset(&rep, 0, sizeof(rep));
+	/* nothing is tried on a standby: not even the audit table (the
+	 * role db_connect() just asked) */
+	rc = db_writable_asked(env->db, "run --once", e);
+	if (rc == 0)
+		rc = oneshot_takeover(env, &untracked, e);
+	/* a single database's up always takes the lock; a fleet member's
+	 * when migrated is new there (a cold member) and a file may be
+	 * pending (else it takes none and makes no tracking table) */
+	if (rc == 0 && t2 && !m->t2only && (!defer || (untracked &&
+	    migset_maybe_any(env->cfg->migrations_dir))))
+		rc = oneshot_lock_first(env, held, e);
+	if (rc == 0 && !m->t2only)
+		rc = oneshot_tier1(env, &p, e, &rep);
+	if (rc == 0 && t2 && !(defer && !*held && oneshot_nothing_pending(env,
+	    p, rep.statements, m->rep, m->known))) {
+		ran_up = 1;
+		rc = oneshot_up(env, e);
+	}
+	/* nothing changed: no second connection to read it again */
+	if (rc == 0 && m->rep && !*m->known && !ran_up && rep.statements == 0)
+		*m->known = oneshot_state(env, p, m->rep) == 0;
+	plan_free(p);
+	return rc;
+}
+
 /* m->err: a fleet member's, which also gets the error (NULL: none) */
 static int
 oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 {
-	struct merr *err = m->err;
-	const int defer = err != NULL;
-	const int t2 = up || cfg->apply != APPLY_ON_COMMAND;
-	int ran_up = 0, untracked = 0, held = 0;
 	const struct actor self = { .is_daemon = 1 };
 	struct db db, lockdb = { 0 };
 	struct oneshot_audit oa = { .cfg = cfg, .lockdb = &lockdb,
-	    .defer = defer };
+	    .defer = m->err != NULL };
 	struct event_hook hook = { .fn = oneshot_hook, .arg = &oa,
 	    .actor = &self, .ready = oneshot_ready };
-	struct tier1_report rep;
-	struct plan *p = NULL;
 	struct mig_env env;
 	struct merr e;
-	int rc;
+	int rc, held = 0;
 
 	merr_clear(&e);
-	memset(&rep, 0, sizeof(rep));
 	memset(&env, 0, sizeof(env));
 	env.cfg = cfg;
 	env.db = &db;
@@ -451,32 +497,8 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	env.actor = &self;
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
-		/* nothing is tried on a standby: not even the audit table
-		 * (the role db_connect() just asked) */
-		rc = db_writable_asked(&db, "run --once", &e);
-		if (rc == 0)
-			rc = oneshot_takeover(&env, &untracked, &e);
-		/* a single database's up always takes the lock; a fleet
-		 * member's when migrated is new there (a cold member) */
-		if (rc == 0 && t2 && !m->t2only && (!defer || untracked))
-			rc = oneshot_lock_first(&env, &held, &e);
-		if (rc == 0 && !m->t2only)
-			rc = t1_call(&env, T1_APPLY, &rep, &p, &e);
-		if (rc == 0 && !m->t2only) {
-			oneshot_problems(p);
-			oneshot_report(&rep);
-			oneshot_summary(&rep, p);
-		}
-		if (rc == 0 && t2 && !(defer && !held &&
-		    oneshot_nothing_pending(&env, p, rep.statements, m->rep,
-		    m->known))) {
-			ran_up = 1;
-			rc = oneshot_up(&env, &e);
-		}
-		/* nothing changed: no second connection to read it again */
-		if (rc == 0 && m->rep && !*m->known && !ran_up &&
-		    rep.statements == 0)
-			*m->known = oneshot_state(&env, p, m->rep) == 0;
+		rc = oneshot_tiers(&env, up || cfg->apply != APPLY_ON_COMMAND,
+		    m, &held, &e);
 		oneshot_announce(&db, &oa);
 		db_close(&db);
 	}
@@ -487,11 +509,10 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 		audit_release(&oa.a);
 		db_close(&oa.db);
 	}
-	plan_free(p);
 	if (rc == -1) {
 		log_merr("error", &e);
-		if (err)
-			*err = e;
+		if (m->err)
+			*m->err = e;
 		return 1;
 	}
 	return 0;

@@ -97,7 +97,9 @@ psql -qAtX -d postgres -c "CREATE DATABASE \"$H\"" >/dev/null
 psql -qAtX -d "$H" -c "SELECT pg_advisory_lock($lockkey)" \
     -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
 holder=$!; track $holder
-held() { [ "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ]; }
+# this database's advisory locks (another test's cluster-wide are not)
+here="database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+held() { [ "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND $here")" = 1 ]; }
 wait_until 30 held
 off=$(stat -c %s "$LOG")
 "$MIGRATED" --database "dbname=$H options='-c log_statement=all'" \
@@ -114,7 +116,7 @@ is "held: nothing applied while it waits" \
 psql -qX -v ON_ERROR_STOP=1 -d "$H" -f plan.sql >/dev/null
 is "held: the holder made the tables" \
     "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM pg_class WHERE relname = 'users'")" 1
-psql -qAtX -d "$H" -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()" >/dev/null
+psql -qAtX -d "$H" -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND $here AND pid <> pg_backend_pid()" >/dev/null
 wait "$waiter"; rc=$?
 wait "$holder" 2>/dev/null
 out=$(cat held.out)
@@ -128,3 +130,67 @@ is "held: the catalogs read twice (before the lock, under it)" \
 is "held: no tier-1 change audited (the holder made them)" \
     "$(psql -qAtX -d "$H" -c "SELECT count(*) FROM migrated_audit WHERE action = 'tier1.apply'")" 0
 psql -qAtX -d postgres -c "DROP DATABASE \"$H\"" >/dev/null
+
+# a fleet: a member new to migrated tries the lock before tier 1 reads
+# anything; a member already tracked (here up to date) does not, and
+# takes it only when it has work.  The server's log does not say which
+# database a statement came from: one member's statements are logged per
+# run (log_statement set on its database alone).
+NEW=${TESTDB}_fnew OLD=${TESTDB}_fold NEW2=${TESTDB}_fnew2
+for d in "$NEW" "$OLD" "$NEW2"; do
+	psql -qAtX -d postgres -c "CREATE DATABASE \"$d\"" >/dev/null
+done
+logged() { psql -qAtX -d postgres -c "ALTER DATABASE \"$1\" SET log_statement = '$2'" >/dev/null; }
+"$MIGRATED" --database "dbname=$OLD" --models "$SRC/models" \
+    --migrations "$SRC/migrations" --once --up >/dev/null 2>&1
+fleet_cfg() {	# fleet_cfg MIGRATIONS MEMBER...
+	_m=$1; shift
+	printf 'database: "dbname=%s"\nmodels: "%s"\nmigrations: "%s"\nfleet:\n  members: [%s]\n' \
+	    "$TESTDB" "$SRC/models" "$_m" "$(printf '%s, ' "$@" | sed 's/, $//')"
+}
+fleet_cfg "$SRC/migrations" "$NEW" "$OLD" >fleet.yaml
+logged "$NEW" all
+off=$(stat -c %s "$LOG")
+out=$("$MIGRATED" -c fleet.yaml --once --up 2>&1); rc=$?
+is "fleet: exit 0" "$rc" 0
+like "fleet: the new member brought up to date" "$out" \
+    "migrated\[$NEW\]: tier 2: 2 applied"
+log=$(since "$off")
+is "fleet: the new member tried the lock once" \
+    "$(n_of "pg_try_advisory_lock($lockkey)")" 1
+ok "fleet: ... before it read the catalogs" \
+    [ "$(line_of "pg_try_advisory_lock($lockkey)")" -lt "$(line_of "$schemas_q")" ]
+is "fleet: ... and read them once" "$(n_of "$schemas_q")" 1
+logged "$NEW" none
+logged "$OLD" all
+fleet_cfg "$SRC/migrations" "$NEW2" "$OLD" >fleet.yaml
+off=$(stat -c %s "$LOG")
+out=$("$MIGRATED" -c fleet.yaml --once --up 2>&1); rc=$?
+is "fleet again: exit 0" "$rc" 0
+like "fleet again: the other new member brought up to date" "$out" \
+    "migrated\[$NEW2\]: tier 2: 2 applied"
+log=$(since "$off")
+ok "fleet again: the tracked member's statements logged" \
+    [ "$(n_of "$schemas_q")" -ge 1 ]
+is "fleet again: the tracked member up to date did not try the lock" \
+    "$(n_of "pg_try_advisory_lock($lockkey)")" 0
+
+# a new member with no migration file: no lock tried first, and no
+# tracking table made (nothing was to be tracked)
+EMPTY=${TESTDB}_fempty
+mkdir -p empty
+psql -qAtX -d postgres -c "CREATE DATABASE \"$EMPTY\"" >/dev/null
+logged "$EMPTY" all
+fleet_cfg "$T/empty" "$EMPTY" >fleet_empty.yaml
+off=$(stat -c %s "$LOG")
+out=$("$MIGRATED" -c fleet_empty.yaml --once --up 2>&1); rc=$?
+is "no files: exit 0" "$rc" 0
+like "no files: tier 1 applied" "$out" "migrated\[$EMPTY\]: tier 1: applied 4 changes"
+log=$(since "$off")
+ok "no files: the lock not tried first (tier 1 took it, after reading)" \
+    [ "$(line_of "pg_try_advisory_lock($lockkey)")" -gt "$(line_of "$schemas_q")" ]
+is "no files: no tracking table made" \
+    "$(psql -qAtX -d "$EMPTY" -c "SELECT count(*) FROM pg_class WHERE relname = 'migrated_versions'")" 0
+for d in "$NEW" "$OLD" "$NEW2" "$EMPTY"; do
+	psql -qAtX -d postgres -c "DROP DATABASE \"$d\"" >/dev/null
+done
