@@ -232,6 +232,9 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 	m = u->sum * 100 / u->n;
 	noise = u->spread / isqrt(u->n);
 	over = 2 * noise > 50 ? 2 * noise : 50;
+	/* a quarter of a session at least: with nothing busy before,
+	   one busy sample would hold the size for ever */
+	noise = noise > 25 ? noise : 25;
 	u->last = m;
 	u->sum = u->n = 0;
 	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;

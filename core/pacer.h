@@ -34,7 +34,8 @@
  *     n samples varies by the samples' spread before the first batch
  *     over sqrt(n): past twice that (half a session at least) above the
  *     baseline, the application is busier (as behind, below); past
- *     once, it has not caught up yet.
+ *     once (a quarter of a session at least), it has not caught up
+ *     yet.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout

@@ -402,6 +402,44 @@ test_busy_baseline_down(void **state)
 	assert_int_equal(p.pause_ms, 10);
 }
 
+/*
+ * Nothing busy before the first batch (a baseline of zeros, no
+ * spread), then one sample in ten at 1 a window: within a quarter of a
+ * session of the baseline, the application has caught up (the noise of
+ * a mean has a minimum, as the "slower" threshold has): the floor comes
+ * down and the batches grow.
+ */
+static void
+test_busy_zero_baseline(void **state)
+{
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 40; i++)
+		pacer_busy_baseline(&p, 0);
+	assert_int_equal(p.busy.base, 0);
+	assert_int_equal(p.busy.spread, 0);
+	bbatch(&p, 10, -1, at, 0);	/* the first window starts */
+	at += 200000;
+	pacer_busy_sample(&p, 1);	/* one session: slower */
+	assert_int_equal(bbatch(&p, 10, -1, at, 1), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 10);
+	for (int w = 0; w < 3; w++) {
+		at += 200000;
+		for (int i = 0; i < 9; i++)
+			pacer_busy_sample(&p, 0);
+		bbatch(&p, 10, -1, at, 1);
+		assert_int_equal(p.busy.last, 10);
+		assert_string_not_equal(p.reason,
+		    "application not caught up yet: size held");
+	}
+	assert_int_equal(p.rate.floor_ms, 0);
+	assert_int_equal(p.rate.owed, 0);
+	assert_int_equal(p.decision, PACE_GROW);
+}
+
 static void
 test_retry(void **state)
 {
@@ -431,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_baseline_down),
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_baseline_down),
+		cmocka_unit_test(test_busy_zero_baseline),
 		cmocka_unit_test(test_retry),
 	};
 
