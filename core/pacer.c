@@ -170,6 +170,20 @@ isqrt(long n)
 }
 
 /*
+ * The floor keeps the backfill idle 4/5 of the time: four batches'
+ * time (a batch measured at 0 ms counts as 1), or max_pause_ms, which
+ * the floor cannot pass.
+ */
+static int
+backfill_idle(const struct pacer *p, const struct pace_sample *s)
+{
+	long four = s->ms > 1 ? s->ms * 4 : 4;
+
+	return p->rate.floor_ms >= (four < p->lim.max_pause_ms ? four :
+	    p->lim.max_pause_ms);
+}
+
+/*
  * Count this batch's ids (its own, one per retry, the probes'); at the
  * end of a window, what the application wrote against the baseline
  * moves the deficit, which says whether it is behind.
@@ -197,7 +211,7 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	w = expect - (long)others - noise;	/* short beyond the noise */
 	cap = r->base / 4 > 4 * noise ? r->base / 4 : 4 * noise;
 	r->deficit = clamp(r->deficit - r->deficit / 8 + w, 0, cap);
-	if (w > 0 && r->deficit > 2 * noise && r->floor_ms >= s->ms * 4 &&
+	if (w > 0 && r->deficit > 2 * noise && backfill_idle(p, s) &&
 	    r->avg < r->base) {
 		/* as few with the backfill idle 4/5 of the time: the
 		   application may ask for less than before, not the
@@ -241,13 +255,15 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 	if (u->avg < u->base)	/* taken while it caught up: down */
 		u->base = u->avg > u->base - u->base / 8 ? u->avg :
 		    u->base - u->base / 8;
-	if (m > u->base + over && p->rate.floor_ms >= s->ms * 4) {
+	if (m > u->base + noise && backfill_idle(p, s)) {
 		/* as busy with the backfill idle 4/5 of the time: the
 		   application may have more to do than before; up
-		   towards the window's mean, by an eighth at most */
+		   towards the window's mean, by an eighth at most; the
+		   floor held until it is there (lowered, it would no
+		   longer keep the backfill idle: slower again, doubled) */
 		u->base = m < u->base + u->base / 8 + 1 ? m :
 		    u->base + u->base / 8 + 1;
-		return RATE_STEADY;
+		return RATE_CATCHING_UP;
 	}
 	if (m > u->base + over)
 		return RATE_BUSIER;

@@ -55,8 +55,11 @@
  * the time) may ask for less than before: the baseline comes down
  * towards its smoothed rate over the last windows (not the one window's,
  * which a stall makes short), by an eighth at most; one still busier
- * then may have more to do than before: the busy baseline goes up
- * towards the window's mean, by an eighth at most.  The busy baseline
+ * (or not caught up) then may have more to do than before: the busy
+ * baseline goes up towards the window's mean, by an eighth at most, the
+ * floor held until it is there.  "Four batches' time" is max_pause_ms
+ * when that is less (the floor cannot pass it); a batch measured at
+ * 0 ms counts as 1 ms.  The busy baseline
  * comes down, by an eighth at most a window, to the windows' smoothed
  * mean when that is lower: taken while the application caught up (after
  * an index build), it was more than the application's own.

@@ -358,14 +358,14 @@ test_application_busier(void **state)
 	assert_int_equal(p.rate.owed, 0);
 	/* slower with the backfill idle 4/5 of the time (batches of 2 ms,
 	   the floor 15 ms): more to do than before, the baseline goes up
-	   by an eighth at most, the floor comes down */
+	   by an eighth at most, the floor held until it is there */
 	for (int i = 0; i < 3; i++)
 		pacer_busy_sample(&p, 6);
 	xid += 201;
 	at += 200000;
-	bbatch(&p, 2, xid, at, 6);
+	assert_int_equal(bbatch(&p, 2, xid, at, 6), PACE_HOLD);
 	assert_int_equal(p.busy.base, 300 + 300 / 8 + 1);
-	assert_int_equal(p.pause_ms, 10);
+	assert_int_equal(p.pause_ms, 15);
 }
 
 /*
@@ -440,6 +440,56 @@ test_busy_zero_baseline(void **state)
 	assert_int_equal(p.decision, PACE_GROW);
 }
 
+/*
+ * A max_pause under four batches' time (50 ms, batches of 20 ms): the
+ * floor stops at max_pause, which counts as the backfill idle enough;
+ * the application busier for good (1 session, then 2) raises the
+ * baseline and the pause comes back down.
+ */
+static void
+test_busy_up_at_max_pause(void **state)
+{
+	struct pace_limits l = adaptive;
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	l.max_pause_ms = 50;
+	pacer_init(&p, &l);
+	for (int i = 0; i < 8; i++)
+		pacer_busy_baseline(&p, 1);
+	bbatch(&p, 20, -1, at, 2);
+	for (int w = 0; w < 200; w++) {
+		at += 200000;
+		for (int i = 0; i < 3; i++)
+			pacer_busy_sample(&p, 2);
+		bbatch(&p, 20, -1, at, 2);
+	}
+	assert_true(p.busy.base > 175);
+	assert_int_equal(p.rate.floor_ms, 0);
+	assert_int_equal(p.pause_ms, 0);
+}
+
+/* A batch measured at 0 ms is not a backfill idle 4/5 of the time. */
+static void
+test_busy_zero_ms(void **state)
+{
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 8; i++)
+		pacer_busy_baseline(&p, 1);
+	bbatch(&p, 0, -1, at, 1);
+	at += 200000;
+	pacer_busy_sample(&p, 3);
+	assert_int_equal(bbatch(&p, 0, -1, at, 3), PACE_SHRINK);
+	assert_string_equal(p.reason,
+	    "application slower: more of its sessions busy than before");
+	assert_int_equal(p.busy.base, 100);
+}
+
 static void
 test_retry(void **state)
 {
@@ -470,6 +520,8 @@ main(void)
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_baseline_down),
 		cmocka_unit_test(test_busy_zero_baseline),
+		cmocka_unit_test(test_busy_up_at_max_pause),
+		cmocka_unit_test(test_busy_zero_ms),
 		cmocka_unit_test(test_retry),
 	};
 
