@@ -4,6 +4,8 @@
 #include "pacer.h"
 
 #define PAUSE_STEP_MIN_MS	5	/* the smallest pause step */
+#define BUSY_SETTLE		4	/* steady windows before the busy
+					   baseline follows their mean */
 
 void
 pacer_init(struct pacer *p, const struct pace_limits *lim)
@@ -230,6 +232,17 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	return r->deficit > 0 ? RATE_CATCHING_UP : RATE_STEADY;
 }
 
+/* From b towards t, by an eighth of b (and one hundredth) at most. */
+static long
+towards(long b, long t)
+{
+	long step = b / 8 + 1;
+
+	if (t > b)
+		return t < b + step ? t : b + step;
+	return t > b - step ? t : b - step;
+}
+
 /*
  * At the end of a window: the application's busy sessions, the
  * window's mean against the baseline's, beyond the noise of a mean of
@@ -239,6 +252,7 @@ static enum rate_verdict
 busy_window(struct pacer *p, const struct pace_sample *s)
 {
 	struct pace_busy *u = &p->busy;
+	enum rate_verdict v;
 	long m, noise, over;
 
 	if (u->base < 0 || u->n == 0)
@@ -252,22 +266,22 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 	u->last = m;
 	u->sum = u->n = 0;
 	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;
-	if (u->avg < u->base)	/* taken while it caught up: down */
-		u->base = u->avg > u->base - u->base / 8 ? u->avg :
-		    u->base - u->base / 8;
 	if (m > u->base + noise && backfill_idle(p, s)) {
 		/* as busy with the backfill idle 4/5 of the time: the
 		   application may have more to do than before; up
 		   towards the window's mean, by an eighth at most; the
 		   floor held until it is there (lowered, it would no
 		   longer keep the backfill idle: slower again, doubled) */
-		u->base = m < u->base + u->base / 8 + 1 ? m :
-		    u->base + u->base / 8 + 1;
+		u->base = towards(u->base, m);
+		u->steady = 0;
 		return RATE_CATCHING_UP;
 	}
-	if (m > u->base + over)
-		return RATE_BUSIER;
-	return m > u->base + noise ? RATE_CATCHING_UP : RATE_STEADY;
+	v = m > u->base + over ? RATE_BUSIER : m > u->base + noise ?
+	    RATE_CATCHING_UP : RATE_STEADY;
+	u->steady = v == RATE_STEADY ? u->steady + 1 : 0;
+	if (u->steady >= BUSY_SETTLE)	/* follows the smoothed mean */
+		u->base = towards(u->base, u->avg);
+	return v;
 }
 
 /*

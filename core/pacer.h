@@ -59,10 +59,13 @@
  * baseline goes up towards the window's mean, by an eighth at most, the
  * floor held until it is there.  "Four batches' time" is max_pause_ms
  * when that is less (the floor cannot pass it); a batch measured at
- * 0 ms counts as 1 ms.  The busy baseline
- * comes down, by an eighth at most a window, to the windows' smoothed
- * mean when that is lower: taken while the application caught up (after
- * an index build), it was more than the application's own.
+ * 0 ms counts as 1 ms.  After four windows in a row found
+ * steady by the busy sessions, their baseline follows the windows'
+ * smoothed mean, up or down, by an eighth at most a window: taken while
+ * the application caught up (after an index build), it was more than
+ * the application's own; following it down alone, on every window, it
+ * settled under the mean of a noisy count (and found the application
+ * slower on one window in ten).
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -151,6 +154,7 @@ struct pace_busy {
 	long		last;		/* the last window's mean, -1: none */
 	long		avg;		/* the windows', smoothed (each
 					   counts for an eighth), -1: none */
+	int		steady;		/* windows in a row found steady */
 };
 
 struct pacer {
