@@ -457,22 +457,26 @@ bf_busy(struct backfill *b)
 }
 
 /*
- * Wait ms; adaptive, with a busy sample every PACER_BUSY_GAP_MS, before
- * the first batch for the baseline (baseline set), after for the window.
+ * Wait ms; adaptive, with a busy sample every PACER_BUSY_GAP_MS
+ * (pacer_busy_gap_ms()), before the first batch for the baseline
+ * (baseline set), after for the window; stopped, at once.
  */
 static void
 bf_wait(struct backfill *b, long ms, int baseline)
 {
 	long long end = mtime_now_us() + (long long)ms * 1000, left;
-	long busy;
+	long busy, gap;
 
 	if (!b->pace.lim.adaptive) {
 		mtime_sleep_ms(ms);
 		return;
 	}
-	while ((left = end - mtime_now_us()) > 0) {
-		mtime_sleep_ms(left / 1000 < PACER_BUSY_GAP_MS ?
-		    (long)(left / 1000) : PACER_BUSY_GAP_MS);
+	while ((left = end - mtime_now_us()) > 0 && !runner_stopped(b->ex)) {
+		if ((gap = pacer_busy_gap_ms(left)) == 0) {
+			mtime_sleep_ms((long)((left + 999) / 1000));
+			return;
+		}
+		mtime_sleep_ms(gap);
 		busy = bf_busy(b);
 		if (baseline)
 			pacer_busy_baseline(&b->pace, busy);

@@ -334,6 +334,16 @@ pacer_busy_baseline(struct pacer *p, long busy)
 	u->spread = isqrt((long)(var > 0 ? var : 0));
 }
 
+long
+pacer_busy_gap_ms(long long left_us)
+{
+	if (left_us < PACER_BUSY_GAP_MS * 1000 / 2)
+		return 0;
+	if (left_us >= PACER_BUSY_GAP_MS * 1000)
+		return PACER_BUSY_GAP_MS;
+	return (long)((left_us + 999) / 1000);
+}
+
 void
 pacer_busy_sample(struct pacer *p, long busy)
 {

@@ -183,6 +183,11 @@ void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
 void	pacer_busy_baseline(struct pacer *, long busy);
 /* A busy sample in a pause (-1: none): it counts in the window. */
 void	pacer_busy_sample(struct pacer *, long busy);
+/* How long a pause with left_us to go sleeps before its next busy
+   sample: PACER_BUSY_GAP_MS, or what is left rounded up to the ms; 0
+   under half a gap: the rest without one (samples so close together
+   count the same sessions twice). */
+long	pacer_busy_gap_ms(long long left_us);
 /* Decide size and pause for the next batch from the one just done. */
 enum pace_decision pacer_update(struct pacer *, const struct pace_sample *);
 /* A batch is tried again after a lock timeout: adaptive, halve its size. */

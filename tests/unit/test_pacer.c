@@ -551,6 +551,25 @@ test_busy_stationary_noise(void **state)
 	assert_true(held < 220);	/* was 235 */
 }
 
+/*
+ * The gaps of a pause between busy samples: 20 ms, the rest rounded up
+ * (under 1 ms left it slept 0 ms and sampled back to back), none under
+ * half a gap.
+ */
+static void
+test_busy_gap(void **state)
+{
+	(void)state;
+	assert_int_equal(pacer_busy_gap_ms(1000000), PACER_BUSY_GAP_MS);
+	assert_int_equal(pacer_busy_gap_ms(20000), 20);
+	assert_int_equal(pacer_busy_gap_ms(19999), 20);
+	assert_int_equal(pacer_busy_gap_ms(10500), 11);
+	assert_int_equal(pacer_busy_gap_ms(10000), 10);
+	assert_int_equal(pacer_busy_gap_ms(9999), 0);
+	assert_int_equal(pacer_busy_gap_ms(500), 0);
+	assert_int_equal(pacer_busy_gap_ms(0), 0);
+}
+
 static void
 test_retry(void **state)
 {
@@ -584,6 +603,7 @@ main(void)
 		cmocka_unit_test(test_busy_up_at_max_pause),
 		cmocka_unit_test(test_busy_zero_ms),
 		cmocka_unit_test(test_busy_stationary_noise),
+		cmocka_unit_test(test_busy_gap),
 		cmocka_unit_test(test_retry),
 	};
 
