@@ -253,7 +253,7 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 {
 	struct pace_busy *u = &p->busy;
 	enum rate_verdict v;
-	long m, noise, over;
+	long m, noise, over, cap;
 
 	if (u->base < 0 || u->n == 0)
 		return RATE_NONE;	/* its samples go to the next window */
@@ -279,8 +279,14 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 	v = m > u->base + over ? RATE_BUSIER : m > u->base + noise ?
 	    RATE_CATCHING_UP : RATE_STEADY;
 	u->steady = v == RATE_STEADY ? u->steady + 1 : 0;
-	if (u->steady >= BUSY_SETTLE)	/* follows the smoothed mean */
-		u->base = towards(u->base, u->avg);
+	if (u->steady >= BUSY_SETTLE) {	/* follows the smoothed mean */
+		/* up no further than the mean before the first batch and
+		   its own noise: a backfill adding less than the noise a
+		   window would otherwise take it up step by step */
+		cap = u->base_sum / u->nbase + u->spread / isqrt(u->nbase);
+		u->base = towards(u->base, u->avg < cap || u->avg < u->base ?
+		    u->avg : cap > u->base ? cap : u->base);
+	}
 	return v;
 }
 

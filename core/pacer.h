@@ -61,7 +61,9 @@
  * when that is less (the floor cannot pass it); a batch measured at
  * 0 ms counts as 1 ms.  After four windows in a row found
  * steady by the busy sessions, their baseline follows the windows'
- * smoothed mean, up or down, by an eighth at most a window: taken while
+ * smoothed mean, up or down, by an eighth at most a window (up no
+ * further than the mean before the first batch and its own noise, which
+ * the backfill's own load, a little at a time, would pass): taken while
  * the application caught up (after an index build), it was more than
  * the application's own; following it down alone, on every window, it
  * settled under the mean of a noisy count (and found the application
