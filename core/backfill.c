@@ -85,16 +85,24 @@ struct backfill {
 #define RATE_GAP_MS		200	/* between the probes before */
 
 /*
- * The application's busy sessions: other client backends running a
- * statement (another role's are seen with pg_read_all_stats only).  The
- * function under pg_stat_activity: the view's joins, removed by the
- * planner as unused, cost 0.3 ms of planning a call, the function
- * 0.07 ms in all (200 connection slots).
+ * The application's busy sessions: other client backends of this
+ * database running a statement, migrated's own left out (its
+ * connections' fallback_application_name, "migrated" and "migrated
+ * ...": a fleet member's backfill, the lock session).  Another role's
+ * show no state without pg_read_all_stats (or superuser): then NULL,
+ * not a count of 0, and the signal is off.  The function under
+ * pg_stat_activity: the view's joins, removed by the planner as
+ * unused, cost 0.3 ms of planning a call, the function 0.07 ms in all
+ * (200 connection slots).
  */
-#define BUSY_SQL	"SELECT count(*) FROM " \
+#define BUSY_SQL	"SELECT CASE WHEN pg_catalog.pg_has_role(" \
+	"'pg_read_all_stats', 'USAGE') THEN (SELECT count(*) FROM " \
 	"pg_catalog.pg_stat_get_activity(NULL) s WHERE s.state = 'active' " \
 	"AND s.backend_type = 'client backend' " \
-	"AND s.pid <> pg_catalog.pg_backend_pid()"
+	"AND s.pid <> pg_catalog.pg_backend_pid() AND s.datid = " \
+	"(SELECT oid FROM pg_catalog.pg_database WHERE datname = " \
+	"pg_catalog.current_database()) AND s.application_name <> " \
+	"'migrated' AND s.application_name NOT LIKE 'migrated %') END"
 
 /* Length of identifier name written at s (quoted or not), or 0. */
 static size_t
@@ -441,7 +449,7 @@ bf_probe(struct backfill *b, long long *xid, long long *at_us)
 	return (long)(b->probe_at - t0);
 }
 
-/* The application's busy sessions now (BUSY_SQL), or -1. */
+/* The application's busy sessions now (BUSY_SQL), or -1 (not seen). */
 static long
 bf_busy(struct backfill *b)
 {
@@ -451,28 +459,32 @@ bf_busy(struct backfill *b)
 
 	if (db_query(b->r->env->db, BUSY_SQL, 0, NULL, &res, &ignore) == -1)
 		return -1;
-	n = atol(PQgetvalue(res, 0, 0));
+	n = PQgetisnull(res, 0, 0) ? -1 : atol(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return n;
 }
 
 /*
- * Wait ms; adaptive, with a busy sample every PACER_BUSY_GAP_MS, before
- * the first batch for the baseline (baseline set), after for the window.
+ * Wait ms; adaptive, with a busy sample every PACER_BUSY_GAP_MS
+ * (pacer_busy_gap_ms()), before the first batch for the baseline
+ * (baseline set), after for the window; stopped, at once.
  */
 static void
 bf_wait(struct backfill *b, long ms, int baseline)
 {
 	long long end = mtime_now_us() + (long long)ms * 1000, left;
-	long busy;
+	long busy, gap;
 
 	if (!b->pace.lim.adaptive) {
 		mtime_sleep_ms(ms);
 		return;
 	}
-	while ((left = end - mtime_now_us()) > 0) {
-		mtime_sleep_ms(left / 1000 < PACER_BUSY_GAP_MS ?
-		    (long)(left / 1000) : PACER_BUSY_GAP_MS);
+	while ((left = end - mtime_now_us()) > 0 && !runner_stopped(b->ex)) {
+		if ((gap = pacer_busy_gap_ms(left)) == 0) {
+			mtime_sleep_ms((long)((left + 999) / 1000));
+			return;
+		}
+		mtime_sleep_ms(gap);
 		busy = bf_busy(b);
 		if (baseline)
 			pacer_busy_baseline(&b->pace, busy);

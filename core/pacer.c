@@ -4,6 +4,8 @@
 #include "pacer.h"
 
 #define PAUSE_STEP_MIN_MS	5	/* the smallest pause step */
+#define BUSY_SETTLE		4	/* steady windows before the busy
+					   baseline follows their mean */
 
 void
 pacer_init(struct pacer *p, const struct pace_limits *lim)
@@ -170,6 +172,20 @@ isqrt(long n)
 }
 
 /*
+ * The floor keeps the backfill idle 4/5 of the time: four batches'
+ * time (a batch measured at 0 ms counts as 1), or max_pause_ms, which
+ * the floor cannot pass.
+ */
+static int
+backfill_idle(const struct pacer *p, const struct pace_sample *s)
+{
+	long four = s->ms > 1 ? s->ms * 4 : 4;
+
+	return p->rate.floor_ms >= (four < p->lim.max_pause_ms ? four :
+	    p->lim.max_pause_ms);
+}
+
+/*
  * Count this batch's ids (its own, one per retry, the probes'); at the
  * end of a window, what the application wrote against the baseline
  * moves the deficit, which says whether it is behind.
@@ -197,7 +213,7 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	w = expect - (long)others - noise;	/* short beyond the noise */
 	cap = r->base / 4 > 4 * noise ? r->base / 4 : 4 * noise;
 	r->deficit = clamp(r->deficit - r->deficit / 8 + w, 0, cap);
-	if (w > 0 && r->deficit > 2 * noise && r->floor_ms >= s->ms * 4 &&
+	if (w > 0 && r->deficit > 2 * noise && backfill_idle(p, s) &&
 	    r->avg < r->base) {
 		/* as few with the backfill idle 4/5 of the time: the
 		   application may ask for less than before, not the
@@ -216,6 +232,17 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	return r->deficit > 0 ? RATE_CATCHING_UP : RATE_STEADY;
 }
 
+/* From b towards t, by an eighth of b (and one hundredth) at most. */
+static long
+towards(long b, long t)
+{
+	long step = b / 8 + 1;
+
+	if (t > b)
+		return t < b + step ? t : b + step;
+	return t > b - step ? t : b - step;
+}
+
 /*
  * At the end of a window: the application's busy sessions, the
  * window's mean against the baseline's, beyond the noise of a mean of
@@ -225,30 +252,42 @@ static enum rate_verdict
 busy_window(struct pacer *p, const struct pace_sample *s)
 {
 	struct pace_busy *u = &p->busy;
-	long m, noise, over;
+	enum rate_verdict v;
+	long m, noise, over, cap;
 
 	if (u->base < 0 || u->n == 0)
 		return RATE_NONE;	/* its samples go to the next window */
 	m = u->sum * 100 / u->n;
 	noise = u->spread / isqrt(u->n);
 	over = 2 * noise > 50 ? 2 * noise : 50;
+	/* a quarter of a session at least: with nothing busy before,
+	   one busy sample would hold the size for ever */
+	noise = noise > 25 ? noise : 25;
 	u->last = m;
 	u->sum = u->n = 0;
 	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;
-	if (u->avg < u->base)	/* taken while it caught up: down */
-		u->base = u->avg > u->base - u->base / 8 ? u->avg :
-		    u->base - u->base / 8;
-	if (m > u->base + over && p->rate.floor_ms >= s->ms * 4) {
+	if (m > u->base + noise && backfill_idle(p, s)) {
 		/* as busy with the backfill idle 4/5 of the time: the
 		   application may have more to do than before; up
-		   towards the window's mean, by an eighth at most */
-		u->base = m < u->base + u->base / 8 + 1 ? m :
-		    u->base + u->base / 8 + 1;
-		return RATE_STEADY;
+		   towards the window's mean, by an eighth at most; the
+		   floor held until it is there (lowered, it would no
+		   longer keep the backfill idle: slower again, doubled) */
+		u->base = towards(u->base, m);
+		u->steady = 0;
+		return RATE_CATCHING_UP;
 	}
-	if (m > u->base + over)
-		return RATE_BUSIER;
-	return m > u->base + noise ? RATE_CATCHING_UP : RATE_STEADY;
+	v = m > u->base + over ? RATE_BUSIER : m > u->base + noise ?
+	    RATE_CATCHING_UP : RATE_STEADY;
+	u->steady = v == RATE_STEADY ? u->steady + 1 : 0;
+	if (u->steady >= BUSY_SETTLE) {	/* follows the smoothed mean */
+		/* up no further than the mean before the first batch and
+		   its own noise: a backfill adding less than the noise a
+		   window would otherwise take it up step by step */
+		cap = u->base_sum / u->nbase + u->spread / isqrt(u->nbase);
+		u->base = towards(u->base, u->avg < cap || u->avg < u->base ?
+		    u->avg : cap > u->base ? cap : u->base);
+	}
+	return v;
 }
 
 /*
@@ -299,6 +338,16 @@ pacer_busy_baseline(struct pacer *p, long busy)
 	var = u->base_sq / u->nbase - mean * mean;
 	u->base = (long)mean;
 	u->spread = isqrt((long)(var > 0 ? var : 0));
+}
+
+long
+pacer_busy_gap_ms(long long left_us)
+{
+	if (left_us < PACER_BUSY_GAP_MS * 1000 / 2)
+		return 0;
+	if (left_us >= PACER_BUSY_GAP_MS * 1000)
+		return PACER_BUSY_GAP_MS;
+	return (long)((left_us + 999) / 1000);
 }
 
 void

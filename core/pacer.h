@@ -34,7 +34,8 @@
  *     n samples varies by the samples' spread before the first batch
  *     over sqrt(n): past twice that (half a session at least) above the
  *     baseline, the application is busier (as behind, below); past
- *     once, it has not caught up yet.
+ *     once (a quarter of a session at least), it has not caught up
+ *     yet.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
@@ -54,11 +55,19 @@
  * the time) may ask for less than before: the baseline comes down
  * towards its smoothed rate over the last windows (not the one window's,
  * which a stall makes short), by an eighth at most; one still busier
- * then may have more to do than before: the busy baseline goes up
- * towards the window's mean, by an eighth at most.  The busy baseline
- * comes down, by an eighth at most a window, to the windows' smoothed
- * mean when that is lower: taken while the application caught up (after
- * an index build), it was more than the application's own.
+ * (or not caught up) then may have more to do than before: the busy
+ * baseline goes up towards the window's mean, by an eighth at most, the
+ * floor held until it is there.  "Four batches' time" is max_pause_ms
+ * when that is less (the floor cannot pass it); a batch measured at
+ * 0 ms counts as 1 ms.  After four windows in a row found
+ * steady by the busy sessions, their baseline follows the windows'
+ * smoothed mean, up or down, by an eighth at most a window (up no
+ * further than the mean before the first batch and its own noise, which
+ * the backfill's own load, a little at a time, would pass): taken while
+ * the application caught up (after an index build), it was more than
+ * the application's own; following it down alone, on every window, it
+ * settled under the mean of a noisy count (and found the application
+ * slower on one window in ten).
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -147,6 +156,7 @@ struct pace_busy {
 	long		last;		/* the last window's mean, -1: none */
 	long		avg;		/* the windows', smoothed (each
 					   counts for an eighth), -1: none */
+	int		steady;		/* windows in a row found steady */
 };
 
 struct pacer {
@@ -175,6 +185,11 @@ void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
 void	pacer_busy_baseline(struct pacer *, long busy);
 /* A busy sample in a pause (-1: none): it counts in the window. */
 void	pacer_busy_sample(struct pacer *, long busy);
+/* How long a pause with left_us to go sleeps before its next busy
+   sample: PACER_BUSY_GAP_MS, or what is left rounded up to the ms; 0
+   under half a gap: the rest without one (samples so close together
+   count the same sessions twice). */
+long	pacer_busy_gap_ms(long long left_us);
 /* Decide size and pause for the next batch from the one just done. */
 enum pace_decision pacer_update(struct pacer *, const struct pace_sample *);
 /* A batch is tried again after a lock timeout: adaptive, halve its size. */

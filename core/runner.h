@@ -64,11 +64,16 @@ struct progress_pace {
 	long		 probe_limit_us; /* slow above this, -1: unknown */
 	long		 rate;		/* the application's writes per
 					   second, last window, -1: none */
-	long		 base_rate;	/* before the first batch, -1 */
+	long		 base_rate;	/* the baseline compared with
+					   (before the first batch, then
+					   adjusted: docs/zero-downtime.md),
+					   -1 */
 	long		 busy;		/* the application's busy sessions,
 					   last window's mean, in hundredths,
-					   -1: none */
-	long		 base_busy;	/* before the first batch, -1 */
+					   -1: none or not visible */
+	long		 base_busy;	/* the baseline compared with (as
+					   base_rate), -1: unknown or not
+					   visible */
 	long		 target_ms;	/* 0: fixed pace */
 	const char	*decision;	/* "fixed" "hold" "grow" "shrink" */
 	const char	*reason;

@@ -135,7 +135,10 @@ is "both applied" "$(q "SELECT count(*) FILTER (WHERE v = 3) || ',' || count(*) 
 
 # --- the application falls behind: it writes less than before ----------
 # batches of exactly 10 rows (100 ms, far under the 1 s target), so only
-# the application's write rate can make the pacer pause.  The application:
+# the application's write rate can make the pacer pause; max_pause over
+# four batches' time (at max_pause the floor counts as the backfill idle
+# enough, and an application still behind then lowers the baseline
+# instead: no catching up to see).  The application:
 # one session committing a row update every 2 ms, or every 100 ms while
 # app.slow is on.
 q "CREATE TABLE app (slow boolean NOT NULL, stop boolean NOT NULL, n int NOT NULL)"
@@ -154,7 +157,7 @@ writing() { [ "$(q "SELECT n > 20 FROM app")" = t ]; }
 wait_until 30 writing
 q "UPDATE slow SET on_ = true"
 cat >migrations/20240104_000000_held.sql <<'EOF'
--- migrated:batch size=10 min_size=10 max_size=10 target=1s max_pause=200ms
+-- migrated:batch size=10 min_size=10 max_size=10 target=1s max_pause=1s
 UPDATE items SET v = v + 1 WHERE id <= 600;
 EOF
 ctl --json --yes up >held.json 2>held.err &
@@ -227,7 +230,7 @@ at=$(bpace "select(.reason == \"$SLOWER\") | .batch" | head -n 1)
 is "slower: its mean over half a session above the baseline" \
     "$(bpace "select(.batch == $at) | .busy > .base_busy + 0.5")" true
 is "slower: nothing else was busy before the first batch" \
-    "$(bpace '.base_busy' | sort -u)" 0
+    "$(bpace 'select(.batch == 1) | .base_busy == 0')" true
 ok "as busy as before: the pause went down again" test \
     "$(bpace "select(.batch > $last) | .pause_ms" | sort -n | head -n 1)" \
     -lt "$(bpace '.pause_ms' | sort -n | tail -n 1)"

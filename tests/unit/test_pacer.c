@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "pacer.h"
@@ -358,20 +359,21 @@ test_application_busier(void **state)
 	assert_int_equal(p.rate.owed, 0);
 	/* slower with the backfill idle 4/5 of the time (batches of 2 ms,
 	   the floor 15 ms): more to do than before, the baseline goes up
-	   by an eighth at most, the floor comes down */
+	   by an eighth at most, the floor held until it is there */
 	for (int i = 0; i < 3; i++)
 		pacer_busy_sample(&p, 6);
 	xid += 201;
 	at += 200000;
-	bbatch(&p, 2, xid, at, 6);
+	assert_int_equal(bbatch(&p, 2, xid, at, 6), PACE_HOLD);
 	assert_int_equal(p.busy.base, 300 + 300 / 8 + 1);
-	assert_int_equal(p.pause_ms, 10);
+	assert_int_equal(p.pause_ms, 15);
 }
 
 /*
  * A busy baseline taken while the application caught up (3 sessions),
- * then windows of 1: it comes down to the windows' smoothed mean, by an
- * eighth at most a window; a window over the lower baseline is slower.
+ * then windows of 1: after four steady windows in a row it comes down
+ * to the windows' smoothed mean, by an eighth at most a window; a
+ * window over the lower baseline is slower.
  */
 static void
 test_busy_baseline_down(void **state)
@@ -386,13 +388,15 @@ test_busy_baseline_down(void **state)
 	assert_int_equal(p.busy.base, 300);
 	assert_int_equal(p.busy.spread, 0);
 	bbatch(&p, 10, -1, at, 1);	/* the first window starts */
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 6; i++) {
 		at += 200000;
 		pacer_busy_sample(&p, 1);
 		bbatch(&p, 10, -1, at, 1);
+		if (i == 2)
+			assert_int_equal(p.busy.base, 300);
 	}
 	assert_int_equal(p.busy.avg, 100);
-	assert_int_equal(p.busy.base, 203);	/* 300, 263, 231, 203 */
+	assert_int_equal(p.busy.base, 200);	/* 300, 262, 229, 200 */
 	assert_int_equal(p.pause_ms, 0);
 	at += 200000;
 	pacer_busy_sample(&p, 3);
@@ -400,6 +404,201 @@ test_busy_baseline_down(void **state)
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
+}
+
+/*
+ * Nothing busy before the first batch (a baseline of zeros, no
+ * spread), then one sample in ten at 1 a window: within a quarter of a
+ * session of the baseline, the application has caught up (the noise of
+ * a mean has a minimum, as the "slower" threshold has): the floor comes
+ * down and the batches grow.
+ */
+static void
+test_busy_zero_baseline(void **state)
+{
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 40; i++)
+		pacer_busy_baseline(&p, 0);
+	assert_int_equal(p.busy.base, 0);
+	assert_int_equal(p.busy.spread, 0);
+	bbatch(&p, 10, -1, at, 0);	/* the first window starts */
+	at += 200000;
+	pacer_busy_sample(&p, 1);	/* one session: slower */
+	assert_int_equal(bbatch(&p, 10, -1, at, 1), PACE_SHRINK);
+	assert_int_equal(p.pause_ms, 10);
+	for (int w = 0; w < 3; w++) {
+		at += 200000;
+		for (int i = 0; i < 9; i++)
+			pacer_busy_sample(&p, 0);
+		bbatch(&p, 10, -1, at, 1);
+		assert_int_equal(p.busy.last, 10);
+		assert_string_not_equal(p.reason,
+		    "application not caught up yet: size held");
+	}
+	assert_int_equal(p.rate.floor_ms, 0);
+	assert_int_equal(p.rate.owed, 0);
+	assert_int_equal(p.decision, PACE_GROW);
+}
+
+/*
+ * A max_pause under four batches' time (50 ms, batches of 20 ms): the
+ * floor stops at max_pause, which counts as the backfill idle enough;
+ * the application busier for good (1 session, then 2) raises the
+ * baseline and the pause comes back down.
+ */
+static void
+test_busy_up_at_max_pause(void **state)
+{
+	struct pace_limits l = adaptive;
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	l.max_pause_ms = 50;
+	pacer_init(&p, &l);
+	for (int i = 0; i < 8; i++)
+		pacer_busy_baseline(&p, 1);
+	bbatch(&p, 20, -1, at, 2);
+	for (int w = 0; w < 200; w++) {
+		at += 200000;
+		for (int i = 0; i < 3; i++)
+			pacer_busy_sample(&p, 2);
+		bbatch(&p, 20, -1, at, 2);
+	}
+	assert_true(p.busy.base > 175);
+	assert_int_equal(p.rate.floor_ms, 0);
+	assert_int_equal(p.pause_ms, 0);
+}
+
+/* A batch measured at 0 ms is not a backfill idle 4/5 of the time. */
+static void
+test_busy_zero_ms(void **state)
+{
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 8; i++)
+		pacer_busy_baseline(&p, 1);
+	bbatch(&p, 0, -1, at, 1);
+	at += 200000;
+	pacer_busy_sample(&p, 3);
+	assert_int_equal(bbatch(&p, 0, -1, at, 3), PACE_SHRINK);
+	assert_string_equal(p.reason,
+	    "application slower: more of its sessions busy than before");
+	assert_int_equal(p.busy.base, 100);
+}
+
+/*
+ * A Poisson draw of mean 1 (Knuth's: uniforms multiplied until below
+ * e^-1), from a fixed linear congruential sequence: the same every run.
+ */
+static long
+poisson1(unsigned long long *seed)
+{
+	double prod = 1.0;
+	long k = -1;
+
+	do {
+		*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		prod *= (double)(*seed >> 11) / 9007199254740992.0;
+		k++;
+	} while (prod > 0.36787944117144233);
+	return k;
+}
+
+/*
+ * The application as busy during the backfill as before, noisily (a
+ * mean of 1 session, Poisson): the baseline stays near the mean (it
+ * used to follow every window's smoothed mean down and settle below),
+ * and the backfill is seldom found slower, seldom held.
+ */
+static void
+test_busy_stationary_noise(void **state)
+{
+	unsigned long long seed = 42;
+	long long at = 0;
+	int slower = 0, again = 0, held = 0, now = 0, was;
+	long long based = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 40; i++)
+		pacer_busy_baseline(&p, poisson1(&seed));
+	bbatch(&p, 10, -1, at, poisson1(&seed));
+	for (int w = 0; w < 1000; w++) {
+		at += 200000;
+		for (int i = 0; i < 10; i++)
+			pacer_busy_sample(&p, poisson1(&seed));
+		bbatch(&p, 10, -1, at, poisson1(&seed));
+		was = now;
+		now = strncmp(p.reason, "application slower", 18) == 0;
+		slower += now;
+		again += now && was;
+		held += strcmp(p.reason,
+		    "application not caught up yet: size held") == 0;
+		based += w >= 200 ? p.busy.base : 0;
+	}
+	print_message("base %lld slower %d again %d held %d\n", based / 800,
+	    slower, again, held);
+	assert_true(based / 800 > 90 && based / 800 < 108);	/* was 85 */
+	assert_true(slower < 90);	/* was 112 */
+	assert_true(again < 10);	/* was 12 */
+	assert_true(held < 220);	/* was 235 */
+}
+
+/*
+ * The gaps of a pause between busy samples: 20 ms, the rest rounded up
+ * (under 1 ms left it slept 0 ms and sampled back to back), none under
+ * half a gap.
+ */
+static void
+test_busy_gap(void **state)
+{
+	(void)state;
+	assert_int_equal(pacer_busy_gap_ms(1000000), PACER_BUSY_GAP_MS);
+	assert_int_equal(pacer_busy_gap_ms(20000), 20);
+	assert_int_equal(pacer_busy_gap_ms(19999), 20);
+	assert_int_equal(pacer_busy_gap_ms(10500), 11);
+	assert_int_equal(pacer_busy_gap_ms(10000), 10);
+	assert_int_equal(pacer_busy_gap_ms(9999), 0);
+	assert_int_equal(pacer_busy_gap_ms(500), 0);
+	assert_int_equal(pacer_busy_gap_ms(0), 0);
+}
+
+/*
+ * A backfill that adds a fifth of a session, within the noise (a
+ * quarter at least): every window steady, the baseline (1 session, no
+ * spread) does not follow the mean up past the one before the first
+ * batch and its own noise: step by step it would rise with the
+ * backfill's own load.
+ */
+static void
+test_busy_follow_capped(void **state)
+{
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 8; i++)
+		pacer_busy_baseline(&p, 1);
+	bbatch(&p, 10, -1, at, 1);
+	for (int w = 0; w < 50; w++) {
+		at += 200000;
+		for (int i = 0; i < 4; i++)
+			pacer_busy_sample(&p, i == 0 ? 2 : 1);
+		bbatch(&p, 10, -1, at, 1);
+		assert_int_equal(p.rate.owed, 0);	/* steady */
+	}
+	assert_true(p.busy.avg > 110);	/* 1.2, smoothed */
+	assert_int_equal(p.busy.base, 100);
 }
 
 static void
@@ -431,6 +630,12 @@ main(void)
 		cmocka_unit_test(test_baseline_down),
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_baseline_down),
+		cmocka_unit_test(test_busy_zero_baseline),
+		cmocka_unit_test(test_busy_up_at_max_pause),
+		cmocka_unit_test(test_busy_zero_ms),
+		cmocka_unit_test(test_busy_stationary_noise),
+		cmocka_unit_test(test_busy_gap),
+		cmocka_unit_test(test_busy_follow_capped),
 		cmocka_unit_test(test_retry),
 	};
 
