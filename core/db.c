@@ -515,6 +515,19 @@ db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
  * backend plans, about 1 ms of server CPU).
  */
 static int
+db_not_held(struct merr *e)
+{
+	merr_set(e, MERR_STATE, "session advisory lock %s is not held by this "
+	    "session after taking it", DB_LOCK_KEY_STR);
+	merr_detail(e, "a connection pooler in transaction mode (pgbouncer "
+	    "pool_mode=transaction) hands each statement to another server "
+	    "connection, so a session lock protects nothing");
+	merr_hint(e, "point migrated at PostgreSQL directly or at a pool in "
+	    "session mode");
+	return -1;
+}
+
+static int
 db_lock_held(struct db *d, struct merr *e)
 {
 	PGresult *res;
@@ -527,38 +540,41 @@ db_lock_held(struct db *d, struct merr *e)
 		return -1;
 	held = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
-	if (held)
-		return 0;
-	merr_set(e, MERR_STATE, "session advisory lock %s is not held by this "
-	    "session after taking it", DB_LOCK_KEY_STR);
-	merr_detail(e, "a connection pooler in transaction mode (pgbouncer "
-	    "pool_mode=transaction) hands each statement to another server "
-	    "connection, so a session lock protects nothing");
-	merr_hint(e, "point migrated at PostgreSQL directly or at a pool in "
-	    "session mode");
-	return -1;
+	return held ? 0 : db_not_held(e);
 }
 
 /*
- * One try, and which backend made it: a connection found direct must
- * have taken the lock on the backend libpq's key names, or it is not
- * direct after all (a proxy in transaction mode that passed a backend's
- * own key): then pg_locks is asked (db_lock_held), no round trip more
- * on a direct connection.
+ * One try.  On a connection found direct the lock is taken only by the
+ * backend libpq's key names: a statement that reached another one (a
+ * proxy in transaction mode that passed a backend's own key) takes
+ * nothing, and the connection is refused as behind such a pooler (asked
+ * of pg_locks, the next statement could land on the backend that took
+ * it and say yes).  No round trip more on a direct connection.
  */
 static int
 db_trylock(struct db *d, int *got, struct merr *e)
 {
+	char sql[160];
 	PGresult *r;
+	int stray;
 
-	if (db_query(d, "SELECT pg_try_advisory_lock(" DB_LOCK_KEY_STR "), "
-	    "pg_backend_pid()", 0, NULL, &r, e) == -1)
+	if (d->direct)
+		snprintf(sql, sizeof(sql), "SELECT CASE WHEN pg_backend_pid() "
+		    "= %d THEN pg_try_advisory_lock(" DB_LOCK_KEY_STR ") END, "
+		    "pg_backend_pid()", PQbackendPID(d->conn));
+	else
+		snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock("
+		    DB_LOCK_KEY_STR "), pg_backend_pid()");
+	if (db_query(d, sql, 0, NULL, &r, e) == -1)
 		return -1;
 	*got = PQgetvalue(r, 0, 0)[0] == 't';
-	if (*got && d->direct &&
-	    atol(PQgetvalue(r, 0, 1)) != (long)PQbackendPID(d->conn))
-		d->direct = 0;
+	stray = d->direct &&
+	    atol(PQgetvalue(r, 0, 1)) != (long)PQbackendPID(d->conn);
 	PQclear(r);
+	if (stray) {
+		d->direct = 0;
+		return db_not_held(e);
+	}
 	return 0;
 }
 
