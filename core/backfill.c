@@ -88,15 +88,20 @@ struct backfill {
  * The application's busy sessions: other client backends of this
  * database running a statement, migrated's own left out (its
  * connections' fallback_application_name, "migrated" and "migrated
- * ...": a fleet member's backfill, the lock session).  Another role's
- * show no state without pg_read_all_stats (or superuser): then NULL,
+ * ...": a fleet member's backfill, the lock session).  A session of a
+ * role whose privileges migrated's has not shows no state without
+ * pg_read_all_stats (or superuser): when this database has one, NULL,
  * not a count of 0, and the signal is off.  The function under
  * pg_stat_activity: the view's joins, removed by the planner as
  * unused, cost 0.3 ms of planning a call, the function 0.07 ms in all
  * (200 connection slots).
  */
 #define BUSY_SQL	"SELECT CASE WHEN pg_catalog.pg_has_role(" \
-	"'pg_read_all_stats', 'USAGE') THEN (SELECT count(*) FROM " \
+	"'pg_read_all_stats', 'USAGE') OR NOT EXISTS (SELECT FROM " \
+	"pg_catalog.pg_stat_get_activity(NULL) s WHERE s.datid = (SELECT " \
+	"oid FROM pg_catalog.pg_database WHERE datname = " \
+	"pg_catalog.current_database()) AND s.usesysid IS NOT NULL AND NOT " \
+	"pg_catalog.pg_has_role(s.usesysid, 'USAGE')) THEN (SELECT count(*) FROM " \
 	"pg_catalog.pg_stat_get_activity(NULL) s WHERE s.state = 'active' " \
 	"AND s.backend_type = 'client backend' " \
 	"AND s.pid <> pg_catalog.pg_backend_pid() AND s.datid = " \

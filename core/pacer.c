@@ -273,11 +273,20 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 		   floor held until it is there (lowered, it would no
 		   longer keep the backfill idle: slower again, doubled) */
 		u->base = towards(u->base, m);
-		u->steady = 0;
+		u->steady = u->unsettled = 0;
 		return RATE_CATCHING_UP;
 	}
 	v = m > u->base + over ? RATE_BUSIER : m > u->base + noise ?
 	    RATE_CATCHING_UP : RATE_STEADY;
+	/* not caught up window after window, the floor below the idle
+	   mark: nothing would change (the size held, the floor kept, the
+	   baseline not raised): busier, the floor doubles up to the mark,
+	   where the baseline follows the application's level */
+	u->unsettled = v == RATE_CATCHING_UP ? u->unsettled + 1 : 0;
+	if (u->unsettled >= BUSY_SETTLE) {
+		u->unsettled = 0;
+		v = RATE_BUSIER;
+	}
 	u->steady = v == RATE_STEADY ? u->steady + 1 : 0;
 	if (u->steady >= BUSY_SETTLE) {	/* follows the smoothed mean */
 		/* up no further than the mean before the first batch and

@@ -157,6 +157,7 @@ struct pace_busy {
 	long		avg;		/* the windows', smoothed (each
 					   counts for an eighth), -1: none */
 	int		steady;		/* windows in a row found steady */
+	int		unsettled;	/* ... found not caught up */
 };
 
 struct pacer {

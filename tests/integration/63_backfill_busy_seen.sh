@@ -2,7 +2,7 @@
 # adaptive backfill sees them, through the real daemon under a role of
 # its own.  Without pg_read_all_stats another role's sessions show no
 # state: the signal is off, and every batch event says busy -1 and
-# base_busy -1 (not a measured 0).  Granted, they count, but only this
+# base_busy -1 (not a measured 0); the sessions of its own role it sees.  Granted, they count, but only this
 # database's and not migrated's own: a statement running in another
 # database and one from a session named "migrated ..." leave the
 # baseline at 0, one of the application's in this database is counted.
@@ -56,6 +56,23 @@ gone() { [ "$(q "SELECT count(*) FROM pg_stat_activity
     WHERE query = 'SELECT pg_sleep(600)' AND state = 'active'")" = 0 ]; }
 wait_until 30 gone
 
+# --- not granted, but the application's role is migrated's: seen -------
+PGUSER=$R psql -qAtX -d "$TESTDB" -c "SELECT pg_sleep(604)" >/dev/null 2>&1 &
+track $!
+own() { [ "$(q "SELECT count(*) FROM pg_stat_activity
+    WHERE query = 'SELECT pg_sleep(604)' AND state = 'active'")" = 1 ]; }
+wait_until 30 own
+cat >migrations/20240101_000001_fill.sql <<'EOF'
+-- migrated:batch size=30 min_size=30 max_size=30 target=1s max_pause=50ms
+UPDATE items SET v = v + 1;
+EOF
+ctl --json --yes up >ownrole.json 2>ownrole.err
+is "own role: up completes" "$?" 0
+is "own role: the session seen (base_busy 1)" \
+    "$(pace ownrole.json '.base_busy' | sort -u | head -n 1)" 1
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+   WHERE query = 'SELECT pg_sleep(604)'" >/dev/null
+
 # --- granted: this database's sessions, not migrated's own --------------
 q "GRANT pg_read_all_stats TO $R" >/dev/null
 psql -qAtX -d postgres -c "SELECT pg_sleep(601)" >/dev/null 2>&1 &
@@ -92,7 +109,7 @@ is "application: its session counted before the first batch" \
     "$(pace app.json 'select(.batch == 1) | .base_busy == 1')" true
 q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
    WHERE query LIKE 'SELECT pg_sleep(60%)'" >/dev/null
-is "rows updated three times" "$(q "SELECT count(*) FROM items WHERE v = 3")" 300
+is "rows updated four times" "$(q "SELECT count(*) FROM items WHERE v = 4")" 300
 
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0

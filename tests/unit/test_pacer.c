@@ -445,6 +445,41 @@ test_busy_zero_baseline(void **state)
 }
 
 /*
+ * The application a third of a session busier for good (1 session
+ * before, then 1, 1, 2 in each window: 1.33): past the "not caught up"
+ * mark (1.25) but short of "slower" (1.5).  Held window after window,
+ * nothing would ever change; after four it counts as slower, the floor
+ * rises to the backfill's idle mark, the baseline follows the
+ * application there, and the batches grow again.
+ */
+static void
+test_busy_band_unstuck(void **state)
+{
+	long long at = 0;
+	struct pacer p;
+	long held;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 40; i++)
+		pacer_busy_baseline(&p, 1);
+	assert_int_equal(p.busy.base, 100);
+	bbatch(&p, 10, -1, at, 1);	/* the first window starts */
+	held = p.size;
+	for (int w = 0; w < 60; w++) {
+		at += 200000;
+		pacer_busy_sample(&p, 1);
+		pacer_busy_sample(&p, 2);
+		bbatch(&p, 10, -1, at, 1);
+	}
+	assert_true(p.busy.base > 100);	/* followed the application */
+	assert_true(p.size > held);
+	assert_int_equal(p.rate.floor_ms, 0);
+	assert_string_not_equal(p.reason,
+	    "application not caught up yet: size held");
+}
+
+/*
  * A max_pause under four batches' time (50 ms, batches of 20 ms): the
  * floor stops at max_pause, which counts as the backfill idle enough;
  * the application busier for good (1 session, then 2) raises the
@@ -631,6 +666,7 @@ main(void)
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_baseline_down),
 		cmocka_unit_test(test_busy_zero_baseline),
+		cmocka_unit_test(test_busy_band_unstuck),
 		cmocka_unit_test(test_busy_up_at_max_pause),
 		cmocka_unit_test(test_busy_zero_ms),
 		cmocka_unit_test(test_busy_stationary_noise),
