@@ -330,15 +330,8 @@ audit_check_privileges(struct db *db, const struct config *cfg,
 	return -1;
 }
 
-int
-audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
-{
-	char seq[AUDIT_SEQ_MAX];
-
-	return audit_ensure_seq(db, cfg, seq, e);
-}
-
-int
+/* audit_ensure(), and the id's sequence in seq ("" when not learnt). */
+static int
 audit_ensure_seq(struct db *db, const struct config *cfg,
     char seq[AUDIT_SEQ_MAX], struct merr *e)
 {
@@ -374,6 +367,14 @@ audit_ensure_seq(struct db *db, const struct config *cfg,
 out:
 	free(table);
 	return rc;
+}
+
+int
+audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
+{
+	char seq[AUDIT_SEQ_MAX];
+
+	return audit_ensure_seq(db, cfg, seq, e);
 }
 
 /* uid's user name in *out (NULL when it has none); -1: out of memory. */
@@ -425,13 +426,13 @@ audit_fold_col(int k, char *buf, size_t len)
 static char *
 audit_fold_sql(const char *table, const char *next)
 {
-	char *lit = quote_literal(table), *sql = NULL, c[16];
+	char *sql = NULL, c[16];
 	size_t len = 8192, off = 0;
 	int k, n = 0, first = 1;
 
 #define PUT(...) (off += (size_t)snprintf(sql + off, off < len ? \
 	len - off : 0, __VA_ARGS__))
-	if (lit == NULL || (sql = malloc(len)) == NULL)
+	if ((sql = malloc(len)) == NULL)
 		goto fail;
 	PUT("INSERT INTO %s %s SELECT ", table, audit_columns);
 	for (k = 0; k < COL_NHASHED; k++) {
@@ -463,10 +464,8 @@ audit_fold_sql(const char *table, const char *next)
 #undef PUT
 	if (off >= len)
 		goto fail;
-	free(lit);
 	return sql;
 fail:
-	free(lit);
 	free(sql);
 	return NULL;
 }
@@ -555,7 +554,8 @@ audit_init(struct audit *a, struct db *db, const struct config *cfg,
 	return 0;
 }
 
-void
+/* Append with seq's nextval; "" (or no memory for it) changes nothing. */
+static void
 audit_set_sequence(struct audit *a, const char *seq)
 {
 	struct audit b = *a;
@@ -575,6 +575,19 @@ audit_set_sequence(struct audit *a, const char *seq)
 	free(a->fold_sql);
 	free(a->insert_sql);
 	*a = b;
+}
+
+int
+audit_open(struct audit *a, struct db *db, const struct config *cfg,
+    struct merr *e)
+{
+	char seq[AUDIT_SEQ_MAX];
+
+	if (audit_ensure_seq(db, cfg, seq, e) == -1 ||
+	    audit_init(a, db, cfg, e) == -1)
+		return -1;
+	audit_set_sequence(a, seq);
+	return 0;
 }
 
 void

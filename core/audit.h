@@ -53,10 +53,10 @@
 #define AUDIT_GENESIS \
 	"0000000000000000000000000000000000000000000000000000000000000000"
 
-/* What the hook needs to know about the writer; set up by audit_init(). */
 /* A sequence's qualified name: two quoted names of 63 bytes, doubled */
 #define AUDIT_SEQ_MAX	260
 
+/* What the hook needs to know about the writer; set up by audit_init(). */
 struct audit {
 	char	*table;		/* "schema"."table", quoted */
 	char	*host;		/* gethostname() */
@@ -64,7 +64,7 @@ struct audit {
 	char	*version;	/* MIGRATED_VERSION */
 	char	*user;		/* the daemon's user name, or NULL */
 	char	*seq;	/* the id's sequence as named by the server, or
-			   NULL: audit_set_sequence() */
+			   NULL: looked up on every row (audit_open) */
 	char	*head_sql;	/* lock the chain; read id, time and head */
 	char	*insert_sql;	/* append one row */
 	char	*fold_sql;	/* read the head and append, hashed there */
@@ -95,17 +95,14 @@ void	audit_release(struct audit *);
  */
 int	audit_ensure(struct db *, const struct config *, struct merr *);
 /*
- * The same, and the table's id sequence as pg_get_serial_sequence() names
- * it in seq ("" when not learnt: a table made by another daemon at the
- * same moment), asked with what audit_ensure() asks anyway.
+ * audit_ensure() then audit_init(), a appending with the nextval of the
+ * table's id sequence as pg_get_serial_sequence() names it, learnt with
+ * what audit_ensure() asks anyway (not known, a table made by another
+ * daemon at the same moment, or no memory for it: looked up on every
+ * row).  On failure a is not set up.
  */
-int	audit_ensure_seq(struct db *, const struct config *,
-	    char seq[AUDIT_SEQ_MAX], struct merr *);
-/*
- * Append with seq's nextval (from audit_ensure_seq), not a lookup of the
- * sequence on every row; "" (or no memory for it) changes nothing.
- */
-void	audit_set_sequence(struct audit *, const char *seq);
+int	audit_open(struct audit *a, struct db *, const struct config *,
+	    struct merr *);
 
 /*
  * Who owns the audit table, and what the connection's role may do with

@@ -293,8 +293,9 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 		   its own noise: a backfill adding less than the noise a
 		   window would otherwise take it up step by step */
 		cap = u->base_sum / u->nbase + u->spread / isqrt(u->nbase);
-		u->base = towards(u->base, u->avg < cap || u->avg < u->base ?
-		    u->avg : cap > u->base ? cap : u->base);
+		if (cap < u->base)	/* never pushed down by the cap */
+			cap = u->base;
+		u->base = towards(u->base, u->avg < cap ? u->avg : cap);
 	}
 	return v;
 }

@@ -82,7 +82,6 @@ oneshot_audit_ready(struct oneshot_audit *oa, struct db *idle,
     struct merr *e)
 {
 	struct db *adb = idle ? idle : oa->lockdb;
-	char seq[AUDIT_SEQ_MAX];
 
 	if (adb == NULL || adb->conn == NULL || !db_ok(adb)) {
 		if (db_connect(&oa->db, oa->cfg->database, "migrated audit",
@@ -90,12 +89,10 @@ oneshot_audit_ready(struct oneshot_audit *oa, struct db *idle,
 			return -1;
 		adb = &oa->db;
 	}
-	if (audit_ensure_seq(adb, oa->cfg, seq, e) == -1 ||
-	    audit_init(&oa->a, adb, oa->cfg, e) == -1) {
+	if (audit_open(&oa->a, adb, oa->cfg, e) == -1) {
 		db_close(&oa->db);
 		return -1;
 	}
-	audit_set_sequence(&oa->a, seq);
 	oa->ready = 1;
 	return 0;
 }
@@ -213,6 +210,7 @@ oneshot_t2_steps(const struct migrate_result *r)
 		    r->steps[i].statements == 1 ? "" : "s");
 }
 
+/* Its lint findings, its files, and where it left the database. */
 static void
 oneshot_t2_report(const struct migrate_result *r)
 {

@@ -297,7 +297,7 @@ ops_attached(struct opctx *x)
 int
 ops_connect(struct opctx *x, struct merr *e)
 {
-	char *key, what[64], seq[AUDIT_SEQ_MAX];
+	char *key, what[64];
 
 	if ((x->db = dbworker_db(x->d, x->cfg->database, e)) == NULL)
 		return -1;
@@ -315,12 +315,10 @@ ops_connect(struct opctx *x, struct merr *e)
 		audit_release(&x->o->audit);
 		x->o->audit_ready = 0;
 	}
-	if (audit_ensure_seq(x->db, x->cfg, seq, e) == -1 ||
-	    audit_init(&x->o->audit, x->db, x->cfg, e) == -1) {
+	if (audit_open(&x->o->audit, x->db, x->cfg, e) == -1) {
 		free(key);
 		return -1;
 	}
-	audit_set_sequence(&x->o->audit, seq);
 	ops_audit_owner(x);
 	x->o->audit_ready = 1;
 	x->o->head_id = 0;

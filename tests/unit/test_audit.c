@@ -91,7 +91,6 @@ struct fx {
 	struct db	 db;
 	struct config	*cfg;
 	struct audit	 a;
-	char		 seq[AUDIT_SEQ_MAX];
 };
 
 static void
@@ -102,10 +101,8 @@ fx_open(struct fx *x, const char *schema, const char *table)
 	conn(&x->db);
 	x->cfg = cfg_new(schema, table);
 	merr_clear(&e);
-	if (audit_ensure_seq(&x->db, x->cfg, x->seq, &e) == -1)
-		fail_msg("ensure: %s", e.msg);
-	assert_int_equal(audit_init(&x->a, &x->db, x->cfg, &e), 0);
-	audit_set_sequence(&x->a, x->seq);
+	if (audit_open(&x->a, &x->db, x->cfg, &e) == -1)
+		fail_msg("open: %s", e.msg);
 }
 
 static void
@@ -839,13 +836,13 @@ test_sequence_named(void **state)
 	fx_open(&x, "Ops \"Q\"", "Trail");
 	s = scalar(&x.db, "SELECT pg_get_serial_sequence("
 	    "'\"Ops \"\"Q\"\"\".\"Trail\"', 'id')");
-	assert_string_equal(x.seq, s);
+	assert_string_equal(x.a.seq, s);
 	assert_non_null(strstr(x.a.fold_sql, "nextval('"));
 	assert_null(strstr(x.a.fold_sql, "pg_get_serial_sequence"));
 	assert_null(strstr(x.a.head_sql, "pg_get_serial_sequence"));
 	write_rows(&x, 4);
 	fx_open(&y, "Ops \"Q\"", "Trail");	/* found, not made */
-	assert_string_equal(y.seq, s);
+	assert_string_equal(y.a.seq, s);
 	write_rows(&y, 3);
 	verify(&y, &r);
 	assert_int_equal(r.rows, 7);
