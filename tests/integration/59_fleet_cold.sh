@@ -63,8 +63,10 @@ is "cold: both backfills ran (tracked done)" \
     "$(q "SELECT count(*) FROM migrated_versions WHERE NOT dirty")" 2
 
 # statistics that say empty (reltuples 0), rows that are there: the
-# first batch finds keys, the view is made then and the batch run again
-q "CREATE TABLE s (id int PRIMARY KEY, v int NOT NULL, w int)"
+# first batch finds keys, the view is made then and the batch run again;
+# autovacuum kept off the table, or its analyze may put the truth back
+q "CREATE TABLE s (id int PRIMARY KEY, v int NOT NULL, w int)
+   WITH (autovacuum_enabled = false)"
 q "ANALYZE s"
 q "INSERT INTO s SELECT i, i FROM generate_series(1, 250) i"
 is "stale statistics: reltuples says empty" \
