@@ -87,12 +87,49 @@ announce_wanted(const char *action)
 	static const char *const changes[] = {
 		"tier1.apply", "tier2.apply", "tier2.rollback", "tier2.force",
 		"tier2.fail", "tier2.adopt", "tier2.baseline", "tier2.upgrade",
-		NULL
+		"daemon.start", NULL
 	};
 
 	for (int i = 0; changes[i]; i++)
 		if (strcmp(action, changes[i]) == 0)
 			return 1;
+	return 0;
+}
+
+void
+announce_owe(struct announce_run *r, const char *action, const char *target)
+{
+	r->owed = 1;
+	snprintf(r->action, sizeof(r->action), "%s", action);
+	snprintf(r->target, sizeof(r->target), "%s", target ? target : "-");
+}
+
+int
+announce_due(struct announce_run *r, const char *action, const char *target,
+    int chained, long now_ms)
+{
+	if (chained && r->last_ms != 0 && now_ms >= r->last_ms &&
+	    now_ms - r->last_ms < ANNOUNCE_GAP_MS) {
+		announce_owe(r, action, target);
+		return 0;
+	}
+	r->last_ms = now_ms != 0 ? now_ms : 1;
+	return 1;
+}
+
+/*
+ * Said even when a later announcement went out in a transaction: that
+ * transaction's COMMIT may have failed, taking its NOTIFY with it.
+ */
+int
+announce_settle(struct announce_run *r, struct db *d,
+    const struct config *cfg, const char *origin, struct merr *e)
+{
+	if (!r->owed)
+		return 0;
+	if (announce_now(d, cfg, origin, r->action, r->target, e) == -1)
+		return -1;
+	r->owed = 0;
 	return 0;
 }
 

@@ -47,8 +47,44 @@ int	announce_now(struct db *d, const struct config *cfg,
 	    struct merr *e);
 /* Does action change what status shows (tier-1 apply, tier-2 apply,
  * rollback, force, failure, adopt, baseline, the tracking table's
- * upgrade)?  The others are not announced. */
+ * upgrade), or may a run before it have left changes unsaid (a daemon's
+ * start, after a crash: see struct announce_run)?  The others are not
+ * announced. */
 int	announce_wanted(const char *action);
+
+/*
+ * A run of many tier-2 files announces at most one of them every
+ * ANNOUNCE_GAP_MS in its transaction, and says the rest once the run is
+ * over (announce_settle): a NOTIFY costs its transaction a queue entry
+ * and the cluster-wide notification lock through COMMIT, and wakes every
+ * listening daemon, the one applying included.  The others then read
+ * their state at most that gap late while the run goes on, and exactly
+ * at its end.  A run cut short (a crash) may leave that gap's changes
+ * unsaid: the daemon's start is announced, so the others read again when
+ * it comes back.  Owned by the caller, one per operation.
+ */
+#define ANNOUNCE_GAP_MS	100
+
+struct announce_run {
+	long	 last_ms;	/* the last announcement, 0: none yet */
+	int	 owed;		/* changes committed and not announced */
+	char	 action[32];	/* the last owed change */
+	char	 target[128];
+};
+
+/*
+ * 1: announce this change in its transaction (and it is taken as said
+ * at now_ms); 0: it is owed.  Only a change whose run goes on after it
+ * (chained: a tier-2 file's success) may be owed.
+ */
+int	announce_due(struct announce_run *, const char *action,
+	    const char *target, int chained, long now_ms);
+/* The change is owed, whatever the time (a fleet member's). */
+void	announce_owe(struct announce_run *, const char *action,
+	    const char *target);
+/* What is owed, said at once on d (idle); 0 when nothing is owed. */
+int	announce_settle(struct announce_run *, struct db *d,
+	    const struct config *cfg, const char *origin, struct merr *e);
 /* The ORIGIN of a payload, copied into buf ("" when there is none). */
 void	announce_origin(const char *payload, char buf[ANNOUNCE_ORIGIN_MAX]);
 

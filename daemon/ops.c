@@ -127,10 +127,29 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 			ops_keep_failure(o, x->cfg, db, a, ev);
 		return -1;
 	}
-	if (announce_wanted(ev->action))
+	if (announce_wanted(ev->action) && announce_due(&o->ann, ev->action,
+	    ev->target, ev->unread, mtime_now_ms()))
 		return announce_change(db, x->cfg, o->origin, ev->action,
 		    ev->target, e);
 	return 0;
+}
+
+/*
+ * The changes of a run left unannounced (announce_due), said after it;
+ * kept for the next job if the connection went away meanwhile.
+ */
+static void
+ops_announce_owed(struct opctx *x)
+{
+	struct merr e;
+
+	if (!x->o->ann.owed || !db_ok(x->db) || x->db->pipe != NULL ||
+	    db_txstatus(x->db) != PQTRANS_IDLE)
+		return;
+	merr_clear(&e);
+	if (announce_settle(&x->o->ann, x->db, x->cfg, x->o->origin, &e) == -1)
+		log_warnx("the other daemons were not told of the last "
+		    "changes: %s", e.msg);
 }
 
 /*
@@ -385,8 +404,10 @@ ops_run(struct dbloop *d, struct dbtask *t)
 		memcpy(j->db_where, d->db.where, sizeof(j->db_where));
 		j->db_srv = d->db.srv;
 	}
-	if (x.db)
+	if (x.db) {
+		ops_announce_owed(&x);
 		ops_audit_head(&x);
+	}
 	/* no connection: the database is lost, whether or not waiting can
 	 * heal it (MERR_CONFIG: a refused password; daemon.c decides) */
 	if ((j->rc == -1 && (j->err.code == MERR_CONNECT ||
