@@ -61,6 +61,9 @@ struct db {
 	struct dbprep	*prep;		/* prepared records (dbpipe.c) */
 	unsigned	 prep_gen;	/* their names' generation */
 	int		 prep_ok;	/* 1: may prepare, -1: not, 0: ask */
+	int		 tmo_set;	/* the session's timeouts are these: */
+	long		 tmo_lock_ms;	/* (db_session_timeouts) */
+	long		 tmo_stmt_ms;
 };
 
 /*
@@ -138,10 +141,23 @@ int	db_query(struct db *, const char *sql, int nparams,
  */
 int	db_reset_session(struct db *, struct merr *);
 /*
- * BEGIN and SET LOCAL of both timeouts, in one round trip.  On failure the
- * transaction may be open (aborted): the caller rolls back.
+ * BEGIN and SET LOCAL of both timeouts, in one round trip (BEGIN alone
+ * when the session has them already: db_session_timeouts).  On failure
+ * the transaction may be open (aborted): the caller rolls back.
  */
 int	db_begin(struct db *, long lock_ms, long stmt_ms, struct merr *);
+/*
+ * Both timeouts set for the session (outside a transaction), so that a
+ * run of files whose transactions want them sends no SET of its own each
+ * time; until db_session_timeouts_end() resets them, or anything else
+ * sets or resets them (db_set_timeouts, db_reset_session: after a file
+ * that could change the session), when db_begin() sets them again.
+ */
+int	db_session_timeouts(struct db *, long lock_ms, long stmt_ms,
+	    struct merr *);
+int	db_session_timeouts_end(struct db *, struct merr *);
+/* RESET lock_timeout and statement_timeout. */
+int	db_reset_timeouts(struct db *, struct merr *);
 /* SET [LOCAL] lock_timeout and statement_timeout (0: no limit). */
 int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
 	    struct merr *);
