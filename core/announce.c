@@ -105,23 +105,6 @@ announce_owe(struct announce_run *r, const char *action, const char *target)
 }
 
 int
-announce_due(struct announce_run *r, const char *action, const char *target,
-    int chained, long now_ms)
-{
-	if (chained && r->last_ms != 0 && now_ms >= r->last_ms &&
-	    now_ms - r->last_ms < ANNOUNCE_GAP_MS) {
-		announce_owe(r, action, target);
-		return 0;
-	}
-	r->last_ms = now_ms != 0 ? now_ms : 1;
-	return 1;
-}
-
-/*
- * Said even when a later announcement went out in a transaction: that
- * transaction's COMMIT may have failed, taking its NOTIFY with it.
- */
-int
 announce_settle(struct announce_run *r, struct db *d,
     const struct config *cfg, const char *origin, struct merr *e)
 {

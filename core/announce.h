@@ -53,33 +53,24 @@ int	announce_now(struct db *d, const struct config *cfg,
 int	announce_wanted(const char *action);
 
 /*
- * A run of many tier-2 files announces at most one of them every
- * ANNOUNCE_GAP_MS in its transaction, and says the rest once the run is
- * over (announce_settle): a NOTIFY costs its transaction a queue entry
- * and the cluster-wide notification lock through COMMIT, and wakes every
- * listening daemon, the one applying included.  The others then read
- * their state at most that gap late while the run goes on, and exactly
- * at its end.  A run cut short (a crash) may leave that gap's changes
- * unsaid: the daemon's start is announced, so the others read again when
- * it comes back.  Owned by the caller, one per operation.
+ * The changes of a run not announced in their transactions: a tier-2
+ * file whose COMMIT goes out with the next file's statements (a NOTIFY
+ * costs its transaction the cluster-wide notification lock through
+ * COMMIT and wakes every listening daemon, the applying one included:
+ * about 100 µs of the server's CPU a file).  The daemon's loop says them
+ * at most every DBLISTEN_TELL_MS while the run goes on (daemon/dblisten.h)
+ * and the worker once it is over (announce_settle); a daemon killed in
+ * the middle of a run may leave that much unsaid, and its start is
+ * announced, so the others read again when it comes back.  Owned by the
+ * caller.
  */
-#define ANNOUNCE_GAP_MS	100
-
 struct announce_run {
-	long	 last_ms;	/* the last announcement, 0: none yet */
 	int	 owed;		/* changes committed and not announced */
 	char	 action[32];	/* the last owed change */
 	char	 target[128];
 };
 
-/*
- * 1: announce this change in its transaction (and it is taken as said
- * at now_ms); 0: it is owed.  Only a change whose run goes on after it
- * (chained: a tier-2 file's success) may be owed.
- */
-int	announce_due(struct announce_run *, const char *action,
-	    const char *target, int chained, long now_ms);
-/* The change is owed, whatever the time (a fleet member's). */
+/* The change is owed: said by announce_settle(). */
 void	announce_owe(struct announce_run *, const char *action,
 	    const char *target);
 /* What is owed, said at once on d (idle); 0 when nothing is owed. */

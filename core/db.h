@@ -149,13 +149,18 @@ int	db_begin(struct db *, long lock_ms, long stmt_ms, struct merr *);
 /*
  * Both timeouts set for the session (outside a transaction), so that a
  * run of files whose transactions want them sends no SET of its own each
- * time; until db_session_timeouts_end() resets them, or anything else
- * sets or resets them (db_set_timeouts, db_reset_session: after a file
- * that could change the session), when db_begin() sets them again.
+ * time; until anything sets or resets them (db_set_timeouts,
+ * db_reset_timeouts, db_reset_session: after a file that could change
+ * the session), when db_begin() sets them again.
  */
 int	db_session_timeouts(struct db *, long lock_ms, long stmt_ms,
 	    struct merr *);
-int	db_session_timeouts_end(struct db *, struct merr *);
+/*
+ * 1 when the server session behind d stays its own from one transaction
+ * to the next (no pooler in transaction mode), 0 when not, -1 on error:
+ * asked once per connection (dbpipe.c).
+ */
+int	db_session_own(struct db *, struct merr *);
 /* RESET lock_timeout and statement_timeout. */
 int	db_reset_timeouts(struct db *, struct merr *);
 /* SET [LOCAL] lock_timeout and statement_timeout (0: no limit). */

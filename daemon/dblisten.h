@@ -29,6 +29,7 @@
 
 #define DBLISTEN_PING_MS	2000
 #define DBLISTEN_DEAD_MS	5000
+#define DBLISTEN_TELL_MS	100	/* the longest a change waits */
 
 struct dblisten;
 
@@ -49,7 +50,12 @@ struct dblisten {
 	uv_loop_t		*loop;
 	uv_timer_t		 ping;
 	struct dblisten_conn	*c;		/* NULL: none */
-	uint64_t		 ping_sent;	/* uv_now(), 0: none out */
+	uint64_t		 ping_sent;	/* uv_now(), 0: none out (a
+						   ping or an announcement) */
+	uv_timer_t		 tell;		/* says what is owed */
+	int			 owed;
+	char			 chan[ANNOUNCE_CHANNEL_MAX];
+	char			 payload[512];
 	char			 self[ANNOUNCE_ORIGIN_MAX]; /* skip ours */
 	dblisten_change_fn	 on_change;
 	dblisten_lost_fn	 on_lost;
@@ -64,6 +70,14 @@ void	dblisten_take(struct dblisten *, struct db *db);
 /* Close the connection, if any (the database was found gone). */
 void	dblisten_drop(struct dblisten *);
 int	dblisten_active(const struct dblisten *);
+/*
+ * Announce a change the worker committed without (core/announce.h,
+ * struct announce_run), on this connection, within DBLISTEN_TELL_MS: the
+ * changes that come meanwhile go in the same NOTIFY.  Dropped with the
+ * connection (the worker says what it owes at the end of its job).
+ */
+void	dblisten_tell(struct dblisten *, const char *chan,
+	    const char *payload);
 /* Close everything (the daemon stops). */
 void	dblisten_close(struct dblisten *);
 

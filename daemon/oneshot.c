@@ -11,7 +11,6 @@
 #include "lint.h"
 #include "log.h"
 #include "migrate.h"
-#include "mtime.h"
 #include "oneshot.h"
 #include "plan.h"
 #include "pull.h"
@@ -73,7 +72,8 @@ struct oneshot_audit {
 	int			 ready;
 	int			 defer;		/* a fleet member: announce
 						   once, after the run */
-	struct announce_run	 ann;
+	char			 action[32];	/* the last change deferred */
+	char			 target[128];
 };
 
 /* idle: a connection of migrated's own to use (NULL: choose one) */
@@ -110,12 +110,12 @@ oneshot_hook(void *arg, struct db *db, const struct actor *who,
 	/* the running daemons read their state again (core/announce.h) */
 	if (!announce_wanted(ev->action))
 		return 0;
-	if (oa->defer)
-		announce_owe(&oa->ann, ev->action, ev->target);
-	else if (announce_due(&oa->ann, ev->action, ev->target, ev->unread,
-	    mtime_now_ms()))
+	if (!oa->defer)
 		return announce_change(db, oa->cfg, "once", ev->action,
 		    ev->target, e);
+	snprintf(oa->action, sizeof(oa->action), "%s", ev->action);
+	snprintf(oa->target, sizeof(oa->target), "%s", ev->target ?
+	    ev->target : "-");
 	return 0;
 }
 
@@ -134,15 +134,15 @@ oneshot_ready(void *arg, struct db *db, struct merr *e)
 	return oneshot_audit_ready(oa, db, e);
 }
 
-/* The changes not announced yet (a fleet member's: all), on db idle. */
+/* A fleet member's changes, announced once on its idle connection. */
 static void
-oneshot_announce(struct db *db, struct oneshot_audit *oa)
+oneshot_announce(struct db *db, const struct oneshot_audit *oa)
 {
 	struct merr e;
 
 	merr_clear(&e);
-	if (oa->ann.owed && (!db_ok(db) || announce_settle(&oa->ann, db,
-	    oa->cfg, "once", &e) == -1))
+	if (oa->action[0] && (!db_ok(db) || announce_now(db, oa->cfg, "once",
+	    oa->action, oa->target, &e) == -1))
 		log_warnx("the running daemons were not told of the change: "
 		    "%s", e.msg[0] ? e.msg : "connection lost");
 }

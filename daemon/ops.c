@@ -127,11 +127,14 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 			ops_keep_failure(o, x->cfg, db, a, ev);
 		return -1;
 	}
-	if (announce_wanted(ev->action) && announce_due(&o->ann, ev->action,
-	    ev->target, ev->unread, mtime_now_ms()))
-		return announce_change(db, x->cfg, o->origin, ev->action,
-		    ev->target, e);
-	return 0;
+	if (!announce_wanted(ev->action))
+		return 0;
+	if (ev->unread) {	/* the loop and the job's end say it */
+		announce_owe(&o->ann, ev->action, ev->target);
+		return 0;
+	}
+	return announce_change(db, x->cfg, o->origin, ev->action, ev->target,
+	    e);
 }
 
 /*
