@@ -49,6 +49,13 @@ announce_listen(struct db *d, const struct config *cfg, struct merr *e)
 	return rc;
 }
 
+void
+announce_payload(char *buf, size_t len, const char *origin,
+    const char *action, const char *target)
+{
+	snprintf(buf, len, "%s %s %s", origin, action, target ? target : "-");
+}
+
 int
 announce_change(struct db *d, const struct config *cfg, const char *origin,
     const char *action, const char *target, struct merr *e)
@@ -57,8 +64,7 @@ announce_change(struct db *d, const struct config *cfg, const char *origin,
 	const char *p[2] = { chan, payload };
 
 	announce_channel(cfg, chan);
-	snprintf(payload, sizeof(payload), "%s %s %s", origin, action,
-	    target ? target : "-");
+	announce_payload(payload, sizeof(payload), origin, action, target);
 	/* in a pipelined transaction: sent without waiting */
 	return db_send_rec(d, "SELECT pg_notify($1, $2)", 2, p, NULL, NULL,
 	    e);
@@ -74,8 +80,7 @@ announce_now(struct db *d, const struct config *cfg, const char *origin,
 	int rc;
 
 	announce_channel(cfg, chan);
-	snprintf(payload, sizeof(payload), "%s %s %s", origin, action,
-	    target ? target : "-");
+	announce_payload(payload, sizeof(payload), origin, action, target);
 	rc = db_query(d, "SELECT pg_notify($1, $2)", 2, p, &res, e);
 	PQclear(res);
 	return rc;

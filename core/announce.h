@@ -31,6 +31,9 @@ void	announce_channel(const struct config *,
 	    char buf[ANNOUNCE_CHANNEL_MAX]);
 /* LISTEN on the channel of cfg (the identifier quoted). */
 int	announce_listen(struct db *, const struct config *, struct merr *);
+/* "ORIGIN ACTION TARGET" ("-" for a NULL target) into buf. */
+void	announce_payload(char *buf, size_t len, const char *origin,
+	    const char *action, const char *target);
 /* NOTIFY the channel of cfg: "ORIGIN ACTION TARGET" (target may be NULL). */
 int	announce_change(struct db *, const struct config *,
 	    const char *origin, const char *action, const char *target,

@@ -508,7 +508,6 @@ db_reset_timeouts(struct db *d, struct merr *e)
 	return db_exec(d, "RESET lock_timeout; RESET statement_timeout", e);
 }
 
-
 int
 db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
 {

@@ -663,14 +663,13 @@ daemon_finish(struct migrated *m)
 	uv_close((uv_handle_t *)&m->sighup, NULL);
 }
 
-/* A run of progress objects: one write of as many messages. */
 /*
  * A tier-2 file committed ("done") whose announcement the worker left
  * out of its transaction (core/announce.h): the other daemons hear of it
  * within DBLISTEN_TELL_MS, whatever the next file takes.
  */
 static void
-daemon_tell(struct migrated *m, json_t *data)
+daemon_tell(struct migrated *m, const struct job *j, json_t *data)
 {
 	char chan[ANNOUNCE_CHANNEL_MAX], payload[512];
 	const char *phase = json_string_value(json_object_get(data, "phase"));
@@ -680,13 +679,14 @@ daemon_tell(struct migrated *m, json_t *data)
 
 	if (phase == NULL || strcmp(phase, "done") != 0)
 		return;
-	announce_channel(&m->cfg->cfg, chan);
-	snprintf(payload, sizeof(payload), "%s %s %s", m->origin,
+	announce_channel(&j->cfg->cfg, chan);
+	announce_payload(payload, sizeof(payload), m->origin,
 	    dir && strcmp(dir, "down") == 0 ? "tier2.rollback" : "tier2.apply",
-	    v ? v : "-");
+	    v);
 	dblisten_tell(&m->listen, chan, payload);
 }
 
+/* A run of progress objects: one write of as many messages. */
 static void
 daemon_progress(void *arg, struct dbtask *t, json_t *batch)
 {
@@ -699,7 +699,7 @@ daemon_progress(void *arg, struct dbtask *t, json_t *batch)
 
 	json_array_foreach(batch, i, data) {
 		if (j->mutating)
-			daemon_tell(m, data);
+			daemon_tell(m, j, data);
 		if (msgs)
 			json_array_append_new(msgs, proto_progress(
 			    cmd_name(j->cmd), json_incref(data)));

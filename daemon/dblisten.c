@@ -5,7 +5,8 @@
  * libpq's asynchronous calls: PQconsumeInput() reads what arrived when the
  * socket is readable (a notification, a ping's reply, the server's FATAL,
  * EOF), PQnotifies() hands out the notifications, PQsendQuery() on a
- * non-blocking connection sends a ping.  A connection that fails any of
+ * non-blocking connection sends a ping, or an announcement the worker
+ * left to the loop (dblisten_tell).  A connection that fails any of
  * them is dropped and reported once.  Each connection lives in a struct
  * dblisten_conn of its own, freed (and the connection closed) in its poll
  * handle's close callback, so a new one can be taken at once.
@@ -55,7 +56,11 @@ dblisten_notice(void *arg, const char *msg)
 	snprintf(c->said, sizeof(c->said), "%s", p ? p + 3 : msg);
 }
 
-/* Read every finished result (pings) and every notification. */
+/*
+ * Read every finished result (a ping's, an announcement's) and every
+ * notification; the query is over (another may be sent) once libpq has
+ * no more results for it.
+ */
 static void
 dblisten_drain(struct dblisten *l, PGconn *conn)
 {
@@ -64,8 +69,14 @@ dblisten_drain(struct dblisten *l, PGconn *conn)
 	PGresult *r;
 	int changed = 0;
 
-	while (!PQisBusy(conn) && (r = PQgetResult(conn)) != NULL) {
-		l->ping_sent = 0;
+	while (!PQisBusy(conn)) {
+		if ((r = PQgetResult(conn)) == NULL) {
+			l->ping_sent = 0;
+			break;
+		}
+		if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+			log_debug("the listening connection: %s",
+			    PQresultErrorMessage(r));
 		PQclear(r);
 	}
 	/* a switchover that left the server up: it went read-only */
@@ -162,6 +173,13 @@ dblisten_tell(struct dblisten *l, const char *chan, const char *payload)
 		uv_timer_start(&l->tell, dblisten_tell_cb, DBLISTEN_TELL_MS,
 		    0);
 	l->owed = 1;
+}
+
+void
+dblisten_untell(struct dblisten *l)
+{
+	l->owed = 0;
+	uv_timer_stop(&l->tell);
 }
 
 void

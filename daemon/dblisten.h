@@ -1,8 +1,9 @@
 /*
  * dblisten.h - the loop's own database connection: it LISTENs for the
- * changes other daemons on the database announce (core/announce.h), and it
- * tells the loop at once when the server goes away, whatever the worker is
- * doing.
+ * changes other daemons on the database announce (core/announce.h),
+ * announces the changes the worker committed without (dblisten_tell), and
+ * it tells the loop at once when the server goes away, whatever the
+ * worker is doing.
  *
  * The worker opens it (a blocking connect and LISTEN, in the start-up,
  * recheck and reload jobs, before they read the state) and hands it over
@@ -78,6 +79,8 @@ int	dblisten_active(const struct dblisten *);
  */
 void	dblisten_tell(struct dblisten *, const char *chan,
 	    const char *payload);
+/* What dblisten_tell() still owes is left out (said by the worker). */
+void	dblisten_untell(struct dblisten *);
 /* Close everything (the daemon stops). */
 void	dblisten_close(struct dblisten *);
 

@@ -138,8 +138,10 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 }
 
 /*
- * The changes of a run left unannounced (announce_due), said after it;
- * kept for the next job if the connection went away meanwhile.
+ * The changes of a run not announced in their transactions (ops_event),
+ * said after it (the loop's own announcement of them, if still to come,
+ * is then left out: j->announced); kept for the next job if the
+ * connection went away meanwhile.
  */
 static void
 ops_announce_owed(struct opctx *x)
@@ -153,6 +155,8 @@ ops_announce_owed(struct opctx *x)
 	if (announce_settle(&x->o->ann, x->db, x->cfg, x->o->origin, &e) == -1)
 		log_warnx("the other daemons were not told of the last "
 		    "changes: %s", e.msg);
+	else
+		x->j->announced = 1;
 }
 
 /*
