@@ -49,6 +49,13 @@ announce_listen(struct db *d, const struct config *cfg, struct merr *e)
 	return rc;
 }
 
+void
+announce_payload(char *buf, size_t len, const char *origin,
+    const char *action, const char *target)
+{
+	snprintf(buf, len, "%s %s %s", origin, action, target ? target : "-");
+}
+
 int
 announce_change(struct db *d, const struct config *cfg, const char *origin,
     const char *action, const char *target, struct merr *e)
@@ -57,8 +64,7 @@ announce_change(struct db *d, const struct config *cfg, const char *origin,
 	const char *p[2] = { chan, payload };
 
 	announce_channel(cfg, chan);
-	snprintf(payload, sizeof(payload), "%s %s %s", origin, action,
-	    target ? target : "-");
+	announce_payload(payload, sizeof(payload), origin, action, target);
 	/* in a pipelined transaction: sent without waiting */
 	return db_send_rec(d, "SELECT pg_notify($1, $2)", 2, p, NULL, NULL,
 	    e);
@@ -74,8 +80,7 @@ announce_now(struct db *d, const struct config *cfg, const char *origin,
 	int rc;
 
 	announce_channel(cfg, chan);
-	snprintf(payload, sizeof(payload), "%s %s %s", origin, action,
-	    target ? target : "-");
+	announce_payload(payload, sizeof(payload), origin, action, target);
 	rc = db_query(d, "SELECT pg_notify($1, $2)", 2, p, &res, e);
 	PQclear(res);
 	return rc;
@@ -87,12 +92,32 @@ announce_wanted(const char *action)
 	static const char *const changes[] = {
 		"tier1.apply", "tier2.apply", "tier2.rollback", "tier2.force",
 		"tier2.fail", "tier2.adopt", "tier2.baseline", "tier2.upgrade",
-		NULL
+		"daemon.start", NULL
 	};
 
 	for (int i = 0; changes[i]; i++)
 		if (strcmp(action, changes[i]) == 0)
 			return 1;
+	return 0;
+}
+
+void
+announce_owe(struct announce_run *r, const char *action, const char *target)
+{
+	r->owed = 1;
+	snprintf(r->action, sizeof(r->action), "%s", action);
+	snprintf(r->target, sizeof(r->target), "%s", target ? target : "-");
+}
+
+int
+announce_settle(struct announce_run *r, struct db *d,
+    const struct config *cfg, const char *origin, struct merr *e)
+{
+	if (!r->owed)
+		return 0;
+	if (announce_now(d, cfg, origin, r->action, r->target, e) == -1)
+		return -1;
+	r->owed = 0;
 	return 0;
 }
 

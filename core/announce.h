@@ -31,6 +31,9 @@ void	announce_channel(const struct config *,
 	    char buf[ANNOUNCE_CHANNEL_MAX]);
 /* LISTEN on the channel of cfg (the identifier quoted). */
 int	announce_listen(struct db *, const struct config *, struct merr *);
+/* "ORIGIN ACTION TARGET" ("-" for a NULL target) into buf. */
+void	announce_payload(char *buf, size_t len, const char *origin,
+	    const char *action, const char *target);
 /* NOTIFY the channel of cfg: "ORIGIN ACTION TARGET" (target may be NULL). */
 int	announce_change(struct db *, const struct config *,
 	    const char *origin, const char *action, const char *target,
@@ -47,8 +50,35 @@ int	announce_now(struct db *d, const struct config *cfg,
 	    struct merr *e);
 /* Does action change what status shows (tier-1 apply, tier-2 apply,
  * rollback, force, failure, adopt, baseline, the tracking table's
- * upgrade)?  The others are not announced. */
+ * upgrade), or may a run before it have left changes unsaid (a daemon's
+ * start, after a crash: see struct announce_run)?  The others are not
+ * announced. */
 int	announce_wanted(const char *action);
+
+/*
+ * The changes of a run not announced in their transactions: a tier-2
+ * file whose COMMIT goes out with the next file's statements (a NOTIFY
+ * costs its transaction the cluster-wide notification lock through
+ * COMMIT and wakes every listening daemon, the applying one included:
+ * about 100 µs of the server's CPU a file).  The daemon's loop says them
+ * at most every DBLISTEN_TELL_MS while the run goes on (daemon/dblisten.h)
+ * and the worker once it is over (announce_settle); a daemon killed in
+ * the middle of a run may leave that much unsaid, and its start is
+ * announced, so the others read again when it comes back.  Owned by the
+ * caller.
+ */
+struct announce_run {
+	int	 owed;		/* changes committed and not announced */
+	char	 action[32];	/* the last owed change */
+	char	 target[128];
+};
+
+/* The change is owed: said by announce_settle(). */
+void	announce_owe(struct announce_run *, const char *action,
+	    const char *target);
+/* What is owed, said at once on d (idle); 0 when nothing is owed. */
+int	announce_settle(struct announce_run *, struct db *d,
+	    const struct config *cfg, const char *origin, struct merr *e);
 /* The ORIGIN of a payload, copied into buf ("" when there is none). */
 void	announce_origin(const char *payload, char buf[ANNOUNCE_ORIGIN_MAX]);
 

@@ -234,6 +234,7 @@ audit_create(struct db *db, const struct config *cfg, const char *table,
 	struct merr ignore;
 	int rc = -1;
 
+	db->tmo_set = 0;	/* its RESET ends a run's (db.h) */
 	if (db_exec(db, "SET lock_timeout = " AUDIT_LOCK_TIMEOUT_STR "; "
 	    "SELECT pg_advisory_lock(" AUDIT_LOCK_KEY_STR "); "
 	    "RESET lock_timeout", e) == -1) {

@@ -292,6 +292,8 @@ db_reset_session(struct db *d, struct merr *e)
 	static const char *const reset[] = { "RESET SESSION AUTHORIZATION",
 	    "RESET ROLE", "RESET ALL", DB_SESSION_SETUP };
 
+	d->tmo_set = 0;
+
 	for (size_t i = 0; d->pipe && i < sizeof(reset) / sizeof(*reset); i++)
 		if (db_send_rec(d, reset[i], 0, NULL, NULL, NULL, e) == -1)
 			return -1;
@@ -310,6 +312,7 @@ db_close(struct db *d)
 	db_pipe_drop(d);
 	db_prep_drop(d);
 	d->prep_ok = 0;
+	d->tmo_set = 0;
 	if (d->cancel) {
 		PQfreeCancel(d->cancel);
 		d->cancel = NULL;
@@ -475,10 +478,34 @@ db_set_timeouts(struct db *d, int local, long lock_ms, long stmt_ms,
 {
 	char sql[160];
 
+	d->tmo_set = 0;
 	snprintf(sql, sizeof(sql), "SET %s lock_timeout = %ld; "
 	    "SET %s statement_timeout = %ld", local ? "LOCAL" : "",
 	    lock_ms, local ? "LOCAL" : "", stmt_ms);
 	return db_exec(d, sql, e);
+}
+
+int
+db_session_timeouts(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
+{
+	char sql[160];
+
+	d->tmo_set = 0;
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %ld; "
+	    "SET statement_timeout = %ld", lock_ms, stmt_ms);
+	if (db_exec(d, sql, e) == -1)
+		return -1;
+	d->tmo_set = 1;
+	d->tmo_lock_ms = lock_ms;
+	d->tmo_stmt_ms = stmt_ms;
+	return 0;
+}
+
+int
+db_reset_timeouts(struct db *d, struct merr *e)
+{
+	d->tmo_set = 0;
+	return db_exec(d, "RESET lock_timeout; RESET statement_timeout", e);
 }
 
 int
@@ -488,6 +515,10 @@ db_begin(struct db *d, long lock_ms, long stmt_ms, struct merr *e)
 	const char *p[2] = { lock, stmt };
 
 	d->ntx++;
+	if (d->tmo_set && d->tmo_lock_ms == lock_ms &&
+	    d->tmo_stmt_ms == stmt_ms)	/* the session's already */
+		return d->pipe ? db_send_rec(d, "BEGIN", 0, NULL, NULL, NULL,
+		    e) : db_exec(d, "BEGIN", e);
 	if (d->pipe) {	/* one statement a message */
 		snprintf(lock, sizeof(lock), "%ld", lock_ms);
 		snprintf(stmt, sizeof(stmt), "%ld", stmt_ms);

@@ -61,6 +61,9 @@ struct db {
 	struct dbprep	*prep;		/* prepared records (dbpipe.c) */
 	unsigned	 prep_gen;	/* their names' generation */
 	int		 prep_ok;	/* 1: may prepare, -1: not, 0: ask */
+	int		 tmo_set;	/* the session's timeouts are these: */
+	long		 tmo_lock_ms;	/* (db_session_timeouts) */
+	long		 tmo_stmt_ms;
 };
 
 /*
@@ -138,10 +141,28 @@ int	db_query(struct db *, const char *sql, int nparams,
  */
 int	db_reset_session(struct db *, struct merr *);
 /*
- * BEGIN and SET LOCAL of both timeouts, in one round trip.  On failure the
- * transaction may be open (aborted): the caller rolls back.
+ * BEGIN and SET LOCAL of both timeouts, in one round trip (BEGIN alone
+ * when the session has them already: db_session_timeouts).  On failure
+ * the transaction may be open (aborted): the caller rolls back.
  */
 int	db_begin(struct db *, long lock_ms, long stmt_ms, struct merr *);
+/*
+ * Both timeouts set for the session (outside a transaction), so that a
+ * run of files whose transactions want them sends no SET of its own each
+ * time; until anything sets or resets them (db_set_timeouts,
+ * db_reset_timeouts, db_reset_session: after a file that could change
+ * the session), when db_begin() sets them again.
+ */
+int	db_session_timeouts(struct db *, long lock_ms, long stmt_ms,
+	    struct merr *);
+/*
+ * 1 when the server session behind d stays its own from one transaction
+ * to the next (no pooler in transaction mode), 0 when not, -1 on error:
+ * asked once per connection (dbpipe.c).
+ */
+int	db_session_own(struct db *, struct merr *);
+/* RESET lock_timeout and statement_timeout. */
+int	db_reset_timeouts(struct db *, struct merr *);
 /* SET [LOCAL] lock_timeout and statement_timeout (0: no limit). */
 int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
 	    struct merr *);

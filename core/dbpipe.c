@@ -71,6 +71,12 @@ prep_check(struct db *d, struct merr *e)
 }
 
 int
+db_session_own(struct db *d, struct merr *e)
+{
+	return prep_check(d, e) == -1 ? -1 : d->prep_ok == 1;
+}
+
+int
 db_pipe_begin(struct db *d, struct merr *e)
 {
 	if (d->conn == NULL)

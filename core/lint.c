@@ -304,8 +304,8 @@ lint_stmt(struct lint_run *r, struct merr *e)
 	return r->nomem ? merr_set(e, MERR_NOMEM, "out of memory") : 0;
 }
 
-int
-lint_script(const struct mig_script *sc, struct lint_list *out,
+static int
+lint_run_script(const struct mig_script *sc, struct lint_list *out,
     struct merr *e)
 {
 	struct lint_run r;
@@ -324,6 +324,45 @@ lint_script(const struct mig_script *sc, struct lint_list *out,
 		free(r.created[i]);
 	free(r.created);
 	return rc;
+}
+
+int
+lint_keep(struct mig_script *sc, struct merr *e)
+{
+	struct lint_list *l;
+
+	if (sc->lint)
+		return 0;
+	if ((l = malloc(sizeof(*l))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	lint_list_init(l);
+	if (lint_run_script(sc, l, e) == -1) {
+		lint_list_release(l);
+		free(l);
+		return -1;
+	}
+	sc->lint = l;
+	return 0;
+}
+
+int
+lint_script(struct mig_script *sc, struct lint_list *out, struct merr *e)
+{
+	struct lint_finding *nv;
+	size_t n;
+
+	if (out == NULL)
+		return lint_run_script(sc, NULL, e);
+	if (lint_keep(sc, e) == -1)
+		return -1;
+	if ((n = sc->lint->n) == 0)
+		return 0;
+	if ((nv = realloc(out->v, (out->n + n) * sizeof(*nv))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	memcpy(nv + out->n, sc->lint->v, n * sizeof(*nv));
+	out->v = nv;
+	out->n += n;
+	return 0;
 }
 
 int

@@ -59,11 +59,14 @@ int	lint_rule_lookup(const char *name);
  * Check every statement of a parsed script and append findings.  Tables
  * created earlier in the same script are new, not "existing".  Fails only
  * on an unknown rule in a nolint comment (positioned) or a broken tree.
+ * The findings depend on the script alone: they are made once and kept
+ * in it (mig_script.lint), and copied from there by the next call.
  * With out NULL only the nolint comments are checked (no tree is read):
  * the errors without the findings, for a check that would drop them.
  */
-int	lint_script(const struct mig_script *, struct lint_list *,
-	    struct merr *);
+int	lint_script(struct mig_script *, struct lint_list *, struct merr *);
+/* Make and keep the findings of a parsed script, as lint_script does. */
+int	lint_keep(struct mig_script *, struct merr *);
 /* Append a finding made of an error (its file, position and message). */
 int	lint_add_error(struct lint_list *, enum lint_rule,
 	    const struct merr *why, const char *hint, struct merr *);

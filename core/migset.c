@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "lint.h"
 
 #include "migset.h"
 #include "migset_int.h"
@@ -1190,6 +1191,9 @@ migset_script_release(struct mig_script *sc)
 	free(sc->path);
 	free(sc->text);
 	free(sc->broken);
+	if (sc->lint)
+		lint_list_release(sc->lint);
+	free(sc->lint);
 	memset(sc, 0, sizeof(*sc));
 }
 

@@ -50,6 +50,8 @@
 #include "err.h"
 #include "pacer.h"
 
+struct lint_list;
+
 #define MIG_VERSION_MAX	128	/* a Flyway repeatable's is R__desc */
 #define MIG_KEY_MAX	160
 #define MIG_KEY_REPEATABLE '~'	/* first byte of a repeatable's key */
@@ -148,6 +150,8 @@ struct mig_script {
 	struct merr	*broken;	/* a rollback that did not parse: its
 					   error, kept (owned), so that it is
 					   parsed once and status can tell */
+	struct lint_list *lint;		/* its findings once made (owned):
+					   lint_keep() */
 };
 
 struct migration {

@@ -286,8 +286,7 @@ attempt(struct runner *r, enum att how, runner_fn fn, void *arg,
 	if (rc == -1 && carried)
 		reset_again(r->db);
 	if (how == ATT_NOTX && db_ok(r->db))
-		db_exec(r->db, "RESET lock_timeout; RESET statement_timeout",
-		    &ignore);
+		db_reset_timeouts(r->db, &ignore);
 	return rc;
 }
 
@@ -613,8 +612,7 @@ unit_explicit(struct runner *r, struct merr *e)
 			c.from = c.end;
 	}
 	if (db_ok(r->db))
-		db_exec(r->db, "RESET lock_timeout; RESET statement_timeout",
-		    &ignore);
+		db_reset_timeouts(r->db, &ignore);
 	if (rc == -1)
 		return -1;
 	r->step = r->u->nsteps;

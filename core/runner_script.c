@@ -717,8 +717,8 @@ reset_skippable(const struct mig_env *env, struct migration *const *v,
 	return ok;
 }
 
-int
-runner_run_list(const struct mig_env *env, struct migration *const *v,
+static int
+run_files(const struct mig_env *env, struct migration *const *v,
     size_t n, enum run_dir dir, const struct trk_row *const *resume,
     runner_done_fn done, void *arg, struct merr *e)
 {
@@ -785,5 +785,36 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 			rc = -1;
 		}
 	}
+	return rc;
+}
+
+/*
+ * The configured timeouts set once for the session, not in each file's
+ * transaction (db_begin: a file with timeouts of its own still sets
+ * them, and so do all after the first file that is not session-inert,
+ * whose reset resets them), and reset after the files; not behind a
+ * pooler in transaction mode, which may run each transaction on another
+ * server session.
+ */
+int
+runner_run_list(const struct mig_env *env, struct migration *const *v,
+    size_t n, enum run_dir dir, const struct trk_row *const *resume,
+    runner_done_fn done, void *arg, struct merr *e)
+{
+	struct db *d = env->db;
+	struct merr ignore;
+	int rc, set = 0;
+
+	merr_clear(&ignore);
+	if (n > 1 && d->pipe == NULL && db_ok(d) &&
+	    PQtransactionStatus(d->conn) == PQTRANS_IDLE &&
+	    db_session_own(d, &ignore) == 1)
+		set = db_session_timeouts(d, env->cfg->lock_timeout_ms,
+		    env->cfg->statement_timeout_ms, &ignore) == 0;
+	rc = run_files(env, v, n, dir, resume, done, arg, e);
+	if (set && db_ok(d) && d->pipe == NULL &&
+	    PQtransactionStatus(d->conn) == PQTRANS_IDLE)
+		(void)db_reset_timeouts(d, &ignore);
+	d->tmo_set = 0;
 	return rc;
 }

@@ -69,8 +69,7 @@ t1_probe(struct db *db, const struct schema *want, struct schema *have,
 		if (rc == 0)
 			rc = catalog_probe_rows(db, have, which, e);
 		merr_clear(&ignore);
-		db_exec(db, "RESET lock_timeout; RESET statement_timeout",
-		    &ignore);
+		db_reset_timeouts(db, &ignore);
 	}
 	schema_strv_free(which);
 	return rc;

@@ -536,6 +536,8 @@ cmd_job_done(void *arg, struct job *j)
 	    NULL;
 	const char *name = cmd_name(j->cmd);
 
+	if (j->announced)	/* said by the worker: not again */
+		dblisten_untell(&m->listen);
 	if (j->mutating) {
 		m->st.busy_op = NULL;
 		log_info("%s by uid %ld: %s in %lds", name, (long)j->actor.uid,

@@ -663,6 +663,29 @@ daemon_finish(struct migrated *m)
 	uv_close((uv_handle_t *)&m->sighup, NULL);
 }
 
+/*
+ * A tier-2 file committed ("done") whose announcement the worker left
+ * out of its transaction (core/announce.h): the other daemons hear of it
+ * within DBLISTEN_TELL_MS, whatever the next file takes.
+ */
+static void
+daemon_tell(struct migrated *m, const struct job *j, json_t *data)
+{
+	char chan[ANNOUNCE_CHANNEL_MAX], payload[512];
+	const char *phase = json_string_value(json_object_get(data, "phase"));
+	const char *dir = json_string_value(json_object_get(data,
+	    "direction"));
+	const char *v = json_string_value(json_object_get(data, "version"));
+
+	if (phase == NULL || strcmp(phase, "done") != 0)
+		return;
+	announce_channel(&j->cfg->cfg, chan);
+	announce_payload(payload, sizeof(payload), m->origin,
+	    dir && strcmp(dir, "down") == 0 ? "tier2.rollback" : "tier2.apply",
+	    v);
+	dblisten_tell(&m->listen, chan, payload);
+}
+
 /* A run of progress objects: one write of as many messages. */
 static void
 daemon_progress(void *arg, struct dbtask *t, json_t *batch)
@@ -674,10 +697,13 @@ daemon_progress(void *arg, struct dbtask *t, json_t *batch)
 	json_t *msgs = c ? json_array() : NULL, *data;
 	size_t i;
 
-	json_array_foreach(batch, i, data)
+	json_array_foreach(batch, i, data) {
+		if (j->mutating)
+			daemon_tell(m, j, data);
 		if (msgs)
 			json_array_append_new(msgs, proto_progress(
 			    cmd_name(j->cmd), json_incref(data)));
+	}
 	json_decref(batch);
 	if (msgs)
 		control_send_all(c, msgs);

@@ -5,11 +5,13 @@
  * libpq's asynchronous calls: PQconsumeInput() reads what arrived when the
  * socket is readable (a notification, a ping's reply, the server's FATAL,
  * EOF), PQnotifies() hands out the notifications, PQsendQuery() on a
- * non-blocking connection sends a ping.  A connection that fails any of
+ * non-blocking connection sends a ping, or an announcement the worker
+ * left to the loop (dblisten_tell).  A connection that fails any of
  * them is dropped and reported once.  Each connection lives in a struct
  * dblisten_conn of its own, freed (and the connection closed) in its poll
  * handle's close callback, so a new one can be taken at once.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +56,11 @@ dblisten_notice(void *arg, const char *msg)
 	snprintf(c->said, sizeof(c->said), "%s", p ? p + 3 : msg);
 }
 
-/* Read every finished result (pings) and every notification. */
+/*
+ * Read every finished result (a ping's, an announcement's) and every
+ * notification; the query is over (another may be sent) once libpq has
+ * no more results for it.
+ */
 static void
 dblisten_drain(struct dblisten *l, PGconn *conn)
 {
@@ -63,8 +69,14 @@ dblisten_drain(struct dblisten *l, PGconn *conn)
 	PGresult *r;
 	int changed = 0;
 
-	while (!PQisBusy(conn) && (r = PQgetResult(conn)) != NULL) {
-		l->ping_sent = 0;
+	while (!PQisBusy(conn)) {
+		if ((r = PQgetResult(conn)) == NULL) {
+			l->ping_sent = 0;
+			break;
+		}
+		if (PQresultStatus(r) == PGRES_FATAL_ERROR)
+			log_debug("the listening connection: %s",
+			    PQresultErrorMessage(r));
 		PQclear(r);
 	}
 	/* a switchover that left the server up: it went read-only */
@@ -126,6 +138,50 @@ dblisten_ping_cb(uv_timer_t *t)
 	l->ping_sent = now ? now : 1;
 }
 
+/* The owed announcement, once no ping or earlier one is out. */
+static void
+dblisten_tell_cb(uv_timer_t *t)
+{
+	struct dblisten *l = t->data;
+	const char *p[2] = { l->chan, l->payload };
+	PGconn *conn;
+
+	if (l->c == NULL || !l->owed)
+		return;
+	if (l->ping_sent) {
+		uv_timer_start(&l->tell, dblisten_tell_cb, 10, 0);
+		return;
+	}
+	conn = l->c->db.conn;
+	if (!PQsendQueryParams(conn, "SELECT pg_notify($1, $2)", 2, NULL, p,
+	    NULL, NULL, 0) || PQflush(conn) == -1) {
+		dblisten_lost(l, dblisten_why(l->c));
+		return;
+	}
+	l->owed = 0;
+	l->ping_sent = uv_now(l->loop) ? uv_now(l->loop) : 1;
+}
+
+void
+dblisten_tell(struct dblisten *l, const char *chan, const char *payload)
+{
+	if (l->c == NULL)
+		return;
+	snprintf(l->chan, sizeof(l->chan), "%s", chan);
+	snprintf(l->payload, sizeof(l->payload), "%s", payload);
+	if (!l->owed)
+		uv_timer_start(&l->tell, dblisten_tell_cb, DBLISTEN_TELL_MS,
+		    0);
+	l->owed = 1;
+}
+
+void
+dblisten_untell(struct dblisten *l)
+{
+	l->owed = 0;
+	uv_timer_stop(&l->tell);
+}
+
 void
 dblisten_init(struct dblisten *l, uv_loop_t *loop, const char *self,
     dblisten_change_fn change, dblisten_lost_fn lost, void *arg)
@@ -138,6 +194,8 @@ dblisten_init(struct dblisten *l, uv_loop_t *loop, const char *self,
 	l->arg = arg;
 	uv_timer_init(loop, &l->ping);
 	l->ping.data = l;
+	uv_timer_init(loop, &l->tell);
+	l->tell.data = l;
 }
 
 static void
@@ -156,7 +214,9 @@ dblisten_drop(struct dblisten *l)
 	struct dblisten_conn *c = l->c;
 
 	uv_timer_stop(&l->ping);
+	uv_timer_stop(&l->tell);
 	l->ping_sent = 0;
+	l->owed = 0;
 	if (c == NULL)
 		return;
 	l->c = NULL;
@@ -206,4 +266,5 @@ dblisten_close(struct dblisten *l)
 	l->closing = 1;
 	dblisten_drop(l);
 	uv_close((uv_handle_t *)&l->ping, NULL);
+	uv_close((uv_handle_t *)&l->tell, NULL);
 }

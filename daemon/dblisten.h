@@ -1,8 +1,9 @@
 /*
  * dblisten.h - the loop's own database connection: it LISTENs for the
- * changes other daemons on the database announce (core/announce.h), and it
- * tells the loop at once when the server goes away, whatever the worker is
- * doing.
+ * changes other daemons on the database announce (core/announce.h),
+ * announces the changes the worker committed without (dblisten_tell), and
+ * it tells the loop at once when the server goes away, whatever the
+ * worker is doing.
  *
  * The worker opens it (a blocking connect and LISTEN, in the start-up,
  * recheck and reload jobs, before they read the state) and hands it over
@@ -29,6 +30,7 @@
 
 #define DBLISTEN_PING_MS	2000
 #define DBLISTEN_DEAD_MS	5000
+#define DBLISTEN_TELL_MS	100	/* the longest a change waits */
 
 struct dblisten;
 
@@ -49,7 +51,12 @@ struct dblisten {
 	uv_loop_t		*loop;
 	uv_timer_t		 ping;
 	struct dblisten_conn	*c;		/* NULL: none */
-	uint64_t		 ping_sent;	/* uv_now(), 0: none out */
+	uint64_t		 ping_sent;	/* uv_now(), 0: none out (a
+						   ping or an announcement) */
+	uv_timer_t		 tell;		/* says what is owed */
+	int			 owed;
+	char			 chan[ANNOUNCE_CHANNEL_MAX];
+	char			 payload[512];
 	char			 self[ANNOUNCE_ORIGIN_MAX]; /* skip ours */
 	dblisten_change_fn	 on_change;
 	dblisten_lost_fn	 on_lost;
@@ -64,6 +71,16 @@ void	dblisten_take(struct dblisten *, struct db *db);
 /* Close the connection, if any (the database was found gone). */
 void	dblisten_drop(struct dblisten *);
 int	dblisten_active(const struct dblisten *);
+/*
+ * Announce a change the worker committed without (core/announce.h,
+ * struct announce_run), on this connection, within DBLISTEN_TELL_MS: the
+ * changes that come meanwhile go in the same NOTIFY.  Dropped with the
+ * connection (the worker says what it owes at the end of its job).
+ */
+void	dblisten_tell(struct dblisten *, const char *chan,
+	    const char *payload);
+/* What dblisten_tell() still owes is left out (said by the worker). */
+void	dblisten_untell(struct dblisten *);
 /* Close everything (the daemon stops). */
 void	dblisten_close(struct dblisten *);
 

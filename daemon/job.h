@@ -71,6 +71,8 @@ struct job {
 	struct dbtask		 task;		/* the hand-off; first */
 	const struct cmd	*cmd;		/* what to run */
 	int			 mutating;
+	int			 announced;	/* the worker said what it
+						   owed at its end (ops.c) */
 	uint64_t		 conn_id;	/* 0: no client waiting */
 	/* payload */
 	struct proto_request	 req;		/* the client's arguments */

@@ -34,6 +34,7 @@ struct ops {
 	char		 origin[ANNOUNCE_ORIGIN_MAX];	/* in our NOTIFYs */
 	struct pending	 pending;	/* failures waiting for the db */
 	struct db_server primary;	/* the primary of the last job */
+	struct announce_run ann;	/* changes owed to the others */
 };
 
 struct opctx {

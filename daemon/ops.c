@@ -127,10 +127,36 @@ ops_event(void *arg, struct db *db, const struct actor *a,
 			ops_keep_failure(o, x->cfg, db, a, ev);
 		return -1;
 	}
-	if (announce_wanted(ev->action))
-		return announce_change(db, x->cfg, o->origin, ev->action,
-		    ev->target, e);
-	return 0;
+	if (!announce_wanted(ev->action))
+		return 0;
+	if (ev->unread) {	/* the loop and the job's end say it */
+		announce_owe(&o->ann, ev->action, ev->target);
+		return 0;
+	}
+	return announce_change(db, x->cfg, o->origin, ev->action, ev->target,
+	    e);
+}
+
+/*
+ * The changes of a run not announced in their transactions (ops_event),
+ * said after it (the loop's own announcement of them, if still to come,
+ * is then left out: j->announced); kept for the next job if the
+ * connection went away meanwhile.
+ */
+static void
+ops_announce_owed(struct opctx *x)
+{
+	struct merr e;
+
+	if (!x->o->ann.owed || !db_ok(x->db) || x->db->pipe != NULL ||
+	    db_txstatus(x->db) != PQTRANS_IDLE)
+		return;
+	merr_clear(&e);
+	if (announce_settle(&x->o->ann, x->db, x->cfg, x->o->origin, &e) == -1)
+		log_warnx("the other daemons were not told of the last "
+		    "changes: %s", e.msg);
+	else
+		x->j->announced = 1;
 }
 
 /*
@@ -385,8 +411,10 @@ ops_run(struct dbloop *d, struct dbtask *t)
 		memcpy(j->db_where, d->db.where, sizeof(j->db_where));
 		j->db_srv = d->db.srv;
 	}
-	if (x.db)
+	if (x.db) {
+		ops_announce_owed(&x);
 		ops_audit_head(&x);
+	}
 	/* no connection: the database is lost, whether or not waiting can
 	 * heal it (MERR_CONFIG: a refused password; daemon.c decides) */
 	if ((j->rc == -1 && (j->err.code == MERR_CONNECT ||

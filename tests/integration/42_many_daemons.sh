@@ -123,3 +123,72 @@ for i in $(seq $N); do eval "kill -TERM \$PID_m$i"; done
 for i in $(seq $N); do
 	eval "wait \$PID_m$i" || _fail "daemon m$i did not exit 0"
 done
+
+# --- a long run: told as it goes, exactly at its end, and after a crash --
+# A run announces a file at most every 100 ms in its transaction and the
+# rest once it is over; a daemon's start is announced, so what a killed
+# run left unsaid reaches the others when it comes back (core/announce.h).
+LOG=${CLUSTER_DIR:-}/server.log
+q "DROP TABLE IF EXISTS t1, t2, t3; DELETE FROM migrated_versions" \
+    >/dev/null 2>&1
+rm -f migrations/*.sql
+for i in $(seq 1 300); do
+	printf 'CREATE TABLE c%s (id int);\n' $i \
+	    >migrations/$(printf '20240301_%06d' $i)_c$i.sql
+done
+"$MIGRATED" --database "dbname=$TESTDB options='-c log_statement=all'" \
+    --models models --migrations migrations --socket "$T/a.sock" \
+    >"$T/a.log" 2>&1 &
+PID_a=$!; track $PID_a
+start b
+ok "long run: a ready" "$MIGRATECTL" -s "$T/a.sock" wait-ready --timeout 60
+ok "long run: b ready" "$MIGRATECTL" -s "$T/b.sock" wait-ready --timeout 60
+ok "long run: b counts 300 pending" poll 30 pending_is "$T/b.sock" 300
+off=$(stat -c %s "$LOG")
+ok "long run: up on a" "$MIGRATECTL" -s "$T/a.sock" up
+ok "long run: b counts 0 pending at its end" poll 30 pending_is "$T/b.sock" 0
+notifies=$(tail -c +$((off + 1)) "$LOG" | grep -c "pg_notify")
+few() { [ "$notifies" -ge 1 ] && [ "$notifies" -lt 100 ]; }
+ok "long run: not one announcement a file ($notifies for 300)" few
+
+# a long file after quick ones: the others hear of the quick ones while
+# it runs (the loop says them within 100 ms, daemon/dblisten.h)
+printf 'CREATE TABLE e1 (id int);\n' >migrations/20240350_000001_e1.sql
+printf 'CREATE TABLE e2 (id int);\n' >migrations/20240350_000002_e2.sql
+printf 'SELECT pg_sleep(120);\n' >migrations/20240350_000003_e3.sql
+ok "long file: b counts 3 pending" poll 30 pending_is "$T/b.sock" 3
+"$MIGRATECTL" -s "$T/a.sock" up >/dev/null 2>&1 &
+upid=$!
+ok "long file: b hears of the quick ones while it runs" \
+    poll 30 pending_is "$T/b.sock" 1
+is "long file: still running" "$(q "SELECT count(*) FROM pg_stat_activity
+    WHERE query = 'SELECT pg_sleep(120)'")" 1
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+    WHERE query = 'SELECT pg_sleep(120)'" >/dev/null
+wait $upid
+is "long file: cancelled, up fails" "$?" 1
+rm -f migrations/20240350_000003_e3.sql
+ok "long file: b counts 0 pending" poll 30 pending_is "$T/b.sock" 0
+for i in $(seq 1 300); do
+	printf 'CREATE TABLE d%s (id int);\nSELECT pg_sleep(0.005);\n' $i \
+	    >migrations/$(printf '20240401_%06d' $i)_d$i.sql
+done
+ok "crash: b counts 300 new pending" poll 30 pending_is "$T/b.sock" 300
+"$MIGRATECTL" -s "$T/a.sock" up >/dev/null 2>&1 &
+upid=$!
+applied() { q "SELECT count(*) FROM migrated_versions WHERE version LIKE '20240401%'"; }
+applied_30() { [ "$(applied)" -ge 30 ]; }
+wait_until 60 applied_30
+kill -KILL $PID_a
+wait $upid 2>/dev/null
+start a
+ok "crash: a back" "$MIGRATECTL" -s "$T/a.sock" wait-ready --timeout 60
+b_agrees() { pending_is "$T/b.sock" $((300 - $(applied))); }
+ok "crash: b counts what the killed run applied" poll 30 b_agrees
+cur=$(q "SELECT max(version) FROM migrated_versions")
+ok "crash: b names the version the database is at ($cur)" status_says \
+    "$T/b.sock" "d['data']['enhancements']['current'] == '$cur'"
+for d in a b; do
+	eval "kill -TERM \$PID_$d; wait \$PID_$d"
+	is "long run: daemon $d exits 0" "$?" 0
+done

@@ -128,3 +128,55 @@ is "applied, not dirty" "$(q "SELECT dirty FROM migrated_versions
 
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0
+
+# --- a run of files: the configured timeout holds for each of them -----
+# A run sets the configured timeouts once for its session instead of in
+# each file's transaction (core/db.h, db_session_timeouts): the second
+# file, after one that cannot change the session, still waits at most the
+# configured lock_timeout, and so does a third after a file that set its
+# own for the session (its reset puts the configured one back).
+mkdir -p m2
+cp migrations/*.sql m2/
+cat >m2/20240102_000000_plain.sql <<'EOF2'
+CREATE TABLE plain_one (id int);
+EOF2
+cat >m2/20240103_000000_blocked.sql <<'EOF2'
+ALTER TABLE hot ADD COLUMN IF NOT EXISTS x int;
+EOF2
+cat >once.yaml <<EOF2
+database: "dbname=$TESTDB"
+models: models
+migrations: m2
+timeouts: { lock: 300ms, lock_retries: 0 }
+EOF2
+mkfifo app2.in
+psql -qAtX -v ON_ERROR_STOP=1 -d "$TESTDB" <app2.in >app2.out 2>&1 &
+APID=$!; track $APID
+exec 3>app2.in
+echo "BEGIN; INSERT INTO hot VALUES (2000, 1); SELECT 'open';" >&3
+wait_until 30 grep -q open app2.out
+t0=$(ms_now)
+out=$(timeout 60 "$MIGRATED" -c once.yaml --once --up 2>&1); rc=$?
+t1=$(ms_now)
+is "run: exit 1" "$rc" 1
+like "run: the second file gave up at its lock timeout ($((t1 - t0)) ms)" \
+    "$out" "lock timeout on \"hot\" after 1 try"
+like "run: within a few of its 300 ms" "$(( t1 - t0 < 20000 ))" 1
+is "run: the first file applied, not the second" "$(q "SELECT string_agg(
+    version, ',' ORDER BY version) FROM migrated_versions")" \
+    "20240101_000000,20240102_000000"
+cat >m2/20240102_000001_sets.sql <<'EOF2'
+CREATE TABLE plain_two (id int);
+SET lock_timeout = 0;
+EOF2
+t0=$(ms_now)
+out=$(timeout 60 "$MIGRATED" -c once.yaml --once --up 2>&1); rc=$?
+t1=$(ms_now)
+is "after a file that set its own: exit 1" "$rc" 1
+like "after a file that set its own: the configured one again" "$out" \
+    "lock timeout on \"hot\" after 1 try"
+echo "ROLLBACK;" >&3
+exec 3>&-
+wait $APID
+ok "run: goes through once the lock is free" "$MIGRATED" -c once.yaml \
+    --once --up

@@ -69,8 +69,26 @@ test_origin_and_wanted(void **state)
 	assert_true(announce_wanted("tier2.adopt"));
 	assert_true(announce_wanted("tier2.baseline"));
 	assert_true(announce_wanted("tier2.upgrade"));
+	assert_true(announce_wanted("daemon.start"));
+	assert_false(announce_wanted("daemon.stop"));
 	assert_false(announce_wanted("request.denied"));
 	assert_false(announce_wanted("lock.retry"));
+}
+
+/* What is owed names the last change; "-" for none. */
+static void
+test_owed(void **state)
+{
+	struct announce_run r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_false(r.owed);
+	announce_owe(&r, "tier2.apply", "v1");
+	announce_owe(&r, "tier2.rollback", NULL);
+	assert_true(r.owed);
+	assert_string_equal(r.action, "tier2.rollback");
+	assert_string_equal(r.target, "-");
 }
 
 int
@@ -79,6 +97,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_channel),
 		cmocka_unit_test(test_origin_and_wanted),
+		cmocka_unit_test(test_owed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

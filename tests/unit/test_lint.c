@@ -186,6 +186,40 @@ test_unknown_rule(void **state)
 	migset_script_release(&sc);
 }
 
+/*
+ * The findings are made once and kept in the script: a second call
+ * copies them (the trees, gone meanwhile, are not read again), appended
+ * after what the list had; lint_keep() makes them the same way.
+ */
+static void
+test_kept(void **state)
+{
+	struct mig_script sc;
+	struct lint_list l;
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	lint_list_init(&l);
+	assert_int_equal(migset_parse_text(&sc, "k.sql", "CREATE INDEX i ON "
+	    "t (a);\nALTER TABLE t ALTER a TYPE bigint;\n", &e), 0);
+	assert_int_equal(lint_keep(&sc, &e), 0);
+	assert_non_null(sc.lint);
+	for (size_t i = 0; i < sc.nstmts; i++) {
+		free(sc.stmts[i].tree);
+		sc.stmts[i].tree = NULL;
+	}
+	assert_int_equal(lint_script(&sc, &l, &e), 0);
+	assert_int_equal(lint_script(&sc, &l, &e), 0);
+	assert_int_equal(l.n, 2 * sc.lint->n);
+	assert_int_equal(sc.lint->n, 3);
+	assert_int_equal(l.v[3].rule, l.v[0].rule);
+	assert_int_equal(l.v[5].line, 2);
+	assert_string_equal(l.v[4].file, "k.sql");
+	lint_list_release(&l);
+	migset_script_release(&sc);
+}
+
 int
 main(void)
 {
@@ -196,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_new_table_is_not_existing),
 		cmocka_unit_test(test_batched_update_is_bounded),
 		cmocka_unit_test(test_unknown_rule),
+		cmocka_unit_test(test_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
