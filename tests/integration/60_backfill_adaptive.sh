@@ -186,8 +186,16 @@ ok "writing as before: the pause went down again" test \
     -lt "$(hpace '.pause_ms' | sort -n | tail -n 1)"
 is "behind: its rate under 19/20 of the baseline" \
     "$(hpace "select(.batch == $at) | .rate * 20 < .base_rate * 19")" true
-ok "catching up: batches held until a window finds it at its rate" test \
-    -n "$(hpace 'select(.reason == "application not caught up yet: size held" and .batch > '"$at"') | .batch')"
+# once it writes again, a window holds the size until it is found at its
+# rate; or, when the window that finds the backfill idle enough still has
+# it behind (on a loaded machine the application may not get back to its
+# old rate in time), its baseline comes down to what it asks for now
+base0=$(hpace "select(.batch == $at) | .base_rate")
+caught() {
+	[ -n "$(hpace 'select(.batch > '"$at"' and (.reason == "application not caught up yet: size held" or .base_rate < '"$base0"')) | .batch')" ]
+}
+ok "catching up: batches held until a window finds it at its rate, or the baseline lowered" \
+    caught
 ok "behind: a pause while it was" test \
     "$(hpace '.pause_ms' | sort -n | tail -n 1)" -gt 0
 is "behind: the size never changed" "$(hpace '.size' | sort -u)" 10
