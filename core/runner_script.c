@@ -794,8 +794,10 @@ run_files(const struct mig_env *env, struct migration *const *v,
  * them, and so do all after the first file that is not session-inert,
  * whose reset resets them), and reset after the files; not behind a
  * pooler in transaction mode, which may run each transaction on another
- * server session.
+ * server session, nor for fewer than RUN_SESSION_MIN files, for which
+ * the two round trips cost more than the statements they save.
  */
+#define RUN_SESSION_MIN	16
 int
 runner_run_list(const struct mig_env *env, struct migration *const *v,
     size_t n, enum run_dir dir, const struct trk_row *const *resume,
@@ -806,7 +808,7 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 	int rc, set = 0;
 
 	merr_clear(&ignore);
-	if (n > 1 && d->pipe == NULL && db_ok(d) &&
+	if (n >= RUN_SESSION_MIN && d->pipe == NULL && db_ok(d) &&
 	    PQtransactionStatus(d->conn) == PQTRANS_IDLE &&
 	    db_session_own(d, &ignore) == 1)
 		set = db_session_timeouts(d, env->cfg->lock_timeout_ms,
