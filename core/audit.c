@@ -531,13 +531,16 @@ audit_build_sql(struct audit *a)
 	return 0;
 }
 
-int
-audit_init(struct audit *a, struct db *db, const struct config *cfg,
+/*
+ * audit_init(), appending with seq's nextval ("", or no memory for it:
+ * the sequence looked up on every row).  The statements built once.
+ */
+static int
+audit_setup(struct audit *a, const struct config *cfg, const char *seq,
     struct merr *e)
 {
 	char host[256];
 
-	(void)db;	/* unused since quoting needs no connection (quote.h) */
 	memset(a, 0, sizeof(*a));
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "unknown");
@@ -546,6 +549,7 @@ audit_init(struct audit *a, struct db *db, const struct config *cfg,
 	a->table = audit_table_name(cfg, e);
 	a->host = strdup(host);
 	a->version = strdup(MIGRATED_VERSION);
+	a->seq = seq[0] ? strdup(seq) : NULL;
 	if (a->table == NULL || a->host == NULL || a->version == NULL ||
 	    audit_user(geteuid(), &a->user) == -1 ||
 	    audit_build_sql(a) == -1) {
@@ -555,27 +559,12 @@ audit_init(struct audit *a, struct db *db, const struct config *cfg,
 	return 0;
 }
 
-/* Append with seq's nextval; "" (or no memory for it) changes nothing. */
-static void
-audit_set_sequence(struct audit *a, const char *seq)
+int
+audit_init(struct audit *a, struct db *db, const struct config *cfg,
+    struct merr *e)
 {
-	struct audit b = *a;
-
-	b.seq = seq[0] ? strdup(seq) : NULL;
-	b.head_sql = b.fold_sql = b.insert_sql = NULL;
-	if (b.seq == NULL || audit_build_sql(&b) == -1) {
-		/* out of memory: the lookup on every row stays */
-		free(b.seq);
-		free(b.head_sql);
-		free(b.fold_sql);
-		free(b.insert_sql);
-		return;
-	}
-	free(a->seq);
-	free(a->head_sql);
-	free(a->fold_sql);
-	free(a->insert_sql);
-	*a = b;
+	(void)db;	/* unused since quoting needs no connection (quote.h) */
+	return audit_setup(a, cfg, "", e);
 }
 
 int
@@ -584,11 +573,9 @@ audit_open(struct audit *a, struct db *db, const struct config *cfg,
 {
 	char seq[AUDIT_SEQ_MAX];
 
-	if (audit_ensure_seq(db, cfg, seq, e) == -1 ||
-	    audit_init(a, db, cfg, e) == -1)
+	if (audit_ensure_seq(db, cfg, seq, e) == -1)
 		return -1;
-	audit_set_sequence(a, seq);
-	return 0;
+	return audit_setup(a, cfg, seq, e);
 }
 
 void

@@ -293,7 +293,6 @@ db_reset_session(struct db *d, struct merr *e)
 	    "RESET ROLE", "RESET ALL", DB_SESSION_SETUP };
 
 	d->tmo_set = 0;
-
 	for (size_t i = 0; d->pipe && i < sizeof(reset) / sizeof(*reset); i++)
 		if (db_send_rec(d, reset[i], 0, NULL, NULL, NULL, e) == -1)
 			return -1;

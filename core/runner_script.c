@@ -798,6 +798,14 @@ run_files(const struct mig_env *env, struct migration *const *v,
  * the two round trips cost more than the statements they save.
  */
 #define RUN_SESSION_MIN	16
+
+static int
+session_idle(struct db *d)
+{
+	return db_ok(d) && d->pipe == NULL &&
+	    PQtransactionStatus(d->conn) == PQTRANS_IDLE;
+}
+
 int
 runner_run_list(const struct mig_env *env, struct migration *const *v,
     size_t n, enum run_dir dir, const struct trk_row *const *resume,
@@ -808,14 +816,12 @@ runner_run_list(const struct mig_env *env, struct migration *const *v,
 	int rc, set = 0;
 
 	merr_clear(&ignore);
-	if (n >= RUN_SESSION_MIN && d->pipe == NULL && db_ok(d) &&
-	    PQtransactionStatus(d->conn) == PQTRANS_IDLE &&
+	if (n >= RUN_SESSION_MIN && session_idle(d) &&
 	    db_session_own(d, &ignore) == 1)
 		set = db_session_timeouts(d, env->cfg->lock_timeout_ms,
 		    env->cfg->statement_timeout_ms, &ignore) == 0;
 	rc = run_files(env, v, n, dir, resume, done, arg, e);
-	if (set && db_ok(d) && d->pipe == NULL &&
-	    PQtransactionStatus(d->conn) == PQTRANS_IDLE)
+	if (set && session_idle(d))
 		(void)db_reset_timeouts(d, &ignore);
 	d->tmo_set = 0;
 	return rc;

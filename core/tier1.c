@@ -747,8 +747,7 @@ t1_apply(struct t1run *r, const struct mig_env *env, struct schema *want,
 	if (!rep->locked)
 		return t1_run(r, env, e);
 	rc = t1_locked(r, env, want, e);
-	if (rep->locked)
-		db_unlock(env->lockdb, NULL);
+	db_unlock(env->lockdb, NULL);
 	return rc;
 }
 
