@@ -6,6 +6,9 @@
 #define PAUSE_STEP_MIN_MS	5	/* the smallest pause step */
 #define BUSY_SETTLE		4	/* steady windows before the busy
 					   baseline follows their mean */
+#define REST_SHARE		4	/* with an application writing, a
+					   pause of a quarter of the batch's
+					   time at least (see pacer.h) */
 
 void
 pacer_init(struct pacer *p, const struct pace_limits *lim)
@@ -229,7 +232,7 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	}
 	if (w > 0 && r->deficit > 2 * noise)
 		return RATE_BEHIND;
-	return r->deficit > 0 ? RATE_CATCHING_UP : RATE_STEADY;
+	return r->deficit > noise ? RATE_CATCHING_UP : RATE_STEADY;
 }
 
 /* From b towards t, by an eighth of b (and one hundredth) at most. */
@@ -259,10 +262,15 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 		return RATE_NONE;	/* its samples go to the next window */
 	m = u->sum * 100 / u->n;
 	noise = u->spread / isqrt(u->n);
+	/* its statements three times as long as before at least (Little's
+	   law: the same rate, three times the sessions), half a session at
+	   least; not caught up past twice as long (a quarter of a session at
+	   least: with nothing busy before, one busy sample would hold the
+	   size for ever) */
 	over = 2 * noise > 50 ? 2 * noise : 50;
-	/* a quarter of a session at least: with nothing busy before,
-	   one busy sample would hold the size for ever */
+	over = over > 2 * u->base ? over : 2 * u->base;
 	noise = noise > 25 ? noise : 25;
+	noise = noise > u->base ? noise : u->base;
 	u->last = m;
 	u->sum = u->n = 0;
 	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;
@@ -410,6 +418,8 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 		p->decision = speed_up(p, s);
 	if (p->pause_ms < p->rate.floor_ms)	/* the application's floor */
 		p->pause_ms = p->rate.floor_ms;
+	if (p->rate.base > 0 && p->pause_ms < s->ms / REST_SHARE)
+		p->pause_ms = s->ms / REST_SHARE;	/* the rest */
 	return p->decision;
 }
 

@@ -19,9 +19,9 @@
  *     adds up (a CUSUM) to the deficit, which keeps 7/8 of itself a
  *     window and stops at a quarter of a second's writes.  Short in this
  *     window with a deficit past 2 sqrt(N): the application is behind,
- *     waiting for the CPU, the WAL or the locks the batches take; any
- *     deficit left: catching up; none: at its rate.  The probe's own time
- *     does not show this: it runs between batches;
+ *     waiting for the CPU, the WAL or the locks the batches take; a
+ *     deficit past sqrt(N) left: catching up; less: at its rate.  The
+ *     probe's own time does not show this: it runs between batches;
  *   - the application's time in the server: how many other sessions are
  *     running a statement (pg_stat_activity), sampled as each batch
  *     starts and every PACER_BUSY_GAP_MS of a pause, averaged over the
@@ -32,10 +32,11 @@
  *     while the application runs behind at its rate (a lag that does
  *     not grow, which the write rate cannot see).  A window's mean over
  *     n samples varies by the samples' spread before the first batch
- *     over sqrt(n): past twice that (half a session at least) above the
- *     baseline, the application is busier (as behind, below); past
- *     once (a quarter of a session at least), it has not caught up
- *     yet.
+ *     over sqrt(n): past twice that, half a session and twice the
+ *     baseline above it (its statements three times as long), the
+ *     application is busier (as behind, below); past once, a quarter
+ *     of a session and the baseline (twice as long), it has not caught
+ *     up yet.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
@@ -68,6 +69,12 @@
  * the application's own; following it down alone, on every window, it
  * settled under the mean of a noisy count (and found the application
  * slower on one window in ten).
+ *
+ * While an application writes (a write rate above 0 before the first
+ * batch), the pause is a quarter of the batch's time at least: the
+ * backfill runs 4/5 of the time at most, and what a batch made the
+ * application wait for (its row locks, the flush of the WAL it wrote
+ * ahead of their commits) drains before the next one.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */

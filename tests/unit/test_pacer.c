@@ -211,26 +211,32 @@ test_application_behind(void **state)
 	assert_int_equal(p.pause_ms, 20);
 	wbatch(&p, 10, 2088, 1200000, 1);
 	assert_int_equal(p.rate.deficit, 23);
+	assert_int_equal(p.pause_ms, 20);
+	/* a deficit left within one window's noise (7 of 14): at its rate
+	   again, a quarter off the floor, at least one step (5 ms) */
 	wbatch(&p, 10, 2289, 1400000, 0);
 	assert_int_equal(p.rate.deficit, 7);
-	assert_int_equal(p.pause_ms, 20);
-	/* at its rate again, the deficit gone: a quarter, at least one step
-	   (5 ms), less a window */
+	assert_int_equal(p.rate.owed, 0);
+	assert_int_equal(p.pause_ms, 15);
+	/* the deficit gone: less a step again */
 	wbatch(&p, 10, 2490, 1600000, 0);
 	assert_int_equal(p.rate.last, 1000);
 	assert_int_equal(p.rate.deficit, 0);
-	assert_int_equal(p.pause_ms, 15);
+	assert_int_equal(p.pause_ms, 10);
 	/* 5% short is within the noise of 200: no verdict against it */
 	wbatch(&p, 10, 2681, 1800000, 0);
 	assert_int_equal(p.rate.last, 950);
 	assert_int_equal(p.rate.deficit, 0);
-	assert_int_equal(p.pause_ms, 10);
-	/* behind, 20 ms; behind still with the backfill idle 4/5 of the
-	   time (batches of 5 ms): the application may ask for less, the
-	   baseline comes down towards its rate, by an eighth at most */
+	assert_int_equal(p.pause_ms, 5);
+	/* behind, 10 ms, then 20 ms; behind still with the backfill idle
+	   4/5 of the time (batches of 5 ms): the application may ask for
+	   less, the baseline comes down towards its rate, by an eighth at
+	   most */
 	wbatch(&p, 5, 2681 + 51, 2000000, 0);
-	assert_int_equal(p.pause_ms, 20);
+	assert_int_equal(p.pause_ms, 10);
 	wbatch(&p, 5, 2732 + 51, 2200000, 0);
+	assert_int_equal(p.pause_ms, 20);
+	wbatch(&p, 5, 2783 + 51, 2400000, 0);
 	assert_int_equal(p.rate.last, 250);
 	assert_int_equal(p.rate.base, 875);
 	assert_int_equal(p.rate.deficit, 0);
@@ -271,6 +277,33 @@ test_baseline_down(void **state)
 	assert_int_equal(p.rate.deficit, 0);
 }
 
+/*
+ * With an application writing (1,000 a second before the first batch),
+ * a pause of a quarter of the batch's time at least, however fast the
+ * batches may go; with nobody else writing, back to back.
+ */
+static void
+test_rest(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, 1401, 400000);
+	assert_int_equal(wbatch(&p, 16, 1402, 450000, 0), PACE_GROW);
+	assert_int_equal(p.size, 1125);
+	assert_int_equal(p.pause_ms, 4);
+	assert_int_equal(wbatch(&p, 3, 1403, 460000, 0), PACE_GROW);
+	assert_int_equal(p.pause_ms, 0);	/* 3 / 4: under a ms */
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, 1001, 400000);	/* the probe's own id */
+	assert_int_equal(p.rate.base, 0);
+	assert_int_equal(wbatch(&p, 16, 1002, 450000, 0), PACE_GROW);
+	assert_int_equal(p.pause_ms, 0);
+}
+
 static enum pace_decision
 bbatch(struct pacer *p, long ms, long long xid, long long at_us, long busy)
 {
@@ -284,8 +317,9 @@ bbatch(struct pacer *p, long ms, long long xid, long long at_us, long busy)
  * first batch, a mean of 3 and a spread of 0.70 (hundredths: 300, 70);
  * its writes steady at 1,000 a second (200 a window of 0.2 s, and one
  * id a batch of its own).  A window's mean of 4 samples varies by
- * 70 / 2: busier past 370 (twice that, half a session at least), not
- * caught up past 335.
+ * 70 / 2, far less than the marks, its statements three times as long
+ * as before (Little's law: busier past 900) and twice as long (not
+ * caught up past 600).
  */
 static void
 test_application_busier(void **state)
@@ -314,37 +348,37 @@ test_application_busier(void **state)
 	assert_int_equal(bbatch(&p, 10, xid, at, 3), PACE_GROW);
 	assert_int_equal(p.busy.last, 300);
 	assert_int_equal(p.rate.deficit, 0);
-	/* 5 sessions busy at its rate: slower, the floor is one batch's
+	/* 10 sessions busy at its rate: slower, the floor is one batch's
 	   time, the size stays */
 	size = p.size;
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 5);
+		pacer_busy_sample(&p, 10);
 	pacer_busy_sample(&p, -1);	/* a failed sample */
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 5), PACE_SHRINK);
-	assert_int_equal(p.busy.last, 500);
+	assert_int_equal(bbatch(&p, 10, xid, at, 10), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 1000);
 	assert_int_equal(p.rate.last, 1000);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
 	assert_int_equal(p.size, size);
-	/* 3.75: still slower, doubled */
-	pacer_busy_sample(&p, 4);
-	pacer_busy_sample(&p, 4);
-	pacer_busy_sample(&p, 3);
+	/* 9.5: still slower, doubled */
+	pacer_busy_sample(&p, 10);
+	pacer_busy_sample(&p, 10);
+	pacer_busy_sample(&p, 9);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 4), PACE_SHRINK);
-	assert_int_equal(p.busy.last, 375);
+	assert_int_equal(bbatch(&p, 10, xid, at, 9), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 950);
 	assert_int_equal(p.pause_ms, 20);
-	/* 3.5: not caught up yet, floor and size held */
-	pacer_busy_sample(&p, 4);
-	pacer_busy_sample(&p, 3);
-	pacer_busy_sample(&p, 4);
+	/* 7.5: not caught up yet, floor and size held */
+	pacer_busy_sample(&p, 8);
+	pacer_busy_sample(&p, 7);
+	pacer_busy_sample(&p, 8);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 3), PACE_HOLD);
+	assert_int_equal(bbatch(&p, 10, xid, at, 7), PACE_HOLD);
 	assert_string_equal(p.reason,
 	    "application not caught up yet: size held");
 	assert_int_equal(p.pause_ms, 20);
@@ -361,10 +395,10 @@ test_application_busier(void **state)
 	   the floor 15 ms): more to do than before, the baseline goes up
 	   by an eighth at most, the floor held until it is there */
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 6);
+		pacer_busy_sample(&p, 10);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 2, xid, at, 6), PACE_HOLD);
+	assert_int_equal(bbatch(&p, 2, xid, at, 10), PACE_HOLD);
 	assert_int_equal(p.busy.base, 300 + 300 / 8 + 1);
 	assert_int_equal(p.pause_ms, 15);
 }
@@ -373,7 +407,8 @@ test_application_busier(void **state)
  * A busy baseline taken while the application caught up (3 sessions),
  * then windows of 1: after four steady windows in a row it comes down
  * to the windows' smoothed mean, by an eighth at most a window; a
- * window over the lower baseline is slower.
+ * window of 5 is not caught up against the lower baseline (past twice
+ * 2), one of 7 slower (past three times).
  */
 static void
 test_busy_baseline_down(void **state)
@@ -399,8 +434,11 @@ test_busy_baseline_down(void **state)
 	assert_int_equal(p.busy.base, 200);	/* 300, 262, 229, 200 */
 	assert_int_equal(p.pause_ms, 0);
 	at += 200000;
-	pacer_busy_sample(&p, 3);
-	assert_int_equal(bbatch(&p, 10, -1, at, 3), PACE_SHRINK);
+	pacer_busy_sample(&p, 5);	/* past twice 2, under three times */
+	assert_int_equal(bbatch(&p, 10, -1, at, 5), PACE_HOLD);
+	at += 200000;
+	pacer_busy_sample(&p, 7);
+	assert_int_equal(bbatch(&p, 10, -1, at, 7), PACE_SHRINK);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
@@ -445,9 +483,9 @@ test_busy_zero_baseline(void **state)
 }
 
 /*
- * The application a third of a session busier for good (1 session
- * before, then 1, 1, 2 in each window: 1.33): past the "not caught up"
- * mark (1.25) but short of "slower" (1.5).  Held window after window,
+ * The application busier for good (1 session before, then 3, 2, 3 in
+ * each window: 2.67): past the "not caught up" mark (twice, 2) but
+ * short of "slower" (three times, 3).  Held window after window,
  * nothing would ever change; after four it counts as slower, the floor
  * rises to the backfill's idle mark, the baseline follows the
  * application there, and the batches grow again.
@@ -468,9 +506,9 @@ test_busy_band_unstuck(void **state)
 	held = p.size;
 	for (int w = 0; w < 60; w++) {
 		at += 200000;
-		pacer_busy_sample(&p, 1);
+		pacer_busy_sample(&p, 3);
 		pacer_busy_sample(&p, 2);
-		bbatch(&p, 10, -1, at, 1);
+		bbatch(&p, 10, -1, at, 3);
 	}
 	assert_true(p.busy.base > 100);	/* followed the application */
 	assert_true(p.size > held);
@@ -482,8 +520,8 @@ test_busy_band_unstuck(void **state)
 /*
  * A max_pause under four batches' time (50 ms, batches of 20 ms): the
  * floor stops at max_pause, which counts as the backfill idle enough;
- * the application busier for good (1 session, then 2) raises the
- * baseline and the pause comes back down.
+ * the application slower for good (1 session, then 4: past three
+ * times) raises the baseline and the pause comes back down.
  */
 static void
 test_busy_up_at_max_pause(void **state)
@@ -501,8 +539,8 @@ test_busy_up_at_max_pause(void **state)
 	for (int w = 0; w < 200; w++) {
 		at += 200000;
 		for (int i = 0; i < 3; i++)
-			pacer_busy_sample(&p, 2);
-		bbatch(&p, 20, -1, at, 2);
+			pacer_busy_sample(&p, 4);
+		bbatch(&p, 20, -1, at, 4);
 	}
 	assert_true(p.busy.base > 175);
 	assert_int_equal(p.rate.floor_ms, 0);
@@ -522,8 +560,8 @@ test_busy_zero_ms(void **state)
 		pacer_busy_baseline(&p, 1);
 	bbatch(&p, 0, -1, at, 1);
 	at += 200000;
-	pacer_busy_sample(&p, 3);
-	assert_int_equal(bbatch(&p, 0, -1, at, 3), PACE_SHRINK);
+	pacer_busy_sample(&p, 5);
+	assert_int_equal(bbatch(&p, 0, -1, at, 5), PACE_SHRINK);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.busy.base, 100);
@@ -663,6 +701,7 @@ main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_application_behind),
 		cmocka_unit_test(test_baseline_down),
+		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_baseline_down),
 		cmocka_unit_test(test_busy_zero_baseline),
