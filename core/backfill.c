@@ -563,7 +563,7 @@ bf_pace(struct backfill *b, long ms)
 	rp->decision = pacer_decision_name(b->pace.decision);
 	rp->reason = b->pace.reason;
 	rp->size = b->pace.size;
-	rp->pause_ms = b->pace.pause_ms;
+	rp->pause_ms = pacer_pause_ms(&b->pace);
 }
 
 static int
@@ -603,7 +603,7 @@ bf_loop(struct backfill *b, struct merr *e)
 		r->pace = NULL;
 		if (b->incl && bf_view(b, e) == -1)	/* "> last" from now */
 			return -1;
-		bf_wait(b, b->pace.pause_ms, 0);
+		bf_wait(b, pacer_pause_ms(&b->pace), 0);
 	}
 }
 

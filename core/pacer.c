@@ -6,9 +6,8 @@
 #define PAUSE_STEP_MIN_MS	5	/* the smallest pause step */
 #define BUSY_SETTLE		4	/* steady windows before the busy
 					   baseline follows their mean */
-#define REST_SHARE		4	/* with an application writing, a
-					   pause of a quarter of the batch's
-					   time at least (see pacer.h) */
+#define REST_SHARE		4	/* the rest: a quarter of the
+					   batch's time (see pacer.h) */
 
 void
 pacer_init(struct pacer *p, const struct pace_limits *lim)
@@ -246,6 +245,13 @@ towards(long b, long t)
 	return t > b - step ? t : b - step;
 }
 
+/* k times the busy baseline b, but no more than cap (hundredths). */
+static long
+rel(long b, long k, long cap)
+{
+	return k * b < cap ? k * b : cap;
+}
+
 /*
  * At the end of a window: the application's busy sessions, the
  * window's mean against the baseline's, beyond the noise of a mean of
@@ -262,15 +268,16 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 		return RATE_NONE;	/* its samples go to the next window */
 	m = u->sum * 100 / u->n;
 	noise = u->spread / isqrt(u->n);
-	/* its statements three times as long as before at least (Little's
-	   law: the same rate, three times the sessions), half a session at
-	   least; not caught up past twice as long (a quarter of a session at
-	   least: with nothing busy before, one busy sample would hold the
-	   size for ever) */
+	/* its statements three times as long as before (Little's law:
+	   the same rate, three times the sessions) but no more than two
+	   sessions, and half a session at least; not caught up past twice
+	   as long but one session, and a quarter of a session at least
+	   (with nothing busy before, one busy sample would hold the size
+	   for ever) */
 	over = 2 * noise > 50 ? 2 * noise : 50;
-	over = over > 2 * u->base ? over : 2 * u->base;
+	over = over > rel(u->base, 2, 200) ? over : rel(u->base, 2, 200);
 	noise = noise > 25 ? noise : 25;
-	noise = noise > u->base ? noise : u->base;
+	noise = noise > rel(u->base, 1, 100) ? noise : rel(u->base, 1, 100);
 	u->last = m;
 	u->sum = u->n = 0;
 	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;
@@ -278,8 +285,9 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 		/* as busy with the backfill idle 4/5 of the time: the
 		   application may have more to do than before; up
 		   towards the window's mean, by an eighth at most; the
-		   floor held until it is there (lowered, it would no
-		   longer keep the backfill idle: slower again, doubled) */
+		   floor held until the mean is within the mark (lowered,
+		   it would no longer keep the backfill idle: slower
+		   again, doubled) */
 		u->base = towards(u->base, m);
 		u->steady = u->unsettled = 0;
 		return RATE_CATCHING_UP;
@@ -418,9 +426,16 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 		p->decision = speed_up(p, s);
 	if (p->pause_ms < p->rate.floor_ms)	/* the application's floor */
 		p->pause_ms = p->rate.floor_ms;
-	if (p->rate.base > 0 && p->pause_ms < s->ms / REST_SHARE)
-		p->pause_ms = s->ms / REST_SHARE;	/* the rest */
+	p->rest_ms = 0;
+	if ((long long)p->rate.base * p->lim.target_ms >= 1000)
+		p->rest_ms = clamp(s->ms / REST_SHARE, 0, p->lim.max_pause_ms);
 	return p->decision;
+}
+
+long
+pacer_pause_ms(const struct pacer *p)
+{
+	return p->pause_ms > p->rest_ms ? p->pause_ms : p->rest_ms;
 }
 
 void

@@ -32,11 +32,12 @@
  *     while the application runs behind at its rate (a lag that does
  *     not grow, which the write rate cannot see).  A window's mean over
  *     n samples varies by the samples' spread before the first batch
- *     over sqrt(n): past twice that, half a session and twice the
- *     baseline above it (its statements three times as long), the
- *     application is busier (as behind, below); past once, a quarter
- *     of a session and the baseline (twice as long), it has not caught
- *     up yet.
+ *     over sqrt(n): past twice that, half a session, and twice the
+ *     baseline (its statements three times as long) or two sessions,
+ *     whichever is less, above it, the application is busier (as
+ *     behind, below); past once, a quarter of a session, and the
+ *     baseline (twice as long) or one session, whichever is less, it
+ *     has not caught up yet.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
@@ -58,7 +59,8 @@
  * which a stall makes short), by an eighth at most; one still busier
  * (or not caught up) then may have more to do than before: the busy
  * baseline goes up towards the window's mean, by an eighth at most, the
- * floor held until it is there.  "Four batches' time" is max_pause_ms
+ * floor held until the mean is within the "not caught up" mark of it
+ * (twice the baseline, or one session more).  "Four batches' time" is max_pause_ms
  * when that is less (the floor cannot pass it); a batch measured at
  * 0 ms counts as 1 ms.  After four windows in a row found
  * steady by the busy sessions, their baseline follows the windows'
@@ -70,11 +72,14 @@
  * settled under the mean of a noisy count (and found the application
  * slower on one window in ten).
  *
- * While an application writes (a write rate above 0 before the first
- * batch), the pause is a quarter of the batch's time at least: the
- * backfill runs 4/5 of the time at most, and what a batch made the
- * application wait for (its row locks, the flush of the WAL it wrote
- * ahead of their commits) drains before the next one.
+ * While the application writes once a target's time or more often
+ * (its rate before the first batch: 50 a second for a target of 20 ms,
+ * one write or more a batch), the pause is a quarter of the batch's time
+ * at least, the rest (within max_pause; rest_ms, kept apart from the
+ * pause the rules above decide on): the backfill runs about 4/5 of the
+ * time at most, and what a batch made the application wait for (its
+ * row locks, the flush of the WAL it wrote ahead of their commits)
+ * drains before the next one.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
@@ -170,7 +175,8 @@ struct pace_busy {
 struct pacer {
 	struct pace_limits	lim;
 	long			size;		/* the next batch's */
-	long			pause_ms;	/* before the next batch */
+	long			pause_ms;	/* before the next batch, */
+	long			rest_ms;	/* or this, if longer */
 	long			step;		/* additive size step */
 	long			probe_base_us;	/* -1: unknown */
 	long			base[PACER_NBASE]; /* probes before the first */
@@ -200,6 +206,8 @@ void	pacer_busy_sample(struct pacer *, long busy);
 long	pacer_busy_gap_ms(long long left_us);
 /* Decide size and pause for the next batch from the one just done. */
 enum pace_decision pacer_update(struct pacer *, const struct pace_sample *);
+/* The pause before the next batch: pause_ms, or the rest if longer. */
+long	pacer_pause_ms(const struct pacer *);
 /* A batch is tried again after a lock timeout: adaptive, halve its size. */
 void	pacer_retry(struct pacer *);
 /* The probe time above which the server counts as slowed down, or -1. */

@@ -278,13 +278,17 @@ test_baseline_down(void **state)
 }
 
 /*
- * With an application writing (1,000 a second before the first batch),
- * a pause of a quarter of the batch's time at least, however fast the
- * batches may go; with nobody else writing, back to back.
+ * With an application writing once a target's time or more often
+ * (1,000 a second, 20 ms), a rest of a quarter of the batch's time at
+ * least, however fast the batches may go, kept apart from the pause the
+ * other rules decide (at max_size: held, not grown); within max_pause.
+ * With two writes in the 0.4 s before the first batch (5 a second, one
+ * in ten batches' time), or none, back to back.
  */
 static void
 test_rest(void **state)
 {
+	struct pace_limits l = adaptive;
 	struct pacer p;
 
 	(void)state;
@@ -293,15 +297,32 @@ test_rest(void **state)
 	pacer_rate_baseline(&p, 1401, 400000);
 	assert_int_equal(wbatch(&p, 16, 1402, 450000, 0), PACE_GROW);
 	assert_int_equal(p.size, 1125);
-	assert_int_equal(p.pause_ms, 4);
+	assert_int_equal(p.pause_ms, 0);
+	assert_int_equal(pacer_pause_ms(&p), 4);
 	assert_int_equal(wbatch(&p, 3, 1403, 460000, 0), PACE_GROW);
-	assert_int_equal(p.pause_ms, 0);	/* 3 / 4: under a ms */
+	assert_int_equal(pacer_pause_ms(&p), 0);	/* 3 / 4: under a ms */
+	p.size = p.lim.max_size;
+	assert_int_equal(wbatch(&p, 16, 1404, 470000, 0), PACE_HOLD);
+	assert_string_equal(p.reason, "at max_size");
+	assert_int_equal(pacer_pause_ms(&p), 4);
+	l.max_pause_ms = 50;		/* a batch of 400 ms: 50, not 100 */
+	pacer_init(&p, &l);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, 1401, 400000);
+	wbatch(&p, 400, 1402, 900000, 0);
+	assert_int_equal(pacer_pause_ms(&p), 50);
 	pacer_init(&p, &adaptive);
 	pacer_rate_baseline(&p, 1000, 0);
-	pacer_rate_baseline(&p, 1001, 400000);	/* the probe's own id */
+	pacer_rate_baseline(&p, 1003, 400000);	/* and the probe's own */
+	assert_int_equal(p.rate.base, 5);
+	assert_int_equal(wbatch(&p, 16, 1004, 450000, 0), PACE_GROW);
+	assert_int_equal(pacer_pause_ms(&p), 0);
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, 1001, 400000);
 	assert_int_equal(p.rate.base, 0);
-	assert_int_equal(wbatch(&p, 16, 1002, 450000, 0), PACE_GROW);
-	assert_int_equal(p.pause_ms, 0);
+	wbatch(&p, 16, 1002, 450000, 0);
+	assert_int_equal(pacer_pause_ms(&p), 0);
 }
 
 static enum pace_decision
@@ -317,9 +338,9 @@ bbatch(struct pacer *p, long ms, long long xid, long long at_us, long busy)
  * first batch, a mean of 3 and a spread of 0.70 (hundredths: 300, 70);
  * its writes steady at 1,000 a second (200 a window of 0.2 s, and one
  * id a batch of its own).  A window's mean of 4 samples varies by
- * 70 / 2, far less than the marks, its statements three times as long
- * as before (Little's law: busier past 900) and twice as long (not
- * caught up past 600).
+ * 70 / 2, far less than the marks: its statements three times as long
+ * as before (Little's law), but two sessions at most (busier past 500),
+ * and twice as long, but one session at most (not caught up past 400).
  */
 static void
 test_application_busier(void **state)
@@ -348,37 +369,37 @@ test_application_busier(void **state)
 	assert_int_equal(bbatch(&p, 10, xid, at, 3), PACE_GROW);
 	assert_int_equal(p.busy.last, 300);
 	assert_int_equal(p.rate.deficit, 0);
-	/* 10 sessions busy at its rate: slower, the floor is one batch's
+	/* 6 sessions busy at its rate: slower, the floor is one batch's
 	   time, the size stays */
 	size = p.size;
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 10);
+		pacer_busy_sample(&p, 6);
 	pacer_busy_sample(&p, -1);	/* a failed sample */
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 10), PACE_SHRINK);
-	assert_int_equal(p.busy.last, 1000);
+	assert_int_equal(bbatch(&p, 10, xid, at, 6), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 600);
 	assert_int_equal(p.rate.last, 1000);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
 	assert_int_equal(p.size, size);
-	/* 9.5: still slower, doubled */
-	pacer_busy_sample(&p, 10);
-	pacer_busy_sample(&p, 10);
-	pacer_busy_sample(&p, 9);
+	/* 5.5: still slower, doubled */
+	pacer_busy_sample(&p, 6);
+	pacer_busy_sample(&p, 6);
+	pacer_busy_sample(&p, 5);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 9), PACE_SHRINK);
-	assert_int_equal(p.busy.last, 950);
+	assert_int_equal(bbatch(&p, 10, xid, at, 5), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 550);
 	assert_int_equal(p.pause_ms, 20);
-	/* 7.5: not caught up yet, floor and size held */
-	pacer_busy_sample(&p, 8);
-	pacer_busy_sample(&p, 7);
-	pacer_busy_sample(&p, 8);
+	/* 4.5: not caught up yet, floor and size held */
+	pacer_busy_sample(&p, 5);
+	pacer_busy_sample(&p, 4);
+	pacer_busy_sample(&p, 5);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 7), PACE_HOLD);
+	assert_int_equal(bbatch(&p, 10, xid, at, 4), PACE_HOLD);
 	assert_string_equal(p.reason,
 	    "application not caught up yet: size held");
 	assert_int_equal(p.pause_ms, 20);
@@ -395,20 +416,74 @@ test_application_busier(void **state)
 	   the floor 15 ms): more to do than before, the baseline goes up
 	   by an eighth at most, the floor held until it is there */
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 10);
+		pacer_busy_sample(&p, 6);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 2, xid, at, 10), PACE_HOLD);
+	assert_int_equal(bbatch(&p, 2, xid, at, 6), PACE_HOLD);
 	assert_int_equal(p.busy.base, 300 + 300 / 8 + 1);
 	assert_int_equal(p.pause_ms, 15);
+}
+
+/* One window of n busy samples v[] (sessions), then its batch. */
+static enum pace_decision
+bwindow(struct pacer *p, long long *at, const long *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		pacer_busy_sample(p, v[i]);
+	*at += 200000;
+	return bbatch(p, 10, -1, *at, -1);
+}
+
+/*
+ * The marks against the baseline: "not caught up" past twice it or one
+ * session more, whichever is less; "slower" past three times or two
+ * more.  A baseline of 0.5 (0 and 1, a spread of 0.5): 0.9 is steady,
+ * 1.2 not caught up, 1.6 slower.  A baseline of 5 (of 8 sessions, no
+ * spread): 5.9 steady, 6.5 not caught up, all 8 busy slower (three
+ * times would be 15, out of reach).
+ */
+static void
+test_busy_marks(void **state)
+{
+	static const long a[] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const long b[] = { 1, 1, 1, 1, 2 };
+	static const long c[] = { 2, 2, 1, 2, 1 };
+	static const long d[] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 5 };
+	static const long e[] = { 6, 7 };
+	static const long f[] = { 8, 8 };
+	long long at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 8; i++)
+		pacer_busy_baseline(&p, i % 2);
+	assert_int_equal(p.busy.base, 50);
+	assert_int_equal(p.busy.spread, 50);
+	bbatch(&p, 10, -1, at, -1);	/* the first window starts */
+	assert_int_equal(bwindow(&p, &at, a, 10), PACE_GROW);
+	assert_int_equal(bwindow(&p, &at, b, 5), PACE_HOLD);
+	assert_string_equal(p.reason,
+	    "application not caught up yet: size held");
+	assert_int_equal(bwindow(&p, &at, c, 5), PACE_SHRINK);
+	assert_string_equal(p.reason,
+	    "application slower: more of its sessions busy than before");
+	at = 0;
+	pacer_init(&p, &adaptive);
+	for (int i = 0; i < 8; i++)
+		pacer_busy_baseline(&p, 5);
+	bbatch(&p, 10, -1, at, -1);
+	assert_int_equal(bwindow(&p, &at, d, 10), PACE_GROW);
+	assert_int_equal(bwindow(&p, &at, e, 2), PACE_HOLD);
+	assert_int_equal(bwindow(&p, &at, f, 2), PACE_SHRINK);
 }
 
 /*
  * A busy baseline taken while the application caught up (3 sessions),
  * then windows of 1: after four steady windows in a row it comes down
  * to the windows' smoothed mean, by an eighth at most a window; a
- * window of 5 is not caught up against the lower baseline (past twice
- * 2), one of 7 slower (past three times).
+ * window of 3.5 is not caught up against the lower baseline (past one
+ * session more), one of 5 slower (past two more).
  */
 static void
 test_busy_baseline_down(void **state)
@@ -434,11 +509,11 @@ test_busy_baseline_down(void **state)
 	assert_int_equal(p.busy.base, 200);	/* 300, 262, 229, 200 */
 	assert_int_equal(p.pause_ms, 0);
 	at += 200000;
-	pacer_busy_sample(&p, 5);	/* past twice 2, under three times */
-	assert_int_equal(bbatch(&p, 10, -1, at, 5), PACE_HOLD);
+	pacer_busy_sample(&p, 4);	/* 3.5: past 2 + 1, under 2 + 2 */
+	assert_int_equal(bbatch(&p, 10, -1, at, 3), PACE_HOLD);
 	at += 200000;
-	pacer_busy_sample(&p, 7);
-	assert_int_equal(bbatch(&p, 10, -1, at, 7), PACE_SHRINK);
+	pacer_busy_sample(&p, 5);
+	assert_int_equal(bbatch(&p, 10, -1, at, 5), PACE_SHRINK);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
@@ -510,7 +585,8 @@ test_busy_band_unstuck(void **state)
 		pacer_busy_sample(&p, 2);
 		bbatch(&p, 10, -1, at, 3);
 	}
-	assert_true(p.busy.base > 100);	/* followed the application */
+	assert_true(p.busy.base > 100);	/* followed the application
+					   until within the mark */
 	assert_true(p.size > held);
 	assert_int_equal(p.rate.floor_ms, 0);
 	assert_string_not_equal(p.reason,
@@ -703,6 +779,7 @@ main(void)
 		cmocka_unit_test(test_baseline_down),
 		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_application_busier),
+		cmocka_unit_test(test_busy_marks),
 		cmocka_unit_test(test_busy_baseline_down),
 		cmocka_unit_test(test_busy_zero_baseline),
 		cmocka_unit_test(test_busy_band_unstuck),
