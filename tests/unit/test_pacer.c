@@ -339,8 +339,9 @@ bbatch(struct pacer *p, long ms, long long xid, long long at_us, long busy)
  * its writes steady at 1,000 a second (200 a window of 0.2 s, and one
  * id a batch of its own).  A window's mean of 4 samples varies by
  * 70 / 2, far less than the marks: its statements three times as long
- * as before (Little's law), but two sessions at most (busier past 500),
- * and twice as long, but one session at most (not caught up past 400).
+ * as before (Little's law), but three sessions at most (busier past
+ * 600), and twice as long, but one and a half sessions at most (not
+ * caught up past 450).
  */
 static void
 test_application_busier(void **state)
@@ -369,37 +370,37 @@ test_application_busier(void **state)
 	assert_int_equal(bbatch(&p, 10, xid, at, 3), PACE_GROW);
 	assert_int_equal(p.busy.last, 300);
 	assert_int_equal(p.rate.deficit, 0);
-	/* 6 sessions busy at its rate: slower, the floor is one batch's
+	/* 7 sessions busy at its rate: slower, the floor is one batch's
 	   time, the size stays */
 	size = p.size;
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 6);
+		pacer_busy_sample(&p, 7);
 	pacer_busy_sample(&p, -1);	/* a failed sample */
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 6), PACE_SHRINK);
-	assert_int_equal(p.busy.last, 600);
+	assert_int_equal(bbatch(&p, 10, xid, at, 7), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 700);
 	assert_int_equal(p.rate.last, 1000);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
 	assert_int_equal(p.size, size);
-	/* 5.5: still slower, doubled */
+	/* 6.5: still slower, doubled */
+	pacer_busy_sample(&p, 7);
+	pacer_busy_sample(&p, 7);
 	pacer_busy_sample(&p, 6);
-	pacer_busy_sample(&p, 6);
-	pacer_busy_sample(&p, 5);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 5), PACE_SHRINK);
-	assert_int_equal(p.busy.last, 550);
+	assert_int_equal(bbatch(&p, 10, xid, at, 6), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 650);
 	assert_int_equal(p.pause_ms, 20);
-	/* 4.5: not caught up yet, floor and size held */
+	/* 5: not caught up yet, floor and size held */
 	pacer_busy_sample(&p, 5);
-	pacer_busy_sample(&p, 4);
+	pacer_busy_sample(&p, 5);
 	pacer_busy_sample(&p, 5);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 4), PACE_HOLD);
+	assert_int_equal(bbatch(&p, 10, xid, at, 5), PACE_HOLD);
 	assert_string_equal(p.reason,
 	    "application not caught up yet: size held");
 	assert_int_equal(p.pause_ms, 20);
@@ -416,10 +417,10 @@ test_application_busier(void **state)
 	   the floor 15 ms): more to do than before, the baseline goes up
 	   by an eighth at most, the floor held until it is there */
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 6);
+		pacer_busy_sample(&p, 7);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 2, xid, at, 6), PACE_HOLD);
+	assert_int_equal(bbatch(&p, 2, xid, at, 7), PACE_HOLD);
 	assert_int_equal(p.busy.base, 300 + 300 / 8 + 1);
 	assert_int_equal(p.pause_ms, 15);
 }
@@ -436,11 +437,12 @@ bwindow(struct pacer *p, long long *at, const long *v, int n)
 
 /*
  * The marks against the baseline: "not caught up" past twice it or one
- * session more, whichever is less; "slower" past three times or two
- * more.  A baseline of 0.5 (0 and 1, a spread of 0.5): 0.9 is steady,
- * 1.2 not caught up, 1.6 slower.  A baseline of 5 (of 8 sessions, no
- * spread): 5.9 steady, 6.5 not caught up, all 8 busy slower (three
- * times would be 15, out of reach).
+ * and a half sessions more, whichever is less; "slower" past three
+ * times or three more.  A baseline of 0.5 (0 and 1, a spread of 0.5):
+ * 0.9 is steady, 1.2 not caught up, 1.6 slower.  A baseline of 5 (of 8
+ * sessions, no spread): 5.9 steady; 7, then all 8 busy, not caught up
+ * three windows in a row and slower the fourth (three times would be
+ * 15, out of reach).
  */
 static void
 test_busy_marks(void **state)
@@ -449,7 +451,7 @@ test_busy_marks(void **state)
 	static const long b[] = { 1, 1, 1, 1, 2 };
 	static const long c[] = { 2, 2, 1, 2, 1 };
 	static const long d[] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 5 };
-	static const long e[] = { 6, 7 };
+	static const long e[] = { 7, 7 };
 	static const long f[] = { 8, 8 };
 	long long at = 0;
 	struct pacer p;
@@ -475,15 +477,19 @@ test_busy_marks(void **state)
 	bbatch(&p, 10, -1, at, -1);
 	assert_int_equal(bwindow(&p, &at, d, 10), PACE_GROW);
 	assert_int_equal(bwindow(&p, &at, e, 2), PACE_HOLD);
+	for (int w = 0; w < 2; w++)
+		assert_int_equal(bwindow(&p, &at, f, 2), PACE_HOLD);
 	assert_int_equal(bwindow(&p, &at, f, 2), PACE_SHRINK);
+	assert_string_equal(p.reason,
+	    "application slower: more of its sessions busy than before");
 }
 
 /*
  * A busy baseline taken while the application caught up (3 sessions),
  * then windows of 1: after four steady windows in a row it comes down
  * to the windows' smoothed mean, by an eighth at most a window; a
- * window of 3.5 is not caught up against the lower baseline (past one
- * session more), one of 5 slower (past two more).
+ * window of 4 is not caught up against the lower baseline (past one
+ * and a half sessions more), one of 6 slower (past three more).
  */
 static void
 test_busy_baseline_down(void **state)
@@ -509,11 +515,11 @@ test_busy_baseline_down(void **state)
 	assert_int_equal(p.busy.base, 200);	/* 300, 262, 229, 200 */
 	assert_int_equal(p.pause_ms, 0);
 	at += 200000;
-	pacer_busy_sample(&p, 4);	/* 3.5: past 2 + 1, under 2 + 2 */
-	assert_int_equal(bbatch(&p, 10, -1, at, 3), PACE_HOLD);
+	pacer_busy_sample(&p, 4);	/* 4: past 2 + 1.5, under 2 + 3 */
+	assert_int_equal(bbatch(&p, 10, -1, at, 4), PACE_HOLD);
 	at += 200000;
-	pacer_busy_sample(&p, 5);
-	assert_int_equal(bbatch(&p, 10, -1, at, 5), PACE_SHRINK);
+	pacer_busy_sample(&p, 6);
+	assert_int_equal(bbatch(&p, 10, -1, at, 6), PACE_SHRINK);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
