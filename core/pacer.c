@@ -269,15 +269,15 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 	m = u->sum * 100 / u->n;
 	noise = u->spread / isqrt(u->n);
 	/* its statements three times as long as before (Little's law:
-	   the same rate, three times the sessions) but no more than three
+	   the same rate, three times the sessions) but no more than four
 	   sessions, and half a session at least; not caught up past twice
-	   as long but one and a half sessions, and a quarter of a session
-	   at least (with nothing busy before, one busy sample would hold
-	   the size for ever) */
+	   as long but two sessions, and a quarter of a session at least
+	   (with nothing busy before, one busy sample would hold the size
+	   for ever) */
 	over = 2 * noise > 50 ? 2 * noise : 50;
-	over = over > rel(u->base, 2, 300) ? over : rel(u->base, 2, 300);
+	over = over > rel(u->base, 2, 400) ? over : rel(u->base, 2, 400);
 	noise = noise > 25 ? noise : 25;
-	noise = noise > rel(u->base, 1, 150) ? noise : rel(u->base, 1, 150);
+	noise = noise > rel(u->base, 1, 200) ? noise : rel(u->base, 1, 200);
 	u->last = m;
 	u->sum = u->n = 0;
 	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;

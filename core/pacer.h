@@ -33,11 +33,11 @@
  *     not grow, which the write rate cannot see).  A window's mean over
  *     n samples varies by the samples' spread before the first batch
  *     over sqrt(n): past twice that, half a session, and twice the
- *     baseline (its statements three times as long) or three sessions,
+ *     baseline (its statements three times as long) or four sessions,
  *     whichever is less, above it, the application is busier (as
  *     behind, below); past once, a quarter of a session, and the
- *     baseline (twice as long) or one and a half sessions, whichever
- *     is less, it has not caught up yet.
+ *     baseline (twice as long) or two sessions, whichever is less, it
+ *     has not caught up yet.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
@@ -60,7 +60,7 @@
  * (or not caught up) then may have more to do than before: the busy
  * baseline goes up towards the window's mean, by an eighth at most, the
  * floor held until the mean is within the "not caught up" mark of it
- * (twice the baseline, or one and a half sessions more).  "Four batches' time" is max_pause_ms
+ * (twice the baseline, or two sessions more).  "Four batches' time" is max_pause_ms
  * when that is less (the floor cannot pass it); a batch measured at
  * 0 ms counts as 1 ms.  After four windows in a row found
  * steady by the busy sessions, their baseline follows the windows'

@@ -339,9 +339,9 @@ bbatch(struct pacer *p, long ms, long long xid, long long at_us, long busy)
  * its writes steady at 1,000 a second (200 a window of 0.2 s, and one
  * id a batch of its own).  A window's mean of 4 samples varies by
  * 70 / 2, far less than the marks: its statements three times as long
- * as before (Little's law), but three sessions at most (busier past
- * 600), and twice as long, but one and a half sessions at most (not
- * caught up past 450).
+ * as before (Little's law), but four sessions at most (busier past
+ * 700), and twice as long, but two sessions at most (not caught up past
+ * 500).
  */
 static void
 test_application_busier(void **state)
@@ -370,37 +370,37 @@ test_application_busier(void **state)
 	assert_int_equal(bbatch(&p, 10, xid, at, 3), PACE_GROW);
 	assert_int_equal(p.busy.last, 300);
 	assert_int_equal(p.rate.deficit, 0);
-	/* 7 sessions busy at its rate: slower, the floor is one batch's
+	/* 8 sessions busy at its rate: slower, the floor is one batch's
 	   time, the size stays */
 	size = p.size;
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 7);
+		pacer_busy_sample(&p, 8);
 	pacer_busy_sample(&p, -1);	/* a failed sample */
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 7), PACE_SHRINK);
-	assert_int_equal(p.busy.last, 700);
+	assert_int_equal(bbatch(&p, 10, xid, at, 8), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 800);
 	assert_int_equal(p.rate.last, 1000);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
 	assert_int_equal(p.size, size);
-	/* 6.5: still slower, doubled */
+	/* 7.5: still slower, doubled */
+	pacer_busy_sample(&p, 8);
+	pacer_busy_sample(&p, 8);
 	pacer_busy_sample(&p, 7);
-	pacer_busy_sample(&p, 7);
+	xid += 201;
+	at += 200000;
+	assert_int_equal(bbatch(&p, 10, xid, at, 7), PACE_SHRINK);
+	assert_int_equal(p.busy.last, 750);
+	assert_int_equal(p.pause_ms, 20);
+	/* 6: not caught up yet, floor and size held */
+	pacer_busy_sample(&p, 6);
+	pacer_busy_sample(&p, 6);
 	pacer_busy_sample(&p, 6);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 6), PACE_SHRINK);
-	assert_int_equal(p.busy.last, 650);
-	assert_int_equal(p.pause_ms, 20);
-	/* 5: not caught up yet, floor and size held */
-	pacer_busy_sample(&p, 5);
-	pacer_busy_sample(&p, 5);
-	pacer_busy_sample(&p, 5);
-	xid += 201;
-	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 5), PACE_HOLD);
+	assert_int_equal(bbatch(&p, 10, xid, at, 6), PACE_HOLD);
 	assert_string_equal(p.reason,
 	    "application not caught up yet: size held");
 	assert_int_equal(p.pause_ms, 20);
@@ -417,10 +417,10 @@ test_application_busier(void **state)
 	   the floor 15 ms): more to do than before, the baseline goes up
 	   by an eighth at most, the floor held until it is there */
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 7);
+		pacer_busy_sample(&p, 8);
 	xid += 201;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 2, xid, at, 7), PACE_HOLD);
+	assert_int_equal(bbatch(&p, 2, xid, at, 8), PACE_HOLD);
 	assert_int_equal(p.busy.base, 300 + 300 / 8 + 1);
 	assert_int_equal(p.pause_ms, 15);
 }
@@ -436,13 +436,13 @@ bwindow(struct pacer *p, long long *at, const long *v, int n)
 }
 
 /*
- * The marks against the baseline: "not caught up" past twice it or one
- * and a half sessions more, whichever is less; "slower" past three
- * times or three more.  A baseline of 0.5 (0 and 1, a spread of 0.5):
- * 0.9 is steady, 1.2 not caught up, 1.6 slower.  A baseline of 5 (of 8
- * sessions, no spread): 5.9 steady; 7, then all 8 busy, not caught up
- * three windows in a row and slower the fourth (three times would be
- * 15, out of reach).
+ * The marks against the baseline: "not caught up" past twice it or two
+ * sessions more, whichever is less; "slower" past three times or four
+ * more.  A baseline of 0.5 (0 and 1, a spread of 0.5): 0.9 is steady,
+ * 1.2 not caught up, 1.6 slower.  A baseline of 5 (of 8 sessions, no
+ * spread): 5.9 steady; 7.5, then all 8 busy, not caught up three
+ * windows in a row and slower the fourth (three times would be 15,
+ * out of reach).
  */
 static void
 test_busy_marks(void **state)
@@ -451,7 +451,7 @@ test_busy_marks(void **state)
 	static const long b[] = { 1, 1, 1, 1, 2 };
 	static const long c[] = { 2, 2, 1, 2, 1 };
 	static const long d[] = { 6, 6, 6, 6, 6, 6, 6, 6, 6, 5 };
-	static const long e[] = { 7, 7 };
+	static const long e[] = { 7, 8 };
 	static const long f[] = { 8, 8 };
 	long long at = 0;
 	struct pacer p;
@@ -488,8 +488,8 @@ test_busy_marks(void **state)
  * A busy baseline taken while the application caught up (3 sessions),
  * then windows of 1: after four steady windows in a row it comes down
  * to the windows' smoothed mean, by an eighth at most a window; a
- * window of 4 is not caught up against the lower baseline (past one
- * and a half sessions more), one of 6 slower (past three more).
+ * window of 5 is not caught up against the lower baseline (past twice
+ * it), one of 7 slower (past three times).
  */
 static void
 test_busy_baseline_down(void **state)
@@ -515,11 +515,11 @@ test_busy_baseline_down(void **state)
 	assert_int_equal(p.busy.base, 200);	/* 300, 262, 229, 200 */
 	assert_int_equal(p.pause_ms, 0);
 	at += 200000;
-	pacer_busy_sample(&p, 4);	/* 4: past 2 + 1.5, under 2 + 3 */
-	assert_int_equal(bbatch(&p, 10, -1, at, 4), PACE_HOLD);
+	pacer_busy_sample(&p, 5);	/* 5: past 2 + 2, under 2 + 4 */
+	assert_int_equal(bbatch(&p, 10, -1, at, 5), PACE_HOLD);
 	at += 200000;
-	pacer_busy_sample(&p, 6);
-	assert_int_equal(bbatch(&p, 10, -1, at, 6), PACE_SHRINK);
+	pacer_busy_sample(&p, 7);
+	assert_int_equal(bbatch(&p, 10, -1, at, 7), PACE_SHRINK);
 	assert_string_equal(p.reason,
 	    "application slower: more of its sessions busy than before");
 	assert_int_equal(p.pause_ms, 10);
