@@ -277,7 +277,6 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 	over = 2 * noise > 50 ? 2 * noise : 50;
 	over = over > rel(u->base, 2, 400) ? over : rel(u->base, 2, 400);
 	noise = noise > 25 ? noise : 25;
-	u->calm = m <= u->base + noise;
 	noise = noise > rel(u->base, 1, 200) ? noise : rel(u->base, 1, 200);
 	u->last = m;
 	u->sum = u->n = 0;
@@ -344,9 +343,7 @@ floor_window(struct pacer *p, const struct pace_sample *s,
 }
 
 /*
- * Fewer writes than before, but as many of its sessions busy (within
- * the noise of their mean, a quarter of a session at least, not the
- * wider marks of busy_window()): held
+ * Fewer writes than before, but as many of its sessions busy: held
  * back, the application would have them in line for what holds it
  * (the CPU, the WAL flush, the batch's row locks), or each of its
  * statements done sooner at a rate it could not keep.  So it asks for
@@ -427,7 +424,7 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 	v = rate_window(p, s, ended);
 	if (ended) {
 		b = busy_window(p, s);
-		if (v == RATE_BEHIND && b == RATE_STEADY && p->busy.calm)
+		if (v == RATE_BEHIND && b == RATE_STEADY)
 			v = rate_asks_less(p);
 		v = worse(v, b);
 		p->window_us = s->at_us;

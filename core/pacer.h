@@ -50,9 +50,8 @@
  * at least: half the time for the backfill), one catching up keeps it,
  * one at its rate lowers it by a quarter (one step at least); the
  * busier of the two signals decides, but fewer writes with the busy
- * sessions as many as before (within the noise of their mean, a
- * quarter of a session at least: an application held back would have
- * them in line for what holds it) are an application asking for
+ * sessions steady (as many as before: an application held back would
+ * have them in line for what holds it) are an application asking for
  * less, or a baseline taken while it caught up: its write baseline
  * comes down towards its smoothed rate, by an eighth at most, the
  * floor kept; from a
@@ -176,8 +175,6 @@ struct pace_busy {
 					   counts for an eighth), -1: none */
 	int		steady;		/* windows in a row found steady */
 	int		unsettled;	/* ... found not caught up */
-	int		calm;		/* the last window's mean within its
-					   noise of the baseline */
 };
 
 struct pacer {

@@ -430,9 +430,8 @@ test_application_busier(void **state)
  * sessions busy as before (3): not held back but asking for less, or
  * measured while it caught up: the write baseline comes down by an
  * eighth, the deficit is cleared, the floor and the size held, no
- * longer pause.  Fewer writes with one more session busy (4: within
- * the "not caught up" mark, but past the noise of the mean, a quarter
- * of a session): behind, the floor is one batch's time.
+ * longer pause.  Fewer writes with more sessions busy (6, not caught
+ * up): behind, the floor is one batch's time.
  */
 static void
 test_fewer_writes_as_busy(void **state)
@@ -461,10 +460,10 @@ test_fewer_writes_as_busy(void **state)
 	assert_string_equal(p.reason,
 	    "application not caught up yet: size held");
 	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 4);
+		pacer_busy_sample(&p, 6);
 	xid += 101;
 	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 4), PACE_SHRINK);
+	assert_int_equal(bbatch(&p, 10, xid, at, 6), PACE_SHRINK);
 	assert_string_equal(p.reason,
 	    "application behind: fewer writes than before");
 	assert_int_equal(p.rate.floor_ms, 10);
