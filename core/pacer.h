@@ -49,12 +49,7 @@
  * once a window: an application behind doubles it (to one batch's time
  * at least: half the time for the backfill), one catching up keeps it,
  * one at its rate lowers it by a quarter (one step at least); the
- * busier of the two signals decides, but fewer writes with the busy
- * sessions steady (as many as before: an application held back would
- * have them in line for what holds it) are an application asking for
- * less, or a baseline taken while it caught up: its write baseline
- * comes down towards its smoothed rate, by an eighth at most, the
- * floor kept; from a
+ * busier of the two signals decides; from a
  * window that finds it behind or catching up to one that finds it at its
  * rate, no batch grows (the batches in between would otherwise undo the
  * longer pause with larger sizes); one still
