@@ -342,28 +342,6 @@ floor_window(struct pacer *p, const struct pace_sample *s,
 	}
 }
 
-/*
- * Fewer writes than before, but as many of its sessions busy: held
- * back, the application would have them in line for what holds it
- * (the CPU, the WAL flush, the batch's row locks), or each of its
- * statements done sooner at a rate it could not keep.  So it asks for
- * less than before, or its baseline was taken while it caught up (after
- * an index build: 5,138 a second for pgbench at 5,000): the baseline
- * comes down towards its smoothed rate, by an eighth at most, the
- * deficit is cleared, and the floor and the size are held this once.
- */
-static enum rate_verdict
-rate_asks_less(struct pacer *p)
-{
-	struct pace_rate *r = &p->rate;
-
-	if (r->avg >= 0 && r->avg < r->base)
-		r->base = r->avg > r->base - r->base / 8 ? r->avg :
-		    r->base - r->base / 8;
-	r->deficit = 0;
-	return RATE_CATCHING_UP;
-}
-
 /* The worse of the two verdicts of one window. */
 static enum rate_verdict
 worse(enum rate_verdict a, enum rate_verdict b)
@@ -411,7 +389,7 @@ enum pace_decision
 pacer_update(struct pacer *p, const struct pace_sample *s)
 {
 	long limit = pacer_probe_limit_us(p), pause = p->pause_ms;
-	enum rate_verdict v, b;
+	enum rate_verdict v;
 	int ended;
 
 	p->batches++;
@@ -423,10 +401,7 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 	ended = s->at_us >= 0 && s->at_us - p->window_us >= PACER_WINDOW_US;
 	v = rate_window(p, s, ended);
 	if (ended) {
-		b = busy_window(p, s);
-		if (v == RATE_BEHIND && b == RATE_STEADY)
-			v = rate_asks_less(p);
-		v = worse(v, b);
+		v = worse(v, busy_window(p, s));
 		p->window_us = s->at_us;
 	}
 	floor_window(p, s, v);

@@ -425,50 +425,6 @@ test_application_busier(void **state)
 	assert_int_equal(p.pause_ms, 15);
 }
 
-/*
- * Fewer writes (500 a second against 1,000 before), but as many
- * sessions busy as before (3): not held back but asking for less, or
- * measured while it caught up: the write baseline comes down by an
- * eighth, the deficit is cleared, the floor and the size held, no
- * longer pause.  Fewer writes with more sessions busy (6, not caught
- * up): behind, the floor is one batch's time.
- */
-static void
-test_fewer_writes_as_busy(void **state)
-{
-	long long xid = 1401, at = 400000;
-	struct pacer p;
-	long size;
-
-	(void)state;
-	pacer_init(&p, &adaptive);
-	pacer_rate_baseline(&p, 1000, 0);
-	pacer_rate_baseline(&p, xid, at);
-	for (int i = 0; i < 8; i++)
-		pacer_busy_baseline(&p, 3);
-	size = p.size;
-	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 3);
-	xid += 101;
-	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 3), PACE_HOLD);
-	assert_int_equal(p.rate.last, 500);
-	assert_int_equal(p.rate.base, 875);
-	assert_int_equal(p.rate.deficit, 0);
-	assert_int_equal(p.rate.floor_ms, 0);
-	assert_int_equal(p.size, size);
-	assert_string_equal(p.reason,
-	    "application not caught up yet: size held");
-	for (int i = 0; i < 3; i++)
-		pacer_busy_sample(&p, 6);
-	xid += 101;
-	at += 200000;
-	assert_int_equal(bbatch(&p, 10, xid, at, 6), PACE_SHRINK);
-	assert_string_equal(p.reason,
-	    "application behind: fewer writes than before");
-	assert_int_equal(p.rate.floor_ms, 10);
-}
-
 /* One window of n busy samples v[] (sessions), then its batch. */
 static enum pace_decision
 bwindow(struct pacer *p, long long *at, const long *v, int n)
@@ -830,7 +786,6 @@ main(void)
 		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_marks),
-		cmocka_unit_test(test_fewer_writes_as_busy),
 		cmocka_unit_test(test_busy_baseline_down),
 		cmocka_unit_test(test_busy_zero_baseline),
 		cmocka_unit_test(test_busy_band_unstuck),
