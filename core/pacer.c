@@ -31,24 +31,30 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->reason = lim->adaptive ? "first batch" : "fixed size and pause";
 }
 
-void
-pacer_baseline(struct pacer *p, long probe_us)
+/* The median of n > 0 values (of two in the middle, their mean). */
+static long
+median(const long *a, int n)
 {
 	long v[PACER_NBASE], t;
-	int n, i, j;
+	int i, j;
 
-	if (probe_us < 0 || p->nbase == PACER_NBASE)
-		return;
-	p->base[p->nbase++] = probe_us;
-	n = p->nbase;
-	memcpy(v, p->base, sizeof(long) * (size_t)n);
+	memcpy(v, a, sizeof(long) * (size_t)n);
 	for (i = 1; i < n; i++)
 		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
 			t = v[j];
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	p->probe_base_us = v[n / 2];
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void
+pacer_baseline(struct pacer *p, long probe_us)
+{
+	if (probe_us < 0 || p->nbase == PACER_NBASE)
+		return;
+	p->base[p->nbase++] = probe_us;
+	p->probe_base_us = median(p->base, p->nbase);
 }
 
 long
@@ -68,13 +74,11 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 
 	if (xid < 0)
 		return;
-	if (r->nbase++ == 0) {
-		r->base_xid = xid;
-		r->base_us = at_us;
-	} else if (at_us > r->base_us) {
-		/* less the ids of the probes since the first */
-		r->base = (long)((xid - r->base_xid - (r->nbase - 1)) *
-		    1000000 / (at_us - r->base_us));
+	if (r->nbase++ > 0 && at_us > r->at_us && r->ngap < PACER_NBASE) {
+		/* less this probe's own id */
+		r->gap[r->ngap++] = (long)((xid - r->xid - 1) * 1000000 /
+		    (at_us - r->at_us));
+		r->base = median(r->gap, r->ngap);
 	}
 	r->xid = xid;		/* the first window starts here */
 	r->at_us = p->window_us = at_us;

@@ -247,6 +247,34 @@ test_application_behind(void **state)
 }
 
 /*
+ * The write baseline is the median of the rates between the probes
+ * before the first batch: 200 others' ids in each 0.2 s gap but one
+ * (300, the application catching up after an index build): 1,000 a
+ * second, not the 1,125 of the whole 0.8 s.  One gap: its rate.
+ */
+static void
+test_rate_baseline_median(void **state)
+{
+	long long xid = 1000, at = 0;
+	long others[] = { 200, 300, 200, 200 };
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, xid, at);
+	assert_int_equal(p.rate.base, -1);
+	for (int i = 0; i < 4; i++) {
+		xid += others[i] + 1;	/* and the probe's own */
+		at += 200000;
+		pacer_rate_baseline(&p, xid, at);
+		if (i == 0)
+			assert_int_equal(p.rate.base, 1000);
+	}
+	assert_int_equal(p.rate.base, 1000);
+	assert_int_equal(p.rate.ngap, 4);
+}
+
+/*
  * The baseline comes down to the application's rate over the last
  * windows, not to the one window a stall made short: 10,000 writes a
  * second before the first batch (taken while it caught up after
@@ -783,6 +811,7 @@ main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_application_behind),
 		cmocka_unit_test(test_baseline_down),
+		cmocka_unit_test(test_rate_baseline_median),
 		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_marks),
