@@ -41,7 +41,9 @@
  *     whichever is less, above it, the application is busier (as
  *     behind, below); past once, a quarter of a session, and the
  *     baseline (twice as long) or two sessions, whichever is less, it
- *     has not caught up yet.
+ *     has not caught up yet.  An application with all but two of its
+ *     sessions or fewer idle before the first batch (6 of 8 busy) can
+ *     pass neither: the write rate alone sees it fall behind.
  * A batch over the target shrinks the size to what its rate says lands
  * under the target, by half at most (and once at min_size doubles the
  * pause instead); one that had to be retried after a lock timeout
@@ -64,7 +66,7 @@
  * (or not caught up) then may have more to do than before: the busy
  * baseline goes up towards the window's mean, by an eighth at most, the
  * floor held until the mean is within the "not caught up" mark of it
- * (twice the baseline, or two sessions more).  "Four batches' time" is max_pause_ms
+ * (see above).  "Four batches' time" is max_pause_ms
  * when that is less (the floor cannot pass it); a batch measured at
  * 0 ms counts as 1 ms.  After four windows in a row found
  * steady by the busy sessions, their baseline follows the windows'
@@ -77,8 +79,9 @@
  * slower on one window in ten).
  *
  * While the application writes once a target's time or more often
- * (its rate before the first batch: 50 a second for a target of 20 ms,
- * one write or more a batch), the pause is a quarter of the batch's time
+ * (its write baseline: 50 a second for a target of 20 ms, one write or
+ * more a batch; the rest goes with the baseline when that comes down),
+ * the pause is a quarter of the batch's time
  * at least, the rest (within max_pause; rest_ms, kept apart from the
  * pause the rules above decide on): the backfill runs about 4/5 of the
  * time at most, and what a batch made the application wait for (its

@@ -272,6 +272,17 @@ test_rate_baseline_median(void **state)
 	}
 	assert_int_equal(p.rate.base, 1000);
 	assert_int_equal(p.rate.ngap, 4);
+	/* an even count: the mean of the two in the middle (250 in 0.2 s) */
+	pacer_init(&p, &adaptive);
+	xid = 1000;
+	at = 0;
+	pacer_rate_baseline(&p, xid, at);
+	for (int i = 0; i < 4; i++) {
+		xid += (i == 1 || i == 2 ? 300 : 200) + 1;
+		at += 200000;
+		pacer_rate_baseline(&p, xid, at);
+	}
+	assert_int_equal(p.rate.base, 1250);
 }
 
 /*
@@ -339,6 +350,12 @@ test_rest(void **state)
 	pacer_rate_baseline(&p, 1401, 400000);
 	wbatch(&p, 400, 1402, 900000, 0);
 	assert_int_equal(pacer_pause_ms(&p), 50);
+	pacer_init(&p, &adaptive);	/* 50 a second: one a target's time */
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_rate_baseline(&p, 1011, 200000);
+	assert_int_equal(p.rate.base, 50);
+	wbatch(&p, 16, 1012, 250000, 0);
+	assert_int_equal(pacer_pause_ms(&p), 4);
 	pacer_init(&p, &adaptive);
 	pacer_rate_baseline(&p, 1000, 0);
 	pacer_rate_baseline(&p, 1003, 400000);	/* and the probe's own */
