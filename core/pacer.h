@@ -18,10 +18,10 @@
  *     burst of catching up after an index build, in one of those gaps,
  *     left out: taken over them all, it once made pgbench at 5,000 a
  *     second 5,138, and found it behind ten windows).  A window's count
- *     N varies by about
- *     sqrt(N) on its own: only what it is short beyond that counts, and
- *     adds up (a CUSUM) to the deficit, which keeps 7/8 of itself a
- *     window and stops at a quarter of a second's writes.  Short in this
+ *     N varies by about sqrt(N) on its own: only what it is short
+ *     beyond that counts, and adds up (a CUSUM) to the deficit, which
+ *     keeps 7/8 of itself a window and stops at a quarter of a second's
+ *     writes.  Short in this
  *     window with a deficit past 2 sqrt(N): the application is behind,
  *     waiting for the CPU, the WAL or the locks the batches take; a
  *     deficit past sqrt(N) left: catching up; less: at its rate.  The
@@ -81,12 +81,11 @@
  * While the application writes once a target's time or more often
  * (its write baseline: 50 a second for a target of 20 ms, one write or
  * more a batch; the rest goes with the baseline when that comes down),
- * the pause is a quarter of the batch's time
- * at least, the rest (within max_pause; rest_ms, kept apart from the
- * pause the rules above decide on): the backfill runs about 4/5 of the
- * time at most, and what a batch made the application wait for (its
- * row locks, the flush of the WAL it wrote ahead of their commits)
- * drains before the next one.
+ * the pause is a quarter of the batch's time at least, the rest (within
+ * max_pause; rest_ms, kept apart from the pause the rules above decide
+ * on): the backfill runs about 4/5 of the time at most, and what a
+ * batch made the application wait for (its row locks, the flush of the
+ * WAL it wrote ahead of their commits) drains before the next one.
  *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
