@@ -74,7 +74,7 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 
 	if (xid < 0)
 		return;
-	if (r->nbase++ > 0 && at_us > r->at_us && r->ngap < PACER_NBASE) {
+	if (r->xid >= 0 && at_us > r->at_us && r->ngap < PACER_NBASE) {
 		/* less this probe's own id */
 		r->gap[r->ngap++] = (long)((xid - r->xid - 1) * 1000000 /
 		    (at_us - r->at_us));

@@ -142,8 +142,8 @@ struct pace_rate {
 	long long	xid;		/* the window's first, -1: none */
 	long long	at_us;
 	long		own;		/* ids the backfill took since */
-	long		nbase;		/* probes before the first batch */
-	long		gap[PACER_NBASE]; /* per second between two of them */
+	long		gap[PACER_NBASE]; /* per second between two probes
+					   before the first batch */
 	int		ngap;
 	long		base;		/* their median (a burst of catching
 					   up in one gap left out), -1 */
