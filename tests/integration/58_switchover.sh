@@ -107,6 +107,14 @@ t0=$(_ms)
 rep_stop "$R" a fast
 rep_promote "$R" b || _fail "b is promoted"
 on_b() { status_says "$SOCK" "d['data']['database']['available'] and d['data']['database']['host'] == '$(sock b)' and d['data']['database']['role'] == 'primary' and d['data']['jobs'] == 0"; }
+# on_b, or the status and the daemon's last lines when it is not (a
+# failure says where the daemon stood)
+on_b_or_why() {
+	on_b && return 0
+	ctl --json status
+	tail -n 40 daemon.log
+	return 1
+}
 wait_until 60 on_b
 ms=$(( $(_ms) - t0 ))
 like "idle: on the new primary b within seconds (${ms} ms)" "$ms" '^[0-9]{1,5}$'
@@ -128,7 +136,7 @@ like "fenced: status no longer calls it primary" \
 on b "ALTER SYSTEM RESET default_transaction_read_only" >/dev/null
 on b "SELECT pg_reload_conf()" >/dev/null
 wait_until 60 on_b
-ok "fenced: back on b once it takes writes" on_b
+ok "fenced: back on b once it takes writes" on_b_or_why
 # a COMMIT whose answer is lost: b has committed it (locally) and waits
 # for a synchronous standby that does not exist when its backend is
 # terminated.  The failure the daemon kept must not be written: the
