@@ -58,7 +58,8 @@
 # (rows per backfill batch, default 2000: the safe script's fixed size and
 # migrated's starting size), PAUSE (set: a fixed pause=PAUSE, which turns
 # migrated's pacing off; unset: adaptive), PACE (more batch options for
-# migrated, e.g. "target=10ms max_pause=200ms"), SAFE_PAUSE (ms between
+# migrated, e.g. "target=10ms max_pause=200ms"), NICE (migrated's
+# timeouts.batch_nice, 0-19; unset: its default), SAFE_PAUSE (ms between
 # the safe script's batches, default 0), STEPS (which of baseline
 # enh_naive enh_safe enh_fixed enh_migrated t1_naive t1_migrated to run,
 # default all), KEEP=1 keeps the work folder (pgbench logs, daemon and server log;
@@ -241,6 +242,8 @@ database: "dbname=bench"
 models: $W/models
 migrations: $W/migrations
 socket: $W/ctl.sock
+${NICE:+timeouts:
+  batch_nice: $NICE}
 EOF
 sed "s|$W/models\$|$W/models2|; s|$W/migrations\$|$W/empty|" \
     "$W/migrated.yaml" >"$W/migrated2.yaml"
