@@ -60,10 +60,15 @@
  * rate, no batch grows (the batches in between would otherwise undo the
  * longer pause with larger sizes); one still
  * behind while the floor is four batches' time (the backfill idle 4/5 of
- * the time) may ask for less than before: the baseline comes down
+ * the time) may ask for less than before, unless it is starved (by
+ * Little's law, its busy sessions, smoothed, more than its smoothed
+ * write rate explains at the time each write took before the first
+ * batch, past the "not caught up" mark: an application that asks for
+ * less has as many fewer sessions busy): the baseline comes down
  * towards its smoothed rate over the last windows (not the one window's,
  * which a stall makes short), by an eighth at most; one still busier
- * (or not caught up) then may have more to do than before: the busy
+ * (or not caught up) then, while it writes at its rate, may have more
+ * to do than before: the busy
  * baseline goes up towards the window's mean, by an eighth at most, the
  * floor held until the mean is within the "not caught up" mark of it
  * (see above).  "Four batches' time" is max_pause_ms
