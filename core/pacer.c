@@ -74,10 +74,16 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 
 	if (xid < 0)
 		return;
-	if (r->xid >= 0 && at_us > r->at_us && r->ngap < PACER_NBASE) {
+	if (r->xid >= 0 && at_us > r->at_us) {
+		if (r->ngap == PACER_NBASE - 1) {	/* the last ones */
+			memmove(r->gap, r->gap + 1,
+			    sizeof(r->gap) - sizeof(r->gap[0]));
+			r->ngap--;
+		}
 		/* less this probe's own id */
 		r->gap[r->ngap++] = (long)((xid - r->xid - 1) * 1000000 /
 		    (at_us - r->at_us));
+		r->gap_us = (long)(at_us - r->at_us);
 		r->base = median(r->gap, r->ngap);
 	}
 	r->xid = xid;		/* the first window starts here */
@@ -175,6 +181,23 @@ isqrt(long n)
 		y = (x + n / x) / 2;
 	}
 	return x;
+}
+
+int
+pacer_rate_settled(const struct pacer *p)
+{
+	const struct pace_rate *r = &p->rate;
+	long long n;
+	long noise;
+
+	if (r->xid < 0)		/* no ids: nothing to wait for */
+		return 1;
+	if (r->ngap < PACER_NBASE - 1)
+		return 0;
+	/* a gap's count varies by its square root */
+	n = (long long)r->base * r->gap_us / 1000000;
+	noise = (long)(isqrt((long)n) * 1000000LL / r->gap_us);
+	return r->gap[r->ngap - 1] >= r->base - noise;
 }
 
 /*

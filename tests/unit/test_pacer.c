@@ -286,6 +286,48 @@ test_rate_baseline_median(void **state)
 }
 
 /*
+ * An application coming down from a burst of catching up (after an
+ * index build): 6,000, 5,500, 5,000, 4,500 a second in the gaps of
+ * 0.2 s between the probes, then its own 4,000.  The baseline is the
+ * median of the last four gaps; it settles once the last is not short
+ * of their median beyond its noise (the square root of its count, 145
+ * a second at 4,250): at the seventh gap, at 4,000.  At a steady rate,
+ * the four gaps of the five probes do; with no ids, nothing waits.
+ */
+static void
+test_rate_settles(void **state)
+{
+	long rate[] = { 6000, 5500, 5000, 4500, 4000, 4000, 4000 };
+	long long xid = 1000, at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	assert_int_equal(pacer_rate_settled(&p), 1);	/* no ids */
+	pacer_rate_baseline(&p, xid, at);
+	for (int i = 0; i < 7; i++) {
+		assert_int_equal(pacer_rate_settled(&p), 0);
+		xid += rate[i] / 5 + 1;		/* and the probe's own */
+		at += 200000;
+		pacer_rate_baseline(&p, xid, at);
+	}
+	assert_int_equal(pacer_rate_settled(&p), 1);
+	assert_int_equal(p.rate.ngap, 4);
+	assert_int_equal(p.rate.base, 4000);
+	pacer_init(&p, &adaptive);
+	xid = 1000;
+	at = 0;
+	pacer_rate_baseline(&p, xid, at);
+	for (int i = 0; i < 4; i++) {
+		xid += 201;
+		at += 200000;
+		pacer_rate_baseline(&p, xid, at);
+	}
+	assert_int_equal(pacer_rate_settled(&p), 1);
+	assert_int_equal(p.rate.base, 1000);
+}
+
+/*
  * The baseline comes down to the application's rate over the last
  * windows, not to the one window a stall made short: 10,000 writes a
  * second before the first batch (taken while it caught up after
@@ -902,6 +944,7 @@ main(void)
 		cmocka_unit_test(test_application_behind),
 		cmocka_unit_test(test_baseline_down),
 		cmocka_unit_test(test_rate_baseline_median),
+		cmocka_unit_test(test_rate_settles),
 		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_marks),
