@@ -27,9 +27,10 @@
  * same connection between two batches, is timed once a rate window
  * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, before
  * the first batch, for the baselines of both (and more, up to
- * PACER_NBASE_MAX, while the write rate settles: pacer_rate_settled()).  The application's busy
- * sessions are counted by each batch's bounds statement and every
- * PACER_BUSY_GAP_MS of a pause and of the gaps before the first batch.
+ * PACER_NBASE_MAX, while the write rate settles: pacer_rate_settled()).
+ * The application's busy sessions are counted by each batch's bounds
+ * statement and every PACER_BUSY_GAP_MS of a pause and of the gaps
+ * before the first batch.
  * An adaptive batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten
  * times the target (the file's lock_timeout if shorter); a lock timeout
  * halves the size before the retry.  Every batch event carries the

@@ -279,13 +279,13 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	if (w > 0 && r->deficit > 2 * noise && backfill_idle(p, s) &&
 	    r->avg < r->base && !starved(p)) {
 		/* as few with the backfill idle 4/5 of the time, and not
-		   starved: the
-		   application may ask for less than before, not the
-		   backfill's fault; the baseline comes down to its rate over
-		   the last windows (one window's, short by a stall, would
-		   take it below what the application asks, and hide the
-		   next time it falls behind), by an eighth at most (a server
-		   too busy for it either way is not a reason to go faster) */
+		   starved: the application may ask for less than before,
+		   not the backfill's fault; the baseline comes down to its
+		   rate over the last windows (one window's, short by a
+		   stall, would take it below what the application asks,
+		   and hide the next time it falls behind), by an eighth at
+		   most (a server too busy for it either way is not a
+		   reason to go faster) */
 		r->base = r->avg > r->base - r->base / 8 ? r->avg :
 		    r->base - r->base / 8;
 		r->deficit = 0;
