@@ -26,9 +26,11 @@
  * A probe, a trivial write transaction (SELECT txid_current()) on the
  * same connection between two batches, is timed once a rate window
  * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, before
- * the first batch, for the baselines of both.  The application's busy
- * sessions are counted by each batch's bounds statement and every
- * PACER_BUSY_GAP_MS of a pause and of the gaps before the first batch.
+ * the first batch, for the baselines of both (and more, up to
+ * PACER_NBASE_MAX, while the write rate settles: pacer_rate_settled()).
+ * The application's busy sessions are counted by each batch's bounds
+ * statement and every PACER_BUSY_GAP_MS of a pause and of the gaps
+ * before the first batch.
  * An adaptive batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten
  * times the target (the file's lock_timeout if shorter); a lock timeout
  * halves the size before the retry.  Every batch event carries the
@@ -512,9 +514,12 @@ bf_pace_init(struct backfill *b)
 	if (b->ex->w->lim.lock_ms > 0 && b->ex->w->lim.lock_ms < ms)
 		ms = b->ex->w->lim.lock_ms;
 	snprintf(b->lock_ms, sizeof(b->lock_ms), "%ldms", ms);
-	for (int i = 0; i < PACER_NBASE; i++) {
+	for (int i = 0; i < PACER_NBASE_MAX; i++) {
 		long long xid, at;
 
+		if ((i >= PACER_NBASE && pacer_rate_settled(&b->pace)) ||
+		    runner_stopped(b->ex))
+			break;
 		if (i > 0)
 			bf_wait(b, RATE_GAP_MS, 1);
 		pacer_baseline(&b->pace, bf_probe(b, &xid, &at));

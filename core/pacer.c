@@ -74,10 +74,16 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 
 	if (xid < 0)
 		return;
-	if (r->xid >= 0 && at_us > r->at_us && r->ngap < PACER_NBASE) {
+	if (r->xid >= 0 && at_us > r->at_us) {
+		if (r->ngap == PACER_NBASE - 1) {	/* the last ones */
+			memmove(r->gap, r->gap + 1,
+			    sizeof(r->gap) - sizeof(r->gap[0]));
+			r->ngap--;
+		}
 		/* less this probe's own id */
 		r->gap[r->ngap++] = (long)((xid - r->xid - 1) * 1000000 /
 		    (at_us - r->at_us));
+		r->gap_us = (long)(at_us - r->at_us);
 		r->base = median(r->gap, r->ngap);
 	}
 	r->xid = xid;		/* the first window starts here */
@@ -177,6 +183,23 @@ isqrt(long n)
 	return x;
 }
 
+int
+pacer_rate_settled(const struct pacer *p)
+{
+	const struct pace_rate *r = &p->rate;
+	long long n;
+	long noise;
+
+	if (r->xid < 0)		/* no ids: nothing to wait for */
+		return 1;
+	if (r->ngap < PACER_NBASE - 1)
+		return 0;
+	/* a gap's count varies by its square root */
+	n = (long long)r->base * r->gap_us / 1000000;
+	noise = (long)(isqrt((long)n) * 1000000LL / r->gap_us);
+	return r->gap[r->ngap - 1] >= r->base - noise;
+}
+
 /*
  * The floor keeps the backfill idle 4/5 of the time: four batches'
  * time (a batch measured at 0 ms counts as 1), or max_pause_ms, which
@@ -189,6 +212,40 @@ backfill_idle(const struct pacer *p, const struct pace_sample *s)
 
 	return p->rate.floor_ms >= (four < p->lim.max_pause_ms ? four :
 	    p->lim.max_pause_ms);
+}
+
+/* k times the busy baseline b, but no more than cap (hundredths). */
+static long
+rel(long b, long k, long cap)
+{
+	return k * b < cap ? k * b : cap;
+}
+
+/*
+ * Little's law: the application's busy sessions (smoothed over the
+ * windows before this one) are more than its write rate (smoothed)
+ * explains at the time each write took before the first batch (the
+ * busy mean then, over the write rate then: the median of the gaps),
+ * past the "not caught up" mark (twice that, two sessions at most, a
+ * quarter at least; see busy_window()).  An application that asks for
+ * fewer writes has as many fewer sessions busy; one that makes fewer
+ * with as many or more busy is starved by the server.  0 when either
+ * is unknown.
+ */
+static int
+starved(const struct pacer *p)
+{
+	const struct pace_busy *u = &p->busy;
+	const struct pace_rate *r = &p->rate;
+	long b0, r0, expect, mark;
+
+	if (u->nbase == 0 || u->avg < 0 || r->avg < 0 || r->ngap == 0 ||
+	    (r0 = median(r->gap, r->ngap)) <= 0)
+		return 0;
+	b0 = (long)(u->base_sum / u->nbase);
+	expect = (long)((long long)b0 * r->avg / r0);
+	mark = rel(b0, 1, 200) > 25 ? rel(b0, 1, 200) : 25;
+	return u->avg > expect + mark;
 }
 
 /*
@@ -220,14 +277,15 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	cap = r->base / 4 > 4 * noise ? r->base / 4 : 4 * noise;
 	r->deficit = clamp(r->deficit - r->deficit / 8 + w, 0, cap);
 	if (w > 0 && r->deficit > 2 * noise && backfill_idle(p, s) &&
-	    r->avg < r->base) {
-		/* as few with the backfill idle 4/5 of the time: the
-		   application may ask for less than before, not the
-		   backfill's fault; the baseline comes down to its rate over
-		   the last windows (one window's, short by a stall, would
-		   take it below what the application asks, and hide the
-		   next time it falls behind), by an eighth at most (a server
-		   too busy for it either way is not a reason to go faster) */
+	    r->avg < r->base && !starved(p)) {
+		/* as few with the backfill idle 4/5 of the time, and not
+		   starved: the application may ask for less than before,
+		   not the backfill's fault; the baseline comes down to its
+		   rate over the last windows (one window's, short by a
+		   stall, would take it below what the application asks,
+		   and hide the next time it falls behind), by an eighth at
+		   most (a server too busy for it either way is not a
+		   reason to go faster) */
 		r->base = r->avg > r->base - r->base / 8 ? r->avg :
 		    r->base - r->base / 8;
 		r->deficit = 0;
@@ -249,20 +307,15 @@ towards(long b, long t)
 	return t > b - step ? t : b - step;
 }
 
-/* k times the busy baseline b, but no more than cap (hundredths). */
-static long
-rel(long b, long k, long cap)
-{
-	return k * b < cap ? k * b : cap;
-}
-
 /*
  * At the end of a window: the application's busy sessions, the
  * window's mean against the baseline's, beyond the noise of a mean of
- * that many samples (see pacer.h).
+ * that many samples (see pacer.h); rv, the same window's verdict on its
+ * writes.
  */
 static enum rate_verdict
-busy_window(struct pacer *p, const struct pace_sample *s)
+busy_window(struct pacer *p, const struct pace_sample *s,
+    enum rate_verdict rv)
 {
 	struct pace_busy *u = &p->busy;
 	enum rate_verdict v;
@@ -285,9 +338,12 @@ busy_window(struct pacer *p, const struct pace_sample *s)
 	u->last = m;
 	u->sum = u->n = 0;
 	u->avg = u->avg < 0 ? m : u->avg + (m - u->avg) / 8;
-	if (m > u->base + noise && backfill_idle(p, s)) {
-		/* as busy with the backfill idle 4/5 of the time: the
-		   application may have more to do than before; up
+	if (m > u->base + noise && backfill_idle(p, s) &&
+	    rv != RATE_BEHIND && rv != RATE_CATCHING_UP) {
+		/* as busy with the backfill idle 4/5 of the time, and
+		   writing at its rate (short of it, its sessions wait for
+		   the server, not for more work): the application may have
+		   more to do than before; up
 		   towards the window's mean, by an eighth at most; the
 		   floor held until the mean is within the mark (lowered,
 		   it would no longer keep the backfill idle: slower
@@ -405,7 +461,7 @@ pacer_update(struct pacer *p, const struct pace_sample *s)
 	ended = s->at_us >= 0 && s->at_us - p->window_us >= PACER_WINDOW_US;
 	v = rate_window(p, s, ended);
 	if (ended) {
-		v = worse(v, busy_window(p, s));
+		v = worse(v, busy_window(p, s, v));
 		p->window_us = s->at_us;
 	}
 	floor_window(p, s, v);

@@ -14,10 +14,15 @@
  *   - the application's write rate: each batch's transaction id less
  *     the one before, less the ids the backfill and its probes took
  *     themselves, per second, on windows of PACER_WINDOW_US, against the
- *     median of the same between the probes before the first batch (a
+ *     median of the same over the last four gaps between the probes
+ *     before the first batch (a
  *     burst of catching up after an index build, in one of those gaps,
  *     left out: taken over them all, it once made pgbench at 5,000 a
- *     second 5,138, and found it behind ten windows).  A window's count
+ *     second 5,138, and found it behind ten windows); while the last
+ *     gap is short of that median beyond its noise, the application is
+ *     still coming down from such a burst (pgbench at 4,000 a second
+ *     read as 5,454 and 6,012 on a slow host): more probes, up to
+ *     PACER_NBASE_MAX (pacer_rate_settled()).  A window's count
  *     N varies by about sqrt(N) on its own: only what it is short
  *     beyond that counts, and adds up (a CUSUM) to the deficit, which
  *     keeps 7/8 of itself a window and stops at a quarter of a second's
@@ -60,10 +65,15 @@
  * rate, no batch grows (the batches in between would otherwise undo the
  * longer pause with larger sizes); one still
  * behind while the floor is four batches' time (the backfill idle 4/5 of
- * the time) may ask for less than before: the baseline comes down
+ * the time) may ask for less than before, unless it is starved (by
+ * Little's law, its busy sessions, smoothed, more than its smoothed
+ * write rate explains at the time each write took before the first
+ * batch, past the "not caught up" mark: an application that asks for
+ * less has as many fewer sessions busy): the baseline comes down
  * towards its smoothed rate over the last windows (not the one window's,
  * which a stall makes short), by an eighth at most; one still busier
- * (or not caught up) then may have more to do than before: the busy
+ * (or not caught up) then, while it writes at its rate, may have more
+ * to do than before: the busy
  * baseline goes up towards the window's mean, by an eighth at most, the
  * floor held until the mean is within the "not caught up" mark of it
  * (see above).  "Four batches' time" is max_pause_ms
@@ -93,6 +103,8 @@
 #define MIGRATE_PACER_H
 
 #define PACER_NBASE	5	/* probes pacer_baseline() keeps */
+#define PACER_NBASE_MAX	15	/* probes before the first batch, at
+				   most, while the write rate settles */
 #define PACER_WINDOW_US	200000	/* the write rate's window */
 #define PACER_BUSY_GAP_MS 20	/* between busy samples in a pause */
 
@@ -142,9 +154,11 @@ struct pace_rate {
 	long long	xid;		/* the window's first, -1: none */
 	long long	at_us;
 	long		own;		/* ids the backfill took since */
-	long		gap[PACER_NBASE]; /* per second between two probes
-					   before the first batch */
+	long		gap[PACER_NBASE - 1]; /* per second between two
+					   probes before the first batch,
+					   the last ones */
 	int		ngap;
+	long		gap_us;		/* the last gap's length */
 	long		base;		/* their median (a burst of catching
 					   up in one gap left out), -1 */
 	long		last;		/* the last window's, -1: none */
@@ -201,6 +215,14 @@ void	pacer_baseline(struct pacer *, long probe_us);
 /* A probe's transaction id before the first batch: the first starts the
    window of the baseline rate, each later one ends it. */
 void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
+/*
+ * The write baseline has settled: four gaps, the last not short of
+ * their median by more than its count's noise (the square root); one
+ * still short, the application is still coming down from a burst of
+ * catching up (after an index build): probe again, up to
+ * PACER_NBASE_MAX.  No ids at all: settled.
+ */
+int	pacer_rate_settled(const struct pacer *);
 /* A busy sample before the first batch (-1: none). */
 void	pacer_busy_baseline(struct pacer *, long busy);
 /* A busy sample in a pause (-1: none): it counts in the window. */

@@ -286,6 +286,48 @@ test_rate_baseline_median(void **state)
 }
 
 /*
+ * An application coming down from a burst of catching up (after an
+ * index build): 6,000, 5,500, 5,000, 4,500 a second in the gaps of
+ * 0.2 s between the probes, then its own 4,000.  The baseline is the
+ * median of the last four gaps; it settles once the last is not short
+ * of their median beyond its noise (the square root of its count, 145
+ * a second at 4,250): at the seventh gap, at 4,000.  At a steady rate,
+ * the four gaps of the five probes do; with no ids, nothing waits.
+ */
+static void
+test_rate_settles(void **state)
+{
+	long rate[] = { 6000, 5500, 5000, 4500, 4000, 4000, 4000 };
+	long long xid = 1000, at = 0;
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	assert_int_equal(pacer_rate_settled(&p), 1);	/* no ids */
+	pacer_rate_baseline(&p, xid, at);
+	for (int i = 0; i < 7; i++) {
+		assert_int_equal(pacer_rate_settled(&p), 0);
+		xid += rate[i] / 5 + 1;		/* and the probe's own */
+		at += 200000;
+		pacer_rate_baseline(&p, xid, at);
+	}
+	assert_int_equal(pacer_rate_settled(&p), 1);
+	assert_int_equal(p.rate.ngap, 4);
+	assert_int_equal(p.rate.base, 4000);
+	pacer_init(&p, &adaptive);
+	xid = 1000;
+	at = 0;
+	pacer_rate_baseline(&p, xid, at);
+	for (int i = 0; i < 4; i++) {
+		xid += 201;
+		at += 200000;
+		pacer_rate_baseline(&p, xid, at);
+	}
+	assert_int_equal(pacer_rate_settled(&p), 1);
+	assert_int_equal(p.rate.base, 1000);
+}
+
+/*
  * The baseline comes down to the application's rate over the last
  * windows, not to the one window a stall made short: 10,000 writes a
  * second before the first batch (taken while it caught up after
@@ -695,6 +737,79 @@ test_busy_zero_ms(void **state)
 }
 
 /*
+ * One window of 0.2 s with batches of 5 ms: others' writes at rate a
+ * second (and the batch's own id), busy sessions busy in its three
+ * samples (two in the pause, one as the batch starts).
+ */
+static void
+swindow(struct pacer *p, long long *xid, long long *at, long rate,
+    long busy)
+{
+	*xid += rate / 5 + 1;
+	*at += 200000;
+	pacer_busy_sample(p, busy);
+	pacer_busy_sample(p, busy);
+	bbatch(p, 5, *xid, *at, busy);
+}
+
+/*
+ * Half the writes of before the first batch (500 a second against
+ * 1,000, with 4 sessions busy), window after window, the backfill idle
+ * 4/5 of the time from the fourth (a floor of 20 ms, batches of 5).
+ * With 8 sessions busy, where its writes explain 2 (Little's law) and
+ * the "not caught up" mark is 2 more: starved, not asking for less.
+ * Neither baseline moves, and the floor doubles up to max_pause; then
+ * at its rate again but with a deficit left (catching up), still 8
+ * busy: the busy baseline does not go up.  With 2 busy (each write as
+ * long as before), or 3 (half as long again, within the mark), it asks
+ * for less: the write baseline comes down, an eighth a window at most,
+ * until the writes are at it, and the floor goes back to 0.
+ */
+static void
+test_starved_not_less(void **state)
+{
+	static const long busy[] = { 8, 2, 3 };
+	long long xid, at;
+	struct pacer p;
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		pacer_init(&p, &adaptive);
+		pacer_rate_baseline(&p, 1000, 0);
+		pacer_rate_baseline(&p, xid = 1401, at = 400000);
+		for (int i = 0; i < 8; i++)
+			pacer_busy_baseline(&p, 4);
+		for (int w = 0; w < 3; w++)
+			swindow(&p, &xid, &at, 500, busy[k]);
+		assert_int_equal(p.rate.floor_ms, 20);
+		assert_int_equal(p.rate.base, 1000);
+		swindow(&p, &xid, &at, 500, busy[k]);
+		if (k > 0) {
+			assert_int_equal(p.rate.base, 875);
+			assert_int_equal(p.rate.deficit, 0);
+			for (int w = 0; w < 40; w++)
+				swindow(&p, &xid, &at, 500, busy[k]);
+			assert_true(p.rate.base < 560);
+			assert_int_equal(p.rate.floor_ms, 0);
+			continue;
+		}
+		for (int w = 0; w < 6; w++)
+			swindow(&p, &xid, &at, 500, 8);
+		assert_int_equal(p.rate.base, 1000);
+		assert_int_equal(p.busy.base, 400);
+		assert_int_equal(p.rate.floor_ms, 500);
+		assert_int_equal(p.pause_ms, 500);
+		assert_string_equal(p.reason,
+		    "application behind: fewer writes than before");
+		for (int w = 0; w < 2; w++)
+			swindow(&p, &xid, &at, 1000, 8);
+		assert_true(p.rate.deficit > 14);	/* the noise */
+		assert_int_equal(p.rate.last, 1000);
+		assert_int_equal(p.busy.base, 400);
+	}
+}
+
+/*
  * A Poisson draw of mean 1 (Knuth's: uniforms multiplied until below
  * e^-1), from a fixed linear congruential sequence: the same every run.
  */
@@ -829,6 +944,7 @@ main(void)
 		cmocka_unit_test(test_application_behind),
 		cmocka_unit_test(test_baseline_down),
 		cmocka_unit_test(test_rate_baseline_median),
+		cmocka_unit_test(test_rate_settles),
 		cmocka_unit_test(test_rest),
 		cmocka_unit_test(test_application_busier),
 		cmocka_unit_test(test_busy_marks),
@@ -837,6 +953,7 @@ main(void)
 		cmocka_unit_test(test_busy_band_unstuck),
 		cmocka_unit_test(test_busy_up_at_max_pause),
 		cmocka_unit_test(test_busy_zero_ms),
+		cmocka_unit_test(test_starved_not_less),
 		cmocka_unit_test(test_busy_stationary_noise),
 		cmocka_unit_test(test_busy_gap),
 		cmocka_unit_test(test_busy_follow_capped),
