@@ -320,7 +320,11 @@ test_rate_settles(void **state)
 	assert_int_equal(p.rate.ngap, 4);
 	assert_int_equal(p.rate.base, 4000);
 	assert_int_equal(p.busy.base, 400);
+	assert_int_equal(p.busy.spread, 0);
 	assert_int_equal(p.busy.nbase, 4);
+	for (int i = 0; i < 8; i++)	/* the probes' time: the last five */
+		pacer_baseline(&p, i < 3 ? 5000 : 300);
+	assert_int_equal(p.probe_base_us, 300);
 	pacer_init(&p, &adaptive);
 	xid = 1000;
 	at = 0;
