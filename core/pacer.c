@@ -51,8 +51,13 @@ median(const long *a, int n)
 void
 pacer_baseline(struct pacer *p, long probe_us)
 {
-	if (probe_us < 0 || p->nbase == PACER_NBASE)
+	if (probe_us < 0)
 		return;
+	if (p->nbase == PACER_NBASE) {		/* the last ones */
+		memmove(p->base, p->base + 1,
+		    sizeof(p->base) - sizeof(p->base[0]));
+		p->nbase--;
+	}
 	p->base[p->nbase++] = probe_us;
 	p->probe_base_us = median(p->base, p->nbase);
 }
@@ -65,6 +70,36 @@ pacer_probe_limit_us(const struct pacer *p)
 	if (b < 0)
 		return -1;
 	return b * 4 > b + 2000 ? b * 4 : b + 2000;
+}
+
+static void	busy_stats(struct pace_busy *);
+
+/*
+ * A gap of the write rate's ended: the busy samples since the last one
+ * are its own; the baseline keeps the gaps the write rate keeps, and
+ * the samples after them, so that the two cover the same time.
+ */
+static void
+busy_gap(struct pace_busy *u)
+{
+	if (u->ngap == PACER_NBASE - 1) {
+		u->nbase -= u->gap_n[0];
+		u->base_sum -= u->gap_sum[0];
+		u->base_sq -= u->gap_sq[0];
+		memmove(u->gap_n, u->gap_n + 1,
+		    sizeof(u->gap_n) - sizeof(u->gap_n[0]));
+		memmove(u->gap_sum, u->gap_sum + 1,
+		    sizeof(u->gap_sum) - sizeof(u->gap_sum[0]));
+		memmove(u->gap_sq, u->gap_sq + 1,
+		    sizeof(u->gap_sq) - sizeof(u->gap_sq[0]));
+		u->ngap--;
+	}
+	u->gap_n[u->ngap] = u->cur_n;
+	u->gap_sum[u->ngap] = u->cur_sum;
+	u->gap_sq[u->ngap++] = u->cur_sq;
+	u->cur_n = 0;
+	u->cur_sum = u->cur_sq = 0;
+	busy_stats(u);
 }
 
 void
@@ -85,6 +120,7 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 		    (at_us - r->at_us));
 		r->gap_us = (long)(at_us - r->at_us);
 		r->base = median(r->gap, r->ngap);
+		busy_gap(&p->busy);
 	}
 	r->xid = xid;		/* the first window starts here */
 	r->at_us = p->window_us = at_us;
@@ -409,21 +445,38 @@ worse(enum rate_verdict a, enum rate_verdict b)
 	return a > b ? a : b;
 }
 
-void
-pacer_busy_baseline(struct pacer *p, long busy)
+/* The busy baseline's mean and spread from its samples; none: -1. */
+static void
+busy_stats(struct pace_busy *u)
 {
-	struct pace_busy *u = &p->busy;
 	long long mean, var;
 
-	if (busy < 0)
+	if (u->nbase == 0) {
+		u->base = -1;
+		u->spread = 0;
 		return;
-	u->nbase++;
-	u->base_sum += busy * 100;
-	u->base_sq += (long long)busy * busy * 10000;
+	}
 	mean = u->base_sum / u->nbase;
 	var = u->base_sq / u->nbase - mean * mean;
 	u->base = (long)mean;
 	u->spread = isqrt((long)(var > 0 ? var : 0));
+}
+
+void
+pacer_busy_baseline(struct pacer *p, long busy)
+{
+	struct pace_busy *u = &p->busy;
+	long long v = busy * 100;
+
+	if (busy < 0)
+		return;
+	u->nbase++;
+	u->base_sum += v;
+	u->base_sq += v * v;
+	u->cur_n++;
+	u->cur_sum += v;
+	u->cur_sq += v * v;
+	busy_stats(u);
 }
 
 long

@@ -178,9 +178,16 @@ struct pace_rate {
  * statement), in hundredths of a session.
  */
 struct pace_busy {
-	long		nbase;		/* samples before the first batch */
+	long		nbase;		/* samples before the first batch, */
 	long long	base_sum;
 	long long	base_sq;	/* of the squares, for the spread */
+	long		gap_n[PACER_NBASE - 1]; /* of which in each gap */
+	long long	gap_sum[PACER_NBASE - 1]; /* the write rate keeps */
+	long long	gap_sq[PACER_NBASE - 1];
+	int		ngap;
+	long		cur_n;		/* and since the last probe */
+	long long	cur_sum;
+	long long	cur_sq;
 	long		base;		/* their mean, -1: unknown */
 	long		spread;		/* a sample's standard deviation */
 	long		sum;		/* this window's samples, */
@@ -210,7 +217,8 @@ struct pacer {
 };
 
 void	pacer_init(struct pacer *, const struct pace_limits *);
-/* One probe before the first batch (the baseline is their median). */
+/* One probe before the first batch (the baseline is the median of the
+   last PACER_NBASE). */
 void	pacer_baseline(struct pacer *, long probe_us);
 /* A probe's transaction id before the first batch: the first starts the
    window of the baseline rate, each later one ends it. */
@@ -220,7 +228,11 @@ void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
  * their median by more than its count's noise (the square root); one
  * still short, the application is still coming down from a burst of
  * catching up (after an index build): probe again, up to
- * PACER_NBASE_MAX.  No ids at all: settled.
+ * PACER_NBASE_MAX.  The baselines then keep what the last gaps saw:
+ * the probes' time the last PACER_NBASE probes, the busy sessions the
+ * samples in the four gaps and after.  A burst at one rate that lasts
+ * past the first five probes and then stops is not seen: it settles at
+ * once.  No ids at all: settled.
  */
 int	pacer_rate_settled(const struct pacer *);
 /* A busy sample before the first batch (-1: none). */

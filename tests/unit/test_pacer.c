@@ -291,8 +291,12 @@ test_rate_baseline_median(void **state)
  * 0.2 s between the probes, then its own 4,000.  The baseline is the
  * median of the last four gaps; it settles once the last is not short
  * of their median beyond its noise (the square root of its count, 145
- * a second at 4,250): at the seventh gap, at 4,000.  At a steady rate,
- * the four gaps of the five probes do; with no ids, nothing waits.
+ * a second at 4,250): at the seventh gap, at 4,000.  The busy baseline
+ * (a session for each 1,000 writes a second, rounded down) covers the
+ * same four gaps: 4, not the 4.57 of all seven.  At a steady rate, the
+ * four gaps of the five probes do, and a last gap short of the median
+ * within its noise (3,900 against 4,000, the noise 141 a second); with
+ * no ids, nothing waits.
  */
 static void
 test_rate_settles(void **state)
@@ -307,6 +311,7 @@ test_rate_settles(void **state)
 	pacer_rate_baseline(&p, xid, at);
 	for (int i = 0; i < 7; i++) {
 		assert_int_equal(pacer_rate_settled(&p), 0);
+		pacer_busy_baseline(&p, rate[i] / 1000);
 		xid += rate[i] / 5 + 1;		/* and the probe's own */
 		at += 200000;
 		pacer_rate_baseline(&p, xid, at);
@@ -314,6 +319,12 @@ test_rate_settles(void **state)
 	assert_int_equal(pacer_rate_settled(&p), 1);
 	assert_int_equal(p.rate.ngap, 4);
 	assert_int_equal(p.rate.base, 4000);
+	assert_int_equal(p.busy.base, 400);
+	assert_int_equal(p.busy.spread, 0);
+	assert_int_equal(p.busy.nbase, 4);
+	for (int i = 0; i < 8; i++)	/* the probes' time: the last five */
+		pacer_baseline(&p, i < 3 ? 5000 : 300);
+	assert_int_equal(p.probe_base_us, 300);
 	pacer_init(&p, &adaptive);
 	xid = 1000;
 	at = 0;
@@ -325,6 +336,17 @@ test_rate_settles(void **state)
 	}
 	assert_int_equal(pacer_rate_settled(&p), 1);
 	assert_int_equal(p.rate.base, 1000);
+	pacer_init(&p, &adaptive);
+	xid = 1000;
+	at = 0;
+	pacer_rate_baseline(&p, xid, at);
+	for (int i = 0; i < 4; i++) {
+		xid += (i < 3 ? 800 : 780) + 1;
+		at += 200000;
+		pacer_rate_baseline(&p, xid, at);
+	}
+	assert_int_equal(p.rate.base, 4000);
+	assert_int_equal(pacer_rate_settled(&p), 1);
 }
 
 /*
@@ -763,27 +785,36 @@ swindow(struct pacer *p, long long *xid, long long *at, long rate,
  * busy: the busy baseline does not go up.  With 2 busy (each write as
  * long as before), or 3 (half as long again, within the mark), it asks
  * for less: the write baseline comes down, an eighth a window at most,
- * until the writes are at it, and the floor goes back to 0.
+ * until the writes are at it, and the floor goes back to 0.  With 6
+ * busy and a busy baseline moved up to 8 since (as the rule for "more
+ * to do" would): the time each write took is the one before the first
+ * batch (4 sessions for 1,000 a second), so 6 is still starved.
  */
 static void
 test_starved_not_less(void **state)
 {
-	static const long busy[] = { 8, 2, 3 };
+	static const long busy[] = { 8, 2, 3, 6 };
 	long long xid, at;
 	struct pacer p;
 
 	(void)state;
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		pacer_init(&p, &adaptive);
 		pacer_rate_baseline(&p, 1000, 0);
 		pacer_rate_baseline(&p, xid = 1401, at = 400000);
 		for (int i = 0; i < 8; i++)
 			pacer_busy_baseline(&p, 4);
+		if (k == 3)
+			p.busy.base = 800;
 		for (int w = 0; w < 3; w++)
 			swindow(&p, &xid, &at, 500, busy[k]);
 		assert_int_equal(p.rate.floor_ms, 20);
 		assert_int_equal(p.rate.base, 1000);
 		swindow(&p, &xid, &at, 500, busy[k]);
+		if (k == 3) {
+			assert_int_equal(p.rate.base, 1000);
+			continue;
+		}
 		if (k > 0) {
 			assert_int_equal(p.rate.base, 875);
 			assert_int_equal(p.rate.deficit, 0);
