@@ -15,10 +15,10 @@
  *     the one before, less the ids the backfill and its probes took
  *     themselves, per second, on windows of PACER_WINDOW_US, against the
  *     median of the same over the last four gaps between the probes
- *     before the first batch (a
- *     burst of catching up after an index build, in one of those gaps,
- *     left out: taken over them all, it once made pgbench at 5,000 a
- *     second 5,138, and found it behind ten windows); while the last
+ *     before the first batch (a burst of catching up after an index
+ *     build, in one of those gaps, left out: taken over them all, it
+ *     once made pgbench at 5,000 a second 5,138, and found it behind
+ *     ten windows); while the last
  *     gap is short of that median beyond its noise, the application is
  *     still coming down from such a burst (pgbench at 4,000 a second
  *     read as 5,454 and 6,012 on a slow host): more probes, up to
@@ -73,8 +73,8 @@
  * towards its smoothed rate over the last windows (not the one window's,
  * which a stall makes short), by an eighth at most; one still busier
  * (or not caught up) then, while it writes at its rate, may have more
- * to do than before: the busy
- * baseline goes up towards the window's mean, by an eighth at most, the
+ * to do than before: the busy baseline goes up towards the window's
+ * mean, by an eighth at most, the
  * floor held until the mean is within the "not caught up" mark of it
  * (see above).  "Four batches' time" is max_pause_ms
  * when that is less (the floor cannot pass it); a batch measured at
