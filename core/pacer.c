@@ -48,16 +48,25 @@ median(const long *a, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/*
+ * Room for one more in a of *n of at most max: the oldest goes when it
+ * is full (the baselines keep the last ones).
+ */
+static void
+keep_last(void *a, size_t size, int *n, int max)
+{
+	if (*n < max)
+		return;
+	memmove(a, (char *)a + size, size * (size_t)(max - 1));
+	(*n)--;
+}
+
 void
 pacer_baseline(struct pacer *p, long probe_us)
 {
 	if (probe_us < 0)
 		return;
-	if (p->nbase == PACER_NBASE) {		/* the last ones */
-		memmove(p->base, p->base + 1,
-		    sizeof(p->base) - sizeof(p->base[0]));
-		p->nbase--;
-	}
+	keep_last(p->base, sizeof(p->base[0]), &p->nbase, PACER_NBASE);
 	p->base[p->nbase++] = probe_us;
 	p->probe_base_us = median(p->base, p->nbase);
 }
@@ -82,23 +91,14 @@ static void	busy_stats(struct pace_busy *);
 static void
 busy_gap(struct pace_busy *u)
 {
-	if (u->ngap == PACER_NBASE - 1) {
-		u->nbase -= u->gap_n[0];
-		u->base_sum -= u->gap_sum[0];
-		u->base_sq -= u->gap_sq[0];
-		memmove(u->gap_n, u->gap_n + 1,
-		    sizeof(u->gap_n) - sizeof(u->gap_n[0]));
-		memmove(u->gap_sum, u->gap_sum + 1,
-		    sizeof(u->gap_sum) - sizeof(u->gap_sum[0]));
-		memmove(u->gap_sq, u->gap_sq + 1,
-		    sizeof(u->gap_sq) - sizeof(u->gap_sq[0]));
-		u->ngap--;
+	if (u->ngap == PACER_NBASE - 1) {	/* the oldest leaves */
+		u->nbase -= u->gap[0].n;
+		u->base_sum -= u->gap[0].sum;
+		u->base_sq -= u->gap[0].sq;
 	}
-	u->gap_n[u->ngap] = u->cur_n;
-	u->gap_sum[u->ngap] = u->cur_sum;
-	u->gap_sq[u->ngap++] = u->cur_sq;
-	u->cur_n = 0;
-	u->cur_sum = u->cur_sq = 0;
+	keep_last(u->gap, sizeof(u->gap[0]), &u->ngap, PACER_NBASE - 1);
+	u->gap[u->ngap++] = u->cur;
+	memset(&u->cur, 0, sizeof(u->cur));
 	busy_stats(u);
 }
 
@@ -110,11 +110,8 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 	if (xid < 0)
 		return;
 	if (r->xid >= 0 && at_us > r->at_us) {
-		if (r->ngap == PACER_NBASE - 1) {	/* the last ones */
-			memmove(r->gap, r->gap + 1,
-			    sizeof(r->gap) - sizeof(r->gap[0]));
-			r->ngap--;
-		}
+		keep_last(r->gap, sizeof(r->gap[0]), &r->ngap,
+		    PACER_NBASE - 1);
 		/* less this probe's own id */
 		r->gap[r->ngap++] = (long)((xid - r->xid - 1) * 1000000 /
 		    (at_us - r->at_us));
@@ -473,9 +470,9 @@ pacer_busy_baseline(struct pacer *p, long busy)
 	u->nbase++;
 	u->base_sum += v;
 	u->base_sq += v * v;
-	u->cur_n++;
-	u->cur_sum += v;
-	u->cur_sq += v * v;
+	u->cur.n++;
+	u->cur.sum += v;
+	u->cur.sq += v * v;
 	busy_stats(u);
 }
 

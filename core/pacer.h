@@ -18,15 +18,14 @@
  *     before the first batch (a burst of catching up after an index
  *     build, in one of those gaps, left out: taken over them all, it
  *     once made pgbench at 5,000 a second 5,138, and found it behind
- *     ten windows); while the last
- *     gap is short of that median beyond its noise, the application is
- *     still coming down from such a burst (pgbench at 4,000 a second
- *     read as 5,454 and 6,012 on a slow host): more probes, up to
- *     PACER_NBASE_MAX (pacer_rate_settled()).  A window's count
- *     N varies by about sqrt(N) on its own: only what it is short
- *     beyond that counts, and adds up (a CUSUM) to the deficit, which
- *     keeps 7/8 of itself a window and stops at a quarter of a second's
- *     writes.  Short in this
+ *     ten windows); while the last gap is short of that median beyond
+ *     its noise, the application is still coming down from such a
+ *     burst (pgbench at 4,000 a second read as 5,454 and 6,012 on a
+ *     slow host): more probes, up to PACER_NBASE_MAX
+ *     (pacer_rate_settled()).  A window's count N varies by about
+ *     sqrt(N) on its own: only what it is short beyond that counts, and
+ *     adds up (a CUSUM) to the deficit, which keeps 7/8 of itself a
+ *     window and stops at a quarter of a second's writes.  Short in this
  *     window with a deficit past 2 sqrt(N): the application is behind,
  *     waiting for the CPU, the WAL or the locks the batches take; a
  *     deficit past sqrt(N) left: catching up; less: at its rate.  The
@@ -173,6 +172,13 @@ struct pace_rate {
 					   finds it at its rate */
 };
 
+/* Busy samples: how many, their sum and the sum of their squares. */
+struct pace_sums {
+	long		n;
+	long long	sum;
+	long long	sq;
+};
+
 /*
  * The application's busy sessions (other client backends running a
  * statement), in hundredths of a session.
@@ -181,13 +187,10 @@ struct pace_busy {
 	long		nbase;		/* samples before the first batch, */
 	long long	base_sum;
 	long long	base_sq;	/* of the squares, for the spread */
-	long		gap_n[PACER_NBASE - 1]; /* of which in each gap */
-	long long	gap_sum[PACER_NBASE - 1]; /* the write rate keeps */
-	long long	gap_sq[PACER_NBASE - 1];
+	struct pace_sums gap[PACER_NBASE - 1]; /* of which in each gap the
+					   write rate keeps */
 	int		ngap;
-	long		cur_n;		/* and since the last probe */
-	long long	cur_sum;
-	long long	cur_sq;
+	struct pace_sums cur;		/* and since the last probe */
 	long		base;		/* their mean, -1: unknown */
 	long		spread;		/* a sample's standard deviation */
 	long		sum;		/* this window's samples, */
