@@ -123,6 +123,15 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 	r->at_us = p->window_us = at_us;
 }
 
+void
+pacer_rate_restart(struct pacer *p, long long xid, long long at_us)
+{
+	p->rate.xid = xid < 0 ? -1 : xid;
+	p->rate.at_us = at_us;
+	p->rate.own = 0;
+	p->window_us = xid < 0 ? -1 : at_us;
+}
+
 static long
 clamp(long v, long lo, long hi)
 {

@@ -238,6 +238,13 @@ void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
  * once.  No ids at all: settled.
  */
 int	pacer_rate_settled(const struct pacer *);
+/*
+ * The baselines were taken a while ago (before the file's first
+ * statement: backfill.c): the first window starts at this probe's id
+ * instead, and nothing since counts (xid -1: no write rate, as with no
+ * baseline).
+ */
+void	pacer_rate_restart(struct pacer *, long long xid, long long at_us);
 /* A busy sample before the first batch (-1: none). */
 void	pacer_busy_baseline(struct pacer *, long busy);
 /* A busy sample in a pause (-1: none): it counts in the window. */

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "migset.h"
+#include "pacer.h"
 #include "prio.h"
 #include "runner.h"
 
@@ -36,6 +37,10 @@ struct run {
 	const struct progress_pace *pace;	/* for "batch" events */
 	struct prio		 prio;	/* the backend's, lowered for a
 					   paced file (core/prio.h) */
+	/* a paced batch's baselines, taken before the file's first
+	   statement (backfill_baseline()) */
+	struct pacer		 early;
+	int			 early_stmt;	/* the batch's, -1: none */
 };
 
 long	run_elapsed_ms(const struct run *);
@@ -52,6 +57,13 @@ int	backfill_run(struct run *, struct runner *ex, const struct mig_stmt *,
 	    struct merr *);
 /* The batch line of st is paced (core/pacer.h). */
 int	backfill_paced(const struct run *, const struct mig_stmt *);
+/*
+ * Before a unit's first statement: when a later one is a paced batch,
+ * its baselines, taken now (its backend's priority already lowered).
+ */
+void	backfill_baseline(struct run *, const struct work_unit *);
+/* The unit's first paced batch (u->nsteps: none). */
+size_t	backfill_first_paced(const struct run *, const struct work_unit *);
 /* Refuse early a batch on an existing table without a usable key. */
 int	backfill_check(struct run *, const struct mig_stmt *, struct merr *);
 

@@ -281,12 +281,9 @@ prio_begin(struct run *r, const struct work_unit *u)
 	long nice = r->env->cfg->batch_nice;
 	struct merr why, ignore;
 	char note[sizeof(why.msg) + 64];
-	size_t i;
 
-	for (i = u->start; i < u->nsteps; i++)
-		if (u->steps[i].custom && backfill_paced(r, &r->sc->stmts[i]))
-			break;
-	if (i == u->nsteps || nice <= 0 || r->prio.pid != 0)
+	if (backfill_first_paced(r, u) == u->nsteps || nice <= 0 ||
+	    r->prio.pid != 0)
 		return;
 	merr_clear(&why);
 	merr_clear(&ignore);
@@ -347,6 +344,7 @@ t2_begin(void *arg, const struct work_unit *u, struct merr *e)
 	}
 	r->stmt = (int)u->start;
 	prio_begin(r, u);
+	backfill_baseline(r, u);
 	if (r->resume && r->resume->dirty &&
 	    strcmp(r->resume->direction, r->dirname) == 0) {
 		r->marked = 1;	/* resuming: the row holds our progress */
@@ -622,6 +620,7 @@ run_init(struct run *r, const struct mig_env *env, const struct migration *m,
 	r->dirname = dir == RUN_UP ? "up" : "down";
 	r->resume = resume;
 	r->rows_total = -1;
+	r->early_stmt = -1;
 	r->t0 = mtime_now_ms();
 	runner_actor_name(env->actor, r->actor, sizeof(r->actor));
 	if (r->sc->path == NULL || !r->sc->parsed)

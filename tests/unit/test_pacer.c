@@ -247,6 +247,44 @@ test_application_behind(void **state)
 }
 
 /*
+ * Baselines taken before the file's first statement (1,000 a second),
+ * then an index build of 5 s, after which the application catches up:
+ * 7,200 others' ids by the probe that restarts the rate.  The first
+ * window starts at that probe: 200 others' ids in its 0.2 s, 1,000 a
+ * second, at its rate (from the baseline's last probe, the first batch
+ * would end a window of 5.1 s at 1,431 a second); the baselines stay
+ * as they were.  A restart without an id (its probe failed): no write
+ * rate.
+ */
+static void
+test_rate_restart(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_busy_baseline(&p, 1);
+	pacer_rate_baseline(&p, 1401, 400000);
+	pacer_rate_restart(&p, 8602, 5400000);
+	assert_int_equal(p.rate.base, 1000);
+	assert_int_equal(p.rate.ngap, 1);
+	assert_int_equal(p.busy.base, 100);
+	assert_int_equal(p.window_us, 5400000);
+	assert_int_equal(wbatch(&p, 10, 8703, 5500000, 0), PACE_GROW);
+	assert_int_equal(p.rate.last, -1);
+	wbatch(&p, 10, 8804, 5600000, 0);
+	assert_int_equal(p.rate.last, 1000);
+	assert_int_equal(p.rate.deficit, 0);
+	assert_string_equal(p.reason, "under the target");
+	pacer_rate_restart(&p, -1, 5700000);
+	assert_int_equal(p.rate.xid, -1);
+	assert_int_equal(p.window_us, -1);
+	wbatch(&p, 10, 9100, 6000000, 0);
+	assert_int_equal(p.rate.last, 1000);
+}
+
+/*
  * The write baseline is the median of the rates between the probes
  * before the first batch: 200 others' ids in each 0.2 s gap but one
  * (300, the application catching up after an index build): 1,000 a
@@ -988,6 +1026,7 @@ main(void)
 		cmocka_unit_test(test_busy_stationary_noise),
 		cmocka_unit_test(test_busy_gap),
 		cmocka_unit_test(test_busy_follow_capped),
+		cmocka_unit_test(test_rate_restart),
 		cmocka_unit_test(test_retry),
 	};
 
