@@ -22,7 +22,11 @@
  *     its noise, the application is still coming down from such a
  *     burst (pgbench at 4,000 a second read as 5,454 and 6,012 on a
  *     slow host): more probes, up to PACER_NBASE_MAX
- *     (pacer_rate_settled()).  A window's count N varies by about
+ *     (pacer_rate_settled()).  A burst that outlasts them (5,771 and
+ *     6,311 for pgbench at 5,000) is not waited for: a batch after
+ *     other statements of its file has all its baselines taken before
+ *     the file's first statement (backfill.c), its first window
+ *     started by a probe as it starts (pacer_rate_restart()).  A window's count N varies by about
  *     sqrt(N) on its own: only what it is short beyond that counts, and
  *     adds up (a CUSUM) to the deficit, which keeps 7/8 of itself a
  *     window and stops at a quarter of a second's writes.  Short in this
