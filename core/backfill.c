@@ -25,12 +25,13 @@
  * took between two batches give the application's write rate (pacer.h).
  * A probe, a trivial write transaction (SELECT txid_current()) on the
  * same connection between two batches, is timed once a rate window
- * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, before
- * the first batch, for the baselines of both (and more, up to
- * PACER_NBASE_MAX, while the write rate settles: pacer_rate_settled()).
- * The application's busy sessions are counted by each batch's bounds
- * statement and every PACER_BUSY_GAP_MS of a pause and of the gaps
- * before the first batch.
+ * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, for the
+ * baselines of both (and more, up to PACER_NBASE_MAX, while the write
+ * rate settles: pacer_rate_settled()), once a file: before the first
+ * batch, or before the file's first statement when that is not a batch
+ * (backfill_baseline()).  The application's busy sessions are counted
+ * by each batch's bounds statement and every PACER_BUSY_GAP_MS of a
+ * pause and of the gaps between those probes.
  * An adaptive batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten
  * times the target (the file's lock_timeout if shorter); a lock timeout
  * halves the size before the retry.  Every batch event carries the
@@ -545,11 +546,11 @@ backfill_first_paced(const struct run *r, const struct work_unit *u)
  * application catches up on what those made it wait for: pgbench at
  * 5,000 a second read as 5,771 and 6,311 writes a second, after
  * probing for 2.8 s (pacer_rate_settled()), and seemed behind ever
- * after.  They are taken before the file's first statement instead, for
- * its first paced batch (a batch that is the first to run takes them
- * itself, at the same moment).  They are as old as the statements
- * before the batch take: the rules that follow the application (pacer.h)
- * then move them.
+ * after.  So a file's paced batches take them once, before the first
+ * statement to run (here, when that is not a paced batch; otherwise
+ * that batch, as it starts: bf_pace_init()), and every one uses them.
+ * They are as old as the statements before the batch take: the rules
+ * that follow the application (pacer.h) move them from there.
  */
 void
 backfill_baseline(struct run *r, const struct work_unit *u)
@@ -559,7 +560,6 @@ backfill_baseline(struct run *r, const struct work_unit *u)
 	char note[128];
 	size_t i = backfill_first_paced(r, u);
 
-	r->early_stmt = -1;
 	if (i == u->nsteps || i == u->start)
 		return;
 	memset(&b, 0, sizeof(b));
@@ -568,23 +568,26 @@ backfill_baseline(struct run *r, const struct work_unit *u)
 	bf_limits(&b, &l);
 	pacer_init(&b.pace, &l);
 	bf_baselines(&b);
+	if (bf_stopped(&b))
+		return;
 	r->early = b.pace;
-	r->early_stmt = (int)i;
+	r->early_taken = 1;
 	snprintf(note, sizeof(note), "the application's baselines taken "
-	    "before the file's first statement, for the batch at line %d",
-	    b.st->line);
+	    "before the statements run, for the file's batches (the first "
+	    "at line %d)", b.st->line);
 	run_progress(r, "pace", note);
 }
 
 /*
- * Set up the pace; an adaptive one gets its probe and rate baselines,
- * or those taken before the file (backfill_baseline()) and a probe
- * that starts its first window.
+ * Set up the pace; an adaptive one gets its probe and rate baselines:
+ * the file's (backfill_baseline()), and a probe that starts its first
+ * window, or its own, which the file's later batches then use.
  */
 static void
 bf_pace_init(struct backfill *b)
 {
 	struct pace_limits l;
+	struct run *r = b->r;
 	long long xid, at;
 	long ms;
 
@@ -597,12 +600,13 @@ bf_pace_init(struct backfill *b)
 	if (b->ex->w->lim.lock_ms > 0 && b->ex->w->lim.lock_ms < ms)
 		ms = b->ex->w->lim.lock_ms;
 	snprintf(b->lock_ms, sizeof(b->lock_ms), "%ldms", ms);
-	if (b->r->early_stmt != b->r->stmt) {
+	if (!r->early_taken) {
 		bf_baselines(b);
+		r->early = b->pace;
+		r->early_taken = !bf_stopped(b);
 		return;
 	}
-	b->pace = b->r->early;
-	b->r->early_stmt = -1;
+	pacer_adopt_baselines(&b->pace, &r->early);
 	(void)bf_probe(b, &xid, &at);
 	pacer_rate_restart(&b->pace, xid, at);
 }

@@ -124,6 +124,28 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 }
 
 void
+pacer_adopt_baselines(struct pacer *p, const struct pacer *from)
+{
+	struct pace_rate *r = &p->rate;
+	struct pace_busy *u = &p->busy;
+
+	memcpy(p->base, from->base, sizeof(p->base));
+	p->nbase = from->nbase;
+	p->probe_base_us = from->probe_base_us;
+	memcpy(r->gap, from->rate.gap, sizeof(r->gap));
+	r->ngap = from->rate.ngap;
+	r->gap_us = from->rate.gap_us;
+	r->base = from->rate.base;
+	u->nbase = from->busy.nbase;
+	u->base_sum = from->busy.base_sum;
+	u->base_sq = from->busy.base_sq;
+	memcpy(u->gap, from->busy.gap, sizeof(u->gap));
+	u->ngap = from->busy.ngap;
+	u->base = from->busy.base;
+	u->spread = from->busy.spread;
+}
+
+void
 pacer_rate_restart(struct pacer *p, long long xid, long long at_us)
 {
 	p->rate.xid = xid < 0 ? -1 : xid;
@@ -302,8 +324,14 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	long long others, us = s->at_us - r->at_us;
 	long expect, noise, w, cap;
 
-	if (r->base <= 0 || r->xid < 0 || s->xid < 0)
+	if (r->base <= 0 || s->xid < 0)
 		return RATE_NONE;
+	if (r->xid < 0) {	/* no probe started the window: this batch */
+		r->xid = s->xid;
+		r->at_us = s->at_us;
+		r->own = 0;
+		return RATE_NONE;
+	}
 	r->own += 1 + s->retries + s->probes;
 	if (!ended || us <= 0)
 		return RATE_NONE;

@@ -22,14 +22,15 @@
  *     its noise, the application is still coming down from such a
  *     burst (pgbench at 4,000 a second read as 5,454 and 6,012 on a
  *     slow host): more probes, up to PACER_NBASE_MAX
- *     (pacer_rate_settled()).  A burst that outlasts them (5,771 and
- *     6,311 for pgbench at 5,000) is not waited for: a batch after
- *     other statements of its file has all its baselines taken before
- *     the file's first statement (backfill.c), its first window
- *     started by a probe as it starts (pacer_rate_restart()).  A window's count N varies by about
- *     sqrt(N) on its own: only what it is short beyond that counts, and
- *     adds up (a CUSUM) to the deficit, which keeps 7/8 of itself a
- *     window and stops at a quarter of a second's writes.  Short in this
+ *     (pacer_rate_settled()).  A burst that outlasts them
+ *     (5,771 and 6,311 a second for pgbench at 5,000) is not waited
+ *     for: the batches of a file whose first statement to run is not
+ *     one take all their baselines before it (backfill.c), their first
+ *     window started by a probe (pacer_rate_restart()).  A window's
+ *     count N varies by about sqrt(N) on its own: only what it is
+ *     short beyond that counts, and adds up (a CUSUM) to the deficit,
+ *     which keeps 7/8 of itself a window and stops at a quarter of a
+ *     second's writes.  Short in this
  *     window with a deficit past 2 sqrt(N): the application is behind,
  *     waiting for the CPU, the WAL or the locks the batches take; a
  *     deficit past sqrt(N) left: catching up; less: at its rate.  The
@@ -243,10 +244,14 @@ void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
  */
 int	pacer_rate_settled(const struct pacer *);
 /*
- * The baselines were taken a while ago (before the file's first
- * statement: backfill.c): the first window starts at this probe's id
- * instead, and nothing since counts (xid -1: no write rate, as with no
- * baseline).
+ * The baselines (probe, write rate, busy sessions) of another pacer,
+ * taken earlier (before its file's first statement, backfill.c): p
+ * keeps its own limits, pace and windows.
+ */
+void	pacer_adopt_baselines(struct pacer *, const struct pacer *from);
+/*
+ * Baselines taken a while ago: the first window starts at this probe's
+ * id, and nothing since counts (xid -1: at the first batch's id).
  */
 void	pacer_rate_restart(struct pacer *, long long xid, long long at_us);
 /* A busy sample before the first batch (-1: none). */

@@ -37,10 +37,10 @@ struct run {
 	const struct progress_pace *pace;	/* for "batch" events */
 	struct prio		 prio;	/* the backend's, lowered for a
 					   paced file (core/prio.h) */
-	/* a paced batch's baselines, taken before the file's first
-	   statement (backfill_baseline()) */
+	/* the baselines of the file's paced batches, taken once
+	   (backfill_baseline()) */
 	struct pacer		 early;
-	int			 early_stmt;	/* the batch's, -1: none */
+	int			 early_taken;
 };
 
 long	run_elapsed_ms(const struct run *);
@@ -59,7 +59,8 @@ int	backfill_run(struct run *, struct runner *ex, const struct mig_stmt *,
 int	backfill_paced(const struct run *, const struct mig_stmt *);
 /*
  * Before a unit's first statement: when a later one is a paced batch,
- * its baselines, taken now (its backend's priority already lowered).
+ * the baselines of its paced batches, taken now (its backend's priority
+ * already lowered).
  */
 void	backfill_baseline(struct run *, const struct work_unit *);
 /* The unit's first paced batch (u->nsteps: none). */

@@ -323,8 +323,10 @@ prio_end(struct run *r)
 }
 
 /*
- * Statement by statement or explicit: batches checked, the row dirty.  In
- * one transaction (each attempt): the count starts again, no row yet.
+ * Statement by statement or explicit: batches checked, the backend's
+ * priority lowered and the baselines taken for paced ones, the row
+ * dirty.  In one transaction (each attempt): the count starts again, no
+ * row yet.
  */
 static int
 t2_begin(void *arg, const struct work_unit *u, struct merr *e)
@@ -620,7 +622,6 @@ run_init(struct run *r, const struct mig_env *env, const struct migration *m,
 	r->dirname = dir == RUN_UP ? "up" : "down";
 	r->resume = resume;
 	r->rows_total = -1;
-	r->early_stmt = -1;
 	r->t0 = mtime_now_ms();
 	runner_actor_name(env->actor, r->actor, sizeof(r->actor));
 	if (r->sc->path == NULL || !r->sc->parsed)

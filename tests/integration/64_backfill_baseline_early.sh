@@ -7,7 +7,9 @@
 # running when the batches start.  Taken at the batch, the busy baseline
 # would be those three sessions; taken before the file it is 0, and the
 # batches find the application slower.  A file whose first statement is
-# the batch takes its baselines at the batch, as before (no event).
+# the batch takes its baselines at the batch, as before (no event).  A
+# file with two batches after a statement, the application writing:
+# the baselines taken once, both batches measured against them.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models migrations
@@ -68,16 +70,16 @@ busy() { [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE
     application_name = 'busy' AND state = 'active'")" = 3 ]; }
 wait_until 30 busy
 echo "SELECT pg_advisory_unlock(4242);" >&3
-SLOWER="application slower: more of its sessions busy than before"
-slower() { [ -n "$(pace up.json "select(.reason == \"$SLOWER\")")" ]; }
-wait_until 60 slower
+# the three sessions seen by a window of the batches (which then pause)
+seen() { [ -n "$(pace up.json 'select(.busy >= 3)')" ]; }
+wait_until 60 seen
 is "the busy sessions cancelled" "$(q "SELECT count(pg_cancel_backend(pid))
     FROM pg_stat_activity WHERE application_name = 'busy'")" 3
 wait $UP
 is "up completes" "$?" 0
 like "a pace event says the baselines were taken before the file" \
     "$(events up.json)" \
-    "pace the application's baselines taken before the file's first statement, for the batch at line 3"
+    "pace the application's baselines taken before the statements run, for the file's batches \(the first at line 3\)"
 is "that event before the first statement's" \
     "$(events up.json | grep -n -m1 -E "^(pace the application's|statement)" | cut -d: -f2 | cut -d' ' -f1)" \
     pace
@@ -85,11 +87,8 @@ is "that event before the first statement's" \
 b0=$(pace up.json 'select(.batch == 1) | .base_busy')
 ok "the busy baseline is the application before the file ($b0 < 1)" \
     test "$(pace up.json 'select(.batch == 1) | .base_busy < 1')" = true
-at=$(pace up.json "select(.reason == \"$SLOWER\") | .batch" | head -n 1)
-ok "then the batches saw the three sessions (batch $at)" \
-    test "$(pace up.json "select(.batch == $at) | .busy >= 3")" = true
-like "the first batch's write baseline measured" \
-    "$(pace up.json 'select(.batch == 1) | .base_rate')" '^[0-9]+$'
+like "the pacer said so" "$(pace up.json '.reason' | sort -u)" \
+    "application slower: more of its sessions busy than before"
 is "rows updated" "$(q "SELECT count(*) FILTER (WHERE v = 1) || ',' ||
     count(*) FILTER (WHERE v = 0) FROM items")" "300,300"
 
@@ -104,6 +103,56 @@ unlike "first statement: no baselines taken before it" "$(events first.json)" \
 is "first statement: batches measured" \
     "$(pace first.json 'select(.batch == 1) | .base_busy')" 0
 is "first statement: rows updated" "$(q "SELECT count(*) FROM items WHERE v = 1")" 600
+
+# --- two batches after a statement, the application writing -------------
+# one session committing a row update every 2 ms (busy all along: one
+# statement, a DO loop)
+q "CREATE TABLE app (stop boolean NOT NULL, n int NOT NULL)"
+q "INSERT INTO app VALUES (false, 0)"
+PGAPPNAME=app psql -qAtX -d "$TESTDB" -c "DO \$\$ BEGIN
+	LOOP
+		UPDATE app SET n = n + 1;
+		COMMIT;
+		EXIT WHEN (SELECT stop FROM app);
+		PERFORM pg_sleep(0.002);
+	END LOOP;
+   END \$\$" >app.out 2>&1 &
+APP=$!; track $APP
+writing() { [ "$(q "SELECT n > 20 FROM app")" = t ]; }
+wait_until 30 writing
+cat >migrations/20240103_000000_two.sql <<'EOF'
+SELECT 1;
+-- migrated:batch size=10 min_size=10 max_size=10 target=1s max_pause=50ms
+UPDATE items SET v = v + 1 WHERE id <= 100;
+-- migrated:batch size=10 min_size=10 max_size=10 target=1s max_pause=50ms
+UPDATE items SET v = v + 1 WHERE id > 500;
+EOF
+ok "two batches: up" sh -c "'$MIGRATECTL' -s '$SOCK' --json --yes up >two.json 2>two.err"
+q "UPDATE app SET stop = true" >/dev/null
+wait $APP
+is "two batches: the application's loop ended cleanly" "$?" 0
+is "two batches: the baselines taken once" \
+    "$(events two.json | grep -c "baselines taken before")" 1
+first() {	# first STMT FIELD: of the statement's first batch
+	jq -rcR "fromjson? | select(.data.phase == \"batch\" and
+	    .data.stmt == $1 and .data.pace.batch == 1) | .data.pace.$2" two.json
+}
+ok "two batches: a write baseline ($(first 2 base_rate)/s)" \
+    test "$(first 2 base_rate)" -gt 0
+is "two batches: the second batch's write baseline the first's" \
+    "$(first 3 base_rate)" "$(first 2 base_rate)"
+is "two batches: and its busy baseline" \
+    "$(first 3 base_busy)" "$(first 2 base_busy)"
+rated() {	# rated STMT: a window of the statement's batches measured
+	jq -rcR "fromjson? | select(.data.phase == \"batch\" and
+	    .data.stmt == $1 and .data.pace.rate >= 0) | .data.pace.batch" \
+	    two.json | head -n 1
+}
+ok "two batches: the first batch's windows measured the rate" \
+    test -n "$(rated 2)"
+ok "two batches: and the second's" test -n "$(rated 3)"
+is "two batches: rows updated" "$(q "SELECT count(*) FILTER (WHERE v = 2)
+    FROM items WHERE id <= 100 OR id > 500")" 200
 
 exec 3>&-
 wait $HOLDER

@@ -280,8 +280,55 @@ test_rate_restart(void **state)
 	pacer_rate_restart(&p, -1, 5700000);
 	assert_int_equal(p.rate.xid, -1);
 	assert_int_equal(p.window_us, -1);
+	/* the first batch opens the window; 100 others' ids in 0.2 s:
+	   500 a second, behind */
 	wbatch(&p, 10, 9100, 6000000, 0);
+	assert_int_equal(p.rate.xid, 9100);
+	assert_int_equal(p.window_us, 6000000);
 	assert_int_equal(p.rate.last, 1000);
+	wbatch(&p, 10, 9201, 6200000, 0);
+	assert_int_equal(p.rate.last, 500);
+	assert_string_equal(p.reason,
+	    "application behind: fewer writes than before");
+}
+
+/*
+ * The baselines of a pacer set up for another batch of the file: the
+ * probe's, the write rate's and the busy sessions', not its limits,
+ * size or windows.
+ */
+static void
+test_adopt_baselines(void **state)
+{
+	struct pace_limits lim = adaptive;
+	struct pacer from, p;
+
+	(void)state;
+	pacer_init(&from, &adaptive);
+	pacer_baseline(&from, 300);
+	pacer_rate_baseline(&from, 1000, 0);
+	pacer_busy_baseline(&from, 2);
+	pacer_busy_baseline(&from, 4);
+	pacer_rate_baseline(&from, 1401, 400000);
+	wbatch(&from, 10, 1502, 600000, 0);	/* a window of its own */
+	lim.size = 500;
+	pacer_init(&p, &lim);
+	pacer_adopt_baselines(&p, &from);
+	assert_int_equal(p.probe_base_us, 300);
+	assert_int_equal(p.nbase, 1);
+	assert_int_equal(p.rate.base, 1000);
+	assert_int_equal(p.rate.ngap, 1);
+	assert_int_equal(p.rate.gap_us, 400000);
+	assert_int_equal(p.busy.base, 300);
+	assert_int_equal(p.busy.spread, 100);
+	assert_int_equal(p.busy.nbase, 2);
+	assert_int_equal(p.busy.ngap, 1);
+	assert_int_equal(p.size, 500);
+	assert_int_equal(p.batches, 0);
+	assert_int_equal(p.rate.last, -1);
+	assert_int_equal(p.rate.xid, -1);
+	assert_int_equal(p.window_us, -1);
+	assert_int_equal(p.busy.n, 0);
 }
 
 /*
@@ -1027,6 +1074,7 @@ main(void)
 		cmocka_unit_test(test_busy_gap),
 		cmocka_unit_test(test_busy_follow_capped),
 		cmocka_unit_test(test_rate_restart),
+		cmocka_unit_test(test_adopt_baselines),
 		cmocka_unit_test(test_retry),
 	};
 
