@@ -28,8 +28,9 @@
  * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, for the
  * baselines of both (and more, up to PACER_NBASE_MAX, while the write
  * rate settles: pacer_rate_settled()), once a file: before the first
- * batch, or before the file's first statement when that is not a batch
- * (backfill_baseline()).  The application's busy sessions are counted
+ * batch, or before the file's first statement to run when that is not
+ * a paced batch (backfill_baseline()), and again past
+ * PACER_BASE_MAX_AGE_US.  The application's busy sessions are counted
  * by each batch's bounds statement and every PACER_BUSY_GAP_MS of a
  * pause and of the gaps between those probes.
  * An adaptive batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten
@@ -548,9 +549,9 @@ backfill_first_paced(const struct run *r, const struct work_unit *u)
  * probing for 2.8 s (pacer_rate_settled()), and seemed behind ever
  * after.  So a file's paced batches take them once, before the first
  * statement to run (here, when that is not a paced batch; otherwise
- * that batch, as it starts: bf_pace_init()), and every one uses them.
- * They are as old as the statements before the batch take: the rules
- * that follow the application (pacer.h) move them from there.
+ * that batch, as it starts: bf_pace_init()), and every one uses them
+ * while they are usable (pacer_baselines_usable(): a probe answered, at
+ * most PACER_BASE_MAX_AGE_US ago); past that, a batch takes them again.
  */
 void
 backfill_baseline(struct run *r, const struct work_unit *u)
@@ -568,7 +569,8 @@ backfill_baseline(struct run *r, const struct work_unit *u)
 	bf_limits(&b, &l);
 	pacer_init(&b.pace, &l);
 	bf_baselines(&b);
-	if (bf_stopped(&b))
+	if (bf_stopped(&b) || !pacer_baselines_usable(&b.pace,
+	    mtime_now_us()))
 		return;
 	r->early = b.pace;
 	r->early_taken = 1;
@@ -579,16 +581,40 @@ backfill_baseline(struct run *r, const struct work_unit *u)
 }
 
 /*
- * Set up the pace; an adaptive one gets its probe and rate baselines:
- * the file's (backfill_baseline()), and a probe that starts its first
- * window, or its own, which the file's later batches then use.
+ * The file's baselines for this batch: usable, with a probe that starts
+ * its first window; otherwise (none yet, or too old) its own, which the
+ * file's later batches then use.
  */
+static void
+bf_pace_baselines(struct backfill *b)
+{
+	struct run *r = b->r;
+	long long xid, at, now = mtime_now_us();
+	char note[128];
+
+	if (r->early_taken && pacer_baselines_usable(&r->early, now)) {
+		pacer_adopt_baselines(&b->pace, &r->early);
+		(void)bf_probe(b, &xid, &at);
+		pacer_rate_restart(&b->pace, xid, at);
+		return;
+	}
+	if (r->early_taken) {
+		snprintf(note, sizeof(note), "the application's baselines "
+		    "are %lld s old: taken again for the batch at line %d",
+		    (now - r->early.taken_us) / 1000000, b->st->line);
+		run_progress(r, "pace", note);
+	}
+	bf_baselines(b);
+	r->early = b->pace;
+	r->early_taken = !bf_stopped(b) && pacer_baselines_usable(&b->pace,
+	    mtime_now_us());
+}
+
+/* Set up the pace; an adaptive one gets its lock wait and baselines. */
 static void
 bf_pace_init(struct backfill *b)
 {
 	struct pace_limits l;
-	struct run *r = b->r;
-	long long xid, at;
 	long ms;
 
 	bf_limits(b, &l);
@@ -600,15 +626,7 @@ bf_pace_init(struct backfill *b)
 	if (b->ex->w->lim.lock_ms > 0 && b->ex->w->lim.lock_ms < ms)
 		ms = b->ex->w->lim.lock_ms;
 	snprintf(b->lock_ms, sizeof(b->lock_ms), "%ldms", ms);
-	if (!r->early_taken) {
-		bf_baselines(b);
-		r->early = b->pace;
-		r->early_taken = !bf_stopped(b);
-		return;
-	}
-	pacer_adopt_baselines(&b->pace, &r->early);
-	(void)bf_probe(b, &xid, &at);
-	pacer_rate_restart(&b->pace, xid, at);
+	bf_pace_baselines(b);
 }
 
 /*

@@ -19,6 +19,7 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->step = lim->size / 8 > lim->min_size ? lim->size / 8 :
 	    lim->min_size;
 	p->probe_base_us = -1;
+	p->taken_us = -1;
 	p->rate.xid = -1;
 	p->rate.base = -1;
 	p->rate.last = -1;
@@ -120,7 +121,14 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 		busy_gap(&p->busy);
 	}
 	r->xid = xid;		/* the first window starts here */
-	r->at_us = p->window_us = at_us;
+	r->at_us = p->window_us = p->taken_us = at_us;
+}
+
+int
+pacer_baselines_usable(const struct pacer *p, long long now_us)
+{
+	return p->taken_us >= 0 && now_us - p->taken_us <=
+	    PACER_BASE_MAX_AGE_US;
 }
 
 void
@@ -132,6 +140,7 @@ pacer_adopt_baselines(struct pacer *p, const struct pacer *from)
 	memcpy(p->base, from->base, sizeof(p->base));
 	p->nbase = from->nbase;
 	p->probe_base_us = from->probe_base_us;
+	p->taken_us = from->taken_us;
 	memcpy(r->gap, from->rate.gap, sizeof(r->gap));
 	r->ngap = from->rate.ngap;
 	r->gap_us = from->rate.gap_us;

@@ -101,6 +101,9 @@
  * batch made the application wait for (its row locks, the flush of the
  * WAL it wrote ahead of their commits) drains before the next one.
  *
+ * "Before the first batch" above: when the baselines were taken, before
+ * the first batch or before its file's first statement (backfill.c).
+ *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
 #ifndef MIGRATE_PACER_H
@@ -111,6 +114,8 @@
 				   most, while the write rate settles */
 #define PACER_WINDOW_US	200000	/* the write rate's window */
 #define PACER_BUSY_GAP_MS 20	/* between busy samples in a pause */
+#define PACER_BASE_MAX_AGE_US (300LL * 1000000) /* a later batch of the
+				   file uses baselines this old at most */
 
 /* What a "-- migrated:batch" line asked for; -1 (0 for adaptive): not given. */
 struct pace_spec {
@@ -148,7 +153,8 @@ struct pace_sample {
 	long long	xid;		/* the batch's transaction id, -1 */
 	long long	at_us;		/* when it was taken */
 	int		probes;		/* ids probes took since the batch
-					   before (after the baseline's) */
+					   before (after the baselines' and
+					   the one that starts the window) */
 	long		busy;		/* the application's busy sessions
 					   as it started, -1: unknown */
 };
@@ -216,6 +222,8 @@ struct pacer {
 	long			probe_base_us;	/* -1: unknown */
 	long			base[PACER_NBASE]; /* probes before the first */
 	int			nbase;
+	long long		taken_us;	/* the baselines' last probe,
+						   -1: none */
 	long long		window_us;	/* this window's start, -1 */
 	struct pace_rate	rate;
 	struct pace_busy	busy;
@@ -244,6 +252,13 @@ void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
  */
 int	pacer_rate_settled(const struct pacer *);
 /*
+ * The baselines may serve a later batch of the file at now_us: a probe
+ * answered, no longer than PACER_BASE_MAX_AGE_US ago (an hour's index
+ * build later, the server may be slower for everyone, and the
+ * application write more: neither baseline would follow).
+ */
+int	pacer_baselines_usable(const struct pacer *, long long now_us);
+/*
  * The baselines (probe, write rate, busy sessions) of another pacer,
  * taken earlier (before its file's first statement, backfill.c): p
  * keeps its own limits, pace and windows.
@@ -251,7 +266,8 @@ int	pacer_rate_settled(const struct pacer *);
 void	pacer_adopt_baselines(struct pacer *, const struct pacer *from);
 /*
  * Baselines taken a while ago: the first window starts at this probe's
- * id, and nothing since counts (xid -1: at the first batch's id).
+ * id, the ids taken since the baselines' last probe not counted (xid
+ * -1: the first batch opens the window at its own id).
  */
 void	pacer_rate_restart(struct pacer *, long long xid, long long at_us);
 /* A busy sample before the first batch (-1: none). */

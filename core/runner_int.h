@@ -37,8 +37,9 @@ struct run {
 	const struct progress_pace *pace;	/* for "batch" events */
 	struct prio		 prio;	/* the backend's, lowered for a
 					   paced file (core/prio.h) */
-	/* the baselines of the file's paced batches, taken once
-	   (backfill_baseline()) */
+	/* the baselines of the file's paced batches, taken before its
+	   statements (backfill_baseline()) or by its first paced batch
+	   (bf_pace_init()) */
 	struct pacer		 early;
 	int			 early_taken;
 };
@@ -59,8 +60,8 @@ int	backfill_run(struct run *, struct runner *ex, const struct mig_stmt *,
 int	backfill_paced(const struct run *, const struct mig_stmt *);
 /*
  * Before a unit's first statement: when a later one is a paced batch,
- * the baselines of its paced batches, taken now (its backend's priority
- * already lowered).
+ * the baselines of its paced batches, taken now (after prio_begin(),
+ * at the priority the batches run at).
  */
 void	backfill_baseline(struct run *, const struct work_unit *);
 /* The unit's first paced batch (u->nsteps: none). */

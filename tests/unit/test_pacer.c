@@ -293,6 +293,29 @@ test_rate_restart(void **state)
 }
 
 /*
+ * The baselines serve a later batch of the file once a probe has
+ * answered, for PACER_BASE_MAX_AGE_US after the last one.
+ */
+static void
+test_baselines_usable(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	assert_int_equal(pacer_baselines_usable(&p, 0), 0);
+	pacer_rate_baseline(&p, -1, 100000);	/* no answer */
+	assert_int_equal(pacer_baselines_usable(&p, 100000), 0);
+	pacer_rate_baseline(&p, 1000, 200000);
+	assert_int_equal(pacer_baselines_usable(&p, 200000), 1);
+	pacer_rate_baseline(&p, 1401, 600000);
+	assert_int_equal(pacer_baselines_usable(&p,
+	    600000 + PACER_BASE_MAX_AGE_US), 1);
+	assert_int_equal(pacer_baselines_usable(&p,
+	    600001 + PACER_BASE_MAX_AGE_US), 0);
+}
+
+/*
  * The baselines of a pacer set up for another batch of the file: the
  * probe's, the write rate's and the busy sessions', not its limits,
  * size or windows.
@@ -315,13 +338,19 @@ test_adopt_baselines(void **state)
 	pacer_init(&p, &lim);
 	pacer_adopt_baselines(&p, &from);
 	assert_int_equal(p.probe_base_us, 300);
+	assert_int_equal(p.base[0], 300);
 	assert_int_equal(p.nbase, 1);
+	assert_int_equal(p.taken_us, 400000);
 	assert_int_equal(p.rate.base, 1000);
+	assert_int_equal(p.rate.gap[0], 1000);
 	assert_int_equal(p.rate.ngap, 1);
 	assert_int_equal(p.rate.gap_us, 400000);
 	assert_int_equal(p.busy.base, 300);
 	assert_int_equal(p.busy.spread, 100);
 	assert_int_equal(p.busy.nbase, 2);
+	assert_int_equal(p.busy.base_sum, 600);
+	assert_int_equal(p.busy.base_sq, 200000);
+	assert_int_equal(p.busy.gap[0].n, 2);
 	assert_int_equal(p.busy.ngap, 1);
 	assert_int_equal(p.size, 500);
 	assert_int_equal(p.batches, 0);
@@ -1075,6 +1104,7 @@ main(void)
 		cmocka_unit_test(test_busy_follow_capped),
 		cmocka_unit_test(test_rate_restart),
 		cmocka_unit_test(test_adopt_baselines),
+		cmocka_unit_test(test_baselines_usable),
 		cmocka_unit_test(test_retry),
 	};
 
