@@ -25,12 +25,14 @@
  * took between two batches give the application's write rate (pacer.h).
  * A probe, a trivial write transaction (SELECT txid_current()) on the
  * same connection between two batches, is timed once a rate window
- * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, before
- * the first batch, for the baselines of both (and more, up to
- * PACER_NBASE_MAX, while the write rate settles: pacer_rate_settled()).
- * The application's busy sessions are counted by each batch's bounds
- * statement and every PACER_BUSY_GAP_MS of a pause and of the gaps
- * before the first batch.
+ * (PACER_WINDOW_US) and PACER_NBASE times, RATE_GAP_MS apart, for the
+ * baselines of both (and more, up to PACER_NBASE_MAX, while the write
+ * rate settles: pacer_rate_settled()), once a file: before the first
+ * batch, or before the file's first statement to run when that is not
+ * a paced batch (backfill_baseline()), and again past
+ * PACER_BASE_MAX_AGE_US.  The application's busy sessions are counted
+ * by each batch's bounds statement and every PACER_BUSY_GAP_MS of a
+ * pause and of the gaps between those probes.
  * An adaptive batch waits for a row lock at most PROBE_LOCK_MIN_MS or ten
  * times the target (the file's lock_timeout if shorter); a lock timeout
  * halves the size before the retry.  Every batch event carries the
@@ -469,6 +471,15 @@ bf_busy(struct backfill *b)
 	return n;
 }
 
+/* Stopped: by the runner of the batches, or before it runs, the run's. */
+static int
+bf_stopped(const struct backfill *b)
+{
+	volatile sig_atomic_t *stop = b->r->env->stop;
+
+	return b->ex ? runner_stopped(b->ex) : stop != NULL && *stop;
+}
+
 /*
  * Wait ms; adaptive, with a busy sample every PACER_BUSY_GAP_MS
  * (pacer_busy_gap_ms()), before the first batch for the baseline
@@ -484,7 +495,7 @@ bf_wait(struct backfill *b, long ms, int baseline)
 		mtime_sleep_ms(ms);
 		return;
 	}
-	while ((left = end - mtime_now_us()) > 0 && !runner_stopped(b->ex)) {
+	while ((left = end - mtime_now_us()) > 0 && !bf_stopped(b)) {
 		if ((gap = pacer_busy_gap_ms(left)) == 0) {
 			mtime_sleep_ms((long)((left + 999) / 1000));
 			return;
@@ -498,7 +509,108 @@ bf_wait(struct backfill *b, long ms, int baseline)
 	}
 }
 
-/* Set up the pace; an adaptive one gets its probe and rate baselines. */
+/*
+ * The probe, write rate and busy baselines: PACER_NBASE probes,
+ * RATE_GAP_MS apart, and more, up to PACER_NBASE_MAX, while the write
+ * rate settles; busy samples in the gaps.
+ */
+static void
+bf_baselines(struct backfill *b)
+{
+	long long xid, at;
+
+	for (int i = 0; i < PACER_NBASE_MAX; i++) {
+		if ((i >= PACER_NBASE && pacer_rate_settled(&b->pace)) ||
+		    bf_stopped(b))
+			break;
+		if (i > 0)
+			bf_wait(b, RATE_GAP_MS, 1);
+		pacer_baseline(&b->pace, bf_probe(b, &xid, &at));
+		pacer_rate_baseline(&b->pace, xid, at);
+	}
+}
+
+size_t
+backfill_first_paced(const struct run *r, const struct work_unit *u)
+{
+	size_t i;
+
+	for (i = u->start; i < u->nsteps; i++)
+		if (u->steps[i].custom && backfill_paced(r, &r->sc->stmts[i]))
+			break;
+	return i;
+}
+
+/*
+ * The baselines are the application undisturbed.  A batch after other
+ * statements in its file (an index build) would take them while the
+ * application catches up on what those made it wait for: pgbench at
+ * 5,000 a second read as 5,771 and 6,311 writes a second, after
+ * probing for 2.8 s (pacer_rate_settled()), and seemed behind ever
+ * after.  So a file's paced batches take them once, before the first
+ * statement to run (here, when that is not a paced batch; otherwise
+ * that batch, as it starts: bf_pace_init()), and every one uses them
+ * while they are usable (pacer_baselines_usable(): a probe answered, at
+ * most PACER_BASE_MAX_AGE_US ago); past that, a batch takes them again.
+ */
+void
+backfill_baseline(struct run *r, const struct work_unit *u)
+{
+	struct backfill b;
+	struct pace_limits l;
+	char note[128];
+	size_t i = backfill_first_paced(r, u);
+
+	if (i == u->nsteps || i == u->start)
+		return;
+	memset(&b, 0, sizeof(b));
+	b.r = r;
+	b.st = &r->sc->stmts[i];
+	bf_limits(&b, &l);
+	pacer_init(&b.pace, &l);
+	bf_baselines(&b);
+	if (bf_stopped(&b) || !pacer_baselines_usable(&b.pace,
+	    mtime_now_us()))
+		return;
+	r->early = b.pace;
+	r->early_taken = 1;
+	snprintf(note, sizeof(note), "the application's baselines taken "
+	    "before the statements run, for the file's batches (the first "
+	    "at line %d)", b.st->line);
+	run_progress(r, "pace", note);
+}
+
+/*
+ * The file's baselines for this batch: usable, with a probe that starts
+ * its first window; otherwise (none yet, or too old) its own, which the
+ * file's later batches then use.
+ */
+static void
+bf_pace_baselines(struct backfill *b)
+{
+	struct run *r = b->r;
+	long long xid, at, now = mtime_now_us();
+	char note[128];
+
+	if (r->early_taken && pacer_baselines_usable(&r->early, now)) {
+		pacer_adopt_baselines(&b->pace, &r->early);
+		(void)bf_probe(b, &xid, &at);
+		pacer_rate_restart(&b->pace, xid, at);
+		return;
+	}
+	if (r->early_taken) {
+		snprintf(note, sizeof(note), "the application's baselines "
+		    "are %lld s old: taken again for the batch at line %d",
+		    (now - r->early.taken_us) / 1000000, b->st->line);
+		run_progress(r, "pace", note);
+	}
+	bf_baselines(b);
+	r->early = b->pace;
+	r->early_taken = !bf_stopped(b) && pacer_baselines_usable(&b->pace,
+	    mtime_now_us());
+}
+
+/* Set up the pace; an adaptive one gets its lock wait and baselines. */
 static void
 bf_pace_init(struct backfill *b)
 {
@@ -514,17 +626,7 @@ bf_pace_init(struct backfill *b)
 	if (b->ex->w->lim.lock_ms > 0 && b->ex->w->lim.lock_ms < ms)
 		ms = b->ex->w->lim.lock_ms;
 	snprintf(b->lock_ms, sizeof(b->lock_ms), "%ldms", ms);
-	for (int i = 0; i < PACER_NBASE_MAX; i++) {
-		long long xid, at;
-
-		if ((i >= PACER_NBASE && pacer_rate_settled(&b->pace)) ||
-		    runner_stopped(b->ex))
-			break;
-		if (i > 0)
-			bf_wait(b, RATE_GAP_MS, 1);
-		pacer_baseline(&b->pace, bf_probe(b, &xid, &at));
-		pacer_rate_baseline(&b->pace, xid, at);
-	}
+	bf_pace_baselines(b);
 }
 
 /*

@@ -19,6 +19,7 @@ pacer_init(struct pacer *p, const struct pace_limits *lim)
 	p->step = lim->size / 8 > lim->min_size ? lim->size / 8 :
 	    lim->min_size;
 	p->probe_base_us = -1;
+	p->taken_us = -1;
 	p->rate.xid = -1;
 	p->rate.base = -1;
 	p->rate.last = -1;
@@ -120,7 +121,46 @@ pacer_rate_baseline(struct pacer *p, long long xid, long long at_us)
 		busy_gap(&p->busy);
 	}
 	r->xid = xid;		/* the first window starts here */
-	r->at_us = p->window_us = at_us;
+	r->at_us = p->window_us = p->taken_us = at_us;
+}
+
+int
+pacer_baselines_usable(const struct pacer *p, long long now_us)
+{
+	return p->taken_us >= 0 && now_us - p->taken_us <=
+	    PACER_BASE_MAX_AGE_US;
+}
+
+void
+pacer_adopt_baselines(struct pacer *p, const struct pacer *from)
+{
+	struct pace_rate *r = &p->rate;
+	struct pace_busy *u = &p->busy;
+
+	memcpy(p->base, from->base, sizeof(p->base));
+	p->nbase = from->nbase;
+	p->probe_base_us = from->probe_base_us;
+	p->taken_us = from->taken_us;
+	memcpy(r->gap, from->rate.gap, sizeof(r->gap));
+	r->ngap = from->rate.ngap;
+	r->gap_us = from->rate.gap_us;
+	r->base = from->rate.base;
+	u->nbase = from->busy.nbase;
+	u->base_sum = from->busy.base_sum;
+	u->base_sq = from->busy.base_sq;
+	memcpy(u->gap, from->busy.gap, sizeof(u->gap));
+	u->ngap = from->busy.ngap;
+	u->base = from->busy.base;
+	u->spread = from->busy.spread;
+}
+
+void
+pacer_rate_restart(struct pacer *p, long long xid, long long at_us)
+{
+	p->rate.xid = xid < 0 ? -1 : xid;
+	p->rate.at_us = at_us;
+	p->rate.own = 0;
+	p->window_us = xid < 0 ? -1 : at_us;
 }
 
 static long
@@ -293,8 +333,14 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	long long others, us = s->at_us - r->at_us;
 	long expect, noise, w, cap;
 
-	if (r->base <= 0 || r->xid < 0 || s->xid < 0)
+	if (r->base <= 0 || s->xid < 0)
 		return RATE_NONE;
+	if (r->xid < 0) {	/* no probe started the window: this batch */
+		r->xid = s->xid;
+		r->at_us = s->at_us;
+		r->own = 0;
+		return RATE_NONE;
+	}
 	r->own += 1 + s->retries + s->probes;
 	if (!ended || us <= 0)
 		return RATE_NONE;

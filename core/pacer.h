@@ -22,10 +22,15 @@
  *     its noise, the application is still coming down from such a
  *     burst (pgbench at 4,000 a second read as 5,454 and 6,012 on a
  *     slow host): more probes, up to PACER_NBASE_MAX
- *     (pacer_rate_settled()).  A window's count N varies by about
- *     sqrt(N) on its own: only what it is short beyond that counts, and
- *     adds up (a CUSUM) to the deficit, which keeps 7/8 of itself a
- *     window and stops at a quarter of a second's writes.  Short in this
+ *     (pacer_rate_settled()).  A burst that outlasts them
+ *     (5,771 and 6,311 a second for pgbench at 5,000) is not waited
+ *     for: the batches of a file whose first statement to run is not
+ *     one take all their baselines before it (backfill.c), their first
+ *     window started by a probe (pacer_rate_restart()).  A window's
+ *     count N varies by about sqrt(N) on its own: only what it is
+ *     short beyond that counts, and adds up (a CUSUM) to the deficit,
+ *     which keeps 7/8 of itself a window and stops at a quarter of a
+ *     second's writes.  Short in this
  *     window with a deficit past 2 sqrt(N): the application is behind,
  *     waiting for the CPU, the WAL or the locks the batches take; a
  *     deficit past sqrt(N) left: catching up; less: at its rate.  The
@@ -96,6 +101,9 @@
  * batch made the application wait for (its row locks, the flush of the
  * WAL it wrote ahead of their commits) drains before the next one.
  *
+ * "Before the first batch" above: when the baselines were taken, before
+ * the first batch or before its file's first statement (backfill.c).
+ *
  * No I/O, no allocation: backfill.c feeds it the measurements.
  */
 #ifndef MIGRATE_PACER_H
@@ -106,6 +114,8 @@
 				   most, while the write rate settles */
 #define PACER_WINDOW_US	200000	/* the write rate's window */
 #define PACER_BUSY_GAP_MS 20	/* between busy samples in a pause */
+#define PACER_BASE_MAX_AGE_US (300LL * 1000000) /* a later batch of the
+				   file uses baselines this old at most */
 
 /* What a "-- migrated:batch" line asked for; -1 (0 for adaptive): not given. */
 struct pace_spec {
@@ -143,7 +153,8 @@ struct pace_sample {
 	long long	xid;		/* the batch's transaction id, -1 */
 	long long	at_us;		/* when it was taken */
 	int		probes;		/* ids probes took since the batch
-					   before (after the baseline's) */
+					   before (after the baselines' and
+					   the one that starts the window) */
 	long		busy;		/* the application's busy sessions
 					   as it started, -1: unknown */
 };
@@ -211,6 +222,8 @@ struct pacer {
 	long			probe_base_us;	/* -1: unknown */
 	long			base[PACER_NBASE]; /* probes before the first */
 	int			nbase;
+	long long		taken_us;	/* the baselines' last probe,
+						   -1: none */
 	long long		window_us;	/* this window's start, -1 */
 	struct pace_rate	rate;
 	struct pace_busy	busy;
@@ -238,6 +251,25 @@ void	pacer_rate_baseline(struct pacer *, long long xid, long long at_us);
  * once.  No ids at all: settled.
  */
 int	pacer_rate_settled(const struct pacer *);
+/*
+ * The baselines may serve a later batch of the file at now_us: a probe
+ * answered, no longer than PACER_BASE_MAX_AGE_US ago (an hour's index
+ * build later, the server may be slower for everyone, and the
+ * application write more: neither baseline would follow).
+ */
+int	pacer_baselines_usable(const struct pacer *, long long now_us);
+/*
+ * The baselines (probe, write rate, busy sessions) of another pacer,
+ * taken earlier (before its file's first statement, backfill.c): p
+ * keeps its own limits, pace and windows.
+ */
+void	pacer_adopt_baselines(struct pacer *, const struct pacer *from);
+/*
+ * Baselines taken a while ago: the first window starts at this probe's
+ * id, the ids taken since the baselines' last probe not counted (xid
+ * -1: the first batch opens the window at its own id).
+ */
+void	pacer_rate_restart(struct pacer *, long long xid, long long at_us);
 /* A busy sample before the first batch (-1: none). */
 void	pacer_busy_baseline(struct pacer *, long busy);
 /* A busy sample in a pause (-1: none): it counts in the window. */

@@ -8,6 +8,7 @@
 
 #include "db.h"
 #include "migset.h"
+#include "pacer.h"
 #include "prio.h"
 #include "runner.h"
 
@@ -36,6 +37,11 @@ struct run {
 	const struct progress_pace *pace;	/* for "batch" events */
 	struct prio		 prio;	/* the backend's, lowered for a
 					   paced file (core/prio.h) */
+	/* the baselines of the file's paced batches, taken before its
+	   statements (backfill_baseline()) or by its first paced batch
+	   (bf_pace_init()) */
+	struct pacer		 early;
+	int			 early_taken;
 };
 
 long	run_elapsed_ms(const struct run *);
@@ -52,6 +58,14 @@ int	backfill_run(struct run *, struct runner *ex, const struct mig_stmt *,
 	    struct merr *);
 /* The batch line of st is paced (core/pacer.h). */
 int	backfill_paced(const struct run *, const struct mig_stmt *);
+/*
+ * Before a unit's first statement: when a later one is a paced batch,
+ * the baselines of its paced batches, taken now (after prio_begin(),
+ * at the priority the batches run at).
+ */
+void	backfill_baseline(struct run *, const struct work_unit *);
+/* The unit's first paced batch (u->nsteps: none). */
+size_t	backfill_first_paced(const struct run *, const struct work_unit *);
 /* Refuse early a batch on an existing table without a usable key. */
 int	backfill_check(struct run *, const struct mig_stmt *, struct merr *);
 

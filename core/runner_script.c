@@ -281,12 +281,9 @@ prio_begin(struct run *r, const struct work_unit *u)
 	long nice = r->env->cfg->batch_nice;
 	struct merr why, ignore;
 	char note[sizeof(why.msg) + 64];
-	size_t i;
 
-	for (i = u->start; i < u->nsteps; i++)
-		if (u->steps[i].custom && backfill_paced(r, &r->sc->stmts[i]))
-			break;
-	if (i == u->nsteps || nice <= 0 || r->prio.pid != 0)
+	if (backfill_first_paced(r, u) == u->nsteps || nice <= 0 ||
+	    r->prio.pid != 0)
 		return;
 	merr_clear(&why);
 	merr_clear(&ignore);
@@ -326,8 +323,10 @@ prio_end(struct run *r)
 }
 
 /*
- * Statement by statement or explicit: batches checked, the row dirty.  In
- * one transaction (each attempt): the count starts again, no row yet.
+ * Statement by statement or explicit: batches checked, the backend's
+ * priority lowered and the baselines taken for paced ones, the row
+ * dirty.  In one transaction (each attempt): the count starts again, no
+ * row yet.
  */
 static int
 t2_begin(void *arg, const struct work_unit *u, struct merr *e)
@@ -347,6 +346,7 @@ t2_begin(void *arg, const struct work_unit *u, struct merr *e)
 	}
 	r->stmt = (int)u->start;
 	prio_begin(r, u);
+	backfill_baseline(r, u);
 	if (r->resume && r->resume->dirty &&
 	    strcmp(r->resume->direction, r->dirname) == 0) {
 		r->marked = 1;	/* resuming: the row holds our progress */

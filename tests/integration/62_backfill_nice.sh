@@ -72,7 +72,7 @@ during_workers=$(q "SELECT workers FROM slow")
 q "UPDATE slow SET on_ = false"
 wait $UP
 is "up completes" "$?" 0
-note=$(jq -r 'select(.data.phase == "pace") | .data.message' up.json)
+note=$(jq -r 'select(.data.phase == "pace") | .data.message' up.json | head -n 1)
 if [[ $note == *"no CAP_SYS_NICE"* ]]; then
 	skip "not allowed to give a priority back here: $note"
 else

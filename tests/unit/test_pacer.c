@@ -247,6 +247,120 @@ test_application_behind(void **state)
 }
 
 /*
+ * Baselines taken before the file's first statement (1,000 a second),
+ * then an index build of 5 s, after which the application catches up:
+ * 7,200 others' ids by the probe that restarts the rate.  The first
+ * window starts at that probe: 200 others' ids in its 0.2 s, 1,000 a
+ * second, at its rate (from the baseline's last probe, the first batch
+ * would end a window of 5.1 s at 1,431 a second); the baselines stay
+ * as they were.  A restart without an id (its probe failed): no write
+ * rate.
+ */
+static void
+test_rate_restart(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	pacer_rate_baseline(&p, 1000, 0);
+	pacer_busy_baseline(&p, 1);
+	pacer_rate_baseline(&p, 1401, 400000);
+	pacer_rate_restart(&p, 8602, 5400000);
+	assert_int_equal(p.rate.base, 1000);
+	assert_int_equal(p.rate.ngap, 1);
+	assert_int_equal(p.busy.base, 100);
+	assert_int_equal(p.window_us, 5400000);
+	assert_int_equal(wbatch(&p, 10, 8703, 5500000, 0), PACE_GROW);
+	assert_int_equal(p.rate.last, -1);
+	wbatch(&p, 10, 8804, 5600000, 0);
+	assert_int_equal(p.rate.last, 1000);
+	assert_int_equal(p.rate.deficit, 0);
+	assert_string_equal(p.reason, "under the target");
+	pacer_rate_restart(&p, -1, 5700000);
+	assert_int_equal(p.rate.xid, -1);
+	assert_int_equal(p.window_us, -1);
+	/* the first batch opens the window; 100 others' ids in 0.2 s:
+	   500 a second, behind */
+	wbatch(&p, 10, 9100, 6000000, 0);
+	assert_int_equal(p.rate.xid, 9100);
+	assert_int_equal(p.window_us, 6000000);
+	assert_int_equal(p.rate.last, 1000);
+	wbatch(&p, 10, 9201, 6200000, 0);
+	assert_int_equal(p.rate.last, 500);
+	assert_string_equal(p.reason,
+	    "application behind: fewer writes than before");
+}
+
+/*
+ * The baselines serve a later batch of the file once a probe has
+ * answered, for PACER_BASE_MAX_AGE_US after the last one.
+ */
+static void
+test_baselines_usable(void **state)
+{
+	struct pacer p;
+
+	(void)state;
+	pacer_init(&p, &adaptive);
+	assert_int_equal(pacer_baselines_usable(&p, 0), 0);
+	pacer_rate_baseline(&p, -1, 100000);	/* no answer */
+	assert_int_equal(pacer_baselines_usable(&p, 100000), 0);
+	pacer_rate_baseline(&p, 1000, 200000);
+	assert_int_equal(pacer_baselines_usable(&p, 200000), 1);
+	pacer_rate_baseline(&p, 1401, 600000);
+	assert_int_equal(pacer_baselines_usable(&p,
+	    600000 + PACER_BASE_MAX_AGE_US), 1);
+	assert_int_equal(pacer_baselines_usable(&p,
+	    600001 + PACER_BASE_MAX_AGE_US), 0);
+}
+
+/*
+ * The baselines of a pacer set up for another batch of the file: the
+ * probe's, the write rate's and the busy sessions', not its limits,
+ * size or windows.
+ */
+static void
+test_adopt_baselines(void **state)
+{
+	struct pace_limits lim = adaptive;
+	struct pacer from, p;
+
+	(void)state;
+	pacer_init(&from, &adaptive);
+	pacer_baseline(&from, 300);
+	pacer_rate_baseline(&from, 1000, 0);
+	pacer_busy_baseline(&from, 2);
+	pacer_busy_baseline(&from, 4);
+	pacer_rate_baseline(&from, 1401, 400000);
+	wbatch(&from, 10, 1502, 600000, 0);	/* a window of its own */
+	lim.size = 500;
+	pacer_init(&p, &lim);
+	pacer_adopt_baselines(&p, &from);
+	assert_int_equal(p.probe_base_us, 300);
+	assert_int_equal(p.base[0], 300);
+	assert_int_equal(p.nbase, 1);
+	assert_int_equal(p.taken_us, 400000);
+	assert_int_equal(p.rate.base, 1000);
+	assert_int_equal(p.rate.gap[0], 1000);
+	assert_int_equal(p.rate.ngap, 1);
+	assert_int_equal(p.rate.gap_us, 400000);
+	assert_int_equal(p.busy.base, 300);
+	assert_int_equal(p.busy.spread, 100);
+	assert_int_equal(p.busy.nbase, 2);
+	assert_int_equal(p.busy.base_sum, 600);
+	assert_int_equal(p.busy.base_sq, 200000);
+	assert_int_equal(p.busy.gap[0].n, 2);
+	assert_int_equal(p.busy.ngap, 1);
+	assert_int_equal(p.size, 500);
+	assert_int_equal(p.batches, 0);
+	assert_int_equal(p.rate.last, -1);
+	assert_int_equal(p.rate.xid, -1);
+	assert_int_equal(p.window_us, -1);
+	assert_int_equal(p.busy.n, 0);
+}
+
+/*
  * The write baseline is the median of the rates between the probes
  * before the first batch: 200 others' ids in each 0.2 s gap but one
  * (300, the application catching up after an index build): 1,000 a
@@ -988,6 +1102,9 @@ main(void)
 		cmocka_unit_test(test_busy_stationary_noise),
 		cmocka_unit_test(test_busy_gap),
 		cmocka_unit_test(test_busy_follow_capped),
+		cmocka_unit_test(test_rate_restart),
+		cmocka_unit_test(test_adopt_baselines),
+		cmocka_unit_test(test_baselines_usable),
 		cmocka_unit_test(test_retry),
 	};
 
