@@ -60,16 +60,21 @@ ctl --json --yes up >up.json 2>up.err &
 UP=$!; track $UP
 waiting() { [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype =
     'advisory' AND objid = 4242 AND NOT granted")" = 1 ]; }
-wait_until 60 waiting
-for i in 1 2 3; do
-	PGAPPNAME=busy psql -qAtX -d "$TESTDB" -c "SELECT pg_sleep(600)" \
-	    >/dev/null 2>&1 &
-	track $!
-done
+# once the file waits on the lock: three of the application's sessions
+# running a statement, then the lock let go
 busy() { [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE
     application_name = 'busy' AND state = 'active'")" = 3 ]; }
-wait_until 30 busy
-echo "SELECT pg_advisory_unlock(4242);" >&3
+busy_then_go() {
+	wait_until 60 waiting
+	for i in 1 2 3; do
+		PGAPPNAME=busy psql -qAtX -d "$TESTDB" \
+		    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+		track $!
+	done
+	wait_until 30 busy
+	echo "SELECT pg_advisory_unlock(4242);" >&3
+}
+busy_then_go
 # the three sessions seen by a window of the batches (which then pause)
 seen() { [ -n "$(pace up.json 'select(.busy >= 3)')" ]; }
 wait_until 60 seen
@@ -135,14 +140,7 @@ UPDATE items SET v = v + 1 WHERE id > 500;
 EOF
 ctl --json --yes up >two.json 2>two.err &
 UP=$!; track $UP
-wait_until 60 waiting
-for i in 1 2 3; do
-	PGAPPNAME=busy psql -qAtX -d "$TESTDB" -c "SELECT pg_sleep(600)" \
-	    >/dev/null 2>&1 &
-	track $!
-done
-wait_until 30 busy
-echo "SELECT pg_advisory_unlock(4242);" >&3
+busy_then_go
 first() {	# first STMT FIELD: of the statement's first batch
 	jq -rcR "fromjson? | select(.data.phase == \"batch\" and
 	    .data.stmt == $1 and .data.pace.batch == 1) | .data.pace.$2" two.json
