@@ -22,19 +22,19 @@
  *     its noise, the application is still coming down from such a
  *     burst (pgbench at 4,000 a second read as 5,454 and 6,012 on a
  *     slow host): more probes, up to PACER_NBASE_MAX
- *     (pacer_rate_settled()).  A burst that outlasts them
- *     (5,771 and 6,311 a second for pgbench at 5,000) is not waited
- *     for: the batches of a file whose first statement to run is not
- *     one take all their baselines before it (backfill.c), their first
- *     window started by a probe (pacer_rate_restart()).  A window's
- *     count N varies by about sqrt(N) on its own: only what it is
- *     short beyond that counts, and adds up (a CUSUM) to the deficit,
- *     which keeps 7/8 of itself a window and stops at a quarter of a
- *     second's writes.  Short in this
- *     window with a deficit past 2 sqrt(N): the application is behind,
- *     waiting for the CPU, the WAL or the locks the batches take; a
- *     deficit past sqrt(N) left: catching up; less: at its rate.  The
- *     probe's own time does not show this: it runs between batches;
+ *     (pacer_rate_settled()).  A burst that outlasts them (5,771 and
+ *     6,311 a second for pgbench at 5,000) is not waited for: the
+ *     batches of a file whose first statement to run is not one take
+ *     all their baselines before it (backfill.c), their first window
+ *     started by a probe (pacer_rate_restart()).  A window's count N
+ *     varies by about sqrt(N) on its own: only what it is short beyond
+ *     that counts, and adds up (a CUSUM) to the deficit, which keeps
+ *     7/8 of itself a window and stops at a quarter of a second's
+ *     writes.  Short in this window with a deficit past 2 sqrt(N): the
+ *     application is behind, waiting for the CPU, the WAL or the locks
+ *     the batches take; a deficit past sqrt(N) left: catching up; less:
+ *     at its rate.  The probe's own time does not show this: it runs
+ *     between batches;
  *   - the application's time in the server: how many other sessions are
  *     running a statement (pg_stat_activity), sampled as each batch
  *     starts and every PACER_BUSY_GAP_MS of a pause, averaged over the
