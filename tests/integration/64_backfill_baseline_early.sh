@@ -74,14 +74,18 @@ busy_then_go() {
 	wait_until 30 busy
 	echo "SELECT pg_advisory_unlock(4242);" >&3
 }
+cancel_then_end() {	# cancel_then_end LABEL: the sessions cancelled, up ends
+	is "${1}the busy sessions cancelled" "$(q "SELECT count(
+	    pg_cancel_backend(pid)) FROM pg_stat_activity WHERE
+	    application_name = 'busy'")" 3
+	wait $UP
+	is "${1}up completes" "$?" 0
+}
 busy_then_go
 # the three sessions seen by a window of the batches (which then pause)
 seen() { [ -n "$(pace up.json 'select(.busy >= 3)')" ]; }
 wait_until 60 seen
-is "the busy sessions cancelled" "$(q "SELECT count(pg_cancel_backend(pid))
-    FROM pg_stat_activity WHERE application_name = 'busy'")" 3
-wait $UP
-is "up completes" "$?" 0
+cancel_then_end ""
 like "a pace event says the baselines were taken before the file" \
     "$(events up.json)" \
     "pace the application's baselines taken before the statements run, for the file's batches \(the first at line 3\)"
@@ -150,10 +154,7 @@ first() {	# first STMT FIELD: of the statement's first batch
 }
 second() { [ -n "$(first 4 batch)" ]; }
 wait_until 60 second
-is "two batches: the busy sessions cancelled" "$(q "SELECT count(pg_cancel_backend(pid))
-    FROM pg_stat_activity WHERE application_name = 'busy'")" 3
-wait $UP
-is "two batches: up" "$?" 0
+cancel_then_end "two batches: "
 q "UPDATE app SET stop = true" >/dev/null
 wait $APP
 is "two batches: the application's loop ended cleanly" "$?" 0
