@@ -77,6 +77,7 @@ fgate_arm(struct fgate *g, const char *dir, const struct stat *st)
 	g->trusted = 0;
 	g->local = 0;
 	g->maxwd = 0;
+	g->looks = 0;
 	g->wd = -1;
 	if (g->fd != -1)
 		close(g->fd);
@@ -205,6 +206,8 @@ fgate_trust(struct fgate *g, const struct migset *set)
 	int dfd;
 
 	g->trusted = 0;
+	if (++g->looks <= FGATE_COLD_LOOKS)
+		return;		/* a daemon stopped soon after never pays */
 	if (g->wd == -1 || !g->local || set->dir == NULL ||
 	    strcmp(set->dir, g->dir) != 0 || migset_racy(set))
 		return;

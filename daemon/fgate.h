@@ -20,6 +20,13 @@
  * was refreshed again.  Untrusted, the cache is stat'ed at every request
  * (migset_refresh()), as before.
  *
+ * The entries are watched from the FGATE_COLD_LOOKS + 1st look of the
+ * folder's watch on: their watches cost that look about 8 ms for 1,000
+ * files and the stop as much again (the kernel's teardown, fgate_quit()),
+ * where a look that stats every file costs 2 ms.  A daemon started, asked
+ * for an up and a status, and stopped (a deploy's or a CI job's) never
+ * pays for them.
+ *
  * Worker thread only.  Owns its descriptor and dir; fgate_release().
  */
 #ifndef MIGRATED_FGATE_H
@@ -28,6 +35,8 @@
 #include <sys/types.h>
 #include <stddef.h>
 #include <time.h>
+
+#define FGATE_COLD_LOOKS	3	/* looks before the entries are watched */
 
 struct migset;
 
@@ -40,6 +49,7 @@ struct fgate {
 	struct timespec	 mtim, ctim;	/* the folder's own, at the drain */
 	int		 local;		/* a file system the watch sees */
 	size_t		 maxwd;		/* watches made since armed, at most */
+	int		 looks;		/* fgate_trust() calls since armed */
 	int		 trusted;	/* the cache is the folder since */
 };
 
@@ -53,7 +63,8 @@ void	fgate_init(struct fgate *);
 int	fgate_quiet(struct fgate *, const char *dir);
 /*
  * The cache was just refreshed after fgate_quiet() said 0: watch its
- * entries and trust it when all of the above holds.
+ * entries and trust it when all of the above holds (from the
+ * FGATE_COLD_LOOKS + 1st call on).
  */
 void	fgate_trust(struct fgate *, const struct migset *);
 /* The cache was replaced some other way: trust nothing. */

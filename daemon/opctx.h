@@ -44,7 +44,7 @@ struct opctx {
 	const struct config	*cfg;
 	struct db		*db;
 	struct event_hook	 hook;
-	int			 cache_fresh;	/* tier2_env(): mig_env's */
+	int			 looked;	/* at the folder (tier2_env()) */
 };
 
 int	ops_connect(struct opctx *, struct merr *);

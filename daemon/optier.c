@@ -250,10 +250,13 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 }
 
 /*
- * Is the folder's cache the folder?  Nothing to look at when the watch
- * saw no change since the cache was last refreshed (fgate.h); else it is
- * refreshed here, and the watch trusted again.  A refresh that fails is
- * left for the operation to meet and report (mstate_load()).
+ * Is the folder's cache the folder?  Looked at once a job, at its first
+ * tier-2 step: the job acts on the folder as it was then (a change after
+ * is the next job's: the watcher's, or the next command's).  Nothing to
+ * look at when the watch saw no change since the cache was last
+ * refreshed (fgate.h); else it is refreshed here, and the watch trusted
+ * again.  A refresh that fails is left for the operation to meet and
+ * report (mstate_load()), and looked at again by the job's next step.
  */
 static int
 tier2_folder(struct opctx *x)
@@ -262,15 +265,19 @@ tier2_folder(struct opctx *x)
 	struct merr ignore;
 	int changed;
 
-	if (x->cache_fresh || fgate_quiet(&x->o->gate, dir))
+	if (x->looked)
 		return 1;
-	merr_clear(&ignore);
-	if (migset_refresh(&x->o->cache, dir, &changed, &ignore) == -1)
-		return 0;
-	fgate_trust(&x->o->gate, &x->o->cache);
-	log_debug("migrations folder looked at: %s%s", changed ? "read again" :
-	    "unchanged", x->o->gate.trusted ? "" : " (not watched: looked at "
-	    "every time)");
+	if (!fgate_quiet(&x->o->gate, dir)) {
+		merr_clear(&ignore);
+		if (migset_refresh(&x->o->cache, dir, &changed,
+		    &ignore) == -1)
+			return 0;
+		fgate_trust(&x->o->gate, &x->o->cache);
+		log_debug("migrations folder looked at: %s%s", changed ?
+		    "read again" : "unchanged", x->o->gate.trusted ? "" :
+		    " (not watched: looked at every time)");
+	}
+	x->looked = 1;
 	return 1;
 }
 
@@ -604,21 +611,6 @@ tier2_rollbacks(struct opctx *x, struct merr *e)
 }
 
 /*
- * Tier 2's status right after tier2_rollbacks() refreshed the folder's
- * cache: not stat'ed again (a thousand files, a thousand system calls).
- */
-static int
-tier2_status_fresh(struct opctx *x, struct merr *e)
-{
-	int rc;
-
-	x->cache_fresh = 1;
-	rc = tier2_status(x, e);
-	x->cache_fresh = 0;
-	return rc;
-}
-
-/*
  * startup (once), recheck (database back) and reload: connect, tier 1,
  * tier-2 status; pending enhancements applied when the config says so.
  */
@@ -654,7 +646,7 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 	if (tier2_rollbacks(x, e) == -1)
 		return -1;
 	log_debug("start: rollbacks parsed");
-	if (tier2_status_fresh(x, e) == -1)
+	if (tier2_status(x, e) == -1)
 		return -1;
 	log_debug("start: tier 2 status read");
 	if (kind == START_FIRST && x->cfg->apply != APPLY_ON_COMMAND &&
@@ -703,7 +695,7 @@ int
 op_refresh(struct opctx *x, struct merr *e)
 {
 	if (ops_connect(x, e) == -1 || tier2_rollbacks(x, e) == -1 ||
-	    tier2_status_fresh(x, e) == -1)
+	    tier2_status(x, e) == -1)
 		return -1;
 	if (x->j->mutating && x->j->res.t2.npending > 0)
 		return tier2_autoup(x, e);

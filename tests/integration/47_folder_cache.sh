@@ -23,6 +23,12 @@ for i in 1 2 3; do
 	    >migrations/2024010${i}_000000_t$i.sql
 done
 F2=migrations/20240102_000000_t2.sql
+# older than the clock's tick of a look (MIG_RACY_NS): trusted at once
+old_enough() {
+	[ $(($(date +%s) - $(stat -c %Z migrations/* | sort -n | tail -n 1))) \
+	    -ge 3 ]
+}
+wait_until 30 old_enough
 
 "$MIGRATED" -d -c m.yaml >m.log 2>&1 &
 MPID=$!; track $MPID
@@ -30,6 +36,10 @@ ok "daemon ready" ctl wait-ready --timeout 30
 like "three applied" "$(ctl up 2>&1)" "20240103_000000 +t3 +apply "
 
 looked() { grep -c "migrations folder looked at" m.log; }
+# the daemon's inotify watches (its loop's on the folder, the worker's on
+# the folder and, once it trusts its cache, on each entry): the kernel's
+# own count, /proc/PID/fdinfo
+marks() { cat /proc/"$MPID"/fdinfo/* 2>/dev/null | grep -c '^inotify wd:'; }
 fast() { grep -c -F "up: nothing pending (one read, no lock)" m.log; }
 revalidations() { grep -c "migrations folder changed" m.log; }
 # the daemon's own watcher (debounced) has revalidated after a change and
@@ -55,6 +65,19 @@ case $(stat -f -c %T .) in
 ext2/ext3|xfs|btrfs|tmpfs|f2fs|overlayfs) WATCHED=1 ;;
 *) WATCHED=0 ;;
 esac
+
+# a daemon started, asked twice and stopped (a deploy's, a CI job's) does
+# not watch the entries: their watches cost more than the looks they save
+# (fgate.h, FGATE_COLD_LOOKS: the start's look, the first up's, this one's)
+like "a third look: nothing pending" "$(ctl up 2>&1)" "nothing to do"
+is "three looks: the folder looked at each time" "$(looked)" 3
+is "three looks: only the folder watched, by the loop and the worker" \
+    "$(marks)" 2
+if [ "$WATCHED" = 1 ]; then
+	like "a fourth look: nothing pending" "$(ctl up 2>&1)" "nothing to do"
+	is "the fourth look: each entry watched too" "$(marks)" 5
+	ok "then the folder not looked at" unlooked
+fi
 
 # nothing changed: the folder is not looked at again
 like "nothing pending" "$(ctl up 2>&1)" "nothing to do"
@@ -156,6 +179,8 @@ rm migrations && mv rel1 migrations && rm -rf rel2
 # a hard link from outside: an edit through it makes no event on the
 # folder, only on the file's inode, which is watched too
 ln "$F2" t2-link.sql
+[ "$WATCHED" = 0 ] ||
+    ok "hard link: the entries watched" poll 30 unlooked
 like "hard link: nothing pending" "$(ctl up 2>&1)" "nothing to do"
 edit t2-link.sql "CREATE TABLE t2 (ix int PRIMARY KEY);"
 like "edited through the hard link: seen" "$(ctl up 2>&1)" \
