@@ -128,8 +128,9 @@ struct mig_env {
 	 */
 	struct migset		*cache;
 	/*
-	 * The caller refreshed cache a moment ago in the same job (the
-	 * folder's entries were just stat'ed): it is used as it is.
+	 * The caller stands for cache being the folder as this job sees it
+	 * (looked at earlier in the same job, or its watch saw no change):
+	 * it is used as it is.
 	 */
 	int			 cache_fresh;
 	/* Fault injection for tests (work.h, fault); NULL otherwise. */

@@ -35,6 +35,7 @@
 #define LATE_CHECK_MS		1000
 
 static void	daemon_finish(struct migrated *);
+static void	daemon_refresh(struct migrated *);
 static void	daemon_submit_startup(struct migrated *);
 static void	daemon_sighup(struct migrated *);
 
@@ -290,6 +291,8 @@ daemon_startup_done(void *arg, struct job *j)
 	if (j->mutating)
 		m->st.busy_op = NULL;
 	job_free(j);
+	if (m->refresh_owed && m->st.db_up && !m->stopping)
+		daemon_refresh(m);
 	daemon_status_changed(m);
 }
 
@@ -432,21 +435,24 @@ daemon_listen_lost(void *arg, const char *why)
 }
 
 /*
- * The watcher: the migrations folder settled after a change.  The files
- * are parsed on a pool thread (check.c: a huge file must not hold up the
- * commands behind it); the worker only reads the folder's state.
+ * The worker reads the folder's state again, and applies what is pending
+ * when the configuration says so.  Owed while the database is not up
+ * (the start, the recheck of a database back, which may have looked at
+ * the folder before the change): asked for once either is done.
  */
 static void
-daemon_watch_cb(void *arg, const char *file)
+daemon_refresh(struct migrated *m)
 {
-	struct migrated *m = arg;
 	struct job *j;
 
-	log_info("migrations folder changed ('%s'): revalidating", file);
-	if (!m->stopping)
-		(void)check_start(&m->check, m->cfg, 1);
-	if (!m->st.db_up || m->stopping ||
-	    (j = cmd_job(m, cmd_internal(CMD_REFRESH), daemon_startup_done))
+	if (m->stopping)
+		return;
+	if (!m->st.db_up) {
+		m->refresh_owed = 1;
+		return;
+	}
+	m->refresh_owed = 0;
+	if ((j = cmd_job(m, cmd_internal(CMD_REFRESH), daemon_startup_done))
 	    == NULL)
 		return;
 	if (m->cfg->cfg.apply == APPLY_WHEN_PENDING && !m->st.busy_op) {
@@ -456,6 +462,22 @@ daemon_watch_cb(void *arg, const char *file)
 		m->st.busy_uid = (long)geteuid();
 	}
 	dbloop_submit(&m->dbloop, &j->task);
+}
+
+/*
+ * The watcher: the migrations folder settled after a change.  The files
+ * are parsed on a pool thread (check.c: a huge file must not hold up the
+ * commands behind it); the worker only reads the folder's state.
+ */
+static void
+daemon_watch_cb(void *arg, const char *file)
+{
+	struct migrated *m = arg;
+
+	log_info("migrations folder changed ('%s'): revalidating", file);
+	if (!m->stopping)
+		(void)check_start(&m->check, m->cfg, 1);
+	daemon_refresh(m);
 }
 
 static void

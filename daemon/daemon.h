@@ -94,6 +94,8 @@ struct migrated {
 	long			 reconnect_ms;
 	int			 reconnecting;
 	int			 rechecking;	/* start-up/recheck queued */
+	int			 refresh_owed;	/* the folder changed while
+						   the database was not up */
 	int			 sync_running;	/* a sync job is queued */
 	int			 sync_want;	/* ... and another is due */
 	int			 stopping;	/* signals received */

@@ -206,8 +206,10 @@ fgate_trust(struct fgate *g, const struct migset *set)
 	int dfd;
 
 	g->trusted = 0;
-	if (++g->looks <= FGATE_COLD_LOOKS)
-		return;		/* a daemon stopped soon after never pays */
+	if (g->looks < FGATE_COLD_LOOKS) {
+		g->looks++;	/* a daemon stopped soon after never pays */
+		return;
+	}
 	if (g->wd == -1 || !g->local || set->dir == NULL ||
 	    strcmp(set->dir, g->dir) != 0 || migset_racy(set))
 		return;

@@ -20,12 +20,13 @@
  * was refreshed again.  Untrusted, the cache is stat'ed at every request
  * (migset_refresh()), as before.
  *
- * The entries are watched from the FGATE_COLD_LOOKS + 1st look of the
- * folder's watch on: their watches cost that look about 8 ms for 1,000
- * files and the stop as much again (the kernel's teardown, fgate_quit()),
- * where a look that stats every file costs 2 ms.  A daemon started, asked
- * for an up and a status, and stopped (a deploy's or a CI job's) never
- * pays for them.
+ * The entries are watched from the FGATE_COLD_LOOKS + 1st look since the
+ * folder was last watched afresh: their watches cost that look about 8 ms
+ * for 1,000 files and the stop as much again (the kernel's teardown,
+ * fgate_quit()), where a look that stats every file costs 2-3 ms.  A
+ * daemon started, asked for up to two commands that read the folder (a
+ * job looks once), and stopped (a deploy's or a CI job's) never pays for
+ * them.
  *
  * Worker thread only.  Owns its descriptor and dir; fgate_release().
  */
@@ -49,7 +50,8 @@ struct fgate {
 	struct timespec	 mtim, ctim;	/* the folder's own, at the drain */
 	int		 local;		/* a file system the watch sees */
 	size_t		 maxwd;		/* watches made since armed, at most */
-	int		 looks;		/* fgate_trust() calls since armed */
+	int		 looks;		/* fgate_trust() calls since armed,
+					   up to FGATE_COLD_LOOKS */
 	int		 trusted;	/* the cache is the folder since */
 };
 

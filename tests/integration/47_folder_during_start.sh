@@ -1,0 +1,70 @@
+# 47_folder_during_start.sh - a file added while the start job runs (after
+# its one look at the folder, daemon/optier.c tier2_folder) is read once
+# the start is done: the watcher's change, seen while the database was
+# not up yet, is owed and asked for then (daemon/daemon.c daemon_refresh),
+# and with `apply: when-pending` the file is applied.  The start waits in
+# tier 1 for the migration lock, held by another session, while the file
+# comes.
+. "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+
+mkdir -p models migrations
+SOCK=$T/s.sock
+ctl() { timeout 60 "$MIGRATECTL" -s "$SOCK" "$@"; }
+cat >models/t.yaml <<'YAML'
+table: fds_model
+columns:
+  id: { type: integer, primary_key: true }
+YAML
+echo "CREATE TABLE fds_t1 (id int PRIMARY KEY);" \
+    >migrations/20240101_000000_t1.sql
+cat >m.yaml <<EOF2
+database: "dbname=$TESTDB"
+models: $T/models
+migrations: $T/migrations
+socket: $SOCK
+apply: when-pending
+EOF2
+
+# the migration lock, held by another session until it is terminated
+psql -qAtX -d "$TESTDB" -c "SELECT pg_advisory_lock(7883960004428899684)" \
+    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+holder=$!; track $holder
+lock_held() {
+	[ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+	    AND granted")" = 1 ]
+}
+wait_until 30 lock_held
+
+"$MIGRATED" -d -c m.yaml >m.log 2>&1 &
+MPID=$!; track $MPID
+# tier 1 has work (a new table): the start tries the lock, finds it taken
+waiting() { grep -q "migrations folder looked at" m.log &&
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name
+	    LIKE 'migrated%' AND query LIKE '%advisory_lock%'")" -ge 1 ]; }
+wait_until 30 waiting
+ok "the start waits for the lock" kill -0 "$MPID"
+ok "not ready while it waits" status_says "$SOCK" "not d['data']['ready']"
+
+echo "CREATE TABLE fds_t2 (id int PRIMARY KEY);" \
+    >migrations/20240102_000000_t2.sql
+seen() { grep -q "migrations folder changed ('20240102_000000_t2.sql')" \
+    m.log; }
+ok "the watcher saw the file during the start" poll 30 seen
+is "the start had looked before it" \
+    "$(grep -c "migrations folder looked at" m.log)" 1
+
+q "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype =
+    'advisory' AND granted AND pid <> pg_backend_pid()" >/dev/null
+ok "ready once the lock is free" ctl wait-ready --timeout 30
+is "tier 1 applied" "$(q "SELECT to_regclass('fds_model') IS NOT NULL")" t
+applied() { [ "$(q "SELECT to_regclass('fds_t2') IS NOT NULL")" = t ]; }
+ok "the file added during the start: applied after it" poll 30 applied
+jobs_done "$SOCK"
+ok "status: nothing pending, t2 the current version" status_says "$SOCK" \
+    "d['data']['enhancements']['pending'] == [] and
+    d['data']['enhancements']['current'] == '20240102_000000'"
+
+kill "$MPID"; wait "$MPID"
+is "daemon exits 0" "$?" 0
+wait "$holder" 2>/dev/null
+true
