@@ -187,6 +187,8 @@ daemon_status_changed(struct migrated *m)
 		m->reload_pending = 0;
 		daemon_sighup(m);
 	}
+	if (m->refresh_owed && m->st.db_up && !m->st.busy_op && !m->stopping)
+		daemon_refresh(m);
 }
 
 static void
@@ -291,8 +293,6 @@ daemon_startup_done(void *arg, struct job *j)
 	if (j->mutating)
 		m->st.busy_op = NULL;
 	job_free(j);
-	if (m->refresh_owed && m->st.db_up && !m->stopping)
-		daemon_refresh(m);
 	daemon_status_changed(m);
 }
 
@@ -437,17 +437,21 @@ daemon_listen_lost(void *arg, const char *why)
 /*
  * The worker reads the folder's state again, and applies what is pending
  * when the configuration says so.  Owed while the database is not up
- * (the start, the recheck of a database back, which may have looked at
- * the folder before the change): asked for once either is done.
+ * (the start, or the recheck of a database back, may have looked at the
+ * folder before the change) and, when it would apply, while another
+ * operation runs (a reload applies nothing; an up may have looked
+ * before): asked for once the daemon is up and free
+ * (daemon_status_changed()).
  */
 static void
 daemon_refresh(struct migrated *m)
 {
+	int apply = m->cfg->cfg.apply == APPLY_WHEN_PENDING;
 	struct job *j;
 
 	if (m->stopping)
 		return;
-	if (!m->st.db_up) {
+	if (!m->st.db_up || (apply && m->st.busy_op)) {
 		m->refresh_owed = 1;
 		return;
 	}
@@ -455,7 +459,7 @@ daemon_refresh(struct migrated *m)
 	if ((j = cmd_job(m, cmd_internal(CMD_REFRESH), daemon_startup_done))
 	    == NULL)
 		return;
-	if (m->cfg->cfg.apply == APPLY_WHEN_PENDING && !m->st.busy_op) {
+	if (apply) {
 		j->mutating = 1;
 		m->st.busy_op = "up";
 		m->st.busy_since = time(NULL);
