@@ -95,7 +95,8 @@ struct migrated {
 	int			 reconnecting;
 	int			 rechecking;	/* start-up/recheck queued */
 	int			 refresh_owed;	/* the folder changed while
-						   the database was not up */
+						   it could not be read or
+						   applied: daemon_refresh() */
 	int			 sync_running;	/* a sync job is queued */
 	int			 sync_want;	/* ... and another is due */
 	int			 stopping;	/* signals received */

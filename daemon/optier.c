@@ -252,12 +252,12 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 /*
  * Is the folder's cache the folder?  Looked at once a job, at its first
  * tier-2 step: the job acts on the folder as it was then.  A change after
- * is the next job's: the watcher's (owed until a start is done, daemon.c)
- * or the next command's.  Nothing to look at when the watch saw no change
- * since the cache was last refreshed (fgate.h); else it is refreshed
- * here, and the watch trusted again.  A refresh that fails is left for
- * the operation to meet and report (mstate_load()), and looked at again
- * by the job's next step.
+ * is the next job's: the watcher's refresh, which comes after this job
+ * (queued behind it, or owed: daemon_refresh()), or the next command's.
+ * Nothing to look at when the watch saw no change since the cache was
+ * last refreshed (fgate.h); else it is refreshed here, and the watch
+ * trusted again.  A refresh that fails is left for the operation to meet
+ * and report (mstate_load()), and looked at again by the job's next step.
  */
 static int
 tier2_folder(struct opctx *x)
