@@ -4,8 +4,10 @@
 # not up yet, is owed and asked for then (daemon/daemon.c daemon_refresh),
 # and with `apply: when-pending` the file is applied.  The start waits in
 # tier 1 for the migration lock, held by another session, while the file
-# comes.  The same for a file that comes while an up runs.
+# comes.  The same for a file that comes while an up runs, and while the
+# database is away (the recheck of a database back applies nothing).
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
+. "$OLDPWD/tests/lib/cluster.sh"
 
 mkdir -p models migrations
 SOCK=$T/s.sock
@@ -101,6 +103,31 @@ jobs_done "$SOCK"
 ok "status: nothing pending, t4 the current version" status_says "$SOCK" \
     "d['data']['enhancements']['pending'] == [] and
     d['data']['enhancements']['current'] == '20240104_000000'"
+
+# the same while the database is away: the recheck once it is back reads
+# the folder but applies nothing; the owed refresh does
+PGOPTS="-k $CLUSTER_DIR/sock -p $PGPORT -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 -c shared_buffers=64MB"
+pg_up() {
+	cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" \
+	    -l "$CLUSTER_DIR/server.log" -w -t 30 -o "$PGOPTS" start >/dev/null
+}
+trap 'pg_isready -q || pg_up' EXIT
+cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop \
+    >/dev/null
+ok "the database away: said so" poll 30 status_says "$SOCK" \
+    "not d['data']['database']['available']"
+echo "CREATE TABLE fds_t5 (id int PRIMARY KEY);" \
+    >migrations/20240105_000000_t5.sql
+seen5() { grep -q "migrations folder changed ('20240105_000000_t5.sql')" \
+    m.log; }
+ok "the watcher saw t5 while the database was away" poll 30 seen5
+pg_up
+t5() { [ "$(q "SELECT to_regclass('fds_t5') IS NOT NULL")" = t ]; }
+ok "t5: applied once the database is back" poll 60 t5
+jobs_done "$SOCK"
+ok "status: nothing pending, t5 the current version" status_says "$SOCK" \
+    "d['data']['enhancements']['pending'] == [] and
+    d['data']['enhancements']['current'] == '20240105_000000'"
 
 kill "$MPID"; wait "$MPID"
 is "daemon exits 0" "$?" 0
