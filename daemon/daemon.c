@@ -435,6 +435,20 @@ daemon_listen_lost(void *arg, const char *why)
 }
 
 /*
+ * A refresh cut off by a lost database is owed again (the recheck once it
+ * is back applies nothing).
+ */
+static void
+daemon_refresh_done(void *arg, struct job *j)
+{
+	struct migrated *m = arg;
+
+	if (j->db_lost)
+		m->refresh_owed = 1;
+	daemon_startup_done(arg, j);
+}
+
+/*
  * The worker reads the folder's state again, and applies what is pending
  * when the configuration says so.  Owed while the database is not up
  * (the start, or the recheck of a database back, may have looked at the
@@ -456,7 +470,7 @@ daemon_refresh(struct migrated *m)
 		return;
 	}
 	m->refresh_owed = 0;
-	if ((j = cmd_job(m, cmd_internal(CMD_REFRESH), daemon_startup_done))
+	if ((j = cmd_job(m, cmd_internal(CMD_REFRESH), daemon_refresh_done))
 	    == NULL)
 		return;
 	if (apply) {

@@ -5,7 +5,8 @@
 # and with `apply: when-pending` the file is applied.  The start waits in
 # tier 1 for the migration lock, held by another session, while the file
 # comes.  The same for a file that comes while an up runs, and while the
-# database is away (the recheck of a database back applies nothing).
+# database is away (the recheck of a database back applies nothing), and
+# for the watcher's up cut off by the database going away.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 . "$OLDPWD/tests/lib/cluster.sh"
 
@@ -129,8 +130,35 @@ ok "status: nothing pending, t5 the current version" status_says "$SOCK" \
     "d['data']['enhancements']['pending'] == [] and
     d['data']['enhancements']['current'] == '20240105_000000'"
 
+# the watcher's up cut off by the database going away: owed again, and
+# applied once it is back (the file waits for a lock the test holds)
+PGAPPNAME=fds_holder psql -qAtX -d "$TESTDB" \
+    -c "SELECT pg_advisory_lock(4848)" -c "SELECT pg_sleep(120)" \
+    >/dev/null 2>&1 &
+holder3=$!; track $holder3
+wait_until 30 lock_held
+echo "SELECT pg_advisory_xact_lock(4848); CREATE TABLE fds_t6 (id int);" \
+    >migrations/20240106_000000_t6.sql
+blocked6() {
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname =
+	    current_database() AND wait_event_type = 'Lock' AND
+	    query LIKE '%pg_advisory_xact_lock(4848)%'")" = 1 ]
+}
+ok "t6 applied by the watcher, waiting for the lock" poll 30 blocked6
+cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop \
+    >/dev/null
+ok "the database away while t6's up ran: said so" poll 30 status_says \
+    "$SOCK" "not d['data']['database']['available']"
+pg_up
+t6() { [ "$(q "SELECT to_regclass('fds_t6') IS NOT NULL")" = t ]; }
+ok "t6: applied once the database is back" poll 60 t6
+jobs_done "$SOCK"
+ok "status: nothing pending, t6 the current version" status_says "$SOCK" \
+    "d['data']['enhancements']['pending'] == [] and
+    d['data']['enhancements']['current'] == '20240106_000000'"
+
 kill "$MPID"; wait "$MPID"
 is "daemon exits 0" "$?" 0
-wait "$holder2" 2>/dev/null
+wait "$holder2" "$holder3" 2>/dev/null
 wait "$holder" 2>/dev/null
 true
