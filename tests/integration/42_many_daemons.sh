@@ -181,6 +181,9 @@ applied_30() { [ "$(applied)" -ge 30 ]; }
 wait_until 60 applied_30
 kill -KILL $PID_a
 wait $upid 2>/dev/null
+# gone, every descriptor closed: until then its socket still takes
+# connections, and the new daemon finds it in use
+wait $PID_a 2>/dev/null
 start a
 ok "crash: a back" "$MIGRATECTL" -s "$T/a.sock" wait-ready --timeout 60
 b_agrees() { pending_is "$T/b.sock" $((300 - $(applied))); }
