@@ -28,18 +28,41 @@ socket: $SOCK
 apply: when-pending
 EOF2
 
-# the migration lock, held by another session until it is terminated
-PGAPPNAME=fds_holder psql -qAtX -d "$TESTDB" \
-    -c "SELECT pg_advisory_lock(7883960004428899684)" \
-    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
-holder=$!; track $holder
+# hold KEY: a session of the test's holds advisory lock KEY until
+# release ends it
 lock_held() {
 	[ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a
 	    USING (pid) WHERE a.application_name = 'fds_holder'
 	    AND l.locktype = 'advisory' AND l.granted")" = 1 ]
 }
-wait_until 30 lock_held
+hold() {
+	PGAPPNAME=fds_holder psql -qAtX -d "$TESTDB" \
+	    -c "SELECT pg_advisory_lock($1)" -c "SELECT pg_sleep(120)" \
+	    >/dev/null 2>&1 &
+	track $!
+	wait_until 30 lock_held
+}
+release() {
+	q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	    WHERE application_name = 'fds_holder'" >/dev/null
+}
+# blocked KEY: the daemon's statement waits for advisory lock KEY
+blocked() {
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname =
+	    current_database() AND wait_event_type = 'Lock' AND
+	    query LIKE '%pg_advisory_xact_lock($1)%'")" = 1 ]
+}
+seen() { grep -q "migrations folder changed ('$1')" m.log; }
+made() { [ "$(q "SELECT to_regclass('$1') IS NOT NULL")" = t ]; }
+# settled VERSION: every job done, nothing pending, VERSION the current
+settled() {
+	jobs_done "$SOCK"
+	status_says "$SOCK" "d['data']['enhancements']['pending'] == [] and
+	    d['data']['enhancements']['current'] == '$1'"
+}
 
+# the migration lock, held by another session until it is terminated
+hold 7883960004428899684
 "$MIGRATED" -d -c m.yaml >m.log 2>&1 &
 MPID=$!; track $MPID
 # tier 1 has work (a new table): the start tries the lock, finds it taken
@@ -56,54 +79,34 @@ ok "not ready while it waits" status_says "$SOCK" "not d['data']['ready']"
 
 echo "CREATE TABLE fds_t2 (id int PRIMARY KEY);" \
     >migrations/20240102_000000_t2.sql
-seen() { grep -q "migrations folder changed ('20240102_000000_t2.sql')" \
-    m.log; }
-ok "the watcher saw the file during the start" poll 30 seen
+ok "the watcher saw the file during the start" \
+    poll 30 seen 20240102_000000_t2.sql
 is "the start looked once" \
     "$(grep -c "migrations folder looked at" m.log)" 1
-
-q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-    WHERE application_name = 'fds_holder'" >/dev/null
+release
 ok "ready once the lock is free" ctl wait-ready --timeout 30
-is "tier 1 applied" "$(q "SELECT to_regclass('fds_model') IS NOT NULL")" t
-applied() { [ "$(q "SELECT to_regclass('fds_t2') IS NOT NULL")" = t ]; }
-ok "the file added during the start: applied after it" poll 30 applied
-jobs_done "$SOCK"
-ok "status: nothing pending, t2 the current version" status_says "$SOCK" \
-    "d['data']['enhancements']['pending'] == [] and
-    d['data']['enhancements']['current'] == '20240102_000000'"
+ok "tier 1 applied" made fds_model
+ok "the file added during the start: applied after it" poll 30 made fds_t2
+ok "status: nothing pending, t2 the current version" \
+    settled 20240102_000000
 
 # the same while the watcher's own up runs: a file that waits for another
 # lock the test holds is being applied when the next file comes; that
 # one's apply is owed until the first's up is done (a refresh that could
 # not apply, queued behind it, left it pending)
-PGAPPNAME=fds_holder psql -qAtX -d "$TESTDB" \
-    -c "SELECT pg_advisory_lock(4747)" -c "SELECT pg_sleep(120)" \
-    >/dev/null 2>&1 &
-holder2=$!; track $holder2
-wait_until 30 lock_held
+hold 4747
 echo "SELECT pg_advisory_xact_lock(4747); CREATE TABLE fds_t3 (id int);" \
     >migrations/20240103_000000_t3.sql
-blocked() {
-	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname =
-	    current_database() AND wait_event_type = 'Lock' AND
-	    query LIKE '%pg_advisory_xact_lock(4747)%'")" = 1 ]
-}
-ok "t3 applied by the watcher, waiting for the lock" poll 30 blocked
+ok "t3 applied by the watcher, waiting for the lock" poll 30 blocked 4747
 echo "CREATE TABLE fds_t4 (id int PRIMARY KEY);" \
     >migrations/20240104_000000_t4.sql
-seen4() { grep -q "migrations folder changed ('20240104_000000_t4.sql')" \
-    m.log; }
-ok "the watcher saw t4 while t3's up runs" poll 30 seen4
-q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-    WHERE application_name = 'fds_holder'" >/dev/null
-t4() { [ "$(q "SELECT to_regclass('fds_t4') IS NOT NULL")" = t ]; }
-ok "t4: applied once t3's up is done" poll 30 t4
-is "t3 applied" "$(q "SELECT to_regclass('fds_t3') IS NOT NULL")" t
-jobs_done "$SOCK"
-ok "status: nothing pending, t4 the current version" status_says "$SOCK" \
-    "d['data']['enhancements']['pending'] == [] and
-    d['data']['enhancements']['current'] == '20240104_000000'"
+ok "the watcher saw t4 while t3's up runs" \
+    poll 30 seen 20240104_000000_t4.sql
+release
+ok "t4: applied once t3's up is done" poll 30 made fds_t4
+ok "t3 applied" made fds_t3
+ok "status: nothing pending, t4 the current version" \
+    settled 20240104_000000
 
 # the same while the database is away: the recheck once it is back reads
 # the folder but applies nothing; the owed refresh does
@@ -112,53 +115,36 @@ pg_up() {
 	cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" \
 	    -l "$CLUSTER_DIR/server.log" -w -t 30 -o "$PGOPTS" start >/dev/null
 }
+pg_down() {
+	cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w \
+	    stop >/dev/null
+}
 trap 'pg_isready -q || pg_up' EXIT
-cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop \
-    >/dev/null
+pg_down
 ok "the database away: said so" poll 30 status_says "$SOCK" \
     "not d['data']['database']['available']"
 echo "CREATE TABLE fds_t5 (id int PRIMARY KEY);" \
     >migrations/20240105_000000_t5.sql
-seen5() { grep -q "migrations folder changed ('20240105_000000_t5.sql')" \
-    m.log; }
-ok "the watcher saw t5 while the database was away" poll 30 seen5
+ok "the watcher saw t5 while the database was away" \
+    poll 30 seen 20240105_000000_t5.sql
 pg_up
-t5() { [ "$(q "SELECT to_regclass('fds_t5') IS NOT NULL")" = t ]; }
-ok "t5: applied once the database is back" poll 60 t5
-jobs_done "$SOCK"
-ok "status: nothing pending, t5 the current version" status_says "$SOCK" \
-    "d['data']['enhancements']['pending'] == [] and
-    d['data']['enhancements']['current'] == '20240105_000000'"
+ok "t5: applied once the database is back" poll 60 made fds_t5
+ok "status: nothing pending, t5 the current version" \
+    settled 20240105_000000
 
 # the watcher's up cut off by the database going away: owed again, and
 # applied once it is back (the file waits for a lock the test holds)
-PGAPPNAME=fds_holder psql -qAtX -d "$TESTDB" \
-    -c "SELECT pg_advisory_lock(4848)" -c "SELECT pg_sleep(120)" \
-    >/dev/null 2>&1 &
-holder3=$!; track $holder3
-wait_until 30 lock_held
+hold 4848
 echo "SELECT pg_advisory_xact_lock(4848); CREATE TABLE fds_t6 (id int);" \
     >migrations/20240106_000000_t6.sql
-blocked6() {
-	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname =
-	    current_database() AND wait_event_type = 'Lock' AND
-	    query LIKE '%pg_advisory_xact_lock(4848)%'")" = 1 ]
-}
-ok "t6 applied by the watcher, waiting for the lock" poll 30 blocked6
-cluster_as_owner "$PGBIN/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w stop \
-    >/dev/null
+ok "t6 applied by the watcher, waiting for the lock" poll 30 blocked 4848
+pg_down
 ok "the database away while t6's up ran: said so" poll 30 status_says \
     "$SOCK" "not d['data']['database']['available']"
 pg_up
-t6() { [ "$(q "SELECT to_regclass('fds_t6') IS NOT NULL")" = t ]; }
-ok "t6: applied once the database is back" poll 60 t6
-jobs_done "$SOCK"
-ok "status: nothing pending, t6 the current version" status_says "$SOCK" \
-    "d['data']['enhancements']['pending'] == [] and
-    d['data']['enhancements']['current'] == '20240106_000000'"
+ok "t6: applied once the database is back" poll 60 made fds_t6
+ok "status: nothing pending, t6 the current version" \
+    settled 20240106_000000
 
 kill "$MPID"; wait "$MPID"
 is "daemon exits 0" "$?" 0
-wait "$holder2" "$holder3" 2>/dev/null
-wait "$holder" 2>/dev/null
-true
