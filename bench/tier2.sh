@@ -32,6 +32,10 @@
 #   cold         daemon start + `migratectl wait-ready` + `migratectl up` +
 #                SIGTERM and wait: what a CI job or an init container pays
 #   once         `migrated --once --up`
+#   1 drift      the same two with an extension in the database that no
+#                model names and no file made (pgcrypto): drift, which
+#                tier 1 explains from the applied files (core/tier1.c,
+#                t1_owned)
 #   peers        each tool's `up` with nothing to do
 #
 # Beside each apply's wall clock it prints the CPU time (user + system)
@@ -218,6 +222,19 @@ for round in $(seq 1 "$ROUNDS"); do
 	put "noop:migrated --once --up" "$(ms "$t")"
 	t=$(now); psql -qAtX -d mig -c "SELECT 1" >/dev/null
 	put "noop:psql connect+SELECT 1" "$(ms "$t")"
+	# the same with drift: an extension no model names and no file made
+	psql -qAtX -d mig -c "CREATE EXTENSION pgcrypto" >/dev/null
+	t=$(now)
+	daemon_start mig
+	ctl wait-ready --timeout 60 >/dev/null
+	ctl up >/dev/null
+	daemon_stop
+	put "noop:cold, 1 drift" "$(ms "$t")"
+	t=$(now)
+	"$BUILD/migrated" --once --up --database "dbname=mig" \
+	    --models "$W/models" --migrations "$W/mig" 2>/dev/null
+	put "noop:--once --up, 1 drift" "$(ms "$t")"
+	psql -qAtX -d mig -c "DROP EXTENSION pgcrypto" >/dev/null
 	[ "$(psql -qAtX -d mig -c "SELECT count(*) FROM migrated_versions")" \
 	    = "$N" ] || { echo "tier2.sh: daemon applied too few" >&2; exit 1; }
 
@@ -272,8 +289,9 @@ for k in "psql -1" floor "daemon up" in-process dbmate sql-migrate \
 done
 echo "  nothing pending                       ms"
 for k in "psql connect+SELECT 1" "migratectl up" "round trip" "ctl CPU" \
-    "cold start+up+stop" \
-    "migrated --once --up" dbmate sql-migrate node-pg-migrate postgrator; do
+    "cold start+up+stop" "cold, 1 drift" \
+    "migrated --once --up" "--once --up, 1 drift" dbmate sql-migrate \
+    node-pg-migrate postgrator; do
 	v=$(med "noop:$k")
 	[ -n "$v" ] || continue
 	printf '    %-28s %8s\n' "$k" "$v"

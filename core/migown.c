@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -215,8 +216,36 @@ own_comment(struct own_run *r, const json_t *n)
 		own_add(r, "comment", NULL, "%s.%s", r->defschema, p[0]);
 }
 
-/* Views, functions, triggers and policies a file creates (tier 1 reads
-   them as model SQL objects: made by an enhancement, they are not drift) */
+/* What ALTER TABLE, INDEX, SEQUENCE or VIEW ... RENAME names anew. */
+static void
+own_rename(struct own_run *r, const json_t *n)
+{
+	const json_t *rv = json_object_get(n, "relation");
+	const char *type = str(n, "renameType"), *to = str(n, "newname");
+	const char *rel = str(rv, "relname"), *sch = rv_schema(r, rv);
+	const char *on = str(n, "relationType");
+
+	if (type == NULL || to == NULL || rel == NULL)
+		return;
+	if (!strcmp(type, "OBJECT_TABLE"))
+		own_add(r, "table", NULL, "%s.%s", sch, to);
+	else if (!strcmp(type, "OBJECT_COLUMN") && on &&
+	    !strcmp(on, "OBJECT_TABLE"))
+		own_add(r, "column", NULL, "%s.%s.%s", sch, rel, to);
+	else if (!strcmp(type, "OBJECT_TABCONSTRAINT"))
+		own_add(r, "constraint", NULL, "%s.%s.%s", sch, rel, to);
+	else if (!strcmp(type, "OBJECT_INDEX"))
+		own_add(r, "index", NULL, "%s.%s", sch, to);
+	else if (!strcmp(type, "OBJECT_SEQUENCE"))
+		own_add(r, "sequence", NULL, "%s.%s", sch, to);
+	else if (!strcmp(type, "OBJECT_VIEW"))
+		own_add(r, "view", NULL, "%s.%s", sch, to);
+	else if (!strcmp(type, "OBJECT_MATVIEW"))
+		own_add(r, "materialized view", NULL, "%s.%s", sch, to);
+}
+
+/* Views, functions, triggers, policies, extensions, sequences and domains
+   a file creates (made by an enhancement, they are not drift) */
 static void
 own_sqlobj(struct own_run *r, const char *type, const json_t *n)
 {
@@ -250,6 +279,18 @@ own_sqlobj(struct own_run *r, const char *type, const json_t *n)
 		if (str(n, "policy_name") && str(rv, "relname"))
 			own_add(r, "policy", NULL, "%s.%s.%s", rv_schema(r, rv),
 			    str(rv, "relname"), str(n, "policy_name"));
+	} else if (!strcmp(type, "CreateExtensionStmt")) {
+		if (str(n, "extname"))
+			own_add(r, "extension", NULL, "%s", str(n, "extname"));
+	} else if (!strcmp(type, "CreateSeqStmt")) {
+		rv = json_object_get(n, "sequence");
+		if (str(rv, "relname"))
+			own_add(r, "sequence", NULL, "%s.%s", rv_schema(r, rv),
+			    str(rv, "relname"));
+	} else if (!strcmp(type, "CreateDomainStmt")) {
+		if (own_qname(r, json_object_get(n, "domainname"), &sch,
+		    &name) == 0)
+			own_add(r, "domain", NULL, "%s.%s", sch, name);
 	}
 }
 
@@ -286,6 +327,8 @@ own_stmt(struct own_run *r, const struct mig_stmt *st, struct merr *e)
 			own_enum(r, n, 0);
 		else if (!strcmp(type, "CommentStmt"))
 			own_comment(r, n);
+		else if (!strcmp(type, "RenameStmt"))
+			own_rename(r, n);
 		else
 			own_sqlobj(r, type, n);
 	}
@@ -312,6 +355,90 @@ migset_objects(const struct mig_script *sc, const char *defschema,
 		migset_objects_release(out);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
+	return 0;
+}
+
+/* The keywords of the statements own_stmt() takes each kind from. */
+#define OWN_WORDS	2
+static const struct {
+	const char	*kind;
+	const char	*words[OWN_WORDS];
+} own_words[] = {
+	{ "table",		{ "table" } },		/* CREATE, ALTER TABLE */
+	/* the renames each spell their kind's word: ALTER INDEX, ALTER
+	   TABLE (a column, a constraint), ALTER SEQUENCE, ALTER VIEW */
+	{ "column",		{ "table" } },
+	{ "default",		{ "table" } },
+	{ "constraint",		{ "table" } },
+	{ "index",		{ "index", "table" } },	/* and constraints' */
+	{ "type",		{ "type" } },		/* CREATE TYPE AS ENUM */
+	{ "enum value",		{ "type" } },		/* and ALTER TYPE */
+	{ "comment",		{ "comment" } },
+	{ "function",		{ "function", "procedure" } },
+	{ "procedure",		{ "function", "procedure" } },
+	{ "view",		{ "view" } },
+	{ "materialized view",	{ "view" } },
+	{ "trigger",		{ "trigger" } },
+	{ "policy",		{ "policy" } },
+	{ "extension",		{ "extension" } },
+	{ "sequence",		{ "sequence" } },
+	{ "domain",		{ "domain" } },
+};
+
+_Static_assert(sizeof(own_words) / sizeof(own_words[0]) == MIG_OWN_KINDS,
+    "MIG_OWN_KINDS is the number of kinds in own_words");
+
+/* w (lower case ASCII) in text, in any case. */
+static int
+has_word(const char *text, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (; *text; text++)
+		if ((*text | 0x20) == w[0] && strncasecmp(text, w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* The keywords of kind, or NULL: no statement makes one. */
+static const char *const *
+own_kind_words(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(own_words) / sizeof(own_words[0]); i++)
+		if (!strcmp(own_words[i].kind, kind))
+			return own_words[i].words;
+	return NULL;
+}
+
+int
+migset_kind_owned(const char *kind)
+{
+	return own_kind_words(kind) != NULL;
+}
+
+static int
+has_words(const char *text, const char *const *w)
+{
+	for (size_t k = 0; k < OWN_WORDS && w[k]; k++)
+		if (has_word(text, w[k]))
+			return 1;
+	return 0;
+}
+
+int
+migset_may_own(const struct mig_script *sc, const char *kind)
+{
+	const char *const *w = own_kind_words(kind);
+
+	if (w == NULL)
+		return 0;
+	if (!sc->parsed)
+		return sc->text == NULL || has_words(sc->text, w);
+	/* parsed, the text is cut into its statements */
+	for (size_t i = 0; i < sc->nstmts; i++)
+		if (sc->stmts[i].sql == NULL ||
+		    has_words(sc->stmts[i].sql, w))
+			return 1;
 	return 0;
 }
 

@@ -451,7 +451,8 @@ tree_kept(const char *type)
 	    "DeleteStmt", "AlterTableStmt", "CreateStmt", "CreateEnumStmt",
 	    "AlterEnumStmt", "CommentStmt", "DiscardStmt",
 	    "CreateFunctionStmt", "ViewStmt", "CreateTableAsStmt",
-	    "CreateTrigStmt", "CreatePolicyStmt", NULL };
+	    "CreateTrigStmt", "CreatePolicyStmt", "CreateExtensionStmt",
+	    "CreateSeqStmt", "CreateDomainStmt", "RenameStmt", NULL };
 
 	for (int i = 0; kept[i]; i++)
 		if (strcmp(type, kept[i]) == 0)

@@ -1265,9 +1265,7 @@ migset_rollback_hint(const struct migset *s, const struct migration *m,
 int
 migset_prepare(struct migration *m, struct merr *e)
 {
-	if (!m->up.parsed && mig_parse_script(&m->up, e) == -1)
-		return -1;
-	return 0;
+	return migset_parse(&m->up, e);
 }
 
 int
@@ -1297,6 +1295,39 @@ migset_prepare_all(struct migset *s, struct merr *e)
 		if (migset_prepare(&s->v[i], e) == -1)
 			return -1;
 	return 0;
+}
+
+int
+migset_script_copy(struct mig_script *dst, const struct mig_script *src,
+    struct merr *e)
+{
+	size_t nb = src->nblocks * 2 * sizeof(*src->blocks);
+
+	if (src->parsed || src->text == NULL)
+		return merr_set(e, MERR_INTERNAL, "'%s' cannot be copied",
+		    src->path ? src->path : "script");
+	*dst = *src;
+	dst->stmts = NULL;
+	dst->nstmts = 0;
+	dst->broken = NULL;
+	dst->lint = NULL;
+	dst->blocks = NULL;
+	dst->path = src->path ? strdup(src->path) : NULL;
+	dst->text = strdup(src->text);
+	if (nb > 0 && (dst->blocks = malloc(nb)) != NULL)
+		memcpy(dst->blocks, src->blocks, nb);
+	if ((src->path && dst->path == NULL) || dst->text == NULL ||
+	    (nb > 0 && dst->blocks == NULL)) {
+		migset_script_release(dst);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int
+migset_parse(struct mig_script *sc, struct merr *e)
+{
+	return sc->parsed ? 0 : mig_parse_script(sc, e);
 }
 
 int

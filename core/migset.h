@@ -291,6 +291,15 @@ void	migset_rollback_hint(const struct migset *, const struct migration *m,
  */
 json_t	*mig_stmt_tree(const struct mig_stmt *st);
 
+/*
+ * A copy of src, not parsed yet, with its own text and blocks: parsed and
+ * released (migset_script_release()) without touching src.
+ */
+int	migset_script_copy(struct mig_script *dst,
+	    const struct mig_script *src, struct merr *);
+/* Parse sc in place, if it is not yet (migset_prepare() for a script). */
+int	migset_parse(struct mig_script *, struct merr *);
+
 /* Parse one script held in memory (tests, tools): path names errors. */
 int	migset_parse_text(struct mig_script *, const char *path,
 	    const char *text, struct merr *);
@@ -313,6 +322,14 @@ void	migset_script_release(struct mig_script *);
  *                                     the label)
  *   "comment"     schema.table[.col]  COMMENT ON ... IS '...' (or the
  *                                     path of the object commented)
+ *   "function", "procedure"  schema.name  CREATE FUNCTION, PROCEDURE
+ *   "view", "materialized view"  schema.name  CREATE [MATERIALIZED] VIEW
+ *   "trigger", "policy"  schema.table.name  CREATE TRIGGER, POLICY
+ *   "extension"   name                CREATE EXTENSION
+ *   "sequence"    schema.name         CREATE SEQUENCE
+ *   "domain"      schema.name         CREATE DOMAIN
+ * and the new name of what ALTER TABLE (a table, a column, a constraint),
+ * ALTER INDEX, SEQUENCE, VIEW or MATERIALIZED VIEW ... RENAME renames.
  * Not seen: names PostgreSQL makes up (an index or constraint without a
  * name) and statements inside DO blocks or functions.
  * Ownership: out owns its strings; migset_objects_release().
@@ -331,6 +348,21 @@ struct mig_objects {
 int	migset_objects(const struct mig_script *, const char *defschema,
 	    struct mig_objects *out, struct merr *);
 void	migset_objects_release(struct mig_objects *);
+
+/*
+ * Could migset_objects() find an object of kind in the script?  Each
+ * statement it takes one from spells a keyword (CREATE INDEX "index", the
+ * columns, constraints and key indexes of CREATE and ALTER TABLE "table",
+ * CREATE EXTENSION "extension", ...), which SQL cannot quote or escape: a
+ * text without any of the kind's keywords (anywhere, in any case) makes
+ * none of that kind.  Once parsed, its statements' texts are looked at.
+ * 0 when it cannot (or no statement makes that kind), 1 when it may.
+ */
+int	migset_may_own(const struct mig_script *, const char *kind);
+/* Does any statement make an object of kind (migset_objects)?  Of
+   MIG_OWN_KINDS kinds. */
+#define MIG_OWN_KINDS	17
+int	migset_kind_owned(const char *kind);
 
 /*
  * create: the next migration in the folder's own layout.  Native (and an

@@ -92,14 +92,9 @@ const char HINT_MIGRATION[] = "write a tier-2 migration "
 static const char HINT_DRIFT[] = "not in the models: add it to the models "
     "or drop it in a tier-2 migration; tier 1 never drops";
 
-/* The enhancement that created what would be drift, or NULL. */
-static const char *
-drift_owner(struct pctx *x, const char *kind, const char *target,
-    const char *detail)
+const char *
+plan_owner_kind(const char *kind)
 {
-	const struct plan_owner *o;
-	const char *want;
-
 	if (!strcmp(kind, "index") || !strcmp(kind, "table") ||
 	    !strcmp(kind, "column") || !strcmp(kind, "default") ||
 	    !strcmp(kind, "enum value") || !strcmp(kind, "comment") ||
@@ -108,12 +103,25 @@ drift_owner(struct pctx *x, const char *kind, const char *target,
 	    !strcmp(kind, "materialized view") || !strcmp(kind, "function") ||
 	    !strcmp(kind, "procedure") || !strcmp(kind, "trigger") ||
 	    !strcmp(kind, "policy"))
-		want = kind;
-	else if (!strcmp(kind, "identity"))
-		want = "column";	/* ADD COLUMN ... AS IDENTITY */
-	else
-		want = "constraint";
-	for (size_t i = 0; x->opts && i < x->opts->nowned; i++) {
+		return kind;
+	if (!strcmp(kind, "identity"))
+		return "column";	/* ADD COLUMN ... AS IDENTITY */
+	if (!strcmp(kind, "primary key") || !strcmp(kind, "unique constraint") ||
+	    !strcmp(kind, "foreign key") || !strcmp(kind, "check") ||
+	    !strcmp(kind, "exclusion constraint") || !strcmp(kind, "constraint"))
+		return "constraint";
+	return NULL;	/* a domain's check, a rule, an aggregate, RLS */
+}
+
+/* The enhancement that created what would be drift, or NULL. */
+static const char *
+drift_owner(struct pctx *x, const char *kind, const char *target,
+    const char *detail)
+{
+	const struct plan_owner *o;
+	const char *want = plan_owner_kind(kind);
+
+	for (size_t i = 0; want && x->opts && i < x->opts->nowned; i++) {
 		o = &x->opts->owned[i];
 		/* a routine's target has its arguments: "s.f(a int)" */
 		if (o->target == NULL || (strcmp(o->target, target) &&

@@ -112,6 +112,10 @@ struct plan_owner {
 	const char	*by;		/* the enhancement, for the reason */
 };
 
+/* The kind of plan_owner that can claim a drift change of kind, or NULL:
+   none (no enhancement's statement is read as making one). */
+const char *plan_owner_kind(const char *kind);
+
 /* Names of tables never reported as drift (the project's own tables);
  * tables of actual that are another migration tool's history (found by
  * adopt_table_tool(): not drift either); objects owned by tier 2

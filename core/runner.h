@@ -123,8 +123,8 @@ struct mig_env {
 	volatile sig_atomic_t	*stop;	/* NULL: never stops */
 	/*
 	 * Optional: a migset the caller keeps across operations (zeroed at
-	 * first); migrate_* refresh it with migset_refresh() instead of
-	 * reading every file each time.  One operation at a time.
+	 * first); migrate_* and tier 1 refresh it with migset_refresh()
+	 * instead of reading every file each time.  One operation at a time.
 	 */
 	struct migset		*cache;
 	/*

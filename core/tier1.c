@@ -260,7 +260,8 @@ t1_read(const struct config *cfg, struct db *db, struct schema **want,
 
 /* What the applied enhancements created: plan_opts.owned and its owners. */
 struct t1owned {
-	struct migset		 set;
+	struct migset		 own;	/* the folder, read here */
+	struct migset		*set;	/* own, or the caller's cache */
 	struct mig_objects	*objs;	/* one per migration of set */
 	struct plan_owner	*v;
 	size_t			 n;
@@ -269,11 +270,11 @@ struct t1owned {
 static void
 t1_owned_release(struct t1owned *w)
 {
-	for (size_t i = 0; w->objs && i < w->set.n; i++)
+	for (size_t i = 0; w->objs && i < w->set->n; i++)
 		migset_objects_release(&w->objs[i]);
 	free(w->objs);
 	free(w->v);
-	migset_release(&w->set);
+	migset_release(&w->own);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -298,46 +299,136 @@ t1_owned_add(struct t1owned *w, const struct migration *m,
 }
 
 /*
- * The objects of every applied (finished) enhancement.  Only running out
- * of memory fails: a tracking table that cannot be read, a migrations
+ * The kinds of owner the plan's drift could have, those some statement
+ * makes (migset_kind_owned(): MIG_OWN_KINDS of them, so v cannot fill).
+ */
+struct t1kinds {
+	const char	*v[MIG_OWN_KINDS];
+	size_t		 n;
+};
+
+static void
+t1_kinds(const struct plan *p, struct t1kinds *k)
+{
+	const char *want;
+	size_t i, j;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < p->n; i++) {
+		if (p->v[i].cls != PLAN_DRIFT || p->v[i].target == NULL)
+			continue;
+		want = plan_owner_kind(p->v[i].kind);
+		if (want == NULL || !migset_kind_owned(want))
+			continue;
+		for (j = 0; j < k->n && strcmp(k->v[j], want); j++)
+			;
+		if (j == k->n && k->n < MIG_OWN_KINDS)
+			k->v[k->n++] = want;
+	}
+}
+
+/* Could the file hold a statement that makes an object of a kind? */
+static int
+t1_may_own(const struct migration *m, const struct t1kinds *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (migset_may_own(&m->up, k->v[i]))
+			return 1;
+	return 0;
+}
+
+/* The folder: the caller's cache (env->cache), else read here. */
+static int
+t1_folder(const struct mig_env *env, struct t1owned *w, struct merr *e)
+{
+	const char *dir = env->cfg->migrations_dir;
+
+	if (env->cache == NULL) {
+		w->set = &w->own;
+		return migset_load(w->set, dir, e);
+	}
+	w->set = env->cache;
+	return env->cache_fresh ? 0 : migset_refresh(w->set, dir, NULL, e);
+}
+
+/*
+ * What m made, in *o.  A file not parsed yet is parsed on a copy, let go
+ * after: the set may be the caller's cache, which keeps its files
+ * unparsed until tier 2 needs them.
+ */
+static int
+t1_made(const struct mig_env *env, const struct migration *m,
+    struct mig_objects *o, struct merr *e)
+{
+	struct mig_script copy;
+	int rc;
+
+	if (m->up.parsed)
+		return migset_objects(&m->up, T1_DEFAULT_SCHEMA, o, e);
+	if (migset_script_copy(&copy, &m->up, e) == -1)
+		return -1;
+	copy.stop = env->stop;
+	rc = migset_parse(&copy, e);
+	if (rc == 0)
+		rc = migset_objects(&copy, T1_DEFAULT_SCHEMA, o, e);
+	migset_script_release(&copy);
+	return rc;
+}
+
+/*
+ * The objects of the applied (finished) enhancements that may have made
+ * some of the drift (k): only their files are parsed.  Only running out
+ * of memory or a stop (MERR_STATE) fails: a tracking table that cannot be read, a migrations
  * folder that cannot be read or a file that no longer parses owns
  * nothing (its objects stay drift; tier 2 reports the problem itself,
  * and tier 1 never depends on tier 2's state).
  */
 static int
-t1_owned(const struct config *cfg, struct db *db, struct t1owned *w,
-    struct merr *e)
+t1_owned(const struct mig_env *env, const struct t1kinds *k,
+    struct t1owned *w, struct merr *e)
 {
+	const struct config *cfg = env->cfg;
 	struct tracking trk;
 	struct migration *m;
-	struct merr ignore;
+	struct mig_objects *o;
+	struct merr why;
+	size_t looked = 0;
 	int rc = 0;
 
 	memset(w, 0, sizeof(*w));
-	merr_clear(&ignore);
+	w->set = &w->own;
+	merr_clear(&why);
 	if (cfg->migrations_dir == NULL ||
-	    tracking_load(db, cfg, &trk, &ignore) == -1)
+	    tracking_load(env->db, cfg, &trk, &why) == -1)
 		return 0;
-	if (trk.n == 0 || migset_load(&w->set, cfg->migrations_dir,
-	    &ignore) == -1)
+	if (trk.n == 0 || t1_folder(env, w, &why) == -1)
 		goto out;
-	if ((w->objs = calloc(w->set.n ? w->set.n : 1,
+	if ((w->objs = calloc(w->set->n ? w->set->n : 1,
 	    sizeof(*w->objs))) == NULL) {
 		rc = merr_set(e, MERR_NOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; rc == 0 && i < trk.n; i++) {
 		if (trk.v[i].dirty ||
-		    (m = migset_find(&w->set, trk.v[i].version)) == NULL)
+		    (m = migset_find(w->set, trk.v[i].version)) == NULL ||
+		    !t1_may_own(m, k))
 			continue;
-		merr_clear(&ignore);
-		if (migset_prepare(m, &ignore) == -1 ||
-		    migset_objects(&m->up, T1_DEFAULT_SCHEMA,
-		    &w->objs[m - w->set.v], &ignore) == -1)
+		looked++;
+		o = &w->objs[m - w->set->v];
+		merr_clear(&why);
+		if (t1_made(env, m, o, &why) == -1) {
+			/* out of memory, or stopped: not the file's fault */
+			if (why.code == MERR_NOMEM || why.code == MERR_STATE) {
+				*e = why;
+				rc = -1;
+			}
 			continue;
-		if (t1_owned_add(w, m, &w->objs[m - w->set.v]) == -1)
+		}
+		if (t1_owned_add(w, m, o) == -1)
 			rc = merr_set(e, MERR_NOMEM, "out of memory");
 	}
+	log_debug("tier 1: %zu of %zu applied files read for what they made",
+	    looked, trk.n);
 out:
 	tracking_release(&trk);
 	return rc;
@@ -379,20 +470,25 @@ t1_histories(const struct schema *have, const struct sch_table ***out,
 
 /*
  * The plan, with what applied enhancements created told apart from drift.
- * Finding that out parses every applied file, so it is done only when
- * the plan has drift to explain (the plan is a pure function: planned
- * again with the owners, it differs only there).
+ * Finding that out parses applied files, so it is done only when the plan
+ * has drift an enhancement could have made, and only the files that may
+ * have made it are parsed (the plan is a pure function: planned again
+ * with the owners, it differs only there).
  */
 static int
-t1_plan_owned(const struct config *cfg, struct db *db, struct schema *want,
+t1_plan_owned(const struct mig_env *env, struct schema *want,
     struct schema *have, struct plan_opts *o, struct t1owned *w,
     struct plan **out, struct merr *e)
 {
+	struct t1kinds k;
+
 	if (plan_compute(want, have, o, out, e) == -1)
 		return -1;
-	if ((*out)->ndrift == 0)
+	/* drift no enhancement can have made stays drift, unread */
+	t1_kinds(*out, &k);
+	if ((*out)->ndrift == 0 || k.n == 0)
 		return 0;
-	if (t1_owned(cfg, db, w, e) == -1) {
+	if (t1_owned(env, &k, w, e) == -1) {
 		plan_free(*out);
 		*out = NULL;
 		return -1;
@@ -406,18 +502,24 @@ t1_plan_owned(const struct config *cfg, struct db *db, struct schema *want,
 	return plan_compute(want, have, o, out, e);
 }
 
-/* Plan want against have (have is consumed). */
+/*
+ * Plan want against have (have is consumed), with env's cfg and db, and
+ * its cache of the folder if any.
+ */
 static int
-t1_compute(const struct config *cfg, struct db *db, struct schema *want,
+t1_compute(const struct mig_env *env, struct schema *want,
     struct schema *have, struct plan **out, struct merr *e)
 {
+	const struct config *cfg = env->cfg;
 	const struct sch_table **hist = NULL;
+	struct db *db = env->db;
 	struct plan_opts o;
 	struct t1owned w;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
 	memset(&w, 0, sizeof(w));
+	w.set = &w.own;
 	o.own_schema = cfg->schema;
 	o.own_tables[0] = cfg->tracking_table;
 	o.own_tables[1] = cfg->audit_table;
@@ -432,7 +534,7 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 		rc = sqlcanon_run(db, want, have, cfg->lock_timeout_ms,
 		    cfg->statement_timeout_ms, e);
 	if (rc == 0)
-		rc = t1_plan_owned(cfg, db, want, have, &o, &w, out, e);
+		rc = t1_plan_owned(env, want, have, &o, &w, out, e);
 	/* safe means it will apply: what the SQL needs is there */
 	if (rc == 0 && (*out)->nsafe > 0 && (rc = plancheck_run(db, *out,
 	    cfg->lock_timeout_ms, cfg->statement_timeout_ms, e)) == -1) {
@@ -446,23 +548,23 @@ t1_compute(const struct config *cfg, struct db *db, struct schema *want,
 }
 
 int
-tier1_plan(const struct config *cfg, struct db *db, struct plan **out,
-    struct merr *e)
+tier1_plan(const struct mig_env *env, struct plan **out, struct merr *e)
 {
+	struct mig_env with = *env;
 	struct schema *want, *have;
 	struct db own;
 	int rc;
 
 	*out = NULL;
-	if (db == NULL) {
-		if (db_connect(&own, cfg->database, "migrated", e) == -1)
+	if (with.db == NULL) {
+		if (db_connect(&own, env->cfg->database, "migrated", e) == -1)
 			return -1;
-		db = &own;
+		with.db = &own;
 	}
-	rc = t1_read(cfg, db, &want, &have, e);
+	rc = t1_read(env->cfg, with.db, &want, &have, e);
 	if (rc == 0)
-		rc = t1_compute(cfg, db, want, have, out, e);
-	if (db == &own)
+		rc = t1_compute(&with, want, have, out, e);
+	if (with.db == &own)
 		db_close(&own);
 	schema_free(want);
 	return rc;
@@ -725,7 +827,7 @@ t1_locked(struct t1run *r, const struct mig_env *env, struct schema *want,
 	plan_free(r->plan);
 	r->plan = NULL;
 	if (catalog_load(r->db, t1_scope(want), &have, e) == -1 ||
-	    t1_compute(r->cfg, r->db, want, have, &r->plan, e) == -1)
+	    t1_compute(env, want, have, &r->plan, e) == -1)
 		return -1;
 	return t1_run(r, env, e);
 }
@@ -769,7 +871,7 @@ tier1_apply(const struct mig_env *env, struct tier1_report *rep,
 		goto out;
 	log_debug("tier 1: models and catalogs read in %ld ms (%zu tables)",
 	    mtime_now_ms() - t0, want->ntables);
-	if (t1_compute(r.cfg, r.db, want, have, &r.plan, e) == -1)
+	if (t1_compute(env, want, have, &r.plan, e) == -1)
 		goto out;
 	log_debug("tier 1: planned in %ld ms: %zu safe, %zu refused, "
 	    "%zu drift", mtime_now_ms() - t0, r.plan->nsafe,

@@ -48,19 +48,22 @@ struct tier1_report {
 };
 
 /*
- * Plan without changing anything.  db: an open connection, or NULL to
- * connect with cfg->database.  *out: the caller's (plan_free()).
+ * Plan without changing anything, with env's cfg and db (an open
+ * connection, or NULL to connect with cfg->database), and its cache of
+ * the migrations folder if any (cache, cache_fresh: the applied
+ * enhancements are read from it for what they created, not from the
+ * folder; it may be refreshed, migset_refresh(), and its files are left
+ * as they were, parsed or not).  *out: the caller's (plan_free()).
  */
-int	tier1_plan(const struct config *, struct db *, struct plan **out,
-	    struct merr *);
+int	tier1_plan(const struct mig_env *, struct plan **out, struct merr *);
 
 /*
- * Apply, with env's cfg, db (idle), lockdb, hook and stop (actor, progress
- * and cache are not used).  An env->lockdb not yet connected (conn NULL)
- * is connected only when there is something to apply (runner_lock); the
- * caller closes it.  On success *rep says what was done; refused
- * changes are not a failure.  If out is not NULL it receives the last
- * plan computed (caller frees).
+ * Apply, with env's cfg, db (idle), lockdb, hook, stop and cache (as
+ * tier1_plan(); actor and progress are not used).  An env->lockdb not
+ * yet connected (conn NULL) is connected only when there is something to
+ * apply (runner_lock); the caller closes it.  On success *rep says what
+ * was done; refused changes are not a failure.  If out is not NULL it
+ * receives the last plan computed (caller frees).
  */
 int	tier1_apply(const struct mig_env *, struct tier1_report *,
 	    struct plan **out, struct merr *);

@@ -482,17 +482,20 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	    .defer = m->err != NULL };
 	struct event_hook hook = { .fn = oneshot_hook, .arg = &oa,
 	    .actor = &self, .ready = oneshot_ready };
+	struct migset folder;
 	struct mig_env env;
 	struct merr e;
 	int rc, held = 0;
 
 	merr_clear(&e);
 	memset(&env, 0, sizeof(env));
+	memset(&folder, 0, sizeof(folder));
 	env.cfg = cfg;
 	env.db = &db;
 	env.lockdb = &lockdb;	/* connected only when there is work */
 	env.hook = &hook;
 	env.actor = &self;
+	env.cache = &folder;	/* read once, for both tiers */
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
 		rc = oneshot_tiers(&env, up || cfg->apply != APPLY_ON_COMMAND,
@@ -507,6 +510,7 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 		audit_release(&oa.a);
 		db_close(&oa.db);
 	}
+	migset_release(&folder);
 	if (rc == -1) {
 		log_merr("error", &e);
 		if (m->err)

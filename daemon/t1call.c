@@ -11,6 +11,6 @@ t1_call(const struct mig_env *env, enum t1_what what,
 	if (rep)
 		memset(rep, 0, sizeof(*rep));
 	if (what == T1_PLAN_ONLY)
-		return tier1_plan(env->cfg, env->db, out, e);
+		return tier1_plan(env, out, e);
 	return tier1_apply(env, rep, out, e);
 }

@@ -15,6 +15,7 @@
 
 #include "migset.h"
 #include "migset_int.h"	/* mig_read_file */
+#include "plan.h"	/* plan_owner_kind */
 
 static char dir[128];
 
@@ -996,6 +997,14 @@ test_objects(void **state)
 	    "COMMENT ON COLUMN u.prefs IS 'p';\n"
 	    "COMMENT ON TABLE s.t IS 't';\n"
 	    "COMMENT ON COLUMN u.gone IS NULL;\n"
+	    "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA s;\n"
+	    "CREATE SEQUENCE IF NOT EXISTS s.seq;\n"
+	    "CREATE DOMAIN posint AS int CHECK (VALUE > 0);\n"
+	    "ALTER TABLE s.user_ RENAME TO person;\n"
+	    "ALTER TABLE u RENAME COLUMN a TO b;\n"
+	    "ALTER VIEW v RENAME COLUMN a TO b;\n"
+	    "ALTER INDEX s.i RENAME TO j;\n"
+	    "ALTER FOREIGN TABLE ft RENAME TO ft2;\n"
 	    "DO $$ BEGIN CREATE INDEX hidden_idx ON u (x); END $$;\n"
 	    "UPDATE u SET x = 1 WHERE x IS NULL;\n", "app");
 	assert_string_equal(got,
@@ -1015,11 +1024,194 @@ test_objects(void **state)
 	    "type app.mood\n"
 	    "enum value s.level high\n"
 	    "comment app.u.prefs\n"
-	    "comment s.t\n");
+	    "comment s.t\n"
+	    "extension pg_trgm\n"
+	    "sequence s.seq\n"
+	    "domain app.posint\n"
+	    "table s.person\n"
+	    "column app.u.b\n"
+	    "index s.j\n");
 	free(got);
 	got = objects("SELECT 1;\n", "public");
 	assert_string_equal(got, "");
 	free(got);
+}
+
+/*
+ * migset_may_own() against migset_objects(): each statement alone, and
+ * every object it makes is of a kind its unparsed text may own; the
+ * statement says nothing of the kinds it makes none of.
+ */
+static void
+test_may_own(void **state)
+{
+	static const char *const stmts[] = {
+	    "CREATE TABLE s.t (a int CONSTRAINT t_pk PRIMARY KEY, b int "
+	    "DEFAULT 1, CONSTRAINT t_b_key UNIQUE (b), CHECK (b > 0));",
+	    "create index concurrently if not exists t_b_idx on s.t (b);",
+	    "ALTER TABLE u ADD COLUMN \"Prefs\" jsonb, ADD CONSTRAINT u_fk "
+	    "FOREIGN KEY (a) REFERENCES s.t (a) NOT VALID, ALTER COLUMN y "
+	    "SET DEFAULT 2;",
+	    "alter table u add constraint u_x_key unique (x);",
+	    "CREATE TYPE mood AS ENUM ('a');",
+	    "ALTER TYPE s.level ADD VALUE IF NOT EXISTS 'high';",
+	    "COMMENT ON COLUMN u.prefs IS 'p';",
+	    "CREATE VIEW v AS SELECT 1;",
+	    "CREATE MATERIALIZED VIEW mv AS SELECT 1;",
+	    "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';",
+	    "CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1';",
+	    "CREATE TRIGGER tr BEFORE INSERT ON u FOR EACH ROW EXECUTE "
+	    "FUNCTION f();",
+	    "CREATE POLICY po ON u USING (true);",
+	    "create extension if not exists pg_trgm;",
+	    "CREATE SEQUENCE s.seq;",
+	    "CREATE DOMAIN posint AS int CHECK (VALUE > 0);",
+	    "ALTER TABLE s.user_ RENAME TO person;",
+	    "alter table t rename column a to b;",
+	    "ALTER TABLE t RENAME CONSTRAINT c TO d;",
+	    "ALTER INDEX s.i RENAME TO j;",
+	    "ALTER SEQUENCE sq RENAME TO sq2;",
+	    "ALTER VIEW v RENAME TO w;",
+	    "ALTER MATERIALIZED VIEW mv RENAME TO mw;",
+	    "ALTER TYPE e RENAME VALUE 'a' TO 'b';",
+	};
+	static const char *const kinds[] = { "table", "column", "default",
+	    "constraint", "index", "type", "enum value", "comment", "function",
+	    "procedure", "view", "materialized view", "trigger", "policy",
+	    "extension", "sequence", "domain" };
+	struct mig_script sc, raw;
+	struct mig_objects o;
+	struct merr e;
+	size_t i, k, made;
+
+	(void)state;
+	for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
+		merr_clear(&e);
+		assert_int_equal(migset_parse_text(&sc, "o.sql", stmts[i], &e),
+		    0);
+		assert_int_equal(migset_objects(&sc, "app", &o, &e), 0);
+		memset(&raw, 0, sizeof(raw));
+		raw.text = (char *)(uintptr_t)stmts[i];
+		assert_true(o.n > 0);
+		for (k = 0; k < o.n; k++) {
+			if (!migset_may_own(&raw, o.v[k].kind))
+				fail_msg("%s: may not own its %s %s", stmts[i],
+				    o.v[k].kind, o.v[k].target);
+			assert_true(migset_kind_owned(o.v[k].kind));
+		}
+		for (k = made = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			made += migset_may_own(&raw, kinds[k]);
+			/* parsed, its text cut: the same answers */
+			assert_int_equal(migset_may_own(&sc, kinds[k]),
+			    migset_may_own(&raw, kinds[k]));
+		}
+		/* a statement's keywords name few kinds */
+		assert_true(made < sizeof(kinds) / sizeof(kinds[0]) - 4);
+		migset_objects_release(&o);
+		migset_script_release(&sc);
+	}
+	/* parsed: a later statement's words count too */
+	merr_clear(&e);
+	assert_int_equal(migset_parse_text(&sc, "o.sql", "SELECT 1;\n"
+	    "CREATE VIEW v AS SELECT 2;\n", &e), 0);
+	assert_int_equal(migset_may_own(&sc, "view"), 1);
+	assert_int_equal(migset_may_own(&sc, "index"), 0);
+	migset_script_release(&sc);
+	memset(&raw, 0, sizeof(raw));
+	raw.text = "UPDATE u SET x = 1 WHERE x IS NULL;\n"
+	    "INSERT INTO log VALUES ('a comment on a view');\n";
+	assert_int_equal(migset_may_own(&raw, "index"), 0);
+	assert_int_equal(migset_may_own(&raw, "table"), 0);
+	assert_int_equal(migset_may_own(&raw, "trigger"), 0);
+	/* words anywhere count, in any case: "VIEW" in a string */
+	assert_int_equal(migset_may_own(&raw, "view"), 1);
+	assert_int_equal(migset_may_own(&raw, "comment"), 1);
+	/* no statement makes this kind */
+	assert_int_equal(migset_kind_owned("no such kind"), 0);
+	assert_int_equal(migset_may_own(&raw, "no such kind"), 0);
+}
+
+/*
+ * A copy parsed for what it makes leaves the cached script as it was:
+ * unparsed, its text whole; a goose StatementBegin block (offsets into
+ * the text) is copied with it.
+ */
+static void
+test_script_copy(void **state)
+{
+	static const char *const text = "-- +goose Up\n"
+	    "CREATE TABLE g (id int PRIMARY KEY);\n"
+	    "-- +goose StatementBegin\n"
+	    "CREATE FUNCTION gf() RETURNS int LANGUAGE plpgsql AS $$\n"
+	    "BEGIN RETURN 1; END $$;\n"
+	    "-- +goose StatementEnd\n"
+	    "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
+	    "-- +goose Down\nDROP TABLE g;\n";
+	struct mig_script copy;
+	struct mig_objects o;
+	struct migset s;
+	struct merr e;
+	char *before;
+
+	(void)state;
+	merr_clear(&e);
+	put("00001_g.sql", text);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_false(s.v[0].up.parsed);
+	assert_non_null(before = strdup(s.v[0].up.text));
+	assert_int_equal(migset_may_own(&s.v[0].up, "function"), 1);
+	assert_int_equal(migset_may_own(&s.v[0].up, "trigger"), 0);
+	assert_int_equal(migset_script_copy(&copy, &s.v[0].up, &e), 0);
+	assert_int_equal(migset_parse(&copy, &e), 0);
+	assert_int_equal(copy.nstmts, 3);
+	assert_int_equal(migset_objects(&copy, "public", &o, &e), 0);
+	assert_int_equal(o.n, 4);	/* table, column, function, extension */
+	assert_string_equal(o.v[2].kind, "function");
+	assert_string_equal(o.v[2].target, "public.gf");
+	assert_string_equal(o.v[3].kind, "extension");
+	migset_objects_release(&o);
+	migset_script_release(&copy);
+	/* the cached script: untouched */
+	assert_false(s.v[0].up.parsed);
+	assert_string_equal(s.v[0].up.text, before);
+	assert_null(s.v[0].up.stmts);
+	/* a parsed script is not copied */
+	assert_int_equal(migset_prepare(&s.v[0], &e), 0);
+	assert_int_equal(migset_script_copy(&copy, &s.v[0].up, &e), -1);
+	free(before);
+	migset_release(&s);
+}
+
+/*
+ * The kinds the plan reports drift of (plan_drift() and drift() in
+ * core/plan*.c; con_kind_name(), sqlobj_kind_name()): each one an
+ * enhancement can be credited with has an owner kind some statement
+ * makes, so that migset_may_own() knows its keywords; the others none.
+ */
+static void
+test_owner_kinds(void **state)
+{
+	static const char *const owned[] = { "index", "table", "column",
+	    "default", "enum value", "comment", "sequence", "domain",
+	    "extension", "view", "materialized view", "function",
+	    "procedure", "trigger", "policy", "identity", "primary key",
+	    "unique constraint", "foreign key", "check",
+	    "exclusion constraint", "constraint" };
+	static const char *const unowned[] = { "domain check",
+	    "row level security", "rule", "aggregate", "no such kind" };
+	const char *k;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		if ((k = plan_owner_kind(owned[i])) == NULL ||
+		    !migset_kind_owned(k))
+			fail_msg("drift kind %s: no statement makes its "
+			    "owner %s", owned[i], k ? k : "(none)");
+	for (size_t i = 0; i < sizeof(unowned) / sizeof(unowned[0]); i++)
+		assert_null(plan_owner_kind(unowned[i]));
+	assert_string_equal(plan_owner_kind("identity"), "column");
+	assert_string_equal(plan_owner_kind("check"), "constraint");
 }
 
 /* The sample enhancements (the repository's migrations/, found from the
@@ -1162,6 +1354,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_golang_pairs_by_version,
 		    setup, teardown),
 		cmocka_unit_test(test_objects),
+		cmocka_unit_test(test_may_own),
+		cmocka_unit_test_setup_teardown(test_script_copy, setup,
+		    teardown),
+		cmocka_unit_test(test_owner_kinds),
 		cmocka_unit_test(test_objects_sample),
 	};
 
