@@ -364,15 +364,15 @@ static const struct {
 	const char	*kind;
 	const char	*words[OWN_WORDS];
 } own_words[] = {
-	{ "table",		{ "table" } },		/* CREATE, ALTER TABLE */
+	{ "table",		{ "table" } },	/* CREATE, ALTER TABLE */
 	/* the renames each spell their kind's word: ALTER INDEX, ALTER
 	   TABLE (a column, a constraint), ALTER SEQUENCE, ALTER VIEW */
 	{ "column",		{ "table" } },
 	{ "default",		{ "table" } },
 	{ "constraint",		{ "table" } },
 	{ "index",		{ "index", "table" } },	/* and constraints' */
-	{ "type",		{ "type" } },		/* CREATE TYPE AS ENUM */
-	{ "enum value",		{ "type" } },		/* and ALTER TYPE */
+	{ "type",		{ "type" } },	/* CREATE TYPE AS ENUM */
+	{ "enum value",		{ "type" } },	/* and ALTER TYPE */
 	{ "comment",		{ "comment" } },
 	{ "function",		{ "function", "procedure" } },
 	{ "procedure",		{ "function", "procedure" } },

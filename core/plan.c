@@ -106,9 +106,11 @@ plan_owner_kind(const char *kind)
 		return kind;
 	if (!strcmp(kind, "identity"))
 		return "column";	/* ADD COLUMN ... AS IDENTITY */
-	if (!strcmp(kind, "primary key") || !strcmp(kind, "unique constraint") ||
-	    !strcmp(kind, "foreign key") || !strcmp(kind, "check") ||
-	    !strcmp(kind, "exclusion constraint") || !strcmp(kind, "constraint"))
+	if (!strcmp(kind, "primary key") || !strcmp(kind, "check") ||
+	    !strcmp(kind, "unique constraint") ||
+	    !strcmp(kind, "foreign key") ||
+	    !strcmp(kind, "exclusion constraint") ||
+	    !strcmp(kind, "constraint"))
 		return "constraint";
 	return NULL;	/* a domain's check, a rule, an aggregate, RLS */
 }

@@ -378,10 +378,10 @@ t1_made(const struct mig_env *env, const struct migration *m,
 /*
  * The objects of the applied (finished) enhancements that may have made
  * some of the drift (k): only their files are parsed.  Only running out
- * of memory or a stop (MERR_STATE) fails: a tracking table that cannot be read, a migrations
- * folder that cannot be read or a file that no longer parses owns
- * nothing (its objects stay drift; tier 2 reports the problem itself,
- * and tier 1 never depends on tier 2's state).
+ * of memory or a stop (MERR_STATE) fails: a tracking table that cannot
+ * be read, a migrations folder that cannot be read or a file that no
+ * longer parses owns nothing (its objects stay drift; tier 2 reports the
+ * problem itself, and tier 1 never depends on tier 2's state).
  */
 static int
 t1_owned(const struct mig_env *env, const struct t1kinds *k,
