@@ -188,6 +188,20 @@ peer() {	# peer NAME: apply all, then up with nothing to do
 	t=$(now); "$2" "$3" "$4" >/dev/null 2>&1; put "noop:$1" "$(ms "$t")"
 }
 
+cold() {	# cold KEY KEY: start + up + stop, then --once --up, on mig
+	local t
+	t=$(now)
+	daemon_start mig
+	ctl wait-ready --timeout 60 >/dev/null
+	ctl up >/dev/null
+	daemon_stop
+	put "noop:$1" "$(ms "$t")"
+	t=$(now)
+	"$BUILD/migrated" --once --up --database "dbname=mig" \
+	    --models "$W/models" --migrations "$W/mig" 2>/dev/null
+	put "noop:$2" "$(ms "$t")"
+}
+
 for round in $(seq 1 "$ROUNDS"); do
 	fresh one
 	timed "psql -1" psql -qAtX -1 -v ON_ERROR_STOP=1 -d one -f "$W/one.sql"
@@ -210,30 +224,12 @@ for round in $(seq 1 "$ROUNDS"); do
 		    { read -r m && put "noop:ctl CPU" "$m" || true; }
 	fi
 	daemon_stop
-	t=$(now)
-	daemon_start mig
-	ctl wait-ready --timeout 60 >/dev/null
-	ctl up >/dev/null
-	daemon_stop
-	put "noop:cold start+up+stop" "$(ms "$t")"
-	t=$(now)
-	"$BUILD/migrated" --once --up --database "dbname=mig" \
-	    --models "$W/models" --migrations "$W/mig" 2>/dev/null
-	put "noop:migrated --once --up" "$(ms "$t")"
+	cold "cold start+up+stop" "migrated --once --up"
 	t=$(now); psql -qAtX -d mig -c "SELECT 1" >/dev/null
 	put "noop:psql connect+SELECT 1" "$(ms "$t")"
 	# the same with drift: an extension no model names and no file made
 	psql -qAtX -d mig -c "CREATE EXTENSION pgcrypto" >/dev/null
-	t=$(now)
-	daemon_start mig
-	ctl wait-ready --timeout 60 >/dev/null
-	ctl up >/dev/null
-	daemon_stop
-	put "noop:cold, 1 drift" "$(ms "$t")"
-	t=$(now)
-	"$BUILD/migrated" --once --up --database "dbname=mig" \
-	    --models "$W/models" --migrations "$W/mig" 2>/dev/null
-	put "noop:--once --up, 1 drift" "$(ms "$t")"
+	cold "cold, 1 drift" "--once --up, 1 drift"
 	psql -qAtX -d mig -c "DROP EXTENSION pgcrypto" >/dev/null
 	[ "$(psql -qAtX -d mig -c "SELECT count(*) FROM migrated_versions")" \
 	    = "$N" ] || { echo "tier2.sh: daemon applied too few" >&2; exit 1; }
