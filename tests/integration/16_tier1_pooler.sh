@@ -108,4 +108,15 @@ is "session pool: exit 0" "$rc" 0
 like "session pool: tier 1 applied" "$out" "applied 1 changes?"
 is "session pool: tier 2 applied" "$(q "SELECT to_regclass('t2') IS NOT NULL")" t
 is "session pool: lock let go" "$(advisory)" 0
+
+# with nothing to do, --once --up needs no lock, as the daemon's start
+# does: through the transaction pool it succeeds and changes nothing
+before=$(schema_snapshot --exclude-table-data=migrated_audit)
+out=$(timeout 60 "$MIGRATED" --database "$(pgb_db tx20)" --models m \
+    --migrations migrations --once --up 2>&1); rc=$?
+is "nothing to do through a transaction pool: exit 0" "$rc" 0
+like "nothing to do: said so" "$out" "tier 2: 0 applied, current version 20260101000000"
+is "nothing to do: nothing changed" \
+    "$(schema_snapshot --exclude-table-data=migrated_audit)" "$before"
+is "nothing to do: no advisory lock left" "$(advisory)" 0
 pgb_stop

@@ -32,6 +32,33 @@ like "second run: nothing to apply" "$out" "tier 2: 0 applied"
 is "second run: no audit row" "$(q "SELECT count(*) FROM migrated_audit")" \
     "$audit_before"
 
+# nothing pending and nothing for tier 1: no lock to take, so a session
+# holding the migration lock does not fail the run (it took the lock
+# first, waited and failed as busy, until 2026-12-01); with a file
+# pending it still does
+PGAPPNAME=once_holder psql -qAtX -d "$TESTDB" \
+    -c "SELECT pg_advisory_lock(7883960004428899684)" \
+    -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+HOLDER=$!; track $HOLDER
+lock_granted() { [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" -ge 1 ]; }
+wait_until 30 lock_granted
+out=$(timeout 15 "$MIGRATED" --database "dbname=$TESTDB" --models \
+    "$SRC/models" --migrations migrations --once --up 2>&1); rc=$?
+is "lock held elsewhere, nothing pending: exit 0 at once" "$rc" 0
+like "lock held elsewhere: nothing to apply" "$out" \
+    "tier 2: 0 applied, current version 20240110_150000"
+echo "CREATE TABLE waits (id int);" >migrations/20240130_000000_waits.sql
+out=$(timeout 15 "$MIGRATED" --database "dbname=$TESTDB" --models \
+    "$SRC/models" --migrations migrations --once --up 2>&1); rc=$?
+is "lock held elsewhere, a file pending: exit 1" "$rc" 1
+like "a file pending: busy" "$out" "error: another migration is running"
+is "a file pending: not applied" \
+    "$(q "SELECT to_regclass('waits') IS NULL")" t
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE application_name = 'once_holder'" >/dev/null
+wait $HOLDER 2>/dev/null
+rm migrations/20240130_000000_waits.sql
+
 # a failing file: rolled back, audited, exit 1
 cat >migrations/20240201_000000_broken.sql <<'SQL'
 CREATE TABLE half_done (id int);
