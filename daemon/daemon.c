@@ -813,7 +813,10 @@ daemon_start(struct migrated *m)
 	 */
 	if ((rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
 	    &m->cfg->cfg, &e)) == 0 &&
-	    (rc = ops_preload(&m->cfg->cfg, &set, &e)) == -1)
+	    preconn_start(&m->pre, m->cfg->cfg.database) == -1)
+		log_debug("start: no thread to connect while the folder is "
+		    "read: connecting after it");
+	if (rc == 0 && (rc = ops_preload(&m->cfg->cfg, &set, &e)) == -1)
 		control_close(&m->control);
 	if (rc == -1) {
 		migset_release(&set);
@@ -832,6 +835,7 @@ daemon_start(struct migrated *m)
 	}
 	ops_keep(m->ops, &set);	/* before the worker starts */
 	m->dbloop.wstate = m->ops;
+	m->dbloop.pre = &m->pre;
 	if ((rc = dbloop_start(&m->dbloop)) != 0) {
 		log_errorx("error: cannot start the worker: %s",
 		    uv_strerror(rc));
@@ -882,6 +886,7 @@ daemon_main(const char *config_path, const struct config_overrides *ov,
 	t1_summary_release(&m.st.t1);
 	t2_summary_release(&m.st.t2);
 	stats_release(&m.st.stats);
+	preconn_drop(&m.pre);	/* when the worker did not take it */
 	ops_free(m.ops);
 	cfgref_put(m.cfg);
 	log_info("stopped (exit %d)", m.exit_code);

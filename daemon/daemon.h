@@ -81,6 +81,8 @@ struct migrated {
 	struct cfgref		*cfg;
 	struct control		 control;
 	struct dbloop		 dbloop;
+	struct preconn		 pre;		/* the worker's first
+						   connection, opened early */
 	struct dblisten		 listen;	/* other daemons, liveness */
 	char			 origin[ANNOUNCE_ORIGIN_MAX];	/* our id */
 	struct notify		 notify;

@@ -25,6 +25,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "preconn.h"
 
 #define DBLOOP_MAX_PENDING	512	/* > every connection's one job */
 #define DBLOOP_BATCH_MS		20	/* the longest progress waits */
@@ -71,6 +72,8 @@ struct dbloop {
 	/* worker-owned; mu guards replacing db (db_cancel reads it) */
 	struct db		 db;
 	char			*conninfo;	/* what db was opened with */
+	struct preconn		*pre;		/* the first one, opened early
+						   (set before the start) */
 	volatile sig_atomic_t	 stop;		/* graceful stop requested */
 	void			*wstate;	/* worker-only state of the user */
 	dbloop_progress_fn	 on_progress;

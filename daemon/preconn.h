@@ -1,0 +1,43 @@
+/*
+ * preconn.h - the worker's first connection, opened on a thread of its own
+ * while the daemon's start reads the models and the migrations folder.
+ *
+ * A new connection is a new backend, forked and authenticated by the
+ * server: 3-25 ms, most of it the server's CPU, which the folder read
+ * (the daemon's) need not wait for.  The worker takes it at its first
+ * dbworker_db() (dbloop.h), or connects itself when the start was for
+ * another database.  A failed connection is the worker's failure, not
+ * tried again at once (it may have taken connect_timeout).
+ * Ownership: the struct is the daemon's; the connection is moved out by
+ * preconn_take(), else closed by preconn_drop().
+ */
+#ifndef MIGRATED_PRECONN_H
+#define MIGRATED_PRECONN_H
+
+#include <pthread.h>
+
+#include "db.h"
+#include "err.h"
+
+struct preconn {
+	pthread_t	 th;
+	int		 running;	/* a thread to join */
+	char		*conninfo;	/* what it connects to */
+	struct db	 db;
+	struct merr	 err;
+	int		 rc;
+};
+
+/* Start connecting to conninfo; nothing started when it cannot (-1). */
+int	preconn_start(struct preconn *, const char *conninfo);
+/*
+ * Wait for it.  0: the connection, moved into *out; -1: its failure in e;
+ * 1: nothing to take (never started, taken already, or for another
+ * conninfo: closed).
+ */
+int	preconn_take(struct preconn *, const char *conninfo, struct db *out,
+	    struct merr *e);
+/* Wait for it and close what was not taken; the struct can start again. */
+void	preconn_drop(struct preconn *);
+
+#endif
