@@ -259,19 +259,15 @@ settled_result(const struct mstate *s, struct migrate_result *res)
 }
 
 int
-migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
-    struct migrate_result *res, struct merr *e)
+migrate_settled(const struct mig_env *env, struct migrate_result *res,
+    struct merr *e)
 {
 	struct mig_env files = *env;	/* the folder; the table summed up */
 	struct trk_digest t;
 	struct mstate s;
 	int sure, rc;
 
-	/* the locked path would refuse this connection (a pooler in
-	   transaction mode) or look up a target: its answer; the caller
-	   holds the lock: the locked path reads once */
-	if (o->target || env->db == NULL || env->lockdb == NULL ||
-	    env->held || !env->lockdb->pinned)
+	if (env->db == NULL)
 		return 0;
 	files.db = NULL;
 	if (mstate_load(&s, &files, 0, e) == -1)
@@ -281,6 +277,19 @@ migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
 		settled_result(&s, res);
 	mstate_release(&s);
 	return rc;
+}
+
+int
+migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
+    struct migrate_result *res, struct merr *e)
+{
+	/* the locked path would refuse this connection (a pooler in
+	   transaction mode) or look up a target: its answer; the caller
+	   holds the lock: the locked path reads once */
+	if (o->target || env->lockdb == NULL || env->held ||
+	    !env->lockdb->pinned)
+		return 0;
+	return migrate_settled(env, res, e);
 }
 
 int

@@ -131,6 +131,15 @@ int	migrate_up(const struct mig_env *, const struct migrate_opts *,
  */
 int	migrate_up_settled(const struct mig_env *, const struct migrate_opts *,
 	    struct migrate_result *, struct merr *);
+/*
+ * The same read whatever env->lockdb: 1 when tier 2 is settled (every
+ * file applied as it is, every recorded version with its file, no dirty
+ * row, no session holding the lock), res filled as above; 0 when it may
+ * not be; -1 as above.  `--once --up` on a single database: no lock to
+ * take before tier 1 then.
+ */
+int	migrate_settled(const struct mig_env *, struct migrate_result *,
+	    struct merr *);
 int	migrate_down(const struct mig_env *, const struct migrate_opts *,
 	    struct migrate_result *, struct merr *);
 int	migrate_goto(const struct mig_env *, const char *version,

@@ -317,37 +317,29 @@ oneshot_fill(const struct migrate_result *r, const struct plan *p,
 }
 
 /*
- * Has tier 2 nothing to do?  Read on the work connection, without the
- * lock (r: the status read; 0 also when it cannot be read: up decides).
+ * Is tier 2 settled (migrate_settled(): every file applied as it is, no
+ * session holding the lock, one read on the work connection)?  Then a
+ * single database's up has nothing to do and takes no lock: tier 1 takes
+ * it only if it has work (reading again under it), and a run with none
+ * opens no lock connection (a new backend: 3-20 ms).  cur: the current
+ * version.  A database new to migrated is not settled.
  */
 static int
-oneshot_t2_clean(struct mig_env *env, struct migrate_result *r)
-{
-	struct merr ignore;
-
-	merr_clear(&ignore);
-	return migrate_status(env, r, &ignore) == 0 && r->npending == 0 &&
-	    r->ndirty == 0 && r->nooo == 0 && r->ndrift == 0;
-}
-
-/*
- * A single database's tier 2 takes the lock before tier 1 unless it is
- * known to have nothing to do: a database with migrated's table and
- * nothing pending.  Then tier 1 takes it only if it has work, and a run
- * with none opens no lock connection (a new backend: 3-20 ms).
- */
-static int
-oneshot_t2_busy(struct mig_env *env, int untracked)
+oneshot_settled(struct mig_env *env, int untracked, char *cur, size_t len)
 {
 	struct migrate_result r;
-	int none;
+	struct merr ignore;
+	int settled;
 
 	if (untracked)
-		return 1;
+		return 0;
 	migrate_result_init(&r);
-	none = oneshot_t2_clean(env, &r);
+	merr_clear(&ignore);
+	settled = migrate_settled(env, &r, &ignore) == 1;
+	if (settled)
+		snprintf(cur, len, "%s", r.current[0] ? r.current : "none");
 	migrate_result_release(&r);
-	return !none;
+	return settled;
 }
 
 /*
@@ -363,10 +355,13 @@ oneshot_nothing_pending(struct mig_env *env, const struct plan *p,
     size_t stmts, struct fleet_report *rep, int *known)
 {
 	struct migrate_result r;
+	struct merr ignore;
 	int none;
 
 	migrate_result_init(&r);
-	none = oneshot_t2_clean(env, &r);
+	merr_clear(&ignore);
+	none = migrate_status(env, &r, &ignore) == 0 && r.npending == 0 &&
+	    r.ndirty == 0 && r.nooo == 0 && r.ndrift == 0;
 	if (none)
 		log_info("tier 2: 0 applied, current version %s",
 		    r.current[0] ? r.current : "none");
@@ -475,7 +470,8 @@ oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
 	const int defer = m->err != NULL;
 	struct tier1_report rep;
 	struct plan *p = NULL;
-	int rc, untracked = 0, ran_up = 0;
+	char cur[MIG_VERSION_MAX];
+	int rc, untracked = 0, ran_up = 0, settled = 0;
 
 	memset(&rep, 0, sizeof(rep));
 	/* nothing is tried on a standby: not even the audit table (the
@@ -483,18 +479,22 @@ oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
 	rc = db_writable_asked(env->db, "run --once", e);
 	if (rc == 0)
 		rc = oneshot_takeover(env, &untracked, e);
-	/* a single database's up takes the lock unless nothing is pending
-	 * (oneshot_t2_busy); a fleet member's when migrated is new there (a
-	 * cold member) and a file may be pending (else it takes none and
-	 * makes no tracking table) */
+	/* a single database's up takes the lock unless tier 2 is settled;
+	 * a fleet member's when migrated is new there (a cold member) and a
+	 * file may be pending (else it takes none and makes no tracking
+	 * table) */
+	if (rc == 0 && t2 && !defer)
+		settled = oneshot_settled(env, untracked, cur, sizeof(cur));
 	if (rc == 0 && t2 && !m->t2only && (defer ? untracked &&
-	    migset_maybe_any(env->cfg->migrations_dir) :
-	    oneshot_t2_busy(env, untracked)))
+	    migset_maybe_any(env->cfg->migrations_dir) : !settled))
 		rc = oneshot_lock_first(env, held, e);
 	if (rc == 0 && !m->t2only)
 		rc = oneshot_tier1(env, &p, e, &rep);
-	if (rc == 0 && t2 && (*held || !oneshot_nothing_pending(env, p,
-	    rep.statements, m->rep, m->known))) {
+	if (rc == 0 && t2 && settled)
+		log_info("tier 2: 0 applied, current version %s", cur);
+	else if (rc == 0 && t2 && !(defer && !*held &&
+	    oneshot_nothing_pending(env, p, rep.statements, m->rep,
+	    m->known))) {
 		ran_up = 1;
 		rc = oneshot_up(env, e);
 	}

@@ -32,10 +32,32 @@ like "second run: nothing to apply" "$out" "tier 2: 0 applied"
 is "second run: no audit row" "$(q "SELECT count(*) FROM migrated_audit")" \
     "$audit_before"
 
-# nothing pending and nothing for tier 1: no lock to take, so a session
-# holding the migration lock does not fail the run (it took the lock
-# first, waited and failed as busy, until 2026-12-01); with a file
-# pending it still does
+# settled (every file applied as it is, no run holding the lock: one
+# read) and nothing for tier 1: no lock tried, so no lock connection (it
+# took the lock before tier 1 whatever tier 2 had to do until 2026-12-01)
+LOG=${CLUSTER_DIR:-}/server.log
+[ -r "$LOG" ] || _fail "the server's log is readable"
+off=$(stat -c %s "$LOG")
+out=$("$MIGRATED" --database "dbname=$TESTDB options='-c log_statement=all'" \
+    --models "$SRC/models" --migrations migrations --once --up 2>&1); rc=$?
+is "settled: exit 0" "$rc" 0
+like "settled: nothing to apply" "$out" \
+    "tier 2: 0 applied, current version 20240110_150000"
+is "settled: no lock tried" \
+    "$(tail -c +$((off + 1)) "$LOG" | grep -c pg_try_advisory_lock)" 0
+
+# an applied file edited since: not settled, refused as up refuses it
+cp migrations/20240110_150000_add_user_preferences.sql edited.bak
+echo "-- edited" >>migrations/20240110_150000_add_user_preferences.sql
+out=$(M --once --up 2>&1); rc=$?
+is "an applied file edited: exit 1" "$rc" 1
+like "an applied file edited: refused" "$out" \
+    "'20240110_150000_add_user_preferences' was changed after it was applied"
+mv edited.bak migrations/20240110_150000_add_user_preferences.sql
+
+# while another session holds the lock (a run under way may be changing
+# what is applied, a down not yet committed), it is not settled: the run
+# takes the lock's path and is busy, with or without a file pending
 PGAPPNAME=once_holder psql -qAtX -d "$TESTDB" \
     -c "SELECT pg_advisory_lock(7883960004428899684)" \
     -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
@@ -44,9 +66,9 @@ lock_granted() { [ "$(q "SELECT count(*) FROM pg_locks WHERE locktype = 'advisor
 wait_until 30 lock_granted
 out=$(timeout 15 "$MIGRATED" --database "dbname=$TESTDB" --models \
     "$SRC/models" --migrations migrations --once --up 2>&1); rc=$?
-is "lock held elsewhere, nothing pending: exit 0 at once" "$rc" 0
-like "lock held elsewhere: nothing to apply" "$out" \
-    "tier 2: 0 applied, current version 20240110_150000"
+is "lock held elsewhere, nothing pending: exit 1" "$rc" 1
+like "lock held elsewhere, nothing pending: busy, not 'nothing to do'" \
+    "$out" "error: another migration is running"
 echo "CREATE TABLE waits (id int);" >migrations/20240130_000000_waits.sql
 out=$(timeout 15 "$MIGRATED" --database "dbname=$TESTDB" --models \
     "$SRC/models" --migrations migrations --once --up 2>&1); rc=$?

@@ -1,5 +1,6 @@
-# 59_once_lock_lost.sh - `migrated --once --up` takes the migration lock
-# before tier 1 and holds it through both tiers on its own connection.
+# 59_once_lock_lost.sh - `migrated --once --up` with a file pending takes
+# the migration lock before tier 1 and holds it through both tiers on its
+# own connection.
 # When that connection ends while tier 1 runs (pg_terminate_backend here;
 # an idle timeout or a proxy in real life), the lock ended with it and a
 # peer may hold it now: tier 2 must not run.  Tier 1 is held waiting by a
