@@ -16,7 +16,8 @@
 # Each on a fresh database of one throwaway cluster whose data directory is
 # on tmpfs (BENCH_TMP, default /dev/shm, as bench/tier2.sh: commits cost
 # CPU, not disk), ROUNDS times (default 3) in alternation; prints every
-# round, then the medians and their ratio.  Both must apply every script:
+# round, then the medians (the lower middle one of an even count) and
+# their ratio.  Both must apply every script:
 # a failure stops the benchmark with the error.  SETUP=FILE.sql runs on
 # each database first (what the project's own set-up script makes), BUILD
 # picks another build (default build/).  The folders are not in this
@@ -25,6 +26,7 @@ set -u
 cd "$(dirname "$0")/.."
 MIG=$(cd "${1:?usage: bench/real_apply.sh DIR}" && pwd) || exit 1
 ROUNDS=${ROUNDS:-3}
+[ "$ROUNDS" -ge 1 ] 2>/dev/null || { echo "ROUNDS: a count, 1 or more"; exit 1; }
 BUILD=$(cd "${BUILD:-build}" && pwd) || exit 1
 . tests/lib/cluster.sh
 TMPDIR=${BENCH_TMP:-/dev/shm}
@@ -42,17 +44,21 @@ tool=$(head -n 1 "$W/manifest")
 python3 - "$MIG" "$W/up" >"$W/floor.sql" <<'PYEOF' || exit 1
 import os, re, sys
 src, up = sys.argv[1], sys.argv[2]
-notx = re.compile(r"\bconcurrently\b|^\s*vacuum\b|\b(create|drop)\s+"
-                  r"(database|tablespace)\b|\balter\s+system\b|"
+notx = re.compile(r"\b(create\s+(unique\s+)?index|drop\s+index|reindex"
+                  r"\s+\w+)\s+concurrently\b|^\s*vacuum\b|\b(create|drop)"
+                  r"\s+(database|tablespace)\b|\balter\s+system\b|"
                   r"\bdiscard\s+all\b", re.I | re.M)
-own = re.compile(r"^\s*(begin|start\s+transaction|commit|end|rollback)"
-                 r"\s*;", re.I | re.M)
+# its own transaction: not END, which closes every PL/pgSQL block
+own = re.compile(r"^\s*(begin|start\s+transaction|commit|rollback)"
+                 r"(\s+(work|transaction))?\s*;", re.I | re.M)
 mark = re.compile(r"\+goose\s+no\s+transaction|migrate:up\s+.*"
                   r"transaction:false", re.I)
+comments = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 for f in sorted(os.listdir(up)):
     sql = open(os.path.join(up, f), encoding="utf-8").read()
     orig = open(os.path.join(src, f[6:]), encoding="utf-8").read()
-    if notx.search(sql) or own.search(sql) or mark.search(orig):
+    code = comments.sub(" ", sql)
+    if notx.search(code) or own.search(code) or mark.search(orig):
         print(sql + "\n;")
     else:
         print("BEGIN;\n" + sql + "\n;\nCOMMIT;")
@@ -65,7 +71,8 @@ echo "real_apply: $MIG: $tool, $n up scripts, $(wc -c <"$W/floor.sql") bytes;" \
 now() { date +%s%N; }
 fresh() {	# fresh DB: a new database, its SETUP, nothing left to write
 	psql -qAtX -d postgres -c "DROP DATABASE IF EXISTS $1" \
-	    -c "CREATE DATABASE $1" >/dev/null 2>&1 || exit 1
+	    -c "CREATE DATABASE $1" >/dev/null ||
+	    { echo "cannot make database $1"; exit 1; }
 	if [ -n "${SETUP:-}" ]; then
 		psql -qX -v ON_ERROR_STOP=1 -d "$1" -f "$SETUP" >/dev/null ||
 		    exit 1
