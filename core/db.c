@@ -283,7 +283,11 @@ db_connect(struct db *d, const char *conninfo, const char *appname,
 	db_describe(d);
 	d->cancel = PQgetCancel(d->conn);
 	PQsetNoticeProcessor(d->conn, db_notice_ignore, NULL);
-	return db_setup(d, e);
+	if (db_setup(d, e) == -1) {
+		db_close(d);	/* the caller has only the error */
+		return -1;
+	}
+	return 0;
 }
 
 int

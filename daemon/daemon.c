@@ -800,7 +800,7 @@ daemon_start(struct migrated *m)
 {
 	struct migset set;
 	struct merr e;
-	int rc;
+	int rc, listening;
 
 	merr_clear(&e);
 	memset(&set, 0, sizeof(set));
@@ -811,14 +811,18 @@ daemon_start(struct migrated *m)
 	 * folder is read.  A folder that cannot be read closes it (no socket
 	 * left).
 	 */
-	if ((rc = control_listen(&m->control, cmd_dispatch, m, m->loop,
-	    &m->cfg->cfg, &e)) == 0 &&
-	    preconn_start(&m->pre, m->cfg->cfg.database) == -1)
-		log_debug("start: no thread to connect while the folder is "
-		    "read: connecting after it");
-	if (rc == 0 && (rc = ops_preload(&m->cfg->cfg, &set, &e)) == -1)
-		control_close(&m->control);
+	listening = (rc = control_listen(&m->control, cmd_dispatch, m,
+	    m->loop, &m->cfg->cfg, &e)) == 0;
+	/* a bad model fails before anything connects */
+	if (rc == 0 && (rc = ops_models(&m->cfg->cfg, &e)) == 0) {
+		if (preconn_start(&m->pre, m->cfg->cfg.database) == -1)
+			log_debug("start: no thread to connect while the "
+			    "folder is read: connecting after it");
+		rc = ops_preload(&m->cfg->cfg, &set, &e);
+	}
 	if (rc == -1) {
+		if (listening)
+			control_close(&m->control);
 		migset_release(&set);
 		log_merr("error", &e);
 		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?

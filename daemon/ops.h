@@ -38,11 +38,14 @@ void	ops_run(struct dbloop *, struct dbtask *);
 int	ops_preflight(const struct config *, struct migset *keep,
 	    volatile sig_atomic_t *stop, struct merr *);
 /*
- * The daemon's start: the models load and the folder is read (names,
- * layout, every file read and hashed) into keep, before any database
- * work; which files must parse before ready is known only from the
- * tracking table (op_startup(), migrate_check_pending()).
+ * The daemon's start: the models load (ops_models(), before anything
+ * connects: a bad model exits at once), then the folder is read (names,
+ * layout, every file read and hashed) into keep, while the worker's
+ * connection opens (preconn.h); which files must parse before ready is
+ * known only from the tracking table (op_startup(),
+ * migrate_check_pending()).
  */
+int	ops_models(const struct config *, struct merr *);
 int	ops_preload(const struct config *, struct migset *keep, struct merr *);
 /* The folder ops_preload() read, moved into the worker's cache. */
 void	ops_keep(struct ops *, struct migset *);

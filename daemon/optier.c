@@ -729,13 +729,19 @@ op_check(struct opctx *x, struct merr *e)
  * (start_check()).
  */
 int
-ops_preload(const struct config *cfg, struct migset *keep, struct merr *e)
+ops_models(const struct config *cfg, struct merr *e)
 {
 	struct schema *s = NULL;
 
 	if (model_load_dir(cfg->models_dir, &s, e) == -1)
 		return -1;
 	schema_free(s);
+	return 0;
+}
+
+int
+ops_preload(const struct config *cfg, struct migset *keep, struct merr *e)
+{
 	return migset_load(keep, cfg->migrations_dir, e);
 }
 

@@ -62,3 +62,27 @@ good; printf 'table: t\ncolumns: [\n' >m/t.yaml
 case_ "invalid YAML" "error: m/t.yaml:3:1: invalid YAML"
 good; printf 'enums:\n  mood: [happy, happy]\n' >m/t.yaml
 case_ "duplicate enum value" "error: m/t.yaml:2:9: duplicate enum value 'happy'"
+
+# the daemon: a bad model exits 78 before anything connects, even when
+# the database answers nothing (a server that accepts and stays silent,
+# where a connection would wait connect_timeout: it counts them)
+python3 -c '
+import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    held.append(s.accept()[0])
+    print("accepted", flush=True)
+' >silent.log &
+SPID=$!; track $SPID
+wait_until 30 test -s silent.log
+port=$(head -n 1 silent.log)
+good; printf 'table: t\ncolumns: [\n' >m/t.yaml
+out=$(timeout 60 "$MIGRATED" --database "host=127.0.0.1 port=$port dbname=x" \
+    --models m --migrations migrations --socket "$T/silent.sock" 2>&1); rc=$?
+is "daemon, bad model, silent database: exit 78" "$rc" 78
+like "daemon, bad model: named" "$out" "error: m/t.yaml:3:1: invalid YAML"
+is "daemon, bad model: no connection tried" "$(grep -c accepted silent.log)" 0
+kill $SPID 2>/dev/null; wait $SPID 2>/dev/null
+rm -rf m
