@@ -248,11 +248,16 @@ int
 db_connect(struct db *d, const char *conninfo, const char *appname,
     struct merr *e)
 {
-	/* UTF8: the models' encoding, and what quote.h quotes for */
-	const char *keys[] = { "dbname", "fallback_application_name",
-	    "connect_timeout", "client_encoding", NULL };
-	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL,
-	    appname ? appname : "migrated", "10", "UTF8", NULL };
+	/*
+	 * A later keyword wins over the same one in the expanded dbname:
+	 * connect_timeout before it (10 s unless the conninfo says), the
+	 * encoding after it (UTF8: the models' encoding, and what quote.h
+	 * quotes for)
+	 */
+	const char *keys[] = { "connect_timeout", "dbname",
+	    "fallback_application_name", "client_encoding", NULL };
+	const char *vals[] = { "10", conninfo && *conninfo ? conninfo : NULL,
+	    appname ? appname : "migrated", "UTF8", NULL };
 	char line[400];
 
 	memset(d, 0, sizeof(*d));

@@ -7,9 +7,10 @@
  * (the daemon's) need not wait for.  The worker takes it at its first
  * dbworker_db() (dbloop.h), or connects itself when the start was for
  * another database.  A failed connection is the worker's failure, not
- * tried again at once (it may have taken connect_timeout).  A daemon
- * whose start fails before the worker takes it (a bad model) waits for
- * it to end first: at most connect_timeout.  The LISTEN and lock
+ * tried again at once (it may have taken connect_timeout).  The models
+ * load before it starts (a bad one exits at once); a start that fails
+ * after (a folder that cannot be read) waits for it to end first: at
+ * most connect_timeout a host.  The LISTEN and lock
  * connections are not opened early: on 2 cores, three backends started
  * at once with the folder read ended no sooner than one (measured).
  * Ownership: the struct is the daemon's; the connection is moved out by

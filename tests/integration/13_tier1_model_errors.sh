@@ -84,5 +84,14 @@ out=$(timeout 60 "$MIGRATED" --database "host=127.0.0.1 port=$port dbname=x" \
 is "daemon, bad model, silent database: exit 78" "$rc" 78
 like "daemon, bad model: named" "$out" "error: m/t.yaml:3:1: invalid YAML"
 is "daemon, bad model: no connection tried" "$(grep -c accepted silent.log)" 0
+# the conninfo's connect_timeout is the one used (it was overridden by
+# migrated's 10 s until 2026-12-01): 1 s, well within the guard's 8
+rm -rf m; good
+out=$(timeout 8 "$MIGRATED" --database \
+    "host=127.0.0.1 port=$port dbname=x connect_timeout=1" --models m \
+    --migrations migrations --once 2>&1); rc=$?
+is "silent database, connect_timeout=1: exit 1, not the guard's 124" "$rc" 1
+like "silent database: the timeout said" "$out" "timeout expired"
+is "silent database: one connection tried" "$(grep -c accepted silent.log)" 1
 kill $SPID 2>/dev/null; wait $SPID 2>/dev/null
 rm -rf m

@@ -45,6 +45,8 @@ like "settled: nothing to apply" "$out" \
     "tier 2: 0 applied, current version 20240110_150000"
 is "settled: no lock tried" \
     "$(tail -c +$((off + 1)) "$LOG" | grep -c pg_try_advisory_lock)" 0
+like "settled: told by the one read (the log has the run)" \
+    "$(tail -c +$((off + 1)) "$LOG")" "s\.locked.* FROM .*migrated_versions"
 
 # an applied file edited since: not settled, refused as up refuses it
 cp migrations/20240110_150000_add_user_preferences.sql edited.bak
