@@ -222,6 +222,7 @@ db_connect_cannot_heal(const char *msg)
 		"invalid connection option",
 		"invalid sslmode value",
 		"invalid value for parameter",
+		"invalid integer value",	/* connect_timeout=abc, ... */
 		NULL
 	};
 

@@ -722,11 +722,11 @@ op_check(struct opctx *x, struct merr *e)
 /* ---- before connecting ---- */
 
 /*
- * Load the models and parse the migrations folder without a database, so
- * that a bad file stops a reload (or -n) before anything connects.  Plain
- * file parsing, on a pool thread on reload.  The daemon's start reads the
- * folder only (ops_preload) and parses what may run on the worker
- * (start_check()).
+ * The start's models (ops_models(), before its first connection opens)
+ * and folder (ops_preload(): read and hashed; what may run parses on the
+ * worker, start_check()).  A reload (or -n) loads the models and parses
+ * the folder without a database (ops_preflight()), so that a bad file
+ * stops it before anything connects: on a pool thread on reload.
  */
 int
 ops_models(const struct config *cfg, struct merr *e)

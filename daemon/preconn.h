@@ -9,8 +9,9 @@
  * another database.  A failed connection is the worker's failure, not
  * tried again at once (it may have taken connect_timeout).  The models
  * load before it starts (a bad one exits at once); a start that fails
- * after (a folder that cannot be read) waits for it to end first: at
- * most connect_timeout a host.  The LISTEN and lock
+ * after (a folder that cannot be read) says so at once, and its exit
+ * waits for the attempt to end: connect_timeout an address (none with
+ * connect_timeout=0, as libpq means it: SIGTERM still ends it).  The LISTEN and lock
  * connections are not opened early: on 2 cores, three backends started
  * at once with the folder read ended no sooner than one (measured).
  * Ownership: the struct is the daemon's; the connection is moved out by

@@ -85,7 +85,8 @@ is "daemon, bad model, silent database: exit 78" "$rc" 78
 like "daemon, bad model: named" "$out" "error: m/t.yaml:3:1: invalid YAML"
 is "daemon, bad model: no connection tried" "$(grep -c accepted silent.log)" 0
 # the conninfo's connect_timeout is the one used (it was overridden by
-# migrated's 10 s until 2026-12-01): 1 s, well within the guard's 8
+# migrated's 10 s until 2026-12-01): 1 s (libpq makes it 2), well
+# within the guard's 8; one that is not a number is a config error
 rm -rf m; good
 out=$(timeout 8 "$MIGRATED" --database \
     "host=127.0.0.1 port=$port dbname=x connect_timeout=1" --models m \
@@ -93,5 +94,10 @@ out=$(timeout 8 "$MIGRATED" --database \
 is "silent database, connect_timeout=1: exit 1, not the guard's 124" "$rc" 1
 like "silent database: the timeout said" "$out" "timeout expired"
 is "silent database: one connection tried" "$(grep -c accepted silent.log)" 1
+out=$(timeout 30 "$MIGRATED" --database \
+    "host=127.0.0.1 port=$port dbname=x connect_timeout=abc" --models m \
+    --migrations migrations --socket "$T/silent.sock" 2>&1); rc=$?
+is "daemon, connect_timeout=abc: exit 78 (will not heal)" "$rc" 78
+like "connect_timeout=abc: said" "$out" "invalid integer value"
 kill $SPID 2>/dev/null; wait $SPID 2>/dev/null
 rm -rf m
