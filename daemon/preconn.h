@@ -1,6 +1,6 @@
 /*
  * preconn.h - the worker's first connection, opened on a thread of its own
- * while the daemon's start reads the models and the migrations folder.
+ * while the daemon's start reads the migrations folder.
  *
  * A new connection is a new backend, forked and authenticated by the
  * server: 3-25 ms, most of it the server's CPU, which the folder read
@@ -11,9 +11,10 @@
  * load before it starts (a bad one exits at once); a start that fails
  * after (a folder that cannot be read) says so at once, and its exit
  * waits for the attempt to end: connect_timeout an address (none with
- * connect_timeout=0, as libpq means it: SIGTERM still ends it).  The LISTEN and lock
- * connections are not opened early: on 2 cores, three backends started
- * at once with the folder read ended no sooner than one (measured).
+ * connect_timeout=0, as libpq means it: SIGTERM still ends it).  The
+ * LISTEN and lock connections are not opened early: on 2 cores, three
+ * backends started at once with the folder read ended no sooner than
+ * one (measured).
  * Ownership: the struct is the daemon's; the connection is moved out by
  * preconn_take(), else closed by preconn_drop().
  */
