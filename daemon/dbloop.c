@@ -79,23 +79,11 @@ dbworker_close(struct dbloop *d)
 	d->conninfo = NULL;
 }
 
-/* The connection opened while the start read the folder, once (preconn.h). */
-static int
-preconn_take_once(struct dbloop *d, const char *ci, struct db *out,
-    struct merr *e)
-{
-	struct preconn *p = d->pre;
-
-	d->pre = NULL;
-	return p ? preconn_take(p, ci, out, e) : 1;
-}
-
 struct db *
 dbworker_db(struct dbloop *d, const char *conninfo, struct merr *e)
 {
 	struct db fresh;
 	const char *ci = conninfo ? conninfo : "";
-	int rc;
 
 	if (d->db.conn && (d->conninfo == NULL || strcmp(d->conninfo, ci)))
 		dbworker_close(d);	/* reloaded with another database */
@@ -107,9 +95,8 @@ dbworker_db(struct dbloop *d, const char *conninfo, struct merr *e)
 		dbworker_close(d);
 	if (d->db.conn)
 		return &d->db;
-	if ((rc = preconn_take_once(d, ci, &fresh, e)) == -1)
-		return NULL;
-	if (rc == 1 && db_connect(&fresh, conninfo, "migrated", e) == -1)
+	/* the first time, the one opened while the start read the folder */
+	if (preconn_connect(&d->pre, &fresh, conninfo, e) == -1)
 		return NULL;
 	if ((d->conninfo = strdup(ci)) == NULL) {
 		db_close(&fresh);

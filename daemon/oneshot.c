@@ -210,6 +210,14 @@ oneshot_t2_steps(const struct migrate_result *r)
 		    r->steps[i].statements == 1 ? "" : "s");
 }
 
+/* Where tier 2 left the database, after n files ("" current: none). */
+static void
+oneshot_t2_line(size_t n, const char *current)
+{
+	log_info("tier 2: %zu applied, current version %s", n,
+	    current[0] ? current : "none");
+}
+
 /* Its lint findings, its files, and where it left the database. */
 static void
 oneshot_t2_report(const struct migrate_result *r)
@@ -221,8 +229,7 @@ oneshot_t2_report(const struct migrate_result *r)
 		    f->message, lint_rule_name(f->rule));
 	}
 	oneshot_t2_steps(r);
-	log_info("tier 2: %zu applied, current version %s", r->nsteps,
-	    r->current[0] ? r->current : "none");
+	oneshot_t2_line(r->nsteps, r->current);
 }
 
 /*
@@ -337,7 +344,7 @@ oneshot_settled(struct mig_env *env, int untracked, char *cur, size_t len)
 	merr_clear(&ignore);
 	settled = migrate_settled(env, &r, &ignore) == 1;
 	if (settled)
-		snprintf(cur, len, "%s", r.current[0] ? r.current : "none");
+		snprintf(cur, len, "%s", r.current);
 	migrate_result_release(&r);
 	return settled;
 }
@@ -363,8 +370,7 @@ oneshot_nothing_pending(struct mig_env *env, const struct plan *p,
 	none = migrate_status(env, &r, &ignore) == 0 && r.npending == 0 &&
 	    r.ndirty == 0 && r.nooo == 0 && r.ndrift == 0;
 	if (none)
-		log_info("tier 2: 0 applied, current version %s",
-		    r.current[0] ? r.current : "none");
+		oneshot_t2_line(0, r.current);
 	if (none && rep && stmts == 0)
 		*known = oneshot_fill(&r, p, rep) == 0;
 	migrate_result_release(&r);
@@ -491,7 +497,7 @@ oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
 	if (rc == 0 && !m->t2only)
 		rc = oneshot_tier1(env, &p, e, &rep);
 	if (rc == 0 && t2 && settled)
-		log_info("tier 2: 0 applied, current version %s", cur);
+		oneshot_t2_line(0, cur);
 	else if (rc == 0 && t2 && !(defer && !*held &&
 	    oneshot_nothing_pending(env, p, rep.statements, m->rep,
 	    m->known))) {

@@ -40,7 +40,12 @@ preconn_join(struct preconn *p)
 	return 1;
 }
 
-int
+/*
+ * Wait for it.  0: the connection, moved into *out; -1: its failure in e;
+ * 1: nothing to take (never started, taken already, or for another
+ * conninfo: closed).
+ */
+static int
 preconn_take(struct preconn *p, const char *conninfo, struct db *out,
     struct merr *e)
 {
@@ -70,4 +75,17 @@ preconn_drop(struct preconn *p)
 	db_close(&p->db);
 	free(p->conninfo);
 	p->conninfo = NULL;
+}
+
+int
+preconn_connect(struct preconn **pp, struct db *d, const char *conninfo,
+    struct merr *e)
+{
+	struct preconn *p = *pp;
+	int rc;
+
+	*pp = NULL;
+	if (p && (rc = preconn_take(p, conninfo, d, e)) != 1)
+		return rc;
+	return db_connect(d, conninfo, "migrated", e);
 }

@@ -16,7 +16,7 @@
  * backends started at once with the folder read ended no sooner than
  * one (measured).
  * Ownership: the struct is the daemon's; the connection is moved out by
- * preconn_take(), else closed by preconn_drop().
+ * preconn_connect(), else closed by preconn_drop().
  */
 #ifndef MIGRATED_PRECONN_H
 #define MIGRATED_PRECONN_H
@@ -37,14 +37,13 @@ struct preconn {
 
 /* Start connecting to conninfo; nothing started when it cannot (-1). */
 int	preconn_start(struct preconn *, const char *conninfo);
-/*
- * Wait for it.  0: the connection, moved into *out; -1: its failure in e;
- * 1: nothing to take (never started, taken already, or for another
- * conninfo: closed).
- */
-int	preconn_take(struct preconn *, const char *conninfo, struct db *out,
-	    struct merr *e);
 /* Wait for it and close what was not taken; the struct can start again. */
 void	preconn_drop(struct preconn *);
+/*
+ * db_connect(d, conninfo) but the first time: *pp's connection, or its
+ * failure, when it is for conninfo (*pp is NULL then; NULL: none).
+ */
+int	preconn_connect(struct preconn **pp, struct db *d,
+	    const char *conninfo, struct merr *e);
 
 #endif
