@@ -176,6 +176,12 @@ int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
  * up to 3 s; a direct connection costs one round trip.
  */
 int	db_session_check(struct db *, struct merr *);
+/*
+ * Its first step: 1 when d reaches its backend directly (pinned then),
+ * 0 behind a pooler (not asked which mode), -1 with e.  One round trip
+ * the first time, none once pinned.
+ */
+int	db_direct(struct db *, struct merr *);
 
 /* How long db_lock_take() waits for another session to let go. */
 struct db_lock_policy {

@@ -54,19 +54,12 @@ struct dbpipe {
 static int
 prep_check(struct db *d, struct merr *e)
 {
-	PGresult *r;
-
 	if (d->prep_ok)
 		return 0;
-	if (d->pinned) {
-		d->prep_ok = 1;
-		return 0;
-	}
-	if (db_query(d, "SELECT pg_backend_pid()", 0, NULL, &r, e) == -1)
+	/* pinned: direct, or behind a pooler in session mode */
+	if (!d->pinned && db_direct(d, e) == -1)
 		return -1;
-	d->prep_ok = atol(PQgetvalue(r, 0, 0)) == (long)PQbackendPID(d->conn) ?
-	    1 : -1;
-	PQclear(r);
+	d->prep_ok = d->pinned ? 1 : -1;
 	return 0;
 }
 

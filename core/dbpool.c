@@ -185,16 +185,27 @@ pool_probe(struct db *d, struct merr *e)
 }
 
 int
-db_session_check(struct db *d, struct merr *e)
+db_direct(struct db *d, struct merr *e)
 {
 	long pid;
 
 	if (d->pinned)
-		return 0;
+		return d->direct;
 	if (pool_int(d, "SELECT pg_backend_pid()", &pid, e) == -1)
 		return -1;
 	d->direct = pid == PQbackendPID(d->conn);
-	if (!d->direct && pool_probe(d, e) == -1)
+	d->pinned = d->direct;
+	return d->direct;
+}
+
+int
+db_session_check(struct db *d, struct merr *e)
+{
+	int direct;
+
+	if ((direct = db_direct(d, e)) == -1)
+		return -1;
+	if (!direct && pool_probe(d, e) == -1)
 		return -1;
 	d->pinned = 1;
 	return 0;

@@ -283,11 +283,18 @@ int
 migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
     struct migrate_result *res, struct merr *e)
 {
+	struct merr ignore;
+
 	/* the locked path would refuse this connection (a pooler in
 	   transaction mode) or look up a target: its answer; the caller
 	   holds the lock: the locked path reads once */
-	if (o->target || env->lockdb == NULL || env->held ||
-	    !env->lockdb->pinned)
+	if (o->target || env->db == NULL || env->lockdb == NULL || env->held)
+		return 0;
+	/* the lock's connection not opened yet: env->db's conninfo is its
+	   own, and reaches the server directly (no pooler to ask) */
+	merr_clear(&ignore);
+	if (!env->lockdb->pinned && (env->lockdb->conn != NULL ||
+	    db_direct(env->db, &ignore) != 1))
 		return 0;
 	return migrate_settled(env, res, e);
 }

@@ -221,7 +221,13 @@ tier2_progress(void *arg, const struct progress *p)
 	    pace_json(p->pace)));
 }
 
-/* The idle connection the tier-2 lock is taken on. */
+/*
+ * The idle connection the tier-2 lock is taken on.  Opened by the first
+ * job that takes the lock (runner_lock()), not by the start: one backend
+ * fewer to wait for before ready, and an up with nothing to do needs none
+ * (migrate_up_settled()).  Checked before each job that may lock;
+ * lockinfo is the database it is, or will be, opened for.
+ */
 static int
 tier2_lockdb(struct opctx *x, struct merr *e)
 {
@@ -231,21 +237,13 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 	   longer takes writes (a switchover: libpq finds the new primary) */
 	if (x->o->lockdb.conn && (strcmp(x->o->lockinfo, ci) ||
 	    !db_alive(&x->o->lockdb) ||
-	    db_role_now(&x->o->lockdb) != DB_ROLE_PRIMARY)) {
+	    db_role_now(&x->o->lockdb) != DB_ROLE_PRIMARY))
 		db_close(&x->o->lockdb);
-		free(x->o->lockinfo);
-		x->o->lockinfo = NULL;
-	}
 	if (x->o->lockdb.conn)
 		return 0;
-	if (db_connect(&x->o->lockdb, x->cfg->database, "migrated lock",
-	    e) == -1)
-		return -1;
 	free(x->o->lockinfo);
-	if ((x->o->lockinfo = strdup(ci)) == NULL) {
-		db_close(&x->o->lockdb);
+	if ((x->o->lockinfo = strdup(ci)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	}
 	return 0;
 }
 
@@ -480,13 +478,11 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
- * The start's other two connections, each opened on a thread of its own
- * while the worker's connects, checks the folder and the audit table:
- * each is a new backend and an authentication, round trips that need not
- * queue behind one another.  The LISTEN one is the start's (it fails the
- * start); the lock's only saves tier1_run() and the first up the wait
- * (tier2_lockdb() opens it if this could not).  Only the worker thread
- * touches them otherwise.
+ * The start's other connection, the LISTEN one, opened on a thread of its
+ * own while the worker's checks the folder and the audit table: a new
+ * backend and an authentication, round trips that need not queue behind
+ * the worker's.  It fails the start.  (The lock's is not opened here:
+ * tier2_lockdb().)  Only the worker thread touches it otherwise.
  */
 struct side_conns {
 	struct opctx	*x;
@@ -501,16 +497,6 @@ side_connect(void *arg)
 
 	merr_clear(&sc->e);
 	sc->rc = ops_listen(sc->x, &sc->e);
-	return NULL;
-}
-
-static void *
-side_lock(void *arg)
-{
-	struct merr ignore;
-
-	merr_clear(&ignore);
-	(void)tier2_lockdb(arg, &ignore);
 	return NULL;
 }
 
@@ -568,19 +554,16 @@ static int
 ops_connect_all(struct opctx *x, struct merr *e)
 {
 	struct side_conns sc = { x, { 0 }, 0 };
-	pthread_t th, tl;
-	int threaded, locking, rc;
+	pthread_t th;
+	int threaded, rc;
 
 	threaded = pthread_create(&th, NULL, side_connect, &sc) == 0;
 	if (!threaded)
 		side_connect(&sc);
-	locking = pthread_create(&tl, NULL, side_lock, x) == 0;
 	if ((rc = start_check(x, e)) == 0)
 		rc = ops_connect(x, e);
 	if (threaded)
 		pthread_join(th, NULL);
-	if (locking)
-		pthread_join(tl, NULL);
 	if (rc == 0 && sc.rc == -1) {
 		*e = sc.e;
 		rc = -1;

@@ -1,21 +1,24 @@
 # 46_up_settled.sh - `migratectl up` with nothing pending, through a running
 # daemon, is answered from one read without the migration lock: one
 # statement in the server's log, no audit row, and the very reply the
-# locked path gives (a daemon just started, whose first up takes the
-# lock).  Whatever may be pending still takes the locked path and gets
-# its answer, the same from both daemons: a run holding the lock is
-# waited for (busy), an applied file edited is refused (audited), a
-# missing file is reported, a new file is applied, a dirty file is resumed.
-# And migratectl, started for every command, loads no libpq.
+# locked path gives (a daemon just started behind a pooler in session
+# mode, whose first up takes the lock: only a direct connection is known
+# to need no question).  A daemon just started on a direct connection
+# has opened no lock connection and answers its first up without one.
+# Whatever may be pending still takes the locked path and gets its
+# answer, the same from both daemons: a run holding the lock is waited
+# for (busy), an applied file edited is refused (audited), a missing file
+# is reported, a new file is applied, a dirty file is resumed.  And
+# migratectl, started for every command, loads no libpq.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models migrations
 SOCK=$T/f.sock
 LSOCK=$T/l.sock
 ctl() { timeout 60 "$MIGRATECTL" -s "$SOCK" "$@"; }
-conf() {	# conf FILE SOCK
+conf() {	# conf FILE SOCK [DATABASE]
 	cat >"$1" <<EOF
-database: "dbname=$TESTDB options='-c log_statement=all'"
+database: "${3:-dbname=$TESTDB options='-c log_statement=all'}"
 models: $T/models
 migrations: $T/migrations
 socket: $2
@@ -23,8 +26,13 @@ apply: on-command
 timeouts: { lock: 300ms, lock_retries: 1, retry_backoff: 50ms }
 EOF
 }
+if ! pgb_start pgb; then
+	_fail "pgbouncer runs (make deps installs it)"
+	exit 0
+fi
 conf f.yaml "$SOCK"
-conf l.yaml "$LSOCK"
+conf l.yaml "$LSOCK" "$(pgb_db sess)"
+conf d.yaml "$LSOCK"
 for i in 1 2 3; do
 	echo "CREATE TABLE t$i (id int PRIMARY KEY);" \
 	    >migrations/2024010${i}_000000_t$i.sql
@@ -40,9 +48,10 @@ FAST="up: nothing pending (one read, no lock)"
 fast_count() { grep -c -F "$FAST" f.log; }
 # ARGS through the running daemon: the output, then "exit N"
 fast() { ctl "$@" 2>&1; echo "exit $?"; }
-# ARGS through a daemon started for them (its first up takes the lock)
+# ARGS through a daemon started for them behind the pooler (its first up
+# takes the lock); CONF=d.yaml: on a direct connection
 locked() {
-	"$MIGRATED" -d -c l.yaml >l.log 2>&1 &
+	"$MIGRATED" -d -c "${CONF:-l.yaml}" >l.log 2>&1 &
 	lpid=$!; track $lpid
 	timeout 60 "$MIGRATECTL" -s "$LSOCK" wait-ready --timeout 30 >/dev/null
 	timeout 60 "$MIGRATECTL" -s "$LSOCK" "$@" 2>&1; echo "exit $?"
@@ -56,6 +65,7 @@ acts() { q "SELECT count(*) FROM migrated_audit WHERE action NOT LIKE 'daemon.%'
 # nothing pending: the same reply, in text and JSON, from one read
 n0=$(fast_count); a0=$(acts)
 want=$(locked up); got=$(fast up)
+want_up=$want
 is "nothing pending: the locked path's reply" "$got" "$want"
 like "nothing pending: said so" "$got" "nothing to do"
 is "nothing pending: answered without the lock" "$(fast_count)" $((n0 + 1))
@@ -63,6 +73,21 @@ want=$(locked --json up); got=$(fast --json up)
 is "nothing pending: the same JSON" "$got" "$want"
 like "nothing pending: JSON as before" "$got" '"op":"up".*"pending":0,"applied":3'
 is "nothing pending: no audit row (nothing was done)" "$(acts)" "$a0"
+
+# a daemon just started on a direct connection: no lock connection, and
+# its first up told without one
+lockconns() { q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrated lock'"; }
+l0=$(lockconns)		# the first daemon's
+"$MIGRATED" -d -c d.yaml >d.log 2>&1 &
+dpid=$!; track $dpid
+ok "direct daemon ready" timeout 60 "$MIGRATECTL" -s "$LSOCK" wait-ready --timeout 30
+is "started: no lock connection opened" "$(lockconns)" "$l0"
+got=$(timeout 60 "$MIGRATECTL" -s "$LSOCK" up 2>&1; echo "exit $?")
+is "started: its first up, the locked path's reply" "$got" "$want_up"
+is "started: its first up told without the lock" \
+    "$(grep -c -F "$FAST" d.log)" 1
+is "started: still no lock connection" "$(lockconns)" "$l0"
+kill "$dpid"; wait "$dpid" 2>/dev/null
 
 # one statement: the server's log, the daemon's worker and lock sessions
 # (its periodic ping, SELECT 1 after the role query, aside)
@@ -88,7 +113,9 @@ psql -qAtX -d "$TESTDB" -c "SELECT pg_advisory_lock(7883960004428899684)" \
 HOLDER=$!; track $HOLDER
 wait_until 30 sh -c "[ \"\$(psql -qAtX -d $TESTDB -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = 7883960004428899684\")\" = 1 ]"
 n0=$(fast_count)
-want=$(locked up); got=$(fast up)
+# where it waited: the pooler's address, or the server's
+at() { sed 's/ on [^)]*)$/ on the database)/'; }
+want=$(locked up | at); got=$(fast up | at)
 is "lock held: the locked path's reply" "$got" "$want"
 like "lock held: busy" "$got" "another migration is running"
 like "lock held: exit 1" "$got" "^exit 1$"
@@ -153,6 +180,7 @@ is "dirty: taken under the lock" "$(fast_count)" "$n0"
 like "then nothing pending" "$(fast up)" "nothing to do"
 
 kill "$FPID"; wait "$FPID" 2>/dev/null
+pgb_stop
 
 # the client stays small: every command starts it, and libpq would bring
 # its Kerberos, LDAP and TLS libraries (half of a no-op up's CPU)
