@@ -322,6 +322,7 @@ db_close(struct db *d)
 	db_prep_drop(d);
 	d->prep_ok = 0;
 	d->tmo_set = 0;
+	d->pinned = d->direct = 0;	/* the next connection is asked again */
 	if (d->cancel) {
 		PQfreeCancel(d->cancel);
 		d->cancel = NULL;

@@ -55,7 +55,8 @@ struct db {
 	char		 where[256];	/* "host=... port=... dbname=... user=..." */
 	struct db_server srv;		/* set by db_connect, role kept current */
 	unsigned long	 ntx;		/* db_begin() calls: which transaction */
-	int		 pinned;	/* db_session_check() passed */
+	int		 pinned;	/* db_session_check() passed, or
+					   db_direct() said direct */
 	int		 direct;	/* ... finding the BackendKeyData
 					   pid is the backend's own */
 	struct dbprep	*prep;		/* prepared records (dbpipe.c) */

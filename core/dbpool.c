@@ -203,6 +203,8 @@ db_session_check(struct db *d, struct merr *e)
 {
 	int direct;
 
+	if (d->pinned)
+		return 0;
 	if ((direct = db_direct(d, e)) == -1)
 		return -1;
 	if (!direct && pool_probe(d, e) == -1)

@@ -293,8 +293,8 @@ migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
 	/* the lock's connection not opened yet: env->db's conninfo is its
 	   own, and reaches the server directly (no pooler to ask) */
 	merr_clear(&ignore);
-	if (!env->lockdb->pinned && (env->lockdb->conn != NULL ||
-	    db_direct(env->db, &ignore) != 1))
+	if (env->lockdb->conn ? !env->lockdb->pinned :
+	    db_direct(env->db, &ignore) != 1)
 		return 0;
 	return migrate_settled(env, res, e);
 }

@@ -49,9 +49,9 @@ fast_count() { grep -c -F "$FAST" f.log; }
 # ARGS through the running daemon: the output, then "exit N"
 fast() { ctl "$@" 2>&1; echo "exit $?"; }
 # ARGS through a daemon started for them behind the pooler (its first up
-# takes the lock); CONF=d.yaml: on a direct connection
+# takes the lock)
 locked() {
-	"$MIGRATED" -d -c "${CONF:-l.yaml}" >l.log 2>&1 &
+	"$MIGRATED" -d -c l.yaml >l.log 2>&1 &
 	lpid=$!; track $lpid
 	timeout 60 "$MIGRATECTL" -s "$LSOCK" wait-ready --timeout 30 >/dev/null
 	timeout 60 "$MIGRATECTL" -s "$LSOCK" "$@" 2>&1; echo "exit $?"
@@ -76,7 +76,7 @@ is "nothing pending: no audit row (nothing was done)" "$(acts)" "$a0"
 
 # a daemon just started on a direct connection: no lock connection, and
 # its first up told without one
-lockconns() { q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migrated lock'"; }
+lockconns() { q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'migrated lock'"; }
 l0=$(lockconns)		# the first daemon's
 "$MIGRATED" -d -c d.yaml >d.log 2>&1 &
 dpid=$!; track $dpid
@@ -178,6 +178,27 @@ like "dirty: resumed once it can finish" "$(fast up)" \
     "^20240105_000000 +u +resume "
 is "dirty: taken under the lock" "$(fast_count)" "$n0"
 like "then nothing pending" "$(fast up)" "nothing to do"
+
+# reloaded behind a pool in session mode: the pool is asked once, not at
+# every lock
+conf f.yaml "$SOCK" "$(pgb_db sess)"
+hup_and_wait "$SOCK" "$FPID"
+p0=$(grep -c "pooler on" f.log)
+for v in 6 7; do
+	echo "CREATE TABLE t$v (id int PRIMARY KEY);" \
+	    >migrations/2024010${v}_000000_t$v.sql
+	like "session pool: t$v applied" "$(fast up)" "^exit 0$"
+done
+is "session pool: asked once for two runs" "$(grep -c "pooler on" f.log)" \
+    $((p0 + 1))
+# then onto a pool in transaction mode: the lock's connection of the
+# session pool is closed, and the next one is asked again
+conf f.yaml "$SOCK" "$(pgb_db tx20)"
+hup_and_wait "$SOCK" "$FPID"
+got=$(fast up)
+like "transaction pool: nothing pending, refused as the locked path does" \
+    "$got" "a pooler in transaction mode is in between"
+like "transaction pool: exit 1" "$got" "^exit 1$"
 
 kill "$FPID"; wait "$FPID" 2>/dev/null
 pgb_stop
