@@ -141,9 +141,10 @@ timed() {
 	"$@" >/dev/null 2>&1
 	put "apply:$name" "$(ms "$t")"
 	[ -z "$dpid" ] || d1=$(pid_ticks "$dpid")
-	# the tool's backend counts once the postmaster has reaped it
+	# the tool's backend counts once the postmaster has reaped it (a
+	# running daemon's stay: its lock connection may be new; counted live)
 	for i in $(seq 1 100); do
-		[ "$(kids)" -gt "$n0" ] || break
+		[ -z "$dpid" ] && [ "$(kids)" -gt "$n0" ] || break
 		sleep 0.02
 	done
 	put "cpu:$name" $(( ($(kid_ticks) - k0 + d1 - d0) * 1000 / HZ ))
