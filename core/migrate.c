@@ -394,12 +394,14 @@ applied_unchanged(const struct migration *m, const struct trk_row *t)
 }
 
 int
-migrate_check_pending(const struct mig_env *env, struct merr *e)
+migrate_check_pending(const struct mig_env *env, size_t *nrun,
+    struct merr *e)
 {
 	struct mstate s;
 	size_t i;
 	int rc = -1;
 
+	*nrun = 0;
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
 	/* as validate_files(): every parse first, then every nolint rule */
@@ -408,8 +410,10 @@ migrate_check_pending(const struct mig_env *env, struct merr *e)
 	for (i = 0; i < s.set->n; i++) {
 		struct migration *m = &s.set->v[i];
 
-		if (!applied_unchanged(m, tracking_find(&s.trk, m->version)) &&
-		    migset_prepare(m, e) == -1)
+		if (applied_unchanged(m, tracking_find(&s.trk, m->version)))
+			continue;
+		(*nrun)++;
+		if (migset_prepare(m, e) == -1)
 			goto out;
 	}
 	for (i = 0; i < s.set->n; i++) {

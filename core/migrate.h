@@ -217,9 +217,11 @@ int	migrate_check(const struct mig_env *, struct merr *);
  * positioned, first file first; an applied file whose checksum is the
  * tracked one parsed when it ran and is only read and hashed (the
  * daemon's start; it parses those later, off the start's path).  A
- * rollback is not parsed here (migrate_parse_rollbacks()).
+ * rollback is not parsed here (migrate_parse_rollbacks()).  *nrun: how
+ * many may run.
  */
-int	migrate_check_pending(const struct mig_env *, struct merr *);
+int	migrate_check_pending(const struct mig_env *, size_t *nrun,
+	    struct merr *);
 /* Local: no database.  See migset_create(). */
 int	migrate_create(const char *dir, const char *name, time_t now,
 	    struct migrate_result *, struct merr *);

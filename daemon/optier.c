@@ -223,8 +223,9 @@ tier2_progress(void *arg, const struct progress *p)
 
 /*
  * The idle connection the tier-2 lock is taken on.  Opened by the first
- * job that takes the lock (runner_lock()), not by the start: one backend
- * fewer to wait for before ready, and an up with nothing to do needs none
+ * job that takes the lock (runner_lock()), or by the start when a file
+ * may run (side_lock()), not otherwise: one backend fewer to wait for
+ * before ready, and an up with nothing to do needs none
  * (migrate_up_settled()).  Checked before each job that may lock;
  * lockinfo is the database it is, or will be, opened for.
  */
@@ -478,11 +479,13 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
- * The start's other connection, the LISTEN one, opened on a thread of its
- * own while the worker's checks the folder and the audit table: a new
- * backend and an authentication, round trips that need not queue behind
- * the worker's.  It fails the start.  (The lock's is not opened here:
- * tier2_lockdb().)  Only the worker thread touches it otherwise.
+ * The start's other connections, each opened on a thread of its own while
+ * the worker's checks the folder and the audit table: a new backend and
+ * an authentication, round trips that need not queue behind the worker's.
+ * The LISTEN one is the start's (it fails the start).  The lock's only
+ * when a file may run (an up is likely to follow, and would wait for it;
+ * else no job may ever need it: tier2_lockdb()); runner_lock() opens it
+ * if this could not.  Only the worker thread touches them otherwise.
  */
 struct side_conns {
 	struct opctx	*x;
@@ -500,6 +503,19 @@ side_connect(void *arg)
 	return NULL;
 }
 
+static void *
+side_lock(void *arg)
+{
+	struct opctx *x = arg;
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if (tier2_lockdb(x, &ignore) == 0 && x->o->lockdb.conn == NULL)
+		(void)db_connect(&x->o->lockdb, x->cfg->database,
+		    "migrated lock", &ignore);
+	return NULL;
+}
+
 /*
  * The first start's folder check, before anything is written: the files
  * that may run (not applied, dirty, or changed since) parse, read from
@@ -509,14 +525,17 @@ side_connect(void *arg)
  * (down, a standby, no such table to read), every file parses here, so
  * that a bad file stops the start at once as before.  -1 with e: a bad
  * file (MERR_INPUT), out of memory, stopped, or the connection's error.
+ * *nrun: the files that may run (all of them when the table could not
+ * be read), 0 once checked.
  */
 static int
-start_check(struct opctx *x, struct merr *e)
+start_check(struct opctx *x, size_t *nrun, struct merr *e)
 {
 	struct mig_env env;
 	struct merr why;
 	char what[64];
 
+	*nrun = 0;
 	if (x->o->checked)
 		return 0;
 	merr_clear(&why);
@@ -524,7 +543,7 @@ start_check(struct opctx *x, struct merr *e)
 	if ((x->db = dbworker_db(x->d, x->cfg->database, &why)) != NULL &&
 	    db_writable(x->db, what, &why) == 0) {
 		tier2_env(x, &env, 0, e);
-		if (migrate_check_pending(&env, e) == 0) {
+		if (migrate_check_pending(&env, nrun, e) == 0) {
 			x->o->checked = 1;
 			return 0;
 		}
@@ -542,6 +561,7 @@ start_check(struct opctx *x, struct merr *e)
 		*e = why;
 		return -1;
 	}
+	*nrun = x->o->cache.n;
 	return 0;	/* the start meets that error again where it did */
 }
 
@@ -554,16 +574,22 @@ static int
 ops_connect_all(struct opctx *x, struct merr *e)
 {
 	struct side_conns sc = { x, { 0 }, 0 };
-	pthread_t th;
-	int threaded, rc;
+	pthread_t th, tl;
+	int threaded, locking = 0, rc;
+	size_t nrun;
 
 	threaded = pthread_create(&th, NULL, side_connect, &sc) == 0;
 	if (!threaded)
 		side_connect(&sc);
-	if ((rc = start_check(x, e)) == 0)
+	if ((rc = start_check(x, &nrun, e)) == 0) {
+		locking = nrun > 0 &&
+		    pthread_create(&tl, NULL, side_lock, x) == 0;
 		rc = ops_connect(x, e);
+	}
 	if (threaded)
 		pthread_join(th, NULL);
+	if (locking)
+		pthread_join(tl, NULL);
 	if (rc == 0 && sc.rc == -1) {
 		*e = sc.e;
 		rc = -1;

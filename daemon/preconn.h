@@ -14,8 +14,8 @@
  * connect_timeout=0, as libpq means it: SIGTERM still ends it).  The
  * LISTEN connection is not opened early: on 2 cores, three backends
  * (then with the lock's) started at once with the folder read ended no
- * sooner than one (measured).  The lock's is not opened by the start at
- * all (daemon/optier.c, tier2_lockdb()).
+ * sooner than one (measured).  The lock's is opened by the start only
+ * when a file may run (daemon/optier.c, tier2_lockdb()).
  * Ownership: the struct is the daemon's; the connection is moved out by
  * preconn_connect(), else closed by preconn_drop().
  */

@@ -4,7 +4,8 @@
 # locked path gives (a daemon just started behind a pooler in session
 # mode, whose first up takes the lock: only a direct connection is known
 # to need no question).  A daemon just started on a direct connection
-# has opened no lock connection and answers its first up without one.
+# with nothing to run has opened no lock connection and answers its
+# first up without one (with a file to run, its start opens one).
 # Whatever may be pending still takes the locked path and gets its
 # answer, the same from both daemons: a run holding the lock is waited
 # for (busy), an applied file edited is refused (audited), a missing file
@@ -149,6 +150,14 @@ mv t3.sql migrations/20240103_000000_t3.sql
 n0=$(fast_count)
 echo "CREATE TABLE t4 (id int PRIMARY KEY);" \
     >migrations/20240104_000000_t4.sql
+# a daemon started with a file that may run opens its lock connection
+# with the others (an up is likely to follow, and would wait for it)
+l1=$(lockconns)
+"$MIGRATED" -d -c d.yaml >d2.log 2>&1 &
+dpid=$!; track $dpid
+ok "pending: direct daemon ready" timeout 60 "$MIGRATECTL" -s "$LSOCK" wait-ready --timeout 30
+is "pending: its lock connection opened by the start" "$(lockconns)" $((l1 + 1))
+kill "$dpid"; wait "$dpid" 2>/dev/null
 got=$(fast up)
 like "new file: applied" "$got" "^20240104_000000 +t4 +apply "
 like "new file: exit 0" "$got" "^exit 0$"
