@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# bench/cold_ab.sh BUILD_A BUILD_B - the daemon's cold no-op run of two
+# builds, alternated in one run: start, `migratectl wait-ready`,
+# `migratectl up` with nothing pending, stop (SIGTERM), on a database
+# where N files (default 1,000, as bench/tier2.sh) are applied.
+#
+# For each build it prints the medians (and every run, sorted) of:
+#   ready     the daemon's own clock at "ready" (-d: seconds since start)
+#   stopped   the daemon's own clock at "stopped"
+#   total     the whole run's wall clock, processes included
+# so that a change of the start can be told from the noise of a busy
+# host: the two builds take turns, RUNS times each (default 10), on one
+# throwaway cluster whose data directory is on tmpfs (BENCH_TMP, default
+# /dev/shm).  A_ENV and B_ENV ("NAME=VALUE", default none) are set for
+# the daemon of each.  What the start does, and where its time goes:
+# README, "Performance".
+set -u
+cd "$(dirname "$0")/.."
+A=$(cd "${1:?usage: bench/cold_ab.sh BUILD_A BUILD_B}" && pwd) || exit 1
+B=$(cd "${2:?usage: bench/cold_ab.sh BUILD_A BUILD_B}" && pwd) || exit 1
+RUNS=${RUNS:-10}
+N=${N:-1000}
+. tests/lib/cluster.sh
+TMPDIR=${BENCH_TMP:-/dev/shm}
+[ -d "$TMPDIR" ] && [ -w "$TMPDIR" ] || TMPDIR=/tmp
+export TMPDIR
+W=$(mktemp -d "$TMPDIR/migrated-cold.XXXXXX"); chmod 755 "$W"
+DPID=
+trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; cluster_stop; rm -rf "$W"' \
+    EXIT
+cluster_start "$W/pg" on >/dev/null || exit 1
+cluster_createdb mig
+mkdir -p "$W/mig" "$W/models"
+for i in $(seq 1 "$N"); do
+	printf 'CREATE TABLE t_%s (id bigint PRIMARY KEY, v text);\n' "$i" \
+	    >"$W/mig/$(printf '2024%04d_%06d' 101 "$i")_t$i.sql"
+done
+"$A/migrated" --once --up --database dbname=mig --models "$W/models" \
+    --migrations "$W/mig" >/dev/null 2>&1 || { echo "cannot apply"; exit 1; }
+
+at() {	# at WORD: the daemon's clock at that line of its log, in ms
+	sed -n "s/^migrated: \[\([0-9.]*\)\] $1.*/\1/p" "$W/d.log" |
+	    awk '{printf "%.0f", $1 * 1000}'
+}
+one() {	# one BUILD ENV: a cold run; prints ready, stopped, total
+	local t0 t1
+	t0=$EPOCHREALTIME
+	env ${2:+"$2"} "$1/migrated" -d --database dbname=mig \
+	    --models "$W/models" --migrations "$W/mig" \
+	    --socket "$W/s.sock" 2>"$W/d.log" &
+	DPID=$!
+	"$1/migratectl" -s "$W/s.sock" wait-ready --timeout 60 >/dev/null &&
+	    "$1/migratectl" -s "$W/s.sock" up >/dev/null ||
+	    { echo "a cold run failed: $(tail -n 3 "$W/d.log")" >&2; exit 1; }
+	kill "$DPID"; wait "$DPID"; DPID=
+	t1=$EPOCHREALTIME
+	echo "$(at ready) $(at stopped) $t0 $t1" |
+	    awk '{printf "%s %s %.1f\n", $1, $2, ($4 - $3) * 1000}'
+}
+for r in $(seq 1 "$RUNS"); do
+	one "$A" "${A_ENV:-}" >>"$W/a"
+	one "$B" "${B_ENV:-}" >>"$W/b"
+done
+col() { cut -d' ' -f"$2" "$W/$1" | sort -n; }
+med() { awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+echo "cold no-op run, $N files applied, $RUNS runs each, alternated (ms):"
+for k in a b; do
+	[ "$k" = a ] && b=$A || b=$B
+	echo "  $k: $b"
+	for f in "1 ready" "2 stopped" "3 total"; do
+		set -- $f
+		printf '    %-8s median %6s   [%s]\n' "$2" "$(col $k "$1" | med)" \
+		    "$(col $k "$1" | tr '\n' ' ' | sed 's/ $//')"
+	done
+done
