@@ -11,10 +11,13 @@
 # so that a change of the start can be told from the noise of a busy
 # host: the two builds take turns, RUNS times each (default 10), on one
 # throwaway cluster whose data directory is on tmpfs (BENCH_TMP, default
-# /dev/shm).  A_ENV and B_ENV ("NAME=VALUE", default none) are set for
-# the daemon of each.  What the start does, and where its time goes:
-# README, "Performance".
+# /dev/shm).  PENDING=1: the newest file is forgotten before each run
+# (its tracking row deleted, its table dropped), so that the start finds
+# it to run and the `up` applies it.  A_ENV and B_ENV ("NAME=VALUE",
+# default none) are set for the daemon of each.  What the start does, and
+# where its time goes: README, "Performance".
 set -u
+export LC_ALL=C		# EPOCHREALTIME's decimal point
 cd "$(dirname "$0")/.."
 A=$(cd "${1:?usage: bench/cold_ab.sh BUILD_A BUILD_B}" && pwd) || exit 1
 B=$(cd "${2:?usage: bench/cold_ab.sh BUILD_A BUILD_B}" && pwd) || exit 1
@@ -24,7 +27,8 @@ N=${N:-1000}
 TMPDIR=${BENCH_TMP:-/dev/shm}
 [ -d "$TMPDIR" ] && [ -w "$TMPDIR" ] || TMPDIR=/tmp
 export TMPDIR
-W=$(mktemp -d "$TMPDIR/migrated-cold.XXXXXX"); chmod 755 "$W"
+W=$(mktemp -d "$TMPDIR/migrated-cold.XXXXXX") || exit 1
+chmod 755 "$W"
 DPID=
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; cluster_stop; rm -rf "$W"' \
     EXIT
@@ -42,18 +46,28 @@ at() {	# at WORD: the daemon's clock at that line of its log, in ms
 	sed -n "s/^migrated: \[\([0-9.]*\)\] $1.*/\1/p" "$W/d.log" |
 	    awk '{printf "%.0f", $1 * 1000}'
 }
+forget() {	# the newest file is to run again
+	psql -qAtX -d mig -c "DELETE FROM migrated_versions WHERE version =
+	    (SELECT max(version) FROM migrated_versions)" \
+	    -c "DROP TABLE t_$N" >/dev/null || exit 1
+}
 one() {	# one BUILD ENV: a cold run; prints ready, stopped, total
-	local t0 t1
+	local t0 t1 rc
+	[ "${PENDING:-0}" = 1 ] && forget
 	t0=$EPOCHREALTIME
-	env ${2:+"$2"} "$1/migrated" -d --database dbname=mig \
+	# the log's clock: not written under systemd (main.c)
+	env -u JOURNAL_STREAM ${2:+"$2"} "$1/migrated" -d --database dbname=mig \
 	    --models "$W/models" --migrations "$W/mig" \
 	    --socket "$W/s.sock" 2>"$W/d.log" &
 	DPID=$!
 	"$1/migratectl" -s "$W/s.sock" wait-ready --timeout 60 >/dev/null &&
 	    "$1/migratectl" -s "$W/s.sock" up >/dev/null ||
 	    { echo "a cold run failed: $(tail -n 3 "$W/d.log")" >&2; exit 1; }
-	kill "$DPID"; wait "$DPID"; DPID=
+	kill "$DPID"; wait "$DPID"; rc=$?; DPID=
 	t1=$EPOCHREALTIME
+	[ "$rc" = 0 ] && [ -n "$(at ready)" ] && [ -n "$(at stopped)" ] ||
+	    { echo "a cold run ended badly (exit $rc): $(tail -n 3 \
+	    "$W/d.log")" >&2; exit 1; }
 	echo "$(at ready) $(at stopped) $t0 $t1" |
 	    awk '{printf "%s %s %.1f\n", $1, $2, ($4 - $3) * 1000}'
 }
@@ -63,7 +77,8 @@ for r in $(seq 1 "$RUNS"); do
 done
 col() { cut -d' ' -f"$2" "$W/$1" | sort -n; }
 med() { awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-echo "cold no-op run, $N files applied, $RUNS runs each, alternated (ms):"
+echo "cold run, $N files applied$([ "${PENDING:-0}" = 1 ] &&
+    echo ", the newest again each run"), $RUNS runs each, alternated (ms):"
 for k in a b; do
 	[ "$k" = a ] && b=$A || b=$B
 	echo "  $k: $b"

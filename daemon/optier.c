@@ -479,13 +479,16 @@ ops_listen(struct opctx *x, struct merr *e)
 }
 
 /*
- * The start's other connections, each opened on a thread of its own while
- * the worker's checks the folder and the audit table: a new backend and
- * an authentication, round trips that need not queue behind the worker's.
- * The LISTEN one is the start's (it fails the start).  The lock's only
- * when a file may run (an up is likely to follow, and would wait for it;
- * else no job may ever need it: tier2_lockdb()); runner_lock() opens it
- * if this could not.  Only the worker thread touches them otherwise.
+ * The start's other connections, each opened on a thread of its own: a
+ * new backend and an authentication, round trips that need not queue
+ * behind the worker's.  The LISTEN one, the start's (it fails the start),
+ * while the worker checks the folder and the audit table.  The lock's
+ * while it checks the audit table, and only when a file may run (an up
+ * is likely to follow, and would wait for it; else no job may ever need
+ * it: tier2_lockdb()), its session checked when direct (a no-op up is
+ * then answered without the lock: migrate_up_settled()); runner_lock()
+ * opens it if this could not.  Only the worker thread touches them
+ * otherwise.
  */
 struct side_conns {
 	struct opctx	*x;
@@ -510,9 +513,10 @@ side_lock(void *arg)
 	struct merr ignore;
 
 	merr_clear(&ignore);
-	if (tier2_lockdb(x, &ignore) == 0 && x->o->lockdb.conn == NULL)
-		(void)db_connect(&x->o->lockdb, x->cfg->database,
-		    "migrated lock", &ignore);
+	if (tier2_lockdb(x, &ignore) == 0 && x->o->lockdb.conn == NULL &&
+	    db_connect(&x->o->lockdb, x->cfg->database, "migrated lock",
+	    &ignore) == 0)
+		(void)db_direct(&x->o->lockdb, &ignore);  /* a no-op up's */
 	return NULL;
 }
 
@@ -566,9 +570,10 @@ start_check(struct opctx *x, size_t *nrun, struct merr *e)
 }
 
 /*
- * ops_connect() and ops_listen() at once; the worker's error first.  The
- * first start checks the folder (start_check()) before ops_connect()
- * writes anything (the audit table, when it is missing).
+ * ops_connect() beside ops_listen() (and, at the first start, the lock's
+ * connection when a file may run); the worker's error first.  The first
+ * start checks the folder (start_check()) before ops_connect() writes
+ * anything (the audit table, when it is missing).
  */
 static int
 ops_connect_all(struct opctx *x, struct merr *e)

@@ -157,7 +157,6 @@ l1=$(lockconns)
 dpid=$!; track $dpid
 ok "pending: direct daemon ready" timeout 60 "$MIGRATECTL" -s "$LSOCK" wait-ready --timeout 30
 is "pending: its lock connection opened by the start" "$(lockconns)" $((l1 + 1))
-kill "$dpid"; wait "$dpid" 2>/dev/null
 got=$(fast up)
 like "new file: applied" "$got" "^20240104_000000 +t4 +apply "
 like "new file: exit 0" "$got" "^exit 0$"
@@ -165,6 +164,13 @@ is "new file: its table" "$(q "SELECT to_regclass('t4') IS NOT NULL")" t
 is "new file: audited" \
     "$(q "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply' AND target = '20240104_000000_t4'")" 1
 is "new file: taken under the lock" "$(fast_count)" "$n0"
+# the daemon started with it pending, applied by the other meanwhile: its
+# first up is told without the lock (its lock connection was checked)
+got=$(timeout 60 "$MIGRATECTL" -s "$LSOCK" up 2>&1; echo "exit $?")
+like "pending, applied by another: nothing to do" "$got" "nothing to do"
+is "pending, applied by another: told without the lock" \
+    "$(grep -c -F "$FAST" d2.log)" 1
+kill "$dpid"; wait "$dpid" 2>/dev/null
 like "then nothing pending again" "$(fast up)" "nothing to do"
 is "then told without the lock" "$(fast_count)" $((n0 + 1))
 
