@@ -124,11 +124,12 @@ int	migrate_up(const struct mig_env *, const struct migrate_opts *,
  * row) and every recorded version has its file, told by one statement on
  * env->db (tracking_digest: a writable primary, no run holding the lock,
  * migrated's table; the rows' count and digest) and only once
- * env->lockdb passed its session check, or, not connected yet, env->db
- * reaches its server directly (db_direct; the same conninfo).  0 when anything may be pending
- * or the read cannot tell (then migrate_up() decides under the lock, as
- * it always did); -1 only when the folder cannot be read or out of
- * memory.  Nothing is written: a no-op up is no action to audit.
+ * env->lockdb passed its session check or, not connected yet, env->db
+ * reaches its server directly (db_direct(); the same conninfo).  0 when
+ * anything may be pending or the read cannot tell (then migrate_up()
+ * decides under the lock, as it always did); -1 only when the folder
+ * cannot be read or out of memory.  Nothing is written: a no-op up is no
+ * action to audit.
  */
 int	migrate_up_settled(const struct mig_env *, const struct migrate_opts *,
 	    struct migrate_result *, struct merr *);

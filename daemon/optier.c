@@ -516,7 +516,7 @@ side_lock(void *arg)
 	if (tier2_lockdb(x, &ignore) == 0 && x->o->lockdb.conn == NULL &&
 	    db_connect(&x->o->lockdb, x->cfg->database, "migrated lock",
 	    &ignore) == 0)
-		(void)db_direct(&x->o->lockdb, &ignore);  /* a no-op up's */
+		(void)db_direct(&x->o->lockdb, &ignore); /* pinned if direct */
 	return NULL;
 }
 

@@ -12,10 +12,10 @@
  * after (a folder that cannot be read) says so at once, and its exit
  * waits for the attempt to end: connect_timeout an address (none with
  * connect_timeout=0, as libpq means it: SIGTERM still ends it).  The
- * LISTEN connection is not opened early: on 2 cores, three backends
- * (then with the lock's) started at once with the folder read ended no
- * sooner than one (measured).  The lock's is opened by the start only
- * when a file may run (daemon/optier.c, tier2_lockdb()).
+ * LISTEN connection is not opened early: on 2 cores, with the folder
+ * read, two or three backends started at once were ready no sooner than
+ * one (measured).  The lock's is opened by the start only when a file
+ * may run (daemon/optier.c, tier2_lockdb()).
  * Ownership: the struct is the daemon's; the connection is moved out by
  * preconn_connect(), else closed by preconn_drop().
  */
