@@ -24,11 +24,7 @@ B=$(cd "${2:?usage: bench/cold_ab.sh BUILD_A BUILD_B}" && pwd) || exit 1
 RUNS=${RUNS:-10}
 N=${N:-1000}
 . tests/lib/cluster.sh
-TMPDIR=${BENCH_TMP:-/dev/shm}
-[ -d "$TMPDIR" ] && [ -w "$TMPDIR" ] || TMPDIR=/tmp
-export TMPDIR
-W=$(mktemp -d "$TMPDIR/migrated-cold.XXXXXX") || exit 1
-chmod 755 "$W"
+bench_workdir cold || exit 1
 DPID=
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; cluster_stop; rm -rf "$W"' \
     EXIT

@@ -29,10 +29,7 @@ ROUNDS=${ROUNDS:-3}
 [ "$ROUNDS" -ge 1 ] 2>/dev/null || { echo "ROUNDS: a count, 1 or more"; exit 1; }
 BUILD=$(cd "${BUILD:-build}" && pwd) || exit 1
 . tests/lib/cluster.sh
-TMPDIR=${BENCH_TMP:-/dev/shm}
-[ -d "$TMPDIR" ] && [ -w "$TMPDIR" ] || TMPDIR=/tmp
-export TMPDIR
-W=$(mktemp -d "$TMPDIR/migrated-apply.XXXXXX"); chmod 755 "$W"
+bench_workdir apply || exit 1
 DPID=
 trap '[ -n "$DPID" ] && kill "$DPID" 2>/dev/null; cluster_stop; rm -rf "$W"' \
     EXIT

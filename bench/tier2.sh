@@ -58,11 +58,7 @@ BUILD=$(cd "$BUILD" && pwd)
 [ -f "$BUILD/libmigrate.a" ] || make build >/dev/null
 
 . tests/lib/cluster.sh
-TMPDIR=${BENCH_TMP:-/dev/shm}
-[ -d "$TMPDIR" ] && [ -w "$TMPDIR" ] || TMPDIR=/tmp
-export TMPDIR
-W=$(mktemp -d "$TMPDIR/migrated-bench.XXXXXX")
-chmod 755 "$W"
+bench_workdir bench || exit 1
 dpid=
 trap '[ -z "$dpid" ] || kill "$dpid" 2>/dev/null; cluster_stop; rm -rf "$W"' \
     EXIT

@@ -19,6 +19,7 @@
 /* pg_advisory_lock key: the ASCII bytes of "migrated" (documented). */
 #define DB_LOCK_KEY		0x6d69677261746564LL
 #define DB_LOCK_KEY_STR		"7883960004428899684"
+#define DB_LOCK_APPNAME		"migrated lock"	/* the connection's */
 
 #define SQLSTATE_LOCK_TIMEOUT	"55P03"
 #define SQLSTATE_QUERY_CANCELED	"57014"

@@ -52,7 +52,7 @@ runner_lock(const struct mig_env *env, long wait_ms, int *took, int *waited,
 		return lock_kept(env->lockdb, e);
 	if (env->lockdb->conn == NULL) {
 		if (db_connect(env->lockdb, env->cfg->database,
-		    "migrated lock", e) == -1)
+		    DB_LOCK_APPNAME, e) == -1)
 			return -1;
 		p.fresh = 1;
 	}

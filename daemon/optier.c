@@ -514,7 +514,7 @@ side_lock(void *arg)
 
 	merr_clear(&ignore);
 	if (tier2_lockdb(x, &ignore) == 0 && x->o->lockdb.conn == NULL &&
-	    db_connect(&x->o->lockdb, x->cfg->database, "migrated lock",
+	    db_connect(&x->o->lockdb, x->cfg->database, DB_LOCK_APPNAME,
 	    &ignore) == 0)
 		(void)db_direct(&x->o->lockdb, &ignore); /* pinned if direct */
 	return NULL;

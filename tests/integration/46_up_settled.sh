@@ -17,6 +17,7 @@ mkdir -p models migrations
 SOCK=$T/f.sock
 LSOCK=$T/l.sock
 ctl() { timeout 60 "$MIGRATECTL" -s "$SOCK" "$@"; }
+lctl() { timeout 60 "$MIGRATECTL" -s "$LSOCK" "$@"; }
 conf() {	# conf FILE SOCK [DATABASE]
 	cat >"$1" <<EOF
 database: "${3:-dbname=$TESTDB options='-c log_statement=all'}"
@@ -54,8 +55,8 @@ fast() { ctl "$@" 2>&1; echo "exit $?"; }
 locked() {
 	"$MIGRATED" -d -c l.yaml >l.log 2>&1 &
 	lpid=$!; track $lpid
-	timeout 60 "$MIGRATECTL" -s "$LSOCK" wait-ready --timeout 30 >/dev/null
-	timeout 60 "$MIGRATECTL" -s "$LSOCK" "$@" 2>&1; echo "exit $?"
+	lctl wait-ready --timeout 30 >/dev/null
+	lctl "$@" 2>&1; echo "exit $?"
 	kill "$lpid"; wait "$lpid" 2>/dev/null
 	grep -q -F "$FAST" l.log && echo "(the locked path was not taken)"
 }
@@ -78,12 +79,15 @@ is "nothing pending: no audit row (nothing was done)" "$(acts)" "$a0"
 # a daemon just started on a direct connection: no lock connection, and
 # its first up told without one
 lockconns() { q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'migrated lock'"; }
+direct() {	# direct LOG NAME: a daemon on a direct connection (dpid)
+	"$MIGRATED" -d -c d.yaml >"$1" 2>&1 &
+	dpid=$!; track $dpid
+	ok "$2" lctl wait-ready --timeout 30
+}
 l0=$(lockconns)		# the first daemon's
-"$MIGRATED" -d -c d.yaml >d.log 2>&1 &
-dpid=$!; track $dpid
-ok "direct daemon ready" timeout 60 "$MIGRATECTL" -s "$LSOCK" wait-ready --timeout 30
+direct d.log "direct daemon ready"
 is "started: no lock connection opened" "$(lockconns)" "$l0"
-got=$(timeout 60 "$MIGRATECTL" -s "$LSOCK" up 2>&1; echo "exit $?")
+got=$(lctl up 2>&1; echo "exit $?")
 is "started: its first up, the locked path's reply" "$got" "$want_up"
 is "started: its first up told without the lock" \
     "$(grep -c -F "$FAST" d.log)" 1
@@ -153,9 +157,7 @@ echo "CREATE TABLE t4 (id int PRIMARY KEY);" \
 # a daemon started with a file that may run opens its lock connection
 # with the others (an up is likely to follow, and would wait for it)
 l1=$(lockconns)
-"$MIGRATED" -d -c d.yaml >d2.log 2>&1 &
-dpid=$!; track $dpid
-ok "pending: direct daemon ready" timeout 60 "$MIGRATECTL" -s "$LSOCK" wait-ready --timeout 30
+direct d2.log "pending: direct daemon ready"
 is "pending: its lock connection opened by the start" "$(lockconns)" $((l1 + 1))
 got=$(fast up)
 like "new file: applied" "$got" "^20240104_000000 +t4 +apply "
@@ -166,7 +168,7 @@ is "new file: audited" \
 is "new file: taken under the lock" "$(fast_count)" "$n0"
 # the daemon started with it pending, applied by the other meanwhile: its
 # first up is told without the lock (its lock connection was checked)
-got=$(timeout 60 "$MIGRATECTL" -s "$LSOCK" up 2>&1; echo "exit $?")
+got=$(lctl up 2>&1; echo "exit $?")
 like "pending, applied by another: nothing to do" "$got" "nothing to do"
 is "pending, applied by another: told without the lock" \
     "$(grep -c -F "$FAST" d2.log)" 1

@@ -5,6 +5,11 @@
 #                               in DIR/sock and on a free loopback port; sets
 #                               PGHOST PGPORT PGUSER PGDATABASE CLUSTER_DIR
 #   cluster_stop                stop the server and remove DIR
+#   bench_workdir NAME          a benchmark's folder: sets W to a new
+#                               migrated-NAME.XXXXXX under BENCH_TMP
+#                               (default /dev/shm: a data directory there
+#                               makes commits cost CPU, not disk; /tmp when
+#                               that is not writable), exported as TMPDIR
 #
 # initdb refuses to run as root: as root the server runs as the unprivileged
 # 'postgres' user (created by Debian's postgresql package) through runuser.
@@ -83,6 +88,13 @@ cluster_stop() {
 	fi
 	rm -rf "$CLUSTER_DIR"
 	CLUSTER_DIR=
+}
+
+bench_workdir() {
+	TMPDIR=${BENCH_TMP:-/dev/shm}
+	[ -d "$TMPDIR" ] && [ -w "$TMPDIR" ] || TMPDIR=/tmp
+	export TMPDIR
+	W=$(mktemp -d "$TMPDIR/migrated-$1.XXXXXX") && chmod 755 "$W"
 }
 
 # A fresh database for one test file; prints its name.
