@@ -251,13 +251,14 @@ db_connect(struct db *d, const char *conninfo, const char *appname,
 {
 	/*
 	 * A later keyword wins over the same one in the expanded dbname:
-	 * connect_timeout before it (10 s unless the conninfo says), the
-	 * encoding after it (UTF8: the models' encoding, and what quote.h
-	 * quotes for)
+	 * the encoding after it (UTF8: the models' encoding, and what
+	 * quote.h quotes for).  connect_timeout is libpq's to find (the
+	 * conninfo, a service, PGCONNECT_TIMEOUT: the daemon sets that one
+	 * when the environment does not).
 	 */
-	const char *keys[] = { "connect_timeout", "dbname",
-	    "fallback_application_name", "client_encoding", NULL };
-	const char *vals[] = { "10", conninfo && *conninfo ? conninfo : NULL,
+	const char *keys[] = { "dbname", "fallback_application_name",
+	    "client_encoding", NULL };
+	const char *vals[] = { conninfo && *conninfo ? conninfo : NULL,
 	    appname ? appname : "migrated", "UTF8", NULL };
 	char line[400];
 

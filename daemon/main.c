@@ -168,6 +168,23 @@ parse_args(int argc, char **argv, struct options *op)
 }
 
 
+/*
+ * A connection attempt gives up after 10 s unless the user's libpq
+ * configuration says otherwise: libpq takes connect_timeout from the
+ * conninfo, then from a service file, then from PGCONNECT_TIMEOUT, so
+ * the default goes in the environment, under the first two and only
+ * when the user's environment has none (this process runs no other
+ * program that would inherit it).
+ */
+static void
+connect_timeout_default(void)
+{
+	const char *t = getenv("PGCONNECT_TIMEOUT");
+
+	if (t == NULL || *t == '\0')
+		(void)setenv("PGCONNECT_TIMEOUT", "10", 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -177,6 +194,7 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_args(argc, argv, &op);
+	connect_timeout_default();
 	/* journald reads "<N>" prefixes; a terminal gets plain lines */
 	log_init("migrated", op.verbose, getenv("JOURNAL_STREAM") != NULL);
 	merr_clear(&e);

@@ -99,5 +99,44 @@ out=$(timeout 30 "$MIGRATED" --database \
     --migrations migrations --socket "$T/silent.sock" 2>&1); rc=$?
 is "daemon, connect_timeout=abc: exit 78 (will not heal)" "$rc" 78
 like "connect_timeout=abc: said" "$out" "invalid integer value"
+# ... and so is libpq's from a service file or PGCONNECT_TIMEOUT (each
+# was overridden by migrated's 10 s until 2026-12-01), in libpq's order:
+# the conninfo, the service, the environment
+printf '[silent]\nhost=127.0.0.1\nport=%s\nconnect_timeout=1\n' "$port" \
+    >svc.conf
+once_silent() {	# once_silent CONNINFO [ENV...]: rc and out, guard 8 s
+	local c=$1
+	shift
+	out=$(env "$@" timeout 8 "$MIGRATED" --database "$c" --models m \
+	    --migrations migrations --once 2>&1); rc=$?
+}
+n0=$(grep -c accepted silent.log)
+once_silent "host=127.0.0.1 port=$port dbname=x" PGCONNECT_TIMEOUT=1
+is "silent database, PGCONNECT_TIMEOUT=1: exit 1, not the guard's 124" \
+    "$rc" 1
+like "PGCONNECT_TIMEOUT=1: the timeout said" "$out" "timeout expired"
+once_silent "service=silent dbname=x" PGSERVICEFILE="$T/svc.conf"
+is "silent database, the service's connect_timeout=1: exit 1" "$rc" 1
+like "the service's connect_timeout: the timeout said" "$out" \
+    "timeout expired"
+once_silent "service=silent dbname=x" PGSERVICEFILE="$T/svc.conf" \
+    PGCONNECT_TIMEOUT=30
+is "the service's connect_timeout before PGCONNECT_TIMEOUT: exit 1" "$rc" 1
+once_silent "host=127.0.0.1 port=$port dbname=x connect_timeout=1" \
+    PGCONNECT_TIMEOUT=30
+is "the conninfo's connect_timeout before PGCONNECT_TIMEOUT: exit 1" "$rc" 1
+is "silent database: one connection tried each time" \
+    "$(( $(grep -c accepted silent.log) - n0 ))" 4
+# none of them: migrated's 10 s still (the guard's 30 s not reached)
+out=$(env -u PGCONNECT_TIMEOUT -u PGSERVICE timeout 30 "$MIGRATED" \
+    --database "host=127.0.0.1 port=$port dbname=x" --models m \
+    --migrations migrations --once 2>&1); rc=$?
+is "silent database, no timeout set: exit 1 after migrated's 10 s" "$rc" 1
+like "no timeout set: the timeout said" "$out" "timeout expired"
+out=$(PGCONNECT_TIMEOUT=abc timeout 30 "$MIGRATED" --database \
+    "host=127.0.0.1 port=$port dbname=x" --models m \
+    --migrations migrations --socket "$T/silent.sock" 2>&1); rc=$?
+is "daemon, PGCONNECT_TIMEOUT=abc: exit 78 (will not heal)" "$rc" 78
+like "PGCONNECT_TIMEOUT=abc: said" "$out" "invalid integer value"
 kill $SPID 2>/dev/null; wait $SPID 2>/dev/null
 rm -rf m
