@@ -143,8 +143,13 @@ ctl() { "$MIGRATECTL" -s "$SOCK" "$@"; }
     --models models --migrations migrations --socket "$SOCK" >daemon.log 2>&1 &
 DPID=$!; track $DPID
 ok "daemon ready through Patroni's members" ctl wait-ready --timeout 60
-on_port() {	# on_port PORT: the daemon is on it, as primary, idle
-	status_says "$SOCK" "d['data']['database']['available'] and d['data']['database']['port'] == '$1' and d['data']['database']['role'] == 'primary' and d['data']['jobs'] == 0"
+# on_port PORT: the daemon is on it, as primary, idle: the recheck that
+# found it has ended (available), nothing of a command's runs (busy)
+# and tier 1 went well there (ready).  Not jobs == 0: the daemon's own
+# idle ping, every 2 s, counts there for its round trips, so that a
+# second look right after a first could find it (docs/protocol.md).
+on_port() {
+	status_says "$SOCK" "d['data']['database']['available'] and d['data']['database']['port'] == '$1' and d['data']['database']['role'] == 'primary' and d['data']['busy'] is None and d['data']['ready']"
 }
 ok "on n1" on_port "$P1"
 
