@@ -386,6 +386,7 @@ step_done(struct runner *r, size_t i, struct merr *e)
 {
 	const struct work_target *t = &r->w->target;
 
+	fault(r->w, "step-done");
 	return t->step_done ? t->step_done(t->arg, r->u, i, e) : 0;
 }
 

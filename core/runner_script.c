@@ -578,6 +578,11 @@ run_build(struct run *r, struct merr *e)
 		    sc->stmts[i].kind == MIG_STMT_BATCH;
 		if (u->mode != WORK_EACH)
 			continue;
+		/* a statement that may run in a transaction block commits
+		   with its progress: a connection lost between the two (a
+		   switchover) cannot leave it done and not counted, to be
+		   run again on the resume */
+		u->steps[i].tx = sc->stmts[i].kind == MIG_STMT_PLAIN;
 		if (index_settle_sql(&sc->stmts[i], &check, &cleanup) == -1)
 			return merr_set(e, MERR_NOMEM, "out of memory");
 		u->steps[i].check = check;

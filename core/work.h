@@ -138,6 +138,8 @@ struct work {
 	 *   "decided"     runner_exec() has read the stop flag for a unit
 	 *                 and decided whether a COMMIT in flight goes on
 	 *   "chain-held"  a unit's COMMIT was left in flight (chain)
+	 *   "step-done"   a step ran, its step_done record not made yet
+	 *                 (inside its transaction when it has one)
 	 */
 	void			(*fault)(void *arg, const char *point);
 	void			*fault_arg;

@@ -27,6 +27,7 @@ static struct {
 	int		 decided;	/* "decided" calls so far */
 	int		 stop_at;	/* set the stop flag at this one */
 	int		 cut;		/* cut the connection at "chain-held" */
+	int		 cut_step;	/* ... at the nth "step-done" */
 	struct db	*app;		/* holds a row lock; COMMIT at a retry */
 	struct db	 held;		/* that session (closed at teardown) */
 	struct audit	 audit;		/* the real audit writer (hook_audit) */
@@ -85,6 +86,9 @@ fault(void *arg, const char *point)
 	(void)arg;
 	if (strcmp(point, "decided") == 0 && ++X.decided == X.stop_at)
 		stop_flag = 1;
+	if (strcmp(point, "step-done") == 0 && X.cut_step &&
+	    X.cut_step-- == 1)
+		cut(&F.db);
 	if (strcmp(point, "chain-held") == 0 && X.cut && X.cut-- == 1) {
 		/* the server has committed the first file; its result stays
 		 * unread */
@@ -283,6 +287,38 @@ test_connection_cut_commit_held(void **state)
 		fail_e("up after the cut");
 	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
 	    "2");
+}
+
+/*
+ * A file run statement by statement (goose NO TRANSACTION), the
+ * connection lost right after its first statement, before that
+ * statement's progress is recorded (a switchover: 58_switchover's
+ * trials found it).  A statement that may run in a transaction commits
+ * with its progress, so the lost connection took both: the next run
+ * resumes at that statement and runs it once.  (In autocommit it was
+ * done and not counted, and ran again: "relation already exists".)
+ */
+static void
+test_connection_cut_before_progress(void **state)
+{
+	char gone[96];
+
+	(void)state;
+	snprintf(gone, sizeof(gone), "SELECT count(*) = 0 FROM "
+	    "pg_stat_activity WHERE pid = %d", PQbackendPID(F.db.conn));
+	put("00001_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\n"
+	    "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n");
+	X.cut_step = 1;
+	assert_int_equal(up(), -1);
+	db_close(&F.db);
+	assert_int_equal(db_connect(&F.db, F.cfg.database, "test", &F.e), 0);
+	wait_for(gone);	/* the first backend, its transaction with it */
+	if (up() == -1)
+		fail_e("up after the cut");
+	assert_string_equal(val("SELECT count(*) FROM pg_class WHERE relname "
+	    "IN ('a', 'b')"), "2");
+	assert_string_equal(val("SELECT version || ' ' || dirty FROM "
+	    "migrated_versions"), "00001 false");
 }
 
 /* par, row 1, locked FOR UPDATE by another session (X.held). */
@@ -659,6 +695,7 @@ main(void)
 		CX(test_stop_after_decision_commit_fails),
 		CX(test_stop_after_decision_commit_ok),
 		CX(test_connection_cut_commit_held),
+		CX(test_connection_cut_before_progress),
 		CX(test_lock_timeout_at_held_commit_retried),
 		CX(test_lock_timeout_at_held_commit_gives_up),
 		CX(test_settings_reset_before_retry),
