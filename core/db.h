@@ -25,6 +25,8 @@
 #define SQLSTATE_QUERY_CANCELED	"57014"
 #define SQLSTATE_TX_UNKNOWN	"08007"	/* transaction_resolution_unknown */
 #define SQLSTATE_NO_PREPARED	"26000"
+#define SQLSTATE_IN_TX_BLOCK	"25001"	/* active_sql_transaction: "cannot
+					   run inside a transaction block" */
 
 struct dbpipe;
 struct dbprep;

@@ -493,6 +493,7 @@ struct stepcall {
 	struct runner		*r;
 	size_t			 i;
 	int			 resumed;	/* may have been cut off */
+	int			 tx;		/* in a short transaction */
 };
 
 static int
@@ -503,14 +504,14 @@ each_body(struct db *d, void *arg, struct merr *e)
 	const struct work_step *st = &r->u->steps[c->i];
 	int done = 0;
 
-	if (!st->tx && (c->resumed || r->attempt > 0) &&
+	if (!c->tx && (c->resumed || r->attempt > 0) &&
 	    (done = settle(r, c->i, st, e)) == -1)
 		return -1;
 	if (done)
 		progress(r, c->i, "settled", "already done: not run again");
 	else if (db_exec(d, st->sql, e) == -1)
 		return -1;
-	return st->tx ? step_done(r, c->i, e) : 0;
+	return c->tx ? step_done(r, c->i, e) : 0;
 }
 
 static int
@@ -523,20 +524,40 @@ finish_body(struct db *d, void *arg, struct merr *e)
 	return t->finish ? t->finish(t->arg, r->u, e) : 0;
 }
 
+/*
+ * A step, in its short transaction with its record when it has one.
+ * One that PostgreSQL refuses in a transaction block, which its producer
+ * did not know (CREATE SUBSCRIPTION, REINDEX DATABASE ...), runs as
+ * written, in autocommit, its record after it (c->tx cleared).
+ */
+static int
+each_run(struct runner *r, struct stepcall *c, struct merr *e)
+{
+	int rc = retrying(r, c->tx ? ATT_TX : ATT_NOTX, each_body, c, e);
+
+	if (rc == -1 && c->tx && db_ok(r->db) &&
+	    strcmp(e->sqlstate, SQLSTATE_IN_TX_BLOCK) == 0) {
+		c->tx = 0;
+		rc = retrying(r, ATT_NOTX, each_body, c, e);
+	}
+	return rc;
+}
+
 static int
 each_step(struct runner *r, size_t i, struct merr *e)
 {
 	const struct work_step *st = &r->u->steps[i];
 	const struct work_target *t = &r->w->target;
-	struct stepcall c = { r, i, r->u->resumed && i == r->u->start };
+	struct stepcall c = { r, i, r->u->resumed && i == r->u->start,
+	    st->tx };
 	int rc;
 
 	if (st->custom)
 		rc = t->exec ? t->exec(t->arg, r, r->u, i, e) :
 		    merr_set(e, MERR_INTERNAL, "custom step without exec");
 	else
-		rc = retrying(r, st->tx ? ATT_TX : ATT_NOTX, each_body, &c, e);
-	if (rc == 0 && !st->tx)
+		rc = each_run(r, &c, e);
+	if (rc == 0 && !c.tx)
 		rc = step_done(r, i, e);
 	return rc;
 }

@@ -321,6 +321,26 @@ test_connection_cut_before_progress(void **state)
 	    "migrated_versions"), "00001 false");
 }
 
+/*
+ * ... and a statement PostgreSQL refuses in a transaction block that the
+ * parser does not know as such (REINDEX SCHEMA) still runs, as written,
+ * in autocommit.
+ */
+static void
+test_unknown_notx_runs_as_written(void **state)
+{
+	(void)state;
+	put("00001_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\n"
+	    "CREATE TABLE a (id int);\nREINDEX SCHEMA public;\n"
+	    "CREATE TABLE b (id int);\n");
+	if (up() == -1)
+		fail_e("up");
+	assert_string_equal(val("SELECT count(*) FROM pg_class WHERE relname "
+	    "IN ('a', 'b')"), "2");
+	assert_string_equal(val("SELECT version || ' ' || dirty FROM "
+	    "migrated_versions"), "00001 false");
+}
+
 /* par, row 1, locked FOR UPDATE by another session (X.held). */
 static void
 lock_parent_row(void)
@@ -696,6 +716,7 @@ main(void)
 		CX(test_stop_after_decision_commit_ok),
 		CX(test_connection_cut_commit_held),
 		CX(test_connection_cut_before_progress),
+		CX(test_unknown_notx_runs_as_written),
 		CX(test_lock_timeout_at_held_commit_retried),
 		CX(test_lock_timeout_at_held_commit_gives_up),
 		CX(test_settings_reset_before_retry),
