@@ -104,11 +104,11 @@ like "connect_timeout=abc: said" "$out" "invalid integer value"
 # the conninfo, the service, the environment
 printf '[silent]\nhost=127.0.0.1\nport=%s\nconnect_timeout=1\n' "$port" \
     >svc.conf
-once_silent() {	# once_silent CONNINFO [ENV...]: rc and out, guard 8 s
+once_silent() {	# once_silent CONNINFO [ENV...]: rc and out, guard GUARD s
 	local c=$1
 	shift
-	out=$(env "$@" timeout 8 "$MIGRATED" --database "$c" --models m \
-	    --migrations migrations --once 2>&1); rc=$?
+	out=$(env "$@" timeout "${GUARD:-8}" "$MIGRATED" --database "$c" \
+	    --models m --migrations migrations --once 2>&1); rc=$?
 }
 n0=$(grep -c accepted silent.log)
 once_silent "host=127.0.0.1 port=$port dbname=x" PGCONNECT_TIMEOUT=1
@@ -128,9 +128,8 @@ is "the conninfo's connect_timeout before PGCONNECT_TIMEOUT: exit 1" "$rc" 1
 is "silent database: one connection tried each time" \
     "$(( $(grep -c accepted silent.log) - n0 ))" 4
 # none of them: migrated's 10 s still (the guard's 30 s not reached)
-out=$(env -u PGCONNECT_TIMEOUT -u PGSERVICE timeout 30 "$MIGRATED" \
-    --database "host=127.0.0.1 port=$port dbname=x" --models m \
-    --migrations migrations --once 2>&1); rc=$?
+GUARD=30 once_silent "host=127.0.0.1 port=$port dbname=x" \
+    -u PGCONNECT_TIMEOUT -u PGSERVICE
 is "silent database, no timeout set: exit 1 after migrated's 10 s" "$rc" 1
 like "no timeout set: the timeout said" "$out" "timeout expired"
 out=$(PGCONNECT_TIMEOUT=abc timeout 30 "$MIGRATED" --database \

@@ -289,6 +289,16 @@ test_connection_cut_commit_held(void **state)
 	    "2");
 }
 
+/* The file 00001_a applied whole: its tables a and b, its row clean. */
+static void
+ab_applied(void)
+{
+	assert_string_equal(val("SELECT count(*) FROM pg_class WHERE relname "
+	    "IN ('a', 'b')"), "2");
+	assert_string_equal(val("SELECT version || ' ' || dirty FROM "
+	    "migrated_versions"), "00001 false");
+}
+
 /*
  * A file run statement by statement (goose NO TRANSACTION), the
  * connection lost right after its first statement, before that
@@ -315,10 +325,7 @@ test_connection_cut_before_progress(void **state)
 	wait_for(gone);	/* the first backend, its transaction with it */
 	if (up() == -1)
 		fail_e("up after the cut");
-	assert_string_equal(val("SELECT count(*) FROM pg_class WHERE relname "
-	    "IN ('a', 'b')"), "2");
-	assert_string_equal(val("SELECT version || ' ' || dirty FROM "
-	    "migrated_versions"), "00001 false");
+	ab_applied();
 }
 
 /*
@@ -335,10 +342,7 @@ test_unknown_notx_runs_as_written(void **state)
 	    "CREATE TABLE b (id int);\n");
 	if (up() == -1)
 		fail_e("up");
-	assert_string_equal(val("SELECT count(*) FROM pg_class WHERE relname "
-	    "IN ('a', 'b')"), "2");
-	assert_string_equal(val("SELECT version || ' ' || dirty FROM "
-	    "migrated_versions"), "00001 false");
+	ab_applied();
 }
 
 /* par, row 1, locked FOR UPDATE by another session (X.held). */
