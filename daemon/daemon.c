@@ -33,6 +33,7 @@
  * out of the way of the first commands.
  */
 #define LATE_CHECK_MS		1000
+#define LISTEN_LATE_MS		200	/* the first LISTEN, after ready */
 
 static void	daemon_finish(struct migrated *);
 static void	daemon_refresh(struct migrated *);
@@ -238,6 +239,8 @@ daemon_late_check_cb(uv_timer_t *t)
 		(void)check_start(&m->check, m->cfg, 0);
 }
 
+static void	daemon_listen_late(struct migrated *);
+
 /* startup / recheck finished: ready, back, or a start-up failure. */
 static void
 daemon_startup_done(void *arg, struct job *j)
@@ -252,6 +255,7 @@ daemon_startup_done(void *arg, struct job *j)
 	if (j->rc == 0) {
 		m->st.db_up = 1;
 		m->st.last_error[0] = '\0';
+		daemon_listen_late(m);
 		if (!was_up && m->st.db_down_since && m->st.ready)
 			log_notice("database available again at %s",
 			    m->st.db_where);
@@ -432,6 +436,65 @@ daemon_listen_lost(void *arg, const char *why)
 	m->st.db_srv.role = DB_ROLE_UNKNOWN;	/* gone, or read-only now */
 	daemon_db_lost(m, &e);
 	daemon_status_changed(m);
+}
+
+/*
+ * The first start's LISTEN connection is open (latelisten.h): the loop
+ * takes it, then reads the state again for what other daemons announced
+ * before it listened.  Not needed when a recheck opened one meanwhile, or
+ * the database is not up; a failure counts as the connection lost.
+ */
+static void
+daemon_listen_late_done(void *arg, int rc, struct db *db,
+    const struct merr *e)
+{
+	struct migrated *m = arg;
+
+	if (m->stopping || !m->st.db_up || dblisten_active(&m->listen)) {
+		log_debug("the LISTEN connection opened after ready is not "
+		    "needed (%s): closed", m->stopping ? "stopping" :
+		    m->st.db_up ? "a recheck opened one" : "database down");
+		return;		/* db is closed by latelisten.c */
+	}
+	if (rc == -1) {
+		daemon_listen_lost(m, e->msg);
+		return;
+	}
+	dblisten_take(&m->listen, db);
+	log_debug("listening for other daemons");
+	daemon_sync(m);
+}
+
+/*
+ * LISTEN_LATE_MS after ready: a command sent as soon as the daemon is
+ * ready (a deploy's wait-ready && up) neither shares the server's CPU
+ * with a new backend nor waits for the read that follows it.  Whatever
+ * the worker does then: a long up is when the loop must see the server
+ * go (43_db_outage.sh).
+ */
+static void
+daemon_listen_timer_cb(uv_timer_t *t)
+{
+	struct migrated *m = t->data;
+
+	if (m->stopping || !m->st.db_up || dblisten_active(&m->listen) ||
+	    latelisten_running(&m->late))
+		return;
+	if (latelisten_start(&m->late, m->cfg) == -1)
+		log_warnx("cannot start a thread to listen for other daemons: "
+		    "trying again when the database is back");
+}
+
+/* Up, and nothing listens yet: open it off the start's path. */
+static void
+daemon_listen_late(struct migrated *m)
+{
+	if (m->stopping || dblisten_active(&m->listen) ||
+	    latelisten_running(&m->late) ||
+	    uv_is_active((uv_handle_t *)&m->listen_late))
+		return;
+	uv_timer_start(&m->listen_late, daemon_listen_timer_cb,
+	    LISTEN_LATE_MS, 0);
 }
 
 /*
@@ -676,6 +739,7 @@ daemon_shutdown(struct migrated *m, int sig)
 	uv_timer_stop(&m->ping);
 	uv_timer_stop(&m->reconnect);
 	uv_timer_stop(&m->late_check);
+	uv_timer_stop(&m->listen_late);
 	if (m->st.db_up && (j = cmd_job(m, cmd_internal(CMD_STOP),
 	    daemon_stop_done))) {
 		j->exit_code = m->exit_code;
@@ -693,11 +757,13 @@ daemon_finish(struct migrated *m)
 	control_close(&m->control);
 	dbloop_stop(&m->dbloop);
 	dblisten_close(&m->listen);
+	latelisten_close(&m->late);
 	watch_close(&m->watch);
 	notify_close(&m->notify);
 	uv_close((uv_handle_t *)&m->reconnect, NULL);
 	uv_close((uv_handle_t *)&m->ping, NULL);
 	uv_close((uv_handle_t *)&m->late_check, NULL);
+	uv_close((uv_handle_t *)&m->listen_late, NULL);
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
 	uv_close((uv_handle_t *)&m->sigint, NULL);
 	uv_close((uv_handle_t *)&m->sighup, NULL);
@@ -762,11 +828,14 @@ daemon_handles(struct migrated *m)
 	uv_timer_init(m->loop, &m->reconnect);
 	uv_timer_init(m->loop, &m->ping);
 	uv_timer_init(m->loop, &m->late_check);
+	uv_timer_init(m->loop, &m->listen_late);
 	m->reconnect.data = m->ping.data = m->late_check.data = m;
+	m->listen_late.data = m;
 	uv_timer_start(&m->ping, daemon_ping_cb, PING_MS, PING_MS);
 	notify_init(&m->notify, m->loop);
 	dblisten_init(&m->listen, m->loop, m->origin, daemon_changed_cb,
 	    daemon_listen_lost, m);
+	latelisten_init(&m->late, m->loop, daemon_listen_late_done, m);
 	check_init(&m->check, m->loop, daemon_check_done, m);
 	reload_init(&m->reload, m->loop, m->config_path, &m->overrides,
 	    daemon_reload_parsed, m);

@@ -28,6 +28,7 @@
 #include "dblisten.h"
 #include "dbloop.h"
 #include "job.h"
+#include "latelisten.h"
 #include "notify.h"
 #include "reload.h"
 #include "stats.h"
@@ -84,6 +85,7 @@ struct migrated {
 	struct preconn		 pre;		/* the worker's first
 						   connection, opened early */
 	struct dblisten		 listen;	/* other daemons, liveness */
+	struct latelisten	 late;		/* its first, after ready */
 	char			 origin[ANNOUNCE_ORIGIN_MAX];	/* our id */
 	struct notify		 notify;
 	struct watch		 watch;
@@ -93,6 +95,7 @@ struct migrated {
 	uv_timer_t		 reconnect;	/* backoff after a lost db */
 	uv_timer_t		 ping;		/* idle liveness check */
 	uv_timer_t		 late_check;	/* the files the start trusted */
+	uv_timer_t		 listen_late;	/* the first LISTEN's */
 	long			 reconnect_ms;
 	int			 reconnecting;
 	int			 rechecking;	/* start-up/recheck queued */

@@ -481,14 +481,14 @@ ops_listen(struct opctx *x, struct merr *e)
 /*
  * The start's other connections, each opened on a thread of its own: a
  * new backend and an authentication, round trips that need not queue
- * behind the worker's.  The LISTEN one, the start's (it fails the start),
- * while the worker checks the folder and the audit table.  The lock's
- * while it checks the audit table, and only when a file may run (an up
- * is likely to follow, and would wait for it; else no job may ever need
- * it: tier2_lockdb()), its session checked when direct (a no-op up is
- * then answered without the lock: migrate_up_settled()); runner_lock()
- * opens it if this could not.  Only the worker thread touches them
- * otherwise.
+ * behind the worker's.  The LISTEN one, a recheck's or a reload's (it
+ * fails the job), while the worker checks the folder and the audit
+ * table.  The lock's while it checks the audit table, and only when a
+ * file may run (an up is likely to follow, and would wait for it; else
+ * no job may ever need it: tier2_lockdb()), its session checked when
+ * direct (a no-op up is then answered without the lock:
+ * migrate_up_settled()); runner_lock() opens it if this could not.  Only
+ * the worker thread touches them otherwise.
  */
 struct side_conns {
 	struct opctx	*x;
@@ -570,21 +570,22 @@ start_check(struct opctx *x, size_t *nrun, struct merr *e)
 }
 
 /*
- * ops_connect() beside ops_listen() (and, at the first start, the lock's
- * connection when a file may run); the worker's error first.  The first
- * start checks the folder (start_check()) before ops_connect() writes
- * anything (the audit table, when it is missing).
+ * ops_connect() beside ops_listen() when listen (a recheck, a reload: the
+ * first start's opens once ready, daemon/latelisten.h) and, at the first
+ * start, the lock's connection when a file may run; the worker's error
+ * first.  The first start checks the folder (start_check()) before
+ * ops_connect() writes anything (the audit table, when it is missing).
  */
 static int
-ops_connect_all(struct opctx *x, struct merr *e)
+ops_connect_all(struct opctx *x, int listen, struct merr *e)
 {
 	struct side_conns sc = { x, { 0 }, 0 };
 	pthread_t th, tl;
-	int threaded, locking = 0, rc;
+	int threaded = 0, locking = 0, rc;
 	size_t nrun;
 
-	threaded = pthread_create(&th, NULL, side_connect, &sc) == 0;
-	if (!threaded)
+	if (listen && !(threaded = pthread_create(&th, NULL, side_connect,
+	    &sc) == 0))
 		side_connect(&sc);
 	if ((rc = start_check(x, &nrun, e)) == 0) {
 		locking = nrun > 0 &&
@@ -634,12 +635,13 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 {
 	char detail[300];
 
-	if (ops_connect_all(x, e) == -1) {
+	/* the first start's LISTEN waits until ready (latelisten.h) */
+	if (ops_connect_all(x, kind != START_FIRST, e) == -1) {
 		x->j->res.unchecked = !x->o->checked;
 		return -1;
 	}
-	log_debug("start: connected, audit table checked, listening for "
-	    "other daemons");
+	log_debug("start: connected, audit table checked%s",
+	    kind != START_FIRST ? ", listening for other daemons" : "");
 	if (kind == START_FIRST && !x->o->started) {
 		snprintf(detail, sizeof(detail), "pid %ld, config %s",
 		    (long)getpid(), x->cfg->path ? x->cfg->path : "(none)");

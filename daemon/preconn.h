@@ -14,7 +14,8 @@
  * connect_timeout=0, as libpq means it: SIGTERM still ends it).  The
  * LISTEN connection is not opened early: on 2 cores, with the folder
  * read, two or three backends started at once were ready no sooner than
- * one (measured).  The lock's is opened by the start only when a file
+ * one (measured); the first start opens it after ready (latelisten.h).
+ * The lock's is opened by the start only when a file
  * may run (daemon/optier.c, tier2_lockdb()).
  * Ownership: the struct is the daemon's; the connection is moved out by
  * preconn_connect(), else closed by preconn_drop().

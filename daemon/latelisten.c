@@ -1,0 +1,93 @@
+/* latelisten.c - the first start's LISTEN connection, after ready. */
+#include <string.h>
+
+#include "announce.h"
+#include "latelisten.h"
+
+static void *
+latelisten_main(void *arg)
+{
+	struct latelisten *l = arg;
+	const struct config *cfg = &l->cfg->cfg;
+
+	merr_clear(&l->err);
+	l->rc = db_connect(&l->db, cfg->database, "migrated listen",
+	    &l->err);
+	/* on a server that takes writes, as the worker's (ops_listen()) */
+	if (l->rc == 0 && (db_writable(&l->db, "listen for other daemons",
+	    &l->err) == -1 || announce_listen(&l->db, cfg, &l->err) == -1)) {
+		db_close(&l->db);
+		l->rc = -1;
+	}
+	uv_async_send(&l->async);
+	return NULL;
+}
+
+/* The thread is over: join it, give back the configuration. */
+static void
+latelisten_join(struct latelisten *l)
+{
+	if (!l->running)
+		return;
+	pthread_join(l->th, NULL);
+	l->running = 0;
+	cfgref_put(l->cfg);
+	l->cfg = NULL;
+}
+
+static void
+latelisten_cb(uv_async_t *h)
+{
+	struct latelisten *l = h->data;
+
+	if (!l->running || l->closing)
+		return;
+	latelisten_join(l);
+	l->done(l->arg, l->rc, &l->db, &l->err);
+	db_close(&l->db);	/* not taken */
+}
+
+void
+latelisten_init(struct latelisten *l, uv_loop_t *loop, latelisten_fn done,
+    void *arg)
+{
+	memset(l, 0, sizeof(*l));
+	l->done = done;
+	l->arg = arg;
+	uv_async_init(loop, &l->async, latelisten_cb);
+	l->async.data = l;
+}
+
+int
+latelisten_start(struct latelisten *l, struct cfgref *cfg)
+{
+	if (l->running)
+		return 0;
+	if (l->closing)
+		return -1;
+	memset(&l->db, 0, sizeof(l->db));
+	l->cfg = cfgref_get(cfg);
+	if (pthread_create(&l->th, NULL, latelisten_main, l) != 0) {
+		cfgref_put(l->cfg);
+		l->cfg = NULL;
+		return -1;
+	}
+	l->running = 1;
+	return 0;
+}
+
+int
+latelisten_running(const struct latelisten *l)
+{
+	return l->running;
+}
+
+void
+latelisten_close(struct latelisten *l)
+{
+	if (l->closing++)
+		return;
+	latelisten_join(l);
+	db_close(&l->db);
+	uv_close((uv_handle_t *)&l->async, NULL);
+}
