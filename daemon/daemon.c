@@ -34,6 +34,7 @@
  */
 #define LATE_CHECK_MS		1000
 #define LISTEN_LATE_MS		200	/* the first LISTEN, after ready */
+#define LISTEN_RETRY_MS		2000	/* no thread for it: again */
 
 static void	daemon_finish(struct migrated *);
 static void	daemon_refresh(struct migrated *);
@@ -180,7 +181,7 @@ daemon_status_changed(struct migrated *m)
 		cmd_reload_resume(m);
 	cmd_ready_resume(m);
 	if (m->stopping && dbloop_idle(&m->dbloop) &&
-	    reload_idle(&m->reload)) {
+	    reload_idle(&m->reload) && !latelisten_running(&m->late)) {
 		daemon_finish(m);
 		return;
 	}
@@ -454,6 +455,8 @@ daemon_listen_late_done(void *arg, int rc, struct db *db,
 		log_debug("the LISTEN connection opened after ready is not "
 		    "needed (%s): closed", m->stopping ? "stopping" :
 		    m->st.db_up ? "a recheck opened one" : "database down");
+		if (m->stopping)	/* the stop waited for it */
+			daemon_status_changed(m);
 		return;		/* db is closed by latelisten.c */
 	}
 	if (rc == -1) {
@@ -480,9 +483,12 @@ daemon_listen_timer_cb(uv_timer_t *t)
 	if (m->stopping || !m->st.db_up || dblisten_active(&m->listen) ||
 	    latelisten_running(&m->late))
 		return;
-	if (latelisten_start(&m->late, m->cfg) == -1)
+	if (latelisten_start(&m->late, m->cfg) == -1) {
 		log_warnx("cannot start a thread to listen for other daemons: "
-		    "trying again when the database is back");
+		    "trying again in %d ms", LISTEN_RETRY_MS);
+		uv_timer_start(&m->listen_late, daemon_listen_timer_cb,
+		    LISTEN_RETRY_MS, 0);
+	}
 }
 
 /* Up, and nothing listens yet: open it off the start's path. */

@@ -39,12 +39,18 @@ static void
 latelisten_cb(uv_async_t *h)
 {
 	struct latelisten *l = h->data;
+	struct db db;
+	struct merr err;
 
 	if (!l->running || l->closing)
 		return;
 	latelisten_join(l);
-	l->done(l->arg, l->rc, &l->db, &l->err);
-	db_close(&l->db);	/* not taken */
+	/* moved out first: done may start another */
+	db = l->db;
+	err = l->err;
+	memset(&l->db, 0, sizeof(l->db));
+	l->done(l->arg, l->rc, &db, &err);
+	db_close(&db);		/* not taken */
 }
 
 void

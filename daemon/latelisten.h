@@ -49,8 +49,9 @@ void	latelisten_init(struct latelisten *, uv_loop_t *, latelisten_fn,
 int	latelisten_start(struct latelisten *, struct cfgref *);
 int	latelisten_running(const struct latelisten *);
 /*
- * Wait for the thread (a connect ends within connect_timeout), close what
- * it opened, close the handle; no callback after.
+ * Close what it opened and the handle; no callback after.  The daemon
+ * calls it once the thread is over (its stop waits for the callback,
+ * without holding up the loop); a thread still running is waited for.
  */
 void	latelisten_close(struct latelisten *);
 

@@ -6,12 +6,14 @@ Each client of the Unix socket LISTEN_SOCKET is relayed to a session of
 its own on the Unix socket UPSTREAM, byte for byte.  A client whose
 startup packet names application_name APPNAME exactly is held: nothing
 of it reaches the server (it waits for its authentication) until the file
-RELEASE exists.  The proxy prints "held" when it holds one and "released"
-when it lets it go, one line each.  No SSL or GSS encryption (libpq asks
+RELEASE exists.  The proxy prints "held PID" when it holds one and
+"released PID" when it lets it go, one line each, PID the client's
+process (SO_PEERCRED).  No SSL or GSS encryption (libpq asks
 for neither on a Unix socket).
 """
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -46,10 +48,13 @@ def serve(client, upstream, text, release):
         if not first:
             raise OSError("client left")
         if text in first:
-            say("held")
+            cred = client.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                     struct.calcsize("3i"))
+            pid = struct.unpack("3i", cred)[0]
+            say("held %d" % pid)
             while not os.path.exists(release):
                 time.sleep(0.02)
-            say("released")
+            say("released %d" % pid)
         up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         up.connect(upstream)
         up.sendall(first)
