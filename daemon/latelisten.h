@@ -5,13 +5,15 @@
  * The start needs one connection (the worker's, opened early: preconn.h).
  * A second backend forked and authenticated during the start costs the
  * server's CPU that the start's own queries wait for: on 2 cores, 10 ms
- * of a 60 ms start, and the stop that follows a short run is slower too
- * (measured: the README).  So the first start leaves it out and the loop
- * opens it here, after READY=1, while commands run: the worker is not
- * held up, and a command never waits for it.  What other daemons announce
- * before the LISTEN is lost, so the daemon reads the state again once it
- * listens (daemon.c).  A recheck or a reload (the database back) opens it
- * in the job, as before: it is also how the loop sees the server go.
+ * of a 65-75 ms start, and the stop that follows a short run is slower
+ * too (measured: the README).  So the first start leaves it out and the
+ * loop opens it here, LISTEN_LATE_MS after READY=1 (daemon.c), while
+ * commands run: the worker is not held up, and no command waits for the
+ * connect (the read that follows it is a job).  What other daemons
+ * announce before the LISTEN is lost, so the daemon reads the state again
+ * once it listens (daemon.c).  A recheck or a reload (the database back)
+ * opens it in the job, as before: it is also how the loop sees the
+ * server go.
  * Ownership: the struct is the daemon's; the connection is handed to the
  * done callback (which owns it then) or closed here; the configuration
  * reference taken at latelisten_start() is put back on the loop thread.

@@ -8,8 +8,8 @@ startup packet names application_name APPNAME exactly is held: nothing
 of it reaches the server (it waits for its authentication) until the file
 RELEASE exists.  The proxy prints "held PID" when it holds one and
 "released PID" when it lets it go, one line each, PID the client's
-process (SO_PEERCRED).  No SSL or GSS encryption (libpq asks
-for neither on a Unix socket).
+process (SO_PEERCRED).  No SSL or GSS encryption (libpq asks for
+neither on a Unix socket).
 """
 import os
 import socket
