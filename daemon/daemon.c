@@ -401,7 +401,7 @@ daemon_check_done(void *arg, int rc, const struct merr *e, int lint)
  * more after it, so the last read always follows the last change.
  */
 static void
-daemon_sync(struct migrated *m)
+daemon_sync_job(struct migrated *m, int folder_as_read)
 {
 	struct job *j;
 
@@ -413,8 +413,15 @@ daemon_sync(struct migrated *m)
 	}
 	if ((j = cmd_job(m, cmd_internal(CMD_SYNC), daemon_sync_done)) == NULL)
 		return;
+	j->folder_as_read = folder_as_read;
 	m->sync_running = 1;
 	dbloop_submit(&m->dbloop, &j->task);
+}
+
+static void
+daemon_sync(struct migrated *m)
+{
+	daemon_sync_job(m, 0);
 }
 
 static void
@@ -465,7 +472,9 @@ daemon_listen_late_done(void *arg, int rc, struct db *db,
 	}
 	dblisten_take(&m->listen, db);
 	log_debug("listening for other daemons");
-	daemon_sync(m);
+	/* the database's news; the folder's are the watcher's (and a look
+	   would spend one of a short-lived daemon's cold looks: fgate.h) */
+	daemon_sync_job(m, 1);
 }
 
 /*

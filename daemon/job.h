@@ -78,6 +78,8 @@ struct job {
 	struct proto_request	 req;		/* the client's arguments */
 	long			 suppressed;	/* denied: unrecorded before */
 	int			 exit_code;	/* stop */
+	int			 folder_as_read;	/* sync: the cached folder,
+						   not looked at */
 	struct actor		 actor;
 	char			 user[64];
 	struct cfgref		*cfg;		/* reference held by the job */

@@ -692,11 +692,13 @@ op_reload(struct opctx *x, struct merr *e)
 
 /*
  * Another daemon changed the database: read what status shows again, the
- * way check reads it (tier 2's status, tier 1's plan).
+ * way check reads it (tier 2's status, tier 1's plan).  The one after the
+ * first LISTEN (daemon/latelisten.h) takes the folder as last read.
  */
 int
 op_sync(struct opctx *x, struct merr *e)
 {
+	x->looked = x->j->folder_as_read;	/* tier2_folder() */
 	if (ops_connect(x, e) == -1 || tier2_status(x, e) == -1)
 		return -1;
 	tier1_replan(x);
