@@ -43,6 +43,9 @@ ok "the new up waits while it runs" kill -0 $UP
 release_writers
 wait $UP; rc=$?
 is "then up completes" "$rc" 0
+# once seen failing under ASan beside a CI run, not since: say why if so
+[ "$rc" = 0 ] || { echo "    up2.out:"; sed 's/^/      /' up2.out
+	echo "    daemon.log (tail):"; tail -n 40 daemon.log | sed 's/^/      /'; }
 unlike "no deadlock" "$(cat up2.out daemon.log)" "deadlock"
 is "both indexes valid" "$(q "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname IN ('t_v', 't_v2') AND i.indisvalid")" 2
 is "no invalid index" "$(q "SELECT count(*) FROM pg_index WHERE NOT indisvalid")" 0
