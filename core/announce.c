@@ -49,6 +49,19 @@ announce_listen(struct db *d, const struct config *cfg, struct merr *e)
 	return rc;
 }
 
+int
+announce_connect(struct db *d, const struct config *cfg, struct merr *e)
+{
+	if (db_connect(d, cfg->database, "migrated listen", e) == -1)
+		return -1;
+	if (db_writable(d, "listen for other daemons", e) == -1 ||
+	    announce_listen(d, cfg, e) == -1) {
+		db_close(d);
+		return -1;
+	}
+	return 0;
+}
+
 void
 announce_payload(char *buf, size_t len, const char *origin,
     const char *action, const char *target)

@@ -31,6 +31,12 @@ void	announce_channel(const struct config *,
 	    char buf[ANNOUNCE_CHANNEL_MAX]);
 /* LISTEN on the channel of cfg (the identifier quoted). */
 int	announce_listen(struct db *, const struct config *, struct merr *);
+/*
+ * Open d ("migrated listen") to cfg's database and LISTEN there, on a
+ * server that takes writes (as the worker's); closed again on error.
+ */
+int	announce_connect(struct db *d, const struct config *cfg,
+	    struct merr *);
 /* "ORIGIN ACTION TARGET" ("-" for a NULL target) into buf. */
 void	announce_payload(char *buf, size_t len, const char *origin,
 	    const char *action, const char *target);

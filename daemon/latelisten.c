@@ -11,14 +11,7 @@ latelisten_main(void *arg)
 	const struct config *cfg = &l->cfg->cfg;
 
 	merr_clear(&l->err);
-	l->rc = db_connect(&l->db, cfg->database, "migrated listen",
-	    &l->err);
-	/* on a server that takes writes, as the worker's (ops_listen()) */
-	if (l->rc == 0 && (db_writable(&l->db, "listen for other daemons",
-	    &l->err) == -1 || announce_listen(&l->db, cfg, &l->err) == -1)) {
-		db_close(&l->db);
-		l->rc = -1;
-	}
+	l->rc = announce_connect(&l->db, cfg, &l->err);
 	uv_async_send(&l->async);
 	return NULL;
 }

@@ -460,22 +460,13 @@ enum start_kind { START_FIRST, START_AGAIN, START_RELOAD };
 
 /*
  * The loop's LISTEN connection (dblisten.h), opened before the state is
- * read so that no change announced after the read is missed.
+ * read so that no change announced after the read is missed; on the
+ * worker's server, which takes writes (ops_connect).
  */
 static int
 ops_listen(struct opctx *x, struct merr *e)
 {
-	struct db *l = &x->j->res.listen;
-
-	if (db_connect(l, x->cfg->database, "migrated listen", e) == -1)
-		return -1;
-	/* on the worker's server, which takes writes (ops_connect) */
-	if (db_writable(l, "listen for other daemons", e) == -1 ||
-	    announce_listen(l, x->cfg, e) == -1) {
-		db_close(l);
-		return -1;
-	}
-	return 0;
+	return announce_connect(&x->j->res.listen, x->cfg, e);
 }
 
 /*
