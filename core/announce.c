@@ -54,7 +54,8 @@ announce_connect(struct db *d, const struct config *cfg, struct merr *e)
 {
 	if (db_connect(d, cfg->database, "migrated listen", e) == -1)
 		return -1;
-	if (db_writable(d, "listen for other daemons", e) == -1 ||
+	/* the role asked by db_connect() just now */
+	if (db_writable_asked(d, "listen for other daemons", e) == -1 ||
 	    announce_listen(d, cfg, e) == -1) {
 		db_close(d);
 		return -1;

@@ -300,14 +300,14 @@ audit_privileges(struct db *db, const struct config *cfg,
 /* An existing table this role cannot write: say which privilege lacks. */
 static int
 audit_check_privileges(struct db *db, const struct config *cfg,
-    const char *table, char seq[AUDIT_SEQ_MAX], struct merr *e)
+    const char *table, struct audit_privs *ppv, struct merr *e)
 {
 	struct audit_privs pv;
 	char miss[256] = "";
 
 	if (audit_privileges(db, cfg, &pv, e) == -1)
 		return -1;
-	memcpy(seq, pv.seq, AUDIT_SEQ_MAX);
+	*ppv = pv;
 	if (!pv.schema_usage)
 		snprintf(miss + strlen(miss), sizeof(miss) - strlen(miss),
 		    ", USAGE on schema \"%s\"", cfg->schema);
@@ -331,15 +331,18 @@ audit_check_privileges(struct db *db, const struct config *cfg,
 	return -1;
 }
 
-/* audit_ensure(), and the id's sequence in seq ("" when not learnt). */
+/*
+ * audit_ensure(), and the id's sequence in pv->seq ("" when not learnt);
+ * the rest of pv read when the table was there (owner "" when not).
+ */
 static int
 audit_ensure_seq(struct db *db, const struct config *cfg,
-    char seq[AUDIT_SEQ_MAX], struct merr *e)
+    struct audit_privs *pv, struct merr *e)
 {
 	char *table;
 	int version, n, rc = -1;
 
-	seq[0] = '\0';
+	memset(pv, 0, sizeof(*pv));
 	if (db->conn == NULL || PQtransactionStatus(db->conn) != PQTRANS_IDLE)
 		return merr_set(e, MERR_INTERNAL, "audit_ensure needs an "
 		    "idle connection");
@@ -353,14 +356,14 @@ audit_ensure_seq(struct db *db, const struct config *cfg,
 		   owns it, and this one may only add rows */
 		rc = audit_check_version(table, version, e);
 		if (rc == 0)
-			rc = audit_check_privileges(db, cfg, table, seq, e);
+			rc = audit_check_privileges(db, cfg, table, pv, e);
 	} else {
-		rc = audit_create(db, cfg, table, seq, e);
+		rc = audit_create(db, cfg, table, pv->seq, e);
 		/* the schema created at the same moment by someone else */
 		if (rc == -1 && (!strcmp(e->sqlstate, "23505") ||
 		    !strcmp(e->sqlstate, "42P06"))) {
 			merr_clear(e);
-			rc = audit_create(db, cfg, table, seq, e);
+			rc = audit_create(db, cfg, table, pv->seq, e);
 		}
 		if (rc == -1 && e->code != MERR_STATE)
 			audit_fail(e, "create", table);
@@ -373,9 +376,9 @@ out:
 int
 audit_ensure(struct db *db, const struct config *cfg, struct merr *e)
 {
-	char seq[AUDIT_SEQ_MAX];
+	struct audit_privs pv;
 
-	return audit_ensure_seq(db, cfg, seq, e);
+	return audit_ensure_seq(db, cfg, &pv, e);
 }
 
 /* uid's user name in *out (NULL when it has none); -1: out of memory. */
@@ -571,11 +574,13 @@ int
 audit_open(struct audit *a, struct db *db, const struct config *cfg,
     struct merr *e)
 {
-	char seq[AUDIT_SEQ_MAX];
+	struct audit_privs pv;
 
-	if (audit_ensure_seq(db, cfg, seq, e) == -1)
+	if (audit_ensure_seq(db, cfg, &pv, e) == -1 ||
+	    audit_setup(a, cfg, pv.seq, e) == -1)
 		return -1;
-	return audit_setup(a, cfg, seq, e);
+	a->privs = pv;
+	return 0;
 }
 
 void

@@ -56,6 +56,22 @@
 /* A sequence's qualified name: two quoted names of 63 bytes, doubled */
 #define AUDIT_SEQ_MAX	260
 
+/*
+ * Who owns the audit table, and what the connection's role may do with
+ * it.  With the privilege split (docs/audit.md, contrib/audit-owner.sql)
+ * another role owns it and the daemon's role has INSERT and SELECT, and
+ * USAGE on its sequence, only.  audit_ensure() refuses an existing table
+ * the role cannot write (MERR_PERM, naming each missing privilege).
+ */
+struct audit_privs {
+	char	owner[64];	/* the table's owner */
+	char	role[64];	/* current_user */
+	int	owns;		/* role is the owner, a member of it, or a
+				   superuser: it can rewrite the table */
+	int	schema_usage, insert, select, seq_usage;
+	char	seq[AUDIT_SEQ_MAX];	/* its id sequence, "" when none */
+};
+
 /* What the hook needs to know about the writer; set up by audit_init(). */
 struct audit {
 	char	*table;		/* "schema"."table", quoted */
@@ -77,6 +93,8 @@ struct audit {
 	/* a row sent in a pipeline, its id not read yet: where */
 	const struct db *fold_db;
 	unsigned long fold_tx;
+	/* as audit_open() read them; owner "" when it made the table */
+	struct audit_privs privs;
 };
 
 /* The struct db * is not used (quoting needs no connection). */
@@ -104,21 +122,6 @@ int	audit_ensure(struct db *, const struct config *, struct merr *);
 int	audit_open(struct audit *a, struct db *, const struct config *,
 	    struct merr *);
 
-/*
- * Who owns the audit table, and what the connection's role may do with
- * it.  With the privilege split (docs/audit.md, contrib/audit-owner.sql)
- * another role owns it and the daemon's role has INSERT and SELECT, and
- * USAGE on its sequence, only.  audit_ensure() refuses an existing table
- * the role cannot write (MERR_PERM, naming each missing privilege).
- */
-struct audit_privs {
-	char	owner[64];	/* the table's owner */
-	char	role[64];	/* current_user */
-	int	owns;		/* role is the owner, a member of it, or a
-				   superuser: it can rewrite the table */
-	int	schema_usage, insert, select, seq_usage;
-	char	seq[AUDIT_SEQ_MAX];	/* its id sequence, "" when none */
-};
 int	audit_privileges(struct db *, const struct config *,
 	    struct audit_privs *, struct merr *);
 

@@ -142,7 +142,7 @@ db_conninfo_check(const char *conninfo, const char *what, struct merr *e)
 static int
 db_role_read(struct db *d, PGresult *r, struct merr *e)
 {
-	if (PQntuples(r) != 1 || PQnfields(r) != 2) {
+	if (PQntuples(r) != 1 || PQnfields(r) < 2) {
 		PQclear(r);
 		return merr_set(e, MERR_DB, "unexpected reply to the server's "
 		    "role query on %s", d->where);
@@ -154,14 +154,22 @@ db_role_read(struct db *d, PGresult *r, struct merr *e)
 	return 0;
 }
 
-/* The session set up, and the server's role read, in one round trip. */
+/*
+ * The session set up, the server's role read and whether the connection
+ * reaches its backend directly (db_direct(): pinned when it does, so that
+ * no later call asks), in one round trip.
+ */
 static int
 db_setup(struct db *d, struct merr *e)
 {
 	PGresult *r;
 
-	if (db_exec_last(d, DB_SESSION_SETUP "; " DB_ROLE_QUERY, &r, e) == -1)
+	if (db_exec_last(d, DB_SESSION_SETUP "; " DB_ROLE_QUERY
+	    ", pg_backend_pid()", &r, e) == -1)
 		return -1;
+	if (PQntuples(r) == 1 && PQnfields(r) == 3)
+		d->pinned = d->direct =
+		    atol(PQgetvalue(r, 0, 2)) == (long)PQbackendPID(d->conn);
 	return db_role_read(d, r, e);
 }
 

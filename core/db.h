@@ -177,13 +177,14 @@ int	db_set_timeouts(struct db *, int local, long lock_ms, long stmt_ms,
  * connection, or a pooler in session mode: core/dbpool.c says how).
  * MERR_CONFIG, naming the field 'database', when a pooler in transaction
  * mode is in between.  Behind a pooler it takes a second connection and
- * up to 3 s; a direct connection costs one round trip.
+ * up to 3 s; a direct connection costs nothing (db_connect() asked).
  */
 int	db_session_check(struct db *, struct merr *);
 /*
  * Its first step: 1 when d reaches its backend directly (pinned then),
- * 0 behind a pooler (not asked which mode), -1 with e.  One round trip
- * the first time, none once pinned.
+ * 0 behind a pooler (not asked which mode), -1 with e.  No round trip
+ * once pinned, which db_connect() does for a direct connection (its
+ * session set-up asks); behind a pooler, one each call.
  */
 int	db_direct(struct db *, struct merr *);
 

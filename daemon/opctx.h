@@ -45,8 +45,17 @@ struct opctx {
 	struct db		*db;
 	struct event_hook	 hook;
 	int			 looked;	/* at the folder (tier2_env()) */
+	int			 role_asked;	/* by ops_worker() */
 };
 
+/*
+ * The worker's connection in x->db, its server a writable primary (else
+ * MERR_CONNECT: a standby is waited for like a server away).  Asked once
+ * a job, as db_writable() asks (an idle backend applies a reload only at
+ * its next statement), and not at all when this call opened it
+ * (db_connect() asked).
+ */
+int	ops_worker(struct opctx *, struct merr *);
 int	ops_connect(struct opctx *, struct merr *);
 /*
  * 1 when the worker's connection is as ops_connect() left it at an

@@ -188,8 +188,11 @@ ops_audit_owner(struct opctx *x)
 	struct audit_privs pv;
 	struct merr ignore;
 
+	/* read by audit_open() unless it made the table */
+	pv = x->o->audit.privs;
 	merr_clear(&ignore);
-	if (audit_privileges(x->db, x->cfg, &pv, &ignore) == -1)
+	if (pv.owner[0] == '\0' &&
+	    audit_privileges(x->db, x->cfg, &pv, &ignore) == -1)
 		return;
 	if (pv.owns)
 		log_warnx("audit table %s is owned by \"%s\", which this "
@@ -319,17 +322,31 @@ ops_attached(struct opctx *x)
 	return same;
 }
 
-/* Connect (if needed) and make sure the audit table is there. */
 int
-ops_connect(struct opctx *x, struct merr *e)
+ops_worker(struct opctx *x, struct merr *e)
 {
-	char *key, what[64];
+	char what[64];
+	int opened = x->d->db.conn == NULL;
 
 	if ((x->db = dbworker_db(x->d, x->cfg->database, e)) == NULL)
 		return -1;
 	/* a standby is never written to: waited for like a server away */
 	snprintf(what, sizeof(what), "run '%s'", cmd_name(x->j->cmd));
-	if (db_writable(x->db, what, e) == -1)
+	if (opened || x->role_asked) {
+		x->role_asked = 1;
+		return db_writable_asked(x->db, what, e);
+	}
+	x->role_asked = 1;
+	return db_writable(x->db, what, e);
+}
+
+/* Connect (if needed) and make sure the audit table is there. */
+int
+ops_connect(struct opctx *x, struct merr *e)
+{
+	char *key;
+
+	if (ops_worker(x, e) == -1)
 		return -1;
 	if ((key = ops_audit_key(x)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");

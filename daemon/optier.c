@@ -528,15 +528,12 @@ start_check(struct opctx *x, size_t *nrun, struct merr *e)
 {
 	struct mig_env env;
 	struct merr why;
-	char what[64];
 
 	*nrun = 0;
 	if (x->o->checked)
 		return 0;
 	merr_clear(&why);
-	snprintf(what, sizeof(what), "run '%s'", cmd_name(x->j->cmd));
-	if ((x->db = dbworker_db(x->d, x->cfg->database, &why)) != NULL &&
-	    db_writable(x->db, what, &why) == 0) {
+	if (ops_worker(x, &why) == 0) {
 		tier2_env(x, &env, 0, e);
 		if (migrate_check_pending(&env, nrun, e) == 0) {
 			x->o->checked = 1;

@@ -600,11 +600,15 @@ test_up_settled(void **state)
 	db_close(&other);
 	F.cfg.lock_timeout_ms = 1000;
 	reset();
-	/* a lock connection never checked (a pooler in transaction mode
-	   would be refused there): the locked path's answer */
+	/* a lock connection not known to reach its backend directly (as
+	   behind a pooler, which a transaction mode would be refused at the
+	   locked path's session check): the locked path's answer; a direct
+	   one is known at once (db_connect() asks) */
 	db_close(&F.lockdb);
 	assert_int_equal(db_connect(&F.lockdb, F.cfg.database, "test-lock",
 	    &F.e), 0);
+	assert_true(F.lockdb.pinned);
+	F.lockdb.pinned = F.lockdb.direct = 0;
 	assert_int_equal(settled_then_up(&fast), 0);
 	assert_false(fast);
 	reset();
