@@ -259,32 +259,59 @@ settled_result(const struct mstate *s, struct migrate_result *res)
 }
 
 int
-migrate_settled(const struct mig_env *env, struct migrate_result *res,
+migrate_settled_send(const struct mig_env *env, struct settled_read *q,
     struct merr *e)
 {
+	memset(q, 0, sizeof(*q));
+	if (env->db == NULL)
+		return 0;
+	if (tracking_digest_send(env->db, env->cfg, &q->t, e) == -1)
+		return -1;
+	q->db = env->db;
+	return 0;
+}
+
+/* The folder read (the server makes the digest meanwhile), then the row. */
+int
+migrate_settled_end(const struct mig_env *env, struct settled_read *q,
+    struct migrate_result *res, struct merr *e)
+{
 	struct mig_env files = *env;	/* the folder; the table summed up */
-	struct trk_digest t;
 	struct mstate s;
 	int sure, rc;
 
-	if (env->db == NULL)
+	if (q->db == NULL)
 		return 0;
 	files.db = NULL;
-	if (mstate_load(&s, &files, 0, e) == -1)
+	rc = mstate_load(&s, &files, 0, e);
+	tracking_digest_read(q->db, &q->t, &sure);
+	q->db = NULL;
+	if (rc == -1)
 		return -1;
-	rc = tracking_digest(env->db, env->cfg, &t, &sure, e);
-	if (rc == 0 && sure && (rc = up_settled(&s, &t, e)) == 1)
+	if (sure && (rc = up_settled(&s, &q->t, e)) == 1)
 		settled_result(&s, res);
 	mstate_release(&s);
 	return rc;
 }
 
 int
-migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
-    struct migrate_result *res, struct merr *e)
+migrate_settled(const struct mig_env *env, struct migrate_result *res,
+    struct merr *e)
+{
+	struct settled_read q;
+
+	if (migrate_settled_send(env, &q, e) == -1)
+		return -1;
+	return migrate_settled_end(env, &q, res, e);
+}
+
+int
+migrate_up_settled_send(const struct mig_env *env,
+    const struct migrate_opts *o, struct settled_read *q, struct merr *e)
 {
 	struct merr ignore;
 
+	memset(q, 0, sizeof(*q));
 	/* the locked path would refuse this connection (a pooler in
 	   transaction mode) or look up a target: its answer; the caller
 	   holds the lock: the locked path reads once */
@@ -296,7 +323,18 @@ migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
 	if (env->lockdb->conn ? !env->lockdb->pinned :
 	    db_direct(env->db, &ignore) != 1)
 		return 0;
-	return migrate_settled(env, res, e);
+	return migrate_settled_send(env, q, e);
+}
+
+int
+migrate_up_settled(const struct mig_env *env, const struct migrate_opts *o,
+    struct migrate_result *res, struct merr *e)
+{
+	struct settled_read q;
+
+	if (migrate_up_settled_send(env, o, &q, e) == -1)
+		return -1;
+	return migrate_settled_end(env, &q, res, e);
 }
 
 int

@@ -35,6 +35,7 @@
 #include "lint.h"
 #include "migset.h"
 #include "runner.h"
+#include "tracking.h"
 
 struct migrate_opts {
 	int		 steps;		/* up/down N; 0: up all, down 1 */
@@ -142,6 +143,25 @@ int	migrate_up_settled(const struct mig_env *, const struct migrate_opts *,
  */
 int	migrate_settled(const struct mig_env *, struct migrate_result *,
 	    struct merr *);
+/*
+ * Both in two halves: the read sent (-1 only when out of memory; nothing
+ * sent when it cannot tell), then, the caller free to work in between
+ * (the server makes the digest meanwhile: the daemon looks at the folder
+ * then), the folder taken as env says and the answer read, as above.
+ * env->db is used for nothing else in between; every send is followed
+ * by its end, whose env may be the send's with the folder's fields set.
+ */
+struct settled_read {
+	struct db		*db;	/* the read went out on it */
+	struct trk_digest	 t;
+};
+int	migrate_settled_send(const struct mig_env *, struct settled_read *,
+	    struct merr *);
+int	migrate_up_settled_send(const struct mig_env *,
+	    const struct migrate_opts *, struct settled_read *,
+	    struct merr *);
+int	migrate_settled_end(const struct mig_env *, struct settled_read *,
+	    struct migrate_result *, struct merr *);
 int	migrate_down(const struct mig_env *, const struct migrate_opts *,
 	    struct migrate_result *, struct merr *);
 int	migrate_goto(const struct mig_env *, const char *version,

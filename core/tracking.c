@@ -350,8 +350,8 @@ digest_row(void *arg, const PGresult *r)
  * is a view) and plan on the server each time.
  */
 int
-tracking_digest(struct db *d, const struct config *c, struct trk_digest *t,
-    int *sure, struct merr *e)
+tracking_digest_send(struct db *d, const struct config *c,
+    struct trk_digest *t, struct merr *e)
 {
 	char *sql, *name;
 	const char *p[1];
@@ -359,7 +359,6 @@ tracking_digest(struct db *d, const struct config *c, struct trk_digest *t,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	*sure = 0;
 	sql = tsql(c, DIGEST_SQL);
 	name = quote_qualified(c->schema, c->tracking_table);
 	if (sql == NULL || name == NULL) {
@@ -373,11 +372,33 @@ tracking_digest(struct db *d, const struct config *c, struct trk_digest *t,
 	rc = db_pipe_begin(d, &ignore);
 	if (rc == 0)
 		rc = db_send_rec(d, sql, 1, p, digest_row, t, &ignore);
-	if (db_pipe_end(d, &ignore) == -1)
-		rc = -1;
+	if (rc == 0)
+		rc = db_pipe_push_sync(d, &ignore);
+	t->failed = rc == -1;
 	free(sql);
 	free(name);
-	*sure = rc == 0 && t->digest[0] != '\0';
+	return 0;
+}
+
+void
+tracking_digest_read(struct db *d, struct trk_digest *t, int *sure)
+{
+	struct merr ignore;
+
+	merr_clear(&ignore);
+	if (db_pipe_end(d, &ignore) == -1)
+		t->failed = 1;
+	*sure = !t->failed && t->digest[0] != '\0';
+}
+
+int
+tracking_digest(struct db *d, const struct config *c, struct trk_digest *t,
+    int *sure, struct merr *e)
+{
+	*sure = 0;
+	if (tracking_digest_send(d, c, t, e) == -1)
+		return -1;
+	tracking_digest_read(d, t, sure);
 	return 0;
 }
 

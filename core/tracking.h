@@ -79,6 +79,7 @@ struct trk_digest {
 	long long	 n;
 	int		 dirty;
 	char		 digest[65];
+	int		 failed;	/* the read did not go as sent */
 };
 
 /*
@@ -93,6 +94,15 @@ struct trk_digest {
  */
 int	tracking_digest(struct db *, const struct config *,
 	    struct trk_digest *, int *sure, struct merr *);
+/*
+ * The same in two halves, the server making the digest while the caller
+ * works in between: the statement sent (-1 only when out of memory), then
+ * its row read into *t, which lives until then.  Every send is followed
+ * by its read before d is used for anything else.
+ */
+int	tracking_digest_send(struct db *, const struct config *,
+	    struct trk_digest *, struct merr *);
+void	tracking_digest_read(struct db *, struct trk_digest *, int *sure);
 void	tracking_release(struct tracking *);
 /* What tracking_load() says of the table (exists, legacy), no row read. */
 int	tracking_state(struct db *, const struct config *, struct tracking *,

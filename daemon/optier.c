@@ -341,15 +341,24 @@ tier2_opts(const struct proto_request *q, struct migrate_opts *o)
 static int
 tier2_settled(struct opctx *x, struct migrate_result *r)
 {
+	struct settled_read q;
 	struct migrate_opts o;
 	struct mig_env env;
 	struct merr ignore;
 
 	merr_clear(&ignore);
-	if (!ops_attached(x) || tier2_env(x, &env, 1, &ignore) == -1)
+	if (!ops_attached(x) || tier2_lockdb(x, &ignore) == -1)
 		return 0;
+	/* the read first: the folder is looked at while the server works */
+	memset(&env, 0, sizeof(env));
+	env.cfg = x->cfg;
+	env.db = x->db;
+	env.lockdb = &x->o->lockdb;
 	tier2_opts(&x->j->req, &o);
-	if (migrate_up_settled(&env, &o, r, &ignore) == 1) {
+	if (migrate_up_settled_send(&env, &o, &q, &ignore) == -1)
+		return 0;
+	(void)tier2_env(x, &env, 1, &ignore);
+	if (migrate_settled_end(&env, &q, r, &ignore) == 1) {
 		log_debug("up: nothing pending (one read, no lock)");
 		return 1;
 	}
