@@ -13,6 +13,7 @@
 #include "migrate.h"
 #include "oneshot.h"
 #include "plan.h"
+#include "preconn.h"
 #include "pull.h"
 #include "status.h"
 #include "t1call.h"
@@ -511,6 +512,30 @@ oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
 	return rc;
 }
 
+/*
+ * The connection, and for a single database's tier 2 the folder, read
+ * meanwhile (the connection opens on a thread: a new backend, the
+ * server's CPU) and kept as the run's folder (env->cache_fresh).  A
+ * folder that cannot be read is left unread, for tier 2 to meet where it
+ * did; the connection's failure is the run's.
+ */
+static int
+oneshot_connect(struct mig_env *env, struct db *db, int preload,
+    struct merr *e)
+{
+	struct preconn pre, *pp = NULL;
+	struct merr ignore;
+
+	if (preload) {
+		if (preconn_start(&pre, env->cfg->database) == 0)
+			pp = &pre;
+		merr_clear(&ignore);
+		env->cache_fresh = migset_load(env->cache,
+		    env->cfg->migrations_dir, &ignore) == 0;
+	}
+	return preconn_connect(&pp, db, env->cfg->database, e);
+}
+
 /* m->err: a fleet member's, which also gets the error (NULL: none) */
 static int
 oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
@@ -524,7 +549,7 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	struct migset folder;
 	struct mig_env env;
 	struct merr e;
-	int rc, held = 0;
+	int rc, held = 0, t2 = up || cfg->apply != APPLY_ON_COMMAND;
 
 	merr_clear(&e);
 	memset(&env, 0, sizeof(env));
@@ -536,9 +561,9 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	env.actor = &self;
 	env.cache = &folder;	/* read once, for both tiers */
 	/* a bad model fails before any event: no audit table either */
-	if ((rc = db_connect(&db, cfg->database, "migrated", &e)) == 0) {
-		rc = oneshot_tiers(&env, up || cfg->apply != APPLY_ON_COMMAND,
-		    m, &held, &e);
+	if ((rc = oneshot_connect(&env, &db, t2 && m->err == NULL,
+	    &e)) == 0) {
+		rc = oneshot_tiers(&env, t2, m, &held, &e);
 		oneshot_announce(&db, &oa);
 		db_close(&db);
 	}
