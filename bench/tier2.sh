@@ -127,6 +127,17 @@ srv_ticks() {
 kid_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{print $14 + $15}'; }
 pid_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 kids() { ps -o pid= --ppid "$PM" | wc -l; }
+# settle: every client backend gone (an exited tool's or daemon's may still
+# be ending), so that a no-op run does not start on a server busy with the
+# last one's exits; at most 2 s.  Each cold and no-op figure starts so.
+settle() {
+	local i
+	for i in $(seq 1 200); do
+		ps -o args= --ppid "$PM" | grep -q -e '\[local\]' \
+		    -e '127\.0\.0\.1' || return 0
+		sleep 0.01
+	done
+}
 # timed NAME CMD...: wall clock, client and server CPU of one apply
 timed() {
 	local name=$1 t s0 k0 n0 d0=0 d1=0 i
@@ -182,17 +193,20 @@ peer() {	# peer NAME: apply all, then up with nothing to do
 	esac
 	fresh "$5"
 	timed "$1" "$2" "$3" "$4"
+	settle
 	t=$(now); "$2" "$3" "$4" >/dev/null 2>&1; put "noop:$1" "$(ms "$t")"
 }
 
 cold() {	# cold KEY KEY: start + up + stop, then --once --up, on mig
 	local t
+	settle
 	t=$(now)
 	daemon_start mig
 	ctl wait-ready --timeout 60 >/dev/null
 	ctl up >/dev/null
 	daemon_stop
 	put "noop:$1" "$(ms "$t")"
+	settle
 	t=$(now)
 	"$BUILD/migrated" --once --up --database "dbname=mig" \
 	    --models "$W/models" --migrations "$W/mig" 2>/dev/null
@@ -222,6 +236,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	fi
 	daemon_stop
 	cold "cold start+up+stop" "migrated --once --up"
+	settle
 	t=$(now); psql -qAtX -d mig -c "SELECT 1" >/dev/null
 	put "noop:psql connect+SELECT 1" "$(ms "$t")"
 	# the same with drift: an extension no model names and no file made
