@@ -225,17 +225,18 @@ open_in_folder(const char *path)
 	return fd;
 }
 
-int
-mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
+/* What fd, opened for path (errors name it), holds; fd closed. */
+static int
+read_open(int fd, const char *path, char **text, size_t *len,
+    struct merr *e)
 {
 	struct stat st;
 	size_t n = 0;
 	ssize_t got = 1;
 	char *buf;
-	int fd;
 
 	/* a symlink out of the folder is refused, not followed */
-	if ((fd = open_in_folder(path)) == -1)
+	if (fd == -1)
 		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
 		    errno == EXDEV || errno == ELOOP ? mig_entry_why(errno) :
 		    strerror(errno));
@@ -281,6 +282,12 @@ mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
 	if (len)
 		*len = n;
 	return 0;
+}
+
+int
+mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
+{
+	return read_open(open_in_folder(path), path, text, len, e);
 }
 
 void
@@ -392,16 +399,27 @@ has_suffix(const char *s, size_t len, const char *sfx)
 	return len >= n && strcmp(s + len - n, sfx) == 0;
 }
 
+/*
+ * The folder being scanned: its path (errors name files under it) and a
+ * descriptor open on it, so that each file is opened by its name, not
+ * by a path walked again from the root (two system calls fewer a file).
+ */
+struct scan_dir {
+	const char	*path;
+	int		 fd;
+};
+
 /* Read a file (f->fname borrowed) into f->text. */
 static int
-file_text(const char *dir, struct mig_file *f, struct merr *e)
+file_text(const struct scan_dir *dir, struct mig_file *f, struct merr *e)
 {
-	char *path = path_join(dir, f->fname);
+	char *path = path_join(dir->path, f->fname);
 	int rc;
 
 	if (path == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	rc = mig_read_file(path, &f->text, &f->len, e);
+	rc = read_open(mig_entry_open(dir->fd, f->fname, O_RDONLY |
+	    O_NONBLOCK), path, &f->text, &f->len, e);
 	free(path);
 	return rc;
 }
@@ -414,21 +432,17 @@ file_text(const char *dir, struct mig_file *f, struct merr *e)
  * content, nor a link's target.
  */
 static int
-file_regular(const char *dir, const char *fname, struct merr *e)
+file_regular(const struct scan_dir *dir, const char *fname, struct merr *e)
 {
 	struct stat st;
-	int dfd, rc, err, link = 0;
+	int rc, err, link = 0;
 
-	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return merr_setpos(e, MERR_IO, dir, 0, 0, "cannot open "
-		    "migrations folder: %s", strerror(errno));
-	rc = fstatat(dfd, fname, &st, AT_SYMLINK_NOFOLLOW);
+	rc = fstatat(dir->fd, fname, &st, AT_SYMLINK_NOFOLLOW);
 	if (rc == 0 && S_ISLNK(st.st_mode)) {
 		link = 1;
-		rc = mig_entry_stat(dfd, fname, &st);
+		rc = mig_entry_stat(dir->fd, fname, &st);
 	}
 	err = errno;
-	close(dfd);
 	if (rc == -1 && !link)
 		return merr_setpos(e, MERR_IO, fname, 0, 0, "cannot stat "
 		    "'%s': %s", fname, strerror(err));
@@ -480,8 +494,9 @@ dbmate_name(const char *fname, struct mig_file *f)
 
 /* A digit-led .sql file: its markers say which layout it is in. */
 static int
-classify_numbered(const struct mig_patterns *p, const char *dir,
-    const char *fname, struct mig_file *f, struct merr *e)
+classify_numbered(const struct mig_patterns *p,
+    const struct scan_dir *dir, const char *fname, struct mig_file *f,
+    struct merr *e)
 {
 	size_t len = strlen(fname);
 
@@ -510,8 +525,8 @@ classify_numbered(const struct mig_patterns *p, const char *dir,
 }
 
 static int
-classify_flyway(const char *dir, const char *fname, struct mig_file *f,
-    struct merr *e)
+classify_flyway(const struct scan_dir *dir, const char *fname,
+    struct mig_file *f, struct merr *e)
 {
 	char prefix;
 	int r;
@@ -537,7 +552,7 @@ classify_error(const char *fname, struct merr *e)
 
 /* reg: readdir() said a regular file (no need to ask lstat()) */
 static int
-file_classify(const struct mig_patterns *p, const char *dir,
+file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
     const char *fname, int reg, struct mig_file *f, struct merr *e)
 {
 	size_t len = strlen(fname);
@@ -613,6 +628,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	struct mig_patterns p;
 	struct mig_file *v = NULL, f, *nv;
 	size_t n = 0, cap = 0;
+	struct scan_dir sd;
 	struct dirent *de;
 	DIR *d;
 	int r;
@@ -620,6 +636,8 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	if ((d = opendir(dir)) == NULL)
 		return merr_setpos(e, MERR_IO, dir, 0, 0,
 		    "cannot open migrations folder: %s", strerror(errno));
+	sd.path = dir;
+	sd.fd = dirfd(d);
 	if (patterns_init(&p) == -1) {
 		closedir(d);
 		return merr_set(e, MERR_INTERNAL, "bad file name pattern");
@@ -627,7 +645,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if ((r = file_classify(&p, dir, de->d_name,
+		if ((r = file_classify(&p, &sd, de->d_name,
 		    de->d_type == DT_REG, &f, e)) == 1)
 			continue;
 		if (r == -1)
