@@ -854,8 +854,6 @@ daemon_handles(struct migrated *m)
 	check_init(&m->check, m->loop, daemon_check_done, m);
 	reload_init(&m->reload, m->loop, m->config_path, &m->overrides,
 	    daemon_reload_parsed, m);
-	watch_init(&m->watch, m->loop, daemon_watch_cb, m);
-	watch_start(&m->watch, m->cfg->cfg.migrations_dir);
 }
 
 
@@ -902,11 +900,16 @@ daemon_start(struct migrated *m)
 		if (preconn_start(&m->pre, m->cfg->cfg.database) == -1)
 			log_debug("start: no thread to connect while the "
 			    "folder is read: connecting after it");
+		/* watched before it is read: a change after the read shows,
+		   and the start's job takes the read as its look (ops.h) */
+		watch_init(&m->watch, m->loop, daemon_watch_cb, m);
+		watch_start(&m->watch, m->cfg->cfg.migrations_dir);
 		rc = ops_preload(&m->cfg->cfg, &set, &e);
 	}
 	if (rc == -1) {
 		if (listening)
 			control_close(&m->control);
+		watch_close(&m->watch);
 		migset_release(&set);
 		log_merr("error", &e);
 		return e.code == MERR_INPUT || e.code == MERR_CONFIG ?
@@ -919,6 +922,7 @@ daemon_start(struct migrated *m)
 		migset_release(&set);
 		log_errorx("error: cannot start the worker");
 		control_close(&m->control);
+		watch_close(&m->watch);
 		return 1;
 	}
 	ops_keep(m->ops, &set);	/* before the worker starts */
@@ -928,6 +932,7 @@ daemon_start(struct migrated *m)
 		log_errorx("error: cannot start the worker: %s",
 		    uv_strerror(rc));
 		control_close(&m->control);
+		watch_close(&m->watch);
 		dbloop_stop(&m->dbloop);
 		return 1;
 	}

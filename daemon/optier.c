@@ -250,7 +250,9 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 
 /*
  * Is the folder's cache the folder?  Looked at once a job, at its first
- * tier-2 step: the job acts on the folder as it was then.  A change after
+ * tier-2 step: the job acts on the folder as it was then.  The first
+ * job's look is the start's read (ops_keep()): the loop watched the
+ * folder from before it, so a change since is a refresh of its own.  A change after
  * is the next job's: the watcher's refresh, which comes after this job
  * (queued behind it, or owed: daemon_refresh()), or the next command's.
  * Nothing to look at when the watch saw no change since the cache was
@@ -267,6 +269,14 @@ tier2_folder(struct opctx *x)
 
 	if (x->looked)
 		return 1;
+	/* the start's read, watched from before it (daemon_start()) */
+	if (x->o->preloaded) {
+		x->o->preloaded = 0;
+		x->looked = 1;
+		log_debug("migrations folder looked at: as the start read it "
+		    "(watched since)");
+		return 1;
+	}
 	if (!fgate_quiet(&x->o->gate, dir)) {
 		merr_clear(&ignore);
 		if (migset_refresh(&x->o->cache, dir, &changed,
