@@ -8,6 +8,8 @@
 #   ready     the daemon's own clock at "ready" (-d: seconds since start)
 #   stopped   the daemon's own clock at "stopped"
 #   total     the whole run's wall clock, processes included
+#   once      then `migrated --once --up`'s wall clock, nothing pending
+# each started once the last one's backends are gone (settle),
 # so that a change of the start can be told from the noise of a busy
 # host: the two builds take turns, RUNS times each (default 10), on one
 # throwaway cluster whose data directory is on tmpfs (BENCH_TMP, default
@@ -47,9 +49,20 @@ forget() {	# the newest file is to run again
 	    (SELECT max(version) FROM migrated_versions)" \
 	    -c "DROP TABLE t_$N" >/dev/null || exit 1
 }
-one() {	# one BUILD ENV: a cold run; prints ready, stopped, total
-	local t0 t1 rc
+PM=$(head -n 1 "$W/pg/data/postmaster.pid")
+settle() {	# every client backend gone (as bench/tier2.sh), at most 2 s
+	local i
+	for i in $(seq 1 200); do
+		ps -o args= --ppid "$PM" | grep -q -e '\[local\]' \
+		    -e '127\.0\.0\.1' || return 0
+		sleep 0.01
+	done
+}
+one() {	# one BUILD ENV: a cold run, then --once --up; prints ready,
+	# stopped, total, once
+	local t0 t1 t2 t3 rc
 	[ "${PENDING:-0}" = 1 ] && forget
+	settle
 	t0=$EPOCHREALTIME
 	# the log's clock: not written under systemd (main.c)
 	env -u JOURNAL_STREAM ${2:+"$2"} "$1/migrated" -d --database dbname=mig \
@@ -64,8 +77,15 @@ one() {	# one BUILD ENV: a cold run; prints ready, stopped, total
 	[ "$rc" = 0 ] && [ -n "$(at ready)" ] && [ -n "$(at stopped)" ] ||
 	    { echo "a cold run ended badly (exit $rc): $(tail -n 3 \
 	    "$W/d.log")" >&2; exit 1; }
-	echo "$(at ready) $(at stopped) $t0 $t1" |
-	    awk '{printf "%s %s %.1f\n", $1, $2, ($4 - $3) * 1000}'
+	settle
+	t2=$EPOCHREALTIME
+	env ${2:+"$2"} "$1/migrated" --once --up --database dbname=mig \
+	    --models "$W/models" --migrations "$W/mig" >/dev/null 2>&1 ||
+	    { echo "--once --up failed" >&2; exit 1; }
+	t3=$EPOCHREALTIME
+	echo "$(at ready) $(at stopped) $t0 $t1 $t2 $t3" |
+	    awk '{printf "%s %s %.1f %.1f\n", $1, $2, ($4 - $3) * 1000,
+	    ($6 - $5) * 1000}'
 }
 for r in $(seq 1 "$RUNS"); do
 	one "$A" "${A_ENV:-}" >>"$W/a"
@@ -78,7 +98,7 @@ echo "cold run, $N files applied$([ "${PENDING:-0}" = 1 ] &&
 for k in a b; do
 	[ "$k" = a ] && b=$A || b=$B
 	echo "  $k: $b"
-	for f in "1 ready" "2 stopped" "3 total"; do
+	for f in "1 ready" "2 stopped" "3 total" "4 once"; do
 		set -- $f
 		printf '    %-8s median %6s   [%s]\n' "$2" "$(col $k "$1" | med)" \
 		    "$(col $k "$1" | tr '\n' ' ' | sed 's/ $//')"
