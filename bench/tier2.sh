@@ -96,8 +96,11 @@ COMMENT ON TABLE t_$i IS 'bench table $i';"
 done
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
-now() { date +%s%N; }
-ms() { echo $(( ($(now) - $1) / 1000 )) | awk '{printf "%.1f", $1 / 1000}'; }
+# now: the clock in microseconds into T, read by the shell itself, so
+# that no date(1) process (a fork and an exec: 2-5 ms on a slow host)
+# falls inside the interval timed; ms_to FROM TO: milliseconds between
+now() { T=${EPOCHREALTIME/[.,]/}; }
+ms_to() { awk -v d=$(($2 - $1)) 'BEGIN {printf "%.1f", d / 1000}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # a new database, and nothing left to write from the run before
 fresh() {
@@ -128,13 +131,15 @@ kid_ticks() { sed 's/^.*) //' "/proc/$$/stat" | awk '{print $14 + $15}'; }
 pid_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 kids() { ps -o pid= --ppid "$PM" | wc -l; }
 # settle: every client backend gone (an exited tool's or daemon's may still
-# be ending), so that a no-op run does not start on a server busy with the
-# last one's exits; at most 2 s.  Each cold and no-op figure starts so.
+# be ending) and no autovacuum worker at work (an apply of N files wakes
+# them on the catalogs), so that a no-op run does not start on a server
+# busy with the last one's leftovers; at most 10 s.  Each cold and no-op
+# figure starts so.
 settle() {
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 1000); do
 		ps -o args= --ppid "$PM" | grep -q -e '\[local\]' \
-		    -e '127\.0\.0\.1' || return 0
+		    -e '127\.0\.0\.1' -e 'autovacuum worker' || return 0
 		sleep 0.01
 	done
 }
@@ -144,9 +149,9 @@ timed() {
 	shift
 	n0=$(kids); s0=$(srv_ticks); k0=$(kid_ticks)
 	[ -z "$dpid" ] || d0=$(pid_ticks "$dpid")
-	t=$(now)
+	now; t=$T
 	"$@" >/dev/null 2>&1
-	put "apply:$name" "$(ms "$t")"
+	now; put "apply:$name" "$(ms_to "$t" "$T")"
 	[ -z "$dpid" ] || d1=$(pid_ticks "$dpid")
 	# the tool's backend counts once the postmaster has reaped it (a
 	# running daemon's stay: its lock connection may be new; counted live)
@@ -194,23 +199,24 @@ peer() {	# peer NAME: apply all, then up with nothing to do
 	fresh "$5"
 	timed "$1" "$2" "$3" "$4"
 	settle
-	t=$(now); "$2" "$3" "$4" >/dev/null 2>&1; put "noop:$1" "$(ms "$t")"
+	now; t=$T; "$2" "$3" "$4" >/dev/null 2>&1
+	now; put "noop:$1" "$(ms_to "$t" "$T")"
 }
 
 cold() {	# cold KEY KEY: start + up + stop, then --once --up, on mig
 	local t
 	settle
-	t=$(now)
+	now; t=$T
 	daemon_start mig
 	ctl wait-ready --timeout 60 >/dev/null
 	ctl up >/dev/null
 	daemon_stop
-	put "noop:$1" "$(ms "$t")"
+	now; put "noop:$1" "$(ms_to "$t" "$T")"
 	settle
-	t=$(now)
+	now; t=$T
 	"$BUILD/migrated" --once --up --database "dbname=mig" \
 	    --models "$W/models" --migrations "$W/mig" 2>/dev/null
-	put "noop:$2" "$(ms "$t")"
+	now; put "noop:$2" "$(ms_to "$t" "$T")"
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -237,8 +243,8 @@ for round in $(seq 1 "$ROUNDS"); do
 	daemon_stop
 	cold "cold start+up+stop" "migrated --once --up"
 	settle
-	t=$(now); psql -qAtX -d mig -c "SELECT 1" >/dev/null
-	put "noop:psql connect+SELECT 1" "$(ms "$t")"
+	now; t=$T; psql -qAtX -d mig -c "SELECT 1" >/dev/null
+	now; put "noop:psql connect+SELECT 1" "$(ms_to "$t" "$T")"
 	# the same with drift: an extension no model names and no file made
 	psql -qAtX -d mig -c "CREATE EXTENSION pgcrypto" >/dev/null
 	cold "cold, 1 drift" "--once --up, 1 drift"
