@@ -50,13 +50,15 @@ forget() {	# the newest file is to run again
 	    -c "DROP TABLE t_$N" >/dev/null || exit 1
 }
 PM=$(head -n 1 "$W/pg/data/postmaster.pid")
-settle() {	# every client backend gone (as bench/tier2.sh), at most 2 s
+settle() {	# every client backend gone, at most 2 s (no autovacuum to
+	# wait for here: nothing is applied between the runs)
 	local i
 	for i in $(seq 1 200); do
 		ps -o args= --ppid "$PM" | grep -q -e '\[local\]' \
 		    -e '127\.0\.0\.1' || return 0
 		sleep 0.01
 	done
+	echo "cold_ab.sh: backends still running, timed anyway" >&2
 }
 one() {	# one BUILD ENV: a cold run, then --once --up; prints ready,
 	# stopped, total, once

@@ -50,6 +50,7 @@
 # epoll_wait a wake-up of its loop thread, write a log line, a progress
 # write or a wake-up.
 set -eu
+[ -n "${EPOCHREALTIME:-}" ] || { echo "tier2.sh: needs bash 5" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 N=${1:-1000}
 ROUNDS=${ROUNDS:-3}
@@ -142,6 +143,7 @@ settle() {
 		    -e '127\.0\.0\.1' -e 'autovacuum worker' || return 0
 		sleep 0.01
 	done
+	echo "tier2.sh: the server still busy after 10 s, timed anyway" >&2
 }
 # timed NAME CMD...: wall clock, client and server CPU of one apply
 timed() {

@@ -622,7 +622,9 @@ db_trylock(struct db *d, int *got, struct merr *e)
 	    atol(PQgetvalue(r, 0, 1)) != (long)PQbackendPID(d->conn);
 	PQclear(r);
 	if (stray) {
-		d->direct = 0;
+		/* not the backend it said: nothing known of its session */
+		d->direct = d->pinned = 0;
+		d->prep_ok = -1;
 		return db_not_held(e);
 	}
 	return 0;

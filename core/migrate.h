@@ -123,8 +123,8 @@ int	migrate_up(const struct mig_env *, const struct migrate_opts *,
  * migrate_up() fills it (but its rows: up's reply lists none), when every
  * file of the folder is applied as it is (its checksum recorded, no dirty
  * row) and every recorded version has its file, told by one statement on
- * env->db (tracking_digest: a writable primary, no run holding the lock,
- * migrated's table; the rows' count and digest) and only once
+ * env->db (tracking_digest_send(): a writable primary, no run holding
+ * the lock, migrated's table; the rows' count and digest) and only once
  * env->lockdb passed its session check or, not connected yet, env->db
  * reaches its server directly (db_direct(); the same conninfo).  0 when
  * anything may be pending or the read cannot tell (then migrate_up()

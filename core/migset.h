@@ -235,7 +235,7 @@ int	migset_maybe_any(const char *dir);
  * The SHA-256 (hex) of the set's (version, checksum) pairs in byte order
  * of the versions, as "version/checksum" joined by "/" (no version or
  * checksum holds a '/': they come from file names and hex digits), which
- * tracking_digest() has the server make of the tracking table.  Made
+ * tracking_digest_send() has the server make of the tracking table.  Made
  * once per load, kept in s->digest.  NULL when out of memory.
  */
 const char *migset_digest(struct migset *);

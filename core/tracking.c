@@ -391,16 +391,6 @@ tracking_digest_read(struct db *d, struct trk_digest *t, int *sure)
 	*sure = !t->failed && t->digest[0] != '\0';
 }
 
-int
-tracking_digest(struct db *d, const struct config *c, struct trk_digest *t,
-    int *sure, struct merr *e)
-{
-	*sure = 0;
-	if (tracking_digest_send(d, c, t, e) == -1)
-		return -1;
-	tracking_digest_read(d, t, sure);
-	return 0;
-}
 
 void
 tracking_release(struct tracking *t)

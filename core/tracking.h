@@ -89,16 +89,11 @@ struct trk_digest {
  * (asked, as db_writable() asks), no session of the database holds the
  * lock (DB_LOCK_KEY: no run is under way), and the table is there and
  * ours.  Anything else, a failed query included, is *sure = 0 with
- * nothing read: the caller takes the lock and reads again.  -1 only when
- * out of memory.
- */
-int	tracking_digest(struct db *, const struct config *,
-	    struct trk_digest *, int *sure, struct merr *);
-/*
- * The same in two halves, the server making the digest while the caller
- * works in between: the statement sent (-1 only when out of memory), then
- * its row read into *t, which lives until then.  Every send is followed
- * by its read before d is used for anything else.
+ * nothing read: the caller takes the lock and reads again.  In two
+ * halves, the server making the digest while the caller works in
+ * between: the statement sent (-1 only when out of memory), then its row
+ * read into *t, which lives until then.  Every send is followed by its
+ * read before d is used for anything else.
  */
 int	tracking_digest_send(struct db *, const struct config *,
 	    struct trk_digest *, struct merr *);

@@ -25,9 +25,9 @@
  * for 1,000 files and the stop as much again (the kernel's teardown,
  * fgate_quit()), where a look that stats every file costs 2-3 ms.  A
  * daemon started, asked for up to two commands that read the folder (a
- * job looks once; the start's job takes the start's read of the folder
- * as its look, no look of the gate's), and stopped (a deploy's or a CI
- * job's) never pays for them.
+ * job looks once; the start's job may take the start's read of the
+ * folder as its look, counted all the same), and stopped (a deploy's or
+ * a CI job's) never pays for them.
  *
  * Worker thread only.  Owns its descriptor and dir; fgate_release().
  */
@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#define FGATE_COLD_LOOKS	2	/* looks before the entries are watched */
+#define FGATE_COLD_LOOKS	3	/* looks before the entries are watched */
 
 struct migset;
 

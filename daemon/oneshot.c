@@ -495,6 +495,10 @@ oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
 	if (rc == 0 && t2 && !m->t2only && (defer ? untracked &&
 	    migset_maybe_any(env->cfg->migrations_dir) : !settled))
 		rc = oneshot_lock_first(env, held, e);
+	/* a run that may apply: each step looks at the folder again, under
+	   the lock (a file written while it was read is read again) */
+	if (*held)
+		env->cache_fresh = 0;
 	if (rc == 0 && !m->t2only)
 		rc = oneshot_tier1(env, &p, e, &rep);
 	if (rc == 0 && t2 && settled)
@@ -515,9 +519,10 @@ oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
 /*
  * The connection, and for a single database's tier 2 the folder, read
  * meanwhile (the connection opens on a thread: a new backend, the
- * server's CPU) and kept as the run's folder (env->cache_fresh).  A
- * folder that cannot be read is left unread, for tier 2 to meet where it
- * did; the connection's failure is the run's.
+ * server's CPU) and taken as the folder (env->cache_fresh) until the run
+ * takes the lock to apply (oneshot_tiers()).  A folder that cannot be
+ * read is left unread, for tier 2 to meet where it did; the
+ * connection's failure is the run's.
  */
 static int
 oneshot_connect(struct mig_env *env, struct db *db, int preload,

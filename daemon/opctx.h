@@ -31,8 +31,8 @@ struct ops {
 	int		 head_gone;	/* its row vanished: said so, kept */
 	struct migset	 cache;		/* the folder, re-read only on change */
 	struct fgate	 gate;		/* may cache stand unlooked at? */
-	int		 preloaded;	/* cache is the start's read (ops_keep),
-					   the first job's look */
+	long		 preload_ms;	/* cache is the start's read, taken then
+					   (ops_keep; mtime), 0: looked since */
 	char		 origin[ANNOUNCE_ORIGIN_MAX];	/* in our NOTIFYs */
 	struct pending	 pending;	/* failures waiting for the db */
 	struct db_server primary;	/* the primary of the last job */

@@ -36,7 +36,7 @@ ops_keep(struct ops *o, struct migset *set)
 	o->cache = *set;
 	memset(set, 0, sizeof(*set));
 	fgate_forget(&o->gate);
-	o->preloaded = 1;
+	o->preload_ms = mtime_now_ms();
 }
 
 void
@@ -421,7 +421,7 @@ ops_run(struct dbloop *d, struct dbtask *t)
 	else
 		j->rc = j->cmd->run(&x, &j->err);
 	j->ran_ms = mtime_now_ms() - t0;
-	x.o->preloaded = 0;	/* the first job's look only */
+	x.o->preload_ms = 0;	/* the first job's look only */
 	if (j->rc == -1 && j->code == PROTO_OK)
 		j->code = proto_code_from_merr(&j->err);
 	if (x.o->lockdb.conn && !db_ok(&x.o->lockdb))

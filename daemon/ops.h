@@ -49,8 +49,9 @@ int	ops_models(const struct config *, struct merr *);
 int	ops_preload(const struct config *, struct migset *keep, struct merr *);
 /*
  * The folder ops_preload() read, moved into the worker's cache: the first
- * job takes it as its look at the folder (optier.c tier2_folder()), the
- * loop's watch started before the read.
+ * job takes it as its look at the folder when it comes to the folder
+ * soon after (optier.c tier2_folder(); the loop's watch started before
+ * the read).
  */
 void	ops_keep(struct ops *, struct migset *);
 

@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "log.h"
+#include "mtime.h"
 #include "opctx.h"
 #include "ops.h"
 #include "t1call.h"
@@ -249,43 +250,56 @@ tier2_lockdb(struct opctx *x, struct merr *e)
 }
 
 /*
+ * The start's read of the folder stands for the first job's look when
+ * that job comes to the folder this soon after it (its connection was
+ * quick): the loop's watch, started before the read, sees a change made
+ * since, and makes it a refresh of its own.  Later (a slow connect: up to
+ * connect_timeout), the job looks, as every other job does: what it acts
+ * on, `apply: on-start` included, is the folder once connected, and a
+ * write the watch cannot see (through a hard link from elsewhere) is read.
+ */
+#define PRELOAD_LOOK_MS		50
+
+/*
  * Is the folder's cache the folder?  Looked at once a job, at its first
- * tier-2 step: the job acts on the folder as it was then.  The first
- * job's look is the start's read (ops_keep()): the loop watched the
- * folder from before it, so a change since is a refresh of its own.  A change after
+ * tier-2 step: the job acts on the folder as it was then.  A change after
  * is the next job's: the watcher's refresh, which comes after this job
  * (queued behind it, or owed: daemon_refresh()), or the next command's.
  * Nothing to look at when the watch saw no change since the cache was
  * last refreshed (fgate.h); else it is refreshed here, and the watch
  * trusted again.  A refresh that fails is left for the operation to meet
  * and report (mstate_load()), and looked at again by the job's next step.
+ * The first job's look is the start's read when the job comes to the
+ * folder within PRELOAD_LOOK_MS of it (ops_keep()); it counts as a look
+ * of the gate's all the same, so that the entries are watched from the
+ * same command either way.
  */
 static int
 tier2_folder(struct opctx *x)
 {
 	const char *dir = x->cfg->migrations_dir;
 	struct merr ignore;
-	int changed;
+	int changed, preloaded;
 
 	if (x->looked)
 		return 1;
-	/* the start's read, watched from before it (daemon_start()) */
-	if (x->o->preloaded) {
-		x->o->preloaded = 0;
-		x->looked = 1;
-		log_debug("migrations folder looked at: as the start read it "
-		    "(watched since)");
-		return 1;
-	}
+	preloaded = x->o->preload_ms &&
+	    mtime_now_ms() - x->o->preload_ms < PRELOAD_LOOK_MS;
+	x->o->preload_ms = 0;
 	if (!fgate_quiet(&x->o->gate, dir)) {
 		merr_clear(&ignore);
-		if (migset_refresh(&x->o->cache, dir, &changed,
+		if (!preloaded && migset_refresh(&x->o->cache, dir, &changed,
 		    &ignore) == -1)
 			return 0;
 		fgate_trust(&x->o->gate, &x->o->cache);
-		log_debug("migrations folder looked at: %s%s", changed ?
-		    "read again" : "unchanged", x->o->gate.trusted ? "" :
-		    " (not watched: looked at every time)");
+		if (preloaded)
+			log_debug("migrations folder looked at: as the start "
+			    "read it (watched since)");
+		else
+			log_debug("migrations folder looked at: %s%s",
+			    changed ? "read again" : "unchanged",
+			    x->o->gate.trusted ? "" :
+			    " (not watched: looked at every time)");
 	}
 	x->looked = 1;
 	return 1;
@@ -495,9 +509,10 @@ ops_listen(struct opctx *x, struct merr *e)
  * fails the job), while the worker checks the folder and the audit
  * table.  The lock's while it checks the audit table, and only when a
  * file may run (an up is likely to follow, and would wait for it; else
- * no job may ever need it: tier2_lockdb()), its session checked when
- * direct (a no-op up is then answered without the lock:
- * migrate_up_settled()); runner_lock() opens it if this could not.  Only
+ * no job may ever need it: tier2_lockdb()), its session known as its
+ * own when direct (db_connect(): a no-op up is then answered without
+ * the lock, migrate_up_settled()); runner_lock() opens it if this could
+ * not.  Only
  * the worker thread touches them otherwise.
  */
 struct side_conns {
@@ -523,10 +538,10 @@ side_lock(void *arg)
 	struct merr ignore;
 
 	merr_clear(&ignore);
-	if (tier2_lockdb(x, &ignore) == 0 && x->o->lockdb.conn == NULL &&
-	    db_connect(&x->o->lockdb, x->cfg->database, DB_LOCK_APPNAME,
-	    &ignore) == 0)
-		(void)db_direct(&x->o->lockdb, &ignore); /* pinned if direct */
+	/* a direct one comes pinned (db_connect() asked) */
+	if (tier2_lockdb(x, &ignore) == 0 && x->o->lockdb.conn == NULL)
+		(void)db_connect(&x->o->lockdb, x->cfg->database,
+		    DB_LOCK_APPNAME, &ignore);
 	return NULL;
 }
 

@@ -68,8 +68,8 @@ esac
 
 # a daemon started, asked twice and stopped (a deploy's, a CI job's) does
 # not watch the entries: their watches cost more than the looks they save
-# (fgate.h, FGATE_COLD_LOOKS: the first up's look and this one's; the
-# start's job takes the start's read as its look)
+# (fgate.h, FGATE_COLD_LOOKS: the start's look, or its read of the folder
+# when it stands for one, the first up's, this one's)
 like "a third look: nothing pending" "$(ctl up 2>&1)" "nothing to do"
 is "three looks: the folder looked at each time" "$(looked)" 3
 is "three looks: only the folder watched, by the loop and the worker" \

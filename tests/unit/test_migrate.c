@@ -545,6 +545,55 @@ settled_then_up(int *fast)
 	return rc;
 }
 
+/*
+ * The settled read in two halves (migrate_settled_send(), _end()): they
+ * say what the one call says; a folder that cannot be read between them
+ * fails the end, which still reads the row, so that the connection is
+ * usable after, outside any pipeline.
+ */
+static void
+test_settled_halves(void **state)
+{
+	struct settled_read q;
+	struct migrate_result s;
+	char gone[300];
+
+	(void)state;
+	three();
+	assert_int_equal(up(), 0);
+	migrate_result_init(&s);
+	assert_int_equal(migrate_settled_send(&F.env, &q, &F.e), 0);
+	assert_int_equal(migrate_settled_end(&F.env, &q, &s, &F.e), 1);
+	assert_string_equal(s.current, "20240103_120000");
+	assert_int_equal(s.napplied, 3);
+	migrate_result_release(&s);
+	/* a new file: not settled, in two halves as in one */
+	put("20240104_d.sql", "CREATE TABLE d (id int PRIMARY KEY);");
+	migrate_result_init(&s);
+	assert_int_equal(migrate_settled_send(&F.env, &q, &F.e), 0);
+	assert_int_equal(migrate_settled_end(&F.env, &q, &s, &F.e), 0);
+	migrate_result_release(&s);
+	/* the folder gone while the server makes the digest */
+	snprintf(gone, sizeof(gone), "%s.gone", F.dir);
+	migrate_result_init(&s);
+	assert_int_equal(migrate_settled_send(&F.env, &q, &F.e), 0);
+	assert_int_equal(rename(F.dir, gone), 0);
+	merr_clear(&F.e);
+	assert_int_equal(migrate_settled_end(&F.env, &q, &s, &F.e), -1);
+	assert_int_equal(rename(gone, F.dir), 0);
+	migrate_result_release(&s);
+	assert_null(F.db.pipe);
+	assert_string_equal(val("SELECT 'usable'"), "usable");
+	/* and the end without a send (no connection) says nothing */
+	F.env.db = NULL;
+	assert_int_equal(migrate_settled_send(&F.env, &q, &F.e), 0);
+	migrate_result_init(&s);
+	assert_int_equal(migrate_settled_end(&F.env, &q, &s, &F.e), 0);
+	assert_null(s.op);
+	migrate_result_release(&s);
+	F.env.db = &F.db;
+}
+
 static void
 test_up_settled(void **state)
 {
@@ -914,6 +963,7 @@ main(void)
 		OP(test_force_repairs_dirty),
 		OP(test_busy),
 		OP(test_up_settled),
+		OP(test_settled_halves),
 		OP(test_up_settled_repeatable),
 		OP(test_up_settled_order),
 		OP(test_validate_lints),
