@@ -512,8 +512,7 @@ ops_listen(struct opctx *x, struct merr *e)
  * no job may ever need it: tier2_lockdb()), its session known as its
  * own when direct (db_connect(): a no-op up is then answered without
  * the lock, migrate_up_settled()); runner_lock() opens it if this could
- * not.  Only
- * the worker thread touches them otherwise.
+ * not.  Only the worker thread touches them otherwise.
  */
 struct side_conns {
 	struct opctx	*x;
