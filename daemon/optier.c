@@ -305,8 +305,9 @@ tier2_folder(struct opctx *x)
 	return 1;
 }
 
-int
-tier2_env(struct opctx *x, struct mig_env *env, int locking,
+/* tier2_env() but the look at the folder (cache_fresh 0). */
+static int
+tier2_env_unlooked(struct opctx *x, struct mig_env *env, int locking,
     struct merr *e)
 {
 	memset(env, 0, sizeof(*env));
@@ -318,13 +319,22 @@ tier2_env(struct opctx *x, struct mig_env *env, int locking,
 	env->progress_arg = x;
 	env->stop = &x->d->stop;
 	env->cache = &x->o->cache;
-	env->cache_fresh = tier2_folder(x);
 	if (!locking)
 		return 0;
 	if (tier2_lockdb(x, e) == -1)
 		return -1;
 	env->lockdb = &x->o->lockdb;
 	return 0;
+}
+
+int
+tier2_env(struct opctx *x, struct mig_env *env, int locking,
+    struct merr *e)
+{
+	int rc = tier2_env_unlooked(x, env, locking, e);
+
+	env->cache_fresh = tier2_folder(x);
+	return rc;
 }
 
 /* Tier 2's status into the job's summary. */
@@ -371,17 +381,14 @@ tier2_settled(struct opctx *x, struct migrate_result *r)
 	struct merr ignore;
 
 	merr_clear(&ignore);
-	if (!ops_attached(x) || tier2_lockdb(x, &ignore) == -1)
+	if (!ops_attached(x) ||
+	    tier2_env_unlooked(x, &env, 1, &ignore) == -1)
 		return 0;
-	/* the read first: the folder is looked at while the server works */
-	memset(&env, 0, sizeof(env));
-	env.cfg = x->cfg;
-	env.db = x->db;
-	env.lockdb = &x->o->lockdb;
 	tier2_opts(&x->j->req, &o);
+	/* the read first: the folder is looked at while the server works */
 	if (migrate_up_settled_send(&env, &o, &q, &ignore) == -1)
 		return 0;
-	(void)tier2_env(x, &env, 1, &ignore);
+	env.cache_fresh = tier2_folder(x);
 	if (migrate_settled_end(&env, &q, r, &ignore) == 1) {
 		log_debug("up: nothing pending (one read, no lock)");
 		return 1;
