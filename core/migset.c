@@ -33,6 +33,7 @@ struct mig_file {
 	char		*name;
 	char		*text;		/* read once (not a native .md) */
 	size_t		 len;
+	struct mig_stamp stamp;		/* before the text was read (no name) */
 };
 
 static const enum mig_layout kind_layout[KIND_N] = {
@@ -225,10 +226,13 @@ open_in_folder(const char *path)
 	return fd;
 }
 
-/* What fd, opened for path (errors name it), holds; fd closed. */
+/*
+ * What fd, opened for path (errors name it), holds; fd closed.  *stamp
+ * (when not NULL, its name untouched): the file's before it was read.
+ */
 static int
 read_open(int fd, const char *path, char **text, size_t *len,
-    struct merr *e)
+    struct mig_stamp *stamp, struct merr *e)
 {
 	struct stat st;
 	size_t n = 0;
@@ -281,13 +285,15 @@ read_open(int fd, const char *path, char **text, size_t *len,
 	*text = buf;
 	if (len)
 		*len = n;
+	if (stamp)
+		mig_stamp_of(stamp, &st);
 	return 0;
 }
 
 int
 mig_read_file(const char *path, char **text, size_t *len, struct merr *e)
 {
-	return read_open(open_in_folder(path), path, text, len, e);
+	return read_open(open_in_folder(path), path, text, len, NULL, e);
 }
 
 void
@@ -419,7 +425,7 @@ file_text(const struct scan_dir *dir, struct mig_file *f, struct merr *e)
 	if (path == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	rc = read_open(mig_entry_open(dir->fd, f->fname, O_RDONLY |
-	    O_NONBLOCK), path, &f->text, &f->len, e);
+	    O_NONBLOCK), path, &f->text, &f->len, &f->stamp, e);
 	free(path);
 	return rc;
 }
@@ -600,19 +606,6 @@ fail:
 	return -1;
 }
 
-static void
-files_free(struct mig_file *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].fname);
-		free(v[i].name);
-		free(v[i].text);
-	}
-	free(v);
-}
-
 static int
 file_cmp(const void *a, const void *b)
 {
@@ -620,13 +613,159 @@ file_cmp(const void *a, const void *b)
 	    ((const struct mig_file *)b)->fname);
 }
 
-/* Read the folder's names into a sorted array of classified files. */
+static void
+stamps_free(struct mig_stamp *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
 static int
-files_scan(const char *dir, struct mig_file **out, size_t *nout,
+stamp_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mig_stamp *)a)->name,
+	    ((const struct mig_stamp *)b)->name);
+}
+
+void
+mig_stamp_of(struct mig_stamp *s, const struct stat *st)
+{
+	s->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL +
+	    st->st_mtim.tv_nsec;
+	s->ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL +
+	    st->st_ctim.tv_nsec;
+	s->size = (long long)st->st_size;
+	s->ino = (unsigned long long)st->st_ino;
+}
+
+/* The stamps of a folder's entries, as they are read. */
+struct stamp_vec {
+	struct mig_stamp	*v;
+	size_t			 n, cap;
+};
+
+/*
+ * name's stamp added to sv: known when the entry was just read (by the
+ * fstat() before its read: one stat a file), else asked (a link inside
+ * the folder: its target's, a swap shows); an entry gone since readdir()
+ * has none.  -1: out of memory.
+ */
+static int
+stamps_add(struct stamp_vec *sv, int dfd, const char *name,
+    const struct mig_stamp *known)
+{
+	struct mig_stamp *nv, asked;
+	struct stat st;
+
+	if (known == NULL) {
+		if (mig_entry_stat(dfd, name, &st) == -1 &&
+		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			return 0;
+		mig_stamp_of(&asked, &st);
+		known = &asked;
+	}
+	if (sv->n == sv->cap) {
+		size_t cap = sv->cap ? sv->cap * 2 : 64;
+
+		if ((nv = realloc(sv->v, cap * sizeof(*nv))) == NULL)
+			return -1;
+		sv->v = nv;
+		sv->cap = cap;
+	}
+	sv->v[sv->n] = *known;
+	if ((sv->v[sv->n].name = strdup(name)) == NULL)
+		return -1;
+	sv->n++;
+	return 0;
+}
+
+/* sv's stamps sorted by name into *out, *nout; sv emptied. */
+static void
+stamps_done(struct stamp_vec *sv, struct mig_stamp **out, size_t *nout)
+{
+	if (sv->n)
+		qsort(sv->v, sv->n, sizeof(*sv->v), stamp_cmp);
+	*out = sv->v;
+	*nout = sv->n;
+	memset(sv, 0, sizeof(*sv));
+}
+
+/* Stat every non-dot entry of dir; sorted by name. */
+static int
+stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
     struct merr *e)
 {
+	struct stamp_vec sv = { NULL, 0, 0 };
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return merr_setpos(e, MERR_IO, dir, 0, 0,
+		    "cannot open migrations folder: %s", strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.' &&
+		    stamps_add(&sv, dirfd(d), de->d_name, NULL) == -1) {
+			closedir(d);
+			stamps_free(sv.v, sv.n);
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		}
+	}
+	closedir(d);
+	stamps_done(&sv, out, nout);
+	return 0;
+}
+
+static void
+file_free(struct mig_file *f)
+{
+	free(f->fname);
+	free(f->name);
+	free(f->text);
+}
+
+static void
+files_free(struct mig_file *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		file_free(&v[i]);
+	free(v);
+}
+
+/* f appended to *v (n of cap, grown by doubling); -1: out of memory. */
+static int
+files_add(struct mig_file **v, size_t *n, size_t *cap,
+    const struct mig_file *f)
+{
+	struct mig_file *nv;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+
+		if ((nv = realloc(*v, c * sizeof(*nv))) == NULL)
+			return -1;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *f;
+	return 0;
+}
+
+/*
+ * Read the folder's names into a sorted array of classified files, and
+ * every non-dot entry's stamp (as stamps_scan() makes them) into sv, in
+ * one pass: a file read is stamped by the fstat() before its read.
+ */
+static int
+files_scan(const char *dir, struct mig_file **out, size_t *nout,
+    struct stamp_vec *sv, struct merr *e)
+{
 	struct mig_patterns p;
-	struct mig_file *v = NULL, f, *nv;
+	struct mig_file *v = NULL, f;
 	size_t n = 0, cap = 0;
 	struct scan_dir sd;
 	struct dirent *de;
@@ -646,22 +785,16 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 		if (de->d_name[0] == '.')
 			continue;
 		if ((r = file_classify(&p, &sd, de->d_name,
-		    de->d_type == DT_REG, &f, e)) == 1)
-			continue;
-		if (r == -1)
+		    de->d_type == DT_REG, &f, e)) == -1)
 			goto fail;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				free(f.fname);
-				free(f.name);
-				free(f.text);
-				merr_set(e, MERR_NOMEM, "out of memory");
-				goto fail;
-			}
-			v = nv;
+		if (stamps_add(sv, sd.fd, de->d_name, r == 0 && f.text ?
+		    &f.stamp : NULL) == -1 || (r == 0 &&
+		    files_add(&v, &n, &cap, &f) == -1)) {
+			if (r == 0)
+				file_free(&f);
+			merr_set(e, MERR_NOMEM, "out of memory");
+			goto fail;
 		}
-		v[n++] = f;
 	}
 	closedir(d);
 	patterns_free(&p);
@@ -872,78 +1005,6 @@ set_duplicates(struct migset *s, struct merr *e)
 	return 0;
 }
 
-static void
-stamps_free(struct mig_stamp *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
-static int
-stamp_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct mig_stamp *)a)->name,
-	    ((const struct mig_stamp *)b)->name);
-}
-
-void
-mig_stamp_of(struct mig_stamp *s, const struct stat *st)
-{
-	s->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL +
-	    st->st_mtim.tv_nsec;
-	s->ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL +
-	    st->st_ctim.tv_nsec;
-	s->size = (long long)st->st_size;
-	s->ino = (unsigned long long)st->st_ino;
-}
-
-/* Stat every non-dot entry of dir; sorted by name. */
-static int
-stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
-    struct merr *e)
-{
-	struct mig_stamp *v = NULL, *nv;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return merr_setpos(e, MERR_IO, dir, 0, 0,
-		    "cannot open migrations folder: %s", strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		/* a link inside the folder: its target's (a swap shows) */
-		if (de->d_name[0] == '.' ||
-		    (mig_entry_stat(dirfd(d), de->d_name, &st) == -1 &&
-		    fstatat(dirfd(d), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) == -1))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL)
-				goto nomem;
-			v = nv;
-		}
-		if ((v[n].name = strdup(de->d_name)) == NULL)
-			goto nomem;
-		mig_stamp_of(&v[n], &st);
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(v, n, sizeof(*v), stamp_cmp);
-	*out = v;
-	*nout = n;
-	return 0;
-nomem:
-	closedir(d);
-	stamps_free(v, n);
-	return merr_set(e, MERR_NOMEM, "out of memory");
-}
-
 static int
 stamp_same(const struct mig_stamp *a, const struct mig_stamp *b)
 {
@@ -1065,8 +1126,8 @@ static int
 set_current(struct migset *s, const char *dir, struct merr *e)
 {
 	long long now = realtime_ns();
-	struct mig_stamp *v;
-	size_t i, n;
+	struct mig_stamp *v = NULL;
+	size_t i, n = 0;
 	int same;
 
 	if (s->dir == NULL || strcmp(s->dir, dir) != 0)
@@ -1143,19 +1204,20 @@ migset_digest(struct migset *s)
 int
 migset_load(struct migset *s, const char *dir, struct merr *e)
 {
+	struct stamp_vec sv = { NULL, 0, 0 };
 	struct mig_file *files = NULL;
 	size_t nfiles = 0, i;
-	int pass;
+	int pass, rc;
 
 	memset(s, 0, sizeof(*s));
 	if ((s->dir = strdup(dir)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	/* stamps first: a file changed while loading shows next time */
+	/* each stamp before its read: a file changed while loading shows
+	   next time */
 	s->scanned_ns = realtime_ns();
-	if (stamps_scan(dir, &s->stamps, &s->nstamps, e) == -1)
-		goto fail;
-	if (files_scan(dir, &files, &nfiles, e) == -1 ||
-	    files_layout(dir, files, nfiles, &s->layout, e) == -1)
+	rc = files_scan(dir, &files, &nfiles, &sv, e);
+	stamps_done(&sv, &s->stamps, &s->nstamps);
+	if (rc == -1 || files_layout(dir, files, nfiles, &s->layout, e) == -1)
 		goto fail;
 	if (nfiles && (s->v = calloc(nfiles, sizeof(*s->v))) == NULL) {
 		merr_set(e, MERR_NOMEM, "out of memory");
