@@ -333,6 +333,79 @@ mstate_first(struct mstate *s, struct migrate_result *res, struct merr *e)
 	return rc;
 }
 
+/* The versions of m as rows by tool: s->trk (in memory), res->notice. */
+static int
+assume(struct mstate *s, const struct adopt_hist *h,
+    const struct adopt_map *m, struct migrate_result *res, struct merr *e)
+{
+	const char *tool = adopt_tool_name(h->src.tool);
+	struct trk_row *rows;
+	char *was, *why = NULL;
+	int rc;
+
+	if (m->napplied == 0)
+		return 0;
+	if ((rows = calloc(m->napplied, sizeof(*rows))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < m->napplied; i++) {
+		rows[i].version = m->applied[i]->version;
+		rows[i].name = m->applied[i]->name;
+		rows[i].checksum = m->applied[i]->checksum;
+		rows[i].applied_by = (char *)(uintptr_t)tool;
+	}
+	rc = tracking_assume(&s->trk, rows, m->napplied, e);
+	free(rows);
+	was = res->notice;
+	if (rc == 0 && asprintf(&why, "no history of migrated's here yet: "
+	    "its first run takes %zu version%s as applied from %s's %s (up "
+	    "to %s), running none%s%s", m->napplied, m->napplied == 1 ?
+	    "" : "s", tool, h->src.table,
+	    m->applied[m->napplied - 1]->version, was ? "; " : "",
+	    was ? was : "") == -1)
+		rc = merr_set(e, MERR_NOMEM, "out of memory");
+	if (rc == 0) {
+		free(was);
+		res->notice = why;
+	}
+	return rc;
+}
+
+int
+mstate_as_adopted(struct mstate *s, struct migrate_result *res,
+    struct merr *e)
+{
+	struct adopt_src src;
+	struct adopt_hist h;
+	struct adopt_map m;
+	struct merr why;
+	int rc;
+
+	if (s->trk.exists || s->env->db == NULL)
+		return 0;
+	merr_clear(&why);
+	if (adopt_choose(s, NULL, 1, &src, &why) == 0 &&
+	    src.tool == ADOPT_NONE)
+		return 0;
+	if (why.code == 0 && adopt_read(s->env->db, &src, &h, &why) == 0) {
+		if ((rc = adopt_map(s->set, &h, &m, e)) == 0) {
+			notice_set(res, &h, &m);
+			rc = assume(s, &h, &m, res, e);
+			adopt_map_release(&m);
+		}
+		adopt_hist_release(&h);
+		return rc;
+	}
+	if (why.code == MERR_NOMEM || !db_ok(s->env->db)) {
+		*e = why;
+		return -1;
+	}
+	free(res->notice);
+	if (asprintf(&res->notice, "no history of migrated's here yet, and "
+	    "its first run will refuse another tool's: %s", why.msg) == -1)
+		res->notice = NULL;
+	return 0;
+}
+
 int
 migrate_adopt(const struct mig_env *env, const char *from,
     const struct migrate_opts *o, struct migrate_result *res,

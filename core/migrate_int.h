@@ -27,6 +27,15 @@ int	mstate_load(struct mstate *, const struct mig_env *, int flags,
 /* migadopt.c: rename an old build's table or adopt another tool's
  * history, before the first mutation (res may be NULL) */
 int	mstate_first(struct mstate *, struct migrate_result *, struct merr *);
+/*
+ * migadopt.c, for a read (status, check): where migrated has no table
+ * yet, the rows its first run would record from another tool's history
+ * (mstate_first()), in s->trk only, and res->notice saying so.  A
+ * history that run would refuse leaves s as it is, the refusal in
+ * res->notice.  -1 only when out of memory or the database fails.
+ */
+int	mstate_as_adopted(struct mstate *, struct migrate_result *,
+	    struct merr *);
 void	mstate_release(struct mstate *);
 int	mstate_rows(struct mstate *, struct migrate_result *, struct merr *);
 /*

@@ -414,6 +414,33 @@ tracking_release(struct tracking *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int
+tracking_assume(struct tracking *t, const struct trk_row *rows, size_t n,
+    struct merr *e)
+{
+	if (t->n || n == 0)
+		return 0;
+	if ((t->v = calloc(n, sizeof(*t->v))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct trk_row *w = &t->v[t->n++];
+
+		w->version = strdup(rows[i].version);
+		w->name = strdup(rows[i].name);
+		w->checksum = strdup(rows[i].checksum);
+		w->applied_by = strdup(rows[i].applied_by);
+		w->direction = strdup("up");
+		if (!w->version || !w->name || !w->checksum ||
+		    !w->applied_by || !w->direction) {
+			tracking_release(t);
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		}
+	}
+	if (t->n > 1)
+		qsort(t->v, t->n, sizeof(*t->v), row_cmp);
+	return 0;
+}
+
 struct trk_row *
 tracking_find(const struct tracking *t, const char *version)
 {

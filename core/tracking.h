@@ -99,6 +99,13 @@ int	tracking_digest_send(struct db *, const struct config *,
 	    struct trk_digest *, struct merr *);
 void	tracking_digest_read(struct db *, struct trk_digest *, int *sure);
 void	tracking_release(struct tracking *);
+/*
+ * Rows taken as recorded, in memory only (a read-only view of what a
+ * first run would record): copies of rows' version, name, checksum and
+ * applied_by, not dirty, "up"; t, which must hold no row, then owns them.
+ */
+int	tracking_assume(struct tracking *t, const struct trk_row *rows,
+	    size_t n, struct merr *);
 /* What tracking_load() says of the table (exists, legacy), no row read. */
 int	tracking_state(struct db *, const struct config *, struct tracking *,
 	    struct merr *);

@@ -50,6 +50,8 @@ check_run(const struct config *cfg, struct check_verdict *v,
 		rc = t1_call(&env, T1_PLAN_ONLY, NULL, &p, e);
 		if (rc == 0)
 			rc = migrate_status(&env, &r, e);
+		if (rc == 0 && r.notice)	/* another tool's history */
+			log_info("check: %s", r.notice);
 		if (rc == 0)
 			rc = t2_summary_from(&t2, &r, e);
 		db_close(&db);

@@ -44,6 +44,17 @@ for v in 1 2 3 4 5; do mig gm "000$v" "step_$v" "gm_t$v"; done
 qd "$DB" 'CREATE TABLE IF NOT EXISTS "public"."schema_migrations" (version bigint not null primary key, dirty boolean not null)'
 qd "$DB" "CREATE TABLE gm_t1 (id int PRIMARY KEY); CREATE TABLE gm_t2 (id int PRIMARY KEY); CREATE TABLE gm_t3 (id int PRIMARY KEY)"
 qd "$DB" 'TRUNCATE "public"."schema_migrations"; INSERT INTO "public"."schema_migrations" (version, dirty) VALUES (3, false)'
+# before migrated's first run, --check says what that run will do: 1..3
+# taken as applied, 2 pending (not 5), and it writes nothing
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/gm" --check 2>&1); rc=$?
+is "golang-migrate: --check before the first run: exit 3" "$rc" 3
+like "golang-migrate: --check names what the first run adopts" "$out" \
+    "its first run takes 3 versions as applied from golang-migrate's public.schema_migrations \\(up to 0003\\), running none"
+like "golang-migrate: --check: 2 pending, not 5" "$out" \
+    "check: 2 enhancement\\(s\\) pending"
+is "golang-migrate: --check made no table" \
+    "$(qd "$DB" "SELECT count(*) FROM pg_class WHERE relname LIKE 'migrated%'")" 0
 SOCK=$T/gm.sock
 ctl() { timeout 30 "$MIGRATECTL" -s "$SOCK" "$@"; }
 cat >gm.yaml <<EOF
@@ -218,6 +229,11 @@ DB=$(fresh dirty)
 qd "$DB" 'CREATE TABLE IF NOT EXISTS "public"."schema_migrations" (version bigint not null primary key, dirty boolean not null)'
 qd "$DB" "CREATE TABLE gm_t1 (id int PRIMARY KEY); CREATE TABLE gm_t2 (id int PRIMARY KEY)"
 qd "$DB" 'TRUNCATE "public"."schema_migrations"; INSERT INTO "public"."schema_migrations" (version, dirty) VALUES (2, true)'
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/gm" --check 2>&1); rc=$?
+is "dirty: --check exits 3" "$rc" 3
+like "dirty: --check says the first run will refuse it" "$out" \
+    "its first run will refuse another tool's: cannot adopt golang-migrate's history: version 2 is dirty"
 out=$(once "$DB" gm --up 2>&1); rc=$?
 is "dirty: --once --up exits 1" "$rc" 1
 like "dirty: named" "$out" "cannot adopt golang-migrate's history: version 2 is dirty"
