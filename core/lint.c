@@ -179,6 +179,52 @@ lint_add_constraint(struct lint_run *r, json_t *cmd, const char *t)
 	    "table under a lock that blocks writes", t);
 }
 
+/*
+ * May this new column type (no USING) be a widening, which PostgreSQL
+ * makes without a rewrite?  varchar(n) to a longer varchar or text, more
+ * numeric precision at the same scale, a longer bit varying, timestamp
+ * to timestamptz in a UTC session: all tried on PostgreSQL 15.  The
+ * type it had is not in the file.
+ */
+static int
+may_widen(json_t *cmd)
+{
+	static const char *const widen[] = { "varchar", "text", "numeric",
+	    "varbit", "timestamptz" };
+	json_t *cd = json_object_get(json_object_get(cmd, "def"),
+	    "ColumnDef");
+	json_t *names = json_object_get(json_object_get(cd, "typeName"),
+	    "names");
+	const char *last;
+
+	if (json_object_get(cd, "raw_default") || json_array_size(names) == 0)
+		return 0;
+	last = json_string_value(json_object_get(json_object_get(
+	    json_array_get(names, json_array_size(names) - 1), "String"),
+	    "sval"));
+	for (size_t i = 0; last && i < sizeof(widen) / sizeof(widen[0]); i++)
+		if (strcmp(last, widen[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+lint_alter_type(struct lint_run *r, json_t *cmd, const char *t)
+{
+	if (may_widen(cmd))
+		finding(r, LINT_ALTER_COLUMN_TYPE, "a widening is quick; "
+		    "otherwise add a new column, backfill it in batches and "
+		    "switch over", "ALTER COLUMN TYPE on \"%s\" takes an "
+		    "exclusive lock, and rewrites the table unless the new "
+		    "type only widens the old (a longer varchar, text, more "
+		    "numeric precision)", t);
+	else
+		finding(r, LINT_ALTER_COLUMN_TYPE, "add a new column, "
+		    "backfill it in batches and switch over",
+		    "ALTER COLUMN TYPE on \"%s\" rewrites the table "
+		    "under an exclusive lock", t);
+}
+
 static void
 lint_alter(struct lint_run *r, json_t *n)
 {
@@ -196,10 +242,7 @@ lint_alter(struct lint_run *r, json_t *n)
 		if (strcmp(sub, "AT_AddColumn") == 0)
 			lint_add_column(r, cmd, t);
 		else if (strcmp(sub, "AT_AlterColumnType") == 0)
-			finding(r, LINT_ALTER_COLUMN_TYPE, "add a new column, "
-			    "backfill it in batches and switch over",
-			    "ALTER COLUMN TYPE on \"%s\" rewrites the table "
-			    "under an exclusive lock", t);
+			lint_alter_type(r, cmd, t);
 		else if (strcmp(sub, "AT_AddConstraint") == 0)
 			lint_add_constraint(r, cmd, t);
 	}
