@@ -180,28 +180,31 @@ lint_add_constraint(struct lint_run *r, json_t *cmd, const char *t)
 }
 
 /*
- * May this new column type (no USING) be a widening, which PostgreSQL
- * makes without a rewrite?  varchar(n) to a longer varchar or text, more
- * numeric precision at the same scale, a longer bit varying, timestamp
- * to timestamptz in a UTC session: all tried on PostgreSQL 15.  The
- * type it had is not in the file.
+ * May this new column type (no USING, no array) be one PostgreSQL changes
+ * to without a rewrite?  1: a widening (varchar(n) to a longer varchar or
+ * text, more numeric precision at the same scale, a longer bit varying,
+ * as tier 1's type_widens()); 2: timestamptz, from timestamp in a session
+ * whose TimeZone is UTC; each tried on PostgreSQL 15.  0: no.  The type
+ * it had is not in the file.
  */
 static int
 may_widen(json_t *cmd)
 {
 	static const char *const widen[] = { "varchar", "text", "numeric",
-	    "varbit", "timestamptz" };
+	    "varbit" };
 	json_t *cd = json_object_get(json_object_get(cmd, "def"),
 	    "ColumnDef");
-	json_t *names = json_object_get(json_object_get(cd, "typeName"),
-	    "names");
+	json_t *tn = json_object_get(cd, "typeName");
+	json_t *names = json_object_get(tn, "names");
 	const char *last;
 
-	if (json_object_get(cd, "raw_default") || json_array_size(names) == 0)
+	if (json_object_get(cd, "raw_default") || json_array_size(names) == 0 ||
+	    json_array_size(json_object_get(tn, "arrayBounds")) > 0)
 		return 0;
-	last = json_string_value(json_object_get(json_object_get(
+	if ((last = json_string_value(json_object_get(json_object_get(
 	    json_array_get(names, json_array_size(names) - 1), "String"),
-	    "sval"));
+	    "sval"))) && strcmp(last, "timestamptz") == 0)
+		return 2;
 	for (size_t i = 0; last && i < sizeof(widen) / sizeof(widen[0]); i++)
 		if (strcmp(last, widen[i]) == 0)
 			return 1;
@@ -211,13 +214,22 @@ may_widen(json_t *cmd)
 static void
 lint_alter_type(struct lint_run *r, json_t *cmd, const char *t)
 {
-	if (may_widen(cmd))
+	int how = may_widen(cmd);
+
+	if (how == 2)
+		finding(r, LINT_ALTER_COLUMN_TYPE, "check the old type and "
+		    "the server's TimeZone; otherwise add a new column, "
+		    "backfill it in batches and switch over", "ALTER COLUMN "
+		    "TYPE on \"%s\" takes an exclusive lock, and rewrites the "
+		    "table unless the old type is timestamp and the session's "
+		    "TimeZone is UTC", t);
+	else if (how == 1)
 		finding(r, LINT_ALTER_COLUMN_TYPE, "a widening is quick; "
 		    "otherwise add a new column, backfill it in batches and "
 		    "switch over", "ALTER COLUMN TYPE on \"%s\" takes an "
 		    "exclusive lock, and rewrites the table unless the new "
-		    "type only widens the old (a longer varchar, text, more "
-		    "numeric precision)", t);
+		    "type only widens the old (a longer varchar or bit "
+		    "varying, text, more numeric precision)", t);
 	else
 		finding(r, LINT_ALTER_COLUMN_TYPE, "add a new column, "
 		    "backfill it in batches and switch over",

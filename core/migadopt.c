@@ -338,13 +338,17 @@ static int
 assume(struct mstate *s, const struct adopt_hist *h,
     const struct adopt_map *m, struct migrate_result *res, struct merr *e)
 {
-	const char *tool = adopt_tool_name(h->src.tool);
+	const char *tool = adopt_tool_name(h->src.tool), *upto = NULL;
 	struct trk_row *rows;
 	char *was, *why = NULL;
 	int rc;
 
 	if (m->napplied == 0)
 		return 0;
+	/* the newest version, a repeatable (sorted last) aside */
+	for (size_t i = m->napplied; upto == NULL && i > 0; i--)
+		if (m->applied[i - 1]->key[0] != MIG_KEY_REPEATABLE)
+			upto = m->applied[i - 1]->version;
 	if ((rows = calloc(m->napplied, sizeof(*rows))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < m->napplied; i++) {
@@ -357,11 +361,10 @@ assume(struct mstate *s, const struct adopt_hist *h,
 	free(rows);
 	was = res->notice;
 	if (rc == 0 && asprintf(&why, "no history of migrated's here yet: "
-	    "its first run takes %zu version%s as applied from %s's %s (up "
-	    "to %s), running none%s%s", m->napplied, m->napplied == 1 ?
-	    "" : "s", tool, h->src.table,
-	    m->applied[m->napplied - 1]->version, was ? "; " : "",
-	    was ? was : "") == -1)
+	    "its first run takes %zu version%s as applied from %s's %s%s%s%s, "
+	    "running none%s%s", m->napplied, m->napplied == 1 ? "" : "s", tool,
+	    h->src.table, upto ? " (up to " : "", upto ? upto : "",
+	    upto ? ")" : "", was ? "; " : "", was ? was : "") == -1)
 		rc = merr_set(e, MERR_NOMEM, "out of memory");
 	if (rc == 0) {
 		free(was);
@@ -395,7 +398,8 @@ mstate_as_adopted(struct mstate *s, struct migrate_result *res,
 		adopt_hist_release(&h);
 		return rc;
 	}
-	if (why.code == MERR_NOMEM || !db_ok(s->env->db)) {
+	if (why.code != MERR_STATE) {	/* not a refusal: out of memory,
+					   no access, the database gone */
 		*e = why;
 		return -1;
 	}

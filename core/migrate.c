@@ -247,6 +247,23 @@ migrate_status(const struct mig_env *env, struct migrate_result *res,
 	res->op = "status";
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
+	rc = mstate_rows(&s, res, e);
+	if (rc == 0)
+		rc = mstate_broken(&s, res, e);
+	mstate_release(&s);
+	return rc;
+}
+
+int
+migrate_check_status(const struct mig_env *env, struct migrate_result *res,
+    struct merr *e)
+{
+	struct mstate s;
+	int rc;
+
+	res->op = "status";
+	if (mstate_load(&s, env, 0, e) == -1)
+		return -1;
 	rc = mstate_as_adopted(&s, res, e);
 	if (rc == 0)
 		rc = mstate_rows(&s, res, e);

@@ -108,6 +108,17 @@ json_t	*migrate_result_to_json(const struct migrate_result *);
 int	migrate_status(const struct mig_env *, struct migrate_result *,
 	    struct merr *);
 /*
+ * status for a check that changes nothing (migrated --check): where
+ * migrated has no table yet, the versions its first run will adopt from
+ * another tool's history (mstate_first()) count as applied, in memory
+ * only (applied_at NULL, applied_by the tool's name), and res->notice
+ * says so; a history that run would refuse (MERR_STATE: dirty, several
+ * tools) is named in res->notice, every file still pending.  Nothing that
+ * decides what to run reads it: they adopt first, or meet the refusal.
+ */
+int	migrate_check_status(const struct mig_env *, struct migrate_result *,
+	    struct merr *);
+/*
  * Parse every rollback not parsed yet, so that env->cache knows which do
  * not parse (the daemon does it at start and when the folder changes).
  * A rollback that does not parse is no error here; -1 only when out of

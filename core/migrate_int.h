@@ -28,11 +28,11 @@ int	mstate_load(struct mstate *, const struct mig_env *, int flags,
  * history, before the first mutation (res may be NULL) */
 int	mstate_first(struct mstate *, struct migrate_result *, struct merr *);
 /*
- * migadopt.c, for a read (status, check): where migrated has no table
+ * migadopt.c, for migrate_check_status(): where migrated has no table
  * yet, the rows its first run would record from another tool's history
  * (mstate_first()), in s->trk only, and res->notice saying so.  A
- * history that run would refuse leaves s as it is, the refusal in
- * res->notice.  -1 only when out of memory or the database fails.
+ * history that run would refuse (MERR_STATE) leaves s as it is, the
+ * refusal in res->notice; any other failure is -1 with e.
  */
 int	mstate_as_adopted(struct mstate *, struct migrate_result *,
 	    struct merr *);

@@ -49,7 +49,7 @@ check_run(const struct config *cfg, struct check_verdict *v,
 	if ((rc = db_connect(&db, cfg->database, "migrated check", e)) == 0) {
 		rc = t1_call(&env, T1_PLAN_ONLY, NULL, &p, e);
 		if (rc == 0)
-			rc = migrate_status(&env, &r, e);
+			rc = migrate_check_status(&env, &r, e);
 		if (rc == 0 && r.notice)	/* another tool's history */
 			log_info("check: %s", r.notice);
 		if (rc == 0)

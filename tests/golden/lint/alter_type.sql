@@ -6,3 +6,4 @@ ALTER TABLE accounts ALTER COLUMN seen_at TYPE timestamp with time zone;
 ALTER TABLE accounts ALTER COLUMN id TYPE bigint;
 ALTER TABLE accounts ALTER COLUMN code TYPE varchar(8) USING left(code, 8);
 ALTER TABLE accounts ALTER COLUMN flag TYPE char(2);
+ALTER TABLE accounts ALTER COLUMN tags TYPE varchar(64)[];
