@@ -237,17 +237,21 @@ mstate_broken(const struct mstate *s, struct migrate_result *res,
 	return 0;
 }
 
-int
-migrate_status(const struct mig_env *env, struct migrate_result *res,
-    struct merr *e)
+/* status; adopted: as migrate_check_status() reads it */
+static int
+status_read(const struct mig_env *env, int adopted,
+    struct migrate_result *res, struct merr *e)
 {
 	struct mstate s;
-	int rc;
+	int rc = 0;
 
 	res->op = "status";
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
-	rc = mstate_rows(&s, res, e);
+	if (adopted)
+		rc = mstate_as_adopted(&s, res, e);
+	if (rc == 0)
+		rc = mstate_rows(&s, res, e);
 	if (rc == 0)
 		rc = mstate_broken(&s, res, e);
 	mstate_release(&s);
@@ -255,22 +259,17 @@ migrate_status(const struct mig_env *env, struct migrate_result *res,
 }
 
 int
+migrate_status(const struct mig_env *env, struct migrate_result *res,
+    struct merr *e)
+{
+	return status_read(env, 0, res, e);
+}
+
+int
 migrate_check_status(const struct mig_env *env, struct migrate_result *res,
     struct merr *e)
 {
-	struct mstate s;
-	int rc;
-
-	res->op = "status";
-	if (mstate_load(&s, env, 0, e) == -1)
-		return -1;
-	rc = mstate_as_adopted(&s, res, e);
-	if (rc == 0)
-		rc = mstate_rows(&s, res, e);
-	if (rc == 0)
-		rc = mstate_broken(&s, res, e);
-	mstate_release(&s);
-	return rc;
+	return status_read(env, 1, res, e);
 }
 
 int
