@@ -391,7 +391,6 @@ tracking_digest_read(struct db *d, struct trk_digest *t, int *sure)
 	*sure = !t->failed && t->digest[0] != '\0';
 }
 
-
 void
 tracking_release(struct tracking *t)
 {

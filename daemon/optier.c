@@ -283,9 +283,9 @@ tier2_folder(struct opctx *x)
 
 	if (x->looked)
 		return 1;
+	/* ops_run() forgets the start's read once the first job ends */
 	preloaded = x->o->preload_ms &&
 	    mtime_now_ms() - x->o->preload_ms < PRELOAD_LOOK_MS;
-	x->o->preload_ms = 0;
 	if (!fgate_quiet(&x->o->gate, dir)) {
 		merr_clear(&ignore);
 		if (!preloaded && migset_refresh(&x->o->cache, dir, &changed,
