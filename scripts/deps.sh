@@ -8,6 +8,7 @@ set -eu
 
 PKGS="gcc make pkg-config libc6-dev libpq-dev libuv1-dev libyaml-dev
 libpg-query-dev libjansson-dev libcmocka-dev libssl-dev zlib1g-dev
+postgresql-server-dev-all libkrb5-dev libldap-dev
 postgresql postgresql-client util-linux procps pgbouncer
 systemd man-db strace python3 stress-ng patroni python3-etcd etcd-server
 prometheus prometheus-node-exporter"
