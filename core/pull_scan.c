@@ -189,15 +189,20 @@ static const char q_scan[] =
     "  THEN 'STATISTICS ' || a.attstattarget END, CASE WHEN"
     "  a.attstorage <> t.typstorage THEN 'STORAGE ' || a.attstorage::text END,"
     "  CASE WHEN a.attcompression <> '' THEN 'COMPRESSION ' ||"
-    "  a.attcompression::text END, CASE WHEN a.attoptions IS NOT NULL"
-    "  THEN 'SET (' || array_to_string(a.attoptions, ', ') || ')' END)"
+    "  a.attcompression::text END, CASE WHEN ao.opts IS NOT NULL"
+    "  THEN 'SET (' || array_to_string(ao.opts, ', ') || ')' END)"
     " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
     " JOIN sc n ON n.oid = c.relnamespace"
     " JOIN pg_type t ON t.oid = a.atttypid"
+    /* the options ALTER COLUMN ... SET gave: PostgreSQL 15.20 keeps a
+       pg_attver=N of its own in every column's (pg_dump leaves it out) */
+    " CROSS JOIN LATERAL (SELECT array_agg(o) AS opts"
+    "  FROM unnest(a.attoptions) o"
+    "  WHERE split_part(o, '=', 1) <> 'pg_attver') ao"
     " WHERE a.attnum > 0 AND NOT a.attisdropped AND"
     "  ((c.relkind IN ('r', 'p') AND (a.attstattarget >= 0 OR"
     "  a.attstorage <> t.typstorage OR a.attcompression <> '' OR"
-    "  a.attoptions IS NOT NULL)) OR"
+    "  ao.opts IS NOT NULL)) OR"
     /* an index column's ALTER INDEX ... ALTER COLUMN n SET STATISTICS */
     "  (c.relkind = 'i' AND a.attstattarget >= 0))"
     /* table and index storage */
