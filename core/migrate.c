@@ -18,7 +18,11 @@ mstate_release(struct mstate *s)
 	if (s->set == &s->own)
 		migset_release(&s->own);
 	s->set = NULL;
-	tracking_release(&s->trk);
+	if (s->trk_borrowed)
+		memset(&s->trk, 0, sizeof(s->trk));
+	else
+		tracking_release(&s->trk);
+	s->trk_borrowed = 0;
 	if (s->locked && s->env->lockdb) {
 		db_unlock(s->env->lockdb, NULL);
 	}
@@ -59,7 +63,11 @@ mstate_load(struct mstate *s, const struct mig_env *env, int flags,
 		if (migset_load(s->set, env->cfg->migrations_dir, e) == -1)
 			goto fail;
 	}
-	if (env->db && tracking_load(env->db, env->cfg, &s->trk, e) == -1)
+	if (!mutate && (flags & MST_TRK_READ) && env->trk_read) {
+		s->trk = *env->trk_read;
+		s->trk_borrowed = 1;
+	} else if (env->db && tracking_load(env->db, env->cfg, &s->trk,
+	    e) == -1)
 		goto fail;
 	if (mutate && (flags & MST_NOADOPT))
 		return 0;	/* the caller decides (migadopt.c) */
@@ -246,7 +254,8 @@ status_read(const struct mig_env *env, int adopted,
 	int rc = 0;
 
 	res->op = "status";
-	if (mstate_load(&s, env, 0, e) == -1)
+	/* the adopted view adds rows: never to a table borrowed */
+	if (mstate_load(&s, env, adopted ? 0 : MST_TRK_READ, e) == -1)
 		return -1;
 	if (adopted)
 		rc = mstate_as_adopted(&s, res, e);
@@ -413,7 +422,7 @@ applied_unchanged(const struct migration *m, const struct trk_row *t)
 
 int
 migrate_check_pending(const struct mig_env *env, size_t *nrun,
-    struct merr *e)
+    struct tracking *keep, struct merr *e)
 {
 	struct mstate s;
 	size_t i;
@@ -442,6 +451,10 @@ migrate_check_pending(const struct mig_env *env, size_t *nrun,
 			goto out;
 	}
 	rc = 0;
+	if (keep) {
+		*keep = s.trk;
+		memset(&s.trk, 0, sizeof(s.trk));
+	}
 out:
 	for (i = 0; i < s.set->n; i++)
 		s.set->v[i].up.stop = NULL;

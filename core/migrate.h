@@ -250,10 +250,11 @@ int	migrate_check(const struct mig_env *, struct merr *);
  * tracked one parsed when it ran and is only read and hashed (the
  * daemon's start; it parses those later, off the start's path).  A
  * rollback is not parsed here (migrate_parse_rollbacks()).  *nrun: how
- * many may run.
+ * many may run.  keep (may be NULL): a zeroed struct tracking that
+ * receives the table as read (the caller's; tracking_release()).
  */
 int	migrate_check_pending(const struct mig_env *, size_t *nrun,
-	    struct merr *);
+	    struct tracking *keep, struct merr *);
 /* Local: no database.  See migset_create(). */
 int	migrate_create(const char *dir, const char *name, time_t now,
 	    struct migrate_result *, struct merr *);

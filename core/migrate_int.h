@@ -13,7 +13,8 @@ struct mstate {
 	const struct mig_env	*env;
 	struct migset		 own;	/* when env->cache is NULL */
 	struct migset		*set;	/* own or env->cache */
-	struct tracking		 trk;
+	struct tracking		 trk;	/* owned, or env->trk_read's */
+	int			 trk_borrowed;
 	int			 locked;
 };
 
@@ -21,6 +22,9 @@ struct mstate {
 #define MST_MUTATE	1	/* lock, create the table, adopt (below) */
 #define MST_NOADOPT	2	/* with MST_MUTATE: neither mstate_first()
 				   nor the table created */
+#define MST_TRK_READ	4	/* without MST_MUTATE: env->trk_read, when
+				   given, is the table (borrowed: nothing
+				   may change s->trk) */
 
 int	mstate_load(struct mstate *, const struct mig_env *, int flags,
 	    struct merr *);

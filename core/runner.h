@@ -100,6 +100,8 @@ struct progress {
 typedef void (*progress_fn)(void *arg, const struct progress *);
 
 /* Everything an operation needs from its caller; all borrowed. */
+struct tracking;
+
 struct mig_env {
 	const struct config	*cfg;
 	struct db		*db;	/* the work connection, idle */
@@ -133,6 +135,12 @@ struct mig_env {
 	 * it is used as it is.
 	 */
 	int			 cache_fresh;
+	/*
+	 * Optional: the tracking table as this job read it moments ago
+	 * (migrate_check_pending()'s keep), which migrate_status() uses
+	 * instead of reading it again.  NULL: read.
+	 */
+	const struct tracking	*trk_read;
 	/* Fault injection for tests (work.h, fault); NULL otherwise. */
 	void			(*fault)(void *arg, const char *point);
 	void			*fault_arg;

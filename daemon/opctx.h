@@ -18,6 +18,7 @@
 #include "migrate.h"
 #include "model.h"
 #include "pending.h"
+#include "tracking.h"
 
 struct ops {
 	struct db	 lockdb;	/* idle connection for the lock */
@@ -27,6 +28,10 @@ struct ops {
 	char		*audit_for;	/* database + table it was set for */
 	int		 started;	/* daemon.start recorded */
 	int		 checked;	/* the start's folder check passed */
+	struct tracking	 start_trk;	/* the table as that check read it,
+					   for the start's status (once);
+					   has_start_trk: there is one */
+	int		 has_start_trk;
 	long long	 head_id;	/* the audit head recorded last */
 	int		 head_gone;	/* its row vanished: said so, kept */
 	struct migset	 cache;		/* the folder, re-read only on change */

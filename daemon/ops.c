@@ -47,6 +47,7 @@ ops_free(struct ops *o)
 	db_close(&o->lockdb);
 	free(o->lockinfo);
 	migset_release(&o->cache);
+	tracking_release(&o->start_trk);
 	fgate_release(&o->gate);
 	pending_release(&o->pending);
 	if (o->audit_ready)

@@ -337,7 +337,19 @@ tier2_env(struct opctx *x, struct mig_env *env, int locking,
 	return rc;
 }
 
-/* Tier 2's status into the job's summary. */
+/* The start's read of the tracking table, no longer the table's state. */
+static void
+start_trk_drop(struct ops *o)
+{
+	tracking_release(&o->start_trk);
+	o->has_start_trk = 0;
+}
+
+/*
+ * Tier 2's status into the job's summary.  The first start's takes the
+ * tracking table as its folder check read it (start_check()), unless
+ * its takeover may have changed it: nothing between writes to it.
+ */
 static int
 tier2_status(struct opctx *x, struct merr *e)
 {
@@ -347,10 +359,13 @@ tier2_status(struct opctx *x, struct merr *e)
 
 	migrate_result_init(&r);
 	tier2_env(x, &env, 0, e);
+	if (x->o->has_start_trk)
+		env.trk_read = &x->o->start_trk;
 	if ((rc = migrate_status(&env, &r, e)) == 0 &&
 	    (rc = t2_summary_from(&x->j->res.t2, &r, e)) == 0)
 		x->j->res.has_t2 = 1;
 	migrate_result_release(&r);
+	start_trk_drop(x->o);
 	return rc;
 }
 
@@ -480,6 +495,7 @@ tier2_takeover(struct opctx *x, struct merr *e)
 	tier2_env(x, &env, 0, e);
 	if (migrate_takeover_needed(&env, &need, NULL, &why) == 0 && !need)
 		return 0;
+	start_trk_drop(x->o);	/* the table may change here */
 	migrate_result_init(&r);
 	if (why.code == 0 && tier2_env(x, &env, 1, &why) == 0 &&
 	    migrate_takeover(&env, &r, &why) == 0)
@@ -575,8 +591,10 @@ start_check(struct opctx *x, size_t *nrun, struct merr *e)
 	merr_clear(&why);
 	if (ops_worker(x, &why) == 0) {
 		tier2_env(x, &env, 0, e);
-		if (migrate_check_pending(&env, nrun, e) == 0) {
+		if (migrate_check_pending(&env, nrun, &x->o->start_trk,
+		    e) == 0) {
 			x->o->checked = 1;
+			x->o->has_start_trk = 1;
 			return 0;
 		}
 		if (e->code == MERR_INPUT || e->code == MERR_NOMEM ||
@@ -659,7 +677,7 @@ tier2_rollbacks(struct opctx *x, struct merr *e)
  * tier-2 status; pending enhancements applied when the config says so.
  */
 static int
-op_start(struct opctx *x, enum start_kind kind, struct merr *e)
+op_start_steps(struct opctx *x, enum start_kind kind, struct merr *e)
 {
 	char detail[300];
 
@@ -698,6 +716,16 @@ op_start(struct opctx *x, enum start_kind kind, struct merr *e)
 	    x->j->res.t2.npending > 0)
 		return tier2_autoup(x, e);
 	return 0;
+}
+
+/* The start's read of the tracking table lives for this job only. */
+static int
+op_start(struct opctx *x, enum start_kind kind, struct merr *e)
+{
+	int rc = op_start_steps(x, kind, e);
+
+	start_trk_drop(x->o);
+	return rc;
 }
 
 int
