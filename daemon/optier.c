@@ -492,6 +492,10 @@ tier2_takeover(struct opctx *x, struct merr *e)
 	int need, rc = 0;
 
 	merr_clear(&why);
+	/* the start's check read migrated's own table: nothing to take */
+	if (x->o->has_start_trk && x->o->start_trk.exists &&
+	    !x->o->start_trk.legacy)
+		return 0;
 	tier2_env(x, &env, 0, e);
 	if (migrate_takeover_needed(&env, &need, NULL, &why) == 0 && !need)
 		return 0;
