@@ -141,11 +141,14 @@ $(BUILD)/migrated: $(DAEMON_OBJ) $(LIB) $(DAEMON_PQ)
 	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) $(SANFLAGS) -o $@ $(DAEMON_OBJ) $(LIB) \
 	    $(DAEMON_PQ) $(DAEMON_STATIC) $(DAEMON_LIBS)
 
-# remade when libpq is upgraded: the archive is newer
-$(BUILD)/libpq_in.o: scripts/libpq_in.sh \
-    $(wildcard $(shell pg_config --libdir 2>/dev/null)/libpq.a)
+# remade when one of the archives it is made of, or from, is upgraded
+PQ_IN_FROM = $(wildcard $(shell pg_config --libdir 2>/dev/null)/libpq.a \
+	$(addprefix $(shell pg_config --pkglibdir 2>/dev/null)/, \
+	libpgcommon_shlib.a libpgport_shlib.a) \
+	$(shell $(CC) -print-file-name=libpg_query.a 2>/dev/null))
+$(BUILD)/libpq_in.o: scripts/libpq_in.sh $(PQ_IN_FROM)
 	@mkdir -p $(dir $@)
-	CC=$(CC) scripts/libpq_in.sh $@
+	CC="$(CC)" scripts/libpq_in.sh $@
 
 $(BUILD)/migratectl: $(CTL_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) $(SANFLAGS) -o $@ $(CTL_OBJ) $(LIB) \
@@ -158,7 +161,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 # daemon/lazylib.c alone, without libpq: the libraries it loads, and
 # libraries that are not there
 $(BUILD)/tests/test_lazylib: $(BUILD)/tests/unit/test_lazylib.o \
-    $(BUILD)/daemon/lazylib.o
+    $(BUILD)/daemon/lazylib.o $(LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lpthread
 $(BUILD)/tests/lazylib_absent.o: daemon/lazylib.c
 	@mkdir -p $(dir $@)
@@ -166,7 +169,8 @@ $(BUILD)/tests/lazylib_absent.o: daemon/lazylib.c
 	    -DLAZY_GSSAPI_SONAME='"libmigrated-absent-gssapi.so.0"' \
 	    -DLAZY_LDAP_SONAME='"libmigrated-absent-ldap.so.0"' -c -o $@ $<
 $(BUILD)/tests/test_lazylib_absent: \
-    $(BUILD)/tests/unit/test_lazylib_absent.o $(BUILD)/tests/lazylib_absent.o
+    $(BUILD)/tests/unit/test_lazylib_absent.o $(BUILD)/tests/lazylib_absent.o \
+    $(LIB)
 	$(CC) $(SANFLAGS) -o $@ $^ $(CMOCKA_LIBS) -lpthread
 
 $(BUILD)/tests/golden/golden.o: CFLAGS += -DGOLDEN_DIR='"$(CURDIR)/tests/golden"'

@@ -196,8 +196,8 @@ static const char q_scan[] =
     " JOIN pg_type t ON t.oid = a.atttypid"
     /* the options ALTER COLUMN ... SET gave: PostgreSQL 15.20 keeps a
        pg_attver=N of its own in every column's (pg_dump leaves it out) */
-    " CROSS JOIN LATERAL (SELECT array_agg(o) AS opts"
-    "  FROM unnest(a.attoptions) o"
+    " CROSS JOIN LATERAL (SELECT array_agg(o ORDER BY i) AS opts"
+    "  FROM unnest(a.attoptions) WITH ORDINALITY u(o, i)"
     "  WHERE split_part(o, '=', 1) <> 'pg_attver') ao"
     " WHERE a.attnum > 0 AND NOT a.attisdropped AND"
     "  ((c.relkind IN ('r', 'p') AND (a.attstattarget >= 0 OR"

@@ -12,9 +12,11 @@
  * So libpq's calls land here, and the library is loaded the first time:
  * all its functions resolved, or none (a library without one of them is
  * not one libpq was built for).  Without it, each call fails as the
- * library does when it has nothing to offer, and the error libpq reports
- * names the library and why it was not loaded (gss_display_status(),
- * ldap_err2string()).
+ * library does when it has nothing to offer: gssencmode=prefer goes on
+ * without GSSAPI, as without a credential cache; GSSAPI authentication
+ * fails with why the library was not loaded (gss_display_status()); an
+ * ldap:// service line fails as libpq says ("could not create LDAP
+ * structure"), and the daemon's log says why (a warning, once).
  *
  * The names are the sonames libpq.so is linked to on Debian 12 (objdump
  * -p); tests/unit/test_lazylib.c calls through each library.  Built only
@@ -29,6 +31,8 @@
 
 #include <gssapi/gssapi.h>
 #include <ldap.h>
+
+#include "log.h"
 
 #ifndef LAZY_GSSAPI_SONAME
 #define LAZY_GSSAPI_SONAME	"libgssapi_krb5.so.2"
@@ -94,14 +98,16 @@ lazy_gss_load(void)
 	int ok = 1;
 
 	h = lazy_open(LAZY_GSSAPI_SONAME, l->why, sizeof(l->why));
-	if (h == NULL)
-		return;
-	GSS_FUNCS(RESOLVE)
-	if (!ok) {
+	if (h != NULL) {
+		GSS_FUNCS(RESOLVE)
+		if (ok) {
+			l->loaded = 1;
+			return;
+		}
 		lazy_incomplete(h, LAZY_GSSAPI_SONAME, l->why, sizeof(l->why));
-		return;
 	}
-	l->loaded = 1;
+	/* gssencmode=prefer asks at every TCP connection: not a warning */
+	log_debug("no GSSAPI: %s", l->why);
 }
 
 static void
@@ -112,14 +118,16 @@ lazy_ldap_load(void)
 	int ok = 1;
 
 	h = lazy_open(LAZY_LDAP_SONAME, l->why, sizeof(l->why));
-	if (h == NULL)
-		return;
-	LDAP_FUNCS(RESOLVE)
-	if (!ok) {
+	if (h != NULL) {
+		LDAP_FUNCS(RESOLVE)
+		if (ok) {
+			l->loaded = 1;
+			return;
+		}
 		lazy_incomplete(h, LAZY_LDAP_SONAME, l->why, sizeof(l->why));
-		return;
 	}
-	l->loaded = 1;
+	log_warnx("an ldap:// line of pg_service.conf cannot be "
+	    "looked up: %s", l->why);
 }
 
 static int
@@ -160,8 +168,11 @@ gss_acquire_cred(OM_uint32 *minor, gss_name_t name, OM_uint32 time_req,
     gss_OID_set mechs, gss_cred_usage_t usage, gss_cred_id_t *cred,
     gss_OID_set *actual, OM_uint32 *time_rec)
 {
-	if (!lazy_gss_ready())
+	if (!lazy_gss_ready()) {
+		if (cred)
+			*cred = GSS_C_NO_CREDENTIAL;
 		return lazy_gss_absent(minor);
+	}
 	return gss.gss_acquire_cred(minor, name, time_req, mechs, usage, cred,
 	    actual, time_rec);
 }
@@ -175,17 +186,25 @@ gss_delete_sec_context(OM_uint32 *minor, gss_ctx_id_t *ctx,
 	return gss.gss_delete_sec_context(minor, ctx, out);
 }
 
-/* Without the library, its status is why it is not there. */
+/*
+ * Without the library, a major status is why it is not there, and a
+ * minor one (always 0 then) says nothing: libpq shows both, and reads
+ * the buffer whatever the call returns.
+ */
 OM_uint32
 gss_display_status(OM_uint32 *minor, OM_uint32 status, int type,
     gss_OID mech, OM_uint32 *msg_ctx, gss_buffer_t out)
 {
+	static char none[] = "";
+
 	if (lazy_gss_ready())
 		return gss.gss_display_status(minor, status, type, mech,
 		    msg_ctx, out);
+	if (minor)
+		*minor = 0;
 	*msg_ctx = 0;
-	out->value = gss.why;
-	out->length = strlen(gss.why);
+	out->value = type == GSS_C_GSS_CODE ? gss.why : none;
+	out->length = strlen(out->value);
 	return GSS_S_COMPLETE;
 }
 
@@ -193,8 +212,11 @@ OM_uint32
 gss_import_name(OM_uint32 *minor, gss_buffer_t in, gss_OID type,
     gss_name_t *out)
 {
-	if (!lazy_gss_ready())
+	if (!lazy_gss_ready()) {
+		if (out)
+			*out = GSS_C_NO_NAME;
 		return lazy_gss_absent(minor);
+	}
 	return gss.gss_import_name(minor, in, type, out);
 }
 
@@ -205,8 +227,13 @@ gss_init_sec_context(OM_uint32 *minor, gss_cred_id_t cred,
     gss_OID *actual, gss_buffer_t out, OM_uint32 *ret_flags,
     OM_uint32 *time_rec)
 {
-	if (!lazy_gss_ready())
+	if (!lazy_gss_ready()) {
+		if (out) {
+			out->value = NULL;
+			out->length = 0;
+		}
 		return lazy_gss_absent(minor);
+	}
 	return gss.gss_init_sec_context(minor, cred, ctx, target, mech, flags,
 	    time_req, cb, in, actual, out, ret_flags, time_rec);
 }

@@ -30,8 +30,10 @@ struct ops {
 	int		 checked;	/* the start's folder check passed */
 	struct tracking	 start_trk;	/* the table as that check read it,
 					   for the start's status (once);
-					   has_start_trk: there is one */
+					   has_start_trk: there is one,
+					   read at start_trk_ms (mtime) */
 	int		 has_start_trk;
+	long		 start_trk_ms;
 	long long	 head_id;	/* the audit head recorded last */
 	int		 head_gone;	/* its row vanished: said so, kept */
 	struct migset	 cache;		/* the folder, re-read only on change */

@@ -259,6 +259,7 @@ tier2_lockdb(struct opctx *x, struct merr *e)
  * write the watch cannot see (through a hard link from elsewhere) is read.
  */
 #define PRELOAD_LOOK_MS		50
+#define START_TRK_MS		50	/* tier2_status() */
 
 /*
  * Is the folder's cache the folder?  Looked at once a job, at its first
@@ -347,8 +348,13 @@ start_trk_drop(struct ops *o)
 
 /*
  * Tier 2's status into the job's summary.  The first start's takes the
- * tracking table as its folder check read it (start_check()), unless
- * its takeover may have changed it: nothing between writes to it.
+ * tracking table as its folder check read it (start_check()), when that
+ * was less than START_TRK_MS ago and its takeover changed nothing: the
+ * start itself writes nothing to the table in between.  What another
+ * daemon wrote in those few ms shows at the next read, as it would had
+ * it come just after this one: the read once the daemon listens
+ * (latelisten.h), an up's own check.  A start that waited (tier 1 on a
+ * lock, a slow server) reads the table again.
  */
 static int
 tier2_status(struct opctx *x, struct merr *e)
@@ -359,7 +365,8 @@ tier2_status(struct opctx *x, struct merr *e)
 
 	migrate_result_init(&r);
 	tier2_env(x, &env, 0, e);
-	if (x->o->has_start_trk)
+	if (x->o->has_start_trk &&
+	    mtime_now_ms() - x->o->start_trk_ms < START_TRK_MS)
 		env.trk_read = &x->o->start_trk;
 	if ((rc = migrate_status(&env, &r, e)) == 0 &&
 	    (rc = t2_summary_from(&x->j->res.t2, &r, e)) == 0)
@@ -599,6 +606,7 @@ start_check(struct opctx *x, size_t *nrun, struct merr *e)
 		    e) == 0) {
 			x->o->checked = 1;
 			x->o->has_start_trk = 1;
+			x->o->start_trk_ms = mtime_now_ms();
 			return 0;
 		}
 		if (e->code == MERR_INPUT || e->code == MERR_NOMEM ||

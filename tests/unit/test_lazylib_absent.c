@@ -37,6 +37,13 @@ test_gss_unavailable(void **state)
 	assert_int_equal(gss_release_buffer(&minor, &msg), GSS_S_COMPLETE);
 	assert_null(msg.value);
 	assert_int_equal(msg.length, 0);
+	/* the minor status (0) says nothing: libpq prints both */
+	ctx = 1;
+	assert_int_equal(gss_display_status(&minor, 0, GSS_C_MECH_CODE,
+	    GSS_C_NO_OID, &ctx, &msg), GSS_S_COMPLETE);
+	assert_int_equal(ctx, 0);
+	assert_non_null(msg.value);
+	assert_int_equal(msg.length, 0);
 }
 
 static void
