@@ -99,9 +99,9 @@ struct progress {
 
 typedef void (*progress_fn)(void *arg, const struct progress *);
 
-/* Everything an operation needs from its caller; all borrowed. */
 struct tracking;
 
+/* Everything an operation needs from its caller; all borrowed. */
 struct mig_env {
 	const struct config	*cfg;
 	struct db		*db;	/* the work connection, idle */
