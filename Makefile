@@ -141,6 +141,7 @@ $(BUILD)/migrated: $(DAEMON_OBJ) $(LIB) $(DAEMON_PQ)
 	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) $(SANFLAGS) -o $@ $(DAEMON_OBJ) $(LIB) \
 	    $(DAEMON_PQ) $(DAEMON_STATIC) $(DAEMON_LIBS)
 
+ifeq ($(PQ_STATIC),yes)
 # remade when one of the archives it is made of, or from, is upgraded
 PQ_IN_FROM = $(wildcard $(shell pg_config --libdir 2>/dev/null)/libpq.a \
 	$(addprefix $(shell pg_config --pkglibdir 2>/dev/null)/, \
@@ -149,6 +150,7 @@ PQ_IN_FROM = $(wildcard $(shell pg_config --libdir 2>/dev/null)/libpq.a \
 $(BUILD)/libpq_in.o: scripts/libpq_in.sh $(PQ_IN_FROM)
 	@mkdir -p $(dir $@)
 	CC="$(CC)" scripts/libpq_in.sh $@
+endif
 
 $(BUILD)/migratectl: $(CTL_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) $(SANFLAGS) -o $@ $(CTL_OBJ) $(LIB) \

@@ -27,7 +27,7 @@ for f in "$libdir/libpq.a" "$libdir/libpq.so" \
 	exit 1
 done
 tmp=$out.tmp
-trap 'rm -f "$tmp".o "$tmp".api "$tmp".pgq "$tmp".keep' EXIT
+trap 'rm -f "$tmp".o "$tmp".api "$tmp".pgq "$tmp".keep "$tmp".out' EXIT
 ld -r -o "$tmp.o" --whole-archive "$libdir/libpq.a" --no-whole-archive \
     "$pkglibdir/libpgcommon_shlib.a" "$pkglibdir/libpgport_shlib.a"
 nm -D --defined-only "$libdir/libpq.so" | awk '{ sub(/@.*/, "", $3);
@@ -39,4 +39,6 @@ grep -qx PQconnectdbParams "$tmp.keep" || {
 	echo "libpq_in.sh: no libpq API found in $libdir/libpq.so" >&2
 	exit 1
 }
-objcopy --keep-global-symbols="$tmp.keep" "$tmp.o" "$out"
+# whole or not at all: make takes a file there as made
+objcopy --keep-global-symbols="$tmp.keep" "$tmp.o" "$tmp.out"
+mv "$tmp.out" "$out"
