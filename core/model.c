@@ -808,6 +808,25 @@ model_dir_empty(const char *dir)
 	return empty;
 }
 
+/*
+ * Every loader's end: references resolved; a failure is the input's
+ * (MERR_INPUT) and frees s, else s is *out.
+ */
+static int
+mload_done(struct schema *s, int rc, struct schema **out, struct merr *e)
+{
+	if (rc == 0)
+		rc = model_resolve(s, e);
+	if (rc == -1) {
+		if (e->code == MERR_CONFIG)
+			e->code = MERR_INPUT;
+		schema_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
 static int
 model_strcmp(const void *a, const void *b)
 {
@@ -863,16 +882,58 @@ model_load_dir(const char *dir, struct schema **out, struct merr *e)
 	}
 	schema_strv_free(files);
 	schema_memo_free(memo);
+	return mload_done(s, rc, out, e);
+}
+
+/* One model file given as text: SQL or YAML by its name. */
+static int
+mload_text(struct schema *s, struct sch_memo *memo,
+    const struct model_text *t, struct merr *e)
+{
+	struct ydoc y;
+	int rc;
+
+	if (model_is_sql(t->name))
+		return mload_sql(s, t->name, t->text, e);
+	rc = ydoc_load_string(&y, t->name, t->text, strlen(t->text), e);
 	if (rc == 0)
-		rc = model_resolve(s, e);
-	if (rc == -1) {
-		if (e->code == MERR_CONFIG)
-			e->code = MERR_INPUT;
+		rc = mload_ydoc(s, &y, memo, e);
+	ydoc_release(&y);
+	return rc;
+}
+
+static int
+model_text_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct model_text *)a)->name,
+	    ((const struct model_text *)b)->name);
+}
+
+int
+model_load_texts(const struct model_text *files, size_t n,
+    struct schema **out, struct merr *e)
+{
+	struct model_text *v;
+	struct sch_memo *memo = NULL;
+	struct schema *s = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL ||
+	    (s = schema_new()) == NULL || (memo = schema_memo_new()) == NULL) {
+		free(v);
 		schema_free(s);
-		return -1;
+		return mload_nomem(e);
 	}
-	*out = s;
-	return 0;
+	if (n)
+		memcpy(v, files, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), model_text_cmp);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (model_is_yaml(v[i].name) || model_is_sql(v[i].name))
+			rc = mload_text(s, memo, &v[i], e);
+	free(v);
+	schema_memo_free(memo);
+	return mload_done(s, rc, out, e);
 }
 
 int
@@ -890,14 +951,5 @@ model_load_string(const char *name, const char *text, struct schema **out,
 	if (rc == 0)
 		rc = mload_ydoc(s, &y, NULL, e);
 	ydoc_release(&y);
-	if (rc == 0)
-		rc = model_resolve(s, e);
-	if (rc == -1) {
-		if (e->code == MERR_CONFIG)
-			e->code = MERR_INPUT;
-		schema_free(s);
-		return -1;
-	}
-	*out = s;
-	return 0;
+	return mload_done(s, rc, out, e);
 }

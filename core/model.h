@@ -18,6 +18,19 @@
 int	model_load_dir(const char *dir, struct schema **out, struct merr *);
 
 /*
+ * The same of files given as text (a pull's, checked before anything is
+ * written: core/pull.c): name is the file's name in the folder (its kind,
+ * and errors' file); they load in the order of their names, and the
+ * names that are no model file are left out, as in a folder.
+ */
+struct model_text {
+	const char	*name;
+	const char	*text;
+};
+int	model_load_texts(const struct model_text *, size_t n,
+	    struct schema **out, struct merr *);
+
+/*
  * 1 when dir can be read and holds no model file (nothing for
  * model_load_dir() to load), else 0 (model_load_dir() says why not).
  */

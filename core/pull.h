@@ -80,13 +80,16 @@ void	pull_result_release(struct pull_result *);
 int	pull_run(struct db *, const char *dir, const struct pull_opts *,
 	    struct pull_result *, struct merr *);
 
-/* The files from the database, in memory (the daemon's half). */
+/*
+ * The files from the database, in memory (the daemon's half), checked to
+ * load back as models.
+ */
 int	pull_read(struct db *, const struct pull_opts *,
 	    struct pull_result *, struct merr *);
 /*
  * The files into dir (migratectl's half, core/pull_dir.c): refused when
- * dir holds anything but (with force) model files; loaded back before
- * it is renamed into place.
+ * dir holds anything but (with force) model files; written into a new
+ * folder beside it, then renamed into place.
  */
 int	pull_write(const char *dir, const struct pull_files *, int force,
 	    struct merr *);

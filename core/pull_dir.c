@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "model.h"
 #include "pull.h"
 
 static int
@@ -120,23 +119,6 @@ check_dir(const char *dir, int force, enum dir_state *st, struct merr *e)
 	return 0;
 }
 
-/* The written folder must load: a pull the loader refuses is our bug. */
-static int
-verify(const char *tmp, struct merr *e)
-{
-	struct schema *back;
-	struct merr le;
-
-	merr_clear(&le);
-	if (model_load_dir(tmp, &back, &le) == 0) {
-		schema_free(back);
-		return 0;
-	}
-	merr_set(e, MERR_INTERNAL, "the pulled models do not load: %s:%d:%d: "
-	    "%s", le.file, le.line, le.col, le.msg);
-	return -1;
-}
-
 /* tmp -> dir: a rename, or for --force an exchange with the old one. */
 static int
 install(const char *tmp, const char *dir, enum dir_state st, struct merr *e)
@@ -182,8 +164,6 @@ pull_write(const char *dir, const struct pull_files *files, int force,
 	}
 	for (size_t i = 0; rc == 0 && i < files->n; i++)
 		rc = write_file(tmp, files->v[i].name, files->v[i].text, e);
-	if (rc == 0)
-		rc = verify(tmp, e);
 	if (rc == 0)
 		rc = check_dir(dir, force, &st, e);	/* again, now */
 	if (rc == 0)

@@ -45,6 +45,21 @@ load(const char *sql, struct schema **out, struct merr *e)
 	return rc;
 }
 
+/* load() of the same files given as text (a pull's), out of order and
+   beside a file that is no model. */
+static int
+load_texts(const char *sql, struct schema **out, struct merr *e)
+{
+	const struct model_text v[] = {
+		{ "objects.sql", sql },
+		{ "PULL_NOTES.md", "# not a model: {{ [\n" },
+		{ "t.yaml", TABLE_YAML },
+	};
+
+	merr_clear(e);
+	return model_load_texts(v, sizeof(v) / sizeof(*v), out, e);
+}
+
 static void
 test_objects(void **state)
 {
@@ -275,14 +290,64 @@ test_errors(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		assert_int_equal(load(cases[i].sql, &s, &e), -1);
-		assert_null(s);
-		assert_int_equal(e.code, MERR_INPUT);
-		assert_string_equal(e.msg, cases[i].msg);
-		assert_int_equal(e.line, cases[i].line);
-		assert_int_equal(e.col, cases[i].col);
-		assert_non_null(strstr(e.file, "objects.sql"));
+		for (int mem = 0; mem < 2; mem++) {
+			assert_int_equal(mem ? load_texts(cases[i].sql, &s,
+			    &e) : load(cases[i].sql, &s, &e), -1);
+			assert_null(s);
+			assert_int_equal(e.code, MERR_INPUT);
+			assert_string_equal(e.msg, cases[i].msg);
+			assert_int_equal(e.line, cases[i].line);
+			assert_int_equal(e.col, cases[i].col);
+			assert_non_null(strstr(e.file, "objects.sql"));
+		}
 	}
+}
+
+/*
+ * Files given as text load as the same files in a folder do (a pull is
+ * checked so before it is written: core/pull.c); a YAML model's error
+ * names it, with line and column.
+ */
+static void
+test_load_texts(void **state)
+{
+	static const char sql[] = "CREATE VIEW v AS SELECT id FROM t;\n"
+	    "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql "
+	    "AS $$ SELECT x; $$;\n";
+	const struct model_text bad[] = {
+		{ "t.yaml", "table: t\ncolumns:\n  id: { type: int, "
+		    "primary_key: true }\n  owner: { type: text, nul: true }\n" },
+	};
+	struct schema *a, *b;
+	struct merr e;
+	char *qa, *qb;
+
+	(void)state;
+	assert_int_equal(load(sql, &a, &e), 0);
+	assert_int_equal(load_texts(sql, &b, &e), 0);
+	assert_int_equal(b->ntables, 1);
+	assert_string_equal(b->tables[0].name, "t");
+	assert_int_equal(b->tables[0].rls, a->tables[0].rls);
+	assert_int_equal(b->nobjs, 2);
+	assert_int_equal(b->nobjs, a->nobjs);
+	for (size_t i = 0; i < b->nobjs; i++) {
+		qa = sqlobj_create_sql(&a->objs[i], 1);
+		qb = sqlobj_create_sql(&b->objs[i], 1);
+		assert_string_equal(qb, qa);
+		assert_int_equal(b->objs[i].pos.line, a->objs[i].pos.line);
+		free(qa);
+		free(qb);
+	}
+	schema_free(a);
+	schema_free(b);
+
+	merr_clear(&e);
+	assert_int_equal(model_load_texts(bad, 1, &b, &e), -1);
+	assert_null(b);
+	assert_int_equal(e.code, MERR_INPUT);
+	assert_string_equal(e.file, "t.yaml");
+	assert_int_equal(e.line, 4);
+	assert_true(e.col > 0);
 }
 
 int
@@ -294,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_viewdef_equal),
 		cmocka_unit_test(test_mentions),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_load_texts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
