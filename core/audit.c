@@ -268,7 +268,7 @@ audit_privileges(struct db *db, const struct config *cfg,
 		return -1;
 	if (db_query(db, "SELECT pg_get_userbyid(c.relowner), current_user,"
 	    " pg_has_role(current_user, c.relowner, 'MEMBER') OR"
-	    " current_setting('is_superuser')::boolean,"
+	    " (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),"
 	    " has_schema_privilege($1, 'USAGE'),"
 	    " has_table_privilege(c.oid, 'INSERT'),"
 	    " has_table_privilege(c.oid, 'SELECT'),"
