@@ -18,10 +18,12 @@
 int	model_load_dir(const char *dir, struct schema **out, struct merr *);
 
 /*
- * The same of files given as text (a pull's, checked before anything is
+ * The same for files given as text (a pull's, checked before anything is
  * written: core/pull.c): name is the file's name in the folder (its kind,
- * and errors' file); they load in the order of their names, and the
- * names that are no model file are left out, as in a folder.
+ * and errors' file), text its whole content (a NUL ends it; neither is
+ * kept after the call); they load in the order of their names, and the
+ * names that are no model file are left out, as in a folder.  *out is
+ * the caller's (schema_free()).
  */
 struct model_text {
 	const char	*name;

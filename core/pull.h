@@ -14,10 +14,11 @@
  * a function, a trigger, a partitioned table, ...) is a note, and the
  * notes are written to PULL_NOTES.md in the folder as well as returned.
  *
- * The folder is written whole or not at all: the files go to a temporary
- * folder beside DIR, are loaded back with the model loader (a folder that
- * would not load is an internal error, never written), and the temporary
- * folder is then renamed to DIR.  DIR must not exist or be empty; with
+ * The files are loaded back with the model loader, in memory, before
+ * anything is written (pull_read(): a folder that would not load is an
+ * internal error, never written).  The folder is written whole or not at
+ * all: the files go to a temporary folder beside DIR, which is then
+ * renamed to DIR.  DIR must not exist or be empty; with
  * force it may hold model files only (*.yaml, *.yml, *.sql, PULL_NOTES.md),
  * which are replaced.
  *

@@ -97,7 +97,11 @@ op_pull(struct opctx *x, struct merr *e)
 
 	if (ops_connect(x, e) == -1)
 		return -1;
-	return pull_read(x->db, &o, &x->j->res.pull, e);
+	if (pull_read(x->db, &o, &x->j->res.pull, e) == 0)
+		return 0;
+	if (e->code == MERR_INTERNAL)	/* our bug: the client is not alone */
+		log_merr("pull", e);
+	return -1;
 }
 
 /* ---- tier 2 ---- */

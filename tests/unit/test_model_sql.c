@@ -51,9 +51,9 @@ static int
 load_texts(const char *sql, struct schema **out, struct merr *e)
 {
 	const struct model_text v[] = {
-		{ "objects.sql", sql },
-		{ "PULL_NOTES.md", "# not a model: {{ [\n" },
 		{ "t.yaml", TABLE_YAML },
+		{ "PULL_NOTES.md", "# not a model: {{ [\n" },
+		{ "objects.sql", sql },
 	};
 
 	merr_clear(e);
@@ -318,6 +318,10 @@ test_load_texts(void **state)
 		{ "t.yaml", "table: t\ncolumns:\n  id: { type: int, "
 		    "primary_key: true }\n  owner: { type: text, nul: true }\n" },
 	};
+	const struct model_text two[] = {
+		{ "b.yaml", "\ntabel: b\n" },
+		{ "a.yaml", "tabel: a\n" },
+	};
 	struct schema *a, *b;
 	struct merr e;
 	char *qa, *qb;
@@ -348,6 +352,12 @@ test_load_texts(void **state)
 	assert_string_equal(e.file, "t.yaml");
 	assert_int_equal(e.line, 4);
 	assert_true(e.col > 0);
+
+	/* in the order of their names, as a folder's: a.yaml's error */
+	merr_clear(&e);
+	assert_int_equal(model_load_texts(two, 2, &b, &e), -1);
+	assert_string_equal(e.file, "a.yaml");
+	assert_int_equal(e.line, 1);
 }
 
 int
