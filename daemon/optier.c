@@ -99,7 +99,7 @@ op_pull(struct opctx *x, struct merr *e)
 		return -1;
 	if (pull_read(x->db, &o, &x->j->res.pull, e) == 0)
 		return 0;
-	if (e->code == MERR_INTERNAL)	/* our bug: the client is not alone */
+	if (e->code == MERR_INTERNAL)	/* our bug: in the daemon's log too */
 		log_merr("pull", e);
 	return -1;
 }
