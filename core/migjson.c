@@ -23,6 +23,7 @@ mres_rows_clear(struct migrate_result *r)
 		free(r->rows[i].name);
 		free(r->rows[i].applied_at);
 		free(r->rows[i].applied_by);
+		free(r->rows[i].checksum);
 		free(r->rows[i].direction);
 		free(r->rows[i].error);
 	}

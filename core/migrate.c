@@ -119,6 +119,7 @@ mstate_pending(const struct migration *m, const struct trk_row *t)
 static int
 row_from_trk(struct migrate_row *w, const struct trk_row *t)
 {
+	w->checksum = t->checksum ? strdup(t->checksum) : NULL;
 	w->applied_at = t->applied_at ? strdup(t->applied_at) : NULL;
 	w->applied_by = t->applied_by ? strdup(t->applied_by) : NULL;
 	w->duration_ms = t->duration_ms;
@@ -341,13 +342,27 @@ validate_down(struct migration *m, int strict, struct migrate_result *res,
 	    ROLLBACK_HINT, e);
 }
 
+/* Is m's "version/checksum" in known? */
+static int
+known_has(const struct vlist *known, const struct migration *m)
+{
+	char key[MIG_VERSION_MAX + 1 + MIG_SHA256_HEX];
+
+	if (known->n == 0 || snprintf(key, sizeof(key), "%s/%s",
+	    m->version, m->checksum) >= (int)sizeof(key))
+		return 0;
+	return vlist_has(known, key);
+}
+
 /*
  * Parse every file of the set and check its nolint comments; the lint
- * findings go to res, or with res NULL are not looked for.
+ * findings go to res, or with res NULL are not looked for, nor for a
+ * file in known (may be NULL: migrate_validate_known(); its rollback's
+ * parse error is kept on the set only, as with res NULL).
  */
 static int
 validate_files(struct mstate *s, const struct mig_env *env, int strict,
-    struct migrate_result *res, struct merr *e)
+    const struct vlist *known, struct migrate_result *res, struct merr *e)
 {
 	size_t i;
 	int rc = -1;
@@ -361,11 +376,14 @@ validate_files(struct mstate *s, const struct mig_env *env, int strict,
 		s->set->v[i].up.stop = s->set->v[i].down.stop = env->stop;
 	if (migset_prepare_all(s->set, e) == -1)
 		goto out;
-	for (i = 0; i < s->set->n; i++)
-		if (lint_script(&s->set->v[i].up, res ? &res->lint : NULL,
-		    e) == -1 || validate_down(&s->set->v[i], strict, res,
-		    e) == -1)
+	for (i = 0; i < s->set->n; i++) {
+		struct migration *m = &s->set->v[i];
+		int quiet = res == NULL || (known && known_has(known, m));
+
+		if (lint_script(&m->up, quiet ? NULL : &res->lint, e) == -1 ||
+		    validate_down(m, strict, quiet ? NULL : res, e) == -1)
 			goto out;
+	}
 	rc = 0;
 out:
 	for (i = 0; i < s->set->n; i++)
@@ -377,13 +395,20 @@ int
 migrate_validate(const struct mig_env *env, int strict,
     struct migrate_result *res, struct merr *e)
 {
+	return migrate_validate_known(env, strict, NULL, res, e);
+}
+
+int
+migrate_validate_known(const struct mig_env *env, int strict,
+    const struct vlist *known, struct migrate_result *res, struct merr *e)
+{
 	struct mstate s;
 	int rc = -1;
 
 	res->op = "validate";
 	if (mstate_load(&s, env, 0, e) == -1)
 		return -1;
-	if (validate_files(&s, env, strict, res, e) == -1 ||
+	if (validate_files(&s, env, strict, known, res, e) == -1 ||
 	    mstate_rows(&s, res, e) == -1)
 		goto out;
 	rc = 0;
@@ -408,7 +433,7 @@ migrate_check(const struct mig_env *env, struct merr *e)
 	files.db = NULL;
 	if (mstate_load(&s, &files, 0, e) == -1)
 		return -1;
-	rc = validate_files(&s, &files, 0, NULL, e);
+	rc = validate_files(&s, &files, 0, NULL, NULL, e);
 	mstate_release(&s);
 	return rc;
 }

@@ -36,6 +36,7 @@
 #include "migset.h"
 #include "runner.h"
 #include "tracking.h"
+#include "vlist.h"
 
 struct migrate_opts {
 	int		 steps;		/* up/down N; 0: up all, down 1 */
@@ -61,6 +62,7 @@ struct migrate_row {
 	int		 drift;		/* applied checksum != file's */
 	int		 out_of_order;	/* pending, older than newest applied */
 	int		 has_rollback;
+	char		*checksum;	/* the table's: NULL unless applied */
 	char		*applied_at;	/* NULL unless applied */
 	char		*applied_by;
 	long		 duration_ms;
@@ -235,6 +237,18 @@ int	migrate_takeover_needed(const struct mig_env *, int *need,
  */
 int	migrate_validate(const struct mig_env *, int strict,
 	    struct migrate_result *, struct merr *);
+/*
+ * migrate_validate(), but no finding is looked for in a file whose
+ * "version/checksum" is in known (as t2_summary.clean: applied as the
+ * file is now, when the caller last read the table): the daemon's
+ * watcher, which reports on the files still to run (or changed since
+ * applied).  Every file is parsed all the same: a forward file's error
+ * fails, and a rollback's is kept on the set (status reads it), as
+ * migrate_check() does.
+ */
+int	migrate_validate_known(const struct mig_env *, int strict,
+	    const struct vlist *known, struct migrate_result *,
+	    struct merr *);
 /*
  * The errors of migrate_validate() without its findings, and never the
  * database: every file parsed (into env->cache when set), a forward

@@ -184,6 +184,7 @@ t2_summary_release(struct t2_summary *s)
 	for (size_t i = 0; i < s->nwarnings; i++)
 		free(s->warnings[i]);
 	free(s->warnings);
+	vlist_release(&s->clean);
 	t2_summary_init(s);
 }
 
@@ -242,6 +243,33 @@ t2_rows(struct t2_summary *s, const struct migrate_result *r)
 	return 0;
 }
 
+/* "version/checksum" of each applied as its file is (t2_summary.clean) */
+static int
+t2_clean(struct vlist *l, const struct migrate_result *r)
+{
+	char **v;
+	size_t i, n = 0;
+	int rc = -1;
+
+	if ((v = calloc(r->nrows ? r->nrows : 1, sizeof(*v))) == NULL)
+		return -1;
+	for (i = 0; i < r->nrows; i++) {
+		const struct migrate_row *w = &r->rows[i];
+
+		if (w->state != MIG_APPLIED || w->drift || !w->checksum)
+			continue;
+		if (asprintf(&v[n], "%s/%s", w->version, w->checksum) == -1)
+			goto out;
+		n++;
+	}
+	rc = vlist_make(l, (const char *const *)v, n);
+out:
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return rc;
+}
+
 /* The rollback-syntax findings, "file:line:col: message". */
 static int
 t2_warnings(struct t2_summary *s, const struct migrate_result *r)
@@ -279,7 +307,8 @@ t2_summary_from(struct t2_summary *s, const struct migrate_result *r,
 	s->missing = r->nmissing;
 	s->out_of_order = r->nooo;
 	s->dirty_count = r->ndirty;
-	if (t2_rows(s, r) == -1 || t2_warnings(s, r) == -1) {
+	if (t2_rows(s, r) == -1 || t2_warnings(s, r) == -1 ||
+	    t2_clean(&s->clean, r) == -1) {
 		t2_summary_release(s);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}

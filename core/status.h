@@ -21,6 +21,7 @@
 #include "migrate.h"
 #include "plan.h"
 #include "tier1.h"
+#include "vlist.h"
 
 #define T1_PROBLEMS_MAX		20	/* refused and drift items kept */
 #define CHECK_PROBLEMS_MAX	6
@@ -64,6 +65,9 @@ struct t2_summary {
 	char		**warnings;	/* "file:line:col: message" of each
 					   rollback known not to parse */
 	size_t		 nwarnings;
+	struct vlist	 clean;		/* "version/checksum" of each
+					   applied as its file was then:
+					   not dirty, no drift */
 };
 
 /* check: clean, or what is not. */

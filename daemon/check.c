@@ -5,12 +5,15 @@
 #include "lint.h"
 #include "log.h"
 #include "migrate.h"
+#include "status.h"
 
 void
-check_init(struct check *c, uv_loop_t *loop, check_done_fn done, void *arg)
+check_init(struct check *c, uv_loop_t *loop, const struct t2_summary *t2,
+    check_done_fn done, void *arg)
 {
 	memset(c, 0, sizeof(*c));
 	c->loop = loop;
+	c->t2 = t2;
 	c->done = done;
 	c->arg = arg;
 	c->req.data = c;
@@ -30,8 +33,8 @@ check_work(uv_work_t *req)
 	env.stop = &c->stop;
 	merr_clear(&c->err);
 	migrate_result_init(&r);
-	c->rc = c->linting ? migrate_validate(&env, 0, &r, &c->err) :
-	    migrate_check(&env, &c->err);
+	c->rc = c->linting ? migrate_validate_known(&env, 0, &c->known, &r,
+	    &c->err) : migrate_check(&env, &c->err);
 	/* the findings go to the loop, which logs them */
 	c->lint = r.lint;
 	lint_list_init(&r.lint);
@@ -54,6 +57,7 @@ check_after(uv_work_t *req, int status)
 	c->next = NULL;
 	cfgref_put(c->cfg);
 	c->cfg = NULL;
+	vlist_release(&c->known);
 	if (status == 0 && !c->stop && (c->linting || next == NULL)) {
 		for (size_t i = 0; i < c->lint.n; i++) {
 			const struct lint_finding *f = &c->lint.v[i];
@@ -77,8 +81,14 @@ check_run(struct check *c, struct cfgref *cfg, int lint)
 	c->cfg = cfg;
 	c->linting = lint;
 	c->running = 1;
+	/* out of memory: every file's findings, as without a status */
+	if (lint && c->t2 && c->t2->available &&
+	    vlist_copy(&c->known, &c->t2->clean) == -1)
+		log_warnx("lint: out of memory: the applied files' findings "
+		    "are logged too");
 	if ((rc = uv_queue_work(c->loop, &c->req, check_work,
 	    check_after)) != 0) {
+		vlist_release(&c->known);
 		c->running = 0;
 		c->cfg = NULL;
 		log_warnx("cannot validate the migrations folder: %s",

@@ -18,8 +18,10 @@
 
 #include "err.h"
 #include "job.h"
+#include "vlist.h"
 
 struct check;
+struct t2_summary;
 /*
  * rc 0: every file parses (e unset); -1: e says what (loop thread).
  * lint: the check linted (a changed folder's), or not (check_start()).
@@ -38,14 +40,24 @@ struct check {
 	int			 rc;
 	struct merr		 err;
 	struct lint_list	 lint;
+	/* the versions applied, as the loop knew them when it started */
+	struct vlist		 known;
+	const struct t2_summary	*t2;		/* the loop's, or NULL */
 	check_done_fn		 done;
 	void			*arg;
 };
 
-void	check_init(struct check *, uv_loop_t *, check_done_fn, void *arg);
+/*
+ * t2 (may be NULL): the daemon's last tier-2 status, read on the loop
+ * thread as each linting check starts: a version it says is applied as
+ * its files are gets no finding logged (migrate_validate_known()).
+ */
+void	check_init(struct check *, uv_loop_t *, const struct t2_summary *t2,
+	    check_done_fn, void *arg);
 /*
  * Validate the folder of cfg now, or once the running check ends; with
- * lint, the findings are logged as warnings (a changed folder), without
+ * lint, the findings of the files not applied yet are logged as warnings
+ * (a changed folder: `migratectl validate` lists every file's), without
  * only the errors count (the files the start did not parse: daemon.c),
  * and a check that runs already covers it.
  */

@@ -851,7 +851,7 @@ daemon_handles(struct migrated *m)
 	dblisten_init(&m->listen, m->loop, m->origin, daemon_changed_cb,
 	    daemon_listen_lost, m);
 	latelisten_init(&m->late, m->loop, daemon_listen_late_done, m);
-	check_init(&m->check, m->loop, daemon_check_done, m);
+	check_init(&m->check, m->loop, &m->st.t2, daemon_check_done, m);
 	reload_init(&m->reload, m->loop, m->config_path, &m->overrides,
 	    daemon_reload_parsed, m);
 }
