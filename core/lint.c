@@ -1,4 +1,5 @@
 /* lint.c - hazard rules over pg_query_parse JSON trees (jansson). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +63,15 @@ struct lint_run {
 	int			 nomem;
 };
 
+static void finding(struct lint_run *, enum lint_rule, const char *hint,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 static void
 finding(struct lint_run *r, enum lint_rule rule, const char *hint,
-    const char *fmt, const char *arg)
+    const char *fmt, ...)
 {
 	struct lint_finding *f, *nv;
+	va_list ap;
 
 	if (r->silenced & (1u << rule))
 		return;
@@ -83,7 +88,9 @@ finding(struct lint_run *r, enum lint_rule rule, const char *hint,
 	f->line = r->st->line;
 	f->col = r->st->col;
 	f->stmt = r->stmt;
-	snprintf(f->message, sizeof(f->message), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	va_end(ap);
 	snprintf(f->hint, sizeof(f->hint), "%s (silence with "
 	    "'-- migrated:nolint %s')", hint, rule_names[rule]);
 }
@@ -147,19 +154,23 @@ lint_add_column(struct lint_run *r, json_t *cmd, const char *t)
 	json_t *cd = json_object_get(json_object_get(cmd, "def"),
 	    "ColumnDef");
 	json_t *cons = json_object_get(cd, "constraints");
+	const char *col = json_string_value(json_object_get(cd, "colname"));
 
+	/* one ALTER TABLE may add several: each named */
+	if (col == NULL)
+		col = "?";
 	if (!json_is_true(json_object_get(cmd, "missing_ok")))
 		finding(r, LINT_ADD_COLUMN_IDEMPOTENT, "write ADD COLUMN IF "
 		    "NOT EXISTS: tier 1 may already have created the column",
-		    "ADD COLUMN on \"%s\" without IF NOT EXISTS is not "
-		    "idempotent", t);
+		    "ADD COLUMN \"%s\" on \"%s\" without IF NOT EXISTS is "
+		    "not idempotent", col, t);
 	if (has_contype(cons, "CONSTR_NOTNULL") &&
 	    !has_contype(cons, "CONSTR_DEFAULT") &&
 	    !json_object_get(cd, "raw_default"))
 		finding(r, LINT_ADD_COLUMN_NOT_NULL, "add a DEFAULT, or add "
 		    "the column nullable, backfill it, then SET NOT NULL",
-		    "ADD COLUMN NOT NULL without DEFAULT on \"%s\" fails on a "
-		    "table with rows", t);
+		    "ADD COLUMN \"%s\" NOT NULL without DEFAULT on \"%s\" "
+		    "fails on a table with rows", col, t);
 }
 
 static void
@@ -215,26 +226,30 @@ static void
 lint_alter_type(struct lint_run *r, json_t *cmd, const char *t)
 {
 	int how = may_widen(cmd);
+	const char *col = json_string_value(json_object_get(cmd, "name"));
+
+	if (col == NULL)
+		col = "?";
 
 	if (how == 2)
 		finding(r, LINT_ALTER_COLUMN_TYPE, "check the old type and "
 		    "the server's TimeZone; otherwise add a new column, "
 		    "backfill it in batches and switch over", "ALTER COLUMN "
-		    "TYPE on \"%s\" takes an exclusive lock, and rewrites the "
-		    "table unless the old type is timestamp and the session's "
-		    "TimeZone is UTC", t);
+		    "\"%s\" TYPE on \"%s\" takes an exclusive lock, and "
+		    "rewrites the table unless the old type is timestamp and "
+		    "the session's TimeZone is UTC", col, t);
 	else if (how == 1)
 		finding(r, LINT_ALTER_COLUMN_TYPE, "a widening is quick; "
 		    "otherwise add a new column, backfill it in batches and "
-		    "switch over", "ALTER COLUMN TYPE on \"%s\" takes an "
-		    "exclusive lock, and rewrites the table unless the new "
+		    "switch over", "ALTER COLUMN \"%s\" TYPE on \"%s\" takes "
+		    "an exclusive lock, and rewrites the table unless the new "
 		    "type only widens the old (a longer varchar or bit "
-		    "varying, text, more numeric precision)", t);
+		    "varying, text, more numeric precision)", col, t);
 	else
 		finding(r, LINT_ALTER_COLUMN_TYPE, "add a new column, "
 		    "backfill it in batches and switch over",
-		    "ALTER COLUMN TYPE on \"%s\" rewrites the table "
-		    "under an exclusive lock", t);
+		    "ALTER COLUMN \"%s\" TYPE on \"%s\" rewrites the table "
+		    "under an exclusive lock", col, t);
 }
 
 static void
