@@ -756,6 +756,40 @@ files_add(struct mig_file **v, size_t *n, size_t *cap,
 }
 
 /*
+ * A folder per migration, holding up.sql (and down.sql): Diesel's layout,
+ * which is not read.  Refused, not passed over: a folder of them would
+ * read as no migration at all, and a database as up to date.  The hint's
+ * name is the one Diesel records (the version, its '-' left out).
+ */
+static int
+diesel_dir(int dfd, const struct dirent *de, struct merr *e)
+{
+	char up[sizeof(de->d_name) + sizeof("/up.sql")], version[64];
+	const char *us = strchr(de->d_name, '_');
+	struct stat st;
+	size_t i, n = 0;
+
+	if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
+	    snprintf(up, sizeof(up), "%s/up.sql", de->d_name) >=
+	    (int)sizeof(up) || fstatat(dfd, up, &st, AT_SYMLINK_NOFOLLOW) ==
+	    -1 || !S_ISREG(st.st_mode))
+		return 0;
+	for (i = 0; de->d_name[i] && &de->d_name[i] != us &&
+	    n + 1 < sizeof(version); i++)
+		if (de->d_name[i] != '-')
+			version[n++] = de->d_name[i];
+	version[n] = '\0';
+	merr_setpos(e, MERR_INPUT, up, 0, 0, "'%s' is a folder with an "
+	    "up.sql: Diesel's layout (a folder per migration), which "
+	    "migrated does not read", de->d_name);
+	merr_hint(e, "make each folder's up.sql and down.sql files of the "
+	    "migrations folder, named as golang-migrate names them: "
+	    "'%s/up.sql' becomes '%s%s.up.sql', its down.sql '%s%s.down.sql'",
+	    de->d_name, version, us ? us : "", version, us ? us : "");
+	return -1;
+}
+
+/*
  * Read the folder's names into a sorted array of classified files, and
  * every non-dot entry's stamp (as stamps_scan() makes them) into sv, in
  * one pass: a file read is stamped by the fstat() before its read.
@@ -784,6 +818,8 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
+		if (diesel_dir(sd.fd, de, e) == -1)
+			goto fail;
 		if ((r = file_classify(&p, &sd, de->d_name,
 		    de->d_type == DT_REG, &f, e)) == -1)
 			goto fail;

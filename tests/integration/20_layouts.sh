@@ -200,3 +200,36 @@ is "flyway: create: exit 0" "$?" 0
 ok "flyway: create: the next version and its undo file" \
     test -f "$T/flyway/V2.0.4__add_tags.sql" -a -f "$T/flyway/U2.0.4__add_tags.sql"
 stop
+
+# Diesel's layout (a folder per migration, up.sql and down.sql in it) is
+# not read: refused, naming the folder and the file name Diesel's version
+# makes, rather than passed over as no migration at all (a database said
+# up to date); the hint followed, the folder applies
+D=$T/diesel
+mkdir -p "$D/2019-02-26-002946_create_user"
+printf 'CREATE TABLE dz_user (id int);\n' \
+    >"$D/2019-02-26-002946_create_user/up.sql"
+printf 'DROP TABLE dz_user;\n' >"$D/2019-02-26-002946_create_user/down.sql"
+MD() { "$MIGRATED" --database "dbname=$TESTDB" --models models \
+    --migrations "$D" "$@"; }
+out=$(MD --once --up 2>&1); rc=$?
+is "diesel: --once --up exits 1" "$rc" 1
+like "diesel: the folder named" "$out" \
+    "error: 2019-02-26-002946_create_user/up.sql: '2019-02-26-002946_create_user' is a folder with an up.sql: Diesel's layout"
+like "diesel: the file name its version makes" "$out" \
+    "becomes '20190226002946_create_user.up.sql', its down.sql '20190226002946_create_user.down.sql'"
+is "diesel: nothing applied" "$(q "SELECT to_regclass('dz_user') IS NULL")" t
+out=$(MD -n 2>&1); rc=$?
+is "diesel: migrated -n exits 1" "$rc" 1
+like "diesel: -n says why" "$out" "Diesel's layout"
+out=$(MD --socket "$T/dz.sock" 2>&1); rc=$?
+is "diesel: the service does not start (exit 78)" "$rc" 78
+like "diesel: ... and says why" "$out" "Diesel's layout"
+mv "$D/2019-02-26-002946_create_user/up.sql" \
+    "$D/20190226002946_create_user.up.sql"
+mv "$D/2019-02-26-002946_create_user/down.sql" \
+    "$D/20190226002946_create_user.down.sql"
+rmdir "$D/2019-02-26-002946_create_user"
+out=$(MD --once --up 2>&1)
+is "diesel: renamed as the hint says: --once --up exits 0" "$?" 0
+is "diesel: ... applied" "$(q "SELECT to_regclass('dz_user') IS NOT NULL")" t
