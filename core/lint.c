@@ -156,9 +156,9 @@ lint_add_column(struct lint_run *r, json_t *cmd, const char *t)
 	json_t *cons = json_object_get(cd, "constraints");
 	const char *col = json_string_value(json_object_get(cd, "colname"));
 
-	/* one ALTER TABLE may add several: each named */
 	if (col == NULL)
 		col = "?";
+	/* each named: one ALTER TABLE may add several */
 	if (!json_is_true(json_object_get(cmd, "missing_ok")))
 		finding(r, LINT_ADD_COLUMN_IDEMPOTENT, "write ADD COLUMN IF "
 		    "NOT EXISTS: tier 1 may already have created the column",

@@ -39,7 +39,7 @@ struct lint_finding {
 	int		 line;
 	int		 col;
 	int		 stmt;			/* 1-based statement number */
-	char		 message[256];
+	char		 message[384];
 	char		 hint[256];
 };
 

@@ -160,6 +160,8 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 		snprintf(w->version, sizeof(w->version), "%s", m->version);
 		w->name = strdup(m->name);
 		w->has_rollback = m->down.path != NULL;
+		memcpy(w->down_checksum, m->down_checksum,
+		    sizeof(w->down_checksum));
 		if (t) {
 			row_from_trk(w, t);
 			w->drift = strcmp(t->checksum, m->checksum) != 0;
@@ -342,14 +344,14 @@ validate_down(struct migration *m, int strict, struct migrate_result *res,
 	    ROLLBACK_HINT, e);
 }
 
-/* Is m's "version/checksum" in known? */
+/* Is m in known, as t2_summary.clean keys it? */
 static int
 known_has(const struct vlist *known, const struct migration *m)
 {
-	char key[MIG_VERSION_MAX + 1 + MIG_SHA256_HEX];
+	char key[MIG_VERSION_MAX + 2 * MIG_SHA256_HEX];
 
-	if (known->n == 0 || snprintf(key, sizeof(key), "%s/%s",
-	    m->version, m->checksum) >= (int)sizeof(key))
+	if (known->n == 0 || snprintf(key, sizeof(key), "%s/%s/%s",
+	    m->version, m->checksum, m->down_checksum) >= (int)sizeof(key))
 		return 0;
 	return vlist_has(known, key);
 }

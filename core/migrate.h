@@ -62,7 +62,9 @@ struct migrate_row {
 	int		 drift;		/* applied checksum != file's */
 	int		 out_of_order;	/* pending, older than newest applied */
 	int		 has_rollback;
-	char		*checksum;	/* the table's: NULL unless applied */
+	char		*checksum;	/* the table's: NULL when no row */
+	char		 down_checksum[MIG_SHA256_HEX];	/* its rollback
+					   file's as read ("" none) */
 	char		*applied_at;	/* NULL unless applied */
 	char		*applied_by;
 	long		 duration_ms;
@@ -238,13 +240,12 @@ int	migrate_takeover_needed(const struct mig_env *, int *need,
 int	migrate_validate(const struct mig_env *, int strict,
 	    struct migrate_result *, struct merr *);
 /*
- * migrate_validate(), but no finding is looked for in a file whose
- * "version/checksum" is in known (as t2_summary.clean: applied as the
- * file is now, when the caller last read the table): the daemon's
- * watcher, which reports on the files still to run (or changed since
- * applied).  Every file is parsed all the same: a forward file's error
- * fails, and a rollback's is kept on the set (status reads it), as
- * migrate_check() does.
+ * migrate_validate(), but no finding is looked for in a version whose
+ * "version/checksum/rollback checksum" is in known (t2_summary.clean:
+ * applied as its file is now, its rollback as it was, when the caller
+ * last read the table): the daemon's watcher, which reports on the files
+ * still to run and those changed since.  Every file is parsed all the
+ * same: a forward file's error fails, as in migrate_check().
  */
 int	migrate_validate_known(const struct mig_env *, int strict,
 	    const struct vlist *known, struct migrate_result *,

@@ -764,28 +764,35 @@ files_add(struct mig_file **v, size_t *n, size_t *cap,
 static int
 diesel_dir(int dfd, const struct dirent *de, struct merr *e)
 {
-	char up[sizeof(de->d_name) + sizeof("/up.sql")], version[64];
-	const char *us = strchr(de->d_name, '_');
+	char path[sizeof(de->d_name) + sizeof("/down.sql")];
+	char version[MIG_VERSION_MAX], down[MIG_VERSION_MAX + 300];
+	const char *us = strchr(de->d_name, '_'), *name = us ? us : "_NAME";
 	struct stat st;
 	size_t i, n = 0;
 
-	if ((de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) ||
-	    snprintf(up, sizeof(up), "%s/up.sql", de->d_name) >=
-	    (int)sizeof(up) || fstatat(dfd, up, &st, AT_SYMLINK_NOFOLLOW) ==
-	    -1 || !S_ISREG(st.st_mode))
+	if ((de->d_type != DT_DIR && de->d_type != DT_LNK &&
+	    de->d_type != DT_UNKNOWN) ||
+	    snprintf(path, sizeof(path), "%s/up.sql", de->d_name) >=
+	    (int)sizeof(path) || fstatat(dfd, path, &st, 0) == -1 ||
+	    !S_ISREG(st.st_mode))
 		return 0;
 	for (i = 0; de->d_name[i] && &de->d_name[i] != us &&
 	    n + 1 < sizeof(version); i++)
 		if (de->d_name[i] != '-')
 			version[n++] = de->d_name[i];
 	version[n] = '\0';
-	merr_setpos(e, MERR_INPUT, up, 0, 0, "'%s' is a folder with an "
+	merr_setpos(e, MERR_INPUT, path, 0, 0, "'%s' is a folder with an "
 	    "up.sql: Diesel's layout (a folder per migration), which "
 	    "migrated does not read", de->d_name);
+	snprintf(path, sizeof(path), "%s/down.sql", de->d_name);
+	down[0] = '\0';
+	if (fstatat(dfd, path, &st, 0) == 0)
+		snprintf(down, sizeof(down), ", its down.sql '%s%.200s.down.sql'",
+		    version, name);
 	merr_hint(e, "make each folder's up.sql and down.sql files of the "
 	    "migrations folder, named as golang-migrate names them: "
-	    "'%s/up.sql' becomes '%s%s.up.sql', its down.sql '%s%s.down.sql'",
-	    de->d_name, version, us ? us : "", version, us ? us : "");
+	    "'%s/up.sql' becomes '%s%s.up.sql'%s", de->d_name, version, name,
+	    down);
 	return -1;
 }
 

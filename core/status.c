@@ -243,7 +243,11 @@ t2_rows(struct t2_summary *s, const struct migrate_result *r)
 	return 0;
 }
 
-/* "version/checksum" of each applied as its file is (t2_summary.clean) */
+/*
+ * t2_summary.clean: "version/checksum/rollback checksum" of each version
+ * applied, the checksum the table's (the file's when it did not change
+ * since), the rollback's its file's as read ("" none)
+ */
 static int
 t2_clean(struct vlist *l, const struct migrate_result *r)
 {
@@ -256,9 +260,10 @@ t2_clean(struct vlist *l, const struct migrate_result *r)
 	for (i = 0; i < r->nrows; i++) {
 		const struct migrate_row *w = &r->rows[i];
 
-		if (w->state != MIG_APPLIED || w->drift || !w->checksum)
+		if (w->state != MIG_APPLIED || !w->checksum)
 			continue;
-		if (asprintf(&v[n], "%s/%s", w->version, w->checksum) == -1)
+		if (asprintf(&v[n], "%s/%s/%s", w->version, w->checksum,
+		    w->down_checksum) == -1)
 			goto out;
 		n++;
 	}

@@ -65,9 +65,9 @@ struct t2_summary {
 	char		**warnings;	/* "file:line:col: message" of each
 					   rollback known not to parse */
 	size_t		 nwarnings;
-	struct vlist	 clean;		/* "version/checksum" of each
-					   applied as its file was then:
-					   not dirty, no drift */
+	struct vlist	 clean;		/* the versions applied, as
+					   "version/checksum/rollback
+					   checksum" (status.c) */
 };
 
 /* check: clean, or what is not. */

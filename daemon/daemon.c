@@ -613,6 +613,9 @@ daemon_reload_swap(struct migrated *m, struct cfgref *fresh)
 		watch_start(&m->watch, fresh->cfg.migrations_dir);
 	cfgref_put(m->cfg);
 	m->cfg = fresh;
+	/* another database, table or folder, maybe: the watcher lints
+	   every file until a status is read under this configuration */
+	vlist_release(&m->st.t2.clean);
 	log_info("configuration reloaded%s%s", fresh->cfg.path ? " from " :
 	    "", fresh->cfg.path ? fresh->cfg.path : "");
 	m->st.reload_error[0] = '\0';

@@ -222,7 +222,8 @@ is "diesel: nothing applied" "$(q "SELECT to_regclass('dz_user') IS NULL")" t
 out=$(MD -n 2>&1); rc=$?
 is "diesel: migrated -n exits 1" "$rc" 1
 like "diesel: -n says why" "$out" "Diesel's layout"
-out=$(MD --socket "$T/dz.sock" 2>&1); rc=$?
+out=$(timeout 60 "$MIGRATED" --database "dbname=$TESTDB" --models models \
+    --migrations "$D" --socket "$T/dz.sock" 2>&1); rc=$?
 is "diesel: the service does not start (exit 78)" "$rc" 78
 like "diesel: ... and says why" "$out" "Diesel's layout"
 mv "$D/2019-02-26-002946_create_user/up.sql" \

@@ -55,7 +55,8 @@ change() {
 }
 
 # a new file: its findings, none of the applied files'
-change 4_j.up.sql sh -c "printf 'CREATE INDEX wl_j ON wl_t (w);\n' >migrations/4_j.up.sql"
+change 4_j.up.sql sh -c "printf 'DROP INDEX wl_j;\n' >migrations/4_j.down.sql &&
+    printf 'CREATE INDEX wl_j ON wl_t (w);\n' >migrations/4_j.up.sql"
 like "new file: its finding logged" "$log" \
     "lint: .*4_j.up.sql:1:1: .*(index-concurrently)"
 unlike "new file: no applied file's finding" "$log" "lint: .*2_i.up.sql"
@@ -71,13 +72,27 @@ like "another new file: its finding logged" "$log" \
 unlike "another new file: not the one applied since" "$log" \
     "lint: .*4_j.up.sql"
 
+# rolled back, its findings come back
+like "rolled back" "$(ctl down --yes 2>&1)" "4 +j +rollback "
+change 6_y.up.sql sh -c "printf 'CREATE TABLE wl_y (id int);\n' >migrations/6_y.up.sql"
+like "rolled back: its finding logged again" "$log" \
+    "lint: .*4_j.up.sql:1:1: .*(index-concurrently)"
+unlike "rolled back: still none of the applied files'" "$log" "lint: .*[23]_"
+
+# an applied version's rollback changed: its findings are logged again
+change 2_i.down.sql sh -c "printf -- '-- edited\n' >>migrations/2_i.down.sql"
+like "rollback changed since applied: its finding logged" "$log" \
+    "lint: .*2_i.down.sql:1:.*(rollback-syntax)"
+unlike "rollback changed since applied: not the other applied file's" \
+    "$log" "lint: .*3_c"
+
 # an applied file changed: its findings are logged again
 change 3_c.up.sql sh -c "printf -- '-- edited\n' >>migrations/3_c.up.sql"
 like "changed since applied: its finding logged" "$log" \
     "lint: .*3_c.up.sql:1:1: .*(add-column-idempotent)"
 like "changed since applied: the pending file's still" "$log" \
     "lint: .*5_x.up.sql"
-unlike "changed since applied: not the others" "$log" "lint: .*2_i"
+unlike "changed since applied: not the others" "$log" "lint: .*1_t"
 
 kill -TERM $MPID
 wait $MPID
