@@ -3,6 +3,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,40 @@ client_close(struct client *c)
 		close(c->fd);
 	c->fd = -1;
 	proto_buf_release(&c->in);
+}
+
+pid_t
+client_peer(const struct client *c)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (c->fd == -1 || getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &uc,
+	    &len) == -1 || len != sizeof(uc))
+		return 0;
+	return uc.pid;
+}
+
+int
+client_peer_exited(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int zombie = 0;
+
+	if (pid <= 1)
+		return 0;
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 1;
+	/* after ')': the command may hold spaces and parentheses */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL &&
+	    p[1] == ' ')
+		zombie = p[2] == 'Z';
+	fclose(f);
+	return zombie;
 }
 
 /*

@@ -5,6 +5,8 @@
 #ifndef MIGRATECTL_CLIENT_H
 #define MIGRATECTL_CLIENT_H
 
+#include <sys/types.h>
+
 #include "err.h"
 #include "proto.h"
 
@@ -22,6 +24,16 @@ struct client {
  */
 int	client_open(struct client *, const char *path, struct merr *);
 void	client_close(struct client *);
+/*
+ * The pid of the process that listens on the socket (SO_PEERCRED: the
+ * daemon, or under socket activation the service manager); 0 unknown.
+ */
+pid_t	client_peer(const struct client *);
+/*
+ * Has process pid exited (gone, or a zombie its parent has not waited
+ * for yet)?  0 when it runs, or when that cannot be told.
+ */
+int	client_peer_exited(pid_t pid);
 /* Give up reading a reply after ms milliseconds (client_next fails). */
 int	client_timeout(struct client *, long ms);
 int	client_send(struct client *, const struct proto_request *,

@@ -801,11 +801,12 @@ ms_left(const struct timespec *end)
 /*
  * One status request that the daemon holds until it is ready or stopping
  * ("wait_ready"), read for at most wait_ms.  1: an answer in *code and
- * *data; 0: no answer in time; -1: no daemon there (e says why).
+ * *data; 0: no answer in time, or the connection closed; -1: no daemon
+ * there (e says why).  *peer: the pid listening there, when connected.
  */
 static int
 wait_ask(struct ctl *x, struct proto_request *r, long wait_ms,
-    enum proto_code *code, json_t **data, struct merr *e)
+    enum proto_code *code, json_t **data, pid_t *peer, struct merr *e)
 {
 	struct proto_reply rep;
 	struct client c;
@@ -813,6 +814,8 @@ wait_ask(struct ctl *x, struct proto_request *r, long wait_ms,
 
 	if (client_open(&c, x->path, e) == -1)
 		return -1;
+	if (client_peer(&c) > 0)
+		*peer = client_peer(&c);
 	if (client_timeout(&c, wait_ms) == -1 || client_send(&c, r, e) == -1) {
 		client_close(&c);
 		return -1;
@@ -854,7 +857,11 @@ wait_ready(struct ctl *x, json_t *data)
  * at most 50); then one status request that the daemon answers when it
  * is ready.  A daemon that answers at once while not ready (it holds too
  * many such requests) or refuses the field (an older one) is asked again
- * every 200 ms until the timeout.
+ * every 200 ms until the timeout.  A daemon reached that exits before it
+ * answers (its start failed before it took the connection: a model or a
+ * file it cannot read) ends the wait at once, as pg_ctl -w does: the
+ * process that listened is gone (client_peer(); under socket activation
+ * that is the service manager, which stays, and the wait goes on).
  */
 static int
 run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
@@ -865,6 +872,7 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	struct merr e;
 	long nap = 2, left;
 	int reached = 0, stopped = 0, rc;
+	pid_t peer = 0;
 
 	(void)cmd;
 	snprintf(r->cmd, sizeof(r->cmd), "status");
@@ -882,7 +890,7 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 		data = NULL;
 		left = ms_left(&end);
 		if ((rc = wait_ask(x, r, left ? left : 1, &code, &data,
-		    &e)) == 1) {
+		    &peer, &e)) == 1) {
 			reached = 1;
 			if (code == PROTO_DENIED)
 				return EX_DENIED;
@@ -905,6 +913,10 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 		} else if (e.code == MERR_PERM) {
 			return local_error(x, "wait-ready", &e);
 		}
+		if (rc != 1 && client_peer_exited(peer)) {
+			stopped = 2;
+			break;
+		}
 		if ((left = ms_left(&end)) == 0)
 			break;
 		if (nap > left)
@@ -915,9 +927,14 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 		if (nap < 50)
 			nap = nap * 2 > 50 ? 50 : nap * 2;
 	}
-	if (!reached)
+	if (!reached && stopped != 2)
 		return local_error(x, "wait-ready", &e);
-	if (stopped)
+	if (stopped == 2) {
+		merr_set(&e, MERR_STATE, "migrated (pid %ld) exited before it "
+		    "was ready", (long)peer);
+		merr_hint(&e, "its log says why (journalctl -u migrated, or "
+		    "its standard error)");
+	} else if (stopped)
 		merr_set(&e, MERR_STATE, "migrated stopped before it was "
 		    "ready");
 	else

@@ -1,7 +1,8 @@
 # 45_wait_ready.sh - migratectl wait-ready sends one status request that
 # the daemon holds until it is ready (no polling): the answer comes when
 # tier 1 is done, "stopped before it was ready" when the daemon stops
-# first, and the timeout still holds.  Tier 1 is kept from finishing by
+# first, "exited before it was ready" when it exits before it took the
+# connection, and the timeout still holds.  Tier 1 is kept from finishing by
 # holding migrated's advisory lock while the models ask for a change.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
@@ -91,6 +92,38 @@ is "tier 1 applied the waiting change" \
     "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 'tags'")" 1
 kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0
+
+# the daemon exits before it took the connection (its start failed before
+# its loop ran: here a Diesel folder, read after the socket was made):
+# wait-ready says so at once, not once its timeout passed.  The folder's
+# read is held (tests/lib/opendir_gate.c, LD_PRELOAD) until wait-ready's
+# connection waits in the socket's queue (/proc/net/unix: a second entry
+# of the path).
+LIB=$(cd "$(dirname "$0")/../lib" 2>/dev/null && pwd)
+[ -f "$LIB/opendir_gate.c" ] || LIB=$OLDPWD/tests/lib
+cc -shared -fPIC -o gate.so "$LIB/opendir_gate.c" -ldl
+mkdir -p dz/2019-02-26-002946_x
+echo 'SELECT 1;' >dz/2019-02-26-002946_x/up.sql
+printf 'database: "dbname=%s"\nmodels: m\nmigrations: %s\nsocket: { path: "%s" }\n' \
+    "$TESTDB" "$T/dz" "$SOCK" >dz.yaml
+GATE_DIR=$T/dz GATE_FILE=$T/gate.open LD_PRELOAD=$T/gate.so \
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+    "$MIGRATED" -d -c dz.yaml >daemon4.log 2>&1 &
+DPID=$!; track $DPID
+ok "the start's read of the folder held" wait_until 30 test -e gate.open.held
+ok "... after the socket was made" test -S "$SOCK"
+timeout 120 "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 300 >wr4.out 2>&1 &
+WPID=$!; track $WPID
+queued() { [ "$(grep -c " $SOCK\$" /proc/net/unix)" -ge 2 ]; }
+ok "wait-ready's connection queued" wait_until 30 queued
+touch gate.open
+wait $WPID; rc=$?
+is "exited before ready: exit 1 (124: it waited for its timeout)" "$rc" 1
+like "exited before ready: said so, with the pid" "$(cat wr4.out)" \
+    "migrated \(pid $DPID\) exited before it was ready"
+wait $DPID
+is "the daemon exited 78 (the folder refused)" "$?" 78
+like "... and said why" "$(cat daemon4.log)" "Diesel's layout"
 
 # nothing listens: unreachable (exit 4) once the timeout passed
 out=$("$MIGRATECTL" -s "$T/none.sock" wait-ready --timeout 0.2 2>&1); rc=$?
