@@ -768,8 +768,8 @@ model_load_sql(struct schema *s, const char *path, struct merr *e)
 	size_t cap = 0, n = 0, got = 1;
 	int rc = 0;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot read: %m");
+	if ((f = ydoc_fopen(path, e)) == NULL)
+		return -1;
 	while (rc == 0 && got > 0) {
 		if (cap - n < 4096) {
 			if ((t = realloc(text, cap = 2 * cap + 4096)) == NULL) {
@@ -789,6 +789,21 @@ model_load_sql(struct schema *s, const char *path, struct merr *e)
 		    "not a text file") : mload_sql(s, path, text, e);
 	}
 	free(text);
+	return rc;
+}
+
+/* A model YAML file of the folder: a regular file (ydoc_fopen()). */
+static int
+model_load_yaml(struct ydoc *y, const char *path, struct merr *e)
+{
+	FILE *f;
+	int rc;
+
+	memset(y, 0, sizeof(*y));
+	if ((f = ydoc_fopen(path, e)) == NULL)
+		return -1;
+	rc = ydoc_load_fp(y, path, f, e);
+	fclose(f);
 	return rc;
 }
 
@@ -874,7 +889,7 @@ model_load_dir(const char *dir, struct schema **out, struct merr *e)
 			free(path);
 			continue;
 		}
-		rc = ydoc_load(&y, path, e);
+		rc = model_load_yaml(&y, path, e);
 		free(path);
 		if (rc == 0)
 			rc = mload_ydoc(s, &y, memo, e);

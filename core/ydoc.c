@@ -1,11 +1,15 @@
 /* ydoc.c - libyaml document loading with positioned errors. */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ydoc.h"
 
@@ -25,22 +29,64 @@ ydoc_parse(struct ydoc *y, yaml_parser_t *p, struct merr *e)
 	return 0;
 }
 
+FILE *
+ydoc_fopen(const char *path, struct merr *e)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	/* not blocking: a FIFO is refused after fstat(), not read */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		merr_setpos(e, MERR_IO, path, 0, 0, "cannot read: %s",
+		    strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		merr_setpos(e, MERR_INPUT, path, 0, 0, "cannot read: not a "
+		    "regular file");
+		close(fd);
+		return NULL;
+	}
+	if ((f = fdopen(fd, "r")) == NULL) {
+		merr_set(e, MERR_NOMEM, "out of memory");
+		close(fd);
+	}
+	return f;
+}
+
 int
-ydoc_load(struct ydoc *y, const char *path, struct merr *e)
+ydoc_load_fp(struct ydoc *y, const char *path, FILE *f, struct merr *e)
 {
 	yaml_parser_t p;
-	FILE *f;
 	int rc;
 
 	memset(y, 0, sizeof(*y));
 	snprintf(y->path, sizeof(y->path), "%s", path);
-	if ((f = fopen(path, "r")) == NULL)
-		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
-		    strerror(errno));
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_file(&p, f);
 	rc = ydoc_parse(y, &p, e);
 	yaml_parser_delete(&p);
+	return rc;
+}
+
+int
+ydoc_load(struct ydoc *y, const char *path, struct merr *e)
+{
+	FILE *f;
+	int rc;
+
+	memset(y, 0, sizeof(*y));
+	if ((f = fopen(path, "r")) == NULL)
+		return merr_setpos(e, MERR_IO, path, 0, 0, "cannot open: %s",
+		    strerror(errno));
+	rc = ydoc_load_fp(y, path, f, e);
 	fclose(f);
 	return rc;
 }

@@ -10,6 +10,8 @@
 
 #include <yaml.h>
 
+#include <stdio.h>
+
 #include "err.h"
 
 struct ydoc {
@@ -20,6 +22,15 @@ struct ydoc {
 
 /* Parse path; an empty file gives a NULL root. */
 int	ydoc_load(struct ydoc *, const char *path, struct merr *);
+/* Parse what f reads (not closed here); path names it in errors. */
+int	ydoc_load_fp(struct ydoc *, const char *path, FILE *f, struct merr *);
+/*
+ * path opened to read, or NULL with e set, refusing what is not a regular
+ * file: for the files a folder holds (models), where a FIFO would hold
+ * the start until something writes to it.  ydoc_load() reads anything
+ * (migrated -c <(...)).
+ */
+FILE	*ydoc_fopen(const char *path, struct merr *);
 /* Parse a string (tests, inline documents); name is used in errors. */
 int	ydoc_load_string(struct ydoc *, const char *name, const char *text,
 	    size_t len, struct merr *);

@@ -45,6 +45,11 @@ printf 'database: "dbname=%s"\nmodels: models\nmigrations: migrations\n' \
     "$TESTDB" >etc/good.yaml
 out=$(cd / && "$MIGRATED" -c "$T/etc/good.yaml" -n 2>&1)
 is "good config: configuration OK" "$out" "configuration OK"
+# read from a pipe (migrated -c <(...)): read, not refused as no regular
+# file, as the models' files are (13_tier1_model_errors.sh)
+out=$("$MIGRATED" -c <(printf 'database: "dbname=%s"\nmodels: %s\nmigrations: %s\n' \
+    "$TESTDB" "$T/etc/models" "$T/etc/migrations") -n 2>&1)
+is "a config read from a pipe: configuration OK" "$out" "configuration OK"
 
 # unreachable database: names the socket / host, never the password
 out=$("$MIGRATED" --database "host=$T/nosock port=5999 dbname=x user=u password=s3cret" \

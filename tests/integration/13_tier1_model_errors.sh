@@ -139,3 +139,25 @@ is "daemon, PGCONNECT_TIMEOUT=abc: exit 78 (will not heal)" "$rc" 78
 like "PGCONNECT_TIMEOUT=abc: said" "$out" "invalid integer value"
 kill $SPID 2>/dev/null; wait $SPID 2>/dev/null
 rm -rf m
+
+# a model that is not a regular file: refused, naming it, not waited on
+# (a FIFO held the start until something wrote to it) nor read as YAML
+fifo_case() {	# fifo_case NAME FILE: FILE made in m/ beside a good model
+	rm -rf m; good
+	case $2 in
+	*/) mkdir "m/$2" ;;
+	*) mkfifo "m/$2" ;;
+	esac
+	out=$(timeout 60 "$MIGRATED" --database "dbname=$TESTDB" --models m \
+	    --migrations migrations --once 2>&1); rc=$?
+	is "$1: --once exits 1 (124: it waited)" "$rc" 1
+	like "$1: named" "$out" "error: m/${2%/}: cannot read: not a regular file"
+	out=$(timeout 60 "$MIGRATED" --database "dbname=$TESTDB" --models m \
+	    --migrations migrations --socket "$T/fifo.sock" 2>&1); rc=$?
+	is "$1: the daemon exits 78" "$rc" 78
+	is "$1: nothing applied" "$(schema_snapshot)" "$before"
+}
+fifo_case "a FIFO for a YAML model" t.yaml
+fifo_case "a FIFO for an SQL model" t.sql
+fifo_case "a directory named as a model" t.yaml/
+rm -rf m
