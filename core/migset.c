@@ -796,6 +796,84 @@ diesel_dir(int dfd, const struct dirent *de, struct merr *e)
 	return -1;
 }
 
+/* Is name one a migration tool would read as a migration (a subfolder's)? */
+static int
+looks_migration(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (!has_suffix(name, len, ".sql"))
+		return 0;
+	return isdigit((unsigned char)name[0]) ||
+	    ((name[0] == 'V' || name[0] == 'U') &&
+	    isdigit((unsigned char)name[1])) ||
+	    strncmp(name, "R__", 3) == 0;
+}
+
+/* How many of a subfolder's files look like migrations (0: not a folder) */
+static size_t
+subfolder_count(int dfd, const char *name)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.' && looks_migration(de->d_name);
+	closedir(d);
+	return n;
+}
+
+/*
+ * A folder with no migration of its own whose folders hold some: the
+ * migrations setting names their parent (migrations/ for migrations/
+ * postgresql/), or a Flyway location whose files are in subfolders, which
+ * are not read.  Refused, not read as no migration at all (a database
+ * then up to date).  The first such folder by name is the one named.
+ */
+static int
+subfolders_refused(const char *dir, int dfd, struct merr *e)
+{
+	char best[sizeof(((struct dirent *)0)->d_name)] = "";
+	struct dirent *de;
+	size_t n, bestn = 0;
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(dfd)) == -1)
+		return 0;
+	if (lseek(fd, 0, SEEK_SET) == -1 || (d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || de->d_type == DT_REG ||
+		    (best[0] && strcmp(de->d_name, best) > 0))
+			continue;
+		if ((n = subfolder_count(dfd, de->d_name)) > 0) {
+			snprintf(best, sizeof(best), "%s", de->d_name);
+			bestn = n;
+		}
+	}
+	closedir(d);
+	if (bestn == 0)
+		return 0;
+	merr_setpos(e, MERR_INPUT, dir, 0, 0, "no migration file in the "
+	    "migrations folder, but its folder '%s' holds %zu", best, bestn);
+	merr_hint(e, "point migrations at '%s/%s': the files of the folder "
+	    "itself are read, not those of its folders (nor Flyway's "
+	    "subfolders)", dir, best);
+	return -1;
+}
+
 /*
  * Read the folder's names into a sorted array of classified files, and
  * every non-dot entry's stamp (as stamps_scan() makes them) into sv, in
@@ -839,6 +917,8 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 			goto fail;
 		}
 	}
+	if (n == 0 && subfolders_refused(dir, sd.fd, e) == -1)
+		goto fail;
 	closedir(d);
 	patterns_free(&p);
 	if (n)

@@ -234,3 +234,25 @@ rmdir "$D/2019-02-26-002946_create_user"
 out=$(MD --once --up 2>&1)
 is "diesel: renamed as the hint says: --once --up exits 0" "$?" 0
 is "diesel: ... applied" "$(q "SELECT to_regclass('dz_user') IS NOT NULL")" t
+
+# the folder above the migrations (migrations/ for migrations/postgresql/,
+# or a Flyway location whose files are in subfolders): refused, naming
+# the folder that holds them, not read as no migration at all; a folder
+# with no migration and no such folder is still an empty one
+P=$T/parent
+mkdir -p "$P/postgresql" "$P/notes"
+printf 'CREATE TABLE pz (id int);\n' >"$P/postgresql/1_pz.up.sql"
+printf 'not a migration\n' >"$P/notes/README.sql"
+out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
+    --migrations "$P" --once --up 2>&1); rc=$?
+is "parent folder: --once --up exits 1" "$rc" 1
+like "parent folder: the folder holding them named" "$out" \
+    "error: $P: no migration file in the migrations folder, but its folder 'postgresql' holds 1"
+like "parent folder: where to point" "$out" \
+    "hint: point migrations at '$P/postgresql'"
+is "parent folder: nothing applied" "$(q "SELECT to_regclass('pz') IS NULL")" t
+rm -rf "$P/postgresql"
+out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
+    --migrations "$P" --once --up 2>&1)
+is "a folder without migrations (one of notes beside): exit 0" "$?" 0
+like "... nothing applied" "$out" "tier 2: 0 applied"
