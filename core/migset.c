@@ -796,23 +796,26 @@ diesel_dir(int dfd, const struct dirent *de, struct merr *e)
 	return -1;
 }
 
-/* Is name one a migration tool would read as a migration (a subfolder's)? */
+/* Is name one Flyway reads as a migration (V, U or R file)? */
 static int
-looks_migration(const char *name)
+flyway_named(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (!has_suffix(name, len, ".sql"))
-		return 0;
-	return isdigit((unsigned char)name[0]) ||
-	    ((name[0] == 'V' || name[0] == 'U') &&
-	    isdigit((unsigned char)name[1])) ||
-	    strncmp(name, "R__", 3) == 0;
+	return has_suffix(name, strlen(name), ".sql") &&
+	    (((name[0] == 'V' || name[0] == 'U') &&
+	    isdigit((unsigned char)name[1])) || strncmp(name, "R__", 3) == 0);
 }
 
-/* How many of a subfolder's files look like migrations (0: not a folder) */
+/* Is name one a migration tool would read as a migration? */
+static int
+migration_named(const char *name)
+{
+	return flyway_named(name) || (has_suffix(name, strlen(name),
+	    ".sql") && isdigit((unsigned char)name[0]));
+}
+
+/* How many files of folder name (in dfd) named() says yes to; 0 if none */
 static size_t
-subfolder_count(int dfd, const char *name)
+subfolder_count(int dfd, const char *name, int (*named)(const char *))
 {
 	struct dirent *de;
 	size_t n = 0;
@@ -827,51 +830,77 @@ subfolder_count(int dfd, const char *name)
 		return 0;
 	}
 	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.' && looks_migration(de->d_name);
+		n += de->d_name[0] != '.' && named(de->d_name);
 	closedir(d);
 	return n;
 }
 
 /*
- * A folder with no migration of its own whose folders hold some: the
- * migrations setting names their parent (migrations/ for migrations/
- * postgresql/), or a Flyway location whose files are in subfolders, which
- * are not read.  Refused, not read as no migration at all (a database
- * then up to date).  The first such folder by name is the one named.
+ * The first folder of dir (by name) holding files named() says yes to:
+ * its name in best, their count returned; 0: none.
  */
-static int
-subfolders_refused(const char *dir, int dfd, struct merr *e)
+static size_t
+subfolder_first(const char *dir, int (*named)(const char *), char *best,
+    size_t len)
 {
-	char best[sizeof(((struct dirent *)0)->d_name)] = "";
 	struct dirent *de;
 	size_t n, bestn = 0;
 	DIR *d;
-	int fd;
 
-	if ((fd = dup(dfd)) == -1)
+	best[0] = '\0';
+	if ((d = opendir(dir)) == NULL)
 		return 0;
-	if (lseek(fd, 0, SEEK_SET) == -1 || (d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return 0;
-	}
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || de->d_type == DT_REG ||
 		    (best[0] && strcmp(de->d_name, best) > 0))
 			continue;
-		if ((n = subfolder_count(dfd, de->d_name)) > 0) {
-			snprintf(best, sizeof(best), "%s", de->d_name);
+		if ((n = subfolder_count(dirfd(d), de->d_name, named)) > 0) {
+			snprintf(best, len, "%s", de->d_name);
 			bestn = n;
 		}
 	}
 	closedir(d);
-	if (bestn == 0)
-		return 0;
-	merr_setpos(e, MERR_INPUT, dir, 0, 0, "no migration file in the "
-	    "migrations folder, but its folder '%s' holds %zu", best, bestn);
-	merr_hint(e, "point migrations at '%s/%s': the files of the folder "
-	    "itself are read, not those of its folders (nor Flyway's "
-	    "subfolders)", dir, best);
-	return -1;
+	return bestn;
+}
+
+/*
+ * Migrations in folders of the folder, which are not read: refused, not
+ * passed over (the folder read as holding fewer migrations than it does,
+ * or none, and a database as up to date).  With no migration of its own
+ * (nfiles 0), any folder of files named as migrations: the migrations
+ * setting names their parent (migrations/ for migrations/postgresql/).
+ * A Flyway folder (flyway): a folder of Flyway files, which Flyway reads
+ * (a location is read with its subfolders).
+ */
+static int
+subfolders_refused(const char *dir, size_t nfiles, int flyway,
+    struct merr *e)
+{
+	char best[sizeof(((struct dirent *)0)->d_name)];
+	size_t n;
+
+	if (nfiles == 0 && (n = subfolder_first(dir, migration_named, best,
+	    sizeof(best))) > 0) {
+		merr_setpos(e, MERR_INPUT, dir, 0, 0, "no migration file in "
+		    "the migrations folder, but its folder '%s' holds %zu",
+		    best, n);
+		merr_hint(e, "point migrations at '%s/%s': the files of the "
+		    "folder itself are read, not those of its folders", dir,
+		    best);
+		return -1;
+	}
+	if (nfiles && flyway && (n = subfolder_first(dir, flyway_named, best,
+	    sizeof(best))) > 0) {
+		merr_setpos(e, MERR_INPUT, dir, 0, 0, "its folder '%s' holds "
+		    "%zu Flyway migration%s, which Flyway reads (a location's "
+		    "subfolders too) and migrated does not", best, n,
+		    n == 1 ? "" : "s");
+		merr_hint(e, "move them into the migrations folder itself "
+		    "(their versions stay unique: Flyway refuses one twice "
+		    "too)");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -889,7 +918,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	struct scan_dir sd;
 	struct dirent *de;
 	DIR *d;
-	int r;
+	int r, dirs = 0, flyway = 0;
 
 	if ((d = opendir(dir)) == NULL)
 		return merr_setpos(e, MERR_IO, dir, 0, 0,
@@ -905,9 +934,14 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 			continue;
 		if (diesel_dir(sd.fd, de, e) == -1)
 			goto fail;
+		/* may be a folder: looked into once the names are read */
+		dirs += de->d_type == DT_DIR || de->d_type == DT_LNK ||
+		    de->d_type == DT_UNKNOWN;
 		if ((r = file_classify(&p, &sd, de->d_name,
 		    de->d_type == DT_REG, &f, e)) == -1)
 			goto fail;
+		flyway |= r == 0 && (f.kind == KIND_FLYWAY_V ||
+		    f.kind == KIND_FLYWAY_U || f.kind == KIND_FLYWAY_R);
 		if (stamps_add(sv, sd.fd, de->d_name, r == 0 && f.text ?
 		    &f.stamp : NULL) == -1 || (r == 0 &&
 		    files_add(&v, &n, &cap, &f) == -1)) {
@@ -917,9 +951,10 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 			goto fail;
 		}
 	}
-	if (n == 0 && subfolders_refused(dir, sd.fd, e) == -1)
-		goto fail;
 	closedir(d);
+	d = NULL;
+	if (dirs && subfolders_refused(dir, n, flyway, e) == -1)
+		goto fail;
 	patterns_free(&p);
 	if (n)
 		qsort(v, n, sizeof(*v), file_cmp);
@@ -927,7 +962,8 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	*nout = n;
 	return 0;
 fail:
-	closedir(d);
+	if (d)
+		closedir(d);
 	patterns_free(&p);
 	files_free(v, n);
 	return -1;

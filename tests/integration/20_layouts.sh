@@ -256,3 +256,28 @@ out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations "$P" --once --up 2>&1)
 is "a folder without migrations (one of notes beside): exit 0" "$?" 0
 like "... nothing applied" "$out" "tier 2: 0 applied"
+
+# a Flyway folder with Flyway files in a folder of its own (Flyway reads
+# a location's subfolders): refused, naming it; a golang-migrate folder
+# with such a folder beside its files (golang-migrate reads none) is read
+F=$T/flyway_sub
+mkdir -p "$F/v2"
+printf 'CREATE TABLE fz1 (id int);\n' >"$F/V1__one.sql"
+printf 'CREATE TABLE fz2 (id int);\n' >"$F/v2/V2__two.sql"
+out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
+    --migrations "$F" --once --up 2>&1); rc=$?
+is "flyway subfolder: --once --up exits 1" "$rc" 1
+like "flyway subfolder: named" "$out" \
+    "error: $F: its folder 'v2' holds 1 Flyway migration, which Flyway reads"
+is "flyway subfolder: nothing applied" \
+    "$(q "SELECT to_regclass('fz1') IS NULL")" t
+G2=$T/golang_sub
+mkdir -p "$G2/archive"
+# (versions after the Diesel one this database recorded above)
+printf 'CREATE TABLE gz1 (id int);\n' >"$G2/30000000000001_one.up.sql"
+printf 'CREATE TABLE gz0 (id int);\n' >"$G2/archive/30000000000000_old.up.sql"
+out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
+    --migrations "$G2" --once --up 2>&1)
+is "golang-migrate beside a folder of old files: exit 0" "$?" 0
+is "... its own file applied" "$(q "SELECT to_regclass('gz1') IS NOT NULL")" t
+is "... the folder's not" "$(q "SELECT to_regclass('gz0') IS NULL")" t
