@@ -20,6 +20,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_GOOSE] = "goose",
 	[ADOPT_DBMATE] = "dbmate",
 	[ADOPT_FLYWAY] = "flyway",
+	[ADOPT_DIESEL] = "diesel",
 };
 
 const char *
@@ -132,7 +133,8 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * Each tool's table: its name and exactly these columns, as the tool
  * creates it (golang-migrate database/postgres/postgres.go, goose
  * internal/dialects/postgres.go, dbmate pkg/driver/postgres/postgres.go,
- * Flyway PostgreSQLDatabase.getRawCreateScript).
+ * Flyway PostgreSQLDatabase.getRawCreateScript, Diesel
+ * diesel_migrations's CREATE_MIGRATIONS_TABLE).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -146,6 +148,8 @@ static const struct {
 	{ ADOPT_FLYWAY, "flyway_schema_history", { "installed_rank",
 	    "version", "description", "type", "script", "checksum",
 	    "installed_by", "installed_on", "execution_time", "success" } },
+	{ ADOPT_DIESEL, "__diesel_schema_migrations", { "version",
+	    "run_on" } },
 };
 
 static int
@@ -184,7 +188,7 @@ static const char detect_sql[] =
     "  AND NOT a.attisdropped"
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
-    "  'flyway_schema_history')"
+    "  'flyway_schema_history', '__diesel_schema_migrations')"
     " ORDER BY c.relname, a.attnum";
 
 #define DETECT_COLS	16
@@ -388,8 +392,9 @@ read_goose(struct db *d, struct adopt_hist *h, struct merr *e)
 	return rc;
 }
 
+/* dbmate's and Diesel's: the set of applied versions */
 static int
-read_dbmate(struct db *d, struct adopt_hist *h, struct merr *e)
+read_versions(struct db *d, struct adopt_hist *h, struct merr *e)
 {
 	PGresult *r;
 	int rc = 0;
@@ -500,7 +505,8 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	switch (s->tool) {
 	case ADOPT_GOLANG: rc = read_golang(d, h, e); break;
 	case ADOPT_GOOSE: rc = read_goose(d, h, e); break;
-	case ADOPT_DBMATE: rc = read_dbmate(d, h, e); break;
+	case ADOPT_DBMATE:
+	case ADOPT_DIESEL: rc = read_versions(d, h, e); break;
 	case ADOPT_FLYWAY: rc = read_flyway(d, h, e); break;
 	default: rc = merr_set(e, MERR_USAGE, "no tool to adopt");
 	}

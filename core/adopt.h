@@ -17,6 +17,11 @@
  *                   row means everything up to it; repeatable rows (no
  *                   version) are kept by script and checksum, and match
  *                   an R__ file by its name.
+ *   Diesel          __diesel_schema_migrations(version varchar(50),
+ *                   run_on timestamp): the set of applied versions, each
+ *                   its folder's name up to the first '_' with the '-'
+ *                   left out (the folders renamed as golang-migrate files
+ *                   the way migrated's refusal of Diesel's layout says).
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect().  A table is a tool's when it has the tool's name
@@ -54,6 +59,7 @@ enum adopt_tool {
 	ADOPT_GOOSE,
 	ADOPT_DBMATE,
 	ADOPT_FLYWAY,
+	ADOPT_DIESEL,
 	ADOPT_NTOOLS
 };
 
@@ -65,7 +71,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	4
+#define ADOPT_MAX_FOUND	5
 
 struct adopt_repeatable {
 	char	*script;

@@ -230,7 +230,7 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 
 	if (from && (want = adopt_tool_from_name(from)) == ADOPT_NONE)
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
-		    "golang-migrate, goose, dbmate or flyway", from);
+		    "golang-migrate, goose, dbmate, flyway or diesel", from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -259,8 +259,9 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	merr_set(e, MERR_STATE, "no history of %s in the database",
 	    want ? adopt_tool_name(want) : "another tool");
 	merr_detail(e, "looked in schema current_schema() for "
-	    "schema_migrations (golang-migrate, dbmate), goose_db_version "
-	    "and flyway_schema_history%s%s", n ? "; found " : "", names);
+	    "schema_migrations (golang-migrate, dbmate), goose_db_version, "
+	    "flyway_schema_history and __diesel_schema_migrations%s%s",
+	    n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");
 	return -1;

@@ -791,8 +791,8 @@ diesel_dir(int dfd, const struct dirent *de, struct merr *e)
 		    version, name);
 	merr_hint(e, "make each folder's up.sql and down.sql files of the "
 	    "migrations folder, named as golang-migrate names them: "
-	    "'%s/up.sql' becomes '%s%s.up.sql'%s", de->d_name, version, name,
-	    down);
+	    "'%s/up.sql' becomes '%s%s.up.sql'%s; Diesel's history is then "
+	    "adopted", de->d_name, version, name, down);
 	return -1;
 }
 

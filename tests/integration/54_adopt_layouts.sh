@@ -1,4 +1,5 @@
-# 54_adopt_layouts.sh - switching from goose, dbmate and Flyway with a
+# 54_adopt_layouts.sh - switching from goose, dbmate, Flyway and Diesel
+# (its folders renamed as golang-migrate files, as migrated says) with a
 # folder in that tool's own layout (copies of tests/golden/folder/<tool>,
 # written in each tool's documented style): the database holds what the
 # tool applied up to N (the up sections run by psql, as the tool cuts
@@ -262,6 +263,56 @@ is "flyway: flyway_schema_history is not drift" "$(drift)" 0
 ok "flyway: check exits 0" ctl check
 stop
 
-for d in goose goose_once dbmate dbmate_once flyway; do
+# ---- Diesel, through the daemon: its folder per migration renamed as
+# migrated's refusal of the layout says, the first two applied by Diesel
+# (its up.sql run by psql, then its row, as diesel_migrations records it:
+# the folder's name up to '_', without '-') ----
+DB=$(fresh diesel)
+rm -rf "$T/diesel"; mkdir -p "$T/diesel"
+for m in "2019-02-26-002946_create_users:CREATE TABLE dz_users (id serial PRIMARY KEY, name text NOT NULL);" \
+    "2019-02-27-170003_create_posts:CREATE TABLE dz_posts (id serial PRIMARY KEY, user_id int REFERENCES dz_users);" \
+    "2019-03-01-000000_add_email:ALTER TABLE dz_users ADD COLUMN email text;"; do
+	mkdir -p "$T/diesel/${m%%:*}"
+	printf '%s\n' "${m#*:}" >"$T/diesel/${m%%:*}/up.sql"
+	printf 'SELECT 1;\n' >"$T/diesel/${m%%:*}/down.sql"
+done
+# diesel_migrations CREATE_MIGRATIONS_TABLE, and a run's INSERT
+qd "$DB" 'CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+	version VARCHAR(50) PRIMARY KEY NOT NULL,
+	run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+)'
+for m in 2019-02-26-002946_create_users 2019-02-27-170003_create_posts; do
+	psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/diesel/$m/up.sql" >/dev/null
+	qd "$DB" "INSERT INTO __diesel_schema_migrations (version) VALUES ('$(echo "${m%%_*}" | tr -d -)')"
+done
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/diesel" --once --up 2>&1); rc=$?
+is "diesel: its layout refused (exit 1)" "$rc" 1
+like "diesel: ... the names to give said" "$out" \
+    "'2019-02-26-002946_create_users/up.sql' becomes '20190226002946_create_users.up.sql'"
+is "diesel: nothing run" "$(qd "$DB" "SELECT to_regclass('migrated_audit') IS NULL OR (SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply') = 0")" t
+# renamed as said
+for d in "$T"/diesel/*/; do
+	n=$(basename "$d"); v=$(echo "${n%%_*}" | tr -d -)
+	mv "$d/up.sql" "$T/diesel/${v}_${n#*_}.up.sql"
+	mv "$d/down.sql" "$T/diesel/${v}_${n#*_}.down.sql"
+	rmdir "$d"
+done
+start "$DB" "$T/diesel"
+like "diesel: the start adopted the two" "$(cat "$T/daemon.log")" \
+    "tier 2: 2 versions adopted as applied, up to 20190227170003"
+is "diesel: adopt row" \
+    "$(qd "$DB" "SELECT detail FROM migrated_audit WHERE action = 'tier2.adopt'")" \
+    "diesel public.__diesel_schema_migrations: 2 versions taken as applied: 20190226002946, 20190227170003"
+out=$(ctl up 2>&1); rc=$?
+is "diesel: up exits 0" "$rc" 0
+is "diesel: up ran the third only" "$(applied_runs "$DB")" \
+    "20190301000000_add_email"
+is "diesel: nothing failed" "$(failures "$DB")" 0
+is "diesel: __diesel_schema_migrations is not drift" "$(drift)" 0
+ok "diesel: check exits 0" ctl check
+stop
+
+for d in goose goose_once dbmate dbmate_once flyway diesel; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done
