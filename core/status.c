@@ -184,8 +184,18 @@ t2_summary_release(struct t2_summary *s)
 	for (size_t i = 0; i < s->nwarnings; i++)
 		free(s->warnings[i]);
 	free(s->warnings);
-	vlist_release(&s->clean);
+	t2_summary_forget_clean(s);
 	t2_summary_init(s);
+}
+
+void
+t2_summary_forget_clean(struct t2_summary *s)
+{
+	for (size_t i = 0; i < s->nclean; i++)
+		free(s->clean[i]);
+	free(s->clean);
+	s->clean = NULL;
+	s->nclean = 0;
 }
 
 void
@@ -246,33 +256,27 @@ t2_rows(struct t2_summary *s, const struct migrate_result *r)
 /*
  * t2_summary.clean: "version/checksum/rollback checksum" of each version
  * applied, the checksum the table's (the file's when it did not change
- * since), the rollback's its file's as read ("" none)
+ * since), the rollback's its file's as read ("" none).  Unsorted: made at
+ * every status, sorted only by the rare reader (daemon/check.c).
  */
 static int
-t2_clean(struct vlist *l, const struct migrate_result *r)
+t2_clean(struct t2_summary *s, const struct migrate_result *r)
 {
-	char **v;
-	size_t i, n = 0;
-	int rc = -1;
-
-	if ((v = calloc(r->nrows ? r->nrows : 1, sizeof(*v))) == NULL)
+	if (r->nrows == 0)
+		return 0;
+	if ((s->clean = calloc(r->nrows, sizeof(*s->clean))) == NULL)
 		return -1;
-	for (i = 0; i < r->nrows; i++) {
+	for (size_t i = 0; i < r->nrows; i++) {
 		const struct migrate_row *w = &r->rows[i];
 
 		if (w->state != MIG_APPLIED || !w->checksum)
 			continue;
-		if (asprintf(&v[n], "%s/%s/%s", w->version, w->checksum,
-		    w->down_checksum) == -1)
-			goto out;
-		n++;
+		if (asprintf(&s->clean[s->nclean], "%s/%s/%s", w->version,
+		    w->checksum, w->down_checksum) == -1)
+			return -1;
+		s->nclean++;
 	}
-	rc = vlist_make(l, (const char *const *)v, n);
-out:
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	return rc;
+	return 0;
 }
 
 /* The rollback-syntax findings, "file:line:col: message". */
@@ -313,7 +317,7 @@ t2_summary_from(struct t2_summary *s, const struct migrate_result *r,
 	s->out_of_order = r->nooo;
 	s->dirty_count = r->ndirty;
 	if (t2_rows(s, r) == -1 || t2_warnings(s, r) == -1 ||
-	    t2_clean(&s->clean, r) == -1) {
+	    t2_clean(s, r) == -1) {
 		t2_summary_release(s);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}

@@ -21,7 +21,6 @@
 #include "migrate.h"
 #include "plan.h"
 #include "tier1.h"
-#include "vlist.h"
 
 #define T1_PROBLEMS_MAX		20	/* refused and drift items kept */
 #define CHECK_PROBLEMS_MAX	6
@@ -65,9 +64,10 @@ struct t2_summary {
 	char		**warnings;	/* "file:line:col: message" of each
 					   rollback known not to parse */
 	size_t		 nwarnings;
-	struct vlist	 clean;		/* the versions applied, as
+	char		**clean;	/* the versions applied, as
 					   "version/checksum/rollback
-					   checksum" (status.c) */
+					   checksum", unsorted (status.c) */
+	size_t		 nclean;
 };
 
 /* check: clean, or what is not. */
@@ -160,6 +160,8 @@ int	t2_summary_from(struct t2_summary *, const struct migrate_result *,
 void	t2_summary_line(const struct t2_summary *, char *buf, size_t len);
 /* Move src into dst (dst released first); src left empty. */
 void	t2_summary_move(struct t2_summary *dst, struct t2_summary *src);
+/* s->clean emptied: nothing known to be applied any more. */
+void	t2_summary_forget_clean(struct t2_summary *s);
 
 /* The verdict of check from the plan and tier 2's summary. */
 void	check_verdict_make(struct check_verdict *, const struct plan *,

@@ -1,4 +1,4 @@
-/* vlist.c - a set of version strings, sorted once (vlist.h). */
+/* vlist.c - a set of strings, sorted once (vlist.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,11 +21,8 @@ vlist_make(struct vlist *l, const char *const *v, size_t n)
 		return 0;
 	for (i = 0; i < n; i++)
 		bytes += strlen(v[i]) + 1;
-	l->bytes = n * sizeof(*l->v) + bytes;
-	if ((l->v = malloc(l->bytes)) == NULL) {
-		l->bytes = 0;
+	if ((l->v = malloc(n * sizeof(*l->v) + bytes)) == NULL)
 		return -1;
-	}
 	p = (char *)(l->v + n);
 	for (i = 0; i < n; i++) {
 		l->v[i] = p;
@@ -33,23 +30,6 @@ vlist_make(struct vlist *l, const char *const *v, size_t n)
 	}
 	l->n = n;
 	qsort(l->v, n, sizeof(*l->v), vlist_cmp);
-	return 0;
-}
-
-int
-vlist_copy(struct vlist *dst, const struct vlist *src)
-{
-	memset(dst, 0, sizeof(*dst));
-	if (src->n == 0)
-		return 0;
-	if ((dst->v = malloc(src->bytes)) == NULL)
-		return -1;
-	memcpy(dst->v, src->v, src->bytes);
-	/* the same offsets, into the new block */
-	for (size_t i = 0; i < src->n; i++)
-		dst->v[i] = (char *)dst->v + (src->v[i] - (char *)src->v);
-	dst->n = src->n;
-	dst->bytes = src->bytes;
 	return 0;
 }
 

@@ -82,8 +82,8 @@ check_run(struct check *c, struct cfgref *cfg, int lint)
 	c->linting = lint;
 	c->running = 1;
 	/* out of memory: every file's findings, as without a status */
-	if (lint && c->t2 && c->t2->available &&
-	    vlist_copy(&c->known, &c->t2->clean) == -1)
+	if (lint && c->t2 && c->t2->available && vlist_make(&c->known,
+	    (const char *const *)c->t2->clean, c->t2->nclean) == -1)
 		log_warnx("lint: out of memory: the applied files' findings "
 		    "are logged too");
 	if ((rc = uv_queue_work(c->loop, &c->req, check_work,

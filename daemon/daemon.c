@@ -615,7 +615,7 @@ daemon_reload_swap(struct migrated *m, struct cfgref *fresh)
 	m->cfg = fresh;
 	/* another database, table or folder, maybe: the watcher lints
 	   every file until a status is read under this configuration */
-	vlist_release(&m->st.t2.clean);
+	t2_summary_forget_clean(&m->st.t2);
 	log_info("configuration reloaded%s%s", fresh->cfg.path ? " from " :
 	    "", fresh->cfg.path ? fresh->cfg.path : "");
 	m->st.reload_error[0] = '\0';
