@@ -756,154 +756,6 @@ files_add(struct mig_file **v, size_t *n, size_t *cap,
 }
 
 /*
- * A folder per migration, holding up.sql (and down.sql): Diesel's layout,
- * which is not read.  Refused, not passed over: a folder of them would
- * read as no migration at all, and a database as up to date.  The hint's
- * name is the one Diesel records (the version, its '-' left out).
- */
-static int
-diesel_dir(int dfd, const struct dirent *de, struct merr *e)
-{
-	char path[sizeof(de->d_name) + sizeof("/down.sql")];
-	char version[MIG_VERSION_MAX], down[MIG_VERSION_MAX + 300];
-	const char *us = strchr(de->d_name, '_'), *name = us ? us : "_NAME";
-	struct stat st;
-	size_t i, n = 0;
-
-	if ((de->d_type != DT_DIR && de->d_type != DT_LNK &&
-	    de->d_type != DT_UNKNOWN) ||
-	    snprintf(path, sizeof(path), "%s/up.sql", de->d_name) >=
-	    (int)sizeof(path) || fstatat(dfd, path, &st, 0) == -1 ||
-	    !S_ISREG(st.st_mode))
-		return 0;
-	for (i = 0; de->d_name[i] && &de->d_name[i] != us &&
-	    n + 1 < sizeof(version); i++)
-		if (de->d_name[i] != '-')
-			version[n++] = de->d_name[i];
-	version[n] = '\0';
-	merr_setpos(e, MERR_INPUT, path, 0, 0, "'%s' is a folder with an "
-	    "up.sql: Diesel's layout (a folder per migration), which "
-	    "migrated does not read", de->d_name);
-	snprintf(path, sizeof(path), "%s/down.sql", de->d_name);
-	down[0] = '\0';
-	if (fstatat(dfd, path, &st, 0) == 0)
-		snprintf(down, sizeof(down), ", its down.sql '%s%.200s.down.sql'",
-		    version, name);
-	merr_hint(e, "make each folder's up.sql and down.sql files of the "
-	    "migrations folder, named as golang-migrate names them: "
-	    "'%s/up.sql' becomes '%s%s.up.sql'%s; Diesel's history is then "
-	    "adopted", de->d_name, version, name, down);
-	return -1;
-}
-
-/* Is name one Flyway reads as a migration (V, U or R file)? */
-static int
-flyway_named(const char *name)
-{
-	return has_suffix(name, strlen(name), ".sql") &&
-	    (((name[0] == 'V' || name[0] == 'U') &&
-	    isdigit((unsigned char)name[1])) || strncmp(name, "R__", 3) == 0);
-}
-
-/* Is name one a migration tool would read as a migration? */
-static int
-migration_named(const char *name)
-{
-	return flyway_named(name) || (has_suffix(name, strlen(name),
-	    ".sql") && isdigit((unsigned char)name[0]));
-}
-
-/* How many files of folder name (in dfd) named() says yes to; 0 if none */
-static size_t
-subfolder_count(int dfd, const char *name, int (*named)(const char *))
-{
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-	int fd;
-
-	if ((fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return 0;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
-		return 0;
-	}
-	while ((de = readdir(d)) != NULL)
-		n += de->d_name[0] != '.' && named(de->d_name);
-	closedir(d);
-	return n;
-}
-
-/*
- * The first folder of dir (by name) holding files named() says yes to:
- * its name in best, their count returned; 0: none.
- */
-static size_t
-subfolder_first(const char *dir, int (*named)(const char *), char *best,
-    size_t len)
-{
-	struct dirent *de;
-	size_t n, bestn = 0;
-	DIR *d;
-
-	best[0] = '\0';
-	if ((d = opendir(dir)) == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || de->d_type == DT_REG ||
-		    (best[0] && strcmp(de->d_name, best) > 0))
-			continue;
-		if ((n = subfolder_count(dirfd(d), de->d_name, named)) > 0) {
-			snprintf(best, len, "%s", de->d_name);
-			bestn = n;
-		}
-	}
-	closedir(d);
-	return bestn;
-}
-
-/*
- * Migrations in folders of the folder, which are not read: refused, not
- * passed over (the folder read as holding fewer migrations than it does,
- * or none, and a database as up to date).  With no migration of its own
- * (nfiles 0), any folder of files named as migrations: the migrations
- * setting names their parent (migrations/ for migrations/postgresql/).
- * A Flyway folder (flyway): a folder of Flyway files, which Flyway reads
- * (a location is read with its subfolders).
- */
-static int
-subfolders_refused(const char *dir, size_t nfiles, int flyway,
-    struct merr *e)
-{
-	char best[sizeof(((struct dirent *)0)->d_name)];
-	size_t n;
-
-	if (nfiles == 0 && (n = subfolder_first(dir, migration_named, best,
-	    sizeof(best))) > 0) {
-		merr_setpos(e, MERR_INPUT, dir, 0, 0, "no migration file in "
-		    "the migrations folder, but its folder '%s' holds %zu",
-		    best, n);
-		merr_hint(e, "point migrations at '%s/%s': the files of the "
-		    "folder itself are read, not those of its folders", dir,
-		    best);
-		return -1;
-	}
-	if (nfiles && flyway && (n = subfolder_first(dir, flyway_named, best,
-	    sizeof(best))) > 0) {
-		merr_setpos(e, MERR_INPUT, dir, 0, 0, "its folder '%s' holds "
-		    "%zu Flyway migration%s, which Flyway reads (a location's "
-		    "subfolders too) and migrated does not", best, n,
-		    n == 1 ? "" : "s");
-		merr_hint(e, "move them into the migrations folder itself "
-		    "(their versions stay unique: Flyway refuses one twice "
-		    "too)");
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * Read the folder's names into a sorted array of classified files, and
  * every non-dot entry's stamp (as stamps_scan() makes them) into sv, in
  * one pass: a file read is stamped by the fstat() before its read.
@@ -932,7 +784,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (diesel_dir(sd.fd, de, e) == -1)
+		if (mig_diesel_dir(sd.fd, de, e) == -1)
 			goto fail;
 		/* may be a folder: looked into once the names are read */
 		dirs += de->d_type == DT_DIR || de->d_type == DT_LNK ||
@@ -953,7 +805,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	}
 	closedir(d);
 	d = NULL;
-	if (dirs && subfolders_refused(dir, n, flyway, e) == -1)
+	if (dirs && mig_subfolders_refused(dir, n, flyway, e) == -1)
 		goto fail;
 	patterns_free(&p);
 	if (n)

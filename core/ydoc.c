@@ -54,6 +54,8 @@ ydoc_fopen(const char *path, struct merr *e)
 		close(fd);
 		return NULL;
 	}
+	/* a regular file: read as any (some network file systems heed it) */
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if ((f = fdopen(fd, "r")) == NULL) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		close(fd);

@@ -84,7 +84,7 @@ client_peer_exited(pid_t pid)
 		return 0;
 	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) != NULL &&
 	    p[1] == ' ')
-		zombie = p[2] == 'Z';
+		zombie = p[2] == 'Z' || p[2] == 'X';
 	fclose(f);
 	return zombie;
 }
@@ -170,6 +170,9 @@ client_next(struct client *c, struct proto_reply *rep, struct merr *e)
 		n = read(c->fd, buf, sizeof(buf));
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n == 0 || (n == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK))
+			c->closed = 1;
 		if (n <= 0)
 			return merr_set(e, MERR_CONNECT, "connection to migrated "
 			    "closed before the end of the reply%s%s",

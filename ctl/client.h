@@ -16,6 +16,8 @@ struct client {
 	int			 fd;
 	const char		*path;
 	struct proto_buf	 in;
+	int			 closed;	/* the daemon's end went
+						   (not a timeout) */
 };
 
 /*
@@ -25,8 +27,8 @@ struct client {
 int	client_open(struct client *, const char *path, struct merr *);
 void	client_close(struct client *);
 /*
- * The pid of the process that listens on the socket (SO_PEERCRED: the
- * daemon, or under socket activation the service manager); 0 unknown.
+ * The pid of the process that last called listen() on the socket
+ * (SO_PEERCRED): the daemon, also under socket activation; 0 unknown.
  */
 pid_t	client_peer(const struct client *);
 /*

@@ -798,27 +798,34 @@ ms_left(const struct timespec *end)
 	return ms > 0 ? ms : 0;
 }
 
+enum wait_got {
+	WAIT_NONE = -1,		/* no daemon there (e says why) */
+	WAIT_LATE = 0,		/* no answer in time */
+	WAIT_ANSWER = 1,	/* an answer in *code and *data */
+	WAIT_CLOSED = 2,	/* the daemon's end closed, unanswered */
+};
+
 /*
  * One status request that the daemon holds until it is ready or stopping
- * ("wait_ready"), read for at most wait_ms.  1: an answer in *code and
- * *data; 0: no answer in time, or the connection closed; -1: no daemon
- * there (e says why).  *peer: the pid listening there, when connected.
+ * ("wait_ready"), read for at most wait_ms.  *peer: the pid that listens
+ * there, once connected.
  */
-static int
+static enum wait_got
 wait_ask(struct ctl *x, struct proto_request *r, long wait_ms,
     enum proto_code *code, json_t **data, pid_t *peer, struct merr *e)
 {
 	struct proto_reply rep;
 	struct client c;
-	int rc = 0;
+	enum wait_got rc = WAIT_LATE;
+	pid_t pid;
 
 	if (client_open(&c, x->path, e) == -1)
-		return -1;
-	if (client_peer(&c) > 0)
-		*peer = client_peer(&c);
+		return WAIT_NONE;
+	if ((pid = client_peer(&c)) > 0)
+		*peer = pid;
 	if (client_timeout(&c, wait_ms) == -1 || client_send(&c, r, e) == -1) {
 		client_close(&c);
-		return -1;
+		return WAIT_NONE;
 	}
 	while (client_next(&c, &rep, e) == 1) {
 		if (!rep.is_result) {
@@ -829,9 +836,11 @@ wait_ask(struct ctl *x, struct proto_request *r, long wait_ms,
 		*data = rep.code == PROTO_OK ? json_incref(rep.data) : NULL;
 		*e = rep.err;
 		proto_reply_release(&rep);
-		rc = 1;
+		rc = WAIT_ANSWER;
 		break;
 	}
+	if (rc == WAIT_LATE && c.closed)
+		rc = WAIT_CLOSED;
 	client_close(&c);
 	return rc;
 }
@@ -852,26 +861,53 @@ wait_ready(struct ctl *x, json_t *data)
 	return EX_OK;
 }
 
+enum wait_end { WAIT_TIMEOUT, WAIT_STOPPED, WAIT_EXITED };
+
+/* wait-ready's failure: why it ended, e (no daemon reached) otherwise. */
+static int
+wait_failed(struct ctl *x, enum wait_end why, int reached, pid_t peer,
+    struct merr *e)
+{
+	if (!reached && why != WAIT_EXITED)
+		return local_error(x, "wait-ready", e);
+	if (why == WAIT_EXITED) {
+		merr_set(e, MERR_STATE, "migrated (pid %ld) exited before it "
+		    "was ready", (long)peer);
+		merr_hint(e, "its log says why (journalctl -u migrated, or "
+		    "its standard error)");
+	} else if (why == WAIT_STOPPED)
+		merr_set(e, MERR_STATE, "migrated stopped before it was "
+		    "ready");
+	else
+		merr_set(e, MERR_STATE, "migrated is not ready after %g s",
+		    x->timeout);
+	x->out->error("wait-ready", NULL, PROTO_FAILED, e);
+	return EX_FAILED;
+}
+
 /*
  * Until the socket answers, try again every few milliseconds (2, 4, ...
  * at most 50); then one status request that the daemon answers when it
  * is ready.  A daemon that answers at once while not ready (it holds too
  * many such requests) or refuses the field (an older one) is asked again
- * every 200 ms until the timeout.  A daemon reached that exits before it
- * answers (its start failed before it took the connection: a model or a
- * file it cannot read) ends the wait at once, as pg_ctl -w does: the
- * process that listened is gone (client_peer(); under socket activation
- * that is the service manager, which stays, and the wait goes on).
+ * every 200 ms until the timeout.  A daemon reached that closes the
+ * connection unanswered and is gone (its start failed before its loop
+ * took the connection: a model or a file it cannot read) ends the wait
+ * at once, as pg_ctl -w does; a supervisor's restart after that is not
+ * waited for.  Under socket activation the service manager keeps the
+ * socket, and with it the queued connection: the wait goes on.
  */
 static int
 run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 {
 	struct timespec end, pause;
 	enum proto_code code;
+	enum wait_end why = WAIT_TIMEOUT;
+	enum wait_got got;
 	json_t *data;
 	struct merr e;
 	long nap = 2, left;
-	int reached = 0, stopped = 0, rc;
+	int reached = 0;
 	pid_t peer = 0;
 
 	(void)cmd;
@@ -889,8 +925,8 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 		code = PROTO_INTERNAL;
 		data = NULL;
 		left = ms_left(&end);
-		if ((rc = wait_ask(x, r, left ? left : 1, &code, &data,
-		    &peer, &e)) == 1) {
+		got = wait_ask(x, r, left ? left : 1, &code, &data, &peer, &e);
+		if (got == WAIT_ANSWER) {
 			reached = 1;
 			if (code == PROTO_DENIED)
 				return EX_DENIED;
@@ -900,7 +936,7 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 			if (code == PROTO_OK && json_is_true(proto_field_get(
 			    data, proto_status_fields, ST_STOPPING))) {
 				json_decref(data);
-				stopped = 1;
+				why = WAIT_STOPPED;
 				break;
 			}
 			json_decref(data);
@@ -908,13 +944,14 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 			if (code == PROTO_BAD_ARG)
 				r->wait_ready = 0;
 			nap = 200;
-		} else if (rc == 0) {
-			reached = 1;
-		} else if (e.code == MERR_PERM) {
+		} else if (got == WAIT_NONE && e.code == MERR_PERM) {
 			return local_error(x, "wait-ready", &e);
+		} else if (got != WAIT_NONE) {
+			reached = 1;
 		}
-		if (rc != 1 && client_peer_exited(peer)) {
-			stopped = 2;
+		if ((got == WAIT_CLOSED || got == WAIT_NONE) &&
+		    client_peer_exited(peer)) {
+			why = WAIT_EXITED;
 			break;
 		}
 		if ((left = ms_left(&end)) == 0)
@@ -927,21 +964,7 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 		if (nap < 50)
 			nap = nap * 2 > 50 ? 50 : nap * 2;
 	}
-	if (!reached && stopped != 2)
-		return local_error(x, "wait-ready", &e);
-	if (stopped == 2) {
-		merr_set(&e, MERR_STATE, "migrated (pid %ld) exited before it "
-		    "was ready", (long)peer);
-		merr_hint(&e, "its log says why (journalctl -u migrated, or "
-		    "its standard error)");
-	} else if (stopped)
-		merr_set(&e, MERR_STATE, "migrated stopped before it was "
-		    "ready");
-	else
-		merr_set(&e, MERR_STATE, "migrated is not ready after %g s",
-		    x->timeout);
-	x->out->error("wait-ready", NULL, PROTO_FAILED, &e);
-	return EX_FAILED;
+	return wait_failed(x, why, reached, peer, &e);
 }
 
 static int

@@ -247,11 +247,20 @@ out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations "$P" --once --up 2>&1); rc=$?
 is "parent folder: --once --up exits 1" "$rc" 1
 like "parent folder: the folder holding them named" "$out" \
-    "error: $P: no migration file in the migrations folder, but its folder 'postgresql' holds 1"
+    "error: $P: no migration file in the migrations folder, but 1 in its folder 'postgresql'"
 like "parent folder: where to point" "$out" \
     "hint: point migrations at '$P/postgresql'"
 is "parent folder: nothing applied" "$(q "SELECT to_regclass('pz') IS NULL")" t
-rm -rf "$P/postgresql"
+mkdir -p "$P/sqlite3"
+printf 'CREATE TABLE pz (id integer);\n' >"$P/sqlite3/1_pz.up.sql"
+out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
+    --migrations "$P" -n 2>&1); rc=$?
+is "parent of two folders of migrations: -n exits 1" "$rc" 1
+like "parent of two: both named" "$out" \
+    "but 2 in its folders 'postgresql', 'sqlite3'"
+like "parent of two: none picked" "$out" \
+    "hint: point migrations at the folder of this database's migrations"
+rm -rf "$P/postgresql" "$P/sqlite3"
 out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations "$P" --once --up 2>&1)
 is "a folder without migrations (one of notes beside): exit 0" "$?" 0
@@ -261,14 +270,15 @@ like "... nothing applied" "$out" "tier 2: 0 applied"
 # a location's subfolders): refused, naming it; a golang-migrate folder
 # with such a folder beside its files (golang-migrate reads none) is read
 F=$T/flyway_sub
-mkdir -p "$F/v2"
+mkdir -p "$F/v2/more"
 printf 'CREATE TABLE fz1 (id int);\n' >"$F/V1__one.sql"
 printf 'CREATE TABLE fz2 (id int);\n' >"$F/v2/V2__two.sql"
+printf 'CREATE TABLE fz3 (id int);\n' >"$F/v2/more/V3__three.sql"
 out=$("$MIGRATED" --database "dbname=$TESTDB" --models models \
     --migrations "$F" --once --up 2>&1); rc=$?
 is "flyway subfolder: --once --up exits 1" "$rc" 1
 like "flyway subfolder: named" "$out" \
-    "error: $F: its folder 'v2' holds 1 Flyway migration, which Flyway reads"
+    "error: $F: 2 Flyway migration files in its folder 'v2', which Flyway reads"
 is "flyway subfolder: nothing applied" \
     "$(q "SELECT to_regclass('fz1') IS NULL")" t
 G2=$T/golang_sub

@@ -266,10 +266,12 @@ stop
 # ---- Diesel, through the daemon: its folder per migration renamed as
 # migrated's refusal of the layout says, the first two applied by Diesel
 # (its up.sql run by psql, then its row, as diesel_migrations records it:
-# the folder's name up to '_', without '-') ----
+# the folder's name up to '_', without '-'), its all-zero first one too ----
 DB=$(fresh diesel)
 rm -rf "$T/diesel"; mkdir -p "$T/diesel"
-for m in "2019-02-26-002946_create_users:CREATE TABLE dz_users (id serial PRIMARY KEY, name text NOT NULL);" \
+# diesel setup's own first one, all zeros
+for m in "00000000000000_diesel_initial_setup:CREATE OR REPLACE FUNCTION diesel_manage_updated_at(_tbl regclass) RETURNS VOID AS \$\$ BEGIN EXECUTE format('CREATE TRIGGER set_updated_at BEFORE UPDATE ON %s FOR EACH ROW EXECUTE PROCEDURE diesel_set_updated_at()', _tbl); END; \$\$ LANGUAGE plpgsql;" \
+    "2019-02-26-002946_create_users:CREATE TABLE dz_users (id serial PRIMARY KEY, name text NOT NULL);" \
     "2019-02-27-170003_create_posts:CREATE TABLE dz_posts (id serial PRIMARY KEY, user_id int REFERENCES dz_users);" \
     "2019-03-01-000000_add_email:ALTER TABLE dz_users ADD COLUMN email text;"; do
 	mkdir -p "$T/diesel/${m%%:*}"
@@ -281,7 +283,8 @@ qd "$DB" 'CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
 	version VARCHAR(50) PRIMARY KEY NOT NULL,
 	run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 )'
-for m in 2019-02-26-002946_create_users 2019-02-27-170003_create_posts; do
+for m in 00000000000000_diesel_initial_setup 2019-02-26-002946_create_users \
+    2019-02-27-170003_create_posts; do
 	psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/diesel/$m/up.sql" >/dev/null
 	qd "$DB" "INSERT INTO __diesel_schema_migrations (version) VALUES ('$(echo "${m%%_*}" | tr -d -)')"
 done
@@ -299,11 +302,11 @@ for d in "$T"/diesel/*/; do
 	rmdir "$d"
 done
 start "$DB" "$T/diesel"
-like "diesel: the start adopted the two" "$(cat "$T/daemon.log")" \
-    "tier 2: 2 versions adopted as applied, up to 20190227170003"
+like "diesel: the start adopted the three" "$(cat "$T/daemon.log")" \
+    "tier 2: 3 versions adopted as applied, up to 20190227170003"
 is "diesel: adopt row" \
     "$(qd "$DB" "SELECT detail FROM migrated_audit WHERE action = 'tier2.adopt'")" \
-    "diesel public.__diesel_schema_migrations: 2 versions taken as applied: 20190226002946, 20190227170003"
+    "diesel public.__diesel_schema_migrations: 3 versions taken as applied: 00000000000000, 20190226002946, 20190227170003"
 out=$(ctl up 2>&1); rc=$?
 is "diesel: up exits 0" "$rc" 0
 is "diesel: up ran the third only" "$(applied_runs "$DB")" \
