@@ -21,6 +21,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_DBMATE] = "dbmate",
 	[ADOPT_FLYWAY] = "flyway",
 	[ADOPT_DIESEL] = "diesel",
+	[ADOPT_PRISMA] = "prisma",
 };
 
 const char *
@@ -134,7 +135,8 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * creates it (golang-migrate database/postgres/postgres.go, goose
  * internal/dialects/postgres.go, dbmate pkg/driver/postgres/postgres.go,
  * Flyway PostgreSQLDatabase.getRawCreateScript, Diesel
- * diesel_migrations's CREATE_MIGRATIONS_TABLE).
+ * diesel_migrations's CREATE_MIGRATIONS_TABLE, Prisma's schema engine's
+ * create_migrations_table for PostgreSQL).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -150,6 +152,9 @@ static const struct {
 	    "installed_by", "installed_on", "execution_time", "success" } },
 	{ ADOPT_DIESEL, "__diesel_schema_migrations", { "version",
 	    "run_on" } },
+	{ ADOPT_PRISMA, "_prisma_migrations", { "id", "checksum",
+	    "finished_at", "migration_name", "logs", "rolled_back_at",
+	    "started_at", "applied_steps_count" } },
 };
 
 static int
@@ -188,7 +193,8 @@ static const char detect_sql[] =
     "  AND NOT a.attisdropped"
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
-    "  'flyway_schema_history', '__diesel_schema_migrations')"
+    "  'flyway_schema_history', '__diesel_schema_migrations',"
+    "  '_prisma_migrations')"
     " ORDER BY c.relname, a.attnum";
 
 #define DETECT_COLS	16
@@ -494,6 +500,48 @@ read_flyway(struct db *d, struct adopt_hist *h, struct merr *e)
 	return rc;
 }
 
+/* Prisma: a migration's rows; one finished and not rolled back counts. */
+static int
+prisma_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *name = PQgetvalue(r, i, 0), *us = strchr(name, '_');
+	char v[64];
+
+	if (PQgetvalue(r, i, 2)[0] == 't')	/* rolled back */
+		return 0;
+	if (PQgetvalue(r, i, 1)[0] != 't') {
+		merr_set(e, MERR_STATE, "cannot adopt Prisma's history: "
+		    "migration %s failed", name);
+		merr_detail(e, "%s has a row of it neither finished nor rolled "
+		    "back: the database may hold part of it (prisma migrate "
+		    "deploy stops there too)", h->src.table);
+		merr_hint(e, "check what %s changed and finish or undo it by "
+		    "hand; then mark it with 'prisma migrate resolve "
+		    "--applied %s' (or --rolled-back) and start migrated "
+		    "again, or skip the old history with 'migratectl baseline "
+		    "V'", name, name);
+		return -1;
+	}
+	snprintf(v, sizeof(v), "%.*s", us ? (int)(us - name) : 63, name);
+	return hist_set(h, v, 1, e);
+}
+
+static int
+read_prisma(struct db *d, struct adopt_hist *h, struct merr *e)
+{
+	PGresult *r;
+	int rc = 0;
+
+	if (src_query(d, &h->src, "SELECT migration_name, finished_at IS NOT "
+	    "NULL, rolled_back_at IS NOT NULL FROM ", " ORDER BY started_at",
+	    &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
+		rc = prisma_row(h, r, i, e);
+	PQclear(r);
+	return rc;
+}
+
 int
 adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
     struct merr *e)
@@ -507,6 +555,7 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	case ADOPT_GOOSE: rc = read_goose(d, h, e); break;
 	case ADOPT_DBMATE:
 	case ADOPT_DIESEL: rc = read_versions(d, h, e); break;
+	case ADOPT_PRISMA: rc = read_prisma(d, h, e); break;
 	case ADOPT_FLYWAY: rc = read_flyway(d, h, e); break;
 	default: rc = merr_set(e, MERR_USAGE, "no tool to adopt");
 	}

@@ -22,6 +22,13 @@
  *                   its folder's name up to the first '_' with the '-'
  *                   left out (the folders renamed as golang-migrate files
  *                   the way migrated's refusal of Diesel's layout says).
+ *   Prisma Migrate  _prisma_migrations(id, checksum, finished_at,
+ *                   migration_name, logs, rolled_back_at, started_at,
+ *                   applied_steps_count): a migration is applied when a
+ *                   row of it finished and was not rolled back; its
+ *                   version is its folder's name up to the first '_'.  A
+ *                   row neither finished nor rolled back is a failed one,
+ *                   which Prisma refuses to go past, and so does adopt.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect().  A table is a tool's when it has the tool's name
@@ -60,6 +67,7 @@ enum adopt_tool {
 	ADOPT_DBMATE,
 	ADOPT_FLYWAY,
 	ADOPT_DIESEL,
+	ADOPT_PRISMA,
 	ADOPT_NTOOLS
 };
 
@@ -71,7 +79,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	5
+#define ADOPT_MAX_FOUND	6
 
 struct adopt_repeatable {
 	char	*script;

@@ -230,7 +230,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 
 	if (from && (want = adopt_tool_from_name(from)) == ADOPT_NONE)
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
-		    "golang-migrate, goose, dbmate, flyway or diesel", from);
+		    "golang-migrate, goose, dbmate, flyway, diesel or prisma",
+		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -260,8 +261,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	    want ? adopt_tool_name(want) : "another tool");
 	merr_detail(e, "looked in schema current_schema() for "
 	    "schema_migrations (golang-migrate, dbmate), goose_db_version, "
-	    "flyway_schema_history and __diesel_schema_migrations%s%s",
-	    n ? "; found " : "", names);
+	    "flyway_schema_history, __diesel_schema_migrations and "
+	    "_prisma_migrations%s%s", n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");
 	return -1;

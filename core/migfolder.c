@@ -20,39 +20,68 @@
 #define SUB_DEPTH	8	/* Flyway reads a location's folders: as deep */
 #define SUB_NAMED	3	/* folders named in a message, at most */
 
-int
-mig_diesel_dir(int dfd, const struct dirent *de, struct merr *e)
+/*
+ * The tools that keep a folder per migration: the file in it that makes
+ * it one, what the error calls the layout, the rollback beside it.
+ */
+static const struct {
+	const char	*file;
+	const char	*tool;
+	const char	*down;
+} tool_dirs[] = {
+	{ "up.sql", "Diesel", "down.sql" },
+	{ "migration.sql", "Prisma Migrate", NULL },
+};
+
+/* The golang-migrate name of folder name's file ("-" left out, Diesel) */
+static void
+tool_dir_version(const char *name, char *version, size_t len)
 {
-	char path[sizeof(de->d_name) + sizeof("/down.sql")];
+	const char *us = strchr(name, '_');
+	size_t i, n = 0;
+
+	for (i = 0; name[i] && &name[i] != us && n + 1 < len; i++)
+		if (name[i] != '-')
+			version[n++] = name[i];
+	version[n] = '\0';
+}
+
+int
+mig_tool_dir(int dfd, const struct dirent *de, struct merr *e)
+{
+	char path[sizeof(de->d_name) + sizeof("/migration.sql")];
 	char version[MIG_VERSION_MAX], down[MIG_VERSION_MAX + 300];
 	const char *us = strchr(de->d_name, '_'), *name = us ? us : "_NAME";
 	struct stat st;
-	size_t i, n = 0;
+	size_t k;
 
-	if ((de->d_type != DT_DIR && de->d_type != DT_LNK &&
-	    de->d_type != DT_UNKNOWN) ||
-	    snprintf(path, sizeof(path), "%s/up.sql", de->d_name) >=
-	    (int)sizeof(path) || fstatat(dfd, path, &st, 0) == -1 ||
-	    !S_ISREG(st.st_mode))
+	if (de->d_type != DT_DIR && de->d_type != DT_LNK &&
+	    de->d_type != DT_UNKNOWN)
 		return 0;
-	/* the version Diesel records: the name up to '_', without '-' */
-	for (i = 0; de->d_name[i] && &de->d_name[i] != us &&
-	    n + 1 < sizeof(version); i++)
-		if (de->d_name[i] != '-')
-			version[n++] = de->d_name[i];
-	version[n] = '\0';
-	merr_setpos(e, MERR_INPUT, path, 0, 0, "'%s' is a folder with an "
-	    "up.sql: Diesel's layout (a folder per migration), which "
-	    "migrated does not read", de->d_name);
-	snprintf(path, sizeof(path), "%s/down.sql", de->d_name);
+	for (k = 0; k < sizeof(tool_dirs) / sizeof(tool_dirs[0]); k++)
+		if (snprintf(path, sizeof(path), "%s/%s", de->d_name,
+		    tool_dirs[k].file) < (int)sizeof(path) &&
+		    fstatat(dfd, path, &st, 0) == 0 && S_ISREG(st.st_mode))
+			break;
+	if (k == sizeof(tool_dirs) / sizeof(tool_dirs[0]))
+		return 0;
+	tool_dir_version(de->d_name, version, sizeof(version));
+	merr_setpos(e, MERR_INPUT, path, 0, 0, "'%s' is a folder with %s "
+	    "%s: %s's layout (a folder per migration), which migrated does "
+	    "not read", de->d_name, k == 0 ? "an" : "a", tool_dirs[k].file,
+	    tool_dirs[k].tool);
 	down[0] = '\0';
-	if (fstatat(dfd, path, &st, 0) == 0)
-		snprintf(down, sizeof(down), ", its down.sql '%s%.200s.down.sql'",
-		    version, name);
-	merr_hint(e, "make each folder's up.sql and down.sql files of the "
-	    "migrations folder, named as golang-migrate names them: "
-	    "'%s/up.sql' becomes '%s%s.up.sql'%s; Diesel's history is then "
-	    "adopted", de->d_name, version, name, down);
+	if (tool_dirs[k].down && snprintf(path, sizeof(path), "%s/%s",
+	    de->d_name, tool_dirs[k].down) < (int)sizeof(path) &&
+	    fstatat(dfd, path, &st, 0) == 0)
+		snprintf(down, sizeof(down), ", its %s '%s%.200s.down.sql'",
+		    tool_dirs[k].down, version, name);
+	merr_hint(e, "make each folder's %s%s files of the migrations "
+	    "folder, named as golang-migrate names them: '%s/%s' becomes "
+	    "'%s%s.up.sql'%s; %s's history is then adopted",
+	    tool_dirs[k].file, tool_dirs[k].down ? " and down.sql" : "",
+	    de->d_name, tool_dirs[k].file, version, name, down,
+	    tool_dirs[k].tool);
 	return -1;
 }
 

@@ -784,7 +784,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (mig_diesel_dir(sd.fd, de, e) == -1)
+		if (mig_tool_dir(sd.fd, de, e) == -1)
 			goto fail;
 		/* may be a folder: looked into once the names are read */
 		dirs += de->d_type == DT_DIR || de->d_type == DT_LNK ||

@@ -1,6 +1,7 @@
-# 54_adopt_layouts.sh - switching from goose, dbmate, Flyway and Diesel
-# (its folders renamed as golang-migrate files, as migrated says) with a
-# folder in that tool's own layout (copies of tests/golden/folder/<tool>,
+# 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, Diesel and
+# Prisma (their folders renamed as golang-migrate files, as migrated
+# says) with a folder in that tool's own layout (copies of
+# tests/golden/folder/<tool>,
 # written in each tool's documented style): the database holds what the
 # tool applied up to N (the up sections run by psql, as the tool cuts
 # them) and the tool's history table, created exactly as the tool creates
@@ -316,6 +317,67 @@ is "diesel: __diesel_schema_migrations is not drift" "$(drift)" 0
 ok "diesel: check exits 0" ctl check
 stop
 
-for d in goose goose_once dbmate dbmate_once flyway diesel; do
+# ---- Prisma Migrate, --once --up: its folder per migration renamed as
+# migrated says, the first two applied by Prisma (the second after an
+# attempt rolled back: 'prisma migrate resolve --rolled-back'), then a
+# failed row, which is refused ----
+DB=$(fresh prisma)
+rm -rf "$T/prisma"; mkdir -p "$T/prisma"
+for m in "20230404095503_initial:CREATE TABLE pm_user (id serial PRIMARY KEY, email text NOT NULL);" \
+    "20230411134605_document:CREATE TABLE pm_doc (id serial PRIMARY KEY, owner int REFERENCES pm_user);" \
+    "20230421134018_signed_at:ALTER TABLE pm_doc ADD COLUMN signed_at timestamptz;"; do
+	mkdir -p "$T/prisma/${m%%:*}"
+	printf '%s\n' "${m#*:}" >"$T/prisma/${m%%:*}/migration.sql"
+done
+printf 'provider = "postgresql"\n' >"$T/prisma/migration_lock.toml"
+# Prisma's schema engine, create_migrations_table (PostgreSQL)
+qd "$DB" 'CREATE TABLE _prisma_migrations (
+	id VARCHAR(36) PRIMARY KEY NOT NULL,
+	checksum VARCHAR(64) NOT NULL,
+	finished_at TIMESTAMPTZ,
+	migration_name VARCHAR(255) NOT NULL,
+	logs TEXT,
+	rolled_back_at TIMESTAMPTZ,
+	started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+	applied_steps_count INTEGER NOT NULL DEFAULT 0
+)'
+prisma_row() {	# prisma_row DB NAME FINISHED ROLLED_BACK
+	qd "$1" "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, applied_steps_count) VALUES (gen_random_uuid()::text, 'x', $3, '$2', $4, 1)"
+}
+for m in 20230404095503_initial 20230411134605_document; do
+	psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/prisma/$m/migration.sql" >/dev/null
+done
+prisma_row "$DB" 20230404095503_initial "now()" NULL
+prisma_row "$DB" 20230411134605_document NULL "now()"
+prisma_row "$DB" 20230411134605_document "now()" NULL
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/prisma" --once --up 2>&1); rc=$?
+is "prisma: its layout refused (exit 1)" "$rc" 1
+like "prisma: ... the names to give said" "$out" \
+    "'2023[0-9_a-z]*/migration.sql' becomes '2023[0-9]*_[a-z_]*.up.sql'"
+for d in "$T"/prisma/*/; do
+	mv "$d/migration.sql" "$T/prisma/$(basename "$d").up.sql"
+	rmdir "$d"
+done
+# a failed row (neither finished nor rolled back) is refused first
+prisma_row "$DB" 20230421134018_signed_at NULL NULL
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/prisma" --once --up 2>&1); rc=$?
+is "prisma: a failed row: exit 1" "$rc" 1
+like "prisma: ... named" "$out" \
+    "cannot adopt Prisma's history: migration 20230421134018_signed_at failed"
+like "prisma: ... the way out" "$out" "prisma migrate resolve --applied 20230421134018_signed_at"
+qd "$DB" "UPDATE _prisma_migrations SET rolled_back_at = now() WHERE finished_at IS NULL AND rolled_back_at IS NULL AND migration_name = '20230421134018_signed_at'"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/prisma" --once --up 2>&1); rc=$?
+is "prisma: resolved: --once --up exits 0" "$rc" 0
+like "prisma: the two adopted" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 20230411134605"
+is "prisma: up ran the third only" "$(applied_runs "$DB")" \
+    "20230421134018_signed_at"
+is "prisma: its column made" \
+    "$(qd "$DB" "SELECT count(*) FROM pg_attribute WHERE attrelid = 'pm_doc'::regclass AND attname = 'signed_at'")" 1
+
+for d in goose goose_once dbmate dbmate_once flyway diesel prisma; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done
