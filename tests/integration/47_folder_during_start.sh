@@ -55,6 +55,7 @@ blocked() {
 seen() { grep -q "migrations folder changed ('$1')" m.log; }
 made() { [ "$(q "SELECT to_regclass('$1') IS NOT NULL")" = t ]; }
 # settled VERSION: every job done, nothing pending, VERSION the current
+# (polled: a job the change owes, a LISTEN's read, may still come)
 settled() {
 	jobs_done "$SOCK"
 	status_says "$SOCK" "d['data']['enhancements']['pending'] == [] and
@@ -88,7 +89,7 @@ ok "ready once the lock is free" ctl wait-ready --timeout 30
 ok "tier 1 applied" made fds_model
 ok "the file added during the start: applied after it" poll 30 made fds_t2
 ok "status: nothing pending, t2 the current version" \
-    settled 20240102_000000
+    poll 60 settled 20240102_000000
 
 # the same while the watcher's own up runs: a file that waits for another
 # lock the test holds is being applied when the next file comes; that
@@ -106,7 +107,7 @@ release
 ok "t4: applied once t3's up is done" poll 30 made fds_t4
 ok "t3 applied" made fds_t3
 ok "status: nothing pending, t4 the current version" \
-    settled 20240104_000000
+    poll 60 settled 20240104_000000
 
 # the same while the database is away: the recheck once it is back reads
 # the folder but applies nothing; the owed refresh does
@@ -130,7 +131,7 @@ ok "the watcher saw t5 while the database was away" \
 pg_up
 ok "t5: applied once the database is back" poll 60 made fds_t5
 ok "status: nothing pending, t5 the current version" \
-    settled 20240105_000000
+    poll 60 settled 20240105_000000
 
 # the watcher's up cut off by the database going away: owed again, and
 # applied once it is back (the file waits for a lock the test holds)
@@ -144,7 +145,7 @@ ok "the database away while t6's up ran: said so" poll 30 status_says \
 pg_up
 ok "t6: applied once the database is back" poll 60 made fds_t6
 ok "status: nothing pending, t6 the current version" \
-    settled 20240106_000000
+    poll 60 settled 20240106_000000
 
 kill "$MPID"; wait "$MPID"
 is "daemon exits 0" "$?" 0
