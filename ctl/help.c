@@ -124,12 +124,14 @@ static const struct ctl_help helps[] = {
 	  "cannot be reached gives\nmigrated_up 0 (exit 0).  -o FILE writes "
 	  "FILE atomically (a temporary\nfile renamed), for node_exporter's "
 	  "textfile collector.\n" },
-	{ "wait-ready", "wait-ready [--timeout S]", "wait until tier 1 is "
-	  "done",
+	{ "wait-ready", "wait-ready [--timeout S] [--pid PID]", "wait until "
+	  "tier 1 is done",
 	  "Wait until the daemon has finished its start-up (tier 1 done) and\n"
 	  "answers, then exit 0.  While it is degraded it is not ready.  Exit "
 	  "1\nwhen it answers but is not ready within S seconds (default 60), "
-	  "4\nwhen it could not be reached at all.\n" },
+	  "or at\nonce when it exits first (PID: the daemon's, from its start: "
+	  "migrated &\nmigratectl wait-ready --pid $!), 4 when it could not "
+	  "be reached at all.\n" },
 	{ "help", "help [COMMAND]", "this list, or one command's paragraph",
 	  "Without COMMAND, the commands, the options and the exit codes; "
 	  "with\nCOMMAND, what it does.  `migratectl COMMAND --help` is the "

@@ -48,6 +48,7 @@ struct ctl {
 	int			 yes;
 	int			 quiet;		/* exchange prints nothing */
 	double			 timeout;	/* wait-ready, seconds */
+	pid_t			 wait_pid;	/* wait-ready --pid, or 0 */
 	const struct output	*out;
 	char			 path[108];	/* the socket chosen */
 };
@@ -154,7 +155,7 @@ parse_long(const char *s, long *out)
 /* Options every command accepts after its name. */
 enum { O_TO = 256, O_ALL, O_OOO, O_DRY, O_SINCE, O_VERSION, O_LIMIT,
     O_MD, O_TIMEOUT, O_JSON, O_FROM, O_STRICT,
-    O_FORCE, O_MEMBER };
+    O_FORCE, O_MEMBER, O_PID };
 static const struct option cmd_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "yes", no_argument, NULL, 'y' },
@@ -173,6 +174,7 @@ static const struct option cmd_opts[] = {
 	{ "strict", no_argument, NULL, O_STRICT },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "member", required_argument, NULL, O_MEMBER },
+	{ "pid", required_argument, NULL, O_PID },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -234,6 +236,13 @@ parse_opts(struct ctl *x, const struct ctl_cmd *cmd, int argc, char **argv,
 			if ((x->timeout = strtod(optarg, NULL)) <= 0)
 				return usage_error(cmd, "bad --timeout '%s'",
 				    optarg);
+			break;
+		case O_PID:
+			if (parse_long(optarg, &n) == -1 || n < 2 ||
+			    n != (pid_t)n)
+				return usage_error(cmd, "bad --pid '%s'",
+				    optarg);
+			x->wait_pid = (pid_t)n;
 			break;
 		default:
 			if (ch == '?' && optopt == 'o')
@@ -386,7 +395,7 @@ parse_wait(struct ctl *x, int argc, char **argv, struct proto_request *r)
 	int i;
 
 	x->timeout = 60;
-	if ((i = parse_opts(x, cmd, argc, argv, r, "timeout")) == -1)
+	if ((i = parse_opts(x, cmd, argc, argv, r, "timeout pid")) == -1)
 		return -1;
 	if (i < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[i]);
@@ -895,7 +904,10 @@ wait_failed(struct ctl *x, enum wait_end why, int reached, pid_t peer,
  * took the connection: a model or a file it cannot read) ends the wait
  * at once, as pg_ctl -w does; a supervisor's restart after that is not
  * waited for.  Under socket activation the service manager keeps the
- * socket, and with it the queued connection: the wait goes on.
+ * socket, and with it the queued connection: the wait goes on.  --pid
+ * names the daemon from the start (migrated & migratectl wait-ready
+ * --pid $!): its exit ends the wait whenever it comes, even before the
+ * socket was made.
  */
 static int
 run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
@@ -908,7 +920,7 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 	struct merr e;
 	long nap = 2, left;
 	int reached = 0;
-	pid_t peer = 0;
+	pid_t peer = x->wait_pid, listener = 0;
 
 	(void)cmd;
 	snprintf(r->cmd, sizeof(r->cmd), "status");
@@ -925,7 +937,10 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 		code = PROTO_INTERNAL;
 		data = NULL;
 		left = ms_left(&end);
-		got = wait_ask(x, r, left ? left : 1, &code, &data, &peer, &e);
+		got = wait_ask(x, r, left ? left : 1, &code, &data, &listener,
+		    &e);
+		if (x->wait_pid == 0)
+			peer = listener;
 		if (got == WAIT_ANSWER) {
 			reached = 1;
 			if (code == PROTO_DENIED)
@@ -949,7 +964,7 @@ run_wait(struct ctl *x, const struct ctl_cmd *cmd, struct proto_request *r)
 		} else if (got != WAIT_NONE) {
 			reached = 1;
 		}
-		if ((got == WAIT_CLOSED || got == WAIT_NONE) &&
+		if ((got == WAIT_CLOSED || got == WAIT_NONE || x->wait_pid) &&
 		    client_peer_exited(peer)) {
 			why = WAIT_EXITED;
 			break;

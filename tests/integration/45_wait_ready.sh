@@ -88,6 +88,8 @@ is "timeout: exit 1" "$rc" 1
 like "timeout: not ready after 0.5 s" "$out" "not ready after 0.5 s"
 release_lock
 ok "ready once the lock is free" ctl wait-ready --timeout 60
+ok "... and with --pid, the daemon running" \
+    ctl wait-ready --timeout 60 --pid $DPID
 is "tier 1 applied the waiting change" \
     "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 'tags'")" 1
 kill -TERM $DPID; wait $DPID
@@ -124,6 +126,22 @@ like "exited before ready: said so, with the pid" "$(cat wr4.out)" \
 wait $DPID
 is "the daemon exited 78 (the folder refused)" "$?" 78
 like "... and said why" "$(cat daemon4.log)" "Diesel's layout"
+
+# --pid: the daemon named from its start (migrated & wait-ready --pid $!)
+# fails the wait at once when it exits, also before it made its socket
+# (here it may or may not have: either way); a bad --pid is a usage error
+rm -f "$SOCK"
+"$MIGRATED" -c dz.yaml >daemon5.log 2>&1 &
+DPID=$!; track $DPID
+out=$(timeout 120 "$MIGRATECTL" -s "$SOCK" wait-ready --timeout 300 \
+    --pid $DPID 2>&1); rc=$?
+is "--pid: the daemon exits first: exit 1 (124: it waited)" "$rc" 1
+like "--pid: said so" "$out" "migrated \(pid $DPID\) exited before it was ready"
+wait $DPID
+is "--pid: the daemon exited 78" "$?" 78
+out=$("$MIGRATECTL" -s "$SOCK" wait-ready --pid 1x 2>&1); rc=$?
+is "--pid 1x: usage error (exit 2)" "$rc" 2
+like "--pid 1x: named" "$out" "bad --pid '1x'"
 
 # nothing listens: unreachable (exit 4) once the timeout passed
 out=$("$MIGRATECTL" -s "$T/none.sock" wait-ready --timeout 0.2 2>&1); rc=$?
