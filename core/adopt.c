@@ -398,20 +398,30 @@ read_goose(struct db *d, struct adopt_hist *h, struct merr *e)
 	return rc;
 }
 
-/* dbmate's and Diesel's: the set of applied versions */
+typedef int (*row_fn)(struct adopt_hist *, PGresult *, int,
+    struct merr *);
+
+/* "before TABLE after" read, each row given to fn until one fails */
 static int
-read_versions(struct db *d, struct adopt_hist *h, struct merr *e)
+read_rows(struct db *d, struct adopt_hist *h, const char *before,
+    const char *after, row_fn fn, struct merr *e)
 {
 	PGresult *r;
 	int rc = 0;
 
-	if (src_query(d, &h->src, "SELECT version FROM ",
-	    " ORDER BY version", &r, e) == -1)
+	if (src_query(d, &h->src, before, after, &r, e) == -1)
 		return -1;
 	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
-		rc = hist_set(h, PQgetvalue(r, i, 0), 1, e);
+		rc = fn(h, r, i, e);
 	PQclear(r);
 	return rc;
+}
+
+/* dbmate's and Diesel's: the set of applied versions */
+static int
+version_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	return hist_set(h, PQgetvalue(r, i, 0), 1, e);
 }
 
 static int
@@ -484,22 +494,6 @@ flyway_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	    strcmp(type, "DELETE") != 0, e);
 }
 
-static int
-read_flyway(struct db *d, struct adopt_hist *h, struct merr *e)
-{
-	PGresult *r;
-	int rc = 0;
-
-	if (src_query(d, &h->src, "SELECT installed_rank, version, type, "
-	    "script, checksum, success FROM ", " ORDER BY installed_rank",
-	    &r, e) == -1)
-		return -1;
-	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
-		rc = flyway_row(h, r, i, e);
-	PQclear(r);
-	return rc;
-}
-
 /* Prisma: a migration's rows; one finished and not rolled back counts. */
 static int
 prisma_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
@@ -526,22 +520,6 @@ prisma_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	return hist_set(h, v, 1, e);
 }
 
-static int
-read_prisma(struct db *d, struct adopt_hist *h, struct merr *e)
-{
-	PGresult *r;
-	int rc = 0;
-
-	if (src_query(d, &h->src, "SELECT migration_name, finished_at IS NOT "
-	    "NULL, rolled_back_at IS NOT NULL FROM ", " ORDER BY started_at",
-	    &r, e) == -1)
-		return -1;
-	for (int i = 0; rc == 0 && i < PQntuples(r); i++)
-		rc = prisma_row(h, r, i, e);
-	PQclear(r);
-	return rc;
-}
-
 int
 adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
     struct merr *e)
@@ -554,9 +532,20 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	case ADOPT_GOLANG: rc = read_golang(d, h, e); break;
 	case ADOPT_GOOSE: rc = read_goose(d, h, e); break;
 	case ADOPT_DBMATE:
-	case ADOPT_DIESEL: rc = read_versions(d, h, e); break;
-	case ADOPT_PRISMA: rc = read_prisma(d, h, e); break;
-	case ADOPT_FLYWAY: rc = read_flyway(d, h, e); break;
+	case ADOPT_DIESEL:
+		rc = read_rows(d, h, "SELECT version FROM ",
+		    " ORDER BY version", version_row, e);
+		break;
+	case ADOPT_FLYWAY:
+		rc = read_rows(d, h, "SELECT installed_rank, version, type, "
+		    "script, checksum, success FROM ",
+		    " ORDER BY installed_rank", flyway_row, e);
+		break;
+	case ADOPT_PRISMA:
+		rc = read_rows(d, h, "SELECT migration_name, finished_at IS "
+		    "NOT NULL, rolled_back_at IS NOT NULL FROM ",
+		    " ORDER BY started_at", prisma_row, e);
+		break;
 	default: rc = merr_set(e, MERR_USAGE, "no tool to adopt");
 	}
 	if (rc == -1)

@@ -26,11 +26,12 @@
  */
 static const struct {
 	const char	*file;
+	const char	*with;		/* the error's "a folder with ..." */
 	const char	*tool;
 	const char	*down;
 } tool_dirs[] = {
-	{ "up.sql", "Diesel", "down.sql" },
-	{ "migration.sql", "Prisma Migrate", NULL },
+	{ "up.sql", "an up.sql", "Diesel", "down.sql" },
+	{ "migration.sql", "a migration.sql", "Prisma Migrate", NULL },
 };
 
 /* The golang-migrate name of folder name's file ("-" left out, Diesel) */
@@ -66,10 +67,9 @@ mig_tool_dir(int dfd, const struct dirent *de, struct merr *e)
 	if (k == sizeof(tool_dirs) / sizeof(tool_dirs[0]))
 		return 0;
 	tool_dir_version(de->d_name, version, sizeof(version));
-	merr_setpos(e, MERR_INPUT, path, 0, 0, "'%s' is a folder with %s "
-	    "%s: %s's layout (a folder per migration), which migrated does "
-	    "not read", de->d_name, k == 0 ? "an" : "a", tool_dirs[k].file,
-	    tool_dirs[k].tool);
+	merr_setpos(e, MERR_INPUT, path, 0, 0, "'%s' is a folder with %s: "
+	    "%s's layout (a folder per migration), which migrated does not "
+	    "read", de->d_name, tool_dirs[k].with, tool_dirs[k].tool);
 	down[0] = '\0';
 	if (tool_dirs[k].down && snprintf(path, sizeof(path), "%s/%s",
 	    de->d_name, tool_dirs[k].down) < (int)sizeof(path) &&
