@@ -22,6 +22,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_FLYWAY] = "flyway",
 	[ADOPT_DIESEL] = "diesel",
 	[ADOPT_PRISMA] = "prisma",
+	[ADOPT_POP] = "pop",
 };
 
 const char *
@@ -136,7 +137,8 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * internal/dialects/postgres.go, dbmate pkg/driver/postgres/postgres.go,
  * Flyway PostgreSQLDatabase.getRawCreateScript, Diesel
  * diesel_migrations's CREATE_MIGRATIONS_TABLE, Prisma's schema engine's
- * create_migrations_table for PostgreSQL).
+ * create_migrations_table for PostgreSQL, ory/x popx's migrator.go and
+ * the older gobuffalo/pop's).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -155,6 +157,8 @@ static const struct {
 	{ ADOPT_PRISMA, "_prisma_migrations", { "id", "checksum",
 	    "finished_at", "migration_name", "logs", "rolled_back_at",
 	    "started_at", "applied_steps_count" } },
+	{ ADOPT_POP, "schema_migration", { "version", "version_self" } },
+	{ ADOPT_POP, "schema_migration", { "version" } },
 };
 
 static int
@@ -194,7 +198,7 @@ static const char detect_sql[] =
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
     "  'flyway_schema_history', '__diesel_schema_migrations',"
-    "  '_prisma_migrations')"
+    "  '_prisma_migrations', 'schema_migration')"
     " ORDER BY c.relname, a.attnum";
 
 #define DETECT_COLS	16
@@ -533,6 +537,7 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	case ADOPT_GOOSE: rc = read_goose(d, h, e); break;
 	case ADOPT_DBMATE:
 	case ADOPT_DIESEL:
+	case ADOPT_POP:
 		rc = read_rows(d, h, "SELECT version FROM ",
 		    " ORDER BY version", version_row, e);
 		break;
@@ -564,24 +569,41 @@ adopt_map_release(struct adopt_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* popx: a version's first 14 digits, as an older pop recorded it */
+#define POP_LEGACY	14
+
 static int
 is_applied(const struct adopt_hist *h, const char *v)
 {
+	char legacy[POP_LEGACY + 1];
 	int cmp;
 
 	if (h->upto && adopt_vcmp(v, h->upto, &cmp) == 0 && cmp <= 0)
 		return 1;
-	return hist_find(h, v) >= 0;
+	if (hist_find(h, v) >= 0)
+		return 1;
+	if (h->src.tool != ADOPT_POP || strlen(v) <= POP_LEGACY)
+		return 0;
+	memcpy(legacy, v, POP_LEGACY);
+	legacy[POP_LEGACY] = '\0';
+	return hist_find(h, legacy) >= 0;
 }
 
 static int
-has_file(const struct migset *set, const char *v)
+has_file(const struct migset *set, const struct adopt_hist *h, const char *v)
 {
+	size_t n = strlen(v);
 	int cmp;
 
-	for (size_t i = 0; i < set->n; i++)
-		if (adopt_vcmp(set->v[i].version, v, &cmp) == 0 && cmp == 0)
+	for (size_t i = 0; i < set->n; i++) {
+		const char *f = set->v[i].version;
+
+		if (adopt_vcmp(f, v, &cmp) == 0 && cmp == 0)
 			return 1;
+		if (h->src.tool == ADOPT_POP && n == POP_LEGACY &&
+		    strlen(f) > n && !strncmp(f, v, n))
+			return 1;
+	}
 	return 0;
 }
 
@@ -679,10 +701,10 @@ adopt_map(const struct migset *set, const struct adopt_hist *h,
 			m->changed[m->nchanged++] = &set->v[i];
 	}
 	for (size_t i = 0; i < h->n; i++)
-		if (!has_file(set, h->versions[i]))
+		if (!has_file(set, h, h->versions[i]))
 			m->unknown[m->nunknown++] = h->versions[i];
 	/* golang-migrate's current version names a file; a baseline not */
-	if (h->upto && h->upto_is_file && !has_file(set, h->upto))
+	if (h->upto && h->upto_is_file && !has_file(set, h, h->upto))
 		m->unknown[m->nunknown++] = h->upto;
 	return 0;
 }

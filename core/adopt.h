@@ -29,6 +29,11 @@
  *                   version is its folder's name up to the first '_'.  A
  *                   row neither finished nor rolled back is a failed one,
  *                   which Prisma refuses to go past, and so does adopt.
+ *   pop             schema_migration(version varchar(48), version_self
+ *                   int), or an older pop's (version varchar(14)): the
+ *                   set of applied versions; as popx reads it, a version
+ *                   of more than 14 digits is applied too when its first
+ *                   14 are (the rows of an older pop).
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect().  A table is a tool's when it has the tool's name
@@ -68,6 +73,7 @@ enum adopt_tool {
 	ADOPT_FLYWAY,
 	ADOPT_DIESEL,
 	ADOPT_PRISMA,
+	ADOPT_POP,
 	ADOPT_NTOOLS
 };
 
@@ -79,7 +85,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	6
+#define ADOPT_MAX_FOUND	7
 
 struct adopt_repeatable {
 	char	*script;
@@ -109,7 +115,7 @@ struct adopt_map {
 
 const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */
 /* By name (case-insensitive): golang-migrate, migrate, goose, dbmate,
- * flyway; ADOPT_NONE when unknown. */
+ * flyway, diesel, prisma, pop; ADOPT_NONE when unknown. */
 enum adopt_tool adopt_tool_from_name(const char *);
 
 /*

@@ -230,7 +230,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 
 	if (from && (want = adopt_tool_from_name(from)) == ADOPT_NONE)
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
-		    "golang-migrate, goose, dbmate, flyway, diesel or prisma",
+		    "golang-migrate, goose, dbmate, flyway, diesel, prisma or "
+		    "pop",
 		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
@@ -261,8 +262,9 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	    want ? adopt_tool_name(want) : "another tool");
 	merr_detail(e, "looked in schema current_schema() for "
 	    "schema_migrations (golang-migrate, dbmate), goose_db_version, "
-	    "flyway_schema_history, __diesel_schema_migrations and "
-	    "_prisma_migrations%s%s", n ? "; found " : "", names);
+	    "flyway_schema_history, __diesel_schema_migrations, "
+	    "_prisma_migrations and schema_migration (pop)%s%s",
+	    n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");
 	return -1;

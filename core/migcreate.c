@@ -253,20 +253,27 @@ increment(const char *d, size_t n, char *out, size_t cap)
 
 /*
  * The next version in a numbered folder (golang-migrate, goose, dbmate,
- * single): now as YYYYMMDDHHMMSS when the newest version is such a
- * timestamp (later than it), else the newest plus one with its padding.
+ * single, pop): now as YYYYMMDDHHMMSS when the newest version is such a
+ * timestamp (later than it; with zeros after it to the newest's width up
+ * to 20 digits, pop's YYYYMMDDHHMMSS000000), else the newest plus one
+ * with its padding.
  */
 static void
 next_number(const struct migset *set, time_t now, char *out, size_t cap)
 {
 	const struct migration *m = newest(set);
 	const char *v = m ? m->version : "0";
+	size_t n = strlen(v);
 	char ts[32];
 	struct tm tm;
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm);
-	if (strlen(v) == 14 && (v[0] == '1' || v[0] == '2') &&
+	if (n > 14 && n <= 20 && strspn(v, "0123456789") == n) {
+		memset(ts + 14, '0', n - 14);
+		ts[n] = '\0';
+	}
+	if (strlen(ts) == n && (v[0] == '1' || v[0] == '2') &&
 	    strcmp(ts, v) > 0)
 		snprintf(out, cap, "%s", ts);
 	else if (strchr(v, '_'))	/* single with native versions */
@@ -288,7 +295,8 @@ create_numbered(const struct migset *set, const char *name, time_t now,
 	int n = 1, rc = -1;
 
 	next_number(set, now, version, sizeof(version));
-	if (set->layout == MIG_LAYOUT_GOLANG) {
+	if (set->layout == MIG_LAYOUT_GOLANG ||
+	    set->layout == MIG_LAYOUT_POP) {
 		n = 2;
 		if (asprintf(&fnames[0], "%s_%s.up.sql", version, name) ==
 		    -1 || asprintf(&fnames[1], "%s_%s.down.sql", version,

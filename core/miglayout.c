@@ -1,6 +1,6 @@
 /*
  * miglayout.c - the layouts whose markers live inside the files (single,
- * goose, dbmate) and the names of the other tools' files (Flyway).
+ * goose, dbmate) and the names of the other tools' files (Flyway, pop).
  *
  * Each marker layout is split the way its tool reads it: the section of
  * one direction keeps its bytes and every other byte becomes a space
@@ -691,4 +691,66 @@ out:
 	free(text);
 	free(path);
 	return rc;
+}
+
+/* ---- pop (gobuffalo/pop, ory/x popx) ---- */
+
+/* pop's dialects (pop.CanonicalDialect, popx's "yugabyte") */
+static const char *const pop_postgres[] = { "postgres", "postgresql", "pg",
+    "pgx", NULL };
+static const char *const pop_others[] = { "cockroach", "cockroachdb",
+    "crdb", "mysql", "sqlite3", "sqlite", "yugabyte", "yugabytedb", NULL };
+
+static int
+word_in(const char *s, size_t n, const char *const *words)
+{
+	for (; *words; words++)
+		if (strlen(*words) == n && strncmp(s, *words, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * popx's MigrationFileRegexp:
+ * ^(\d+)_([^.]+)(\.[a-z0-9]+)?(\.autocommit)?\.(up|down)\.sql$
+ */
+int
+mig_pop_name(const char *fname, struct mig_popname *p)
+{
+	size_t len = strlen(fname), d = strspn(fname, "0123456789");
+	size_t end, dot, dial, dlen;
+
+	memset(p, 0, sizeof(*p));
+	if (len > 7 && strcmp(fname + len - 7, ".up.sql") == 0)
+		end = len - 7;
+	else if (len > 9 && strcmp(fname + len - 9, ".down.sql") == 0)
+		end = len - 9, p->down = 1;
+	else
+		return -1;
+	if (d == 0 || fname[d] != '_' || d + 1 >= end)
+		return -1;
+	p->vlen = d;
+	p->name_from = d + 1;
+	dot = p->name_from + strcspn(fname + p->name_from, ".");
+	p->name_to = dot < end ? dot : end;
+	if (p->name_to == p->name_from)
+		return -1;
+	if (end >= 11 && end - 11 >= p->name_to &&
+	    strncmp(fname + end - 11, ".autocommit", 11) == 0) {
+		p->autocommit = 1;
+		end -= 11;
+	}
+	if (p->name_to == end)		/* every database's */
+		return p->autocommit;
+	dial = p->name_to + 1;
+	dlen = end - dial;
+	if (dlen == 0 || strspn(fname + dial, "abcdefghijklmnopqrstuvwxyz"
+	    "0123456789") != dlen)
+		return -1;
+	if (word_in(fname + dial, dlen, pop_postgres)) {
+		p->rank = 1;
+		return 1;
+	}
+	p->rank = -1;		/* another database's, or unknown */
+	return word_in(fname + dial, dlen, pop_others) || p->autocommit;
 }

@@ -23,7 +23,8 @@
 enum mig_kind {
 	KIND_NATIVE_UP = 0, KIND_NATIVE_DOWN, KIND_GOLANG_UP,
 	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_GOOSE, KIND_DBMATE,
-	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_N
+	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_POP_UP,
+	KIND_POP_DOWN, KIND_N
 };
 
 struct mig_file {
@@ -33,6 +34,8 @@ struct mig_file {
 	char		*name;
 	char		*text;		/* read once (not a native .md) */
 	size_t		 len;
+	int		 rank;		/* pop: mig_popname's */
+	int		 autocommit;	/* pop: .autocommit */
 	struct mig_stamp stamp;		/* before the text was read (no name) */
 };
 
@@ -48,6 +51,8 @@ static const enum mig_layout kind_layout[KIND_N] = {
 	[KIND_FLYWAY_V] = MIG_LAYOUT_FLYWAY,
 	[KIND_FLYWAY_U] = MIG_LAYOUT_FLYWAY,
 	[KIND_FLYWAY_R] = MIG_LAYOUT_FLYWAY,
+	[KIND_POP_UP] = MIG_LAYOUT_POP,
+	[KIND_POP_DOWN] = MIG_LAYOUT_POP,
 };
 
 static int
@@ -55,7 +60,7 @@ kind_forward(enum mig_kind k)
 {
 	return k == KIND_NATIVE_UP || k == KIND_GOLANG_UP ||
 	    k == KIND_SINGLE || k == KIND_GOOSE || k == KIND_DBMATE ||
-	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R;
+	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R || k == KIND_POP_UP;
 }
 
 const char *
@@ -68,6 +73,7 @@ migset_layout_name(enum mig_layout l)
 	case MIG_LAYOUT_GOOSE: return "goose";
 	case MIG_LAYOUT_DBMATE: return "dbmate";
 	case MIG_LAYOUT_FLYWAY: return "flyway";
+	case MIG_LAYOUT_POP: return "pop";
 	default: return "empty";
 	}
 }
@@ -183,6 +189,7 @@ migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 	case MIG_LAYOUT_FLYWAY:
 		return key_flyway(v, key);
 	case MIG_LAYOUT_DBMATE:		/* dbmate sorts file names */
+	case MIG_LAYOUT_POP:		/* pop compares strings too */
 		if (!all_digits(v) || strlen(v) >= MIG_KEY_MAX)
 			return -1;
 		snprintf(key, MIG_KEY_MAX, "%s", v);
@@ -530,6 +537,32 @@ classify_numbered(const struct mig_patterns *p,
 	return 0;
 }
 
+/* NNN_name.up.sql / .down.sql: golang-migrate's, or pop's by its name. */
+static int
+classify_updown(const struct mig_patterns *p, const struct scan_dir *dir,
+    const char *fname, struct mig_file *f, struct merr *e)
+{
+	struct mig_popname pn;
+
+	if (mig_pop_name(fname, &pn) == 1 && pn.vlen < MIG_VERSION_MAX) {
+		snprintf(f->version, sizeof(f->version), "%.*s",
+		    (int)pn.vlen, fname);
+		f->name = strndup(fname + pn.name_from,
+		    pn.name_to - pn.name_from);
+		f->kind = pn.down ? KIND_POP_DOWN : KIND_POP_UP;
+		f->rank = pn.rank;
+		f->autocommit = pn.autocommit;
+	} else {
+		file_match(&p->golang, fname, f);
+		f->kind = pn.down ? KIND_GOLANG_DOWN : KIND_GOLANG_UP;
+	}
+	/* another database's file is never read */
+	if ((f->kind == KIND_GOLANG_UP || (f->kind == KIND_POP_UP &&
+	    f->rank >= 0)) && file_text(dir, f, e) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 classify_flyway(const struct scan_dir *dir, const char *fname,
     struct mig_file *f, struct merr *e)
@@ -578,10 +611,7 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
 	} else if ((has_suffix(fname, len, ".up.sql") ||
 	    has_suffix(fname, len, ".down.sql")) &&
 	    regexec(&p->golang.re, fname, 0, NULL, 0) == 0) {
-		file_match(&p->golang, fname, f);
-		f->kind = has_suffix(fname, len, ".up.sql") ? KIND_GOLANG_UP :
-		    KIND_GOLANG_DOWN;
-		if (f->kind == KIND_GOLANG_UP && file_text(dir, f, e) == -1)
+		if (classify_updown(p, dir, fname, f, e) == -1)
 			goto fail;
 	} else if ((r = classify_flyway(dir, fname, f, e)) != 1) {
 		if (r == -1)
@@ -871,6 +901,80 @@ files_layout(const char *dir, const struct mig_file *v, size_t n,
 	return 0;
 }
 
+/* Up before down, then by version, then the best rank first. */
+static int
+pop_cmp(const void *a, const void *b)
+{
+	const struct mig_file *x = a, *y = b;
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if ((c = strcmp(x->version, y->version)) != 0)
+		return c;
+	return y->rank - x->rank;
+}
+
+/* A plain up/down name in a pop folder: every database's file. */
+static int
+pop_plain(struct mig_file *f, struct merr *e)
+{
+	struct mig_popname pn;
+
+	if (mig_pop_name(f->fname, &pn) == -1) {
+		merr_setpos(e, MERR_INPUT, f->fname, 0, 0, "'%s' is not a pop "
+		    "migration name", f->fname);
+		merr_hint(e, "the folder is pop's (a file name says a "
+		    "database): name its files NNN_name[.postgres]"
+		    "[.autocommit].up.sql and .down.sql, the name without "
+		    "dots");
+		return -1;
+	}
+	free(f->name);
+	if ((f->name = strndup(f->fname + pn.name_from, pn.name_to -
+	    pn.name_from)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	f->kind = pn.down ? KIND_POP_DOWN : KIND_POP_UP;
+	f->rank = pn.rank;
+	f->autocommit = pn.autocommit;
+	return 0;
+}
+
+/*
+ * pop: once a name says a database or .autocommit, every up/down name is
+ * pop's, and each version keeps the file pop runs on PostgreSQL (popx's
+ * sortAndFilter): the highest rank; other databases' files are dropped.
+ * Two files of one rank stay, for set_duplicates() to name.
+ */
+static int
+files_pop(struct mig_file *v, size_t *n, struct merr *e)
+{
+	size_t i, k;
+	int any = 0;
+
+	for (i = 0; i < *n; i++)
+		any |= v[i].kind == KIND_POP_UP || v[i].kind == KIND_POP_DOWN;
+	if (!any)
+		return 0;
+	for (i = 0; i < *n; i++)
+		if ((v[i].kind == KIND_GOLANG_UP ||
+		    v[i].kind == KIND_GOLANG_DOWN) && pop_plain(&v[i], e) == -1)
+			return -1;
+	qsort(v, *n, sizeof(*v), pop_cmp);
+	for (i = k = 0; i < *n; i++) {
+		if (v[i].rank < 0 || (k > 0 && pop_cmp(&v[k - 1], &v[i]) < 0 &&
+		    v[k - 1].kind == v[i].kind &&
+		    !strcmp(v[k - 1].version, v[i].version))) {
+			file_free(&v[i]);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*n = k;
+	qsort(v, k, sizeof(*v), file_cmp);
+	return 0;
+}
+
 /* After the sort: binary search by key. */
 static struct migration *
 set_lookup(const struct migset *s, const char *key)
@@ -896,16 +1000,27 @@ file_stem(const struct mig_file *f)
 {
 	size_t n = strlen(f->fname) - 4;
 
-	if (f->kind == KIND_GOLANG_UP)
+	if (f->kind == KIND_GOLANG_UP || f->kind == KIND_POP_UP)
 		n -= 3;
 	return strndup(f->fname, n);
 }
 
+/* pop runs a file in one transaction, an .autocommit one without. */
+static void
+pop_txrule(struct mig_script *sc, const struct mig_file *f)
+{
+	sc->txrule = f->autocommit ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
+	sc->txmarker = ".autocommit";	/* in the name, before .up.sql */
+}
+
 /* The tool's markers and configuration: sections, transaction rules. */
 static int
-forward_split(struct migration *m, enum mig_kind k, struct merr *e)
+forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
 {
-	switch (k) {
+	switch (f->kind) {
+	case KIND_POP_UP:
+		pop_txrule(&m->up, f);
+		return 0;
 	case KIND_SINGLE:
 		return mig_single_split(m, e);
 	case KIND_GOOSE:
@@ -946,7 +1061,7 @@ set_add_forward(struct migset *s, struct mig_file *f, struct merr *e)
 	mig_sha256_hex(f->text, f->len, m->checksum);
 	m->up.text = f->text;	/* taken */
 	f->text = NULL;
-	return forward_split(m, f->kind, e);
+	return forward_split(m, f, e);
 }
 
 /* Rollbacks and docs attach to their forward script. */
@@ -956,11 +1071,11 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 	struct migration *m;
 	char key[MIG_KEY_MAX];
 
-	/* golang-migrate and Flyway pair by version: names may differ */
+	/* golang-migrate, pop and Flyway pair by version: names may differ */
 	if (migset_key(s->layout, f->version, key) == -1 ||
 	    (m = set_lookup(s, key)) == NULL ||
 	    (f->kind != KIND_GOLANG_DOWN && f->kind != KIND_FLYWAY_U &&
-	    strcmp(m->name, f->name) != 0)) {
+	    f->kind != KIND_POP_DOWN && strcmp(m->name, f->name) != 0)) {
 		if (f->kind == KIND_DOC)
 			return 0;	/* a stray note: harmless */
 		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
@@ -983,6 +1098,8 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	if (f->kind == KIND_FLYWAY_U && mig_flyway_conf(&m->down, e) == -1)
 		return -1;
+	if (f->kind == KIND_POP_DOWN)
+		pop_txrule(&m->down, f);
 	if (f->text) {
 		m->down.text = f->text;	/* taken */
 		f->text = NULL;
@@ -1228,7 +1345,8 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	s->scanned_ns = realtime_ns();
 	rc = files_scan(dir, &files, &nfiles, &sv, e);
 	stamps_done(&sv, &s->stamps, &s->nstamps);
-	if (rc == -1 || files_layout(dir, files, nfiles, &s->layout, e) == -1)
+	if (rc == -1 || files_pop(files, &nfiles, e) == -1 ||
+	    files_layout(dir, files, nfiles, &s->layout, e) == -1)
 		goto fail;
 	if (nfiles && (s->v = calloc(nfiles, sizeof(*s->v))) == NULL) {
 		merr_set(e, MERR_NOMEM, "out of memory");
@@ -1327,6 +1445,7 @@ migset_rollback_hint(const struct migset *s, const struct migration *m,
 	file = file ? file + 1 : m->id;
 	switch (s->layout) {
 	case MIG_LAYOUT_GOLANG:
+	case MIG_LAYOUT_POP:
 		snprintf(buf, len, "write %s.down.sql", m->id);
 		break;
 	case MIG_LAYOUT_SINGLE:

@@ -1,7 +1,7 @@
 /*
  * migset.h - a migrations folder as an ordered list of migrations.
  *
- * Six layouts are read, one per folder, found from the names and the
+ * Seven layouts are read, one per folder, found from the names and the
  * markers in the files:
  *   native        YYYYMMDD[_HHMMSS]_name.sql, ..._name_rollback.sql and an
  *                 optional ..._name.md (the documentation of the change)
@@ -18,12 +18,19 @@
  *                 its checksum changes, after every version, by
  *                 description); an optional FILE.sql.conf may say
  *                 executeInTransaction=true|false
+ *   pop           NNNN_name[.dialect][.autocommit].up.sql / .down.sql
+ *                 (gobuffalo/pop, ory/x popx: Ory Kratos, Hydra, Keto):
+ *                 a version's PostgreSQL file (.postgres.) before its
+ *                 every-database file, other databases' files skipped, as
+ *                 pop picks them; one transaction each unless
+ *                 .autocommit.  A folder is pop's when a name says a
+ *                 dialect or .autocommit; its plain names are pop's too.
  * A folder that mixes layouts, or holds a .sql file that fits none, is an
  * error naming the files.  Dot files are ignored.
  *
  * Versions sort as their tool sorts them: numerically (golang-migrate,
  * goose; native and single with YYYYMMDD as YYYYMMDD_000000), as strings
- * (dbmate, by file name), part by part (Flyway: 1.10 > 1.9, 1.0 = 1).
+ * (dbmate, by file name; pop), part by part (Flyway: 1.10 > 1.9, 1.0 = 1).
  * migset_key() makes the sort key; keys compare with strcmp().
  *
  * migset_load() reads every file and its SHA-256 (cheap: status needs no
@@ -69,6 +76,7 @@ enum mig_layout {
 	MIG_LAYOUT_GOOSE,
 	MIG_LAYOUT_DBMATE,
 	MIG_LAYOUT_FLYWAY,
+	MIG_LAYOUT_POP,		/* gobuffalo/pop, ory/x popx */
 };
 
 /* Who decides a script's transaction mode. */

@@ -52,6 +52,24 @@ struct dirent;
 int	mig_tool_dir(int dfd, const struct dirent *de, struct merr *);
 int	mig_subfolders_refused(const char *dir, size_t nfiles, int flyway,
 	    struct merr *);
+/*
+ * A pop file name (gobuffalo/pop, ory/x popx: the Ory services):
+ * NNN_name[.dialect][.autocommit].(up|down).sql.  -1 when it does not fit
+ * that pattern, else the parts, and 1 when the name says what only pop
+ * reads (a dialect pop knows, .autocommit), 0 when it says neither (a
+ * golang-migrate name too).  rank: 1 PostgreSQL's file (postgres,
+ * postgresql, pg, pgx), 0 every database's, -1 another database's (or a
+ * dialect pop does not know, which it skips): pop runs a version's
+ * highest-ranked file.
+ */
+struct mig_popname {
+	size_t	vlen;			/* the version: [0, vlen) */
+	size_t	name_from, name_to;	/* the name: [from, to) */
+	int	rank;
+	int	autocommit;		/* no transaction */
+	int	down;
+};
+int	mig_pop_name(const char *fname, struct mig_popname *);
 /* FILE.conf beside a Flyway script: executeInTransaction=true|false. */
 int	mig_flyway_conf(struct mig_script *, struct merr *);
 /* Split, parse and classify sc->text; fills stmts, tx, directives. */

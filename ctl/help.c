@@ -61,7 +61,8 @@ static const struct ctl_help helps[] = {
 	{ "adopt", "adopt [--from TOOL] [--dry-run]",
 	  "take another tool's history as applied",
 	  "Read the history table of golang-migrate, goose, dbmate, Flyway,\n"
-	  "Diesel or Prisma (TOOL) and record its applied versions as applied without running\n"
+	  "Diesel, Prisma or pop (TOOL) and record its applied versions as\n"
+	  "applied without running\n"
 	  "any SQL, in one transaction with one audit row.  Without --from, the\n"
 	  "only history in the database.  A dirty golang-migrate version or a\n"
 	  "failed Flyway row is refused with the way out.  --dry-run shows what\n"

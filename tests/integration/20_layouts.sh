@@ -1,4 +1,4 @@
-# 20_layouts.sh - goose, dbmate and Flyway folders, written in each tool's
+# 20_layouts.sh - goose, dbmate, pop and Flyway folders, written in each tool's
 # own documented style (tests/golden/folder/<tool>/migrations, whose
 # parsing the golden files pin down), applied, rolled back and applied
 # again through the daemon: the schema after the second `up` is the schema
@@ -7,7 +7,8 @@
 # runs), dbmate's empty rollback, Flyway's repeatable re-applied when its
 # checksum changes and left alone by `down`, a broken rollback that is a
 # warning for `validate` and an error for `validate --strict`, `create` in
-# the folder's layout, and a mixed folder refused naming two files.
+# the folder's layout, and a mixed folder refused naming two files.  pop's
+# folders (Ory's): each version's PostgreSQL file, .autocommit.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models
@@ -161,6 +162,68 @@ like "dbmate: create: dbmate's markers" "$(cat "$T/dbmate/$f")" '^-- migrate:up'
 rm -f "$T/dbmate/$f"
 out=$(ctl down --all --yes 2>&1)
 is "dbmate: down --all at the end: exit 0" "$?" 0
+stop
+
+# ---- pop (gobuffalo/pop, ory/x popx: Ory Kratos, Hydra, Keto) ----
+# Each version's PostgreSQL file before its every-database file, the
+# other databases' files never read (the MySQL and SQLite ones would not
+# parse), an empty .postgres. file overriding a MySQL-only change,
+# .autocommit without a transaction.
+start pop
+round_trip pop 5
+is "pop: the .postgres. file ran, not CockroachDB's" \
+    "$(q "SELECT conname FROM pg_constraint WHERE conrelid = 'identities'::regclass AND contype = 'p'")" \
+    identities_pkey
+is "pop: .postgres.autocommit: the CONCURRENTLY index is valid" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'sessions_identity_id_idx'::regclass")" t
+is "pop: a MySQL-only version is no migration here" \
+    "$(q "SELECT count(*) FROM pop_versions WHERE version = '20191100000002000001'")" 0
+unlike "pop: ... nor listed" "$(ctl list 2>&1)" "20191100000002000001"
+is "pop: versions in pop's order, recorded as pop records them" \
+    "$(q "SELECT string_agg(version, ' ' ORDER BY version) FROM pop_versions")" \
+    "20191100000001000000 20191100000002000000 20191100000003000000 20191100000004000000 20191100000005000000"
+# CONCURRENTLY in a file pop runs in a transaction: refused where it stands
+printf 'ALTER TABLE sessions ADD COLUMN device text;\nCREATE INDEX CONCURRENTLY sessions_device_idx ON sessions (device);\n' \
+    >"$T/pop/20191100000006000000_session_device.postgres.up.sql"
+printf 'ALTER TABLE `sessions` ADD COLUMN `device` VARCHAR(255);\n' \
+    >"$T/pop/20191100000006000000_session_device.mysql.up.sql"
+before=$(user_schema)
+out=$(ctl up 2>&1); rc=$?
+is "pop: CONCURRENTLY in pop's transaction: up exits 1" "$rc" 1
+like "pop: ... refused at file:line:col" "$out" \
+    "20191100000006000000_session_device.postgres.up.sql:2:1: this statement cannot run inside a transaction block"
+like "pop: ... with the way out" "$out" "say '\.autocommit'"
+is "pop: ... nothing ran" "$(user_schema)" "$before"
+mv "$T/pop/20191100000006000000_session_device.postgres.up.sql" \
+    "$T/pop/20191100000006000000_session_device.postgres.autocommit.up.sql"
+printf 'DROP INDEX CONCURRENTLY sessions_device_idx;\nALTER TABLE sessions DROP COLUMN device;\n' \
+    >"$T/pop/20191100000006000000_session_device.postgres.autocommit.down.sql"
+out=$(ctl up 2>&1)
+is "pop: renamed .autocommit, it applies" "$?" 0
+is "pop: ... statement by statement" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'sessions_device_idx'::regclass")" t
+# two files of one rank for one version: named, as popx cannot choose
+printf 'SELECT 1;\n' >"$T/pop/20191100000007000000_a.up.sql"
+printf 'SELECT 2;\n' >"$T/pop/20191100000007000000_b.up.sql"
+out=$("$MIGRATED" -c cfg-pop.yaml -n 2>&1); rc=$?
+is "pop: one version, two every-database files: -n exits 1" "$rc" 1
+like "pop: ... naming both" "$out" \
+    "duplicate version 20191100000007000000: '20191100000007000000_a.up.sql' and '20191100000007000000_b.up.sql'"
+rm "$T/pop/20191100000007000000_b.up.sql"
+# a name pop cannot read in a pop folder
+printf 'SELECT 1;\n' >"$T/pop/20191100000008000000_x.postgres.extra.up.sql"
+out=$("$MIGRATED" -c cfg-pop.yaml -n 2>&1); rc=$?
+is "pop: a name outside pop's pattern: -n exits 1" "$rc" 1
+like "pop: ... named" "$out" "'20191100000008000000_x.postgres.extra.up.sql' is not a pop migration name"
+rm "$T/pop/20191100000008000000_x.postgres.extra.up.sql"
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/pop" create add_tags 2>&1)
+is "pop: create: exit 0" "$?" 0
+f=$(ls "$T/pop" | grep '_add_tags\.up\.sql$')
+like "pop: create: pop's timestamp width (YYYYMMDDHHMMSS000000)" "$f" \
+    '^20[0-9]{12}000000_add_tags\.up\.sql$'
+rm -f "$T/pop/"*_add_tags.*.sql "$T/pop/20191100000007000000_a.up.sql"
+out=$(ctl down --all --yes 2>&1)
+is "pop: down --all at the end: exit 0" "$?" 0
 stop
 
 # ---- Flyway ----

@@ -1,6 +1,7 @@
-# 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, Diesel and
-# Prisma (their folders renamed as golang-migrate files, as migrated
-# says) with a folder in that tool's own layout (copies of
+# 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, pop (Ory's
+# popx and the older gobuffalo/pop), Diesel and Prisma (their folders
+# renamed as golang-migrate files, as migrated says) with a folder in that
+# tool's own layout (copies of
 # tests/golden/folder/<tool>,
 # written in each tool's documented style): the database holds what the
 # tool applied up to N (the up sections run by psql, as the tool cuts
@@ -378,6 +379,51 @@ is "prisma: up ran the third only" "$(applied_runs "$DB")" \
 is "prisma: its column made" \
     "$(qd "$DB" "SELECT count(*) FROM pg_attribute WHERE attrelid = 'pm_doc'::regclass AND attname = 'signed_at'")" 1
 
-for d in goose goose_once dbmate dbmate_once flyway diesel prisma; do
+# ---- pop (ory/x popx), through the daemon: the first two of the golden
+# folder applied by popx (each version's PostgreSQL file, or its
+# every-database one, in a transaction), with popx's schema_migration ----
+DB=$(fresh pop)
+folder pop "$T/pop"
+# popx migrator.go: createTransactionalMigrationTable
+qd "$DB" 'CREATE TABLE schema_migration (version VARCHAR (48) NOT NULL, version_self INT NOT NULL DEFAULT 0)'
+qd "$DB" 'CREATE UNIQUE INDEX schema_migration_version_idx ON schema_migration (version)'
+qd "$DB" 'CREATE INDEX schema_migration_version_self_idx ON schema_migration (version_self)'
+pop_run() {	# pop_run DB FILE VERSION: as popx runs and records it
+	psql -qX -1 -v ON_ERROR_STOP=1 -d "$1" -f "$T/pop/$2" >/dev/null
+	qd "$1" "INSERT INTO schema_migration (version) VALUES ('$3')"
+}
+pop_run "$DB" 20191100000001000000_identities.postgres.up.sql 20191100000001000000
+pop_run "$DB" 20191100000002000000_sessions.up.sql 20191100000002000000
+start "$DB" "$T/pop"
+like "pop: the start adopted the two" "$(cat "$T/daemon.log")" \
+    "tier 2: 2 versions adopted as applied, up to 20191100000002000000"
+out=$(ctl up 2>&1); rc=$?
+is "pop: up exits 0" "$rc" 0
+is "pop: up ran the rest only" "$(applied_runs "$DB")" \
+    "20191100000003000000_sessions_index.postgres.autocommit 20191100000004000000_identity_traits.postgres 20191100000005000000_identity_state"
+is "pop: nothing failed" "$(failures "$DB")" 0
+is "pop: schema_migration is not drift" "$(drift)" 0
+ok "pop: check exits 0" ctl check
+stop
+
+# ---- pop, --once --up: an older pop's table (version varchar(14)): a
+# 20-digit version is applied when its first 14 digits are recorded, as
+# popx reads it ----
+DB=$(fresh pop_legacy)
+qd "$DB" 'CREATE TABLE schema_migration (version VARCHAR (14) NOT NULL)'
+qd "$DB" 'CREATE UNIQUE INDEX schema_migration_version_idx ON schema_migration (version)'
+pop_run "$DB" 20191100000001000000_identities.postgres.up.sql 20191100000001
+pop_run "$DB" 20191100000002000000_sessions.up.sql 20191100000002
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/pop" --once --up 2>&1); rc=$?
+is "pop (14 digits): --once --up exits 0" "$rc" 0
+like "pop (14 digits): the two adopted" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 20191100000002000000"
+is "pop (14 digits): up ran the rest only" "$(applied_runs "$DB")" \
+    "20191100000003000000_sessions_index.postgres.autocommit 20191100000004000000_identity_traits.postgres 20191100000005000000_identity_state"
+is "pop (14 digits): nothing failed" "$(failures "$DB")" 0
+
+for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
+    pop_legacy; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done

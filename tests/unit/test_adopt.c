@@ -31,6 +31,7 @@ test_table_tool(void **state)
 	const char *golang[] = { "dirty", "version" };
 	const char *dbmate[] = { "version" };
 	const char *more[] = { "version", "dirty", "note" };
+	const char *popx[] = { "version_self", "version" };
 	const char *goose[] = { "tstamp", "is_applied", "version_id", "id" };
 	const char *flyway[] = { "installed_rank", "version", "description",
 	    "type", "script", "checksum", "installed_by", "installed_on",
@@ -45,6 +46,13 @@ test_table_tool(void **state)
 	    ADOPT_GOOSE);
 	assert_int_equal(adopt_table_tool("flyway_schema_history", flyway,
 	    10), ADOPT_FLYWAY);
+	/* popx's, and the older pop's (a version only) */
+	assert_int_equal(adopt_table_tool("schema_migration", popx, 2),
+	    ADOPT_POP);
+	assert_int_equal(adopt_table_tool("schema_migration", dbmate, 1),
+	    ADOPT_POP);
+	assert_int_equal(adopt_table_tool("schema_migration", golang, 2),
+	    ADOPT_NONE);
 	/* one column more, one less, or another name: no tool's */
 	assert_int_equal(adopt_table_tool("schema_migrations", more, 3),
 	    ADOPT_NONE);
@@ -123,6 +131,7 @@ test_tools(void **state)
 	assert_int_equal(adopt_tool_from_name("Flyway"), ADOPT_FLYWAY);
 	assert_int_equal(adopt_tool_from_name("goose"), ADOPT_GOOSE);
 	assert_int_equal(adopt_tool_from_name("dbmate"), ADOPT_DBMATE);
+	assert_int_equal(adopt_tool_from_name("pop"), ADOPT_POP);
 	assert_int_equal(adopt_tool_from_name("liquibase"), ADOPT_NONE);
 	assert_int_equal(adopt_tool_from_name(NULL), ADOPT_NONE);
 	assert_string_equal(adopt_tool_name(ADOPT_GOLANG), "golang-migrate");

@@ -1,6 +1,6 @@
 /* test_miglayout.c - the other tools' layouts: sort keys, goose and dbmate
- * markers, Flyway names and .conf files, create and rollback hints in the
- * folder's own layout.  (tests/golden/folder/ holds whole folders.) */
+ * markers, Flyway names and .conf files, pop's dialects, create and
+ * rollback hints in the folder's own layout.  (tests/golden/folder/ holds whole folders.) */
 #include <sys/stat.h>
 
 #include <setjmp.h>
@@ -434,6 +434,69 @@ test_create_layouts(void **state)
 		free(p[i]);
 }
 
+/*
+ * pop (ory/x popx): a version's PostgreSQL file (postgres, or a synonym
+ * pop knows) before its every-database file, other databases' and unknown
+ * dialects' files skipped, .autocommit without a transaction, versions
+ * compared as strings (popx's strings.Compare: 10 before 9).
+ */
+static void
+test_pop(void **state)
+{
+	struct migset s;
+	struct merr e;
+	const char *order[] = { "1", "10", "2", "4", "9" };
+
+	(void)state;
+	put("1_a.up.sql", "ALTER TABLE t MODIFY x int;");
+	put("1_a.postgres.up.sql", "ALTER TABLE t ALTER x TYPE int;");
+	put("1_a.down.sql", "SELECT 1;");
+	put("1_a.cockroach.down.sql", "SELECT 2;");
+	put("2_b.pg.up.sql", "SELECT 2;");
+	put("2_b.mysql.up.sql", "SELECT `x`;");
+	put("3_c.mysql.up.sql", "SELECT `only mysql`;");
+	put("3_c.sqlite3.up.sql", "SELECT 3;");
+	put("4_d.autocommit.up.sql", "CREATE INDEX CONCURRENTLY i ON t (x);");
+	put("5_e.oracle.up.sql", "SELECT 5;");
+	put("9_g.up.sql", "SELECT 9;");
+	put("10_f.up.sql", "SELECT 10;");
+	merr_clear(&e);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_POP);
+	assert_string_equal(migset_layout_name(s.layout), "pop");
+	assert_int_equal(s.n, 5);
+	for (size_t i = 0; i < s.n; i++)
+		assert_string_equal(s.v[i].version, order[i]);
+	assert_non_null(strstr(s.v[0].up.path, "/1_a.postgres.up.sql"));
+	assert_string_equal(s.v[0].name, "a");
+	assert_string_equal(s.v[0].id, "1_a.postgres");
+	assert_non_null(strstr(s.v[0].down.path, "/1_a.down.sql"));
+	assert_non_null(strstr(s.v[2].up.path, "/2_b.pg.up.sql"));
+	assert_int_equal(migset_prepare_all(&s, &e), 0);
+	assert_int_equal(s.v[0].up.tx, MIG_TX_ONE);
+	assert_int_equal(s.v[3].up.tx, MIG_TX_NONE);
+	migset_release(&s);
+	/* a name pop's pattern does not fit, once the folder is pop's */
+	put("6_h.postgres.x.up.sql", "SELECT 6;");
+	assert_int_equal(migset_load(&s, dir, &e), -1);
+	assert_string_equal(e.msg, "'6_h.postgres.x.up.sql' is not a pop "
+	    "migration name");
+	del("6_h.postgres.x.up.sql");
+	/* without a dialect anywhere it is golang-migrate's folder */
+	del("1_a.postgres.up.sql");
+	del("1_a.cockroach.down.sql");
+	del("2_b.pg.up.sql");
+	del("2_b.mysql.up.sql");
+	del("3_c.mysql.up.sql");
+	del("3_c.sqlite3.up.sql");
+	del("4_d.autocommit.up.sql");
+	del("5_e.oracle.up.sql");
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_GOLANG);
+	assert_int_equal(s.n, 3);
+	migset_release(&s);
+}
+
 int
 main(void)
 {
@@ -451,6 +514,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_flyway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_layouts, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_pop, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,5 @@
+CREATE TABLE "identities" (
+"id" TEXT PRIMARY KEY,
+"traits" TEXT NOT NULL,
+"created_at" DATETIME NOT NULL
+);

@@ -1,0 +1,1 @@
+ALTER TABLE `sessions` MODIFY `issued_at` DATETIME(6) NOT NULL;

@@ -1,0 +1,1 @@
+DROP INDEX sessions_identity_id_idx;

@@ -1,0 +1,1 @@
+-- MySQL only: JSONB is right on PostgreSQL already

@@ -1,0 +1,1 @@
+ALTER TABLE identities MODIFY traits JSON NOT NULL;

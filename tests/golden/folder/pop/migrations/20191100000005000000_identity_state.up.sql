@@ -1,0 +1,2 @@
+ALTER TABLE identities ADD COLUMN state text;
+UPDATE identities SET state = 'active';
