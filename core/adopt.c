@@ -109,12 +109,35 @@ vparts(const char *v, uint64_t p[VPARTS], size_t *n)
 	return 0;
 }
 
+/*
+ * Two strings of digits as numbers of any length (pop's 20-digit
+ * versions pass 64 bits): 1 when both are such strings, *cmp set.
+ */
+static int
+long_numbers(const char *a, const char *b, int *cmp)
+{
+	size_t na = strlen(a), nb = strlen(b);
+
+	if (na == 0 || nb == 0 || strspn(a, "0123456789") != na ||
+	    strspn(b, "0123456789") != nb)
+		return 0;
+	for (; na > 1 && *a == '0'; na--)
+		a++;
+	for (; nb > 1 && *b == '0'; nb--)
+		b++;
+	*cmp = na != nb ? (na < nb ? -1 : 1) : strcmp(a, b);
+	*cmp = *cmp < 0 ? -1 : *cmp > 0;
+	return 1;
+}
+
 int
 adopt_vcmp(const char *a, const char *b, int *cmp)
 {
 	uint64_t pa[VPARTS], pb[VPARTS], x, y;
 	size_t na, nb;
 
+	if (long_numbers(a, b, cmp))
+		return 0;
 	if (vparts(a, pa, &na) == -1 || vparts(b, pb, &nb) == -1)
 		return -1;
 	for (size_t i = 0; i < na || i < nb; i++) {

@@ -254,9 +254,8 @@ increment(const char *d, size_t n, char *out, size_t cap)
 /*
  * The next version in a numbered folder (golang-migrate, goose, dbmate,
  * single, pop): now as YYYYMMDDHHMMSS when the newest version is such a
- * timestamp (later than it; with zeros after it to the newest's width up
- * to 20 digits, pop's YYYYMMDDHHMMSS000000), else the newest plus one
- * with its padding.
+ * timestamp (later than it; in a pop folder of 20-digit versions
+ * YYYYMMDDHHMMSS000000), else the newest plus one with its padding.
  */
 static void
 next_number(const struct migset *set, time_t now, char *out, size_t cap)
@@ -269,8 +268,9 @@ next_number(const struct migset *set, time_t now, char *out, size_t cap)
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%d%H%M%S", &tm);
-	if (n > 14 && n <= 20 && strspn(v, "0123456789") == n) {
-		memset(ts + 14, '0', n - 14);
+	if (set->layout == MIG_LAYOUT_POP && n == 20 &&
+	    strspn(v, "0123456789") == n) {
+		memset(ts + 14, '0', 6);
 		ts[n] = '\0';
 	}
 	if (strlen(ts) == n && (v[0] == '1' || v[0] == '2') &&

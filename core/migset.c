@@ -585,7 +585,8 @@ classify_error(const char *fname, struct merr *e)
 	merr_hint(e, "name migrations YYYYMMDD[_HHMMSS]_name.sql "
 	    "(+ _rollback.sql), NNNN_name.up.sql/.down.sql, NNNN_name.sql "
 	    "with -- +++++ UP/DOWN, -- +goose Up/Down or -- migrate:up/down "
-	    "sections, or V1__name.sql, U1__name.sql, R__name.sql (Flyway)");
+	    "sections, V1__name.sql, U1__name.sql, R__name.sql (Flyway), or "
+	    "NNNN_name.postgres.up.sql (pop)");
 	return -1;
 }
 
@@ -915,6 +916,30 @@ pop_cmp(const void *a, const void *b)
 	return y->rank - x->rank;
 }
 
+/* Sorted by pop_cmp(): drop the rollbacks of versions with no up file. */
+static size_t
+pop_orphans(struct mig_file *v, size_t n)
+{
+	size_t i, k, ups = 0, u = 0;
+	int c = 1;
+
+	while (ups < n && v[ups].kind == KIND_POP_UP)
+		ups++;
+	for (i = k = 0; i < n; i++) {
+		if (v[i].kind == KIND_POP_DOWN) {
+			while (u < ups && (c = strcmp(v[u].version,
+			    v[i].version)) < 0)
+				u++;
+			if (u == ups || c != 0) {
+				file_free(&v[i]);
+				continue;
+			}
+		}
+		v[k++] = v[i];
+	}
+	return k;
+}
+
 /* A plain up/down name in a pop folder: every database's file. */
 static int
 pop_plain(struct mig_file *f, struct merr *e)
@@ -943,8 +968,9 @@ pop_plain(struct mig_file *f, struct merr *e)
 /*
  * pop: once a name says a database or .autocommit, every up/down name is
  * pop's, and each version keeps the file pop runs on PostgreSQL (popx's
- * sortAndFilter): the highest rank; other databases' files are dropped.
- * Two files of one rank stay, for set_duplicates() to name.
+ * sortAndFilter): the highest rank; other databases' files are dropped,
+ * and so is a rollback whose version has no up file left (popx never
+ * runs it).  Two files of one rank stay, for set_duplicates() to name.
  */
 static int
 files_pop(struct mig_file *v, size_t *n, struct merr *e)
@@ -970,8 +996,8 @@ files_pop(struct mig_file *v, size_t *n, struct merr *e)
 		}
 		v[k++] = v[i];
 	}
-	*n = k;
-	qsort(v, k, sizeof(*v), file_cmp);
+	*n = pop_orphans(v, k);
+	qsort(v, *n, sizeof(*v), file_cmp);
 	return 0;
 }
 

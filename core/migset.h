@@ -20,7 +20,7 @@
  *                 executeInTransaction=true|false
  *   pop           NNNN_name[.dialect][.autocommit].up.sql / .down.sql
  *                 (gobuffalo/pop, ory/x popx: Ory Kratos, Hydra, Keto):
- *                 a version's PostgreSQL file (.postgres.) before its
+ *                 a version's PostgreSQL file (.postgres.) instead of its
  *                 every-database file, other databases' files skipped, as
  *                 pop picks them; one transaction each unless
  *                 .autocommit.  A folder is pop's when a name says a

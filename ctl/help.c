@@ -62,11 +62,10 @@ static const struct ctl_help helps[] = {
 	  "take another tool's history as applied",
 	  "Read the history table of golang-migrate, goose, dbmate, Flyway,\n"
 	  "Diesel, Prisma or pop (TOOL) and record its applied versions as\n"
-	  "applied without running\n"
-	  "any SQL, in one transaction with one audit row.  Without --from, the\n"
-	  "only history in the database.  A dirty golang-migrate version or a\n"
-	  "failed Flyway row is refused with the way out.  --dry-run shows what\n"
-	  "would be recorded.\n" },
+	  "applied without running any SQL, in one transaction with one\n"
+	  "audit row.  Without --from, the only history in the database.  A\n"
+	  "dirty golang-migrate version or a failed Flyway row is refused\n"
+	  "with the way out.  --dry-run shows what would be recorded.\n" },
 	{ "baseline", "baseline VERSION [--dry-run] [--yes]",
 	  "count everything up to VERSION as applied",
 	  "For a database whose history is gone: record every enhancement up\n"

@@ -106,6 +106,16 @@ test_vcmp(void **state)
 	assert_int_equal(vcmp("20240101_120000", "20240101120000"), 0);
 	assert_int_equal(vcmp("20230102150405", "20230103110000"), -1);
 	assert_int_equal(vcmp("20230102150405", "5"), 1);
+	/* pop's 20 digits, past 64 bits */
+	assert_int_equal(vcmp("20251105000000000004", "20251105000000000004"),
+	    0);
+	assert_int_equal(vcmp("20251105000000000004", "020251105000000000004"),
+	    0);
+	assert_int_equal(vcmp("20251105000000000003", "20251105000000000004"),
+	    -1);
+	assert_int_equal(vcmp("20251105000000000004", "20251105000000"), 1);
+	assert_int_equal(vcmp("99999999999999999999", "100000000000000000000"),
+	    -1);
 	/* Flyway: dots or underscores, trailing zero parts, part by part */
 	assert_int_equal(vcmp("1.1", "1_1"), 0);
 	assert_int_equal(vcmp("1.0", "1"), 0);

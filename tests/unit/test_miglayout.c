@@ -456,6 +456,7 @@ test_pop(void **state)
 	put("2_b.mysql.up.sql", "SELECT `x`;");
 	put("3_c.mysql.up.sql", "SELECT `only mysql`;");
 	put("3_c.sqlite3.up.sql", "SELECT 3;");
+	put("3_c.down.sql", "SELECT 3;");	/* popx never runs it */
 	put("4_d.autocommit.up.sql", "CREATE INDEX CONCURRENTLY i ON t (x);");
 	put("5_e.oracle.up.sql", "SELECT 5;");
 	put("9_g.up.sql", "SELECT 9;");
@@ -489,6 +490,7 @@ test_pop(void **state)
 	del("2_b.mysql.up.sql");
 	del("3_c.mysql.up.sql");
 	del("3_c.sqlite3.up.sql");
+	del("3_c.down.sql");
 	del("4_d.autocommit.up.sql");
 	del("5_e.oracle.up.sql");
 	assert_int_equal(migset_load(&s, dir, &e), 0);
