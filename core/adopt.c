@@ -23,6 +23,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_DIESEL] = "diesel",
 	[ADOPT_PRISMA] = "prisma",
 	[ADOPT_POP] = "pop",
+	[ADOPT_SQLMIGRATE] = "sql-migrate",
 };
 
 const char *
@@ -161,7 +162,8 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * Flyway PostgreSQLDatabase.getRawCreateScript, Diesel
  * diesel_migrations's CREATE_MIGRATIONS_TABLE, Prisma's schema engine's
  * create_migrations_table for PostgreSQL, ory/x popx's migrator.go and
- * the older gobuffalo/pop's).
+ * the older gobuffalo/pop's, sql-migrate's gorp_migrations, which gorp
+ * creates from its MigrationRecord).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -182,6 +184,7 @@ static const struct {
 	    "started_at", "applied_steps_count" } },
 	{ ADOPT_POP, "schema_migration", { "version", "version_self" } },
 	{ ADOPT_POP, "schema_migration", { "version" } },
+	{ ADOPT_SQLMIGRATE, "gorp_migrations", { "id", "applied_at" } },
 };
 
 static int
@@ -221,7 +224,7 @@ static const char detect_sql[] =
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
     "  'flyway_schema_history', '__diesel_schema_migrations',"
-    "  '_prisma_migrations', 'schema_migration')"
+    "  '_prisma_migrations', 'schema_migration', 'gorp_migrations')"
     " ORDER BY c.relname, a.attnum";
 
 #define DETECT_COLS	16
@@ -444,6 +447,24 @@ read_rows(struct db *d, struct adopt_hist *h, const char *before,
 	return rc;
 }
 
+/* sql-migrate's: the ids, file names; the version is without .sql */
+static int
+id_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *id = PQgetvalue(r, i, 0);
+	size_t n = strlen(id);
+	char *v;
+	int rc;
+
+	if (n > 4 && !strcmp(id + n - 4, ".sql"))
+		n -= 4;
+	if ((v = strndup(id, n)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	rc = hist_set(h, v, 1, e);
+	free(v);
+	return rc;
+}
+
 /* dbmate's and Diesel's: the set of applied versions */
 static int
 version_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
@@ -564,6 +585,10 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 		rc = read_rows(d, h, "SELECT version FROM ",
 		    " ORDER BY version", version_row, e);
 		break;
+	case ADOPT_SQLMIGRATE:
+		rc = read_rows(d, h, "SELECT id FROM ", " ORDER BY id", id_row,
+		    e);
+		break;
 	case ADOPT_FLYWAY:
 		rc = read_rows(d, h, "SELECT installed_rank, version, type, "
 		    "script, checksum, success FROM ",
@@ -621,7 +646,7 @@ has_file(const struct migset *set, const struct adopt_hist *h, const char *v)
 	for (size_t i = 0; i < set->n; i++) {
 		const char *f = set->v[i].version;
 
-		if (adopt_vcmp(f, v, &cmp) == 0 && cmp == 0)
+		if (!strcmp(f, v) || (adopt_vcmp(f, v, &cmp) == 0 && cmp == 0))
 			return 1;
 		if (h->src.tool == ADOPT_POP && n == POP_LEGACY &&
 		    strlen(f) > n && !strncmp(f, v, n))

@@ -34,6 +34,8 @@
  *                   set of applied versions; as popx reads it, a version
  *                   of more than 14 digits is applied too when its first
  *                   14 are (the rows of an older pop).
+ *   sql-migrate     gorp_migrations(id, applied_at): the set of applied
+ *                   ids, each a file name, its version without .sql.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect().  A table is a tool's when it has the tool's name
@@ -74,6 +76,7 @@ enum adopt_tool {
 	ADOPT_DIESEL,
 	ADOPT_PRISMA,
 	ADOPT_POP,
+	ADOPT_SQLMIGRATE,
 	ADOPT_NTOOLS
 };
 
@@ -85,7 +88,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	7
+#define ADOPT_MAX_FOUND	8
 
 struct adopt_repeatable {
 	char	*script;
@@ -115,7 +118,7 @@ struct adopt_map {
 
 const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */
 /* By name (case-insensitive): golang-migrate, migrate, goose, dbmate,
- * flyway, diesel, prisma, pop; ADOPT_NONE when unknown. */
+ * flyway, diesel, prisma, pop, sql-migrate; ADOPT_NONE when unknown. */
 enum adopt_tool adopt_tool_from_name(const char *);
 
 /*

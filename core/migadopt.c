@@ -230,8 +230,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 
 	if (from && (want = adopt_tool_from_name(from)) == ADOPT_NONE)
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
-		    "golang-migrate, goose, dbmate, flyway, diesel, prisma or "
-		    "pop",
+		    "golang-migrate, goose, dbmate, flyway, diesel, prisma, "
+		    "pop or sql-migrate",
 		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
@@ -263,7 +263,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	merr_detail(e, "looked in schema current_schema() for "
 	    "schema_migrations (golang-migrate, dbmate), goose_db_version, "
 	    "flyway_schema_history, __diesel_schema_migrations, "
-	    "_prisma_migrations and schema_migration (pop)%s%s",
+	    "_prisma_migrations, schema_migration (pop) and "
+	    "gorp_migrations (sql-migrate)%s%s",
 	    n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");
@@ -442,6 +443,22 @@ out:
 	return rc;
 }
 
+/*
+ * Is m's version at most v: as adopt compares versions, else by the
+ * folder's sort key (sql-migrate's versions are file names).
+ */
+static int
+version_upto(const struct migset *set, const struct migration *m,
+    const char *v)
+{
+	char key[MIG_KEY_MAX];
+	int cmp;
+
+	if (adopt_vcmp(m->version, v, &cmp) == 0)
+		return cmp <= 0;
+	return migset_key(set->layout, v, key) == 0 && strcmp(m->key, key) <= 0;
+}
+
 int
 migrate_baseline(const struct mig_env *env, const char *version,
     const struct migrate_opts *o, struct migrate_result *res,
@@ -461,7 +478,8 @@ migrate_baseline(const struct mig_env *env, const char *version,
 		    "terminal)");
 		return -1;
 	}
-	if (adopt_vcmp(version, version, &cmp) == -1)
+	if (adopt_vcmp(version, version, &cmp) == -1 &&
+	    (version[0] < '0' || version[0] > '9'))
 		return merr_set(e, MERR_USAGE, "'%s' is not a version",
 		    version);
 	if (mstate_load(&s, env, (o->dry_run ? 0 : MST_MUTATE) | MST_NOADOPT,
@@ -481,8 +499,7 @@ migrate_baseline(const struct mig_env *env, const char *version,
 		goto out;
 	}
 	for (size_t i = 0; i < s.set->n; i++)
-		if (adopt_vcmp(s.set->v[i].version, version, &cmp) == 0 &&
-		    cmp <= 0)
+		if (version_upto(s.set, &s.set->v[i], version))
 			v[n++] = &s.set->v[i];
 	snprintf(detail, sizeof(detail), "everything up to %s counts as "
 	    "applied: %zu version%s recorded without running SQL", version, n,

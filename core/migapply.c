@@ -409,9 +409,9 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 			return -1;
 		}
 		if (t->dirty && strcmp(t->direction, "up") == 0) {
-			merr_set(e, MERR_STATE, "cannot roll back: '%s_%s' is "
-			    "half applied (statement %d)", t->version, t->name,
-			    t->stmt_done + 1);
+			merr_set(e, MERR_STATE, "cannot roll back: '%s%s%s' is "
+			    "half applied (statement %d)", t->version,
+			    *t->name ? "_" : "", t->name, t->stmt_done + 1);
 			merr_hint(e, "finish it with 'migratectl up' first, or "
 			    "repair with 'migratectl force'");
 			return -1;

@@ -253,16 +253,18 @@ increment(const char *d, size_t n, char *out, size_t cap)
 
 /*
  * The next version in a numbered folder (golang-migrate, goose, dbmate,
- * single, pop): now as YYYYMMDDHHMMSS when the newest version is such a
- * timestamp (later than it; in a pop folder of 20-digit versions
- * YYYYMMDDHHMMSS000000), else the newest plus one with its padding.
+ * single, pop, sql-migrate: the number its file name starts with): now as
+ * YYYYMMDDHHMMSS when the newest version is such a timestamp (later than
+ * it; in a pop folder of 20-digit versions YYYYMMDDHHMMSS000000), else
+ * the newest plus one with its padding.
  */
 static void
 next_number(const struct migset *set, time_t now, char *out, size_t cap)
 {
 	const struct migration *m = newest(set);
 	const char *v = m ? m->version : "0";
-	size_t n = strlen(v);
+	int sqlm = set->layout == MIG_LAYOUT_SQLMIGRATE;
+	size_t n = sqlm ? strspn(v, "0123456789") : strlen(v);
 	char ts[32];
 	struct tm tm;
 
@@ -274,12 +276,12 @@ next_number(const struct migset *set, time_t now, char *out, size_t cap)
 		ts[n] = '\0';
 	}
 	if (strlen(ts) == n && (v[0] == '1' || v[0] == '2') &&
-	    strcmp(ts, v) > 0)
+	    strncmp(ts, v, n) > 0)
 		snprintf(out, cap, "%s", ts);
-	else if (strchr(v, '_'))	/* single with native versions */
+	else if (!sqlm && strchr(v, '_'))	/* single, native versions */
 		strftime(out, cap, "%Y%m%d_%H%M%S", &tm);
 	else
-		increment(v, strlen(v), out, cap);
+		increment(v, n, out, cap);
 }
 
 /* One file in the tool's own markers, or golang-migrate's pair. */
@@ -290,6 +292,7 @@ create_numbered(const struct migset *set, const char *name, time_t now,
 	static const char goose[] = "-- +goose Up\n\n-- +goose Down\n";
 	static const char dbmate[] = "-- migrate:up\n\n-- migrate:down\n";
 	static const char single[] = "-- +++++ UP\n\n-- +++++ DOWN\n";
+	static const char sqlm[] = "-- +migrate Up\n\n-- +migrate Down\n";
 	const char *texts[2] = { "", "" };
 	char version[MIG_VERSION_MAX + 2], *fnames[2] = { NULL, NULL };
 	int n = 1, rc = -1;
@@ -304,7 +307,8 @@ create_numbered(const struct migset *set, const char *name, time_t now,
 			goto nomem;
 	} else {
 		texts[0] = set->layout == MIG_LAYOUT_GOOSE ? goose :
-		    set->layout == MIG_LAYOUT_DBMATE ? dbmate : single;
+		    set->layout == MIG_LAYOUT_DBMATE ? dbmate :
+		    set->layout == MIG_LAYOUT_SQLMIGRATE ? sqlm : single;
 		if (asprintf(&fnames[0], "%s_%s.sql", version, name) == -1)
 			goto nomem;
 	}

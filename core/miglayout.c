@@ -1,12 +1,14 @@
 /*
  * miglayout.c - the layouts whose markers live inside the files (single,
- * goose, dbmate) and the names of the other tools' files (Flyway, pop).
+ * goose, dbmate, sql-migrate) and the names of the other tools' files
+ * (Flyway, pop).
  *
  * Each marker layout is split the way its tool reads it: the section of
  * one direction keeps its bytes and every other byte becomes a space
  * (newlines stay), so the parser's positions are the file's.  The tool's
  * own rules for what is an error are kept (goose's state machine in
  * pressly/goose internal/sqlparser, dbmate's pkg/dbmate/migration.go,
+ * sql-migrate's sqlparse/sqlparse.go,
  * Flyway's ResourceNameParser and MigrationVersion), each error with its
  * file:line:col.
  */
@@ -547,6 +549,221 @@ mig_dbmate_split(struct migration *m, struct merr *e)
 	m->up.txmarker = "-- migrate:up transaction:false";
 	m->down.txmarker = "-- migrate:down transaction:false";
 	return 0;
+}
+
+/* ---- sql-migrate: -- +migrate Up|Down [notransaction] ---- */
+
+enum sqlm_cmd { SM_NONE = 0, SM_UP, SM_DOWN, SM_BEGIN, SM_END, SM_BAD };
+
+/*
+ * sql-migrate's parseCommand() (sqlparse.go): a line that starts exactly
+ * "-- +migrate ", its first word the command, the others options; *notx
+ * when one is "notransaction".  sql-migrate passes over a command it does
+ * not know, and the statements after a misspelt "down" would run as part
+ * of Up: that is refused here (SM_BAD, the command in cmd, "" when none).
+ */
+static enum sqlm_cmd
+sqlm_command(const char *text, const struct line *l, int *notx, char *cmd,
+    size_t cmdlen)
+{
+	static const char pfx[] = "-- +migrate ";
+	static const char *const cmds[] = { "Up", "Down", "StatementBegin",
+	    "StatementEnd" };
+	size_t p = l->start + sizeof(pfx) - 1, w, i;
+	enum sqlm_cmd c = SM_BAD;
+
+	*notx = 0;
+	*cmd = '\0';
+	if (l->end - l->start < sizeof(pfx) - 1 ||
+	    strncmp(text + l->start, pfx, sizeof(pfx) - 1) != 0)
+		return SM_NONE;
+	for (int word = 0; p < l->end; word++) {
+		while (p < l->end && isspace((unsigned char)text[p]))
+			p++;
+		for (w = p; w < l->end && !isspace((unsigned char)text[w]); w++)
+			;
+		if (w == p)
+			break;
+		for (i = 0; word == 0 && i < 4; i++)
+			if (strlen(cmds[i]) == w - p &&
+			    strncmp(text + p, cmds[i], w - p) == 0)
+				c = (enum sqlm_cmd)(SM_UP + i);
+		if (word == 0)
+			snprintf(cmd, cmdlen, "%.*s", (int)(w - p), text + p);
+		*notx |= word > 0 && w - p == 13 &&
+		    strncmp(text + p, "notransaction", 13) == 0;
+		p = w;
+	}
+	return c;
+}
+
+int
+mig_sqlmigrate_detect(const char *text)
+{
+	struct line l = { 0, 0, 0, 0 };
+	size_t len = strlen(text);
+	char cmd[32];
+	int notx;
+
+	if (strstr(text, "-- +migrate ") == NULL)
+		return 0;
+	while (line_next(text, len, &l)) {
+		enum sqlm_cmd c = sqlm_command(text, &l, &notx, cmd,
+		    sizeof(cmd));
+
+		if (c != SM_NONE)	/* a misspelt Up is refused, not run */
+			return 1;
+	}
+	return 0;
+}
+
+struct sqlm {
+	struct migration *m;
+	int		 dir;		/* 0 before Up, 1 Up, 2 Down */
+	int		 inblock;	/* line of an open StatementBegin */
+	size_t		 bstart;
+	size_t		 us, ue, ds;
+	int		 notx[2];
+	size_t		*blocks[2];
+	size_t		 nblocks[2];
+};
+
+static const char sqlm_hint[] = "a sql-migrate file holds '-- +migrate Up' "
+    "then '-- +migrate Down' (each may say notransaction); a "
+    "'-- +migrate StatementBegin' ends with a StatementEnd in the same "
+    "section";
+
+static int
+sqlm_block(struct sqlm *g, size_t end, struct merr *e)
+{
+	int d = g->dir - 1;
+	size_t *nv = realloc(g->blocks[d], (g->nblocks[d] + 1) * 2 *
+	    sizeof(*nv));
+
+	if (nv == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	nv[g->nblocks[d] * 2] = g->bstart;
+	nv[g->nblocks[d] * 2 + 1] = end;
+	g->blocks[d] = nv;
+	g->nblocks[d]++;
+	g->inblock = 0;
+	return 0;
+}
+
+/* One command line, as sql-migrate's ParseMigration() takes it. */
+static int
+sqlm_step(struct sqlm *g, enum sqlm_cmd c, int notx, const struct line *l,
+    struct merr *e)
+{
+	if ((c == SM_UP || c == SM_DOWN) && g->inblock)
+		return pos_error(e, g->m, l->no, 1, sqlm_hint, "a section "
+		    "marker inside a StatementBegin block%s", "");
+	switch (c) {
+	case SM_UP:
+		if (g->dir != 0)
+			return pos_error(e, g->m, l->no, 1, sqlm_hint,
+			    "a second '-- +migrate Up' (migrated reads one "
+			    "section of each per file)%s", "");
+		g->dir = 1;
+		g->us = l->next;
+		g->notx[0] = notx;
+		return 0;
+	case SM_DOWN:
+		if (g->dir != 1)
+			return pos_error(e, g->m, l->no, 1, sqlm_hint, g->dir ?
+			    "a second '-- +migrate Down'%s" : "'-- +migrate "
+			    "Down' comes before '-- +migrate Up'%s", "");
+		g->dir = 2;
+		g->ue = l->start;
+		g->ds = l->next;
+		g->notx[1] = notx;
+		return 0;
+	case SM_BEGIN:
+		if (g->dir == 0)
+			return 0;	/* sql-migrate: outside a section */
+		if (g->inblock)
+			return pos_error(e, g->m, l->no, 1, sqlm_hint,
+			    "'-- +migrate StatementBegin' inside a "
+			    "StatementBegin block%s", "");
+		g->inblock = l->no;
+		g->bstart = l->next;
+		return 0;
+	case SM_END:
+		return g->inblock ? sqlm_block(g, l->start, e) : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The scripts of a split file: rules, markers, blocks. */
+static void
+sqlm_scripts(struct sqlm *g)
+{
+	struct mig_script *sc[2] = { &g->m->up, &g->m->down };
+
+	for (int d = 0; d < 2; d++) {
+		sc[d]->txrule = g->notx[d] ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
+		sc[d]->blocks = g->blocks[d];
+		sc[d]->nblocks = g->nblocks[d];
+		g->blocks[d] = NULL;
+	}
+	sc[0]->txmarker = "-- +migrate Up notransaction";
+	sc[1]->txmarker = "-- +migrate Down notransaction";
+	if (g->dir != 2) {
+		free(g->m->down.blocks);
+		g->m->down.blocks = NULL;
+		g->m->down.nblocks = 0;
+	}
+}
+
+int
+mig_sqlmigrate_split(struct migration *m, struct merr *e)
+{
+	const char *text = m->up.text;
+	size_t len = strlen(text);
+	struct line l = { 0, 0, 0, 0 };
+	struct sqlm g;
+	enum sqlm_cmd c;
+	char cmd[64];
+	int notx;
+
+	memset(&g, 0, sizeof(g));
+	g.m = m;
+	g.ue = len;
+	while (line_next(text, len, &l)) {
+		c = sqlm_command(text, &l, &notx, cmd, sizeof(cmd));
+		if (c == SM_BAD && *cmd == '\0') {
+			pos_error(e, m, l.no, 1, sqlm_hint, "'-- +migrate' "
+			    "without a command%s", "");
+			goto fail;
+		}
+		if (c == SM_BAD) {
+			pos_error(e, m, l.no, 1, "sql-migrate's commands are "
+			    "Up, Down, StatementBegin and StatementEnd, as "
+			    "written here; it passes over any other, and the "
+			    "SQL after a misspelt Down would run as part of Up",
+			    "unknown sql-migrate command '%s'", cmd);
+			goto fail;
+		}
+		if (c != SM_NONE && sqlm_step(&g, c, notx, &l, e) == -1)
+			goto fail;
+	}
+	if (g.inblock) {
+		pos_error(e, m, g.inblock, 1, sqlm_hint, "'-- +migrate "
+		    "StatementBegin' without StatementEnd%s", "");
+		goto fail;
+	}
+	/* what comes before Up is not run, as sql-migrate passes over it */
+	if (sections_set(m, g.us, g.ue, g.dir == 2, g.ds) == -1) {
+		merr_set(e, MERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	sqlm_scripts(&g);
+	return 0;
+fail:
+	free(g.blocks[0]);
+	free(g.blocks[1]);
+	return -1;
 }
 
 /* ---- Flyway: V1.1__desc.sql, U1.1__desc.sql, R__desc.sql ---- */

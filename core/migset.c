@@ -24,7 +24,7 @@ enum mig_kind {
 	KIND_NATIVE_UP = 0, KIND_NATIVE_DOWN, KIND_GOLANG_UP,
 	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_GOOSE, KIND_DBMATE,
 	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_POP_UP,
-	KIND_POP_DOWN, KIND_N
+	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_N
 };
 
 struct mig_file {
@@ -53,6 +53,7 @@ static const enum mig_layout kind_layout[KIND_N] = {
 	[KIND_FLYWAY_R] = MIG_LAYOUT_FLYWAY,
 	[KIND_POP_UP] = MIG_LAYOUT_POP,
 	[KIND_POP_DOWN] = MIG_LAYOUT_POP,
+	[KIND_SQLMIGRATE] = MIG_LAYOUT_SQLMIGRATE,
 };
 
 static int
@@ -60,7 +61,8 @@ kind_forward(enum mig_kind k)
 {
 	return k == KIND_NATIVE_UP || k == KIND_GOLANG_UP ||
 	    k == KIND_SINGLE || k == KIND_GOOSE || k == KIND_DBMATE ||
-	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R || k == KIND_POP_UP;
+	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R || k == KIND_POP_UP ||
+	    k == KIND_SQLMIGRATE;
 }
 
 const char *
@@ -74,6 +76,7 @@ migset_layout_name(enum mig_layout l)
 	case MIG_LAYOUT_DBMATE: return "dbmate";
 	case MIG_LAYOUT_FLYWAY: return "flyway";
 	case MIG_LAYOUT_POP: return "pop";
+	case MIG_LAYOUT_SQLMIGRATE: return "sql-migrate";
 	default: return "empty";
 	}
 }
@@ -182,10 +185,29 @@ key_flyway(const char *v, char key[MIG_KEY_MAX])
 	return 0;
 }
 
+/*
+ * sql-migrate: its id (the file name) by its leading number, then as a
+ * string (sqlparse's byId): the number's key, then the name with .sql.
+ */
+static int
+key_sqlmigrate(const char *v, char key[MIG_KEY_MAX])
+{
+	size_t d = strspn(v, "0123456789");
+	int n;
+
+	if (d == 0 || (n = key_number(v, d, key, MIG_KEY_MAX)) == -1 ||
+	    (size_t)n + strlen(v) + 5 >= MIG_KEY_MAX)
+		return -1;
+	snprintf(key + n, MIG_KEY_MAX - (size_t)n, " %s.sql", v);
+	return 0;
+}
+
 int
 migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 {
 	switch (l) {
+	case MIG_LAYOUT_SQLMIGRATE:
+		return key_sqlmigrate(v, key);
 	case MIG_LAYOUT_FLYWAY:
 		return key_flyway(v, key);
 	case MIG_LAYOUT_DBMATE:		/* dbmate sorts file names */
@@ -505,6 +527,22 @@ dbmate_name(const char *fname, struct mig_file *f)
 	f->name = strndup(fname + from, len - 4 > from ? len - 4 - from : 0);
 }
 
+/*
+ * sql-migrate: the version is its id, the file name without .sql (two
+ * files may share a number); the name is empty, being in the version.
+ */
+static int
+sqlmigrate_name(const char *fname, struct mig_file *f)
+{
+	size_t len = strlen(fname) - 4;
+
+	if (len >= MIG_VERSION_MAX)
+		return 1;
+	snprintf(f->version, sizeof(f->version), "%.*s", (int)len, fname);
+	f->name = strdup("");
+	return 0;
+}
+
 /* A digit-led .sql file: its markers say which layout it is in. */
 static int
 classify_numbered(const struct mig_patterns *p,
@@ -526,6 +564,9 @@ classify_numbered(const struct mig_patterns *p,
 	} else if (mig_dbmate_detect(f->text)) {
 		f->kind = KIND_DBMATE;
 		dbmate_name(fname, f);
+	} else if (mig_sqlmigrate_detect(f->text)) {
+		f->kind = KIND_SQLMIGRATE;
+		return sqlmigrate_name(fname, f);
 	} else if (has_suffix(fname, len, "_rollback.sql") &&
 	    file_match(&p->rollback, fname, f)) {
 		f->kind = KIND_NATIVE_DOWN;
@@ -584,9 +625,9 @@ classify_error(const char *fname, struct merr *e)
 	    "'%s' is not a migration file name", fname);
 	merr_hint(e, "name migrations YYYYMMDD[_HHMMSS]_name.sql "
 	    "(+ _rollback.sql), NNNN_name.up.sql/.down.sql, NNNN_name.sql "
-	    "with -- +++++ UP/DOWN, -- +goose Up/Down or -- migrate:up/down "
-	    "sections, V1__name.sql, U1__name.sql, R__name.sql (Flyway), or "
-	    "NNNN_name.postgres.up.sql (pop)");
+	    "with -- +++++ UP/DOWN, -- +goose Up/Down, -- migrate:up/down or "
+	    "-- +migrate Up/Down sections, V1__name.sql, U1__name.sql, "
+	    "R__name.sql (Flyway), or NNNN_name.postgres.up.sql (pop)");
 	return -1;
 }
 
@@ -1053,6 +1094,8 @@ forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
 		return mig_goose_split(m, e);
 	case KIND_DBMATE:
 		return mig_dbmate_split(m, e);
+	case KIND_SQLMIGRATE:
+		return mig_sqlmigrate_split(m, e);
 	case KIND_FLYWAY_R:
 		m->repeatable = 1;
 		/* FALLTHROUGH */
@@ -1483,6 +1526,10 @@ migset_rollback_hint(const struct migset *s, const struct migration *m,
 		break;
 	case MIG_LAYOUT_DBMATE:
 		snprintf(buf, len, "add a '-- migrate:down' section to %s",
+		    file);
+		break;
+	case MIG_LAYOUT_SQLMIGRATE:
+		snprintf(buf, len, "add a '-- +migrate Down' section to %s",
 		    file);
 		break;
 	case MIG_LAYOUT_FLYWAY:

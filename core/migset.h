@@ -1,7 +1,7 @@
 /*
  * migset.h - a migrations folder as an ordered list of migrations.
  *
- * Seven layouts are read, one per folder, found from the names and the
+ * Eight layouts are read, one per folder, found from the names and the
  * markers in the files:
  *   native        YYYYMMDD[_HHMMSS]_name.sql, ..._name_rollback.sql and an
  *                 optional ..._name.md (the documentation of the change)
@@ -13,6 +13,10 @@
  *                 StatementBegin/End blocks, NO TRANSACTION
  *   dbmate        NNNN_name.sql with "-- migrate:up" / "-- migrate:down"
  *                 (option transaction:false)
+ *   sql-migrate   NNNN_name.sql with "-- +migrate Up" / "Down" (option
+ *                 notransaction), StatementBegin/End; the version is the
+ *                 file name without .sql (sql-migrate's id), ordered by
+ *                 its number, then by name (two files may share a number)
  *   flyway        V<ver>__desc.sql, U<ver>__desc.sql (its rollback, paired
  *                 by version), R__desc.sql (repeatable: applied again when
  *                 its checksum changes, after every version, by
@@ -77,6 +81,7 @@ enum mig_layout {
 	MIG_LAYOUT_DBMATE,
 	MIG_LAYOUT_FLYWAY,
 	MIG_LAYOUT_POP,		/* gobuffalo/pop, ory/x popx */
+	MIG_LAYOUT_SQLMIGRATE,	/* rubenv/sql-migrate */
 };
 
 /* Who decides a script's transaction mode. */

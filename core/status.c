@@ -206,13 +206,16 @@ t2_summary_move(struct t2_summary *dst, struct t2_summary *src)
 	t2_summary_init(src);
 }
 
-/* "20240110_150000_add_user_preferences", as the file */
+/*
+ * "20240110_150000_add_user_preferences", as the file (sql-migrate's
+ * version is the whole name: its name is empty)
+ */
 static char *
 t2_name(const struct migrate_row *w)
 {
 	char *n;
 
-	if (asprintf(&n, "%s%s%s", w->version, w->name ? "_" : "",
+	if (asprintf(&n, "%s%s%s", w->version, w->name && *w->name ? "_" : "",
 	    w->name ? w->name : "") == -1)
 		return NULL;
 	return n;

@@ -204,8 +204,9 @@ static void
 oneshot_t2_steps(const struct migrate_result *r)
 {
 	for (size_t i = 0; i < r->nsteps; i++)
-		log_info("tier2.%s '%s_%s' in %ld ms, %d statement%s",
+		log_info("tier2.%s '%s%s%s' in %ld ms, %d statement%s",
 		    r->steps[i].action, r->steps[i].version,
+		    r->steps[i].name && *r->steps[i].name ? "_" : "",
 		    r->steps[i].name ? r->steps[i].name : "",
 		    r->steps[i].duration_ms, r->steps[i].statements,
 		    r->steps[i].statements == 1 ? "" : "s");

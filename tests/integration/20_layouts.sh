@@ -1,4 +1,4 @@
-# 20_layouts.sh - goose, dbmate, pop and Flyway folders, written in each tool's
+# 20_layouts.sh - goose, dbmate, pop, sql-migrate and Flyway folders, written in each tool's
 # own documented style (tests/golden/folder/<tool>/migrations, whose
 # parsing the golden files pin down), applied, rolled back and applied
 # again through the daemon: the schema after the second `up` is the schema
@@ -9,6 +9,7 @@
 # warning for `validate` and an error for `validate --strict`, `create` in
 # the folder's layout, and a mixed folder refused naming two files.  pop's
 # folders (Ory's): each version's PostgreSQL file, .autocommit.
+# sql-migrate's: sections, notransaction, a misspelt command refused.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models
@@ -224,6 +225,50 @@ like "pop: create: pop's timestamp width (YYYYMMDDHHMMSS000000)" "$f" \
 rm -f "$T/pop/"*_add_tags.*.sql "$T/pop/20191100000007000000_a.up.sql"
 out=$(ctl down --all --yes 2>&1)
 is "pop: down --all at the end: exit 0" "$?" 0
+stop
+
+# ---- sql-migrate (rubenv/sql-migrate) ----
+# Its sections, a StatementBegin block, notransaction; two files of one
+# number ordered by name (sql-migrate's byId), the version its id.
+start sql_migrate
+round_trip sql_migrate 4
+is "sql-migrate: versions in sql-migrate's order, each its file's id" \
+    "$(q "SELECT string_agg(version, ' ' ORDER BY applied_at, version) FROM sql_migrate_versions")" \
+    "1_initial 2_record 2_zz_email 10_people_unique_id"
+is "sql-migrate: the StatementBegin block made the function" \
+    "$(q "SELECT count(*) FROM pg_proc WHERE proname = 'do_something'")" 1
+is "sql-migrate: Up notransaction: the CONCURRENTLY index is valid" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'people_unique_id_idx'::regclass")" t
+# CONCURRENTLY without notransaction: refused where it stands
+printf -- '-- +migrate Up\nALTER TABLE people ADD COLUMN nick text;\nCREATE INDEX CONCURRENTLY people_nick_idx ON people (nick);\n\n-- +migrate Down\nALTER TABLE people DROP COLUMN nick;\n' \
+    >"$T/sql_migrate/11_nick.sql"
+before=$(user_schema)
+out=$(ctl up 2>&1); rc=$?
+is "sql-migrate: CONCURRENTLY in its transaction: up exits 1" "$rc" 1
+like "sql-migrate: ... refused at file:line:col" "$out" \
+    "11_nick.sql:3:1: this statement cannot run inside a transaction block"
+like "sql-migrate: ... with the way out" "$out" "-- \+migrate Up notransaction"
+is "sql-migrate: ... nothing ran" "$(user_schema)" "$before"
+sed -i '1s/.*/-- +migrate Up notransaction/' "$T/sql_migrate/11_nick.sql"
+out=$(ctl up 2>&1)
+is "sql-migrate: with notransaction it applies" "$?" 0
+# a misspelt Down: sql-migrate would run the rollback as part of Up
+printf -- '-- +migrate Up\nCREATE TABLE pets (id int);\n\n-- +migrate down\nDROP TABLE pets;\n' \
+    >"$T/sql_migrate/12_pets.sql"
+out=$(ctl up 2>&1); rc=$?
+is "sql-migrate: a misspelt Down: up exits 1" "$rc" 1
+like "sql-migrate: ... named where it stands" "$out" \
+    "12_pets.sql:4:1: unknown sql-migrate command 'down'"
+is "sql-migrate: ... no table made" "$(q "SELECT to_regclass('pets') IS NULL")" t
+rm "$T/sql_migrate/12_pets.sql"
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/sql_migrate" create add_tags 2>&1)
+is "sql-migrate: create: exit 0" "$?" 0
+f=$(ls "$T/sql_migrate" | grep '_add_tags\.sql$')
+is "sql-migrate: create: the next number" "$f" "12_add_tags.sql"
+like "sql-migrate: create: its markers" "$(cat "$T/sql_migrate/$f")" '^-- \+migrate Up'
+rm -f "$T/sql_migrate/$f"
+out=$(ctl down --all --yes 2>&1)
+is "sql-migrate: down --all at the end: exit 0" "$?" 0
 stop
 
 # ---- Flyway ----

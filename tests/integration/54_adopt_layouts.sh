@@ -1,5 +1,5 @@
 # 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, pop (Ory's
-# popx and the older gobuffalo/pop), Diesel and Prisma (their folders
+# popx and the older gobuffalo/pop), sql-migrate, Diesel and Prisma (their folders
 # renamed as golang-migrate files, as migrated says) with a folder in that
 # tool's own layout (copies of
 # tests/golden/folder/<tool>,
@@ -427,7 +427,29 @@ is "pop (14 digits): up ran the rest only" "$(applied_runs "$DB")" \
     "20191100000003000000_sessions_index.postgres.autocommit 20191100000004000000_identity_traits.postgres 20191100000005000000_identity_state"
 is "pop (14 digits): nothing failed" "$(failures "$DB")" 0
 
+# ---- sql-migrate, --once --up: the first two of the golden folder
+# applied by sql-migrate (each Up section in a transaction), with gorp's
+# gorp_migrations, whose ids are the file names ----
+DB=$(fresh sql_migrate)
+folder sql_migrate "$T/sql_migrate"
+# gorp's CreateTablesIfNotExists for sql-migrate's MigrationRecord
+qd "$DB" 'create table if not exists "gorp_migrations" ("id" varchar(255) not null primary key, "applied_at" timestamp with time zone)'
+for f in 1_initial.sql 2_record.sql; do
+	awk '/^-- \+migrate Up/ { k = 1; next } /^-- \+migrate Down/ { k = 0 } k' \
+	    "$T/sql_migrate/$f" | psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
+	qd "$DB" "INSERT INTO gorp_migrations (id, applied_at) VALUES ('$f', now())"
+done
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/sql_migrate" --once --up 2>&1); rc=$?
+is "sql-migrate: --once --up exits 0" "$rc" 0
+like "sql-migrate: the two adopted" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 2_record"
+unlike "sql-migrate: ... each id matched to its file" "$out" "with no file"
+is "sql-migrate: up ran the rest only" "$(applied_runs "$DB")" \
+    "2_zz_email 10_people_unique_id"
+is "sql-migrate: nothing failed" "$(failures "$DB")" 0
+
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
-    pop_legacy; do
+    pop_legacy sql_migrate; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done

@@ -32,6 +32,7 @@ test_table_tool(void **state)
 	const char *dbmate[] = { "version" };
 	const char *more[] = { "version", "dirty", "note" };
 	const char *popx[] = { "version_self", "version" };
+	const char *gorp[] = { "applied_at", "id" };
 	const char *goose[] = { "tstamp", "is_applied", "version_id", "id" };
 	const char *flyway[] = { "installed_rank", "version", "description",
 	    "type", "script", "checksum", "installed_by", "installed_on",
@@ -53,6 +54,9 @@ test_table_tool(void **state)
 	    ADOPT_POP);
 	assert_int_equal(adopt_table_tool("schema_migration", golang, 2),
 	    ADOPT_NONE);
+	/* sql-migrate's, as gorp makes it */
+	assert_int_equal(adopt_table_tool("gorp_migrations", gorp, 2),
+	    ADOPT_SQLMIGRATE);
 	/* one column more, one less, or another name: no tool's */
 	assert_int_equal(adopt_table_tool("schema_migrations", more, 3),
 	    ADOPT_NONE);
@@ -142,6 +146,7 @@ test_tools(void **state)
 	assert_int_equal(adopt_tool_from_name("goose"), ADOPT_GOOSE);
 	assert_int_equal(adopt_tool_from_name("dbmate"), ADOPT_DBMATE);
 	assert_int_equal(adopt_tool_from_name("pop"), ADOPT_POP);
+	assert_int_equal(adopt_tool_from_name("sql-migrate"), ADOPT_SQLMIGRATE);
 	assert_int_equal(adopt_tool_from_name("liquibase"), ADOPT_NONE);
 	assert_int_equal(adopt_tool_from_name(NULL), ADOPT_NONE);
 	assert_string_equal(adopt_tool_name(ADOPT_GOLANG), "golang-migrate");

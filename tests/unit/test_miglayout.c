@@ -98,6 +98,15 @@ test_keys(void **state)
 	/* native: a bare date sorts as the date at 00:00:00 */
 	assert_int_equal(cmp(MIG_LAYOUT_NATIVE, "20240103",
 	    "20240102_235959"), 1);
+	/* sql-migrate: the number, then the file name (sqlparse's byId) */
+	assert_int_equal(cmp(MIG_LAYOUT_SQLMIGRATE, "9_a", "10_a"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_SQLMIGRATE, "8_add_aggregators",
+	    "8_create_asset_stats_table"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_SQLMIGRATE, "08_x", "8_y"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_SQLMIGRATE, "8_a-b", "8_a"), -1);
+	assert_int_equal(migset_key(MIG_LAYOUT_SQLMIGRATE, "x_1", k), -1);
+	/* pop: strings, as popx compares them */
+	assert_int_equal(cmp(MIG_LAYOUT_POP, "9", "10"), 1);
 	/* dbmate: file names as strings */
 	assert_int_equal(cmp(MIG_LAYOUT_DBMATE, "9", "10"), 1);
 	assert_int_equal(cmp(MIG_LAYOUT_DBMATE, "20230102150405",

@@ -1,0 +1,6 @@
+-- +migrate Up
+CREATE TABLE people (id int);
+
+
+-- +migrate Down
+DROP TABLE people;

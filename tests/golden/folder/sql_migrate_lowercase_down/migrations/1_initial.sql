@@ -1,0 +1,5 @@
+-- +migrate Up
+CREATE TABLE people (id int);
+
+-- +migrate down
+DROP TABLE people;

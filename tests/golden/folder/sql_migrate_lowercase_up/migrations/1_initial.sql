@@ -1,0 +1,5 @@
+-- +migrate up
+CREATE TABLE people (id int);
+
+-- +migrate down
+DROP TABLE people;
