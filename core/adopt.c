@@ -24,6 +24,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_PRISMA] = "prisma",
 	[ADOPT_POP] = "pop",
 	[ADOPT_SQLMIGRATE] = "sql-migrate",
+	[ADOPT_TERN] = "tern",
 };
 
 const char *
@@ -163,7 +164,8 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * diesel_migrations's CREATE_MIGRATIONS_TABLE, Prisma's schema engine's
  * create_migrations_table for PostgreSQL, ory/x popx's migrator.go and
  * the older gobuffalo/pop's, sql-migrate's gorp_migrations, which gorp
- * creates from its MigrationRecord).
+ * creates from its MigrationRecord, tern's
+ * ensureSchemaVersionTableExists).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -185,6 +187,7 @@ static const struct {
 	{ ADOPT_POP, "schema_migration", { "version", "version_self" } },
 	{ ADOPT_POP, "schema_migration", { "version" } },
 	{ ADOPT_SQLMIGRATE, "gorp_migrations", { "id", "applied_at" } },
+	{ ADOPT_TERN, "schema_version", { "version" } },
 };
 
 static int
@@ -224,7 +227,8 @@ static const char detect_sql[] =
     " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
     "  'flyway_schema_history', '__diesel_schema_migrations',"
-    "  '_prisma_migrations', 'schema_migration', 'gorp_migrations')"
+    "  '_prisma_migrations', 'schema_migration', 'gorp_migrations',"
+    "  'schema_version')"
     " ORDER BY c.relname, a.attnum";
 
 #define DETECT_COLS	16
@@ -396,6 +400,26 @@ read_golang(struct db *d, struct adopt_hist *h, struct merr *e)
 	h->upto_is_file = 1;
 	/* -1: golang-migrate's "no version", written only with dirty */
 	if (strcmp(v, "-1") != 0 && (h->upto = strdup(v)) == NULL) {
+		PQclear(r);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* tern: the one row, its current version; 0 is none. */
+static int
+read_tern(struct db *d, struct adopt_hist *h, struct merr *e)
+{
+	PGresult *r;
+	const char *v;
+
+	if (src_query(d, &h->src, "SELECT version FROM ", " LIMIT 1", &r,
+	    e) == -1)
+		return -1;
+	v = PQntuples(r) ? PQgetvalue(r, 0, 0) : "0";
+	h->upto_is_file = 1;
+	if (strcmp(v, "0") != 0 && (h->upto = strdup(v)) == NULL) {
 		PQclear(r);
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	}
@@ -579,6 +603,7 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	switch (s->tool) {
 	case ADOPT_GOLANG: rc = read_golang(d, h, e); break;
 	case ADOPT_GOOSE: rc = read_goose(d, h, e); break;
+	case ADOPT_TERN: rc = read_tern(d, h, e); break;
 	case ADOPT_DBMATE:
 	case ADOPT_DIESEL:
 	case ADOPT_POP:

@@ -36,6 +36,8 @@
  *                   14 are (the rows of an older pop).
  *   sql-migrate     gorp_migrations(id, applied_at): the set of applied
  *                   ids, each a file name, its version without .sql.
+ *   tern            schema_version(version int4): one row, the current
+ *                   version (0: none); everything up to it is applied.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect().  A table is a tool's when it has the tool's name
@@ -77,6 +79,7 @@ enum adopt_tool {
 	ADOPT_PRISMA,
 	ADOPT_POP,
 	ADOPT_SQLMIGRATE,
+	ADOPT_TERN,
 	ADOPT_NTOOLS
 };
 
@@ -88,7 +91,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	8
+#define ADOPT_MAX_FOUND	9
 
 struct adopt_repeatable {
 	char	*script;
@@ -118,7 +121,8 @@ struct adopt_map {
 
 const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */
 /* By name (case-insensitive): golang-migrate, migrate, goose, dbmate,
- * flyway, diesel, prisma, pop, sql-migrate; ADOPT_NONE when unknown. */
+ * flyway, diesel, prisma, pop, sql-migrate, tern; ADOPT_NONE when
+ * unknown. */
 enum adopt_tool adopt_tool_from_name(const char *);
 
 /*

@@ -231,7 +231,7 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	if (from && (want = adopt_tool_from_name(from)) == ADOPT_NONE)
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
 		    "golang-migrate, goose, dbmate, flyway, diesel, prisma, "
-		    "pop or sql-migrate",
+		    "pop, sql-migrate or tern",
 		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
@@ -263,8 +263,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	merr_detail(e, "looked in schema current_schema() for "
 	    "schema_migrations (golang-migrate, dbmate), goose_db_version, "
 	    "flyway_schema_history, __diesel_schema_migrations, "
-	    "_prisma_migrations, schema_migration (pop) and "
-	    "gorp_migrations (sql-migrate)%s%s",
+	    "_prisma_migrations, schema_migration (pop), "
+	    "gorp_migrations (sql-migrate) and schema_version (tern)%s%s",
 	    n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");

@@ -253,10 +253,10 @@ increment(const char *d, size_t n, char *out, size_t cap)
 
 /*
  * The next version in a numbered folder (golang-migrate, goose, dbmate,
- * single, pop, sql-migrate: the number its file name starts with): now as
- * YYYYMMDDHHMMSS when the newest version is such a timestamp (later than
- * it; in a pop folder of 20-digit versions YYYYMMDDHHMMSS000000), else
- * the newest plus one with its padding.
+ * single, pop, tern, sql-migrate: the number its file name starts with):
+ * now as YYYYMMDDHHMMSS when the newest version is such a timestamp
+ * (later than it; in a pop folder of 20-digit versions
+ * YYYYMMDDHHMMSS000000), else the newest plus one with its padding.
  */
 static void
 next_number(const struct migset *set, time_t now, char *out, size_t cap)
@@ -293,6 +293,7 @@ create_numbered(const struct migset *set, const char *name, time_t now,
 	static const char dbmate[] = "-- migrate:up\n\n-- migrate:down\n";
 	static const char single[] = "-- +++++ UP\n\n-- +++++ DOWN\n";
 	static const char sqlm[] = "-- +migrate Up\n\n-- +migrate Down\n";
+	static const char tern[] = "\n---- create above / drop below ----\n";
 	const char *texts[2] = { "", "" };
 	char version[MIG_VERSION_MAX + 2], *fnames[2] = { NULL, NULL };
 	int n = 1, rc = -1;
@@ -308,7 +309,8 @@ create_numbered(const struct migset *set, const char *name, time_t now,
 	} else {
 		texts[0] = set->layout == MIG_LAYOUT_GOOSE ? goose :
 		    set->layout == MIG_LAYOUT_DBMATE ? dbmate :
-		    set->layout == MIG_LAYOUT_SQLMIGRATE ? sqlm : single;
+		    set->layout == MIG_LAYOUT_SQLMIGRATE ? sqlm :
+		    set->layout == MIG_LAYOUT_TERN ? tern : single;
 		if (asprintf(&fnames[0], "%s_%s.sql", version, name) == -1)
 			goto nomem;
 	}

@@ -1,6 +1,6 @@
 /*
  * miglayout.c - the layouts whose markers live inside the files (single,
- * goose, dbmate, sql-migrate) and the names of the other tools' files
+ * goose, dbmate, sql-migrate, tern) and the names of the other tools' files
  * (Flyway, pop).
  *
  * Each marker layout is split the way its tool reads it: the section of
@@ -8,7 +8,7 @@
  * (newlines stay), so the parser's positions are the file's.  The tool's
  * own rules for what is an error are kept (goose's state machine in
  * pressly/goose internal/sqlparser, dbmate's pkg/dbmate/migration.go,
- * sql-migrate's sqlparse/sqlparse.go,
+ * sql-migrate's sqlparse/sqlparse.go, tern's migrate/migrate.go,
  * Flyway's ResourceNameParser and MigrationVersion), each error with its
  * file:line:col.
  */
@@ -764,6 +764,68 @@ fail:
 	free(g.blocks[0]);
 	free(g.blocks[1]);
 	return -1;
+}
+
+/* ---- tern: ---- create above / drop below ---- ---- */
+
+static const char tern_sep[] = "---- create above / drop below ----";
+
+/* tern's disableTxPattern, (?m)^---- tern: disable-tx ----$, in [from, to) */
+static int
+tern_notx(const char *text, size_t from, size_t to)
+{
+	struct line l = { 0, 0, 0, 0 };
+	size_t len = strlen(text);
+
+	while (line_next(text, len, &l)) {
+		if (l.start < from || l.start >= to)
+			continue;
+		if (l.end - l.start == 26 && l.end <= to &&
+		    strncmp(text + l.start, "---- tern: disable-tx ----",
+		    26) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+mig_tern_detect(const char *text)
+{
+	return strstr(text, tern_sep) != NULL ||
+	    tern_notx(text, 0, strlen(text));
+}
+
+/*
+ * tern's LoadMigrations(): the file split at the first separator, the up
+ * part before it, the down part after it; each part runs in a transaction
+ * unless it holds the disable-tx line.  tern evaluates every file as a Go
+ * template: a "{{" is refused where it stands, as migrated runs the SQL as
+ * it is written.
+ */
+int
+mig_tern_split(struct migration *m, struct merr *e)
+{
+	const char *text = m->up.text, *sep = strstr(text, tern_sep);
+	const char *tmpl = strstr(text, "{{");
+	size_t len = strlen(text), cut = sep ? (size_t)(sep - text) : len;
+	size_t down = sep ? cut + sizeof(tern_sep) - 1 : len;
+	int line, col, upnotx, downnotx;
+
+	if (tmpl) {
+		mig_offset_pos(text, (size_t)(tmpl - text), &line, &col);
+		return pos_error(e, m, line, col, "write the values into the "
+		    "SQL: migrated runs a file as it is written", "tern "
+		    "evaluates a file as a Go template, and '{{' starts an "
+		    "action%s", "");
+	}
+	upnotx = tern_notx(text, 0, cut);
+	downnotx = tern_notx(text, down, len);
+	if (sections_set(m, 0, cut, sep != NULL, down) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	m->up.txrule = upnotx ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
+	m->down.txrule = downnotx ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
+	m->up.txmarker = m->down.txmarker = "---- tern: disable-tx ----";
+	return 0;
 }
 
 /* ---- Flyway: V1.1__desc.sql, U1.1__desc.sql, R__desc.sql ---- */

@@ -24,7 +24,7 @@ enum mig_kind {
 	KIND_NATIVE_UP = 0, KIND_NATIVE_DOWN, KIND_GOLANG_UP,
 	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_GOOSE, KIND_DBMATE,
 	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_POP_UP,
-	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_N
+	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_TERN, KIND_N
 };
 
 struct mig_file {
@@ -54,6 +54,7 @@ static const enum mig_layout kind_layout[KIND_N] = {
 	[KIND_POP_UP] = MIG_LAYOUT_POP,
 	[KIND_POP_DOWN] = MIG_LAYOUT_POP,
 	[KIND_SQLMIGRATE] = MIG_LAYOUT_SQLMIGRATE,
+	[KIND_TERN] = MIG_LAYOUT_TERN,
 };
 
 static int
@@ -62,7 +63,7 @@ kind_forward(enum mig_kind k)
 	return k == KIND_NATIVE_UP || k == KIND_GOLANG_UP ||
 	    k == KIND_SINGLE || k == KIND_GOOSE || k == KIND_DBMATE ||
 	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R || k == KIND_POP_UP ||
-	    k == KIND_SQLMIGRATE;
+	    k == KIND_SQLMIGRATE || k == KIND_TERN;
 }
 
 const char *
@@ -77,6 +78,7 @@ migset_layout_name(enum mig_layout l)
 	case MIG_LAYOUT_FLYWAY: return "flyway";
 	case MIG_LAYOUT_POP: return "pop";
 	case MIG_LAYOUT_SQLMIGRATE: return "sql-migrate";
+	case MIG_LAYOUT_TERN: return "tern";
 	default: return "empty";
 	}
 }
@@ -217,6 +219,7 @@ migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 		snprintf(key, MIG_KEY_MAX, "%s", v);
 		return 0;
 	case MIG_LAYOUT_GOLANG:
+	case MIG_LAYOUT_TERN:
 	case MIG_LAYOUT_GOOSE:		/* plain numbers */
 		if (!all_digits(v))
 			return -1;
@@ -543,6 +546,20 @@ sqlmigrate_name(const char *fname, struct mig_file *f)
 	return 0;
 }
 
+/* tern: N_name.sql (its migrationPattern, \A(\d+)_.+\.sql\z). */
+static int
+tern_name(const char *fname, struct mig_file *f)
+{
+	size_t n = strspn(fname, "0123456789"), len = strlen(fname) - 4;
+
+	if (fname[n] != '_' || n + 1 >= len || n >= MIG_VERSION_MAX)
+		return 1;
+	free(f->name);
+	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
+	f->name = strndup(fname + n + 1, len - n - 1);
+	return 0;
+}
+
 /* A digit-led .sql file: its markers say which layout it is in. */
 static int
 classify_numbered(const struct mig_patterns *p,
@@ -567,6 +584,8 @@ classify_numbered(const struct mig_patterns *p,
 	} else if (mig_sqlmigrate_detect(f->text)) {
 		f->kind = KIND_SQLMIGRATE;
 		return sqlmigrate_name(fname, f);
+	} else if (mig_tern_detect(f->text) && tern_name(fname, f) == 0) {
+		f->kind = KIND_TERN;
 	} else if (has_suffix(fname, len, "_rollback.sql") &&
 	    file_match(&p->rollback, fname, f)) {
 		f->kind = KIND_NATIVE_DOWN;
@@ -1042,6 +1061,29 @@ files_pop(struct mig_file *v, size_t *n, struct merr *e)
 	return 0;
 }
 
+/*
+ * tern: a file without its separator reads as a native one; once one file
+ * of the folder is tern's, every N_name.sql is (tern reads each so).
+ */
+static int
+files_tern(struct mig_file *v, size_t n, struct merr *e)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < n; i++)
+		any |= v[i].kind == KIND_TERN;
+	for (i = 0; any && i < n; i++) {
+		if (v[i].kind != KIND_NATIVE_UP || tern_name(v[i].fname,
+		    &v[i]) != 0)
+			continue;
+		if (v[i].name == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		v[i].kind = KIND_TERN;
+	}
+	return 0;
+}
+
 /* After the sort: binary search by key. */
 static struct migration *
 set_lookup(const struct migset *s, const char *key)
@@ -1096,6 +1138,8 @@ forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
 		return mig_dbmate_split(m, e);
 	case KIND_SQLMIGRATE:
 		return mig_sqlmigrate_split(m, e);
+	case KIND_TERN:
+		return mig_tern_split(m, e);
 	case KIND_FLYWAY_R:
 		m->repeatable = 1;
 		/* FALLTHROUGH */
@@ -1415,6 +1459,7 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	rc = files_scan(dir, &files, &nfiles, &sv, e);
 	stamps_done(&sv, &s->stamps, &s->nstamps);
 	if (rc == -1 || files_pop(files, &nfiles, e) == -1 ||
+	    files_tern(files, nfiles, e) == -1 ||
 	    files_layout(dir, files, nfiles, &s->layout, e) == -1)
 		goto fail;
 	if (nfiles && (s->v = calloc(nfiles, sizeof(*s->v))) == NULL) {
@@ -1531,6 +1576,10 @@ migset_rollback_hint(const struct migset *s, const struct migration *m,
 	case MIG_LAYOUT_SQLMIGRATE:
 		snprintf(buf, len, "add a '-- +migrate Down' section to %s",
 		    file);
+		break;
+	case MIG_LAYOUT_TERN:
+		snprintf(buf, len, "add the line '---- create above / drop "
+		    "below ----' to %s, the rollback below it", file);
 		break;
 	case MIG_LAYOUT_FLYWAY:
 		if (m->repeatable)

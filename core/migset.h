@@ -1,7 +1,7 @@
 /*
  * migset.h - a migrations folder as an ordered list of migrations.
  *
- * Eight layouts are read, one per folder, found from the names and the
+ * Nine layouts are read, one per folder, found from the names and the
  * markers in the files:
  *   native        YYYYMMDD[_HHMMSS]_name.sql, ..._name_rollback.sql and an
  *                 optional ..._name.md (the documentation of the change)
@@ -17,6 +17,9 @@
  *                 notransaction), StatementBegin/End; the version is the
  *                 file name without .sql (sql-migrate's id), ordered by
  *                 its number, then by name (two files may share a number)
+ *   tern          N_name.sql, the rollback after a "---- create above /
+ *                 drop below ----" line, "---- tern: disable-tx ----";
+ *                 a file without them is tern's too in a tern folder
  *   flyway        V<ver>__desc.sql, U<ver>__desc.sql (its rollback, paired
  *                 by version), R__desc.sql (repeatable: applied again when
  *                 its checksum changes, after every version, by
@@ -33,7 +36,7 @@
  * error naming the files.  Dot files are ignored.
  *
  * Versions sort as their tool sorts them: numerically (golang-migrate,
- * goose; native and single with YYYYMMDD as YYYYMMDD_000000), as strings
+ * goose, tern; native and single with YYYYMMDD as YYYYMMDD_000000), as strings
  * (dbmate, by file name; pop), part by part (Flyway: 1.10 > 1.9, 1.0 = 1).
  * migset_key() makes the sort key; keys compare with strcmp().
  *
@@ -82,6 +85,7 @@ enum mig_layout {
 	MIG_LAYOUT_FLYWAY,
 	MIG_LAYOUT_POP,		/* gobuffalo/pop, ory/x popx */
 	MIG_LAYOUT_SQLMIGRATE,	/* rubenv/sql-migrate */
+	MIG_LAYOUT_TERN,	/* jackc/tern */
 };
 
 /* Who decides a script's transaction mode. */

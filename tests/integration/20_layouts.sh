@@ -1,4 +1,4 @@
-# 20_layouts.sh - goose, dbmate, pop, sql-migrate and Flyway folders, written in each tool's
+# 20_layouts.sh - goose, dbmate, pop, sql-migrate, tern and Flyway folders, written in each tool's
 # own documented style (tests/golden/folder/<tool>/migrations, whose
 # parsing the golden files pin down), applied, rolled back and applied
 # again through the daemon: the schema after the second `up` is the schema
@@ -10,6 +10,7 @@
 # the folder's layout, and a mixed folder refused naming two files.  pop's
 # folders (Ory's): each version's PostgreSQL file, .autocommit.
 # sql-migrate's: sections, notransaction, a misspelt command refused.
+# tern's: the separator, disable-tx, a Go template refused.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models
@@ -270,6 +271,46 @@ rm -f "$T/sql_migrate/$f"
 out=$(ctl down --all --yes 2>&1)
 is "sql-migrate: down --all at the end: exit 0" "$?" 0
 stop
+
+# ---- tern (jackc/tern) ----
+# The rollback after the separator, disable-tx, a file without the
+# separator tern's too (no rollback); a Go template refused.
+start tern
+out=$(ctl up 2>&1)
+is "tern: up: exit 0" "$?" 0
+is "tern: versions in tern's order" \
+    "$(q "SELECT string_agg(version, ' ' ORDER BY applied_at, version) FROM tern_versions")" \
+    "001 002 003 010"
+is "tern: only what is above the separator ran (users kept)" \
+    "$(q "SELECT to_regclass('users') IS NOT NULL")" t
+is "tern: the file without a separator ran (email)" \
+    "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'email'")" 1
+is "tern: disable-tx: the CONCURRENTLY index is valid" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_idx'::regclass")" t
+out=$(ctl down 2 --yes 2>&1)
+is "tern: down 2: exit 0" "$?" 0
+is "tern: ... the function and the index gone" \
+    "$(q "SELECT to_regclass('users_email_idx') IS NULL AND NOT EXISTS (SELECT FROM pg_proc WHERE proname = 'answer')")" t
+out=$(ctl down --yes 2>&1); rc=$?
+is "tern: down past a file with no rollback: exit 1" "$rc" 1
+like "tern: ... the way to write one" "$out" "add the line '---- create above / drop below ----' to 002_add_email.sql"
+printf 'create table feeds(id int);\ngrant select on feeds to {{.app_user}};\n' \
+    >"$T/tern/011_feeds.sql"
+out=$(ctl up 2>&1); rc=$?
+is "tern: a Go template: up exits 1" "$rc" 1
+like "tern: ... named where it stands" "$out" \
+    "011_feeds.sql:2:26: tern evaluates a file as a Go template"
+is "tern: ... nothing ran" "$(q "SELECT to_regclass('feeds') IS NULL")" t
+rm "$T/tern/011_feeds.sql"
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/tern" create add_tags 2>&1)
+is "tern: create: exit 0" "$?" 0
+is "tern: create: the next number, padded" \
+    "$(ls "$T/tern" | grep '_add_tags\.sql$')" "011_add_tags.sql"
+like "tern: create: the separator" "$(cat "$T/tern/011_add_tags.sql")" \
+    "---- create above / drop below ----"
+rm -f "$T/tern/011_add_tags.sql"
+stop
+q "DROP TABLE users"	# 002 has no rollback: by hand, for the next layout
 
 # ---- Flyway ----
 start flyway

@@ -1,5 +1,5 @@
 # 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, pop (Ory's
-# popx and the older gobuffalo/pop), sql-migrate, Diesel and Prisma (their folders
+# popx and the older gobuffalo/pop), sql-migrate, tern, Diesel and Prisma (their folders
 # renamed as golang-migrate files, as migrated says) with a folder in that
 # tool's own layout (copies of
 # tests/golden/folder/<tool>,
@@ -449,7 +449,30 @@ is "sql-migrate: up ran the rest only" "$(applied_runs "$DB")" \
     "2_zz_email 10_people_unique_id"
 is "sql-migrate: nothing failed" "$(failures "$DB")" 0
 
+# ---- tern, --once --up: the first two of the golden folder applied by
+# tern (the part above the separator, in a transaction), with tern's
+# schema_version at 2 ----
+DB=$(fresh tern)
+folder tern "$T/tern"
+for f in 001_create_users.sql 002_add_email.sql; do
+	sed '/^---- create above \/ drop below ----/,$d' "$T/tern/$f" |
+	    psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
+done
+# tern's ensureSchemaVersionTableExists, then its update
+qd "$DB" 'create table if not exists public.schema_version(version int4 not null primary key)'
+qd "$DB" 'insert into public.schema_version(version) select 0 where 0=(select count(*) from public.schema_version)'
+qd "$DB" 'update public.schema_version set version = 2'
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/tern" --once --up 2>&1); rc=$?
+is "tern: --once --up exits 0" "$rc" 0
+like "tern: the two adopted" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 002"
+unlike "tern: ... its version matched to its file" "$out" "with no file"
+is "tern: up ran the rest only" "$(applied_runs "$DB")" \
+    "003_users_email_idx 010_answer"
+is "tern: nothing failed" "$(failures "$DB")" 0
+
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
-    pop_legacy sql_migrate; do
+    pop_legacy sql_migrate tern; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done

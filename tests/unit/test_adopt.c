@@ -57,6 +57,11 @@ test_table_tool(void **state)
 	/* sql-migrate's, as gorp makes it */
 	assert_int_equal(adopt_table_tool("gorp_migrations", gorp, 2),
 	    ADOPT_SQLMIGRATE);
+	/* tern's */
+	assert_int_equal(adopt_table_tool("schema_version", dbmate, 1),
+	    ADOPT_TERN);
+	assert_int_equal(adopt_table_tool("schema_version", flyway, 10),
+	    ADOPT_NONE);
 	/* one column more, one less, or another name: no tool's */
 	assert_int_equal(adopt_table_tool("schema_migrations", more, 3),
 	    ADOPT_NONE);
@@ -147,6 +152,7 @@ test_tools(void **state)
 	assert_int_equal(adopt_tool_from_name("dbmate"), ADOPT_DBMATE);
 	assert_int_equal(adopt_tool_from_name("pop"), ADOPT_POP);
 	assert_int_equal(adopt_tool_from_name("sql-migrate"), ADOPT_SQLMIGRATE);
+	assert_int_equal(adopt_tool_from_name("tern"), ADOPT_TERN);
 	assert_int_equal(adopt_tool_from_name("liquibase"), ADOPT_NONE);
 	assert_int_equal(adopt_tool_from_name(NULL), ADOPT_NONE);
 	assert_string_equal(adopt_tool_name(ADOPT_GOLANG), "golang-migrate");
