@@ -25,6 +25,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_POP] = "pop",
 	[ADOPT_SQLMIGRATE] = "sql-migrate",
 	[ADOPT_TERN] = "tern",
+	[ADOPT_ATLAS] = "atlas",
 };
 
 const char *
@@ -165,12 +166,13 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * create_migrations_table for PostgreSQL, ory/x popx's migrator.go and
  * the older gobuffalo/pop's, sql-migrate's gorp_migrations, which gorp
  * creates from its MigrationRecord, tern's
- * ensureSchemaVersionTableExists).
+ * ensureSchemaVersionTableExists, Atlas's ent schema of its revisions,
+ * cmd/atlas/internal/migrate/ent/migrate/schema.go).
  */
 static const struct {
 	enum adopt_tool	 tool;
 	const char	*name;
-	const char	*cols[11];	/* NULL-terminated */
+	const char	*cols[13];	/* NULL-terminated */
 } known[] = {
 	{ ADOPT_GOLANG, "schema_migrations", { "version", "dirty" } },
 	{ ADOPT_DBMATE, "schema_migrations", { "version" } },
@@ -188,6 +190,10 @@ static const struct {
 	{ ADOPT_POP, "schema_migration", { "version" } },
 	{ ADOPT_SQLMIGRATE, "gorp_migrations", { "id", "applied_at" } },
 	{ ADOPT_TERN, "schema_version", { "version" } },
+	{ ADOPT_ATLAS, "atlas_schema_revisions", { "version", "description",
+	    "type", "applied", "total", "executed_at", "execution_time",
+	    "error", "error_stmt", "hash", "partial_hashes",
+	    "operator_version" } },
 };
 
 static int
@@ -224,11 +230,13 @@ static const char detect_sql[] =
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
     "  AND NOT a.attisdropped"
-    " WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+    " WHERE (n.nspname = current_schema() OR (n.nspname ="
+    "  'atlas_schema_revisions' AND c.relname = 'atlas_schema_revisions'))"
+    " AND c.relkind IN ('r', 'p')"
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
     "  'flyway_schema_history', '__diesel_schema_migrations',"
     "  '_prisma_migrations', 'schema_migration', 'gorp_migrations',"
-    "  'schema_version')"
+    "  'schema_version', 'atlas_schema_revisions')"
     " ORDER BY c.relname, a.attnum";
 
 #define DETECT_COLS	16
@@ -489,6 +497,40 @@ id_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	return rc;
 }
 
+/* Atlas: RevisionTypeBaseline, in atlas_schema_revisions.type */
+#define ATLAS_BASELINE	2
+
+/* Atlas: a baseline row covers what is before it; a part-way row stops */
+static int
+atlas_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *v = PQgetvalue(r, i, 0), *err = PQgetvalue(r, i, 4);
+	long type = strtol(PQgetvalue(r, i, 1), NULL, 10);
+	int cmp;
+
+	if (type & ATLAS_BASELINE) {
+		if (h->upto && adopt_vcmp(v, h->upto, &cmp) == 0 && cmp <= 0)
+			return 0;
+		free(h->upto);
+		return (h->upto = strdup(v)) ? 0 :
+		    merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	if (strcmp(PQgetvalue(r, i, 2), PQgetvalue(r, i, 3)) != 0) {
+		merr_set(e, MERR_STATE, "cannot adopt Atlas's history: version "
+		    "%s stopped part-way", v);
+		merr_detail(e, "%s: %s of its %s statements applied%s%s",
+		    h->src.table, PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+		    *err ? ": " : "", err);
+		merr_hint(e, "finish it with 'atlas migrate apply' (it goes on "
+		    "at the statement that failed), or finish or undo it by "
+		    "hand and record it with 'atlas migrate set', then start "
+		    "migrated again; or skip the old history with 'migratectl "
+		    "baseline V'");
+		return -1;
+	}
+	return hist_set(h, v, 1, e);
+}
+
 /* dbmate's and Diesel's: the set of applied versions */
 static int
 version_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
@@ -612,6 +654,11 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 		break;
 	case ADOPT_SQLMIGRATE:
 		rc = read_rows(d, h, "SELECT id FROM ", " ORDER BY id", id_row,
+		    e);
+		break;
+	case ADOPT_ATLAS:
+		rc = read_rows(d, h, "SELECT version, type, applied, total, "
+		    "coalesce(error, '') FROM ", " ORDER BY version", atlas_row,
 		    e);
 		break;
 	case ADOPT_FLYWAY:

@@ -38,6 +38,12 @@
  *                   ids, each a file name, its version without .sql.
  *   tern            schema_version(version int4): one row, the current
  *                   version (0: none); everything up to it is applied.
+ *   Atlas           atlas_schema_revisions(version, ..., type, applied,
+ *                   total, ...), in the schema atlas_schema_revisions
+ *                   (Atlas's default) or the current one: the versions of
+ *                   its rows, a baseline row's and everything before it;
+ *                   a row whose applied is not its total (a file stopped
+ *                   part-way, which Atlas resumes) is refused.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect().  A table is a tool's when it has the tool's name
@@ -80,6 +86,7 @@ enum adopt_tool {
 	ADOPT_POP,
 	ADOPT_SQLMIGRATE,
 	ADOPT_TERN,
+	ADOPT_ATLAS,
 	ADOPT_NTOOLS
 };
 
@@ -91,7 +98,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	9
+#define ADOPT_MAX_FOUND	10
 
 struct adopt_repeatable {
 	char	*script;
@@ -121,7 +128,7 @@ struct adopt_map {
 
 const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */
 /* By name (case-insensitive): golang-migrate, migrate, goose, dbmate,
- * flyway, diesel, prisma, pop, sql-migrate, tern; ADOPT_NONE when
+ * flyway, diesel, prisma, pop, sql-migrate, tern, atlas; ADOPT_NONE when
  * unknown. */
 enum adopt_tool adopt_tool_from_name(const char *);
 

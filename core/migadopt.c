@@ -231,7 +231,7 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	if (from && (want = adopt_tool_from_name(from)) == ADOPT_NONE)
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
 		    "golang-migrate, goose, dbmate, flyway, diesel, prisma, "
-		    "pop, sql-migrate or tern",
+		    "pop, sql-migrate, tern or atlas",
 		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
@@ -264,7 +264,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	    "schema_migrations (golang-migrate, dbmate), goose_db_version, "
 	    "flyway_schema_history, __diesel_schema_migrations, "
 	    "_prisma_migrations, schema_migration (pop), "
-	    "gorp_migrations (sql-migrate) and schema_version (tern)%s%s",
+	    "gorp_migrations (sql-migrate), schema_version (tern) and "
+	    "atlas_schema_revisions (Atlas, also in its own schema)%s%s",
 	    n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");
@@ -444,19 +445,43 @@ out:
 }
 
 /*
- * Is m's version at most v: as adopt compares versions, else by the
- * folder's sort key (sql-migrate's versions are file names).
+ * Is m's version at most v, as adopt compares versions.  sql-migrate's
+ * versions are file names: v is one (up to it in the folder's order), or
+ * a number (the files numbered up to it, sql-migrate's ExecVersion).
  */
 static int
 version_upto(const struct migset *set, const struct migration *m,
-    const char *v)
+    const char *v, const struct migration *at)
 {
-	char key[MIG_KEY_MAX];
+	char num[MIG_VERSION_MAX];
 	int cmp;
 
-	if (adopt_vcmp(m->version, v, &cmp) == 0)
-		return cmp <= 0;
-	return migset_key(set->layout, v, key) == 0 && strcmp(m->key, key) <= 0;
+	if (set->layout != MIG_LAYOUT_SQLMIGRATE)
+		return adopt_vcmp(m->version, v, &cmp) == 0 && cmp <= 0;
+	if (at)
+		return strcmp(m->key, at->key) <= 0;
+	snprintf(num, sizeof(num), "%.*s", (int)strspn(m->version,
+	    "0123456789"), m->version);
+	return adopt_vcmp(num, v, &cmp) == 0 && cmp <= 0;
+}
+
+/* sql-migrate's baseline: a number, or the version of a file (at). */
+static int
+baseline_version(const struct migset *set, const char *v,
+    const struct migration **at, struct merr *e)
+{
+	int cmp;
+
+	*at = NULL;
+	if (set->layout != MIG_LAYOUT_SQLMIGRATE) {
+		if (adopt_vcmp(v, v, &cmp) == 0)
+			return 0;
+	} else if (v[strspn(v, "0123456789")] == '\0' ||
+	    (*at = migset_find(set, v)) != NULL) {
+		return 0;
+	}
+	return merr_set(e, MERR_USAGE, "'%s' is not a version%s", v,
+	    set->layout == MIG_LAYOUT_SQLMIGRATE ? " of the folder" : "");
 }
 
 int
@@ -464,12 +489,13 @@ migrate_baseline(const struct mig_env *env, const char *version,
     const struct migrate_opts *o, struct migrate_result *res,
     struct merr *e)
 {
+	const struct migration *at;
 	struct migration **v = NULL;
 	struct take_ctx f;
 	struct mstate s;
 	char detail[300];
 	size_t n = 0;
-	int rc = -1, cmp;
+	int rc = -1;
 
 	res->op = "baseline";
 	if (!o->yes && !o->dry_run) {
@@ -478,13 +504,14 @@ migrate_baseline(const struct mig_env *env, const char *version,
 		    "terminal)");
 		return -1;
 	}
-	if (adopt_vcmp(version, version, &cmp) == -1 &&
-	    (version[0] < '0' || version[0] > '9'))
+	if (version[0] < '0' || version[0] > '9')
 		return merr_set(e, MERR_USAGE, "'%s' is not a version",
 		    version);
 	if (mstate_load(&s, env, (o->dry_run ? 0 : MST_MUTATE) | MST_NOADOPT,
 	    e) == -1)
 		return -1;
+	if (baseline_version(s.set, version, &at, e) == -1)
+		goto out;
 	if (s.trk.legacy && !o->dry_run && upgrade(&s, e) == -1)
 		goto out;
 	if (s.trk.n > 0) {
@@ -499,7 +526,7 @@ migrate_baseline(const struct mig_env *env, const char *version,
 		goto out;
 	}
 	for (size_t i = 0; i < s.set->n; i++)
-		if (version_upto(s.set, &s.set->v[i], version))
+		if (version_upto(s.set, &s.set->v[i], version, at))
 			v[n++] = &s.set->v[i];
 	snprintf(detail, sizeof(detail), "everything up to %s counts as "
 	    "applied: %zu version%s recorded without running SQL", version, n,

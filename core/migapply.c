@@ -118,8 +118,8 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 			free(v);
 			merr_set(e, MERR_STATE, "cannot apply '%s': it is "
 			    "older than the newest applied version", m->id);
-			merr_hint(e, "apply it anyway with "
-			    "--allow-out-of-order");
+			merr_hint(e, "apply it anyway with 'migratectl up "
+			    "--out-of-order'");
 			return -1;
 		}
 		if (o->steps > 0 && n >= (size_t)o->steps)

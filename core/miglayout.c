@@ -753,6 +753,11 @@ mig_sqlmigrate_split(struct migration *m, struct merr *e)
 		    "StatementBegin' without StatementEnd%s", "");
 		goto fail;
 	}
+	if (g.dir == 0) {	/* sql-migrate: "no Up/Down annotations" */
+		pos_error(e, m, 1, 1, sqlm_hint, "no '-- +migrate Up' "
+		    "section%s", "");
+		goto fail;
+	}
 	/* what comes before Up is not run, as sql-migrate passes over it */
 	if (sections_set(m, g.us, g.ue, g.dir == 2, g.ds) == -1) {
 		merr_set(e, MERR_NOMEM, "out of memory");
@@ -764,6 +769,53 @@ fail:
 	free(g.blocks[0]);
 	free(g.blocks[1]);
 	return -1;
+}
+
+/* ---- Atlas: -- atlas:txmode none ---- */
+
+/* "atlas:txmode none" in one comment line (reDirective, dir.go) */
+static int
+atlas_txmode_none(const char *s, size_t n)
+{
+	const char *d = memmem(s, n, "atlas:txmode", 12);
+	size_t k;
+
+	if (d == NULL)
+		return 0;
+	k = (size_t)(d - s) + 12;
+	if (k >= n || s[k] != ' ')
+		return 0;
+	while (k < n && s[k] == ' ')
+		k++;
+	return n - k >= 4 && strncmp(s + k, "none", 4) == 0 &&
+	    (n - k == 4 || s[k + 4] == ' ');
+}
+
+/*
+ * Atlas's file directives (LocalFile.comments): the comment lines the
+ * file starts with ("--" or "#"), kept only when an empty line parts
+ * them from the statements.  Does one say "atlas:txmode none"?
+ */
+int
+mig_atlas_notx(const char *text)
+{
+	const char *p = text;
+	int none = 0;
+	size_t e;
+
+	while (strncmp(p, "--", 2) == 0 || *p == '#') {
+		const char *nl = strchr(p, '\n');
+
+		if (nl == NULL)
+			return none || atlas_txmode_none(p, strlen(p));
+		e = (size_t)(nl - p);
+		while (e > 0 && isspace((unsigned char)p[e - 1]))
+			e--;
+		none |= atlas_txmode_none(p, e);
+		p = nl + 1;
+	}
+	p += strspn(p, " \t");
+	return none && (*p == '\n' || *p == '\r' || *p == '\0');
 }
 
 /* ---- tern: ---- create above / drop below ---- ---- */

@@ -194,13 +194,15 @@ key_flyway(const char *v, char key[MIG_KEY_MAX])
 static int
 key_sqlmigrate(const char *v, char key[MIG_KEY_MAX])
 {
-	size_t d = strspn(v, "0123456789");
+	size_t d = strspn(v, "0123456789"), len = strlen(v);
 	int n;
 
+	if (len > 4 && strcmp(v + len - 4, ".sql") == 0)
+		len -= 4;	/* the id as gorp_migrations holds it */
 	if (d == 0 || (n = key_number(v, d, key, MIG_KEY_MAX)) == -1 ||
-	    (size_t)n + strlen(v) + 5 >= MIG_KEY_MAX)
+	    (size_t)n + len + 6 >= MIG_KEY_MAX)
 		return -1;
-	snprintf(key + n, MIG_KEY_MAX - (size_t)n, " %s.sql", v);
+	snprintf(key + n, MIG_KEY_MAX - (size_t)n, " %.*s.sql", (int)len, v);
 	return 0;
 }
 
@@ -1145,6 +1147,13 @@ forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
 		/* FALLTHROUGH */
 	case KIND_FLYWAY_V:
 		return mig_flyway_conf(&m->up, e);
+	case KIND_NATIVE_UP:
+	case KIND_GOLANG_UP:	/* an Atlas folder's files are such */
+		if (mig_atlas_notx(m->up.text)) {
+			m->up.txrule = MIG_TXRULE_NONE;
+			m->up.txmarker = "-- atlas:txmode none";
+		}
+		return 0;
 	default:
 		return 0;
 	}

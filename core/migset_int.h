@@ -23,6 +23,8 @@ int	mig_goose_detect(const char *text);
 int	mig_dbmate_detect(const char *text);
 /* Does text hold a sql-migrate command line ("-- +migrate Up")? */
 int	mig_sqlmigrate_detect(const char *text);
+/* Do a file's Atlas directives say "-- atlas:txmode none"? */
+int	mig_atlas_notx(const char *text);
 /* tern's "---- create above / drop below ----" or disable-tx line? */
 int	mig_tern_detect(const char *text);
 /*

@@ -270,6 +270,17 @@ like "sql-migrate: create: its markers" "$(cat "$T/sql_migrate/$f")" '^-- \+migr
 rm -f "$T/sql_migrate/$f"
 out=$(ctl down --all --yes 2>&1)
 is "sql-migrate: down --all at the end: exit 0" "$?" 0
+# baseline: a file's version, or a number (the files numbered up to it)
+out=$(ctl baseline 2 --dry-run 2>&1)
+is "sql-migrate: baseline 2 --dry-run: exit 0" "$?" 0
+like "sql-migrate: ... both files numbered 2" "$out" "2_zz_email"
+unlike "sql-migrate: ... not 10" "$out" "10_people_unique_id"
+out=$(ctl baseline 2_record --dry-run 2>&1)
+unlike "sql-migrate: baseline 2_record: not the file after it" "$out" \
+    "2_zz_email"
+out=$(ctl baseline 2_nope --dry-run 2>&1); rc=$?
+is "sql-migrate: baseline of no file: exit 2" "$rc" 2
+like "sql-migrate: ... said" "$out" "'2_nope' is not a version of the folder"
 stop
 
 # ---- tern (jackc/tern) ----

@@ -118,5 +118,8 @@ like "baseline again: what to use" "$out" \
 out=$(ctl baseline not-a-version --yes 2>&1); rc=$?
 is "baseline: a bad version is a usage error" "$rc" 2
 like "baseline: names it" "$out" "'not-a-version' is not a version"
+out=$(ctl baseline 1_a --yes 2>&1); rc=$?
+is "baseline: a number and more is no golang-migrate version (exit 2)" "$rc" 2
+like "baseline: ... named" "$out" "'1_a' is not a version"
 kill -TERM $dpid; wait $dpid 2>/dev/null
 q "DROP DATABASE IF EXISTS \"$B\"" >/dev/null 2>&1

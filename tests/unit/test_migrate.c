@@ -412,7 +412,7 @@ test_out_of_order(void **state)
 	assert_int_equal(up(), -1);
 	assert_string_equal(F.e.msg, "cannot apply '20240101_a': it is older "
 	    "than the newest applied version");
-	assert_non_null(strstr(F.e.hint, "--allow-out-of-order"));
+	assert_non_null(strstr(F.e.hint, "up --out-of-order"));
 	assert_string_equal(tables(), "b");
 	F.opts.allow_out_of_order = 1;
 	assert_int_equal(up(), 0);

@@ -1,0 +1,3 @@
+-- atlas:txmode none
+
+ALTER TYPE "public"."status" ADD VALUE IF NOT EXISTS 'archived';

@@ -1,0 +1,4 @@
+-- +migrate StatementBegin
+CREATE TABLE a (id int);
+-- +migrate StatementEnd
+DROP TABLE a;
