@@ -497,8 +497,8 @@ id_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	return rc;
 }
 
-/* Atlas: RevisionTypeBaseline, in atlas_schema_revisions.type */
-#define ATLAS_BASELINE	2
+/* Atlas: RevisionTypeBaseline (1 << 0; Execute is 2, Resolved 4) */
+#define ATLAS_BASELINE	1
 
 /* Atlas: a baseline row covers what is before it; a part-way row stops */
 static int

@@ -1,5 +1,6 @@
 # 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, pop (Ory's
-# popx and the older gobuffalo/pop), sql-migrate, tern, Diesel and Prisma (their folders
+# popx and the older gobuffalo/pop), sql-migrate, tern, Atlas, Diesel and
+# Prisma (their folders
 # renamed as golang-migrate files, as migrated says) with a folder in that
 # tool's own layout (copies of
 # tests/golden/folder/<tool>,
@@ -472,7 +473,57 @@ is "tern: up ran the rest only" "$(applied_runs "$DB")" \
     "003_users_email_idx 010_answer"
 is "tern: nothing failed" "$(failures "$DB")" 0
 
+# ---- Atlas, --once --up: its plain files (the golden folder, one with
+# '-- atlas:txmode none'), the first two applied by Atlas, its revisions
+# table in its own schema, as Atlas makes it; a row stopped part-way is
+# refused, a baseline row covers what is before it ----
+DB=$(fresh atlas)
+folder atlas "$T/atlas"
+qd "$DB" 'CREATE TYPE status AS ENUM ('"'"'active'"'"')'
+qd "$DB" 'CREATE SCHEMA "atlas_schema_revisions"'
+# Atlas's ent schema for revisions (cmd/atlas/internal/migrate/ent)
+qd "$DB" 'CREATE TABLE "atlas_schema_revisions"."atlas_schema_revisions" ("version" character varying NOT NULL, "description" character varying NOT NULL, "type" bigint NOT NULL DEFAULT 2, "applied" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, "executed_at" timestamptz NOT NULL, "execution_time" bigint NOT NULL, "error" text NULL, "error_stmt" text NULL, "hash" character varying NOT NULL, "partial_hashes" jsonb NULL, "operator_version" character varying NOT NULL, PRIMARY KEY ("version"))'
+atlas_row() {	# atlas_row DB VERSION TYPE APPLIED TOTAL
+	qd "$1" "INSERT INTO atlas_schema_revisions.atlas_schema_revisions VALUES ('$2', 'x', $3, $4, $5, now(), 1000, NULL, NULL, 'h1:x', '[]', 'Atlas CLI v0.30.0')"
+}
+psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" -f "$T/atlas/20240115180414_init.sql" >/dev/null
+psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/atlas/20240122014727_email_key.sql" >/dev/null
+atlas_row "$DB" 20240115180414 2 1 1
+atlas_row "$DB" 20240122014727 2 1 2
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/atlas" --once --up 2>&1); rc=$?
+is "atlas: a row stopped part-way: exit 1" "$rc" 1
+like "atlas: ... named" "$out" \
+    "cannot adopt Atlas's history: version 20240122014727 stopped part-way"
+like "atlas: ... the way out" "$out" "atlas migrate apply"
+qd "$DB" "UPDATE atlas_schema_revisions.atlas_schema_revisions SET applied = total"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/atlas" --once --up 2>&1); rc=$?
+is "atlas: --once --up exits 0" "$rc" 0
+like "atlas: the two adopted, from Atlas's own schema" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 20240122014727"
+unlike "atlas: ... each matched to its file" "$out" "with no file"
+is "atlas: up ran the rest only" "$(applied_runs "$DB")" \
+    "20240126235456_bio 20240201000000_status_archived"
+is "atlas: the txmode none file added the enum value" \
+    "$(qd "$DB" "SELECT count(*) FROM pg_enum WHERE enumlabel = 'archived'")" 1
+# a baseline row: everything up to it, as 'atlas migrate apply --baseline'
+DB=$(fresh atlas_baseline)
+qd "$DB" 'CREATE TYPE status AS ENUM ('"'"'active'"'"')'
+qd "$DB" 'CREATE SCHEMA "atlas_schema_revisions"'
+qd "$DB" 'CREATE TABLE "atlas_schema_revisions"."atlas_schema_revisions" ("version" character varying NOT NULL, "description" character varying NOT NULL, "type" bigint NOT NULL DEFAULT 2, "applied" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, "executed_at" timestamptz NOT NULL, "execution_time" bigint NOT NULL, "error" text NULL, "error_stmt" text NULL, "hash" character varying NOT NULL, "partial_hashes" jsonb NULL, "operator_version" character varying NOT NULL, PRIMARY KEY ("version"))'
+psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" -f "$T/atlas/20240115180414_init.sql" >/dev/null
+psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/atlas/20240122014727_email_key.sql" >/dev/null
+atlas_row "$DB" 20240122014727 1 0 0
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/atlas" --once --up 2>&1); rc=$?
+is "atlas baseline: --once --up exits 0" "$rc" 0
+like "atlas baseline: the two before it adopted" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 20240122014727"
+is "atlas baseline: up ran the rest only" "$(applied_runs "$DB")" \
+    "20240126235456_bio 20240201000000_status_archived"
+
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
-    pop_legacy sql_migrate tern; do
+    pop_legacy sql_migrate tern atlas atlas_baseline; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done

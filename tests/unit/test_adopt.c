@@ -33,6 +33,9 @@ test_table_tool(void **state)
 	const char *more[] = { "version", "dirty", "note" };
 	const char *popx[] = { "version_self", "version" };
 	const char *gorp[] = { "applied_at", "id" };
+	const char *atlas[] = { "version", "description", "type", "applied",
+	    "total", "executed_at", "execution_time", "error", "error_stmt",
+	    "hash", "partial_hashes", "operator_version" };
 	const char *goose[] = { "tstamp", "is_applied", "version_id", "id" };
 	const char *flyway[] = { "installed_rank", "version", "description",
 	    "type", "script", "checksum", "installed_by", "installed_on",
@@ -57,6 +60,11 @@ test_table_tool(void **state)
 	/* sql-migrate's, as gorp makes it */
 	assert_int_equal(adopt_table_tool("gorp_migrations", gorp, 2),
 	    ADOPT_SQLMIGRATE);
+	/* Atlas's, all twelve columns */
+	assert_int_equal(adopt_table_tool("atlas_schema_revisions", atlas,
+	    12), ADOPT_ATLAS);
+	assert_int_equal(adopt_table_tool("atlas_schema_revisions", atlas,
+	    11), ADOPT_NONE);
 	/* tern's */
 	assert_int_equal(adopt_table_tool("schema_version", dbmate, 1),
 	    ADOPT_TERN);
@@ -153,6 +161,7 @@ test_tools(void **state)
 	assert_int_equal(adopt_tool_from_name("pop"), ADOPT_POP);
 	assert_int_equal(adopt_tool_from_name("sql-migrate"), ADOPT_SQLMIGRATE);
 	assert_int_equal(adopt_tool_from_name("tern"), ADOPT_TERN);
+	assert_int_equal(adopt_tool_from_name("Atlas"), ADOPT_ATLAS);
 	assert_int_equal(adopt_tool_from_name("liquibase"), ADOPT_NONE);
 	assert_int_equal(adopt_tool_from_name(NULL), ADOPT_NONE);
 	assert_string_equal(adopt_tool_name(ADOPT_GOLANG), "golang-migrate");
