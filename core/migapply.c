@@ -86,6 +86,33 @@ up_check(struct mstate *s, const struct migration *skip, struct merr *e)
 }
 
 /* The migrations up would run, in order (dirty forward runs first). */
+/*
+ * A goose Go migration among those to run: migrated runs SQL only, and
+ * nothing runs.  up: before is the version 'up --to' may go up to.
+ */
+static int
+gocode_refused(const struct migration *m, int up, const char *before,
+    struct merr *e)
+{
+	const char *file = strrchr(m->up.path, '/');
+
+	merr_set(e, MERR_STATE, "cannot %s '%s': it is a Go migration (%s), "
+	    "which migrated cannot run", up ? "apply" : "roll back", m->id,
+	    file ? file + 1 : m->up.path);
+	if (!up)
+		merr_hint(e, "nothing was rolled back; 'migratectl down --to "
+		    "%s' rolls back what comes after it, the service's own "
+		    "goose binary rolls it back", m->version);
+	else
+		merr_hint(e, "nothing was run; run it with the service's own "
+		    "goose binary (goose up-to %s), record it with "
+		    "'migratectl adopt --from goose', then go on%s%s%s",
+		    m->version, before ? "; 'migratectl up --to " : "",
+		    before ? before : "", before ? "' runs what comes before "
+		    "it" : "");
+	return -1;
+}
+
 static int
 up_plan(struct mstate *s, const struct migrate_opts *o,
     struct migration ***out, size_t *nout, struct merr *e)
@@ -124,6 +151,14 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 		}
 		if (o->steps > 0 && n >= (size_t)o->steps)
 			break;
+		if (m->gocode) {
+			char before[MIG_VERSION_MAX];
+
+			snprintf(before, sizeof(before), "%s", n ?
+			    v[n - 1]->version : "");
+			free(v);
+			return gocode_refused(m, 1, n ? before : NULL, e);
+		}
 		v[n++] = m;
 	}
 	*out = v;
@@ -430,6 +465,11 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 		v[n++] = m;
 	}
 	for (i = 0; i < n; i++) {
+		if (v[i]->gocode) {
+			m = v[i];
+			free(v);
+			return gocode_refused(m, 0, NULL, e);
+		}
 		if (v[i]->down.path == NULL) {
 			merr_set(e, MERR_STATE, "cannot roll back '%s': it has "
 			    "no rollback", v[i]->id);

@@ -24,7 +24,7 @@ enum mig_kind {
 	KIND_NATIVE_UP = 0, KIND_NATIVE_DOWN, KIND_GOLANG_UP,
 	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_GOOSE, KIND_DBMATE,
 	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_POP_UP,
-	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_TERN, KIND_N
+	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_TERN, KIND_GOOSE_GO, KIND_N
 };
 
 struct mig_file {
@@ -55,6 +55,7 @@ static const enum mig_layout kind_layout[KIND_N] = {
 	[KIND_POP_DOWN] = MIG_LAYOUT_POP,
 	[KIND_SQLMIGRATE] = MIG_LAYOUT_SQLMIGRATE,
 	[KIND_TERN] = MIG_LAYOUT_TERN,
+	[KIND_GOOSE_GO] = MIG_LAYOUT_GOOSE,
 };
 
 static int
@@ -63,7 +64,7 @@ kind_forward(enum mig_kind k)
 	return k == KIND_NATIVE_UP || k == KIND_GOLANG_UP ||
 	    k == KIND_SINGLE || k == KIND_GOOSE || k == KIND_DBMATE ||
 	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R || k == KIND_POP_UP ||
-	    k == KIND_SQLMIGRATE || k == KIND_TERN;
+	    k == KIND_SQLMIGRATE || k == KIND_TERN || k == KIND_GOOSE_GO;
 }
 
 const char *
@@ -652,6 +653,28 @@ classify_error(const char *fname, struct merr *e)
 	return -1;
 }
 
+/*
+ * goose's Go migration, NNN_name.go beside its SQL files (not a _test.go):
+ * 1 when fname is none.  Its text is read for its checksum only.
+ */
+static int
+classify_go(const struct scan_dir *dir, const char *fname, int reg,
+    struct mig_file *f, struct merr *e)
+{
+	size_t n = strspn(fname, "0123456789"), len = strlen(fname);
+
+	if (n == 0 || fname[n] != '_' || n >= MIG_VERSION_MAX || len <= n + 4 ||
+	    has_suffix(fname, len, "_test.go"))
+		return 1;
+	if (!reg && file_regular(dir, fname, e) == -1)
+		return -1;
+	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
+	f->kind = KIND_GOOSE_GO;
+	if ((f->name = strndup(fname + n + 1, len - n - 4)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return file_text(dir, f, e);
+}
+
 /* reg: readdir() said a regular file (no need to ask lstat()) */
 static int
 file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
@@ -669,6 +692,12 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
 		if (!file_match(&p->doc, fname, f))
 			return 1;	/* README.md and such: not ours */
 		f->kind = KIND_DOC;
+	} else if (has_suffix(fname, len, ".go")) {
+		if ((r = classify_go(dir, fname, reg, f, e)) != 0) {
+			free(f->name);
+			free(f->text);
+			return r;	/* 1: other Go code, ignored */
+		}
 	} else if (!has_suffix(fname, len, ".sql")) {
 		return 1;		/* not a migration: ignored */
 	} else if ((has_suffix(fname, len, ".up.sql") ||
@@ -1064,6 +1093,28 @@ files_pop(struct mig_file *v, size_t *n, struct merr *e)
 }
 
 /*
+ * goose's Go migrations count only in a goose folder: elsewhere a Go file
+ * is no migration, as before (dropped here).
+ */
+static void
+files_go(struct mig_file *v, size_t *n)
+{
+	size_t i, k;
+	int goose = 0;
+
+	for (i = 0; i < *n; i++)
+		goose |= v[i].kind == KIND_GOOSE;
+	for (i = k = 0; i < *n; i++) {
+		if (v[i].kind == KIND_GOOSE_GO && !goose) {
+			file_free(&v[i]);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*n = k;
+}
+
+/*
  * tern: a file without its separator reads as a native one; once one file
  * of the folder is tern's, every N_name.sql is (tern reads each so).
  */
@@ -1105,11 +1156,11 @@ set_lookup(const struct migset *s, const char *key)
 	return NULL;
 }
 
-/* The file stem: no .sql, and golang-migrate's .up too. */
+/* The file stem: no .sql (.go), and golang-migrate's .up too. */
 static char *
 file_stem(const struct mig_file *f)
 {
-	size_t n = strlen(f->fname) - 4;
+	size_t n = strlen(f->fname) - (f->kind == KIND_GOOSE_GO ? 3 : 4);
 
 	if (f->kind == KIND_GOLANG_UP || f->kind == KIND_POP_UP)
 		n -= 3;
@@ -1142,6 +1193,12 @@ forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
 		return mig_sqlmigrate_split(m, e);
 	case KIND_TERN:
 		return mig_tern_split(m, e);
+	case KIND_GOOSE_GO:	/* the Go code is not SQL: nothing to parse */
+		m->gocode = 1;
+		free(m->up.text);
+		m->up.text = strdup("");
+		return m->up.text ? 0 : merr_set(e, MERR_NOMEM,
+		    "out of memory");
 	case KIND_FLYWAY_R:
 		m->repeatable = 1;
 		/* FALLTHROUGH */
@@ -1467,6 +1524,8 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	s->scanned_ns = realtime_ns();
 	rc = files_scan(dir, &files, &nfiles, &sv, e);
 	stamps_done(&sv, &s->stamps, &s->nstamps);
+	if (rc == 0)
+		files_go(files, &nfiles);
 	if (rc == -1 || files_pop(files, &nfiles, e) == -1 ||
 	    files_tern(files, nfiles, e) == -1 ||
 	    files_layout(dir, files, nfiles, &s->layout, e) == -1)

@@ -10,7 +10,9 @@
  *   single        NNNN_name.sql with "-- +++++ UP" and "-- +++++ DOWN"
  *                 sections (either version style)
  *   goose         NNNN_name.sql with "-- +goose Up" / "Down" annotations,
- *                 StatementBegin/End blocks, NO TRANSACTION
+ *                 StatementBegin/End blocks, NO TRANSACTION; beside them
+ *                 NNNN_name.go, a Go migration: a version migrated
+ *                 cannot run (m->gocode), which up stops at
  *   dbmate        NNNN_name.sql with "-- migrate:up" / "-- migrate:down"
  *                 (option transaction:false)
  *   sql-migrate   NNNN_name.sql with "-- +migrate Up" / "Down" (option
@@ -186,6 +188,9 @@ struct migration {
 	char		 down_checksum[MIG_SHA256_HEX];	/* its rollback's,
 					   "" when none (migset_refresh()) */
 	char		*doc_path;	/* native .md, or NULL */
+	int		 gocode;	/* a goose Go migration (NNN_name.go):
+					   no SQL, which migrated cannot run;
+					   its up.text is "" */
 	struct mig_script up;
 	struct mig_script down;
 };

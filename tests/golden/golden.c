@@ -254,7 +254,8 @@ run_folder(FILE *out)
 		struct migration *m = &s.v[i];
 
 		fprintf(out, "%s %s%s\n", m->version, m->id,
-		    m->repeatable ? " (repeatable)" : "");
+		    m->repeatable ? " (repeatable)" : m->gocode ?
+		    " (Go: not run)" : "");
 		rc |= (r = migset_prepare(m, &e)) == -1;
 		print_script(out, "up", &m->up, r, &e);
 		if (m->down.path == NULL) {

@@ -132,6 +132,38 @@ like "goose: create: a timestamp, one file" "$f" '^20[0-9]{12}_add_tags\.sql$'
 like "goose: create: goose's markers" "$(cat "$T/goose/$f")" '^-- \+goose Up'
 rm -f "$T/goose/$f"
 
+# a Go migration beside them (goose registers it in code): up stops
+# before anything runs, names it; what comes before it can run
+cp "$G/goose_go/migrations/00002_backfill_names.go" \
+    "$T/goose/20230102150408_backfill_names.go"
+cp "$G/goose_go/migrations/embed.go" "$T/goose/"
+printf -- '-- +goose Up\nCREATE TABLE after_go (id int);\n-- +goose Down\nDROP TABLE after_go;\n' \
+    >"$T/goose/20230102150409_after_go.sql"
+printf -- '-- +goose Up\nCREATE TABLE before_go (id int);\n-- +goose Down\nDROP TABLE before_go;\n' \
+    >"$T/goose/20230102150407_before_go.sql"
+out=$(ctl up 2>&1); rc=$?
+is "goose: a Go migration pending: up exits 1" "$rc" 1
+like "goose: ... named" "$out" \
+    "cannot apply '20230102150408_backfill_names': it is a Go migration \\(20230102150408_backfill_names.go\\), which migrated cannot run"
+like "goose: ... what to do" "$out" "migratectl up --to 20230102150407"
+is "goose: ... nothing ran" "$(q "SELECT to_regclass('before_go') IS NULL AND to_regclass('after_go') IS NULL")" t
+out=$(ctl up --to 20230102150407 2>&1)
+is "goose: up --to the one before it: exit 0" "$?" 0
+sum=$(sha256sum "$T/goose/20230102150408_backfill_names.go" | cut -d' ' -f1)
+q "INSERT INTO goose_versions (version, name, checksum, applied_by) VALUES ('20230102150408', 'backfill_names', '$sum', 'goose')"
+out=$(ctl up 2>&1)
+is "goose: once it is recorded (as adopt would), the rest runs" "$?" 0
+is "goose: ... the table after it" "$(q "SELECT to_regclass('after_go') IS NOT NULL")" t
+out=$(ctl down 2 --yes 2>&1); rc=$?
+is "goose: down past a Go migration: exit 1" "$rc" 1
+like "goose: ... named" "$out" "cannot roll back '20230102150408_backfill_names': it is a Go migration"
+is "goose: ... nothing rolled back" "$(q "SELECT to_regclass('after_go') IS NOT NULL")" t
+out=$(ctl down --yes 2>&1)
+q "DELETE FROM goose_versions WHERE version = '20230102150408'"
+out=$(ctl down --yes 2>&1)
+rm "$T/goose/20230102150408_backfill_names.go" "$T/goose/embed.go" \
+    "$T/goose/20230102150409_after_go.sql" "$T/goose/20230102150407_before_go.sql"
+
 # mixed: a Flyway file beside goose's
 cp "$G/flyway/migrations/V1__Create_person_table.sql" "$T/goose/"
 out=$("$MIGRATED" -c cfg-goose.yaml -n 2>&1); rc=$?
