@@ -1,6 +1,7 @@
 /* test_miglayout.c - the other tools' layouts: sort keys, goose and dbmate
  * markers, Flyway names and .conf files, pop's dialects, create and
- * rollback hints in the folder's own layout.  (tests/golden/folder/ holds whole folders.) */
+ * rollback hints in the folder's own layout.  (tests/golden/folder/ holds
+ * whole folders.) */
 #include <sys/stat.h>
 
 #include <setjmp.h>
