@@ -26,6 +26,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_SQLMIGRATE] = "sql-migrate",
 	[ADOPT_TERN] = "tern",
 	[ADOPT_ATLAS] = "atlas",
+	[ADOPT_SQLX] = "sqlx",
 };
 
 const char *
@@ -167,7 +168,8 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * the older gobuffalo/pop's, sql-migrate's gorp_migrations, which gorp
  * creates from its MigrationRecord, tern's
  * ensureSchemaVersionTableExists, Atlas's ent schema of its revisions,
- * cmd/atlas/internal/migrate/ent/migrate/schema.go).
+ * cmd/atlas/internal/migrate/ent/migrate/schema.go, SQLx's
+ * sqlx-postgres/src/migrate.rs).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -194,6 +196,8 @@ static const struct {
 	    "type", "applied", "total", "executed_at", "execution_time",
 	    "error", "error_stmt", "hash", "partial_hashes",
 	    "operator_version" } },
+	{ ADOPT_SQLX, "_sqlx_migrations", { "version", "description",
+	    "installed_on", "success", "checksum", "execution_time" } },
 };
 
 static int
@@ -236,7 +240,7 @@ static const char detect_sql[] =
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
     "  'flyway_schema_history', '__diesel_schema_migrations',"
     "  '_prisma_migrations', 'schema_migration', 'gorp_migrations',"
-    "  'schema_version', 'atlas_schema_revisions')"
+    "  'schema_version', 'atlas_schema_revisions', '_sqlx_migrations')"
     " ORDER BY c.relname, a.attnum";
 
 #define DETECT_COLS	16
@@ -531,6 +535,26 @@ atlas_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	return hist_set(h, v, 1, e);
 }
 
+/* SQLx: a row that did not succeed is its "dirty" migration */
+static int
+sqlx_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *v = PQgetvalue(r, i, 0);
+
+	if (PQgetvalue(r, i, 1)[0] == 't')
+		return hist_set(h, v, 1, e);
+	merr_set(e, MERR_STATE, "cannot adopt SQLx's history: migration %s "
+	    "is dirty", v);
+	merr_detail(e, "%s has it with success = false: it stopped part-way, "
+	    "and the database may hold part of it (sqlx migrate run refuses "
+	    "to go on too)", h->src.table);
+	merr_hint(e, "check what %s changed and finish or undo it by hand; "
+	    "then delete its row (or mark it applied) and start migrated "
+	    "again, or skip the old history with 'migratectl baseline V'",
+	    v);
+	return -1;
+}
+
 /* dbmate's and Diesel's: the set of applied versions */
 static int
 version_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
@@ -655,6 +679,10 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	case ADOPT_SQLMIGRATE:
 		rc = read_rows(d, h, "SELECT id FROM ", " ORDER BY id", id_row,
 		    e);
+		break;
+	case ADOPT_SQLX:
+		rc = read_rows(d, h, "SELECT version, success FROM ",
+		    " ORDER BY version", sqlx_row, e);
 		break;
 	case ADOPT_ATLAS:
 		rc = read_rows(d, h, "SELECT version, type, applied, total, "

@@ -44,6 +44,10 @@
  *                   its rows, a baseline row's and everything before it;
  *                   a row whose applied is not its total (a file stopped
  *                   part-way, which Atlas resumes) is refused.
+ *   SQLx (Rust)     _sqlx_migrations(version bigint, description, ...,
+ *                   success, checksum, execution_time): the versions of
+ *                   its rows; a row with success false (sqlx's "dirty"
+ *                   migration, which sqlx refuses to go past) is refused.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect().  A table is a tool's when it has the tool's name
@@ -87,6 +91,7 @@ enum adopt_tool {
 	ADOPT_SQLMIGRATE,
 	ADOPT_TERN,
 	ADOPT_ATLAS,
+	ADOPT_SQLX,
 	ADOPT_NTOOLS
 };
 
@@ -98,7 +103,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	10
+#define ADOPT_MAX_FOUND	11
 
 struct adopt_repeatable {
 	char	*script;
@@ -128,8 +133,8 @@ struct adopt_map {
 
 const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */
 /* By name (case-insensitive): golang-migrate, migrate, goose, dbmate,
- * flyway, diesel, prisma, pop, sql-migrate, tern, atlas; ADOPT_NONE when
- * unknown. */
+ * flyway, diesel, prisma, pop, sql-migrate, tern, atlas, sqlx; ADOPT_NONE
+ * when unknown. */
 enum adopt_tool adopt_tool_from_name(const char *);
 
 /*

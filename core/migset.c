@@ -1175,6 +1175,23 @@ pop_txrule(struct mig_script *sc, const struct mig_file *f)
 	sc->txmarker = ".autocommit";	/* in the name, before .up.sql */
 }
 
+/*
+ * What plain files of other tools say about their transaction: Atlas's
+ * file directive "-- atlas:txmode none", SQLx's first line
+ * "-- no-transaction" (sqlx-core migrate/source: starts_with).
+ */
+static void
+other_notx(struct mig_script *sc)
+{
+	if (mig_atlas_notx(sc->text)) {
+		sc->txrule = MIG_TXRULE_NONE;
+		sc->txmarker = "-- atlas:txmode none";
+	} else if (strncmp(sc->text, "-- no-transaction", 17) == 0) {
+		sc->txrule = MIG_TXRULE_NONE;
+		sc->txmarker = "-- no-transaction";
+	}
+}
+
 /* The tool's markers and configuration: sections, transaction rules. */
 static int
 forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
@@ -1205,11 +1222,8 @@ forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
 	case KIND_FLYWAY_V:
 		return mig_flyway_conf(&m->up, e);
 	case KIND_NATIVE_UP:
-	case KIND_GOLANG_UP:	/* an Atlas folder's files are such */
-		if (mig_atlas_notx(m->up.text)) {
-			m->up.txrule = MIG_TXRULE_NONE;
-			m->up.txmarker = "-- atlas:txmode none";
-		}
+	case KIND_GOLANG_UP:	/* Atlas's and SQLx's files are such */
+		other_notx(&m->up);
 		return 0;
 	default:
 		return 0;
@@ -1286,6 +1300,8 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 		return -1;
 	}
 	mig_sha256_hex(m->down.text, strlen(m->down.text), m->down_checksum);
+	if (f->kind == KIND_GOLANG_DOWN)
+		other_notx(&m->down);
 	return 0;
 }
 

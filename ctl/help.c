@@ -61,12 +61,12 @@ static const struct ctl_help helps[] = {
 	{ "adopt", "adopt [--from TOOL] [--dry-run]",
 	  "take another tool's history as applied",
 	  "Read the history table of golang-migrate, goose, dbmate, Flyway,\n"
-	  "Diesel, Prisma, pop, sql-migrate, tern or Atlas (TOOL) and record\n"
-	  "its applied versions as applied without running any SQL, in one\n"
-	  "transaction with one audit row.  Without --from, the only history\n"
-	  "in the database.  A dirty golang-migrate version, a failed Flyway\n"
-	  "row or a part-way Atlas file is refused with the way out.\n"
-	  "--dry-run shows what would be recorded.\n" },
+	  "Diesel, Prisma, pop, sql-migrate, tern, Atlas or SQLx (TOOL) and\n"
+	  "record its applied versions as applied without running any SQL,\n"
+	  "in one transaction with one audit row.  Without --from, the only\n"
+	  "history in the database.  A dirty golang-migrate or SQLx version,\n"
+	  "a failed Flyway row or a part-way Atlas file is refused with the\n"
+	  "way out.  --dry-run shows what would be recorded.\n" },
 	{ "baseline", "baseline VERSION [--dry-run] [--yes]",
 	  "count everything up to VERSION as applied",
 	  "For a database whose history is gone: record every enhancement up\n"

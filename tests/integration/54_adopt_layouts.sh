@@ -1,6 +1,6 @@
 # 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, pop (Ory's
-# popx and the older gobuffalo/pop), sql-migrate, tern, Atlas, Diesel and
-# Prisma (their folders
+# popx and the older gobuffalo/pop), sql-migrate, tern, Atlas, SQLx,
+# Diesel and Prisma (their folders
 # renamed as golang-migrate files, as migrated says) with a folder in that
 # tool's own layout (copies of
 # tests/golden/folder/<tool>,
@@ -523,7 +523,34 @@ like "atlas baseline: the two before it adopted" "$out" \
 is "atlas baseline: up ran the rest only" "$(applied_runs "$DB")" \
     "20240126235456_bio 20240201000000_status_archived"
 
+# ---- SQLx (Rust), --once --up: its plain files (the golden folder, one
+# with '-- no-transaction'), the first applied by sqlx, its
+# _sqlx_migrations as sqlx makes it; a dirty row is refused ----
+DB=$(fresh sqlx)
+folder sqlx "$T/sqlx"
+# sqlx-postgres migrate.rs: ensure_migrations_table
+qd "$DB" 'CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL)'
+psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" \
+    -f "$T/sqlx/20210425153745_create_history.sql" >/dev/null
+qd "$DB" "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20210425153745, 'create history', TRUE, '\\x00', 1)"
+qd "$DB" "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20220419082412, 'mood happy', FALSE, '\\x00', 1)"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/sqlx" --once --up 2>&1); rc=$?
+is "sqlx: a dirty row: exit 1" "$rc" 1
+like "sqlx: ... named" "$out" \
+    "cannot adopt SQLx's history: migration 20220419082412 is dirty"
+qd "$DB" "DELETE FROM _sqlx_migrations WHERE NOT success"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/sqlx" --once --up 2>&1); rc=$?
+is "sqlx: --once --up exits 0" "$rc" 0
+like "sqlx: the first adopted" "$out" \
+    "tier 2: 1 version adopted as applied, up to 20210425153745"
+is "sqlx: up ran the second only" "$(applied_runs "$DB")" \
+    "20220419082412_mood_happy"
+is "sqlx: ... its enum value added outside a transaction" \
+    "$(qd "$DB" "SELECT count(*) FROM pg_enum WHERE enumlabel = 'happy'")" 1
+
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
-    pop_legacy sql_migrate tern atlas atlas_baseline; do
+    pop_legacy sql_migrate tern atlas atlas_baseline sqlx; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done

@@ -33,6 +33,8 @@ test_table_tool(void **state)
 	const char *more[] = { "version", "dirty", "note" };
 	const char *popx[] = { "version_self", "version" };
 	const char *gorp[] = { "applied_at", "id" };
+	const char *sqlx[] = { "version", "description", "installed_on",
+	    "success", "checksum", "execution_time" };
 	const char *atlas[] = { "version", "description", "type", "applied",
 	    "total", "executed_at", "execution_time", "error", "error_stmt",
 	    "hash", "partial_hashes", "operator_version" };
@@ -65,6 +67,9 @@ test_table_tool(void **state)
 	    12), ADOPT_ATLAS);
 	assert_int_equal(adopt_table_tool("atlas_schema_revisions", atlas,
 	    11), ADOPT_NONE);
+	/* SQLx's */
+	assert_int_equal(adopt_table_tool("_sqlx_migrations", sqlx, 6),
+	    ADOPT_SQLX);
 	/* tern's */
 	assert_int_equal(adopt_table_tool("schema_version", dbmate, 1),
 	    ADOPT_TERN);
@@ -162,6 +167,7 @@ test_tools(void **state)
 	assert_int_equal(adopt_tool_from_name("sql-migrate"), ADOPT_SQLMIGRATE);
 	assert_int_equal(adopt_tool_from_name("tern"), ADOPT_TERN);
 	assert_int_equal(adopt_tool_from_name("Atlas"), ADOPT_ATLAS);
+	assert_int_equal(adopt_tool_from_name("sqlx"), ADOPT_SQLX);
 	assert_int_equal(adopt_tool_from_name("liquibase"), ADOPT_NONE);
 	assert_int_equal(adopt_tool_from_name(NULL), ADOPT_NONE);
 	assert_string_equal(adopt_tool_name(ADOPT_GOLANG), "golang-migrate");

@@ -1,0 +1,2 @@
+-- no-transaction
+ALTER TYPE mood ADD VALUE IF NOT EXISTS 'happy';
