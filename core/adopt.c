@@ -241,7 +241,7 @@ static const char detect_sql[] =
     "  'flyway_schema_history', '__diesel_schema_migrations',"
     "  '_prisma_migrations', 'schema_migration', 'gorp_migrations',"
     "  'schema_version', 'atlas_schema_revisions', '_sqlx_migrations')"
-    " ORDER BY c.relname, a.attnum";
+    " ORDER BY c.relname, n.nspname, a.attnum";
 
 #define DETECT_COLS	16
 
@@ -250,13 +250,14 @@ static enum adopt_tool
 detect_tool(PGresult *r, int i, int *next)
 {
 	const char *cols[DETECT_COLS];
-	const char *name = PQgetvalue(r, i, 0);
+	const char *name = PQgetvalue(r, i, 0), *schema = PQgetvalue(r, i, 1);
 	int ours = PQgetvalue(r, i, 3)[0] == 't';
 	size_t n = 0;
 	int k;
 
-	for (k = i; k < PQntuples(r) && !strcmp(PQgetvalue(r, k, 0), name);
-	    k++)
+	/* one table: its name and schema (Atlas's may be in two) */
+	for (k = i; k < PQntuples(r) && !strcmp(PQgetvalue(r, k, 0), name) &&
+	    !strcmp(PQgetvalue(r, k, 1), schema); k++)
 		if (n < DETECT_COLS)
 			cols[n++] = PQgetvalue(r, k, 2);
 	*next = k;
@@ -503,6 +504,7 @@ id_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 
 /* Atlas: RevisionTypeBaseline (1 << 0; Execute is 2, Resolved 4) */
 #define ATLAS_BASELINE	1
+#define ATLAS_RESOLVED	4
 
 /* Atlas: a baseline row covers what is before it; a part-way row stops */
 static int
@@ -512,6 +514,8 @@ atlas_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	long type = strtol(PQgetvalue(r, i, 1), NULL, 10);
 	int cmp;
 
+	if (!strcmp(v, ".atlas_cloud_identifier"))	/* ReadRevisions too */
+		return 0;
 	if (type & ATLAS_BASELINE) {
 		if (h->upto && adopt_vcmp(v, h->upto, &cmp) == 0 && cmp <= 0)
 			return 0;
@@ -519,7 +523,9 @@ atlas_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 		return (h->upto = strdup(v)) ? 0 :
 		    merr_set(e, MERR_NOMEM, "out of memory");
 	}
-	if (strcmp(PQgetvalue(r, i, 2), PQgetvalue(r, i, 3)) != 0) {
+	/* a part-way file resolved ('atlas migrate set') counts as done */
+	if (strcmp(PQgetvalue(r, i, 2), PQgetvalue(r, i, 3)) != 0 &&
+	    !(type & ATLAS_RESOLVED)) {
 		merr_set(e, MERR_STATE, "cannot adopt Atlas's history: version "
 		    "%s stopped part-way", v);
 		merr_detail(e, "%s: %s of its %s statements applied%s%s",

@@ -219,6 +219,22 @@ adopt_take(struct mstate *s, const struct adopt_hist *h, int dry_run,
  * The one history to adopt: from names the tool, else exactly one.  With
  * quiet, finding none is not an error (out->tool is ADOPT_NONE).
  */
+/*
+ * Without --from, the tables whose shape many an application's own table
+ * could have count only for a folder of their tool's files: tern's
+ * schema_version(version) for a tern folder, Atlas's revisions for plain
+ * files (not a goose folder that left Atlas behind, as Hatchet did).
+ */
+static int
+fits_folder(enum adopt_tool t, enum mig_layout l)
+{
+	if (t == ADOPT_TERN)
+		return l == MIG_LAYOUT_TERN;
+	if (t == ADOPT_ATLAS)
+		return l == MIG_LAYOUT_NATIVE || l == MIG_LAYOUT_GOLANG;
+	return 1;
+}
+
 static int
 adopt_choose(struct mstate *s, const char *from, int quiet,
     struct adopt_src *out, struct merr *e)
@@ -235,6 +251,11 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
+	for (i = 0; want == ADOPT_NONE && i < n;)
+		if (!fits_folder(found[i].tool, s->set->layout))
+			found[i] = found[--n];
+		else
+			i++;
 	for (i = 0; i < n; i++) {
 		if (want != ADOPT_NONE && found[i].tool == want) {
 			*out = found[i];

@@ -140,15 +140,6 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 			continue;
 		if (target && strcmp(m->key, target->key) > 0)
 			break;
-		if (!t && !m->repeatable && strcmp(m->key, newest) < 0 &&
-		    !o->allow_out_of_order) {
-			free(v);
-			merr_set(e, MERR_STATE, "cannot apply '%s': it is "
-			    "older than the newest applied version", m->id);
-			merr_hint(e, "apply it anyway with 'migratectl up "
-			    "--out-of-order'");
-			return -1;
-		}
 		if (o->steps > 0 && n >= (size_t)o->steps)
 			break;
 		if (m->gocode) {
@@ -158,6 +149,15 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 			    v[n - 1]->version : "");
 			free(v);
 			return gocode_refused(m, 1, n ? before : NULL, e);
+		}
+		if (!t && !m->repeatable && strcmp(m->key, newest) < 0 &&
+		    !o->allow_out_of_order) {
+			free(v);
+			merr_set(e, MERR_STATE, "cannot apply '%s': it is "
+			    "older than the newest applied version", m->id);
+			merr_hint(e, "apply it anyway with 'migratectl up "
+			    "--out-of-order'");
+			return -1;
 		}
 		v[n++] = m;
 	}

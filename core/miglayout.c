@@ -787,8 +787,7 @@ atlas_txmode_none(const char *s, size_t n)
 		return 0;
 	while (k < n && s[k] == ' ')
 		k++;
-	return n - k >= 4 && strncmp(s + k, "none", 4) == 0 &&
-	    (n - k == 4 || s[k + 4] == ' ');
+	return n - k == 4 && strncmp(s + k, "none", 4) == 0;
 }
 
 /*
@@ -815,7 +814,7 @@ mig_atlas_notx(const char *text)
 		p = nl + 1;
 	}
 	p += strspn(p, " \t");
-	return none && (*p == '\n' || *p == '\r' || *p == '\0');
+	return none && (*p == '\n' || *p == '\0');
 }
 
 /* ---- tern: ---- create above / drop below ---- ---- */
@@ -840,10 +839,26 @@ tern_notx(const char *text, size_t from, size_t to)
 	return 0;
 }
 
+/* The separator as a line of its own (tern cuts at it anywhere). */
+static int
+tern_sep_line(const char *text)
+{
+	struct line l = { 0, 0, 0, 0 };
+	size_t len = strlen(text), s, t;
+
+	while (line_next(text, len, &l)) {
+		line_trim(text, &l, &s, &t);
+		if (t - s == sizeof(tern_sep) - 1 &&
+		    strncmp(text + s, tern_sep, t - s) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 mig_tern_detect(const char *text)
 {
-	return strstr(text, tern_sep) != NULL ||
+	return (strstr(text, tern_sep) != NULL && tern_sep_line(text)) ||
 	    tern_notx(text, 0, strlen(text));
 }
 
@@ -872,6 +887,9 @@ mig_tern_split(struct migration *m, struct merr *e)
 	}
 	upnotx = tern_notx(text, 0, cut);
 	downnotx = tern_notx(text, down, len);
+	/* nothing below it: irreversible to tern, no rollback here */
+	if (sep && text[down + strspn(text + down, " \t\r\n")] == '\0')
+		sep = NULL;
 	if (sections_set(m, 0, cut, sep != NULL, down) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	m->up.txrule = upnotx ? MIG_TXRULE_NONE : MIG_TXRULE_TX;

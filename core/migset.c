@@ -663,11 +663,15 @@ classify_go(const struct scan_dir *dir, const char *fname, int reg,
 {
 	size_t n = strspn(fname, "0123456789"), len = strlen(fname);
 
+	struct stat st;
+
 	if (n == 0 || fname[n] != '_' || n >= MIG_VERSION_MAX || len <= n + 4 ||
 	    has_suffix(fname, len, "_test.go"))
 		return 1;
-	if (!reg && file_regular(dir, fname, e) == -1)
-		return -1;
+	/* goose reads regular files: anything else is left alone */
+	if (!reg && (fstatat(dir->fd, fname, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode)))
+		return 1;
 	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
 	f->kind = KIND_GOOSE_GO;
 	if ((f->name = strndup(fname + n + 1, len - n - 4)) == NULL)
@@ -1177,13 +1181,14 @@ pop_txrule(struct mig_script *sc, const struct mig_file *f)
 
 /*
  * What plain files of other tools say about their transaction: Atlas's
- * file directive "-- atlas:txmode none", SQLx's first line
- * "-- no-transaction" (sqlx-core migrate/source: starts_with).
+ * file directive "-- atlas:txmode none" (atlas: an atlas.sum beside
+ * them), SQLx's first line "-- no-transaction" (sqlx-core
+ * migrate/source: starts_with).
  */
 static void
-other_notx(struct mig_script *sc)
+other_notx(struct mig_script *sc, int atlas)
 {
-	if (mig_atlas_notx(sc->text)) {
+	if (atlas && mig_atlas_notx(sc->text)) {
 		sc->txrule = MIG_TXRULE_NONE;
 		sc->txmarker = "-- atlas:txmode none";
 	} else if (strncmp(sc->text, "-- no-transaction", 17) == 0) {
@@ -1194,7 +1199,8 @@ other_notx(struct mig_script *sc)
 
 /* The tool's markers and configuration: sections, transaction rules. */
 static int
-forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
+forward_split(struct migration *m, const struct mig_file *f, int atlas,
+    struct merr *e)
 {
 	switch (f->kind) {
 	case KIND_POP_UP:
@@ -1223,7 +1229,7 @@ forward_split(struct migration *m, const struct mig_file *f, struct merr *e)
 		return mig_flyway_conf(&m->up, e);
 	case KIND_NATIVE_UP:
 	case KIND_GOLANG_UP:	/* Atlas's and SQLx's files are such */
-		other_notx(&m->up);
+		other_notx(&m->up, atlas);
 		return 0;
 	default:
 		return 0;
@@ -1251,10 +1257,12 @@ set_add_forward(struct migset *s, struct mig_file *f, struct merr *e)
 	    (m->id = file_stem(f)) == NULL ||
 	    (m->up.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	mig_sha256_hex(f->text, f->len, m->checksum);
+	/* a Go migration's: of no bytes, so that gofmt is no change */
+	mig_sha256_hex(f->text, f->kind == KIND_GOOSE_GO ? 0 : f->len,
+	    m->checksum);
 	m->up.text = f->text;	/* taken */
 	f->text = NULL;
-	return forward_split(m, f, e);
+	return forward_split(m, f, s->atlas, e);
 }
 
 /* Rollbacks and docs attach to their forward script. */
@@ -1301,7 +1309,7 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 	}
 	mig_sha256_hex(m->down.text, strlen(m->down.text), m->down_checksum);
 	if (f->kind == KIND_GOLANG_DOWN)
-		other_notx(&m->down);
+		other_notx(&m->down, s->atlas);
 	return 0;
 }
 
@@ -1540,6 +1548,8 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	s->scanned_ns = realtime_ns();
 	rc = files_scan(dir, &files, &nfiles, &sv, e);
 	stamps_done(&sv, &s->stamps, &s->nstamps);
+	for (i = 0; i < s->nstamps && !s->atlas; i++)
+		s->atlas = strcmp(s->stamps[i].name, "atlas.sum") == 0;
 	if (rc == 0)
 		files_go(files, &nfiles);
 	if (rc == -1 || files_pop(files, &nfiles, e) == -1 ||

@@ -244,6 +244,8 @@ struct migset {
 	size_t		 nstamps;
 	long long	 scanned_ns;	/* CLOCK_REALTIME before the stamps */
 	char		 digest[MIG_SHA256_HEX];	/* migset_digest()'s, "" until asked */
+	int		 atlas;		/* an atlas.sum beside the files: their
+					   Atlas directives are read */
 };
 
 int	migset_load(struct migset *, const char *dir, struct merr *);

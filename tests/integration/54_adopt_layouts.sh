@@ -496,7 +496,8 @@ is "atlas: a row stopped part-way: exit 1" "$rc" 1
 like "atlas: ... named" "$out" \
     "cannot adopt Atlas's history: version 20240122014727 stopped part-way"
 like "atlas: ... the way out" "$out" "atlas migrate apply"
-qd "$DB" "UPDATE atlas_schema_revisions.atlas_schema_revisions SET applied = total"
+# 'atlas migrate set' marks it resolved (Execute|Resolved), applied as is
+qd "$DB" "UPDATE atlas_schema_revisions.atlas_schema_revisions SET type = 6 WHERE applied <> total"
 out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
     --migrations "$T/atlas" --once --up 2>&1); rc=$?
 is "atlas: --once --up exits 0" "$rc" 0
@@ -550,7 +551,19 @@ is "sqlx: up ran the second only" "$(applied_runs "$DB")" \
 is "sqlx: ... its enum value added outside a transaction" \
     "$(qd "$DB" "SELECT count(*) FROM pg_enum WHERE enumlabel = 'happy'")" 1
 
+# an application's own schema_version(version) is tern's only for a tern
+# folder: here (plain files) it is no history, and every file runs
+DB=$(fresh not_tern)
+qd "$DB" 'CREATE TABLE schema_version (version int)'
+qd "$DB" 'INSERT INTO schema_version VALUES (20220419082412)'
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/sqlx" --once --up 2>&1); rc=$?
+is "not tern: --once --up exits 0" "$rc" 0
+unlike "not tern: nothing adopted" "$out" "adopted"
+is "not tern: both files ran" "$(applied_runs "$DB")" \
+    "20210425153745_create_history 20220419082412_mood_happy"
+
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
-    pop_legacy sql_migrate tern atlas atlas_baseline sqlx; do
+    pop_legacy sql_migrate tern atlas atlas_baseline sqlx not_tern; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done

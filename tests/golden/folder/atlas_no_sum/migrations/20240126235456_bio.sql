@@ -1,0 +1,4 @@
+-- atlas:txmode none
+
+ALTER TABLE users ADD COLUMN bio text;
+ALTER TABLE users ADD COLUMN age int;

@@ -1,0 +1,5 @@
+create table users(id int);
+
+---- create above / drop below ----
+
+   
