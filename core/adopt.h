@@ -50,10 +50,13 @@
  *                   migration, which sqlx refuses to go past) is refused.
  *
  * Each tool finds its table through the connection's search_path, and so
- * does adopt_detect().  A table is a tool's when it has the tool's name
- * and exactly the tool's columns (adopt_table_tool()): golang-migrate's
- * and dbmate's tables share a name and are told apart by their columns;
- * migrated's own table is never taken for another tool's.
+ * does adopt_detect() (Atlas's also in its own schema,
+ * atlas_schema_revisions).  A table is a tool's when it has the tool's
+ * name and exactly the tool's columns (adopt_table_tool()):
+ * golang-migrate's and dbmate's tables share a name and are told apart by
+ * their columns; migrated's own table is never taken for another tool's.
+ * Without --from, tern's and Atlas's tables, whose shape an application's
+ * own could have, count only for a folder of their files (migadopt.c).
  *
  * adopt_read() refuses (MERR_STATE, with the way out in the hint) a dirty
  * golang-migrate version and a failed Flyway row: what the database holds
