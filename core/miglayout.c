@@ -263,21 +263,28 @@ static const char goose_hint[] = "a goose file starts '-- +goose Up', "
     "then optionally '-- +goose Down'; a StatementBegin ends with a "
     "StatementEnd in the same section";
 
+/* A StatementBegin/End block [start, end): one more pair in *v. */
+static int
+block_add(size_t **v, size_t *n, size_t start, size_t end, struct merr *e)
+{
+	size_t *nv = realloc(*v, (*n + 1) * 2 * sizeof(*nv));
+
+	if (nv == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	nv[*n * 2] = start;
+	nv[*n * 2 + 1] = end;
+	*v = nv;
+	(*n)++;
+	return 0;
+}
+
 static int
 goose_block(struct goose *g, size_t end, struct merr *e)
 {
 	int d = g->state == GS_DOWN;
-	size_t *nv = realloc(g->blocks[d], (g->nblocks[d] + 1) * 2 *
-	    sizeof(*nv));
 
-	if (nv == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	nv[g->nblocks[d] * 2] = g->bstart;
-	nv[g->nblocks[d] * 2 + 1] = end;
-	g->blocks[d] = nv;
-	g->nblocks[d]++;
 	g->inblock = 0;
-	return 0;
+	return block_add(&g->blocks[d], &g->nblocks[d], g->bstart, end, e);
 }
 
 /* One annotation line, in goose's state machine. */
@@ -637,17 +644,9 @@ static int
 sqlm_block(struct sqlm *g, size_t end, struct merr *e)
 {
 	int d = g->dir - 1;
-	size_t *nv = realloc(g->blocks[d], (g->nblocks[d] + 1) * 2 *
-	    sizeof(*nv));
 
-	if (nv == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	nv[g->nblocks[d] * 2] = g->bstart;
-	nv[g->nblocks[d] * 2 + 1] = end;
-	g->blocks[d] = nv;
-	g->nblocks[d]++;
 	g->inblock = 0;
-	return 0;
+	return block_add(&g->blocks[d], &g->nblocks[d], g->bstart, end, e);
 }
 
 /* One command line, as sql-migrate's ParseMigration() takes it. */
