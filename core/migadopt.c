@@ -220,18 +220,41 @@ adopt_take(struct mstate *s, const struct adopt_hist *h, int dry_run,
  * quiet, finding none is not an error (out->tool is ADOPT_NONE).
  */
 /*
- * Without --from, the tables whose shape many an application's own table
- * could have count only for a folder of their tool's files: tern's
- * schema_version(version) for a tern folder, Atlas's revisions for plain
- * files (not a goose folder that left Atlas behind, as Hatchet did).
+ * tern's files without any separator (irreversible ones, as 'tern new'
+ * says to write them) read as plain ones: versions 1..N, no gap, as tern
+ * numbers them.
  */
 static int
-fits_folder(enum adopt_tool t, enum mig_layout l)
+tern_numbered(const struct migset *set)
+{
+	char n[24];
+	int cmp;
+
+	if (set->layout != MIG_LAYOUT_NATIVE)
+		return 0;
+	for (size_t i = 0; i < set->n; i++) {
+		snprintf(n, sizeof(n), "%zu", i + 1);
+		if (adopt_vcmp(set->v[i].version, n, &cmp) == -1 || cmp != 0)
+			return 0;
+	}
+	return set->n > 0;
+}
+
+/*
+ * Without --from, the tables whose shape many an application's own table
+ * could have count only for a folder of their tool's files: tern's
+ * schema_version(version) for a tern folder, Atlas's revisions beside an
+ * atlas.sum or for plain files (not a goose folder that left Atlas
+ * behind, as Hatchet did).
+ */
+static int
+fits_folder(enum adopt_tool t, const struct migset *set)
 {
 	if (t == ADOPT_TERN)
-		return l == MIG_LAYOUT_TERN;
+		return set->layout == MIG_LAYOUT_TERN || tern_numbered(set);
 	if (t == ADOPT_ATLAS)
-		return l == MIG_LAYOUT_NATIVE || l == MIG_LAYOUT_GOLANG;
+		return set->atlas || set->layout == MIG_LAYOUT_NATIVE ||
+		    set->layout == MIG_LAYOUT_GOLANG;
 	return 1;
 }
 
@@ -252,7 +275,7 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
 	for (i = 0; want == ADOPT_NONE && i < n;)
-		if (!fits_folder(found[i].tool, s->set->layout))
+		if (!fits_folder(found[i].tool, s->set))
 			found[i] = found[--n];
 		else
 			i++;

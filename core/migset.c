@@ -668,8 +668,9 @@ classify_go(const struct scan_dir *dir, const char *fname, int reg,
 	if (n == 0 || fname[n] != '_' || n >= MIG_VERSION_MAX || len <= n + 4 ||
 	    has_suffix(fname, len, "_test.go"))
 		return 1;
-	/* goose reads regular files: anything else is left alone */
-	if (!reg && (fstatat(dir->fd, fname, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	/* a regular file (a link to one inside the folder: a ConfigMap's);
+	   anything else is left alone, as before Go files were read */
+	if (!reg && (mig_entry_stat(dir->fd, fname, &st) == -1 ||
 	    !S_ISREG(st.st_mode)))
 		return 1;
 	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
@@ -1191,7 +1192,9 @@ other_notx(struct mig_script *sc, int atlas)
 	if (atlas && mig_atlas_notx(sc->text)) {
 		sc->txrule = MIG_TXRULE_NONE;
 		sc->txmarker = "-- atlas:txmode none";
-	} else if (strncmp(sc->text, "-- no-transaction", 17) == 0) {
+	} else if (strncmp(sc->text, "-- no-transaction", 17) == 0 &&
+	    /* the whole first line: '\n' or the end of the file */
+	    strchr("\n", sc->text[17 + strspn(sc->text + 17, " \t\r")])) {
 		sc->txrule = MIG_TXRULE_NONE;
 		sc->txmarker = "-- no-transaction";
 	}

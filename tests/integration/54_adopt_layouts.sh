@@ -551,6 +551,26 @@ is "sqlx: up ran the second only" "$(applied_runs "$DB")" \
 is "sqlx: ... its enum value added outside a transaction" \
     "$(qd "$DB" "SELECT count(*) FROM pg_enum WHERE enumlabel = 'happy'")" 1
 
+# tern's files with no separator (irreversible ones) read as plain files
+# numbered 1..N: its schema_version counts for them
+DB=$(fresh tern_plain)
+rm -rf "$T/tern_plain"; mkdir -p "$T/tern_plain"
+printf 'create table tp_users(id int);\n' >"$T/tern_plain/001_users.sql"
+printf 'create table tp_notes(id int);\n' >"$T/tern_plain/002_notes.sql"
+printf 'create table tp_tags(id int);\n' >"$T/tern_plain/003_tags.sql"
+for f in 001_users.sql 002_notes.sql; do
+	psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" -f "$T/tern_plain/$f" >/dev/null
+done
+qd "$DB" 'create table if not exists public.schema_version(version int4 not null primary key)'
+qd "$DB" 'insert into public.schema_version(version) values (2)'
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/tern_plain" --once --up 2>&1); rc=$?
+is "tern, no separators: --once --up exits 0" "$rc" 0
+like "tern, no separators: the two adopted" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 002"
+is "tern, no separators: up ran the third only" "$(applied_runs "$DB")" \
+    "003_tags"
+
 # an application's own schema_version(version) is tern's only for a tern
 # folder: here (plain files) it is no history, and every file runs
 DB=$(fresh not_tern)
@@ -564,6 +584,7 @@ is "not tern: both files ran" "$(applied_runs "$DB")" \
     "20210425153745_create_history 20220419082412_mood_happy"
 
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
-    pop_legacy sql_migrate tern atlas atlas_baseline sqlx not_tern; do
+    pop_legacy sql_migrate tern atlas atlas_baseline sqlx tern_plain \
+    not_tern; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done
