@@ -1,5 +1,3 @@
 create table users(id int);
 
 ---- create above / drop below ----
-
-   
