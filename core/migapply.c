@@ -85,7 +85,6 @@ up_check(struct mstate *s, const struct migration *skip, struct merr *e)
 	return 0;
 }
 
-/* The migrations up would run, in order (dirty forward runs first). */
 /*
  * A goose Go migration among those to run: migrated runs SQL only, and
  * nothing runs.  up: before is the version 'up --to' may go up to.
@@ -113,6 +112,7 @@ gocode_refused(const struct migration *m, int up, const char *before,
 	return -1;
 }
 
+/* The migrations up would run, in order (dirty forward runs first). */
 static int
 up_plan(struct mstate *s, const struct migrate_opts *o,
     struct migration ***out, size_t *nout, struct merr *e)
