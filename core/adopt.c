@@ -420,26 +420,6 @@ read_golang(struct db *d, struct adopt_hist *h, struct merr *e)
 	return 0;
 }
 
-/* tern: the one row, its current version; 0 is none. */
-static int
-read_tern(struct db *d, struct adopt_hist *h, struct merr *e)
-{
-	PGresult *r;
-	const char *v;
-
-	if (src_query(d, &h->src, "SELECT version FROM ", " LIMIT 1", &r,
-	    e) == -1)
-		return -1;
-	v = PQntuples(r) ? PQgetvalue(r, 0, 0) : "0";
-	h->upto_is_file = 1;
-	if (strcmp(v, "0") != 0 && (h->upto = strdup(v)) == NULL) {
-		PQclear(r);
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	}
-	PQclear(r);
-	return 0;
-}
-
 /* goose: newest row first; a version's first row decides. */
 static int
 read_goose(struct db *d, struct adopt_hist *h, struct merr *e)
@@ -463,6 +443,19 @@ read_goose(struct db *d, struct adopt_hist *h, struct merr *e)
 	PQclear(r);
 	adopt_hist_release(&seen);
 	return rc;
+}
+
+/* Everything up to v is applied (a baseline): the highest one counts. */
+static int
+upto_raise(struct adopt_hist *h, const char *v, struct merr *e)
+{
+	int cmp;
+
+	if (h->upto && adopt_vcmp(v, h->upto, &cmp) == 0 && cmp <= 0)
+		return 0;
+	free(h->upto);
+	return (h->upto = strdup(v)) ? 0 :
+	    merr_set(e, MERR_NOMEM, "out of memory");
 }
 
 typedef int (*row_fn)(struct adopt_hist *, PGresult *, int,
@@ -512,17 +505,11 @@ atlas_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 {
 	const char *v = PQgetvalue(r, i, 0), *err = PQgetvalue(r, i, 4);
 	long type = strtol(PQgetvalue(r, i, 1), NULL, 10);
-	int cmp;
 
 	if (!strcmp(v, ".atlas_cloud_identifier"))	/* ReadRevisions too */
 		return 0;
-	if (type & ATLAS_BASELINE) {
-		if (h->upto && adopt_vcmp(v, h->upto, &cmp) == 0 && cmp <= 0)
-			return 0;
-		free(h->upto);
-		return (h->upto = strdup(v)) ? 0 :
-		    merr_set(e, MERR_NOMEM, "out of memory");
-	}
+	if (type & ATLAS_BASELINE)
+		return upto_raise(h, v, e);
 	/* a part-way file resolved ('atlas migrate set') counts as done */
 	if (strcmp(PQgetvalue(r, i, 2), PQgetvalue(r, i, 3)) != 0 &&
 	    !(type & ATLAS_RESOLVED)) {
@@ -559,6 +546,16 @@ sqlx_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	    "again, or skip the old history with 'migratectl baseline V'",
 	    v);
 	return -1;
+}
+
+/* tern: its one row, the current version and all before it (0: none) */
+static int
+tern_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *v = PQgetvalue(r, i, 0);
+
+	h->upto_is_file = 1;
+	return strcmp(v, "0") == 0 ? 0 : upto_raise(h, v, e);
 }
 
 /* dbmate's and Diesel's: the set of applied versions */
@@ -619,7 +616,6 @@ static int
 flyway_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 {
 	const char *v = PQgetvalue(r, i, 1), *type = PQgetvalue(r, i, 2);
-	int cmp;
 
 	if (PQgetvalue(r, i, 5)[0] != 't')
 		return flyway_failed(h, r, i, e);
@@ -627,13 +623,8 @@ flyway_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 		return 0;
 	if (PQgetisnull(r, i, 1))
 		return flyway_repeatable(h, r, i, e);
-	if (!strcmp(type, "BASELINE")) {
-		if (h->upto && adopt_vcmp(v, h->upto, &cmp) == 0 && cmp <= 0)
-			return 0;
-		free(h->upto);
-		return (h->upto = strdup(v)) ? 0 :
-		    merr_set(e, MERR_NOMEM, "out of memory");
-	}
+	if (!strcmp(type, "BASELINE"))
+		return upto_raise(h, v, e);
 	return hist_set(h, v, strncmp(type, "UNDO_", 5) != 0 &&
 	    strcmp(type, "DELETE") != 0, e);
 }
@@ -675,7 +666,9 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	switch (s->tool) {
 	case ADOPT_GOLANG: rc = read_golang(d, h, e); break;
 	case ADOPT_GOOSE: rc = read_goose(d, h, e); break;
-	case ADOPT_TERN: rc = read_tern(d, h, e); break;
+	case ADOPT_TERN:
+		rc = read_rows(d, h, "SELECT version FROM ", "", tern_row, e);
+		break;
 	case ADOPT_DBMATE:
 	case ADOPT_DIESEL:
 	case ADOPT_POP:

@@ -278,6 +278,25 @@ block_add(size_t **v, size_t *n, size_t start, size_t end, struct merr *e)
 	return 0;
 }
 
+/*
+ * Give each script its blocks (taken: blocks[] is emptied); a file with
+ * no down section keeps none for its down script.
+ */
+static void
+blocks_give(struct migration *m, size_t *blocks[2], const size_t n[2],
+    int has_down)
+{
+	if (!has_down) {
+		free(blocks[1]);
+		blocks[1] = NULL;
+	}
+	m->up.blocks = blocks[0];
+	m->up.nblocks = n[0];
+	m->down.blocks = blocks[1];
+	m->down.nblocks = has_down ? n[1] : 0;
+	blocks[0] = blocks[1] = NULL;
+}
+
 static int
 goose_block(struct goose *g, size_t end, struct merr *e)
 {
@@ -362,15 +381,8 @@ goose_scripts(struct goose *g)
 	for (int d = 0; d < 2; d++) {
 		sc[d]->txrule = g->notx ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
 		sc[d]->txmarker = "-- +goose NO TRANSACTION";
-		sc[d]->blocks = g->blocks[d];
-		sc[d]->nblocks = g->nblocks[d];
-		g->blocks[d] = NULL;
 	}
-	if (!g->has_down) {
-		free(g->m->down.blocks);
-		g->m->down.blocks = NULL;
-		g->m->down.nblocks = 0;
-	}
+	blocks_give(g->m, g->blocks, g->nblocks, g->has_down);
 }
 
 int
@@ -698,21 +710,11 @@ sqlm_step(struct sqlm *g, enum sqlm_cmd c, int notx, const struct line *l,
 static void
 sqlm_scripts(struct sqlm *g)
 {
-	struct mig_script *sc[2] = { &g->m->up, &g->m->down };
-
-	for (int d = 0; d < 2; d++) {
-		sc[d]->txrule = g->notx[d] ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
-		sc[d]->blocks = g->blocks[d];
-		sc[d]->nblocks = g->nblocks[d];
-		g->blocks[d] = NULL;
-	}
-	sc[0]->txmarker = "-- +migrate Up notransaction";
-	sc[1]->txmarker = "-- +migrate Down notransaction";
-	if (g->dir != 2) {
-		free(g->m->down.blocks);
-		g->m->down.blocks = NULL;
-		g->m->down.nblocks = 0;
-	}
+	g->m->up.txrule = g->notx[0] ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
+	g->m->down.txrule = g->notx[1] ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
+	g->m->up.txmarker = "-- +migrate Up notransaction";
+	g->m->down.txmarker = "-- +migrate Down notransaction";
+	blocks_give(g->m, g->blocks, g->nblocks, g->dir == 2);
 }
 
 int

@@ -655,14 +655,14 @@ classify_error(const char *fname, struct merr *e)
 
 /*
  * goose's Go migration, NNN_name.go beside its SQL files (not a _test.go):
- * 1 when fname is none.  Its text is read for its checksum only.
+ * 1 when fname is none.  Its Go code is not read: it is no SQL, and its
+ * checksum is of no bytes (gofmt is no change).
  */
 static int
 classify_go(const struct scan_dir *dir, const char *fname, int reg,
     struct mig_file *f, struct merr *e)
 {
 	size_t n = strspn(fname, "0123456789"), len = strlen(fname);
-
 	struct stat st;
 
 	if (n == 0 || fname[n] != '_' || n >= MIG_VERSION_MAX || len <= n + 4 ||
@@ -677,7 +677,7 @@ classify_go(const struct scan_dir *dir, const char *fname, int reg,
 	f->kind = KIND_GOOSE_GO;
 	if ((f->name = strndup(fname + n + 1, len - n - 4)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	return file_text(dir, f, e);
+	return 0;
 }
 
 /* reg: readdir() said a regular file (no need to ask lstat()) */
@@ -1084,9 +1084,10 @@ files_pop(struct mig_file *v, size_t *n, struct merr *e)
 			return -1;
 	qsort(v, *n, sizeof(*v), pop_cmp);
 	for (i = k = 0; i < *n; i++) {
-		if (v[i].rank < 0 || (k > 0 && pop_cmp(&v[k - 1], &v[i]) < 0 &&
-		    v[k - 1].kind == v[i].kind &&
-		    !strcmp(v[k - 1].version, v[i].version))) {
+		/* sorted: a lower rank than the one kept for its version */
+		if (v[i].rank < 0 || (k > 0 && v[k - 1].kind == v[i].kind &&
+		    !strcmp(v[k - 1].version, v[i].version) &&
+		    v[k - 1].rank > v[i].rank)) {
 			file_free(&v[i]);
 			continue;
 		}
@@ -1219,9 +1220,8 @@ forward_split(struct migration *m, const struct mig_file *f, int atlas,
 		return mig_sqlmigrate_split(m, e);
 	case KIND_TERN:
 		return mig_tern_split(m, e);
-	case KIND_GOOSE_GO:	/* the Go code is not SQL: nothing to parse */
+	case KIND_GOOSE_GO:	/* no SQL: nothing to parse */
 		m->gocode = 1;
-		free(m->up.text);
 		m->up.text = strdup("");
 		return m->up.text ? 0 : merr_set(e, MERR_NOMEM,
 		    "out of memory");
@@ -1260,9 +1260,8 @@ set_add_forward(struct migset *s, struct mig_file *f, struct merr *e)
 	    (m->id = file_stem(f)) == NULL ||
 	    (m->up.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	/* a Go migration's: of no bytes, so that gofmt is no change */
-	mig_sha256_hex(f->text, f->kind == KIND_GOOSE_GO ? 0 : f->len,
-	    m->checksum);
+	/* a Go migration is not read: its checksum is of no bytes */
+	mig_sha256_hex(f->text ? f->text : "", f->len, m->checksum);
 	m->up.text = f->text;	/* taken */
 	f->text = NULL;
 	return forward_split(m, f, s->atlas, e);

@@ -477,17 +477,25 @@ is "tern: nothing failed" "$(failures "$DB")" 0
 # '-- atlas:txmode none'), the first two applied by Atlas, its revisions
 # table in its own schema, as Atlas makes it; a row stopped part-way is
 # refused, a baseline row covers what is before it ----
-DB=$(fresh atlas)
-folder atlas "$T/atlas"
-qd "$DB" 'CREATE TYPE status AS ENUM ('"'"'active'"'"')'
-qd "$DB" 'CREATE SCHEMA "atlas_schema_revisions"'
-# Atlas's ent schema for revisions (cmd/atlas/internal/migrate/ent)
-qd "$DB" 'CREATE TABLE "atlas_schema_revisions"."atlas_schema_revisions" ("version" character varying NOT NULL, "description" character varying NOT NULL, "type" bigint NOT NULL DEFAULT 2, "applied" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, "executed_at" timestamptz NOT NULL, "execution_time" bigint NOT NULL, "error" text NULL, "error_stmt" text NULL, "hash" character varying NOT NULL, "partial_hashes" jsonb NULL, "operator_version" character varying NOT NULL, PRIMARY KEY ("version"))'
+# atlas_db NAME: a database the golden folder's first two were applied to
+# as Atlas applies them, with Atlas's revisions table in its own schema
+# (its ent schema, cmd/atlas/internal/migrate/ent), named on stdout
+atlas_db() {
+	DB=$(fresh "$1")
+	qd "$DB" 'CREATE TYPE status AS ENUM ('"'"'active'"'"')'
+	qd "$DB" 'CREATE SCHEMA "atlas_schema_revisions"'
+	qd "$DB" 'CREATE TABLE "atlas_schema_revisions"."atlas_schema_revisions" ("version" character varying NOT NULL, "description" character varying NOT NULL, "type" bigint NOT NULL DEFAULT 2, "applied" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, "executed_at" timestamptz NOT NULL, "execution_time" bigint NOT NULL, "error" text NULL, "error_stmt" text NULL, "hash" character varying NOT NULL, "partial_hashes" jsonb NULL, "operator_version" character varying NOT NULL, PRIMARY KEY ("version"))'
+	psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" \
+	    -f "$T/atlas/20240115180414_init.sql" >/dev/null
+	psql -qX -v ON_ERROR_STOP=1 -d "$DB" \
+	    -f "$T/atlas/20240122014727_email_key.sql" >/dev/null
+	echo "$DB"
+}
 atlas_row() {	# atlas_row DB VERSION TYPE APPLIED TOTAL
 	qd "$1" "INSERT INTO atlas_schema_revisions.atlas_schema_revisions VALUES ('$2', 'x', $3, $4, $5, now(), 1000, NULL, NULL, 'h1:x', '[]', 'Atlas CLI v0.30.0')"
 }
-psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" -f "$T/atlas/20240115180414_init.sql" >/dev/null
-psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/atlas/20240122014727_email_key.sql" >/dev/null
+folder atlas "$T/atlas"
+DB=$(atlas_db atlas)
 atlas_row "$DB" 20240115180414 2 1 1
 atlas_row "$DB" 20240122014727 2 1 2
 out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
@@ -509,12 +517,7 @@ is "atlas: up ran the rest only" "$(applied_runs "$DB")" \
 is "atlas: the txmode none file added the enum value" \
     "$(qd "$DB" "SELECT count(*) FROM pg_enum WHERE enumlabel = 'archived'")" 1
 # a baseline row: everything up to it, as 'atlas migrate apply --baseline'
-DB=$(fresh atlas_baseline)
-qd "$DB" 'CREATE TYPE status AS ENUM ('"'"'active'"'"')'
-qd "$DB" 'CREATE SCHEMA "atlas_schema_revisions"'
-qd "$DB" 'CREATE TABLE "atlas_schema_revisions"."atlas_schema_revisions" ("version" character varying NOT NULL, "description" character varying NOT NULL, "type" bigint NOT NULL DEFAULT 2, "applied" bigint NOT NULL DEFAULT 0, "total" bigint NOT NULL DEFAULT 0, "executed_at" timestamptz NOT NULL, "execution_time" bigint NOT NULL, "error" text NULL, "error_stmt" text NULL, "hash" character varying NOT NULL, "partial_hashes" jsonb NULL, "operator_version" character varying NOT NULL, PRIMARY KEY ("version"))'
-psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" -f "$T/atlas/20240115180414_init.sql" >/dev/null
-psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/atlas/20240122014727_email_key.sql" >/dev/null
+DB=$(atlas_db atlas_baseline)
 atlas_row "$DB" 20240122014727 1 0 0
 out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
     --migrations "$T/atlas" --once --up 2>&1); rc=$?
