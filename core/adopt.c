@@ -27,6 +27,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_TERN] = "tern",
 	[ADOPT_ATLAS] = "atlas",
 	[ADOPT_SQLX] = "sqlx",
+	[ADOPT_NPGM] = "node-pg-migrate",
 };
 
 const char *
@@ -169,7 +170,8 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * creates from its MigrationRecord, tern's
  * ensureSchemaVersionTableExists, Atlas's ent schema of its revisions,
  * cmd/atlas/internal/migrate/ent/migrate/schema.go, SQLx's
- * sqlx-postgres/src/migrate.rs).
+ * sqlx-postgres/src/migrate.rs, node-pg-migrate's ensureMigrationsTable
+ * in src/runner.ts).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -198,6 +200,7 @@ static const struct {
 	    "operator_version" } },
 	{ ADOPT_SQLX, "_sqlx_migrations", { "version", "description",
 	    "installed_on", "success", "checksum", "execution_time" } },
+	{ ADOPT_NPGM, "pgmigrations", { "id", "name", "run_on" } },
 };
 
 static int
@@ -240,7 +243,8 @@ static const char detect_sql[] =
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
     "  'flyway_schema_history', '__diesel_schema_migrations',"
     "  '_prisma_migrations', 'schema_migration', 'gorp_migrations',"
-    "  'schema_version', 'atlas_schema_revisions', '_sqlx_migrations')"
+    "  'schema_version', 'atlas_schema_revisions', '_sqlx_migrations',"
+    "  'pgmigrations')"
     " ORDER BY c.relname, n.nspname, a.attnum";
 
 #define DETECT_COLS	16
@@ -558,6 +562,27 @@ tern_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	return strcmp(v, "0") == 0 ? 0 : upto_raise(h, v, e);
 }
 
+/*
+ * node-pg-migrate's: the names, file stems; the version is the number
+ * they start with, as the folder's (with a native "_HHMMSS"); a name
+ * without one is kept whole (a version with no file).
+ */
+static int
+npgm_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *name = PQgetvalue(r, i, 0);
+	size_t d = strspn(name, "0123456789");
+	char v[MIG_VERSION_MAX];
+
+	if (d > 0 && name[d] == '_' && strspn(name + d + 1, "0123456789") ==
+	    6 && name[d + 7] == '_' && name[d + 8] != '\0')
+		d += 7;
+	if (d == 0 || name[d] != '_')
+		d = strlen(name);
+	snprintf(v, sizeof(v), "%.*s", (int)d, name);
+	return hist_set(h, v, 1, e);
+}
+
 /* dbmate's and Diesel's: the set of applied versions */
 static int
 version_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
@@ -678,6 +703,10 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	case ADOPT_SQLMIGRATE:
 		rc = read_rows(d, h, "SELECT id FROM ", " ORDER BY id", id_row,
 		    e);
+		break;
+	case ADOPT_NPGM:
+		rc = read_rows(d, h, "SELECT name FROM ", " ORDER BY id",
+		    npgm_row, e);
 		break;
 	case ADOPT_SQLX:
 		rc = read_rows(d, h, "SELECT version, success FROM ",

@@ -48,6 +48,8 @@
  *                   success, checksum, execution_time): the versions of
  *                   its rows; a row with success false (sqlx's "dirty"
  *                   migration, which sqlx refuses to go past) is refused.
+ *   node-pg-migrate pgmigrations(id, name, run_on): the set of applied
+ *                   names, file stems, each its version (its number).
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect() (Atlas's also in its own schema,
@@ -95,6 +97,7 @@ enum adopt_tool {
 	ADOPT_TERN,
 	ADOPT_ATLAS,
 	ADOPT_SQLX,
+	ADOPT_NPGM,
 	ADOPT_NTOOLS
 };
 
@@ -106,7 +109,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	11
+#define ADOPT_MAX_FOUND	12
 
 struct adopt_repeatable {
 	char	*script;

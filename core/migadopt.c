@@ -270,7 +270,7 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	if (from && (want = adopt_tool_from_name(from)) == ADOPT_NONE)
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
 		    "golang-migrate, goose, dbmate, flyway, diesel, prisma, "
-		    "pop, sql-migrate, tern, atlas or sqlx",
+		    "pop, sql-migrate, tern, atlas, sqlx or node-pg-migrate",
 		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
@@ -309,8 +309,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	    "flyway_schema_history, __diesel_schema_migrations, "
 	    "_prisma_migrations, schema_migration (pop), "
 	    "gorp_migrations (sql-migrate), schema_version (tern), "
-	    "atlas_schema_revisions (Atlas, also in its own schema) and "
-	    "_sqlx_migrations (SQLx)%s%s",
+	    "atlas_schema_revisions (Atlas, also in its own schema), "
+	    "_sqlx_migrations (SQLx) and pgmigrations (node-pg-migrate)%s%s",
 	    n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");

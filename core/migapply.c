@@ -86,29 +86,35 @@ up_check(struct mstate *s, const struct migration *skip, struct merr *e)
 }
 
 /*
- * A goose Go migration among those to run: migrated runs SQL only, and
- * nothing runs.  up: before is the version 'up --to' may go up to.
+ * A migration in code (goose's Go, node-pg-migrate's JavaScript) among
+ * those to run: migrated runs SQL only, and nothing runs.  up: before is
+ * the version 'up --to' may go up to.
  */
 static int
-gocode_refused(const struct migration *m, int up, const char *before,
-    struct merr *e)
+code_refused(const struct migset *set, const struct migration *m, int up,
+    const char *before, struct merr *e)
 {
 	const char *file = strrchr(m->up.path, '/');
+	int goose = set->layout == MIG_LAYOUT_GOOSE;
+	const char *tool = goose ? "goose" : "node-pg-migrate";
+	char run[MIG_VERSION_MAX + 40];
 
-	merr_set(e, MERR_STATE, "cannot %s '%s': it is a Go migration (%s), "
+	merr_set(e, MERR_STATE, "cannot %s '%s': it is a %s migration (%s), "
 	    "which migrated cannot run", up ? "apply" : "roll back", m->id,
-	    file ? file + 1 : m->up.path);
-	if (!up)
+	    m->code, file ? file + 1 : m->up.path);
+	if (!up) {
 		merr_hint(e, "nothing was rolled back; 'migratectl down --to "
 		    "%s' rolls back what comes after it, the service's own "
-		    "goose binary rolls it back", m->version);
-	else
-		merr_hint(e, "nothing was run; run it with the service's own "
-		    "goose binary (goose up-to %s), record it with "
-		    "'migratectl adopt --from goose', then go on%s%s%s",
-		    m->version, before ? "; 'migratectl up --to " : "",
-		    before ? before : "", before ? "' runs what comes before "
-		    "it" : "");
+		    "%s rolls it back", m->version, tool);
+		return -1;
+	}
+	snprintf(run, sizeof(run), goose ? "goose up-to %s" :
+	    "node-pg-migrate up %s", goose ? m->version : m->id);
+	merr_hint(e, "nothing was run; run it with the service's own %s "
+	    "(%s), record it with 'migratectl adopt --from %s', then go "
+	    "on%s%s%s", tool, run, tool, before ? "; 'migratectl up --to " :
+	    "", before ? before : "", before ? "' runs what comes before "
+	    "it" : "");
 	return -1;
 }
 
@@ -142,13 +148,14 @@ up_plan(struct mstate *s, const struct migrate_opts *o,
 			break;
 		if (o->steps > 0 && n >= (size_t)o->steps)
 			break;
-		if (m->gocode) {
+		if (m->code) {
 			char before[MIG_VERSION_MAX];
 
 			snprintf(before, sizeof(before), "%s", n ?
 			    v[n - 1]->version : "");
 			free(v);
-			return gocode_refused(m, 1, n ? before : NULL, e);
+			return code_refused(s->set, m, 1, n ? before : NULL,
+			    e);
 		}
 		if (!t && !m->repeatable && strcmp(m->key, newest) < 0 &&
 		    !o->allow_out_of_order) {
@@ -465,10 +472,10 @@ down_plan(struct mstate *s, const struct migrate_opts *o,
 		v[n++] = m;
 	}
 	for (i = 0; i < n; i++) {
-		if (v[i]->gocode) {
+		if (v[i]->code) {
 			m = v[i];
 			free(v);
-			return gocode_refused(m, 0, NULL, e);
+			return code_refused(s->set, m, 0, NULL, e);
 		}
 		if (v[i]->down.path == NULL) {
 			merr_set(e, MERR_STATE, "cannot roll back '%s': it has "

@@ -253,10 +253,11 @@ increment(const char *d, size_t n, char *out, size_t cap)
 
 /*
  * The next version in a numbered folder (golang-migrate, goose, dbmate,
- * single, pop, tern, sql-migrate: the number its file name starts with):
- * now as YYYYMMDDHHMMSS when the newest version is such a timestamp
- * (later than it; in a pop folder of 20-digit versions
- * YYYYMMDDHHMMSS000000), else the newest plus one with its padding.
+ * single, pop, tern, sql-migrate, node-pg-migrate: the number its file
+ * name starts with): now as YYYYMMDDHHMMSS when the newest version is
+ * such a timestamp (later than it; in a pop folder of 20-digit versions
+ * YYYYMMDDHHMMSS000000; in a node-pg-migrate one now in ms, 13 digits,
+ * or YYYYMMDDHHMMSS000, 17), else the newest plus one with its padding.
  */
 static void
 next_number(const struct migset *set, time_t now, char *out, size_t cap)
@@ -275,6 +276,10 @@ next_number(const struct migset *set, time_t now, char *out, size_t cap)
 		memset(ts + 14, '0', 6);
 		ts[n] = '\0';
 	}
+	if (set->layout == MIG_LAYOUT_NPGM && n == 13)
+		snprintf(ts, sizeof(ts), "%lld000", (long long)now);
+	else if (set->layout == MIG_LAYOUT_NPGM && n == 17)
+		strcat(ts, "000");
 	if (strlen(ts) == n && (v[0] == '1' || v[0] == '2') &&
 	    strncmp(ts, v, n) > 0)
 		snprintf(out, cap, "%s", ts);
@@ -294,6 +299,7 @@ create_numbered(const struct migset *set, const char *name, time_t now,
 	static const char single[] = "-- +++++ UP\n\n-- +++++ DOWN\n";
 	static const char sqlm[] = "-- +migrate Up\n\n-- +migrate Down\n";
 	static const char tern[] = "\n---- create above / drop below ----\n";
+	static const char npgm[] = "-- Up Migration\n\n-- Down Migration\n";
 	const char *texts[2] = { "", "" };
 	char version[MIG_VERSION_MAX + 2], *fnames[2] = { NULL, NULL };
 	int n = 1, rc = -1;
@@ -310,7 +316,8 @@ create_numbered(const struct migset *set, const char *name, time_t now,
 		texts[0] = set->layout == MIG_LAYOUT_GOOSE ? goose :
 		    set->layout == MIG_LAYOUT_DBMATE ? dbmate :
 		    set->layout == MIG_LAYOUT_SQLMIGRATE ? sqlm :
-		    set->layout == MIG_LAYOUT_TERN ? tern : single;
+		    set->layout == MIG_LAYOUT_TERN ? tern :
+		    set->layout == MIG_LAYOUT_NPGM ? npgm : single;
 		if (asprintf(&fnames[0], "%s_%s.sql", version, name) == -1)
 			goto nomem;
 	}

@@ -1,7 +1,7 @@
 /*
  * miglayout.c - the layouts whose markers live inside the files (single,
- * goose, dbmate, sql-migrate, tern) and the names of the other tools' files
- * (Flyway, pop).
+ * goose, dbmate, sql-migrate, tern, node-pg-migrate) and the names of the
+ * other tools' files (Flyway, pop).
  *
  * Each marker layout is split the way its tool reads it: the section of
  * one direction keeps its bytes and every other byte becomes a space
@@ -9,6 +9,7 @@
  * own rules for what is an error are kept (goose's state machine in
  * pressly/goose internal/sqlparser, dbmate's pkg/dbmate/migration.go,
  * sql-migrate's sqlparse/sqlparse.go, tern's migrate/migrate.go,
+ * node-pg-migrate's src/sqlMigration.ts,
  * Flyway's ResourceNameParser and MigrationVersion), each error with its
  * file:line:col.
  */
@@ -87,18 +88,20 @@ pos_error(struct merr *e, const struct migration *m, int line, int col,
 
 /*
  * Replace m->up.text (the whole file) by its up section [us, ue) and give
- * m->down the section [ds, len) when has_down.
+ * m->down the section [ds, de) when has_down (de: TO_END, the file's end).
  */
+#define TO_END	((size_t)-1)
+
 static int
 sections_set(struct migration *m, size_t us, size_t ue, int has_down,
-    size_t ds)
+    size_t ds, size_t de)
 {
 	const char *text = m->up.text;
 	char *utext, *dtext = NULL;
 
 	if ((utext = blank_outside(text, us, ue)) == NULL)
 		return -1;
-	if (has_down && ((dtext = blank_outside(text, ds, strlen(text))) ==
+	if (has_down && ((dtext = blank_outside(text, ds, de)) ==
 	    NULL || (m->down.path = strdup(m->up.path)) == NULL)) {
 		free(utext);
 		free(dtext);
@@ -156,7 +159,8 @@ mig_single_split(struct migration *m, struct merr *e)
 		    "comes before '-- +++++ UP'%s", "");
 	}
 	if (sections_set(m, line_end(text, up), down ? (size_t)(down - text) :
-	    strlen(text), down != NULL, down ? line_end(text, down) : 0) == -1)
+	    strlen(text), down != NULL, down ? line_end(text, down) : 0,
+	    TO_END) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	return 0;
 }
@@ -422,7 +426,7 @@ mig_goose_split(struct migration *m, struct merr *e)
 		    "StatementBegin' without StatementEnd%s", "");
 		goto fail;
 	}
-	if (sections_set(m, g.us, g.ue, g.has_down, g.ds) == -1) {
+	if (sections_set(m, g.us, g.ue, g.has_down, g.ds, TO_END) == -1) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -561,7 +565,8 @@ mig_dbmate_split(struct migration *m, struct merr *e)
 		return -1;
 	up = dbmate_txrule(text, d.upopt, d.up.end);
 	down = dbmate_txrule(text, d.downopt, d.down.end);
-	if (sections_set(m, d.up.next, d.down.start, 1, d.down.next) == -1)
+	if (sections_set(m, d.up.next, d.down.start, 1, d.down.next, TO_END) ==
+	    -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	m->up.txrule = up;
 	m->down.txrule = down;
@@ -760,7 +765,7 @@ mig_sqlmigrate_split(struct migration *m, struct merr *e)
 		goto fail;
 	}
 	/* what comes before Up is not run, as sql-migrate passes over it */
-	if (sections_set(m, g.us, g.ue, g.dir == 2, g.ds) == -1) {
+	if (sections_set(m, g.us, g.ue, g.dir == 2, g.ds, TO_END) == -1) {
 		merr_set(e, MERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -891,11 +896,122 @@ mig_tern_split(struct migration *m, struct merr *e)
 	/* nothing below it: irreversible to tern, no rollback here */
 	if (sep && text[down + strspn(text + down, " \t\r\n")] == '\0')
 		sep = NULL;
-	if (sections_set(m, 0, cut, sep != NULL, down) == -1)
+	if (sections_set(m, 0, cut, sep != NULL, down, TO_END) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	m->up.txrule = upnotx ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
 	m->down.txrule = downnotx ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
 	m->up.txmarker = m->down.txmarker = "---- tern: disable-tx ----";
+	return 0;
+}
+
+/* ---- node-pg-migrate: -- Up Migration / -- Down Migration ---- */
+
+/*
+ * node-pg-migrate's marker (sqlMigration.ts, /^\s*--[\s-]*up\s+migration/im):
+ * at a line's start after white space, "--", any white space and '-',
+ * the word, white space, "migration", in any case; anything may follow.
+ * The first such line's start, or -1.
+ */
+static long
+npgm_marker(const char *text, const char *word)
+{
+	struct line l = { 0, 0, 0, 0 };
+	size_t len = strlen(text), wl = strlen(word), p, q;
+
+	while (line_next(text, len, &l)) {
+		p = l.start + strspn(text + l.start, " \t\f\v");
+		if (p + 2 > l.end || strncmp(text + p, "--", 2) != 0)
+			continue;
+		p += 2 + strspn(text + p + 2, " \t\f\v-");
+		if (p + wl > l.end || strncasecmp(text + p, word, wl) != 0)
+			continue;
+		q = p + wl + strspn(text + p + wl, " \t\f\v");
+		if (q > p + wl && q + 9 <= l.end &&
+		    strncasecmp(text + q, "migration", 9) == 0)
+			return (long)l.start;
+	}
+	return -1;
+}
+
+/*
+ * A file is node-pg-migrate's by its rollback marker: run whole, it would
+ * run its rollback too (an up marker alone changes nothing).
+ */
+int
+mig_npgm_detect(const char *text)
+{
+	return npgm_marker(text, "down") >= 0;
+}
+
+/* The first byte of [0, end) that is no white space or comment, or -1. */
+static long
+sql_before(const char *text, size_t end)
+{
+	size_t i = 0, depth;
+
+	while (i < end) {
+		if (isspace((unsigned char)text[i])) {
+			i++;
+		} else if (text[i] == '-' && text[i + 1] == '-') {
+			i += strcspn(text + i, "\n");
+		} else if (text[i] == '/' && text[i + 1] == '*') {
+			for (depth = 1, i += 2; depth && text[i]; i++) {
+				if (text[i] == '/' && text[i + 1] == '*')
+					depth++, i++;
+				else if (text[i] == '*' && text[i + 1] == '/')
+					depth--, i++;
+			}
+		} else {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+static const char npgm_hint[] = "a node-pg-migrate file holds '-- Up "
+    "Migration', the migration below it, then '-- Down Migration' and its "
+    "rollback";
+
+/*
+ * node-pg-migrate's getActions(): the up part runs from its marker to the
+ * rollback's (or the end), the rollback from its marker to the up
+ * marker's (or the end).  node-pg-migrate runs each in one transaction
+ * and a SQL file cannot say otherwise: the statements decide here, as in
+ * a native file, which runs every file the tool could run the same way
+ * and lets a new one build an index CONCURRENTLY or batch a backfill.  A
+ * file without markers (in a node-pg-migrate folder) is all up, with no
+ * rollback.  Refused: a rollback with no up marker (the tool
+ * would run the whole file, the rollback too) and statements before the
+ * first marker (the tool never runs them).
+ */
+int
+mig_npgm_split(struct migration *m, struct merr *e)
+{
+	const char *text = m->up.text;
+	long up = npgm_marker(text, "up"), down = npgm_marker(text, "down");
+	size_t len = strlen(text), first;
+	long at;
+	int line, col;
+
+	if (up < 0 && down >= 0) {
+		mig_offset_pos(text, (size_t)down, &line, &col);
+		return pos_error(e, m, line, col, npgm_hint, "a '-- Down "
+		    "Migration' line and no '-- Up Migration' line: "
+		    "node-pg-migrate would run the whole file, this rollback "
+		    "too%s", "");
+	}
+	up = up < 0 ? 0 : up;
+	first = (size_t)(down >= 0 && down < up ? down : up);
+	if ((at = sql_before(text, first)) >= 0) {
+		mig_offset_pos(text, (size_t)at, &line, &col);
+		return pos_error(e, m, line, col, "move it below '-- Up "
+		    "Migration', or delete it", "node-pg-migrate never runs "
+		    "what comes before a file's first '-- Up Migration' or "
+		    "'-- Down Migration' line%s", "");
+	}
+	if (sections_set(m, (size_t)up, down > up ? (size_t)down : len,
+	    down >= 0, (size_t)down, down < up ? (size_t)up : TO_END) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
 	return 0;
 }
 

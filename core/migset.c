@@ -24,7 +24,8 @@ enum mig_kind {
 	KIND_NATIVE_UP = 0, KIND_NATIVE_DOWN, KIND_GOLANG_UP,
 	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_GOOSE, KIND_DBMATE,
 	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_POP_UP,
-	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_TERN, KIND_GOOSE_GO, KIND_N
+	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_TERN, KIND_GOOSE_GO, KIND_NPGM,
+	KIND_NPGM_JS, KIND_N
 };
 
 struct mig_file {
@@ -56,6 +57,8 @@ static const enum mig_layout kind_layout[KIND_N] = {
 	[KIND_SQLMIGRATE] = MIG_LAYOUT_SQLMIGRATE,
 	[KIND_TERN] = MIG_LAYOUT_TERN,
 	[KIND_GOOSE_GO] = MIG_LAYOUT_GOOSE,
+	[KIND_NPGM] = MIG_LAYOUT_NPGM,
+	[KIND_NPGM_JS] = MIG_LAYOUT_NPGM,
 };
 
 static int
@@ -64,7 +67,8 @@ kind_forward(enum mig_kind k)
 	return k == KIND_NATIVE_UP || k == KIND_GOLANG_UP ||
 	    k == KIND_SINGLE || k == KIND_GOOSE || k == KIND_DBMATE ||
 	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R || k == KIND_POP_UP ||
-	    k == KIND_SQLMIGRATE || k == KIND_TERN || k == KIND_GOOSE_GO;
+	    k == KIND_SQLMIGRATE || k == KIND_TERN || k == KIND_GOOSE_GO ||
+	    k == KIND_NPGM || k == KIND_NPGM_JS;
 }
 
 const char *
@@ -80,6 +84,7 @@ migset_layout_name(enum mig_layout l)
 	case MIG_LAYOUT_POP: return "pop";
 	case MIG_LAYOUT_SQLMIGRATE: return "sql-migrate";
 	case MIG_LAYOUT_TERN: return "tern";
+	case MIG_LAYOUT_NPGM: return "node-pg-migrate";
 	default: return "empty";
 	}
 }
@@ -207,10 +212,49 @@ key_sqlmigrate(const char *v, char key[MIG_KEY_MAX])
 	return 0;
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Hinnant's). */
+static long long
+civil_days(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+/*
+ * node-pg-migrate: its number in ms (getNumericPrefix): a 17-digit
+ * prefix is a UTC time YYYYMMDDhhmmssSSS, any other a number as it is.
+ */
+static int
+key_npgm(const char *v, char key[MIG_KEY_MAX])
+{
+	char ms[24];
+	int f[7], w[7] = { 4, 2, 2, 2, 2, 2, 3 };
+	long long t;
+
+	if (strlen(v) != 17 || !all_digits(v))
+		return key_native(v, key);
+	for (int i = 0, at = 0; i < 7; at += w[i++])
+		for (int k = f[i] = 0; k < w[i]; k++)
+			f[i] = f[i] * 10 + (v[at + k] - '0');
+	t = ((civil_days(f[0], (unsigned)f[1], (unsigned)f[2]) * 24 + f[3]) *
+	    60 + f[4]) * 60 + f[5];
+	snprintf(ms, sizeof(ms), "%lld", t * 1000 + f[6]);
+	return key_number(ms, strlen(ms), key, MIG_KEY_MAX) == -1 ? -1 : 0;
+}
+
 int
 migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 {
 	switch (l) {
+	case MIG_LAYOUT_NPGM:
+		return key_npgm(v, key);
 	case MIG_LAYOUT_SQLMIGRATE:
 		return key_sqlmigrate(v, key);
 	case MIG_LAYOUT_FLYWAY:
@@ -437,7 +481,7 @@ has_suffix(const char *s, size_t len, const char *sfx)
 {
 	size_t n = strlen(sfx);
 
-	return len >= n && strcmp(s + len - n, sfx) == 0;
+	return len >= n && memcmp(s + len - n, sfx, n) == 0;
 }
 
 /*
@@ -589,6 +633,9 @@ classify_numbered(const struct mig_patterns *p,
 		return sqlmigrate_name(fname, f);
 	} else if (mig_tern_detect(f->text) && tern_name(fname, f) == 0) {
 		f->kind = KIND_TERN;
+	} else if (mig_npgm_detect(f->text) &&
+	    file_match(&p->forward, fname, f)) {
+		f->kind = KIND_NPGM;
 	} else if (has_suffix(fname, len, "_rollback.sql") &&
 	    file_match(&p->rollback, fname, f)) {
 		f->kind = KIND_NATIVE_DOWN;
@@ -653,29 +700,57 @@ classify_error(const char *fname, struct merr *e)
 	return -1;
 }
 
+/* Migrations in code: goose's Go, node-pg-migrate's JavaScript. */
+static const struct {
+	const char	*ext;
+	enum mig_kind	 kind;
+	const char	*lang;
+} code_exts[] = {
+	{ ".go", KIND_GOOSE_GO, "Go" },
+	{ ".js", KIND_NPGM_JS, "JavaScript" },
+	{ ".cjs", KIND_NPGM_JS, "JavaScript" },
+	{ ".mjs", KIND_NPGM_JS, "JavaScript" },
+	{ ".ts", KIND_NPGM_JS, "TypeScript" },
+};
+
+/* The code_exts entry of fname, or -1. */
+static int
+code_ext(const char *fname, size_t len)
+{
+	for (size_t i = 0; i < sizeof(code_exts) / sizeof(code_exts[0]); i++)
+		if (has_suffix(fname, len, code_exts[i].ext))
+			return (int)i;
+	return -1;
+}
+
 /*
- * goose's Go migration, NNN_name.go beside its SQL files (not a _test.go):
- * 1 when fname is none.  Its Go code is not read: it is no SQL, and its
- * checksum is of no bytes (gofmt is no change).
+ * A migration in code, NNN_name.go (goose) or NNN_name.js (.cjs, .mjs,
+ * .ts: node-pg-migrate) beside the SQL files, not a test: 1 when fname is
+ * none.  Its code is not read: it is no SQL, and its checksum is of no
+ * bytes (a reformatting is no change).
  */
 static int
-classify_go(const struct scan_dir *dir, const char *fname, int reg,
-    struct mig_file *f, struct merr *e)
+classify_code(const struct scan_dir *dir, const char *fname, int reg,
+    int x, struct mig_file *f, struct merr *e)
 {
 	size_t n = strspn(fname, "0123456789"), len = strlen(fname);
+	size_t xl = strlen(code_exts[x].ext);
 	struct stat st;
 
-	if (n == 0 || fname[n] != '_' || n >= MIG_VERSION_MAX || len <= n + 4 ||
-	    has_suffix(fname, len, "_test.go"))
+	if (n == 0 || fname[n] != '_' || n >= MIG_VERSION_MAX ||
+	    len <= n + 1 + xl || has_suffix(fname, len, "_test.go") ||
+	    has_suffix(fname, len - xl, ".test") ||
+	    has_suffix(fname, len - xl, ".spec") ||
+	    has_suffix(fname, len, ".d.ts"))
 		return 1;
 	/* a regular file (a link to one inside the folder: a ConfigMap's);
-	   anything else is left alone, as before Go files were read */
+	   anything else is left alone, as before code was looked at */
 	if (!reg && (mig_entry_stat(dir->fd, fname, &st) == -1 ||
 	    !S_ISREG(st.st_mode)))
 		return 1;
 	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
-	f->kind = KIND_GOOSE_GO;
-	if ((f->name = strndup(fname + n + 1, len - n - 4)) == NULL)
+	f->kind = code_exts[x].kind;
+	if ((f->name = strndup(fname + n + 1, len - n - 1 - xl)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	return 0;
 }
@@ -686,7 +761,7 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
     const char *fname, int reg, struct mig_file *f, struct merr *e)
 {
 	size_t len = strlen(fname);
-	int r;
+	int r, x;
 
 	memset(f, 0, sizeof(*f));
 	f->fname = (char *)(uintptr_t)fname;	/* borrowed until the end */
@@ -697,8 +772,8 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
 		if (!file_match(&p->doc, fname, f))
 			return 1;	/* README.md and such: not ours */
 		f->kind = KIND_DOC;
-	} else if (has_suffix(fname, len, ".go")) {
-		if ((r = classify_go(dir, fname, reg, f, e)) != 0) {
+	} else if ((x = code_ext(fname, len)) >= 0) {
+		if ((r = classify_code(dir, fname, reg, x, f, e)) != 0) {
 			free(f->name);
 			free(f->text);
 			return r;	/* 1: other Go code, ignored */
@@ -1099,25 +1174,47 @@ files_pop(struct mig_file *v, size_t *n, struct merr *e)
 }
 
 /*
- * goose's Go migrations count only in a goose folder: elsewhere a Go file
- * is no migration, as before (dropped here).
+ * Migrations in code count only in their tool's folder: goose's Go in a
+ * goose folder, JavaScript in a node-pg-migrate one.  Elsewhere such a
+ * file is no migration, as before (dropped here).
  */
 static void
-files_go(struct mig_file *v, size_t *n)
+files_code(struct mig_file *v, size_t *n)
 {
 	size_t i, k;
-	int goose = 0;
+	int goose = 0, npgm = 0;
 
-	for (i = 0; i < *n; i++)
+	for (i = 0; i < *n; i++) {
 		goose |= v[i].kind == KIND_GOOSE;
+		npgm |= v[i].kind == KIND_NPGM;
+	}
 	for (i = k = 0; i < *n; i++) {
-		if (v[i].kind == KIND_GOOSE_GO && !goose) {
+		if ((v[i].kind == KIND_GOOSE_GO && !goose) ||
+		    (v[i].kind == KIND_NPGM_JS && !npgm)) {
 			file_free(&v[i]);
 			continue;
 		}
 		v[k++] = v[i];
 	}
 	*n = k;
+}
+
+/*
+ * node-pg-migrate: once one file has its rollback marker, every
+ * NNNN_name.sql of the folder is node-pg-migrate's (the tool reads each
+ * so; one without markers is all up).
+ */
+static void
+files_npgm(struct mig_file *v, size_t n)
+{
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < n; i++)
+		any |= v[i].kind == KIND_NPGM;
+	for (i = 0; any && i < n; i++)
+		if (v[i].kind == KIND_NATIVE_UP)
+			v[i].kind = KIND_NPGM;
 }
 
 /*
@@ -1162,11 +1259,11 @@ set_lookup(const struct migset *s, const char *key)
 	return NULL;
 }
 
-/* The file stem: no .sql (.go), and golang-migrate's .up too. */
+/* The file stem: no .sql (.go, .js ...), and golang-migrate's .up too. */
 static char *
 file_stem(const struct mig_file *f)
 {
-	size_t n = strlen(f->fname) - (f->kind == KIND_GOOSE_GO ? 3 : 4);
+	size_t n = (size_t)(strrchr(f->fname, '.') - f->fname);
 
 	if (f->kind == KIND_GOLANG_UP || f->kind == KIND_POP_UP)
 		n -= 3;
@@ -1220,8 +1317,12 @@ forward_split(struct migration *m, const struct mig_file *f, int atlas,
 		return mig_sqlmigrate_split(m, e);
 	case KIND_TERN:
 		return mig_tern_split(m, e);
+	case KIND_NPGM:
+		return mig_npgm_split(m, e);
 	case KIND_GOOSE_GO:	/* no SQL: nothing to parse */
-		m->gocode = 1;
+	case KIND_NPGM_JS:
+		m->code = code_exts[code_ext(f->fname,
+		    strlen(f->fname))].lang;
 		m->up.text = strdup("");
 		return m->up.text ? 0 : merr_set(e, MERR_NOMEM,
 		    "out of memory");
@@ -1552,8 +1653,10 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	stamps_done(&sv, &s->stamps, &s->nstamps);
 	for (i = 0; i < s->nstamps && !s->atlas; i++)
 		s->atlas = strcmp(s->stamps[i].name, "atlas.sum") == 0;
-	if (rc == 0)
-		files_go(files, &nfiles);
+	if (rc == 0) {
+		files_code(files, &nfiles);
+		files_npgm(files, nfiles);
+	}
 	if (rc == -1 || files_pop(files, &nfiles, e) == -1 ||
 	    files_tern(files, nfiles, e) == -1 ||
 	    files_layout(dir, files, nfiles, &s->layout, e) == -1)
@@ -1676,6 +1779,10 @@ migset_rollback_hint(const struct migset *s, const struct migration *m,
 	case MIG_LAYOUT_TERN:
 		snprintf(buf, len, "add the line '---- create above / drop "
 		    "below ----' to %s, the rollback below it", file);
+		break;
+	case MIG_LAYOUT_NPGM:
+		snprintf(buf, len, "add a '-- Down Migration' section to %s",
+		    file);
 		break;
 	case MIG_LAYOUT_FLYWAY:
 		if (m->repeatable)

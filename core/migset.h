@@ -1,7 +1,7 @@
 /*
  * migset.h - a migrations folder as an ordered list of migrations.
  *
- * Nine layouts are read, one per folder, found from the names and the
+ * Ten layouts are read, one per folder, found from the names and the
  * markers in the files:
  *   native        YYYYMMDD[_HHMMSS]_name.sql, ..._name_rollback.sql and an
  *                 optional ..._name.md (the documentation of the change)
@@ -12,7 +12,7 @@
  *   goose         NNNN_name.sql with "-- +goose Up" / "Down" annotations,
  *                 StatementBegin/End blocks, NO TRANSACTION; beside them
  *                 NNNN_name.go, a Go migration: a version migrated
- *                 cannot run (m->gocode), which up stops at
+ *                 cannot run (m->code), which up stops at
  *   dbmate        NNNN_name.sql with "-- migrate:up" / "-- migrate:down"
  *                 (option transaction:false)
  *   sql-migrate   NNNN_name.sql with "-- +migrate Up" / "Down" (option
@@ -22,6 +22,12 @@
  *   tern          N_name.sql, the rollback after a "---- create above /
  *                 drop below ----" line, "---- tern: disable-tx ----";
  *                 a file without them is tern's too in a tern folder
+ *   node-pg-migrate  NNNN_name.sql with "-- Up Migration" / "-- Down
+ *                 Migration" lines, each part in one transaction; named
+ *                 and ordered as native files; once one file has a Down
+ *                 line, every NNNN_name.sql is one (no markers: all up),
+ *                 and NNNN_name.js/.ts/.cjs/.mjs a JavaScript migration,
+ *                 which migrated cannot run (m->code)
  *   flyway        V<ver>__desc.sql, U<ver>__desc.sql (its rollback, paired
  *                 by version), R__desc.sql (repeatable: applied again when
  *                 its checksum changes, after every version, by
@@ -88,6 +94,7 @@ enum mig_layout {
 	MIG_LAYOUT_POP,		/* gobuffalo/pop, ory/x popx */
 	MIG_LAYOUT_SQLMIGRATE,	/* rubenv/sql-migrate */
 	MIG_LAYOUT_TERN,	/* jackc/tern */
+	MIG_LAYOUT_NPGM,	/* salsita/node-pg-migrate */
 };
 
 /* Who decides a script's transaction mode. */
@@ -188,9 +195,12 @@ struct migration {
 	char		 down_checksum[MIG_SHA256_HEX];	/* its rollback's,
 					   "" when none (migset_refresh()) */
 	char		*doc_path;	/* native .md, or NULL */
-	int		 gocode;	/* a goose Go migration (NNN_name.go):
-					   no SQL, which migrated cannot run;
-					   its up.text is "" */
+	const char	*code;		/* static: a migration in code, which
+					   migrated cannot run, its language:
+					   "Go" (goose's NNN_name.go),
+					   "JavaScript" (node-pg-migrate's
+					   .js, .ts ...); its up.text is "";
+					   NULL for SQL */
 	struct mig_script up;
 	struct mig_script down;
 };

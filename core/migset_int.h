@@ -27,6 +27,8 @@ int	mig_sqlmigrate_detect(const char *text);
 int	mig_atlas_notx(const char *text);
 /* tern's "---- create above / drop below ----" or disable-tx line? */
 int	mig_tern_detect(const char *text);
+/* node-pg-migrate's "-- Down Migration" line? */
+int	mig_npgm_detect(const char *text);
 /*
  * Split a file of a marker layout (m->up.text, the whole file) into its
  * up and down scripts (m->down.path set when it has a down section), as
@@ -38,6 +40,7 @@ int	mig_goose_split(struct migration *, struct merr *);
 int	mig_dbmate_split(struct migration *, struct merr *);
 int	mig_sqlmigrate_split(struct migration *, struct merr *);
 int	mig_tern_split(struct migration *, struct merr *);
+int	mig_npgm_split(struct migration *, struct merr *);
 /*
  * A Flyway file name: 1 when it is none (no V, U or R prefix followed by
  * a digit or "__"), 0 with *prefix 'V', 'U' or 'R', version (as Flyway

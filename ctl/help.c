@@ -61,12 +61,13 @@ static const struct ctl_help helps[] = {
 	{ "adopt", "adopt [--from TOOL] [--dry-run]",
 	  "take another tool's history as applied",
 	  "Read the history table of golang-migrate, goose, dbmate, Flyway,\n"
-	  "Diesel, Prisma, pop, sql-migrate, tern, Atlas or SQLx (TOOL) and\n"
-	  "record its applied versions as applied without running any SQL,\n"
-	  "in one transaction with one audit row.  Without --from, the only\n"
-	  "history in the database.  A dirty golang-migrate or SQLx version,\n"
-	  "a failed Flyway row or a part-way Atlas file is refused with the\n"
-	  "way out.  --dry-run shows what would be recorded.\n" },
+	  "Diesel, Prisma, pop, sql-migrate, tern, Atlas, SQLx or\n"
+	  "node-pg-migrate (TOOL) and record its applied versions as applied\n"
+	  "without running any SQL, in one transaction with one audit row.\n"
+	  "Without --from, the only history in the database.  A dirty\n"
+	  "golang-migrate or SQLx version, a failed Flyway row or a part-way\n"
+	  "Atlas file is refused with the way out.  --dry-run shows what\n"
+	  "would be recorded.\n" },
 	{ "baseline", "baseline VERSION [--dry-run] [--yes]",
 	  "count everything up to VERSION as applied",
 	  "For a database whose history is gone: record every enhancement up\n"

@@ -253,9 +253,12 @@ run_folder(FILE *out)
 	for (size_t i = 0; i < s.n; i++) {
 		struct migration *m = &s.v[i];
 
-		fprintf(out, "%s %s%s\n", m->version, m->id,
-		    m->repeatable ? " (repeatable)" : m->gocode ?
-		    " (Go: not run)" : "");
+		fprintf(out, "%s %s", m->version, m->id);
+		if (m->repeatable)
+			fprintf(out, " (repeatable)");
+		else if (m->code)
+			fprintf(out, " (%s: not run)", m->code);
+		fputc('\n', out);
 		rc |= (r = migset_prepare(m, &e)) == -1;
 		print_script(out, "up", &m->up, r, &e);
 		if (m->down.path == NULL) {

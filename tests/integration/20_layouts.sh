@@ -11,6 +11,7 @@
 # folders (Ory's): each version's PostgreSQL file, .autocommit.
 # sql-migrate's: sections, notransaction, a misspelt command refused.
 # tern's: the separator, disable-tx, a Go template refused.
+# node-pg-migrate's: its markers either way round, a JavaScript migration.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models
@@ -365,6 +366,70 @@ like "tern: create: the separator" "$(cat "$T/tern/011_add_tags.sql")" \
 rm -f "$T/tern/011_add_tags.sql"
 stop
 q "DROP TABLE users"	# 002 has no rollback: by hand, for the next layout
+
+# ---- node-pg-migrate (salsita/node-pg-migrate) ----
+# "-- Up Migration" / "-- Down Migration" in either order, a 17-digit UTC
+# prefix ordered as the time it is, an empty rollback; a JavaScript
+# migration stops up before anything runs; a rollback with no up marker
+# and SQL before the first marker refused where they stand.
+start node_pg_migrate
+round_trip node_pg_migrate 5
+is "node-pg-migrate: versions in its order (the UTC one is the oldest)" \
+    "$(q "SELECT string_agg(version, ' ' ORDER BY applied_at, version) FROM node_pg_migrate_versions")" \
+    "20200513070724505 1700000000000 1700000000100 1700000000200 1700000000400"
+is "node-pg-migrate: only the up sections ran (the rows, the column)" \
+    "$(q "SELECT count(*) FROM users WHERE handle = 'admin' AND email IS NULL")" 1
+out=$(ctl down --yes 2>&1)
+is "node-pg-migrate: down (the empty rollback): exit 0" "$?" 0
+is "node-pg-migrate: ... ran nothing, the comment stays" \
+    "$(q "SELECT obj_description('users'::regclass, 'pg_class')")" people
+out=$(ctl down --yes 2>&1)
+is "node-pg-migrate: down (the rollback written first): exit 0" "$?" 0
+is "node-pg-migrate: ... the column gone" \
+    "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'email' AND NOT attisdropped")" 0
+out=$(ctl up 2>&1)
+cp "$G/node_pg_migrate_js/migrations/1700000000300_backfill-email.js" \
+    "$T/node_pg_migrate/1700000000500_backfill-email.js"
+printf -- '-- Up Migration\nCREATE TABLE after_js (id int);\n-- Down Migration\nDROP TABLE after_js;\n' \
+    >"$T/node_pg_migrate/1700000000600_after-js.sql"
+out=$(ctl up 2>&1); rc=$?
+is "node-pg-migrate: a JavaScript migration pending: up exits 1" "$rc" 1
+like "node-pg-migrate: ... named" "$out" \
+    "cannot apply '1700000000500_backfill-email': it is a JavaScript migration \\(1700000000500_backfill-email.js\\), which migrated cannot run"
+like "node-pg-migrate: ... the way on" "$out" \
+    "node-pg-migrate up 1700000000500_backfill-email\\), record it with 'migratectl adopt --from node-pg-migrate'"
+is "node-pg-migrate: ... nothing ran" \
+    "$(q "SELECT to_regclass('after_js') IS NULL")" t
+rm "$T/node_pg_migrate/1700000000500_backfill-email.js"
+printf 'CREATE TABLE no_up (id int);\n\n-- Down Migration\nDROP TABLE no_up;\n' \
+    >"$T/node_pg_migrate/1700000000700_no-up.sql"
+out=$(ctl up 2>&1); rc=$?
+is "node-pg-migrate: a rollback and no up marker: up exits 1" "$rc" 1
+like "node-pg-migrate: ... named where it stands" "$out" \
+    "1700000000700_no-up.sql:3:1: a '-- Down Migration' line and no '-- Up Migration' line"
+is "node-pg-migrate: ... nothing ran" \
+    "$(q "SELECT to_regclass('after_js') IS NULL AND to_regclass('no_up') IS NULL")" t
+ok "node-pg-migrate: ... the daemon still answers" ctl status
+printf 'CREATE TABLE before_up (id int);\n-- Up Migration\nSELECT 1;\n-- Down Migration\n' \
+    >"$T/node_pg_migrate/1700000000700_no-up.sql"
+out=$(ctl up 2>&1); rc=$?
+is "node-pg-migrate: SQL before the first marker: up exits 1" "$rc" 1
+like "node-pg-migrate: ... named where it stands" "$out" \
+    "1700000000700_no-up.sql:1:1: node-pg-migrate never runs what comes before"
+rm "$T/node_pg_migrate/1700000000700_no-up.sql"
+out=$(ctl up 2>&1)
+is "node-pg-migrate: the rest applies" "$?" 0
+is "node-pg-migrate: ... after_js" "$(q "SELECT to_regclass('after_js') IS NOT NULL")" t
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/node_pg_migrate" create add_tags 2>&1)
+is "node-pg-migrate: create: exit 0" "$?" 0
+f=$(ls "$T/node_pg_migrate" | grep '_add_tags\.sql$')
+like "node-pg-migrate: create: now in ms" "$f" '^1[0-9]{12}_add_tags\.sql$'
+like "node-pg-migrate: create: its markers" "$(cat "$T/node_pg_migrate/$f")" \
+    '^-- Up Migration'
+rm -f "$T/node_pg_migrate/$f"
+out=$(ctl down --all --yes 2>&1)
+is "node-pg-migrate: down --all at the end: exit 0" "$?" 0
+stop
 
 # ---- Flyway ----
 start flyway

@@ -1,6 +1,6 @@
 # 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, pop (Ory's
 # popx and the older gobuffalo/pop), sql-migrate, tern, Atlas, SQLx,
-# Diesel and Prisma (their folders
+# node-pg-migrate, Diesel and Prisma (their folders
 # renamed as golang-migrate files, as migrated says) with a folder in that
 # tool's own layout (copies of
 # tests/golden/folder/<tool>,
@@ -554,6 +554,34 @@ is "sqlx: up ran the second only" "$(applied_runs "$DB")" \
 is "sqlx: ... its enum value added outside a transaction" \
     "$(qd "$DB" "SELECT count(*) FROM pg_enum WHERE enumlabel = 'happy'")" 1
 
+# ---- node-pg-migrate, --once --up: the golden folder, the first three
+# (in its order: the UTC-named one is the oldest) applied by
+# node-pg-migrate (the up sections, cut at its markers, and a row each in
+# pgmigrations, as its runner makes and fills it) ----
+DB=$(fresh npgm)
+folder node_pg_migrate "$T/npgm"
+# node-pg-migrate src/runner.ts ensureMigrationsTable
+qd "$DB" 'CREATE TABLE "public"."pgmigrations" (id SERIAL PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)'
+for f in 20200513070724505_older-utc 1700000000000_create-users \
+    1700000000100_seed; do
+	{ awk '{ l = tolower($0) }
+	    l ~ /^[ \t]*--[ \t-]*up[ \t]+migration/ { k = 1 }
+	    l ~ /^[ \t]*--[ \t-]*down[ \t]+migration/ { k = 0 } k' \
+	    "$T/npgm/$f.sql"
+	  echo ";INSERT INTO \"public\".\"pgmigrations\" (name, run_on) VALUES ('$f', NOW());"
+	} | psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
+done
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/npgm" --once --up 2>&1); rc=$?
+is "node-pg-migrate: --once --up exits 0" "$rc" 0
+like "node-pg-migrate: the three adopted" "$out" \
+    "tier 2: 3 versions adopted as applied, up to 1700000000100"
+unlike "node-pg-migrate: ... none without its file" "$out" "with no file"
+is "node-pg-migrate: up ran the rest only" "$(applied_runs "$DB")" \
+    "1700000000200_add-email 1700000000400_empty-down"
+is "node-pg-migrate: ... one admin row, not two" \
+    "$(qd "$DB" "SELECT count(*) FROM users WHERE handle = 'admin'")" 1
+
 # tern's files with no separator (irreversible ones) read as plain files
 # numbered 1..N: its schema_version counts for them
 DB=$(fresh tern_plain)
@@ -587,7 +615,7 @@ is "not tern: both files ran" "$(applied_runs "$DB")" \
     "20210425153745_create_history 20220419082412_mood_happy"
 
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
-    pop_legacy sql_migrate tern atlas atlas_baseline sqlx tern_plain \
+    pop_legacy sql_migrate tern atlas atlas_baseline sqlx npgm tern_plain \
     not_tern; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done

@@ -33,6 +33,7 @@ test_table_tool(void **state)
 	const char *more[] = { "version", "dirty", "note" };
 	const char *popx[] = { "version_self", "version" };
 	const char *gorp[] = { "applied_at", "id" };
+	const char *npgm[] = { "id", "name", "run_on" };
 	const char *sqlx[] = { "version", "description", "installed_on",
 	    "success", "checksum", "execution_time" };
 	const char *atlas[] = { "version", "description", "type", "applied",
@@ -70,6 +71,11 @@ test_table_tool(void **state)
 	/* SQLx's */
 	assert_int_equal(adopt_table_tool("_sqlx_migrations", sqlx, 6),
 	    ADOPT_SQLX);
+	/* node-pg-migrate's */
+	assert_int_equal(adopt_table_tool("pgmigrations", npgm, 3),
+	    ADOPT_NPGM);
+	assert_int_equal(adopt_table_tool("pgmigrations", npgm, 2),
+	    ADOPT_NONE);
 	/* tern's */
 	assert_int_equal(adopt_table_tool("schema_version", dbmate, 1),
 	    ADOPT_TERN);
@@ -163,6 +169,7 @@ test_tools(void **state)
 	assert_int_equal(adopt_tool_from_name("Flyway"), ADOPT_FLYWAY);
 	assert_int_equal(adopt_tool_from_name("goose"), ADOPT_GOOSE);
 	assert_int_equal(adopt_tool_from_name("dbmate"), ADOPT_DBMATE);
+	assert_int_equal(adopt_tool_from_name("node-pg-migrate"), ADOPT_NPGM);
 	assert_int_equal(adopt_tool_from_name("pop"), ADOPT_POP);
 	assert_int_equal(adopt_tool_from_name("sql-migrate"), ADOPT_SQLMIGRATE);
 	assert_int_equal(adopt_tool_from_name("tern"), ADOPT_TERN);

@@ -112,6 +112,15 @@ test_keys(void **state)
 	assert_int_equal(cmp(MIG_LAYOUT_DBMATE, "9", "10"), 1);
 	assert_int_equal(cmp(MIG_LAYOUT_DBMATE, "20230102150405",
 	    "20230102150406"), -1);
+	/* node-pg-migrate: ms, a 17-digit UTC prefix converted to them */
+	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "20200513070724505",
+	    "1589353644505"), 0);
+	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "20200513070724505",
+	    "1700000000000"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "19700101000000001", "1"), 0);
+	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "9", "10"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "20240101_120000",
+	    "20240101_120001"), -1);
 }
 
 /* goose's annotations, read as goose reads them. */
@@ -440,8 +449,21 @@ test_create_layouts(void **state)
 	assert_int_equal(migset_load(&s, dir, &e), 0);
 	assert_string_equal(s.v[1].version, "1.10");
 	migset_release(&s);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
+		unlink(p[i]);
 		free(p[i]);
+	}
+	del("V1_9__x.sql");
+	del("U1_9__x.sql");
+	/* node-pg-migrate in ms: now in ms, its markers, the same layout */
+	put("1700000000000_x.sql", "-- Up Migration\n-- Down Migration\n");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/1704294000000_add_y.sql"));
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_NPGM);
+	assert_non_null(s.v[1].down.path);
+	migset_release(&s);
+	free(p[0]);
 }
 
 /*

@@ -1,0 +1,1 @@
+// a script of the application's, no migration of this folder

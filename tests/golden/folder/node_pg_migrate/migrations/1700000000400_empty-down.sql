@@ -1,0 +1,3 @@
+-- Up Migration
+COMMENT ON TABLE users IS 'people';
+-- Down Migration

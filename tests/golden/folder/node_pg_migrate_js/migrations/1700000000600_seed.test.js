@@ -1,0 +1,1 @@
+// a test of the seed, no migration

@@ -1,0 +1,4 @@
+CREATE TABLE teams (id int);
+
+-- Down Migration
+DROP TABLE teams;
