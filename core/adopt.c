@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <jansson.h>
 #include <zlib.h>
 
 #include "adopt.h"
@@ -28,6 +29,8 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_ATLAS] = "atlas",
 	[ADOPT_SQLX] = "sqlx",
 	[ADOPT_NPGM] = "node-pg-migrate",
+	[ADOPT_SUPABASE] = "supabase",
+	[ADOPT_DRIZZLE] = "drizzle",
 };
 
 const char *
@@ -171,7 +174,7 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * ensureSchemaVersionTableExists, Atlas's ent schema of its revisions,
  * cmd/atlas/internal/migrate/ent/migrate/schema.go, SQLx's
  * sqlx-postgres/src/migrate.rs, node-pg-migrate's ensureMigrationsTable
- * in src/runner.ts).
+ * in src/runner.ts, drizzle-orm's pg-core dialect.ts migrate()).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -201,6 +204,8 @@ static const struct {
 	{ ADOPT_SQLX, "_sqlx_migrations", { "version", "description",
 	    "installed_on", "success", "checksum", "execution_time" } },
 	{ ADOPT_NPGM, "pgmigrations", { "id", "name", "run_on" } },
+	{ ADOPT_DRIZZLE, "__drizzle_migrations", { "id", "hash",
+	    "created_at" } },
 };
 
 static int
@@ -237,14 +242,16 @@ static const char detect_sql[] =
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
     "  AND NOT a.attisdropped"
-    " WHERE (n.nspname = current_schema() OR (n.nspname ="
-    "  'atlas_schema_revisions' AND c.relname = 'atlas_schema_revisions'))"
+    " WHERE (n.nspname = current_schema() OR (n.nspname, c.relname) IN"
+    "  (('atlas_schema_revisions', 'atlas_schema_revisions'),"
+    "  ('supabase_migrations', 'schema_migrations'),"
+    "  ('drizzle', '__drizzle_migrations')))"
     " AND c.relkind IN ('r', 'p')"
     " AND c.relname IN ('schema_migrations', 'goose_db_version',"
     "  'flyway_schema_history', '__diesel_schema_migrations',"
     "  '_prisma_migrations', 'schema_migration', 'gorp_migrations',"
     "  'schema_version', 'atlas_schema_revisions', '_sqlx_migrations',"
-    "  'pgmigrations')"
+    "  'pgmigrations', '__drizzle_migrations')"
     " ORDER BY c.relname, n.nspname, a.attnum";
 
 #define DETECT_COLS	16
@@ -267,6 +274,10 @@ detect_tool(PGresult *r, int i, int *next)
 	*next = k;
 	if (ours || k - i > DETECT_COLS)
 		return ADOPT_NONE;
+	/* the Supabase CLI's, in its schema, with whatever columns it grew */
+	if (!strcmp(schema, "supabase_migrations") &&
+	    !strcmp(name, "schema_migrations") && has_col(cols, n, "version"))
+		return ADOPT_SUPABASE;
 	return adopt_table_tool(name, cols, n);
 }
 
@@ -563,24 +574,94 @@ tern_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 }
 
 /*
- * node-pg-migrate's: the names, file stems; the version is the number
- * they start with, as the folder's (with a native "_HHMMSS"); a name
- * without one is kept whole (a version with no file).
+ * A file stem's version, as the folder reads it: the number it starts
+ * with (with a native "_HHMMSS"); a stem without one is kept whole (a
+ * version with no file).
  */
+static int
+stem_set(struct adopt_hist *h, const char *stem, struct merr *e)
+{
+	size_t d = strspn(stem, "0123456789");
+	char v[MIG_VERSION_MAX];
+
+	if (d > 0 && stem[d] == '_' && strspn(stem + d + 1, "0123456789") ==
+	    6 && stem[d + 7] == '_' && stem[d + 8] != '\0')
+		d += 7;
+	if (d == 0 || stem[d] != '_')
+		d = strlen(stem);
+	snprintf(v, sizeof(v), "%.*s", (int)d, stem);
+	return hist_set(h, v, 1, e);
+}
+
+/* node-pg-migrate's: the names, file stems */
 static int
 npgm_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 {
-	const char *name = PQgetvalue(r, i, 0);
-	size_t d = strspn(name, "0123456789");
-	char v[MIG_VERSION_MAX];
+	return stem_set(h, PQgetvalue(r, i, 0), e);
+}
 
-	if (d > 0 && name[d] == '_' && strspn(name + d + 1, "0123456789") ==
-	    6 && name[d + 7] == '_' && name[d + 8] != '\0')
-		d += 7;
-	if (d == 0 || name[d] != '_')
-		d = strlen(name);
-	snprintf(v, sizeof(v), "%.*s", (int)d, name);
-	return hist_set(h, v, 1, e);
+static int
+drizzle_journal_error(struct merr *e, const char *path, const char *why)
+{
+	merr_set(e, MERR_STATE, "cannot adopt Drizzle's history: %s: %s",
+	    path, why);
+	merr_detail(e, "drizzle-kit runs the journal's entries newer than "
+	    "the newest row of its table: without the journal, which files "
+	    "it ran cannot be told");
+	merr_hint(e, "put drizzle-kit's meta/_journal.json back in the "
+	    "migrations folder, or record what is applied with 'migratectl "
+	    "baseline VERSION'");
+	return -1;
+}
+
+/*
+ * Drizzle (pg-core dialect.ts migrate()): the journal's entries whose
+ * "when" is at most the newest row's created_at (none: nothing) ran.
+ */
+static int
+read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
+    struct merr *e)
+{
+	json_t *j, *ent, *when, *tag;
+	json_error_t je;
+	PGresult *r;
+	long long last = -1;
+	char *path;
+	size_t i;
+	int rc = 0;
+
+	if (src_query(d, &h->src, "SELECT coalesce(created_at, 0) FROM ",
+	    " ORDER BY created_at DESC LIMIT 1", &r, e) == -1)
+		return -1;
+	if (PQntuples(r) == 1)
+		last = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if (last < 0)
+		return 0;
+	if (asprintf(&path, "%s/meta/_journal.json", dir) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if ((j = json_load_file(path, 0, &je)) == NULL ||
+	    !json_is_array(json_object_get(j, "entries"))) {
+		rc = drizzle_journal_error(e, path, j ? "no \"entries\"" :
+		    je.text);
+		goto out;
+	}
+	json_array_foreach(json_object_get(j, "entries"), i, ent) {
+		when = json_object_get(ent, "when");
+		tag = json_object_get(ent, "tag");
+		if (!json_is_integer(when) || !json_is_string(tag)) {
+			rc = drizzle_journal_error(e, path, "an entry without "
+			    "\"when\" and \"tag\"");
+			break;
+		}
+		if (json_integer_value(when) <= last &&
+		    (rc = stem_set(h, json_string_value(tag), e)) == -1)
+			break;
+	}
+out:
+	json_decref(j);
+	free(path);
+	return rc;
 }
 
 /* dbmate's and Diesel's: the set of applied versions */
@@ -681,8 +762,8 @@ prisma_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 }
 
 int
-adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
-    struct merr *e)
+adopt_read(struct db *d, const struct adopt_src *s, const char *dir,
+    struct adopt_hist *h, struct merr *e)
 {
 	int rc;
 
@@ -694,9 +775,11 @@ adopt_read(struct db *d, const struct adopt_src *s, struct adopt_hist *h,
 	case ADOPT_TERN:
 		rc = read_rows(d, h, "SELECT version FROM ", "", tern_row, e);
 		break;
+	case ADOPT_DRIZZLE: rc = read_drizzle(d, h, dir, e); break;
 	case ADOPT_DBMATE:
 	case ADOPT_DIESEL:
 	case ADOPT_POP:
+	case ADOPT_SUPABASE:
 		rc = read_rows(d, h, "SELECT version FROM ",
 		    " ORDER BY version", version_row, e);
 		break;

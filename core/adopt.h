@@ -50,6 +50,14 @@
  *                   migration, which sqlx refuses to go past) is refused.
  *   node-pg-migrate pgmigrations(id, name, run_on): the set of applied
  *                   names, file stems, each its version (its number).
+ *   Supabase CLI    supabase_migrations.schema_migrations(version,
+ *                   statements, name, ...: whatever columns it grew):
+ *                   the set of versions.
+ *   Drizzle         drizzle.__drizzle_migrations(id, hash, created_at):
+ *                   drizzle-kit runs the journal's (meta/_journal.json)
+ *                   entries whose "when" is after the newest row's
+ *                   created_at: the others are applied (their tags' file
+ *                   versions); read with the folder's journal.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect() (Atlas's also in its own schema,
@@ -98,6 +106,8 @@ enum adopt_tool {
 	ADOPT_ATLAS,
 	ADOPT_SQLX,
 	ADOPT_NPGM,
+	ADOPT_SUPABASE,
+	ADOPT_DRIZZLE,
 	ADOPT_NTOOLS
 };
 
@@ -109,7 +119,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	12
+#define ADOPT_MAX_FOUND	14
 
 struct adopt_repeatable {
 	char	*script;
@@ -158,7 +168,8 @@ enum adopt_tool adopt_table_tool(const char *name, const char *const *cols,
 int	adopt_detect(struct db *, const struct config *,
 	    struct adopt_src found[ADOPT_MAX_FOUND], size_t *nfound,
 	    struct merr *);
-int	adopt_read(struct db *, const struct adopt_src *,
+/* dir: the migrations folder (Drizzle's journal is in it) */
+int	adopt_read(struct db *, const struct adopt_src *, const char *dir,
 	    struct adopt_hist *, struct merr *);
 void	adopt_hist_release(struct adopt_hist *);
 

@@ -270,7 +270,8 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	if (from && (want = adopt_tool_from_name(from)) == ADOPT_NONE)
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
 		    "golang-migrate, goose, dbmate, flyway, diesel, prisma, "
-		    "pop, sql-migrate, tern, atlas, sqlx or node-pg-migrate",
+		    "pop, sql-migrate, tern, atlas, sqlx, node-pg-migrate, "
+		    "supabase or drizzle",
 		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
@@ -310,7 +311,9 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	    "_prisma_migrations, schema_migration (pop), "
 	    "gorp_migrations (sql-migrate), schema_version (tern), "
 	    "atlas_schema_revisions (Atlas, also in its own schema), "
-	    "_sqlx_migrations (SQLx) and pgmigrations (node-pg-migrate)%s%s",
+	    "_sqlx_migrations (SQLx), pgmigrations (node-pg-migrate), "
+	    "supabase_migrations.schema_migrations (Supabase) and "
+	    "__drizzle_migrations (Drizzle, also in schema drizzle)%s%s",
 	    n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");
@@ -377,7 +380,7 @@ mstate_first(struct mstate *s, struct migrate_result *res, struct merr *e)
 		return -1;
 	if (src.tool == ADOPT_NONE)
 		return 0;
-	if (adopt_read(s->env->db, &src, &h, e) == -1)
+	if (adopt_read(s->env->db, &src, s->set->dir, &h, e) == -1)
 		return -1;
 	rc = adopt_take(s, &h, 0, res, e);
 	adopt_hist_release(&h);
@@ -440,7 +443,8 @@ mstate_as_adopted(struct mstate *s, struct migrate_result *res,
 	if (adopt_choose(s, NULL, 1, &src, &why) == 0 &&
 	    src.tool == ADOPT_NONE)
 		return 0;
-	if (why.code == 0 && adopt_read(s->env->db, &src, &h, &why) == 0) {
+	if (why.code == 0 && adopt_read(s->env->db, &src, s->set->dir, &h,
+	    &why) == 0) {
 		if ((rc = adopt_map(s->set, &h, &m, e)) == 0) {
 			notice_set(res, &h, &m);
 			rc = assume(s, &h, &m, res, e);
@@ -478,7 +482,7 @@ migrate_adopt(const struct mig_env *env, const char *from,
 	if (s.trk.legacy && !o->dry_run && upgrade(&s, e) == -1)
 		goto out;
 	if (adopt_choose(&s, from, 0, &src, e) == -1 ||
-	    adopt_read(env->db, &src, &h, e) == -1)
+	    adopt_read(env->db, &src, s.set->dir, &h, e) == -1)
 		goto out;
 	rc = adopt_take(&s, &h, o->dry_run, res, e);
 	adopt_hist_release(&h);

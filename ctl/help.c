@@ -61,9 +61,10 @@ static const struct ctl_help helps[] = {
 	{ "adopt", "adopt [--from TOOL] [--dry-run]",
 	  "take another tool's history as applied",
 	  "Read the history table of golang-migrate, goose, dbmate, Flyway,\n"
-	  "Diesel, Prisma, pop, sql-migrate, tern, Atlas, SQLx or\n"
-	  "node-pg-migrate (TOOL) and record its applied versions as applied\n"
-	  "without running any SQL, in one transaction with one audit row.\n"
+	  "Diesel, Prisma, pop, sql-migrate, tern, Atlas, SQLx,\n"
+	  "node-pg-migrate, Supabase or Drizzle (TOOL) and record its applied\n"
+	  "versions as applied without running any SQL, in one transaction\n"
+	  "with one audit row.\n"
 	  "Without --from, the only history in the database.  A dirty\n"
 	  "golang-migrate or SQLx version, a failed Flyway row or a part-way\n"
 	  "Atlas file is refused with the way out.  --dry-run shows what\n"

@@ -1,6 +1,6 @@
 # 54_adopt_layouts.sh - switching from goose, dbmate, Flyway, pop (Ory's
 # popx and the older gobuffalo/pop), sql-migrate, tern, Atlas, SQLx,
-# node-pg-migrate, Diesel and Prisma (their folders
+# node-pg-migrate, the Supabase CLI, Drizzle, Diesel and Prisma (their folders
 # renamed as golang-migrate files, as migrated says) with a folder in that
 # tool's own layout (copies of
 # tests/golden/folder/<tool>,
@@ -582,6 +582,81 @@ is "node-pg-migrate: up ran the rest only" "$(applied_runs "$DB")" \
 is "node-pg-migrate: ... one admin row, not two" \
     "$(qd "$DB" "SELECT count(*) FROM users WHERE handle = 'admin'")" 1
 
+# ---- the Supabase CLI, --once --up: plain timestamped files, the first
+# two applied by it and recorded in supabase_migrations.schema_migrations
+# as its history.go makes it (a later column the table grew too) ----
+DB=$(fresh supabase)
+S=$T/supabase; rm -rf "$S"; mkdir -p "$S"
+printf 'create table if not exists sb_profiles (id int primary key);\n' \
+    >"$S/20230101000000_profiles.sql"
+printf "insert into sb_profiles values (1);\n" >"$S/20230102000000_seed.sql"
+printf 'create table sb_posts (id int);\n' >"$S/20230103000000_posts.sql"
+for f in 20230101000000_profiles 20230102000000_seed; do
+	psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" -f "$S/$f.sql" >/dev/null
+done
+qd "$DB" 'CREATE SCHEMA IF NOT EXISTS supabase_migrations'
+qd "$DB" 'CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY)'
+qd "$DB" 'ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS statements text[]'
+qd "$DB" 'ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text'
+qd "$DB" 'ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS created_by text'
+qd "$DB" "INSERT INTO supabase_migrations.schema_migrations(version, name, statements) VALUES ('20230101000000', 'profiles', ARRAY['create table if not exists sb_profiles (id int primary key)']), ('20230102000000', 'seed', ARRAY['insert into sb_profiles values (1)'])"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$S" --once --up 2>&1); rc=$?
+is "supabase: --once --up exits 0" "$rc" 0
+like "supabase: the two adopted" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 20230102000000"
+is "supabase: up ran the third only" "$(applied_runs "$DB")" \
+    "20230103000000_posts"
+is "supabase: ... the seed row once" \
+    "$(qd "$DB" "SELECT count(*) FROM sb_profiles")" 1
+
+# ---- Drizzle, --once --up: drizzle-kit's files and journal
+# (meta/_journal.json), the first two run by its migrator: the newest
+# row's created_at is the second entry's "when" ----
+DB=$(fresh drizzle)
+Z=$T/drizzle; rm -rf "$Z"; mkdir -p "$Z/meta"
+printf 'CREATE TABLE "dz_users" (\n\t"id" serial PRIMARY KEY NOT NULL,\n\t"email" text\n);\n--> statement-breakpoint\nCREATE UNIQUE INDEX "dz_users_email_idx" ON "dz_users" USING btree ("email");' \
+    >"$Z/0000_bitter_wolverine.sql"
+printf "INSERT INTO \"dz_users\" (\"email\") VALUES ('a@example.com');" \
+    >"$Z/0001_seed_admin.sql"
+printf 'ALTER TABLE "dz_users" ADD COLUMN "name" text;' \
+    >"$Z/0002_clever_name.sql"
+cat >"$Z/meta/_journal.json" <<'JSON'
+{
+  "version": "7",
+  "dialect": "postgresql",
+  "entries": [
+    { "idx": 0, "version": "7", "when": 1700000000000, "tag": "0000_bitter_wolverine", "breakpoints": true },
+    { "idx": 1, "version": "7", "when": 1700000100000, "tag": "0001_seed_admin", "breakpoints": true },
+    { "idx": 2, "version": "7", "when": 1700000200000, "tag": "0002_clever_name", "breakpoints": true }
+  ]
+}
+JSON
+qd "$DB" 'CREATE SCHEMA IF NOT EXISTS "drizzle"'
+qd "$DB" 'CREATE TABLE IF NOT EXISTS "drizzle"."__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)'
+for f in 0000_bitter_wolverine:1700000000000 0001_seed_admin:1700000100000; do
+	{ sed 's/^--> statement-breakpoint$/;/' "$Z/${f%%:*}.sql"
+	  echo ";INSERT INTO \"drizzle\".\"__drizzle_migrations\" (\"hash\", \"created_at\") VALUES ('$(sha256sum <"$Z/${f%%:*}.sql" | cut -d' ' -f1)', ${f##*:});"
+	} | psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" >/dev/null
+done
+mv "$Z/meta" "$Z/meta.away"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$Z" --once --up 2>&1); rc=$?
+is "drizzle: no journal: exit 1" "$rc" 1
+like "drizzle: ... named" "$out" \
+    "cannot adopt Drizzle's history: $Z/meta/_journal.json"
+is "drizzle: ... nothing ran" "$(applied_runs "$DB")" ""
+mv "$Z/meta.away" "$Z/meta"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$Z" --once --up 2>&1); rc=$?
+is "drizzle: --once --up exits 0" "$rc" 0
+like "drizzle: the two in the journal up to its newest row adopted" "$out" \
+    "tier 2: 2 versions adopted as applied, up to 0001"
+is "drizzle: up ran the third only" "$(applied_runs "$DB")" \
+    "0002_clever_name"
+is "drizzle: ... one row, the column added" \
+    "$(qd "$DB" "SELECT count(*) FROM dz_users WHERE name IS NULL")" 1
+
 # tern's files with no separator (irreversible ones) read as plain files
 # numbered 1..N: its schema_version counts for them
 DB=$(fresh tern_plain)
@@ -615,7 +690,7 @@ is "not tern: both files ran" "$(applied_runs "$DB")" \
     "20210425153745_create_history 20220419082412_mood_happy"
 
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
-    pop_legacy sql_migrate tern atlas atlas_baseline sqlx npgm tern_plain \
-    not_tern; do
+    pop_legacy sql_migrate tern atlas atlas_baseline sqlx npgm supabase \
+    drizzle tern_plain not_tern; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done

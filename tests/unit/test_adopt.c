@@ -34,6 +34,7 @@ test_table_tool(void **state)
 	const char *popx[] = { "version_self", "version" };
 	const char *gorp[] = { "applied_at", "id" };
 	const char *npgm[] = { "id", "name", "run_on" };
+	const char *drizzle[] = { "created_at", "hash", "id" };
 	const char *sqlx[] = { "version", "description", "installed_on",
 	    "success", "checksum", "execution_time" };
 	const char *atlas[] = { "version", "description", "type", "applied",
@@ -75,6 +76,11 @@ test_table_tool(void **state)
 	assert_int_equal(adopt_table_tool("pgmigrations", npgm, 3),
 	    ADOPT_NPGM);
 	assert_int_equal(adopt_table_tool("pgmigrations", npgm, 2),
+	    ADOPT_NONE);
+	/* Drizzle's (the Supabase CLI's is known by its schema) */
+	assert_int_equal(adopt_table_tool("__drizzle_migrations", drizzle, 3),
+	    ADOPT_DRIZZLE);
+	assert_int_equal(adopt_table_tool("schema_migrations", npgm, 3),
 	    ADOPT_NONE);
 	/* tern's */
 	assert_int_equal(adopt_table_tool("schema_version", dbmate, 1),
@@ -170,6 +176,8 @@ test_tools(void **state)
 	assert_int_equal(adopt_tool_from_name("goose"), ADOPT_GOOSE);
 	assert_int_equal(adopt_tool_from_name("dbmate"), ADOPT_DBMATE);
 	assert_int_equal(adopt_tool_from_name("node-pg-migrate"), ADOPT_NPGM);
+	assert_int_equal(adopt_tool_from_name("Supabase"), ADOPT_SUPABASE);
+	assert_int_equal(adopt_tool_from_name("drizzle"), ADOPT_DRIZZLE);
 	assert_int_equal(adopt_tool_from_name("pop"), ADOPT_POP);
 	assert_int_equal(adopt_tool_from_name("sql-migrate"), ADOPT_SQLMIGRATE);
 	assert_int_equal(adopt_tool_from_name("tern"), ADOPT_TERN);
