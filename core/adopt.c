@@ -314,6 +314,135 @@ adopt_detect(struct db *d, const struct config *cfg,
 	return 0;
 }
 
+/* ---- histories migrated cannot read ---- */
+
+/*
+ * Tools whose migrations are no SQL files (or not files of a layout
+ * migrated reads), known by their table's name, schema (NULL: the current
+ * one) and the columns it has at least (Knex's knex_migrations, Alembic's
+ * alembic_version, Django's django_migrations, Ecto's
+ * schema_migrations(version, inserted_at), ...).
+ */
+static const struct {
+	const char	*tool;
+	const char	*schema;
+	const char	*name;
+	const char	*cols[4];	/* NULL-terminated */
+} foreign[] = {
+	{ "Knex", NULL, "knex_migrations", { "name", "batch",
+	    "migration_time" } },
+	{ "Alembic", NULL, "alembic_version", { "version_num" } },
+	{ "Django", NULL, "django_migrations", { "app", "name", "applied" } },
+	{ "Ecto", NULL, "schema_migrations", { "version", "inserted_at" } },
+	{ "Sequelize", NULL, "SequelizeMeta", { "name" } },
+	{ "TypeORM", NULL, "migrations", { "timestamp", "name" } },
+	{ "Laravel", NULL, "migrations", { "migration", "batch" } },
+	{ "MikroORM", NULL, "mikro_orm_migrations", { "name",
+	    "executed_at" } },
+	{ "Liquibase", NULL, "databasechangelog", { "id", "author",
+	    "filename" } },
+	{ "Entity Framework", NULL, "__EFMigrationsHistory", {
+	    "MigrationId", "ProductVersion" } },
+	{ "Doctrine", NULL, "doctrine_migration_versions", { "version",
+	    "executed_at" } },
+	{ "Phinx", NULL, "phinxlog", { "version", "migration_name" } },
+	{ "Kysely", NULL, "kysely_migration", { "name", "timestamp" } },
+	{ "postgrator", NULL, "schemaversion", { "version", "name", "md5" } },
+	{ "Sqitch", "sqitch", "changes", { "change_id", "change" } },
+	{ "graphile-migrate", "graphile_migrate", "migrations", { "hash",
+	    "filename" } },
+};
+
+static const char foreign_sql[] =
+    "SELECT n.nspname, c.relname, a.attname"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
+    "  AND NOT a.attisdropped"
+    " WHERE c.relkind IN ('r', 'p') AND (n.nspname = current_schema()"
+    "  OR (n.nspname, c.relname) IN (('sqitch', 'changes'),"
+    "  ('graphile_migrate', 'migrations')))"
+    " AND c.relname IN ('knex_migrations', 'alembic_version',"
+    "  'django_migrations', 'schema_migrations', 'SequelizeMeta',"
+    "  'migrations', 'mikro_orm_migrations', 'databasechangelog',"
+    "  '__EFMigrationsHistory', 'doctrine_migration_versions', 'phinxlog',"
+    "  'kysely_migration', 'schemaversion', 'changes')"
+    " ORDER BY n.nspname, c.relname, a.attnum";
+
+/* Rows [i, *next) are one table's: its foreign[] entry, or -1. */
+static int
+foreign_of(PGresult *r, int i, int *next)
+{
+	const char *schema = PQgetvalue(r, i, 0), *name = PQgetvalue(r, i, 1);
+	const char *cols[DETECT_COLS];
+	size_t n = 0, k, c;
+	int j;
+
+	for (j = i; j < PQntuples(r) && !strcmp(PQgetvalue(r, j, 0), schema)
+	    && !strcmp(PQgetvalue(r, j, 1), name); j++)
+		if (n < DETECT_COLS)
+			cols[n++] = PQgetvalue(r, j, 2);
+	*next = j;
+	for (k = 0; k < sizeof(foreign) / sizeof(foreign[0]); k++) {
+		if (strcmp(foreign[k].name, name) || (foreign[k].schema &&
+		    strcmp(foreign[k].schema, schema)))
+			continue;
+		for (c = 0; foreign[k].cols[c] && has_col(cols, n,
+		    foreign[k].cols[c]); c++)
+			;
+		if (foreign[k].cols[c] == NULL)
+			return (int)k;
+	}
+	return -1;
+}
+
+/* Does the table hold a row? */
+static int
+foreign_rows(struct db *d, const char *schema, const char *name, int *any,
+    struct merr *e)
+{
+	char *q = quote_qualified(schema, name), *sql = NULL;
+	PGresult *r;
+	int rc;
+
+	if (q == NULL || asprintf(&sql, "SELECT EXISTS (SELECT FROM %s)", q) ==
+	    -1) {
+		free(q);
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	rc = db_query(d, sql, 0, NULL, &r, e);
+	free(sql);
+	free(q);
+	if (rc == 0) {
+		*any = PQgetvalue(r, 0, 0)[0] == 't';
+		PQclear(r);
+	}
+	return rc;
+}
+
+int
+adopt_foreign(struct db *d, struct adopt_foreign *out, int *found,
+    struct merr *e)
+{
+	PGresult *r;
+	int next, k, any = 0, rc = 0;
+
+	*found = 0;
+	if (db_query(d, foreign_sql, 0, NULL, &r, e) == -1)
+		return -1;
+	for (int i = 0; rc == 0 && !*found && i < PQntuples(r); i = next) {
+		if ((k = foreign_of(r, i, &next)) < 0 ||
+		    (rc = foreign_rows(d, PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1), &any, e)) == -1 || !any)
+			continue;
+		*found = 1;
+		out->tool = foreign[k].tool;
+		snprintf(out->table, sizeof(out->table), "%s.%s",
+		    PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+	}
+	PQclear(r);
+	return rc;
+}
+
 /* ---- reading ---- */
 
 void

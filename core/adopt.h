@@ -168,6 +168,23 @@ enum adopt_tool adopt_table_tool(const char *name, const char *const *cols,
 int	adopt_detect(struct db *, const struct config *,
 	    struct adopt_src found[ADOPT_MAX_FOUND], size_t *nfound,
 	    struct merr *);
+/*
+ * A history migrated cannot read: Knex's, Alembic's, Django's, Ecto's,
+ * Sequelize's, TypeORM's, Laravel's, MikroORM's, Liquibase's, Entity
+ * Framework's, Doctrine's, Phinx's, Kysely's, postgrator's, Sqitch's or
+ * graphile-migrate's table, known by name (and schema) and the columns it
+ * has at least, with a row in it.  Whether such a tool ran the folder's
+ * files cannot be told: a first run refuses (migadopt.c) until
+ * 'baseline' says what is applied.
+ */
+struct adopt_foreign {
+	const char	*tool;		/* static: "Knex" */
+	char		 table[160];	/* schema.table */
+};
+
+int	adopt_foreign(struct db *, struct adopt_foreign *, int *found,
+	    struct merr *);
+
 /* dir: the migrations folder (Drizzle's journal is in it) */
 int	adopt_read(struct db *, const struct adopt_src *, const char *dir,
 	    struct adopt_hist *, struct merr *);

@@ -258,6 +258,35 @@ fits_folder(enum adopt_tool t, const struct migset *set)
 	return 1;
 }
 
+/*
+ * No history to adopt, and migrated has none: a folder of files and a
+ * history no tool migrated reads (Knex's, Alembic's ...) is refused, as
+ * Flyway refuses a schema with no history of its own, until 'baseline'
+ * says what of the folder is applied.
+ */
+static int
+foreign_refused(const struct mstate *s, struct merr *e)
+{
+	struct adopt_foreign f;
+	int found;
+
+	if (s->set->n == 0)
+		return 0;
+	if (adopt_foreign(s->env->db, &f, &found, e) == -1)
+		return -1;
+	if (!found)
+		return 0;
+	merr_set(e, MERR_STATE, "the database holds %s's history (%s), which "
+	    "migrated cannot read: whether the folder's files ran here "
+	    "cannot be told", f.tool, f.table);
+	merr_detail(e, "running them again could repeat what they did or "
+	    "stop half-way on what they made");
+	merr_hint(e, "record what is applied with 'migratectl baseline "
+	    "VERSION' (the newest version that ran here; 'baseline 0' when "
+	    "none of the folder's files did), then run again");
+	return -1;
+}
+
 static int
 adopt_choose(struct mstate *s, const char *from, int quiet,
     struct adopt_src *out, struct merr *e)
@@ -295,7 +324,7 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	}
 	out->tool = ADOPT_NONE;
 	if (quiet && n == 0)
-		return 0;
+		return foreign_refused(s, e);
 	if (n > 1 && want == ADOPT_NONE) {
 		merr_set(e, MERR_STATE, "found the histories of %zu tools: %s",
 		    n, names);

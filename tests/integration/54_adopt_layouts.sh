@@ -657,6 +657,57 @@ is "drizzle: up ran the third only" "$(applied_runs "$DB")" \
 is "drizzle: ... one row, the column added" \
     "$(qd "$DB" "SELECT count(*) FROM dz_users WHERE name IS NULL")" 1
 
+# ---- a history migrated cannot read (Knex's, Ecto's): the first run
+# refuses, nothing runs, until baseline says what is applied; an empty
+# one is no history ----
+DB=$(fresh knex)
+K=$T/knex; rm -rf "$K"; mkdir -p "$K"
+printf 'create table kx_users (id int);\n' >"$K/20240101_120000_users.sql"
+printf "create table kx_posts (id int);\n" >"$K/20240102_120000_posts.sql"
+# knex/lib/migrations/migrate/table-creator.js
+qd "$DB" 'create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz)'
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$K" --once --up 2>&1); rc=$?
+is "knex, empty: --once --up exits 0" "$rc" 0
+is "knex, empty: both ran" "$(applied_runs "$DB")" \
+    "20240101_120000_users 20240102_120000_posts"
+DB=$(fresh knex)
+qd "$DB" 'create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz)'
+qd "$DB" "insert into knex_migrations (name, batch, migration_time) values ('20240101120000_users.js', 1, now())"
+qd "$DB" 'create table kx_users (id int)'
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$K" --check 2>&1); rc=$?
+like "knex: --check says the first run will refuse" "$out" \
+    "its first run will refuse another tool's: the database holds Knex's history \\(public.knex_migrations\\)"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$K" --once --up 2>&1); rc=$?
+is "knex: --once --up exits 1" "$rc" 1
+like "knex: ... named" "$out" \
+    "the database holds Knex's history \\(public.knex_migrations\\), which migrated cannot read"
+like "knex: ... the way out" "$out" "migratectl baseline VERSION"
+is "knex: ... nothing ran" "$(qd "$DB" "SELECT to_regclass('kx_posts') IS NULL")" t
+start "$DB" "$K"
+out=$(ctl up 2>&1); rc=$?
+is "knex: up through the daemon: exit 1" "$rc" 1
+like "knex: ... the same refusal" "$out" "holds Knex's history"
+out=$(ctl baseline 20240101_120000 --yes 2>&1)
+is "knex: baseline of the one that ran: exit 0" "$?" 0
+out=$(ctl up 2>&1)
+is "knex: then up: exit 0" "$?" 0
+is "knex: ... the second only ran" "$(applied_runs "$DB")" \
+    "20240102_120000_posts"
+stop
+# Ecto's schema_migrations(version, inserted_at) is no dbmate table
+DB=$(fresh ecto)
+qd "$DB" 'CREATE TABLE schema_migrations (version bigint PRIMARY KEY, inserted_at timestamp(0))'
+qd "$DB" "INSERT INTO schema_migrations VALUES (20240101120000, now())"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$K" --once --up 2>&1); rc=$?
+is "ecto: --once --up exits 1" "$rc" 1
+like "ecto: ... named" "$out" \
+    "the database holds Ecto's history \\(public.schema_migrations\\)"
+is "ecto: ... nothing ran" "$(applied_runs "$DB")" ""
+
 # tern's files with no separator (irreversible ones) read as plain files
 # numbered 1..N: its schema_version counts for them
 DB=$(fresh tern_plain)
@@ -691,6 +742,6 @@ is "not tern: both files ran" "$(applied_runs "$DB")" \
 
 for d in goose goose_once dbmate dbmate_once flyway diesel prisma pop \
     pop_legacy sql_migrate tern atlas atlas_baseline sqlx npgm supabase \
-    drizzle tern_plain not_tern; do
+    drizzle knex ecto tern_plain not_tern; do
 	qd "$TESTDB" "DROP DATABASE IF EXISTS \"${TESTDB}_$d\"" >/dev/null
 done
