@@ -734,41 +734,53 @@ drizzle_journal_error(struct merr *e, const char *path, const char *why)
 {
 	merr_set(e, MERR_STATE, "cannot adopt Drizzle's history: %s: %s",
 	    path, why);
-	merr_detail(e, "drizzle-kit runs the journal's entries newer than "
-	    "the newest row of its table: without the journal, which files "
-	    "it ran cannot be told");
+	merr_detail(e, "each row of its table names a journal entry by its "
+	    "time: without the journal, which files it ran cannot be told");
 	merr_hint(e, "put drizzle-kit's meta/_journal.json back in the "
 	    "migrations folder, or record what is applied with 'migratectl "
 	    "baseline VERSION'");
 	return -1;
 }
 
+/* Is t among the rows' created_at (column 0 of r)? */
+static int
+drizzle_ran(PGresult *r, long long t)
+{
+	for (int i = 0; i < PQntuples(r); i++)
+		if (strtoll(PQgetvalue(r, i, 0), NULL, 10) == t)
+			return 1;
+	return 0;
+}
+
 /*
- * Drizzle (pg-core dialect.ts migrate()): the journal's entries whose
- * "when" is at most the newest row's created_at (none: nothing) ran.
+ * Drizzle (drizzle-orm migrator.ts, pg-core dialect.ts migrate()): each
+ * run of a journal entry left a row whose created_at is the entry's
+ * "when": the entries with such a row ran (their tags' file versions).
+ * drizzle-kit itself compares the newest row only, and passes over for
+ * ever an entry whose "when" is older (a branch merged late, as in kan's
+ * journal): such an entry never ran and is pending here.
  */
 static int
 read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
     struct merr *e)
 {
-	json_t *j, *ent, *when, *tag;
+	json_t *j = NULL, *ent, *when, *tag;
 	json_error_t je;
 	PGresult *r;
-	long long last = -1;
-	char *path;
+	char *path = NULL;
 	size_t i;
 	int rc = 0;
 
-	if (src_query(d, &h->src, "SELECT coalesce(created_at, 0) FROM ",
-	    " ORDER BY created_at DESC LIMIT 1", &r, e) == -1)
+	if (src_query(d, &h->src, "SELECT created_at FROM ",
+	    " WHERE created_at IS NOT NULL", &r, e) == -1)
 		return -1;
-	if (PQntuples(r) == 1)
-		last = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	if (last < 0)
-		return 0;
-	if (asprintf(&path, "%s/meta/_journal.json", dir) == -1)
-		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (PQntuples(r) == 0)
+		goto out;
+	if (asprintf(&path, "%s/meta/_journal.json", dir) == -1) {
+		path = NULL;
+		rc = merr_set(e, MERR_NOMEM, "out of memory");
+		goto out;
+	}
 	if ((j = json_load_file(path, 0, &je)) == NULL ||
 	    !json_is_array(json_object_get(j, "entries"))) {
 		rc = drizzle_journal_error(e, path, j ? "no \"entries\"" :
@@ -783,11 +795,12 @@ read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
 			    "\"when\" and \"tag\"");
 			break;
 		}
-		if (json_integer_value(when) <= last &&
+		if (drizzle_ran(r, json_integer_value(when)) &&
 		    (rc = stem_set(h, json_string_value(tag), e)) == -1)
 			break;
 	}
 out:
+	PQclear(r);
 	json_decref(j);
 	free(path);
 	return rc;

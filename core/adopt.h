@@ -54,10 +54,9 @@
  *                   statements, name, ...: whatever columns it grew):
  *                   the set of versions.
  *   Drizzle         drizzle.__drizzle_migrations(id, hash, created_at):
- *                   drizzle-kit runs the journal's (meta/_journal.json)
- *                   entries whose "when" is after the newest row's
- *                   created_at: the others are applied (their tags' file
- *                   versions); read with the folder's journal.
+ *                   each row's created_at is the "when" of the journal
+ *                   entry (meta/_journal.json) that ran: those entries'
+ *                   tags' file versions; read with the folder's journal.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect() (Atlas's also in its own schema,

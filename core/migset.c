@@ -1240,6 +1240,70 @@ files_tern(struct mig_file *v, size_t n, struct merr *e)
 	return 0;
 }
 
+/* Is fname (NNNN_name.sql) the file of a journal entry, its tag? */
+static int
+journal_has(json_t *entries, const char *fname)
+{
+	size_t i, len = strlen(fname) - 4;
+	json_t *ent;
+	const char *tag;
+
+	json_array_foreach(entries, i, ent) {
+		tag = json_string_value(json_object_get(ent, "tag"));
+		if (tag && strlen(tag) == len && strncmp(tag, fname, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Drizzle: drizzle-kit runs the entries of its journal (meta/_journal.json
+ * in the folder) and no other file; one it left behind (Dokploy's
+ * 0130_abandoned_dagger.sql) is dropped here as it passes it over.
+ */
+static int
+files_drizzle(const char *dir, struct mig_file *v, size_t *n, int *drizzle,
+    struct merr *e)
+{
+	json_t *j, *entries;
+	json_error_t je;
+	char *path;
+	size_t i, k;
+
+	if (asprintf(&path, "%s/meta/_journal.json", dir) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return 0;
+	}
+	j = json_load_file(path, 0, &je);
+	if (!json_is_array(entries = json_object_get(j, "entries"))) {
+		merr_setpos(e, MERR_INPUT, path, j ? 0 : je.line, j ? 0 :
+		    je.column, "a Drizzle journal %s%s", j ? "without an "
+		    "\"entries\" list" : "that is no JSON: ", j ? "" :
+		    je.text);
+		merr_hint(e, "drizzle-kit writes it: restore it from version "
+		    "control, or move the meta folder out if the folder is "
+		    "no longer Drizzle's");
+		json_decref(j);
+		free(path);
+		return -1;
+	}
+	for (i = k = 0; i < *n; i++) {
+		if (v[i].kind == KIND_NATIVE_UP &&
+		    !journal_has(entries, v[i].fname)) {
+			file_free(&v[i]);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*n = k;
+	*drizzle = 1;
+	json_decref(j);
+	free(path);
+	return 0;
+}
+
 /* After the sort: binary search by key. */
 static struct migration *
 set_lookup(const struct migset *s, const char *key)
@@ -1659,6 +1723,7 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	}
 	if (rc == -1 || files_pop(files, &nfiles, e) == -1 ||
 	    files_tern(files, nfiles, e) == -1 ||
+	    files_drizzle(dir, files, &nfiles, &s->drizzle, e) == -1 ||
 	    files_layout(dir, files, nfiles, &s->layout, e) == -1)
 		goto fail;
 	if (nfiles && (s->v = calloc(nfiles, sizeof(*s->v))) == NULL) {

@@ -41,7 +41,9 @@
  *                 .autocommit.  A folder is pop's when a name says a
  *                 dialect or .autocommit; its plain names are pop's too.
  * A folder that mixes layouts, or holds a .sql file that fits none, is an
- * error naming the files.  Dot files are ignored.
+ * error naming the files.  Dot files are ignored.  Beside drizzle-kit's
+ * journal (meta/_journal.json) only the files of its entries are read, as
+ * drizzle-kit runs no other.
  *
  * Versions sort as their tool sorts them: numerically (golang-migrate,
  * goose, tern; native and single with YYYYMMDD as YYYYMMDD_000000), as strings
@@ -256,6 +258,8 @@ struct migset {
 	char		 digest[MIG_SHA256_HEX];	/* migset_digest()'s, "" until asked */
 	int		 atlas;		/* an atlas.sum beside the files: their
 					   Atlas directives are read */
+	int		 drizzle;	/* a Drizzle journal, meta/_journal.json:
+					   only its entries' files are read */
 };
 
 int	migset_load(struct migset *, const char *dir, struct merr *);
