@@ -31,6 +31,7 @@ static const char *const tool_names[ADOPT_NTOOLS] = {
 	[ADOPT_NPGM] = "node-pg-migrate",
 	[ADOPT_SUPABASE] = "supabase",
 	[ADOPT_DRIZZLE] = "drizzle",
+	[ADOPT_POSTGRATOR] = "postgrator",
 };
 
 const char *
@@ -174,7 +175,8 @@ adopt_vcmp(const char *a, const char *b, int *cmp)
  * ensureSchemaVersionTableExists, Atlas's ent schema of its revisions,
  * cmd/atlas/internal/migrate/ent/migrate/schema.go, SQLx's
  * sqlx-postgres/src/migrate.rs, node-pg-migrate's ensureMigrationsTable
- * in src/runner.ts, drizzle-orm's pg-core dialect.ts migrate()).
+ * in src/runner.ts, drizzle-orm's pg-core dialect.ts migrate(),
+ * postgrator's lib/Client.js ensureTable, run_at added by 4.x).
  */
 static const struct {
 	enum adopt_tool	 tool;
@@ -206,6 +208,9 @@ static const struct {
 	{ ADOPT_NPGM, "pgmigrations", { "id", "name", "run_on" } },
 	{ ADOPT_DRIZZLE, "__drizzle_migrations", { "id", "hash",
 	    "created_at" } },
+	{ ADOPT_POSTGRATOR, "schemaversion", { "version", "name", "md5",
+	    "run_at" } },
+	{ ADOPT_POSTGRATOR, "schemaversion", { "version", "name", "md5" } },
 };
 
 static int
@@ -251,7 +256,7 @@ static const char detect_sql[] =
     "  'flyway_schema_history', '__diesel_schema_migrations',"
     "  '_prisma_migrations', 'schema_migration', 'gorp_migrations',"
     "  'schema_version', 'atlas_schema_revisions', '_sqlx_migrations',"
-    "  'pgmigrations', '__drizzle_migrations')"
+    "  'pgmigrations', '__drizzle_migrations', 'schemaversion')"
     " ORDER BY c.relname, n.nspname, a.attnum";
 
 #define DETECT_COLS	16
@@ -347,7 +352,6 @@ static const struct {
 	    "executed_at" } },
 	{ "Phinx", NULL, "phinxlog", { "version", "migration_name" } },
 	{ "Kysely", NULL, "kysely_migration", { "name", "timestamp" } },
-	{ "postgrator", NULL, "schemaversion", { "version", "name", "md5" } },
 	{ "Sqitch", "sqitch", "changes", { "change_id", "change" } },
 	{ "graphile-migrate", "graphile_migrate", "migrations", { "hash",
 	    "filename" } },
@@ -365,7 +369,7 @@ static const char foreign_sql[] =
     "  'django_migrations', 'schema_migrations', 'SequelizeMeta',"
     "  'migrations', 'mikro_orm_migrations', 'databasechangelog',"
     "  '__EFMigrationsHistory', 'doctrine_migration_versions', 'phinxlog',"
-    "  'kysely_migration', 'schemaversion', 'changes')"
+    "  'kysely_migration', 'changes')"
     " ORDER BY n.nspname, c.relname, a.attnum";
 
 /* Rows [i, *next) are one table's: its foreign[] entry, or -1. */
@@ -918,6 +922,10 @@ adopt_read(struct db *d, const struct adopt_src *s, const char *dir,
 		rc = read_rows(d, h, "SELECT version FROM ", "", tern_row, e);
 		break;
 	case ADOPT_DRIZZLE: rc = read_drizzle(d, h, dir, e); break;
+	case ADOPT_POSTGRATOR:	/* the version 0 row it starts with aside */
+		rc = read_rows(d, h, "SELECT version FROM ",
+		    " WHERE version <> 0 ORDER BY version", version_row, e);
+		break;
 	case ADOPT_DBMATE:
 	case ADOPT_DIESEL:
 	case ADOPT_POP:

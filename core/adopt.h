@@ -57,6 +57,11 @@
  *                   each row's created_at is the "when" of the journal
  *                   entry (meta/_journal.json) that ran: those entries'
  *                   tags' file versions; read with the folder's journal.
+ *   postgrator      schemaversion(version, name, md5[, run_at]): the
+ *                   versions of its rows (0, its first row, aside);
+ *                   postgrator runs only what is above the highest, and
+ *                   passes over for ever an older one added later: such
+ *                   a file never ran, and is pending here.
  *
  * Each tool finds its table through the connection's search_path, and so
  * does adopt_detect() (Atlas's also in its own schema,
@@ -107,6 +112,7 @@ enum adopt_tool {
 	ADOPT_NPGM,
 	ADOPT_SUPABASE,
 	ADOPT_DRIZZLE,
+	ADOPT_POSTGRATOR,
 	ADOPT_NTOOLS
 };
 
@@ -118,7 +124,7 @@ struct adopt_src {
 	char		 name[64];
 };
 
-#define ADOPT_MAX_FOUND	14
+#define ADOPT_MAX_FOUND	15
 
 struct adopt_repeatable {
 	char	*script;
@@ -170,7 +176,7 @@ int	adopt_detect(struct db *, const struct config *,
 /*
  * A history migrated cannot read: Knex's, Alembic's, Django's, Ecto's,
  * Sequelize's, TypeORM's, Laravel's, MikroORM's, Liquibase's, Entity
- * Framework's, Doctrine's, Phinx's, Kysely's, postgrator's, Sqitch's or
+ * Framework's, Doctrine's, Phinx's, Kysely's, Sqitch's or
  * graphile-migrate's table, known by name (and schema) and the columns it
  * has at least, with a row in it.  Whether such a tool ran the folder's
  * files cannot be told: a first run refuses (migadopt.c) until

@@ -300,7 +300,7 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 		return merr_set(e, MERR_USAGE, "unknown tool '%s': say "
 		    "golang-migrate, goose, dbmate, flyway, diesel, prisma, "
 		    "pop, sql-migrate, tern, atlas, sqlx, node-pg-migrate, "
-		    "supabase or drizzle",
+		    "supabase, drizzle or postgrator",
 		    from);
 	if (adopt_detect(s->env->db, s->env->cfg, found, &n, e) == -1)
 		return -1;
@@ -341,8 +341,9 @@ adopt_choose(struct mstate *s, const char *from, int quiet,
 	    "gorp_migrations (sql-migrate), schema_version (tern), "
 	    "atlas_schema_revisions (Atlas, also in its own schema), "
 	    "_sqlx_migrations (SQLx), pgmigrations (node-pg-migrate), "
-	    "supabase_migrations.schema_migrations (Supabase) and "
-	    "__drizzle_migrations (Drizzle, also in schema drizzle)%s%s",
+	    "supabase_migrations.schema_migrations (Supabase), "
+	    "__drizzle_migrations (Drizzle, also in schema drizzle) and "
+	    "schemaversion (postgrator)%s%s",
 	    n ? "; found " : "", names);
 	merr_hint(e, "if the history is gone, record what is applied with "
 	    "'migratectl baseline VERSION'");

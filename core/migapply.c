@@ -96,7 +96,9 @@ code_refused(const struct migset *set, const struct migration *m, int up,
 {
 	const char *file = strrchr(m->up.path, '/');
 	int goose = set->layout == MIG_LAYOUT_GOOSE;
-	const char *tool = goose ? "goose" : "node-pg-migrate";
+	int pgrator = set->layout == MIG_LAYOUT_POSTGRATOR;
+	const char *tool = goose ? "goose" : pgrator ? "postgrator" :
+	    "node-pg-migrate";
 	char run[MIG_VERSION_MAX + 40];
 
 	merr_set(e, MERR_STATE, "cannot %s '%s': it is a %s migration (%s), "
@@ -108,8 +110,9 @@ code_refused(const struct migset *set, const struct migration *m, int up,
 		    "%s rolls it back", m->version, tool);
 		return -1;
 	}
-	snprintf(run, sizeof(run), goose ? "goose up-to %s" :
-	    "node-pg-migrate up %s", goose ? m->version : m->id);
+	snprintf(run, sizeof(run), goose ? "goose up-to %s" : pgrator ?
+	    "postgrator %s" : "node-pg-migrate up %s", goose || pgrator ?
+	    m->version : m->id);
 	merr_hint(e, "nothing was run; run it with the service's own %s "
 	    "(%s), record it with 'migratectl adopt --from %s', then go "
 	    "on%s%s%s", tool, run, tool, before ? "; 'migratectl up --to " :

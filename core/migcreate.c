@@ -253,11 +253,12 @@ increment(const char *d, size_t n, char *out, size_t cap)
 
 /*
  * The next version in a numbered folder (golang-migrate, goose, dbmate,
- * single, pop, tern, sql-migrate, node-pg-migrate: the number its file
- * name starts with): now as YYYYMMDDHHMMSS when the newest version is
- * such a timestamp (later than it; in a pop folder of 20-digit versions
- * YYYYMMDDHHMMSS000000; in a node-pg-migrate one now in ms, 13 digits,
- * or YYYYMMDDHHMMSS000, 17), else the newest plus one with its padding.
+ * single, pop, tern, sql-migrate, node-pg-migrate, postgrator: the
+ * number its file name starts with): now as YYYYMMDDHHMMSS when the
+ * newest version is such a timestamp (later than it; in a pop folder of
+ * 20-digit versions YYYYMMDDHHMMSS000000; in a node-pg-migrate one now in
+ * ms, 13 digits, or YYYYMMDDHHMMSS000, 17), else the newest plus one with
+ * its padding.
  */
 static void
 next_number(const struct migset *set, time_t now, char *out, size_t cap)
@@ -310,6 +311,12 @@ create_numbered(const struct migset *set, const char *name, time_t now,
 		n = 2;
 		if (asprintf(&fnames[0], "%s_%s.up.sql", version, name) ==
 		    -1 || asprintf(&fnames[1], "%s_%s.down.sql", version,
+		    name) == -1)
+			goto nomem;
+	} else if (set->layout == MIG_LAYOUT_POSTGRATOR) {
+		n = 2;
+		if (asprintf(&fnames[0], "%s.do.%s.sql", version, name) ==
+		    -1 || asprintf(&fnames[1], "%s.undo.%s.sql", version,
 		    name) == -1)
 			goto nomem;
 	} else {

@@ -25,7 +25,8 @@ enum mig_kind {
 	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_GOOSE, KIND_DBMATE,
 	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_POP_UP,
 	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_TERN, KIND_GOOSE_GO, KIND_NPGM,
-	KIND_NPGM_JS, KIND_N
+	KIND_NPGM_JS, KIND_PGRATOR_DO, KIND_PGRATOR_UNDO, KIND_PGRATOR_JS,
+	KIND_N
 };
 
 struct mig_file {
@@ -59,6 +60,9 @@ static const enum mig_layout kind_layout[KIND_N] = {
 	[KIND_GOOSE_GO] = MIG_LAYOUT_GOOSE,
 	[KIND_NPGM] = MIG_LAYOUT_NPGM,
 	[KIND_NPGM_JS] = MIG_LAYOUT_NPGM,
+	[KIND_PGRATOR_DO] = MIG_LAYOUT_POSTGRATOR,
+	[KIND_PGRATOR_UNDO] = MIG_LAYOUT_POSTGRATOR,
+	[KIND_PGRATOR_JS] = MIG_LAYOUT_POSTGRATOR,
 };
 
 static int
@@ -68,7 +72,8 @@ kind_forward(enum mig_kind k)
 	    k == KIND_SINGLE || k == KIND_GOOSE || k == KIND_DBMATE ||
 	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R || k == KIND_POP_UP ||
 	    k == KIND_SQLMIGRATE || k == KIND_TERN || k == KIND_GOOSE_GO ||
-	    k == KIND_NPGM || k == KIND_NPGM_JS;
+	    k == KIND_NPGM || k == KIND_NPGM_JS || k == KIND_PGRATOR_DO ||
+	    k == KIND_PGRATOR_JS;
 }
 
 const char *
@@ -85,6 +90,7 @@ migset_layout_name(enum mig_layout l)
 	case MIG_LAYOUT_SQLMIGRATE: return "sql-migrate";
 	case MIG_LAYOUT_TERN: return "tern";
 	case MIG_LAYOUT_NPGM: return "node-pg-migrate";
+	case MIG_LAYOUT_POSTGRATOR: return "postgrator";
 	default: return "empty";
 	}
 }
@@ -267,6 +273,7 @@ migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 		return 0;
 	case MIG_LAYOUT_GOLANG:
 	case MIG_LAYOUT_TERN:
+	case MIG_LAYOUT_POSTGRATOR:
 	case MIG_LAYOUT_GOOSE:		/* plain numbers */
 		if (!all_digits(v))
 			return -1;
@@ -607,6 +614,40 @@ tern_name(const char *fname, struct mig_file *f)
 	return 0;
 }
 
+/*
+ * postgrator: VERSION.do[.name].EXT and VERSION.undo[.name].EXT, as its
+ * basename.split(".") reads them (postgrator.js): the version the number,
+ * the name the third piece only (a name with dots keeps its first part);
+ * xl the extension's length.  1 when fname is none; *undo says which.
+ */
+static int
+postgrator_name(const char *fname, size_t xl, struct mig_file *f,
+    int *undo)
+{
+	size_t n = strspn(fname, "0123456789"), len = strlen(fname) - xl, a;
+
+	if (n == 0 || n >= MIG_VERSION_MAX || fname[n] != '.')
+		return 1;
+	if (strncmp(fname + n + 1, "do.", 3) == 0)
+		a = n + 3;
+	else if (strncmp(fname + n + 1, "undo.", 5) == 0)
+		a = n + 5;
+	else
+		return 1;
+	*undo = a == n + 5;
+	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
+	free(f->name);
+	if (a >= len) {
+		f->name = strdup("");
+	} else {
+		size_t w = strcspn(fname + a + 1, ".");
+
+		f->name = strndup(fname + a + 1, w < len - a - 1 ? w :
+		    len - a - 1);
+	}
+	return 0;
+}
+
 /* A digit-led .sql file: its markers say which layout it is in. */
 static int
 classify_numbered(const struct mig_patterns *p,
@@ -724,10 +765,10 @@ code_ext(const char *fname, size_t len)
 }
 
 /*
- * A migration in code, NNN_name.go (goose) or NNN_name.js (.cjs, .mjs,
- * .ts: node-pg-migrate) beside the SQL files, not a test: 1 when fname is
- * none.  Its code is not read: it is no SQL, and its checksum is of no
- * bytes (a reformatting is no change).
+ * A migration in code, NNN_name.go (goose), NNN_name.js (.cjs, .mjs,
+ * .ts: node-pg-migrate) or NNN.do.name.js (postgrator) beside the SQL
+ * files, not a test: 1 when fname is none.  Its code is not read: it is
+ * no SQL, and its checksum is of no bytes (a reformatting is no change).
  */
 static int
 classify_code(const struct scan_dir *dir, const char *fname, int reg,
@@ -736,18 +777,27 @@ classify_code(const struct scan_dir *dir, const char *fname, int reg,
 	size_t n = strspn(fname, "0123456789"), len = strlen(fname);
 	size_t xl = strlen(code_exts[x].ext);
 	struct stat st;
+	int undo = 0, pgrator;
 
-	if (n == 0 || fname[n] != '_' || n >= MIG_VERSION_MAX ||
-	    len <= n + 1 + xl || has_suffix(fname, len, "_test.go") ||
+	pgrator = code_exts[x].kind == KIND_NPGM_JS &&
+	    strcmp(code_exts[x].ext, ".ts") != 0 &&
+	    postgrator_name(fname, xl, f, &undo) == 0;
+	if (pgrator ? undo : (n == 0 || fname[n] != '_' ||
+	    n >= MIG_VERSION_MAX || len <= n + 1 + xl ||
+	    has_suffix(fname, len, "_test.go") ||
 	    has_suffix(fname, len - xl, ".test") ||
 	    has_suffix(fname, len - xl, ".spec") ||
-	    has_suffix(fname, len, ".d.ts"))
-		return 1;
+	    has_suffix(fname, len, ".d.ts")))
+		return 1;	/* not one (a rollback in code: never run) */
 	/* a regular file (a link to one inside the folder: a ConfigMap's);
 	   anything else is left alone, as before code was looked at */
 	if (!reg && (mig_entry_stat(dir->fd, fname, &st) == -1 ||
 	    !S_ISREG(st.st_mode)))
 		return 1;
+	if (pgrator) {
+		f->kind = KIND_PGRATOR_JS;
+		return f->name ? 0 : merr_set(e, MERR_NOMEM, "out of memory");
+	}
 	snprintf(f->version, sizeof(f->version), "%.*s", (int)n, fname);
 	f->kind = code_exts[x].kind;
 	if ((f->name = strndup(fname + n + 1, len - n - 1 - xl)) == NULL)
@@ -784,6 +834,10 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
 	    has_suffix(fname, len, ".down.sql")) &&
 	    regexec(&p->golang.re, fname, 0, NULL, 0) == 0) {
 		if (classify_updown(p, dir, fname, f, e) == -1)
+			goto fail;
+	} else if (postgrator_name(fname, 4, f, &x) == 0) {
+		f->kind = x ? KIND_PGRATOR_UNDO : KIND_PGRATOR_DO;
+		if (f->name == NULL || (!x && file_text(dir, f, e) == -1))
 			goto fail;
 	} else if ((r = classify_flyway(dir, fname, f, e)) != 1) {
 		if (r == -1)
@@ -1182,15 +1236,17 @@ static void
 files_code(struct mig_file *v, size_t *n)
 {
 	size_t i, k;
-	int goose = 0, npgm = 0;
+	int goose = 0, npgm = 0, pgrator = 0;
 
 	for (i = 0; i < *n; i++) {
 		goose |= v[i].kind == KIND_GOOSE;
 		npgm |= v[i].kind == KIND_NPGM;
+		pgrator |= v[i].kind == KIND_PGRATOR_DO;
 	}
 	for (i = k = 0; i < *n; i++) {
 		if ((v[i].kind == KIND_GOOSE_GO && !goose) ||
-		    (v[i].kind == KIND_NPGM_JS && !npgm)) {
+		    (v[i].kind == KIND_NPGM_JS && !npgm) ||
+		    (v[i].kind == KIND_PGRATOR_JS && !pgrator)) {
 			file_free(&v[i]);
 			continue;
 		}
@@ -1385,6 +1441,7 @@ forward_split(struct migration *m, const struct mig_file *f, int atlas,
 		return mig_npgm_split(m, e);
 	case KIND_GOOSE_GO:	/* no SQL: nothing to parse */
 	case KIND_NPGM_JS:
+	case KIND_PGRATOR_JS:
 		m->code = code_exts[code_ext(f->fname,
 		    strlen(f->fname))].lang;
 		m->up.text = strdup("");
@@ -1443,7 +1500,8 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 	if (migset_key(s->layout, f->version, key) == -1 ||
 	    (m = set_lookup(s, key)) == NULL ||
 	    (f->kind != KIND_GOLANG_DOWN && f->kind != KIND_FLYWAY_U &&
-	    f->kind != KIND_POP_DOWN && strcmp(m->name, f->name) != 0)) {
+	    f->kind != KIND_POP_DOWN && f->kind != KIND_PGRATOR_UNDO &&
+	    strcmp(m->name, f->name) != 0)) {
 		if (f->kind == KIND_DOC)
 			return 0;	/* a stray note: harmless */
 		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0,
@@ -1848,6 +1906,10 @@ migset_rollback_hint(const struct migset *s, const struct migration *m,
 	case MIG_LAYOUT_NPGM:
 		snprintf(buf, len, "add a '-- Down Migration' section to %s",
 		    file);
+		break;
+	case MIG_LAYOUT_POSTGRATOR:
+		snprintf(buf, len, "write %s.undo%s%s.sql", m->version,
+		    *m->name ? "." : "", m->name);
 		break;
 	case MIG_LAYOUT_FLYWAY:
 		if (m->repeatable)

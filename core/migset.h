@@ -1,7 +1,7 @@
 /*
  * migset.h - a migrations folder as an ordered list of migrations.
  *
- * Ten layouts are read, one per folder, found from the names and the
+ * Eleven layouts are read, one per folder, found from the names and the
  * markers in the files:
  *   native        YYYYMMDD[_HHMMSS]_name.sql, ..._name_rollback.sql and an
  *                 optional ..._name.md (the documentation of the change)
@@ -28,6 +28,9 @@
  *                 line, every NNNN_name.sql is one (no markers: all up),
  *                 and NNNN_name.js/.ts/.cjs/.mjs a JavaScript migration,
  *                 which migrated cannot run (m->code)
+ *   postgrator    NNN.do.name.sql / NNN.undo.name.sql, paired by version
+ *                 (the name: the third dot piece only, as postgrator
+ *                 reads it); NNN.do.name.js a migration in code
  *   flyway        V<ver>__desc.sql, U<ver>__desc.sql (its rollback, paired
  *                 by version), R__desc.sql (repeatable: applied again when
  *                 its checksum changes, after every version, by
@@ -97,6 +100,7 @@ enum mig_layout {
 	MIG_LAYOUT_SQLMIGRATE,	/* rubenv/sql-migrate */
 	MIG_LAYOUT_TERN,	/* jackc/tern */
 	MIG_LAYOUT_NPGM,	/* salsita/node-pg-migrate */
+	MIG_LAYOUT_POSTGRATOR,	/* rickbergfalk/postgrator */
 };
 
 /* Who decides a script's transaction mode. */

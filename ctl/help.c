@@ -62,9 +62,9 @@ static const struct ctl_help helps[] = {
 	  "take another tool's history as applied",
 	  "Read the history table of golang-migrate, goose, dbmate, Flyway,\n"
 	  "Diesel, Prisma, pop, sql-migrate, tern, Atlas, SQLx,\n"
-	  "node-pg-migrate, Supabase or Drizzle (TOOL) and record its applied\n"
-	  "versions as applied without running any SQL, in one transaction\n"
-	  "with one audit row.\n"
+	  "node-pg-migrate, Supabase, Drizzle or postgrator (TOOL) and record\n"
+	  "its applied versions as applied without running any SQL, in one\n"
+	  "transaction with one audit row.\n"
 	  "Without --from, the only history in the database.  A dirty\n"
 	  "golang-migrate or SQLx version, a failed Flyway row or a part-way\n"
 	  "Atlas file is refused with the way out.  --dry-run shows what\n"

@@ -12,6 +12,7 @@
 # sql-migrate's: sections, notransaction, a misspelt command refused.
 # tern's: the separator, disable-tx, a Go template refused.
 # node-pg-migrate's: its markers either way round, a JavaScript migration.
+# postgrator's: do/undo pairs, a JavaScript migration.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models
@@ -429,6 +430,37 @@ like "node-pg-migrate: create: its markers" "$(cat "$T/node_pg_migrate/$f")" \
 rm -f "$T/node_pg_migrate/$f"
 out=$(ctl down --all --yes 2>&1)
 is "node-pg-migrate: down --all at the end: exit 0" "$?" 0
+stop
+
+# ---- postgrator (rickbergfalk/postgrator) ----
+# NNN.do.name.sql and NNN.undo.name.sql paired by version (001.do.sql
+# without a name); a lone CONCURRENTLY outside a transaction, as
+# postgrator sends it; its JavaScript migration stops up; index.js beside
+# them is none.
+start postgrator
+rm "$T/postgrator/004.do.backfill-notes.js"
+round_trip postgrator 4
+is "postgrator: versions in numeric order" \
+    "$(q "SELECT string_agg(version, ' ' ORDER BY applied_at, version) FROM postgrator_versions")" \
+    "001 002 003 010"
+is "postgrator: the CONCURRENTLY index is valid" \
+    "$(q "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_handle_idx'::regclass")" t
+cp "$G/postgrator/migrations/004.do.backfill-notes.js" "$T/postgrator/011.do.backfill-notes.js"
+out=$(ctl up 2>&1); rc=$?
+is "postgrator: a JavaScript migration pending: up exits 1" "$rc" 1
+like "postgrator: ... named" "$out" \
+    "cannot apply '011.do.backfill-notes': it is a JavaScript migration \\(011.do.backfill-notes.js\\)"
+like "postgrator: ... the way on" "$out" \
+    "run it with the service's own postgrator \\(postgrator 011\\), record it with 'migratectl adopt --from postgrator'"
+rm "$T/postgrator/011.do.backfill-notes.js"
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/postgrator" create add_tags 2>&1)
+is "postgrator: create: exit 0" "$?" 0
+is "postgrator: create: the pair, padded" \
+    "$(ls "$T/postgrator" | grep 'add_tags' | tr '\n' ' ')" \
+    "011.do.add_tags.sql 011.undo.add_tags.sql "
+rm -f "$T/postgrator/011."*
+out=$(ctl down --all --yes 2>&1)
+is "postgrator: down --all at the end: exit 0" "$?" 0
 stop
 
 # ---- Flyway ----

@@ -171,7 +171,7 @@ is "dbmate: and records nothing" "$(audit_count "$DB" tier2.adopt)" 1
 out=$(ctl adopt --from liquibase 2>&1); rc=$?
 is "adopt: an unknown tool is a usage error" "$rc" 2
 like "adopt: which tools it knows" "$out" \
-    "unknown tool 'liquibase': say golang-migrate, goose, dbmate, flyway, diesel, prisma, pop, sql-migrate, tern, atlas, sqlx, node-pg-migrate, supabase or drizzle"
+    "unknown tool 'liquibase': say golang-migrate, goose, dbmate, flyway, diesel, prisma, pop, sql-migrate, tern, atlas, sqlx, node-pg-migrate, supabase, drizzle or postgrator"
 kill -TERM $dpid; wait $dpid 2>/dev/null
 
 # ---- Flyway: a baseline at 1, V2 applied, a repeatable; 3 and 4 run ----

@@ -35,6 +35,7 @@ test_table_tool(void **state)
 	const char *gorp[] = { "applied_at", "id" };
 	const char *npgm[] = { "id", "name", "run_on" };
 	const char *drizzle[] = { "created_at", "hash", "id" };
+	const char *pgrator[] = { "version", "name", "md5", "run_at" };
 	const char *sqlx[] = { "version", "description", "installed_on",
 	    "success", "checksum", "execution_time" };
 	const char *atlas[] = { "version", "description", "type", "applied",
@@ -82,6 +83,11 @@ test_table_tool(void **state)
 	    ADOPT_DRIZZLE);
 	assert_int_equal(adopt_table_tool("schema_migrations", npgm, 3),
 	    ADOPT_NONE);
+	/* postgrator's, and its 2.x's (no run_at) */
+	assert_int_equal(adopt_table_tool("schemaversion", pgrator, 4),
+	    ADOPT_POSTGRATOR);
+	assert_int_equal(adopt_table_tool("schemaversion", pgrator, 3),
+	    ADOPT_POSTGRATOR);
 	/* tern's */
 	assert_int_equal(adopt_table_tool("schema_version", dbmate, 1),
 	    ADOPT_TERN);
@@ -178,6 +184,7 @@ test_tools(void **state)
 	assert_int_equal(adopt_tool_from_name("node-pg-migrate"), ADOPT_NPGM);
 	assert_int_equal(adopt_tool_from_name("Supabase"), ADOPT_SUPABASE);
 	assert_int_equal(adopt_tool_from_name("drizzle"), ADOPT_DRIZZLE);
+	assert_int_equal(adopt_tool_from_name("postgrator"), ADOPT_POSTGRATOR);
 	assert_int_equal(adopt_tool_from_name("pop"), ADOPT_POP);
 	assert_int_equal(adopt_tool_from_name("sql-migrate"), ADOPT_SQLMIGRATE);
 	assert_int_equal(adopt_tool_from_name("tern"), ADOPT_TERN);

@@ -463,7 +463,21 @@ test_create_layouts(void **state)
 	assert_int_equal(s.layout, MIG_LAYOUT_NPGM);
 	assert_non_null(s.v[1].down.path);
 	migset_release(&s);
+	unlink(p[0]);
 	free(p[0]);
+	del("1700000000000_x.sql");
+	/* postgrator: the do/undo pair, the folder's padding */
+	put("009.do.x.sql", "SELECT 1;");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/010.do.add_y.sql"));
+	assert_non_null(strstr(p[1], "/010.undo.add_y.sql"));
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_POSTGRATOR);
+	assert_string_equal(s.v[1].name, "add_y");
+	assert_non_null(s.v[1].down.path);
+	migset_release(&s);
+	for (int i = 0; i < 2; i++)
+		free(p[i]);
 }
 
 /*

@@ -1,0 +1,2 @@
+CREATE TABLE users (id serial PRIMARY KEY, handle text);
+INSERT INTO users (handle) VALUES ('admin');

@@ -1,0 +1,1 @@
+module.exports.generateSql = () => "UPDATE users SET note = handle";
