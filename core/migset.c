@@ -737,7 +737,8 @@ classify_error(const char *fname, struct merr *e)
 	    "(+ _rollback.sql), NNNN_name.up.sql/.down.sql, NNNN_name.sql "
 	    "with -- +++++ UP/DOWN, -- +goose Up/Down, -- migrate:up/down or "
 	    "-- +migrate Up/Down sections, V1__name.sql, U1__name.sql, "
-	    "R__name.sql (Flyway), or NNNN_name.postgres.up.sql (pop)");
+	    "R__name.sql (Flyway), NNNN_name.postgres.up.sql (pop), or "
+	    "NNN.do.name.sql / NNN.undo.name.sql (postgrator)");
 	return -1;
 }
 
