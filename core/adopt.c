@@ -362,7 +362,8 @@ static const char foreign_sql[] =
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
     "  AND NOT a.attisdropped"
-    " WHERE c.relkind IN ('r', 'p') AND (n.nspname = current_schema()"
+    " WHERE c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')"
+    " AND (n.nspname = current_schema()"
     "  OR (n.nspname, c.relname) IN (('sqitch', 'changes'),"
     "  ('graphile_migrate', 'migrations')))"
     " AND c.relname IN ('knex_migrations', 'alembic_version',"
@@ -756,6 +757,41 @@ drizzle_ran(PGresult *r, long long t)
 	return 0;
 }
 
+/* Is t some entry's "when"? */
+static int
+drizzle_entry(json_t *entries, long long t)
+{
+	size_t i;
+	json_t *ent;
+
+	json_array_foreach(entries, i, ent)
+		if (json_integer_value(json_object_get(ent, "when")) == t)
+			return 1;
+	return 0;
+}
+
+/* A row of no entry: the journal is not the one that ran (squashed?) */
+static int
+drizzle_strays(const struct adopt_hist *h, PGresult *r, json_t *entries,
+    const char *path, struct merr *e)
+{
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (drizzle_entry(entries, strtoll(PQgetvalue(r, i, 0), NULL,
+		    10)))
+			continue;
+		merr_set(e, MERR_STATE, "cannot adopt Drizzle's history: %s has "
+		    "a row (created_at %s) of no entry of %s", h->src.table,
+		    PQgetvalue(r, i, 0), path);
+		merr_detail(e, "each run of an entry leaves a row with its "
+		    "\"when\": this journal is not the one that ran (rewritten "
+		    "or squashed?), and which files ran cannot be told");
+		merr_hint(e, "restore the journal that ran, or record what is "
+		    "applied with 'migratectl baseline VERSION'");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Drizzle (drizzle-orm migrator.ts, pg-core dialect.ts migrate()): each
  * run of a journal entry left a row whose created_at is the entry's
@@ -803,6 +839,9 @@ read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
 		    (rc = stem_set(h, json_string_value(tag), e)) == -1)
 			break;
 	}
+	if (rc == 0)
+		rc = drizzle_strays(h, r, json_object_get(j, "entries"), path,
+		    e);
 out:
 	PQclear(r);
 	json_decref(j);

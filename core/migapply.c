@@ -99,7 +99,6 @@ code_refused(const struct migset *set, const struct migration *m, int up,
 	int pgrator = set->layout == MIG_LAYOUT_POSTGRATOR;
 	const char *tool = goose ? "goose" : pgrator ? "postgrator" :
 	    "node-pg-migrate";
-	char run[MIG_VERSION_MAX + 40];
 
 	merr_set(e, MERR_STATE, "cannot %s '%s': it is a %s migration (%s), "
 	    "which migrated cannot run", up ? "apply" : "roll back", m->id,
@@ -110,14 +109,12 @@ code_refused(const struct migset *set, const struct migration *m, int up,
 		    "%s rolls it back", m->version, tool);
 		return -1;
 	}
-	snprintf(run, sizeof(run), goose ? "goose up-to %s" : pgrator ?
-	    "postgrator %s" : "node-pg-migrate up %s", goose || pgrator ?
-	    m->version : m->id);
 	merr_hint(e, "nothing was run; run it with the service's own %s "
-	    "(%s), record it with 'migratectl adopt --from %s', then go "
-	    "on%s%s%s", tool, run, tool, before ? "; 'migratectl up --to " :
-	    "", before ? before : "", before ? "' runs what comes before "
-	    "it" : "");
+	    "(%s %s), record it with 'migratectl adopt --from %s', then go "
+	    "on%s%s%s", tool, goose ? "goose up-to" : pgrator ? "postgrator" :
+	    "node-pg-migrate up", goose || pgrator ? m->version : m->id, tool,
+	    before ? "; 'migratectl up --to " : "", before ? before : "",
+	    before ? "' runs what comes before it" : "");
 	return -1;
 }
 

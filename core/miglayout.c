@@ -909,17 +909,21 @@ mig_tern_split(struct migration *m, struct merr *e)
 /*
  * node-pg-migrate's marker (sqlMigration.ts, /^\s*--[\s-]*up\s+migration/im):
  * at a line's start after white space, "--", any white space and '-',
- * the word, white space, "migration", in any case; anything may follow.
+ * the word, white space, "migration", in any case; anything may follow
+ * (bare: nothing but white space and '-', as its template writes it).
  * The first such line's start, or -1.
  */
 static long
-npgm_marker(const char *text, const char *word)
+npgm_marker(const char *text, const char *word, int bare)
 {
 	struct line l = { 0, 0, 0, 0 };
 	size_t len = strlen(text), wl = strlen(word), p, q;
 
 	while (line_next(text, len, &l)) {
-		p = l.start + strspn(text + l.start, " \t\f\v");
+		p = l.start;
+		if (p == 0 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
+			p = 3;	/* a BOM: white space to JavaScript's \s */
+		p += strspn(text + p, " \t\f\v");
 		if (p + 2 > l.end || strncmp(text + p, "--", 2) != 0)
 			continue;
 		p += 2 + strspn(text + p + 2, " \t\f\v-");
@@ -927,7 +931,8 @@ npgm_marker(const char *text, const char *word)
 			continue;
 		q = p + wl + strspn(text + p + wl, " \t\f\v");
 		if (q > p + wl && q + 9 <= l.end &&
-		    strncasecmp(text + q, "migration", 9) == 0)
+		    strncasecmp(text + q, "migration", 9) == 0 && (!bare ||
+		    q + 9 + strspn(text + q + 9, " \t\f\v-") >= l.end))
 			return (long)l.start;
 	}
 	return -1;
@@ -935,19 +940,28 @@ npgm_marker(const char *text, const char *word)
 
 /*
  * A file is node-pg-migrate's by its rollback marker: run whole, it would
- * run its rollback too (an up marker alone changes nothing).
+ * run its rollback too (an up marker alone changes nothing).  2: a bare
+ * down marker, as the tool's template writes it; 1: both markers with
+ * words after them, which may be a native file's comments (files_npgm
+ * decides by the folder); 0: neither (a down marker with words after it
+ * and no up marker, "-- Down migration: see the _rollback.sql file", is
+ * a native file's comment; in a folder of the tool's such a file is the
+ * tool's anyway, and refused).
  */
 int
 mig_npgm_detect(const char *text)
 {
-	return npgm_marker(text, "down") >= 0;
+	if (npgm_marker(text, "down", 1) >= 0)
+		return 2;
+	return npgm_marker(text, "down", 0) >= 0 &&
+	    npgm_marker(text, "up", 0) >= 0;
 }
 
 /* The first byte of [0, end) that is no white space or comment, or -1. */
 static long
 sql_before(const char *text, size_t end)
 {
-	size_t i = 0, depth;
+	size_t i = strncmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0, depth;
 
 	while (i < end) {
 		if (isspace((unsigned char)text[i])) {
@@ -988,7 +1002,8 @@ int
 mig_npgm_split(struct migration *m, struct merr *e)
 {
 	const char *text = m->up.text;
-	long up = npgm_marker(text, "up"), down = npgm_marker(text, "down");
+	long up = npgm_marker(text, "up", 0);
+	long down = npgm_marker(text, "down", 0);
 	size_t len = strlen(text), first;
 	long at;
 	int line, col;

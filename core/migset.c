@@ -38,6 +38,8 @@ struct mig_file {
 	size_t		 len;
 	int		 rank;		/* pop: mig_popname's */
 	int		 autocommit;	/* pop: .autocommit */
+	int		 weak;		/* node-pg-migrate's by markers with
+					   words after them only */
 	struct mig_stamp stamp;		/* before the text was read (no name) */
 };
 
@@ -655,6 +657,7 @@ classify_numbered(const struct mig_patterns *p,
     struct merr *e)
 {
 	size_t len = strlen(fname);
+	int r;
 
 	if (strspn(fname, "0123456789") >= MIG_VERSION_MAX)
 		return 1;
@@ -674,9 +677,11 @@ classify_numbered(const struct mig_patterns *p,
 		return sqlmigrate_name(fname, f);
 	} else if (mig_tern_detect(f->text) && tern_name(fname, f) == 0) {
 		f->kind = KIND_TERN;
-	} else if (mig_npgm_detect(f->text) &&
+	} else if (!has_suffix(fname, len, "_rollback.sql") &&
+	    (r = mig_npgm_detect(f->text)) != 0 &&
 	    file_match(&p->forward, fname, f)) {
 		f->kind = KIND_NPGM;
+		f->weak = r == 1;
 	} else if (has_suffix(fname, len, "_rollback.sql") &&
 	    file_match(&p->rollback, fname, f)) {
 		f->kind = KIND_NATIVE_DOWN;
@@ -786,9 +791,10 @@ classify_code(const struct scan_dir *dir, const char *fname, int reg,
 	if (pgrator ? undo : (n == 0 || fname[n] != '_' ||
 	    n >= MIG_VERSION_MAX || len <= n + 1 + xl ||
 	    has_suffix(fname, len, "_test.go") ||
-	    has_suffix(fname, len - xl, ".test") ||
+	    (code_exts[x].kind == KIND_NPGM_JS &&
+	    (has_suffix(fname, len - xl, ".test") ||
 	    has_suffix(fname, len - xl, ".spec") ||
-	    has_suffix(fname, len, ".d.ts")))
+	    has_suffix(fname, len, ".d.ts")))))
 		return 1;	/* not one (a rollback in code: never run) */
 	/* a regular file (a link to one inside the folder: a ConfigMap's);
 	   anything else is left alone, as before code was looked at */
@@ -838,7 +844,11 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
 			goto fail;
 	} else if (postgrator_name(fname, 4, f, &x) == 0) {
 		f->kind = x ? KIND_PGRATOR_UNDO : KIND_PGRATOR_DO;
-		if (f->name == NULL || (!x && file_text(dir, f, e) == -1))
+		if (f->name == NULL) {
+			merr_set(e, MERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (!x && file_text(dir, f, e) == -1)
 			goto fail;
 	} else if ((r = classify_flyway(dir, fname, f, e)) != 1) {
 		if (r == -1)
@@ -1259,16 +1269,23 @@ files_code(struct mig_file *v, size_t *n)
 /*
  * node-pg-migrate: once one file has its rollback marker, every
  * NNNN_name.sql of the folder is node-pg-migrate's (the tool reads each
- * so; one without markers is all up).
+ * so; one without markers is all up).  Markers with words after them in
+ * a folder of native rollbacks (_rollback.sql, which the tool has not)
+ * are comments: such a file stays native.
  */
 static void
 files_npgm(struct mig_file *v, size_t n)
 {
 	size_t i;
-	int any = 0;
+	int any = 0, native = 0;
 
 	for (i = 0; i < n; i++)
+		native |= v[i].kind == KIND_NATIVE_DOWN;
+	for (i = 0; i < n; i++) {
+		if (v[i].kind == KIND_NPGM && v[i].weak && native)
+			v[i].kind = KIND_NATIVE_UP;
 		any |= v[i].kind == KIND_NPGM;
+	}
 	for (i = 0; any && i < n; i++)
 		if (v[i].kind == KIND_NATIVE_UP)
 			v[i].kind = KIND_NPGM;
@@ -1297,26 +1314,36 @@ files_tern(struct mig_file *v, size_t n, struct merr *e)
 	return 0;
 }
 
-/* Is fname (NNNN_name.sql) the file of a journal entry, its tag? */
+/*
+ * Is f (NNNN_name.sql) left behind by drizzle-kit: its version is a
+ * journal entry's, whose tag names another file?
+ */
 static int
-journal_has(json_t *entries, const char *fname)
+journal_left(json_t *entries, const struct mig_file *f)
 {
-	size_t i, len = strlen(fname) - 4;
+	size_t i, len = strlen(f->fname) - 4, vl = strlen(f->version);
 	json_t *ent;
 	const char *tag;
+	int same = 0, other = 0;
 
 	json_array_foreach(entries, i, ent) {
-		tag = json_string_value(json_object_get(ent, "tag"));
-		if (tag && strlen(tag) == len && strncmp(tag, fname, len) == 0)
-			return 1;
+		if ((tag = json_string_value(json_object_get(ent, "tag"))) ==
+		    NULL)
+			continue;
+		if (strlen(tag) == len && strncmp(tag, f->fname, len) == 0)
+			same = 1;
+		else if (strncmp(tag, f->version, vl) == 0 && tag[vl] == '_')
+			other = 1;
 	}
-	return 0;
+	return other && !same;
 }
 
 /*
  * Drizzle: drizzle-kit runs the entries of its journal (meta/_journal.json
- * in the folder) and no other file; one it left behind (Dokploy's
- * 0130_abandoned_dagger.sql) is dropped here as it passes it over.
+ * in the folder) and no other file.  One it left behind under an entry's
+ * version (Dokploy's 0130_abandoned_dagger.sql beside the journal's
+ * 0130_perpetual_screwball) is dropped here, as the tool passes it over;
+ * another (written since, for migrated) is read.
  */
 static int
 files_drizzle(const char *dir, struct mig_file *v, size_t *n, int *drizzle,
@@ -1348,7 +1375,7 @@ files_drizzle(const char *dir, struct mig_file *v, size_t *n, int *drizzle,
 	}
 	for (i = k = 0; i < *n; i++) {
 		if (v[i].kind == KIND_NATIVE_UP &&
-		    !journal_has(entries, v[i].fname)) {
+		    journal_left(entries, &v[i])) {
 			file_free(&v[i]);
 			continue;
 		}

@@ -27,7 +27,7 @@ int	mig_sqlmigrate_detect(const char *text);
 int	mig_atlas_notx(const char *text);
 /* tern's "---- create above / drop below ----" or disable-tx line? */
 int	mig_tern_detect(const char *text);
-/* node-pg-migrate's "-- Down Migration" line? */
+/* node-pg-migrate's "-- Down Migration" line? 2: yes, 1: maybe, 0: no */
 int	mig_npgm_detect(const char *text);
 /*
  * Split a file of a marker layout (m->up.text, the whole file) into its

@@ -658,6 +658,17 @@ is "drizzle: up ran the third only, not the file of no entry" \
     "$(applied_runs "$DB")" "0002_clever_name"
 is "drizzle: ... one row, the column added" \
     "$(qd "$DB" "SELECT count(*) FROM dz_users WHERE name IS NULL")" 1
+# a row of no entry: the journal is not the one that ran
+DB=$(fresh drizzle)
+qd "$DB" 'CREATE SCHEMA IF NOT EXISTS "drizzle"'
+qd "$DB" 'CREATE TABLE IF NOT EXISTS "drizzle"."__drizzle_migrations" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)'
+qd "$DB" "INSERT INTO \"drizzle\".\"__drizzle_migrations\" (\"hash\", \"created_at\") VALUES ('x', 1690000000000)"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$Z" --once --up 2>&1); rc=$?
+is "drizzle: a row of no entry: exit 1" "$rc" 1
+like "drizzle: ... named" "$out" \
+    "has a row \\(created_at 1690000000000\\) of no entry of $Z/meta/_journal.json"
+is "drizzle: ... nothing ran" "$(applied_runs "$DB")" ""
 
 # ---- postgrator, --once --up: the golden folder (its JavaScript
 # migration aside), the first two applied by postgrator: its

@@ -119,6 +119,9 @@ test_keys(void **state)
 	    "1700000000000"), -1);
 	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "19700101000000001", "1"), 0);
 	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "9", "10"), -1);
+	/* postgrator: numbers (JavaScript's Number()) */
+	assert_int_equal(cmp(MIG_LAYOUT_POSTGRATOR, "9", "10"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_POSTGRATOR, "001", "1"), 0);
 	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "20240101_120000",
 	    "20240101_120001"), -1);
 }

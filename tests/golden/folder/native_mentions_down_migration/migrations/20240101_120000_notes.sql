@@ -1,0 +1,2 @@
+-- Down migration: see the _rollback.sql file
+CREATE TABLE notes (id int);

@@ -1,0 +1,2 @@
+-- Down migration of notes
+DROP TABLE notes;

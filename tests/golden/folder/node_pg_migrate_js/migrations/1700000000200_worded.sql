@@ -1,0 +1,4 @@
+-- Up migration: add tags
+CREATE TABLE tags (id int);
+-- Down migration: drop tags
+DROP TABLE tags;
