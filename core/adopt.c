@@ -11,6 +11,7 @@
 #include "adopt.h"
 #include "config.h"
 #include "db.h"
+#include "hash.h"
 #include "migset.h"
 #include "migset_int.h"	/* mig_read_file */
 #include "quote.h"
@@ -453,9 +454,13 @@ adopt_foreign(struct db *d, struct adopt_foreign *out, int *found,
 void
 adopt_hist_release(struct adopt_hist *h)
 {
-	for (size_t i = 0; i < h->n; i++)
+	for (size_t i = 0; i < h->n; i++) {
 		free(h->versions[i]);
+		if (h->sums)
+			free(h->sums[i]);
+	}
 	free(h->versions);
+	free(h->sums);
 	free(h->upto);
 	for (size_t i = 0; i < h->nrep; i++) {
 		free(h->rep[i].script);
@@ -487,7 +492,12 @@ hist_set(struct adopt_hist *h, const char *v, int on, struct merr *e)
 	if (!on) {
 		if (at >= 0) {
 			free(h->versions[at]);
-			h->versions[at] = h->versions[--h->n];
+			h->n--;
+			h->versions[at] = h->versions[h->n];
+			if (h->sums) {
+				free(h->sums[at]);
+				h->sums[at] = h->sums[h->n];
+			}
 		}
 		return 0;
 	}
@@ -496,9 +506,32 @@ hist_set(struct adopt_hist *h, const char *v, int on, struct merr *e)
 	if ((nv = realloc(h->versions, (h->n + 1) * sizeof(*nv))) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	h->versions = nv;
-	if ((nv[h->n] = strdup(v)) == NULL)
+	if ((nv = realloc(h->sums, (h->n + 1) * sizeof(*nv))) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	h->sums = nv;
+	h->sums[h->n] = NULL;
+	if ((h->versions[h->n] = strdup(v)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	h->n++;
+	return 0;
+}
+
+/* v applied, with the tool's checksum of its file (lower-cased) */
+static int
+hist_set_sum(struct adopt_hist *h, const char *v, const char *sum,
+    struct merr *e)
+{
+	ssize_t at;
+
+	if (hist_set(h, v, 1, e) == -1)
+		return -1;
+	if (sum == NULL || *sum == '\0' || (at = hist_find(h, v)) < 0 ||
+	    h->sums[at])
+		return 0;
+	if ((h->sums[at] = strdup(sum)) == NULL)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	for (char *c = h->sums[at]; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
 	return 0;
 }
 
@@ -684,7 +717,7 @@ sqlx_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 	const char *v = PQgetvalue(r, i, 0);
 
 	if (PQgetvalue(r, i, 1)[0] == 't')
-		return hist_set(h, v, 1, e);
+		return hist_set_sum(h, v, PQgetvalue(r, i, 2), e);
 	merr_set(e, MERR_STATE, "cannot adopt SQLx's history: migration %s "
 	    "is dirty", v);
 	merr_detail(e, "%s has it with success = false: it stopped part-way, "
@@ -713,7 +746,8 @@ tern_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
  * version with no file).
  */
 static int
-stem_set(struct adopt_hist *h, const char *stem, struct merr *e)
+stem_set(struct adopt_hist *h, const char *stem, const char *sum,
+    struct merr *e)
 {
 	size_t d = strspn(stem, "0123456789");
 	char v[MIG_VERSION_MAX];
@@ -724,14 +758,14 @@ stem_set(struct adopt_hist *h, const char *stem, struct merr *e)
 	if (d == 0 || stem[d] != '_')
 		d = strlen(stem);
 	snprintf(v, sizeof(v), "%.*s", (int)d, stem);
-	return hist_set(h, v, 1, e);
+	return hist_set_sum(h, v, sum, e);
 }
 
 /* node-pg-migrate's: the names, file stems */
 static int
 npgm_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 {
-	return stem_set(h, PQgetvalue(r, i, 0), e);
+	return stem_set(h, PQgetvalue(r, i, 0), NULL, e);
 }
 
 static int
@@ -747,14 +781,14 @@ drizzle_journal_error(struct merr *e, const char *path, const char *why)
 	return -1;
 }
 
-/* Is t among the rows' created_at (column 0 of r)? */
+/* The row whose created_at (column 0 of r) is t, or -1. */
 static int
 drizzle_ran(PGresult *r, long long t)
 {
 	for (int i = 0; i < PQntuples(r); i++)
 		if (strtoll(PQgetvalue(r, i, 0), NULL, 10) == t)
-			return 1;
-	return 0;
+			return i;
+	return -1;
 }
 
 /* Is t some entry's "when"? */
@@ -809,9 +843,9 @@ read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
 	PGresult *r;
 	char *path = NULL;
 	size_t i;
-	int rc = 0;
+	int k, rc = 0;
 
-	if (src_query(d, &h->src, "SELECT created_at FROM ",
+	if (src_query(d, &h->src, "SELECT created_at, hash FROM ",
 	    " WHERE created_at IS NOT NULL", &r, e) == -1)
 		return -1;
 	if (PQntuples(r) == 0)
@@ -835,8 +869,9 @@ read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
 			    "\"when\" and \"tag\"");
 			break;
 		}
-		if (drizzle_ran(r, json_integer_value(when)) &&
-		    (rc = stem_set(h, json_string_value(tag), e)) == -1)
+		if ((k = drizzle_ran(r, json_integer_value(when))) >= 0 &&
+		    (rc = stem_set(h, json_string_value(tag),
+		    PQgetvalue(r, k, 1), e)) == -1)
 			break;
 	}
 	if (rc == 0)
@@ -847,6 +882,17 @@ out:
 	json_decref(j);
 	free(path);
 	return rc;
+}
+
+/* postgrator's: its versions, each with its file's MD5 (a JavaScript
+ * migration's is "undefined") */
+static int
+postgrator_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
+{
+	const char *sum = PQgetvalue(r, i, 1);
+
+	return hist_set_sum(h, PQgetvalue(r, i, 0), strcmp(sum, "undefined") ?
+	    sum : NULL, e);
 }
 
 /* dbmate's and Diesel's: the set of applied versions */
@@ -916,8 +962,10 @@ flyway_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 		return flyway_repeatable(h, r, i, e);
 	if (!strcmp(type, "BASELINE"))
 		return upto_raise(h, v, e);
-	return hist_set(h, v, strncmp(type, "UNDO_", 5) != 0 &&
-	    strcmp(type, "DELETE") != 0, e);
+	if (strncmp(type, "UNDO_", 5) == 0 || strcmp(type, "DELETE") == 0)
+		return hist_set(h, v, 0, e);
+	/* its checksum: a Java migration's is NULL */
+	return hist_set_sum(h, v, PQgetvalue(r, i, 4), e);
 }
 
 /* Prisma: a migration's rows; one finished and not rolled back counts. */
@@ -962,8 +1010,8 @@ adopt_read(struct db *d, const struct adopt_src *s, const char *dir,
 		break;
 	case ADOPT_DRIZZLE: rc = read_drizzle(d, h, dir, e); break;
 	case ADOPT_POSTGRATOR:	/* the version 0 row it starts with aside */
-		rc = read_rows(d, h, "SELECT version FROM ",
-		    " WHERE version <> 0 ORDER BY version", version_row, e);
+		rc = read_rows(d, h, "SELECT version, coalesce(md5, '') FROM ",
+		    " WHERE version <> 0 ORDER BY version", postgrator_row, e);
 		break;
 	case ADOPT_DBMATE:
 	case ADOPT_DIESEL:
@@ -981,8 +1029,9 @@ adopt_read(struct db *d, const struct adopt_src *s, const char *dir,
 		    npgm_row, e);
 		break;
 	case ADOPT_SQLX:
-		rc = read_rows(d, h, "SELECT version, success FROM ",
-		    " ORDER BY version", sqlx_row, e);
+		rc = read_rows(d, h, "SELECT version, success, "
+		    "encode(checksum, 'hex') FROM ", " ORDER BY version",
+		    sqlx_row, e);
 		break;
 	case ADOPT_ATLAS:
 		rc = read_rows(d, h, "SELECT version, type, applied, total, "
@@ -1011,6 +1060,9 @@ adopt_read(struct db *d, const struct adopt_src *s, const char *dir,
 void
 adopt_map_release(struct adopt_map *m)
 {
+	for (size_t i = 0; m->recsum && i < m->napplied; i++)
+		free(m->recsum[i]);
+	free(m->recsum);
 	free(m->applied);
 	free(m->changed);
 	free(m->unknown);
@@ -1125,6 +1177,66 @@ rep_applied(const struct adopt_hist *h, const struct migration *m,
 	return 1;
 }
 
+/*
+ * The tool's checksum of m's file, as the tool computes it (SQLx's
+ * SHA-384, postgrator's MD5 of the bytes, Flyway's CRC-32 of its lines;
+ * Drizzle's SHA-256 is migrated's own), into out; *algo names it.
+ */
+static int
+tool_sum(enum adopt_tool t, const struct migration *m, char *out,
+    const char **algo, struct merr *e)
+{
+	char *text;
+	size_t len;
+
+	*algo = t == ADOPT_SQLX ? "sha384" : t == ADOPT_POSTGRATOR ? "md5" :
+	    t == ADOPT_FLYWAY ? "crc32" : "sha256";
+	if (t == ADOPT_DRIZZLE) {
+		memcpy(out, m->checksum, MIG_SHA256_HEX);
+		return 0;
+	}
+	if (mig_read_file(m->up.path, &text, &len, e) == -1)
+		return -1;
+	if (t == ADOPT_SQLX)
+		hash_sha384_hex(text, len, out);
+	else if (t == ADOPT_FLYWAY)
+		snprintf(out, HASH384_HEX, "%d", (int)adopt_flyway_checksum(text,
+		    len));
+	else
+		hash_md5_hex(text, len, out);
+	free(text);
+	return 0;
+}
+
+/*
+ * An applied file that is not the one the tool ran (its checksum is
+ * another): the checksum to record, which is not the file's, so that up
+ * stops at it as at any file changed after it was applied.
+ */
+static int
+recsum_of(const struct adopt_hist *h, const struct migration *v,
+    char **out, struct merr *e)
+{
+	char sum[HASH384_HEX];
+	const char *algo;
+	ssize_t at;
+
+	*out = NULL;
+	if (v->code || h->sums == NULL || (at = hist_find(h, v->version)) < 0
+	    || h->sums[at] == NULL)
+		return 0;
+	if (tool_sum(h->src.tool, v, sum, &algo, e) == -1)
+		return -1;
+	if (strcmp(sum, h->sums[at]) == 0)
+		return 0;
+	if (asprintf(out, "%s %s %s", adopt_tool_name(h->src.tool), algo,
+	    h->sums[at]) == -1) {
+		*out = NULL;
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int
 adopt_map(const struct migset *set, const struct adopt_hist *h,
     struct adopt_map *m, struct merr *e)
@@ -1134,7 +1246,8 @@ adopt_map(const struct migset *set, const struct adopt_hist *h,
 	memset(m, 0, sizeof(*m));
 	if ((set->n && ((m->applied = calloc(set->n,
 	    sizeof(*m->applied))) == NULL || (m->changed = calloc(set->n,
-	    sizeof(*m->changed))) == NULL)) || (m->unknown = calloc(h->n + 1,
+	    sizeof(*m->changed))) == NULL || (m->recsum = calloc(set->n,
+	    sizeof(*m->recsum))) == NULL)) || (m->unknown = calloc(h->n + 1,
 	    sizeof(*m->unknown))) == NULL) {
 		adopt_map_release(m);
 		return merr_set(e, MERR_NOMEM, "out of memory");
@@ -1143,10 +1256,17 @@ adopt_map(const struct migset *set, const struct adopt_hist *h,
 		const struct migration *v = &set->v[i];
 
 		if (v->repeatable ? rep_applied(h, v, &changed) :
-		    is_applied(h, v->version))
+		    is_applied(h, v->version)) {
+			if (!v->repeatable && recsum_of(h, v,
+			    &m->recsum[m->napplied], e) == -1) {
+				adopt_map_release(m);
+				return -1;
+			}
+			m->nmodified += m->recsum[m->napplied] != NULL;
 			m->applied[m->napplied++] = &set->v[i];
-		else if (v->repeatable && changed)
+		} else if (v->repeatable && changed) {
 			m->changed[m->nchanged++] = &set->v[i];
+		}
 	}
 	for (size_t i = 0; i < h->n; i++)
 		if (!has_file(set, h, h->versions[i]))

@@ -134,6 +134,10 @@ struct adopt_repeatable {
 struct adopt_hist {
 	struct adopt_src src;
 	char		**versions;	/* applied one by one */
+	char		**sums;		/* beside each: the tool's checksum of
+					   its file, lower-case hex (SQLx's
+					   SHA-384, Drizzle's SHA-256,
+					   postgrator's MD5), or NULL */
 	size_t		 n;
 	char		*upto;		/* everything <= upto, or NULL */
 	int		 upto_is_file;	/* golang-migrate: upto names a file */
@@ -150,6 +154,11 @@ struct adopt_map {
 	size_t		 nchanged;
 	const char	**unknown;	/* history versions with no file */
 	size_t		 nunknown;
+	char		**recsum;	/* beside each applied: the checksum to
+					   record when the tool ran another
+					   file than the folder's ("sqlx
+					   sha384 ab12..."), else NULL */
+	size_t		 nmodified;	/* how many have one */
 };
 
 const char *adopt_tool_name(enum adopt_tool);	/* "golang-migrate" */

@@ -26,5 +26,11 @@ void	hash_update(struct hash *, const void *, size_t);
 void	hash_final_hex(struct hash *, char out[HASH_HEX]);
 /* One shot: out = lower-case hex SHA-256 of data. */
 void	hash_hex(const void *data, size_t len, char out[HASH_HEX]);
+/* Other tools' checksums of a file, lower-case hex: SQLx's SHA-384,
+ * postgrator's MD5. */
+#define HASH384_HEX	97
+#define HASHMD5_HEX	33
+void	hash_sha384_hex(const void *data, size_t len, char out[HASH384_HEX]);
+void	hash_md5_hex(const void *data, size_t len, char out[HASHMD5_HEX]);
 
 #endif

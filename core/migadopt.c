@@ -60,6 +60,9 @@ adopt_detail(const struct adopt_hist *h, const struct adopt_map *m)
 struct take_ctx {
 	struct mstate		*s;
 	struct migration	**v;	/* to record */
+	char			**sums;	/* beside each: another checksum to
+					   record than its file's, or NULL
+					   (adopt_map's recsum); NULL: none */
 	size_t			 n;
 	const char		*action;	/* tier2.adopt / tier2.baseline */
 	const char		*target;
@@ -83,7 +86,8 @@ take_body(struct db *d, void *arg, struct merr *e)
 		memset(&w, 0, sizeof(w));
 		w.version = f->v[i]->version;
 		w.name = f->v[i]->name;
-		w.checksum = f->v[i]->checksum;
+		w.checksum = f->sums && f->sums[i] ? f->sums[i] :
+		    f->v[i]->checksum;
 		w.applied_by = f->actor;
 		w.direction = (char *)(uintptr_t)"up";
 		if (tracking_put(d, cfg, &w, e) == -1)
@@ -123,9 +127,15 @@ not_recorded(const struct mstate *s, struct adopt_map *m)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < m->napplied; i++)
-		if (tracking_find(&s->trk, m->applied[i]->version) == NULL)
-			m->applied[n++] = m->applied[i];
+	for (size_t i = 0; i < m->napplied; i++) {
+		if (tracking_find(&s->trk, m->applied[i]->version) != NULL) {
+			m->nmodified -= m->recsum[i] != NULL;
+			free(m->recsum[i]);
+			continue;
+		}
+		m->recsum[n] = m->recsum[i];
+		m->applied[n++] = m->applied[i];
+	}
 	return m->napplied = n;
 }
 
@@ -143,41 +153,68 @@ changed_files(const struct adopt_map *m)
 	return t;
 }
 
+/* "a.sql, b.sql": the files of m's applied versions a tool ran otherwise */
+static char *
+modified_files(const struct adopt_map *m)
+{
+	char *t = strdup("");
+
+	for (size_t i = 0; i < m->napplied; i++) {
+		const char *p = m->applied[i]->up.path, *f = strrchr(p, '/');
+
+		if (m->recsum[i])
+			t = text_add(t, ", ", f ? f + 1 : p);
+	}
+	return t;
+}
+
+/* "...; ...": what adoption met that the folder does not say, or NULL */
 static void
 notice_set(struct migrate_result *res, const struct adopt_hist *h,
     const struct adopt_map *m)
 {
-	char *t, *u = NULL, *c = NULL;
+	const char *tool = adopt_tool_name(h->src.tool);
+	char *t, *part[3] = { NULL, NULL, NULL }, *all;
+	int n = 0;
 
-	if (res == NULL || (m->nunknown == 0 && m->nchanged == 0))
+	if (res == NULL || (m->nunknown == 0 && m->nchanged == 0 &&
+	    m->nmodified == 0))
 		return;
 	if (m->nunknown && (t = strdup("")) != NULL) {
 		for (size_t i = 0; i < m->nunknown; i++)
 			t = text_add(t, ", ", m->unknown[i]);
-		if (t && asprintf(&u, "%s's history (%s) records %zu "
+		if (t && asprintf(&part[n++], "%s's history (%s) records %zu "
 		    "version%s with no file in the folder, not recorded: %s",
-		    adopt_tool_name(h->src.tool), h->src.table, m->nunknown,
-		    m->nunknown == 1 ? "" : "s", t) == -1)
-			u = NULL;
+		    tool, h->src.table, m->nunknown, m->nunknown == 1 ? "" :
+		    "s", t) == -1)
+			part[--n] = NULL;
 		free(t);
 	}
 	if (m->nchanged && (t = changed_files(m)) != NULL) {
-		if (asprintf(&c, "%zu repeatable migration%s changed since "
-		    "%s ran %s (another checksum), pending: %s", m->nchanged,
-		    m->nchanged == 1 ? "" : "s", adopt_tool_name(h->src.tool),
+		if (asprintf(&part[n++], "%zu repeatable migration%s changed "
+		    "since %s ran %s (another checksum), pending: %s",
+		    m->nchanged, m->nchanged == 1 ? "" : "s", tool,
 		    m->nchanged == 1 ? "it" : "them", t) == -1)
-			c = NULL;
+			part[--n] = NULL;
 		free(t);
 	}
-	free(res->notice);
-	if (u && c) {
-		if (asprintf(&res->notice, "%s; %s", u, c) == -1)
-			res->notice = NULL;
-		free(u);
-		free(c);
-	} else {
-		res->notice = u ? u : c;
+	if (m->nmodified && (t = modified_files(m)) != NULL) {
+		if (asprintf(&part[n++], "%zu file%s changed since %s ran %s "
+		    "(another checksum), recorded as changed: up stops at %s "
+		    "until %s restored or forced: %s", m->nmodified,
+		    m->nmodified == 1 ? "" : "s", tool, m->nmodified == 1 ?
+		    "it" : "them", m->nmodified == 1 ? "it" : "them",
+		    m->nmodified == 1 ? "it is" : "they are", t) == -1)
+			part[--n] = NULL;
+		free(t);
 	}
+	all = n ? strdup(part[0]) : NULL;
+	for (int i = 1; all && i < n; i++)
+		all = text_add(all, "; ", part[i]);
+	for (int i = 0; i < n; i++)
+		free(part[i]);
+	free(res->notice);
+	res->notice = all;
 }
 
 /* Adopt h: record what it says is applied, audited as tier2.adopt. */
@@ -201,6 +238,7 @@ adopt_take(struct mstate *s, const struct adopt_hist *h, int dry_run,
 	memset(&f, 0, sizeof(f));
 	f.s = s;
 	f.v = m.applied;
+	f.sums = m.recsum;
 	f.n = m.napplied;
 	f.action = "tier2.adopt";
 	f.target = adopt_tool_name(h->src.tool);
@@ -438,7 +476,8 @@ assume(struct mstate *s, const struct adopt_hist *h,
 	for (size_t i = 0; i < m->napplied; i++) {
 		rows[i].version = m->applied[i]->version;
 		rows[i].name = m->applied[i]->name;
-		rows[i].checksum = m->applied[i]->checksum;
+		rows[i].checksum = m->recsum[i] ? m->recsum[i] :
+		    m->applied[i]->checksum;
 		rows[i].applied_by = (char *)(uintptr_t)tool;
 	}
 	rc = tracking_assume(&s->trk, rows, m->napplied, e);

@@ -74,8 +74,12 @@ up_check(struct mstate *s, const struct migration *skip, struct merr *e)
 		if (!t->dirty && strcmp(t->checksum, m->checksum) != 0) {
 			merr_set(e, MERR_STATE, "cannot apply: '%s' was "
 			    "changed after it was applied", m->id);
-			merr_detail(e, "recorded checksum %.12s..., file has "
-			    "%.12s...", t->checksum, m->checksum);
+			/* "postgrator md5 9e10...": adopted from a tool
+			   that ran another file than this one */
+			merr_detail(e, "recorded checksum %.*s..., file has "
+			    "%.12s...", (int)(strrchr(t->checksum, ' ') ?
+			    strrchr(t->checksum, ' ') - t->checksum + 13 : 12),
+			    t->checksum, m->checksum);
 			merr_hint(e, "restore the file as applied, or check "
 			    "the database and run 'migratectl force %s'",
 			    m->version);

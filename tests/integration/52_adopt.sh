@@ -201,7 +201,14 @@ qd "$DB" "CREATE TABLE fw_init (id int PRIMARY KEY); CREATE TABLE fw_orders (id 
 flyrow() {
 	qd "$DB" "INSERT INTO \"public\".\"flyway_schema_history\" (\"installed_rank\", \"version\", \"description\", \"type\", \"script\", \"checksum\", \"installed_by\", \"execution_time\", \"success\") VALUES ($1)"
 }
-flyrow "2, '2', 'add orders', 'SQL', 'V2__add_orders.sql', -722651034, 'postgres', 12, true"
+# Flyway's checksum of the file it ran (ChecksumCalculator: CRC-32 over
+# its lines), which is the folder's 2
+sum=$(python3 -c 'import sys, zlib
+c = 0
+for line in open(sys.argv[1], "rb").read().splitlines():
+    c = zlib.crc32(line, c)
+print(c - (1 << 32) if c >= 1 << 31 else c)' fw/2_add_orders.up.sql)
+flyrow "2, '2', 'add orders', 'SQL', 'V2__add_orders.sql', $sum, 'postgres', 12, true"
 flyrow "3, NULL, 'views', 'SQL', 'R__views.sql', 123456789, 'postgres', 3, true"
 # a failed (non-transactional) V3: refused, nothing runs
 flyrow "4, '3', 'add items', 'SQL', 'V3__add_items.sql', 42, 'postgres', 5, false"

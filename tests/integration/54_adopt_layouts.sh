@@ -536,7 +536,7 @@ folder sqlx "$T/sqlx"
 qd "$DB" 'CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL)'
 psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" \
     -f "$T/sqlx/20210425153745_create_history.sql" >/dev/null
-qd "$DB" "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20210425153745, 'create history', TRUE, '\\x00', 1)"
+qd "$DB" "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20210425153745, 'create history', TRUE, decode('$(sha384sum <"$T/sqlx/20210425153745_create_history.sql" | cut -d' ' -f1)', 'hex'), 1)"
 qd "$DB" "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20220419082412, 'mood happy', FALSE, '\\x00', 1)"
 out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
     --migrations "$T/sqlx" --once --up 2>&1); rc=$?
@@ -553,6 +553,23 @@ is "sqlx: up ran the second only" "$(applied_runs "$DB")" \
     "20220419082412_mood_happy"
 is "sqlx: ... its enum value added outside a transaction" \
     "$(qd "$DB" "SELECT count(*) FROM pg_enum WHERE enumlabel = 'happy'")" 1
+unlike "sqlx: the checksum sqlx recorded is the file's: no change named" \
+    "$out" "changed since"
+# a file changed since sqlx ran it (sqlx migrate run refuses it): adopted
+# as changed, and up stops at it until it is restored or forced
+DB=$(fresh sqlx)
+qd "$DB" 'CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL)'
+psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" \
+    -f "$T/sqlx/20210425153745_create_history.sql" >/dev/null
+qd "$DB" "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20210425153745, 'create history', TRUE, decode('$(printf 'another file' | sha384sum | cut -d' ' -f1)', 'hex'), 1)"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/sqlx" --once --up 2>&1); rc=$?
+is "sqlx: a file changed since: exit 1" "$rc" 1
+like "sqlx: ... named at adoption" "$out" \
+    "1 file changed since sqlx ran it \\(another checksum\\), recorded as changed: up stops at it until it is restored or forced: 20210425153745_create_history.sql"
+like "sqlx: ... up stops at it" "$out" \
+    "cannot apply: '20210425153745_create_history' was changed after it was applied"
+is "sqlx: ... nothing ran" "$(applied_runs "$DB")" ""
 
 # ---- node-pg-migrate, --once --up: the golden folder, the first three
 # (in its order: the UTC-named one is the oldest) applied by
