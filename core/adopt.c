@@ -359,12 +359,12 @@ static const struct {
 };
 
 static const char foreign_sql[] =
-    "SELECT n.nspname, c.relname, a.attname"
+    "SELECT n.nspname, c.relname, a.attname,"
+    " has_table_privilege(c.oid, 'SELECT')"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0"
     "  AND NOT a.attisdropped"
-    " WHERE c.relkind IN ('r', 'p') AND has_table_privilege(c.oid, 'SELECT')"
-    " AND (n.nspname = current_schema()"
+    " WHERE c.relkind IN ('r', 'p') AND (n.nspname = current_schema()"
     "  OR (n.nspname, c.relname) IN (('sqitch', 'changes'),"
     "  ('graphile_migrate', 'migrations')))"
     " AND c.relname IN ('knex_migrations', 'alembic_version',"
@@ -436,9 +436,11 @@ adopt_foreign(struct db *d, struct adopt_foreign *out, int *found,
 	if (db_query(d, foreign_sql, 0, NULL, &r, e) == -1)
 		return -1;
 	for (int i = 0; rc == 0 && !*found && i < PQntuples(r); i = next) {
-		if ((k = foreign_of(r, i, &next)) < 0 ||
-		    (rc = foreign_rows(d, PQgetvalue(r, i, 0),
-		    PQgetvalue(r, i, 1), &any, e)) == -1 || !any)
+		/* a table it may not read counts: its rows cannot be told */
+		out->unreadable = PQgetvalue(r, i, 3)[0] != 't';
+		if ((k = foreign_of(r, i, &next)) < 0 || (!out->unreadable &&
+		    ((rc = foreign_rows(d, PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1), &any, e)) == -1 || !any)))
 			continue;
 		*found = 1;
 		out->tool = foreign[k].tool;
@@ -962,9 +964,11 @@ flyway_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 		return flyway_repeatable(h, r, i, e);
 	if (!strcmp(type, "BASELINE"))
 		return upto_raise(h, v, e);
-	if (strncmp(type, "UNDO_", 5) == 0 || strcmp(type, "DELETE") == 0)
-		return hist_set(h, v, 0, e);
-	/* its checksum: a Java migration's is NULL */
+	/* the latest row decides, with its checksum (a Java migration's
+	   is NULL) */
+	if (hist_set(h, v, 0, e) == -1 || strncmp(type, "UNDO_", 5) == 0 ||
+	    strcmp(type, "DELETE") == 0)
+		return 0;
 	return hist_set_sum(h, v, PQgetvalue(r, i, 4), e);
 }
 
@@ -1206,6 +1210,32 @@ tool_sum(enum adopt_tool t, const struct migration *m, char *out,
 		hash_md5_hex(text, len, out);
 	free(text);
 	return 0;
+}
+
+int
+adopt_sum_check(const char *recorded, const struct migration *m, int *same,
+    char out[ADOPT_SUM_MAX])
+{
+	const char *sp = strchr(recorded, ' '), *hex;
+	char tool[32], sum[HASH384_HEX];
+	const char *algo;
+	enum adopt_tool t;
+	struct merr e;
+
+	*same = 0;
+	out[0] = '\0';
+	if (sp == NULL || (size_t)(sp - recorded) >= sizeof(tool) ||
+	    (hex = strchr(sp + 1, ' ')) == NULL)
+		return 0;
+	snprintf(tool, sizeof(tool), "%.*s", (int)(sp - recorded), recorded);
+	if ((t = adopt_tool_from_name(tool)) == ADOPT_NONE)
+		return 0;
+	merr_clear(&e);
+	if (tool_sum(t, m, sum, &algo, &e) == -1)
+		return 1;	/* unreadable: not the same */
+	snprintf(out, ADOPT_SUM_MAX, "%s %s", algo, sum);
+	*same = strcmp(hex + 1, sum) == 0;
+	return 1;
 }
 
 /*

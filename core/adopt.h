@@ -187,13 +187,14 @@ int	adopt_detect(struct db *, const struct config *,
  * Sequelize's, TypeORM's, Laravel's, MikroORM's, Liquibase's, Entity
  * Framework's, Doctrine's, Phinx's, Kysely's, Sqitch's or
  * graphile-migrate's table, known by name (and schema) and the columns it
- * has at least, with a row in it.  Whether such a tool ran the folder's
+ * has at least, with a row in it (or which migrated's role may not read).  Whether such a tool ran the folder's
  * files cannot be told: a first run refuses (migadopt.c) until
  * 'baseline' says what is applied.
  */
 struct adopt_foreign {
 	const char	*tool;		/* static: "Knex" */
 	char		 table[160];	/* schema.table */
+	int		 unreadable;	/* no SELECT on it: its rows unknown */
 };
 
 int	adopt_foreign(struct db *, struct adopt_foreign *, int *found,
@@ -218,5 +219,15 @@ int	adopt_vcmp(const char *a, const char *b, int *cmp);
 int	adopt_map(const struct migset *, const struct adopt_hist *,
 	    struct adopt_map *, struct merr *);
 void	adopt_map_release(struct adopt_map *);
+
+/*
+ * recorded, a tracking row's checksum, is another tool's ("postgrator md5
+ * 2f09...": adopted from a file that differed): 1, *same when m's file
+ * has it now (restored), out its checksum in that algorithm (empty when
+ * unreadable); else 0.
+ */
+#define ADOPT_SUM_MAX	112	/* "sha384 " and 96 hex digits */
+int	adopt_sum_check(const char *recorded, const struct migration *m,
+	    int *same, char out[ADOPT_SUM_MAX]);
 
 #endif

@@ -317,8 +317,9 @@ foreign_refused(const struct mstate *s, struct merr *e)
 	merr_set(e, MERR_STATE, "the database holds %s's history (%s), which "
 	    "migrated cannot read: whether the folder's files ran here "
 	    "cannot be told", f.tool, f.table);
-	merr_detail(e, "running them again could repeat what they did or "
-	    "stop half-way on what they made");
+	merr_detail(e, "%srunning them again could repeat what they did or "
+	    "stop half-way on what they made", f.unreadable ? "the role "
+	    "may not even read the table (no SELECT); " : "");
 	merr_hint(e, "record what is applied with 'migratectl baseline "
 	    "VERSION' (the newest version that ran here; 'baseline 0' when "
 	    "none of the folder's files did), then run again");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adopt.h"
 #include "config.h"
 #include "db.h"
 #include "migrate.h"
@@ -71,15 +72,21 @@ up_check(struct mstate *s, const struct migration *skip, struct merr *e)
 			    "repair by hand and 'migratectl force'");
 			return -1;
 		}
-		if (!t->dirty && strcmp(t->checksum, m->checksum) != 0) {
+		if (!t->dirty && !mstate_sum_same(t, m)) {
+			char other[ADOPT_SUM_MAX];
+			int same;
+
 			merr_set(e, MERR_STATE, "cannot apply: '%s' was "
 			    "changed after it was applied", m->id);
 			/* "postgrator md5 9e10...": adopted from a tool
 			   that ran another file than this one */
-			merr_detail(e, "recorded checksum %.*s..., file has "
-			    "%.12s...", (int)(strrchr(t->checksum, ' ') ?
-			    strrchr(t->checksum, ' ') - t->checksum + 13 : 12),
-			    t->checksum, m->checksum);
+			if (adopt_sum_check(t->checksum, m, &same, other))
+				merr_detail(e, "recorded %s, the file has %s",
+				    t->checksum, other);
+			else
+				merr_detail(e, "recorded checksum %.12s..., "
+				    "file has %.12s...", t->checksum,
+				    m->checksum);
 			merr_hint(e, "restore the file as applied, or check "
 			    "the database and run 'migratectl force %s'",
 			    m->version);

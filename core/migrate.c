@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adopt.h"
 #include "config.h"
 #include "db.h"
 #include "migrate.h"
@@ -116,6 +117,17 @@ mstate_pending(const struct migration *m, const struct trk_row *t)
 	    (m->repeatable && strcmp(t->checksum, m->checksum) != 0);
 }
 
+int
+mstate_sum_same(const struct trk_row *t, const struct migration *m)
+{
+	char out[ADOPT_SUM_MAX];
+	int same;
+
+	if (strcmp(t->checksum, m->checksum) == 0)
+		return 1;
+	return adopt_sum_check(t->checksum, m, &same, out) && same;
+}
+
 static int
 row_from_trk(struct migrate_row *w, const struct trk_row *t)
 {
@@ -164,7 +176,7 @@ mstate_rows(struct mstate *s, struct migrate_result *res, struct merr *e)
 		    sizeof(w->down_checksum));
 		if (t) {
 			row_from_trk(w, t);
-			w->drift = strcmp(t->checksum, m->checksum) != 0;
+			w->drift = !mstate_sum_same(t, m);
 			w->nstmts = (int)(down ? m->down.nstmts :
 			    m->up.nstmts);
 		}
@@ -444,7 +456,7 @@ migrate_check(const struct mig_env *env, struct merr *e)
 static int
 applied_unchanged(const struct migration *m, const struct trk_row *t)
 {
-	return t && !t->dirty && strcmp(t->checksum, m->checksum) == 0;
+	return t && !t->dirty && mstate_sum_same(t, m);
 }
 
 int

@@ -53,6 +53,11 @@ void	mstate_newest(const struct mstate *, char key[MIG_KEY_MAX],
  * repeatable whose checksum changed.
  */
 int	mstate_pending(const struct migration *m, const struct trk_row *t);
+/*
+ * Is m's file the one t recorded: its checksum, or another tool's that
+ * adoption recorded (adopt_sum_check) and the file has again?
+ */
+int	mstate_sum_same(const struct trk_row *t, const struct migration *m);
 int	mres_step(struct migrate_result *, const struct migration *,
 	    const char *action, long ms, int statements, struct merr *);
 /* Free and forget the rows (not the steps) of a result. */

@@ -561,7 +561,9 @@ DB=$(fresh sqlx)
 qd "$DB" 'CREATE TABLE IF NOT EXISTS _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL)'
 psql -qX -1 -v ON_ERROR_STOP=1 -d "$DB" \
     -f "$T/sqlx/20210425153745_create_history.sql" >/dev/null
-qd "$DB" "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20210425153745, 'create history', TRUE, decode('$(printf 'another file' | sha384sum | cut -d' ' -f1)', 'hex'), 1)"
+qd "$DB" "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20210425153745, 'create history', TRUE, decode('$(sha384sum <"$T/sqlx/20210425153745_create_history.sql" | cut -d' ' -f1)', 'hex'), 1)"
+cp "$T/sqlx/20210425153745_create_history.sql" "$T/sqlx_ran.sql"
+echo '-- edited since' >>"$T/sqlx/20210425153745_create_history.sql"
 out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
     --migrations "$T/sqlx" --once --up 2>&1); rc=$?
 is "sqlx: a file changed since: exit 1" "$rc" 1
@@ -569,7 +571,15 @@ like "sqlx: ... named at adoption" "$out" \
     "1 file changed since sqlx ran it \\(another checksum\\), recorded as changed: up stops at it until it is restored or forced: 20210425153745_create_history.sql"
 like "sqlx: ... up stops at it" "$out" \
     "cannot apply: '20210425153745_create_history' was changed after it was applied"
+like "sqlx: ... both checksums in sqlx's algorithm" "$out" \
+    "recorded sqlx sha384 [0-9a-f]{96}, the file has sha384 [0-9a-f]{96}"
 is "sqlx: ... nothing ran" "$(applied_runs "$DB")" ""
+cp "$T/sqlx_ran.sql" "$T/sqlx/20210425153745_create_history.sql"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/sqlx" --once --up 2>&1); rc=$?
+is "sqlx: the file restored: exit 0" "$rc" 0
+is "sqlx: ... the second ran" "$(applied_runs "$DB")" \
+    "20220419082412_mood_happy"
 
 # ---- node-pg-migrate, --once --up: the golden folder, the first three
 # (in its order: the UTC-named one is the oldest) applied by
