@@ -18,30 +18,7 @@
 
 #include "migset.h"
 #include "migset_int.h"
-
-/* What one file name says about itself. */
-enum mig_kind {
-	KIND_NATIVE_UP = 0, KIND_NATIVE_DOWN, KIND_GOLANG_UP,
-	KIND_GOLANG_DOWN, KIND_SINGLE, KIND_DOC, KIND_GOOSE, KIND_DBMATE,
-	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_POP_UP,
-	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_TERN, KIND_GOOSE_GO, KIND_NPGM,
-	KIND_NPGM_JS, KIND_PGRATOR_DO, KIND_PGRATOR_UNDO, KIND_PGRATOR_JS,
-	KIND_N
-};
-
-struct mig_file {
-	char		*fname;
-	enum mig_kind	 kind;
-	char		 version[MIG_VERSION_MAX];
-	char		*name;
-	char		*text;		/* read once (not a native .md) */
-	size_t		 len;
-	int		 rank;		/* pop: mig_popname's */
-	int		 autocommit;	/* pop: .autocommit */
-	int		 weak;		/* node-pg-migrate's by markers with
-					   words after them only */
-	struct mig_stamp stamp;		/* before the text was read (no name) */
-};
+#include "migfile.h"
 
 static const enum mig_layout kind_layout[KIND_N] = {
 	[KIND_NATIVE_UP] = MIG_LAYOUT_NATIVE,
@@ -107,184 +84,6 @@ migset_txmode_name(enum mig_txmode t)
 	}
 }
 
-/*
- * One number as a key part: its length (as a letter) then its digits,
- * leading zeros dropped, so that strcmp() compares numbers.
- */
-static int
-key_number(const char *d, size_t n, char *out, size_t cap)
-{
-	while (n > 0 && *d == '0') {
-		d++;
-		n--;
-	}
-	if (n > 40 || n + 2 > cap)
-		return -1;
-	out[0] = (char)('A' + n);
-	memcpy(out + 1, d, n);
-	out[n + 1] = '\0';
-	return (int)n + 1;
-}
-
-static int
-all_digits(const char *v)
-{
-	size_t i;
-
-	for (i = 0; v[i]; i++)
-		if (v[i] < '0' || v[i] > '9')
-			return 0;
-	return i > 0;
-}
-
-/* Native and single: YYYYMMDD sorts as YYYYMMDD_000000. */
-static int
-key_native(const char *v, char key[MIG_KEY_MAX])
-{
-	char digits[MIG_VERSION_MAX + 6];
-	size_t i, n = 0;
-
-	for (i = 0; v[i]; i++) {
-		if (v[i] == '_' && i == 8 && n == 8)
-			continue;
-		if (v[i] < '0' || v[i] > '9' || n + 1 >= MIG_VERSION_MAX)
-			return -1;
-		digits[n++] = v[i];
-	}
-	if (n == 0 || n > 19)
-		return -1;
-	/* the number times 10^6, without converting (every up reads
-	   a thousand of these) */
-	if (n == 8 && digits[0] >= '1' && digits[0] <= '2' &&
-	    (digits[4] == '0' || digits[4] == '1')) {
-		memcpy(digits + n, "000000", 6);
-		n += 6;
-	}
-	return key_number(digits, n, key, MIG_KEY_MAX) == -1 ? -1 : 0;
-}
-
-/*
- * Flyway: parts split by '.' or '_', compared as numbers one by one,
- * trailing zero parts dropped (1.0 is 1); R__desc after every version,
- * by description ('_' read as ' ', as Flyway does).
- */
-static int
-key_flyway(const char *v, char key[MIG_KEY_MAX])
-{
-	size_t n = 0, keep = 0, len;
-	int w;
-
-	if (strncmp(v, "R__", 3) == 0) {
-		if (strlen(v) + 1 >= MIG_KEY_MAX)
-			return -1;
-		key[0] = MIG_KEY_REPEATABLE;
-		for (len = 3; v[len]; len++)
-			key[len - 2] = v[len] == '_' ? ' ' : v[len];
-		key[len - 2] = '\0';
-		return 0;
-	}
-	for (;;) {
-		len = strspn(v, "0123456789");
-		if (len == 0 || (w = key_number(v, len, key + n,
-		    MIG_KEY_MAX - n)) == -1)
-			return -1;
-		n += (size_t)w;
-		if (w > 1 || keep == 0)	/* the first part stays */
-			keep = n;
-		if (v[len] == '\0')
-			break;
-		if (v[len] != '.' && v[len] != '_')
-			return -1;
-		v += len + 1;
-	}
-	key[keep] = '\0';
-	return 0;
-}
-
-/*
- * sql-migrate: its id (the file name) by its leading number, then as a
- * string (sqlparse's byId): the number's key, then the name with .sql.
- */
-static int
-key_sqlmigrate(const char *v, char key[MIG_KEY_MAX])
-{
-	size_t d = strspn(v, "0123456789"), len = strlen(v);
-	int n;
-
-	if (len > 4 && strcmp(v + len - 4, ".sql") == 0)
-		len -= 4;	/* the id as gorp_migrations holds it */
-	if (d == 0 || (n = key_number(v, d, key, MIG_KEY_MAX)) == -1 ||
-	    (size_t)n + len + 6 >= MIG_KEY_MAX)
-		return -1;
-	snprintf(key + n, MIG_KEY_MAX - (size_t)n, " %.*s.sql", (int)len, v);
-	return 0;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; Hinnant's). */
-static long long
-civil_days(long long y, unsigned m, unsigned d)
-{
-	long long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-/*
- * node-pg-migrate: its number in ms (getNumericPrefix): a 17-digit
- * prefix is a UTC time YYYYMMDDhhmmssSSS, any other a number as it is.
- */
-static int
-key_npgm(const char *v, char key[MIG_KEY_MAX])
-{
-	char ms[24];
-	int f[7], w[7] = { 4, 2, 2, 2, 2, 2, 3 };
-	long long t;
-
-	if (strlen(v) != 17 || !all_digits(v))
-		return key_native(v, key);
-	for (int i = 0, at = 0; i < 7; at += w[i++])
-		for (int k = f[i] = 0; k < w[i]; k++)
-			f[i] = f[i] * 10 + (v[at + k] - '0');
-	t = ((civil_days(f[0], (unsigned)f[1], (unsigned)f[2]) * 24 + f[3]) *
-	    60 + f[4]) * 60 + f[5];
-	snprintf(ms, sizeof(ms), "%lld", t * 1000 + f[6]);
-	return key_number(ms, strlen(ms), key, MIG_KEY_MAX) == -1 ? -1 : 0;
-}
-
-int
-migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
-{
-	switch (l) {
-	case MIG_LAYOUT_NPGM:
-		return key_npgm(v, key);
-	case MIG_LAYOUT_SQLMIGRATE:
-		return key_sqlmigrate(v, key);
-	case MIG_LAYOUT_FLYWAY:
-		return key_flyway(v, key);
-	case MIG_LAYOUT_DBMATE:		/* dbmate sorts file names */
-	case MIG_LAYOUT_POP:		/* pop compares strings too */
-		if (!all_digits(v) || strlen(v) >= MIG_KEY_MAX)
-			return -1;
-		snprintf(key, MIG_KEY_MAX, "%s", v);
-		return 0;
-	case MIG_LAYOUT_GOLANG:
-	case MIG_LAYOUT_TERN:
-	case MIG_LAYOUT_POSTGRATOR:
-	case MIG_LAYOUT_GOOSE:		/* plain numbers */
-		if (!all_digits(v))
-			return -1;
-		return key_number(v, strlen(v), key, MIG_KEY_MAX) == -1 ?
-		    -1 : 0;
-	default:
-		return key_native(v, key);
-	}
-}
 
 /*
  * Open path, a file of a folder, a link followed only inside it.  Not
@@ -485,8 +284,8 @@ file_match(const struct mig_pattern *p, const char *s, struct mig_file *f)
 	return 1;
 }
 
-static int
-has_suffix(const char *s, size_t len, const char *sfx)
+int
+mig_has_suffix(const char *s, size_t len, const char *sfx)
 {
 	size_t n = strlen(sfx);
 
@@ -603,8 +402,8 @@ sqlmigrate_name(const char *fname, struct mig_file *f)
 }
 
 /* tern: N_name.sql (its migrationPattern, \A(\d+)_.+\.sql\z). */
-static int
-tern_name(const char *fname, struct mig_file *f)
+int
+mig_tern_name(const char *fname, struct mig_file *f)
 {
 	size_t n = strspn(fname, "0123456789"), len = strlen(fname) - 4;
 
@@ -675,14 +474,14 @@ classify_numbered(const struct mig_patterns *p,
 	} else if (mig_sqlmigrate_detect(f->text)) {
 		f->kind = KIND_SQLMIGRATE;
 		return sqlmigrate_name(fname, f);
-	} else if (mig_tern_detect(f->text) && tern_name(fname, f) == 0) {
+	} else if (mig_tern_detect(f->text) && mig_tern_name(fname, f) == 0) {
 		f->kind = KIND_TERN;
-	} else if (!has_suffix(fname, len, "_rollback.sql") &&
+	} else if (!mig_has_suffix(fname, len, "_rollback.sql") &&
 	    (r = mig_npgm_detect(f->text)) != 0 &&
 	    file_match(&p->forward, fname, f)) {
 		f->kind = KIND_NPGM;
 		f->weak = r == 1;
-	} else if (has_suffix(fname, len, "_rollback.sql") &&
+	} else if (mig_has_suffix(fname, len, "_rollback.sql") &&
 	    file_match(&p->rollback, fname, f)) {
 		f->kind = KIND_NATIVE_DOWN;
 	} else if (file_match(&p->forward, fname, f)) {
@@ -765,7 +564,7 @@ static int
 code_ext(const char *fname, size_t len)
 {
 	for (size_t i = 0; i < sizeof(code_exts) / sizeof(code_exts[0]); i++)
-		if (has_suffix(fname, len, code_exts[i].ext))
+		if (mig_has_suffix(fname, len, code_exts[i].ext))
 			return (int)i;
 	return -1;
 }
@@ -790,11 +589,11 @@ classify_code(const struct scan_dir *dir, const char *fname, int reg,
 	    postgrator_name(fname, xl, f, &undo) == 0;
 	if (pgrator ? undo : (n == 0 || fname[n] != '_' ||
 	    n >= MIG_VERSION_MAX || len <= n + 1 + xl ||
-	    has_suffix(fname, len, "_test.go") ||
+	    mig_has_suffix(fname, len, "_test.go") ||
 	    (code_exts[x].kind == KIND_NPGM_JS &&
-	    (has_suffix(fname, len - xl, ".test") ||
-	    has_suffix(fname, len - xl, ".spec") ||
-	    has_suffix(fname, len, ".d.ts")))))
+	    (mig_has_suffix(fname, len - xl, ".test") ||
+	    mig_has_suffix(fname, len - xl, ".spec") ||
+	    mig_has_suffix(fname, len, ".d.ts")))))
 		return 1;	/* not one (a rollback in code: never run) */
 	/* a regular file (a link to one inside the folder: a ConfigMap's);
 	   anything else is left alone, as before code was looked at */
@@ -822,10 +621,10 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
 
 	memset(f, 0, sizeof(*f));
 	f->fname = (char *)(uintptr_t)fname;	/* borrowed until the end */
-	if ((has_suffix(fname, len, ".md") || has_suffix(fname, len, ".sql")) &&
+	if ((mig_has_suffix(fname, len, ".md") || mig_has_suffix(fname, len, ".sql")) &&
 	    !reg && file_regular(dir, fname, e) == -1)
 		return -1;
-	if (has_suffix(fname, len, ".md")) {
+	if (mig_has_suffix(fname, len, ".md")) {
 		if (!file_match(&p->doc, fname, f))
 			return 1;	/* README.md and such: not ours */
 		f->kind = KIND_DOC;
@@ -835,10 +634,10 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
 			free(f->text);
 			return r;	/* 1: other Go code, ignored */
 		}
-	} else if (!has_suffix(fname, len, ".sql")) {
+	} else if (!mig_has_suffix(fname, len, ".sql")) {
 		return 1;		/* not a migration: ignored */
-	} else if ((has_suffix(fname, len, ".up.sql") ||
-	    has_suffix(fname, len, ".down.sql")) &&
+	} else if ((mig_has_suffix(fname, len, ".up.sql") ||
+	    mig_has_suffix(fname, len, ".down.sql")) &&
 	    regexec(&p->golang.re, fname, 0, NULL, 0) == 0) {
 		if (classify_updown(p, dir, fname, f, e) == -1)
 			goto fail;
@@ -873,15 +672,15 @@ fail:
 	return -1;
 }
 
-static int
-file_cmp(const void *a, const void *b)
+int
+mig_file_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct mig_file *)a)->fname,
 	    ((const struct mig_file *)b)->fname);
 }
 
-static void
-stamps_free(struct mig_stamp *v, size_t n)
+void
+mig_stamps_free(struct mig_stamp *v, size_t n)
 {
 	size_t i;
 
@@ -961,8 +760,8 @@ stamps_done(struct stamp_vec *sv, struct mig_stamp **out, size_t *nout)
 }
 
 /* Stat every non-dot entry of dir; sorted by name. */
-static int
-stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
+int
+mig_stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
     struct merr *e)
 {
 	struct stamp_vec sv = { NULL, 0, 0 };
@@ -976,7 +775,7 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 		if (de->d_name[0] != '.' &&
 		    stamps_add(&sv, dirfd(d), de->d_name, NULL) == -1) {
 			closedir(d);
-			stamps_free(sv.v, sv.n);
+			mig_stamps_free(sv.v, sv.n);
 			return merr_set(e, MERR_NOMEM, "out of memory");
 		}
 	}
@@ -985,8 +784,8 @@ stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 	return 0;
 }
 
-static void
-file_free(struct mig_file *f)
+void
+mig_file_free(struct mig_file *f)
 {
 	free(f->fname);
 	free(f->name);
@@ -999,7 +798,7 @@ files_free(struct mig_file *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		file_free(&v[i]);
+		mig_file_free(&v[i]);
 	free(v);
 }
 
@@ -1024,7 +823,7 @@ files_add(struct mig_file **v, size_t *n, size_t *cap,
 
 /*
  * Read the folder's names into a sorted array of classified files, and
- * every non-dot entry's stamp (as stamps_scan() makes them) into sv, in
+ * every non-dot entry's stamp (as mig_stamps_scan() makes them) into sv, in
  * one pass: a file read is stamped by the fstat() before its read.
  */
 static int
@@ -1065,7 +864,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 		    &f.stamp : NULL) == -1 || (r == 0 &&
 		    files_add(&v, &n, &cap, &f) == -1)) {
 			if (r == 0)
-				file_free(&f);
+				mig_file_free(&f);
 			merr_set(e, MERR_NOMEM, "out of memory");
 			goto fail;
 		}
@@ -1076,7 +875,7 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 		goto fail;
 	patterns_free(&p);
 	if (n)
-		qsort(v, n, sizeof(*v), file_cmp);
+		qsort(v, n, sizeof(*v), mig_file_cmp);
 	*out = v;
 	*nout = n;
 	return 0;
@@ -1101,7 +900,7 @@ migset_maybe_any(const char *dir)
 	while (!any && (de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
 		any = de->d_name[0] != '.' &&
-		    has_suffix(de->d_name, len, ".sql");
+		    mig_has_suffix(de->d_name, len, ".sql");
 	}
 	closedir(d);
 	return any;
@@ -1138,255 +937,6 @@ files_layout(const char *dir, const struct mig_file *v, size_t n,
 	return 0;
 }
 
-/* Up before down, then by version, then the best rank first. */
-static int
-pop_cmp(const void *a, const void *b)
-{
-	const struct mig_file *x = a, *y = b;
-	int c;
-
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	if ((c = strcmp(x->version, y->version)) != 0)
-		return c;
-	return y->rank - x->rank;
-}
-
-/* Sorted by pop_cmp(): drop the rollbacks of versions with no up file. */
-static size_t
-pop_orphans(struct mig_file *v, size_t n)
-{
-	size_t i, k, ups = 0, u = 0;
-	int c = 1;
-
-	while (ups < n && v[ups].kind == KIND_POP_UP)
-		ups++;
-	for (i = k = 0; i < n; i++) {
-		if (v[i].kind == KIND_POP_DOWN) {
-			while (u < ups && (c = strcmp(v[u].version,
-			    v[i].version)) < 0)
-				u++;
-			if (u == ups || c != 0) {
-				file_free(&v[i]);
-				continue;
-			}
-		}
-		v[k++] = v[i];
-	}
-	return k;
-}
-
-/* A plain up/down name in a pop folder: every database's file. */
-static int
-pop_plain(struct mig_file *f, struct merr *e)
-{
-	struct mig_popname pn;
-
-	if (mig_pop_name(f->fname, &pn) == -1) {
-		merr_setpos(e, MERR_INPUT, f->fname, 0, 0, "'%s' is not a pop "
-		    "migration name", f->fname);
-		merr_hint(e, "the folder is pop's (a file name says a "
-		    "database): name its files NNN_name[.postgres]"
-		    "[.autocommit].up.sql and .down.sql, the name without "
-		    "dots");
-		return -1;
-	}
-	free(f->name);
-	if ((f->name = strndup(f->fname + pn.name_from, pn.name_to -
-	    pn.name_from)) == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	f->kind = pn.down ? KIND_POP_DOWN : KIND_POP_UP;
-	f->rank = pn.rank;
-	f->autocommit = pn.autocommit;
-	return 0;
-}
-
-/*
- * pop: once a name says a database or .autocommit, every up/down name is
- * pop's, and each version keeps the file pop runs on PostgreSQL (popx's
- * sortAndFilter): the highest rank; other databases' files are dropped,
- * and so is a rollback whose version has no up file left (popx never
- * runs it).  Two files of one rank stay, for set_duplicates() to name.
- */
-static int
-files_pop(struct mig_file *v, size_t *n, struct merr *e)
-{
-	size_t i, k;
-	int any = 0;
-
-	for (i = 0; i < *n; i++)
-		any |= v[i].kind == KIND_POP_UP || v[i].kind == KIND_POP_DOWN;
-	if (!any)
-		return 0;
-	for (i = 0; i < *n; i++)
-		if ((v[i].kind == KIND_GOLANG_UP ||
-		    v[i].kind == KIND_GOLANG_DOWN) && pop_plain(&v[i], e) == -1)
-			return -1;
-	qsort(v, *n, sizeof(*v), pop_cmp);
-	for (i = k = 0; i < *n; i++) {
-		/* sorted: a lower rank than the one kept for its version */
-		if (v[i].rank < 0 || (k > 0 && v[k - 1].kind == v[i].kind &&
-		    !strcmp(v[k - 1].version, v[i].version) &&
-		    v[k - 1].rank > v[i].rank)) {
-			file_free(&v[i]);
-			continue;
-		}
-		v[k++] = v[i];
-	}
-	*n = pop_orphans(v, k);
-	qsort(v, *n, sizeof(*v), file_cmp);
-	return 0;
-}
-
-/*
- * Migrations in code count only in their tool's folder: goose's Go in a
- * goose folder, JavaScript in a node-pg-migrate one.  Elsewhere such a
- * file is no migration, as before (dropped here).
- */
-static void
-files_code(struct mig_file *v, size_t *n)
-{
-	size_t i, k;
-	int goose = 0, npgm = 0, pgrator = 0;
-
-	for (i = 0; i < *n; i++) {
-		goose |= v[i].kind == KIND_GOOSE;
-		npgm |= v[i].kind == KIND_NPGM;
-		pgrator |= v[i].kind == KIND_PGRATOR_DO;
-	}
-	for (i = k = 0; i < *n; i++) {
-		if ((v[i].kind == KIND_GOOSE_GO && !goose) ||
-		    (v[i].kind == KIND_NPGM_JS && !npgm) ||
-		    (v[i].kind == KIND_PGRATOR_JS && !pgrator)) {
-			file_free(&v[i]);
-			continue;
-		}
-		v[k++] = v[i];
-	}
-	*n = k;
-}
-
-/*
- * node-pg-migrate: once one file has its rollback marker, every
- * NNNN_name.sql of the folder is node-pg-migrate's (the tool reads each
- * so; one without markers is all up).  Markers with words after them in
- * a folder of native rollbacks (_rollback.sql, which the tool has not)
- * are comments: such a file stays native.
- */
-static void
-files_npgm(struct mig_file *v, size_t n)
-{
-	size_t i;
-	int any = 0, native = 0;
-
-	for (i = 0; i < n; i++)
-		native |= v[i].kind == KIND_NATIVE_DOWN;
-	for (i = 0; i < n; i++) {
-		if (v[i].kind == KIND_NPGM && v[i].weak && native)
-			v[i].kind = KIND_NATIVE_UP;
-		any |= v[i].kind == KIND_NPGM;
-	}
-	for (i = 0; any && i < n; i++)
-		if (v[i].kind == KIND_NATIVE_UP)
-			v[i].kind = KIND_NPGM;
-}
-
-/*
- * tern: a file without its separator reads as a native one; once one file
- * of the folder is tern's, every N_name.sql is (tern reads each so).
- */
-static int
-files_tern(struct mig_file *v, size_t n, struct merr *e)
-{
-	size_t i;
-	int any = 0;
-
-	for (i = 0; i < n; i++)
-		any |= v[i].kind == KIND_TERN;
-	for (i = 0; any && i < n; i++) {
-		if (v[i].kind != KIND_NATIVE_UP || tern_name(v[i].fname,
-		    &v[i]) != 0)
-			continue;
-		if (v[i].name == NULL)
-			return merr_set(e, MERR_NOMEM, "out of memory");
-		v[i].kind = KIND_TERN;
-	}
-	return 0;
-}
-
-/*
- * Is f (NNNN_name.sql) left behind by drizzle-kit: its version is a
- * journal entry's, whose tag names another file?
- */
-static int
-journal_left(json_t *entries, const struct mig_file *f)
-{
-	size_t i, len = strlen(f->fname) - 4, vl = strlen(f->version);
-	json_t *ent;
-	const char *tag;
-	int same = 0, other = 0;
-
-	json_array_foreach(entries, i, ent) {
-		if ((tag = json_string_value(json_object_get(ent, "tag"))) ==
-		    NULL)
-			continue;
-		if (strlen(tag) == len && strncmp(tag, f->fname, len) == 0)
-			same = 1;
-		else if (strncmp(tag, f->version, vl) == 0 && tag[vl] == '_')
-			other = 1;
-	}
-	return other && !same;
-}
-
-/*
- * Drizzle: drizzle-kit runs the entries of its journal (meta/_journal.json
- * in the folder) and no other file.  One it left behind under an entry's
- * version (Dokploy's 0130_abandoned_dagger.sql beside the journal's
- * 0130_perpetual_screwball) is dropped here, as the tool passes it over;
- * another (written since, for migrated) is read.
- */
-static int
-files_drizzle(const char *dir, struct mig_file *v, size_t *n, int *drizzle,
-    struct merr *e)
-{
-	json_t *j, *entries;
-	json_error_t je;
-	char *path;
-	size_t i, k;
-
-	if (asprintf(&path, "%s/meta/_journal.json", dir) == -1)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (access(path, F_OK) != 0) {
-		free(path);
-		return 0;
-	}
-	j = json_load_file(path, 0, &je);
-	if (!json_is_array(entries = json_object_get(j, "entries"))) {
-		merr_setpos(e, MERR_INPUT, path, j ? 0 : je.line, j ? 0 :
-		    je.column, "a Drizzle journal %s%s", j ? "without an "
-		    "\"entries\" list" : "that is no JSON: ", j ? "" :
-		    je.text);
-		merr_hint(e, "drizzle-kit writes it: restore it from version "
-		    "control, or move the meta folder out if the folder is "
-		    "no longer Drizzle's");
-		json_decref(j);
-		free(path);
-		return -1;
-	}
-	for (i = k = 0; i < *n; i++) {
-		if (v[i].kind == KIND_NATIVE_UP &&
-		    journal_left(entries, &v[i])) {
-			file_free(&v[i]);
-			continue;
-		}
-		v[k++] = v[i];
-	}
-	*n = k;
-	*drizzle = 1;
-	json_decref(j);
-	free(path);
-	return 0;
-}
 
 /* After the sort: binary search by key. */
 static struct migration *
@@ -1590,167 +1140,6 @@ set_duplicates(struct migset *s, struct merr *e)
 }
 
 static int
-stamp_same(const struct mig_stamp *a, const struct mig_stamp *b)
-{
-	return a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns &&
-	    a->size == b->size && a->ino == b->ino;
-}
-
-int
-mig_stamp_is(const struct mig_stamp *s, const struct stat *st)
-{
-	struct mig_stamp now;
-
-	mig_stamp_of(&now, st);
-	return stamp_same(&now, s);
-}
-
-static int
-stamps_equal(const struct mig_stamp *a, size_t na, const struct mig_stamp *b,
-    size_t nb)
-{
-	size_t i;
-
-	if (na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i].name, b[i].name) != 0 ||
-		    !stamp_same(&a[i], &b[i]))
-			return 0;
-	return 1;
-}
-
-/* Changed too close to the last scan to tell a later change (or after). */
-static int
-stamp_racy(const struct migset *s, const struct mig_stamp *st)
-{
-	return st->mtime_ns >= s->scanned_ns - MIG_RACY_NS ||
-	    st->ctime_ns >= s->scanned_ns - MIG_RACY_NS;
-}
-
-/* The checksum a script of s was loaded with whose file is name. */
-static const char *
-loaded_sum(const struct migset *s, const char *name, const char **path)
-{
-	const char *base;
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		const struct migration *m = &s->v[i];
-
-		base = strrchr(m->up.path, '/');
-		if (base && strcmp(base + 1, name) == 0) {
-			*path = m->up.path;
-			return m->checksum;
-		}
-		base = m->down.path ? strrchr(m->down.path, '/') : NULL;
-		if (base && strcmp(base + 1, name) == 0 &&
-		    m->down_checksum[0]) {
-			*path = m->down.path;
-			return m->down_checksum;
-		}
-	}
-	return NULL;
-}
-
-/*
- * Is an entry whose stamp did not change, but was racy at the last scan
- * (MIG_RACY_NS: changed too close to it to tell), as it was loaded?  A
- * script (forward or rollback) is read again and its checksum compared;
- * another racy file whose text is loaded (a Flyway .conf) counts as
- * changed; what is not read (a note, a README) does not matter.  0 when
- * changed or unreadable (the caller loads the folder again, and what was
- * parsed, a rollback found broken included, is parsed again).
- */
-static int
-racy_same(const struct migset *s, const struct mig_stamp *st)
-{
-	char sum[MIG_SHA256_HEX], *text;
-	size_t len = strlen(st->name);
-	const char *path, *want;
-	struct merr ignore;
-
-	if (!stamp_racy(s, st))
-		return 1;
-	if (!has_suffix(st->name, len, ".sql") &&
-	    !has_suffix(st->name, len, ".conf"))
-		return 1;
-	if ((want = loaded_sum(s, st->name, &path)) == NULL)
-		return 0;
-	merr_clear(&ignore);
-	if (mig_read_file(path, &text, &len, &ignore) == -1)
-		return 0;
-	mig_sha256_hex(text, len, sum);
-	free(text);
-	return strcmp(sum, want) == 0;
-}
-
-int
-migset_racy(const struct migset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->nstamps; i++)
-		if (stamp_racy(s, &s->stamps[i]))
-			return 1;
-	return 0;
-}
-
-static long long
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* The folder as s has it: same stamps, racy entries read again. */
-static int
-set_current(struct migset *s, const char *dir, struct merr *e)
-{
-	long long now = realtime_ns();
-	struct mig_stamp *v = NULL;
-	size_t i, n = 0;
-	int same;
-
-	if (s->dir == NULL || strcmp(s->dir, dir) != 0)
-		return 0;
-	if (stamps_scan(dir, &v, &n, e) == -1)
-		return -1;
-	same = stamps_equal(v, n, s->stamps, s->nstamps);
-	for (i = 0; same && i < n; i++)
-		same = racy_same(s, &v[i]);
-	stamps_free(v, n);
-	if (same)
-		s->scanned_ns = now;	/* what was racy was read again */
-	return same;
-}
-
-int
-migset_refresh(struct migset *s, const char *dir, int *changed,
-    struct merr *e)
-{
-	struct migset fresh;
-	int same;
-
-	if (changed)
-		*changed = 1;
-	if ((same = set_current(s, dir, e)) == -1)
-		return -1;
-	if (same) {
-		if (changed)
-			*changed = 0;
-		return 0;
-	}
-	if (migset_load(&fresh, dir, e) == -1)
-		return -1;
-	migset_release(s);
-	*s = fresh;
-	return 0;
-}
-
-static int
 version_cmp(const void *a, const void *b)
 {
 	return strcmp((*(struct migration *const *)a)->version,
@@ -1798,18 +1187,18 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	/* each stamp before its read: a file changed while loading shows
 	   next time */
-	s->scanned_ns = realtime_ns();
+	s->scanned_ns = mig_realtime_ns();
 	rc = files_scan(dir, &files, &nfiles, &sv, e);
 	stamps_done(&sv, &s->stamps, &s->nstamps);
 	for (i = 0; i < s->nstamps && !s->atlas; i++)
 		s->atlas = strcmp(s->stamps[i].name, "atlas.sum") == 0;
 	if (rc == 0) {
-		files_code(files, &nfiles);
-		files_npgm(files, nfiles);
+		mig_files_code(files, &nfiles);
+		mig_files_npgm(files, nfiles);
 	}
-	if (rc == -1 || files_pop(files, &nfiles, e) == -1 ||
-	    files_tern(files, nfiles, e) == -1 ||
-	    files_drizzle(dir, files, &nfiles, &s->drizzle, e) == -1 ||
+	if (rc == -1 || mig_files_pop(files, &nfiles, e) == -1 ||
+	    mig_files_tern(files, nfiles, e) == -1 ||
+	    mig_files_drizzle(dir, files, &nfiles, &s->drizzle, e) == -1 ||
 	    files_layout(dir, files, nfiles, &s->layout, e) == -1)
 		goto fail;
 	if (nfiles && (s->v = calloc(nfiles, sizeof(*s->v))) == NULL) {
@@ -1886,7 +1275,7 @@ migset_release(struct migset *s)
 	}
 	free(s->v);
 	free(s->dir);
-	stamps_free(s->stamps, s->nstamps);
+	mig_stamps_free(s->stamps, s->nstamps);
 	memset(s, 0, sizeof(*s));
 }
 
