@@ -262,6 +262,25 @@ static const char detect_sql[] =
 
 #define DETECT_COLS	16
 
+/*
+ * Rows [i, *next) of r, grouped by its columns 0 and 1 (a table's name
+ * and schema), are one table's: its columns' names (column 2) into cols.
+ */
+static size_t
+table_cols(PGresult *r, int i, const char *cols[DETECT_COLS], int *next)
+{
+	const char *a = PQgetvalue(r, i, 0), *b = PQgetvalue(r, i, 1);
+	size_t n = 0;
+	int k;
+
+	for (k = i; k < PQntuples(r) && !strcmp(PQgetvalue(r, k, 0), a) &&
+	    !strcmp(PQgetvalue(r, k, 1), b); k++)
+		if (n < DETECT_COLS)
+			cols[n++] = PQgetvalue(r, k, 2);
+	*next = k;
+	return n;
+}
+
 /* Rows [i, *next) are one table's: which tool's it is, if any. */
 static enum adopt_tool
 detect_tool(PGresult *r, int i, int *next)
@@ -269,16 +288,10 @@ detect_tool(PGresult *r, int i, int *next)
 	const char *cols[DETECT_COLS];
 	const char *name = PQgetvalue(r, i, 0), *schema = PQgetvalue(r, i, 1);
 	int ours = PQgetvalue(r, i, 3)[0] == 't';
-	size_t n = 0;
-	int k;
-
 	/* one table: its name and schema (Atlas's may be in two) */
-	for (k = i; k < PQntuples(r) && !strcmp(PQgetvalue(r, k, 0), name) &&
-	    !strcmp(PQgetvalue(r, k, 1), schema); k++)
-		if (n < DETECT_COLS)
-			cols[n++] = PQgetvalue(r, k, 2);
-	*next = k;
-	if (ours || k - i > DETECT_COLS)
+	size_t n = table_cols(r, i, cols, next);
+
+	if (ours || *next - i > DETECT_COLS)
 		return ADOPT_NONE;
 	/* the Supabase CLI's, in its schema, with whatever columns it grew */
 	if (!strcmp(schema, "supabase_migrations") &&
@@ -380,14 +393,8 @@ foreign_of(PGresult *r, int i, int *next)
 {
 	const char *schema = PQgetvalue(r, i, 0), *name = PQgetvalue(r, i, 1);
 	const char *cols[DETECT_COLS];
-	size_t n = 0, k, c;
-	int j;
+	size_t n = table_cols(r, i, cols, next), k, c;
 
-	for (j = i; j < PQntuples(r) && !strcmp(PQgetvalue(r, j, 0), schema)
-	    && !strcmp(PQgetvalue(r, j, 1), name); j++)
-		if (n < DETECT_COLS)
-			cols[n++] = PQgetvalue(r, j, 2);
-	*next = j;
 	for (k = 0; k < sizeof(foreign) / sizeof(foreign[0]); k++) {
 		if (strcmp(foreign[k].name, name) || (foreign[k].schema &&
 		    strcmp(foreign[k].schema, schema)))
@@ -840,8 +847,7 @@ static int
 read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
     struct merr *e)
 {
-	json_t *j = NULL, *ent, *when, *tag;
-	json_error_t je;
+	json_t *j = NULL, *entries = NULL, *ent, *when, *tag;
 	PGresult *r;
 	char *path = NULL;
 	size_t i;
@@ -852,18 +858,13 @@ read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
 		return -1;
 	if (PQntuples(r) == 0)
 		goto out;
-	if (asprintf(&path, "%s/meta/_journal.json", dir) == -1) {
-		path = NULL;
-		rc = merr_set(e, MERR_NOMEM, "out of memory");
+	if ((rc = mig_drizzle_journal(dir, &j, &entries, &path, e)) == -1)
+		goto out;
+	if (j == NULL) {
+		rc = drizzle_journal_error(e, path, "no such file");
 		goto out;
 	}
-	if ((j = json_load_file(path, 0, &je)) == NULL ||
-	    !json_is_array(json_object_get(j, "entries"))) {
-		rc = drizzle_journal_error(e, path, j ? "no \"entries\"" :
-		    je.text);
-		goto out;
-	}
-	json_array_foreach(json_object_get(j, "entries"), i, ent) {
+	json_array_foreach(entries, i, ent) {
 		when = json_object_get(ent, "when");
 		tag = json_object_get(ent, "tag");
 		if (!json_is_integer(when) || !json_is_string(tag)) {
@@ -877,8 +878,7 @@ read_drizzle(struct db *d, struct adopt_hist *h, const char *dir,
 			break;
 	}
 	if (rc == 0)
-		rc = drizzle_strays(h, r, json_object_get(j, "entries"), path,
-		    e);
+		rc = drizzle_strays(h, r, entries, path, e);
 out:
 	PQclear(r);
 	json_decref(j);

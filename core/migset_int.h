@@ -11,6 +11,14 @@
 
 int	mig_read_file(const char *path, char **text, size_t *len,
 	    struct merr *);
+/*
+ * migtools.c: Drizzle's journal, meta/_journal.json in dir: *j (the
+ * caller's, json_decref) and its "entries", *path (the caller's, free);
+ * 0 with *j NULL when there is none; -1 when it is no JSON or lists no
+ * entries (an error at its line and column).
+ */
+int	mig_drizzle_journal(const char *dir, json_t **j, json_t **entries,
+	    char **path, struct merr *);
 void	mig_sha256_hex(const char *data, size_t len,
 	    char out[MIG_SHA256_HEX]);
 /*

@@ -190,6 +190,33 @@ mig_files_tern(struct mig_file *v, size_t n, struct merr *e)
 	return 0;
 }
 
+int
+mig_drizzle_journal(const char *dir, json_t **j, json_t **entries,
+    char **path, struct merr *e)
+{
+	json_error_t je;
+
+	*j = *entries = NULL;
+	if (asprintf(path, "%s/meta/_journal.json", dir) == -1) {
+		*path = NULL;
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	}
+	if (access(*path, F_OK) != 0)
+		return 0;
+	*j = json_load_file(*path, 0, &je);
+	if (json_is_array(*entries = json_object_get(*j, "entries")))
+		return 0;
+	merr_setpos(e, MERR_INPUT, *path, *j ? 0 : je.line, *j ? 0 :
+	    je.column, "a Drizzle journal %s%s", *j ? "without an "
+	    "\"entries\" list" : "that is no JSON: ", *j ? "" : je.text);
+	merr_hint(e, "drizzle-kit writes it: restore it from version "
+	    "control, or move the meta folder out if the folder is no "
+	    "longer Drizzle's");
+	json_decref(*j);
+	*j = *entries = NULL;
+	return -1;
+}
+
 /*
  * Is f (NNNN_name.sql) left behind by drizzle-kit: its version is a
  * journal entry's, whose tag names another file?
@@ -226,28 +253,14 @@ mig_files_drizzle(const char *dir, struct mig_file *v, size_t *n, int *drizzle,
     struct merr *e)
 {
 	json_t *j, *entries;
-	json_error_t je;
 	char *path;
 	size_t i, k;
+	int rc;
 
-	if (asprintf(&path, "%s/meta/_journal.json", dir) == -1)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	if (access(path, F_OK) != 0) {
+	if ((rc = mig_drizzle_journal(dir, &j, &entries, &path, e)) == -1 ||
+	    j == NULL) {
 		free(path);
-		return 0;
-	}
-	j = json_load_file(path, 0, &je);
-	if (!json_is_array(entries = json_object_get(j, "entries"))) {
-		merr_setpos(e, MERR_INPUT, path, j ? 0 : je.line, j ? 0 :
-		    je.column, "a Drizzle journal %s%s", j ? "without an "
-		    "\"entries\" list" : "that is no JSON: ", j ? "" :
-		    je.text);
-		merr_hint(e, "drizzle-kit writes it: restore it from version "
-		    "control, or move the meta folder out if the folder is "
-		    "no longer Drizzle's");
-		json_decref(j);
-		free(path);
-		return -1;
+		return rc;	/* no journal: no Drizzle folder */
 	}
 	for (i = k = 0; i < *n; i++) {
 		if (v[i].kind == KIND_NATIVE_UP &&
