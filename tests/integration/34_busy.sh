@@ -31,6 +31,25 @@ sleep_runs() {	# sleep_runs SECONDS: the file's pg_sleep runs
 	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep($1)%'")" = 1 ]
 }
 sleeping() { poll 30 sleep_runs "$1"; }
+# a file that runs until the test opens its gate: the checks made while
+# it runs do not race a fixed sleep on a loaded machine
+gated() {	# gated VERSION_NAME
+	q "CREATE SCHEMA IF NOT EXISTS t34;
+	    CREATE TABLE IF NOT EXISTS t34.gate (name text)" >/dev/null
+	cat >"migrations/$1.sql" <<-EOF
+	DO \$\$ BEGIN
+	    WHILE NOT EXISTS (SELECT FROM t34.gate WHERE name = '$1') LOOP
+	        PERFORM pg_sleep(0.05);
+	    END LOOP;
+	END \$\$;
+	EOF
+	echo "SELECT 1;" >"migrations/$1_rollback.sql"
+}
+gate_runs() {	# gate_runs VERSION_NAME: its file runs
+	[ "$(q "SELECT count(*) FROM pg_stat_activity
+	    WHERE query LIKE 'DO \$\$ BEGIN%t34.gate WHERE name = ''$1''%'")" = 1 ]
+}
+gate_open() { q "INSERT INTO t34.gate VALUES ('$1')" >/dev/null; }
 applied() {
 	q "SELECT count(*) FROM migrated_versions WHERE version = '$1' AND NOT dirty" 2>/dev/null
 }
@@ -44,7 +63,7 @@ is "first up: exit 0" "$rc" 0
 # that first up ran the slow file; start over with a fresh one
 is "first up applied" "$(applied 20240101_000000)" 1
 
-slow 20240102_000000_slow_two 3
+gated 20240102_000000_slow_two
 seen 20240102_000000_slow_two
 like "watcher: status reports the new file" "$(ctl --json status)" \
     '"status":"[^"]*1 enhancement pending: 20240102_000000_slow_two'
@@ -68,7 +87,10 @@ UPID=$!; track $UPID
 ok "up is running" wait_busy
 # progress is batched when files are small, never held back: the start
 # of a long file reaches the client while the file runs
-start_shown() { grep -q "start up slow_two" up.out && sleep_runs 3; }
+start_shown() {
+	grep -q "start up slow_two" up.out &&
+	    gate_runs 20240102_000000_slow_two
+}
 ok "the long file's start is shown while it runs" poll 30 start_shown
 t0=$(ms_now); ctl status >st.out; t1=$(ms_now)
 like "status during a long up answers in ms ($((t1 - t0)) ms)" \
@@ -80,13 +102,14 @@ like "second up: busy since" "$out" "error: busy: up in progress since [0-9T:-]+
 like "busy comes at once ($((t1 - t0)) ms)" "$((t1 - t0))" '^[0-9]{1,3}$'
 out=$(ctl --json down --yes 2>&1)
 like "down while busy: code busy" "$out" '"code":"busy"'
+gate_open 20240102_000000_slow_two
 wait $UPID; rc=$?
 is "the first up succeeded" "$rc" 0
 like "progress streamed to the client" "$(cat up.out)" "20240102_000000|slow_two"
 is "slow_two applied" "$(applied 20240102_000000)" 1
 
 # a client that disconnects mid-operation does not cancel it
-slow 20240103_000000_slow_three 3
+gated 20240103_000000_slow_three
 seen 20240103_000000_slow_three
 # the client sends up, waits until the daemon runs it, and hangs up
 python3 -c '
@@ -106,6 +129,8 @@ while time.monotonic() < end:
     time.sleep(0.02)
 s.close()' "$SOCK"
 ok "up still running after the client left" wait_busy
+ok "its file still runs" gate_runs 20240103_000000_slow_three
+gate_open 20240103_000000_slow_three
 wait_until 60 status_says "$SOCK" "d['data']['busy'] is None"
 is "the abandoned up finished" "$(applied 20240103_000000)" 1
 ok "daemon still serving" ctl status
