@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/adopt_real.sh DIR N - switching a real project's database to
-# migrated: the first N up scripts of DIR (golang-migrate, goose, dbmate or
-# Flyway) are applied as that tool applies them (psql file by file, in the
+# migrated: the first N up scripts of DIR (golang-migrate, goose, dbmate,
+# Flyway, Prisma Migrate or Diesel) are applied as that tool applies them (psql file by file, in the
 # tool's order, the up section of goose's and dbmate's files) and the
 # tool's history table is created and filled as the tool does it; then
 # the daemon starts on that database (it adopts the history) and
@@ -93,6 +93,26 @@ CREATE INDEX "flyway_schema_history_s_idx" ON :s."flyway_schema_history" ("succe
     for i, (f, ver, desc, ck) in enumerate(done):
         print('INSERT INTO :s."flyway_schema_history" ("installed_rank", "version", "description", "type", "script", "checksum", "installed_by", "execution_time", "success") VALUES (%d, %s, %s, \'SQL\', %s, %s, current_user, 0, true);'
               % (i + 1, lit(ver) if ver else "NULL", lit(desc), lit(f), ck))
+elif tool == "prisma":    # schema-connector: create_migrations_table
+    print("""CREATE TABLE :s._prisma_migrations (
+    id VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum VARCHAR(64) NOT NULL,
+    finished_at TIMESTAMPTZ,
+    migration_name VARCHAR(255) NOT NULL,
+    logs TEXT,
+    rolled_back_at TIMESTAMPTZ,
+    started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count INTEGER NOT NULL DEFAULT 0
+);""")
+    for r in done:
+        print("INSERT INTO :s._prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (gen_random_uuid()::text, %s, now(), %s, 1);" % (lit(r[3]), lit(r[1])))
+elif tool == "diesel":    # diesel_migrations: CREATE_MIGRATIONS_TABLE
+    print("""CREATE TABLE IF NOT EXISTS :s.__diesel_schema_migrations (
+       version VARCHAR(50) PRIMARY KEY NOT NULL,
+       run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);""")
+    for r in done:
+        print("INSERT INTO :s.__diesel_schema_migrations (version) VALUES (%s);" % lit(r[1]))
 else:
     sys.exit("adopt_real: no history table for a %s folder" % tool)
 PY
@@ -129,7 +149,8 @@ print("\n".join(l for l in t.splitlines()
 }
 for db in viapsql viamig; do
 	pg_dump -s --no-owner -d "$db" -T migrated_versions -T migrated_audit \
-	    -T schema_migrations -T goose_db_version -T flyway_schema_history |
+	    -T schema_migrations -T goose_db_version -T flyway_schema_history \
+	    -T _prisma_migrations -T __diesel_schema_migrations |
 	    strip >"$W/$db.sql"
 done
 if diff -u "$W/viapsql.sql" "$W/viamig.sql" >"$W/diff"; then

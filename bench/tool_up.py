@@ -2,15 +2,18 @@
 """tool_up.py SRC OUT - a migrations folder's up scripts in its tool's own
 order, read the way the tool reads them: an independent reading of each
 tool's rules (not migrated's code), for bench/real_folder.sh and
-bench/adopt_real.sh.
+bench/adopt_real.sh.  Prisma Migrate's and Diesel's folders per
+migration (NAME/migration.sql, NAME/up.sql) are written as NNNNN_NAME.sql.
 
 Writes OUT/NNNNN_FILE (the up SQL: for goose and dbmate the up section, cut
 the way the tool cuts it) and prints the tool's name, then one line per
 script: FILE<TAB>VERSION<TAB>DESCRIPTION<TAB>CHECKSUM, where VERSION and
 DESCRIPTION are what the tool records in its history table and CHECKSUM
 is Flyway's (CRC-32 over the file's lines without their terminators, a
-leading BOM left out; ChecksumCalculator) for Flyway, else "-".
+leading BOM left out; ChecksumCalculator) for Flyway, Prisma's (SHA-256
+of the script) for Prisma, else "-".
 """
+import hashlib
 import os
 import re
 import sys
@@ -65,8 +68,25 @@ def prefix(f):
     return f.split("_")[0]
 
 
+def in_dirs(file):
+    return sorted(d for d in os.listdir(src)
+                  if os.path.isfile(os.path.join(src, d, file)))
+
+
 rows = []       # (file, sql, version, description, checksum)
-if any(f.endswith(".up.sql") for f in names):
+if in_dirs("migration.sql"):
+    tool = "prisma"     # migration_name: the folder's name, sorted by it
+    for d in in_dirs("migration.sql"):
+        sql = text(os.path.join(d, "migration.sql"))
+        rows.append((d + ".sql", sql, d, "-",
+                     hashlib.sha256(sql.encode()).hexdigest()))
+elif in_dirs("up.sql"):
+    tool = "diesel"     # the version: the name up to '_' without '-'
+    ver = lambda d: d.split("_")[0].replace("-", "")
+    for d in sorted(in_dirs("up.sql"), key=ver):
+        rows.append((d + ".sql", text(os.path.join(d, "up.sql")), ver(d),
+                     "-", "-"))
+elif any(f.endswith(".up.sql") for f in names):
     tool = "golang-migrate"
     for f in sorted((f for f in names if f.endswith(".up.sql")),
                     key=lambda f: int(prefix(f))):

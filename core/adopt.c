@@ -995,7 +995,7 @@ prisma_row(struct adopt_hist *h, PGresult *r, int i, struct merr *e)
 		return -1;
 	}
 	snprintf(v, sizeof(v), "%.*s", us ? (int)(us - name) : 63, name);
-	return hist_set(h, v, 1, e);
+	return hist_set_sum(h, v, PQgetvalue(r, i, 3), e);
 }
 
 int
@@ -1049,7 +1049,7 @@ adopt_read(struct db *d, const struct adopt_src *s, const char *dir,
 		break;
 	case ADOPT_PRISMA:
 		rc = read_rows(d, h, "SELECT migration_name, finished_at IS "
-		    "NOT NULL, rolled_back_at IS NOT NULL FROM ",
+		    "NOT NULL, rolled_back_at IS NOT NULL, checksum FROM ",
 		    " ORDER BY started_at", prisma_row, e);
 		break;
 	default: rc = merr_set(e, MERR_USAGE, "no tool to adopt");
@@ -1135,9 +1135,8 @@ adopt_flyway_checksum(const char *text, size_t len)
 static const struct adopt_repeatable *
 rep_of(const struct adopt_hist *h, const struct migration *m)
 {
-	const char *file = m->up.path ? strrchr(m->up.path, '/') : NULL;
+	const char *file = m->up.path ? mig_script_file(&m->up) : NULL;
 
-	file = file ? file + 1 : m->up.path;
 	for (size_t i = 0; file && i < h->nrep; i++) {
 		const char *s = strrchr(h->rep[i].script, '/');
 
@@ -1182,21 +1181,77 @@ rep_applied(const struct adopt_hist *h, const struct migration *m,
 }
 
 /*
- * The tool's checksum of m's file, as the tool computes it (SQLx's
- * SHA-384, postgrator's MD5 of the bytes, Flyway's CRC-32 of its lines;
- * Drizzle's SHA-256 is migrated's own), into out; *algo names it.
+ * text with its line ends changed as prisma-engines' checksum.rs changes
+ * them: CRLF made LF, or (crlf) every LF made CRLF; malloc'd, NULL when
+ * out of memory.
+ */
+static char *
+eol_changed(const char *text, size_t len, int crlf, size_t *n)
+{
+	char *out = malloc(crlf ? 2 * len + 1 : len + 1);
+
+	*n = 0;
+	for (size_t i = 0; out && i < len; i++) {
+		if (crlf && text[i] == '\n')
+			out[(*n)++] = '\r';
+		else if (!crlf && text[i] == '\r' && i + 1 < len &&
+		    text[i + 1] == '\n')
+			continue;
+		out[(*n)++] = text[i];
+	}
+	return out;
+}
+
+/*
+ * Prisma's check of a file against its row (script_matches_checksum()):
+ * the SHA-256 of its bytes, or of them with CRLF made LF or LF made CRLF
+ * (git may have changed the line ends since); a checksum not 64 digits
+ * long is an old engine's, each byte without zero padding.  -1: out of
+ * memory.
  */
 static int
-tool_sum(enum adopt_tool t, const struct migration *m, char *out,
-    const char **algo, struct merr *e)
+prisma_sum_is(const char *text, size_t len, const char *rec)
+{
+	char sum[HASH_HEX], *own = NULL;
+	const char *t = text;
+	size_t n = len;
+
+	for (int k = 0; k < 3; k++) {
+		if (k > 0 && (t = own = eol_changed(text, len, k == 2,
+		    &n)) == NULL)
+			return -1;
+		if (strlen(rec) == HASH_HEX - 1)
+			hash_hex(t, n, sum);
+		else
+			hash_hex_unpadded(t, n, sum);
+		free(own);
+		own = NULL;
+		if (strcmp(sum, rec) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The tool's checksum of m's file, as the tool computes it (SQLx's
+ * SHA-384, postgrator's MD5 of the bytes, Flyway's CRC-32 of its lines;
+ * Drizzle's and Prisma's SHA-256 is migrated's own), into out; *algo
+ * names it; *same: rec (the recorded one) is the file's, as the tool
+ * compares them (Prisma's, whatever the line ends).
+ */
+static int
+tool_sum(enum adopt_tool t, const struct migration *m, const char *rec,
+    char *out, const char **algo, int *same, struct merr *e)
 {
 	char *text;
 	size_t len;
+	int rc = 0;
 
 	*algo = t == ADOPT_SQLX ? "sha384" : t == ADOPT_POSTGRATOR ? "md5" :
 	    t == ADOPT_FLYWAY ? "crc32" : "sha256";
 	if (t == ADOPT_DRIZZLE) {
 		memcpy(out, m->checksum, MIG_SHA256_HEX);
+		*same = strcmp(out, rec) == 0;
 		return 0;
 	}
 	if (mig_read_file(m->up.path, &text, &len, e) == -1)
@@ -1206,10 +1261,16 @@ tool_sum(enum adopt_tool t, const struct migration *m, char *out,
 	else if (t == ADOPT_FLYWAY)
 		snprintf(out, HASH384_HEX, "%d", (int)adopt_flyway_checksum(text,
 		    len));
+	else if (t == ADOPT_PRISMA)
+		hash_hex(text, len, out);
 	else
 		hash_md5_hex(text, len, out);
+	*same = strcmp(out, rec) == 0;
+	if (t == ADOPT_PRISMA && !*same &&
+	    (*same = prisma_sum_is(text, len, rec)) == -1)
+		rc = merr_set(e, MERR_NOMEM, "out of memory");
 	free(text);
-	return 0;
+	return rc;
 }
 
 int
@@ -1231,10 +1292,11 @@ adopt_sum_check(const char *recorded, const struct migration *m, int *same,
 	if ((t = adopt_tool_from_name(tool)) == ADOPT_NONE)
 		return 0;
 	merr_clear(&e);
-	if (tool_sum(t, m, sum, &algo, &e) == -1)
+	if (tool_sum(t, m, hex + 1, sum, &algo, same, &e) == -1) {
+		*same = 0;
 		return 1;	/* unreadable: not the same */
+	}
 	snprintf(out, ADOPT_SUM_MAX, "%s %s", algo, sum);
-	*same = strcmp(hex + 1, sum) == 0;
 	return 1;
 }
 
@@ -1250,14 +1312,15 @@ recsum_of(const struct adopt_hist *h, const struct migration *v,
 	char sum[HASH384_HEX];
 	const char *algo;
 	ssize_t at;
+	int same;
 
 	*out = NULL;
 	if (v->code || h->sums == NULL || (at = hist_find(h, v->version)) < 0
 	    || h->sums[at] == NULL)
 		return 0;
-	if (tool_sum(h->src.tool, v, sum, &algo, e) == -1)
+	if (tool_sum(h->src.tool, v, h->sums[at], sum, &algo, &same, e) == -1)
 		return -1;
-	if (strcmp(sum, h->sums[at]) == 0)
+	if (same)
 		return 0;
 	if (asprintf(out, "%s %s %s", adopt_tool_name(h->src.tool), algo,
 	    h->sums[at]) == -1) {

@@ -67,3 +67,19 @@ hash_hex(const void *data, size_t len, char out[HASH_HEX])
 	hash_update(&h, data, len);
 	hash_final_hex(&h, out);
 }
+
+void
+hash_hex_unpadded(const void *data, size_t len, char out[HASH_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char d[SHA256_DIGEST_LENGTH];
+	size_t n = 0;
+
+	SHA256(data, len, d);
+	for (size_t i = 0; i < sizeof(d); i++) {
+		if (d[i] >> 4)
+			out[n++] = digits[d[i] >> 4];
+		out[n++] = digits[d[i] & 15];
+	}
+	out[n] = '\0';
+}

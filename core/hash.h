@@ -32,5 +32,8 @@ void	hash_hex(const void *data, size_t len, char out[HASH_HEX]);
 #define HASHMD5_HEX	33
 void	hash_sha384_hex(const void *data, size_t len, char out[HASH384_HEX]);
 void	hash_md5_hex(const void *data, size_t len, char out[HASHMD5_HEX]);
+/* SHA-256 with each byte in hex without zero padding ("{:x}"): the form
+ * an old Prisma engine recorded (prisma-engines issue 1887). */
+void	hash_hex_unpadded(const void *data, size_t len, char out[HASH_HEX]);
 
 #endif

@@ -146,9 +146,9 @@ changed_files(const struct adopt_map *m)
 	char *t = strdup("");
 
 	for (size_t i = 0; i < m->nchanged; i++) {
-		const char *p = m->changed[i]->up.path, *f = strrchr(p, '/');
+		const char *f = mig_script_file(&m->changed[i]->up);
 
-		t = text_add(t, ", ", f ? f + 1 : p);
+		t = text_add(t, ", ", f);
 	}
 	return t;
 }
@@ -160,10 +160,10 @@ modified_files(const struct adopt_map *m)
 	char *t = strdup("");
 
 	for (size_t i = 0; i < m->napplied; i++) {
-		const char *p = m->applied[i]->up.path, *f = strrchr(p, '/');
+		const char *f = mig_script_file(&m->applied[i]->up);
 
 		if (m->recsum[i])
-			t = text_add(t, ", ", f ? f + 1 : p);
+			t = text_add(t, ", ", f);
 	}
 	return t;
 }
@@ -321,8 +321,9 @@ foreign_refused(const struct mstate *s, struct merr *e)
 	    "stop half-way on what they made", f.unreadable ? "the role "
 	    "may not even read the table (no SELECT); " : "");
 	merr_hint(e, "record what is applied with 'migratectl baseline "
-	    "VERSION' (the newest version that ran here; 'baseline 0' when "
-	    "none of the folder's files did), then run again");
+	    "VERSION' or 'migrated --once --baseline VERSION' (the newest "
+	    "version that ran here; 0 when none of the folder's files did), "
+	    "then run again");
 	return -1;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "migset.h"
@@ -388,6 +389,60 @@ create_flyway(const struct migset *set, const char *name, time_t now,
 	return rc;
 }
 
+/*
+ * A folder per migration: Prisma's NOW_name/migration.sql (migrate dev
+ * names it with UTC's %Y%m%d%H%M%S), Diesel's YYYY-MM-DD-HHMMSS_name/
+ * with up.sql and down.sql (as 'diesel migration generate' writes them);
+ * after the newest when now is not later.
+ */
+static int
+create_dir(const struct migset *set, const char *name, time_t now,
+    char *paths[3], struct merr *e)
+{
+	const struct migration *m = newest(set);
+	int diesel = set->layout == MIG_LAYOUT_DIESEL, rc = -1;
+	const char *texts[2] = { diesel ? "-- Your SQL goes here\n" : "",
+	    "-- This file should undo anything in `up.sql`\n" };
+	char v[MIG_VERSION_MAX + 2], d[MIG_VERSION_MAX + 8], *dname = NULL;
+	char *path = NULL;
+	char *fnames[2] = { NULL, NULL };
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(v, sizeof(v), "%Y%m%d%H%M%S", &tm);
+	if (m && (strlen(m->version) > strlen(v) || (strlen(m->version) ==
+	    strlen(v) && strcmp(m->version, v) >= 0)))
+		increment(m->version, strlen(m->version), v, sizeof(v));
+	if (diesel && strlen(v) == 14)	/* 2019-02-26-002946 */
+		snprintf(d, sizeof(d), "%.4s-%.2s-%.2s-%s", v, v + 4, v + 6,
+		    v + 8);
+	else
+		snprintf(d, sizeof(d), "%s", v);
+	if (asprintf(&dname, "%s_%s", d, name) == -1 ||
+	    asprintf(&path, "%s/%s", set->dir, dname) == -1 ||
+	    asprintf(&fnames[0], "%s/%s", dname, diesel ? "up.sql" :
+	    "migration.sql") == -1 || (diesel &&
+	    asprintf(&fnames[1], "%s/down.sql", dname) == -1)) {
+		merr_set(e, MERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (mkdir(path, 0777) == -1) {
+		merr_setpos(e, MERR_IO, path, 0, 0, "cannot make the "
+		    "migration's folder: %s", errno == EEXIST ? "refusing to "
+		    "use an existing one" : strerror(errno));
+		goto out;
+	}
+	if ((rc = write_files(set->dir, diesel ? 2 : 1, fnames, texts, paths,
+	    e)) == -1)
+		rmdir(path);
+out:
+	free(dname);
+	free(path);
+	free(fnames[0]);
+	free(fnames[1]);
+	return rc;
+}
+
 int
 migset_create(const char *dir, const char *name, time_t now, char *paths[3],
     struct merr *e)
@@ -408,6 +463,10 @@ migset_create(const char *dir, const char *name, time_t now, char *paths[3],
 		break;
 	case MIG_LAYOUT_FLYWAY:
 		rc = create_flyway(&set, name, now, paths, e);
+		break;
+	case MIG_LAYOUT_PRISMA:
+	case MIG_LAYOUT_DIESEL:
+		rc = create_dir(&set, name, now, paths, e);
 		break;
 	default:
 		rc = create_numbered(&set, name, now, paths, e);

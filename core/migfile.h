@@ -19,6 +19,7 @@ enum mig_kind {
 	KIND_FLYWAY_V, KIND_FLYWAY_U, KIND_FLYWAY_R, KIND_POP_UP,
 	KIND_POP_DOWN, KIND_SQLMIGRATE, KIND_TERN, KIND_GOOSE_GO, KIND_NPGM,
 	KIND_NPGM_JS, KIND_PGRATOR_DO, KIND_PGRATOR_UNDO, KIND_PGRATOR_JS,
+	KIND_PRISMA, KIND_PRISMA_DOWN, KIND_DIESEL_UP, KIND_DIESEL_DOWN,
 	KIND_N
 };
 
@@ -33,6 +34,8 @@ struct mig_file {
 	int		 autocommit;	/* pop: .autocommit */
 	int		 weak;		/* node-pg-migrate's by markers with
 					   words after them only */
+	int		 notx;		/* Diesel: its metadata.toml says
+					   run_in_transaction = false */
 	struct mig_stamp stamp;		/* before the text was read (no name) */
 };
 
@@ -60,5 +63,21 @@ void	mig_files_npgm(struct mig_file *, size_t n);
 int	mig_files_tern(struct mig_file *, size_t n, struct merr *);
 int	mig_files_drizzle(const char *dir, struct mig_file *, size_t *n,
 	    int *drizzle, struct merr *);
+
+/*
+ * migfolder.c: a folder per migration (Prisma Migrate's, Diesel's).
+ * The files of folder dname of dfd that make a migration, as
+ * "dname/migration.sql" ... with their kinds, into names and kinds (at
+ * most MIG_DIR_FILES); 0 when dname is no such folder (or a link: not
+ * followed).  *notx: Diesel's metadata.toml says run_in_transaction =
+ * false.
+ */
+#define MIG_DIR_FILES	3
+int	mig_dir_files(int dfd, const char *dname,
+	    char names[MIG_DIR_FILES][512], enum mig_kind kinds[MIG_DIR_FILES],
+	    int *notx);
+/* f's version and name from its folder's name (fname "dname/x.sql"),
+ * as the tool reads them; an error names the folder. */
+int	mig_dir_version(struct mig_file *f, struct merr *);
 
 #endif

@@ -1,8 +1,10 @@
 /*
- * migfolder.c - the folders inside the migrations folder, which are not
- * read: the layouts that put migrations in them are refused, naming what
- * to do, rather than read as fewer migrations than there are, or none
- * (a database then said up to date).  See migset_int.h.
+ * migfolder.c - the folders inside the migrations folder: a folder per
+ * migration of Prisma Migrate (NAME/migration.sql) and Diesel
+ * (NAME/up.sql, NAME/down.sql) read as its tool reads it; other folders
+ * holding migrations refused, naming what to do, rather than read as
+ * fewer migrations than there are, or none (a database then said up to
+ * date).  See migfile.h and migset_int.h.
  */
 #include <sys/stat.h>
 
@@ -16,73 +18,109 @@
 
 #include "migset.h"
 #include "migset_int.h"
+#include "migfile.h"
 
 #define SUB_DEPTH	8	/* Flyway reads a location's folders: as deep */
 #define SUB_NAMED	3	/* folders named in a message, at most */
 
-/*
- * The tools that keep a folder per migration: the file in it that makes
- * it one, what the error calls the layout, the rollback beside it.
- */
-static const struct {
-	const char	*file;
-	const char	*with;		/* the error's "a folder with ..." */
-	const char	*tool;
-	const char	*down;
-} tool_dirs[] = {
-	{ "up.sql", "an up.sql", "Diesel", "down.sql" },
-	{ "migration.sql", "a migration.sql", "Prisma Migrate", NULL },
-};
-
-/* The golang-migrate name of folder name's file ("-" left out, Diesel) */
-static void
-tool_dir_version(const char *name, char *version, size_t len)
+/* Is dname/file a regular file (a link followed only inside)? */
+static int
+dir_has(int dfd, const char *dname, const char *file, char *path,
+    size_t len)
 {
-	const char *us = strchr(name, '_');
-	size_t i, n = 0;
+	struct stat st;
 
-	for (i = 0; name[i] && &name[i] != us && n + 1 < len; i++)
-		if (name[i] != '-')
-			version[n++] = name[i];
-	version[n] = '\0';
+	return (size_t)snprintf(path, len, "%s/%s", dname, file) < len &&
+	    mig_entry_stat(dfd, path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * Diesel's metadata.toml: run_in_transaction = false (diesel_migrations
+ * reads it with a TOML parser; a line of that key and value is what it
+ * writes and what its users write).
+ */
+static int
+diesel_notx(int dfd, const char *path)
+{
+	char buf[4096], *line, *save = NULL;
+	ssize_t n;
+	int fd, notx = 0;
+
+	if ((fd = mig_entry_open(dfd, path, O_RDONLY | O_NONBLOCK)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line && !notx;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char key[32], val[8];
+
+		if (sscanf(line, " %31[a-z_] = %7[a-z]", key, val) == 2)
+			notx = !strcmp(key, "run_in_transaction") &&
+			    !strcmp(val, "false");
+	}
+	return notx;
 }
 
 int
-mig_tool_dir(int dfd, const struct dirent *de, struct merr *e)
+mig_dir_files(int dfd, const char *dname, char names[MIG_DIR_FILES][512],
+    enum mig_kind kinds[MIG_DIR_FILES], int *notx)
 {
-	char path[sizeof(de->d_name) + sizeof("/migration.sql")];
-	char version[MIG_VERSION_MAX], down[MIG_VERSION_MAX + 300];
-	const char *us = strchr(de->d_name, '_'), *name = us ? us : "_NAME";
+	char path[512];
 	struct stat st;
-	size_t k;
+	int n = 0, prisma;
 
-	if (de->d_type != DT_DIR && de->d_type != DT_LNK &&
-	    de->d_type != DT_UNKNOWN)
+	*notx = 0;
+	if (fstatat(dfd, dname, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode))
 		return 0;
-	for (k = 0; k < sizeof(tool_dirs) / sizeof(tool_dirs[0]); k++)
-		if (snprintf(path, sizeof(path), "%s/%s", de->d_name,
-		    tool_dirs[k].file) < (int)sizeof(path) &&
-		    fstatat(dfd, path, &st, 0) == 0 && S_ISREG(st.st_mode))
+	if ((prisma = dir_has(dfd, dname, "migration.sql", path,
+	    sizeof(path))) != 0) {
+		kinds[n] = KIND_PRISMA;
+	} else if (dir_has(dfd, dname, "up.sql", path, sizeof(path))) {
+		kinds[n] = KIND_DIESEL_UP;
+		if (dir_has(dfd, dname, "metadata.toml", names[n],
+		    sizeof(names[n])))
+			*notx = diesel_notx(dfd, names[n]);
+	} else {
+		return 0;
+	}
+	memcpy(names[n++], path, sizeof(path));
+	/* Prisma's guide has 'prisma migrate diff' write down.sql there */
+	if (dir_has(dfd, dname, "down.sql", names[n], sizeof(names[n])))
+		kinds[n++] = prisma ? KIND_PRISMA_DOWN : KIND_DIESEL_DOWN;
+	return n;
+}
+
+int
+mig_dir_version(struct mig_file *f, struct merr *e)
+{
+	const char *slash = strchr(f->fname, '/'), *us;
+	int diesel = f->kind == KIND_DIESEL_UP || f->kind == KIND_DIESEL_DOWN;
+	size_t dlen = (size_t)(slash - f->fname), n = 0, i;
+
+	us = memchr(f->fname, '_', dlen);
+	for (i = 0; i < (us ? (size_t)(us - f->fname) : dlen); i++) {
+		char c = f->fname[i];
+
+		if (diesel && c == '-')
+			continue;	/* 2019-02-26-002946 */
+		if (c < '0' || c > '9' || n + 1 >= sizeof(f->version))
 			break;
-	if (k == sizeof(tool_dirs) / sizeof(tool_dirs[0]))
-		return 0;
-	tool_dir_version(de->d_name, version, sizeof(version));
-	merr_setpos(e, MERR_INPUT, path, 0, 0, "'%s' is a folder with %s: "
-	    "%s's layout (a folder per migration), which migrated does not "
-	    "read", de->d_name, tool_dirs[k].with, tool_dirs[k].tool);
-	down[0] = '\0';
-	if (tool_dirs[k].down && snprintf(path, sizeof(path), "%s/%s",
-	    de->d_name, tool_dirs[k].down) < (int)sizeof(path) &&
-	    fstatat(dfd, path, &st, 0) == 0)
-		snprintf(down, sizeof(down), ", its %s '%s%.200s.down.sql'",
-		    tool_dirs[k].down, version, name);
-	merr_hint(e, "make each folder's %s%s files of the migrations "
-	    "folder, named as golang-migrate names them: '%s/%s' becomes "
-	    "'%s%s.up.sql'%s; %s's history is then adopted",
-	    tool_dirs[k].file, tool_dirs[k].down ? " and down.sql" : "",
-	    de->d_name, tool_dirs[k].file, version, name, down,
-	    tool_dirs[k].tool);
-	return -1;
+		f->version[n++] = c;
+	}
+	f->version[n] = '\0';
+	if (n == 0 || i < (us ? (size_t)(us - f->fname) : dlen))
+		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0, "'%.*s' "
+		    "holds %s's %s but its name does not start with a "
+		    "version: digits%s, then '_' and a name", (int)dlen,
+		    f->fname, diesel ? "Diesel" : "Prisma Migrate", slash + 1,
+		    diesel ? " (and '-')" : "");
+	f->name = us ? strndup(us + 1, dlen - (size_t)(us + 1 - f->fname)) :
+	    strdup("");
+	return f->name ? 0 : merr_set(e, MERR_NOMEM, "out of memory");
 }
 
 /* Would the folder's own classifier take name for a migration? */

@@ -58,20 +58,17 @@ stamp_racy(const struct migset *s, const struct mig_stamp *st)
 static const char *
 loaded_sum(const struct migset *s, const char *name, const char **path)
 {
-	const char *base;
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		const struct migration *m = &s->v[i];
 
-		base = strrchr(m->up.path, '/');
-		if (base && strcmp(base + 1, name) == 0) {
+		if (strcmp(mig_script_file(&m->up), name) == 0) {
 			*path = m->up.path;
 			return m->checksum;
 		}
-		base = m->down.path ? strrchr(m->down.path, '/') : NULL;
-		if (base && strcmp(base + 1, name) == 0 &&
-		    m->down_checksum[0]) {
+		if (m->down.path && strcmp(mig_script_file(&m->down),
+		    name) == 0 && m->down_checksum[0]) {
 			*path = m->down.path;
 			return m->down_checksum;
 		}
@@ -99,7 +96,8 @@ racy_same(const struct migset *s, const struct mig_stamp *st)
 	if (!stamp_racy(s, st))
 		return 1;
 	if (!mig_has_suffix(st->name, len, ".sql") &&
-	    !mig_has_suffix(st->name, len, ".conf"))
+	    !mig_has_suffix(st->name, len, ".conf") &&
+	    !mig_has_suffix(st->name, len, ".toml"))	/* Diesel's */
 		return 1;
 	if ((want = loaded_sum(s, st->name, &path)) == NULL)
 		return 0;

@@ -107,6 +107,8 @@ sections_set(struct migration *m, size_t us, size_t ue, int has_down,
 		free(dtext);
 		return -1;
 	}
+	if (has_down)
+		m->down.file_at = m->up.file_at;
 	free(m->up.text);
 	m->up.text = utext;
 	m->down.text = dtext;

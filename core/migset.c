@@ -42,6 +42,10 @@ static const enum mig_layout kind_layout[KIND_N] = {
 	[KIND_PGRATOR_DO] = MIG_LAYOUT_POSTGRATOR,
 	[KIND_PGRATOR_UNDO] = MIG_LAYOUT_POSTGRATOR,
 	[KIND_PGRATOR_JS] = MIG_LAYOUT_POSTGRATOR,
+	[KIND_PRISMA] = MIG_LAYOUT_PRISMA,
+	[KIND_PRISMA_DOWN] = MIG_LAYOUT_PRISMA,
+	[KIND_DIESEL_UP] = MIG_LAYOUT_DIESEL,
+	[KIND_DIESEL_DOWN] = MIG_LAYOUT_DIESEL,
 };
 
 static int
@@ -52,7 +56,7 @@ kind_forward(enum mig_kind k)
 	    k == KIND_FLYWAY_V || k == KIND_FLYWAY_R || k == KIND_POP_UP ||
 	    k == KIND_SQLMIGRATE || k == KIND_TERN || k == KIND_GOOSE_GO ||
 	    k == KIND_NPGM || k == KIND_NPGM_JS || k == KIND_PGRATOR_DO ||
-	    k == KIND_PGRATOR_JS;
+	    k == KIND_PGRATOR_JS || k == KIND_PRISMA || k == KIND_DIESEL_UP;
 }
 
 const char *
@@ -70,6 +74,8 @@ migset_layout_name(enum mig_layout l)
 	case MIG_LAYOUT_TERN: return "tern";
 	case MIG_LAYOUT_NPGM: return "node-pg-migrate";
 	case MIG_LAYOUT_POSTGRATOR: return "postgrator";
+	case MIG_LAYOUT_PRISMA: return "prisma";
+	case MIG_LAYOUT_DIESEL: return "diesel";
 	default: return "empty";
 	}
 }
@@ -611,7 +617,8 @@ classify_code(const struct scan_dir *dir, const char *fname, int reg,
 	return 0;
 }
 
-/* reg: readdir() said a regular file (no need to ask lstat()) */
+/* reg: readdir() said a regular file (no need to ask lstat()); 1: not
+ * ours (ignored), 2: a .sql file of no migration's name */
 static int
 file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
     const char *fname, int reg, struct mig_file *f, struct merr *e)
@@ -656,7 +663,7 @@ file_classify(const struct mig_patterns *p, const struct scan_dir *dir,
 	    (r = classify_numbered(p, dir, fname, f, e)) == 1) {
 		free(f->text);
 		free(f->name);
-		return classify_error(fname, e);
+		return 2;	/* no migration's name: files_scan() decides */
 	} else if (r == -1) {
 		goto fail;
 	}
@@ -759,6 +766,39 @@ stamps_done(struct stamp_vec *sv, struct mig_stamp **out, size_t *nout)
 	memset(sv, 0, sizeof(*sv));
 }
 
+/*
+ * The files of a folder per migration (Prisma's, Diesel's), stamped as
+ * entries of their own ("NAME/migration.sql"): an edit inside does not
+ * change the folder's stamp.  -1: out of memory.
+ */
+/* Diesel's metadata.toml of folder dname, when there is one */
+static int
+dir_meta_stamp(struct stamp_vec *sv, int dfd, const char *dname)
+{
+	char meta[512];
+
+	if ((size_t)snprintf(meta, sizeof(meta), "%s/metadata.toml",
+	    dname) >= sizeof(meta))
+		return 0;
+	return stamps_add(sv, dfd, meta, NULL);	/* none: not added */
+}
+
+static int
+dir_stamps(struct stamp_vec *sv, int dfd, const struct dirent *de)
+{
+	char names[MIG_DIR_FILES][512];
+	enum mig_kind kinds[MIG_DIR_FILES];
+	int k, nf, notx;
+
+	if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+		return 0;
+	nf = mig_dir_files(dfd, de->d_name, names, kinds, &notx);
+	for (k = 0; k < nf; k++)
+		if (stamps_add(sv, dfd, names[k], NULL) == -1)
+			return -1;
+	return nf ? dir_meta_stamp(sv, dfd, de->d_name) : 0;
+}
+
 /* Stat every non-dot entry of dir; sorted by name. */
 int
 mig_stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
@@ -773,7 +813,8 @@ mig_stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 		    "cannot open migrations folder: %s", strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] != '.' &&
-		    stamps_add(&sv, dirfd(d), de->d_name, NULL) == -1) {
+		    (stamps_add(&sv, dirfd(d), de->d_name, NULL) == -1 ||
+		    dir_stamps(&sv, dirfd(d), de) == -1)) {
 			closedir(d);
 			mig_stamps_free(sv.v, sv.n);
 			return merr_set(e, MERR_NOMEM, "out of memory");
@@ -822,6 +863,50 @@ files_add(struct mig_file **v, size_t *n, size_t *cap,
 }
 
 /*
+ * Entry de a tool's folder per migration (Prisma's, Diesel's): its files
+ * classified, read, stamped and added to *v; 1 when it is one, 0 when
+ * not, -1 on error.
+ */
+static int
+dir_scan(const struct scan_dir *sd, const struct dirent *de,
+    struct mig_file **v, size_t *n, size_t *cap, struct stamp_vec *sv,
+    struct merr *e)
+{
+	char names[MIG_DIR_FILES][512];
+	enum mig_kind kinds[MIG_DIR_FILES];
+	struct mig_file f;
+	int k, nf, notx;
+
+	if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+		return 0;
+	if ((nf = mig_dir_files(sd->fd, de->d_name, names, kinds, &notx)) == 0)
+		return 0;
+	for (k = 0; k < nf; k++) {
+		memset(&f, 0, sizeof(f));
+		f.kind = kinds[k];
+		f.notx = notx;
+		if ((f.fname = strdup(names[k])) == NULL) {
+			merr_set(e, MERR_NOMEM, "out of memory");
+			return -1;
+		}
+		if (mig_dir_version(&f, e) == -1 || file_text(sd, &f, e) == -1) {
+			mig_file_free(&f);
+			return -1;
+		}
+		if (stamps_add(sv, sd->fd, f.fname, &f.stamp) == -1 ||
+		    files_add(v, n, cap, &f) == -1) {
+			mig_file_free(&f);
+			merr_set(e, MERR_NOMEM, "out of memory");
+			return -1;
+		}
+	}
+	if (stamps_add(sv, sd->fd, de->d_name, NULL) == -1 ||
+	    dir_meta_stamp(sv, sd->fd, de->d_name) == -1)
+		return merr_set(e, MERR_NOMEM, "out of memory");
+	return 1;
+}
+
+/*
  * Read the folder's names into a sorted array of classified files, and
  * every non-dot entry's stamp (as mig_stamps_scan() makes them) into sv, in
  * one pass: a file read is stamped by the fstat() before its read.
@@ -835,8 +920,9 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	size_t n = 0, cap = 0;
 	struct scan_dir sd;
 	struct dirent *de;
+	char bad[256] = "";
 	DIR *d;
-	int r, dirs = 0, flyway = 0;
+	int r, dirs = 0, flyway = 0, perdir = 0;
 
 	if ((d = opendir(dir)) == NULL)
 		return merr_setpos(e, MERR_IO, dir, 0, 0,
@@ -850,14 +936,20 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (mig_tool_dir(sd.fd, de, e) == -1)
+		if ((r = dir_scan(&sd, de, &v, &n, &cap, sv, e)) == -1)
 			goto fail;
+		if (r == 1) {
+			perdir = 1;
+			continue;	/* a folder per migration, read */
+		}
 		/* may be a folder: looked into once the names are read */
 		dirs += de->d_type == DT_DIR || de->d_type == DT_LNK ||
 		    de->d_type == DT_UNKNOWN;
 		if ((r = file_classify(&p, &sd, de->d_name,
 		    de->d_type == DT_REG, &f, e)) == -1)
 			goto fail;
+		if (r == 2 && bad[0] == '\0')
+			snprintf(bad, sizeof(bad), "%s", de->d_name);
 		flyway |= r == 0 && (f.kind == KIND_FLYWAY_V ||
 		    f.kind == KIND_FLYWAY_U || f.kind == KIND_FLYWAY_R);
 		if (stamps_add(sv, sd.fd, de->d_name, r == 0 && f.text ?
@@ -871,6 +963,12 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	}
 	closedir(d);
 	d = NULL;
+	/* Prisma and Diesel read their folders only: other files are not
+	   theirs (crates.io keeps data_oauth_github.sql beside them) */
+	if (bad[0] && !perdir) {
+		classify_error(bad, e);
+		goto fail;
+	}
 	if (dirs && mig_subfolders_refused(dir, n, flyway, e) == -1)
 		goto fail;
 	patterns_free(&p);
@@ -898,9 +996,16 @@ migset_maybe_any(const char *dir)
 	if ((d = opendir(dir)) == NULL)
 		return 1;
 	while (!any && (de = readdir(d)) != NULL) {
+		char names[MIG_DIR_FILES][512];
+		enum mig_kind kinds[MIG_DIR_FILES];
+		int notx;
+
 		len = strlen(de->d_name);
 		any = de->d_name[0] != '.' &&
-		    mig_has_suffix(de->d_name, len, ".sql");
+		    (mig_has_suffix(de->d_name, len, ".sql") ||
+		    ((de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
+		    mig_dir_files(dirfd(d), de->d_name, names, kinds,
+		    &notx) > 0));
 	}
 	closedir(d);
 	return any;
@@ -957,11 +1062,14 @@ set_lookup(const struct migset *s, const char *key)
 	return NULL;
 }
 
-/* The file stem: no .sql (.go, .js ...), and golang-migrate's .up too. */
+/* The file stem: no .sql (.go, .js ...), and golang-migrate's .up too;
+ * a folder per migration's name. */
 static char *
 file_stem(const struct mig_file *f)
 {
-	size_t n = (size_t)(strrchr(f->fname, '.') - f->fname);
+	const char *slash = strchr(f->fname, '/');
+	size_t n = (size_t)((slash ? slash : strrchr(f->fname, '.')) -
+	    f->fname);
 
 	if (f->kind == KIND_GOLANG_UP || f->kind == KIND_POP_UP)
 		n -= 3;
@@ -994,6 +1102,18 @@ other_notx(struct mig_script *sc, int atlas)
 		sc->txrule = MIG_TXRULE_NONE;
 		sc->txmarker = "-- no-transaction";
 	}
+}
+
+/*
+ * Diesel runs each file of a migration in a transaction unless its
+ * metadata.toml says run_in_transaction = false; Prisma's migration.sql
+ * is the statements' to say (migrated's own rule, as for a plain file).
+ */
+static void
+diesel_txrule(struct mig_script *sc, const struct mig_file *f)
+{
+	sc->txrule = f->notx ? MIG_TXRULE_NONE : MIG_TXRULE_TX;
+	sc->txmarker = "run_in_transaction = false";	/* metadata.toml */
 }
 
 /* The tool's markers and configuration: sections, transaction rules. */
@@ -1034,6 +1154,9 @@ forward_split(struct migration *m, const struct mig_file *f, int atlas,
 	case KIND_GOLANG_UP:	/* Atlas's and SQLx's files are such */
 		other_notx(&m->up, atlas);
 		return 0;
+	case KIND_DIESEL_UP:
+		diesel_txrule(&m->up, f);
+		return 0;
 	default:
 		return 0;
 	}
@@ -1060,6 +1183,7 @@ set_add_forward(struct migset *s, struct mig_file *f, struct merr *e)
 	    (m->id = file_stem(f)) == NULL ||
 	    (m->up.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	m->up.file_at = strlen(m->up.path) - strlen(f->fname);
 	/* a Go migration is not read: its checksum is of no bytes */
 	mig_sha256_hex(f->text ? f->text : "", f->len, m->checksum);
 	m->up.text = f->text;	/* taken */
@@ -1091,19 +1215,19 @@ set_attach(struct migset *s, struct mig_file *f, struct merr *e)
 		return m->doc_path ? 0 : merr_set(e, MERR_NOMEM,
 		    "out of memory");
 	}
-	if (m->down.path) {	/* golang: 1_a.down.sql and 1_b.down.sql */
-		const char *other = strrchr(m->down.path, '/');
-
+	if (m->down.path)	/* golang: 1_a.down.sql and 1_b.down.sql */
 		return merr_setpos(e, MERR_INPUT, f->fname, 0, 0, "migration "
 		    "'%s' has two rollbacks: '%s' and '%s'", m->id,
-		    other ? other + 1 : m->down.path, f->fname);
-	}
+		    mig_script_file(&m->down), f->fname);
 	if ((m->down.path = path_join(s->dir, f->fname)) == NULL)
 		return merr_set(e, MERR_NOMEM, "out of memory");
+	m->down.file_at = strlen(m->down.path) - strlen(f->fname);
 	if (f->kind == KIND_FLYWAY_U && mig_flyway_conf(&m->down, e) == -1)
 		return -1;
 	if (f->kind == KIND_POP_DOWN)
 		pop_txrule(&m->down, f);
+	if (f->kind == KIND_DIESEL_DOWN)
+		diesel_txrule(&m->down, f);
 	if (f->text) {
 		m->down.text = f->text;	/* taken */
 		f->text = NULL;
@@ -1131,10 +1255,10 @@ set_duplicates(struct migset *s, struct merr *e)
 	for (i = 1; i < s->n; i++) {
 		if (strcmp(s->v[i].key, s->v[i - 1].key) != 0)
 			continue;
-		return merr_setpos(e, MERR_INPUT, strrchr(s->v[i].up.path,
-		    '/') + 1, 0, 0, "duplicate version %s: '%s' and '%s'",
-		    s->v[i].version, strrchr(s->v[i - 1].up.path, '/') + 1,
-		    strrchr(s->v[i].up.path, '/') + 1);
+		return merr_setpos(e, MERR_INPUT, mig_script_file(&s->v[i].up),
+		    0, 0, "duplicate version %s: '%s' and '%s'",
+		    s->v[i].version, mig_script_file(&s->v[i - 1].up),
+		    mig_script_file(&s->v[i].up));
 	}
 	return 0;
 }
@@ -1223,8 +1347,10 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	files_free(files, nfiles);
 	return 0;
 fail:
+	/* a name in the folder ("x.sql", "NAME/migration.sql") gets its path */
 	if (e->file[0] && e->file[0] != '/' && strcmp(e->file, dir) != 0 &&
-	    strchr(e->file, '/') == NULL) {
+	    (strncmp(e->file, dir, strlen(dir)) != 0 ||
+	    e->file[strlen(dir)] != '/')) {
 		char *full;
 
 		if (asprintf(&full, "%s/%s", dir, e->file) != -1) {
@@ -1293,13 +1419,19 @@ void
 migset_rollback_hint(const struct migset *s, const struct migration *m,
     char *buf, size_t len)
 {
-	const char *file = m->up.path ? strrchr(m->up.path, '/') : NULL;
+	const char *file = m->up.path ? mig_script_file(&m->up) : m->id;
 
-	file = file ? file + 1 : m->id;
 	switch (s->layout) {
 	case MIG_LAYOUT_GOLANG:
 	case MIG_LAYOUT_POP:
 		snprintf(buf, len, "write %s.down.sql", m->id);
+		break;
+	case MIG_LAYOUT_PRISMA:	/* as Prisma's guide has it written */
+		snprintf(buf, len, "write %s/down.sql ('prisma migrate diff "
+		    "... --script' writes one)", m->id);
+		break;
+	case MIG_LAYOUT_DIESEL:
+		snprintf(buf, len, "write %s/down.sql", m->id);
 		break;
 	case MIG_LAYOUT_SINGLE:
 		snprintf(buf, len, "add a '-- +++++ DOWN' section to %s", file);

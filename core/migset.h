@@ -101,6 +101,8 @@ enum mig_layout {
 	MIG_LAYOUT_TERN,	/* jackc/tern */
 	MIG_LAYOUT_NPGM,	/* salsita/node-pg-migrate */
 	MIG_LAYOUT_POSTGRATOR,	/* rickbergfalk/postgrator */
+	MIG_LAYOUT_PRISMA,	/* Prisma Migrate: NAME/migration.sql */
+	MIG_LAYOUT_DIESEL,	/* Diesel: NAME/up.sql, NAME/down.sql */
 };
 
 /* Who decides a script's transaction mode. */
@@ -147,6 +149,9 @@ struct mig_stmt {
 /* One direction (forward or rollback) of a migration. */
 struct mig_script {
 	char		*path;		/* NULL: no such script */
+	size_t		 file_at;	/* path + file_at: its name in the
+					   folder ("x.sql", Prisma's
+					   "NAME/migration.sql") */
 	char		*text;		/* file text; for the marker layouts
 					   (single, goose, dbmate) all but
 					   this section is blanked.  Once
@@ -210,6 +215,13 @@ struct migration {
 	struct mig_script up;
 	struct mig_script down;
 };
+
+/* A script's file as the folder names it (for messages). */
+static inline const char *
+mig_script_file(const struct mig_script *sc)
+{
+	return sc->path + sc->file_at;
+}
 
 /*
  * What the folder looked like when loaded: name, inode, size, mtime and

@@ -58,17 +58,14 @@ int	mig_npgm_split(struct migration *, struct merr *);
 int	mig_flyway_name(const char *fname, char *prefix,
 	    char version[MIG_VERSION_MAX], char **desc, struct merr *);
 /*
- * The folders inside the migrations folder (migfolder.c), which are not
- * read.  mig_tool_dir(): -1 (e set, with the names to give its files)
- * when entry de of the folder dfd is a migration of a tool that keeps a
- * folder per migration: Diesel (up.sql), Prisma Migrate (migration.sql).  mig_subfolders_refused(): -1 when dir, holding nfiles
+ * The folders inside the migrations folder (migfolder.c) that are no
+ * tool's folder per migration (migfile.h: mig_dir_files()) are not read.
+ * mig_subfolders_refused(): -1 when dir, holding nfiles
  * migrations of its own, has folders of migrations a tool would read: any
  * when it has none (migrations names their parent), Flyway files when it
  * is a Flyway folder (flyway: Flyway reads a location's folders).  Each
  * costs a look only at entries that may be folders.
  */
-struct dirent;
-int	mig_tool_dir(int dfd, const struct dirent *de, struct merr *);
 int	mig_subfolders_refused(const char *dir, size_t nfiles, int flyway,
 	    struct merr *);
 /*

@@ -187,9 +187,12 @@ watch_entry(struct fgate *g, int dfd, const struct mig_stamp *s)
 	if (fstatat(dfd, s->name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    S_ISLNK(st.st_mode))
 		return 0;
+	/* a folder per migration (Prisma's, Diesel's): a file added to it,
+	   or taken away, changes no stamp of the folder's own */
 	if (snprintf(path, sizeof(path), "%s/%s", g->dir, s->name) >=
-	    (int)sizeof(path) ||
-	    (wd = inotify_add_watch(g->fd, path, ENTRY_MASK)) == -1)
+	    (int)sizeof(path) || (wd = inotify_add_watch(g->fd, path,
+	    S_ISDIR(st.st_mode) ? DIR_MASK | IN_DONT_FOLLOW : ENTRY_MASK)) ==
+	    -1)
 		return 0;
 	/* the same inode again: the same descriptor; a new one: the next */
 	if ((size_t)wd > g->maxwd)

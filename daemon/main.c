@@ -23,7 +23,8 @@
 #include "version.h"
 
 enum { OPT_DATABASE = 256, OPT_MODELS, OPT_MIGRATIONS, OPT_SOCKET, OPT_STATE,
-    OPT_PLAN, OPT_ONCE, OPT_UP, OPT_PULL, OPT_FORCE, OPT_CHECK, OPT_MEMBER };
+    OPT_PLAN, OPT_ONCE, OPT_UP, OPT_PULL, OPT_FORCE, OPT_CHECK, OPT_MEMBER,
+    OPT_BASELINE };
 
 struct options {
 	const char		*config;
@@ -33,6 +34,7 @@ struct options {
 	int			 plan;		/* --plan */
 	int			 once;		/* --once */
 	int			 up;		/* --once --up */
+	const char		*baseline;	/* --once --baseline V */
 	const char		*pull;		/* --pull DIR */
 	int			 force;		/* --force */
 	int			 verify;	/* --check */
@@ -46,7 +48,8 @@ usage(int code)
 	fprintf(code ? stderr : stdout,
 	    "usage: migrated [-dnv] [-u USER] [-c FILE] [--database CONNINFO]\n"
 	    "                [--models DIR] [--migrations DIR] [--socket PATH]\n"
-	    "                [--state-dir DIR] [--plan | --once [--up]]\n"
+	    "                [--state-dir DIR]\n"
+	    "                [--plan | --once [--up] [--baseline VERSION]]\n"
 	    "                [--pull DIR [--force]] [--check] [--member NAME]\n"
 	    "  -c FILE          configuration (default %s)\n"
 	    "  -n               check the configuration and exit; as root, "
@@ -65,6 +68,11 @@ usage(int code)
 	    "  --once           apply tier 1 and exit\n"
 	    "  --up             with --once: then apply every pending "
 	    "migration (tier 2)\n"
+	    "  --baseline V     with --once: on a database another tool "
+	    "migrated (Knex,\n"
+	    "                   Alembic ...), with no history of migrated's, "
+	    "record V and\n"
+	    "                   what comes before as applied first\n"
 	    "  --pull DIR       write a models folder from the database and "
 	    "exit\n"
 	    "                   (exit 3: written, with objects it could not "
@@ -97,6 +105,7 @@ parse_args(int argc, char **argv, struct options *op)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "member", required_argument, NULL, OPT_MEMBER },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -125,6 +134,7 @@ parse_args(int argc, char **argv, struct options *op)
 		case OPT_FORCE: op->force = 1; break;
 		case OPT_CHECK: op->verify = 1; break;
 		case OPT_MEMBER: op->member = optarg; break;
+		case OPT_BASELINE: op->baseline = optarg; break;
 		default: usage(2);
 		}
 	}
@@ -163,6 +173,11 @@ parse_args(int argc, char **argv, struct options *op)
 	}
 	if (op->up && !op->once) {
 		fprintf(stderr, "migrated: --up goes with --once\n");
+		usage(2);
+	}
+	if (op->baseline && (!op->once || op->member)) {
+		fprintf(stderr, "migrated: --baseline goes with --once (one "
+		    "database, not a fleet member)\n");
 		usage(2);
 	}
 }
@@ -229,6 +244,11 @@ main(int argc, char **argv)
 		rc = 1;
 	} else if (op.plan) {
 		rc = oneshot_plan(&cfg);	/* daemon/oneshot.c */
+	} else if (op.baseline && cfg.fleet.on) {
+		log_errorx("error: --baseline records one database's history, "
+		    "and %s names a fleet", cfg.path ? cfg.path :
+		    "the configuration");
+		rc = 1;
 	} else if ((op.once || op.verify) && cfg.fleet.on) {
 		struct fleet_opts fo = { .up = op.up, .check = op.verify,
 		    .member = op.member, .verbose = op.verbose };
@@ -241,7 +261,7 @@ main(int argc, char **argv)
 	} else if (op.verify) {
 		rc = oneshot_check(&cfg);
 	} else if (op.once) {
-		rc = oneshot_once(&cfg, op.up);
+		rc = oneshot_once(&cfg, op.up, op.baseline);
 	} else if (cfg.fleet.on) {
 		mallopt(M_ARENA_MAX, 1);
 		return fleetd_main(op.config, &op.o, &cfg, op.verbose);

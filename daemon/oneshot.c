@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adopt.h"
 #include "announce.h"
 #include "audit.h"
 #include "db.h"
@@ -42,7 +43,7 @@ oneshot_plan(const struct config *cfg)
 }
 
 struct oneshot_member;
-static int oneshot_run(const struct config *, int up,
+static int oneshot_run(const struct config *, int up, const char *baseline,
     struct oneshot_member *);
 
 /*
@@ -271,6 +272,38 @@ oneshot_takeover(struct mig_env *env, int *untracked, struct merr *e)
 }
 
 /*
+ * --baseline VERSION on a database new to migrated: recorded when the
+ * database holds a history migrated cannot read (the first run would
+ * refuse), else not needed.  *untracked is cleared once it is recorded.
+ */
+static int
+oneshot_baseline(struct mig_env *env, const char *version, int *untracked,
+    struct merr *e)
+{
+	struct migrate_opts o = { .yes = 1 };
+	struct migrate_result r;
+	struct adopt_foreign f;
+	int found, rc;
+
+	if (adopt_foreign(env->db, &f, &found, e) == -1)
+		return -1;
+	if (!found) {
+		log_info("tier 2: --baseline %s not needed: no other tool's "
+		    "history here", version);
+		return 0;
+	}
+	migrate_result_init(&r);
+	if ((rc = migrate_baseline(env, version, &o, &r, e)) == 0) {
+		log_info("tier 2: baseline %s over %s's history (%s): %zu "
+		    "version%s recorded as applied", version, f.tool, f.table,
+		    r.nsteps, r.nsteps == 1 ? "" : "s");
+		*untracked = 0;
+	}
+	migrate_result_release(&r);
+	return rc;
+}
+
+/*
  * Tier 2 after tier 1, as `migratectl up` runs it through the service:
  * the same lock, transactions, audit rows and refusals.
  */
@@ -437,11 +470,11 @@ struct oneshot_member {
 };
 
 int
-oneshot_once(const struct config *cfg, int up)
+oneshot_once(const struct config *cfg, int up, const char *baseline)
 {
 	struct oneshot_member m = { NULL, NULL, NULL, 0 };
 
-	return oneshot_run(cfg, up, &m);
+	return oneshot_run(cfg, up, baseline, &m);
 }
 
 int
@@ -451,7 +484,7 @@ oneshot_member(const struct config *cfg, int up, int t2only,
 	struct oneshot_member m = { err, rep, known, t2only };
 
 	*known = 0;
-	return oneshot_run(cfg, up, &m);
+	return oneshot_run(cfg, up, NULL, &m);
 }
 
 /* Tier 1, told as it went; *p: its plan (the caller frees it). */
@@ -472,8 +505,8 @@ oneshot_tier1(struct mig_env *env, struct plan **p, struct merr *e,
  * taken before tier 1 and is the caller's to let go.
  */
 static int
-oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
-    int *held, struct merr *e)
+oneshot_tiers(struct mig_env *env, int t2, const char *baseline,
+    const struct oneshot_member *m, int *held, struct merr *e)
 {
 	const int defer = m->err != NULL;
 	struct tier1_report rep;
@@ -487,6 +520,8 @@ oneshot_tiers(struct mig_env *env, int t2, const struct oneshot_member *m,
 	rc = db_writable_asked(env->db, "run --once", e);
 	if (rc == 0)
 		rc = oneshot_takeover(env, &untracked, e);
+	if (rc == 0 && baseline && untracked)
+		rc = oneshot_baseline(env, baseline, &untracked, e);
 	/* a single database's up takes the lock unless tier 2 is settled;
 	 * a fleet member's when migrated is new there (a cold member) and a
 	 * file may be pending (else it takes none and makes no tracking
@@ -544,7 +579,8 @@ oneshot_connect(struct mig_env *env, struct db *db, int preload,
 
 /* m->err: a fleet member's, which also gets the error (NULL: none) */
 static int
-oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
+oneshot_run(const struct config *cfg, int up, const char *baseline,
+    struct oneshot_member *m)
 {
 	const struct actor self = { .is_daemon = 1 };
 	struct db db, lockdb = { 0 };
@@ -569,7 +605,7 @@ oneshot_run(const struct config *cfg, int up, struct oneshot_member *m)
 	/* a bad model fails before any event: no audit table either */
 	if ((rc = oneshot_connect(&env, &db, t2 && m->err == NULL,
 	    &e)) == 0) {
-		rc = oneshot_tiers(&env, t2, m, &held, &e);
+		rc = oneshot_tiers(&env, t2, baseline, m, &held, &e);
 		oneshot_announce(&db, &oa);
 		db_close(&db);
 	}

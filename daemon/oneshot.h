@@ -17,8 +17,13 @@ int	oneshot_plan(const struct config *);
  * apply: on-start / when-pending), every pending tier-2 migration, as
  * `migratectl up` would.  0: done (refused tier-1 changes are warnings),
  * 1: error (the failing file rolled back, or kept dirty to resume).
+ * baseline (may be NULL): Flyway's baselineOnMigrate for a database
+ * another tool migrated: when migrated has no history there, none to
+ * adopt, and the database holds a history it cannot read (Knex's ...),
+ * every version up to baseline is recorded as applied first, instead
+ * of the refusal; anywhere else it is not needed and changes nothing.
  */
-int	oneshot_once(const struct config *, int up);
+int	oneshot_once(const struct config *, int up, const char *baseline);
 /*
  * The same for one member of a fleet (daemon/fleet.c): its changes are
  * announced to running daemons once, after the run (core/announce.h),

@@ -13,6 +13,7 @@
 # tern's: the separator, disable-tx, a Go template refused.
 # node-pg-migrate's: its markers either way round, a JavaScript migration.
 # postgrator's: do/undo pairs, a JavaScript migration.
+# Diesel's and Prisma Migrate's folders per migration.
 . "$(dirname "$0")/../lib/testlib.sh" 2>/dev/null || . "$OLDPWD/tests/lib/testlib.sh"
 
 mkdir -p models
@@ -501,39 +502,80 @@ ok "flyway: create: the next version and its undo file" \
     test -f "$T/flyway/V2.0.4__add_tags.sql" -a -f "$T/flyway/U2.0.4__add_tags.sql"
 stop
 
-# Diesel's layout (a folder per migration, up.sql and down.sql in it) is
-# not read: refused, naming the folder and the file name Diesel's version
-# makes, rather than passed over as no migration at all (a database said
-# up to date); the hint followed, the folder applies
-D=$T/diesel
-mkdir -p "$D/2019-02-26-002946_create_user"
-printf 'CREATE TABLE dz_user (id int);\n' \
-    >"$D/2019-02-26-002946_create_user/up.sql"
-printf 'DROP TABLE dz_user;\n' >"$D/2019-02-26-002946_create_user/down.sql"
-MD() { "$MIGRATED" --database "dbname=$TESTDB" --models models \
-    --migrations "$D" "$@"; }
-out=$(MD --once --up 2>&1); rc=$?
-is "diesel: --once --up exits 1" "$rc" 1
-like "diesel: the folder named" "$out" \
-    "error: 2019-02-26-002946_create_user/up.sql: '2019-02-26-002946_create_user' is a folder with an up.sql: Diesel's layout"
-like "diesel: the file name its version makes" "$out" \
-    "becomes '20190226002946_create_user.up.sql', its down.sql '20190226002946_create_user.down.sql'"
-is "diesel: nothing applied" "$(q "SELECT to_regclass('dz_user') IS NULL")" t
-out=$(MD -n 2>&1); rc=$?
-is "diesel: migrated -n exits 1" "$rc" 1
-like "diesel: -n says why" "$out" "Diesel's layout"
-out=$(timeout 60 "$MIGRATED" --database "dbname=$TESTDB" --models models \
-    --migrations "$D" --socket "$T/dz.sock" 2>&1); rc=$?
-is "diesel: the service does not start (exit 78)" "$rc" 78
-like "diesel: ... and says why" "$out" "Diesel's layout"
-mv "$D/2019-02-26-002946_create_user/up.sql" \
-    "$D/20190226002946_create_user.up.sql"
-mv "$D/2019-02-26-002946_create_user/down.sql" \
-    "$D/20190226002946_create_user.down.sql"
-rmdir "$D/2019-02-26-002946_create_user"
-out=$(MD --once --up 2>&1)
-is "diesel: renamed as the hint says: --once --up exits 0" "$?" 0
-is "diesel: ... applied" "$(q "SELECT to_regclass('dz_user') IS NOT NULL")" t
+# ---- Diesel: a folder per migration, up.sql and down.sql in it, its
+# metadata.toml's run_in_transaction = false; a file beside the folders
+# is not Diesel's (crates.io keeps one): not read ----
+q 'DROP TABLE IF EXISTS person CASCADE' >/dev/null	# Flyway's, above
+start diesel
+printf 'INSERT INTO users (name) VALUES (1);\n' >"$T/diesel/seed_data.sql"
+round_trip diesel 3
+is "diesel: the versions Diesel records" \
+    "$(q "SELECT string_agg(version, ' ' ORDER BY version) FROM diesel_versions")" \
+    "00000000000000 20190226002946 20190301101500"
+is "diesel: run_in_transaction = false: its index built CONCURRENTLY" \
+    "$(q "SELECT count(*) FROM pg_index WHERE indexrelid = 'users_name_idx'::regclass AND indisvalid")" 1
+# the watcher sees a new folder and an edit inside one
+mkdir "$T/diesel/2019-03-02-000000_add_bio"
+printf 'ALTER TABLE users ADD COLUMN bio text;\n' \
+    >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
+wait_until 30 pending_has "$SOCK" 20190302000000_add_bio
+printf 'ALTER TABLE users ADD COLUMN bio tex;\n' \
+    >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
+out=$(ctl up 2>&1)
+is "diesel: an error in a folder's file: exit 1" "$?" 1
+like "diesel: ... at its file:line:col" "$out" \
+    "diesel/2019-03-02-000000_add_bio/up.sql:1:1: cannot apply '2019-03-02-000000_add_bio': statement 1 of 1: type \"tex\" does not exist"
+printf 'ALTER TABLE users ADD COLUMN bio text;\n' \
+    >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
+out=$(ctl up 2>&1)
+is "diesel: mended in place: exit 0" "$?" 0
+out=$(ctl down --yes 2>&1)
+is "diesel: down with no down.sql: exit 1" "$?" 1
+like "diesel: ... the file to write" "$out" \
+    "write 2019-03-02-000000_add_bio/down.sql"
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/diesel" create add_tags 2>&1)
+is "diesel: create: exit 0" "$?" 0
+ok "diesel: create: its folder, up.sql and down.sql as Diesel writes them" \
+    grep -qx -- '-- Your SQL goes here' "$(ls -d "$T"/diesel/*_add_tags)/up.sql"
+like "diesel: ... named as Diesel names it" "$(ls "$T/diesel")" \
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}_add_tags"
+stop
+
+# ---- Prisma Migrate: NAME/migration.sql, and the down.sql Prisma's
+# guide has 'prisma migrate diff' write beside it ----
+start prisma
+out=$(ctl up 2>&1)
+is "prisma: up: exit 0" "$?" 0
+is "prisma: up: 3 applied" "$(q "SELECT count(*) FROM prisma_versions")" 3
+is "prisma: its line ends CRLF: read" \
+    "$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = '\"Document\"'::regclass AND attname = 'signedAt'")" 1
+out=$(ctl down --yes 2>&1)
+is "prisma: down of one with no down.sql: exit 1" "$?" 1
+like "prisma: ... the file to write" "$out" \
+    "write 20230421134018_signed_at/down.sql"
+rm -r "$T/prisma/20230421134018_signed_at"
+q 'ALTER TABLE "Document" DROP COLUMN "signedAt"' >/dev/null
+out=$(ctl force 20230411134605 --yes 2>&1)
+out=$(ctl down --yes 2>&1)
+is "prisma: down through its down.sql: exit 0" "$?" 0
+is "prisma: ... its table gone" \
+    "$(q "SELECT to_regclass('\"Document\"') IS NULL")" t
+out=$(ctl up 2>&1)
+is "prisma: up again: exit 0" "$?" 0
+printf 'CREAT TABLE x ();\n' >"$T/prisma/migration_bad.sql"
+mkdir "$T/prisma/20230501000000_broken"
+printf -- '-- CreateTable\nCREAT TABLE x ();\n' \
+    >"$T/prisma/20230501000000_broken/migration.sql"
+wait_until 30 pending_has "$SOCK" 20230501000000_broken
+out=$(ctl validate 2>&1)
+is "prisma: a broken migration.sql: validate exits 1" "$?" 1
+like "prisma: ... at its file:line:col" "$out" \
+    "20230501000000_broken/migration.sql:2:1: syntax error at or near \"CREAT\""
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/prisma" create add_tags 2>&1)
+is "prisma: create: exit 0" "$?" 0
+like "prisma: ... its folder as migrate dev names it" "$out" \
+    "/[0-9]{14}_add_tags/migration.sql"
+stop
 
 # the folder above the migrations (migrations/ for migrations/postgresql/,
 # or a Flyway location whose files are in subfolders): refused, naming

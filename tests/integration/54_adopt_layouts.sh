@@ -266,8 +266,8 @@ is "flyway: flyway_schema_history is not drift" "$(drift)" 0
 ok "flyway: check exits 0" ctl check
 stop
 
-# ---- Diesel, through the daemon: its folder per migration renamed as
-# migrated's refusal of the layout says, the first two applied by Diesel
+# ---- Diesel, through the daemon: its folder per migration read as it
+# is (a folder per migration, up.sql and down.sql), the first two applied by Diesel
 # (its up.sql run by psql, then its row, as diesel_migrations records it:
 # the folder's name up to '_', without '-'), its all-zero first one too ----
 DB=$(fresh diesel)
@@ -291,19 +291,8 @@ for m in 00000000000000_diesel_initial_setup 2019-02-26-002946_create_users \
 	psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/diesel/$m/up.sql" >/dev/null
 	qd "$DB" "INSERT INTO __diesel_schema_migrations (version) VALUES ('$(echo "${m%%_*}" | tr -d -)')"
 done
-out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
-    --migrations "$T/diesel" --once --up 2>&1); rc=$?
-is "diesel: its layout refused (exit 1)" "$rc" 1
-like "diesel: ... the names to give said" "$out" \
-    "'2019-02-26-002946_create_users/up.sql' becomes '20190226002946_create_users.up.sql'"
-is "diesel: nothing run" "$(qd "$DB" "SELECT to_regclass('migrated_audit') IS NULL OR (SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply') = 0")" t
-# renamed as said
-for d in "$T"/diesel/*/; do
-	n=$(basename "$d"); v=$(echo "${n%%_*}" | tr -d -)
-	mv "$d/up.sql" "$T/diesel/${v}_${n#*_}.up.sql"
-	mv "$d/down.sql" "$T/diesel/${v}_${n#*_}.down.sql"
-	rmdir "$d"
-done
+printf 'ALTER TABLE dz_users DROP COLUMN email;\n' \
+    >"$T/diesel/2019-03-01-000000_add_email/down.sql"
 start "$DB" "$T/diesel"
 like "diesel: the start adopted the three" "$(cat "$T/daemon.log")" \
     "tier 2: 3 versions adopted as applied, up to 20190227170003"
@@ -313,16 +302,30 @@ is "diesel: adopt row" \
 out=$(ctl up 2>&1); rc=$?
 is "diesel: up exits 0" "$rc" 0
 is "diesel: up ran the third only" "$(applied_runs "$DB")" \
-    "20190301000000_add_email"
+    "2019-03-01-000000_add_email"
 is "diesel: nothing failed" "$(failures "$DB")" 0
 is "diesel: __diesel_schema_migrations is not drift" "$(drift)" 0
 ok "diesel: check exits 0" ctl check
+# its down.sql rolls it back; create writes diesel's folder
+out=$(ctl down --yes 2>&1); rc=$?
+is "diesel: down exits 0" "$rc" 0
+is "diesel: ... its down.sql ran" \
+    "$(qd "$DB" "SELECT count(*) FROM pg_attribute WHERE attrelid = 'dz_users'::regclass AND attname = 'email'")" 0
+out=$(timeout 30 "$MIGRATECTL" --migrations "$T/diesel" create add_bio 2>&1)
+rc=$?
+is "diesel: create exits 0" "$rc" 0
+like "diesel: ... diesel's folder" "$out" \
+    "/[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{6}_add_bio/up.sql"
+ls -d "$T"/diesel/*_add_bio >/dev/null 2>&1
+is "diesel: ... with up.sql and down.sql" \
+    "$(ls "$T"/diesel/*_add_bio/ | tr '\n' ' ')" "down.sql up.sql "
 stop
 
-# ---- Prisma Migrate, --once --up: its folder per migration renamed as
-# migrated says, the first two applied by Prisma (the second after an
-# attempt rolled back: 'prisma migrate resolve --rolled-back'), then a
-# failed row, which is refused ----
+# ---- Prisma Migrate, --once --up: its folder per migration read as it
+# is, the first two applied by Prisma (the second after an attempt
+# rolled back: 'prisma migrate resolve --rolled-back'), then a failed
+# row, which is refused; the checksum Prisma recorded compared as Prisma
+# compares it ----
 DB=$(fresh prisma)
 rm -rf "$T/prisma"; mkdir -p "$T/prisma"
 for m in "20230404095503_initial:CREATE TABLE pm_user (id serial PRIMARY KEY, email text NOT NULL);" \
@@ -343,8 +346,9 @@ qd "$DB" 'CREATE TABLE _prisma_migrations (
 	started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
 	applied_steps_count INTEGER NOT NULL DEFAULT 0
 )'
-prisma_row() {	# prisma_row DB NAME FINISHED ROLLED_BACK
-	qd "$1" "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, applied_steps_count) VALUES (gen_random_uuid()::text, 'x', $3, '$2', $4, 1)"
+prisma_row() {	# prisma_row DB NAME FINISHED ROLLED_BACK: its checksum, as
+	# schema-connector's checksum.rs makes it (SHA-256 of the script)
+	qd "$1" "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, applied_steps_count) VALUES (gen_random_uuid()::text, '$(sha256sum <"$T/prisma/$2/migration.sql" | cut -d' ' -f1)', $3, '$2', $4, 1)"
 }
 for m in 20230404095503_initial 20230411134605_document; do
 	psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/prisma/$m/migration.sql" >/dev/null
@@ -352,15 +356,6 @@ done
 prisma_row "$DB" 20230404095503_initial "now()" NULL
 prisma_row "$DB" 20230411134605_document NULL "now()"
 prisma_row "$DB" 20230411134605_document "now()" NULL
-out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
-    --migrations "$T/prisma" --once --up 2>&1); rc=$?
-is "prisma: its layout refused (exit 1)" "$rc" 1
-like "prisma: ... the names to give said" "$out" \
-    "'2023[0-9_a-z]*/migration.sql' becomes '2023[0-9]*_[a-z_]*.up.sql'"
-for d in "$T"/prisma/*/; do
-	mv "$d/migration.sql" "$T/prisma/$(basename "$d").up.sql"
-	rmdir "$d"
-done
 # a failed row (neither finished nor rolled back) is refused first
 prisma_row "$DB" 20230421134018_signed_at NULL NULL
 out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
@@ -379,6 +374,33 @@ is "prisma: up ran the third only" "$(applied_runs "$DB")" \
     "20230421134018_signed_at"
 is "prisma: its column made" \
     "$(qd "$DB" "SELECT count(*) FROM pg_attribute WHERE attrelid = 'pm_doc'::regclass AND attname = 'signed_at'")" 1
+unlike "prisma: the checksums Prisma recorded are the files': no change named" \
+    "$out" "changed since"
+# a file edited since Prisma ran it is adopted as changed; one whose line
+# ends git changed (CRLF) is the same file to Prisma, and to migrated
+DB=$(fresh prisma)
+qd "$DB" 'CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)'
+for m in 20230404095503_initial 20230411134605_document; do
+	psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/prisma/$m/migration.sql" >/dev/null
+	prisma_row "$DB" $m "now()" NULL
+done
+sed -i 's/$/\r/' "$T/prisma/20230404095503_initial/migration.sql"
+echo '-- edited since' >>"$T/prisma/20230411134605_document/migration.sql"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/prisma" --once --up 2>&1); rc=$?
+is "prisma: a file edited since: exit 1" "$rc" 1
+like "prisma: ... named at adoption" "$out" \
+    "1 file changed since prisma ran it \\(another checksum\\), recorded as changed: up stops at it until it is restored or forced: 20230411134605_document/migration.sql"
+like "prisma: ... up stops at it" "$out" \
+    "cannot apply: '20230411134605_document' was changed after it was applied"
+like "prisma: ... both checksums in Prisma's algorithm" "$out" \
+    "recorded prisma sha256 [0-9a-f]{64}, the file has sha256 [0-9a-f]{64}"
+sed -i '$d' "$T/prisma/20230411134605_document/migration.sql"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$T/prisma" --once --up 2>&1); rc=$?
+is "prisma: restored (the other with CRLF line ends): exit 0" "$rc" 0
+is "prisma: ... the third ran" "$(applied_runs "$DB")" \
+    "20230421134018_signed_at"
 
 # ---- pop (ory/x popx), through the daemon: the first two of the golden
 # folder applied by popx (each version's PostgreSQL file, or its
@@ -767,6 +789,48 @@ is "knex: then up: exit 0" "$?" 0
 is "knex: ... the second only ran" "$(applied_runs "$DB")" \
     "20240102_120000_posts"
 stop
+# the one-shot way: --once --baseline records it where it is needed,
+# and is not needed anywhere else (a CI job keeps the flag)
+DB=$(fresh knex)
+qd "$DB" 'create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz)'
+qd "$DB" "insert into knex_migrations (name, batch, migration_time) values ('20240101120000_users.js', 1, now())"
+qd "$DB" 'create table kx_users (id int)'
+once_bl() {	# once_bl DB: --once --up --baseline 20240101_120000
+	"$MIGRATED" --database "dbname=$1" --models "$T/models" \
+	    --migrations "$K" --once --up --baseline 20240101_120000 2>&1
+}
+out=$(once_bl "$DB"); rc=$?
+is "knex: --once --up --baseline: exit 0" "$rc" 0
+like "knex: ... the baseline said" "$out" \
+    "tier 2: baseline 20240101_120000 over Knex's history \\(public.knex_migrations\\): 1 version recorded as applied"
+is "knex: ... the second only ran" "$(applied_runs "$DB")" \
+    "20240102_120000_posts"
+is "knex: ... audited" "$(qd "$DB" "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.baseline' AND target = '20240101_120000' AND ok")" 1
+out=$(once_bl "$DB"); rc=$?
+is "knex: the same command again: exit 0" "$rc" 0
+unlike "knex: ... no second baseline" "$out" "baseline 20240101_120000 over"
+is "knex: ... nothing ran again" "$(applied_runs "$DB")" \
+    "20240102_120000_posts"
+DB=$(fresh knex)
+out=$(once_bl "$DB"); rc=$?
+is "--baseline on a database no tool migrated: exit 0" "$rc" 0
+like "... not needed" "$out" "--baseline 20240101_120000 not needed: no other tool's history here"
+is "... every file ran" "$(applied_runs "$DB")" \
+    "20240101_120000_users 20240102_120000_posts"
+DB=$(fresh knex)
+qd "$DB" 'create table "knex_migrations" ("id" serial primary key, "name" varchar(255), "batch" integer, "migration_time" timestamptz)'
+qd "$DB" "insert into knex_migrations (name, batch, migration_time) values ('20240101120000_users.js', 1, now())"
+out=$("$MIGRATED" --database "dbname=$DB" --models "$T/models" \
+    --migrations "$K" --once --up --baseline users 2>&1); rc=$?
+is "knex: --baseline of no version: exit 1" "$rc" 1
+like "knex: ... named" "$out" "'users' is not a version"
+n=0
+[ "$(qd "$DB" "SELECT to_regclass('migrated_versions') IS NULL")" = t ] ||
+    n=$(qd "$DB" "SELECT count(*) FROM migrated_versions")
+is "knex: ... nothing recorded" "$n" 0
+out=$("$MIGRATED" --database "dbname=$DB" --baseline 1 2>&1); rc=$?
+is "--baseline without --once: usage (exit 2)" "$rc" 2
+like "... says so" "$out" "--baseline goes with --once"
 # Ecto's schema_migrations(version, inserted_at) is no dbmate table
 DB=$(fresh ecto)
 qd "$DB" 'CREATE TABLE schema_migrations (version bigint PRIMARY KEY, inserted_at timestamp(0))'
