@@ -37,8 +37,11 @@ run() {	# run DB FILE
 	psql -qX -v ON_ERROR_STOP=1 -d "$1" -f "$2" >/dev/null 2>"$W/psql.err" ||
 	    { echo "psql: $(basename "$2"): $(head -1 "$W/psql.err")"; exit 1; }
 }
-for f in $(ls "$W/up"); do run viapsql "$W/up/$f"; done
-for f in $(ls "$W/up" | head -n "$N"); do run viamig "$W/up/$f"; done
+# names may hold spaces (crates.io's): read line by line
+ls "$W/up" >"$W/order"
+while IFS= read -r f; do run viapsql "$W/up/$f"; done <"$W/order"
+head -n "$N" "$W/order" >"$W/first"
+while IFS= read -r f; do run viamig "$W/up/$f"; done <"$W/first"
 
 # The tool's history table, created and filled as the tool does it, in
 # the connection's current schema (each tool's default):
@@ -135,10 +138,10 @@ ran=$(sq "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply'")
 failed=$(sq "SELECT count(*) FROM migrated_audit WHERE NOT ok")
 # a stem of the first N files among what ran: an adopted version run again
 again=0
-for f in $(ls "$W/up" | head -n "$N" | sed 's/^[0-9]*_//; s/\.sql$//; s/\.up$//'); do
-	c=$(sq "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply' AND target = '$f'")
+while IFS= read -r f; do
+	c=$(sq "SELECT count(*) FROM migrated_audit WHERE action = 'tier2.apply' AND target = '${f//\'/\'\'}'")
 	again=$((again + c))
-done
+done < <(sed 's/^[0-9]*_//; s/\.sql$//; s/\.up$//' "$W/first")
 strip() {
 	python3 -c '
 import re, sys

@@ -30,7 +30,8 @@ fi
 mkdir -p "$W/up"
 python3 bench/tool_up.py "$MIG" "$W/up" >"$W/manifest" || exit 1
 n=0; failed=0
-for f in $(ls "$W/up"); do
+for p in "$W"/up/*; do	# names may hold spaces (crates.io's)
+	f=$(basename "$p")
 	n=$((n + 1))
 	psql -qX -v ON_ERROR_STOP=1 -d viapsql -f "$W/up/$f" >/dev/null \
 	    2>"$W/psql.err" || { failed=$((failed + 1)); echo "psql: $f: $(head -1 "$W/psql.err")"; }

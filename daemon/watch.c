@@ -1,4 +1,8 @@
 /* watch.c - the migrations folder watcher. */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +11,105 @@
 #include "watch.h"
 
 static void	watch_event(uv_fs_event_t *, const char *, int, int);
+static void	watch_changed(struct watch *, const char *);
+
+/* One folder of the folder, watched by a handle of its own. */
+struct watch_sub {
+	uv_fs_event_t	 ev;
+	struct watch	*w;
+	int		 seen;		/* found by the last subs_sync() */
+	char		 name[256];
+};
+
+static void
+sub_freed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void
+sub_event(uv_fs_event_t *h, const char *file, int events, int status)
+{
+	struct watch_sub *sub = h->data;
+	char what[2 * sizeof(sub->name)];
+
+	(void)events;
+	if (status < 0)
+		return;		/* gone: the next settle drops it */
+	snprintf(what, sizeof(what), "%s/%s", sub->name, file ? file : "");
+	watch_changed(sub->w, what);
+}
+
+/* sub i closed (freed by its close callback) and taken off the list */
+static void
+sub_drop(struct watch *w, size_t i)
+{
+	uv_fs_event_stop(&w->subs[i]->ev);
+	uv_close((uv_handle_t *)&w->subs[i]->ev, sub_freed);
+	w->subs[i] = w->subs[--w->nsubs];
+}
+
+/* A watch on folder name of the folder; 0 when it cannot be made. */
+static int
+sub_add(struct watch *w, const char *name)
+{
+	char path[PATH_MAX + 256];
+	struct watch_sub **v, *sub;
+
+	if (w->nsubs >= WATCH_SUBS_MAX || (size_t)snprintf(path,
+	    sizeof(path), "%s/%s", w->dir, name) >= sizeof(path) ||
+	    (sub = calloc(1, sizeof(*sub))) == NULL)
+		return 0;
+	if ((v = realloc(w->subs, (w->nsubs + 1) * sizeof(*v))) == NULL) {
+		free(sub);
+		return 0;
+	}
+	w->subs = v;
+	sub->w = w;
+	sub->seen = 1;
+	snprintf(sub->name, sizeof(sub->name), "%s", name);
+	uv_fs_event_init(w->loop, &sub->ev);
+	sub->ev.data = sub;
+	if (uv_fs_event_start(&sub->ev, sub_event, path, 0) != 0) {
+		uv_close((uv_handle_t *)&sub->ev, sub_freed);
+		return 0;
+	}
+	w->subs[w->nsubs++] = sub;
+	return 1;
+}
+
+/* The folders of the folder watched, those gone let go (all: none). */
+static void
+subs_sync(struct watch *w, int none)
+{
+	struct dirent *de;
+	struct stat st;
+	size_t i;
+	DIR *d;
+
+	for (i = 0; i < w->nsubs; i++)
+		w->subs[i]->seen = 0;
+	if (!none && (d = opendir(w->dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || (de->d_type != DT_DIR &&
+			    de->d_type != DT_UNKNOWN) || fstatat(dirfd(d),
+			    de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+			    !S_ISDIR(st.st_mode))
+				continue;
+			for (i = 0; i < w->nsubs &&
+			    strcmp(w->subs[i]->name, de->d_name); i++)
+				;
+			if (i < w->nsubs)
+				w->subs[i]->seen = 1;
+			else
+				(void)sub_add(w, de->d_name);
+		}
+		closedir(d);
+	}
+	for (i = w->nsubs; i-- > 0;)
+		if (!w->subs[i]->seen)
+			sub_drop(w, i);
+}
 
 /* Watch whatever folder the path names now; 0 or a libuv error code. */
 static int
@@ -19,9 +122,11 @@ watch_again(struct watch *w)
 		w->active = 0;
 	}
 	w->moved = 0;
+	subs_sync(w, 1);	/* another folder: its own, below */
 	if ((rc = uv_fs_event_start(&w->ev, watch_event, w->dir, 0)) != 0)
 		return rc;
 	w->active = 1;
+	subs_sync(w, 0);
 	return 0;
 }
 
@@ -34,6 +139,8 @@ watch_settled(uv_timer_t *t)
 	if (w->moved && (rc = watch_again(w)) != 0)
 		log_warnx("migrations folder '%s' gone: %s", w->dir,
 		    uv_strerror(rc));
+	else if (w->active)
+		subs_sync(w, 0);	/* folders made or gone since */
 	w->cb(w->arg, w->last);
 }
 
@@ -41,7 +148,8 @@ watch_settled(uv_timer_t *t)
 static void
 watch_changed(struct watch *w, const char *file)
 {
-	snprintf(w->last, sizeof(w->last), "%s", file);
+	snprintf(w->last, sizeof(w->last), "%.*s", (int)sizeof(w->last) - 1,
+	    file);
 	log_debug("watch: '%s' changed", w->last);
 	uv_timer_start(&w->settle, watch_settled, WATCH_SETTLE_MS, 0);
 }
@@ -164,6 +272,7 @@ watch_stop(struct watch *w)
 	if (w->active)
 		uv_fs_event_stop(&w->ev);
 	w->active = 0;
+	subs_sync(w, 1);
 }
 
 void
@@ -172,6 +281,9 @@ watch_close(struct watch *w)
 	if (!w->inited)
 		return;
 	w->inited = 0;
+	subs_sync(w, 1);
+	free(w->subs);
+	w->subs = NULL;
 	uv_close((uv_handle_t *)&w->ev, NULL);
 	poll_drop(w);
 	uv_close((uv_handle_t *)&w->settle, NULL);

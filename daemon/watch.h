@@ -11,6 +11,11 @@
  * there and counts as a change.  A self event of the watched folder (its
  * name, with no file name) moves it at the next settle too, for a folder
  * made again on the inode number it had.
+ * The folder's own folders are watched too (each its own handle,
+ * allocated, kept in step with the folder at every settle): Prisma's and
+ * Diesel's migrations are folders (NAME/migration.sql), and an edit
+ * inside one changes nothing of the folder itself; Drizzle's journal is
+ * meta/_journal.json.  An event there names "NAME/file".
  * The poll handle is allocated: libuv 1.44 may still have a stat of the
  * old path on its pool when a poll is stopped, and asserts if that handle
  * was started again meanwhile; a new path gets a new handle, the old one
@@ -26,8 +31,14 @@
 #define WATCH_SETTLE_MS	300
 #define WATCH_POLL_MS	1000
 
+#define WATCH_SUBS_MAX	4096	/* folders of the folder watched, at most */
+
+struct watch_sub;
+
 struct watch {
 	uv_fs_event_t	 ev;
+	struct watch_sub **subs;	/* the folder's folders, watched */
+	size_t		 nsubs;
 	uv_fs_poll_t	*poll;		/* a new one for each path (below) */
 	uv_timer_t	 settle;
 	int		 active;

@@ -519,6 +519,11 @@ mkdir "$T/diesel/2019-03-02-000000_add_bio"
 printf 'ALTER TABLE users ADD COLUMN bio text;\n' \
     >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
 wait_until 30 pending_has "$SOCK" 20190302000000_add_bio
+printf 'ALTER TABLE users ADD COLUMN bio text;\nCREAT x;\n' \
+    >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
+ok "diesel: an edit inside a folder seen by the watcher: status names it" \
+    poll 30 status_says "$SOCK" \
+    "'add_bio/up.sql:2:1: syntax error' in (d['data']['last_error'] or '')"
 printf 'ALTER TABLE users ADD COLUMN bio tex;\n' \
     >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
 out=$(ctl up 2>&1)
