@@ -30,6 +30,7 @@ fi
 mkdir -p "$W/up"
 python3 bench/tool_up.py "$MIG" "$W/up" >"$W/manifest" || exit 1
 n=0; failed=0
+shopt -s nullglob
 for p in "$W"/up/*; do	# names may hold spaces (crates.io's)
 	f=$(basename "$p")
 	n=$((n + 1))

@@ -76,10 +76,10 @@ def in_dirs(file):
 rows = []       # (file, sql, version, description, checksum)
 if in_dirs("migration.sql"):
     tool = "prisma"     # migration_name: the folder's name, sorted by it
-    for d in in_dirs("migration.sql"):
-        sql = text(os.path.join(d, "migration.sql"))
-        rows.append((d + ".sql", sql, d, "-",
-                     hashlib.sha256(sql.encode()).hexdigest()))
+    for d in in_dirs("migration.sql"):     # its checksum: of the bytes
+        raw = open(os.path.join(src, d, "migration.sql"), "rb").read()
+        rows.append((d + ".sql", raw.decode(), d, "-",
+                     hashlib.sha256(raw).hexdigest()))
 elif in_dirs("up.sql"):
     tool = "diesel"     # the version: the name up to '_' without '-'
     ver = lambda d: d.split("_")[0].replace("-", "")

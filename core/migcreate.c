@@ -410,8 +410,8 @@ create_dir(const struct migset *set, const char *name, time_t now,
 
 	gmtime_r(&now, &tm);
 	strftime(v, sizeof(v), "%Y%m%d%H%M%S", &tm);
-	if (m && (strlen(m->version) > strlen(v) || (strlen(m->version) ==
-	    strlen(v) && strcmp(m->version, v) >= 0)))
+	/* both tools order their versions as strings */
+	if (m && strcmp(m->version, v) >= 0)
 		increment(m->version, strlen(m->version), v, sizeof(v));
 	if (diesel && strlen(v) == 14)	/* 2019-02-26-002946 */
 		snprintf(d, sizeof(d), "%.4s-%.2s-%.2s-%s", v, v + 4, v + 6,

@@ -42,7 +42,27 @@ struct mig_file {
 void	mig_file_free(struct mig_file *);
 /* Do s[0..len) end with sfx? */
 int	mig_has_suffix(const char *s, size_t len, const char *sfx);
-/* Stat every non-dot entry of dir, sorted by name (migset.c) */
+/*
+ * migfresh.c: the stamps of a folder's entries, as they are read
+ * (files_scan()) or as they are now (mig_stamps_scan(): every non-dot
+ * entry, sorted by name).  mig_stamps_add(): name's stamp (known: the
+ * fstat() before its read, else asked; none for an entry gone), -1 out
+ * of memory; mig_meta_stamp() and mig_journal_stamp() add Diesel's
+ * NAME/metadata.toml and Drizzle's meta/_journal.json when there is one;
+ * mig_stamps_done(): sorted into *out, sv emptied.
+ */
+struct mig_stamp_vec {
+	struct mig_stamp	*v;
+	size_t			 n, cap;
+};
+struct dirent;
+int	mig_stamps_add(struct mig_stamp_vec *, int dfd, const char *name,
+	    const struct mig_stamp *known);
+int	mig_meta_stamp(struct mig_stamp_vec *, int dfd, const char *dname);
+int	mig_journal_stamp(struct mig_stamp_vec *, int dfd,
+	    const struct dirent *);
+void	mig_stamps_done(struct mig_stamp_vec *, struct mig_stamp **out,
+	    size_t *nout);
 int	mig_stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
 	    struct merr *);
 void	mig_stamps_free(struct mig_stamp *, size_t n);
@@ -67,17 +87,22 @@ int	mig_files_drizzle(const char *dir, struct mig_file *, size_t *n,
 /*
  * migfolder.c: a folder per migration (Prisma Migrate's, Diesel's).
  * The files of folder dname of dfd that make a migration, as
- * "dname/migration.sql" ... with their kinds, into names and kinds (at
- * most MIG_DIR_FILES); 0 when dname is no such folder (or a link: not
- * followed).  *notx: Diesel's metadata.toml says run_in_transaction =
- * false.
+ * "dname/migration.sql" ... with their kinds, into names and kinds (the
+ * forward file and its rollback); 0 when dname is no such folder (or a
+ * link: not followed).  *notx: Diesel's metadata.toml makes
+ * run_in_transaction false.
  */
-#define MIG_DIR_FILES	3
+#define MIG_DIR_FILES	2
 int	mig_dir_files(int dfd, const char *dname,
 	    char names[MIG_DIR_FILES][512], enum mig_kind kinds[MIG_DIR_FILES],
 	    int *notx);
 /* f's version and name from its folder's name (fname "dname/x.sql"),
  * as the tool reads them; an error names the folder. */
 int	mig_dir_version(struct mig_file *f, struct merr *);
+/* Is entry name of dfd a folder?  0 no, 1 yes, 2 a link to one. */
+int	mig_is_folder(int dfd, const char *name);
+/* Among the folders of a tool's migrations, one that is none: the tool
+ * refuses it (-1, e set). */
+int	mig_dir_stray(const char *name, int link, int prisma, struct merr *);
 
 #endif

@@ -35,31 +35,33 @@ dir_has(int dfd, const char *dname, const char *file, char *path,
 }
 
 /*
- * Diesel's metadata.toml: run_in_transaction = false (diesel_migrations
- * reads it with a TOML parser; a line of that key and value is what it
- * writes and what its users write).
+ * Diesel's metadata.toml (migrations_internals' TomlMetadata): a file
+ * that reads has run_in_transaction false unless it says true (serde's
+ * default for a bool), one that cannot be read leaves it true.  Its key
+ * and value on one line is what Diesel's users write; a file that is no
+ * TOML at all is not told from one that is.
  */
 static int
 diesel_notx(int dfd, const char *path)
 {
 	char buf[4096], *line, *save = NULL;
 	ssize_t n;
-	int fd, notx = 0;
+	int fd, notx = 1;
 
 	if ((fd = mig_entry_open(dfd, path, O_RDONLY | O_NONBLOCK)) == -1)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	if (n <= 0)
+	if (n < 0)
 		return 0;
 	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line && !notx;
+	for (line = strtok_r(buf, "\n", &save); line;
 	    line = strtok_r(NULL, "\n", &save)) {
 		char key[32], val[8];
 
-		if (sscanf(line, " %31[a-z_] = %7[a-z]", key, val) == 2)
-			notx = !strcmp(key, "run_in_transaction") &&
-			    !strcmp(val, "false");
+		if (sscanf(line, " %31[a-z_] = %7[a-z]", key, val) == 2 &&
+		    strcmp(key, "run_in_transaction") == 0)
+			notx = strcmp(val, "true") != 0;
 	}
 	return notx;
 }
@@ -92,6 +94,33 @@ mig_dir_files(int dfd, const char *dname, char names[MIG_DIR_FILES][512],
 	if (dir_has(dfd, dname, "down.sql", names[n], sizeof(names[n])))
 		kinds[n++] = prisma ? KIND_PRISMA_DOWN : KIND_DIESEL_DOWN;
 	return n;
+}
+
+int
+mig_is_folder(int dfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, 0) == -1 || !S_ISDIR(st.st_mode))
+		return 0;
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode) ? 2 : 1;
+}
+
+int
+mig_dir_stray(const char *name, int link, int prisma, struct merr *e)
+{
+	const char *file = prisma ? "migration.sql" : "up.sql";
+
+	merr_setpos(e, MERR_INPUT, name, 0, 0, "'%s' is a %s without %s %s "
+	    "among %s's migrations: %s refuses the folder so", name, link ?
+	    "symbolic link to a folder (not followed)" : "folder", prisma ?
+	    "a" : "an", file, prisma ? "Prisma Migrate" : "Diesel", prisma ?
+	    "prisma migrate deploy (P3015)" : "diesel migration run");
+	merr_hint(e, "%s, or move it out of the migrations folder", link ?
+	    "make it the folder itself" : prisma ? "put its migration.sql "
+	    "back" : "put its up.sql back");
+	return -1;
 }
 
 int

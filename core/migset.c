@@ -687,145 +687,6 @@ mig_file_cmp(const void *a, const void *b)
 }
 
 void
-mig_stamps_free(struct mig_stamp *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
-static int
-stamp_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct mig_stamp *)a)->name,
-	    ((const struct mig_stamp *)b)->name);
-}
-
-void
-mig_stamp_of(struct mig_stamp *s, const struct stat *st)
-{
-	s->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL +
-	    st->st_mtim.tv_nsec;
-	s->ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL +
-	    st->st_ctim.tv_nsec;
-	s->size = (long long)st->st_size;
-	s->ino = (unsigned long long)st->st_ino;
-}
-
-/* The stamps of a folder's entries, as they are read. */
-struct stamp_vec {
-	struct mig_stamp	*v;
-	size_t			 n, cap;
-};
-
-/*
- * name's stamp added to sv: known when the entry was just read (by the
- * fstat() before its read: one stat a file), else asked (a link inside
- * the folder: its target's, a swap shows); an entry gone since readdir()
- * has none.  -1: out of memory.
- */
-static int
-stamps_add(struct stamp_vec *sv, int dfd, const char *name,
-    const struct mig_stamp *known)
-{
-	struct mig_stamp *nv, asked;
-	struct stat st;
-
-	if (known == NULL) {
-		if (mig_entry_stat(dfd, name, &st) == -1 &&
-		    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-			return 0;
-		mig_stamp_of(&asked, &st);
-		known = &asked;
-	}
-	if (sv->n == sv->cap) {
-		size_t cap = sv->cap ? sv->cap * 2 : 64;
-
-		if ((nv = realloc(sv->v, cap * sizeof(*nv))) == NULL)
-			return -1;
-		sv->v = nv;
-		sv->cap = cap;
-	}
-	sv->v[sv->n] = *known;
-	if ((sv->v[sv->n].name = strdup(name)) == NULL)
-		return -1;
-	sv->n++;
-	return 0;
-}
-
-/* sv's stamps sorted by name into *out, *nout; sv emptied. */
-static void
-stamps_done(struct stamp_vec *sv, struct mig_stamp **out, size_t *nout)
-{
-	if (sv->n)
-		qsort(sv->v, sv->n, sizeof(*sv->v), stamp_cmp);
-	*out = sv->v;
-	*nout = sv->n;
-	memset(sv, 0, sizeof(*sv));
-}
-
-/*
- * The files of a folder per migration (Prisma's, Diesel's), stamped as
- * entries of their own ("NAME/migration.sql"): an edit inside does not
- * change the folder's stamp.  -1: out of memory.
- */
-/* Diesel's metadata.toml of folder dname, when there is one */
-static int
-dir_meta_stamp(struct stamp_vec *sv, int dfd, const char *dname)
-{
-	char meta[512];
-
-	if ((size_t)snprintf(meta, sizeof(meta), "%s/metadata.toml",
-	    dname) >= sizeof(meta))
-		return 0;
-	return stamps_add(sv, dfd, meta, NULL);	/* none: not added */
-}
-
-static int
-dir_stamps(struct stamp_vec *sv, int dfd, const struct dirent *de)
-{
-	char names[MIG_DIR_FILES][512];
-	enum mig_kind kinds[MIG_DIR_FILES];
-	int k, nf, notx;
-
-	if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
-		return 0;
-	nf = mig_dir_files(dfd, de->d_name, names, kinds, &notx);
-	for (k = 0; k < nf; k++)
-		if (stamps_add(sv, dfd, names[k], NULL) == -1)
-			return -1;
-	return nf ? dir_meta_stamp(sv, dfd, de->d_name) : 0;
-}
-
-/* Stat every non-dot entry of dir; sorted by name. */
-int
-mig_stamps_scan(const char *dir, struct mig_stamp **out, size_t *nout,
-    struct merr *e)
-{
-	struct stamp_vec sv = { NULL, 0, 0 };
-	struct dirent *de;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL)
-		return merr_setpos(e, MERR_IO, dir, 0, 0,
-		    "cannot open migrations folder: %s", strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != '.' &&
-		    (stamps_add(&sv, dirfd(d), de->d_name, NULL) == -1 ||
-		    dir_stamps(&sv, dirfd(d), de) == -1)) {
-			closedir(d);
-			mig_stamps_free(sv.v, sv.n);
-			return merr_set(e, MERR_NOMEM, "out of memory");
-		}
-	}
-	closedir(d);
-	stamps_done(&sv, out, nout);
-	return 0;
-}
-
-void
 mig_file_free(struct mig_file *f)
 {
 	free(f->fname);
@@ -869,7 +730,7 @@ files_add(struct mig_file **v, size_t *n, size_t *cap,
  */
 static int
 dir_scan(const struct scan_dir *sd, const struct dirent *de,
-    struct mig_file **v, size_t *n, size_t *cap, struct stamp_vec *sv,
+    struct mig_file **v, size_t *n, size_t *cap, struct mig_stamp_vec *sv,
     struct merr *e)
 {
 	char names[MIG_DIR_FILES][512];
@@ -893,15 +754,15 @@ dir_scan(const struct scan_dir *sd, const struct dirent *de,
 			mig_file_free(&f);
 			return -1;
 		}
-		if (stamps_add(sv, sd->fd, f.fname, &f.stamp) == -1 ||
+		if (mig_stamps_add(sv, sd->fd, f.fname, &f.stamp) == -1 ||
 		    files_add(v, n, cap, &f) == -1) {
 			mig_file_free(&f);
 			merr_set(e, MERR_NOMEM, "out of memory");
 			return -1;
 		}
 	}
-	if (stamps_add(sv, sd->fd, de->d_name, NULL) == -1 ||
-	    dir_meta_stamp(sv, sd->fd, de->d_name) == -1)
+	if (mig_stamps_add(sv, sd->fd, de->d_name, NULL) == -1 ||
+	    mig_meta_stamp(sv, sd->fd, de->d_name) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
 	return 1;
 }
@@ -913,16 +774,16 @@ dir_scan(const struct scan_dir *sd, const struct dirent *de,
  */
 static int
 files_scan(const char *dir, struct mig_file **out, size_t *nout,
-    struct stamp_vec *sv, struct merr *e)
+    struct mig_stamp_vec *sv, struct merr *e)
 {
 	struct mig_patterns p;
 	struct mig_file *v = NULL, f;
 	size_t n = 0, cap = 0;
 	struct scan_dir sd;
 	struct dirent *de;
-	char bad[256] = "";
+	char bad[256] = "", other[256] = "";
 	DIR *d;
-	int r, dirs = 0, flyway = 0, perdir = 0;
+	int r, dirs = 0, flyway = 0, perdir = 0, link = 0;
 
 	if ((d = opendir(dir)) == NULL)
 		return merr_setpos(e, MERR_IO, dir, 0, 0,
@@ -938,10 +799,14 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 			continue;
 		if ((r = dir_scan(&sd, de, &v, &n, &cap, sv, e)) == -1)
 			goto fail;
-		if (r == 1) {
-			perdir = 1;
-			continue;	/* a folder per migration, read */
+		if (r == 1) {	/* a folder per migration, read: 1 Prisma's */
+			perdir = 1 + (v[n - 1].kind == KIND_DIESEL_UP ||
+			    v[n - 1].kind == KIND_DIESEL_DOWN);
+			continue;
 		}
+		if (de->d_type != DT_REG && other[0] == '\0' &&
+		    (link = mig_is_folder(sd.fd, de->d_name)) != 0)
+			snprintf(other, sizeof(other), "%s", de->d_name);
 		/* may be a folder: looked into once the names are read */
 		dirs += de->d_type == DT_DIR || de->d_type == DT_LNK ||
 		    de->d_type == DT_UNKNOWN;
@@ -952,8 +817,9 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 			snprintf(bad, sizeof(bad), "%s", de->d_name);
 		flyway |= r == 0 && (f.kind == KIND_FLYWAY_V ||
 		    f.kind == KIND_FLYWAY_U || f.kind == KIND_FLYWAY_R);
-		if (stamps_add(sv, sd.fd, de->d_name, r == 0 && f.text ?
-		    &f.stamp : NULL) == -1 || (r == 0 &&
+		if (mig_stamps_add(sv, sd.fd, de->d_name, r == 0 && f.text ?
+		    &f.stamp : NULL) == -1 || mig_journal_stamp(sv, sd.fd,
+		    de) == -1 || (r == 0 &&
 		    files_add(&v, &n, &cap, &f) == -1)) {
 			if (r == 0)
 				mig_file_free(&f);
@@ -964,11 +830,12 @@ files_scan(const char *dir, struct mig_file **out, size_t *nout,
 	closedir(d);
 	d = NULL;
 	/* Prisma and Diesel read their folders only: other files are not
-	   theirs (crates.io keeps data_oauth_github.sql beside them) */
-	if (bad[0] && !perdir) {
-		classify_error(bad, e);
+	   theirs (crates.io keeps data_oauth_github.sql beside them), other
+	   folders they refuse */
+	if ((bad[0] && !perdir && classify_error(bad, e) == -1) ||
+	    (other[0] && perdir && mig_dir_stray(other, link == 2,
+	    perdir == 1, e) == -1))
 		goto fail;
-	}
 	if (dirs && mig_subfolders_refused(dir, n, flyway, e) == -1)
 		goto fail;
 	patterns_free(&p);
@@ -1301,7 +1168,7 @@ migset_digest(struct migset *s)
 int
 migset_load(struct migset *s, const char *dir, struct merr *e)
 {
-	struct stamp_vec sv = { NULL, 0, 0 };
+	struct mig_stamp_vec sv = { NULL, 0, 0 };
 	struct mig_file *files = NULL;
 	size_t nfiles = 0, i;
 	int pass, rc;
@@ -1313,7 +1180,7 @@ migset_load(struct migset *s, const char *dir, struct merr *e)
 	   next time */
 	s->scanned_ns = mig_realtime_ns();
 	rc = files_scan(dir, &files, &nfiles, &sv, e);
-	stamps_done(&sv, &s->stamps, &s->nstamps);
+	mig_stamps_done(&sv, &s->stamps, &s->nstamps);
 	for (i = 0; i < s->nstamps && !s->atlas; i++)
 		s->atlas = strcmp(s->stamps[i].name, "atlas.sum") == 0;
 	if (rc == 0) {

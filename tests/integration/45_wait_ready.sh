@@ -96,7 +96,8 @@ kill -TERM $DPID; wait $DPID
 is "daemon exits 0" "$?" 0
 
 # the daemon exits before it took the connection (its start failed before
-# its loop ran: here a Diesel folder, read after the socket was made):
+# its loop ran: here a Prisma folder whose name is no version, read after
+# the socket was made):
 # wait-ready says so at once, not once its timeout passed.  The folder's
 # read is held (tests/lib/opendir_gate.c, LD_PRELOAD) until wait-ready's
 # connection waits in the socket's queue (/proc/net/unix: a second entry
@@ -104,8 +105,8 @@ is "daemon exits 0" "$?" 0
 LIB=$(cd "$(dirname "$0")/../lib" 2>/dev/null && pwd)
 [ -f "$LIB/opendir_gate.c" ] || LIB=$OLDPWD/tests/lib
 cc -shared -fPIC -o gate.so "$LIB/opendir_gate.c" -ldl
-mkdir -p dz/2019-02-26-002946_x
-echo 'SELECT 1;' >dz/2019-02-26-002946_x/up.sql
+mkdir -p dz/init
+echo 'SELECT 1;' >dz/init/migration.sql
 printf 'database: "dbname=%s"\nmodels: m\nmigrations: %s\nsocket: { path: "%s" }\n' \
     "$TESTDB" "$T/dz" "$SOCK" >dz.yaml
 GATE_DIR=$T/dz GATE_FILE=$T/gate.open LD_PRELOAD=$T/gate.so \
@@ -125,7 +126,8 @@ like "exited before ready: said so, with the pid" "$(cat wr4.out)" \
     "migrated \(pid $DPID\) exited before it was ready"
 wait $DPID
 is "the daemon exited 78 (the folder refused)" "$?" 78
-like "... and said why" "$(cat daemon4.log)" "Diesel's layout"
+like "... and said why" "$(cat daemon4.log)" \
+    "'init' holds Prisma Migrate's migration.sql but its name does not start with a version"
 
 # --pid: the daemon named from its start (migrated & wait-ready --pid $!)
 # fails the wait at once when it exits, also before it made its socket

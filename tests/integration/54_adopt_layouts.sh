@@ -718,6 +718,20 @@ is "drizzle: a row of no entry: exit 1" "$rc" 1
 like "drizzle: ... named" "$out" \
     "has a row \\(created_at 1690000000000\\) of no entry of $Z/meta/_journal.json"
 is "drizzle: ... nothing ran" "$(applied_runs "$DB")" ""
+# the journal rewritten in place (as drizzle-kit writes it) while the
+# daemon runs: the file its entry names now is the one pending
+DB=$(fresh drizzle)
+rm -rf "$T/drizzle_live"; cp -r "$G/drizzle/migrations" "$T/drizzle_live"
+start "$DB" "$T/drizzle_live"
+wait_until 30 pending_has "$SOCK" 0001_clever_name
+python3 -c '
+import sys
+p = sys.argv[1]
+t = open(p).read().replace("0001_clever_name", "0001_abandoned_dagger")
+open(p, "w").write(t)' "$T/drizzle_live/meta/_journal.json"
+ok "drizzle: a journal edited in place: status follows it" \
+    poll 30 pending_has "$SOCK" 0001_abandoned_dagger
+stop
 
 # ---- postgrator, --once --up: the golden folder (its JavaScript
 # migration aside), the first two applied by postgrator: its

@@ -38,6 +38,16 @@ del(const char *name)
 	assert_int_equal(unlink(path), 0);
 }
 
+/* the folder's entries removed, folders included */
+static void
+empty_dir(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/*", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static int
 setup(void **state)
 {
@@ -119,6 +129,11 @@ test_keys(void **state)
 	    "1700000000000"), -1);
 	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "19700101000000001", "1"), 0);
 	assert_int_equal(cmp(MIG_LAYOUT_NPGM, "9", "10"), -1);
+	/* Prisma and Diesel: strings, as the tools sort folder names */
+	assert_int_equal(cmp(MIG_LAYOUT_PRISMA, "09", "10"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_PRISMA, "19", "20230404095503"), -1);
+	assert_int_equal(cmp(MIG_LAYOUT_DIESEL, "202607301400000000",
+	    "20261101000000"), -1);	/* crates.io's 2026-07-30-140000-0000 */
 	/* postgrator: numbers (JavaScript's Number()) */
 	assert_int_equal(cmp(MIG_LAYOUT_POSTGRATOR, "9", "10"), -1);
 	assert_int_equal(cmp(MIG_LAYOUT_POSTGRATOR, "001", "1"), 0);
@@ -484,6 +499,64 @@ test_create_layouts(void **state)
 }
 
 /*
+ * A folder per migration: Prisma's NOW_name/migration.sql, Diesel's
+ * YYYY-MM-DD-HHMMSS_name/ with up.sql and down.sql; after the newest,
+ * as strings, when now is not later.
+ */
+static void
+test_create_dirs(void **state)
+{
+	time_t t = 1704294000;	/* 2024-01-03 15:00:00 UTC */
+	char sub[256], *p[3];
+	struct migset s;
+	struct merr e;
+
+	(void)state;
+	merr_clear(&e);
+	snprintf(sub, sizeof(sub), "%s/19_add_tag", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put("19_add_tag/migration.sql", "SELECT 1;");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/20240103150000_add_y/migration.sql"));
+	assert_null(p[1]);
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_PRISMA);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.v[1].id, "20240103150000_add_y");
+	assert_string_equal(mig_script_file(&s.v[1].up),
+	    "20240103150000_add_y/migration.sql");
+	migset_release(&s);
+	free(p[0]);
+	/* created twice in one second: the next version, not the same */
+	assert_int_equal(migset_create(dir, "add_z", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/20240103150001_add_z/migration.sql"));
+	free(p[0]);
+	empty_dir();
+	/* Diesel: its dashes, up.sql and down.sql; a later version kept */
+	snprintf(sub, sizeof(sub), "%s/2026-07-30-140000-0000_x", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put("2026-07-30-140000-0000_x/up.sql", "SELECT 1;");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/202607301400000001_add_y/up.sql"));
+	assert_non_null(strstr(p[1], "/202607301400000001_add_y/down.sql"));
+	free(p[0]);
+	free(p[1]);
+	empty_dir();
+	snprintf(sub, sizeof(sub), "%s/2019-02-26-002946_x", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put("2019-02-26-002946_x/up.sql", "SELECT 1;");
+	assert_int_equal(migset_create(dir, "add_y", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/2024-01-03-150000_add_y/up.sql"));
+	assert_int_equal(migset_load(&s, dir, &e), 0);
+	assert_int_equal(s.layout, MIG_LAYOUT_DIESEL);
+	assert_string_equal(s.v[1].version, "20240103150000");
+	assert_non_null(s.v[1].down.path);
+	migset_release(&s);
+	free(p[0]);
+	free(p[1]);
+}
+
+/*
  * pop (ory/x popx): a version's PostgreSQL file (postgres, or a synonym
  * pop knows) before its every-database file, other databases' and unknown
  * dialects' files skipped, .autocommit without a transaction, versions
@@ -564,6 +637,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dbmate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flyway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_layouts, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_create_dirs, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_pop, setup, teardown),
 	};
