@@ -336,7 +336,8 @@ for m in "20230404095503_initial:CREATE TABLE pm_user (id serial PRIMARY KEY, em
 done
 printf 'provider = "postgresql"\n' >"$T/prisma/migration_lock.toml"
 # Prisma's schema engine, create_migrations_table (PostgreSQL)
-qd "$DB" 'CREATE TABLE _prisma_migrations (
+prisma_table() {	# prisma_table DB
+	qd "$1" 'CREATE TABLE _prisma_migrations (
 	id VARCHAR(36) PRIMARY KEY NOT NULL,
 	checksum VARCHAR(64) NOT NULL,
 	finished_at TIMESTAMPTZ,
@@ -346,6 +347,8 @@ qd "$DB" 'CREATE TABLE _prisma_migrations (
 	started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
 	applied_steps_count INTEGER NOT NULL DEFAULT 0
 )'
+}
+prisma_table "$DB"
 prisma_row() {	# prisma_row DB NAME FINISHED ROLLED_BACK: its checksum, as
 	# schema-connector's checksum.rs makes it (SHA-256 of the script)
 	qd "$1" "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, applied_steps_count) VALUES (gen_random_uuid()::text, '$(sha256sum <"$T/prisma/$2/migration.sql" | cut -d' ' -f1)', $3, '$2', $4, 1)"
@@ -379,7 +382,7 @@ unlike "prisma: the checksums Prisma recorded are the files': no change named" \
 # a file edited since Prisma ran it is adopted as changed; one whose line
 # ends git changed (CRLF) is the same file to Prisma, and to migrated
 DB=$(fresh prisma)
-qd "$DB" 'CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) NOT NULL, finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL, logs TEXT, rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_steps_count INTEGER NOT NULL DEFAULT 0)'
+prisma_table "$DB"
 for m in 20230404095503_initial 20230411134605_document; do
 	psql -qX -v ON_ERROR_STOP=1 -d "$DB" -f "$T/prisma/$m/migration.sql" >/dev/null
 	prisma_row "$DB" $m "now()" NULL
