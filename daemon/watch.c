@@ -18,6 +18,9 @@ struct watch_sub {
 	uv_fs_event_t	 ev;
 	struct watch	*w;
 	int		 seen;		/* found by the last subs_sync() */
+	int		 gone;		/* a self event: removed or moved */
+	dev_t		 dev;		/* the folder watched: one made */
+	ino_t		 ino;		/* again under its name is another */
 	char		 name[256];
 };
 
@@ -36,6 +39,10 @@ sub_event(uv_fs_event_t *h, const char *file, int events, int status)
 	(void)events;
 	if (status < 0)
 		return;		/* gone: the next settle drops it */
+	/* libuv names an event of the folder itself by its last component:
+	   its watch ends with it, even if one is made again on its inode */
+	if (file == NULL || strcmp(file, sub->name) == 0)
+		sub->gone = 1;
 	snprintf(what, sizeof(what), "%s/%s", sub->name, file ? file : "");
 	watch_changed(sub->w, what);
 }
@@ -49,9 +56,9 @@ sub_drop(struct watch *w, size_t i)
 	w->subs[i] = w->subs[--w->nsubs];
 }
 
-/* A watch on folder name of the folder; 0 when it cannot be made. */
+/* A watch on folder name (st) of the folder; 0 when it cannot be made. */
 static int
-sub_add(struct watch *w, const char *name)
+sub_add(struct watch *w, const char *name, const struct stat *st)
 {
 	char path[PATH_MAX + 256];
 	struct watch_sub **v, *sub;
@@ -67,6 +74,8 @@ sub_add(struct watch *w, const char *name)
 	w->subs = v;
 	sub->w = w;
 	sub->seen = 1;
+	sub->dev = st->st_dev;
+	sub->ino = st->st_ino;
 	snprintf(sub->name, sizeof(sub->name), "%s", name);
 	uv_fs_event_init(w->loop, &sub->ev);
 	sub->ev.data = sub;
@@ -97,12 +106,14 @@ subs_sync(struct watch *w, int none)
 			    !S_ISDIR(st.st_mode))
 				continue;
 			for (i = 0; i < w->nsubs &&
-			    strcmp(w->subs[i]->name, de->d_name); i++)
+			    (strcmp(w->subs[i]->name, de->d_name) ||
+			    w->subs[i]->gone || w->subs[i]->dev != st.st_dev ||
+			    w->subs[i]->ino != st.st_ino); i++)
 				;
 			if (i < w->nsubs)
-				w->subs[i]->seen = 1;
+				w->subs[i]->seen = 1;	/* else its old one goes */
 			else
-				(void)sub_add(w, de->d_name);
+				(void)sub_add(w, de->d_name, &st);
 		}
 		closedir(d);
 	}

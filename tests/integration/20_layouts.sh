@@ -534,6 +534,29 @@ printf 'ALTER TABLE users ADD COLUMN bio text;\n' \
     >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
 out=$(ctl up 2>&1)
 is "diesel: mended in place: exit 0" "$?" 0
+# a folder removed and made again at once (a checkout): its new files
+# are watched, not the old ones
+rm -r "$T/diesel/2019-03-02-000000_add_bio"
+mkdir "$T/diesel/2019-03-02-000001_add_tag" "$T/diesel/2019-03-02-000000_add_bio"
+printf 'ALTER TABLE users ADD COLUMN bio text;\n' \
+    >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
+printf 'ALTER TABLE users ADD COLUMN tag text;\n' \
+    >"$T/diesel/2019-03-02-000001_add_tag/up.sql"
+wait_until 30 pending_has "$SOCK" 20190302000001_add_tag
+printf 'ALTER TABLE users ADD COLUMN tag text;\nCREAT y;\n' \
+    >"$T/diesel/2019-03-02-000001_add_tag/up.sql"
+ok "diesel: a folder made again: an edit inside it seen" \
+    poll 30 status_says "$SOCK" \
+    "'add_tag/up.sql:2:1: syntax error' in (d['data']['last_error'] or '')"
+printf 'ALTER TABLE users ADD COLUMN bio text;\nCREAT z;\n' \
+    >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
+ok "diesel: ... and inside the one made again under its old name" \
+    poll 30 status_says "$SOCK" \
+    "'add_bio/up.sql:2:1: syntax error' in (d['data']['last_error'] or '')"
+rm -r "$T/diesel/2019-03-02-000001_add_tag"
+printf 'ALTER TABLE users ADD COLUMN bio text;\n' \
+    >"$T/diesel/2019-03-02-000000_add_bio/up.sql"
+wait_until 30 status_says "$SOCK" "d['data']['last_error'] is None"
 out=$(ctl down --yes 2>&1)
 is "diesel: down with no down.sql: exit 1" "$?" 1
 like "diesel: ... the file to write" "$out" \
