@@ -410,9 +410,13 @@ create_dir(const struct migset *set, const char *name, time_t now,
 
 	gmtime_r(&now, &tm);
 	strftime(v, sizeof(v), "%Y%m%d%H%M%S", &tm);
-	/* both tools order their versions as strings */
-	if (m && strcmp(m->version, v) >= 0)
+	/* both tools order their versions as strings: a carry ("9" to
+	   "10") would sort first, a digit more after it does not */
+	if (m && strcmp(m->version, v) >= 0) {
 		increment(m->version, strlen(m->version), v, sizeof(v));
+		if (strlen(v) > strlen(m->version))
+			snprintf(v, sizeof(v), "%s1", m->version);
+	}
 	if (diesel && strlen(v) == 14)	/* 2019-02-26-002946 */
 		snprintf(d, sizeof(d), "%.4s-%.2s-%.2s-%s", v, v + 4, v + 6,
 		    v + 8);

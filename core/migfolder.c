@@ -35,18 +35,39 @@ dir_has(int dfd, const char *dname, const char *file, char *path,
 }
 
 /*
+ * One line of Diesel's metadata.toml: 1 run_in_transaction = true, 0
+ * = false, -1 another line, -2 the key with another value (no TOML bool:
+ * Diesel cannot read the file).  The key may be quoted, as TOML allows.
+ */
+static int
+diesel_line(const char *line)
+{
+	char key[32], val[8], end[2];
+	int n;
+
+	n = sscanf(line, " \"%31[a-z_]\" = %7[A-Za-z\"] %1s", key, val, end);
+	if (n < 2)
+		n = sscanf(line, " %31[a-z_] = %7[A-Za-z\"] %1s", key, val, end);
+	if (n < 2 || strcmp(key, "run_in_transaction") != 0)
+		return -1;
+	if (n == 3 && end[0] != '#')
+		return -2;
+	return !strcmp(val, "true") ? 1 : !strcmp(val, "false") ? 0 : -2;
+}
+
+/*
  * Diesel's metadata.toml (migrations_internals' TomlMetadata): a file
  * that reads has run_in_transaction false unless it says true (serde's
- * default for a bool), one that cannot be read leaves it true.  Its key
- * and value on one line is what Diesel's users write; a file that is no
- * TOML at all is not told from one that is.
+ * default for a bool); one Diesel cannot read (no such file, a value
+ * that is no bool, the key twice) leaves it true.  Keys under a [table]
+ * are not the top level's.  What is no TOML at all is not told from it.
  */
 static int
 diesel_notx(int dfd, const char *path)
 {
 	char buf[4096], *line, *save = NULL;
 	ssize_t n;
-	int fd, notx = 1;
+	int fd, v, seen = 0, notx = 1;
 
 	if ((fd = mig_entry_open(dfd, path, O_RDONLY | O_NONBLOCK)) == -1)
 		return 0;
@@ -55,13 +76,13 @@ diesel_notx(int dfd, const char *path)
 	if (n < 0)
 		return 0;
 	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line;
-	    line = strtok_r(NULL, "\n", &save)) {
-		char key[32], val[8];
-
-		if (sscanf(line, " %31[a-z_] = %7[a-z]", key, val) == 2 &&
-		    strcmp(key, "run_in_transaction") == 0)
-			notx = strcmp(val, "true") != 0;
+	for (line = strtok_r(buf, "\n", &save); line && line[strspn(line,
+	    " \t")] != '['; line = strtok_r(NULL, "\n", &save)) {
+		if ((v = diesel_line(line)) == -1)
+			continue;
+		if (v == -2 || seen++)
+			return 0;	/* Diesel cannot read it */
+		notx = !v;
 	}
 	return notx;
 }
@@ -111,15 +132,22 @@ int
 mig_dir_stray(const char *name, int link, int prisma, struct merr *e)
 {
 	const char *file = prisma ? "migration.sql" : "up.sql";
+	const char *tool = prisma ? "Prisma Migrate" : "Diesel";
 
-	merr_setpos(e, MERR_INPUT, name, 0, 0, "'%s' is a %s without %s %s "
-	    "among %s's migrations: %s refuses the folder so", name, link ?
-	    "symbolic link to a folder (not followed)" : "folder", prisma ?
-	    "a" : "an", file, prisma ? "Prisma Migrate" : "Diesel", prisma ?
-	    "prisma migrate deploy (P3015)" : "diesel migration run");
-	merr_hint(e, "%s, or move it out of the migrations folder", link ?
-	    "make it the folder itself" : prisma ? "put its migration.sql "
-	    "back" : "put its up.sql back");
+	if (link) {
+		merr_setpos(e, MERR_INPUT, name, 0, 0, "'%s' is a symbolic "
+		    "link to a folder among %s's migrations: migrated does "
+		    "not follow links to folders", name, tool);
+		merr_hint(e, "make it the folder itself, or move it out of "
+		    "the migrations folder");
+		return -1;
+	}
+	merr_setpos(e, MERR_INPUT, name, 0, 0, "'%s' is a folder without %s "
+	    "%s among %s's migrations: %s refuses the folder so", name,
+	    prisma ? "a" : "an", file, tool, prisma ? "prisma migrate "
+	    "deploy (P3015)" : "diesel migration run");
+	merr_hint(e, "put its %s back, or move it out of the migrations "
+	    "folder", file);
 	return -1;
 }
 

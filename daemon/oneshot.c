@@ -522,9 +522,6 @@ oneshot_tiers(struct mig_env *env, int t2, const char *baseline,
 		rc = oneshot_takeover(env, &untracked, e);
 	if (rc == 0 && baseline && untracked)
 		rc = oneshot_baseline(env, baseline, &untracked, e);
-	else if (rc == 0 && baseline)
-		log_info("tier 2: --baseline %s not needed: migrated's history "
-		    "is here", baseline);
 	/* a single database's up takes the lock unless tier 2 is settled;
 	 * a fleet member's when migrated is new there (a cold member) and a
 	 * file may be pending (else it takes none and makes no tracking

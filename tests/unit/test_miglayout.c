@@ -531,6 +531,14 @@ test_create_dirs(void **state)
 	assert_int_equal(migset_create(dir, "add_z", t, p, &e), 0);
 	assert_non_null(strstr(p[0], "/20240103150001_add_z/migration.sql"));
 	free(p[0]);
+	/* after a newest of "9" (later than now, as strings): "91", not
+	   "10", which would sort before it */
+	snprintf(sub, sizeof(sub), "%s/9_x", dir);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put("9_x/migration.sql", "SELECT 1;");
+	assert_int_equal(migset_create(dir, "add_w", t, p, &e), 0);
+	assert_non_null(strstr(p[0], "/91_add_w/migration.sql"));
+	free(p[0]);
 	empty_dir();
 	/* Diesel: its dashes, up.sql and down.sql; a later version kept */
 	snprintf(sub, sizeof(sub), "%s/2026-07-30-140000-0000_x", dir);
