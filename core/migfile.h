@@ -89,8 +89,8 @@ int	mig_files_drizzle(const char *dir, struct mig_file *, size_t *n,
  * The files of folder dname of dfd that make a migration, as
  * "dname/migration.sql" ... with their kinds, into names and kinds (the
  * forward file and its rollback); 0 when dname is no such folder (or a
- * link: not followed).  *notx: Diesel's metadata.toml makes
- * run_in_transaction false.
+ * link: not followed).  *notx (NULL: not asked, the file not read):
+ * Diesel's metadata.toml makes run_in_transaction false.
  */
 #define MIG_DIR_FILES	2
 int	mig_dir_files(int dfd, const char *dname,

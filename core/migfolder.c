@@ -95,7 +95,8 @@ mig_dir_files(int dfd, const char *dname, char names[MIG_DIR_FILES][512],
 	struct stat st;
 	int n = 0, prisma;
 
-	*notx = 0;
+	if (notx)
+		*notx = 0;
 	if (fstatat(dfd, dname, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISDIR(st.st_mode))
 		return 0;
@@ -104,7 +105,7 @@ mig_dir_files(int dfd, const char *dname, char names[MIG_DIR_FILES][512],
 		kinds[n] = KIND_PRISMA;
 	} else if (dir_has(dfd, dname, "up.sql", path, sizeof(path))) {
 		kinds[n] = KIND_DIESEL_UP;
-		if (dir_has(dfd, dname, "metadata.toml", names[n],
+		if (notx && dir_has(dfd, dname, "metadata.toml", names[n],
 		    sizeof(names[n])))
 			*notx = diesel_notx(dfd, names[n]);
 	} else {

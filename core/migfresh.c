@@ -282,13 +282,13 @@ dir_stamps(struct mig_stamp_vec *sv, int dfd, const struct dirent *de)
 {
 	char names[MIG_DIR_FILES][512];
 	enum mig_kind kinds[MIG_DIR_FILES];
-	int k, nf, notx;
+	int k, nf;
 
 	if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
 		return 0;
 	if (mig_journal_stamp(sv, dfd, de) == -1)
 		return -1;
-	nf = mig_dir_files(dfd, de->d_name, names, kinds, &notx);
+	nf = mig_dir_files(dfd, de->d_name, names, kinds, NULL);
 	for (k = 0; k < nf; k++)
 		if (mig_stamps_add(sv, dfd, names[k], NULL) == -1)
 			return -1;

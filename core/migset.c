@@ -865,14 +865,13 @@ migset_maybe_any(const char *dir)
 	while (!any && (de = readdir(d)) != NULL) {
 		char names[MIG_DIR_FILES][512];
 		enum mig_kind kinds[MIG_DIR_FILES];
-		int notx;
 
 		len = strlen(de->d_name);
 		any = de->d_name[0] != '.' &&
 		    (mig_has_suffix(de->d_name, len, ".sql") ||
 		    ((de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
 		    mig_dir_files(dirfd(d), de->d_name, names, kinds,
-		    &notx) > 0));
+		    NULL) > 0));
 	}
 	closedir(d);
 	return any;
