@@ -8,6 +8,8 @@
 					   baseline follows their mean */
 #define REST_SHARE		4	/* the rest: a quarter of the
 					   batch's time (see pacer.h) */
+#define RATE_DRIFT		32	/* a window's count may be a 32nd
+					   short with nothing wrong (pacer.h) */
 
 void
 pacer_init(struct pacer *p, const struct pace_limits *lim)
@@ -351,7 +353,10 @@ rate_window(struct pacer *p, const struct pace_sample *s, int ended)
 	r->at_us = s->at_us;
 	r->own = 0;
 	expect = (long)((long long)r->base * us / 1000000);
-	noise = isqrt(expect) > 1 ? isqrt(expect) : 1;
+	/* the count's own noise, and the drift of what the application
+	   asks for and of the baseline's estimate of it */
+	noise = (isqrt(expect) > 1 ? isqrt(expect) : 1) +
+	    expect / RATE_DRIFT;
 	w = expect - (long)others - noise;	/* short beyond the noise */
 	cap = r->base / 4 > 4 * noise ? r->base / 4 : 4 * noise;
 	r->deficit = clamp(r->deficit - r->deficit / 8 + w, 0, cap);

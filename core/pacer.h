@@ -27,14 +27,19 @@
  *     batches of a file whose first statement to run is not one take
  *     all their baselines before it (backfill.c), their first window
  *     started by a probe (pacer_rate_restart()).  A window's count N
- *     varies by about sqrt(N) on its own: only what it is short beyond
- *     that counts, and adds up (a CUSUM) to the deficit, which keeps
- *     7/8 of itself a window and stops at a quarter of a second's
- *     writes.  Short in this window with a deficit past 2 sqrt(N): the
- *     application is behind, waiting for the CPU, the WAL or the locks
- *     the batches take; a deficit past sqrt(N) left: catching up; less:
- *     at its rate.  The probe's own time does not show this: it runs
- *     between batches;
+ *     varies by about sqrt(N) on its own, and by a few per cent more:
+ *     what the application asks for drifts (pgbench's schedule at 5,000
+ *     a second: 4,943 to 5,128 a second, second by second), and the
+ *     baseline is itself a sample (5,058 and 5,099 a second for it);
+ *     past sqrt(N) alone, a baseline 2% high found about a third of the
+ *     windows short.  So only what a window is short beyond its noise,
+ *     sqrt(N) + N/32, counts, and adds up (a CUSUM) to the deficit,
+ *     which keeps 7/8 of itself a window and stops at a quarter of a
+ *     second's writes.  Short in this window with a deficit past twice
+ *     the noise: the application is behind, waiting for the CPU, the
+ *     WAL or the locks the batches take; a deficit past the noise left:
+ *     catching up; less: at its rate.  The probe's own time does not
+ *     show this: it runs between batches;
  *   - the application's time in the server: how many other sessions are
  *     running a statement (pg_stat_activity), sampled as each batch
  *     starts and every PACER_BUSY_GAP_MS of a pause, averaged over the

@@ -162,10 +162,11 @@ wbatch(struct pacer *p, long ms, long long xid, long long at_us, int probes)
  * The application's write rate: before the first batch 400 others' ids
  * in 0.4 s (the second probe took one itself), 1000 a second.  Each batch
  * takes one id of its own (and one per probe since the batch before); a
- * window is 0.2 s: 200 writes expected, a noise of 14 (the square root).
- * The deficit keeps 7/8 of itself a window, adds what the window was
- * short beyond the noise, stops at 250 (a quarter of a second's); behind:
- * short in this window, and a deficit past 28.
+ * window is 0.2 s: 200 writes expected, a noise of 20 (14, the square
+ * root, and 6, a 32nd for the drift).  The deficit keeps 7/8 of itself a
+ * window, adds what the window was short beyond the noise, stops at 250
+ * (a quarter of a second's); behind: short in this window, and a deficit
+ * past 40.
  */
 static void
 test_application_behind(void **state)
@@ -181,13 +182,13 @@ test_application_behind(void **state)
 	/* mid-window: no verdict, the usual rules */
 	assert_int_equal(wbatch(&p, 10, 1402, 500000, 0), PACE_GROW);
 	assert_int_equal(p.rate.last, -1);
-	/* 100 others' ids in the window: 500 a second, 86 short beyond the
+	/* 100 others' ids in the window: 500 a second, 80 short beyond the
 	   noise: behind; the floor starts at one batch's time, the size
 	   stays */
 	size = p.size;
 	assert_int_equal(wbatch(&p, 10, 1503, 600000, 0), PACE_SHRINK);
 	assert_int_equal(p.rate.last, 500);
-	assert_int_equal(p.rate.deficit, 86);
+	assert_int_equal(p.rate.deficit, 80);
 	assert_string_equal(p.reason,
 	    "application behind: fewer writes than before");
 	assert_int_equal(p.pause_ms, 10);
@@ -201,42 +202,41 @@ test_application_behind(void **state)
 	assert_int_equal(p.pause_ms, 10);
 	/* still behind: doubled */
 	assert_int_equal(wbatch(&p, 10, 1605, 800000, 0), PACE_SHRINK);
-	assert_int_equal(p.rate.deficit, 162);
+	assert_int_equal(p.rate.deficit, 150);
 	assert_int_equal(p.pause_ms, 20);
 	/* catching up (1200 a second, the second time after a probe): the
 	   deficit shrinks, the floor holds against speed_up */
 	wbatch(&p, 10, 1846, 1000000, 0);
 	assert_int_equal(p.rate.last, 1200);
-	assert_int_equal(p.rate.deficit, 88);
+	assert_int_equal(p.rate.deficit, 72);
+	assert_int_equal(p.rate.owed, 1);
 	assert_int_equal(p.pause_ms, 20);
+	/* a deficit left within the noise (3 of 20): at its rate again, a
+	   quarter off the floor, at least one step (5 ms) */
 	wbatch(&p, 10, 2088, 1200000, 1);
-	assert_int_equal(p.rate.deficit, 23);
-	assert_int_equal(p.pause_ms, 20);
-	/* a deficit left within one window's noise (7 of 14): at its rate
-	   again, a quarter off the floor, at least one step (5 ms) */
-	wbatch(&p, 10, 2289, 1400000, 0);
-	assert_int_equal(p.rate.deficit, 7);
+	assert_int_equal(p.rate.deficit, 3);
 	assert_int_equal(p.rate.owed, 0);
 	assert_int_equal(p.pause_ms, 15);
 	/* the deficit gone: less a step again */
-	wbatch(&p, 10, 2490, 1600000, 0);
+	wbatch(&p, 10, 2289, 1400000, 0);
 	assert_int_equal(p.rate.last, 1000);
 	assert_int_equal(p.rate.deficit, 0);
 	assert_int_equal(p.pause_ms, 10);
-	/* 5% short is within the noise of 200: no verdict against it */
-	wbatch(&p, 10, 2681, 1800000, 0);
-	assert_int_equal(p.rate.last, 950);
+	/* 8% short is past the square root of 200 (14) but within the
+	   noise with the drift, a 32nd of 200 more: no verdict against it */
+	wbatch(&p, 10, 2474, 1600000, 0);
+	assert_int_equal(p.rate.last, 920);
 	assert_int_equal(p.rate.deficit, 0);
 	assert_int_equal(p.pause_ms, 5);
 	/* behind, 10 ms, then 20 ms; behind still with the backfill idle
 	   4/5 of the time (batches of 5 ms): the application may ask for
 	   less, the baseline comes down towards its rate, by an eighth at
 	   most */
-	wbatch(&p, 5, 2681 + 51, 2000000, 0);
+	wbatch(&p, 5, 2474 + 51, 1800000, 0);
 	assert_int_equal(p.pause_ms, 10);
-	wbatch(&p, 5, 2732 + 51, 2200000, 0);
+	wbatch(&p, 5, 2525 + 51, 2000000, 0);
 	assert_int_equal(p.pause_ms, 20);
-	wbatch(&p, 5, 2783 + 51, 2400000, 0);
+	wbatch(&p, 5, 2576 + 51, 2200000, 0);
 	assert_int_equal(p.rate.last, 250);
 	assert_int_equal(p.rate.base, 875);
 	assert_int_equal(p.rate.deficit, 0);
@@ -467,30 +467,33 @@ test_rate_settles(void **state)
  * The baseline comes down to the application's rate over the last
  * windows, not to the one window a stall made short: 10,000 writes a
  * second before the first batch (taken while it caught up after
- * something), 9,500 since (5% short: 100 a window of 0.2 s, 56 beyond the
- * noise of 44); the floor doubles from one batch's time (10 ms) until it
- * is four batches' time; then a window of 6,000 a second.
+ * something), 9,000 since (10% short: 200 a window of 0.2 s, 94 beyond
+ * the noise of 106, 44 and a 32nd); the floor doubles from one batch's
+ * time (10 ms) until it is four batches' time; then a window of 8,000 a
+ * second.
  */
 static void
 test_baseline_down(void **state)
 {
 	struct pacer p;
 	long long xid = 5001, at = 400000;
-	long rate[] = { 9500, 9500, 9500, 9500, 6000 };
+	long rate[] = { 9000, 9000, 9000, 9000, 9000, 8000 };
+	long pause[] = { 0, 0, 10, 20, 40, 30 };
 
 	(void)state;
 	pacer_init(&p, &adaptive);
 	pacer_rate_baseline(&p, 1000, 0);
 	pacer_rate_baseline(&p, xid, at);
 	assert_int_equal(p.rate.base, 10000);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		xid += rate[i] / 5 + 1;		/* and the batch's own */
 		at += 200000;
 		wbatch(&p, 10, xid, at, 0);
 		assert_int_equal(p.rate.last, rate[i]);
+		assert_int_equal(p.pause_ms, pause[i]);
 	}
-	assert_int_equal(p.rate.avg, 9500 - 3500 / 8);
-	assert_int_equal(p.rate.base, 9063);	/* not 8750 */
+	assert_int_equal(p.rate.avg, 9000 - 1000 / 8);
+	assert_int_equal(p.rate.base, 8875);	/* not 8000, nor 8750 */
 	assert_int_equal(p.rate.deficit, 0);
 }
 
