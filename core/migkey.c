@@ -167,16 +167,11 @@ migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 		return key_sqlmigrate(v, key);
 	case MIG_LAYOUT_FLYWAY:
 		return key_flyway(v, key);
-	case MIG_LAYOUT_DBMATE:		/* dbmate sorts file names and */
-	case MIG_LAYOUT_PRISMA:		/* Prisma its folders' names: */
-		/* VERSION_name, where "10_b" comes before "1_a" */
-		if (!all_digits(v) || strlen(v) + 1 >= MIG_KEY_MAX)
-			return -1;
-		snprintf(key, MIG_KEY_MAX, "%s_", v);
-		return 0;
-	case MIG_LAYOUT_POP:		/* pop compares versions as strings, */
-	case MIG_LAYOUT_DIESEL:		/* and Diesel: 2026-07-30-140000-0000
-					   is July's */
+	case MIG_LAYOUT_DBMATE:		/* dbmate sorts file names */
+	case MIG_LAYOUT_POP:		/* pop compares strings too */
+	case MIG_LAYOUT_PRISMA:		/* and Prisma its folders' names */
+	case MIG_LAYOUT_DIESEL:		/* Diesel its versions as strings:
+					   2026-07-30-140000-0000 is July's */
 		if (!all_digits(v) || strlen(v) >= MIG_KEY_MAX)
 			return -1;
 		snprintf(key, MIG_KEY_MAX, "%s", v);
