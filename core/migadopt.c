@@ -565,19 +565,22 @@ out:
 }
 
 /*
- * Is m's version at most v, as adopt compares versions.  sql-migrate's
- * versions are file names: v is one (up to it in the folder's order), or
- * a number (the files numbered up to it, sql-migrate's ExecVersion).
+ * Is m's version at most v, in the folder's own order (its keys: pop,
+ * Diesel, Prisma and dbmate compare strings, so "202607301400000000" is
+ * before "20261101000000").  sql-migrate's versions are file names: v is
+ * one (up to it in the folder's order), or a number (the files numbered
+ * up to it, sql-migrate's ExecVersion).
  */
 static int
 version_upto(const struct migset *set, const struct migration *m,
     const char *v, const struct migration *at)
 {
-	char num[MIG_VERSION_MAX];
+	char num[MIG_VERSION_MAX], key[MIG_KEY_MAX];
 	int cmp;
 
 	if (set->layout != MIG_LAYOUT_SQLMIGRATE)
-		return adopt_vcmp(m->version, v, &cmp) == 0 && cmp <= 0;
+		return migset_key(set->layout, v, key) == 0 &&
+		    strcmp(m->key, key) <= 0;
 	if (at)
 		return strcmp(m->key, at->key) <= 0;
 	snprintf(num, sizeof(num), "%.*s", (int)strspn(m->version,
@@ -590,11 +593,11 @@ static int
 baseline_version(const struct migset *set, const char *v,
     const struct migration **at, struct merr *e)
 {
-	int cmp;
+	char key[MIG_KEY_MAX];
 
 	*at = NULL;
 	if (set->layout != MIG_LAYOUT_SQLMIGRATE) {
-		if (adopt_vcmp(v, v, &cmp) == 0)
+		if (migset_key(set->layout, v, key) == 0)
 			return 0;
 	} else if (v[strspn(v, "0123456789")] == '\0' ||
 	    (*at = migset_find(set, v)) != NULL) {

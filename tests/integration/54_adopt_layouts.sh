@@ -320,6 +320,26 @@ ls -d "$T"/diesel/*_add_bio >/dev/null 2>&1
 is "diesel: ... with up.sql and down.sql" \
     "$(ls "$T"/diesel/*_add_bio/ | tr '\n' ' ')" "down.sql up.sql "
 stop
+# baseline goes by the folder's order: Diesel compares versions as
+# strings, so crates.io's 2026-07-30-140000-0000 (18 digits) is before
+# November's 14, not after it as a number would be
+DB=$(fresh diesel_baseline)
+D=$T/diesel_bl; rm -rf "$D"
+for m in 2026-07-30-140000-0000_a 2026-11-01-000000_b 2026-12-01-000000_c; do
+	mkdir -p "$D/$m"
+	printf 'CREATE TABLE dbl_%s (id int);\n' "${m##*_}" >"$D/$m/up.sql"
+done
+start "$DB" "$D"
+out=$(ctl baseline 20261101000000 --yes 2>&1); rc=$?
+is "diesel baseline: exit 0" "$rc" 0
+is "diesel baseline: July's and November's recorded" \
+    "$(qd "$DB" "SELECT string_agg(version, ' ' ORDER BY version) FROM migrated_versions")" \
+    "202607301400000000 20261101000000"
+out=$(ctl up 2>&1); rc=$?
+is "diesel baseline: then up: exit 0" "$rc" 0
+is "diesel baseline: ... December's only ran" "$(applied_runs "$DB")" \
+    "2026-12-01-000000_c"
+stop
 
 # ---- Prisma Migrate, --once --up: its folder per migration read as it
 # is, the first two applied by Prisma (the second after an attempt
