@@ -30,13 +30,16 @@
 /*
  * After ready, the files the start did not parse (applied, unchanged
  * since) are parsed on a pool thread (check.c), off the start's path and
- * out of the way of the first commands.
+ * out of the way of the first commands: due while one runs (an `up` of a
+ * thousand files right after ready), it waits until LATE_CHECK_MS after
+ * it ended rather than take a core from the apply or its reply.
  */
 #define LATE_CHECK_MS		1000
 #define LISTEN_LATE_MS		200	/* the first LISTEN, after ready */
 #define LISTEN_RETRY_MS		2000	/* no thread for it: again */
 
 static void	daemon_finish(struct migrated *);
+static void	daemon_late_check_cb(uv_timer_t *);
 static void	daemon_refresh(struct migrated *);
 static void	daemon_submit_startup(struct migrated *);
 static void	daemon_sighup(struct migrated *);
@@ -191,6 +194,11 @@ daemon_status_changed(struct migrated *m)
 	}
 	if (m->refresh_owed && m->st.db_up && !m->st.busy_op && !m->stopping)
 		daemon_refresh(m);
+	if (m->late_check_owed && !m->st.busy_op && !m->stopping) {
+		m->late_check_owed = 0;	/* not in the way of its reply */
+		uv_timer_start(&m->late_check, daemon_late_check_cb,
+		    LATE_CHECK_MS, 0);
+	}
 }
 
 static void
@@ -236,7 +244,9 @@ daemon_late_check_cb(uv_timer_t *t)
 {
 	struct migrated *m = t->data;
 
-	if (!m->stopping)
+	if (m->st.busy_op)
+		m->late_check_owed = 1;	/* daemon_status_changed() */
+	else if (!m->stopping)
 		(void)check_start(&m->check, m->cfg, 0);
 }
 

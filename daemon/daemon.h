@@ -95,6 +95,7 @@ struct migrated {
 	uv_timer_t		 reconnect;	/* backoff after a lost db */
 	uv_timer_t		 ping;		/* idle liveness check */
 	uv_timer_t		 late_check;	/* the files the start trusted */
+	int			 late_check_owed;	/* due while busy */
 	uv_timer_t		 listen_late;	/* the first LISTEN's */
 	long			 reconnect_ms;
 	int			 reconnecting;

@@ -120,3 +120,22 @@ ok "mended: status has no error" status_says "$SOCK" \
     "d['data']['last_error'] is None"
 kill -TERM $dpid; wait $dpid
 is "daemon exits 0" "$?" 0
+
+# the check after ready waits for a command that runs when it falls due
+# (issue 16: an up of a thousand files right after ready shared its two
+# cores with it), and runs once that command has ended
+printf 'SELECT pg_sleep(2.5);\n' >migrations/20240105_000000_slow.sql
+"$MIGRATED" -d --database "dbname=$TESTDB" --models models \
+    --migrations migrations --socket "$SOCK" >daemon3.log 2>&1 &
+dpid=$!; track $dpid
+ok "an up right after ready: ready" ctl wait-ready --timeout 30
+out=$(ctl up 2>&1)
+is "the up of a file that takes 2.5 s: exit 0" "$?" 0
+wait_until 30 grep -q "migrations folder validated (the files" daemon3.log
+is "the check after ready ran after the up, not during it" \
+    "$(awk '/up requested/ { r = NR } /up by uid/ { d = NR }
+    /folder validated \(the files/ { v = NR }
+    END { print (v > d || v < r) ? "outside" : "during" }' daemon3.log)" \
+    outside
+kill -TERM $dpid; wait $dpid
+is "daemon exits 0" "$?" 0
