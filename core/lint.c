@@ -41,7 +41,29 @@ void
 lint_list_init(struct lint_list *l)
 {
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
+}
+
+/*
+ * Room for more findings in l: doubled, so that a folder's thousand
+ * files' findings gathered one file at a time (lint_script) are not a
+ * copy of the whole list each.  -1 when out of memory.
+ */
+static int
+lint_room(struct lint_list *l, size_t more)
+{
+	struct lint_finding *nv;
+	size_t cap = l->cap ? l->cap : 8;
+
+	if (l->n + more <= l->cap)
+		return 0;
+	while (cap < l->n + more)
+		cap *= 2;
+	if ((nv = realloc(l->v, cap * sizeof(*nv))) == NULL)
+		return -1;
+	l->v = nv;
+	l->cap = cap;
+	return 0;
 }
 
 void
@@ -70,17 +92,16 @@ static void
 finding(struct lint_run *r, enum lint_rule rule, const char *hint,
     const char *fmt, ...)
 {
-	struct lint_finding *f, *nv;
+	struct lint_finding *f;
 	va_list ap;
 
 	if (r->silenced & (1u << rule))
 		return;
-	if ((nv = realloc(r->out->v, (r->out->n + 1) * sizeof(*nv))) == NULL) {
+	if (lint_room(r->out, 1) == -1) {
 		r->nomem = 1;
 		return;
 	}
-	r->out->v = nv;
-	f = &nv[r->out->n++];
+	f = &r->out->v[r->out->n++];
 	memset(f, 0, sizeof(*f));
 	f->rule = rule;
 	snprintf(f->file, sizeof(f->file), "%s", r->sc->path ? r->sc->path :
@@ -418,7 +439,6 @@ lint_keep(struct mig_script *sc, struct merr *e)
 int
 lint_script(struct mig_script *sc, struct lint_list *out, struct merr *e)
 {
-	struct lint_finding *nv;
 	size_t n;
 
 	if (out == NULL)
@@ -427,10 +447,9 @@ lint_script(struct mig_script *sc, struct lint_list *out, struct merr *e)
 		return -1;
 	if ((n = sc->lint->n) == 0)
 		return 0;
-	if ((nv = realloc(out->v, (out->n + n) * sizeof(*nv))) == NULL)
+	if (lint_room(out, n) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	memcpy(nv + out->n, sc->lint->v, n * sizeof(*nv));
-	out->v = nv;
+	memcpy(out->v + out->n, sc->lint->v, n * sizeof(*out->v));
 	out->n += n;
 	return 0;
 }
@@ -439,12 +458,11 @@ int
 lint_add_error(struct lint_list *l, enum lint_rule rule,
     const struct merr *why, const char *hint, struct merr *e)
 {
-	struct lint_finding *nv, *f;
+	struct lint_finding *f;
 
-	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
+	if (lint_room(l, 1) == -1)
 		return merr_set(e, MERR_NOMEM, "out of memory");
-	l->v = nv;
-	f = &nv[l->n++];
+	f = &l->v[l->n++];
 	memset(f, 0, sizeof(*f));
 	f->rule = rule;
 	snprintf(f->file, sizeof(f->file), "%.200s", why->file);

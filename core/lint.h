@@ -45,7 +45,7 @@ struct lint_finding {
 
 struct lint_list {
 	struct lint_finding *v;
-	size_t		 n;
+	size_t		 n, cap;	/* cap: room in v (grown by doubling) */
 };
 
 void	lint_list_init(struct lint_list *);

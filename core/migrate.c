@@ -222,12 +222,15 @@ mres_step(struct migrate_result *res, const struct migration *m,
     const char *action, long ms, int statements, struct merr *e)
 {
 	struct migrate_step *nv, *st;
+	size_t cap = res->steps_cap ? res->steps_cap * 2 : 16;
 
-	nv = realloc(res->steps, (res->nsteps + 1) * sizeof(*nv));
-	if (nv == NULL)
-		return merr_set(e, MERR_NOMEM, "out of memory");
-	res->steps = nv;
-	st = &nv[res->nsteps];
+	if (res->nsteps == res->steps_cap) {	/* a thousand-file up */
+		if ((nv = realloc(res->steps, cap * sizeof(*nv))) == NULL)
+			return merr_set(e, MERR_NOMEM, "out of memory");
+		res->steps = nv;
+		res->steps_cap = cap;
+	}
+	st = &res->steps[res->nsteps];
 	memset(st, 0, sizeof(*st));
 	snprintf(st->version, sizeof(st->version), "%s", m->version);
 	if ((st->name = strdup(m->name)) == NULL)

@@ -94,7 +94,7 @@ struct migrate_result {
 	size_t		 nrows;
 	int		 npending, napplied, ndirty, ndrift, nmissing, nooo;
 	struct migrate_step *steps;
-	size_t		 nsteps;
+	size_t		 nsteps, steps_cap;	/* cap: room (doubled) */
 	struct lint_list lint;
 	char		*paths[3];	/* create: files written */
 	char		*notice;	/* a warning worth a line, or NULL */
