@@ -616,7 +616,7 @@ migrate_baseline(const struct mig_env *env, const char *version,
 	struct migration **v = NULL;
 	struct take_ctx f;
 	struct mstate s;
-	char detail[300];
+	char detail[300], vkey[MIG_KEY_MAX];
 	size_t n = 0;
 	int rc = -1;
 
@@ -635,6 +635,10 @@ migrate_baseline(const struct mig_env *env, const char *version,
 		return -1;
 	if (baseline_version(s.set, version, &at, e) == -1)
 		goto out;
+	/* Diesel's 2026-11-01-000000 named as its table holds it */
+	if (s.set->layout == MIG_LAYOUT_DIESEL &&
+	    migset_key(s.set->layout, version, vkey) == 0)
+		version = vkey;
 	if (s.trk.legacy && !o->dry_run && upgrade(&s, e) == -1)
 		goto out;
 	if (s.trk.n > 0) {

@@ -37,6 +37,27 @@ all_digits(const char *v)
 	return i > 0;
 }
 
+/*
+ * Diesel's version is its folder's name up to '_' without the dashes
+ * (2019-02-26-002946_x is 20190226002946, as __diesel_schema_migrations
+ * holds it): a command's version may be written either way.
+ */
+static int
+key_diesel(const char *v, char key[MIG_KEY_MAX])
+{
+	size_t n = 0;
+
+	for (; *v; v++) {
+		if (*v == '-' && n > 0 && v[1] != '\0' && v[1] != '-')
+			continue;
+		if (*v < '0' || *v > '9' || n + 1 >= MIG_KEY_MAX)
+			return -1;
+		key[n++] = *v;
+	}
+	key[n] = '\0';
+	return n > 0 ? 0 : -1;
+}
+
 /* Native and single: YYYYMMDD sorts as YYYYMMDD_000000. */
 static int
 key_native(const char *v, char key[MIG_KEY_MAX])
@@ -167,11 +188,12 @@ migset_key(enum mig_layout l, const char *v, char key[MIG_KEY_MAX])
 		return key_sqlmigrate(v, key);
 	case MIG_LAYOUT_FLYWAY:
 		return key_flyway(v, key);
+	case MIG_LAYOUT_DIESEL:		/* Diesel its versions as strings:
+					   2026-07-30-140000-0000 is July's */
+		return key_diesel(v, key);
 	case MIG_LAYOUT_DBMATE:		/* dbmate sorts file names */
 	case MIG_LAYOUT_POP:		/* pop compares strings too */
 	case MIG_LAYOUT_PRISMA:		/* and Prisma its folders' names */
-	case MIG_LAYOUT_DIESEL:		/* Diesel its versions as strings:
-					   2026-07-30-140000-0000 is July's */
 		if (!all_digits(v) || strlen(v) >= MIG_KEY_MAX)
 			return -1;
 		snprintf(key, MIG_KEY_MAX, "%s", v);

@@ -330,11 +330,15 @@ for m in 2026-07-30-140000-0000_a 2026-11-01-000000_b 2026-12-01-000000_c; do
 	printf 'CREATE TABLE dbl_%s (id int);\n' "${m##*_}" >"$D/$m/up.sql"
 done
 start "$DB" "$D"
-out=$(ctl baseline 20261101000000 --yes 2>&1); rc=$?
+# the version as the folder spells it (Diesel's table has no dashes)
+out=$(ctl baseline 2026-11-01-000000 --yes 2>&1); rc=$?
 is "diesel baseline: exit 0" "$rc" 0
 is "diesel baseline: July's and November's recorded" \
     "$(qd "$DB" "SELECT string_agg(version, ' ' ORDER BY version) FROM migrated_versions")" \
     "202607301400000000 20261101000000"
+is "diesel baseline: ... the audit names it as the table holds it" \
+    "$(qd "$DB" "SELECT target FROM migrated_audit WHERE action = 'tier2.baseline'")" \
+    20261101000000
 out=$(ctl up 2>&1); rc=$?
 is "diesel baseline: then up: exit 0" "$rc" 0
 is "diesel baseline: ... December's only ran" "$(applied_runs "$DB")" \

@@ -134,6 +134,16 @@ test_keys(void **state)
 	assert_int_equal(cmp(MIG_LAYOUT_PRISMA, "19", "20230404095503"), -1);
 	assert_int_equal(cmp(MIG_LAYOUT_DIESEL, "202607301400000000",
 	    "20261101000000"), -1);	/* crates.io's 2026-07-30-140000-0000 */
+	/* Diesel's version as its folder spells it, dashes and all */
+	assert_int_equal(cmp(MIG_LAYOUT_DIESEL, "2026-07-30-140000-0000",
+	    "202607301400000000"), 0);
+	assert_int_equal(cmp(MIG_LAYOUT_DIESEL, "2019-02-26-002946",
+	    "20190226002946"), 0);
+	assert_int_equal(migset_key(MIG_LAYOUT_DIESEL, "-2019", k), -1);
+	assert_int_equal(migset_key(MIG_LAYOUT_DIESEL, "2019-", k), -1);
+	assert_int_equal(migset_key(MIG_LAYOUT_DIESEL, "2019--02", k), -1);
+	assert_int_equal(migset_key(MIG_LAYOUT_DIESEL, "2019-02_x", k), -1);
+	assert_int_equal(migset_key(MIG_LAYOUT_PRISMA, "2019-02", k), -1);
 	/* postgrator: numbers (JavaScript's Number()) */
 	assert_int_equal(cmp(MIG_LAYOUT_POSTGRATOR, "9", "10"), -1);
 	assert_int_equal(cmp(MIG_LAYOUT_POSTGRATOR, "001", "1"), 0);
