@@ -332,6 +332,7 @@ db_close(struct db *d)
 	d->prep_ok = 0;
 	d->tmo_set = 0;
 	d->pinned = d->direct = 0;	/* the next connection is asked again */
+	d->guard = 0;
 	if (d->cancel) {
 		PQfreeCancel(d->cancel);
 		d->cancel = NULL;
@@ -678,7 +679,8 @@ db_lock_take(struct db *d, const struct db_lock_policy *p, int *waited,
 		if (pause < 1000)
 			pause *= 2;
 	}
-	if (d->direct || db_lock_held(d, e) == 0)
+	if ((d->direct || db_lock_held(d, e) == 0) &&
+	    db_fence_take(d, p->stop, e) == 0)
 		return 0;
 	db_unlock(d, NULL);
 	return -1;
@@ -688,9 +690,22 @@ int
 db_unlock(struct db *d, struct merr *e)
 {
 	struct merr ignore;
+	char sql[160];
+	int guard = d->guard;
 
-	return db_exec(d, "SELECT pg_advisory_unlock(" DB_LOCK_KEY_STR ")",
-	    e ? e : &ignore);
+	if (guard)
+		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock("
+		    DB_LOCK_KEY_STR "), pg_advisory_unlock("
+		    DB_GUARD_CLASS_STR ", %d)", guard);
+	else
+		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock("
+		    DB_LOCK_KEY_STR ")");
+	d->guard = 0;
+	if (db_exec(d, sql, e ? e : &ignore) == 0)
+		return 0;
+	if (guard)	/* never left held: its session goes */
+		db_close(d);
+	return -1;
 }
 
 int

@@ -20,6 +20,21 @@
 #define DB_LOCK_KEY		0x6d69677261746564LL
 #define DB_LOCK_KEY_STR		"7883960004428899684"
 #define DB_LOCK_APPNAME		"migrated lock"	/* the connection's */
+/*
+ * The fence (dbfence.c): "migfence", and the class of the guard keys
+ * ("mgrd", the other half random), each taken with the migration lock.
+ */
+#define DB_FENCE_KEY_STR	"7883946312174822245"
+#define DB_GUARD_CLASS_STR	"1835496036"
+/*
+ * The last statement of a transaction whose COMMIT goes out with it, $1
+ * the guard key of the lock it was sent under: fails (division by zero)
+ * once that key is not held, having taken the fence shared.
+ */
+#define DB_GUARD_SQL	"SELECT 1 / (NOT pg_try_advisory_xact_lock_shared(" \
+	DB_GUARD_CLASS_STR ", $1::int))::int FROM pg_advisory_xact_lock_shared(" \
+	DB_FENCE_KEY_STR ")"
+#define SQLSTATE_GUARD_FAILED	"22012"	/* DB_GUARD_SQL's division_by_zero */
 
 #define SQLSTATE_LOCK_TIMEOUT	"55P03"
 #define SQLSTATE_QUERY_CANCELED	"57014"
@@ -68,6 +83,8 @@ struct db {
 	int		 tmo_set;	/* the session's timeouts are these: */
 	long		 tmo_lock_ms;	/* (db_session_timeouts) */
 	long		 tmo_stmt_ms;
+	int		 guard;		/* the guard key this session holds
+					   with the migration lock, or 0 */
 };
 
 /*
@@ -208,8 +225,22 @@ struct db_lock_policy {
  */
 int	db_lock_take(struct db *, const struct db_lock_policy *, int *waited,
 	    struct merr *);
-/* e may be NULL (nothing to report: best effort on the way out). */
+/*
+ * Lets go of the lock and of its guard key; e may be NULL (nothing to
+ * report: best effort on the way out).  When that fails on a connection
+ * that held a guard key, the connection is closed: the session's end
+ * lets go of both.
+ */
 int	db_unlock(struct db *, struct merr *);
+/*
+ * After taking the migration lock on d: a guard key for it (d->guard) and
+ * the fence passed, that is, no transaction sent under an earlier
+ * holder's key is still between its guard and its end (dbfence.c).
+ * Waits (polling, never blocked in the server) until then, *stop, or a
+ * minute: MERR_STATE, MERR_BUSY.
+ */
+int	db_fence_take(struct db *, const volatile sig_atomic_t *stop,
+	    struct merr *);
 
 /*
  * Statements sent without waiting (core/dbpipe.c), for one transaction:
@@ -225,6 +256,7 @@ int	db_unlock(struct db *, struct merr *);
  * The struct dbpipe is owned by the struct db from begin to end.
  */
 #define DB_TAG_RECORD	(-1)	/* not a step: a record, a COMMIT */
+#define DB_TAG_GUARD	(-2)	/* DB_GUARD_SQL (db_send_guard) */
 int	db_pipe_begin(struct db *, struct merr *);
 int	db_send(struct db *, const char *sql, int nparams,
 	    const char *const *params, int tag, struct merr *);
@@ -239,6 +271,8 @@ typedef void (*db_sink_fn)(void *arg, const PGresult *);
 int	db_send_rec(struct db *, const char *sql, int nparams,
 	    const char *const *params, db_sink_fn sink, void *arg,
 	    struct merr *);
+/* DB_GUARD_SQL for guard key guard, as a record, tagged DB_TAG_GUARD. */
+int	db_send_guard(struct db *, int guard, struct merr *);
 /* Forget what is prepared (db_close; a file that ran DEALLOCATE). */
 void	db_prep_drop(struct db *);
 int	db_pipe_sync(struct db *, struct merr *);
@@ -260,6 +294,14 @@ int	db_pipe_push_sync(struct db *, struct merr *);
  * runs only if they went well (no Sync between).
  */
 int	db_pipe_hold(struct db *, struct merr *);
+/*
+ * A Sync after what was sent, and what is sent after it (a COMMIT) goes
+ * without waiting; db_pipe_read_mark() flushes, reads what came before
+ * the Sync and holds the rest as db_pipe_hold() does (when all of it
+ * went well: else the rest is read by db_pipe_end()).
+ */
+int	db_pipe_mark(struct db *, struct merr *);
+int	db_pipe_read_mark(struct db *, struct merr *);
 int	db_pipe_settle(struct db *, struct merr *);
 int	db_pipe_end(struct db *, struct merr *);
 int	db_pipe_failed(const struct db *, int *tag, struct merr *);

@@ -39,6 +39,8 @@ struct dbpipe {
 	int		 failed_tag;
 	struct merr	 err;		/* its error */
 	int		 synced;	/* a Sync sent, not read yet */
+	size_t		 mark;		/* the first tags: before a Sync that
+					   others followed (db_pipe_mark) */
 	size_t		 held;		/* the first tags: a COMMIT in flight
 					   (db_pipe_hold), not read yet */
 	int		 settled;	/* its results read: 1 all went well,
@@ -165,8 +167,8 @@ prep_slot(struct db *d, const char *sql)
 	return i;
 }
 
-int
-db_send_rec(struct db *d, const char *sql, int nparams,
+static int
+rec_send(struct db *d, int tag, const char *sql, int nparams,
     const char *const *params, db_sink_fn sink, void *arg, struct merr *e)
 {
 	char name[48];
@@ -175,35 +177,52 @@ db_send_rec(struct db *d, const char *sql, int nparams,
 	if (d->pipe == NULL)
 		return sink ? merr_set(e, MERR_INTERNAL, "a record with "
 		    "rows outside a pipeline") : db_send(d, sql, nparams,
-		    params, DB_TAG_RECORD, e);
+		    params, tag, e);
 	if ((k = prep_slot(d, sql)) == -1) {
 		if (PQsendQueryParams(d->conn, sql, nparams, NULL, params,
 		    NULL, NULL, 0))
 			goto sent;
-		pipe_fail(d, NULL, DB_TAG_RECORD);
+		pipe_fail(d, NULL, tag);
 		return db_result_error(d, NULL, NULL, e);
 	}
 	snprintf(name, sizeof(name), "migrated_rec_%u_%d", d->prep_gen, k);
 	if (d->prep[k].state == 0) {
 		if (!PQsendPrepare(d->conn, name, sql, nparams, NULL)) {
-			pipe_fail(d, NULL, DB_TAG_RECORD);
+			pipe_fail(d, NULL, tag);
 			return db_result_error(d, NULL, NULL, e);
 		}
-		if (pipe_push(d, DB_TAG_RECORD, e) == -1)
+		if (pipe_push(d, tag, e) == -1)
 			return -1;
 		d->pipe->tags[d->pipe->n - 1].prep = k;
 		d->prep[k].state = PREP_SENT;
 	}
 	if (PQsendQueryPrepared(d->conn, name, nparams, params, NULL, NULL, 0))
 		goto sent;
-	pipe_fail(d, NULL, DB_TAG_RECORD);
+	pipe_fail(d, NULL, tag);
 	return db_result_error(d, NULL, NULL, e);
 sent:
-	if (pipe_push(d, DB_TAG_RECORD, e) == -1)
+	if (pipe_push(d, tag, e) == -1)
 		return -1;
 	d->pipe->tags[d->pipe->n - 1].sink = sink;
 	d->pipe->tags[d->pipe->n - 1].arg = arg;
 	return 0;
+}
+
+int
+db_send_rec(struct db *d, const char *sql, int nparams,
+    const char *const *params, db_sink_fn sink, void *arg, struct merr *e)
+{
+	return rec_send(d, DB_TAG_RECORD, sql, nparams, params, sink, arg, e);
+}
+
+int
+db_send_guard(struct db *d, int guard, struct merr *e)
+{
+	char key[16];
+	const char *p[1] = { key };
+
+	snprintf(key, sizeof(key), "%d", guard);
+	return rec_send(d, DB_TAG_GUARD, DB_GUARD_SQL, 1, p, NULL, NULL, e);
 }
 
 void
@@ -287,23 +306,24 @@ pipe_take(struct db *d, size_t count, PGresult **last)
 	if (gone && p->held && p->settled == 0)
 		held_read(p, 1);	/* lost before the COMMIT's result */
 	p->held = p->held > count ? p->held - count : 0;
+	p->mark = p->mark > count ? p->mark - count : 0;
 	memmove(p->tags, p->tags + count, (p->n - count) * sizeof(*p->tags));
 	p->n -= count;
 	return gone ? -1 : 0;
 }
 
 /*
- * Read every pending result and the sync; *last (may be NULL) receives
- * the last statement's result when all succeeded.
+ * Read the first count pending results and the Sync after them; *last
+ * (may be NULL) receives the last statement's result when all succeeded.
  */
 static int
-pipe_read(struct db *d, PGresult **last, struct merr *e)
+pipe_read_n(struct db *d, size_t count, PGresult **last, struct merr *e)
 {
 	struct dbpipe *p = d->pipe;
 	ExecStatusType st;
 	PGresult *r;
 
-	if (pipe_take(d, p->n, last) == 0)
+	if (pipe_take(d, count, last) == 0)
 		while ((r = PQgetResult(d->conn)) != NULL) {
 			st = PQresultStatus(r);
 			PQclear(r);
@@ -319,6 +339,12 @@ pipe_read(struct db *d, PGresult **last, struct merr *e)
 	}
 	*e = p->err;
 	return -1;
+}
+
+static int
+pipe_read(struct db *d, PGresult **last, struct merr *e)
+{
+	return pipe_read_n(d, d->pipe->n, last, e);
 }
 
 /* Nothing more can be read: what is in flight failed. */
@@ -357,6 +383,45 @@ db_pipe_push_sync(struct db *d, struct merr *e)
 		return -1;
 	}
 	return 0;
+}
+
+int
+db_pipe_mark(struct db *d, struct merr *e)
+{
+	struct dbpipe *p = d->pipe;
+
+	if (p == NULL || p->n == 0 || p->mark || p->synced)
+		return merr_set(e, MERR_INTERNAL, "nothing to mark");
+	if (!PQpipelineSync(d->conn)) {
+		pipe_fail(d, NULL, p->tags[0].tag);
+		pipe_lost(d);
+		*e = p->err;
+		return -1;
+	}
+	p->mark = p->n;
+	return 0;
+}
+
+int
+db_pipe_read_mark(struct db *d, struct merr *e)
+{
+	struct dbpipe *p = d->pipe;
+	size_t count = p->mark;
+	int rc;
+
+	p->mark = 0;
+	if (PQflush(d->conn) != 0) {
+		pipe_fail(d, NULL, p->tags[0].tag);
+		pipe_lost(d);
+		*e = p->err;
+		return -1;
+	}
+	rc = pipe_read_n(d, count, NULL, e);
+	if (rc == 0 && p->n) {	/* the COMMIT sent after the Sync, held */
+		p->held = p->n;
+		p->settled = 0;
+	}
+	return rc;
 }
 
 int

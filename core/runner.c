@@ -207,12 +207,87 @@ fault(const struct work *w, const char *point)
  * work's BEGIN and statements go in the same message (read first by
  * that work's attempt, or by runner_chain_end()).
  */
+/* The guard failed: the lock's session ended, or let go of the lock. */
+static void
+guard_lost(struct merr *e)
+{
+	char why[sizeof(e->msg)];
+
+	snprintf(why, sizeof(why), "%s", e->msg);
+	merr_clear(e);
+	merr_set(e, MERR_CONNECT, "lost the migration lock: the connection "
+	    "that held it ended");
+	merr_detail(e, "the transaction rolled back at its guard (%s): the "
+	    "session advisory lock %s was no longer held by this run, and "
+	    "another session may hold it now", why, DB_LOCK_KEY_STR);
+	merr_hint(e, "run again (an idle-session timeout or a proxy's idle "
+	    "timeout shorter than a run ends the lock's connection)");
+}
+
+/*
+ * Commit ahead (work.h, guard): the unit's guard, a Sync, its COMMIT and
+ * session reset go out with its statements; what came before the Sync
+ * is read while the server commits, and the COMMIT stays in flight as
+ * with db_pipe_hold() (read by the next unit's attempt, or by
+ * runner_chain_end()).  A failure before the Sync makes that COMMIT a
+ * rollback (the transaction is aborted), read with the rest at
+ * db_pipe_end(); the connection lost once it was sent leaves the unit in
+ * doubt.  A client gone before its results is safe: its transaction
+ * commits only if the lock's guard key is still held at its end, and the
+ * lock's next holder waits for it (dbfence.c).
+ */
+static int
+attempt_ahead(struct runner *r, int rc, struct merr *e)
+{
+	struct merr first, ignore;
+	int tag, sent;
+
+	if (rc == 0)
+		rc = db_send_guard(r->db, r->w->guard, e);
+	if (rc == 0)
+		rc = db_pipe_mark(r->db, e);
+	if (rc == 0)
+		rc = db_send_rec(r->db, "COMMIT", 0, NULL, NULL, NULL, e);
+	sent = rc == 0;
+	if (rc == 0 && r->w->reset)
+		rc = db_reset_session(r->db, e);
+	if (rc == 0 && (rc = db_pipe_flush(r->db, e)) == 0)
+		fault(r->w, "ahead-sent");
+	merr_clear(&ignore);
+	if (rc == -1 && r->w->chain->held)	/* the server flushes at a Sync */
+		db_pipe_push_sync(r->db, &ignore);
+	if (r->w->chain->held && chain_read(r, e) == -1)
+		rc = -1;
+	if (rc == 0 && (rc = db_pipe_read_mark(r->db, e)) == 0) {
+		r->w->chain->held = r->w;
+		r->w->chain->attempt = r->attempt;
+		fault(r->w, "chain-held");
+		return 0;
+	}
+	if (!r->held_failed && db_pipe_failed(r->db, &tag, &first)) {
+		*e = first;
+		if (tag >= 0)
+			r->step = (size_t)tag;
+		else if (tag == DB_TAG_GUARD && db_ok(r->db))
+			guard_lost(e);
+	}
+	if (sent && !db_ok(r->db)) {
+		at_commit(r);
+		commit_in_doubt(r, e);
+	}
+	merr_clear(&ignore);
+	db_pipe_end(r->db, &ignore);
+	return -1;
+}
+
 static int
 attempt_piped(struct runner *r, int rc, struct merr *e)
 {
 	struct merr first, ignore;
 	int tag, sent;
 
+	if (holds(r) && r->w->guard)
+		return attempt_ahead(r, rc, e);
 	if (r->w->chain && r->w->chain->held) {
 		if (rc == 0)	/* the server has this unit as it commits */
 			rc = db_pipe_push_sync(r->db, e);

@@ -746,6 +746,7 @@ run_files(const struct mig_env *env, struct migration *const *v,
 			break;
 		}
 		cur->w.chain = &ch;
+		cur->w.guard = env->lockdb ? env->lockdb->guard : 0;
 		/* once a file needs its reset, every later one has it:
 		   chain_failed() (runner.c) relies on it, reading a
 		   unit's reset as also the one before it */

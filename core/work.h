@@ -132,12 +132,22 @@ struct work {
 	 */
 	struct runner_chain	*chain;
 	/*
+	 * With a chain: the guard key of the migration lock this work runs
+	 * under (struct db.guard of the lock's connection), or 0.  With one,
+	 * a unit's COMMIT goes out with its statements, after DB_GUARD_SQL
+	 * and a Sync, so that the server commits while the results travel
+	 * (commit ahead, runner.c); without, only once they were read.
+	 */
+	int			 guard;
+	/*
 	 * Fault injection for tests; NULL otherwise.  fault(fault_arg,
 	 * point) is called at these points, where a test may set the stop
 	 * flag or cut the connection:
 	 *   "decided"     runner_exec() has read the stop flag for a unit
 	 *                 and decided whether a COMMIT in flight goes on
 	 *   "chain-held"  a unit's COMMIT was left in flight (chain)
+	 *   "ahead-sent"  a unit's statements and COMMIT went out (commit
+	 *                 ahead), nothing of them read yet
 	 *   "step-done"   a step ran, its step_done record not made yet
 	 *                 (inside its transaction when it has one)
 	 */

@@ -28,6 +28,10 @@ static struct {
 	int		 stop_at;	/* set the stop flag at this one */
 	int		 cut;		/* cut the connection at "chain-held" */
 	int		 cut_step;	/* ... at the nth "step-done" */
+	int		 cut_ahead;	/* ... at the nth "ahead-sent" */
+	const char	*ahead_wait;	/* first wait_for() this there */
+	int		 silent;	/* cut: the server not told (kept) */
+	int		 kept;		/* the real socket, kept open, or -1 */
 	struct db	*app;		/* holds a row lock; COMMIT at a retry */
 	struct db	 held;		/* that session (closed at teardown) */
 	struct audit	 audit;		/* the real audit writer (hook_audit) */
@@ -67,13 +71,17 @@ wait_for(const char *sql)
  * The connection lost from the client's side only: its socket replaced
  * by one whose peer is gone (reads see end of file, writes fail), so the
  * result the server sent is never read; the server, its socket closed,
- * ends the backend.
+ * ends the backend.  X.silent: the real socket is kept open (X.kept), as
+ * a network that stops carrying packets would leave it, so the server
+ * goes on sending into it without an error.
  */
 static void
 cut(struct db *d)
 {
 	int sv[2];
 
+	if (X.silent)
+		assert_true((X.kept = dup(PQsocket(d->conn))) >= 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_true(dup2(sv[0], PQsocket(d->conn)) >= 0);
 	close(sv[0]);
@@ -89,6 +97,12 @@ fault(void *arg, const char *point)
 	if (strcmp(point, "step-done") == 0 && X.cut_step &&
 	    X.cut_step-- == 1)
 		cut(&F.db);
+	if (strcmp(point, "ahead-sent") == 0 && X.cut_ahead &&
+	    X.cut_ahead-- == 1) {
+		if (X.ahead_wait)
+			wait_for(X.ahead_wait);
+		cut(&F.db);
+	}
 	if (strcmp(point, "chain-held") == 0 && X.cut && X.cut-- == 1) {
 		/* the server has committed the first file; its result stays
 		 * unread */
@@ -146,6 +160,7 @@ static int
 setup(void **state)
 {
 	memset(&X, 0, sizeof(X));
+	X.kept = -1;
 	stop_flag = 0;
 	if (fx_setup(state) == -1)
 		return -1;
@@ -158,6 +173,8 @@ static int
 teardown(void **state)
 {
 	db_close(&X.held);	/* a failed test's lock goes too */
+	if (X.kept >= 0)
+		close(X.kept);
 	return fx_teardown(state);
 }
 
@@ -712,6 +729,131 @@ test_stopped_unit_started_then_failed(void **state)
 	assert_string_equal(val("SELECT to_regclass('never') IS NULL"), "t");
 }
 
+/* X.held: a session of the test's own, holding advisory lock key. */
+static void
+block_take(const char *key)
+{
+	char q[64];
+
+	snprintf(q, sizeof(q), "SELECT pg_advisory_lock(%s)", key);
+	assert_int_equal(db_connect(&X.held, F.cfg.database, "blocker",
+	    &F.e), 0);
+	assert_int_equal(db_exec(&X.held, q, &F.e), 0);
+}
+
+/* The connection of a test whose F.db was cut, its backend gone. */
+static void
+reconnect_when_gone(int pid)
+{
+	char gone[96];
+
+	snprintf(gone, sizeof(gone), "SELECT count(*) = 0 FROM "
+	    "pg_stat_activity WHERE pid = %d", pid);
+	if (X.kept >= 0)	/* the server sees the end of it now */
+		close(X.kept);
+	X.kept = -1;
+	db_close(&F.db);
+	assert_int_equal(db_connect(&F.db, F.cfg.database, "test", &F.e), 0);
+	wait_for(gone);
+}
+
+/*
+ * Commit ahead (runner.c): the connection lost once a file's statements
+ * and COMMIT went out, the file still waiting for a lock the test holds,
+ * and the server not told (a network that stops carrying packets: a
+ * closed socket would end the backend at the Sync before the COMMIT,
+ * when it sends the results).  The run fails in doubt and lets go of
+ * the migration lock and its guard key; the backend left behind then
+ * runs the file to its end, and its guard finds the key gone: it rolls
+ * back, and the next run applies the file once.  (Without the guard it
+ * committed after its run had failed, and a run started meanwhile would
+ * have run it a second time.)
+ */
+static void
+test_orphan_after_unlock_rolls_back(void **state)
+{
+	int pid = PQbackendPID(F.db.conn);
+	char q[128];
+
+	(void)state;
+	F.cfg.lock_timeout_ms = 60000;	/* the file waits for the test */
+	F.env.hook = NULL;	/* hook_record reads: nothing would be ahead */
+	block_take("4242");
+	put("20240101_a.sql", "SELECT pg_advisory_xact_lock(4242);\n"
+	    "CREATE TABLE a (id int);\n");
+	X.cut_ahead = 1;
+	X.silent = 1;
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.sqlstate, SQLSTATE_TX_UNKNOWN);
+	assert_int_equal(F.lockdb.guard, 0);	/* let go with the lock */
+	assert_int_equal(db_exec(&X.held, "SELECT pg_advisory_unlock(4242)",
+	    &F.e), 0);
+	/* through the file, waiting for the next message */
+	snprintf(q, sizeof(q), "SELECT wait_event = 'ClientRead' FROM "
+	    "pg_stat_activity WHERE pid = %d", pid);
+	wait_for(q);
+	reconnect_when_gone(pid);
+	assert_string_equal(val("SELECT to_regclass('a') IS NULL"), "t");
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
+	    "0");
+	F.cfg.lock_timeout_ms = 1000;
+	if (up() == -1)
+		fail_e("up after the cut");
+	assert_string_equal(val("SELECT version || ' ' || dirty FROM "
+	    "migrated_versions"), "20240101 false");
+	assert_string_equal(val("SELECT to_regclass('a') IS NOT NULL"), "t");
+}
+
+/*
+ * ... and one cut past its guard, its COMMIT waiting (a deferred trigger
+ * waits for a lock the test holds): the next run takes the migration
+ * lock and stops at the fence, which that transaction holds until it
+ * ends (here the stop flag ends the wait).  Once it committed, the next
+ * run finds the file applied and runs nothing.  (Without the fence it
+ * read the tracking table before that COMMIT and ran the file again: a
+ * second row in log.)
+ */
+static void
+test_orphan_committing_fences_next_holder(void **state)
+{
+	struct migrate_result r;
+	int pid = PQbackendPID(F.db.conn);
+
+	(void)state;
+	F.cfg.lock_timeout_ms = 60000;
+	F.env.hook = NULL;
+	sql("CREATE TABLE log (n int); CREATE FUNCTION wait_4243() RETURNS "
+	    "trigger LANGUAGE plpgsql AS $$BEGIN PERFORM "
+	    "pg_advisory_xact_lock(4243); RETURN NULL; END$$; CREATE "
+	    "CONSTRAINT TRIGGER log_wait AFTER INSERT ON log DEFERRABLE "
+	    "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_4243()");
+	block_take("4243");
+	put("20240101_a.sql", "INSERT INTO log VALUES (1);\n");
+	X.cut_ahead = 1;	/* once it waits at its COMMIT */
+	X.ahead_wait = "SELECT count(*) = 1 FROM pg_locks WHERE locktype = "
+	    "'advisory' AND NOT granted AND objid = 4243";
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.sqlstate, SQLSTATE_TX_UNKNOWN);
+	reconnect_when_gone(-1);
+	stop_flag = 1;
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.msg, "interrupted while waiting for a "
+	    "transaction of a lost migrated session to end");
+	assert_string_equal(val("SELECT count(*) FROM log"), "0");
+	stop_flag = 0;
+	assert_int_equal(db_exec(&X.held, "SELECT pg_advisory_unlock(4243)",
+	    &F.e), 0);
+	reconnect_when_gone(pid);
+	migrate_result_init(&r);
+	if (migrate_up(&F.env, &F.opts, &r, &F.e) == -1)
+		fail_e("up after the orphan committed");
+	assert_int_equal(r.nsteps, 0);
+	migrate_result_release(&r);
+	assert_string_equal(val("SELECT count(*) FROM log"), "1");
+	assert_string_equal(val("SELECT version || ' ' || dirty FROM "
+	    "migrated_versions"), "20240101 false");
+}
+
 int
 main(void)
 {
@@ -731,6 +873,8 @@ main(void)
 		CX(test_settle_result_lost_fails_closed),
 		CX(test_stopped_unit_started_then_failed),
 		CX(test_stop_after_held_commit_retried),
+		CX(test_orphan_after_unlock_rolls_back),
+		CX(test_orphan_committing_fences_next_holder),
 	};
 
 	pgtest_require("test_chain");
