@@ -341,10 +341,22 @@ pipe_read_n(struct db *d, size_t count, PGresult **last, struct merr *e)
 	return -1;
 }
 
+/*
+ * Read all of it: up to a Sync that others followed first (db_pipe_mark),
+ * so that its result is not taken for the next statement's.
+ */
 static int
 pipe_read(struct db *d, PGresult **last, struct merr *e)
 {
-	return pipe_read_n(d, d->pipe->n, last, e);
+	struct dbpipe *p = d->pipe;
+	struct merr ignore;
+	size_t m = p->mark;
+
+	p->mark = 0;
+	merr_clear(&ignore);
+	if (m)	/* a failure there stays p->err: the one returned below */
+		(void)pipe_read_n(d, m, NULL, &ignore);
+	return pipe_read_n(d, p->n, last, e);
 }
 
 /* Nothing more can be read: what is in flight failed. */

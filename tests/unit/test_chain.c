@@ -854,6 +854,38 @@ test_orphan_committing_fences_next_holder(void **state)
 	    "migrated_versions"), "20240101 false");
 }
 
+/*
+ * Commit ahead, nothing read inside a file's transaction (no hook: the
+ * daemon's audit rows are sent, not read): the first file's COMMIT fails
+ * (a deferred foreign key) while the second file's statements, guard and
+ * COMMIT are already out behind it.  That failure is the run's, named;
+ * the second file never ran, and the results in flight on both sides of
+ * its Sync are read in order (read as one batch, the Sync's result was
+ * taken for the COMMIT's, and the COMMIT's dropped), and the connection
+ * serves the next run.
+ */
+static void
+test_held_commit_fails_ahead(void **state)
+{
+	(void)state;
+	F.env.hook = NULL;
+	put_deferred_fail();
+	put("20240102_b.sql", "CREATE TABLE b (id int);\n");
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.sqlstate, "23503");
+	assert_non_null(strstr(F.e.msg, "cannot apply '20240101_a'"));
+	assert_string_equal(val("SELECT count(*) FROM migrated_versions"),
+	    "0");
+	assert_string_equal(val("SELECT to_regclass('b') IS NULL"), "t");
+	/* the connection is usable, in step, the next run too */
+	put("20240101_a.sql", "CREATE TABLE a (id int);\n");
+	if (up() == -1)
+		fail_e("up after the failed COMMIT");
+	assert_string_equal(val("SELECT string_agg(version, ',' ORDER BY "
+	    "version) FROM migrated_versions WHERE NOT dirty"),
+	    "20240101,20240102");
+}
+
 int
 main(void)
 {
@@ -875,6 +907,7 @@ main(void)
 		CX(test_stop_after_held_commit_retried),
 		CX(test_orphan_after_unlock_rolls_back),
 		CX(test_orphan_committing_fences_next_holder),
+		CX(test_held_commit_fails_ahead),
 	};
 
 	pgtest_require("test_chain");
