@@ -195,18 +195,6 @@ fault(const struct work *w, const char *point)
 		w->fault(w->fault_arg, point);
 }
 
-/*
- * The end of a pipelined attempt: everything read, then COMMIT (and the
- * session reset) in a second round trip.  COMMIT is sent only once the
- * results say that all went well: a daemon killed before that leaves a
- * transaction its backend rolls back, never one that commits without
- * it (and without the migration lock, which died with it).  On a
- * failure the error is that of the statement that failed first (not of
- * the call that happened to read it), and r->step names it.  With a
- * chain the COMMIT is not read here: it stays in flight, and the next
- * work's BEGIN and statements go in the same message (read first by
- * that work's attempt, or by runner_chain_end()).
- */
 /* The guard failed: the lock's session ended, or let go of the lock. */
 static void
 guard_lost(struct merr *e)
@@ -280,6 +268,19 @@ attempt_ahead(struct runner *r, int rc, struct merr *e)
 	return -1;
 }
 
+/*
+ * The end of a pipelined attempt: the chain's last unit under a guard
+ * key commits ahead (above).  Otherwise everything is read, then COMMIT
+ * (and the session reset) goes in a second round trip.  COMMIT is sent
+ * only once the results say that all went well: a daemon killed before that leaves a
+ * transaction its backend rolls back, never one that commits without
+ * it (and without the migration lock, which died with it).  On a
+ * failure the error is that of the statement that failed first (not of
+ * the call that happened to read it), and r->step names it.  With a
+ * chain the COMMIT is not read here: it stays in flight, and the next
+ * work's BEGIN and statements go in the same message (read first by
+ * that work's attempt, or by runner_chain_end()).
+ */
 static int
 attempt_piped(struct runner *r, int rc, struct merr *e)
 {

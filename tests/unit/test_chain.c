@@ -31,6 +31,8 @@ static struct {
 	int		 cut_ahead;	/* ... at the nth "ahead-sent" */
 	const char	*ahead_wait;	/* first wait_for() this there */
 	int		 silent;	/* cut: the server not told (kept) */
+	int		 end_lock_step;	/* end the lock's session at the nth
+					   "step-done" */
 	int		 kept;		/* the real socket, kept open, or -1 */
 	struct db	*app;		/* holds a row lock; COMMIT at a retry */
 	struct db	 held;		/* that session (closed at teardown) */
@@ -88,6 +90,22 @@ cut(struct db *d)
 	close(sv[1]);
 }
 
+/* Another session ends backend pid (as an administrator would). */
+static void
+end_session(int pid)
+{
+	struct db adm;
+	struct merr e;
+	char q[96];
+
+	memset(&adm, 0, sizeof(adm));
+	merr_clear(&e);
+	snprintf(q, sizeof(q), "SELECT pg_terminate_backend(%d, 10000)", pid);
+	assert_int_equal(db_connect(&adm, F.cfg.database, "admin", &e), 0);
+	assert_int_equal(db_exec(&adm, q, &e), 0);
+	db_close(&adm);
+}
+
 static void
 fault(void *arg, const char *point)
 {
@@ -97,6 +115,9 @@ fault(void *arg, const char *point)
 	if (strcmp(point, "step-done") == 0 && X.cut_step &&
 	    X.cut_step-- == 1)
 		cut(&F.db);
+	if (strcmp(point, "step-done") == 0 && X.end_lock_step &&
+	    X.end_lock_step-- == 1)
+		end_session(PQbackendPID(F.lockdb.conn));
 	if (strcmp(point, "ahead-sent") == 0 && X.cut_ahead &&
 	    X.cut_ahead-- == 1) {
 		if (X.ahead_wait)
@@ -886,6 +907,32 @@ test_held_commit_fails_ahead(void **state)
 	    "20240101,20240102");
 }
 
+/*
+ * The lock's session ends during a run (an idle-session timeout, a
+ * proxy's, pg_terminate_backend) while the work connection lives: the
+ * file then running fails at its guard, rolls back, and is named with
+ * the lost lock; the file before it stays applied.  (Without the guard
+ * it committed with no lock held: another run could be applying too.)
+ */
+static void
+test_lock_session_ended_guard_fails(void **state)
+{
+	(void)state;
+	F.env.hook = NULL;
+	X.end_lock_step = 2;	/* during the second file */
+	put("20240101_a.sql", "CREATE TABLE a (id int);\n");
+	put("20240102_b.sql", "CREATE TABLE b (id int);\n");
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.msg, "cannot apply '20240102_b': after its "
+	    "last statement: lost the migration lock: the connection that "
+	    "held it ended");
+	assert_non_null(strstr(F.e.detail, "rolled back at its guard"));
+	assert_null(F.lockdb.conn);	/* closed: nothing left held */
+	assert_string_equal(val("SELECT string_agg(version, ',') FROM "
+	    "migrated_versions"), "20240101");
+	assert_string_equal(val("SELECT to_regclass('b') IS NULL"), "t");
+}
+
 int
 main(void)
 {
@@ -908,6 +955,7 @@ main(void)
 		CX(test_orphan_after_unlock_rolls_back),
 		CX(test_orphan_committing_fences_next_holder),
 		CX(test_held_commit_fails_ahead),
+		CX(test_lock_session_ended_guard_fails),
 	};
 
 	pgtest_require("test_chain");
