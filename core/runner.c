@@ -256,7 +256,8 @@ attempt_ahead(struct runner *r, int rc, struct merr *e)
 		*e = first;
 		if (tag >= 0)
 			r->step = (size_t)tag;
-		else if (tag == DB_TAG_GUARD && db_ok(r->db))
+		else if (tag == DB_TAG_GUARD && db_ok(r->db) &&
+		    strcmp(e->sqlstate, SQLSTATE_GUARD_FAILED) == 0)
 			guard_lost(e);
 	}
 	if (sent && !db_ok(r->db)) {
