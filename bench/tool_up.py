@@ -73,6 +73,9 @@ def in_dirs(file):
                   if os.path.isfile(os.path.join(src, d, file)))
 
 
+POPX = re.compile(r"^(\d+)_([^.]+)(?:\.(?!autocommit\.)(\w+))?"
+                  r"(\.autocommit)?\.(up|down)\.sql$")
+
 rows = []       # (file, sql, version, description, checksum)
 if in_dirs("migration.sql"):
     tool = "prisma"     # migration_name: the folder's name, sorted by it
@@ -86,6 +89,18 @@ elif in_dirs("up.sql"):
     for d in sorted(in_dirs("up.sql"), key=ver):
         rows.append((d + ".sql", text(os.path.join(d, "up.sql")), ver(d),
                      "-", "-"))
+elif any(POPX.match(f) and POPX.match(f).group(3) for f in names):
+    # popx (Ory): VERSION_NAME[.DIALECT][.autocommit].up.sql; for
+    # PostgreSQL the .postgres file of a version, else the one for all
+    tool = "popx"
+    best = {}
+    for f in names:
+        m = POPX.match(f)
+        if m and m.group(5) == "up" and m.group(3) in (None, "postgres"):
+            if m.group(1) not in best or m.group(3):
+                best[m.group(1)] = f
+    for v in sorted(best):
+        rows.append((best[v], text(best[v]), v, "-", "-"))
 elif any(f.endswith(".up.sql") for f in names):
     tool = "golang-migrate"
     for f in sorted((f for f in names if f.endswith(".up.sql")),
@@ -97,6 +112,20 @@ elif any(re.match(r"^[VR][0-9_.]*__", f) for f in names):
         ver = "" if f.startswith("R__") else f[1:f.index("__")].replace("_", ".")
         desc = f[f.index("__") + 2:-4].replace("_", " ")
         rows.append((f, text(f), ver, desc, str(flyway_checksum(f))))
+elif any(re.search(r"(?m)^--\s*\+migrate\s+Up", text(f)) for f in names):
+    # sql-migrate: by the leading number when both have one, else by
+    # name; the Up section, up to a Down line
+    tool = "sql-migrate"
+    def smkey(f):
+        m = re.match(r"^(\d+).*$", f)
+        return (0, int(m.group(1)), f) if m else (1, 0, f)
+    for f in sorted(names, key=smkey):
+        t = text(f)
+        up = re.search(r"(?m)^--\s*\+migrate\s+Up.*$", t)
+        down = re.search(r"(?m)^--\s*\+migrate\s+Down.*$", t)
+        body = t[up.end():down.start() if down and down.start() > up.start()
+                 else len(t)] if up else ""
+        rows.append((f, body, f[:-4], "-", "-"))
 elif any("-- +goose" in text(f) for f in names):
     tool = "goose"
     for f in sorted(names, key=lambda f: int(prefix(f))):
