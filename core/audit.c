@@ -718,7 +718,7 @@ audit_folded(void *arg, const PGresult *r)
 	a->last_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	snprintf(a->last_hash, sizeof(a->last_hash), "%s",
 	    PQgetvalue(r, 0, 1));
-	/* read before its COMMIT is sent, so before any later BEGIN */
+	/* read before any later BEGIN (its COMMIT may be out already) */
 	a->last_db = a->fold_db;
 	a->last_tx = a->fold_tx;
 }

@@ -142,6 +142,29 @@ audit_head_lookup(struct db *db, const char *table, long long id,
 }
 
 int
+audit_doubt_find(struct db *db, const char *table,
+    const struct audit_doubt *d, int *found, struct merr *e)
+{
+	char sql[512], after[24], pid[24];
+	const char *p[5] = { after, d->target, d->checksum, pid, d->host };
+	PGresult *r;
+
+	snprintf(after, sizeof(after), "%lld", d->after);
+	snprintf(pid, sizeof(pid), "%lld", d->daemon_pid);
+	if ((size_t)snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT FROM %s "
+	    "WHERE id > $1 AND ok AND action IN ('tier2.apply', "
+	    "'tier2.rollback') AND target = $2 AND checksum IS NOT DISTINCT "
+	    "FROM $3 AND daemon_pid = $4 AND host IS NOT DISTINCT FROM $5)",
+	    table) >= sizeof(sql))
+		return merr_set(e, MERR_INTERNAL, "audit table name too long");
+	if (db_query(db, sql, 5, p, &r, e) == -1)
+		return -1;
+	*found = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return 0;
+}
+
+int
 audit_head_check(struct db *db, const char *table,
     const struct audit_head *h, struct audit_verify_result *res,
     struct merr *e)

@@ -42,6 +42,24 @@ int	audit_head_lookup(struct db *, const char *table, long long id,
 	    int *found, char hash[65], struct merr *);
 
 /*
+ * A tier-2 file whose COMMIT went out with it and whose results were never
+ * read (runner.c, commit ahead): no row id is known, so its success row
+ * is looked for by content, the first row after the last one this daemon
+ * read: action tier2.apply or tier2.rollback, ok, that target and
+ * checksum, written by that daemon (pid and host).  *found 1 when there
+ * is one: the transaction committed.
+ */
+struct audit_doubt {
+	long long	 after;		/* the last row id read before it */
+	const char	*target;
+	const char	*checksum;	/* may be NULL */
+	long long	 daemon_pid;
+	const char	*host;		/* may be NULL */
+};
+int	audit_doubt_find(struct db *, const char *table,
+	    const struct audit_doubt *, int *found, struct merr *);
+
+/*
  * After audit_verify() walked the chain to res->head_id: does the table
  * still hold the recorded head?  Fills res->reason and res->missing_from /
  * missing_to (the ids of the rows that are gone) when it does not, and

@@ -693,10 +693,10 @@ db_unlock(struct db *d, struct merr *e)
 	char sql[160];
 	int guard = d->guard;
 
-	if (guard)
+	if (guard)	/* the guard key first: never held without the lock */
 		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock("
-		    DB_LOCK_KEY_STR "), pg_advisory_unlock("
-		    DB_GUARD_CLASS_STR ", %d)", guard);
+		    DB_GUARD_CLASS_STR ", %d), pg_advisory_unlock("
+		    DB_LOCK_KEY_STR ")", guard);
 	else
 		snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock("
 		    DB_LOCK_KEY_STR ")");

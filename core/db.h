@@ -237,7 +237,8 @@ int	db_unlock(struct db *, struct merr *);
  * the fence passed, that is, no transaction sent under an earlier
  * holder's key is still between its guard and its end (dbfence.c).
  * Waits (polling, never blocked in the server) until then, *stop, or a
- * minute: MERR_STATE, MERR_BUSY.
+ * minute, whatever the lock's own wait: MERR_STATE, MERR_BUSY
+ * (MERR_INTERNAL: no free guard key in 16 tries).
  */
 int	db_fence_take(struct db *, const volatile sig_atomic_t *stop,
 	    struct merr *);
@@ -297,8 +298,9 @@ int	db_pipe_hold(struct db *, struct merr *);
 /*
  * A Sync after what was sent, and what is sent after it (a COMMIT) goes
  * without waiting; db_pipe_read_mark() flushes, reads what came before
- * the Sync and holds the rest as db_pipe_hold() does (when all of it
- * went well: else the rest is read by db_pipe_end()).
+ * the Sync and holds the rest as db_pipe_hold() does, but without asking
+ * the server to flush its results: they come with the next Sync (when
+ * all of it went well: else the rest is read by db_pipe_end()).
  */
 int	db_pipe_mark(struct db *, struct merr *);
 int	db_pipe_read_mark(struct db *, struct merr *);

@@ -175,8 +175,11 @@ int	runner_exec(struct db *, volatile sig_atomic_t *stop,
  * After runner_exec() returns, held is w when w's last COMMIT is still
  * in flight (its "done" progress comes once it is read), and failed is
  * the work whose held COMMIT was read and did not commit (its unit's
- * fail callback has run; runner_exec() returned -1 with its error and
- * ran nothing of its own work).
+ * fail callback has run; runner_exec() returned -1 with its error).
+ * w's own work, sent behind that COMMIT with no Sync between, was then
+ * skipped; but when that COMMIT's result was lost with the connection
+ * (08007), w's COMMIT, sent ahead under the guard, may have committed
+ * too: its own audit row says so.
  */
 struct runner_chain {
 	const struct work	*held;

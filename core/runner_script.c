@@ -754,7 +754,8 @@ run_files(const struct mig_env *env, struct migration *const *v,
 		skip = skip && cur->sc->session_inert;
 		rc = runner_exec(env->db, env->stop, &cur->w, e);
 		if (prev && prev_settled(env, &ch, &prev->w, e) == -1) {
-			run_after(prev, -1);	/* it failed; cur never ran */
+			run_after(prev, -1);	/* it failed; cur was skipped
+					   (runner.h: unless in doubt) */
 			run_release(prev);
 			run_release(cur);
 			prev = NULL;

@@ -125,8 +125,8 @@ struct work {
 	 * when it is a pipelined WORK_TX unit; the next work's BEGIN and
 	 * statements follow it in the same message with no Sync between,
 	 * so they run only if it committed, and its result is read (the
-	 * server flushes it at once) before theirs: one round trip a
-	 * unit.  Every unit gets a "start" progress call, after the "done"
+	 * server flushes it at once, or, sent ahead, with the next Sync)
+	 * before theirs: one round trip a unit.  Every unit gets a "start" progress call, after the "done"
 	 * of the unit before it.  NULL: each COMMIT read before returning.
 	 * See runner.h, struct runner_chain.
 	 */

@@ -61,18 +61,24 @@ ops_free(struct ops *o)
  * its COMMIT is in doubt (SQLSTATE 08007) and the last audit row this
  * daemon inserted went into that very transaction (ev->tx, or the
  * connection's current one: audit_doubt_row), that row tells later
- * whether it committed.
+ * whether it committed.  When no row of it was read (a file's COMMIT
+ * sent with it), its success row after the last row read is looked for
+ * by content instead.
  */
 static void
 ops_keep_failure(struct ops *o, const struct config *cfg, struct db *db,
     const struct actor *a, const struct mig_event *ev)
 {
+	struct audit_doubt by = { o->audit.last_id, ev->target, ev->checksum,
+	    (long long)o->audit.pid, o->audit.host };
 	char hash[65];
 	long long id;
 	int doubt = audit_doubt_row(&o->audit, db, ev, &id, hash);
+	int ahead = !doubt && ev->target && ev->sqlstate &&
+	    strcmp(ev->sqlstate, SQLSTATE_TX_UNKNOWN) == 0;
 
 	pending_add(&o->pending, cfg, a, ev, doubt ? id : 0,
-	    doubt ? hash : NULL);
+	    doubt ? hash : NULL, ahead ? &by : NULL);
 }
 
 /* An event's log line. */

@@ -110,7 +110,7 @@ pending_save(struct pending *p)
 void
 pending_add(struct pending *p, const struct config *cfg,
     const struct actor *a, const struct mig_event *ev, long long row_id,
-    const char *row_hash)
+    const char *row_hash, const struct audit_doubt *by)
 {
 	char at[32];
 	time_t now = time(NULL);
@@ -130,6 +130,14 @@ pending_add(struct pending *p, const struct config *cfg,
 	if (o && row_id > 0 && (json_object_set_new(o, "commit_row",
 	    json_integer(row_id)) == -1 || json_object_set_new(o,
 	    "commit_hash", json_string(row_hash)) == -1)) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (o && row_id <= 0 && by && (json_object_set_new(o, "doubt_after",
+	    json_integer(by->after)) == -1 || json_object_set_new(o,
+	    "doubt_pid", json_integer(by->daemon_pid)) == -1 ||
+	    (by->host && json_object_set_new(o, "doubt_host",
+	    json_string(by->host)) == -1))) {
 		json_decref(o);
 		o = NULL;
 	}
@@ -184,9 +192,18 @@ pending_committed(json_t *o, struct db *db, struct audit *a,
 {
 	long long id = json_integer_value(json_object_get(o, "commit_row"));
 	const char *want = jstr(o, "commit_hash");
+	json_t *after = json_object_get(o, "doubt_after");
+	struct audit_doubt by = { json_integer_value(after), jstr(o, "target"),
+	    jstr(o, "checksum"), json_integer_value(json_object_get(o,
+	    "doubt_pid")), jstr(o, "doubt_host") };
 	char hash[65];
 	int found;
 
+	if ((id <= 0 || want == NULL) && json_is_integer(after) && by.target) {
+		if (audit_doubt_find(db, a->table, &by, &found, e) == -1)
+			return -1;
+		return found;
+	}
 	if (id <= 0 || want == NULL)
 		return 0;
 	if (audit_head_lookup(db, a->table, id, &found, hash, e) == -1)
@@ -231,10 +248,10 @@ pending_write(json_t *o, const struct config *cfg, struct db *db,
 	case 1:
 		log_notice("%s%s%s: not recorded: the connection was lost "
 		    "after its COMMIT, and the database holds that "
-		    "transaction's audit row %lld: it committed", ev.action,
+		    "transaction's audit row%s: it committed", ev.action,
 		    ev.target ? " " : "", ev.target ? ev.target : "",
-		    (long long)json_integer_value(json_object_get(o,
-		    "commit_row")));
+		    json_object_get(o, "commit_row") ? "" :
+		    " (found by its content)");
 		return 0;
 	}
 	/* all or nothing: a retry must not write the row twice */

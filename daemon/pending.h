@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "audit_head.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -50,11 +51,15 @@ int	pending_wanted(const struct mig_event *, struct db *,
 /*
  * Keep ev (and who asked); the file is rewritten.  Errors are logged.
  * row_id > 0: ev's COMMIT is in doubt, and the audit row row_id (hash
- * row_hash) was inserted in its transaction.
+ * row_hash) was inserted in its transaction.  Else by (may be NULL): its
+ * COMMIT is in doubt and no row of its transaction was read (the COMMIT
+ * went out with the file): its success row is looked for by content
+ * (audit_doubt_find()); by->target and by->checksum are ev's.
  */
 void	pending_add(struct pending *, const struct config *,
 	    const struct actor *, const struct mig_event *,
-	    long long row_id, const char *row_hash);
+	    long long row_id, const char *row_hash,
+	    const struct audit_doubt *by);
 /* Write what is kept, oldest first (audit_ready: a is usable). */
 int	pending_flush(struct pending *, const struct config *, struct db *,
 	    struct audit *, const char *origin, struct merr *);

@@ -41,6 +41,8 @@ static struct {
 	long long	 doubt_id;
 	char		 doubt_hash[65];
 	char		 fail_target[128];
+	char		 fail_checksum[80];
+	long long	 doubt_after;	/* the last audit row read then */
 	int		 events;	/* hook_audit calls */
 	char		 retry_app[64];	/* application_name at a lock.retry */
 	char		 phases[256];	/* rec_phase(): the calls seen */
@@ -147,6 +149,9 @@ hook_audit(void *arg, struct db *d, const struct actor *a,
 		    X.doubt_hash);
 		snprintf(X.fail_target, sizeof(X.fail_target), "%s",
 		    ev->target ? ev->target : "");
+		snprintf(X.fail_checksum, sizeof(X.fail_checksum), "%s",
+		    ev->checksum ? ev->checksum : "");
+		X.doubt_after = X.audit.last_id;
 	}
 	return -1;
 }
@@ -933,6 +938,57 @@ test_lock_session_ended_guard_fails(void **state)
 	assert_string_equal(val("SELECT to_regclass('b') IS NULL"), "t");
 }
 
+/*
+ * Commit ahead, the connection cut silently once the file went out and
+ * its backend committed it: the run fails in doubt, and no row of that
+ * transaction was read (audit_doubt_row() knows none), so the daemon
+ * looks for its success row by content (audit_doubt_find(), for
+ * daemon/pending.c): there, it committed; and not for another daemon,
+ * another file, or a row before the last one read.  (Without it the
+ * daemon recorded tier2.fail for a file that committed.)
+ */
+static void
+test_doubt_found_by_content(void **state)
+{
+	struct event_hook hook = { .fn = hook_audit, .actor = &F.actor };
+	struct audit_doubt by;
+	int found, pid = PQbackendPID(F.db.conn);
+
+	(void)state;
+	assert_int_equal(audit_ensure(&F.db, &F.cfg, &F.e), 0);
+	assert_int_equal(audit_init(&X.audit, &F.db, &F.cfg, &F.e), 0);
+	F.env.hook = &hook;
+	put("20240101_a.sql", "CREATE TABLE a (id int);\n");
+	X.cut_ahead = 1;
+	X.silent = 1;
+	X.ahead_wait = "SELECT count(*) = 1 FROM migrated_versions";
+	assert_int_equal(up(), -1);
+	assert_string_equal(F.e.sqlstate, SQLSTATE_TX_UNKNOWN);
+	assert_string_equal(X.fail_target, "20240101_a");
+	assert_int_equal(X.doubt, 0);	/* no row of it read */
+	reconnect_when_gone(pid);
+	by = (struct audit_doubt){ X.doubt_after, "20240101_a",
+	    X.fail_checksum, (long long)X.audit.pid, X.audit.host };
+	assert_int_equal(audit_doubt_find(&F.db, X.audit.table, &by, &found,
+	    &F.e), 0);
+	assert_int_equal(found, 1);
+	by.daemon_pid++;		/* another daemon's */
+	assert_int_equal(audit_doubt_find(&F.db, X.audit.table, &by, &found,
+	    &F.e), 0);
+	assert_int_equal(found, 0);
+	by.daemon_pid--;
+	by.target = "20240102_b";	/* another file */
+	assert_int_equal(audit_doubt_find(&F.db, X.audit.table, &by, &found,
+	    &F.e), 0);
+	assert_int_equal(found, 0);
+	by.target = "20240101_a";	/* only rows after the last one read */
+	by.after = atoll(val("SELECT max(id) FROM migrated_audit"));
+	assert_int_equal(audit_doubt_find(&F.db, X.audit.table, &by, &found,
+	    &F.e), 0);
+	assert_int_equal(found, 0);
+	audit_release(&X.audit);
+}
+
 int
 main(void)
 {
@@ -956,6 +1012,7 @@ main(void)
 		CX(test_orphan_committing_fences_next_holder),
 		CX(test_held_commit_fails_ahead),
 		CX(test_lock_session_ended_guard_fails),
+		CX(test_doubt_found_by_content),
 	};
 
 	pgtest_require("test_chain");
