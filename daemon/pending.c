@@ -246,12 +246,19 @@ pending_write(json_t *o, const struct config *cfg, struct db *db,
 	case -1:
 		return -1;
 	case 1:
-		log_notice("%s%s%s: not recorded: the connection was lost "
-		    "after its COMMIT, and the database holds that "
-		    "transaction's audit row%s: it committed", ev.action,
-		    ev.target ? " " : "", ev.target ? ev.target : "",
-		    json_object_get(o, "commit_row") ? "" :
-		    " (found by its content)");
+		if (json_object_get(o, "commit_row"))
+			log_notice("%s%s%s: not recorded: the connection was "
+			    "lost after its COMMIT, and the database holds "
+			    "that transaction's audit row %lld: it committed",
+			    ev.action, ev.target ? " " : "", ev.target ?
+			    ev.target : "", (long long)json_integer_value(
+			    json_object_get(o, "commit_row")));
+		else
+			log_notice("%s%s%s: not recorded: the connection was "
+			    "lost after its COMMIT, and the database holds "
+			    "its success row, found by its content: it "
+			    "committed", ev.action, ev.target ? " " : "",
+			    ev.target ? ev.target : "");
 		return 0;
 	}
 	/* all or nothing: a retry must not write the row twice */
